@@ -1,0 +1,218 @@
+/*
+ * core.h - the ground every other module stands on.
+ *
+ * Memory helpers that never return NULL, the one error type every fallible
+ * function fills in, growable buffers and vectors, time (with a clock that
+ * tests can replace), structured logging with secret masking, and a JSON
+ * position index that lets error messages point at FILE:LINE:COL.
+ *
+ * Nothing here knows about projects, databases or the console; the
+ * dependency arrow only points into core.  Thread safety: everything is
+ * safe to call from any thread unless a comment says otherwise.
+ */
+#ifndef SLUICE_CORE_H
+#define SLUICE_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdbool.h>
+
+#define UNUSED __attribute__((unused))
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ---- memory ------------------------------------------------------------
+ * Allocation failure aborts with a message: there is no sensible recovery
+ * for a console or an engine that cannot allocate a few bytes. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t n);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);          /* NULL in, NULL out */
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) PRINTF_LIKE(1, 0);
+
+/* ---- errors ------------------------------------------------------------
+ * One error type for the whole program.  A fallible function takes a
+ * `struct err *` (which may be NULL when the caller does not care), fills
+ * it in and returns -1 (or NULL).  `where` says where in the *input* the
+ * problem is (FILE:LINE:COL, a key path, a table.column); `msg` says what.
+ * Errors are values: nothing below main() prints them. */
+enum err_code {
+	ERR_OK = 0,
+	ERR_IO,          /* file system, network, terminal */
+	ERR_PARSE,       /* malformed input: JSON, CSV, cron, command */
+	ERR_INVALID,     /* well-formed but not allowed (bad parameter, ...) */
+	ERR_NOTFOUND,    /* no such flow, run, table, file */
+	ERR_CONFLICT,    /* already running, already exists, state forbids it */
+	ERR_READONLY,    /* refused: read-only mode */
+	ERR_DB,          /* a database said no */
+	ERR_CANCELLED,   /* the operator or a signal stopped it */
+	ERR_TIMEOUT,
+	ERR_VERSION,     /* a store or file from a newer sluice */
+	ERR_INTERNAL,
+};
+
+struct err {
+	enum err_code code;
+	char where[256];
+	char msg[1024];
+};
+
+/* Set code and message; clears `where`.  Returns -1 for `return err_set()`. */
+int  err_set(struct err *e, enum err_code code, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* Set code, location and message.  Returns -1. */
+int  err_at(struct err *e, enum err_code code, const char *where,
+	    const char *fmt, ...) PRINTF_LIKE(4, 5);
+/* Put context in front of the message: "loading pipe orders: " + msg. */
+void err_prefix(struct err *e, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void err_clear(struct err *e);
+/* "where: msg" or "msg"; the pointer lives in a thread-local buffer that
+ * the next call overwrites. */
+const char *err_text(const struct err *e);
+const char *err_code_name(enum err_code code);
+
+/* ---- growable byte buffer, always NUL-terminated -------------------------- */
+struct buf {
+	char  *data;   /* NULL until the first append */
+	size_t len;
+	size_t cap;
+};
+#define BUF_INIT { NULL, 0, 0 }
+void buf_append(struct buf *b, const void *p, size_t n);
+void buf_puts(struct buf *b, const char *s);
+void buf_putc(struct buf *b, char c);
+void buf_printf(struct buf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void buf_vprintf(struct buf *b, const char *fmt, va_list ap) PRINTF_LIKE(2, 0);
+void buf_reserve(struct buf *b, size_t extra);
+void buf_reset(struct buf *b);          /* len = 0, keeps memory */
+void buf_free(struct buf *b);
+char *buf_detach(struct buf *b);        /* caller owns the string; b is reset */
+const char *buf_str(const struct buf *b); /* "" when empty */
+
+/* ---- vector of pointers ---------------------------------------------------
+ * The vector owns its array, not the items, unless vec_free_all is used. */
+struct vec {
+	void  **items;
+	size_t  len;
+	size_t  cap;
+};
+#define VEC_INIT { NULL, 0, 0 }
+void  vec_push(struct vec *v, void *item);
+void *vec_pop(struct vec *v);
+void  vec_remove(struct vec *v, size_t i);   /* keeps order */
+void  vec_clear(struct vec *v);
+void  vec_free(struct vec *v);
+void  vec_free_all(struct vec *v, void (*free_item)(void *));
+void  vec_sort(struct vec *v, int (*cmp)(const void *a, const void *b));
+
+/* ---- strings --------------------------------------------------------------- */
+bool  str_starts_with(const char *s, const char *prefix);
+bool  str_ends_with(const char *s, const char *suffix);
+bool  str_eq(const char *a, const char *b);       /* NULL-safe */
+char *str_trim(char *s);                           /* in place */
+/* Split on any of `seps`, skipping empty fields; items are owned by the vec. */
+void  str_split(const char *s, const char *seps, struct vec *out);
+/* Length of the valid UTF-8 prefix of s[0..n); == n when all valid. */
+size_t utf8_valid_prefix(const char *s, size_t n);
+/* Display width of a UTF-8 string (one column per code point, two for wide). */
+int   utf8_width(const char *s);
+bool  str_is_identifier(const char *s);            /* [A-Za-z_][A-Za-z0-9_]* */
+/* Parse a whole decimal integer; false on junk, overflow or empty. */
+bool  str_to_i64(const char *s, int64_t *out);
+bool  str_to_double(const char *s, double *out);
+
+/* ---- time -------------------------------------------------------------------
+ * All times are microseconds since the Unix epoch, UTC.  clock_now_us() reads
+ * the replaceable clock so schedule tests need no sleeps. */
+typedef int64_t usec_t;
+#define USEC_PER_SEC  INT64_C(1000000)
+#define USEC_PER_MSEC INT64_C(1000)
+usec_t clock_now_us(void);
+usec_t clock_monotonic_us(void);                 /* never replaced */
+void   clock_set_source(usec_t (*now)(void));    /* NULL restores the real clock */
+/* "2026-11-21T13:05:09.123456Z"; out needs 32 bytes. */
+void   time_format_iso(usec_t t, char out[32]);
+/* "2026-11-21 13:05:09" in UTC; out needs 24 bytes. */
+void   time_format_short(usec_t t, char out[24]);
+/* Accepts "YYYY-MM-DD", "YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]][Z|+HH:MM]". */
+bool   time_parse_iso(const char *s, usec_t *out);
+/* "just now", "42s ago", "3m ago", "5h ago", "2d ago", or "in 3m". */
+void   time_format_relative(usec_t now, usec_t t, char *out, size_t n);
+/* "850ms", "12.3s", "4m05s", "2h10m". */
+void   duration_format(usec_t d, char *out, size_t n);
+/* "5s", "10 minutes", "every 2h", "1.5s" -> microseconds. */
+bool   duration_parse(const char *s, usec_t *out);
+
+/* ---- structured logging -----------------------------------------------------
+ * A record carries level, time, run, step, object, message and key=value
+ * fields.  Sinks receive every record at or above their level; the store
+ * and the engine's event queue attach themselves as sinks from above, so
+ * core does not depend on them.  Every registered secret is replaced by
+ * "****" in messages and fields before any sink sees them. */
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+struct log_field {
+	const char *key;
+	const char *value;
+};
+
+struct log_record {
+	usec_t       time;
+	enum log_level level;
+	int64_t      run_id;     /* 0 when none */
+	const char  *step;       /* NULL when none */
+	const char  *object;     /* "pipe:orders", "task:hourly", NULL */
+	const char  *message;
+	const struct log_field *fields;
+	size_t       nfields;
+};
+
+typedef void (*log_sink_fn)(const struct log_record *rec, void *arg);
+
+const char *log_level_name(enum log_level l);     /* "INFO" */
+bool  log_level_parse(const char *s, enum log_level *out);
+/* Sinks are registered at start-up, before threads exist. */
+int   log_add_sink(enum log_level min, log_sink_fn fn, void *arg);
+void  log_remove_sink(int id);
+/* A stderr/file sink that prints "TIME LEVEL [run N step] object: msg k=v". */
+log_sink_fn log_text_sink(void);                  /* arg is a FILE * */
+void  log_add_secret(const char *secret);         /* copied; ignored if < 4 chars */
+void  log_clear_secrets(void);
+/* Replace every registered secret in s; returns a new string. */
+char *log_mask(const char *s);
+
+void  log_emit(enum log_level level, int64_t run_id, const char *step,
+	       const char *object, const struct log_field *fields, size_t nfields,
+	       const char *fmt, ...) PRINTF_LIKE(7, 8);
+#define log_debug(...) log_emit(LOG_DEBUG, 0, NULL, NULL, NULL, 0, __VA_ARGS__)
+#define log_info(...)  log_emit(LOG_INFO,  0, NULL, NULL, NULL, 0, __VA_ARGS__)
+#define log_warn(...)  log_emit(LOG_WARN,  0, NULL, NULL, NULL, 0, __VA_ARGS__)
+#define log_error(...) log_emit(LOG_ERROR, 0, NULL, NULL, NULL, 0, __VA_ARGS__)
+
+/* ---- JSON positions ---------------------------------------------------------
+ * cJSON parses but forgets where things were.  A jpos index walks the same
+ * text once and remembers, for every value, its key path ("flows[1].steps[0].kind")
+ * and where it starts, so validation can say FILE:LINE:COL. */
+struct jpos;
+struct jpos *jpos_index(const char *text, size_t len);
+void  jpos_free(struct jpos *ix);
+/* Position of the value at `path` (1-based line and column); false if absent. */
+bool  jpos_find(const struct jpos *ix, const char *path, int *line, int *col);
+/* Line and column (1-based, column in characters) of byte offset `off`. */
+void  jpos_line_col(const char *text, size_t off, int *line, int *col);
+
+/* ---- files ------------------------------------------------------------------ */
+/* Read a whole (small) file; NUL-terminated.  For project and SQL files only. */
+char *file_read_all(const char *path, size_t *len, struct err *e);
+/* Write via temp file + fsync + rename, so readers see old or new, never half. */
+int   file_write_atomic(const char *path, const void *data, size_t len, struct err *e);
+int   mkdir_p(const char *path, int mode, struct err *e);
+bool  file_exists(const char *path);
+/* Join dir and name unless name is absolute; caller frees. */
+char *path_join(const char *dir, const char *name);
+char *path_dirname(const char *path);
+
+#endif

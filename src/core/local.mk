@@ -1,0 +1,11 @@
+noinst_LIBRARIES += libcore.a
+libcore_a_SOURCES = \
+	src/core/core.h \
+	src/core/buf.c \
+	src/core/clock.c \
+	src/core/err.c \
+	src/core/file.c \
+	src/core/jpos.c \
+	src/core/log.c \
+	src/core/str.c \
+	src/core/xalloc.c

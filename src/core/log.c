@@ -1,0 +1,197 @@
+/*
+ * log.c - structured log records, fanned out to sinks, secrets masked.
+ *
+ * Sinks are the extension point: main() adds a text sink for stderr or a
+ * file, the store adds one that persists records, the engine one that
+ * wakes the console.  Masking happens here, once, before any sink runs,
+ * so no sink can leak a registered secret.
+ */
+#include "core.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_SINKS 8
+#define MAX_SECRETS 32
+
+struct sink {
+	bool used;
+	enum log_level min;
+	log_sink_fn fn;
+	void *arg;
+};
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct sink sinks[MAX_SINKS];
+static char *secrets[MAX_SECRETS];
+static _Thread_local bool inside_sink;
+
+static const char *const level_names[] = { "DEBUG", "INFO", "WARN", "ERROR" };
+
+const char *log_level_name(enum log_level l)
+{
+	return (unsigned)l < ARRAY_LEN(level_names) ? level_names[l] : "INFO";
+}
+
+bool log_level_parse(const char *s, enum log_level *out)
+{
+	for (size_t i = 0; i < ARRAY_LEN(level_names); i++) {
+		if (strcasecmp(s, level_names[i]) == 0) {
+			*out = (enum log_level)i;
+			return true;
+		}
+	}
+	if (strcasecmp(s, "warning") == 0) {
+		*out = LOG_WARN;
+		return true;
+	}
+	return false;
+}
+
+int log_add_sink(enum log_level min, log_sink_fn fn, void *arg)
+{
+	pthread_mutex_lock(&log_lock);
+	int id = -1;
+	for (int i = 0; i < MAX_SINKS; i++) {
+		if (!sinks[i].used) {
+			sinks[i] = (struct sink){ true, min, fn, arg };
+			id = i;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&log_lock);
+	return id;
+}
+
+void log_remove_sink(int id)
+{
+	if (id < 0 || id >= MAX_SINKS)
+		return;
+	pthread_mutex_lock(&log_lock);
+	sinks[id].used = false;
+	pthread_mutex_unlock(&log_lock);
+}
+
+void log_add_secret(const char *secret)
+{
+	/* Very short strings would mask ordinary words and hide nothing. */
+	if (!secret || strlen(secret) < 4)
+		return;
+	pthread_mutex_lock(&log_lock);
+	for (int i = 0; i < MAX_SECRETS; i++) {
+		if (secrets[i] && strcmp(secrets[i], secret) == 0)
+			break;
+		if (!secrets[i]) {
+			secrets[i] = xstrdup(secret);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&log_lock);
+}
+
+void log_clear_secrets(void)
+{
+	pthread_mutex_lock(&log_lock);
+	for (int i = 0; i < MAX_SECRETS; i++) {
+		free(secrets[i]);
+		secrets[i] = NULL;
+	}
+	pthread_mutex_unlock(&log_lock);
+}
+
+/* Caller holds log_lock. */
+static char *mask_locked(const char *s)
+{
+	struct buf out = BUF_INIT;
+	buf_puts(&out, s ? s : "");
+	for (int i = 0; i < MAX_SECRETS && secrets[i]; i++) {
+		size_t slen = strlen(secrets[i]);
+		char *hit;
+		size_t from = 0;
+		while ((hit = strstr(out.data + from, secrets[i])) != NULL) {
+			size_t at = (size_t)(hit - out.data);
+			struct buf next = BUF_INIT;
+			buf_append(&next, out.data, at);
+			buf_puts(&next, "****");
+			buf_puts(&next, out.data + at + slen);
+			buf_free(&out);
+			out = next;
+			from = at + 4;
+		}
+	}
+	return buf_detach(&out);
+}
+
+char *log_mask(const char *s)
+{
+	pthread_mutex_lock(&log_lock);
+	char *m = mask_locked(s);
+	pthread_mutex_unlock(&log_lock);
+	return m;
+}
+
+void log_emit(enum log_level level, int64_t run_id, const char *step,
+	      const char *object, const struct log_field *fields, size_t nfields,
+	      const char *fmt, ...)
+{
+	/* A sink that logs (the store reporting its own failure) must not
+	 * recurse into the sinks or deadlock on the lock. */
+	if (inside_sink)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *raw = xvasprintf(fmt, ap);
+	va_end(ap);
+
+	pthread_mutex_lock(&log_lock);
+	char *message = mask_locked(raw);
+	struct log_field masked[16];
+	char *values[16];
+	size_t n = nfields < 16 ? nfields : 16;
+	for (size_t i = 0; i < n; i++) {
+		values[i] = mask_locked(fields[i].value);
+		masked[i].key = fields[i].key;
+		masked[i].value = values[i];
+	}
+	struct log_record rec = {
+		.time = clock_now_us(), .level = level, .run_id = run_id,
+		.step = step, .object = object, .message = message,
+		.fields = masked, .nfields = n,
+	};
+	inside_sink = true;
+	for (int i = 0; i < MAX_SINKS; i++)
+		if (sinks[i].used && level >= sinks[i].min)
+			sinks[i].fn(&rec, sinks[i].arg);
+	inside_sink = false;
+	pthread_mutex_unlock(&log_lock);
+
+	for (size_t i = 0; i < n; i++)
+		free(values[i]);
+	free(message);
+	free(raw);
+}
+
+static void text_sink(const struct log_record *rec, void *arg)
+{
+	FILE *fp = arg ? arg : stderr;
+	char when[32];
+	time_format_iso(rec->time, when);
+	fprintf(fp, "%s %-5s", when, log_level_name(rec->level));
+	if (rec->run_id)
+		fprintf(fp, " [run %lld%s%s]", (long long)rec->run_id,
+			rec->step ? " " : "", rec->step ? rec->step : "");
+	if (rec->object)
+		fprintf(fp, " %s:", rec->object);
+	fprintf(fp, " %s", rec->message);
+	for (size_t i = 0; i < rec->nfields; i++)
+		fprintf(fp, " %s=%s", rec->fields[i].key, rec->fields[i].value);
+	fputc('\n', fp);
+	fflush(fp);
+}
+
+log_sink_fn log_text_sink(void)
+{
+	return text_sink;
+}

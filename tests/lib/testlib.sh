@@ -1,0 +1,62 @@
+# testlib.sh - assertions and scratch space for shell tests.
+#
+# Source it first: it sets `set -eu`, makes $T (a scratch directory removed
+# at exit) and defines fail/assert helpers that print what was expected and
+# what was seen.  $SLUICE is the binary under test.
+
+set -eu
+SLUICE=${SLUICE_BIN:?SLUICE_BIN is not set; run through make check}
+T=$(mktemp -d "${TMPDIR:-/tmp}/sluice-t.XXXXXX")
+_testlib_cleanup_hooks=()
+_testlib_cleanup() {
+	local h
+	for h in "${_testlib_cleanup_hooks[@]+"${_testlib_cleanup_hooks[@]}"}"; do
+		$h || true
+	done
+	rm -rf "$T"
+}
+trap _testlib_cleanup EXIT
+at_exit() { _testlib_cleanup_hooks+=("$1"); }
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+assert_eq() { # EXPECTED ACTUAL [WHAT]
+	[ "$1" = "$2" ] || fail "${3:-value}: expected '$1', got '$2'"
+}
+
+assert_contains() { # HAYSTACK NEEDLE [WHAT]
+	case "$1" in
+	*"$2"*) ;;
+	*) printf '%s\n' "$1" >&2; fail "${3:-output} does not contain '$2'" ;;
+	esac
+}
+
+assert_not_contains() { # HAYSTACK NEEDLE [WHAT]
+	case "$1" in
+	*"$2"*) printf '%s\n' "$1" >&2; fail "${3:-output} contains '$2'" ;;
+	*) ;;
+	esac
+}
+
+# Run sluice, capturing stdout, stderr and the exit code in OUT, ERR, RC.
+run_sluice() {
+	set +e
+	OUT=$("$SLUICE" "$@" 2>"$T/.stderr")
+	RC=$?
+	set -e
+	ERR=$(cat "$T/.stderr")
+}
+
+# Wait up to SECONDS for a command to succeed.
+wait_until() { # SECONDS CMD...
+	local limit=$1 i
+	shift
+	for i in $(seq 1 $((limit * 10))); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}

@@ -1,0 +1,20 @@
+# Tests.  Every test runs through tests/lib/run-test, which starts a
+# throwaway PostgreSQL server for tests whose name says they need one.
+TEST_EXTENSIONS = .sh
+LOG_COMPILER = $(top_srcdir)/tests/lib/run-test
+SH_LOG_COMPILER = $(top_srcdir)/tests/lib/run-test
+AM_TESTS_ENVIRONMENT = \
+	SLUICE_BIN='$(abs_top_builddir)/sluice'; export SLUICE_BIN; \
+	SLUICE_SRCDIR='$(abs_top_srcdir)'; export SLUICE_SRCDIR; \
+	SLUICE_BUILDDIR='$(abs_top_builddir)'; export SLUICE_BUILDDIR; \
+	SLUICE_FIXTURES='$(abs_top_srcdir)/tests/data/totesys'; export SLUICE_FIXTURES;
+
+TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+TEST_LIBS = $(SLUICE_LIBS) $(DEP_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test_core
+tests_unit_test_core_SOURCES = tests/unit/test_core.c tests/unit/testutil.h
+tests_unit_test_core_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_core_LDADD = $(TEST_LIBS)
+
+TESTS += tests/unit/test_core

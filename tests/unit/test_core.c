@@ -1,0 +1,179 @@
+/*
+ * test_core.c - errors, buffers, time, logging masks and JSON positions.
+ */
+#include "testutil.h"
+
+START_TEST(err_carries_location_and_prefix)
+{
+	struct err e;
+	err_clear(&e);
+	ck_assert_int_eq(err_at(&e, ERR_PARSE, "sluice.json:3:7", "bad %s", "thing"), -1);
+	err_prefix(&e, "loading: ");
+	ck_assert_str_eq(err_text(&e), "sluice.json:3:7: loading: bad thing");
+	ck_assert_int_eq(e.code, ERR_PARSE);
+	ck_assert_int_eq(err_set(NULL, ERR_IO, "ignored"), -1);
+}
+END_TEST
+
+START_TEST(buf_grows_and_detaches)
+{
+	struct buf b = BUF_INIT;
+	ck_assert_str_eq(buf_str(&b), "");
+	for (int i = 0; i < 1000; i++)
+		buf_printf(&b, "%d,", i);
+	ck_assert(str_starts_with(b.data, "0,1,2,"));
+	ck_assert(str_ends_with(b.data, "998,999,"));
+	char *s = buf_detach(&b);
+	ck_assert_ptr_null(b.data);
+	free(s);
+}
+END_TEST
+
+START_TEST(time_round_trip_and_relative)
+{
+	usec_t t;
+	ck_assert(time_parse_iso("2022-11-03T14:20:49.962000", &t));
+	char out[32];
+	time_format_iso(t, out);
+	ck_assert_str_eq(out, "2022-11-03T14:20:49.962000Z");
+	ck_assert(time_parse_iso("2022-11-03 15:20:49+01:00", &t));
+	time_format_iso(t, out);
+	ck_assert_str_eq(out, "2022-11-03T14:20:49.000000Z");
+	ck_assert(!time_parse_iso("2022-13-03", &t));
+	ck_assert(!time_parse_iso("yesterday", &t));
+	char rel[32];
+	time_format_relative(t + 185 * USEC_PER_SEC, t, rel, sizeof rel);
+	ck_assert_str_eq(rel, "3m ago");
+	time_format_relative(t, t + 7200 * USEC_PER_SEC, rel, sizeof rel);
+	ck_assert_str_eq(rel, "in 2h");
+}
+END_TEST
+
+START_TEST(durations_parse_like_people_write_them)
+{
+	usec_t d;
+	ck_assert(duration_parse("every 5 minutes", &d));
+	ck_assert_int_eq(d, 300 * USEC_PER_SEC);
+	ck_assert(duration_parse("1.5s", &d));
+	ck_assert_int_eq(d, 1500 * USEC_PER_MSEC);
+	ck_assert(!duration_parse("5 fortnights", &d));
+	ck_assert(!duration_parse("minutes", &d));
+	char out[16];
+	duration_format(245 * USEC_PER_SEC, out, sizeof out);
+	ck_assert_str_eq(out, "4m05s");
+}
+END_TEST
+
+static usec_t fixed_now(void)
+{
+	return 1000 * USEC_PER_SEC;
+}
+
+START_TEST(clock_can_be_replaced)
+{
+	clock_set_source(fixed_now);
+	ck_assert_int_eq(clock_now_us(), 1000 * USEC_PER_SEC);
+	clock_set_source(NULL);
+	ck_assert(clock_now_us() > 1600000000 * USEC_PER_SEC);
+}
+END_TEST
+
+struct captured {
+	char text[512];
+	int count;
+};
+
+static void capture_sink(const struct log_record *rec, void *arg)
+{
+	struct captured *c = arg;
+	snprintf(c->text, sizeof c->text, "%s|%s=%s", rec->message,
+		 rec->nfields ? rec->fields[0].key : "",
+		 rec->nfields ? rec->fields[0].value : "");
+	c->count++;
+}
+
+START_TEST(log_masks_secrets_before_sinks)
+{
+	struct captured c = { "", 0 };
+	int id = log_add_sink(LOG_INFO, capture_sink, &c);
+	log_add_secret("hunter2-password");
+	struct log_field f = { "url", "https://hooks.example/hunter2-password" };
+	log_emit(LOG_WARN, 7, "load", "pipe:orders", &f, 1,
+		 "connect failed with %s", "hunter2-password");
+	ck_assert_str_eq(c.text, "connect failed with ****|url=https://hooks.example/****");
+	log_debug("below the sink's level");
+	ck_assert_int_eq(c.count, 1);
+	log_remove_sink(id);
+	log_clear_secrets();
+}
+END_TEST
+
+START_TEST(jpos_finds_nested_paths)
+{
+	const char *text =
+		"{\n"
+		"  \"flows\": [\n"
+		"    { \"name\": \"a\" },\n"
+		"    { \"name\": \"b\", \"steps\": [ {\"kind\": \"lod\"} ] }\n"
+		"  ]\n"
+		"}\n";
+	struct jpos *ix = jpos_index(text, strlen(text));
+	int line, col;
+	ck_assert(jpos_find(ix, "flows[1].steps[0].kind", &line, &col));
+	ck_assert_int_eq(line, 4);
+	ck_assert_int_eq(col, 40);
+	ck_assert(jpos_find(ix, "flows[0].name", &line, &col));
+	ck_assert_int_eq(line, 3);
+	ck_assert(!jpos_find(ix, "flows[2]", &line, &col));
+	jpos_free(ix);
+}
+END_TEST
+
+START_TEST(utf8_validation_finds_first_bad_byte)
+{
+	const char *s = "caf\xc3\xa9 \xff rest";
+	ck_assert_int_eq(utf8_valid_prefix(s, strlen(s)), 6);
+	ck_assert_int_eq(utf8_valid_prefix("\xed\xa0\x80", 3), 0);   /* surrogate */
+	ck_assert_int_eq(utf8_valid_prefix("\xc0\xaf", 2), 0);       /* overlong */
+}
+END_TEST
+
+START_TEST(atomic_write_replaces_whole_file)
+{
+	char *dir = test_mkdtemp();
+	char *path = path_join(dir, "a/b/c.txt");
+	char *parent = path_dirname(path);
+	ck_assert_int_eq(mkdir_p(parent, 0755, NULL), 0);
+	ck_assert_int_eq(file_write_atomic(path, "hello", 5, NULL), 0);
+	size_t len;
+	char *back = file_read_all(path, &len, NULL);
+	ck_assert_str_eq(back, "hello");
+	free(back);
+	struct err e;
+	ck_assert_ptr_null(file_read_all("/nonexistent/x", NULL, &e));
+	ck_assert_int_eq(e.code, ERR_IO);
+	ck_assert_str_eq(e.where, "/nonexistent/x");
+	free(parent);
+	free(path);
+	test_rmdir(dir);
+}
+END_TEST
+
+static Suite *core_suite(void)
+{
+	Suite *s = suite_create("core");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, err_carries_location_and_prefix);
+	tcase_add_test(tc, buf_grows_and_detaches);
+	tcase_add_test(tc, time_round_trip_and_relative);
+	tcase_add_test(tc, durations_parse_like_people_write_them);
+	tcase_add_test(tc, clock_can_be_replaced);
+	tcase_add_test(tc, log_masks_secrets_before_sinks);
+	tcase_add_test(tc, jpos_finds_nested_paths);
+	tcase_add_test(tc, utf8_validation_finds_first_bad_byte);
+	tcase_add_test(tc, atomic_write_replaces_whole_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(core_suite)
