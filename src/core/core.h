@@ -204,6 +204,24 @@ bool  jpos_find(const struct jpos *ix, const char *path, int *line, int *col);
 /* Line and column (1-based, column in characters) of byte offset `off`. */
 void  jpos_line_col(const char *text, size_t off, int *line, int *col);
 
+/* ---- hashing ----------------------------------------------------------------
+ * SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104): file checksums in load
+ * history, step cache keys, and AWS SigV4 request signing. */
+struct sha256 {
+	uint32_t h[8];
+	uint64_t total;
+	uint8_t  block[64];
+	size_t   used;
+};
+void sha256_init(struct sha256 *c);
+void sha256_update(struct sha256 *c, const void *data, size_t n);
+void sha256_final(struct sha256 *c, uint8_t digest[32]);
+void sha256_hex(const uint8_t digest[32], char out[65]);
+/* One-shot helpers: hex digest of a buffer; HMAC of a message. */
+void sha256_hex_of(const void *data, size_t n, char out[65]);
+void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n,
+		 uint8_t out[32]);
+
 /* ---- files ------------------------------------------------------------------ */
 /* Read a whole (small) file; NUL-terminated.  For project and SQL files only. */
 char *file_read_all(const char *path, size_t *len, struct err *e);

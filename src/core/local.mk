@@ -7,5 +7,6 @@ libcore_a_SOURCES = \
 	src/core/file.c \
 	src/core/jpos.c \
 	src/core/log.c \
+	src/core/sha256.c \
 	src/core/str.c \
 	src/core/xalloc.c

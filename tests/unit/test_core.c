@@ -159,6 +159,22 @@ START_TEST(atomic_write_replaces_whole_file)
 }
 END_TEST
 
+START_TEST(sha256_matches_fips_vectors)
+{
+	char hex[65];
+	sha256_hex_of("abc", 3, hex);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	const char *two = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+	sha256_hex_of(two, strlen(two), hex);
+	ck_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	/* RFC 4231 test case 2 */
+	uint8_t mac[32];
+	hmac_sha256("Jefe", 4, "what do ya want for nothing?", 28, mac);
+	sha256_hex(mac, hex);
+	ck_assert_str_eq(hex, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -172,6 +188,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, jpos_finds_nested_paths);
 	tcase_add_test(tc, utf8_validation_finds_first_bad_byte);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
+	tcase_add_test(tc, sha256_matches_fips_vectors);
 	suite_add_tcase(s, tc);
 	return s;
 }

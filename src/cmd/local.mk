@@ -1,0 +1,3 @@
+noinst_LIBRARIES += libcmd.a
+libcmd_a_SOURCES = \
+	src/cmd/cmd.h

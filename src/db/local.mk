@@ -1,0 +1,3 @@
+noinst_LIBRARIES += libdb.a
+libdb_a_SOURCES = \
+	src/db/db.h

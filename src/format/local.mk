@@ -1,0 +1,3 @@
+noinst_LIBRARIES += libformat.a
+libformat_a_SOURCES = \
+	src/format/format.h

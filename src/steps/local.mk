@@ -1,0 +1,3 @@
+noinst_LIBRARIES += libsteps.a
+libsteps_a_SOURCES = \
+	src/steps/steps.h
