@@ -1,0 +1,44 @@
+/*
+ * cmd_int.h - shared between the files of cmd/: each command family
+ * (cmd_check.c, cmd_show.c, ...) exports its table of entries here, and
+ * small helpers for option parsing and output live in cmd_util.c.
+ */
+#ifndef SLUICE_CMD_INT_H
+#define SLUICE_CMD_INT_H
+
+#include "cmd/cmd.h"
+
+/* Each family's entries end with a { NULL } entry. */
+extern const struct cmd_entry cmd_general_entries[];
+extern const struct cmd_entry cmd_check_entries[];
+
+/* The entry with exactly this name (a command's own descriptor). */
+const struct cmd_entry *cmd_lookup(const char *name);
+
+/* A parsed option list: flags that take no value, and --key value /
+ * --key=value options.  Unknown options are usage errors naming them. */
+struct cmd_opt_spec {
+	const char *name;     /* "--wait", "--param", "-f" */
+	const char *alias;    /* short form or NULL */
+	bool takes_value;
+	bool repeatable;
+};
+
+struct cmd_opts {
+	struct vec names;      /* const char * (spec names) in order seen */
+	struct vec values;     /* char * (NULL for flags) */
+	struct vec positional; /* char * (borrowed from argv) */
+};
+
+int  cmd_parse_opts(const struct cmd_entry *ce, int argc, char **argv,
+		    const struct cmd_opt_spec *specs, struct cmd_opts *out,
+		    struct err *e);
+void cmd_opts_free(struct cmd_opts *o);
+bool cmd_opt_flag(const struct cmd_opts *o, const char *name);
+/* Last value of an option, or NULL. */
+const char *cmd_opt_value(const struct cmd_opts *o, const char *name);
+/* Usage error for this command: "usage: sluice NAME ARGS". Returns EXIT_USAGE. */
+int  cmd_usage_error(const struct cmd_entry *ce, struct err *e, const char *fmt, ...)
+	PRINTF_LIKE(3, 4);
+
+#endif

@@ -1,0 +1,79 @@
+/*
+ * ctx.c - the context a command runs in: project and store, loaded lazily.
+ */
+#include "cmd/cmd_int.h"
+#include "project/project.h"
+
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char *current_user(void)
+{
+	const char *name = getenv("USER");
+	struct passwd *pw = getpwuid(getuid());
+	if (pw && pw->pw_name)
+		name = pw->pw_name;
+	char host[256] = "localhost";
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	return xasprintf("%s@%s", name ? name : "unknown", host);
+}
+
+void cmd_ctx_init(struct cmd_ctx *ctx, enum cmd_surface surface)
+{
+	memset(ctx, 0, sizeof *ctx);
+	ctx->surface = surface;
+	ctx->out = stdout;
+	ctx->errout = stderr;
+	ctx->project_file = "sluice.json";
+	ctx->user = current_user();
+}
+
+void cmd_ctx_close(struct cmd_ctx *ctx)
+{
+	cmd_ctx_close_store(ctx);
+	project_free(ctx->project);
+	ctx->project = NULL;
+	free(ctx->user);
+	ctx->user = NULL;
+}
+
+int cmd_ctx_project(struct cmd_ctx *ctx, struct err *e)
+{
+	if (ctx->project)
+		return 0;
+	struct diags d;
+	diags_init(&d);
+	struct project *p = project_load(ctx->project_file, ctx->env, &d, e);
+	if (p && d.errors == 0) {
+		diags_free(&d);
+		ctx->project = p;
+		if (p->env.read_only)
+			ctx->read_only = true;
+		return 0;
+	}
+	if (!p) {
+		diags_free(&d);
+		if (e->code == ERR_IO)
+			err_prefix(e, "no project: ");
+		return -1;
+	}
+	/* Show the first problems; `sluice check` lists them all. */
+	diags_sort(&d);
+	for (size_t i = 0; i < d.items.len && i < 5; i++) {
+		const struct diag *dg = d.items.items[i];
+		if (dg->severity != DIAG_ERROR)
+			continue;
+		char *line = diag_format(dg);
+		fprintf(ctx->errout, "%s\n", line);
+		free(line);
+	}
+	err_at(e, ERR_INVALID, ctx->project_file,
+	       "the project has %zu error%s; run 'sluice check' for all of them",
+	       d.errors, d.errors == 1 ? "" : "s");
+	diags_free(&d);
+	project_free(p);
+	return -1;
+}
