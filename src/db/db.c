@@ -571,9 +571,11 @@ int db_writer_close(struct db_writer *w, int64_t *rows, struct err *e)
 		db_writer_abort(w);
 		return err_set(e, ERR_INTERNAL, "writing: the writer already failed");
 	}
-	int rc = w->db->ops->writer_close(w, e);
+	/* writer_close frees w; PostgreSQL's count is the server's own. */
+	int64_t n = w->rows;
+	int rc = w->db->ops->writer_close(w, &n, e);
 	if (rc == 0 && rows)
-		*rows = w->rows;
+		*rows = n;
 	return rc;
 }
 

@@ -37,7 +37,7 @@ struct db_ops {
 			   struct err *e);
 	int  (*writer_copy_line)(struct db_writer *w, const char *line, size_t len,
 				 struct err *e);
-	int  (*writer_close)(struct db_writer *w, struct err *e);
+	int  (*writer_close)(struct db_writer *w, int64_t *rows, struct err *e);
 	void (*writer_abort)(struct db_writer *w);
 	int  (*list_tables)(struct db *db, struct vec *out, struct err *e);
 	int  (*table_exists)(struct db *db, const char *table, struct err *e);

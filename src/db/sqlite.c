@@ -627,7 +627,8 @@ static void lite_writer_free(struct lite_writer *w)
 	free(w);
 }
 
-static int lite_writer_close(struct db_writer *base, struct err *e UNUSED)
+static int lite_writer_close(struct db_writer *base, int64_t *rows UNUSED,
+			     struct err *e UNUSED)
 {
 	lite_writer_free((struct lite_writer *)base);
 	return 0;
