@@ -103,14 +103,17 @@ enum store_area {
 };
 #define STORE_AREA_BIT(a) (1u << (a))
 
-struct store_watch {
+struct store_watch {             /* opaque to callers; store_watch_init */
 	int64_t seen[STORE_AREA_COUNT];
 	int64_t data_version;     /* SQLite; -1 before the first probe */
+	int64_t own_commits;      /* this connection's commits seen */
 	bool primed;
 };
 void  store_watch_init(struct store_watch *w);
 /* Sets *changed to the bitmask of areas changed since the last call with
- * this watch (all areas on the first call) and remembers the new state. */
+ * this watch (all areas on the first call) and remembers the new state.
+ * A watch belongs to one struct store (it counts that connection's own
+ * commits, which SQLite's data_version does not show). */
 int   store_changed(struct store *s, struct store_watch *w, unsigned *changed,
 		    struct err *e);
 
@@ -350,7 +353,7 @@ int   store_task_list(struct store *s, const char *task, int limit, int offset,
  * CANCELLED): 1, 0 none, -1 error. */
 int   store_task_last(struct store *s, const char *task,
 		      struct store_task_entry **out, struct err *e);
-/* FAILED entries after the last SUCCEEDED one and completed after `since`
+/* FAILED entries after the last SUCCEEDED one and completed at or after `since`
  * (pass the time the task was last resumed, so resuming starts afresh;
  * 0 = ever).  SKIPPED and CANCELLED neither count nor reset. */
 int   store_task_failures(struct store *s, const char *task, usec_t since,
