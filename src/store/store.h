@@ -1,4 +1,803 @@
-/* store.h - see doc/architecture.md */
+/*
+ * store.h - the control store: everything sluice remembers about its own
+ * work (runs and their transitions, step runs, task history, pipe load
+ * history, watermarks, logs, object states, workers, the step cache,
+ * schema changes, notifications, validation results, backfills and
+ * operator requests).
+ *
+ * It is built on db/ (db.h): the same connection layer as data
+ * connections, one body of portable SQL with $N placeholders, and a small
+ * per-dialect table for identity columns, claiming and locking.  Backends:
+ * SQLite (default: "sqlite:PROJECT/.sluice/control.db", WAL, busy timeout;
+ * the directory is created when missing) and PostgreSQL (for a team).
+ * The control store wants a database of its own.
+ *
+ * Schema: versioned, forward-only migrations, each in one transaction.
+ * Opening an older store migrates it in place; a store written by a newer
+ * sluice is refused with ERR_VERSION; read-only opens never migrate.
+ *
+ * Times are microseconds since the epoch, UTC (usec_t), taken from
+ * clock_now_us(), so tests move time with clock_set_source().  0 means
+ * "not set" for every time field.  Ids are positive int64; 0 means none.
+ *
+ * Threads: a struct store is one database connection and belongs to one
+ * thread at a time.  Other threads open their own (store_open again with
+ * the same URL); SQLite in WAL mode lets them read while one writes, and
+ * writers wait up to the busy timeout.  The log sink (below) is the one
+ * object that may be used from any thread.
+ *
+ * Errors: every fallible call fills a struct err (NULL allowed) and
+ * returns -1 or NULL.  Codes: ERR_NOTFOUND (no such run, ...), ERR_CONFLICT
+ * (a state forbids it: illegal transition, an active backfill, a
+ * watermark planned by another live run), ERR_READONLY (any write on a
+ * read-only store), ERR_VERSION (a store from a newer sluice), ERR_INVALID
+ * (bad argument), ERR_DB (the database said no; the message says which
+ * control store and what it was doing).  Lookups that may find nothing
+ * return 1 found, 0 absent, -1 error.
+ *
+ * Ownership: every struct returned is owned by the caller and freed with
+ * the matching *_free; list functions fill a caller's struct vec (which
+ * must be empty or initialised with VEC_INIT) with pointers to owned
+ * structs, freed with the matching *_list_free, which also empties the
+ * vec.  All strings inside a returned struct belong to that struct.
+ * Input strings are copied; NULL is accepted wherever "none" makes sense.
+ */
 #ifndef SLUICE_STORE_H
 #define SLUICE_STORE_H
+
+#include "core/core.h"
+
+struct store;
+
+/* ---- opening -------------------------------------------------------------- */
+struct store_options {
+	bool read_only;          /* monitor mode: read-only at the server/SQLite */
+	const char *password;    /* PostgreSQL password (from password_env); never logged */
+	int busy_timeout_ms;     /* SQLite: wait for a writer; 0 = 5000 */
+};
+
+/* Open (and create and migrate, unless read-only) the store at `url`, a
+ * db.h URL: "sqlite:PATH" (PATH resolved by the caller; its directory is
+ * created) or a PostgreSQL URI / conninfo.  Read-only: the database must
+ * exist and be at this binary's schema version, else ERR_NOTFOUND or
+ * ERR_VERSION with a message that says what to do. */
+struct store *store_open(const char *url, const struct store_options *opt,
+			 struct err *e);
+void  store_close(struct store *s);
+bool  store_is_read_only(const struct store *s);
+/* The URL with any password hidden, for headers and messages. */
+const char *store_url(const struct store *s);
+/* "sqlite" or "postgresql". */
+const char *store_backend(const struct store *s);
+
+/* The newest schema version this binary knows. */
+int   store_schema_latest(void);
+/* The version of the open store (== store_schema_latest() once open). */
+int   store_schema_version(struct store *s, int *version, struct err *e);
+/* Create or migrate the store at `url` up to `version` (0 = latest) and
+ * close it.  For tests of migration and for upgrade tooling; refuses to
+ * go backwards (ERR_VERSION). */
+int   store_migrate(const char *url, const struct store_options *opt,
+		    int version, struct err *e);
+
+/* ---- change detection ------------------------------------------------------
+ * Every write bumps a counter per area in the same transaction, so a
+ * reader in another process learns cheaply that something changed and
+ * which views to refresh.  On SQLite the probe first asks PRAGMA
+ * data_version (no I/O when nothing was committed) and only then reads
+ * the counters; on PostgreSQL it is one indexed read of a dozen rows. */
+enum store_area {
+	STORE_AREA_RUNS,          /* runs, step runs, transitions, validation */
+	STORE_AREA_TASKS,         /* task history */
+	STORE_AREA_PIPES,         /* load history */
+	STORE_AREA_WATERMARKS,    /* watermarks and the stream offset mirror */
+	STORE_AREA_LOGS,
+	STORE_AREA_OBJECTS,       /* object states, flow limits, leases */
+	STORE_AREA_WORKERS,       /* workers and heartbeats */
+	STORE_AREA_CACHE,
+	STORE_AREA_SCHEMA,        /* schema changes */
+	STORE_AREA_NOTIFY,        /* notification queue */
+	STORE_AREA_BACKFILLS,
+	STORE_AREA_REQUESTS,
+	STORE_AREA_COUNT
+};
+#define STORE_AREA_BIT(a) (1u << (a))
+
+struct store_watch {             /* opaque to callers; store_watch_init */
+	int64_t seen[STORE_AREA_COUNT];
+	int64_t data_version;     /* SQLite; -1 before the first probe */
+	int64_t own_commits;      /* this connection's commits seen */
+	bool primed;
+};
+void  store_watch_init(struct store_watch *w);
+/* Sets *changed to the bitmask of areas changed since the last call with
+ * this watch (all areas on the first call) and remembers the new state.
+ * A watch belongs to one struct store (it counts that connection's own
+ * commits, which SQLite's data_version does not show). */
+int   store_changed(struct store *s, struct store_watch *w, unsigned *changed,
+		    struct err *e);
+
+/* ---- runs ------------------------------------------------------------------ */
+enum run_state {
+	RUN_SCHEDULED,    /* waits for its scheduled time */
+	RUN_LATE,         /* its time passed and nothing took it yet */
+	RUN_PENDING,      /* ready for a worker */
+	RUN_RUNNING,
+	RUN_RETRYING,     /* failed; waits for next_retry, then runs again */
+	RUN_COMPLETED,
+	RUN_CACHED,       /* every step answered from the cache */
+	RUN_FAILED,
+	RUN_CANCELLING,   /* asked to stop; its worker is winding down */
+	RUN_CANCELLED,
+	RUN_CRASHED,      /* its worker died (heartbeat lost) */
+	RUN_STATE_COUNT
+};
+#define RUN_STATE_BIT(st) (1u << (st))
+
+const char *run_state_name(enum run_state st);          /* "RUNNING" */
+bool  run_state_parse(const char *s, enum run_state *out); /* case-insensitive */
+bool  run_state_is_terminal(enum run_state st);
+/* The table store_run_transition enforces:
+ *   SCHEDULED  -> LATE PENDING RUNNING CANCELLED
+ *   LATE       -> PENDING RUNNING CANCELLED
+ *   PENDING    -> RUNNING CANCELLED
+ *   RUNNING    -> COMPLETED CACHED FAILED RETRYING CANCELLING CANCELLED CRASHED
+ *   RETRYING   -> PENDING RUNNING FAILED CANCELLED
+ *   CANCELLING -> CANCELLED COMPLETED FAILED CRASHED
+ *   terminal   -> nothing (a retry of a finished run is a new run whose
+ *                 parent_run points at it).
+ * Crash recovery with attempts left moves RUNNING -> RETRYING directly
+ * (reason says the worker was lost); without, RUNNING -> CRASHED. */
+bool  run_transition_allowed(enum run_state from, enum run_state to);
+
+enum run_trigger {
+	TRIGGER_MANUAL,        /* the console */
+	TRIGGER_TASK,          /* trigger_detail: the task name */
+	TRIGGER_BACKFILL,      /* trigger_detail: the backfill id */
+	TRIGGER_RETRY,         /* parent_run: the run retried */
+	TRIGGER_COMMAND_LINE,
+	TRIGGER_SCHEDULE,
+	RUN_TRIGGER_COUNT
+};
+const char *run_trigger_name(enum run_trigger t);        /* "manual" */
+bool  run_trigger_parse(const char *s, enum run_trigger *out);
+
+struct store_run {
+	int64_t id;
+	char   *flow;
+	char   *params;          /* JSON object text; "{}" when none */
+	enum run_state state;
+	char   *reason;          /* reason given with the last transition */
+	enum run_trigger trigger;
+	char   *trigger_detail;  /* task name, backfill id; NULL */
+	int     attempt;         /* 1 for the first; +1 at each RETRYING -> RUNNING */
+	int     max_attempts;    /* 1 + retries */
+	char   *environment;     /* NULL when none */
+	char   *worker;          /* the worker that claimed it; NULL */
+	usec_t  created, scheduled, started, ended, next_retry, updated;
+	char   *error;           /* first line of the last error; NULL */
+	char   *error_detail;    /* the full text */
+	int64_t rows_in, rows_out;
+	int64_t parent_run;      /* 0 unless a retry of another run */
+};
+
+/* What store_run_create needs; unset fields take the defaults shown. */
+struct store_run_spec {
+	const char *flow;              /* required */
+	const char *params;            /* JSON text; NULL = "{}" */
+	enum run_state state;          /* RUN_PENDING or RUN_SCHEDULED (0 = SCHEDULED!) */
+	enum run_trigger trigger;
+	const char *trigger_detail;
+	int max_attempts;              /* 0 = 1 */
+	const char *environment;
+	usec_t scheduled;              /* 0 = now */
+	int64_t parent_run;
+	const char *reason;            /* for the first transition; NULL = "created" */
+};
+
+/* Insert a run and its first transition (from nothing) in one
+ * transaction.  ERR_INVALID for a missing flow or a state other than
+ * SCHEDULED or PENDING. */
+int   store_run_create(struct store *s, const struct store_run_spec *spec,
+		       int64_t *id, struct err *e);
+/* ERR_NOTFOUND when there is no such run. */
+struct store_run *store_run_get(struct store *s, int64_t id, struct err *e);
+void  store_run_free(struct store_run *r);
+void  store_run_list_free(struct vec *runs);
+
+/* Move a run to `to`, checking the move against the table above inside
+ * the transaction that makes it (ERR_CONFLICT "run 12: cannot go from
+ * COMPLETED to RUNNING"), and record the transition (time, from, to,
+ * reason) in the same transaction.  `error` (may be NULL) becomes the
+ * run's error (first line and full text).  Side effects: RUNNING sets
+ * started (first time) and, from RETRYING, attempt + 1; a terminal state
+ * sets ended; RETRYING sets next_retry to now (see store_run_retry_at). */
+int   store_run_transition(struct store *s, int64_t run_id, enum run_state to,
+			   const char *reason, const char *error, struct err *e);
+/* RUNNING -> RETRYING, due again at `when` (the engine's retry delay). */
+int   store_run_retry_at(struct store *s, int64_t run_id, usec_t when,
+			 const char *reason, const char *error, struct err *e);
+/* Rows read and written so far (totals, not increments). */
+int   store_run_set_rows(struct store *s, int64_t run_id, int64_t rows_in,
+			 int64_t rows_out, struct err *e);
+
+struct store_transition {
+	int64_t id;
+	int64_t run_id;
+	usec_t  at;
+	bool    has_from;        /* false for the creating transition */
+	enum run_state from, to;
+	char   *reason;          /* NULL when none was given */
+	char   *worker;          /* who made it, when known */
+};
+/* Oldest first. */
+int   store_run_transitions(struct store *s, int64_t run_id, struct vec *out,
+			    struct err *e);
+void  store_transition_list_free(struct vec *v);
+
+enum store_run_sort {
+	RUN_SORT_NEWEST,         /* id descending (default) */
+	RUN_SORT_OLDEST,
+	RUN_SORT_STARTED,        /* most recently started first */
+	RUN_SORT_UPDATED,        /* most recently changed first */
+};
+
+struct store_run_filter {
+	const char *flow;        /* NULL = every flow */
+	unsigned states;         /* RUN_STATE_BIT mask; 0 = every state */
+	usec_t since;            /* created at or after; 0 = any time */
+	int64_t parent_run;      /* 0 = any */
+	enum store_run_sort sort;
+	int limit;               /* 0 = 100; at most 10000 */
+	int offset;
+};
+int   store_run_list(struct store *s, const struct store_run_filter *f,
+		     struct vec *out, struct err *e);
+/* Rows that match `f`, ignoring limit and offset. */
+int   store_run_count(struct store *s, const struct store_run_filter *f,
+		      int64_t *count, struct err *e);
+/* counts[state] for runs of `flow` (NULL = all) created since `since`
+ * (0 = ever).  One indexed GROUP BY: cheap at 100,000 runs. */
+int   store_run_counts(struct store *s, const char *flow, usec_t since,
+		       int64_t counts[RUN_STATE_COUNT], struct err *e);
+
+/* ---- claiming ----------------------------------------------------------------
+ * A run is due when PENDING, RETRYING with next_retry <= now, or SCHEDULED
+ * or LATE with scheduled <= now.  Claiming moves the oldest due run whose
+ * flow is below its concurrency limit to RUNNING, owned by `worker`, and
+ * records the transition.  Two claimers never get the same run:
+ * PostgreSQL selects with FOR UPDATE SKIP LOCKED and serialises the limit
+ * check per flow with a transaction-level advisory lock; SQLite claims
+ * inside BEGIN IMMEDIATE.
+ *
+ * Concurrency limits live in the store (the engine writes every flow's
+ * limit at start-up, so every worker on every host sees the same): a
+ * flow without a row is limited to 1 run at a time (the project default),
+ * and a limit of 0 means unlimited.  RUNNING and CANCELLING runs count. */
+int   store_flow_limit_set(struct store *s, const char *flow, int limit,
+			   struct err *e);
+/* 1 and *limit set, 0 if not stored (the default 1 applies), -1 error. */
+int   store_flow_limit_get(struct store *s, const char *flow, int *limit,
+			   struct err *e);
+/* 1 and *out set (caller frees), 0 when nothing is due, -1 error.
+ * `flow` restricts the claim to one flow when non-NULL. */
+int   store_run_claim(struct store *s, const char *worker, const char *flow,
+		      struct store_run **out, struct err *e);
+/* Claim one particular run now (the operator's "run it here"): it must be
+ * due or SCHEDULED/LATE/PENDING/RETRYING (ERR_CONFLICT otherwise); the
+ * concurrency limit is not checked. */
+int   store_run_claim_id(struct store *s, int64_t run_id, const char *worker,
+			 struct store_run **out, struct err *e);
+
+/* ---- step runs ----------------------------------------------------------- */
+enum step_state {
+	STEP_PENDING, STEP_RUNNING, STEP_COMPLETED, STEP_CACHED, STEP_FAILED,
+	STEP_SKIPPED, STEP_CANCELLED, STEP_STATE_COUNT
+};
+const char *step_state_name(enum step_state st);
+bool  step_state_parse(const char *s, enum step_state *out);
+
+/* One row per (run, step); the attempt field tells which try it is. */
+struct store_step {
+	int64_t id;              /* ignored by store_step_put */
+	int64_t run_id;
+	char   *step;
+	enum step_state state;
+	int     attempt;
+	usec_t  started, ended;
+	int64_t rows_in, rows_out;
+	char   *error;           /* first line */
+	char   *error_detail;
+	bool    cached;
+	char   *cache_key;
+};
+/* Insert or replace the row for (run_id, step); ERR_NOTFOUND without the
+ * run.  `error_detail` NULL with `error` set stores error as both. */
+int   store_step_put(struct store *s, const struct store_step *st, struct err *e);
+/* 1 found, 0 absent, -1 error. */
+int   store_step_get(struct store *s, int64_t run_id, const char *step,
+		     struct store_step **out, struct err *e);
+/* In the order the steps started (unstarted last, by name). */
+int   store_step_list(struct store *s, int64_t run_id, struct vec *out,
+		      struct err *e);
+void  store_step_free(struct store_step *st);
+void  store_step_list_free(struct vec *v);
+
+/* ---- task history ------------------------------------------------------------ */
+enum task_state {
+	TASK_SCHEDULED, TASK_EXECUTING, TASK_SUCCEEDED, TASK_FAILED,
+	TASK_SKIPPED, TASK_CANCELLED, TASK_STATE_COUNT
+};
+const char *task_state_name(enum task_state st);
+bool  task_state_parse(const char *s, enum task_state *out);
+
+struct store_task_entry {
+	int64_t id;
+	char   *task;
+	usec_t  scheduled, started, completed;
+	enum task_state state;
+	char   *condition;       /* "stream_rows(orders_stream) = 812 > 500: true" */
+	char   *error;
+	int64_t run_id;
+};
+/* Insert; *id set when non-NULL.  `task` required. */
+int   store_task_add(struct store *s, const struct store_task_entry *t,
+		     int64_t *id, struct err *e);
+/* Replace every field of row t->id (ERR_NOTFOUND when absent). */
+int   store_task_update(struct store *s, const struct store_task_entry *t,
+			struct err *e);
+/* Newest first. */
+int   store_task_list(struct store *s, const char *task, int limit, int offset,
+		      struct vec *out, struct err *e);
+/* The newest entry in a final state (SUCCEEDED, FAILED, SKIPPED,
+ * CANCELLED): 1, 0 none, -1 error. */
+int   store_task_last(struct store *s, const char *task,
+		      struct store_task_entry **out, struct err *e);
+/* FAILED entries after the last SUCCEEDED one and completed at or after `since`
+ * (pass the time the task was last resumed, so resuming starts afresh;
+ * 0 = ever).  SKIPPED and CANCELLED neither count nor reset. */
+int   store_task_failures(struct store *s, const char *task, usec_t since,
+			  int *count, struct err *e);
+void  store_task_free(struct store_task_entry *t);
+void  store_task_list_free(struct vec *v);
+
+/* ---- load history (pipes) -------------------------------------------------------
+ * One row per load attempt of a file; lookups answer with the newest. */
+enum load_status { LOAD_LOADED, LOAD_FAILED, LOAD_PARTIALLY_LOADED, LOAD_STATUS_COUNT };
+const char *load_status_name(enum load_status st);      /* "LOAD_FAILED" */
+bool  load_status_parse(const char *s, enum load_status *out);
+
+struct store_load {
+	int64_t id;
+	char   *pipe;
+	char   *file_key;
+	int64_t size;
+	char   *checksum;         /* hex SHA-256 */
+	int64_t rows_parsed, rows_loaded, error_count;
+	char   *first_error;      /* message; NULL when none */
+	int64_t first_error_line, first_error_column;   /* 0 = unknown */
+	char   *first_error_column_name;
+	enum load_status status;
+	usec_t  loaded;
+	int64_t run_id;
+};
+int   store_load_add(struct store *s, const struct store_load *l, int64_t *id,
+		     struct err *e);
+/* Newest attempt for (pipe, key): 1, 0 never seen, -1 error. */
+int   store_load_get(struct store *s, const char *pipe, const char *file_key,
+		     struct store_load **out, struct err *e);
+/* Newest first; status_mask (1u << load_status) 0 = all. */
+int   store_load_list(struct store *s, const char *pipe, unsigned status_mask,
+		      int limit, int offset, struct vec *out, struct err *e);
+/* counts[status] over all attempts of the pipe. */
+int   store_load_counts(struct store *s, const char *pipe,
+			int64_t counts[LOAD_STATUS_COUNT], struct err *e);
+void  store_load_free(struct store_load *l);
+void  store_load_list_free(struct vec *v);
+
+/* ---- watermarks --------------------------------------------------------------
+ * Per (flow, step, table): the committed value (canonical text of the
+ * watermark column) and at most one pending window (start, end] planned
+ * by a run before it extracts.  A retried or recovered run asks again and
+ * gets the same window, so it re-extracts exactly the same rows. */
+struct store_watermark {
+	char   *flow, *step, *table;
+	char   *committed;        /* NULL: nothing extracted yet */
+	usec_t  committed_at;
+	int64_t committed_run;
+	bool    pending;
+	char   *pending_start;    /* == committed at planning time; may be NULL */
+	char   *pending_end;
+	int64_t pending_run;
+	usec_t  planned_at;
+};
+/* 1 found, 0 none, -1 error. */
+int   store_wm_get(struct store *s, const char *flow, const char *step,
+		   const char *table, struct store_watermark **out, struct err *e);
+/* Plan the window (committed, end] for `run_id` and return it in *out
+ * (caller frees).  If this run already planned one, that window is
+ * returned unchanged and `end` is ignored.  A window planned by another
+ * run that has not finished is ERR_CONFLICT; one left by a finished or
+ * missing run is replaced. */
+int   store_wm_plan(struct store *s, const char *flow, const char *step,
+		    const char *table, int64_t run_id, const char *end,
+		    struct store_watermark **out, struct err *e);
+/* Pending -> committed for every window `run_id` planned, in one
+ * transaction; *n (may be NULL) = windows committed. */
+int   store_wm_commit_run(struct store *s, int64_t run_id, int *n, struct err *e);
+/* Drop the pending windows of `run_id` (the run was abandoned). */
+int   store_wm_clear_run(struct store *s, int64_t run_id, int *n, struct err *e);
+/* Set the committed value directly (operator reset, backfill); clears any
+ * pending window.  `value` NULL = start from the beginning. */
+int   store_wm_set(struct store *s, const char *flow, const char *step,
+		   const char *table, const char *value, struct err *e);
+/* By flow, step, table; `flow` NULL = all. */
+int   store_wm_list(struct store *s, const char *flow, struct vec *out,
+		    struct err *e);
+void  store_wm_free(struct store_watermark *w);
+void  store_wm_list_free(struct vec *v);
+
+/* ---- stream offset mirror -----------------------------------------------------
+ * For display only: the truth is _sluice_stream_offsets in the stream's
+ * own database. */
+struct store_stream_offset {
+	char   *stream;
+	char   *offset;          /* canonical text; NULL = start */
+	int64_t pending_rows;    /* -1 = unknown */
+	usec_t  updated;
+};
+int   store_stream_mirror(struct store *s, const char *stream, const char *offset,
+			  int64_t pending_rows, struct err *e);
+int   store_stream_list(struct store *s, struct vec *out, struct err *e);
+void  store_stream_list_free(struct vec *v);
+
+/* ---- logs --------------------------------------------------------------------- */
+struct store_log {
+	int64_t id;
+	usec_t  time;
+	enum log_level level;
+	int64_t run_id;           /* 0 = none */
+	char   *step, *object;    /* NULL = none */
+	char   *message;
+	char   *fields;           /* JSON object text {"k":"v",...}; NULL = none */
+};
+
+/* Append one record (already masked by core's log_emit); *id when non-NULL. */
+int   store_log_append(struct store *s, const struct log_record *rec,
+		       int64_t *id, struct err *e);
+
+/* A window of records.  Paging is by id, never by offset, so it stays
+ * cheap over millions of records:
+ *   after_id  > 0: the `limit` records just after it (tailing, next page);
+ *   before_id > 0: the `limit` records just before it (previous page);
+ *   neither:       the newest `limit` records.
+ * The result is always in ascending id order.  Filters combine (AND);
+ * `search` is a case-insensitive (ASCII) substring of the message. */
+struct store_log_filter {
+	int64_t run_id;           /* 0 = any */
+	const char *step;         /* NULL = any */
+	const char *object;       /* NULL = any; exact */
+	enum log_level min_level; /* LOG_DEBUG = all */
+	const char *search;       /* NULL or "" = none */
+	int64_t before_id, after_id;
+	int limit;                /* 0 = 200; at most 10000 */
+};
+int   store_log_query(struct store *s, const struct store_log_filter *f,
+		      struct vec *out, struct err *e);
+/* Highest log id, 0 when empty (where a "follow" starts). */
+int   store_log_last_id(struct store *s, int64_t *id, struct err *e);
+void  store_log_list_free(struct vec *v);
+
+/* The persistent log sink for core's log_add_sink.
+ *
+ * Threading model: core calls sinks from any thread while holding its
+ * global log lock, so the sink must never touch the database there (that
+ * would stall every logging thread on I/O, and deadlock against a thread
+ * that holds the SQLite write lock and then logs).  The sink function only
+ * copies the record into a bounded in-memory queue; a writer thread owned
+ * by the sink, with its own connection, drains the queue in batches of up
+ * to 500 records per transaction.  When the queue is full (10,000
+ * records) new records are dropped and counted, and the writer records a
+ * WARN saying how many were lost once it catches up.  Records the writer
+ * thread itself emits (for example a failing write) are not queued, so
+ * the sink can never feed itself; a write failure is kept for
+ * store_log_sink_error.
+ *
+ * Use:  ls = store_log_sink_open(url, &opt, &e);
+ *       id = log_add_sink(LOG_INFO, store_log_sink_fn(), ls);
+ *       ...
+ *       log_remove_sink(id); store_log_sink_close(ls);
+ * A read-only store cannot have a sink (ERR_READONLY). */
+struct store_log_sink;
+struct store_log_sink *store_log_sink_open(const char *url,
+					   const struct store_options *opt,
+					   struct err *e);
+log_sink_fn store_log_sink_fn(void);
+/* Wait until every record queued before the call is committed. */
+void  store_log_sink_flush(struct store_log_sink *ls);
+/* Records dropped because the queue was full, since open. */
+uint64_t store_log_sink_dropped(struct store_log_sink *ls);
+/* The last write error (code ERR_OK when none); copied into *e. */
+void  store_log_sink_error(struct store_log_sink *ls, struct err *e);
+/* Flush, stop the writer, close.  Remove it from core's sinks first. */
+void  store_log_sink_close(struct store_log_sink *ls);
+
+/* ---- object states ---------------------------------------------------------------
+ * Operator-set state of named objects: "pipe:orders_pipe" PAUSED,
+ * "task:nightly" SUSPENDED / STARTED / FAILED_AND_AUTO_SUSPENDED, ... The
+ * state words belong to the modules that set them. */
+struct store_object_state {
+	char  *object;
+	char  *state;
+	char  *reason;            /* NULL = none */
+	char  *changed_by;        /* "alice@bastion", "engine" */
+	usec_t changed;
+};
+int   store_object_set(struct store *s, const char *object, const char *state,
+		       const char *reason, const char *changed_by, struct err *e);
+/* 1 found, 0 never set, -1 error. */
+int   store_object_get(struct store *s, const char *object,
+		       struct store_object_state **out, struct err *e);
+/* Objects whose name starts with `prefix` ("pipe:"; NULL = all), by name. */
+int   store_object_list(struct store *s, const char *prefix, struct vec *out,
+			struct err *e);
+void  store_object_free(struct store_object_state *o);
+void  store_object_list_free(struct vec *v);
+
+/* ---- workers ---------------------------------------------------------------------- */
+struct store_worker {
+	char   *id;
+	char   *host;
+	int64_t pid;
+	usec_t  started, heartbeat;
+};
+/* Insert or replace (a restarted worker with the same id starts afresh). */
+int   store_worker_register(struct store *s, const char *id, const char *host,
+			    int64_t pid, struct err *e);
+/* ERR_NOTFOUND if the worker is not registered (it was reaped). */
+int   store_worker_heartbeat(struct store *s, const char *id, struct err *e);
+/* A clean exit. */
+int   store_worker_remove(struct store *s, const char *id, struct err *e);
+int   store_worker_list(struct store *s, struct vec *out, struct err *e);
+void  store_worker_list_free(struct vec *v);
+/* Runs in RUNNING or CANCELLING whose worker's last heartbeat is older
+ * than now - lease, or whose worker is not registered at all: the runs
+ * crash recovery must settle.  Oldest first. */
+int   store_runs_orphaned(struct store *s, usec_t lease, struct vec *out,
+			  struct err *e);
+
+/* ---- leases ----------------------------------------------------------------------
+ * A named lease held by one holder at a time, for "one scheduler at a
+ * time" across hosts; it lapses at its expiry so a dead holder frees it. */
+/* 1 acquired or renewed, 0 held by someone else (*current set to the
+ * holder when non-NULL; caller frees), -1 error. */
+int   store_lease_acquire(struct store *s, const char *name, const char *holder,
+			  usec_t ttl, char **current, struct err *e);
+int   store_lease_release(struct store *s, const char *name, const char *holder,
+			  struct err *e);
+
+/* ---- step cache --------------------------------------------------------------- */
+struct store_cache_entry {
+	char   *key;
+	char   *value;            /* the step's recorded result, JSON text */
+	int64_t run_id;           /* the run that produced it */
+	usec_t  created, expires; /* expires 0 = never */
+};
+/* 1 found and not expired, 0 absent or expired, -1 error. */
+int   store_cache_get(struct store *s, const char *key,
+		      struct store_cache_entry **out, struct err *e);
+/* Insert or replace; `ttl` 0 = never expires.  Purges expired entries. */
+int   store_cache_put(struct store *s, const char *key, const char *value,
+		      int64_t run_id, usec_t ttl, struct err *e);
+int   store_cache_delete(struct store *s, const char *key, struct err *e);
+/* Delete every expired entry; *n removed when non-NULL. */
+int   store_cache_purge(struct store *s, int64_t *n, struct err *e);
+void  store_cache_free(struct store_cache_entry *c);
+
+/* ---- schema changes ------------------------------------------------------------- */
+enum schema_change_kind { SCHEMA_ADDED, SCHEMA_WIDENED, SCHEMA_DROPPED_IN_SOURCE,
+			  SCHEMA_CHANGE_COUNT };
+const char *schema_change_name(enum schema_change_kind k); /* "added" */
+bool  schema_change_parse(const char *s, enum schema_change_kind *out);
+
+struct store_schema_change {
+	int64_t id;
+	char   *connection, *table, *column;
+	enum schema_change_kind kind;
+	char   *old_type, *new_type;   /* NULL where it does not apply */
+	int64_t run_id;
+	usec_t  at;
+};
+int   store_schema_change_add(struct store *s, const struct store_schema_change *c,
+			      struct err *e);
+/* Newest first; `connection`, `table` NULL = all. */
+int   store_schema_change_list(struct store *s, const char *connection,
+			       const char *table, int limit, struct vec *out,
+			       struct err *e);
+void  store_schema_change_list_free(struct vec *v);
+
+/* ---- notification queue -------------------------------------------------------------
+ * A message waits PENDING until due; a sender claims it (SENDING), then
+ * marks it SENT or failed.  A retryable failure (429, 5xx, network) puts
+ * it back PENDING with next_attempt = now + max(retry_after, backoff),
+ * backoff = 10s * 2^(attempts-1) capped at 1h; after
+ * STORE_NOTIFY_MAX_ATTEMPTS attempts, or a permanent failure, it is
+ * FAILED.  A SENDING claim older than 5 minutes (a sender that died) is
+ * claimable again. */
+#define STORE_NOTIFY_MAX_ATTEMPTS 8
+#define STORE_NOTIFY_BACKOFF      (10 * USEC_PER_SEC)
+#define STORE_NOTIFY_BACKOFF_MAX  (3600 * USEC_PER_SEC)
+
+enum notify_state { NOTIFY_PENDING, NOTIFY_SENDING, NOTIFY_SENT, NOTIFY_FAILED,
+		    NOTIFY_STATE_COUNT };
+const char *notify_state_name(enum notify_state st);
+
+struct store_notification {
+	int64_t id;
+	char   *channel, *event, *text;
+	enum notify_state state;
+	int     attempts;         /* sends tried so far */
+	usec_t  created, next_attempt, sent;
+	char   *last_error;
+};
+int   store_notify_enqueue(struct store *s, const char *channel, const char *event,
+			   const char *text, int64_t *id, struct err *e);
+/* 1 and *out (the claimed message, attempts already counted), 0 nothing
+ * due, -1 error. */
+int   store_notify_claim(struct store *s, struct store_notification **out,
+			 struct err *e);
+int   store_notify_sent(struct store *s, int64_t id, struct err *e);
+/* retryable false = give up now.  retry_after: the server's Retry-After
+ * (0 = none). */
+int   store_notify_failed(struct store *s, int64_t id, const char *error,
+			  bool retryable, usec_t retry_after, struct err *e);
+int   store_notify_get(struct store *s, int64_t id,
+		       struct store_notification **out, struct err *e);
+/* Newest first; state_mask (1u << notify_state) 0 = all. */
+int   store_notify_list(struct store *s, unsigned state_mask, int limit,
+			struct vec *out, struct err *e);
+void  store_notify_free(struct store_notification *n);
+void  store_notify_list_free(struct vec *v);
+
+/* ---- validation results ----------------------------------------------------------- */
+enum check_severity { SEVERITY_WARN, SEVERITY_ERROR };
+
+struct store_validation {
+	int64_t id;
+	int64_t run_id;
+	char   *step;
+	char   *check;            /* the check's name */
+	enum check_severity severity;
+	bool    passed;
+	int64_t violations;
+	char   *sample;           /* a few offending rows as text; NULL */
+	usec_t  at;
+};
+int   store_validation_add(struct store *s, const struct store_validation *v,
+			   struct err *e);
+/* In the order added; `step` NULL = all steps of the run. */
+int   store_validation_list(struct store *s, int64_t run_id, const char *step,
+			    struct vec *out, struct err *e);
+void  store_validation_list_free(struct vec *v);
+
+/* ---- backfills -----------------------------------------------------------------------
+ * The guided rebuild of a flow (DESIGN.md "Backfill").  The procedure and
+ * its step names ("plan", "suspend", "rebuild", "validate", "compare",
+ * "approve", "resume") belong to steps/; the store keeps where each
+ * backfill stands and who moved it, so another operator can continue.
+ * At most one active (WAITING, WORKING or FAILED) backfill per flow,
+ * enforced by a unique index. */
+enum backfill_state {
+	BACKFILL_WAITING,    /* for the operator to take the next step */
+	BACKFILL_WORKING,    /* a step is running */
+	BACKFILL_FAILED,     /* the current step failed; may be retried */
+	BACKFILL_COMPLETED,  /* approved, swapped, tasks resumed */
+	BACKFILL_DISCARDED,
+	BACKFILL_STATE_COUNT
+};
+const char *backfill_state_name(enum backfill_state st);
+bool  backfill_state_is_active(enum backfill_state st);
+
+struct store_backfill {
+	int64_t id;
+	char   *flow;
+	char   *step;             /* current step name */
+	enum backfill_state state;
+	char   *plan;             /* JSON; NULL */
+	char   *compare;          /* JSON compare summary; NULL */
+	char   *error;            /* of the failed step; NULL */
+	char   *created_by;
+	usec_t  created, updated, ended;
+};
+struct store_backfill_event {
+	int64_t id, backfill_id;
+	char   *step;
+	enum backfill_state state;
+	char   *by;
+	char   *note;
+	usec_t  at;
+};
+/* Start one at `step` WAITING.  ERR_CONFLICT "flow X already has backfill
+ * N (step compare, WAITING)" when one is active. */
+int   store_backfill_create(struct store *s, const char *flow, const char *step,
+			    const char *plan_json, const char *by, int64_t *id,
+			    struct err *e);
+/* Move to (step, state) and record who and why in the history, in one
+ * transaction.  plan/compare/error NULL leave the stored value.  Moving a
+ * COMPLETED or DISCARDED backfill is ERR_CONFLICT. */
+int   store_backfill_update(struct store *s, int64_t id, const char *step,
+			    enum backfill_state state, const char *plan_json,
+			    const char *compare_json, const char *error,
+			    const char *by, const char *note, struct err *e);
+struct store_backfill *store_backfill_get(struct store *s, int64_t id,
+					  struct err *e);
+/* 1 found, 0 none active, -1 error. */
+int   store_backfill_active(struct store *s, const char *flow,
+			    struct store_backfill **out, struct err *e);
+/* Newest first; `flow` NULL = all. */
+int   store_backfill_list(struct store *s, const char *flow, int limit,
+			  struct vec *out, struct err *e);
+/* Oldest first. */
+int   store_backfill_history(struct store *s, int64_t id, struct vec *out,
+			     struct err *e);
+void  store_backfill_free(struct store_backfill *b);
+void  store_backfill_list_free(struct vec *v);
+void  store_backfill_history_free(struct vec *v);
+
+/* ---- operator requests ------------------------------------------------------------------
+ * How a console or the command line asks an engine (possibly in another
+ * process or on another host) to act: "refresh" "pipe:orders", "cancel"
+ * "run:12".  The kinds and targets belong to cmd/ and engine/. */
+enum request_state { REQUEST_PENDING, REQUEST_CLAIMED, REQUEST_DONE,
+		     REQUEST_FAILED, REQUEST_STATE_COUNT };
+const char *request_state_name(enum request_state st);
+
+struct store_request {
+	int64_t id;
+	char   *kind, *target;
+	char   *args;             /* JSON; NULL */
+	char   *requested_by;
+	usec_t  requested, claimed, completed;
+	enum request_state state;
+	char   *claimed_by;
+	char   *result;           /* text or JSON on success; NULL */
+	char   *error;            /* on failure */
+};
+int   store_request_add(struct store *s, const char *kind, const char *target,
+			const char *args_json, const char *requested_by,
+			int64_t *id, struct err *e);
+/* The oldest PENDING request, now CLAIMED by `worker`: 1, 0 none, -1. */
+int   store_request_claim(struct store *s, const char *worker,
+			  struct store_request **out, struct err *e);
+/* ok: DONE with result; else FAILED with error.  ERR_CONFLICT unless CLAIMED. */
+int   store_request_complete(struct store *s, int64_t id, bool ok,
+			     const char *result, const char *error, struct err *e);
+struct store_request *store_request_get(struct store *s, int64_t id,
+					struct err *e);
+int   store_request_list(struct store *s, int limit, struct vec *out,
+			 struct err *e);
+void  store_request_free(struct store_request *r);
+void  store_request_list_free(struct vec *v);
+
+/* ---- retention ----------------------------------------------------------------------------
+ * Pruning in batches of a few thousand rows per transaction, so readers
+ * and writers are never held up long.  0 in a field means "keep".  Runs
+ * are pruned only in a terminal state, with their steps, transitions and
+ * validation results.  Load history is not pruned here: it tells pipes
+ * what was loaded. */
+struct store_retention {
+	usec_t  log_age;           /* delete log records older than this */
+	int64_t log_max;           /* keep at most this many log records */
+	usec_t  run_age;           /* finished runs older than this */
+	usec_t  task_age;          /* task history */
+	usec_t  notify_age;        /* SENT / FAILED notifications */
+	usec_t  request_age;       /* DONE / FAILED requests */
+};
+struct store_prune_stats {
+	int64_t logs, runs, tasks, notifications, requests, cache;
+};
+/* Also purges expired cache entries.  `stats` may be NULL. */
+int   store_prune(struct store *s, const struct store_retention *r,
+		  struct store_prune_stats *stats, struct err *e);
+
 #endif

@@ -1,0 +1,245 @@
+/*
+ * objects.c - operator-set object states (a paused pipe, a suspended
+ * task), registered workers with their heartbeats, and named leases (one
+ * scheduler at a time across hosts).
+ */
+#include "store/store_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- object states ------------------------------------------------------------ */
+static void *parse_object(struct db_cursor *c)
+{
+	struct store_object_state *o = xcalloc(1, sizeof(*o));
+	o->object = col_str(c, 0);
+	o->state = col_str(c, 1);
+	o->reason = col_str(c, 2);
+	o->changed_by = col_str(c, 3);
+	o->changed = col_i64(c, 4);
+	return o;
+}
+
+void store_object_free(struct store_object_state *o)
+{
+	if (!o)
+		return;
+	free(o->object);
+	free(o->state);
+	free(o->reason);
+	free(o->changed_by);
+	free(o);
+}
+
+static void free_object_v(void *p)
+{
+	store_object_free(p);
+}
+
+void store_object_list_free(struct vec *v)
+{
+	vec_free_all(v, free_object_v);
+}
+
+int store_object_set(struct store *s, const char *object, const char *state,
+		     const char *reason, const char *changed_by, struct err *e)
+{
+	if (!object || !*object || !state || !*state)
+		return err_set(e, ERR_INVALID, "an object state needs an object and a state");
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, object);
+	sqlp_str(&p, state);
+	sqlp_str(&p, reason);
+	sqlp_str(&p, changed_by);
+	sqlp_i64(&p, clock_now_us());
+	return st_write1(s, STORE_AREA_BIT(STORE_AREA_OBJECTS),
+			 "INSERT INTO object_states (object, state, reason, changed_by, "
+			 "changed_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (object) "
+			 "DO UPDATE SET state = excluded.state, reason = excluded.reason, "
+			 "changed_by = excluded.changed_by, changed_at = excluded.changed_at",
+			 &p, NULL, e);
+}
+
+int store_object_get(struct store *s, const char *object,
+		     struct store_object_state **out, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, object);
+	struct vec v = VEC_INIT;
+	*out = NULL;
+	if (st_collect(st_query(s, "SELECT object, state, reason, changed_by, changed_at "
+				"FROM object_states WHERE object = $1", &p, e),
+		       parse_object, free_object_v, &v, e) < 0)
+		return -1;
+	if (v.len)
+		*out = v.items[0];
+	vec_free(&v);
+	return *out ? 1 : 0;
+}
+
+int store_object_list(struct store *s, const char *prefix, struct vec *out,
+		      struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	struct buf sql = BUF_INIT;
+	buf_puts(&sql, "SELECT object, state, reason, changed_by, changed_at "
+		 "FROM object_states");
+	/* A prefix match without LIKE, whose wildcards and case rules
+	 * differ between the dialects. */
+	if (prefix && *prefix) {
+		int n = sqlp_str(&p, prefix);
+		buf_printf(&sql, " WHERE substr(object, 1, length(CAST($%d AS TEXT))) = $%d",
+			   n, n);
+	}
+	buf_puts(&sql, " ORDER BY object");
+	int rc = st_collect(st_query(s, buf_str(&sql), &p, e), parse_object,
+			    free_object_v, out, e);
+	buf_free(&sql);
+	return rc;
+}
+
+/* ---- workers ---------------------------------------------------------------------- */
+static void *parse_worker(struct db_cursor *c)
+{
+	struct store_worker *w = xcalloc(1, sizeof(*w));
+	w->id = col_str(c, 0);
+	w->host = col_str(c, 1);
+	w->pid = col_i64(c, 2);
+	w->started = col_i64(c, 3);
+	w->heartbeat = col_i64(c, 4);
+	return w;
+}
+
+static void free_worker_v(void *p)
+{
+	struct store_worker *w = p;
+	free(w->id);
+	free(w->host);
+	free(w);
+}
+
+void store_worker_list_free(struct vec *v)
+{
+	vec_free_all(v, free_worker_v);
+}
+
+int store_worker_register(struct store *s, const char *id, const char *host,
+			  int64_t pid, struct err *e)
+{
+	if (!id || !*id)
+		return err_set(e, ERR_INVALID, "a worker needs an id");
+	usec_t now = clock_now_us();
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, id);
+	sqlp_str(&p, host);
+	sqlp_i64(&p, pid);
+	sqlp_i64(&p, now);
+	return st_write1(s, STORE_AREA_BIT(STORE_AREA_WORKERS),
+			 "INSERT INTO workers (id, host, pid, started_at, heartbeat_at) "
+			 "VALUES ($1, $2, $3, $4, $4) ON CONFLICT (id) DO UPDATE SET "
+			 "host = excluded.host, pid = excluded.pid, "
+			 "started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at",
+			 &p, NULL, e);
+}
+
+int store_worker_heartbeat(struct store *s, const char *id, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_i64(&p, clock_now_us());
+	sqlp_str(&p, id);
+	int64_t n = 0;
+	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_WORKERS),
+		      "UPDATE workers SET heartbeat_at = $1 WHERE id = $2", &p, &n, e) < 0)
+		return -1;
+	if (n == 0)
+		return err_set(e, ERR_NOTFOUND, "worker %s is not registered",
+			       id ? id : "");
+	return 0;
+}
+
+int store_worker_remove(struct store *s, const char *id, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, id);
+	return st_write1(s, STORE_AREA_BIT(STORE_AREA_WORKERS),
+			 "DELETE FROM workers WHERE id = $1", &p, NULL, e);
+}
+
+int store_worker_list(struct store *s, struct vec *out, struct err *e)
+{
+	return st_collect(st_query(s, "SELECT id, host, pid, started_at, heartbeat_at "
+				   "FROM workers ORDER BY id", NULL, e),
+			  parse_worker, free_worker_v, out, e);
+}
+
+/* ---- leases ------------------------------------------------------------------------ */
+static int lease_locked(struct store *s, const char *name, const char *holder,
+			usec_t ttl, char **current, struct err *e)
+{
+	char *key = xasprintf("sluice.lease:%s", name);
+	int rc = st_lock_key(s, key, e);
+	free(key);
+	if (rc < 0)
+		return -1;
+	usec_t now = clock_now_us();
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, name);
+	struct db_cursor *c = st_query(s, "SELECT holder, expires_at FROM leases "
+				       "WHERE name = $1", &p, e);
+	if (!c)
+		return -1;
+	rc = db_cursor_next(c, e);
+	bool taken = rc == 1 && !str_eq(db_cursor_text(c, 0), holder) &&
+		     col_i64(c, 1) > now;
+	if (taken && current)
+		*current = col_str(c, 0);
+	db_cursor_close(c);
+	if (rc < 0)
+		return -1;
+	if (taken)
+		return 0;
+	sqlp_str(&p, holder);
+	sqlp_i64(&p, now);
+	sqlp_i64(&p, now + ttl);
+	/* The same holder renewing keeps its acquired_at. */
+	if (st_exec(s, "INSERT INTO leases (name, holder, acquired_at, expires_at) "
+		    "VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET "
+		    "acquired_at = CASE WHEN leases.holder = excluded.holder "
+		    "THEN leases.acquired_at ELSE excluded.acquired_at END, "
+		    "holder = excluded.holder, expires_at = excluded.expires_at",
+		    &p, NULL, e) < 0)
+		return -1;
+	return 1;
+}
+
+int store_lease_acquire(struct store *s, const char *name, const char *holder,
+			usec_t ttl, char **current, struct err *e)
+{
+	if (current)
+		*current = NULL;
+	if (!name || !holder || ttl <= 0)
+		return err_set(e, ERR_INVALID, "a lease needs a name, a holder and a "
+			       "positive time to live");
+	if (st_begin(s, e) < 0)
+		return -1;
+	int rc = lease_locked(s, name, holder, ttl, current, e);
+	if (rc < 0) {
+		st_rollback(s);
+		return -1;
+	}
+	if (rc == 0) {
+		st_rollback(s);
+		return 0;
+	}
+	return st_commit(s, STORE_AREA_BIT(STORE_AREA_OBJECTS), e) < 0 ? -1 : 1;
+}
+
+int store_lease_release(struct store *s, const char *name, const char *holder,
+			struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, name);
+	sqlp_str(&p, holder);
+	return st_write1(s, STORE_AREA_BIT(STORE_AREA_OBJECTS),
+			 "DELETE FROM leases WHERE name = $1 AND holder = $2", &p, NULL, e);
+}

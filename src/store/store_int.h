@@ -1,0 +1,113 @@
+/*
+ * store_int.h - what the files of the control store share: the struct
+ * behind the handle, the per-dialect table, bound-parameter lists,
+ * transactions that bump the change counters, and column readers.
+ * Nothing outside src/store includes this.
+ */
+#ifndef SLUICE_STORE_INT_H
+#define SLUICE_STORE_INT_H
+
+#include "db/db.h"
+#include "store/store.h"
+
+/* The few places where SQLite and PostgreSQL need different SQL. */
+struct store_dialect {
+	const char *name;          /* "sqlite", "postgresql" */
+	const char *identity;      /* replaces {ID} in migrations */
+	const char *begin_write;   /* a transaction that will write */
+	const char *lock_row;      /* appended to SELECT ... to lock rows read */
+	const char *skip_locked;   /* appended to a claiming SELECT */
+	/* Serialise a critical section on $1 until commit; NULL when
+	 * begin_write already serialises every writer (SQLite). */
+	const char *lock_key;
+	const char *lock_migrate;  /* the same for migrations (no parameter) */
+	const char *instr;         /* position of a substring: f(haystack, needle) */
+};
+
+extern const struct store_dialect store_sqlite_dialect;
+extern const struct store_dialect store_pg_dialect;
+
+struct store {
+	struct db *db;
+	char *url;                 /* redacted, for messages */
+	const struct store_dialect *d;
+	bool read_only;
+	int64_t own_commits;       /* write transactions committed here */
+};
+
+/* ---- schema (schema.c) ------------------------------------------------------ */
+struct store_migration {
+	int version;               /* 1, 2, 3 ... without gaps */
+	const char *description;
+	const char *sql;           /* statements; {ID} = identity column */
+};
+extern const struct store_migration store_migrations[];
+extern const int store_nmigrations;
+
+/* ---- bound parameters ----------------------------------------------------- */
+#define SQLP_MAX 32
+
+struct sqlp {
+	const char *v[SQLP_MAX];
+	char num[SQLP_MAX][24];
+	int n;
+};
+#define SQLP_INIT { .n = 0 }
+
+/* Each returns the placeholder number ($N) of the value just added. */
+int   sqlp_str(struct sqlp *p, const char *s);
+int   sqlp_i64(struct sqlp *p, int64_t x);
+int   sqlp_i64_or_null(struct sqlp *p, int64_t x);   /* 0 binds NULL */
+
+/* ---- statements ------------------------------------------------------------ */
+int   st_exec(struct store *s, const char *sql, const struct sqlp *p,
+	      int64_t *affected, struct err *e);
+struct db_cursor *st_query(struct store *s, const char *sql, const struct sqlp *p,
+			   struct err *e);
+/* First column of the first row: 1 found, 0 no row, -1 error; NULL -> 0. */
+int   st_query_i64(struct store *s, const char *sql, const struct sqlp *p,
+		   int64_t *out, struct err *e);
+/* A statement whose rows, if any, are not wanted (SELECT pg_advisory...). */
+int   st_run(struct store *s, const char *sql, const struct sqlp *p, struct err *e);
+/* Rows of a cursor turned into structs by `parse` and pushed on `out`;
+ * the cursor is closed.  On error `out` is left as it was. */
+int   st_collect(struct db_cursor *c, void *(*parse)(struct db_cursor *c),
+		 void (*free_item)(void *), struct vec *out, struct err *e);
+
+/* ---- transactions ------------------------------------------------------------ */
+/* ERR_READONLY when the store is read-only. */
+int   st_writable(struct store *s, struct err *e);
+/* st_writable + the dialect's write transaction. */
+int   st_begin(struct store *s, struct err *e);
+/* Bump the counters of `areas` (STORE_AREA_BIT mask) and commit. */
+int   st_commit(struct store *s, unsigned areas, struct err *e);
+void  st_rollback(struct store *s);
+/* st_begin, one statement, st_commit. */
+int   st_write1(struct store *s, unsigned areas, const char *sql,
+		const struct sqlp *p, int64_t *affected, struct err *e);
+/* The dialect's per-key lock (a no-op on SQLite). */
+int   st_lock_key(struct store *s, const char *key, struct err *e);
+
+/* ---- columns ------------------------------------------------------------------ */
+char   *col_str(struct db_cursor *c, int i);        /* owned copy or NULL */
+int64_t col_i64(struct db_cursor *c, int i);        /* NULL -> 0 */
+bool    col_bool(struct db_cursor *c, int i);
+
+/* First line of `text`, owned; NULL in, NULL out. */
+char *first_line(const char *text);
+/* Clamp a caller's limit to [1, max] with a default for 0. */
+int   clamp_limit(int limit, int dflt, int max);
+/* Append `s` as a JSON string literal. */
+void  json_quote(struct buf *b, const char *s);
+
+/* ---- logs (logs.c) ------------------------------------------------------------ */
+/* {"k":"v",...} or NULL when there are no fields. */
+char *log_fields_json(const struct log_field *fields, size_t n);
+/* One INSERT inside the caller's transaction; *id when non-NULL. */
+int   st_log_insert(struct store *s, const struct store_log *l, int64_t *id,
+		    struct err *e);
+
+/* Enum <-> name through a table of names, case-insensitive parse. */
+bool  enum_parse(const char *const *names, int n, const char *s, int *out);
+
+#endif
