@@ -3,6 +3,8 @@
  */
 #include "cmd/cmd_int.h"
 #include "project/project.h"
+#include "store/store.h"
+#include "db/db.h"
 
 #include <pwd.h>
 #include <stdlib.h>
@@ -33,7 +35,8 @@ void cmd_ctx_init(struct cmd_ctx *ctx, enum cmd_surface surface)
 
 void cmd_ctx_close(struct cmd_ctx *ctx)
 {
-	cmd_ctx_close_store(ctx);
+	store_close(ctx->store);
+	ctx->store = NULL;
 	project_free(ctx->project);
 	ctx->project = NULL;
 	free(ctx->user);
@@ -76,4 +79,22 @@ int cmd_ctx_project(struct cmd_ctx *ctx, struct err *e)
 	diags_free(&d);
 	project_free(p);
 	return -1;
+}
+
+int cmd_ctx_store(struct cmd_ctx *ctx, struct err *e)
+{
+	if (ctx->store)
+		return 0;
+	if (cmd_ctx_project(ctx, e) < 0)
+		return -1;
+	const char *url = ctx->control_url ? ctx->control_url : ctx->project->control_url;
+	struct store_options opt = { .read_only = ctx->read_only };
+	ctx->store = store_open(url, &opt, e);
+	if (!ctx->store) {
+		char *shown = db_url_redacted(url);
+		err_prefix(e, "control store %s: ", shown);
+		free(shown);
+		return -1;
+	}
+	return 0;
 }
