@@ -184,9 +184,10 @@ int cron_parse(const char *text, struct cron *out, struct err *e)
 		text++;
 	if (*text == '@') {
 		size_t n = strcspn(text, " \t\r\n");
-		for (size_t i = 0; i < ARRAY_LEN(cron_macros); i++) {
+		bool alone = text[n + strspn(text + n, " \t\r\n")] == '\0';
+		for (size_t i = 0; alone && i < ARRAY_LEN(cron_macros); i++) {
 			if (strlen(cron_macros[i].name) == n &&
-			    strncasecmp(text, cron_macros[i].name, n) == 0 && !text[n + strspn(text + n, " \t\r\n")])
+			    strncasecmp(text, cron_macros[i].name, n) == 0)
 				return cron_parse(cron_macros[i].line, out, e);
 		}
 		return err_set(e, ERR_PARSE, "unknown schedule \"%.*s\" (expected @yearly, "

@@ -468,7 +468,6 @@ static void env_connections(struct ld *L, const cJSON *env, const char *path, bo
 		} else if (object_value(L, m, mp)) {
 			/* Checked always; applied only for the selected environment. */
 			struct project_connection scratch = { 0 };
-			scratch.url = NULL;
 			connection_settings(L, m, mp, false, apply ? c : &scratch);
 			free(scratch.url);
 			free(scratch.password_env);
@@ -493,6 +492,8 @@ void load_environments(struct ld *L, const char *env)
 		ld_check_identifier(L, path, m->string);
 		p->env_names[p->nenv_names++] = xstrdup(m->string);
 		bool selected = env && strcmp(env, m->string) == 0;
+		if (selected)
+			chosen = m;
 		if (object_value(L, m, path)) {
 			spec_at_unknown_keys(p, m, path, env_keys, L->d);
 			bool production = spec_at_bool(p, m, path, "production", false, L->d);
@@ -512,7 +513,6 @@ void load_environments(struct ld *L, const char *env)
 			}
 			env_connections(L, m, path, selected);
 			if (selected) {
-				chosen = m;
 				p->env.read_only = read_only;
 				p->env.production = production;
 				L->env = m;

@@ -381,7 +381,8 @@ static void parse_pipe(struct ld *L, const cJSON *obj, const char *path, void *s
 	x->pattern = ld_string(L, obj, path, "pattern", false, "*");
 	int v;
 	x->format = ld_enum_member(L, obj, path, "format", format_names,
-				   ARRAY_LEN(format_names), &v) ? (enum pipe_format)v : FORMAT_NDJSON;
+				   ARRAY_LEN(format_names), &v)
+		? (enum pipe_format)v : FORMAT_NDJSON;
 	x->connection = ld_string(L, obj, path, "connection", true, "");
 	if (*x->connection) {
 		char *cp = spec_path_key(path, "connection");
@@ -390,10 +391,8 @@ static void parse_pipe(struct ld *L, const cJSON *obj, const char *path, void *s
 	}
 	x->table = ld_nonempty(L, obj, path, "table", true);
 	pipe_columns(L, obj, path, x);
-	const char *doc = spec_at_string(p, obj, path, "document", false, L->d);
-	if (doc) {
+	if (spec_at_string(p, obj, path, "document", false, L->d))
 		x->document = ld_nonempty(L, obj, path, "document", false);
-	}
 	x->on_error = ld_enum_member(L, obj, path, "on_error", on_error_names,
 				     ARRAY_LEN(on_error_names), &v)
 		? (enum on_error)v : ON_ERROR_SKIP_FILE;

@@ -327,7 +327,7 @@ void project_free(struct project *p);
 
 /* Add a diagnostic at a key path of this project's file.  The position is
  * that of the value at `path`; when the path is not in the file (a missing
- * key) the nearest enclosing value that is. */
+ * key) the nearest enclosing value that is.  Not thread-safe on `d`. */
 void project_diag(const struct project *p, struct diags *d, enum diag_severity s,
 		  const char *path, const char *fmt, ...) PRINTF_LIKE(5, 6);
 
@@ -407,8 +407,9 @@ const char *notify_event_name(enum notify_event ev);  /* one bit */
 /* Check a parameter value against its declared type; the message names the
  * parameter (parameter "since": "yesterday" is not a timestamp ...).
  * Returns -1 with ERR_INVALID on a bad value.  NULL (SQL null) is accepted
- * for every type.  Forms: int [-]DIGITS (64-bit); numeric [-]DIGITS[.DIGITS]
- * [e[-]DIGITS]; bool true|false; date YYYY-MM-DD (a real calendar day);
+ * for every type.  Forms: int [-]DIGITS (64-bit); numeric [+-]DIGITS[.DIGITS]
+ * or [+-].DIGITS, then [e[+-]DIGITS]; bool true|false; date YYYY-MM-DD (a real
+ * calendar day);
  * timestamp YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][Z|+HH[:MM]]; text anything. */
 int  param_check(const struct project_param *param, const char *value, struct err *e);
 
@@ -438,7 +439,7 @@ void schedule_free(struct schedule *s);
  *   - a wall time that happens twice (the hour repeated in autumn) fires
  *     once, at its first occurrence, when the hour field is restricted
  *     ("30 1 * * *"); when the hour field is every hour (a job every 15
- *     minutes) it fires in both passes, so a frequent job does not pause for an hour. */
+ *     minutes) it fires in both passes, so a frequent job does not pause. */
 usec_t schedule_next(const struct schedule *s, usec_t after);
 /* Offset from UTC (seconds, east positive) of zone `tz` at instant t; false
  * if the zone is unknown.  Zones are read from TZif files under $TZDIR or

@@ -210,8 +210,8 @@ bool check_lake_url(struct ld *L, const char *path, const char *url)
 static bool secret_key_name(const char *key)
 {
 	static const char *const words[] = {
-		"password", "passwd", "secret", "token", "api_key", "apikey", "webhook",
-		"private_key", "credential",
+		"password", "passwd", "secret", "token", "api_key", "api-key", "apikey",
+		"webhook", "private_key", "credential", "authorization",
 	};
 	char low[128];
 	size_t n = strlen(key);

@@ -565,6 +565,65 @@ START_TEST(wrong_types_and_unknown_keys_everywhere)
 }
 END_TEST
 
+START_TEST(pipes_streams_and_tables_agree)
+{
+	char *dir = write_project(
+		"{\n"
+		"  \"connections\": { \"src\": { \"url\": \"sqlite:src.db\" },\n"
+		"                   \"wh\": { \"url\": \"postgres://etl@db/wh\" } },\n"
+		"  \"pipes\": [\n"
+		"    { \"name\": \"csv_in\", \"path\": \"rates/\", \"format\": \"csv\", \"csv_delimiter\": \";\",\n"
+		"      \"connection\": \"wh\", \"table\": \"raw_rates\", \"on_error\": \"continue\",\n"
+		"      \"columns\": [ { \"name\": \"code\" }, { \"name\": \"rate\", \"type\": \"numeric(10,4)\", \"source\": \"Rate\" },\n"
+		"                   { \"name\": \"code\" } ] },\n"
+		"    { \"name\": \"json_in\", \"path\": \"x/\", \"csv_delimiter\": \"\\t\", \"connection\": \"src\", \"table\": \"raw_rates\" }\n"
+		"  ],\n"
+		"  \"streams\": [\n"
+		"    { \"name\": \"rates\", \"connection\": \"wh\", \"table\": \"raw_rates\", \"mode\": \"default\",\n"
+		"      \"watermark_column\": \"loaded_at\" },\n"
+		"    { \"name\": \"orders\", \"connection\": \"src\", \"table\": \"raw_rates\" }\n"
+		"  ],\n"
+		"  \"tables\": { \"raw_rates\": { \"connection\": \"wh\", \"kind\": \"raw\" },\n"
+		"              \"other\": { \"connection\": \"dw\" } }\n"
+		"}\n", 0600);
+	struct diags d;
+	struct err e;
+	struct project *p = load_in(dir, NULL, &d, &e);
+	static const char *const want[] = {
+		"sluice.json:8:30: pipes[0].columns[2].name: column \"code\" is declared twice",
+		"sluice.json:9:57: warning: pipes[1].csv_delimiter: csv_delimiter has no effect "
+		"with format ndjson",
+		"sluice.json:9:77: pipes[1].connection: table \"raw_rates\" is on connection "
+		"\"wh\" (tables.raw_rates), not \"src\"",
+		"sluice.json:14:39: streams[1].connection: table \"raw_rates\" is on connection "
+		"\"wh\" (tables.raw_rates), not \"src\"",
+		"sluice.json:17:40: tables.other.connection: unknown connection \"dw\" "
+		"(known: src, wh)",
+	};
+	assert_diags(&d, want, ARRAY_LEN(want));
+	const struct project_pipe *x = project_pipe(p, "csv_in");
+	ck_assert_int_eq(x->format, FORMAT_CSV);
+	ck_assert_int_eq(x->csv_delimiter, ';');
+	ck_assert_int_eq(x->on_error, ON_ERROR_CONTINUE);
+	ck_assert_int_eq(x->poll, 30 * USEC_PER_SEC);
+	ck_assert_ptr_null(x->document);
+	ck_assert_int_eq(x->ncolumns, 3);
+	ck_assert_str_eq(x->columns[0].type, "text");
+	ck_assert_str_eq(x->columns[0].source, "code");
+	ck_assert_str_eq(x->columns[1].type, "numeric(10,4)");
+	ck_assert_str_eq(x->columns[1].source, "Rate");
+	ck_assert_int_eq(project_pipe(p, "json_in")->csv_delimiter, '\t');
+	const struct project_stream *st = project_stream(p, "rates");
+	ck_assert_int_eq(st->mode, STREAM_DEFAULT);
+	ck_assert_str_eq(st->watermark_column, "loaded_at");
+	ck_assert_int_eq(project_connection(p, "wh")->kind, CONN_POSTGRES);
+	ck_assert_str_eq(project_connection(p, "wh")->url, "postgres://etl@db/wh");
+	project_free(p);
+	diags_free(&d);
+	test_rmdir(dir);
+}
+END_TEST
+
 /* ---- step specs, for steps/ ----------------------------------------------------- */
 
 START_TEST(spec_helpers_report_at_the_step_key)
@@ -1160,6 +1219,7 @@ static Suite *project_suite(void)
 	tcase_add_test(tc, json_syntax_errors_point_at_the_mistake);
 	tcase_add_test(tc, unreadable_file_is_an_io_error);
 	tcase_add_test(tc, wrong_types_and_unknown_keys_everywhere);
+	tcase_add_test(tc, pipes_streams_and_tables_agree);
 	tcase_add_test(tc, spec_helpers_report_at_the_step_key);
 	tcase_add_test(tc, world_readable_secrets_draw_warnings_without_the_secret);
 	tcase_add_test(tc, passwords_in_urls_are_errors_that_hide_the_password);
