@@ -203,7 +203,7 @@ static bool key_offset(const struct project *p, size_t voff, size_t *koff)
 	return false;
 }
 
-/* Length in UTF-8 of the character a \uXXXX escape (pair) decodes to. */
+/* Length in UTF-8 of the character a \uHHHH escape (pair) decodes to. */
 static size_t escape_decoded_len(const char *t, size_t n, size_t i, size_t *raw)
 {
 	char hex[5] = { t[i + 2], t[i + 3], t[i + 4], t[i + 5], '\0' };
