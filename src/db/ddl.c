@@ -1,0 +1,286 @@
+/*
+ * ddl.c - introspection, table definitions and the ledger.
+ *
+ * The DDL sluice issues is plain enough to be one body of SQL for both
+ * dialects; only type names differ (db_type_sql), and widening a column,
+ * which each backend does its own way.  Nothing here opens a transaction:
+ * the caller's transaction decides what commits together, which is how a
+ * backfill swaps tables (rename, rename, drop) atomically.
+ */
+#include "db_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- introspection ----------------------------------------------------------- */
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int db_list_tables(struct db *db, struct vec *out, struct err *e)
+{
+	size_t before = out->len;
+	if (db->busy)
+		return err_set(e, ERR_INTERNAL, "%s: a cursor is still open", db->label);
+	if (db->ops->list_tables(db, out, e) < 0) {
+		while (out->len > before)
+			free(vec_pop(out));
+		return -1;
+	}
+	vec_sort(out, cmp_names);
+	return 0;
+}
+
+int db_table_exists(struct db *db, const char *table, struct err *e)
+{
+	return db->ops->table_exists(db, table, e);
+}
+
+struct db_table *db_describe(struct db *db, const char *table, struct err *e)
+{
+	if (db->busy) {
+		err_set(e, ERR_INTERNAL, "%s: a cursor is still open", db->label);
+		return NULL;
+	}
+	return db->ops->describe(db, table, e);
+}
+
+void db_table_free(struct db_table *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->ncolumns; i++)
+		free(t->columns[i].name);
+	free(t->columns);
+	free(t->name);
+	free(t);
+}
+
+int db_row_count(struct db *db, const char *table, int64_t *out, struct err *e)
+{
+	char *q = db_quote(table);
+	char *sql = xasprintf("SELECT count(*) FROM %s", q);
+	int rc = db_query_int(db, sql, NULL, 0, out, e);
+	free(sql);
+	free(q);
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- definitions --------------------------------------------------------------- */
+
+static void column_sql(struct buf *b, enum db_kind kind, const struct db_column *c)
+{
+	char type[64];
+	db_type_sql(kind, c->type, type, sizeof type);
+	db_buf_quote(b, c->name);
+	buf_printf(b, " %s", type);
+	if (c->not_null)
+		buf_puts(b, " NOT NULL");
+}
+
+int db_create_table(struct db *db, const struct db_table *def, bool if_not_exists,
+		    struct err *e)
+{
+	if (def->ncolumns == 0)
+		return err_set(e, ERR_INVALID, "table %s has no columns", def->name);
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "CREATE TABLE %s", if_not_exists ? "IF NOT EXISTS " : "");
+	db_buf_quote(&b, def->name);
+	buf_puts(&b, " (\n");
+	int npk = 0;
+	for (size_t i = 0; i < def->ncolumns; i++) {
+		buf_puts(&b, i ? ",\n\t" : "\t");
+		column_sql(&b, db->kind, &def->columns[i]);
+		npk += def->columns[i].primary_key;
+	}
+	if (npk) {
+		buf_puts(&b, ",\n\tPRIMARY KEY (");
+		int k = 0;
+		for (size_t i = 0; i < def->ncolumns; i++) {
+			if (!def->columns[i].primary_key)
+				continue;
+			if (k++)
+				buf_puts(&b, ", ");
+			db_buf_quote(&b, def->columns[i].name);
+		}
+		buf_puts(&b, ")");
+	}
+	buf_puts(&b, "\n)");
+	int rc = db_exec(db, buf_str(&b), NULL, 0, NULL, e);
+	buf_free(&b);
+	if (rc < 0)
+		err_prefix(e, "creating table %s: ", def->name);
+	return rc;
+}
+
+int db_add_column(struct db *db, const char *table, const struct db_column *col,
+		  struct err *e)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "ALTER TABLE ");
+	db_buf_quote(&b, table);
+	buf_puts(&b, " ADD COLUMN ");
+	column_sql(&b, db->kind, col);
+	int rc = db_exec(db, buf_str(&b), NULL, 0, NULL, e);
+	buf_free(&b);
+	if (rc < 0)
+		err_prefix(e, "adding column %s to %s: ", col->name, table);
+	return rc;
+}
+
+static bool same_coltype(struct db_coltype a, struct db_coltype b)
+{
+	return a.type == b.type && a.precision == b.precision && a.scale == b.scale;
+}
+
+int db_widen_column(struct db *db, const char *table, const char *column,
+		    struct db_coltype to, struct err *e)
+{
+	struct db_table *t = db_describe(db, table, e);
+	if (!t)
+		return -1;
+	const struct db_column *col = NULL;
+	for (size_t i = 0; i < t->ncolumns; i++) {
+		if (strcmp(t->columns[i].name, column) == 0)
+			col = &t->columns[i];
+	}
+	if (!col) {
+		db_table_free(t);
+		return err_set(e, ERR_NOTFOUND, "table %s has no column %s", table, column);
+	}
+	struct db_coltype from = col->type;
+	db_table_free(t);
+	bool widened;
+	struct db_coltype target = db_type_widen(from, to, &widened);
+	if (!widened || same_coltype(target, from))
+		return 0;
+	int rc = db->ops->widen_column(db, table, column, from, target, e);
+	if (rc < 0) {
+		char a[64], b[64];
+		db_type_sql(db->kind, from, a, sizeof a);
+		db_type_sql(db->kind, target, b, sizeof b);
+		err_prefix(e, "widening %s.%s from %s to %s: ", table, column, a, b);
+	}
+	return rc;
+}
+
+int db_rename_table(struct db *db, const char *from, const char *to, struct err *e)
+{
+	char *qf = db_quote(from), *qt = db_quote(to);
+	char *sql = xasprintf("ALTER TABLE %s RENAME TO %s", qf, qt);
+	int rc = db_exec(db, sql, NULL, 0, NULL, e);
+	if (rc < 0)
+		err_prefix(e, "renaming %s to %s: ", from, to);
+	free(sql);
+	free(qf);
+	free(qt);
+	return rc;
+}
+
+int db_drop_table(struct db *db, const char *table, bool if_exists, struct err *e)
+{
+	char *q = db_quote(table);
+	char *sql = xasprintf("DROP TABLE %s%s", if_exists ? "IF EXISTS " : "", q);
+	int rc = db_exec(db, sql, NULL, 0, NULL, e);
+	if (rc < 0)
+		err_prefix(e, "dropping %s: ", table);
+	free(sql);
+	free(q);
+	return rc;
+}
+
+int db_create_index(struct db *db, const char *table, const char *const *columns,
+		    int ncols, bool unique, struct err *e)
+{
+	if (ncols < 1)
+		return err_set(e, ERR_INVALID, "index on %s: no columns", table);
+	/* Named after table and columns; PostgreSQL keeps 63 bytes of a name,
+	 * so long ones end in a hash that keeps them apart. */
+	struct buf name = BUF_INIT;
+	buf_puts(&name, table);
+	for (int i = 0; i < ncols; i++)
+		buf_printf(&name, "_%s", columns[i]);
+	buf_puts(&name, unique ? "_key" : "_idx");
+	if (name.len > 63) {
+		char hex[65];
+		sha256_hex_of(name.data, name.len, hex);
+		name.len = 54;
+		name.data[54] = '\0';
+		buf_printf(&name, "_%.8s", hex);
+	}
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "CREATE %sINDEX IF NOT EXISTS ", unique ? "UNIQUE " : "");
+	db_buf_quote(&b, buf_str(&name));
+	buf_puts(&b, " ON ");
+	db_buf_quote(&b, table);
+	buf_puts(&b, " (");
+	for (int i = 0; i < ncols; i++) {
+		if (i)
+			buf_puts(&b, ", ");
+		db_buf_quote(&b, columns[i]);
+	}
+	buf_puts(&b, ")");
+	int rc = db_exec(db, buf_str(&b), NULL, 0, NULL, e);
+	if (rc < 0)
+		err_prefix(e, "creating index on %s: ", table);
+	buf_free(&b);
+	buf_free(&name);
+	return rc;
+}
+
+/* ---- the ledger ------------------------------------------------------------------- */
+
+#define LEDGER "_sluice_ledger"
+
+int db_ledger_ensure(struct db *db, struct err *e)
+{
+	int exists = db_table_exists(db, LEDGER, e);
+	if (exists != 0)
+		return exists < 0 ? -1 : 0;
+	struct db_column cols[] = {
+		{ "key", { DT_TEXT, 0, 0 }, true, true },
+		{ "run_id", { DT_INT, 0, 0 }, true, false },
+		{ "committed_at", { DT_TIMESTAMP, 0, 0 }, true, false },
+		{ "info", { DT_TEXT, 0, 0 }, false, false },
+	};
+	struct db_table def = { LEDGER, cols, ARRAY_LEN(cols) };
+	return db_create_table(db, &def, true, e);
+}
+
+int db_ledger_get(struct db *db, const char *key, char **info, struct err *e)
+{
+	const char *params[] = { key };
+	*info = NULL;
+	struct db_cursor *c = db_query(db, "SELECT info FROM " LEDGER " WHERE key = $1",
+				       params, 1, e);
+	if (!c)
+		return -1;
+	int rc = db_cursor_next(c, e);
+	if (rc == 1 && c->vals[0])
+		*info = xstrndup(c->vals[0], c->lens[0]);
+	db_cursor_close(c);
+	return rc;
+}
+
+int db_ledger_put(struct db *db, const char *key, int64_t run_id, const char *info,
+		  struct err *e)
+{
+	char id[32], when[32];
+	snprintf(id, sizeof id, "%lld", (long long)run_id);
+	time_format_iso(clock_now_us(), when);    /* 2026-11-21T13:05:09.123456Z */
+	when[10] = ' ';
+	when[26] = '\0';
+	const char *params[] = { key, id, when, info };
+	return db_exec(db, "INSERT INTO " LEDGER " (key, run_id, committed_at, info) "
+		       "VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET "
+		       "run_id = excluded.run_id, committed_at = excluded.committed_at, "
+		       "info = excluded.info", params, 4, NULL, e);
+}
+
+int db_ledger_delete(struct db *db, const char *key, struct err *e)
+{
+	const char *params[] = { key };
+	return db_exec(db, "DELETE FROM " LEDGER " WHERE key = $1", params, 1, NULL, e);
+}

@@ -1,0 +1,1017 @@
+/*
+ * sqlite.c - the SQLite backend of the db module.
+ *
+ * Statements are prepared and stepped; parameters are named "$1".."$N" so
+ * SQL text is the same as on PostgreSQL.  Values are turned into the
+ * canonical text forms of db.h on the way out (booleans stored as 1/0 come
+ * out "t"/"f", narrow numerics stored as doubles come out with their
+ * declared scale), and writers turn canonical text into the storage that
+ * types.c describes on the way in.  Files are opened in WAL mode with a
+ * busy timeout and foreign keys on; read-only sessions are opened with
+ * SQLITE_OPEN_READONLY so that SQLite itself refuses writes.
+ */
+#include "db_int.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define LITE(db) ((sqlite3 *)(db)->impl)
+
+/* How a result column's values are turned into canonical text. */
+enum conv {
+	CONV_PLAIN,     /* as SQLite renders it; reals in float form */
+	CONV_BOOL,      /* 1/0 -> t/f */
+	CONV_SCALED,    /* numeric(p,s): numbers rendered with s decimals */
+	CONV_GUESS,     /* no declared type: take the first value's class */
+};
+
+struct lite_cursor {
+	struct db_cursor base;
+	sqlite3_stmt *st;
+	enum conv *conv;
+	struct buf *scratch;    /* per column, for values we reformat */
+	bool first;
+};
+
+struct lite_writer {
+	struct db_writer base;
+	sqlite3_stmt *st;
+	struct buf line;        /* a copy line being split */
+	struct buf canon;       /* a value being made canonical */
+	const char **vals;
+	size_t *lens;
+};
+
+/* ---- errors ---------------------------------------------------------------- */
+
+static int lite_error(struct db *db, int rc, const char *sql, struct err *e)
+{
+	sqlite3 *h = LITE(db);
+	const char *msg = h ? sqlite3_errmsg(h) : sqlite3_errstr(rc);
+	int prim = rc & 0xff;
+	if (prim == SQLITE_INTERRUPT)
+		return db_fail(e, ERR_CANCELLED, "%s: statement cancelled", db->label);
+	if (prim == SQLITE_READONLY)
+		return db_fail(e, ERR_READONLY, "%s: %s%s", db->label, msg,
+			       db->read_only ? " (the connection is read-only)" : "");
+#if SQLITE_VERSION_NUMBER >= 3038000
+	int off = h && sql ? sqlite3_error_offset(h) : -1;
+#else
+	int off = -1;
+#endif
+	if (off >= 0) {
+		int line, col;
+		/* db_sql_line_col counts characters from 1 */
+		long chars = 1;
+		for (int i = 0; i < off && sql[i]; i++)
+			if (((unsigned char)sql[i] & 0xC0) != 0x80)
+				chars++;
+		db_sql_line_col(sql, chars, &line, &col);
+		return db_fail(e, ERR_DB, "%s (at line %d, column %d)", msg, line, col);
+	}
+	return db_fail(e, ERR_DB, "%s", msg);
+}
+
+/* ---- connections ---------------------------------------------------------- */
+
+static int lite_pragma(struct db *db, const char *sql, struct err *e)
+{
+	int rc = sqlite3_exec(LITE(db), sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : lite_error(db, rc, NULL, e);
+}
+
+/* sluice_float_text(x): a real in PostgreSQL's float8 text form, for
+ * turning stored doubles into text without losing digits. */
+static void float_text_fn(sqlite3_context *ctx, int argc UNUSED, sqlite3_value **argv)
+{
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	char out[64];
+	db_format_double(sqlite3_value_double(argv[0]), out, sizeof out);
+	sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
+}
+
+static int lite_open(struct db *db, const char *url, const struct db_options *opt,
+		     struct err *e)
+{
+	const char *path = url + strlen("sqlite:");
+	bool memory = strcmp(path, ":memory:") == 0;
+	int flags = opt->read_only ? SQLITE_OPEN_READONLY
+				   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (opt->read_only && !memory && !file_exists(path))
+		return err_set(e, ERR_NOTFOUND, "no database file %s", path);
+	sqlite3 *h = NULL;
+	int rc = sqlite3_open_v2(path, &h, flags, NULL);
+	if (rc != SQLITE_OK) {
+		err_set(e, ERR_DB, "%s", h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+		sqlite3_close(h);
+		return -1;
+	}
+	db->impl = h;
+	sqlite3_extended_result_codes(h, 1);
+	sqlite3_busy_timeout(h, opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000);
+	sqlite3_create_function(h, "sluice_float_text", 1,
+				SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+				float_text_fn, NULL, NULL);
+	if (lite_pragma(db, "PRAGMA foreign_keys = ON", e) < 0)
+		goto fail;
+	if (!memory && !opt->read_only &&
+	    lite_pragma(db, "PRAGMA journal_mode = WAL", e) < 0)
+		goto fail;
+	/* Touch the schema now, so a file that is not a database fails here. */
+	if (lite_pragma(db, "SELECT count(*) FROM sqlite_master", e) < 0)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_close(h);
+	db->impl = NULL;
+	return -1;
+}
+
+static void lite_close(struct db *db)
+{
+	sqlite3_close_v2(LITE(db));
+	db->impl = NULL;
+}
+
+static void lite_cancel(struct db *db)
+{
+	sqlite3_interrupt(LITE(db));
+}
+
+static bool lite_in_transaction(const struct db *db)
+{
+	return !sqlite3_get_autocommit(LITE(db));
+}
+
+static bool lite_tx_failed(const struct db *db UNUSED)
+{
+	return false;    /* SQLite keeps a transaction usable after an error */
+}
+
+static const char *lite_begin_sql(const struct db *db)
+{
+	/* Take the write lock up front: a deferred transaction that writes
+	 * later can fail with SQLITE_BUSY without waiting at all. */
+	return db->read_only ? "BEGIN" : "BEGIN IMMEDIATE";
+}
+
+/* ---- statements ----------------------------------------------------------- */
+
+/* "42", "-7": exactly what %lld prints, so binding it as an integer
+ * loses nothing even if the column turns out to be text. */
+static bool canonical_int(const char *s, int64_t *out)
+{
+	const char *p = s + (*s == '-');
+	if (!isdigit((unsigned char)*p) || (*p == '0' && p[1]) || (*s == '-' && *p == '0'))
+		return false;
+	return strlen(p) <= 19 && str_to_i64(s, out);
+}
+
+static int lite_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
+			bool one_statement, struct err *e)
+{
+	const char *tail = NULL;
+	int rc = sqlite3_prepare_v2(LITE(db), sql, -1, st, &tail);
+	if (rc != SQLITE_OK)
+		return lite_error(db, rc, sql, e);
+	if (!*st)
+		return db_fail(e, ERR_INVALID, "empty statement");
+	if (one_statement && tail) {
+		while (isspace((unsigned char)*tail) || *tail == ';')
+			tail++;
+		if (*tail) {
+			sqlite3_finalize(*st);
+			*st = NULL;
+			return db_fail(e, ERR_INVALID, "several statements given where one "
+				       "was expected (use a script)");
+		}
+	}
+	return 0;
+}
+
+static int lite_bind(struct db *db, sqlite3_stmt *st, const char *const *params,
+		     int nparams, struct err *e)
+{
+	int count = sqlite3_bind_parameter_count(st);
+	for (int i = 1; i <= count; i++) {
+		const char *name = sqlite3_bind_parameter_name(st, i);
+		char *end;
+		long k = name && name[0] == '$' ? strtol(name + 1, &end, 10) : 0;
+		if (!name || k < 1 || *end)
+			return db_fail(e, ERR_INVALID, "parameter %s: use $1..$N",
+				       name ? name : "?");
+		if (k > nparams)
+			return db_fail(e, ERR_INVALID, "statement uses $%ld but %d "
+				       "parameter%s given", k, nparams, nparams == 1 ? " was" : "s were");
+		const char *v = params[k - 1];
+		int64_t iv;
+		int rc;
+		if (!v)
+			rc = sqlite3_bind_null(st, i);
+		else if (canonical_int(v, &iv))
+			rc = sqlite3_bind_int64(st, i, iv);
+		else
+			rc = sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
+		if (rc != SQLITE_OK)
+			return lite_error(db, rc, NULL, e);
+	}
+	return 0;
+}
+
+static int lite_exec(struct db *db, const char *sql, const char *const *params,
+		     int nparams, int64_t *affected, struct err *e)
+{
+	sqlite3_stmt *st;
+	if (lite_prepare(db, sql, &st, true, e) < 0)
+		return -1;
+	if (lite_bind(db, st, params, nparams, e) < 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		lite_error(db, rc, sql, e);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	if (affected)
+		*affected = sqlite3_changes(LITE(db));
+	return 0;
+}
+
+static int lite_exec_script(struct db *db, const char *sql, struct err *e)
+{
+	const char *p = sql;
+	while (*p) {
+		sqlite3_stmt *st = NULL;
+		const char *tail = NULL;
+		int rc = sqlite3_prepare_v2(LITE(db), p, -1, &st, &tail);
+		if (rc != SQLITE_OK) {
+			lite_error(db, rc, NULL, e);
+			goto fail;
+		}
+		if (!st)
+			break;     /* only blanks and comments left */
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+			;
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE) {
+			lite_error(db, rc, NULL, e);
+			goto fail;
+		}
+		p = tail;
+	}
+	return 0;
+fail:
+	if (e && e->code != ERR_CANCELLED) {
+		/* Say which statement of the script: its first line. */
+		while (isspace((unsigned char)*p))
+			p++;
+		int line, col;
+		long chars = 1;
+		for (const char *q = sql; q < p; q++)
+			if (((unsigned char)*q & 0xC0) != 0x80)
+				chars++;
+		db_sql_line_col(sql, chars, &line, &col);
+		char *msg = xstrdup(e->msg);
+		snprintf(e->msg, sizeof e->msg, "%s (in the statement at line %d)", msg, line);
+		free(msg);
+	}
+	return -1;
+}
+
+/* ---- cursors --------------------------------------------------------------------- */
+
+static enum conv conv_for(const char *decl, struct db_coltype *type)
+{
+	if (!decl || !*decl) {
+		*type = (struct db_coltype){ DT_TEXT, 0, 0 };
+		return CONV_GUESS;
+	}
+	if (!db_type_parse(decl, type))
+		*type = (struct db_coltype){ DT_TEXT, 0, 0 };
+	if (type->type == DT_BOOL)
+		return CONV_BOOL;
+	if (type->type == DT_NUMERIC && type->scale > 0)
+		return CONV_SCALED;
+	return CONV_PLAIN;
+}
+
+static struct lite_cursor *cursor_new(struct db *db, sqlite3_stmt *st)
+{
+	struct lite_cursor *c = xcalloc(1, sizeof *c);
+	int n = sqlite3_column_count(st);
+	db_cursor_init(&c->base, db, n);
+	c->st = st;
+	c->first = true;
+	c->conv = xcalloc((size_t)n + 1, sizeof *c->conv);
+	c->scratch = xcalloc((size_t)n + 1, sizeof *c->scratch);
+	for (int i = 0; i < n; i++) {
+		c->base.names[i] = xstrdup(sqlite3_column_name(st, i));
+		c->conv[i] = conv_for(sqlite3_column_decltype(st, i), &c->base.types[i]);
+	}
+	return c;
+}
+
+static struct db_cursor *lite_query(struct db *db, const char *sql,
+				    const char *const *params, int nparams,
+				    struct err *e)
+{
+	sqlite3_stmt *st;
+	if (lite_prepare(db, sql, &st, true, e) < 0)
+		return NULL;
+	if (lite_bind(db, st, params, nparams, e) < 0) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	return &cursor_new(db, st)->base;
+}
+
+static struct db_cursor *lite_query_bulk(struct db *db, const char *sql, struct err *e)
+{
+	/* Stepping a statement is already SQLite's fastest read. */
+	return lite_query(db, sql, NULL, 0, e);
+}
+
+static void guess_type(struct lite_cursor *c, int i)
+{
+	switch (sqlite3_column_type(c->st, i)) {
+	case SQLITE_INTEGER:
+		c->base.types[i].type = DT_INT;
+		break;
+	case SQLITE_FLOAT:
+		c->base.types[i].type = DT_FLOAT;
+		break;
+	default:
+		break;
+	}
+}
+
+static const char *scaled_value(struct lite_cursor *c, int i, int type, size_t *len)
+{
+	char tmp[400];
+	int scale = c->base.types[i].scale;
+	if (type == SQLITE_INTEGER)
+		snprintf(tmp, sizeof tmp, "%lld.%0*d", (long long)sqlite3_column_int64(c->st, i),
+			 scale, 0);
+	else
+		db_format_fixed(sqlite3_column_double(c->st, i), scale, tmp, sizeof tmp);
+	buf_reset(&c->scratch[i]);
+	buf_puts(&c->scratch[i], tmp);
+	*len = c->scratch[i].len;
+	return c->scratch[i].data;
+}
+
+static const char *bool_value(struct lite_cursor *c, int i, int type, size_t *len)
+{
+	const char *text = (const char *)sqlite3_column_text(c->st, i);
+	bool b;
+	*len = 1;
+	if (type == SQLITE_INTEGER || type == SQLITE_FLOAT)
+		return sqlite3_column_double(c->st, i) != 0 ? "t" : "f";
+	if (text && db_parse_bool(text, &b))
+		return b ? "t" : "f";
+	*len = (size_t)sqlite3_column_bytes(c->st, i);
+	return text;
+}
+
+static void fill_value(struct lite_cursor *c, int i)
+{
+	int type = sqlite3_column_type(c->st, i);
+	size_t len = 0;
+	const char *v = NULL;
+	if (type == SQLITE_NULL) {
+		c->base.vals[i] = NULL;
+		c->base.lens[i] = 0;
+		return;
+	}
+	if (c->conv[i] == CONV_BOOL) {
+		v = bool_value(c, i, type, &len);
+	} else if (c->conv[i] == CONV_SCALED &&
+		   (type == SQLITE_INTEGER || type == SQLITE_FLOAT)) {
+		v = scaled_value(c, i, type, &len);
+	} else if (type == SQLITE_FLOAT) {
+		char tmp[64];
+		db_format_double(sqlite3_column_double(c->st, i), tmp, sizeof tmp);
+		buf_reset(&c->scratch[i]);
+		buf_puts(&c->scratch[i], tmp);
+		v = c->scratch[i].data;
+		len = c->scratch[i].len;
+	} else if (type == SQLITE_BLOB) {
+		v = sqlite3_column_blob(c->st, i);
+		len = (size_t)sqlite3_column_bytes(c->st, i);
+		if (!v)
+			v = "";
+	} else {
+		v = (const char *)sqlite3_column_text(c->st, i);
+		len = (size_t)sqlite3_column_bytes(c->st, i);
+	}
+	c->base.vals[i] = v;
+	c->base.lens[i] = len;
+}
+
+static int lite_cursor_next(struct db_cursor *base, struct err *e)
+{
+	struct lite_cursor *c = (struct lite_cursor *)base;
+	int rc = sqlite3_step(c->st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return lite_error(base->db, rc, NULL, e);
+	for (int i = 0; i < base->ncols; i++) {
+		if (c->first && c->conv[i] == CONV_GUESS)
+			guess_type(c, i);
+		fill_value(c, i);
+	}
+	c->first = false;
+	return 1;
+}
+
+static void lite_cursor_close(struct db_cursor *base)
+{
+	struct lite_cursor *c = (struct lite_cursor *)base;
+	sqlite3_finalize(c->st);
+	for (int i = 0; i < base->ncols; i++)
+		buf_free(&c->scratch[i]);
+	free(c->scratch);
+	free(c->conv);
+	db_cursor_free_head(base);
+	free(c);
+}
+
+/* ---- writers ------------------------------------------------------------------- */
+
+static struct db_writer *lite_writer_open(struct db *db, const char *table,
+					  const char *const *columns, int ncols,
+					  const struct db_table *def, struct err *e)
+{
+	struct buf sql = BUF_INIT;
+	buf_puts(&sql, "INSERT INTO ");
+	db_buf_quote(&sql, table);
+	buf_puts(&sql, " (");
+	for (int i = 0; i < ncols; i++) {
+		if (i)
+			buf_puts(&sql, ", ");
+		db_buf_quote(&sql, columns[i]);
+	}
+	buf_puts(&sql, ") VALUES (");
+	for (int i = 0; i < ncols; i++)
+		buf_printf(&sql, "%s?%d", i ? ", " : "", i + 1);
+	buf_puts(&sql, ")");
+	sqlite3_stmt *st;
+	int rc = lite_prepare(db, buf_str(&sql), &st, true, e);
+	buf_free(&sql);
+	if (rc < 0)
+		return NULL;
+	struct lite_writer *w = xcalloc(1, sizeof *w);
+	db_writer_init(&w->base, db, table, columns, ncols, def);
+	w->st = st;
+	w->vals = xcalloc((size_t)ncols + 1, sizeof *w->vals);
+	w->lens = xcalloc((size_t)ncols + 1, sizeof *w->lens);
+	return &w->base;
+}
+
+static size_t utf8_chars(const char *s)
+{
+	size_t n = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+static int bind_float(struct lite_writer *w, int i, const char *v, struct err *e)
+{
+	char *end;
+	double d = strtod(v, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (end == v || *end)
+		return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid number \"%s\"", v);
+	if (isnan(d))     /* SQLite would store a NaN as NULL */
+		return sqlite3_bind_text(w->st, i + 1, "NaN", 3, SQLITE_STATIC);
+	return sqlite3_bind_double(w->st, i + 1, d);
+}
+
+static int bind_numeric(struct lite_writer *w, int i, const char *v, struct err *e)
+{
+	struct db_coltype t = w->base.types[i];
+	int scale = t.precision > 0 ? t.scale : -1;
+	int maxint = t.precision > 0 ? t.precision - t.scale : -1;
+	if (!db_numeric_canon(v, scale, maxint, &w->canon)) {
+		if (db_numeric_canon(v, -1, -1, &w->canon))
+			return db_fail_row(&w->base, e, i, ERR_INVALID, "numeric field "
+					   "overflow: %s does not fit numeric(%d,%d)", v,
+					   t.precision, t.scale);
+		return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid number \"%s\"", v);
+	}
+	return sqlite3_bind_text(w->st, i + 1, w->canon.data, (int)w->canon.len,
+				 SQLITE_TRANSIENT);
+}
+
+static int bind_temporal(struct lite_writer *w, int i, const char *v, struct err *e)
+{
+	char out[64];
+	enum db_type t = w->base.types[i].type;
+	bool ok = t == DT_DATE ? db_date_canon(v, out, sizeof out) :
+		  t == DT_TIME ? db_time_canon(v, out, sizeof out) :
+				 db_timestamp_canon(v, out, sizeof out);
+	if (!ok)
+		return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid %s \"%s\"",
+				   db_type_name(t), v);
+	buf_reset(&w->canon);
+	buf_puts(&w->canon, out);
+	return sqlite3_bind_text(w->st, i + 1, w->canon.data, (int)w->canon.len,
+				 SQLITE_TRANSIENT);
+}
+
+/* Bind one value in the storage its column's type calls for.  Returns an
+ * SQLite code, or -1 when the value itself is refused (e already set). */
+static int bind_value(struct lite_writer *w, int i, const char *v, size_t len,
+		      struct err *e)
+{
+	struct db_coltype t = w->base.types[i];
+	int64_t iv;
+	bool b;
+	if (!v)
+		return sqlite3_bind_null(w->st, i + 1);
+	switch (t.type) {
+	case DT_INT:
+		if (!str_to_i64(v, &iv))
+			return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid integer \"%s\"", v);
+		return sqlite3_bind_int64(w->st, i + 1, iv);
+	case DT_FLOAT:
+		return bind_float(w, i, v, e);
+	case DT_NUMERIC:
+		return bind_numeric(w, i, v, e);
+	case DT_BOOL:
+		if (!db_parse_bool(v, &b))
+			return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid boolean \"%s\"", v);
+		return sqlite3_bind_int(w->st, i + 1, b);
+	case DT_DATE:
+	case DT_TIME:
+	case DT_TIMESTAMP:
+		return bind_temporal(w, i, v, e);
+	case DT_TEXT:
+		if (t.precision > 0 && utf8_chars(v) > (size_t)t.precision)
+			return db_fail_row(&w->base, e, i, ERR_INVALID, "value too long for "
+					   "varchar(%d) (%zu characters)", t.precision,
+					   utf8_chars(v));
+		/* fall through */
+	case DT_JSON:
+		break;
+	}
+	return sqlite3_bind_text(w->st, i + 1, v, (int)len, SQLITE_STATIC);
+}
+
+static int insert_row(struct lite_writer *w, const char *const *values,
+		      const size_t *lens, struct err *e)
+{
+	sqlite3_reset(w->st);
+	for (int i = 0; i < w->base.ncols; i++) {
+		const char *v = values[i];
+		int rc = bind_value(w, i, v, v ? (lens ? lens[i] : strlen(v)) : 0, e);
+		if (rc < 0)
+			return -1;
+		if (rc != SQLITE_OK) {
+			struct err inner;
+			lite_error(w->base.db, rc, NULL, &inner);
+			return db_fail_row(&w->base, e, i, inner.code, "%s", inner.msg);
+		}
+	}
+	int rc = sqlite3_step(w->st);
+	if (rc != SQLITE_DONE) {
+		struct err inner;
+		lite_error(w->base.db, rc, NULL, &inner);
+		sqlite3_reset(w->st);
+		return db_fail_row(&w->base, e, -1, inner.code, "%s", inner.msg);
+	}
+	return 0;
+}
+
+static int lite_writer_row(struct db_writer *base, const char *const *values,
+			   struct err *e)
+{
+	return insert_row((struct lite_writer *)base, values, NULL, e);
+}
+
+static int lite_writer_copy_line(struct db_writer *base, const char *line, size_t len,
+				 struct err *e)
+{
+	struct lite_writer *w = (struct lite_writer *)base;
+	buf_reset(&w->line);
+	buf_append(&w->line, line, len);
+	int n = db_copy_split(w->line.data, w->line.len, w->vals, w->lens, base->ncols);
+	if (n < 0)
+		return db_fail_row(base, e, -1, ERR_PARSE, "expected %d fields, found more",
+				   base->ncols);
+	if (n != base->ncols)
+		return db_fail_row(base, e, -1, ERR_PARSE, "expected %d fields, found %d",
+				   base->ncols, n);
+	return insert_row(w, w->vals, w->lens, e);
+}
+
+static void lite_writer_free(struct lite_writer *w)
+{
+	sqlite3_finalize(w->st);
+	buf_free(&w->line);
+	buf_free(&w->canon);
+	free(w->vals);
+	free(w->lens);
+	db_writer_free_head(&w->base);
+	free(w);
+}
+
+static int lite_writer_close(struct db_writer *base, int64_t *rows UNUSED,
+			     struct err *e UNUSED)
+{
+	lite_writer_free((struct lite_writer *)base);
+	return 0;
+}
+
+static void lite_writer_abort(struct db_writer *base)
+{
+	lite_writer_free((struct lite_writer *)base);
+}
+
+/* ---- introspection ----------------------------------------------------------- */
+
+static int lite_list_tables(struct db *db, struct vec *out, struct err *e)
+{
+	struct db_cursor *c = lite_query(db, "SELECT name FROM sqlite_master "
+					 "WHERE type IN ('table', 'view') "
+					 "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'", NULL, 0, e);
+	if (!c)
+		return -1;
+	int rc;
+	while ((rc = db_cursor_next(c, e)) == 1)
+		vec_push(out, xstrdup(c->vals[0]));
+	db_cursor_close(c);
+	return rc;
+}
+
+static int lite_table_exists(struct db *db, const char *table, struct err *e)
+{
+	const char *params[] = { table };
+	int64_t n;
+	/* SQLite compares names without regard to ASCII case. */
+	if (db_query_int(db, "SELECT count(*) FROM sqlite_master WHERE type IN "
+			 "('table', 'view') AND name = $1 COLLATE NOCASE",
+			 params, 1, &n, e) < 0)
+		return -1;
+	return n > 0;
+}
+
+static struct db_table *lite_describe(struct db *db, const char *table, struct err *e)
+{
+	const char *params[] = { table };
+	struct db_cursor *c = lite_query(db, "SELECT name, type, \"notnull\", pk "
+					 "FROM pragma_table_info($1) ORDER BY cid",
+					 params, 1, e);
+	if (!c)
+		return NULL;
+	struct db_table *t = xcalloc(1, sizeof *t);
+	t->name = xstrdup(table);
+	size_t cap = 0;
+	int rc;
+	while ((rc = db_cursor_next(c, e)) == 1) {
+		if (t->ncolumns == cap) {
+			cap = cap ? cap * 2 : 8;
+			t->columns = xrealloc(t->columns, cap * sizeof *t->columns);
+		}
+		struct db_column *col = &t->columns[t->ncolumns++];
+		memset(col, 0, sizeof *col);
+		col->name = xstrdup(c->vals[0]);
+		if (!db_type_parse(c->vals[1], &col->type))
+			col->type = (struct db_coltype){ DT_TEXT, 0, 0 };
+		col->primary_key = c->vals[3] && strcmp(c->vals[3], "0") != 0;
+		/* A primary key is NOT NULL on PostgreSQL; say the same here. */
+		col->not_null = (c->vals[2] && strcmp(c->vals[2], "0") != 0) ||
+				col->primary_key;
+	}
+	db_cursor_close(c);
+	if (rc < 0 || t->ncolumns == 0) {
+		if (rc == 0)
+			err_set(e, ERR_NOTFOUND, "no table %s in %s", table, db->label);
+		db_table_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* ---- widening a column -------------------------------------------------------
+ * SQLite cannot ALTER a column's type, but a declared type is only text in
+ * sqlite_master: rewriting it there is the procedure SQLite's own
+ * documentation gives for changes that do not touch the file format.
+ * Stored values are then brought to the new type's storage. */
+
+struct tok {
+	const char *s;
+	size_t n;
+	char kind;     /* 'w' word, 'q' quoted name, 's' string, 'p' punctuation */
+};
+
+static const char *next_tok(const char *p, struct tok *t)
+{
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (p[0] == '-' && p[1] == '-') {
+			p += strcspn(p, "\n");
+			continue;
+		}
+		if (p[0] == '/' && p[1] == '*') {
+			const char *end = strstr(p + 2, "*/");
+			p = end ? end + 2 : p + strlen(p);
+			continue;
+		}
+		break;
+	}
+	t->s = p;
+	if (!*p) {
+		t->n = 0;
+		t->kind = 0;
+		return p;
+	}
+	char close = *p == '"' ? '"' : *p == '`' ? '`' : *p == '[' ? ']' : *p == '\'' ? '\'' : 0;
+	if (close) {
+		const char *q = p + 1;
+		for (;;) {
+			if (!*q)
+				break;
+			if (*q == close) {
+				if (close != ']' && q[1] == close) {
+					q += 2;
+					continue;
+				}
+				q++;
+				break;
+			}
+			q++;
+		}
+		t->n = (size_t)(q - p);
+		t->kind = close == '\'' ? 's' : 'q';
+		return q;
+	}
+	if (isalnum((unsigned char)*p) || *p == '_' || (unsigned char)*p >= 0x80) {
+		const char *q = p;
+		while (isalnum((unsigned char)*q) || *q == '_' || *q == '$' ||
+		       (unsigned char)*q >= 0x80)
+			q++;
+		t->n = (size_t)(q - p);
+		t->kind = 'w';
+		return q;
+	}
+	t->n = 1;
+	t->kind = 'p';
+	return p + 1;
+}
+
+static bool tok_is(const struct tok *t, const char *word)
+{
+	return t->kind == 'w' && strlen(word) == t->n && strncasecmp(t->s, word, t->n) == 0;
+}
+
+static bool tok_names(const struct tok *t, const char *name)
+{
+	if (t->kind == 'w')
+		return strlen(name) == t->n && strncasecmp(t->s, name, t->n) == 0;
+	if (t->kind != 'q')
+		return false;
+	/* unquote, undoubling */
+	struct buf b = BUF_INIT;
+	char close = t->s[t->n - 1];
+	for (size_t i = 1; i + 1 < t->n; i++) {
+		buf_putc(&b, t->s[i]);
+		if (t->s[i] == close && close != ']')
+			i++;
+	}
+	bool same = strcasecmp(buf_str(&b), name) == 0;
+	buf_free(&b);
+	return same;
+}
+
+static bool ends_type(const struct tok *t)
+{
+	static const char *const words[] = {
+		"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK", "DEFAULT",
+		"COLLATE", "REFERENCES", "GENERATED", "AS",
+	};
+	if (t->kind == 'p')
+		return t->s[0] == ',' || t->s[0] == ')';
+	for (size_t i = 0; i < ARRAY_LEN(words); i++)
+		if (tok_is(t, words[i]))
+			return true;
+	return t->kind == 0;
+}
+
+/* The CREATE TABLE text with `column`'s declared type replaced; NULL when
+ * the column is not found. */
+static char *rewrite_decl(const char *sql, const char *column, const char *type)
+{
+	struct tok t;
+	const char *p = sql;
+	do {
+		p = next_tok(p, &t);
+	} while (t.kind && !(t.kind == 'p' && t.s[0] == '('));
+	while (t.kind) {
+		/* at the start of a column definition or table constraint */
+		p = next_tok(p, &t);
+		if (!t.kind)
+			break;
+		if (tok_names(&t, column) && !tok_is(&t, "CONSTRAINT") &&
+		    !tok_is(&t, "PRIMARY") && !tok_is(&t, "UNIQUE") &&
+		    !tok_is(&t, "CHECK") && !tok_is(&t, "FOREIGN")) {
+			const char *type_start = t.s + t.n, *type_end = type_start;
+			const char *q = p;
+			int depth = 0;
+			for (;;) {
+				const char *after = next_tok(q, &t);
+				if (depth == 0 && ends_type(&t))
+					break;
+				if (t.kind == 'p' && t.s[0] == '(')
+					depth++;
+				if (t.kind == 'p' && t.s[0] == ')')
+					depth--;
+				type_end = t.s + t.n;
+				q = after;
+			}
+			struct buf b = BUF_INIT;
+			buf_append(&b, sql, (size_t)(type_start - sql));
+			buf_putc(&b, ' ');
+			buf_puts(&b, type);
+			buf_puts(&b, type_end);
+			return buf_detach(&b);
+		}
+		/* skip to the next comma at depth one */
+		int depth = 0;
+		for (;;) {
+			if (t.kind == 'p' && t.s[0] == '(')
+				depth++;
+			if (t.kind == 'p' && t.s[0] == ')') {
+				if (depth == 0)
+					return NULL;
+				depth--;
+			}
+			if ((t.kind == 'p' && t.s[0] == ',' && depth == 0) || !t.kind)
+				break;
+			p = next_tok(p, &t);
+		}
+	}
+	return NULL;
+}
+
+static bool text_affinity(struct db_coltype t)
+{
+	return t.type == DT_TEXT || t.type == DT_JSON || db_numeric_as_text(t);
+}
+
+/* UPDATE statements that bring stored values to the new type's storage, so
+ * the table reads as PostgreSQL's ALTER ... TYPE would leave it (and
+ * PRAGMA integrity_check finds no number in a text column). */
+static void convert_sql(struct buf *b, const char *qt, const char *qc,
+			struct db_coltype from, struct db_coltype to)
+{
+	if (text_affinity(to) && !text_affinity(from)) {
+		int scale = to.type == DT_NUMERIC ? to.scale :
+			    from.type == DT_NUMERIC ? from.scale : 0;
+		buf_printf(b, "UPDATE %s SET %s = ", qt, qc);
+		if (from.type == DT_BOOL)
+			buf_printf(b, "CASE WHEN %s THEN 'true' ELSE 'false' END", qc);
+		else if (scale > 0)
+			buf_printf(b, "CASE typeof(%s) WHEN 'integer' THEN CAST(%s AS TEXT) "
+				   "|| '.%0*d' ELSE printf('%%.%df', %s) END",
+				   qc, qc, scale, 0, scale, qc);
+		else
+			buf_printf(b, "CASE typeof(%s) WHEN 'real' THEN sluice_float_text(%s) "
+				   "ELSE CAST(%s AS TEXT) END", qc, qc, qc);
+		buf_printf(b, " WHERE typeof(%s) IN ('integer', 'real');", qc);
+	}
+	if (to.type == DT_TIMESTAMP && from.type == DT_DATE)
+		buf_printf(b, "UPDATE %s SET %s = %s || ' 00:00:00' "
+			   "WHERE typeof(%s) = 'text' AND length(%s) = 10;", qt, qc, qc, qc, qc);
+	if (to.type == DT_FLOAT && from.type == DT_NUMERIC)
+		buf_printf(b, "UPDATE %s SET %s = CAST(%s AS REAL) WHERE typeof(%s) = 'text' "
+			   "AND %s NOT IN ('NaN', 'Infinity', '-Infinity');", qt, qc, qc, qc, qc);
+}
+
+static bool contains_nocase(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+	for (; *hay; hay++)
+		if (strncasecmp(hay, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/* An INTEGER PRIMARY KEY is the rowid itself: its values live in the
+ * b-tree key, not the record, so its declared type is part of the file
+ * format and must not be rewritten. */
+static int is_rowid_alias(struct db *db, const char *table, const char *column,
+			  const char *sql, struct err *e)
+{
+	const char *params[] = { table, column };
+	int64_t n;
+	if (db_query_int(db, "SELECT (SELECT count(*) FROM pragma_table_info($1) "
+			 "WHERE pk > 0) = 1 AND EXISTS (SELECT 1 FROM "
+			 "pragma_table_info($1) WHERE pk > 0 AND name = $2 COLLATE NOCASE "
+			 "AND upper(type) = 'INTEGER')", params, 2, &n, e) < 0)
+		return -1;
+	return n && !contains_nocase(sql, "WITHOUT ROWID");
+}
+
+static int lite_widen_column(struct db *db, const char *table, const char *column,
+			     struct db_coltype from, struct db_coltype to, struct err *e)
+{
+	const char *params[] = { table, NULL };
+	char *sql = NULL;
+	if (db_query_value(db, "SELECT sql FROM sqlite_master WHERE type = 'table' "
+			   "AND name = $1 COLLATE NOCASE", params, 1, &sql, e) < 0)
+		return -1;
+	if (!sql)
+		return err_set(e, ERR_NOTFOUND, "no table %s in %s", table, db->label);
+	int alias = is_rowid_alias(db, table, column, sql, e);
+	if (alias != 0) {
+		free(sql);
+		return alias < 0 ? -1 : err_set(e, ERR_INVALID, "%s is the table's "
+			"INTEGER PRIMARY KEY (its rowid); SQLite cannot change its type",
+			column);
+	}
+	char type[64];
+	db_type_sql(DB_SQLITE, to, type, sizeof type);
+	char *rewritten = rewrite_decl(sql, column, type);
+	free(sql);
+	if (!rewritten)
+		return err_set(e, ERR_NOTFOUND, "cannot find column %s in the definition "
+			       "of %s", column, table);
+	char *qt = db_quote(table), *qc = db_quote(column);
+	struct buf conv = BUF_INIT;
+	convert_sql(&conv, qt, qc, from, to);
+	int64_t version = 0;
+	int rc = -1;
+	if (lite_exec(db, "SAVEPOINT sluice_widen", NULL, 0, NULL, e) < 0)
+		goto out;
+	if (db_query_int(db, "PRAGMA schema_version", NULL, 0, &version, e) < 0 ||
+	    lite_pragma(db, "PRAGMA writable_schema = ON", e) < 0)
+		goto undo;
+	params[0] = rewritten;
+	params[1] = table;
+	rc = lite_exec(db, "UPDATE sqlite_master SET sql = $1 WHERE type = 'table' "
+		       "AND name = $2 COLLATE NOCASE", params, 2, NULL, e);
+	char bump[64];
+	snprintf(bump, sizeof bump, "PRAGMA schema_version = %lld", (long long)version + 1);
+	if (rc == 0)
+		rc = lite_pragma(db, bump, e);
+	/* RESET also makes this connection read the new schema. */
+	lite_pragma(db, "PRAGMA writable_schema = RESET", NULL);
+	if (rc == 0 && conv.len)
+		rc = lite_exec_script(db, buf_str(&conv), e);
+	if (rc == 0) {
+		rc = lite_exec(db, "RELEASE sluice_widen", NULL, 0, NULL, e);
+		goto out;
+	}
+undo:
+	rc = -1;
+	lite_exec(db, "ROLLBACK TO sluice_widen", NULL, 0, NULL, NULL);
+	lite_exec(db, "RELEASE sluice_widen", NULL, 0, NULL, NULL);
+out:
+	buf_free(&conv);
+	free(qt);
+	free(qc);
+	free(rewritten);
+	return rc;
+}
+
+const struct db_ops db_sqlite_ops = {
+	.open = lite_open,
+	.close = lite_close,
+	.cancel = lite_cancel,
+	.exec = lite_exec,
+	.exec_script = lite_exec_script,
+	.query = lite_query,
+	.query_bulk = lite_query_bulk,
+	.cursor_next = lite_cursor_next,
+	.cursor_close = lite_cursor_close,
+	.in_transaction = lite_in_transaction,
+	.tx_failed = lite_tx_failed,
+	.begin_sql = lite_begin_sql,
+	.writer_open = lite_writer_open,
+	.writer_row = lite_writer_row,
+	.writer_copy_line = lite_writer_copy_line,
+	.writer_close = lite_writer_close,
+	.writer_abort = lite_writer_abort,
+	.list_tables = lite_list_tables,
+	.table_exists = lite_table_exists,
+	.describe = lite_describe,
+	.widen_column = lite_widen_column,
+};
