@@ -784,7 +784,7 @@ END_TEST
 /* ---- task history ------------------------------------------------------------------- */
 static void task_entry(struct store *s, const char *task, enum task_state st, usec_t at)
 {
-	struct store_task_entry t = { .task = task, .state = st, .scheduled = at,
+	struct store_task_entry t = { .task = (char *)task, .state = st, .scheduled = at,
 				      .started = at, .completed = at + SEC(1),
 				      .error = st == TASK_FAILED ? "boom" : NULL };
 	OK(store_task_add(s, &t, NULL, &E));
@@ -1055,7 +1055,7 @@ static void page_both_ways(struct store *s, int64_t run, enum log_level min,
 		expect += matches(i, run, min, search != NULL);
 	/* Forwards from the start. */
 	struct store_log_filter f = { .run_id = run, .min_level = min, .search = search,
-				      .limit = 700 };
+				      .from_oldest = true, .limit = 700 };
 	int seen = 0, prev = -1;
 	int64_t after = 0;
 	for (;;) {
@@ -1086,6 +1086,7 @@ static void page_both_ways(struct store *s, int64_t run, enum log_level min,
 	for (;;) {
 		struct vec v = VEC_INIT;
 		f.after_id = 0;
+		f.from_oldest = false;
 		f.before_id = before;
 		OK(store_log_query(s, &f, &v, &E));
 		if (v.len == 0) {
@@ -1455,9 +1456,11 @@ START_TEST(notification_retry_schedule)
 	ck_assert_int_eq(store_notify_claim(s, &n, &E), 0);
 	fake_now += SEC(1);
 	ck_assert_int_eq(store_notify_claim(s, &n, &E), 1);
-	ck_assert_int_eq(n->attempts, 2);
+	ck_assert_int_eq(n->attempts, 3);   /* 429, then the claim that died, then this */
 	store_notify_free(n);
 	OK(store_notify_sent(s, id2, &E));
+	FAILS(store_notify_sent(s, id2, &E), ERR_CONFLICT);
+	FAILS(store_notify_failed(s, id3, "again", true, 0, &E), ERR_CONFLICT);
 	ck_assert_int_eq(store_notify_get(s, id2, &n, &E), 1);
 	ck_assert_int_eq(n->state, NOTIFY_SENT);
 	ck_assert_int_eq(n->sent, fake_now);
