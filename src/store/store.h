@@ -283,9 +283,10 @@ int   store_flow_limit_get(struct store *s, const char *flow, int *limit,
  * `flow` restricts the claim to one flow when non-NULL. */
 int   store_run_claim(struct store *s, const char *worker, const char *flow,
 		      struct store_run **out, struct err *e);
-/* Claim one particular run now (the operator's "run it here"): it must be
- * due or SCHEDULED/LATE/PENDING/RETRYING (ERR_CONFLICT otherwise); the
- * concurrency limit is not checked. */
+/* Claim one particular run now, due or not (the operator's "run it
+ * now"): it must be SCHEDULED, LATE, PENDING or RETRYING (ERR_CONFLICT
+ * otherwise; ERR_NOTFOUND without it); the concurrency limit is not
+ * checked.  0 with *out set (caller frees), -1 error. */
 int   store_run_claim_id(struct store *s, int64_t run_id, const char *worker,
 			 struct store_run **out, struct err *e);
 
