@@ -198,7 +198,8 @@ static void wrap_paragraph(const char *p, size_t n, int width, struct vec *out)
 		size_t rest_n = strlen(word);
 		while (ww > width) {
 			/* a word longer than the line: break it hard */
-			size_t cut = fit_prefix(rest, rest_n, width - line_w - (line_w ? 1 : 0));
+			int room = width - line_w - (line_w ? 1 : 0);
+			size_t cut = fit_prefix(rest, rest_n, room);
 			if (line_w)
 				buf_putc(&line, ' ');
 			buf_append(&line, rest, cut);

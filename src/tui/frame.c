@@ -43,7 +43,7 @@ bool tui_layout(struct tui *t)
 	return true;
 }
 
-/* ---- header ------------------------------------------------------------------- */
+/* ---- header ------------------------------------------------------------- */
 
 struct field {
 	const char *label;
@@ -130,7 +130,7 @@ static void draw_header(struct tui *t)
 	free(env);
 }
 
-/* ---- the bar of views --------------------------------------------------------- */
+/* ---- the bar of views --------------------------------------------------- */
 
 static void draw_crumbs(struct tui *t)
 {
@@ -140,7 +140,8 @@ static void draw_crumbs(struct tui *t)
 	buf_printf(&b, " %s", t->views[t->current].ops->name);
 	for (size_t i = 0; i < t->pages.len; i++) {
 		struct tui_view *v = t->pages.items[i];
-		buf_printf(&b, " %s %s", theme_sym(SYM_CRUMB), v->title ? v->title : v->ops->title);
+		buf_printf(&b, " %s %s", theme_sym(SYM_CRUMB),
+			   v->title ? v->title : v->ops->title);
 	}
 	int x = tui_put(w, 0, 0, t->cols - 12, 0, buf_str(&b), theme_attr(R_TITLE));
 	(void)x;
@@ -186,7 +187,7 @@ static void draw_tabs(struct tui *t)
 	}
 }
 
-/* ---- key hints ---------------------------------------------------------------- */
+/* ---- key hints ---------------------------------------------------------- */
 
 static int hint(WINDOW *w, int x, int cols, const char *key, const char *label)
 {
@@ -257,7 +258,7 @@ static void draw_keybar(struct tui *t)
 		x = hint_pair(w, x, cols, g[i]);
 }
 
-/* ---- status line ------------------------------------------------------------------ */
+/* ---- status line -------------------------------------------------------- */
 
 static int draw_status(struct tui *t)
 {
@@ -295,7 +296,7 @@ static int draw_status(struct tui *t)
 	return -1;
 }
 
-/* ---- the frame ---------------------------------------------------------------- */
+/* ---- the frame ---------------------------------------------------------- */
 
 static void draw_too_small(struct tui *t)
 {
@@ -342,7 +343,8 @@ void tui_render(struct tui *t)
 		v->ops->draw(v, t->body, h, w);
 		t->modal_cy = -1;
 		if (t->modal)
-			t->modal_ops->draw(t->modal, t->body, h, w, &t->modal_cy, &t->modal_cx);
+			t->modal_ops->draw(t->modal, t->body, h, w,
+					   &t->modal_cy, &t->modal_cx);
 		wnoutrefresh(t->body);
 	}
 	if (d & RD_KEYS) {

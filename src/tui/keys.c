@@ -62,7 +62,7 @@ bool tui_action_has_key(const struct tui_action *a, int key)
 	return false;
 }
 
-/* ---- the frame's actions ------------------------------------------------------ */
+/* ---- the frame's actions ------------------------------------------------ */
 
 static int act_quit(struct tui *t, const struct tui_action *a, int key)
 {
@@ -160,49 +160,76 @@ static int act_forward(struct tui *t, const struct tui_action *a, int key)
 }
 
 const struct tui_action tui_global_actions[] = {
-	{ { 'q' }, "q", "quit", "quit; closes a page first", false, NULL, NULL, act_quit },
-	{ { TK_ESC }, "Esc", "back", "close a page, dialog or prompt; clear the filter",
-	  false, NULL, NULL, act_back },
-	{ { '?', TK(KEY_F(1)) }, "? F1", "help", "this help", false, NULL, NULL, act_help },
-	{ { ':' }, ":", "command", "open the command prompt", false, NULL, NULL, act_prompt },
-	{ { '/' }, "/", "filter", "filter the list (state names match too); search a page",
-	  false, NULL, NULL, act_filter },
-	{ { '\r', '\n', TK(KEY_ENTER) }, "Enter", "open", "open the selected row's details",
-	  false, NULL, NULL, act_open },
-	{ { '\t' }, "Tab", "next view", "switch to the next view", false, NULL, NULL,
-	  act_next_view },
-	{ { TK(KEY_BTAB) }, "S-Tab", "previous view", "switch to the previous view",
-	  false, NULL, NULL, act_prev_view },
-	{ { TK_CTRL('l') }, "^L", "redraw", "repaint the whole screen", false, NULL, NULL,
-	  act_redraw },
+	{ .keys = { 'q' }, .label = "q", .name = "quit",
+	  .help = "quit; closes a page first",
+	  .run = act_quit },
+	{ .keys = { TK_ESC }, .label = "Esc", .name = "back",
+	  .help = "close a page, dialog or prompt; clear the filter",
+	  .run = act_back },
+	{ .keys = { '?', TK(KEY_F(1)) }, .label = "? F1", .name = "help",
+	  .help = "this help",
+	  .run = act_help },
+	{ .keys = { ':' }, .label = ":", .name = "command",
+	  .help = "open the command prompt",
+	  .run = act_prompt },
+	{ .keys = { '/' }, .label = "/", .name = "filter",
+	  .help = "filter the list (state names match too); search a page",
+	  .run = act_filter },
+	{ .keys = { '\r', '\n', TK(KEY_ENTER) }, .label = "Enter", .name = "open",
+	  .help = "open the selected row's details",
+	  .run = act_open },
+	{ .keys = { '\t' }, .label = "Tab", .name = "next view",
+	  .help = "switch to the next view",
+	  .run = act_next_view },
+	{ .keys = { TK(KEY_BTAB) }, .label = "S-Tab", .name = "previous view",
+	  .help = "switch to the previous view",
+	  .run = act_prev_view },
+	{ .keys = { TK_CTRL('l') }, .label = "^L", .name = "redraw",
+	  .help = "repaint the whole screen",
+	  .run = act_redraw },
 };
 const size_t tui_nglobal_actions = ARRAY_LEN(tui_global_actions);
 
+/* Moving around: handed to whatever widget the view shows. */
 const struct tui_action tui_nav_actions[] = {
-	{ { TK(KEY_UP), 'k' }, "Up k", "up", "move up a line", false, NULL, NULL, act_forward },
-	{ { TK(KEY_DOWN), 'j' }, "Down j", "down", "move down a line", false, NULL, NULL,
-	  act_forward },
-	{ { TK(KEY_PPAGE), TK_CTRL('b') }, "PgUp ^B", "page up", "move up a page",
-	  false, NULL, NULL, act_forward },
-	{ { TK(KEY_NPAGE), TK_CTRL('f'), ' ' }, "PgDn ^F Space", "page down",
-	  "move down a page", false, NULL, NULL, act_forward },
-	{ { TK(KEY_HOME), 'g' }, "Home g", "first", "go to the first line", false, NULL,
-	  NULL, act_forward },
-	{ { TK(KEY_END), 'G' }, "End G", "last", "go to the last line", false, NULL, NULL,
-	  act_forward },
-	{ { TK(KEY_LEFT), 'h' }, "Left h", "left", "scroll left (pages)", false, NULL, NULL,
-	  act_forward },
-	{ { TK(KEY_RIGHT), 'l' }, "Right l", "right", "scroll right (pages)", false, NULL,
-	  NULL, act_forward },
-	{ { 'n', 'N' }, "n N", "next match", "next / previous search match (pages)",
-	  false, NULL, NULL, act_forward },
-	{ { '<', '>' }, "< >", "sort", "sort by the previous / next column", false, NULL,
-	  NULL, act_forward },
-	{ { 'I' }, "I", "reverse", "reverse the sort order", false, NULL, NULL, act_forward },
+	{ .keys = { TK(KEY_UP), 'k' }, .label = "Up k", .name = "up",
+	  .help = "move up a line",
+	  .run = act_forward },
+	{ .keys = { TK(KEY_DOWN), 'j' }, .label = "Down j", .name = "down",
+	  .help = "move down a line",
+	  .run = act_forward },
+	{ .keys = { TK(KEY_PPAGE), TK_CTRL('b') }, .label = "PgUp ^B", .name = "page up",
+	  .help = "move up a page",
+	  .run = act_forward },
+	{ .keys = { TK(KEY_NPAGE), TK_CTRL('f'), ' ' }, .label = "PgDn ^F Space",
+	  .name = "page down",
+	  .help = "move down a page",
+	  .run = act_forward },
+	{ .keys = { TK(KEY_HOME), 'g' }, .label = "Home g", .name = "first",
+	  .help = "go to the first line",
+	  .run = act_forward },
+	{ .keys = { TK(KEY_END), 'G' }, .label = "End G", .name = "last",
+	  .help = "go to the last line",
+	  .run = act_forward },
+	{ .keys = { TK(KEY_LEFT), 'h' }, .label = "Left h", .name = "left",
+	  .help = "scroll left (pages)",
+	  .run = act_forward },
+	{ .keys = { TK(KEY_RIGHT), 'l' }, .label = "Right l", .name = "right",
+	  .help = "scroll right (pages)",
+	  .run = act_forward },
+	{ .keys = { 'n', 'N' }, .label = "n N", .name = "next match",
+	  .help = "next / previous search match (pages)",
+	  .run = act_forward },
+	{ .keys = { '<', '>' }, .label = "< >", .name = "sort",
+	  .help = "sort by the previous / next column",
+	  .run = act_forward },
+	{ .keys = { 'I' }, .label = "I", .name = "reverse",
+	  .help = "reverse the sort order",
+	  .run = act_forward },
 };
 const size_t tui_nnav_actions = ARRAY_LEN(tui_nav_actions);
 
-/* ---- view actions on the selection ---------------------------------------------- */
+/* ---- view actions on the selection -------------------------------------- */
 
 /* `tmpl` with each "%s" replaced by `key`; no printf, so a key can never
  * be read as a format. */
@@ -243,7 +270,7 @@ static int run_action(struct tui *t, const struct tui_action *a, int key)
 	return rd;
 }
 
-/* ---- the `/` filter line ---------------------------------------------------------- */
+/* ---- the `/` filter line ------------------------------------------------ */
 
 static void apply_filter(struct tui_view *v, const char *text)
 {
@@ -265,17 +292,21 @@ static int filter_key(struct tui *t, int key)
 		return RD_BODY | RD_STATUS | RD_KEYS;
 	}
 	int rd = tui_edit_key(&t->filter, key);
-	if (rd == TUI_UNHANDLED)
-		return RD_NONE;
+	if (rd == TUI_UNHANDLED) {
+		/* Up, Down, PgUp ... move in the filtered list meanwhile */
+		rd = v->ops->handle_key && key >= TK_KEYBASE ? v->ops->handle_key(v, key)
+							      : TUI_UNHANDLED;
+		return rd == TUI_UNHANDLED ? RD_NONE : rd;
+	}
 	if (rd > 0)
 		apply_filter(v, tui_edit_text(&t->filter));
 	return RD_BODY | RD_STATUS;
 }
 
-/* ---- dispatch ----------------------------------------------------------------------- */
+/* ---- dispatch ----------------------------------------------------------- */
 
-static int find_and_run(struct tui *t, const struct tui_action *table, size_t n, int key,
-			bool *found)
+static int find_and_run(struct tui *t, const struct tui_action *table, size_t n,
+			int key, bool *found)
 {
 	for (size_t i = 0; i < n; i++)
 		if (tui_action_has_key(&table[i], key)) {

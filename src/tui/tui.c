@@ -71,7 +71,7 @@ static void restore_signals(const struct saved_signals *s)
 		sigaction(handled_signals[i], &s->old[i], NULL);
 }
 
-/* ---- public helpers ------------------------------------------------------------- */
+/* ---- public helpers ----------------------------------------------------- */
 
 int tui_wake_open(struct err *e)
 {
@@ -107,7 +107,7 @@ bool tui_is_production(const struct tui_config *cfg)
 	       (env && (strcasecmp(env, "prod") == 0 || strcasecmp(env, "production") == 0));
 }
 
-/* ---- set-up and tear-down ----------------------------------------------------------- */
+/* ---- set-up and tear-down ---------------------------------------------- */
 
 static void user_host(char *out, size_t n)
 {
@@ -181,7 +181,7 @@ static void resize(struct tui *t)
 	t->dirty |= RD_ALL | RD_CLEAR;
 }
 
-/* ---- the loop --------------------------------------------------------------------- */
+/* ---- the loop ----------------------------------------------------------- */
 
 static void read_keys(struct tui *t)
 {
@@ -303,8 +303,8 @@ static int run_loop(struct tui *t, struct err *e)
 int tui_run(const struct tui_config *cfg, struct err *e)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-		return err_set(e, ERR_IO, "the console needs a terminal (stdin and stdout must be "
-			       "a tty); use a command or `sluice shell` instead");
+		return err_set(e, ERR_IO, "the console needs a terminal (stdin and stdout "
+			       "must be a tty); use a command or `sluice shell` instead");
 	setlocale(LC_ALL, "");
 	bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
 

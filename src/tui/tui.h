@@ -76,7 +76,9 @@ struct tui_config {
 };
 
 /* Take over the terminal and run the console until the operator quits.
- * Returns 0 when the operator quit, or -1 with `e` set: ERR_IO when there
+ * Sets the locale from the environment (setlocale(LC_ALL, "")) and draws
+ * UTF-8 only when its character set is UTF-8.  Returns 0 when the
+ * operator quit, or -1 with `e` set: ERR_IO when there
  * is no usable terminal (stdin/stdout not a tty, unknown TERM),
  * ERR_CANCELLED when SIGHUP, SIGTERM or SIGINT ended it (the terminal is
  * restored first in every case). */

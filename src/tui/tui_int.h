@@ -38,7 +38,7 @@ bool tui_key_is_backspace(int key);
 /* "Up", "^L", "Enter", "x"; out needs 16 bytes. */
 void tui_key_name(int key, char out[16]);
 
-/* ---- redraw masks: what an action changed ----------------------------------- */
+/* ---- redraw masks: what an action changed ------------------------------- */
 enum {
 	RD_NONE   = 0,
 	RD_HEADER = 1 << 0,
@@ -103,7 +103,7 @@ void tui_notice(WINDOW *w, int y, int x, int h, int width, const char *text);
 /* Case-insensitive (ASCII) substring search; NULL when absent. */
 const char *tui_strcasestr(const char *hay, const char *needle);
 
-/* ---- line editor (widget_edit.c) ------------------------------------------- */
+/* ---- line editor (widget_edit.c) ---------------------------------------- */
 struct tui_edit {
 	struct buf text;
 	size_t cursor;      /* byte offset */
@@ -120,7 +120,7 @@ int  tui_edit_key(struct tui_edit *ed, int key);
 int  tui_edit_draw(const struct tui_edit *ed, WINDOW *w, int y, int x,
 		   int width, attr_t a);
 
-/* ---- list / table widget (widget_list.c) ---------------------------------- */
+/* ---- list / table widget (widget_list.c) -------------------------------- */
 struct tui_column {
 	const char *title;
 	int width;          /* columns; 0: takes what the others leave */
@@ -209,7 +209,7 @@ void tui_dialog_free(struct tui_dialog *d);
 enum tui_dialog_result tui_dialog_key(struct tui_dialog *d, int key, int *redraw);
 void tui_dialog_draw(const struct tui_dialog *d, WINDOW *w, int h, int width);
 
-/* ---- form (widget_form.c): named fields, each a line editor ---------------- */
+/* ---- form (widget_form.c): named fields, each a line editor ------------- */
 typedef bool (*tui_field_check)(const char *value, char *msg, size_t n);
 struct tui_form_field {
 	char *name, *label, *hint;
@@ -247,7 +247,7 @@ void tui_sparkline(const double *values, size_t n, int width, bool utf8,
 void tui_sparkline_draw(WINDOW *w, int y, int x, int width,
 			const double *values, size_t n, attr_t a);
 
-/* ---- views ------------------------------------------------------------------- */
+/* ---- views -------------------------------------------------------------- */
 struct tui;
 struct tui_view;
 
@@ -349,7 +349,7 @@ void tui_page_filter(struct tui_view *v, const char *text);
 void tui_page_where(struct tui_view *v, struct buf *out);
 void tui_page_close(struct tui_view *v);
 
-/* ---- modal layer: a dialog or form over the body ---------------------------- */
+/* ---- modal layer: a dialog or form over the body ------------------------ */
 struct tui_modal_ops {
 	/* Returns an RD mask; sets *done when the modal must close. */
 	int  (*key)(void *m, struct tui *t, int key, bool *done);
@@ -358,7 +358,7 @@ struct tui_modal_ops {
 	const char *const *hints; /* key bar: {"Enter choose", "Esc cancel", NULL} */
 };
 
-/* ---- the frame ---------------------------------------------------------------- */
+/* ---- the frame ---------------------------------------------------------- */
 enum tui_input { INPUT_NORMAL, INPUT_PROMPT, INPUT_FILTER };
 
 struct tui {
@@ -406,6 +406,12 @@ int  tui_push_page(struct tui *t, const char *title, const char *text);
 int  tui_pop(struct tui *t);
 int  tui_open_help(struct tui *t);
 int  tui_open_modal(struct tui *t, const struct tui_modal_ops *ops, void *m);
+/* Show a form over the body; on submit call `submit` (which typically
+ * builds a command line from the values and calls tui_command) and
+ * close.  The frame owns the form from here on. */
+typedef int (*tui_form_submit_fn)(struct tui *t, const struct tui_form *f, void *arg);
+int  tui_open_form(struct tui *t, struct tui_form *form, tui_form_submit_fn submit,
+		   void *arg);
 /* Ask before running `command`; default Cancel. */
 int  tui_confirm_command(struct tui *t, const char *question, const char *label,
 			 const char *command);

@@ -50,21 +50,27 @@ static void view_actions_section(struct buf *b, bool read_only)
 		    "  or Esc does nothing; Tab or Left/Right then Enter, or y, confirms.\n");
 }
 
+static const char *const prompt_keys[][2] = {
+	{ ":help", "this help" },
+	{ ":quit  :q", "quit" },
+	{ ":NAME [KEY]", "switch to a view, and select KEY in it" },
+	{ "Enter", "run the line" },
+	{ "Esc", "cancel (so does Backspace on an empty line)" },
+	{ "Tab", "complete command and object names" },
+	{ "Up Down", "earlier lines, kept across sessions" },
+	{ "^A ^E ^K ^U ^W", "readline editing (M-b M-f, ^R search ...)" },
+};
+
 static void prompt_section(struct buf *b, const struct tui *t)
 {
 	heading(b, "THE COMMAND PROMPT (:)");
-	buf_printf(b, "  %-*s %s\n", KEYW, ":help", "this help");
-	buf_printf(b, "  %-*s %s\n", KEYW, ":quit  :q", "quit");
-	buf_printf(b, "  %-*s %s\n", KEYW, ":NAME [KEY]", "switch to a view, and select KEY in it");
-	buf_printf(b, "  %-*s %s\n", KEYW, "Enter", "run the line");
-	buf_printf(b, "  %-*s %s\n", KEYW, "Esc", "cancel (so does Backspace on an empty line)");
-	buf_printf(b, "  %-*s %s\n", KEYW, "Tab", "complete command and object names");
-	buf_printf(b, "  %-*s %s\n", KEYW, "Up Down", "earlier lines, kept across sessions");
-	buf_printf(b, "  %-*s %s\n", KEYW, "^A ^E ^K ^U ^W", "readline editing (M-b M-f, ^R search ...)");
+	for (size_t i = 0; i < ARRAY_LEN(prompt_keys); i++)
+		buf_printf(b, "  %-*s %s\n", KEYW, prompt_keys[i][0], prompt_keys[i][1]);
 	if (t->history_path)
 		buf_printf(b, "  History file: %s\n", t->history_path);
 	else
-		buf_puts(b, "  History is not saved: neither XDG_STATE_HOME nor HOME is set.\n");
+		buf_puts(b, "  History is not saved: neither XDG_STATE_HOME nor HOME "
+			    "is set.\n");
 }
 
 static void commands_section(struct buf *b, const struct tui_config *cfg)

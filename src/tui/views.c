@@ -161,7 +161,7 @@ int tui_open_modal(struct tui *t, const struct tui_modal_ops *ops, void *m)
 	return RD_BODY | RD_KEYS;
 }
 
-/* ---- confirmation before a command ----------------------------------------- */
+/* ---- confirmation before a command -------------------------------------- */
 
 struct confirm {
 	struct tui_dialog *dialog;
@@ -222,7 +222,63 @@ int tui_confirm_command(struct tui *t, const char *question, const char *label,
 	return tui_open_modal(t, &confirm_ops, c);
 }
 
-/* ---- command lines -------------------------------------------------------------- */
+/* ---- forms: parameters, then an action ---------------------------------- */
+
+struct form_modal {
+	struct tui_form *form;
+	tui_form_submit_fn submit;
+	void *arg;
+};
+
+static int form_modal_key(void *m, struct tui *t, int key, bool *done)
+{
+	struct form_modal *fm = m;
+	int rd;
+	switch (tui_form_key(fm->form, key, &rd)) {
+	case FORM_OPEN:
+		return rd;
+	case FORM_CANCEL:
+		*done = true;
+		return tui_message(t, false, "cancelled: nothing was done");
+	case FORM_SUBMIT:
+		*done = true;
+		return fm->submit(t, fm->form, fm->arg);
+	}
+	return RD_NONE;
+}
+
+static void form_modal_draw(void *m, WINDOW *w, int h, int width, int *cy, int *cx)
+{
+	struct form_modal *fm = m;
+	tui_form_draw(fm->form, w, h, width, cy, cx);
+}
+
+static void form_modal_free(void *m)
+{
+	struct form_modal *fm = m;
+	tui_form_free(fm->form);
+	free(fm);
+}
+
+static const char *const form_hints[] = {
+	"Tab next", "S-Tab previous", "Enter submit", "Esc cancel", NULL,
+};
+
+static const struct tui_modal_ops form_modal_ops = {
+	form_modal_key, form_modal_draw, form_modal_free, form_hints,
+};
+
+int tui_open_form(struct tui *t, struct tui_form *form, tui_form_submit_fn submit,
+		  void *arg)
+{
+	struct form_modal *fm = xcalloc(1, sizeof *fm);
+	fm->form = form;
+	fm->submit = submit;
+	fm->arg = arg;
+	return tui_open_modal(t, &form_modal_ops, fm);
+}
+
+/* ---- command lines ------------------------------------------------------ */
 
 static int run_external(struct tui *t, const char *line, const char *verb)
 {

@@ -12,11 +12,12 @@
 
 #include <locale.h>
 #include <math.h>
+#include <poll.h>
 #include <wchar.h>
 
 #include "tui/tui_int.h"
 
-/* ---- a curses screen on /dev/null ----------------------------------------------- */
+/* ---- a curses screen on /dev/null --------------------------------------- */
 
 static SCREEN *screen;
 static FILE *scr_out, *scr_in;
@@ -94,7 +95,7 @@ static bool window_has(WINDOW *w, const char *s)
 	return false;
 }
 
-/* ---- text ----------------------------------------------------------------------- */
+/* ---- text --------------------------------------------------------------- */
 
 START_TEST(text_widths_count_columns)
 {
@@ -158,7 +159,7 @@ START_TEST(ascii_symbols_without_utf8)
 }
 END_TEST
 
-/* ---- line editor ------------------------------------------------------------------- */
+/* ---- line editor -------------------------------------------------------- */
 
 static void type(struct tui_edit *ed, const wchar_t *s)
 {
@@ -192,7 +193,7 @@ START_TEST(edit_handles_utf8_and_emacs_keys)
 }
 END_TEST
 
-/* ---- list ---------------------------------------------------------------------------- */
+/* ---- list --------------------------------------------------------------- */
 
 static const struct tui_column cols[] = {
 	{ "NAME", 10, 0, false, false, false },
@@ -327,7 +328,7 @@ START_TEST(list_draws_columns_selection_and_empty_state)
 }
 END_TEST
 
-/* ---- pager ------------------------------------------------------------------------------- */
+/* ---- pager -------------------------------------------------------------- */
 
 START_TEST(pager_scrolls_both_ways_and_searches)
 {
@@ -389,7 +390,7 @@ START_TEST(pager_scrolls_both_ways_and_searches)
 }
 END_TEST
 
-/* ---- dialog and form ------------------------------------------------------------------------- */
+/* ---- dialog and form ---------------------------------------------------- */
 
 START_TEST(dialog_defaults_to_cancel)
 {
@@ -465,7 +466,7 @@ START_TEST(form_checks_before_it_submits)
 }
 END_TEST
 
-/* ---- sparkline ------------------------------------------------------------------------------------ */
+/* ---- sparkline ---------------------------------------------------------- */
 
 START_TEST(sparkline_scales_to_the_largest)
 {
@@ -487,7 +488,7 @@ START_TEST(sparkline_scales_to_the_largest)
 }
 END_TEST
 
-/* ---- key tables and the registry ---------------------------------------------------------------------- */
+/* ---- key tables and the registry ---------------------------------------- */
 
 START_TEST(view_actions_never_shadow_frame_keys)
 {
@@ -509,13 +510,14 @@ START_TEST(view_actions_never_shadow_frame_keys)
 				      ops->name, act->name);
 			for (size_t g = 0; g < tui_nglobal_actions; g++)
 				for (size_t k = 0; k < 3 && act->keys[k]; k++)
-					ck_assert_msg(!tui_action_has_key(&tui_global_actions[g],
-									  act->keys[k]),
-						      "%s: %s shadows %s", ops->name, act->name,
-						      tui_global_actions[g].name);
+					ck_assert_msg(!tui_action_has_key(
+							      &tui_global_actions[g], act->keys[k]),
+						      "%s: %s shadows %s", ops->name,
+						      act->name, tui_global_actions[g].name);
 			for (size_t r = 0; r < ARRAY_LEN(reserved); r++)
 				ck_assert_msg(!tui_action_has_key(act, reserved[r]),
-					      "%s: %s takes a navigation key", ops->name, act->name);
+					      "%s: %s takes a navigation key",
+					      ops->name, act->name);
 		}
 	}
 	for (size_t g = 0; g < tui_nglobal_actions; g++)
@@ -523,7 +525,7 @@ START_TEST(view_actions_never_shadow_frame_keys)
 }
 END_TEST
 
-/* ---- the frame, without a terminal --------------------------------------------------------------------- */
+/* ---- the frame, without a terminal -------------------------------------- */
 
 static struct vec executed;
 
@@ -685,6 +687,59 @@ START_TEST(filter_applies_as_typed_and_esc_undoes)
 }
 END_TEST
 
+static int submitted;
+
+static int submit_run(struct tui *t, const struct tui_form *f, void *arg)
+{
+	ck_assert_str_eq(arg, "orders_etl");
+	submitted++;
+	char *line = xasprintf("run %s days=%s", (char *)arg, tui_form_value(f, "days"));
+	int rd = tui_command(t, line);
+	free(line);
+	return rd;
+}
+
+START_TEST(forms_collect_parameters_for_a_command)
+{
+	struct tui_form *f = tui_form_new("Run orders_etl", "Start");
+	tui_form_add(f, "days", "days", NULL, NULL, true, tui_check_integer);
+	tui_open_form(&frame, f, submit_run, "orders_etl");
+	ck_assert_ptr_nonnull(frame.modal);
+	keys((int[]){ 'q', '\r', 0 });           /* q is text here, and not a number */
+	ck_assert_ptr_nonnull(frame.modal);
+	ck_assert_int_eq(submitted, 0);
+	keys((int[]){ 0x7f, '7', '\r', 0 });
+	ck_assert_ptr_null(frame.modal);
+	ck_assert_int_eq(submitted, 1);
+	ck_assert_str_eq(last_executed(), "run orders_etl days=7");
+	ck_assert(!frame.quit);
+
+	f = tui_form_new("Run orders_etl", "Start");
+	tui_open_form(&frame, f, submit_run, "orders_etl");
+	keys((int[]){ TK_ESC, 0 });
+	ck_assert_ptr_null(frame.modal);
+	ck_assert_int_eq(submitted, 1);
+}
+END_TEST
+
+START_TEST(wake_descriptor_wakes_poll)
+{
+	struct err e;
+	int fd = tui_wake_open(&e);
+	ck_assert_int_gt(fd, 2);
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	ck_assert_int_eq(poll(&p, 1, 0), 0);
+	for (int i = 0; i < 3; i++)
+		tui_wake(fd);                   /* never blocks, any number of times */
+	ck_assert_int_eq(poll(&p, 1, 0), 1);
+	uint64_t n;
+	ck_assert_int_eq(read(fd, &n, sizeof n), sizeof n);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(poll(&p, 1, 0), 0);
+	close(fd);
+}
+END_TEST
+
 static Suite *tui_suite(void)
 {
 	Suite *s = suite_create("tui");
@@ -712,6 +767,8 @@ static Suite *tui_suite(void)
 	tcase_add_test(tc, read_only_refuses_mutating_actions);
 	tcase_add_test(tc, commands_switch_views_open_pages_and_quit);
 	tcase_add_test(tc, filter_applies_as_typed_and_esc_undoes);
+	tcase_add_test(tc, forms_collect_parameters_for_a_command);
+	tcase_add_test(tc, wake_descriptor_wakes_poll);
 	suite_add_tcase(s, tc);
 	return s;
 }
