@@ -691,7 +691,8 @@ static ssize_t mem_read(void *arg, void *buf, size_t n, struct err *e UNUSED)
 {
 	struct mem_src *m = arg;
 	size_t take = m->left < n ? m->left : n;
-	memcpy(buf, m->p, take);
+	if (take)
+		memcpy(buf, m->p, take);
 	m->p += take;
 	m->left -= take;
 	return (ssize_t)take;
