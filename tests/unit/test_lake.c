@@ -1171,6 +1171,28 @@ START_TEST(s3_round_trip_through_a_signing_server)
 	ck_assert_int_eq(e.code, ERR_NOTFOUND);
 	ck_assert_str_eq(e.msg, "HEAD s3://" S3_BUCKET "/totesys/staff/never.json: HTTP 404");
 
+	/* Something bigger than one buffer of libcurl's, up and down. */
+	size_t big = 3 * 1024 * 1024 + 7;
+	struct lake_writer *bw = lake_write_open(lake, "big/blob.bin", &e);
+	struct sha256 ctx;
+	sha256_init(&ctx);
+	unsigned char chunk[4096];
+	for (size_t off = 0; off < big; off += sizeof chunk) {
+		size_t n = big - off < sizeof chunk ? big - off : sizeof chunk;
+		for (size_t i = 0; i < n; i++)
+			chunk[i] = pattern(off + i);
+		sha256_update(&ctx, chunk, n);
+		ck_assert_int_eq(lake_write(bw, chunk, n, &e), 0);
+	}
+	ck_assert_msg(lake_write_commit(bw, &e) == 0, "%s", err_text(&e));
+	uint8_t digest[32];
+	sha256_final(&ctx, digest);
+	sha256_hex(digest, want);
+	int64_t got_bytes;
+	ck_assert_int_eq(lake_checksum(lake, "big/blob.bin", hex, &got_bytes, &e), 0);
+	ck_assert_int_eq(got_bytes, big);
+	ck_assert_str_eq(hex, want);
+
 	ck_assert_int_eq(lake_delete(lake, keys[2], &e), 0);
 	ck_assert_int_eq(lake_list(lake, "staff/", &l, &e), 0);
 	ck_assert_int_eq(l.len, 0);
