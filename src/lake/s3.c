@@ -334,7 +334,8 @@ static int parse_page(const struct s3_lake *s, const char *xml, size_t len,
 			str_to_i64(size, &sz);
 		if (modified)
 			time_parse_iso(modified, &mtime);
-		if (key && strlen(key) > strip) {
+		/* "dir/" objects are folder markers some consoles create: not files. */
+		if (key && strlen(key) > strip && !str_ends_with(key, "/")) {
 			const char *rel = key + strip;
 			if (lake_key_check(rel, strlen(rel), NULL) == 0)
 				lake_entry_push(out, rel, sz, mtime);
