@@ -11,8 +11,12 @@
  * ("hard"), and keeps each number's text as written in valuestring so that
  * 3.94 stays 3.94 and 12345678901234567890 stays whole.
  */
+#include "config.h"
+
 #include "format/format_int.h"
 
+#include <locale.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,9 +132,25 @@ static bool counted(struct jp *p)
 	return false;
 }
 
+/* Numbers are read the same whatever LC_NUMERIC the program runs under
+ * (the console sets the locale; a ',' decimal point must not cut 3.94). */
+static locale_t c_numeric;
+static pthread_once_t c_numeric_once = PTHREAD_ONCE_INIT;
+
+static void make_c_numeric(void)
+{
+	c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+static double c_strtod(const char *text)
+{
+	pthread_once(&c_numeric_once, make_c_numeric);
+	return c_numeric ? strtod_l(text, NULL, c_numeric) : strtod(text, NULL);
+}
+
 cJSON *number_item(const char *text)
 {
-	cJSON *item = cJSON_CreateNumber(strtod(text, NULL));
+	cJSON *item = cJSON_CreateNumber(c_strtod(text));
 	size_t n = strlen(text) + 1;
 	item->valuestring = cJSON_malloc(n);
 	if (!item->valuestring) {
@@ -744,6 +764,17 @@ static void write_string(struct buf *out, const char *s)
 	buf_putc(out, '"');
 }
 
+/* %.17g with a '.' whatever the locale says. */
+static void write_double(struct buf *out, double d)
+{
+	char tmp[64];
+	snprintf(tmp, sizeof tmp, "%.17g", d);
+	for (char *p = tmp; *p; p++)
+		if (*p == ',')
+			*p = '.';
+	buf_puts(out, tmp);
+}
+
 void fmt_json_write(struct buf *out, const cJSON *item)
 {
 	if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
@@ -770,7 +801,7 @@ void fmt_json_write(struct buf *out, const cJSON *item)
 		else if (d == (double)(int64_t)d && d < 1e15 && d > -1e15)
 			buf_printf(out, "%lld", (long long)d);
 		else
-			buf_printf(out, "%.17g", d);
+			write_double(out, d);
 	} else if (cJSON_IsTrue(item)) {
 		buf_puts(out, "true");
 	} else if (cJSON_IsFalse(item)) {
