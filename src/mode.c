@@ -11,8 +11,10 @@
 #include "store/store.h"
 #include "tui/tui.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int console_execute(void *arg, const char *line, struct buf *out,
 			   struct err *e)
@@ -107,7 +109,140 @@ int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
 	return rc;
 }
 
+/* ---- the demo ---------------------------------------------------------------
+ * `sluice --demo`: the demo project in the user's data directory, made on
+ * first use by `init --demo`, and the simulator running on a thread of its
+ * own while the console is open, one `demo simulate --once` round every
+ * few seconds through the command layer (its own context, its own
+ * connections; it never touches the terminal). */
+
+#define DEMO_SIM_INTERVAL (5 * USEC_PER_SEC)
+
+static char *demo_dir(struct err *e)
+{
+	const char *xdg = getenv("XDG_DATA_HOME");
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/sluice/demo", xdg);
+	const char *home = getenv("HOME");
+	if (!home || !*home) {
+		err_set(e, ERR_NOTFOUND, "neither XDG_DATA_HOME nor HOME is set: "
+			"nowhere to put the demo (try 'sluice init --demo DIR')");
+		return NULL;
+	}
+	return xasprintf("%s/.local/share/sluice/demo", home);
+}
+
+struct simulator {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	const char *project_file;
+	const char *env;
+};
+
+static int run_command(const char *project_file, const char *env, FILE *out,
+		       char **argv, int argc, struct err *e)
+{
+	struct cmd_ctx ctx;
+	cmd_ctx_init(&ctx, SURFACE_CLI);
+	ctx.project_file = project_file;
+	ctx.env = env;
+	ctx.out = out;
+	ctx.errout = out;
+	int rc = cmd_run(&ctx, argc, argv, e);
+	cmd_ctx_close(&ctx);
+	return rc;
+}
+
+static void *simulator_main(void *arg)
+{
+	struct simulator *sim = arg;
+	FILE *devnull = fopen("/dev/null", "w");
+	char *argv[] = { "demo", "simulate", "--once" };
+	pthread_mutex_lock(&sim->lock);
+	while (!sim->stop && devnull) {
+		pthread_mutex_unlock(&sim->lock);
+		struct err e;
+		err_clear(&e);
+		int rc = run_command(sim->project_file, sim->env, devnull, argv, 3, &e);
+		if (rc != EXIT_OK)
+			log_warn("demo simulator: %s", err_text(&e));
+		pthread_mutex_lock(&sim->lock);
+		if (rc == EXIT_READONLY || rc == EXIT_USAGE)
+			break;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += DEMO_SIM_INTERVAL / USEC_PER_SEC;
+		while (!sim->stop &&
+		       pthread_cond_timedwait(&sim->wake, &sim->lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&sim->lock);
+	if (devnull)
+		fclose(devnull);
+	return NULL;
+}
+
+static bool simulator_start(struct simulator *sim, const char *project_file,
+			    const char *env)
+{
+	memset(sim, 0, sizeof *sim);
+	sim->project_file = project_file;
+	sim->env = env;
+	pthread_mutex_init(&sim->lock, NULL);
+	pthread_cond_init(&sim->wake, NULL);
+	if (pthread_create(&sim->thread, NULL, simulator_main, sim) == 0)
+		return true;
+	pthread_cond_destroy(&sim->wake);
+	pthread_mutex_destroy(&sim->lock);
+	return false;
+}
+
+/* Waits for a round in progress to finish: it commits or rolls back. */
+static void simulator_stop(struct simulator *sim)
+{
+	pthread_mutex_lock(&sim->lock);
+	sim->stop = true;
+	pthread_cond_signal(&sim->wake);
+	pthread_mutex_unlock(&sim->lock);
+	pthread_join(sim->thread, NULL);
+	pthread_cond_destroy(&sim->wake);
+	pthread_mutex_destroy(&sim->lock);
+}
+
 int mode_demo(struct cmd_ctx *ctx, struct err *e)
 {
-	return mode_console(ctx, false, e);
+	char *dir = demo_dir(e);
+	if (!dir)
+		return EXIT_FAILED;
+	char *file = path_join(dir, "sluice.json");
+	if (!file_exists(file)) {
+		fprintf(stderr, "sluice: creating the demo in %s\n", dir);
+		char *argv[] = { "init", "--demo", dir };
+		int rc = run_command(file, NULL, stderr, argv, 3, e);
+		if (rc != EXIT_OK) {
+			err_prefix(e, "creating the demo: ");
+			free(file);
+			free(dir);
+			return rc;
+		}
+	}
+	ctx->project_file = file;
+	struct err load_err;
+	err_clear(&load_err);
+	/* The environment may make the demo read-only: then nothing changes,
+	 * not even the simulated source. */
+	bool read_only = ctx->read_only ||
+			 (cmd_ctx_project(ctx, &load_err) == 0 && ctx->read_only);
+	struct simulator sim;
+	bool simulating = !read_only && simulator_start(&sim, file, ctx->env);
+	int rc = mode_console(ctx, false, e);
+	if (simulating)
+		simulator_stop(&sim);
+	/* ctx keeps pointing at the file until main closes it. */
+	ctx->project_file = "sluice.json";
+	free(file);
+	free(dir);
+	return rc;
 }

@@ -1,3 +1,17 @@
 noinst_LIBRARIES += libcmd.a
 libcmd_a_SOURCES = \
-	src/cmd/cmd.h
+	src/cmd/cmd.h \
+	src/cmd/cmd_int.h \
+	src/cmd/cmd.c \
+	src/cmd/cmd_check.c \
+	src/cmd/cmd_general.c \
+	src/cmd/complete.c \
+	src/cmd/ctx.c \
+	src/cmd/opts.c \
+	src/cmd/demo_int.h \
+	src/cmd/cmd_demo.c \
+	src/cmd/cmd_init.c \
+	src/cmd/demo_data.c \
+	src/cmd/demo_project.c \
+	src/cmd/demo_sim.c \
+	src/cmd/demo_source.c
