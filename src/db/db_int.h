@@ -29,6 +29,7 @@ struct db_ops {
 	int  (*cursor_next)(struct db_cursor *c, struct err *e);
 	void (*cursor_close)(struct db_cursor *c);
 	bool (*in_transaction)(const struct db *db);
+	bool (*tx_failed)(const struct db *db);
 	const char *(*begin_sql)(const struct db *db);
 	struct db_writer *(*writer_open)(struct db *db, const char *table,
 					 const char *const *columns, int ncols,
@@ -57,6 +58,7 @@ struct db {
 	bool read_only;
 	atomic_bool cancel_requested;
 	struct db_cursor *busy; /* PostgreSQL: the cursor that owns the wire */
+	bool copying;           /* PostgreSQL: a writer's COPY owns the wire */
 	void *impl;             /* the backend's connection state */
 };
 

@@ -150,6 +150,11 @@ static bool lite_in_transaction(const struct db *db)
 	return !sqlite3_get_autocommit(LITE(db));
 }
 
+static bool lite_tx_failed(const struct db *db UNUSED)
+{
+	return false;    /* SQLite keeps a transaction usable after an error */
+}
+
 static const char *lite_begin_sql(const struct db *db)
 {
 	/* Take the write lock up front: a deferred transaction that writes
@@ -998,6 +1003,7 @@ const struct db_ops db_sqlite_ops = {
 	.cursor_next = lite_cursor_next,
 	.cursor_close = lite_cursor_close,
 	.in_transaction = lite_in_transaction,
+	.tx_failed = lite_tx_failed,
 	.begin_sql = lite_begin_sql,
 	.writer_open = lite_writer_open,
 	.writer_row = lite_writer_row,
