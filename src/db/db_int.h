@@ -117,6 +117,10 @@ int  db_pg_copy_out(struct db *db, const char *sql,
 		    int (*fn)(void *arg, const char *line, size_t len, struct err *e),
 		    void *arg, struct err *e);
 
+/* ---- SQLite column widening (sqlite_widen.c) ------------------------- */
+int  db_sqlite_widen_column(struct db *db, const char *table, const char *column,
+			    struct db_coltype from, struct db_coltype to, struct err *e);
+
 /* ---- value forms (types.c) ------------------------------------------- */
 /* PostgreSQL's float8 output: shortest text that reads back exactly. */
 void db_format_double(double d, char *out, size_t n);

@@ -7,6 +7,7 @@ libdb_a_SOURCES = \
 	src/db/ddl.c \
 	src/db/types.c \
 	src/db/sqlite.c \
+	src/db/sqlite_widen.c \
 	src/db/pg.c
 
 check_PROGRAMS += tests/unit/test_db tests/unit/test_db_pg

@@ -58,7 +58,9 @@ static void copy_where(const char *context, char *where, size_t n)
 	const char *p = context ? strstr(context, ", line ") : NULL;
 	if (!p)
 		return;
-	long line = strtol(p + 7, (char **)&p, 10);
+	char *end;
+	long line = strtol(p + 7, &end, 10);
+	p = end;
 	if (strncmp(p, ", column ", 9) == 0) {
 		p += 9;
 		size_t len = strcspn(p, ":\n");
