@@ -158,7 +158,10 @@ static size_t extract_validate(const struct project *p, const struct project_flo
 	}
 	const char *prefix = spec_string(p, s, "prefix", false, d);
 	struct err e;
-	if (prefix && lake_key_check(prefix, strlen(prefix), &e) < 0) {
+	size_t plen = prefix ? strlen(prefix) : 0;
+	while (plen > 0 && prefix[plen - 1] == '/')
+		plen--;
+	if (prefix && plen && lake_key_check(prefix, plen, &e) < 0) {
 		char *path = spec_path(s, "prefix");
 		project_diag(p, d, DIAG_ERROR, path, "not a lake prefix: %s", e.msg);
 		free(path);
