@@ -1,3 +1,29 @@
 noinst_LIBRARIES += libsteps.a
 libsteps_a_SOURCES = \
 	src/steps/steps.h
+
+# The framework and the data-moving step kinds.
+libsteps_a_SOURCES += \
+	src/steps/steps_int.h \
+	src/steps/steps.c \
+	src/steps/conns.c \
+	src/steps/params.c \
+	src/steps/lake_open.c \
+	src/steps/sql.c \
+	src/steps/load.c \
+	src/steps/drift.c \
+	src/steps/extract.c \
+	src/steps/validate.c \
+	src/steps/http.c \
+	src/steps/notify.c
+
+check_PROGRAMS += tests/unit/test_steps tests/unit/test_steps_pg
+tests_unit_test_steps_SOURCES = tests/unit/test_steps.c tests/unit/test_steps_fixture.h \
+	tests/unit/testutil.h
+tests_unit_test_steps_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_steps_LDADD = $(TEST_LIBS)
+tests_unit_test_steps_pg_SOURCES = tests/unit/test_steps_pg.c tests/unit/test_steps_fixture.h \
+	tests/unit/testutil.h
+tests_unit_test_steps_pg_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_steps_pg_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_steps tests/unit/test_steps_pg
