@@ -273,4 +273,14 @@ int  stream_commit_consumed(struct step_ctx *ctx, struct db *db, const char *str
 int  stream_mirror_all(const struct project *p, struct step_conns *conns,
 		       struct store *store, struct err *e);
 
+/* ---- run_shared: stream windows ------------------------------------------------
+ * Implemented with run_shared in steps.c; the text is opaque to it (stream.c
+ * writes and reads it).  Safe from any thread of the run. */
+/* The window of `stream` fixed in this run, or NULL; caller frees. */
+char *run_shared_stream_window_get(struct run_shared *rs, const char *stream);
+/* Keep `window` for `stream` unless one is kept already, and return the one
+ * kept (so two steps racing to fix a window agree); caller frees. */
+char *run_shared_stream_window_set(struct run_shared *rs, const char *stream,
+				   const char *window);
+
 #endif

@@ -544,29 +544,20 @@ static int ensure_index(struct db *db, const struct project_stream *s, const str
 	return db_create_index(db, s->table, cols, n, false, e);
 }
 
-/* The run's shared state keeps each stream's window under "stream:NAME".
- * The first step to fix it wins; a later one adopts it. */
+/* The run's shared state keeps each stream's window; the first step to fix
+ * it wins and a later one adopts it. */
 static char *shared_get(struct step_ctx *ctx, const struct project_stream *s)
 {
-	if (!ctx->shared)
-		return NULL;
-	char *key = xasprintf("stream:%s", s->name);
-	char *v = run_shared_get(ctx->shared, key);
-	free(key);
-	return v;
+	return ctx->shared ? run_shared_stream_window_get(ctx->shared, s->name) : NULL;
 }
 
 static char *shared_set(struct step_ctx *ctx, const struct project_stream *s,
 			const struct swindow *w)
 {
-	char *kept = shared_get(ctx, s);
-	if (kept)
-		return kept;
-	char *key = xasprintf("stream:%s", s->name);
 	char *mine = window_encode(w);
-	run_shared_set(ctx->shared, key, mine);
-	free(key);
-	return mine;
+	char *kept = run_shared_stream_window_set(ctx->shared, s->name, mine);
+	free(mine);
+	return kept;
 }
 
 /* This run's window of `s`: from the run's shared state, else from the
