@@ -7,4 +7,5 @@ libcmd_a_SOURCES = \
 	src/cmd/cmd_general.c \
 	src/cmd/complete.c \
 	src/cmd/ctx.c \
-	src/cmd/opts.c
+	src/cmd/opts.c \
+	src/cmd/cmd_pipe.c
