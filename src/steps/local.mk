@@ -27,3 +27,13 @@ tests_unit_test_steps_pg_SOURCES = tests/unit/test_steps_pg.c tests/unit/test_st
 tests_unit_test_steps_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_steps_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_steps tests/unit/test_steps_pg
+
+# Pipes and streams, and the step kinds that use them.
+libsteps_a_SOURCES += \
+	src/steps/pipe_int.h \
+	src/steps/pipe.c \
+	src/steps/pipe_load.c \
+	src/steps/pipe_table.c \
+	src/steps/stream.c \
+	src/steps/ingest.c \
+	src/steps/normalize.c
