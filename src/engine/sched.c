@@ -22,6 +22,7 @@
 #include "notify/notify.h"
 
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,11 +112,18 @@ static void history_event(struct engine *eng, const struct store_task_entry *te)
 }
 
 static void task_log(const char *task, enum log_level lvl, int64_t run_id,
-		     const char *fmt, const char *arg)
+		     const char *fmt, ...) PRINTF_LIKE(4, 5);
+static void task_log(const char *task, enum log_level lvl, int64_t run_id,
+		     const char *fmt, ...)
 {
 	char object[160];
 	snprintf(object, sizeof object, "task:%s", task);
-	log_emit(lvl, run_id, NULL, object, NULL, 0, fmt, arg ? arg : "");
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	log_emit(lvl, run_id, NULL, object, NULL, 0, "%s", msg);
+	free(msg);
 }
 
 /* ---- conditions --------------------------------------------------------------------- */
@@ -208,8 +216,8 @@ static int64_t fire_task(struct engine *eng, struct sched *sc, struct task_rt *r
 		te.completed = now;
 		te.error = holds < 0 ? (char *)err_text(&e) : NULL;
 		add_history(eng, sc, &te);
-		task_log(t->name, holds < 0 ? LOG_ERROR : LOG_INFO, 0,
-			 holds < 0 ? "condition failed: %s" : "condition false: %s",
+		task_log(t->name, holds < 0 ? LOG_ERROR : LOG_INFO, 0, "condition %s: %s",
+			 holds < 0 ? "failed" : "false",
 			 holds < 0 ? err_text(&e) : cond_text);
 		if (holds < 0 && err_out)
 			*err_out = e;
@@ -253,7 +261,7 @@ static int64_t fire_task(struct engine *eng, struct sched *sc, struct task_rt *r
 		j->history_id = te.id;
 		j->scheduled = scheduled;
 		job_push(eng, j);
-		task_log(t->name, LOG_INFO, 0, "fired: SQL file queued%s", "");
+		task_log(t->name, LOG_INFO, 0, "fired: SQL file queued");
 	}
 	free(cond_text);
 	return run_id;
