@@ -285,6 +285,10 @@ static int check_idle(struct db *db, struct err *e)
 	if (db->busy)
 		return err_set(e, ERR_INTERNAL, "%s: a cursor is still open on this "
 			       "connection; close it before the next statement", db->label);
+	if (db->copying)
+		return err_set(e, ERR_INTERNAL, "%s: a COPY is in progress on this "
+			       "connection; close the writer before the next statement",
+			       db->label);
 	atomic_store(&db->cancel_requested, false);
 	return 0;
 }
@@ -444,21 +448,22 @@ int db_commit(struct db *db, struct err *e)
 {
 	if (!db_in_transaction(db))
 		return err_set(e, ERR_INTERNAL, "%s: commit without a transaction", db->label);
-	if (db_exec(db, "COMMIT", NULL, 0, NULL, e) < 0)
-		return -1;
-	/* PostgreSQL answers COMMIT of a failed transaction with ROLLBACK. */
-	if (db_in_transaction(db)) {
+	/* PostgreSQL would answer COMMIT of a failed transaction with a
+	 * quiet ROLLBACK; say so instead. */
+	if (db->ops->tx_failed(db)) {
 		db_rollback(db);
-		return err_set(e, ERR_DB, "%s: commit failed; the transaction was rolled back",
-			       db->label);
+		return err_set(e, ERR_DB, "%s: a statement in the transaction failed; "
+			       "it was rolled back", db->label);
 	}
-	return 0;
+	return db_exec(db, "COMMIT", NULL, 0, NULL, e);
 }
 
 void db_rollback(struct db *db)
 {
 	if (db->busy)
 		db_cursor_close(db->busy);
+	if (db->copying)
+		return;    /* the writer's abort ends the COPY and the statement */
 	if (db_in_transaction(db))
 		db->ops->exec(db, "ROLLBACK", NULL, 0, NULL, NULL);
 }

@@ -15,12 +15,26 @@
  *   DT_TEXT, DT_JSON  the string itself
  *
  * Placeholders are $1..$N in both dialects.  Identifiers are always
- * quoted by db_quote_ident; values are always bound, never pasted.
+ * quoted by db_quote_ident; values are always bound, never pasted.  On
+ * SQLite a parameter that is exactly a canonical integer ("42", "-7") is
+ * bound as an integer and anything else as text, so "$1 > 5" compares
+ * numbers as it does on PostgreSQL.
+ *
+ * How SQLite stores each type (declared type names, affinities, why wide
+ * numerics are "numeric_text") is described at the top of types.c; values
+ * read back in the canonical forms above either way.
  *
  * Threads: a struct db and everything opened from it belong to one thread
  * at a time.  db_cancel() alone may be called from any thread.
- * Errors: every fallible call fills a struct err (code ERR_DB for the
- * server's complaints, with its message and, where given, the detail).
+ * One thing at a time on a connection: while a cursor or a writer is open
+ * on a PostgreSQL connection, other statements on it fail with
+ * ERR_INTERNAL (SQLite allows statements while a cursor is open).
+ * Errors: every fallible call fills a struct err: ERR_DB for the server's
+ * complaints, with its message, PostgreSQL's detail in parentheses and
+ * "at line L, column C" of the statement where the server gave a position;
+ * ERR_READONLY for writes refused by a read-only session; ERR_CANCELLED
+ * after db_cancel.  Registered secrets (passwords) are masked in every
+ * message.
  */
 #ifndef SLUICE_DB_H
 #define SLUICE_DB_H
@@ -73,7 +87,15 @@ struct db_options {
 
 /* URL forms: "sqlite:PATH" (PATH as given; resolve relative paths first),
  * "sqlite::memory:", "postgresql://...", "postgres://...", or a libpq
- * conninfo string ("host=... dbname=...", "service=NAME"). */
+ * conninfo string ("host=... dbname=...", "service=NAME").
+ * SQLite: WAL for files, foreign keys on, busy timeout; read-only opens
+ * with SQLITE_OPEN_READONLY and fails with ERR_NOTFOUND if the file is
+ * missing.  PostgreSQL: the URL is passed whole to PQconnectdbParams and
+ * the password, "-c default_transaction_read_only=on" (added to any
+ * options the URL has), TimeZone=UTC and a 10 s connect timeout (unless
+ * the URL sets one) go in separate keywords, never into the URL text.
+ * The password and any password inside the URL are registered with
+ * log_add_secret.  The label defaults to the redacted URL. */
 struct db *db_open(const char *url, const struct db_options *opt, struct err *e);
 void  db_close(struct db *db);
 enum db_kind db_kind(const struct db *db);
@@ -85,25 +107,38 @@ bool  db_url_valid(const char *url, enum db_kind *kind);
 char *db_url_redacted(const char *url);
 
 /* Ask the statement running on `db` to stop; it fails with ERR_CANCELLED.
- * Safe from any thread and from a signal handler's deferred work. */
+ * Safe from any thread and from a signal handler's deferred work (PQcancel
+ * on a PGcancel made at connect time; sqlite3_interrupt), but not
+ * concurrently with db_close.  A cancel that arrives between statements
+ * is lost, not kept for the next one. */
 void  db_cancel(struct db *db);
 
 /* ---- statements -------------------------------------------------------- */
+/* One statement.  *affected (may be NULL) gets the rows it changed (or
+ * returned, for a query).  Using $k with k > nparams is an error. */
 int   db_exec(struct db *db, const char *sql, const char *const *params,
 	      int nparams, int64_t *affected, struct err *e);
-/* Several statements, no parameters (a SQL file). */
+/* Several statements, no parameters (a SQL file).  Stops at the first
+ * error, whose message names the line of the statement that failed. */
 int   db_exec_script(struct db *db, const char *sql, struct err *e);
 
 /* A streaming cursor: rows arrive one at a time and are never all held in
- * memory (PostgreSQL single-row mode, SQLite stepping). */
+ * memory (PostgreSQL single-row mode, SQLite stepping).  On PostgreSQL an
+ * error in the statement is reported here, one found while producing rows
+ * by db_cursor_next.  Closing early is cheap: a long remainder is
+ * cancelled rather than read. */
 struct db_cursor *db_query(struct db *db, const char *sql,
 			   const char *const *params, int nparams, struct err *e);
-/* The same, through COPY (query) TO STDOUT on PostgreSQL: the bulk read. */
+/* The same, through COPY (query) TO STDOUT on PostgreSQL: the bulk read
+ * (the query is described first so names and types are known).  On
+ * SQLite it is db_query.  No parameters; a trailing ';' is allowed. */
 struct db_cursor *db_query_bulk(struct db *db, const char *sql, struct err *e);
 /* 1: a row is ready; 0: no more rows; -1: error. */
 int   db_cursor_next(struct db_cursor *c, struct err *e);
 int   db_cursor_ncols(const struct db_cursor *c);
 const char *db_cursor_name(const struct db_cursor *c, int col);
+/* The column's type: the declared type on SQLite, or for an expression
+ * the storage class of its first value (DT_TEXT until a row is read). */
 struct db_coltype db_cursor_type(const struct db_cursor *c, int col);
 /* NULL for SQL NULL.  Valid until the next db_cursor_next. */
 const char *db_cursor_text(const struct db_cursor *c, int col);
@@ -111,13 +146,21 @@ size_t db_cursor_len(const struct db_cursor *c, int col);
 void  db_cursor_close(struct db_cursor *c);
 
 /* One value from the first row.  Return 1 found, 0 no row, -1 error.
- * *out is NULL for SQL NULL; caller frees. */
+ * *out is NULL for SQL NULL; caller frees.  db_query_int also accepts an
+ * integral real ("12.0", what SQLite's sum() may give). */
 int   db_query_value(struct db *db, const char *sql, const char *const *params,
 		     int nparams, char **out, struct err *e);
 int   db_query_int(struct db *db, const char *sql, const char *const *params,
 		   int nparams, int64_t *out, struct err *e);
 
-/* ---- transactions -------------------------------------------------------- */
+/* ---- transactions --------------------------------------------------------
+ * SQLite begins with BEGIN IMMEDIATE (plain BEGIN when read-only), so a
+ * writer waits for the lock up to the busy timeout at db_begin instead of
+ * failing at its first write.  db_commit of a PostgreSQL transaction in
+ * which a statement failed rolls it back and returns ERR_DB (PostgreSQL
+ * itself would answer COMMIT with a quiet ROLLBACK).  When db_commit
+ * fails otherwise, the transaction may still be open: call db_rollback.
+ * db_rollback closes an open cursor first; abort an open writer before. */
 int   db_begin(struct db *db, struct err *e);
 int   db_commit(struct db *db, struct err *e);
 void  db_rollback(struct db *db);             /* best effort; never fails loudly */
@@ -127,40 +170,68 @@ bool  db_in_transaction(const struct db *db);
  * PostgreSQL: COPY table (cols) FROM STDIN in text format, buffered in a
  * fixed-size buffer.  SQLite: one prepared INSERT, stepped per row.  The
  * caller owns the transaction (db_begin before, db_commit after), so a
- * load and its ledger entry commit together. */
+ * load and its ledger entry commit together.
+ *
+ * Opening describes the table: a missing table or column is ERR_NOTFOUND.
+ * Errors name the row (1-based, counted from the writer's first row) and
+ * column in err.where, e.g. "row 17, column unit_price".  SQLite checks
+ * each value against its column's type as PostgreSQL would (integers,
+ * numbers and numeric overflow, booleans, dates, times, timestamps,
+ * varchar length) and reports at db_writer_row; PostgreSQL reports a bad
+ * value when the COPY ends, at db_writer_close, with the row and column
+ * the server names.  After an error the writer only accepts
+ * db_writer_abort.  Close and abort free the writer. */
 struct db_writer *db_writer_open(struct db *db, const char *table,
 				 const char *const *columns, int ncols,
 				 struct err *e);
-/* values[i] NULL = SQL NULL.  Errors name the row and column. */
+/* values[i] NULL = SQL NULL. */
 int   db_writer_row(struct db_writer *w, const char *const *values, struct err *e);
 /* A row already in COPY text format ("a\tb\\N\n"): the PostgreSQL-to-
- * PostgreSQL fast path.  On SQLite it is parsed and inserted. */
+ * PostgreSQL fast path, appended to the COPY buffer untouched.  On SQLite
+ * it is parsed and inserted. */
 int   db_writer_copy_line(struct db_writer *w, const char *line, size_t len,
 			  struct err *e);
+/* *rows: rows written (PostgreSQL: as the server counted them). */
 int   db_writer_close(struct db_writer *w, int64_t *rows, struct err *e);
 void  db_writer_abort(struct db_writer *w);   /* the transaction must roll back */
 
 /* Pass a query's rows straight into a writer: COPY TO piped into COPY FROM
- * when both ends are PostgreSQL, cursor-to-writer otherwise. */
+ * when both ends are PostgreSQL, cursor-to-writer otherwise.  The query's
+ * columns must match the writer's in number and order.  `from` and the
+ * writer's connection must differ when `from` is PostgreSQL.  *rows: rows
+ * passed in this call.  On error the writer must be aborted. */
 int   db_copy_query(struct db *from, const char *sql, struct db_writer *to,
 		    int64_t *rows, struct err *e);
 
 /* ---- introspection and DDL ---------------------------------------------- */
-/* Table names in the default schema, sorted; strings owned by `out`. */
+/* Table and view names in the default schema (current_schema() on
+ * PostgreSQL), sorted bytewise; SQLite's own sqlite_* tables left out,
+ * sluice's _sluice_* tables included.  Strings owned by `out`. */
 int   db_list_tables(struct db *db, struct vec *out, struct err *e);
 /* 1 exists, 0 does not, -1 error. */
 int   db_table_exists(struct db *db, const char *table, struct err *e);
 /* Columns in order with types, NOT NULL and primary key.  ERR_NOTFOUND if
- * missing.  Free with db_table_free. */
+ * missing.  Free with db_table_free.  A type db_type_parse does not know
+ * is reported as DT_TEXT; primary key columns are reported NOT NULL on
+ * both dialects.  SQLite matches names without regard to ASCII case, as
+ * SQLite itself does. */
 struct db_table *db_describe(struct db *db, const char *table, struct err *e);
 void  db_table_free(struct db_table *t);
 int   db_row_count(struct db *db, const char *table, int64_t *out, struct err *e);
+/* DDL runs in the caller's transaction when there is one (both dialects
+ * roll DDL back), so a rename-rename-drop swap is all or nothing. */
 int   db_create_table(struct db *db, const struct db_table *def,
 		      bool if_not_exists, struct err *e);
 int   db_add_column(struct db *db, const char *table, const struct db_column *col,
 		    struct err *e);
-/* Widen a column's type in place (PostgreSQL ALTER ... TYPE; SQLite keeps
- * its dynamic typing and rewrites the declared type). */
+/* Widen a column's type in place to db_type_widen(current, to): never
+ * narrower than it was, and nothing happens when that is the current
+ * type.  PostgreSQL: ALTER ... TYPE ... USING.  SQLite: the declared type
+ * is rewritten in sqlite_master (SQLite's documented procedure for
+ * changes that leave the file format alone), then stored values are
+ * brought to the new storage (dates get " 00:00:00", booleans become
+ * 'true'/'false' text, ...), all inside a savepoint.  SQLite refuses to
+ * change an INTEGER PRIMARY KEY (it is the rowid): ERR_INVALID. */
 int   db_widen_column(struct db *db, const char *table, const char *column,
 		      struct db_coltype to, struct err *e);
 int   db_rename_table(struct db *db, const char *from, const char *to, struct err *e);
@@ -169,17 +240,31 @@ int   db_create_index(struct db *db, const char *table, const char *const *colum
 		      int ncols, bool unique, struct err *e);
 
 /* ---- names and types --------------------------------------------------------- */
-/* "name" with embedded quotes doubled; caller frees. */
+/* "name" with embedded quotes doubled (what PQescapeIdentifier does, and
+ * SQLite's rule too); caller frees.  A name is one identifier in the
+ * default schema: "a.b" is a table named a.b. */
 char *db_quote_ident(const struct db *db, const char *name);
-/* Dialect spelling of a type ("numeric(10,2)", "timestamp", "INTEGER"). */
+/* Dialect spelling of a type: PostgreSQL "bigint", "numeric(10,2)",
+ * "double precision", "jsonb"...; SQLite "integer", "numeric(10,2)" up to
+ * 15 digits and "numeric_text(20,10)" beyond, "json_text" (types.c). */
 void  db_type_sql(enum db_kind kind, struct db_coltype t, char *out, size_t n);
-/* Parse a declared SQL type of either dialect; false if unknown. */
+/* Parse a declared SQL type of either dialect (PostgreSQL's format_type
+ * spellings included); false if unknown. */
 bool  db_type_parse(const char *decl, struct db_coltype *out);
 const char *db_type_name(enum db_type t);          /* "numeric" */
-/* The narrowest type holding both; sets *widened when `to` != `from`. */
+/* The narrowest type holding both; sets *widened when the result differs
+ * from `from`.  Rules: equal types stay; INT < NUMERIC < FLOAT (INT counts
+ * as numeric(19,0); numerics keep the larger integer digits and the larger
+ * scale; an unconstrained numeric absorbs any; FLOAT is approximate);
+ * varchar(n) grows to the longer, text absorbs it; DATE with TIMESTAMP is
+ * TIMESTAMP; anything else together is TEXT. */
 struct db_coltype db_type_widen(struct db_coltype from, struct db_coltype to,
 				bool *widened);
-/* The type a text value fits best (for schema inference on raw loads). */
+/* The type a text value fits best (for schema inference on raw loads):
+ * INT for int64 integers, NUMERIC(p,s) for decimals and larger integers,
+ * FLOAT for exponents, BOOL for t/f/true/false, DATE, TIME, TIMESTAMP for
+ * ISO forms, JSON for {...} and [...], TEXT otherwise (and for "" and
+ * NULL: callers skip NULLs). */
 struct db_coltype db_type_infer(const char *text);
 
 /* ---- the ledger ---------------------------------------------------------------
@@ -188,10 +273,14 @@ struct db_coltype db_type_infer(const char *text);
  * watermark) in the same transaction as the data itself.  It is the truth
  * for exactly-once: after a crash the control store is reconciled from it,
  * never the other way round. */
+/* Create _sluice_ledger if missing (fails on a read-only session only if
+ * it is missing). */
 int   db_ledger_ensure(struct db *db, struct err *e);
 /* 1 found (*info set, caller frees; may be NULL), 0 absent, -1 error. */
 int   db_ledger_get(struct db *db, const char *key, char **info, struct err *e);
-/* Insert or replace; call inside the transaction that commits the data. */
+/* Insert or replace; call inside the transaction that commits the data.
+ * The table: key text primary key, run_id, committed_at (UTC, from the
+ * replaceable clock), info text. */
 int   db_ledger_put(struct db *db, const char *key, int64_t run_id,
 		    const char *info, struct err *e);
 int   db_ledger_delete(struct db *db, const char *key, struct err *e);

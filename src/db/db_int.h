@@ -29,6 +29,7 @@ struct db_ops {
 	int  (*cursor_next)(struct db_cursor *c, struct err *e);
 	void (*cursor_close)(struct db_cursor *c);
 	bool (*in_transaction)(const struct db *db);
+	bool (*tx_failed)(const struct db *db);
 	const char *(*begin_sql)(const struct db *db);
 	struct db_writer *(*writer_open)(struct db *db, const char *table,
 					 const char *const *columns, int ncols,
@@ -57,6 +58,7 @@ struct db {
 	bool read_only;
 	atomic_bool cancel_requested;
 	struct db_cursor *busy; /* PostgreSQL: the cursor that owns the wire */
+	bool copying;           /* PostgreSQL: a writer's COPY owns the wire */
 	void *impl;             /* the backend's connection state */
 };
 
@@ -114,6 +116,10 @@ int  db_copy_split(char *line, size_t len, const char **vals, size_t *lens, int 
 int  db_pg_copy_out(struct db *db, const char *sql,
 		    int (*fn)(void *arg, const char *line, size_t len, struct err *e),
 		    void *arg, struct err *e);
+
+/* ---- SQLite column widening (sqlite_widen.c) ------------------------- */
+int  db_sqlite_widen_column(struct db *db, const char *table, const char *column,
+			    struct db_coltype from, struct db_coltype to, struct err *e);
 
 /* ---- value forms (types.c) ------------------------------------------- */
 /* PostgreSQL's float8 output: shortest text that reads back exactly. */

@@ -7,10 +7,14 @@ libdb_a_SOURCES = \
 	src/db/ddl.c \
 	src/db/types.c \
 	src/db/sqlite.c \
+	src/db/sqlite_widen.c \
 	src/db/pg.c
 
-check_PROGRAMS += tests/unit/test_db
+check_PROGRAMS += tests/unit/test_db tests/unit/test_db_pg
 tests_unit_test_db_SOURCES = tests/unit/test_db.c tests/unit/testutil.h
 tests_unit_test_db_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_db_LDADD = $(TEST_LIBS)
-TESTS += tests/unit/test_db
+tests_unit_test_db_pg_SOURCES = tests/unit/test_db_pg.c tests/unit/testutil.h
+tests_unit_test_db_pg_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_db_pg_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_db tests/unit/test_db_pg

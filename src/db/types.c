@@ -288,10 +288,10 @@ struct db_coltype db_type_infer(const char *text)
 	struct db_coltype t = { DT_TEXT, 0, 0 };
 	if (!text || !*text)
 		return t;
-	bool b;
-	if (db_parse_bool(text, &b) && isalpha((unsigned char)text[0]) && strlen(text) > 0 &&
-	    (strcasecmp(text, "t") == 0 || strcasecmp(text, "f") == 0 ||
-	     strcasecmp(text, "true") == 0 || strcasecmp(text, "false") == 0)) {
+	/* Only the spellings PostgreSQL prints: "yes" or "1" are not booleans
+	 * in a raw file. */
+	if (strcasecmp(text, "t") == 0 || strcasecmp(text, "f") == 0 ||
+	    strcasecmp(text, "true") == 0 || strcasecmp(text, "false") == 0) {
 		t.type = DT_BOOL;
 		return t;
 	}
@@ -326,12 +326,9 @@ struct db_coltype db_type_infer(const char *text)
 			return t;
 		}
 	}
-	double d;
 	char *end;
 	if ((intlen || *q == '.') && (strchr(text, 'e') || strchr(text, 'E'))) {
-		errno = 0;
-		d = strtod(text, &end);
-		(void)d;
+		strtod(text, &end);
 		if (*end == '\0' && end != text) {
 			t.type = DT_FLOAT;
 			return t;

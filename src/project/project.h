@@ -16,6 +16,19 @@
  * Ownership: a struct project owns everything reachable from it, including
  * the cJSON tree the step specs point into.  It is immutable after load
  * and may be shared read-only between threads.
+ *
+ * Diagnostics read like a compiler's, one a line, in file order after
+ * diags_sort():
+ *
+ *   sluice.json:14:17: flows[1].steps[0].kind: unknown kind "lod" (expected ...)
+ *   sluice.json:3:5: warning: connections.wh.url: names a password file, ...
+ *
+ * LINE:COL is where the value starts (for an unknown key: where the key
+ * starts; for a missing key: where the object holding it starts; inside a
+ * `when` condition: the offending character).  A diagnostic about the
+ * whole file has no path ("sluice.json:1:1: message").  Messages never
+ * repeat a secret: a URL or a secret-looking value is named by its key
+ * path, never quoted.
  */
 #ifndef SLUICE_PROJECT_H
 #define SLUICE_PROJECT_H
@@ -42,16 +55,28 @@ struct diags {
 
 void diags_init(struct diags *d);
 void diags_free(struct diags *d);
-/* "sluice.json:14:17: flows[1].steps[0].kind: unknown kind ..." plus
- * "warning: " for warnings.  Caller frees. */
+/* Add one diagnostic; line/col 0 = unknown, path NULL = "". */
+void diags_add(struct diags *d, enum diag_severity s, const char *file,
+	       int line, int col, const char *path, const char *fmt, ...)
+	PRINTF_LIKE(7, 8);
+/* "FILE:LINE:COL: PATH: message" for errors, "FILE:LINE:COL: warning: PATH:
+ * message" for warnings; ":LINE:COL" is left out when unknown and "PATH: "
+ * when the path is empty.  Caller frees. */
 char *diag_format(const struct diag *d);
-/* Sort by line and column, for output in file order. */
+/* Sort by line and column (stable: equal positions keep their order), for
+ * output in file order.  Position-less diagnostics come first. */
 void diags_sort(struct diags *d);
 
 /* ---- the model ------------------------------------------------------------- */
+enum connection_kind { CONN_SQLITE, CONN_POSTGRES };
+
 struct project_connection {
 	char *name;
-	char *url;             /* after environment overrides; never holds a password */
+	enum connection_kind kind;  /* from the URL's form */
+	char *url;             /* after environment overrides; never holds a password;
+				  "sqlite:PATH" with PATH resolved against the project
+				  dir (":memory:" kept as is); postgres URLs and
+				  conninfo strings as written */
 	char *password_env;    /* name of the variable holding the password, or NULL */
 	bool  read_only;
 	char *path;            /* "connections.warehouse", for diagnostics */
@@ -84,9 +109,11 @@ struct project_pipe {
 	enum pipe_format format;
 	char *connection;
 	char *table;
+	char *document;        /* column holding each whole record as JSON, or NULL */
 	enum on_error on_error;
 	usec_t poll;           /* default 30s */
-	struct project_column *columns;   /* optional; inferred when absent */
+	struct project_column *columns;   /* optional; inferred when absent
+					     (type defaults to "text") */
 	size_t ncolumns;
 	char  csv_delimiter;   /* default ',' */
 	char *path_in_file;    /* "pipes[0]" */
@@ -121,8 +148,8 @@ struct schedule {
 	enum schedule_kind kind;
 	usec_t interval;       /* SCHEDULE_INTERVAL */
 	struct cron cron;      /* SCHEDULE_CRON */
-	char  *timezone;       /* IANA name; NULL = UTC */
-	char  *text;           /* as written, for display */
+	char  *timezone;       /* IANA name; NULL = UTC (owned) */
+	char  *text;           /* as written, for display (owned) */
 };
 
 /* A `when` condition, parsed: stream_has_data(S), stream_rows(S) > N,
@@ -135,6 +162,7 @@ struct cond {
 	enum cond_op op;
 	double number;         /* COND_NUMBER */
 	char  *func, *arg;     /* COND_CALL: "stream_rows", "orders_stream" */
+	size_t pos;            /* COND_CALL: byte offset of `arg` in the text */
 	struct cond *left, *right;
 };
 
@@ -151,11 +179,13 @@ struct project_task {
 	char **after;          /* names of tasks this one follows */
 	size_t nafter;
 	char *flow;            /* action: run a flow ... */
-	struct project_kv *params;
+	struct project_kv *params;  /* JSON numbers and booleans as text
+				       ("5", "0.25", "true"); null as NULL */
 	size_t nparams;
-	char *sql_file;        /* ... or run a SQL file (resolved path) */
+	char *sql_file;        /* ... or run a SQL file (resolved, absolute path) */
 	char *connection;      /* for sql_file */
-	int   max_failures;    /* auto-suspend after this many in a row; default 10 */
+	int   max_failures;    /* auto-suspend after this many in a row; default 10;
+				  0 = never */
 	bool  allow_overlap;   /* default false: a tick during a run is SKIPPED */
 	bool  start_suspended;
 	char *path_in_file;
@@ -167,9 +197,9 @@ enum param_type {
 
 struct project_param {
 	char *name;
-	enum param_type type;
-	char *default_value;   /* NULL = required */
-	bool  has_default;
+	enum param_type type;  /* default PARAM_TEXT when "type" is absent */
+	char *default_value;   /* NULL when absent or JSON null */
+	bool  has_default;     /* false = required; true with NULL = defaults to null */
 	char *description;
 };
 
@@ -189,12 +219,13 @@ enum step_kind {
 
 struct project_step {
 	char *name;
-	enum step_kind kind;
+	enum step_kind kind;   /* STEP_KIND_COUNT when missing or unknown (an error
+				  was reported): steps/ must skip such steps */
 	char **needs;
 	size_t nneeds;
 	usec_t timeout;        /* 0 = none */
 	bool   has_retries;    /* else the flow's policy applies */
-	struct retry_policy retries;
+	struct retry_policy retries;  /* the flow's, with this step's keys over it */
 	usec_t cache_expire;   /* 0 = not cached */
 	const cJSON *spec;     /* the step's JSON object; kind-specific keys */
 	char *path_in_file;    /* "flows[1].steps[0]" */
@@ -228,7 +259,7 @@ enum notify_event {
 struct project_channel {
 	char *name;
 	char *webhook_env;     /* variable holding the Slack webhook URL (a secret) */
-	unsigned events;       /* enum notify_event bits */
+	unsigned events;       /* enum notify_event bits; default: all of them */
 	char *path_in_file;
 };
 
@@ -246,10 +277,11 @@ struct project_table {
 	size_t nkey;
 	struct project_kv *column_notes;  /* column -> description */
 	size_t ncolumn_notes;
+	char *path_in_file;    /* "tables.dim_staff" */
 };
 
 struct project_env {
-	char *name;
+	char *name;            /* "default" when no environment was selected */
 	bool  read_only;
 	bool  production;
 };
@@ -271,41 +303,84 @@ struct project {
 	struct project_channel *channels; size_t nchannels;
 	struct project_table *tables;   size_t ntables;
 
-	/* private to project/: the parsed text and its position index */
+	/* private to project/: the text, its parse tree and position index */
+	char *text;
+	size_t text_len;
 	cJSON *root;
 	struct jpos *positions;
 };
 
-/* Load and check `file` for environment `env` (NULL = none).  Problems go
- * to `diags`.  Returns NULL (and ERR_IO) only when the file cannot be read
- * or is not JSON at all; with a readable file it returns a project even
- * when diags holds errors, so every problem can be shown.  Callers that
- * need a valid project check diags->errors. */
+/* Load and check `file` for environment `env` (NULL or "" = none; the
+ * command line resolves --env and SLUICE_ENV and passes the name).
+ * Problems go to `diags`.
+ *   - file cannot be read: NULL, ERR_IO, no diagnostic;
+ *   - not valid JSON: NULL, ERR_PARSE, and one diagnostic at the line and
+ *     column of the syntax error;
+ *   - otherwise a project, even when diags holds errors, so that every
+ *     problem can be shown.  Callers that need a valid project check
+ *     diags->errors (an unknown `env` is one of those errors).
+ * Kind-specific step keys are not checked here: steps/ does that with the
+ * spec_* helpers below, after project_load. */
 struct project *project_load(const char *file, const char *env,
 			     struct diags *diags, struct err *e);
 void project_free(struct project *p);
 
-/* Add a diagnostic at a key path of this project's file. */
+/* Add a diagnostic at a key path of this project's file.  The position is
+ * that of the value at `path`; when the path is not in the file (a missing
+ * key) the nearest enclosing value that is.  Not thread-safe on `d`. */
 void project_diag(const struct project *p, struct diags *d, enum diag_severity s,
 		  const char *path, const char *fmt, ...) PRINTF_LIKE(5, 6);
 
 /* Typed access to step specs, reporting wrong types as diagnostics at
- * "<step path>.<key>".  They return NULL / the fallback when absent or
- * wrong.  `required` adds a "missing" error when absent. */
+ * "<step path>.<key>" ("flows[0].steps[2].table: expected a string, found a
+ * number").  They return NULL / the fallback when the key is absent, JSON
+ * null, or of the wrong type.  `required` adds an error at the step
+ * ("flows[0].steps[2]: missing required key "table"") when absent. */
 const char *spec_string(const struct project *p, const struct project_step *s,
 			const char *key, bool required, struct diags *d);
 bool spec_bool(const struct project *p, const struct project_step *s,
 	       const char *key, bool fallback, struct diags *d);
+/* A JSON number with an integral value. */
 int64_t spec_int(const struct project *p, const struct project_step *s,
 		 const char *key, int64_t fallback, struct diags *d);
-/* An array of strings (a lone string counts as one); caller frees the vec's
- * items with free(). */
+/* An array of strings (a lone string counts as one); the strings are copies
+ * pushed onto `out`, which the caller frees with vec_free_all(out, free). */
 void spec_strings(const struct project *p, const struct project_step *s,
 		  const char *key, bool required, struct vec *out, struct diags *d);
-/* Complain about keys of the step other than the common ones and `known`
- * (NULL-terminated). */
+/* Complain about keys of the step other than the common ones (name, kind,
+ * needs, timeout, retries, cache) and `known` (NULL-terminated), with a
+ * "did you mean" when a known key is close. */
 void spec_unknown_keys(const struct project *p, const struct project_step *s,
 		       const char *const *known, struct diags *d);
+
+/* The same for any JSON object of the file (a step's `from`, one of its
+ * `checks`), given the object and its key path ("flows[0].steps[3].from").
+ * spec_string(p, s, ...) is spec_at_string(p, s->spec, s->path_in_file, ...).
+ * spec_at_object/array return the member when it has that type. */
+const char *spec_at_string(const struct project *p, const cJSON *obj, const char *path,
+			   const char *key, bool required, struct diags *d);
+bool spec_at_bool(const struct project *p, const cJSON *obj, const char *path,
+		  const char *key, bool fallback, struct diags *d);
+int64_t spec_at_int(const struct project *p, const cJSON *obj, const char *path,
+		    const char *key, int64_t fallback, struct diags *d);
+double spec_at_number(const struct project *p, const cJSON *obj, const char *path,
+		      const char *key, double fallback, struct diags *d);
+/* A duration string ("10s", "5 minutes"); reports unparsable text. */
+usec_t spec_at_duration(const struct project *p, const cJSON *obj, const char *path,
+			const char *key, usec_t fallback, struct diags *d);
+void spec_at_strings(const struct project *p, const cJSON *obj, const char *path,
+		     const char *key, bool required, struct vec *out, struct diags *d);
+const cJSON *spec_at_object(const struct project *p, const cJSON *obj, const char *path,
+			    const char *key, bool required, struct diags *d);
+const cJSON *spec_at_array(const struct project *p, const cJSON *obj, const char *path,
+			   const char *key, bool required, struct diags *d);
+/* Unknown keys of `obj`: only `known` (NULL-terminated) are allowed. */
+void spec_at_unknown_keys(const struct project *p, const cJSON *obj, const char *path,
+			  const char *const *known, struct diags *d);
+/* Key paths: "flows[0]" + "steps" -> "flows[0].steps"; + 2 -> "...[2]".
+ * Caller frees. */
+char *spec_path_key(const char *path, const char *key);
+char *spec_path_index(const char *path, size_t i);
 
 /* Lookups by name; NULL when absent. */
 const struct project_connection *project_connection(const struct project *p, const char *name);
@@ -319,32 +394,83 @@ const struct project_channel *project_channel(const struct project *p, const cha
 /* Resolve a path relative to the project directory; caller frees. */
 char *project_path(const struct project *p, const char *relative);
 
-const char *step_kind_name(enum step_kind k);
+const char *step_kind_name(enum step_kind k);   /* "?" for STEP_KIND_COUNT */
 bool step_kind_parse(const char *s, enum step_kind *out);
 const char *param_type_name(enum param_type t);
 const char *table_kind_name(enum table_kind k);
 const char *pipe_format_name(enum pipe_format f);
 const char *on_error_name(enum on_error o);
+const char *stream_mode_name(enum stream_mode m);
+const char *connection_kind_name(enum connection_kind k);
+const char *notify_event_name(enum notify_event ev);  /* one bit */
 
 /* Check a parameter value against its declared type; the message names the
- * parameter.  Returns -1 with ERR_INVALID on a bad value. */
+ * parameter (parameter "since": "yesterday" is not a timestamp ...).
+ * Returns -1 with ERR_INVALID on a bad value.  NULL (SQL null) is accepted
+ * for every type.  Forms: int [-]DIGITS (64-bit); numeric [+-]DIGITS[.DIGITS]
+ * or [+-].DIGITS, then [e[+-]DIGITS]; bool true|false; date YYYY-MM-DD (a real
+ * calendar day);
+ * timestamp YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][Z|+HH[:MM]]; text anything. */
 int  param_check(const struct project_param *param, const char *value, struct err *e);
 
 /* ---- schedules -------------------------------------------------------------- */
+/* Five fields: minute hour day-of-month month day-of-week.  Each field is a
+ * comma list of `*`, N, A-B, each with an optional /STEP (`1-30/2`; `5/15`
+ * means 5-MAX/15); months JAN..DEC and weekdays SUN..SAT by name
+ * (any case); Sunday is 0 or 7.  @yearly @annually @monthly @weekly @daily
+ * @midnight @hourly are accepted.  When both day fields are restricted a
+ * day matches either (cron's OR rule); a field written starting with `*`
+ * counts as unrestricted for that rule, as in Vixie cron.  A schedule that
+ * can never fire ("0 0 30 2 *") is an error.  ERR_PARSE with a message
+ * naming the field. */
 int  cron_parse(const char *text, struct cron *out, struct err *e);
-/* The first tick strictly after `after`, evaluated in `tz` (NULL = UTC). */
+/* "every 5 minutes" / "5m" (an interval of at least 1s) or a cron line.
+ * Fills kind, interval/cron and text (owned by *out; timezone untouched). */
+int  schedule_parse(const char *text, struct schedule *out, struct err *e);
+void schedule_free(struct schedule *s);
+/* The first tick strictly after `after`; 0 when there is none (SCHEDULE_NONE,
+ * or an unknown zone).
+ * Intervals are aligned to the Unix epoch: ticks at multiples of the interval.
+ * Cron is evaluated on the wall clock of s->timezone (NULL = UTC), minute by
+ * minute in meaning but skipping whole months, days and hours that cannot
+ * match.  Around daylight-saving changes:
+ *   - a wall time that does not exist (the hour skipped in spring) fires at
+ *     the first instant after the gap, once however many ticks fell in it;
+ *   - a wall time that happens twice (the hour repeated in autumn) fires
+ *     once, at its first occurrence, when the hour field is restricted
+ *     ("30 1 * * *"); when the hour field is every hour (a job every 15
+ *     minutes) it fires in both passes, so a frequent job does not pause. */
 usec_t schedule_next(const struct schedule *s, usec_t after);
-/* Offset from UTC (seconds) of zone `tz` at instant t; false if unknown. */
+/* Offset from UTC (seconds, east positive) of zone `tz` at instant t; false
+ * if the zone is unknown.  Zones are read from TZif files under $TZDIR or
+ * /usr/share/zoneinfo (RFC 8536; the POSIX TZ footer rule covers instants
+ * after the last transition), cached for the life of the process; safe
+ * from any thread.  "UTC" works without zone files.  Leap-second ("right/")
+ * zones are read as if they had none. */
 bool tz_offset(const char *tz, usec_t t, long *offset);
 bool tz_valid(const char *tz);
 
 /* ---- conditions ----------------------------------------------------------------- */
-struct cond *cond_parse(const char *text, struct err *e);
+/* Grammar (keywords and function names are lower case):
+ *   expr  := and ("or" and)*        and := not ("and" not)*
+ *   not   := "not" not | cmp        cmp := primary [(< <= > >= == !=) primary]
+ *   primary := NUMBER | FUNC "(" NAME ")" | "(" expr ")"
+ * FUNC is stream_has_data (1 or 0) or stream_rows (pending rows).  On a
+ * syntax error returns NULL with ERR_PARSE, e->where = "column N" (1-based,
+ * in characters) and, when errpos is not NULL, *errpos = the byte offset of
+ * the offending character in `text`. */
+struct cond *cond_parse(const char *text, size_t *errpos, struct err *e);
 void  cond_free(struct cond *c);
-/* Evaluate with `call` answering function calls (stream_rows and friends). */
+/* Evaluate with `call` answering function calls (stream_rows and friends).
+ * Comparisons, and, or, not give 1 or 0; and/or stop early, so a call on
+ * the untaken side is not made.  A condition holds when the result is not 0.
+ * Returns -1 with the callback's error. */
 typedef int (*cond_call_fn)(const char *func, const char *arg, double *out,
 			    void *ctx, struct err *e);
 int   cond_eval(const struct cond *c, cond_call_fn call, void *ctx, double *out,
 		struct err *e);
+/* Call cb for each function call in the condition (to check the streams). */
+void  cond_walk_calls(const struct cond *c,
+		      void (*cb)(const char *func, const char *arg, void *ctx), void *ctx);
 
 #endif

@@ -1,0 +1,312 @@
+/*
+ * flows.c - flows: parameters, retry policies, steps' common fields and
+ * the graph their `needs` make.
+ *
+ * A step's kind-specific keys are left in its JSON object for steps/; the
+ * one exception is a step's `connection`, which every kind that has one
+ * means the same way, so it is resolved here.
+ */
+#include "project/project_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const param_type_names[] = {
+	"text", "int", "numeric", "bool", "date", "timestamp",
+};
+
+static void parse_retries(struct ld *L, const cJSON *obj, const char *path,
+			  struct retry_policy *r)
+{
+	static const char *const keys[] = {
+		"count", "delay", "backoff", "max_delay", "jitter", NULL,
+	};
+	static const char *const backoffs[] = { "fixed", "exponential" };
+	struct project *p = L->p;
+	spec_at_unknown_keys(p, obj, path, keys, L->d);
+	int64_t count = spec_at_int(p, obj, path, "count", r->count, L->d);
+	if (count < 0 || count > 1000) {
+		char *kp = spec_path_key(path, "count");
+		ld_error(L, kp, "retries are counted from 0 to 1000, not %lld", (long long)count);
+		free(kp);
+	} else {
+		r->count = (int)count;
+	}
+	r->delay = spec_at_duration(p, obj, path, "delay", r->delay, L->d);
+	int b;
+	if (ld_enum_member(L, obj, path, "backoff", backoffs, ARRAY_LEN(backoffs), &b))
+		r->exponential = b == 1;
+	r->max_delay = spec_at_duration(p, obj, path, "max_delay", r->max_delay, L->d);
+	double jitter = spec_at_number(p, obj, path, "jitter", r->jitter, L->d);
+	if (jitter < 0 || jitter > 1) {
+		char *kp = spec_path_key(path, "jitter");
+		ld_error(L, kp, "jitter is a fraction from 0 to 1, not %g", jitter);
+		free(kp);
+	} else {
+		r->jitter = jitter;
+	}
+}
+
+static const cJSON *retries_object(struct ld *L, const cJSON *obj, const char *path)
+{
+	return spec_at_object(L->p, obj, path, "retries", false, L->d);
+}
+
+/* A duration that must be more than zero when given; 0 when absent. */
+static usec_t positive_duration(struct ld *L, const cJSON *obj, const char *path,
+				const char *key)
+{
+	usec_t d = spec_at_duration(L->p, obj, path, key, 0, L->d);
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (d <= 0 && cJSON_IsString(v) && duration_parse(v->valuestring, &d)) {
+		char *kp = spec_path_key(path, key);
+		ld_error(L, kp, "%s must be more than 0", key);
+		free(kp);
+		d = 0;
+	}
+	return d;
+}
+
+/* ---- parameters ------------------------------------------------------------------ */
+
+static void parse_params(struct ld *L, const cJSON *flow, const char *path,
+			 struct project_flow *f)
+{
+	static const char *const keys[] = { "type", "default", "description", NULL };
+	struct project *p = L->p;
+	const cJSON *obj = spec_at_object(p, flow, path, "params", false, L->d);
+	if (!obj)
+		return;
+	char *pp = spec_path_key(path, "params");
+	f->params = xcalloc((size_t)cJSON_GetArraySize(obj) + 1, sizeof *f->params);
+	for (const cJSON *m = obj->child; m; m = m->next) {
+		char *mp = spec_path_key(pp, m->string);
+		bool dup = false;
+		for (size_t k = 0; k < f->nparams; k++)
+			dup = dup || strcmp(f->params[k].name, m->string) == 0;
+		if (dup || !cJSON_IsObject(m)) {
+			if (!dup)
+				ld_error(L, mp, "expected an object { \"type\", \"default\", "
+					 "\"description\" }, found %s", json_type_name(m));
+			free(mp);
+			continue;
+		}
+		struct project_param *prm = &f->params[f->nparams++];
+		prm->name = xstrdup(m->string);
+		if (!str_is_identifier(m->string))
+			ld_error_at_key(L, mp, "\"%.64s\" is not a valid parameter name (letters, "
+					"digits and _, not starting with a digit; SQL refers to "
+					"it as :name)", m->string);
+		spec_at_unknown_keys(p, m, mp, keys, L->d);
+		int t;
+		prm->type = ld_enum_member(L, m, mp, "type", param_type_names,
+					   ARRAY_LEN(param_type_names), &t)
+			? (enum param_type)t : PARAM_TEXT;
+		prm->description = xstrdup(spec_at_string(p, m, mp, "description", false, L->d));
+		const cJSON *def = cJSON_GetObjectItemCaseSensitive(m, "default");
+		if (def) {
+			char *dp = spec_path_key(mp, "default");
+			prm->has_default = true;
+			if (!json_scalar_text(def, &prm->default_value)) {
+				ld_error(L, dp, "a default is a string, number, boolean or null, "
+					 "not %s", json_type_name(def));
+			} else {
+				struct err e;
+				err_clear(&e);
+				if (param_check(prm, prm->default_value, &e) < 0)
+					ld_error(L, dp, "%s", e.msg);
+			}
+			free(dp);
+		}
+		free(mp);
+	}
+	free(pp);
+}
+
+/* ---- steps ---------------------------------------------------------------------- */
+
+/* Paths of each step's resolved `needs`, for reporting cycles. */
+struct needs_graph {
+	struct ld *L;
+	struct project_flow *f;
+	struct graph g;
+	char ***edge_paths;
+};
+
+static void report_step_cycle(const size_t *cycle, size_t len, size_t edge, void *ctx)
+{
+	struct needs_graph *ng = ctx;
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < len; i++)
+		buf_printf(&b, "%s -> ", ng->f->steps[cycle[i]].name);
+	buf_puts(&b, ng->f->steps[cycle[0]].name);
+	ld_error(ng->L, ng->edge_paths[cycle[len - 1]][edge], "cycle in needs: %s",
+		 buf_str(&b));
+	buf_free(&b);
+}
+
+static void check_needs(struct ld *L, struct project_flow *f, char ***need_paths)
+{
+	struct needs_graph ng = { L, f, { f->nsteps, NULL, NULL }, NULL };
+	ng.g.adj = xcalloc(f->nsteps + 1, sizeof *ng.g.adj);
+	ng.g.nadj = xcalloc(f->nsteps + 1, sizeof *ng.g.nadj);
+	ng.edge_paths = xcalloc(f->nsteps + 1, sizeof *ng.edge_paths);
+	for (size_t i = 0; i < f->nsteps; i++) {
+		struct project_step *s = &f->steps[i];
+		ng.g.adj[i] = xcalloc(s->nneeds + 1, sizeof **ng.g.adj);
+		ng.edge_paths[i] = xcalloc(s->nneeds + 1, sizeof **ng.edge_paths);
+		for (size_t k = 0; k < s->nneeds; k++) {
+			const char *path = need_paths[i][k];
+			if (!ld_ref(L, path, "step", s->needs[k], f->steps, f->nsteps,
+				    sizeof *f->steps))
+				continue;
+			const struct project_step *t = project_step(f, s->needs[k]);
+			size_t j = (size_t)(t - f->steps);
+			ng.edge_paths[i][ng.g.nadj[i]] = (char *)path;
+			ng.g.adj[i][ng.g.nadj[i]++] = j;
+		}
+	}
+	graph_find_cycles(&ng.g, report_step_cycle, &ng);
+	for (size_t i = 0; i < f->nsteps; i++) {
+		free(ng.g.adj[i]);
+		free(ng.edge_paths[i]);
+	}
+	free(ng.g.adj);
+	free(ng.g.nadj);
+	free(ng.edge_paths);
+}
+
+static const char *const step_kinds[STEP_KIND_COUNT] = {
+	"extract", "ingest", "normalize", "sql", "validate", "load", "http", "notify",
+};
+
+static void parse_step(struct ld *L, const cJSON *obj, const char *path,
+		       struct project_flow *f, struct project_step *s, char ***need_paths)
+{
+	struct project *p = L->p;
+	s->path_in_file = xstrdup(path);
+	s->spec = obj;
+	s->name = ld_name(L, obj, path);
+	s->kind = STEP_KIND_COUNT;
+	const char *kind = spec_at_string(p, obj, path, "kind", true, L->d);
+	if (kind) {
+		char *kp = spec_path_key(path, "kind");
+		int k;
+		if (ld_enum(L, kp, "kind", kind, step_kinds, STEP_KIND_COUNT, &k))
+			s->kind = (enum step_kind)k;
+		free(kp);
+	}
+	s->nneeds = ld_string_list(L, obj, path, "needs", &s->needs, need_paths);
+	s->timeout = positive_duration(L, obj, path, "timeout");
+	s->cache_expire = positive_duration(L, obj, path, "cache");
+	s->retries = f->retries;
+	const cJSON *r = retries_object(L, obj, path);
+	if (r) {
+		char *rp = spec_path_key(path, "retries");
+		s->has_retries = true;
+		parse_retries(L, r, rp, &s->retries);
+		free(rp);
+	}
+	const cJSON *conn = cJSON_GetObjectItemCaseSensitive(obj, "connection");
+	if (cJSON_IsString(conn)) {
+		char *cp = spec_path_key(path, "connection");
+		ld_ref_connection(L, cp, conn->valuestring);
+		free(cp);
+	}
+}
+
+static void parse_steps(struct ld *L, const cJSON *flow, const char *path,
+			struct project_flow *f)
+{
+	const cJSON *arr = spec_at_array(L->p, flow, path, "steps", true, L->d);
+	if (!arr)
+		return;
+	char *sp = spec_path_key(path, "steps");
+	size_t count = (size_t)cJSON_GetArraySize(arr), i = 0;
+	if (count == 0)
+		ld_error(L, sp, "a flow needs at least one step");
+	f->steps = xcalloc(count + 1, sizeof *f->steps);
+	char ***need_paths = xcalloc(count + 1, sizeof *need_paths);
+	for (const cJSON *item = arr->child; item; item = item->next, i++) {
+		char *ip = spec_path_index(sp, i);
+		if (!cJSON_IsObject(item)) {
+			ld_error(L, ip, "expected an object, found %s", json_type_name(item));
+			free(ip);
+			continue;
+		}
+		struct project_step *s = &f->steps[f->nsteps];
+		parse_step(L, item, ip, f, s, &need_paths[f->nsteps]);
+		for (size_t k = 0; *s->name && k < f->nsteps; k++) {
+			if (strcmp(f->steps[k].name, s->name) == 0) {
+				char *np = spec_path_key(ip, "name");
+				ld_error(L, np, "another step of this flow is already named \"%s\"",
+					 s->name);
+				free(np);
+				break;
+			}
+		}
+		f->nsteps++;
+		free(ip);
+	}
+	check_needs(L, f, need_paths);
+	for (size_t k = 0; k < f->nsteps; k++)
+		ld_free_strings(need_paths[k], f->steps[k].nneeds);
+	free(need_paths);
+	free(sp);
+}
+
+/* ---- flows ------------------------------------------------------------------------ */
+
+static void parse_flow(struct ld *L, const cJSON *obj, const char *path, void *slot)
+{
+	static const char *const keys[] = {
+		"name", "description", "params", "retries", "timeout", "concurrency",
+		"on_limit", "notify", "steps", NULL,
+	};
+	static const char *const limits[] = { "wait", "refuse" };
+	struct project_flow *f = slot;
+	struct project *p = L->p;
+	f->path_in_file = xstrdup(path);
+	f->name = ld_name(L, obj, path);
+	spec_at_unknown_keys(p, obj, path, keys, L->d);
+	f->description = xstrdup(spec_at_string(p, obj, path, "description", false, L->d));
+	parse_params(L, obj, path, f);
+	f->retries = (struct retry_policy){
+		.count = 0, .delay = 10 * USEC_PER_SEC, .exponential = false,
+		.max_delay = 3600 * USEC_PER_SEC, .jitter = 0,
+	};
+	const cJSON *r = retries_object(L, obj, path);
+	if (r) {
+		char *rp = spec_path_key(path, "retries");
+		parse_retries(L, r, rp, &f->retries);
+		free(rp);
+	}
+	f->timeout = positive_duration(L, obj, path, "timeout");
+	int64_t conc = spec_at_int(p, obj, path, "concurrency", 1, L->d);
+	if (conc < 1 || conc > 1000) {
+		char *kp = spec_path_key(path, "concurrency");
+		ld_error(L, kp, "concurrency is the number of runs at once, from 1 to 1000, "
+			 "not %lld", (long long)conc);
+		free(kp);
+		conc = 1;
+	}
+	f->concurrency = (int)conc;
+	int lim;
+	f->on_limit = ld_enum_member(L, obj, path, "on_limit", limits, ARRAY_LEN(limits), &lim)
+		? (enum concurrency_policy)lim : CONCURRENCY_WAIT;
+	char **paths;
+	f->nnotify = ld_string_list(L, obj, path, "notify", &f->notify, &paths);
+	for (size_t i = 0; i < f->nnotify; i++)
+		ld_ref(L, paths[i], "notification channel", f->notify[i], p->channels,
+		       p->nchannels, sizeof *p->channels);
+	ld_free_strings(paths, f->nnotify);
+	parse_steps(L, obj, path, f);
+}
+
+void load_flows(struct ld *L)
+{
+	void *items;
+	L->p->nflows = ld_named_array(L, "flows", "flow", sizeof(struct project_flow), &items,
+				      parse_flow);
+	L->p->flows = items;
+}

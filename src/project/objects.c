@@ -1,0 +1,501 @@
+/*
+ * objects.c - the sections that declare things: notification channels,
+ * tables, pipes and streams; plus the helpers every section uses for
+ * arrays of named objects and for references by name.
+ */
+#include "project/project_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- named arrays and references ------------------------------------------------
+ * Every model struct that can be referenced starts with `char *name`, so a
+ * list of them can be read by stride. */
+
+static const char *item_name(const void *items, size_t i, size_t stride)
+{
+	return *(char *const *)((const char *)items + i * stride);
+}
+
+bool ld_ref(struct ld *L, const char *path, const char *what, const char *name,
+	    const void *items, size_t n, size_t stride)
+{
+	if (!*name) {
+		ld_error(L, path, "the %s name is empty", what);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(item_name(items, i, stride), name) == 0)
+			return true;
+	const char **names = xcalloc(n + 1, sizeof *names);
+	struct buf known = BUF_INIT;
+	for (size_t i = 0; i < n; i++) {
+		names[i] = item_name(items, i, stride);
+		bool again = false;
+		for (size_t k = 0; k < i && !again; k++)
+			again = strcmp(names[k], names[i]) == 0;
+		if (*names[i] && !again)
+			buf_printf(&known, "%s%s", known.len ? ", " : "", names[i]);
+	}
+	const char *close = suggest(name, names, n);
+	if (close)
+		ld_error(L, path, "unknown %s \"%.64s\" (did you mean \"%s\"?)", what, name, close);
+	else if (!known.len)
+		ld_error(L, path, "unknown %s \"%.64s\" (there are none in the file)", what, name);
+	else if (n <= 12)
+		ld_error(L, path, "unknown %s \"%.64s\" (known: %s)", what, name, buf_str(&known));
+	else
+		ld_error(L, path, "unknown %s \"%.64s\"", what, name);
+	buf_free(&known);
+	free(names);
+	return false;
+}
+
+bool ld_ref_connection(struct ld *L, const char *path, const char *name)
+{
+	return ld_ref(L, path, "connection", name, L->p->connections, L->p->nconnections,
+		      sizeof *L->p->connections);
+}
+
+size_t ld_named_array(struct ld *L, const char *key, const char *what, size_t stride,
+		      void **out, void (*parse)(struct ld *L, const cJSON *item,
+						const char *path, void *slot))
+{
+	struct project *p = L->p;
+	const cJSON *arr = spec_at_array(p, p->root, "", key, false, L->d);
+	*out = NULL;
+	if (!arr)
+		return 0;
+	size_t n = 0, i = 0;
+	char *items = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, stride);
+	for (const cJSON *item = arr->child; item; item = item->next, i++) {
+		char *path = spec_path_index(key, i);
+		if (!cJSON_IsObject(item)) {
+			ld_error(L, path, "expected an object, found %s", json_type_name(item));
+			free(path);
+			continue;
+		}
+		void *slot = items + n * stride;
+		parse(L, item, path, slot);
+		const char *name = item_name(items, n, stride);
+		for (size_t k = 0; *name && k < n; k++) {
+			if (strcmp(item_name(items, k, stride), name) == 0) {
+				char *np = spec_path_key(path, "name");
+				ld_error(L, np, "another %s is already named \"%s\"", what, name);
+				free(np);
+				break;
+			}
+		}
+		n++;
+		free(path);
+	}
+	*out = items;
+	return n;
+}
+
+/* The object's "name": required, an identifier; "" when missing. */
+char *ld_name(struct ld *L, const cJSON *obj, const char *path)
+{
+	const char *name = spec_at_string(L->p, obj, path, "name", true, L->d);
+	if (!name)
+		return xstrdup("");
+	char *np = spec_path_key(path, "name");
+	ld_check_identifier(L, np, name);
+	free(np);
+	return xstrdup(name);
+}
+
+/* A string member, copied; `fallback` (copied) when absent. */
+char *ld_string(struct ld *L, const cJSON *obj, const char *path, const char *key,
+		bool required, const char *fallback)
+{
+	const char *v = spec_at_string(L->p, obj, path, key, required, L->d);
+	return xstrdup(v ? v : fallback);
+}
+
+/* A string member that must not be empty when present. */
+char *ld_nonempty(struct ld *L, const cJSON *obj, const char *path, const char *key,
+		  bool required)
+{
+	const char *v = spec_at_string(L->p, obj, path, key, required, L->d);
+	if (v && !*v) {
+		char *kp = spec_path_key(path, key);
+		ld_error(L, kp, "cannot be empty");
+		free(kp);
+	}
+	return xstrdup(v ? v : "");
+}
+
+bool ld_enum_member(struct ld *L, const cJSON *obj, const char *path, const char *key,
+		    const char *const *names, size_t n, int *out)
+{
+	const char *v = spec_at_string(L->p, obj, path, key, false, L->d);
+	if (!v)
+		return false;
+	char *kp = spec_path_key(path, key);
+	bool ok = ld_enum(L, kp, key, v, names, n, out);
+	free(kp);
+	return ok;
+}
+
+/* The strings of an array member (a lone string counts as one), copied,
+ * with the key path of each; other elements are reported.  Returns the
+ * count; *values and *paths (when not NULL) are the caller's. */
+size_t ld_string_list(struct ld *L, const cJSON *obj, const char *path, const char *key,
+		      char ***values, char ***paths)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	*values = NULL;
+	if (paths)
+		*paths = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	char *kp = spec_path_key(path, key);
+	size_t n = 0, cap = cJSON_IsArray(v) ? (size_t)cJSON_GetArraySize(v) : 1;
+	*values = xcalloc(cap + 1, sizeof **values);
+	if (paths)
+		*paths = xcalloc(cap + 1, sizeof **paths);
+	if (cJSON_IsString(v)) {
+		(*values)[n] = xstrdup(v->valuestring);
+		if (paths)
+			(*paths)[n] = xstrdup(kp);
+		n++;
+	} else if (!cJSON_IsArray(v)) {
+		ld_error(L, kp, "expected an array of strings, found %s", json_type_name(v));
+	} else {
+		size_t i = 0;
+		for (const cJSON *item = v->child; item; item = item->next, i++) {
+			char *ip = spec_path_index(kp, i);
+			if (!cJSON_IsString(item)) {
+				ld_error(L, ip, "expected a string, found %s", json_type_name(item));
+				free(ip);
+				continue;
+			}
+			(*values)[n] = xstrdup(item->valuestring);
+			if (paths)
+				(*paths)[n] = ip;
+			else
+				free(ip);
+			n++;
+		}
+	}
+	free(kp);
+	if (n == 0) {
+		free(*values);
+		*values = NULL;
+		if (paths) {
+			free(*paths);
+			*paths = NULL;
+		}
+	}
+	return n;
+}
+
+void ld_free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* ---- notification channels ----------------------------------------------------- */
+
+static const char *const event_names[] = {
+	"run_failed", "task_suspended", "backfill_waiting", "pipe_file_failed",
+};
+
+void load_channels(struct ld *L)
+{
+	static const char *const keys[] = { "slack_webhook_env", "on", NULL };
+	struct project *p = L->p;
+	const cJSON *obj = spec_at_object(p, p->root, "", "notifications", false, L->d);
+	if (!obj)
+		return;
+	p->channels = xcalloc((size_t)cJSON_GetArraySize(obj) + 1, sizeof *p->channels);
+	for (const cJSON *m = obj->child; m; m = m->next) {
+		if (project_channel(p, m->string))
+			continue;       /* a duplicate key, reported already */
+		char *path = spec_path_key("notifications", m->string);
+		ld_check_identifier(L, path, m->string);
+		if (!cJSON_IsObject(m)) {
+			ld_error(L, path, "expected an object, found %s", json_type_name(m));
+			free(path);
+			continue;
+		}
+		struct project_channel *c = &p->channels[p->nchannels++];
+		c->name = xstrdup(m->string);
+		c->path_in_file = xstrdup(path);
+		spec_at_unknown_keys(p, m, path, keys, L->d);
+		const char *env = spec_at_string(p, m, path, "slack_webhook_env", true, L->d);
+		if (env) {
+			char *ep = spec_path_key(path, "slack_webhook_env");
+			ld_check_env_name(L, ep, env);
+			free(ep);
+			c->webhook_env = xstrdup(env);
+		}
+		const cJSON *on_json = cJSON_GetObjectItemCaseSensitive(m, "on");
+		c->events = on_json && !cJSON_IsNull(on_json) ? 0 :
+			NOTIFY_RUN_FAILED | NOTIFY_TASK_SUSPENDED | NOTIFY_BACKFILL_WAITING |
+			NOTIFY_PIPE_FILE_FAILED;
+		char **on, **paths;
+		size_t non = ld_string_list(L, m, path, "on", &on, &paths);
+		for (size_t i = 0; i < non; i++) {
+			int ev;
+			if (ld_enum(L, paths[i], "event", on[i], event_names,
+				    ARRAY_LEN(event_names), &ev))
+				c->events |= 1u << ev;
+		}
+		ld_free_strings(on, non);
+		ld_free_strings(paths, non);
+		free(path);
+	}
+}
+
+/* ---- tables ------------------------------------------------------------------------ */
+
+static const char *const table_kind_names[] = {
+	"raw", "staging", "temp", "dimension", "fact", "backfill", "old",
+};
+
+void load_tables(struct ld *L)
+{
+	static const char *const keys[] = {
+		"connection", "kind", "description", "key", "columns", NULL,
+	};
+	struct project *p = L->p;
+	const cJSON *obj = spec_at_object(p, p->root, "", "tables", false, L->d);
+	if (!obj)
+		return;
+	p->tables = xcalloc((size_t)cJSON_GetArraySize(obj) + 1, sizeof *p->tables);
+	for (const cJSON *m = obj->child; m; m = m->next) {
+		if (project_table(p, m->string))
+			continue;
+		char *path = spec_path_key("tables", m->string);
+		if (!*m->string)
+			ld_error_at_key(L, path, "a table name cannot be empty");
+		if (!cJSON_IsObject(m)) {
+			ld_error(L, path, "expected an object, found %s", json_type_name(m));
+			free(path);
+			continue;
+		}
+		struct project_table *t = &p->tables[p->ntables++];
+		t->name = xstrdup(m->string);
+		t->path_in_file = xstrdup(path);
+		spec_at_unknown_keys(p, m, path, keys, L->d);
+		const char *conn = spec_at_string(p, m, path, "connection", false, L->d);
+		if (conn) {
+			char *cp = spec_path_key(path, "connection");
+			ld_ref_connection(L, cp, conn);
+			free(cp);
+			t->connection = xstrdup(conn);
+		}
+		int kind = TABLE_OTHER;
+		t->kind = ld_enum_member(L, m, path, "kind", table_kind_names,
+					 ARRAY_LEN(table_kind_names), &kind)
+			? (enum table_kind)kind : TABLE_OTHER;
+		const char *desc = spec_at_string(p, m, path, "description", false, L->d);
+		t->description = xstrdup(desc);
+		t->nkey = ld_string_list(L, m, path, "key", &t->key, NULL);
+		const cJSON *cols = spec_at_object(p, m, path, "columns", false, L->d);
+		if (!cols)
+			goto next;
+		t->column_notes = xcalloc((size_t)cJSON_GetArraySize(cols) + 1,
+					  sizeof *t->column_notes);
+		char *colp = spec_path_key(path, "columns");
+		for (const cJSON *c = cols->child; c; c = c->next) {
+			if (!cJSON_IsString(c)) {
+				char *cp = spec_path_key(colp, c->string);
+				ld_error(L, cp, "expected a description (a string), found %s",
+					 json_type_name(c));
+				free(cp);
+				continue;
+			}
+			struct project_kv *kv = &t->column_notes[t->ncolumn_notes++];
+			kv->key = xstrdup(c->string);
+			kv->value = xstrdup(c->valuestring);
+		}
+		free(colp);
+next:
+		free(path);
+	}
+}
+
+/* ---- pipes ------------------------------------------------------------------------- */
+
+static const char *const format_names[] = { "ndjson", "json", "csv" };
+static const char *const on_error_names[] = { "skip_file", "continue", "abort" };
+
+static void pipe_columns(struct ld *L, const cJSON *obj, const char *path,
+			 struct project_pipe *x)
+{
+	static const char *const keys[] = { "name", "type", "source", NULL };
+	const cJSON *cols = spec_at_array(L->p, obj, path, "columns", false, L->d);
+	if (!cols)
+		return;
+	char *cp = spec_path_key(path, "columns");
+	x->columns = xcalloc((size_t)cJSON_GetArraySize(cols) + 1, sizeof *x->columns);
+	size_t i = 0;
+	for (const cJSON *c = cols->child; c; c = c->next, i++) {
+		char *ip = spec_path_index(cp, i);
+		if (!cJSON_IsObject(c)) {
+			ld_error(L, ip, "expected an object { \"name\", \"type\", \"source\" }, "
+				 "found %s", json_type_name(c));
+			free(ip);
+			continue;
+		}
+		spec_at_unknown_keys(L->p, c, ip, keys, L->d);
+		struct project_column *col = &x->columns[x->ncolumns++];
+		col->name = ld_nonempty(L, c, ip, "name", true);
+		col->type = ld_string(L, c, ip, "type", false, "text");
+		col->source = ld_string(L, c, ip, "source", false, col->name);
+		for (size_t k = 0; *col->name && k + 1 < x->ncolumns; k++) {
+			if (strcmp(x->columns[k].name, col->name) == 0) {
+				char *np = spec_path_key(ip, "name");
+				ld_error(L, np, "column \"%s\" is declared twice", col->name);
+				free(np);
+				break;
+			}
+		}
+		free(ip);
+	}
+	free(cp);
+}
+
+static void parse_pipe(struct ld *L, const cJSON *obj, const char *path, void *slot)
+{
+	static const char *const keys[] = {
+		"name", "path", "pattern", "format", "connection", "table", "columns",
+		"document", "on_error", "poll", "csv_delimiter", NULL,
+	};
+	struct project_pipe *x = slot;
+	struct project *p = L->p;
+	x->path_in_file = xstrdup(path);
+	x->name = ld_name(L, obj, path);
+	spec_at_unknown_keys(p, obj, path, keys, L->d);
+	x->path = ld_nonempty(L, obj, path, "path", true);
+	char *pp = spec_path_key(path, "path");
+	if (x->path[0] == '/' || strstr(x->path, "..") || strstr(x->path, "://"))
+		ld_error(L, pp, "a pipe's path is a prefix inside the lake (\"orders/\"), not "
+			 "an absolute path, a URL, or one with \"..\"");
+	free(pp);
+	x->pattern = ld_string(L, obj, path, "pattern", false, "*");
+	int v;
+	x->format = ld_enum_member(L, obj, path, "format", format_names,
+				   ARRAY_LEN(format_names), &v)
+		? (enum pipe_format)v : FORMAT_NDJSON;
+	x->connection = ld_string(L, obj, path, "connection", true, "");
+	if (*x->connection) {
+		char *cp = spec_path_key(path, "connection");
+		ld_ref_connection(L, cp, x->connection);
+		free(cp);
+	}
+	x->table = ld_nonempty(L, obj, path, "table", true);
+	pipe_columns(L, obj, path, x);
+	if (spec_at_string(p, obj, path, "document", false, L->d))
+		x->document = ld_nonempty(L, obj, path, "document", false);
+	x->on_error = ld_enum_member(L, obj, path, "on_error", on_error_names,
+				     ARRAY_LEN(on_error_names), &v)
+		? (enum on_error)v : ON_ERROR_SKIP_FILE;
+	x->poll = spec_at_duration(p, obj, path, "poll", 30 * USEC_PER_SEC, L->d);
+	if (x->poll <= 0) {
+		char *kp = spec_path_key(path, "poll");
+		ld_error(L, kp, "the poll interval must be more than 0");
+		free(kp);
+		x->poll = 30 * USEC_PER_SEC;
+	}
+	x->csv_delimiter = ',';
+	const char *delim = spec_at_string(p, obj, path, "csv_delimiter", false, L->d);
+	if (delim) {
+		char *kp = spec_path_key(path, "csv_delimiter");
+		if (strlen(delim) != 1 || delim[0] == '"' || delim[0] == '\n' || delim[0] == '\r')
+			ld_error(L, kp, "the delimiter is one character other than a quote or "
+				 "a line break (\",\", \";\", \"\\t\", \"|\")");
+		else
+			x->csv_delimiter = delim[0];
+		if (x->format != FORMAT_CSV)
+			ld_warn(L, kp, "csv_delimiter has no effect with format %s",
+				pipe_format_name(x->format));
+		free(kp);
+	}
+}
+
+void load_pipes(struct ld *L)
+{
+	void *items;
+	L->p->npipes = ld_named_array(L, "pipes", "pipe", sizeof(struct project_pipe), &items,
+				      parse_pipe);
+	L->p->pipes = items;
+}
+
+/* ---- streams ------------------------------------------------------------------------ */
+
+static const char *const mode_names[] = { "append_only", "default" };
+
+static void parse_stream(struct ld *L, const cJSON *obj, const char *path, void *slot)
+{
+	static const char *const keys[] = {
+		"name", "connection", "table", "mode", "offset_column", "watermark_column", NULL,
+	};
+	struct project_stream *s = slot;
+	s->path_in_file = xstrdup(path);
+	s->name = ld_name(L, obj, path);
+	spec_at_unknown_keys(L->p, obj, path, keys, L->d);
+	s->connection = ld_string(L, obj, path, "connection", true, "");
+	if (*s->connection) {
+		char *cp = spec_path_key(path, "connection");
+		ld_ref_connection(L, cp, s->connection);
+		free(cp);
+	}
+	s->table = ld_nonempty(L, obj, path, "table", true);
+	int v;
+	s->mode = ld_enum_member(L, obj, path, "mode", mode_names, ARRAY_LEN(mode_names), &v)
+		? (enum stream_mode)v : STREAM_APPEND_ONLY;
+	const char *off = spec_at_string(L->p, obj, path, "offset_column", false, L->d);
+	const char *wm = spec_at_string(L->p, obj, path, "watermark_column", false, L->d);
+	if (off && s->mode == STREAM_DEFAULT) {
+		char *kp = spec_path_key(path, "offset_column");
+		ld_warn(L, kp, "offset_column applies to mode append_only; mode default "
+			"tracks watermark_column");
+		free(kp);
+	}
+	if (wm && s->mode == STREAM_APPEND_ONLY) {
+		char *kp = spec_path_key(path, "watermark_column");
+		ld_warn(L, kp, "watermark_column applies to mode default; mode append_only "
+			"tracks offset_column");
+		free(kp);
+	}
+	s->offset_column = off && *off ? xstrdup(off) : xstrdup("_sluice_id");
+	s->watermark_column = wm && *wm ? xstrdup(wm) : xstrdup("last_updated");
+}
+
+void load_streams(struct ld *L)
+{
+	void *items;
+	L->p->nstreams = ld_named_array(L, "streams", "stream", sizeof(struct project_stream),
+					&items, parse_stream);
+	L->p->streams = items;
+}
+
+/* A pipe or stream on a table that `tables` places on another connection. */
+static void table_on(struct ld *L, const char *path, const char *table, const char *conn)
+{
+	const struct project_table *t = project_table(L->p, table);
+	if (!t || !t->connection || !*conn || strcmp(t->connection, conn) == 0)
+		return;
+	char *cp = spec_path_key(path, "connection");
+	ld_error(L, cp, "table \"%s\" is on connection \"%s\" (%s), not \"%s\"",
+		 table, t->connection, t->path_in_file, conn);
+	free(cp);
+}
+
+void check_table_connections(struct ld *L)
+{
+	for (size_t i = 0; i < L->p->npipes; i++) {
+		const struct project_pipe *x = &L->p->pipes[i];
+		table_on(L, x->path_in_file, x->table, x->connection);
+	}
+	for (size_t i = 0; i < L->p->nstreams; i++) {
+		const struct project_stream *s = &L->p->streams[i];
+		table_on(L, s->path_in_file, s->table, s->connection);
+	}
+}

@@ -1,0 +1,134 @@
+/*
+ * project_int.h - what the files of project/ share and nobody else sees.
+ *
+ * The loader is split by section of the file (load.c: the top level,
+ * connections, lake, control and environments; objects.c: pipes, streams,
+ * tables, notification channels; flows.c; tasks.c), and every part reports
+ * through the same few helpers declared here.  Calendar arithmetic and the
+ * time-zone tables are shared by cron.c, tz.c and param.c.
+ */
+#ifndef SLUICE_PROJECT_INT_H
+#define SLUICE_PROJECT_INT_H
+
+#include "project/project.h"
+
+/* The loader's context: the project being built and where problems go. */
+struct ld {
+	struct project *p;
+	struct diags *d;
+	bool world_readable;   /* the file's mode has o+r: secrets draw warnings */
+	const cJSON *env;      /* the selected environment's object, or NULL */
+	char *env_path;        /* "environments.prod" */
+	struct vec after_paths;  /* per task: key paths of its `after` entries */
+};
+
+void ld_error(struct ld *L, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
+void ld_warn(struct ld *L, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* An error positioned at the key (not the value) of member `path`. */
+void ld_error_at_key(struct ld *L, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* An error at byte `off` of the string value at `path` (a `when` condition). */
+void ld_error_in_string(struct ld *L, const char *path, size_t off,
+			const char *fmt, ...) PRINTF_LIKE(4, 5);
+
+/* The same without a loader (spec.c): an error at the key of `path`. */
+void diag_at_key(const struct project *p, struct diags *d, const char *path,
+		 const char *fmt, va_list ap) PRINTF_LIKE(4, 0);
+
+/* The known word closest to `word` within edit distance 2 (transpositions
+ * count 1), or NULL. */
+const char *suggest(const char *word, const char *const *known, size_t n);
+/* " (did you mean "x"?)" or ""; points into a thread-local buffer. */
+const char *suggest_text(const char *word, const char *const *known, size_t n);
+/* "JSON type" for messages: "a string", "a number", "an object", ... */
+const char *json_type_name(const cJSON *v);
+/* A JSON scalar as text: strings as is, numbers as "5" or "0.25", booleans
+ * "true"/"false"; NULL for null.  Returns false for objects and arrays. */
+bool json_scalar_text(const cJSON *v, char **out);
+
+/* Names: an identifier, reported as an error at `path` when not. */
+bool ld_check_identifier(struct ld *L, const char *path, const char *name);
+/* An environment variable name ([A-Za-z_][A-Za-z0-9_]*). */
+bool ld_check_env_name(struct ld *L, const char *path, const char *name);
+/* Enumerations: `value` must be one of names[0..n); reports
+ * `unknown KEY "value" (expected a, b, c)` at path. */
+bool ld_enum(struct ld *L, const char *path, const char *key, const char *value,
+	     const char *const *names, size_t n, int *out);
+
+/* Reading members (objects.c).  Strings come back as copies the caller
+ * owns; a missing required key is reported and "" returned. */
+char  *ld_name(struct ld *L, const cJSON *obj, const char *path);
+char  *ld_string(struct ld *L, const cJSON *obj, const char *path, const char *key,
+		 bool required, const char *fallback);
+char  *ld_nonempty(struct ld *L, const cJSON *obj, const char *path, const char *key,
+		   bool required);
+bool   ld_enum_member(struct ld *L, const cJSON *obj, const char *path, const char *key,
+		      const char *const *names, size_t n, int *out);
+size_t ld_string_list(struct ld *L, const cJSON *obj, const char *path, const char *key,
+		      char ***values, char ***paths);
+void   ld_free_strings(char **v, size_t n);
+/* An array `key` of the top level whose items are objects with a "name";
+ * parse() fills each zeroed slot (every slot struct starts with char *name).
+ * Reports non-objects and repeated names.  Returns the count. */
+size_t ld_named_array(struct ld *L, const char *key, const char *what, size_t stride,
+		      void **out, void (*parse)(struct ld *L, const cJSON *item,
+						const char *path, void *slot));
+/* A reference by name to one of `items` (structs starting with char *name):
+ * "unknown flow "x" (did you mean "y"?)" when it does not resolve. */
+bool ld_ref(struct ld *L, const char *path, const char *what, const char *name,
+	    const void *items, size_t n, size_t stride);
+bool ld_ref_connection(struct ld *L, const char *path, const char *name);
+
+/* Sections. */
+void load_connections(struct ld *L);
+void load_environments(struct ld *L, const char *env);
+void load_lake_and_control(struct ld *L);
+void load_channels(struct ld *L);
+void load_tables(struct ld *L);
+void load_pipes(struct ld *L);
+void load_streams(struct ld *L);
+void load_flows(struct ld *L);
+void load_tasks(struct ld *L);
+void check_table_connections(struct ld *L);
+void check_duplicate_keys(struct ld *L, const cJSON *node, const char *path);
+
+/* URLs (secrets.c).  They report at `path` and never quote the URL. */
+bool check_connection_url(struct ld *L, const char *path, const char *url,
+			  enum connection_kind *kind);
+bool check_lake_url(struct ld *L, const char *path, const char *url);
+/* Warnings for secret-looking content; only for a world-readable file. */
+void scan_secrets(struct ld *L);
+/* "sqlite:rel" -> "sqlite:/abs/dir/rel"; others copied.  Caller frees. */
+char *resolve_url(const struct project *p, const char *url, const char *scheme);
+
+/* A cycle in a graph of n nodes given as adjacency lists: calls `report`
+ * once per cycle found, with the nodes in order (cycle[0] again at the end
+ * is implied) and the position in adj[cycle[len-1]] of the closing edge. */
+struct graph {
+	size_t n;
+	size_t **adj;      /* adj[i]: targets */
+	size_t *nadj;
+};
+void graph_find_cycles(const struct graph *g,
+		       void (*report)(const size_t *cycle, size_t len, size_t edge, void *ctx),
+		       void *ctx);
+
+/* ---- calendar (proleptic Gregorian, days since 1970-01-01) ----------------- */
+int64_t days_from_civil(int64_t y, int m, int d);
+void    civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+bool    is_leap_year(int64_t y);
+int     days_in_month(int64_t y, int m);
+int     weekday_of_days(int64_t z);      /* 0 = Sunday */
+int64_t floor_div(int64_t a, int64_t b);
+
+/* ---- time zones (tz.c) ---------------------------------------------------------
+ * A zone is loaded once and then read without locks.  NULL means UTC. */
+struct tz_zone;
+/* Load or find a zone; false when the name is not a zone. */
+bool tz_lookup(const char *name, const struct tz_zone **out);
+long tz_zone_offset(const struct tz_zone *z, int64_t t);           /* seconds */
+/* The first instant > t at which the offset changes; false if none. */
+bool tz_zone_next_change(const struct tz_zone *z, int64_t t, int64_t *when);
+/* The last instant <= t at which the offset changed; false if none. */
+bool tz_zone_prev_change(const struct tz_zone *z, int64_t t, int64_t *when);
+
+#endif
