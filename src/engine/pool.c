@@ -257,6 +257,25 @@ static int claim_only_run(struct slot *sl, struct store_run **out, struct err *e
 	}
 	if (!due)
 		return 0;
+	/* claim_id ignores the flow's limit: respect it here (two foreground
+	 * runs of a one-at-a-time flow take turns). */
+	struct store_run *again = store_run_get(sl->store, eng->opt.only_run, e);
+	if (!again)
+		return -1;
+	int limit = 1;
+	if (store_flow_limit_get(sl->store, again->flow, &limit, e) < 0) {
+		store_run_free(again);
+		return -1;
+	}
+	int64_t active = 0;
+	struct store_run_filter f = { .flow = again->flow,
+		.states = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING) };
+	int rc = store_run_count(sl->store, &f, &active, e);
+	store_run_free(again);
+	if (rc < 0)
+		return -1;
+	if (limit > 0 && active >= limit)
+		return 0;
 	return store_run_claim_id(sl->store, eng->opt.only_run, eng->worker_id, out, e) < 0
 		? -1 : 1;
 }
