@@ -20,6 +20,7 @@ static const struct cmd_entry *const families[] = {
 	cmd_flows_entries,
 	cmd_logs_entries,
 	cmd_worker_entries,
+	cmd_shell_entries,
 };
 
 #define MAX_COMMANDS 128
