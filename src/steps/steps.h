@@ -38,14 +38,25 @@ struct db;
 
 /* ---- connections of one worker thread -------------------------------------
  * Opened on first use by name from the project, kept open for the thread's
- * life, read-only when the project or the mode says so. */
+ * life, read-only when the project, its environment or `read_only` says
+ * so.  The password comes from the connection's password_env variable
+ * (registered as a secret); a named variable that is unset is an error.
+ * The project must outlive the set. */
 struct step_conns;
 struct step_conns *step_conns_new(const struct project *p, bool read_only);
-/* The open connection named `name`; ERR_NOTFOUND for an unknown name. */
+/* The open connection named `name`; ERR_NOTFOUND for an unknown name.
+ * The db belongs to the set: do not close it. */
 struct db *step_conns_get(struct step_conns *c, const char *name, struct err *e);
 /* Interrupt whatever statement any of these connections is running
- * (db_cancel); safe from another thread. */
+ * (db_cancel); safe from another thread.  The engine calls this right
+ * after setting a step's cancel flag, so a long COPY stops at once instead
+ * of at the next batch boundary. */
 void step_conns_cancel(struct step_conns *c);
+/* Roll back any transaction left open on these connections and close
+ * connections that no longer answer, so the next step starts clean (a
+ * lost PostgreSQL connection is reopened on its next step_conns_get).
+ * steps_run calls it after a failed step. */
+void step_conns_reset(struct step_conns *c);
 void step_conns_free(struct step_conns *c);
 
 /* Opens the project's lake (file, s3, http), resolving credentials from the
@@ -81,6 +92,9 @@ struct step_ctx {
 	int64_t rows_in;
 	int64_t rows_out;
 	char   *summary;              /* one line for the run detail, or NULL; freed by caller */
+	bool    skipped;              /* nothing was done on purpose (backfill mode
+					 skips extract, ingest, http and notify):
+					 record the step SKIPPED, not COMPLETED */
 };
 
 /* Validate every step's kind-specific keys (and pipes' and streams'
@@ -89,13 +103,30 @@ struct step_ctx {
 size_t steps_validate(const struct project *p, struct diags *d);
 
 /* Run one step.  0 on success; -1 with e set (ERR_CANCELLED when
- * ctx->cancel stopped it). */
+ * ctx->cancel stopped it).  A step whose work was already committed by an
+ * earlier attempt of the same run (its ledger entry exists) succeeds
+ * without doing it again and says so in ctx->summary.  After a failure
+ * every transaction the step left open on ctx->conns is rolled back. */
 int steps_run(struct step_ctx *ctx, struct err *e);
 
-/* The cache key of a step in this run: its definition, its inputs (as the
- * step kind defines them) and the parameters.  NULL when the step kind is
- * never cached.  Caller frees. */
+/* The cache key of a step in this run: sha256 (hex) over the step's
+ * definition (its JSON object), the parameter values, the text of any SQL
+ * file it runs, and its inputs as the kind defines them (sql and validate:
+ * row count and max watermark of the tables listed in "inputs"; load: the
+ * same for its source table, or the source query's row count).  Returns
+ * NULL with e->code == ERR_OK when the kind is never cached (extract,
+ * ingest, http, notify: they have effects outside their result), NULL
+ * with e set on error.  Caller frees. */
 char *steps_cache_key(struct step_ctx *ctx, struct err *e);
+
+/* The engine calls this once a run has COMPLETED (or CACHED): the extract
+ * windows that wait for the run's outcome (extracts into staging tables)
+ * commit, so the next run starts after them.  A run that fails or is
+ * cancelled does not call it: its windows stay pending and the next run
+ * re-plans from the last committed watermark, covering them again.  (An
+ * extract into the lake commits its window itself, once its files are
+ * written: see doc/architecture.md, "Exactly once".) */
+int steps_commit_run(struct store *store, int64_t run_id, struct err *e);
 
 /* ---- pipes ------------------------------------------------------------------
  * A pipe loads new files under a lake prefix into a raw table (steps/pipe.c).
