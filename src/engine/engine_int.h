@@ -113,6 +113,7 @@ struct engine {
 	atomic_bool stopping;         /* no new work */
 	atomic_bool aborting;
 	bool only_run_done;           /* (lock) */
+	bool only_claiming;           /* a thread is claiming only_run (lock) */
 	bool stopped;
 
 	pthread_t supervisor, scheduler;

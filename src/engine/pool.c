@@ -234,50 +234,71 @@ int job_run(struct slot *sl, struct job *j)
 	return 1;
 }
 
-/* Is the foreground run due (it may wait in RETRYING)?  Claims it. */
-static int claim_only_run(struct slot *sl, struct store_run **out, struct err *e)
+/* Is the foreground run due (it may wait in RETRYING)?  Claims it.
+ * (One thread at a time: eng->only_claiming.) */
+static int claim_only_run_locked(struct slot *sl, struct store_run **out, struct err *e)
 {
 	struct engine *eng = sl->eng;
-	*out = NULL;
 	struct store_run *r = store_run_get(sl->store, eng->opt.only_run, e);
 	if (!r)
 		return -1;
 	enum run_state st = r->state;
+	usec_t now = clock_now_us();
 	bool due = st == RUN_PENDING ||
-		   (st == RUN_RETRYING && r->next_retry <= clock_now_us()) ||
-		   ((st == RUN_SCHEDULED || st == RUN_LATE) && r->scheduled <= clock_now_us());
-	bool final = run_state_is_terminal(st) && st != RUN_CRASHED;
-	store_run_free(r);
-	if (final || st == RUN_CRASHED) {
+		   (st == RUN_RETRYING && r->next_retry <= now) ||
+		   ((st == RUN_SCHEDULED || st == RUN_LATE) && r->scheduled <= now);
+	if (run_state_is_terminal(st)) {
+		store_run_free(r);
 		pthread_mutex_lock(&eng->lock);
 		eng->only_run_done = true;
 		pthread_cond_broadcast(&eng->done_cond);
 		pthread_mutex_unlock(&eng->lock);
 		return 0;
 	}
-	if (!due)
+	if (!due) {
+		store_run_free(r);
 		return 0;
+	}
 	/* claim_id ignores the flow's limit: respect it here (two foreground
 	 * runs of a one-at-a-time flow take turns). */
-	struct store_run *again = store_run_get(sl->store, eng->opt.only_run, e);
-	if (!again)
-		return -1;
 	int limit = 1;
-	if (store_flow_limit_get(sl->store, again->flow, &limit, e) < 0) {
-		store_run_free(again);
-		return -1;
-	}
 	int64_t active = 0;
-	struct store_run_filter f = { .flow = again->flow,
+	struct store_run_filter f = { .flow = r->flow,
 		.states = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING) };
-	int rc = store_run_count(sl->store, &f, &active, e);
-	store_run_free(again);
+	int rc = store_flow_limit_get(sl->store, r->flow, &limit, e);
+	if (rc >= 0)
+		rc = store_run_count(sl->store, &f, &active, e);
+	store_run_free(r);
 	if (rc < 0)
 		return -1;
 	if (limit > 0 && active >= limit)
 		return 0;
-	return store_run_claim_id(sl->store, eng->opt.only_run, eng->worker_id, out, e) < 0
-		? -1 : 1;
+	struct err ce;
+	if (store_run_claim_id(sl->store, eng->opt.only_run, eng->worker_id, out, &ce) < 0) {
+		if (ce.code == ERR_CONFLICT)
+			return 0;         /* it moved meanwhile: look again */
+		*e = ce;
+		return -1;
+	}
+	return 1;
+}
+
+static int claim_only_run(struct slot *sl, struct store_run **out, struct err *e)
+{
+	struct engine *eng = sl->eng;
+	*out = NULL;
+	pthread_mutex_lock(&eng->lock);
+	bool busy = eng->only_claiming || eng->active;
+	if (!busy)
+		eng->only_claiming = true;
+	pthread_mutex_unlock(&eng->lock);
+	if (busy)
+		return 0;
+	int rc = claim_only_run_locked(sl, out, e);
+	pthread_mutex_lock(&eng->lock);
+	eng->only_claiming = false;
+	pthread_mutex_unlock(&eng->lock);
+	return rc;
 }
 
 /* One round of work on this slot: 1 did something, 0 nothing, -1 error. */

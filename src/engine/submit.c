@@ -124,7 +124,7 @@ int engine_submit(struct store *s, const struct project *p,
 	    te.code != ERR_CONFLICT)
 		log_warn("run %lld: cannot record the failure: %s", (long long)id,
 			 err_text(&te));
-	log_emit(LOG_ERROR, id, NULL, NULL, NULL, 0, "run %lld of flow %s failed "
+	log_emit(LOG_INFO, id, NULL, NULL, NULL, 0, "run %lld of flow %s failed "
 		 "before it started: %s", (long long)id, f->name, pe.msg);
 	*e = pe;
 	return -1;
