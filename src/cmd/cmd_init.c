@@ -186,7 +186,7 @@ out:
 }
 
 const struct cmd_entry cmd_init_entries[] = {
-	{ "init", "[--demo] DIR [--rows N] [--seed S] [--source URL] [--warehouse URL] [--force]",
+	{ "init", "[--demo] DIR [--rows N] [--seed S] [--force] [...]",
 	  "start a project in DIR; --demo writes the complete ToteSys demo",
 	  "Without --demo, writes a small valid sluice.json (and lake/, sql/, data/)\n"
 	  "to grow from.\n"
