@@ -456,8 +456,11 @@ static int merge_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
 			   many ? "(" : "", buf_str(&keys), many ? ")" : "", buf_str(&keys), qs);
 		rc = db_exec(tdb, buf_str(&sql), NULL, 0, replaced, e);
 	}
-	if (rc == 0)
-		rc = insert_select(tdb, table, src, qs, NULL, 0, rows, e);
+	if (rc == 0) {
+		char *from = xasprintf("SELECT * FROM %s", qs);
+		rc = insert_select(tdb, table, src, from, NULL, 0, rows, e);
+		free(from);
+	}
 	if (rc == 0)
 		rc = db_drop_table(tdb, stage, false, e);
 	buf_free(&keys);
