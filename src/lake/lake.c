@@ -218,7 +218,8 @@ int lake_list(struct lake *lake, const char *prefix, struct lake_listing *out,
 	size_t before = out->len;
 	if (lake->ops->list(lake, prefix, out, e) < 0)
 		return -1;
-	qsort(out->entries + before, out->len - before, sizeof *out->entries, entry_cmp);
+	if (out->len > before)
+		qsort(out->entries + before, out->len - before, sizeof *out->entries, entry_cmp);
 	return 0;
 }
 

@@ -314,8 +314,8 @@ END_TEST
 
 struct hreq {
 	char method[16];
-	char path[2048];          /* as sent, still encoded */
-	char query[2048];
+	char path[4096];          /* as sent, still encoded */
+	char query[4096];
 	int  nh;
 	char hname[32][64];
 	char hval[32][2048];
@@ -934,7 +934,7 @@ static const char *check_signature(struct hreq *r)
 	struct sigv4_param q[8];
 	char names[8][256], values[8][1024];
 	int nq = 0;
-	char query[2048];
+	char query[4096];
 	snprintf(query, sizeof query, "%s", r->query);
 	for (char *tok = strtok(query, "&"); tok && nq < 8; tok = strtok(NULL, "&")) {
 		char *eq = strchr(tok, '=');
@@ -964,7 +964,7 @@ static const char *check_signature(struct hreq *r)
 
 static const char *query_param(const struct hreq *r, const char *name, char *out, size_t n)
 {
-	char query[2048];
+	char query[4096];
 	snprintf(query, sizeof query, "%s", r->query);
 	for (char *tok = strtok(query, "&"); tok; tok = strtok(NULL, "&")) {
 		char *eq = strchr(tok, '=');
@@ -1059,7 +1059,7 @@ static void s3_handler(int fd, struct hreq *r, void *arg)
 		s3_error(fd, r, 403, "SignatureDoesNotMatch", why);
 		return;
 	}
-	char path[2048];
+	char path[4096];
 	pct_decode(r->path, path, sizeof path);
 	if (!strcmp(path, "/" S3_BUCKET))
 		strcat(path, "/");
