@@ -1,8 +1,8 @@
 /*
  * test_pipes.c - pipes and streams on SQLite: the cases of
- * test_pipes_cases.h and test_pipes_streams.h against a SQLite warehouse.
+ * pipes_cases.h and test_pipes_streams.h against a SQLite warehouse.
  */
-#include "test_pipes_cases.h"
+#include "pipes_cases.h"
 
 #define B (&SQLITE_BACKEND)
 

@@ -1,8 +1,8 @@
 /*
  * test_pipes.c - pipes and streams on PostgreSQL: the cases of
- * test_pipes_cases.h and test_pipes_streams.h against databases on the test server.
+ * pipes_cases.h and test_pipes_streams.h against databases on the test server.
  */
-#include "test_pipes_cases.h"
+#include "pipes_cases.h"
 
 #define B (&PG_BACKEND)
 
