@@ -12,6 +12,7 @@
 extern const struct cmd_entry cmd_general_entries[];
 extern const struct cmd_entry cmd_check_entries[];
 extern const struct cmd_entry cmd_shell_entries[];
+extern const struct cmd_entry cmd_pipe_entries[];
 
 /* The entry with exactly this name (a command's own descriptor). */
 const struct cmd_entry *cmd_lookup(const char *name);
