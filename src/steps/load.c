@@ -38,10 +38,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Defined with the streams (stream.c); see steps.c on weak references. */
-#pragma weak stream_commit_consumed
-#pragma weak stream_fix_window
-
 #define CANCEL_CHECK_ROWS 1024
 
 enum load_mode { LOAD_APPEND, LOAD_MERGE, LOAD_REPLACE };
@@ -509,8 +505,6 @@ static int fix_streams(struct step_ctx *ctx, const struct load_spec *ls, struct 
 {
 	if (ctx->backfill || ls->consumes.len == 0)
 		return 0;
-	if (!stream_fix_window)
-		return err_set(e, ERR_INTERNAL, "streams are not part of this build");
 	for (size_t i = 0; i < ls->consumes.len; i++) {
 		const struct project_stream *st = project_stream(ctx->project,
 								 ls->consumes.items[i]);
@@ -528,8 +522,6 @@ static int commit_streams(struct step_ctx *ctx, struct db *tdb, const struct loa
 {
 	if (ctx->backfill || ls->consumes.len == 0)
 		return 0;
-	if (!stream_commit_consumed)
-		return err_set(e, ERR_INTERNAL, "streams are not part of this build");
 	for (size_t i = 0; i < ls->consumes.len; i++)
 		if (stream_commit_consumed(ctx, tdb, ls->consumes.items[i], e) < 0)
 			return -1;

@@ -330,10 +330,10 @@ START_TEST(pg_extract_to_lake_and_to_sqlite_staging)
 	ck_assert_int_eq(r.rows_out, 2);
 	char *text = fx_lake_read(&fx, "so/2026/03/01/100000000000.ndjson");
 	ck_assert_str_eq(text,
-		"{\"id\": 1, \"price\": 1.50, \"flag\": true, \"doc\": \"{\\\"a\\\": [1, 2]}\", "
-		"\"last_updated\": \"2026-02-01 00:00:00\"}\n"
-		"{\"id\": 2, \"price\": 2.00, \"flag\": false, \"doc\": null, "
-		"\"last_updated\": \"2026-02-28 23:59:59.999999\"}\n");
+		"{\"id\":1,\"price\":1.50,\"flag\":true,\"doc\":\"{\\\"a\\\": [1, 2]}\","
+		"\"last_updated\":\"2026-02-01 00:00:00\"}\n"
+		"{\"id\":2,\"price\":2.00,\"flag\":false,\"doc\":null,"
+		"\"last_updated\":\"2026-02-28 23:59:59.999999\"}\n");
 	free(text);
 	ck_step_ok(fx_step(&fx, r1, "x", "stage", NULL));
 	ck_rows(&fx, "lite", "SELECT id, price, flag, doc, last_updated FROM stg_so ORDER BY id",
