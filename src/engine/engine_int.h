@@ -37,6 +37,7 @@ struct slot {
 	atomic_bool cancel;           /* the step_ctx cancel flag */
 	usec_t deadline;              /* monotonic; 0 = none */
 	bool timed_out;
+	usec_t last_cancel;           /* monotonic: when statements were last cancelled */
 	bool busy;
 };
 

@@ -140,17 +140,19 @@ static int cond_call(const char *func, const char *arg, double *out, void *vctx,
 	const struct project_stream *st = project_stream(cc->eng->project, arg);
 	if (!st)
 		return err_set(e, ERR_NOTFOUND, "%s(%s): no stream named %s", func, arg, arg);
-	int64_t rows = 0;
-	if (stream_pending_rows(st, cc->sc->conns, &rows, e) < 0) {
-		err_prefix(e, "%s(%s): ", func, arg);
-		return -1;
-	}
-	if (strcmp(func, "stream_has_data") == 0)
-		*out = rows > 0 ? 1 : 0;
-	else if (strcmp(func, "stream_rows") == 0)
+	if (strcmp(func, "stream_has_data") == 0) {
+		bool has = false;
+		if (stream_has_data(st, cc->sc->conns, &has, e) < 0)
+			return -1;
+		*out = has ? 1 : 0;
+	} else if (strcmp(func, "stream_rows") == 0) {
+		int64_t rows = 0;
+		if (stream_pending_rows(st, cc->sc->conns, &rows, e) < 0)
+			return -1;
 		*out = (double)rows;
-	else
+	} else {
 		return err_set(e, ERR_INVALID, "unknown function %s in a condition", func);
+	}
 	buf_printf(&cc->seen, "%s%s(%s) = %lld", cc->seen.len ? ", " : "", func, arg,
 		   (long long)*out);
 	return 0;

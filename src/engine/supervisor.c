@@ -19,6 +19,7 @@
 
 #define WATCH_TICK     (50 * USEC_PER_MSEC)
 #define CANCEL_POLL    (500 * USEC_PER_MSEC)
+#define RECANCEL       (250 * USEC_PER_MSEC)
 
 /* (eng->lock held) */
 static void cancel_run_locked(struct engine *eng, struct run_exec *rx,
@@ -37,6 +38,7 @@ static void cancel_run_locked(struct engine *eng, struct run_exec *rx,
 		if (sl->run == rx) {
 			atomic_store(&sl->cancel, true);
 			step_conns_cancel(sl->conns);
+			sl->last_cancel = clock_monotonic_us();
 		}
 	}
 }
@@ -58,6 +60,13 @@ static void watchdog(struct engine *eng)
 			sl->timed_out = true;
 			atomic_store(&sl->cancel, true);
 			step_conns_cancel(sl->conns);
+			sl->last_cancel = now;
+		} else if (sl->busy && atomic_load(&sl->cancel) &&
+			   now - sl->last_cancel >= RECANCEL) {
+			/* A cancel that arrives between two statements is lost:
+			 * repeat it until the step notices. */
+			step_conns_cancel(sl->conns);
+			sl->last_cancel = now;
 		}
 	}
 	for (struct run_exec *rx = eng->active; rx; rx = rx->next_active) {

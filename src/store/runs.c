@@ -285,6 +285,8 @@ static int apply_move(struct store *s, int64_t id, const struct run_row *cur,
 		buf_printf(&sql, ", started_at = $%d", sqlp_i64(&p, now));
 	if (run_state_is_terminal(m->to))
 		buf_printf(&sql, ", ended_at = $%d", sqlp_i64(&p, now));
+	else if (run_state_is_terminal(cur->state))
+		buf_puts(&sql, ", ended_at = NULL");   /* CRASHED -> RETRYING: live again */
 	if (m->to == RUN_RETRYING)
 		buf_printf(&sql, ", next_retry_at = $%d",
 			   sqlp_i64(&p, m->next_retry ? m->next_retry : now));

@@ -472,13 +472,13 @@ START_TEST(extract_is_incremental_and_writes_one_file_per_window)
 	free(keys);
 	char *text = fx_lake_read(&fx, "staff/2026/03/01/100000000000.ndjson");
 	ck_assert_str_eq(text,
-		"{\"id\": 1, \"name\": \"Jeremie \\\"JF\\\" Franey\", \"salary\": 100.50, "
-		"\"active\": true, \"last_updated\": \"2026-02-01 09:00:00\"}\n"
-		"{\"id\": 2, \"name\": \"Deron, Beier\", \"salary\": 200.00, "
-		"\"active\": false, \"last_updated\": \"2026-02-02 09:00:00\"}\n");
+		"{\"id\":1,\"name\":\"Jeremie \\\"JF\\\" Franey\",\"salary\":100.50,"
+		"\"active\":true,\"last_updated\":\"2026-02-01 09:00:00\"}\n"
+		"{\"id\":2,\"name\":\"Deron, Beier\",\"salary\":200.00,"
+		"\"active\":false,\"last_updated\":\"2026-02-02 09:00:00\"}\n");
 	free(text);
 	text = fx_lake_read(&fx, "dept/2026/03/01/100000000000.ndjson");
-	ck_assert_str_eq(text, "{\"id\": 1, \"name\": \"Sales\"}\n");
+	ck_assert_str_eq(text, "{\"id\":1,\"name\":\"Sales\"}\n");
 	free(text);
 	fx_finish(&fx, r1, RUN_COMPLETED);
 
@@ -491,8 +491,8 @@ START_TEST(extract_is_incremental_and_writes_one_file_per_window)
 	ck_step_ok(r);
 	ck_assert_int_eq(r.rows_out, 2);
 	text = fx_lake_read(&fx, "staff/2026/03/01/110000000000.ndjson");
-	ck_assert_msg(strstr(text, "\"id\": 2") && strstr(text, "\"id\": 4") &&
-		      !strstr(text, "\"id\": 1"), "%s", text);
+	ck_assert_msg(strstr(text, "\"id\":2") && strstr(text, "\"id\":4") &&
+		      !strstr(text, "\"id\":1"), "%s", text);
 	free(text);
 	keys = fx_lake_keys(&fx, "dept/");
 	ck_assert_str_eq(keys, "dept/2026/03/01/100000000000.ndjson\n");
