@@ -14,4 +14,5 @@ libcmd_a_SOURCES = \
 	src/cmd/ctx.c \
 	src/cmd/opts.c \
 	src/cmd/shell.c \
-	src/cmd/cmd_pipe.c
+	src/cmd/cmd_pipe.c \
+	src/cmd/cmd_tables.c
