@@ -188,6 +188,10 @@ static void gather_step(struct catalogue *c, const struct project *p,
 			note_reads(c, conn, t, f->name);
 			free(t);
 		}
+		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(spec, "outputs"))
+			if (cJSON_IsString(item))
+				note_writes(c, conn, item->valuestring, TABLE_OTHER, f->name,
+					    s->name);
 		if (s->kind == STEP_NORMALIZE) {
 			note_writes(c, conn, js(spec, "into"), TABLE_STAGING, f->name, s->name);
 			note_reads(c, conn, js(from, "table"), f->name);
