@@ -294,7 +294,10 @@ int step_ledger_done(struct step_ctx *ctx, struct db *db, const char *suffix,
 {
 	if (db_is_read_only(db))
 		return 0;
-	if (db_ledger_ensure(db, e) < 0)
+	/* Steps running side by side may all find the ledger missing; on
+	 * PostgreSQL the losers of that race get a unique violation from the
+	 * catalogue.  The table is there all the same. */
+	if (db_ledger_ensure(db, e) < 0 && db_table_exists(db, "_sluice_ledger", NULL) != 1)
 		return -1;
 	char *key = step_ledger_key(ctx, suffix);
 	char *info = NULL;
