@@ -9,7 +9,7 @@
 [ -n "${SLUICE_TEST_PG:-}" ] || fail "no PostgreSQL server (run through make check)"
 cd "$T"
 
-for db in demo_src demo_wh demo_src2 demo_wh2; do
+for db in demo_src demo_wh demo_src2 demo_wh2 demo_one; do
 	psql -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db" >/dev/null
 done
 # A conninfo for the source, a URL for the warehouse: both forms work.
@@ -80,6 +80,15 @@ run_sluice init --demo pg2 --force --seed 6 \
 assert_eq 0 "$RC" "init --force on PostgreSQL ($ERR)"
 [ "$before" != "$(dump demo_src2 | sha256sum)" ] || fail "--force kept the old rows"
 
+# One database can be both source and warehouse: their tables do not clash.
+ONE="host=$PGHOST port=$PGPORT user=$PGUSER dbname=demo_one"
+run_sluice init --demo one --source "$ONE" --warehouse "$ONE"
+assert_eq 0 "$RC" "source and warehouse in one database ($ERR)"
+assert_eq 2000 "$(q demo_one "SELECT count(*) FROM sales_order")" "orders in the shared database"
+assert_eq 0 "$(q demo_one "SELECT count(*) FROM fact_sales_order")" "facts in the shared database"
+run_sluice init --demo one --force --seed 9 --source "$ONE" --warehouse "$ONE"
+assert_eq 0 "$RC" "--force on the shared database ($ERR)"
+
 # ---- the simulator against PostgreSQL -------------------------------------------------------------
 run_sluice -C pg demo simulate --rounds 2 --interval 0
 assert_eq 0 "$RC" "simulate ($ERR)"
@@ -99,7 +108,7 @@ assert_eq 0 "$(q demo_wh "SELECT count(*) FROM fact_sales_order f
 	LEFT JOIN dim_staff s ON s.staff_id = f.sales_staff_id
 	LEFT JOIN dim_date d ON d.date_id = f.agreed_delivery_date
 	WHERE s.staff_id IS NULL OR d.date_id IS NULL")" "facts without their dimensions"
-assert_eq "British pound sterling" "$(q demo_wh "SELECT currency_name FROM dim_currency
+assert_eq "British Pound" "$(q demo_wh "SELECT currency_name FROM dim_currency
 	WHERE currency_code = 'GBP'")" "currency names"
 run_sluice pipe refresh orders_pipe
 assert_eq 0 "$RC" "orders pipe ($ERR)"
