@@ -6,6 +6,8 @@
 # demo is never overwritten without --force; `demo simulate` changes the
 # source and drops order files, the same way for the same seed.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
+# This tree's template, even where an older sluice is installed.
+export SLUICE_DATADIR=$SLUICE_SRCDIR/data
 cd "$T"
 
 tables="address counterparty currency department design payment_type sales_order staff"

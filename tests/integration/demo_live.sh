@@ -6,6 +6,8 @@
 # consumed (its offset advanced), and the warehouse's fact tables have
 # rows.  Nobody runs anything by hand.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
+# This tree's template, even where an older sluice is installed.
+export SLUICE_DATADIR=$SLUICE_SRCDIR/data
 cd "$T"
 
 run_sluice init --demo live --seed 3

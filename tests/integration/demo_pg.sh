@@ -6,6 +6,8 @@
 # without --force; the simulator works against a PostgreSQL source; and
 # the three flows run there: the fact table and the order lines fill up.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
+# This tree's template, even where an older sluice is installed.
+export SLUICE_DATADIR=$SLUICE_SRCDIR/data
 [ -n "${SLUICE_TEST_PG:-}" ] || fail "no PostgreSQL server (run through make check)"
 cd "$T"
 
