@@ -3,6 +3,7 @@
  * pipes_cases.h and test_pipes_streams.h against a SQLite warehouse.
  */
 #include "pipes_cases.h"
+#include "pipes_bad.h"
 
 #define B (&SQLITE_BACKEND)
 
@@ -17,6 +18,7 @@ START_TEST(pause_resume) { t_pause(B); } END_TEST
 START_TEST(states) { t_states(B); } END_TEST
 START_TEST(drift) { t_drift(B); } END_TEST
 START_TEST(cancel) { t_cancel(B); } END_TEST
+START_TEST(bad_corpus) { t_bad_corpus(B); } END_TEST
 
 static Suite *pipes_suite(void)
 {
@@ -34,6 +36,7 @@ static Suite *pipes_suite(void)
 	tcase_add_test(tc, states);
 	tcase_add_test(tc, drift);
 	tcase_add_test(tc, cancel);
+	tcase_add_test(tc, bad_corpus);
 	suite_add_tcase(s, tc);
 	return s;
 }
