@@ -16,12 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-/* ingest.c and normalize.c come with the pipes and streams work; until
- * that is merged the two entries are empty and those kinds fail with a
- * clear message instead of breaking the link. */
-#pragma weak step_ingest_ops
-#pragma weak step_normalize_ops
-
 static const struct step_ops *const kinds[STEP_KIND_COUNT] = {
 	[STEP_EXTRACT] = &step_extract_ops,
 	[STEP_INGEST] = &step_ingest_ops,
