@@ -37,3 +37,6 @@ tests_unit_test_pipes_pg_SOURCES = tests/unit/test_pipes_pg.c tests/unit/pipes_f
 tests_unit_test_pipes_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pipes_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_pipes tests/unit/test_pipes_pg
+
+TESTS += tests/integration/pipe_kill.sh tests/integration/pipe_kill_pg.sh \
+	tests/integration/pipe_commands.sh
