@@ -50,7 +50,15 @@ static const char *const STREAMS_PROJECT =
 	"        \"from\": { \"table\": \"raw_orders\" }, \"document\": \"doc\","
 	"        \"into\": \"all_items\", \"mode\": \"append\", \"columns\": ["
 	"          { \"name\": \"order_id\", \"path\": \"order_id\", \"type\": \"integer\" },"
-	"          { \"name\": \"sku\", \"path\": \"products[].sku\" } ] } ] } ] }";
+	"          { \"name\": \"sku\", \"path\": \"products[].sku\" } ] } ] },"
+	"    { \"name\": \"columns_norm\", \"steps\": ["
+	"      { \"name\": \"tags\", \"kind\": \"normalize\", \"connection\": \"wh\","
+	"        \"from\": { \"table\": \"src_docs\" }, \"into\": \"doc_tags\","
+	"        \"columns\": ["
+	"          { \"name\": \"id\", \"path\": \"id\", \"type\": \"integer\" },"
+	"          { \"name\": \"name\", \"path\": \"name\" },"
+	"          { \"name\": \"price\", \"path\": \"price\", \"type\": \"numeric(6,2)\" },"
+	"          { \"name\": \"tag\", \"path\": \"tags[]\" } ] } ] } ] }";
 
 /* Three orders, five items. */
 #define ORDERS_1 \
@@ -367,6 +375,50 @@ static void t_normalize_table(const struct backend *b)
 	run_step_ok(&r, "items");
 	run_free(&r);
 	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM all_items"), 10);
+	fx_close(&f);
+}
+
+/* Without a document column the row's columns make the document: numbers
+ * stay numbers and JSON columns are JSON, so arrays in them explode. */
+static void t_normalize_columns(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, STREAMS_PROJECT);
+	fx_exec(&f, "CREATE TABLE src_docs (id integer, name text, price numeric(6,2), "
+		"tags json)");
+	fx_exec(&f, "INSERT INTO src_docs VALUES (1, 'a', 2.5, '[\"x\", \"y\"]'), "
+		"(2, 'b', 1, '[]'), (3, 'c', NULL, NULL), (4, NULL, 3, '[\"z\"]')");
+	struct run r;
+	run_init(&r, &f, "columns_norm", fx_new_run(&f, "columns_norm"), NULL);
+	run_step_ok(&r, "tags");
+	ck_assert_int_eq(r.ctx.rows_in, 4);
+	ck_assert_int_eq(r.ctx.rows_out, 3);
+	run_free(&r);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM doc_tags"), 3);
+	char *v = fx_text(&f, "SELECT tag FROM doc_tags WHERE id = 1 ORDER BY tag DESC LIMIT 1");
+	ck_assert_str_eq(v, "y");
+	free(v);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM doc_tags WHERE id = 4 AND name IS NULL "
+				"AND tag = 'z'"), 1);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM doc_tags WHERE price * 2 = 5"), 2);
+	/* The console's mirror of stream offsets is filled from the truth. */
+	struct err e = { 0 };
+	fx_exec(&f, "CREATE TABLE src_items (id integer, name text, last_updated timestamp)");
+	fx_exec(&f, "INSERT INTO src_items VALUES (1, 'a', '2024-01-01 10:00:00')");
+	struct pipe_result pr;
+	fx_put(&f, "orders/1.ndjson", ORDERS_1);
+	pr = fx_refresh_ok(&f, "orders_pipe");
+	pipe_result_free(&pr);
+	ck_assert_int_eq(stream_mirror_all(f.p, f.conns, f.store, &e), 0);
+	struct vec v2 = VEC_INIT;
+	ck_assert_int_eq(store_stream_list(f.store, &v2, &e), 0);
+	ck_assert_int_eq(v2.len, 2);
+	for (size_t i = 0; i < v2.len; i++) {
+		struct store_stream_offset *o = v2.items[i];
+		ck_assert_int_eq(o->pending_rows, strcmp(o->stream, "orders_stream") == 0 ? 3 : 1);
+		ck_assert_ptr_null(o->offset);
+	}
+	store_stream_list_free(&v2);
 	fx_close(&f);
 }
 

@@ -25,6 +25,7 @@ START_TEST(stream_default) { t_stream_default(B); } END_TEST
 START_TEST(orders_flow) { t_orders_flow(B); } END_TEST
 START_TEST(normalize_error) { t_normalize_error(B); } END_TEST
 START_TEST(normalize_table) { t_normalize_table(B); } END_TEST
+START_TEST(normalize_columns) { t_normalize_columns(B); } END_TEST
 
 static Suite *pipes_suite(void)
 {
@@ -51,6 +52,7 @@ static Suite *pipes_suite(void)
 	tcase_add_test(tc, orders_flow);
 	tcase_add_test(tc, normalize_error);
 	tcase_add_test(tc, normalize_table);
+	tcase_add_test(tc, normalize_columns);
 	suite_add_tcase(s, tc);
 	return s;
 }
