@@ -6,7 +6,7 @@
  *   pipe resume PIPE
  *   show pipes [--json]                        state, pending files, last load, last error
  *   show streams [--json]                      offset, pending rows, has data
- *   show loads PIPE [--json] [--limit N] [--page N]   load history, newest first
+ *   show loads PIPE [--json] [--page N] [--limit N]   load history, newest first
  *
  * A refresh runs in this process (steps/pipe.c does the work, each file in
  * its own transaction), so it works with no engine running; it is safe to
@@ -567,11 +567,12 @@ const struct cmd_entry cmd_pipe_entries[] = {
 	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_pipes },
 	{ "show streams", "[--json]", "streams: offset, pending rows, whether they have data",
 	  NULL, CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_streams },
-	{ "show loads", "PIPE [--json] [--limit N] [--page N]",
+	{ "show loads", "PIPE [--json] [--page N]",
 	  "a pipe's load history, newest first",
 	  "Each attempt to load a file: when, the file, LOADED / PARTIALLY_LOADED /\n"
 	  "LOAD_FAILED, rows loaded of rows read, errors, size, checksum, run, and\n"
-	  "the first error with its line, column and column name.",
+	  "the first error with its line, column and column name.  Pages hold 50\n"
+	  "loads; --limit N (-n N) changes that, up to 10000.",
 	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_loads },
 	{ NULL, NULL, NULL, NULL, 0, NULL },
 };
