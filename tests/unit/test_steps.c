@@ -457,15 +457,29 @@ static void make_staff(struct fx *fx)
 		"INSERT INTO dept VALUES (1, 'Sales', 's', '2026-01-01 00:00:00');");
 }
 
+/* Warnings logged while a test runs, one a line. */
+static struct buf warnings;
+
+static void keep_warnings(const struct log_record *rec, void *arg UNUSED)
+{
+	if (rec->level >= LOG_WARN)
+		buf_printf(&warnings, "%s %s\n", rec->object ? rec->object : "-", rec->message);
+}
+
 START_TEST(extract_is_incremental_and_writes_one_file_per_window)
 {
 	struct fx fx;
 	fx_open(&fx, extract_project);
 	make_staff(&fx);
+	int sink = log_add_sink(LOG_WARN, keep_warnings, NULL);
 	int64_t r1 = fx_run(&fx, "ingest");
 	struct step_result r = fx_step(&fx, r1, "ingest", "extract", NULL);
 	ck_step_ok(r);
 	ck_assert_int_eq(r.rows_out, 3);
+	/* dept has no index on its watermark, staff has one */
+	ck_assert_msg(strstr(buf_str(&warnings), "table:dept no index on dept.last_updated") &&
+		      !strstr(buf_str(&warnings), "staff"), "%s", buf_str(&warnings));
+	log_remove_sink(sink);
 	char *keys = fx_lake_keys(&fx, "");
 	ck_assert_str_eq(keys, "dept/2026/03/01/100000000000.ndjson\n"
 			 "staff/2026/03/01/100000000000.ndjson\n");
