@@ -8,4 +8,5 @@ libcmd_a_SOURCES = \
 	src/cmd/complete.c \
 	src/cmd/ctx.c \
 	src/cmd/opts.c \
+	src/cmd/shell.c \
 	src/cmd/cmd_pipe.c
