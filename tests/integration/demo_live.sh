@@ -28,7 +28,7 @@ at_exit stop_all
 # show ... --json prints one "key":<tab>value pair a line.
 completed() { # FLOW: runs of FLOW that COMPLETED
 	"$SLUICE" show runs --flow "$1" --state COMPLETED --json 2>/dev/null |
-		grep -c '"state":[[:space:]]*"COMPLETED"'
+		grep -o '"state":[[:space:]]*"COMPLETED"' | wc -l
 }
 alive() {
 	[ "$(completed totesys_ingest)" -ge 1 ] &&
@@ -44,13 +44,16 @@ if ! wait_until 90 alive; then
 fi
 
 run_sluice show runs --json
-assert_not_contains "$OUT" '"state":	"FAILED"' "runs"
-assert_contains "$OUT" '"trigger":	"task"' "runs started by tasks"
+OUT=$(json_squeeze <<<"$OUT")
+assert_contains "$OUT" '"state":"COMPLETED"' "runs"
+assert_not_contains "$OUT" '"state":"FAILED"' "runs"
+assert_contains "$OUT" '"trigger":"task"' "runs started by tasks"
 
 for task in ingest warehouse orders; do
 	run_sluice show task-history "$task" --json
 	assert_eq 0 "$RC" "task history of $task"
-	assert_contains "$OUT" '"state":	"SUCCEEDED"' "history of task $task"
+	OUT=$(json_squeeze <<<"$OUT")
+	assert_contains "$OUT" '"state":"SUCCEEDED"' "history of task $task"
 done
 
 run_sluice show pipes --json
@@ -59,7 +62,8 @@ loaded=$(grep -o '"files_loaded":[[:space:]]*[0-9]*' <<<"$OUT" | grep -o '[0-9]*
 	awk '{ n += $1 } END { print n + 0 }')
 [ "$loaded" -ge 9 ] || fail "only $loaded files LOADED (every table's extract and order files)"
 run_sluice show loads orders_pipe --json
-assert_contains "$OUT" '"status":	"LOADED"' "orders pipe history"
+OUT=$(json_squeeze <<<"$OUT")
+assert_contains "$OUT" '"status":"LOADED"' "orders pipe history"
 
 run_sluice show streams --json
 offset=$(grep -o '"offset":[[:space:]]*"[0-9]*"' <<<"$OUT" | grep -o '[0-9]*"$' | tr -d '"')
