@@ -55,4 +55,3 @@ TESTS += tests/integration/pipe_kill.sh tests/integration/pipe_kill_pg.sh \
 # The ToteSys warehouse, built by the real binary on SQLite and PostgreSQL,
 # and the star schema's SQL it uses.
 TESTS += tests/integration/totesys_steps.sh tests/integration/totesys_steps_pg.sh
-EXTRA_DIST += data/sql

@@ -3,7 +3,7 @@
 #
 # The fixture rows (tests/data/totesys/*.json) are dropped into a file lake;
 # one flow ingests them through pipes into raw tables, builds staging tables
-# with the project's SQL (data/sql/totesys/DIALECT/), merges them into the
+# with the demo's SQL (data/demo/sql/DIALECT/), merges them into the
 # star schema with load steps and validates the fact table.  The caller
 # sets WH_URL (the warehouse connection), DIALECT, and q (a function that
 # prints a query's rows as a|b|c lines).
@@ -15,8 +15,8 @@ P=$T/totesys
 
 make_project() {
 	mkdir -p "$P/sql"
-	cp "$SLUICE_SRCDIR/data/sql/totesys/$DIALECT/schema.sql" \
-	   "$SLUICE_SRCDIR/data/sql/totesys/$DIALECT/transform.sql" "$P/sql/"
+	cp "$SLUICE_SRCDIR/data/demo/sql/$DIALECT/warehouse_schema.sql" "$P/sql/schema.sql"
+	cp "$SLUICE_SRCDIR/data/demo/sql/$DIALECT/stage_totesys.sql" "$P/sql/transform.sql"
 	local t pipes="" ingests="" needs="" loads="" loaded="" inputs="" outputs=""
 	for t in $TOTESYS; do
 		mkdir -p "$P/lake/totesys/$t/2024/01/01"
