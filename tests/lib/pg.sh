@@ -75,11 +75,15 @@ pg_start() {
 			-h 127.0.0.1 -p "$port" -c fsync=off -c synchronous_commit=off \
 			-c full_page_writes=off -c max_connections=200 \
 			>"$PG_DIR/server.log" 2>&1 &
+		PG_WRAPPER_PID=$!
 		PG_PID=$!
 		local i
 		for i in $(seq 1 100); do
 			if "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$port" -U sluice; then
 				PG_PORT=$port
+				# As root, $! is runuser's pid, which does not pass signals on;
+				# the postmaster writes its own pid on the first line here.
+				PG_PID=$(head -n 1 "$PG_DIR/data/postmaster.pid")
 				export PGHOST=127.0.0.1 PGPORT=$port PGUSER=sluice PGDATABASE=postgres
 				export SLUICE_TEST_PG="host=127.0.0.1 port=$port user=sluice dbname=postgres"
 				export SLUICE_TEST_PG_PID=$PG_PID SLUICE_TEST_PG_BIN=$PG_BIN
@@ -88,6 +92,8 @@ pg_start() {
 			kill -0 "$PG_PID" 2>/dev/null || break
 			sleep 0.1
 		done
+		[ -f "$PG_DIR/data/postmaster.pid" ] &&
+			kill "$(head -n 1 "$PG_DIR/data/postmaster.pid")" 2>/dev/null
 		kill "$PG_PID" 2>/dev/null
 		wait "$PG_PID" 2>/dev/null
 	done
@@ -106,8 +112,11 @@ pg_stop() {
 		kill -0 "$PG_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -KILL "$PG_PID" 2>/dev/null
-	wait "$PG_PID" 2>/dev/null
+	if kill -0 "$PG_PID" 2>/dev/null; then
+		kill -KILL "$PG_PID" 2>/dev/null
+		sleep 0.2
+	fi
+	wait "${PG_WRAPPER_PID:-$PG_PID}" 2>/dev/null
 	rm -rf "$PG_DIR"
 	PG_PID=
 }
