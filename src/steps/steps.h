@@ -133,4 +133,82 @@ int  pipe_pending(const struct project_pipe *pipe, struct store *store,
 int  stream_pending_rows(const struct project_stream *s, struct step_conns *conns,
 			 int64_t *rows, struct err *e);
 
+/* ---- backfill and compare ----------------------------------------------------
+ * Owned by steps/backfill.c and steps/compare.c (DESIGN.md "Backfill").
+ *
+ * Compare: a table with its rebuilt copy, on one connection, by a key,
+ * inside the database: one pass (a full outer join on the key, keeping the
+ * rows that differ, with conditional aggregates per kind and per column),
+ * a uniqueness check of the key when no primary key or unique index proves
+ * it, and one small query for samples.  Never reads a table into memory. */
+struct cJSON;
+
+enum compare_kind { COMPARE_ONLY_CURRENT, COMPARE_ONLY_BACKFILL, COMPARE_CHANGED,
+		    COMPARE_KIND_COUNT };
+const char *compare_kind_name(enum compare_kind k);   /* "only_current" */
+
+struct compare_request {
+	const char *current;          /* "fact_orders" */
+	const char *backfill;         /* "fact_orders_backfill" */
+	const char *const *key;       /* column names; at least one */
+	size_t nkey;
+	int samples;                  /* wanted per kind; 0 = 5 */
+};
+
+/* One column of the union of both tables' columns (current's order, then
+ * the columns only the backfill has).  A column one table lacks compares
+ * with NULL. */
+struct compare_column {
+	char   *name;
+	bool    key;
+	char   *type_current;         /* dialect spelling; NULL = not in current */
+	char   *type_backfill;        /* NULL = not in the backfill */
+	int64_t changed;              /* rows in both whose values differ */
+};
+
+/* A row side by side: values in the order of result->columns (NULL for SQL
+ * NULL or a column that side lacks); `current` NULL for a row only in the
+ * backfill, `backfill` NULL for one only in current; `differs` (changed
+ * rows only) marks the cells that differ. */
+struct compare_sample {
+	enum compare_kind kind;
+	char **current;
+	char **backfill;
+	bool  *differs;
+};
+
+struct compare_result {
+	char   *current, *backfill;
+	char  **key;
+	size_t  nkey;
+	int64_t rows_current, rows_backfill;
+	int64_t only_current, only_backfill, changed, unchanged;
+	double  score;                /* (only_current + only_backfill + changed)
+					 / max(rows); 0 when both are empty */
+	struct compare_column *columns;
+	size_t  ncolumns;
+	struct compare_sample *samples;   /* at most req->samples of each kind;
+					     changed ones chosen to show every
+					     changed column where possible */
+	size_t  nsamples;
+};
+
+/* Compare on `db`.  ERR_NOTFOUND when a table is missing; ERR_INVALID when
+ * a key column is missing or the key repeats in either table (the message
+ * shows a repeated value).  On error *out is empty. */
+int   compare_tables(struct db *db, const struct compare_request *req,
+		     struct compare_result *out, struct err *e);
+/* No row differs and both tables have the same columns. */
+bool  compare_result_identical(const struct compare_result *r);
+/* {"table", "backfill_table", "key", "rows_current", "rows_backfill",
+ *  "only_current", "only_backfill", "changed", "unchanged", "score",
+ *  "identical", "columns": [{"name", "key", "changed", "type_current",
+ *  "type_backfill", "status": same|added|dropped|retyped}],
+ *  "samples": {"only_current": [{"key", "current"}], "only_backfill":
+ *  [{"key", "backfill"}], "changed": [{"key", "changed": [columns],
+ *  "current", "backfill"}]}}; values are canonical text or null.  The
+ *  caller owns the tree (cJSON_Delete). */
+struct cJSON *compare_result_json(const struct compare_result *r);
+void  compare_result_free(struct compare_result *r);
+
 #endif
