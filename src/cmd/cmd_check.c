@@ -9,6 +9,8 @@
 #include "project/project.h"
 #include "steps/steps.h"
 
+#include <stdlib.h>
+
 static void print_diags(FILE *fp, struct diags *d)
 {
 	diags_sort(d);

@@ -10,6 +10,7 @@
 
 #include "steps/steps.h"
 #include "project/project.h"
+#include "db/db.h"
 
 struct step_ops {
 	enum step_kind kind;
@@ -33,5 +34,150 @@ extern const struct step_ops step_validate_ops;
 extern const struct step_ops step_load_ops;
 extern const struct step_ops step_http_ops;
 extern const struct step_ops step_notify_ops;
+
+/* ---- state shared by the steps of one run (steps.c) -------------------------
+ * A small map of text values under text keys, guarded by the run_shared's
+ * own lock, so steps running in parallel may use it.  The stream windows
+ * of steps.h (run_shared_stream_window_*) live in it under
+ * "stream-window:NAME". */
+/* Set (or replace) key's value; value NULL removes the key. */
+void  run_shared_set(struct run_shared *rs, const char *key, const char *value);
+/* A copy of key's value (caller frees), or NULL when absent. */
+char *run_shared_get(struct run_shared *rs, const char *key);
+
+/* ---- flow parameters in SQL (params.c) ----------------------------------------
+ * SQL text names parameters as :name.  They are rewritten to $1..$N and
+ * their values bound, never pasted.  Recognised outside string literals,
+ * quoted identifiers, comments, PostgreSQL dollar quotes and :: casts.
+ * A $N written by the user on PostgreSQL is refused (it would collide with
+ * the numbering); an unknown :name is an error naming it and its line. */
+struct sql_bound {
+	char  *sql;                /* with $1..$N */
+	char **values;             /* N values, NULL = SQL NULL; owned */
+	int    nvalues;
+};
+/* Answer a parameter's value: 1 found (*value may be NULL for SQL NULL;
+ * the string must live until the call that bound it returns), 0 unknown,
+ * -1 error. */
+typedef int (*param_lookup_fn)(void *arg, const char *name, const char **value,
+			       struct err *e);
+int  sql_bind_with(enum db_kind kind, const char *sql, param_lookup_fn lookup,
+		   void *arg, struct sql_bound *out, struct err *e);
+/* The same with the step's parameters and the built-ins :run_id,
+ * :window_start and :window_end (see params.c for what the window is). */
+int  steps_bind_sql(struct step_ctx *ctx, enum db_kind kind, const char *sql,
+		    struct sql_bound *out, struct err *e);
+void sql_bound_free(struct sql_bound *b);
+
+/* One statement of a script and the line it starts on (1-based). */
+struct sql_stmt {
+	char *text;
+	int   line;
+};
+/* Split a script into statements at top-level semicolons, respecting
+ * quotes, comments, dollar quoting (PostgreSQL) and the BEGIN ... END
+ * bodies of triggers.  Empty statements are dropped.  Items are struct
+ * sql_stmt *, freed with sql_stmts_free.  Fails only on an unterminated
+ * quote or comment (ERR_PARSE with its line). */
+int  sql_split(enum db_kind kind, const char *sql, struct vec *out, struct err *e);
+void sql_stmts_free(struct vec *v);
+/* The statement's first keyword, upper-cased, into out ("" if none). */
+void sql_first_word(const char *stmt, char *out, size_t n);
+
+/* ---- helpers the kinds share (steps.c) --------------------------------------- */
+/* The connection `name` for this step, with an error that names the step. */
+struct db *step_db(struct step_ctx *ctx, const char *name, struct err *e);
+/* ERR_CANCELLED when the engine asked this step to stop. */
+int   step_check_cancel(const struct step_ctx *ctx, struct err *e);
+/* "run:ID:step:NAME" (plus ":SUFFIX" when suffix is non-NULL); caller frees. */
+char *step_ledger_key(const struct step_ctx *ctx, const char *suffix);
+/* Is this step's work already committed in `db` (an earlier attempt of
+ * the same run)?  1 yes, 0 no, -1 error.  Creates the ledger if missing. */
+int   step_ledger_done(struct step_ctx *ctx, struct db *db, const char *suffix,
+		       struct err *e);
+/* Write the ledger entry inside the caller's transaction. */
+int   step_ledger_put(struct step_ctx *ctx, struct db *db, const char *suffix,
+		      const char *info, struct err *e);
+/* Log with the run, the step and an object ("table:NAME", or NULL). */
+void  step_log(const struct step_ctx *ctx, enum log_level level, const char *object,
+	       const char *fmt, ...) PRINTF_LIKE(4, 5);
+/* Replace ctx->summary. */
+void  step_summary(struct step_ctx *ctx, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* The table a load writes (`table`, or `table`_backfill in backfill mode);
+ * caller frees. */
+char *step_target_table(const struct step_ctx *ctx, const char *table);
+/* True when a load step of `flow` writes `table` on `connection`: in
+ * backfill mode the steps that read it (validate) read TABLE_backfill. */
+bool  flow_loads_table(const struct project_flow *flow, const char *connection,
+		       const char *table);
+/* Canonical timestamp text of t ("2026-11-21 13:05:09.123456"); out[32]. */
+void  steps_format_ts(usec_t t, char out[32]);
+/* Read a SQL file named in a step (relative to the project directory). */
+char *step_read_sql_file(const struct project *p, const char *file, struct err *e);
+/* Append "table:rows:maxwm;" for each input of the step (cache keys).
+ * An input is "table" or "table.column" (the column's max also counts). */
+int   steps_cache_tables(struct step_ctx *ctx, struct db *db, const struct vec *inputs,
+			 struct buf *key, struct err *e);
+
+/* ---- reading a step's JSON at run time (steps.c) ---------------------------------
+ * The project was validated, so these only guard against absent keys. */
+const char *sj_string(const cJSON *obj, const char *key);       /* NULL if absent */
+bool  sj_bool(const cJSON *obj, const char *key, bool fallback);
+/* A string or an array of strings; pointers borrowed from the JSON. */
+void  sj_strings(const cJSON *obj, const char *key, struct vec *out);
+/* A JSON scalar as text (numbers as written, true/false); caller frees;
+ * NULL for null or absent. */
+char *sj_scalar_text(const cJSON *item);
+
+/* ---- validation helpers (steps.c) ---------------------------------------------- */
+/* The path of a key of a step ("flows[1].steps[0].from"); caller frees. */
+char  *spec_path(const struct project_step *s, const char *key);
+
+/* ---- schema drift (drift.c) ---------------------------------------------------
+ * Bring `table` on `db` in line with the source columns before a load, in
+ * the caller's transaction: create it when missing (from the columns; with
+ * an index on `key` when given), add columns the source has and the table
+ * lacks, widen columns whose source type is wider (within a family: whole
+ * numbers to numeric to floating point, varchar to longer text, date to
+ * timestamp), and note columns the table has and the source lacks (they
+ * are kept and filled NULL).  The changes made are appended to `changes`
+ * (struct store_schema_change *); once the caller's transaction has
+ * committed, drift_commit records them in the store and logs them, so a
+ * load that rolls back leaves no record of changes that did not happen.
+ * `connection` is the connection's name, for the records.  *created is set
+ * when the table was made. */
+struct drift_source {
+	const char *const *names;
+	const struct db_coltype *types;
+	/* per column, may be NULL: true when the type is only a guess from a
+	 * value (SQLite expressions); a guessed type adds a column but never
+	 * widens one */
+	const bool *guessed;
+	int ncols;
+};
+int  drift_apply(struct step_ctx *ctx, struct db *db, const char *connection,
+		 const char *table, const struct drift_source *src,
+		 const char *const *key, int nkey, struct vec *changes, bool *created,
+		 struct err *e);
+int  drift_commit(struct step_ctx *ctx, struct vec *changes, struct err *e);
+void drift_changes_free(struct vec *changes);
+
+/* ---- a query into a table (load.c) ----------------------------------------------
+ * Inside the caller's open transaction on `tdb`: shape li->table after the
+ * query's columns (drift_apply, changes appended to `changes`), empty it
+ * when li->replace, and move the query's rows in (INSERT ... SELECT when
+ * sdb == tdb, else a streaming copy that checks ctx->cancel).  The
+ * extract step uses it for staging tables. */
+struct load_into {
+	const char *connection;       /* the target's connection name */
+	const char *table;
+	bool replace;
+	const char *const *key;       /* indexed when the table is created */
+	int nkey;
+};
+int  load_query_into(struct step_ctx *ctx, struct db *sdb, const char *sql,
+		     const char *const *params, int nparams, struct db *tdb,
+		     const struct load_into *li, struct vec *changes, int64_t *rows,
+		     struct err *e);
 
 #endif

@@ -17,3 +17,12 @@ libstore_a_SOURCES = \
 	src/store/store.c \
 	src/store/tasks.c \
 	src/store/watermarks.c
+
+check_PROGRAMS += tests/unit/test_store tests/unit/test_store_pg
+tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/unit/testutil.h
+tests_unit_test_store_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_store_LDADD = $(TEST_LIBS)
+tests_unit_test_store_pg_SOURCES = tests/unit/test_store_pg.c tests/unit/testutil.h
+tests_unit_test_store_pg_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_store_pg_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_store tests/unit/test_store_pg

@@ -138,7 +138,7 @@ int store_log_query(struct store *s, const struct store_log_filter *f,
 	/* After an id: the next records up.  Otherwise the records just
 	 * below the bound (or the newest), fetched downwards and turned
 	 * round, so the caller always reads in id order. */
-	bool ascending = f->after_id > 0;
+	bool ascending = f->after_id > 0 || (f->from_oldest && f->before_id <= 0);
 	buf_printf(&sql, " ORDER BY id %s LIMIT %d", ascending ? "ASC" : "DESC",
 		   clamp_limit(f->limit, 200, 10000));
 	size_t start = out->len;

@@ -158,9 +158,11 @@ int store_notify_sent(struct store *s, int64_t id, struct err *e)
 	int64_t n = 0;
 	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_NOTIFY),
 		      "UPDATE notifications SET state = 'SENT', sent_at = $1, "
-		      "last_error = NULL WHERE id = $2", &p, &n, e) < 0)
+		      "last_error = NULL WHERE id = $2 AND state = 'SENDING'",
+		      &p, &n, e) < 0)
 		return -1;
-	return n ? 0 : err_set(e, ERR_NOTFOUND, "no notification %lld", (long long)id);
+	return n ? 0 : err_set(e, ERR_CONFLICT, "notification %lld is not being "
+			       "sent (no such message, or not claimed)", (long long)id);
 }
 
 static usec_t backoff(int attempts)
@@ -179,10 +181,11 @@ int store_notify_failed(struct store *s, int64_t id, const char *error,
 	struct sqlp p = SQLP_INIT;
 	sqlp_i64(&p, id);
 	int64_t attempts = 0;
-	int rc = st_query_i64(s, "SELECT attempts FROM notifications WHERE id = $1",
-			      &p, &attempts, e);
+	int rc = st_query_i64(s, "SELECT attempts FROM notifications WHERE id = $1 "
+			      "AND state = 'SENDING'", &p, &attempts, e);
 	if (rc == 0)
-		rc = err_set(e, ERR_NOTFOUND, "no notification %lld", (long long)id);
+		rc = err_set(e, ERR_CONFLICT, "notification %lld is not being sent "
+			     "(no such message, or not claimed)", (long long)id);
 	if (rc < 0) {
 		st_rollback(s);
 		return -1;

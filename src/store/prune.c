@@ -3,6 +3,7 @@
  * notifications, completed requests and expired cache entries are deleted
  * in batches, one short transaction each, so a large prune never holds
  * the store's write lock long enough for a console or worker to notice.
+ * On SQLite it ends by refreshing the planner's statistics.
  */
 #include "store/store_int.h"
 
@@ -140,6 +141,8 @@ int store_prune(struct store *s, const struct store_retention *r,
 				    now - r->request_age, &st.requests, e);
 	if (rc == 0)
 		rc = store_cache_purge(s, &st.cache, e);
+	if (rc == 0 && s->d->analyze)
+		rc = db_exec_script(s->db, s->d->analyze, e);
 	if (stats)
 		*stats = st;
 	return rc;

@@ -22,11 +22,12 @@ static const char *const state_names[RUN_STATE_COUNT] = {
 static const unsigned allowed_moves[RUN_STATE_COUNT] = {
 	[RUN_SCHEDULED]  = B(LATE) | B(PENDING) | B(RUNNING) | B(CANCELLED),
 	[RUN_LATE]       = B(PENDING) | B(RUNNING) | B(CANCELLED),
-	[RUN_PENDING]    = B(RUNNING) | B(CANCELLED),
+	[RUN_PENDING]    = B(RUNNING) | B(CANCELLED) | B(FAILED),
 	[RUN_RUNNING]    = B(COMPLETED) | B(CACHED) | B(FAILED) | B(RETRYING) |
 			   B(CANCELLING) | B(CANCELLED) | B(CRASHED),
 	[RUN_RETRYING]   = B(PENDING) | B(RUNNING) | B(FAILED) | B(CANCELLED),
 	[RUN_CANCELLING] = B(CANCELLED) | B(COMPLETED) | B(FAILED) | B(CRASHED),
+	[RUN_CRASHED]    = B(RETRYING),
 };
 #undef B
 
@@ -284,6 +285,8 @@ static int apply_move(struct store *s, int64_t id, const struct run_row *cur,
 		buf_printf(&sql, ", started_at = $%d", sqlp_i64(&p, now));
 	if (run_state_is_terminal(m->to))
 		buf_printf(&sql, ", ended_at = $%d", sqlp_i64(&p, now));
+	else if (run_state_is_terminal(cur->state))
+		buf_puts(&sql, ", ended_at = NULL");   /* CRASHED -> RETRYING: live again */
 	if (m->to == RUN_RETRYING)
 		buf_printf(&sql, ", next_retry_at = $%d",
 			   sqlp_i64(&p, m->next_retry ? m->next_retry : now));
@@ -399,6 +402,9 @@ int store_run_transitions(struct store *s, int64_t run_id, struct vec *out,
 }
 
 /* ---- listing ------------------------------------------------------------------- */
+#define TERMINAL_STATES (RUN_STATE_BIT(RUN_COMPLETED) | RUN_STATE_BIT(RUN_CACHED) | \
+	RUN_STATE_BIT(RUN_FAILED) | RUN_STATE_BIT(RUN_CANCELLED) | RUN_STATE_BIT(RUN_CRASHED))
+
 static void state_set_sql(struct buf *sql, unsigned states)
 {
 	bool first = true;
@@ -420,8 +426,11 @@ static void run_where(struct buf *sql, struct sqlp *p, const struct store_run_fi
 		return;
 	if (f->flow)
 		buf_printf(sql, " AND flow = $%d", sqlp_str(p, f->flow));
-	if (f->states & ((1u << RUN_STATE_COUNT) - 1))
-		state_set_sql(sql, f->states);
+	unsigned states = f->states & ((1u << RUN_STATE_COUNT) - 1);
+	if (states)
+		state_set_sql(sql, states);
+	if (states && !(states & TERMINAL_STATES))
+		buf_puts(sql, " AND ended_at IS NULL");
 	if (f->since)
 		buf_printf(sql, " AND created_at >= $%d", sqlp_i64(p, f->since));
 	if (f->parent_run)
@@ -527,7 +536,7 @@ int store_flow_limit_get(struct store *s, const char *flow, int *limit,
 #define LIMIT_OF(f) "COALESCE((SELECT l.max_running FROM flow_limits l " \
 	"WHERE l.flow = " f "), 1)"
 #define ACTIVE_OF(f) "(SELECT count(*) FROM runs x WHERE x.flow = " f \
-	" AND x.state IN ('RUNNING', 'CANCELLING'))"
+	" AND x.state IN ('RUNNING', 'CANCELLING') AND x.ended_at IS NULL)"
 
 /* The oldest due run below its flow's limit, locked (PostgreSQL: skipping
  * rows other claimers hold).  1 found, 0 none, -1 error. */
@@ -537,7 +546,9 @@ static int find_due(struct store *s, const char *flow, int64_t *id, char **run_f
 	struct sqlp p = SQLP_INIT;
 	struct buf sql = BUF_INIT;
 	int now = sqlp_i64(&p, clock_now_us());
-	buf_printf(&sql, "SELECT id, flow FROM runs r WHERE (state = 'PENDING' "
+	buf_printf(&sql, "SELECT id, flow FROM runs r WHERE ended_at IS NULL "
+		   "AND state IN ('PENDING', 'RETRYING', 'SCHEDULED', 'LATE') "
+		   "AND (state = 'PENDING' "
 		   "OR (state = 'RETRYING' AND next_retry_at <= $%d) "
 		   "OR (state IN ('SCHEDULED', 'LATE') AND scheduled_at <= $%d))",
 		   now, now);
@@ -664,7 +675,8 @@ int store_runs_orphaned(struct store *s, usec_t lease, struct vec *out, struct e
 	struct sqlp p = SQLP_INIT;
 	sqlp_i64(&p, clock_now_us() - lease);
 	return st_collect(st_query(s, "SELECT " RUN_COLS " FROM runs r "
-				   "WHERE state IN ('RUNNING', 'CANCELLING') AND "
+				   "WHERE state IN ('RUNNING', 'CANCELLING') "
+				   "AND ended_at IS NULL AND "
 				   "NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = r.worker "
 				   "AND w.heartbeat_at >= $1) ORDER BY id", &p, e),
 			  parse_run, free_run_v, out, e);

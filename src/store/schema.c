@@ -42,6 +42,10 @@ static const char m1_runs[] =
 	"  rows_out BIGINT NOT NULL DEFAULT 0,\n"
 	"  parent_run BIGINT);\n"
 	"CREATE INDEX runs_state ON runs (state, flow, created_at);\n"
+	/* Unfinished runs are few among many finished ones; queries about
+	 * them say "ended_at IS NULL" so that both planners pick this. */
+	"CREATE INDEX runs_active ON runs (state, flow) WHERE ended_at IS NULL;\n"
+	"CREATE INDEX runs_state_id ON runs (state, id);\n"
 	"CREATE INDEX runs_flow ON runs (flow, id);\n"
 	"CREATE INDEX runs_created ON runs (created_at);\n"
 	"CREATE INDEX runs_updated ON runs (updated_at);\n"

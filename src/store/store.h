@@ -140,14 +140,19 @@ bool  run_state_is_terminal(enum run_state st);
 /* The table store_run_transition enforces:
  *   SCHEDULED  -> LATE PENDING RUNNING CANCELLED
  *   LATE       -> PENDING RUNNING CANCELLED
- *   PENDING    -> RUNNING CANCELLED
+ *   PENDING    -> RUNNING CANCELLED FAILED
  *   RUNNING    -> COMPLETED CACHED FAILED RETRYING CANCELLING CANCELLED CRASHED
  *   RETRYING   -> PENDING RUNNING FAILED CANCELLED
  *   CANCELLING -> CANCELLED COMPLETED FAILED CRASHED
- *   terminal   -> nothing (a retry of a finished run is a new run whose
- *                 parent_run points at it).
- * Crash recovery with attempts left moves RUNNING -> RETRYING directly
- * (reason says the worker was lost); without, RUNNING -> CRASHED. */
+ *   CRASHED    -> RETRYING
+ *   other terminal states -> nothing (a retry of a finished run is a new
+ *                 run whose parent_run points at it).
+ * PENDING -> FAILED: a bad parameter fails the run before anything runs.
+ * CRASHED -> RETRYING: crash recovery marks a run whose worker died
+ * CRASHED (so its history always shows the crash) and, when its retries
+ * allow, retries the SAME run in place, so its ledger entries
+ * "run:ID:step:NAME" and planned extract windows stay valid and no row is
+ * appended twice.  CRASHED counts as terminal (ended is set) until then. */
 bool  run_transition_allowed(enum run_state from, enum run_state to);
 
 enum run_trigger {
@@ -283,9 +288,10 @@ int   store_flow_limit_get(struct store *s, const char *flow, int *limit,
  * `flow` restricts the claim to one flow when non-NULL. */
 int   store_run_claim(struct store *s, const char *worker, const char *flow,
 		      struct store_run **out, struct err *e);
-/* Claim one particular run now (the operator's "run it here"): it must be
- * due or SCHEDULED/LATE/PENDING/RETRYING (ERR_CONFLICT otherwise); the
- * concurrency limit is not checked. */
+/* Claim one particular run now, due or not (the operator's "run it
+ * now"): it must be SCHEDULED, LATE, PENDING or RETRYING (ERR_CONFLICT
+ * otherwise; ERR_NOTFOUND without it); the concurrency limit is not
+ * checked.  0 with *out set (caller frees), -1 error. */
 int   store_run_claim_id(struct store *s, int64_t run_id, const char *worker,
 			 struct store_run **out, struct err *e);
 
@@ -470,7 +476,7 @@ int   store_log_append(struct store *s, const struct log_record *rec,
  * cheap over millions of records:
  *   after_id  > 0: the `limit` records just after it (tailing, next page);
  *   before_id > 0: the `limit` records just before it (previous page);
- *   neither:       the newest `limit` records.
+ *   neither:       the newest `limit` records (the oldest with from_oldest).
  * The result is always in ascending id order.  Filters combine (AND);
  * `search` is a case-insensitive (ASCII) substring of the message. */
 struct store_log_filter {
@@ -480,6 +486,7 @@ struct store_log_filter {
 	enum log_level min_level; /* LOG_DEBUG = all */
 	const char *search;       /* NULL or "" = none */
 	int64_t before_id, after_id;
+	bool from_oldest;         /* no bounds: the oldest page, not the newest */
 	int limit;                /* 0 = 200; at most 10000 */
 };
 int   store_log_query(struct store *s, const struct store_log_filter *f,
@@ -646,6 +653,7 @@ int   store_notify_enqueue(struct store *s, const char *channel, const char *eve
  * due, -1 error. */
 int   store_notify_claim(struct store *s, struct store_notification **out,
 			 struct err *e);
+/* Both need the message to be SENDING (claimed), else ERR_CONFLICT. */
 int   store_notify_sent(struct store *s, int64_t id, struct err *e);
 /* retryable false = give up now.  retry_after: the server's Retry-After
  * (0 = none). */
@@ -796,7 +804,8 @@ struct store_retention {
 struct store_prune_stats {
 	int64_t logs, runs, tasks, notifications, requests, cache;
 };
-/* Also purges expired cache entries.  `stats` may be NULL. */
+/* Also purges expired cache entries and, on SQLite, refreshes the query
+ * planner's statistics (a sampled ANALYZE).  `stats` may be NULL. */
 int   store_prune(struct store *s, const struct store_retention *r,
 		  struct store_prune_stats *stats, struct err *e);
 

@@ -22,6 +22,7 @@ struct store_dialect {
 	const char *lock_key;
 	const char *lock_migrate;  /* the same for migrations (no parameter) */
 	const char *instr;         /* position of a substring: f(haystack, needle) */
+	const char *analyze;       /* refresh planner statistics; NULL = the server does */
 };
 
 extern const struct store_dialect store_sqlite_dialect;

@@ -1,3 +1,47 @@
+# The console: main loop and frame, keys, prompt, theme, widgets, and one
+# file per view (the registry in views.c lists them).
 noinst_LIBRARIES += libtui.a
 libtui_a_SOURCES = \
-	src/tui/tui.h
+	src/tui/tui.h \
+	src/tui/tui_int.h \
+	src/tui/tui.c \
+	src/tui/frame.c \
+	src/tui/keys.c \
+	src/tui/prompt.c \
+	src/tui/theme.c \
+	src/tui/draw.c \
+	src/tui/views.c \
+	src/tui/widget_edit.c \
+	src/tui/widget_list.c \
+	src/tui/widget_pager.c \
+	src/tui/widget_dialog.c \
+	src/tui/widget_form.c \
+	src/tui/widget_sparkline.c \
+	src/tui/view_list.c \
+	src/tui/view_page.c \
+	src/tui/view_help.c \
+	src/tui/view_overview.c \
+	src/tui/view_pipes.c \
+	src/tui/view_streams.c \
+	src/tui/view_tasks.c \
+	src/tui/view_flows.c \
+	src/tui/view_runs.c \
+	src/tui/view_tables.c \
+	src/tui/view_backfills.c \
+	src/tui/view_logs.c
+
+check_PROGRAMS += tests/unit/test_tui
+tests_unit_test_tui_SOURCES = tests/unit/test_tui.c tests/unit/testutil.h
+tests_unit_test_tui_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_tui_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_tui
+
+TESTS += \
+	tests/console/help.sh \
+	tests/console/terminals.sh \
+	tests/console/resize.sh \
+	tests/console/nocolor.sh \
+	tests/console/prompt.sh \
+	tests/console/ascii.sh \
+	tests/console/header.sh \
+	tests/console/idle.sh

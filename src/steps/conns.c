@@ -1,0 +1,144 @@
+/*
+ * conns.c - the data connections of one worker thread.
+ *
+ * A worker opens each connection the first time a step asks for it and
+ * keeps it for the thread's life, so a flow of ten steps on the warehouse
+ * costs one connect.  The set is owned by its thread; the one thing
+ * another thread may do is step_conns_cancel, which interrupts whatever
+ * is running (db_cancel is safe from any thread).  The lock exists for
+ * that: it keeps the list stable while a canceller walks it.
+ */
+#include "steps/steps_int.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct conn_entry {
+	char *name;
+	struct db *db;
+};
+
+struct step_conns {
+	const struct project *project;
+	bool read_only;
+	pthread_mutex_t lock;
+	struct vec items;          /* struct conn_entry * */
+};
+
+struct step_conns *step_conns_new(const struct project *p, bool read_only)
+{
+	struct step_conns *c = xcalloc(1, sizeof *c);
+	c->project = p;
+	c->read_only = read_only;
+	pthread_mutex_init(&c->lock, NULL);
+	return c;
+}
+
+static const struct project_connection *find_connection(const struct project *p,
+							const char *name)
+{
+	for (size_t i = 0; i < p->nconnections; i++)
+		if (strcmp(p->connections[i].name, name) == 0)
+			return &p->connections[i];
+	return NULL;
+}
+
+static struct db *open_connection(struct step_conns *c,
+				  const struct project_connection *pc, struct err *e)
+{
+	struct db_options opt;
+	memset(&opt, 0, sizeof opt);
+	opt.read_only = c->read_only || pc->read_only || c->project->env.read_only;
+	opt.label = pc->name;
+	if (pc->password_env) {
+		const char *pw = getenv(pc->password_env);
+		if (!pw) {
+			err_at(e, ERR_INVALID, pc->path ? pc->path : pc->name,
+			       "connection %s: the environment variable %s (password_env) "
+			       "is not set", pc->name, pc->password_env);
+			return NULL;
+		}
+		log_add_secret(pw);
+		opt.password = pw;
+	}
+	return db_open(pc->url, &opt, e);
+}
+
+struct db *step_conns_get(struct step_conns *c, const char *name, struct err *e)
+{
+	for (size_t i = 0; i < c->items.len; i++) {
+		struct conn_entry *ce = c->items.items[i];
+		if (strcmp(ce->name, name) == 0)
+			return ce->db;
+	}
+	const struct project_connection *pc = find_connection(c->project, name);
+	if (!pc) {
+		err_set(e, ERR_NOTFOUND, "no connection named %s in the project", name);
+		return NULL;
+	}
+	struct db *db = open_connection(c, pc, e);
+	if (!db)
+		return NULL;
+	struct conn_entry *ce = xmalloc(sizeof *ce);
+	ce->name = xstrdup(name);
+	ce->db = db;
+	pthread_mutex_lock(&c->lock);
+	vec_push(&c->items, ce);
+	pthread_mutex_unlock(&c->lock);
+	return db;
+}
+
+void step_conns_cancel(struct step_conns *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->items.len; i++) {
+		struct conn_entry *ce = c->items.items[i];
+		db_cancel(ce->db);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void step_conns_reset(struct step_conns *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->items.len;) {
+		struct conn_entry *ce = c->items.items[i];
+		db_rollback(ce->db);
+		/* A connection that cannot answer this is gone (server restart,
+		 * network): drop it so the next step reconnects. */
+		int64_t one;
+		if (db_query_int(ce->db, "SELECT 1", NULL, 0, &one, NULL) == 1) {
+			i++;
+			continue;
+		}
+		pthread_mutex_lock(&c->lock);
+		vec_remove(&c->items, i);
+		pthread_mutex_unlock(&c->lock);
+		log_emit(LOG_WARN, 0, NULL, NULL, NULL, 0, "connection %s lost; it will be "
+			 "reopened on next use", ce->name);
+		db_close(ce->db);
+		free(ce->name);
+		free(ce);
+	}
+}
+
+void step_conns_free(struct step_conns *c)
+{
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->items.len; i++) {
+		struct conn_entry *ce = c->items.items[i];
+		db_close(ce->db);
+		free(ce->name);
+		free(ce);
+	}
+	vec_free(&c->items);
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}

@@ -1,0 +1,674 @@
+/*
+ * load.c - the `load` step: rows from a table or query into a target table.
+ *
+ *   { "kind": "load", "from": { "connection": "warehouse", "table": "stg_orders" },
+ *     "connection": "warehouse", "table": "fact_sales_order",
+ *     "mode": "merge", "key": ["sales_order_id"], "consumes": ["orders_stream"] }
+ *
+ * `from` is a table, a query or a SQL file holding a query (:name
+ * parameters bound), on any connection.  Everything the step writes
+ * commits in one transaction on the target: the schema drift (drift.c),
+ * the rows, the stream offsets it consumes and its ledger entry.  A
+ * cancel (checked between batches, and interrupting the running statement
+ * through step_conns_cancel) or any error rolls all of it back, so no row
+ * is ever left behind by a load that did not finish.
+ *
+ * Modes:
+ *   append   insert the rows
+ *   merge    delete the target's rows whose key is among the source's, then
+ *            insert; the source rows are first staged in a scratch table in
+ *            the target's database (created and dropped inside the
+ *            transaction), so the delete and the insert see the same rows
+ *   replace  empty the target (TRUNCATE on PostgreSQL, DELETE on SQLite)
+ *            and insert, in one transaction: readers see the old rows
+ *            until the new ones commit, never an empty table
+ *
+ * How rows travel: within one connection, INSERT ... SELECT in the
+ * database; from PostgreSQL, COPY (query) TO STDOUT, whose lines go
+ * unchanged into COPY FROM STDIN when the target is PostgreSQL too; from
+ * SQLite, a streaming cursor into the target's writer.  Memory stays
+ * bounded whatever the row count.
+ *
+ * In backfill mode the target is TABLE_backfill and consumed streams are
+ * left where they are.
+ */
+#include "steps/steps_int.h"
+#include "store/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CANCEL_CHECK_ROWS 1024
+
+enum load_mode { LOAD_APPEND, LOAD_MERGE, LOAD_REPLACE };
+
+struct load_spec {
+	const char *connection, *table;
+	enum load_mode mode;
+	const char *from_connection, *from_table, *from_query, *from_file;
+	struct vec key;          /* const char *, borrowed from the JSON */
+	struct vec consumes;
+};
+
+/* The source as the target will see it. */
+struct source {
+	struct sql_bound q;      /* the query, parameters bound */
+	int ncols;
+	char **names;
+	struct db_coltype *types;
+	bool *guessed;
+};
+
+static bool parse_mode(const char *s, enum load_mode *out)
+{
+	if (!s || strcmp(s, "append") == 0)
+		*out = LOAD_APPEND;
+	else if (strcmp(s, "merge") == 0)
+		*out = LOAD_MERGE;
+	else if (strcmp(s, "replace") == 0)
+		*out = LOAD_REPLACE;
+	else
+		return false;
+	return true;
+}
+
+static void spec_read(const cJSON *spec, struct load_spec *ls)
+{
+	memset(ls, 0, sizeof *ls);
+	ls->connection = sj_string(spec, "connection");
+	ls->table = sj_string(spec, "table");
+	parse_mode(sj_string(spec, "mode"), &ls->mode);
+	const cJSON *from = cJSON_GetObjectItemCaseSensitive(spec, "from");
+	ls->from_connection = sj_string(from, "connection");
+	if (!ls->from_connection)
+		ls->from_connection = ls->connection;
+	ls->from_table = sj_string(from, "table");
+	ls->from_query = sj_string(from, "query");
+	ls->from_file = sj_string(from, "file");
+	sj_strings(spec, "key", &ls->key);
+	sj_strings(spec, "consumes", &ls->consumes);
+}
+
+static void spec_done(struct load_spec *ls)
+{
+	vec_free(&ls->key);
+	vec_free(&ls->consumes);
+}
+
+/* ---- validation -------------------------------------------------------------- */
+
+static size_t validate_from(const struct project *p, const struct project_step *s,
+			    struct diags *d)
+{
+	const cJSON *from = cJSON_GetObjectItemCaseSensitive(s->spec, "from");
+	char *path = spec_path(s, "from");
+	size_t errors = 0;
+	if (!cJSON_IsObject(from)) {
+		project_diag(p, d, DIAG_ERROR, from ? path : s->path_in_file, from ?
+			     "expected an object { \"connection\", \"table\" | \"query\" | "
+			     "\"file\" }" : "missing key \"from\"");
+		free(path);
+		return 1;
+	}
+	int sources = 0;
+	const cJSON *item;
+	cJSON_ArrayForEach(item, from) {
+		const char *k = item->string;
+		char *kp = xasprintf("%s.%s", path, k);
+		if (strcmp(k, "connection") && strcmp(k, "table") && strcmp(k, "query") &&
+		    strcmp(k, "file")) {
+			project_diag(p, d, DIAG_ERROR, kp, "unknown key \"%s\" (expected "
+				     "connection, table, query or file)", k);
+			errors++;
+		} else if (!cJSON_IsString(item) || !*item->valuestring) {
+			project_diag(p, d, DIAG_ERROR, kp, "expected a non-empty string");
+			errors++;
+		} else if (strcmp(k, "connection")) {
+			sources++;
+		}
+		free(kp);
+	}
+	if (sources != 1) {
+		project_diag(p, d, DIAG_ERROR, path, "give exactly one of \"table\", "
+			     "\"query\" or \"file\"");
+		errors++;
+	}
+	const char *conn = sj_string(from, "connection");
+	if (conn && !project_connection(p, conn)) {
+		char *kp = xasprintf("%s.connection", path);
+		project_diag(p, d, DIAG_ERROR, kp, "unknown connection \"%s\"", conn);
+		free(kp);
+		errors++;
+	}
+	const char *file = sj_string(from, "file");
+	if (file) {
+		struct err e;
+		char *text = step_read_sql_file(p, file, &e);
+		if (!text) {
+			char *kp = xasprintf("%s.file", path);
+			project_diag(p, d, DIAG_ERROR, kp, "%s", e.msg);
+			free(kp);
+			errors++;
+		}
+		free(text);
+	}
+	free(path);
+	return errors;
+}
+
+static size_t validate_consumes(const struct project *p, const struct project_step *s,
+				const char *conn, struct diags *d)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(s->spec, "consumes");
+	size_t errors = 0, i = 0;
+	const cJSON *item;
+	cJSON_ArrayForEach(item, list) {
+		char *path = xasprintf("%s.consumes[%zu]", s->path_in_file, i++);
+		const struct project_stream *st =
+			cJSON_IsString(item) ? project_stream(p, item->valuestring) : NULL;
+		if (!cJSON_IsString(item)) {
+			project_diag(p, d, DIAG_ERROR, path, "expected a stream name");
+			errors++;
+		} else if (!st) {
+			project_diag(p, d, DIAG_ERROR, path, "unknown stream \"%s\"",
+				     item->valuestring);
+			errors++;
+		} else if (conn && strcmp(st->connection, conn) != 0) {
+			project_diag(p, d, DIAG_ERROR, path, "stream %s is on connection %s "
+				     "but this load writes to %s: a stream's offset can only "
+				     "advance in the load's own transaction, on the same "
+				     "connection", st->name, st->connection, conn);
+			errors++;
+		}
+		free(path);
+	}
+	return errors;
+}
+
+static size_t load_validate(const struct project *p, const struct project_flow *f UNUSED,
+			    const struct project_step *s, struct diags *d)
+{
+	static const char *const known[] = { "from", "connection", "table", "mode", "key",
+					     "consumes", "inputs", NULL };
+	size_t before = d->errors;
+	spec_unknown_keys(p, s, known, d);
+	const char *conn = spec_string(p, s, "connection", true, d);
+	spec_string(p, s, "table", true, d);
+	validate_from(p, s, d);
+	const char *mode = spec_string(p, s, "mode", false, d);
+	enum load_mode m = LOAD_APPEND;
+	if (mode && !parse_mode(mode, &m)) {
+		char *path = spec_path(s, "mode");
+		project_diag(p, d, DIAG_ERROR, path, "unknown mode \"%s\" (expected append, "
+			     "merge or replace)", mode);
+		free(path);
+	}
+	struct vec key = VEC_INIT;
+	spec_strings(p, s, "key", false, &key, d);
+	if (m == LOAD_MERGE && key.len == 0)
+		project_diag(p, d, DIAG_ERROR, s->path_in_file, "mode merge needs \"key\": "
+			     "the columns that identify a row");
+	vec_free_all(&key, free);
+	struct vec inputs = VEC_INIT;
+	spec_strings(p, s, "inputs", false, &inputs, d);
+	vec_free_all(&inputs, free);
+	validate_consumes(p, s, conn, d);
+	return d->errors - before;
+}
+
+/* ---- the source ------------------------------------------------------------------ */
+
+static void source_free(struct source *src)
+{
+	sql_bound_free(&src->q);
+	for (int i = 0; i < src->ncols; i++)
+		free(src->names[i]);
+	free(src->names);
+	free(src->types);
+	free(src->guessed);
+	memset(src, 0, sizeof *src);
+}
+
+static void source_columns(struct source *src, int n)
+{
+	src->ncols = n;
+	src->names = xcalloc((size_t)n + 1, sizeof *src->names);
+	src->types = xcalloc((size_t)n + 1, sizeof *src->types);
+	src->guessed = xcalloc((size_t)n + 1, sizeof *src->guessed);
+}
+
+/* The query text of the source, parameters bound. */
+static int source_query(struct step_ctx *ctx, struct db *sdb, const struct load_spec *ls,
+			struct source *src, struct err *e)
+{
+	if (ls->from_table) {
+		char *q = db_quote_ident(sdb, ls->from_table);
+		src->q.sql = xasprintf("SELECT * FROM %s", q);
+		free(q);
+		return 0;
+	}
+	char *text = ls->from_file ? step_read_sql_file(ctx->project, ls->from_file, e)
+				   : xstrdup(ls->from_query);
+	if (!text)
+		return -1;
+	/* A trailing ';' would end the subquery it is wrapped in. */
+	size_t n = strlen(text);
+	while (n > 0 && (text[n - 1] == ';' || text[n - 1] == ' ' || text[n - 1] == '\n' ||
+			 text[n - 1] == '\t' || text[n - 1] == '\r'))
+		text[--n] = '\0';
+	int rc = steps_bind_sql(ctx, db_kind(sdb), text, &src->q, e);
+	if (rc < 0)
+		err_prefix(e, "%s: ", ls->from_file ? ls->from_file : "from.query");
+	free(text);
+	return rc;
+}
+
+/* Columns and types: declared ones for a table; for a query, what the
+ * server says (PostgreSQL) or, on SQLite, declared types where the column
+ * comes straight from a table and a guess from the first row elsewhere. */
+static int source_shape(struct db *sdb, const struct load_spec *ls, struct source *src,
+			struct err *e)
+{
+	if (ls->from_table) {
+		struct db_table *t = db_describe(sdb, ls->from_table, e);
+		if (!t)
+			return -1;
+		source_columns(src, (int)t->ncolumns);
+		for (size_t i = 0; i < t->ncolumns; i++) {
+			src->names[i] = xstrdup(t->columns[i].name);
+			src->types[i] = t->columns[i].type;
+		}
+		db_table_free(t);
+		return 0;
+	}
+	bool lite = db_kind(sdb) == DB_SQLITE;
+	char *sql = xasprintf("SELECT * FROM (%s) AS sluice_source LIMIT %d",
+			      src->q.sql, lite ? 1 : 0);
+	struct db_cursor *c = db_query(sdb, sql, (const char *const *)src->q.values,
+				       src->q.nvalues, e);
+	free(sql);
+	if (!c)
+		return -1;
+	int n = db_cursor_ncols(c);
+	source_columns(src, n);
+	for (int i = 0; i < n; i++) {
+		struct db_coltype t = db_cursor_type(c, i);
+		src->guessed[i] = lite && t.type == DT_TEXT && t.precision == 0;
+	}
+	int rc = lite ? db_cursor_next(c, e) : 0;
+	for (int i = 0; i < n; i++) {
+		src->names[i] = xstrdup(db_cursor_name(c, i));
+		src->types[i] = db_cursor_type(c, i);
+	}
+	db_cursor_close(c);
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- moving rows ------------------------------------------------------------------ */
+
+static void column_list(struct buf *b, const struct db *db, const struct source *src,
+			const char *prefix)
+{
+	for (int i = 0; i < src->ncols; i++) {
+		char *q = db_quote_ident(db, src->names[i]);
+		buf_printf(b, "%s%s%s", i ? ", " : "", prefix ? prefix : "", q);
+		free(q);
+	}
+}
+
+/* INSERT INTO table (cols) SELECT cols FROM (query): one connection. */
+static int insert_select(struct db *db, const char *table, const struct source *src,
+			 const char *from_sql, const char *const *values, int nvalues,
+			 int64_t *rows, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	char *qt = db_quote_ident(db, table);
+	buf_printf(&b, "INSERT INTO %s (", qt);
+	column_list(&b, db, src, NULL);
+	buf_puts(&b, ") SELECT ");
+	column_list(&b, db, src, "sluice_source.");
+	buf_printf(&b, " FROM (%s) AS sluice_source", from_sql);
+	int rc = db_exec(db, buf_str(&b), values, nvalues, rows, e);
+	buf_free(&b);
+	free(qt);
+	return rc;
+}
+
+/* Rows from a cursor into a writer, looking at the cancel flag as it goes. */
+static int cursor_into_writer(struct step_ctx *ctx, struct db_cursor *c,
+			      struct db_writer *w, int64_t *rows, struct err *e)
+{
+	int rc;
+	int64_t n = 0;
+	int ncols = db_cursor_ncols(c);
+	const char **vals = xcalloc((size_t)ncols + 1, sizeof *vals);
+	while ((rc = db_cursor_next(c, e)) == 1) {
+		for (int i = 0; i < ncols; i++)
+			vals[i] = db_cursor_text(c, i);
+		if (db_writer_row(w, vals, e) < 0 ||
+		    (++n % CANCEL_CHECK_ROWS == 0 && step_check_cancel(ctx, e) < 0)) {
+			rc = -1;
+			break;
+		}
+	}
+	free(vals);
+	*rows = n;
+	return rc;
+}
+
+/* The source's rows into `table` on the target connection, which is not
+ * the source's. */
+static int copy_across(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
+		       const char *table, const struct source *src, int64_t *rows,
+		       struct err *e)
+{
+	struct db_writer *w = db_writer_open(tdb, table, (const char *const *)src->names,
+					     src->ncols, e);
+	if (!w)
+		return -1;
+	int rc;
+	if (db_kind(sdb) == DB_POSTGRES && src->q.nvalues == 0) {
+		/* COPY out, lines passed on as they are */
+		rc = db_copy_query(sdb, src->q.sql, w, rows, e);
+	} else {
+		/* SQLite, or a PostgreSQL query with parameters (COPY takes
+		 * none): a streaming cursor */
+		struct db_cursor *c = db_query(sdb, src->q.sql,
+					       (const char *const *)src->q.values,
+					       src->q.nvalues, e);
+		rc = c ? cursor_into_writer(ctx, c, w, rows, e) : -1;
+		db_cursor_close(c);
+	}
+	if (rc < 0) {
+		db_writer_abort(w);
+		return -1;
+	}
+	return db_writer_close(w, NULL, e);
+}
+
+/* The source's rows into `table`, whichever path suits. */
+static int move_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
+		     const char *table, const struct source *src, int64_t *rows,
+		     struct err *e)
+{
+	if (sdb == tdb)
+		return insert_select(tdb, table, src, src->q.sql,
+				     (const char *const *)src->q.values, src->q.nvalues,
+				     rows, e);
+	return copy_across(ctx, sdb, tdb, table, src, rows, e);
+}
+
+static int empty_table(struct db *db, const char *table, struct err *e)
+{
+	char *qt = db_quote_ident(db, table);
+	char *sql = xasprintf(db_kind(db) == DB_POSTGRES ? "TRUNCATE %s" : "DELETE FROM %s",
+			      qt);
+	int rc = db_exec(db, sql, NULL, 0, NULL, e);
+	free(sql);
+	free(qt);
+	return rc;
+}
+
+/* Merge: stage, delete the staged keys from the target, insert the staged
+ * rows.  The scratch table lives only inside the open transaction. */
+static int merge_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
+		      const char *table, const struct load_spec *ls,
+		      const struct source *src, int64_t *rows, int64_t *replaced,
+		      struct err *e)
+{
+	char stage[64];
+	char hex[65];
+	char *seed = xasprintf("%lld:%s", (long long)ctx->run_id, ctx->step->name);
+	sha256_hex_of(seed, strlen(seed), hex);
+	free(seed);
+	snprintf(stage, sizeof stage, "_sluice_stage_%.16s", hex);
+
+	struct db_column *cols = xcalloc((size_t)src->ncols, sizeof *cols);
+	for (int i = 0; i < src->ncols; i++) {
+		cols[i].name = src->names[i];
+		cols[i].type = src->types[i];
+	}
+	struct db_table def = { stage, cols, (size_t)src->ncols };
+	int rc = db_drop_table(tdb, stage, true, e);
+	if (rc == 0)
+		rc = db_create_table(tdb, &def, false, e);
+	free(cols);
+	int64_t staged = 0;
+	if (rc == 0)
+		rc = move_rows(ctx, sdb, tdb, stage, src, &staged, e);
+	if (rc == 0)
+		rc = step_check_cancel(ctx, e);
+
+	char *qt = db_quote_ident(tdb, table), *qs = db_quote_ident(tdb, stage);
+	struct buf keys = BUF_INIT, sql = BUF_INIT;
+	for (size_t i = 0; i < ls->key.len; i++) {
+		char *qk = db_quote_ident(tdb, ls->key.items[i]);
+		buf_printf(&keys, "%s%s", i ? ", " : "", qk);
+		free(qk);
+	}
+	if (rc == 0) {
+		bool many = ls->key.len > 1;
+		buf_printf(&sql, "DELETE FROM %s WHERE %s%s%s IN (SELECT %s FROM %s)", qt,
+			   many ? "(" : "", buf_str(&keys), many ? ")" : "", buf_str(&keys), qs);
+		rc = db_exec(tdb, buf_str(&sql), NULL, 0, replaced, e);
+	}
+	if (rc == 0) {
+		char *from = xasprintf("SELECT * FROM %s", qs);
+		rc = insert_select(tdb, table, src, from, NULL, 0, rows, e);
+		free(from);
+	}
+	if (rc == 0)
+		rc = db_drop_table(tdb, stage, false, e);
+	buf_free(&keys);
+	buf_free(&sql);
+	free(qt);
+	free(qs);
+	return rc;
+}
+
+/* ---- a query into a table (also for extract's staging tables) ------------------------ */
+
+int load_query_into(struct step_ctx *ctx, struct db *sdb, const char *sql,
+		    const char *const *params, int nparams, struct db *tdb,
+		    const struct load_into *li, struct vec *changes, int64_t *rows,
+		    struct err *e)
+{
+	struct source src;
+	memset(&src, 0, sizeof src);
+	src.q.sql = xstrdup(sql);
+	src.q.nvalues = nparams;
+	src.q.values = xcalloc((size_t)nparams + 1, sizeof *src.q.values);
+	for (int i = 0; i < nparams; i++)
+		src.q.values[i] = xstrdup(params[i]);
+	struct load_spec ls;
+	memset(&ls, 0, sizeof ls);
+	int rc = source_shape(sdb, &ls, &src, e);
+	struct drift_source ds = { (const char *const *)src.names, src.types,
+				   src.guessed, src.ncols };
+	bool created = false;
+	if (rc == 0)
+		rc = drift_apply(ctx, tdb, li->connection, li->table, &ds, li->key,
+				 li->nkey, changes, &created, e);
+	if (rc == 0 && li->replace && !created)
+		rc = empty_table(tdb, li->table, e);
+	if (rc == 0)
+		rc = move_rows(ctx, sdb, tdb, li->table, &src, rows, e);
+	source_free(&src);
+	return rc;
+}
+
+/* ---- the step ------------------------------------------------------------------------ */
+
+/* Fix the window of every consumed stream before reading, so the offset
+ * moves to what this run could see and no further. */
+static int fix_streams(struct step_ctx *ctx, const struct load_spec *ls, struct err *e)
+{
+	if (ctx->backfill || ls->consumes.len == 0)
+		return 0;
+	for (size_t i = 0; i < ls->consumes.len; i++) {
+		const struct project_stream *st = project_stream(ctx->project,
+								 ls->consumes.items[i]);
+		if (!st)
+			return err_set(e, ERR_NOTFOUND, "no stream named %s",
+				       (const char *)ls->consumes.items[i]);
+		if (stream_fix_window(ctx, st, NULL, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int commit_streams(struct step_ctx *ctx, struct db *tdb, const struct load_spec *ls,
+			  struct err *e)
+{
+	if (ctx->backfill || ls->consumes.len == 0)
+		return 0;
+	for (size_t i = 0; i < ls->consumes.len; i++)
+		if (stream_commit_consumed(ctx, tdb, ls->consumes.items[i], e) < 0)
+			return -1;
+	return 0;
+}
+
+/* Inside the open transaction: shape the target, move the rows, advance
+ * the streams, write the ledger. */
+static int load_in_transaction(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
+			       const struct load_spec *ls, const char *target,
+			       const struct source *src, struct vec *changes,
+			       int64_t *replaced, struct err *e)
+{
+	struct drift_source ds = { (const char *const *)src->names, src->types,
+				   src->guessed, src->ncols };
+	bool created = false;
+	if (drift_apply(ctx, tdb, ls->connection, target, &ds,
+			(const char *const *)ls->key.items, (int)ls->key.len, changes,
+			&created, e) < 0)
+		return -1;
+	int64_t rows = 0;
+	int rc = 0;
+	if (ls->mode == LOAD_REPLACE && !created)
+		rc = empty_table(tdb, target, e);
+	if (rc == 0 && ls->mode == LOAD_MERGE)
+		rc = merge_rows(ctx, sdb, tdb, target, ls, src, &rows, replaced, e);
+	else if (rc == 0)
+		rc = move_rows(ctx, sdb, tdb, target, src, &rows, e);
+	if (rc < 0)
+		return -1;
+	ctx->rows_in = rows;
+	ctx->rows_out = rows;
+	if (step_check_cancel(ctx, e) < 0 || commit_streams(ctx, tdb, ls, e) < 0)
+		return -1;
+	char info[96];
+	snprintf(info, sizeof info, "%s %lld rows", target, (long long)rows);
+	return step_ledger_put(ctx, tdb, NULL, info, e);
+}
+
+static const char *mode_name(enum load_mode m)
+{
+	return m == LOAD_MERGE ? "merged" : m == LOAD_REPLACE ? "replaced with" : "appended";
+}
+
+static int load_run(struct step_ctx *ctx, struct err *e)
+{
+	struct load_spec ls;
+	spec_read(ctx->step->spec, &ls);
+	struct source src;
+	memset(&src, 0, sizeof src);
+	struct vec changes = VEC_INIT;
+	char *target = step_target_table(ctx, ls.table);
+	int rc = -1;
+	struct db *tdb = step_db(ctx, ls.connection, e);
+	struct db *sdb = tdb ? step_db(ctx, ls.from_connection, e) : NULL;
+	if (!sdb)
+		goto out;
+	rc = step_ledger_done(ctx, tdb, NULL, e);
+	if (rc != 0) {
+		if (rc == 1)
+			step_summary(ctx, "already committed by an earlier attempt");
+		rc = rc < 0 ? -1 : 0;
+		goto out;
+	}
+	rc = -1;
+	if (fix_streams(ctx, &ls, e) < 0 || source_query(ctx, sdb, &ls, &src, e) < 0 ||
+	    source_shape(sdb, &ls, &src, e) < 0)
+		goto out;
+	if (step_check_cancel(ctx, e) < 0 || db_begin(tdb, e) < 0)
+		goto out;
+	int64_t replaced = 0;
+	rc = load_in_transaction(ctx, sdb, tdb, &ls, target, &src, &changes, &replaced, e);
+	if (rc == 0)
+		rc = step_check_cancel(ctx, e);
+	if (rc == 0)
+		rc = db_commit(tdb, e);
+	if (rc < 0) {
+		db_rollback(tdb);
+		ctx->rows_in = ctx->rows_out = 0;
+		err_prefix(e, "loading %s: ", target);
+		goto out;
+	}
+	rc = drift_commit(ctx, &changes, e);
+	if (ls.mode == LOAD_MERGE)
+		step_summary(ctx, "merged %lld rows into %s (%lld replaced)",
+			     (long long)ctx->rows_out, target, (long long)replaced);
+	else
+		step_summary(ctx, "%s %lld rows %s %s", mode_name(ls.mode),
+			     (long long)ctx->rows_out, ls.mode == LOAD_REPLACE ? "in" : "to",
+			     target);
+out:
+	drift_changes_free(&changes);
+	source_free(&src);
+	free(target);
+	spec_done(&ls);
+	return rc;
+}
+
+static int load_cache_inputs(struct step_ctx *ctx, struct buf *key, struct err *e)
+{
+	struct load_spec ls;
+	spec_read(ctx->step->spec, &ls);
+	struct vec inputs = VEC_INIT;
+	sj_strings(ctx->step->spec, "inputs", &inputs);
+	struct source src;
+	memset(&src, 0, sizeof src);
+	int rc = -1;
+	struct db *sdb = step_db(ctx, ls.from_connection, e);
+	if (!sdb)
+		goto out;
+	if (inputs.len == 0 && ls.from_table)
+		vec_push(&inputs, (void *)ls.from_table);
+	if (inputs.len) {
+		rc = steps_cache_tables(ctx, sdb, &inputs, key, e);
+		goto out;
+	}
+	if (source_query(ctx, sdb, &ls, &src, e) < 0)
+		goto out;
+	char *sql = xasprintf("SELECT count(*) FROM (%s) AS sluice_source", src.q.sql);
+	int64_t n = 0;
+	rc = db_query_int(sdb, sql, (const char *const *)src.q.values, src.q.nvalues, &n, e);
+	free(sql);
+	if (rc >= 0) {
+		buf_printf(key, "source rows %lld\n", (long long)n);
+		rc = 0;
+	}
+	if (ls.from_file) {
+		char *text = step_read_sql_file(ctx->project, ls.from_file, e);
+		if (!text) {
+			rc = -1;
+			goto out;
+		}
+		char hex[65];
+		sha256_hex_of(text, strlen(text), hex);
+		buf_printf(key, "file %s\n", hex);
+		free(text);
+	}
+out:
+	source_free(&src);
+	vec_free(&inputs);
+	spec_done(&ls);
+	return rc;
+}
+
+const struct step_ops step_load_ops = {
+	.kind = STEP_LOAD,
+	.validate = load_validate,
+	.run = load_run,
+	.cache_inputs = load_cache_inputs,
+};

@@ -1,0 +1,435 @@
+/*
+ * steps.c - the kind table and what every step kind shares: validation
+ * and running by kind, cache keys, the state shared by a run's steps, the
+ * ledger helpers that make a step's writes exactly-once, and logging with
+ * the run and step attached.
+ *
+ * The engine calls steps_run and never looks inside a kind; a kind lives
+ * in its own file with a static operations table (struct step_ops).
+ */
+#include "steps/steps_int.h"
+#include "store/store.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const struct step_ops *const kinds[STEP_KIND_COUNT] = {
+	[STEP_EXTRACT] = &step_extract_ops,
+	[STEP_INGEST] = &step_ingest_ops,
+	[STEP_NORMALIZE] = &step_normalize_ops,
+	[STEP_SQL] = &step_sql_ops,
+	[STEP_VALIDATE] = &step_validate_ops,
+	[STEP_LOAD] = &step_load_ops,
+	[STEP_HTTP] = &step_http_ops,
+	[STEP_NOTIFY] = &step_notify_ops,
+};
+
+static const struct step_ops *kind_ops(enum step_kind k)
+{
+	return (unsigned)k < STEP_KIND_COUNT ? kinds[k] : NULL;
+}
+
+/* Kinds whose effects reach outside the tables a backfill rebuilds: in
+ * backfill mode they are recorded as skipped. */
+static bool skipped_in_backfill(enum step_kind k)
+{
+	return k == STEP_EXTRACT || k == STEP_INGEST || k == STEP_HTTP || k == STEP_NOTIFY;
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+size_t steps_validate(const struct project *p, struct diags *d)
+{
+	size_t errors = 0;
+	for (size_t f = 0; f < p->nflows; f++) {
+		const struct project_flow *flow = &p->flows[f];
+		for (size_t i = 0; i < flow->nsteps; i++) {
+			const struct project_step *s = &flow->steps[i];
+			const struct step_ops *ops = kind_ops(s->kind);
+			if (ops && ops->validate)
+				errors += ops->validate(p, flow, s, d);
+		}
+	}
+	return errors;
+}
+
+char *spec_path(const struct project_step *s, const char *key)
+{
+	return xasprintf("%s.%s", s->path_in_file ? s->path_in_file : s->name, key);
+}
+
+/* ---- running ------------------------------------------------------------------ */
+
+int step_check_cancel(const struct step_ctx *ctx, struct err *e)
+{
+	if (ctx->cancel && atomic_load(ctx->cancel))
+		return err_set(e, ERR_CANCELLED, "step %s cancelled", ctx->step->name);
+	return 0;
+}
+
+int steps_run(struct step_ctx *ctx, struct err *e)
+{
+	const struct project_step *s = ctx->step;
+	const struct step_ops *ops = kind_ops(s->kind);
+	const char *kind = step_kind_name(s->kind);
+	ctx->rows_in = ctx->rows_out = 0;
+	ctx->skipped = false;
+	if (!ops || !ops->run)
+		return err_set(e, ERR_INTERNAL, "step %s: the %s step kind is not part of "
+			       "this build", s->name, kind);
+	if (ctx->backfill && skipped_in_backfill(s->kind)) {
+		ctx->skipped = true;
+		step_summary(ctx, "skipped: %s steps do not run in a backfill", kind);
+		step_log(ctx, LOG_INFO, NULL, "%s step skipped (backfill)", kind);
+		return 0;
+	}
+	if (step_check_cancel(ctx, e) < 0)
+		return -1;
+	usec_t t0 = clock_monotonic_us();
+	step_log(ctx, LOG_DEBUG, NULL, "%s step started", kind);
+	int rc = ops->run(ctx, e);
+	char took[32];
+	duration_format(clock_monotonic_us() - t0, took, sizeof took);
+	if (rc < 0) {
+		step_conns_reset(ctx->conns);
+		if (ctx->cancel && atomic_load(ctx->cancel) && e && e->code != ERR_CANCELLED) {
+			/* Whatever the interrupted statement said, the cause is the
+			 * cancel; keep its text as the detail. */
+			char *was = xstrdup(err_text(e));
+			err_set(e, ERR_CANCELLED, "step %s cancelled (%s)", s->name, was);
+			free(was);
+		}
+		step_log(ctx, e && e->code == ERR_CANCELLED ? LOG_WARN : LOG_ERROR, NULL,
+			 "%s step failed after %s: %s", kind, took, e ? err_text(e) : "error");
+		return -1;
+	}
+	step_log(ctx, LOG_INFO, NULL, "%s step done in %s: %lld rows in, %lld rows out%s%s",
+		 kind, took, (long long)ctx->rows_in, (long long)ctx->rows_out,
+		 ctx->summary ? "; " : "", ctx->summary ? ctx->summary : "");
+	return 0;
+}
+
+int steps_commit_run(struct store *store, int64_t run_id, struct err *e)
+{
+	int n = 0;
+	if (store_wm_commit_run(store, run_id, &n, e) < 0)
+		return -1;
+	if (n > 0)
+		log_emit(LOG_INFO, run_id, NULL, NULL, NULL, 0,
+			 "%d extract watermark%s committed", n, n == 1 ? "" : "s");
+	return 0;
+}
+
+/* ---- cache keys ------------------------------------------------------------------ */
+
+char *steps_cache_key(struct step_ctx *ctx, struct err *e)
+{
+	err_clear(e);
+	const struct step_ops *ops = kind_ops(ctx->step->kind);
+	if (!ops || !ops->cache_inputs)
+		return NULL;
+	struct buf key = BUF_INIT;
+	buf_printf(&key, "sluice step cache 1\nflow %s\nstep %s\nbackfill %d\n",
+		   ctx->flow->name, ctx->step->name, ctx->backfill);
+	char *def = ctx->step->spec ? cJSON_PrintUnformatted(ctx->step->spec) : NULL;
+	buf_printf(&key, "definition %s\n", def ? def : "{}");
+	cJSON_free(def);
+	for (size_t i = 0; i < ctx->nparams; i++) {
+		const char *v = ctx->params[i].value;
+		buf_printf(&key, "param %zu %s %s%s\n", strlen(ctx->params[i].key),
+			   ctx->params[i].key, v ? "=" : "null", v ? v : "");
+	}
+	if (ops->cache_inputs(ctx, &key, e) < 0) {
+		buf_free(&key);
+		return NULL;
+	}
+	char hex[65];
+	sha256_hex_of(key.data, key.len, hex);
+	buf_free(&key);
+	return xstrdup(hex);
+}
+
+int steps_cache_tables(struct step_ctx *ctx UNUSED, struct db *db, const struct vec *inputs,
+		       struct buf *key, struct err *e)
+{
+	for (size_t i = 0; i < inputs->len; i++) {
+		const char *input = inputs->items[i];
+		const char *dot = strchr(input, '.');
+		char *table = dot ? xstrndup(input, (size_t)(dot - input)) : xstrdup(input);
+		char *qt = db_quote_ident(db, table);
+		char *sql;
+		if (dot) {
+			char *qc = db_quote_ident(db, dot + 1);
+			sql = xasprintf("SELECT count(*), max(%s) FROM %s", qc, qt);
+			free(qc);
+		} else {
+			sql = xasprintf("SELECT count(*), NULL FROM %s", qt);
+		}
+		struct db_cursor *c = db_query(db, sql, NULL, 0, e);
+		int rc = c ? db_cursor_next(c, e) : -1;
+		if (rc == 1) {
+			const char *n = db_cursor_text(c, 0), *m = db_cursor_text(c, 1);
+			buf_printf(key, "input %s rows %s max %s\n", input, n ? n : "0",
+				   m ? m : "null");
+		}
+		db_cursor_close(c);
+		free(sql);
+		free(qt);
+		free(table);
+		if (rc < 0) {
+			err_prefix(e, "cache input %s: ", input);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* ---- state shared by a run's steps ------------------------------------------------- */
+
+struct run_shared {
+	pthread_mutex_t lock;
+	struct vec keys, values;   /* char *, parallel */
+};
+
+struct run_shared *run_shared_new(void)
+{
+	struct run_shared *rs = xcalloc(1, sizeof *rs);
+	pthread_mutex_init(&rs->lock, NULL);
+	return rs;
+}
+
+void run_shared_free(struct run_shared *rs)
+{
+	if (!rs)
+		return;
+	vec_free_all(&rs->keys, free);
+	vec_free_all(&rs->values, free);
+	pthread_mutex_destroy(&rs->lock);
+	free(rs);
+}
+
+void run_shared_set(struct run_shared *rs, const char *key, const char *value)
+{
+	pthread_mutex_lock(&rs->lock);
+	size_t i;
+	for (i = 0; i < rs->keys.len; i++)
+		if (strcmp(rs->keys.items[i], key) == 0)
+			break;
+	if (i < rs->keys.len) {
+		free(rs->values.items[i]);
+		if (value) {
+			rs->values.items[i] = xstrdup(value);
+		} else {
+			free(rs->keys.items[i]);
+			vec_remove(&rs->keys, i);
+			vec_remove(&rs->values, i);
+		}
+	} else if (value) {
+		vec_push(&rs->keys, xstrdup(key));
+		vec_push(&rs->values, xstrdup(value));
+	}
+	pthread_mutex_unlock(&rs->lock);
+}
+
+char *run_shared_get(struct run_shared *rs, const char *key)
+{
+	char *v = NULL;
+	pthread_mutex_lock(&rs->lock);
+	for (size_t i = 0; i < rs->keys.len; i++)
+		if (strcmp(rs->keys.items[i], key) == 0)
+			v = xstrdup(rs->values.items[i]);
+	pthread_mutex_unlock(&rs->lock);
+	return v;
+}
+
+char *run_shared_stream_window_get(struct run_shared *rs, const char *stream)
+{
+	char *key = xasprintf("stream-window:%s", stream);
+	char *v = run_shared_get(rs, key);
+	free(key);
+	return v;
+}
+
+char *run_shared_stream_window_set(struct run_shared *rs, const char *stream,
+				   const char *window)
+{
+	char *key = xasprintf("stream-window:%s", stream);
+	char *kept = NULL;
+	pthread_mutex_lock(&rs->lock);
+	for (size_t i = 0; i < rs->keys.len && !kept; i++)
+		if (strcmp(rs->keys.items[i], key) == 0)
+			kept = xstrdup(rs->values.items[i]);
+	if (!kept) {
+		vec_push(&rs->keys, key);
+		vec_push(&rs->values, xstrdup(window));
+		kept = xstrdup(window);
+		key = NULL;
+	}
+	pthread_mutex_unlock(&rs->lock);
+	free(key);
+	return kept;
+}
+
+/* ---- helpers ------------------------------------------------------------------------ */
+
+struct db *step_db(struct step_ctx *ctx, const char *name, struct err *e)
+{
+	struct db *db = step_conns_get(ctx->conns, name, e);
+	if (!db)
+		err_prefix(e, "step %s: ", ctx->step->name);
+	return db;
+}
+
+char *step_ledger_key(const struct step_ctx *ctx, const char *suffix)
+{
+	return xasprintf("run:%lld:step:%s%s%s", (long long)ctx->run_id, ctx->step->name,
+			 suffix ? ":" : "", suffix ? suffix : "");
+}
+
+int step_ledger_done(struct step_ctx *ctx, struct db *db, const char *suffix,
+		     struct err *e)
+{
+	if (db_is_read_only(db))
+		return 0;
+	/* Steps running side by side may all find the ledger missing; on
+	 * PostgreSQL the losers of that race get a unique violation from the
+	 * catalogue.  The table is there all the same. */
+	if (db_ledger_ensure(db, e) < 0 && db_table_exists(db, "_sluice_ledger", NULL) != 1)
+		return -1;
+	char *key = step_ledger_key(ctx, suffix);
+	char *info = NULL;
+	int rc = db_ledger_get(db, key, &info, e);
+	if (rc == 1)
+		step_log(ctx, LOG_INFO, NULL, "already committed by an earlier attempt of "
+			 "run %lld (ledger %s in %s); not doing it again",
+			 (long long)ctx->run_id, key, db_label(db));
+	free(info);
+	free(key);
+	return rc;
+}
+
+int step_ledger_put(struct step_ctx *ctx, struct db *db, const char *suffix,
+		    const char *info, struct err *e)
+{
+	char *key = step_ledger_key(ctx, suffix);
+	int rc = db_ledger_put(db, key, ctx->run_id, info, e);
+	free(key);
+	return rc;
+}
+
+void step_log(const struct step_ctx *ctx, enum log_level level, const char *object,
+	      const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	log_emit(level, ctx->run_id, ctx->step ? ctx->step->name : NULL, object, NULL, 0,
+		 "%s", msg);
+	free(msg);
+}
+
+void step_summary(struct step_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	free(ctx->summary);
+	ctx->summary = xvasprintf(fmt, ap);
+	va_end(ap);
+}
+
+char *step_target_table(const struct step_ctx *ctx, const char *table)
+{
+	return ctx->backfill ? xasprintf("%s_backfill", table) : xstrdup(table);
+}
+
+bool flow_loads_table(const struct project_flow *flow, const char *connection,
+		      const char *table)
+{
+	for (size_t i = 0; i < flow->nsteps; i++) {
+		const struct project_step *s = &flow->steps[i];
+		if (s->kind != STEP_LOAD)
+			continue;
+		const char *c = sj_string(s->spec, "connection");
+		const char *t = sj_string(s->spec, "table");
+		if (str_eq(c, connection) && str_eq(t, table))
+			return true;
+	}
+	return false;
+}
+
+void steps_format_ts(usec_t t, char out[32])
+{
+	time_t secs = (time_t)(t / USEC_PER_SEC);
+	long us = (long)(t % USEC_PER_SEC);
+	if (us < 0) {
+		us += USEC_PER_SEC;
+		secs--;
+	}
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	/* years past 9999 do not fit the canonical form; clamp like the store */
+	int year = tm.tm_year + 1900;
+	if (year > 9999)
+		year = 9999;
+	if (year < 0)
+		year = 0;
+	snprintf(out, 32, "%04d-%02d-%02d %02d:%02d:%02d.%06ld", year,
+		 (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100,
+		 tm.tm_min % 100, tm.tm_sec % 100, us % 1000000);
+}
+
+char *step_read_sql_file(const struct project *p, const char *file, struct err *e)
+{
+	char *path = path_join(p->dir ? p->dir : ".", file);
+	char *text = file_read_all(path, NULL, e);
+	if (!text)
+		err_prefix(e, "SQL file %s: ", file);
+	free(path);
+	return text;
+}
+
+/* ---- the step's JSON ------------------------------------------------------------------ */
+
+const char *sj_string(const cJSON *obj, const char *key)
+{
+	const cJSON *item = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+	return cJSON_IsString(item) ? item->valuestring : NULL;
+}
+
+bool sj_bool(const cJSON *obj, const char *key, bool fallback)
+{
+	const cJSON *item = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+	return cJSON_IsBool(item) ? cJSON_IsTrue(item) : fallback;
+}
+
+void sj_strings(const cJSON *obj, const char *key, struct vec *out)
+{
+	const cJSON *item = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+	if (cJSON_IsString(item)) {
+		vec_push(out, item->valuestring);
+		return;
+	}
+	const cJSON *el;
+	cJSON_ArrayForEach(el, item) {
+		if (cJSON_IsString(el))
+			vec_push(out, el->valuestring);
+	}
+}
+
+char *sj_scalar_text(const cJSON *item)
+{
+	if (!item || cJSON_IsNull(item))
+		return NULL;
+	if (cJSON_IsString(item))
+		return xstrdup(item->valuestring);
+	if (cJSON_IsBool(item))
+		return xstrdup(cJSON_IsTrue(item) ? "true" : "false");
+	char *s = cJSON_PrintUnformatted(item);
+	char *copy = xstrdup(s);
+	cJSON_free(s);
+	return copy;
+}

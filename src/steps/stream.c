@@ -1,0 +1,764 @@
+/*
+ * stream.c - streams: change tracking over a table, after Snowflake's.
+ *
+ * A stream's offset is a position in its table: a value of the offset
+ * column (append_only) or a (watermark, tie-breaker) pair (default mode).
+ * The truth lives in the stream's own database, in _sluice_stream_offsets,
+ * so that a load step can move it in the same transaction that commits
+ * what it loaded (stream_commit_consumed): exactly once, with no window in
+ * which the data is committed and the offset is not, or the other way round.
+ *
+ * A run reads a window (offset, upper]: the upper bound is fixed at the
+ * run's first read and kept both in the run's shared state (for the steps
+ * of this attempt) and in _sluice_stream_windows (for a retried or
+ * recovered attempt of the same run, which must consume exactly the rows
+ * its earlier steps processed).  The consuming load moves the offset to
+ * that bound and drops the windows of this and older runs.
+ *
+ * Positions are kept as text in the database's own text form of the column
+ * (CAST(col AS TEXT)) and bound back as parameters, so the comparison is
+ * done by the database in the column's type on PostgreSQL, and on the same
+ * stored text (or integer) on SQLite.
+ */
+#include "steps/steps_int.h"
+#include "db/db.h"
+#include "store/store.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define OFFSETS "_sluice_stream_offsets"
+#define WINDOWS "_sluice_stream_windows"
+
+/* A position in the stream's table; pos NULL = before the first row. */
+struct spos {
+	char *pos;
+	char *tb;
+};
+
+/* (lower, upper]; upper.pos NULL = nothing beyond lower when it was fixed. */
+struct swindow {
+	struct spos lower, upper;
+};
+
+/* The columns a stream compares, quoted for its database. */
+struct scols {
+	char *table;     /* quoted */
+	char *pos;       /* quoted offset column (append_only) or watermark (default) */
+	char *tb;        /* quoted tie-breaker, or NULL */
+};
+
+static void spos_free(struct spos *p)
+{
+	free(p->pos);
+	free(p->tb);
+	p->pos = p->tb = NULL;
+}
+
+static void swindow_free(struct swindow *w)
+{
+	spos_free(&w->lower);
+	spos_free(&w->upper);
+}
+
+static void scols_free(struct scols *c)
+{
+	free(c->table);
+	free(c->pos);
+	free(c->tb);
+	memset(c, 0, sizeof *c);
+}
+
+static const char *offset_column(const struct project_stream *s)
+{
+	return s->offset_column && *s->offset_column ? s->offset_column : "_sluice_id";
+}
+
+static const char *watermark_column(const struct project_stream *s)
+{
+	return s->watermark_column && *s->watermark_column ? s->watermark_column
+							    : "last_updated";
+}
+
+static const struct project_stream *find_stream(const struct project *p, const char *name)
+{
+	for (size_t i = 0; i < p->nstreams; i++)
+		if (strcmp(p->streams[i].name, name) == 0)
+			return &p->streams[i];
+	return NULL;
+}
+
+static bool has_column(const struct db_table *t, const char *name)
+{
+	for (size_t i = 0; i < t->ncolumns; i++)
+		if (strcmp(t->columns[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* Find the table and the columns the stream compares. */
+static int stream_columns(struct db *db, const struct project_stream *s,
+			  struct scols *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	struct err de = { 0 };
+	struct db_table *t = db_describe(db, s->table, &de);
+	if (!t) {
+		if (de.code == ERR_NOTFOUND)
+			return err_set(e, ERR_NOTFOUND, "stream %s: table %s does not exist "
+				       "on connection %s", s->name, s->table, s->connection);
+		*e = de;
+		err_prefix(e, "stream %s: ", s->name);
+		return -1;
+	}
+	const char *pos = s->mode == STREAM_APPEND_ONLY ? offset_column(s)
+							 : watermark_column(s);
+	if (!has_column(t, pos)) {
+		db_table_free(t);
+		return err_set(e, ERR_INVALID, "stream %s: table %s has no column %s "
+			       "(its %s)", s->name, s->table, pos,
+			       s->mode == STREAM_APPEND_ONLY ? "offset_column" : "watermark_column");
+	}
+	out->table = db_quote_ident(db, s->table);
+	out->pos = db_quote_ident(db, pos);
+	if (s->mode == STREAM_DEFAULT && strcmp(offset_column(s), pos) != 0 &&
+	    has_column(t, offset_column(s)))
+		out->tb = db_quote_ident(db, offset_column(s));
+	db_table_free(t);
+	return 0;
+}
+
+/* ---- SQL pieces -------------------------------------------------------------- */
+
+struct params {
+	char *v[4];
+	int n;
+};
+
+static int param_add(struct params *ps, const char *v)
+{
+	ps->v[ps->n] = xstrdup(v);
+	return ++ps->n;
+}
+
+static void params_free(struct params *ps)
+{
+	for (int i = 0; i < ps->n; i++)
+		free(ps->v[i]);
+	ps->n = 0;
+}
+
+/* Rows strictly after `p` (all rows with a position when p->pos is NULL). */
+static void where_after(struct buf *b, const struct scols *c, const struct spos *p,
+			struct params *ps)
+{
+	buf_printf(b, "%s IS NOT NULL", c->pos);
+	if (!p->pos)
+		return;
+	if (c->tb && p->tb) {
+		int a = param_add(ps, p->pos);
+		int t = param_add(ps, p->tb);
+		buf_printf(b, " AND (%s, %s) > ($%d, $%d)", c->pos, c->tb, a, t);
+	} else {
+		buf_printf(b, " AND %s > $%d", c->pos, param_add(ps, p->pos));
+	}
+}
+
+/* Rows at or before `p`. */
+static void where_upto(struct buf *b, const struct scols *c, const struct spos *p,
+		       struct params *ps)
+{
+	if (c->tb && p->tb) {
+		int a = param_add(ps, p->pos);
+		int t = param_add(ps, p->tb);
+		buf_printf(b, " AND (%s, %s) <= ($%d, $%d)", c->pos, c->tb, a, t);
+	} else {
+		buf_printf(b, " AND %s <= $%d", c->pos, param_add(ps, p->pos));
+	}
+}
+
+static void order_by(struct buf *b, const struct scols *c, bool desc)
+{
+	buf_printf(b, " ORDER BY %s%s", c->pos, desc ? " DESC" : "");
+	if (c->tb)
+		buf_printf(b, ", %s%s", c->tb, desc ? " DESC" : "");
+}
+
+static void now_text(char out[32])
+{
+	time_format_iso(clock_now_us(), out);  /* 2026-11-21T13:05:09.123456Z */
+	out[10] = ' ';
+	out[26] = '\0';
+}
+
+/* ---- the offsets and windows tables ----------------------------------------------- */
+
+static int ensure_tables(struct db *db, struct err *e)
+{
+	int exists = db_table_exists(db, OFFSETS, e);
+	if (exists < 0)
+		return -1;
+	if (!exists) {
+		struct db_column cols[] = {
+			{ "stream", { DT_TEXT, 0, 0 }, true, true },
+			{ "position", { DT_TEXT, 0, 0 }, false, false },
+			{ "tiebreak", { DT_TEXT, 0, 0 }, false, false },
+			{ "run_id", { DT_INT, 0, 0 }, true, false },
+			{ "updated_at", { DT_TIMESTAMP, 0, 0 }, true, false },
+		};
+		struct db_table def = { OFFSETS, cols, ARRAY_LEN(cols) };
+		if (db_create_table(db, &def, true, e) < 0)
+			return -1;
+	}
+	exists = db_table_exists(db, WINDOWS, e);
+	if (exists < 0)
+		return -1;
+	if (!exists) {
+		struct db_column cols[] = {
+			{ "stream", { DT_TEXT, 0, 0 }, true, true },
+			{ "run_id", { DT_INT, 0, 0 }, true, true },
+			{ "lower_position", { DT_TEXT, 0, 0 }, false, false },
+			{ "lower_tiebreak", { DT_TEXT, 0, 0 }, false, false },
+			{ "upper_position", { DT_TEXT, 0, 0 }, false, false },
+			{ "upper_tiebreak", { DT_TEXT, 0, 0 }, false, false },
+			{ "fixed_at", { DT_TIMESTAMP, 0, 0 }, true, false },
+		};
+		struct db_table def = { WINDOWS, cols, ARRAY_LEN(cols) };
+		if (db_create_table(db, &def, true, e) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct offset_row {
+	struct spos at;
+	usec_t updated;
+	int64_t run_id;
+};
+
+/* The committed offset; absent (or no table yet) = the start. */
+static int read_offset(struct db *db, const char *stream, struct offset_row *out,
+		       struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	int exists = db_table_exists(db, OFFSETS, e);
+	if (exists <= 0)
+		return exists;
+	const char *params[] = { stream };
+	struct db_cursor *c = db_query(db, "SELECT position, tiebreak, run_id, updated_at FROM "
+				       OFFSETS " WHERE stream = $1", params, 1, e);
+	if (!c)
+		return -1;
+	int rc = db_cursor_next(c, e);
+	if (rc == 1) {
+		out->at.pos = xstrdup(db_cursor_text(c, 0));
+		out->at.tb = xstrdup(db_cursor_text(c, 1));
+		const char *r = db_cursor_text(c, 2), *u = db_cursor_text(c, 3);
+		if (!r || !str_to_i64(r, &out->run_id))
+			out->run_id = 0;
+		if (!u || !time_parse_iso(u, &out->updated))
+			out->updated = 0;
+	}
+	db_cursor_close(c);
+	return rc;
+}
+
+/* ---- pending rows ------------------------------------------------------------------ */
+
+static int count_after(struct db *db, const struct scols *c, const struct spos *at,
+		       int64_t *rows, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	struct params ps = { 0 };
+	buf_printf(&b, "SELECT count(*) FROM %s WHERE ", c->table);
+	where_after(&b, c, at, &ps);
+	int rc = db_query_int(db, buf_str(&b), (const char *const *)ps.v, ps.n, rows, e);
+	params_free(&ps);
+	buf_free(&b);
+	return rc < 0 ? -1 : 0;
+}
+
+static int any_after(struct db *db, const struct scols *c, const struct spos *at,
+		     bool *has, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	struct params ps = { 0 };
+	buf_printf(&b, "SELECT 1 FROM %s WHERE ", c->table);
+	where_after(&b, c, at, &ps);
+	buf_puts(&b, " LIMIT 1");
+	char *v = NULL;
+	int rc = db_query_value(db, buf_str(&b), (const char *const *)ps.v, ps.n, &v, e);
+	free(v);
+	params_free(&ps);
+	buf_free(&b);
+	if (rc < 0)
+		return -1;
+	*has = rc == 1;
+	return 0;
+}
+
+/* Open the stream's connection and find its columns and offset. */
+static int stream_open(const struct project_stream *s, struct step_conns *conns,
+		       struct db **db, struct scols *c, struct offset_row *off,
+		       struct err *e)
+{
+	memset(c, 0, sizeof *c);
+	memset(off, 0, sizeof *off);
+	*db = step_conns_get(conns, s->connection, e);
+	if (!*db) {
+		err_prefix(e, "stream %s: ", s->name);
+		return -1;
+	}
+	if (stream_columns(*db, s, c, e) < 0)
+		return -1;
+	if (read_offset(*db, s->name, off, e) < 0) {
+		err_prefix(e, "stream %s: reading its offset: ", s->name);
+		scols_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+int stream_pending_rows(const struct project_stream *s, struct step_conns *conns,
+			int64_t *rows, struct err *e)
+{
+	struct db *db;
+	struct scols c;
+	struct offset_row off;
+	if (stream_open(s, conns, &db, &c, &off, e) < 0)
+		return -1;
+	int rc = count_after(db, &c, &off.at, rows, e);
+	if (rc < 0)
+		err_prefix(e, "stream %s: ", s->name);
+	spos_free(&off.at);
+	scols_free(&c);
+	return rc;
+}
+
+int stream_has_data(const struct project_stream *s, struct step_conns *conns,
+		    bool *has, struct err *e)
+{
+	struct db *db;
+	struct scols c;
+	struct offset_row off;
+	if (stream_open(s, conns, &db, &c, &off, e) < 0)
+		return -1;
+	int rc = any_after(db, &c, &off.at, has, e);
+	if (rc < 0)
+		err_prefix(e, "stream %s: ", s->name);
+	spos_free(&off.at);
+	scols_free(&c);
+	return rc;
+}
+
+static char *position_text(const struct spos *p)
+{
+	if (!p->pos)
+		return NULL;
+	if (p->tb)
+		return xasprintf("%s / %s", p->pos, p->tb);
+	return xstrdup(p->pos);
+}
+
+int stream_status(const struct project_stream *s, struct step_conns *conns,
+		  struct stream_status *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	out->pending = -1;
+	struct db *db;
+	struct scols c;
+	struct offset_row off;
+	if (stream_open(s, conns, &db, &c, &off, e) < 0)
+		return -1;
+	out->offset = position_text(&off.at);
+	out->offset_updated = off.updated;
+	out->offset_run = off.run_id;
+	int rc = count_after(db, &c, &off.at, &out->pending, e);
+	if (rc < 0)
+		err_prefix(e, "stream %s: ", s->name);
+	else
+		out->has_data = out->pending > 0;
+	spos_free(&off.at);
+	scols_free(&c);
+	return rc;
+}
+
+void stream_status_free(struct stream_status *st)
+{
+	free(st->offset);
+	st->offset = NULL;
+}
+
+int stream_mirror_all(const struct project *p, struct step_conns *conns,
+		      struct store *store, struct err *e)
+{
+	struct err first = { 0 };
+	for (size_t i = 0; i < p->nstreams; i++) {
+		const struct project_stream *s = &p->streams[i];
+		struct stream_status st;
+		struct err se = { 0 };
+		if (stream_status(s, conns, &st, &se) < 0 && first.code == ERR_OK)
+			first = se;
+		if (store_stream_mirror(store, s->name, st.offset, st.pending, &se) < 0 &&
+		    first.code == ERR_OK)
+			first = se;
+		stream_status_free(&st);
+	}
+	if (first.code != ERR_OK) {
+		*e = first;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- windows --------------------------------------------------------------------- */
+
+static char *window_encode(const struct swindow *w)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *names[] = { "lower", "lower_tb", "upper", "upper_tb" };
+	const char *vals[] = { w->lower.pos, w->lower.tb, w->upper.pos, w->upper.tb };
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		if (vals[i])
+			cJSON_AddStringToObject(o, names[i], vals[i]);
+		else
+			cJSON_AddNullToObject(o, names[i]);
+	}
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	char *copy = xstrdup(text);
+	cJSON_free(text);
+	return copy;
+}
+
+static char *json_str(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsString(v) ? xstrdup(v->valuestring) : NULL;
+}
+
+static int window_decode(const char *text, struct swindow *w, struct err *e)
+{
+	memset(w, 0, sizeof *w);
+	cJSON *o = cJSON_Parse(text);
+	if (!cJSON_IsObject(o)) {
+		cJSON_Delete(o);
+		return err_set(e, ERR_INTERNAL, "stream window is not readable: %s", text);
+	}
+	w->lower.pos = json_str(o, "lower");
+	w->lower.tb = json_str(o, "lower_tb");
+	w->upper.pos = json_str(o, "upper");
+	w->upper.tb = json_str(o, "upper_tb");
+	cJSON_Delete(o);
+	return 0;
+}
+
+/* The window run_id fixed earlier, from the stream's database: 1, 0, -1. */
+static int window_load(struct db *db, const char *stream, int64_t run_id,
+		       struct swindow *w, struct err *e)
+{
+	memset(w, 0, sizeof *w);
+	int exists = db_table_exists(db, WINDOWS, e);
+	if (exists <= 0)
+		return exists;
+	char id[32];
+	snprintf(id, sizeof id, "%lld", (long long)run_id);
+	const char *params[] = { stream, id };
+	struct db_cursor *c = db_query(db, "SELECT lower_position, lower_tiebreak, "
+				       "upper_position, upper_tiebreak FROM " WINDOWS
+				       " WHERE stream = $1 AND run_id = $2", params, 2, e);
+	if (!c)
+		return -1;
+	int rc = db_cursor_next(c, e);
+	if (rc == 1) {
+		w->lower.pos = xstrdup(db_cursor_text(c, 0));
+		w->lower.tb = xstrdup(db_cursor_text(c, 1));
+		w->upper.pos = xstrdup(db_cursor_text(c, 2));
+		w->upper.tb = xstrdup(db_cursor_text(c, 3));
+	}
+	db_cursor_close(c);
+	return rc;
+}
+
+static int window_save(struct db *db, const char *stream, int64_t run_id,
+		       const struct swindow *w, struct err *e)
+{
+	if (ensure_tables(db, e) < 0)
+		return -1;
+	char id[32], when[32];
+	snprintf(id, sizeof id, "%lld", (long long)run_id);
+	now_text(when);
+	const char *params[] = { stream, id, w->lower.pos, w->lower.tb, w->upper.pos,
+				 w->upper.tb, when };
+	return db_exec(db, "INSERT INTO " WINDOWS " (stream, run_id, lower_position, "
+		       "lower_tiebreak, upper_position, upper_tiebreak, fixed_at) VALUES "
+		       "($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (stream, run_id) DO NOTHING",
+		       params, 7, NULL, e);
+}
+
+/* The newest position after `lower`, or none. */
+static int newest_after(struct db *db, const struct scols *c, const struct spos *lower,
+			struct spos *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	struct buf b = BUF_INIT;
+	struct params ps = { 0 };
+	buf_printf(&b, "SELECT CAST(%s AS TEXT)", c->pos);
+	if (c->tb)
+		buf_printf(&b, ", CAST(%s AS TEXT)", c->tb);
+	buf_printf(&b, " FROM %s WHERE ", c->table);
+	where_after(&b, c, lower, &ps);
+	order_by(&b, c, true);
+	buf_puts(&b, " LIMIT 1");
+	struct db_cursor *cur = db_query(db, buf_str(&b), (const char *const *)ps.v, ps.n, e);
+	params_free(&ps);
+	buf_free(&b);
+	if (!cur)
+		return -1;
+	int rc = db_cursor_next(cur, e);
+	if (rc == 1) {
+		out->pos = xstrdup(db_cursor_text(cur, 0));
+		if (c->tb)
+			out->tb = xstrdup(db_cursor_text(cur, 1));
+	}
+	db_cursor_close(cur);
+	return rc < 0 ? -1 : 0;
+}
+
+/* A default stream's pending count is a range count over (watermark,
+ * tie-breaker); give it an index.  The offset column of an append_only
+ * stream over a pipe's table is its primary key already. */
+static int ensure_index(struct db *db, const struct project_stream *s, const struct scols *c,
+			struct err *e)
+{
+	if (db_is_read_only(db))
+		return 0;
+	const char *cols[2] = { watermark_column(s), offset_column(s) };
+	int n = s->mode == STREAM_DEFAULT ? (c->tb ? 2 : 1) : 1;
+	if (s->mode == STREAM_APPEND_ONLY) {
+		if (strcmp(offset_column(s), "_sluice_id") == 0)
+			return 0;
+		cols[0] = offset_column(s);
+	}
+	return db_create_index(db, s->table, cols, n, false, e);
+}
+
+/* The run's shared state keeps each stream's window; the first step to fix
+ * it wins and a later one adopts it. */
+static char *shared_get(struct step_ctx *ctx, const struct project_stream *s)
+{
+	return ctx->shared ? run_shared_stream_window_get(ctx->shared, s->name) : NULL;
+}
+
+static char *shared_set(struct step_ctx *ctx, const struct project_stream *s,
+			const struct swindow *w)
+{
+	char *mine = window_encode(w);
+	char *kept = run_shared_stream_window_set(ctx->shared, s->name, mine);
+	free(mine);
+	return kept;
+}
+
+/* This run's window of `s`: from the run's shared state, else from the
+ * stream's database (an earlier attempt of the same run), else fixed now. */
+static int window_get(struct step_ctx *ctx, const struct project_stream *s, struct db *db,
+		      const struct scols *c, struct swindow *w, struct err *e)
+{
+	char *text = shared_get(ctx, s);
+	if (text) {
+		int rc = window_decode(text, w, e);
+		free(text);
+		return rc;
+	}
+	int found = ctx->run_id > 0 ? window_load(db, s->name, ctx->run_id, w, e) : 0;
+	if (found < 0)
+		return -1;
+	if (!found) {
+		struct offset_row off;
+		if (read_offset(db, s->name, &off, e) < 0)
+			return -1;
+		w->lower = off.at;
+		if (newest_after(db, c, &w->lower, &w->upper, e) < 0) {
+			swindow_free(w);
+			return -1;
+		}
+		if (ctx->run_id > 0 && !db_is_read_only(db)) {
+			struct swindow saved;
+			if (ensure_index(db, s, c, e) < 0 ||
+			    window_save(db, s->name, ctx->run_id, w, e) < 0 ||
+			    window_load(db, s->name, ctx->run_id, &saved, e) < 0) {
+				swindow_free(w);
+				return -1;
+			}
+			/* Another process of the same run saved first: use its window. */
+			if (saved.lower.pos || saved.upper.pos) {
+				swindow_free(w);
+				*w = saved;
+			} else {
+				swindow_free(&saved);
+			}
+		}
+		log_emit(LOG_INFO, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
+			 NULL, 0, "stream %s: window (%s, %s] fixed", s->name,
+			 w->lower.pos ? w->lower.pos : "start",
+			 w->upper.pos ? w->upper.pos : "empty");
+	}
+	if (ctx->shared) {
+		char *kept = shared_set(ctx, s, w);
+		swindow_free(w);
+		int rc = window_decode(kept, w, e);
+		free(kept);
+		return rc;
+	}
+	return 0;
+}
+
+int stream_fix_window(struct step_ctx *ctx, const struct project_stream *s,
+		      char **window, struct err *e)
+{
+	if (window)
+		*window = NULL;
+	if (ctx->backfill) {
+		if (window)
+			*window = xstrdup("all history (backfill)");
+		return 0;
+	}
+	struct db *db = step_conns_get(ctx->conns, s->connection, e);
+	if (!db)
+		return -1;
+	struct scols c;
+	if (stream_columns(db, s, &c, e) < 0)
+		return -1;
+	struct swindow w;
+	int rc = window_get(ctx, s, db, &c, &w, e);
+	if (rc == 0 && window) {
+		char *lo = position_text(&w.lower), *hi = position_text(&w.upper);
+		*window = hi ? xasprintf("(%s, %s]", lo ? lo : "start", hi)
+			     : xasprintf("empty (nothing after %s)", lo ? lo : "start");
+		free(lo);
+		free(hi);
+	}
+	if (rc < 0)
+		err_prefix(e, "stream %s: ", s->name);
+	else
+		swindow_free(&w);
+	scols_free(&c);
+	return rc;
+}
+
+int stream_query(struct step_ctx *ctx, const struct project_stream *s,
+		 const char *select_list, struct stream_query *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	struct db *db = step_conns_get(ctx->conns, s->connection, e);
+	if (!db)
+		return -1;
+	struct scols c;
+	if (stream_columns(db, s, &c, e) < 0)
+		return -1;
+	struct buf b = BUF_INIT;
+	struct params ps = { 0 };
+	buf_printf(&b, "SELECT %s FROM %s WHERE ", select_list ? select_list : "*", c.table);
+	if (ctx->backfill) {
+		struct spos all = { NULL, NULL };
+		where_after(&b, &c, &all, &ps);
+	} else {
+		struct swindow w;
+		if (window_get(ctx, s, db, &c, &w, e) < 0) {
+			err_prefix(e, "stream %s: ", s->name);
+			buf_free(&b);
+			scols_free(&c);
+			return -1;
+		}
+		where_after(&b, &c, &w.lower, &ps);
+		if (w.upper.pos)
+			where_upto(&b, &c, &w.upper, &ps);
+		else
+			buf_puts(&b, " AND 1 = 0");
+		swindow_free(&w);
+	}
+	order_by(&b, &c, false);
+	out->db = db;
+	out->sql = buf_detach(&b);
+	for (int i = 0; i < ps.n; i++)
+		out->params[i] = ps.v[i];
+	out->nparams = ps.n;
+	scols_free(&c);
+	return 0;
+}
+
+void stream_query_free(struct stream_query *q)
+{
+	free(q->sql);
+	for (int i = 0; i < q->nparams; i++)
+		free(q->params[i]);
+	memset(q, 0, sizeof *q);
+}
+
+int stream_commit_consumed(struct step_ctx *ctx, struct db *db, const char *stream,
+			   struct err *e)
+{
+	const struct project_stream *s = find_stream(ctx->project, stream);
+	if (!s)
+		return err_set(e, ERR_NOTFOUND, "no stream named %s", stream);
+	if (ctx->backfill)
+		return 0;
+	struct db *own = step_conns_get(ctx->conns, s->connection, e);
+	if (!own)
+		return -1;
+	if (own != db)
+		return err_set(e, ERR_INVALID, "stream %s lives on connection %s: its offset "
+			       "can only advance in a transaction on that connection",
+			       s->name, s->connection);
+	if (!db_in_transaction(db))
+		return err_set(e, ERR_INVALID, "stream %s: the offset must advance inside "
+			       "the transaction that commits the load", s->name);
+	struct swindow w = { 0 };
+	char *text = shared_get(ctx, s);
+	int found;
+	if (text) {
+		found = window_decode(text, &w, e) < 0 ? -1 : 1;
+		free(text);
+	} else {
+		found = ctx->run_id > 0 ? window_load(db, s->name, ctx->run_id, &w, e) : 0;
+	}
+	if (found < 0) {
+		err_prefix(e, "stream %s: ", s->name);
+		return -1;
+	}
+	if (!found) {
+		log_emit(LOG_WARN, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
+			 NULL, 0, "stream %s: no step of this run read it, so nothing is "
+			 "consumed and its offset stays (read it with a step that takes "
+			 "from {\"stream\": \"%s\"} before the load)", s->name, s->name);
+		return 0;
+	}
+	int rc = ensure_tables(db, e);
+	if (rc == 0 && w.upper.pos) {
+		char id[32], when[32];
+		snprintf(id, sizeof id, "%lld", (long long)ctx->run_id);
+		now_text(when);
+		const char *params[] = { s->name, w.upper.pos, w.upper.tb, id, when };
+		rc = db_exec(db, "INSERT INTO " OFFSETS " (stream, position, tiebreak, "
+			     "run_id, updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT "
+			     "(stream) DO UPDATE SET position = excluded.position, tiebreak "
+			     "= excluded.tiebreak, run_id = excluded.run_id, updated_at = "
+			     "excluded.updated_at", params, 5, NULL, e);
+	}
+	if (rc == 0) {
+		char id[32];
+		snprintf(id, sizeof id, "%lld", (long long)ctx->run_id);
+		const char *params[] = { s->name, id };
+		rc = db_exec(db, "DELETE FROM " WINDOWS " WHERE stream = $1 AND run_id <= $2",
+			     params, 2, NULL, e);
+	}
+	if (rc < 0)
+		err_prefix(e, "stream %s: advancing the offset: ", s->name);
+	else
+		log_emit(LOG_INFO, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
+			 NULL, 0, "stream %s: offset advanced to %s", s->name,
+			 w.upper.pos ? w.upper.pos : "(unchanged: nothing was pending)");
+	swindow_free(&w);
+	return rc;
+}

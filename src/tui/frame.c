@@ -1,0 +1,378 @@
+/*
+ * frame.c - the screen's layout and the frame's own lines.
+ *
+ *   row 0        header: project, environment, store, user@host, mode
+ *   row 1        the bar of views (or where a page sits: "runs > Run 42")
+ *   rows 2..n-3  the body: the top view, and a dialog over it
+ *   row n-2      key hints for what can be done now
+ *   row n-1      status: messages and the prompt on the left, the
+ *                view's position on the right
+ *
+ * Each line is its own window and is drawn only when its redraw bit is
+ * set; every window goes out with wnoutrefresh and the terminal is
+ * updated once per frame with doupdate, so ncurses sends only the cells
+ * that changed.  Below 80x24 the whole screen says so instead.
+ */
+#include "tui_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void tui_free_windows(struct tui *t)
+{
+	WINDOW **wins[] = { &t->header, &t->tabs, &t->body, &t->keybar, &t->status };
+	for (size_t i = 0; i < ARRAY_LEN(wins); i++)
+		if (*wins[i]) {
+			delwin(*wins[i]);
+			*wins[i] = NULL;
+		}
+}
+
+bool tui_layout(struct tui *t)
+{
+	tui_free_windows(t);
+	getmaxyx(stdscr, t->rows, t->cols);
+	t->too_small = t->rows < TUI_MIN_ROWS || t->cols < TUI_MIN_COLS;
+	if (t->too_small)
+		return false;
+	t->header = newwin(1, t->cols, 0, 0);
+	t->tabs = newwin(1, t->cols, 1, 0);
+	t->body = newwin(t->rows - 4, t->cols, 2, 0);
+	t->keybar = newwin(1, t->cols, t->rows - 2, 0);
+	t->status = newwin(1, t->cols, t->rows - 1, 0);
+	return true;
+}
+
+/* ---- header ------------------------------------------------------------- */
+
+struct field {
+	const char *label;
+	const char *value;
+	int width;       /* the value's width as it will be drawn */
+};
+
+/* Shrink the widest values until the fields fit in `room` columns. */
+static void fit_fields(struct field *f, size_t n, int room)
+{
+	for (;;) {
+		int total = 0;
+		for (size_t i = 0; i < n; i++)
+			total += (i ? 3 : 0) + tui_text_width(f[i].label) + f[i].width;
+		if (total <= room)
+			return;
+		size_t widest = 0;
+		for (size_t i = 1; i < n; i++)
+			if (f[i].width > f[widest].width)
+				widest = i;
+		if (f[widest].width <= 6)
+			return;     /* cannot shrink further: the window clips */
+		int excess = total - room;
+		int target = f[widest].width - excess;
+		f[widest].width = target > 6 ? target : 6;
+	}
+}
+
+/* In production the environment reads PRODUCTION, in its own loud
+ * attribute, whatever the environment is called. */
+static char *env_text(const struct tui *t)
+{
+	const char *env = t->cfg->environment ? t->cfg->environment : "default";
+	if (!t->production)
+		return xstrdup(env);
+	if (tui_is_production(&(struct tui_config){ .environment = env }))
+		return xstrdup("PRODUCTION");
+	return xasprintf("PRODUCTION (%s)", env);
+}
+
+static void draw_header(struct tui *t)
+{
+	WINDOW *w = t->header;
+	const struct tui_config *cfg = t->cfg;
+	attr_t base = theme_attr(t->production ? R_HEADER_PROD : R_HEADER);
+	tui_fill(w, 0, 0, t->cols, base);
+
+	const char *mode = cfg->read_only ? " READ-ONLY " : " OPERATOR ";
+	int right = t->cols - tui_text_width(mode);
+	tui_put(w, 0, right, t->cols - right, 0, mode,
+		theme_attr(cfg->read_only ? R_MODE_READONLY : R_MODE_OPERATOR));
+
+	char *env = env_text(t);
+	struct field f[] = {
+		{ "project: ", cfg->project ? cfg->project : "(none)", 0 },
+		{ "env: ", env, 0 },
+		{ "store: ", cfg->store_label ? cfg->store_label : "(none)", 0 },
+		{ "", t->user_host, 0 },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(f); i++)
+		f[i].width = tui_text_width(f[i].value);
+	int x = 1;
+	x += tui_put(w, 0, x, 8, 0, "sluice", base | A_BOLD);
+	x += 2;
+	int end = right - 1;
+	fit_fields(f, ARRAY_LEN(f), end - x);
+	for (size_t i = 0; i < ARRAY_LEN(f) && x < end; i++) {
+		if (i) {
+			tui_put(w, 0, x + 1, end - x - 1, 0, theme_sym(SYM_SEP), base);
+			x += 3;
+			if (x >= end)
+				break;
+		}
+		x += tui_put(w, 0, x, end - x, 0, f[i].label, base);
+		int vw = f[i].width < end - x ? f[i].width : end - x;
+		if (vw <= 0)
+			break;
+		attr_t va = base | A_BOLD;
+		if (i == 1 && t->production)
+			va = theme_attr(R_MODE_PROD);
+		tui_put_cell(w, 0, x, vw, f[i].value, false, va);
+		x += vw;
+	}
+	free(env);
+}
+
+/* ---- the bar of views --------------------------------------------------- */
+
+static void draw_crumbs(struct tui *t)
+{
+	WINDOW *w = t->tabs;
+	attr_t a = theme_attr(R_TAB);
+	struct buf b = BUF_INIT;
+	buf_printf(&b, " %s", t->views[t->current].ops->name);
+	for (size_t i = 0; i < t->pages.len; i++) {
+		struct tui_view *v = t->pages.items[i];
+		buf_printf(&b, " %s %s", theme_sym(SYM_CRUMB),
+			   v->title ? v->title : v->ops->title);
+	}
+	int x = tui_put(w, 0, 0, t->cols - 12, 0, buf_str(&b), theme_attr(R_TITLE));
+	(void)x;
+	const char *back = "Esc back ";
+	tui_put(w, 0, t->cols - tui_text_width(back), t->cols, 0, back, a);
+	buf_free(&b);
+}
+
+static void draw_tabs(struct tui *t)
+{
+	WINDOW *w = t->tabs;
+	tui_fill(w, 0, 0, t->cols, theme_attr(R_TAB));
+	if (t->pages.len) {
+		draw_crumbs(t);
+		return;
+	}
+	/* widths, so that the current tab can be scrolled into view */
+	int total = 1, start_x = 0;
+	for (size_t i = 0; i < tui_nviews; i++) {
+		if (!tui_views[i]->in_tabs)
+			continue;
+		if (i == t->current && total + tui_text_width(tui_views[i]->name) + 3 > t->cols)
+			start_x = total + tui_text_width(tui_views[i]->name) + 3 - t->cols;
+		total += tui_text_width(tui_views[i]->name) + 3;
+	}
+	int x = 1 - start_x;
+	for (size_t i = 0; i < tui_nviews; i++) {
+		const struct tui_view_ops *ops = tui_views[i];
+		if (!ops->in_tabs)
+			continue;
+		char key[16];
+		tui_key_name(ops->key, key);
+		bool active = i == t->current;
+		int tw = tui_text_width(key) + 1 + tui_text_width(ops->name);
+		if (x >= 0 && x + tw <= t->cols) {
+			attr_t a = theme_attr(active ? R_TAB_ACTIVE : R_TAB);
+			int kx = x + tui_put(w, 0, x, tw, 0, key,
+					     active ? a : theme_attr(R_TAB_KEY));
+			kx += tui_put(w, 0, kx, 1, 0, " ", a);
+			tui_put(w, 0, kx, tw, 0, ops->name, a);
+		}
+		x += tw + 1;
+	}
+}
+
+/* ---- key hints ---------------------------------------------------------- */
+
+static int hint(WINDOW *w, int x, int cols, const char *key, const char *label)
+{
+	int need = tui_text_width(key) + 1 + tui_text_width(label) + 2;
+	if (x + need - 2 > cols)
+		return x;
+	x += tui_put(w, 0, x, cols - x, 0, key, theme_attr(R_KEYBAR_KEY));
+	x += tui_put(w, 0, x, cols - x, 0, " ", theme_attr(R_KEYBAR));
+	x += tui_put(w, 0, x, cols - x, 0, label, theme_attr(R_KEYBAR));
+	return x + 2;
+}
+
+static int hint_pair(WINDOW *w, int x, int cols, const char *pair)
+{
+	const char *sp = strchr(pair, ' ');
+	if (!sp)
+		return hint(w, x, cols, pair, "");
+	char *key = xstrndup(pair, (size_t)(sp - pair));
+	x = hint(w, x, cols, key, sp + 1);
+	free(key);
+	return x;
+}
+
+static void draw_keybar(struct tui *t)
+{
+	WINDOW *w = t->keybar;
+	int cols = t->cols, x = 0;
+	tui_fill(w, 0, 0, cols, theme_attr(R_KEYBAR));
+	if (t->input_mode == INPUT_PROMPT) {
+		if (t->matches) {
+			tui_put(w, 0, 0, cols, 0, t->matches, theme_attr(R_INFO));
+			return;
+		}
+		static const char *const p[] = { "Enter run", "Tab complete",
+			"Up/Down history", "Esc cancel", NULL };
+		for (size_t i = 0; p[i]; i++)
+			x = hint_pair(w, x, cols, p[i]);
+		return;
+	}
+	if (t->input_mode == INPUT_FILTER) {
+		static const char *const f[] = { "Enter keep", "Esc undo",
+			"^U clear", NULL };
+		for (size_t i = 0; f[i]; i++)
+			x = hint_pair(w, x, cols, f[i]);
+		return;
+	}
+	if (t->modal) {
+		for (size_t i = 0; t->modal_ops->hints[i]; i++)
+			x = hint_pair(w, x, cols, t->modal_ops->hints[i]);
+		return;
+	}
+	struct tui_view *v = tui_top(t);
+	for (size_t i = 0; i < v->ops->nactions; i++) {
+		const struct tui_action *a = &v->ops->actions[i];
+		if (!(a->mutates && t->cfg->read_only))
+			x = hint(w, x, cols, a->label, a->name);
+	}
+	if (t->pages.len) {
+		static const char *const pg[] = { "Esc back", "/ search",
+			"Left/Right scroll", "? help", "q close", NULL };
+		for (size_t i = 0; pg[i]; i++)
+			x = hint_pair(w, x, cols, pg[i]);
+		return;
+	}
+	static const char *const g[] = { "Enter open", "/ filter", ": command",
+		"? help", "q quit", NULL };
+	for (size_t i = 0; g[i]; i++)
+		x = hint_pair(w, x, cols, g[i]);
+}
+
+/* ---- status line -------------------------------------------------------- */
+
+static int draw_status(struct tui *t)
+{
+	WINDOW *w = t->status;
+	int cols = t->cols;
+	tui_fill(w, 0, 0, cols, theme_attr(R_STATUS));
+	if (t->input_mode == INPUT_PROMPT)
+		return tui_prompt_draw(t, w, cols);
+	struct tui_view *v = tui_top(t);
+	struct buf where = BUF_INIT;
+	buf_printf(&where, "%s ", v->title ? v->title : v->ops->name);
+	if (v->ops->where)
+		v->ops->where(v, &where);
+	int ww = tui_text_width(buf_str(&where));
+	int room = cols - ww - 2;
+	if (t->input_mode == INPUT_FILTER) {
+		int x = tui_put(w, 0, 0, cols, 0, "/", theme_attr(R_TITLE));
+		int c = tui_edit_draw(&t->filter, w, 0, x, (room > 20 ? room : cols) - x,
+				      theme_attr(R_STATUS));
+		if (room > 20)
+			tui_put(w, 0, cols - ww - 1, ww, 0, buf_str(&where), theme_attr(R_DIM));
+		buf_free(&where);
+		return x + c;
+	}
+	bool show_where = true;
+	if (t->message) {
+		int mw = tui_text_width(t->message);
+		show_where = mw <= room;
+		tui_put_cell(w, 0, 0, show_where ? mw : cols, t->message, false,
+			     theme_attr(t->message_error ? R_ERROR : R_INFO));
+	}
+	if (show_where)
+		tui_put(w, 0, cols - ww - 1, ww, 0, buf_str(&where), theme_attr(R_DIM));
+	buf_free(&where);
+	return -1;
+}
+
+/* ---- the frame ---------------------------------------------------------- */
+
+static void draw_too_small(struct tui *t)
+{
+	werase(stdscr);
+	char *msg = xasprintf("terminal too small (need %dx%d, have %dx%d)",
+			      TUI_MIN_COLS, TUI_MIN_ROWS, t->cols, t->rows);
+	const char *hint_text = "enlarge the window, or press q to quit";
+	int y = t->rows / 2 - 1;
+	int mw = tui_text_width(msg), hw = tui_text_width(hint_text);
+	tui_put(stdscr, y > 0 ? y : 0, mw < t->cols ? (t->cols - mw) / 2 : 0, t->cols, 0,
+		msg, theme_attr(R_ERROR));
+	if (y + 1 < t->rows)
+		tui_put(stdscr, y + 1, hw < t->cols ? (t->cols - hw) / 2 : 0, t->cols, 0,
+			hint_text, theme_attr(R_NORMAL));
+	free(msg);
+	curs_set(0);
+	wnoutrefresh(stdscr);
+}
+
+void tui_render(struct tui *t)
+{
+	unsigned d = t->dirty;
+	t->dirty = 0;
+	if (d & RD_CLEAR)
+		clearok(curscr, TRUE);
+	if (t->too_small) {
+		draw_too_small(t);
+		doupdate();
+		return;
+	}
+	if (d & RD_HEADER) {
+		draw_header(t);
+		wnoutrefresh(t->header);
+	}
+	if (d & RD_TABS) {
+		draw_tabs(t);
+		wnoutrefresh(t->tabs);
+	}
+	if (d & RD_BODY) {
+		struct tui_view *v = tui_top(t);
+		int h, w;
+		getmaxyx(t->body, h, w);
+		werase(t->body);
+		v->ops->draw(v, t->body, h, w);
+		t->modal_cy = -1;
+		if (t->modal)
+			t->modal_ops->draw(t->modal, t->body, h, w,
+					   &t->modal_cy, &t->modal_cx);
+		wnoutrefresh(t->body);
+	}
+	if (d & RD_KEYS) {
+		draw_keybar(t);
+		wnoutrefresh(t->keybar);
+	}
+	if (d & RD_STATUS) {
+		t->status_cx = draw_status(t);
+		wnoutrefresh(t->status);
+	}
+	/* The cursor shows only while something is being typed; the window
+	 * refreshed last decides where it goes. */
+	WINDOW *cw = NULL;
+	int cy = 0, cx = 0;
+	if (t->input_mode != INPUT_NORMAL && t->status_cx >= 0) {
+		cw = t->status;
+		cx = t->status_cx;
+	} else if (t->modal && t->modal_cy >= 0) {
+		cw = t->body;
+		cy = t->modal_cy;
+		cx = t->modal_cx;
+	}
+	if (cw) {
+		wmove(cw, cy, cx);
+		wnoutrefresh(cw);
+		curs_set(1);
+	} else {
+		curs_set(0);
+	}
+	doupdate();
+}

@@ -1,0 +1,368 @@
+/*
+ * tui.c - the console's main loop: one poll() over the terminal, the
+ * wake-up descriptor and a self-pipe for signals, with a timeout that is
+ * the next thing due (a frame held back by the frame cap, a view's clock).
+ *
+ * The pspg/tmux pattern: signal handlers only set flags and write a byte
+ * to the self-pipe; the loop does the work (resize and repaint on
+ * SIGWINCH, leave cleanly on SIGHUP and SIGTERM).  Keys and events only
+ * set redraw bits; the frame is drawn when something is dirty and at most
+ * ten times a second.  With nothing happening the loop sleeps in poll()
+ * with no timeout at all, so an idle console costs no CPU.
+ */
+#include "tui_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t got_winch, got_hup, got_term, got_int;
+static int sig_pipe[2] = { -1, -1 };
+
+static void on_signal(int sig)
+{
+	int saved = errno;
+	switch (sig) {
+	case SIGWINCH: got_winch = 1; break;
+	case SIGHUP:   got_hup = 1; break;
+	case SIGTERM:  got_term = 1; break;
+	case SIGINT:   got_int = 1; break;
+	}
+	if (sig_pipe[1] >= 0) {
+		char c = 0;
+		ssize_t n = write(sig_pipe[1], &c, 1);
+		(void)n;     /* a full pipe already holds a wake-up */
+	}
+	errno = saved;
+}
+
+static const int handled_signals[] = { SIGWINCH, SIGHUP, SIGTERM, SIGINT };
+
+struct saved_signals {
+	struct sigaction old[ARRAY_LEN(handled_signals)];
+};
+
+/* Installed before newterm(), so ncurses sees them taken and installs
+ * its own only for SIGTSTP (suspend and resume keep working). */
+static void install_signals(struct saved_signals *s)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < ARRAY_LEN(handled_signals); i++)
+		sigaction(handled_signals[i], &sa, &s->old[i]);
+	got_winch = got_hup = got_term = got_int = 0;
+}
+
+static void restore_signals(const struct saved_signals *s)
+{
+	for (size_t i = 0; i < ARRAY_LEN(handled_signals); i++)
+		sigaction(handled_signals[i], &s->old[i], NULL);
+}
+
+/* ---- public helpers ----------------------------------------------------- */
+
+int tui_wake_open(struct err *e)
+{
+	int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (fd < 0)
+		return err_set(e, ERR_IO, "cannot create the console's wake-up descriptor: %s",
+			       strerror(errno));
+	return fd;
+}
+
+void tui_wake(int fd)
+{
+	uint64_t one = 1;
+	ssize_t n = write(fd, &one, sizeof one);
+	(void)n;     /* EAGAIN: the counter is full, the console wakes anyway */
+}
+
+char *tui_default_history_path(void)
+{
+	const char *state = getenv("XDG_STATE_HOME");
+	if (state && *state == '/')
+		return xasprintf("%s/sluice/history", state);
+	const char *home = getenv("HOME");
+	if (home && *home)
+		return xasprintf("%s/.local/state/sluice/history", home);
+	return NULL;
+}
+
+bool tui_is_production(const struct tui_config *cfg)
+{
+	const char *env = cfg->environment;
+	return cfg->production ||
+	       (env && (strcasecmp(env, "prod") == 0 || strcasecmp(env, "production") == 0));
+}
+
+/* ---- set-up and tear-down ---------------------------------------------- */
+
+static void user_host(char *out, size_t n)
+{
+	const char *user = getenv("USER");
+	struct passwd *pw = getpwuid(getuid());
+	if (pw && pw->pw_name)
+		user = pw->pw_name;
+	char host[256] = "localhost";
+	if (gethostname(host, sizeof host) == 0)
+		host[sizeof host - 1] = '\0';
+	snprintf(out, n, "%s@%s", user ? user : "?", host);
+}
+
+void tui_open_views(struct tui *t)
+{
+	t->views = xcalloc(tui_nviews, sizeof *t->views);
+	for (size_t i = 0; i < tui_nviews; i++) {
+		struct tui_view *v = &t->views[i];
+		v->ops = tui_views[i];
+		v->tui = t;
+		v->stale = true;
+		v->ops->open(v);
+	}
+	t->current = 0;
+	tui_refresh_view(t, &t->views[0]);
+}
+
+void tui_close_views(struct tui *t)
+{
+	while (t->pages.len)
+		tui_pop(t);
+	vec_free(&t->pages);
+	if (t->modal) {
+		t->modal_ops->free(t->modal);
+		t->modal = NULL;
+	}
+	for (size_t i = 0; t->views && i < tui_nviews; i++) {
+		struct tui_view *v = &t->views[i];
+		if (v->ops->close)
+			v->ops->close(v);
+		free(v->filter);
+	}
+	free(t->views);
+	t->views = NULL;
+}
+
+static void setup_curses(struct tui *t, bool utf8)
+{
+	cbreak();
+	noecho();
+	nonl();
+	intrflush(stdscr, FALSE);
+	set_escdelay(25);
+	curs_set(0);
+	/* Keys are read from a 1x1 pad: wgetch on a window would refresh
+	 * it outside the frame, a pad it never refreshes. */
+	t->input = newpad(1, 1);
+	keypad(t->input, TRUE);
+	nodelay(t->input, TRUE);
+	const char *no_color = getenv("NO_COLOR");
+	bool want_color = !t->cfg->no_color && !(no_color && *no_color);
+	theme_init(want_color, utf8);
+}
+
+static void resize(struct tui *t)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+		resize_term(ws.ws_row, ws.ws_col);
+	tui_layout(t);
+	t->dirty |= RD_ALL | RD_CLEAR;
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+static void read_keys(struct tui *t)
+{
+	wint_t wch;
+	int rc;
+	while (!t->quit && (rc = wget_wch(t->input, &wch)) != ERR) {
+		int key = rc == KEY_CODE_YES ? TK((int)wch) : (int)wch;
+		if (key == TK(KEY_RESIZE))
+			continue;
+		if (key == TK_ESC) {
+			/* Esc followed at once by a character is Alt+character:
+			 * curses has already waited ESCDELAY for it */
+			wint_t next;
+			int rc2 = wget_wch(t->input, &next);
+			if (rc2 == OK) {
+				key = TK_META((int)next);
+			} else if (rc2 == KEY_CODE_YES) {
+				t->dirty |= (unsigned)tui_dispatch(t, TK_ESC);
+				key = TK((int)next);
+			}
+		}
+		t->dirty |= (unsigned)tui_dispatch(t, key);
+	}
+}
+
+static void drain(int fd)
+{
+	char buf[64];
+	ssize_t n = read(fd, buf, sizeof buf);
+	(void)n;
+}
+
+static int view_clock_timeout(struct tui *t, usec_t now)
+{
+	struct tui_view *v = tui_top(t);
+	if (!v->clock || !v->next_clock)
+		return -1;
+	if (now >= v->next_clock) {
+		tui_refresh_view(t, v);
+		t->dirty |= RD_BODY | RD_STATUS;
+		return (int)((v->clock + 999) / 1000);
+	}
+	return (int)((v->next_clock - now + 999) / 1000);
+}
+
+static int min_timeout(int a, int b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static int run_loop(struct tui *t, struct err *e)
+{
+	const struct tui_config *cfg = t->cfg;
+	int wake = cfg->wake_fd > 2 ? cfg->wake_fd : -1;
+	for (;;) {
+		if (got_winch) {
+			got_winch = 0;
+			resize(t);
+		}
+		if (got_hup)
+			return err_set(e, ERR_CANCELLED, "the terminal hung up");
+		if (got_term)
+			return err_set(e, ERR_CANCELLED, "terminated by SIGTERM");
+		if (got_int) {
+			got_int = 0;
+			if (t->input_mode == INPUT_PROMPT)
+				t->dirty |= (unsigned)tui_prompt_cancel(t);
+			else if (t->input_mode != INPUT_NORMAL || t->modal)
+				t->dirty |= (unsigned)tui_dispatch(t, TK_ESC);
+			else
+				return err_set(e, ERR_CANCELLED, "interrupted");
+		}
+		if (t->quit)
+			return 0;
+
+		usec_t now = clock_monotonic_us();
+		int timeout = view_clock_timeout(t, now);
+		if (t->dirty) {
+			usec_t due = t->last_frame + TUI_FRAME_USEC;
+			if (now >= due) {
+				tui_render(t);
+				t->last_frame = now;
+			} else {
+				timeout = min_timeout(timeout, (int)((due - now + 999) / 1000));
+			}
+		}
+
+		struct pollfd fds[3] = {
+			{ .fd = STDIN_FILENO, .events = POLLIN },
+			{ .fd = sig_pipe[0], .events = POLLIN },
+			{ .fd = wake, .events = POLLIN },
+		};
+		int rc = poll(fds, wake >= 0 ? 3 : 2, timeout);
+		if (rc < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_set(e, ERR_IO, "poll: %s", strerror(errno));
+		}
+		if (fds[1].revents & POLLIN)
+			drain(sig_pipe[0]);
+		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))
+			return err_set(e, ERR_CANCELLED, "the terminal hung up");
+		if (fds[0].revents & POLLIN)
+			read_keys(t);
+		if (wake >= 0 && (fds[2].revents & POLLIN)) {
+			if (cfg->on_wake)
+				cfg->on_wake(cfg->arg);
+			else
+				drain(wake);
+			tui_mark_stale(t);
+		}
+	}
+}
+
+int tui_run(const struct tui_config *cfg, struct err *e)
+{
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
+		return err_set(e, ERR_IO, "the console needs a terminal (stdin and stdout "
+			       "must be a tty); use a command or `sluice shell` instead");
+	setlocale(LC_ALL, "");
+	bool utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+
+	struct tui t;
+	memset(&t, 0, sizeof t);
+	t.cfg = cfg;
+	t.production = tui_is_production(cfg);
+	t.status_cx = -1;
+	t.modal_cy = -1;
+	t.history_path = cfg->history_path ? xstrdup(cfg->history_path)
+					   : tui_default_history_path();
+	user_host(t.user_host, sizeof t.user_host);
+
+	if (pipe(sig_pipe) < 0)
+		return err_set(e, ERR_IO, "pipe: %s", strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		fcntl(sig_pipe[i], F_SETFL, O_NONBLOCK);
+		fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+	}
+	struct saved_signals saved;
+	install_signals(&saved);
+	int rc = -1;
+	SCREEN *screen = NULL;
+	if (tui_prompt_init(&t, e) < 0)
+		goto out;
+	screen = newterm(NULL, stdout, stdin);
+	if (!screen) {
+		const char *term = getenv("TERM");
+		err_set(e, ERR_IO, "cannot use the terminal: TERM=%s is not in the terminfo "
+			"database", term ? term : "(unset)");
+		goto out;
+	}
+	set_term(screen);
+	setup_curses(&t, utf8);
+	tui_open_views(&t);
+	tui_layout(&t);
+	if (t.history_error) {
+		tui_message(&t, true, "%s", t.history_error);
+	}
+	t.dirty = RD_ALL | RD_CLEAR;
+	rc = run_loop(&t, e);
+	tui_close_views(&t);
+	tui_free_windows(&t);
+	delwin(t.input);
+	endwin();
+out:
+	tui_prompt_done(&t);
+	if (screen)
+		delscreen(screen);
+	restore_signals(&saved);
+	close(sig_pipe[0]);
+	close(sig_pipe[1]);
+	sig_pipe[0] = sig_pipe[1] = -1;
+	tui_edit_free(&t.filter);
+	free(t.filter_before);
+	free(t.message);
+	free(t.matches);
+	free(t.history_path);
+	free(t.history_error);
+	return rc;
+}

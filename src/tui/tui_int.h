@@ -1,0 +1,454 @@
+/*
+ * tui_int.h - what the console's files share: the frame, views, actions,
+ * widgets, the theme and drawing helpers.  Nothing outside src/tui
+ * includes this (the console's unit test does, to drive widgets directly).
+ *
+ * The shape, borrowed from tig and htop:
+ *  - a view is one file, view_NAME.c, with one static operations table;
+ *    the registry (views.c) lists them, and nothing else names a view;
+ *  - keys map to actions in tables (the frame's own in keys.c, each
+ *    view's in its file); an action returns what must be redrawn and says
+ *    whether it mutates, so read-only mode is checked in one place;
+ *  - widgets (list, pager, dialog, form, line editor, sparkline) know
+ *    nothing of the frame: they draw into a window and answer keys.
+ */
+#ifndef SLUICE_TUI_INT_H
+#define SLUICE_TUI_INT_H
+
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <curses.h>
+
+#include "tui/tui.h"
+
+/* ---- keys ------------------------------------------------------------------
+ * One int per key press: a character (Unicode code point, control
+ * characters included), a curses key code moved above the Unicode range,
+ * or Alt+character. */
+#define TK_KEYBASE  0x200000
+#define TK(k)       (TK_KEYBASE + (k))        /* TK(KEY_UP) */
+#define TK_META(c)  (0x400000 | (c))          /* Esc then c, quickly */
+#define TK_ESC      27
+#define TK_CTRL(c)  ((c) & 0x1f)
+#define TK_IS_META(k) (((k) & 0x400000) != 0)
+
+bool tui_key_is_enter(int key);
+bool tui_key_is_backspace(int key);
+/* "Up", "^L", "Enter", "x"; out needs 16 bytes. */
+void tui_key_name(int key, char out[16]);
+
+/* ---- redraw masks: what an action changed ------------------------------- */
+enum {
+	RD_NONE   = 0,
+	RD_HEADER = 1 << 0,
+	RD_TABS   = 1 << 1,
+	RD_BODY   = 1 << 2,
+	RD_STATUS = 1 << 3,
+	RD_KEYS   = 1 << 4,
+	RD_ALL    = (1 << 5) - 1,
+	RD_CLEAR  = 1 << 5,     /* forget what the terminal shows; repaint all */
+};
+#define TUI_UNHANDLED (-1)     /* a key handler did not want the key */
+
+/* ---- theme -------------------------------------------------------------------
+ * Roles, not colours: a role has a colour style and a monochrome style
+ * (bold, reverse, underline) so that nothing is lost without colour. */
+enum tui_role {
+	R_NORMAL, R_HEADER, R_HEADER_PROD, R_MODE_OPERATOR, R_MODE_READONLY,
+	R_MODE_PROD, R_TAB, R_TAB_KEY, R_TAB_ACTIVE, R_COLHEAD, R_SELECTED,
+	R_STATUS, R_ERROR, R_INFO, R_KEYBAR, R_KEYBAR_KEY, R_BORDER, R_TITLE,
+	R_DIM, R_MATCH, R_BUTTON, R_BUTTON_FOCUS, R_FIELD, R_FIELD_FOCUS,
+	R_STATE_OK, R_STATE_RUNNING, R_STATE_WAITING, R_STATE_WARN,
+	R_STATE_FAILED, R_STATE_PAUSED,
+	R_COUNT
+};
+
+enum tui_sym {
+	SYM_HLINE, SYM_VLINE, SYM_ULCORNER, SYM_URCORNER, SYM_LLCORNER,
+	SYM_LRCORNER, SYM_SEP, SYM_ELLIPSIS, SYM_SORT_UP, SYM_SORT_DOWN,
+	SYM_CRUMB, SYM_COUNT
+};
+
+/* Decide colour (terminal can, no --no-color, no NO_COLOR) and symbols
+ * (UTF-8 locale or ASCII).  Call after newterm(). */
+void theme_init(bool want_color, bool utf8);
+bool theme_color(void);
+bool theme_utf8(void);
+attr_t theme_attr(enum tui_role r);   /* includes the colour pair */
+const char *theme_sym(enum tui_sym s);
+/* The role that colours a state name: FAILED, RUNNING, PAUSED ... */
+enum tui_role theme_state_role(const char *state);
+
+/* ---- drawing helpers (draw.c) --------------------------------------------
+ * Text is UTF-8; widths are display columns.  Undecodable bytes and
+ * control characters are drawn as '?', tabs as spaces, so that data can
+ * never move the cursor or corrupt the screen. */
+int  tui_text_width(const char *s);
+/* Draw s at (y, x), skipping its first `skip` columns, using at most
+ * `width` columns.  Returns the columns drawn. */
+int  tui_put(WINDOW *w, int y, int x, int width, int skip, const char *s, attr_t a);
+/* Draw s in a cell of `width` columns, aligned, cut with an ellipsis and
+ * padded with spaces in the same attribute. */
+void tui_put_cell(WINDOW *w, int y, int x, int width, const char *s,
+		  bool right, attr_t a);
+void tui_fill(WINDOW *w, int y, int x, int width, attr_t a);
+void tui_hline(WINDOW *w, int y, int x, int width, attr_t a);
+void tui_box(WINDOW *w, int y, int x, int h, int width, attr_t a);
+/* Break `text` into lines of at most `width` columns at spaces; the
+ * vector owns the strings. */
+void tui_wrap(const char *text, int width, struct vec *out);
+/* A framed, wrapped message centred in the area (empty states). */
+void tui_notice(WINDOW *w, int y, int x, int h, int width, const char *text);
+/* Case-insensitive (ASCII) substring search; NULL when absent. */
+const char *tui_strcasestr(const char *hay, const char *needle);
+
+/* ---- line editor (widget_edit.c) ---------------------------------------- */
+struct tui_edit {
+	struct buf text;
+	size_t cursor;      /* byte offset */
+};
+void tui_edit_init(struct tui_edit *ed, const char *text);
+void tui_edit_free(struct tui_edit *ed);
+const char *tui_edit_text(const struct tui_edit *ed);
+/* Returns RD_STATUS-ish non-zero when the text or cursor changed,
+ * 0 when the key was an editing key with no effect, TUI_UNHANDLED
+ * for keys the editor does not take (Enter, Esc, Tab, Up, Down ...). */
+int  tui_edit_key(struct tui_edit *ed, int key);
+/* Draw in `width` columns, scrolled so the cursor shows; returns the
+ * cursor's column relative to x. */
+int  tui_edit_draw(const struct tui_edit *ed, WINDOW *w, int y, int x,
+		   int width, attr_t a);
+
+/* ---- list / table widget (widget_list.c) -------------------------------- */
+struct tui_column {
+	const char *title;
+	int width;          /* columns; 0: takes what the others leave */
+	int min;            /* a flexible column's least width */
+	bool right;         /* right-aligned (numbers) */
+	bool numeric;       /* sorts as a number */
+	bool state;         /* a state name: coloured by theme_state_role */
+};
+
+struct tui_row {
+	char  *key;         /* identifies the object (name, run id) */
+	char **cells;       /* one per column, owned */
+};
+
+struct tui_list {
+	const struct tui_column *cols;
+	size_t ncols;
+	struct vec rows;    /* struct tui_row * */
+	size_t *shown;      /* indexes into rows: filtered, in sort order */
+	size_t nshown;
+	size_t sel, top;    /* into shown */
+	int    sort_col;    /* -1: the order rows were added */
+	bool   sort_desc;
+	char  *filter;      /* NULL: none */
+	char  *empty;       /* shown when there are no rows at all */
+	char  *keep_key;    /* selection to restore after an update */
+	int    page;        /* rows visible at the last draw */
+};
+
+void tui_list_init(struct tui_list *l, const struct tui_column *cols, size_t ncols);
+void tui_list_free(struct tui_list *l);
+/* Refill: begin (remembers the selected key), add rows, end (filters,
+ * sorts, puts the selection back on the same key when it is still there). */
+void tui_list_begin(struct tui_list *l);
+void tui_list_add(struct tui_list *l, const char *key, const char *const *cells);
+void tui_list_end(struct tui_list *l);
+void tui_list_set_empty(struct tui_list *l, const char *message);
+void tui_list_set_filter(struct tui_list *l, const char *text);  /* NULL or "" clears */
+void tui_list_sort(struct tui_list *l, int col, bool desc);
+void tui_list_sort_step(struct tui_list *l, int delta);          /* < and > */
+const struct tui_row *tui_list_selected(const struct tui_list *l);
+bool tui_list_select_key(struct tui_list *l, const char *key);
+/* Navigation keys; RD_BODY|RD_STATUS when something moved, TUI_UNHANDLED else. */
+int  tui_list_key(struct tui_list *l, int key);
+void tui_list_draw(struct tui_list *l, WINDOW *w, int y, int x, int h, int width);
+/* "3/10", then the filter and sort, for the status line. */
+void tui_list_where(const struct tui_list *l, struct buf *out);
+
+/* ---- pager (widget_pager.c) -------------------------------------------------
+ * Long text scrolled both ways, like pspg: header lines stay on top while
+ * the rest scrolls; Left/Right move sideways. */
+struct tui_pager {
+	struct vec lines;   /* char *, owned */
+	size_t header;      /* leading lines that never scroll vertically */
+	size_t top;         /* first body line shown */
+	int    left;        /* columns scrolled sideways */
+	int    widest;
+	int    page_rows, page_cols;
+	char  *search;
+	size_t match;       /* line of the current match, or SIZE_MAX */
+};
+
+void tui_pager_init(struct tui_pager *p);
+void tui_pager_free(struct tui_pager *p);
+void tui_pager_set_text(struct tui_pager *p, const char *text);
+void tui_pager_add_line(struct tui_pager *p, const char *line);
+void tui_pager_set_header(struct tui_pager *p, size_t lines);
+/* Find `text` (case-insensitive) from the top; true if found.  n/N repeat. */
+bool tui_pager_search(struct tui_pager *p, const char *text);
+int  tui_pager_key(struct tui_pager *p, int key);
+void tui_pager_draw(struct tui_pager *p, WINDOW *w, int y, int x, int h, int width);
+void tui_pager_where(const struct tui_pager *p, struct buf *out);
+
+/* ---- confirmation dialog (widget_dialog.c) --------------------------------
+ * Two buttons, Cancel and the action; Cancel has the focus, so Enter
+ * straight away cancels. */
+enum tui_dialog_result { DIALOG_OPEN, DIALOG_CANCEL, DIALOG_CONFIRM };
+struct tui_dialog {
+	char *title, *message, *confirm_label;
+	bool  focus_confirm;
+};
+struct tui_dialog *tui_dialog_new(const char *title, const char *message,
+				  const char *confirm_label);
+void tui_dialog_free(struct tui_dialog *d);
+/* DIALOG_OPEN (and *redraw set) while the dialog stays open. */
+enum tui_dialog_result tui_dialog_key(struct tui_dialog *d, int key, int *redraw);
+void tui_dialog_draw(const struct tui_dialog *d, WINDOW *w, int h, int width);
+
+/* ---- form (widget_form.c): named fields, each a line editor ------------- */
+typedef bool (*tui_field_check)(const char *value, char *msg, size_t n);
+struct tui_form_field {
+	char *name, *label, *hint;
+	bool required;
+	tui_field_check check;
+	struct tui_edit edit;
+};
+enum tui_form_result { FORM_OPEN, FORM_CANCEL, FORM_SUBMIT };
+struct tui_form {
+	char *title, *submit_label;
+	struct vec fields;       /* struct tui_form_field * */
+	size_t focus;            /* == nfields: the submit button */
+	char  *error;            /* why the last submit was refused */
+};
+struct tui_form *tui_form_new(const char *title, const char *submit_label);
+void tui_form_add(struct tui_form *f, const char *name, const char *label,
+		  const char *value, const char *hint, bool required,
+		  tui_field_check check);
+void tui_form_free(struct tui_form *f);
+const char *tui_form_value(const struct tui_form *f, const char *name);
+enum tui_form_result tui_form_key(struct tui_form *f, int key, int *redraw);
+/* Draws centred in the window; returns the cursor position in *cy, *cx
+ * (-1 when the submit button has the focus). */
+void tui_form_draw(const struct tui_form *f, WINDOW *w, int h, int width,
+		   int *cy, int *cx);
+/* Checks for common parameter types. */
+bool tui_check_integer(const char *value, char *msg, size_t n);
+bool tui_check_date(const char *value, char *msg, size_t n);
+
+/* ---- sparkline (widget_sparkline.c) ------------------------------------------
+ * The last `width` values as a row of bars scaled to the largest; zero is
+ * the lowest bar, a NaN a gap. */
+void tui_sparkline(const double *values, size_t n, int width, bool utf8,
+		   struct buf *out);
+void tui_sparkline_draw(WINDOW *w, int y, int x, int width,
+			const double *values, size_t n, attr_t a);
+
+/* ---- views -------------------------------------------------------------- */
+struct tui;
+struct tui_view;
+
+/* What a view reads on refresh.  The frame does not care where rows come
+ * from; views take what they need from here. */
+struct tui_data {
+	const struct tui_config *cfg;
+	usec_t now;
+};
+
+struct tui_action {
+	int keys[3];          /* 0-terminated unless all three are used */
+	const char *label;    /* how help and the key bar name the keys: "c" */
+	const char *name;     /* "cancel": used in hints and refusals */
+	const char *help;     /* one line for the help view */
+	bool mutates;         /* refused in read-only mode */
+	/* View actions on the selection: the command line ("%s" is the
+	 * selected row's key) and, for destructive ones, the question asked
+	 * first (default answer Cancel). */
+	const char *command;
+	const char *confirm;
+	/* Frame actions run code instead of a command. */
+	int (*run)(struct tui *t, const struct tui_action *a, int key);
+};
+
+struct tui_view_ops {
+	const char *name;      /* "pipes": `:pipes`, the tab, completion */
+	const char *title;     /* "Pipes" */
+	int key;               /* '2' switches to it; 0: none */
+	bool in_tabs;          /* shown in the bar of views */
+	const char *summary;   /* one line for the help view */
+	const struct tui_action *actions;   /* keys of this view, or NULL */
+	size_t nactions;
+
+	void (*open)(struct tui_view *v);                  /* sets v->state */
+	void (*refresh)(struct tui_view *v, const struct tui_data *d);
+	void (*draw)(struct tui_view *v, WINDOW *w, int h, int width);
+	int  (*handle_key)(struct tui_view *v, int key);  /* RD mask or TUI_UNHANDLED */
+	bool (*select)(struct tui_view *v, const char *key);
+	void (*filter)(struct tui_view *v, const char *text);
+	/* Open the selection (a detail page, a sub-view).  RD mask, or
+	 * TUI_UNHANDLED when nothing is selected. */
+	int  (*detail)(struct tui_view *v);
+	/* The row key the view's actions work on, or NULL. */
+	const char *(*selected)(struct tui_view *v);
+	void (*where)(struct tui_view *v, struct buf *out);
+	void (*close)(struct tui_view *v);
+};
+
+struct tui_view {
+	const struct tui_view_ops *ops;
+	struct tui *tui;
+	void  *state;
+	char  *title;          /* pages: their own title; else NULL */
+	char  *filter;         /* the filter (or page search) in force, or NULL */
+	bool   owned;          /* pages: freed when closed */
+	bool   stale;          /* data changed since the last refresh */
+	usec_t clock;          /* set by refresh: refresh again this often
+				  while shown (relative times); 0: never */
+	usec_t next_clock;
+};
+
+/* The registry: every switchable view, in tab order.  Help is last. */
+extern const struct tui_view_ops *const tui_views[];
+extern const size_t tui_nviews;
+
+/* Generic list views (view_list.c): a view whose body is one tui_list.
+ * A view file gives columns and an empty-state text, and uses these as
+ * its operations. */
+struct tui_list_spec {
+	const struct tui_column *cols;
+	size_t ncols;
+	int sort_col;               /* initial sort, -1: as given */
+	bool sort_desc;
+	const char *what;           /* "pipes": used in messages */
+	const char *about;          /* what they are, one sentence, for empty states */
+};
+struct tui_list *tui_list_view_list(struct tui_view *v);
+void tui_list_view_open(struct tui_view *v, const struct tui_list_spec *spec);
+void tui_list_view_draw(struct tui_view *v, WINDOW *w, int h, int width);
+int  tui_list_view_key(struct tui_view *v, int key);
+bool tui_list_view_select(struct tui_view *v, const char *key);
+void tui_list_view_filter(struct tui_view *v, const char *text);
+int  tui_list_view_detail(struct tui_view *v);
+const char *tui_list_view_selected(struct tui_view *v);
+void tui_list_view_where(struct tui_view *v, struct buf *out);
+void tui_list_view_close(struct tui_view *v);
+/* The empty state when no control store is open. */
+void tui_list_view_no_store(struct tui_view *v, const struct tui_data *d);
+
+/* Pages: a pager pushed over the current view (details, results).  The
+ * help view is a page too and shares these operations. */
+extern const struct tui_view_ops tui_page_ops;
+struct tui_pager *tui_page_pager(struct tui_view *v);
+void tui_page_open(struct tui_view *v);
+void tui_page_draw(struct tui_view *v, WINDOW *w, int h, int width);
+int  tui_page_key(struct tui_view *v, int key);
+void tui_page_filter(struct tui_view *v, const char *text);
+void tui_page_where(struct tui_view *v, struct buf *out);
+void tui_page_close(struct tui_view *v);
+
+/* ---- modal layer: a dialog or form over the body ------------------------ */
+struct tui_modal_ops {
+	/* Returns an RD mask; sets *done when the modal must close. */
+	int  (*key)(void *m, struct tui *t, int key, bool *done);
+	void (*draw)(void *m, WINDOW *w, int h, int width, int *cy, int *cx);
+	void (*free)(void *m);
+	const char *const *hints; /* key bar: {"Enter choose", "Esc cancel", NULL} */
+};
+
+/* ---- the frame ---------------------------------------------------------- */
+enum tui_input { INPUT_NORMAL, INPUT_PROMPT, INPUT_FILTER };
+
+struct tui {
+	const struct tui_config *cfg;
+	char user_host[128];
+	bool production;
+	int rows, cols;
+	bool too_small;
+	WINDOW *header, *tabs, *body, *keybar, *status, *input;
+
+	struct tui_view *views;     /* one per registry entry */
+	size_t current;             /* the base view shown */
+	struct vec pages;           /* struct tui_view * over the base; top last */
+
+	const struct tui_modal_ops *modal_ops;
+	void *modal;
+
+	enum tui_input input_mode;
+	struct tui_edit filter;     /* INPUT_FILTER */
+	char *filter_before;        /* restored by Esc */
+
+	char *message;
+	bool  message_error;
+	unsigned dirty;
+	bool  quit;
+	usec_t last_frame;
+	char *history_path;
+	char *history_error;
+	char *matches;              /* completions listed in the key bar */
+	int status_cx;              /* cursor column in the status line, or -1 */
+	int modal_cy, modal_cx;     /* cursor in a form, or modal_cy -1 */
+};
+
+/* Open every registry view (refreshing the first), and close them all
+ * with any pages and modal.  No curses calls: tests drive a frame
+ * without a terminal. */
+void tui_open_views(struct tui *t);
+void tui_close_views(struct tui *t);
+/* The view on top: the last page, else the current base view. */
+struct tui_view *tui_top(struct tui *t);
+int  tui_message(struct tui *t, bool error, const char *fmt, ...) PRINTF_LIKE(3, 4);
+int  tui_switch(struct tui *t, size_t index);
+int  tui_push_view(struct tui *t, struct tui_view *v);
+int  tui_push_page(struct tui *t, const char *title, const char *text);
+int  tui_pop(struct tui *t);
+int  tui_open_help(struct tui *t);
+int  tui_open_modal(struct tui *t, const struct tui_modal_ops *ops, void *m);
+/* Show a form over the body; on submit call `submit` (which typically
+ * builds a command line from the values and calls tui_command) and
+ * close.  The frame owns the form from here on. */
+typedef int (*tui_form_submit_fn)(struct tui *t, const struct tui_form *f, void *arg);
+int  tui_open_form(struct tui *t, struct tui_form *form, tui_form_submit_fn submit,
+		   void *arg);
+/* Ask before running `command`; default Cancel. */
+int  tui_confirm_command(struct tui *t, const char *question, const char *label,
+			 const char *command);
+/* Run a command line: the console's own (help, quit, view names), else
+ * the command layer's.  Returns an RD mask. */
+int  tui_command(struct tui *t, const char *line);
+/* Index of the registry view called `name`, or -1. */
+int  tui_view_index(const char *name);
+void tui_refresh_view(struct tui *t, struct tui_view *v);
+void tui_mark_stale(struct tui *t);
+
+/* keys.c: the frame's action table and key dispatch. */
+extern const struct tui_action tui_global_actions[];
+extern const size_t tui_nglobal_actions;
+extern const struct tui_action tui_nav_actions[];
+extern const size_t tui_nnav_actions;
+int  tui_dispatch(struct tui *t, int key);
+bool tui_action_has_key(const struct tui_action *a, int key);
+
+/* frame.c: layout and the frame's own windows. */
+bool tui_layout(struct tui *t);         /* (re)create windows; false if too small */
+void tui_free_windows(struct tui *t);
+void tui_render(struct tui *t);
+
+/* prompt.c: the `:` prompt through readline's callback interface. */
+int  tui_prompt_init(struct tui *t, struct err *e);
+void tui_prompt_done(struct tui *t);
+int  tui_prompt_open(struct tui *t);
+int  tui_prompt_cancel(struct tui *t);
+int  tui_prompt_key(struct tui *t, int key);
+/* Draw the prompt line; returns the cursor column. */
+int  tui_prompt_draw(struct tui *t, WINDOW *w, int width);
+/* The console's own completion words (help, quit, view names). */
+void tui_builtin_words(struct vec *out);
+
+#define TUI_MIN_COLS 80
+#define TUI_MIN_ROWS 24
+#define TUI_FRAME_USEC (100 * USEC_PER_MSEC)   /* at most 10 frames a second */
+
+#endif

@@ -1,0 +1,123 @@
+/*
+ * view_list.c - the operations every list view shares.
+ *
+ * Most views are one table of objects (pipes, tasks, runs ...).  Their
+ * files declare columns and actions and fill rows in refresh; these
+ * functions do the rest: drawing, keys (navigation, sorting), selection
+ * by key, filtering, and a detail page listing every column of the
+ * selected row for views that have nothing richer to show.
+ */
+#include "tui_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct list_view {
+	struct tui_list list;
+	const struct tui_list_spec *spec;
+};
+
+struct tui_list *tui_list_view_list(struct tui_view *v)
+{
+	struct list_view *lv = v->state;
+	return &lv->list;
+}
+
+void tui_list_view_open(struct tui_view *v, const struct tui_list_spec *spec)
+{
+	struct list_view *lv = xcalloc(1, sizeof *lv);
+	lv->spec = spec;
+	tui_list_init(&lv->list, spec->cols, spec->ncols);
+	tui_list_sort(&lv->list, spec->sort_col, spec->sort_desc);
+	v->state = lv;
+	v->stale = true;
+}
+
+void tui_list_view_draw(struct tui_view *v, WINDOW *w, int h, int width)
+{
+	tui_list_draw(tui_list_view_list(v), w, 0, 0, h, width);
+}
+
+int tui_list_view_key(struct tui_view *v, int key)
+{
+	struct tui_list *l = tui_list_view_list(v);
+	switch (key) {
+	case '<':
+		tui_list_sort_step(l, -1);
+		return RD_BODY | RD_STATUS;
+	case '>':
+		tui_list_sort_step(l, 1);
+		return RD_BODY | RD_STATUS;
+	case 'I':
+		tui_list_sort(l, l->sort_col < 0 ? 0 : l->sort_col, !l->sort_desc);
+		return RD_BODY | RD_STATUS;
+	}
+	return tui_list_key(l, key);
+}
+
+bool tui_list_view_select(struct tui_view *v, const char *key)
+{
+	return tui_list_select_key(tui_list_view_list(v), key);
+}
+
+void tui_list_view_filter(struct tui_view *v, const char *text)
+{
+	tui_list_set_filter(tui_list_view_list(v), text);
+}
+
+int tui_list_view_detail(struct tui_view *v)
+{
+	struct tui_list *l = tui_list_view_list(v);
+	const struct tui_row *r = tui_list_selected(l);
+	if (!r)
+		return TUI_UNHANDLED;
+	int label = 0;
+	for (size_t i = 0; i < l->ncols; i++) {
+		int w = tui_text_width(l->cols[i].title);
+		label = w > label ? w : label;
+	}
+	struct buf text = BUF_INIT;
+	for (size_t i = 0; i < l->ncols; i++)
+		buf_printf(&text, "%-*s  %s\n", label, l->cols[i].title, r->cells[i]);
+	char *title = xasprintf("%s %s", v->ops->title, r->key);
+	int rd = tui_push_page(v->tui, title, buf_str(&text));
+	free(title);
+	buf_free(&text);
+	return rd;
+}
+
+const char *tui_list_view_selected(struct tui_view *v)
+{
+	const struct tui_row *r = tui_list_selected(tui_list_view_list(v));
+	return r ? r->key : NULL;
+}
+
+void tui_list_view_where(struct tui_view *v, struct buf *out)
+{
+	tui_list_where(tui_list_view_list(v), out);
+}
+
+void tui_list_view_close(struct tui_view *v)
+{
+	struct list_view *lv = v->state;
+	tui_list_free(&lv->list);
+	free(lv);
+	v->state = NULL;
+}
+
+void tui_list_view_no_store(struct tui_view *v, const struct tui_data *d)
+{
+	struct list_view *lv = v->state;
+	struct tui_list *l = &lv->list;
+	tui_list_begin(l);
+	tui_list_end(l);
+	char *msg = xasprintf(
+		"No control store is open, so there are no %s to show.\n\n%s\n\n%s",
+		lv->spec->what, lv->spec->about,
+		d->cfg->project ? "This console was started without a control store."
+				: "No project is loaded: start sluice in a directory "
+				  "holding a sluice.json.");
+	tui_list_set_empty(l, msg);
+	free(msg);
+	v->clock = 0;
+}

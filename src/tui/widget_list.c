@@ -1,0 +1,358 @@
+/*
+ * widget_list.c - the table every list view is made of.
+ *
+ * Rows are strings (cells) under declared columns; the widget filters
+ * (substring, case-insensitive, over every cell, so typing "fail" finds
+ * FAILED and LOAD_FAILED rows), sorts by any column (numbers as numbers,
+ * stable), keeps the selection on the same object across refreshes (by
+ * row key), scrolls, and draws with numbers right-aligned and state names
+ * coloured.  It holds exactly the rows the view gives it: a view that
+ * reads a big table gives it a bounded window of rows, not the table.
+ */
+#include "tui_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+void tui_list_init(struct tui_list *l, const struct tui_column *cols, size_t ncols)
+{
+	memset(l, 0, sizeof *l);
+	l->cols = cols;
+	l->ncols = ncols;
+	l->sort_col = -1;
+}
+
+static void row_free(struct tui_row *r, size_t ncols)
+{
+	for (size_t i = 0; i < ncols; i++)
+		free(r->cells[i]);
+	free(r->cells);
+	free(r->key);
+	free(r);
+}
+
+static void rows_clear(struct tui_list *l)
+{
+	for (size_t i = 0; i < l->rows.len; i++)
+		row_free(l->rows.items[i], l->ncols);
+	vec_clear(&l->rows);
+	l->nshown = 0;
+}
+
+void tui_list_free(struct tui_list *l)
+{
+	rows_clear(l);
+	vec_free(&l->rows);
+	free(l->shown);
+	free(l->filter);
+	free(l->empty);
+	free(l->keep_key);
+	memset(l, 0, sizeof *l);
+}
+
+const struct tui_row *tui_list_selected(const struct tui_list *l)
+{
+	if (l->nshown == 0)
+		return NULL;
+	return l->rows.items[l->shown[l->sel]];
+}
+
+static bool row_matches(const struct tui_list *l, const struct tui_row *r)
+{
+	if (!l->filter)
+		return true;
+	for (size_t i = 0; i < l->ncols; i++)
+		if (r->cells[i] && tui_strcasestr(r->cells[i], l->filter))
+			return true;
+	return r->key && tui_strcasestr(r->key, l->filter);
+}
+
+static int compare_rows(const struct tui_list *l, size_t ia, size_t ib)
+{
+	const struct tui_row *a = l->rows.items[ia], *b = l->rows.items[ib];
+	const char *ca = a->cells[l->sort_col], *cb = b->cells[l->sort_col];
+	int c = 0;
+	if (l->cols[l->sort_col].numeric) {
+		double da, db;
+		bool na = str_to_double(ca, &da), nb = str_to_double(cb, &db);
+		if (na != nb)
+			return na ? -1 : 1;  /* blanks and dashes last, either way */
+		if (na)
+			c = da < db ? -1 : da > db ? 1 : 0;
+	}
+	if (c == 0)
+		c = strcasecmp(ca, cb);
+	if (c == 0)
+		c = strcmp(ca, cb);
+	if (l->sort_desc)
+		c = -c;
+	if (c == 0)   /* stable: ties keep the order the view gave */
+		c = ia < ib ? -1 : ia > ib ? 1 : 0;
+	return c;
+}
+
+/* Merge sort on the index array: qsort has no context argument and is
+ * not stable. */
+static void sort_indexes(const struct tui_list *l, size_t *v, size_t *tmp, size_t n)
+{
+	if (n < 2)
+		return;
+	size_t half = n / 2;
+	sort_indexes(l, v, tmp, half);
+	sort_indexes(l, v + half, tmp, n - half);
+	size_t i = 0, j = half, k = 0;
+	while (i < half && j < n)
+		tmp[k++] = compare_rows(l, v[i], v[j]) <= 0 ? v[i++] : v[j++];
+	while (i < half)
+		tmp[k++] = v[i++];
+	while (j < n)
+		tmp[k++] = v[j++];
+	memcpy(v, tmp, n * sizeof *v);
+}
+
+static bool find_key(const struct tui_list *l, const char *key, size_t *at)
+{
+	for (size_t i = 0; key && i < l->nshown; i++) {
+		const struct tui_row *r = l->rows.items[l->shown[i]];
+		if (str_eq(r->key, key)) {
+			*at = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Filter and sort again, keeping the selection on `keep` if it is shown. */
+static void rebuild(struct tui_list *l, const char *keep)
+{
+	free(l->shown);
+	l->shown = xcalloc(l->rows.len ? l->rows.len : 1, sizeof *l->shown);
+	l->nshown = 0;
+	for (size_t i = 0; i < l->rows.len; i++)
+		if (row_matches(l, l->rows.items[i]))
+			l->shown[l->nshown++] = i;
+	if (l->sort_col >= 0 && (size_t)l->sort_col < l->ncols) {
+		size_t *tmp = xcalloc(l->nshown ? l->nshown : 1, sizeof *tmp);
+		sort_indexes(l, l->shown, tmp, l->nshown);
+		free(tmp);
+	}
+	size_t at;
+	if (find_key(l, keep, &at))
+		l->sel = at;
+	else if (l->sel >= l->nshown)
+		l->sel = l->nshown ? l->nshown - 1 : 0;
+	if (l->top > l->sel)
+		l->top = l->sel;
+}
+
+static char *selected_key(const struct tui_list *l)
+{
+	const struct tui_row *r = tui_list_selected(l);
+	return r ? xstrdup(r->key) : NULL;
+}
+
+void tui_list_begin(struct tui_list *l)
+{
+	free(l->keep_key);
+	l->keep_key = selected_key(l);
+	rows_clear(l);
+}
+
+void tui_list_add(struct tui_list *l, const char *key, const char *const *cells)
+{
+	struct tui_row *r = xcalloc(1, sizeof *r);
+	r->key = xstrdup(key ? key : "");
+	r->cells = xcalloc(l->ncols ? l->ncols : 1, sizeof *r->cells);
+	for (size_t i = 0; i < l->ncols; i++)
+		r->cells[i] = xstrdup(cells[i] ? cells[i] : "");
+	vec_push(&l->rows, r);
+}
+
+void tui_list_end(struct tui_list *l)
+{
+	rebuild(l, l->keep_key);
+	free(l->keep_key);
+	l->keep_key = NULL;
+}
+
+void tui_list_set_empty(struct tui_list *l, const char *message)
+{
+	free(l->empty);
+	l->empty = xstrdup(message);
+}
+
+void tui_list_set_filter(struct tui_list *l, const char *text)
+{
+	char *keep = selected_key(l);
+	free(l->filter);
+	l->filter = text && *text ? xstrdup(text) : NULL;
+	rebuild(l, keep);
+	free(keep);
+}
+
+void tui_list_sort(struct tui_list *l, int col, bool desc)
+{
+	if (col >= (int)l->ncols)
+		col = (int)l->ncols - 1;
+	char *keep = selected_key(l);
+	l->sort_col = col < 0 ? -1 : col;
+	l->sort_desc = desc;
+	rebuild(l, keep);
+	free(keep);
+}
+
+void tui_list_sort_step(struct tui_list *l, int delta)
+{
+	if (l->ncols == 0)
+		return;
+	int n = (int)l->ncols;
+	int col = l->sort_col < 0 ? (delta > 0 ? 0 : n - 1)
+				  : ((l->sort_col + delta) % n + n) % n;
+	tui_list_sort(l, col, false);
+}
+
+bool tui_list_select_key(struct tui_list *l, const char *key)
+{
+	size_t at;
+	if (!find_key(l, key, &at))
+		return false;
+	l->sel = at;
+	return true;
+}
+
+int tui_list_key(struct tui_list *l, int key)
+{
+	size_t page = l->page > 1 ? (size_t)l->page : 1;
+	size_t last = l->nshown ? l->nshown - 1 : 0;
+	size_t before = l->sel;
+	switch (key) {
+	case TK(KEY_UP): case 'k': case TK_CTRL('p'):
+		if (l->sel > 0)
+			l->sel--;
+		break;
+	case TK(KEY_DOWN): case 'j': case TK_CTRL('n'):
+		if (l->sel < last)
+			l->sel++;
+		break;
+	case TK(KEY_PPAGE): case TK_CTRL('b'):
+		l->sel = l->sel > page ? l->sel - page : 0;
+		break;
+	case TK(KEY_NPAGE): case TK_CTRL('f'): case ' ':
+		l->sel = l->sel + page < last ? l->sel + page : last;
+		break;
+	case TK(KEY_HOME): case 'g':
+		l->sel = 0;
+		break;
+	case TK(KEY_END): case 'G':
+		l->sel = last;
+		break;
+	default:
+		return TUI_UNHANDLED;
+	}
+	return l->sel != before ? RD_BODY | RD_STATUS : RD_NONE;
+}
+
+/* Widths of the columns for `width` screen columns, one space apart. */
+static void column_widths(const struct tui_list *l, int width, int *out)
+{
+	int fixed = 0, nflex = 0;
+	for (size_t i = 0; i < l->ncols; i++) {
+		if (l->cols[i].width > 0)
+			fixed += l->cols[i].width;
+		else
+			nflex++;
+		if (i > 0)
+			fixed++;
+	}
+	int left = width - fixed;
+	for (size_t i = 0; i < l->ncols; i++) {
+		if (l->cols[i].width > 0) {
+			out[i] = l->cols[i].width;
+			continue;
+		}
+		int share = nflex ? left / nflex : 0;
+		out[i] = share > l->cols[i].min ? share : l->cols[i].min;
+		left -= out[i];
+		nflex--;
+	}
+}
+
+static void draw_header(const struct tui_list *l, WINDOW *w, int y, int x,
+			int width, const int *cw)
+{
+	attr_t a = theme_attr(R_COLHEAD);
+	tui_fill(w, y, x, width, a);
+	int cx = x;
+	for (size_t i = 0; i < l->ncols && cx < x + width; i++) {
+		int cwid = cw[i] < x + width - cx ? cw[i] : x + width - cx;
+		char title[128];
+		snprintf(title, sizeof title, "%s%s", l->cols[i].title,
+			 (int)i == l->sort_col
+				 ? theme_sym(l->sort_desc ? SYM_SORT_DOWN : SYM_SORT_UP)
+				 : "");
+		tui_put_cell(w, y, cx, cwid, title, l->cols[i].right, a);
+		cx += cw[i] + 1;
+	}
+}
+
+static void draw_row(const struct tui_list *l, WINDOW *w, int y, int x,
+		     int width, const int *cw, const struct tui_row *r, bool selected)
+{
+	attr_t base = theme_attr(selected ? R_SELECTED : R_NORMAL);
+	tui_fill(w, y, x, width, base);
+	int cx = x;
+	for (size_t i = 0; i < l->ncols && cx < x + width; i++) {
+		int cwid = cw[i] < x + width - cx ? cw[i] : x + width - cx;
+		attr_t a = base;
+		if (l->cols[i].state && !selected)
+			a = theme_attr(theme_state_role(r->cells[i]));
+		tui_put_cell(w, y, cx, cwid, r->cells[i], l->cols[i].right, a);
+		cx += cw[i] + 1;
+	}
+}
+
+void tui_list_draw(struct tui_list *l, WINDOW *w, int y, int x, int h, int width)
+{
+	if (h < 1 || width < 1)
+		return;
+	int *cw = xcalloc(l->ncols ? l->ncols : 1, sizeof *cw);
+	column_widths(l, width, cw);
+	draw_header(l, w, y, x, width, cw);
+	for (int i = 1; i < h; i++)
+		tui_fill(w, y + i, x, width, theme_attr(R_NORMAL));
+	l->page = h - 1;
+	if (l->rows.len == 0) {
+		tui_notice(w, y + 1, x, h - 1, width, l->empty ? l->empty : "Nothing to show.");
+	} else if (l->nshown == 0) {
+		char *msg = xasprintf("No rows match the filter \"%s\".\n"
+				      "Press / and clear the text, or Esc, to see them all.",
+				      l->filter);
+		tui_notice(w, y + 1, x, h - 1, width, msg);
+		free(msg);
+	} else if (l->page > 0) {
+		size_t page = (size_t)l->page;
+		if (l->sel < l->top)
+			l->top = l->sel;
+		if (l->sel >= l->top + page)
+			l->top = l->sel - page + 1;
+		if (l->top + page > l->nshown)
+			l->top = l->nshown > page ? l->nshown - page : 0;
+		for (size_t i = 0; i < page && l->top + i < l->nshown; i++) {
+			size_t at = l->top + i;
+			draw_row(l, w, y + 1 + (int)i, x, width, cw,
+				 l->rows.items[l->shown[at]], at == l->sel);
+		}
+	}
+	free(cw);
+}
+
+void tui_list_where(const struct tui_list *l, struct buf *out)
+{
+	buf_printf(out, "%zu/%zu", l->nshown ? l->sel + 1 : 0, l->nshown);
+	if (l->filter)
+		buf_printf(out, " of %zu, filter \"%s\"", l->rows.len, l->filter);
+	if (l->sort_col >= 0)
+		buf_printf(out, ", by %s%s", l->cols[l->sort_col].title,
+			   theme_sym(l->sort_desc ? SYM_SORT_DOWN : SYM_SORT_UP));
+}

@@ -1,0 +1,47 @@
+#!/bin/bash
+# resize.sh - the layout follows the terminal's size: header on top, key
+# hints and the status line at the bottom, right-aligned to the width;
+# below 80x24 a clear message instead of a mangled screen.
+. "$SLUICE_SRCDIR/tests/lib/testlib.sh"
+. "$SLUICE_SRCDIR/tests/lib/console.sh"
+cd "$T"
+
+# the status line is the last row; its right-hand part ends one column
+# short of the right edge
+check_layout() { # COLS ROWS
+	local cols=$1 rows=$2 status keys
+	console_wait "OPERATOR"
+	status=$(console_line $((rows - 1)))
+	keys=$(console_line $((rows - 2)))
+	assert_contains "$status" "runs 0/0" "status line (row $((rows - 1))) at ${cols}x${rows}"
+	assert_eq $((cols - 1)) "${#status}" "status line width at ${cols}x${rows}"
+	assert_contains "$keys" "q quit" "key hints (row $((rows - 2))) at ${cols}x${rows}"
+	assert_contains "$(console_line 0)" "OPERATOR" "header at ${cols}x${rows}"
+	assert_contains "$(console_line 2)" "FLOW" "column titles at ${cols}x${rows}"
+}
+
+export LC_ALL=C.UTF-8    # so that ${#line} counts characters
+console_start 80 24 xterm-256color
+console_keys 6
+console_wait "TRIGGER"
+check_layout 80 24
+
+console_resize 120 40
+console_wait_line 39 "runs 0/0"
+check_layout 120 40
+
+console_resize 80 24
+console_wait_line 23 "runs 0/0"
+check_layout 80 24
+
+console_resize 60 20
+console_wait "terminal too small (need 80x24, have 60x20)"
+assert_not_contains "$(console_screen)" "OPERATOR" "the too-small screen"
+
+console_resize 100 30
+console_wait_line 29 "runs 0/0"
+check_layout 100 30
+
+console_keys q
+console_exited
+assert_eq 0 "$CONSOLE_STATUS" "exit status"
