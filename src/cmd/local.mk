@@ -15,4 +15,5 @@ libcmd_a_SOURCES = \
 	src/cmd/opts.c \
 	src/cmd/shell.c \
 	src/cmd/cmd_pipe.c \
-	src/cmd/cmd_tables.c
+	src/cmd/cmd_tables.c \
+	src/cmd/cmd_backfill.c

@@ -719,6 +719,60 @@ static void fill_result_columns(const struct cmp *c, struct compare_result *r)
 	}
 }
 
+/* A first build: the current table does not exist, so every row of the
+ * backfill is new; the samples are its first rows by key. */
+static int first_rows(struct cmp *c, struct compare_result *r, struct err *e)
+{
+	if (db_row_count(c->db, c->req->backfill, &r->rows_backfill, e) < 0)
+		return -1;
+	r->only_backfill = r->rows_backfill;
+	struct buf q = BUF_INIT;
+	buf_puts(&q, "SELECT ");
+	for (size_t i = 0; i < c->ncols; i++) {
+		buf_puts(&q, i ? ", " : "");
+		put_ident(&q, c, c->cols[i].name);
+	}
+	buf_printf(&q, " FROM %s ORDER BY ", c->qb);
+	for (size_t k = 0; k < c->req->nkey; k++) {
+		buf_puts(&q, k ? ", " : "");
+		put_ident(&q, c, c->cols[c->keyidx[k]].name);
+	}
+	buf_printf(&q, " LIMIT %d", c->req->samples > 0 ? c->req->samples : DEFAULT_SAMPLES);
+	struct db_cursor *cur = db_query(c->db, buf_str(&q), NULL, 0, e);
+	buf_free(&q);
+	if (!cur)
+		return -1;
+	int rc;
+	while ((rc = db_cursor_next(cur, e)) == 1) {
+		r->samples = xrealloc(r->samples, (r->nsamples + 1) * sizeof(*r->samples));
+		struct compare_sample *s = &r->samples[r->nsamples++];
+		memset(s, 0, sizeof(*s));
+		s->kind = COMPARE_ONLY_BACKFILL;
+		s->backfill = copy_row(cur, 0, c->ncols);
+	}
+	db_cursor_close(cur);
+	return rc < 0 ? -1 : 0;
+}
+
+static struct db_table *describe_current(struct cmp *c, bool *missing, struct err *e)
+{
+	*missing = false;
+	if (c->req->missing_current_is_empty) {
+		int ex = db_table_exists(c->db, c->req->current, e);
+		if (ex < 0)
+			return NULL;
+		if (ex == 0) {
+			*missing = true;
+			struct db_table *t = db_describe(c->db, c->req->backfill, e);
+			if (t)   /* its columns, so the key is found; none counts as current's */
+				for (size_t i = 0; i < t->ncolumns; i++)
+					t->columns[i].not_null = true;
+			return t;
+		}
+	}
+	return db_describe(c->db, c->req->current, e);
+}
+
 int compare_tables(struct db *db, const struct compare_request *req,
 		   struct compare_result *out, struct err *e)
 {
@@ -727,8 +781,9 @@ int compare_tables(struct db *db, const struct compare_request *req,
 		return err_set(e, ERR_INVALID, "a comparison needs two tables and a key");
 	struct cmp c = { .db = db, .kind = db_kind(db), .req = req };
 	int rc = -1;
+	bool missing = false;
 	struct handles h = { VEC_INIT };
-	c.tc = db_describe(db, req->current, e);
+	c.tc = describe_current(&c, &missing, e);
 	if (!c.tc)
 		goto done;
 	c.tb = db_describe(db, req->backfill, e);
@@ -738,7 +793,7 @@ int compare_tables(struct db *db, const struct compare_request *req,
 		goto done;
 	c.qc = db_quote_ident(db, req->current);
 	c.qb = db_quote_ident(db, req->backfill);
-	if (check_unique(&c, c.tc, req->current, e) < 0 ||
+	if ((!missing && check_unique(&c, c.tc, req->current, e) < 0) ||
 	    check_unique(&c, c.tb, req->backfill, e) < 0)
 		goto done;
 	out->current = xstrdup(req->current);
@@ -748,8 +803,16 @@ int compare_tables(struct db *db, const struct compare_request *req,
 	for (size_t k = 0; k < req->nkey; k++)
 		out->key[k] = xstrdup(c.cols[c.keyidx[k]].name);
 	fill_result_columns(&c, out);
-	if (run_pass(&c, out, &h, e) < 0 || run_samples(&c, out, &h, e) < 0)
+	if (missing) {
+		for (size_t i = 0; i < out->ncolumns; i++) {
+			free(out->columns[i].type_current);
+			out->columns[i].type_current = NULL;
+		}
+		if (first_rows(&c, out, e) < 0)
+			goto done;
+	} else if (run_pass(&c, out, &h, e) < 0 || run_samples(&c, out, &h, e) < 0) {
 		goto done;
+	}
 	out->unchanged = out->rows_current - out->only_current - out->changed;
 	int64_t most = out->rows_current > out->rows_backfill ? out->rows_current
 							      : out->rows_backfill;

@@ -55,7 +55,7 @@ TESTS += tests/integration/totesys_steps.sh tests/integration/totesys_steps_pg.s
 EXTRA_DIST += data/sql
 
 # ---- backfill and compare (steps/backfill.c, steps/compare.c) ----
-libsteps_a_SOURCES += src/steps/compare.c
+libsteps_a_SOURCES += src/steps/compare.c src/steps/backfill.c
 
 check_PROGRAMS += tests/unit/test_compare tests/unit/test_compare_pg
 EXTRA_DIST += tests/unit/test_compare_cases.c
