@@ -650,7 +650,7 @@ static void print_value(struct cmd_ctx *ctx, const cJSON *v)
 	else if (cJSON_IsNull(v))
 		fprintf(ctx->out, "NULL");
 	else
-		fprintf(ctx->out, "-");
+		fprintf(ctx->out, "(no such column)");
 }
 
 static void print_samples(struct cmd_ctx *ctx, const cJSON *table)
@@ -680,6 +680,7 @@ static void print_samples(struct cmd_ctx *ctx, const cJSON *table)
 					print_value(ctx, cJSON_GetObjectItemCaseSensitive(cur, col));
 					fputs(" -> ", ctx->out);
 					print_value(ctx, cJSON_GetObjectItemCaseSensitive(bf, col));
+					fputc(';', ctx->out);
 				} else {
 					fprintf(ctx->out, " %s=", col);
 					print_value(ctx, c);
@@ -911,11 +912,11 @@ const struct cmd_entry cmd_backfill_entries[] = {
 	  "Without FLOW: every backfill, newest first.  --json carries everything a\n"
 	  "view needs (see backfill_status in steps.h).",
 	  CMD_NEEDS_STORE, exec_status },
-	{ "backfill compare", "CONNECTION TABLE [OTHER] --key COLS [--samples N] [--json]",
+	{ "backfill compare", "CONN TABLE [OTHER] --key COLS [--json]",
 	  "compare TABLE with OTHER (default TABLE_backfill) by key, in the database",
 	  "Counts rows only in each, changed rows (per column) and unchanged rows\n"
 	  "in one pass inside the database, and shows a few samples of each kind.\n"
-	  "COLS is a comma-separated list.",
+	  "COLS is a comma-separated list; --samples N keeps N rows of each kind.",
 	  CMD_NEEDS_PROJECT, exec_compare },
 	{ NULL, NULL, NULL, NULL, 0, NULL },
 };

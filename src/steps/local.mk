@@ -55,7 +55,9 @@ TESTS += tests/integration/totesys_steps.sh tests/integration/totesys_steps_pg.s
 EXTRA_DIST += data/sql
 
 # ---- backfill and compare (steps/backfill.c, steps/compare.c) ----
-libsteps_a_SOURCES += src/steps/compare.c src/steps/backfill.c
+libsteps_a_SOURCES += src/steps/compare.c src/steps/backfill_int.h src/steps/backfill.c \
+	src/steps/backfill_plan.c src/steps/backfill_run.c src/steps/backfill_swap.c \
+	src/steps/backfill_status.c
 
 check_PROGRAMS += tests/unit/test_compare tests/unit/test_compare_pg
 EXTRA_DIST += tests/unit/test_compare_cases.c
