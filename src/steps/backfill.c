@@ -81,8 +81,9 @@ int bf_move(struct bf *b, const char *step, enum backfill_state state,
 	free(rec);
 	if (rc < 0)
 		return -1;
+	char *copy = xstrdup(step);     /* `step` may be the row's own string */
 	free(b->row->step);
-	b->row->step = xstrdup(step);
+	b->row->step = copy;
 	b->row->state = state;
 	return 0;
 }
@@ -634,11 +635,11 @@ static int with_backfill(const struct backfill_env *env, const char *flow,
 		if (id)
 			*id = b.row->id;
 		rc = settle_interrupted(&b, e);
-		const char *step = rc == 0 ? pick(&b, e) : NULL;
-		if (step)
-			rc = run_named(&b, step, samples, force, e);
-		else
-			rc = -1;
+		const char *picked = rc == 0 ? pick(&b, e) : NULL;
+		/* A copy: moving the backfill replaces the row's strings. */
+		char *step = xstrdup(picked);
+		rc = step ? run_named(&b, step, samples, force, e) : -1;
+		free(step);
 		bf_release(&b);
 	}
 	bf_free(&b);

@@ -68,3 +68,13 @@ tests_unit_test_compare_pg_SOURCES = tests/unit/test_compare_pg.c tests/unit/tes
 tests_unit_test_compare_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_compare_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_compare tests/unit/test_compare_pg
+
+check_PROGRAMS += tests/unit/test_backfill tests/unit/test_backfill_pg
+EXTRA_DIST += tests/unit/test_backfill_cases.c
+tests_unit_test_backfill_SOURCES = tests/unit/test_backfill.c tests/unit/testutil.h
+tests_unit_test_backfill_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_backfill_LDADD = $(TEST_LIBS)
+tests_unit_test_backfill_pg_SOURCES = tests/unit/test_backfill_pg.c tests/unit/testutil.h
+tests_unit_test_backfill_pg_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_backfill_pg_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_backfill tests/unit/test_backfill_pg
