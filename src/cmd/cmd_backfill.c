@@ -301,8 +301,9 @@ static void print_plan(struct cmd_ctx *ctx, const cJSON *plan)
 	}
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(plan, "sources")) {
 		const cJSON *rows = cJSON_GetObjectItemCaseSensitive(t, "rows");
-		fprintf(ctx->out, "  read: %s on %s via %s (step %s): ", js(t, "table"),
-			js(t, "connection"), js(t, "via"), js(t, "step"));
+		fprintf(ctx->out, "  read: %s on %s via %s (step %s): ",
+			js(t, "table") ? js(t, "table") : "rows", js(t, "connection"),
+			js(t, "via"), js(t, "step"));
 		if (cJSON_IsNumber(rows))
 			fprintf(ctx->out, "%lld rows\n", (long long)rows->valuedouble);
 		else
@@ -742,6 +743,13 @@ static void print_status(struct cmd_ctx *ctx, const cJSON *st)
 		fprintf(ctx->out, ", %lld of %lld rows read, %lld written, %lld of %lld steps\n",
 			jnum(rb, "rows_read"), jnum(rb, "rows_planned"), jnum(rb, "rows_written"),
 			jnum(rb, "steps_done"), jnum(rb, "steps_total"));
+		const cJSON *rs;
+		int n = 0;
+		cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(rb, "steps"))
+			fprintf(ctx->out, "%s%s %s", n++ ? ", " : "    run steps: ",
+				js(rs, "step"), js(rs, "state"));
+		if (n)
+			fputc('\n', ctx->out);
 	}
 	const cJSON *val = cJSON_GetObjectItemCaseSensitive(st, "validation");
 	if (cJSON_IsObject(val)) {

@@ -302,22 +302,10 @@ static int rebuild_adopt(struct bf *b, int64_t *run_id, bool *adopt, struct err 
 	*run_id = jint(jobj(b->rec, "rebuild"), "run_id");
 	if (!*run_id)
 		return 0;
-	struct store_run *r = store_run_get(b->env->store, *run_id, e);
-	if (!r)
+	int rc = bf_settle_orphan(b, *run_id, e);
+	if (rc < 0)
 		return e->code == ERR_NOTFOUND ? (err_clear(e), 0) : -1;
-	bool live = !run_state_is_terminal(r->state);
-	bool ours = r->worker && str_starts_with(r->worker, "backfill:");
-	store_run_free(r);
-	if (live && ours && b->env->hooks && b->env->hooks->finish)
-		ours = false;   /* an engine settles a run whose worker is gone */
-	if (live && ours) {
-		/* Run by an earlier process of ours that is gone: it crashed. */
-		struct err te = { 0 };
-		store_run_transition(b->env->store, *run_id, RUN_CRASHED,
-				     "the backfill process running it is gone", NULL, &te);
-		return 0;
-	}
-	*adopt = live;
+	*adopt = rc == 1;
 	return 0;
 }
 
@@ -446,10 +434,10 @@ static int check_built(struct bf *b, cJSON *out, struct err *e)
 	return rc;
 }
 
-static int step_validate(struct bf *b, struct err *e)
+/* The flow's validate steps on the backfill tables, as a run of their own;
+ * a validate run left by a process that died is settled first. */
+static int validate_into(struct bf *b, cJSON *val, const cJSON *val_prev, struct err *e)
 {
-	cJSON *val = cJSON_CreateObject();
-	jset(b->rec, "validation", val);
 	if (check_built(b, val, e) < 0)
 		return -1;
 	bool any = false;
@@ -457,7 +445,9 @@ static int step_validate(struct bf *b, struct err *e)
 		any |= b->flow->steps[i].kind == STEP_VALIDATE;
 	int errors = 0;
 	if (any) {
-		int64_t run_id = 0;
+		int64_t run_id = jint(val_prev, "run_id");
+		if (run_id && bf_settle_orphan(b, run_id, e) < 0 && e->code != ERR_NOTFOUND)
+			return -1;
 		if (bf_create_run(b, "validate", &run_id, e) < 0)
 			return -1;
 		jset_int(val, "run_id", run_id);
@@ -486,6 +476,16 @@ static int step_validate(struct bf *b, struct err *e)
 	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(val, "checks")),
 	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(val, "checks")) == 1 ? "" : "s");
 	return bf_move(b, "validate", BACKFILL_WAITING, NULL, NULL, NULL, e);
+}
+
+static int step_validate(struct bf *b, struct err *e)
+{
+	cJSON *val_prev = cJSON_Duplicate(jobj(b->rec, "validation"), true);
+	cJSON *val = cJSON_CreateObject();
+	jset(b->rec, "validation", val);
+	int rc = validate_into(b, val, val_prev, e);
+	cJSON_Delete(val_prev);
+	return rc;
 }
 
 static void tell_waiting(struct bf *b, const cJSON *cmp)

@@ -148,6 +148,11 @@ int   bf_create_run(struct bf *b, const char *what, int64_t *run_id, struct err 
 int   bf_run_steps(struct bf *b, int64_t run_id, bool (*want)(enum step_kind),
 		   struct err *e);
 
+/* Is run `run_id` still going?  1 yes (an engine or a live process has
+ * it, or it waits to be claimed), 0 it is over, or it was RUNNING for a
+ * process this host knows is dead (it is marked CRASHED now). */
+int   bf_settle_orphan(struct bf *b, int64_t run_id, struct err *e);
+
 /* ---- backfill_swap.c ------------------------------------------------------------- */
 /* Drop every TABLE_backfill (names appended to `dropped` when not NULL). */
 int   bf_drop_backfill_tables(struct bf *b, cJSON *dropped, struct err *e);

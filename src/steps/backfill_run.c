@@ -210,7 +210,7 @@ int bf_create_run(struct bf *b, const char *what, int64_t *run_id, struct err *e
 	free(params);
 	if (rc < 0)
 		return -1;
-	snprintf(b->worker, sizeof b->worker, "backfill:%s:%ld", bf_hostname(host, sizeof host),
+	snprintf(b->worker, sizeof b->worker, "foreground:backfill:%s:%ld", bf_hostname(host, sizeof host),
 		 (long)getpid());
 	if (store_worker_register(b->env->store, b->worker, host, getpid(), e) < 0)
 		return -1;
@@ -345,5 +345,48 @@ int bf_run_steps(struct bf *b, int64_t run_id, bool (*want)(enum step_kind),
 		rc = -1;
 	}
 	free(ip.failed_step);
+	return rc;
+}
+
+/* The worker `id` is gone: not registered, or registered on this host
+ * with a pid that is dead. */
+static bool worker_gone(struct store *s, const char *id)
+{
+	struct vec ws = VEC_INIT;
+	if (store_worker_list(s, &ws, NULL) < 0)
+		return false;
+	bool gone = true;
+	char host[256];
+	bf_hostname(host, sizeof host);
+	for (size_t i = 0; i < ws.len; i++) {
+		const struct store_worker *w = ws.items[i];
+		if (strcmp(w->id, id) != 0)
+			continue;
+		gone = str_eq(w->host, host) && w->pid > 0 &&
+		       kill((pid_t)w->pid, 0) < 0 && errno == ESRCH;
+	}
+	store_worker_list_free(&ws);
+	return gone;
+}
+
+int bf_settle_orphan(struct bf *b, int64_t run_id, struct err *e)
+{
+	struct store_run *r = store_run_get(b->env->store, run_id, e);
+	if (!r)
+		return -1;
+	int rc = run_state_is_terminal(r->state) ? 0 : 1;
+	if ((r->state == RUN_RUNNING || r->state == RUN_CANCELLING) && r->worker &&
+	    worker_gone(b->env->store, r->worker)) {
+		/* Whoever ran it died with it (this host knows): it crashed. */
+		bf_say(b, "run %lld was left %s by %s, which is gone: marked CRASHED",
+		       (long long)run_id, run_state_name(r->state), r->worker);
+		struct err te = { 0 };
+		if (store_run_transition(b->env->store, run_id, RUN_CRASHED,
+					 "the process running it is gone", NULL, &te) < 0)
+			log_warn("run %lld: %s", (long long)run_id, err_text(&te));
+		store_worker_remove(b->env->store, r->worker, NULL);
+		rc = 0;
+	}
+	store_run_free(r);
 	return rc;
 }
