@@ -316,7 +316,7 @@ static int rebuild_submit(struct bf *b, int64_t *run_id, struct err *e)
 	if (rc == 0 && cJSON_GetArraySize(dropped) > 0)
 		bf_say(b, "dropped tables left by an earlier rebuild");
 	cJSON_Delete(dropped);
-	if (rc < 0)
+	if (rc < 0 || bf_prepare_targets(b, e) < 0)
 		return -1;
 	const struct backfill_hooks *h = b->env->hooks;
 	if (h && h->submit) {

@@ -156,6 +156,8 @@ int   bf_settle_orphan(struct bf *b, int64_t run_id, struct err *e);
 /* ---- backfill_swap.c ------------------------------------------------------------- */
 /* Drop every TABLE_backfill (names appended to `dropped` when not NULL). */
 int   bf_drop_backfill_tables(struct bf *b, cJSON *dropped, struct err *e);
+/* Copy each existing target's shape (no rows) to TABLE_backfill. */
+int   bf_prepare_targets(struct bf *b, struct err *e);
 /* Runs of the flow in the way of a swap (see backfill_approve). */
 int   bf_runs_in_the_way(struct bf *b, bool force, struct err *e);
 int   bf_step_approve(struct bf *b, struct err *e);

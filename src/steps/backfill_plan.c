@@ -113,6 +113,26 @@ static void plan_target(const struct project *p, struct step_conns *conns, cJSON
 	free(old);
 }
 
+static void add_reader(cJSON *plan, const char *step);
+
+/* The step that reads `table` in a backfill: one that lists it in its
+ * "inputs" (a SQL transform reading a raw table), else `fallback`. */
+static const char *reader_of(const struct project_flow *f, const char *table,
+			     const char *fallback)
+{
+	for (size_t i = 0; i < f->nsteps; i++) {
+		struct vec inputs = VEC_INIT;
+		sj_strings(f->steps[i].spec, "inputs", &inputs);
+		bool found = false;
+		for (size_t k = 0; k < inputs.len && !found; k++)
+			found = str_eq(inputs.items[k], table);
+		vec_free(&inputs);
+		if (found)
+			return f->steps[i].name;
+	}
+	return fallback;
+}
+
 static void plan_source(struct step_conns *conns, cJSON *plan, const char *conn,
 			const char *table, const char *via, const char *step)
 {
@@ -138,6 +158,11 @@ static void plan_source(struct step_conns *conns, cJSON *plan, const char *conn,
 	} else {
 		jset(s, "rows", cJSON_CreateNull());
 	}
+	add_reader(plan, step);
+}
+
+static void add_reader(cJSON *plan, const char *step)
+{
 	cJSON *reading = cJSON_GetObjectItemCaseSensitive(plan, "reading_steps");
 	bool listed = false;
 	cJSON *r;
@@ -202,7 +227,8 @@ static void plan_sources(const struct project *p, const struct project_flow *f,
 			const struct project_pipe *pp = project_pipe(p, sj_string(s->spec, "pipe"));
 			if (pp) {
 				char *via = xasprintf("pipe %s (raw table)", pp->name);
-				plan_source(conns, plan, pp->connection, pp->table, via, s->name);
+				plan_source(conns, plan, pp->connection, pp->table, via,
+					    reader_of(f, pp->table, s->name));
 				free(via);
 			}
 		} else if (s->kind == STEP_NORMALIZE && from) {

@@ -43,7 +43,9 @@ void bf_rebuild_progress(struct bf *b, int64_t run_id, cJSON *out)
 	store_step_list_free(&steps);
 	bool finished = r && (r->state == RUN_COMPLETED || r->state == RUN_CACHED);
 	double fs = total > 0 ? (double)done / total : 0;
-	double fr = planned > 0 ? (double)read / (double)planned : fs;
+	/* Rows read count only where the reading steps report them (loads and
+	 * normalize do; a SQL transform does not): else steps tell. */
+	double fr = planned > 0 && read > 0 ? (double)read / (double)planned : fs;
 	double f = finished ? 1.0 : (fr < fs ? fr : fs);
 	jset_int(out, "run_id", run_id);
 	jset_str(out, "run_state", r ? run_state_name(r->state) : NULL);

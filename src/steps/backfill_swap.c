@@ -12,6 +12,13 @@
  * until their next statement.  The ledger entry "backfill:ID:swap" commits
  * with the swap, so a rerun after a crash knows which connections are
  * done.  Discard drops the TABLE_backfill tables and nothing else.
+ *
+ * Before a rebuild each existing target is copied in shape (columns,
+ * types, keys, defaults, indexes; no rows) to TABLE_backfill, so the
+ * rebuilt table is the same table with new contents: a column the load
+ * does not write (a serial key made by a schema step, say) is kept, and a
+ * column the transform gained is added by the load's schema drift as it
+ * would be on TABLE.
  */
 #include "steps/backfill_int.h"
 #include "db/db.h"
@@ -19,6 +26,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Drop every TABLE_backfill, one transaction per connection. */
 int bf_drop_backfill_tables(struct bf *b, cJSON *dropped, struct err *e)
@@ -47,9 +55,14 @@ int bf_drop_backfill_tables(struct bf *b, cJSON *dropped, struct err *e)
 static int list_indexes(struct db *db, const char *table, struct vec *names, struct err *e)
 {
 	const char *params[] = { table };
+	/* PostgreSQL: its indexes and the sequences it owns (serial columns) */
 	const char *sql = db_kind(db) == DB_POSTGRES
 		? "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-		  "WHERE i.indrelid = to_regclass(quote_ident($1)) ORDER BY 1"
+		  "WHERE i.indrelid = to_regclass(quote_ident($1)) "
+		  "UNION SELECT s.relname FROM pg_depend d JOIN pg_class s ON s.oid = d.objid "
+		  "AND s.relkind = 'S' WHERE d.classid = 'pg_class'::regclass "
+		  "AND d.refobjid = to_regclass(quote_ident($1)) AND d.deptype IN ('a', 'i') "
+		  "ORDER BY 1"
 		: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = $1 "
 		  "AND sql IS NOT NULL ORDER BY 1";
 	struct db_cursor *c = db_query(db, sql, params, 1, e);
@@ -167,7 +180,8 @@ static int carry_indexes(struct db *db, const char *table, const char *from_pref
 			rc = -1;
 		} else if (!taken && db_kind(db) == DB_POSTGRES) {
 			char *qto = db_quote_ident(db, to);
-			char *sql = xasprintf("ALTER INDEX %s RENAME TO %s", qn, qto);
+			/* ALTER TABLE renames any relation: indexes and sequences */
+			char *sql = xasprintf("ALTER TABLE %s RENAME TO %s", qn, qto);
 			rc = db_exec(db, sql, NULL, 0, NULL, e);
 			free(sql);
 			free(qto);
@@ -180,6 +194,8 @@ static int carry_indexes(struct db *db, const char *table, const char *from_pref
 	vec_free_all(&names, free);
 	return rc;
 }
+
+static int adopt_sequences(struct db *db, const char *table, struct err *e);
 
 static int swap_one(struct db *db, const struct target *t, cJSON *done, struct err *e)
 {
@@ -199,7 +215,8 @@ static int swap_one(struct db *db, const struct target *t, cJSON *done, struct e
 			return -1;
 	}
 	if (db_rename_table(db, t->backfill, t->table, e) < 0 ||
-	    carry_indexes(db, t->table, t->backfill, t->table, e) < 0)
+	    carry_indexes(db, t->table, t->backfill, t->table, e) < 0 ||
+	    (db_kind(db) == DB_POSTGRES && adopt_sequences(db, t->table, e) < 0))
 		return -1;
 	cJSON *o = cJSON_CreateObject();
 	jset_str(o, "table", t->table);
@@ -338,4 +355,232 @@ int bf_step_discard(struct bf *b, struct err *e)
 		bf_say(b, "dropped %s", v->valuestring);
 	jset_time(jobj(b->rec, "discard"), "at", clock_now_us());
 	return bf_move(b, "discard", BACKFILL_WAITING, NULL, NULL, "backfill tables dropped", e);
+}
+
+/* ---- the empty copy a rebuild loads into ------------------------------------------------- */
+
+/* One token of SQLite DDL: a quoted identifier ("..", [..], `..`) or a
+ * bare word; *p moves past it and the blanks after it. */
+static const char *ddl_token(const char *p, size_t *len)
+{
+	const char *start = p;
+	if (*p == '"' || *p == '`' || *p == '[') {
+		char close = *p == '[' ? ']' : *p;
+		for (p++; *p; p++)
+			if (*p == close && !(close != ']' && p[1] == close))
+				break;
+			else if (*p == close)
+				p++;
+		if (*p)
+			p++;
+	} else {
+		while (*p && !strchr(" \t\r\n(", *p))
+			p++;
+	}
+	*len = (size_t)(p - start);
+	while (*p && strchr(" \t\r\n", *p))
+		p++;
+	return p;
+}
+
+/* "CREATE [UNIQUE] INDEX|TABLE [IF NOT EXISTS] name [ON table]" + rest:
+ * the text after the name (tables) or after the table (indexes). */
+static const char *ddl_rest(const char *sql, bool index)
+{
+	size_t n;
+	const char *p = sql;
+	while (*p && strchr(" \t\r\n", *p))
+		p++;
+	for (int words = 0; *p; words++) {
+		const char *tok = p;
+		p = ddl_token(p, &n);
+		if (n == 2 && strncasecmp(tok, "IF", 2) == 0) {
+			p = ddl_token(ddl_token(p, &n), &n);    /* NOT EXISTS */
+			continue;
+		}
+		if ((n == 5 && strncasecmp(tok, "TABLE", 5) == 0) ||
+		    (n == 5 && strncasecmp(tok, "INDEX", 5) == 0)) {
+			p = ddl_token(p, &n);                    /* the name */
+			if (index) {
+				p = ddl_token(p, &n);            /* ON */
+				p = ddl_token(p, &n);            /* the table */
+			}
+			return p;
+		}
+		if (words > 3)
+			break;
+	}
+	return NULL;
+}
+
+static int copy_shape_sqlite(struct db *db, const struct target *t, struct err *e)
+{
+	const char *params[] = { t->table };
+	struct db_cursor *c = db_query(db, "SELECT type, name, sql FROM sqlite_master WHERE "
+				       "tbl_name = $1 AND sql IS NOT NULL AND type IN "
+				       "('table', 'index') ORDER BY type = 'index', name", params,
+				       1, e);
+	if (!c)
+		return -1;
+	struct vec stmts = VEC_INIT;
+	int rc;
+	while ((rc = db_cursor_next(c, e)) == 1) {
+		bool index = str_eq(db_cursor_text(c, 0), "index");
+		const char *name = db_cursor_text(c, 1), *sql = db_cursor_text(c, 2);
+		const char *rest = ddl_rest(sql, index);
+		if (!rest)
+			continue;
+		char *qt = db_quote_ident(db, t->backfill);
+		if (index) {
+			size_t tl = strlen(t->table);
+			char *iname = strncmp(name, t->table, tl) == 0 && name[tl] == '_'
+				? xasprintf("%s%s", t->backfill, name + tl)
+				: xasprintf("%s_%s", t->backfill, name);
+			char *qi = db_quote_ident(db, iname);
+			bool uniq = strncasecmp(sql, "CREATE UNIQUE", 13) == 0;
+			vec_push(&stmts, xasprintf("CREATE %sINDEX %s ON %s %s", uniq ? "UNIQUE " : "",
+						   qi, qt, rest));
+			free(qi);
+			free(iname);
+		} else {
+			vec_push(&stmts, xasprintf("CREATE TABLE %s %s", qt, rest));
+		}
+		free(qt);
+	}
+	db_cursor_close(c);
+	for (size_t i = 0; i < stmts.len && rc == 0; i++)
+		rc = db_exec(db, stmts.items[i], NULL, 0, NULL, e);
+	vec_free_all(&stmts, free);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Columns of `table` whose default draws from a sequence: (sequence,
+ * column) pairs pushed onto `out`. */
+static int sequence_defaults(struct db *db, const char *table, struct vec *out,
+			     struct err *e)
+{
+	const char *params[] = { table };
+	struct db_cursor *c = db_query(db,
+		"SELECT s.relname, a.attname FROM pg_attrdef ad "
+		"JOIN pg_attribute a ON a.attrelid = ad.adrelid AND a.attnum = ad.adnum "
+		"JOIN pg_depend d ON d.classid = 'pg_attrdef'::regclass AND d.objid = ad.oid "
+		"AND d.refclassid = 'pg_class'::regclass "
+		"JOIN pg_class s ON s.oid = d.refobjid AND s.relkind = 'S' "
+		"WHERE ad.adrelid = to_regclass(quote_ident($1))", params, 1, e);
+	if (!c)
+		return -1;
+	int rc;
+	while ((rc = db_cursor_next(c, e)) == 1) {
+		vec_push(out, xstrdup(db_cursor_text(c, 0)));
+		vec_push(out, xstrdup(db_cursor_text(c, 1)));
+	}
+	db_cursor_close(c);
+	return rc < 0 ? -1 : 0;
+}
+
+/* A serial column of the copy would draw from TABLE's own sequence and
+ * number the rebuilt rows after the current ones; it gets a sequence of
+ * its own, from the start, as a first build would (SQLite's rowid does
+ * the same by itself). */
+static int own_sequences(struct db *db, const struct target *t, struct err *e)
+{
+	struct vec pairs = VEC_INIT;
+	if (sequence_defaults(db, t->backfill, &pairs, e) < 0)
+		return -1;
+	int rc = 0;
+	char *qt = db_quote_ident(db, t->backfill);
+	for (size_t i = 0; i + 1 < pairs.len && rc == 0; i += 2) {
+		const char *col = pairs.items[i + 1];
+		char *name = xasprintf("%s_%s_seq", t->backfill, col);
+		if (strlen(name) > 63 || str_starts_with(pairs.items[i], t->backfill)) {
+			free(name);
+			continue;      /* too long a name, or its own already (identity) */
+		}
+		char *qs = db_quote_ident(db, name), *qc = db_quote_ident(db, col);
+		struct buf lit = BUF_INIT;
+		buf_putc(&lit, '\'');
+		for (const char *p = qs; *p; p++) {
+			if (*p == '\'')
+				buf_putc(&lit, '\'');
+			buf_putc(&lit, *p);
+		}
+		buf_putc(&lit, '\'');
+		char *mk = xasprintf("CREATE SEQUENCE %s OWNED BY %s.%s", qs, qt, qc);
+		char *def = xasprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT nextval(%s::regclass)",
+				      qt, qc, buf_str(&lit));
+		rc = db_exec(db, mk, NULL, 0, NULL, e);
+		if (rc == 0)
+			rc = db_exec(db, def, NULL, 0, NULL, e);
+		free(mk);
+		free(def);
+		buf_free(&lit);
+		free(qs);
+		free(qc);
+		free(name);
+	}
+	free(qt);
+	vec_free_all(&pairs, free);
+	return rc;
+}
+
+static int copy_shape(struct db *db, const struct target *t, struct err *e)
+{
+	if (db_kind(db) == DB_SQLITE)
+		return copy_shape_sqlite(db, t, e);
+	char *qb = db_quote_ident(db, t->backfill), *qt = db_quote_ident(db, t->table);
+	char *sql = xasprintf("CREATE TABLE %s (LIKE %s INCLUDING ALL)", qb, qt);
+	int rc = db_exec(db, sql, NULL, 0, NULL, e);
+	free(sql);
+	free(qb);
+	free(qt);
+	return rc < 0 ? -1 : own_sequences(db, t, e);
+}
+
+int bf_prepare_targets(struct bf *b, struct err *e)
+{
+	struct target *t;
+	size_t n = bf_targets(b->rec, &t);
+	int rc = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct db *db = step_conns_get(bf_conns(b), t[i].connection, e);
+		int ex = db ? db_table_exists(db, t[i].table, e) : -1;
+		if (ex < 0) {
+			rc = -1;
+		} else if (ex == 1) {
+			rc = db_begin(db, e);
+			if (rc == 0 && (copy_shape(db, &t[i], e) < 0 || db_commit(db, e) < 0)) {
+				db_rollback(db);
+				rc = -1;
+			}
+			if (rc < 0)
+				err_prefix(e, "copying the shape of %s to %s: ", t[i].table,
+					   t[i].backfill);
+		}
+	}
+	bf_targets_free(t, n);
+	return rc;
+}
+
+/* PostgreSQL: a serial column's sequence belongs to the table it was made
+ * for; once the copy is TABLE, it takes the sequences its defaults use, so
+ * dropping TABLE_old later leaves them be. */
+static int adopt_sequences(struct db *db, const char *table, struct err *e)
+{
+	struct vec pairs = VEC_INIT;
+	if (sequence_defaults(db, table, &pairs, e) < 0)
+		return -1;
+	int rc = 0;
+	char *qt = db_quote_ident(db, table);
+	for (size_t i = 0; i + 1 < pairs.len && rc == 0; i += 2) {
+		char *qs = db_quote_ident(db, pairs.items[i]);
+		char *qc = db_quote_ident(db, pairs.items[i + 1]);
+		char *sql = xasprintf("ALTER SEQUENCE %s OWNED BY %s.%s", qs, qt, qc);
+		rc = db_exec(db, sql, NULL, 0, NULL, e);
+		free(sql);
+		free(qs);
+		free(qc);
+	}
+	free(qt);
+	vec_free_all(&pairs, free);
+	return rc;
 }

@@ -78,3 +78,7 @@ tests_unit_test_backfill_pg_SOURCES = tests/unit/test_backfill_pg.c tests/unit/t
 tests_unit_test_backfill_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_backfill_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_backfill tests/unit/test_backfill_pg
+
+# The real binary: a backfill of the ToteSys warehouse; the command line;
+# a process killed inside a step.
+TESTS += tests/integration/backfill_totesys.sh tests/integration/backfill_totesys_pg.sh
