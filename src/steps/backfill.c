@@ -689,7 +689,9 @@ static const char *pick_discard(struct bf *b, struct err *e)
 		err_set(e, ERR_CONFLICT, "backfill %lld of flow %s was approved%s: it can no "
 			"longer be discarded; run 'sluice backfill next %s' to finish",
 			(long long)b->row->id, b->row->flow,
-			strcmp(b->row->step, "approve") == 0 ? " and its swap has begun" : "",
+			strcmp(b->row->step, "approve") != 0 ? ""
+			: b->row->state == BACKFILL_WAITING ? " and its tables swapped"
+			: " and its swap has begun",
 			b->row->flow);
 		return NULL;
 	}

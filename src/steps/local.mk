@@ -81,4 +81,6 @@ TESTS += tests/unit/test_backfill tests/unit/test_backfill_pg
 
 # The real binary: a backfill of the ToteSys warehouse; the command line;
 # a process killed inside a step.
-TESTS += tests/integration/backfill_totesys.sh tests/integration/backfill_totesys_pg.sh
+TESTS += tests/integration/backfill_totesys.sh tests/integration/backfill_totesys_pg.sh \
+	tests/integration/backfill_cli.sh tests/integration/backfill_crash.sh \
+	tests/integration/backfill_crash_pg.sh
