@@ -123,124 +123,132 @@ static bool crlf(struct csv_scan *s, struct fmt_input *in)
 	return false;
 }
 
+#define FIELD_NEXT   1     /* a delimiter: another field follows */
+#define RECORD_END   2     /* a line end or the end of the input */
+#define QUOTE_OPEN  (-1)   /* the input ended inside quotes */
+#define READ_FAILED (-2)
+
+/* Inside quotes, from after the opening quote to after the closing one. */
+static int quoted_part(struct csv_scan *s, struct fmt_input *in, bool storing, long fline,
+		       int fcol)
+{
+	for (;;) {
+		int c = cpeek(s, in);
+		if (c == IN_IOERR)
+			return READ_FAILED;
+		if (c == IN_EOF) {
+			s->failed = false;   /* this one outranks anything before */
+			problem_at(s, in->line, in->col,
+				   "unterminated quoted field (opened at line %ld, column %d)",
+				   fline, fcol);
+			return QUOTE_OPEN;
+		}
+		if (c == '"') {
+			in_skip(in);
+			if (cpeek(s, in) != '"')
+				return 0;
+			in_skip(in);
+			put(s, storing, '"');
+			continue;
+		}
+		if (content(s, in, storing, c) == IN_IOERR)
+			return READ_FAILED;
+	}
+}
+
+/* The rest of a field up to its delimiter or line end: unquoted content,
+ * or what follows a closing quote (which should be nothing). */
+static int unquoted_part(struct csv_scan *s, struct fmt_input *in, bool storing,
+			 bool after_quote)
+{
+	for (;;) {
+		int c = cpeek(s, in);
+		if (c == IN_IOERR)
+			return READ_FAILED;
+		if (c == s->delim) {
+			in_skip(in);
+			return FIELD_NEXT;
+		}
+		if (c == '\n' || c == IN_EOF || c == '\r') {
+			s->end_line = in->line;
+			s->end_col = in->col;
+			if (c == '\n')
+				in_skip(in);
+			if (c != '\r' || crlf(s, in))
+				return RECORD_END;
+			continue;
+		}
+		if (after_quote) {
+			char what[32];
+			describe_byte(c, what, sizeof what);
+			problem_at(s, in->line, in->col, "unexpected %s after a closing quote", what);
+			after_quote = false;
+		} else if (c == '"') {
+			problem_at(s, in->line, in->col, "quote character in an unquoted field");
+		}
+		if (content(s, in, storing, c) == IN_IOERR)
+			return READ_FAILED;
+	}
+}
+
+/* Skip empty lines (when they are not records); 0 at the end of input. */
+static int record_start(struct csv_scan *s, struct fmt_input *in)
+{
+	for (;;) {
+		int c = in_peek(in);
+		if (c == IN_EOF)
+			return 0;
+		if (c == IN_IOERR)
+			return READ_FAILED;
+		s->line = in->line;
+		s->col = in->col;
+		if (c == '\n' && s->skip_blank) {
+			in_skip(in);
+			continue;
+		}
+		if (c == '\r' && s->skip_blank) {
+			in_skip(in);
+			if (in_peek(in) == '\n') {
+				in_skip(in);
+				continue;
+			}
+			problem_at(s, s->line, s->col, "bare CR (carriage return) not followed by LF: "
+				   "only LF and CRLF end a line");
+		}
+		return 1;
+	}
+}
+
 int csv_scan(struct csv_scan *s, struct fmt_input *in, size_t max_record)
 {
 	buf_reset(&s->text);
 	s->nf = s->count = 0;
 	s->failed = s->over = false;
 	s->emsg[0] = '\0';
-	/* Completely empty lines are skipped. */
-	bool bare_cr = false;
-	long crline = 0;
-	int crcol = 0;
-	for (;;) {
-		int c = in_peek(in);
-		if (c == IN_EOF)
-			return 0;
-		if (c == IN_IOERR)
-			return -2;
-		if (c == '\n' && s->skip_blank) {
-			in_skip(in);
-			continue;
-		}
-		if (c == '\r' && s->skip_blank) {
-			crline = in->line;
-			crcol = in->col;
-			in_skip(in);
-			if (in_peek(in) == '\n') {
-				in_skip(in);
-				continue;
-			}
-			bare_cr = true;
-		}
-		break;
-	}
-	s->line = bare_cr ? crline : in->line;
-	s->col = bare_cr ? crcol : in->col;
-	if (bare_cr)
-		problem_at(s, crline, crcol,
-			   "bare CR (carriage return) not followed by LF: only LF and CRLF end a line");
+	int rc = record_start(s, in);
+	if (rc <= 0)
+		return rc;
 	in->fence = in->offset + max_record;
-	for (;;) {
-		/* one field */
+	do {
 		s->count++;
 		bool storing = s->count <= s->keep;
 		size_t off = s->text.len;
 		long fline = in->line;
 		int fcol = in->col;
-		bool quoted = false, after_quote = false;
-		int c = cpeek(s, in);
-		if (c == '"') {
-			quoted = true;
+		bool quoted = cpeek(s, in) == '"';
+		rc = 0;
+		if (quoted) {
 			in_skip(in);
-			for (;;) {
-				c = cpeek(s, in);
-				if (c == IN_IOERR)
-					return -2;
-				if (c == IN_EOF) {
-					s->failed = false;   /* this one outranks anything before */
-					problem_at(s, in->line, in->col,
-						   "unterminated quoted field (opened at line %ld, column %d)",
-						   fline, fcol);
-					in->fence = NO_FENCE;
-					return -1;
-				}
-				if (c == '"') {
-					in_skip(in);
-					if (cpeek(s, in) != '"')
-						break;
-					in_skip(in);
-					put(s, storing, '"');
-					continue;
-				}
-				if (content(s, in, storing, c) == IN_IOERR)
-					return -2;
-			}
-			after_quote = true;
+			rc = quoted_part(s, in, storing, fline, fcol);
 		}
-		/* the rest of the field: unquoted content, or what follows a
-		 * closing quote (which should be nothing) */
-		bool end_record = false;
-		for (;;) {
-			c = cpeek(s, in);
-			if (c == IN_IOERR)
-				return -2;
-			if (c == s->delim) {
-				in_skip(in);
-				break;
-			}
-			if (c == '\n' || c == IN_EOF) {
-				s->end_line = in->line;
-				s->end_col = in->col;
-				if (c == '\n')
-					in_skip(in);
-				end_record = true;
-				break;
-			}
-			if (c == '\r') {
-				s->end_line = in->line;
-				s->end_col = in->col;
-				if (crlf(s, in)) {
-					end_record = true;
-					break;
-				}
-				continue;
-			}
-			if (after_quote) {
-				char what[32];
-				describe_byte(c, what, sizeof what);
-				problem_at(s, in->line, in->col, "unexpected %s after a closing quote", what);
-				after_quote = false;
-			} else if (c == '"') {
-				problem_at(s, in->line, in->col, "quote character in an unquoted field");
-			}
-			if (content(s, in, storing, c) == IN_IOERR)
-				return -2;
+		if (rc == 0)
+			rc = unquoted_part(s, in, storing, quoted);
+		if (rc < 0) {
+			in->fence = NO_FENCE;
+			return rc;
 		}
 		end_field(s, storing, off, quoted, fline, fcol);
-		if (end_record)
-			break;
-	}
+	} while (rc == FIELD_NEXT);
 	in->fence = NO_FENCE;
 	return 1;
 }

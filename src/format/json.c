@@ -11,8 +11,12 @@
  * ("hard"), and keeps each number's text as written in valuestring so that
  * 3.94 stays 3.94 and 12345678901234567890 stays whole.
  */
+#include "config.h"
+
 #include "format/format_int.h"
 
+#include <locale.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,9 +132,25 @@ static bool counted(struct jp *p)
 	return false;
 }
 
+/* Numbers are read the same whatever LC_NUMERIC the program runs under
+ * (the console sets the locale; a ',' decimal point must not cut 3.94). */
+static locale_t c_numeric;
+static pthread_once_t c_numeric_once = PTHREAD_ONCE_INIT;
+
+static void make_c_numeric(void)
+{
+	c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+static double c_strtod(const char *text)
+{
+	pthread_once(&c_numeric_once, make_c_numeric);
+	return c_numeric ? strtod_l(text, NULL, c_numeric) : strtod(text, NULL);
+}
+
 cJSON *number_item(const char *text)
 {
-	cJSON *item = cJSON_CreateNumber(strtod(text, NULL));
+	cJSON *item = cJSON_CreateNumber(c_strtod(text));
 	size_t n = strlen(text) + 1;
 	item->valuestring = cJSON_malloc(n);
 	if (!item->valuestring) {
@@ -479,18 +499,70 @@ static void unmark(struct jp *p, struct open_mark m)
 	p->open_col = m.col;
 }
 
+/* After a member or an element: neither a comma nor the closing bracket. */
+static void bad_after_value(struct jp *p, int c, const char *what, char close,
+			    const struct open_mark *at)
+{
+	if (stop_on(p, c))
+		return;
+	if (c == IN_EOF || (c == '\n' && p->ndjson)) {
+		unclosed(p, c, what, at->line, at->col);
+		return;
+	}
+	char got[32];
+	describe_byte(c, got, sizeof got);
+	jp_error(p, true, "expected \",\" or \"%c\" after %s, got %s", close,
+		 close == '}' ? "a value in an object" : "an array element", got);
+}
+
+/* "key": value, from the opening quote of the key; added to obj. */
+static int parse_member(struct jp *p, cJSON *obj, struct keyset *keys, bool top)
+{
+	long kline = p->in->line;
+	int kcol = p->in->col;
+	if (parse_string(p, &p->sb) < 0)
+		return -1;
+	char *key = xstrdup(buf_str(&p->sb));
+	if (top)
+		snprintf(p->topkey, sizeof p->topkey, "%s", key);
+	int c = skip_ws(p);
+	if (c != ':') {
+		char got[32];
+		describe_byte(c, got, sizeof got);
+		if (!stop_on(p, c))
+			jp_error(p, true, "expected \":\" after key \"%s\", got %s", key, got);
+		free(key);
+		return -1;
+	}
+	in_skip(p->in);
+	skip_ws(p);
+	if (top)
+		top_position(p, p->in->line, p->in->col);
+	cJSON *value = jp_value(p);
+	if (value)
+		cJSON_AddItemToObject(obj, key, value);
+	free(key);
+	if (!value)
+		return -1;
+	/* The set points at the key as cJSON stored it. */
+	const char *stored = obj->child->prev->string;
+	if (!keyset_add(keys, stored))
+		jp_error_at(p, false, kline, kcol, "duplicate key \"%s\"", stored);
+	if (top)
+		p->topkey[0] = '\0';
+	return 0;
+}
+
 static cJSON *parse_object(struct jp *p)
 {
-	long oline = p->in->line;
-	int ocol = p->in->col;
+	struct open_mark at = { "object", p->in->line, p->in->col };
 	if (!enter(p))
 		return NULL;
-	struct open_mark outer = mark_open(p, "object", oline, ocol);
+	struct open_mark outer = mark_open(p, at.what, at.line, at.col);
 	in_skip(p->in);
-	bool top = p->depth == 1;
+	bool top = p->depth == 1, after_comma = false;
 	cJSON *obj = cJSON_CreateObject();
 	struct keyset keys = { 0 };
-	bool after_comma = false;
 	int c = skip_ws(p);
 	if (c == '}') {
 		in_skip(p->in);
@@ -500,77 +572,30 @@ static cJSON *parse_object(struct jp *p)
 		if (stop_on(p, c))
 			goto fail;
 		if (c != '"') {
-			char what[32];
-			describe_byte(c, what, sizeof what);
+			char got[32];
+			describe_byte(c, got, sizeof got);
 			if (c == IN_EOF || (c == '\n' && p->ndjson))
-				unclosed(p, c, "object", oline, ocol);
+				unclosed(p, c, "object", at.line, at.col);
 			else if (c == '}' && after_comma)
 				jp_error(p, true, "trailing comma before \"}\"");
 			else
-				jp_error(p, true, "expected a key in double quotes, got %s", what);
+				jp_error(p, true, "expected a key in double quotes, got %s", got);
 			goto fail;
 		}
-		long kline = p->in->line;
-		int kcol = p->in->col;
-		if (parse_string(p, &p->sb) < 0)
+		if (parse_member(p, obj, &keys, top) < 0)
 			goto fail;
-		char *key = xstrdup(buf_str(&p->sb));
-		if (top)
-			snprintf(p->topkey, sizeof p->topkey, "%s", key);
 		c = skip_ws(p);
-		if (c != ':') {
-			char what[32];
-			describe_byte(c, what, sizeof what);
-			if (!stop_on(p, c))
-				jp_error(p, true, "expected \":\" after key \"%s\", got %s", key, what);
-			free(key);
-			goto fail;
-		}
-		in_skip(p->in);
-		skip_ws(p);
-		if (top)
-			top_position(p, p->in->line, p->in->col);
-		cJSON *value = jp_value(p);
-		if (!value) {
-			free(key);
-			goto fail;
-		}
-		cJSON_AddItemToObject(obj, key, value);
-		free(key);
-		/* The key as stored by cJSON: the one the set points at. */
-		cJSON *added = obj->child ? obj->child->prev : NULL;
-		if (added && !keyset_add(&keys, added->string)) {
-			char *saved = xstrdup(p->topkey);
-			if (top)
-				snprintf(p->topkey, sizeof p->topkey, "%s", added->string);
-			jp_error_at(p, false, kline, kcol, "duplicate key \"%s\"", added->string);
-			snprintf(p->topkey, sizeof p->topkey, "%s", saved);
-			free(saved);
-		}
-		if (top)
-			p->topkey[0] = '\0';
-		c = skip_ws(p);
-		if (c == ',') {
-			in_skip(p->in);
-			after_comma = true;
-			c = skip_ws(p);
-			continue;
-		}
 		if (c == '}') {
 			in_skip(p->in);
 			break;
 		}
-		if (stop_on(p, c))
+		if (c != ',') {
+			bad_after_value(p, c, "object", '}', &at);
 			goto fail;
-		if (c == IN_EOF || (c == '\n' && p->ndjson)) {
-			unclosed(p, c, "object", oline, ocol);
-		} else {
-			char what[32];
-			describe_byte(c, what, sizeof what);
-			jp_error(p, true, "expected \",\" or \"}\" after a value in an object, got %s",
-				 what);
 		}
-		goto fail;
+		in_skip(p->in);
+		after_comma = true;
+		c = skip_ws(p);
 	}
 done:
 	free(keys.slots);
@@ -585,59 +610,38 @@ fail:
 
 static cJSON *parse_array(struct jp *p)
 {
-	long oline = p->in->line;
-	int ocol = p->in->col;
+	struct open_mark at = { "array", p->in->line, p->in->col };
 	if (!enter(p))
 		return NULL;
-	struct open_mark outer = mark_open(p, "array", oline, ocol);
+	struct open_mark outer = mark_open(p, at.what, at.line, at.col);
 	in_skip(p->in);
 	cJSON *arr = cJSON_CreateArray();
-	bool after_comma = false;
 	int c = skip_ws(p);
 	if (c == ']') {
 		in_skip(p->in);
-		p->depth--;
-		unmark(p, outer);
-		return arr;
+		goto done;
 	}
 	for (;;) {
-		if (stop_on(p, c))
-			goto fail;
-		if (c == ']' && after_comma) {
-			jp_error(p, true, "trailing comma before \"]\"");
-			goto fail;
-		}
-		if (c == IN_EOF || (c == '\n' && p->ndjson)) {
-			unclosed(p, c, "array", oline, ocol);
-			goto fail;
-		}
 		cJSON *value = jp_value(p);
 		if (!value)
 			goto fail;
 		cJSON_AddItemToArray(arr, value);
 		c = skip_ws(p);
-		if (c == ',') {
-			in_skip(p->in);
-			after_comma = true;
-			c = skip_ws(p);
-			continue;
-		}
 		if (c == ']') {
 			in_skip(p->in);
 			break;
 		}
-		if (stop_on(p, c))
+		if (c != ',') {
+			bad_after_value(p, c, "array", ']', &at);
 			goto fail;
-		if (c == IN_EOF || (c == '\n' && p->ndjson)) {
-			unclosed(p, c, "array", oline, ocol);
-		} else {
-			char what[32];
-			describe_byte(c, what, sizeof what);
-			jp_error(p, true, "expected \",\" or \"]\" after an array element, got %s",
-				 what);
 		}
-		goto fail;
+		in_skip(p->in);
+		if (skip_ws(p) == ']') {
+			jp_error(p, true, "trailing comma before \"]\"");
+			goto fail;
+		}
 	}
+done:
 	p->depth--;
 	unmark(p, outer);
 	return arr;
@@ -760,6 +764,17 @@ static void write_string(struct buf *out, const char *s)
 	buf_putc(out, '"');
 }
 
+/* %.17g with a '.' whatever the locale says. */
+static void write_double(struct buf *out, double d)
+{
+	char tmp[64];
+	snprintf(tmp, sizeof tmp, "%.17g", d);
+	for (char *p = tmp; *p; p++)
+		if (*p == ',')
+			*p = '.';
+	buf_puts(out, tmp);
+}
+
 void fmt_json_write(struct buf *out, const cJSON *item)
 {
 	if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
@@ -786,7 +801,7 @@ void fmt_json_write(struct buf *out, const cJSON *item)
 		else if (d == (double)(int64_t)d && d < 1e15 && d > -1e15)
 			buf_printf(out, "%lld", (long long)d);
 		else
-			buf_printf(out, "%.17g", d);
+			write_double(out, d);
 	} else if (cJSON_IsTrue(item)) {
 		buf_puts(out, "true");
 	} else if (cJSON_IsFalse(item)) {

@@ -409,32 +409,58 @@ static const char *const expectations[] = {
 	[FT_JSON] = "JSON",
 };
 
-int fmt_coerce(enum fmt_type type, enum fmt_kind kind, const char *value, size_t len,
-	       struct buf *out, struct err *e)
+static int coerce_date(const char *s, size_t n, struct buf *out)
 {
-	if (type == FT_TEXT || (type == FT_JSON && kind == FK_NUMBER)) {
+	size_t at = 0;
+	int y, m, d;
+	if (!parse_date(s, n, &at, &y, &m, &d) || at != n)
+		return -1;
+	buf_append(out, s, n);
+	return 0;
+}
+
+static int coerce_time(const char *s, size_t n, struct buf *out)
+{
+	size_t at = 0;
+	int64_t us;
+	if (!parse_time(s, n, &at, &us) || at != n)
+		return -1;
+	put_time(out, us);
+	return 0;
+}
+
+static int coerce_json(enum fmt_kind kind, const char *value, size_t len, struct buf *out,
+		       struct err *e)
+{
+	if (kind == FK_NUMBER) {
 		buf_append(out, value, len);
 		return 0;
 	}
-	if (type == FT_JSON) {
-		if (kind == FK_BOOL) {
-			buf_puts(out, value[0] == 't' ? "true" : "false");
-			return 0;
-		}
-		struct err je;
-		cJSON *doc = fmt_json_parse(value, len, NULL, &je);
-		if (!doc) {
-			char why[600];
-			snprintf(why, sizeof why, " (%s)", err_text(&je));
-			return bad_value(e, "JSON", kind, value, len, why);
-		}
-		fmt_json_write(out, doc);
-		cJSON_Delete(doc);
+	if (kind == FK_BOOL) {
+		buf_puts(out, value[0] == 't' ? "true" : "false");
 		return 0;
 	}
-	bool texty = kind == FK_STRING || kind == FK_NUMBER ||
-		(kind == FK_BOOL && type == FT_BOOL);
-	const char *why = NULL;
+	struct err je;
+	cJSON *doc = fmt_json_parse(value, len, NULL, &je);
+	if (!doc) {
+		char why[600];
+		snprintf(why, sizeof why, " (%s)", err_text(&je));
+		return bad_value(e, "JSON", kind, value, len, why);
+	}
+	fmt_json_write(out, doc);
+	cJSON_Delete(doc);
+	return 0;
+}
+
+int fmt_coerce(enum fmt_type type, enum fmt_kind kind, const char *value, size_t len,
+	       struct buf *out, struct err *e)
+{
+	if (type == FT_TEXT) {
+		buf_append(out, value, len);
+		return 0;
+	}
+	if (type == FT_JSON)
+		return coerce_json(kind, value, len, out, e);
 	/* Spaces around a number or a date are not part of it. */
 	const char *s = value;
 	size_t n = len;
@@ -443,39 +469,21 @@ int fmt_coerce(enum fmt_type type, enum fmt_kind kind, const char *value, size_t
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	size_t before = out->len;
+	const char *why = NULL;
 	int rc = -1;
-	if (texty) {
-		switch (type) {
-		case FT_INT: rc = coerce_int(s, n, out, &why); break;
-		case FT_NUMERIC: rc = coerce_numeric(s, n, out, &why); break;
-		case FT_BOOL: rc = coerce_bool(s, n, out); break;
-		case FT_DATE:
-			if (kind == FK_STRING) {
-				size_t at = 0;
-				int y, m, d;
-				if (parse_date(s, n, &at, &y, &m, &d) && at == n) {
-					buf_append(out, s, n);
-					rc = 0;
-				}
-			}
-			break;
-		case FT_TIME:
-			if (kind == FK_STRING) {
-				size_t at = 0;
-				int64_t us;
-				if (parse_time(s, n, &at, &us) && at == n) {
-					put_time(out, us);
-					rc = 0;
-				}
-			}
-			break;
-		case FT_TIMESTAMP:
-			if (kind == FK_STRING)
-				rc = coerce_timestamp(s, n, out);
-			break;
-		default: break;
-		}
-	}
+	bool text = kind == FK_STRING;
+	if (type == FT_INT && (text || kind == FK_NUMBER))
+		rc = coerce_int(s, n, out, &why);
+	else if (type == FT_NUMERIC && (text || kind == FK_NUMBER))
+		rc = coerce_numeric(s, n, out, &why);
+	else if (type == FT_BOOL && (text || kind == FK_NUMBER || kind == FK_BOOL))
+		rc = coerce_bool(s, n, out);
+	else if (type == FT_DATE && text)
+		rc = coerce_date(s, n, out);
+	else if (type == FT_TIME && text)
+		rc = coerce_time(s, n, out);
+	else if (type == FT_TIMESTAMP && text)
+		rc = coerce_timestamp(s, n, out);
 	if (rc == 0)
 		return 0;
 	out->len = before;

@@ -208,12 +208,13 @@ static int sql_run(struct step_ctx *ctx, struct err *e)
 		struct sql_stmt *st = stmts.items[i];
 		if (is_transaction_control(st->text)) {
 			char first[16];
+			int line = st->line;
 			sql_first_word(st->text, first, sizeof first);
 			sql_stmts_free(&stmts);
 			return err_set(e, ERR_INVALID, "%s, statement at line %d: %s: a sql "
 				       "step runs its statements in one transaction of its own; "
 				       "remove the transaction control, or set \"transaction\": "
-				       "false", name, st->line, first);
+				       "false", name, line, first);
 		}
 	}
 	rc = step_ledger_done(ctx, db, NULL, e);

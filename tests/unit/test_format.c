@@ -10,6 +10,7 @@
  */
 #include "testutil.h"
 #include "format/format.h"
+#include "lake/lake.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -472,6 +473,58 @@ START_TEST(bom_is_skipped_and_unicode_kept)
 	expect_end(r);
 	fmt_reader_free(r);
 	close(src.fd);
+}
+END_TEST
+
+START_TEST(json_reads_one_document_or_several)
+{
+	const char *text = "{\n  \"id\": 1,\n  \"tags\": [\"a\"]\n}\n{\"id\": 2} [{\"id\": 3}, {\"id\": 4}]";
+	struct mem_src m = { text, strlen(text) };
+	struct fmt_reader_opts o = { .format = FMT_JSON, .source = "doc.json", .chunk = 2 };
+	struct fmt_reader *r = fmt_reader_new(&o, mem_read, &m, NULL);
+	struct fmt_record rec;
+	for (int id = 1; id <= 4; id++) {
+		expect_next(r, &rec);
+		char want[8];
+		snprintf(want, sizeof want, "%d", id);
+		expect_value(&rec, "id", want, FK_NUMBER);
+		ck_assert_int_eq(rec.index, id);
+	}
+	ck_assert_int_eq(rec.line, 5);
+	ck_assert_int_eq(rec.col, 23);
+	expect_end(r);
+	fmt_reader_free(r);
+}
+END_TEST
+
+static ssize_t lake_pull(void *arg, void *buf, size_t n, struct err *e)
+{
+	return lake_read(arg, buf, n, e);
+}
+
+/* The readers take their bytes from wherever: here, a lake. */
+START_TEST(readers_pull_from_a_lake_reader)
+{
+	char *dir = test_mkdtemp();
+	char *url = xasprintf("file:%s", dir);
+	struct err e;
+	struct lake *lake = lake_open(url, NULL, &e);
+	const char *key = "orders/2026/11/21/120000000000.csv";
+	const char *csv = "id,name\n1,a\n2,\"b\nc\"\n";
+	ck_assert_int_eq(lake_put(lake, key, csv, strlen(csv), &e), 0);
+	struct lake_reader *lr = lake_read_open(lake, key, &e);
+	struct fmt_reader_opts o = { .format = FMT_CSV, .source = key, .chunk = 4 };
+	struct fmt_reader *r = fmt_reader_new(&o, lake_pull, lr, NULL);
+	struct fmt_record rec;
+	expect_next(r, &rec);
+	expect_next(r, &rec);
+	expect_value(&rec, "name", "b\nc", FK_STRING);
+	expect_end(r);
+	fmt_reader_free(r);
+	lake_read_close(lr);
+	lake_close(lake);
+	free(url);
+	test_rmdir(dir);
 }
 END_TEST
 
@@ -1131,6 +1184,8 @@ static Suite *format_suite(void)
 	tcase_add_test(tc, typed_columns_give_canonical_values);
 	tcase_add_test(tc, csv_follows_rfc4180);
 	tcase_add_test(tc, bom_is_skipped_and_unicode_kept);
+	tcase_add_test(tc, json_reads_one_document_or_several);
+	tcase_add_test(tc, readers_pull_from_a_lake_reader);
 	tcase_add_test(tc, totesys_rows_load_with_types);
 	tcase_add_test(tc, coerce_writes_one_canonical_form);
 	tcase_add_test(tc, huge_fields_stop_at_the_limit);
