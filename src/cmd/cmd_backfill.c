@@ -825,6 +825,7 @@ static int exec_compare(struct cmd_ctx *ctx, int argc, char **argv, struct err *
 {
 	static const struct cmd_opt_spec specs[] = {
 		{ "--key", "-k", true, false }, { "--samples", NULL, true, false },
+		{ "--other-connection", NULL, true, false },
 		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
 	const struct cmd_entry *self = cmd_lookup("backfill compare");
 	struct cmd_opts o;
@@ -851,11 +852,13 @@ static int exec_compare(struct cmd_ctx *ctx, int argc, char **argv, struct err *
 		other = o.positional.len == 3 ? xstrdup(o.positional.items[2])
 			: xasprintf("%s%s", table, BACKFILL_SUFFIX);
 		conns = step_conns_new(ctx->project, true);
+		const char *conn2 = cmd_opt_value(&o, "--other-connection");
 		struct db *db = step_conns_get(conns, conn, e);
+		struct db *db2 = db && conn2 ? step_conns_get(conns, conn2, e) : db;
 		struct compare_request req = { table, other, (const char *const *)key.items,
 					       key.len, (int)samples, false };
 		struct compare_result r;
-		if (!db || compare_tables(db, &req, &r, e) < 0) {
+		if (!db || !db2 || compare_tables_across(db, db2, &req, &r, e) < 0) {
 			rc = exit_for(e);
 		} else {
 			cJSON *j = compare_result_json(&r);
@@ -924,7 +927,9 @@ const struct cmd_entry cmd_backfill_entries[] = {
 	  "compare TABLE with OTHER (default TABLE_backfill) by key, in the database",
 	  "Counts rows only in each, changed rows (per column) and unchanged rows\n"
 	  "in one pass inside the database, and shows a few samples of each kind.\n"
-	  "COLS is a comma-separated list; --samples N keeps N rows of each kind.",
+	  "COLS is a comma-separated list; --samples N keeps N rows of each kind.\n"
+	  "--other-connection CONN2: OTHER lives on another database; both are\n"
+	  "read in key order and merged here (memory stays small either way).",
 	  CMD_NEEDS_PROJECT, exec_compare },
 	{ NULL, NULL, NULL, NULL, 0, NULL },
 };

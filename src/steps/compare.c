@@ -955,3 +955,333 @@ cJSON *compare_result_json(const struct compare_result *r)
 	}
 	return o;
 }
+
+/* ---- between two connections ---------------------------------------------------------------
+ * Current and backfill on different databases (a warehouse moved, a copy
+ * on another server): neither database can join the other's table, so
+ * both are read in key order and merged here, row by row, like two sorted
+ * files.  Memory holds the current row of each side and the samples,
+ * whatever the tables' size.  Keys are ordered bytewise on both sides
+ * (COLLATE "C" on PostgreSQL, SQLite's BINARY), numbers as numbers.
+ * Values are compared in the canonical text both backends produce, with
+ * decimals normalised (3.90 = 3.9).  Rows whose key has a NULL never
+ * match: they are counted on their own side. */
+
+struct side {
+	struct db *db;
+	const struct db_table *t;
+	struct db_cursor *cur;
+	int has;              /* 1 a row is ready, 0 done */
+	size_t *colpos;       /* result column -> cursor column, or SIZE_MAX */
+	size_t *keypos;       /* key k -> cursor column */
+};
+
+static bool is_number_type(enum db_type t)
+{
+	return t == DT_INT || t == DT_NUMERIC || t == DT_FLOAT;
+}
+
+/* "3.900" -> "3.9", "4.0" -> "4", "-0.0" -> "0"; other text as is. */
+static void norm_decimal(const char *s, char *out, size_t n)
+{
+	snprintf(out, n, "%s", s);
+	char *dot = strchr(out, '.');
+	if (!dot || strpbrk(out, "eE"))
+		return;
+	char *end = out + strlen(out);
+	while (end > dot + 1 && end[-1] == '0')
+		*--end = '\0';
+	if (end == dot + 1)
+		*dot = '\0';
+	if (strcmp(out, "-0") == 0)
+		snprintf(out, n, "0");
+}
+
+static bool values_differ(const char *a, const char *b, bool numeric)
+{
+	if (!a || !b)
+		return a != b;
+	if (!numeric)
+		return strcmp(a, b) != 0;
+	char na[128], nb[128];
+	norm_decimal(a, na, sizeof na);
+	norm_decimal(b, nb, sizeof nb);
+	return strcmp(na, nb) != 0;
+}
+
+static int key_cmp(const char *a, const char *b, bool numeric)
+{
+	if (numeric) {
+		int64_t ia, ib;
+		if (str_to_i64(a, &ia) && str_to_i64(b, &ib))
+			return ia < ib ? -1 : ia > ib;
+		double da, db;
+		if (str_to_double(a, &da) && str_to_double(b, &db))
+			return da < db ? -1 : da > db;
+	}
+	int c = strcmp(a, b);
+	return c < 0 ? -1 : c > 0;
+}
+
+static struct db_cursor *ordered(struct cmp *c, struct db *db, const struct db_table *t,
+				 const char *table, struct err *e)
+{
+	struct buf q = BUF_INIT;
+	buf_puts(&q, "SELECT ");
+	for (size_t i = 0; i < t->ncolumns; i++) {
+		buf_puts(&q, i ? ", " : "");
+		char *qc = db_quote_ident(db, t->columns[i].name);
+		buf_puts(&q, qc);
+		free(qc);
+	}
+	char *qt = db_quote_ident(db, table);
+	buf_printf(&q, " FROM %s WHERE ", qt);
+	free(qt);
+	for (size_t k = 0; k < c->req->nkey; k++) {
+		char *qk = db_quote_ident(db, c->cols[c->keyidx[k]].name);
+		buf_printf(&q, "%s%s IS NOT NULL", k ? " AND " : "", qk);
+		free(qk);
+	}
+	buf_puts(&q, " ORDER BY ");
+	for (size_t k = 0; k < c->req->nkey; k++) {
+		const struct ccol *kc = &c->cols[c->keyidx[k]];
+		char *qk = db_quote_ident(db, kc->name);
+		const struct db_column *col = kc->cur;
+		bool text = col && !is_number_type(col->type.type);
+		buf_printf(&q, "%s%s%s", k ? ", " : "", qk,
+			   text && db_kind(db) == DB_POSTGRES ? " COLLATE \"C\"" : "");
+		free(qk);
+	}
+	struct db_cursor *cur = db_query(db, buf_str(&q), NULL, 0, e);
+	buf_free(&q);
+	return cur;
+}
+
+static int side_open(struct cmp *c, struct side *s, struct db *db, const struct db_table *t,
+		     const char *table, bool current, struct err *e)
+{
+	s->db = db;
+	s->t = t;
+	s->colpos = xcalloc(c->ncols ? c->ncols : 1, sizeof(size_t));
+	s->keypos = xcalloc(c->req->nkey, sizeof(size_t));
+	for (size_t i = 0; i < c->ncols; i++) {
+		const struct db_column *col = current ? c->cols[i].cur : c->cols[i].bf;
+		s->colpos[i] = col ? (size_t)(col - t->columns) : SIZE_MAX;
+	}
+	for (size_t k = 0; k < c->req->nkey; k++)
+		s->keypos[k] = s->colpos[c->keyidx[k]];
+	s->cur = ordered(c, db, t, table, e);
+	if (!s->cur)
+		return -1;
+	s->has = db_cursor_next(s->cur, e);
+	return s->has < 0 ? -1 : 0;
+}
+
+static void side_close(struct side *s)
+{
+	db_cursor_close(s->cur);
+	free(s->colpos);
+	free(s->keypos);
+}
+
+static int side_key_cmp(const struct cmp *c, const struct side *a, const struct side *b)
+{
+	for (size_t k = 0; k < c->req->nkey; k++) {
+		const struct ccol *kc = &c->cols[c->keyidx[k]];
+		bool num = is_number_type(kc->cur->type.type) && is_number_type(kc->bf->type.type);
+		int r = key_cmp(db_cursor_text(a->cur, (int)a->keypos[k]),
+				db_cursor_text(b->cur, (int)b->keypos[k]), num);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+static char **side_row(const struct cmp *c, const struct side *s)
+{
+	char **v = xcalloc(c->ncols ? c->ncols : 1, sizeof(char *));
+	for (size_t i = 0; i < c->ncols; i++)
+		if (s->colpos[i] != SIZE_MAX)
+			v[i] = xstrdup(db_cursor_text(s->cur, (int)s->colpos[i]));
+	return v;
+}
+
+/* Advance a side, refusing a key equal to the one just passed. */
+static int side_next(struct cmp *c, struct side *s, const char *table, struct err *e)
+{
+	char **prev = xcalloc(c->req->nkey, sizeof(char *));
+	for (size_t k = 0; k < c->req->nkey; k++)
+		prev[k] = xstrdup(db_cursor_text(s->cur, (int)s->keypos[k]));
+	s->has = db_cursor_next(s->cur, e);
+	bool same = s->has == 1;
+	for (size_t k = 0; k < c->req->nkey && same; k++)
+		same = str_eq(prev[k], db_cursor_text(s->cur, (int)s->keypos[k]));
+	int rc = s->has < 0 ? -1 : 0;
+	if (same)
+		rc = err_at(e, ERR_INVALID, table, "the key is not unique in %s: (%s%s) appears "
+			    "more than once; compare needs a key that names one row", table,
+			    prev[0], c->req->nkey > 1 ? ", ..." : "");
+	for (size_t k = 0; k < c->req->nkey; k++)
+		free(prev[k]);
+	free(prev);
+	return rc;
+}
+
+static int null_keys(struct cmp *c, struct db *db, const char *table, int64_t *n,
+		     struct err *e)
+{
+	struct buf q = BUF_INIT;
+	char *qt = db_quote_ident(db, table);
+	buf_printf(&q, "SELECT count(*) FROM %s WHERE ", qt);
+	free(qt);
+	for (size_t k = 0; k < c->req->nkey; k++) {
+		char *qk = db_quote_ident(db, c->cols[c->keyidx[k]].name);
+		buf_printf(&q, "%s%s IS NULL", k ? " OR " : "", qk);
+		free(qk);
+	}
+	int rc = db_query_int(db, buf_str(&q), NULL, 0, n, e);
+	buf_free(&q);
+	return rc < 0 ? -1 : 0;
+}
+
+static int merge_sides(struct cmp *c, struct side *a, struct side *b,
+		       struct compare_result *r, struct err *e)
+{
+	int want = c->req->samples > 0 ? c->req->samples : DEFAULT_SAMPLES;
+	bool *shown = xcalloc(c->ncols ? c->ncols : 1, sizeof(bool));
+	bool *num = xcalloc(c->ncols ? c->ncols : 1, sizeof(bool));
+	for (size_t i = 0; i < c->ncols; i++)
+		num[i] = c->cols[i].cur && c->cols[i].bf &&
+			 is_number_type(c->cols[i].cur->type.type) &&
+			 is_number_type(c->cols[i].bf->type.type);
+	int rc = 0;
+	while (rc == 0 && (a->has == 1 || b->has == 1)) {
+		int order = a->has != 1 ? 1 : b->has != 1 ? -1 : side_key_cmp(c, a, b);
+		struct compare_sample s = { 0 };
+		if (order < 0) {
+			r->rows_current++;
+			r->only_current++;
+			s.kind = COMPARE_ONLY_CURRENT;
+			s.current = side_row(c, a);
+			keep_sample(r, &s, want, shown);
+			rc = side_next(c, a, c->req->current, e);
+			continue;
+		}
+		if (order > 0) {
+			r->rows_backfill++;
+			r->only_backfill++;
+			s.kind = COMPARE_ONLY_BACKFILL;
+			s.backfill = side_row(c, b);
+			keep_sample(r, &s, want, shown);
+			rc = side_next(c, b, c->req->backfill, e);
+			continue;
+		}
+		r->rows_current++;
+		r->rows_backfill++;
+		bool any = false;
+		bool *differs = xcalloc(c->ncols ? c->ncols : 1, sizeof(bool));
+		for (size_t i = 0; i < c->ncols; i++) {
+			if (c->cols[i].key)
+				continue;
+			const char *va = a->colpos[i] == SIZE_MAX ? NULL
+				: db_cursor_text(a->cur, (int)a->colpos[i]);
+			const char *vb = b->colpos[i] == SIZE_MAX ? NULL
+				: db_cursor_text(b->cur, (int)b->colpos[i]);
+			differs[i] = values_differ(va, vb, num[i]);
+			if (differs[i]) {
+				r->columns[i].changed++;
+				any = true;
+			}
+		}
+		if (any) {
+			r->changed++;
+			s.kind = COMPARE_CHANGED;
+			s.current = side_row(c, a);
+			s.backfill = side_row(c, b);
+			s.differs = differs;
+			keep_sample(r, &s, want, shown);
+		} else {
+			free(differs);
+		}
+		rc = side_next(c, a, c->req->current, e);
+		if (rc == 0)
+			rc = side_next(c, b, c->req->backfill, e);
+	}
+	free(shown);
+	free(num);
+	return rc;
+}
+
+int compare_tables_across(struct db *cur, struct db *bf, const struct compare_request *req,
+			  struct compare_result *out, struct err *e)
+{
+	memset(out, 0, sizeof(*out));
+	if (!req->current || !req->backfill || req->nkey == 0)
+		return err_set(e, ERR_INVALID, "a comparison needs two tables and a key");
+	if (cur == bf)
+		return compare_tables(cur, req, out, e);
+	struct cmp c = { .db = cur, .kind = db_kind(cur), .req = req };
+	struct side a = { 0 }, b = { 0 };
+	int rc = -1;
+	int64_t nulls = 0;
+	c.tc = db_describe(cur, req->current, e);
+	if (!c.tc)
+		goto done;
+	c.tb = db_describe(bf, req->backfill, e);
+	if (!c.tb)
+		goto done;
+	/* Column names match without regard to case when either side is SQLite. */
+	c.kind = db_kind(cur) == DB_SQLITE || db_kind(bf) == DB_SQLITE ? DB_SQLITE : DB_POSTGRES;
+	if (build_columns(&c, e) < 0)
+		goto done;
+	out->current = xstrdup(req->current);
+	out->backfill = xstrdup(req->backfill);
+	out->nkey = req->nkey;
+	out->key = xcalloc(req->nkey, sizeof(char *));
+	for (size_t k = 0; k < req->nkey; k++)
+		out->key[k] = xstrdup(c.cols[c.keyidx[k]].name);
+	c.kind = db_kind(cur);
+	fill_result_columns(&c, out);
+	if (db_kind(bf) != db_kind(cur))
+		for (size_t i = 0; i < out->ncolumns; i++)
+			if (c.cols[i].bf) {
+				char t[64];
+				db_type_sql(db_kind(bf), c.cols[i].bf->type, t, sizeof t);
+				free(out->columns[i].type_backfill);
+				out->columns[i].type_backfill = xstrdup(t);
+			}
+	if (side_open(&c, &a, cur, c.tc, req->current, true, e) < 0 ||
+	    side_open(&c, &b, bf, c.tb, req->backfill, false, e) < 0 ||
+	    merge_sides(&c, &a, &b, out, e) < 0)
+		goto done;
+	side_close(&a);
+	side_close(&b);
+	memset(&a, 0, sizeof a);
+	memset(&b, 0, sizeof b);
+	if (null_keys(&c, cur, req->current, &nulls, e) < 0)
+		goto done;
+	out->rows_current += nulls;
+	out->only_current += nulls;
+	if (null_keys(&c, bf, req->backfill, &nulls, e) < 0)
+		goto done;
+	out->rows_backfill += nulls;
+	out->only_backfill += nulls;
+	out->unchanged = out->rows_current - out->only_current - out->changed;
+	int64_t most = out->rows_current > out->rows_backfill ? out->rows_current
+							      : out->rows_backfill;
+	out->score = most > 0 ? (double)(out->only_current + out->only_backfill +
+					 out->changed) / (double)most : 0.0;
+	rc = 0;
+done:
+	if (a.cur || a.colpos)
+		side_close(&a);
+	if (b.cur || b.colpos)
+		side_close(&b);
+	if (rc < 0) {
+		err_prefix(e, "comparing %s with %s across connections: ", req->current,
+			   req->backfill);
+		compare_result_free(out);
+	}
+	cmp_free(&c);
+	return rc;
+}

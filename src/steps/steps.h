@@ -381,6 +381,16 @@ struct compare_result {
  * shows a repeated value).  On error *out is empty. */
 int   compare_tables(struct db *db, const struct compare_request *req,
 		     struct compare_result *out, struct err *e);
+/* The same when the two tables live on different connections (`cur`
+ * holds req->current, `bf` req->backfill; the same handle falls back to
+ * compare_tables).  Neither database can join the other's table, so both
+ * are read in key order (bytewise for text) and merged in this process,
+ * holding one row of each side and the samples; values are compared in
+ * their canonical text, decimals normalised.  The same counts, columns
+ * and samples as compare_tables; a repeated key is refused when met. */
+int   compare_tables_across(struct db *cur, struct db *bf,
+			    const struct compare_request *req,
+			    struct compare_result *out, struct err *e);
 /* No row differs and both tables have the same columns. */
 bool  compare_result_identical(const struct compare_result *r);
 /* {"table", "backfill_table", "key", "rows_current", "rows_backfill",

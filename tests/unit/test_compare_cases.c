@@ -31,7 +31,7 @@ static int compare(struct db *db, const char *cur, const char *bf,
 		   const char *const *key, size_t nkey, int samples,
 		   struct compare_result *r, struct err *e)
 {
-	struct compare_request req = { cur, bf, key, nkey, samples };
+	struct compare_request req = { cur, bf, key, nkey, samples, false };
 	return compare_tables(db, &req, r, e);
 }
 
