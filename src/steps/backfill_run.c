@@ -130,7 +130,10 @@ int bf_take(struct bf *b, struct err *e)
 	pthread_mutex_init(&b->hb_lock, NULL);
 	pthread_cond_init(&b->hb_cond, NULL);
 	b->hb_stop = false;
-	b->hb_running = pthread_create(&b->hb, NULL, heartbeat_main, b) == 0;
+	/* Without a URL to open its own connection there is no heartbeat: the
+	 * lease then lapses after LEASE_TTL even while the step runs. */
+	b->hb_running = b->env->store_url &&
+			pthread_create(&b->hb, NULL, heartbeat_main, b) == 0;
 	return 0;
 }
 

@@ -437,7 +437,9 @@ struct backfill_hooks {
 struct backfill_env {
 	const struct project *project;
 	struct store *store;
-	/* The store again, for the heartbeat thread's own connection. */
+	/* The store again, for the heartbeat thread's own connection, which
+	 * keeps this process's claim on a backfill while a long step runs
+	 * (NULL: no heartbeat; the claim lapses after 30 s). */
 	const char *store_url;
 	const struct store_options *store_opt;
 	const char *by;                    /* "alice@bastion", for the history */
