@@ -23,6 +23,7 @@ static const struct cmd_entry *const families[] = {
 	cmd_shell_entries,
 	cmd_pipe_entries,
 	cmd_tables_entries,
+	cmd_backfill_entries,
 	cmd_init_entries,
 };
 

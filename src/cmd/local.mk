@@ -16,6 +16,7 @@ libcmd_a_SOURCES = \
 	src/cmd/shell.c \
 	src/cmd/cmd_pipe.c \
 	src/cmd/cmd_tables.c \
+	src/cmd/cmd_backfill.c \
 	src/cmd/demo_int.h \
 	src/cmd/cmd_demo.c \
 	src/cmd/cmd_init.c \
