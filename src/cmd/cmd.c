@@ -16,6 +16,7 @@ static const struct cmd_entry *const families[] = {
 	cmd_general_entries,
 	cmd_check_entries,
 	cmd_shell_entries,
+	cmd_preview_entries,
 };
 
 #define MAX_COMMANDS 128

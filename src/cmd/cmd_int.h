@@ -11,6 +11,7 @@
 /* Each family's entries end with a { NULL } entry. */
 extern const struct cmd_entry cmd_general_entries[];
 extern const struct cmd_entry cmd_check_entries[];
+extern const struct cmd_entry cmd_preview_entries[];
 extern const struct cmd_entry cmd_shell_entries[];
 
 /* The entry with exactly this name (a command's own descriptor). */

@@ -5,6 +5,7 @@ libcmd_a_SOURCES = \
 	src/cmd/cmd.c \
 	src/cmd/cmd_check.c \
 	src/cmd/cmd_general.c \
+	src/cmd/cmd_preview.c \
 	src/cmd/complete.c \
 	src/cmd/ctx.c \
 	src/cmd/opts.c \

@@ -325,6 +325,7 @@ void tui_render(struct tui *t)
 	if (t->too_small) {
 		draw_too_small(t);
 		doupdate();
+		tui_trace(t, "frame", (int)d);
 		return;
 	}
 	if (d & RD_HEADER) {
@@ -375,4 +376,5 @@ void tui_render(struct tui *t)
 		curs_set(0);
 	}
 	doupdate();
+	tui_trace(t, "frame", (int)d);
 }
