@@ -15,7 +15,14 @@
 static const struct cmd_entry *const families[] = {
 	cmd_general_entries,
 	cmd_check_entries,
+	cmd_run_entries,
+	cmd_task_entries,
+	cmd_flows_entries,
+	cmd_logs_entries,
+	cmd_worker_entries,
 	cmd_shell_entries,
+	cmd_pipe_entries,
+	cmd_tables_entries,
 	cmd_preview_entries,
 };
 

@@ -11,8 +11,15 @@
 /* Each family's entries end with a { NULL } entry. */
 extern const struct cmd_entry cmd_general_entries[];
 extern const struct cmd_entry cmd_check_entries[];
+extern const struct cmd_entry cmd_run_entries[];     /* run, cancel, retry */
+extern const struct cmd_entry cmd_task_entries[];    /* task ..., show tasks, show task-history */
+extern const struct cmd_entry cmd_flows_entries[];   /* show flows, show runs, show run */
+extern const struct cmd_entry cmd_logs_entries[];
+extern const struct cmd_entry cmd_worker_entries[];
 extern const struct cmd_entry cmd_preview_entries[];
 extern const struct cmd_entry cmd_shell_entries[];
+extern const struct cmd_entry cmd_pipe_entries[];
+extern const struct cmd_entry cmd_tables_entries[];
 
 /* The entry with exactly this name (a command's own descriptor). */
 const struct cmd_entry *cmd_lookup(const char *name);

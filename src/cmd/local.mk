@@ -4,9 +4,16 @@ libcmd_a_SOURCES = \
 	src/cmd/cmd_int.h \
 	src/cmd/cmd.c \
 	src/cmd/cmd_check.c \
+	src/cmd/cmd_flows.c \
 	src/cmd/cmd_general.c \
+	src/cmd/cmd_logs.c \
+	src/cmd/cmd_run.c \
+	src/cmd/cmd_task.c \
+	src/cmd/cmd_worker.c \
 	src/cmd/cmd_preview.c \
 	src/cmd/complete.c \
 	src/cmd/ctx.c \
 	src/cmd/opts.c \
-	src/cmd/shell.c
+	src/cmd/shell.c \
+	src/cmd/cmd_pipe.c \
+	src/cmd/cmd_tables.c

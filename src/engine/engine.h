@@ -1,4 +1,202 @@
-/* engine.h - see doc/architecture.md */
+/*
+ * engine.h - the job engine: runs flows, fires tasks, polls pipes, acts on
+ * operator requests, recovers crashed runs, and tells a console what
+ * happened through an event queue.
+ *
+ * Threads (all started by engine_start, each with its own store handle):
+ *   - N worker threads (default 2), each with its own data connections
+ *     (struct step_conns).  A worker claims a due run from the store and
+ *     drives it: it runs the flow's steps in dependency order, handing
+ *     ready independent steps to idle workers through an in-process job
+ *     queue and running its own run's steps while it waits.  Workers also
+ *     take in-process jobs: pipe refreshes and SQL-file tasks.
+ *   - one supervisor thread: worker heartbeat, step and run timeouts
+ *     (cancelling the step's statements), noticing runs an operator moved
+ *     to CANCELLING, and crash recovery (runs whose worker is gone become
+ *     CRASHED and, with retries left, are retried in place).
+ *   - one scheduler thread (unless no_scheduler): operator requests, and,
+ *     while it holds the store lease "scheduler", tasks and pipe polling.
+ *   - the notification sender (notify.h), unless no_notifier.
+ * The engine never touches a terminal; the console embeds it and reads
+ * engine_event_fd().
+ *
+ * Exactly once: the engine commits a run's planned watermarks only after
+ * every step succeeded, re-runs a recovered or retried run under the same
+ * run id (so the steps' ledger entries "run:ID:step:NAME" and planned
+ * extract windows stay valid), and never moves data itself.
+ *
+ * Time: everything scheduled reads clock_now_us(), so tests replace the
+ * clock and drive the scheduler with engine_scheduler_tick; timeouts and
+ * waits are measured on the monotonic clock.
+ *
+ * Errors: fallible calls fill a struct err and return -1 (or NULL).
+ */
 #ifndef SLUICE_ENGINE_H
 #define SLUICE_ENGINE_H
+
+#include "core/core.h"
+#include "store/store.h"
+
+struct engine;
+struct project;
+struct project_kv;
+
+struct engine_options {
+	const char *store_url;        /* the control store (required) */
+	struct store_options store_opt;
+	int  workers;                 /* worker threads; 0 = 2; -1 = none (tests
+					 drive engine_work_once themselves) */
+	bool no_scheduler;            /* no tasks, pipes or requests */
+	bool no_notifier;             /* no Slack sender thread */
+	bool no_log_sink;             /* the caller already sends logs to the store */
+	int64_t only_run;             /* claim only this run (the foreground
+					 `sluice run`); 0 = any due run */
+	usec_t grace;                 /* engine_stop's default grace; 0 = 30 s */
+	usec_t lease;                 /* a worker is gone after this long without
+					 a heartbeat; 0 = 30 s */
+	usec_t heartbeat;             /* 0 = 5 s */
+	usec_t poll;                  /* how often idle workers look for due
+					 runs; 0 = 200 ms */
+	const char *worker_id;        /* NULL = "HOST:PID:N" (or "foreground:..."
+					 with only_run) */
+};
+
+/* Create an engine for a loaded, valid project (borrowed: it must outlive
+ * the engine).  Opens the engine's store handle, registers the worker,
+ * writes every flow's concurrency limit to the store and settles runs
+ * left by workers that are gone (crash recovery).  No thread runs yet. */
+struct engine *engine_new(const struct project *p, const struct engine_options *opt,
+			  struct err *e);
+/* Start the threads. */
+int   engine_start(struct engine *eng, struct err *e);
+/* Ask the engine to stop taking new work (no new runs, steps or jobs);
+ * returns at once.  Safe from any thread (not from a signal handler). */
+void  engine_request_stop(struct engine *eng);
+/* Stop: no new work; steps in flight get `grace` (0 = the option's) to
+ * finish, then their statements are cancelled and they roll back.  Runs
+ * with steps left go back to RETRYING, due now, reason "worker stopping",
+ * so another engine takes them.  Joins every thread and unregisters the
+ * worker.  Returns 0 after a clean drain, -1 when something had to be
+ * cancelled or a state could not be recorded (e says what). */
+int   engine_stop(struct engine *eng, usec_t grace, struct err *e);
+/* The second signal: cancel every statement in flight now, without
+ * waiting or recording anything (crash recovery settles the runs).  The
+ * caller exits afterwards.  Safe from any thread. */
+void  engine_abort(struct engine *eng);
+/* Stop (grace 0 if not stopped yet) and free. */
+void  engine_free(struct engine *eng);
+const char *engine_worker_id(const struct engine *eng);
+/* True once the engine's only_run has reached a final state (or stop
+ * was requested and everything drained). */
+bool  engine_idle_done(struct engine *eng);
+
+/* ---- runs ------------------------------------------------------------------- */
+struct engine_run_request {
+	const char *flow;
+	const struct project_kv *params;   /* as given, text values; may be NULL */
+	size_t nparams;
+	enum run_trigger trigger;
+	const char *trigger_detail;        /* task name, ...; NULL */
+	int64_t parent_run;                /* TRIGGER_RETRY: the run retried */
+	const char *reason;                /* first transition; NULL = "submitted" */
+	usec_t scheduled;                  /* 0 = due now (PENDING); else SCHEDULED */
+	const char *environment;           /* NULL = the project's */
+};
+/* Create a run of a flow, ready for any engine.  Works without a running
+ * engine (it only writes the store).  Parameters are checked against
+ * the flow's declarations and defaults applied before the run exists for
+ * workers; the stored params hold the resolved values.
+ *   - unknown flow: ERR_NOTFOUND, nothing created;
+ *   - bad, unknown or missing parameter: the run is created and failed in
+ *     PENDING with a message naming the parameter; returns -1 with
+ *     ERR_INVALID and *run_id set;
+ *   - the flow is at its concurrency limit with on_limit "refuse":
+ *     ERR_CONFLICT naming the runs in the way, nothing created. */
+int   engine_submit(struct store *s, const struct project *p,
+		    const struct engine_run_request *req, int64_t *run_id,
+		    struct err *e);
+/* A new run of a finished run's flow with the same parameters, trigger
+ * retry, parent_run set.  ERR_CONFLICT when the run has not finished. */
+int   engine_retry(struct store *s, const struct project *p, int64_t run_id,
+		   int64_t *new_id, struct err *e);
+/* Ask for a run to stop: a queued run (SCHEDULED, LATE, PENDING, RETRYING)
+ * becomes CANCELLED at once; a RUNNING one CANCELLING, and the engine
+ * that owns it stops its steps at the next safe point and records
+ * CANCELLED.  ERR_CONFLICT when it has already finished. */
+int   engine_cancel(struct store *s, int64_t run_id, const char *by, struct err *e);
+/* Is an engine that takes queued runs alive (a worker, other than a
+ * foreground `sluice run`, with a heartbeat within `lease`; 0 = 30 s)? */
+int   engine_alive(struct store *s, usec_t lease, bool *alive, struct err *e);
+
+/* ---- tasks --------------------------------------------------------------------- */
+/* Task states kept in the store's object states ("task:NAME"). */
+#define TASK_STATE_STARTED    "STARTED"
+#define TASK_STATE_SUSPENDED  "SUSPENDED"
+#define TASK_STATE_AUTO_SUSPENDED "FAILED_AND_AUTO_SUSPENDED"
+/* The task's state word (a task never set is STARTED, or SUSPENDED when
+ * declared start_suspended); *since = when it was last set (0 = never).
+ * Caller frees. */
+char *engine_task_state(struct store *s, const struct project *p, const char *task,
+			usec_t *since, struct err *e);
+/* Operator: suspend or resume (STARTED) a task.  ERR_NOTFOUND unknown. */
+int   engine_task_set(struct store *s, const struct project *p, const char *task,
+		      bool started, const char *by, struct err *e);
+
+/* ---- operator requests -----------------------------------------------------------
+ * Kinds the engine acts on (cmd/ and the console enqueue them with
+ * store_request_add):
+ *   "cancel"  "run:ID"
+ *   "refresh" "pipe:NAME"  args {"force": true, "file": "KEY"} (both optional)
+ *   "execute" "task:NAME"
+ * Anything else is completed FAILED with "unknown request". */
+#define ENGINE_REQ_CANCEL  "cancel"
+#define ENGINE_REQ_REFRESH "refresh"
+#define ENGINE_REQ_EXECUTE "execute"
+
+/* ---- driving the engine by hand (tests, benchmarks) -------------------------------
+ * One scheduler tick at `now` on the calling thread: requests, reconcile
+ * finished task runs (history, auto-suspension, `after` successors), fire
+ * due tasks, queue due pipe refreshes.  Takes the scheduler lease first;
+ * returns 0 without doing anything when another engine holds it. */
+int   engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e);
+/* Do one piece of work on the calling thread, as a worker would: an
+ * in-process job (pipe refresh, SQL task) or else one due run from the
+ * store, driven to its next resting state (COMPLETED, CACHED, FAILED,
+ * RETRYING, CANCELLED).  1 did something, 0 nothing due, -1 error.
+ * Use with workers = -1; the supervisor need not run (but timeouts and
+ * cancellation need engine_start's supervisor). */
+int   engine_work_once(struct engine *eng, struct err *e);
+/* Crash recovery pass now (also done by engine_new and the supervisor). */
+int   engine_recover(struct engine *eng, struct err *e);
+
+/* ---- events for a console -----------------------------------------------------------
+ * Every run and step state change, task history entry, pipe refresh and
+ * log record is also put on a bounded in-process queue.  The console
+ * polls engine_event_fd() (readable when events wait) and drains.  When
+ * the queue overflows, the engine never blocks: the queue is emptied and
+ * replaced by one ENGINE_EV_RESYNC, meaning "re-read everything". */
+enum engine_event_kind {
+	ENGINE_EV_RUN,       /* run_id, object = flow, state = enum run_state */
+	ENGINE_EV_STEP,      /* run_id, object = step, state = enum step_state */
+	ENGINE_EV_TASK,      /* object = task, state = enum task_state, run_id */
+	ENGINE_EV_PIPE,      /* object = pipe; text = a summary */
+	ENGINE_EV_LOG,       /* level, run_id, object, text = message */
+	ENGINE_EV_WORKER,    /* text = "started", "stopping", "stopped" */
+	ENGINE_EV_RESYNC,
+};
+struct engine_event {
+	enum engine_event_kind kind;
+	usec_t  at;
+	int64_t run_id;
+	int     state;
+	enum log_level level;
+	char    object[96];
+	char    text[240];   /* truncated */
+};
+#define ENGINE_EVENT_QUEUE 4096
+/* Readable (eventfd or pipe) while events wait; owned by the engine. */
+int    engine_event_fd(const struct engine *eng);
+/* Move up to `max` events into out, oldest first; returns how many. */
+size_t engine_events_drain(struct engine *eng, struct engine_event *out, size_t max);
+
 #endif

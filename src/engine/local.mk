@@ -1,3 +1,19 @@
 noinst_LIBRARIES += libengine.a
 libengine_a_SOURCES = \
-	src/engine/engine.h
+	src/engine/engine.h \
+	src/engine/engine_int.h \
+	src/engine/engine.c \
+	src/engine/events.c \
+	src/engine/exec.c \
+	src/engine/params.c \
+	src/engine/pool.c \
+	src/engine/sched.c \
+	src/engine/submit.c \
+	src/engine/supervisor.c
+
+check_PROGRAMS += tests/unit/test_engine
+tests_unit_test_engine_SOURCES = tests/unit/test_engine.c tests/unit/testutil.h \
+	tests/unit/engine_testutil.h
+tests_unit_test_engine_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_engine_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_engine

@@ -288,13 +288,14 @@ void stream_query_free(struct stream_query *q);
 int  stream_fix_window(struct step_ctx *ctx, const struct project_stream *s,
 		       char **window, struct err *e);
 
-/* Called by a load step that declares "consumes": [stream], inside its open
- * transaction on `db`, which must be the stream's own connection (the same
- * struct db from ctx->conns): moves the offset to this run's window's upper
- * bound and forgets the window, so both commit or roll back with the load.
- * ERR_INVALID when `db` is another connection or no transaction is open;
- * ERR_CONFLICT when no step of this run read the stream (there is no window:
- * read it first, or call stream_fix_window); a no-op in backfill mode. */
+/* Advance `stream`'s offset to what the steps of this run read of it (the
+ * window in ctx->shared, or saved by an earlier attempt of the run), inside
+ * the transaction the caller holds open on `db`, which must be the
+ * stream's own connection (the same struct db from ctx->conns; else
+ * ERR_INVALID, as when no transaction is open).  The caller commits; a
+ * rollback leaves the offset where it was.  Nothing read in this run:
+ * nothing to do, 0 (with a warning in the log).  Called by the load step;
+ * a no-op in backfill mode. */
 int  stream_commit_consumed(struct step_ctx *ctx, struct db *db, const char *stream,
 			    struct err *e);
 

@@ -544,12 +544,28 @@ static int ensure_index(struct db *db, const struct project_stream *s, const str
 	return db_create_index(db, s->table, cols, n, false, e);
 }
 
+/* The run's shared state keeps each stream's window; the first step to fix
+ * it wins and a later one adopts it. */
+static char *shared_get(struct step_ctx *ctx, const struct project_stream *s)
+{
+	return ctx->shared ? run_shared_stream_window_get(ctx->shared, s->name) : NULL;
+}
+
+static char *shared_set(struct step_ctx *ctx, const struct project_stream *s,
+			const struct swindow *w)
+{
+	char *mine = window_encode(w);
+	char *kept = run_shared_stream_window_set(ctx->shared, s->name, mine);
+	free(mine);
+	return kept;
+}
+
 /* This run's window of `s`: from the run's shared state, else from the
  * stream's database (an earlier attempt of the same run), else fixed now. */
 static int window_get(struct step_ctx *ctx, const struct project_stream *s, struct db *db,
 		      const struct scols *c, struct swindow *w, struct err *e)
 {
-	char *text = ctx->shared ? run_shared_stream_window_get(ctx->shared, s->name) : NULL;
+	char *text = shared_get(ctx, s);
 	if (text) {
 		int rc = window_decode(text, w, e);
 		free(text);
@@ -589,9 +605,7 @@ static int window_get(struct step_ctx *ctx, const struct project_stream *s, stru
 			 w->upper.pos ? w->upper.pos : "empty");
 	}
 	if (ctx->shared) {
-		char *mine = window_encode(w);
-		char *kept = run_shared_stream_window_set(ctx->shared, s->name, mine);
-		free(mine);
+		char *kept = shared_set(ctx, s, w);
 		swindow_free(w);
 		int rc = window_decode(kept, w, e);
 		free(kept);
@@ -701,7 +715,7 @@ int stream_commit_consumed(struct step_ctx *ctx, struct db *db, const char *stre
 		return err_set(e, ERR_INVALID, "stream %s: the offset must advance inside "
 			       "the transaction that commits the load", s->name);
 	struct swindow w = { 0 };
-	char *text = ctx->shared ? run_shared_stream_window_get(ctx->shared, s->name) : NULL;
+	char *text = shared_get(ctx, s);
 	int found;
 	if (text) {
 		found = window_decode(text, &w, e) < 0 ? -1 : 1;
@@ -713,11 +727,13 @@ int stream_commit_consumed(struct step_ctx *ctx, struct db *db, const char *stre
 		err_prefix(e, "stream %s: ", s->name);
 		return -1;
 	}
-	if (!found)
-		return err_set(e, ERR_CONFLICT, "stream %s: no step of run %lld read it, so "
-			       "there is nothing to consume (read it with a normalize step "
-			       "from {\"stream\": \"%s\"} before the load)", s->name,
-			       (long long)ctx->run_id, s->name);
+	if (!found) {
+		log_emit(LOG_WARN, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
+			 NULL, 0, "stream %s: no step of this run read it, so nothing is "
+			 "consumed and its offset stays (read it with a step that takes "
+			 "from {\"stream\": \"%s\"} before the load)", s->name, s->name);
+		return 0;
+	}
 	int rc = ensure_tables(db, e);
 	if (rc == 0 && w.upper.pos) {
 		char id[32], when[32];

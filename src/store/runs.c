@@ -22,11 +22,12 @@ static const char *const state_names[RUN_STATE_COUNT] = {
 static const unsigned allowed_moves[RUN_STATE_COUNT] = {
 	[RUN_SCHEDULED]  = B(LATE) | B(PENDING) | B(RUNNING) | B(CANCELLED),
 	[RUN_LATE]       = B(PENDING) | B(RUNNING) | B(CANCELLED),
-	[RUN_PENDING]    = B(RUNNING) | B(CANCELLED),
+	[RUN_PENDING]    = B(RUNNING) | B(CANCELLED) | B(FAILED),
 	[RUN_RUNNING]    = B(COMPLETED) | B(CACHED) | B(FAILED) | B(RETRYING) |
 			   B(CANCELLING) | B(CANCELLED) | B(CRASHED),
 	[RUN_RETRYING]   = B(PENDING) | B(RUNNING) | B(FAILED) | B(CANCELLED),
 	[RUN_CANCELLING] = B(CANCELLED) | B(COMPLETED) | B(FAILED) | B(CRASHED),
+	[RUN_CRASHED]    = B(RETRYING),
 };
 #undef B
 
@@ -284,6 +285,8 @@ static int apply_move(struct store *s, int64_t id, const struct run_row *cur,
 		buf_printf(&sql, ", started_at = $%d", sqlp_i64(&p, now));
 	if (run_state_is_terminal(m->to))
 		buf_printf(&sql, ", ended_at = $%d", sqlp_i64(&p, now));
+	else if (run_state_is_terminal(cur->state))
+		buf_puts(&sql, ", ended_at = NULL");   /* CRASHED -> RETRYING: live again */
 	if (m->to == RUN_RETRYING)
 		buf_printf(&sql, ", next_retry_at = $%d",
 			   sqlp_i64(&p, m->next_retry ? m->next_retry : now));

@@ -140,14 +140,19 @@ bool  run_state_is_terminal(enum run_state st);
 /* The table store_run_transition enforces:
  *   SCHEDULED  -> LATE PENDING RUNNING CANCELLED
  *   LATE       -> PENDING RUNNING CANCELLED
- *   PENDING    -> RUNNING CANCELLED
+ *   PENDING    -> RUNNING CANCELLED FAILED
  *   RUNNING    -> COMPLETED CACHED FAILED RETRYING CANCELLING CANCELLED CRASHED
  *   RETRYING   -> PENDING RUNNING FAILED CANCELLED
  *   CANCELLING -> CANCELLED COMPLETED FAILED CRASHED
- *   terminal   -> nothing (a retry of a finished run is a new run whose
- *                 parent_run points at it).
- * Crash recovery with attempts left moves RUNNING -> RETRYING directly
- * (reason says the worker was lost); without, RUNNING -> CRASHED. */
+ *   CRASHED    -> RETRYING
+ *   other terminal states -> nothing (a retry of a finished run is a new
+ *                 run whose parent_run points at it).
+ * PENDING -> FAILED: a bad parameter fails the run before anything runs.
+ * CRASHED -> RETRYING: crash recovery marks a run whose worker died
+ * CRASHED (so its history always shows the crash) and, when its retries
+ * allow, retries the SAME run in place, so its ledger entries
+ * "run:ID:step:NAME" and planned extract windows stay valid and no row is
+ * appended twice.  CRASHED counts as terminal (ended is set) until then. */
 bool  run_transition_allowed(enum run_state from, enum run_state to);
 
 enum run_trigger {

@@ -1,0 +1,103 @@
+-- Raw ToteSys tables (as pipes load them) into staging tables shaped like
+-- the star schema, on PostgreSQL.  Each run rebuilds the staging tables
+-- from all raw history; the load steps then merge them into the star.
+-- Raw rows may hold several versions of a row (and the same version twice,
+-- when a file was extracted again): dimensions take the newest version,
+-- the fact takes each distinct version once.
+
+DROP TABLE IF EXISTS stg_dim_staff;
+CREATE TABLE stg_dim_staff AS
+SELECT s.staff_id, s.first_name, s.last_name, d.department_name, d.location,
+       s.email_address
+FROM (SELECT *, row_number() OVER (PARTITION BY staff_id
+                                   ORDER BY last_updated DESC, _sluice_id DESC) AS v
+      FROM raw_staff) s
+LEFT JOIN (SELECT *, row_number() OVER (PARTITION BY department_id
+                                        ORDER BY last_updated DESC, _sluice_id DESC) AS v
+           FROM raw_department) d
+       ON d.department_id = s.department_id AND d.v = 1
+WHERE s.v = 1;
+
+DROP TABLE IF EXISTS stg_dim_location;
+CREATE TABLE stg_dim_location AS
+SELECT address_id AS location_id, address_line_1, address_line_2, district, city,
+       postal_code, country, phone
+FROM (SELECT *, row_number() OVER (PARTITION BY address_id
+                                   ORDER BY last_updated DESC, _sluice_id DESC) AS v
+      FROM raw_address) a
+WHERE v = 1;
+
+DROP TABLE IF EXISTS stg_dim_currency;
+CREATE TABLE stg_dim_currency AS
+SELECT currency_id, currency_code,
+       CASE currency_code WHEN 'GBP' THEN 'British Pound'
+                          WHEN 'USD' THEN 'US Dollar'
+                          WHEN 'EUR' THEN 'Euro' END AS currency_name
+FROM (SELECT *, row_number() OVER (PARTITION BY currency_id
+                                   ORDER BY last_updated DESC, _sluice_id DESC) AS v
+      FROM raw_currency) c
+WHERE v = 1;
+
+DROP TABLE IF EXISTS stg_dim_design;
+CREATE TABLE stg_dim_design AS
+SELECT design_id, design_name, file_location, file_name
+FROM (SELECT *, row_number() OVER (PARTITION BY design_id
+                                   ORDER BY last_updated DESC, _sluice_id DESC) AS v
+      FROM raw_design) d
+WHERE v = 1;
+
+DROP TABLE IF EXISTS stg_dim_counterparty;
+CREATE TABLE stg_dim_counterparty AS
+SELECT c.counterparty_id, c.counterparty_legal_name,
+       a.address_line_1 AS counterparty_legal_address_line_1,
+       a.address_line_2 AS counterparty_legal_address_line_2,
+       a.district AS counterparty_legal_district,
+       a.city AS counterparty_legal_city,
+       a.postal_code AS counterparty_legal_postal_code,
+       a.country AS counterparty_legal_country,
+       a.phone AS counterparty_legal_phone_number
+FROM (SELECT *, row_number() OVER (PARTITION BY counterparty_id
+                                   ORDER BY last_updated DESC, _sluice_id DESC) AS v
+      FROM raw_counterparty) c
+LEFT JOIN (SELECT *, row_number() OVER (PARTITION BY address_id
+                                        ORDER BY last_updated DESC, _sluice_id DESC) AS v
+           FROM raw_address) a
+       ON a.address_id = c.legal_address_id AND a.v = 1
+WHERE c.v = 1;
+
+DROP TABLE IF EXISTS stg_fact_sales_order;
+CREATE TABLE stg_fact_sales_order AS
+SELECT sales_order_id,
+       CAST(created_at AS date) AS created_date,
+       CAST(created_at AS time) AS created_time,
+       CAST(last_updated AS date) AS last_updated_date,
+       CAST(last_updated AS time) AS last_updated_time,
+       staff_id AS sales_staff_id,
+       counterparty_id,
+       units_sold,
+       CAST(unit_price AS numeric(10,2)) AS unit_price,
+       currency_id,
+       design_id,
+       CAST(agreed_payment_date AS date) AS agreed_payment_date,
+       CAST(agreed_delivery_date AS date) AS agreed_delivery_date,
+       agreed_delivery_location_id
+FROM (SELECT *, row_number() OVER (PARTITION BY sales_order_id, last_updated
+                                   ORDER BY _sluice_id DESC) AS v
+      FROM raw_sales_order) o
+WHERE v = 1;
+
+DROP TABLE IF EXISTS stg_dim_date;
+CREATE TABLE stg_dim_date AS
+SELECT d AS date_id,
+       CAST(extract(year FROM d) AS integer) AS year,
+       CAST(extract(month FROM d) AS integer) AS month,
+       CAST(extract(day FROM d) AS integer) AS day,
+       CAST(extract(isodow FROM d) AS integer) AS day_of_week,
+       trim(to_char(d, 'Day')) AS day_name,
+       trim(to_char(d, 'Month')) AS month_name,
+       CAST(extract(quarter FROM d) AS integer) AS quarter
+FROM (SELECT created_date AS d FROM stg_fact_sales_order
+      UNION SELECT last_updated_date FROM stg_fact_sales_order
+      UNION SELECT agreed_payment_date FROM stg_fact_sales_order
+      UNION SELECT agreed_delivery_date FROM stg_fact_sales_order) dates
+WHERE d IS NOT NULL;

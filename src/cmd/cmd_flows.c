@@ -1,0 +1,370 @@
+/*
+ * cmd_flows.c - `show flows`, `show runs` and `show run`: the flow-state
+ * record (pipeline, environment, state, started, completed, failed) as a
+ * table for people or JSON for scripts.
+ */
+#include "cmd/cmd_int.h"
+#include "project/project.h"
+#include "store/store.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void print_json(FILE *fp, cJSON *root)
+{
+	char *t = cJSON_Print(root);
+	fprintf(fp, "%s\n", t);
+	cJSON_free(t);
+	cJSON_Delete(root);
+}
+
+static void add_time(cJSON *o, const char *key, usec_t t)
+{
+	if (!t) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	char iso[32];
+	time_format_iso(t, iso);
+	cJSON_AddStringToObject(o, key, iso);
+}
+
+static void add_str(cJSON *o, const char *key, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static void short_time(usec_t t, char out[24])
+{
+	if (t)
+		time_format_short(t, out);
+	else
+		snprintf(out, 24, "-");
+}
+
+static void run_duration(const struct store_run *r, char *out, size_t n)
+{
+	if (!r->started) {
+		snprintf(out, n, "-");
+		return;
+	}
+	usec_t end = r->ended ? r->ended : clock_now_us();
+	duration_format(end - r->started, out, n);
+}
+
+static cJSON *run_json(const struct store_run *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "id", (double)r->id);
+	cJSON_AddStringToObject(o, "flow", r->flow);
+	cJSON_AddStringToObject(o, "state", run_state_name(r->state));
+	add_str(o, "reason", r->reason);
+	cJSON_AddStringToObject(o, "trigger", run_trigger_name(r->trigger));
+	add_str(o, "trigger_detail", r->trigger_detail);
+	cJSON_AddNumberToObject(o, "attempt", r->attempt);
+	cJSON_AddNumberToObject(o, "max_attempts", r->max_attempts);
+	add_str(o, "environment", r->environment);
+	add_str(o, "worker", r->worker);
+	add_time(o, "created", r->created);
+	add_time(o, "scheduled", r->scheduled);
+	add_time(o, "started", r->started);
+	add_time(o, "ended", r->ended);
+	add_time(o, "next_retry", r->next_retry);
+	cJSON_AddNumberToObject(o, "rows_in", (double)r->rows_in);
+	cJSON_AddNumberToObject(o, "rows_out", (double)r->rows_out);
+	add_str(o, "error", r->error);
+	if (r->parent_run)
+		cJSON_AddNumberToObject(o, "parent_run", (double)r->parent_run);
+	else
+		cJSON_AddNullToObject(o, "parent_run");
+	cJSON *params = cJSON_Parse(r->params ? r->params : "{}");
+	cJSON_AddItemToObject(o, "params", params ? params : cJSON_CreateObject());
+	return o;
+}
+
+/* ---- show flows ------------------------------------------------------------------ */
+static int exec_show_flows(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup("show flows");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	bool json = cmd_opt_flag(&o, "--json");
+	size_t extra = o.positional.len;
+	cmd_opts_free(&o);
+	if (extra)
+		return cmd_usage_error(self, e, "unexpected argument");
+	const struct project *p = ctx->project;
+	cJSON *arr = json ? cJSON_CreateArray() : NULL;
+	if (!json)
+		fprintf(ctx->out, "%-24s %5s %-9s %-10s %-8s %-10s %-19s %s\n", "FLOW", "STEPS",
+			"LIMIT", "RETRIES", "RUNNING", "LAST", "LAST STARTED", "LAST RUN");
+	for (size_t i = 0; i < p->nflows; i++) {
+		const struct project_flow *f = &p->flows[i];
+		struct store_run_filter filt = { .flow = f->name, .limit = 1 };
+		struct vec last = VEC_INIT;
+		if (store_run_list(ctx->store, &filt, &last, e) < 0)
+			return EXIT_FAILED;
+		int64_t counts[RUN_STATE_COUNT];
+		if (store_run_counts(ctx->store, f->name, 0, counts, e) < 0) {
+			store_run_list_free(&last);
+			return EXIT_FAILED;
+		}
+		int64_t running = counts[RUN_RUNNING] + counts[RUN_CANCELLING];
+		const struct store_run *r = last.len ? last.items[0] : NULL;
+		if (json) {
+			cJSON *fo = cJSON_CreateObject();
+			cJSON_AddStringToObject(fo, "name", f->name);
+			add_str(fo, "description", f->description);
+			cJSON_AddNumberToObject(fo, "steps", (double)f->nsteps);
+			cJSON_AddNumberToObject(fo, "concurrency", f->concurrency);
+			cJSON_AddStringToObject(fo, "on_limit", f->on_limit == CONCURRENCY_REFUSE
+						? "refuse" : "wait");
+			cJSON_AddNumberToObject(fo, "retries", f->retries.count);
+			cJSON *cnt = cJSON_CreateObject();
+			for (int s = 0; s < RUN_STATE_COUNT; s++)
+				cJSON_AddNumberToObject(cnt, run_state_name(s), (double)counts[s]);
+			cJSON_AddItemToObject(fo, "runs", cnt);
+			cJSON_AddItemToObject(fo, "last_run", r ? run_json(r) : cJSON_CreateNull());
+			cJSON_AddItemToArray(arr, fo);
+		} else {
+			char limit[32], started[24];
+			if (f->concurrency > 0)
+				snprintf(limit, sizeof limit, "%d %s", f->concurrency,
+					 f->on_limit == CONCURRENCY_REFUSE ? "refuse" : "wait");
+			else
+				snprintf(limit, sizeof limit, "none");
+			short_time(r ? r->started : 0, started);
+			char lastid[24] = "-";
+			if (r)
+				snprintf(lastid, sizeof lastid, "%lld", (long long)r->id);
+			fprintf(ctx->out, "%-24s %5zu %-9s %-10d %-8lld %-10s %-19s %s\n",
+				f->name, f->nsteps, limit, f->retries.count, (long long)running,
+				r ? run_state_name(r->state) : "-", started, lastid);
+		}
+		store_run_list_free(&last);
+	}
+	if (json)
+		print_json(ctx->out, arr);
+	return EXIT_OK;
+}
+
+/* ---- show runs ---------------------------------------------------------------------- */
+static int parse_states(const char *text, unsigned *mask, struct err *e)
+{
+	struct vec words = VEC_INIT;
+	str_split(text, ",", &words);
+	*mask = 0;
+	int rc = 0;
+	for (size_t i = 0; i < words.len && rc == 0; i++) {
+		enum run_state st;
+		if (!run_state_parse(words.items[i], &st))
+			rc = err_set(e, ERR_INVALID, "unknown run state '%s' (expected one of "
+				     "SCHEDULED, LATE, PENDING, RUNNING, RETRYING, COMPLETED, "
+				     "CACHED, FAILED, CANCELLING, CANCELLED, CRASHED)",
+				     (char *)words.items[i]);
+		else
+			*mask |= RUN_STATE_BIT(st);
+	}
+	vec_free_all(&words, free);
+	return rc;
+}
+
+static int exec_show_runs(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--json", NULL, false, false }, { "--flow", NULL, true, false },
+		{ "--state", NULL, true, false }, { "--limit", "-n", true, false },
+		{ NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup("show runs");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	struct store_run_filter f = { .flow = cmd_opt_value(&o, "--flow"), .limit = 20 };
+	int rc = EXIT_OK;
+	const char *lim = cmd_opt_value(&o, "--limit");
+	int64_t n;
+	if (o.positional.len)
+		rc = cmd_usage_error(self, e, "unexpected argument '%s'",
+				     (char *)o.positional.items[0]);
+	else if (lim && (!str_to_i64(lim, &n) || n < 1 || n > 10000))
+		rc = cmd_usage_error(self, e, "--limit takes a number from 1 to 10000");
+	else if (cmd_opt_value(&o, "--state") &&
+		 parse_states(cmd_opt_value(&o, "--state"), &f.states, e) < 0)
+		rc = EXIT_USAGE;
+	if (lim && rc == EXIT_OK)
+		f.limit = (int)n;
+	bool json = cmd_opt_flag(&o, "--json");
+	struct vec runs = VEC_INIT;
+	if (rc == EXIT_OK && store_run_list(ctx->store, &f, &runs, e) < 0)
+		rc = EXIT_FAILED;
+	if (rc == EXIT_OK && json) {
+		cJSON *arr = cJSON_CreateArray();
+		for (size_t i = 0; i < runs.len; i++)
+			cJSON_AddItemToArray(arr, run_json(runs.items[i]));
+		print_json(ctx->out, arr);
+	} else if (rc == EXIT_OK) {
+		fprintf(ctx->out, "%-7s %-22s %-10s %-12s %-7s %-19s %-9s %9s %9s %s\n", "RUN",
+			"FLOW", "STATE", "TRIGGER", "ATTEMPT", "STARTED", "DURATION",
+			"ROWS IN", "ROWS OUT", "ERROR");
+		for (size_t i = 0; i < runs.len; i++) {
+			const struct store_run *r = runs.items[i];
+			char started[24], took[32], att[16];
+			short_time(r->started, started);
+			run_duration(r, took, sizeof took);
+			snprintf(att, sizeof att, "%d/%d", r->attempt, r->max_attempts);
+			fprintf(ctx->out, "%-7lld %-22s %-10s %-12s %-7s %-19s %-9s %9lld %9lld %s\n",
+				(long long)r->id, r->flow, run_state_name(r->state),
+				run_trigger_name(r->trigger), att, started, took,
+				(long long)r->rows_in, (long long)r->rows_out,
+				r->error ? r->error : "");
+		}
+	}
+	store_run_list_free(&runs);
+	cmd_opts_free(&o);
+	return rc;
+}
+
+/* ---- show run -------------------------------------------------------------------------- */
+static cJSON *step_json(const struct store_step *s)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "step", s->step);
+	cJSON_AddStringToObject(o, "state", step_state_name(s->state));
+	cJSON_AddNumberToObject(o, "attempt", s->attempt);
+	add_time(o, "started", s->started);
+	add_time(o, "ended", s->ended);
+	if (s->started && s->ended)
+		cJSON_AddNumberToObject(o, "duration_ms",
+					(double)((s->ended - s->started) / USEC_PER_MSEC));
+	else
+		cJSON_AddNullToObject(o, "duration_ms");
+	cJSON_AddNumberToObject(o, "rows_in", (double)s->rows_in);
+	cJSON_AddNumberToObject(o, "rows_out", (double)s->rows_out);
+	add_str(o, "error", s->error);
+	cJSON_AddBoolToObject(o, "cached", s->cached);
+	return o;
+}
+
+static cJSON *transition_json(const struct store_transition *t)
+{
+	cJSON *o = cJSON_CreateObject();
+	add_time(o, "at", t->at);
+	add_str(o, "from", t->has_from ? run_state_name(t->from) : NULL);
+	cJSON_AddStringToObject(o, "to", run_state_name(t->to));
+	add_str(o, "reason", t->reason);
+	add_str(o, "worker", t->worker);
+	return o;
+}
+
+static void print_run_text(FILE *fp, const struct store_run *r, struct vec *steps,
+			   struct vec *trans)
+{
+	char took[32], created[24], started[24], ended[24];
+	run_duration(r, took, sizeof took);
+	short_time(r->created, created);
+	short_time(r->started, started);
+	short_time(r->ended, ended);
+	fprintf(fp, "run %lld  flow %s  %s\n", (long long)r->id, r->flow,
+		run_state_name(r->state));
+	fprintf(fp, "  trigger      %s%s%s\n", run_trigger_name(r->trigger),
+		r->trigger_detail ? " " : "", r->trigger_detail ? r->trigger_detail : "");
+	if (r->parent_run)
+		fprintf(fp, "  retry of     run %lld\n", (long long)r->parent_run);
+	fprintf(fp, "  environment  %s\n", r->environment ? r->environment : "-");
+	fprintf(fp, "  params       %s\n", r->params ? r->params : "{}");
+	fprintf(fp, "  attempt      %d of %d\n", r->attempt, r->max_attempts);
+	fprintf(fp, "  worker       %s\n", r->worker ? r->worker : "-");
+	fprintf(fp, "  created      %s\n  started      %s\n  ended        %s\n"
+		"  duration     %s\n", created, started, ended, took);
+	fprintf(fp, "  rows         %lld in, %lld out\n", (long long)r->rows_in,
+		(long long)r->rows_out);
+	if (r->reason)
+		fprintf(fp, "  reason       %s\n", r->reason);
+	if (r->error)
+		fprintf(fp, "  error        %s\n", r->error);
+	fprintf(fp, "\n%-24s %-10s %-7s %-9s %9s %9s %s\n", "STEP", "STATE", "ATTEMPT",
+		"DURATION", "ROWS IN", "ROWS OUT", "ERROR");
+	for (size_t i = 0; i < steps->len; i++) {
+		const struct store_step *s = steps->items[i];
+		char d[32] = "-";
+		if (s->started && s->ended)
+			duration_format(s->ended - s->started, d, sizeof d);
+		fprintf(fp, "%-24s %-10s %-7d %-9s %9lld %9lld %s\n", s->step,
+			step_state_name(s->state), s->attempt, d, (long long)s->rows_in,
+			(long long)s->rows_out, s->error ? s->error : "");
+	}
+	fprintf(fp, "\n%-19s %-10s    %-10s %s\n", "AT", "FROM", "TO", "REASON");
+	for (size_t i = 0; i < trans->len; i++) {
+		const struct store_transition *t = trans->items[i];
+		char at[24];
+		short_time(t->at, at);
+		fprintf(fp, "%-19s %-10s -> %-10s %s\n", at,
+			t->has_from ? run_state_name(t->from) : "", run_state_name(t->to),
+			t->reason ? t->reason : "");
+	}
+}
+
+static int exec_show_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup("show run");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	int64_t id = 0;
+	const char *t = o.positional.len == 1 ? o.positional.items[0] : NULL;
+	if (t && *t == '#')
+		t++;
+	bool json = cmd_opt_flag(&o, "--json");
+	bool ok = t && str_to_i64(t, &id) && id > 0;
+	cmd_opts_free(&o);
+	if (!ok)
+		return cmd_usage_error(self, e, "give one run id");
+	struct store_run *r = store_run_get(ctx->store, id, e);
+	if (!r)
+		return e->code == ERR_NOTFOUND ? EXIT_FAILED : EXIT_FAILED;
+	struct vec steps = VEC_INIT, trans = VEC_INIT;
+	int rc = EXIT_OK;
+	if (store_step_list(ctx->store, id, &steps, e) < 0 ||
+	    store_run_transitions(ctx->store, id, &trans, e) < 0) {
+		rc = EXIT_FAILED;
+	} else if (json) {
+		cJSON *root = run_json(r);
+		cJSON *sa = cJSON_CreateArray(), *ta = cJSON_CreateArray();
+		for (size_t i = 0; i < steps.len; i++)
+			cJSON_AddItemToArray(sa, step_json(steps.items[i]));
+		for (size_t i = 0; i < trans.len; i++)
+			cJSON_AddItemToArray(ta, transition_json(trans.items[i]));
+		cJSON_AddItemToObject(root, "steps", sa);
+		cJSON_AddItemToObject(root, "transitions", ta);
+		print_json(ctx->out, root);
+	} else {
+		print_run_text(ctx->out, r, &steps, &trans);
+	}
+	store_step_list_free(&steps);
+	store_transition_list_free(&trans);
+	store_run_free(r);
+	return rc;
+}
+
+const struct cmd_entry cmd_flows_entries[] = {
+	{ "show flows", "[--json]", "list flows with their limits and last run", NULL,
+	  CMD_NEEDS_STORE, exec_show_flows },
+	{ "show runs", "[--flow FLOW] [--state STATE[,STATE]] [--limit N] [--json]",
+	  "list runs, newest first",
+	  "States: SCHEDULED LATE PENDING RUNNING RETRYING COMPLETED CACHED FAILED\n"
+	  "CANCELLING CANCELLED CRASHED (any case, comma separated).  Default limit 20.",
+	  CMD_NEEDS_STORE, exec_show_runs },
+	{ "show run", "RUN [--json]",
+	  "one run: parameters, steps (state, rows, duration, error) and every transition",
+	  NULL, CMD_NEEDS_STORE, exec_show_run },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
+};

@@ -1,0 +1,440 @@
+/*
+ * cmd_run.c - `run`, `cancel` and `retry`: starting and stopping flow runs.
+ *
+ * `sluice run FLOW` creates the run (parameters checked first: a bad one
+ * fails the run in PENDING and the command says which) and prints its id.
+ * Then:
+ *   - when a live engine is there (a `sluice worker` or a console with a
+ *     heartbeat within 30 s), the run is left queued for it; --wait
+ *     follows it until it settles;
+ *   - when none is, the command does the work itself: an embedded engine
+ *     on this process (two worker threads, no scheduler) runs exactly this
+ *     run in the foreground, with or without --wait, so `sluice run`
+ *     always gets the run done.  Ctrl-C (or SIGTERM) cancels the run (its
+ *     steps roll back; it ends CANCELLED); a second one aborts at once and
+ *     crash recovery settles the run later.
+ * Progress goes to stderr; the exit status is 0 for COMPLETED or CACHED,
+ * 1 for FAILED or CRASHED, 3 for CANCELLED (and 0 for a queued run that
+ * was not waited for).
+ */
+#include "cmd/cmd_int.h"
+#include "engine/engine.h"
+#include "notify/notify.h"
+#include "project/project.h"
+#include "store/store.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FOLLOW_POLL_MS 200
+
+static int exit_for_state(enum run_state st)
+{
+	switch (st) {
+	case RUN_COMPLETED: case RUN_CACHED: return EXIT_OK;
+	case RUN_CANCELLED: return EXIT_CANCELLED;
+	default: return EXIT_FAILED;
+	}
+}
+
+static const char *store_url_of(struct cmd_ctx *ctx)
+{
+	return ctx->control_url ? ctx->control_url : ctx->project->control_url;
+}
+
+/* ---- following a run ------------------------------------------------------------- */
+struct follow {
+	enum run_state last_state;
+	int last_attempt;
+	struct vec seen;          /* "step:STATE" strings already printed */
+};
+
+static bool seen_before(struct follow *f, const char *key)
+{
+	for (size_t i = 0; i < f->seen.len; i++)
+		if (strcmp(f->seen.items[i], key) == 0)
+			return true;
+	vec_push(&f->seen, xstrdup(key));
+	return false;
+}
+
+static void print_steps(struct cmd_ctx *ctx, struct store *s, int64_t id, struct follow *f)
+{
+	struct vec steps = VEC_INIT;
+	if (store_step_list(s, id, &steps, NULL) < 0)
+		return;
+	for (size_t i = 0; i < steps.len; i++) {
+		struct store_step *st = steps.items[i];
+		char key[512];
+		snprintf(key, sizeof key, "%d:%s:%s", st->attempt, st->step,
+			 step_state_name(st->state));
+		if (seen_before(f, key))
+			continue;
+		if (st->state == STEP_RUNNING) {
+			fprintf(ctx->errout, "  step %s: RUNNING\n", st->step);
+			continue;
+		}
+		char took[32] = "";
+		if (st->started && st->ended)
+			duration_format(st->ended - st->started, took, sizeof took);
+		fprintf(ctx->errout, "  step %s: %s%s%s, %lld row%s in, %lld out%s%s\n",
+			st->step, step_state_name(st->state), *took ? " in " : "", took,
+			(long long)st->rows_in, st->rows_in == 1 ? "" : "s",
+			(long long)st->rows_out, st->error ? ": " : "",
+			st->error ? st->error : "");
+	}
+	store_step_list_free(&steps);
+}
+
+/* Print what changed; 1 when the run has settled (*final set), 0 not yet,
+ * -1 store error. */
+static int follow_once(struct cmd_ctx *ctx, struct store *s, int64_t id,
+		       struct follow *f, enum run_state *final, struct err *e)
+{
+	struct store_run *r = store_run_get(s, id, e);
+	if (!r)
+		return -1;
+	print_steps(ctx, s, id, f);
+	if (r->state != f->last_state || r->attempt != f->last_attempt) {
+		fprintf(ctx->errout, "run %lld: %s", (long long)id, run_state_name(r->state));
+		if (r->state == RUN_RUNNING)
+			fprintf(ctx->errout, " (attempt %d of %d)", r->attempt, r->max_attempts);
+		if (r->reason && r->state != RUN_RUNNING)
+			fprintf(ctx->errout, ": %s", r->reason);
+		if (r->state == RUN_RETRYING && r->next_retry) {
+			char when[64];
+			time_format_relative(clock_now_us(), r->next_retry, when, sizeof when);
+			fprintf(ctx->errout, " (next attempt %s)", when);
+		}
+		fputc('\n', ctx->errout);
+		f->last_state = r->state;
+		f->last_attempt = r->attempt;
+	}
+	int rc = 0;
+	if (run_state_is_terminal(r->state)) {
+		char took[32] = "?";
+		if (r->started && r->ended)
+			duration_format(r->ended - r->started, took, sizeof took);
+		fprintf(ctx->errout, "run %lld %s in %s: %lld row%s in, %lld out%s%s\n",
+			(long long)id, run_state_name(r->state), took,
+			(long long)r->rows_in, r->rows_in == 1 ? "" : "s",
+			(long long)r->rows_out, r->error ? "; error: " : "",
+			r->error ? r->error : "");
+		*final = r->state;
+		rc = 1;
+	}
+	store_run_free(r);
+	fflush(ctx->errout);
+	return rc;
+}
+
+static void follow_free(struct follow *f)
+{
+	vec_free_all(&f->seen, free);
+}
+
+/* Block the stop signals in this thread (and the threads it starts), so
+ * the follow loop takes them with sigtimedwait. */
+static void block_signals(sigset_t *set, sigset_t *old)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, old);
+}
+
+static int take_signal(const sigset_t *set, int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	int sig = sigtimedwait(set, NULL, &ts);
+	return sig > 0 ? sig : 0;
+}
+
+/* Follow a run some engine executes; `eng` is ours when in the foreground. */
+static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
+		      struct engine *eng, struct err *e)
+{
+	struct follow f = { .last_state = RUN_STATE_COUNT, .seen = VEC_INIT };
+	sigset_t set, old;
+	block_signals(&set, &old);
+	int signals = 0, rc;
+	enum run_state final = RUN_FAILED;
+	for (;;) {
+		rc = follow_once(ctx, s, id, &f, &final, e);
+		if (rc != 0)
+			break;
+		if (eng && engine_idle_done(eng)) {
+			/* The foreground engine gave up on it (it crashed or was
+			 * claimed elsewhere): report what the store says. */
+			rc = follow_once(ctx, s, id, &f, &final, e);
+			if (rc == 0) {
+				struct store_run *r = store_run_get(s, id, NULL);
+				final = r ? r->state : RUN_FAILED;
+				store_run_free(r);
+				rc = 1;
+			}
+			break;
+		}
+		int sig = take_signal(&set, FOLLOW_POLL_MS);
+		if (!sig)
+			continue;
+		if (++signals == 1) {
+			fprintf(ctx->errout, "sluice: %s: cancelling run %lld (again to abort)\n",
+				strsignal(sig), (long long)id);
+			struct err ce;
+			if (engine_cancel(s, id, ctx->user, &ce) < 0)
+				fprintf(ctx->errout, "sluice: %s\n", err_text(&ce));
+			if (!eng)
+				break;  /* following a queued run: the engine cancels it */
+		} else if (eng) {
+			fprintf(ctx->errout, "sluice: aborting; crash recovery will settle "
+				"run %lld\n", (long long)id);
+			fflush(ctx->errout);
+			engine_abort(eng);
+			_exit(EXIT_FAILED);
+		} else {
+			break;
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	follow_free(&f);
+	if (rc < 0)
+		return EXIT_FAILED;
+	if (rc == 0)
+		return signals ? EXIT_CANCELLED : EXIT_FAILED;
+	if (final == RUN_FAILED || final == RUN_CRASHED) {
+		struct store_run *r = store_run_get(s, id, NULL);
+		err_set(e, ERR_INVALID, "run %lld %s%s%s", (long long)id,
+			run_state_name(final), r && r->error ? ": " : "",
+			r && r->error ? r->error : "");
+		store_run_free(r);
+	} else if (final == RUN_CANCELLED) {
+		err_set(e, ERR_CANCELLED, "run %lld was cancelled", (long long)id);
+	}
+	return exit_for_state(final);
+}
+
+/* No engine alive: run it here, in the foreground. */
+static int run_foreground(struct cmd_ctx *ctx, int64_t id, struct err *e)
+{
+	struct engine_options opt = {
+		.store_url = store_url_of(ctx),
+		.store_opt = { .read_only = false },
+		.workers = 2,
+		.no_scheduler = true,
+		.no_notifier = true,
+		.only_run = id,
+	};
+	sigset_t set, old;
+	block_signals(&set, &old);    /* before the engine's threads exist */
+	struct engine *eng = engine_new(ctx->project, &opt, e);
+	if (!eng) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return EXIT_FAILED;
+	}
+	int rc = EXIT_FAILED;
+	if (engine_start(eng, e) == 0)
+		rc = follow_run(ctx, ctx->store, id, eng, e);
+	struct err se;
+	engine_stop(eng, 5 * USEC_PER_SEC, &se);
+	/* Failure notifications were queued; nobody else may be there to send. */
+	struct err ne;
+	if (notify_send_due(ctx->store, ctx->project, 20, NULL, &ne) < 0)
+		fprintf(ctx->errout, "sluice: notifications: %s\n", err_text(&ne));
+	engine_free(eng);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+/* After a run was created: leave it to a live engine, follow it, or do it. */
+static int dispatch_run(struct cmd_ctx *ctx, int64_t id, bool wait, struct err *e)
+{
+	bool alive = false;
+	if (engine_alive(ctx->store, 0, &alive, e) < 0)
+		return EXIT_FAILED;
+	if (ctx->surface == SURFACE_CONSOLE)
+		return EXIT_OK;       /* the console's own engine takes it */
+	if (alive) {
+		if (!wait)
+			return EXIT_OK;
+		return follow_run(ctx, ctx->store, id, NULL, e);
+	}
+	fprintf(ctx->errout, "no engine is running: running run %lld here\n", (long long)id);
+	return run_foreground(ctx, id, e);
+}
+
+/* ---- run ------------------------------------------------------------------------------ */
+static int add_param(const struct cmd_entry *self, struct vec *kv, const char *text,
+		     struct err *e)
+{
+	const char *eq = strchr(text, '=');
+	if (!eq || eq == text)
+		return cmd_usage_error(self, e, "parameter '%s' is not KEY=VALUE", text), -1;
+	struct project_kv *p = xcalloc(1, sizeof *p);
+	p->key = xstrndup(text, (size_t)(eq - text));
+	p->value = xstrdup(eq + 1);
+	vec_push(kv, p);
+	return 0;
+}
+
+static void free_kv(struct vec *kv)
+{
+	for (size_t i = 0; i < kv->len; i++) {
+		struct project_kv *p = kv->items[i];
+		free(p->key);
+		free(p->value);
+		free(p);
+	}
+	vec_free(kv);
+}
+
+static int exec_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--param", "-p", true, true },
+		{ "--wait", "-w", false, false },
+		{ NULL, NULL, false, false },
+	};
+	const struct cmd_entry *self = cmd_lookup("run");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	int rc = EXIT_OK;
+	struct vec kv = VEC_INIT;
+	if (o.positional.len < 1) {
+		rc = cmd_usage_error(self, e, "which flow?");
+		goto out;
+	}
+	for (size_t i = 0; i < o.names.len; i++)
+		if (strcmp(o.names.items[i], "--param") == 0 &&
+		    add_param(self, &kv, o.values.items[i], e) < 0) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	for (size_t i = 1; i < o.positional.len; i++)
+		if (add_param(self, &kv, o.positional.items[i], e) < 0) {
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	struct project_kv *params = xcalloc(kv.len ? kv.len : 1, sizeof *params);
+	for (size_t i = 0; i < kv.len; i++)
+		params[i] = *(struct project_kv *)kv.items[i];
+	struct engine_run_request req = {
+		.flow = o.positional.items[0], .params = params, .nparams = kv.len,
+		.trigger = ctx->surface == SURFACE_CLI ? TRIGGER_COMMAND_LINE : TRIGGER_MANUAL,
+		.trigger_detail = ctx->user,
+		.reason = ctx->surface == SURFACE_CLI ? "sluice run" : "run from the console",
+	};
+	int64_t id = 0;
+	int src = engine_submit(ctx->store, ctx->project, &req, &id, e);
+	free(params);
+	if (src < 0) {
+		if (id)
+			fprintf(ctx->out, "%lld\n", (long long)id);
+		rc = e->code == ERR_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
+		if (id)
+			err_prefix(e, "run %lld FAILED before it started: ", (long long)id);
+		goto out;
+	}
+	fprintf(ctx->out, "%lld\n", (long long)id);
+	fflush(ctx->out);
+	rc = dispatch_run(ctx, id, cmd_opt_flag(&o, "--wait"), e);
+out:
+	free_kv(&kv);
+	cmd_opts_free(&o);
+	return rc;
+}
+
+/* ---- cancel and retry ------------------------------------------------------------------- */
+static int parse_run_id(const struct cmd_entry *self, struct cmd_opts *o, int64_t *id,
+			struct err *e)
+{
+	if (o->positional.len != 1)
+		return cmd_usage_error(self, e, "give one run id");
+	const char *t = o->positional.items[0];
+	if (*t == '#')
+		t++;
+	if (!str_to_i64(t, id) || *id <= 0)
+		return cmd_usage_error(self, e, "'%s' is not a run id",
+				       (char *)o->positional.items[0]);
+	return EXIT_OK;
+}
+
+static int exec_cancel(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = { { NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup("cancel");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	int64_t id = 0;
+	int rc = parse_run_id(self, &o, &id, e);
+	cmd_opts_free(&o);
+	if (rc != EXIT_OK)
+		return rc;
+	if (engine_cancel(ctx->store, id, ctx->user, e) < 0)
+		return e->code == ERR_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
+	struct store_run *r = store_run_get(ctx->store, id, e);
+	if (!r)
+		return EXIT_FAILED;
+	if (r->state == RUN_CANCELLING)
+		fprintf(ctx->out, "run %lld: CANCELLING (its worker stops the steps at the "
+			"next safe point and rolls back)\n", (long long)id);
+	else
+		fprintf(ctx->out, "run %lld: %s\n", (long long)id, run_state_name(r->state));
+	store_run_free(r);
+	return EXIT_OK;
+}
+
+static int exec_retry(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--wait", "-w", false, false },
+		{ NULL, NULL, false, false },
+	};
+	const struct cmd_entry *self = cmd_lookup("retry");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	int64_t id = 0;
+	int rc = parse_run_id(self, &o, &id, e);
+	bool wait = cmd_opt_flag(&o, "--wait");
+	cmd_opts_free(&o);
+	if (rc != EXIT_OK)
+		return rc;
+	int64_t new_id = 0;
+	if (engine_retry(ctx->store, ctx->project, id, &new_id, e) < 0) {
+		if (new_id)
+			fprintf(ctx->out, "%lld\n", (long long)new_id);
+		return e->code == ERR_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
+	}
+	fprintf(ctx->out, "%lld\n", (long long)new_id);
+	fflush(ctx->out);
+	return dispatch_run(ctx, new_id, wait, e);
+}
+
+const struct cmd_entry cmd_run_entries[] = {
+	{ "run", "FLOW [--param KEY=VALUE]... [KEY=VALUE]... [--wait]",
+	  "start a run of a flow and print its id",
+	  "Parameters are checked against the flow's declarations before the run\n"
+	  "starts; a bad one fails the run (in PENDING) with a message naming it.\n"
+	  "With a live engine (sluice worker, or a console) the run is queued for\n"
+	  "it, and --wait follows it to the end.  With none, this command runs it\n"
+	  "itself in the foreground (Ctrl-C cancels it; twice aborts).\n"
+	  "Progress goes to stderr.  Exit status: 0 COMPLETED or CACHED (or queued\n"
+	  "without --wait), 1 FAILED or CRASHED, 2 usage, 3 CANCELLED.",
+	  CMD_MUTATES | CMD_NEEDS_STORE, exec_run },
+	{ "cancel", "RUN", "cancel a run (queued: at once; running: at the next safe point)",
+	  "A queued run becomes CANCELLED; a running one CANCELLING, and the engine\n"
+	  "running it rolls its open step back and records CANCELLED.",
+	  CMD_MUTATES | CMD_NEEDS_STORE, exec_cancel },
+	{ "retry", "RUN [--wait]", "start a new run of a finished run's flow with its parameters",
+	  "The new run has trigger 'retry' and points at RUN as its parent.  It is\n"
+	  "queued or run here exactly as 'sluice run' does.",
+	  CMD_MUTATES | CMD_NEEDS_STORE, exec_retry },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
+};

@@ -1,0 +1,336 @@
+/*
+ * cmd_task.c - `task execute|suspend|resume`, `show tasks` and
+ * `show task-history`.
+ *
+ * Suspending and resuming write the task's state in the store, which every
+ * engine's scheduler reads.  `execute` asks an engine to run the task now
+ * (an operator request, kind "execute", target "task:NAME"); it waits a
+ * few seconds to report the run it started.  With no engine alive the
+ * request waits for the next `sluice worker` or console, and the command
+ * says so.
+ */
+#include "cmd/cmd_int.h"
+#include "engine/engine.h"
+#include "project/project.h"
+#include "store/store.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define EXECUTE_WAIT (5 * USEC_PER_SEC)
+
+static int one_name(const char *cmd, int argc, char **argv, const char **name,
+		    bool *json, struct cmd_opts *o, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup(cmd);
+	if (cmd_parse_opts(self, argc, argv, specs, o, e) < 0)
+		return EXIT_USAGE;
+	if (json)
+		*json = cmd_opt_flag(o, "--json");
+	else if (cmd_opt_flag(o, "--json")) {
+		cmd_opts_free(o);
+		return cmd_usage_error(self, e, "--json does not apply here");
+	}
+	if (o->positional.len != 1) {
+		cmd_opts_free(o);
+		return cmd_usage_error(self, e, "give one task name");
+	}
+	*name = o->positional.items[0];
+	return EXIT_OK;
+}
+
+static int exec_task_switch(struct cmd_ctx *ctx, int argc, char **argv, bool start,
+			    struct err *e)
+{
+	const char *name;
+	struct cmd_opts o;
+	int rc = one_name(start ? "task resume" : "task suspend", argc, argv, &name,
+			  NULL, &o, e);
+	if (rc != EXIT_OK)
+		return rc;
+	if (engine_task_set(ctx->store, ctx->project, name, start, ctx->user, e) < 0)
+		rc = e->code == ERR_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
+	else
+		fprintf(ctx->out, "task %s: %s\n", name,
+			start ? TASK_STATE_STARTED : TASK_STATE_SUSPENDED);
+	cmd_opts_free(&o);
+	return rc;
+}
+
+static int exec_task_suspend(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	return exec_task_switch(ctx, argc, argv, false, e);
+}
+
+static int exec_task_resume(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	return exec_task_switch(ctx, argc, argv, true, e);
+}
+
+static int exec_task_execute(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	const char *name;
+	struct cmd_opts o;
+	int rc = one_name("task execute", argc, argv, &name, NULL, &o, e);
+	if (rc != EXIT_OK)
+		return rc;
+	if (!project_task(ctx->project, name)) {
+		err_set(e, ERR_NOTFOUND, "no task named \"%s\" in the project", name);
+		cmd_opts_free(&o);
+		return EXIT_USAGE;
+	}
+	char *target = xasprintf("task:%s", name);
+	int64_t id = 0;
+	bool alive = false;
+	if (store_request_add(ctx->store, ENGINE_REQ_EXECUTE, target, NULL, ctx->user,
+			      &id, e) < 0 || engine_alive(ctx->store, 0, &alive, e) < 0) {
+		free(target);
+		cmd_opts_free(&o);
+		return EXIT_FAILED;
+	}
+	free(target);
+	cmd_opts_free(&o);
+	if (!alive) {
+		fprintf(ctx->out, "request %lld: task %s will run when an engine starts "
+			"(no engine is running: start 'sluice worker')\n", (long long)id, name);
+		return EXIT_OK;
+	}
+	usec_t until = clock_monotonic_us() + EXECUTE_WAIT;
+	while (clock_monotonic_us() < until) {
+		struct store_request *rq = store_request_get(ctx->store, id, e);
+		if (!rq)
+			return EXIT_FAILED;
+		enum request_state st = rq->state;
+		if (st == REQUEST_DONE) {
+			fprintf(ctx->out, "task %s executed: %s\n", name,
+				rq->result ? rq->result : "done");
+		} else if (st == REQUEST_FAILED) {
+			err_set(e, ERR_INVALID, "task %s: %s", name,
+				rq->error ? rq->error : "failed");
+		}
+		store_request_free(rq);
+		if (st == REQUEST_DONE)
+			return EXIT_OK;
+		if (st == REQUEST_FAILED)
+			return EXIT_FAILED;
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	fprintf(ctx->out, "request %lld: task %s queued for the engine\n", (long long)id, name);
+	return EXIT_OK;
+}
+
+/* ---- show tasks ------------------------------------------------------------------ */
+static void fmt_time(usec_t t, char *out, size_t n)
+{
+	if (!t) {
+		snprintf(out, n, "-");
+		return;
+	}
+	char s[24];
+	time_format_short(t, s);
+	snprintf(out, n, "%s", s);
+}
+
+static void add_time(cJSON *o, const char *key, usec_t t)
+{
+	if (!t) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	char iso[32];
+	time_format_iso(t, iso);
+	cJSON_AddStringToObject(o, key, iso);
+}
+
+static void add_str(cJSON *o, const char *key, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, key, v);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static char *task_action(const struct project_task *t)
+{
+	if (t->flow)
+		return xasprintf("flow %s", t->flow);
+	if (t->sql_file)
+		return xasprintf("sql %s", t->sql_file);
+	return xstrdup("-");
+}
+
+static int exec_show_tasks(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup("show tasks");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	bool json = cmd_opt_flag(&o, "--json");
+	size_t extra = o.positional.len;
+	cmd_opts_free(&o);
+	if (extra)
+		return cmd_usage_error(self, e, "unexpected argument");
+	const struct project *p = ctx->project;
+	cJSON *arr = json ? cJSON_CreateArray() : NULL;
+	if (!json)
+		fprintf(ctx->out, "%-22s %-25s %-20s %-19s %-10s %-19s %s\n", "TASK", "STATE",
+			"SCHEDULE", "NEXT", "LAST", "LAST AT", "ACTION");
+	usec_t now = clock_now_us();
+	for (size_t i = 0; i < p->ntasks; i++) {
+		const struct project_task *t = &p->tasks[i];
+		char *state = engine_task_state(ctx->store, p, t->name, NULL, e);
+		if (!state) {
+			if (arr)
+				cJSON_Delete(arr);
+			return EXIT_FAILED;
+		}
+		struct vec h = VEC_INIT;
+		store_task_list(ctx->store, t->name, 1, 0, &h, NULL);
+		const struct store_task_entry *last = h.len ? h.items[0] : NULL;
+		usec_t next = str_eq(state, TASK_STATE_STARTED)
+			? schedule_next(&t->schedule, now) : 0;
+		char *action = task_action(t);
+		const char *sched = t->schedule.text ? t->schedule.text : "-";
+		if (json) {
+			cJSON *to = cJSON_CreateObject();
+			cJSON_AddStringToObject(to, "name", t->name);
+			cJSON_AddStringToObject(to, "state", state);
+			add_str(to, "schedule", t->schedule.text);
+			add_str(to, "timezone", t->schedule.timezone);
+			add_str(to, "when", t->when_text);
+			cJSON *after = cJSON_CreateArray();
+			for (size_t k = 0; k < t->nafter; k++)
+				cJSON_AddItemToArray(after, cJSON_CreateString(t->after[k]));
+			cJSON_AddItemToObject(to, "after", after);
+			add_str(to, "flow", t->flow);
+			add_str(to, "sql_file", t->sql_file);
+			add_time(to, "next", next);
+			add_str(to, "last_state", last ? task_state_name(last->state) : NULL);
+			add_time(to, "last_scheduled", last ? last->scheduled : 0);
+			if (last && last->run_id)
+				cJSON_AddNumberToObject(to, "last_run", (double)last->run_id);
+			else
+				cJSON_AddNullToObject(to, "last_run");
+			cJSON_AddItemToArray(arr, to);
+		} else {
+			char nexts[24], lasts[24];
+			fmt_time(next, nexts, sizeof nexts);
+			fmt_time(last ? last->started : 0, lasts, sizeof lasts);
+			char schedbuf[64];
+			if (t->schedule.kind == SCHEDULE_NONE && t->nafter)
+				snprintf(schedbuf, sizeof schedbuf, "after %s%s", t->after[0],
+					 t->nafter > 1 ? ",..." : "");
+			else
+				snprintf(schedbuf, sizeof schedbuf, "%s", sched);
+			fprintf(ctx->out, "%-22s %-25s %-20s %-19s %-10s %-19s %s\n", t->name,
+				state, schedbuf, nexts,
+				last ? task_state_name(last->state) : "-", lasts, action);
+		}
+		free(action);
+		free(state);
+		store_task_list_free(&h);
+	}
+	if (json) {
+		char *txt = cJSON_Print(arr);
+		fprintf(ctx->out, "%s\n", txt);
+		cJSON_free(txt);
+		cJSON_Delete(arr);
+	}
+	return EXIT_OK;
+}
+
+/* ---- show task-history --------------------------------------------------------------- */
+static int exec_show_task_history(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--json", NULL, false, false }, { "--limit", "-n", true, false },
+		{ NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup("show task-history");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	int rc = EXIT_OK;
+	int64_t limit = 50;
+	const char *lim = cmd_opt_value(&o, "--limit");
+	if (o.positional.len != 1)
+		rc = cmd_usage_error(self, e, "give one task name");
+	else if (lim && (!str_to_i64(lim, &limit) || limit < 1 || limit > 10000))
+		rc = cmd_usage_error(self, e, "--limit takes a number from 1 to 10000");
+	const char *name = rc == EXIT_OK ? o.positional.items[0] : NULL;
+	if (name && !project_task(ctx->project, name)) {
+		err_set(e, ERR_NOTFOUND, "no task named \"%s\" in the project", name);
+		rc = EXIT_USAGE;
+	}
+	struct vec h = VEC_INIT;
+	if (rc == EXIT_OK && store_task_list(ctx->store, name, (int)limit, 0, &h, e) < 0)
+		rc = EXIT_FAILED;
+	if (rc == EXIT_OK && cmd_opt_flag(&o, "--json")) {
+		cJSON *arr = cJSON_CreateArray();
+		for (size_t i = 0; i < h.len; i++) {
+			const struct store_task_entry *t = h.items[i];
+			cJSON *to = cJSON_CreateObject();
+			cJSON_AddNumberToObject(to, "id", (double)t->id);
+			add_time(to, "scheduled", t->scheduled);
+			add_time(to, "started", t->started);
+			add_time(to, "completed", t->completed);
+			cJSON_AddStringToObject(to, "state", task_state_name(t->state));
+			add_str(to, "condition", t->condition);
+			add_str(to, "error", t->error);
+			if (t->run_id)
+				cJSON_AddNumberToObject(to, "run", (double)t->run_id);
+			else
+				cJSON_AddNullToObject(to, "run");
+			cJSON_AddItemToArray(arr, to);
+		}
+		char *txt = cJSON_Print(arr);
+		fprintf(ctx->out, "%s\n", txt);
+		cJSON_free(txt);
+		cJSON_Delete(arr);
+	} else if (rc == EXIT_OK) {
+		fprintf(ctx->out, "%-19s %-19s %-19s %-10s %-7s %s\n", "SCHEDULED", "STARTED",
+			"COMPLETED", "STATE", "RUN", "CONDITION / ERROR");
+		for (size_t i = 0; i < h.len; i++) {
+			const struct store_task_entry *t = h.items[i];
+			char a[24], b[24], c[24], run[24] = "-";
+			fmt_time(t->scheduled, a, sizeof a);
+			fmt_time(t->started, b, sizeof b);
+			fmt_time(t->completed, c, sizeof c);
+			if (t->run_id)
+				snprintf(run, sizeof run, "%lld", (long long)t->run_id);
+			fprintf(ctx->out, "%-19s %-19s %-19s %-10s %-7s %s%s%s\n", a, b, c,
+				task_state_name(t->state), run,
+				t->condition ? t->condition : "",
+				t->condition && t->error ? "; " : "", t->error ? t->error : "");
+		}
+	}
+	store_task_list_free(&h);
+	cmd_opts_free(&o);
+	return rc;
+}
+
+const struct cmd_entry cmd_task_entries[] = {
+	{ "task execute", "NAME", "run a task now (an engine does it)",
+	  "Queues an operator request; a running engine fires the task at once,\n"
+	  "whether the task is started or suspended, and this command reports the\n"
+	  "run it started.  With no engine running, the request waits for one.",
+	  CMD_MUTATES | CMD_NEEDS_STORE, exec_task_execute },
+	{ "task suspend", "NAME", "stop a task's schedule (runs in flight finish)", NULL,
+	  CMD_MUTATES | CMD_NEEDS_STORE, exec_task_suspend },
+	{ "task resume", "NAME", "start a task's schedule again (failures count afresh)",
+	  "Also clears FAILED_AND_AUTO_SUSPENDED.  Ticks missed while suspended do\n"
+	  "not run; the next tick is the first after now.",
+	  CMD_MUTATES | CMD_NEEDS_STORE, exec_task_resume },
+	{ "show tasks", "[--json]", "list tasks: state, schedule, next tick, last outcome",
+	  NULL, CMD_NEEDS_STORE, exec_show_tasks },
+	{ "show task-history", "NAME [--limit N] [--json]",
+	  "a task's history: scheduled, start, completion, state, condition, error, run",
+	  NULL, CMD_NEEDS_STORE, exec_show_task_history },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
+};

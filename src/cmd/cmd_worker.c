@@ -1,0 +1,159 @@
+/*
+ * cmd_worker.c - `sluice worker`: the engine alone, headless, running
+ * tasks, pipes and queued runs until a signal.
+ *
+ * SIGTERM, SIGHUP or SIGINT: take no new work, let steps in flight finish
+ * or roll back within the grace period (--grace, default 30 s), record
+ * their states (a run with steps left goes back to RETRYING, due now, for
+ * another engine), unregister and exit 0.  A second signal aborts at once:
+ * statements in flight are cancelled and the process exits 1; crash
+ * recovery settles the runs.
+ *
+ * Exit status: 0 stopped by a signal after the drain; 1 the engine could
+ * not start or keep going (control store unusable, a second signal);
+ * 2 usage, or a project file that cannot be read or is invalid.  Never 130
+ * or 143: a signal is the normal way to stop a worker.
+ */
+#include "cmd/cmd_int.h"
+#include "engine/engine.h"
+#include "project/project.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+struct stopper {
+	struct engine *eng;
+	usec_t grace;
+	struct err e;
+	int rc;
+	bool done;
+	pthread_mutex_t lock;
+};
+
+static void *stopper_main(void *arg)
+{
+	struct stopper *st = arg;
+	err_clear(&st->e);
+	int rc = engine_stop(st->eng, st->grace, &st->e);
+	pthread_mutex_lock(&st->lock);
+	st->rc = rc;
+	st->done = true;
+	pthread_mutex_unlock(&st->lock);
+	return NULL;
+}
+
+static bool stopper_done(struct stopper *st)
+{
+	pthread_mutex_lock(&st->lock);
+	bool d = st->done;
+	pthread_mutex_unlock(&st->lock);
+	return d;
+}
+
+static int wait_signal(const sigset_t *set, int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	int sig = sigtimedwait(set, NULL, &ts);
+	return sig > 0 ? sig : 0;
+}
+
+static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--workers", "-j", true, false }, { "--grace", NULL, true, false },
+		{ NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup("worker");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	int64_t workers = 2;
+	usec_t grace = 30 * USEC_PER_SEC;
+	const char *w = cmd_opt_value(&o, "--workers");
+	const char *g = cmd_opt_value(&o, "--grace");
+	int rc = EXIT_OK;
+	if (o.positional.len)
+		rc = cmd_usage_error(self, e, "unexpected argument '%s'",
+				     (char *)o.positional.items[0]);
+	else if (w && (!str_to_i64(w, &workers) || workers < 1 || workers > 64))
+		rc = cmd_usage_error(self, e, "--workers takes a number from 1 to 64");
+	else if (g && (!duration_parse(g, &grace) || grace < 0))
+		rc = cmd_usage_error(self, e, "--grace takes a duration like 30s or 2m");
+	cmd_opts_free(&o);
+	if (rc != EXIT_OK)
+		return rc;
+
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, &old);   /* every engine thread inherits it */
+
+	struct engine_options opt = {
+		.store_url = ctx->control_url ? ctx->control_url : ctx->project->control_url,
+		.workers = (int)workers,
+		.grace = grace ? grace : 1,
+	};
+	struct engine *eng = engine_new(ctx->project, &opt, e);
+	if (!eng) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return EXIT_FAILED;
+	}
+	if (engine_start(eng, e) < 0) {
+		engine_abort(eng);
+		engine_free(eng);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return EXIT_FAILED;
+	}
+	log_info("worker %s: %d worker thread%s; stop with SIGTERM (grace %llds)",
+		 engine_worker_id(eng), (int)workers, workers == 1 ? "" : "s",
+		 (long long)(grace / USEC_PER_SEC));
+	int sig;
+	while (!(sig = wait_signal(&set, 1000)))
+		;
+	log_info("%s: stopping (in-flight steps have %llds to finish; signal again "
+		 "to abort)", strsignal(sig), (long long)(grace / USEC_PER_SEC));
+	struct stopper st = { .eng = eng, .grace = grace ? grace : 1 };
+	pthread_mutex_init(&st.lock, NULL);
+	pthread_t th;
+	pthread_create(&th, NULL, stopper_main, &st);
+	while (!stopper_done(&st)) {
+		if (wait_signal(&set, 100)) {
+			log_error("second signal: aborting; statements cancelled, crash "
+				  "recovery settles the runs");
+			engine_abort(eng);
+			fflush(NULL);
+			_exit(EXIT_FAILED);
+		}
+	}
+	pthread_join(th, NULL);
+	pthread_mutex_destroy(&st.lock);
+	rc = EXIT_OK;
+	if (st.rc < 0 && st.e.code != ERR_TIMEOUT) {
+		*e = st.e;
+		rc = EXIT_FAILED;
+	} else if (st.rc < 0) {
+		log_warn("%s", err_text(&st.e));
+	}
+	engine_free(eng);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+const struct cmd_entry cmd_worker_entries[] = {
+	{ "worker", "[--workers N] [--grace DURATION]",
+	  "run the engine headless: tasks, pipes and queued runs, until a signal",
+	  "N worker threads (default 2) run flow steps; one scheduler at a time\n"
+	  "(across every worker sharing the control store) fires tasks and polls\n"
+	  "pipes.  SIGTERM/SIGHUP/SIGINT drain: no new work, steps in flight get\n"
+	  "the grace period (default 30s) to finish or roll back, then exit 0.\n"
+	  "A second signal aborts at once (exit 1).  Logs go to stderr.\n"
+	  "Exit status: 0 stopped by a signal, 1 could not start or keep going,\n"
+	  "2 usage or an invalid project.",
+	  CMD_MUTATES | CMD_NEEDS_STORE | CMD_CLI_ONLY, exec_worker },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
+};

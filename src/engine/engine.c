@@ -1,0 +1,405 @@
+/*
+ * engine.c - the engine's life: creating it (store, worker registration,
+ * flow limits, first recovery), starting its threads, stopping them with a
+ * grace period, aborting, and the slots every working thread owns.
+ */
+#include "engine/engine_int.h"
+#include "lake/lake.h"
+#include "notify/notify.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define DEFAULT_WORKERS   2
+#define DEFAULT_GRACE     (30 * USEC_PER_SEC)
+#define DEFAULT_LEASE     (30 * USEC_PER_SEC)
+#define DEFAULT_HEARTBEAT (5 * USEC_PER_SEC)
+#define DEFAULT_POLL      (200 * USEC_PER_MSEC)
+
+static atomic_int engine_seq;
+
+struct slot *slot_new(struct engine *eng, int index, struct err *e)
+{
+	struct slot *sl = xcalloc(1, sizeof *sl);
+	sl->eng = eng;
+	sl->index = index;
+	atomic_init(&sl->cancel, false);
+	sl->store = store_open(eng->store_url, &eng->opt.store_opt, e);
+	if (!sl->store) {
+		free(sl);
+		return NULL;
+	}
+	sl->conns = step_conns_new(eng->project, eng->opt.store_opt.read_only);
+	return sl;
+}
+
+void slot_free(struct slot *sl)
+{
+	if (!sl)
+		return;
+	step_conns_free(sl->conns);
+	store_close(sl->store);
+	free(sl);
+}
+
+bool engine_sleep(struct engine *eng, usec_t d)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	usec_t until = (usec_t)ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000 + d;
+	ts.tv_sec = until / USEC_PER_SEC;
+	ts.tv_nsec = (until % USEC_PER_SEC) * 1000;
+	pthread_mutex_lock(&eng->sleep_lock);
+	while (!atomic_load(&eng->stopping)) {
+		if (pthread_cond_timedwait(&eng->sleep_cond, &eng->sleep_lock, &ts) == ETIMEDOUT)
+			break;
+	}
+	pthread_mutex_unlock(&eng->sleep_lock);
+	return atomic_load(&eng->stopping);
+}
+
+void engine_wake(struct engine *eng)
+{
+	pthread_mutex_lock(&eng->sleep_lock);
+	pthread_cond_broadcast(&eng->sleep_cond);
+	pthread_mutex_unlock(&eng->sleep_lock);
+	pthread_mutex_lock(&eng->lock);
+	pthread_cond_broadcast(&eng->work_cond);
+	pthread_cond_broadcast(&eng->done_cond);
+	pthread_mutex_unlock(&eng->lock);
+}
+
+double engine_random(struct engine *eng)
+{
+	pthread_mutex_lock(&eng->lock);
+	unsigned r = rand_r(&eng->rand_state);
+	pthread_mutex_unlock(&eng->lock);
+	return (double)r / ((double)RAND_MAX + 1.0);
+}
+
+static char *make_worker_id(const struct engine_options *o)
+{
+	if (o->worker_id)
+		return xstrdup(o->worker_id);
+	char host[256] = "localhost";
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	int n = atomic_fetch_add(&engine_seq, 1) + 1;
+	return xasprintf("%s%s:%ld:%d", o->only_run ? "foreground:" : "", host,
+			 (long)getpid(), n);
+}
+
+static int write_flow_limits(struct engine *eng, struct err *e)
+{
+	if (eng->opt.store_opt.read_only)
+		return 0;
+	for (size_t i = 0; i < eng->project->nflows; i++) {
+		const struct project_flow *f = &eng->project->flows[i];
+		if (store_flow_limit_set(eng->store, f->name, f->concurrency, e) < 0) {
+			err_prefix(e, "flow %s: ", f->name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void apply_defaults(struct engine_options *o)
+{
+	if (o->workers == 0)
+		o->workers = DEFAULT_WORKERS;
+	if (o->workers < 0)
+		o->workers = 0;
+	if (!o->grace)
+		o->grace = DEFAULT_GRACE;
+	if (!o->lease)
+		o->lease = DEFAULT_LEASE;
+	if (!o->heartbeat)
+		o->heartbeat = DEFAULT_HEARTBEAT;
+	if (!o->poll)
+		o->poll = DEFAULT_POLL;
+}
+
+static int engine_open_parts(struct engine *eng, struct err *e)
+{
+	if (events_init(&eng->events, e) < 0)
+		return -1;
+	eng->store = store_open(eng->store_url, &eng->opt.store_opt, e);
+	if (!eng->store)
+		return -1;
+	if (store_is_read_only(eng->store))
+		return err_set(e, ERR_READONLY, "the engine cannot run on a read-only "
+			       "control store");
+	eng->lake = steps_open_lake(eng->project, e);
+	if (!eng->lake) {
+		err_prefix(e, "lake: ");
+		return -1;
+	}
+	if (!eng->opt.no_log_sink) {
+		eng->log_sink = store_log_sink_open(eng->store_url, &eng->opt.store_opt, e);
+		if (!eng->log_sink)
+			return -1;
+		eng->log_sink_id = log_add_sink(LOG_INFO, store_log_sink_fn(), eng->log_sink);
+	}
+	eng->event_sink_id = log_add_sink(LOG_INFO, events_log_sink, eng);
+	char host[256] = "localhost";
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	if (store_worker_register(eng->store, eng->worker_id, host, (int64_t)getpid(), e) < 0)
+		return -1;
+	if (write_flow_limits(eng, e) < 0)
+		return -1;
+	return recover_orphans(eng, eng->store, e);
+}
+
+struct engine *engine_new(const struct project *p, const struct engine_options *opt,
+			  struct err *e)
+{
+	if (!opt || !opt->store_url) {
+		err_set(e, ERR_INVALID, "the engine needs a control store URL");
+		return NULL;
+	}
+	struct engine *eng = xcalloc(1, sizeof *eng);
+	eng->project = p;
+	eng->opt = *opt;
+	apply_defaults(&eng->opt);
+	eng->store_url = xstrdup(opt->store_url);
+	eng->worker_id = make_worker_id(opt);
+	eng->opt.worker_id = eng->worker_id;
+	eng->log_sink_id = eng->event_sink_id = -1;
+	eng->rand_state = (unsigned)clock_monotonic_us() ^ (unsigned)getpid();
+	pthread_mutex_init(&eng->lock, NULL);
+	pthread_cond_init(&eng->work_cond, NULL);
+	pthread_cond_init(&eng->done_cond, NULL);
+	pthread_mutex_init(&eng->sleep_lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&eng->sleep_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	atomic_init(&eng->stopping, false);
+	atomic_init(&eng->aborting, false);
+	eng->sched = sched_new();
+	eng->stopped = true;      /* nothing to stop until engine_start */
+	if (engine_open_parts(eng, e) < 0) {
+		engine_free(eng);
+		return NULL;
+	}
+	eng->stopped = false;
+	log_emit(LOG_INFO, 0, NULL, "engine", NULL, 0, "worker %s ready (%zu flow%s, "
+		 "%zu task%s, %zu pipe%s)", eng->worker_id, p->nflows,
+		 p->nflows == 1 ? "" : "s", p->ntasks, p->ntasks == 1 ? "" : "s",
+		 p->npipes, p->npipes == 1 ? "" : "s");
+	return eng;
+}
+
+const char *engine_worker_id(const struct engine *eng)
+{
+	return eng->worker_id;
+}
+
+static void add_slot(struct engine *eng, struct slot *sl)
+{
+	pthread_mutex_lock(&eng->lock);
+	eng->slots = xrealloc(eng->slots, (eng->nslots + 1) * sizeof *eng->slots);
+	eng->slots[eng->nslots++] = sl;
+	pthread_mutex_unlock(&eng->lock);
+}
+
+int engine_start(struct engine *eng, struct err *e)
+{
+	if (eng->threads_started)
+		return err_set(e, ERR_CONFLICT, "the engine is already running");
+	eng->threads_started = true;
+	for (int i = 0; i < eng->opt.workers; i++) {
+		struct slot *sl = slot_new(eng, i, e);
+		if (!sl)
+			return -1;
+		add_slot(eng, sl);
+		if (pthread_create(&sl->thread, NULL, worker_main, sl) != 0)
+			return err_set(e, ERR_INTERNAL, "cannot start a worker thread");
+		sl->started = true;
+	}
+	if (pthread_create(&eng->supervisor, NULL, supervisor_main, eng) != 0)
+		return err_set(e, ERR_INTERNAL, "cannot start the supervisor thread");
+	eng->supervisor_started = true;
+	if (!eng->opt.no_scheduler && !eng->opt.only_run) {
+		if (pthread_create(&eng->scheduler, NULL, scheduler_main, eng) != 0)
+			return err_set(e, ERR_INTERNAL, "cannot start the scheduler thread");
+		eng->scheduler_started = true;
+	}
+	if (!eng->opt.no_notifier && !eng->opt.only_run) {
+		eng->notifier = notify_start(eng->store_url, &eng->opt.store_opt,
+					     eng->project, e);
+		if (!eng->notifier)
+			return -1;
+	}
+	event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "started");
+	return 0;
+}
+
+void engine_request_stop(struct engine *eng)
+{
+	if (atomic_exchange(&eng->stopping, true))
+		return;
+	log_emit(LOG_INFO, 0, NULL, "engine", NULL, 0,
+		 "worker %s stopping: no new work", eng->worker_id);
+	event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "stopping");
+	engine_wake(eng);
+}
+
+void engine_abort(struct engine *eng)
+{
+	atomic_store(&eng->aborting, true);
+	atomic_store(&eng->stopping, true);
+	pthread_mutex_lock(&eng->lock);
+	for (size_t i = 0; i < eng->nslots; i++) {
+		struct slot *sl = eng->slots[i];
+		if (sl->busy) {
+			atomic_store(&sl->cancel, true);
+			step_conns_cancel(sl->conns);
+		}
+	}
+	pthread_mutex_unlock(&eng->lock);
+}
+
+bool engine_idle_done(struct engine *eng)
+{
+	pthread_mutex_lock(&eng->lock);
+	bool done = eng->only_run_done;
+	pthread_mutex_unlock(&eng->lock);
+	return done;
+}
+
+/* Anything still executing?  (eng->lock held) */
+static bool busy_locked(struct engine *eng)
+{
+	if (eng->active)
+		return true;
+	for (size_t i = 0; i < eng->nslots; i++)
+		if (eng->slots[i]->busy)
+			return true;
+	return false;
+}
+
+/* Wait until nothing executes or the monotonic deadline passes. */
+static bool wait_drained(struct engine *eng, usec_t until)
+{
+	pthread_mutex_lock(&eng->lock);
+	while (busy_locked(eng) && clock_monotonic_us() < until) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&eng->done_cond, &eng->lock, &ts);
+	}
+	bool drained = !busy_locked(eng);
+	pthread_mutex_unlock(&eng->lock);
+	return drained;
+}
+
+static void join_threads(struct engine *eng)
+{
+	for (size_t i = 0; i < eng->nslots; i++) {
+		if (eng->slots[i]->started) {
+			pthread_join(eng->slots[i]->thread, NULL);
+			eng->slots[i]->started = false;
+		}
+	}
+	if (eng->scheduler_started) {
+		pthread_join(eng->scheduler, NULL);
+		eng->scheduler_started = false;
+	}
+	if (eng->supervisor_started) {
+		pthread_join(eng->supervisor, NULL);
+		eng->supervisor_started = false;
+	}
+}
+
+int engine_stop(struct engine *eng, usec_t grace, struct err *e)
+{
+	if (eng->stopped)
+		return 0;
+	if (!grace)
+		grace = eng->opt.grace;
+	engine_request_stop(eng);
+	int rc = 0;
+	usec_t until = clock_monotonic_us() + grace;
+	if (!wait_drained(eng, until)) {
+		log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "grace period over: "
+			 "cancelling the steps still running");
+		pthread_mutex_lock(&eng->lock);
+		for (struct run_exec *rx = eng->active; rx; rx = rx->next_active) {
+			pthread_mutex_lock(&rx->lock);
+			if (rx->stop == STOP_NONE)
+				rx->stop = STOP_SHUTDOWN;
+			pthread_mutex_unlock(&rx->lock);
+		}
+		for (size_t i = 0; i < eng->nslots; i++) {
+			if (eng->slots[i]->busy) {
+				atomic_store(&eng->slots[i]->cancel, true);
+				step_conns_cancel(eng->slots[i]->conns);
+			}
+		}
+		pthread_mutex_unlock(&eng->lock);
+		wait_drained(eng, clock_monotonic_us() + 10 * USEC_PER_SEC);
+		rc = err_set(e, ERR_TIMEOUT, "steps still running after the grace "
+			     "period were cancelled");
+	}
+	engine_wake(eng);
+	join_threads(eng);
+	notify_stop(eng->notifier);
+	eng->notifier = NULL;
+	/* Jobs nobody took (pipe refreshes, SQL tasks) are simply dropped:
+	 * the next engine's scheduler queues them again. */
+	struct job *j;
+	while ((j = job_take(eng, NULL)))
+		job_drop(eng, eng->store, j);
+	struct err e2;
+	if (store_worker_remove(eng->store, eng->worker_id, &e2) < 0 && rc == 0)
+		rc = err_set(e, e2.code, "%s", e2.msg);
+	store_lease_release(eng->store, "scheduler", eng->worker_id, NULL);
+	log_emit(LOG_INFO, 0, NULL, "engine", NULL, 0, "worker %s stopped",
+		 eng->worker_id);
+	event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "stopped");
+	eng->stopped = true;
+	return rc;
+}
+
+void engine_free(struct engine *eng)
+{
+	if (!eng)
+		return;
+	if (!eng->stopped && !atomic_load(&eng->aborting))
+		engine_stop(eng, USEC_PER_SEC, NULL);
+	else if (atomic_load(&eng->aborting))
+		join_threads(eng);
+	notify_stop(eng->notifier);
+	if (eng->event_sink_id >= 0)
+		log_remove_sink(eng->event_sink_id);
+	if (eng->log_sink_id >= 0)
+		log_remove_sink(eng->log_sink_id);
+	if (eng->log_sink)
+		store_log_sink_close(eng->log_sink);
+	for (size_t i = 0; i < eng->nslots; i++)
+		slot_free(eng->slots[i]);
+	free(eng->slots);
+	if (eng->lake)
+		lake_close(eng->lake);
+	store_close(eng->store);
+	sched_free(eng->sched);
+	events_destroy(&eng->events);
+	pthread_mutex_destroy(&eng->lock);
+	pthread_cond_destroy(&eng->work_cond);
+	pthread_cond_destroy(&eng->done_cond);
+	pthread_mutex_destroy(&eng->sleep_lock);
+	pthread_cond_destroy(&eng->sleep_cond);
+	free(eng->worker_id);
+	free(eng->store_url);
+	free(eng);
+}

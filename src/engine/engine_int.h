@@ -1,0 +1,197 @@
+/*
+ * engine_int.h - what the files of the engine share: the engine itself,
+ * the per-thread slots (store handle, data connections, what the slot is
+ * running and until when), the in-process job queue, and the record of a
+ * run being driven.
+ *
+ * Locking: eng->lock guards the job queue, the slot fields marked
+ * "eng->lock", the list of active runs and the stop flags.  A run's own
+ * lock guards its step states.  A run's lock may be taken while holding
+ * eng->lock, never the other way round.
+ */
+#ifndef SLUICE_ENGINE_INT_H
+#define SLUICE_ENGINE_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "engine/engine.h"
+#include "project/project.h"
+#include "steps/steps.h"
+#include "store/store.h"
+
+struct lake;
+struct notifier;
+struct run_exec;
+
+/* One thread's means of doing work. */
+struct slot {
+	struct engine *eng;
+	int index;
+	struct store *store;          /* this thread's own handle */
+	struct step_conns *conns;     /* this thread's data connections */
+	pthread_t thread;
+	bool started;
+	/* what it runs now (eng->lock) */
+	struct run_exec *run;         /* the run whose step it executes, or NULL */
+	atomic_bool cancel;           /* the step_ctx cancel flag */
+	usec_t deadline;              /* monotonic; 0 = none */
+	bool timed_out;
+	usec_t last_cancel;           /* monotonic: when statements were last cancelled */
+	bool busy;
+};
+
+enum job_kind { JOB_STEP, JOB_PIPE, JOB_TASK_SQL };
+
+struct job {
+	enum job_kind kind;
+	struct run_exec *run;         /* JOB_STEP */
+	size_t step;                  /* JOB_STEP: index in the flow */
+	char *name;                   /* JOB_PIPE: pipe; JOB_TASK_SQL: task */
+	bool force;                   /* JOB_PIPE */
+	char *file;                   /* JOB_PIPE: one key, or NULL */
+	int64_t request_id;           /* JOB_PIPE from a request; 0 */
+	int64_t history_id;           /* JOB_TASK_SQL: its task history row */
+	usec_t scheduled;             /* JOB_TASK_SQL */
+	struct job *next;
+};
+
+enum step_exec_state { SX_WAIT, SX_QUEUED, SX_RUNNING, SX_DONE, SX_CACHED,
+		       SX_FAILED, SX_CANCELLED, SX_SKIPPED };
+
+enum run_stop { STOP_NONE, STOP_FAILED, STOP_CANCEL, STOP_TIMEOUT, STOP_SHUTDOWN };
+
+/* A run being driven by one worker. */
+struct run_exec {
+	struct engine *eng;
+	struct store_run *run;
+	const struct project_flow *flow;
+	struct project_kv *params;    /* resolved; owned */
+	size_t nparams;
+	struct run_shared *shared;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	enum step_exec_state *st;     /* per flow step (lock) */
+	int outstanding;              /* queued + running steps (lock) */
+	enum run_stop stop;           /* (lock) */
+	struct err error;             /* the first failure (lock) */
+	char *failed_step;            /* its step (lock) */
+	int64_t rows_in, rows_out;    /* (lock) */
+	usec_t deadline;              /* run timeout, monotonic; 0 = none */
+	atomic_bool cancel_seen;      /* the store says CANCELLING */
+	struct run_exec *next_active; /* eng->active (eng->lock) */
+};
+
+struct event_queue {
+	pthread_mutex_t lock;
+	struct engine_event *items;
+	size_t head, len;
+	bool overflowed;
+	int fd[2];                    /* eventfd in fd[0] (fd[1] = -1) or a pipe */
+	bool signalled;
+};
+
+struct engine {
+	const struct project *project;
+	struct engine_options opt;
+	char *store_url;
+	char *worker_id;
+	struct store *store;          /* the supervisor's handle */
+	struct lake *lake;            /* shared by every thread */
+	struct store_log_sink *log_sink;
+	int log_sink_id, event_sink_id;
+	struct notifier *notifier;
+
+	pthread_mutex_t lock;
+	pthread_cond_t work_cond;     /* jobs queued, or stop */
+	pthread_cond_t done_cond;     /* a run finished / a slot went idle */
+	struct job *jobs_head, *jobs_tail;
+	struct run_exec *active;      /* runs being driven */
+	struct slot **slots;          /* workers, then the manual slot */
+	size_t nslots;
+	struct slot *manual;          /* engine_work_once's slot */
+	bool threads_started;
+	atomic_bool stopping;         /* no new work */
+	atomic_bool aborting;
+	bool only_run_done;           /* (lock) */
+	bool only_claiming;           /* a thread is claiming only_run (lock) */
+	bool stopped;
+
+	pthread_t supervisor, scheduler;
+	bool supervisor_started, scheduler_started;
+	pthread_mutex_t sleep_lock;   /* for interruptible sleeps */
+	pthread_cond_t sleep_cond;
+
+	struct sched *sched;          /* scheduler state (sched.c) */
+	struct event_queue events;
+	unsigned rand_state;
+};
+
+/* engine.c */
+struct slot *slot_new(struct engine *eng, int index, struct err *e);
+void  slot_free(struct slot *sl);
+/* Sleep up to `d` unless the engine stops; true if it is stopping. */
+bool  engine_sleep(struct engine *eng, usec_t d);
+void  engine_wake(struct engine *eng);
+double engine_random(struct engine *eng);          /* [0, 1) */
+
+/* jobs (pool.c) */
+void  job_push(struct engine *eng, struct job *j);
+/* A queued job for `run` (any job when run is NULL); NULL when none. */
+struct job *job_take(struct engine *eng, struct run_exec *run);
+void  job_free(struct job *j);
+void  job_drop(struct engine *eng, struct store *s, struct job *j);
+int   job_run(struct slot *sl, struct job *j);
+void *worker_main(void *arg);
+bool  job_pipe_queued(struct engine *eng, const char *pipe);
+
+/* runs (exec.c) */
+/* Drive a claimed run (state RUNNING) to its next resting state. */
+void  exec_run(struct slot *sl, struct store_run *run);
+void  exec_step_job(struct slot *sl, struct run_exec *rx, size_t step);
+/* Parse params JSON text into key/values; -1 on junk. */
+int   params_from_json(const char *json, struct project_kv **out, size_t *n,
+		       struct err *e);
+void  params_free(struct project_kv *kv, size_t n);
+/* Typed, defaulted params of `flow` from `given`; returns a JSON object text
+ * (caller frees) or NULL with ERR_INVALID naming the parameter. */
+char *params_resolve(const struct project_flow *flow, const struct project_kv *given,
+		     size_t ngiven, struct err *e);
+/* The retry delay before attempt `attempt` + 1. */
+usec_t retry_delay(struct engine *eng, const struct retry_policy *rp, int attempt);
+/* Record a run transition and put it on the event queue. */
+int   engine_transition(struct engine *eng, struct store *s, struct store_run *r,
+			enum run_state to, const char *reason, const char *error,
+			usec_t retry_at, struct err *e);
+
+/* supervisor.c */
+void *supervisor_main(void *arg);
+void  engine_cancel_run_local(struct engine *eng, struct run_exec *rx,
+			      enum run_stop why);
+int   recover_orphans(struct engine *eng, struct store *s, struct err *e);
+/* Flow of a store run and whether its retry policy allows another attempt. */
+bool  run_may_retry(const struct project *p, const struct store_run *r,
+		    const char *failed_step);
+
+/* sched.c */
+struct sched *sched_new(void);
+void  sched_free(struct sched *sc);
+void *scheduler_main(void *arg);
+/* A flow run triggered by a task finished (called by the scheduler). */
+void  sched_task_sql_done(struct engine *eng, const char *task, bool ok);
+/* A pipe refresh job finished (the pipe may be queued again). */
+void  sched_pipe_done(struct engine *eng, const char *pipe);
+
+/* events.c */
+int   events_init(struct event_queue *q, struct err *e);
+void  events_destroy(struct event_queue *q);
+void  events_push(struct engine *eng, const struct engine_event *ev);
+void  event_run(struct engine *eng, int64_t run_id, const char *flow,
+		enum run_state st, const char *text);
+void  event_step(struct engine *eng, int64_t run_id, const char *step,
+		 enum step_state st, const char *text);
+void  event_simple(struct engine *eng, enum engine_event_kind kind,
+		   const char *object, int state, int64_t run_id, const char *text);
+void  events_log_sink(const struct log_record *rec, void *arg);
+
+#endif

@@ -1,0 +1,381 @@
+/*
+ * pool.c - the worker threads and the in-process job queue.
+ *
+ * A worker first takes queued jobs (a step of a run another worker drives,
+ * a pipe refresh, a SQL-file task), then claims a due run from the store
+ * and drives it; when there is nothing it waits for a job or the poll
+ * interval.  engine_work_once does one round of the same on the caller's
+ * thread.
+ */
+#include "engine/engine_int.h"
+#include "db/db.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void job_push(struct engine *eng, struct job *j)
+{
+	j->next = NULL;
+	pthread_mutex_lock(&eng->lock);
+	if (eng->jobs_tail)
+		eng->jobs_tail->next = j;
+	else
+		eng->jobs_head = j;
+	eng->jobs_tail = j;
+	pthread_cond_signal(&eng->work_cond);
+	pthread_mutex_unlock(&eng->lock);
+}
+
+/* (eng->lock held) */
+static struct job *take_locked(struct engine *eng, struct run_exec *run)
+{
+	struct job *prev = NULL;
+	for (struct job *j = eng->jobs_head; j; prev = j, j = j->next) {
+		if (run && j->run != run)
+			continue;
+		if (prev)
+			prev->next = j->next;
+		else
+			eng->jobs_head = j->next;
+		if (eng->jobs_tail == j)
+			eng->jobs_tail = prev;
+		j->next = NULL;
+		return j;
+	}
+	return NULL;
+}
+
+struct job *job_take(struct engine *eng, struct run_exec *run)
+{
+	pthread_mutex_lock(&eng->lock);
+	struct job *j = take_locked(eng, run);
+	pthread_mutex_unlock(&eng->lock);
+	return j;
+}
+
+bool job_pipe_queued(struct engine *eng, const char *pipe)
+{
+	bool found = false;
+	pthread_mutex_lock(&eng->lock);
+	for (struct job *j = eng->jobs_head; j && !found; j = j->next)
+		found = j->kind == JOB_PIPE && str_eq(j->name, pipe);
+	pthread_mutex_unlock(&eng->lock);
+	return found;
+}
+
+void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	free(j->name);
+	free(j->file);
+	free(j);
+}
+
+static void set_busy(struct slot *sl, bool busy)
+{
+	struct engine *eng = sl->eng;
+	pthread_mutex_lock(&eng->lock);
+	sl->busy = busy;
+	if (!busy)
+		pthread_cond_broadcast(&eng->done_cond);
+	pthread_mutex_unlock(&eng->lock);
+}
+
+static void run_pipe_job(struct slot *sl, struct job *j)
+{
+	struct engine *eng = sl->eng;
+	const struct project_pipe *pipe = project_pipe(eng->project, j->name);
+	struct err e;
+	err_clear(&e);
+	struct pipe_result res;
+	memset(&res, 0, sizeof res);
+	bool ok = false;
+	char *summary = NULL;
+	if (!pipe) {
+		err_set(&e, ERR_NOTFOUND, "no pipe named %s in the project", j->name);
+	} else {
+		struct pipe_request req = { .force = j->force, .only_key = j->file };
+		pthread_mutex_lock(&eng->lock);
+		atomic_store(&sl->cancel, false);
+		pthread_mutex_unlock(&eng->lock);
+		ok = pipe_refresh(eng->project, pipe, &req, sl->store, sl->conns,
+				  eng->lake, &sl->cancel, &res, &e) == 0;
+	}
+	char object[128];
+	snprintf(object, sizeof object, "pipe:%s", j->name);
+	if (ok) {
+		summary = xasprintf("%d file%s loaded, %d failed, %d partial, %lld row%s",
+				    res.files_loaded, res.files_loaded == 1 ? "" : "s",
+				    res.files_failed, res.files_partial,
+				    (long long)res.rows_loaded, res.rows_loaded == 1 ? "" : "s");
+		if (res.files_loaded || res.files_failed || res.files_partial || j->request_id)
+			log_emit(res.files_failed ? LOG_WARN : LOG_INFO, 0, NULL, object,
+				 NULL, 0, "refresh: %s", summary);
+	} else {
+		summary = xstrdup(err_text(&e));
+		log_emit(LOG_ERROR, 0, NULL, object, NULL, 0, "refresh failed: %s", summary);
+	}
+	event_simple(eng, ENGINE_EV_PIPE, j->name, ok ? 0 : 1, 0, summary);
+	if (j->request_id) {
+		struct err e2;
+		if (store_request_complete(sl->store, j->request_id, ok, ok ? summary : NULL,
+					   ok ? NULL : summary, &e2) < 0)
+			log_warn("request %lld: %s", (long long)j->request_id, err_text(&e2));
+	}
+	free(summary);
+	pipe_result_free(&res);
+	sched_pipe_done(eng, j->name);
+}
+
+/* A task whose action is a SQL file: run the script on its connection in
+ * one transaction and record the outcome in its history row. */
+static void run_task_sql_job(struct slot *sl, struct job *j)
+{
+	struct engine *eng = sl->eng;
+	const struct project_task *t = project_task(eng->project, j->name);
+	struct err e;
+	err_clear(&e);
+	int rc = -1;
+	if (!t || !t->sql_file) {
+		err_set(&e, ERR_NOTFOUND, "task %s has no SQL file", j->name);
+	} else {
+		struct db *db = step_conns_get(sl->conns, t->connection, &e);
+		char *sql = db ? file_read_all(t->sql_file, NULL, &e) : NULL;
+		if (sql) {
+			pthread_mutex_lock(&eng->lock);
+			atomic_store(&sl->cancel, false);
+			pthread_mutex_unlock(&eng->lock);
+			rc = db_begin(db, &e);
+			if (rc == 0)
+				rc = db_exec_script(db, sql, &e);
+			if (rc == 0 && atomic_load(&sl->cancel))
+				rc = err_set(&e, ERR_CANCELLED, "the engine is stopping");
+			if (rc == 0)
+				rc = db_commit(db, &e);
+			else
+				db_rollback(db);
+		}
+		free(sql);
+	}
+	struct store_task_entry te = {
+		.id = j->history_id, .task = j->name, .scheduled = j->scheduled,
+		.completed = clock_now_us(),
+		.state = rc == 0 ? TASK_SUCCEEDED : TASK_FAILED,
+		.error = rc == 0 ? NULL : (char *)err_text(&e),
+	};
+	struct store_task_entry *cur = NULL;
+	struct vec list = VEC_INIT;
+	if (store_task_list(sl->store, j->name, 20, 0, &list, NULL) == 0) {
+		for (size_t i = 0; i < list.len; i++) {
+			struct store_task_entry *x = list.items[i];
+			if (x->id == j->history_id)
+				cur = x;
+		}
+	}
+	if (cur) {
+		te.started = cur->started;
+		te.condition = cur->condition;
+	}
+	struct err e2;
+	if (store_task_update(sl->store, &te, &e2) < 0)
+		log_warn("task %s: cannot record its outcome: %s", j->name, err_text(&e2));
+	store_task_list_free(&list);
+	char object[128];
+	snprintf(object, sizeof object, "task:%s", j->name);
+	if (rc == 0)
+		log_emit(LOG_INFO, 0, NULL, object, NULL, 0, "SQL file ran");
+	else
+		log_emit(LOG_ERROR, 0, NULL, object, NULL, 0, "SQL file failed: %s",
+			 err_text(&e));
+	event_simple(eng, ENGINE_EV_TASK, j->name, te.state, 0, te.error);
+	sched_task_sql_done(eng, j->name, rc == 0);
+}
+
+/* A job that will not run because the engine is stopping: say so where
+ * someone waits for it. */
+void job_drop(struct engine *eng, struct store *s, struct job *j)
+{
+	if (j->kind == JOB_PIPE) {
+		if (j->request_id)
+			store_request_complete(s, j->request_id, false, NULL,
+					       "the engine stopped before it ran; "
+					       "ask again", NULL);
+		sched_pipe_done(eng, j->name);
+	} else if (j->kind == JOB_TASK_SQL) {
+		struct store_task_entry te = {
+			.id = j->history_id, .task = j->name, .scheduled = j->scheduled,
+			.started = clock_now_us(), .completed = clock_now_us(),
+			.state = TASK_CANCELLED, .error = "the engine stopped before it ran",
+		};
+		store_task_update(s, &te, NULL);
+		sched_task_sql_done(eng, j->name, false);
+	}
+	job_free(j);
+}
+
+int job_run(struct slot *sl, struct job *j)
+{
+	set_busy(sl, true);
+	switch (j->kind) {
+	case JOB_STEP:
+		exec_step_job(sl, j->run, j->step);
+		break;
+	case JOB_PIPE:
+		run_pipe_job(sl, j);
+		break;
+	case JOB_TASK_SQL:
+		run_task_sql_job(sl, j);
+		break;
+	}
+	job_free(j);
+	set_busy(sl, false);
+	return 1;
+}
+
+/* Is the foreground run due (it may wait in RETRYING)?  Claims it.
+ * (One thread at a time: eng->only_claiming.) */
+static int claim_only_run_locked(struct slot *sl, struct store_run **out, struct err *e)
+{
+	struct engine *eng = sl->eng;
+	struct store_run *r = store_run_get(sl->store, eng->opt.only_run, e);
+	if (!r)
+		return -1;
+	enum run_state st = r->state;
+	usec_t now = clock_now_us();
+	bool due = st == RUN_PENDING ||
+		   (st == RUN_RETRYING && r->next_retry <= now) ||
+		   ((st == RUN_SCHEDULED || st == RUN_LATE) && r->scheduled <= now);
+	if (run_state_is_terminal(st)) {
+		store_run_free(r);
+		pthread_mutex_lock(&eng->lock);
+		eng->only_run_done = true;
+		pthread_cond_broadcast(&eng->done_cond);
+		pthread_mutex_unlock(&eng->lock);
+		return 0;
+	}
+	if (!due) {
+		store_run_free(r);
+		return 0;
+	}
+	/* claim_id ignores the flow's limit: respect it here (two foreground
+	 * runs of a one-at-a-time flow take turns). */
+	int limit = 1;
+	int64_t active = 0;
+	struct store_run_filter f = { .flow = r->flow,
+		.states = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING) };
+	int rc = store_flow_limit_get(sl->store, r->flow, &limit, e);
+	if (rc >= 0)
+		rc = store_run_count(sl->store, &f, &active, e);
+	store_run_free(r);
+	if (rc < 0)
+		return -1;
+	if (limit > 0 && active >= limit)
+		return 0;
+	struct err ce;
+	if (store_run_claim_id(sl->store, eng->opt.only_run, eng->worker_id, out, &ce) < 0) {
+		if (ce.code == ERR_CONFLICT)
+			return 0;         /* it moved meanwhile: look again */
+		*e = ce;
+		return -1;
+	}
+	return 1;
+}
+
+static int claim_only_run(struct slot *sl, struct store_run **out, struct err *e)
+{
+	struct engine *eng = sl->eng;
+	*out = NULL;
+	pthread_mutex_lock(&eng->lock);
+	bool busy = eng->only_claiming || eng->active;
+	if (!busy)
+		eng->only_claiming = true;
+	pthread_mutex_unlock(&eng->lock);
+	if (busy)
+		return 0;
+	int rc = claim_only_run_locked(sl, out, e);
+	pthread_mutex_lock(&eng->lock);
+	eng->only_claiming = false;
+	pthread_mutex_unlock(&eng->lock);
+	return rc;
+}
+
+/* One round of work on this slot: 1 did something, 0 nothing, -1 error. */
+static int work_round(struct slot *sl, struct err *e)
+{
+	struct engine *eng = sl->eng;
+	struct job *j = job_take(eng, NULL);
+	if (j && j->kind != JOB_STEP && atomic_load(&eng->stopping)) {
+		job_drop(eng, sl->store, j);
+		return 1;
+	}
+	if (j)
+		return job_run(sl, j);
+	if (atomic_load(&eng->stopping))
+		return 0;
+	struct store_run *run = NULL;
+	int rc;
+	set_busy(sl, true);
+	if (eng->opt.only_run)
+		rc = claim_only_run(sl, &run, e);
+	else
+		rc = store_run_claim(sl->store, eng->worker_id, NULL, &run, e);
+	if (rc == 1 && run) {
+		exec_run(sl, run);
+		store_run_free(run);
+	}
+	set_busy(sl, false);
+	return rc < 0 ? -1 : rc;
+}
+
+void *worker_main(void *arg)
+{
+	struct slot *sl = arg;
+	struct engine *eng = sl->eng;
+	unsigned failures = 0;
+	while (!atomic_load(&eng->aborting)) {
+		struct err e;
+		err_clear(&e);
+		int rc = work_round(sl, &e);
+		if (rc < 0) {
+			/* The store is unreachable or busy: back off, bounded. */
+			if (failures++ % 50 == 0)
+				log_warn("worker %s: %s", eng->worker_id, err_text(&e));
+			engine_sleep(eng, eng->opt.poll * (failures < 10 ? failures : 10));
+			continue;
+		}
+		failures = 0;
+		if (rc == 1)
+			continue;
+		pthread_mutex_lock(&eng->lock);
+		bool stop = atomic_load(&eng->stopping) && !eng->jobs_head;
+		bool done = eng->opt.only_run && eng->only_run_done;
+		if (!stop && !done && !eng->jobs_head) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			usec_t ns = ts.tv_nsec + eng->opt.poll * 1000;
+			ts.tv_sec += ns / 1000000000;
+			ts.tv_nsec = ns % 1000000000;
+			pthread_cond_timedwait(&eng->work_cond, &eng->lock, &ts);
+		}
+		pthread_mutex_unlock(&eng->lock);
+		if (stop || done)
+			break;
+	}
+	return NULL;
+}
+
+int engine_work_once(struct engine *eng, struct err *e)
+{
+	if (!eng->manual) {
+		eng->manual = slot_new(eng, -1, e);
+		if (!eng->manual)
+			return -1;
+		pthread_mutex_lock(&eng->lock);
+		eng->slots = xrealloc(eng->slots, (eng->nslots + 1) * sizeof *eng->slots);
+		eng->slots[eng->nslots++] = eng->manual;
+		pthread_mutex_unlock(&eng->lock);
+	}
+	return work_round(eng->manual, e);
+}

@@ -1,0 +1,713 @@
+/*
+ * sched.c - the scheduler: operator requests, tasks and pipe polling.
+ *
+ * Every engine's scheduler thread claims operator requests.  Tasks and
+ * pipes are driven by one engine at a time: the holder of the store lease
+ * "scheduler" (renewed every few seconds; when its holder dies the lease
+ * lapses and another engine's scheduler takes over).
+ *
+ * Tasks: the next tick of each started task is kept in memory.  On taking
+ * the lease, a task whose last recorded tick is followed by ticks that
+ * passed while no scheduler ran fires ONCE (recorded with the latest
+ * missed tick), not once per missed tick.  A tick while the task's previous
+ * run is still going is recorded SKIPPED (unless allow_overlap); a `when`
+ * condition is evaluated on the scheduler's own data connections and its
+ * result recorded; a flow action becomes a run (trigger task) whose
+ * outcome is reconciled into the history when it finishes; a SQL action
+ * runs on a worker.  After max_failures consecutive failures the task is
+ * FAILED_AND_AUTO_SUSPENDED and a notification queued.  A successful run
+ * fires the tasks that name this one in `after`.
+ */
+#include "engine/engine_int.h"
+#include "notify/notify.h"
+
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LEASE_NAME   "scheduler"
+#define LEASE_TTL    (15 * USEC_PER_SEC)
+#define LEASE_RENEW  (5 * USEC_PER_SEC)
+#define TICK_MAX     (250 * USEC_PER_MSEC)
+#define LATE_AFTER   (60 * USEC_PER_SEC)
+#define MISSED_SCAN  100000
+
+struct task_rt {
+	const struct project_task *t;
+	usec_t next_due;           /* 0 = no scheduled tick */
+	bool started;
+	bool known;                /* state read at least once */
+	usec_t resumed_at;         /* failures count from here */
+	bool executing;            /* a run or SQL job of this task is going */
+	int  sql_outcome;          /* 1 ok, 2 failed: reported by a worker */
+};
+
+struct sched {
+	pthread_mutex_t lock;      /* sql_outcome, pipe_busy (workers write) */
+	struct store *store;
+	struct step_conns *conns;
+	struct task_rt *tasks;
+	size_t ntasks;
+	usec_t *pipe_next;
+	bool *pipe_busy;
+	size_t npipes;
+	bool leader, initialised;
+	usec_t lease_until;        /* monotonic: renew before this */
+	usec_t next_late_check;
+	struct store_watch watch;
+};
+
+struct sched *sched_new(void)
+{
+	struct sched *sc = xcalloc(1, sizeof *sc);
+	pthread_mutex_init(&sc->lock, NULL);
+	store_watch_init(&sc->watch);
+	return sc;
+}
+
+void sched_free(struct sched *sc)
+{
+	if (!sc)
+		return;
+	step_conns_free(sc->conns);
+	store_close(sc->store);
+	free(sc->tasks);
+	free(sc->pipe_next);
+	free(sc->pipe_busy);
+	pthread_mutex_destroy(&sc->lock);
+	free(sc);
+}
+
+static struct task_rt *task_rt(struct sched *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->ntasks; i++)
+		if (str_eq(sc->tasks[i].t->name, name))
+			return &sc->tasks[i];
+	return NULL;
+}
+
+static int sched_open(struct engine *eng, struct sched *sc, struct err *e)
+{
+	if (sc->store)
+		return 0;
+	sc->store = store_open(eng->store_url, &eng->opt.store_opt, e);
+	if (!sc->store)
+		return -1;
+	sc->conns = step_conns_new(eng->project, eng->opt.store_opt.read_only);
+	const struct project *p = eng->project;
+	sc->ntasks = p->ntasks;
+	sc->tasks = xcalloc(p->ntasks ? p->ntasks : 1, sizeof *sc->tasks);
+	for (size_t i = 0; i < p->ntasks; i++)
+		sc->tasks[i].t = &p->tasks[i];
+	sc->npipes = p->npipes;
+	sc->pipe_next = xcalloc(p->npipes ? p->npipes : 1, sizeof *sc->pipe_next);
+	sc->pipe_busy = xcalloc(p->npipes ? p->npipes : 1, sizeof *sc->pipe_busy);
+	return 0;
+}
+
+static void history_event(struct engine *eng, const struct store_task_entry *te)
+{
+	event_simple(eng, ENGINE_EV_TASK, te->task, te->state, te->run_id, te->error);
+}
+
+static void task_log(const char *task, enum log_level lvl, int64_t run_id,
+		     const char *fmt, ...) PRINTF_LIKE(4, 5);
+static void task_log(const char *task, enum log_level lvl, int64_t run_id,
+		     const char *fmt, ...)
+{
+	char object[160];
+	snprintf(object, sizeof object, "task:%s", task);
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	log_emit(lvl, run_id, NULL, object, NULL, 0, "%s", msg);
+	free(msg);
+}
+
+/* ---- conditions --------------------------------------------------------------------- */
+struct cond_ctx {
+	struct engine *eng;
+	struct sched *sc;
+	struct buf seen;           /* "stream_rows(s) = 812, ..." */
+};
+
+static int cond_call(const char *func, const char *arg, double *out, void *vctx,
+		     struct err *e)
+{
+	struct cond_ctx *cc = vctx;
+	const struct project_stream *st = project_stream(cc->eng->project, arg);
+	if (!st)
+		return err_set(e, ERR_NOTFOUND, "%s(%s): no stream named %s", func, arg, arg);
+	if (strcmp(func, "stream_has_data") == 0) {
+		bool has = false;
+		if (stream_has_data(st, cc->sc->conns, &has, e) < 0)
+			return -1;
+		*out = has ? 1 : 0;
+	} else if (strcmp(func, "stream_rows") == 0) {
+		int64_t rows = 0;
+		if (stream_pending_rows(st, cc->sc->conns, &rows, e) < 0)
+			return -1;
+		*out = (double)rows;
+	} else {
+		return err_set(e, ERR_INVALID, "unknown function %s in a condition", func);
+	}
+	buf_printf(&cc->seen, "%s%s(%s) = %lld", cc->seen.len ? ", " : "", func, arg,
+		   (long long)*out);
+	return 0;
+}
+
+/* 1 holds, 0 does not, -1 error; *text = what was seen (caller frees). */
+static int eval_when(struct engine *eng, struct sched *sc, const struct project_task *t,
+		     char **text, struct err *e)
+{
+	*text = NULL;
+	if (!t->when)
+		return 1;
+	struct cond_ctx cc = { .eng = eng, .sc = sc, .seen = BUF_INIT };
+	double v = 0;
+	int rc = cond_eval(t->when, cond_call, &cc, &v, e);
+	if (rc < 0) {
+		*text = xasprintf("%s: error", t->when_text ? t->when_text : "when");
+		buf_free(&cc.seen);
+		return -1;
+	}
+	*text = xasprintf("%s%s%s%s: %s", t->when_text ? t->when_text : "when",
+			  cc.seen.len ? " [" : "", buf_str(&cc.seen),
+			  cc.seen.len ? "]" : "", v != 0 ? "true" : "false");
+	buf_free(&cc.seen);
+	return v != 0;
+}
+
+/* ---- firing ---------------------------------------------------------------------------- */
+static void add_history(struct engine *eng, struct sched *sc, struct store_task_entry *te)
+{
+	struct err e;
+	if (store_task_add(sc->store, te, &te->id, &e) < 0)
+		log_warn("task %s: cannot record its history: %s", te->task, err_text(&e));
+	history_event(eng, te);
+}
+
+/* Fire one task now for tick `scheduled`; `why` goes into the run's
+ * reason.  `manual`: an operator's execute (no overlap check).  Returns
+ * the run id created, or 0. */
+static int64_t fire_task(struct engine *eng, struct sched *sc, struct task_rt *rt,
+			 usec_t scheduled, const char *why, bool manual,
+			 struct err *err_out)
+{
+	const struct project_task *t = rt->t;
+	usec_t now = clock_now_us();
+	struct store_task_entry te = { .task = t->name, .scheduled = scheduled,
+				       .started = now };
+	if (!manual && rt->executing && !t->allow_overlap) {
+		te.state = TASK_SKIPPED;
+		te.completed = now;
+		te.error = "the previous run is still going (no overlap)";
+		add_history(eng, sc, &te);
+		task_log(t->name, LOG_WARN, 0, "tick skipped: %s", te.error);
+		return 0;
+	}
+	struct err e;
+	err_clear(&e);
+	char *cond_text = NULL;
+	int holds = eval_when(eng, sc, t, &cond_text, &e);
+	te.condition = cond_text;
+	if (holds <= 0) {
+		te.state = holds < 0 ? TASK_FAILED : TASK_SKIPPED;
+		te.completed = now;
+		te.error = holds < 0 ? (char *)err_text(&e) : NULL;
+		add_history(eng, sc, &te);
+		task_log(t->name, holds < 0 ? LOG_ERROR : LOG_INFO, 0, "condition %s: %s",
+			 holds < 0 ? "failed" : "false",
+			 holds < 0 ? err_text(&e) : cond_text);
+		if (holds < 0 && err_out)
+			*err_out = e;
+		free(cond_text);
+		return 0;
+	}
+	int64_t run_id = 0;
+	if (t->flow) {
+		char *reason = xasprintf("task %s%s%s", t->name, why ? ": " : "", why ? why : "");
+		struct engine_run_request req = {
+			.flow = t->flow, .params = t->params, .nparams = t->nparams,
+			.trigger = TRIGGER_TASK, .trigger_detail = t->name, .reason = reason,
+		};
+		int rc = engine_submit(sc->store, eng->project, &req, &run_id, &e);
+		free(reason);
+		if (rc < 0) {
+			te.state = e.code == ERR_CONFLICT ? TASK_SKIPPED : TASK_FAILED;
+			te.completed = now;
+			te.error = (char *)err_text(&e);
+			te.run_id = run_id;
+			add_history(eng, sc, &te);
+			task_log(t->name, LOG_WARN, run_id, "not run: %s", err_text(&e));
+			if (err_out)
+				*err_out = e;
+			free(cond_text);
+			return 0;
+		}
+		te.state = TASK_EXECUTING;
+		te.run_id = run_id;
+		add_history(eng, sc, &te);
+		rt->executing = true;
+		task_log(t->name, LOG_INFO, run_id, "fired: run of flow %s queued", t->flow);
+		engine_wake(eng);
+	} else {
+		te.state = TASK_EXECUTING;
+		add_history(eng, sc, &te);
+		rt->executing = true;
+		struct job *j = xcalloc(1, sizeof *j);
+		j->kind = JOB_TASK_SQL;
+		j->name = xstrdup(t->name);
+		j->history_id = te.id;
+		j->scheduled = scheduled;
+		job_push(eng, j);
+		task_log(t->name, LOG_INFO, 0, "fired: SQL file queued");
+	}
+	free(cond_text);
+	return run_id;
+}
+
+void sched_task_sql_done(struct engine *eng, const char *task, bool ok)
+{
+	struct sched *sc = eng->sched;
+	pthread_mutex_lock(&sc->lock);
+	struct task_rt *rt = sc->tasks ? task_rt(sc, task) : NULL;
+	if (rt)
+		rt->sql_outcome = ok ? 1 : 2;
+	pthread_mutex_unlock(&sc->lock);
+	engine_wake(eng);
+}
+
+/* ---- outcomes -------------------------------------------------------------------------- */
+static void fire_successors(struct engine *eng, struct sched *sc, const char *task)
+{
+	for (size_t i = 0; i < sc->ntasks; i++) {
+		struct task_rt *rt = &sc->tasks[i];
+		if (!rt->started)
+			continue;
+		for (size_t k = 0; k < rt->t->nafter; k++) {
+			if (str_eq(rt->t->after[k], task)) {
+				char *why = xasprintf("after %s succeeded", task);
+				fire_task(eng, sc, rt, clock_now_us(), why, false, NULL);
+				free(why);
+			}
+		}
+	}
+}
+
+static void maybe_auto_suspend(struct engine *eng, struct sched *sc, struct task_rt *rt)
+{
+	const struct project_task *t = rt->t;
+	if (t->max_failures <= 0)
+		return;
+	int failures = 0;
+	struct err e;
+	if (store_task_failures(sc->store, t->name, rt->resumed_at, &failures, &e) < 0) {
+		log_warn("task %s: %s", t->name, err_text(&e));
+		return;
+	}
+	if (failures < t->max_failures)
+		return;
+	char *object = xasprintf("task:%s", t->name);
+	char *reason = xasprintf("%d consecutive failures", failures);
+	if (store_object_set(sc->store, object, TASK_STATE_AUTO_SUSPENDED, reason,
+			     "engine", &e) < 0) {
+		log_warn("task %s: cannot suspend it: %s", t->name, err_text(&e));
+	} else {
+		rt->started = false;
+		rt->next_due = 0;
+		task_log(t->name, LOG_ERROR, 0, "FAILED_AND_AUTO_SUSPENDED after %s", reason);
+		char *text = xasprintf("Task %s was suspended after %d consecutive failures "
+				       "(FAILED_AND_AUTO_SUSPENDED); resume it with "
+				       "'sluice task resume %s'", t->name, failures, t->name);
+		if (notify_event(sc->store, eng->project, NOTIFY_TASK_SUSPENDED, text, &e) < 0)
+			log_warn("task %s: cannot queue the notification: %s", t->name,
+				 err_text(&e));
+		free(text);
+	}
+	free(reason);
+	free(object);
+}
+
+static enum task_state task_outcome(enum run_state st)
+{
+	switch (st) {
+	case RUN_COMPLETED: case RUN_CACHED: return TASK_SUCCEEDED;
+	case RUN_CANCELLED: return TASK_CANCELLED;
+	default: return TASK_FAILED;
+	}
+}
+
+/* Bring task history up to date with the runs it started. */
+static void reconcile_task(struct engine *eng, struct sched *sc, struct task_rt *rt)
+{
+	struct vec hist = VEC_INIT;
+	if (store_task_list(sc->store, rt->t->name, 10, 0, &hist, NULL) < 0)
+		return;
+	bool executing = false;
+	for (size_t i = hist.len; i-- > 0;) {
+		struct store_task_entry *te = hist.items[i];
+		if (te->state != TASK_EXECUTING)
+			continue;
+		if (!te->run_id) {
+			executing = true;      /* a SQL job: its worker records it */
+			continue;
+		}
+		struct store_run *r = store_run_get(sc->store, te->run_id, NULL);
+		if (r && !run_state_is_terminal(r->state)) {
+			executing = true;
+			store_run_free(r);
+			continue;
+		}
+		te->state = r ? task_outcome(r->state) : TASK_FAILED;
+		te->completed = r && r->ended ? r->ended : clock_now_us();
+		free(te->error);
+		te->error = r ? xstrdup(r->error) : xstrdup("its run is gone");
+		if (te->state == TASK_SUCCEEDED) {
+			free(te->error);
+			te->error = NULL;
+		}
+		struct err e;
+		if (store_task_update(sc->store, te, &e) < 0)
+			log_warn("task %s: %s", te->task, err_text(&e));
+		history_event(eng, te);
+		task_log(te->task, te->state == TASK_SUCCEEDED ? LOG_INFO : LOG_WARN,
+			 te->run_id, "run finished: %s", task_state_name(te->state));
+		store_run_free(r);
+		if (te->state == TASK_SUCCEEDED)
+			fire_successors(eng, sc, rt->t->name);
+		else if (te->state == TASK_FAILED)
+			maybe_auto_suspend(eng, sc, rt);
+	}
+	store_task_list_free(&hist);
+	int outcome;
+	pthread_mutex_lock(&sc->lock);
+	outcome = rt->sql_outcome;
+	rt->sql_outcome = 0;
+	pthread_mutex_unlock(&sc->lock);
+	if (outcome == 1)
+		fire_successors(eng, sc, rt->t->name);
+	else if (outcome == 2)
+		maybe_auto_suspend(eng, sc, rt);
+	rt->executing = executing;
+}
+
+/* ---- task states and ticks --------------------------------------------------------------- */
+/* The latest tick at or before `now` after `last`, or 0 when none passed. */
+static usec_t latest_missed(const struct schedule *s, usec_t last, usec_t now)
+{
+	usec_t t = schedule_next(s, last), found = 0;
+	for (int i = 0; t && t <= now && i < MISSED_SCAN; i++) {
+		found = t;
+		t = schedule_next(s, t);
+	}
+	return found;
+}
+
+/* The newest tick recorded for a task (0 = never ran). */
+static usec_t last_tick(struct sched *sc, const char *task)
+{
+	struct vec h = VEC_INIT;
+	usec_t t = 0;
+	if (store_task_list(sc->store, task, 1, 0, &h, NULL) == 0 && h.len) {
+		const struct store_task_entry *x = h.items[0];
+		t = x->scheduled ? x->scheduled : x->started;
+	}
+	store_task_list_free(&h);
+	return t;
+}
+
+static void refresh_states(struct sched *sc, usec_t now)
+{
+	struct vec objs = VEC_INIT;
+	if (store_object_list(sc->store, "task:", &objs, NULL) < 0)
+		return;
+	for (size_t i = 0; i < sc->ntasks; i++) {
+		struct task_rt *rt = &sc->tasks[i];
+		const struct store_object_state *o = NULL;
+		for (size_t k = 0; k < objs.len; k++) {
+			const struct store_object_state *x = objs.items[k];
+			if (str_eq(x->object + 5, rt->t->name))
+				o = x;
+		}
+		bool started = o ? str_eq(o->state, TASK_STATE_STARTED)
+				 : !rt->t->start_suspended;
+		usec_t since = o ? o->changed : 0;
+		if (!rt->known && started) {
+			/* Taking over: ticks missed while no scheduler ran (and
+			 * the task was not suspended) fire once. */
+			usec_t from = last_tick(sc, rt->t->name);
+			if (from && from < since)
+				from = since;
+			usec_t missed = from ? latest_missed(&rt->t->schedule, from, now) : 0;
+			rt->next_due = missed ? missed : schedule_next(&rt->t->schedule, now);
+		} else if (rt->known && started && !rt->started) {
+			rt->next_due = schedule_next(&rt->t->schedule, now);   /* resumed */
+		}
+		if (!started)
+			rt->next_due = 0;
+		rt->resumed_at = since;
+		rt->started = started;
+		rt->known = true;
+	}
+	store_object_list_free(&objs);
+}
+
+static void tick_tasks(struct engine *eng, struct sched *sc, usec_t now)
+{
+	for (size_t i = 0; i < sc->ntasks; i++) {
+		struct task_rt *rt = &sc->tasks[i];
+		if (!rt->started || !rt->next_due || now < rt->next_due)
+			continue;
+		usec_t due = rt->next_due;
+		rt->next_due = schedule_next(&rt->t->schedule, now);
+		fire_task(eng, sc, rt, due, NULL, false, NULL);
+	}
+}
+
+/* ---- pipes ------------------------------------------------------------------------------- */
+void sched_pipe_done(struct engine *eng, const char *pipe)
+{
+	struct sched *sc = eng->sched;
+	pthread_mutex_lock(&sc->lock);
+	for (size_t i = 0; i < sc->npipes; i++)
+		if (str_eq(eng->project->pipes[i].name, pipe))
+			sc->pipe_busy[i] = false;
+	pthread_mutex_unlock(&sc->lock);
+}
+
+static void queue_pipe(struct engine *eng, const char *name, bool force, const char *file,
+		       int64_t request_id)
+{
+	struct job *j = xcalloc(1, sizeof *j);
+	j->kind = JOB_PIPE;
+	j->name = xstrdup(name);
+	j->force = force;
+	j->file = xstrdup(file);
+	j->request_id = request_id;
+	job_push(eng, j);
+}
+
+static void tick_pipes(struct engine *eng, struct sched *sc, usec_t now)
+{
+	const struct project *p = eng->project;
+	for (size_t i = 0; i < sc->npipes; i++) {
+		if (sc->pipe_next[i] > now)
+			continue;
+		const struct project_pipe *pp = &p->pipes[i];
+		usec_t poll = pp->poll ? pp->poll : 30 * USEC_PER_SEC;
+		sc->pipe_next[i] = now + poll;
+		char *object = xasprintf("pipe:%s", pp->name);
+		struct store_object_state *o = NULL;
+		bool paused = store_object_get(sc->store, object, &o, NULL) == 1 &&
+			      str_eq(o->state, "PAUSED");
+		store_object_free(o);
+		free(object);
+		pthread_mutex_lock(&sc->lock);
+		bool busy = sc->pipe_busy[i];
+		if (!paused && !busy)
+			sc->pipe_busy[i] = true;
+		pthread_mutex_unlock(&sc->lock);
+		if (!paused && !busy)
+			queue_pipe(eng, pp->name, false, NULL, 0);
+	}
+}
+
+/* ---- requests ------------------------------------------------------------------------------ */
+static void request_done(struct sched *sc, struct store_request *rq, bool ok,
+			 const char *result, const char *error)
+{
+	struct err e;
+	if (store_request_complete(sc->store, rq->id, ok, result, error, &e) < 0)
+		log_warn("request %lld: %s", (long long)rq->id, err_text(&e));
+}
+
+static void handle_request(struct engine *eng, struct sched *sc, struct store_request *rq)
+{
+	struct err e;
+	err_clear(&e);
+	log_emit(LOG_INFO, 0, NULL, rq->target, NULL, 0, "request %lld: %s %s by %s",
+		 (long long)rq->id, rq->kind, rq->target,
+		 rq->requested_by ? rq->requested_by : "?");
+	if (str_eq(rq->kind, ENGINE_REQ_CANCEL) && str_starts_with(rq->target, "run:")) {
+		int64_t id = 0;
+		if (!str_to_i64(rq->target + 4, &id))
+			request_done(sc, rq, false, NULL, "bad run id");
+		else if (engine_cancel(sc->store, id, rq->requested_by, &e) < 0)
+			request_done(sc, rq, false, NULL, err_text(&e));
+		else
+			request_done(sc, rq, true, "cancel requested", NULL);
+	} else if (str_eq(rq->kind, ENGINE_REQ_REFRESH) && str_starts_with(rq->target, "pipe:")) {
+		const char *name = rq->target + 5;
+		if (!project_pipe(eng->project, name)) {
+			request_done(sc, rq, false, NULL, "no such pipe in the project");
+			return;
+		}
+		cJSON *args = rq->args ? cJSON_Parse(rq->args) : NULL;
+		const cJSON *force = cJSON_GetObjectItemCaseSensitive(args, "force");
+		const cJSON *file = cJSON_GetObjectItemCaseSensitive(args, "file");
+		queue_pipe(eng, name, cJSON_IsTrue(force),
+			   cJSON_IsString(file) ? file->valuestring : NULL, rq->id);
+		cJSON_Delete(args);
+	} else if (str_eq(rq->kind, ENGINE_REQ_EXECUTE) && str_starts_with(rq->target, "task:")) {
+		struct task_rt *rt = task_rt(sc, rq->target + 5);
+		if (!rt) {
+			request_done(sc, rq, false, NULL, "no such task in the project");
+			return;
+		}
+		char *why = xasprintf("executed by %s", rq->requested_by ? rq->requested_by : "?");
+		int64_t run = fire_task(eng, sc, rt, clock_now_us(), why, true, &e);
+		free(why);
+		if (e.code != ERR_OK) {
+			request_done(sc, rq, false, NULL, err_text(&e));
+		} else {
+			char *res = run ? xasprintf("{\"run\":%lld}", (long long)run)
+					: xstrdup("executed");
+			request_done(sc, rq, true, res, NULL);
+			free(res);
+		}
+	} else {
+		request_done(sc, rq, false, NULL, "unknown request");
+	}
+}
+
+static void take_requests(struct engine *eng, struct sched *sc)
+{
+	for (int i = 0; i < 32 && !atomic_load(&eng->stopping); i++) {
+		struct store_request *rq = NULL;
+		struct err e;
+		int rc = store_request_claim(sc->store, eng->worker_id, &rq, &e);
+		if (rc <= 0) {
+			if (rc < 0)
+				log_warn("requests: %s", err_text(&e));
+			return;
+		}
+		handle_request(eng, sc, rq);
+		store_request_free(rq);
+	}
+}
+
+/* SCHEDULED runs nobody took within a minute of their time become LATE. */
+static void mark_late(struct engine *eng, struct sched *sc, usec_t now)
+{
+	struct store_run_filter f = { .states = RUN_STATE_BIT(RUN_SCHEDULED),
+				      .sort = RUN_SORT_OLDEST, .limit = 100 };
+	struct vec runs = VEC_INIT;
+	if (store_run_list(sc->store, &f, &runs, NULL) < 0)
+		return;
+	for (size_t i = 0; i < runs.len; i++) {
+		struct store_run *r = runs.items[i];
+		if (r->scheduled && r->scheduled + LATE_AFTER < now)
+			engine_transition(eng, sc->store, r, RUN_LATE,
+					  "not started a minute after its scheduled time",
+					  NULL, 0, NULL);
+	}
+	store_run_list_free(&runs);
+}
+
+/* ---- the tick ------------------------------------------------------------------------------ */
+/* Renewal is timed on clock_now_us, like the lease's expiry in the store,
+ * so tests that move the clock see leases lapse and change hands. */
+static int hold_lease(struct engine *eng, struct sched *sc, usec_t now, struct err *e)
+{
+	if (now < sc->lease_until)
+		return sc->leader ? 1 : 0;
+	char *holder = NULL;
+	int rc = store_lease_acquire(sc->store, LEASE_NAME, eng->worker_id, LEASE_TTL,
+				     &holder, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) {
+		if (!sc->leader)
+			log_emit(LOG_INFO, 0, NULL, "engine", NULL, 0,
+				 "worker %s is the scheduler now", eng->worker_id);
+		sc->leader = true;
+	} else {
+		if (sc->leader)
+			log_warn("worker %s lost the scheduler lease to %s",
+				 eng->worker_id, holder ? holder : "?");
+		sc->leader = false;
+		sc->initialised = false;
+		for (size_t i = 0; i < sc->ntasks; i++)
+			sc->tasks[i].known = false;
+	}
+	sc->lease_until = now + LEASE_RENEW;
+	free(holder);
+	return rc;
+}
+
+int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
+{
+	struct sched *sc = eng->sched;
+	if (sched_open(eng, sc, e) < 0)
+		return -1;
+	take_requests(eng, sc);
+	int rc = hold_lease(eng, sc, now, e);
+	if (rc <= 0)
+		return rc;
+	unsigned changed = ~0u;
+	if (sc->initialised)
+		store_changed(sc->store, &sc->watch, &changed, NULL);
+	if (!sc->initialised || (changed & (STORE_AREA_BIT(STORE_AREA_OBJECTS) |
+					     STORE_AREA_BIT(STORE_AREA_TASKS))))
+		refresh_states(sc, now);
+	bool outcome = false;
+	pthread_mutex_lock(&sc->lock);
+	for (size_t i = 0; i < sc->ntasks; i++)
+		outcome = outcome || sc->tasks[i].sql_outcome;
+	pthread_mutex_unlock(&sc->lock);
+	if (!sc->initialised || outcome ||
+	    (changed & (STORE_AREA_BIT(STORE_AREA_RUNS) | STORE_AREA_BIT(STORE_AREA_TASKS))))
+		for (size_t i = 0; i < sc->ntasks; i++)
+			reconcile_task(eng, sc, &sc->tasks[i]);
+	sc->initialised = true;
+	if (!atomic_load(&eng->stopping)) {
+		tick_tasks(eng, sc, now);
+		tick_pipes(eng, sc, now);
+	}
+	if (now >= sc->next_late_check) {
+		mark_late(eng, sc, now);
+		sc->next_late_check = now + 10 * USEC_PER_SEC;
+	}
+	return 0;
+}
+
+/* How long the scheduler may sleep: until the next task tick, capped. */
+static usec_t next_wait(struct sched *sc, usec_t now)
+{
+	usec_t wait = TICK_MAX;
+	for (size_t i = 0; i < sc->ntasks; i++) {
+		usec_t due = sc->tasks[i].next_due;
+		if (sc->tasks[i].started && due && due - now < wait)
+			wait = due > now ? due - now : 0;
+	}
+	return wait;
+}
+
+void *scheduler_main(void *arg)
+{
+	struct engine *eng = arg;
+	struct sched *sc = eng->sched;
+	unsigned failures = 0;
+	while (!atomic_load(&eng->stopping)) {
+		struct err e;
+		err_clear(&e);
+		usec_t now = clock_now_us();
+		if (engine_scheduler_tick(eng, now, &e) < 0) {
+			if (failures++ % 20 == 0)
+				log_warn("scheduler: %s", err_text(&e));
+			engine_sleep(eng, TICK_MAX * 4);
+			continue;
+		}
+		failures = 0;
+		usec_t wait = sc->store ? next_wait(sc, clock_now_us()) : TICK_MAX;
+		if (wait > 0)
+			engine_sleep(eng, wait);
+	}
+	if (sc->leader && sc->store)
+		store_lease_release(sc->store, LEASE_NAME, eng->worker_id, NULL);
+	sc->leader = false;
+	return NULL;
+}

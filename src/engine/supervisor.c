@@ -1,0 +1,266 @@
+/*
+ * supervisor.c - the engine's watchful thread: heartbeats, step and run
+ * timeouts, runs an operator moved to CANCELLING, and crash recovery.
+ *
+ * Recovery: a run RUNNING or CANCELLING whose worker has not beaten its
+ * heart within the lease (or is not registered, or is a process on this
+ * host that no longer exists) becomes CRASHED; with retries left it goes
+ * CRASHED -> RETRYING, due now, and runs again under the same id, so its
+ * ledger entries and planned extract windows stay valid.
+ */
+#include "engine/engine_int.h"
+#include "notify/notify.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define WATCH_TICK     (50 * USEC_PER_MSEC)
+#define CANCEL_POLL    (500 * USEC_PER_MSEC)
+#define RECANCEL       (250 * USEC_PER_MSEC)
+
+/* (eng->lock held) */
+static void cancel_run_locked(struct engine *eng, struct run_exec *rx,
+			      enum run_stop why, const char *error)
+{
+	pthread_mutex_lock(&rx->lock);
+	if (rx->stop == STOP_NONE || rx->stop == STOP_FAILED ||
+	    (why == STOP_CANCEL && rx->stop == STOP_SHUTDOWN)) {
+		rx->stop = why;
+		if (error && why == STOP_TIMEOUT)
+			err_set(&rx->error, ERR_TIMEOUT, "%s", error);
+	}
+	pthread_mutex_unlock(&rx->lock);
+	for (size_t i = 0; i < eng->nslots; i++) {
+		struct slot *sl = eng->slots[i];
+		if (sl->run == rx) {
+			atomic_store(&sl->cancel, true);
+			step_conns_cancel(sl->conns);
+			sl->last_cancel = clock_monotonic_us();
+		}
+	}
+}
+
+void engine_cancel_run_local(struct engine *eng, struct run_exec *rx, enum run_stop why)
+{
+	pthread_mutex_lock(&eng->lock);
+	cancel_run_locked(eng, rx, why, NULL);
+	pthread_mutex_unlock(&eng->lock);
+}
+
+static void watchdog(struct engine *eng)
+{
+	usec_t now = clock_monotonic_us();
+	pthread_mutex_lock(&eng->lock);
+	for (size_t i = 0; i < eng->nslots; i++) {
+		struct slot *sl = eng->slots[i];
+		if (sl->run && sl->deadline && now >= sl->deadline && !sl->timed_out) {
+			sl->timed_out = true;
+			atomic_store(&sl->cancel, true);
+			step_conns_cancel(sl->conns);
+			sl->last_cancel = now;
+		} else if (sl->busy && atomic_load(&sl->cancel) &&
+			   now - sl->last_cancel >= RECANCEL) {
+			/* A cancel that arrives between two statements is lost:
+			 * repeat it until the step notices. */
+			step_conns_cancel(sl->conns);
+			sl->last_cancel = now;
+		}
+	}
+	for (struct run_exec *rx = eng->active; rx; rx = rx->next_active) {
+		if (rx->deadline && now >= rx->deadline) {
+			char lim[32];
+			duration_format(rx->flow->timeout, lim, sizeof lim);
+			char *msg = xasprintf("run timed out after %s (flow timeout)", lim);
+			cancel_run_locked(eng, rx, STOP_TIMEOUT, msg);
+			free(msg);
+			rx->deadline = 0;
+		}
+	}
+	pthread_mutex_unlock(&eng->lock);
+}
+
+/* Runs an operator moved to CANCELLING: stop their steps. */
+static void poll_cancels(struct engine *eng, struct store *s)
+{
+	int64_t ids[64];
+	size_t n = 0;
+	pthread_mutex_lock(&eng->lock);
+	for (struct run_exec *rx = eng->active; rx && n < ARRAY_LEN(ids); rx = rx->next_active)
+		if (!atomic_load(&rx->cancel_seen))
+			ids[n++] = rx->run->id;
+	pthread_mutex_unlock(&eng->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct store_run *r = store_run_get(s, ids[i], NULL);
+		bool cancelling = r && r->state == RUN_CANCELLING;
+		store_run_free(r);
+		if (!cancelling)
+			continue;
+		pthread_mutex_lock(&eng->lock);
+		for (struct run_exec *rx = eng->active; rx; rx = rx->next_active) {
+			if (rx->run->id == ids[i]) {
+				atomic_store(&rx->cancel_seen, true);
+				cancel_run_locked(eng, rx, STOP_CANCEL, NULL);
+				log_emit(LOG_WARN, ids[i], NULL, NULL, NULL, 0,
+					 "cancel requested: stopping the steps at the next "
+					 "safe point");
+			}
+		}
+		pthread_mutex_unlock(&eng->lock);
+	}
+}
+
+bool run_may_retry(const struct project *p, const struct store_run *r,
+		   const char *failed_step)
+{
+	const struct project_flow *f = project_flow(p, r->flow);
+	if (!f)
+		return false;
+	int count = f->retries.count;
+	const struct project_step *s = failed_step ? project_step(f, failed_step) : NULL;
+	if (s && s->has_retries) {
+		count = s->retries.count;
+	} else if (!failed_step) {
+		for (size_t i = 0; i < f->nsteps; i++)
+			if (f->steps[i].has_retries && f->steps[i].retries.count > count)
+				count = f->steps[i].retries.count;
+	}
+	return r->attempt <= count;
+}
+
+/* Workers on this host whose process is gone: unregister them, so their
+ * runs are recovered now instead of after the lease. */
+static void reap_dead_local_workers(struct engine *eng, struct store *s)
+{
+	char host[256] = "localhost";
+	gethostname(host, sizeof host - 1);
+	host[sizeof host - 1] = '\0';
+	struct vec ws = VEC_INIT;
+	if (store_worker_list(s, &ws, NULL) < 0)
+		return;
+	for (size_t i = 0; i < ws.len; i++) {
+		struct store_worker *w = ws.items[i];
+		if (!str_eq(w->host, host) || w->pid <= 0 || w->pid == (int64_t)getpid() ||
+		    str_eq(w->id, eng->worker_id))
+			continue;
+		if (kill((pid_t)w->pid, 0) < 0 && errno == ESRCH) {
+			log_warn("worker %s (pid %lld on this host) is gone; recovering "
+				 "its runs", w->id, (long long)w->pid);
+			store_worker_remove(s, w->id, NULL);
+		}
+	}
+	store_worker_list_free(&ws);
+}
+
+static void recover_one(struct engine *eng, struct store *s, struct store_run *r)
+{
+	struct err e;
+	char *reason = xasprintf("worker %s lost (no heartbeat within %llds)",
+				 r->worker ? r->worker : "?",
+				 (long long)(eng->opt.lease / USEC_PER_SEC));
+	if (engine_transition(eng, s, r, RUN_CRASHED, reason,
+			      "the worker running it stopped without finishing", 0, &e) < 0) {
+		if (e.code != ERR_CONFLICT)
+			log_warn("recovering run %lld: %s", (long long)r->id, err_text(&e));
+		free(reason);
+		return;
+	}
+	free(reason);
+	if (run_may_retry(eng->project, r, NULL)) {
+		char *why = xasprintf("recovering: attempt %d of %d runs again in place",
+				      r->attempt + 1, r->max_attempts);
+		if (engine_transition(eng, s, r, RUN_RETRYING, why, NULL, clock_now_us(), &e) < 0)
+			log_warn("retrying run %lld: %s", (long long)r->id, err_text(&e));
+		free(why);
+		return;
+	}
+	store_wm_clear_run(s, r->id, NULL, NULL);
+	char *text = xasprintf("Run %lld of flow %s CRASHED (its worker %s died) and "
+			       "has no retries left", (long long)r->id, r->flow,
+			       r->worker ? r->worker : "?");
+	notify_flow_failed(s, eng->project, r->flow, text, NULL);
+	free(text);
+}
+
+int recover_orphans(struct engine *eng, struct store *s, struct err *e)
+{
+	reap_dead_local_workers(eng, s);
+	struct vec runs = VEC_INIT;
+	if (store_runs_orphaned(s, eng->opt.lease, &runs, e) < 0)
+		return -1;
+	for (size_t i = 0; i < runs.len; i++) {
+		struct store_run *r = runs.items[i];
+		if (str_eq(r->worker, eng->worker_id))
+			continue;
+		recover_one(eng, s, r);
+	}
+	store_run_list_free(&runs);
+	return 0;
+}
+
+int engine_recover(struct engine *eng, struct err *e)
+{
+	return recover_orphans(eng, eng->store, e);
+}
+
+static void heartbeat(struct engine *eng, struct store *s)
+{
+	struct err e;
+	if (store_worker_heartbeat(s, eng->worker_id, &e) == 0)
+		return;
+	if (e.code == ERR_NOTFOUND) {
+		/* Someone reaped us (we stalled past the lease): come back. */
+		char host[256] = "localhost";
+		gethostname(host, sizeof host - 1);
+		host[sizeof host - 1] = '\0';
+		log_warn("worker %s was unregistered by another engine; registering again",
+			 eng->worker_id);
+		store_worker_register(s, eng->worker_id, host, (int64_t)getpid(), NULL);
+		return;
+	}
+	log_warn("worker %s: heartbeat failed: %s", eng->worker_id, err_text(&e));
+}
+
+void *supervisor_main(void *arg)
+{
+	struct engine *eng = arg;
+	struct store *s = eng->store;
+	usec_t next_beat = 0, next_cancel = 0, next_recover = 0;
+	for (;;) {
+		usec_t now = clock_monotonic_us();
+		watchdog(eng);
+		if (now >= next_cancel) {
+			poll_cancels(eng, s);
+			next_cancel = now + CANCEL_POLL;
+		}
+		if (now >= next_beat) {
+			heartbeat(eng, s);
+			next_beat = now + eng->opt.heartbeat;
+		}
+		if (now >= next_recover && !atomic_load(&eng->stopping)) {
+			struct err e;
+			if (recover_orphans(eng, s, &e) < 0)
+				log_warn("crash recovery: %s", err_text(&e));
+			next_recover = now + eng->opt.heartbeat;
+		}
+		/* Keep watching while runs drain after a stop request. */
+		pthread_mutex_lock(&eng->lock);
+		bool idle = !eng->active;
+		for (size_t i = 0; i < eng->nslots && idle; i++)
+			idle = !eng->slots[i]->busy;
+		bool workers_gone = true;
+		for (size_t i = 0; i < eng->nslots; i++)
+			if (eng->slots[i]->started && eng->slots[i] != eng->manual)
+				workers_gone = workers_gone && !eng->slots[i]->busy;
+		pthread_mutex_unlock(&eng->lock);
+		if (atomic_load(&eng->aborting))
+			break;
+		if (atomic_load(&eng->stopping) && idle && workers_gone)
+			break;
+		struct timespec ts = { 0, WATCH_TICK * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}

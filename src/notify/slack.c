@@ -1,0 +1,288 @@
+/*
+ * slack.c - sending queued notifications to Slack incoming webhooks with
+ * libcurl, on the notifier's own thread.
+ *
+ * One POST per message, bounded by timeouts, so the thread is never stuck
+ * and the engine never waits for it.  What the server said decides the
+ * message's fate (see notify.h); the webhook URL is masked everywhere.
+ */
+#include "notify/notify.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define SEND_TIMEOUT_S     15L
+#define CONNECT_TIMEOUT_S  5L
+#define BODY_KEEP          256
+#define PASS_INTERVAL      USEC_PER_SEC
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+struct response {
+	long status;
+	usec_t retry_after;
+	char body[BODY_KEEP + 1];
+	size_t body_len;
+};
+
+static size_t on_body(char *data, size_t size, size_t n, void *arg)
+{
+	struct response *r = arg;
+	size_t len = size * n;
+	size_t room = BODY_KEEP - r->body_len;
+	size_t take = len < room ? len : room;
+	memcpy(r->body + r->body_len, data, take);
+	r->body_len += take;
+	r->body[r->body_len] = '\0';
+	return len;
+}
+
+static size_t on_header(char *data, size_t size, size_t n, void *arg)
+{
+	struct response *r = arg;
+	size_t len = size * n;
+	static const char name[] = "retry-after:";
+	if (len > sizeof name && strncasecmp(data, name, sizeof name - 1) == 0) {
+		char value[32];
+		size_t vlen = len - (sizeof name - 1);
+		if (vlen >= sizeof value)
+			vlen = sizeof value - 1;
+		memcpy(value, data + sizeof name - 1, vlen);
+		value[vlen] = '\0';
+		int64_t secs;
+		/* Seconds only: an HTTP date falls back to the backoff. */
+		if (str_to_i64(str_trim(value), &secs) && secs >= 0 && secs < 86400)
+			r->retry_after = secs * USEC_PER_SEC;
+	}
+	return len;
+}
+
+static char *payload(const char *text)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "text", text ? text : "");
+	char *t = cJSON_PrintUnformatted(o);
+	char *out = xstrdup(t);
+	cJSON_free(t);
+	cJSON_Delete(o);
+	return out;
+}
+
+/* POST the message.  0 with r->status set, or -1 with a curl error in e
+ * (a network problem: retryable). */
+static int post(const char *url, const char *text, struct response *r, struct err *e)
+{
+	CURL *c = curl_easy_init();
+	if (!c)
+		return err_set(e, ERR_INTERNAL, "cannot start an HTTP request");
+	char *body = payload(text);
+	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
+	char errbuf[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, SEND_TIMEOUT_S);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, r);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "sluice");
+	CURLcode rc = curl_easy_perform(c);
+	int ret = 0;
+	if (rc != CURLE_OK) {
+		/* curl's messages may name the host: mask before anyone sees it. */
+		char *masked = log_mask(errbuf[0] ? errbuf : curl_easy_strerror(rc));
+		ret = err_set(e, ERR_IO, "%s", masked);
+		free(masked);
+	} else {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r->status);
+	}
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	free(body);
+	return ret;
+}
+
+/* Send one claimed message and record its fate.  1 sent, 0 retrying,
+ * 2 failed for good; -1 the store failed. */
+static int send_one(struct store *s, const struct project *p,
+		    const struct store_notification *n, struct err *e)
+{
+	const struct project_channel *ch = project_channel(p, n->channel);
+	char *error = NULL;
+	bool retryable = false;
+	usec_t retry_after = 0;
+	const char *url = ch && ch->webhook_env ? getenv(ch->webhook_env) : NULL;
+	if (!ch) {
+		error = xasprintf("channel %s is not in the project", n->channel);
+	} else if (!url || !*url) {
+		error = xasprintf("channel %s: environment variable %s is not set "
+				  "(it holds the webhook URL)", ch->name,
+				  ch->webhook_env ? ch->webhook_env : "(none)");
+	} else {
+		log_add_secret(url);
+		struct response r;
+		memset(&r, 0, sizeof r);
+		struct err pe;
+		err_clear(&pe);
+		if (post(url, n->text, &r, &pe) < 0) {
+			error = xasprintf("channel %s: %s", ch->name, pe.msg);
+			retryable = true;
+		} else if (r.status >= 200 && r.status < 300) {
+			if (store_notify_sent(s, n->id, e) < 0)
+				return -1;
+			log_emit(LOG_INFO, 0, NULL, "notify", NULL, 0, "sent %s to channel %s",
+				 n->event, ch->name);
+			return 1;
+		} else {
+			char *body = log_mask(str_trim(r.body));
+			error = xasprintf("channel %s: HTTP %ld%s%s", ch->name, r.status,
+					  *body ? ": " : "", body);
+			free(body);
+			retryable = r.status == 429 || r.status >= 500;
+			retry_after = r.retry_after;
+		}
+	}
+	char *masked = log_mask(error);
+	free(error);
+	int rc = store_notify_failed(s, n->id, masked, retryable, retry_after, e);
+	struct store_notification *after = NULL;
+	bool gave_up = !retryable;
+	if (rc == 0 && store_notify_get(s, n->id, &after, NULL) == 0 && after)
+		gave_up = after->state == NOTIFY_FAILED;
+	store_notify_free(after);
+	log_emit(gave_up ? LOG_ERROR : LOG_WARN, 0, NULL, "notify", NULL, 0,
+		 "%s: %s", gave_up ? "gave up" : "will retry", masked);
+	free(masked);
+	if (rc < 0)
+		return -1;
+	return gave_up ? 2 : 0;
+}
+
+int notify_send_due(struct store *s, const struct project *p, int max,
+		    struct notify_stats *stats, struct err *e)
+{
+	pthread_once(&curl_once, curl_init_once);
+	if (stats)
+		memset(stats, 0, sizeof *stats);
+	if (max <= 0)
+		max = 100;
+	for (int i = 0; i < max; i++) {
+		struct store_notification *n = NULL;
+		int rc = store_notify_claim(s, &n, e);
+		if (rc <= 0)
+			return rc;
+		rc = send_one(s, p, n, e);
+		store_notify_free(n);
+		if (rc < 0)
+			return -1;
+		if (stats) {
+			stats->sent += rc == 1;
+			stats->retrying += rc == 0;
+			stats->failed += rc == 2;
+		}
+	}
+	return 0;
+}
+
+/* ---- the thread -------------------------------------------------------------------- */
+struct notifier {
+	const struct project *project;
+	struct store *store;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bool stop, woken;
+};
+
+static void *notifier_main(void *arg)
+{
+	struct notifier *nt = arg;
+	unsigned failures = 0;
+	for (;;) {
+		struct err e;
+		err_clear(&e);
+		if (notify_send_due(nt->store, nt->project, 20, NULL, &e) < 0 &&
+		    failures++ % 30 == 0)
+			log_warn("notifications: %s", err_text(&e));
+		pthread_mutex_lock(&nt->lock);
+		if (!nt->stop && !nt->woken) {
+			struct timespec ts;
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			ts.tv_sec += PASS_INTERVAL / USEC_PER_SEC;
+			pthread_cond_timedwait(&nt->cond, &nt->lock, &ts);
+		}
+		nt->woken = false;
+		bool stop = nt->stop;
+		pthread_mutex_unlock(&nt->lock);
+		if (stop)
+			break;
+	}
+	return NULL;
+}
+
+struct notifier *notify_start(const char *store_url, const struct store_options *opt,
+			      const struct project *p, struct err *e)
+{
+	pthread_once(&curl_once, curl_init_once);
+	struct notifier *nt = xcalloc(1, sizeof *nt);
+	nt->project = p;
+	nt->store = store_open(store_url, opt, e);
+	if (!nt->store) {
+		free(nt);
+		return NULL;
+	}
+	pthread_mutex_init(&nt->lock, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&nt->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&nt->thread, NULL, notifier_main, nt) != 0) {
+		store_close(nt->store);
+		free(nt);
+		err_set(e, ERR_INTERNAL, "cannot start the notification thread");
+		return NULL;
+	}
+	return nt;
+}
+
+void notify_wake(struct notifier *nt)
+{
+	if (!nt)
+		return;
+	pthread_mutex_lock(&nt->lock);
+	nt->woken = true;
+	pthread_cond_signal(&nt->cond);
+	pthread_mutex_unlock(&nt->lock);
+}
+
+void notify_stop(struct notifier *nt)
+{
+	if (!nt)
+		return;
+	pthread_mutex_lock(&nt->lock);
+	nt->stop = true;
+	pthread_cond_signal(&nt->cond);
+	pthread_mutex_unlock(&nt->lock);
+	pthread_join(nt->thread, NULL);
+	store_close(nt->store);
+	pthread_mutex_destroy(&nt->lock);
+	pthread_cond_destroy(&nt->cond);
+	free(nt);
+}
