@@ -13,7 +13,7 @@
 
 static void print_json(FILE *fp, cJSON *root)
 {
-	char *t = cJSON_Print(root);
+	char *t = cJSON_PrintUnformatted(root);
 	fprintf(fp, "%s\n", t);
 	cJSON_free(t);
 	cJSON_Delete(root);

@@ -238,7 +238,7 @@ static int exec_show_tasks(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		store_task_list_free(&h);
 	}
 	if (json) {
-		char *txt = cJSON_Print(arr);
+		char *txt = cJSON_PrintUnformatted(arr);
 		fprintf(ctx->out, "%s\n", txt);
 		cJSON_free(txt);
 		cJSON_Delete(arr);
@@ -289,7 +289,7 @@ static int exec_show_task_history(struct cmd_ctx *ctx, int argc, char **argv, st
 				cJSON_AddNullToObject(to, "run");
 			cJSON_AddItemToArray(arr, to);
 		}
-		char *txt = cJSON_Print(arr);
+		char *txt = cJSON_PrintUnformatted(arr);
 		fprintf(ctx->out, "%s\n", txt);
 		cJSON_free(txt);
 		cJSON_Delete(arr);

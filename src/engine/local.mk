@@ -17,3 +17,10 @@ tests_unit_test_engine_SOURCES = tests/unit/test_engine.c tests/unit/testutil.h 
 tests_unit_test_engine_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_engine_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_engine
+
+check_PROGRAMS += tests/unit/test_engine_tasks
+tests_unit_test_engine_tasks_SOURCES = tests/unit/test_engine_tasks.c tests/unit/testutil.h \
+	tests/unit/engine_testutil.h
+tests_unit_test_engine_tasks_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_engine_tasks_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_engine_tasks

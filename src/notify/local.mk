@@ -3,3 +3,10 @@ libnotify_a_SOURCES = \
 	src/notify/notify.h \
 	src/notify/notify.c \
 	src/notify/slack.c
+
+check_PROGRAMS += tests/unit/test_notify
+tests_unit_test_notify_SOURCES = tests/unit/test_notify.c tests/unit/testutil.h \
+	tests/unit/engine_testutil.h
+tests_unit_test_notify_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_notify_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_notify

@@ -1,0 +1,350 @@
+/*
+ * test_notify.c - Slack notifications against a real local HTTP server.
+ *
+ * The test forks a tiny HTTP server on 127.0.0.1 (port 0: the kernel picks
+ * one) that answers from a script (429 with Retry-After, then 500, then
+ * 200, ...) and writes every request it receives to a file.  The queue
+ * lives in a real control store; time moves with the fake clock.  Every
+ * log record is captured to check that the webhook URL never appears.
+ */
+#define _GNU_SOURCE 1           /* strcasestr */
+#include "testutil.h"
+#include "engine_testutil.h"
+#include "notify/notify.h"
+
+#include <pthread.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#define SECRET_PATH "/services/T0000/B0000/s3cr3tT0kenXYZ"
+
+/* ---- the server ------------------------------------------------------------------------ */
+struct server {
+	pid_t pid;
+	int port;
+	char *log;                  /* file: one line per request: "N BODY" */
+};
+
+static void serve_one(int c, const char *const *script, int n, int *served, FILE *log)
+{
+	char req[8192];
+	size_t len = 0;
+	char *end = NULL;
+	while (len < sizeof req - 1 && !(end = strstr(req, "\r\n\r\n"))) {
+		ssize_t r = read(c, req + len, sizeof req - 1 - len);
+		if (r <= 0)
+			return;
+		len += (size_t)r;
+		req[len] = '\0';
+	}
+	if (!end)
+		return;
+	size_t body_at = (size_t)(end - req) + 4;
+	long clen = 0;
+	char *cl = strcasestr(req, "content-length:");
+	if (cl)
+		clen = strtol(cl + 15, NULL, 10);
+	while ((long)(len - body_at) < clen && len < sizeof req - 1) {
+		ssize_t r = read(c, req + len, sizeof req - 1 - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		req[len] = '\0';
+	}
+	const char *line = script[*served < n ? *served : n - 1];
+	(*served)++;
+	/* Logged before answering: once the client has its answer, the
+	 * request is on record. */
+	char *first_line_end = strstr(req, "\r\n");
+	if (first_line_end)
+		*first_line_end = '\0';
+	fprintf(log, "%s %s %s\n", line, req, req + body_at);
+	fflush(log);
+	int status = atoi(line);
+	const char *extra = strchr(line, ' ');
+	const char *body = status == 200 ? "ok" : status == 404 ? "no_service" : "busy";
+	char resp[512];
+	int m = snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\nContent-Type: text/plain\r\n"
+			 "Content-Length: %zu\r\nConnection: close\r\n%s%s\r\n%s", status,
+			 strlen(body), extra ? extra + 1 : "", extra ? "\r\n" : "", body);
+	if (write(c, resp, (size_t)m) < 0)
+		return;
+}
+
+/* Script lines: "429 Retry-After: 30", "500", "200"; the last repeats. */
+static struct server start_server(const char *dir, const char *const *script, int n)
+{
+	struct server sv = { .log = path_join(dir, "requests.log") };
+	int fds[2];
+	ck_assert_int_eq(pipe(fds), 0);
+	sv.pid = fork();
+	ck_assert(sv.pid >= 0);
+	if (sv.pid == 0) {
+		close(fds[0]);
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		int one = 1;
+		setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+		struct sockaddr_in a = { .sin_family = AF_INET };
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		if (bind(s, (struct sockaddr *)&a, sizeof a) < 0 || listen(s, 8) < 0)
+			_exit(2);
+		socklen_t al = sizeof a;
+		getsockname(s, (struct sockaddr *)&a, &al);
+		int port = ntohs(a.sin_port);
+		if (write(fds[1], &port, sizeof port) != sizeof port)
+			_exit(2);
+		close(fds[1]);
+		FILE *log = fopen(sv.log, "a");
+		int served = 0;
+		alarm(120);          /* never outlive the test */
+		for (int i = 0; i < 100; i++) {
+			int c = accept(s, NULL, NULL);
+			if (c < 0)
+				continue;
+			serve_one(c, script, n, &served, log);
+			close(c);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	ck_assert_int_eq(read(fds[0], &sv.port, sizeof sv.port), (ssize_t)sizeof sv.port);
+	close(fds[0]);
+	return sv;
+}
+
+static void stop_server(struct server *sv)
+{
+	/* SIGKILL: the child inherited Check's handlers, which answer SIGTERM
+	 * by signalling the whole test. */
+	kill(sv->pid, SIGKILL);
+	waitpid(sv->pid, NULL, 0);
+	free(sv->log);
+}
+
+static int requests(const struct server *sv, char *last, size_t n)
+{
+	FILE *fp = fopen(sv->log, "r");
+	if (!fp)
+		return 0;
+	char line[4096];
+	int count = 0;
+	while (fgets(line, sizeof line, fp)) {
+		count++;
+		if (last)
+			snprintf(last, n, "%s", line);
+	}
+	fclose(fp);
+	return count;
+}
+
+/* ---- log capture -------------------------------------------------------------------------- */
+static pthread_mutex_t cap_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct buf captured = BUF_INIT;
+
+static void capture_sink(const struct log_record *rec, void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&cap_lock);
+	buf_printf(&captured, "%s\n", rec->message);
+	for (size_t i = 0; i < rec->nfields; i++)
+		buf_printf(&captured, " %s=%s\n", rec->fields[i].key, rec->fields[i].value);
+	pthread_mutex_unlock(&cap_lock);
+}
+
+static bool captured_contains(const char *s)
+{
+	pthread_mutex_lock(&cap_lock);
+	bool found = strstr(buf_str(&captured), s) != NULL;
+	pthread_mutex_unlock(&cap_lock);
+	return found;
+}
+
+#define PROJECT \
+	"{ \"notifications\": {\n" \
+	"    \"ops\": { \"slack_webhook_env\": \"TEST_SLACK_URL\", \"on\": [\"run_failed\"] },\n" \
+	"    \"pipes\": { \"slack_webhook_env\": \"TEST_SLACK_URL\", \"on\": [\"pipe_file_failed\"] },\n" \
+	"    \"unset\": { \"slack_webhook_env\": \"TEST_SLACK_UNSET\", \"on\": [\"task_suspended\"] } },\n" \
+	"  \"flows\": [] }\n"
+
+static struct fixture *open_notify(const struct server *sv)
+{
+	unsetenv("http_proxy");
+	unsetenv("HTTP_PROXY");
+	unsetenv("all_proxy");
+	unsetenv("ALL_PROXY");
+	unsetenv("TEST_SLACK_UNSET");
+	char *url = xasprintf("http://127.0.0.1:%d" SECRET_PATH, sv ? sv->port : 9);
+	setenv("TEST_SLACK_URL", url, 1);
+	free(url);
+	return fx_open(PROJECT, NULL);
+}
+
+static struct store_notification *only_message(struct fixture *fx)
+{
+	struct vec q = VEC_INIT;
+	OK(store_notify_list(fx->store, 0, 10, &q, &E));
+	ck_assert_int_eq(q.len, 1);
+	struct store_notification *n = q.items[0];
+	q.items[0] = NULL;
+	vec_free(&q);
+	return n;
+}
+
+START_TEST(retry_after_then_server_error_then_delivered_once)
+{
+	static const char *const script[] = { "429 Retry-After: 30", "500", "200" };
+	char *dir = test_mkdtemp();
+	struct server sv = start_server(dir, script, 3);
+	struct fixture *fx = open_notify(&sv);
+	int sink = log_add_sink(LOG_DEBUG, capture_sink, NULL);
+	fake_clock_set(T0);
+	/* Only the channels that want the event get it. */
+	ck_assert_int_eq(notify_event(fx->store, fx->p, NOTIFY_RUN_FAILED,
+				      "Run 12 of flow orders FAILED: \"boom\"", &E), 1);
+	struct notify_stats st;
+	OK(notify_send_due(fx->store, fx->p, 0, &st, &E));
+	ck_assert_int_eq(st.retrying, 1);
+	ck_assert_int_eq(requests(&sv, NULL, 0), 1);
+	struct store_notification *n = only_message(fx);
+	ck_assert_int_eq(n->state, NOTIFY_PENDING);
+	ck_assert_int_eq(n->next_attempt, T0 + 30 * USEC_PER_SEC);   /* Retry-After, not 10 s */
+	ck_assert_msg(strstr(n->last_error, "HTTP 429"), "%s", n->last_error);
+	store_notify_free(n);
+
+	fake_clock_set(T0 + 11 * USEC_PER_SEC);          /* past the plain backoff */
+	OK(notify_send_due(fx->store, fx->p, 0, &st, &E));
+	ck_assert_int_eq(st.sent + st.retrying + st.failed, 0);
+	ck_assert_int_eq(requests(&sv, NULL, 0), 1);
+
+	fake_clock_set(T0 + 30 * USEC_PER_SEC);
+	OK(notify_send_due(fx->store, fx->p, 0, &st, &E));
+	ck_assert_int_eq(st.retrying, 1);                /* 500 */
+	ck_assert_int_eq(requests(&sv, NULL, 0), 2);
+	n = only_message(fx);
+	ck_assert_int_eq(n->next_attempt, T0 + 50 * USEC_PER_SEC);   /* 10 s * 2 */
+	store_notify_free(n);
+
+	fake_clock_set(T0 + 50 * USEC_PER_SEC);
+	OK(notify_send_due(fx->store, fx->p, 0, &st, &E));
+	ck_assert_int_eq(st.sent, 1);
+	char last[4096];
+	ck_assert_int_eq(requests(&sv, last, sizeof last), 3);
+	ck_assert_msg(strstr(last, "200 POST " SECRET_PATH " HTTP/1.1 "
+			     "{\"text\":\"Run 12 of flow orders FAILED: \\\"boom\\\"\"}"), "%s", last);
+	n = only_message(fx);
+	ck_assert_int_eq(n->state, NOTIFY_SENT);
+	ck_assert_int_eq(n->attempts, 3);
+	store_notify_free(n);
+
+	fake_clock_set(T0 + 2 * 3600 * USEC_PER_SEC);
+	OK(notify_send_due(fx->store, fx->p, 0, &st, &E));
+	ck_assert_int_eq(requests(&sv, NULL, 0), 3);     /* delivered once */
+
+	ck_assert(captured_contains("sent run_failed to channel ops"));
+	ck_assert(!captured_contains(SECRET_PATH));
+	ck_assert(!captured_contains("s3cr3t"));
+	log_remove_sink(sink);
+	fake_clock_off();
+	fx_close(fx);
+	stop_server(&sv);
+	test_rmdir(dir);
+}
+END_TEST
+
+START_TEST(client_errors_and_missing_urls_fail_for_good)
+{
+	static const char *const script[] = { "404" };
+	char *dir = test_mkdtemp();
+	struct server sv = start_server(dir, script, 1);
+	struct fixture *fx = open_notify(&sv);
+	int sink = log_add_sink(LOG_DEBUG, capture_sink, NULL);
+	ck_assert_int_eq(notify_event(fx->store, fx->p, NOTIFY_PIPE_FILE_FAILED,
+				      "orders/1.json failed", &E), 1);
+	ck_assert_int_eq(notify_event(fx->store, fx->p, NOTIFY_TASK_SUSPENDED,
+				      "task t suspended", &E), 1);
+	struct notify_stats st;
+	OK(notify_send_due(fx->store, fx->p, 0, &st, &E));
+	ck_assert_int_eq(st.failed, 2);
+	ck_assert_int_eq(requests(&sv, NULL, 0), 1);     /* the unset channel sent nothing */
+	struct vec q = VEC_INIT;
+	OK(store_notify_list(fx->store, 0, 10, &q, &E));
+	ck_assert_int_eq(q.len, 2);
+	for (size_t i = 0; i < q.len; i++) {
+		struct store_notification *n = q.items[i];
+		ck_assert_int_eq(n->state, NOTIFY_FAILED);
+		ck_assert_int_eq(n->attempts, 1);
+		if (str_eq(n->channel, "pipes"))
+			ck_assert_msg(strstr(n->last_error, "HTTP 404: no_service"), "%s",
+				      n->last_error);
+		else
+			ck_assert_msg(strstr(n->last_error, "TEST_SLACK_UNSET is not set"), "%s",
+				      n->last_error);
+		ck_assert(!strstr(n->last_error, SECRET_PATH));
+	}
+	store_notify_list_free(&q);
+	ck_assert(!captured_contains(SECRET_PATH));
+	log_remove_sink(sink);
+	fx_close(fx);
+	stop_server(&sv);
+	test_rmdir(dir);
+}
+END_TEST
+
+START_TEST(unreachable_server_is_retried)
+{
+	struct fixture *fx = open_notify(NULL);     /* port 9: nobody listens */
+	fake_clock_set(T0);
+	ck_assert_int_eq(notify_event(fx->store, fx->p, NOTIFY_RUN_FAILED, "x", &E), 1);
+	struct notify_stats st;
+	OK(notify_send_due(fx->store, fx->p, 0, &st, &E));
+	ck_assert_int_eq(st.retrying, 1);
+	struct store_notification *n = only_message(fx);
+	ck_assert_int_eq(n->state, NOTIFY_PENDING);
+	ck_assert_int_eq(n->next_attempt, T0 + 10 * USEC_PER_SEC);
+	ck_assert(!strstr(n->last_error, SECRET_PATH));
+	store_notify_free(n);
+	fake_clock_off();
+	fx_close(fx);
+}
+END_TEST
+
+START_TEST(the_sender_thread_delivers)
+{
+	static const char *const script[] = { "200" };
+	char *dir = test_mkdtemp();
+	struct server sv = start_server(dir, script, 1);
+	struct fixture *fx = open_notify(&sv);
+	struct notifier *nt = notify_start(fx->url, NULL, fx->p, &E);
+	ck_assert_msg(nt != NULL, "%s", E.msg);
+	ck_assert_int_eq(notify_flow_failed(fx->store, fx->p, "any", "flow any failed", &E), 1);
+	notify_wake(nt);
+	for (int i = 0; i < 500 && requests(&sv, NULL, 0) < 1; i++)
+		usleep(10000);
+	ck_assert_int_eq(requests(&sv, NULL, 0), 1);
+	notify_stop(nt);
+	struct store_notification *n = only_message(fx);
+	ck_assert_int_eq(n->state, NOTIFY_SENT);
+	store_notify_free(n);
+	fx_close(fx);
+	stop_server(&sv);
+	test_rmdir(dir);
+}
+END_TEST
+
+static Suite *notify_suite(void)
+{
+	Suite *s = suite_create("notify");
+	TCase *tc = tcase_create("slack");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, retry_after_then_server_error_then_delivered_once);
+	tcase_add_test(tc, client_errors_and_missing_urls_fail_for_good);
+	tcase_add_test(tc, unreachable_server_is_retried);
+	tcase_add_test(tc, the_sender_thread_delivers);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(notify_suite)
