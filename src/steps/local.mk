@@ -40,11 +40,11 @@ libsteps_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test_pipes tests/unit/test_pipes_pg
 tests_unit_test_pipes_SOURCES = tests/unit/test_pipes.c tests/unit/pipes_fixture.h \
-	tests/unit/pipes_cases.h tests/unit/testutil.h
+	tests/unit/pipes_cases.h tests/unit/pipes_bad.h tests/unit/pipes_streams.h tests/unit/testutil.h
 tests_unit_test_pipes_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pipes_LDADD = $(TEST_LIBS)
 tests_unit_test_pipes_pg_SOURCES = tests/unit/test_pipes_pg.c tests/unit/pipes_fixture.h \
-	tests/unit/pipes_cases.h tests/unit/testutil.h
+	tests/unit/pipes_cases.h tests/unit/pipes_bad.h tests/unit/pipes_streams.h tests/unit/testutil.h
 tests_unit_test_pipes_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pipes_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_pipes tests/unit/test_pipes_pg
@@ -53,3 +53,5 @@ TESTS += tests/unit/test_pipes tests/unit/test_pipes_pg
 # and the star schema's SQL it uses.
 TESTS += tests/integration/totesys_steps.sh tests/integration/totesys_steps_pg.sh
 EXTRA_DIST += data/sql
+TESTS += tests/integration/pipe_kill.sh tests/integration/pipe_kill_pg.sh \
+	tests/integration/pipe_commands.sh
