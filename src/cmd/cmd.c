@@ -24,6 +24,7 @@ static const struct cmd_entry *const families[] = {
 	cmd_pipe_entries,
 	cmd_tables_entries,
 	cmd_preview_entries,
+	cmd_init_entries,
 };
 
 #define MAX_COMMANDS 128
