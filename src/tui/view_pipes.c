@@ -3,11 +3,13 @@
  * last file, the last error; Enter lists a pipe's load history, where one
  * file can be reloaded.
  *
- * Everything here is the store's: the pipe's object state ("pipe:NAME"
- * PAUSED, else RUNNING) and its load history (counts by status, the
- * newest load, the newest failure).  What needs the lake (files pending,
- * a missing prefix) is `show pipes`' business, one `:show pipes` away: the
- * console never lists the lake itself.
+ * The store gives the pipe's object state ("pipe:NAME" PAUSED, else
+ * RUNNING) and its load history (counts by status, the newest load, the
+ * newest failure), read on every change.  What needs the lake (files
+ * pending, a stopped pipe's missing prefix or table) the console never
+ * finds out itself: it asks `show pipes --json` when the view is shown,
+ * at most every PIPES_LAKE_EVERY while it stays shown, and on `r`, and
+ * keeps that answer in between.
  */
 #include "tui_int.h"
 
@@ -15,14 +17,14 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	{ "NAME", 16, 0, false, false, false },
-	{ "STATE", 8, 0, false, false, true },
-	{ "TABLE", 14, 0, false, false, false },
+	{ "NAME", 14, 0, false, false, false },
+	{ "STATE", 20, 0, false, false, true },
+	{ "PENDING", 7, 0, true, true, false },
 	{ "LOADED", 6, 0, true, true, false },
 	{ "FAILED", 6, 0, true, true, false },
-	{ "LAST FILE", 0, 10, false, false, false },
 	{ "LAST LOAD", 9, 0, false, true, false },
 	{ "LAST ERROR", 0, 10, false, false, false },
+	{ "LAST FILE", 0, 10, false, false, false },
 };
 
 static const struct tui_list_spec spec = {
@@ -31,7 +33,24 @@ static const struct tui_list_spec spec = {
 	"load history per file.",
 };
 
+#define PIPES_LAKE_EVERY (30 * USEC_PER_SEC)
+
+/* The last answer of `show pipes --json` (one console per process). */
+static cJSON *lake_status;
+static usec_t lake_status_at;
+
+static int act_lake(struct tui *t, const struct tui_action *a, int key)
+{
+	(void)a; (void)key;
+	lake_status_at = 0;
+	tui_refresh_view(t, tui_top(t));
+	return RD_BODY | RD_STATUS;
+}
+
 static const struct tui_action actions[] = {
+	{ .keys = { 'r' }, .label = "r", .name = "reload",
+	  .help = "ask the lake again: pending files, stopped pipes",
+	  .run = act_lake },
 	{ .keys = { 'p' }, .label = "p", .name = "pause",
 	  .help = "pause the selected pipe",
 	  .mutates = true, .command = "pipe pause %s" },
@@ -54,6 +73,17 @@ static void pipes_open(struct tui_view *v)
 	tui_list_view_open(v, &spec);
 }
 
+static const cJSON *lake_entry(const char *pipe)
+{
+	for (const cJSON *it = cJSON_IsArray(lake_status) ? lake_status->child : NULL; it;
+	     it = it->next) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
+		if (cJSON_IsString(n) && str_eq(n->valuestring, pipe))
+			return it;
+	}
+	return NULL;
+}
+
 static void pipe_row(struct tui_list *l, const struct project_pipe *pp,
 		     const struct tui_data *d, const struct vec *objs, struct err *e)
 {
@@ -65,6 +95,16 @@ static void pipe_row(struct tui_list *l, const struct project_pipe *pp,
 		if (str_eq(o->object, obj) && str_eq(o->state, "PAUSED"))
 			state = "PAUSED";
 	}
+	char pending[32] = "?";
+	const cJSON *lake = lake_entry(pp->name);
+	const cJSON *ls = cJSON_GetObjectItemCaseSensitive(lake, "state");
+	const cJSON *lp = cJSON_GetObjectItemCaseSensitive(lake, "pending_files");
+	/* the store's pause is news the lake's answer may not have yet */
+	if (cJSON_IsString(ls) && !str_eq(state, "PAUSED") &&
+	    !str_eq(ls->valuestring, "PAUSED"))
+		state = ls->valuestring;
+	if (cJSON_IsNumber(lp))
+		tui_fmt_count((int64_t)lp->valuedouble, pending, sizeof pending);
 	char loaded[32] = "-", failed[32] = "-", last_file[256] = "-", last_at[32] = "-",
 	     last_sort[32] = "0", error[512] = "";
 	if (d->store) {
@@ -92,9 +132,9 @@ static void pipe_row(struct tui_list *l, const struct project_pipe *pp,
 		}
 		store_load_list_free(&v);
 	}
-	const char *cells[] = { pp->name, state, pp->table, loaded, failed, last_file,
-				last_at, error };
-	const char *sort[] = { NULL, NULL, NULL, NULL, NULL, NULL, last_sort, NULL };
+	const char *cells[] = { pp->name, state, pending, loaded, failed, last_at, error,
+				last_file };
+	const char *sort[] = { NULL, NULL, NULL, NULL, NULL, last_sort, NULL, NULL };
 	tui_list_add_sorted(l, pp->name, cells, sort);
 }
 
@@ -108,6 +148,16 @@ static void pipes_refresh(struct tui_view *v, const struct tui_data *d)
 	struct vec objs = VEC_INIT;
 	struct err e;
 	err_clear(&e);
+	usec_t mono = clock_monotonic_us();
+	if (!lake_status_at || mono - lake_status_at >= PIPES_LAKE_EVERY) {
+		struct err le;
+		err_clear(&le);
+		cJSON_Delete(lake_status);
+		lake_status = tui_fetch_json(v->tui, "show pipes --json", &le);
+		lake_status_at = mono;
+		if (!lake_status)
+			tui_message(v->tui, true, "pending files unknown: %s", err_text(&le));
+	}
 	if (d->store)
 		store_object_list(d->store, "pipe:", &objs, &e);
 	tui_list_begin(l);
@@ -131,6 +181,14 @@ static int pipes_detail(struct tui_view *v)
 	return tui_open_loads(v->tui, pipe);
 }
 
+static void pipes_close(struct tui_view *v)
+{
+	cJSON_Delete(lake_status);
+	lake_status = NULL;
+	lake_status_at = 0;
+	tui_list_view_close(v);
+}
+
 const struct tui_view_ops view_pipes_ops = {
 	.name = "pipes",
 	.title = "Pipes",
@@ -149,5 +207,5 @@ const struct tui_view_ops view_pipes_ops = {
 	.detail = pipes_detail,
 	.selected = tui_list_view_selected,
 	.where = tui_list_view_where,
-	.close = tui_list_view_close,
+	.close = pipes_close,
 };

@@ -68,7 +68,11 @@ static void from_catalogue(struct tui_list *l, const cJSON *json, usec_t now)
 		const cJSON *r = item(t, "rows", "row_count");
 		if (cJSON_IsNumber(r))
 			tui_fmt_count((int64_t)r->valuedouble, rows, sizeof rows);
+		else if (cJSON_IsFalse(item(t, "exists", NULL)))
+			snprintf(rows, sizeof rows, "missing");
 		const cJSON *ll = item(t, "last_load", "last_loaded");
+		if (cJSON_IsObject(ll))
+			ll = item(ll, "at", NULL);
 		usec_t at = 0;
 		if (cJSON_IsString(ll) && time_parse_iso(ll->valuestring, &at))
 			;
