@@ -56,4 +56,5 @@ TESTS += \
 	tests/console/prompt.sh \
 	tests/console/ascii.sh \
 	tests/console/header.sh \
-	tests/console/idle.sh
+	tests/console/idle.sh \
+	tests/console/views.sh

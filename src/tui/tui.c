@@ -197,7 +197,13 @@ static void read_keys(struct tui *t)
 			 * curses has already waited ESCDELAY for it */
 			wint_t next;
 			int rc2 = wget_wch(t->input, &next);
-			if (rc2 == OK) {
+			if (rc2 == OK && (next == TK_ESC || t->input_mode != INPUT_PROMPT)) {
+				/* Alt+key means something only to readline; elsewhere
+				 * (and Esc twice anywhere) it is Esc, then the key,
+				 * typed quickly */
+				t->dirty |= (unsigned)tui_dispatch(t, TK_ESC);
+				key = (int)next;
+			} else if (rc2 == OK) {
 				key = TK_META((int)next);
 			} else if (rc2 == KEY_CODE_YES) {
 				t->dirty |= (unsigned)tui_dispatch(t, TK_ESC);

@@ -40,7 +40,7 @@ assert_contains "$(console_screen)" "DESCRIPTION" "still the tables view"
 console_keys :
 console_keys -l "frobnicate now"
 console_keys Enter
-console_wait 'unknown command "frobnicate"'
+console_wait "unknown command 'frobnicate'"
 
 # editing keys are readline's: ^A goes to the start of the line
 console_keys :

@@ -640,9 +640,13 @@ START_TEST(commands_switch_views_open_pages_and_quit)
 {
 	tui_command(&frame, "tasks");
 	ck_assert_int_eq(frame.current, tui_view_index("tasks"));
-	tui_command(&frame, "runs 99");
+	tui_command(&frame, "runs abc");
 	ck_assert_int_eq(frame.current, tui_view_index("runs"));
-	ck_assert_str_eq(frame.message, "runs: no \"99\" here");
+	ck_assert_str_eq(frame.message, "runs: no \"abc\" here");
+	tui_command(&frame, "runs 99");           /* a run id opens the run */
+	ck_assert_int_eq(frame.pages.len, 1);
+	ck_assert_str_eq(tui_top(&frame)->title, "Run 99");
+	keys((int[]){ TK_ESC, 0 });
 
 	tui_command(&frame, "show runs");          /* several lines: a page */
 	ck_assert_int_eq(frame.pages.len, 1);
@@ -683,7 +687,7 @@ START_TEST(filter_applies_as_typed_and_esc_undoes)
 	ck_assert_ptr_null(l->filter);
 	keys((int[]){ '\r', 0 });                   /* Enter opens the row */
 	ck_assert_int_eq(frame.pages.len, 1);
-	ck_assert_str_eq(tui_top(&frame)->title, "Runs 42");
+	ck_assert_str_eq(tui_top(&frame)->title, "Run 42");
 }
 END_TEST
 
