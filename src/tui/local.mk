@@ -57,4 +57,5 @@ TESTS += \
 	tests/console/ascii.sh \
 	tests/console/header.sh \
 	tests/console/idle.sh \
-	tests/console/views.sh
+	tests/console/views.sh \
+	tests/console/logs.sh
