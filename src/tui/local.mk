@@ -58,4 +58,5 @@ TESTS += \
 	tests/console/header.sh \
 	tests/console/idle.sh \
 	tests/console/views.sh \
-	tests/console/logs.sh
+	tests/console/logs.sh \
+	tests/console/readonly.sh
