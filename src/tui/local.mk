@@ -59,4 +59,5 @@ TESTS += \
 	tests/console/idle.sh \
 	tests/console/views.sh \
 	tests/console/logs.sh \
-	tests/console/readonly.sh
+	tests/console/readonly.sh \
+	tests/console/actions.sh
