@@ -60,4 +60,5 @@ TESTS += \
 	tests/console/views.sh \
 	tests/console/logs.sh \
 	tests/console/readonly.sh \
-	tests/console/actions.sh
+	tests/console/actions.sh \
+	tests/console/complete.sh

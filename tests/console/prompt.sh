@@ -19,7 +19,7 @@ console_wait "Tab complete"
 # "ta" is ambiguous: the candidates are listed in the key bar
 console_keys -l ta
 console_keys Tab
-console_wait_line -2 "tables  tasks"
+console_wait_line -2 "tables  task  tasks"
 console_keys -l b
 console_keys Tab
 console_wait_line -1 ":tables"
