@@ -347,6 +347,15 @@ static void keep_visible(struct logs *lg, int h, int width)
 			break;
 		lg->top++;
 	}
+	/* no empty rows below the last record while earlier ones exist
+	 * (a taller window after a resize shows more, not less) */
+	int below = 0;
+	for (size_t i = lg->top; i < lg->lines.len && below <= h; i++)
+		below += rec_rows(lg, i, width);
+	while (lg->top > 0 && below + rec_rows(lg, lg->top - 1, width) <= h) {
+		lg->top--;
+		below += rec_rows(lg, lg->top, width);
+	}
 }
 
 static void logs_draw(struct tui_view *v, WINDOW *w, int h, int width)
