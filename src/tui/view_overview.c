@@ -42,14 +42,25 @@ static void label(struct tui_doc *d, const char *text)
 
 static void runs_block(struct tui_doc *d, const struct tui_data *data, struct err *e)
 {
-	int64_t all[RUN_STATE_COUNT], day[RUN_STATE_COUNT];
-	if (store_run_counts(data->store, NULL, 0, all, e) < 0 ||
-	    store_run_counts(data->store, NULL, data->now - 24 * 3600 * USEC_PER_SEC,
-			     day, e) < 0)
-		return;
-	label(d, "RUNS");
+	/* unfinished runs are few among many finished ones: list them (an
+	 * index of their own) instead of counting every run there is */
 	static const enum run_state active[] = { RUN_RUNNING, RUN_PENDING, RUN_RETRYING,
 		RUN_SCHEDULED, RUN_LATE, RUN_CANCELLING };
+	int64_t all[RUN_STATE_COUNT] = { 0 }, day[RUN_STATE_COUNT];
+	struct store_run_filter af = { .limit = 10000 };
+	for (size_t i = 0; i < ARRAY_LEN(active); i++)
+		af.states |= RUN_STATE_BIT(active[i]);
+	struct vec runs = VEC_INIT;
+	if (store_run_list(data->store, &af, &runs, e) < 0 ||
+	    store_run_counts(data->store, NULL, data->now - 24 * 3600 * USEC_PER_SEC,
+			     day, e) < 0) {
+		store_run_list_free(&runs);
+		return;
+	}
+	for (size_t i = 0; i < runs.len; i++)
+		all[((struct store_run *)runs.items[i])->state]++;
+	store_run_list_free(&runs);
+	label(d, "RUNS");
 	for (size_t i = 0; i < ARRAY_LEN(active); i++)
 		count(d, all[active[i]], run_state_name(active[i]), i < 2);
 	tui_doc_put(d, R_DIM, "(now)");
@@ -157,14 +168,14 @@ static void rows_block(struct tui_doc *d, const struct tui_data *data, struct er
 		per_min[i] = 0;
 	usec_t minute = 60 * USEC_PER_SEC;
 	usec_t start = data->now - SPARK_MINUTES * minute;
-	struct store_run_filter f = { .sort = RUN_SORT_UPDATED, .limit = 10000,
-				      .since = data->now - 24 * 3600 * USEC_PER_SEC };
+	/* runs that ended in the last half hour and started in the last six
+	 * (the created_at index keeps this to the recent few) */
+	struct store_run_filter f = { .limit = 10000,
+				      .since = data->now - 6 * 3600 * USEC_PER_SEC };
 	struct vec runs = VEC_INIT;
 	if (store_run_list(data->store, &f, &runs, e) == 0) {
 		for (size_t i = 0; i < runs.len; i++) {
 			const struct store_run *r = runs.items[i];
-			if (r->updated < start)
-				break;       /* sorted by the last change */
 			if (r->ended >= start && r->ended <= data->now) {
 				int b = (int)((r->ended - start) / minute);
 				per_min[b < SPARK_MINUTES ? b : SPARK_MINUTES - 1] += (double)r->rows_out;
