@@ -11,6 +11,19 @@
 fixture_project "$T/p"
 cd "$T/p"
 
+# The id a command answered with, on the status line.
+answered_id() {
+	local i first
+	for i in $(seq 1 200); do
+		first=$(console_line -1 | awk '{ print $1 }')
+		case $first in
+		''|*[!0-9]*) sleep 0.05 ;;
+		*) printf '%s\n' "$first"; return 0 ;;
+		esac
+	done
+	fail "no run id on the status line: $(console_line -1)"
+}
+
 console_start 100 30 xterm-256color
 console_wait "OPERATOR"
 
@@ -36,9 +49,7 @@ console_keys Enter
 console_wait_gone "Run totesys_warehouse"
 # `run` answers with the new run's id (the engine's scheduler may start
 # other runs meanwhile, so the id is read, not assumed)
-console_wait_line -1 "1"
-id=$(console_line -1 | awk '{ print $1 }')
-case $id in ''|*[!0-9]*) fail "run did not answer with an id: $(console_line -1)" ;; esac
+id=$(answered_id)
 console_keys :
 console_keys -l "runs $id"
 console_keys Enter Enter          # select it, open it
@@ -70,9 +81,7 @@ console_keys -l "runs 7"
 console_keys Enter Enter
 console_wait "Run 7  totesys_warehouse  FAILED"
 console_keys R
-console_wait_line -1 "1"
-id=$(console_line -1 | awk '{ print $1 }')
-case $id in ''|*[!0-9]*) fail "retry did not answer with an id: $(console_line -1)" ;; esac
+id=$(answered_id)
 console_keys Escape
 console_keys :
 console_keys -l "runs $id"
