@@ -71,10 +71,10 @@ static const char *jstr(const cJSON *it)
 static const cJSON *compare_tables(const cJSON *cmp, bool *single)
 {
 	*single = false;
-	if (!cmp)
-		return NULL;
 	if (cJSON_IsArray(cmp))
 		return cmp;
+	if (!cJSON_IsObject(cmp))
+		return NULL;            /* none yet (absent or null) */
 	const cJSON *t = J(cmp, "tables");
 	if (cJSON_IsArray(t))
 		return t;
@@ -243,7 +243,13 @@ static void compare_table(struct tui_doc *d, const cJSON *t)
 		}
 	}
 	const cJSON *samples = J(t, "samples");
-	if (!cJSON_IsArray(samples) || !samples->child)
+	bool any = false;
+	if (cJSON_IsObject(samples))
+		for (const cJSON *kind = samples->child; kind; kind = kind->next)
+			any = any || (cJSON_IsArray(kind) && kind->child);
+	else
+		any = cJSON_IsArray(samples) && samples->child;
+	if (!any)
 		return;
 	tui_doc_nl(d);
 	tui_doc_put(d, R_DIM, "  samples, side by side; a changed cell is marked * and highlighted");
@@ -257,9 +263,14 @@ static void compare_table(struct tui_doc *d, const cJSON *t)
 	tui_doc_put(d, R_NORMAL, " ");
 	tui_doc_cell(d, R_COLHEAD, 32, false, "BACKFILL");
 	tui_doc_nl(d);
-	for (const cJSON *s = samples->child; s; s = s->next) {
+	/* {"changed": [...], "only_current": [...], ...} or [{"kind": ...}] */
+	const cJSON *group = cJSON_IsObject(samples) ? samples->child : samples;
+	for (; group; group = cJSON_IsObject(samples) ? group->next : NULL)
+	for (const cJSON *s = group->child; s; s = s->next) {
 		const cJSON *cur = J(s, "current"), *bf = J(s, "backfill");
-		const char *kind = jstr(J(s, "kind", "type"));
+		const cJSON *changed_cols = J(s, "changed");
+		const char *kind = cJSON_IsObject(samples) ? group->string
+				   : jstr(J(s, "kind", "type"));
 		char *k = value_text(J(s, "key"));
 		tui_doc_printf(d, R_TITLE, "  %s %s", kind ? kind : "row", k);
 		free(k);
@@ -271,7 +282,11 @@ static void compare_table(struct tui_doc *d, const cJSON *t)
 			const cJSON *b = cJSON_IsObject(bf) ? J(bf, c->string) : NULL;
 			char *ta = cJSON_IsObject(cur) ? value_text(a) : xstrdup("(none)");
 			char *tb = cJSON_IsObject(bf) ? value_text(b) : xstrdup("(none)");
-			bool changed = !str_eq(ta, tb);
+			bool changed = cJSON_IsObject(cur) && cJSON_IsObject(bf) && !str_eq(ta, tb);
+			for (const cJSON *cc = cJSON_IsArray(changed_cols) ? changed_cols->child
+									    : NULL; cc; cc = cc->next)
+				if (str_eq(jstr(cc), c->string))
+					changed = true;
 			tui_doc_put(d, R_NORMAL, "  ");
 			tui_doc_cell(d, R_NORMAL, 12, false, changed ? "*" : "");
 			tui_doc_put(d, R_NORMAL, " ");
@@ -299,7 +314,70 @@ static cJSON *status_json(struct tui_view *v, const struct store_backfill *b)
 	err_clear(&e);
 	cJSON *j = tui_fetch_json(v->tui, buf_str(&line), &e);
 	buf_free(&line);
+	double id;
+	if (j && jnum(J(j, "id"), &id) && (int64_t)id != b->id) {
+		cJSON_Delete(j);      /* about another backfill of the flow */
+		return NULL;
+	}
 	return j;
+}
+
+/* What the plan says will happen: tables rebuilt, rows read, tasks
+ * suspended, and any problem; JSON as it is for anything else. */
+static void plan_summary(struct tui_doc *d, const cJSON *plan)
+{
+	tui_doc_heading(d, "PLAN");
+	const cJSON *targets = J(plan, "targets");
+	const cJSON *tables = J(plan, "tables");
+	if (!cJSON_IsArray(targets) && !cJSON_IsArray(tables)) {
+		char *pretty = cJSON_Print(plan);
+		tui_doc_put(d, R_NORMAL, pretty);
+		tui_doc_nl(d);
+		free(pretty);
+		return;
+	}
+	const cJSON *list = cJSON_IsArray(targets) ? targets : tables;
+	for (const cJSON *t = list->child; t; t = t->next) {
+		const char *name = jstr(t) ? jstr(t) : jstr(J(t, "table"));
+		char rows[32] = "";
+		double r;
+		if (jnum(J(t, "rows"), &r))
+			tui_fmt_count((int64_t)r, rows, sizeof rows);
+		tui_doc_printf(d, R_NORMAL, "  rebuild %s%s%s%s", name ? name : "?",
+			       jstr(J(t, "backfill_table")) ? " as " : "",
+			       jstr(J(t, "backfill_table")) ? jstr(J(t, "backfill_table")) : "",
+			       "");
+		if (*rows)
+			tui_doc_printf(d, R_DIM, "  (%s rows now)", rows);
+		tui_doc_nl(d);
+	}
+	double planned;
+	if (jnum(J(plan, "rows_planned", "rows_to_read"), &planned)) {
+		char n[32];
+		tui_fmt_count((int64_t)planned, n, sizeof n);
+		tui_doc_printf(d, R_NORMAL, "  rows to read: %s", n);
+		tui_doc_nl(d);
+	}
+	const cJSON *tasks = J(plan, "tasks", "suspend");
+	for (const cJSON *t = cJSON_IsArray(tasks) ? tasks->child : NULL; t; t = t->next) {
+		const char *name = jstr(t) ? jstr(t) : jstr(J(t, "task"));
+		if (cJSON_IsFalse(J(t, "suspend")))
+			continue;
+		tui_doc_printf(d, R_NORMAL, "  suspend task %s", name ? name : "?");
+		tui_doc_nl(d);
+	}
+	const cJSON *problems = J(plan, "problems");
+	for (const cJSON *p = cJSON_IsArray(problems) ? problems->child : NULL; p; p = p->next) {
+		tui_doc_put(d, R_STATE_FAILED, "  problem: ");
+		tui_doc_put(d, R_NORMAL, jstr(p) ? jstr(p) : "?");
+		tui_doc_nl(d);
+	}
+	const cJSON *warnings = J(plan, "warnings");
+	for (const cJSON *w = cJSON_IsArray(warnings) ? warnings->child : NULL; w; w = w->next) {
+		tui_doc_put(d, R_STATE_WARN, "  warning: ");
+		tui_doc_put(d, R_NORMAL, jstr(w) ? jstr(w) : "?");
+		tui_doc_nl(d);
+	}
 }
 
 static void history(struct tui_doc *d, const struct vec *events)
@@ -335,35 +413,51 @@ static void detail(struct tui_view *v, struct tui_doc *d, const struct tui_data 
 	tui_doc_nl(d);
 	tui_doc_heading(d, "PROCEDURE");
 	procedure_line(d, b);
-	if (b->state == BACKFILL_WAITING)
+	cJSON *status = status_json(v, b);
+	const char *next = jstr(J(J(status, "next"), "text"));
+	if (next) {
+		tui_doc_printf(d, R_INFO, "  next: %s", next);
+	} else if (b->state == BACKFILL_WAITING) {
 		tui_doc_put(d, R_INFO, str_eq(b->step, "approve") || str_eq(b->step, "compare")
 			    ? "  waiting for you: C shows the comparison; a approves, d discards"
 			    : "  waiting for you: n takes the next step, d discards");
+	}
 	tui_doc_nl(d);
-	cJSON *status = status_json(v, b);
-	const cJSON *prog = J(status, "progress");
-	double done, total;
-	if (prog && jnum(J(prog, "done", "rows_done"), &done) &&
-	    jnum(J(prog, "total", "rows_total"), &total)) {
-		tui_doc_heading(d, "PROGRESS");
-		const char *what = jstr(J(prog, "step", "table"));
-		tui_doc_printf(d, R_NORMAL, "  %-10s ", what ? what : b->step);
-		progress_bar(d, done, total);
+	const cJSON *rb = J(status, "rebuild");
+	double frac, n1, n2;
+	if (cJSON_IsObject(rb) && jnum(J(rb, "fraction"), &frac)) {
+		tui_doc_heading(d, "REBUILD");
+		tui_doc_put(d, R_NORMAL, "  ");
+		progress_bar(d, frac * 100, 100);
+		tui_doc_nl(d);
+		if (jnum(J(rb, "rows_read"), &n1) && jnum(J(rb, "rows_planned"), &n2)) {
+			char a[32], c[32];
+			tui_fmt_count((int64_t)n1, a, sizeof a);
+			tui_fmt_count((int64_t)n2, c, sizeof c);
+			tui_doc_printf(d, R_NORMAL, "  rows read %s of %s planned", a, c);
+		}
+		if (jnum(J(rb, "steps_done"), &n1) && jnum(J(rb, "steps_total"), &n2))
+			tui_doc_printf(d, R_NORMAL, "; steps %d of %d", (int)n1, (int)n2);
+		const char *rs = jstr(J(rb, "run_state"));
+		if (rs) {
+			tui_doc_put(d, R_NORMAL, "; run ");
+			tui_doc_state(d, rs, 0);
+		}
 		tui_doc_nl(d);
 	}
-	if (b->plan) {
-		tui_doc_heading(d, "PLAN");
-		cJSON *plan = cJSON_Parse(b->plan);
-		char *pretty = plan ? cJSON_Print(plan) : xstrdup(b->plan);
-		tui_doc_put(d, R_NORMAL, pretty);
-		tui_doc_nl(d);
-		free(pretty);
-		cJSON_Delete(plan);
-	}
+	cJSON *record = b->plan ? cJSON_Parse(b->plan) : NULL;
+	const cJSON *plan = J(status, "plan");
+	if (!plan)
+		plan = J(record, "plan");
+	if (!plan)
+		plan = record;
+	if (plan)
+		plan_summary(d, plan);
+	cJSON_Delete(record);
 	const cJSON *cmp_live = J(status, "compare", "comparison");
 	cJSON *cmp_stored = b->compare ? cJSON_Parse(b->compare) : NULL;
-	const cJSON *cmp = cmp_live ? cmp_live : cmp_stored;
-	if (cmp) {
+	const cJSON *cmp = cJSON_IsObject(cmp_live) ? cmp_live : cmp_stored;
+	if (cJSON_IsObject(cmp)) {
 		tui_doc_heading(d, "COMPARISON (C for columns and samples)");
 		compare_summary_table(d, cmp);
 	}
@@ -387,7 +481,7 @@ static void compare_page(struct tui_view *v, struct tui_doc *d, const struct sto
 	cJSON *status = status_json(v, b);
 	const cJSON *cmp_live = J(status, "compare", "comparison");
 	cJSON *cmp_stored = b->compare ? cJSON_Parse(b->compare) : NULL;
-	const cJSON *cmp = cmp_live ? cmp_live : cmp_stored;
+	const cJSON *cmp = cJSON_IsObject(cmp_live) ? cmp_live : cmp_stored;
 	tui_doc_printf(d, R_TITLE, "Comparison of backfill %lld (%s): current tables "
 		       "against the rebuilt ones", (long long)b->id, b->flow);
 	tui_doc_nl(d);

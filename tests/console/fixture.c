@@ -252,16 +252,20 @@ static void logs(struct store *s, usec_t now)
 }
 
 static const char compare_json[] =
-	"{\"tables\":[{\"table\":\"dim_staff\",\"key\":[\"staff_id\"],"
-	"\"rows_current\":250,\"rows_backfill\":252,\"only_current\":1,"
-	"\"only_backfill\":3,\"changed\":12,\"unchanged\":237,\"score\":0.062,"
-	"\"columns\":[{\"column\":\"email_address\",\"changed\":10},"
-	"{\"column\":\"department\",\"changed\":2},{\"column\":\"first_name\",\"changed\":0}],"
-	"\"samples\":[{\"kind\":\"changed\",\"key\":{\"staff_id\":\"7\"},"
+	"{\"tables\":[{\"table\":\"dim_staff\",\"backfill_table\":\"dim_staff_backfill\","
+	"\"key\":[\"staff_id\"],\"rows_current\":250,\"rows_backfill\":252,"
+	"\"only_current\":1,\"only_backfill\":3,\"changed\":12,\"unchanged\":237,"
+	"\"score\":0.062,\"identical\":false,\"connection\":\"warehouse\","
+	"\"columns\":[{\"name\":\"email_address\",\"key\":false,\"changed\":10,"
+	"\"status\":\"same\"},{\"name\":\"department\",\"key\":false,\"changed\":2,"
+	"\"status\":\"same\"},{\"name\":\"first_name\",\"key\":false,\"changed\":0,"
+	"\"status\":\"same\"}],"
+	"\"samples\":{\"only_current\":[],\"only_backfill\":[],\"changed\":[{"
+	"\"key\":{\"staff_id\":\"7\"},\"changed\":[\"email_address\"],"
 	"\"current\":{\"staff_id\":\"7\",\"email_address\":\"Jeremie.Franey@terrifictotes.com\","
 	"\"department\":\"Purchasing\"},"
 	"\"backfill\":{\"staff_id\":\"7\",\"email_address\":\"jeremie.franey@terrifictotes.com\","
-	"\"department\":\"Purchasing\"}}]}]}";
+	"\"department\":\"Purchasing\"}}]}}],\"score\":0.062,\"identical\":false}";
 
 static void backfills(struct store *s, usec_t now)
 {
