@@ -305,6 +305,13 @@ int mode_demo(struct cmd_ctx *ctx, struct err *e)
 	if (!dir)
 		return EXIT_FAILED;
 	char *file = path_join(dir, "sluice.json");
+	if (!file_exists(file) && ctx->read_only) {
+		err_set(e, ERR_READONLY, "read-only mode: there is no demo in %s yet, and "
+			"making one would write files", dir);
+		free(file);
+		free(dir);
+		return EXIT_READONLY;
+	}
 	if (!file_exists(file)) {
 		fprintf(stderr, "sluice: creating the demo in %s\n", dir);
 		char *argv[] = { "init", "--demo", dir };

@@ -15,3 +15,7 @@ dist_demopg_DATA = \
 	data/demo/sql/postgresql/stage_totesys.sql \
 	data/demo/sql/postgresql/transform_orders.sql \
 	data/demo/sql/postgresql/warehouse_schema.sql
+
+# The demo's tests: init and determinism, PostgreSQL, and a live minute.
+TESTS += tests/integration/demo.sh tests/integration/demo_pg.sh \
+	tests/integration/demo_live.sh

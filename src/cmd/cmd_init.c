@@ -108,8 +108,9 @@ static void print_demo_summary(struct cmd_ctx *ctx, const struct demo_options *o
 		"  lake       file:lake\n"
 		"  flows      totesys_ingest, totesys_warehouse, orders_etl\n"
 		"next:\n"
-		"  cd %s && sluice           the console, with the engine running\n"
-		"  sluice demo simulate      keep the shop busy (new orders, order files)\n",
+		"  cd %s\n"
+		"  sluice                  the console, with the engine running\n"
+		"  sluice demo simulate    keep the shop busy (new orders, order files)\n",
 		o->dir, d, shown_src, (long long)o->rows, (unsigned long long)o->seed,
 		shown_wh, o->dir);
 	free(shown_src);

@@ -6,7 +6,7 @@
  *   pipe resume PIPE
  *   show pipes [--json]                        state, pending files, last load, last error
  *   show streams [--json]                      offset, pending rows, has data
- *   show loads PIPE [--json] [--limit N] [--page N]   load history, newest first
+ *   show loads PIPE [--json] [--page N] [--limit N]   load history, newest first
  *
  * A refresh runs in this process (steps/pipe.c does the work, each file in
  * its own transaction), so it works with no engine running; it is safe to
@@ -321,9 +321,9 @@ static int exec_show_pipes(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		const struct project_pipe *pipe = &ctx->project->pipes[i];
 		struct pipe_status st;
 		struct err pe = { 0 };
-		const char *problem = NULL;
+		char *problem = NULL;
 		if (pipe_status(ctx->project, pipe, ctx->store, w.conns, w.lake, &st, &pe) < 0) {
-			problem = err_text(&pe);
+			problem = xstrdup(err_text(&pe));
 			rc = EXIT_FAILED;
 		}
 		char pending[24], when[32];
@@ -338,6 +338,7 @@ static int exec_show_pipes(struct cmd_ctx *ctx, int argc, char **argv, struct er
 			table_add(&t, pipe->name, pipe_state_name(st.state), pipe->table, pending,
 				  st.last_file, when, err_shown);
 		pipe_status_free(&st);
+		free(problem);
 	}
 	if (json) {
 		print_json(ctx->out, arr);
@@ -358,6 +359,27 @@ static int exec_show_pipes(struct cmd_ctx *ctx, int argc, char **argv, struct er
 }
 
 /* ---- show streams -------------------------------------------------------------------------- */
+
+static cJSON *stream_json(const struct project_stream *s, const struct stream_status *st,
+			  const char *problem)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "name", s->name);
+	cJSON_AddStringToObject(j, "connection", s->connection);
+	cJSON_AddStringToObject(j, "table", s->table);
+	cJSON_AddStringToObject(j, "mode", stream_mode_name(s->mode));
+	str_or_null(j, "offset", st->offset);
+	iso_or_null(j, "offset_updated_at", st->offset_updated);
+	if (problem) {
+		cJSON_AddNullToObject(j, "pending_rows");
+		cJSON_AddNullToObject(j, "has_data");
+	} else {
+		cJSON_AddNumberToObject(j, "pending_rows", (double)st->pending);
+		cJSON_AddBoolToObject(j, "has_data", st->has_data);
+	}
+	str_or_null(j, "error", problem);
+	return j;
+}
 
 static int exec_show_streams(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
@@ -383,28 +405,13 @@ static int exec_show_streams(struct cmd_ctx *ctx, int argc, char **argv, struct 
 		const struct project_stream *s = &ctx->project->streams[i];
 		struct stream_status st;
 		struct err se = { 0 };
-		const char *problem = NULL;
+		char *problem = NULL;
 		if (stream_status(s, w.conns, &st, &se) < 0) {
-			problem = err_text(&se);
+			problem = xstrdup(err_text(&se));
 			rc = EXIT_FAILED;
 		}
 		if (json) {
-			cJSON *j = cJSON_CreateObject();
-			cJSON_AddStringToObject(j, "name", s->name);
-			cJSON_AddStringToObject(j, "connection", s->connection);
-			cJSON_AddStringToObject(j, "table", s->table);
-			cJSON_AddStringToObject(j, "mode", stream_mode_name(s->mode));
-			str_or_null(j, "offset", st.offset);
-			iso_or_null(j, "offset_updated_at", st.offset_updated);
-			if (problem) {
-				cJSON_AddNullToObject(j, "pending_rows");
-				cJSON_AddNullToObject(j, "has_data");
-			} else {
-				cJSON_AddNumberToObject(j, "pending_rows", (double)st.pending);
-				cJSON_AddBoolToObject(j, "has_data", st.has_data);
-			}
-			str_or_null(j, "error", problem);
-			cJSON_AddItemToArray(arr, j);
+			cJSON_AddItemToArray(arr, stream_json(s, &st, problem));
 		} else {
 			char pending[24];
 			snprintf(pending, sizeof pending, problem ? "?" : "%lld",
@@ -416,6 +423,7 @@ static int exec_show_streams(struct cmd_ctx *ctx, int argc, char **argv, struct 
 		if (!problem && !ctx->read_only)
 			store_stream_mirror(ctx->store, s->name, st.offset, st.pending, NULL);
 		stream_status_free(&st);
+		free(problem);
 	}
 	if (json) {
 		print_json(ctx->out, arr);
@@ -567,11 +575,12 @@ const struct cmd_entry cmd_pipe_entries[] = {
 	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_pipes },
 	{ "show streams", "[--json]", "streams: offset, pending rows, whether they have data",
 	  NULL, CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_streams },
-	{ "show loads", "PIPE [--json] [--limit N] [--page N]",
+	{ "show loads", "PIPE [--json] [--page N]",
 	  "a pipe's load history, newest first",
 	  "Each attempt to load a file: when, the file, LOADED / PARTIALLY_LOADED /\n"
 	  "LOAD_FAILED, rows loaded of rows read, errors, size, checksum, run, and\n"
-	  "the first error with its line, column and column name.",
+	  "the first error with its line, column and column name.  Pages hold 50\n"
+	  "loads; --limit N (-n N) changes that, up to 10000.",
 	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_loads },
 	{ NULL, NULL, NULL, NULL, 0, NULL },
 };

@@ -188,6 +188,10 @@ static void gather_step(struct catalogue *c, const struct project *p,
 			note_reads(c, conn, t, f->name);
 			free(t);
 		}
+		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(spec, "outputs"))
+			if (cJSON_IsString(item))
+				note_writes(c, conn, item->valuestring, TABLE_OTHER, f->name,
+					    s->name);
 		if (s->kind == STEP_NORMALIZE) {
 			note_writes(c, conn, js(spec, "into"), TABLE_STAGING, f->name, s->name);
 			note_reads(c, conn, js(from, "table"), f->name);
@@ -262,7 +266,7 @@ static void gather_rebuilds(struct catalogue *c, struct step_conns *conns, const
 	vec_free_all(&names, free);
 }
 
-static void inspect(struct cat_table *t, struct step_conns *conns)
+static void inspect(struct cat_table *t, const struct project *p, struct step_conns *conns)
 {
 	struct err e;
 	err_clear(&e);
@@ -271,6 +275,8 @@ static void inspect(struct cat_table *t, struct step_conns *conns)
 		return;
 	}
 	struct db *db = step_conns_get(conns, t->connection, &e);
+	if (!db && e.code == ERR_NOTFOUND && project_connection(p, t->connection))
+		return;       /* a SQLite file not made yet: nothing is created */
 	int exists = db ? db_table_exists(db, t->name, &e) : -1;
 	if (exists == 1) {
 		t->exists = true;
@@ -464,6 +470,8 @@ static void print_text(FILE *fp, struct catalogue *c)
 				   t->changes.len == 1 ? "" : "s");
 		if (description(t))
 			buf_puts(&d, description(t));
+		while (d.len && d.data[d.len - 1] == ' ')
+			d.data[--d.len] = '\0';
 		vec_push(&cells, xstrdup(t->name));
 		vec_push(&cells, xstrdup(table_kind_name(t->kind)));
 		vec_push(&cells, xstrdup(t->connection ? t->connection : "-"));
@@ -521,7 +529,7 @@ static int exec_show_tables(struct cmd_ctx *ctx, int argc, char **argv, struct e
 	bool problems = false;
 	for (size_t i = 0; i < c.tables.len; i++) {
 		struct cat_table *t = c.tables.items[i];
-		inspect(t, conns);
+		inspect(t, p, conns);
 		last_load(t, ctx->store);
 		problems |= t->problem != NULL;
 	}

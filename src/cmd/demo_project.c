@@ -388,16 +388,19 @@ static struct db *open_target(const struct demo_target *t, const char *label,
 }
 
 /* Refuse an old demo's tables unless forced; drop them when forced. */
-static int clear_target(const struct demo_options *o, struct db *db, bool is_source,
-			struct err *e)
+static int clear_target(const struct demo_options *o, const struct demo_target *t,
+			struct db *db, bool is_source, struct err *e)
 {
 	struct buf found = BUF_INIT;
 	int rc = is_source ? demo_source_existing(db, &found, e)
 			   : warehouse_existing(db, &found, e);
-	if (rc == 0 && found.len && !o->force)
+	if (rc == 0 && found.len && !o->force) {
+		char *shown = db_url_redacted(t->url);
 		rc = err_set(e, ERR_CONFLICT, "the %s (%s) already has the demo's tables "
 			     "(%s); pass --force to replace them",
-			     is_source ? "source" : "warehouse", db_label(db), found.data);
+			     is_source ? "source" : "warehouse", shown, found.data);
+		free(shown);
+	}
 	if (rc == 0 && found.len)
 		rc = is_source ? demo_source_drop(db, e) : warehouse_drop(db, e);
 	buf_free(&found);
@@ -434,17 +437,20 @@ static int fill_databases(const struct demo_options *o, const char *tmpl,
 		goto fail;
 	if (db_begin(d.source, e) < 0 || (!shared && db_begin(d.warehouse, e) < 0))
 		goto fail;
-	if (clear_target(o, d.source, true, e) < 0 ||
-	    clear_target(o, d.warehouse, false, e) < 0)
+	if (clear_target(o, src, d.source, true, e) < 0 ||
+	    clear_target(o, wh, d.warehouse, false, e) < 0)
 		goto fail;
+	char *shown = db_url_redacted(src->url);
 	say(o, "sluice: filling the source (%s) with %lld sales orders, seed %llu\n",
-	    db_label(d.source), (long long)o->rows, (unsigned long long)o->seed);
+	    shown, (long long)o->rows, (unsigned long long)o->seed);
+	free(shown);
 	if (demo_source_create(d.source, o->seed, o->rows, progress_rows, (void *)o, e) < 0) {
 		err_prefix(e, "source: ");
 		goto fail;
 	}
-	say(o, "sluice: creating the star schema in the warehouse (%s)\n",
-	    db_label(d.warehouse));
+	shown = db_url_redacted(wh->url);
+	say(o, "sluice: creating the star schema in the warehouse (%s)\n", shown);
+	free(shown);
 	if (db_exec_script(d.warehouse, schema, e) < 0) {
 		err_prefix(e, "warehouse: warehouse_schema.sql: ");
 		goto fail;

@@ -305,13 +305,13 @@ static cJSON *order_document(struct db *db, struct demo_rng *r, const struct sim
 	return doc;
 }
 
-/* The file's text: one order a line (ndjson). */
-static int order_file(struct db *db, struct demo_rng *r, struct sim_state *st,
-		      usec_t now, struct buf *out, struct demo_round *res, struct err *e)
+/* The file's text: one order a line (ndjson), order ids from `first`. */
+static int order_file(struct db *db, struct demo_rng *r, const struct sim_state *st,
+		      int64_t first, int n, bool broken, usec_t now, struct buf *out,
+		      struct err *e)
 {
-	int n = (int)demo_rng_range(r, 1, 4);
 	for (int i = 0; i < n; i++) {
-		cJSON *doc = order_document(db, r, st, ++st->documents, now, e);
+		cJSON *doc = order_document(db, r, st, first + i, now, e);
 		if (!doc)
 			return -1;
 		char *line = cJSON_PrintUnformatted(doc);
@@ -319,13 +319,10 @@ static int order_file(struct db *db, struct demo_rng *r, struct sim_state *st,
 		buf_puts(out, line);
 		buf_putc(out, '\n');
 		free(line);
-		res->documents++;
 	}
-	if (demo_rng_chance(r, 1, 40)) {
+	if (broken) {
 		/* A line cut short, as a client that died mid-upload leaves it. */
-		buf_puts(out, "{\"order_id\": ");
-		buf_printf(out, "%lld, \"placed_at\": \"", (long long)++st->documents);
-		res->bad_file = true;
+		buf_printf(out, "{\"order_id\": %lld, \"placed_at\": \"", (long long)(first + n));
 	}
 	return 0;
 }
@@ -349,7 +346,6 @@ int demo_sim_round(struct db *source, struct lake *lake, struct demo_round *out,
 	memset(out, 0, sizeof *out);
 	struct sim_state st;
 	memset(&st, 0, sizeof st);
-	struct buf file = BUF_INIT;
 	if (db_begin(source, e) < 0)
 		return -1;
 	if (read_state(source, &st, e) < 0)
@@ -358,32 +354,42 @@ int demo_sim_round(struct db *source, struct lake *lake, struct demo_round *out,
 	out->round = st.rounds;
 	struct demo_rng r;
 	demo_rng_init(&r, st.seed, UINT64_C(1) << 32 | (uint64_t)st.rounds);
+	/* The order file's size is drawn first and its order ids reserved in
+	 * this transaction; the file is made after the commit. */
+	int ndocs = (int)demo_rng_range(&r, 1, 4);
+	bool broken = demo_rng_chance(&r, 1, 40);
+	int64_t first_doc = st.documents + 1;
+	st.documents += ndocs + broken;
+	/* Stamped as late as possible and committed at once: a row stamped T
+	 * but committed later than an extract that read up to T would be
+	 * missed by it, so the gap is kept to the writes themselves. */
 	usec_t now = clock_now_us();
 	char ts[32];
 	demo_format_timestamp(now, ts);
-	if (source_changes(source, &r, &st, now, out, e) < 0)
-		goto fail;
-	if (lake && order_file(source, &r, &st, now, &file, out, e) < 0)
-		goto fail;
-	if (save_state(source, &st, ts, e) < 0 || db_commit(source, e) < 0)
+	if (source_changes(source, &r, &st, now, out, e) < 0 ||
+	    save_state(source, &st, ts, e) < 0 || db_commit(source, e) < 0)
 		goto fail;
 	if (!lake)
 		return 0;
 	/* After the commit: a failure here loses one file of orders, never
 	 * leaves a file for a round that did not happen. */
+	struct buf file = BUF_INIT;
 	char *key = lake_key_make(NULL, "orders", now, "json");
-	if (lake_put(lake, key, file.data, file.len, e) < 0) {
+	int rc = order_file(source, &r, &st, first_doc, ndocs, broken, now, &file, e);
+	if (rc == 0)
+		rc = lake_put(lake, key, file.data, file.len, e);
+	buf_free(&file);
+	if (rc < 0) {
 		err_prefix(e, "round %lld: dropping %s: ", (long long)st.rounds, key);
 		free(key);
-		buf_free(&file);
 		return -1;
 	}
 	out->file = key;
-	buf_free(&file);
+	out->documents = ndocs;
+	out->bad_file = broken;
 	return 0;
 fail:
 	err_prefix(e, "simulator round %lld: ", (long long)st.rounds);
 	db_rollback(source);
-	buf_free(&file);
 	return -1;
 }

@@ -49,9 +49,10 @@ tests_unit_test_pipes_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pipes_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_pipes tests/unit/test_pipes_pg
 
+TESTS += tests/integration/pipe_kill.sh tests/integration/pipe_kill_pg.sh \
+	tests/integration/pipe_commands.sh
+
 # The ToteSys warehouse, built by the real binary on SQLite and PostgreSQL,
 # and the star schema's SQL it uses.
 TESTS += tests/integration/totesys_steps.sh tests/integration/totesys_steps_pg.sh
 EXTRA_DIST += data/sql
-TESTS += tests/integration/pipe_kill.sh tests/integration/pipe_kill_pg.sh \
-	tests/integration/pipe_commands.sh

@@ -182,7 +182,19 @@ static void validate_columns(const struct project *p, const struct project_step 
 		if (name && cpath) {
 			nc[good].name = name;
 			nc[good].path = cpath;
-			nc[good++].type = FT_TEXT;
+			nc[good].type = FT_TEXT;
+			/* each path alone first, so a bad one is reported at itself */
+			struct err pe;
+			err_clear(&pe);
+			struct fmt_norm *one = fmt_norm_new(&nc[good], 1, &pe);
+			if (one) {
+				good++;
+			} else {
+				char *pp = spec_path_key(ip, "path");
+				project_diag(p, d, DIAG_ERROR, pp, "%s", pe.msg);
+				free(pp);
+			}
+			fmt_norm_free(one);
 		}
 		free(ip);
 	}

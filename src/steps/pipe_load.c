@@ -41,6 +41,7 @@ struct loader {
 	struct db_writer *w;
 	int nw;                     /* writer columns: data, then file, line, loaded_at */
 	const char **vals;
+	const char **filled;        /* inferred: the key that gave each column */
 	int64_t written;            /* rows in writers closed so far */
 	struct buf doc;
 	char line_text[24];
@@ -177,7 +178,9 @@ static int open_writer(struct loader *ld, struct err *e)
 		return -1;
 	ld->nw = n;
 	free(ld->vals);
+	free(ld->filled);
 	ld->vals = xcalloc((size_t)n, sizeof *ld->vals);
+	ld->filled = xcalloc((size_t)n, sizeof *ld->filled);
 	return 0;
 }
 
@@ -339,70 +342,74 @@ static const char *bad_column_name(const char *name)
 	return NULL;
 }
 
+/* The table a record's first good row creates: its keys, typed by their
+ * values (a key that is null everywhere in it waits for a value). */
+static int create_inferred(struct loader *ld, const struct fmt_record *rec, struct err *e)
+{
+	struct raw_col *cols = xcalloc(rec->nfields + 1, sizeof *cols);
+	size_t n = 0;
+	struct raw_table probe = { .cols = cols };
+	for (size_t i = 0; i < rec->nfields; i++) {
+		if (rec->fields[i].kind == FK_NULL)
+			continue;
+		probe.ncols = n;
+		if (raw_table_find(ld->db, &probe, rec->fields[i].name) >= 0)
+			continue;       /* same name on SQLite: inferred_row says so */
+		cols[n].name = (char *)rec->fields[i].name;
+		cols[n++].type = infer(ld, &rec->fields[i]);
+	}
+	int rc = raw_table_create(ld->db, &ld->table, cols, n, e);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		remember_change(ld, cols[i].name, SCHEMA_ADDED, NULL, cols[i].type);
+	free(cols);
+	return rc;
+}
+
+/* Add a column for a new key, or widen one for a wider value. */
+static int grow_column(struct loader *ld, const struct fmt_field *f, struct err *e)
+{
+	struct db_coltype t = infer(ld, f);
+	int col = raw_table_find(ld->db, &ld->table, f->name);
+	bool widened = false;
+	if (col >= 0)
+		db_type_widen(ld->table.cols[col].type, t, &widened);
+	if (col >= 0 && !widened)
+		return 0;
+	if (close_writer(ld, e) < 0)
+		return -1;
+	if (col < 0) {
+		if (raw_table_add(ld->db, &ld->table, f->name, t, e) < 0)
+			return -1;
+		remember_change(ld, f->name, SCHEMA_ADDED, NULL, t);
+		return 0;
+	}
+	struct db_coltype from = ld->table.cols[col].type;
+	bool changed;
+	if (raw_table_widen(ld->db, &ld->table, (size_t)col, t, &changed, e) < 0)
+		return -1;
+	if (changed)
+		remember_change(ld, f->name, SCHEMA_WIDENED, &from, ld->table.cols[col].type);
+	return 0;
+}
+
 /* Bring the table to the record's shape: create it, add columns for new
  * keys, widen columns for wider values.  Returns 1 when the record cannot
  * be stored (recorded as a bad record), 0 when ready, -1 on error. */
 static int fit_record(struct loader *ld, const struct fmt_record *rec, struct err *e)
 {
 	for (size_t i = 0; i < rec->nfields; i++) {
-		const struct fmt_field *f = &rec->fields[i];
-		const char *why = bad_column_name(f->name);
+		const char *why = bad_column_name(rec->fields[i].name);
 		if (why) {
-			record_error(ld, rec, f->name, "key \"%s\": %s", f->name, why);
+			record_error(ld, rec, rec->fields[i].name, "key \"%s\": %s",
+				     rec->fields[i].name, why);
 			return 1;
 		}
-		for (size_t j = 0; j < i; j++) {
-			if (raw_table_find(ld->db, &ld->table, f->name) >= 0 &&
-			    raw_table_find(ld->db, &ld->table, f->name) ==
-			    raw_table_find(ld->db, &ld->table, rec->fields[j].name)) {
-				record_error(ld, rec, f->name, "keys \"%s\" and \"%s\" name the "
-					     "same column", rec->fields[j].name, f->name);
-				return 1;
-			}
-		}
 	}
-	if (!ld->table.exists) {
-		struct raw_col *cols = xcalloc(rec->nfields + 1, sizeof *cols);
-		size_t n = 0;
-		for (size_t i = 0; i < rec->nfields; i++) {
-			if (rec->fields[i].kind == FK_NULL)
-				continue;
-			cols[n].name = (char *)rec->fields[i].name;
-			cols[n++].type = infer(ld, &rec->fields[i]);
-		}
-		int rc = raw_table_create(ld->db, &ld->table, cols, n, e);
-		for (size_t i = 0; rc == 0 && i < n; i++)
-			remember_change(ld, cols[i].name, SCHEMA_ADDED, NULL, cols[i].type);
-		free(cols);
-		return rc < 0 ? -1 : 0;
-	}
-	for (size_t i = 0; i < rec->nfields; i++) {
-		const struct fmt_field *f = &rec->fields[i];
-		if (f->kind == FK_NULL)
-			continue;
-		struct db_coltype t = infer(ld, f);
-		int col = raw_table_find(ld->db, &ld->table, f->name);
-		bool widened = false;
-		if (col >= 0)
-			db_type_widen(ld->table.cols[col].type, t, &widened);
-		if (col >= 0 && !widened)
-			continue;
-		if (close_writer(ld, e) < 0)
+	if (!ld->table.exists)
+		return create_inferred(ld, rec, e) < 0 ? -1 : 0;
+	for (size_t i = 0; i < rec->nfields; i++)
+		if (rec->fields[i].kind != FK_NULL && grow_column(ld, &rec->fields[i], e) < 0)
 			return -1;
-		if (col < 0) {
-			if (raw_table_add(ld->db, &ld->table, f->name, t, e) < 0)
-				return -1;
-			remember_change(ld, f->name, SCHEMA_ADDED, NULL, t);
-		} else {
-			struct db_coltype from = ld->table.cols[col].type;
-			bool changed;
-			if (raw_table_widen(ld->db, &ld->table, (size_t)col, t, &changed, e) < 0)
-				return -1;
-			if (changed)
-				remember_change(ld, f->name, SCHEMA_WIDENED, &from,
-						ld->table.cols[col].type);
-		}
-	}
 	return 0;
 }
 
@@ -413,12 +420,23 @@ static int inferred_row(struct loader *ld, const struct fmt_record *rec, struct 
 		return rc < 0 ? -1 : 0;
 	if (!ld->w && open_writer(ld, e) < 0)
 		return -1;
-	for (size_t i = 0; i < ld->table.ncols; i++)
+	for (size_t i = 0; i < ld->table.ncols; i++) {
 		ld->vals[i] = NULL;
+		ld->filled[i] = NULL;
+	}
 	for (size_t i = 0; i < rec->nfields; i++) {
-		if (rec->fields[i].kind != FK_NULL)
-			ld->vals[raw_table_find(ld->db, &ld->table, rec->fields[i].name)] =
-				rec->fields[i].value;
+		const struct fmt_field *f = &rec->fields[i];
+		int col = raw_table_find(ld->db, &ld->table, f->name);
+		if (col < 0)
+			continue;       /* null, and no column for it yet */
+		if (ld->filled[col]) {
+			/* SQLite matches column names without regard to case */
+			record_error(ld, rec, f->name, "keys \"%s\" and \"%s\" name the same "
+				     "column", ld->filled[col], f->name);
+			return 0;
+		}
+		ld->filled[col] = f->name;
+		ld->vals[col] = f->kind == FK_NULL ? NULL : f->value;
 	}
 	return write_row(ld, rec, e);
 }
@@ -697,6 +715,7 @@ static void loader_free(struct loader *ld)
 	raw_table_free(&ld->table);
 	raw_cols_free(ld->decl, ld->ndecl);
 	free(ld->vals);
+	free(ld->filled);
 	buf_free(&ld->doc);
 }
 

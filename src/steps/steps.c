@@ -112,17 +112,6 @@ int steps_run(struct step_ctx *ctx, struct err *e)
 	return 0;
 }
 
-int steps_commit_run(struct store *store, int64_t run_id, struct err *e)
-{
-	int n = 0;
-	if (store_wm_commit_run(store, run_id, &n, e) < 0)
-		return -1;
-	if (n > 0)
-		log_emit(LOG_INFO, run_id, NULL, NULL, NULL, 0,
-			 "%d extract watermark%s committed", n, n == 1 ? "" : "s");
-	return 0;
-}
-
 /* ---- cache keys ------------------------------------------------------------------ */
 
 char *steps_cache_key(struct step_ctx *ctx, struct err *e)

@@ -119,14 +119,13 @@ int steps_run(struct step_ctx *ctx, struct err *e);
  * with e set on error.  Caller frees. */
 char *steps_cache_key(struct step_ctx *ctx, struct err *e);
 
-/* The engine calls this once a run has COMPLETED (or CACHED): the extract
- * windows that wait for the run's outcome (extracts into staging tables)
- * commit, so the next run starts after them.  A run that fails or is
- * cancelled does not call it: its windows stay pending and the next run
- * re-plans from the last committed watermark, covering them again.  (An
- * extract into the lake commits its window itself, once its files are
- * written: see doc/architecture.md, "Exactly once".) */
-int steps_commit_run(struct store *store, int64_t run_id, struct err *e);
+/* Extract windows (steps/extract.c): a step plans its window in the store
+ * (store_wm_plan) before reading.  An extract into the lake commits its
+ * window itself as soon as each file is written; an extract into staging
+ * tables leaves it pending, and the engine commits the run's pending
+ * windows when the run completes (store_wm_commit_run) and drops them when
+ * it fails for good (store_wm_clear_run), so the next run's window reaches
+ * back over them.  See doc/architecture.md, "Exactly once". */
 
 /* ---- pipes ------------------------------------------------------------------
  * A pipe loads new files under a lake prefix into a raw table (steps/pipe.c).

@@ -17,7 +17,7 @@ make_project() {
 	mkdir -p "$P/sql"
 	cp "$SLUICE_SRCDIR/data/sql/totesys/$DIALECT/schema.sql" \
 	   "$SLUICE_SRCDIR/data/sql/totesys/$DIALECT/transform.sql" "$P/sql/"
-	local t pipes="" ingests="" needs="" loads="" loaded=""
+	local t pipes="" ingests="" needs="" loads="" loaded="" inputs="" outputs=""
 	for t in $TOTESYS; do
 		mkdir -p "$P/lake/totesys/$t/2024/01/01"
 		cp "$SLUICE_FIXTURES/$t.json" "$P/lake/totesys/$t/2024/01/01/000000000000.json"
@@ -27,6 +27,7 @@ make_project() {
 		ingests="$ingests
       { \"name\": \"ingest_$t\", \"kind\": \"ingest\", \"pipe\": \"${t}_pipe\" },"
 		needs="$needs\"ingest_$t\", "
+		inputs="$inputs${inputs:+, }\"raw_$t\""
 	done
 	local dim key
 	for dim in staff:staff_id location:location_id currency:currency_id design:design_id \
@@ -38,7 +39,9 @@ make_project() {
         \"from\": { \"table\": \"stg_dim_$dim\" }, \"connection\": \"warehouse\",
         \"table\": \"dim_$dim\", \"mode\": \"merge\", \"key\": [\"$key\"] },"
 		loaded="$loaded\"load_dim_$dim\", "
+		outputs="$outputs\"stg_dim_$dim\", "
 	done
+	outputs="$outputs\"stg_fact_sales_order\""
 	cat >"$P/sluice.json" <<JSON
 { "project": "totesys",
   "connections": { "warehouse": { "url": "$WH_URL" } },
@@ -50,7 +53,7 @@ make_project() {
     "steps": [ $ingests
       { "name": "schema", "kind": "sql", "connection": "warehouse", "file": "sql/schema.sql" },
       { "name": "transform", "kind": "sql", "connection": "warehouse", "file": "sql/transform.sql",
-        "needs": [ $needs "schema" ] }, $loads
+        "needs": [ $needs "schema" ], "inputs": [ $inputs ], "outputs": [ $outputs ] }, $loads
       { "name": "load_fact", "kind": "load", "needs": ["transform"],
         "from": { "table": "stg_fact_sales_order" }, "connection": "warehouse",
         "table": "fact_sales_order", "mode": "merge",
@@ -151,6 +154,12 @@ run_totesys() {
 	assert_contains "$OUT" "every version of every sales order"
 	assert_contains "$OUT" "raw_sales_order"
 	assert_contains "$OUT" "pipe:sales_order_pipe"
+	# lineage: the transform reads the raw tables and writes the staging ones
+	col() { printf '%s\n' "$OUT" | awk -F '  +' -v t="$1" -v c="$2" '$1 == t { print $c }'; }
+	assert_eq "totesys_warehouse" "$(col stg_fact_sales_order 6)" "stg_fact_sales_order written by"
+	assert_eq "totesys_warehouse" "$(col raw_staff 7)" "raw_staff read by"
+	assert_eq "dimension" "$(col dim_date 2)" "dim_date kind"
+	assert_eq "11176" "$(col fact_sales_order 4)" "fact_sales_order rows"
 	run_sluice show tables --json
 	assert_eq 0 "$RC" "show tables --json exit: $ERR"
 	assert_contains "$OUT" '"kind":	"dimension"'

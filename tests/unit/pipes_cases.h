@@ -545,6 +545,23 @@ static void t_drift(const struct backend *b)
 	ck_assert_int_eq(added, 2 + 3);   /* id, qty; then note, tags, code */
 	ck_assert_int_eq(widened, 1);
 	store_schema_change_list_free(&ch);
+	/* Keys that differ only in case: two columns on PostgreSQL; one on
+	 * SQLite, which matches names without regard to case, so the record
+	 * is refused rather than one value silently dropped. */
+	fx_put(&f, "orders/3.ndjson", "{\"id\": 3, \"Note\": \"big\", \"note\": \"small\"}\n");
+	r = fx_refresh_ok(&f, "orders");
+	pipe_result_free(&r);
+	struct store_load *l = fx_load_of(&f, "orders", "orders/3.ndjson");
+	if (strcmp(b->name, "sqlite") == 0) {
+		ck_assert_int_eq(l->status, LOAD_FAILED);
+		ck_assert_ptr_nonnull(strstr(l->first_error, "name the same column"));
+	} else {
+		ck_assert_int_eq(l->status, LOAD_LOADED);
+		v = fx_text(&f, "SELECT \"Note\" || note FROM raw_orders WHERE id = 3");
+		ck_assert_str_eq(v, "bigsmall");
+		free(v);
+	}
+	store_load_free(l);
 	fx_close(&f);
 }
 

@@ -457,15 +457,29 @@ static void make_staff(struct fx *fx)
 		"INSERT INTO dept VALUES (1, 'Sales', 's', '2026-01-01 00:00:00');");
 }
 
+/* Warnings logged while a test runs, one a line. */
+static struct buf warnings;
+
+static void keep_warnings(const struct log_record *rec, void *arg UNUSED)
+{
+	if (rec->level >= LOG_WARN)
+		buf_printf(&warnings, "%s %s\n", rec->object ? rec->object : "-", rec->message);
+}
+
 START_TEST(extract_is_incremental_and_writes_one_file_per_window)
 {
 	struct fx fx;
 	fx_open(&fx, extract_project);
 	make_staff(&fx);
+	int sink = log_add_sink(LOG_WARN, keep_warnings, NULL);
 	int64_t r1 = fx_run(&fx, "ingest");
 	struct step_result r = fx_step(&fx, r1, "ingest", "extract", NULL);
 	ck_step_ok(r);
 	ck_assert_int_eq(r.rows_out, 3);
+	/* dept has no index on its watermark, staff has one */
+	ck_assert_msg(strstr(buf_str(&warnings), "table:dept no index on dept.last_updated") &&
+		      !strstr(buf_str(&warnings), "staff"), "%s", buf_str(&warnings));
+	log_remove_sink(sink);
 	char *keys = fx_lake_keys(&fx, "");
 	ck_assert_str_eq(keys, "dept/2026/03/01/100000000000.ndjson\n"
 			 "staff/2026/03/01/100000000000.ndjson\n");
@@ -557,16 +571,18 @@ START_TEST(extract_to_staging_waits_for_the_run)
 	int64_t r1 = fx_run(&fx, "ingest");
 	ck_step_ok(fx_step(&fx, r1, "ingest", "stage", NULL));
 	ck_rows(&fx, "wh", "SELECT id, salary FROM stg_staff ORDER BY id", "1|100.50\n2|200.00\n");
-	/* the run fails: the watermark stays, the next run covers the window again */
+	/* the run fails: the engine drops its window, the next run covers it again */
+	struct err e;
+	ck_assert_int_eq(store_wm_clear_run(fx.store, r1, NULL, &e), 0);
 	fx_finish(&fx, r1, RUN_FAILED);
 	fx_exec(&fx, "src", "INSERT INTO staff VALUES (6, 'six', 6, 1, '2026-03-01 10:20:00')");
 	fx.run_start += 3600 * USEC_PER_SEC;
 	int64_t r2 = fx_run(&fx, "ingest");
 	ck_step_ok(fx_step(&fx, r2, "ingest", "stage", NULL));
 	ck_rows(&fx, "wh", "SELECT id FROM stg_staff ORDER BY id", "1\n2\n6\n");
+	/* what the engine does when a run completes */
+	ck_assert_int_eq(store_wm_commit_run(fx.store, r2, NULL, &e), 0);
 	fx_finish(&fx, r2, RUN_COMPLETED);
-	struct err e;
-	ck_assert_int_eq(steps_commit_run(fx.store, r2, &e), 0);
 	/* committed: the next run has nothing new */
 	fx.run_start += 3600 * USEC_PER_SEC;
 	struct step_result r = fx_step(&fx, fx_run(&fx, "ingest"), "ingest", "stage", NULL);

@@ -8,7 +8,8 @@
  * contents including awkward values; schema drift done with ALTER TABLE
  * inside the load's transaction; a PostgreSQL-to-PostgreSQL COPY
  * cancelled mid-way leaves nothing; extracts from PostgreSQL into the lake
- * and into SQLite staging tables; validate checks on PostgreSQL types.
+ * (and on through a pipe into SQLite) and into SQLite staging tables;
+ * validate checks on PostgreSQL types.
  */
 #include "test_steps_fixture.h"
 
@@ -306,8 +307,10 @@ END_TEST
 static const char *const extract_project =
 	"{ \"connections\": { \"pg\": { \"url\": \"@PG@\" }, \"lite\": { \"url\": \"sqlite:lite.db\" } },\n"
 	"  \"lake\": { \"url\": \"file:lake\" },\n"
+	"  \"pipes\": [ { \"name\": \"so_pipe\", \"path\": \"so/\", \"connection\": \"lite\", \"table\": \"raw_so\" } ],\n"
 	"  \"flows\": [ { \"name\": \"x\", \"steps\": [\n"
 	"      { \"name\": \"lake\", \"kind\": \"extract\", \"connection\": \"pg\", \"tables\": [\"so\"] },\n"
+	"      { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"so_pipe\", \"needs\": [\"lake\"] },\n"
 	"      { \"name\": \"stage\", \"kind\": \"extract\", \"connection\": \"pg\", \"tables\": [\"so\"],\n"
 	"        \"to\": { \"connection\": \"lite\", \"table_prefix\": \"stg_\" } },\n"
 	"      { \"name\": \"check\", \"kind\": \"validate\", \"connection\": \"pg\", \"table\": \"so\",\n"
@@ -335,6 +338,13 @@ START_TEST(pg_extract_to_lake_and_to_sqlite_staging)
 		"{\"id\":2,\"price\":2.00,\"flag\":false,\"doc\":null,"
 		"\"last_updated\":\"2026-02-28 23:59:59.999999\"}\n");
 	free(text);
+	/* ... and on through a pipe into SQLite */
+	r = fx_step(&fx, r1, "x", "ingest", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 2);
+	ck_rows(&fx, "lite", "SELECT id, price, flag, doc, last_updated FROM raw_so ORDER BY id",
+		"1|1.50|t|{\"a\": [1, 2]}|2026-02-01 00:00:00\n"
+		"2|2.00|f|NULL|2026-02-28 23:59:59.999999\n");
 	ck_step_ok(fx_step(&fx, r1, "x", "stage", NULL));
 	ck_rows(&fx, "lite", "SELECT id, price, flag, doc, last_updated FROM stg_so ORDER BY id",
 		"1|1.50|t|{\"a\": [1, 2]}|2026-02-01 00:00:00\n"

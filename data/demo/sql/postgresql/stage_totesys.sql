@@ -33,8 +33,8 @@ DELETE FROM stg_dim_currency;
 INSERT INTO stg_dim_currency (currency_id, currency_code, currency_name)
 SELECT currency_id, currency_code,
        CASE currency_code
-            WHEN 'GBP' THEN 'British pound sterling'
-            WHEN 'USD' THEN 'United States dollar'
+            WHEN 'GBP' THEN 'British Pound'
+            WHEN 'USD' THEN 'US Dollar'
             WHEN 'EUR' THEN 'Euro'
             ELSE currency_code END
 FROM (SELECT r.*, row_number() OVER (PARTITION BY currency_id
