@@ -25,6 +25,7 @@ static const struct cmd_entry *const families[] = {
 	cmd_tables_entries,
 	cmd_preview_entries,
 	cmd_init_entries,
+	cmd_backfill_entries,
 };
 
 #define MAX_COMMANDS 128

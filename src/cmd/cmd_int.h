@@ -21,6 +21,7 @@ extern const struct cmd_entry cmd_shell_entries[];
 extern const struct cmd_entry cmd_pipe_entries[];
 extern const struct cmd_entry cmd_tables_entries[];
 extern const struct cmd_entry cmd_init_entries[];
+extern const struct cmd_entry cmd_backfill_entries[];  /* backfill ... */
 
 /* The entry with exactly this name (a command's own descriptor). */
 const struct cmd_entry *cmd_lookup(const char *name);

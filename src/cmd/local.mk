@@ -23,4 +23,5 @@ libcmd_a_SOURCES = \
 	src/cmd/demo_data.c \
 	src/cmd/demo_project.c \
 	src/cmd/demo_sim.c \
-	src/cmd/demo_source.c
+	src/cmd/demo_source.c \
+	src/cmd/cmd_backfill.c

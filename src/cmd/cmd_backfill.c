@@ -1,0 +1,930 @@
+/*
+ * cmd_backfill.c - `backfill plan|start|next|approve|discard|status|compare`.
+ *
+ * The procedure itself lives in steps/backfill.c; this file gives it what
+ * only the layers above steps/ have: the engine, which runs the rebuild as
+ * a run with trigger backfill (a live engine takes it, else an embedded
+ * one runs it in the foreground, as `sluice run` does), and the notifier
+ * for "backfill_waiting".  It also prints, confirms and detaches:
+ *
+ *   - approve and discard are destructive: they need --yes, or a yes typed
+ *     at an interactive confirmation whose default is no;
+ *   - `next --background` starts the step in a detached sluice process and
+ *     returns at once (the console uses it and watches the store);
+ *   - status and plan print everything a view needs with --json.
+ *
+ * Everything but plan, status and compare changes state and is refused in
+ * read-only mode (CMD_MUTATES); read-only can watch a backfill, never move
+ * it.
+ */
+#include "cmd/cmd_int.h"
+#include "db/db.h"
+#include "engine/engine.h"
+#include "notify/notify.h"
+#include "project/project.h"
+#include "steps/steps.h"
+#include "store/store.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FOLLOW_POLL_MS 200
+
+static const char *store_url_of(struct cmd_ctx *ctx)
+{
+	return ctx->control_url ? ctx->control_url : ctx->project->control_url;
+}
+
+/* ---- the engine, lent to the procedure ------------------------------------------------ */
+
+struct hooks_ctx {
+	struct cmd_ctx *ctx;
+	bool engine_alive;
+};
+
+static int hook_submit(void *arg, const char *flow, const struct project_kv *params,
+		       size_t nparams, int64_t backfill_id, int64_t *run_id, struct err *e)
+{
+	struct hooks_ctx *h = arg;
+	char detail[32], reason[64];
+	snprintf(detail, sizeof detail, "%lld", (long long)backfill_id);
+	snprintf(reason, sizeof reason, "backfill %lld: rebuild", (long long)backfill_id);
+	struct engine_run_request req = {
+		.flow = flow, .params = params, .nparams = nparams,
+		.trigger = TRIGGER_BACKFILL, .trigger_detail = detail, .reason = reason,
+	};
+	return engine_submit(h->ctx->store, h->ctx->project, &req, run_id, e);
+}
+
+static void block_signals(sigset_t *set, sigset_t *old)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, old);
+}
+
+/* Poll the run until it is final; the first stop signal cancels it, the
+ * second aborts (crash recovery settles the run, `next` runs the step
+ * again). */
+static int follow(struct cmd_ctx *ctx, int64_t run_id, struct engine *eng,
+		  const sigset_t *set, struct err *e)
+{
+	int signals = 0;
+	size_t printed = 0;
+	for (;;) {
+		struct store_run *r = store_run_get(ctx->store, run_id, e);
+		if (!r)
+			return -1;
+		struct vec steps = VEC_INIT;
+		if (store_step_list(ctx->store, run_id, &steps, NULL) == 0) {
+			size_t ended = 0;
+			for (size_t i = 0; i < steps.len; i++) {
+				struct store_step *st = steps.items[i];
+				if (st->state == STEP_RUNNING || st->state == STEP_PENDING)
+					continue;
+				if (ended++ < printed)
+					continue;
+				fprintf(ctx->errout, "  step %s: %s, %lld rows in, %lld out%s%s\n",
+					st->step, step_state_name(st->state),
+					(long long)st->rows_in, (long long)st->rows_out,
+					st->error ? ": " : "", st->error ? st->error : "");
+				printed++;
+			}
+			store_step_list_free(&steps);
+		}
+		bool done = run_state_is_terminal(r->state);
+		store_run_free(r);
+		if (done || (eng && engine_idle_done(eng)))
+			return 0;
+		struct timespec ts = { 0, FOLLOW_POLL_MS * 1000000L };
+		int sig = sigtimedwait(set, NULL, &ts);
+		if (sig <= 0)
+			continue;
+		if (++signals == 1) {
+			fprintf(ctx->errout, "sluice: %s: cancelling run %lld (again to abort)\n",
+				strsignal(sig), (long long)run_id);
+			struct err ce;
+			if (engine_cancel(ctx->store, run_id, ctx->user, &ce) < 0)
+				fprintf(ctx->errout, "sluice: %s\n", err_text(&ce));
+		} else {
+			fprintf(ctx->errout, "sluice: aborting; 'sluice backfill next' runs the "
+				"rebuild again\n");
+			fflush(ctx->errout);
+			if (eng)
+				engine_abort(eng);
+			_exit(EXIT_FAILED);
+		}
+	}
+}
+
+static int hook_finish(void *arg, int64_t run_id, struct err *e)
+{
+	struct hooks_ctx *h = arg;
+	struct cmd_ctx *ctx = h->ctx;
+	sigset_t set, old;
+	block_signals(&set, &old);
+	int rc;
+	if (h->engine_alive || ctx->surface == SURFACE_CONSOLE) {
+		rc = follow(ctx, run_id, NULL, &set, e);
+	} else {
+		fprintf(ctx->errout, "no engine is running: running run %lld here\n",
+			(long long)run_id);
+		struct engine_options opt = {
+			.store_url = store_url_of(ctx), .workers = 2, .no_scheduler = true,
+			.no_notifier = true, .only_run = run_id,
+		};
+		struct engine *eng = engine_new(ctx->project, &opt, e);
+		rc = eng && engine_start(eng, e) == 0 ? follow(ctx, run_id, eng, &set, e) : -1;
+		if (eng) {
+			struct err se;
+			engine_stop(eng, 5 * USEC_PER_SEC, &se);
+			engine_free(eng);
+		}
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return rc;
+}
+
+static int hook_notify(void *arg, const char *text, struct err *e)
+{
+	struct hooks_ctx *h = arg;
+	int n = notify_event(h->ctx->store, h->ctx->project, NOTIFY_BACKFILL_WAITING, text, e);
+	if (n > 0 && !h->engine_alive) {
+		/* No engine's notifier is there to send it. */
+		struct err ne;
+		if (notify_send_due(h->ctx->store, h->ctx->project, 20, NULL, &ne) < 0)
+			fprintf(h->ctx->errout, "sluice: notifications: %s\n", err_text(&ne));
+	}
+	return n < 0 ? -1 : 0;
+}
+
+static void progress_line(void *arg, const char *line)
+{
+	struct cmd_ctx *ctx = arg;
+	fprintf(ctx->errout, "%s\n", line);
+	fflush(ctx->errout);
+}
+
+struct env_holder {
+	struct backfill_env env;
+	struct backfill_hooks hooks;
+	struct hooks_ctx hctx;
+	struct store_options sopt;
+};
+
+static int make_env(struct cmd_ctx *ctx, struct env_holder *h, bool with_engine,
+		    struct err *e)
+{
+	memset(h, 0, sizeof *h);
+	h->sopt.read_only = ctx->read_only;
+	h->hctx.ctx = ctx;
+	if (with_engine && engine_alive(ctx->store, 0, &h->hctx.engine_alive, e) < 0)
+		return -1;
+	h->hooks = (struct backfill_hooks){ hook_submit, hook_finish, hook_notify, &h->hctx };
+	h->env = (struct backfill_env){
+		.project = ctx->project, .store = ctx->store, .store_url = store_url_of(ctx),
+		.store_opt = &h->sopt, .by = ctx->user, .progress = progress_line,
+		.progress_arg = ctx, .hooks = with_engine ? &h->hooks : NULL,
+	};
+	return 0;
+}
+
+/* ---- arguments ---------------------------------------------------------------------------- */
+
+static void free_kv(struct project_kv *kv, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(kv[i].key);
+		free(kv[i].value);
+	}
+	free(kv);
+}
+
+/* FLOW [NAME=VALUE ...] */
+static int flow_and_params(const struct cmd_entry *self, struct cmd_opts *o,
+			   bool params_allowed, const char **flow,
+			   struct project_kv **kv, size_t *nkv, struct err *e)
+{
+	*kv = NULL;
+	*nkv = 0;
+	if (o->positional.len < 1)
+		return cmd_usage_error(self, e, "which flow?");
+	if (!params_allowed && o->positional.len > 1)
+		return cmd_usage_error(self, e, "unexpected argument '%s'",
+				       (char *)o->positional.items[1]);
+	*flow = o->positional.items[0];
+	size_t n = o->positional.len - 1;
+	*kv = xcalloc(n ? n : 1, sizeof **kv);
+	for (size_t i = 0; i < n; i++) {
+		const char *text = o->positional.items[i + 1];
+		const char *eq = strchr(text, '=');
+		if (!eq || eq == text) {
+			free_kv(*kv, *nkv);
+			*kv = NULL;
+			*nkv = 0;
+			return cmd_usage_error(self, e, "parameter '%s' is not NAME=VALUE", text);
+		}
+		(*kv)[i].key = xstrndup(text, (size_t)(eq - text));
+		(*kv)[i].value = xstrdup(eq + 1);
+		*nkv = i + 1;
+	}
+	return EXIT_OK;
+}
+
+static int exit_for(const struct err *e)
+{
+	switch (e->code) {
+	case ERR_NOTFOUND: return EXIT_USAGE;
+	case ERR_READONLY: return EXIT_READONLY;
+	case ERR_CANCELLED: return EXIT_CANCELLED;
+	default: return EXIT_FAILED;
+	}
+}
+
+static void print_json(struct cmd_ctx *ctx, cJSON *j)
+{
+	char *text = cJSON_Print(j);
+	fprintf(ctx->out, "%s\n", text);
+	free(text);
+}
+
+/* ---- plan ------------------------------------------------------------------------------------ */
+
+static void print_notes(struct cmd_ctx *ctx, const cJSON *plan, const char *list,
+			const char *label)
+{
+	const cJSON *v;
+	cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(plan, list))
+		fprintf(ctx->out, "  %s: %s\n", label, v->valuestring);
+}
+
+static const char *js(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static long long jnum(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsNumber(v) ? (long long)v->valuedouble : 0;
+}
+
+static void print_plan(struct cmd_ctx *ctx, const cJSON *plan)
+{
+	fprintf(ctx->out, "backfill plan for flow %s\n", js(plan, "flow"));
+	const cJSON *t;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(plan, "targets")) {
+		struct buf key = BUF_INIT;
+		const cJSON *k;
+		cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(t, "key"))
+			buf_printf(&key, "%s%s", key.len ? ", " : "", k->valuestring);
+		const cJSON *rows = cJSON_GetObjectItemCaseSensitive(t, "rows");
+		fprintf(ctx->out, "  rebuild: %s on %s as %s (%s, key %s%s%s)", js(t, "table"),
+			js(t, "connection"), js(t, "backfill_table"), js(t, "mode"),
+			key.len ? buf_str(&key) : "none", key.len ? " from the " : "",
+			key.len ? js(t, "key_from") : "");
+		if (cJSON_IsNumber(rows))
+			fprintf(ctx->out, "; %lld rows now\n", (long long)rows->valuedouble);
+		else
+			fprintf(ctx->out, "; does not exist yet\n");
+		buf_free(&key);
+	}
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(plan, "sources")) {
+		const cJSON *rows = cJSON_GetObjectItemCaseSensitive(t, "rows");
+		fprintf(ctx->out, "  read: %s on %s via %s (step %s): ",
+			js(t, "table") ? js(t, "table") : "rows", js(t, "connection"),
+			js(t, "via"), js(t, "step"));
+		if (cJSON_IsNumber(rows))
+			fprintf(ctx->out, "%lld rows\n", (long long)rows->valuedouble);
+		else
+			fprintf(ctx->out, "not there\n");
+	}
+	fprintf(ctx->out, "  rows to read: %lld\n", jnum(plan, "rows_planned"));
+	bool any = false;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(plan, "tasks")) {
+		bool suspend = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "suspend"));
+		fprintf(ctx->out, "  %s: task %s (%s)\n", suspend ? "suspend" : "leave",
+			js(t, "task"), js(t, "state"));
+		any = true;
+	}
+	if (!any)
+		fprintf(ctx->out, "  suspend: no task triggers this flow\n");
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(plan, "steps"))
+		fprintf(ctx->out, "  step %s (%s): %s\n", js(t, "step"), js(t, "kind"),
+			js(t, "backfill"));
+	print_notes(ctx, plan, "warnings", "warning");
+	print_notes(ctx, plan, "problems", "problem");
+}
+
+static int exec_plan(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup("backfill plan");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	const char *flow;
+	struct project_kv *kv;
+	size_t nkv;
+	int rc = flow_and_params(self, &o, true, &flow, &kv, &nkv, e);
+	if (rc == EXIT_OK) {
+		struct env_holder h;
+		make_env(ctx, &h, false, e);
+		cJSON *plan = backfill_plan(&h.env, flow, kv, nkv, e);
+		if (!plan) {
+			rc = exit_for(e);
+		} else {
+			if (cmd_opt_flag(&o, "--json"))
+				print_json(ctx, plan);
+			else
+				print_plan(ctx, plan);
+			int problems = cJSON_GetArraySize(
+				cJSON_GetObjectItemCaseSensitive(plan, "problems"));
+			if (problems > 0) {
+				err_set(e, ERR_INVALID, "flow %s cannot be backfilled as it stands "
+					"(%d problem%s)", flow, problems, problems == 1 ? "" : "s");
+				rc = EXIT_FAILED;
+			}
+			cJSON_Delete(plan);
+		}
+		free_kv(kv, nkv);
+	}
+	cmd_opts_free(&o);
+	return rc;
+}
+
+/* ---- start and next ---------------------------------------------------------------------------- */
+
+static int exec_start(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = { { NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup("backfill start");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	const char *flow;
+	struct project_kv *kv;
+	size_t nkv;
+	int rc = flow_and_params(self, &o, true, &flow, &kv, &nkv, e);
+	if (rc == EXIT_OK) {
+		struct env_holder h;
+		make_env(ctx, &h, false, e);
+		int64_t id = 0;
+		if (backfill_start(&h.env, flow, kv, nkv, &id, e) < 0) {
+			rc = exit_for(e);
+		} else {
+			fprintf(ctx->out, "backfill %lld of flow %s: planned; run 'sluice backfill "
+				"next %s' to suspend its tasks\n", (long long)id, flow, flow);
+		}
+		free_kv(kv, nkv);
+	}
+	cmd_opts_free(&o);
+	return rc;
+}
+
+/* argv for the same sluice, same project, environment and store. */
+static char **background_argv(struct cmd_ctx *ctx, const char *flow, const char *samples)
+{
+	struct vec v = VEC_INIT;
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	exe[n > 0 ? n : 0] = '\0';
+	vec_push(&v, xstrdup(n > 0 ? exe : "sluice"));
+	vec_push(&v, xstrdup("--project"));
+	vec_push(&v, xstrdup(ctx->project_file));
+	if (ctx->env) {
+		vec_push(&v, xstrdup("--env"));
+		vec_push(&v, xstrdup(ctx->env));
+	}
+	if (ctx->control_url) {
+		vec_push(&v, xstrdup("--control"));
+		vec_push(&v, xstrdup(ctx->control_url));
+	}
+	const char *tail[] = { "backfill", "next", flow };
+	for (size_t i = 0; i < ARRAY_LEN(tail); i++)
+		vec_push(&v, xstrdup(tail[i]));
+	if (samples) {
+		vec_push(&v, xstrdup("--samples"));
+		vec_push(&v, xstrdup(samples));
+	}
+	vec_push(&v, NULL);
+	return (char **)v.items;
+}
+
+/* A detached process (its own session, output to a log file beside the
+ * control store) does the step; we return once it is started. */
+static int next_in_background(struct cmd_ctx *ctx, const char *flow, const char *samples,
+			      struct err *e)
+{
+	char **argv = background_argv(ctx, flow, samples);
+	char *dir = path_join(ctx->project->dir, ".sluice");
+	mkdir_p(dir, 0755, NULL);
+	char *name = xasprintf("backfill-%s.log", flow);
+	char *logp = path_join(dir, name);
+	free(name);
+	free(dir);
+	int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int pfd[2] = { -1, -1 };
+	int rc = -1;
+	if (logfd < 0 || nullfd < 0 || pipe(pfd) < 0 ||
+	    fcntl(pfd[0], F_SETFD, FD_CLOEXEC) < 0 || fcntl(pfd[1], F_SETFD, FD_CLOEXEC) < 0) {
+		err_set(e, ERR_IO, "cannot start the background process: %s", strerror(errno));
+		goto out;
+	}
+	pid_t child = fork();
+	if (child == 0) {
+		/* Only async-signal-safe calls until exec: the caller may have threads. */
+		setsid();
+		pid_t grand = fork();
+		if (grand != 0) {
+			if (write(pfd[1], &grand, sizeof grand) < 0)
+				_exit(1);
+			_exit(grand > 0 ? 0 : 1);
+		}
+		dup2(nullfd, 0);
+		dup2(logfd, 1);
+		dup2(logfd, 2);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (child < 0) {
+		err_set(e, ERR_IO, "cannot start the background process: %s", strerror(errno));
+		goto out;
+	}
+	close(pfd[1]);
+	pfd[1] = -1;
+	pid_t grand = -1;
+	if (read(pfd[0], &grand, sizeof grand) != (ssize_t)sizeof grand)
+		grand = -1;
+	int status = 0;
+	waitpid(child, &status, 0);
+	if (grand <= 0) {
+		err_set(e, ERR_IO, "the background process did not start");
+		goto out;
+	}
+	fprintf(ctx->out, "backfill of flow %s: the next step runs in process %ld; follow it "
+		"with 'sluice backfill status %s' (output in %s)\n", flow, (long)grand, flow, logp);
+	rc = 0;
+out:
+	for (int i = 0; i < 2; i++)
+		if (pfd[i] >= 0)
+			close(pfd[i]);
+	if (logfd >= 0)
+		close(logfd);
+	if (nullfd >= 0)
+		close(nullfd);
+	free(logp);
+	for (char **a = argv; *a; a++)
+		free(*a);
+	free(argv);
+	return rc;
+}
+
+static void print_where(struct cmd_ctx *ctx, struct env_holder *h, const char *flow)
+{
+	struct err e = { 0 };
+	cJSON *st = backfill_status(&h->env, flow, &e);
+	if (!st)
+		return;
+	fprintf(ctx->out, "backfill %lld of flow %s: step %s %s; %s\n", jnum(st, "id"), flow,
+		js(st, "step"), js(st, "state"),
+		js(cJSON_GetObjectItemCaseSensitive(st, "next"), "text"));
+	cJSON_Delete(st);
+}
+
+static int exec_next(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--samples", NULL, true, false },
+		{ "--background", NULL, false, false },
+		{ NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup("backfill next");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	const char *flow;
+	struct project_kv *kv;
+	size_t nkv;
+	int rc = flow_and_params(self, &o, false, &flow, &kv, &nkv, e);
+	free_kv(kv, nkv);
+	int64_t samples = 0;
+	const char *sv = cmd_opt_value(&o, "--samples");
+	if (rc == EXIT_OK && sv && (!str_to_i64(sv, &samples) || samples < 1 || samples > 100))
+		rc = cmd_usage_error(self, e, "--samples wants a number from 1 to 100");
+	if (rc == EXIT_OK && cmd_opt_flag(&o, "--background")) {
+		rc = next_in_background(ctx, flow, sv, e) < 0 ? EXIT_FAILED : EXIT_OK;
+	} else if (rc == EXIT_OK) {
+		struct env_holder h;
+		if (make_env(ctx, &h, true, e) < 0 ||
+		    backfill_next(&h.env, flow, (int)samples, e) < 0)
+			rc = exit_for(e);
+		else
+			print_where(ctx, &h, flow);
+	}
+	cmd_opts_free(&o);
+	return rc;
+}
+
+/* ---- approve and discard ----------------------------------------------------------------------- */
+
+/* --yes, or an interactive yes (default no).  1 confirmed, 0 not. */
+static int confirmed(struct cmd_ctx *ctx, struct cmd_opts *o, const char *question,
+		     const struct cmd_entry *self, struct err *e)
+{
+	if (cmd_opt_flag(o, "--yes"))
+		return 1;
+	if (ctx->surface == SURFACE_CONSOLE || !isatty(STDIN_FILENO)) {
+		cmd_usage_error(self, e, "%s changes tables: confirm with --yes", self->name);
+		return 0;
+	}
+	fprintf(ctx->errout, "%s [y/N] ", question);
+	fflush(ctx->errout);
+	char line[32] = "";
+	if (!fgets(line, sizeof line, stdin))
+		line[0] = '\0';
+	str_trim(line);
+	if (strcmp(line, "y") == 0 || strcmp(line, "Y") == 0 || strcmp(line, "yes") == 0)
+		return 1;
+	err_set(e, ERR_CANCELLED, "not confirmed: nothing changed");
+	return 0;
+}
+
+static char *question_for(struct cmd_ctx *ctx, const char *flow, bool approve)
+{
+	struct env_holder h;
+	struct err e = { 0 };
+	make_env(ctx, &h, false, &e);
+	cJSON *st = backfill_status(&h.env, flow, &e);
+	struct buf q = BUF_INIT;
+	buf_printf(&q, "%s backfill %lld of flow %s", approve ? "Approve" : "Discard",
+		   st ? jnum(st, "id") : 0LL, flow);
+	const cJSON *t;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(
+				   cJSON_GetObjectItemCaseSensitive(st, "plan"), "targets")) {
+		if (approve)
+			buf_printf(&q, ", swapping %s in for %s (kept as %s)",
+				   js(t, "backfill_table"), js(t, "table"), js(t, "old_table"));
+		else
+			buf_printf(&q, ", dropping %s", js(t, "backfill_table"));
+	}
+	buf_puts(&q, "?");
+	cJSON_Delete(st);
+	return buf_detach(&q);
+}
+
+static int exec_decide(struct cmd_ctx *ctx, int argc, char **argv, bool approve,
+		       struct err *e)
+{
+	static const struct cmd_opt_spec approve_specs[] = {
+		{ "--yes", "-y", false, false }, { "--force", NULL, false, false },
+		{ NULL, NULL, false, false } };
+	static const struct cmd_opt_spec discard_specs[] = {
+		{ "--yes", "-y", false, false }, { NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup(approve ? "backfill approve"
+						  : "backfill discard");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, approve ? approve_specs : discard_specs, &o, e) < 0)
+		return EXIT_USAGE;
+	const char *flow;
+	struct project_kv *kv;
+	size_t nkv;
+	int rc = flow_and_params(self, &o, false, &flow, &kv, &nkv, e);
+	free_kv(kv, nkv);
+	if (rc == EXIT_OK) {
+		char *q = question_for(ctx, flow, approve);
+		int yes = confirmed(ctx, &o, q, self, e);
+		free(q);
+		if (!yes) {
+			rc = e->code == ERR_CANCELLED ? EXIT_CANCELLED : EXIT_USAGE;
+		} else {
+			struct env_holder h;
+			make_env(ctx, &h, false, e);
+			int r = approve ? backfill_approve(&h.env, flow, cmd_opt_flag(&o, "--force"), e)
+					: backfill_discard(&h.env, flow, e);
+			if (r < 0)
+				rc = exit_for(e);
+			else
+				print_where(ctx, &h, flow);
+		}
+	}
+	cmd_opts_free(&o);
+	return rc;
+}
+
+static int exec_approve(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	return exec_decide(ctx, argc, argv, true, e);
+}
+
+static int exec_discard(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	return exec_decide(ctx, argc, argv, false, e);
+}
+
+/* ---- status ----------------------------------------------------------------------------------------- */
+
+static void print_bar(struct cmd_ctx *ctx, double f)
+{
+	int width = 30, fill = (int)(f * width + 0.5);
+	fputs("[", ctx->out);
+	for (int i = 0; i < width; i++)
+		fputc(i < fill ? '#' : '.', ctx->out);
+	fprintf(ctx->out, "] %3d%%", (int)(f * 100 + 0.5));
+}
+
+static void print_value(struct cmd_ctx *ctx, const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		fprintf(ctx->out, "%s", v->valuestring);
+	else if (cJSON_IsNull(v))
+		fprintf(ctx->out, "NULL");
+	else
+		fprintf(ctx->out, "(no such column)");
+}
+
+static void print_samples(struct cmd_ctx *ctx, const cJSON *table)
+{
+	const cJSON *samples = cJSON_GetObjectItemCaseSensitive(table, "samples");
+	static const char *const kinds[] = { "only_current", "only_backfill", "changed" };
+	for (size_t k = 0; k < ARRAY_LEN(kinds); k++) {
+		const cJSON *s;
+		cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(samples, kinds[k])) {
+			fprintf(ctx->out, "      %s", kinds[k]);
+			const cJSON *kv;
+			cJSON_ArrayForEach(kv, cJSON_GetObjectItemCaseSensitive(s, "key")) {
+				fprintf(ctx->out, " %s=", kv->string);
+				print_value(ctx, kv);
+			}
+			fputc(':', ctx->out);
+			const cJSON *cur = cJSON_GetObjectItemCaseSensitive(s, "current");
+			const cJSON *bf = cJSON_GetObjectItemCaseSensitive(s, "backfill");
+			const cJSON *changed = cJSON_GetObjectItemCaseSensitive(s, "changed");
+			const cJSON *row = cur ? cur : bf;
+			const cJSON *walk = changed ? changed : row;
+			const cJSON *c;
+			cJSON_ArrayForEach(c, walk) {
+				const char *col = changed ? c->valuestring : c->string;
+				if (changed) {
+					fprintf(ctx->out, " *%s: ", col);
+					print_value(ctx, cJSON_GetObjectItemCaseSensitive(cur, col));
+					fputs(" -> ", ctx->out);
+					print_value(ctx, cJSON_GetObjectItemCaseSensitive(bf, col));
+					fputc(';', ctx->out);
+				} else {
+					fprintf(ctx->out, " %s=", col);
+					print_value(ctx, c);
+				}
+			}
+			fputc('\n', ctx->out);
+		}
+	}
+}
+
+static void print_compare(struct cmd_ctx *ctx, const cJSON *cmp)
+{
+	const cJSON *t;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(cmp, "tables")) {
+		fprintf(ctx->out, "  compare %s with %s: %lld rows now, %lld rebuilt; "
+			"only now %lld, only rebuilt %lld, changed %lld, unchanged %lld; "
+			"score %.4f%s\n", js(t, "table"), js(t, "backfill_table"),
+			jnum(t, "rows_current"), jnum(t, "rows_backfill"), jnum(t, "only_current"),
+			jnum(t, "only_backfill"), jnum(t, "changed"), jnum(t, "unchanged"),
+			cJSON_GetObjectItemCaseSensitive(t, "score")->valuedouble,
+			cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "identical"))
+			? " (identical)" : "");
+		const cJSON *c;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(t, "columns")) {
+			const char *status = js(c, "status");
+			if (jnum(c, "changed") == 0 && str_eq(status, "same"))
+				continue;
+			fprintf(ctx->out, "    column %s: %lld changed%s%s\n", js(c, "name"),
+				jnum(c, "changed"), str_eq(status, "same") ? "" : ", ",
+				str_eq(status, "same") ? "" : status);
+		}
+		print_samples(ctx, t);
+	}
+}
+
+static void print_status(struct cmd_ctx *ctx, const cJSON *st)
+{
+	fprintf(ctx->out, "backfill %lld of flow %s: step %s %s\n", jnum(st, "id"),
+		js(st, "flow"), js(st, "step"), js(st, "state"));
+	fprintf(ctx->out, "  %s\n", js(cJSON_GetObjectItemCaseSensitive(st, "next"), "text"));
+	if (js(st, "error"))
+		fprintf(ctx->out, "  error: %s\n", js(st, "error"));
+	fprintf(ctx->out, "  started by %s at %s; last change %s\n", js(st, "created_by"),
+		js(st, "created"), js(st, "updated"));
+	const cJSON *w = cJSON_GetObjectItemCaseSensitive(st, "working");
+	if (cJSON_IsObject(w))
+		fprintf(ctx->out, "  working: process %s since %s%s\n", js(w, "process"),
+			js(w, "since"), cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(w, "alive"))
+			? " (gone: 'next' runs the step again)" : "");
+	fputs("  steps:", ctx->out);
+	const cJSON *s;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(st, "steps"))
+		fprintf(ctx->out, " %s[%s]", js(s, "step"), js(s, "status"));
+	fputc('\n', ctx->out);
+	const cJSON *rb = cJSON_GetObjectItemCaseSensitive(st, "rebuild");
+	if (jnum(rb, "run_id")) {
+		fprintf(ctx->out, "  rebuild: run %lld %s, ", jnum(rb, "run_id"), js(rb, "run_state"));
+		print_bar(ctx, cJSON_GetObjectItemCaseSensitive(rb, "fraction")->valuedouble);
+		fprintf(ctx->out, ", %lld of %lld rows read, %lld written, %lld of %lld steps\n",
+			jnum(rb, "rows_read"), jnum(rb, "rows_planned"), jnum(rb, "rows_written"),
+			jnum(rb, "steps_done"), jnum(rb, "steps_total"));
+		const cJSON *rs;
+		int n = 0;
+		cJSON_ArrayForEach(rs, cJSON_GetObjectItemCaseSensitive(rb, "steps"))
+			fprintf(ctx->out, "%s%s %s", n++ ? ", " : "    run steps: ",
+				js(rs, "step"), js(rs, "state"));
+		if (n)
+			fputc('\n', ctx->out);
+	}
+	const cJSON *val = cJSON_GetObjectItemCaseSensitive(st, "validation");
+	if (cJSON_IsObject(val)) {
+		const cJSON *c;
+		int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(val, "checks"));
+		fprintf(ctx->out, "  validation: %d check%s, %lld failed (error), %lld failed "
+			"(warn)\n", n, n == 1 ? "" : "s", jnum(val, "failed_errors"),
+			jnum(val, "failed_warnings"));
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(val, "checks"))
+			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed")))
+				fprintf(ctx->out, "    %s %s: %lld violation%s (%s)\n", js(c, "step"),
+					js(c, "check"), jnum(c, "violations"),
+					jnum(c, "violations") == 1 ? "" : "s", js(c, "severity"));
+	}
+	const cJSON *cmp = cJSON_GetObjectItemCaseSensitive(st, "compare");
+	if (cJSON_IsObject(cmp))
+		print_compare(ctx, cmp);
+}
+
+static int exec_status(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup("backfill status");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	int rc = EXIT_OK;
+	bool json = cmd_opt_flag(&o, "--json");
+	struct env_holder h;
+	make_env(ctx, &h, false, e);
+	if (o.positional.len > 1) {
+		rc = cmd_usage_error(self, e, "give at most one flow");
+	} else if (o.positional.len == 0) {
+		cJSON *list = backfill_status_list(&h.env, 50, e);
+		if (!list) {
+			rc = exit_for(e);
+		} else if (json) {
+			print_json(ctx, list);
+		} else {
+			const cJSON *b;
+			if (cJSON_GetArraySize(list) == 0)
+				fprintf(ctx->out, "no backfills\n");
+			cJSON_ArrayForEach(b, list)
+				fprintf(ctx->out, "%-6lld %-24s %-9s %-10s %s\n", jnum(b, "id"),
+					js(b, "flow"), js(b, "step"), js(b, "state"),
+					js(b, "updated"));
+		}
+		cJSON_Delete(list);
+	} else {
+		const char *flow = o.positional.items[0];
+		if (!project_flow(ctx->project, flow)) {
+			err_set(e, ERR_NOTFOUND, "no flow named \"%s\" in the project", flow);
+			rc = EXIT_USAGE;
+		} else {
+			cJSON *st = backfill_status(&h.env, flow, e);
+			if (!st)
+				rc = exit_for(e);
+			else if (json)
+				print_json(ctx, st);
+			else
+				print_status(ctx, st);
+			cJSON_Delete(st);
+		}
+	}
+	cmd_opts_free(&o);
+	return rc;
+}
+
+/* ---- compare any two tables ---------------------------------------------------------------------------- */
+
+static int exec_compare(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--key", "-k", true, false }, { "--samples", NULL, true, false },
+		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup("backfill compare");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	int rc = EXIT_OK;
+	int64_t samples = 0;
+	const char *sv = cmd_opt_value(&o, "--samples");
+	const char *keys = cmd_opt_value(&o, "--key");
+	struct vec key = VEC_INIT;
+	if (keys)
+		str_split(keys, ",", &key);
+	if (o.positional.len < 2 || o.positional.len > 3)
+		rc = cmd_usage_error(self, e, "give a connection, a table and optionally "
+				     "the table to compare it with");
+	else if (key.len == 0)
+		rc = cmd_usage_error(self, e, "--key names the key columns (a,b)");
+	else if (sv && (!str_to_i64(sv, &samples) || samples < 1 || samples > 100))
+		rc = cmd_usage_error(self, e, "--samples wants a number from 1 to 100");
+	struct step_conns *conns = NULL;
+	char *other = NULL;
+	if (rc == EXIT_OK) {
+		const char *conn = o.positional.items[0], *table = o.positional.items[1];
+		other = o.positional.len == 3 ? xstrdup(o.positional.items[2])
+			: xasprintf("%s%s", table, BACKFILL_SUFFIX);
+		conns = step_conns_new(ctx->project, true);
+		struct db *db = step_conns_get(conns, conn, e);
+		struct compare_request req = { table, other, (const char *const *)key.items,
+					       key.len, (int)samples, false };
+		struct compare_result r;
+		if (!db || compare_tables(db, &req, &r, e) < 0) {
+			rc = exit_for(e);
+		} else {
+			cJSON *j = compare_result_json(&r);
+			if (cmd_opt_flag(&o, "--json")) {
+				print_json(ctx, j);
+			} else {
+				cJSON *wrap = cJSON_CreateObject();
+				cJSON *arr = cJSON_AddArrayToObject(wrap, "tables");
+				cJSON_AddItemToArray(arr, j);
+				print_compare(ctx, wrap);
+				cJSON_DetachItemFromArray(arr, 0);
+				cJSON_Delete(wrap);
+			}
+			cJSON_Delete(j);
+			compare_result_free(&r);
+		}
+	}
+	step_conns_free(conns);
+	free(other);
+	vec_free_all(&key, free);
+	cmd_opts_free(&o);
+	return rc;
+}
+
+const struct cmd_entry cmd_backfill_entries[] = {
+	{ "backfill plan", "FLOW [NAME=VALUE ...] [--json]",
+	  "dry run: tables to rebuild, rows to read, tasks to suspend",
+	  "Shows what a backfill of FLOW would do, without doing any of it: every\n"
+	  "table its load steps write (rebuilt as TABLE_backfill) with the key it is\n"
+	  "compared by, the raw history read (streams from their start, pipes' raw\n"
+	  "tables), the tasks that would be suspended, and problems that would stop\n"
+	  "it.  Exit status 1 when there are problems.",
+	  CMD_NEEDS_STORE, exec_plan },
+	{ "backfill start", "FLOW [NAME=VALUE ...]",
+	  "begin a backfill of FLOW: plan it and wait for 'next'",
+	  "Records the plan as backfill step 1 of 7.  Then, one 'next' at a time:\n"
+	  "suspend the flow's tasks, rebuild its tables as TABLE_backfill, validate\n"
+	  "them, compare them with the current tables; then approve (swap) or\n"
+	  "discard, and 'next' resumes the tasks.  One backfill per flow at a time.",
+	  CMD_MUTATES | CMD_NEEDS_STORE, exec_start },
+	{ "backfill next", "FLOW [--samples N] [--background]",
+	  "take the next step of FLOW's backfill (or run a failed one again)",
+	  "Waits for the step to finish.  --background starts it in a detached\n"
+	  "process and returns at once (watch it with 'backfill status').  A step\n"
+	  "left running by a process that is gone is run again.  --samples: rows of\n"
+	  "each kind the compare step keeps (default 5).",
+	  CMD_MUTATES | CMD_NEEDS_STORE, exec_next },
+	{ "backfill approve", "FLOW [--yes] [--force]",
+	  "swap the compared tables in (TABLE -> TABLE_old, TABLE_backfill -> TABLE)",
+	  "One transaction per connection, so a reader sees the old table or the\n"
+	  "new one, never none.  The previous TABLE_old is dropped.  Asks for\n"
+	  "confirmation unless --yes.  Refused while a run of the flow is in\n"
+	  "progress; --force approves even though a run completed after the\n"
+	  "rebuild began (its rows are lost).  Then 'next' resumes the tasks.",
+	  CMD_MUTATES | CMD_NEEDS_STORE, exec_approve },
+	{ "backfill discard", "FLOW [--yes]",
+	  "drop the backfill tables; the current tables stay as they are",
+	  "Asks for confirmation unless --yes.  Then 'next' resumes the tasks.",
+	  CMD_MUTATES | CMD_NEEDS_STORE, exec_discard },
+	{ "backfill status", "[FLOW] [--json]",
+	  "where a backfill stands: steps, progress, validation, compare, history",
+	  "Without FLOW: every backfill, newest first.  --json carries everything a\n"
+	  "view needs (see backfill_status in steps.h).",
+	  CMD_NEEDS_STORE, exec_status },
+	{ "backfill compare", "CONN TABLE [OTHER] --key COLS [--json]",
+	  "compare TABLE with OTHER (default TABLE_backfill) by key, in the database",
+	  "Counts rows only in each, changed rows (per column) and unchanged rows\n"
+	  "in one pass inside the database, and shows a few samples of each kind.\n"
+	  "COLS is a comma-separated list; --samples N keeps N rows of each kind.",
+	  CMD_NEEDS_PROJECT, exec_compare },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
+};
