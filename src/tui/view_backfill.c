@@ -447,11 +447,11 @@ static void detail(struct tui_view *v, struct tui_doc *d, const struct tui_data 
 	}
 	cJSON *record = b->plan ? cJSON_Parse(b->plan) : NULL;
 	const cJSON *plan = J(status, "plan");
-	if (!plan)
+	if (!cJSON_IsObject(plan))
 		plan = J(record, "plan");
-	if (!plan)
+	if (!cJSON_IsObject(plan))
 		plan = record;
-	if (plan)
+	if (cJSON_IsObject(plan))
 		plan_summary(d, plan);
 	cJSON_Delete(record);
 	const cJSON *cmp_live = J(status, "compare", "comparison");
@@ -563,16 +563,16 @@ static int act_compare(struct tui *t, const struct tui_action *a, int key)
 static const struct tui_action actions[] = {
 	{ .keys = { 'n' }, .label = "n", .name = "next",
 	  .help = "take the backfill's next step",
-	  .mutates = true, .command = "backfill next %s" },
+	  .mutates = true, .command = "backfill next %s --background" },
 	{ .keys = { 'a' }, .label = "a", .name = "approve",
 	  .help = "swap the rebuilt tables into place",
-	  .mutates = true, .command = "backfill approve %s",
+	  .mutates = true, .command = "backfill approve %s --yes",
 	  .confirm = "Approve the backfill of %s? The rebuilt tables "
 		     "replace the current ones in one transaction; the "
 		     "current ones are kept as TABLE_old." },
 	{ .keys = { 'd' }, .label = "d", .name = "discard",
 	  .help = "drop the rebuilt tables and resume the tasks",
-	  .mutates = true, .command = "backfill discard %s",
+	  .mutates = true, .command = "backfill discard %s --yes",
 	  .confirm = "Discard the backfill of %s? The rebuilt tables are "
 		     "dropped and the tasks resume." },
 	{ .keys = { 'C' }, .label = "C", .name = "compare",

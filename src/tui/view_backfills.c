@@ -32,17 +32,17 @@ static const struct tui_list_spec spec = {
 
 static const struct tui_action actions[] = {
 	{ .keys = { 'n' }, .label = "n", .name = "next",
-	  .help = "take the backfill's next step (plan, suspend, rebuild, validate, compare)",
-	  .mutates = true, .command = "backfill next %s" },
+	  .help = "take the backfill's next step (in the background; the page follows it)",
+	  .mutates = true, .command = "backfill next %s --background" },
 	{ .keys = { 'a' }, .label = "a", .name = "approve",
 	  .help = "swap the rebuilt tables into place",
-	  .mutates = true, .command = "backfill approve %s",
+	  .mutates = true, .command = "backfill approve %s --yes",
 	  .confirm = "Approve the backfill of %s? The rebuilt tables "
 		     "replace the current ones in one transaction; the "
 		     "current ones are kept as TABLE_old." },
 	{ .keys = { 'd' }, .label = "d", .name = "discard",
 	  .help = "drop the rebuilt tables and resume the tasks",
-	  .mutates = true, .command = "backfill discard %s",
+	  .mutates = true, .command = "backfill discard %s --yes",
 	  .confirm = "Discard the backfill of %s? The rebuilt tables are "
 		     "dropped and the tasks resume." },
 };
