@@ -134,11 +134,13 @@ static void progress_bar(struct tui_doc *d, double done, double total)
 
 static void procedure_line(struct tui_doc *d, const struct store_backfill *b)
 {
+	/* a discarded backfill took "discard" where approval would be */
+	bool discarded = b->state == BACKFILL_DISCARDED || str_eq(b->step, "discard");
 	size_t at = ARRAY_LEN(procedure);
 	for (size_t i = 0; i < ARRAY_LEN(procedure); i++)
-		if (str_eq(procedure[i], b->step))
+		if (str_eq(procedure[i], b->step) || (i == 5 && str_eq(b->step, "discard")))
 			at = i;
-	bool finished = b->state == BACKFILL_COMPLETED;
+	bool finished = b->state == BACKFILL_COMPLETED || b->state == BACKFILL_DISCARDED;
 	tui_doc_put(d, R_NORMAL, "  ");
 	for (size_t i = 0; i < ARRAY_LEN(procedure); i++) {
 		const char *mark;
@@ -154,7 +156,8 @@ static void procedure_line(struct tui_doc *d, const struct store_backfill *b)
 			role = R_DIM;
 		}
 		tui_doc_put(d, role, mark);
-		tui_doc_put(d, i == at ? R_TITLE : role, procedure[i]);
+		tui_doc_put(d, i == at ? R_TITLE : role,
+			    i == 5 && discarded ? "discard" : procedure[i]);
 		tui_doc_put(d, R_NORMAL, "  ");
 	}
 	tui_doc_nl(d);

@@ -3,7 +3,7 @@
 # the engine running in the console: a run started from a form built from
 # the flow's parameters (checked before anything is sent), a cancel that
 # asks first with the focus on Cancel, a retry, a task suspended and
-# resumed, a pipe paused and resumed.  What changed is read back from the
+# resumed, a pipe paused and resumed, a backfill discarded and finished.  What changed is read back from the
 # store by the views themselves.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 . "$SLUICE_SRCDIR/tests/lib/console.sh"
@@ -115,6 +115,27 @@ console_keys F
 console_wait "Confirm: pipe refresh orders_pipe --force --file"
 console_keys Escape
 console_wait "not confirmed: nothing was done"
+console_keys Escape
+
+# ---- a backfill discarded, then taken to its end ----------------------------------------------
+console_keys 8
+console_wait "DIFFERENCES"
+console_keys Enter
+console_wait "PROCEDURE"
+console_keys d
+console_wait "Confirm: backfill discard totesys_warehouse --yes"
+console_keys Enter
+console_wait "not confirmed: nothing was done"
+assert_contains "$(console_screen)" "WAITING at compare" "nothing discarded"
+console_keys d
+console_wait "Confirm: backfill discard"
+console_keys y
+console_wait "step discard WAITING; next: resume the tasks"    # its answer, on a page
+console_keys q
+console_wait "WAITING at discard"
+console_keys n                       # resume the tasks, in the background
+console_wait "DISCARDED at resume" 30
+assert_contains "$(console_screen)" "✓ discard  ✓ resume" "the procedure, discarded"
 console_keys Escape
 
 console_keys q
