@@ -255,7 +255,8 @@ static void draw_keybar(struct tui *t)
 	static const char *const g[] = { "Enter open", "/ filter", ": command",
 		"? help", "q quit", NULL };
 	for (size_t i = 0; g[i]; i++)
-		x = hint_pair(w, x, cols, g[i]);
+		x = i == 1 && v->ops->slash ? hint(w, x, cols, "/", v->ops->slash)
+					    : hint_pair(w, x, cols, g[i]);
 }
 
 /* ---- status line -------------------------------------------------------- */

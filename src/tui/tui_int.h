@@ -341,6 +341,8 @@ struct tui_view_ops {
 	const char *summary;   /* one line for the help view */
 	unsigned areas;        /* STORE_AREA_BIT()s the view shows: it is
 				  refreshed when one of them changes */
+	const char *slash;     /* what / does here for the key hints
+				  ("search"); NULL: "filter" */
 	const struct tui_action *actions;   /* keys of this view, or NULL */
 	size_t nactions;
 

@@ -857,6 +857,7 @@ const struct tui_view_ops view_logs_ops = {
 	.in_tabs = true,
 	.summary = "log records, live: follow, pause, filter, search, save",
 	.areas = STORE_AREA_BIT(STORE_AREA_LOGS),
+	.slash = "search",
 	.actions = actions,
 	.nactions = ARRAY_LEN(actions),
 	.open = logs_open,

@@ -427,6 +427,8 @@ const struct tui_view_ops view_overview_ops = {
 	.refresh = overview_refresh,
 	.draw = overview_draw,
 	.handle_key = tui_page_key,
+	.filter = tui_page_filter,
+	.slash = "search",
 	.where = overview_where,
 	.close = overview_close,
 };
