@@ -175,6 +175,10 @@ int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
 		.read_only = ctx->read_only,
 		.no_color = ctx->no_color,
 		.commands_help = help,
+		.project_model = have_project ? ctx->project : NULL,
+		.store_url = have_store ? (ctx->control_url ? ctx->control_url
+							    : ctx->project->control_url)
+					: NULL,
 		.execute = console_execute,
 		.complete = console_complete,
 		.mutates = console_mutates,

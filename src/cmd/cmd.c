@@ -23,8 +23,9 @@ static const struct cmd_entry *const families[] = {
 	cmd_shell_entries,
 	cmd_pipe_entries,
 	cmd_tables_entries,
-	cmd_backfill_entries,
+	cmd_preview_entries,
 	cmd_init_entries,
+	cmd_backfill_entries,
 };
 
 #define MAX_COMMANDS 128

@@ -16,11 +16,12 @@ extern const struct cmd_entry cmd_task_entries[];    /* task ..., show tasks, sh
 extern const struct cmd_entry cmd_flows_entries[];   /* show flows, show runs, show run */
 extern const struct cmd_entry cmd_logs_entries[];
 extern const struct cmd_entry cmd_worker_entries[];
+extern const struct cmd_entry cmd_preview_entries[];
 extern const struct cmd_entry cmd_shell_entries[];
 extern const struct cmd_entry cmd_pipe_entries[];
 extern const struct cmd_entry cmd_tables_entries[];
-extern const struct cmd_entry cmd_backfill_entries[];  /* backfill ... */
 extern const struct cmd_entry cmd_init_entries[];
+extern const struct cmd_entry cmd_backfill_entries[];  /* backfill ... */
 
 /* The entry with exactly this name (a command's own descriptor). */
 const struct cmd_entry *cmd_lookup(const char *name);

@@ -271,3 +271,28 @@ void tui_notice(WINDOW *w, int y, int x, int h, int width, const char *text)
 	vec_free_all(&lines, free);
 }
 
+
+int tui_put_styled(WINDOW *w, int y, int x, int width, int skip, const char *s,
+		   const unsigned char *roles, attr_t over)
+{
+	if (!roles)
+		return tui_put(w, y, x, width, skip, s, over ? over : theme_attr(R_NORMAL));
+	size_t n = strlen(s), i = 0;
+	int col = 0, drawn = 0;
+	while (i < n && drawn < width) {
+		size_t j = i;
+		while (j < n && roles[j] == roles[i])
+			j++;
+		char *run = xstrndup(s + i, j - i);
+		int rw = tui_text_width(run);
+		if (col + rw > skip) {
+			int sk = skip > col ? skip - col : 0;
+			attr_t a = over ? over : theme_attr((enum tui_role)roles[i]);
+			drawn += tui_put(w, y, x + drawn, width - drawn, sk, run, a);
+		}
+		col += rw;
+		free(run);
+		i = j;
+	}
+	return drawn;
+}

@@ -255,7 +255,8 @@ static void draw_keybar(struct tui *t)
 	static const char *const g[] = { "Enter open", "/ filter", ": command",
 		"? help", "q quit", NULL };
 	for (size_t i = 0; g[i]; i++)
-		x = hint_pair(w, x, cols, g[i]);
+		x = i == 1 && v->ops->slash ? hint(w, x, cols, "/", v->ops->slash)
+					    : hint_pair(w, x, cols, g[i]);
 }
 
 /* ---- status line -------------------------------------------------------- */
@@ -325,6 +326,7 @@ void tui_render(struct tui *t)
 	if (t->too_small) {
 		draw_too_small(t);
 		doupdate();
+		tui_trace(t, "frame", (int)d);
 		return;
 	}
 	if (d & RD_HEADER) {
@@ -375,4 +377,5 @@ void tui_render(struct tui *t)
 		curs_set(0);
 	}
 	doupdate();
+	tui_trace(t, "frame", (int)d);
 }

@@ -254,6 +254,10 @@ static int run_action(struct tui *t, const struct tui_action *a, int key)
 	if (a->run)
 		return a->run(t, a, key);
 	struct tui_view *v = tui_top(t);
+	if (!a->command) {       /* a key the view's handler answers */
+		int rd = v->ops->handle_key ? v->ops->handle_key(v, key) : TUI_UNHANDLED;
+		return rd == TUI_UNHANDLED ? RD_NONE : rd;
+	}
 	const char *sel = v->ops->selected ? v->ops->selected(v) : NULL;
 	if (!sel)
 		return tui_message(t, true, "%s: nothing selected", a->name);

@@ -11,6 +11,8 @@ libtui_a_SOURCES = \
 	src/tui/theme.c \
 	src/tui/draw.c \
 	src/tui/views.c \
+	src/tui/data.c \
+	src/tui/doc.c \
 	src/tui/widget_edit.c \
 	src/tui/widget_list.c \
 	src/tui/widget_pager.c \
@@ -26,6 +28,10 @@ libtui_a_SOURCES = \
 	src/tui/view_tasks.c \
 	src/tui/view_flows.c \
 	src/tui/view_runs.c \
+	src/tui/view_run.c \
+	src/tui/view_loads.c \
+	src/tui/view_backfill.c \
+	src/tui/view_table.c \
 	src/tui/view_tables.c \
 	src/tui/view_backfills.c \
 	src/tui/view_logs.c
@@ -36,6 +42,12 @@ tests_unit_test_tui_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_tui_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_tui
 
+# Builds real stores and warehouses for the console's tests and bench/console.
+check_PROGRAMS += tests/console/mkfixture
+tests_console_mkfixture_SOURCES = tests/console/fixture.c
+tests_console_mkfixture_CFLAGS = $(TEST_CFLAGS)
+tests_console_mkfixture_LDADD = $(SLUICE_LIBS) $(DEP_LIBS)
+
 TESTS += \
 	tests/console/help.sh \
 	tests/console/terminals.sh \
@@ -44,4 +56,9 @@ TESTS += \
 	tests/console/prompt.sh \
 	tests/console/ascii.sh \
 	tests/console/header.sh \
-	tests/console/idle.sh
+	tests/console/idle.sh \
+	tests/console/views.sh \
+	tests/console/logs.sh \
+	tests/console/readonly.sh \
+	tests/console/actions.sh \
+	tests/console/complete.sh

@@ -191,12 +191,19 @@ static void read_keys(struct tui *t)
 		int key = rc == KEY_CODE_YES ? TK((int)wch) : (int)wch;
 		if (key == TK(KEY_RESIZE))
 			continue;
+		tui_trace(t, "key", key);
 		if (key == TK_ESC) {
 			/* Esc followed at once by a character is Alt+character:
 			 * curses has already waited ESCDELAY for it */
 			wint_t next;
 			int rc2 = wget_wch(t->input, &next);
-			if (rc2 == OK) {
+			if (rc2 == OK && (next == TK_ESC || t->input_mode != INPUT_PROMPT)) {
+				/* Alt+key means something only to readline; elsewhere
+				 * (and Esc twice anywhere) it is Esc, then the key,
+				 * typed quickly */
+				t->dirty |= (unsigned)tui_dispatch(t, TK_ESC);
+				key = (int)next;
+			} else if (rc2 == OK) {
 				key = TK_META((int)next);
 			} else if (rc2 == KEY_CODE_YES) {
 				t->dirty |= (unsigned)tui_dispatch(t, TK_ESC);
@@ -261,8 +268,9 @@ static int run_loop(struct tui *t, struct err *e)
 		if (t->quit)
 			return 0;
 
+		int timeout = tui_store_poll(t, false);
 		usec_t now = clock_monotonic_us();
-		int timeout = view_clock_timeout(t, now);
+		timeout = min_timeout(timeout, view_clock_timeout(t, now));
 		if (t->dirty) {
 			usec_t due = t->last_frame + TUI_FRAME_USEC;
 			if (now >= due) {
@@ -295,7 +303,14 @@ static int run_loop(struct tui *t, struct err *e)
 				cfg->on_wake(cfg->arg);
 			else
 				drain(wake);
-			tui_mark_stale(t);
+			/* ask the store now, but not more often than frames go out */
+			usec_t at = clock_monotonic_us();
+			if (t->store && at - t->last_poll >= TUI_FRAME_USEC)
+				tui_store_poll(t, true);
+			else if (t->store && t->next_poll > t->last_poll + TUI_FRAME_USEC)
+				t->next_poll = t->last_poll + TUI_FRAME_USEC;
+			else if (!t->store)
+				tui_mark_stale(t);
 		}
 	}
 }
@@ -317,6 +332,10 @@ int tui_run(const struct tui_config *cfg, struct err *e)
 	t.history_path = cfg->history_path ? xstrdup(cfg->history_path)
 					   : tui_default_history_path();
 	user_host(t.user_host, sizeof t.user_host);
+	const char *trace = getenv("SLUICE_CONSOLE_TRACE");
+	if (trace && *trace)
+		t.trace = fopen(trace, "a");
+	tui_trace(&t, "start", 0);
 
 	if (pipe(sig_pipe) < 0)
 		return err_set(e, ERR_IO, "pipe: %s", strerror(errno));
@@ -339,6 +358,7 @@ int tui_run(const struct tui_config *cfg, struct err *e)
 	}
 	set_term(screen);
 	setup_curses(&t, utf8);
+	tui_store_open(&t);
 	tui_open_views(&t);
 	tui_layout(&t);
 	if (t.history_error) {
@@ -347,6 +367,7 @@ int tui_run(const struct tui_config *cfg, struct err *e)
 	t.dirty = RD_ALL | RD_CLEAR;
 	rc = run_loop(&t, e);
 	tui_close_views(&t);
+	tui_store_close(&t);
 	tui_free_windows(&t);
 	delwin(t.input);
 	endwin();
@@ -364,5 +385,7 @@ out:
 	free(t.matches);
 	free(t.history_path);
 	free(t.history_error);
+	if (t.trace)
+		fclose(t.trace);
 	return rc;
 }

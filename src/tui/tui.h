@@ -14,9 +14,16 @@
  * `complete` for names.  Both are optional: without them the console still
  * works and says plainly that no command layer is connected.
  *
- * Events from other threads (the engine's queue) reach the console through
- * a wake-up descriptor: any thread writes to it (tui_wake), the console's
- * loop wakes, calls `on_wake`, and refreshes the views.
+ * What the views show comes from the control store, read through the
+ * console's own read-only handle.  The console asks the store whether
+ * anything changed (store_changed: cheap) at most once a second, and
+ * refreshes only the views that show a changed area.  Events from other
+ * threads (an in-process engine's queue) reach the console through a
+ * wake-up descriptor: any thread writes to it (tui_wake), the console's
+ * loop wakes, calls `on_wake`, and asks the store at once.  What only a
+ * data connection knows (the table catalogue, row previews, a backfill's
+ * comparison) comes from commands with --json output, run through
+ * `execute`.
  *
  * Threads: tui_run and every callback it makes run on the calling thread,
  * which must be the only one touching ncurses or readline.  tui_wake is
@@ -26,6 +33,8 @@
 #define SLUICE_TUI_H
 
 #include "core/core.h"
+
+struct project;
 
 /* Run one command line from the prompt or a view action ("cancel 42").
  * Put the result text in `out` (one line goes to the status line, more
@@ -65,6 +74,16 @@ struct tui_config {
 	const char *history_path; /* prompt history; NULL: tui_default_history_path() */
 	const char *commands_help; /* the command layer's list of commands, one per
 				      line, for the help view; NULL: none connected */
+	const struct project *project_model; /* the loaded project (borrowed: it must
+				      outlive tui_run); the views list its flows,
+				      tasks, pipes and streams and compute next
+				      ticks from it.  NULL: none loaded */
+	const char *store_url;    /* the control store the views read.  The
+				     console opens its own handle, always
+				     read-only, on its own thread: it never
+				     writes the store itself, every change goes
+				     through `execute`.  NULL: none */
+	const char *store_password; /* PostgreSQL password, or NULL */
 
 	tui_execute_fn  execute;  /* all optional; NULL: not connected */
 	tui_complete_fn complete;

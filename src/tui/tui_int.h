@@ -20,6 +20,10 @@
 #endif
 #include <curses.h>
 
+#include <cjson/cJSON.h>
+
+#include "project/project.h"
+#include "store/store.h"
 #include "tui/tui.h"
 
 /* ---- keys ------------------------------------------------------------------
@@ -88,6 +92,11 @@ int  tui_text_width(const char *s);
 /* Draw s at (y, x), skipping its first `skip` columns, using at most
  * `width` columns.  Returns the columns drawn. */
 int  tui_put(WINDOW *w, int y, int x, int width, int skip, const char *s, attr_t a);
+/* Draw s with one role per byte of s (roles[i] an enum tui_role), the
+ * same clipping as tui_put; `over` (when not 0) replaces every role's
+ * attribute (a highlighted line). */
+int  tui_put_styled(WINDOW *w, int y, int x, int width, int skip, const char *s,
+		    const unsigned char *roles, attr_t over);
 /* Draw s in a cell of `width` columns, aligned, cut with an ellipsis and
  * padded with spaces in the same attribute. */
 void tui_put_cell(WINDOW *w, int y, int x, int width, const char *s,
@@ -133,6 +142,9 @@ struct tui_column {
 struct tui_row {
 	char  *key;         /* identifies the object (name, run id) */
 	char **cells;       /* one per column, owned */
+	char **sort;        /* NULL, or per column what sorts (a time as a
+			       number under "3m ago"); NULL cells sort by
+			       the cell */
 };
 
 struct tui_list {
@@ -156,6 +168,10 @@ void tui_list_free(struct tui_list *l);
  * sorts, puts the selection back on the same key when it is still there). */
 void tui_list_begin(struct tui_list *l);
 void tui_list_add(struct tui_list *l, const char *key, const char *const *cells);
+/* The same with sort keys (may hold NULLs) for cells that do not sort as
+ * they read. */
+void tui_list_add_sorted(struct tui_list *l, const char *key, const char *const *cells,
+			 const char *const *sort);
 void tui_list_end(struct tui_list *l);
 void tui_list_set_empty(struct tui_list *l, const char *message);
 void tui_list_set_filter(struct tui_list *l, const char *text);  /* NULL or "" clears */
@@ -174,6 +190,8 @@ void tui_list_where(const struct tui_list *l, struct buf *out);
  * the rest scrolls; Left/Right move sideways. */
 struct tui_pager {
 	struct vec lines;   /* char *, owned */
+	struct vec roles;   /* unsigned char * per line (a role per byte), or
+			       NULL for a plain line; owned */
 	size_t header;      /* leading lines that never scroll vertically */
 	size_t top;         /* first body line shown */
 	int    left;        /* columns scrolled sideways */
@@ -187,12 +205,44 @@ void tui_pager_init(struct tui_pager *p);
 void tui_pager_free(struct tui_pager *p);
 void tui_pager_set_text(struct tui_pager *p, const char *text);
 void tui_pager_add_line(struct tui_pager *p, const char *line);
+/* A line with a role per byte (copied; roles may be NULL). */
+void tui_pager_add_styled(struct tui_pager *p, const char *line,
+			  const unsigned char *roles);
+/* Forget the lines but keep the scroll position and search: a page that
+ * is written again on refresh stays where the operator was. */
+void tui_pager_clear(struct tui_pager *p);
 void tui_pager_set_header(struct tui_pager *p, size_t lines);
 /* Find `text` (case-insensitive) from the top; true if found.  n/N repeat. */
 bool tui_pager_search(struct tui_pager *p, const char *text);
 int  tui_pager_key(struct tui_pager *p, int key);
 void tui_pager_draw(struct tui_pager *p, WINDOW *w, int y, int x, int h, int width);
 void tui_pager_where(const struct tui_pager *p, struct buf *out);
+
+/* ---- styled documents (doc.c) ------------------------------------------------
+ * Pages with coloured states (run detail, a backfill, the overview) are
+ * written line by line into a pager with a role per byte.  Data passes
+ * through unchanged except that control characters become '?', so text
+ * from databases cannot break the layout; '\n' in a put starts a new
+ * line. */
+struct tui_doc {
+	struct tui_pager *pager;
+	struct buf text, roles;
+};
+void tui_doc_begin(struct tui_doc *d, struct tui_pager *p);   /* clears p */
+void tui_doc_put(struct tui_doc *d, enum tui_role r, const char *s);
+void tui_doc_printf(struct tui_doc *d, enum tui_role r, const char *fmt, ...)
+	PRINTF_LIKE(3, 4);
+/* s in a cell of `width` columns (cut with an ellipsis, padded). */
+void tui_doc_cell(struct tui_doc *d, enum tui_role r, int width, bool right,
+		  const char *s);
+/* A state name in its role, padded to `width` (0: no padding). */
+void tui_doc_state(struct tui_doc *d, const char *state, int width);
+void tui_doc_nl(struct tui_doc *d);
+/* A section title on its own line, after a blank line unless first. */
+void tui_doc_heading(struct tui_doc *d, const char *title);
+/* "label    value" with the label in a column of `lw`. */
+void tui_doc_field(struct tui_doc *d, int lw, const char *label, const char *value);
+void tui_doc_end(struct tui_doc *d);    /* flushes the last line */
 
 /* ---- confirmation dialog (widget_dialog.c) --------------------------------
  * Two buttons, Cancel and the action; Cancel has the focus, so Enter
@@ -210,11 +260,13 @@ enum tui_dialog_result tui_dialog_key(struct tui_dialog *d, int key, int *redraw
 void tui_dialog_draw(const struct tui_dialog *d, WINDOW *w, int h, int width);
 
 /* ---- form (widget_form.c): named fields, each a line editor ------------- */
-typedef bool (*tui_field_check)(const char *value, char *msg, size_t n);
+typedef bool (*tui_field_check)(const char *value, const void *arg,
+				char *msg, size_t n);
 struct tui_form_field {
 	char *name, *label, *hint;
 	bool required;
 	tui_field_check check;
+	const void *check_arg;    /* passed to check */
 	struct tui_edit edit;
 };
 enum tui_form_result { FORM_OPEN, FORM_CANCEL, FORM_SUBMIT };
@@ -228,6 +280,10 @@ struct tui_form *tui_form_new(const char *title, const char *submit_label);
 void tui_form_add(struct tui_form *f, const char *name, const char *label,
 		  const char *value, const char *hint, bool required,
 		  tui_field_check check);
+/* The same with an argument for the check (a declared parameter). */
+void tui_form_add_checked(struct tui_form *f, const char *name, const char *label,
+			  const char *value, const char *hint, bool required,
+			  tui_field_check check, const void *check_arg);
 void tui_form_free(struct tui_form *f);
 const char *tui_form_value(const struct tui_form *f, const char *name);
 enum tui_form_result tui_form_key(struct tui_form *f, int key, int *redraw);
@@ -236,8 +292,10 @@ enum tui_form_result tui_form_key(struct tui_form *f, int key, int *redraw);
 void tui_form_draw(const struct tui_form *f, WINDOW *w, int h, int width,
 		   int *cy, int *cx);
 /* Checks for common parameter types. */
-bool tui_check_integer(const char *value, char *msg, size_t n);
-bool tui_check_date(const char *value, char *msg, size_t n);
+bool tui_check_integer(const char *value, const void *arg, char *msg, size_t n);
+bool tui_check_date(const char *value, const void *arg, char *msg, size_t n);
+/* arg: a struct project_param; checks the value against its type. */
+bool tui_check_param(const char *value, const void *arg, char *msg, size_t n);
 
 /* ---- sparkline (widget_sparkline.c) ------------------------------------------
  * The last `width` values as a row of bars scaled to the largest; zero is
@@ -255,6 +313,8 @@ struct tui_view;
  * from; views take what they need from here. */
 struct tui_data {
 	const struct tui_config *cfg;
+	const struct project *project;   /* NULL: none loaded */
+	struct store *store;             /* the console's read-only handle; NULL: none */
 	usec_t now;
 };
 
@@ -279,6 +339,10 @@ struct tui_view_ops {
 	int key;               /* '2' switches to it; 0: none */
 	bool in_tabs;          /* shown in the bar of views */
 	const char *summary;   /* one line for the help view */
+	unsigned areas;        /* STORE_AREA_BIT()s the view shows: it is
+				  refreshed when one of them changes */
+	const char *slash;     /* what / does here for the key hints
+				  ("search"); NULL: "filter" */
 	const struct tui_action *actions;   /* keys of this view, or NULL */
 	size_t nactions;
 
@@ -325,8 +389,25 @@ struct tui_list_spec {
 	const char *what;           /* "pipes": used in messages */
 	const char *about;          /* what they are, one sentence, for empty states */
 };
+/* The state of a list view (v->state).  Views over big tables (runs)
+ * hold a window of `window` rows and know how many there are in all. */
+struct tui_list_view {
+	struct tui_list list;
+	const struct tui_list_spec *spec;
+	char *arg;          /* the object a pushed list is about, or NULL */
+	int window;         /* rows to read; 0: the view reads them all */
+	int64_t total;      /* rows in the store; -1: not counted */
+	unsigned mask;      /* a view's own store-side filter (run states) */
+};
+#define TUI_WINDOW_STEP 500
+#define TUI_WINDOW_MAX  5000
 struct tui_list *tui_list_view_list(struct tui_view *v);
 void tui_list_view_open(struct tui_view *v, const struct tui_list_spec *spec);
+/* A list pushed over another view about one object (a pipe's loads, a
+ * task's history): `arg` is that object's name, copied. */
+struct tui_view *tui_list_view_new(struct tui *t, const struct tui_view_ops *ops,
+				   const char *title, const char *arg);
+const char *tui_list_view_arg(struct tui_view *v);
 void tui_list_view_draw(struct tui_view *v, WINDOW *w, int h, int width);
 int  tui_list_view_key(struct tui_view *v, int key);
 bool tui_list_view_select(struct tui_view *v, const char *key);
@@ -335,8 +416,11 @@ int  tui_list_view_detail(struct tui_view *v);
 const char *tui_list_view_selected(struct tui_view *v);
 void tui_list_view_where(struct tui_view *v, struct buf *out);
 void tui_list_view_close(struct tui_view *v);
-/* The empty state when no control store is open. */
-void tui_list_view_no_store(struct tui_view *v, const struct tui_data *d);
+/* The empty state when no control store is open: true when that is the
+ * case (the view has nothing more to do). */
+bool tui_list_view_no_store(struct tui_view *v, const struct tui_data *d);
+/* The empty state when reading failed. */
+void tui_list_view_error(struct tui_view *v, const struct err *e);
 
 /* Pages: a pager pushed over the current view (details, results).  The
  * help view is a page too and shares these operations. */
@@ -348,6 +432,18 @@ int  tui_page_key(struct tui_view *v, int key);
 void tui_page_filter(struct tui_view *v, const char *text);
 void tui_page_where(struct tui_view *v, struct buf *out);
 void tui_page_close(struct tui_view *v);
+
+/* Views pushed over others (each in its view file). */
+int  tui_open_run(struct tui *t, int64_t run_id);          /* view_run.c */
+int  tui_open_flow_runs(struct tui *t, const char *flow);  /* view_runs.c */
+int  tui_open_run_form(struct tui *t, const char *flow);   /* view_flows.c */
+int  tui_open_loads(struct tui *t, const char *pipe);      /* view_loads.c */
+int  tui_open_task_history(struct tui *t, const char *task); /* view_tasks.c */
+int  tui_open_table(struct tui *t, const char *table);     /* view_table.c */
+int  tui_open_backfill(struct tui *t, int64_t id);         /* view_backfill.c */
+/* "2 tables: 12 changed, 3 new, 0 gone" from a comparison's JSON; "" when
+ * there is none. */
+void tui_backfill_summary(const char *compare_json, char *out, size_t n);
 
 /* ---- modal layer: a dialog or form over the body ------------------------ */
 struct tui_modal_ops {
@@ -390,6 +486,13 @@ struct tui {
 	char *matches;              /* completions listed in the key bar */
 	int status_cx;              /* cursor column in the status line, or -1 */
 	int modal_cy, modal_cx;     /* cursor in a form, or modal_cy -1 */
+
+	/* the control store, read-only (data.c) */
+	struct store *store;
+	struct store_watch watch;
+	usec_t next_poll;           /* monotonic; 0: no store to poll */
+	usec_t last_poll;
+	FILE *trace;                /* SLUICE_CONSOLE_TRACE: key and frame times */
 };
 
 /* Open every registry view (refreshing the first), and close them all
@@ -422,6 +525,37 @@ int  tui_command(struct tui *t, const char *line);
 int  tui_view_index(const char *name);
 void tui_refresh_view(struct tui *t, struct tui_view *v);
 void tui_mark_stale(struct tui *t);
+
+/* data.c: the control store and commands that answer in JSON. */
+#define TUI_POLL_USEC USEC_PER_SEC        /* ask the store at most this often */
+void tui_store_open(struct tui *t);
+void tui_store_close(struct tui *t);
+/* Ask the store what changed (if due, or now when `force`); refreshes the
+ * views that show a changed area.  Returns the milliseconds until the
+ * next poll is due, or -1 when there is no store. */
+int  tui_store_poll(struct tui *t, bool force);
+/* Mark views showing any of `areas` stale; refresh the top one if so. */
+void tui_mark_areas(struct tui *t, unsigned areas);
+struct tui_data tui_data_now(struct tui *t);
+/* Run a command for its output, with no side effect on the screen. */
+int  tui_fetch(struct tui *t, const char *line, struct buf *out, struct err *e);
+/* The same, parsing the output as JSON (caller frees with cJSON_Delete). */
+cJSON *tui_fetch_json(struct tui *t, const char *line, struct err *e);
+/* Quote a word for a command line (single quotes when needed). */
+void tui_quote_word(struct buf *b, const char *word);
+/* "3m ago" / "in 5m"; "-" for 0. */
+void tui_fmt_ago(usec_t now, usec_t t, char *out, size_t n);
+/* "2026-11-21 13:05:09 UTC (3m ago)"; "-" for 0. */
+void tui_fmt_when(usec_t now, usec_t t, char *out, size_t n);
+/* 1234567 -> "1,234,567". */
+void tui_fmt_count(int64_t v, char *out, size_t n);
+/* Duration between two times, "-" when either is 0 (end 0 and start set:
+ * up to now). */
+void tui_fmt_took(usec_t now, usec_t start, usec_t end, char *out, size_t n);
+/* The first line of s, at most n-1 bytes. */
+void tui_first_line(const char *s, char *out, size_t n);
+/* Trace a key or a frame to SLUICE_CONSOLE_TRACE (no-op without it). */
+void tui_trace(struct tui *t, const char *what, int key);
 
 /* keys.c: the frame's action table and key dispatch. */
 extern const struct tui_action tui_global_actions[];

@@ -1,40 +1,48 @@
 /*
- * view_backfills.c - rebuilds of a flow's outputs, step by step.
+ * view_backfills.c - the store's backfills, newest first, and the actions
+ * that step one through its procedure: n (next step), a (approve: swap the
+ * rebuilt tables in) and d (discard), the last two asking first with the
+ * focus on Cancel.  Enter opens the backfill (view_backfill.c).
  *
- * A list view: the columns and actions are declared here; drawing,
- * sorting, filtering and details come from view_list.c.  Rows come from
- * refresh, which shows the empty state while no control store is open.
+ * Rows are keyed by backfill id; the actions name the flow, as the
+ * `backfill` commands do (a flow has at most one active backfill).
  */
 #include "tui_int.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 static const struct tui_column columns[] = {
-	{ "FLOW", 20, 0, false, false, false },
-	{ "STEP", 12, 0, false, false, false },
-	{ "STATE", 12, 0, false, false, true },
-	{ "STARTED", 9, 0, false, false, false },
-	{ "BY", 10, 0, false, false, false },
+	{ "ID", 5, 0, true, true, false },
+	{ "FLOW", 18, 0, false, false, false },
+	{ "STEP", 9, 0, false, false, false },
+	{ "STATE", 10, 0, false, false, true },
+	{ "UPDATED", 9, 0, false, true, false },
+	{ "BY", 12, 0, false, false, false },
 	{ "DIFFERENCES", 0, 10, false, false, false },
 };
 
+#define FLOW_COL 1
+
 static const struct tui_list_spec spec = {
-	columns, ARRAY_LEN(columns), 0, false, "backfills",
+	columns, ARRAY_LEN(columns), -1, false, "backfills",
 	"A backfill rebuilds a flow's outputs from raw history, compares "
 	"them with the current tables and waits for approval.",
 };
 
 static const struct tui_action actions[] = {
 	{ .keys = { 'n' }, .label = "n", .name = "next",
-	  .help = "go on to the backfill's next step",
-	  .mutates = true, .command = "backfill next %s" },
+	  .help = "take the backfill's next step (in the background; the page follows it)",
+	  .mutates = true, .command = "backfill next %s --background" },
 	{ .keys = { 'a' }, .label = "a", .name = "approve",
 	  .help = "swap the rebuilt tables into place",
-	  .mutates = true, .command = "backfill approve %s",
+	  .mutates = true, .command = "backfill approve %s --yes",
 	  .confirm = "Approve the backfill of %s? The rebuilt tables "
 		     "replace the current ones in one transaction; the "
 		     "current ones are kept as TABLE_old." },
 	{ .keys = { 'd' }, .label = "d", .name = "discard",
-	  .help = "discard the rebuilt tables",
-	  .mutates = true, .command = "backfill discard %s",
+	  .help = "drop the rebuilt tables and resume the tasks",
+	  .mutates = true, .command = "backfill discard %s --yes",
 	  .confirm = "Discard the backfill of %s? The rebuilt tables are "
 		     "dropped and the tasks resume." },
 };
@@ -46,7 +54,54 @@ static void backfills_open(struct tui_view *v)
 
 static void backfills_refresh(struct tui_view *v, const struct tui_data *d)
 {
-	tui_list_view_no_store(v, d);
+	if (tui_list_view_no_store(v, d))
+		return;
+	struct tui_list *l = tui_list_view_list(v);
+	struct vec list = VEC_INIT;
+	struct err e;
+	err_clear(&e);
+	if (store_backfill_list(d->store, NULL, 500, &list, &e) < 0) {
+		tui_list_view_error(v, &e);
+		return;
+	}
+	tui_list_begin(l);
+	for (size_t i = 0; i < list.len; i++) {
+		const struct store_backfill *b = list.items[i];
+		char id[24], ago[32], when[32], diff[256];
+		snprintf(id, sizeof id, "%lld", (long long)b->id);
+		tui_fmt_ago(d->now, b->updated, ago, sizeof ago);
+		snprintf(when, sizeof when, "%lld", (long long)b->updated);
+		tui_backfill_summary(b->compare, diff, sizeof diff);
+		if (!*diff && b->error)
+			tui_first_line(b->error, diff, sizeof diff);
+		const char *cells[] = { id, b->flow, b->step, backfill_state_name(b->state),
+					ago, b->created_by ? b->created_by : "", diff };
+		const char *sort[] = { NULL, NULL, NULL, NULL, when, NULL, NULL };
+		tui_list_add_sorted(l, id, cells, sort);
+	}
+	tui_list_end(l);
+	store_backfill_list_free(&list);
+	tui_list_set_empty(l, "No backfill has been started.\n\nA backfill rebuilds a "
+			   "flow's tables from all raw history and shows how they would "
+			   "change before anything is replaced. Start one from the flows "
+			   "view (B) or with :backfill start FLOW.");
+	v->clock = 10 * USEC_PER_SEC;
+}
+
+/* The actions name the flow of the selected backfill. */
+static const char *backfills_selected(struct tui_view *v)
+{
+	const struct tui_row *r = tui_list_selected(tui_list_view_list(v));
+	return r ? r->cells[FLOW_COL] : NULL;
+}
+
+static int backfills_detail(struct tui_view *v)
+{
+	const struct tui_row *r = tui_list_selected(tui_list_view_list(v));
+	int64_t id;
+	if (!r || !str_to_i64(r->key, &id))
+		return TUI_UNHANDLED;
+	return tui_open_backfill(v->tui, id);
 }
 
 const struct tui_view_ops view_backfills_ops = {
@@ -55,6 +110,7 @@ const struct tui_view_ops view_backfills_ops = {
 	.key = '8',
 	.in_tabs = true,
 	.summary = "rebuilds of a flow's outputs, step by step",
+	.areas = STORE_AREA_BIT(STORE_AREA_BACKFILLS),
 	.actions = actions,
 	.nactions = ARRAY_LEN(actions),
 	.open = backfills_open,
@@ -63,8 +119,8 @@ const struct tui_view_ops view_backfills_ops = {
 	.handle_key = tui_list_view_key,
 	.select = tui_list_view_select,
 	.filter = tui_list_view_filter,
-	.detail = tui_list_view_detail,
-	.selected = tui_list_view_selected,
+	.detail = backfills_detail,
+	.selected = backfills_selected,
 	.where = tui_list_view_where,
 	.close = tui_list_view_close,
 };

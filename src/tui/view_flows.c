@@ -1,31 +1,55 @@
 /*
- * view_flows.c - flows, their last run and what is running.
+ * view_flows.c - the project's flows, what is running and how the last
+ * run went; starting a run with a form built from the flow's parameters.
  *
- * A list view: the columns and actions are declared here; drawing,
- * sorting, filtering and details come from view_list.c.  Rows come from
- * refresh, which shows the empty state while no control store is open.
+ * Flows come from the project; their runs from the store (counts by state
+ * and the newest run, both indexed).  `r` opens a form with one field per
+ * declared parameter: its type in the label, its default filled in, its
+ * description as the hint.  Values are checked against their types before
+ * anything is sent (the same check the engine makes), and only values the
+ * operator changed are sent, so defaults stay the flow's.
  */
 #include "tui_int.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 static const struct tui_column columns[] = {
-	{ "NAME", 20, 0, false, false, false },
+	{ "NAME", 18, 0, false, false, false },
 	{ "STEPS", 5, 0, true, true, false },
-	{ "TRIGGERED BY", 0, 14, false, false, false },
-	{ "LAST RUN", 10, 0, false, false, false },
+	{ "PARAMS", 6, 0, true, true, false },
+	{ "ACTIVE", 6, 0, true, true, false },
+	{ "LAST RUN", 9, 0, false, true, false },
 	{ "LAST STATE", 10, 0, false, false, true },
-	{ "RUNNING", 7, 0, true, true, false },
+	{ "TRIGGERED BY", 14, 0, false, false, false },
+	{ "DESCRIPTION", 0, 8, false, false, false },
 };
 
 static const struct tui_list_spec spec = {
-	columns, ARRAY_LEN(columns), 0, false, "flows",
-	"Flows are ordered steps that move and shape data: extract, "
-	"ingest, transform, validate, load.",
+	columns, ARRAY_LEN(columns), -1, false, "flows",
+	"Flows are ordered steps that move and check data; runs are their executions.",
 };
+
+static int act_run(struct tui *t, const struct tui_action *a, int key)
+{
+	(void)a; (void)key;
+	struct tui_view *v = tui_top(t);
+	const char *flow = tui_list_view_selected(v);
+	if (!flow)
+		return tui_message(t, true, "run: no flow selected");
+	return tui_open_run_form(t, flow);
+}
 
 static const struct tui_action actions[] = {
 	{ .keys = { 'r' }, .label = "r", .name = "run",
-	  .help = "start a run of the selected flow",
-	  .mutates = true, .command = "run %s" },
+	  .help = "start a run of the selected flow (a form for its parameters)",
+	  .mutates = true, .run = act_run },
+	{ .keys = { 'B' }, .label = "B", .name = "backfill",
+	  .help = "start a backfill of the selected flow (plan first)",
+	  .mutates = true, .command = "backfill start %s",
+	  .confirm = "Start a backfill of %s? Its tasks are suspended and its "
+		     "tables rebuilt beside the current ones; nothing is replaced "
+		     "until you approve." },
 };
 
 static void flows_open(struct tui_view *v)
@@ -33,9 +57,72 @@ static void flows_open(struct tui_view *v)
 	tui_list_view_open(v, &spec);
 }
 
+static void triggers(const struct project *p, const char *flow, char *out, size_t n)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < p->ntasks; i++)
+		if (str_eq(p->tasks[i].flow, flow))
+			buf_printf(&b, "%s%s", b.len ? "," : "", p->tasks[i].name);
+	snprintf(out, n, "%s", b.len ? buf_str(&b) : "-");
+	buf_free(&b);
+}
+
 static void flows_refresh(struct tui_view *v, const struct tui_data *d)
 {
-	tui_list_view_no_store(v, d);
+	struct tui_list *l = tui_list_view_list(v);
+	if (!d->project) {
+		tui_list_view_no_store(v, d);
+		return;
+	}
+	tui_list_begin(l);
+	struct err e;
+	err_clear(&e);
+	for (size_t i = 0; i < d->project->nflows; i++) {
+		const struct project_flow *f = &d->project->flows[i];
+		char steps[16], params[16], active[16] = "-", last[32] = "-",
+		     last_state[32] = "-", trig[128], when[32] = "";
+		snprintf(steps, sizeof steps, "%zu", f->nsteps);
+		snprintf(params, sizeof params, "%zu", f->nparams);
+		triggers(d->project, f->name, trig, sizeof trig);
+		if (d->store) {
+			int64_t counts[RUN_STATE_COUNT];
+			if (store_run_counts(d->store, f->name, 0, counts, &e) == 0) {
+				int64_t n = counts[RUN_RUNNING] + counts[RUN_PENDING] +
+					    counts[RUN_CANCELLING] + counts[RUN_RETRYING];
+				snprintf(active, sizeof active, "%lld", (long long)n);
+			}
+			struct store_run_filter rf = { .flow = f->name, .limit = 1 };
+			struct vec runs = VEC_INIT;
+			if (store_run_list(d->store, &rf, &runs, &e) == 0 && runs.len) {
+				const struct store_run *r = runs.items[0];
+				usec_t at = r->started ? r->started : r->created;
+				tui_fmt_ago(d->now, at, last, sizeof last);
+				snprintf(last_state, sizeof last_state, "%s",
+					 run_state_name(r->state));
+				snprintf(when, sizeof when, "%lld", (long long)at);
+			}
+			store_run_list_free(&runs);
+		}
+		const char *cells[] = { f->name, steps, params, active, last, last_state,
+					trig, f->description ? f->description : "" };
+		const char *sort[] = { NULL, NULL, NULL, NULL, *when ? when : "0",
+				       NULL, NULL, NULL };
+		tui_list_add_sorted(l, f->name, cells, sort);
+	}
+	tui_list_end(l);
+	tui_list_set_empty(l, "The project declares no flows.\n\nFlows are declared "
+			   "in sluice.json under \"flows\".");
+	if (e.code != ERR_OK)
+		tui_message(v->tui, true, "runs: %s", err_text(&e));
+	v->clock = d->store ? 10 * USEC_PER_SEC : 0;
+}
+
+static int flows_detail(struct tui_view *v)
+{
+	const char *flow = tui_list_view_selected(v);
+	if (!flow)
+		return TUI_UNHANDLED;
+	return tui_open_flow_runs(v->tui, flow);
 }
 
 const struct tui_view_ops view_flows_ops = {
@@ -43,7 +130,8 @@ const struct tui_view_ops view_flows_ops = {
 	.title = "Flows",
 	.key = '5',
 	.in_tabs = true,
-	.summary = "flows, their last run and what is running",
+	.summary = "flows, what runs, how the last run went; r starts a run",
+	.areas = STORE_AREA_BIT(STORE_AREA_RUNS),
 	.actions = actions,
 	.nactions = ARRAY_LEN(actions),
 	.open = flows_open,
@@ -52,8 +140,63 @@ const struct tui_view_ops view_flows_ops = {
 	.handle_key = tui_list_view_key,
 	.select = tui_list_view_select,
 	.filter = tui_list_view_filter,
-	.detail = tui_list_view_detail,
+	.detail = flows_detail,
 	.selected = tui_list_view_selected,
 	.where = tui_list_view_where,
 	.close = tui_list_view_close,
 };
+
+/* ---- the run form ------------------------------------------------------ */
+
+static int submit_run(struct tui *t, const struct tui_form *form, void *arg)
+{
+	const struct project_flow *f = arg;
+	struct buf line = BUF_INIT;
+	buf_puts(&line, "run ");
+	tui_quote_word(&line, f->name);
+	for (size_t i = 0; i < f->nparams; i++) {
+		const struct project_param *p = &f->params[i];
+		const char *value = tui_form_value(form, p->name);
+		if (!value || !*value)
+			continue;      /* empty: the flow's default */
+		if (p->has_default && p->default_value && str_eq(value, p->default_value))
+			continue;
+		char *kv = xasprintf("%s=%s", p->name, value);
+		buf_putc(&line, ' ');
+		tui_quote_word(&line, kv);
+		free(kv);
+	}
+	int rd = tui_command(t, buf_str(&line));
+	buf_free(&line);
+	return rd;
+}
+
+int tui_open_run_form(struct tui *t, const char *flow)
+{
+	const struct project *p = t->cfg->project_model;
+	const struct project_flow *f = p ? project_flow(p, flow) : NULL;
+	if (!f)
+		return tui_message(t, true, "run: no flow \"%s\" in the project", flow);
+	char *title = xasprintf("Run %s", f->name);
+	struct tui_form *form = tui_form_new(title, "Run");
+	free(title);
+	for (size_t i = 0; i < f->nparams; i++) {
+		const struct project_param *pp = &f->params[i];
+		char *label = xasprintf("%s (%s)", pp->name, param_type_name(pp->type));
+		char *hint;
+		if (pp->has_default)
+			hint = xasprintf("%s%sdefault %s; empty keeps it",
+					 pp->description ? pp->description : "",
+					 pp->description ? "; " : "",
+					 pp->default_value ? pp->default_value : "null");
+		else
+			hint = xasprintf("%s%srequired",
+					 pp->description ? pp->description : "",
+					 pp->description ? "; " : "");
+		tui_form_add_checked(form, pp->name, label, pp->default_value, hint,
+				     !pp->has_default, tui_check_param, pp);
+		free(label);
+		free(hint);
+	}
+	return tui_open_form(t, form, submit_run, (void *)f);
+}

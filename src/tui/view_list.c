@@ -12,10 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct list_view {
-	struct tui_list list;
-	const struct tui_list_spec *spec;
-};
+#define list_view tui_list_view
 
 struct tui_list *tui_list_view_list(struct tui_view *v)
 {
@@ -27,10 +24,32 @@ void tui_list_view_open(struct tui_view *v, const struct tui_list_spec *spec)
 {
 	struct list_view *lv = xcalloc(1, sizeof *lv);
 	lv->spec = spec;
+	lv->total = -1;
 	tui_list_init(&lv->list, spec->cols, spec->ncols);
 	tui_list_sort(&lv->list, spec->sort_col, spec->sort_desc);
 	v->state = lv;
 	v->stale = true;
+}
+
+struct tui_view *tui_list_view_new(struct tui *t, const struct tui_view_ops *ops,
+				   const char *title, const char *arg)
+{
+	struct tui_view *v = xcalloc(1, sizeof *v);
+	v->ops = ops;
+	v->tui = t;
+	v->title = xstrdup(title);
+	v->owned = true;
+	v->stale = true;
+	ops->open(v);
+	struct list_view *lv = v->state;
+	lv->arg = xstrdup(arg);
+	return v;
+}
+
+const char *tui_list_view_arg(struct tui_view *v)
+{
+	struct list_view *lv = v->state;
+	return lv->arg;
 }
 
 void tui_list_view_draw(struct tui_view *v, WINDOW *w, int h, int width)
@@ -101,12 +120,15 @@ void tui_list_view_close(struct tui_view *v)
 {
 	struct list_view *lv = v->state;
 	tui_list_free(&lv->list);
+	free(lv->arg);
 	free(lv);
 	v->state = NULL;
 }
 
-void tui_list_view_no_store(struct tui_view *v, const struct tui_data *d)
+bool tui_list_view_no_store(struct tui_view *v, const struct tui_data *d)
 {
+	if (d->store)
+		return false;
 	struct list_view *lv = v->state;
 	struct tui_list *l = &lv->list;
 	tui_list_begin(l);
@@ -120,4 +142,17 @@ void tui_list_view_no_store(struct tui_view *v, const struct tui_data *d)
 	tui_list_set_empty(l, msg);
 	free(msg);
 	v->clock = 0;
+	return true;
+}
+
+void tui_list_view_error(struct tui_view *v, const struct err *e)
+{
+	struct list_view *lv = v->state;
+	struct tui_list *l = &lv->list;
+	tui_list_begin(l);
+	tui_list_end(l);
+	char *msg = xasprintf("The %s could not be read.\n\n%s", lv->spec->what,
+			      err_text(e));
+	tui_list_set_empty(l, msg);
+	free(msg);
 }

@@ -1,28 +1,56 @@
 /*
- * view_pipes.c - continuous loads of new lake files into raw tables.
+ * view_pipes.c - the project's pipes: state, files loaded and failed, the
+ * last file, the last error; Enter lists a pipe's load history, where one
+ * file can be reloaded.
  *
- * A list view: the columns and actions are declared here; drawing,
- * sorting, filtering and details come from view_list.c.  Rows come from
- * refresh, which shows the empty state while no control store is open.
+ * The store gives the pipe's object state ("pipe:NAME" PAUSED, else
+ * RUNNING) and its load history (counts by status, the newest load, the
+ * newest failure), read on every change.  What needs the lake (files
+ * pending, a stopped pipe's missing prefix or table) the console never
+ * finds out itself: it asks `show pipes --json` when the view is shown,
+ * at most every PIPES_LAKE_EVERY while it stays shown, and on `r`, and
+ * keeps that answer in between.
  */
 #include "tui_int.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 static const struct tui_column columns[] = {
-	{ "NAME", 18, 0, false, false, false },
-	{ "STATE", 14, 0, false, false, true },
+	{ "NAME", 14, 0, false, false, false },
+	{ "STATE", 20, 0, false, false, true },
 	{ "PENDING", 7, 0, true, true, false },
-	{ "LAST FILE", 0, 12, false, false, false },
-	{ "LAST LOAD", 10, 0, false, false, false },
-	{ "ERROR", 0, 8, false, false, false },
+	{ "LOADED", 6, 0, true, true, false },
+	{ "FAILED", 6, 0, true, true, false },
+	{ "LAST LOAD", 9, 0, false, true, false },
+	{ "LAST ERROR", 0, 10, false, false, false },
+	{ "LAST FILE", 0, 10, false, false, false },
 };
 
 static const struct tui_list_spec spec = {
-	columns, ARRAY_LEN(columns), 0, false, "pipes",
+	columns, ARRAY_LEN(columns), -1, false, "pipes",
 	"Pipes load new files from the lake into raw tables, keeping a "
 	"load history per file.",
 };
 
+#define PIPES_LAKE_EVERY (30 * USEC_PER_SEC)
+
+/* The last answer of `show pipes --json` (one console per process). */
+static cJSON *lake_status;
+static usec_t lake_status_at;
+
+static int act_lake(struct tui *t, const struct tui_action *a, int key)
+{
+	(void)a; (void)key;
+	lake_status_at = 0;
+	tui_refresh_view(t, tui_top(t));
+	return RD_BODY | RD_STATUS;
+}
+
 static const struct tui_action actions[] = {
+	{ .keys = { 'r' }, .label = "r", .name = "reload",
+	  .help = "ask the lake again: pending files, stopped pipes",
+	  .run = act_lake },
 	{ .keys = { 'p' }, .label = "p", .name = "pause",
 	  .help = "pause the selected pipe",
 	  .mutates = true, .command = "pipe pause %s" },
@@ -36,8 +64,8 @@ static const struct tui_action actions[] = {
 	  .help = "reload every file, even those already loaded",
 	  .mutates = true, .command = "pipe refresh %s --force",
 	  .confirm = "Reload every file of pipe %s, including files it "
-		     "has already loaded? Rows from those files will be "
-		     "loaded again." },
+		     "has already loaded? Their rows are replaced by the "
+		     "files' current contents." },
 };
 
 static void pipes_open(struct tui_view *v)
@@ -45,9 +73,120 @@ static void pipes_open(struct tui_view *v)
 	tui_list_view_open(v, &spec);
 }
 
+static const cJSON *lake_entry(const char *pipe)
+{
+	for (const cJSON *it = cJSON_IsArray(lake_status) ? lake_status->child : NULL; it;
+	     it = it->next) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(it, "name");
+		if (cJSON_IsString(n) && str_eq(n->valuestring, pipe))
+			return it;
+	}
+	return NULL;
+}
+
+static void pipe_row(struct tui_list *l, const struct project_pipe *pp,
+		     const struct tui_data *d, const struct vec *objs, struct err *e)
+{
+	char obj[256];
+	snprintf(obj, sizeof obj, "pipe:%s", pp->name);
+	const char *state = "RUNNING";
+	for (size_t i = 0; i < objs->len; i++) {
+		const struct store_object_state *o = objs->items[i];
+		if (str_eq(o->object, obj) && str_eq(o->state, "PAUSED"))
+			state = "PAUSED";
+	}
+	char pending[32] = "?";
+	const cJSON *lake = lake_entry(pp->name);
+	const cJSON *ls = cJSON_GetObjectItemCaseSensitive(lake, "state");
+	const cJSON *lp = cJSON_GetObjectItemCaseSensitive(lake, "pending_files");
+	/* the store's pause is news the lake's answer may not have yet */
+	if (cJSON_IsString(ls) && !str_eq(state, "PAUSED") &&
+	    !str_eq(ls->valuestring, "PAUSED"))
+		state = ls->valuestring;
+	if (cJSON_IsNumber(lp))
+		tui_fmt_count((int64_t)lp->valuedouble, pending, sizeof pending);
+	char loaded[32] = "-", failed[32] = "-", last_file[256] = "-", last_at[32] = "-",
+	     last_sort[32] = "0", error[512] = "";
+	if (d->store) {
+		int64_t counts[LOAD_STATUS_COUNT];
+		if (store_load_counts(d->store, pp->name, counts, e) == 0) {
+			tui_fmt_count(counts[LOAD_LOADED] + counts[LOAD_PARTIALLY_LOADED],
+				      loaded, sizeof loaded);
+			tui_fmt_count(counts[LOAD_FAILED], failed, sizeof failed);
+		}
+		struct vec v = VEC_INIT;
+		unsigned ok = (1u << LOAD_LOADED) | (1u << LOAD_PARTIALLY_LOADED);
+		if (store_load_list(d->store, pp->name, ok, 1, 0, &v, e) == 0 && v.len) {
+			const struct store_load *ld = v.items[0];
+			snprintf(last_file, sizeof last_file, "%s", ld->file_key);
+			tui_fmt_ago(d->now, ld->loaded, last_at, sizeof last_at);
+			snprintf(last_sort, sizeof last_sort, "%lld", (long long)ld->loaded);
+		}
+		store_load_list_free(&v);
+		unsigned bad = (1u << LOAD_FAILED) | (1u << LOAD_PARTIALLY_LOADED);
+		if (store_load_list(d->store, pp->name, bad, 1, 0, &v, e) == 0 && v.len) {
+			const struct store_load *ld = v.items[0];
+			char first[300];
+			tui_first_line(ld->first_error, first, sizeof first);
+			snprintf(error, sizeof error, "%s: %s", ld->file_key, first);
+		}
+		store_load_list_free(&v);
+	}
+	const char *cells[] = { pp->name, state, pending, loaded, failed, last_at, error,
+				last_file };
+	const char *sort[] = { NULL, NULL, NULL, NULL, NULL, last_sort, NULL, NULL };
+	tui_list_add_sorted(l, pp->name, cells, sort);
+}
+
 static void pipes_refresh(struct tui_view *v, const struct tui_data *d)
 {
-	tui_list_view_no_store(v, d);
+	struct tui_list *l = tui_list_view_list(v);
+	if (!d->project) {
+		tui_list_view_no_store(v, d);
+		return;
+	}
+	struct vec objs = VEC_INIT;
+	struct err e;
+	err_clear(&e);
+	usec_t mono = clock_monotonic_us();
+	if (!lake_status_at || mono - lake_status_at >= PIPES_LAKE_EVERY) {
+		struct err le;
+		err_clear(&le);
+		cJSON_Delete(lake_status);
+		lake_status = tui_fetch_json(v->tui, "show pipes --json", &le);
+		lake_status_at = mono;
+		if (!lake_status)
+			tui_message(v->tui, true, "pending files unknown: %s", err_text(&le));
+	}
+	if (d->store)
+		store_object_list(d->store, "pipe:", &objs, &e);
+	tui_list_begin(l);
+	for (size_t i = 0; i < d->project->npipes; i++)
+		pipe_row(l, &d->project->pipes[i], d, &objs, &e);
+	tui_list_end(l);
+	store_object_list_free(&objs);
+	tui_list_set_empty(l, "The project declares no pipes.\n\nPipes load new lake "
+			   "files into raw tables; they are declared in sluice.json "
+			   "under \"pipes\".");
+	if (e.code != ERR_OK)
+		tui_message(v->tui, true, "pipes: %s", err_text(&e));
+	v->clock = 10 * USEC_PER_SEC;
+}
+
+static int pipes_detail(struct tui_view *v)
+{
+	const char *pipe = tui_list_view_selected(v);
+	if (!pipe)
+		return TUI_UNHANDLED;
+	return tui_open_loads(v->tui, pipe);
+}
+
+static void pipes_close(struct tui_view *v)
+{
+	cJSON_Delete(lake_status);
+	lake_status = NULL;
+	lake_status_at = 0;
+	tui_list_view_close(v);
 }
 
 const struct tui_view_ops view_pipes_ops = {
@@ -56,6 +195,7 @@ const struct tui_view_ops view_pipes_ops = {
 	.key = '2',
 	.in_tabs = true,
 	.summary = "continuous loads of new lake files into raw tables",
+	.areas = STORE_AREA_BIT(STORE_AREA_PIPES) | STORE_AREA_BIT(STORE_AREA_OBJECTS),
 	.actions = actions,
 	.nactions = ARRAY_LEN(actions),
 	.open = pipes_open,
@@ -64,8 +204,8 @@ const struct tui_view_ops view_pipes_ops = {
 	.handle_key = tui_list_view_key,
 	.select = tui_list_view_select,
 	.filter = tui_list_view_filter,
-	.detail = tui_list_view_detail,
+	.detail = pipes_detail,
 	.selected = tui_list_view_selected,
 	.where = tui_list_view_where,
-	.close = tui_list_view_close,
+	.close = pipes_close,
 };

@@ -1,20 +1,28 @@
 /*
- * view_runs.c - flow runs: state, trigger, rows, errors.
+ * view_runs.c - flow runs: state, trigger, rows, errors; and the same list
+ * for one flow, pushed from the flows view.
  *
- * A list view: the columns and actions are declared here; drawing,
- * sorting, filtering and details come from view_list.c.  Rows come from
- * refresh, which shows the empty state while no control store is open.
+ * A store may hold a hundred thousand runs, so the view reads a window:
+ * the newest 500, growing by 500 (up to 5,000) as the selection reaches
+ * its end; the status line says how many there are in all.  The `/`
+ * filter applies to the rows read, and when it names run states (FAILED,
+ * "runn") and no flow, the store is asked for runs in those states, so
+ * old failures are found too.  Enter opens the run's detail.
  */
 #include "tui_int.h"
 
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
 static const struct tui_column columns[] = {
 	{ "ID", 7, 0, true, true, false },
-	{ "FLOW", 16, 0, false, false, false },
+	{ "FLOW", 18, 0, false, false, false },
 	{ "STATE", 10, 0, false, false, true },
 	{ "TRIGGER", 8, 0, false, false, false },
-	{ "STARTED", 9, 0, false, false, false },
-	{ "TOOK", 6, 0, true, false, false },
-	{ "ROWS", 8, 0, true, true, false },
+	{ "STARTED", 9, 0, false, true, false },
+	{ "TOOK", 7, 0, true, true, false },
+	{ "ROWS", 9, 0, true, true, false },
 	{ "ERROR", 0, 8, false, false, false },
 };
 
@@ -30,36 +38,178 @@ static const struct tui_action actions[] = {
 	  .confirm = "Cancel run %s? Steps in flight roll back; finished "
 		     "steps stay committed." },
 	{ .keys = { 'R' }, .label = "R", .name = "retry",
-	  .help = "retry the selected run",
+	  .help = "retry the selected run (a new run with the same parameters)",
 	  .mutates = true, .command = "retry %s" },
+	{ .keys = { 'L' }, .label = "L", .name = "logs",
+	  .help = "the selected run's log records",
+	  .command = "logs %s" },
 };
 
 static void runs_open(struct tui_view *v)
 {
 	tui_list_view_open(v, &spec);
+	struct tui_list_view *lv = v->state;
+	lv->window = TUI_WINDOW_STEP;
+}
+
+/* Run states whose names hold the filter, when it names no flow. */
+static unsigned state_mask(const struct tui_data *d, const char *filter)
+{
+	if (!filter || strlen(filter) < 3)
+		return 0;
+	for (size_t i = 0; d->project && i < d->project->nflows; i++)
+		if (tui_strcasestr(d->project->flows[i].name, filter))
+			return 0;
+	unsigned mask = 0;
+	for (int st = 0; st < RUN_STATE_COUNT; st++)
+		if (tui_strcasestr(run_state_name((enum run_state)st), filter))
+			mask |= RUN_STATE_BIT(st);
+	return mask;
+}
+
+static void run_row_cells(const struct store_run *r, usec_t now, char cells[][64],
+		       char sort[][32])
+{
+	snprintf(cells[0], 64, "%lld", (long long)r->id);
+	snprintf(cells[1], 64, "%s", r->flow);
+	snprintf(cells[2], 64, "%s", run_state_name(r->state));
+	snprintf(cells[3], 64, "%s", run_trigger_name(r->trigger));
+	usec_t when = r->started ? r->started : r->created;
+	tui_fmt_ago(now, when, cells[4], 64);
+	snprintf(sort[4], 32, "%lld", (long long)when);
+	tui_fmt_took(now, r->started, r->ended, cells[5], 64);
+	usec_t took = r->started ? (r->ended ? r->ended : now) - r->started : -1;
+	snprintf(sort[5], 32, "%lld", (long long)took);
+	tui_fmt_count(r->rows_out, cells[6], 64);
+	tui_first_line(r->error, cells[7], 64);
 }
 
 static void runs_refresh(struct tui_view *v, const struct tui_data *d)
 {
-	tui_list_view_no_store(v, d);
+	if (tui_list_view_no_store(v, d))
+		return;
+	struct tui_list_view *lv = v->state;
+	struct tui_list *l = &lv->list;
+	lv->mask = state_mask(d, v->filter);
+	struct store_run_filter f = {
+		.flow = lv->arg,
+		.states = lv->mask,
+		.sort = RUN_SORT_NEWEST,
+		.limit = lv->window,
+	};
+	struct vec runs = VEC_INIT;
+	struct err e;
+	err_clear(&e);
+	if (store_run_list(d->store, &f, &runs, &e) < 0 ||
+	    store_run_count(d->store, &f, &lv->total, &e) < 0) {
+		store_run_list_free(&runs);
+		tui_list_view_error(v, &e);
+		return;
+	}
+	tui_list_begin(l);
+	for (size_t i = 0; i < runs.len; i++) {
+		const struct store_run *r = runs.items[i];
+		char cells[8][64], sort[8][32];
+		memset(sort, 0, sizeof sort);
+		run_row_cells(r, d->now, cells, sort);
+		const char *cp[8], *sp[8];
+		for (int c = 0; c < 8; c++) {
+			cp[c] = cells[c];
+			sp[c] = sort[c][0] ? sort[c] : NULL;
+		}
+		tui_list_add_sorted(l, cells[0], cp, sp);
+	}
+	tui_list_end(l);
+	store_run_list_free(&runs);
+	char *empty = lv->arg
+		? xasprintf("Flow %s has no runs yet.\n\nPress Esc to go back; "
+			    "in the flows view, r starts one.", lv->arg)
+		: xstrdup("No runs yet.\n\nRuns are executions of flows. Start one "
+			  "from the flows view (r), or with :run FLOW.");
+	tui_list_set_empty(l, empty);
+	free(empty);
+	v->clock = 5 * USEC_PER_SEC;    /* "3s ago", "running for 12s" */
 }
 
-const struct tui_view_ops view_runs_ops = {
-	.name = "runs",
-	.title = "Runs",
-	.key = '6',
-	.in_tabs = true,
-	.summary = "flow runs: state, trigger, rows, errors",
-	.actions = actions,
-	.nactions = ARRAY_LEN(actions),
-	.open = runs_open,
-	.refresh = runs_refresh,
-	.draw = tui_list_view_draw,
-	.handle_key = tui_list_view_key,
-	.select = tui_list_view_select,
-	.filter = tui_list_view_filter,
-	.detail = tui_list_view_detail,
-	.selected = tui_list_view_selected,
-	.where = tui_list_view_where,
-	.close = tui_list_view_close,
-};
+static void runs_filter(struct tui_view *v, const char *text)
+{
+	tui_list_view_filter(v, text);
+	struct tui_list_view *lv = v->state;
+	struct tui_data d = tui_data_now(v->tui);
+	if (d.store && state_mask(&d, text) != lv->mask)
+		tui_refresh_view(v->tui, v);
+}
+
+static int runs_key(struct tui_view *v, int key)
+{
+	int rd = tui_list_view_key(v, key);
+	struct tui_list_view *lv = v->state;
+	struct tui_list *l = &lv->list;
+	/* at the end of the window: read more, if the store has more */
+	if (l->nshown && l->sel + 1 == l->nshown && !l->filter &&
+	    (int64_t)l->rows.len < lv->total && lv->window < TUI_WINDOW_MAX) {
+		lv->window += TUI_WINDOW_STEP;
+		tui_refresh_view(v->tui, v);
+		rd = (rd == TUI_UNHANDLED ? 0 : rd) | RD_BODY | RD_STATUS;
+	}
+	return rd;
+}
+
+static int runs_detail(struct tui_view *v)
+{
+	const char *id = tui_list_view_selected(v);
+	if (!id)
+		return TUI_UNHANDLED;
+	int64_t run;
+	if (!str_to_i64(id, &run))
+		return TUI_UNHANDLED;
+	return tui_open_run(v->tui, run);
+}
+
+static bool runs_select(struct tui_view *v, const char *key)
+{
+	if (tui_list_view_select(v, key))
+		return true;
+	/* not in the window: open it directly */
+	int64_t run;
+	if (str_to_i64(key, &run) && run > 0) {
+		tui_open_run(v->tui, run);
+		return true;
+	}
+	return false;
+}
+
+static void runs_where(struct tui_view *v, struct buf *out)
+{
+	struct tui_list_view *lv = v->state;
+	tui_list_view_where(v, out);
+	if (lv->total > (int64_t)lv->list.rows.len) {
+		char n[32];
+		tui_fmt_count(lv->total, n, sizeof n);
+		buf_printf(out, " (newest %zu of %s)", lv->list.rows.len, n);
+	}
+	if (lv->mask)
+		buf_puts(out, ", by state in the store");
+}
+
+#define RUNS_OPS(NAME, TITLE, KEY, TABS)					\
+	.name = NAME, .title = TITLE, .key = KEY, .in_tabs = TABS,		\
+	.summary = "flow runs: state, trigger, rows, errors",			\
+	.areas = STORE_AREA_BIT(STORE_AREA_RUNS),				\
+	.actions = actions, .nactions = ARRAY_LEN(actions),			\
+	.open = runs_open, .refresh = runs_refresh,				\
+	.draw = tui_list_view_draw, .handle_key = runs_key,			\
+	.select = runs_select, .filter = runs_filter,				\
+	.detail = runs_detail, .selected = tui_list_view_selected,		\
+	.where = runs_where, .close = tui_list_view_close
+
+const struct tui_view_ops view_runs_ops = { RUNS_OPS("runs", "Runs", '6', true) };
+const struct tui_view_ops view_flow_runs_ops = { RUNS_OPS("flow runs", "Runs", 0, false) };
+
+int tui_open_flow_runs(struct tui *t, const char *flow)
+{
+	char *title = xasprintf("Runs of %s", flow);
+	struct tui_view *v = tui_list_view_new(t, &view_flow_runs_ops, title, flow);
+	free(title);
+	return tui_push_view(t, v);
+}

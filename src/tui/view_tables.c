@@ -1,25 +1,46 @@
 /*
- * view_tables.c - the table catalogue: kinds, rows, last loads.
+ * view_tables.c - the table catalogue: every table the project touches,
+ * by kind, with rows, last load, the flows that read and write it and its
+ * description; Enter previews its rows (view_table.c).
  *
- * A list view: the columns and actions are declared here; drawing,
- * sorting, filtering and details come from view_list.c.  Rows come from
- * refresh, which shows the empty state while no control store is open.
+ * Row counts and columns need a data connection, which the console never
+ * opens: the catalogue is `show tables --json`, run through the command
+ * layer when the view is first shown, when the schema area of the store
+ * changes, and on `r`.  Without that command (or when it fails) the view
+ * lists what the project declares and says why the rest is missing.
  */
 #include "tui_int.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 static const struct tui_column columns[] = {
-	{ "NAME", 24, 0, false, false, false },
+	{ "NAME", 20, 0, false, false, false },
 	{ "KIND", 9, 0, false, false, false },
-	{ "CONNECTION", 11, 0, false, false, false },
+	{ "CONNECTION", 10, 0, false, false, false },
 	{ "ROWS", 10, 0, true, true, false },
-	{ "LAST LOAD", 10, 0, false, false, false },
+	{ "LAST LOAD", 9, 0, false, true, false },
 	{ "DESCRIPTION", 0, 10, false, false, false },
 };
 
 static const struct tui_list_spec spec = {
-	columns, ARRAY_LEN(columns), 0, false, "tables",
-	"The catalogue lists every table the project touches, with its "
-	"kind, row count, last load and description.",
+	columns, ARRAY_LEN(columns), -1, false, "tables",
+	"The catalogue lists every table the project touches, with its kind, "
+	"row count, last load and description.",
+};
+
+static int act_reload(struct tui *t, const struct tui_action *a, int key)
+{
+	(void)a; (void)key;
+	struct tui_view *v = tui_top(t);
+	tui_refresh_view(t, v);
+	return RD_BODY | RD_STATUS;
+}
+
+static const struct tui_action actions[] = {
+	{ .keys = { 'r' }, .label = "r", .name = "reload",
+	  .help = "read the catalogue again (row counts, columns)",
+	  .run = act_reload },
 };
 
 static void tables_open(struct tui_view *v)
@@ -27,9 +48,94 @@ static void tables_open(struct tui_view *v)
 	tui_list_view_open(v, &spec);
 }
 
+static const cJSON *item(const cJSON *o, const char *a, const char *b)
+{
+	const cJSON *it = cJSON_GetObjectItemCaseSensitive(o, a);
+	return it ? it : b ? cJSON_GetObjectItemCaseSensitive(o, b) : NULL;
+}
+
+static const char *text_of(const cJSON *it)
+{
+	return cJSON_IsString(it) ? it->valuestring : "";
+}
+
+static void from_catalogue(struct tui_list *l, const cJSON *json, usec_t now)
+{
+	const cJSON *arr = cJSON_IsArray(json) ? json : item(json, "tables", NULL);
+	for (const cJSON *t = cJSON_IsArray(arr) ? arr->child : NULL; t; t = t->next) {
+		const char *name = text_of(item(t, "name", "table"));
+		char rows[32] = "?", last[32] = "-", when[32] = "0";
+		const cJSON *r = item(t, "rows", "row_count");
+		if (cJSON_IsNumber(r))
+			tui_fmt_count((int64_t)r->valuedouble, rows, sizeof rows);
+		else if (cJSON_IsFalse(item(t, "exists", NULL)))
+			snprintf(rows, sizeof rows, "missing");
+		const cJSON *ll = item(t, "last_load", "last_loaded");
+		if (cJSON_IsObject(ll))
+			ll = item(ll, "at", NULL);
+		usec_t at = 0;
+		if (cJSON_IsString(ll) && time_parse_iso(ll->valuestring, &at))
+			;
+		else if (cJSON_IsNumber(ll))
+			at = (usec_t)ll->valuedouble;
+		if (at) {
+			tui_fmt_ago(now, at, last, sizeof last);
+			snprintf(when, sizeof when, "%lld", (long long)at);
+		}
+		const char *cells[] = { name, text_of(item(t, "kind", NULL)),
+					text_of(item(t, "connection", NULL)), rows, last,
+					text_of(item(t, "description", NULL)) };
+		const char *sort[] = { NULL, NULL, NULL, NULL, when, NULL };
+		tui_list_add_sorted(l, name, cells, sort);
+	}
+}
+
+static void from_project(struct tui_list *l, const struct project *p)
+{
+	for (size_t i = 0; i < p->ntables; i++) {
+		const struct project_table *pt = &p->tables[i];
+		const char *cells[] = { pt->name, table_kind_name(pt->kind), pt->connection,
+					"?", "-", pt->description ? pt->description : "" };
+		tui_list_add(l, pt->name, cells);
+	}
+	for (size_t i = 0; i < p->npipes; i++) {
+		if (project_table(p, p->pipes[i].table))
+			continue;
+		const char *cells[] = { p->pipes[i].table, "raw", p->pipes[i].connection,
+					"?", "-", "" };
+		tui_list_add(l, p->pipes[i].table, cells);
+	}
+}
+
 static void tables_refresh(struct tui_view *v, const struct tui_data *d)
 {
-	tui_list_view_no_store(v, d);
+	struct tui_list *l = tui_list_view_list(v);
+	if (!d->project) {
+		tui_list_view_no_store(v, d);
+		return;
+	}
+	struct err e;
+	err_clear(&e);
+	cJSON *json = tui_fetch_json(v->tui, "show tables --json", &e);
+	tui_list_begin(l);
+	if (json)
+		from_catalogue(l, json, d->now);
+	else
+		from_project(l, d->project);
+	tui_list_end(l);
+	cJSON_Delete(json);
+	if (!json)
+		tui_message(v->tui, true, "catalogue: %s (showing the project's tables)",
+			    err_text(&e));
+	tui_list_set_empty(l, "The project touches no tables yet.");
+}
+
+static int tables_detail(struct tui_view *v)
+{
+	const char *table = tui_list_view_selected(v);
+	if (!table)
+		return TUI_UNHANDLED;
+	return tui_open_table(v->tui, table);
 }
 
 const struct tui_view_ops view_tables_ops = {
@@ -37,14 +143,17 @@ const struct tui_view_ops view_tables_ops = {
 	.title = "Tables",
 	.key = '7',
 	.in_tabs = true,
-	.summary = "the table catalogue: kinds, rows, last loads",
+	.summary = "the table catalogue; Enter previews rows and columns",
+	.areas = STORE_AREA_BIT(STORE_AREA_SCHEMA),
+	.actions = actions,
+	.nactions = ARRAY_LEN(actions),
 	.open = tables_open,
 	.refresh = tables_refresh,
 	.draw = tui_list_view_draw,
 	.handle_key = tui_list_view_key,
 	.select = tui_list_view_select,
 	.filter = tui_list_view_filter,
-	.detail = tui_list_view_detail,
+	.detail = tables_detail,
 	.selected = tui_list_view_selected,
 	.where = tui_list_view_where,
 	.close = tui_list_view_close,

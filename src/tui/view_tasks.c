@@ -1,24 +1,31 @@
 /*
- * view_tasks.c - schedules and conditions that trigger flows.
+ * view_tasks.c - the project's tasks: state, schedule, next tick, last
+ * result, consecutive failures; Enter lists a task's history.
  *
- * A list view: the columns and actions are declared here; drawing,
- * sorting, filtering and details come from view_list.c.  Rows come from
- * refresh, which shows the empty state while no control store is open.
+ * A task's state is its object state in the store ("task:NAME": STARTED,
+ * SUSPENDED, FAILED_AND_AUTO_SUSPENDED), or what the project declares when
+ * nobody has set one.  The next tick is the project's schedule evaluated
+ * now (schedule_next), shown only for a started task with a schedule;
+ * tasks that follow others say "after X".
  */
 #include "tui_int.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 static const struct tui_column columns[] = {
-	{ "NAME", 18, 0, false, false, false },
+	{ "NAME", 16, 0, false, false, false },
 	{ "STATE", 10, 0, false, false, true },
-	{ "SCHEDULE", 0, 12, false, false, false },
-	{ "NEXT", 9, 0, false, false, false },
-	{ "LAST", 9, 0, false, false, false },
-	{ "LAST STATE", 10, 0, false, false, true },
+	{ "SCHEDULE", 0, 10, false, false, false },
+	{ "NEXT", 9, 0, false, true, false },
+	{ "LAST", 9, 0, false, true, false },
+	{ "RESULT", 10, 0, false, false, true },
 	{ "FAILS", 5, 0, true, true, false },
+	{ "ACTION", 0, 10, false, false, false },
 };
 
 static const struct tui_list_spec spec = {
-	columns, ARRAY_LEN(columns), 0, false, "tasks",
+	columns, ARRAY_LEN(columns), -1, false, "tasks",
 	"Tasks trigger flows or SQL on a schedule, optionally when a "
 	"condition holds.",
 };
@@ -29,7 +36,8 @@ static const struct tui_action actions[] = {
 	  .mutates = true, .command = "task execute %s" },
 	{ .keys = { 's' }, .label = "s", .name = "suspend",
 	  .help = "suspend the selected task",
-	  .mutates = true, .command = "task suspend %s" },
+	  .mutates = true, .command = "task suspend %s",
+	  .confirm = "Suspend task %s? It fires no more until it is resumed." },
 	{ .keys = { 'u' }, .label = "u", .name = "resume",
 	  .help = "resume the selected task",
 	  .mutates = true, .command = "task resume %s" },
@@ -40,9 +48,103 @@ static void tasks_open(struct tui_view *v)
 	tui_list_view_open(v, &spec);
 }
 
+/* The task's state and since when; "STARTED" unless the store says. */
+static const char *task_state(const struct project_task *pt, const struct vec *objs,
+			      usec_t *since)
+{
+	char name[256];
+	snprintf(name, sizeof name, "task:%s", pt->name);
+	*since = 0;
+	for (size_t i = 0; i < objs->len; i++) {
+		const struct store_object_state *o = objs->items[i];
+		if (str_eq(o->object, name)) {
+			*since = o->changed;
+			return o->state;
+		}
+	}
+	return pt->start_suspended ? "SUSPENDED" : "STARTED";
+}
+
+static void schedule_text(const struct project_task *pt, char *out, size_t n)
+{
+	struct buf b = BUF_INIT;
+	if (pt->schedule.kind != SCHEDULE_NONE)
+		buf_puts(&b, pt->schedule.text);
+	if (pt->schedule.timezone)
+		buf_printf(&b, " %s", pt->schedule.timezone);
+	for (size_t i = 0; i < pt->nafter; i++)
+		buf_printf(&b, "%s%s", i ? "," : (b.len ? "; after " : "after "), pt->after[i]);
+	if (pt->when_text)
+		buf_printf(&b, " when %s", pt->when_text);
+	snprintf(out, n, "%s", b.len ? buf_str(&b) : "-");
+	buf_free(&b);
+}
+
 static void tasks_refresh(struct tui_view *v, const struct tui_data *d)
 {
-	tui_list_view_no_store(v, d);
+	struct tui_list *l = tui_list_view_list(v);
+	if (!d->project) {
+		tui_list_view_no_store(v, d);
+		return;
+	}
+	struct vec objs = VEC_INIT;
+	struct err e;
+	err_clear(&e);
+	if (d->store)
+		store_object_list(d->store, "task:", &objs, &e);
+	tui_list_begin(l);
+	for (size_t i = 0; i < d->project->ntasks; i++) {
+		const struct project_task *pt = &d->project->tasks[i];
+		usec_t since;
+		const char *state = task_state(pt, &objs, &since);
+		char sched[256], next[32] = "-", last[32] = "-", result[32] = "-",
+		     fails[16] = "-", action[256], next_sort[32] = "", last_sort[32] = "";
+		schedule_text(pt, sched, sizeof sched);
+		if (str_eq(state, "STARTED") && pt->schedule.kind != SCHEDULE_NONE) {
+			usec_t at = schedule_next(&pt->schedule, d->now);
+			if (at) {
+				tui_fmt_ago(d->now, at, next, sizeof next);
+				snprintf(next_sort, sizeof next_sort, "%lld", (long long)at);
+			}
+		}
+		struct store_task_entry *te = NULL;
+		if (d->store && store_task_last(d->store, pt->name, &te, &e) == 1) {
+			usec_t at = te->completed ? te->completed : te->scheduled;
+			tui_fmt_ago(d->now, at, last, sizeof last);
+			snprintf(last_sort, sizeof last_sort, "%lld", (long long)at);
+			snprintf(result, sizeof result, "%s", task_state_name(te->state));
+		}
+		store_task_free(te);
+		int nfail = 0;
+		if (d->store && store_task_failures(d->store, pt->name,
+						    str_eq(state, "STARTED") ? since : 0,
+						    &nfail, &e) == 0)
+			snprintf(fails, sizeof fails, "%d", nfail);
+		if (pt->flow)
+			snprintf(action, sizeof action, "run %s", pt->flow);
+		else
+			snprintf(action, sizeof action, "sql %s", pt->sql_file ? pt->sql_file : "");
+		const char *cells[] = { pt->name, state, sched, next, last, result, fails,
+					action };
+		const char *sort[] = { NULL, NULL, NULL, *next_sort ? next_sort : "",
+				       *last_sort ? last_sort : "", NULL, NULL, NULL };
+		tui_list_add_sorted(l, pt->name, cells, sort);
+	}
+	tui_list_end(l);
+	store_object_list_free(&objs);
+	tui_list_set_empty(l, "The project declares no tasks.\n\nTasks are declared in "
+			   "sluice.json under \"tasks\".");
+	if (e.code != ERR_OK)
+		tui_message(v->tui, true, "tasks: %s", err_text(&e));
+	v->clock = 5 * USEC_PER_SEC;     /* "in 3m" counts down */
+}
+
+static int tasks_detail(struct tui_view *v)
+{
+	const char *task = tui_list_view_selected(v);
+	if (!task)
+		return TUI_UNHANDLED;
+	return tui_open_task_history(v->tui, task);
 }
 
 const struct tui_view_ops view_tasks_ops = {
@@ -50,7 +152,8 @@ const struct tui_view_ops view_tasks_ops = {
 	.title = "Tasks",
 	.key = '4',
 	.in_tabs = true,
-	.summary = "schedules and conditions that trigger flows",
+	.summary = "schedules and conditions that trigger flows; next ticks",
+	.areas = STORE_AREA_BIT(STORE_AREA_TASKS) | STORE_AREA_BIT(STORE_AREA_OBJECTS),
 	.actions = actions,
 	.nactions = ARRAY_LEN(actions),
 	.open = tasks_open,
@@ -59,8 +162,101 @@ const struct tui_view_ops view_tasks_ops = {
 	.handle_key = tui_list_view_key,
 	.select = tui_list_view_select,
 	.filter = tui_list_view_filter,
-	.detail = tui_list_view_detail,
+	.detail = tasks_detail,
 	.selected = tui_list_view_selected,
 	.where = tui_list_view_where,
 	.close = tui_list_view_close,
 };
+
+/* ---- a task's history ---------------------------------------------------- */
+
+static const struct tui_column hist_columns[] = {
+	{ "ID", 6, 0, true, true, false },
+	{ "SCHEDULED", 19, 0, false, false, false },
+	{ "STATE", 10, 0, false, false, true },
+	{ "TOOK", 7, 0, true, true, false },
+	{ "RUN", 7, 0, true, true, false },
+	{ "CONDITION / ERROR", 0, 12, false, false, false },
+};
+
+static const struct tui_list_spec hist_spec = {
+	hist_columns, ARRAY_LEN(hist_columns), -1, false, "task history",
+	"Every tick of a task is recorded: when, what it decided, how it ended.",
+};
+
+#define HISTORY_ROWS 500
+
+static void hist_open(struct tui_view *v)
+{
+	tui_list_view_open(v, &hist_spec);
+}
+
+static void hist_refresh(struct tui_view *v, const struct tui_data *d)
+{
+	if (tui_list_view_no_store(v, d))
+		return;
+	struct tui_list *l = tui_list_view_list(v);
+	struct vec list = VEC_INIT;
+	struct err e;
+	err_clear(&e);
+	if (store_task_list(d->store, tui_list_view_arg(v), HISTORY_ROWS, 0, &list, &e) < 0) {
+		tui_list_view_error(v, &e);
+		return;
+	}
+	tui_list_begin(l);
+	for (size_t i = 0; i < list.len; i++) {
+		const struct store_task_entry *te = list.items[i];
+		char id[24], sched[24], took[32], run[24] = "-", text[512];
+		snprintf(id, sizeof id, "%lld", (long long)te->id);
+		time_format_short(te->scheduled, sched);
+		tui_fmt_took(d->now, te->started, te->completed, took, sizeof took);
+		if (te->run_id)
+			snprintf(run, sizeof run, "%lld", (long long)te->run_id);
+		char first[400];
+		tui_first_line(te->error, first, sizeof first);
+		snprintf(text, sizeof text, "%s%s%s", te->condition ? te->condition : "",
+			 te->condition && *first ? "; " : "", first);
+		const char *cells[] = { id, sched, task_state_name(te->state), took, run, text };
+		tui_list_add(l, id, cells);
+	}
+	tui_list_end(l);
+	store_task_list_free(&list);
+	char *empty = xasprintf("Task %s has not fired yet.", tui_list_view_arg(v));
+	tui_list_set_empty(l, empty);
+	free(empty);
+}
+
+/* Enter on a tick that started a run opens the run. */
+static int hist_detail(struct tui_view *v)
+{
+	const struct tui_row *r = tui_list_selected(tui_list_view_list(v));
+	int64_t run;
+	if (r && str_to_i64(r->cells[4], &run))
+		return tui_open_run(v->tui, run);
+	return tui_list_view_detail(v);
+}
+
+static const struct tui_view_ops view_task_history_ops = {
+	.name = "task history",
+	.title = "Task history",
+	.summary = "a task's ticks: state, condition, error, run",
+	.areas = STORE_AREA_BIT(STORE_AREA_TASKS),
+	.open = hist_open,
+	.refresh = hist_refresh,
+	.draw = tui_list_view_draw,
+	.handle_key = tui_list_view_key,
+	.select = tui_list_view_select,
+	.filter = tui_list_view_filter,
+	.detail = hist_detail,
+	.selected = tui_list_view_selected,
+	.where = tui_list_view_where,
+	.close = tui_list_view_close,
+};
+
+int tui_open_task_history(struct tui *t, const char *task)
+{
+	char *title = xasprintf("History of %s", task);
+	struct tui_view *v = tui_list_view_new(t, &view_task_history_ops, title, task);
+	free(title);
+	return tui_push_view(t, v);
+}

@@ -67,7 +67,7 @@ int tui_message(struct tui *t, bool error, const char *fmt, ...)
 
 void tui_refresh_view(struct tui *t, struct tui_view *v)
 {
-	struct tui_data d = { .cfg = t->cfg, .now = clock_now_us() };
+	struct tui_data d = tui_data_now(t);
 	if (v->ops->refresh)
 		(v->ops->refresh)(v, &d);    /* parenthesised: curses defines refresh() */
 	v->stale = false;
@@ -76,12 +76,12 @@ void tui_refresh_view(struct tui *t, struct tui_view *v)
 
 void tui_mark_stale(struct tui *t)
 {
-	for (size_t i = 0; i < tui_nviews; i++)
-		t->views[i].stale = true;
-	for (size_t i = 0; i < t->pages.len; i++)
-		((struct tui_view *)t->pages.items[i])->stale = true;
-	tui_refresh_view(t, tui_top(t));
-	t->dirty |= RD_BODY | RD_STATUS;
+	if (t->store) {
+		/* the store says what changed */
+		tui_store_poll(t, true);
+		return;
+	}
+	tui_mark_areas(t, ~0u);
 }
 
 static void close_page(struct tui_view *v)

@@ -24,12 +24,20 @@ void tui_form_add(struct tui_form *f, const char *name, const char *label,
 		  const char *value, const char *hint, bool required,
 		  tui_field_check check)
 {
+	tui_form_add_checked(f, name, label, value, hint, required, check, NULL);
+}
+
+void tui_form_add_checked(struct tui_form *f, const char *name, const char *label,
+			  const char *value, const char *hint, bool required,
+			  tui_field_check check, const void *check_arg)
+{
 	struct tui_form_field *fl = xcalloc(1, sizeof *fl);
 	fl->name = xstrdup(name);
 	fl->label = xstrdup(label ? label : name);
 	fl->hint = xstrdup(hint);
 	fl->required = required;
 	fl->check = check;
+	fl->check_arg = check_arg;
 	tui_edit_init(&fl->edit, value);
 	vec_push(&f->fields, fl);
 }
@@ -85,7 +93,7 @@ static bool form_valid(struct tui_form *f)
 			set_error(f, i, msg);
 			return false;
 		}
-		if (fl->check && !fl->check(v, msg, sizeof msg)) {
+		if (fl->check && !fl->check(v, fl->check_arg, msg, sizeof msg)) {
 			char *full = xasprintf("%s: %s", fl->label, msg);
 			set_error(f, i, full);
 			free(full);
@@ -188,8 +196,9 @@ void tui_form_draw(const struct tui_form *f, WINDOW *w, int h, int width,
 	free(button);
 }
 
-bool tui_check_integer(const char *value, char *msg, size_t n)
+bool tui_check_integer(const char *value, const void *arg, char *msg, size_t n)
 {
+	(void)arg;
 	int64_t v;
 	if (str_to_i64(value, &v))
 		return true;
@@ -197,11 +206,23 @@ bool tui_check_integer(const char *value, char *msg, size_t n)
 	return false;
 }
 
-bool tui_check_date(const char *value, char *msg, size_t n)
+bool tui_check_date(const char *value, const void *arg, char *msg, size_t n)
 {
+	(void)arg;
 	usec_t t;
 	if (strlen(value) == 10 && time_parse_iso(value, &t))
 		return true;
 	snprintf(msg, n, "\"%s\" is not a date (YYYY-MM-DD)", value);
+	return false;
+}
+
+bool tui_check_param(const char *value, const void *arg, char *msg, size_t n)
+{
+	const struct project_param *param = arg;
+	struct err e;
+	err_clear(&e);
+	if (param_check(param, value, &e) == 0)
+		return true;
+	snprintf(msg, n, "%s", e.msg);
 	return false;
 }

@@ -25,9 +25,13 @@ void tui_list_init(struct tui_list *l, const struct tui_column *cols, size_t nco
 
 static void row_free(struct tui_row *r, size_t ncols)
 {
-	for (size_t i = 0; i < ncols; i++)
+	for (size_t i = 0; i < ncols; i++) {
 		free(r->cells[i]);
+		if (r->sort)
+			free(r->sort[i]);
+	}
 	free(r->cells);
+	free(r->sort);
 	free(r->key);
 	free(r);
 }
@@ -68,14 +72,30 @@ static bool row_matches(const struct tui_list *l, const struct tui_row *r)
 	return r->key && tui_strcasestr(r->key, l->filter);
 }
 
+/* A cell as a number: "1,234" counts, so do "12.5" and "-3". */
+static bool number_of(const char *s, double *out)
+{
+	char tmp[64];
+	size_t n = 0;
+	for (const char *p = s; *p && n + 1 < sizeof tmp; p++)
+		if (*p != ',')
+			tmp[n++] = *p;
+	tmp[n] = '\0';
+	return str_to_double(tmp, out);
+}
+
 static int compare_rows(const struct tui_list *l, size_t ia, size_t ib)
 {
 	const struct tui_row *a = l->rows.items[ia], *b = l->rows.items[ib];
 	const char *ca = a->cells[l->sort_col], *cb = b->cells[l->sort_col];
+	if (a->sort && a->sort[l->sort_col])
+		ca = a->sort[l->sort_col];
+	if (b->sort && b->sort[l->sort_col])
+		cb = b->sort[l->sort_col];
 	int c = 0;
 	if (l->cols[l->sort_col].numeric) {
 		double da, db;
-		bool na = str_to_double(ca, &da), nb = str_to_double(cb, &db);
+		bool na = number_of(ca, &da), nb = number_of(cb, &db);
 		if (na != nb)
 			return na ? -1 : 1;  /* blanks and dashes last, either way */
 		if (na)
@@ -161,11 +181,22 @@ void tui_list_begin(struct tui_list *l)
 
 void tui_list_add(struct tui_list *l, const char *key, const char *const *cells)
 {
+	tui_list_add_sorted(l, key, cells, NULL);
+}
+
+void tui_list_add_sorted(struct tui_list *l, const char *key, const char *const *cells,
+			 const char *const *sort)
+{
 	struct tui_row *r = xcalloc(1, sizeof *r);
 	r->key = xstrdup(key ? key : "");
 	r->cells = xcalloc(l->ncols ? l->ncols : 1, sizeof *r->cells);
 	for (size_t i = 0; i < l->ncols; i++)
 		r->cells[i] = xstrdup(cells[i] ? cells[i] : "");
+	if (sort) {
+		r->sort = xcalloc(l->ncols ? l->ncols : 1, sizeof *r->sort);
+		for (size_t i = 0; i < l->ncols; i++)
+			r->sort[i] = xstrdup(sort[i]);
+	}
 	vec_push(&l->rows, r);
 }
 

@@ -24,8 +24,42 @@ void tui_pager_init(struct tui_pager *p)
 void tui_pager_free(struct tui_pager *p)
 {
 	vec_free_all(&p->lines, free);
+	vec_free_all(&p->roles, free);
 	free(p->search);
 	tui_pager_init(p);
+}
+
+void tui_pager_add_styled(struct tui_pager *p, const char *line,
+			  const unsigned char *roles)
+{
+	size_t n = strlen(line);
+	unsigned char *copy = NULL;
+	if (roles) {
+		copy = xmalloc(n + 1);
+		memcpy(copy, roles, n);
+		copy[n] = 0;
+	}
+	/* plain lines may be added after styled ones: keep the vectors
+	 * the same length */
+	while (p->roles.len < p->lines.len)
+		vec_push(&p->roles, NULL);
+	vec_push(&p->roles, copy);
+	vec_push(&p->lines, xstrdup(line));
+	int w = tui_text_width(line);
+	if (w > p->widest)
+		p->widest = w;
+}
+
+void tui_pager_clear(struct tui_pager *p)
+{
+	vec_free_all(&p->lines, free);
+	vec_free_all(&p->roles, free);
+	p->widest = 0;
+}
+
+static const unsigned char *line_roles(const struct tui_pager *p, size_t i)
+{
+	return i < p->roles.len ? p->roles.items[i] : NULL;
 }
 
 void tui_pager_add_line(struct tui_pager *p, const char *line)
@@ -38,8 +72,7 @@ void tui_pager_add_line(struct tui_pager *p, const char *line)
 
 void tui_pager_set_text(struct tui_pager *p, const char *text)
 {
-	vec_free_all(&p->lines, free);
-	p->widest = 0;
+	tui_pager_clear(p);
 	p->top = 0;
 	p->left = 0;
 	p->match = SIZE_MAX;
@@ -183,7 +216,8 @@ void tui_pager_draw(struct tui_pager *p, WINDOW *w, int y, int x, int h, int wid
 		attr_t a = theme_attr(i == p->match ? R_MATCH : R_NORMAL);
 		tui_fill(w, y + row, x, width, a);
 		if (i < p->lines.len)
-			tui_put(w, y + row, x, width, p->left, p->lines.items[i], a);
+			tui_put_styled(w, y + row, x, width, p->left, p->lines.items[i],
+				       line_roles(p, i), i == p->match ? a : 0);
 	}
 }
 

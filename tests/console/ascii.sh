@@ -42,3 +42,29 @@ assert_contains "$(console_line 0)" " │ env: default │ " "UTF-8 header separ
 console_keys q
 console_exited
 assert_eq 0 "$CONSOLE_STATUS" "exit status (UTF-8)"
+console_stop
+
+# ---- the views with data: sparkline, procedure marks, arrows, all ASCII ----------
+. "$SLUICE_SRCDIR/tests/console/fixture.sh"
+fixture_project "$T/p"
+cd "$T/p"
+CONSOLE_SOCKET=$base_socket-data
+LANG=C console_start 100 30 xterm-256color monitor
+console_wait "RECENT FAILURES"
+assert_contains "$(console_screen)" "ROWS/MIN  " "sparkline"
+assert_eq 0 "$(non_ascii_bytes)" "non-ASCII bytes on the overview"
+console_keys 8
+console_wait "DIFFERENCES"
+console_keys Enter
+console_wait "[x] plan  [x] suspend"
+assert_contains "$(console_screen)" "[>] compare  [ ] approve" "procedure marks"
+assert_eq 0 "$(non_ascii_bytes)" "non-ASCII bytes on a backfill"
+console_keys q
+console_keys 6
+console_wait_line -1 "runs"
+console_keys Enter G
+console_wait "(new) -> PENDING"
+assert_eq 0 "$(non_ascii_bytes)" "non-ASCII bytes on a run"
+console_keys q q
+console_exited
+assert_eq 0 "$CONSOLE_STATUS" "exit status (data)"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # help.sh - `?` opens the help page, which lists the keys and commands and
-# scrolls; q closes it, a second q quits, and the program exits 0.
+# scrolls and searches; q closes it, a second q quits, and the program
+# exits 0.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 . "$SLUICE_SRCDIR/tests/lib/console.sh"
 here="$SLUICE_SRCDIR/tests/console"
@@ -13,17 +14,18 @@ console_wait "VIEWS (press the key"
 console_expect "$here/help-top.screen"
 assert_contains "$(console_line 1)" "overview › Help" "the bar of views"
 
-# it scrolls: the end holds the prompt's keys
+# it scrolls: the end holds the command layer's commands
 console_keys G
-console_wait "THE COMMAND PROMPT"
+console_wait "show table TABLE"
 console_expect "$here/help-end.screen"
 assert_not_contains "$(console_screen)" "VIEWS (press the key" "the scrolled page"
 
-# and it searches
+# and it searches: the prompt's keys
 console_keys /
-console_keys -l "readline"
+console_keys -l "PROMPT (:)"
 console_keys Enter
-console_wait 'search "readline"'
+console_wait 'THE COMMAND PROMPT (:)'
+console_expect "$here/help-prompt.screen"
 
 console_keys q
 console_wait_gone "THE COMMAND PROMPT"

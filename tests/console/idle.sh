@@ -1,8 +1,10 @@
 #!/bin/bash
-# idle.sh - an idle console sleeps: it does not wake up while nothing
-# happens (counted by the kernel's voluntary context switches, not by
-# timing), and SIGTERM or a hang-up ends it cleanly with the terminal
-# restored and a message.
+# idle.sh - an idle console sleeps: without a store it does not wake up
+# at all while nothing happens; with one it asks the store once a second
+# and, when nothing changed, sends the terminal nothing (wake-ups counted
+# by the kernel's voluntary context switches, bytes by tmux's pipe-pane;
+# not by timing).  A change in the store reaches the screen.  SIGTERM or
+# a hang-up ends it cleanly with the terminal restored and a message.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 . "$SLUICE_SRCDIR/tests/lib/console.sh"
 cd "$T"
@@ -32,6 +34,31 @@ assert_eq 1 "$CONSOLE_STATUS" "exit status after SIGTERM"
 assert_contains "$(console_history)" "sluice: terminated by SIGTERM" "message after SIGTERM"
 assert_not_contains "$(console_history)" "OPERATOR" "screen after SIGTERM"
 console_stop
+
+# ---- with a store: one question a second, nothing drawn ------------------------
+. "$SLUICE_SRCDIR/tests/console/fixture.sh"
+fixture_project "$T/p"
+cd "$T/p"
+CONSOLE_SOCKET=$base_socket-store
+console_start 100 30 xterm-256color monitor
+console_wait "READ-ONLY"
+console_keys 9
+console_wait_line -1 "following"
+pid=$(console_pid)
+sleep 1
+_tmux pipe-pane -o -t "$CONSOLE_SESSION" "cat >>$T/idle-output"
+before=$(wakeups "$pid")
+sleep 3
+after=$(wakeups "$pid")
+_tmux pipe-pane -t "$CONSOLE_SESSION"
+bytes=$(wc -c <"$T/idle-output" 2>/dev/null || echo 0)
+[ $((after - before)) -le 5 ] ||
+	fail "the idle console woke up $((after - before)) times in 3 seconds with a store"
+assert_eq 0 "$bytes" "bytes sent to an idle terminal"
+fixture_logs "$T/p" 1 0
+console_wait "live record 1 of 1"
+console_stop
+cd "$T"
 
 CONSOLE_SOCKET=$base_socket-hup
 console_start 80 24 xterm-256color

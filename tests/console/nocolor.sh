@@ -70,3 +70,24 @@ check "--no-color" no
 CONSOLE_SOCKET=$base_socket-vt100
 console_start 80 24 vt100
 check "vt100" no
+
+# ---- states keep their mark without colour: FAILED is bold reverse -----------------
+. "$SLUICE_SRCDIR/tests/console/fixture.sh"
+fixture_project "$T/p"
+cd "$T/p"
+CONSOLE_SOCKET=$base_socket-states
+CONSOLE_ENV=(NO_COLOR=1)
+console_start 100 30 xterm-256color monitor
+console_wait "READ-ONLY"
+console_keys 6
+console_wait_line -1 "runs 1/14"
+line=$(console_screen_escapes | grep 'FAILED')
+case "$line" in
+*$'\e[1m\e[7mFAILED'* | *$'\e[7m\e[1mFAILED'* | *$'\e[1;7mFAILED'* | *$'\e[7;1mFAILED'*) ;;
+*) printf '%s\n' "$line" | cat -v >&2; fail "FAILED is not bold reverse without colour" ;;
+esac
+for p in $(sgr_params); do
+	is_colour "$p" && fail "colour on the runs view with NO_COLOR: $p"
+done
+console_keys q
+console_exited

@@ -19,7 +19,7 @@ console_wait "Tab complete"
 # "ta" is ambiguous: the candidates are listed in the key bar
 console_keys -l ta
 console_keys Tab
-console_wait_line -2 "tables  tasks"
+console_wait_line -2 "tables  task  tasks"
 console_keys -l b
 console_keys Tab
 console_wait_line -1 ":tables"
@@ -40,7 +40,7 @@ assert_contains "$(console_screen)" "DESCRIPTION" "still the tables view"
 console_keys :
 console_keys -l "frobnicate now"
 console_keys Enter
-console_wait 'unknown command "frobnicate"'
+console_wait "unknown command 'frobnicate'"
 
 # editing keys are readline's: ^A goes to the start of the line
 console_keys :

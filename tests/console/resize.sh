@@ -45,3 +45,27 @@ check_layout 100 30
 console_keys q
 console_exited
 assert_eq 0 "$CONSOLE_STATUS" "exit status"
+console_stop
+
+# ---- with data: the logs view and a run's page follow the size too -------------
+. "$SLUICE_SRCDIR/tests/console/fixture.sh"
+fixture_project "$T/p"
+cd "$T/p"
+CONSOLE_SOCKET=$CONSOLE_SOCKET-data
+console_start 80 24 xterm-256color monitor
+console_wait "READ-ONLY"
+console_keys 9
+console_wait_line 23 "following"
+console_resize 120 40
+console_wait_line 39 "following"
+assert_contains "$(console_line 37)" "no such table: stg_staff" "the newest record above the key bar"
+console_keys 6
+console_wait_line 39 "runs 1/14"
+console_keys Enter
+console_wait "TRANSITIONS"             # 40 rows: the whole page fits
+console_resize 80 24
+console_wait_line 23 "Run 14 lines 1-16/16"
+assert_contains "$(console_line 0)" "READ-ONLY" "header after shrinking"
+console_keys q q
+console_exited
+assert_eq 0 "$CONSOLE_STATUS" "exit status (data)"

@@ -640,9 +640,13 @@ START_TEST(commands_switch_views_open_pages_and_quit)
 {
 	tui_command(&frame, "tasks");
 	ck_assert_int_eq(frame.current, tui_view_index("tasks"));
-	tui_command(&frame, "runs 99");
+	tui_command(&frame, "runs abc");
 	ck_assert_int_eq(frame.current, tui_view_index("runs"));
-	ck_assert_str_eq(frame.message, "runs: no \"99\" here");
+	ck_assert_str_eq(frame.message, "runs: no \"abc\" here");
+	tui_command(&frame, "runs 99");           /* a run id opens the run */
+	ck_assert_int_eq(frame.pages.len, 1);
+	ck_assert_str_eq(tui_top(&frame)->title, "Run 99");
+	keys((int[]){ TK_ESC, 0 });
 
 	tui_command(&frame, "show runs");          /* several lines: a page */
 	ck_assert_int_eq(frame.pages.len, 1);
@@ -683,7 +687,7 @@ START_TEST(filter_applies_as_typed_and_esc_undoes)
 	ck_assert_ptr_null(l->filter);
 	keys((int[]){ '\r', 0 });                   /* Enter opens the row */
 	ck_assert_int_eq(frame.pages.len, 1);
-	ck_assert_str_eq(tui_top(&frame)->title, "Runs 42");
+	ck_assert_str_eq(tui_top(&frame)->title, "Run 42");
 }
 END_TEST
 
@@ -740,6 +744,111 @@ START_TEST(wake_descriptor_wakes_poll)
 }
 END_TEST
 
+
+/* ---- phase 2: formats, sort keys, styled pages, comparisons ---------------- */
+
+START_TEST(formats_for_numbers_words_and_lines)
+{
+	char out[64];
+	tui_fmt_count(1234567, out, sizeof out);
+	ck_assert_str_eq(out, "1,234,567");
+	tui_fmt_count(-1000, out, sizeof out);
+	ck_assert_str_eq(out, "-1,000");
+	tui_fmt_count(999, out, sizeof out);
+	ck_assert_str_eq(out, "999");
+	tui_fmt_ago(1000, 0, out, sizeof out);
+	ck_assert_str_eq(out, "-");
+	tui_first_line("first\nsecond", out, sizeof out);
+	ck_assert_str_eq(out, "first");
+	struct buf b = BUF_INIT;
+	tui_quote_word(&b, "orders_etl");
+	buf_putc(&b, ' ');
+	tui_quote_word(&b, "label=from the console");
+	buf_putc(&b, ' ');
+	tui_quote_word(&b, "it's");
+	ck_assert_str_eq(buf_str(&b), "orders_etl 'label=from the console' 'it'\\''s'");
+	buf_free(&b);
+}
+END_TEST
+
+START_TEST(list_sorts_by_sort_keys_and_counts_with_commas)
+{
+	static const struct tui_column when_rows[] = {
+		{ "WHEN", 8, 0, false, true, false },
+		{ "ROWS", 8, 0, true, true, false },
+	};
+	struct tui_list l;
+	tui_list_init(&l, when_rows, 2);
+	tui_list_begin(&l);
+	tui_list_add_sorted(&l, "a", (const char *[]){ "2h ago", "1,200" },
+			    (const char *[]){ "100", NULL });
+	tui_list_add_sorted(&l, "b", (const char *[]){ "5m ago", "900" },
+			    (const char *[]){ "7100", NULL });
+	tui_list_add_sorted(&l, "c", (const char *[]){ "3d ago", "10,000" },
+			    (const char *[]){ "5", NULL });
+	tui_list_end(&l);
+	tui_list_sort(&l, 0, true);               /* newest first, not "5m" < "3d" */
+	ck_assert_str_eq(((struct tui_row *)l.rows.items[l.shown[0]])->key, "b");
+	ck_assert_str_eq(((struct tui_row *)l.rows.items[l.shown[2]])->key, "c");
+	tui_list_sort(&l, 1, false);              /* 900 < 1,200 < 10,000 */
+	ck_assert_str_eq(((struct tui_row *)l.rows.items[l.shown[0]])->key, "b");
+	ck_assert_str_eq(((struct tui_row *)l.rows.items[l.shown[1]])->key, "a");
+	ck_assert_str_eq(((struct tui_row *)l.rows.items[l.shown[2]])->key, "c");
+	tui_list_free(&l);
+}
+END_TEST
+
+START_TEST(styled_pages_keep_state_attributes_and_scroll)
+{
+	struct tui_pager p;
+	tui_pager_init(&p);
+	struct tui_doc d;
+	tui_doc_begin(&d, &p);
+	tui_doc_put(&d, R_NORMAL, "run 7 ");
+	tui_doc_state(&d, "FAILED", 0);
+	tui_doc_put(&d, R_NORMAL, " bad\x1b[2Jbytes\nsecond line");
+	tui_doc_end(&d);
+	ck_assert_int_eq(p.lines.len, 2);
+	WINDOW *w = newwin(4, 40, 0, 0);
+	tui_pager_draw(&p, w, 0, 0, 4, 40);
+	char *line = line_of(w, 0);
+	ck_assert_str_eq(line, "run 7 FAILED bad?[2Jbytes");
+	free(line);
+	ck_assert(attr_at(w, 0, 6) & A_REVERSE);     /* FAILED: monochrome mark */
+	ck_assert(!(attr_at(w, 0, 0) & A_REVERSE));
+	/* sideways, the roles stay with their characters */
+	p.widest = 60;
+	p.left = 4;
+	werase(w);
+	tui_pager_draw(&p, w, 0, 0, 4, 20);
+	line = line_of(w, 0);
+	ck_assert(str_starts_with(line, "7 FAILED"));
+	free(line);
+	ck_assert(attr_at(w, 0, 2) & A_REVERSE);
+	/* a refresh keeps the position */
+	tui_doc_begin(&d, &p);
+	tui_doc_put(&d, R_NORMAL, "again");
+	tui_doc_end(&d);
+	ck_assert_int_eq(p.lines.len, 1);
+	delwin(w);
+	tui_pager_free(&p);
+}
+END_TEST
+
+START_TEST(comparison_summaries_read_what_is_there)
+{
+	char out[128];
+	tui_backfill_summary("{\"tables\":[{\"table\":\"a\",\"changed\":12,"
+			     "\"only_backfill\":3,\"only_current\":1},"
+			     "{\"table\":\"b\",\"changed\":\"1000\"}]}", out, sizeof out);
+	ck_assert_str_eq(out, "2 tables: 1,012 changed, 3 new, 1 gone");
+	tui_backfill_summary(NULL, out, sizeof out);
+	ck_assert_str_eq(out, "");
+	tui_backfill_summary("not json", out, sizeof out);
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
 static Suite *tui_suite(void)
 {
 	Suite *s = suite_create("tui");
@@ -758,6 +867,10 @@ static Suite *tui_suite(void)
 	tcase_add_test(tc, dialog_defaults_to_cancel);
 	tcase_add_test(tc, form_checks_before_it_submits);
 	tcase_add_test(tc, sparkline_scales_to_the_largest);
+	tcase_add_test(tc, formats_for_numbers_words_and_lines);
+	tcase_add_test(tc, list_sorts_by_sort_keys_and_counts_with_commas);
+	tcase_add_test(tc, styled_pages_keep_state_attributes_and_scroll);
+	tcase_add_test(tc, comparison_summaries_read_what_is_there);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("frame");

@@ -1,0 +1,269 @@
+/*
+ * cmd_preview.c - `show table NAME [--limit N] [--offset N] [--json]`: one
+ * page of a table's rows with its columns and their types.
+ *
+ * The console's table preview reads its pages through this command (the
+ * console never opens a data connection itself); at the shell it prints
+ * an aligned page.  The table is found where the project says it lives:
+ * its `tables` entry, else the pipe or stream that names it, else the
+ * first connection that has it.  The connection is opened read-only:
+ * previewing can never write.  Rows come in primary-key order when the
+ * table has one, so pages do not overlap or skip; one row more than asked
+ * is read to tell whether another page follows, and nothing more is held.
+ */
+#include "cmd/cmd_int.h"
+#include "db/db.h"
+#include "project/project.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PREVIEW_DEFAULT 100
+#define PREVIEW_MAX     1000
+
+static struct db *open_conn(const struct project_connection *pc, struct err *e)
+{
+	struct db_options opt = {
+		.read_only = true,
+		.password = pc->password_env ? getenv(pc->password_env) : NULL,
+		.label = pc->name,
+	};
+	return db_open(pc->url, &opt, e);
+}
+
+/* The connection holding `table`: declared, a pipe's, a stream's, or the
+ * first that has it.  Returns the open connection (caller closes). */
+static struct db *find_table(const struct project *p, const char *table,
+			     const char **conn_name, struct err *e)
+{
+	const char *named = NULL;
+	const struct project_table *pt = project_table(p, table);
+	if (pt)
+		named = pt->connection;
+	for (size_t i = 0; !named && i < p->npipes; i++)
+		if (str_eq(p->pipes[i].table, table))
+			named = p->pipes[i].connection;
+	for (size_t i = 0; !named && i < p->nstreams; i++)
+		if (str_eq(p->streams[i].table, table))
+			named = p->streams[i].connection;
+	if (named) {
+		const struct project_connection *pc = project_connection(p, named);
+		if (!pc)
+			return err_set(e, ERR_NOTFOUND, "table %s: no connection \"%s\" in the "
+				       "project", table, named), NULL;
+		*conn_name = pc->name;
+		return open_conn(pc, e);
+	}
+	for (size_t i = 0; i < p->nconnections; i++) {
+		struct err ce;
+		err_clear(&ce);
+		struct db *db = open_conn(&p->connections[i], &ce);
+		if (!db)
+			continue;
+		if (db_table_exists(db, table, &ce) == 1) {
+			*conn_name = p->connections[i].name;
+			return db;
+		}
+		db_close(db);
+	}
+	return err_set(e, ERR_NOTFOUND, "no table \"%s\" in any connection of the project",
+		       table), NULL;
+}
+
+static char *page_sql(struct db *db, const struct db_table *t)
+{
+	struct buf sql = BUF_INIT;
+	char *name = db_quote_ident(db, t->name);
+	buf_printf(&sql, "SELECT * FROM %s", name);
+	free(name);
+	bool first = true;
+	for (size_t i = 0; i < t->ncolumns; i++) {
+		if (!t->columns[i].primary_key)
+			continue;
+		char *col = db_quote_ident(db, t->columns[i].name);
+		buf_printf(&sql, "%s%s", first ? " ORDER BY " : ", ", col);
+		free(col);
+		first = false;
+	}
+	buf_puts(&sql, " LIMIT $1 OFFSET $2");
+	return buf_detach(&sql);
+}
+
+static void type_text(struct db *db, const struct db_column *c, char *out, size_t n)
+{
+	db_type_sql(db_kind(db), c->type, out, n);
+}
+
+static void print_json(FILE *fp, struct db *db, const char *conn, const struct db_table *t,
+		       int64_t offset, int64_t limit, bool more, cJSON *rows)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "table", t->name);
+	cJSON_AddStringToObject(root, "connection", conn);
+	cJSON *cols = cJSON_AddArrayToObject(root, "columns");
+	for (size_t i = 0; i < t->ncolumns; i++) {
+		char type[64];
+		type_text(db, &t->columns[i], type, sizeof type);
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "name", t->columns[i].name);
+		cJSON_AddStringToObject(c, "type", type);
+		cJSON_AddBoolToObject(c, "not_null", t->columns[i].not_null);
+		cJSON_AddBoolToObject(c, "primary_key", t->columns[i].primary_key);
+		cJSON_AddItemToArray(cols, c);
+	}
+	cJSON_AddNumberToObject(root, "offset", (double)offset);
+	cJSON_AddNumberToObject(root, "limit", (double)limit);
+	cJSON_AddBoolToObject(root, "more", more);
+	cJSON_AddItemToObject(root, "rows", rows);
+	char *text = cJSON_PrintUnformatted(root);
+	fprintf(fp, "%s\n", text);
+	free(text);
+	cJSON_Delete(root);
+}
+
+static int cell_width(const char *s)
+{
+	int w = s ? utf8_width(s) : 4;
+	return w > 40 ? 40 : w;
+}
+
+static void print_text(FILE *fp, struct db *db, const struct db_table *t, int64_t offset,
+		       bool more, cJSON *rows)
+{
+	size_t n = t->ncolumns;
+	int *w = xcalloc(n ? n : 1, sizeof *w);
+	char (*types)[64] = xcalloc(n ? n : 1, sizeof *types);
+	for (size_t i = 0; i < n; i++) {
+		type_text(db, &t->columns[i], types[i], sizeof types[i]);
+		w[i] = cell_width(t->columns[i].name);
+		if (cell_width(types[i]) > w[i])
+			w[i] = cell_width(types[i]);
+	}
+	for (cJSON *r = rows->child; r; r = r->next) {
+		size_t i = 0;
+		for (cJSON *c = r->child; c && i < n; c = c->next, i++) {
+			int cw = cell_width(cJSON_IsString(c) ? c->valuestring : NULL);
+			if (cw > w[i])
+				w[i] = cw;
+		}
+	}
+	for (int line = 0; line < 2; line++) {
+		for (size_t i = 0; i < n; i++)
+			fprintf(fp, "%s%-*.*s", i ? "  " : "", w[i], w[i],
+				line ? types[i] : t->columns[i].name);
+		fputc('\n', fp);
+	}
+	int64_t count = 0;
+	for (cJSON *r = rows->child; r; r = r->next, count++) {
+		size_t i = 0;
+		for (cJSON *c = r->child; c && i < n; c = c->next, i++) {
+			const char *v = cJSON_IsString(c) ? c->valuestring : "NULL";
+			fprintf(fp, "%s%-*.*s", i ? "  " : "", w[i], w[i], v);
+		}
+		fputc('\n', fp);
+	}
+	fprintf(fp, "(rows %lld-%lld%s)\n", (long long)(count ? offset + 1 : offset),
+		(long long)(offset + count), more ? "; more follow: --offset" : "");
+	free(w);
+	free(types);
+}
+
+static bool parse_count(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	return str_to_i64(s, out) && *out >= min && *out <= max;
+}
+
+static int exec_show_table(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--limit", NULL, true, false },
+		{ "--offset", NULL, true, false },
+		{ "--json", NULL, false, false },
+		{ NULL, NULL, false, false },
+	};
+	const struct cmd_entry *self = cmd_lookup("show table");
+	struct cmd_opts opts;
+	if (cmd_parse_opts(self, argc, argv, specs, &opts, e) < 0)
+		return EXIT_USAGE;
+	int rc = EXIT_USAGE;
+	int64_t limit = PREVIEW_DEFAULT, offset = 0;
+	const char *lv = cmd_opt_value(&opts, "--limit"), *ov = cmd_opt_value(&opts, "--offset");
+	if (opts.positional.len != 1) {
+		rc = cmd_usage_error(self, e, opts.positional.len ? "one table at a time"
+								  : "which table?");
+		goto out;
+	}
+	if (lv && !parse_count(lv, 1, PREVIEW_MAX, &limit)) {
+		rc = cmd_usage_error(self, e, "--limit: expected a number from 1 to %d, not '%s'",
+				     PREVIEW_MAX, lv);
+		goto out;
+	}
+	if (ov && !parse_count(ov, 0, INT64_MAX / 2, &offset)) {
+		rc = cmd_usage_error(self, e, "--offset: expected a number from 0, not '%s'", ov);
+		goto out;
+	}
+	const char *table = opts.positional.items[0], *conn = NULL;
+	rc = EXIT_FAILED;
+	struct db *db = find_table(ctx->project, table, &conn, e);
+	if (!db)
+		goto out;
+	struct db_table *t = db_describe(db, table, e);
+	if (!t) {
+		err_prefix(e, "connection %s: ", conn);
+		db_close(db);
+		goto out;
+	}
+	char *sql = page_sql(db, t);
+	char lim[32], off[32];
+	snprintf(lim, sizeof lim, "%lld", (long long)(limit + 1));
+	snprintf(off, sizeof off, "%lld", (long long)offset);
+	const char *params[] = { lim, off };
+	struct db_cursor *c = db_query(db, sql, params, 2, e);
+	free(sql);
+	cJSON *rows = cJSON_CreateArray();
+	bool more = false;
+	int got = 0;
+	while (c && (got = db_cursor_next(c, e)) == 1) {
+		if (cJSON_GetArraySize(rows) == limit) {
+			more = true;
+			break;
+		}
+		cJSON *row = cJSON_CreateArray();
+		for (int i = 0; i < db_cursor_ncols(c); i++) {
+			const char *v = db_cursor_text(c, i);
+			cJSON_AddItemToArray(row, v ? cJSON_CreateString(v) : cJSON_CreateNull());
+		}
+		cJSON_AddItemToArray(rows, row);
+	}
+	db_cursor_close(c);
+	if (!c || got < 0) {
+		cJSON_Delete(rows);
+		db_table_free(t);
+		db_close(db);
+		goto out;
+	}
+	if (cmd_opt_flag(&opts, "--json"))
+		print_json(ctx->out, db, conn, t, offset, limit, more, rows);
+	else {
+		print_text(ctx->out, db, t, offset, more, rows);
+		cJSON_Delete(rows);
+	}
+	db_table_free(t);
+	db_close(db);
+	rc = EXIT_OK;
+out:
+	cmd_opts_free(&opts);
+	return rc;
+}
+
+const struct cmd_entry cmd_preview_entries[] = {
+	{ "show table", "TABLE [--limit N] [--offset N] [--json]",
+	  "a page of a table's rows, with its columns and types",
+	  "Reads at most --limit rows (default 100, at most 1000) from --offset on,\n"
+	  "in primary-key order when the table has one, through a read-only\n"
+	  "connection.  --json prints {table, connection, columns: [{name, type,\n"
+	  "not_null, primary_key}], offset, limit, more, rows: [[text or null ...]]}.",
+	  CMD_NEEDS_PROJECT, exec_show_table },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
+};

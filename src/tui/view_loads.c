@@ -1,0 +1,174 @@
+/*
+ * view_loads.c - one pipe's load history, newest first: every attempt at
+ * every file with its status, rows, errors and first error; Enter shows
+ * one attempt in full; F reloads the chosen file (it asks first: the
+ * file's rows are replaced).
+ */
+#include "tui_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct tui_column columns[] = {
+	{ "ID", 6, 0, true, true, false },
+	{ "FILE", 0, 16, false, false, false },
+	{ "STATUS", 16, 0, false, false, true },
+	{ "ROWS", 8, 0, true, true, false },
+	{ "ERRORS", 6, 0, true, true, false },
+	{ "LOADED", 9, 0, false, true, false },
+	{ "FIRST ERROR", 0, 12, false, false, false },
+};
+
+static const struct tui_list_spec spec = {
+	columns, ARRAY_LEN(columns), -1, false, "loads",
+	"A pipe's load history: one row per attempt at a file.",
+};
+
+#define FILE_COL 1
+#define LOADS_ROWS 1000
+
+static int act_reload(struct tui *t, const struct tui_action *a, int key)
+{
+	(void)a; (void)key;
+	struct tui_view *v = tui_top(t);
+	const struct tui_row *r = tui_list_selected(tui_list_view_list(v));
+	if (!r)
+		return tui_message(t, true, "reload: no file selected");
+	const char *pipe = tui_list_view_arg(v), *file = r->cells[FILE_COL];
+	struct buf cmd = BUF_INIT;
+	buf_puts(&cmd, "pipe refresh ");
+	tui_quote_word(&cmd, pipe);
+	buf_puts(&cmd, " --force --file ");
+	tui_quote_word(&cmd, file);
+	char *question = xasprintf("Reload %s into pipe %s's table? The rows it "
+				   "loaded before are replaced by the file's current "
+				   "contents.", file, pipe);
+	int rd = tui_confirm_command(t, question, "reload", buf_str(&cmd));
+	free(question);
+	buf_free(&cmd);
+	return rd;
+}
+
+static const struct tui_action actions[] = {
+	{ .keys = { 'F' }, .label = "F", .name = "reload file",
+	  .help = "reload the selected file (replacing its rows)",
+	  .mutates = true, .run = act_reload },
+};
+
+static void loads_open(struct tui_view *v)
+{
+	tui_list_view_open(v, &spec);
+}
+
+static void loads_refresh(struct tui_view *v, const struct tui_data *d)
+{
+	if (tui_list_view_no_store(v, d))
+		return;
+	struct tui_list *l = tui_list_view_list(v);
+	struct vec list = VEC_INIT;
+	struct err e;
+	err_clear(&e);
+	if (store_load_list(d->store, tui_list_view_arg(v), 0, LOADS_ROWS, 0, &list, &e) < 0) {
+		tui_list_view_error(v, &e);
+		return;
+	}
+	tui_list_begin(l);
+	for (size_t i = 0; i < list.len; i++) {
+		const struct store_load *ld = list.items[i];
+		char id[24], rows[32], errs[32], at[32], when[32], first[400];
+		snprintf(id, sizeof id, "%lld", (long long)ld->id);
+		tui_fmt_count(ld->rows_loaded, rows, sizeof rows);
+		tui_fmt_count(ld->error_count, errs, sizeof errs);
+		tui_fmt_ago(d->now, ld->loaded, at, sizeof at);
+		snprintf(when, sizeof when, "%lld", (long long)ld->loaded);
+		tui_first_line(ld->first_error, first, sizeof first);
+		const char *cells[] = { id, ld->file_key, load_status_name(ld->status), rows,
+					errs, at, first };
+		const char *sort[] = { NULL, NULL, NULL, NULL, NULL, when, NULL };
+		tui_list_add_sorted(l, id, cells, sort);
+	}
+	tui_list_end(l);
+	store_load_list_free(&list);
+	char *empty = xasprintf("Pipe %s has not loaded any file yet.",
+				tui_list_view_arg(v));
+	tui_list_set_empty(l, empty);
+	free(empty);
+	v->clock = 10 * USEC_PER_SEC;
+}
+
+static int loads_detail(struct tui_view *v)
+{
+	const struct tui_row *r = tui_list_selected(tui_list_view_list(v));
+	struct tui_data d = tui_data_now(v->tui);
+	int64_t id;
+	if (!r || !d.store || !str_to_i64(r->key, &id))
+		return TUI_UNHANDLED;
+	/* the list keeps cells; read the attempt again for every field */
+	struct vec list = VEC_INIT;
+	struct store_load *ld = NULL;
+	if (store_load_list(d.store, tui_list_view_arg(v), 0, LOADS_ROWS, 0, &list, NULL) == 0)
+		for (size_t i = 0; i < list.len && !ld; i++)
+			if (((struct store_load *)list.items[i])->id == id)
+				ld = list.items[i];
+	if (!ld) {
+		store_load_list_free(&list);
+		return tui_list_view_detail(v);
+	}
+	struct buf b = BUF_INIT;
+	char when[96], n1[32], n2[32], n3[32];
+	tui_fmt_when(d.now, ld->loaded, when, sizeof when);
+	tui_fmt_count(ld->rows_parsed, n1, sizeof n1);
+	tui_fmt_count(ld->rows_loaded, n2, sizeof n2);
+	tui_fmt_count(ld->error_count, n3, sizeof n3);
+	buf_printf(&b, "pipe          %s\nfile          %s\nstatus        %s\n"
+		   "loaded        %s\nsize          %lld bytes\nchecksum      %s\n"
+		   "rows parsed   %s\nrows loaded   %s\nerrors        %s\n",
+		   ld->pipe, ld->file_key, load_status_name(ld->status), when,
+		   (long long)ld->size, ld->checksum ? ld->checksum : "-", n1, n2, n3);
+	if (ld->run_id)
+		buf_printf(&b, "run           %lld\n", (long long)ld->run_id);
+	if (ld->first_error) {
+		buf_printf(&b, "\nFIRST ERROR\n%s\n", ld->first_error);
+		if (ld->first_error_line)
+			buf_printf(&b, "at line %lld, column %lld%s%s\n",
+				   (long long)ld->first_error_line,
+				   (long long)ld->first_error_column,
+				   ld->first_error_column_name ? " (" : "",
+				   ld->first_error_column_name ? ld->first_error_column_name : "");
+		if (ld->first_error_column_name)
+			buf_puts(&b, ")\n");
+	}
+	char *title = xasprintf("Load %s", r->key);
+	int rd = tui_push_page(v->tui, title, buf_str(&b));
+	free(title);
+	buf_free(&b);
+	store_load_list_free(&list);
+	return rd;
+}
+
+static const struct tui_view_ops view_loads_ops = {
+	.name = "loads",
+	.title = "Loads",
+	.summary = "a pipe's load history; F reloads a file",
+	.areas = STORE_AREA_BIT(STORE_AREA_PIPES),
+	.actions = actions,
+	.nactions = ARRAY_LEN(actions),
+	.open = loads_open,
+	.refresh = loads_refresh,
+	.draw = tui_list_view_draw,
+	.handle_key = tui_list_view_key,
+	.select = tui_list_view_select,
+	.filter = tui_list_view_filter,
+	.detail = loads_detail,
+	.selected = tui_list_view_selected,
+	.where = tui_list_view_where,
+	.close = tui_list_view_close,
+};
+
+int tui_open_loads(struct tui *t, const char *pipe)
+{
+	char *title = xasprintf("Loads of %s", pipe);
+	struct tui_view *v = tui_list_view_new(t, &view_loads_ops, title, pipe);
+	free(title);
+	return tui_push_view(t, v);
+}
