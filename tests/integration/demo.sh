@@ -34,7 +34,7 @@ for f in sluice.json README.md sql/warehouse_schema.sql sql/stage_totesys.sql \
 	[ -f "a/$f" ] || fail "init did not write $f"
 done
 [ -d a/lake/orders ] || fail "init did not make the lake's orders/ folder"
-grep -q 'substr(o.created_at' a/sql/stage_totesys.sql || fail "SQLite warehouse got other SQL"
+grep -q "strftime('%w'" a/sql/stage_totesys.sql || fail "SQLite warehouse got other SQL"
 
 run_sluice -C a check
 assert_eq 0 "$RC" "check exit status ($OUT)"

@@ -97,39 +97,8 @@ CREATE TABLE IF NOT EXISTS fact_order_line (
 	PRIMARY KEY (order_id, sku)
 );
 
--- Staging: rebuilt by each run (stage_totesys.sql, transform_orders.sql).
-CREATE TABLE IF NOT EXISTS stg_dim_date (
-	date_id date, year integer, month integer, day integer, day_of_week integer,
-	day_name text, month_name text, quarter integer
-);
-CREATE TABLE IF NOT EXISTS stg_dim_staff (
-	staff_id integer, first_name text, last_name text, department_name text,
-	location text, email_address text
-);
-CREATE TABLE IF NOT EXISTS stg_dim_location (
-	location_id integer, address_line_1 text, address_line_2 text, district text,
-	city text, postal_code text, country text, phone text
-);
-CREATE TABLE IF NOT EXISTS stg_dim_currency (
-	currency_id integer, currency_code varchar(3), currency_name text
-);
-CREATE TABLE IF NOT EXISTS stg_dim_design (
-	design_id integer, design_name text, file_location text, file_name text
-);
-CREATE TABLE IF NOT EXISTS stg_dim_counterparty (
-	counterparty_id integer, counterparty_legal_name text,
-	counterparty_legal_address_line_1 text, counterparty_legal_address_line_2 text,
-	counterparty_legal_district text, counterparty_legal_city text,
-	counterparty_legal_postal_code text, counterparty_legal_country text,
-	counterparty_legal_phone_number text
-);
-CREATE TABLE IF NOT EXISTS stg_fact_sales_order (
-	sales_order_id integer, created_date date, created_time time,
-	last_updated_date date, last_updated_time time, sales_staff_id integer,
-	counterparty_id integer, units_sold integer, unit_price numeric(10,2),
-	currency_id integer, design_id integer, agreed_payment_date date,
-	agreed_delivery_date date, agreed_delivery_location_id integer
-);
+-- Staging for the orders flow, emptied and refilled by transform_orders.sql.
+-- (stage_totesys.sql builds its staging tables itself, from all raw history.)
 CREATE TABLE IF NOT EXISTS stg_order_lines (
 	order_id integer, sku text, order_date date, placed_at timestamp, channel text,
 	currency_code varchar(3), counterparty_id integer, staff_id integer,
