@@ -212,9 +212,13 @@ void cmd_print_help(FILE *fp, const char *command, bool include_cli_only)
 			continue;
 		if ((ce->flags & CMD_CLI_ONLY) && !include_cli_only)
 			continue;
-		char left[64];
+		char left[256];
 		snprintf(left, sizeof left, "%s%s%s", ce->name, ce->args ? " " : "",
 			 ce->args ? ce->args : "");
-		fprintf(fp, "  %-40s %s\n", left, ce->summary);
+		/* A long usage gets its own line, so the summaries stay aligned. */
+		if (strlen(left) > 40)
+			fprintf(fp, "  %s\n  %-40s %s\n", left, "", ce->summary);
+		else
+			fprintf(fp, "  %-40s %s\n", left, ce->summary);
 	}
 }

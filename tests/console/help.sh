@@ -16,7 +16,7 @@ assert_contains "$(console_line 1)" "overview › Help" "the bar of views"
 
 # it scrolls: the end holds the command layer's commands
 console_keys G
-console_wait "show table TABLE"
+console_wait "backfill status"
 console_expect "$here/help-end.screen"
 assert_not_contains "$(console_screen)" "VIEWS (press the key" "the scrolled page"
 
