@@ -24,3 +24,6 @@ tests_unit_test_engine_tasks_SOURCES = tests/unit/test_engine_tasks.c tests/unit
 tests_unit_test_engine_tasks_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_engine_tasks_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_engine_tasks
+
+TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
+	tests/integration/crash_pg.sh
