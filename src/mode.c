@@ -1,23 +1,36 @@
 /*
- * mode.c - wiring the console to the command layer.
+ * mode.c - wiring the console to the command layer and the engine.
  *
  * The console (tui/) knows nothing of projects or stores: it gets a
  * header to show and callbacks that run command lines, complete them and
  * say whether they mutate.  This file supplies those callbacks on top of
  * cmd/, so the prompt speaks exactly the language of the command line.
+ * Unless read-only, it also runs the engine in-process on background
+ * threads while the console is open, and hands the engine's event
+ * descriptor to the console as its wake-up descriptor.
  */
 #include "mode.h"
+#include "engine/engine.h"
 #include "project/project.h"
 #include "store/store.h"
 #include "tui/tui.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* What the console's callbacks get. */
+struct console {
+	struct cmd_ctx *ctx;
+	struct engine *engine;    /* NULL: none in this process */
+};
 
 static int console_execute(void *arg, const char *line, struct buf *out,
 			   struct err *e)
 {
-	struct cmd_ctx *ctx = arg;
+	struct cmd_ctx *ctx = ((struct console *)arg)->ctx;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
@@ -45,7 +58,7 @@ static void console_complete(void *arg, const char *line, const char *word,
 {
 	(void)word;
 	(void)word_index;
-	cmd_complete(arg, line, strlen(line), out);
+	cmd_complete(((struct console *)arg)->ctx, line, strlen(line), out);
 }
 
 static bool console_mutates(void *arg, const char *line)
@@ -75,6 +88,69 @@ static char *commands_help(void)
 	return text;
 }
 
+/* The views re-read the store when the console wakes; the events only
+ * say that something happened, so draining them is all there is to do. */
+static void console_wake(void *arg)
+{
+	struct console *c = arg;
+	struct engine_event ev[64];
+	if (c->engine)
+		while (engine_events_drain(c->engine, ev, ARRAY_LEN(ev)) == ARRAY_LEN(ev))
+			;
+}
+
+/* Threads started from here inherit the signal mask: the terminal's
+ * signals (resize, interrupt, hang-up) must reach the console's thread,
+ * never an engine worker's. */
+static void block_terminal_signals(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	sigaddset(&set, SIGWINCH);
+	sigaddset(&set, SIGTSTP);
+	sigaddset(&set, SIGCONT);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+/* In-flight steps get this long to finish when the console closes; what
+ * does not finish rolls back and is retried by the next engine. */
+#define CONSOLE_ENGINE_GRACE (10 * USEC_PER_SEC)
+
+static struct engine *console_engine_start(struct cmd_ctx *ctx)
+{
+	struct err e;
+	err_clear(&e);
+	struct engine_options opt = {
+		.store_url = ctx->control_url ? ctx->control_url : ctx->project->control_url,
+		.grace = CONSOLE_ENGINE_GRACE,
+	};
+	sigset_t old;
+	block_terminal_signals(&old);
+	struct engine *eng = engine_new(ctx->project, &opt, &e);
+	if (eng && engine_start(eng, &e) < 0) {
+		engine_abort(eng);
+		engine_free(eng);
+		eng = NULL;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!eng)
+		log_error("the engine did not start: %s", err_text(&e));
+	return eng;
+}
+
+static void console_engine_stop(struct engine *eng)
+{
+	struct err e;
+	err_clear(&e);
+	if (engine_stop(eng, CONSOLE_ENGINE_GRACE, &e) < 0)
+		fprintf(stderr, "sluice: stopping the engine: %s\n", err_text(&e));
+	engine_free(eng);
+}
+
 int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
 {
 	ctx->surface = SURFACE_CONSOLE;
@@ -86,6 +162,9 @@ int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
 	 * works.  A broken project is reported on the status line. */
 	bool have_project = cmd_ctx_project(ctx, &load_err) == 0;
 	bool have_store = have_project && cmd_ctx_store(ctx, &load_err) == 0;
+	struct console c = { ctx, NULL };
+	if (have_store && !ctx->read_only)
+		c.engine = console_engine_start(ctx);
 
 	char *help = commands_help();
 	struct tui_config cfg = {
@@ -99,15 +178,162 @@ int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
 		.execute = console_execute,
 		.complete = console_complete,
 		.mutates = console_mutates,
-		.arg = ctx,
-		.wake_fd = -1,
+		.on_wake = console_wake,
+		.arg = &c,
+		.wake_fd = c.engine ? engine_event_fd(c.engine) : -1,
 	};
 	int rc = tui_run(&cfg, e) == 0 ? EXIT_OK : EXIT_FAILED;
 	free(help);
+	if (c.engine)
+		console_engine_stop(c.engine);
 	return rc;
+}
+
+/* ---- the demo ---------------------------------------------------------------
+ * `sluice --demo`: the demo project in the user's data directory, made on
+ * first use by `init --demo`, and the simulator running on a thread of its
+ * own while the console is open, one `demo simulate --once` round every
+ * few seconds through the command layer (its own context, its own
+ * connections; it never touches the terminal). */
+
+#define DEMO_SIM_INTERVAL (5 * USEC_PER_SEC)
+
+static char *demo_dir(struct err *e)
+{
+	const char *xdg = getenv("XDG_DATA_HOME");
+	if (xdg && xdg[0] == '/')
+		return xasprintf("%s/sluice/demo", xdg);
+	const char *home = getenv("HOME");
+	if (!home || !*home) {
+		err_set(e, ERR_NOTFOUND, "neither XDG_DATA_HOME nor HOME is set: "
+			"nowhere to put the demo (try 'sluice init --demo DIR')");
+		return NULL;
+	}
+	return xasprintf("%s/.local/share/sluice/demo", home);
+}
+
+struct simulator {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	const char *project_file;
+	const char *env;
+};
+
+static int run_command(const char *project_file, const char *env, FILE *out,
+		       char **argv, int argc, struct err *e)
+{
+	struct cmd_ctx ctx;
+	cmd_ctx_init(&ctx, SURFACE_CLI);
+	ctx.project_file = project_file;
+	ctx.env = env;
+	ctx.out = out;
+	ctx.errout = out;
+	int rc = cmd_run(&ctx, argc, argv, e);
+	cmd_ctx_close(&ctx);
+	return rc;
+}
+
+static void *simulator_main(void *arg)
+{
+	struct simulator *sim = arg;
+	FILE *devnull = fopen("/dev/null", "w");
+	char *argv[] = { "demo", "simulate", "--once" };
+	pthread_mutex_lock(&sim->lock);
+	while (!sim->stop && devnull) {
+		pthread_mutex_unlock(&sim->lock);
+		struct err e;
+		err_clear(&e);
+		int rc = run_command(sim->project_file, sim->env, devnull, argv, 3, &e);
+		if (rc != EXIT_OK)
+			log_warn("demo simulator: %s", err_text(&e));
+		pthread_mutex_lock(&sim->lock);
+		if (rc == EXIT_READONLY || rc == EXIT_USAGE)
+			break;
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += DEMO_SIM_INTERVAL / USEC_PER_SEC;
+		while (!sim->stop &&
+		       pthread_cond_timedwait(&sim->wake, &sim->lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&sim->lock);
+	if (devnull)
+		fclose(devnull);
+	return NULL;
+}
+
+static bool simulator_start(struct simulator *sim, const char *project_file,
+			    const char *env)
+{
+	memset(sim, 0, sizeof *sim);
+	sim->project_file = project_file;
+	sim->env = env;
+	pthread_mutex_init(&sim->lock, NULL);
+	pthread_cond_init(&sim->wake, NULL);
+	sigset_t old;
+	block_terminal_signals(&old);
+	int rc = pthread_create(&sim->thread, NULL, simulator_main, sim);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0)
+		return true;
+	pthread_cond_destroy(&sim->wake);
+	pthread_mutex_destroy(&sim->lock);
+	return false;
+}
+
+/* Waits for a round in progress to finish: it commits or rolls back. */
+static void simulator_stop(struct simulator *sim)
+{
+	pthread_mutex_lock(&sim->lock);
+	sim->stop = true;
+	pthread_cond_signal(&sim->wake);
+	pthread_mutex_unlock(&sim->lock);
+	pthread_join(sim->thread, NULL);
+	pthread_cond_destroy(&sim->wake);
+	pthread_mutex_destroy(&sim->lock);
 }
 
 int mode_demo(struct cmd_ctx *ctx, struct err *e)
 {
-	return mode_console(ctx, false, e);
+	char *dir = demo_dir(e);
+	if (!dir)
+		return EXIT_FAILED;
+	char *file = path_join(dir, "sluice.json");
+	if (!file_exists(file) && ctx->read_only) {
+		err_set(e, ERR_READONLY, "read-only mode: there is no demo in %s yet, and "
+			"making one would write files", dir);
+		free(file);
+		free(dir);
+		return EXIT_READONLY;
+	}
+	if (!file_exists(file)) {
+		fprintf(stderr, "sluice: creating the demo in %s\n", dir);
+		char *argv[] = { "init", "--demo", dir };
+		int rc = run_command(file, NULL, stderr, argv, 3, e);
+		if (rc != EXIT_OK) {
+			err_prefix(e, "creating the demo: ");
+			free(file);
+			free(dir);
+			return rc;
+		}
+	}
+	ctx->project_file = file;
+	struct err load_err;
+	err_clear(&load_err);
+	/* The environment may make the demo read-only: then nothing changes,
+	 * not even the simulated source. */
+	bool read_only = ctx->read_only ||
+			 (cmd_ctx_project(ctx, &load_err) == 0 && ctx->read_only);
+	struct simulator sim;
+	bool simulating = !read_only && simulator_start(&sim, file, ctx->env);
+	int rc = mode_console(ctx, false, e);
+	if (simulating)
+		simulator_stop(&sim);
+	/* ctx keeps pointing at the file until main closes it. */
+	ctx->project_file = "sluice.json";
+	free(file);
+	free(dir);
+	return rc;
 }

@@ -21,6 +21,9 @@ static const struct cmd_entry *const families[] = {
 	cmd_logs_entries,
 	cmd_worker_entries,
 	cmd_shell_entries,
+	cmd_pipe_entries,
+	cmd_tables_entries,
+	cmd_init_entries,
 };
 
 #define MAX_COMMANDS 128

@@ -17,6 +17,9 @@ extern const struct cmd_entry cmd_flows_entries[];   /* show flows, show runs, s
 extern const struct cmd_entry cmd_logs_entries[];
 extern const struct cmd_entry cmd_worker_entries[];
 extern const struct cmd_entry cmd_shell_entries[];
+extern const struct cmd_entry cmd_pipe_entries[];
+extern const struct cmd_entry cmd_tables_entries[];
+extern const struct cmd_entry cmd_init_entries[];
 
 /* The entry with exactly this name (a command's own descriptor). */
 const struct cmd_entry *cmd_lookup(const char *name);

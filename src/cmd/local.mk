@@ -13,4 +13,13 @@ libcmd_a_SOURCES = \
 	src/cmd/complete.c \
 	src/cmd/ctx.c \
 	src/cmd/opts.c \
-	src/cmd/shell.c
+	src/cmd/shell.c \
+	src/cmd/cmd_pipe.c \
+	src/cmd/cmd_tables.c \
+	src/cmd/demo_int.h \
+	src/cmd/cmd_demo.c \
+	src/cmd/cmd_init.c \
+	src/cmd/demo_data.c \
+	src/cmd/demo_project.c \
+	src/cmd/demo_sim.c \
+	src/cmd/demo_source.c

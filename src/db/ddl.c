@@ -80,6 +80,32 @@ static void column_sql(struct buf *b, enum db_kind kind, const struct db_column 
 		buf_puts(b, " NOT NULL");
 }
 
+/* Two PostgreSQL sessions running CREATE TABLE IF NOT EXISTS for the same
+ * name at the same moment can both pass the existence check, and the
+ * loser fails on a unique index of pg_type.  A transaction-level advisory
+ * lock on the name makes the second wait and then see the table. */
+static int create_serialized(struct db *db, const char *table, const char *sql,
+			     struct err *e)
+{
+	bool own = !db_in_transaction(db);
+	if (own && db_begin(db, e) < 0)
+		return -1;
+	char *key = xasprintf("sluice:create:%s", table);
+	const char *params[] = { key };
+	int rc = db_exec(db, "SELECT pg_advisory_xact_lock(hashtext($1))", params, 1,
+			 NULL, e);
+	free(key);
+	if (rc == 0)
+		rc = db_exec(db, sql, NULL, 0, NULL, e);
+	if (own) {
+		if (rc == 0)
+			rc = db_commit(db, e);
+		else
+			db_rollback(db);
+	}
+	return rc;
+}
+
 int db_create_table(struct db *db, const struct db_table *def, bool if_not_exists,
 		    struct err *e)
 {
@@ -108,7 +134,9 @@ int db_create_table(struct db *db, const struct db_table *def, bool if_not_exist
 		buf_puts(&b, ")");
 	}
 	buf_puts(&b, "\n)");
-	int rc = db_exec(db, buf_str(&b), NULL, 0, NULL, e);
+	int rc = if_not_exists && db->kind == DB_POSTGRES
+		 ? create_serialized(db, def->name, buf_str(&b), e)
+		 : db_exec(db, buf_str(&b), NULL, 0, NULL, e);
 	buf_free(&b);
 	if (rc < 0)
 		err_prefix(e, "creating table %s: ", def->name);

@@ -121,10 +121,13 @@ static size_t stream_body(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-/* Move the transfer along once: perform, then wait for the socket. */
+/* Move the transfer along once: perform, and wait for the socket only
+ * when that brought nothing (a paused transfer is not watched, so waiting
+ * then would sleep the whole poll timeout). */
 static void pump(struct lk_stream *s)
 {
 	int running = 0;
+	size_t before = s->data.len - s->pos, err_before = s->errbody.len;
 	curl_multi_perform(s->multi, &running);
 	if (!running) {
 		int left;
@@ -137,6 +140,8 @@ static void pump(struct lk_stream *s)
 			curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->status);
 		return;
 	}
+	if (s->data.len - s->pos > before || s->errbody.len > err_before || s->paused)
+		return;
 	curl_multi_poll(s->multi, NULL, 0, 1000, NULL);
 }
 

@@ -157,8 +157,8 @@ struct lake *lake_open(const char *url, const struct lake_options *opt, struct e
 		: 10 * USEC_PER_SEC;
 	lake->idle_timeout = opt->idle_timeout > 0 ? opt->idle_timeout : 60 * USEC_PER_SEC;
 	lake->timeout = opt->timeout > 0 ? opt->timeout : 0;
+	/* A backend that fails to open leaves in lake->priv what close frees. */
 	if (ops->open(lake, rest, e) < 0) {
-		lake->ops = NULL;   /* nothing for close to undo */
 		lake_close(lake);
 		return NULL;
 	}
@@ -218,7 +218,8 @@ int lake_list(struct lake *lake, const char *prefix, struct lake_listing *out,
 	size_t before = out->len;
 	if (lake->ops->list(lake, prefix, out, e) < 0)
 		return -1;
-	qsort(out->entries + before, out->len - before, sizeof *out->entries, entry_cmp);
+	if (out->len > before)
+		qsort(out->entries + before, out->len - before, sizeof *out->entries, entry_cmp);
 	return 0;
 }
 

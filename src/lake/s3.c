@@ -48,6 +48,27 @@ static bool bucket_name_ok(const char *b)
 	return true;
 }
 
+/* An S3-compatible store: path-style requests to ENDPOINT[/PATH]/BUCKET/KEY. */
+static int use_endpoint(struct s3_lake *s, const char *ep, struct err *e)
+{
+	const char *auth = strstr(ep, "://");
+	if (!auth || !(str_starts_with(ep, "http://") || str_starts_with(ep, "https://")))
+		return err_set(e, ERR_INVALID, "S3 endpoint \"%s\": expected http(s)://HOST[:PORT]",
+			       ep);
+	auth += 3;
+	const char *path = strchr(auth, '/');
+	size_t hostlen = path ? (size_t)(path - auth) : strlen(auth);
+	s->host = xstrndup(auth, hostlen);
+	s->origin = xstrndup(ep, (size_t)(auth - ep) + hostlen);
+	char *epath = xstrdup(path ? path : "");
+	size_t m = strlen(epath);
+	while (m && epath[m - 1] == '/')
+		epath[--m] = '\0';
+	s->path_base = xasprintf("%s/%s", epath, s->bucket);
+	free(epath);
+	return 0;
+}
+
 static int s3_open(struct lake *lake, const char *rest, struct err *e)
 {
 	const char *slash = strchr(rest, '/');
@@ -71,34 +92,12 @@ static int s3_open(struct lake *lake, const char *rest, struct err *e)
 	struct s3_lake *s = xcalloc(1, sizeof *s);
 	s->bucket = bucket;
 	s->prefix = prefix;
-	if (lake->endpoint) {
-		const char *ep = lake->endpoint;
-		const char *auth = strstr(ep, "://");
-		if (!auth || !(str_starts_with(ep, "http://") || str_starts_with(ep, "https://"))) {
-			err_set(e, ERR_INVALID, "S3 endpoint \"%s\": expected http(s)://HOST[:PORT]",
-				ep);
-			free(bucket);
-			free(prefix);
-			free(s);
-			return -1;
-		}
-		auth += 3;
-		const char *path = strchr(auth, '/');
-		size_t hostlen = path ? (size_t)(path - auth) : strlen(auth);
-		s->host = xstrndup(auth, hostlen);
-		s->origin = xstrndup(ep, (size_t)(auth - ep) + hostlen);
-		char *epath = xstrdup(path ? path : "");
-		size_t m = strlen(epath);
-		while (m && epath[m - 1] == '/')
-			epath[--m] = '\0';
-		s->path_base = xasprintf("%s/%s", epath, bucket);
-		free(epath);
-	} else {
-		s->host = xasprintf("%s.s3.%s.amazonaws.com", bucket, lake->region);
-		s->origin = xasprintf("https://%s", s->host);
-		s->path_base = xstrdup("");
-	}
-	lake->priv = s;
+	lake->priv = s;     /* s3_close frees it from here on */
+	if (lake->endpoint)
+		return use_endpoint(s, lake->endpoint, e);
+	s->host = xasprintf("%s.s3.%s.amazonaws.com", bucket, lake->region);
+	s->origin = xasprintf("https://%s", s->host);
+	s->path_base = xstrdup("");
 	return 0;
 }
 
@@ -335,7 +334,8 @@ static int parse_page(const struct s3_lake *s, const char *xml, size_t len,
 			str_to_i64(size, &sz);
 		if (modified)
 			time_parse_iso(modified, &mtime);
-		if (key && strlen(key) > strip) {
+		/* "dir/" objects are folder markers some consoles create: not files. */
+		if (key && strlen(key) > strip && !str_ends_with(key, "/")) {
 			const char *rel = key + strip;
 			if (lake_key_check(rel, strlen(rel), NULL) == 0)
 				lake_entry_push(out, rel, sz, mtime);

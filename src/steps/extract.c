@@ -12,19 +12,20 @@
  * or recovered attempt of the run gets the same window back and writes
  * the same rows to the same place:
  *
- *   into the lake: one file per table and window, key PREFIX TABLE/YYYY/
- *   MM/DD/HHMMSSffffff.EXT with the window's end as the time, written
- *   atomically (a rerun replaces it whole).  The file is the durable
+ *   into the lake: one file per table and window (NDJSON or CSV through
+ *   format/'s writers), key PREFIX TABLE/YYYY/MM/DD/HHMMSSffffff.EXT with
+ *   the window's end as the time, written atomically (a rerun replaces it
+ *   whole).  The file is the durable
  *   result, so the table's watermark commits as soon as its file is
  *   written; an empty window writes no file.
  *
  *   into staging tables ("to": { "connection", "table_prefix" }): the
  *   window's rows replace the staging table's, with the ledger entry
  *   run:ID:step:NAME:TABLE, in one transaction.  The watermark waits for
- *   the run: the engine commits it when the run completes
- *   (steps_commit_run).  A run that fails leaves it pending, and the next
- *   run's window reaches back over it, so the staging table never loses
- *   rows that a later step did not get to load.
+ *   the run: the engine commits the run's windows when it completes
+ *   (store_wm_commit_run).  A run that fails leaves its window uncommitted,
+ *   and the next run's window reaches back over it, so the staging table
+ *   never loses rows that a later step did not get to load.
  *
  * Reads are range scans on the watermark: sluice never alters a source it
  * only reads, so it does not create the index, but warns (once per
@@ -32,6 +33,7 @@
  * window reads the whole table.  Nothing counts the table's rows.
  */
 #include "steps/steps_int.h"
+#include "format/format.h"
 #include "lake/lake.h"
 #include "store/store.h"
 
@@ -40,10 +42,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define WRITE_CHUNK (64 * 1024)
 #define CANCEL_CHECK_ROWS 1024
-
-enum extract_format { XF_NDJSON, XF_CSV };
 
 struct extract_table {
 	const char *table;
@@ -158,7 +157,10 @@ static size_t extract_validate(const struct project *p, const struct project_flo
 	}
 	const char *prefix = spec_string(p, s, "prefix", false, d);
 	struct err e;
-	if (prefix && lake_key_check(prefix, strlen(prefix), &e) < 0) {
+	size_t plen = prefix ? strlen(prefix) : 0;
+	while (plen > 0 && prefix[plen - 1] == '/')
+		plen--;
+	if (prefix && plen && lake_key_check(prefix, plen, &e) < 0) {
 		char *path = spec_path(s, "prefix");
 		project_diag(p, d, DIAG_ERROR, path, "not a lake prefix: %s", e.msg);
 		free(path);
@@ -172,100 +174,34 @@ static size_t extract_validate(const struct project *p, const struct project_flo
 
 static bool json_number(const char *s)
 {
-	/* canonical numbers are JSON numbers, except the specials */
+	/* canonical numbers are JSON numbers, except NaN and the infinities */
 	const char *p = s + (*s == '-');
-	if (*p < '0' || *p > '9')
-		return false;
-	for (; *p; p++)
-		if (!strchr("0123456789.eE+-", *p))
-			return false;
-	return true;
+	return *p >= '0' && *p <= '9';
 }
 
-static void json_string(struct buf *b, const char *s, size_t n)
+/* The cursor's current row as format fields (names and values borrowed). */
+static void row_fields(struct db_cursor *c, struct fmt_field *f)
 {
-	buf_putc(b, '"');
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		switch (c) {
-		case '"': buf_puts(b, "\\\""); break;
-		case '\\': buf_puts(b, "\\\\"); break;
-		case '\n': buf_puts(b, "\\n"); break;
-		case '\r': buf_puts(b, "\\r"); break;
-		case '\t': buf_puts(b, "\\t"); break;
-		default:
-			if (c < 0x20)
-				buf_printf(b, "\\u%04x", c);
-			else
-				buf_putc(b, (char)c);
-		}
-	}
-	buf_putc(b, '"');
-}
-
-static void ndjson_row(struct buf *b, struct db_cursor *c)
-{
-	buf_putc(b, '{');
 	for (int i = 0; i < db_cursor_ncols(c); i++) {
-		const char *name = db_cursor_name(c, i);
 		const char *v = db_cursor_text(c, i);
-		size_t n = db_cursor_len(c, i);
-		if (i)
-			buf_puts(b, ", ");
-		json_string(b, name, strlen(name));
-		buf_puts(b, ": ");
 		enum db_type t = db_cursor_type(c, i).type;
+		f[i].name = db_cursor_name(c, i);
+		f[i].value = v;
+		f[i].len = db_cursor_len(c, i);
 		if (!v)
-			buf_puts(b, "null");
+			f[i].kind = FK_NULL;
 		else if ((t == DT_INT || t == DT_NUMERIC || t == DT_FLOAT) && json_number(v))
-			buf_append(b, v, n);
-		else if (t == DT_BOOL && (v[0] == 't' || v[0] == 'f') && n == 1)
-			buf_puts(b, v[0] == 't' ? "true" : "false");
+			f[i].kind = FK_NUMBER;
+		else if (t == DT_BOOL && f[i].len == 1 && (v[0] == 't' || v[0] == 'f'))
+			f[i].kind = FK_BOOL;
 		else
-			json_string(b, v, n);
+			f[i].kind = FK_STRING;
 	}
-	buf_puts(b, "}\n");
 }
 
-static void csv_field(struct buf *b, const char *v, size_t n)
+static int lake_sink(void *arg, const void *data, size_t n, struct err *e)
 {
-	if (!v)
-		return;             /* NULL: an empty field; "" is an empty string */
-	bool quote = n == 0 || v[0] == ' ' || v[n - 1] == ' ';
-	for (size_t i = 0; i < n && !quote; i++)
-		quote = v[i] == ',' || v[i] == '"' || v[i] == '\n' || v[i] == '\r';
-	if (!quote) {
-		buf_append(b, v, n);
-		return;
-	}
-	buf_putc(b, '"');
-	for (size_t i = 0; i < n; i++) {
-		if (v[i] == '"')
-			buf_putc(b, '"');
-		buf_putc(b, v[i]);
-	}
-	buf_putc(b, '"');
-}
-
-static void csv_header(struct buf *b, struct db_cursor *c)
-{
-	for (int i = 0; i < db_cursor_ncols(c); i++) {
-		const char *name = db_cursor_name(c, i);
-		if (i)
-			buf_putc(b, ',');
-		csv_field(b, name, strlen(name));
-	}
-	buf_puts(b, "\r\n");
-}
-
-static void csv_row(struct buf *b, struct db_cursor *c)
-{
-	for (int i = 0; i < db_cursor_ncols(c); i++) {
-		if (i)
-			buf_putc(b, ',');
-		csv_field(b, db_cursor_text(c, i), db_cursor_len(c, i));
-	}
-	buf_puts(b, "\r\n");
+	return lake_write(arg, data, n, e);
 }
 
 /* ---- the window ---------------------------------------------------------------------- */
@@ -386,19 +322,10 @@ static char *window_query(struct db *db, const struct extract_table *xt,
 
 /* ---- into the lake ---------------------------------------------------------------------- */
 
-static int flush_chunk(struct lake_writer *lw, struct buf *b, struct err *e)
-{
-	if (b->len == 0)
-		return 0;
-	int rc = lake_write(lw, b->data, b->len, e);
-	buf_reset(b);
-	return rc;
-}
-
 /* The window's rows into one lake file; no rows, no file. */
 static int window_to_lake(struct step_ctx *ctx, struct db *db, const char *sql,
 			  const char *const *params, int nparams, const char *key,
-			  enum extract_format fmt, int64_t *rows, struct err *e)
+			  enum fmt_format fmt, int64_t *rows, struct err *e)
 {
 	*rows = 0;
 	struct db_cursor *c = db_query(db, sql, params, nparams, e);
@@ -414,33 +341,33 @@ static int window_to_lake(struct step_ctx *ctx, struct db *db, const char *sql,
 		db_cursor_close(c);
 		return -1;
 	}
-	struct buf b = BUF_INIT;
-	buf_reserve(&b, WRITE_CHUNK + 4096);
-	if (fmt == XF_CSV)
-		csv_header(&b, c);
+	struct fmt_writer_opts wo = { fmt, ',', true };
+	struct fmt_writer *fw = fmt_writer_new(&wo, lake_sink, lw, e);
+	int ncols = db_cursor_ncols(c);
+	struct fmt_field *fields = xcalloc((size_t)ncols + 1, sizeof *fields);
 	int64_t n = 0;
+	if (!fw)
+		rc = -1;
 	while (rc == 1) {
-		if (fmt == XF_CSV)
-			csv_row(&b, c);
-		else
-			ndjson_row(&b, c);
-		n++;
-		if (b.len >= WRITE_CHUNK && flush_chunk(lw, &b, e) < 0) {
+		row_fields(c, fields);
+		if (fmt_writer_row(fw, fields, (size_t)ncols, e) < 0) {
+			err_prefix(e, "%s: ", key);
 			rc = -1;
 			break;
 		}
-		if (n % CANCEL_CHECK_ROWS == 0 && step_check_cancel(ctx, e) < 0) {
+		if (++n % CANCEL_CHECK_ROWS == 0 && step_check_cancel(ctx, e) < 0) {
 			rc = -1;
 			break;
 		}
 		rc = db_cursor_next(c, e);
 	}
 	db_cursor_close(c);
+	free(fields);
 	if (rc == 0)
-		rc = flush_chunk(lw, &b, e);
+		rc = fmt_writer_finish(fw, e);
 	if (rc == 0)
 		rc = step_check_cancel(ctx, e);
-	buf_free(&b);
+	fmt_writer_free(fw);
 	if (rc < 0) {
 		lake_write_abort(lw);
 		return -1;
@@ -561,12 +488,12 @@ static int extract_table(struct step_ctx *ctx, struct db *db, const struct extra
 	char *sql = window_query(db, xt, w, params, &nparams);
 	if (to_lake) {
 		const char *format = sj_string(spec, "format");
-		enum extract_format fmt = format && !strcmp(format, "csv") ? XF_CSV : XF_NDJSON;
+		enum fmt_format fmt = format && !strcmp(format, "csv") ? FMT_CSV : FMT_NDJSON;
 		usec_t t = 0;
 		if (!time_parse_iso(w->pending_end, &t))
 			t = w->planned_at;
 		char *key = lake_key_make(sj_string(spec, "prefix"), xt->table, t,
-					  fmt == XF_CSV ? "csv" : "ndjson");
+					  fmt_format_name(fmt));
 		rc = window_to_lake(ctx, db, sql, params, nparams, key, fmt, rows, e);
 		/* The file is the result: the window is done. */
 		if (rc == 0)

@@ -8,11 +8,12 @@
  * lake_download: a retried attempt of the same run overwrites the same
  * key instead of adding a second copy, and a failed download leaves
  * nothing.  A URL that carries a secret is given as "url_env" (the name of
- * the variable holding it); request headers that carry secrets as
- * "headers_env": { "Authorization": "RATES_AUTH" }.  Both are registered
- * as secrets, so no log or error shows them.  `ext` overrides the
- * extension taken from the URL's path.  In backfill mode nothing is
- * downloaded.
+ * the variable holding it).  Request headers are a list of { "name",
+ * "value" } or, for secrets, { "name", "value_env" }:
+ *   "headers": [ { "name": "Authorization", "value_env": "RATES_AUTH" } ]
+ * Values read from the environment are registered as secrets, so no log
+ * or error shows them.  `ext` overrides the extension taken from the
+ * URL's path.  In backfill mode nothing is downloaded.
  */
 #include "steps/steps_int.h"
 #include "lake/lake.h"
@@ -24,8 +25,7 @@
 static size_t http_validate(const struct project *p, const struct project_flow *f UNUSED,
 			    const struct project_step *s, struct diags *d)
 {
-	static const char *const known[] = { "url", "url_env", "to", "ext", "headers_env",
-					     NULL };
+	static const char *const known[] = { "url", "url_env", "to", "ext", "headers", NULL };
 	size_t before = d->errors;
 	spec_unknown_keys(p, s, known, d);
 	const char *url = spec_string(p, s, "url", false, d);
@@ -40,29 +40,39 @@ static size_t http_validate(const struct project *p, const struct project_flow *
 	}
 	const char *to = spec_string(p, s, "to", true, d);
 	struct err e;
-	if (to && (lake_key_check(to, strlen(to), &e) < 0 || !*to)) {
+	size_t tolen = to ? strlen(to) : 0;
+	while (tolen > 0 && to[tolen - 1] == '/')
+		tolen--;
+	if (to && (tolen == 0 || lake_key_check(to, tolen, &e) < 0)) {
 		char *path = spec_path(s, "to");
 		project_diag(p, d, DIAG_ERROR, path, "not a lake prefix: %s",
-			     *to ? e.msg : "empty");
+			     tolen ? e.msg : "empty");
 		free(path);
 	}
 	spec_string(p, s, "ext", false, d);
-	const cJSON *h = cJSON_GetObjectItemCaseSensitive(s->spec, "headers_env");
-	const cJSON *item;
-	if (h && !cJSON_IsObject(h)) {
-		char *path = spec_path(s, "headers_env");
-		project_diag(p, d, DIAG_ERROR, path, "expected an object { \"Header\": "
-			     "\"ENV_VARIABLE\" }");
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(s->spec, "headers");
+	if (h && !cJSON_IsArray(h)) {
+		char *path = spec_path(s, "headers");
+		project_diag(p, d, DIAG_ERROR, path, "expected an array of { \"name\", "
+			     "\"value\" | \"value_env\" }");
 		free(path);
 	}
-	const cJSON *headers = cJSON_IsObject(h) ? h : NULL;
+	size_t i = 0;
+	const cJSON *item;
+	const cJSON *headers = cJSON_IsArray(h) ? h : NULL;
 	cJSON_ArrayForEach(item, headers) {
-		if (!cJSON_IsString(item) || !str_is_identifier(item->valuestring)) {
-			char *path = xasprintf("%s.headers_env.%s", s->path_in_file, item->string);
-			project_diag(p, d, DIAG_ERROR, path, "expected the name of an "
-				     "environment variable");
-			free(path);
-		}
+		char *path = xasprintf("%s.headers[%zu]", s->path_in_file, i++);
+		const char *name = sj_string(item, "name");
+		const char *value = sj_string(item, "value");
+		const char *env = sj_string(item, "value_env");
+		int nkeys = cJSON_IsObject(item) ? cJSON_GetArraySize(item) : 0;
+		if (!name || !*name || strchr(name, ':') || !value == !env || nkeys != 2)
+			project_diag(p, d, DIAG_ERROR, path, "expected { \"name\", \"value\" } "
+				     "or { \"name\", \"value_env\" }");
+		else if (env && !str_is_identifier(env))
+			project_diag(p, d, DIAG_ERROR, path, "value_env: expected the name of "
+				     "an environment variable");
+		free(path);
 	}
 	return d->errors - before;
 }
@@ -113,13 +123,13 @@ static int http_run(struct step_ctx *ctx, struct err *e)
 	struct vec headers = VEC_INIT;
 	const cJSON *item;
 	int rc = 0;
-	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(spec, "headers_env")) {
-		const char *v;
-		if (env_value(item->valuestring, "headers_env", &v, e) < 0) {
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(spec, "headers")) {
+		const char *v = sj_string(item, "value");
+		if (!v && env_value(sj_string(item, "value_env"), "value_env", &v, e) < 0) {
 			rc = -1;
 			break;
 		}
-		vec_push(&headers, xasprintf("%s: %s", item->string, v));
+		vec_push(&headers, xasprintf("%s: %s", sj_string(item, "name"), v));
 	}
 	vec_push(&headers, NULL);
 	char *to = xstrdup(sj_string(spec, "to"));

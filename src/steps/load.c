@@ -38,10 +38,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Defined with the streams (stream.c); see steps.c on weak references. */
-#pragma weak stream_commit_consumed
-#pragma weak stream_fix_window
-
 #define CANCEL_CHECK_ROWS 1024
 
 enum load_mode { LOAD_APPEND, LOAD_MERGE, LOAD_REPLACE };
@@ -456,8 +452,11 @@ static int merge_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
 			   many ? "(" : "", buf_str(&keys), many ? ")" : "", buf_str(&keys), qs);
 		rc = db_exec(tdb, buf_str(&sql), NULL, 0, replaced, e);
 	}
-	if (rc == 0)
-		rc = insert_select(tdb, table, src, qs, NULL, 0, rows, e);
+	if (rc == 0) {
+		char *from = xasprintf("SELECT * FROM %s", qs);
+		rc = insert_select(tdb, table, src, from, NULL, 0, rows, e);
+		free(from);
+	}
 	if (rc == 0)
 		rc = db_drop_table(tdb, stage, false, e);
 	buf_free(&keys);
@@ -506,8 +505,6 @@ static int fix_streams(struct step_ctx *ctx, const struct load_spec *ls, struct 
 {
 	if (ctx->backfill || ls->consumes.len == 0)
 		return 0;
-	if (!stream_fix_window)
-		return err_set(e, ERR_INTERNAL, "streams are not part of this build");
 	for (size_t i = 0; i < ls->consumes.len; i++) {
 		const struct project_stream *st = project_stream(ctx->project,
 								 ls->consumes.items[i]);
@@ -525,8 +522,6 @@ static int commit_streams(struct step_ctx *ctx, struct db *tdb, const struct loa
 {
 	if (ctx->backfill || ls->consumes.len == 0)
 		return 0;
-	if (!stream_commit_consumed)
-		return err_set(e, ERR_INTERNAL, "streams are not part of this build");
 	for (size_t i = 0; i < ls->consumes.len; i++)
 		if (stream_commit_consumed(ctx, tdb, ls->consumes.items[i], e) < 0)
 			return -1;

@@ -13,7 +13,9 @@
  * what cannot run in a transaction: VACUUM, CREATE INDEX CONCURRENTLY);
  * the ledger entry is written after the last one, so a crash part-way
  * runs the whole text again.  "inputs": ["raw_staff", "raw_sales_order.last_updated"]
- * names the tables the result depends on, for the step cache.
+ * names the tables the result depends on (for the step cache: their row
+ * counts and the named column's maximum), "outputs" the tables it writes;
+ * both also feed the table catalogue's lineage.
  */
 #include "steps/steps_int.h"
 
@@ -107,13 +109,14 @@ static size_t sql_validate(const struct project *p, const struct project_flow *f
 			   const struct project_step *s, struct diags *d)
 {
 	static const char *const known[] = { "connection", "file", "sql", "transaction",
-					     "inputs", NULL };
+					     "inputs", "outputs", NULL };
 	size_t before = d->errors;
 	spec_unknown_keys(p, s, known, d);
 	const char *conn = spec_string(p, s, "connection", true, d);
 	spec_bool(p, s, "transaction", true, d);
 	struct vec inputs = VEC_INIT;
 	spec_strings(p, s, "inputs", false, &inputs, d);
+	spec_strings(p, s, "outputs", false, &inputs, d);
 	vec_free_all(&inputs, free);
 	validate_text(p, f, s, conn, d);
 	return d->errors - before;
@@ -144,6 +147,20 @@ static bool is_transaction_control(const char *stmt)
 	return false;
 }
 
+/* Statements whose count of affected rows means rows written (SQLite
+ * leaves the previous statement's count in place after DDL). */
+static bool changes_rows(const char *stmt)
+{
+	static const char *const words[] = { "INSERT", "UPDATE", "DELETE", "MERGE",
+					     "REPLACE", NULL };
+	char first[16];
+	sql_first_word(stmt, first, sizeof first);
+	for (const char *const *w = words; *w; w++)
+		if (strcmp(first, *w) == 0)
+			return true;
+	return false;
+}
+
 static int run_statements(struct step_ctx *ctx, struct db *db, const char *name,
 			  struct vec *stmts, struct err *e)
 {
@@ -163,7 +180,7 @@ static int run_statements(struct step_ctx *ctx, struct db *db, const char *name,
 			err_prefix(e, "%s, statement at line %d: ", name, st->line);
 			return -1;
 		}
-		if (affected > 0)
+		if (affected > 0 && changes_rows(st->text))
 			ctx->rows_out += affected;
 	}
 	return 0;
@@ -191,12 +208,13 @@ static int sql_run(struct step_ctx *ctx, struct err *e)
 		struct sql_stmt *st = stmts.items[i];
 		if (is_transaction_control(st->text)) {
 			char first[16];
+			int line = st->line;
 			sql_first_word(st->text, first, sizeof first);
 			sql_stmts_free(&stmts);
 			return err_set(e, ERR_INVALID, "%s, statement at line %d: %s: a sql "
 				       "step runs its statements in one transaction of its own; "
 				       "remove the transaction control, or set \"transaction\": "
-				       "false", name, st->line, first);
+				       "false", name, line, first);
 		}
 	}
 	rc = step_ledger_done(ctx, db, NULL, e);

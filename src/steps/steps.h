@@ -119,14 +119,13 @@ int steps_run(struct step_ctx *ctx, struct err *e);
  * with e set on error.  Caller frees. */
 char *steps_cache_key(struct step_ctx *ctx, struct err *e);
 
-/* The engine calls this once a run has COMPLETED (or CACHED): the extract
- * windows that wait for the run's outcome (extracts into staging tables)
- * commit, so the next run starts after them.  A run that fails or is
- * cancelled does not call it: its windows stay pending and the next run
- * re-plans from the last committed watermark, covering them again.  (An
- * extract into the lake commits its window itself, once its files are
- * written: see doc/architecture.md, "Exactly once".) */
-int steps_commit_run(struct store *store, int64_t run_id, struct err *e);
+/* Extract windows (steps/extract.c): a step plans its window in the store
+ * (store_wm_plan) before reading.  An extract into the lake commits its
+ * window itself as soon as each file is written; an extract into staging
+ * tables leaves it pending, and the engine commits the run's pending
+ * windows when the run completes (store_wm_commit_run) and drops them when
+ * it fails for good (store_wm_clear_run), so the next run's window reaches
+ * back over them.  See doc/architecture.md, "Exactly once". */
 
 /* ---- pipes ------------------------------------------------------------------
  * A pipe loads new files under a lake prefix into a raw table (steps/pipe.c).
@@ -288,13 +287,14 @@ void stream_query_free(struct stream_query *q);
 int  stream_fix_window(struct step_ctx *ctx, const struct project_stream *s,
 		       char **window, struct err *e);
 
-/* Called by a load step that declares "consumes": [stream], inside its open
- * transaction on `db`, which must be the stream's own connection (the same
- * struct db from ctx->conns): moves the offset to this run's window's upper
- * bound and forgets the window, so both commit or roll back with the load.
- * ERR_INVALID when `db` is another connection or no transaction is open;
- * ERR_CONFLICT when no step of this run read the stream (there is no window:
- * read it first, or call stream_fix_window); a no-op in backfill mode. */
+/* Advance `stream`'s offset to what the steps of this run read of it (the
+ * window in ctx->shared, or saved by an earlier attempt of the run), inside
+ * the transaction the caller holds open on `db`, which must be the
+ * stream's own connection (the same struct db from ctx->conns; else
+ * ERR_INVALID, as when no transaction is open).  The caller commits; a
+ * rollback leaves the offset where it was.  Nothing read in this run:
+ * nothing to do, 0 (with a warning in the log).  Called by the load step;
+ * a no-op in backfill mode. */
 int  stream_commit_consumed(struct step_ctx *ctx, struct db *db, const char *stream,
 			    struct err *e);
 

@@ -544,12 +544,28 @@ static int ensure_index(struct db *db, const struct project_stream *s, const str
 	return db_create_index(db, s->table, cols, n, false, e);
 }
 
+/* The run's shared state keeps each stream's window; the first step to fix
+ * it wins and a later one adopts it. */
+static char *shared_get(struct step_ctx *ctx, const struct project_stream *s)
+{
+	return ctx->shared ? run_shared_stream_window_get(ctx->shared, s->name) : NULL;
+}
+
+static char *shared_set(struct step_ctx *ctx, const struct project_stream *s,
+			const struct swindow *w)
+{
+	char *mine = window_encode(w);
+	char *kept = run_shared_stream_window_set(ctx->shared, s->name, mine);
+	free(mine);
+	return kept;
+}
+
 /* This run's window of `s`: from the run's shared state, else from the
  * stream's database (an earlier attempt of the same run), else fixed now. */
 static int window_get(struct step_ctx *ctx, const struct project_stream *s, struct db *db,
 		      const struct scols *c, struct swindow *w, struct err *e)
 {
-	char *text = ctx->shared ? run_shared_stream_window_get(ctx->shared, s->name) : NULL;
+	char *text = shared_get(ctx, s);
 	if (text) {
 		int rc = window_decode(text, w, e);
 		free(text);
@@ -589,9 +605,7 @@ static int window_get(struct step_ctx *ctx, const struct project_stream *s, stru
 			 w->upper.pos ? w->upper.pos : "empty");
 	}
 	if (ctx->shared) {
-		char *mine = window_encode(w);
-		char *kept = run_shared_stream_window_set(ctx->shared, s->name, mine);
-		free(mine);
+		char *kept = shared_set(ctx, s, w);
 		swindow_free(w);
 		int rc = window_decode(kept, w, e);
 		free(kept);
@@ -682,6 +696,30 @@ void stream_query_free(struct stream_query *q)
 	memset(q, 0, sizeof *q);
 }
 
+/* Inside the load's transaction: the offset to the window's end, and the
+ * windows of this and older runs forgotten. */
+static int advance(struct step_ctx *ctx, struct db *db, const struct project_stream *s,
+		   const struct swindow *w, struct err *e)
+{
+	char id[32], when[32];
+	snprintf(id, sizeof id, "%lld", (long long)ctx->run_id);
+	now_text(when);
+	if (ensure_tables(db, e) < 0)
+		return -1;
+	if (w->upper.pos) {
+		const char *params[] = { s->name, w->upper.pos, w->upper.tb, id, when };
+		if (db_exec(db, "INSERT INTO " OFFSETS " (stream, position, tiebreak, "
+			    "run_id, updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT "
+			    "(stream) DO UPDATE SET position = excluded.position, tiebreak "
+			    "= excluded.tiebreak, run_id = excluded.run_id, updated_at = "
+			    "excluded.updated_at", params, 5, NULL, e) < 0)
+			return -1;
+	}
+	const char *params[] = { s->name, id };
+	return db_exec(db, "DELETE FROM " WINDOWS " WHERE stream = $1 AND run_id <= $2",
+		       params, 2, NULL, e);
+}
+
 int stream_commit_consumed(struct step_ctx *ctx, struct db *db, const char *stream,
 			   struct err *e)
 {
@@ -701,48 +739,22 @@ int stream_commit_consumed(struct step_ctx *ctx, struct db *db, const char *stre
 		return err_set(e, ERR_INVALID, "stream %s: the offset must advance inside "
 			       "the transaction that commits the load", s->name);
 	struct swindow w = { 0 };
-	char *text = ctx->shared ? run_shared_stream_window_get(ctx->shared, s->name) : NULL;
-	int found;
-	if (text) {
-		found = window_decode(text, &w, e) < 0 ? -1 : 1;
-		free(text);
-	} else {
-		found = ctx->run_id > 0 ? window_load(db, s->name, ctx->run_id, &w, e) : 0;
-	}
-	if (found < 0) {
-		err_prefix(e, "stream %s: ", s->name);
-		return -1;
-	}
-	if (!found)
-		return err_set(e, ERR_CONFLICT, "stream %s: no step of run %lld read it, so "
-			       "there is nothing to consume (read it with a normalize step "
-			       "from {\"stream\": \"%s\"} before the load)", s->name,
-			       (long long)ctx->run_id, s->name);
-	int rc = ensure_tables(db, e);
-	if (rc == 0 && w.upper.pos) {
-		char id[32], when[32];
-		snprintf(id, sizeof id, "%lld", (long long)ctx->run_id);
-		now_text(when);
-		const char *params[] = { s->name, w.upper.pos, w.upper.tb, id, when };
-		rc = db_exec(db, "INSERT INTO " OFFSETS " (stream, position, tiebreak, "
-			     "run_id, updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT "
-			     "(stream) DO UPDATE SET position = excluded.position, tiebreak "
-			     "= excluded.tiebreak, run_id = excluded.run_id, updated_at = "
-			     "excluded.updated_at", params, 5, NULL, e);
-	}
-	if (rc == 0) {
-		char id[32];
-		snprintf(id, sizeof id, "%lld", (long long)ctx->run_id);
-		const char *params[] = { s->name, id };
-		rc = db_exec(db, "DELETE FROM " WINDOWS " WHERE stream = $1 AND run_id <= $2",
-			     params, 2, NULL, e);
-	}
+	char *text = shared_get(ctx, s);
+	int found = text ? (window_decode(text, &w, e) < 0 ? -1 : 1)
+			 : ctx->run_id > 0 ? window_load(db, s->name, ctx->run_id, &w, e) : 0;
+	free(text);
+	if (found == 0)
+		log_emit(LOG_WARN, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
+			 NULL, 0, "stream %s: no step of this run read it, so nothing is "
+			 "consumed and its offset stays (read it with a step that takes "
+			 "from {\"stream\": \"%s\"} before the load)", s->name, s->name);
+	int rc = found <= 0 ? found : advance(ctx, db, s, &w, e);
 	if (rc < 0)
 		err_prefix(e, "stream %s: advancing the offset: ", s->name);
-	else
+	else if (found)
 		log_emit(LOG_INFO, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
-			 NULL, 0, "stream %s: offset advanced to %s", s->name,
-			 w.upper.pos ? w.upper.pos : "(unchanged: nothing was pending)");
+			 NULL, 0, "stream %s: offset moves to %s when the load commits",
+			 s->name, w.upper.pos ? w.upper.pos : "(where it is: nothing was pending)");
 	swindow_free(&w);
 	return rc;
 }

@@ -50,6 +50,12 @@ run_sluice() {
 	ERR=$(cat "$T/.stderr")
 }
 
+# JSON with the blanks around its punctuation removed, so assertions match
+# '"state":"FAILED"' whether the output is compact or pretty-printed.
+json_squeeze() {
+	sed -e 's/"[[:space:]]*:[[:space:]]*/":/g' -e 's/,[[:space:]]*/,/g'
+}
+
 # Wait up to SECONDS for a command to succeed.
 wait_until() { # SECONDS CMD...
 	local limit=$1 i

@@ -713,6 +713,51 @@ START_TEST(ledger_commits_with_the_data)
 }
 END_TEST
 
+struct racer {
+	pthread_barrier_t *start;
+	int failures;
+	char error[512];
+};
+
+static void *race_ledger(void *arg)
+{
+	struct racer *r = arg;
+	struct db *db = pg_open();
+	struct err e;
+	for (int round = 0; round < 20; round++) {
+		pthread_barrier_wait(r->start);
+		if (db_ledger_ensure(db, &e) < 0) {
+			r->failures++;
+			snprintf(r->error, sizeof r->error, "%s", err_text(&e));
+		}
+		pthread_barrier_wait(r->start);
+		/* one of the two drops it for the next round */
+		db_drop_table(db, "_sluice_ledger", true, NULL);
+		pthread_barrier_wait(r->start);
+	}
+	db_close(db);
+	return NULL;
+}
+
+/* Parallel steps of a fresh flow each make sure the ledger exists; two
+ * sessions creating it at once must both succeed. */
+START_TEST(ledger_creation_races_are_harmless)
+{
+	pthread_barrier_t start;
+	pthread_barrier_init(&start, NULL, 3);
+	struct racer r[3] = { { &start, 0, "" }, { &start, 0, "" }, { &start, 0, "" } };
+	pthread_t t[3];
+	for (int i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, race_ledger, &r[i]);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&start);
+	for (int i = 0; i < 3; i++)
+		ck_assert_msg(r[i].failures == 0, "racer %d failed %d times: %s",
+			      i, r[i].failures, r[i].error);
+}
+END_TEST
+
 START_TEST(passwords_stay_out_of_errors_and_labels)
 {
 	struct err e;
@@ -752,6 +797,7 @@ static Suite *db_pg_suite(void)
 	tcase_add_test(tc, cancel_stops_a_long_query_from_another_thread);
 	tcase_add_test(tc, ddl_describe_alter_rename_drop_in_transactions);
 	tcase_add_test(tc, ledger_commits_with_the_data);
+	tcase_add_test(tc, ledger_creation_races_are_harmless);
 	tcase_add_test(tc, passwords_stay_out_of_errors_and_labels);
 	suite_add_tcase(s, tc);
 	return s;

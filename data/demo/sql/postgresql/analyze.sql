@@ -1,0 +1,3 @@
+-- analyze.sql (PostgreSQL): refresh the planner's statistics; run nightly by
+-- the task nightly_analyze.
+ANALYZE;

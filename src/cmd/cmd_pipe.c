@@ -1,0 +1,586 @@
+/*
+ * cmd_pipe.c - the pipe and stream commands:
+ *
+ *   pipe refresh PIPE [--force] [--file KEY]   load new files now, here
+ *   pipe pause PIPE [--reason TEXT]            stop loading (store object state)
+ *   pipe resume PIPE
+ *   show pipes [--json]                        state, pending files, last load, last error
+ *   show streams [--json]                      offset, pending rows, has data
+ *   show loads PIPE [--json] [--page N] [--limit N]   load history, newest first
+ *
+ * A refresh runs in this process (steps/pipe.c does the work, each file in
+ * its own transaction), so it works with no engine running; it is safe to
+ * run beside an engine that polls the same pipe.  The --json forms have
+ * stable keys; times are ISO 8601 UTC or null.
+ */
+#include "cmd/cmd_int.h"
+#include "project/project.h"
+#include "steps/steps.h"
+#include "store/store.h"
+#include "lake/lake.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- small helpers -------------------------------------------------------------- */
+
+static const struct project_pipe *pipe_arg(struct cmd_ctx *ctx, const struct cmd_entry *self,
+					   const struct cmd_opts *o, int *rc, struct err *e)
+{
+	if (o->positional.len != 1) {
+		*rc = cmd_usage_error(self, e, o->positional.len ? "one pipe at a time"
+					       : "which pipe?");
+		return NULL;
+	}
+	const char *name = o->positional.items[0];
+	const struct project_pipe *pipe = project_pipe(ctx->project, name);
+	if (!pipe) {
+		struct buf names = BUF_INIT;
+		for (size_t i = 0; i < ctx->project->npipes; i++)
+			buf_printf(&names, "%s%s", i ? ", " : "", ctx->project->pipes[i].name);
+		err_set(e, ERR_NOTFOUND, "no pipe named %s (pipes: %s)", name,
+			names.len ? names.data : "none");
+		buf_free(&names);
+		*rc = EXIT_FAILED;
+	}
+	return pipe;
+}
+
+static void iso_or_null(cJSON *o, const char *key, usec_t t)
+{
+	char iso[32];
+	if (!t) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	time_format_iso(t, iso);
+	cJSON_AddStringToObject(o, key, iso);
+}
+
+static void str_or_null(cJSON *o, const char *key, const char *s)
+{
+	if (s)
+		cJSON_AddStringToObject(o, key, s);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static void print_json(FILE *fp, cJSON *doc)
+{
+	char *text = cJSON_Print(doc);
+	fprintf(fp, "%s\n", text);
+	cJSON_free(text);
+	cJSON_Delete(doc);
+}
+
+static void short_time(usec_t t, char *out, size_t n)
+{
+	char s[24];
+	if (!t) {
+		snprintf(out, n, "-");
+		return;
+	}
+	time_format_short(t, s);
+	snprintf(out, n, "%s", s);
+}
+
+/* A text table: rows of cells, columns as wide as their widest cell (the
+ * last column is never padded, so long messages do not push whitespace). */
+struct table {
+	size_t ncols;
+	struct vec cells;          /* char *, row-major */
+};
+
+static void table_add(struct table *t, ...)
+{
+	va_list ap;
+	va_start(ap, t);
+	for (size_t i = 0; i < t->ncols; i++) {
+		const char *s = va_arg(ap, const char *);
+		vec_push(&t->cells, xstrdup(s ? s : "-"));
+	}
+	va_end(ap);
+}
+
+static void table_print(FILE *fp, struct table *t)
+{
+	int *w = xcalloc(t->ncols, sizeof *w);
+	for (size_t i = 0; i < t->cells.len; i++) {
+		int cw = utf8_width(t->cells.items[i]);
+		if (cw > w[i % t->ncols])
+			w[i % t->ncols] = cw;
+	}
+	for (size_t i = 0; i < t->cells.len; i++) {
+		size_t c = i % t->ncols;
+		const char *s = t->cells.items[i];
+		if (c + 1 == t->ncols)
+			fprintf(fp, "%s\n", s);
+		else
+			fprintf(fp, "%s%*s  ", s, w[c] - utf8_width(s), "");
+	}
+	free(w);
+	vec_free_all(&t->cells, free);
+}
+
+/* The lake and data connections a command needs, opened on demand. */
+struct work {
+	struct lake *lake;
+	struct step_conns *conns;
+};
+
+static int work_open(struct cmd_ctx *ctx, struct work *w, bool lake, struct err *e)
+{
+	memset(w, 0, sizeof *w);
+	if (lake && !(w->lake = steps_open_lake(ctx->project, e)))
+		return -1;
+	w->conns = step_conns_new(ctx->project, ctx->read_only);
+	return 0;
+}
+
+static void work_close(struct work *w)
+{
+	step_conns_free(w->conns);
+	lake_close(w->lake);
+}
+
+/* ---- pipe refresh ------------------------------------------------------------------ */
+
+/* The files this refresh rejected or loaded in part: the newest n of them
+ * in the history. */
+static void print_rejected(struct cmd_ctx *ctx, const struct project_pipe *pipe, int n)
+{
+	struct vec v = VEC_INIT;
+	unsigned mask = (1u << LOAD_FAILED) | (1u << LOAD_PARTIALLY_LOADED);
+	if (store_load_list(ctx->store, pipe->name, mask, n, 0, &v, NULL) < 0)
+		return;
+	for (size_t i = v.len; i-- > 0;) {
+		const struct store_load *l = v.items[i];
+		fprintf(ctx->out, "  %-16s %s", load_status_name(l->status), l->file_key);
+		if (l->first_error_line)
+			fprintf(ctx->out, ":%lld:%lld", (long long)l->first_error_line,
+				(long long)l->first_error_column);
+		fprintf(ctx->out, ": %s%s%s (%lld error%s)\n",
+			l->first_error_column_name ? l->first_error_column_name : "",
+			l->first_error_column_name ? ": " : "",
+			l->first_error ? l->first_error : "", (long long)l->error_count,
+			l->error_count == 1 ? "" : "s");
+	}
+	store_load_list_free(&v);
+}
+
+static int exec_refresh(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--force", "-f", false, false },
+		{ "--file", NULL, true, false },
+		{ NULL, NULL, false, false },
+	};
+	const struct cmd_entry *self = cmd_lookup("pipe refresh");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	int rc = EXIT_OK;
+	const struct project_pipe *pipe = pipe_arg(ctx, self, &o, &rc, e);
+	struct pipe_request req = { .force = cmd_opt_flag(&o, "--force"),
+				    .only_key = cmd_opt_value(&o, "--file") };
+	struct work w;
+	if (!pipe || work_open(ctx, &w, true, e) < 0) {
+		cmd_opts_free(&o);
+		return pipe ? EXIT_FAILED : rc;
+	}
+	atomic_bool cancel = false;
+	struct pipe_result res;
+	int refreshed = pipe_refresh(ctx->project, pipe, &req, ctx->store, w.conns, w.lake,
+				     &cancel, &res, e);
+	if (refreshed == 0 && res.state == PIPE_PAUSED) {
+		err_set(e, ERR_CONFLICT, "pipe %s is paused; nothing was loaded (resume it "
+			"with 'pipe resume %s', or refresh with --force)", pipe->name, pipe->name);
+		rc = EXIT_FAILED;
+	} else {
+		fprintf(ctx->out, "pipe %s: %d file%s loaded, %d partly loaded, %d rejected, "
+			"%d loaded before; %lld row%s loaded of %lld read\n", pipe->name,
+			res.files_loaded, res.files_loaded == 1 ? "" : "s", res.files_partial,
+			res.files_failed, res.files_skipped, (long long)res.rows_loaded,
+			res.rows_loaded == 1 ? "" : "s", (long long)res.rows_parsed);
+		if (res.files_reconciled)
+			fprintf(ctx->out, "  %d file%s committed before had no load history; "
+				"recorded now, not reloaded\n", res.files_reconciled,
+				res.files_reconciled == 1 ? "" : "s");
+		if (res.files_failed || res.files_partial)
+			print_rejected(ctx, pipe, res.files_failed + res.files_partial);
+		if (refreshed < 0)
+			rc = EXIT_FAILED;
+		else if (res.files_failed || res.files_partial) {
+			err_set(e, ERR_INVALID, "pipe %s: %d file%s had bad records: %s",
+				pipe->name, res.files_failed + res.files_partial,
+				res.files_failed + res.files_partial == 1 ? "" : "s",
+				res.first_error ? res.first_error : "see 'show loads'");
+			rc = EXIT_FAILED;
+		}
+	}
+	pipe_result_free(&res);
+	work_close(&w);
+	cmd_opts_free(&o);
+	return rc;
+}
+
+/* ---- pipe pause / resume ---------------------------------------------------------------- */
+
+static int exec_switch(struct cmd_ctx *ctx, int argc, char **argv, bool pause, struct err *e)
+{
+	static const struct cmd_opt_spec pause_specs[] = {
+		{ "--reason", NULL, true, false },
+		{ NULL, NULL, false, false },
+	};
+	static const struct cmd_opt_spec resume_specs[] = { { NULL, NULL, false, false } };
+	const struct cmd_entry *self = cmd_lookup(pause ? "pipe pause" : "pipe resume");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, pause ? pause_specs : resume_specs, &o, e) < 0)
+		return EXIT_USAGE;
+	int rc = EXIT_OK;
+	const struct project_pipe *pipe = pipe_arg(ctx, self, &o, &rc, e);
+	bool changed = false;
+	if (pipe) {
+		int r = pause ? pipe_pause(ctx->store, pipe, ctx->user,
+					   cmd_opt_value(&o, "--reason"), &changed, e)
+			      : pipe_resume(ctx->store, pipe, ctx->user, &changed, e);
+		if (r < 0)
+			rc = EXIT_FAILED;
+		else
+			fprintf(ctx->out, "pipe %s %s%s\n", pipe->name, changed ? "" : "was already ",
+				pause ? "paused" : "running");
+	}
+	cmd_opts_free(&o);
+	return rc;
+}
+
+static int exec_pause(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	return exec_switch(ctx, argc, argv, true, e);
+}
+
+static int exec_resume(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	return exec_switch(ctx, argc, argv, false, e);
+}
+
+/* ---- show pipes ---------------------------------------------------------------------------- */
+
+static cJSON *pipe_json(const struct project_pipe *pipe, const struct pipe_status *st,
+			const char *problem)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "name", pipe->name);
+	cJSON_AddStringToObject(o, "state", pipe_state_name(st->state));
+	str_or_null(o, "state_reason", st->state_reason);
+	cJSON_AddStringToObject(o, "path", pipe->path);
+	cJSON_AddStringToObject(o, "pattern", pipe->pattern ? pipe->pattern : "*");
+	cJSON_AddStringToObject(o, "format", pipe_format_name(pipe->format));
+	cJSON_AddStringToObject(o, "connection", pipe->connection);
+	cJSON_AddStringToObject(o, "table", pipe->table);
+	cJSON_AddStringToObject(o, "on_error", on_error_name(pipe->on_error));
+	if (st->pending >= 0)
+		cJSON_AddNumberToObject(o, "pending_files", (double)st->pending);
+	else
+		cJSON_AddNullToObject(o, "pending_files");
+	str_or_null(o, "last_file", st->last_file);
+	iso_or_null(o, "last_loaded_at", st->last_loaded);
+	str_or_null(o, "last_error", st->last_error);
+	iso_or_null(o, "last_error_at", st->last_error_at);
+	cJSON_AddNumberToObject(o, "files_loaded", (double)st->files_loaded);
+	cJSON_AddNumberToObject(o, "files_partially_loaded", (double)st->files_partial);
+	cJSON_AddNumberToObject(o, "files_failed", (double)st->files_failed);
+	str_or_null(o, "error", problem);
+	return o;
+}
+
+static int exec_show_pipes(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--json", NULL, false, false }, { NULL, NULL, false, false },
+	};
+	const struct cmd_entry *self = cmd_lookup("show pipes");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	bool json = cmd_opt_flag(&o, "--json");
+	bool extra = o.positional.len > 0;
+	cmd_opts_free(&o);
+	if (extra)
+		return cmd_usage_error(self, e, "unexpected argument");
+	struct work w;
+	if (work_open(ctx, &w, true, e) < 0)
+		return EXIT_FAILED;
+	cJSON *arr = cJSON_CreateArray();
+	struct table t = { 7, VEC_INIT };
+	table_add(&t, "NAME", "STATE", "TABLE", "PENDING", "LAST FILE", "LAST LOADED",
+		  "LAST ERROR");
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < ctx->project->npipes; i++) {
+		const struct project_pipe *pipe = &ctx->project->pipes[i];
+		struct pipe_status st;
+		struct err pe = { 0 };
+		char *problem = NULL;
+		if (pipe_status(ctx->project, pipe, ctx->store, w.conns, w.lake, &st, &pe) < 0) {
+			problem = xstrdup(err_text(&pe));
+			rc = EXIT_FAILED;
+		}
+		char pending[24], when[32];
+		snprintf(pending, sizeof pending, st.pending >= 0 ? "%lld" : "?",
+			 (long long)st.pending);
+		short_time(st.last_loaded, when, sizeof when);
+		const char *err_shown = problem ? problem : st.state_reason && st.state !=
+					PIPE_PAUSED ? st.state_reason : st.last_error;
+		if (json)
+			cJSON_AddItemToArray(arr, pipe_json(pipe, &st, problem));
+		else
+			table_add(&t, pipe->name, pipe_state_name(st.state), pipe->table, pending,
+				  st.last_file, when, err_shown);
+		pipe_status_free(&st);
+		free(problem);
+	}
+	if (json) {
+		print_json(ctx->out, arr);
+		vec_free_all(&t.cells, free);
+	} else {
+		cJSON_Delete(arr);
+		if (ctx->project->npipes)
+			table_print(ctx->out, &t);
+		else {
+			vec_free_all(&t.cells, free);
+			fprintf(ctx->out, "no pipes in %s\n", ctx->project->file);
+		}
+	}
+	if (rc != EXIT_OK)
+		err_set(e, ERR_INVALID, "some pipes could not be read (see the error column)");
+	work_close(&w);
+	return rc;
+}
+
+/* ---- show streams -------------------------------------------------------------------------- */
+
+static cJSON *stream_json(const struct project_stream *s, const struct stream_status *st,
+			  const char *problem)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "name", s->name);
+	cJSON_AddStringToObject(j, "connection", s->connection);
+	cJSON_AddStringToObject(j, "table", s->table);
+	cJSON_AddStringToObject(j, "mode", stream_mode_name(s->mode));
+	str_or_null(j, "offset", st->offset);
+	iso_or_null(j, "offset_updated_at", st->offset_updated);
+	if (problem) {
+		cJSON_AddNullToObject(j, "pending_rows");
+		cJSON_AddNullToObject(j, "has_data");
+	} else {
+		cJSON_AddNumberToObject(j, "pending_rows", (double)st->pending);
+		cJSON_AddBoolToObject(j, "has_data", st->has_data);
+	}
+	str_or_null(j, "error", problem);
+	return j;
+}
+
+static int exec_show_streams(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--json", NULL, false, false }, { NULL, NULL, false, false },
+	};
+	const struct cmd_entry *self = cmd_lookup("show streams");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	bool json = cmd_opt_flag(&o, "--json");
+	bool extra = o.positional.len > 0;
+	cmd_opts_free(&o);
+	if (extra)
+		return cmd_usage_error(self, e, "unexpected argument");
+	struct work w;
+	work_open(ctx, &w, false, e);
+	cJSON *arr = cJSON_CreateArray();
+	struct table t = { 7, VEC_INIT };
+	table_add(&t, "NAME", "TABLE", "MODE", "OFFSET", "PENDING", "HAS DATA", "ERROR");
+	int rc = EXIT_OK;
+	for (size_t i = 0; i < ctx->project->nstreams; i++) {
+		const struct project_stream *s = &ctx->project->streams[i];
+		struct stream_status st;
+		struct err se = { 0 };
+		char *problem = NULL;
+		if (stream_status(s, w.conns, &st, &se) < 0) {
+			problem = xstrdup(err_text(&se));
+			rc = EXIT_FAILED;
+		}
+		if (json) {
+			cJSON_AddItemToArray(arr, stream_json(s, &st, problem));
+		} else {
+			char pending[24];
+			snprintf(pending, sizeof pending, problem ? "?" : "%lld",
+				 (long long)st.pending);
+			table_add(&t, s->name, s->table, stream_mode_name(s->mode),
+				  st.offset ? st.offset : "start", pending,
+				  problem ? "?" : st.has_data ? "yes" : "no", problem);
+		}
+		if (!problem && !ctx->read_only)
+			store_stream_mirror(ctx->store, s->name, st.offset, st.pending, NULL);
+		stream_status_free(&st);
+		free(problem);
+	}
+	if (json) {
+		print_json(ctx->out, arr);
+		vec_free_all(&t.cells, free);
+	} else {
+		cJSON_Delete(arr);
+		if (ctx->project->nstreams)
+			table_print(ctx->out, &t);
+		else {
+			vec_free_all(&t.cells, free);
+			fprintf(ctx->out, "no streams in %s\n", ctx->project->file);
+		}
+	}
+	if (rc != EXIT_OK)
+		err_set(e, ERR_INVALID, "some streams could not be read (see the error column)");
+	work_close(&w);
+	return rc;
+}
+
+/* ---- show loads ---------------------------------------------------------------------------- */
+
+static cJSON *load_json(const struct store_load *l)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "file", l->file_key);
+	cJSON_AddStringToObject(o, "status", load_status_name(l->status));
+	iso_or_null(o, "loaded_at", l->loaded);
+	cJSON_AddNumberToObject(o, "size", (double)l->size);
+	str_or_null(o, "checksum", l->checksum);
+	cJSON_AddNumberToObject(o, "rows_parsed", (double)l->rows_parsed);
+	cJSON_AddNumberToObject(o, "rows_loaded", (double)l->rows_loaded);
+	cJSON_AddNumberToObject(o, "error_count", (double)l->error_count);
+	if (l->first_error) {
+		cJSON *fe = cJSON_AddObjectToObject(o, "first_error");
+		cJSON_AddStringToObject(fe, "message", l->first_error);
+		cJSON_AddNumberToObject(fe, "line", (double)l->first_error_line);
+		cJSON_AddNumberToObject(fe, "column", (double)l->first_error_column);
+		str_or_null(fe, "column_name", l->first_error_column_name);
+	} else {
+		cJSON_AddNullToObject(o, "first_error");
+	}
+	if (l->run_id)
+		cJSON_AddNumberToObject(o, "run_id", (double)l->run_id);
+	else
+		cJSON_AddNullToObject(o, "run_id");
+	return o;
+}
+
+static void load_row(struct table *t, const struct store_load *l)
+{
+	char when[32], rows[48], errs[24], size[24], run[24];
+	short_time(l->loaded, when, sizeof when);
+	snprintf(rows, sizeof rows, "%lld/%lld", (long long)l->rows_loaded,
+		 (long long)l->rows_parsed);
+	snprintf(errs, sizeof errs, "%lld", (long long)l->error_count);
+	snprintf(size, sizeof size, "%lld", (long long)l->size);
+	snprintf(run, sizeof run, l->run_id ? "%lld" : "-", (long long)l->run_id);
+	char *first = NULL;
+	if (l->first_error)
+		first = xasprintf("%lld:%lld %s%s%s", (long long)l->first_error_line,
+				  (long long)l->first_error_column,
+				  l->first_error_column_name ? l->first_error_column_name : "",
+				  l->first_error_column_name ? ": " : "", l->first_error);
+	char sum[16];
+	snprintf(sum, sizeof sum, "%.12s", l->checksum ? l->checksum : "-");
+	table_add(t, when, l->file_key, load_status_name(l->status), rows, errs, size, sum,
+		  run, first);
+	free(first);
+}
+
+static int exec_show_loads(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	static const struct cmd_opt_spec specs[] = {
+		{ "--json", NULL, false, false },
+		{ "--limit", "-n", true, false },
+		{ "--page", NULL, true, false },
+		{ NULL, NULL, false, false },
+	};
+	const struct cmd_entry *self = cmd_lookup("show loads");
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+		return EXIT_USAGE;
+	int rc = EXIT_OK;
+	const struct project_pipe *pipe = pipe_arg(ctx, self, &o, &rc, e);
+	int64_t limit = 50, page = 1;
+	const char *lv = cmd_opt_value(&o, "--limit"), *pv = cmd_opt_value(&o, "--page");
+	bool json = cmd_opt_flag(&o, "--json");
+	if (pipe && ((lv && (!str_to_i64(lv, &limit) || limit < 1 || limit > 10000)) ||
+		     (pv && (!str_to_i64(pv, &page) || page < 1))))
+		rc = cmd_usage_error(self, e, "--limit takes 1..10000 and --page a page "
+				     "number from 1");
+	cmd_opts_free(&o);
+	if (!pipe || rc != EXIT_OK)
+		return rc;
+	int64_t counts[LOAD_STATUS_COUNT];
+	struct vec v = VEC_INIT;
+	if (store_load_counts(ctx->store, pipe->name, counts, e) < 0 ||
+	    store_load_list(ctx->store, pipe->name, 0, (int)limit, (int)((page - 1) * limit),
+			    &v, e) < 0)
+		return EXIT_FAILED;
+	int64_t total = counts[LOAD_LOADED] + counts[LOAD_FAILED] +
+			counts[LOAD_PARTIALLY_LOADED];
+	int64_t pages = (total + limit - 1) / limit;
+	if (json) {
+		cJSON *doc = cJSON_CreateObject();
+		cJSON_AddStringToObject(doc, "pipe", pipe->name);
+		cJSON_AddNumberToObject(doc, "total", (double)total);
+		cJSON_AddNumberToObject(doc, "page", (double)page);
+		cJSON_AddNumberToObject(doc, "pages", (double)pages);
+		cJSON_AddNumberToObject(doc, "limit", (double)limit);
+		cJSON *arr = cJSON_AddArrayToObject(doc, "loads");
+		for (size_t i = 0; i < v.len; i++)
+			cJSON_AddItemToArray(arr, load_json(v.items[i]));
+		print_json(ctx->out, doc);
+	} else if (total == 0) {
+		fprintf(ctx->out, "pipe %s has loaded nothing yet\n", pipe->name);
+	} else {
+		struct table t = { 9, VEC_INIT };
+		table_add(&t, "LOADED AT", "FILE", "STATUS", "ROWS", "ERRORS", "BYTES", "CHECKSUM",
+			  "RUN", "FIRST ERROR");
+		for (size_t i = 0; i < v.len; i++)
+			load_row(&t, v.items[i]);
+		table_print(ctx->out, &t);
+		fprintf(ctx->out, "page %lld of %lld (%lld load%s, newest first)\n",
+			(long long)page, (long long)(pages ? pages : 1), (long long)total,
+			total == 1 ? "" : "s");
+	}
+	store_load_list_free(&v);
+	return EXIT_OK;
+}
+
+const struct cmd_entry cmd_pipe_entries[] = {
+	{ "pipe refresh", "PIPE [--force] [--file KEY]", "load a pipe's new files now",
+	  "Loads every new file under the pipe's path into its table, each file in one\n"
+	  "transaction with its ledger entry, and records the load history.  Files\n"
+	  "loaded before are skipped; --force reloads them (a reloaded file's earlier\n"
+	  "rows are replaced, never duplicated), and --file KEY restricts the refresh\n"
+	  "to one file.  A rejected file is never moved or changed.\n"
+	  "Exit status: 0 all files loaded, 1 a file had bad records or the refresh failed.",
+	  CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_refresh },
+	{ "pipe pause", "PIPE [--reason TEXT]", "stop a pipe loading until resumed",
+	  NULL, CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_pause },
+	{ "pipe resume", "PIPE", "let a paused pipe load again",
+	  NULL, CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_resume },
+	{ "show pipes", "[--json]", "pipes: state, pending files, last load and last error",
+	  "States: RUNNING, PAUSED, STOPPED_MISSING_TABLE (the table was dropped after\n"
+	  "files were loaded into it), STOPPED_MISSING_PATH (the lake or the pipe's\n"
+	  "directory does not exist).",
+	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_pipes },
+	{ "show streams", "[--json]", "streams: offset, pending rows, whether they have data",
+	  NULL, CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_streams },
+	{ "show loads", "PIPE [--json] [--page N]",
+	  "a pipe's load history, newest first",
+	  "Each attempt to load a file: when, the file, LOADED / PARTIALLY_LOADED /\n"
+	  "LOAD_FAILED, rows loaded of rows read, errors, size, checksum, run, and\n"
+	  "the first error with its line, column and column name.  Pages hold 50\n"
+	  "loads; --limit N (-n N) changes that, up to 10000.",
+	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_loads },
+	{ NULL, NULL, NULL, NULL, 0, NULL },
+};

@@ -1,0 +1,254 @@
+/*
+ * csv.c - one CSV record at a time (RFC 4180), from the byte input.
+ *
+ * The scanner finds where a record ends even when something inside it is
+ * wrong (a stray quote, a NUL, invalid UTF-8, too many bytes), so that the
+ * reader can report that record and go on with the next; only a quote
+ * still open at the end of the input leaves no way to go on.  Fields are
+ * kept NUL-separated in one buffer, at most `keep` of them, so a line of a
+ * million commas costs a count, not a million entries.
+ */
+#include "format/format_int.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void csv_init(struct csv_scan *s, char delim)
+{
+	memset(s, 0, sizeof *s);
+	s->delim = delim;
+}
+
+void csv_free(struct csv_scan *s)
+{
+	buf_free(&s->text);
+	free(s->f);
+	s->f = NULL;
+}
+
+static void problem_at(struct csv_scan *s, long line, int col, const char *fmt, ...)
+	PRINTF_LIKE(4, 5);
+
+static void problem_at(struct csv_scan *s, long line, int col, const char *fmt, ...)
+{
+	if (s->failed)
+		return;
+	s->failed = true;
+	s->eline = line;
+	s->ecol = col;
+	s->efield = s->count ? s->count - 1 : 0;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(s->emsg, sizeof s->emsg, fmt, ap);
+	va_end(ap);
+}
+
+/* in_peek that turns the size fence into the `over` flag and reads on, so
+ * an oversized record is still scanned to its end. */
+static int cpeek(struct csv_scan *s, struct fmt_input *in)
+{
+	int c = in_peek(in);
+	if (c == IN_LIMIT) {
+		s->over = true;
+		in->fence = NO_FENCE;
+		c = in_peek(in);
+	}
+	return c;
+}
+
+static void put(struct csv_scan *s, bool storing, char c)
+{
+	if (storing && !s->over)
+		buf_putc(&s->text, c);
+}
+
+static void end_field(struct csv_scan *s, bool storing, size_t off, bool quoted, long line,
+		      int col)
+{
+	if (!storing)
+		return;
+	if (s->nf == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 16;
+		s->f = xrealloc(s->f, s->cap * sizeof *s->f);
+	}
+	size_t len = s->over ? 0 : s->text.len - off;
+	if (s->over)
+		s->text.len = off;
+	s->f[s->nf++] = (struct csv_field){ off, len, quoted, line, col };
+	buf_putc(&s->text, '\0');
+}
+
+/* A byte of content (>= 0x80 or not). */
+static int content(struct csv_scan *s, struct fmt_input *in, bool storing, int c)
+{
+	if (c == '\0') {
+		problem_at(s, in->line, in->col, "NUL byte in a field");
+		in_skip(in);
+		return 0;
+	}
+	if (c < 0x80) {
+		put(s, storing, (char)c);
+		in_skip(in);
+		return 0;
+	}
+	long line = in->line;
+	int col = in->col, bad = 0;
+	int rc = in_utf8(in, storing && !s->over ? &s->text : NULL, &bad);
+	if (rc == IN_LIMIT) {
+		/* the fence fell inside a character: go on without keeping it */
+		s->over = true;
+		in->fence = NO_FENCE;
+		return 0;
+	}
+	if (rc == IN_IOERR)
+		return IN_IOERR;
+	if (rc < 0)
+		problem_at(s, line, col, "invalid UTF-8 byte 0x%02X", (unsigned)bad);
+	return 0;
+}
+
+/* After a CR: a CRLF ends the record; a bare CR is a problem. */
+static bool crlf(struct csv_scan *s, struct fmt_input *in)
+{
+	long line = in->line;
+	int col = in->col;
+	in_skip(in);
+	if (cpeek(s, in) == '\n') {
+		in_skip(in);
+		return true;
+	}
+	problem_at(s, line, col,
+		   "bare CR (carriage return) not followed by LF: only LF and CRLF end a line");
+	return false;
+}
+
+#define FIELD_NEXT   1     /* a delimiter: another field follows */
+#define RECORD_END   2     /* a line end or the end of the input */
+#define QUOTE_OPEN  (-1)   /* the input ended inside quotes */
+#define READ_FAILED (-2)
+
+/* Inside quotes, from after the opening quote to after the closing one. */
+static int quoted_part(struct csv_scan *s, struct fmt_input *in, bool storing, long fline,
+		       int fcol)
+{
+	for (;;) {
+		int c = cpeek(s, in);
+		if (c == IN_IOERR)
+			return READ_FAILED;
+		if (c == IN_EOF) {
+			s->failed = false;   /* this one outranks anything before */
+			problem_at(s, in->line, in->col,
+				   "unterminated quoted field (opened at line %ld, column %d)",
+				   fline, fcol);
+			return QUOTE_OPEN;
+		}
+		if (c == '"') {
+			in_skip(in);
+			if (cpeek(s, in) != '"')
+				return 0;
+			in_skip(in);
+			put(s, storing, '"');
+			continue;
+		}
+		if (content(s, in, storing, c) == IN_IOERR)
+			return READ_FAILED;
+	}
+}
+
+/* The rest of a field up to its delimiter or line end: unquoted content,
+ * or what follows a closing quote (which should be nothing). */
+static int unquoted_part(struct csv_scan *s, struct fmt_input *in, bool storing,
+			 bool after_quote)
+{
+	for (;;) {
+		int c = cpeek(s, in);
+		if (c == IN_IOERR)
+			return READ_FAILED;
+		if (c == s->delim) {
+			in_skip(in);
+			return FIELD_NEXT;
+		}
+		if (c == '\n' || c == IN_EOF || c == '\r') {
+			s->end_line = in->line;
+			s->end_col = in->col;
+			if (c == '\n')
+				in_skip(in);
+			if (c != '\r' || crlf(s, in))
+				return RECORD_END;
+			continue;
+		}
+		if (after_quote) {
+			char what[32];
+			describe_byte(c, what, sizeof what);
+			problem_at(s, in->line, in->col, "unexpected %s after a closing quote", what);
+			after_quote = false;
+		} else if (c == '"') {
+			problem_at(s, in->line, in->col, "quote character in an unquoted field");
+		}
+		if (content(s, in, storing, c) == IN_IOERR)
+			return READ_FAILED;
+	}
+}
+
+/* Skip empty lines (when they are not records); 0 at the end of input. */
+static int record_start(struct csv_scan *s, struct fmt_input *in)
+{
+	for (;;) {
+		int c = in_peek(in);
+		if (c == IN_EOF)
+			return 0;
+		if (c == IN_IOERR)
+			return READ_FAILED;
+		s->line = in->line;
+		s->col = in->col;
+		if (c == '\n' && s->skip_blank) {
+			in_skip(in);
+			continue;
+		}
+		if (c == '\r' && s->skip_blank) {
+			in_skip(in);
+			if (in_peek(in) == '\n') {
+				in_skip(in);
+				continue;
+			}
+			problem_at(s, s->line, s->col, "bare CR (carriage return) not followed by LF: "
+				   "only LF and CRLF end a line");
+		}
+		return 1;
+	}
+}
+
+int csv_scan(struct csv_scan *s, struct fmt_input *in, size_t max_record)
+{
+	buf_reset(&s->text);
+	s->nf = s->count = 0;
+	s->failed = s->over = false;
+	s->emsg[0] = '\0';
+	int rc = record_start(s, in);
+	if (rc <= 0)
+		return rc;
+	in->fence = in->offset + max_record;
+	do {
+		s->count++;
+		bool storing = s->count <= s->keep;
+		size_t off = s->text.len;
+		long fline = in->line;
+		int fcol = in->col;
+		bool quoted = cpeek(s, in) == '"';
+		rc = 0;
+		if (quoted) {
+			in_skip(in);
+			rc = quoted_part(s, in, storing, fline, fcol);
+		}
+		if (rc == 0)
+			rc = unquoted_part(s, in, storing, quoted);
+		if (rc < 0) {
+			in->fence = NO_FENCE;
+			return rc;
+		}
+		end_field(s, storing, off, quoted, fline, fcol);
+	} while (rc == FIELD_NEXT);
+	in->fence = NO_FENCE;
+	return 1;
+}

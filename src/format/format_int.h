@@ -1,0 +1,163 @@
+/*
+ * format_int.h - what the format module's files share: the byte input
+ * with its position, the strict JSON parser, value helpers.
+ */
+#ifndef SLUICE_FORMAT_INT_H
+#define SLUICE_FORMAT_INT_H
+
+#include "format/format.h"
+
+/* ---- input (input.c) ---------------------------------------------------------
+ * Bytes pulled through the caller's callback into a chunk buffer, with the
+ * line and column of the next byte.  A fence stops the parser at the end of
+ * the record size limit. */
+#define IN_EOF   (-1)
+#define IN_IOERR (-2)
+#define IN_LIMIT (-3)
+#define NO_FENCE UINT64_MAX
+
+struct fmt_input {
+	fmt_read_fn read;
+	void *arg;
+	unsigned char *buf;
+	size_t cap, len, pos, chunk;
+	bool eof, failed, started;
+	struct err ioerr;         /* set when failed */
+	long line;                /* of the next byte, from 1 */
+	int col;
+	uint64_t offset;          /* bytes consumed so far */
+	uint64_t fence;
+};
+
+void in_init(struct fmt_input *in, fmt_read_fn read, void *arg, size_t chunk);
+void in_free(struct fmt_input *in);
+/* Refill when the buffer is used up: the next byte, IN_EOF or IN_IOERR.
+ * Skips a BOM at the very start. */
+int  in_fill(struct fmt_input *in);
+
+static inline int in_peek(struct fmt_input *in)
+{
+	if (in->offset >= in->fence)
+		return IN_LIMIT;
+	if (in->pos < in->len)
+		return in->buf[in->pos];
+	return in_fill(in);
+}
+
+/* Consume the byte that in_peek just returned (which must be >= 0). */
+static inline void in_skip(struct fmt_input *in)
+{
+	unsigned char c = in->buf[in->pos++];
+	in->offset++;
+	if (c == '\n') {
+		in->line++;
+		in->col = 1;
+	} else if ((c & 0xc0) != 0x80) {
+		in->col++;
+	}
+}
+
+static inline int in_get(struct fmt_input *in)
+{
+	int c = in_peek(in);
+	if (c >= 0)
+		in_skip(in);
+	return c;
+}
+
+/* After in_peek returned a byte >= 0x80: take one UTF-8 sequence into out
+ * (may be NULL).  Returns 0, or -1 when it is ill-formed (only the first
+ * byte is consumed then, its value in *bad), or an IN_* code. */
+int in_utf8(struct fmt_input *in, struct buf *out, int *bad);
+
+/* ---- JSON parser (json.c) ------------------------------------------------------ */
+struct jp {
+	struct fmt_input *in;
+	bool ndjson;              /* a line break ends the record */
+	int depth;
+	size_t nvalues;
+	struct buf sb;
+	/* the first error; `hard` when parsing could not go on */
+	bool failed, hard, limit;
+	long eline;
+	int ecol;
+	char emsg[512];
+	char ecolumn[128];
+	/* the top-level object's members: key being parsed, value positions */
+	char topkey[128];
+	/* the innermost open object or array, for "... is not closed" */
+	const char *open_what;
+	long open_line;
+	int open_col;
+	struct jpos_ent { long line; int col; } *tpos;
+	size_t ntpos, captpos;
+};
+
+void jp_init(struct jp *p, struct fmt_input *in, bool ndjson);
+void jp_reset(struct jp *p);           /* before each record */
+void jp_free(struct jp *p);
+/* Parse one value at the current position.  NULL on a hard error; a value
+ * with p->failed set on a soft one (the value was read to its end, so
+ * reading may go on after it). */
+cJSON *jp_value(struct jp *p);
+/* Set the error (the first one wins) at the position of the next byte. */
+void jp_error(struct jp *p, bool hard, const char *fmt, ...) PRINTF_LIKE(3, 4);
+void jp_error_at(struct jp *p, bool hard, long line, int col, const char *fmt, ...)
+	PRINTF_LIKE(5, 6);
+/* "\"x\"", "end of line", "end of input", "byte 0xC3" */
+void describe_byte(int c, char *out, size_t n);
+
+/* ---- CSV records (csv.c) ---------------------------------------------------------- */
+struct csv_field {
+	size_t off, len;          /* in csv_scan.text, NUL-terminated there */
+	bool quoted;
+	long line;
+	int col;
+};
+
+struct csv_scan {
+	char delim;
+	size_t keep;              /* fields to store; the rest are only counted */
+	bool skip_blank;          /* empty lines are not records */
+	struct buf text;
+	struct csv_field *f;
+	size_t nf, cap;
+	size_t count;             /* fields in the record */
+	long line, end_line;      /* where the record starts, where its line ends */
+	int col, end_col;
+	bool over;                /* the record went past the size limit */
+	/* the first problem inside the record */
+	bool failed;
+	long eline;
+	int ecol;
+	size_t efield;            /* 0-based field it is in */
+	char emsg[256];
+};
+
+void csv_init(struct csv_scan *s, char delim);
+void csv_free(struct csv_scan *s);
+/* 1: a record (s->failed tells of a problem inside it, s->over of its size);
+ * 0: end of input; -1: a quote open at the end (fatal); -2: I/O error. */
+int  csv_scan(struct csv_scan *s, struct fmt_input *in, size_t max_record);
+
+/* ---- values (types.c) ---------------------------------------------------------- */
+enum fmt_kind item_kind(const cJSON *item);
+/* The text of a JSON item as a field value (NULL for null) into out. */
+void item_text(const cJSON *item, struct buf *out, bool *is_null);
+/* Convert a JSON item to the type: *is_null when it is null. */
+int  coerce_item(enum fmt_type type, const cJSON *item, struct buf *out, bool *is_null,
+		 struct err *e);
+/* The kind a typed value has once converted: numbers for int and numeric,
+ * FK_BOOL, and for json FK_OBJECT/FK_ARRAY or FK_STRING (scalar JSON text). */
+enum fmt_kind type_kind(enum fmt_type type, const char *canonical);
+/* `"abc"`, `12.5`, `true`, `an object`: a value as shown in messages. */
+void show_value(struct buf *out, enum fmt_kind kind, const char *v, size_t len);
+/* "64 MiB", "1000 bytes" */
+void format_size(size_t n, char *out, size_t len);
+
+/* A cJSON number carrying its text (json.c). */
+cJSON *number_item(const char *text);
+/* s is a number by JSON's grammar. */
+bool json_number_ok(const char *s);
+
+#endif

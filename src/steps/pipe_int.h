@@ -1,0 +1,98 @@
+/*
+ * pipe_int.h - shared by the pipe files of steps/: pipe.c (which files a
+ * refresh tries, states, status), pipe_load.c (one file into the table in
+ * one transaction) and pipe_table.c (the raw table: creation, columns,
+ * drift).  Nothing outside these three includes it.
+ */
+#ifndef SLUICE_PIPE_INT_H
+#define SLUICE_PIPE_INT_H
+
+#include "steps/steps_int.h"
+#include "db/db.h"
+#include "store/store.h"
+#include "lake/lake.h"
+
+/* The columns every raw table has besides its data. */
+#define PIPE_COL_ID        "_sluice_id"
+#define PIPE_COL_FILE      "_sluice_file"
+#define PIPE_COL_LINE      "_sluice_line"
+#define PIPE_COL_LOADED_AT "_sluice_loaded_at"
+
+/* ---- the raw table (pipe_table.c) ------------------------------------------ */
+struct raw_col {
+	char *name;
+	struct db_coltype type;
+};
+
+/* What the database says the table is: its data columns (the _sluice_*
+ * ones left out) in order. */
+struct raw_table {
+	char *name;
+	bool exists;
+	struct raw_col *cols;
+	size_t ncols, cap;
+};
+
+void raw_table_init(struct raw_table *t, const char *name);
+void raw_table_free(struct raw_table *t);
+/* Describe the table into t (t->exists false when missing).  A table that
+ * exists without the _sluice_* columns is ERR_INVALID: a pipe does not
+ * write into tables it did not make. */
+int  raw_table_read(struct db *db, struct raw_table *t, struct err *e);
+/* The data column named `name`, or -1.  SQLite compares names without
+ * regard to ASCII case, as SQLite does. */
+int  raw_table_find(const struct db *db, const struct raw_table *t, const char *name);
+/* CREATE TABLE with _sluice_id (INTEGER PRIMARY KEY AUTOINCREMENT on
+ * SQLite, bigint identity on PostgreSQL), the data columns, the other
+ * _sluice_* columns, and an index on _sluice_file; in the caller's
+ * transaction.  Fills t. */
+int  raw_table_create(struct db *db, struct raw_table *t, const struct raw_col *cols,
+		      size_t n, struct err *e);
+/* ALTER TABLE ADD COLUMN, remembered in t. */
+int  raw_table_add(struct db *db, struct raw_table *t, const char *name,
+		   struct db_coltype type, struct err *e);
+/* Widen column i to hold `to` as well; *changed when its type changed. */
+int  raw_table_widen(struct db *db, struct raw_table *t, size_t i, struct db_coltype to,
+		     bool *changed, struct err *e);
+
+/* The declared columns of a pipe as raw columns (types parsed; "text" when
+ * the project gives none), with the document column last.  ERR_INVALID for
+ * a type db_type_parse does not know.  Free with raw_cols_free. */
+int  pipe_declared_columns(const struct project_pipe *pipe, struct raw_col **out,
+			   size_t *n, struct err *e);
+void raw_cols_free(struct raw_col *cols, size_t n);
+/* True when the pipe says its table's shape (columns or document). */
+bool pipe_has_shape(const struct project_pipe *pipe);
+
+/* ---- one file (pipe_load.c) ---------------------------------------------------- */
+struct pipe_load {
+	/* in */
+	const struct project_pipe *pipe;
+	struct db *db;
+	struct lake *lake;
+	const char *key;
+	int64_t run_id;
+	bool force;                   /* replace the file's earlier rows */
+	atomic_bool *cancel;
+	/* out */
+	struct store_load hist;       /* the load history row (strings owned) */
+	bool committed;               /* rows and ledger entry committed now */
+	bool reconciled;              /* committed before: hist rebuilt from the ledger */
+	bool bad;                     /* the file had bad records */
+	struct vec changes;           /* struct store_schema_change *, committed */
+};
+
+/* Load one file.  Returns 0 when the file's outcome is settled (loaded,
+ * partly loaded, rejected, or found committed before), with L->hist
+ * describing it; -1 when the refresh itself cannot go on (the lake, the
+ * database, cancellation), with nothing committed for this file. */
+int  pipe_load_file(struct pipe_load *L, struct err *e);
+void pipe_load_free(struct pipe_load *L);
+
+/* The ledger key of a file: "pipe:NAME:KEY"; caller frees. */
+char *pipe_ledger_key(const struct project_pipe *pipe, const char *key);
+/* Rebuild a history row from a ledger entry's info; false if unreadable. */
+bool pipe_ledger_history(const struct project_pipe *pipe, const char *key,
+			 const char *info, struct store_load *out);
+
+#endif

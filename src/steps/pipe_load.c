@@ -1,0 +1,783 @@
+/*
+ * pipe_load.c - one lake file into a pipe's raw table, in one transaction
+ * with its ledger entry.
+ *
+ * The file is streamed: read from the lake in chunks (hashed on the way for
+ * the checksum), parsed one record at a time by format/, and written
+ * through a db writer, so memory stays bounded whatever the file's size.
+ * The transaction holds the rows, any table changes they caused (created
+ * table, new or widened columns), the forced reload's delete of the file's
+ * earlier rows, and the ledger entry "pipe:NAME:KEY": all commit or none.
+ *
+ * on_error, as Snowflake's COPY: skip_file and abort roll back at the first
+ * bad record (the rest is still read, to count errors and finish the
+ * checksum; abort stops reading there); continue skips bad records and
+ * commits the good ones.  The file itself is only ever read.
+ */
+#include "steps/pipe_int.h"
+#include "format/format.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CANCEL_EVERY 1024      /* records between looks at the cancel flag */
+
+struct loader {
+	struct pipe_load *L;
+	const struct project_pipe *pipe;
+	struct db *db;
+	struct raw_table table;
+	bool declared;              /* the pipe says the table's shape */
+	struct raw_col *decl;       /* declared columns, the document last */
+	size_t ndecl;
+	bool has_doc;
+
+	struct fmt_reader *reader;
+	struct lake_reader *lr;
+	struct sha256 sha;
+	int64_t bytes;
+
+	struct db_writer *w;
+	int nw;                     /* writer columns: data, then file, line, loaded_at */
+	const char **vals;
+	const char **filled;        /* inferred: the key that gave each column */
+	int64_t written;            /* rows in writers closed so far */
+	struct buf doc;
+	char line_text[24];
+	char loaded_at[32];
+	bool writing;               /* the transaction is open and takes rows */
+
+	int64_t parsed, good, errors;
+	bool has_first;
+	struct fmt_error first;
+};
+
+/* ---- reading ------------------------------------------------------------------- */
+
+static ssize_t read_lake(void *arg, void *buf, size_t n, struct err *e)
+{
+	struct loader *ld = arg;
+	ssize_t got = lake_read(ld->lr, buf, n, e);
+	if (got > 0) {
+		sha256_update(&ld->sha, buf, (size_t)got);
+		ld->bytes += got;
+	}
+	return got;
+}
+
+/* Read what the parser left unread, so the checksum covers the whole file. */
+static int drain(struct loader *ld, struct err *e)
+{
+	char chunk[65536];
+	ssize_t got;
+	while ((got = read_lake(ld, chunk, sizeof chunk, e)) > 0)
+		;
+	return got < 0 ? -1 : 0;
+}
+
+static enum fmt_type fmt_type_of(struct db_coltype t)
+{
+	switch (t.type) {
+	case DT_INT: return FT_INT;
+	case DT_NUMERIC:
+	case DT_FLOAT: return FT_NUMERIC;
+	case DT_BOOL: return FT_BOOL;
+	case DT_DATE: return FT_DATE;
+	case DT_TIME: return FT_TIME;
+	case DT_TIMESTAMP: return FT_TIMESTAMP;
+	case DT_JSON: return FT_JSON;
+	case DT_TEXT: break;
+	}
+	return FT_TEXT;
+}
+
+static enum fmt_format fmt_format_of(enum pipe_format f)
+{
+	return f == FORMAT_CSV ? FMT_CSV : f == FORMAT_JSON ? FMT_JSON : FMT_NDJSON;
+}
+
+static int open_reader(struct loader *ld, struct err *e)
+{
+	const struct project_pipe *pipe = ld->pipe;
+	size_t n = pipe->ncolumns;
+	struct fmt_column *cols = n ? xcalloc(n, sizeof *cols) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		cols[i].name = pipe->columns[i].name;
+		cols[i].source = pipe->columns[i].source;
+		cols[i].type = fmt_type_of(ld->decl[i].type);
+	}
+	struct fmt_reader_opts o = {
+		.format = fmt_format_of(pipe->format),
+		.source = ld->L->key,
+		.delimiter = pipe->csv_delimiter,
+		.columns = cols,
+		.ncolumns = n,
+	};
+	ld->reader = fmt_reader_new(&o, read_lake, ld, e);
+	free(cols);
+	return ld->reader ? 0 : -1;
+}
+
+/* ---- bad records ------------------------------------------------------------------ */
+
+static void stop_writing(struct loader *ld)
+{
+	if (ld->w) {
+		db_writer_abort(ld->w);
+		ld->w = NULL;
+	}
+	if (ld->writing) {
+		db_rollback(ld->db);
+		ld->writing = false;
+	}
+}
+
+static void bad_record(struct loader *ld, const struct fmt_error *fe)
+{
+	ld->errors++;
+	if (!ld->has_first) {
+		ld->first = *fe;
+		ld->has_first = true;
+	}
+	if (ld->pipe->on_error != ON_ERROR_CONTINUE)
+		stop_writing(ld);
+}
+
+static void record_error(struct loader *ld, const struct fmt_record *rec, const char *column,
+			 const char *fmt, ...) PRINTF_LIKE(4, 5);
+static void record_error(struct loader *ld, const struct fmt_record *rec, const char *column,
+			 const char *fmt, ...)
+{
+	struct fmt_error fe;
+	memset(&fe, 0, sizeof fe);
+	fe.line = rec->line;
+	fe.col = rec->col;
+	snprintf(fe.column, sizeof fe.column, "%s", column ? column : "");
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(fe.message, sizeof fe.message, fmt, ap);
+	va_end(ap);
+	bad_record(ld, &fe);
+}
+
+/* ---- the writer ------------------------------------------------------------------- */
+
+static int open_writer(struct loader *ld, struct err *e)
+{
+	int n = (int)ld->table.ncols + 3;
+	const char **names = xcalloc((size_t)n, sizeof *names);
+	for (size_t i = 0; i < ld->table.ncols; i++)
+		names[i] = ld->table.cols[i].name;
+	names[n - 3] = PIPE_COL_FILE;
+	names[n - 2] = PIPE_COL_LINE;
+	names[n - 1] = PIPE_COL_LOADED_AT;
+	ld->w = db_writer_open(ld->db, ld->table.name, names, n, e);
+	free(names);
+	if (!ld->w)
+		return -1;
+	ld->nw = n;
+	free(ld->vals);
+	free(ld->filled);
+	ld->vals = xcalloc((size_t)n, sizeof *ld->vals);
+	ld->filled = xcalloc((size_t)n, sizeof *ld->filled);
+	return 0;
+}
+
+static int close_writer(struct loader *ld, struct err *e)
+{
+	if (!ld->w)
+		return 0;
+	int64_t rows = 0;
+	struct db_writer *w = ld->w;
+	ld->w = NULL;
+	if (db_writer_close(w, &rows, e) < 0)
+		return -1;
+	ld->written += rows;
+	return 0;
+}
+
+static void remember_change(struct loader *ld, const char *column, enum schema_change_kind kind,
+			    const struct db_coltype *from, struct db_coltype to)
+{
+	struct store_schema_change *c = xcalloc(1, sizeof *c);
+	char tname[64];
+	c->connection = xstrdup(ld->pipe->connection);
+	c->table = xstrdup(ld->table.name);
+	c->column = xstrdup(column);
+	c->kind = kind;
+	if (from) {
+		db_type_sql(db_kind(ld->db), *from, tname, sizeof tname);
+		c->old_type = xstrdup(tname);
+	}
+	db_type_sql(db_kind(ld->db), to, tname, sizeof tname);
+	c->new_type = xstrdup(tname);
+	c->run_id = ld->L->run_id;
+	vec_push(&ld->L->changes, c);
+}
+
+/* Write one row: the values already in ld->vals[0 .. ncols), then where it
+ * came from. */
+static int write_row(struct loader *ld, const struct fmt_record *rec, struct err *e)
+{
+	snprintf(ld->line_text, sizeof ld->line_text, "%ld", rec->line);
+	ld->vals[ld->nw - 3] = ld->L->key;
+	ld->vals[ld->nw - 2] = ld->line_text;
+	ld->vals[ld->nw - 1] = ld->loaded_at;
+	if (db_writer_row(ld->w, ld->vals, e) < 0)
+		return -1;
+	ld->good++;
+	return 0;
+}
+
+/* ---- declared shape ----------------------------------------------------------------- */
+
+/* numeric(p,s) holds p - s digits before the point; varchar(n) n characters.
+ * The reader has checked the rest of the type; these two depend on the
+ * table's declaration. */
+static const char *value_too_big(struct db_coltype t, const char *v, char *why, size_t n)
+{
+	if (t.type == DT_NUMERIC && t.precision > 0) {
+		const char *p = v + (*v == '-' || *v == '+');
+		while (*p == '0' && p[1] && p[1] != '.')
+			p++;
+		size_t digits = strspn(p, "0123456789");
+		if (digits == 1 && *p == '0')
+			digits = 0;
+		if ((int)digits > t.precision - t.scale) {
+			snprintf(why, n, "%s does not fit numeric(%d,%d) (at most %d digits "
+				 "before the point)", v, t.precision, t.scale,
+				 t.precision - t.scale);
+			return why;
+		}
+	} else if (t.type == DT_TEXT && t.precision > 0 && utf8_width(v) > t.precision) {
+		snprintf(why, n, "text of %d characters does not fit varchar(%d)",
+			 utf8_width(v), t.precision);
+		return why;
+	}
+	return NULL;
+}
+
+static int declared_row(struct loader *ld, const struct fmt_record *rec, struct err *e)
+{
+	for (size_t i = 0; i < ld->table.ncols; i++)
+		ld->vals[i] = NULL;
+	size_t nfields = ld->pipe->ncolumns;
+	for (size_t i = 0; i < nfields && i < rec->nfields; i++) {
+		const struct fmt_field *f = &rec->fields[i];
+		int col = raw_table_find(ld->db, &ld->table, ld->decl[i].name);
+		char why[256];
+		if (f->value && value_too_big(ld->decl[i].type, f->value, why, sizeof why)) {
+			record_error(ld, rec, ld->decl[i].name, "column \"%s\": %s",
+				     ld->decl[i].name, why);
+			return 0;
+		}
+		ld->vals[col] = f->value;
+	}
+	if (ld->has_doc) {
+		buf_reset(&ld->doc);
+		fmt_json_write(&ld->doc, fmt_reader_json(ld->reader));
+		ld->vals[raw_table_find(ld->db, &ld->table, ld->pipe->document)] = buf_str(&ld->doc);
+	}
+	return write_row(ld, rec, e);
+}
+
+/* Make sure the table has every declared column (a column declared since
+ * the table was made is added). */
+static int declared_table(struct loader *ld, struct err *e)
+{
+	if (!ld->table.exists)
+		return raw_table_create(ld->db, &ld->table, ld->decl, ld->ndecl, e);
+	for (size_t i = 0; i < ld->ndecl; i++) {
+		if (raw_table_find(ld->db, &ld->table, ld->decl[i].name) >= 0)
+			continue;
+		if (raw_table_add(ld->db, &ld->table, ld->decl[i].name, ld->decl[i].type, e) < 0)
+			return -1;
+		remember_change(ld, ld->decl[i].name, SCHEMA_ADDED, NULL, ld->decl[i].type);
+	}
+	return 0;
+}
+
+/* ---- inferred shape ------------------------------------------------------------------ */
+
+/* The type a value suggests.  JSON strings stay text unless they are dates
+ * or times (a string "01234" is a code, not a number); CSV has only text,
+ * so its values are read for numbers too, except integers with a leading
+ * zero. */
+static struct db_coltype infer(const struct loader *ld, const struct fmt_field *f)
+{
+	struct db_coltype text = { DT_TEXT, 0, 0 };
+	switch (f->kind) {
+	case FK_NULL:
+		return text;
+	case FK_NUMBER:
+		return db_type_infer(f->value);
+	case FK_BOOL:
+		return (struct db_coltype){ DT_BOOL, 0, 0 };
+	case FK_OBJECT:
+	case FK_ARRAY:
+		return (struct db_coltype){ DT_JSON, 0, 0 };
+	case FK_STRING:
+		break;
+	}
+	struct db_coltype t = db_type_infer(f->value);
+	if (t.type == DT_DATE || t.type == DT_TIME || t.type == DT_TIMESTAMP)
+		return t;
+	if (ld->pipe->format != FORMAT_CSV)
+		return text;
+	const char *p = f->value + (f->value[0] == '-');
+	if (p[0] == '0' && p[1] >= '0' && p[1] <= '9')
+		return text;
+	return t.type == DT_JSON || t.type == DT_BOOL ? text : t;
+}
+
+static const char *bad_column_name(const char *name)
+{
+	if (!*name)
+		return "an empty key cannot name a column";
+	if (strlen(name) > 63)
+		return "a key longer than 63 bytes cannot name a column";
+	if (str_starts_with(name, "_sluice_"))
+		return "keys starting with _sluice_ are reserved for sluice's own columns";
+	return NULL;
+}
+
+/* The table a record's first good row creates: its keys, typed by their
+ * values (a key that is null everywhere in it waits for a value). */
+static int create_inferred(struct loader *ld, const struct fmt_record *rec, struct err *e)
+{
+	struct raw_col *cols = xcalloc(rec->nfields + 1, sizeof *cols);
+	size_t n = 0;
+	struct raw_table probe = { .cols = cols };
+	for (size_t i = 0; i < rec->nfields; i++) {
+		if (rec->fields[i].kind == FK_NULL)
+			continue;
+		probe.ncols = n;
+		if (raw_table_find(ld->db, &probe, rec->fields[i].name) >= 0)
+			continue;       /* same name on SQLite: inferred_row says so */
+		cols[n].name = (char *)rec->fields[i].name;
+		cols[n++].type = infer(ld, &rec->fields[i]);
+	}
+	int rc = raw_table_create(ld->db, &ld->table, cols, n, e);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		remember_change(ld, cols[i].name, SCHEMA_ADDED, NULL, cols[i].type);
+	free(cols);
+	return rc;
+}
+
+/* Add a column for a new key, or widen one for a wider value. */
+static int grow_column(struct loader *ld, const struct fmt_field *f, struct err *e)
+{
+	struct db_coltype t = infer(ld, f);
+	int col = raw_table_find(ld->db, &ld->table, f->name);
+	bool widened = false;
+	if (col >= 0)
+		db_type_widen(ld->table.cols[col].type, t, &widened);
+	if (col >= 0 && !widened)
+		return 0;
+	if (close_writer(ld, e) < 0)
+		return -1;
+	if (col < 0) {
+		if (raw_table_add(ld->db, &ld->table, f->name, t, e) < 0)
+			return -1;
+		remember_change(ld, f->name, SCHEMA_ADDED, NULL, t);
+		return 0;
+	}
+	struct db_coltype from = ld->table.cols[col].type;
+	bool changed;
+	if (raw_table_widen(ld->db, &ld->table, (size_t)col, t, &changed, e) < 0)
+		return -1;
+	if (changed)
+		remember_change(ld, f->name, SCHEMA_WIDENED, &from, ld->table.cols[col].type);
+	return 0;
+}
+
+/* Bring the table to the record's shape: create it, add columns for new
+ * keys, widen columns for wider values.  Returns 1 when the record cannot
+ * be stored (recorded as a bad record), 0 when ready, -1 on error. */
+static int fit_record(struct loader *ld, const struct fmt_record *rec, struct err *e)
+{
+	for (size_t i = 0; i < rec->nfields; i++) {
+		const char *why = bad_column_name(rec->fields[i].name);
+		if (why) {
+			record_error(ld, rec, rec->fields[i].name, "key \"%s\": %s",
+				     rec->fields[i].name, why);
+			return 1;
+		}
+	}
+	if (!ld->table.exists)
+		return create_inferred(ld, rec, e) < 0 ? -1 : 0;
+	for (size_t i = 0; i < rec->nfields; i++)
+		if (rec->fields[i].kind != FK_NULL && grow_column(ld, &rec->fields[i], e) < 0)
+			return -1;
+	return 0;
+}
+
+static int inferred_row(struct loader *ld, const struct fmt_record *rec, struct err *e)
+{
+	int rc = fit_record(ld, rec, e);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	if (!ld->w && open_writer(ld, e) < 0)
+		return -1;
+	for (size_t i = 0; i < ld->table.ncols; i++) {
+		ld->vals[i] = NULL;
+		ld->filled[i] = NULL;
+	}
+	for (size_t i = 0; i < rec->nfields; i++) {
+		const struct fmt_field *f = &rec->fields[i];
+		int col = raw_table_find(ld->db, &ld->table, f->name);
+		if (col < 0)
+			continue;       /* null, and no column for it yet */
+		if (ld->filled[col]) {
+			/* SQLite matches column names without regard to case */
+			record_error(ld, rec, f->name, "keys \"%s\" and \"%s\" name the same "
+				     "column", ld->filled[col], f->name);
+			return 0;
+		}
+		ld->filled[col] = f->name;
+		ld->vals[col] = f->kind == FK_NULL ? NULL : f->value;
+	}
+	return write_row(ld, rec, e);
+}
+
+/* ---- the transaction ----------------------------------------------------------------- */
+
+/* Writers into one raw table take turns (two pipes on one table, or one
+ * pipe refreshed by two processes): the ledger check then sees what the
+ * other committed, and _sluice_id values commit in increasing order, which
+ * append-only streams rely on.  SQLite's BEGIN IMMEDIATE already does it. */
+static int lock_table(struct db *db, const char *table, struct err *e)
+{
+	if (db_kind(db) != DB_POSTGRES)
+		return 0;
+	char *what = xasprintf("sluice raw table %s", table);
+	uint8_t d[32];
+	struct sha256 c;
+	sha256_init(&c);
+	sha256_update(&c, what, strlen(what));
+	sha256_final(&c, d);
+	free(what);
+	int64_t k = 0;
+	for (int i = 0; i < 8; i++)
+		k = (int64_t)(((uint64_t)k << 8) | d[i]);
+	char ks[32];
+	snprintf(ks, sizeof ks, "%lld", (long long)k);
+	const char *params[] = { ks };
+	return db_exec(db, "SELECT pg_advisory_xact_lock($1)", params, 1, NULL, e);
+}
+
+static char *ledger_info(const struct loader *ld, const struct store_load *h)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "checksum", h->checksum);
+	cJSON_AddNumberToObject(o, "size", (double)h->size);
+	cJSON_AddNumberToObject(o, "rows_parsed", (double)h->rows_parsed);
+	cJSON_AddNumberToObject(o, "rows_loaded", (double)h->rows_loaded);
+	cJSON_AddNumberToObject(o, "errors", (double)h->error_count);
+	cJSON_AddStringToObject(o, "status", load_status_name(h->status));
+	cJSON_AddNumberToObject(o, "loaded_at", (double)h->loaded);
+	if (ld->has_first) {
+		cJSON_AddStringToObject(o, "first_error", h->first_error);
+		cJSON_AddNumberToObject(o, "line", (double)h->first_error_line);
+		cJSON_AddNumberToObject(o, "column", (double)h->first_error_column);
+		cJSON_AddStringToObject(o, "column_name", h->first_error_column_name ?
+					h->first_error_column_name : "");
+	}
+	char *text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	char *copy = xstrdup(text);
+	cJSON_free(text);
+	return copy;
+}
+
+char *pipe_ledger_key(const struct project_pipe *pipe, const char *key)
+{
+	return xasprintf("pipe:%s:%s", pipe->name, key);
+}
+
+static int64_t json_i64(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+}
+
+static char *json_text(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsString(v) && *v->valuestring ? xstrdup(v->valuestring) : NULL;
+}
+
+bool pipe_ledger_history(const struct project_pipe *pipe, const char *key,
+			 const char *info, struct store_load *out)
+{
+	memset(out, 0, sizeof *out);
+	cJSON *o = info ? cJSON_Parse(info) : NULL;
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "status");
+	if (!cJSON_IsString(st) || !load_status_parse(st->valuestring, &out->status)) {
+		cJSON_Delete(o);
+		return false;
+	}
+	out->pipe = xstrdup(pipe->name);
+	out->file_key = xstrdup(key);
+	out->checksum = json_text(o, "checksum");
+	out->size = json_i64(o, "size");
+	out->rows_parsed = json_i64(o, "rows_parsed");
+	out->rows_loaded = json_i64(o, "rows_loaded");
+	out->error_count = json_i64(o, "errors");
+	out->loaded = json_i64(o, "loaded_at");
+	out->first_error = json_text(o, "first_error");
+	out->first_error_line = json_i64(o, "line");
+	out->first_error_column = json_i64(o, "column");
+	out->first_error_column_name = json_text(o, "column_name");
+	cJSON_Delete(o);
+	return true;
+}
+
+/* Fill L->hist from what happened. */
+static void settle_history(struct loader *ld, enum load_status status)
+{
+	struct store_load *h = &ld->L->hist;
+	uint8_t d[32];
+	char hex[65];
+	sha256_final(&ld->sha, d);
+	sha256_hex(d, hex);
+	h->pipe = xstrdup(ld->pipe->name);
+	h->file_key = xstrdup(ld->L->key);
+	h->size = ld->bytes;
+	h->checksum = xstrdup(hex);
+	h->rows_parsed = ld->parsed;
+	h->rows_loaded = status == LOAD_FAILED ? 0 : ld->written;
+	h->error_count = ld->errors;
+	h->status = status;
+	h->loaded = clock_now_us();
+	h->run_id = ld->L->run_id;
+	if (ld->has_first) {
+		h->first_error = xstrdup(ld->first.message);
+		h->first_error_line = ld->first.line;
+		h->first_error_column = ld->first.col;
+		h->first_error_column_name = ld->first.column[0] ? xstrdup(ld->first.column)
+								  : NULL;
+	}
+}
+
+/* Begin, take the table's turn, and look for the file in the ledger.
+ * 1: committed before (history rebuilt, transaction closed); 0: go on. */
+static int begin_file(struct loader *ld, struct err *e)
+{
+	struct pipe_load *L = ld->L;
+	if (db_ledger_ensure(ld->db, e) < 0 || db_begin(ld->db, e) < 0)
+		return -1;
+	ld->writing = true;
+	if (lock_table(ld->db, ld->pipe->table, e) < 0)
+		return -1;
+	char *lkey = pipe_ledger_key(ld->pipe, L->key);
+	char *info = NULL;
+	int found = db_ledger_get(ld->db, lkey, &info, e);
+	free(lkey);
+	if (found < 0)
+		return -1;
+	if (found && !L->force) {
+		stop_writing(ld);
+		if (!pipe_ledger_history(ld->pipe, L->key, info, &L->hist)) {
+			free(info);
+			return err_set(e, ERR_INTERNAL, "pipe %s: the ledger entry of %s is "
+				       "not readable", ld->pipe->name, L->key);
+		}
+		free(info);
+		L->hist.run_id = L->run_id;
+		L->reconciled = true;
+		return 1;
+	}
+	free(info);
+	if (raw_table_read(ld->db, &ld->table, e) < 0)
+		return -1;
+	if (ld->declared && declared_table(ld, e) < 0)
+		return -1;
+	if (L->force && ld->table.exists) {
+		char *qt = db_quote_ident(ld->db, ld->table.name);
+		char *sql = xasprintf("DELETE FROM %s WHERE \"%s\" = $1", qt, PIPE_COL_FILE);
+		const char *params[] = { L->key };
+		int64_t gone = 0;
+		int rc = db_exec(ld->db, sql, params, 1, &gone, e);
+		free(sql);
+		free(qt);
+		if (rc < 0)
+			return -1;
+		if (gone)
+			log_emit(LOG_INFO, L->run_id, NULL, NULL, NULL, 0, "pipe %s: reloading "
+				 "%s replaces its %lld earlier rows", ld->pipe->name, L->key,
+				 (long long)gone);
+	}
+	if (ld->table.exists && open_writer(ld, e) < 0)
+		return -1;
+	return 0;
+}
+
+static bool cancelled(const struct loader *ld)
+{
+	return ld->L->cancel && atomic_load(ld->L->cancel);
+}
+
+/* Read every record.  0 when the file was read to its end (or to a bad
+ * record that ends it), -1 on an error of the refresh. */
+static int read_records(struct loader *ld, struct err *e)
+{
+	struct fmt_record rec;
+	struct err re;
+	for (;;) {
+		if ((ld->parsed % CANCEL_EVERY) == 0 && cancelled(ld))
+			return err_set(e, ERR_CANCELLED, "pipe %s: cancelled while loading %s",
+				       ld->pipe->name, ld->L->key);
+		err_clear(&re);
+		enum fmt_status st = fmt_reader_next(ld->reader, &rec, &re);
+		if (st == FMT_END)
+			return 0;
+		const struct fmt_error *fe = fmt_reader_error(ld->reader);
+		if (st == FMT_FATAL) {
+			if (fe->line == 0) {        /* the lake failed us, not the file */
+				*e = re;
+				return -1;
+			}
+			bad_record(ld, fe);
+			return 0;
+		}
+		ld->parsed++;
+		if (st == FMT_BAD_RECORD) {
+			bad_record(ld, fe);
+			if (ld->pipe->on_error == ON_ERROR_ABORT)
+				return 0;
+			continue;
+		}
+		if (!ld->writing)
+			continue;           /* skip_file after a bad record: count only */
+		int rc = ld->declared ? declared_row(ld, &rec, e) : inferred_row(ld, &rec, e);
+		if (rc < 0)
+			return -1;
+		if (!ld->writing && ld->pipe->on_error == ON_ERROR_ABORT)
+			return 0;
+	}
+}
+
+/* A value the server refused when the COPY ended: the file's fault. */
+static bool refused_value(const struct err *e)
+{
+	return e->code == ERR_DB && str_starts_with(e->where, "row ");
+}
+
+static int finish(struct loader *ld, struct err *e)
+{
+	struct pipe_load *L = ld->L;
+	bool keep = ld->writing && (ld->errors == 0 || ld->good > 0);
+	if (!keep) {
+		stop_writing(ld);
+		settle_history(ld, LOAD_FAILED);
+		return 0;
+	}
+	struct err we = { 0 };
+	if (close_writer(ld, &we) < 0) {
+		stop_writing(ld);
+		if (!refused_value(&we)) {
+			*e = we;
+			return -1;
+		}
+		struct fmt_error fe;
+		memset(&fe, 0, sizeof fe);
+		snprintf(fe.message, sizeof fe.message, "%s", err_text(&we));
+		ld->has_first = false;
+		bad_record(ld, &fe);
+		ld->written = 0;
+		settle_history(ld, LOAD_FAILED);
+		return 0;
+	}
+	settle_history(ld, ld->errors ? LOAD_PARTIALLY_LOADED : LOAD_LOADED);
+	char *lkey = pipe_ledger_key(ld->pipe, L->key);
+	char *info = ledger_info(ld, &L->hist);
+	int rc = db_ledger_put(ld->db, lkey, L->run_id, info, e);
+	free(lkey);
+	free(info);
+	if (rc == 0)
+		rc = db_commit(ld->db, e);
+	if (rc < 0) {
+		stop_writing(ld);
+		return -1;
+	}
+	ld->writing = false;
+	L->committed = true;
+	return 0;
+}
+
+static void loader_free(struct loader *ld)
+{
+	stop_writing(ld);
+	fmt_reader_free(ld->reader);
+	lake_read_close(ld->lr);
+	raw_table_free(&ld->table);
+	raw_cols_free(ld->decl, ld->ndecl);
+	free(ld->vals);
+	free(ld->filled);
+	buf_free(&ld->doc);
+}
+
+static void free_change(void *p)
+{
+	struct store_schema_change *c = p;
+	free(c->connection);
+	free(c->table);
+	free(c->column);
+	free(c->old_type);
+	free(c->new_type);
+	free(c);
+}
+
+int pipe_load_file(struct pipe_load *L, struct err *e)
+{
+	struct loader ld;
+	memset(&ld, 0, sizeof ld);
+	ld.L = L;
+	ld.pipe = L->pipe;
+	ld.db = L->db;
+	ld.declared = pipe_has_shape(L->pipe);
+	ld.has_doc = L->pipe->document && *L->pipe->document;
+	sha256_init(&ld.sha);
+	raw_table_init(&ld.table, L->pipe->table);
+	time_format_iso(clock_now_us(), ld.loaded_at);
+	ld.loaded_at[10] = ' ';
+	ld.loaded_at[26] = '\0';
+	int rc = -1;
+	if (ld.declared && pipe_declared_columns(L->pipe, &ld.decl, &ld.ndecl, e) < 0)
+		goto out;
+	ld.lr = lake_read_open(L->lake, L->key, e);
+	if (!ld.lr || open_reader(&ld, e) < 0)
+		goto out;
+	int begun = begin_file(&ld, e);
+	if (begun != 0) {
+		rc = begun > 0 ? 0 : -1;
+		goto out;
+	}
+	if (read_records(&ld, e) < 0 || drain(&ld, e) < 0)
+		goto out;
+	L->bad = ld.errors > 0;
+	rc = finish(&ld, e);
+out:
+	if (rc < 0) {
+		err_prefix(e, "pipe %s: %s: ", L->pipe->name, L->key);
+		vec_free_all(&L->changes, free_change);
+	} else if (!L->committed) {
+		vec_free_all(&L->changes, free_change);
+	}
+	loader_free(&ld);
+	return rc;
+}
+
+void pipe_load_free(struct pipe_load *L)
+{
+	struct store_load *h = &L->hist;
+	free(h->pipe);
+	free(h->file_key);
+	free(h->checksum);
+	free(h->first_error);
+	free(h->first_error_column_name);
+	memset(h, 0, sizeof *h);
+	vec_free_all(&L->changes, free_change);
+}

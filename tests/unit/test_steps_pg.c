@@ -1,0 +1,378 @@
+/*
+ * test_steps_pg.c - the step kinds against a real PostgreSQL server (its
+ * own, started by tests/lib/run-test), and between PostgreSQL and SQLite.
+ *
+ * What it shows: parameters bound on PostgreSQL next to :: casts and
+ * dollar quotes; loads in every mode from SQLite into PostgreSQL and back,
+ * and from one PostgreSQL database into another through COPY, with exact
+ * contents including awkward values; schema drift done with ALTER TABLE
+ * inside the load's transaction; a PostgreSQL-to-PostgreSQL COPY
+ * cancelled mid-way leaves nothing; extracts from PostgreSQL into the lake
+ * (and on through a pipe into SQLite) and into SQLite staging tables;
+ * validate checks on PostgreSQL types.
+ */
+#include "test_steps_fixture.h"
+
+#include <pthread.h>
+#include <time.h>
+
+static char *base_conninfo;
+
+static void drop_create(struct db *db, const char *name)
+{
+	char *sql = xasprintf("DROP DATABASE IF EXISTS %s", name);
+	db_exec(db, sql, NULL, 0, NULL, NULL);
+	free(sql);
+	struct err e;
+	sql = xasprintf("CREATE DATABASE %s", name);
+	if (db_exec(db, sql, NULL, 0, NULL, &e) < 0) {
+		fprintf(stderr, "%s: %s\n", sql, err_text(&e));
+		abort();
+	}
+	free(sql);
+}
+
+static void suite_setup(void)
+{
+	const char *base = test_pg_conninfo();
+	if (!base)
+		return;
+	struct err e;
+	struct db *db = db_open(base, NULL, &e);
+	if (!db) {
+		fprintf(stderr, "cannot connect: %s\n", err_text(&e));
+		abort();
+	}
+	drop_create(db, "sluice_steps_a");
+	drop_create(db, "sluice_steps_b");
+	db_close(db);
+	base_conninfo = xstrdup(base);
+}
+
+/* A fresh public schema in both databases before each test. */
+static void setup(void)
+{
+	ck_assert_msg(base_conninfo != NULL, "SLUICE_TEST_PG is not set: no PostgreSQL server");
+	const char *names[] = { "sluice_steps_a", "sluice_steps_b" };
+	for (size_t i = 0; i < 2; i++) {
+		char *ci = xasprintf("%s dbname=%s", base_conninfo, names[i]);
+		struct err e;
+		struct db *db = db_open(ci, NULL, &e);
+		ck_assert_msg(db != NULL, "%s", err_text(&e));
+		ck_assert_msg(db_exec_script(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+					     &e) == 0, "%s", err_text(&e));
+		db_close(db);
+		free(ci);
+	}
+}
+
+/* The project text with @PG@ for database a, @PG2@ for database b. */
+static void fx_open_pg(struct fx *fx, const char *json, const char *const *files)
+{
+	struct buf b = BUF_INIT;
+	for (const char *p = json; *p;) {
+		if (strncmp(p, "@PG2@", 5) == 0) {
+			buf_printf(&b, "%s dbname=sluice_steps_b", base_conninfo);
+			p += 5;
+		} else if (strncmp(p, "@PG@", 4) == 0) {
+			buf_printf(&b, "%s dbname=sluice_steps_a", base_conninfo);
+			p += 4;
+		} else {
+			buf_putc(&b, *p++);
+		}
+	}
+	fx_open_files(fx, buf_str(&b), files);
+	buf_free(&b);
+}
+
+/* ---- sql ---------------------------------------------------------------------------- */
+
+static const char *const sql_project =
+	"{ \"connections\": { \"pg\": { \"url\": \"@PG@\" } },\n"
+	"  \"flows\": [ { \"name\": \"f\",\n"
+	"    \"params\": { \"day\": { \"type\": \"date\", \"default\": \"2026-02-03\" },\n"
+	"                \"who\": { \"type\": \"text\", \"default\": \"x\" } },\n"
+	"    \"steps\": [ { \"name\": \"s\", \"kind\": \"sql\", \"connection\": \"pg\", \"file\": \"s.sql\" } ] } ] }\n";
+
+static const char *const sql_files[] = {
+	"s.sql",
+	"CREATE TABLE t (d date, s text, n int);\n"
+	"CREATE FUNCTION twice(x int) RETURNS int AS $$\n"
+	"BEGIN\n"
+	"  RETURN x * 2; -- a ; inside the body\n"
+	"END $$ LANGUAGE plpgsql;\n"
+	"INSERT INTO t VALUES (:day::date + 1, :who, twice(length(:who)::int));\n"
+	"INSERT INTO t SELECT d, $tag$ :who $tag$ || E'\\':day', n FROM t;\n",
+	NULL,
+};
+
+START_TEST(pg_sql_binds_next_to_casts_and_dollar_quotes)
+{
+	struct fx fx;
+	fx_open_pg(&fx, sql_project, sql_files);
+	const char *kv[] = { "who", "'); DROP TABLE t; --", NULL };
+	struct step_result r = fx_step(&fx, fx_run(&fx, "f"), "f", "s", kv);
+	ck_assert_msg(r.rc == 0, "%s", err_text(&r.e));
+	ck_rows(&fx, "pg", "SELECT d, s, n FROM t ORDER BY s",
+		"2026-02-04| :who ':day|40\n"
+		"2026-02-04|'); DROP TABLE t; --|40\n");
+	fx_close(&fx);
+}
+END_TEST
+
+/* ---- loads between PostgreSQL and SQLite ------------------------------------------------ */
+
+static const char *const load_project =
+	"{ \"connections\": { \"pg\": { \"url\": \"@PG@\" }, \"pg2\": { \"url\": \"@PG2@\" },\n"
+	"                   \"lite\": { \"url\": \"sqlite:lite.db\" } },\n"
+	"  \"flows\": [ { \"name\": \"f\", \"params\": { \"min\": { \"type\": \"int\", \"default\": 0 } },\n"
+	"    \"steps\": [\n"
+	"      { \"name\": \"to_pg\", \"kind\": \"load\", \"from\": { \"connection\": \"lite\", \"table\": \"src\" },\n"
+	"        \"connection\": \"pg\", \"table\": \"t\", \"mode\": \"merge\", \"key\": [\"id\"] },\n"
+	"      { \"name\": \"to_pg_append\", \"kind\": \"load\", \"from\": { \"connection\": \"lite\", \"table\": \"src\" },\n"
+	"        \"connection\": \"pg\", \"table\": \"t_append\" },\n"
+	"      { \"name\": \"to_pg_replace\", \"kind\": \"load\", \"from\": { \"connection\": \"lite\", \"table\": \"src\" },\n"
+	"        \"connection\": \"pg\", \"table\": \"t_replace\", \"mode\": \"replace\" },\n"
+	"      { \"name\": \"to_lite\", \"kind\": \"load\", \"from\": { \"connection\": \"pg\", \"table\": \"t\" },\n"
+	"        \"connection\": \"lite\", \"table\": \"back\", \"mode\": \"replace\" },\n"
+	"      { \"name\": \"to_lite_merge\", \"kind\": \"load\", \"from\": { \"connection\": \"pg\",\n"
+	"          \"query\": \"SELECT id, amount, note FROM t WHERE id > :min\" },\n"
+	"        \"connection\": \"lite\", \"table\": \"back_merge\", \"mode\": \"merge\", \"key\": [\"id\"] },\n"
+	"      { \"name\": \"pg_pg\", \"kind\": \"load\", \"from\": { \"connection\": \"pg\",\n"
+	"          \"query\": \"SELECT id, amount, at, note FROM t\" },\n"
+	"        \"connection\": \"pg2\", \"table\": \"copy\", \"mode\": \"append\" },\n"
+	"      { \"name\": \"pg_pg_params\", \"kind\": \"load\", \"from\": { \"connection\": \"pg\",\n"
+	"          \"query\": \"SELECT id, amount, at, note FROM t WHERE id > :min\" },\n"
+	"        \"connection\": \"pg2\", \"table\": \"copy_merge\", \"mode\": \"merge\", \"key\": [\"id\"] },\n"
+	"      { \"name\": \"big\", \"kind\": \"load\", \"from\": { \"connection\": \"pg\",\n"
+	"          \"query\": \"SELECT g AS id, md5(g::text) AS label FROM generate_series(1, 100000000) g\" },\n"
+	"        \"connection\": \"pg2\", \"table\": \"big\" } ] } ] }\n";
+
+static void make_src(struct fx *fx)
+{
+	fx_exec(fx, "lite",
+		"CREATE TABLE src (id integer PRIMARY KEY, amount numeric(10,2), at timestamp, "
+		"  ok boolean, note text);"
+		"INSERT INTO src VALUES (1, 3.5, '2022-11-03 14:20:49.962', 1, 'tab\there'),"
+		"  (2, -0.25, '2022-11-04 00:00:00', 0, 'line\nbreak \\ back'),"
+		"  (3, NULL, NULL, NULL, NULL);");
+}
+
+static const char *const expect_t =
+	"1|3.50|2022-11-03 14:20:49.962|t|tab\there\n"
+	"2|-0.25|2022-11-04 00:00:00|f|line\nbreak \\ back\n"
+	"3|NULL|NULL|NULL|NULL\n";
+
+START_TEST(pg_load_from_sqlite_and_back_in_every_mode)
+{
+	struct fx fx;
+	fx_open_pg(&fx, load_project, NULL);
+	make_src(&fx);
+	int64_t run = fx_run(&fx, "f");
+	ck_step_ok(fx_step(&fx, run, "f", "to_pg", NULL));
+	ck_step_ok(fx_step(&fx, run, "f", "to_pg_append", NULL));
+	ck_step_ok(fx_step(&fx, run, "f", "to_pg_replace", NULL));
+	ck_rows(&fx, "pg", "SELECT id, amount, at, ok, note FROM t ORDER BY id", expect_t);
+	/* the target took the source's types */
+	ck_rows(&fx, "pg", "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
+		"attrelid = 't'::regclass AND attnum > 0 ORDER BY attnum",
+		"bigint\nnumeric(10,2)\ntimestamp without time zone\nboolean\ntext\n");
+	ck_step_ok(fx_step(&fx, run, "f", "to_lite", NULL));
+	ck_rows(&fx, "lite", "SELECT id, amount, at, ok, note FROM back ORDER BY id", expect_t);
+
+	fx_exec(&fx, "lite", "UPDATE src SET amount = 99.99 WHERE id = 1;"
+		"INSERT INTO src VALUES (4, 1, '2023-01-01 00:00:00', 1, 'four')");
+	run = fx_run(&fx, "f");
+	ck_step_ok(fx_step(&fx, run, "f", "to_pg", NULL));
+	ck_step_ok(fx_step(&fx, run, "f", "to_pg_append", NULL));
+	ck_step_ok(fx_step(&fx, run, "f", "to_pg_replace", NULL));
+	ck_rows(&fx, "pg", "SELECT id, amount FROM t ORDER BY id", "1|99.99\n2|-0.25\n3|NULL\n4|1.00\n");
+	ck_assert_int_eq(fx_count(&fx, "pg", "SELECT count(*) FROM t_append"), 7);
+	ck_rows(&fx, "pg", "SELECT id, amount FROM t_replace ORDER BY id",
+		"1|99.99\n2|-0.25\n3|NULL\n4|1.00\n");
+	const char *kv[] = { "min", "2", NULL };
+	ck_step_ok(fx_step(&fx, run, "f", "to_lite", NULL));
+	ck_step_ok(fx_step(&fx, run, "f", "to_lite_merge", kv));
+	ck_rows(&fx, "lite", "SELECT id, amount FROM back ORDER BY id",
+		"1|99.99\n2|-0.25\n3|NULL\n4|1.00\n");
+	ck_rows(&fx, "lite", "SELECT id, amount, note FROM back_merge ORDER BY id",
+		"3|NULL|NULL\n4|1.00|four\n");
+	fx_close(&fx);
+}
+END_TEST
+
+START_TEST(pg_to_pg_copies_lines_and_merges)
+{
+	struct fx fx;
+	fx_open_pg(&fx, load_project, NULL);
+	make_src(&fx);
+	int64_t run = fx_run(&fx, "f");
+	ck_step_ok(fx_step(&fx, run, "f", "to_pg", NULL));
+	struct step_result r = fx_step(&fx, run, "f", "pg_pg", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 3);
+	ck_rows(&fx, "pg2", "SELECT id, amount, at, note FROM copy ORDER BY id",
+		"1|3.50|2022-11-03 14:20:49.962|tab\there\n"
+		"2|-0.25|2022-11-04 00:00:00|line\nbreak \\ back\n"
+		"3|NULL|NULL|NULL\n");
+	const char *kv[] = { "min", "1", NULL };
+	ck_step_ok(fx_step(&fx, run, "f", "pg_pg_params", kv));
+	fx_exec(&fx, "pg", "UPDATE t SET note = 'changed' WHERE id = 3");
+	ck_step_ok(fx_step(&fx, fx_run(&fx, "f"), "f", "pg_pg_params", kv));
+	ck_rows(&fx, "pg2", "SELECT id, note FROM copy_merge ORDER BY id",
+		"2|line\nbreak \\ back\n3|changed\n");
+	fx_close(&fx);
+}
+END_TEST
+
+START_TEST(pg_schema_drift_alters_inside_the_load)
+{
+	struct fx fx;
+	fx_open_pg(&fx, load_project, NULL);
+	fx_exec(&fx, "lite", "CREATE TABLE src (id integer, amount integer, gone text);"
+		"INSERT INTO src VALUES (1, 5, 'g');");
+	ck_step_ok(fx_step(&fx, fx_run(&fx, "f"), "f", "to_pg_append", NULL));
+	fx_exec(&fx, "lite", "DROP TABLE src; CREATE TABLE src (id integer, amount numeric(8,3), "
+		"extra text); INSERT INTO src VALUES (2, 1.125, 'x');");
+	ck_step_ok(fx_step(&fx, fx_run(&fx, "f"), "f", "to_pg_append", NULL));
+	ck_rows(&fx, "pg", "SELECT id, amount, gone, extra FROM t_append ORDER BY id",
+		"1|5.000|g|NULL\n2|1.125|NULL|x\n");
+	ck_rows(&fx, "pg", "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
+		"attrelid = 't_append'::regclass AND attname = 'amount'", "numeric(22,3)\n");
+	struct vec v = VEC_INIT;
+	struct err e;
+	ck_assert_int_eq(store_schema_change_list(fx.store, "pg", "t_append", 10, &v, &e), 0);
+	ck_assert_int_eq(v.len, 3);
+	store_schema_change_list_free(&v);
+	/* a load that fails rolls the drift back with it */
+	fx_exec(&fx, "lite", "DROP TABLE src; CREATE TABLE src (id text, more text);"
+		"INSERT INTO src VALUES ('not a number', 'm');");
+	struct step_result r = fx_step(&fx, fx_run(&fx, "f"), "f", "to_pg_append", NULL);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_msg(strstr(r.e.msg, "not a number"), "%s", err_text(&r.e));
+	ck_assert_int_eq(fx_count(&fx, "pg", "SELECT count(*) FROM pg_attribute WHERE "
+				  "attrelid = 't_append'::regclass AND attname = 'more'"), 0);
+	ck_assert_int_eq(store_schema_change_list(fx.store, "pg", "t_append", 10, &v, &e), 0);
+	ck_assert_int_eq(v.len, 3);
+	store_schema_change_list_free(&v);
+	fx_close(&fx);
+}
+END_TEST
+
+struct canceller {
+	struct fx *fx;
+	int delay_ms;
+};
+
+static void *cancel_later(void *arg)
+{
+	struct canceller *c = arg;
+	struct timespec ts = { c->delay_ms / 1000, (c->delay_ms % 1000) * 1000000L };
+	nanosleep(&ts, NULL);
+	atomic_store(&c->fx->cancel, true);
+	step_conns_cancel(c->fx->conns);
+	return NULL;
+}
+
+START_TEST(pg_to_pg_cancelled_midway_leaves_nothing)
+{
+	struct fx fx;
+	fx_open_pg(&fx, load_project, NULL);
+	int64_t run = fx_run(&fx, "f");
+	fx_db(&fx, "pg");
+	fx_db(&fx, "pg2");
+	struct canceller c = { &fx, 500 };
+	pthread_t th;
+	pthread_create(&th, NULL, cancel_later, &c);
+	usec_t t0 = clock_monotonic_us();
+	struct step_result r = fx_step(&fx, run, "f", "big", NULL);
+	usec_t took = clock_monotonic_us() - t0;
+	pthread_join(th, NULL);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_msg(r.e.code == ERR_CANCELLED, "%s: %s", err_code_name(r.e.code),
+		      err_text(&r.e));
+	/* it stopped at the cancel, not at the end of 100 million rows */
+	ck_assert_msg(took < 30 * USEC_PER_SEC, "took %lld us", (long long)took);
+	atomic_store(&fx.cancel, false);
+	ck_assert_int_eq(fx_count(&fx, "pg2", "SELECT count(*) FROM pg_class WHERE relname = 'big'"),
+			 0);
+	/* the connections work afterwards */
+	ck_assert_int_eq(fx_count(&fx, "pg2", "SELECT 1"), 1);
+	fx_close(&fx);
+}
+END_TEST
+
+/* ---- extract from PostgreSQL -------------------------------------------------------------- */
+
+static const char *const extract_project =
+	"{ \"connections\": { \"pg\": { \"url\": \"@PG@\" }, \"lite\": { \"url\": \"sqlite:lite.db\" } },\n"
+	"  \"lake\": { \"url\": \"file:lake\" },\n"
+	"  \"pipes\": [ { \"name\": \"so_pipe\", \"path\": \"so/\", \"connection\": \"lite\", \"table\": \"raw_so\" } ],\n"
+	"  \"flows\": [ { \"name\": \"x\", \"steps\": [\n"
+	"      { \"name\": \"lake\", \"kind\": \"extract\", \"connection\": \"pg\", \"tables\": [\"so\"] },\n"
+	"      { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"so_pipe\", \"needs\": [\"lake\"] },\n"
+	"      { \"name\": \"stage\", \"kind\": \"extract\", \"connection\": \"pg\", \"tables\": [\"so\"],\n"
+	"        \"to\": { \"connection\": \"lite\", \"table_prefix\": \"stg_\" } },\n"
+	"      { \"name\": \"check\", \"kind\": \"validate\", \"connection\": \"pg\", \"table\": \"so\",\n"
+	"        \"checks\": [ { \"type\": \"accepted_values\", \"column\": \"price\", \"values\": [1.5, \"2.00\"] },\n"
+	"          { \"type\": \"unique\", \"columns\": [\"id\", \"flag\"] } ] } ] } ] }\n";
+
+START_TEST(pg_extract_to_lake_and_to_sqlite_staging)
+{
+	struct fx fx;
+	fx_open_pg(&fx, extract_project, NULL);
+	fx_exec(&fx, "pg", "CREATE TABLE so (id int PRIMARY KEY, price numeric(10,2), flag bool, "
+		"doc jsonb, last_updated timestamp);"
+		"CREATE INDEX ON so (last_updated);"
+		"INSERT INTO so VALUES (1, 1.5, true, '{\"a\": [1, 2]}', '2026-02-01 00:00:00'),"
+		"  (2, 2, false, NULL, '2026-02-28 23:59:59.999999'),"
+		"  (3, 9, NULL, NULL, '2026-03-01 10:00:00.000001')");
+	int64_t r1 = fx_run(&fx, "x");
+	struct step_result r = fx_step(&fx, r1, "x", "lake", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 2);
+	char *text = fx_lake_read(&fx, "so/2026/03/01/100000000000.ndjson");
+	ck_assert_str_eq(text,
+		"{\"id\":1,\"price\":1.50,\"flag\":true,\"doc\":\"{\\\"a\\\": [1, 2]}\","
+		"\"last_updated\":\"2026-02-01 00:00:00\"}\n"
+		"{\"id\":2,\"price\":2.00,\"flag\":false,\"doc\":null,"
+		"\"last_updated\":\"2026-02-28 23:59:59.999999\"}\n");
+	free(text);
+	/* ... and on through a pipe into SQLite */
+	r = fx_step(&fx, r1, "x", "ingest", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 2);
+	ck_rows(&fx, "lite", "SELECT id, price, flag, doc, last_updated FROM raw_so ORDER BY id",
+		"1|1.50|t|{\"a\": [1, 2]}|2026-02-01 00:00:00\n"
+		"2|2.00|f|NULL|2026-02-28 23:59:59.999999\n");
+	ck_step_ok(fx_step(&fx, r1, "x", "stage", NULL));
+	ck_rows(&fx, "lite", "SELECT id, price, flag, doc, last_updated FROM stg_so ORDER BY id",
+		"1|1.50|t|{\"a\": [1, 2]}|2026-02-01 00:00:00\n"
+		"2|2.00|f|NULL|2026-02-28 23:59:59.999999\n");
+	/* validate on PostgreSQL types: numeric compared as text */
+	r = fx_step(&fx, r1, "x", "check", NULL);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_msg(strstr(r.e.msg, "accepted_values(price): 2 rows") &&
+		      !strstr(r.e.msg, "unique"), "%s", err_text(&r.e));
+	fx_close(&fx);
+}
+END_TEST
+
+static Suite *steps_pg_suite(void)
+{
+	Suite *s = suite_create("steps_pg");
+	TCase *tc = tcase_create("postgresql");
+	tcase_set_timeout(tc, 120);
+	tcase_add_unchecked_fixture(tc, suite_setup, NULL);
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, pg_sql_binds_next_to_casts_and_dollar_quotes);
+	tcase_add_test(tc, pg_load_from_sqlite_and_back_in_every_mode);
+	tcase_add_test(tc, pg_to_pg_copies_lines_and_merges);
+	tcase_add_test(tc, pg_schema_drift_alters_inside_the_load);
+	tcase_add_test(tc, pg_to_pg_cancelled_midway_leaves_nothing);
+	tcase_add_test(tc, pg_extract_to_lake_and_to_sqlite_staging);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+TEST_MAIN(steps_pg_suite)
