@@ -19,6 +19,8 @@
 #include "steps/steps.h"
 #include "store/store.h"
 
+#include <malloc.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,9 +161,13 @@ int main(int argc, char **argv)
 	submit(s, p, 1000);
 	wait_completed(s, runs + 1000);
 	double rss_warm = rss_mib();
+	double heap_warm = (double)mallinfo2().uordblks / (1024.0 * 1024.0);
+	double lite_warm = (double)sqlite3_memory_used() / (1024.0 * 1024.0);
 	submit(s, p, 10000);
 	wait_completed(s, runs + 11000);
 	double rss_end = rss_mib();
+	double heap_end = (double)mallinfo2().uordblks / (1024.0 * 1024.0);
+	double lite_end = (double)sqlite3_memory_used() / (1024.0 * 1024.0);
 	engine_stop(eng, USEC_PER_SEC, NULL);
 	engine_free(eng);
 
@@ -176,6 +182,8 @@ int main(int argc, char **argv)
 	printf("%-44s %12.1f\n", "tick lateness max, ms", lmax);
 	printf("%-44s %12.1f\n", "RSS after 1,000-run warm-up, MiB", rss_warm);
 	printf("%-44s %12.1f\n", "RSS after 10,000 more runs, MiB", rss_end);
+	printf("%-44s %12.2f\n", "heap in use: growth, MiB", heap_end - heap_warm);
+	printf("%-44s %12.2f\n", "  of which SQLite (page caches), MiB", lite_end - lite_warm);
 	printf("BENCH engine overhead_ms_per_run=%.3f tick_late_ms_p99=%.1f rss_growth_mib=%.1f\n",
 	       overhead_ms, p99, rss_end - rss_warm);
 	store_close(s);
