@@ -440,6 +440,34 @@ START_TEST(pipes_are_polled_unless_paused)
 }
 END_TEST
 
+
+START_TEST(scheduled_runs_start_on_time_or_go_late)
+{
+	fake_clock_set(T0);
+	struct fixture *fx = fx_open("{ " CONN "\"flows\": [ " OKFLOW("f") " ] }\n", NULL);
+	OK(store_flow_limit_set(fx->store, "f", 0, &E));
+	struct engine_run_request req = { .flow = "f", .scheduled = T0 + MIN };
+	int64_t on_time = 0, late = 0;
+	OK(engine_submit(fx->store, fx->p, &req, &on_time, &E));
+	fx_assert_state(fx, on_time, "SCHEDULED");
+	ck_assert_int_eq(fx_work(fx), 0);                /* not yet */
+	fake_clock_set(T0 + MIN);
+	ck_assert_int_eq(fx_work(fx), 1);
+	fx_assert_transitions(fx, on_time, "SCHEDULED RUNNING COMPLETED");
+	/* Nobody takes this one for more than a minute: LATE, then it runs. */
+	req.scheduled = T0 + 2 * MIN;
+	OK(engine_submit(fx->store, fx->p, &req, &late, &E));
+	tick(fx, T0 + 2 * MIN + 30 * USEC_PER_SEC);
+	fx_assert_state(fx, late, "SCHEDULED");
+	tick(fx, T0 + 3 * MIN + USEC_PER_SEC);
+	fx_assert_state(fx, late, "LATE");
+	ck_assert_int_eq(fx_work(fx), 1);
+	fx_assert_transitions(fx, late, "SCHEDULED LATE RUNNING COMPLETED");
+	fx_close(fx);
+	fake_clock_off();
+}
+END_TEST
+
 static Suite *tasks_suite(void)
 {
 	Suite *s = suite_create("engine tasks");
@@ -456,6 +484,7 @@ static Suite *tasks_suite(void)
 	tcase_add_test(tc, one_scheduler_at_a_time);
 	tcase_add_test(tc, requests_are_carried_out);
 	tcase_add_test(tc, pipes_are_polled_unless_paused);
+	tcase_add_test(tc, scheduled_runs_start_on_time_or_go_late);
 	suite_add_tcase(s, tc);
 	return s;
 }
