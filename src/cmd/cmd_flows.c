@@ -358,13 +358,15 @@ static int exec_show_run(struct cmd_ctx *ctx, int argc, char **argv, struct err 
 const struct cmd_entry cmd_flows_entries[] = {
 	{ "show flows", "[--json]", "list flows with their limits and last run", NULL,
 	  CMD_NEEDS_STORE, exec_show_flows },
-	{ "show runs", "[--flow FLOW] [--state STATE[,STATE]] [--limit N] [--json]",
+	{ "show runs", "[--flow F] [--state S] [-n N]",
 	  "list runs, newest first",
-	  "States: SCHEDULED LATE PENDING RUNNING RETRYING COMPLETED CACHED FAILED\n"
-	  "CANCELLING CANCELLED CRASHED (any case, comma separated).  Default limit 20.",
+	  "--state takes one or more states, comma separated:\n"
+	  "SCHEDULED LATE PENDING RUNNING RETRYING COMPLETED CACHED FAILED\n"
+	  "CANCELLING CANCELLED CRASHED (any case).  --limit N (-n), default 20;\n"
+	  "--json prints a JSON array.",
 	  CMD_NEEDS_STORE, exec_show_runs },
 	{ "show run", "RUN [--json]",
-	  "one run: parameters, steps (state, rows, duration, error) and every transition",
+	  "one run: its steps and every transition",
 	  NULL, CMD_NEEDS_STORE, exec_show_run },
 	{ NULL, NULL, NULL, NULL, 0, NULL },
 };

@@ -188,9 +188,10 @@ static int exec_logs(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 }
 
 const struct cmd_entry cmd_logs_entries[] = {
-	{ "logs", "[--run RUN] [--level L] [--step S] [--object O] [--search TEXT] "
-	  "[--limit N] [-f] [--json]",
+	{ "logs", "[--run N] [--level L] [-f] [--json]",
 	  "show log records from the control store (-f follows)",
+	  "Filters: --run N, --level L (debug info warn error), --step S,\n"
+	  "--object O (\"pipe:orders\"), --search TEXT; --limit N (-n).\n"
 	  "Shows the newest records (default 100) oldest first.  -f keeps printing\n"
 	  "new records as they are written, until interrupted.  --json prints one\n"
 	  "JSON object a line.", CMD_NEEDS_STORE, exec_logs },

@@ -418,9 +418,10 @@ static int exec_retry(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 }
 
 const struct cmd_entry cmd_run_entries[] = {
-	{ "run", "FLOW [--param KEY=VALUE]... [KEY=VALUE]... [--wait]",
+	{ "run", "FLOW [KEY=VALUE]... [--wait]",
 	  "start a run of a flow and print its id",
-	  "Parameters are checked against the flow's declarations before the run\n"
+	  "Parameters: KEY=VALUE words or --param KEY=VALUE (-p), repeated.\n"
+	  "They are checked against the flow's declarations before the run\n"
 	  "starts; a bad one fails the run (in PENDING) with a message naming it.\n"
 	  "With a live engine (sluice worker, or a console) the run is queued for\n"
 	  "it, and --wait follows it to the end.  With none, this command runs it\n"
@@ -428,11 +429,11 @@ const struct cmd_entry cmd_run_entries[] = {
 	  "Progress goes to stderr.  Exit status: 0 COMPLETED or CACHED (or queued\n"
 	  "without --wait), 1 FAILED or CRASHED, 2 usage, 3 CANCELLED.",
 	  CMD_MUTATES | CMD_NEEDS_STORE, exec_run },
-	{ "cancel", "RUN", "cancel a run (queued: at once; running: at the next safe point)",
+	{ "cancel", "RUN", "cancel a run (queued: now; running: at a safe point)",
 	  "A queued run becomes CANCELLED; a running one CANCELLING, and the engine\n"
 	  "running it rolls its open step back and records CANCELLED.",
 	  CMD_MUTATES | CMD_NEEDS_STORE, exec_cancel },
-	{ "retry", "RUN [--wait]", "start a new run of a finished run's flow with its parameters",
+	{ "retry", "RUN [--wait]", "run a finished run's flow again, same parameters",
 	  "The new run has trigger 'retry' and points at RUN as its parent.  It is\n"
 	  "queued or run here exactly as 'sluice run' does.",
 	  CMD_MUTATES | CMD_NEEDS_STORE, exec_retry },

@@ -329,8 +329,8 @@ const struct cmd_entry cmd_task_entries[] = {
 	  CMD_MUTATES | CMD_NEEDS_STORE, exec_task_resume },
 	{ "show tasks", "[--json]", "list tasks: state, schedule, next tick, last outcome",
 	  NULL, CMD_NEEDS_STORE, exec_show_tasks },
-	{ "show task-history", "NAME [--limit N] [--json]",
-	  "a task's history: scheduled, start, completion, state, condition, error, run",
-	  NULL, CMD_NEEDS_STORE, exec_show_task_history },
+	{ "show task-history", "NAME [--json]",
+	  "a task's history: ticks, outcomes, conditions",
+	  "Newest first; --limit N (-n) rows, default 50.", CMD_NEEDS_STORE, exec_show_task_history },
 	{ NULL, NULL, NULL, NULL, 0, NULL },
 };

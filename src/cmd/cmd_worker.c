@@ -146,7 +146,7 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 
 const struct cmd_entry cmd_worker_entries[] = {
 	{ "worker", "[--workers N] [--grace DURATION]",
-	  "run the engine headless: tasks, pipes and queued runs, until a signal",
+	  "the engine alone: tasks, pipes, runs; until a signal",
 	  "N worker threads (default 2) run flow steps; one scheduler at a time\n"
 	  "(across every worker sharing the control store) fires tasks and polls\n"
 	  "pipes.  SIGTERM/SIGHUP/SIGINT drain: no new work, steps in flight get\n"

@@ -16,6 +16,9 @@
  *     CRASHED and, with retries left, are retried in place).
  *   - one scheduler thread (unless no_scheduler): operator requests, and,
  *     while it holds the store lease "scheduler", tasks and pipe polling.
+ *     Task `when` conditions are evaluated there, on the scheduler's own
+ *     data connections (never a console's); pipe refreshes and SQL-file
+ *     tasks are queued for the workers.
  *   - the notification sender (notify.h), unless no_notifier.
  * The engine never touches a terminal; the console embeds it and reads
  * engine_event_fd().
@@ -179,7 +182,7 @@ enum engine_event_kind {
 	ENGINE_EV_RUN,       /* run_id, object = flow, state = enum run_state */
 	ENGINE_EV_STEP,      /* run_id, object = step, state = enum step_state */
 	ENGINE_EV_TASK,      /* object = task, state = enum task_state, run_id */
-	ENGINE_EV_PIPE,      /* object = pipe; text = a summary */
+	ENGINE_EV_PIPE,      /* object = pipe; state 0 refreshed, 1 failed; text = summary */
 	ENGINE_EV_LOG,       /* level, run_id, object, text = message */
 	ENGINE_EV_WORKER,    /* text = "started", "stopping", "stopped" */
 	ENGINE_EV_RESYNC,

@@ -231,8 +231,6 @@ void exec_step_job(struct slot *sl, struct run_exec *rx, size_t i)
 	usec_t started = clock_now_us();
 	usec_t mono = clock_monotonic_us();
 	put_step(sl, rx, step->name, STEP_RUNNING, started, 0, 0, NULL, false, key);
-	log_emit(LOG_INFO, rx->run->id, step->name, NULL, NULL, 0, "%s step started",
-		 step_kind_name(step->kind));
 
 	struct err e;
 	err_clear(&e);
@@ -453,6 +451,15 @@ static void finish_failed(struct slot *sl, struct run_exec *rx)
 	free(err_copy);
 }
 
+/* Only extract steps plan watermark windows: other flows need no commit. */
+static bool plans_windows(const struct project_flow *f)
+{
+	for (size_t i = 0; i < f->nsteps; i++)
+		if (f->steps[i].kind == STEP_EXTRACT)
+			return true;
+	return false;
+}
+
 static void finish(struct slot *sl, struct run_exec *rx)
 {
 	size_t n = rx->flow->nsteps, done = 0, cached = 0;
@@ -460,12 +467,14 @@ static void finish(struct slot *sl, struct run_exec *rx)
 		done += rx->st[i] == SX_DONE || rx->st[i] == SX_CACHED;
 		cached += rx->st[i] == SX_CACHED;
 	}
-	store_run_set_rows(sl->store, rx->run->id, rx->rows_in, rx->rows_out, NULL);
+	if (rx->rows_in != rx->run->rows_in || rx->rows_out != rx->run->rows_out)
+		store_run_set_rows(sl->store, rx->run->id, rx->rows_in, rx->rows_out, NULL);
 	enum run_stop stop = rx->stop;
 	if (stop == STOP_NONE && done == n) {
 		struct err e;
 		int nwm = 0;
-		if (store_wm_commit_run(sl->store, rx->run->id, &nwm, &e) < 0) {
+		if (plans_windows(rx->flow) &&
+		    store_wm_commit_run(sl->store, rx->run->id, &nwm, &e) < 0) {
 			rx->stop = STOP_FAILED;
 			rx->error = e;
 			err_prefix(&rx->error, "committing the watermarks: ");

@@ -24,3 +24,13 @@ tests_unit_test_engine_tasks_SOURCES = tests/unit/test_engine_tasks.c tests/unit
 tests_unit_test_engine_tasks_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_engine_tasks_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_engine_tasks
+
+check_PROGRAMS += tests/unit/test_engine_pg
+tests_unit_test_engine_pg_SOURCES = tests/unit/test_engine_pg.c tests/unit/testutil.h \
+	tests/unit/engine_testutil.h
+tests_unit_test_engine_pg_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_engine_pg_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_engine_pg
+
+TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
+	tests/integration/crash_pg.sh

@@ -240,6 +240,13 @@ struct notifier *notify_start(const char *store_url, const struct store_options 
 			      const struct project *p, struct err *e)
 {
 	pthread_once(&curl_once, curl_init_once);
+	/* Mask every channel's URL from the start, before anything could log it. */
+	for (size_t i = 0; i < p->nchannels; i++) {
+		const char *url = p->channels[i].webhook_env
+			? getenv(p->channels[i].webhook_env) : NULL;
+		if (url)
+			log_add_secret(url);
+	}
 	struct notifier *nt = xcalloc(1, sizeof *nt);
 	nt->project = p;
 	nt->store = store_open(store_url, opt, e);

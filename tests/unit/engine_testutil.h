@@ -80,19 +80,27 @@ static inline struct engine *fx_engine(struct fixture *fx)
 	return eng;
 }
 
-/* `extra` files: NULL-terminated name, text pairs. */
-static inline struct fixture *fx_open(const char *json, const char *const *extra)
+/* `extra` files: NULL-terminated name, text pairs.  The control store is
+ * `control_url`, or SQLite in the project directory when NULL. */
+static inline struct fixture *fx_open_at(const char *json, const char *const *extra,
+					 const char *control_url)
 {
 	struct fixture *fx = calloc(1, sizeof *fx);
 	fx->dir = test_mkdtemp();
 	for (size_t i = 0; extra && extra[i]; i += 2)
 		test_write_file(fx->dir, extra[i], extra[i + 1]);
 	fx->p = fx_load(fx->dir, json);
-	fx->url = xasprintf("sqlite:%s/control.db", fx->dir);
+	fx->url = control_url ? xstrdup(control_url)
+			      : xasprintf("sqlite:%s/control.db", fx->dir);
 	fx->store = store_open(fx->url, NULL, &E);
 	ck_assert_msg(fx->store != NULL, "store: %s", E.msg);
 	fx->eng = fx_engine(fx);
 	return fx;
+}
+
+static inline struct fixture *fx_open(const char *json, const char *const *extra)
+{
+	return fx_open_at(json, extra, NULL);
 }
 
 static inline void fx_close_engine(struct fixture *fx)

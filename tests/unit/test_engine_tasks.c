@@ -2,7 +2,8 @@
  * test_engine_tasks.c - the scheduler on a fake clock: interval and cron
  * schedules (with a time zone), `when` conditions over a real stream,
  * overlap skipping, auto-suspension, task graphs, a missed tick running
- * once, SQL-file tasks, one scheduler at a time, and operator requests.
+ * once, SQL-file tasks, one scheduler at a time, operator requests, and
+ * pipe polling.
  * No sleeps: every tick is engine_scheduler_tick at a chosen instant.
  */
 #include "testutil.h"
@@ -396,6 +397,77 @@ START_TEST(requests_are_carried_out)
 }
 END_TEST
 
+
+START_TEST(pipes_are_polled_unless_paused)
+{
+	fake_clock_set(T0);
+	static const char *const files[] = {
+		"lake/orders/2026/03/02/120000000000.json", "{\"id\": 1}\n{\"id\": 2}\n",
+		NULL };
+	struct fixture *fx = fx_open("{ " CONN
+		"\"lake\": { \"url\": \"file:lake\" },\n"
+		"\"pipes\": [ { \"name\": \"orders\", \"path\": \"orders/\", \"format\": \"ndjson\",\n"
+		"  \"connection\": \"wh\", \"table\": \"raw_orders\", \"document\": \"doc\", "
+		"\"poll\": \"10s\" } ] }\n", files);
+	tick(fx, T0);
+	ck_assert_int_eq(fx_work(fx), 1);               /* the refresh job */
+	ck_assert_str_eq(fx_sql(fx, "wh.db", "SELECT count(*) FROM raw_orders"), "2");
+	test_write_file(fx->dir, "lake/orders/2026/03/02/120005000000.json", "{\"id\": 3}\n");
+	tick(fx, T0 + 5 * USEC_PER_SEC);                 /* before the poll interval */
+	ck_assert_int_eq(fx_work(fx), 0);
+	tick(fx, T0 + 10 * USEC_PER_SEC);
+	ck_assert_int_eq(fx_work(fx), 1);
+	ck_assert_str_eq(fx_sql(fx, "wh.db", "SELECT count(*) FROM raw_orders"), "3");
+	/* Paused: the engine leaves it alone ... */
+	OK(store_object_set(fx->store, "pipe:orders", "PAUSED", "test", "tester", &E));
+	test_write_file(fx->dir, "lake/orders/2026/03/02/120020000000.json", "{\"id\": 4}\n");
+	tick(fx, T0 + 20 * USEC_PER_SEC);
+	ck_assert_int_eq(fx_work(fx), 0);
+	ck_assert_str_eq(fx_sql(fx, "wh.db", "SELECT count(*) FROM raw_orders"), "3");
+	/* ... but an operator's forced refresh loads. */
+	int64_t rq_id = 0;
+	OK(store_request_add(fx->store, ENGINE_REQ_REFRESH, "pipe:orders", "{\"force\":true}",
+			     "tester", &rq_id, &E));
+	tick(fx, T0 + 21 * USEC_PER_SEC);
+	ck_assert_int_eq(fx_work(fx), 1);
+	struct store_request *rq = store_request_get(fx->store, rq_id, &E);
+	ck_assert_int_eq(rq->state, REQUEST_DONE);
+	ck_assert_msg(rq->result && strstr(rq->result, "loaded"), "%s", rq->result);
+	store_request_free(rq);
+	ck_assert_str_eq(fx_sql(fx, "wh.db", "SELECT count(DISTINCT doc) FROM raw_orders"), "4");
+	fx_close(fx);
+	fake_clock_off();
+}
+END_TEST
+
+
+START_TEST(scheduled_runs_start_on_time_or_go_late)
+{
+	fake_clock_set(T0);
+	struct fixture *fx = fx_open("{ " CONN "\"flows\": [ " OKFLOW("f") " ] }\n", NULL);
+	OK(store_flow_limit_set(fx->store, "f", 0, &E));
+	struct engine_run_request req = { .flow = "f", .scheduled = T0 + MIN };
+	int64_t on_time = 0, late = 0;
+	OK(engine_submit(fx->store, fx->p, &req, &on_time, &E));
+	fx_assert_state(fx, on_time, "SCHEDULED");
+	ck_assert_int_eq(fx_work(fx), 0);                /* not yet */
+	fake_clock_set(T0 + MIN);
+	ck_assert_int_eq(fx_work(fx), 1);
+	fx_assert_transitions(fx, on_time, "SCHEDULED RUNNING COMPLETED");
+	/* Nobody takes this one for more than a minute: LATE, then it runs. */
+	req.scheduled = T0 + 2 * MIN;
+	OK(engine_submit(fx->store, fx->p, &req, &late, &E));
+	tick(fx, T0 + 2 * MIN + 30 * USEC_PER_SEC);
+	fx_assert_state(fx, late, "SCHEDULED");
+	tick(fx, T0 + 3 * MIN + USEC_PER_SEC);
+	fx_assert_state(fx, late, "LATE");
+	ck_assert_int_eq(fx_work(fx), 1);
+	fx_assert_transitions(fx, late, "SCHEDULED LATE RUNNING COMPLETED");
+	fx_close(fx);
+	fake_clock_off();
+}
+END_TEST
+
 static Suite *tasks_suite(void)
 {
 	Suite *s = suite_create("engine tasks");
@@ -411,6 +483,8 @@ static Suite *tasks_suite(void)
 	tcase_add_test(tc, sql_file_task_runs_on_a_worker);
 	tcase_add_test(tc, one_scheduler_at_a_time);
 	tcase_add_test(tc, requests_are_carried_out);
+	tcase_add_test(tc, pipes_are_polled_unless_paused);
+	tcase_add_test(tc, scheduled_runs_start_on_time_or_go_late);
 	suite_add_tcase(s, tc);
 	return s;
 }
