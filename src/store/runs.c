@@ -554,8 +554,13 @@ static int find_due(struct store *s, const char *flow, int64_t *id, char **run_f
 		   now, now);
 	if (flow)
 		buf_printf(&sql, " AND flow = $%d", sqlp_str(&p, flow));
-	buf_puts(&sql, " AND (" LIMIT_OF("r.flow") " = 0 OR "
-		 ACTIVE_OF("r.flow") " < " LIMIT_OF("r.flow") ")"
+	/* Flows at their limit, worked out once rather than per candidate:
+	 * with a thousand runs queued a per-row count was most of a claim. */
+	buf_puts(&sql, " AND flow NOT IN (SELECT x.flow FROM runs x "
+		 "LEFT JOIN flow_limits l ON l.flow = x.flow "
+		 "WHERE x.state IN ('RUNNING', 'CANCELLING') AND x.ended_at IS NULL "
+		 "GROUP BY x.flow HAVING COALESCE(max(l.max_running), 1) <> 0 "
+		 "AND count(*) >= COALESCE(max(l.max_running), 1))"
 		 " ORDER BY CASE state WHEN 'PENDING' THEN created_at "
 		 "WHEN 'RETRYING' THEN next_retry_at ELSE scheduled_at END, id LIMIT 1");
 	buf_puts(&sql, s->d->skip_locked);
