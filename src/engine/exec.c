@@ -105,7 +105,8 @@ static int try_cache(struct slot *sl, struct run_exec *rx, struct step_ctx *ctx,
 {
 	const struct project_step *step = ctx->step;
 	*key = NULL;
-	if (!step->cache_expire)
+	/* A backfill rebuilds: a cached result would leave TABLE_backfill unbuilt. */
+	if (!step->cache_expire || ctx->backfill)
 		return 0;
 	struct err e;
 	err_clear(&e);
@@ -244,7 +245,14 @@ void exec_step_job(struct slot *sl, struct run_exec *rx, size_t i)
 	char took[32];
 	duration_format(clock_monotonic_us() - mono, took, sizeof took);
 	enum step_exec_state sx;
-	if (rc == 0) {
+	if (rc == 0 && ctx.skipped) {
+		/* The step chose to do nothing (an extract in a backfill): its
+		 * dependents go on, and the record says it was skipped. */
+		sx = SX_DONE;
+		put_step(sl, rx, step->name, STEP_SKIPPED, started, 0, 0, NULL, false, NULL);
+		log_emit(LOG_INFO, rx->run->id, step->name, NULL, NULL, 0, "skipped%s%s",
+			 ctx.summary ? ": " : "", ctx.summary ? ctx.summary : "");
+	} else if (rc == 0) {
 		sx = SX_DONE;
 		put_step(sl, rx, step->name, STEP_COMPLETED, started, ctx.rows_in,
 			 ctx.rows_out, NULL, false, key);

@@ -61,6 +61,17 @@ backfill_totesys() {
 		[ "$RC" = 0 ] || fail "next ($step) failed ($RC): $OUT $ERR"
 		assert_contains "$OUT" "step $step WAITING"
 	done
+	# the rebuild run read raw history only: its ingest steps are recorded SKIPPED
+	local rebuild_run
+	rebuild_run=$("$SLUICE" show runs --flow totesys_warehouse --json |
+		json_squeeze | grep -o '"id":[0-9]*,"flow":"totesys_warehouse","state":"COMPLETED","reason":"[^"]*","trigger":"backfill"' |
+		tail -n 1 | grep -o '^"id":[0-9]*' | grep -o '[0-9]*')
+	# (runs are listed newest first: the validate run, then the rebuild)
+	[ -n "$rebuild_run" ] || fail "no COMPLETED backfill run of totesys_warehouse"
+	run_sluice show run "$rebuild_run"
+	assert_contains "$OUT" "ingest_staff" "the rebuild run's steps"
+	printf '%s\n' "$OUT" | grep "ingest_staff" | grep -q SKIPPED ||
+		fail "ingest_staff was not recorded SKIPPED in the rebuild run: $OUT"
 	# nothing was swapped yet: the reader's tables are as they were
 	assert_eq 20 "$(q 'SELECT count(*) FROM dim_staff_backfill')" "dim_staff_backfill rows"
 	assert_eq 11175 "$(q 'SELECT count(*) FROM fact_sales_order_backfill')" "fact backfill rows"
