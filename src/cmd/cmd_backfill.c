@@ -793,6 +793,9 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 			const cJSON *b;
 			if (cJSON_GetArraySize(list) == 0)
 				fprintf(ctx->out, "no backfills\n");
+			else
+				fprintf(ctx->out, "%-6s %-24s %-9s %-10s %s\n", "ID", "FLOW",
+					"STEP", "STATE", "UPDATED");
 			cJSON_ArrayForEach(b, list)
 				fprintf(ctx->out, "%-6lld %-24s %-9s %-10s %s\n", jnum(b, "id"),
 					js(b, "flow"), js(b, "step"), js(b, "state"),
@@ -817,6 +820,17 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 	}
 	cmd_opts_free(&o);
 	return rc;
+}
+
+static int exec_show_backfills(struct cmd_ctx *ctx, int argc, char **argv,
+			       struct err *e)
+{
+	for (int i = 0; i < argc; i++)
+		if (argv[i][0] != '-')
+			return cmd_usage_error(cmd_lookup("show backfills"), e,
+					       "unexpected argument '%s' (for one flow: "
+					       "backfill status FLOW)", argv[i]);
+	return exec_status(ctx, argc, argv, e);
 }
 
 /* ---- compare any two tables ---------------------------------------------------------------------------- */
@@ -923,6 +937,9 @@ const struct cmd_entry cmd_backfill_entries[] = {
 	  "Without FLOW: every backfill, newest first.  --json carries everything a\n"
 	  "view needs (see backfill_status in steps.h).",
 	  CMD_NEEDS_STORE, exec_status },
+	{ "show backfills", "[--json]", "every backfill, newest first: flow, step, state",
+	  "The same list as 'backfill status' without a flow.",
+	  CMD_NEEDS_STORE, exec_show_backfills },
 	{ "backfill compare", "CONN TABLE [OTHER] --key COLS [--json]",
 	  "compare TABLE with OTHER (default TABLE_backfill) by key, in the database",
 	  "Counts rows only in each, changed rows (per column) and unchanged rows\n"

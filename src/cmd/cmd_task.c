@@ -316,20 +316,20 @@ static int exec_show_task_history(struct cmd_ctx *ctx, int argc, char **argv, st
 }
 
 const struct cmd_entry cmd_task_entries[] = {
-	{ "task execute", "NAME", "run a task now (an engine does it)",
+	{ "task execute", "TASK", "run a task now (an engine does it)",
 	  "Queues an operator request; a running engine fires the task at once,\n"
 	  "whether the task is started or suspended, and this command reports the\n"
 	  "run it started.  With no engine running, the request waits for one.",
 	  CMD_MUTATES | CMD_NEEDS_STORE, exec_task_execute },
-	{ "task suspend", "NAME", "stop a task's schedule (runs in flight finish)", NULL,
+	{ "task suspend", "TASK", "stop a task's schedule (runs in flight finish)", NULL,
 	  CMD_MUTATES | CMD_NEEDS_STORE, exec_task_suspend },
-	{ "task resume", "NAME", "start a task's schedule again (failures count afresh)",
+	{ "task resume", "TASK", "start a task's schedule again (failures count afresh)",
 	  "Also clears FAILED_AND_AUTO_SUSPENDED.  Ticks missed while suspended do\n"
 	  "not run; the next tick is the first after now.",
 	  CMD_MUTATES | CMD_NEEDS_STORE, exec_task_resume },
 	{ "show tasks", "[--json]", "list tasks: state, schedule, next tick, last outcome",
 	  NULL, CMD_NEEDS_STORE, exec_show_tasks },
-	{ "show task-history", "NAME [--json]",
+	{ "show task-history", "TASK [--limit N] [--json]",
 	  "a task's history: ticks, outcomes, conditions",
 	  "Newest first; --limit N (-n) rows, default 50.", CMD_NEEDS_STORE, exec_show_task_history },
 	{ NULL, NULL, NULL, NULL, 0, NULL },

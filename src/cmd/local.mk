@@ -25,3 +25,9 @@ libcmd_a_SOURCES = \
 	src/cmd/demo_sim.c \
 	src/cmd/demo_source.c \
 	src/cmd/cmd_backfill.c
+
+check_PROGRAMS += tests/unit/test_cmd
+tests_unit_test_cmd_SOURCES = tests/unit/test_cmd.c tests/unit/testutil.h
+tests_unit_test_cmd_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_cmd_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_cmd

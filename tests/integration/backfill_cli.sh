@@ -64,6 +64,13 @@ assert_contains "$ERR" "flow orders already has backfill 1 (step plan, WAITING)"
 run_sluice --read-only backfill status orders
 assert_eq 0 "$RC" "read-only status: $ERR"
 assert_contains "$OUT" "backfill 1 of flow orders: step plan WAITING"
+run_sluice --read-only show backfills
+assert_eq 0 "$RC" "show backfills: $ERR"
+assert_contains "$OUT" "orders"
+printf '%s\n' "$OUT" | grep -E '^1 +orders +plan +WAITING' >/dev/null ||
+	fail "show backfills does not list backfill 1 of orders at plan, WAITING: $OUT"
+run_sluice show backfills --json
+assert_contains "$(json_squeeze <<<"$OUT")" '"flow":"orders"' "show backfills --json"
 run_sluice backfill approve orders --yes
 assert_eq 1 "$RC" "approve too early"
 assert_contains "$ERR" "approving comes after compare"
