@@ -143,11 +143,19 @@ static size_t extract_validate(const struct project *p, const struct project_flo
 			       const struct project_step *s, struct diags *d)
 {
 	static const char *const known[] = { "connection", "tables", "watermark", "format",
-					     "to", "prefix", NULL };
+					     "to", "prefix", "lag", NULL };
 	size_t before = d->errors;
 	spec_unknown_keys(p, s, known, d);
 	spec_string(p, s, "connection", true, d);
 	spec_string(p, s, "watermark", false, d);
+	const char *lag = spec_string(p, s, "lag", false, d);
+	usec_t lag_us;
+	if (lag && !duration_parse(lag, &lag_us)) {
+		char *path = spec_path(s, "lag");
+		project_diag(p, d, DIAG_ERROR, path, "\"%s\" is not a duration (for example "
+			     "\"2s\" or \"1 minute\")", lag);
+		free(path);
+	}
 	const char *format = spec_string(p, s, "format", false, d);
 	if (format && strcmp(format, "ndjson") && strcmp(format, "csv")) {
 		char *path = spec_path(s, "format");
@@ -242,7 +250,20 @@ static int watermark_indexed(struct db *db, const char *table, const char *colum
 	return 0;
 }
 
-/* The window's end for this run: the run's start as a timestamp for
+/* How far behind the run's start a temporal window ends.  A row stamped
+ * at T by a transaction that commits a moment later would be missed by an
+ * extract that read up to T before the commit; ending the window `lag`
+ * earlier leaves such rows for the next run instead of losing them. */
+#define DEFAULT_LAG (2 * USEC_PER_SEC)
+
+static usec_t window_lag(const struct project_step *step)
+{
+	const char *text = sj_string(step->spec, "lag");
+	usec_t lag;
+	return text && duration_parse(text, &lag) ? lag : DEFAULT_LAG;
+}
+
+/* The window's end for this run: the run's start (less the lag) as a timestamp for
  * temporal and text columns (written the way the column writes its own
  * values when it keeps them as text with a 'T'), the current maximum for
  * numbers.  *end NULL: an empty numeric column, nothing to extract. */
@@ -268,7 +289,7 @@ static int window_end(struct step_ctx *ctx, struct db *db, const char *table,
 		return 0;
 	}
 	char ts[32];
-	steps_format_ts(ctx->run_start, ts);
+	steps_format_ts(ctx->run_start - window_lag(ctx->step), ts);
 	if (max && strlen(max) > 10 && max[10] == 'T')
 		ts[10] = 'T';
 	free(max);

@@ -437,11 +437,11 @@ static const char *const extract_project =
 	"                   \"wh\": { \"url\": \"sqlite:wh.db\" } },\n"
 	"  \"lake\": { \"url\": \"file:lake\" },\n"
 	"  \"flows\": [ { \"name\": \"ingest\", \"steps\": [\n"
-	"      { \"name\": \"extract\", \"kind\": \"extract\", \"connection\": \"src\",\n"
+	"      { \"name\": \"extract\", \"kind\": \"extract\", \"lag\": \"0s\", \"connection\": \"src\",\n"
 	"        \"tables\": [\"staff\", { \"table\": \"dept\", \"columns\": [\"id\", \"name\"] }] },\n"
-	"      { \"name\": \"as_csv\", \"kind\": \"extract\", \"connection\": \"src\", \"format\": \"csv\",\n"
+	"      { \"name\": \"as_csv\", \"kind\": \"extract\", \"lag\": \"0s\", \"connection\": \"src\", \"format\": \"csv\",\n"
 	"        \"prefix\": \"csv\", \"tables\": [\"staff\"] },\n"
-	"      { \"name\": \"stage\", \"kind\": \"extract\", \"connection\": \"src\",\n"
+	"      { \"name\": \"stage\", \"kind\": \"extract\", \"lag\": \"0s\", \"connection\": \"src\",\n"
 	"        \"to\": { \"connection\": \"wh\", \"table_prefix\": \"stg_\" }, \"tables\": [\"staff\"] } ] } ] }\n";
 
 static void make_staff(struct fx *fx)
@@ -521,6 +521,47 @@ START_TEST(extract_is_incremental_and_writes_one_file_per_window)
 			 "2,\"Deron, Beier\",300.00,f,2026-03-01 10:30:00\r\n"
 			 "4,new,5.00,t,2026-03-01 10:45:00\r\n");
 	free(text);
+	fx_close(&fx);
+}
+END_TEST
+
+/* A row stamped just before the run's start may belong to a transaction
+ * that has not committed yet: the window ends `lag` (default 2s) earlier
+ * and leaves such rows to the next run, which takes them exactly once. */
+static const char *const lag_project =
+	"{ \"connections\": { \"src\": { \"url\": \"sqlite:src.db\" } },\n"
+	"  \"lake\": { \"url\": \"file:lake\" },\n"
+	"  \"flows\": [ { \"name\": \"ingest\", \"steps\": [\n"
+	"      { \"name\": \"extract\", \"kind\": \"extract\", \"connection\": \"src\",\n"
+	"        \"tables\": [\"staff\"] } ] } ] }\n";
+
+START_TEST(extract_leaves_the_last_seconds_to_the_next_run)
+{
+	struct fx fx;
+	fx_open(&fx, lag_project);          /* runs start at 2026-03-01 10:00:00 */
+	fx_exec(&fx, "src",
+		"CREATE TABLE staff (id integer PRIMARY KEY, name text, last_updated timestamp);"
+		"CREATE INDEX staff_lu ON staff (last_updated);"
+		"INSERT INTO staff VALUES (1, 'old', '2026-03-01 09:00:00'),"
+		"  (2, 'just now', '2026-03-01 09:59:59.500')");
+	int64_t r1 = fx_run(&fx, "ingest");
+	struct step_result r = fx_step(&fx, r1, "ingest", "extract", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 1);
+	char *keys = fx_lake_keys(&fx, "");
+	ck_assert_str_eq(keys, "staff/2026/03/01/095958000000.ndjson\n");
+	free(keys);
+	fx_finish(&fx, r1, RUN_COMPLETED);
+
+	fx.run_start += 60 * USEC_PER_SEC;
+	int64_t r2 = fx_run(&fx, "ingest");
+	r = fx_step(&fx, r2, "ingest", "extract", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 1);
+	char *text = fx_lake_read(&fx, "staff/2026/03/01/100058000000.ndjson");
+	ck_assert_msg(strstr(text, "\"id\":2") && !strstr(text, "\"id\":1"), "%s", text);
+	free(text);
+	fx_finish(&fx, r2, RUN_COMPLETED);
 	fx_close(&fx);
 }
 END_TEST
@@ -679,7 +720,7 @@ static const char *const misc_project =
 	"      { \"name\": \"fetch\", \"kind\": \"http\", \"url_env\": \"SLUICE_TEST_URL\", \"to\": \"rates/\",\n"
 	"        \"headers\": [ { \"name\": \"Authorization\", \"value_env\": \"SLUICE_TEST_AUTH\" },\n"
 	"                     { \"name\": \"Accept\", \"value\": \"application/json\" } ] },\n"
-	"      { \"name\": \"extract\", \"kind\": \"extract\", \"connection\": \"wh\", \"tables\": [\"x\"] } ] } ] }\n";
+	"      { \"name\": \"extract\", \"kind\": \"extract\", \"lag\": \"0s\", \"connection\": \"wh\", \"tables\": [\"x\"] } ] } ] }\n";
 
 START_TEST(notify_queues_the_message)
 {
@@ -916,6 +957,7 @@ static Suite *steps_suite(void)
 	tcase_add_test(tc, load_cancelled_midway_leaves_no_rows);
 	tcase_add_test(tc, backfill_loads_into_backfill_tables_and_skips_extracts);
 	tcase_add_test(tc, extract_is_incremental_and_writes_one_file_per_window);
+	tcase_add_test(tc, extract_leaves_the_last_seconds_to_the_next_run);
 	tcase_add_test(tc, extract_rerun_of_a_planned_window_rewrites_the_same_key);
 	tcase_add_test(tc, extract_to_staging_waits_for_the_run);
 	tcase_add_test(tc, validate_checks_pass_fail_and_are_recorded);
