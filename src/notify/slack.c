@@ -118,6 +118,23 @@ static int post(const char *url, const char *text, struct response *r, struct er
 	return ret;
 }
 
+/* A channel whose webhook variable is unset fails every message the same
+ * way; say so loudly once per process, then quietly, so the log stays
+ * readable (the store records each failure either way). */
+static bool first_unset_warning(const char *channel)
+{
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	static struct vec warned = VEC_INIT;
+	bool first = true;
+	pthread_mutex_lock(&lock);
+	for (size_t i = 0; i < warned.len && first; i++)
+		first = strcmp(warned.items[i], channel) != 0;
+	if (first)
+		vec_push(&warned, xstrdup(channel));
+	pthread_mutex_unlock(&lock);
+	return first;
+}
+
 /* Send one claimed message and record its fate.  1 sent, 0 retrying,
  * 2 failed for good; -1 the store failed. */
 static int send_one(struct store *s, const struct project *p,
@@ -125,7 +142,7 @@ static int send_one(struct store *s, const struct project *p,
 {
 	const struct project_channel *ch = project_channel(p, n->channel);
 	char *error = NULL;
-	bool retryable = false;
+	bool retryable = false, unset = false;
 	usec_t retry_after = 0;
 	const char *url = ch && ch->webhook_env ? getenv(ch->webhook_env) : NULL;
 	if (!ch) {
@@ -134,6 +151,7 @@ static int send_one(struct store *s, const struct project *p,
 		error = xasprintf("channel %s: environment variable %s is not set "
 				  "(it holds the webhook URL)", ch->name,
 				  ch->webhook_env ? ch->webhook_env : "(none)");
+		unset = true;
 	} else {
 		log_add_secret(url);
 		struct response r;
@@ -166,8 +184,11 @@ static int send_one(struct store *s, const struct project *p,
 	if (rc == 0 && store_notify_get(s, n->id, &after, NULL) == 0 && after)
 		gave_up = after->state == NOTIFY_FAILED;
 	store_notify_free(after);
-	log_emit(gave_up ? LOG_ERROR : LOG_WARN, 0, NULL, "notify", NULL, 0,
-		 "%s: %s", gave_up ? "gave up" : "will retry", masked);
+	enum log_level level = gave_up ? LOG_ERROR : LOG_WARN;
+	if (unset)
+		level = first_unset_warning(ch->name) ? LOG_WARN : LOG_DEBUG;
+	log_emit(level, 0, NULL, "notify", NULL, 0, "%s: %s",
+		 gave_up ? "not sent" : "will retry", masked);
 	free(masked);
 	if (rc < 0)
 		return -1;
