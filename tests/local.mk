@@ -18,3 +18,4 @@ tests_unit_test_core_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_core_LDADD = $(TEST_LIBS)
 
 TESTS += tests/unit/test_core
+TESTS += tests/integration/cli.sh
