@@ -61,4 +61,5 @@ TESTS += \
 	tests/console/logs.sh \
 	tests/console/readonly.sh \
 	tests/console/actions.sh \
-	tests/console/complete.sh
+	tests/console/complete.sh \
+	tests/console/backfill_demo.sh
