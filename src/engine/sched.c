@@ -55,6 +55,7 @@ struct sched {
 	bool leader, initialised;
 	usec_t lease_until;        /* monotonic: renew before this */
 	usec_t next_late_check;
+	usec_t next_mirror;        /* when to copy stream offsets into the store */
 	struct store_watch watch;
 };
 
@@ -638,6 +639,19 @@ static int hold_lease(struct engine *eng, struct sched *sc, usec_t now, struct e
 	return rc;
 }
 
+/* Consoles never open data connections, so what they show of a stream
+ * (offset, pending rows) is the copy the scheduler keeps in the store. */
+#define MIRROR_EVERY (5 * USEC_PER_SEC)
+
+static void mirror_streams(struct engine *eng, struct sched *sc)
+{
+	struct err e;
+	err_clear(&e);
+	if (stream_mirror_all(eng->project, sc->conns, sc->store, &e) < 0)
+		log_emit(LOG_DEBUG, 0, NULL, "engine", NULL, 0,
+			 "cannot copy stream offsets into the store: %s", err_text(&e));
+}
+
 int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
 {
 	struct sched *sc = eng->sched;
@@ -670,6 +684,10 @@ int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
 	if (now >= sc->next_late_check) {
 		mark_late(eng, sc, now);
 		sc->next_late_check = now + 10 * USEC_PER_SEC;
+	}
+	if (eng->project->nstreams && now >= sc->next_mirror) {
+		mirror_streams(eng, sc);
+		sc->next_mirror = now + MIRROR_EVERY;
 	}
 	return 0;
 }

@@ -62,4 +62,5 @@ TESTS += \
 	tests/console/readonly.sh \
 	tests/console/actions.sh \
 	tests/console/complete.sh \
-	tests/console/backfill_demo.sh
+	tests/console/backfill_demo.sh \
+	tests/console/demo_console.sh
