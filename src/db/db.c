@@ -171,26 +171,45 @@ int db_fail(struct err *e, enum err_code code, const char *fmt, ...)
 	return -1;
 }
 
-int db_fail_row(struct db_writer *w, struct err *e, int col, enum err_code code,
-		const char *fmt, ...)
+static int fail_row(struct db_writer *w, struct err *e, int64_t row, int col,
+		    enum err_code code, const char *fmt, va_list ap) PRINTF_LIKE(6, 0);
+static int fail_row(struct db_writer *w, struct err *e, int64_t row, int col,
+		    enum err_code code, const char *fmt, va_list ap)
 {
 	w->failed = true;
 	if (!e)
 		return -1;
-	va_list ap;
-	va_start(ap, fmt);
 	char *raw = xvasprintf(fmt, ap);
-	va_end(ap);
 	char *masked = log_mask(raw);
 	char where[256];
 	if (col >= 0 && col < w->ncols)
-		snprintf(where, sizeof where, "row %lld, column %s",
-			 (long long)w->rows + 1, w->columns[col]);
+		snprintf(where, sizeof where, "row %lld, column %s", (long long)row,
+			 w->columns[col]);
 	else
-		snprintf(where, sizeof where, "row %lld", (long long)w->rows + 1);
+		snprintf(where, sizeof where, "row %lld", (long long)row);
 	err_at(e, code, where, "%s", masked);
 	free(masked);
 	free(raw);
+	return -1;
+}
+
+int db_fail_row(struct db_writer *w, struct err *e, int col, enum err_code code,
+		const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fail_row(w, e, w->rows + 1, col, code, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int db_fail_row_at(struct db_writer *w, struct err *e, int64_t row, int col,
+		   enum err_code code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fail_row(w, e, row, col, code, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -553,6 +572,12 @@ int db_writer_row(struct db_writer *w, const char *const *values, struct err *e)
 	}
 	w->rows++;
 	return 0;
+}
+
+void db_writer_batch(struct db_writer *w)
+{
+	if (w->db->ops->writer_batch)
+		w->db->ops->writer_batch(w);
 }
 
 int db_writer_copy_line(struct db_writer *w, const char *line, size_t len,

@@ -168,7 +168,8 @@ bool  db_in_transaction(const struct db *db);
 
 /* ---- bulk write -------------------------------------------------------------
  * PostgreSQL: COPY table (cols) FROM STDIN in text format, buffered in a
- * fixed-size buffer.  SQLite: one prepared INSERT, stepped per row.  The
+ * fixed-size buffer.  SQLite: one prepared INSERT, stepped per row (or a
+ * multi-row INSERT per batch of rows, see db_writer_batch).  The
  * caller owns the transaction (db_begin before, db_commit after), so a
  * load and its ledger entry commit together.
  *
@@ -186,6 +187,15 @@ struct db_writer *db_writer_open(struct db *db, const char *table,
 				 struct err *e);
 /* values[i] NULL = SQL NULL. */
 int   db_writer_row(struct db_writer *w, const char *const *values, struct err *e);
+/* Let the writer trade the moment of an error for speed: on SQLite rows
+ * are then checked and converted at db_writer_row as always (a bad value
+ * is still reported there, naming its row and column), but inserted
+ * several at a time in one statement, so what only the database finds (a
+ * constraint, a full disk) may be reported by a later db_writer_row or by
+ * db_writer_close, with the row it concerns in err.where as "row N" when
+ * it is that row's fault.  That is how PostgreSQL's COPY reports anyway,
+ * so on PostgreSQL this does nothing.  Call it right after opening. */
+void  db_writer_batch(struct db_writer *w);
 /* A row already in COPY text format ("a\tb\\N\n"): the PostgreSQL-to-
  * PostgreSQL fast path, appended to the COPY buffer untouched.  On SQLite
  * it is parsed and inserted. */

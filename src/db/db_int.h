@@ -36,6 +36,7 @@ struct db_ops {
 					 const struct db_table *def, struct err *e);
 	int  (*writer_row)(struct db_writer *w, const char *const *values,
 			   struct err *e);
+	void (*writer_batch)(struct db_writer *w);     /* may be NULL */
 	int  (*writer_copy_line)(struct db_writer *w, const char *line, size_t len,
 				 struct err *e);
 	int  (*writer_close)(struct db_writer *w, int64_t *rows, struct err *e);
@@ -93,9 +94,13 @@ void db_writer_init(struct db_writer *w, struct db *db, const char *table,
 void db_writer_free_head(struct db_writer *w);
 /* An error with every registered secret masked out of the message. */
 int  db_fail(struct err *e, enum err_code code, const char *fmt, ...) PRINTF_LIKE(3, 4);
-/* "row 17, column unit_price" into w's error. */
+/* "row 17, column unit_price" into w's error, for the row being written
+ * (w->rows + 1), or for a given row (1-based) with db_fail_row_at.  A
+ * column < 0 names the row alone. */
 int  db_fail_row(struct db_writer *w, struct err *e, int col, enum err_code code,
 		 const char *fmt, ...) PRINTF_LIKE(5, 6);
+int  db_fail_row_at(struct db_writer *w, struct err *e, int64_t row, int col,
+		    enum err_code code, const char *fmt, ...) PRINTF_LIKE(6, 7);
 /* Line and column (1-based) of a 1-based character position in sql. */
 void db_sql_line_col(const char *sql, long pos, int *line, int *col);
 /* Quote an identifier without a connection (both dialects agree). */

@@ -37,15 +37,6 @@ struct lite_cursor {
 	bool first;
 };
 
-struct lite_writer {
-	struct db_writer base;
-	sqlite3_stmt *st;
-	struct buf line;        /* a copy line being split */
-	struct buf canon;       /* a value being made canonical */
-	const char **vals;
-	size_t *lens;
-};
-
 /* ---- errors ---------------------------------------------------------------- */
 
 static int lite_error(struct db *db, int rc, const char *sql, struct err *e)
@@ -449,11 +440,66 @@ static void lite_cursor_close(struct db_cursor *base)
 	free(c);
 }
 
-/* ---- writers ------------------------------------------------------------------- */
+/* ---- writers -------------------------------------------------------------------
+ *
+ * A row's values are checked and converted when db_writer_row gets them
+ * (so a bad value is reported at its row), into cells: an integer, a
+ * double, or text kept in the writer's arena.  An unbatched writer
+ * inserts the row at once.  A batched one (db_writer_batch) holds up to
+ * `batch` rows and inserts them with one multi-row INSERT: one statement
+ * run per batch instead of per row (for an AUTOINCREMENT table that is
+ * also one read and one write of sqlite_sequence per batch).  Text is
+ * bound SQLITE_STATIC from the arena, which stays put until the rows are
+ * in.  When a batch fails because of a row (a constraint), SQLite has
+ * undone the whole statement; the rows are then inserted one by one, so
+ * the error names the row it is about, as an unbatched writer would.
+ */
 
-static struct db_writer *lite_writer_open(struct db *db, const char *table,
-					  const char *const *columns, int ncols,
-					  const struct db_table *def, struct err *e)
+#define BATCH_ROWS 64                  /* rows per multi-row INSERT */
+#define ARENA_FLUSH (1024 * 1024)      /* held text that flushes early */
+
+struct lite_cell {
+	int type;               /* SQLITE_NULL, _INTEGER, _FLOAT or _TEXT */
+	union {
+		int64_t i;
+		double d;
+		struct {
+			size_t off, len;   /* in the arena */
+		} t;
+	} u;
+};
+
+struct lite_writer {
+	struct db_writer base;
+	sqlite3_stmt *st;       /* one row */
+	sqlite3_stmt *many;     /* `batch` rows; prepared at the first full batch */
+	int batch;              /* rows held before inserting; 1 = unbatched */
+	int pending;            /* rows held */
+	int64_t first;          /* the row number (1-based) of the first held row */
+	struct lite_cell *cells;   /* batch x ncols */
+	struct buf arena;       /* the held rows' text */
+	struct buf line;        /* a copy line being split */
+	struct buf canon;       /* a value being made canonical */
+	const char **vals;
+	size_t *lens;
+};
+
+static void lite_writer_free(struct lite_writer *w)
+{
+	sqlite3_finalize(w->st);
+	sqlite3_finalize(w->many);
+	free(w->cells);
+	buf_free(&w->arena);
+	buf_free(&w->line);
+	buf_free(&w->canon);
+	free(w->vals);
+	free(w->lens);
+	db_writer_free_head(&w->base);
+	free(w);
+}
+
+/* INSERT INTO table (columns) VALUES (?, ...) repeated `rows` times. */
+static char *insert_sql(const char *table, const char *const *columns, int ncols, int rows)
 {
 	struct buf sql = BUF_INIT;
 	buf_puts(&sql, "INSERT INTO ");
@@ -464,22 +510,50 @@ static struct db_writer *lite_writer_open(struct db *db, const char *table,
 			buf_puts(&sql, ", ");
 		db_buf_quote(&sql, columns[i]);
 	}
-	buf_puts(&sql, ") VALUES (");
-	for (int i = 0; i < ncols; i++)
-		buf_printf(&sql, "%s?%d", i ? ", " : "", i + 1);
-	buf_puts(&sql, ")");
+	buf_puts(&sql, ") VALUES ");
+	for (int r = 0; r < rows; r++) {
+		buf_puts(&sql, r ? ", (" : "(");
+		for (int i = 0; i < ncols; i++)
+			buf_puts(&sql, i ? ", ?" : "?");
+		buf_putc(&sql, ')');
+	}
+	return buf_detach(&sql);
+}
+
+static struct db_writer *lite_writer_open(struct db *db, const char *table,
+					  const char *const *columns, int ncols,
+					  const struct db_table *def, struct err *e)
+{
+	char *sql = insert_sql(table, columns, ncols, 1);
 	sqlite3_stmt *st;
-	int rc = lite_prepare(db, buf_str(&sql), &st, true, e);
-	buf_free(&sql);
+	int rc = lite_prepare(db, sql, &st, true, e);
+	free(sql);
 	if (rc < 0)
 		return NULL;
 	struct lite_writer *w = xcalloc(1, sizeof *w);
 	db_writer_init(&w->base, db, table, columns, ncols, def);
 	w->st = st;
+	w->batch = 1;
+	w->cells = xcalloc((size_t)ncols, sizeof *w->cells);
 	w->vals = xcalloc((size_t)ncols + 1, sizeof *w->vals);
 	w->lens = xcalloc((size_t)ncols + 1, sizeof *w->lens);
 	return &w->base;
 }
+
+static void lite_writer_batch(struct db_writer *base)
+{
+	struct lite_writer *w = (struct lite_writer *)base;
+	int limit = sqlite3_limit(LITE(base->db), SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+	int rows = limit / base->ncols;
+	if (rows > BATCH_ROWS)
+		rows = BATCH_ROWS;
+	if (w->pending || rows < 2)
+		return;
+	w->batch = rows;
+	w->cells = xrealloc(w->cells, (size_t)rows * (size_t)base->ncols * sizeof *w->cells);
+}
+
+/* ---- values into cells ---- */
 
 static size_t utf8_chars(const char *s)
 {
@@ -490,20 +564,41 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
-static int bind_float(struct lite_writer *w, int i, const char *v, struct err *e)
+static bool all_digits_n(const char *s, size_t n)
 {
-	char *end;
-	double d = strtod(v, &end);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (end == v || *end)
-		return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid number \"%s\"", v);
-	if (isnan(d))     /* SQLite would store a NaN as NULL */
-		return sqlite3_bind_text(w->st, i + 1, "NaN", 3, SQLITE_STATIC);
-	return sqlite3_bind_double(w->st, i + 1, d);
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
 }
 
-static int bind_numeric(struct lite_writer *w, int i, const char *v, struct err *e)
+/* An int64 written plainly ("-42", "007"): what strtoll would read, without
+ * its cost.  Anything else (signs, blanks, 19 digits) goes to str_to_i64. */
+static bool parse_int(const char *s, size_t len, int64_t *out)
+{
+	size_t neg = len > 0 && s[0] == '-';
+	if (len - neg < 1 || len - neg > 18 || !all_digits_n(s + neg, len - neg))
+		return str_to_i64(s, out);
+	int64_t v = 0;
+	for (size_t i = neg; i < len; i++)
+		v = v * 10 + (s[i] - '0');
+	*out = neg ? -v : v;
+	return true;
+}
+
+/* Canonical text of a date, time or timestamp, appended to out. */
+static bool temporal_canon(enum db_type t, const char *v, struct buf *out)
+{
+	char tmp[64];
+	bool ok = t == DT_DATE ? db_date_canon(v, tmp, sizeof tmp) :
+		  t == DT_TIME ? db_time_canon(v, tmp, sizeof tmp) :
+				 db_timestamp_canon(v, tmp, sizeof tmp);
+	if (ok)
+		buf_puts(out, tmp);
+	return ok;
+}
+
+static int numeric_canon(struct lite_writer *w, int i, const char *v, struct err *e)
 {
 	struct db_coltype t = w->base.types[i];
 	int scale = t.precision > 0 ? t.scale : -1;
@@ -515,53 +610,68 @@ static int bind_numeric(struct lite_writer *w, int i, const char *v, struct err 
 					   t.precision, t.scale);
 		return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid number \"%s\"", v);
 	}
-	return sqlite3_bind_text(w->st, i + 1, w->canon.data, (int)w->canon.len,
-				 SQLITE_TRANSIENT);
+	buf_append(&w->arena, w->canon.data, w->canon.len);
+	return 0;
 }
 
-static int bind_temporal(struct lite_writer *w, int i, const char *v, struct err *e)
-{
-	char out[64];
-	enum db_type t = w->base.types[i].type;
-	bool ok = t == DT_DATE ? db_date_canon(v, out, sizeof out) :
-		  t == DT_TIME ? db_time_canon(v, out, sizeof out) :
-				 db_timestamp_canon(v, out, sizeof out);
-	if (!ok)
-		return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid %s \"%s\"",
-				   db_type_name(t), v);
-	buf_reset(&w->canon);
-	buf_puts(&w->canon, out);
-	return sqlite3_bind_text(w->st, i + 1, w->canon.data, (int)w->canon.len,
-				 SQLITE_TRANSIENT);
-}
-
-/* Bind one value in the storage its column's type calls for.  Returns an
- * SQLite code, or -1 when the value itself is refused (e already set). */
-static int bind_value(struct lite_writer *w, int i, const char *v, size_t len,
+static int float_cell(struct lite_writer *w, int i, const char *v, struct lite_cell *c,
 		      struct err *e)
 {
+	char *end;
+	double d = strtod(v, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (end == v || *end)
+		return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid number \"%s\"", v);
+	if (isnan(d)) {     /* SQLite would store a NaN as NULL */
+		c->type = SQLITE_TEXT;
+		c->u.t.off = w->arena.len;
+		c->u.t.len = 3;
+		buf_append(&w->arena, "NaN", 3);
+		return 0;
+	}
+	c->type = SQLITE_FLOAT;
+	c->u.d = d;
+	return 0;
+}
+
+/* Check and convert value i of a row into its cell, in the storage its
+ * column's type calls for.  -1 when the value is refused (e set). */
+static int fill_cell(struct lite_writer *w, int i, const char *v, size_t len,
+		     struct lite_cell *c, struct err *e)
+{
 	struct db_coltype t = w->base.types[i];
-	int64_t iv;
 	bool b;
-	if (!v)
-		return sqlite3_bind_null(w->st, i + 1);
+	if (!v) {
+		c->type = SQLITE_NULL;
+		return 0;
+	}
+	size_t at = w->arena.len;
 	switch (t.type) {
 	case DT_INT:
-		if (!str_to_i64(v, &iv))
+		if (!parse_int(v, len, &c->u.i))
 			return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid integer \"%s\"", v);
-		return sqlite3_bind_int64(w->st, i + 1, iv);
+		c->type = SQLITE_INTEGER;
+		return 0;
 	case DT_FLOAT:
-		return bind_float(w, i, v, e);
-	case DT_NUMERIC:
-		return bind_numeric(w, i, v, e);
+		return float_cell(w, i, v, c, e);
 	case DT_BOOL:
 		if (!db_parse_bool(v, &b))
 			return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid boolean \"%s\"", v);
-		return sqlite3_bind_int(w->st, i + 1, b);
+		c->type = SQLITE_INTEGER;
+		c->u.i = b;
+		return 0;
+	case DT_NUMERIC:
+		if (numeric_canon(w, i, v, e) < 0)
+			return -1;
+		break;
 	case DT_DATE:
 	case DT_TIME:
 	case DT_TIMESTAMP:
-		return bind_temporal(w, i, v, e);
+		if (!temporal_canon(t.type, v, &w->arena))
+			return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid %s \"%s\"",
+					   db_type_name(t.type), v);
+		break;
 	case DT_TEXT:
 		if (t.precision > 0 && utf8_chars(v) > (size_t)t.precision)
 			return db_fail_row(&w->base, e, i, ERR_INVALID, "value too long for "
@@ -569,40 +679,145 @@ static int bind_value(struct lite_writer *w, int i, const char *v, size_t len,
 					   utf8_chars(v));
 		/* fall through */
 	case DT_JSON:
+		buf_append(&w->arena, v, len);
 		break;
 	}
-	return sqlite3_bind_text(w->st, i + 1, v, (int)len, SQLITE_STATIC);
+	c->type = SQLITE_TEXT;
+	c->u.t.off = at;
+	c->u.t.len = w->arena.len - at;
+	return 0;
 }
 
-static int insert_row(struct lite_writer *w, const char *const *values,
-		      const size_t *lens, struct err *e)
+/* ---- cells into the table ---- */
+
+/* Bind a row's cells from parameter `param` on; an SQLite code, with the
+ * column that failed in *col. */
+static int bind_cells(struct lite_writer *w, sqlite3_stmt *st, int param,
+		      const struct lite_cell *c, int *col)
 {
-	sqlite3_reset(w->st);
+	for (int i = 0; i < w->base.ncols; i++, param++) {
+		*col = i;
+		int rc;
+		switch (c[i].type) {
+		case SQLITE_INTEGER:
+			rc = sqlite3_bind_int64(st, param, c[i].u.i);
+			break;
+		case SQLITE_FLOAT:
+			rc = sqlite3_bind_double(st, param, c[i].u.d);
+			break;
+		case SQLITE_TEXT:
+			rc = sqlite3_bind_text(st, param, w->arena.data + c[i].u.t.off,
+					       (int)c[i].u.t.len, SQLITE_STATIC);
+			break;
+		default:
+			rc = sqlite3_bind_null(st, param);
+			break;
+		}
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* Run st once its values are bound (rc: how the binding went); an SQLite
+ * code, with the error in *inner when it is not SQLITE_OK. */
+static int run(struct lite_writer *w, sqlite3_stmt *st, int rc, struct err *inner)
+{
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK)
+		lite_error(w->base.db, rc, NULL, inner);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* The held rows one at a time; an error names its row. */
+static int insert_each(struct lite_writer *w, struct err *e)
+{
+	int n = w->base.ncols;
+	for (int r = 0; r < w->pending; r++) {
+		struct err inner;
+		const struct lite_cell *c = w->cells + (size_t)r * (size_t)n;
+		int col = -1;
+		int brc = bind_cells(w, w->st, 1, c, &col);
+		if (run(w, w->st, brc, &inner) != SQLITE_OK)
+			return db_fail_row_at(&w->base, e, w->first + r, brc ? col : -1,
+					      inner.code, "%s", inner.msg);
+	}
+	return 0;
+}
+
+/* Errors a row can cause, as opposed to the database or the session. */
+static bool row_error(int rc)
+{
+	int prim = rc & 0xff;
+	return prim == SQLITE_CONSTRAINT || prim == SQLITE_TOOBIG || prim == SQLITE_MISMATCH ||
+	       prim == SQLITE_RANGE;
+}
+
+/* Insert the held rows: a full batch in one statement, fewer one by one. */
+static int flush(struct lite_writer *w, struct err *e)
+{
+	int rc = 0;
+	if (w->pending == w->batch && w->batch > 1) {
+		if (!w->many) {
+			char *sql = insert_sql(w->base.table, (const char *const *)w->base.columns,
+					       w->base.ncols, w->batch);
+			rc = lite_prepare(w->base.db, sql, &w->many, true, e);
+			free(sql);
+			if (rc < 0) {
+				w->base.failed = true;
+				return -1;
+			}
+		}
+		int brc = SQLITE_OK, col;
+		for (int r = 0; r < w->pending && brc == SQLITE_OK; r++)
+			brc = bind_cells(w, w->many, 1 + r * w->base.ncols,
+					 w->cells + (size_t)r * (size_t)w->base.ncols, &col);
+		struct err inner;
+		brc = run(w, w->many, brc, &inner);
+		if (brc != SQLITE_OK && !row_error(brc)) {
+			w->base.failed = true;
+			if (e)
+				*e = inner;
+			return -1;
+		}
+		/* SQLite undid the statement: find the row, inserting those before */
+		if (brc != SQLITE_OK)
+			rc = insert_each(w, e);
+	} else {
+		rc = insert_each(w, e);
+	}
+	w->pending = 0;
+	buf_reset(&w->arena);
+	return rc;
+}
+
+static int add_row(struct lite_writer *w, const char *const *values, const size_t *lens,
+		   struct err *e)
+{
+	if (w->pending == 0)
+		w->first = w->base.rows + 1;
+	struct lite_cell *c = w->cells + (size_t)w->pending * (size_t)w->base.ncols;
 	for (int i = 0; i < w->base.ncols; i++) {
 		const char *v = values[i];
-		int rc = bind_value(w, i, v, v ? (lens ? lens[i] : strlen(v)) : 0, e);
-		if (rc < 0)
+		size_t len = v ? (lens ? lens[i] : strlen(v)) : 0;
+		if (fill_cell(w, i, v, len, &c[i], e) < 0)
 			return -1;
-		if (rc != SQLITE_OK) {
-			struct err inner;
-			lite_error(w->base.db, rc, NULL, &inner);
-			return db_fail_row(&w->base, e, i, inner.code, "%s", inner.msg);
-		}
 	}
-	int rc = sqlite3_step(w->st);
-	if (rc != SQLITE_DONE) {
-		struct err inner;
-		lite_error(w->base.db, rc, NULL, &inner);
-		sqlite3_reset(w->st);
-		return db_fail_row(&w->base, e, -1, inner.code, "%s", inner.msg);
-	}
+	w->pending++;
+	if (w->pending == w->batch || w->arena.len >= ARENA_FLUSH)
+		return flush(w, e);
 	return 0;
 }
 
 static int lite_writer_row(struct db_writer *base, const char *const *values,
 			   struct err *e)
 {
-	return insert_row((struct lite_writer *)base, values, NULL, e);
+	return add_row((struct lite_writer *)base, values, NULL, e);
 }
 
 static int lite_writer_copy_line(struct db_writer *base, const char *line, size_t len,
@@ -618,25 +833,15 @@ static int lite_writer_copy_line(struct db_writer *base, const char *line, size_
 	if (n != base->ncols)
 		return db_fail_row(base, e, -1, ERR_PARSE, "expected %d fields, found %d",
 				   base->ncols, n);
-	return insert_row(w, w->vals, w->lens, e);
+	return add_row(w, w->vals, w->lens, e);
 }
 
-static void lite_writer_free(struct lite_writer *w)
+static int lite_writer_close(struct db_writer *base, int64_t *rows UNUSED, struct err *e)
 {
-	sqlite3_finalize(w->st);
-	buf_free(&w->line);
-	buf_free(&w->canon);
-	free(w->vals);
-	free(w->lens);
-	db_writer_free_head(&w->base);
-	free(w);
-}
-
-static int lite_writer_close(struct db_writer *base, int64_t *rows UNUSED,
-			     struct err *e UNUSED)
-{
-	lite_writer_free((struct lite_writer *)base);
-	return 0;
+	struct lite_writer *w = (struct lite_writer *)base;
+	int rc = w->pending ? flush(w, e) : 0;
+	lite_writer_free(w);
+	return rc;
 }
 
 static void lite_writer_abort(struct db_writer *base)
@@ -724,6 +929,7 @@ const struct db_ops db_sqlite_ops = {
 	.begin_sql = lite_begin_sql,
 	.writer_open = lite_writer_open,
 	.writer_row = lite_writer_row,
+	.writer_batch = lite_writer_batch,
 	.writer_copy_line = lite_writer_copy_line,
 	.writer_close = lite_writer_close,
 	.writer_abort = lite_writer_abort,
