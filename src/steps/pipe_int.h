@@ -43,9 +43,8 @@ int  raw_table_read(struct db *db, struct raw_table *t, struct err *e);
  * regard to ASCII case, as SQLite does. */
 int  raw_table_find(const struct db *db, const struct raw_table *t, const char *name);
 /* CREATE TABLE with _sluice_id (INTEGER PRIMARY KEY AUTOINCREMENT on
- * SQLite, bigint identity on PostgreSQL), the data columns, the other
- * _sluice_* columns, and an index on _sluice_file; in the caller's
- * transaction.  Fills t. */
+ * SQLite, bigint identity on PostgreSQL), the data columns and the other
+ * _sluice_* columns; in the caller's transaction.  Fills t. */
 int  raw_table_create(struct db *db, struct raw_table *t, const struct raw_col *cols,
 		      size_t n, struct err *e);
 /* ALTER TABLE ADD COLUMN, remembered in t. */
