@@ -207,6 +207,14 @@ static int coerce_numeric(const char *s, size_t n, struct buf *out, const char *
 		k++;
 	if (point <= 0)
 		buf_putc(out, '0');
+	if (point == d.ni) {          /* no exponent: both parts as written */
+		buf_append(out, d.ip + k, (size_t)(point - k));
+		if (d.n > d.ni) {
+			buf_putc(out, '.');
+			buf_append(out, d.fp, (size_t)(d.n - d.ni));
+		}
+		return 0;
+	}
 	for (; k < point; k++)
 		buf_putc(out, digit_at(&d, k));
 	/* the fraction, after zeros when the point is left of the digits */
