@@ -712,6 +712,28 @@ static bool cancelled(const struct loader *ld)
 	return ld->L->cancel && atomic_load(ld->L->cancel);
 }
 
+/* A row the database refused (a constraint; PostgreSQL's COPY reports a
+ * bad value so too): the file's fault, not the refresh's.  The writer
+ * names the row, at the row or later (COPY at its end, a batched SQLite
+ * writer when the row's batch goes in), so this may come from any write. */
+static bool refused_value(const struct err *e)
+{
+	return e->code == ERR_DB && str_starts_with(e->where, "row ");
+}
+
+/* The file fails on the database's refusal, which becomes its first error:
+ * nothing of it is kept. */
+static void refused(struct loader *ld, const struct err *we)
+{
+	stop_writing(ld);
+	struct fmt_error fe;
+	memset(&fe, 0, sizeof fe);
+	snprintf(fe.message, sizeof fe.message, "%s", err_text(we));
+	ld->has_first = false;
+	bad_record(ld, &fe);
+	ld->written = 0;
+}
+
 /* Read every record.  0 when the file was read to its end (or to a bad
  * record that ends it), -1 on an error of the refresh. */
 static int read_records(struct loader *ld, struct err *e)
@@ -744,18 +766,18 @@ static int read_records(struct loader *ld, struct err *e)
 		}
 		if (!ld->writing)
 			continue;           /* skip_file after a bad record: count only */
-		int rc = ld->declared ? declared_row(ld, &rec, e) : inferred_row(ld, &rec, e);
-		if (rc < 0)
+		struct err we;
+		err_clear(&we);
+		int rc = ld->declared ? declared_row(ld, &rec, &we) : inferred_row(ld, &rec, &we);
+		if (rc < 0 && !refused_value(&we)) {
+			*e = we;
 			return -1;
+		}
+		if (rc < 0)
+			refused(ld, &we);
 		if (!ld->writing && ld->pipe->on_error == ON_ERROR_ABORT)
 			return 0;
 	}
-}
-
-/* A value the server refused when the COPY ended: the file's fault. */
-static bool refused_value(const struct err *e)
-{
-	return e->code == ERR_DB && str_starts_with(e->where, "row ");
 }
 
 static int finish(struct loader *ld, struct err *e)
@@ -774,12 +796,7 @@ static int finish(struct loader *ld, struct err *e)
 			*e = we;
 			return -1;
 		}
-		struct fmt_error fe;
-		memset(&fe, 0, sizeof fe);
-		snprintf(fe.message, sizeof fe.message, "%s", err_text(&we));
-		ld->has_first = false;
-		bad_record(ld, &fe);
-		ld->written = 0;
+		refused(ld, &we);
 		settle_history(ld, LOAD_FAILED);
 		return 0;
 	}

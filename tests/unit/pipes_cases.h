@@ -474,6 +474,62 @@ static void t_force_range(const struct backend *b)
 	fx_close(&f);
 }
 
+/* NDJSON orders with ids from..to, the id at line `dup_line` (1-based; 0
+ * for none) replaced by `dup_id`.  Caller frees. */
+static char *orders_text(int from, int to, int dup_line, int dup_id)
+{
+	struct buf b = BUF_INIT;
+	for (int id = from; id <= to; id++)
+		buf_printf(&b, "{\"id\": %d, \"item\": \"i%d\"}\n",
+			   id - from + 1 == dup_line ? dup_id : id, id);
+	return buf_detach(&b);
+}
+
+/* A row the database refuses (here a unique index someone added to the
+ * raw table) fails its file, wherever in the file it is and whenever the
+ * database says so (PostgreSQL at the end of the COPY, SQLite when the
+ * row's batch goes in): nothing of the file is kept, its load history
+ * says why, and the refresh goes on with the next file. */
+static void t_refused_row(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, ORDERS_PROJECT);
+	char *text = orders_text(1, 200, 0, 0);
+	fx_put(&f, "orders/a.ndjson", text);
+	free(text);
+	struct pipe_result r = fx_refresh_ok(&f, "orders");
+	pipe_result_free(&r);
+	fx_exec(&f, "CREATE UNIQUE INDEX raw_orders_id ON raw_orders (id)");
+	text = orders_text(201, 400, 10, 5);            /* early in the file */
+	fx_put(&f, "orders/b.ndjson", text);
+	free(text);
+	text = orders_text(401, 600, 200, 401);         /* its last line */
+	fx_put(&f, "orders/c.ndjson", text);
+	free(text);
+	text = orders_text(601, 610, 0, 0);
+	fx_put(&f, "orders/d.ndjson", text);
+	free(text);
+	r = fx_refresh_ok(&f, "orders");
+	ck_assert_int_eq(r.files_failed, 2);
+	ck_assert_int_eq(r.files_loaded, 1);
+	ck_assert_int_eq(r.rows_loaded, 10);
+	pipe_result_free(&r);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders"), 210);
+	const char *keys[] = { "orders/b.ndjson", "orders/c.ndjson" };
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		struct store_load *l = fx_load_of(&f, "orders", keys[i]);
+		ck_assert_int_eq(l->status, LOAD_FAILED);
+		ck_assert_int_eq(l->rows_loaded, 0);
+		ck_assert_int_eq(l->rows_parsed, 200);
+		ck_assert_msg(l->first_error && strstr(l->first_error, "row ") &&
+			      (strstr(l->first_error, "UNIQUE") ||
+			       strstr(l->first_error, "duplicate key")),
+			      "%s: %s", keys[i], l->first_error ? l->first_error : "(none)");
+		store_load_free(l);
+	}
+	fx_close(&f);
+}
+
 /* Pause and resume, with the counts and state an operator sees. */
 static void t_pause(const struct backend *b)
 {
