@@ -608,16 +608,15 @@ static int64_t info_i64(const cJSON *o, const char *name, bool *ok)
 	return n;
 }
 
-/* The _sluice_id range a ledger entry gives its file's rows, and how many
- * rows it loaded; false for an entry without one (written by a sluice that
- * kept an index on _sluice_file instead). */
-static bool ledger_range(const char *info, int64_t *first, int64_t *last, int64_t *rows)
+/* The _sluice_id range a ledger entry gives its file's rows; false for an
+ * entry without one (written by a sluice that kept an index on
+ * _sluice_file instead). */
+static bool ledger_range(const char *info, int64_t *first, int64_t *last)
 {
 	cJSON *o = info ? cJSON_Parse(info) : NULL;
 	bool ok = o != NULL;
 	*first = info_i64(o, "first_id", &ok);
 	*last = info_i64(o, "last_id", &ok);
-	*rows = json_i64(o, "rows_loaded");
 	cJSON_Delete(o);
 	return ok;
 }
@@ -643,22 +642,22 @@ static int delete_rows(struct loader *ld, bool range, int64_t first, int64_t las
 
 /* A forced reload replaces the rows the file's last load left, in this
  * transaction.  Its ledger entry says where they are: the _sluice_id range
- * [first_id, last_id] (ids only grow, and loads into one table take
- * turns, so a load's rows fill a range no other load's rows enter), which
- * the primary key finds without an index on _sluice_file.  The file's
- * name is matched too, and when the range does not hold all the rows the
- * load left (someone deleted some, or copied the table and renumbered it)
- * the whole table is searched by name, as for an entry from before ranges
- * were kept. */
+ * [first_id, last_id].  Ids only grow, a row keeps its id (append-only
+ * streams rely on that too), and loads into one table take turns, so a
+ * load's rows fill a range no other load's rows enter; the primary key
+ * finds it without an index on _sluice_file.  The file's name is matched
+ * as well (another pipe may have loaded the same file into the table).
+ * An entry from before ranges were kept has its rows found by name, which
+ * the tables of that time have an index for. */
 static int delete_earlier(struct loader *ld, const char *info, struct err *e)
 {
-	int64_t first, last, rows, gone = 0, more = 0;
-	bool range = ledger_range(info, &first, &last, &rows);
-	if (range && last >= first && delete_rows(ld, true, first, last, &gone, e) < 0)
+	int64_t first, last, gone = 0;
+	if (!ledger_range(info, &first, &last)) {
+		if (delete_rows(ld, false, 0, 0, &gone, e) < 0)
+			return -1;
+	} else if (last >= first && delete_rows(ld, true, first, last, &gone, e) < 0) {
 		return -1;
-	if ((!range || gone != rows) && delete_rows(ld, false, 0, 0, &more, e) < 0)
-		return -1;
-	gone += more;
+	}
 	if (gone)
 		log_emit(LOG_INFO, ld->L->run_id, NULL, NULL, NULL, 0, "pipe %s: reloading %s "
 			 "replaces its %lld earlier rows", ld->pipe->name, ld->L->key,
