@@ -176,7 +176,6 @@ static int fail_row(struct db_writer *w, struct err *e, int64_t row, int col,
 static int fail_row(struct db_writer *w, struct err *e, int64_t row, int col,
 		    enum err_code code, const char *fmt, va_list ap)
 {
-	w->failed = true;
 	if (!e)
 		return -1;
 	char *raw = xvasprintf(fmt, ap);
@@ -196,6 +195,7 @@ static int fail_row(struct db_writer *w, struct err *e, int64_t row, int col,
 int db_fail_row(struct db_writer *w, struct err *e, int col, enum err_code code,
 		const char *fmt, ...)
 {
+	w->failed = true;
 	va_list ap;
 	va_start(ap, fmt);
 	fail_row(w, e, w->rows + 1, col, code, fmt, ap);
@@ -305,8 +305,8 @@ static int check_idle(struct db *db, struct err *e)
 		return err_set(e, ERR_INTERNAL, "%s: a cursor is still open on this "
 			       "connection; close it before the next statement", db->label);
 	if (db->copying)
-		return err_set(e, ERR_INTERNAL, "%s: a COPY is in progress on this "
-			       "connection; close the writer before the next statement",
+		return err_set(e, ERR_INTERNAL, "%s: a writer owns this connection (a "
+			       "COPY, or batched rows); close it before the next statement",
 			       db->label);
 	atomic_store(&db->cancel_requested, false);
 	return 0;
@@ -482,7 +482,7 @@ void db_rollback(struct db *db)
 	if (db->busy)
 		db_cursor_close(db->busy);
 	if (db->copying)
-		return;    /* the writer's abort ends the COPY and the statement */
+		return;    /* the writer's abort comes first (a COPY ends with it) */
 	if (db_in_transaction(db))
 		db->ops->exec(db, "ROLLBACK", NULL, 0, NULL, NULL);
 }

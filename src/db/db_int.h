@@ -59,7 +59,8 @@ struct db {
 	bool read_only;
 	atomic_bool cancel_requested;
 	struct db_cursor *busy; /* PostgreSQL: the cursor that owns the wire */
-	bool copying;           /* PostgreSQL: a writer's COPY owns the wire */
+	bool copying;           /* a writer owns the connection: PostgreSQL's
+				   COPY, or a batched SQLite writer's thread */
 	void *impl;             /* the backend's connection state */
 };
 
@@ -95,8 +96,10 @@ void db_writer_free_head(struct db_writer *w);
 /* An error with every registered secret masked out of the message. */
 int  db_fail(struct err *e, enum err_code code, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* "row 17, column unit_price" into w's error, for the row being written
- * (w->rows + 1), or for a given row (1-based) with db_fail_row_at.  A
- * column < 0 names the row alone. */
+ * (w->rows + 1, and the writer is marked failed), or for a given row
+ * (1-based) with db_fail_row_at, which only writes the error (a batched
+ * SQLite writer's thread calls it; the caller marks the writer failed).
+ * A column < 0 names the row alone. */
 int  db_fail_row(struct db_writer *w, struct err *e, int col, enum err_code code,
 		 const char *fmt, ...) PRINTF_LIKE(5, 6);
 int  db_fail_row_at(struct db_writer *w, struct err *e, int64_t row, int col,

@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -444,19 +445,30 @@ static void lite_cursor_close(struct db_cursor *base)
  *
  * A row's values are checked and converted when db_writer_row gets them
  * (so a bad value is reported at its row), into cells: an integer, a
- * double, or text kept in the writer's arena.  An unbatched writer
- * inserts the row at once.  A batched one (db_writer_batch) holds up to
- * `batch` rows and inserts them with one multi-row INSERT: one statement
- * run per batch instead of per row (for an AUTOINCREMENT table that is
- * also one read and one write of sqlite_sequence per batch).  Text is
- * bound SQLITE_STATIC from the arena, which stays put until the rows are
- * in.  When a batch fails because of a row (a constraint), SQLite has
- * undone the whole statement; the rows are then inserted one by one, so
- * the error names the row it is about, as an unbatched writer would.
+ * double, or text kept in an arena beside them.  An unbatched writer
+ * inserts the row at once.  A batched one (db_writer_batch) inserts
+ * `batch` rows (64, or fewer for wide tables) with one multi-row INSERT:
+ * one statement run per batch instead of per row (for an AUTOINCREMENT
+ * table that is also one read and one write of sqlite_sequence per
+ * batch).  Text is bound SQLITE_STATIC from the arena, which stays put
+ * until the rows are in.  When a batch fails because of a row (a
+ * constraint), SQLite has undone the whole statement; its rows are then
+ * inserted one by one, so the error names the row it is about, as an
+ * unbatched writer would.
+ *
+ * A batched writer inserts on a thread of its own, so that the caller
+ * reads and converts the next rows while SQLite stores the last ones: two
+ * sets of held rows (BATCHES_HELD batches each, or 1 MiB of text) take
+ * turns, one filling, one being inserted.  The thread is the only user of
+ * the connection while it works (the writer owns the connection: other
+ * statements are refused until it is closed, as during a PostgreSQL
+ * COPY), and hands back the outcome, which the next hand-over or the
+ * close reports.  The last rows are inserted by the close itself.
  */
 
 #define BATCH_ROWS 64                  /* rows per multi-row INSERT */
-#define ARENA_FLUSH (1024 * 1024)      /* held text that flushes early */
+#define BATCHES_HELD 8                 /* statements' worth handed over at once */
+#define ARENA_FLUSH (1024 * 1024)      /* held text that sends the rows early */
 
 struct lite_cell {
 	int type;               /* SQLITE_NULL, _INTEGER, _FLOAT or _TEXT */
@@ -469,27 +481,61 @@ struct lite_cell {
 	} u;
 };
 
+/* Rows checked and converted, waiting to be inserted. */
+struct lite_rows {
+	struct lite_cell *cells;   /* cap x ncols */
+	struct buf arena;          /* their text */
+	int n;                     /* rows held */
+	int64_t first;             /* the row number (1-based) of the first */
+};
+
 struct lite_writer {
 	struct db_writer base;
 	sqlite3_stmt *st;       /* one row */
-	sqlite3_stmt *many;     /* `batch` rows; prepared at the first full batch */
-	int batch;              /* rows held before inserting; 1 = unbatched */
-	int pending;            /* rows held */
-	int64_t first;          /* the row number (1-based) of the first held row */
-	struct lite_cell *cells;   /* batch x ncols */
-	struct buf arena;       /* the held rows' text */
+	sqlite3_stmt *many;     /* `batch` rows */
+	int batch;              /* rows per statement; 1 = unbatched */
+	int cap;                /* rows held before inserting them */
+	struct lite_rows held[2];  /* the one filling, and the one being inserted */
+	int filling;
 	struct buf line;        /* a copy line being split */
 	struct buf canon;       /* a value being made canonical */
 	const char **vals;
 	size_t *lens;
+
+	/* the inserting thread (batched writers, from the first batch) */
+	bool started;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct lite_rows *flying;  /* handed to the thread; NULL when it is idle */
+	bool quit;
+	int flown_rc;              /* the outcome of the last batch it inserted */
+	struct err flown_err;
 };
+
+static void rows_init(struct lite_rows *h, int cap, int ncols)
+{
+	memset(h, 0, sizeof *h);
+	h->cells = xcalloc((size_t)cap * (size_t)ncols, sizeof *h->cells);
+}
+
+static void rows_free(struct lite_rows *h)
+{
+	free(h->cells);
+	buf_free(&h->arena);
+}
+
+static void stop_thread(struct lite_writer *w);
 
 static void lite_writer_free(struct lite_writer *w)
 {
+	stop_thread(w);
+	if (w->batch > 1)
+		w->base.db->copying = false;
 	sqlite3_finalize(w->st);
 	sqlite3_finalize(w->many);
-	free(w->cells);
-	buf_free(&w->arena);
+	rows_free(&w->held[0]);
+	rows_free(&w->held[1]);
 	buf_free(&w->line);
 	buf_free(&w->canon);
 	free(w->vals);
@@ -533,8 +579,9 @@ static struct db_writer *lite_writer_open(struct db *db, const char *table,
 	struct lite_writer *w = xcalloc(1, sizeof *w);
 	db_writer_init(&w->base, db, table, columns, ncols, def);
 	w->st = st;
-	w->batch = 1;
-	w->cells = xcalloc((size_t)ncols, sizeof *w->cells);
+	w->batch = w->cap = 1;
+	rows_init(&w->held[0], 1, ncols);
+	rows_init(&w->held[1], 1, ncols);
 	w->vals = xcalloc((size_t)ncols + 1, sizeof *w->vals);
 	w->lens = xcalloc((size_t)ncols + 1, sizeof *w->lens);
 	return &w->base;
@@ -547,10 +594,21 @@ static void lite_writer_batch(struct db_writer *base)
 	int rows = limit / base->ncols;
 	if (rows > BATCH_ROWS)
 		rows = BATCH_ROWS;
-	if (w->pending || rows < 2)
+	if (w->batch > 1 || w->held[w->filling].n || base->rows || rows < 2)
 		return;
+	char *sql = insert_sql(base->table, (const char *const *)base->columns, base->ncols,
+			       rows);
+	int rc = lite_prepare(base->db, sql, &w->many, true, NULL);
+	free(sql);
+	if (rc < 0)
+		return;             /* stay unbatched */
 	w->batch = rows;
-	w->cells = xrealloc(w->cells, (size_t)rows * (size_t)base->ncols * sizeof *w->cells);
+	w->cap = rows * BATCHES_HELD;
+	for (int k = 0; k < 2; k++) {
+		rows_free(&w->held[k]);
+		rows_init(&w->held[k], w->cap, base->ncols);
+	}
+	base->db->copying = true;
 }
 
 /* ---- values into cells ---- */
@@ -598,7 +656,8 @@ static bool temporal_canon(enum db_type t, const char *v, struct buf *out)
 	return ok;
 }
 
-static int numeric_canon(struct lite_writer *w, int i, const char *v, struct err *e)
+static int numeric_canon(struct lite_writer *w, int i, const char *v, struct buf *arena,
+			 struct err *e)
 {
 	struct db_coltype t = w->base.types[i];
 	int scale = t.precision > 0 ? t.scale : -1;
@@ -610,12 +669,12 @@ static int numeric_canon(struct lite_writer *w, int i, const char *v, struct err
 					   t.precision, t.scale);
 		return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid number \"%s\"", v);
 	}
-	buf_append(&w->arena, w->canon.data, w->canon.len);
+	buf_append(arena, w->canon.data, w->canon.len);
 	return 0;
 }
 
-static int float_cell(struct lite_writer *w, int i, const char *v, struct lite_cell *c,
-		      struct err *e)
+static int float_cell(struct lite_writer *w, int i, const char *v, struct buf *arena,
+		      struct lite_cell *c, struct err *e)
 {
 	char *end;
 	double d = strtod(v, &end);
@@ -625,9 +684,9 @@ static int float_cell(struct lite_writer *w, int i, const char *v, struct lite_c
 		return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid number \"%s\"", v);
 	if (isnan(d)) {     /* SQLite would store a NaN as NULL */
 		c->type = SQLITE_TEXT;
-		c->u.t.off = w->arena.len;
+		c->u.t.off = arena->len;
 		c->u.t.len = 3;
-		buf_append(&w->arena, "NaN", 3);
+		buf_append(arena, "NaN", 3);
 		return 0;
 	}
 	c->type = SQLITE_FLOAT;
@@ -638,7 +697,7 @@ static int float_cell(struct lite_writer *w, int i, const char *v, struct lite_c
 /* Check and convert value i of a row into its cell, in the storage its
  * column's type calls for.  -1 when the value is refused (e set). */
 static int fill_cell(struct lite_writer *w, int i, const char *v, size_t len,
-		     struct lite_cell *c, struct err *e)
+		     struct buf *arena, struct lite_cell *c, struct err *e)
 {
 	struct db_coltype t = w->base.types[i];
 	bool b;
@@ -646,7 +705,7 @@ static int fill_cell(struct lite_writer *w, int i, const char *v, size_t len,
 		c->type = SQLITE_NULL;
 		return 0;
 	}
-	size_t at = w->arena.len;
+	size_t at = arena->len;
 	switch (t.type) {
 	case DT_INT:
 		if (!parse_int(v, len, &c->u.i))
@@ -654,7 +713,7 @@ static int fill_cell(struct lite_writer *w, int i, const char *v, size_t len,
 		c->type = SQLITE_INTEGER;
 		return 0;
 	case DT_FLOAT:
-		return float_cell(w, i, v, c, e);
+		return float_cell(w, i, v, arena, c, e);
 	case DT_BOOL:
 		if (!db_parse_bool(v, &b))
 			return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid boolean \"%s\"", v);
@@ -662,13 +721,13 @@ static int fill_cell(struct lite_writer *w, int i, const char *v, size_t len,
 		c->u.i = b;
 		return 0;
 	case DT_NUMERIC:
-		if (numeric_canon(w, i, v, e) < 0)
+		if (numeric_canon(w, i, v, arena, e) < 0)
 			return -1;
 		break;
 	case DT_DATE:
 	case DT_TIME:
 	case DT_TIMESTAMP:
-		if (!temporal_canon(t.type, v, &w->arena))
+		if (!temporal_canon(t.type, v, arena))
 			return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid %s \"%s\"",
 					   db_type_name(t.type), v);
 		break;
@@ -679,12 +738,12 @@ static int fill_cell(struct lite_writer *w, int i, const char *v, size_t len,
 					   utf8_chars(v));
 		/* fall through */
 	case DT_JSON:
-		buf_append(&w->arena, v, len);
+		buf_append(arena, v, len);
 		break;
 	}
 	c->type = SQLITE_TEXT;
 	c->u.t.off = at;
-	c->u.t.len = w->arena.len - at;
+	c->u.t.len = arena->len - at;
 	return 0;
 }
 
@@ -693,7 +752,7 @@ static int fill_cell(struct lite_writer *w, int i, const char *v, size_t len,
 /* Bind a row's cells from parameter `param` on; an SQLite code, with the
  * column that failed in *col. */
 static int bind_cells(struct lite_writer *w, sqlite3_stmt *st, int param,
-		      const struct lite_cell *c, int *col)
+		      const struct lite_rows *h, const struct lite_cell *c, int *col)
 {
 	for (int i = 0; i < w->base.ncols; i++, param++) {
 		*col = i;
@@ -706,7 +765,7 @@ static int bind_cells(struct lite_writer *w, sqlite3_stmt *st, int param,
 			rc = sqlite3_bind_double(st, param, c[i].u.d);
 			break;
 		case SQLITE_TEXT:
-			rc = sqlite3_bind_text(st, param, w->arena.data + c[i].u.t.off,
+			rc = sqlite3_bind_text(st, param, h->arena.data + c[i].u.t.off,
 					       (int)c[i].u.t.len, SQLITE_STATIC);
 			break;
 		default:
@@ -734,17 +793,18 @@ static int run(struct lite_writer *w, sqlite3_stmt *st, int rc, struct err *inne
 	return rc;
 }
 
-/* The held rows one at a time; an error names its row. */
-static int insert_each(struct lite_writer *w, struct err *e)
+/* Rows [from, to) one at a time; an error names its row. */
+static int insert_each(struct lite_writer *w, const struct lite_rows *h, int from, int to,
+		       struct err *e)
 {
 	int n = w->base.ncols;
-	for (int r = 0; r < w->pending; r++) {
+	for (int r = from; r < to; r++) {
 		struct err inner;
-		const struct lite_cell *c = w->cells + (size_t)r * (size_t)n;
+		const struct lite_cell *c = h->cells + (size_t)r * (size_t)n;
 		int col = -1;
-		int brc = bind_cells(w, w->st, 1, c, &col);
+		int brc = bind_cells(w, w->st, 1, h, c, &col);
 		if (run(w, w->st, brc, &inner) != SQLITE_OK)
-			return db_fail_row_at(&w->base, e, w->first + r, brc ? col : -1,
+			return db_fail_row_at(&w->base, e, h->first + r, brc ? col : -1,
 					      inner.code, "%s", inner.msg);
 	}
 	return 0;
@@ -758,59 +818,150 @@ static bool row_error(int rc)
 	       prim == SQLITE_RANGE;
 }
 
-/* Insert the held rows: a full batch in one statement, fewer one by one. */
-static int flush(struct lite_writer *w, struct err *e)
+/* Rows [from, from + batch) with one statement. */
+static int insert_batch(struct lite_writer *w, const struct lite_rows *h, int from,
+			struct err *e)
 {
-	int rc = 0;
-	if (w->pending == w->batch && w->batch > 1) {
-		if (!w->many) {
-			char *sql = insert_sql(w->base.table, (const char *const *)w->base.columns,
-					       w->base.ncols, w->batch);
-			rc = lite_prepare(w->base.db, sql, &w->many, true, e);
-			free(sql);
-			if (rc < 0) {
-				w->base.failed = true;
-				return -1;
-			}
-		}
-		int brc = SQLITE_OK, col;
-		for (int r = 0; r < w->pending && brc == SQLITE_OK; r++)
-			brc = bind_cells(w, w->many, 1 + r * w->base.ncols,
-					 w->cells + (size_t)r * (size_t)w->base.ncols, &col);
-		struct err inner;
-		brc = run(w, w->many, brc, &inner);
-		if (brc != SQLITE_OK && !row_error(brc)) {
-			w->base.failed = true;
-			if (e)
-				*e = inner;
-			return -1;
-		}
-		/* SQLite undid the statement: find the row, inserting those before */
-		if (brc != SQLITE_OK)
-			rc = insert_each(w, e);
-	} else {
-		rc = insert_each(w, e);
+	int brc = SQLITE_OK, col, n = w->base.ncols;
+	for (int r = 0; r < w->batch && brc == SQLITE_OK; r++)
+		brc = bind_cells(w, w->many, 1 + r * n, h,
+				 h->cells + (size_t)(from + r) * (size_t)n, &col);
+	struct err inner;
+	brc = run(w, w->many, brc, &inner);
+	if (brc == SQLITE_OK)
+		return 0;
+	if (!row_error(brc)) {
+		if (e)
+			*e = inner;
+		return -1;
 	}
-	w->pending = 0;
-	buf_reset(&w->arena);
+	/* SQLite undid the statement: find the row, inserting those before */
+	return insert_each(w, h, from, from + w->batch, e);
+}
+
+/* Insert the held rows: full batches a statement each, the rest one by
+ * one.  Runs on the inserting thread for a batched writer; touches only
+ * h, the statements and the connection. */
+static int insert_rows(struct lite_writer *w, const struct lite_rows *h, struct err *e)
+{
+	int r = 0;
+	for (; w->batch > 1 && r + w->batch <= h->n; r += w->batch)
+		if (insert_batch(w, h, r, e) < 0)
+			return -1;
+	return insert_each(w, h, r, h->n, e);
+}
+
+static void *inserter(void *arg)
+{
+	struct lite_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->flying && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->flying)
+			break;
+		const struct lite_rows *h = w->flying;
+		pthread_mutex_unlock(&w->mu);
+		struct err e;
+		err_clear(&e);
+		int rc = insert_rows(w, h, &e);
+		pthread_mutex_lock(&w->mu);
+		w->flown_rc = rc;
+		if (rc < 0)
+			w->flown_err = e;
+		w->flying = NULL;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Wait until the thread has no batch; the last batch's outcome. */
+static int landed(struct lite_writer *w, struct err *e)
+{
+	if (!w->started)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	while (w->flying)
+		pthread_cond_wait(&w->cv, &w->mu);
+	int rc = w->flown_rc;
+	if (rc < 0 && e)
+		*e = w->flown_err;
+	w->flown_rc = 0;
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+static void stop_thread(struct lite_writer *w)
+{
+	if (!w->started)
+		return;
+	landed(w, NULL);
+	pthread_mutex_lock(&w->mu);
+	w->quit = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	w->started = false;
+}
+
+static bool start_thread(struct lite_writer *w)
+{
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		return false;
+	if (pthread_cond_init(&w->cv, NULL) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		return false;
+	}
+	if (pthread_create(&w->thread, NULL, inserter, w) != 0) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		return false;
+	}
+	w->started = true;
+	return true;
+}
+
+/* The filling rows go in: handed to the thread, which by then has finished
+ * the batch before (whose failure is reported now), or inserted here when
+ * the writer is unbatched or no thread could be started. */
+static int send(struct lite_writer *w, struct err *e)
+{
+	struct lite_rows *h = &w->held[w->filling];
+	int rc = landed(w, e);
+	if (rc == 0 && w->batch > 1 && (w->started || start_thread(w))) {
+		pthread_mutex_lock(&w->mu);
+		w->flying = h;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		w->filling ^= 1;
+		h = &w->held[w->filling];
+	} else if (rc == 0) {
+		rc = insert_rows(w, h, e);
+	}
+	h->n = 0;
+	buf_reset(&h->arena);
 	return rc;
 }
 
 static int add_row(struct lite_writer *w, const char *const *values, const size_t *lens,
 		   struct err *e)
 {
-	if (w->pending == 0)
-		w->first = w->base.rows + 1;
-	struct lite_cell *c = w->cells + (size_t)w->pending * (size_t)w->base.ncols;
+	struct lite_rows *h = &w->held[w->filling];
+	if (h->n == 0)
+		h->first = w->base.rows + 1;
+	struct lite_cell *c = h->cells + (size_t)h->n * (size_t)w->base.ncols;
 	for (int i = 0; i < w->base.ncols; i++) {
 		const char *v = values[i];
 		size_t len = v ? (lens ? lens[i] : strlen(v)) : 0;
-		if (fill_cell(w, i, v, len, &c[i], e) < 0)
+		if (fill_cell(w, i, v, len, &h->arena, &c[i], e) < 0)
 			return -1;
 	}
-	w->pending++;
-	if (w->pending == w->batch || w->arena.len >= ARENA_FLUSH)
-		return flush(w, e);
+	h->n++;
+	if (h->n == w->cap || h->arena.len >= ARENA_FLUSH)
+		return send(w, e);
 	return 0;
 }
 
@@ -836,10 +987,13 @@ static int lite_writer_copy_line(struct db_writer *base, const char *line, size_
 	return add_row(w, w->vals, w->lens, e);
 }
 
+/* The last rows go in here, once the thread has landed its batch. */
 static int lite_writer_close(struct db_writer *base, int64_t *rows UNUSED, struct err *e)
 {
 	struct lite_writer *w = (struct lite_writer *)base;
-	int rc = w->pending ? flush(w, e) : 0;
+	int rc = landed(w, e);
+	if (rc == 0)
+		rc = insert_rows(w, &w->held[w->filling], e);
 	lite_writer_free(w);
 	return rc;
 }

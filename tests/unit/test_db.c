@@ -531,10 +531,12 @@ START_TEST(writer_errors_name_row_and_column)
 }
 END_TEST
 
-/* A batched writer inserts many rows per statement: values come out as an
- * unbatched writer stores them (across batches, with text large enough to
- * flush a batch early), a bad value is still refused at its row, and what
- * only the database finds is reported later, naming its row. */
+/* A batched writer inserts many rows per statement, on its own thread:
+ * values come out as an unbatched writer stores them (across batches and
+ * hand-overs, with text large enough to send rows early), the writer owns
+ * the connection until it is closed, a bad value is still refused at its
+ * row, and what only the database finds is reported later, naming its
+ * row. */
 START_TEST(batched_writer_keeps_values_and_names_rows)
 {
 	struct db *db = open_rw();
@@ -543,12 +545,17 @@ START_TEST(batched_writer_keeps_values_and_names_rows)
 	ck_assert_int_eq(db_begin(db, &e), 0);
 	struct db_writer *w = db_writer_open(db, "typed", type_cols, 10, &e);
 	db_writer_batch(w);
-	for (int k = 0; k < 100; k++)
+	for (int k = 0; k < 300; k++) {
 		for (size_t r = 0; r < ARRAY_LEN(edge_rows); r++)
 			ck_assert_msg(db_writer_row(w, edge_rows[r], &e) == 0, "%s", err_text(&e));
+		if (k == 150) {
+			ck_assert_int_eq(db_exec(db, "SELECT 1", NULL, 0, NULL, &e), -1);
+			ck_assert_int_eq(e.code, ERR_INTERNAL);
+		}
+	}
 	int64_t rows;
 	ck_assert_int_eq(db_writer_close(w, &rows, &e), 0);
-	ck_assert_int_eq(rows, 100 * (int64_t)ARRAY_LEN(edge_rows));
+	ck_assert_int_eq(rows, 300 * (int64_t)ARRAY_LEN(edge_rows));
 	ck_assert_int_eq(db_commit(db, &e), 0);
 	/* the same values, and in order, as the unbatched writer's */
 	struct db_writer *u = db_writer_open(db, "typed_one", type_cols, 10, &e);
@@ -557,14 +564,14 @@ START_TEST(batched_writer_keeps_values_and_names_rows)
 	one.name = "typed_one";
 	ck_assert_int_eq(db_create_table(db, &one, false, &e), 0);
 	u = db_writer_open(db, "typed_one", type_cols, 10, &e);
-	for (int k = 0; k < 100; k++)
+	for (int k = 0; k < 300; k++)
 		for (size_t r = 0; r < ARRAY_LEN(edge_rows); r++)
 			ck_assert_int_eq(db_writer_row(u, edge_rows[r], &e), 0);
 	ck_assert_int_eq(db_writer_close(u, NULL, &e), 0);
 	ck_value(db, "SELECT count(*) FROM typed a JOIN typed_one b ON a.rowid = b.rowid "
 		 "WHERE a.i IS b.i AND a.n IS b.n AND a.big IS b.big AND a.f IS b.f AND "
 		 "a.b IS b.b AND a.d IS b.d AND a.tm IS b.tm AND a.ts IS b.ts AND a.s IS b.s "
-		 "AND a.j IS b.j AND typeof(a.n) = typeof(b.n)", "500");
+		 "AND a.j IS b.j AND typeof(a.n) = typeof(b.n)", "1500");
 	exec_ok(db, "DELETE FROM typed");
 
 	/* values beyond the held-text limit: a batch goes early, nothing lost */
@@ -604,24 +611,32 @@ START_TEST(batched_writer_keeps_values_and_names_rows)
 	db_writer_abort(w);
 	db_rollback(db);
 
-	/* a duplicate key at row 101 comes out when its batch goes in */
-	ck_assert_int_eq(db_begin(db, &e), 0);
-	w = db_writer_open(db, "orders", cols, 2, &e);
-	db_writer_batch(w);
-	int rc = 0;
-	for (int i = 1; i <= 300 && rc == 0; i++) {
-		snprintf(num, sizeof num, "%d", i == 101 ? 50 : i);
-		const char *row[] = { num, "1" };
-		rc = db_writer_row(w, row, &e);
+	/* a duplicate key comes out when its rows have gone in: at the
+	 * close, or at a later row when the thread had them */
+	const int dup_at[] = { 101, 1100 };
+	for (size_t k = 0; k < ARRAY_LEN(dup_at); k++) {
+		ck_assert_int_eq(db_begin(db, &e), 0);
+		w = db_writer_open(db, "orders", cols, 2, &e);
+		db_writer_batch(w);
+		int rc = 0, i;
+		for (i = 1; i <= (k ? 3000 : 300) && rc == 0; i++) {
+			snprintf(num, sizeof num, "%d", i == dup_at[k] ? 50 : i);
+			const char *row[] = { num, "1" };
+			rc = db_writer_row(w, row, &e);
+		}
+		if (rc == 0) {
+			rc = db_writer_close(w, NULL, &e);
+		} else {
+			ck_assert_int_lt(i, 3000);
+			db_writer_abort(w);
+		}
+		ck_assert_int_eq(rc, -1);
+		char where[32];
+		snprintf(where, sizeof where, "row %d", dup_at[k]);
+		ck_assert_str_eq(e.where, where);
+		ck_assert_msg(strstr(e.msg, "UNIQUE"), "%s", e.msg);
+		db_rollback(db);
 	}
-	if (rc == 0)
-		rc = db_writer_close(w, NULL, &e);
-	else
-		db_writer_abort(w);
-	ck_assert_int_eq(rc, -1);
-	ck_assert_str_eq(e.where, "row 101");
-	ck_assert_msg(strstr(e.msg, "UNIQUE"), "%s", e.msg);
-	db_rollback(db);
 
 	/* and a NULL where none may be, in the last few rows, at the close */
 	ck_assert_int_eq(db_begin(db, &e), 0);
