@@ -171,26 +171,45 @@ int db_fail(struct err *e, enum err_code code, const char *fmt, ...)
 	return -1;
 }
 
+static int fail_row(struct db_writer *w, struct err *e, int64_t row, int col,
+		    enum err_code code, const char *fmt, va_list ap) PRINTF_LIKE(6, 0);
+static int fail_row(struct db_writer *w, struct err *e, int64_t row, int col,
+		    enum err_code code, const char *fmt, va_list ap)
+{
+	if (!e)
+		return -1;
+	char *raw = xvasprintf(fmt, ap);
+	char *masked = log_mask(raw);
+	char where[256];
+	if (col >= 0 && col < w->ncols)
+		snprintf(where, sizeof where, "row %lld, column %s", (long long)row,
+			 w->columns[col]);
+	else
+		snprintf(where, sizeof where, "row %lld", (long long)row);
+	err_at(e, code, where, "%s", masked);
+	free(masked);
+	free(raw);
+	return -1;
+}
+
 int db_fail_row(struct db_writer *w, struct err *e, int col, enum err_code code,
 		const char *fmt, ...)
 {
 	w->failed = true;
-	if (!e)
-		return -1;
 	va_list ap;
 	va_start(ap, fmt);
-	char *raw = xvasprintf(fmt, ap);
+	fail_row(w, e, w->rows + 1, col, code, fmt, ap);
 	va_end(ap);
-	char *masked = log_mask(raw);
-	char where[256];
-	if (col >= 0 && col < w->ncols)
-		snprintf(where, sizeof where, "row %lld, column %s",
-			 (long long)w->rows + 1, w->columns[col]);
-	else
-		snprintf(where, sizeof where, "row %lld", (long long)w->rows + 1);
-	err_at(e, code, where, "%s", masked);
-	free(masked);
-	free(raw);
+	return -1;
+}
+
+int db_fail_row_at(struct db_writer *w, struct err *e, int64_t row, int col,
+		   enum err_code code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fail_row(w, e, row, col, code, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 
@@ -286,8 +305,8 @@ static int check_idle(struct db *db, struct err *e)
 		return err_set(e, ERR_INTERNAL, "%s: a cursor is still open on this "
 			       "connection; close it before the next statement", db->label);
 	if (db->copying)
-		return err_set(e, ERR_INTERNAL, "%s: a COPY is in progress on this "
-			       "connection; close the writer before the next statement",
+		return err_set(e, ERR_INTERNAL, "%s: a writer owns this connection (a "
+			       "COPY, or batched rows); close it before the next statement",
 			       db->label);
 	atomic_store(&db->cancel_requested, false);
 	return 0;
@@ -463,7 +482,7 @@ void db_rollback(struct db *db)
 	if (db->busy)
 		db_cursor_close(db->busy);
 	if (db->copying)
-		return;    /* the writer's abort ends the COPY and the statement */
+		return;    /* the writer's abort comes first (a COPY ends with it) */
 	if (db_in_transaction(db))
 		db->ops->exec(db, "ROLLBACK", NULL, 0, NULL, NULL);
 }
@@ -553,6 +572,12 @@ int db_writer_row(struct db_writer *w, const char *const *values, struct err *e)
 	}
 	w->rows++;
 	return 0;
+}
+
+void db_writer_batch(struct db_writer *w)
+{
+	if (w->db->ops->writer_batch)
+		w->db->ops->writer_batch(w);
 }
 
 int db_writer_copy_line(struct db_writer *w, const char *line, size_t len,

@@ -27,8 +27,9 @@
  * Threads: a struct db and everything opened from it belong to one thread
  * at a time.  db_cancel() alone may be called from any thread.
  * One thing at a time on a connection: while a cursor or a writer is open
- * on a PostgreSQL connection, other statements on it fail with
- * ERR_INTERNAL (SQLite allows statements while a cursor is open).
+ * on a PostgreSQL connection, or a batched writer (db_writer_batch) on
+ * either, other statements on it fail with ERR_INTERNAL (SQLite allows
+ * statements while a cursor or an unbatched writer is open).
  * Errors: every fallible call fills a struct err: ERR_DB for the server's
  * complaints, with its message, PostgreSQL's detail in parentheses and
  * "at line L, column C" of the statement where the server gave a position;
@@ -168,7 +169,8 @@ bool  db_in_transaction(const struct db *db);
 
 /* ---- bulk write -------------------------------------------------------------
  * PostgreSQL: COPY table (cols) FROM STDIN in text format, buffered in a
- * fixed-size buffer.  SQLite: one prepared INSERT, stepped per row.  The
+ * fixed-size buffer.  SQLite: one prepared INSERT, stepped per row (or a
+ * multi-row INSERT per batch of rows, see db_writer_batch).  The
  * caller owns the transaction (db_begin before, db_commit after), so a
  * load and its ledger entry commit together.
  *
@@ -186,6 +188,19 @@ struct db_writer *db_writer_open(struct db *db, const char *table,
 				 struct err *e);
 /* values[i] NULL = SQL NULL. */
 int   db_writer_row(struct db_writer *w, const char *const *values, struct err *e);
+/* Let the writer trade the moment of an error for speed: on SQLite rows
+ * are then checked and converted at db_writer_row as always (a bad value
+ * is still reported there, naming its row and column), but inserted
+ * several at a time in one statement, on a thread of the writer's own
+ * while the caller goes on with the next rows; so what only the database
+ * finds (a constraint, a full disk) may be reported by a later
+ * db_writer_row or by db_writer_close, with the row it concerns in
+ * err.where as "row N" when it is that row's fault, and the rows are in
+ * the table once db_writer_close returns.  The writer owns the connection
+ * until it is closed or aborted (other statements fail, as during a
+ * COPY).  That is how PostgreSQL's COPY works anyway, so on PostgreSQL
+ * this does nothing.  Call it right after opening. */
+void  db_writer_batch(struct db_writer *w);
 /* A row already in COPY text format ("a\tb\\N\n"): the PostgreSQL-to-
  * PostgreSQL fast path, appended to the COPY buffer untouched.  On SQLite
  * it is parsed and inserted. */

@@ -36,6 +36,7 @@ struct db_ops {
 					 const struct db_table *def, struct err *e);
 	int  (*writer_row)(struct db_writer *w, const char *const *values,
 			   struct err *e);
+	void (*writer_batch)(struct db_writer *w);     /* may be NULL */
 	int  (*writer_copy_line)(struct db_writer *w, const char *line, size_t len,
 				 struct err *e);
 	int  (*writer_close)(struct db_writer *w, int64_t *rows, struct err *e);
@@ -58,7 +59,8 @@ struct db {
 	bool read_only;
 	atomic_bool cancel_requested;
 	struct db_cursor *busy; /* PostgreSQL: the cursor that owns the wire */
-	bool copying;           /* PostgreSQL: a writer's COPY owns the wire */
+	bool copying;           /* a writer owns the connection: PostgreSQL's
+				   COPY, or a batched SQLite writer's thread */
 	void *impl;             /* the backend's connection state */
 };
 
@@ -93,9 +95,15 @@ void db_writer_init(struct db_writer *w, struct db *db, const char *table,
 void db_writer_free_head(struct db_writer *w);
 /* An error with every registered secret masked out of the message. */
 int  db_fail(struct err *e, enum err_code code, const char *fmt, ...) PRINTF_LIKE(3, 4);
-/* "row 17, column unit_price" into w's error. */
+/* "row 17, column unit_price" into w's error, for the row being written
+ * (w->rows + 1, and the writer is marked failed), or for a given row
+ * (1-based) with db_fail_row_at, which only writes the error (a batched
+ * SQLite writer's thread calls it; the caller marks the writer failed).
+ * A column < 0 names the row alone. */
 int  db_fail_row(struct db_writer *w, struct err *e, int col, enum err_code code,
 		 const char *fmt, ...) PRINTF_LIKE(5, 6);
+int  db_fail_row_at(struct db_writer *w, struct err *e, int64_t row, int col,
+		    enum err_code code, const char *fmt, ...) PRINTF_LIKE(6, 7);
 /* Line and column (1-based) of a 1-based character position in sql. */
 void db_sql_line_col(const char *sql, long pos, int *line, int *col);
 /* Quote an identifier without a connection (both dialects agree). */

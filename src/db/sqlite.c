@@ -14,6 +14,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,15 +36,6 @@ struct lite_cursor {
 	enum conv *conv;
 	struct buf *scratch;    /* per column, for values we reformat */
 	bool first;
-};
-
-struct lite_writer {
-	struct db_writer base;
-	sqlite3_stmt *st;
-	struct buf line;        /* a copy line being split */
-	struct buf canon;       /* a value being made canonical */
-	const char **vals;
-	size_t *lens;
 };
 
 /* ---- errors ---------------------------------------------------------------- */
@@ -449,11 +441,111 @@ static void lite_cursor_close(struct db_cursor *base)
 	free(c);
 }
 
-/* ---- writers ------------------------------------------------------------------- */
+/* ---- writers -------------------------------------------------------------------
+ *
+ * A row's values are checked and converted when db_writer_row gets them
+ * (so a bad value is reported at its row), into cells: an integer, a
+ * double, or text kept in an arena beside them.  An unbatched writer
+ * inserts the row at once.  A batched one (db_writer_batch) inserts
+ * `batch` rows (64, or fewer for wide tables) with one multi-row INSERT:
+ * one statement run per batch instead of per row (for an AUTOINCREMENT
+ * table that is also one read and one write of sqlite_sequence per
+ * batch).  Text is bound SQLITE_STATIC from the arena, which stays put
+ * until the rows are in.  When a batch fails because of a row (a
+ * constraint), SQLite has undone the whole statement; its rows are then
+ * inserted one by one, so the error names the row it is about, as an
+ * unbatched writer would.
+ *
+ * A batched writer inserts on a thread of its own, so that the caller
+ * reads and converts the next rows while SQLite stores the last ones: two
+ * sets of held rows (BATCHES_HELD batches each, or 1 MiB of text) take
+ * turns, one filling, one being inserted.  The thread is the only user of
+ * the connection while it works (the writer owns the connection: other
+ * statements are refused until it is closed, as during a PostgreSQL
+ * COPY), and hands back the outcome, which the next hand-over or the
+ * close reports.  The last rows are inserted by the close itself.
+ */
 
-static struct db_writer *lite_writer_open(struct db *db, const char *table,
-					  const char *const *columns, int ncols,
-					  const struct db_table *def, struct err *e)
+#define BATCH_ROWS 64                  /* rows per multi-row INSERT */
+#define BATCHES_HELD 8                 /* statements' worth handed over at once */
+#define ARENA_FLUSH (1024 * 1024)      /* held text that sends the rows early */
+
+struct lite_cell {
+	int type;               /* SQLITE_NULL, _INTEGER, _FLOAT or _TEXT */
+	union {
+		int64_t i;
+		double d;
+		struct {
+			size_t off, len;   /* in the arena */
+		} t;
+	} u;
+};
+
+/* Rows checked and converted, waiting to be inserted. */
+struct lite_rows {
+	struct lite_cell *cells;   /* cap x ncols */
+	struct buf arena;          /* their text */
+	int n;                     /* rows held */
+	int64_t first;             /* the row number (1-based) of the first */
+};
+
+struct lite_writer {
+	struct db_writer base;
+	sqlite3_stmt *st;       /* one row */
+	sqlite3_stmt *many;     /* `batch` rows */
+	int batch;              /* rows per statement; 1 = unbatched */
+	int cap;                /* rows held before inserting them */
+	struct lite_rows held[2];  /* the one filling, and the one being inserted */
+	int filling;
+	struct buf line;        /* a copy line being split */
+	struct buf canon;       /* a value being made canonical */
+	const char **vals;
+	size_t *lens;
+
+	/* the inserting thread (batched writers, from the first batch) */
+	bool started;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct lite_rows *flying;  /* handed to the thread; NULL when it is idle */
+	bool quit;
+	int flown_rc;              /* the outcome of the last batch it inserted */
+	struct err flown_err;
+};
+
+static void rows_init(struct lite_rows *h, int cap, int ncols)
+{
+	memset(h, 0, sizeof *h);
+	h->cells = xcalloc((size_t)cap * (size_t)ncols, sizeof *h->cells);
+}
+
+static void rows_free(struct lite_rows *h)
+{
+	free(h->cells);
+	buf_free(&h->arena);
+}
+
+static void stop_thread(struct lite_writer *w);
+
+static void lite_writer_free(struct lite_writer *w)
+{
+	stop_thread(w);
+	if (w->batch > 1)
+		w->base.db->copying = false;
+	sqlite3_finalize(w->st);
+	sqlite3_finalize(w->many);
+	rows_free(&w->held[0]);
+	rows_free(&w->held[1]);
+	buf_free(&w->line);
+	buf_free(&w->canon);
+	free(w->vals);
+	free(w->lens);
+	db_writer_free_head(&w->base);
+	free(w);
+}
+
+/* INSERT INTO table (columns) VALUES (?, ...) repeated `rows` times. */
+static char *insert_sql(const char *table, const char *const *columns, int ncols, int rows)
 {
 	struct buf sql = BUF_INIT;
 	buf_puts(&sql, "INSERT INTO ");
@@ -464,22 +556,62 @@ static struct db_writer *lite_writer_open(struct db *db, const char *table,
 			buf_puts(&sql, ", ");
 		db_buf_quote(&sql, columns[i]);
 	}
-	buf_puts(&sql, ") VALUES (");
-	for (int i = 0; i < ncols; i++)
-		buf_printf(&sql, "%s?%d", i ? ", " : "", i + 1);
-	buf_puts(&sql, ")");
+	buf_puts(&sql, ") VALUES ");
+	for (int r = 0; r < rows; r++) {
+		buf_puts(&sql, r ? ", (" : "(");
+		for (int i = 0; i < ncols; i++)
+			buf_puts(&sql, i ? ", ?" : "?");
+		buf_putc(&sql, ')');
+	}
+	return buf_detach(&sql);
+}
+
+static struct db_writer *lite_writer_open(struct db *db, const char *table,
+					  const char *const *columns, int ncols,
+					  const struct db_table *def, struct err *e)
+{
+	char *sql = insert_sql(table, columns, ncols, 1);
 	sqlite3_stmt *st;
-	int rc = lite_prepare(db, buf_str(&sql), &st, true, e);
-	buf_free(&sql);
+	int rc = lite_prepare(db, sql, &st, true, e);
+	free(sql);
 	if (rc < 0)
 		return NULL;
 	struct lite_writer *w = xcalloc(1, sizeof *w);
 	db_writer_init(&w->base, db, table, columns, ncols, def);
 	w->st = st;
+	w->batch = w->cap = 1;
+	rows_init(&w->held[0], 1, ncols);
+	rows_init(&w->held[1], 1, ncols);
 	w->vals = xcalloc((size_t)ncols + 1, sizeof *w->vals);
 	w->lens = xcalloc((size_t)ncols + 1, sizeof *w->lens);
 	return &w->base;
 }
+
+static void lite_writer_batch(struct db_writer *base)
+{
+	struct lite_writer *w = (struct lite_writer *)base;
+	int limit = sqlite3_limit(LITE(base->db), SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+	int rows = limit / base->ncols;
+	if (rows > BATCH_ROWS)
+		rows = BATCH_ROWS;
+	if (w->batch > 1 || w->held[w->filling].n || base->rows || rows < 2)
+		return;
+	char *sql = insert_sql(base->table, (const char *const *)base->columns, base->ncols,
+			       rows);
+	int rc = lite_prepare(base->db, sql, &w->many, true, NULL);
+	free(sql);
+	if (rc < 0)
+		return;             /* stay unbatched */
+	w->batch = rows;
+	w->cap = rows * BATCHES_HELD;
+	for (int k = 0; k < 2; k++) {
+		rows_free(&w->held[k]);
+		rows_init(&w->held[k], w->cap, base->ncols);
+	}
+	base->db->copying = true;
+}
+
+/* ---- values into cells ---- */
 
 static size_t utf8_chars(const char *s)
 {
@@ -490,20 +622,42 @@ static size_t utf8_chars(const char *s)
 	return n;
 }
 
-static int bind_float(struct lite_writer *w, int i, const char *v, struct err *e)
+static bool all_digits_n(const char *s, size_t n)
 {
-	char *end;
-	double d = strtod(v, &end);
-	while (isspace((unsigned char)*end))
-		end++;
-	if (end == v || *end)
-		return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid number \"%s\"", v);
-	if (isnan(d))     /* SQLite would store a NaN as NULL */
-		return sqlite3_bind_text(w->st, i + 1, "NaN", 3, SQLITE_STATIC);
-	return sqlite3_bind_double(w->st, i + 1, d);
+	for (size_t i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
 }
 
-static int bind_numeric(struct lite_writer *w, int i, const char *v, struct err *e)
+/* An int64 written plainly ("-42", "007"): what strtoll would read, without
+ * its cost.  Anything else (signs, blanks, 19 digits) goes to str_to_i64. */
+static bool parse_int(const char *s, size_t len, int64_t *out)
+{
+	size_t neg = len > 0 && s[0] == '-';
+	if (len - neg < 1 || len - neg > 18 || !all_digits_n(s + neg, len - neg))
+		return str_to_i64(s, out);
+	int64_t v = 0;
+	for (size_t i = neg; i < len; i++)
+		v = v * 10 + (s[i] - '0');
+	*out = neg ? -v : v;
+	return true;
+}
+
+/* Canonical text of a date, time or timestamp, appended to out. */
+static bool temporal_canon(enum db_type t, const char *v, struct buf *out)
+{
+	char tmp[64];
+	bool ok = t == DT_DATE ? db_date_canon(v, tmp, sizeof tmp) :
+		  t == DT_TIME ? db_time_canon(v, tmp, sizeof tmp) :
+				 db_timestamp_canon(v, tmp, sizeof tmp);
+	if (ok)
+		buf_puts(out, tmp);
+	return ok;
+}
+
+static int numeric_canon(struct lite_writer *w, int i, const char *v, struct buf *arena,
+			 struct err *e)
 {
 	struct db_coltype t = w->base.types[i];
 	int scale = t.precision > 0 ? t.scale : -1;
@@ -515,53 +669,68 @@ static int bind_numeric(struct lite_writer *w, int i, const char *v, struct err 
 					   t.precision, t.scale);
 		return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid number \"%s\"", v);
 	}
-	return sqlite3_bind_text(w->st, i + 1, w->canon.data, (int)w->canon.len,
-				 SQLITE_TRANSIENT);
+	buf_append(arena, w->canon.data, w->canon.len);
+	return 0;
 }
 
-static int bind_temporal(struct lite_writer *w, int i, const char *v, struct err *e)
+static int float_cell(struct lite_writer *w, int i, const char *v, struct buf *arena,
+		      struct lite_cell *c, struct err *e)
 {
-	char out[64];
-	enum db_type t = w->base.types[i].type;
-	bool ok = t == DT_DATE ? db_date_canon(v, out, sizeof out) :
-		  t == DT_TIME ? db_time_canon(v, out, sizeof out) :
-				 db_timestamp_canon(v, out, sizeof out);
-	if (!ok)
-		return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid %s \"%s\"",
-				   db_type_name(t), v);
-	buf_reset(&w->canon);
-	buf_puts(&w->canon, out);
-	return sqlite3_bind_text(w->st, i + 1, w->canon.data, (int)w->canon.len,
-				 SQLITE_TRANSIENT);
+	char *end;
+	double d = strtod(v, &end);
+	while (isspace((unsigned char)*end))
+		end++;
+	if (end == v || *end)
+		return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid number \"%s\"", v);
+	if (isnan(d)) {     /* SQLite would store a NaN as NULL */
+		c->type = SQLITE_TEXT;
+		c->u.t.off = arena->len;
+		c->u.t.len = 3;
+		buf_append(arena, "NaN", 3);
+		return 0;
+	}
+	c->type = SQLITE_FLOAT;
+	c->u.d = d;
+	return 0;
 }
 
-/* Bind one value in the storage its column's type calls for.  Returns an
- * SQLite code, or -1 when the value itself is refused (e already set). */
-static int bind_value(struct lite_writer *w, int i, const char *v, size_t len,
-		      struct err *e)
+/* Check and convert value i of a row into its cell, in the storage its
+ * column's type calls for.  -1 when the value is refused (e set). */
+static int fill_cell(struct lite_writer *w, int i, const char *v, size_t len,
+		     struct buf *arena, struct lite_cell *c, struct err *e)
 {
 	struct db_coltype t = w->base.types[i];
-	int64_t iv;
 	bool b;
-	if (!v)
-		return sqlite3_bind_null(w->st, i + 1);
+	if (!v) {
+		c->type = SQLITE_NULL;
+		return 0;
+	}
+	size_t at = arena->len;
 	switch (t.type) {
 	case DT_INT:
-		if (!str_to_i64(v, &iv))
+		if (!parse_int(v, len, &c->u.i))
 			return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid integer \"%s\"", v);
-		return sqlite3_bind_int64(w->st, i + 1, iv);
+		c->type = SQLITE_INTEGER;
+		return 0;
 	case DT_FLOAT:
-		return bind_float(w, i, v, e);
-	case DT_NUMERIC:
-		return bind_numeric(w, i, v, e);
+		return float_cell(w, i, v, arena, c, e);
 	case DT_BOOL:
 		if (!db_parse_bool(v, &b))
 			return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid boolean \"%s\"", v);
-		return sqlite3_bind_int(w->st, i + 1, b);
+		c->type = SQLITE_INTEGER;
+		c->u.i = b;
+		return 0;
+	case DT_NUMERIC:
+		if (numeric_canon(w, i, v, arena, e) < 0)
+			return -1;
+		break;
 	case DT_DATE:
 	case DT_TIME:
 	case DT_TIMESTAMP:
-		return bind_temporal(w, i, v, e);
+		if (!temporal_canon(t.type, v, arena))
+			return db_fail_row(&w->base, e, i, ERR_PARSE, "invalid %s \"%s\"",
+					   db_type_name(t.type), v);
+		break;
 	case DT_TEXT:
 		if (t.precision > 0 && utf8_chars(v) > (size_t)t.precision)
 			return db_fail_row(&w->base, e, i, ERR_INVALID, "value too long for "
@@ -569,40 +738,237 @@ static int bind_value(struct lite_writer *w, int i, const char *v, size_t len,
 					   utf8_chars(v));
 		/* fall through */
 	case DT_JSON:
+		buf_append(arena, v, len);
 		break;
 	}
-	return sqlite3_bind_text(w->st, i + 1, v, (int)len, SQLITE_STATIC);
+	c->type = SQLITE_TEXT;
+	c->u.t.off = at;
+	c->u.t.len = arena->len - at;
+	return 0;
 }
 
-static int insert_row(struct lite_writer *w, const char *const *values,
-		      const size_t *lens, struct err *e)
+/* ---- cells into the table ---- */
+
+/* Bind a row's cells from parameter `param` on; an SQLite code, with the
+ * column that failed in *col. */
+static int bind_cells(struct lite_writer *w, sqlite3_stmt *st, int param,
+		      const struct lite_rows *h, const struct lite_cell *c, int *col)
 {
-	sqlite3_reset(w->st);
+	for (int i = 0; i < w->base.ncols; i++, param++) {
+		*col = i;
+		int rc;
+		switch (c[i].type) {
+		case SQLITE_INTEGER:
+			rc = sqlite3_bind_int64(st, param, c[i].u.i);
+			break;
+		case SQLITE_FLOAT:
+			rc = sqlite3_bind_double(st, param, c[i].u.d);
+			break;
+		case SQLITE_TEXT:
+			rc = sqlite3_bind_text(st, param, h->arena.data + c[i].u.t.off,
+					       (int)c[i].u.t.len, SQLITE_STATIC);
+			break;
+		default:
+			rc = sqlite3_bind_null(st, param);
+			break;
+		}
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* Run st once its values are bound (rc: how the binding went); an SQLite
+ * code, with the error in *inner when it is not SQLITE_OK. */
+static int run(struct lite_writer *w, sqlite3_stmt *st, int rc, struct err *inner)
+{
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK)
+		lite_error(w->base.db, rc, NULL, inner);
+	sqlite3_reset(st);
+	return rc;
+}
+
+/* Rows [from, to) one at a time; an error names its row. */
+static int insert_each(struct lite_writer *w, const struct lite_rows *h, int from, int to,
+		       struct err *e)
+{
+	int n = w->base.ncols;
+	for (int r = from; r < to; r++) {
+		struct err inner;
+		const struct lite_cell *c = h->cells + (size_t)r * (size_t)n;
+		int col = -1;
+		int brc = bind_cells(w, w->st, 1, h, c, &col);
+		if (run(w, w->st, brc, &inner) != SQLITE_OK)
+			return db_fail_row_at(&w->base, e, h->first + r, brc ? col : -1,
+					      inner.code, "%s", inner.msg);
+	}
+	return 0;
+}
+
+/* Errors a row can cause, as opposed to the database or the session. */
+static bool row_error(int rc)
+{
+	int prim = rc & 0xff;
+	return prim == SQLITE_CONSTRAINT || prim == SQLITE_TOOBIG || prim == SQLITE_MISMATCH ||
+	       prim == SQLITE_RANGE;
+}
+
+/* Rows [from, from + batch) with one statement. */
+static int insert_batch(struct lite_writer *w, const struct lite_rows *h, int from,
+			struct err *e)
+{
+	int brc = SQLITE_OK, col, n = w->base.ncols;
+	for (int r = 0; r < w->batch && brc == SQLITE_OK; r++)
+		brc = bind_cells(w, w->many, 1 + r * n, h,
+				 h->cells + (size_t)(from + r) * (size_t)n, &col);
+	struct err inner;
+	brc = run(w, w->many, brc, &inner);
+	if (brc == SQLITE_OK)
+		return 0;
+	if (!row_error(brc)) {
+		if (e)
+			*e = inner;
+		return -1;
+	}
+	/* SQLite undid the statement: find the row, inserting those before */
+	return insert_each(w, h, from, from + w->batch, e);
+}
+
+/* Insert the held rows: full batches a statement each, the rest one by
+ * one.  Runs on the inserting thread for a batched writer; touches only
+ * h, the statements and the connection. */
+static int insert_rows(struct lite_writer *w, const struct lite_rows *h, struct err *e)
+{
+	int r = 0;
+	for (; w->batch > 1 && r + w->batch <= h->n; r += w->batch)
+		if (insert_batch(w, h, r, e) < 0)
+			return -1;
+	return insert_each(w, h, r, h->n, e);
+}
+
+static void *inserter(void *arg)
+{
+	struct lite_writer *w = arg;
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->flying && !w->quit)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->flying)
+			break;
+		const struct lite_rows *h = w->flying;
+		pthread_mutex_unlock(&w->mu);
+		struct err e;
+		err_clear(&e);
+		int rc = insert_rows(w, h, &e);
+		pthread_mutex_lock(&w->mu);
+		w->flown_rc = rc;
+		if (rc < 0)
+			w->flown_err = e;
+		w->flying = NULL;
+		pthread_cond_broadcast(&w->cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Wait until the thread has no batch; the last batch's outcome. */
+static int landed(struct lite_writer *w, struct err *e)
+{
+	if (!w->started)
+		return 0;
+	pthread_mutex_lock(&w->mu);
+	while (w->flying)
+		pthread_cond_wait(&w->cv, &w->mu);
+	int rc = w->flown_rc;
+	if (rc < 0 && e)
+		*e = w->flown_err;
+	w->flown_rc = 0;
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+static void stop_thread(struct lite_writer *w)
+{
+	if (!w->started)
+		return;
+	landed(w, NULL);
+	pthread_mutex_lock(&w->mu);
+	w->quit = true;
+	pthread_cond_broadcast(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	w->started = false;
+}
+
+static bool start_thread(struct lite_writer *w)
+{
+	if (pthread_mutex_init(&w->mu, NULL) != 0)
+		return false;
+	if (pthread_cond_init(&w->cv, NULL) != 0) {
+		pthread_mutex_destroy(&w->mu);
+		return false;
+	}
+	if (pthread_create(&w->thread, NULL, inserter, w) != 0) {
+		pthread_cond_destroy(&w->cv);
+		pthread_mutex_destroy(&w->mu);
+		return false;
+	}
+	w->started = true;
+	return true;
+}
+
+/* The filling rows go in: handed to the thread, which by then has finished
+ * the batch before (whose failure is reported now), or inserted here when
+ * the writer is unbatched or no thread could be started. */
+static int send(struct lite_writer *w, struct err *e)
+{
+	struct lite_rows *h = &w->held[w->filling];
+	int rc = landed(w, e);
+	if (rc == 0 && w->batch > 1 && (w->started || start_thread(w))) {
+		pthread_mutex_lock(&w->mu);
+		w->flying = h;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		w->filling ^= 1;
+		h = &w->held[w->filling];
+	} else if (rc == 0) {
+		rc = insert_rows(w, h, e);
+	}
+	h->n = 0;
+	buf_reset(&h->arena);
+	return rc;
+}
+
+static int add_row(struct lite_writer *w, const char *const *values, const size_t *lens,
+		   struct err *e)
+{
+	struct lite_rows *h = &w->held[w->filling];
+	if (h->n == 0)
+		h->first = w->base.rows + 1;
+	struct lite_cell *c = h->cells + (size_t)h->n * (size_t)w->base.ncols;
 	for (int i = 0; i < w->base.ncols; i++) {
 		const char *v = values[i];
-		int rc = bind_value(w, i, v, v ? (lens ? lens[i] : strlen(v)) : 0, e);
-		if (rc < 0)
+		size_t len = v ? (lens ? lens[i] : strlen(v)) : 0;
+		if (fill_cell(w, i, v, len, &h->arena, &c[i], e) < 0)
 			return -1;
-		if (rc != SQLITE_OK) {
-			struct err inner;
-			lite_error(w->base.db, rc, NULL, &inner);
-			return db_fail_row(&w->base, e, i, inner.code, "%s", inner.msg);
-		}
 	}
-	int rc = sqlite3_step(w->st);
-	if (rc != SQLITE_DONE) {
-		struct err inner;
-		lite_error(w->base.db, rc, NULL, &inner);
-		sqlite3_reset(w->st);
-		return db_fail_row(&w->base, e, -1, inner.code, "%s", inner.msg);
-	}
+	h->n++;
+	if (h->n == w->cap || h->arena.len >= ARENA_FLUSH)
+		return send(w, e);
 	return 0;
 }
 
 static int lite_writer_row(struct db_writer *base, const char *const *values,
 			   struct err *e)
 {
-	return insert_row((struct lite_writer *)base, values, NULL, e);
+	return add_row((struct lite_writer *)base, values, NULL, e);
 }
 
 static int lite_writer_copy_line(struct db_writer *base, const char *line, size_t len,
@@ -618,25 +984,18 @@ static int lite_writer_copy_line(struct db_writer *base, const char *line, size_
 	if (n != base->ncols)
 		return db_fail_row(base, e, -1, ERR_PARSE, "expected %d fields, found %d",
 				   base->ncols, n);
-	return insert_row(w, w->vals, w->lens, e);
+	return add_row(w, w->vals, w->lens, e);
 }
 
-static void lite_writer_free(struct lite_writer *w)
+/* The last rows go in here, once the thread has landed its batch. */
+static int lite_writer_close(struct db_writer *base, int64_t *rows UNUSED, struct err *e)
 {
-	sqlite3_finalize(w->st);
-	buf_free(&w->line);
-	buf_free(&w->canon);
-	free(w->vals);
-	free(w->lens);
-	db_writer_free_head(&w->base);
-	free(w);
-}
-
-static int lite_writer_close(struct db_writer *base, int64_t *rows UNUSED,
-			     struct err *e UNUSED)
-{
-	lite_writer_free((struct lite_writer *)base);
-	return 0;
+	struct lite_writer *w = (struct lite_writer *)base;
+	int rc = landed(w, e);
+	if (rc == 0)
+		rc = insert_rows(w, &w->held[w->filling], e);
+	lite_writer_free(w);
+	return rc;
 }
 
 static void lite_writer_abort(struct db_writer *base)
@@ -724,6 +1083,7 @@ const struct db_ops db_sqlite_ops = {
 	.begin_sql = lite_begin_sql,
 	.writer_open = lite_writer_open,
 	.writer_row = lite_writer_row,
+	.writer_batch = lite_writer_batch,
 	.writer_copy_line = lite_writer_copy_line,
 	.writer_close = lite_writer_close,
 	.writer_abort = lite_writer_abort,

@@ -258,7 +258,7 @@ static bool all_digits(const char *s, size_t n)
 	if (n == 0)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (!isdigit((unsigned char)s[i]))
+		if (s[i] < '0' || s[i] > '9')
 			return false;
 	return true;
 }
@@ -447,9 +447,48 @@ bool db_parse_bool(const char *s, bool *out)
 	return false;
 }
 
+/* A plain decimal ("-12.5", "007", ".5") that needs no rounding, written
+ * canonically without the general path's buffers: 1 done, 0 too many
+ * integer digits, -1 not plain (the general path decides). */
+static int plain_numeric(const char *s, int scale, int max_int_digits, struct buf *out)
+{
+	bool neg = *s == '-';
+	if (*s == '-' || *s == '+')
+		s++;
+	size_t ilen = strspn(s, "0123456789");
+	const char *f = s + ilen;
+	size_t flen = 0;
+	if (*f == '.')
+		flen = strspn(++f, "0123456789");
+	if (f[flen] || ilen + flen == 0 || (scale >= 0 && flen > (size_t)scale))
+		return -1;
+	while (ilen > 0 && *s == '0')
+		s++, ilen--;
+	if (max_int_digits >= 0 && ilen > (size_t)max_int_digits)
+		return 0;
+	bool zero = ilen == 0 && strspn(f, "0") >= flen;
+	size_t dscale = scale >= 0 ? (size_t)scale : flen;
+	if (neg && !zero)
+		buf_putc(out, '-');
+	if (ilen)
+		buf_append(out, s, ilen);
+	else
+		buf_putc(out, '0');
+	if (dscale > 0) {
+		buf_putc(out, '.');
+		buf_append(out, f, flen);
+		for (size_t k = flen; k < dscale; k++)
+			buf_putc(out, '0');
+	}
+	return 1;
+}
+
 bool db_numeric_canon(const char *s, int scale, int max_int_digits, struct buf *out)
 {
 	buf_reset(out);
+	int plain = plain_numeric(s, scale, max_int_digits, out);
+	if (plain >= 0)
+		return plain > 0;
 	while (isspace((unsigned char)*s))
 		s++;
 	if (strcasecmp(s, "nan") == 0) {
@@ -549,9 +588,16 @@ bool db_numeric_canon(const char *s, int scale, int max_int_digits, struct buf *
 
 /* ---- dates and times ---------------------------------------------------------------------- */
 
-static bool two_digits(const char *p, int lo, int hi, int *out)
+/* An ASCII digit (isdigit's answer in any locale sluice runs in, without
+ * its table lookup: these checks run for every date and time loaded). */
+static inline bool digit(char c)
 {
-	if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
+	return c >= '0' && c <= '9';
+}
+
+static inline bool two_digits(const char *p, int lo, int hi, int *out)
+{
+	if (!digit(p[0]) || !digit(p[1]))
 		return false;
 	int v = (p[0] - '0') * 10 + (p[1] - '0');
 	if (v < lo || v > hi)
@@ -571,12 +617,43 @@ static int days_in_month(int y, int m)
 /* "YYYY-MM-DD" at s; true when valid. */
 static bool read_date(const char *s)
 {
-	int m, d;
-	if (!all_digits(s, 4) || s[4] != '-' || !two_digits(s + 5, 1, 12, &m) ||
-	    s[7] != '-' || !two_digits(s + 8, 1, 31, &d))
+	int c, y, m, d;
+	if (!two_digits(s, 0, 99, &c) || !two_digits(s + 2, 0, 99, &y) || s[4] != '-' ||
+	    !two_digits(s + 5, 1, 12, &m) || s[7] != '-' || !two_digits(s + 8, 1, 31, &d))
 		return false;
-	int y = atoi(s);
-	return d <= days_in_month(y, m);
+	return d <= days_in_month(c * 100 + y, m);
+}
+
+/* "HH:MM:SS" or "HH:MM:SS.fff..." filling s[0, n) exactly: the form
+ * sluice writes, whose canonical text is a prefix of it (read_time's
+ * ranges; trailing zeros of the fraction dropped, digits past the sixth
+ * cut).  *keep gets that prefix's length. */
+static bool plain_time(const char *s, size_t n, size_t *keep)
+{
+	if (n < 8 || !two_digits(s, 0, 24, NULL) || s[2] != ':' ||
+	    !two_digits(s + 3, 0, 59, NULL) || s[5] != ':' || !two_digits(s + 6, 0, 60, NULL))
+		return false;
+	if (n == 8) {
+		*keep = 8;
+		return true;
+	}
+	if (s[8] != '.' || n == 9 || !all_digits(s + 9, n - 9))
+		return false;
+	size_t digits = n - 9 > 6 ? 6 : n - 9;
+	while (digits > 0 && s[8 + digits] == '0')
+		digits--;
+	*keep = digits ? 9 + digits : 8;
+	return true;
+}
+
+/* The first len bytes of s into out as a string, if they fit. */
+static bool copy_prefix(const char *s, size_t len, char *out, size_t n)
+{
+	if (len >= n)
+		return false;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	return true;
 }
 
 /* "HH:MM[:SS[.fff]]" at s, written canonically to out; returns the end. */
@@ -631,12 +708,14 @@ bool db_date_canon(const char *s, char *out, size_t n)
 		if (!db_timestamp_canon(s, ts, sizeof ts))
 			return false;
 	}
-	snprintf(out, n, "%.10s", s);
-	return n > 10;
+	return copy_prefix(s, 10, out, n);
 }
 
 bool db_time_canon(const char *s, char *out, size_t n)
 {
+	size_t keep;
+	if (plain_time(s, strlen(s), &keep))
+		return copy_prefix(s, keep, out, n);
 	struct buf b = BUF_INIT;
 	const char *end = read_time(s, &b);
 	if (!end || *end) {
@@ -654,6 +733,14 @@ bool db_timestamp_canon(const char *s, char *out, size_t n)
 	}
 	if (!read_date(s))
 		return false;
+	size_t len = strlen(s), plain;
+	if (len >= 19 && (s[10] == ' ' || s[10] == 'T' || s[10] == 't') &&
+	    plain_time(s + 11, len - 11, &plain)) {
+		if (!copy_prefix(s, 11 + plain, out, n))
+			return false;
+		out[10] = ' ';
+		return true;
+	}
 	struct buf b = BUF_INIT;
 	buf_append(&b, s, 10);
 	buf_putc(&b, ' ');

@@ -115,8 +115,13 @@ struct csv_field {
 	int col;
 };
 
+/* Bytes a run of plain field content stops at (csv_scan.stop). */
+#define CSV_STOP_UNQUOTED 1       /* delimiter, quote, CR, LF, NUL, non-ASCII */
+#define CSV_STOP_QUOTED   2       /* quote, LF, NUL, non-ASCII */
+
 struct csv_scan {
 	char delim;
+	unsigned char stop[256];  /* CSV_STOP_* bits per byte */
 	size_t keep;              /* fields to store; the rest are only counted */
 	bool skip_blank;          /* empty lines are not records */
 	struct buf text;

@@ -146,8 +146,8 @@ static void clear_record(struct fmt_reader *r)
 	shrink(&r->csv.text);
 }
 
-static void add_field(struct fmt_reader *r, const char *name, enum fmt_kind kind,
-		      const char *text, size_t len)
+/* A new field at the end of the record; its value is set by the caller. */
+static size_t new_field(struct fmt_reader *r, const char *name, enum fmt_kind kind, size_t len)
 {
 	if (r->nfields == r->capfields) {
 		r->capfields = r->capfields ? r->capfields * 2 : 32;
@@ -156,10 +156,15 @@ static void add_field(struct fmt_reader *r, const char *name, enum fmt_kind kind
 	}
 	size_t i = r->nfields++;
 	r->fields[i] = (struct fmt_field){ name, NULL, len, kind };
+	return i;
+}
+
+static void add_field(struct fmt_reader *r, const char *name, enum fmt_kind kind,
+		      const char *text, size_t len)
+{
+	size_t i = new_field(r, name, text ? kind : FK_NULL, text ? len : 0);
 	if (!text) {
 		r->offs[i] = NULL_VALUE;
-		r->fields[i].kind = FK_NULL;
-		r->fields[i].len = 0;
 		return;
 	}
 	r->offs[i] = r->vals.len;
@@ -167,16 +172,30 @@ static void add_field(struct fmt_reader *r, const char *name, enum fmt_kind kind
 	buf_putc(&r->vals, '\0');
 }
 
-/* A string or number of the document itself: no copy of a 60 MiB value. */
+/* A value that lives as long as the record (a string or number of the
+ * document, a CSV field in the scanner's buffer): no copy of a 60 MiB
+ * value. */
 static void add_ref(struct fmt_reader *r, const char *name, enum fmt_kind kind,
-		    const char *text)
+		    const char *text, size_t len)
 {
-	add_field(r, name, kind, NULL, 0);
-	size_t i = r->nfields - 1;
+	size_t i = new_field(r, name, kind, len);
 	r->offs[i] = REF_VALUE;
-	r->fields[i].kind = kind;
 	r->fields[i].value = text;
-	r->fields[i].len = strlen(text);
+}
+
+/* A CSV value converted to its column's type, written straight into the
+ * record's value buffer. */
+static int add_coerced(struct fmt_reader *r, const struct fmt_column *k, const char *text,
+		       size_t len, struct err *e)
+{
+	size_t off = r->vals.len;
+	if (fmt_coerce(k->type, FK_STRING, text, len, &r->vals, e) < 0)
+		return -1;
+	size_t n = r->vals.len - off;
+	buf_putc(&r->vals, '\0');
+	size_t i = new_field(r, k->name, type_kind(k->type, r->vals.data + off), n);
+	r->offs[i] = off;
+	return 0;
 }
 
 static enum fmt_status finish_record(struct fmt_reader *r, struct fmt_record *rec, long line,
@@ -222,7 +241,8 @@ static enum fmt_status json_record(struct fmt_reader *r, cJSON *v, long line, in
 	if (!r->ncols) {
 		for (cJSON *c = v->child; c; c = c->next) {
 			if ((cJSON_IsString(c) || cJSON_IsNumber(c)) && c->valuestring) {
-				add_ref(r, c->string, item_kind(c), c->valuestring);
+				add_ref(r, c->string, item_kind(c), c->valuestring,
+					strlen(c->valuestring));
 				continue;
 			}
 			bool null;
@@ -510,8 +530,10 @@ static enum fmt_status csv_next(struct fmt_reader *r, struct fmt_record *rec, st
 	if (!r->ncols) {
 		for (size_t i = 0; i < r->nheader; i++) {
 			const struct csv_field *f = &s->f[i];
-			bool null = !f->quoted && f->len == 0;
-			add_field(r, r->header[i], FK_STRING, null ? NULL : field_text(s, i), f->len);
+			if (!f->quoted && f->len == 0)
+				add_field(r, r->header[i], FK_NULL, NULL, 0);
+			else
+				add_ref(r, r->header[i], FK_STRING, field_text(s, i), f->len);
 		}
 		return finish_record(r, rec, s->line, s->col);
 	}
@@ -523,12 +545,14 @@ static enum fmt_status csv_next(struct fmt_reader *r, struct fmt_record *rec, st
 			add_field(r, k->name, FK_NULL, NULL, 0);
 			continue;
 		}
+		if (k->type == FT_TEXT) {
+			/* the scanner's text is the value, and lives as long */
+			add_ref(r, k->name, FK_STRING, field_text(s, i), f->len);
+			continue;
+		}
 		struct err ce;
-		buf_reset(&r->scratch);
-		if (fmt_coerce(k->type, FK_STRING, field_text(s, i), f->len, &r->scratch, &ce) < 0)
+		if (add_coerced(r, k, field_text(s, i), f->len, &ce) < 0)
 			return fail(r, e, false, f->line, f->col, k->name, "%s", ce.msg);
-		add_field(r, k->name, type_kind(k->type, buf_str(&r->scratch)),
-			  buf_str(&r->scratch), r->scratch.len);
 	}
 	return finish_record(r, rec, s->line, s->col);
 }

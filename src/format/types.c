@@ -137,6 +137,19 @@ static int coerce_int(const char *s, size_t n, struct buf *out, const char **why
 
 #define EXP_LIMIT 1000
 
+/* The digits of a decimal as written, the point left out. */
+struct digits {
+	const char *ip;           /* integer digits */
+	long ni;
+	const char *fp;           /* fraction digits */
+	long n;                   /* all digits */
+};
+
+static char digit_at(const struct digits *d, long k)
+{
+	return k < d->ni ? d->ip[k] : k < d->n ? d->fp[k - d->ni] : '0';
+}
+
 static int coerce_numeric(const char *s, size_t n, struct buf *out, const char **why)
 {
 	size_t i = 0;
@@ -178,40 +191,40 @@ static int coerce_numeric(const char *s, size_t n, struct buf *out, const char *
 	}
 	if (i != n)
 		return -1;
-	/* All the digits, and where the point goes among them. */
-	struct buf d = BUF_INIT;
-	buf_append(&d, s + int0, intlen);
-	buf_append(&d, s + frac0, fraclen);
+	/* The number's digits are the integer digits then the fraction's
+	 * (read in place, no copy); the point goes after the first `point` of
+	 * them, and digits beyond them are zeros. */
+	struct digits d = { s + int0, (long)intlen, s + frac0, (long)(intlen + fraclen) };
 	long point = (long)intlen + exp;
-	long nd = (long)d.len;
-	struct buf ip = BUF_INIT, fp = BUF_INIT;
-	if (point <= 0) {
-		buf_putc(&ip, '0');
-		for (long k = 0; k < -point; k++)
-			buf_putc(&fp, '0');
-		buf_append(&fp, d.data, d.len);
-	} else if (point >= nd) {
-		buf_append(&ip, d.data, d.len);
-		for (long k = nd; k < point; k++)
-			buf_putc(&ip, '0');
-	} else {
-		buf_append(&ip, d.data, (size_t)point);
-		buf_append(&fp, d.data + point, (size_t)(nd - point));
-	}
-	const char *ipd = buf_str(&ip);
-	while (ipd[0] == '0' && ipd[1])
-		ipd++;
-	bool zero = strspn(d.data, "0") == d.len;
+	bool zero = true;
+	for (long k = 0; k < d.n && zero; k++)
+		zero = digit_at(&d, k) == '0';
 	if (neg && !zero)
 		buf_putc(out, '-');
-	buf_puts(out, ipd);
-	if (fp.len) {
-		buf_putc(out, '.');
-		buf_append(out, fp.data, fp.len);
+	/* the integer part, without leading zeros; "0" when there is none */
+	long k = 0;
+	while (k < point - 1 && digit_at(&d, k) == '0')
+		k++;
+	if (point <= 0)
+		buf_putc(out, '0');
+	if (point == d.ni) {          /* no exponent: both parts as written */
+		buf_append(out, d.ip + k, (size_t)(point - k));
+		if (d.n > d.ni) {
+			buf_putc(out, '.');
+			buf_append(out, d.fp, (size_t)(d.n - d.ni));
+		}
+		return 0;
 	}
-	buf_free(&d);
-	buf_free(&ip);
-	buf_free(&fp);
+	for (; k < point; k++)
+		buf_putc(out, digit_at(&d, k));
+	/* the fraction, after zeros when the point is left of the digits */
+	if (point < d.n) {
+		buf_putc(out, '.');
+		for (long z = point; z < 0; z++)
+			buf_putc(out, '0');
+		for (k = point > 0 ? point : 0; k < d.n; k++)
+			buf_putc(out, digit_at(&d, k));
+	}
 	return 0;
 }
 
@@ -363,11 +376,33 @@ static bool parse_zone(const char *s, size_t n, size_t *at, int64_t *offset_us)
 	return true;
 }
 
-static void put_time(struct buf *out, int64_t us)
+/* v as exactly `width` decimal digits (v >= 0 and fits). */
+static char *put_digits(char *p, int64_t v, int width)
+{
+	for (int i = width - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + width;
+}
+
+/* "HH:MM:SS.ffffff" of microseconds since midnight: 15 bytes. */
+static char *format_time(char *p, int64_t us)
 {
 	int64_t secs = us / USEC_PER_SEC;
-	buf_printf(out, "%02d:%02d:%02d.%06d", (int)(secs / 3600), (int)(secs / 60 % 60),
-		   (int)(secs % 60), (int)(us % USEC_PER_SEC));
+	p = put_digits(p, secs / 3600, 2);
+	*p++ = ':';
+	p = put_digits(p, secs / 60 % 60, 2);
+	*p++ = ':';
+	p = put_digits(p, secs % 60, 2);
+	*p++ = '.';
+	return put_digits(p, us % USEC_PER_SEC, 6);
+}
+
+static void put_time(struct buf *out, int64_t us)
+{
+	char text[16];
+	buf_append(out, text, (size_t)(format_time(text, us) - text));
 }
 
 static int coerce_timestamp(const char *s, size_t n, struct buf *out)
@@ -391,8 +426,15 @@ static int coerce_timestamp(const char *s, size_t n, struct buf *out)
 	civil_from_days(day, &y, &m, &d);
 	if (y < 1 || y > 9999)
 		return -1;
-	buf_printf(out, "%04d-%02d-%02d ", y, m, d);
-	put_time(out, rest);
+	char text[32], *p = text;
+	p = put_digits(p, y, 4);
+	*p++ = '-';
+	p = put_digits(p, m, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = ' ';
+	p = format_time(p, rest);
+	buf_append(out, text, (size_t)(p - text));
 	return 0;
 }
 

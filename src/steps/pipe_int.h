@@ -43,9 +43,8 @@ int  raw_table_read(struct db *db, struct raw_table *t, struct err *e);
  * regard to ASCII case, as SQLite does. */
 int  raw_table_find(const struct db *db, const struct raw_table *t, const char *name);
 /* CREATE TABLE with _sluice_id (INTEGER PRIMARY KEY AUTOINCREMENT on
- * SQLite, bigint identity on PostgreSQL), the data columns, the other
- * _sluice_* columns, and an index on _sluice_file; in the caller's
- * transaction.  Fills t. */
+ * SQLite, bigint identity on PostgreSQL), the data columns and the other
+ * _sluice_* columns; in the caller's transaction.  Fills t. */
 int  raw_table_create(struct db *db, struct raw_table *t, const struct raw_col *cols,
 		      size_t n, struct err *e);
 /* ALTER TABLE ADD COLUMN, remembered in t. */
@@ -63,6 +62,11 @@ int  pipe_declared_columns(const struct project_pipe *pipe, struct raw_col **out
 void raw_cols_free(struct raw_col *cols, size_t n);
 /* True when the pipe says its table's shape (columns or document). */
 bool pipe_has_shape(const struct project_pipe *pipe);
+
+/* ---- the file's checksum (pipe_hash.c) ----------------------------------------------
+ * sha256_update, with whole blocks done by the processor's SHA instructions
+ * when it has them: the same digest, several times faster. */
+void pipe_sha256_update(struct sha256 *c, const void *data, size_t n);
 
 /* ---- one file (pipe_load.c) ---------------------------------------------------- */
 struct pipe_load {

@@ -42,12 +42,15 @@ struct loader {
 	int nw;                     /* writer columns: data, then file, line, loaded_at */
 	const char **vals;
 	const char **filled;        /* inferred: the key that gave each column */
+	int *decl_col;              /* declared: the table column of each declared one */
 	int64_t written;            /* rows in writers closed so far */
 	struct buf doc;
 	char line_text[24];
 	char loaded_at[32];
 	bool writing;               /* the transaction is open and takes rows */
 
+	int64_t id_before;          /* max(_sluice_id) before this file's rows */
+	int64_t id_last;            /* and after them */
 	int64_t parsed, good, errors;
 	bool has_first;
 	struct fmt_error first;
@@ -60,7 +63,7 @@ static ssize_t read_lake(void *arg, void *buf, size_t n, struct err *e)
 	struct loader *ld = arg;
 	ssize_t got = lake_read(ld->lr, buf, n, e);
 	if (got > 0) {
-		sha256_update(&ld->sha, buf, (size_t)got);
+		pipe_sha256_update(&ld->sha, buf, (size_t)got);
 		ld->bytes += got;
 	}
 	return got;
@@ -176,11 +179,20 @@ static int open_writer(struct loader *ld, struct err *e)
 	free(names);
 	if (!ld->w)
 		return -1;
+	/* Errors the database finds come at a later row or at the close, where
+	 * they still name their row: either way the file's load stops. */
+	db_writer_batch(ld->w);
 	ld->nw = n;
 	free(ld->vals);
 	free(ld->filled);
 	ld->vals = xcalloc((size_t)n, sizeof *ld->vals);
 	ld->filled = xcalloc((size_t)n, sizeof *ld->filled);
+	if (ld->declared) {
+		free(ld->decl_col);
+		ld->decl_col = xcalloc(ld->ndecl + 1, sizeof *ld->decl_col);
+		for (size_t i = 0; i < ld->ndecl; i++)
+			ld->decl_col[i] = raw_table_find(ld->db, &ld->table, ld->decl[i].name);
+	}
 	return 0;
 }
 
@@ -220,9 +232,15 @@ static void remember_change(struct loader *ld, const char *column, enum schema_c
  * came from. */
 static int write_row(struct loader *ld, const struct fmt_record *rec, struct err *e)
 {
-	snprintf(ld->line_text, sizeof ld->line_text, "%ld", rec->line);
+	/* the line number as text, without printf's cost on every row */
+	char *p = ld->line_text + sizeof ld->line_text;
+	unsigned long line = rec->line > 0 ? (unsigned long)rec->line : 0;
+	*--p = '\0';
+	do
+		*--p = (char)('0' + line % 10);
+	while ((line /= 10) > 0);
 	ld->vals[ld->nw - 3] = ld->L->key;
-	ld->vals[ld->nw - 2] = ld->line_text;
+	ld->vals[ld->nw - 2] = p;
 	ld->vals[ld->nw - 1] = ld->loaded_at;
 	if (db_writer_row(ld->w, ld->vals, e) < 0)
 		return -1;
@@ -265,7 +283,7 @@ static int declared_row(struct loader *ld, const struct fmt_record *rec, struct 
 	size_t nfields = ld->pipe->ncolumns;
 	for (size_t i = 0; i < nfields && i < rec->nfields; i++) {
 		const struct fmt_field *f = &rec->fields[i];
-		int col = raw_table_find(ld->db, &ld->table, ld->decl[i].name);
+		int col = ld->decl_col[i];
 		char why[256];
 		if (f->value && value_too_big(ld->decl[i].type, f->value, why, sizeof why)) {
 			record_error(ld, rec, ld->decl[i].name, "column \"%s\": %s",
@@ -277,7 +295,7 @@ static int declared_row(struct loader *ld, const struct fmt_record *rec, struct 
 	if (ld->has_doc) {
 		buf_reset(&ld->doc);
 		fmt_json_write(&ld->doc, fmt_reader_json(ld->reader));
-		ld->vals[raw_table_find(ld->db, &ld->table, ld->pipe->document)] = buf_str(&ld->doc);
+		ld->vals[ld->decl_col[ld->ndecl - 1]] = buf_str(&ld->doc);
 	}
 	return write_row(ld, rec, e);
 }
@@ -477,6 +495,12 @@ static char *ledger_info(const struct loader *ld, const struct store_load *h)
 	cJSON_AddNumberToObject(o, "errors", (double)h->error_count);
 	cJSON_AddStringToObject(o, "status", load_status_name(h->status));
 	cJSON_AddNumberToObject(o, "loaded_at", (double)h->loaded);
+	/* as text: ids may pass 2^53, beyond what a JSON number keeps exactly */
+	char id[24];
+	snprintf(id, sizeof id, "%lld", (long long)ld->id_before + 1);
+	cJSON_AddStringToObject(o, "first_id", id);
+	snprintf(id, sizeof id, "%lld", (long long)ld->id_last);
+	cJSON_AddStringToObject(o, "last_id", id);
 	if (ld->has_first) {
 		cJSON_AddStringToObject(o, "first_error", h->first_error);
 		cJSON_AddNumberToObject(o, "line", (double)h->first_error_line);
@@ -561,6 +585,86 @@ static void settle_history(struct loader *ld, enum load_status status)
 	}
 }
 
+/* ---- the file's rows: where they are, and replacing them ------------------------------- */
+
+/* The largest _sluice_id in the table (0 when empty): one step down the
+ * primary key. */
+static int max_id(struct loader *ld, int64_t *out, struct err *e)
+{
+	char *qt = db_quote_ident(ld->db, ld->table.name);
+	char *sql = xasprintf("SELECT max(\"%s\") FROM %s", PIPE_COL_ID, qt);
+	int rc = db_query_int(ld->db, sql, NULL, 0, out, e);
+	free(sql);
+	free(qt);
+	return rc < 0 ? -1 : 0;
+}
+
+static int64_t info_i64(const cJSON *o, const char *name, bool *ok)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	int64_t n = 0;
+	if (!cJSON_IsString(v) || !str_to_i64(v->valuestring, &n))
+		*ok = false;
+	return n;
+}
+
+/* The _sluice_id range a ledger entry gives its file's rows; false for an
+ * entry without one (written by a sluice that kept an index on
+ * _sluice_file instead). */
+static bool ledger_range(const char *info, int64_t *first, int64_t *last)
+{
+	cJSON *o = info ? cJSON_Parse(info) : NULL;
+	bool ok = o != NULL;
+	*first = info_i64(o, "first_id", &ok);
+	*last = info_i64(o, "last_id", &ok);
+	cJSON_Delete(o);
+	return ok;
+}
+
+/* DELETE the file's rows (within [first, last] when range is set); the
+ * count in *gone. */
+static int delete_rows(struct loader *ld, bool range, int64_t first, int64_t last,
+		       int64_t *gone, struct err *e)
+{
+	char *qt = db_quote_ident(ld->db, ld->table.name);
+	char lo[24], hi[24];
+	snprintf(lo, sizeof lo, "%lld", (long long)first);
+	snprintf(hi, sizeof hi, "%lld", (long long)last);
+	const char *params[] = { ld->L->key, lo, hi };
+	char *sql = range ? xasprintf("DELETE FROM %s WHERE \"%s\" BETWEEN $2 AND $3 AND "
+				      "\"%s\" = $1", qt, PIPE_COL_ID, PIPE_COL_FILE)
+			  : xasprintf("DELETE FROM %s WHERE \"%s\" = $1", qt, PIPE_COL_FILE);
+	int rc = db_exec(ld->db, sql, params, range ? 3 : 1, gone, e);
+	free(sql);
+	free(qt);
+	return rc;
+}
+
+/* A forced reload replaces the rows the file's last load left, in this
+ * transaction.  Its ledger entry says where they are: the _sluice_id range
+ * [first_id, last_id].  Ids only grow, a row keeps its id (append-only
+ * streams rely on that too), and loads into one table take turns, so a
+ * load's rows fill a range no other load's rows enter; the primary key
+ * finds it without an index on _sluice_file.  The file's name is matched
+ * as well (another pipe may have loaded the same file into the table).
+ * An entry from before ranges were kept has its rows found by name, which
+ * the tables of that time have an index for. */
+static int delete_earlier(struct loader *ld, const char *info, struct err *e)
+{
+	int64_t first, last, gone = 0;
+	if (!ledger_range(info, &first, &last)) {
+		if (delete_rows(ld, false, 0, 0, &gone, e) < 0)
+			return -1;
+	} else if (last >= first && delete_rows(ld, true, first, last, &gone, e) < 0) {
+		return -1;
+	}
+	if (gone)
+		log_emit(LOG_INFO, ld->L->run_id, NULL, NULL, NULL, 0, "pipe %s: reloading %s "
+			 "replaces its %lld earlier rows", ld->pipe->name, ld->L->key,
+			 (long long)gone);
+	return 0;
+}
+
 /* Begin, take the table's turn, and look for the file in the ledger.
  * 1: committed before (history rebuilt, transaction closed); 0: go on. */
 static int begin_file(struct loader *ld, struct err *e)
@@ -589,27 +693,15 @@ static int begin_file(struct loader *ld, struct err *e)
 		L->reconciled = true;
 		return 1;
 	}
+	int rc = raw_table_read(ld->db, &ld->table, e);
+	if (rc == 0 && ld->declared)
+		rc = declared_table(ld, e);
+	if (rc == 0 && found && ld->table.exists)
+		rc = delete_earlier(ld, info, e);
 	free(info);
-	if (raw_table_read(ld->db, &ld->table, e) < 0)
+	if (rc < 0)
 		return -1;
-	if (ld->declared && declared_table(ld, e) < 0)
-		return -1;
-	if (L->force && ld->table.exists) {
-		char *qt = db_quote_ident(ld->db, ld->table.name);
-		char *sql = xasprintf("DELETE FROM %s WHERE \"%s\" = $1", qt, PIPE_COL_FILE);
-		const char *params[] = { L->key };
-		int64_t gone = 0;
-		int rc = db_exec(ld->db, sql, params, 1, &gone, e);
-		free(sql);
-		free(qt);
-		if (rc < 0)
-			return -1;
-		if (gone)
-			log_emit(LOG_INFO, L->run_id, NULL, NULL, NULL, 0, "pipe %s: reloading "
-				 "%s replaces its %lld earlier rows", ld->pipe->name, L->key,
-				 (long long)gone);
-	}
-	if (ld->table.exists && open_writer(ld, e) < 0)
+	if (ld->table.exists && (max_id(ld, &ld->id_before, e) < 0 || open_writer(ld, e) < 0))
 		return -1;
 	return 0;
 }
@@ -617,6 +709,28 @@ static int begin_file(struct loader *ld, struct err *e)
 static bool cancelled(const struct loader *ld)
 {
 	return ld->L->cancel && atomic_load(ld->L->cancel);
+}
+
+/* A row the database refused (a constraint; PostgreSQL's COPY reports a
+ * bad value so too): the file's fault, not the refresh's.  The writer
+ * names the row, at the row or later (COPY at its end, a batched SQLite
+ * writer when the row's batch goes in), so this may come from any write. */
+static bool refused_value(const struct err *e)
+{
+	return e->code == ERR_DB && str_starts_with(e->where, "row ");
+}
+
+/* The file fails on the database's refusal, which becomes its first error:
+ * nothing of it is kept. */
+static void refused(struct loader *ld, const struct err *we)
+{
+	stop_writing(ld);
+	struct fmt_error fe;
+	memset(&fe, 0, sizeof fe);
+	snprintf(fe.message, sizeof fe.message, "%s", err_text(we));
+	ld->has_first = false;
+	bad_record(ld, &fe);
+	ld->written = 0;
 }
 
 /* Read every record.  0 when the file was read to its end (or to a bad
@@ -651,18 +765,18 @@ static int read_records(struct loader *ld, struct err *e)
 		}
 		if (!ld->writing)
 			continue;           /* skip_file after a bad record: count only */
-		int rc = ld->declared ? declared_row(ld, &rec, e) : inferred_row(ld, &rec, e);
-		if (rc < 0)
+		struct err we;
+		err_clear(&we);
+		int rc = ld->declared ? declared_row(ld, &rec, &we) : inferred_row(ld, &rec, &we);
+		if (rc < 0 && !refused_value(&we)) {
+			*e = we;
 			return -1;
+		}
+		if (rc < 0)
+			refused(ld, &we);
 		if (!ld->writing && ld->pipe->on_error == ON_ERROR_ABORT)
 			return 0;
 	}
-}
-
-/* A value the server refused when the COPY ended: the file's fault. */
-static bool refused_value(const struct err *e)
-{
-	return e->code == ERR_DB && str_starts_with(e->where, "row ");
 }
 
 static int finish(struct loader *ld, struct err *e)
@@ -681,16 +795,16 @@ static int finish(struct loader *ld, struct err *e)
 			*e = we;
 			return -1;
 		}
-		struct fmt_error fe;
-		memset(&fe, 0, sizeof fe);
-		snprintf(fe.message, sizeof fe.message, "%s", err_text(&we));
-		ld->has_first = false;
-		bad_record(ld, &fe);
-		ld->written = 0;
+		refused(ld, &we);
 		settle_history(ld, LOAD_FAILED);
 		return 0;
 	}
 	settle_history(ld, ld->errors ? LOAD_PARTIALLY_LOADED : LOAD_LOADED);
+	ld->id_last = ld->id_before;
+	if (ld->written > 0 && max_id(ld, &ld->id_last, e) < 0) {
+		stop_writing(ld);
+		return -1;
+	}
 	char *lkey = pipe_ledger_key(ld->pipe, L->key);
 	char *info = ledger_info(ld, &L->hist);
 	int rc = db_ledger_put(ld->db, lkey, L->run_id, info, e);
@@ -716,6 +830,7 @@ static void loader_free(struct loader *ld)
 	raw_cols_free(ld->decl, ld->ndecl);
 	free(ld->vals);
 	free(ld->filled);
+	free(ld->decl_col);
 	buf_free(&ld->doc);
 }
 

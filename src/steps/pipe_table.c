@@ -2,11 +2,15 @@
  * pipe_table.c - a pipe's raw table: created from the declared shape or
  * from the first records, grown as new keys and wider values appear.
  *
- * Every raw table has _sluice_id (increasing, so append-only streams can
- * follow it), _sluice_file and _sluice_line (where each row came from: a
- * forced reload deletes a file's rows by _sluice_file) and
- * _sluice_loaded_at.  All DDL here runs in the caller's transaction, so a
- * file that fails takes the table changes it caused with it.
+ * Every raw table has _sluice_id (increasing and never reused, so
+ * append-only streams can follow it: AUTOINCREMENT on SQLite, an identity
+ * on PostgreSQL), _sluice_file and _sluice_line (where each row came from)
+ * and _sluice_loaded_at.  A forced reload finds a file's earlier rows by
+ * the _sluice_id range its ledger entry records (pipe_load.c), through the
+ * primary key, so the table needs no index on _sluice_file: keeping one
+ * cost a third of a load's time.  Tables made before kept that index, and
+ * keep it.  All DDL here runs in the caller's transaction, so a file that
+ * fails takes the table changes it caused with it.
  */
 #include "steps/pipe_int.h"
 
@@ -128,9 +132,6 @@ int raw_table_create(struct db *db, struct raw_table *t, const struct raw_col *c
 		err_prefix(e, "creating table %s: ", t->name);
 		return -1;
 	}
-	const char *idx[] = { PIPE_COL_FILE };
-	if (db_create_index(db, t->name, idx, 1, false, e) < 0)
-		return -1;
 	cols_clear(t);
 	for (size_t i = 0; i < n; i++)
 		cols_push(t, cols[i].name, cols[i].type);

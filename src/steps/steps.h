@@ -147,8 +147,9 @@ char *steps_cache_key(struct step_ctx *ctx, struct err *e);
  *   - LOAD_FAILED before: under skip_file and continue, only when its size
  *     changed since (the file was replaced) or when forced; under abort,
  *     always (an abort pipe stays stopped at its bad file until it is fixed).
- * A forced reload of a file replaces its earlier rows (deleted by
- * _sluice_file in the same transaction), so forcing never duplicates.
+ * A forced reload of a file replaces its earlier rows (deleted in the same
+ * transaction: the _sluice_id range its ledger entry records, and its
+ * _sluice_file), so forcing never duplicates.
  * Failed files are never moved, changed or deleted. */
 enum pipe_state {
 	PIPE_RUNNING,

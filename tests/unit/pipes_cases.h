@@ -382,6 +382,150 @@ static void t_force_one(const struct backend *b)
 	fx_close(&f);
 }
 
+static const char *const TWO_PIPES_PROJECT =
+	"{ \"connections\": { \"wh\": { \"url\": \"@WH@\" } },"
+	"  \"pipes\": ["
+	"    { \"name\": \"one\", \"path\": \"orders/\", \"connection\": \"wh\","
+	"      \"table\": \"raw_orders\" },"
+	"    { \"name\": \"two\", \"path\": \"orders/\", \"connection\": \"wh\","
+	"      \"table\": \"raw_orders\" },"
+	"    { \"name\": \"solo\", \"path\": \"orders/\", \"connection\": \"wh\","
+	"      \"table\": \"raw_solo\" } ] }";
+
+static void force_file(struct fx *f, const char *pipe, const char *key)
+{
+	struct pipe_result r;
+	struct err e = { 0 };
+	ck_assert_msg(fx_refresh(f, pipe, true, key, &r, &e) == 0, "%s", err_text(&e));
+	ck_assert_int_eq(r.files_loaded, 1);
+	pipe_result_free(&r);
+}
+
+/* Rewrite a file's ledger entry as a sluice that kept no _sluice_id
+ * ranges wrote it. */
+static void drop_ledger_range(struct fx *f, const char *lkey)
+{
+	const char *params[] = { lkey };
+	char *info = NULL;
+	struct err e = { 0 };
+	ck_assert_int_eq(db_query_value(fx_db(f), "SELECT info FROM _sluice_ledger WHERE "
+					"key = $1", params, 1, &info, &e), 1);
+	cJSON *o = cJSON_Parse(info);
+	ck_assert_ptr_nonnull(cJSON_GetObjectItem(o, "first_id"));
+	cJSON_DeleteItemFromObject(o, "first_id");
+	cJSON_DeleteItemFromObject(o, "last_id");
+	char *old = cJSON_PrintUnformatted(o);
+	const char *up[] = { old, lkey };
+	ck_assert_int_eq(db_exec(fx_db(f), "UPDATE _sluice_ledger SET info = $1 WHERE key = $2",
+				 up, 2, NULL, &e), 0);
+	cJSON_free(old);
+	cJSON_Delete(o);
+	free(info);
+}
+
+/* A forced reload replaces exactly the rows the file's last load left,
+ * found by the _sluice_id range its ledger entry records (a raw table
+ * has no index on _sluice_file): not another file's rows, nor another
+ * pipe's copy of the same file.  Reloading the newest rows gives ids above
+ * every id used before, never the freed ones (append-only streams rely
+ * on it).  An entry from before ranges were kept still replaces them. */
+static void t_force_range(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, TWO_PIPES_PROJECT);
+	fx_put(&f, "orders/a.ndjson", GOOD1);
+	fx_put(&f, "orders/b.ndjson", GOOD2);
+	struct pipe_result r = fx_refresh_ok(&f, "one");
+	pipe_result_free(&r);
+	r = fx_refresh_ok(&f, "two");
+	pipe_result_free(&r);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders"), 6);
+	ck_assert_int_eq(fx_int(&f, "SELECT max(_sluice_id) FROM raw_orders"), 6);
+	/* two's b holds the largest id: its reload takes 7, not 6 again */
+	force_file(&f, "two", "orders/b.ndjson");
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders"), 6);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders WHERE _sluice_id = 6"), 0);
+	ck_assert_int_eq(fx_int(&f, "SELECT _sluice_id FROM raw_orders WHERE id = 3 AND "
+				"_sluice_id > 3"), 7);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders WHERE id = 3"), 2);
+	/* one's a: its own two rows replaced, two's copy of a left alone */
+	force_file(&f, "one", "orders/a.ndjson");
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders"), 6);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders WHERE _sluice_id <= 2"), 0);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders WHERE id = 1"), 2);
+	ck_assert_int_eq(fx_int(&f, "SELECT min(_sluice_id) FROM raw_orders WHERE id = 1"), 4);
+	/* an entry without a range: the rows are found by the file's name */
+	r = fx_refresh_ok(&f, "solo");
+	pipe_result_free(&r);
+	drop_ledger_range(&f, "pipe:solo:orders/b.ndjson");
+	force_file(&f, "solo", "orders/b.ndjson");
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_solo"), 3);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_solo WHERE id = 3"), 1);
+	/* and the entry written now has its range again */
+	char *info = fx_text(&f, "SELECT info FROM _sluice_ledger WHERE "
+			     "key = 'pipe:solo:orders/b.ndjson'");
+	ck_assert_msg(strstr(info, "\"first_id\"") && strstr(info, "\"last_id\""), "%s", info);
+	free(info);
+	fx_close(&f);
+}
+
+/* NDJSON orders with ids from..to, the id at line `dup_line` (1-based; 0
+ * for none) replaced by `dup_id`.  Caller frees. */
+static char *orders_text(int from, int to, int dup_line, int dup_id)
+{
+	struct buf b = BUF_INIT;
+	for (int id = from; id <= to; id++)
+		buf_printf(&b, "{\"id\": %d, \"item\": \"i%d\"}\n",
+			   id - from + 1 == dup_line ? dup_id : id, id);
+	return buf_detach(&b);
+}
+
+/* A row the database refuses (here a unique index someone added to the
+ * raw table) fails its file, wherever in the file it is and whenever the
+ * database says so (PostgreSQL at the end of the COPY, SQLite when the
+ * row's batch goes in): nothing of the file is kept, its load history
+ * says why, and the refresh goes on with the next file. */
+static void t_refused_row(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, ORDERS_PROJECT);
+	char *text = orders_text(1, 200, 0, 0);
+	fx_put(&f, "orders/a.ndjson", text);
+	free(text);
+	struct pipe_result r = fx_refresh_ok(&f, "orders");
+	pipe_result_free(&r);
+	fx_exec(&f, "CREATE UNIQUE INDEX raw_orders_id ON raw_orders (id)");
+	text = orders_text(201, 2200, 10, 5);           /* early in a long file */
+	fx_put(&f, "orders/b.ndjson", text);
+	free(text);
+	text = orders_text(2201, 2400, 200, 2201);      /* its last line */
+	fx_put(&f, "orders/c.ndjson", text);
+	free(text);
+	text = orders_text(2401, 2410, 0, 0);
+	fx_put(&f, "orders/d.ndjson", text);
+	free(text);
+	r = fx_refresh_ok(&f, "orders");
+	ck_assert_int_eq(r.files_failed, 2);
+	ck_assert_int_eq(r.files_loaded, 1);
+	ck_assert_int_eq(r.rows_loaded, 10);
+	pipe_result_free(&r);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders"), 210);
+	const char *keys[] = { "orders/b.ndjson", "orders/c.ndjson" };
+	const int64_t parsed[] = { 2000, 200 };
+	for (size_t i = 0; i < ARRAY_LEN(keys); i++) {
+		struct store_load *l = fx_load_of(&f, "orders", keys[i]);
+		ck_assert_int_eq(l->status, LOAD_FAILED);
+		ck_assert_int_eq(l->rows_loaded, 0);
+		ck_assert_int_eq(l->rows_parsed, parsed[i]);
+		ck_assert_msg(l->first_error && strstr(l->first_error, "row ") &&
+			      (strstr(l->first_error, "UNIQUE") ||
+			       strstr(l->first_error, "duplicate key")),
+			      "%s: %s", keys[i], l->first_error ? l->first_error : "(none)");
+		store_load_free(l);
+	}
+	fx_close(&f);
+}
+
 /* Pause and resume, with the counts and state an operator sees. */
 static void t_pause(const struct backend *b)
 {

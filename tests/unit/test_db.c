@@ -531,6 +531,131 @@ START_TEST(writer_errors_name_row_and_column)
 }
 END_TEST
 
+/* A batched writer inserts many rows per statement, on its own thread:
+ * values come out as an unbatched writer stores them (across batches and
+ * hand-overs, with text large enough to send rows early), the writer owns
+ * the connection until it is closed, a bad value is still refused at its
+ * row, and what only the database finds is reported later, naming its
+ * row. */
+START_TEST(batched_writer_keeps_values_and_names_rows)
+{
+	struct db *db = open_rw();
+	struct err e;
+	ck_assert_int_eq(db_create_table(db, typed_def(), false, &e), 0);
+	ck_assert_int_eq(db_begin(db, &e), 0);
+	struct db_writer *w = db_writer_open(db, "typed", type_cols, 10, &e);
+	db_writer_batch(w);
+	for (int k = 0; k < 300; k++) {
+		for (size_t r = 0; r < ARRAY_LEN(edge_rows); r++)
+			ck_assert_msg(db_writer_row(w, edge_rows[r], &e) == 0, "%s", err_text(&e));
+		if (k == 150) {
+			ck_assert_int_eq(db_exec(db, "SELECT 1", NULL, 0, NULL, &e), -1);
+			ck_assert_int_eq(e.code, ERR_INTERNAL);
+		}
+	}
+	int64_t rows;
+	ck_assert_int_eq(db_writer_close(w, &rows, &e), 0);
+	ck_assert_int_eq(rows, 300 * (int64_t)ARRAY_LEN(edge_rows));
+	ck_assert_int_eq(db_commit(db, &e), 0);
+	/* the same values, and in order, as the unbatched writer's */
+	struct db_writer *u = db_writer_open(db, "typed_one", type_cols, 10, &e);
+	ck_assert_ptr_null(u);
+	struct db_table one = *typed_def();
+	one.name = "typed_one";
+	ck_assert_int_eq(db_create_table(db, &one, false, &e), 0);
+	u = db_writer_open(db, "typed_one", type_cols, 10, &e);
+	for (int k = 0; k < 300; k++)
+		for (size_t r = 0; r < ARRAY_LEN(edge_rows); r++)
+			ck_assert_int_eq(db_writer_row(u, edge_rows[r], &e), 0);
+	ck_assert_int_eq(db_writer_close(u, NULL, &e), 0);
+	ck_value(db, "SELECT count(*) FROM typed a JOIN typed_one b ON a.rowid = b.rowid "
+		 "WHERE a.i IS b.i AND a.n IS b.n AND a.big IS b.big AND a.f IS b.f AND "
+		 "a.b IS b.b AND a.d IS b.d AND a.tm IS b.tm AND a.ts IS b.ts AND a.s IS b.s "
+		 "AND a.j IS b.j AND typeof(a.n) = typeof(b.n)", "1500");
+	exec_ok(db, "DELETE FROM typed");
+
+	/* values beyond the held-text limit: a batch goes early, nothing lost */
+	size_t big = 700 * 1024;
+	char *text = xmalloc(big + 1);
+	memset(text, 'x', big);
+	text[big] = '\0';
+	const char *tcols[] = { "i", "s" };
+	w = db_writer_open(db, "typed", tcols, 2, &e);
+	db_writer_batch(w);
+	char num[16];
+	for (int k = 1; k <= 70; k++) {
+		snprintf(num, sizeof num, "%d", k);
+		text[0] = (char)('a' + k % 26);
+		const char *row[] = { num, k % 10 == 0 ? text : "small" };
+		ck_assert_int_eq(db_writer_row(w, row, &e), 0);
+	}
+	ck_assert_int_eq(db_writer_close(w, NULL, &e), 0);
+	ck_value(db, "SELECT count(*) || ' ' || sum(i) || ' ' || sum(length(s)) FROM typed",
+		 "70 2485 5017915");
+	ck_value(db, "SELECT substr(s, 1, 2) FROM typed WHERE i = 30", "ex");
+	free(text);
+
+	exec_ok(db, "CREATE TABLE orders (id integer PRIMARY KEY, unit_price numeric(10,2) NOT NULL)");
+	const char *cols[] = { "id", "unit_price" };
+	ck_assert_int_eq(db_begin(db, &e), 0);
+	w = db_writer_open(db, "orders", cols, 2, &e);
+	db_writer_batch(w);
+	for (int i = 1; i <= 200; i++) {
+		snprintf(num, sizeof num, "%d", i);
+		const char *row[] = { num, "9.99" };
+		ck_assert_int_eq(db_writer_row(w, row, &e), 0);
+	}
+	const char *bad[] = { "201", "ten" };
+	ck_assert_int_eq(db_writer_row(w, bad, &e), -1);
+	ck_assert_str_eq(e.where, "row 201, column unit_price");
+	db_writer_abort(w);
+	db_rollback(db);
+
+	/* a duplicate key comes out when its rows have gone in: at the
+	 * close, or at a later row when the thread had them */
+	const int dup_at[] = { 101, 1100 };
+	for (size_t k = 0; k < ARRAY_LEN(dup_at); k++) {
+		ck_assert_int_eq(db_begin(db, &e), 0);
+		w = db_writer_open(db, "orders", cols, 2, &e);
+		db_writer_batch(w);
+		int rc = 0, i;
+		for (i = 1; i <= (k ? 3000 : 300) && rc == 0; i++) {
+			snprintf(num, sizeof num, "%d", i == dup_at[k] ? 50 : i);
+			const char *row[] = { num, "1" };
+			rc = db_writer_row(w, row, &e);
+		}
+		if (rc == 0) {
+			rc = db_writer_close(w, NULL, &e);
+		} else {
+			ck_assert_int_lt(i, 3000);
+			db_writer_abort(w);
+		}
+		ck_assert_int_eq(rc, -1);
+		char where[32];
+		snprintf(where, sizeof where, "row %d", dup_at[k]);
+		ck_assert_str_eq(e.where, where);
+		ck_assert_msg(strstr(e.msg, "UNIQUE"), "%s", e.msg);
+		db_rollback(db);
+	}
+
+	/* and a NULL where none may be, in the last few rows, at the close */
+	ck_assert_int_eq(db_begin(db, &e), 0);
+	w = db_writer_open(db, "orders", cols, 2, &e);
+	db_writer_batch(w);
+	for (int i = 1; i <= 10; i++) {
+		snprintf(num, sizeof num, "%d", i);
+		const char *row[] = { num, i == 7 ? NULL : "1" };
+		ck_assert_int_eq(db_writer_row(w, row, &e), 0);
+	}
+	ck_assert_int_eq(db_writer_close(w, NULL, &e), -1);
+	ck_assert_str_eq(e.where, "row 7");
+	ck_assert_msg(strstr(e.msg, "NOT NULL constraint failed: orders.unit_price"), "%s", e.msg);
+	db_rollback(db);
+	ck_value(db, "SELECT count(*) FROM orders", "0");
+	db_close(db);
+}
+END_TEST
+
 START_TEST(copy_lines_are_parsed_on_sqlite)
 {
 	struct db *db = open_rw();
@@ -921,6 +1046,7 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, types_round_trip_through_sqlite_storage);
 	tcase_add_test(tc, writer_normalizes_values_like_postgresql);
 	tcase_add_test(tc, writer_errors_name_row_and_column);
+	tcase_add_test(tc, batched_writer_keeps_values_and_names_rows);
 	tcase_add_test(tc, copy_lines_are_parsed_on_sqlite);
 	tcase_add_test(tc, read_only_sessions_refuse_writes);
 	tcase_add_test(tc, cancel_stops_a_long_statement);

@@ -15,6 +15,8 @@ START_TEST(skip_file) { t_skip_file(B); } END_TEST
 START_TEST(on_error_continue) { t_continue(B); } END_TEST
 START_TEST(on_error_abort) { t_abort(B); } END_TEST
 START_TEST(force_one) { t_force_one(B); } END_TEST
+START_TEST(force_range) { t_force_range(B); } END_TEST
+START_TEST(refused_row) { t_refused_row(B); } END_TEST
 START_TEST(pause_resume) { t_pause(B); } END_TEST
 START_TEST(states) { t_states(B); } END_TEST
 START_TEST(drift) { t_drift(B); } END_TEST
@@ -39,6 +41,8 @@ static Suite *pipes_suite(void)
 	tcase_add_test(tc, on_error_continue);
 	tcase_add_test(tc, on_error_abort);
 	tcase_add_test(tc, force_one);
+	tcase_add_test(tc, force_range);
+	tcase_add_test(tc, refused_row);
 	tcase_add_test(tc, pause_resume);
 	tcase_add_test(tc, states);
 	tcase_add_test(tc, drift);
