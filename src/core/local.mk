@@ -8,5 +8,7 @@ libcore_a_SOURCES = \
 	src/core/jpos.c \
 	src/core/log.c \
 	src/core/sha256.c \
+	src/core/sha256_ni.c \
+	src/core/core_int.h \
 	src/core/str.c \
 	src/core/xalloc.c

@@ -34,7 +34,6 @@ libsteps_a_SOURCES += \
 	src/steps/pipe.c \
 	src/steps/pipe_load.c \
 	src/steps/pipe_table.c \
-	src/steps/pipe_hash.c \
 	src/steps/stream.c \
 	src/steps/ingest.c \
 	src/steps/normalize.c

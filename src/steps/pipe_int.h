@@ -63,11 +63,6 @@ void raw_cols_free(struct raw_col *cols, size_t n);
 /* True when the pipe says its table's shape (columns or document). */
 bool pipe_has_shape(const struct project_pipe *pipe);
 
-/* ---- the file's checksum (pipe_hash.c) ----------------------------------------------
- * sha256_update, with whole blocks done by the processor's SHA instructions
- * when it has them: the same digest, several times faster. */
-void pipe_sha256_update(struct sha256 *c, const void *data, size_t n);
-
 /* ---- one file (pipe_load.c) ---------------------------------------------------- */
 struct pipe_load {
 	/* in */

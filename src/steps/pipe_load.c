@@ -63,7 +63,7 @@ static ssize_t read_lake(void *arg, void *buf, size_t n, struct err *e)
 	struct loader *ld = arg;
 	ssize_t got = lake_read(ld->lr, buf, n, e);
 	if (got > 0) {
-		pipe_sha256_update(&ld->sha, buf, (size_t)got);
+		sha256_update(&ld->sha, buf, (size_t)got);
 		ld->bytes += got;
 	}
 	return got;

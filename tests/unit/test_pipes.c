@@ -10,51 +10,6 @@
 
 #define B (&SQLITE_BACKEND)
 
-static void digest_hex(struct sha256 *c, char out[65])
-{
-	uint8_t d[32];
-	sha256_final(c, d);
-	sha256_hex(d, out);
-}
-
-/* The checksum a pipe computes as it reads (with the processor's SHA
- * instructions where it has them) is SHA-256: the FIPS 180-4 vector of a
- * million 'a', and core's digest for every length and split around the
- * 64-byte block. */
-START_TEST(checksum_is_sha256)
-{
-	static uint8_t data[200000];
-	memset(data, 'a', sizeof data);
-	struct sha256 c;
-	char hex[65], want[65];
-	sha256_init(&c);
-	for (int i = 0; i < 5; i++)
-		pipe_sha256_update(&c, data, sizeof data);
-	digest_hex(&c, hex);
-	ck_assert_str_eq(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
-	for (size_t i = 0; i < sizeof data; i++)
-		data[i] = (uint8_t)(i * 131 + i / 977);
-	const size_t lens[] = { 0, 1, 55, 63, 64, 65, 127, 128, 129, 1000, 65536, 199999 };
-	for (size_t l = 0; l < ARRAY_LEN(lens); l++) {
-		size_t len = lens[l];
-		sha256_init(&c);
-		sha256_update(&c, data, len);
-		digest_hex(&c, want);
-		const size_t splits[] = { 0, 1, 63, 64, 65, 100, len / 2, len - 1, len };
-		for (size_t k = 0; k < ARRAY_LEN(splits); k++) {
-			size_t at = splits[k];
-			if (at > len)
-				continue;
-			sha256_init(&c);
-			pipe_sha256_update(&c, data, at);
-			pipe_sha256_update(&c, data + at, len - at);
-			digest_hex(&c, hex);
-			ck_assert_msg(strcmp(hex, want) == 0, "length %zu split at %zu", len, at);
-		}
-	}
-}
-END_TEST
-
 START_TEST(totesys) { t_totesys(B); } END_TEST
 START_TEST(twice) { t_twice(B); } END_TEST
 START_TEST(reconcile) { t_reconcile(B); } END_TEST
@@ -95,7 +50,6 @@ static Suite *pipes_suite(void)
 	tcase_add_test(tc, drift);
 	tcase_add_test(tc, cancel);
 	tcase_add_test(tc, bad_corpus);
-	tcase_add_test(tc, checksum_is_sha256);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("streams");
 	tcase_set_timeout(tc, 120);
