@@ -250,13 +250,6 @@ static int exit_for(const struct err *e)
 	}
 }
 
-static void print_json(struct cmd_ctx *ctx, cJSON *j)
-{
-	char *text = cJSON_Print(j);
-	fprintf(ctx->out, "%s\n", text);
-	free(text);
-}
-
 /* ---- plan ------------------------------------------------------------------------------------ */
 
 static void print_notes(struct cmd_ctx *ctx, const cJSON *plan, const char *list,
@@ -346,7 +339,7 @@ static int exec_plan(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 			rc = exit_for(e);
 		} else {
 			if (cmd_opt_flag(&o, "--json"))
-				print_json(ctx, plan);
+				cmd_json_print(ctx->out, plan);
 			else
 				print_plan(ctx, plan);
 			int problems = cJSON_GetArraySize(
@@ -788,7 +781,7 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 		if (!list) {
 			rc = exit_for(e);
 		} else if (json) {
-			print_json(ctx, list);
+			cmd_json_print(ctx->out, list);
 		} else {
 			const cJSON *b;
 			if (cJSON_GetArraySize(list) == 0)
@@ -812,7 +805,7 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 			if (!st)
 				rc = exit_for(e);
 			else if (json)
-				print_json(ctx, st);
+				cmd_json_print(ctx->out, st);
 			else
 				print_status(ctx, st);
 			cJSON_Delete(st);
@@ -877,7 +870,7 @@ static int exec_compare(struct cmd_ctx *ctx, int argc, char **argv, struct err *
 		} else {
 			cJSON *j = compare_result_json(&r);
 			if (cmd_opt_flag(&o, "--json")) {
-				print_json(ctx, j);
+				cmd_json_print(ctx->out, j);
 			} else {
 				cJSON *wrap = cJSON_CreateObject();
 				cJSON *arr = cJSON_AddArrayToObject(wrap, "tables");

@@ -11,33 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void print_json(FILE *fp, cJSON *root)
-{
-	char *t = cJSON_PrintUnformatted(root);
-	fprintf(fp, "%s\n", t);
-	cJSON_free(t);
-	cJSON_Delete(root);
-}
-
-static void add_time(cJSON *o, const char *key, usec_t t)
-{
-	if (!t) {
-		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	char iso[32];
-	time_format_iso(t, iso);
-	cJSON_AddStringToObject(o, key, iso);
-}
-
-static void add_str(cJSON *o, const char *key, const char *v)
-{
-	if (v)
-		cJSON_AddStringToObject(o, key, v);
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
 static void short_time(usec_t t, char out[24])
 {
 	if (t)
@@ -62,21 +35,21 @@ static cJSON *run_json(const struct store_run *r)
 	cJSON_AddNumberToObject(o, "id", (double)r->id);
 	cJSON_AddStringToObject(o, "flow", r->flow);
 	cJSON_AddStringToObject(o, "state", run_state_name(r->state));
-	add_str(o, "reason", r->reason);
+	cmd_json_add_str(o, "reason", r->reason);
 	cJSON_AddStringToObject(o, "trigger", run_trigger_name(r->trigger));
-	add_str(o, "trigger_detail", r->trigger_detail);
+	cmd_json_add_str(o, "trigger_detail", r->trigger_detail);
 	cJSON_AddNumberToObject(o, "attempt", r->attempt);
 	cJSON_AddNumberToObject(o, "max_attempts", r->max_attempts);
-	add_str(o, "environment", r->environment);
-	add_str(o, "worker", r->worker);
-	add_time(o, "created", r->created);
-	add_time(o, "scheduled", r->scheduled);
-	add_time(o, "started", r->started);
-	add_time(o, "ended", r->ended);
-	add_time(o, "next_retry", r->next_retry);
+	cmd_json_add_str(o, "environment", r->environment);
+	cmd_json_add_str(o, "worker", r->worker);
+	cmd_json_add_time(o, "created", r->created);
+	cmd_json_add_time(o, "scheduled", r->scheduled);
+	cmd_json_add_time(o, "started", r->started);
+	cmd_json_add_time(o, "ended", r->ended);
+	cmd_json_add_time(o, "next_retry", r->next_retry);
 	cJSON_AddNumberToObject(o, "rows_in", (double)r->rows_in);
 	cJSON_AddNumberToObject(o, "rows_out", (double)r->rows_out);
-	add_str(o, "error", r->error);
+	cmd_json_add_str(o, "error", r->error);
 	if (r->parent_run)
 		cJSON_AddNumberToObject(o, "parent_run", (double)r->parent_run);
 	else
@@ -109,11 +82,11 @@ static int exec_show_flows(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		const struct project_flow *f = &p->flows[i];
 		struct store_run_filter filt = { .flow = f->name, .limit = 1 };
 		struct vec last = VEC_INIT;
-		if (store_run_list(ctx->store, &filt, &last, e) < 0)
-			return EXIT_FAILED;
 		int64_t counts[RUN_STATE_COUNT];
-		if (store_run_counts(ctx->store, f->name, 0, counts, e) < 0) {
+		if (store_run_list(ctx->store, &filt, &last, e) < 0 ||
+		    store_run_counts(ctx->store, f->name, 0, counts, e) < 0) {
 			store_run_list_free(&last);
+			cJSON_Delete(arr);
 			return EXIT_FAILED;
 		}
 		int64_t running = counts[RUN_RUNNING] + counts[RUN_CANCELLING];
@@ -121,7 +94,7 @@ static int exec_show_flows(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		if (json) {
 			cJSON *fo = cJSON_CreateObject();
 			cJSON_AddStringToObject(fo, "name", f->name);
-			add_str(fo, "description", f->description);
+			cmd_json_add_str(fo, "description", f->description);
 			cJSON_AddNumberToObject(fo, "steps", (double)f->nsteps);
 			cJSON_AddNumberToObject(fo, "concurrency", f->concurrency);
 			cJSON_AddStringToObject(fo, "on_limit", f->on_limit == CONCURRENCY_REFUSE
@@ -151,7 +124,8 @@ static int exec_show_flows(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		store_run_list_free(&last);
 	}
 	if (json)
-		print_json(ctx->out, arr);
+		cmd_json_print(ctx->out, arr);
+	cJSON_Delete(arr);
 	return EXIT_OK;
 }
 
@@ -208,7 +182,8 @@ static int exec_show_runs(struct cmd_ctx *ctx, int argc, char **argv, struct err
 		cJSON *arr = cJSON_CreateArray();
 		for (size_t i = 0; i < runs.len; i++)
 			cJSON_AddItemToArray(arr, run_json(runs.items[i]));
-		print_json(ctx->out, arr);
+		cmd_json_print(ctx->out, arr);
+		cJSON_Delete(arr);
 	} else if (rc == EXIT_OK) {
 		fprintf(ctx->out, "%-7s %-22s %-10s %-12s %-7s %-19s %-9s %9s %9s %s\n", "RUN",
 			"FLOW", "STATE", "TRIGGER", "ATTEMPT", "STARTED", "DURATION",
@@ -238,8 +213,8 @@ static cJSON *step_json(const struct store_step *s)
 	cJSON_AddStringToObject(o, "step", s->step);
 	cJSON_AddStringToObject(o, "state", step_state_name(s->state));
 	cJSON_AddNumberToObject(o, "attempt", s->attempt);
-	add_time(o, "started", s->started);
-	add_time(o, "ended", s->ended);
+	cmd_json_add_time(o, "started", s->started);
+	cmd_json_add_time(o, "ended", s->ended);
 	if (s->started && s->ended)
 		cJSON_AddNumberToObject(o, "duration_ms",
 					(double)((s->ended - s->started) / USEC_PER_MSEC));
@@ -247,7 +222,7 @@ static cJSON *step_json(const struct store_step *s)
 		cJSON_AddNullToObject(o, "duration_ms");
 	cJSON_AddNumberToObject(o, "rows_in", (double)s->rows_in);
 	cJSON_AddNumberToObject(o, "rows_out", (double)s->rows_out);
-	add_str(o, "error", s->error);
+	cmd_json_add_str(o, "error", s->error);
 	cJSON_AddBoolToObject(o, "cached", s->cached);
 	return o;
 }
@@ -255,11 +230,11 @@ static cJSON *step_json(const struct store_step *s)
 static cJSON *transition_json(const struct store_transition *t)
 {
 	cJSON *o = cJSON_CreateObject();
-	add_time(o, "at", t->at);
-	add_str(o, "from", t->has_from ? run_state_name(t->from) : NULL);
+	cmd_json_add_time(o, "at", t->at);
+	cmd_json_add_str(o, "from", t->has_from ? run_state_name(t->from) : NULL);
 	cJSON_AddStringToObject(o, "to", run_state_name(t->to));
-	add_str(o, "reason", t->reason);
-	add_str(o, "worker", t->worker);
+	cmd_json_add_str(o, "reason", t->reason);
+	cmd_json_add_str(o, "worker", t->worker);
 	return o;
 }
 
@@ -345,7 +320,8 @@ static int exec_show_run(struct cmd_ctx *ctx, int argc, char **argv, struct err 
 			cJSON_AddItemToArray(ta, transition_json(trans.items[i]));
 		cJSON_AddItemToObject(root, "steps", sa);
 		cJSON_AddItemToObject(root, "transitions", ta);
-		print_json(ctx->out, root);
+		cmd_json_print(ctx->out, root);
+		cJSON_Delete(root);
 	} else {
 		print_run_text(ctx->out, r, &steps, &trans);
 	}

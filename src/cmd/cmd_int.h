@@ -23,6 +23,13 @@ extern const struct cmd_entry cmd_tables_entries[];
 extern const struct cmd_entry cmd_init_entries[];
 extern const struct cmd_entry cmd_backfill_entries[];  /* backfill ... */
 
+/* --json output (json.c): one compact document a line; times ISO 8601 UTC
+ * or null; strings or null. */
+struct cJSON;
+void cmd_json_print(FILE *fp, const struct cJSON *doc);
+void cmd_json_add_time(struct cJSON *o, const char *key, usec_t t);
+void cmd_json_add_str(struct cJSON *o, const char *key, const char *v);
+
 /* The entry with exactly this name (a command's own descriptor). */
 const struct cmd_entry *cmd_lookup(const char *name);
 

@@ -47,33 +47,6 @@ static const struct project_pipe *pipe_arg(struct cmd_ctx *ctx, const struct cmd
 	return pipe;
 }
 
-static void iso_or_null(cJSON *o, const char *key, usec_t t)
-{
-	char iso[32];
-	if (!t) {
-		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	time_format_iso(t, iso);
-	cJSON_AddStringToObject(o, key, iso);
-}
-
-static void str_or_null(cJSON *o, const char *key, const char *s)
-{
-	if (s)
-		cJSON_AddStringToObject(o, key, s);
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
-static void print_json(FILE *fp, cJSON *doc)
-{
-	char *text = cJSON_Print(doc);
-	fprintf(fp, "%s\n", text);
-	cJSON_free(text);
-	cJSON_Delete(doc);
-}
-
 static void short_time(usec_t t, char *out, size_t n)
 {
 	char s[24];
@@ -273,7 +246,7 @@ static cJSON *pipe_json(const struct project_pipe *pipe, const struct pipe_statu
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", pipe->name);
 	cJSON_AddStringToObject(o, "state", pipe_state_name(st->state));
-	str_or_null(o, "state_reason", st->state_reason);
+	cmd_json_add_str(o, "state_reason", st->state_reason);
 	cJSON_AddStringToObject(o, "path", pipe->path);
 	cJSON_AddStringToObject(o, "pattern", pipe->pattern ? pipe->pattern : "*");
 	cJSON_AddStringToObject(o, "format", pipe_format_name(pipe->format));
@@ -284,14 +257,14 @@ static cJSON *pipe_json(const struct project_pipe *pipe, const struct pipe_statu
 		cJSON_AddNumberToObject(o, "pending_files", (double)st->pending);
 	else
 		cJSON_AddNullToObject(o, "pending_files");
-	str_or_null(o, "last_file", st->last_file);
-	iso_or_null(o, "last_loaded_at", st->last_loaded);
-	str_or_null(o, "last_error", st->last_error);
-	iso_or_null(o, "last_error_at", st->last_error_at);
+	cmd_json_add_str(o, "last_file", st->last_file);
+	cmd_json_add_time(o, "last_loaded_at", st->last_loaded);
+	cmd_json_add_str(o, "last_error", st->last_error);
+	cmd_json_add_time(o, "last_error_at", st->last_error_at);
 	cJSON_AddNumberToObject(o, "files_loaded", (double)st->files_loaded);
 	cJSON_AddNumberToObject(o, "files_partially_loaded", (double)st->files_partial);
 	cJSON_AddNumberToObject(o, "files_failed", (double)st->files_failed);
-	str_or_null(o, "error", problem);
+	cmd_json_add_str(o, "error", problem);
 	return o;
 }
 
@@ -341,7 +314,8 @@ static int exec_show_pipes(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		free(problem);
 	}
 	if (json) {
-		print_json(ctx->out, arr);
+		cmd_json_print(ctx->out, arr);
+		cJSON_Delete(arr);
 		vec_free_all(&t.cells, free);
 	} else {
 		cJSON_Delete(arr);
@@ -368,8 +342,8 @@ static cJSON *stream_json(const struct project_stream *s, const struct stream_st
 	cJSON_AddStringToObject(j, "connection", s->connection);
 	cJSON_AddStringToObject(j, "table", s->table);
 	cJSON_AddStringToObject(j, "mode", stream_mode_name(s->mode));
-	str_or_null(j, "offset", st->offset);
-	iso_or_null(j, "offset_updated_at", st->offset_updated);
+	cmd_json_add_str(j, "offset", st->offset);
+	cmd_json_add_time(j, "offset_updated_at", st->offset_updated);
 	if (problem) {
 		cJSON_AddNullToObject(j, "pending_rows");
 		cJSON_AddNullToObject(j, "has_data");
@@ -377,7 +351,7 @@ static cJSON *stream_json(const struct project_stream *s, const struct stream_st
 		cJSON_AddNumberToObject(j, "pending_rows", (double)st->pending);
 		cJSON_AddBoolToObject(j, "has_data", st->has_data);
 	}
-	str_or_null(j, "error", problem);
+	cmd_json_add_str(j, "error", problem);
 	return j;
 }
 
@@ -426,7 +400,8 @@ static int exec_show_streams(struct cmd_ctx *ctx, int argc, char **argv, struct 
 		free(problem);
 	}
 	if (json) {
-		print_json(ctx->out, arr);
+		cmd_json_print(ctx->out, arr);
+		cJSON_Delete(arr);
 		vec_free_all(&t.cells, free);
 	} else {
 		cJSON_Delete(arr);
@@ -450,9 +425,9 @@ static cJSON *load_json(const struct store_load *l)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "file", l->file_key);
 	cJSON_AddStringToObject(o, "status", load_status_name(l->status));
-	iso_or_null(o, "loaded_at", l->loaded);
+	cmd_json_add_time(o, "loaded_at", l->loaded);
 	cJSON_AddNumberToObject(o, "size", (double)l->size);
-	str_or_null(o, "checksum", l->checksum);
+	cmd_json_add_str(o, "checksum", l->checksum);
 	cJSON_AddNumberToObject(o, "rows_parsed", (double)l->rows_parsed);
 	cJSON_AddNumberToObject(o, "rows_loaded", (double)l->rows_loaded);
 	cJSON_AddNumberToObject(o, "error_count", (double)l->error_count);
@@ -461,7 +436,7 @@ static cJSON *load_json(const struct store_load *l)
 		cJSON_AddStringToObject(fe, "message", l->first_error);
 		cJSON_AddNumberToObject(fe, "line", (double)l->first_error_line);
 		cJSON_AddNumberToObject(fe, "column", (double)l->first_error_column);
-		str_or_null(fe, "column_name", l->first_error_column_name);
+		cmd_json_add_str(fe, "column_name", l->first_error_column_name);
 	} else {
 		cJSON_AddNullToObject(o, "first_error");
 	}
@@ -537,7 +512,8 @@ static int exec_show_loads(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		cJSON *arr = cJSON_AddArrayToObject(doc, "loads");
 		for (size_t i = 0; i < v.len; i++)
 			cJSON_AddItemToArray(arr, load_json(v.items[i]));
-		print_json(ctx->out, doc);
+		cmd_json_print(ctx->out, doc);
+		cJSON_Delete(doc);
 	} else if (total == 0) {
 		fprintf(ctx->out, "pipe %s has loaded nothing yet\n", pipe->name);
 	} else {

@@ -116,9 +116,7 @@ static void print_json(FILE *fp, struct db *db, const char *conn, const struct d
 	cJSON_AddNumberToObject(root, "limit", (double)limit);
 	cJSON_AddBoolToObject(root, "more", more);
 	cJSON_AddItemToObject(root, "rows", rows);
-	char *text = cJSON_PrintUnformatted(root);
-	fprintf(fp, "%s\n", text);
-	free(text);
+	cmd_json_print(fp, root);
 	cJSON_Delete(root);
 }
 

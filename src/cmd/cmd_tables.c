@@ -372,32 +372,13 @@ static cJSON *string_array(const struct vec *v)
 	return a;
 }
 
-static void add_str(cJSON *o, const char *key, const char *v)
-{
-	if (v)
-		cJSON_AddStringToObject(o, key, v);
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
-static void add_time(cJSON *o, const char *key, usec_t t)
-{
-	char iso[32];
-	if (!t) {
-		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	time_format_iso(t, iso);
-	cJSON_AddStringToObject(o, key, iso);
-}
-
 static cJSON *table_json(const struct cat_table *t, enum db_kind kind)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "name", t->name);
-	add_str(o, "connection", t->connection);
+	cmd_json_add_str(o, "connection", t->connection);
 	cJSON_AddStringToObject(o, "kind", table_kind_name(t->kind));
-	add_str(o, "description", description(t));
+	cmd_json_add_str(o, "description", description(t));
 	cJSON_AddBoolToObject(o, "exists", t->exists);
 	if (t->rows >= 0)
 		cJSON_AddNumberToObject(o, "rows", (double)t->rows);
@@ -413,7 +394,7 @@ static cJSON *table_json(const struct cat_table *t, enum db_kind kind)
 		cJSON_AddStringToObject(co, "type", type);
 		cJSON_AddBoolToObject(co, "not_null", dc->not_null);
 		cJSON_AddBoolToObject(co, "primary_key", dc->primary_key);
-		add_str(co, "description", column_note(t, dc->name));
+		cmd_json_add_str(co, "description", column_note(t, dc->name));
 		cJSON_AddItemToArray(cols, co);
 	}
 	if (t->note && t->note->nkey) {
@@ -422,8 +403,8 @@ static cJSON *table_json(const struct cat_table *t, enum db_kind kind)
 			cJSON_AddItemToArray(k, cJSON_CreateString(t->note->key[i]));
 	}
 	cJSON *ll = cJSON_AddObjectToObject(o, "last_load");
-	add_time(ll, "at", t->last_load);
-	add_str(ll, "by", t->last_load_by);
+	cmd_json_add_time(ll, "at", t->last_load);
+	cmd_json_add_str(ll, "by", t->last_load_by);
 	cJSON_AddItemToObject(o, "written_by", string_array(&t->writers));
 	cJSON_AddItemToObject(o, "read_by", string_array(&t->readers));
 	cJSON *ch = cJSON_AddArrayToObject(o, "schema_changes");
@@ -432,13 +413,13 @@ static cJSON *table_json(const struct cat_table *t, enum db_kind kind)
 		cJSON *co = cJSON_CreateObject();
 		cJSON_AddStringToObject(co, "column", sc->column);
 		cJSON_AddStringToObject(co, "change", schema_change_name(sc->kind));
-		add_str(co, "old_type", sc->old_type);
-		add_str(co, "new_type", sc->new_type);
+		cmd_json_add_str(co, "old_type", sc->old_type);
+		cmd_json_add_str(co, "new_type", sc->new_type);
 		cJSON_AddNumberToObject(co, "run", (double)sc->run_id);
-		add_time(co, "at", sc->at);
+		cmd_json_add_time(co, "at", sc->at);
 		cJSON_AddItemToArray(ch, co);
 	}
-	add_str(o, "error", t->problem);
+	cmd_json_add_str(o, "error", t->problem);
 	return o;
 }
 
@@ -541,9 +522,7 @@ static int exec_show_tables(struct cmd_ctx *ctx, int argc, char **argv, struct e
 			const struct cat_table *t = c.tables.items[i];
 			cJSON_AddItemToArray(arr, table_json(t, connection_kind(p, t->connection)));
 		}
-		char *text = cJSON_Print(arr);
-		fprintf(ctx->out, "%s\n", text);
-		cJSON_free(text);
+		cmd_json_print(ctx->out, arr);
 		cJSON_Delete(arr);
 	} else if (c.tables.len) {
 		print_text(ctx->out, &c);

@@ -136,25 +136,6 @@ static void fmt_time(usec_t t, char *out, size_t n)
 	snprintf(out, n, "%s", s);
 }
 
-static void add_time(cJSON *o, const char *key, usec_t t)
-{
-	if (!t) {
-		cJSON_AddNullToObject(o, key);
-		return;
-	}
-	char iso[32];
-	time_format_iso(t, iso);
-	cJSON_AddStringToObject(o, key, iso);
-}
-
-static void add_str(cJSON *o, const char *key, const char *v)
-{
-	if (v)
-		cJSON_AddStringToObject(o, key, v);
-	else
-		cJSON_AddNullToObject(o, key);
-}
-
 static char *task_action(const struct project_task *t)
 {
 	if (t->flow)
@@ -202,18 +183,18 @@ static int exec_show_tasks(struct cmd_ctx *ctx, int argc, char **argv, struct er
 			cJSON *to = cJSON_CreateObject();
 			cJSON_AddStringToObject(to, "name", t->name);
 			cJSON_AddStringToObject(to, "state", state);
-			add_str(to, "schedule", t->schedule.text);
-			add_str(to, "timezone", t->schedule.timezone);
-			add_str(to, "when", t->when_text);
+			cmd_json_add_str(to, "schedule", t->schedule.text);
+			cmd_json_add_str(to, "timezone", t->schedule.timezone);
+			cmd_json_add_str(to, "when", t->when_text);
 			cJSON *after = cJSON_CreateArray();
 			for (size_t k = 0; k < t->nafter; k++)
 				cJSON_AddItemToArray(after, cJSON_CreateString(t->after[k]));
 			cJSON_AddItemToObject(to, "after", after);
-			add_str(to, "flow", t->flow);
-			add_str(to, "sql_file", t->sql_file);
-			add_time(to, "next", next);
-			add_str(to, "last_state", last ? task_state_name(last->state) : NULL);
-			add_time(to, "last_scheduled", last ? last->scheduled : 0);
+			cmd_json_add_str(to, "flow", t->flow);
+			cmd_json_add_str(to, "sql_file", t->sql_file);
+			cmd_json_add_time(to, "next", next);
+			cmd_json_add_str(to, "last_state", last ? task_state_name(last->state) : NULL);
+			cmd_json_add_time(to, "last_scheduled", last ? last->scheduled : 0);
 			if (last && last->run_id)
 				cJSON_AddNumberToObject(to, "last_run", (double)last->run_id);
 			else
@@ -238,9 +219,7 @@ static int exec_show_tasks(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		store_task_list_free(&h);
 	}
 	if (json) {
-		char *txt = cJSON_PrintUnformatted(arr);
-		fprintf(ctx->out, "%s\n", txt);
-		cJSON_free(txt);
+		cmd_json_print(ctx->out, arr);
 		cJSON_Delete(arr);
 	}
 	return EXIT_OK;
@@ -277,21 +256,19 @@ static int exec_show_task_history(struct cmd_ctx *ctx, int argc, char **argv, st
 			const struct store_task_entry *t = h.items[i];
 			cJSON *to = cJSON_CreateObject();
 			cJSON_AddNumberToObject(to, "id", (double)t->id);
-			add_time(to, "scheduled", t->scheduled);
-			add_time(to, "started", t->started);
-			add_time(to, "completed", t->completed);
+			cmd_json_add_time(to, "scheduled", t->scheduled);
+			cmd_json_add_time(to, "started", t->started);
+			cmd_json_add_time(to, "completed", t->completed);
 			cJSON_AddStringToObject(to, "state", task_state_name(t->state));
-			add_str(to, "condition", t->condition);
-			add_str(to, "error", t->error);
+			cmd_json_add_str(to, "condition", t->condition);
+			cmd_json_add_str(to, "error", t->error);
 			if (t->run_id)
 				cJSON_AddNumberToObject(to, "run", (double)t->run_id);
 			else
 				cJSON_AddNullToObject(to, "run");
 			cJSON_AddItemToArray(arr, to);
 		}
-		char *txt = cJSON_PrintUnformatted(arr);
-		fprintf(ctx->out, "%s\n", txt);
-		cJSON_free(txt);
+		cmd_json_print(ctx->out, arr);
 		cJSON_Delete(arr);
 	} else if (rc == EXIT_OK) {
 		fprintf(ctx->out, "%-19s %-19s %-19s %-10s %-7s %s\n", "SCHEDULED", "STARTED",

@@ -13,6 +13,7 @@ libcmd_a_SOURCES = \
 	src/cmd/cmd_preview.c \
 	src/cmd/complete.c \
 	src/cmd/ctx.c \
+	src/cmd/json.c \
 	src/cmd/opts.c \
 	src/cmd/shell.c \
 	src/cmd/cmd_pipe.c \

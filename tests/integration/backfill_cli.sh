@@ -49,8 +49,8 @@ assert_contains "$ERR" 'no flow named "nope"'
 project "SELECT id, customer, amount * 2 AS amount FROM raw_orders" id
 run_sluice backfill plan orders --json
 assert_eq 0 "$RC" "plan --json: $ERR"
-assert_contains "$OUT" '"backfill_table":	"fact_orders_backfill"'
-assert_contains "$OUT" '"rows_planned":	40'
+assert_contains "$OUT" '"backfill_table":"fact_orders_backfill"'
+assert_contains "$OUT" '"rows_planned":40'
 
 # Read-only can plan and watch, never start.
 run_sluice --read-only backfill start orders
@@ -92,9 +92,9 @@ assert_eq 1 "$RC" "next at compare"
 assert_contains "$ERR" "waits for approval: run 'sluice backfill approve orders' or 'sluice backfill discard orders'"
 
 run_sluice backfill status orders --json
-for key in '"step":	"compare"' '"state":	"WAITING"' '"actions":	["approve", "discard"]' \
-	   '"rows_planned":	40' '"fraction":	1' '"changed":	40' '"only_current":	0' \
-	   '"created_by":' '"history":' '"samples":' '"passed":	true'; do
+for key in '"step":"compare"' '"state":"WAITING"' '"actions":["approve","discard"]' \
+	   '"rows_planned":40' '"fraction":1' '"changed":40' '"only_current":0' \
+	   '"created_by":' '"history":' '"samples":' '"passed":true'; do
 	assert_contains "$OUT" "$key" "status --json"
 done
 run_sluice backfill status

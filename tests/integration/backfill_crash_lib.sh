@@ -83,7 +83,7 @@ crash_backfill() {
 	run_sluice show run "$first_run"
 	assert_contains "$OUT" "CRASHED"
 	run_sluice backfill status orders --json
-	assert_contains "$OUT" '"note":	"interrupted"'
+	assert_contains "$OUT" '"note":"interrupted"'
 
 	# Killed inside validate's slow work is the same story; here the
 	# remaining steps simply go on.

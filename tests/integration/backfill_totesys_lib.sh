@@ -89,8 +89,8 @@ backfill_totesys() {
 	done
 	assert_eq 1 "$(printf '%s\n' "$OUT" | grep -c ' changed, ')" "changed columns in all (only last_name_upper)"
 	run_sluice backfill status totesys_warehouse --json
-	assert_contains "$OUT" '"actions":	["approve", "discard"]'
-	assert_contains "$OUT" '"identical":	true'
+	assert_contains "$OUT" '"actions":["approve","discard"]'
+	assert_contains "$OUT" '"identical":true'
 
 	start_reader dim_staff
 	run_sluice backfill approve totesys_warehouse --yes

@@ -122,5 +122,5 @@ assert_eq 0 "$RC" "orders_etl ($ERR)"
 lines=$(q demo_wh "SELECT count(*) FROM fact_order_line")
 [ "$lines" -ge 2 ] || fail "fact_order_line has $lines rows"
 run_sluice show streams --json
-assert_contains "$OUT" '"pending_rows":	0' "the stream after orders_etl"
+assert_contains "$OUT" '"pending_rows":0' "the stream after orders_etl"
 echo "demo_pg.sh: ok"

@@ -162,6 +162,6 @@ run_totesys() {
 	assert_eq "11176" "$(col fact_sales_order 4)" "fact_sales_order rows"
 	run_sluice show tables --json
 	assert_eq 0 "$RC" "show tables --json exit: $ERR"
-	assert_contains "$OUT" '"kind":	"dimension"'
-	assert_contains "$OUT" '"name":	"unit_price"'
+	assert_contains "$OUT" '"kind":"dimension"'
+	assert_contains "$OUT" '"name":"unit_price"'
 }
