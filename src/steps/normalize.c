@@ -50,22 +50,6 @@ static void spec_free(struct norm_spec *ns)
 	memset(ns, 0, sizeof *ns);
 }
 
-static enum fmt_type fmt_type_of(struct db_coltype t)
-{
-	switch (t.type) {
-	case DT_INT: return FT_INT;
-	case DT_NUMERIC:
-	case DT_FLOAT: return FT_NUMERIC;
-	case DT_BOOL: return FT_BOOL;
-	case DT_DATE: return FT_DATE;
-	case DT_TIME: return FT_TIME;
-	case DT_TIMESTAMP: return FT_TIMESTAMP;
-	case DT_JSON: return FT_JSON;
-	case DT_TEXT: break;
-	}
-	return FT_TEXT;
-}
-
 /* Read the step's keys (validated before).  ERR_INVALID names what is off. */
 static int spec_read(const struct project_step *s, struct norm_spec *ns, struct err *e)
 {
@@ -102,7 +86,7 @@ static int spec_read(const struct project_step *s, struct norm_spec *ns, struct 
 			return err_at(e, ERR_INVALID, s->path_in_file, "normalize step %s: "
 				      "columns[%d] needs a name, a path and a known type",
 				      s->name, i);
-		nc->type = fmt_type_of(ns->types[ns->ncols]);
+		nc->type = step_fmt_type(ns->types[ns->ncols]);
 		ns->ncols++;
 	}
 	return 0;

@@ -79,22 +79,6 @@ static int drain(struct loader *ld, struct err *e)
 	return got < 0 ? -1 : 0;
 }
 
-static enum fmt_type fmt_type_of(struct db_coltype t)
-{
-	switch (t.type) {
-	case DT_INT: return FT_INT;
-	case DT_NUMERIC:
-	case DT_FLOAT: return FT_NUMERIC;
-	case DT_BOOL: return FT_BOOL;
-	case DT_DATE: return FT_DATE;
-	case DT_TIME: return FT_TIME;
-	case DT_TIMESTAMP: return FT_TIMESTAMP;
-	case DT_JSON: return FT_JSON;
-	case DT_TEXT: break;
-	}
-	return FT_TEXT;
-}
-
 static enum fmt_format fmt_format_of(enum pipe_format f)
 {
 	return f == FORMAT_CSV ? FMT_CSV : f == FORMAT_JSON ? FMT_JSON : FMT_NDJSON;
@@ -108,7 +92,7 @@ static int open_reader(struct loader *ld, struct err *e)
 	for (size_t i = 0; i < n; i++) {
 		cols[i].name = pipe->columns[i].name;
 		cols[i].source = pipe->columns[i].source;
-		cols[i].type = fmt_type_of(ld->decl[i].type);
+		cols[i].type = step_fmt_type(ld->decl[i].type);
 	}
 	struct fmt_reader_opts o = {
 		.format = fmt_format_of(pipe->format),

@@ -422,3 +422,19 @@ char *sj_scalar_text(const cJSON *item)
 	cJSON_free(s);
 	return copy;
 }
+
+enum fmt_type step_fmt_type(struct db_coltype t)
+{
+	switch (t.type) {
+	case DT_INT: return FT_INT;
+	case DT_NUMERIC:
+	case DT_FLOAT: return FT_NUMERIC;
+	case DT_BOOL: return FT_BOOL;
+	case DT_DATE: return FT_DATE;
+	case DT_TIME: return FT_TIME;
+	case DT_TIMESTAMP: return FT_TIMESTAMP;
+	case DT_JSON: return FT_JSON;
+	case DT_TEXT: break;
+	}
+	return FT_TEXT;
+}

@@ -11,6 +11,7 @@
 #include "steps/steps.h"
 #include "project/project.h"
 #include "db/db.h"
+#include "format/format.h"
 
 struct step_ops {
 	enum step_kind kind;
@@ -179,5 +180,9 @@ int  load_query_into(struct step_ctx *ctx, struct db *sdb, const char *sql,
 		     const char *const *params, int nparams, struct db *tdb,
 		     const struct load_into *li, struct vec *changes, int64_t *rows,
 		     struct err *e);
+
+/* The format/ type that reads values for a column of this database type
+ * (FT_TEXT for anything format/ keeps as text). */
+enum fmt_type step_fmt_type(struct db_coltype t);
 
 #endif
