@@ -47,8 +47,10 @@ console_keys C-u
 console_keys -l "claimed run (1)"
 console_keys Enter
 console_keys N
-console_wait "claimed run (1)"
-assert_contains "$(console_screen)" "step stage started (2)" "the window around the match"
+# (the typed text itself is on screen at once: wait for the match's neighbour,
+# which only the window around the match, fetched from the store, shows)
+console_wait "step stage started (2)" 15
+assert_contains "$(console_screen)" "claimed run (1)" "the match"
 
 # ---- a run's records ---------------------------------------------------------------------------
 console_keys Escape
