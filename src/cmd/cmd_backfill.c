@@ -764,11 +764,9 @@ static void print_status(struct cmd_ctx *ctx, const cJSON *st)
 
 static int exec_status(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
 	const struct cmd_entry *self = cmd_lookup("backfill status");
 	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+	if (cmd_parse_opts(self, argc, argv, cmd_json_only_specs, &o, e) < 0)
 		return EXIT_USAGE;
 	int rc = EXIT_OK;
 	bool json = cmd_opt_flag(&o, "--json");

@@ -62,17 +62,9 @@ static cJSON *run_json(const struct store_run *r)
 /* ---- show flows ------------------------------------------------------------------ */
 static int exec_show_flows(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup("show flows");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+	bool json;
+	if (cmd_parse_json_only("show flows", argc, argv, &json, e) != EXIT_OK)
 		return EXIT_USAGE;
-	bool json = cmd_opt_flag(&o, "--json");
-	size_t extra = o.positional.len;
-	cmd_opts_free(&o);
-	if (extra)
-		return cmd_usage_error(self, e, "unexpected argument");
 	const struct project *p = ctx->project;
 	cJSON *arr = json ? cJSON_CreateArray() : NULL;
 	if (!json)
@@ -288,11 +280,9 @@ static void print_run_text(FILE *fp, const struct store_run *r, struct vec *step
 
 static int exec_show_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
 	const struct cmd_entry *self = cmd_lookup("show run");
 	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+	if (cmd_parse_opts(self, argc, argv, cmd_json_only_specs, &o, e) < 0)
 		return EXIT_USAGE;
 	int64_t id = 0;
 	const char *t = o.positional.len == 1 ? o.positional.items[0] : NULL;

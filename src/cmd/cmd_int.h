@@ -59,4 +59,11 @@ const char *cmd_opt_value(const struct cmd_opts *o, const char *name);
 int  cmd_usage_error(const struct cmd_entry *ce, struct err *e, const char *fmt, ...)
 	PRINTF_LIKE(3, 4);
 
+/* The spec list of every command whose one option is --json. */
+extern const struct cmd_opt_spec cmd_json_only_specs[];
+/* Parse NAME's words when they may be --json and nothing else: the same
+ * usage errors for all such commands.  Returns EXIT_OK or EXIT_USAGE. */
+int  cmd_parse_json_only(const char *name, int argc, char **argv, bool *json,
+			 struct err *e);
+
 #endif

@@ -270,18 +270,9 @@ static cJSON *pipe_json(const struct project_pipe *pipe, const struct pipe_statu
 
 static int exec_show_pipes(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false }, { NULL, NULL, false, false },
-	};
-	const struct cmd_entry *self = cmd_lookup("show pipes");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+	bool json;
+	if (cmd_parse_json_only("show pipes", argc, argv, &json, e) != EXIT_OK)
 		return EXIT_USAGE;
-	bool json = cmd_opt_flag(&o, "--json");
-	bool extra = o.positional.len > 0;
-	cmd_opts_free(&o);
-	if (extra)
-		return cmd_usage_error(self, e, "unexpected argument");
 	struct work w;
 	if (work_open(ctx, &w, true, e) < 0)
 		return EXIT_FAILED;
@@ -357,18 +348,9 @@ static cJSON *stream_json(const struct project_stream *s, const struct stream_st
 
 static int exec_show_streams(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false }, { NULL, NULL, false, false },
-	};
-	const struct cmd_entry *self = cmd_lookup("show streams");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+	bool json;
+	if (cmd_parse_json_only("show streams", argc, argv, &json, e) != EXIT_OK)
 		return EXIT_USAGE;
-	bool json = cmd_opt_flag(&o, "--json");
-	bool extra = o.positional.len > 0;
-	cmd_opts_free(&o);
-	if (extra)
-		return cmd_usage_error(self, e, "unexpected argument");
 	struct work w;
 	work_open(ctx, &w, false, e);
 	cJSON *arr = cJSON_CreateArray();

@@ -489,18 +489,9 @@ static enum db_kind connection_kind(const struct project *p, const char *conn)
 
 static int exec_show_tables(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false }, { NULL, NULL, false, false },
-	};
-	const struct cmd_entry *self = cmd_lookup("show tables");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+	bool json;
+	if (cmd_parse_json_only("show tables", argc, argv, &json, e) != EXIT_OK)
 		return EXIT_USAGE;
-	bool json = cmd_opt_flag(&o, "--json");
-	size_t extra = o.positional.len;
-	cmd_opts_free(&o);
-	if (extra)
-		return cmd_usage_error(self, e, "unexpected argument");
 	const struct project *p = ctx->project;
 	struct catalogue c = { VEC_INIT };
 	gather_project(&c, p);

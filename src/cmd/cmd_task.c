@@ -24,10 +24,8 @@
 static int one_name(const char *cmd, int argc, char **argv, const char **name,
 		    bool *json, struct cmd_opts *o, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
 	const struct cmd_entry *self = cmd_lookup(cmd);
-	if (cmd_parse_opts(self, argc, argv, specs, o, e) < 0)
+	if (cmd_parse_opts(self, argc, argv, cmd_json_only_specs, o, e) < 0)
 		return EXIT_USAGE;
 	if (json)
 		*json = cmd_opt_flag(o, "--json");
@@ -147,17 +145,9 @@ static char *task_action(const struct project_task *t)
 
 static int exec_show_tasks(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup("show tasks");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
+	bool json;
+	if (cmd_parse_json_only("show tasks", argc, argv, &json, e) != EXIT_OK)
 		return EXIT_USAGE;
-	bool json = cmd_opt_flag(&o, "--json");
-	size_t extra = o.positional.len;
-	cmd_opts_free(&o);
-	if (extra)
-		return cmd_usage_error(self, e, "unexpected argument");
 	const struct project *p = ctx->project;
 	cJSON *arr = json ? cJSON_CreateArray() : NULL;
 	if (!json)

@@ -108,3 +108,23 @@ int cmd_usage_error(const struct cmd_entry *ce, struct err *e, const char *fmt, 
 		ce->args ? " " : "", ce->args ? ce->args : "");
 	return EXIT_USAGE;
 }
+
+const struct cmd_opt_spec cmd_json_only_specs[] = {
+	{ "--json", NULL, false, false },
+	{ NULL, NULL, false, false },
+};
+
+int cmd_parse_json_only(const char *name, int argc, char **argv, bool *json,
+			struct err *e)
+{
+	const struct cmd_entry *self = cmd_lookup(name);
+	struct cmd_opts o;
+	if (cmd_parse_opts(self, argc, argv, cmd_json_only_specs, &o, e) < 0)
+		return EXIT_USAGE;
+	*json = cmd_opt_flag(&o, "--json");
+	size_t extra = o.positional.len;
+	cmd_opts_free(&o);
+	if (extra)
+		return cmd_usage_error(self, e, "unexpected argument");
+	return EXIT_OK;
+}
