@@ -96,6 +96,21 @@ static void table_print(FILE *fp, struct table *t)
 	vec_free_all(&t->cells, free);
 }
 
+/* The end of a show command: the JSON array, the table, or "no WHAT in
+ * FILE" when the project declares none (n).  Frees both. */
+static void print_listing(struct cmd_ctx *ctx, const char *what, size_t n, bool json,
+			  cJSON *arr, struct table *t)
+{
+	if (json)
+		cmd_json_print(ctx->out, arr);
+	else if (n)
+		table_print(ctx->out, t);
+	else
+		fprintf(ctx->out, "no %s in %s\n", what, ctx->project->file);
+	cJSON_Delete(arr);
+	vec_free_all(&t->cells, free);
+}
+
 /* The lake and data connections a command needs, opened on demand. */
 struct work {
 	struct lake *lake;
@@ -304,19 +319,7 @@ static int exec_show_pipes(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		pipe_status_free(&st);
 		free(problem);
 	}
-	if (json) {
-		cmd_json_print(ctx->out, arr);
-		cJSON_Delete(arr);
-		vec_free_all(&t.cells, free);
-	} else {
-		cJSON_Delete(arr);
-		if (ctx->project->npipes)
-			table_print(ctx->out, &t);
-		else {
-			vec_free_all(&t.cells, free);
-			fprintf(ctx->out, "no pipes in %s\n", ctx->project->file);
-		}
-	}
+	print_listing(ctx, "pipes", ctx->project->npipes, json, arr, &t);
 	if (rc != EXIT_OK)
 		err_set(e, ERR_INVALID, "some pipes could not be read (see the error column)");
 	work_close(&w);
@@ -381,19 +384,7 @@ static int exec_show_streams(struct cmd_ctx *ctx, int argc, char **argv, struct 
 		stream_status_free(&st);
 		free(problem);
 	}
-	if (json) {
-		cmd_json_print(ctx->out, arr);
-		cJSON_Delete(arr);
-		vec_free_all(&t.cells, free);
-	} else {
-		cJSON_Delete(arr);
-		if (ctx->project->nstreams)
-			table_print(ctx->out, &t);
-		else {
-			vec_free_all(&t.cells, free);
-			fprintf(ctx->out, "no streams in %s\n", ctx->project->file);
-		}
-	}
+	print_listing(ctx, "streams", ctx->project->nstreams, json, arr, &t);
 	if (rc != EXIT_OK)
 		err_set(e, ERR_INVALID, "some streams could not be read (see the error column)");
 	work_close(&w);
