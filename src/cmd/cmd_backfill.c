@@ -240,6 +240,37 @@ static int flow_and_params(const struct cmd_entry *self, struct cmd_opts *o,
 	return EXIT_OK;
 }
 
+/* A command on one flow's backfill: its options, FLOW and, for plan and
+ * start, the NAME=VALUE parameters. */
+struct flow_args {
+	const struct cmd_entry *self;
+	struct cmd_opts o;
+	const char *flow;
+	struct project_kv *kv;
+	size_t nkv;
+};
+
+/* EXIT_OK (free with flow_args_free), or the usage error with nothing
+ * left to free. */
+static int parse_flow_args(struct flow_args *a, const char *name, int argc, char **argv,
+			   const struct cmd_opt_spec *specs, bool params_allowed,
+			   struct err *e)
+{
+	a->self = cmd_lookup(name);
+	if (cmd_parse_opts(a->self, argc, argv, specs, &a->o, e) < 0)
+		return EXIT_USAGE;
+	int rc = flow_and_params(a->self, &a->o, params_allowed, &a->flow, &a->kv, &a->nkv, e);
+	if (rc != EXIT_OK)
+		cmd_opts_free(&a->o);
+	return rc;
+}
+
+static void flow_args_free(struct flow_args *a)
+{
+	free_kv(a->kv, a->nkv);
+	cmd_opts_free(&a->o);
+}
+
 static int exit_for(const struct err *e)
 {
 	switch (e->code) {
@@ -321,39 +352,30 @@ static void print_plan(struct cmd_ctx *ctx, const cJSON *plan)
 
 static int exec_plan(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup("backfill plan");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
-	const char *flow;
-	struct project_kv *kv;
-	size_t nkv;
-	int rc = flow_and_params(self, &o, true, &flow, &kv, &nkv, e);
-	if (rc == EXIT_OK) {
-		struct env_holder h;
-		make_env(ctx, &h, false, e);
-		cJSON *plan = backfill_plan(&h.env, flow, kv, nkv, e);
-		if (!plan) {
-			rc = exit_for(e);
-		} else {
-			if (cmd_opt_flag(&o, "--json"))
-				cmd_json_print(ctx->out, plan);
-			else
-				print_plan(ctx, plan);
-			int problems = cJSON_GetArraySize(
-				cJSON_GetObjectItemCaseSensitive(plan, "problems"));
-			if (problems > 0) {
-				err_set(e, ERR_INVALID, "flow %s cannot be backfilled as it stands "
-					"(%d problem%s)", flow, problems, problems == 1 ? "" : "s");
-				rc = EXIT_FAILED;
-			}
-			cJSON_Delete(plan);
+	struct flow_args a;
+	int rc = parse_flow_args(&a, "backfill plan", argc, argv, cmd_json_only_specs, true, e);
+	if (rc != EXIT_OK)
+		return rc;
+	struct env_holder h;
+	make_env(ctx, &h, false, e);
+	cJSON *plan = backfill_plan(&h.env, a.flow, a.kv, a.nkv, e);
+	if (!plan) {
+		rc = exit_for(e);
+	} else {
+		if (cmd_opt_flag(&a.o, "--json"))
+			cmd_json_print(ctx->out, plan);
+		else
+			print_plan(ctx, plan);
+		int problems = cJSON_GetArraySize(
+			cJSON_GetObjectItemCaseSensitive(plan, "problems"));
+		if (problems > 0) {
+			err_set(e, ERR_INVALID, "flow %s cannot be backfilled as it stands "
+				"(%d problem%s)", a.flow, problems, problems == 1 ? "" : "s");
+			rc = EXIT_FAILED;
 		}
-		free_kv(kv, nkv);
+		cJSON_Delete(plan);
 	}
-	cmd_opts_free(&o);
+	flow_args_free(&a);
 	return rc;
 }
 
@@ -362,27 +384,19 @@ static int exec_plan(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 static int exec_start(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	static const struct cmd_opt_spec specs[] = { { NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup("backfill start");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
-	const char *flow;
-	struct project_kv *kv;
-	size_t nkv;
-	int rc = flow_and_params(self, &o, true, &flow, &kv, &nkv, e);
-	if (rc == EXIT_OK) {
-		struct env_holder h;
-		make_env(ctx, &h, false, e);
-		int64_t id = 0;
-		if (backfill_start(&h.env, flow, kv, nkv, &id, e) < 0) {
-			rc = exit_for(e);
-		} else {
-			fprintf(ctx->out, "backfill %lld of flow %s: planned; run 'sluice backfill "
-				"next %s' to suspend its tasks\n", (long long)id, flow, flow);
-		}
-		free_kv(kv, nkv);
-	}
-	cmd_opts_free(&o);
+	struct flow_args a;
+	int rc = parse_flow_args(&a, "backfill start", argc, argv, specs, true, e);
+	if (rc != EXIT_OK)
+		return rc;
+	struct env_holder h;
+	make_env(ctx, &h, false, e);
+	int64_t id = 0;
+	if (backfill_start(&h.env, a.flow, a.kv, a.nkv, &id, e) < 0)
+		rc = exit_for(e);
+	else
+		fprintf(ctx->out, "backfill %lld of flow %s: planned; run 'sluice backfill "
+			"next %s' to suspend its tasks\n", (long long)id, a.flow, a.flow);
+	flow_args_free(&a);
 	return rc;
 }
 
@@ -503,30 +517,25 @@ static int exec_next(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 		{ "--samples", NULL, true, false },
 		{ "--background", NULL, false, false },
 		{ NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup("backfill next");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
-	const char *flow;
-	struct project_kv *kv;
-	size_t nkv;
-	int rc = flow_and_params(self, &o, false, &flow, &kv, &nkv, e);
-	free_kv(kv, nkv);
+	struct flow_args a;
+	int rc = parse_flow_args(&a, "backfill next", argc, argv, specs, false, e);
+	if (rc != EXIT_OK)
+		return rc;
 	int64_t samples = 0;
-	const char *sv = cmd_opt_value(&o, "--samples");
-	if (rc == EXIT_OK && sv && (!str_to_i64(sv, &samples) || samples < 1 || samples > 100))
-		rc = cmd_usage_error(self, e, "--samples wants a number from 1 to 100");
-	if (rc == EXIT_OK && cmd_opt_flag(&o, "--background")) {
-		rc = next_in_background(ctx, flow, sv, e) < 0 ? EXIT_FAILED : EXIT_OK;
-	} else if (rc == EXIT_OK) {
+	const char *sv = cmd_opt_value(&a.o, "--samples");
+	if (sv && (!str_to_i64(sv, &samples) || samples < 1 || samples > 100)) {
+		rc = cmd_usage_error(a.self, e, "--samples wants a number from 1 to 100");
+	} else if (cmd_opt_flag(&a.o, "--background")) {
+		rc = next_in_background(ctx, a.flow, sv, e) < 0 ? EXIT_FAILED : EXIT_OK;
+	} else {
 		struct env_holder h;
 		if (make_env(ctx, &h, true, e) < 0 ||
-		    backfill_next(&h.env, flow, (int)samples, e) < 0)
+		    backfill_next(&h.env, a.flow, (int)samples, e) < 0)
 			rc = exit_for(e);
 		else
-			print_where(ctx, &h, flow);
+			print_where(ctx, &h, a.flow);
 	}
-	cmd_opts_free(&o);
+	flow_args_free(&a);
 	return rc;
 }
 
@@ -585,34 +594,28 @@ static int exec_decide(struct cmd_ctx *ctx, int argc, char **argv, bool approve,
 		{ NULL, NULL, false, false } };
 	static const struct cmd_opt_spec discard_specs[] = {
 		{ "--yes", "-y", false, false }, { NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup(approve ? "backfill approve"
-						  : "backfill discard");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, approve ? approve_specs : discard_specs, &o, e) < 0)
-		return EXIT_USAGE;
-	const char *flow;
-	struct project_kv *kv;
-	size_t nkv;
-	int rc = flow_and_params(self, &o, false, &flow, &kv, &nkv, e);
-	free_kv(kv, nkv);
-	if (rc == EXIT_OK) {
-		char *q = question_for(ctx, flow, approve);
-		int yes = confirmed(ctx, &o, q, self, e);
-		free(q);
-		if (!yes) {
-			rc = e->code == ERR_CANCELLED ? EXIT_CANCELLED : EXIT_USAGE;
-		} else {
-			struct env_holder h;
-			make_env(ctx, &h, false, e);
-			int r = approve ? backfill_approve(&h.env, flow, cmd_opt_flag(&o, "--force"), e)
-					: backfill_discard(&h.env, flow, e);
-			if (r < 0)
-				rc = exit_for(e);
-			else
-				print_where(ctx, &h, flow);
-		}
+	struct flow_args a;
+	int rc = parse_flow_args(&a, approve ? "backfill approve" : "backfill discard", argc,
+				 argv, approve ? approve_specs : discard_specs, false, e);
+	if (rc != EXIT_OK)
+		return rc;
+	char *q = question_for(ctx, a.flow, approve);
+	int yes = confirmed(ctx, &a.o, q, a.self, e);
+	free(q);
+	if (!yes) {
+		rc = e->code == ERR_CANCELLED ? EXIT_CANCELLED : EXIT_USAGE;
+	} else {
+		struct env_holder h;
+		make_env(ctx, &h, false, e);
+		bool force = cmd_opt_flag(&a.o, "--force");
+		int r = approve ? backfill_approve(&h.env, a.flow, force, e)
+				: backfill_discard(&h.env, a.flow, e);
+		if (r < 0)
+			rc = exit_for(e);
+		else
+			print_where(ctx, &h, a.flow);
 	}
-	cmd_opts_free(&o);
+	flow_args_free(&a);
 	return rc;
 }
 
