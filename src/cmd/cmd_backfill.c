@@ -32,15 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #define FOLLOW_POLL_MS 200
-
-static const char *store_url_of(struct cmd_ctx *ctx)
-{
-	return ctx->control_url ? ctx->control_url : ctx->project->control_url;
-}
 
 /* ---- the engine, lent to the procedure ------------------------------------------------ */
 
@@ -61,15 +55,6 @@ static int hook_submit(void *arg, const char *flow, const struct project_kv *par
 		.trigger = TRIGGER_BACKFILL, .trigger_detail = detail, .reason = reason,
 	};
 	return engine_submit(h->ctx->store, h->ctx->project, &req, run_id, e);
-}
-
-static void block_signals(sigset_t *set, sigset_t *old)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, set, old);
 }
 
 /* Poll the run until it is final; the first stop signal cancels it, the
@@ -105,9 +90,8 @@ static int follow(struct cmd_ctx *ctx, int64_t run_id, struct engine *eng,
 		store_run_free(r);
 		if (done || (eng && engine_idle_done(eng)))
 			return 0;
-		struct timespec ts = { 0, FOLLOW_POLL_MS * 1000000L };
-		int sig = sigtimedwait(set, NULL, &ts);
-		if (sig <= 0)
+		int sig = cmd_wait_signal(set, FOLLOW_POLL_MS);
+		if (!sig)
 			continue;
 		if (++signals == 1) {
 			fprintf(ctx->errout, "sluice: %s: cancelling run %lld (again to abort)\n",
@@ -131,7 +115,7 @@ static int hook_finish(void *arg, int64_t run_id, struct err *e)
 	struct hooks_ctx *h = arg;
 	struct cmd_ctx *ctx = h->ctx;
 	sigset_t set, old;
-	block_signals(&set, &old);
+	cmd_block_stop_signals(&set, &old);
 	int rc;
 	if (h->engine_alive || ctx->surface == SURFACE_CONSOLE) {
 		rc = follow(ctx, run_id, NULL, &set, e);
@@ -139,7 +123,7 @@ static int hook_finish(void *arg, int64_t run_id, struct err *e)
 		fprintf(ctx->errout, "no engine is running: running run %lld here\n",
 			(long long)run_id);
 		struct engine_options opt = {
-			.store_url = store_url_of(ctx), .workers = 2, .no_scheduler = true,
+			.store_url = cmd_ctx_store_url(ctx), .workers = 2, .no_scheduler = true,
 			.no_notifier = true, .only_run = run_id,
 		};
 		struct engine *eng = engine_new(ctx->project, &opt, e);
@@ -191,7 +175,7 @@ static int make_env(struct cmd_ctx *ctx, struct env_holder *h, bool with_engine,
 		return -1;
 	h->hooks = (struct backfill_hooks){ hook_submit, hook_finish, hook_notify, &h->hctx };
 	h->env = (struct backfill_env){
-		.project = ctx->project, .store = ctx->store, .store_url = store_url_of(ctx),
+		.project = ctx->project, .store = ctx->store, .store_url = cmd_ctx_store_url(ctx),
 		.store_opt = &h->sopt, .by = ctx->user, .progress = progress_line,
 		.progress_arg = ctx, .hooks = with_engine ? &h->hooks : NULL,
 	};

@@ -8,6 +8,8 @@
 
 #include "cmd/cmd.h"
 
+#include <signal.h>
+
 /* Each family's entries end with a { NULL } entry. */
 extern const struct cmd_entry cmd_general_entries[];
 extern const struct cmd_entry cmd_check_entries[];
@@ -29,6 +31,16 @@ struct cJSON;
 void cmd_json_print(FILE *fp, const struct cJSON *doc);
 void cmd_json_add_time(struct cJSON *o, const char *key, usec_t t);
 void cmd_json_add_str(struct cJSON *o, const char *key, const char *v);
+
+/* The control store's URL: --control, else the project's (ctx.c). */
+const char *cmd_ctx_store_url(const struct cmd_ctx *ctx);
+
+/* Commands that stop on a signal (run, backfill next, worker) take INT,
+ * TERM and HUP themselves: block them in this thread, and so in every
+ * thread it starts, before the first one; *old is the mask to restore. */
+void cmd_block_stop_signals(sigset_t *set, sigset_t *old);
+/* The stop signal that came within ms, or 0. */
+int  cmd_wait_signal(const sigset_t *set, int ms);
 
 /* The entry with exactly this name (a command's own descriptor). */
 const struct cmd_entry *cmd_lookup(const char *name);

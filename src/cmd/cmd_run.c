@@ -26,7 +26,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define FOLLOW_POLL_MS 200
@@ -38,11 +37,6 @@ static int exit_for_state(enum run_state st)
 	case RUN_CANCELLED: return EXIT_CANCELLED;
 	default: return EXIT_FAILED;
 	}
-}
-
-static const char *store_url_of(struct cmd_ctx *ctx)
-{
-	return ctx->control_url ? ctx->control_url : ctx->project->control_url;
 }
 
 /* ---- following a run ------------------------------------------------------------- */
@@ -136,31 +130,13 @@ static void follow_free(struct follow *f)
 	vec_free_all(&f->seen, free);
 }
 
-/* Block the stop signals in this thread (and the threads it starts), so
- * the follow loop takes them with sigtimedwait. */
-static void block_signals(sigset_t *set, sigset_t *old)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, set, old);
-}
-
-static int take_signal(const sigset_t *set, int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	int sig = sigtimedwait(set, NULL, &ts);
-	return sig > 0 ? sig : 0;
-}
-
 /* Follow a run some engine executes; `eng` is ours when in the foreground. */
 static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 		      struct engine *eng, struct err *e)
 {
 	struct follow f = { .last_state = RUN_STATE_COUNT, .seen = VEC_INIT };
 	sigset_t set, old;
-	block_signals(&set, &old);
+	cmd_block_stop_signals(&set, &old);
 	int signals = 0, rc;
 	enum run_state final = RUN_FAILED;
 	for (;;) {
@@ -179,7 +155,7 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 			}
 			break;
 		}
-		int sig = take_signal(&set, FOLLOW_POLL_MS);
+		int sig = cmd_wait_signal(&set, FOLLOW_POLL_MS);
 		if (!sig)
 			continue;
 		if (++signals == 1) {
@@ -222,7 +198,7 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 static int run_foreground(struct cmd_ctx *ctx, int64_t id, struct err *e)
 {
 	struct engine_options opt = {
-		.store_url = store_url_of(ctx),
+		.store_url = cmd_ctx_store_url(ctx),
 		.store_opt = { .read_only = false },
 		.workers = 2,
 		.no_scheduler = true,
@@ -230,7 +206,7 @@ static int run_foreground(struct cmd_ctx *ctx, int64_t id, struct err *e)
 		.only_run = id,
 	};
 	sigset_t set, old;
-	block_signals(&set, &old);    /* before the engine's threads exist */
+	cmd_block_stop_signals(&set, &old);    /* before the engine's threads exist */
 	struct engine *eng = engine_new(ctx->project, &opt, e);
 	if (!eng) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);

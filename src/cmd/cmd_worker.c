@@ -22,7 +22,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 struct stopper {
@@ -54,13 +53,6 @@ static bool stopper_done(struct stopper *st)
 	return d;
 }
 
-static int wait_signal(const sigset_t *set, int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-	int sig = sigtimedwait(set, NULL, &ts);
-	return sig > 0 ? sig : 0;
-}
-
 static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	static const struct cmd_opt_spec specs[] = {
@@ -87,14 +79,10 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 		return rc;
 
 	sigset_t set, old;
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, &old);   /* every engine thread inherits it */
+	cmd_block_stop_signals(&set, &old);   /* every engine thread inherits it */
 
 	struct engine_options opt = {
-		.store_url = ctx->control_url ? ctx->control_url : ctx->project->control_url,
+		.store_url = cmd_ctx_store_url(ctx),
 		.workers = (int)workers,
 		.grace = grace ? grace : 1,
 	};
@@ -113,7 +101,7 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 		 engine_worker_id(eng), (int)workers, workers == 1 ? "" : "s",
 		 (long long)(grace / USEC_PER_SEC));
 	int sig;
-	while (!(sig = wait_signal(&set, 1000)))
+	while (!(sig = cmd_wait_signal(&set, 1000)))
 		;
 	log_info("%s: stopping (in-flight steps have %llds to finish; signal again "
 		 "to abort)", strsignal(sig), (long long)(grace / USEC_PER_SEC));
@@ -122,7 +110,7 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 	pthread_t th;
 	pthread_create(&th, NULL, stopper_main, &st);
 	while (!stopper_done(&st)) {
-		if (wait_signal(&set, 100)) {
+		if (cmd_wait_signal(&set, 100)) {
 			log_error("second signal: aborting; statements cancelled, crash "
 				  "recovery settles the runs");
 			engine_abort(eng);

@@ -1,14 +1,17 @@
 /*
- * ctx.c - the context a command runs in: project and store, loaded lazily.
+ * ctx.c - the context a command runs in: project and store, loaded lazily,
+ * and the stop signals of a command that runs in the foreground.
  */
 #include "cmd/cmd_int.h"
 #include "project/project.h"
 #include "store/store.h"
 #include "db/db.h"
 
+#include <pthread.h>
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static char *current_user(void)
@@ -87,7 +90,7 @@ int cmd_ctx_store(struct cmd_ctx *ctx, struct err *e)
 		return 0;
 	if (cmd_ctx_project(ctx, e) < 0)
 		return -1;
-	const char *url = ctx->control_url ? ctx->control_url : ctx->project->control_url;
+	const char *url = cmd_ctx_store_url(ctx);
 	struct store_options opt = { .read_only = ctx->read_only };
 	ctx->store = store_open(url, &opt, e);
 	if (!ctx->store) {
@@ -97,4 +100,25 @@ int cmd_ctx_store(struct cmd_ctx *ctx, struct err *e)
 		return -1;
 	}
 	return 0;
+}
+
+const char *cmd_ctx_store_url(const struct cmd_ctx *ctx)
+{
+	return ctx->control_url ? ctx->control_url : ctx->project->control_url;
+}
+
+void cmd_block_stop_signals(sigset_t *set, sigset_t *old)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, set, old);
+}
+
+int cmd_wait_signal(const sigset_t *set, int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	int sig = sigtimedwait(set, NULL, &ts);
+	return sig > 0 ? sig : 0;
 }
