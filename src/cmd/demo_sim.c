@@ -125,40 +125,40 @@ static int amend_order(struct db *db, struct demo_rng *r, const struct sim_state
 	return 0;
 }
 
-static int hire_staff(struct db *db, struct demo_rng *r, struct sim_state *st,
-		      usec_t now, struct err *e)
+/* One row into a table, through a writer of its own. */
+static int insert_row(struct db *db, const char *table, const struct demo_row *row,
+		      struct err *e)
 {
-	struct db_writer *w = demo_writer_open(db, "staff", e);
+	struct db_writer *w = demo_writer_open(db, table, e);
 	if (!w)
 		return -1;
-	struct demo_row row;
-	demo_row_int(&row, 0, ++st->size.staff);
-	demo_gen_staff(r, &row);
-	demo_row_ts(&row, 5, now);
-	demo_row_ts(&row, 6, now);
-	if (db_writer_row(w, row.v, e) < 0) {
+	if (db_writer_row(w, row->v, e) < 0) {
 		db_writer_abort(w);
 		return -1;
 	}
 	return db_writer_close(w, NULL, e);
 }
 
+static int hire_staff(struct db *db, struct demo_rng *r, struct sim_state *st,
+		      usec_t now, struct err *e)
+{
+	struct demo_row row;
+	demo_row_int(&row, 0, ++st->size.staff);
+	demo_gen_staff(r, &row);
+	demo_row_ts(&row, 5, now);
+	demo_row_ts(&row, 6, now);
+	return insert_row(db, "staff", &row, e);
+}
+
 static int add_address(struct db *db, struct demo_rng *r, struct sim_state *st,
 		       usec_t now, struct err *e)
 {
-	struct db_writer *w = demo_writer_open(db, "address", e);
-	if (!w)
-		return -1;
 	struct demo_row row;
 	demo_row_int(&row, 0, ++st->size.addresses);
 	demo_gen_address(r, &row);
 	demo_row_ts(&row, 8, now);
 	demo_row_ts(&row, 9, now);
-	if (db_writer_row(w, row.v, e) < 0) {
-		db_writer_abort(w);
-		return -1;
-	}
-	return db_writer_close(w, NULL, e);
+	return insert_row(db, "address", &row, e);
 }
 
 static int change_contact(struct db *db, struct demo_rng *r, const struct sim_state *st,
