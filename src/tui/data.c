@@ -172,6 +172,12 @@ void tui_fmt_ago(usec_t now, usec_t t, char *out, size_t n)
 	time_format_relative(now, t, out, n);
 }
 
+void tui_ago_cell(struct tui_ago_cell *c, usec_t now, usec_t at)
+{
+	tui_fmt_ago(now, at, c->text, sizeof c->text);
+	snprintf(c->sort, sizeof c->sort, "%lld", (long long)at);
+}
+
 void tui_fmt_when(usec_t now, usec_t t, char *out, size_t n)
 {
 	if (!t) {
@@ -231,4 +237,31 @@ void tui_trace(struct tui *t, const char *what, int key)
 	fprintf(t->trace, "%s %lld %lld %d\n", what, (long long)clock_monotonic_us(),
 		(long long)clock_now_us(), key);
 	fflush(t->trace);
+}
+
+/* ---- what the project and the store say of objects ------------------------ */
+
+const struct store_object_state *tui_object_state(const struct vec *objs,
+						  const char *kind, const char *name)
+{
+	size_t klen = strlen(kind);
+	for (size_t i = 0; i < objs->len; i++) {
+		const struct store_object_state *o = objs->items[i];
+		if (!strncmp(o->object, kind, klen) && o->object[klen] == ':' &&
+		    str_eq(o->object + klen + 1, name))
+			return o;
+	}
+	return NULL;
+}
+
+void tui_task_names(const struct project *p,
+		    bool (*pick)(const struct project_task *task, const void *arg),
+		    const void *arg, char *out, size_t n)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < p->ntasks; i++)
+		if (pick(&p->tasks[i], arg))
+			buf_printf(&b, "%s%s", b.len ? "," : "", p->tasks[i].name);
+	snprintf(out, n, "%s", b.len ? buf_str(&b) : "-");
+	buf_free(&b);
 }

@@ -63,15 +63,8 @@ void tui_doc_cell(struct tui_doc *d, enum tui_role r, int width, bool right,
 	const char *text = s ? s : "";
 	int tw = tui_text_width(text);
 	if (tw > width) {
-		/* cut at a character boundary, then mark the cut */
-		size_t n = strlen(text);
-		char *cut = xstrdup(text);
-		while (n > 0 && tui_text_width(cut) > width - 1) {
-			n--;
-			while (n > 0 && ((unsigned char)cut[n] & 0xc0) == 0x80)
-				n--;
-			cut[n] = '\0';
-		}
+		/* leave a column to mark the cut */
+		char *cut = tui_text_cut(text, width - 1);
 		tui_doc_put(d, r, cut);
 		tui_doc_put(d, r, theme_sym(SYM_ELLIPSIS));
 		int pad = width - tui_text_width(cut) - 1;
@@ -123,4 +116,24 @@ void tui_doc_end(struct tui_doc *d)
 		tui_doc_nl(d);
 	buf_free(&d->text);
 	buf_free(&d->roles);
+}
+
+bool tui_doc_no_store(struct tui_doc *d, const struct tui_data *data)
+{
+	if (data->store)
+		return false;
+	tui_doc_put(d, R_NORMAL, "No control store is open.");
+	tui_doc_end(d);
+	return true;
+}
+
+void tui_doc_error(struct tui_doc *d, const struct err *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *what = xvasprintf(fmt, ap);
+	va_end(ap);
+	tui_doc_printf(d, R_ERROR, "%s: %s", what, err_text(e));
+	free(what);
+	tui_doc_end(d);
 }

@@ -63,6 +63,19 @@ int tui_text_width(const char *s)
 	return col;
 }
 
+char *tui_text_cut(const char *s, int width)
+{
+	char *cut = xstrdup(s);
+	size_t n = strlen(cut);
+	while (n > 0 && tui_text_width(cut) > width) {
+		n--;
+		while (n > 0 && ((unsigned char)cut[n] & 0xc0) == 0x80)
+			n--;    /* back to the first byte of the character */
+		cut[n] = '\0';
+	}
+	return cut;
+}
+
 int tui_put(WINDOW *w, int y, int x, int width, int skip, const char *s, attr_t a)
 {
 	mbstate_t st;

@@ -89,6 +89,8 @@ enum tui_role theme_state_role(const char *state);
  * control characters are drawn as '?', tabs as spaces, so that data can
  * never move the cursor or corrupt the screen. */
 int  tui_text_width(const char *s);
+/* A copy of s cut at a character boundary to at most `width` columns. */
+char *tui_text_cut(const char *s, int width);
 /* Draw s at (y, x), skipping its first `skip` columns, using at most
  * `width` columns.  Returns the columns drawn. */
 int  tui_put(WINDOW *w, int y, int x, int width, int skip, const char *s, attr_t a);
@@ -138,6 +140,14 @@ struct tui_column {
 	bool numeric;       /* sorts as a number */
 	bool state;         /* a state name: coloured by theme_state_role */
 };
+/* The kinds of column the views use, so that a table of columns reads as
+ * what they hold.  A time column shows "3m ago" and sorts by the time
+ * (its rows give sort keys, see tui_ago_cell). */
+#define TUI_COL_TEXT(title, width)   { title, width, 0, false, false, false }
+#define TUI_COL_FLEX(title, min)     { title, 0, min, false, false, false }
+#define TUI_COL_NUMBER(title, width) { title, width, 0, true, true, false }
+#define TUI_COL_STATE(title, width)  { title, width, 0, false, false, true }
+#define TUI_COL_TIME(title, width)   { title, width, 0, false, true, false }
 
 struct tui_row {
 	char  *key;         /* identifies the object (name, run id) */
@@ -243,6 +253,14 @@ void tui_doc_heading(struct tui_doc *d, const char *title);
 /* "label    value" with the label in a column of `lw`. */
 void tui_doc_field(struct tui_doc *d, int lw, const char *label, const char *value);
 void tui_doc_end(struct tui_doc *d);    /* flushes the last line */
+struct tui_data;
+/* Pages about one record of the control store.  When none is open: say
+ * so, end the document and return true (the page has nothing more to do). */
+bool tui_doc_no_store(struct tui_doc *d, const struct tui_data *data);
+/* When the record could not be read: "Run 12: not found" in the error
+ * role, and end the document. */
+void tui_doc_error(struct tui_doc *d, const struct err *e, const char *fmt, ...)
+	PRINTF_LIKE(3, 4);
 
 /* ---- confirmation dialog (widget_dialog.c) --------------------------------
  * Two buttons, Cancel and the action; Cancel has the focus, so Enter
@@ -403,22 +421,30 @@ struct tui_list_view {
 #define TUI_WINDOW_MAX  5000
 struct tui_list *tui_list_view_list(struct tui_view *v);
 void tui_list_view_open(struct tui_view *v, const struct tui_list_spec *spec);
-/* A list pushed over another view about one object (a pipe's loads, a
- * task's history): `arg` is that object's name, copied. */
-struct tui_view *tui_list_view_new(struct tui *t, const struct tui_view_ops *ops,
-				   const char *title, const char *arg);
+/* Push a list over the current view about one object (a pipe's loads, a
+ * task's history): `arg` is that object's name, the title `lead` and the
+ * name ("Loads of" and "p1": "Loads of p1"). */
+int  tui_list_view_push(struct tui *t, const struct tui_view_ops *ops,
+			const char *lead, const char *arg);
 const char *tui_list_view_arg(struct tui_view *v);
 void tui_list_view_draw(struct tui_view *v, WINDOW *w, int h, int width);
 int  tui_list_view_key(struct tui_view *v, int key);
 bool tui_list_view_select(struct tui_view *v, const char *key);
 void tui_list_view_filter(struct tui_view *v, const char *text);
 int  tui_list_view_detail(struct tui_view *v);
+/* Enter on rows that name objects another view shows (a pipe's loads):
+ * open(t, selected key), or TUI_UNHANDLED when nothing is selected. */
+int  tui_list_view_open_selected(struct tui_view *v,
+				 int (*open)(struct tui *t, const char *key));
 const char *tui_list_view_selected(struct tui_view *v);
 void tui_list_view_where(struct tui_view *v, struct buf *out);
 void tui_list_view_close(struct tui_view *v);
 /* The empty state when no control store is open: true when that is the
  * case (the view has nothing more to do). */
 bool tui_list_view_no_store(struct tui_view *v, const struct tui_data *d);
+/* The same for views of what the project declares: true when no project
+ * is loaded. */
+bool tui_list_view_no_project(struct tui_view *v, const struct tui_data *d);
 /* The empty state when reading failed. */
 void tui_list_view_error(struct tui_view *v, const struct err *e);
 
@@ -432,6 +458,16 @@ int  tui_page_key(struct tui_view *v, int key);
 void tui_page_filter(struct tui_view *v, const char *text);
 void tui_page_where(struct tui_view *v, struct buf *out);
 void tui_page_close(struct tui_view *v);
+
+/* The actions on a run, shared by the runs list and a run's page
+ * (view_runs.c): c cancel, R retry, L logs. */
+#define TUI_NRUN_ACTIONS 3
+extern const struct tui_action tui_run_actions[TUI_NRUN_ACTIONS];
+/* The actions on a backfill (view_backfill.c): n next, a approve, d
+ * discard, shared by the backfills list and a backfill's pages; then C,
+ * the comparison, which only the backfill's own page has. */
+#define TUI_NBACKFILL_STEP_ACTIONS 3
+extern const struct tui_action tui_backfill_actions[TUI_NBACKFILL_STEP_ACTIONS + 1];
 
 /* Views pushed over others (each in its view file). */
 int  tui_open_run(struct tui *t, int64_t run_id);          /* view_run.c */
@@ -504,6 +540,10 @@ void tui_close_views(struct tui *t);
 struct tui_view *tui_top(struct tui *t);
 int  tui_message(struct tui *t, bool error, const char *fmt, ...) PRINTF_LIKE(3, 4);
 int  tui_switch(struct tui *t, size_t index);
+/* A view to push over the others: owned (closing frees it), opened, and
+ * stale when it has a refresh, so that pushing it reads it. */
+struct tui_view *tui_view_new(struct tui *t, const struct tui_view_ops *ops,
+			      const char *title_fmt, ...) PRINTF_LIKE(3, 4);
 int  tui_push_view(struct tui *t, struct tui_view *v);
 int  tui_push_page(struct tui *t, const char *title, const char *text);
 int  tui_pop(struct tui *t);
@@ -547,6 +587,15 @@ void tui_quote_word(struct buf *b, const char *word);
 void tui_fmt_ago(usec_t now, usec_t t, char *out, size_t n);
 /* "2026-11-21 13:05:09 UTC (3m ago)"; "-" for 0. */
 void tui_fmt_when(usec_t now, usec_t t, char *out, size_t n);
+/* A time as a list cell: "3m ago" (or "in 5m") to show and the time
+ * itself as the sort key, for TUI_COL_TIME columns.  A view first fills
+ * the cell with what a row without a time shows: "-", and "0" to sort it
+ * as the oldest or "" to sort it last either way. */
+struct tui_ago_cell {
+	char text[32];
+	char sort[32];
+};
+void tui_ago_cell(struct tui_ago_cell *c, usec_t now, usec_t at);
 /* 1234567 -> "1,234,567". */
 void tui_fmt_count(int64_t v, char *out, size_t n);
 /* Duration between two times, "-" when either is 0 (end 0 and start set:
@@ -554,6 +603,15 @@ void tui_fmt_count(int64_t v, char *out, size_t n);
 void tui_fmt_took(usec_t now, usec_t start, usec_t end, char *out, size_t n);
 /* The first line of s, at most n-1 bytes. */
 void tui_first_line(const char *s, char *out, size_t n);
+/* What store_object_list says of the object KIND:NAME ("pipe:p1"), or
+ * NULL when it holds nothing for it. */
+const struct store_object_state *tui_object_state(const struct vec *objs,
+						  const char *kind, const char *name);
+/* The names of the project's tasks that `pick` chooses, joined by commas;
+ * "-" when none. */
+void tui_task_names(const struct project *p,
+		    bool (*pick)(const struct project_task *task, const void *arg),
+		    const void *arg, char *out, size_t n);
 /* Trace a key or a frame to SLUICE_CONSOLE_TRACE (no-op without it). */
 void tui_trace(struct tui *t, const char *what, int key);
 

@@ -509,17 +509,13 @@ static void bf_refresh(struct tui_view *v, const struct tui_data *data)
 	struct tui_doc d;
 	tui_doc_begin(&d, &bp->pager);
 	v->clock = 0;
-	if (!data->store) {
-		tui_doc_put(&d, R_NORMAL, "No control store is open.");
-		tui_doc_end(&d);
+	if (tui_doc_no_store(&d, data))
 		return;
-	}
 	struct err e;
 	err_clear(&e);
 	struct store_backfill *b = store_backfill_get(data->store, bp->id, &e);
 	if (!b) {
-		tui_doc_printf(&d, R_ERROR, "Backfill %lld: %s", (long long)bp->id, err_text(&e));
-		tui_doc_end(&d);
+		tui_doc_error(&d, &e, "Backfill %lld", (long long)bp->id);
 		return;
 	}
 	if (bp->compare)
@@ -563,9 +559,9 @@ static int act_compare(struct tui *t, const struct tui_action *a, int key)
 	return tui_push_view(t, bf_new(t, bp->id, true));
 }
 
-static const struct tui_action actions[] = {
+const struct tui_action tui_backfill_actions[] = {
 	{ .keys = { 'n' }, .label = "n", .name = "next",
-	  .help = "take the backfill's next step",
+	  .help = "take the backfill's next step (in the background; the page follows it)",
 	  .mutates = true, .command = "backfill next %s --background" },
 	{ .keys = { 'a' }, .label = "a", .name = "approve",
 	  .help = "swap the rebuilt tables into place",
@@ -583,49 +579,33 @@ static const struct tui_action actions[] = {
 	  .run = act_compare },
 };
 
+/* The backfill's page and its comparison differ in name and actions. */
+#define BF_PAGE_OPS(NAME, TITLE, SUMMARY, NACTIONS)				\
+	.name = NAME, .title = TITLE, .summary = SUMMARY,			\
+	.areas = STORE_AREA_BIT(STORE_AREA_BACKFILLS),				\
+	.actions = tui_backfill_actions, .nactions = NACTIONS,			\
+	.open = bf_open, .refresh = bf_refresh,					\
+	.draw = tui_page_draw, .handle_key = tui_page_key,			\
+	.filter = tui_page_filter, .selected = bf_selected,			\
+	.where = tui_page_where, .close = bf_close
+
 static const struct tui_view_ops view_backfill_ops = {
-	.name = "backfill",
-	.title = "Backfill",
-	.summary = "one backfill: procedure, progress, plan, comparison, history",
-	.areas = STORE_AREA_BIT(STORE_AREA_BACKFILLS),
-	.actions = actions,
-	.nactions = ARRAY_LEN(actions),
-	.open = bf_open,
-	.refresh = bf_refresh,
-	.draw = tui_page_draw,
-	.handle_key = tui_page_key,
-	.filter = tui_page_filter,
-	.selected = bf_selected,
-	.where = tui_page_where,
-	.close = bf_close,
+	BF_PAGE_OPS("backfill", "Backfill",
+		    "one backfill: procedure, progress, plan, comparison, history",
+		    ARRAY_LEN(tui_backfill_actions)),
 };
 
 static const struct tui_view_ops view_compare_ops = {
-	.name = "compare",
-	.title = "Comparison",
-	.summary = "a backfill's comparison in full",
-	.areas = STORE_AREA_BIT(STORE_AREA_BACKFILLS),
-	.actions = actions,
-	.nactions = 3,          /* n, a, d: no C on the comparison itself */
-	.open = bf_open,
-	.refresh = bf_refresh,
-	.draw = tui_page_draw,
-	.handle_key = tui_page_key,
-	.filter = tui_page_filter,
-	.selected = bf_selected,
-	.where = tui_page_where,
-	.close = bf_close,
+	/* n, a, d: no C on the comparison itself */
+	BF_PAGE_OPS("compare", "Comparison", "a backfill's comparison in full",
+		    TUI_NBACKFILL_STEP_ACTIONS),
 };
 
 static struct tui_view *bf_new(struct tui *t, int64_t id, bool compare)
 {
-	struct tui_view *v = xcalloc(1, sizeof *v);
-	v->ops = compare ? &view_compare_ops : &view_backfill_ops;
-	v->tui = t;
-	v->title = xasprintf("%s %lld", compare ? "Comparison" : "Backfill", (long long)id);
-	v->owned = true;
-	v->stale = true;
-	v->ops->open(v);
+	struct tui_view *v = tui_view_new(t, compare ? &view_compare_ops : &view_backfill_ops,
+					  "%s %lld", compare ? "Comparison" : "Backfill",
+					  (long long)id);
 	struct bf_page *bp = v->state;
 	bp->id = id;
 	bp->compare = compare;

@@ -13,13 +13,13 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	{ "ID", 5, 0, true, true, false },
-	{ "FLOW", 18, 0, false, false, false },
-	{ "STEP", 9, 0, false, false, false },
-	{ "STATE", 10, 0, false, false, true },
-	{ "UPDATED", 9, 0, false, true, false },
-	{ "BY", 12, 0, false, false, false },
-	{ "DIFFERENCES", 0, 10, false, false, false },
+	TUI_COL_NUMBER("ID", 5),
+	TUI_COL_TEXT("FLOW", 18),
+	TUI_COL_TEXT("STEP", 9),
+	TUI_COL_STATE("STATE", 10),
+	TUI_COL_TIME("UPDATED", 9),
+	TUI_COL_TEXT("BY", 12),
+	TUI_COL_FLEX("DIFFERENCES", 10),
 };
 
 #define FLOW_COL 1
@@ -28,23 +28,6 @@ static const struct tui_list_spec spec = {
 	columns, ARRAY_LEN(columns), -1, false, "backfills",
 	"A backfill rebuilds a flow's outputs from raw history, compares "
 	"them with the current tables and waits for approval.",
-};
-
-static const struct tui_action actions[] = {
-	{ .keys = { 'n' }, .label = "n", .name = "next",
-	  .help = "take the backfill's next step (in the background; the page follows it)",
-	  .mutates = true, .command = "backfill next %s --background" },
-	{ .keys = { 'a' }, .label = "a", .name = "approve",
-	  .help = "swap the rebuilt tables into place",
-	  .mutates = true, .command = "backfill approve %s --yes",
-	  .confirm = "Approve the backfill of %s? The rebuilt tables "
-		     "replace the current ones in one transaction; the "
-		     "current ones are kept as TABLE_old." },
-	{ .keys = { 'd' }, .label = "d", .name = "discard",
-	  .help = "drop the rebuilt tables and resume the tasks",
-	  .mutates = true, .command = "backfill discard %s --yes",
-	  .confirm = "Discard the backfill of %s? The rebuilt tables are "
-		     "dropped and the tasks resume." },
 };
 
 static void backfills_open(struct tui_view *v)
@@ -67,16 +50,16 @@ static void backfills_refresh(struct tui_view *v, const struct tui_data *d)
 	tui_list_begin(l);
 	for (size_t i = 0; i < list.len; i++) {
 		const struct store_backfill *b = list.items[i];
-		char id[24], ago[32], when[32], diff[256];
+		char id[24], diff[256];
+		struct tui_ago_cell updated;
 		snprintf(id, sizeof id, "%lld", (long long)b->id);
-		tui_fmt_ago(d->now, b->updated, ago, sizeof ago);
-		snprintf(when, sizeof when, "%lld", (long long)b->updated);
+		tui_ago_cell(&updated, d->now, b->updated);
 		tui_backfill_summary(b->compare, diff, sizeof diff);
 		if (!*diff && b->error)
 			tui_first_line(b->error, diff, sizeof diff);
 		const char *cells[] = { id, b->flow, b->step, backfill_state_name(b->state),
-					ago, b->created_by ? b->created_by : "", diff };
-		const char *sort[] = { NULL, NULL, NULL, NULL, when, NULL, NULL };
+					updated.text, b->created_by ? b->created_by : "", diff };
+		const char *sort[] = { NULL, NULL, NULL, NULL, updated.sort, NULL, NULL };
 		tui_list_add_sorted(l, id, cells, sort);
 	}
 	tui_list_end(l);
@@ -111,8 +94,8 @@ const struct tui_view_ops view_backfills_ops = {
 	.in_tabs = true,
 	.summary = "rebuilds of a flow's outputs, step by step",
 	.areas = STORE_AREA_BIT(STORE_AREA_BACKFILLS),
-	.actions = actions,
-	.nactions = ARRAY_LEN(actions),
+	.actions = tui_backfill_actions,
+	.nactions = TUI_NBACKFILL_STEP_ACTIONS,      /* not C: that is the page's */
 	.open = backfills_open,
 	.refresh = backfills_refresh,
 	.draw = tui_list_view_draw,

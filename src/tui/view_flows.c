@@ -15,14 +15,14 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	{ "NAME", 18, 0, false, false, false },
-	{ "STEPS", 5, 0, true, true, false },
-	{ "PARAMS", 6, 0, true, true, false },
-	{ "ACTIVE", 6, 0, true, true, false },
-	{ "LAST RUN", 9, 0, false, true, false },
-	{ "LAST STATE", 10, 0, false, false, true },
-	{ "TRIGGERED BY", 14, 0, false, false, false },
-	{ "DESCRIPTION", 0, 8, false, false, false },
+	TUI_COL_TEXT("NAME", 18),
+	TUI_COL_NUMBER("STEPS", 5),
+	TUI_COL_NUMBER("PARAMS", 6),
+	TUI_COL_NUMBER("ACTIVE", 6),
+	TUI_COL_TIME("LAST RUN", 9),
+	TUI_COL_STATE("LAST STATE", 10),
+	TUI_COL_TEXT("TRIGGERED BY", 14),
+	TUI_COL_FLEX("DESCRIPTION", 8),
 };
 
 static const struct tui_list_spec spec = {
@@ -57,33 +57,26 @@ static void flows_open(struct tui_view *v)
 	tui_list_view_open(v, &spec);
 }
 
-static void triggers(const struct project *p, const char *flow, char *out, size_t n)
+static bool triggers(const struct project_task *task, const void *flow)
 {
-	struct buf b = BUF_INIT;
-	for (size_t i = 0; i < p->ntasks; i++)
-		if (str_eq(p->tasks[i].flow, flow))
-			buf_printf(&b, "%s%s", b.len ? "," : "", p->tasks[i].name);
-	snprintf(out, n, "%s", b.len ? buf_str(&b) : "-");
-	buf_free(&b);
+	return str_eq(task->flow, flow);
 }
 
 static void flows_refresh(struct tui_view *v, const struct tui_data *d)
 {
-	struct tui_list *l = tui_list_view_list(v);
-	if (!d->project) {
-		tui_list_view_no_store(v, d);
+	if (tui_list_view_no_project(v, d))
 		return;
-	}
+	struct tui_list *l = tui_list_view_list(v);
 	tui_list_begin(l);
 	struct err e;
 	err_clear(&e);
 	for (size_t i = 0; i < d->project->nflows; i++) {
 		const struct project_flow *f = &d->project->flows[i];
-		char steps[16], params[16], active[16] = "-", last[32] = "-",
-		     last_state[32] = "-", trig[128], when[32] = "";
+		char steps[16], params[16], active[16] = "-", last_state[32] = "-", trig[128];
+		struct tui_ago_cell last = { "-", "0" };
 		snprintf(steps, sizeof steps, "%zu", f->nsteps);
 		snprintf(params, sizeof params, "%zu", f->nparams);
-		triggers(d->project, f->name, trig, sizeof trig);
+		tui_task_names(d->project, triggers, f->name, trig, sizeof trig);
 		if (d->store) {
 			int64_t counts[RUN_STATE_COUNT];
 			if (store_run_counts(d->store, f->name, 0, counts, &e) == 0) {
@@ -95,18 +88,15 @@ static void flows_refresh(struct tui_view *v, const struct tui_data *d)
 			struct vec runs = VEC_INIT;
 			if (store_run_list(d->store, &rf, &runs, &e) == 0 && runs.len) {
 				const struct store_run *r = runs.items[0];
-				usec_t at = r->started ? r->started : r->created;
-				tui_fmt_ago(d->now, at, last, sizeof last);
+				tui_ago_cell(&last, d->now, r->started ? r->started : r->created);
 				snprintf(last_state, sizeof last_state, "%s",
 					 run_state_name(r->state));
-				snprintf(when, sizeof when, "%lld", (long long)at);
 			}
 			store_run_list_free(&runs);
 		}
-		const char *cells[] = { f->name, steps, params, active, last, last_state,
+		const char *cells[] = { f->name, steps, params, active, last.text, last_state,
 					trig, f->description ? f->description : "" };
-		const char *sort[] = { NULL, NULL, NULL, NULL, *when ? when : "0",
-				       NULL, NULL, NULL };
+		const char *sort[] = { NULL, NULL, NULL, NULL, last.sort, NULL, NULL, NULL };
 		tui_list_add_sorted(l, f->name, cells, sort);
 	}
 	tui_list_end(l);
@@ -119,10 +109,7 @@ static void flows_refresh(struct tui_view *v, const struct tui_data *d)
 
 static int flows_detail(struct tui_view *v)
 {
-	const char *flow = tui_list_view_selected(v);
-	if (!flow)
-		return TUI_UNHANDLED;
-	return tui_open_flow_runs(v->tui, flow);
+	return tui_list_view_open_selected(v, tui_open_flow_runs);
 }
 
 const struct tui_view_ops view_flows_ops = {

@@ -31,19 +31,13 @@ void tui_list_view_open(struct tui_view *v, const struct tui_list_spec *spec)
 	v->stale = true;
 }
 
-struct tui_view *tui_list_view_new(struct tui *t, const struct tui_view_ops *ops,
-				   const char *title, const char *arg)
+int tui_list_view_push(struct tui *t, const struct tui_view_ops *ops,
+		       const char *lead, const char *arg)
 {
-	struct tui_view *v = xcalloc(1, sizeof *v);
-	v->ops = ops;
-	v->tui = t;
-	v->title = xstrdup(title);
-	v->owned = true;
-	v->stale = true;
-	ops->open(v);
+	struct tui_view *v = tui_view_new(t, ops, "%s %s", lead, arg);
 	struct list_view *lv = v->state;
 	lv->arg = xstrdup(arg);
-	return v;
+	return tui_push_view(t, v);
 }
 
 const char *tui_list_view_arg(struct tui_view *v)
@@ -105,6 +99,15 @@ int tui_list_view_detail(struct tui_view *v)
 	return rd;
 }
 
+int tui_list_view_open_selected(struct tui_view *v,
+				int (*open)(struct tui *t, const char *key))
+{
+	const char *key = tui_list_view_selected(v);
+	if (!key)
+		return TUI_UNHANDLED;
+	return open(v->tui, key);
+}
+
 const char *tui_list_view_selected(struct tui_view *v)
 {
 	const struct tui_row *r = tui_list_selected(tui_list_view_list(v));
@@ -142,6 +145,14 @@ bool tui_list_view_no_store(struct tui_view *v, const struct tui_data *d)
 	tui_list_set_empty(l, msg);
 	free(msg);
 	v->clock = 0;
+	return true;
+}
+
+bool tui_list_view_no_project(struct tui_view *v, const struct tui_data *d)
+{
+	if (d->project)
+		return false;
+	tui_list_view_no_store(v, d);
 	return true;
 }
 

@@ -10,13 +10,13 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	{ "ID", 6, 0, true, true, false },
-	{ "FILE", 0, 16, false, false, false },
-	{ "STATUS", 16, 0, false, false, true },
-	{ "ROWS", 8, 0, true, true, false },
-	{ "ERRORS", 6, 0, true, true, false },
-	{ "LOADED", 9, 0, false, true, false },
-	{ "FIRST ERROR", 0, 12, false, false, false },
+	TUI_COL_NUMBER("ID", 6),
+	TUI_COL_FLEX("FILE", 16),
+	TUI_COL_STATE("STATUS", 16),
+	TUI_COL_NUMBER("ROWS", 8),
+	TUI_COL_NUMBER("ERRORS", 6),
+	TUI_COL_TIME("LOADED", 9),
+	TUI_COL_FLEX("FIRST ERROR", 12),
 };
 
 static const struct tui_list_spec spec = {
@@ -75,16 +75,16 @@ static void loads_refresh(struct tui_view *v, const struct tui_data *d)
 	tui_list_begin(l);
 	for (size_t i = 0; i < list.len; i++) {
 		const struct store_load *ld = list.items[i];
-		char id[24], rows[32], errs[32], at[32], when[32], first[400];
+		char id[24], rows[32], errs[32], first[400];
+		struct tui_ago_cell at;
 		snprintf(id, sizeof id, "%lld", (long long)ld->id);
 		tui_fmt_count(ld->rows_loaded, rows, sizeof rows);
 		tui_fmt_count(ld->error_count, errs, sizeof errs);
-		tui_fmt_ago(d->now, ld->loaded, at, sizeof at);
-		snprintf(when, sizeof when, "%lld", (long long)ld->loaded);
+		tui_ago_cell(&at, d->now, ld->loaded);
 		tui_first_line(ld->first_error, first, sizeof first);
 		const char *cells[] = { id, ld->file_key, load_status_name(ld->status), rows,
-					errs, at, first };
-		const char *sort[] = { NULL, NULL, NULL, NULL, NULL, when, NULL };
+					errs, at.text, first };
+		const char *sort[] = { NULL, NULL, NULL, NULL, NULL, at.sort, NULL };
 		tui_list_add_sorted(l, id, cells, sort);
 	}
 	tui_list_end(l);
@@ -167,8 +167,5 @@ static const struct tui_view_ops view_loads_ops = {
 
 int tui_open_loads(struct tui *t, const char *pipe)
 {
-	char *title = xasprintf("Loads of %s", pipe);
-	struct tui_view *v = tui_list_view_new(t, &view_loads_ops, title, pipe);
-	free(title);
-	return tui_push_view(t, v);
+	return tui_list_view_push(t, &view_loads_ops, "Loads of", pipe);
 }

@@ -17,14 +17,14 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	{ "NAME", 14, 0, false, false, false },
-	{ "STATE", 20, 0, false, false, true },
-	{ "PENDING", 7, 0, true, true, false },
-	{ "LOADED", 6, 0, true, true, false },
-	{ "FAILED", 6, 0, true, true, false },
-	{ "LAST LOAD", 9, 0, false, true, false },
-	{ "LAST ERROR", 0, 10, false, false, false },
-	{ "LAST FILE", 0, 10, false, false, false },
+	TUI_COL_TEXT("NAME", 14),
+	TUI_COL_STATE("STATE", 20),
+	TUI_COL_NUMBER("PENDING", 7),
+	TUI_COL_NUMBER("LOADED", 6),
+	TUI_COL_NUMBER("FAILED", 6),
+	TUI_COL_TIME("LAST LOAD", 9),
+	TUI_COL_FLEX("LAST ERROR", 10),
+	TUI_COL_FLEX("LAST FILE", 10),
 };
 
 static const struct tui_list_spec spec = {
@@ -87,14 +87,8 @@ static const cJSON *lake_entry(const char *pipe)
 static void pipe_row(struct tui_list *l, const struct project_pipe *pp,
 		     const struct tui_data *d, const struct vec *objs, struct err *e)
 {
-	char obj[256];
-	snprintf(obj, sizeof obj, "pipe:%s", pp->name);
-	const char *state = "RUNNING";
-	for (size_t i = 0; i < objs->len; i++) {
-		const struct store_object_state *o = objs->items[i];
-		if (str_eq(o->object, obj) && str_eq(o->state, "PAUSED"))
-			state = "PAUSED";
-	}
+	const struct store_object_state *o = tui_object_state(objs, "pipe", pp->name);
+	const char *state = o && str_eq(o->state, "PAUSED") ? "PAUSED" : "RUNNING";
 	char pending[32] = "?";
 	const cJSON *lake = lake_entry(pp->name);
 	const cJSON *ls = cJSON_GetObjectItemCaseSensitive(lake, "state");
@@ -105,8 +99,8 @@ static void pipe_row(struct tui_list *l, const struct project_pipe *pp,
 		state = ls->valuestring;
 	if (cJSON_IsNumber(lp))
 		tui_fmt_count((int64_t)lp->valuedouble, pending, sizeof pending);
-	char loaded[32] = "-", failed[32] = "-", last_file[256] = "-", last_at[32] = "-",
-	     last_sort[32] = "0", error[512] = "";
+	char loaded[32] = "-", failed[32] = "-", last_file[256] = "-", error[512] = "";
+	struct tui_ago_cell last_at = { "-", "0" };
 	if (d->store) {
 		int64_t counts[LOAD_STATUS_COUNT];
 		if (store_load_counts(d->store, pp->name, counts, e) == 0) {
@@ -119,8 +113,7 @@ static void pipe_row(struct tui_list *l, const struct project_pipe *pp,
 		if (store_load_list(d->store, pp->name, ok, 1, 0, &v, e) == 0 && v.len) {
 			const struct store_load *ld = v.items[0];
 			snprintf(last_file, sizeof last_file, "%s", ld->file_key);
-			tui_fmt_ago(d->now, ld->loaded, last_at, sizeof last_at);
-			snprintf(last_sort, sizeof last_sort, "%lld", (long long)ld->loaded);
+			tui_ago_cell(&last_at, d->now, ld->loaded);
 		}
 		store_load_list_free(&v);
 		unsigned bad = (1u << LOAD_FAILED) | (1u << LOAD_PARTIALLY_LOADED);
@@ -132,19 +125,17 @@ static void pipe_row(struct tui_list *l, const struct project_pipe *pp,
 		}
 		store_load_list_free(&v);
 	}
-	const char *cells[] = { pp->name, state, pending, loaded, failed, last_at, error,
-				last_file };
-	const char *sort[] = { NULL, NULL, NULL, NULL, NULL, last_sort, NULL, NULL };
+	const char *cells[] = { pp->name, state, pending, loaded, failed, last_at.text,
+				error, last_file };
+	const char *sort[] = { NULL, NULL, NULL, NULL, NULL, last_at.sort, NULL, NULL };
 	tui_list_add_sorted(l, pp->name, cells, sort);
 }
 
 static void pipes_refresh(struct tui_view *v, const struct tui_data *d)
 {
-	struct tui_list *l = tui_list_view_list(v);
-	if (!d->project) {
-		tui_list_view_no_store(v, d);
+	if (tui_list_view_no_project(v, d))
 		return;
-	}
+	struct tui_list *l = tui_list_view_list(v);
 	struct vec objs = VEC_INIT;
 	struct err e;
 	err_clear(&e);
@@ -175,10 +166,7 @@ static void pipes_refresh(struct tui_view *v, const struct tui_data *d)
 
 static int pipes_detail(struct tui_view *v)
 {
-	const char *pipe = tui_list_view_selected(v);
-	if (!pipe)
-		return TUI_UNHANDLED;
-	return tui_open_loads(v->tui, pipe);
+	return tui_list_view_open_selected(v, tui_open_loads);
 }
 
 static void pipes_close(struct tui_view *v)

@@ -19,20 +19,6 @@ struct run_page {
 	char key[24];
 };
 
-static const struct tui_action actions[] = {
-	{ .keys = { 'c' }, .label = "c", .name = "cancel",
-	  .help = "cancel this run",
-	  .mutates = true, .command = "cancel %s",
-	  .confirm = "Cancel run %s? Steps in flight roll back; finished "
-		     "steps stay committed." },
-	{ .keys = { 'R' }, .label = "R", .name = "retry",
-	  .help = "retry this run (a new run with the same parameters)",
-	  .mutates = true, .command = "retry %s" },
-	{ .keys = { 'L' }, .label = "L", .name = "logs",
-	  .help = "this run's log records",
-	  .command = "logs %s" },
-};
-
 #define LW 10
 
 static void summary(struct tui_doc *d, const struct store_run *r, usec_t now)
@@ -201,17 +187,13 @@ static void run_refresh(struct tui_view *v, const struct tui_data *data)
 	struct tui_doc d;
 	tui_doc_begin(&d, &rp->pager);
 	v->clock = 0;
-	if (!data->store) {
-		tui_doc_put(&d, R_NORMAL, "No control store is open.");
-		tui_doc_end(&d);
+	if (tui_doc_no_store(&d, data))
 		return;
-	}
 	struct err e;
 	err_clear(&e);
 	struct store_run *r = store_run_get(data->store, rp->id, &e);
 	if (!r) {
-		tui_doc_printf(&d, R_ERROR, "Run %lld: %s", (long long)rp->id, err_text(&e));
-		tui_doc_end(&d);
+		tui_doc_error(&d, &e, "Run %lld", (long long)rp->id);
 		return;
 	}
 	struct vec st = VEC_INIT, tr = VEC_INIT, val = VEC_INIT;
@@ -261,8 +243,8 @@ static const struct tui_view_ops view_run_ops = {
 	.title = "Run",
 	.summary = "one run: steps, validation, transitions",
 	.areas = STORE_AREA_BIT(STORE_AREA_RUNS),
-	.actions = actions,
-	.nactions = ARRAY_LEN(actions),
+	.actions = tui_run_actions,
+	.nactions = TUI_NRUN_ACTIONS,
 	.open = run_open,
 	.refresh = run_refresh,
 	.draw = tui_page_draw,
@@ -275,13 +257,7 @@ static const struct tui_view_ops view_run_ops = {
 
 int tui_open_run(struct tui *t, int64_t run_id)
 {
-	struct tui_view *v = xcalloc(1, sizeof *v);
-	v->ops = &view_run_ops;
-	v->tui = t;
-	v->title = xasprintf("Run %lld", (long long)run_id);
-	v->owned = true;
-	v->stale = true;
-	v->ops->open(v);
+	struct tui_view *v = tui_view_new(t, &view_run_ops, "Run %lld", (long long)run_id);
 	struct run_page *rp = v->state;
 	rp->id = run_id;
 	snprintf(rp->key, sizeof rp->key, "%lld", (long long)run_id);

@@ -16,14 +16,14 @@
 #include <strings.h>
 
 static const struct tui_column columns[] = {
-	{ "ID", 7, 0, true, true, false },
-	{ "FLOW", 18, 0, false, false, false },
-	{ "STATE", 10, 0, false, false, true },
-	{ "TRIGGER", 8, 0, false, false, false },
-	{ "STARTED", 9, 0, false, true, false },
-	{ "TOOK", 7, 0, true, true, false },
-	{ "ROWS", 9, 0, true, true, false },
-	{ "ERROR", 0, 8, false, false, false },
+	TUI_COL_NUMBER("ID", 7),
+	TUI_COL_TEXT("FLOW", 18),
+	TUI_COL_STATE("STATE", 10),
+	TUI_COL_TEXT("TRIGGER", 8),
+	TUI_COL_TIME("STARTED", 9),
+	TUI_COL_NUMBER("TOOK", 7),
+	TUI_COL_NUMBER("ROWS", 9),
+	TUI_COL_FLEX("ERROR", 8),
 };
 
 static const struct tui_list_spec spec = {
@@ -31,7 +31,7 @@ static const struct tui_list_spec spec = {
 	"Runs are executions of flows, with every state change recorded.",
 };
 
-static const struct tui_action actions[] = {
+const struct tui_action tui_run_actions[] = {
 	{ .keys = { 'c' }, .label = "c", .name = "cancel",
 	  .help = "cancel the selected run",
 	  .mutates = true, .command = "cancel %s",
@@ -196,7 +196,7 @@ static void runs_where(struct tui_view *v, struct buf *out)
 	.name = NAME, .title = TITLE, .key = KEY, .in_tabs = TABS,		\
 	.summary = "flow runs: state, trigger, rows, errors",			\
 	.areas = STORE_AREA_BIT(STORE_AREA_RUNS),				\
-	.actions = actions, .nactions = ARRAY_LEN(actions),			\
+	.actions = tui_run_actions, .nactions = TUI_NRUN_ACTIONS,		\
 	.open = runs_open, .refresh = runs_refresh,				\
 	.draw = tui_list_view_draw, .handle_key = runs_key,			\
 	.select = runs_select, .filter = runs_filter,				\
@@ -208,8 +208,5 @@ const struct tui_view_ops view_flow_runs_ops = { RUNS_OPS("flow runs", "Runs", 0
 
 int tui_open_flow_runs(struct tui *t, const char *flow)
 {
-	char *title = xasprintf("Runs of %s", flow);
-	struct tui_view *v = tui_list_view_new(t, &view_flow_runs_ops, title, flow);
-	free(title);
-	return tui_push_view(t, v);
+	return tui_list_view_push(t, &view_flow_runs_ops, "Runs of", flow);
 }

@@ -13,13 +13,13 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	{ "NAME", 18, 0, false, false, false },
-	{ "MODE", 11, 0, false, false, false },
-	{ "TABLE", 16, 0, false, false, false },
-	{ "PENDING", 9, 0, true, true, false },
-	{ "OFFSET", 0, 10, false, false, false },
-	{ "UPDATED", 9, 0, false, true, false },
-	{ "WATCHED BY", 0, 10, false, false, false },
+	TUI_COL_TEXT("NAME", 18),
+	TUI_COL_TEXT("MODE", 11),
+	TUI_COL_TEXT("TABLE", 16),
+	TUI_COL_NUMBER("PENDING", 9),
+	TUI_COL_FLEX("OFFSET", 10),
+	TUI_COL_TIME("UPDATED", 9),
+	TUI_COL_FLEX("WATCHED BY", 10),
 };
 
 static const struct tui_list_spec spec = {
@@ -46,27 +46,20 @@ static void watch_call(const char *func, const char *arg, void *ctx)
 		w->hit = true;
 }
 
-static void watched_by(const struct project *p, const char *stream, char *out, size_t n)
+/* A task watches a stream when a call in its condition names it. */
+static bool watches(const struct project_task *task, const void *stream)
 {
-	struct buf b = BUF_INIT;
-	for (size_t i = 0; i < p->ntasks; i++) {
-		struct watchers w = { stream, false };
-		if (p->tasks[i].when)
-			cond_walk_calls(p->tasks[i].when, watch_call, &w);
-		if (w.hit)
-			buf_printf(&b, "%s%s", b.len ? "," : "", p->tasks[i].name);
-	}
-	snprintf(out, n, "%s", b.len ? buf_str(&b) : "-");
-	buf_free(&b);
+	struct watchers w = { stream, false };
+	if (task->when)
+		cond_walk_calls(task->when, watch_call, &w);
+	return w.hit;
 }
 
 static void streams_refresh(struct tui_view *v, const struct tui_data *d)
 {
-	struct tui_list *l = tui_list_view_list(v);
-	if (!d->project) {
-		tui_list_view_no_store(v, d);
+	if (tui_list_view_no_project(v, d))
 		return;
-	}
+	struct tui_list *l = tui_list_view_list(v);
 	struct vec mirror = VEC_INIT;
 	struct err e;
 	err_clear(&e);
@@ -79,18 +72,17 @@ static void streams_refresh(struct tui_view *v, const struct tui_data *d)
 		for (size_t k = 0; k < mirror.len; k++)
 			if (str_eq(((struct store_stream_offset *)mirror.items[k])->stream, ps->name))
 				m = mirror.items[k];
-		char pending[32] = "?", updated[32] = "-", when[32] = "0", watched[256];
+		char pending[32] = "?", watched[256];
+		struct tui_ago_cell updated = { "-", "0" };
 		if (m && m->pending_rows >= 0)
 			tui_fmt_count(m->pending_rows, pending, sizeof pending);
-		if (m) {
-			tui_fmt_ago(d->now, m->updated, updated, sizeof updated);
-			snprintf(when, sizeof when, "%lld", (long long)m->updated);
-		}
-		watched_by(d->project, ps->name, watched, sizeof watched);
+		if (m)
+			tui_ago_cell(&updated, d->now, m->updated);
+		tui_task_names(d->project, watches, ps->name, watched, sizeof watched);
 		const char *cells[] = { ps->name, stream_mode_name(ps->mode), ps->table,
 					pending, m && m->offset ? m->offset : "(start)",
-					updated, watched };
-		const char *sort[] = { NULL, NULL, NULL, NULL, NULL, when, NULL };
+					updated.text, watched };
+		const char *sort[] = { NULL, NULL, NULL, NULL, NULL, updated.sort, NULL };
 		tui_list_add_sorted(l, ps->name, cells, sort);
 	}
 	tui_list_end(l);

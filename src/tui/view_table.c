@@ -28,15 +28,8 @@ static void pad_cell(struct buf *b, const char *s, int width)
 {
 	int w = tui_text_width(s);
 	if (w > width) {
-		/* cut at a character, ~ marks the cut */
-		size_t n = strlen(s);
-		char *cut = xstrdup(s);
-		while (n > 0 && tui_text_width(cut) > width - 1) {
-			n--;
-			while (n > 0 && ((unsigned char)cut[n] & 0xc0) == 0x80)
-				n--;
-			cut[n] = '\0';
-		}
+		/* an ellipsis marks the cut */
+		char *cut = tui_text_cut(s, width - 1);
 		buf_puts(b, cut);
 		buf_puts(b, theme_sym(SYM_ELLIPSIS));
 		w = tui_text_width(cut) + 1;
@@ -291,13 +284,7 @@ static const struct tui_view_ops view_table_ops = {
 
 int tui_open_table(struct tui *t, const char *table)
 {
-	struct tui_view *v = xcalloc(1, sizeof *v);
-	v->ops = &view_table_ops;
-	v->tui = t;
-	v->title = xasprintf("Table %s", table);
-	v->owned = true;
-	v->stale = true;
-	v->ops->open(v);
+	struct tui_view *v = tui_view_new(t, &view_table_ops, "Table %s", table);
 	struct table_page *tp = v->state;
 	tp->table = xstrdup(table);
 	return tui_push_view(t, v);

@@ -15,12 +15,12 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	{ "NAME", 20, 0, false, false, false },
-	{ "KIND", 9, 0, false, false, false },
-	{ "CONNECTION", 10, 0, false, false, false },
-	{ "ROWS", 10, 0, true, true, false },
-	{ "LAST LOAD", 9, 0, false, true, false },
-	{ "DESCRIPTION", 0, 10, false, false, false },
+	TUI_COL_TEXT("NAME", 20),
+	TUI_COL_TEXT("KIND", 9),
+	TUI_COL_TEXT("CONNECTION", 10),
+	TUI_COL_NUMBER("ROWS", 10),
+	TUI_COL_TIME("LAST LOAD", 9),
+	TUI_COL_FLEX("DESCRIPTION", 10),
 };
 
 static const struct tui_list_spec spec = {
@@ -64,7 +64,8 @@ static void from_catalogue(struct tui_list *l, const cJSON *json, usec_t now)
 	const cJSON *arr = cJSON_IsArray(json) ? json : item(json, "tables", NULL);
 	for (const cJSON *t = cJSON_IsArray(arr) ? arr->child : NULL; t; t = t->next) {
 		const char *name = text_of(item(t, "name", "table"));
-		char rows[32] = "?", last[32] = "-", when[32] = "0";
+		char rows[32] = "?";
+		struct tui_ago_cell last = { "-", "0" };
 		const cJSON *r = item(t, "rows", "row_count");
 		if (cJSON_IsNumber(r))
 			tui_fmt_count((int64_t)r->valuedouble, rows, sizeof rows);
@@ -78,14 +79,12 @@ static void from_catalogue(struct tui_list *l, const cJSON *json, usec_t now)
 			;
 		else if (cJSON_IsNumber(ll))
 			at = (usec_t)ll->valuedouble;
-		if (at) {
-			tui_fmt_ago(now, at, last, sizeof last);
-			snprintf(when, sizeof when, "%lld", (long long)at);
-		}
+		if (at)
+			tui_ago_cell(&last, now, at);
 		const char *cells[] = { name, text_of(item(t, "kind", NULL)),
-					text_of(item(t, "connection", NULL)), rows, last,
+					text_of(item(t, "connection", NULL)), rows, last.text,
 					text_of(item(t, "description", NULL)) };
-		const char *sort[] = { NULL, NULL, NULL, NULL, when, NULL };
+		const char *sort[] = { NULL, NULL, NULL, NULL, last.sort, NULL };
 		tui_list_add_sorted(l, name, cells, sort);
 	}
 }
@@ -109,11 +108,9 @@ static void from_project(struct tui_list *l, const struct project *p)
 
 static void tables_refresh(struct tui_view *v, const struct tui_data *d)
 {
-	struct tui_list *l = tui_list_view_list(v);
-	if (!d->project) {
-		tui_list_view_no_store(v, d);
+	if (tui_list_view_no_project(v, d))
 		return;
-	}
+	struct tui_list *l = tui_list_view_list(v);
 	struct err e;
 	err_clear(&e);
 	cJSON *json = tui_fetch_json(v->tui, "show tables --json", &e);
@@ -132,10 +129,7 @@ static void tables_refresh(struct tui_view *v, const struct tui_data *d)
 
 static int tables_detail(struct tui_view *v)
 {
-	const char *table = tui_list_view_selected(v);
-	if (!table)
-		return TUI_UNHANDLED;
-	return tui_open_table(v->tui, table);
+	return tui_list_view_open_selected(v, tui_open_table);
 }
 
 const struct tui_view_ops view_tables_ops = {

@@ -14,14 +14,14 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	{ "NAME", 16, 0, false, false, false },
-	{ "STATE", 10, 0, false, false, true },
-	{ "SCHEDULE", 0, 10, false, false, false },
-	{ "NEXT", 9, 0, false, true, false },
-	{ "LAST", 9, 0, false, true, false },
-	{ "RESULT", 10, 0, false, false, true },
-	{ "FAILS", 5, 0, true, true, false },
-	{ "ACTION", 0, 10, false, false, false },
+	TUI_COL_TEXT("NAME", 16),
+	TUI_COL_STATE("STATE", 10),
+	TUI_COL_FLEX("SCHEDULE", 10),
+	TUI_COL_TIME("NEXT", 9),
+	TUI_COL_TIME("LAST", 9),
+	TUI_COL_STATE("RESULT", 10),
+	TUI_COL_NUMBER("FAILS", 5),
+	TUI_COL_FLEX("ACTION", 10),
 };
 
 static const struct tui_list_spec spec = {
@@ -52,16 +52,12 @@ static void tasks_open(struct tui_view *v)
 static const char *task_state(const struct project_task *pt, const struct vec *objs,
 			      usec_t *since)
 {
-	char name[256];
-	snprintf(name, sizeof name, "task:%s", pt->name);
-	*since = 0;
-	for (size_t i = 0; i < objs->len; i++) {
-		const struct store_object_state *o = objs->items[i];
-		if (str_eq(o->object, name)) {
-			*since = o->changed;
-			return o->state;
-		}
+	const struct store_object_state *o = tui_object_state(objs, "task", pt->name);
+	if (o) {
+		*since = o->changed;
+		return o->state;
 	}
+	*since = 0;
 	return pt->start_suspended ? "SUSPENDED" : "STARTED";
 }
 
@@ -82,11 +78,9 @@ static void schedule_text(const struct project_task *pt, char *out, size_t n)
 
 static void tasks_refresh(struct tui_view *v, const struct tui_data *d)
 {
-	struct tui_list *l = tui_list_view_list(v);
-	if (!d->project) {
-		tui_list_view_no_store(v, d);
+	if (tui_list_view_no_project(v, d))
 		return;
-	}
+	struct tui_list *l = tui_list_view_list(v);
 	struct vec objs = VEC_INIT;
 	struct err e;
 	err_clear(&e);
@@ -97,21 +91,18 @@ static void tasks_refresh(struct tui_view *v, const struct tui_data *d)
 		const struct project_task *pt = &d->project->tasks[i];
 		usec_t since;
 		const char *state = task_state(pt, &objs, &since);
-		char sched[256], next[32] = "-", last[32] = "-", result[32] = "-",
-		     fails[16] = "-", action[256], next_sort[32] = "", last_sort[32] = "";
+		char sched[256], result[32] = "-", fails[16] = "-", action[256];
+		/* no next tick, or no last one: sorts last either way */
+		struct tui_ago_cell next = { "-", "" }, last = { "-", "" };
 		schedule_text(pt, sched, sizeof sched);
 		if (str_eq(state, "STARTED") && pt->schedule.kind != SCHEDULE_NONE) {
 			usec_t at = schedule_next(&pt->schedule, d->now);
-			if (at) {
-				tui_fmt_ago(d->now, at, next, sizeof next);
-				snprintf(next_sort, sizeof next_sort, "%lld", (long long)at);
-			}
+			if (at)
+				tui_ago_cell(&next, d->now, at);
 		}
 		struct store_task_entry *te = NULL;
 		if (d->store && store_task_last(d->store, pt->name, &te, &e) == 1) {
-			usec_t at = te->completed ? te->completed : te->scheduled;
-			tui_fmt_ago(d->now, at, last, sizeof last);
-			snprintf(last_sort, sizeof last_sort, "%lld", (long long)at);
+			tui_ago_cell(&last, d->now, te->completed ? te->completed : te->scheduled);
 			snprintf(result, sizeof result, "%s", task_state_name(te->state));
 		}
 		store_task_free(te);
@@ -124,10 +115,10 @@ static void tasks_refresh(struct tui_view *v, const struct tui_data *d)
 			snprintf(action, sizeof action, "run %s", pt->flow);
 		else
 			snprintf(action, sizeof action, "sql %s", pt->sql_file ? pt->sql_file : "");
-		const char *cells[] = { pt->name, state, sched, next, last, result, fails,
-					action };
-		const char *sort[] = { NULL, NULL, NULL, *next_sort ? next_sort : "",
-				       *last_sort ? last_sort : "", NULL, NULL, NULL };
+		const char *cells[] = { pt->name, state, sched, next.text, last.text, result,
+					fails, action };
+		const char *sort[] = { NULL, NULL, NULL, next.sort, last.sort, NULL, NULL,
+				       NULL };
 		tui_list_add_sorted(l, pt->name, cells, sort);
 	}
 	tui_list_end(l);
@@ -141,10 +132,7 @@ static void tasks_refresh(struct tui_view *v, const struct tui_data *d)
 
 static int tasks_detail(struct tui_view *v)
 {
-	const char *task = tui_list_view_selected(v);
-	if (!task)
-		return TUI_UNHANDLED;
-	return tui_open_task_history(v->tui, task);
+	return tui_list_view_open_selected(v, tui_open_task_history);
 }
 
 const struct tui_view_ops view_tasks_ops = {
@@ -171,12 +159,12 @@ const struct tui_view_ops view_tasks_ops = {
 /* ---- a task's history ---------------------------------------------------- */
 
 static const struct tui_column hist_columns[] = {
-	{ "ID", 6, 0, true, true, false },
-	{ "SCHEDULED", 19, 0, false, false, false },
-	{ "STATE", 10, 0, false, false, true },
-	{ "TOOK", 7, 0, true, true, false },
-	{ "RUN", 7, 0, true, true, false },
-	{ "CONDITION / ERROR", 0, 12, false, false, false },
+	TUI_COL_NUMBER("ID", 6),
+	TUI_COL_TEXT("SCHEDULED", 19),
+	TUI_COL_STATE("STATE", 10),
+	TUI_COL_NUMBER("TOOK", 7),
+	TUI_COL_NUMBER("RUN", 7),
+	TUI_COL_FLEX("CONDITION / ERROR", 12),
 };
 
 static const struct tui_list_spec hist_spec = {
@@ -255,8 +243,5 @@ static const struct tui_view_ops view_task_history_ops = {
 
 int tui_open_task_history(struct tui *t, const char *task)
 {
-	char *title = xasprintf("History of %s", task);
-	struct tui_view *v = tui_list_view_new(t, &view_task_history_ops, title, task);
-	free(title);
-	return tui_push_view(t, v);
+	return tui_list_view_push(t, &view_task_history_ops, "History of", task);
 }

@@ -125,14 +125,25 @@ int tui_push_view(struct tui *t, struct tui_view *v)
 	return RD_TABS | RD_BODY | RD_STATUS | RD_KEYS;
 }
 
-int tui_push_page(struct tui *t, const char *title, const char *text)
+struct tui_view *tui_view_new(struct tui *t, const struct tui_view_ops *ops,
+			      const char *title_fmt, ...)
 {
 	struct tui_view *v = xcalloc(1, sizeof *v);
-	v->ops = &tui_page_ops;
+	v->ops = ops;
 	v->tui = t;
-	v->title = xstrdup(title);
+	va_list ap;
+	va_start(ap, title_fmt);
+	v->title = xvasprintf(title_fmt, ap);
+	va_end(ap);
 	v->owned = true;
-	v->ops->open(v);
+	v->stale = ops->refresh != NULL;
+	ops->open(v);
+	return v;
+}
+
+int tui_push_page(struct tui *t, const char *title, const char *text)
+{
+	struct tui_view *v = tui_view_new(t, &tui_page_ops, "%s", title);
 	tui_pager_set_text(tui_page_pager(v), text);
 	return tui_push_view(t, v);
 }
