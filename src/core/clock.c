@@ -36,7 +36,7 @@ void clock_set_source(usec_t (*now)(void))
 	clock_source = now;
 }
 
-static void split_time(usec_t t, struct tm *tm, long *frac)
+void time_split_utc(usec_t t, struct tm *tm, long *frac)
 {
 	time_t secs = (time_t)(t / USEC_PER_SEC);
 	long us = (long)(t % USEC_PER_SEC);
@@ -61,7 +61,7 @@ void time_format_iso(usec_t t, char out[32])
 {
 	struct tm tm;
 	long us;
-	split_time(t, &tm, &us);
+	time_split_utc(t, &tm, &us);
 	char wide[96];   /* roomy enough that no field can be truncated */
 	snprintf(wide, sizeof wide, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
@@ -73,7 +73,7 @@ void time_format_short(usec_t t, char out[24])
 {
 	struct tm tm;
 	long us;
-	split_time(t, &tm, &us);
+	time_split_utc(t, &tm, &us);
 	char wide[96];
 	snprintf(wide, sizeof wide, "%04d-%02d-%02d %02d:%02d:%02d",
 		 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,

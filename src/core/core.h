@@ -133,6 +133,10 @@ typedef int64_t usec_t;
 usec_t clock_now_us(void);
 usec_t clock_monotonic_us(void);                 /* never replaced */
 void   clock_set_source(usec_t (*now)(void));    /* NULL restores the real clock */
+/* t as UTC calendar fields, and in *frac the microseconds into its second
+ * (0 to 999999, also before 1970). */
+struct tm;
+void   time_split_utc(usec_t t, struct tm *tm, long *frac);
 /* "2026-11-21T13:05:09.123456Z"; out needs 32 bytes. */
 void   time_format_iso(usec_t t, char out[32]);
 /* "2026-11-21 13:05:09" in UTC; out needs 24 bytes. */

@@ -7,7 +7,8 @@
 
 #include <string.h>
 
-static const uint32_t round_constants[64] = {
+/* Aligned for the 16-byte loads of sha256_ni.c. */
+const uint32_t sha256_k[64] __attribute__((aligned(16))) = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
 	0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
 	0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786,
@@ -42,7 +43,7 @@ static void compress(struct sha256 *c, const uint8_t block[64])
 	for (int i = 0; i < 64; i++) {
 		uint32_t s1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
 		uint32_t ch = (e & f) ^ (~e & g);
-		uint32_t t1 = h + s1 + ch + round_constants[i] + w[i];
+		uint32_t t1 = h + s1 + ch + sha256_k[i] + w[i];
 		uint32_t s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
 		uint32_t maj = (a & b) ^ (a & cc) ^ (b & cc);
 		uint32_t t2 = s0 + maj;

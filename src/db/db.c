@@ -408,6 +408,51 @@ void db_cursor_close(struct db_cursor *c)
 	c->db->ops->cursor_close(c);
 }
 
+int db_collect_first_column(struct db_cursor *c, struct vec *out, struct err *e)
+{
+	if (!c)
+		return -1;
+	int rc;
+	while ((rc = db_cursor_next(c, e)) == 1)
+		vec_push(out, xstrdup(c->vals[0]));
+	db_cursor_close(c);
+	return rc;
+}
+
+struct db_table *db_table_from_catalogue(struct db_cursor *c, const char *table,
+					 void (*read_flags)(struct db_column *col,
+							    const char *const *vals),
+					 struct err *e)
+{
+	if (!c)
+		return NULL;
+	struct db_table *t = xcalloc(1, sizeof *t);
+	t->name = xstrdup(table);
+	size_t cap = 0;
+	int rc;
+	while ((rc = db_cursor_next(c, e)) == 1) {
+		if (t->ncolumns == cap) {
+			cap = cap ? cap * 2 : 8;
+			t->columns = xrealloc(t->columns, cap * sizeof *t->columns);
+		}
+		struct db_column *col = &t->columns[t->ncolumns++];
+		memset(col, 0, sizeof *col);
+		col->name = xstrdup(c->vals[0]);
+		if (!db_type_parse(c->vals[1], &col->type))
+			col->type = (struct db_coltype){ DT_TEXT, 0, 0 };
+		read_flags(col, c->vals);
+	}
+	struct db *db = c->db;
+	db_cursor_close(c);
+	if (rc < 0 || t->ncolumns == 0) {
+		if (rc == 0)
+			err_set(e, ERR_NOTFOUND, "no table %s in %s", table, db->label);
+		db_table_free(t);
+		return NULL;
+	}
+	return t;
+}
+
 int db_query_value(struct db *db, const char *sql, const char *const *params,
 		   int nparams, char **out, struct err *e)
 {
@@ -626,6 +671,19 @@ void db_buf_quote(struct buf *b, const char *name)
 		buf_putc(b, *p);
 	}
 	buf_putc(b, '"');
+}
+
+void db_buf_quote_columns(struct buf *b, const char *table,
+			  const char *const *columns, int ncols)
+{
+	db_buf_quote(b, table);
+	buf_puts(b, " (");
+	for (int i = 0; i < ncols; i++) {
+		if (i)
+			buf_puts(b, ", ");
+		db_buf_quote(b, columns[i]);
+	}
+	buf_putc(b, ')');
 }
 
 char *db_quote(const char *name)

@@ -104,11 +104,24 @@ int  db_fail_row(struct db_writer *w, struct err *e, int col, enum err_code code
 		 const char *fmt, ...) PRINTF_LIKE(5, 6);
 int  db_fail_row_at(struct db_writer *w, struct err *e, int64_t row, int col,
 		    enum err_code code, const char *fmt, ...) PRINTF_LIKE(6, 7);
+/* The first column of every row of c, copied onto out; c is closed (NULL
+ * c: -1, its error already set).  The backends' list_tables. */
+int  db_collect_first_column(struct db_cursor *c, struct vec *out, struct err *e);
+/* The backends' describe: a catalogue query with a row per column, name
+ * and type first; read_flags sets not_null and primary_key from the row's
+ * other values.  c is closed; a table without rows is ERR_NOTFOUND. */
+struct db_table *db_table_from_catalogue(struct db_cursor *c, const char *table,
+					 void (*read_flags)(struct db_column *col,
+							    const char *const *vals),
+					 struct err *e);
 /* Line and column (1-based) of a 1-based character position in sql. */
 void db_sql_line_col(const char *sql, long pos, int *line, int *col);
 /* Quote an identifier without a connection (both dialects agree). */
 char *db_quote(const char *name);
 void  db_buf_quote(struct buf *b, const char *name);
+/* "table" ("col1", "col2", ...): the head of a COPY, INSERT or CREATE INDEX. */
+void  db_buf_quote_columns(struct buf *b, const char *table,
+			   const char *const *columns, int ncols);
 
 /* ---- COPY text format (copy.c) --------------------------------------- */
 /* Append one field, escaped; NULL appends \N. */

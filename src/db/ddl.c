@@ -242,14 +242,7 @@ int db_create_index(struct db *db, const char *table, const char *const *columns
 	buf_printf(&b, "CREATE %sINDEX IF NOT EXISTS ", unique ? "UNIQUE " : "");
 	db_buf_quote(&b, buf_str(&name));
 	buf_puts(&b, " ON ");
-	db_buf_quote(&b, table);
-	buf_puts(&b, " (");
-	for (int i = 0; i < ncols; i++) {
-		if (i)
-			buf_puts(&b, ", ");
-		db_buf_quote(&b, columns[i]);
-	}
-	buf_puts(&b, ")");
+	db_buf_quote_columns(&b, table, columns, ncols);
 	int rc = db_exec(db, buf_str(&b), NULL, 0, NULL, e);
 	if (rc < 0)
 		err_prefix(e, "creating index on %s: ", table);

@@ -598,14 +598,8 @@ static struct db_writer *pg_writer_open(struct db *db, const char *table,
 {
 	struct buf sql = BUF_INIT;
 	buf_puts(&sql, "COPY ");
-	db_buf_quote(&sql, table);
-	buf_puts(&sql, " (");
-	for (int i = 0; i < ncols; i++) {
-		if (i)
-			buf_puts(&sql, ", ");
-		db_buf_quote(&sql, columns[i]);
-	}
-	buf_puts(&sql, ") FROM STDIN");
+	db_buf_quote_columns(&sql, table, columns, ncols);
+	buf_puts(&sql, " FROM STDIN");
 	PGresult *res = PQexec(PG(db)->conn, buf_str(&sql));
 	bool ok = PQresultStatus(res) == PGRES_COPY_IN;
 	if (!ok)
@@ -707,13 +701,7 @@ static int pg_list_tables(struct db *db, struct vec *out, struct err *e)
 				       "JOIN pg_namespace n ON n.oid = c.relnamespace "
 				       "WHERE n.nspname = current_schema() "
 				       "AND c.relkind IN ('r', 'p', 'v', 'm', 'f')", NULL, 0, e);
-	if (!c)
-		return -1;
-	int rc;
-	while ((rc = db_cursor_next(c, e)) == 1)
-		vec_push(out, xstrdup(c->vals[0]));
-	db_cursor_close(c);
-	return rc;
+	return db_collect_first_column(c, out, e);
 }
 
 static int pg_table_exists(struct db *db, const char *table, struct err *e)
@@ -728,6 +716,13 @@ static int pg_table_exists(struct db *db, const char *table, struct err *e)
 	return n > 0;
 }
 
+/* attnotnull and "is in the primary key", as PostgreSQL's booleans. */
+static void pg_column_flags(struct db_column *col, const char *const *vals)
+{
+	col->not_null = strcmp(vals[2], "t") == 0;
+	col->primary_key = strcmp(vals[3], "t") == 0;
+}
+
 static struct db_table *pg_describe(struct db *db, const char *table, struct err *e)
 {
 	const char *params[] = { table };
@@ -740,33 +735,7 @@ static struct db_table *pg_describe(struct db *db, const char *table, struct err
 		"WHERE n.nspname = current_schema() AND c.relname = $1 "
 		"AND c.relkind IN ('r', 'p', 'v', 'm', 'f') "
 		"AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum", params, 1, e);
-	if (!c)
-		return NULL;
-	struct db_table *t = xcalloc(1, sizeof *t);
-	t->name = xstrdup(table);
-	size_t cap = 0;
-	int rc;
-	while ((rc = db_cursor_next(c, e)) == 1) {
-		if (t->ncolumns == cap) {
-			cap = cap ? cap * 2 : 8;
-			t->columns = xrealloc(t->columns, cap * sizeof *t->columns);
-		}
-		struct db_column *col = &t->columns[t->ncolumns++];
-		memset(col, 0, sizeof *col);
-		col->name = xstrdup(c->vals[0]);
-		if (!db_type_parse(c->vals[1], &col->type))
-			col->type = (struct db_coltype){ DT_TEXT, 0, 0 };
-		col->not_null = strcmp(c->vals[2], "t") == 0;
-		col->primary_key = strcmp(c->vals[3], "t") == 0;
-	}
-	db_cursor_close(c);
-	if (rc < 0 || t->ncolumns == 0) {
-		if (rc == 0)
-			err_set(e, ERR_NOTFOUND, "no table %s in %s", table, db->label);
-		db_table_free(t);
-		return NULL;
-	}
-	return t;
+	return db_table_from_catalogue(c, table, pg_column_flags, e);
 }
 
 static int pg_widen_column(struct db *db, const char *table, const char *column,

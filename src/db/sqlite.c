@@ -549,14 +549,8 @@ static char *insert_sql(const char *table, const char *const *columns, int ncols
 {
 	struct buf sql = BUF_INIT;
 	buf_puts(&sql, "INSERT INTO ");
-	db_buf_quote(&sql, table);
-	buf_puts(&sql, " (");
-	for (int i = 0; i < ncols; i++) {
-		if (i)
-			buf_puts(&sql, ", ");
-		db_buf_quote(&sql, columns[i]);
-	}
-	buf_puts(&sql, ") VALUES ");
+	db_buf_quote_columns(&sql, table, columns, ncols);
+	buf_puts(&sql, " VALUES ");
 	for (int r = 0; r < rows; r++) {
 		buf_puts(&sql, r ? ", (" : "(");
 		for (int i = 0; i < ncols; i++)
@@ -1010,13 +1004,7 @@ static int lite_list_tables(struct db *db, struct vec *out, struct err *e)
 	struct db_cursor *c = lite_query(db, "SELECT name FROM sqlite_master "
 					 "WHERE type IN ('table', 'view') "
 					 "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'", NULL, 0, e);
-	if (!c)
-		return -1;
-	int rc;
-	while ((rc = db_cursor_next(c, e)) == 1)
-		vec_push(out, xstrdup(c->vals[0]));
-	db_cursor_close(c);
-	return rc;
+	return db_collect_first_column(c, out, e);
 }
 
 static int lite_table_exists(struct db *db, const char *table, struct err *e)
@@ -1031,41 +1019,21 @@ static int lite_table_exists(struct db *db, const char *table, struct err *e)
 	return n > 0;
 }
 
+/* table_info's "notnull" and "pk" (the key's position, 0 when not in it). */
+static void lite_column_flags(struct db_column *col, const char *const *vals)
+{
+	col->primary_key = vals[3] && strcmp(vals[3], "0") != 0;
+	/* A primary key is NOT NULL on PostgreSQL; say the same here. */
+	col->not_null = (vals[2] && strcmp(vals[2], "0") != 0) || col->primary_key;
+}
+
 static struct db_table *lite_describe(struct db *db, const char *table, struct err *e)
 {
 	const char *params[] = { table };
 	struct db_cursor *c = lite_query(db, "SELECT name, type, \"notnull\", pk "
 					 "FROM pragma_table_info($1) ORDER BY cid",
 					 params, 1, e);
-	if (!c)
-		return NULL;
-	struct db_table *t = xcalloc(1, sizeof *t);
-	t->name = xstrdup(table);
-	size_t cap = 0;
-	int rc;
-	while ((rc = db_cursor_next(c, e)) == 1) {
-		if (t->ncolumns == cap) {
-			cap = cap ? cap * 2 : 8;
-			t->columns = xrealloc(t->columns, cap * sizeof *t->columns);
-		}
-		struct db_column *col = &t->columns[t->ncolumns++];
-		memset(col, 0, sizeof *col);
-		col->name = xstrdup(c->vals[0]);
-		if (!db_type_parse(c->vals[1], &col->type))
-			col->type = (struct db_coltype){ DT_TEXT, 0, 0 };
-		col->primary_key = c->vals[3] && strcmp(c->vals[3], "0") != 0;
-		/* A primary key is NOT NULL on PostgreSQL; say the same here. */
-		col->not_null = (c->vals[2] && strcmp(c->vals[2], "0") != 0) ||
-				col->primary_key;
-	}
-	db_cursor_close(c);
-	if (rc < 0 || t->ncolumns == 0) {
-		if (rc == 0)
-			err_set(e, ERR_NOTFOUND, "no table %s in %s", table, db->label);
-		db_table_free(t);
-		return NULL;
-	}
-	return t;
+	return db_table_from_catalogue(c, table, lite_column_flags, e);
 }
 
 const struct db_ops db_sqlite_ops = {

@@ -19,6 +19,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A quote or a line break would make fields ambiguous; a non-ASCII byte
+ * could be part of a UTF-8 character. */
+bool csv_delim_ok(char delim, struct err *e)
+{
+	if (delim == '"' || delim == '\n' || delim == '\r' || (unsigned char)delim >= 0x80) {
+		err_set(e, ERR_INVALID, "a CSV delimiter cannot be a quote, a line break or a "
+			"non-ASCII byte");
+		return false;
+	}
+	return true;
+}
+
 void csv_init(struct csv_scan *s, char delim)
 {
 	memset(s, 0, sizeof *s);

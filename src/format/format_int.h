@@ -139,6 +139,8 @@ struct csv_scan {
 	char emsg[256];
 };
 
+/* Can delim separate CSV fields?  ERR_INVALID when not (readers and writers). */
+bool csv_delim_ok(char delim, struct err *e);
 void csv_init(struct csv_scan *s, char delim);
 void csv_free(struct csv_scan *s);
 /* 1: a record (s->failed tells of a problem inside it, s->over of its size);
@@ -147,6 +149,8 @@ int  csv_scan(struct csv_scan *s, struct fmt_input *in, size_t max_record);
 
 /* ---- values (types.c) ---------------------------------------------------------- */
 enum fmt_kind item_kind(const cJSON *item);
+/* "a string", "an object", "null": the item's kind in messages. */
+const char *item_kind_phrase(const cJSON *item);
 /* The text of a JSON item as a field value (NULL for null) into out. */
 void item_text(const cJSON *item, struct buf *out, bool *is_null);
 /* Convert a JSON item to the type: *is_null when it is null. */
@@ -160,6 +164,8 @@ void show_value(struct buf *out, enum fmt_kind kind, const char *v, size_t len);
 /* "64 MiB", "1000 bytes" */
 void format_size(size_t n, char *out, size_t len);
 
+/* s[0..len) as a JSON string literal, quotes included (json.c). */
+void json_write_string(struct buf *out, const char *s, size_t len);
 /* A cJSON number carrying its text (json.c). */
 cJSON *number_item(const char *text);
 /* s is a number by JSON's grammar. */

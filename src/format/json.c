@@ -741,11 +741,11 @@ cJSON *fmt_json_parse(const char *text, size_t len, const char *source, struct e
 
 /* ---- printing ----------------------------------------------------------------------- */
 
-static void write_string(struct buf *out, const char *s)
+void json_write_string(struct buf *out, const char *s, size_t len)
 {
 	buf_putc(out, '"');
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
 		switch (c) {
 		case '"': buf_puts(out, "\\\""); break;
 		case '\\': buf_puts(out, "\\\\"); break;
@@ -762,6 +762,14 @@ static void write_string(struct buf *out, const char *s)
 		}
 	}
 	buf_putc(out, '"');
+}
+
+/* cJSON's keys and strings; NULL is written as "". */
+static void write_text(struct buf *out, const char *s)
+{
+	if (!s)
+		s = "";
+	json_write_string(out, s, strlen(s));
 }
 
 /* %.17g with a '.' whatever the locale says. */
@@ -784,14 +792,14 @@ void fmt_json_write(struct buf *out, const cJSON *item)
 			if (c != item->child)
 				buf_putc(out, ',');
 			if (obj) {
-				write_string(out, c->string ? c->string : "");
+				write_text(out, c->string);
 				buf_putc(out, ':');
 			}
 			fmt_json_write(out, c);
 		}
 		buf_putc(out, obj ? '}' : ']');
 	} else if (cJSON_IsString(item)) {
-		write_string(out, item->valuestring ? item->valuestring : "");
+		write_text(out, item->valuestring);
 	} else if (cJSON_IsNumber(item)) {
 		double d = item->valuedouble;
 		if (item->valuestring)

@@ -147,18 +147,6 @@ fail:
 	return NULL;
 }
 
-static const char *shape(const cJSON *v)
-{
-	switch (item_kind(v)) {
-	case FK_STRING: return "a string";
-	case FK_NUMBER: return "a number";
-	case FK_BOOL: return "a boolean";
-	case FK_ARRAY: return "an array";
-	case FK_OBJECT: return "an object";
-	default: return "null";
-	}
-}
-
 struct walk_ctx {
 	const struct ncol *col;
 	struct buf trail;         /* the path walked so far, with the element's index */
@@ -196,9 +184,10 @@ static int walk(struct walk_ctx *w, const cJSON *v, size_t from, size_t to, cons
 			continue;
 		if (!cJSON_IsObject(v)) {
 			if (!w->trail.len)
-				return walk_error(w, "expected an object at the top, got %s", shape(v));
+				return walk_error(w, "expected an object at the top, got %s",
+						  item_kind_phrase(v));
 			return walk_error(w, "expected an object at \"%s\", got %s",
-					  buf_str(&w->trail), shape(v));
+					  buf_str(&w->trail), item_kind_phrase(v));
 		}
 		if (w->trail.len)
 			buf_putc(&w->trail, '.');
@@ -298,9 +287,10 @@ long fmt_normalize(const struct fmt_norm *nm, const cJSON *doc, const char *sour
 			prefix[strlen(prefix) - 2] = '\0';
 			if (*prefix)
 				walk_error(&w, "expected an array at \"%s\", got %s", prefix,
-					   shape(arr));
+					   item_kind_phrase(arr));
 			else
-				walk_error(&w, "expected an array at the top, got %s", shape(arr));
+				walk_error(&w, "expected an array at the top, got %s",
+					   item_kind_phrase(arr));
 			free(prefix);
 			goto out;
 		}

@@ -215,24 +215,12 @@ static enum fmt_status finish_record(struct fmt_reader *r, struct fmt_record *re
 	return FMT_RECORD;
 }
 
-static const char *kind_phrase(const cJSON *v)
-{
-	switch (item_kind(v)) {
-	case FK_STRING: return "a string";
-	case FK_NUMBER: return "a number";
-	case FK_BOOL: return "a boolean";
-	case FK_ARRAY: return "an array";
-	case FK_OBJECT: return "an object";
-	default: return "null";
-	}
-}
-
 /* A parsed JSON value becomes a record (or the reason it cannot). */
 static enum fmt_status json_record(struct fmt_reader *r, cJSON *v, long line, int col,
 				   bool top, struct fmt_record *rec, struct err *e)
 {
 	if (!cJSON_IsObject(v)) {
-		const char *got = kind_phrase(v);
+		const char *got = item_kind_phrase(v);
 		cJSON_Delete(v);
 		return fail(r, e, false, line, col, NULL, "expected an object%s, got %s",
 			    top && r->format == FMT_JSON ? " or an array of objects" : "", got);
@@ -285,6 +273,17 @@ static void skip_line(struct fmt_input *in)
 	}
 }
 
+/* Parse the next record's JSON value, fenced at the record size limit; the
+ * caller lifts the fence (in->fence = NO_FENCE) when it is done reading. */
+static cJSON *parse_next_record(struct fmt_reader *r)
+{
+	struct fmt_input *in = &r->in;
+	r->index++;
+	in->fence = in->offset + r->max_record;
+	jp_reset(&r->jp);
+	return jp_value(&r->jp);
+}
+
 static enum fmt_status ndjson_next(struct fmt_reader *r, struct fmt_record *rec, struct err *e)
 {
 	struct fmt_input *in = &r->in;
@@ -302,11 +301,8 @@ static enum fmt_status ndjson_next(struct fmt_reader *r, struct fmt_record *rec,
 	}
 	long line = in->line;
 	int col = in->col;
-	r->index++;
-	in->fence = in->offset + r->max_record;
 	struct jp *p = &r->jp;
-	jp_reset(p);
-	cJSON *v = jp_value(p);
+	cJSON *v = parse_next_record(r);
 	if (v && !p->failed) {
 		bool cr = false;
 		int c;
@@ -358,11 +354,8 @@ static enum fmt_status json_element(struct fmt_reader *r, bool top, struct fmt_r
 	struct fmt_input *in = &r->in;
 	long line = in->line;
 	int col = in->col;
-	r->index++;
-	in->fence = in->offset + r->max_record;
 	struct jp *p = &r->jp;
-	jp_reset(p);
-	cJSON *v = jp_value(p);
+	cJSON *v = parse_next_record(r);
 	in->fence = NO_FENCE;
 	if (!top)
 		r->jstate = JS_NEXT;
@@ -563,12 +556,8 @@ struct fmt_reader *fmt_reader_new(const struct fmt_reader_opts *o, fmt_read_fn r
 				  void *arg, struct err *e)
 {
 	char delim = o->delimiter ? o->delimiter : ',';
-	if (o->format == FMT_CSV && (delim == '"' || delim == '\n' || delim == '\r' ||
-				     (unsigned char)delim >= 0x80)) {
-		err_set(e, ERR_INVALID, "a CSV delimiter cannot be a quote, a line break or a "
-			"non-ASCII byte");
+	if (o->format == FMT_CSV && !csv_delim_ok(delim, e))
 		return NULL;
-	}
 	for (size_t i = 0; i < o->ncolumns; i++) {
 		if (!o->columns[i].name || !*o->columns[i].name) {
 			err_set(e, ERR_INVALID, "declared column %zu has no name", i + 1);

@@ -555,6 +555,18 @@ enum fmt_kind item_kind(const cJSON *item)
 	return FK_NULL;
 }
 
+const char *item_kind_phrase(const cJSON *item)
+{
+	switch (item_kind(item)) {
+	case FK_STRING: return "a string";
+	case FK_NUMBER: return "a number";
+	case FK_BOOL: return "a boolean";
+	case FK_ARRAY: return "an array";
+	case FK_OBJECT: return "an object";
+	default: return "null";
+	}
+}
+
 void item_text(const cJSON *item, struct buf *out, bool *is_null)
 {
 	*is_null = false;

@@ -31,12 +31,8 @@ struct fmt_writer *fmt_writer_new(const struct fmt_writer_opts *o, fmt_write_fn 
 				  void *arg, struct err *e)
 {
 	char delim = o->delimiter ? o->delimiter : ',';
-	if (o->format == FMT_CSV && (delim == '"' || delim == '\n' || delim == '\r' ||
-				     (unsigned char)delim >= 0x80)) {
-		err_set(e, ERR_INVALID, "a CSV delimiter cannot be a quote, a line break or a "
-			"non-ASCII byte");
+	if (o->format == FMT_CSV && !csv_delim_ok(delim, e))
 		return NULL;
-	}
 	struct fmt_writer *w = xcalloc(1, sizeof *w);
 	w->format = o->format;
 	w->delim = delim;
@@ -115,29 +111,6 @@ static void csv_header(struct fmt_writer *w)
 	w->header_written = true;
 }
 
-static void json_string(struct buf *out, const char *s, size_t len)
-{
-	buf_putc(out, '"');
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		switch (c) {
-		case '"': buf_puts(out, "\\\""); break;
-		case '\\': buf_puts(out, "\\\\"); break;
-		case '\n': buf_puts(out, "\\n"); break;
-		case '\r': buf_puts(out, "\\r"); break;
-		case '\t': buf_puts(out, "\\t"); break;
-		case '\b': buf_puts(out, "\\b"); break;
-		case '\f': buf_puts(out, "\\f"); break;
-		default:
-			if (c < 0x20)
-				buf_printf(out, "\\u%04x", c);
-			else
-				buf_putc(out, (char)c);
-		}
-	}
-	buf_putc(out, '"');
-}
-
 static int json_row(struct fmt_writer *w, const struct fmt_field *f, size_t n, struct err *e)
 {
 	if (w->format == FMT_JSON)
@@ -146,7 +119,7 @@ static int json_row(struct fmt_writer *w, const struct fmt_field *f, size_t n, s
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_putc(&w->out, ',');
-		json_string(&w->out, w->names[i], strlen(w->names[i]));
+		json_write_string(&w->out, w->names[i], strlen(w->names[i]));
 		buf_putc(&w->out, ':');
 		const char *v = f[i].value;
 		if (!v || f[i].kind == FK_NULL) {
@@ -173,7 +146,7 @@ static int json_row(struct fmt_writer *w, const struct fmt_field *f, size_t n, s
 			buf_append(&w->out, v, f[i].len);
 			break;
 		default:
-			json_string(&w->out, v, f[i].len);
+			json_write_string(&w->out, v, f[i].len);
 			break;
 		}
 	}

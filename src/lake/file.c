@@ -227,17 +227,8 @@ static void file_writer_free(struct file_writer *w)
 static int file_write(struct lake_writer *base, const void *data, size_t n, struct err *e)
 {
 	struct file_writer *w = (struct file_writer *)base;
-	const char *p = data;
-	while (n) {
-		ssize_t put = write(w->fd, p, n);
-		if (put < 0) {
-			if (errno == EINTR)
-				continue;
-			return io_error(e, "cannot write", w->path, errno);
-		}
-		p += put;
-		n -= (size_t)put;
-	}
+	if (lk_write_all(w->fd, data, n) < 0)
+		return io_error(e, "cannot write", w->path, errno);
 	return 0;
 }
 

@@ -8,9 +8,11 @@
  */
 #include "lake/lake_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define KEY_MAX 1024
 
@@ -100,14 +102,9 @@ static int check_key(const char *key, struct err *e)
 
 char *lake_key_make(const char *prefix, const char *table, usec_t t, const char *ext)
 {
-	time_t secs = (time_t)(t / USEC_PER_SEC);
-	long us = (long)(t % USEC_PER_SEC);
-	if (us < 0) {
-		us += USEC_PER_SEC;
-		secs--;
-	}
 	struct tm tm;
-	gmtime_r(&secs, &tm);
+	long us;
+	time_split_utc(t, &tm, &us);
 	if (ext && *ext == '.')
 		ext++;
 	const char *sep = prefix && *prefix && !str_ends_with(prefix, "/") ? "/" : "";
@@ -290,6 +287,22 @@ int lake_write(struct lake_writer *w, const void *data, size_t n, struct err *e)
 	if (n == 0)
 		return 0;
 	return w->write(w, data, n, e);
+}
+
+int lk_write_all(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+	while (n) {
+		ssize_t put = write(fd, p, n);
+		if (put < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += put;
+		n -= (size_t)put;
+	}
+	return 0;
 }
 
 int lake_write_commit(struct lake_writer *w, struct err *e)

@@ -508,18 +508,9 @@ static int s3_write(struct lake_writer *base, const void *data, size_t n, struct
 {
 	struct s3_writer *w = (struct s3_writer *)base;
 	sha256_update(&w->hash, data, n);
-	const char *p = data;
-	while (n) {
-		ssize_t put = write(w->fd, p, n);
-		if (put < 0) {
-			if (errno == EINTR)
-				continue;
-			return err_set(e, ERR_IO, "spooling %s: %s", w->shown, strerror(errno));
-		}
-		p += put;
-		n -= (size_t)put;
-		w->size += put;
-	}
+	if (lk_write_all(w->fd, data, n) < 0)
+		return err_set(e, ERR_IO, "spooling %s: %s", w->shown, strerror(errno));
+	w->size += (off_t)n;
 	return 0;
 }
 

@@ -268,6 +268,22 @@ void ld_error(struct ld *L, const char *path, const char *fmt, ...)
 	va_end(ap);
 }
 
+void diag_at_member(const struct project *p, struct diags *d, const char *path,
+		    const char *key, const char *fmt, va_list ap)
+{
+	char *kp = spec_path_key(path, key);
+	project_vdiag(p, d, DIAG_ERROR, kp, fmt, ap);
+	free(kp);
+}
+
+void ld_member_error(struct ld *L, const char *path, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_at_member(L->p, L->d, path, key, fmt, ap);
+	va_end(ap);
+}
+
 void ld_warn(struct ld *L, const char *path, const char *fmt, ...)
 {
 	va_list ap;

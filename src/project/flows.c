@@ -26,9 +26,8 @@ static void parse_retries(struct ld *L, const cJSON *obj, const char *path,
 	spec_at_unknown_keys(p, obj, path, keys, L->d);
 	int64_t count = spec_at_int(p, obj, path, "count", r->count, L->d);
 	if (count < 0 || count > 1000) {
-		char *kp = spec_path_key(path, "count");
-		ld_error(L, kp, "retries are counted from 0 to 1000, not %lld", (long long)count);
-		free(kp);
+		ld_member_error(L, path, "count", "retries are counted from 0 to 1000, "
+				"not %lld", (long long)count);
 	} else {
 		r->count = (int)count;
 	}
@@ -39,9 +38,8 @@ static void parse_retries(struct ld *L, const cJSON *obj, const char *path,
 	r->max_delay = spec_at_duration(p, obj, path, "max_delay", r->max_delay, L->d);
 	double jitter = spec_at_number(p, obj, path, "jitter", r->jitter, L->d);
 	if (jitter < 0 || jitter > 1) {
-		char *kp = spec_path_key(path, "jitter");
-		ld_error(L, kp, "jitter is a fraction from 0 to 1, not %g", jitter);
-		free(kp);
+		ld_member_error(L, path, "jitter", "jitter is a fraction from 0 to 1, not %g",
+				jitter);
 	} else {
 		r->jitter = jitter;
 	}
@@ -238,10 +236,8 @@ static void parse_steps(struct ld *L, const cJSON *flow, const char *path,
 		parse_step(L, item, ip, f, s, &need_paths[f->nsteps]);
 		for (size_t k = 0; *s->name && k < f->nsteps; k++) {
 			if (strcmp(f->steps[k].name, s->name) == 0) {
-				char *np = spec_path_key(ip, "name");
-				ld_error(L, np, "another step of this flow is already named \"%s\"",
-					 s->name);
-				free(np);
+				ld_member_error(L, ip, "name", "another step of this flow "
+						"is already named \"%s\"", s->name);
 				break;
 			}
 		}
@@ -284,10 +280,8 @@ static void parse_flow(struct ld *L, const cJSON *obj, const char *path, void *s
 	f->timeout = positive_duration(L, obj, path, "timeout");
 	int64_t conc = spec_at_int(p, obj, path, "concurrency", 1, L->d);
 	if (conc < 1 || conc > 1000) {
-		char *kp = spec_path_key(path, "concurrency");
-		ld_error(L, kp, "concurrency is the number of runs at once, from 1 to 1000, "
-			 "not %lld", (long long)conc);
-		free(kp);
+		ld_member_error(L, path, "concurrency", "concurrency is the number of runs "
+				"at once, from 1 to 1000, not %lld", (long long)conc);
 		conc = 1;
 	}
 	f->concurrency = (int)conc;

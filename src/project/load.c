@@ -425,17 +425,12 @@ static void check_lake_object(struct ld *L, const cJSON *obj, const char *path)
 	}
 	const char *endpoint = spec_at_string(p, obj, path, "endpoint", false, L->d);
 	if (endpoint && !str_starts_with(endpoint, "http://") &&
-	    !str_starts_with(endpoint, "https://")) {
-		char *ep = spec_path_key(path, "endpoint");
-		ld_error(L, ep, "an endpoint is an http:// or https:// URL");
-		free(ep);
-	}
+	    !str_starts_with(endpoint, "https://"))
+		ld_member_error(L, path, "endpoint",
+				"an endpoint is an http:// or https:// URL");
 	const char *region = spec_at_string(p, obj, path, "region", false, L->d);
-	if (region && !*region) {
-		char *rp = spec_path_key(path, "region");
-		ld_error(L, rp, "the region cannot be empty");
-		free(rp);
-	}
+	if (region && !*region)
+		ld_member_error(L, path, "region", "the region cannot be empty");
 	for (int i = 3; i <= 4; i++) {
 		const char *v = spec_at_string(p, obj, path, lake_keys[i], false, L->d);
 		if (v) {

@@ -80,9 +80,8 @@ size_t ld_named_array(struct ld *L, const char *key, const char *what, size_t st
 		const char *name = item_name(items, n, stride);
 		for (size_t k = 0; *name && k < n; k++) {
 			if (strcmp(item_name(items, k, stride), name) == 0) {
-				char *np = spec_path_key(path, "name");
-				ld_error(L, np, "another %s is already named \"%s\"", what, name);
-				free(np);
+				ld_member_error(L, path, "name", "another %s is already named "
+						"\"%s\"", what, name);
 				break;
 			}
 		}
@@ -350,9 +349,8 @@ static void pipe_columns(struct ld *L, const cJSON *obj, const char *path,
 		col->source = ld_string(L, c, ip, "source", false, col->name);
 		for (size_t k = 0; *col->name && k + 1 < x->ncolumns; k++) {
 			if (strcmp(x->columns[k].name, col->name) == 0) {
-				char *np = spec_path_key(ip, "name");
-				ld_error(L, np, "column \"%s\" is declared twice", col->name);
-				free(np);
+				ld_member_error(L, ip, "name", "column \"%s\" is declared "
+						"twice", col->name);
 				break;
 			}
 		}
@@ -398,9 +396,7 @@ static void parse_pipe(struct ld *L, const cJSON *obj, const char *path, void *s
 		? (enum on_error)v : ON_ERROR_SKIP_FILE;
 	x->poll = spec_at_duration(p, obj, path, "poll", 30 * USEC_PER_SEC, L->d);
 	if (x->poll <= 0) {
-		char *kp = spec_path_key(path, "poll");
-		ld_error(L, kp, "the poll interval must be more than 0");
-		free(kp);
+		ld_member_error(L, path, "poll", "the poll interval must be more than 0");
 		x->poll = 30 * USEC_PER_SEC;
 	}
 	x->csv_delimiter = ',';
@@ -482,10 +478,8 @@ static void table_on(struct ld *L, const char *path, const char *table, const ch
 	const struct project_table *t = project_table(L->p, table);
 	if (!t || !t->connection || !*conn || strcmp(t->connection, conn) == 0)
 		return;
-	char *cp = spec_path_key(path, "connection");
-	ld_error(L, cp, "table \"%s\" is on connection \"%s\" (%s), not \"%s\"",
-		 table, t->connection, t->path_in_file, conn);
-	free(cp);
+	ld_member_error(L, path, "connection", "table \"%s\" is on connection \"%s\" (%s), "
+			"not \"%s\"", table, t->connection, t->path_in_file, conn);
 }
 
 void check_table_connections(struct ld *L)

@@ -10,15 +10,23 @@
 #include <ctype.h>
 #include <string.h>
 
-static bool is_int(const char *s)
+/* Past one optional sign from `signs` and one or more digits; NULL when
+ * there is no digit. */
+static const char *skip_signed_digits(const char *s, const char *signs)
 {
-	if (*s == '-')
+	if (*s && strchr(signs, *s))
 		s++;
 	if (!isdigit((unsigned char)*s))
-		return false;
+		return NULL;
 	while (isdigit((unsigned char)*s))
 		s++;
-	return *s == '\0';
+	return s;
+}
+
+static bool is_int(const char *s)
+{
+	s = skip_signed_digits(s, "-");
+	return s && *s == '\0';
 }
 
 static bool is_numeric(const char *s)
@@ -40,13 +48,9 @@ static bool is_numeric(const char *s)
 	if (!digits)
 		return false;
 	if (*s == 'e' || *s == 'E') {
-		s++;
-		if (*s == '-' || *s == '+')
-			s++;
-		if (!isdigit((unsigned char)*s))
+		s = skip_signed_digits(s + 1, "-+");
+		if (!s)
 			return false;
-		while (isdigit((unsigned char)*s))
-			s++;
 	}
 	return *s == '\0';
 }

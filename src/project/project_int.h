@@ -23,6 +23,9 @@ struct ld {
 };
 
 void ld_error(struct ld *L, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* An error at member `key` of the object at `path` ("flows[0].timeout"). */
+void ld_member_error(struct ld *L, const char *path, const char *key, const char *fmt, ...)
+	PRINTF_LIKE(4, 5);
 void ld_warn(struct ld *L, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* An error positioned at the key (not the value) of member `path`. */
 void ld_error_at_key(struct ld *L, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
@@ -30,9 +33,12 @@ void ld_error_at_key(struct ld *L, const char *path, const char *fmt, ...) PRINT
 void ld_error_in_string(struct ld *L, const char *path, size_t off,
 			const char *fmt, ...) PRINTF_LIKE(4, 5);
 
-/* The same without a loader (spec.c): an error at the key of `path`. */
+/* The same without a loader (spec.c): an error at the key of `path`, and
+ * one at the value of member `key` of the object at `path`. */
 void diag_at_key(const struct project *p, struct diags *d, const char *path,
 		 const char *fmt, va_list ap) PRINTF_LIKE(4, 0);
+void diag_at_member(const struct project *p, struct diags *d, const char *path,
+		    const char *key, const char *fmt, va_list ap) PRINTF_LIKE(5, 0);
 
 /* The known word closest to `word` within edit distance 2 (transpositions
  * count 1), or NULL. */

@@ -178,64 +178,66 @@ static const cJSON *member(const cJSON *obj, const char *key)
 	return v && !cJSON_IsNull(v) ? v : NULL;
 }
 
-static void missing(const struct project *p, const char *path, const char *key,
-		    struct diags *d)
+static void value_error(const struct project *p, struct diags *d, const char *path,
+			const char *key, const char *fmt, ...) PRINTF_LIKE(5, 6);
+
+static void value_error(const struct project *p, struct diags *d, const char *path,
+			const char *key, const char *fmt, ...)
 {
-	project_diag(p, d, DIAG_ERROR, path, "missing required key \"%s\"", key);
+	va_list ap;
+	va_start(ap, fmt);
+	diag_at_member(p, d, path, key, fmt, ap);
+	va_end(ap);
 }
 
-static void wrong_type(const struct project *p, const char *path, const char *key,
-		       const char *want, const cJSON *v, struct diags *d)
+/* The member `key` of obj when `is_wanted` accepts it.  NULL when it is
+ * absent (reported when required) or of another type (reported as not
+ * `want`): every spec_at_* getter reads its member through here. */
+static const cJSON *typed_member(const struct project *p, const cJSON *obj,
+				 const char *path, const char *key, bool required,
+				 cJSON_bool (*is_wanted)(const cJSON *), const char *want,
+				 struct diags *d)
 {
-	char *kp = spec_path_key(path, key);
-	project_diag(p, d, DIAG_ERROR, kp, "expected %s, found %s", want, json_type_name(v));
-	free(kp);
+	const cJSON *v = member(obj, key);
+	if (!v) {
+		if (required)
+			project_diag(p, d, DIAG_ERROR, path, "missing required key \"%s\"",
+				     key);
+		return NULL;
+	}
+	if (!is_wanted(v)) {
+		value_error(p, d, path, key, "expected %s, found %s", want, json_type_name(v));
+		return NULL;
+	}
+	return v;
 }
 
 const char *spec_at_string(const struct project *p, const cJSON *obj, const char *path,
 			   const char *key, bool required, struct diags *d)
 {
-	const cJSON *v = member(obj, key);
-	if (!v) {
-		if (required)
-			missing(p, path, key, d);
-		return NULL;
-	}
-	if (!cJSON_IsString(v)) {
-		wrong_type(p, path, key, "a string", v, d);
-		return NULL;
-	}
-	return v->valuestring;
+	const cJSON *v = typed_member(p, obj, path, key, required, cJSON_IsString,
+				      "a string", d);
+	return v ? v->valuestring : NULL;
 }
 
 bool spec_at_bool(const struct project *p, const cJSON *obj, const char *path,
 		  const char *key, bool fallback, struct diags *d)
 {
-	const cJSON *v = member(obj, key);
-	if (!v)
-		return fallback;
-	if (!cJSON_IsBool(v)) {
-		wrong_type(p, path, key, "true or false", v, d);
-		return fallback;
-	}
-	return cJSON_IsTrue(v);
+	const cJSON *v = typed_member(p, obj, path, key, false, cJSON_IsBool,
+				      "true or false", d);
+	return v ? cJSON_IsTrue(v) : fallback;
 }
 
 int64_t spec_at_int(const struct project *p, const cJSON *obj, const char *path,
 		    const char *key, int64_t fallback, struct diags *d)
 {
-	const cJSON *v = member(obj, key);
+	const cJSON *v = typed_member(p, obj, path, key, false, cJSON_IsNumber,
+				      "an integer", d);
 	if (!v)
 		return fallback;
-	if (!cJSON_IsNumber(v)) {
-		wrong_type(p, path, key, "an integer", v, d);
-		return fallback;
-	}
 	double x = v->valuedouble;
 	if (x != floor(x) || fabs(x) > 9007199254740992.0) {
-		char *kp = spec_path_key(path, key);
-		project_diag(p, d, DIAG_ERROR, kp, "expected an integer, found %g", x);
-		free(kp);
+		value_error(p, d, path, key, "expected an integer, found %g", x);
 		return fallback;
 	}
 	return (int64_t)x;
@@ -244,53 +246,43 @@ int64_t spec_at_int(const struct project *p, const cJSON *obj, const char *path,
 double spec_at_number(const struct project *p, const cJSON *obj, const char *path,
 		      const char *key, double fallback, struct diags *d)
 {
-	const cJSON *v = member(obj, key);
-	if (!v)
-		return fallback;
-	if (!cJSON_IsNumber(v)) {
-		wrong_type(p, path, key, "a number", v, d);
-		return fallback;
-	}
-	return v->valuedouble;
+	const cJSON *v = typed_member(p, obj, path, key, false, cJSON_IsNumber,
+				      "a number", d);
+	return v ? v->valuedouble : fallback;
 }
 
 usec_t spec_at_duration(const struct project *p, const cJSON *obj, const char *path,
 			const char *key, usec_t fallback, struct diags *d)
 {
-	const cJSON *v = member(obj, key);
+	const cJSON *v = typed_member(p, obj, path, key, false, cJSON_IsString,
+				      "a duration such as \"10s\"", d);
 	if (!v)
 		return fallback;
-	if (!cJSON_IsString(v)) {
-		wrong_type(p, path, key, "a duration such as \"10s\"", v, d);
-		return fallback;
-	}
 	usec_t out;
 	if (!duration_parse(v->valuestring, &out)) {
-		char *kp = spec_path_key(path, key);
-		project_diag(p, d, DIAG_ERROR, kp, "\"%.40s\" is not a duration (expected a "
-			     "number and a unit: ms, s, m, h or d, such as \"10s\" or "
-			     "\"5 minutes\")", v->valuestring);
-		free(kp);
+		value_error(p, d, path, key, "\"%.40s\" is not a duration (expected a number "
+			    "and a unit: ms, s, m, h or d, such as \"10s\" or \"5 minutes\")",
+			    v->valuestring);
 		return fallback;
 	}
 	return out;
 }
 
+/* One string stands for a list of one. */
+static cJSON_bool is_string_or_array(const cJSON *v)
+{
+	return cJSON_IsString(v) || cJSON_IsArray(v);
+}
+
 void spec_at_strings(const struct project *p, const cJSON *obj, const char *path,
 		     const char *key, bool required, struct vec *out, struct diags *d)
 {
-	const cJSON *v = member(obj, key);
-	if (!v) {
-		if (required)
-			missing(p, path, key, d);
+	const cJSON *v = typed_member(p, obj, path, key, required, is_string_or_array,
+				      "an array of strings", d);
+	if (!v)
 		return;
-	}
 	if (cJSON_IsString(v)) {
 		vec_push(out, xstrdup(v->valuestring));
-		return;
-	}
-	if (!cJSON_IsArray(v)) {
-		wrong_type(p, path, key, "an array of strings", v, d);
 		return;
 	}
 	char *kp = spec_path_key(path, key);
@@ -311,33 +303,13 @@ void spec_at_strings(const struct project *p, const cJSON *obj, const char *path
 const cJSON *spec_at_object(const struct project *p, const cJSON *obj, const char *path,
 			    const char *key, bool required, struct diags *d)
 {
-	const cJSON *v = member(obj, key);
-	if (!v) {
-		if (required)
-			missing(p, path, key, d);
-		return NULL;
-	}
-	if (!cJSON_IsObject(v)) {
-		wrong_type(p, path, key, "an object", v, d);
-		return NULL;
-	}
-	return v;
+	return typed_member(p, obj, path, key, required, cJSON_IsObject, "an object", d);
 }
 
 const cJSON *spec_at_array(const struct project *p, const cJSON *obj, const char *path,
 			   const char *key, bool required, struct diags *d)
 {
-	const cJSON *v = member(obj, key);
-	if (!v) {
-		if (required)
-			missing(p, path, key, d);
-		return NULL;
-	}
-	if (!cJSON_IsArray(v)) {
-		wrong_type(p, path, key, "an array", v, d);
-		return NULL;
-	}
-	return v;
+	return typed_member(p, obj, path, key, required, cJSON_IsArray, "an array", d);
 }
 
 static void unknown_key(const struct project *p, struct diags *d, const char *kp,

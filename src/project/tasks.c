@@ -216,10 +216,8 @@ static void parse_task(struct ld *L, const cJSON *obj, const char *path, void *s
 			 "follows)");
 	int64_t mf = spec_at_int(p, obj, path, "max_failures", 10, L->d);
 	if (mf < 0 || mf > 1000000) {
-		char *kp = spec_path_key(path, "max_failures");
-		ld_error(L, kp, "max_failures counts failures in a row (0 = never suspend), "
-			 "not %lld", (long long)mf);
-		free(kp);
+		ld_member_error(L, path, "max_failures", "max_failures counts failures in a "
+				"row (0 = never suspend), not %lld", (long long)mf);
 		mf = 10;
 	}
 	t->max_failures = (int)mf;

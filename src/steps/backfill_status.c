@@ -12,6 +12,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A new {"step": ..., "state": ...} at the end of arr, for the caller to
+ * add to: an entry of the rebuild's steps or of the history. */
+static cJSON *add_step_entry(cJSON *arr, const char *step, const char *state)
+{
+	cJSON *o = cJSON_CreateObject();
+	jset_str(o, "step", step);
+	jset_str(o, "state", state);
+	cJSON_AddItemToArray(arr, o);
+	return o;
+}
+
 void bf_rebuild_progress(struct bf *b, int64_t run_id, cJSON *out)
 {
 	struct store *s = b->env->store;
@@ -32,13 +43,10 @@ void bf_rebuild_progress(struct bf *b, int64_t run_id, cJSON *out)
 		written = st->rows_out > 0 && st->state == STEP_COMPLETED ? written + st->rows_out
 									  : written;
 		done += st->state != STEP_RUNNING && st->state != STEP_PENDING;
-		cJSON *o = cJSON_CreateObject();
-		jset_str(o, "step", st->step);
-		jset_str(o, "state", step_state_name(st->state));
+		cJSON *o = add_step_entry(arr, st->step, step_state_name(st->state));
 		jset_int(o, "rows_in", st->rows_in);
 		jset_int(o, "rows_out", st->rows_out);
 		jset_str(o, "error", st->error);
-		cJSON_AddItemToArray(arr, o);
 	}
 	store_step_list_free(&steps);
 	bool finished = r && (r->state == RUN_COMPLETED || r->state == RUN_CACHED);
@@ -169,13 +177,10 @@ static cJSON *history_json(const struct vec *hist)
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < hist->len; i++) {
 		const struct store_backfill_event *ev = hist->items[i];
-		cJSON *o = cJSON_CreateObject();
-		jset_str(o, "step", ev->step);
-		jset_str(o, "state", backfill_state_name(ev->state));
+		cJSON *o = add_step_entry(arr, ev->step, backfill_state_name(ev->state));
 		jset_str(o, "by", ev->by);
 		jset_str(o, "note", ev->note);
 		jset_time(o, "at", ev->at);
-		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;
 }
@@ -186,6 +191,19 @@ static void copy_member(cJSON *out, const cJSON *rec, const char *key)
 	jset(out, key, v ? cJSON_Duplicate(v, true) : cJSON_CreateNull());
 }
 
+/* The members a backfill's status and its line in the list begin with. */
+static cJSON *backfill_head_json(const struct store_backfill *row, const cJSON *rec)
+{
+	cJSON *o = cJSON_CreateObject();
+	jset_int(o, "id", row->id);
+	jset_str(o, "flow", row->flow);
+	jset_str(o, "step", row->step);
+	jset_str(o, "state", backfill_state_name(row->state));
+	jset(o, "active", cJSON_CreateBool(backfill_state_is_active(row->state)));
+	jset_str(o, "decision", jstr(rec, "decision"));
+	return o;
+}
+
 static cJSON *status_of(const struct backfill_env *env, struct store_backfill *row,
 			struct err *e)
 {
@@ -193,13 +211,7 @@ static cJSON *status_of(const struct backfill_env *env, struct store_backfill *r
 	if (store_backfill_history(env->store, row->id, &hist, e) < 0)
 		return NULL;
 	struct bf b = { .env = env, .row = row, .rec = bf_record_of(row) };
-	cJSON *o = cJSON_CreateObject();
-	jset_int(o, "id", row->id);
-	jset_str(o, "flow", row->flow);
-	jset_str(o, "step", row->step);
-	jset_str(o, "state", backfill_state_name(row->state));
-	jset(o, "active", cJSON_CreateBool(backfill_state_is_active(row->state)));
-	jset_str(o, "decision", jstr(b.rec, "decision"));
+	cJSON *o = backfill_head_json(row, b.rec);
 	jset_str(o, "error", row->error);
 	jset_str(o, "created_by", row->created_by);
 	jset_time(o, "created", row->created);
@@ -258,13 +270,7 @@ cJSON *backfill_status_list(const struct backfill_env *env, int limit, struct er
 	for (size_t i = 0; i < v.len; i++) {
 		const struct store_backfill *row = v.items[i];
 		cJSON *rec = bf_record_of(row);
-		cJSON *o = cJSON_CreateObject();
-		jset_int(o, "id", row->id);
-		jset_str(o, "flow", row->flow);
-		jset_str(o, "step", row->step);
-		jset_str(o, "state", backfill_state_name(row->state));
-		jset(o, "active", cJSON_CreateBool(backfill_state_is_active(row->state)));
-		jset_str(o, "decision", jstr(rec, "decision"));
+		cJSON *o = backfill_head_json(row, rec);
 		jset_str(o, "created_by", row->created_by);
 		jset_time(o, "created", row->created);
 		jset_time(o, "updated", row->updated);

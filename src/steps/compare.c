@@ -698,8 +698,17 @@ static void cmp_free(struct cmp *c)
 	buf_free(&c->bm);
 }
 
-static void fill_result_columns(const struct cmp *c, struct compare_result *r)
+/* The tables, the key and the columns with their types as c->kind spells
+ * them. */
+static void fill_result_shape(const struct cmp *c, struct compare_result *r)
 {
+	const struct compare_request *req = c->req;
+	r->current = xstrdup(req->current);
+	r->backfill = xstrdup(req->backfill);
+	r->nkey = req->nkey;
+	r->key = xcalloc(req->nkey, sizeof(char *));
+	for (size_t k = 0; k < req->nkey; k++)
+		r->key[k] = xstrdup(c->cols[c->keyidx[k]].name);
 	r->ncolumns = c->ncols;
 	r->columns = xcalloc(c->ncols ? c->ncols : 1, sizeof(*r->columns));
 	for (size_t i = 0; i < c->ncols; i++) {
@@ -796,13 +805,7 @@ int compare_tables(struct db *db, const struct compare_request *req,
 	if ((!missing && check_unique(&c, c.tc, req->current, e) < 0) ||
 	    check_unique(&c, c.tb, req->backfill, e) < 0)
 		goto done;
-	out->current = xstrdup(req->current);
-	out->backfill = xstrdup(req->backfill);
-	out->nkey = req->nkey;
-	out->key = xcalloc(req->nkey, sizeof(char *));
-	for (size_t k = 0; k < req->nkey; k++)
-		out->key[k] = xstrdup(c.cols[c.keyidx[k]].name);
-	fill_result_columns(&c, out);
+	fill_result_shape(&c, out);
 	if (missing) {
 		for (size_t i = 0; i < out->ncolumns; i++) {
 			free(out->columns[i].type_current);
@@ -1234,14 +1237,8 @@ int compare_tables_across(struct db *cur, struct db *bf, const struct compare_re
 	c.kind = db_kind(cur) == DB_SQLITE || db_kind(bf) == DB_SQLITE ? DB_SQLITE : DB_POSTGRES;
 	if (build_columns(&c, e) < 0)
 		goto done;
-	out->current = xstrdup(req->current);
-	out->backfill = xstrdup(req->backfill);
-	out->nkey = req->nkey;
-	out->key = xcalloc(req->nkey, sizeof(char *));
-	for (size_t k = 0; k < req->nkey; k++)
-		out->key[k] = xstrdup(c.cols[c.keyidx[k]].name);
 	c.kind = db_kind(cur);
-	fill_result_columns(&c, out);
+	fill_result_shape(&c, out);
 	if (db_kind(bf) != db_kind(cur))
 		for (size_t i = 0; i < out->ncolumns; i++)
 			if (c.cols[i].bf) {

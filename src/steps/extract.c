@@ -56,14 +56,13 @@ static size_t validate_tables(const struct project *p, const struct project_step
 			      struct diags *d)
 {
 	const cJSON *tables = cJSON_GetObjectItemCaseSensitive(s->spec, "tables");
-	char *path = spec_path(s, "tables");
-	size_t errors = 0;
 	if (!cJSON_IsArray(tables) || cJSON_GetArraySize(tables) == 0) {
-		project_diag(p, d, DIAG_ERROR, tables ? path : s->path_in_file, tables ?
-			     "expected a non-empty array of tables" : "missing key \"tables\"");
-		free(path);
+		spec_bad_member(p, s, "tables", tables, "expected a non-empty array of tables",
+				d);
 		return 1;
 	}
+	char *path = spec_path(s, "tables");
+	size_t errors = 0;
 	size_t i = 0;
 	const cJSON *t;
 	cJSON_ArrayForEach(t, tables) {
@@ -424,16 +423,11 @@ static int window_to_staging(struct step_ctx *ctx, struct db *sdb, const char *s
 	snprintf(info, sizeof info, "%lld rows", (long long)*rows);
 	if (rc == 0)
 		rc = step_ledger_put(ctx, tdb, table, info, e);
-	if (rc == 0)
-		rc = step_check_cancel(ctx, e);
-	if (rc == 0)
-		rc = db_commit(tdb, e);
-	if (rc < 0) {
-		db_rollback(tdb);
+	rc = step_end_transaction(ctx, tdb, rc, e);
+	if (rc < 0)
 		err_prefix(e, "staging %s: ", staging);
-	} else {
+	else
 		rc = drift_commit(ctx, &changes, e);
-	}
 	drift_changes_free(&changes);
 	free(staging);
 	return rc;

@@ -101,15 +101,13 @@ static size_t validate_from(const struct project *p, const struct project_step *
 			    struct diags *d)
 {
 	const cJSON *from = cJSON_GetObjectItemCaseSensitive(s->spec, "from");
-	char *path = spec_path(s, "from");
-	size_t errors = 0;
 	if (!cJSON_IsObject(from)) {
-		project_diag(p, d, DIAG_ERROR, from ? path : s->path_in_file, from ?
-			     "expected an object { \"connection\", \"table\" | \"query\" | "
-			     "\"file\" }" : "missing key \"from\"");
-		free(path);
+		spec_bad_member(p, s, "from", from, "expected an object { \"connection\", "
+				"\"table\" | \"query\" | \"file\" }", d);
 		return 1;
 	}
+	char *path = spec_path(s, "from");
+	size_t errors = 0;
 	int sources = 0;
 	const cJSON *item;
 	cJSON_ArrayForEach(item, from) {
@@ -594,12 +592,8 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 		goto out;
 	int64_t replaced = 0;
 	rc = load_in_transaction(ctx, sdb, tdb, &ls, target, &src, &changes, &replaced, e);
-	if (rc == 0)
-		rc = step_check_cancel(ctx, e);
-	if (rc == 0)
-		rc = db_commit(tdb, e);
+	rc = step_end_transaction(ctx, tdb, rc, e);
 	if (rc < 0) {
-		db_rollback(tdb);
 		ctx->rows_in = ctx->rows_out = 0;
 		err_prefix(e, "loading %s: ", target);
 		goto out;

@@ -135,10 +135,9 @@ static char *step_text(struct step_ctx *ctx, const char **name, struct err *e)
 	return xstrdup(sj_string(ctx->step->spec, "sql"));
 }
 
-static bool is_transaction_control(const char *stmt)
+/* Does stmt start with one of the NULL-terminated keywords? */
+static bool starts_with_keyword(const char *stmt, const char *const *words)
 {
-	static const char *const words[] = { "BEGIN", "COMMIT", "END", "ROLLBACK",
-					     "START", "VACUUM", NULL };
 	char first[16];
 	sql_first_word(stmt, first, sizeof first);
 	for (const char *const *w = words; *w; w++)
@@ -147,18 +146,20 @@ static bool is_transaction_control(const char *stmt)
 	return false;
 }
 
+static bool is_transaction_control(const char *stmt)
+{
+	static const char *const words[] = { "BEGIN", "COMMIT", "END", "ROLLBACK",
+					     "START", "VACUUM", NULL };
+	return starts_with_keyword(stmt, words);
+}
+
 /* Statements whose count of affected rows means rows written (SQLite
  * leaves the previous statement's count in place after DDL). */
 static bool changes_rows(const char *stmt)
 {
 	static const char *const words[] = { "INSERT", "UPDATE", "DELETE", "MERGE",
 					     "REPLACE", NULL };
-	char first[16];
-	sql_first_word(stmt, first, sizeof first);
-	for (const char *const *w = words; *w; w++)
-		if (strcmp(first, *w) == 0)
-			return true;
-	return false;
+	return starts_with_keyword(stmt, words);
 }
 
 static int run_statements(struct step_ctx *ctx, struct db *db, const char *name,
@@ -231,12 +232,8 @@ static int sql_run(struct step_ctx *ctx, struct err *e)
 	rc = run_statements(ctx, db, name, &stmts, e);
 	if (rc == 0 && !db_is_read_only(db))
 		rc = step_ledger_put(ctx, db, NULL, name, e);
-	if (rc == 0 && tx)
-		rc = step_check_cancel(ctx, e);
-	if (rc == 0 && tx)
-		rc = db_commit(db, e);
-	if (rc < 0 && tx)
-		db_rollback(db);
+	if (tx)
+		rc = step_end_transaction(ctx, db, rc, e);
 	if (rc == 0)
 		step_summary(ctx, "%zu statement%s, %lld row%s changed", stmts.len,
 			     stmts.len == 1 ? "" : "s", (long long)ctx->rows_out,

@@ -61,6 +61,19 @@ char *spec_path(const struct project_step *s, const char *key)
 	return xasprintf("%s.%s", s->path_in_file ? s->path_in_file : s->name, key);
 }
 
+void spec_bad_member(const struct project *p, const struct project_step *s,
+		     const char *key, const cJSON *v, const char *expected,
+		     struct diags *d)
+{
+	if (!v) {
+		project_diag(p, d, DIAG_ERROR, s->path_in_file, "missing key \"%s\"", key);
+		return;
+	}
+	char *path = spec_path(s, key);
+	project_diag(p, d, DIAG_ERROR, path, "%s", expected);
+	free(path);
+}
+
 /* ---- running ------------------------------------------------------------------ */
 
 int step_check_cancel(const struct step_ctx *ctx, struct err *e)
@@ -68,6 +81,18 @@ int step_check_cancel(const struct step_ctx *ctx, struct err *e)
 	if (ctx->cancel && atomic_load(ctx->cancel))
 		return err_set(e, ERR_CANCELLED, "step %s cancelled", ctx->step->name);
 	return 0;
+}
+
+int step_end_transaction(const struct step_ctx *ctx, struct db *db, int rc,
+			 struct err *e)
+{
+	if (rc == 0)
+		rc = step_check_cancel(ctx, e);
+	if (rc == 0)
+		rc = db_commit(db, e);
+	if (rc < 0)
+		db_rollback(db);
+	return rc;
 }
 
 int steps_run(struct step_ctx *ctx, struct err *e)
@@ -352,23 +377,18 @@ bool flow_loads_table(const struct project_flow *flow, const char *connection,
 
 void steps_format_ts(usec_t t, char out[32])
 {
-	time_t secs = (time_t)(t / USEC_PER_SEC);
-	long us = (long)(t % USEC_PER_SEC);
-	if (us < 0) {
-		us += USEC_PER_SEC;
-		secs--;
-	}
 	struct tm tm;
-	gmtime_r(&secs, &tm);
+	long us;
+	time_split_utc(t, &tm, &us);
 	/* years past 9999 do not fit the canonical form; clamp like the store */
 	int year = tm.tm_year + 1900;
 	if (year > 9999)
 		year = 9999;
 	if (year < 0)
 		year = 0;
-	snprintf(out, 32, "%04d-%02d-%02d %02d:%02d:%02d.%06ld", year,
+	snprintf(out, 32, "%04d-%02d-%02d %02d:%02d:%02d.%06lu", year,
 		 (tm.tm_mon + 1) % 100, tm.tm_mday % 100, tm.tm_hour % 100,
-		 tm.tm_min % 100, tm.tm_sec % 100, us % 1000000);
+		 tm.tm_min % 100, tm.tm_sec % 100, (unsigned long)us % 1000000);
 }
 
 char *step_read_sql_file(const struct project *p, const char *file, struct err *e)

@@ -90,6 +90,11 @@ void sql_first_word(const char *stmt, char *out, size_t n);
 struct db *step_db(struct step_ctx *ctx, const char *name, struct err *e);
 /* ERR_CANCELLED when the engine asked this step to stop. */
 int   step_check_cancel(const struct step_ctx *ctx, struct err *e);
+/* End the transaction open on db: commit when rc (the work's result) is 0
+ * and the step has not been cancelled meanwhile (a cancel that came while
+ * the work ran still undoes it); else roll back.  Returns the outcome. */
+int   step_end_transaction(const struct step_ctx *ctx, struct db *db, int rc,
+			   struct err *e);
 /* "run:ID:step:NAME" (plus ":SUFFIX" when suffix is non-NULL); caller frees. */
 char *step_ledger_key(const struct step_ctx *ctx, const char *suffix);
 /* Is this step's work already committed in `db` (an earlier attempt of
@@ -133,6 +138,11 @@ char *sj_scalar_text(const cJSON *item);
 /* ---- validation helpers (steps.c) ---------------------------------------------- */
 /* The path of a key of a step ("flows[1].steps[0].from"); caller frees. */
 char  *spec_path(const struct project_step *s, const char *key);
+/* The step's member `key` (v) is absent: "missing key" at the step; or it
+ * is there but wrong: `expected` ("expected an array ...") at the key. */
+void   spec_bad_member(const struct project *p, const struct project_step *s,
+		       const char *key, const cJSON *v, const char *expected,
+		       struct diags *d);
 
 /* ---- schema drift (drift.c) ---------------------------------------------------
  * Bring `table` on `db` in line with the source columns before a load, in

@@ -194,41 +194,38 @@ static void now_text(char out[32])
 
 /* ---- the offsets and windows tables ----------------------------------------------- */
 
+/* Create def unless a table of its name is there already. */
+static int create_if_missing(struct db *db, const struct db_table *def, struct err *e)
+{
+	int exists = db_table_exists(db, def->name, e);
+	if (exists < 0)
+		return -1;
+	return exists ? 0 : db_create_table(db, def, true, e);
+}
+
 static int ensure_tables(struct db *db, struct err *e)
 {
-	int exists = db_table_exists(db, OFFSETS, e);
-	if (exists < 0)
+	struct db_column offsets[] = {
+		{ "stream", { DT_TEXT, 0, 0 }, true, true },
+		{ "position", { DT_TEXT, 0, 0 }, false, false },
+		{ "tiebreak", { DT_TEXT, 0, 0 }, false, false },
+		{ "run_id", { DT_INT, 0, 0 }, true, false },
+		{ "updated_at", { DT_TIMESTAMP, 0, 0 }, true, false },
+	};
+	struct db_column windows[] = {
+		{ "stream", { DT_TEXT, 0, 0 }, true, true },
+		{ "run_id", { DT_INT, 0, 0 }, true, true },
+		{ "lower_position", { DT_TEXT, 0, 0 }, false, false },
+		{ "lower_tiebreak", { DT_TEXT, 0, 0 }, false, false },
+		{ "upper_position", { DT_TEXT, 0, 0 }, false, false },
+		{ "upper_tiebreak", { DT_TEXT, 0, 0 }, false, false },
+		{ "fixed_at", { DT_TIMESTAMP, 0, 0 }, true, false },
+	};
+	struct db_table offsets_def = { OFFSETS, offsets, ARRAY_LEN(offsets) };
+	struct db_table windows_def = { WINDOWS, windows, ARRAY_LEN(windows) };
+	if (create_if_missing(db, &offsets_def, e) < 0)
 		return -1;
-	if (!exists) {
-		struct db_column cols[] = {
-			{ "stream", { DT_TEXT, 0, 0 }, true, true },
-			{ "position", { DT_TEXT, 0, 0 }, false, false },
-			{ "tiebreak", { DT_TEXT, 0, 0 }, false, false },
-			{ "run_id", { DT_INT, 0, 0 }, true, false },
-			{ "updated_at", { DT_TIMESTAMP, 0, 0 }, true, false },
-		};
-		struct db_table def = { OFFSETS, cols, ARRAY_LEN(cols) };
-		if (db_create_table(db, &def, true, e) < 0)
-			return -1;
-	}
-	exists = db_table_exists(db, WINDOWS, e);
-	if (exists < 0)
-		return -1;
-	if (!exists) {
-		struct db_column cols[] = {
-			{ "stream", { DT_TEXT, 0, 0 }, true, true },
-			{ "run_id", { DT_INT, 0, 0 }, true, true },
-			{ "lower_position", { DT_TEXT, 0, 0 }, false, false },
-			{ "lower_tiebreak", { DT_TEXT, 0, 0 }, false, false },
-			{ "upper_position", { DT_TEXT, 0, 0 }, false, false },
-			{ "upper_tiebreak", { DT_TEXT, 0, 0 }, false, false },
-			{ "fixed_at", { DT_TIMESTAMP, 0, 0 }, true, false },
-		};
-		struct db_table def = { WINDOWS, cols, ARRAY_LEN(cols) };
-		if (db_create_table(db, &def, true, e) < 0)
-			return -1;
-	}
-	return 0;
+	return create_if_missing(db, &windows_def, e);
 }
 
 struct offset_row {
@@ -298,6 +295,16 @@ static int any_after(struct db *db, const struct scols *c, const struct spos *at
 	return 0;
 }
 
+/* The stream's connection, with its columns in *c; NULL on failure. */
+static struct db *stream_connect(struct step_conns *conns, const struct project_stream *s,
+				 struct scols *c, struct err *e)
+{
+	struct db *db = step_conns_get(conns, s->connection, e);
+	if (!db || stream_columns(db, s, c, e) < 0)
+		return NULL;
+	return db;
+}
+
 /* Open the stream's connection and find its columns and offset. */
 static int stream_open(const struct project_stream *s, struct step_conns *conns,
 		       struct db **db, struct scols *c, struct offset_row *off,
@@ -320,35 +327,41 @@ static int stream_open(const struct project_stream *s, struct step_conns *conns,
 	return 0;
 }
 
-int stream_pending_rows(const struct project_stream *s, struct step_conns *conns,
-			int64_t *rows, struct err *e)
+/* What lies past the stream's committed offset: the number of rows when
+ * `rows` is non-NULL, else only whether there is any (a LIMIT 1, cheaper
+ * on a long backlog).  The offset goes to *off (zeroed when the stream
+ * cannot be opened); the caller frees its position. */
+static int look_past_offset(const struct project_stream *s, struct step_conns *conns,
+			    struct offset_row *off, int64_t *rows, bool *has,
+			    struct err *e)
 {
 	struct db *db;
 	struct scols c;
-	struct offset_row off;
-	if (stream_open(s, conns, &db, &c, &off, e) < 0)
+	if (stream_open(s, conns, &db, &c, off, e) < 0)
 		return -1;
-	int rc = count_after(db, &c, &off.at, rows, e);
+	int rc = rows ? count_after(db, &c, &off->at, rows, e)
+		      : any_after(db, &c, &off->at, has, e);
 	if (rc < 0)
 		err_prefix(e, "stream %s: ", s->name);
-	spos_free(&off.at);
 	scols_free(&c);
+	return rc;
+}
+
+int stream_pending_rows(const struct project_stream *s, struct step_conns *conns,
+			int64_t *rows, struct err *e)
+{
+	struct offset_row off;
+	int rc = look_past_offset(s, conns, &off, rows, NULL, e);
+	spos_free(&off.at);
 	return rc;
 }
 
 int stream_has_data(const struct project_stream *s, struct step_conns *conns,
 		    bool *has, struct err *e)
 {
-	struct db *db;
-	struct scols c;
 	struct offset_row off;
-	if (stream_open(s, conns, &db, &c, &off, e) < 0)
-		return -1;
-	int rc = any_after(db, &c, &off.at, has, e);
-	if (rc < 0)
-		err_prefix(e, "stream %s: ", s->name);
+	int rc = look_past_offset(s, conns, &off, NULL, has, e);
 	spos_free(&off.at);
-	scols_free(&c);
 	return rc;
 }
 
@@ -366,21 +379,14 @@ int stream_status(const struct project_stream *s, struct step_conns *conns,
 {
 	memset(out, 0, sizeof *out);
 	out->pending = -1;
-	struct db *db;
-	struct scols c;
 	struct offset_row off;
-	if (stream_open(s, conns, &db, &c, &off, e) < 0)
-		return -1;
+	int rc = look_past_offset(s, conns, &off, &out->pending, NULL, e);
 	out->offset = position_text(&off.at);
 	out->offset_updated = off.updated;
 	out->offset_run = off.run_id;
-	int rc = count_after(db, &c, &off.at, &out->pending, e);
-	if (rc < 0)
-		err_prefix(e, "stream %s: ", s->name);
-	else
+	if (rc == 0)
 		out->has_data = out->pending > 0;
 	spos_free(&off.at);
-	scols_free(&c);
 	return rc;
 }
 
@@ -624,11 +630,9 @@ int stream_fix_window(struct step_ctx *ctx, const struct project_stream *s,
 			*window = xstrdup("all history (backfill)");
 		return 0;
 	}
-	struct db *db = step_conns_get(ctx->conns, s->connection, e);
-	if (!db)
-		return -1;
 	struct scols c;
-	if (stream_columns(db, s, &c, e) < 0)
+	struct db *db = stream_connect(ctx->conns, s, &c, e);
+	if (!db)
 		return -1;
 	struct swindow w;
 	int rc = window_get(ctx, s, db, &c, &w, e);
@@ -651,11 +655,9 @@ int stream_query(struct step_ctx *ctx, const struct project_stream *s,
 		 const char *select_list, struct stream_query *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
-	struct db *db = step_conns_get(ctx->conns, s->connection, e);
-	if (!db)
-		return -1;
 	struct scols c;
-	if (stream_columns(db, s, &c, e) < 0)
+	struct db *db = stream_connect(ctx->conns, s, &c, e);
+	if (!db)
 		return -1;
 	struct buf b = BUF_INIT;
 	struct params ps = { 0 };

@@ -174,19 +174,18 @@ static size_t validate_validate(const struct project *p, const struct project_fl
 	spec_strings(p, s, "inputs", false, &inputs, d);
 	vec_free_all(&inputs, free);
 	const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s->spec, "checks");
-	char *path = spec_path(s, "checks");
 	if (!cJSON_IsArray(checks) || cJSON_GetArraySize(checks) == 0) {
-		project_diag(p, d, DIAG_ERROR, checks ? path : s->path_in_file,
-			     checks ? "expected a non-empty array of checks"
-				    : "missing key \"checks\"");
-	} else {
-		size_t i = 0;
-		const cJSON *ck;
-		cJSON_ArrayForEach(ck, checks) {
-			char *cp = xasprintf("%s[%zu]", path, i++);
-			validate_check(p, ck, cp, d);
-			free(cp);
-		}
+		spec_bad_member(p, s, "checks", checks, "expected a non-empty array of checks",
+				d);
+		return d->errors - before;
+	}
+	char *path = spec_path(s, "checks");
+	size_t i = 0;
+	const cJSON *ck;
+	cJSON_ArrayForEach(ck, checks) {
+		char *cp = xasprintf("%s[%zu]", path, i++);
+		validate_check(p, ck, cp, d);
+		free(cp);
 	}
 	free(path);
 	return d->errors - before;
@@ -475,14 +474,26 @@ static const char *violation_unit(enum check_type t, int64_t n)
 	return n == 1 ? "row" : "rows";
 }
 
-static int validate_run(struct step_ctx *ctx, struct err *e)
+/* The step's connection and the table its checks read (caller frees). */
+static int open_checked_table(struct step_ctx *ctx, struct db **db, char **table,
+			      struct err *e)
 {
 	const cJSON *spec = ctx->step->spec;
 	const char *conn = sj_string(spec, "connection");
-	struct db *db = step_db(ctx, conn, e);
-	if (!db)
+	*db = step_db(ctx, conn, e);
+	if (!*db)
 		return -1;
-	char *table = checked_table(ctx, conn, sj_string(spec, "table"));
+	*table = checked_table(ctx, conn, sj_string(spec, "table"));
+	return 0;
+}
+
+static int validate_run(struct step_ctx *ctx, struct err *e)
+{
+	const cJSON *spec = ctx->step->spec;
+	struct db *db;
+	char *table;
+	if (open_checked_table(ctx, &db, &table, e) < 0)
+		return -1;
 	char *object = xasprintf("table:%s", table);
 	struct buf failed = BUF_INIT;
 	int nchecks = 0, nfailed = 0, nwarned = 0, rc = 0;
@@ -546,15 +557,13 @@ static int validate_run(struct step_ctx *ctx, struct err *e)
 
 static int validate_cache_inputs(struct step_ctx *ctx, struct buf *key, struct err *e)
 {
-	const cJSON *spec = ctx->step->spec;
-	const char *conn = sj_string(spec, "connection");
-	struct db *db = step_db(ctx, conn, e);
-	if (!db)
+	struct db *db;
+	char *table;
+	if (open_checked_table(ctx, &db, &table, e) < 0)
 		return -1;
-	char *table = checked_table(ctx, conn, sj_string(spec, "table"));
 	struct vec inputs = VEC_INIT;
 	vec_push(&inputs, table);
-	sj_strings(spec, "inputs", &inputs);
+	sj_strings(ctx->step->spec, "inputs", &inputs);
 	int rc = steps_cache_tables(ctx, db, &inputs, key, e);
 	vec_free(&inputs);
 	free(table);

@@ -123,16 +123,11 @@ static int active_locked(struct store *s, const char *flow, struct store_backfil
 {
 	struct sqlp p = SQLP_INIT;
 	sqlp_str(&p, flow);
-	struct vec v = VEC_INIT;
-	*out = NULL;
-	if (st_collect(st_query(s, "SELECT " BF_COLS " FROM backfills "
-				"WHERE flow = $1 AND active = 1", &p, e),
-		       parse_backfill, free_backfill_v, &v, e) < 0)
-		return -1;
-	if (v.len)
-		*out = v.items[0];
-	vec_free(&v);
-	return *out ? 1 : 0;
+	int rc;
+	*out = st_collect_one(st_query(s, "SELECT " BF_COLS " FROM backfills "
+				       "WHERE flow = $1 AND active = 1", &p, e),
+			      parse_backfill, free_backfill_v, &rc, e);
+	return rc;
 }
 
 static int active_conflict(struct store_backfill *b, struct err *e)
@@ -193,13 +188,11 @@ struct store_backfill *store_backfill_get(struct store *s, int64_t id, struct er
 {
 	struct sqlp p = SQLP_INIT;
 	sqlp_i64(&p, id);
-	struct vec v = VEC_INIT;
-	if (st_collect(st_query(s, "SELECT " BF_COLS " FROM backfills WHERE id = $1",
-				&p, e), parse_backfill, free_backfill_v, &v, e) < 0)
-		return NULL;
-	struct store_backfill *b = v.len ? v.items[0] : NULL;
-	vec_free(&v);
-	if (!b)
+	int rc;
+	struct store_backfill *b = st_collect_one(st_query(s, "SELECT " BF_COLS " FROM "
+							   "backfills WHERE id = $1", &p, e),
+						  parse_backfill, free_backfill_v, &rc, e);
+	if (rc == 0)
 		err_set(e, ERR_NOTFOUND, "no backfill %lld", (long long)id);
 	return b;
 }
@@ -372,33 +365,21 @@ int store_request_add(struct store *s, const char *kind, const char *target,
 	sqlp_str(&p, args_json);
 	sqlp_str(&p, requested_by);
 	sqlp_i64(&p, clock_now_us());
-	if (st_begin(s, e) < 0)
-		return -1;
-	int64_t newid = 0;
-	if (st_query_i64(s, "INSERT INTO requests (kind, target, args, requested_by, "
-			 "requested_at, state) VALUES ($1, $2, $3, $4, $5, 'PENDING') "
-			 "RETURNING id", &p, &newid, e) != 1) {
-		st_rollback(s);
-		return -1;
-	}
-	if (st_commit(s, STORE_AREA_BIT(STORE_AREA_REQUESTS), e) < 0)
-		return -1;
-	if (id)
-		*id = newid;
-	return 0;
+	return st_insert_id(s, STORE_AREA_BIT(STORE_AREA_REQUESTS),
+			    "INSERT INTO requests (kind, target, args, requested_by, "
+			    "requested_at, state) VALUES ($1, $2, $3, $4, $5, 'PENDING') "
+			    "RETURNING id", &p, id, e);
 }
 
 struct store_request *store_request_get(struct store *s, int64_t id, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
 	sqlp_i64(&p, id);
-	struct vec v = VEC_INIT;
-	if (st_collect(st_query(s, "SELECT " REQ_COLS " FROM requests WHERE id = $1",
-				&p, e), parse_request, free_request_v, &v, e) < 0)
-		return NULL;
-	struct store_request *r = v.len ? v.items[0] : NULL;
-	vec_free(&v);
-	if (!r)
+	int rc;
+	struct store_request *r = st_collect_one(st_query(s, "SELECT " REQ_COLS " FROM "
+							  "requests WHERE id = $1", &p, e),
+						 parse_request, free_request_v, &rc, e);
+	if (rc == 0)
 		err_set(e, ERR_NOTFOUND, "no request %lld", (long long)id);
 	return r;
 }

@@ -39,19 +39,14 @@ int store_cache_get(struct store *s, const char *key, struct store_cache_entry *
 	struct sqlp p = SQLP_INIT;
 	sqlp_str(&p, key);
 	sqlp_i64(&p, clock_now_us());
-	struct vec v = VEC_INIT;
-	*out = NULL;
 	/* Expired entries are invisible at once; store_cache_purge and
 	 * store_cache_put delete them later (a read-only store cannot). */
-	if (st_collect(st_query(s, "SELECT cache_key, value, run_id, created_at, "
-				"expires_at FROM step_cache WHERE cache_key = $1 "
-				"AND (expires_at = 0 OR expires_at > $2)", &p, e),
-		       parse_cache, free_cache_v, &v, e) < 0)
-		return -1;
-	if (v.len)
-		*out = v.items[0];
-	vec_free(&v);
-	return *out ? 1 : 0;
+	int rc;
+	*out = st_collect_one(st_query(s, "SELECT cache_key, value, run_id, created_at, "
+				       "expires_at FROM step_cache WHERE cache_key = $1 "
+				       "AND (expires_at = 0 OR expires_at > $2)", &p, e),
+			      parse_cache, free_cache_v, &rc, e);
+	return rc;
 }
 
 static int purge_locked(struct store *s, int64_t *n, struct err *e)

@@ -98,22 +98,12 @@ int store_load_add(struct store *s, const struct store_load *l, int64_t *id,
 	sqlp_str(&p, load_status_name(l->status));
 	sqlp_i64(&p, l->loaded ? l->loaded : clock_now_us());
 	sqlp_i64_or_null(&p, l->run_id);
-	if (st_begin(s, e) < 0)
-		return -1;
-	int64_t newid = 0;
-	if (st_query_i64(s, "INSERT INTO load_history (pipe, file_key, size, checksum, "
-			 "rows_parsed, rows_loaded, error_count, first_error, "
-			 "first_error_line, first_error_column, first_error_column_name, "
-			 "status, loaded_at, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-			 "$8, $9, $10, $11, $12, $13, $14) RETURNING id", &p, &newid, e) != 1) {
-		st_rollback(s);
-		return -1;
-	}
-	if (st_commit(s, STORE_AREA_BIT(STORE_AREA_PIPES), e) < 0)
-		return -1;
-	if (id)
-		*id = newid;
-	return 0;
+	return st_insert_id(s, STORE_AREA_BIT(STORE_AREA_PIPES),
+			    "INSERT INTO load_history (pipe, file_key, size, checksum, "
+			    "rows_parsed, rows_loaded, error_count, first_error, "
+			    "first_error_line, first_error_column, first_error_column_name, "
+			    "status, loaded_at, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+			    "$8, $9, $10, $11, $12, $13, $14) RETURNING id", &p, id, e);
 }
 
 int store_load_get(struct store *s, const char *pipe, const char *file_key,
@@ -122,17 +112,12 @@ int store_load_get(struct store *s, const char *pipe, const char *file_key,
 	struct sqlp p = SQLP_INIT;
 	sqlp_str(&p, pipe);
 	sqlp_str(&p, file_key);
-	struct vec v = VEC_INIT;
-	*out = NULL;
-	if (st_collect(st_query(s, "SELECT " LOAD_COLS " FROM load_history "
-				"WHERE pipe = $1 AND file_key = $2 "
-				"ORDER BY id DESC LIMIT 1", &p, e),
-		       parse_load, free_load_v, &v, e) < 0)
-		return -1;
-	if (v.len)
-		*out = v.items[0];
-	vec_free(&v);
-	return *out ? 1 : 0;
+	int rc;
+	*out = st_collect_one(st_query(s, "SELECT " LOAD_COLS " FROM load_history "
+				       "WHERE pipe = $1 AND file_key = $2 "
+				       "ORDER BY id DESC LIMIT 1", &p, e),
+			      parse_load, free_load_v, &rc, e);
+	return rc;
 }
 
 int store_load_list(struct store *s, const char *pipe, unsigned status_mask,

@@ -77,20 +77,10 @@ int store_notify_enqueue(struct store *s, const char *channel, const char *event
 	sqlp_str(&p, event);
 	sqlp_str(&p, text);
 	sqlp_i64(&p, now);
-	if (st_begin(s, e) < 0)
-		return -1;
-	int64_t newid = 0;
-	if (st_query_i64(s, "INSERT INTO notifications (channel, event, body, state, "
-			 "attempts, created_at, next_attempt_at) VALUES ($1, $2, $3, "
-			 "'PENDING', 0, $4, $4) RETURNING id", &p, &newid, e) != 1) {
-		st_rollback(s);
-		return -1;
-	}
-	if (st_commit(s, STORE_AREA_BIT(STORE_AREA_NOTIFY), e) < 0)
-		return -1;
-	if (id)
-		*id = newid;
-	return 0;
+	return st_insert_id(s, STORE_AREA_BIT(STORE_AREA_NOTIFY),
+			    "INSERT INTO notifications (channel, event, body, state, "
+			    "attempts, created_at, next_attempt_at) VALUES ($1, $2, $3, "
+			    "'PENDING', 0, $4, $4) RETURNING id", &p, id, e);
 }
 
 int store_notify_get(struct store *s, int64_t id, struct store_notification **out,
@@ -98,16 +88,11 @@ int store_notify_get(struct store *s, int64_t id, struct store_notification **ou
 {
 	struct sqlp p = SQLP_INIT;
 	sqlp_i64(&p, id);
-	struct vec v = VEC_INIT;
-	*out = NULL;
-	if (st_collect(st_query(s, "SELECT " NOTIFY_COLS " FROM notifications "
-				"WHERE id = $1", &p, e),
-		       parse_notification, free_notification_v, &v, e) < 0)
-		return -1;
-	if (v.len)
-		*out = v.items[0];
-	vec_free(&v);
-	return *out ? 1 : 0;
+	int rc;
+	*out = st_collect_one(st_query(s, "SELECT " NOTIFY_COLS " FROM notifications "
+				       "WHERE id = $1", &p, e),
+			      parse_notification, free_notification_v, &rc, e);
+	return rc;
 }
 
 static int claim_locked(struct store *s, int64_t *id, struct err *e)

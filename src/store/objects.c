@@ -65,16 +65,12 @@ int store_object_get(struct store *s, const char *object,
 {
 	struct sqlp p = SQLP_INIT;
 	sqlp_str(&p, object);
-	struct vec v = VEC_INIT;
-	*out = NULL;
-	if (st_collect(st_query(s, "SELECT object, state, reason, changed_by, changed_at "
-				"FROM object_states WHERE object = $1", &p, e),
-		       parse_object, free_object_v, &v, e) < 0)
-		return -1;
-	if (v.len)
-		*out = v.items[0];
-	vec_free(&v);
-	return *out ? 1 : 0;
+	int rc;
+	*out = st_collect_one(st_query(s, "SELECT object, state, reason, changed_by, "
+				       "changed_at FROM object_states WHERE object = $1",
+				       &p, e),
+			      parse_object, free_object_v, &rc, e);
+	return rc;
 }
 
 int store_object_list(struct store *s, const char *prefix, struct vec *out,

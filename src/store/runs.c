@@ -143,17 +143,12 @@ struct store_run *store_run_get(struct store *s, int64_t id, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
 	sqlp_i64(&p, id);
-	struct vec v = VEC_INIT;
-	if (st_collect(st_query(s, "SELECT " RUN_COLS " FROM runs WHERE id = $1", &p, e),
-		       parse_run, free_run_v, &v, e) < 0)
-		return NULL;
-	if (v.len == 0) {
-		vec_free(&v);
+	int rc;
+	struct store_run *r = st_collect_one(st_query(s, "SELECT " RUN_COLS " FROM runs "
+						      "WHERE id = $1", &p, e),
+					     parse_run, free_run_v, &rc, e);
+	if (rc == 0)
 		err_set(e, ERR_NOTFOUND, "no run %lld", (long long)id);
-		return NULL;
-	}
-	struct store_run *r = v.items[0];
-	vec_free(&v);
 	return r;
 }
 

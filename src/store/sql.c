@@ -131,6 +131,21 @@ int st_collect(struct db_cursor *c, void *(*parse)(struct db_cursor *c),
 	return 0;
 }
 
+void *st_collect_one(struct db_cursor *c, void *(*parse)(struct db_cursor *c),
+		     void (*free_item)(void *), int *rc, struct err *e)
+{
+	struct vec v = VEC_INIT;
+	*rc = st_collect(c, parse, free_item, &v, e);
+	if (*rc < 0)
+		return NULL;
+	void *first = v.len ? v.items[0] : NULL;
+	for (size_t i = 1; i < v.len; i++)
+		free_item(v.items[i]);
+	vec_free(&v);
+	*rc = first ? 1 : 0;
+	return first;
+}
+
 /* ---- transactions -------------------------------------------------------------- */
 int st_writable(struct store *s, struct err *e)
 {
@@ -187,6 +202,23 @@ int st_write1(struct store *s, unsigned areas, const char *sql,
 		return -1;
 	}
 	return st_commit(s, areas, e);
+}
+
+int st_insert_id(struct store *s, unsigned areas, const char *sql,
+		 const struct sqlp *p, int64_t *id, struct err *e)
+{
+	if (st_begin(s, e) < 0)
+		return -1;
+	int64_t newid = 0;
+	if (st_query_i64(s, sql, p, &newid, e) != 1) {
+		st_rollback(s);
+		return -1;
+	}
+	if (st_commit(s, areas, e) < 0)
+		return -1;
+	if (id)
+		*id = newid;
+	return 0;
 }
 
 int st_run(struct store *s, const char *sql, const struct sqlp *p, struct err *e)

@@ -127,16 +127,11 @@ int store_step_get(struct store *s, int64_t run_id, const char *step,
 	struct sqlp p = SQLP_INIT;
 	sqlp_i64(&p, run_id);
 	sqlp_str(&p, step);
-	struct vec v = VEC_INIT;
-	*out = NULL;
-	if (st_collect(st_query(s, "SELECT " STEP_COLS " FROM step_runs "
-				"WHERE run_id = $1 AND step = $2", &p, e),
-		       parse_step, free_step_v, &v, e) < 0)
-		return -1;
-	if (v.len)
-		*out = v.items[0];
-	vec_free(&v);
-	return *out ? 1 : 0;
+	int rc;
+	*out = st_collect_one(st_query(s, "SELECT " STEP_COLS " FROM step_runs "
+				       "WHERE run_id = $1 AND step = $2", &p, e),
+			      parse_step, free_step_v, &rc, e);
+	return rc;
 }
 
 int store_step_list(struct store *s, int64_t run_id, struct vec *out, struct err *e)

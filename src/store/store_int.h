@@ -74,6 +74,10 @@ int   st_run(struct store *s, const char *sql, const struct sqlp *p, struct err 
  * the cursor is closed.  On error `out` is left as it was. */
 int   st_collect(struct db_cursor *c, void *(*parse)(struct db_cursor *c),
 		 void (*free_item)(void *), struct vec *out, struct err *e);
+/* The first row of a cursor as st_collect would make it, or NULL; *rc is
+ * 1 found, 0 no row, -1 error.  Any further rows are freed. */
+void *st_collect_one(struct db_cursor *c, void *(*parse)(struct db_cursor *c),
+		     void (*free_item)(void *), int *rc, struct err *e);
 
 /* ---- transactions ------------------------------------------------------------ */
 /* ERR_READONLY when the store is read-only. */
@@ -86,6 +90,10 @@ void  st_rollback(struct store *s);
 /* st_begin, one statement, st_commit. */
 int   st_write1(struct store *s, unsigned areas, const char *sql,
 		const struct sqlp *p, int64_t *affected, struct err *e);
+/* st_begin, one INSERT ... RETURNING id, st_commit; the new id in *id
+ * when id is non-NULL. */
+int   st_insert_id(struct store *s, unsigned areas, const char *sql,
+		   const struct sqlp *p, int64_t *id, struct err *e);
 /* The dialect's per-key lock (a no-op on SQLite). */
 int   st_lock_key(struct store *s, const char *key, struct err *e);
 

@@ -87,21 +87,12 @@ int store_task_add(struct store *s, const struct store_task_entry *t, int64_t *i
 		   struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	if (task_params(&p, t, e) < 0 || st_begin(s, e) < 0)
+	if (task_params(&p, t, e) < 0)
 		return -1;
-	int64_t newid = 0;
-	if (st_query_i64(s, "INSERT INTO task_history (task, scheduled_at, started_at, "
-			 "completed_at, state, condition_result, error, run_id) "
-			 "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-			 &p, &newid, e) != 1) {
-		st_rollback(s);
-		return -1;
-	}
-	if (st_commit(s, STORE_AREA_BIT(STORE_AREA_TASKS), e) < 0)
-		return -1;
-	if (id)
-		*id = newid;
-	return 0;
+	return st_insert_id(s, STORE_AREA_BIT(STORE_AREA_TASKS),
+			    "INSERT INTO task_history (task, scheduled_at, started_at, "
+			    "completed_at, state, condition_result, error, run_id) "
+			    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id", &p, id, e);
 }
 
 int store_task_update(struct store *s, const struct store_task_entry *t,
@@ -145,17 +136,13 @@ int store_task_last(struct store *s, const char *task, struct store_task_entry *
 {
 	struct sqlp p = SQLP_INIT;
 	sqlp_str(&p, task);
-	struct vec v = VEC_INIT;
-	*out = NULL;
-	if (st_collect(st_query(s, "SELECT " TASK_COLS " FROM task_history "
-				"WHERE task = $1 AND state IN ('SUCCEEDED', 'FAILED', "
-				"'SKIPPED', 'CANCELLED') ORDER BY id DESC LIMIT 1", &p, e),
-		       parse_task, free_task_v, &v, e) < 0)
-		return -1;
-	if (v.len)
-		*out = v.items[0];
-	vec_free(&v);
-	return *out ? 1 : 0;
+	int rc;
+	*out = st_collect_one(st_query(s, "SELECT " TASK_COLS " FROM task_history "
+				       "WHERE task = $1 AND state IN ('SUCCEEDED', "
+				       "'FAILED', 'SKIPPED', 'CANCELLED') "
+				       "ORDER BY id DESC LIMIT 1", &p, e),
+			      parse_task, free_task_v, &rc, e);
+	return rc;
 }
 
 int store_task_failures(struct store *s, const char *task, usec_t since, int *count,

@@ -68,14 +68,10 @@ static int wm_read(struct store *s, const char *flow, const char *step,
 	snprintf(sql, sizeof(sql), "SELECT " WM_COLS " FROM watermarks "
 		 "WHERE flow = $1 AND step = $2 AND tbl = $3%s",
 		 lock ? s->d->lock_row : "");
-	struct vec v = VEC_INIT;
-	*out = NULL;
-	if (st_collect(st_query(s, sql, &p, e), parse_wm, free_wm_v, &v, e) < 0)
-		return -1;
-	if (v.len)
-		*out = v.items[0];
-	vec_free(&v);
-	return *out ? 1 : 0;
+	int rc;
+	*out = st_collect_one(st_query(s, sql, &p, e),
+			      parse_wm, free_wm_v, &rc, e);
+	return rc;
 }
 
 int store_wm_get(struct store *s, const char *flow, const char *step,
