@@ -439,6 +439,12 @@ int  tui_list_view_open_selected(struct tui_view *v,
 const char *tui_list_view_selected(struct tui_view *v);
 void tui_list_view_where(struct tui_view *v, struct buf *out);
 void tui_list_view_close(struct tui_view *v);
+/* The operations every list view takes from the list widget as they are;
+ * a view's own ops name the rest (open, refresh, detail, selected, close). */
+#define TUI_LIST_VIEW_OPS						\
+	.draw = tui_list_view_draw, .handle_key = tui_list_view_key,	\
+	.select = tui_list_view_select, .filter = tui_list_view_filter,	\
+	.where = tui_list_view_where
 /* The empty state when no control store is open: true when that is the
  * case (the view has nothing more to do). */
 bool tui_list_view_no_store(struct tui_view *v, const struct tui_data *d);

@@ -98,12 +98,8 @@ const struct tui_view_ops view_backfills_ops = {
 	.nactions = TUI_NBACKFILL_STEP_ACTIONS,      /* not C: that is the page's */
 	.open = backfills_open,
 	.refresh = backfills_refresh,
-	.draw = tui_list_view_draw,
-	.handle_key = tui_list_view_key,
-	.select = tui_list_view_select,
-	.filter = tui_list_view_filter,
+	TUI_LIST_VIEW_OPS,
 	.detail = backfills_detail,
 	.selected = backfills_selected,
-	.where = tui_list_view_where,
 	.close = tui_list_view_close,
 };

@@ -123,13 +123,9 @@ const struct tui_view_ops view_flows_ops = {
 	.nactions = ARRAY_LEN(actions),
 	.open = flows_open,
 	.refresh = flows_refresh,
-	.draw = tui_list_view_draw,
-	.handle_key = tui_list_view_key,
-	.select = tui_list_view_select,
-	.filter = tui_list_view_filter,
+	TUI_LIST_VIEW_OPS,
 	.detail = flows_detail,
 	.selected = tui_list_view_selected,
-	.where = tui_list_view_where,
 	.close = tui_list_view_close,
 };
 

@@ -155,13 +155,9 @@ static const struct tui_view_ops view_loads_ops = {
 	.nactions = ARRAY_LEN(actions),
 	.open = loads_open,
 	.refresh = loads_refresh,
-	.draw = tui_list_view_draw,
-	.handle_key = tui_list_view_key,
-	.select = tui_list_view_select,
-	.filter = tui_list_view_filter,
+	TUI_LIST_VIEW_OPS,
 	.detail = loads_detail,
 	.selected = tui_list_view_selected,
-	.where = tui_list_view_where,
 	.close = tui_list_view_close,
 };
 

@@ -188,12 +188,8 @@ const struct tui_view_ops view_pipes_ops = {
 	.nactions = ARRAY_LEN(actions),
 	.open = pipes_open,
 	.refresh = pipes_refresh,
-	.draw = tui_list_view_draw,
-	.handle_key = tui_list_view_key,
-	.select = tui_list_view_select,
-	.filter = tui_list_view_filter,
+	TUI_LIST_VIEW_OPS,
 	.detail = pipes_detail,
 	.selected = tui_list_view_selected,
-	.where = tui_list_view_where,
 	.close = pipes_close,
 };

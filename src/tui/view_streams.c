@@ -103,12 +103,8 @@ const struct tui_view_ops view_streams_ops = {
 	.areas = STORE_AREA_BIT(STORE_AREA_WATERMARKS),
 	.open = streams_open,
 	.refresh = streams_refresh,
-	.draw = tui_list_view_draw,
-	.handle_key = tui_list_view_key,
-	.select = tui_list_view_select,
-	.filter = tui_list_view_filter,
+	TUI_LIST_VIEW_OPS,
 	.detail = tui_list_view_detail,
 	.selected = tui_list_view_selected,
-	.where = tui_list_view_where,
 	.close = tui_list_view_close,
 };

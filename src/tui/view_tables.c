@@ -143,12 +143,8 @@ const struct tui_view_ops view_tables_ops = {
 	.nactions = ARRAY_LEN(actions),
 	.open = tables_open,
 	.refresh = tables_refresh,
-	.draw = tui_list_view_draw,
-	.handle_key = tui_list_view_key,
-	.select = tui_list_view_select,
-	.filter = tui_list_view_filter,
+	TUI_LIST_VIEW_OPS,
 	.detail = tables_detail,
 	.selected = tui_list_view_selected,
-	.where = tui_list_view_where,
 	.close = tui_list_view_close,
 };

@@ -146,13 +146,9 @@ const struct tui_view_ops view_tasks_ops = {
 	.nactions = ARRAY_LEN(actions),
 	.open = tasks_open,
 	.refresh = tasks_refresh,
-	.draw = tui_list_view_draw,
-	.handle_key = tui_list_view_key,
-	.select = tui_list_view_select,
-	.filter = tui_list_view_filter,
+	TUI_LIST_VIEW_OPS,
 	.detail = tasks_detail,
 	.selected = tui_list_view_selected,
-	.where = tui_list_view_where,
 	.close = tui_list_view_close,
 };
 
@@ -231,13 +227,9 @@ static const struct tui_view_ops view_task_history_ops = {
 	.areas = STORE_AREA_BIT(STORE_AREA_TASKS),
 	.open = hist_open,
 	.refresh = hist_refresh,
-	.draw = tui_list_view_draw,
-	.handle_key = tui_list_view_key,
-	.select = tui_list_view_select,
-	.filter = tui_list_view_filter,
+	TUI_LIST_VIEW_OPS,
 	.detail = hist_detail,
 	.selected = tui_list_view_selected,
-	.where = tui_list_view_where,
 	.close = tui_list_view_close,
 };
 
