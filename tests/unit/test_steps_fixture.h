@@ -113,6 +113,15 @@ static inline void fx_close(struct fx *fx)
 	clock_set_source(NULL);
 }
 
+/* Cancel what fx is running the way the engine does, for test_later to
+ * call from another thread: the flag, then interrupt the statement. */
+static inline void fx_cancel(void *arg)
+{
+	struct fx *fx = arg;
+	atomic_store(&fx->cancel, true);
+	step_conns_cancel(fx->conns);
+}
+
 /* A run of `flow`, RUNNING, as the engine would have it. */
 static inline int64_t fx_run(struct fx *fx, const char *flow)
 {

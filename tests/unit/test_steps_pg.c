@@ -13,57 +13,20 @@
  */
 #include "test_steps_fixture.h"
 
-#include <pthread.h>
-#include <time.h>
-
-static char *base_conninfo;
-
-static void drop_create(struct db *db, const char *name)
-{
-	char *sql = xasprintf("DROP DATABASE IF EXISTS %s", name);
-	db_exec(db, sql, NULL, 0, NULL, NULL);
-	free(sql);
-	struct err e;
-	sql = xasprintf("CREATE DATABASE %s", name);
-	if (db_exec(db, sql, NULL, 0, NULL, &e) < 0) {
-		fprintf(stderr, "%s: %s\n", sql, err_text(&e));
-		abort();
-	}
-	free(sql);
-}
+/* Two databases, for loads from one PostgreSQL database into another. */
+static char *conninfo_a, *conninfo_b;
 
 static void suite_setup(void)
 {
-	const char *base = test_pg_conninfo();
-	if (!base)
-		return;
-	struct err e;
-	struct db *db = db_open(base, NULL, &e);
-	if (!db) {
-		fprintf(stderr, "cannot connect: %s\n", err_text(&e));
-		abort();
-	}
-	drop_create(db, "sluice_steps_a");
-	drop_create(db, "sluice_steps_b");
-	db_close(db);
-	base_conninfo = xstrdup(base);
+	conninfo_a = test_pg_suite_database("sluice_steps_a");
+	conninfo_b = test_pg_suite_database("sluice_steps_b");
 }
 
 /* A fresh public schema in both databases before each test. */
 static void setup(void)
 {
-	ck_assert_msg(base_conninfo != NULL, "SLUICE_TEST_PG is not set: no PostgreSQL server");
-	const char *names[] = { "sluice_steps_a", "sluice_steps_b" };
-	for (size_t i = 0; i < 2; i++) {
-		char *ci = xasprintf("%s dbname=%s", base_conninfo, names[i]);
-		struct err e;
-		struct db *db = db_open(ci, NULL, &e);
-		ck_assert_msg(db != NULL, "%s", err_text(&e));
-		ck_assert_msg(db_exec_script(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
-					     &e) == 0, "%s", err_text(&e));
-		db_close(db);
-		free(ci);
-	}
+	db_close(test_pg_open_empty(conninfo_a));
+	db_close(test_pg_open_empty(conninfo_b));
 }
 
 /* The project text with @PG@ for database a, @PG2@ for database b. */
@@ -72,10 +35,10 @@ static void fx_open_pg(struct fx *fx, const char *json, const char *const *files
 	struct buf b = BUF_INIT;
 	for (const char *p = json; *p;) {
 		if (strncmp(p, "@PG2@", 5) == 0) {
-			buf_printf(&b, "%s dbname=sluice_steps_b", base_conninfo);
+			buf_puts(&b, conninfo_b);
 			p += 5;
 		} else if (strncmp(p, "@PG@", 4) == 0) {
-			buf_printf(&b, "%s dbname=sluice_steps_a", base_conninfo);
+			buf_puts(&b, conninfo_a);
 			p += 4;
 		} else {
 			buf_putc(&b, *p++);
@@ -259,21 +222,6 @@ START_TEST(pg_schema_drift_alters_inside_the_load)
 }
 END_TEST
 
-struct canceller {
-	struct fx *fx;
-	int delay_ms;
-};
-
-static void *cancel_later(void *arg)
-{
-	struct canceller *c = arg;
-	struct timespec ts = { c->delay_ms / 1000, (c->delay_ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-	atomic_store(&c->fx->cancel, true);
-	step_conns_cancel(c->fx->conns);
-	return NULL;
-}
-
 START_TEST(pg_to_pg_cancelled_midway_leaves_nothing)
 {
 	struct fx fx;
@@ -281,13 +229,12 @@ START_TEST(pg_to_pg_cancelled_midway_leaves_nothing)
 	int64_t run = fx_run(&fx, "f");
 	fx_db(&fx, "pg");
 	fx_db(&fx, "pg2");
-	struct canceller c = { &fx, 500 };
-	pthread_t th;
-	pthread_create(&th, NULL, cancel_later, &c);
+	struct test_later cancel;
+	test_later_start(&cancel, 500, fx_cancel, &fx);
 	usec_t t0 = clock_monotonic_us();
 	struct step_result r = fx_step(&fx, run, "f", "big", NULL);
 	usec_t took = clock_monotonic_us() - t0;
-	pthread_join(th, NULL);
+	test_later_join(&cancel);
 	ck_assert_int_eq(r.rc, -1);
 	ck_assert_msg(r.e.code == ERR_CANCELLED, "%s: %s", err_code_name(r.e.code),
 		      err_text(&r.e));

@@ -34,33 +34,13 @@ static usec_t fake_clock(void)
 			      err_code_name(E.code), err_text(&E));         \
 	} while (0)
 
-/* The server's conninfo with dbname replaced. */
-static char *conninfo_for(const char *dbname)
-{
-	const char *base = test_pg_conninfo();
-	struct buf b = BUF_INIT;
-	struct vec parts = VEC_INIT;
-	str_split(base, " ", &parts);
-	for (size_t i = 0; i < parts.len; i++)
-		if (!str_starts_with(parts.items[i], "dbname="))
-			buf_printf(&b, "%s ", (char *)parts.items[i]);
-	buf_printf(&b, "dbname=%s", dbname);
-	vec_free_all(&parts, free);
-	return buf_detach(&b);
-}
-
 static void setup(void)
 {
 	static int counter;
 	char name[64];
 	snprintf(name, sizeof name, "store_%d_%d", (int)getpid(), ++counter);
-	struct db *admin = db_open(test_pg_conninfo(), NULL, &E);
-	ck_assert_msg(admin != NULL, "%s", err_text(&E));
-	char *sql = xasprintf("CREATE DATABASE %s", name);
-	ck_assert_msg(db_exec(admin, sql, NULL, 0, NULL, &E) == 0, "%s", err_text(&E));
-	free(sql);
-	db_close(admin);
-	url = conninfo_for(name);
+	url = test_pg_database(name, &E);
+	ck_assert_msg(url != NULL, "%s", err_text(&E));
 	fake_now = T0;
 	clock_set_source(fake_clock);
 	err_clear(&E);
