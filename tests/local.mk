@@ -25,3 +25,5 @@ TESTS += tests/integration/cli.sh
 # suite that includes them, so that they ship in the tarball.
 tests_unit_test_db_SOURCES += tests/unit/db_testutil.h
 tests_unit_test_db_pg_SOURCES += tests/unit/db_testutil.h
+tests_unit_test_pipes_SOURCES += tests/unit/pipes_suite.h
+tests_unit_test_pipes_pg_SOURCES += tests/unit/pipes_suite.h
