@@ -39,6 +39,60 @@ static inline void cancel_db(void *db)
 	db_cancel(db);
 }
 
+/* ---- what both backends promise ---------------------------------------------- */
+
+/* db is a read-only session and table (one integer column x) holds one
+ * row: it reads, in a transaction too, and refuses statements that write
+ * and the ledger as read-only.  (A writer is refused when it opens on
+ * PostgreSQL only, so test_db_pg.c checks that itself.) */
+static inline void ck_read_only(struct db *db, const char *table)
+{
+	struct err e;
+	char *count = xasprintf("SELECT count(*) FROM %s", table);
+	char *insert = xasprintf("INSERT INTO %s VALUES (2)", table);
+	ck_assert(db_is_read_only(db));
+	ck_value(db, count, "1");
+	ck_assert_int_eq(db_exec(db, insert, NULL, 0, NULL, &e), -1);
+	ck_assert_int_eq(e.code, ERR_READONLY);
+	ck_assert_msg(strstr(e.msg, "read-only"), "%s", e.msg);
+	ck_assert_int_eq(db_exec_script(db, "CREATE TABLE ro_new (y integer)", &e), -1);
+	ck_assert_int_eq(e.code, ERR_READONLY);
+	ck_assert_int_eq(db_ledger_ensure(db, &e), -1);
+	ck_assert_int_eq(db_begin(db, &e), 0);   /* reading in a transaction is fine */
+	ck_value(db, count, "1");
+	ck_assert_int_eq(db_commit(db, &e), 0);
+	free(insert);
+	free(count);
+}
+
+/* The ledger on db, where it does not exist yet: made once however often
+ * it is asked for, and the entry for key (run_id, info) put in a
+ * transaction that writes data lasts only if that transaction commits. */
+static inline void ck_ledger_commits(struct db *db, const char *key, int64_t run_id,
+				     const char *info)
+{
+	struct err e;
+	char *got = NULL;
+	ck_assert_int_eq(db_ledger_ensure(db, &e), 0);
+	ck_assert_int_eq(db_ledger_ensure(db, &e), 0);
+	ck_assert_int_eq(db_ledger_get(db, key, &got, &e), 0);
+	exec_ok(db, "DROP TABLE IF EXISTS raw; CREATE TABLE raw (x integer)");
+	for (int commit = 0; commit <= 1; commit++) {
+		ck_assert_int_eq(db_begin(db, &e), 0);
+		exec_ok(db, "INSERT INTO raw VALUES (1)");
+		ck_assert_int_eq(db_ledger_put(db, key, run_id, info, &e), 0);
+		if (commit) {
+			ck_assert_int_eq(db_commit(db, &e), 0);
+		} else {
+			db_rollback(db);
+			ck_assert_int_eq(db_ledger_get(db, key, &got, &e), 0);
+		}
+	}
+	ck_assert_int_eq(db_ledger_get(db, key, &got, &e), 1);
+	ck_assert_str_eq(got, info);
+	free(got);
+}
+
 /* ---- the type map ------------------------------------------------------------ */
 
 /* One column of each type, in this order. */

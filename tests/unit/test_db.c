@@ -627,17 +627,7 @@ START_TEST(read_only_sessions_refuse_writes)
 	struct db_options ro = { .read_only = true, .label = "mon" };
 	db = db_open(url, &ro, &e);
 	ck_assert_msg(db != NULL, "%s", err_text(&e));
-	ck_assert(db_is_read_only(db));
-	ck_value(db, "SELECT count(*) FROM t", "1");
-	ck_assert_int_eq(db_exec(db, "INSERT INTO t VALUES (2)", NULL, 0, NULL, &e), -1);
-	ck_assert_int_eq(e.code, ERR_READONLY);
-	ck_assert_msg(strstr(e.msg, "read-only"), "%s", e.msg);
-	ck_assert_int_eq(db_exec_script(db, "CREATE TABLE u (y integer)", &e), -1);
-	ck_assert_int_eq(e.code, ERR_READONLY);
-	ck_assert_int_eq(db_ledger_ensure(db, &e), -1);
-	ck_assert_int_eq(db_begin(db, &e), 0);   /* reading in a transaction is fine */
-	ck_value(db, "SELECT count(*) FROM t", "1");
-	ck_assert_int_eq(db_commit(db, &e), 0);
+	ck_read_only(db, "t");
 	db_close(db);
 
 	char *missing = xasprintf("sqlite:%s/none.db", dir);
@@ -762,23 +752,8 @@ START_TEST(ledger_commits_with_the_data)
 {
 	struct db *db = open_rw();
 	struct err e;
-	ck_assert_int_eq(db_ledger_ensure(db, &e), 0);
-	ck_assert_int_eq(db_ledger_ensure(db, &e), 0);
+	ck_ledger_commits(db, "pipe:orders:a.json", 7, "rows=1");
 	char *info = NULL;
-	ck_assert_int_eq(db_ledger_get(db, "pipe:orders:a.json", &info, &e), 0);
-	exec_ok(db, "CREATE TABLE raw (x integer)");
-	ck_assert_int_eq(db_begin(db, &e), 0);
-	exec_ok(db, "INSERT INTO raw VALUES (1)");
-	ck_assert_int_eq(db_ledger_put(db, "pipe:orders:a.json", 7, "rows=1", &e), 0);
-	db_rollback(db);
-	ck_assert_int_eq(db_ledger_get(db, "pipe:orders:a.json", &info, &e), 0);
-	ck_assert_int_eq(db_begin(db, &e), 0);
-	exec_ok(db, "INSERT INTO raw VALUES (1)");
-	ck_assert_int_eq(db_ledger_put(db, "pipe:orders:a.json", 7, "rows=1", &e), 0);
-	ck_assert_int_eq(db_commit(db, &e), 0);
-	ck_assert_int_eq(db_ledger_get(db, "pipe:orders:a.json", &info, &e), 1);
-	ck_assert_str_eq(info, "rows=1");
-	free(info);
 	ck_assert_int_eq(db_ledger_put(db, "pipe:orders:a.json", 8, NULL, &e), 0);
 	ck_assert_int_eq(db_ledger_get(db, "pipe:orders:a.json", &info, &e), 1);
 	ck_assert_ptr_null(info);
