@@ -202,11 +202,7 @@ START_TEST(pg_schema_drift_alters_inside_the_load)
 		"1|5.000|g|NULL\n2|1.125|NULL|x\n");
 	ck_rows(&fx, "pg", "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
 		"attrelid = 't_append'::regclass AND attname = 'amount'", "numeric(22,3)\n");
-	struct vec v = VEC_INIT;
-	struct err e;
-	ck_assert_int_eq(store_schema_change_list(fx.store, "pg", "t_append", 10, &v, &e), 0);
-	ck_assert_int_eq(v.len, 3);
-	store_schema_change_list_free(&v);
+	ck_schema_changes(&fx, "pg", "t_append", 3);
 	/* a load that fails rolls the drift back with it */
 	fx_exec(&fx, "lite", "DROP TABLE src; CREATE TABLE src (id text, more text);"
 		"INSERT INTO src VALUES ('not a number', 'm');");
@@ -215,9 +211,7 @@ START_TEST(pg_schema_drift_alters_inside_the_load)
 	ck_assert_msg(strstr(r.e.msg, "not a number"), "%s", err_text(&r.e));
 	ck_assert_int_eq(fx_count(&fx, "pg", "SELECT count(*) FROM pg_attribute WHERE "
 				  "attrelid = 't_append'::regclass AND attname = 'more'"), 0);
-	ck_assert_int_eq(store_schema_change_list(fx.store, "pg", "t_append", 10, &v, &e), 0);
-	ck_assert_int_eq(v.len, 3);
-	store_schema_change_list_free(&v);
+	ck_schema_changes(&fx, "pg", "t_append", 3);
 	fx_close(&fx);
 }
 END_TEST
@@ -229,18 +223,9 @@ START_TEST(pg_to_pg_cancelled_midway_leaves_nothing)
 	int64_t run = fx_run(&fx, "f");
 	fx_db(&fx, "pg");
 	fx_db(&fx, "pg2");
-	struct test_later cancel;
-	test_later_start(&cancel, 500, fx_cancel, &fx);
-	usec_t t0 = clock_monotonic_us();
-	struct step_result r = fx_step(&fx, run, "f", "big", NULL);
-	usec_t took = clock_monotonic_us() - t0;
-	test_later_join(&cancel);
-	ck_assert_int_eq(r.rc, -1);
-	ck_assert_msg(r.e.code == ERR_CANCELLED, "%s: %s", err_code_name(r.e.code),
-		      err_text(&r.e));
+	usec_t took = fx_step_cancelled(&fx, run, "f", "big", 500);
 	/* it stopped at the cancel, not at the end of 100 million rows */
 	ck_assert_msg(took < 30 * USEC_PER_SEC, "took %lld us", (long long)took);
-	atomic_store(&fx.cancel, false);
 	ck_assert_int_eq(fx_count(&fx, "pg2", "SELECT count(*) FROM pg_class WHERE relname = 'big'"),
 			 0);
 	/* the connections work afterwards */
