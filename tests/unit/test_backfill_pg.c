@@ -38,14 +38,9 @@ static const char *wh_indexes_named(const char *prefix)
 	return sqlbuf;
 }
 
-static void suite_setup(void)
-{
-	conninfo = test_pg_suite_database("sluice_backfill_test");
-}
-
 static Suite *backfill_pg_suite(void)
 {
-	suite_setup();
+	conninfo = test_pg_suite_database("sluice_backfill_test");
 	Suite *s = suite_create("backfill_pg");
 	TCase *tc = tcase_create("postgresql");
 	tcase_set_timeout(tc, 120);

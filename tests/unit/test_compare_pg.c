@@ -6,11 +6,6 @@
 
 static char *conninfo;
 
-static void suite_setup(void)
-{
-	conninfo = test_pg_suite_database("sluice_compare_test");
-}
-
 static struct db *cmp_open(void)
 {
 	return test_pg_open_empty(conninfo);
@@ -85,7 +80,7 @@ END_TEST
 
 static Suite *compare_pg_suite(void)
 {
-	suite_setup();
+	conninfo = test_pg_suite_database("sluice_compare_test");
 	Suite *s = suite_create("compare_pg");
 	TCase *tc = tcase_create("postgresql");
 	tcase_set_timeout(tc, 60);
