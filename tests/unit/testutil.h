@@ -92,10 +92,11 @@ static inline char *test_pg_database(const char *name, struct err *e)
 	return ok ? xasprintf("%s dbname=%s", base, name) : NULL;
 }
 
-/* test_pg_database for a suite's unchecked fixture, which runs outside any
- * test and so cannot fail one: NULL when there is no server, for each test
- * to fail saying so (see test_pg_open_empty); a server that refuses is a
- * broken run, not a test result, and aborts it. */
+/* test_pg_database for a suite's own setup (an unchecked fixture, or the
+ * function that builds the suite), which runs outside any test and so
+ * cannot fail one: NULL when there is no server, for each test to fail
+ * saying so (see test_pg_open_empty); a server that refuses is a broken
+ * run, not a test result, and aborts it. */
 static inline char *test_pg_suite_database(const char *name)
 {
 	if (!test_pg_conninfo())
