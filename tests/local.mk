@@ -19,3 +19,13 @@ tests_unit_test_core_LDADD = $(TEST_LIBS)
 
 TESTS += tests/unit/test_core
 TESTS += tests/integration/cli.sh
+
+# Headers shared by the SQLite and PostgreSQL suites of a module, whose
+# rules are in the module's own local.mk: named here as sources of each
+# suite that includes them, so that they ship in the tarball.
+tests_unit_test_db_SOURCES += tests/unit/db_testutil.h
+tests_unit_test_db_pg_SOURCES += tests/unit/db_testutil.h
+tests_unit_test_pipes_SOURCES += tests/unit/pipes_suite.h
+tests_unit_test_pipes_pg_SOURCES += tests/unit/pipes_suite.h
+tests_unit_test_store_SOURCES += tests/unit/store_testutil.h
+tests_unit_test_store_pg_SOURCES += tests/unit/store_testutil.h

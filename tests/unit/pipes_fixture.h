@@ -37,17 +37,10 @@ static char *pg_warehouse(const char *dir)
 {
 	(void)dir;
 	static int n;
-	const char *base = test_pg_conninfo();
-	ck_assert_msg(base != NULL, "SLUICE_TEST_PG is not set: no PostgreSQL server");
-	struct err e = { 0 };
-	struct db *db = db_open(base, NULL, &e);
-	ck_assert_msg(db != NULL, "%s", err_text(&e));
 	char *name = xasprintf("pipes_%d_%d", (int)getpid(), ++n);
-	char *sql = xasprintf("CREATE DATABASE %s", name);
-	ck_assert_msg(db_exec(db, sql, NULL, 0, NULL, &e) == 0, "%s", err_text(&e));
-	db_close(db);
-	char *url = xasprintf("%s dbname=%s", base, name);
-	free(sql);
+	struct err e = { 0 };
+	char *url = test_pg_database(name, &e);
+	ck_assert_msg(url != NULL, "%s", err_text(&e));
 	free(name);
 	return url;
 }

@@ -21,13 +21,7 @@ static const char *wh_url(void)
 static void wh_reset(const char *dir)
 {
 	(void)dir;
-	ck_assert_msg(conninfo != NULL, "SLUICE_TEST_PG is not set: no PostgreSQL server");
-	struct err e = { 0 };
-	struct db *db = db_open(conninfo, NULL, &e);
-	ck_assert_msg(db != NULL, "%s", err_text(&e));
-	ck_assert_msg(db_exec_script(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;",
-				     &e) == 0, "%s", err_text(&e));
-	db_close(db);
+	db_close(test_pg_open_empty(conninfo));
 }
 
 static const char *wh_indexes_on(const char *table)
@@ -44,29 +38,9 @@ static const char *wh_indexes_named(const char *prefix)
 	return sqlbuf;
 }
 
-static void suite_setup(void)
-{
-	const char *base = test_pg_conninfo();
-	if (!base)
-		return;
-	struct err e = { 0 };
-	struct db *db = db_open(base, NULL, &e);
-	if (!db) {
-		fprintf(stderr, "cannot connect: %s\n", err_text(&e));
-		abort();
-	}
-	db_exec(db, "DROP DATABASE IF EXISTS sluice_backfill_test", NULL, 0, NULL, NULL);
-	if (db_exec(db, "CREATE DATABASE sluice_backfill_test", NULL, 0, NULL, &e) < 0) {
-		fprintf(stderr, "create database: %s\n", err_text(&e));
-		abort();
-	}
-	db_close(db);
-	conninfo = xasprintf("%s dbname=sluice_backfill_test", base);
-}
-
 static Suite *backfill_pg_suite(void)
 {
-	suite_setup();
+	conninfo = test_pg_suite_database("sluice_backfill_test");
 	Suite *s = suite_create("backfill_pg");
 	TCase *tc = tcase_create("postgresql");
 	tcase_set_timeout(tc, 120);

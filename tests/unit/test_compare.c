@@ -10,12 +10,7 @@ static char *dir;
 static struct db *cmp_open(void)
 {
 	dir = test_mkdtemp();
-	char *url = xasprintf("sqlite:%s/w.db", dir);
-	struct err e = { 0 };
-	struct db *db = db_open(url, NULL, &e);
-	ck_assert_msg(db != NULL, "%s", err_text(&e));
-	free(url);
-	return db;
+	return test_sqlite_open(dir, "w.db");
 }
 
 static void cmp_close(struct db *db)
@@ -29,11 +24,8 @@ static void cmp_close(struct db *db)
 START_TEST(across_two_sqlite_files)
 {
 	struct db *a = cmp_open();
-	char *url = xasprintf("sqlite:%s/other.db", dir);
+	struct db *b = test_sqlite_open(dir, "other.db");
 	struct err e = { 0 };
-	struct db *b = db_open(url, NULL, &e);
-	ck_assert_msg(b != NULL, "%s", err_text(&e));
-	free(url);
 	make_orders(a, "orders", 2000);
 	make_orders(b, "orders_backfill", 2000);
 	sql(b, "UPDATE orders_backfill SET qty = qty + 100 WHERE id % 100 = 5;"

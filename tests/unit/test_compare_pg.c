@@ -6,34 +6,9 @@
 
 static char *conninfo;
 
-static void suite_setup(void)
-{
-	const char *base = test_pg_conninfo();
-	if (!base)
-		return;
-	struct err e = { 0 };
-	struct db *db = db_open(base, NULL, &e);
-	if (!db) {
-		fprintf(stderr, "cannot connect: %s\n", err_text(&e));
-		abort();
-	}
-	db_exec(db, "DROP DATABASE IF EXISTS sluice_compare_test", NULL, 0, NULL, NULL);
-	if (db_exec(db, "CREATE DATABASE sluice_compare_test", NULL, 0, NULL, &e) < 0) {
-		fprintf(stderr, "create database: %s\n", err_text(&e));
-		abort();
-	}
-	db_close(db);
-	conninfo = xasprintf("%s dbname=sluice_compare_test", base);
-}
-
 static struct db *cmp_open(void)
 {
-	ck_assert_msg(conninfo != NULL, "SLUICE_TEST_PG is not set: no PostgreSQL server");
-	struct err e = { 0 };
-	struct db *db = db_open(conninfo, NULL, &e);
-	ck_assert_msg(db != NULL, "%s", err_text(&e));
-	sql(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
-	return db;
+	return test_pg_open_empty(conninfo);
 }
 
 static void cmp_close(struct db *db)
@@ -68,11 +43,8 @@ START_TEST(across_postgresql_and_sqlite)
 {
 	struct db *pg = cmp_open();
 	char *dir = test_mkdtemp();
-	char *url = xasprintf("sqlite:%s/lite.db", dir);
+	struct db *lite = test_sqlite_open(dir, "lite.db");
 	struct err e = { 0 };
-	struct db *lite = db_open(url, NULL, &e);
-	ck_assert_msg(lite != NULL, "%s", err_text(&e));
-	free(url);
 	make_orders(pg, "orders", 3000);
 	make_orders(lite, "orders", 3000);
 	sql(lite, "UPDATE orders SET name = 'renamed' WHERE id IN (10, 20, 30);"
@@ -108,7 +80,7 @@ END_TEST
 
 static Suite *compare_pg_suite(void)
 {
-	suite_setup();
+	conninfo = test_pg_suite_database("sluice_compare_test");
 	Suite *s = suite_create("compare_pg");
 	TCase *tc = tcase_create("postgresql");
 	tcase_set_timeout(tc, 60);

@@ -3,12 +3,7 @@
  * the type map and its canonical values, writers, DDL, read-only, cancel
  * and the ledger.  Runs without a server, on real database files.
  */
-#include "testutil.h"
-
-#include <pthread.h>
-#include <time.h>
-
-#include "db/db.h"
+#include "db_testutil.h"
 
 static char *dir;
 static char *url;
@@ -35,29 +30,6 @@ static struct db *open_rw(void)
 	ck_assert_msg(db != NULL, "open: %s", err_text(&e));
 	return db;
 }
-
-static void exec_ok(struct db *db, const char *sql)
-{
-	struct err e;
-	ck_assert_msg(db_exec_script(db, sql, &e) == 0, "%s: %s", sql, err_text(&e));
-}
-
-/* The first value of a query, as text ("<null>" for NULL); caller frees. */
-static char *value_of(struct db *db, const char *sql)
-{
-	struct err e;
-	char *v = NULL;
-	int rc = db_query_value(db, sql, NULL, 0, &v, &e);
-	ck_assert_msg(rc == 1, "%s: rc %d %s", sql, rc, err_text(&e));
-	return v ? v : xstrdup("<null>");
-}
-
-#define ck_value(db, sql, expected)                                  \
-	do {                                                         \
-		char *v_ = value_of(db, sql);                        \
-		ck_assert_str_eq(v_, expected);                      \
-		free(v_);                                            \
-	} while (0)
 
 START_TEST(open_file_in_wal_with_foreign_keys)
 {
@@ -330,39 +302,13 @@ START_TEST(introspection_reports_tables_columns_and_keys)
 END_TEST
 
 /* Every type, with values at its edges, in and out unchanged. */
-static const char *const type_cols[] = {
-	"i", "n", "big", "f", "b", "d", "tm", "ts", "s", "j",
-};
-
 static struct db_table *typed_def(void)
 {
-	static struct db_column cols[] = {
-		{ "i", { DT_INT, 0, 0 }, false, false },
-		{ "n", { DT_NUMERIC, 10, 2 }, false, false },
-		{ "big", { DT_NUMERIC, 20, 10 }, false, false },
-		{ "f", { DT_FLOAT, 0, 0 }, false, false },
-		{ "b", { DT_BOOL, 0, 0 }, false, false },
-		{ "d", { DT_DATE, 0, 0 }, false, false },
-		{ "tm", { DT_TIME, 0, 0 }, false, false },
-		{ "ts", { DT_TIMESTAMP, 0, 0 }, false, false },
-		{ "s", { DT_TEXT, 0, 0 }, false, false },
-		{ "j", { DT_JSON, 0, 0 }, false, false },
-	};
-	static struct db_table def = { "typed", cols, ARRAY_LEN(cols) };
+	static struct db_table def = { "typed", typed_cols, ARRAY_LEN(typed_cols) };
 	return &def;
 }
 
-static const char *const edge_rows[][10] = {
-	{ "9223372036854775807", "12345678.91", "1234567890.1234567891", "2.5e-07", "t",
-	  "2022-11-03", "14:20:49.962", "2022-11-03 14:20:49.962", "tab\there", "{\"a\": [1, 2.50]}" },
-	{ "-9223372036854775808", "-0.05", "-9999999999.9999999999", "-1.7976931348623157e+308",
-	  "f", "1970-01-01", "00:00:00", "1999-12-31 23:59:59.999999", "new\nline\\back", "1.50" },
-	{ "0", "3.90", "0.0000000001", "0.1", "t", "2024-02-29", "23:59:59.000001",
-	  "2000-01-01 00:00:00", "", "[]" },
-	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
-	{ "42", "0.00", "7.0000000000", "123456.789", "f", "0001-01-01", "12:00:00",
-	  "2262-04-11 23:47:16.854775", "unicode: żółć ✓ \xf0\x9f\x98\x80", "\"\\\\N\"" },
-};
+static const char *const edge_rows[][10] = { EDGE_ROWS };
 
 static void check_edge_rows(struct db *db)
 {
@@ -370,18 +316,8 @@ static void check_edge_rows(struct db *db)
 	struct db_cursor *c = db_query(db, "SELECT i, n, big, f, b, d, tm, ts, s, j "
 				       "FROM typed ORDER BY rowid", NULL, 0, &e);
 	ck_assert_msg(c != NULL, "%s", err_text(&e));
-	for (size_t r = 0; r < ARRAY_LEN(edge_rows); r++) {
-		ck_assert_int_eq(db_cursor_next(c, &e), 1);
-		for (int i = 0; i < 10; i++) {
-			const char *want = edge_rows[r][i], *got = db_cursor_text(c, i);
-			if (!want)
-				ck_assert_msg(!got, "row %zu col %s: got %s", r, type_cols[i], got);
-			else
-				ck_assert_msg(got && strcmp(got, want) == 0,
-					      "row %zu col %s: want [%s] got [%s]", r,
-					      type_cols[i], want, got ? got : "NULL");
-		}
-	}
+	for (size_t r = 0; r < ARRAY_LEN(edge_rows); r++)
+		ck_typed_row(c, edge_rows[r], "typed", r);
 	ck_assert_int_eq(db_cursor_next(c, &e), 0);
 	db_cursor_close(c);
 }
@@ -691,17 +627,7 @@ START_TEST(read_only_sessions_refuse_writes)
 	struct db_options ro = { .read_only = true, .label = "mon" };
 	db = db_open(url, &ro, &e);
 	ck_assert_msg(db != NULL, "%s", err_text(&e));
-	ck_assert(db_is_read_only(db));
-	ck_value(db, "SELECT count(*) FROM t", "1");
-	ck_assert_int_eq(db_exec(db, "INSERT INTO t VALUES (2)", NULL, 0, NULL, &e), -1);
-	ck_assert_int_eq(e.code, ERR_READONLY);
-	ck_assert_msg(strstr(e.msg, "read-only"), "%s", e.msg);
-	ck_assert_int_eq(db_exec_script(db, "CREATE TABLE u (y integer)", &e), -1);
-	ck_assert_int_eq(e.code, ERR_READONLY);
-	ck_assert_int_eq(db_ledger_ensure(db, &e), -1);
-	ck_assert_int_eq(db_begin(db, &e), 0);   /* reading in a transaction is fine */
-	ck_value(db, "SELECT count(*) FROM t", "1");
-	ck_assert_int_eq(db_commit(db, &e), 0);
+	ck_read_only(db, "t");
 	db_close(db);
 
 	char *missing = xasprintf("sqlite:%s/none.db", dir);
@@ -711,32 +637,17 @@ START_TEST(read_only_sessions_refuse_writes)
 }
 END_TEST
 
-struct canceller {
-	struct db *db;
-	int delay_ms;
-};
-
-static void *cancel_later(void *arg)
-{
-	struct canceller *c = arg;
-	struct timespec ts = { 0, c->delay_ms * 1000000L };
-	nanosleep(&ts, NULL);
-	db_cancel(c->db);
-	return NULL;
-}
-
 START_TEST(cancel_stops_a_long_statement)
 {
 	struct db *db = open_rw();
 	struct err e;
-	pthread_t th;
-	struct canceller cc = { db, 200 };
-	pthread_create(&th, NULL, cancel_later, &cc);
+	struct test_later cancel;
+	test_later_start(&cancel, 200, cancel_db, db);
 	int64_t n;
 	usec_t t0 = clock_monotonic_us();
 	int rc = db_query_int(db, "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL "
 			      "SELECT i + 1 FROM r) SELECT count(*) FROM r", NULL, 0, &n, &e);
-	pthread_join(th, NULL);
+	test_later_join(&cancel);
 	ck_assert_int_eq(rc, -1);
 	ck_assert_int_eq(e.code, ERR_CANCELLED);
 	ck_assert(clock_monotonic_us() - t0 < 60 * USEC_PER_SEC);
@@ -841,23 +752,8 @@ START_TEST(ledger_commits_with_the_data)
 {
 	struct db *db = open_rw();
 	struct err e;
-	ck_assert_int_eq(db_ledger_ensure(db, &e), 0);
-	ck_assert_int_eq(db_ledger_ensure(db, &e), 0);
+	ck_ledger_commits(db, "pipe:orders:a.json", 7, "rows=1");
 	char *info = NULL;
-	ck_assert_int_eq(db_ledger_get(db, "pipe:orders:a.json", &info, &e), 0);
-	exec_ok(db, "CREATE TABLE raw (x integer)");
-	ck_assert_int_eq(db_begin(db, &e), 0);
-	exec_ok(db, "INSERT INTO raw VALUES (1)");
-	ck_assert_int_eq(db_ledger_put(db, "pipe:orders:a.json", 7, "rows=1", &e), 0);
-	db_rollback(db);
-	ck_assert_int_eq(db_ledger_get(db, "pipe:orders:a.json", &info, &e), 0);
-	ck_assert_int_eq(db_begin(db, &e), 0);
-	exec_ok(db, "INSERT INTO raw VALUES (1)");
-	ck_assert_int_eq(db_ledger_put(db, "pipe:orders:a.json", 7, "rows=1", &e), 0);
-	ck_assert_int_eq(db_commit(db, &e), 0);
-	ck_assert_int_eq(db_ledger_get(db, "pipe:orders:a.json", &info, &e), 1);
-	ck_assert_str_eq(info, "rows=1");
-	free(info);
 	ck_assert_int_eq(db_ledger_put(db, "pipe:orders:a.json", 8, NULL, &e), 0);
 	ck_assert_int_eq(db_ledger_get(db, "pipe:orders:a.json", &info, &e), 1);
 	ck_assert_ptr_null(info);

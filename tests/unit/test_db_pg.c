@@ -4,34 +4,14 @@
  * the type map round trips in both directions, read-only sessions,
  * cancel, DDL in transactions, the ledger, and secrets kept out of errors.
  */
-#include "testutil.h"
-
-#include <pthread.h>
-#include <time.h>
-
-#include "db/db.h"
+#include "db_testutil.h"
 
 static char *conninfo;     /* the test database */
 static char *dir;
 
 static void suite_setup(void)
 {
-	const char *base = test_pg_conninfo();
-	if (!base)
-		return;
-	struct err e;
-	struct db *db = db_open(base, NULL, &e);
-	if (!db) {
-		fprintf(stderr, "cannot connect: %s\n", err_text(&e));
-		abort();
-	}
-	db_exec(db, "DROP DATABASE IF EXISTS sluice_db_test", NULL, 0, NULL, NULL);
-	if (db_exec(db, "CREATE DATABASE sluice_db_test", NULL, 0, NULL, &e) < 0) {
-		fprintf(stderr, "create database: %s\n", err_text(&e));
-		abort();
-	}
-	db_close(db);
-	conninfo = xasprintf("%s dbname=sluice_db_test", base);
+	conninfo = test_pg_suite_database("sluice_db_test");
 }
 
 static void setup(void)
@@ -58,38 +38,6 @@ static struct db *pg_open(void)
 {
 	return pg_open_opt(NULL);
 }
-
-static struct db *lite_open(const char *name)
-{
-	struct err e;
-	char *url = xasprintf("sqlite:%s/%s", dir, name);
-	struct db *db = db_open(url, NULL, &e);
-	ck_assert_msg(db != NULL, "open %s: %s", url, err_text(&e));
-	free(url);
-	return db;
-}
-
-static void exec_ok(struct db *db, const char *sql)
-{
-	struct err e;
-	ck_assert_msg(db_exec_script(db, sql, &e) == 0, "%s: %s", sql, err_text(&e));
-}
-
-static char *value_of(struct db *db, const char *sql)
-{
-	struct err e;
-	char *v = NULL;
-	int rc = db_query_value(db, sql, NULL, 0, &v, &e);
-	ck_assert_msg(rc == 1, "%s: rc %d %s", sql, rc, err_text(&e));
-	return v ? v : xstrdup("<null>");
-}
-
-#define ck_value(db, sql, expected)                                  \
-	do {                                                         \
-		char *v_ = value_of(db, sql);                        \
-		ck_assert_str_eq(v_, expected);                      \
-		free(v_);                                            \
-	} while (0)
 
 START_TEST(statements_parameters_and_errors)
 {
@@ -309,45 +257,34 @@ END_TEST
 
 /* ---- the type map, both ways ------------------------------------------------ */
 
-static const char *const type_cols[] = { "i", "n", "big", "f", "b", "d", "tm", "ts", "s", "j" };
-
 static const char *const edge_rows[][10] = {
-	{ "9223372036854775807", "12345678.91", "1234567890.1234567891", "2.5e-07", "t",
-	  "2022-11-03", "14:20:49.962", "2022-11-03 14:20:49.962", "tab\there", "{\"a\": [1, 2.50]}" },
-	{ "-9223372036854775808", "-0.05", "-9999999999.9999999999", "-1.7976931348623157e+308",
-	  "f", "1970-01-01", "00:00:00", "1999-12-31 23:59:59.999999", "new\nline\\back", "1.50" },
-	{ "0", "3.90", "0.0000000001", "0.1", "t", "2024-02-29", "23:59:59.000001",
-	  "2000-01-01 00:00:00", "", "[]" },
-	{ NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
-	{ "42", "0.00", "7.0000000000", "123456.789", "f", "0001-01-01", "12:00:00",
-	  "2262-04-11 23:47:16.854775", "unicode: żółć ✓ \xf0\x9f\x98\x80", "\"\\\\N\"" },
+	EDGE_ROWS,
 	{ "-1", "99999999.99", "0.5000000000", "1e+300", "t", "2099-12-31", "23:59:59.999999",
 	  "1900-02-28 12:00:00.5", "\\N", "{\"k\": \"tab\\tx\"}" },
 };
 
-static struct db_column typed_cols[] = {
-	{ "i", { DT_INT, 0, 0 }, true, true },
-	{ "n", { DT_NUMERIC, 10, 2 }, false, false },
-	{ "big", { DT_NUMERIC, 20, 10 }, false, false },
-	{ "f", { DT_FLOAT, 0, 0 }, false, false },
-	{ "b", { DT_BOOL, 0, 0 }, false, false },
-	{ "d", { DT_DATE, 0, 0 }, false, false },
-	{ "tm", { DT_TIME, 0, 0 }, false, false },
-	{ "ts", { DT_TIMESTAMP, 0, 0 }, false, false },
-	{ "s", { DT_TEXT, 0, 0 }, false, false },
-	{ "j", { DT_JSON, 0, 0 }, false, false },
-};
-
-/* The NULL row needs a key: its i is the only non-NULL. */
-static const char *edge(size_t r, int i)
+/* typed_cols with i the primary key, which the copies carry too. */
+static struct db_column *keyed_cols(void)
 {
-	return r == 3 && i == 0 ? "7" : edge_rows[r][i];
+	static struct db_column cols[ARRAY_LEN(typed_cols)];
+	memcpy(cols, typed_cols, sizeof cols);
+	cols[0].not_null = cols[0].primary_key = true;
+	return cols;
+}
+
+/* Edge row r with a key: the NULL row's i, its only non-NULL, is 7. */
+static void edge_row(size_t r, const char *row[10])
+{
+	for (int i = 0; i < 10; i++)
+		row[i] = edge_rows[r][i];
+	if (r == 3)
+		row[0] = "7";
 }
 
 static void fill(struct db *db, const char *table)
 {
 	struct err e;
-	struct db_table def = { (char *)table, typed_cols, ARRAY_LEN(typed_cols) };
+	struct db_table def = { (char *)table, keyed_cols(), ARRAY_LEN(typed_cols) };
 	db_drop_table(db, table, true, NULL);
 	ck_assert_msg(db_create_table(db, &def, false, &e) == 0, "%s", err_text(&e));
 	ck_assert_int_eq(db_begin(db, &e), 0);
@@ -355,8 +292,7 @@ static void fill(struct db *db, const char *table)
 	ck_assert_msg(w != NULL, "%s", err_text(&e));
 	for (size_t r = 0; r < ARRAY_LEN(edge_rows); r++) {
 		const char *row[10];
-		for (int i = 0; i < 10; i++)
-			row[i] = edge(r, i);
+		edge_row(r, row);
 		ck_assert_msg(db_writer_row(w, row, &e) == 0, "%s", err_text(&e));
 	}
 	ck_assert_msg(db_writer_close(w, NULL, &e) == 0, "%s", err_text(&e));
@@ -372,17 +308,9 @@ static void check_values(struct db *db, const char *table, bool bulk)
 	struct db_cursor *c = bulk ? db_query_bulk(db, sql, &e) : db_query(db, sql, NULL, 0, &e);
 	ck_assert_msg(c != NULL, "%s", err_text(&e));
 	for (size_t r = 0; r < ARRAY_LEN(edge_rows); r++) {
-		ck_assert_int_eq(db_cursor_next(c, &e), 1);
-		for (int i = 0; i < 10; i++) {
-			const char *want = edge(r, i), *got = db_cursor_text(c, i);
-			if (!want)
-				ck_assert_msg(!got, "%s row %zu %s: got [%s]", table, r,
-					      type_cols[i], got);
-			else
-				ck_assert_msg(got && strcmp(got, want) == 0,
-					      "%s row %zu %s: want [%s] got [%s]", table, r,
-					      type_cols[i], want, got ? got : "NULL");
-		}
+		const char *row[10];
+		edge_row(r, row);
+		ck_typed_row(c, row, table, r);
 	}
 	ck_assert_int_eq(db_cursor_next(c, &e), 0);
 	db_cursor_close(c);
@@ -395,12 +323,13 @@ static void check_types(struct db *db, const char *table)
 	struct db_table *t = db_describe(db, table, &e);
 	ck_assert_msg(t != NULL, "%s", err_text(&e));
 	ck_assert_uint_eq(t->ncolumns, ARRAY_LEN(typed_cols));
+	const struct db_column *want = keyed_cols();
 	for (size_t i = 0; i < t->ncolumns; i++) {
-		struct db_coltype a = t->columns[i].type, b = typed_cols[i].type;
+		struct db_coltype a = t->columns[i].type, b = want[i].type;
 		ck_assert_msg(a.type == b.type && a.precision == b.precision &&
 			      a.scale == b.scale, "%s.%s: %s(%d,%d)", table,
 			      t->columns[i].name, db_type_name(a.type), a.precision, a.scale);
-		ck_assert_int_eq(t->columns[i].primary_key, typed_cols[i].primary_key);
+		ck_assert_int_eq(t->columns[i].primary_key, want[i].primary_key);
 	}
 	db_table_free(t);
 }
@@ -430,7 +359,8 @@ static void carry(struct db *from, const char *src, struct db *to, const char *d
 
 START_TEST(sqlite_to_pg_to_sqlite_is_lossless)
 {
-	struct db *lite = lite_open("a.db"), *pg = pg_open(), *back = lite_open("b.db");
+	struct db *lite = test_sqlite_open(dir, "a.db"), *pg = pg_open();
+	struct db *back = test_sqlite_open(dir, "b.db");
 	fill(lite, "typed");
 	check_values(lite, "typed", false);
 	carry(lite, "typed", pg, "typed_from_lite");
@@ -448,7 +378,7 @@ END_TEST
 
 START_TEST(pg_to_sqlite_to_pg_is_lossless)
 {
-	struct db *pg = pg_open(), *lite = lite_open("c.db");
+	struct db *pg = pg_open(), *lite = test_sqlite_open(dir, "c.db");
 	struct err e;
 	/* made by the server itself, in its own DDL, so values are its own */
 	exec_ok(pg, "DROP TABLE IF EXISTS typed_pg; CREATE TABLE typed_pg (i bigint PRIMARY KEY, "
@@ -456,8 +386,7 @@ START_TEST(pg_to_sqlite_to_pg_is_lossless)
 		"tm time, ts timestamp, s text, j jsonb)");
 	for (size_t r = 0; r < ARRAY_LEN(edge_rows); r++) {
 		const char *row[10];
-		for (int i = 0; i < 10; i++)
-			row[i] = edge(r, i);
+		edge_row(r, row);
 		ck_assert_msg(db_exec(pg, "INSERT INTO typed_pg VALUES ($1, $2, $3, $4, $5, "
 				      "$6, $7, $8, $9, $10)", row, 10, NULL, &e) == 0, "%s",
 			      err_text(&e));
@@ -529,20 +458,13 @@ START_TEST(read_only_sessions_refuse_writes)
 	struct db_options opt = { .read_only = true, .label = "monitor" };
 	struct db *db = pg_open_opt(&opt);
 	struct err e;
-	ck_assert(db_is_read_only(db));
 	ck_assert_str_eq(db_label(db), "monitor");
 	ck_value(db, "SHOW default_transaction_read_only", "on");
 	ck_value(db, "SHOW TimeZone", "UTC");
-	ck_value(db, "SELECT count(*) FROM ro1", "1");
-	ck_assert_int_eq(db_exec(db, "INSERT INTO ro1 VALUES (2)", NULL, 0, NULL, &e), -1);
-	ck_assert_int_eq(e.code, ERR_READONLY);
-	ck_assert_msg(strstr(e.msg, "read-only"), "%s", e.msg);
-	ck_assert_int_eq(db_exec_script(db, "CREATE TABLE ro2 (x int)", &e), -1);
-	ck_assert_int_eq(e.code, ERR_READONLY);
+	ck_read_only(db, "ro1");
 	const char *cols[] = { "x" };
 	ck_assert_ptr_null(db_writer_open(db, "ro1", cols, 1, &e));
 	ck_assert_int_eq(e.code, ERR_READONLY);
-	ck_assert_int_eq(db_ledger_ensure(db, &e), -1);
 	db_close(db);
 	/* options the user gave survive next to ours */
 	char *url = xasprintf("%s options='-c work_mem=7MB'", conninfo);
@@ -555,42 +477,27 @@ START_TEST(read_only_sessions_refuse_writes)
 }
 END_TEST
 
-struct canceller {
-	struct db *db;
-	int delay_ms;
-};
-
-static void *cancel_later(void *arg)
-{
-	struct canceller *c = arg;
-	struct timespec ts = { c->delay_ms / 1000, (c->delay_ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-	db_cancel(c->db);
-	return NULL;
-}
-
 START_TEST(cancel_stops_a_long_query_from_another_thread)
 {
 	struct db *db = pg_open();
 	struct err e;
-	pthread_t th;
-	struct canceller cc = { db, 300 };
-	pthread_create(&th, NULL, cancel_later, &cc);
+	struct test_later cancel;
+	test_later_start(&cancel, 300, cancel_db, db);
 	usec_t t0 = clock_monotonic_us();
 	int rc = db_exec(db, "SELECT pg_sleep(60)", NULL, 0, NULL, &e);
-	pthread_join(th, NULL);
+	test_later_join(&cancel);
 	ck_assert_int_eq(rc, -1);
 	ck_assert_int_eq(e.code, ERR_CANCELLED);
 	ck_assert(clock_monotonic_us() - t0 < 50 * USEC_PER_SEC);
 	ck_value(db, "SELECT 'alive'", "alive");
 	/* a streaming cursor too */
-	pthread_create(&th, NULL, cancel_later, &cc);
+	test_later_start(&cancel, 300, cancel_db, db);
 	struct db_cursor *c = db_query(db, "SELECT g, pg_sleep(0.05) FROM generate_series(1, 2000) g",
 				       NULL, 0, &e);
 	ck_assert_ptr_nonnull(c);
 	while ((rc = db_cursor_next(c, &e)) == 1)
 		;
-	pthread_join(th, NULL);
+	test_later_join(&cancel);
 	ck_assert_int_eq(rc, -1);
 	ck_assert_int_eq(e.code, ERR_CANCELLED);
 	db_cursor_close(c);
@@ -692,19 +599,8 @@ START_TEST(ledger_commits_with_the_data)
 	struct db *db = pg_open();
 	struct err e;
 	db_drop_table(db, "_sluice_ledger", true, NULL);
-	ck_assert_int_eq(db_ledger_ensure(db, &e), 0);
-	ck_assert_int_eq(db_ledger_ensure(db, &e), 0);
+	ck_ledger_commits(db, "run:5:step:load", 5, "{\"rows\": 3}");
 	char *info = NULL;
-	ck_assert_int_eq(db_begin(db, &e), 0);
-	ck_assert_int_eq(db_ledger_put(db, "run:5:step:load", 5, "{\"rows\": 3}", &e), 0);
-	db_rollback(db);
-	ck_assert_int_eq(db_ledger_get(db, "run:5:step:load", &info, &e), 0);
-	ck_assert_int_eq(db_begin(db, &e), 0);
-	ck_assert_int_eq(db_ledger_put(db, "run:5:step:load", 5, "{\"rows\": 3}", &e), 0);
-	ck_assert_int_eq(db_commit(db, &e), 0);
-	ck_assert_int_eq(db_ledger_get(db, "run:5:step:load", &info, &e), 1);
-	ck_assert_str_eq(info, "{\"rows\": 3}");
-	free(info);
 	ck_assert_int_eq(db_ledger_put(db, "run:5:step:load", 6, "again", &e), 0);
 	ck_value(db, "SELECT run_id || ' ' || info FROM _sluice_ledger", "6 again");
 	ck_assert_int_eq(db_ledger_delete(db, "run:5:step:load", &e), 0);

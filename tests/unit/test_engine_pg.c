@@ -10,20 +10,9 @@
 
 static char *control_url(const char *db)
 {
-	const char *pg = test_pg_conninfo();
-	ck_assert_msg(pg != NULL, "no PostgreSQL server (SLUICE_TEST_PG)");
-	char *admin = xasprintf("%s dbname=postgres", pg);
-	struct db *a = db_open(admin, NULL, &E);
-	ck_assert_msg(a != NULL, "%s", E.msg);
-	char *drop = xasprintf("DROP DATABASE IF EXISTS %s", db);
-	char *create = xasprintf("CREATE DATABASE %s", db);
-	ck_assert_msg(db_exec(a, drop, NULL, 0, NULL, &E) == 0, "%s", E.msg);
-	ck_assert_msg(db_exec(a, create, NULL, 0, NULL, &E) == 0, "%s", E.msg);
-	free(drop);
-	free(create);
-	db_close(a);
-	free(admin);
-	return xasprintf("%s dbname=%s", pg, db);
+	char *url = test_pg_database(db, &E);
+	ck_assert_msg(url != NULL, "%s", err_text(&E));
+	return url;
 }
 
 #define FLOWS \

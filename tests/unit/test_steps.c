@@ -17,11 +17,9 @@
 #include "test_steps_fixture.h"
 
 #include <netinet/in.h>
-#include <pthread.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 
 #include "steps/steps_int.h"
 
@@ -370,28 +368,10 @@ START_TEST(load_schema_drift_adds_widens_and_reports)
 	store_schema_change_list_free(&changes);
 	/* a third load reports nothing new */
 	ck_step_ok(fx_step(&fx, fx_run(&fx, "f"), "f", "append", NULL));
-	ck_assert_int_eq(store_schema_change_list(fx.store, "wh", "t_append", 10, &changes, &e), 0);
-	ck_assert_int_eq(changes.len, 3);
-	store_schema_change_list_free(&changes);
+	ck_schema_changes(&fx, "wh", "t_append", 3);
 	fx_close(&fx);
 }
 END_TEST
-
-struct canceller {
-	struct fx *fx;
-	int delay_ms;
-};
-
-static void *cancel_later(void *arg)
-{
-	struct canceller *c = arg;
-	struct timespec ts = { c->delay_ms / 1000, (c->delay_ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-	/* what the engine does: the flag, then interrupt the statement */
-	atomic_store(&c->fx->cancel, true);
-	step_conns_cancel(c->fx->conns);
-	return NULL;
-}
 
 START_TEST(load_cancelled_midway_leaves_no_rows)
 {
@@ -401,14 +381,7 @@ START_TEST(load_cancelled_midway_leaves_no_rows)
 	/* both connections open before the canceller starts */
 	fx_db(&fx, "src");
 	fx_db(&fx, "wh");
-	struct canceller c = { &fx, 300 };
-	pthread_t th;
-	pthread_create(&th, NULL, cancel_later, &c);
-	struct step_result r = fx_step(&fx, run, "f", "big", NULL);
-	pthread_join(th, NULL);
-	ck_assert_int_eq(r.rc, -1);
-	ck_assert_msg(r.e.code == ERR_CANCELLED, "%s: %s", err_code_name(r.e.code), r.e.msg);
-	atomic_store(&fx.cancel, false);
+	fx_step_cancelled(&fx, run, "f", "big", 300);
 	ck_assert_int_eq(fx_count(&fx, "wh", "SELECT count(*) FROM sqlite_master WHERE name = "
 				  "'t_big'"), 0);
 	ck_assert_int_eq(fx_count(&fx, "wh", "SELECT count(*) FROM _sluice_ledger"), 0);

@@ -189,6 +189,46 @@ static inline struct step_result fx_step(struct fx *fx, int64_t run, const char 
 	return r;
 }
 
+/* The store holds n schema changes of conn's table (drift loads record them). */
+static inline void ck_schema_changes(struct fx *fx, const char *conn, const char *table,
+				     size_t n)
+{
+	struct vec v = VEC_INIT;
+	struct err e;
+	ck_assert_msg(store_schema_change_list(fx->store, conn, table, 10, &v, &e) == 0, "%s",
+		      err_text(&e));
+	ck_assert_uint_eq(v.len, n);
+	store_schema_change_list_free(&v);
+}
+
+/* Cancel what fx is running the way the engine does, for test_later to
+ * call from another thread: the flag, then interrupt the statement. */
+static inline void fx_cancel(void *arg)
+{
+	struct fx *fx = arg;
+	atomic_store(&fx->cancel, true);
+	step_conns_cancel(fx->conns);
+}
+
+/* Run a step that fx_cancel stops after delay_ms: it must end cancelled.
+ * Returns how long it ran.  The connections the cancel is to reach must
+ * be open before (fx_db), as a worker's are. */
+static inline usec_t fx_step_cancelled(struct fx *fx, int64_t run, const char *flow,
+				       const char *step, int delay_ms)
+{
+	struct test_later cancel;
+	test_later_start(&cancel, delay_ms, fx_cancel, fx);
+	usec_t t0 = clock_monotonic_us();
+	struct step_result r = fx_step(fx, run, flow, step, NULL);
+	usec_t took = clock_monotonic_us() - t0;
+	test_later_join(&cancel);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_msg(r.e.code == ERR_CANCELLED, "%s: %s", err_code_name(r.e.code),
+		      err_text(&r.e));
+	atomic_store(&fx->cancel, false);
+	return took;
+}
+
 #define ck_step_ok(expr)                                                        \
 	do {                                                                    \
 		struct step_result r_ = (expr);                                 \

@@ -13,57 +13,20 @@
  */
 #include "test_steps_fixture.h"
 
-#include <pthread.h>
-#include <time.h>
-
-static char *base_conninfo;
-
-static void drop_create(struct db *db, const char *name)
-{
-	char *sql = xasprintf("DROP DATABASE IF EXISTS %s", name);
-	db_exec(db, sql, NULL, 0, NULL, NULL);
-	free(sql);
-	struct err e;
-	sql = xasprintf("CREATE DATABASE %s", name);
-	if (db_exec(db, sql, NULL, 0, NULL, &e) < 0) {
-		fprintf(stderr, "%s: %s\n", sql, err_text(&e));
-		abort();
-	}
-	free(sql);
-}
+/* Two databases, for loads from one PostgreSQL database into another. */
+static char *conninfo_a, *conninfo_b;
 
 static void suite_setup(void)
 {
-	const char *base = test_pg_conninfo();
-	if (!base)
-		return;
-	struct err e;
-	struct db *db = db_open(base, NULL, &e);
-	if (!db) {
-		fprintf(stderr, "cannot connect: %s\n", err_text(&e));
-		abort();
-	}
-	drop_create(db, "sluice_steps_a");
-	drop_create(db, "sluice_steps_b");
-	db_close(db);
-	base_conninfo = xstrdup(base);
+	conninfo_a = test_pg_suite_database("sluice_steps_a");
+	conninfo_b = test_pg_suite_database("sluice_steps_b");
 }
 
 /* A fresh public schema in both databases before each test. */
 static void setup(void)
 {
-	ck_assert_msg(base_conninfo != NULL, "SLUICE_TEST_PG is not set: no PostgreSQL server");
-	const char *names[] = { "sluice_steps_a", "sluice_steps_b" };
-	for (size_t i = 0; i < 2; i++) {
-		char *ci = xasprintf("%s dbname=%s", base_conninfo, names[i]);
-		struct err e;
-		struct db *db = db_open(ci, NULL, &e);
-		ck_assert_msg(db != NULL, "%s", err_text(&e));
-		ck_assert_msg(db_exec_script(db, "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
-					     &e) == 0, "%s", err_text(&e));
-		db_close(db);
-		free(ci);
-	}
+	db_close(test_pg_open_empty(conninfo_a));
+	db_close(test_pg_open_empty(conninfo_b));
 }
 
 /* The project text with @PG@ for database a, @PG2@ for database b. */
@@ -72,10 +35,10 @@ static void fx_open_pg(struct fx *fx, const char *json, const char *const *files
 	struct buf b = BUF_INIT;
 	for (const char *p = json; *p;) {
 		if (strncmp(p, "@PG2@", 5) == 0) {
-			buf_printf(&b, "%s dbname=sluice_steps_b", base_conninfo);
+			buf_puts(&b, conninfo_b);
 			p += 5;
 		} else if (strncmp(p, "@PG@", 4) == 0) {
-			buf_printf(&b, "%s dbname=sluice_steps_a", base_conninfo);
+			buf_puts(&b, conninfo_a);
 			p += 4;
 		} else {
 			buf_putc(&b, *p++);
@@ -239,11 +202,7 @@ START_TEST(pg_schema_drift_alters_inside_the_load)
 		"1|5.000|g|NULL\n2|1.125|NULL|x\n");
 	ck_rows(&fx, "pg", "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
 		"attrelid = 't_append'::regclass AND attname = 'amount'", "numeric(22,3)\n");
-	struct vec v = VEC_INIT;
-	struct err e;
-	ck_assert_int_eq(store_schema_change_list(fx.store, "pg", "t_append", 10, &v, &e), 0);
-	ck_assert_int_eq(v.len, 3);
-	store_schema_change_list_free(&v);
+	ck_schema_changes(&fx, "pg", "t_append", 3);
 	/* a load that fails rolls the drift back with it */
 	fx_exec(&fx, "lite", "DROP TABLE src; CREATE TABLE src (id text, more text);"
 		"INSERT INTO src VALUES ('not a number', 'm');");
@@ -252,27 +211,10 @@ START_TEST(pg_schema_drift_alters_inside_the_load)
 	ck_assert_msg(strstr(r.e.msg, "not a number"), "%s", err_text(&r.e));
 	ck_assert_int_eq(fx_count(&fx, "pg", "SELECT count(*) FROM pg_attribute WHERE "
 				  "attrelid = 't_append'::regclass AND attname = 'more'"), 0);
-	ck_assert_int_eq(store_schema_change_list(fx.store, "pg", "t_append", 10, &v, &e), 0);
-	ck_assert_int_eq(v.len, 3);
-	store_schema_change_list_free(&v);
+	ck_schema_changes(&fx, "pg", "t_append", 3);
 	fx_close(&fx);
 }
 END_TEST
-
-struct canceller {
-	struct fx *fx;
-	int delay_ms;
-};
-
-static void *cancel_later(void *arg)
-{
-	struct canceller *c = arg;
-	struct timespec ts = { c->delay_ms / 1000, (c->delay_ms % 1000) * 1000000L };
-	nanosleep(&ts, NULL);
-	atomic_store(&c->fx->cancel, true);
-	step_conns_cancel(c->fx->conns);
-	return NULL;
-}
 
 START_TEST(pg_to_pg_cancelled_midway_leaves_nothing)
 {
@@ -281,19 +223,9 @@ START_TEST(pg_to_pg_cancelled_midway_leaves_nothing)
 	int64_t run = fx_run(&fx, "f");
 	fx_db(&fx, "pg");
 	fx_db(&fx, "pg2");
-	struct canceller c = { &fx, 500 };
-	pthread_t th;
-	pthread_create(&th, NULL, cancel_later, &c);
-	usec_t t0 = clock_monotonic_us();
-	struct step_result r = fx_step(&fx, run, "f", "big", NULL);
-	usec_t took = clock_monotonic_us() - t0;
-	pthread_join(th, NULL);
-	ck_assert_int_eq(r.rc, -1);
-	ck_assert_msg(r.e.code == ERR_CANCELLED, "%s: %s", err_code_name(r.e.code),
-		      err_text(&r.e));
+	usec_t took = fx_step_cancelled(&fx, run, "f", "big", 500);
 	/* it stopped at the cancel, not at the end of 100 million rows */
 	ck_assert_msg(took < 30 * USEC_PER_SEC, "took %lld us", (long long)took);
-	atomic_store(&fx.cancel, false);
 	ck_assert_int_eq(fx_count(&fx, "pg2", "SELECT count(*) FROM pg_class WHERE relname = 'big'"),
 			 0);
 	/* the connections work afterwards */

@@ -6,58 +6,22 @@
  * heartbeats and expiry on a replaced clock, queues, backfills, change
  * detection and retention.
  */
-#include "testutil.h"
-
-#include <pthread.h>
-#include <stdatomic.h>
-
-#include "db/db.h"
-#include "store/store.h"
+#include "store_testutil.h"
 
 static char *dir;
-static char *url;
-static struct err E;
-
-static _Atomic usec_t fake_now;
-static usec_t fake_clock(void)
-{
-	return fake_now;
-}
-
-#define T0 (INT64_C(1700000000) * USEC_PER_SEC)
-#define SEC(n) ((usec_t)(n) * USEC_PER_SEC)
-
-#define OK(call) ck_assert_msg((call) >= 0, "%s: %s", #call, err_text(&E))
-#define FAILS(call, want) do {                                              \
-		err_clear(&E);                                              \
-		ck_assert_msg((call) < 0, "%s should fail", #call);         \
-		ck_assert_msg(E.code == (want), "%s: got %s (%s)", #call,   \
-			      err_code_name(E.code), err_text(&E));         \
-	} while (0)
 
 static void setup(void)
 {
 	dir = test_mkdtemp();
 	char *path = path_join(dir, ".sluice/control.db");
-	url = xasprintf("sqlite:%s", path);
+	store_test_begin(xasprintf("sqlite:%s", path));
 	free(path);
-	fake_now = T0;
-	clock_set_source(fake_clock);
-	err_clear(&E);
 }
 
 static void teardown(void)
 {
-	clock_set_source(NULL);
-	free(url);
+	store_test_end();
 	test_rmdir(dir);
-}
-
-static struct store *open_store(void)
-{
-	struct store *s = store_open(url, NULL, &E);
-	ck_assert_msg(s != NULL, "store_open: %s", err_text(&E));
-	return s;
 }
 
 static struct store *open_ro(void)
@@ -66,32 +30,6 @@ static struct store *open_ro(void)
 	struct store *s = store_open(url, &o, &E);
 	ck_assert_msg(s != NULL, "read-only store_open: %s", err_text(&E));
 	return s;
-}
-
-static struct db *open_raw(void)
-{
-	struct db *db = db_open(url, NULL, &E);
-	ck_assert_msg(db != NULL, "db_open: %s", err_text(&E));
-	return db;
-}
-
-static int64_t new_run(struct store *s, const char *flow, enum run_state st)
-{
-	struct store_run_spec spec = { .flow = flow, .state = st,
-				       .trigger = TRIGGER_MANUAL, .max_attempts = 3 };
-	int64_t id = 0;
-	OK(store_run_create(s, &spec, &id, &E));
-	ck_assert_int_gt(id, 0);
-	return id;
-}
-
-static enum run_state state_of(struct store *s, int64_t id)
-{
-	struct store_run *r = store_run_get(s, id, &E);
-	ck_assert_msg(r != NULL, "run %lld: %s", (long long)id, err_text(&E));
-	enum run_state st = r->state;
-	store_run_free(r);
-	return st;
 }
 
 /* ---- opening and migrations ------------------------------------------------------- */
@@ -165,13 +103,8 @@ END_TEST
 START_TEST(newer_store_is_refused)
 {
 	store_close(open_store());
-	struct db *db = open_raw();
 	int newer = store_schema_latest() + 3;
-	char *sql = xasprintf("INSERT INTO store_schema (version, applied_at, description) "
-			      "VALUES (%d, 1, 'from the future')", newer);
-	OK(db_exec(db, sql, NULL, 0, NULL, &E));
-	free(sql);
-	db_close(db);
+	store_set_version(newer);
 
 	ck_assert_ptr_null(store_open(url, NULL, &E));
 	ck_assert_int_eq(E.code, ERR_VERSION);
@@ -627,42 +560,6 @@ START_TEST(claim_takes_due_runs_within_limits)
 }
 END_TEST
 
-struct claimer {
-	const char *worker;
-	const char *flow;
-	int max;                 /* claims to try; 0 = until none */
-	struct vec ids;          /* claimed run ids, as intptr_t */
-	char error[512];
-};
-
-static void *claim_loop(void *arg)
-{
-	struct claimer *c = arg;
-	struct err e = { 0 };
-	struct store *s = store_open(url, NULL, &e);
-	if (!s) {
-		snprintf(c->error, sizeof c->error, "%s", err_text(&e));
-		return NULL;
-	}
-	for (int i = 0; c->max == 0 || i < c->max; i++) {
-		struct store_run *r = NULL;
-		int rc = store_run_claim(s, c->worker, c->flow, &r, &e);
-		if (rc < 0) {
-			snprintf(c->error, sizeof c->error, "%s", err_text(&e));
-			break;
-		}
-		if (rc == 0)
-			break;
-		if (!str_eq(r->worker, c->worker))
-			snprintf(c->error, sizeof c->error, "run %lld owned by %s",
-				 (long long)r->id, r->worker);
-		vec_push(&c->ids, (void *)(intptr_t)r->id);
-		store_run_free(r);
-	}
-	store_close(s);
-	return NULL;
-}
-
 START_TEST(claims_are_exclusive_across_threads)
 {
 	clock_set_source(NULL);
@@ -672,40 +569,20 @@ START_TEST(claims_are_exclusive_across_threads)
 	for (int i = 0; i < N; i++)
 		new_run(s, "many", RUN_PENDING);
 	struct claimer c[2] = { { .worker = "w1" }, { .worker = "w2" } };
-	pthread_t th[2];
-	for (int i = 0; i < 2; i++)
-		pthread_create(&th[i], NULL, claim_loop, &c[i]);
-	for (int i = 0; i < 2; i++)
-		pthread_join(th[i], NULL);
-	char *owner = xcalloc(N + 1, 1);
-	for (int i = 0; i < 2; i++) {
-		ck_assert_msg(c[i].error[0] == 0, "%s: %s", c[i].worker, c[i].error);
-		for (size_t j = 0; j < c[i].ids.len; j++) {
-			intptr_t id = (intptr_t)c[i].ids.items[j];
-			ck_assert(id >= 1 && id <= N);
-			ck_assert_msg(owner[id] == 0, "run %ld claimed twice", (long)id);
-			owner[id] = (char)('1' + i);
-		}
-	}
-	ck_assert_int_eq(c[0].ids.len + c[1].ids.len, N);
-	for (int i = 0; i < 2; i++)
-		vec_free(&c[i].ids);
-	free(owner);
+	run_claimers(c, 2);
+	ck_claimed_once(c, 2, N);
+	claimers_free(c, 2);
 
 	/* A flow limited to one run: two claimers, one wins. */
 	for (int i = 0; i < 4; i++)
 		new_run(s, "single", RUN_PENDING);
 	struct claimer d[2] = { { .worker = "w1", .flow = "single", .max = 3 },
 				{ .worker = "w2", .flow = "single", .max = 3 } };
-	for (int i = 0; i < 2; i++)
-		pthread_create(&th[i], NULL, claim_loop, &d[i]);
-	for (int i = 0; i < 2; i++)
-		pthread_join(th[i], NULL);
+	run_claimers(d, 2);
 	ck_assert_str_eq(d[0].error, "");
 	ck_assert_str_eq(d[1].error, "");
 	ck_assert_int_eq(d[0].ids.len + d[1].ids.len, 1);
-	for (int i = 0; i < 2; i++)
-		vec_free(&d[i].ids);
+	claimers_free(d, 2);
 	store_close(s);
 }
 END_TEST

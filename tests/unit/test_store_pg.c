@@ -6,101 +6,16 @@
  * where the dialect differences and parameter typing bite.  Each test
  * works in a database of its own.
  */
-#include "testutil.h"
-
-#include <pthread.h>
-#include <stdatomic.h>
-
-#include "db/db.h"
-#include "store/store.h"
-
-static char *url;
-static struct err E;
-
-static _Atomic usec_t fake_now;
-static usec_t fake_clock(void)
-{
-	return fake_now;
-}
-
-#define T0 (INT64_C(1700000000) * USEC_PER_SEC)
-#define SEC(n) ((usec_t)(n) * USEC_PER_SEC)
-
-#define OK(call) ck_assert_msg((call) >= 0, "%s: %s", #call, err_text(&E))
-#define FAILS(call, want) do {                                              \
-		err_clear(&E);                                              \
-		ck_assert_msg((call) < 0, "%s should fail", #call);         \
-		ck_assert_msg(E.code == (want), "%s: got %s (%s)", #call,   \
-			      err_code_name(E.code), err_text(&E));         \
-	} while (0)
-
-/* The server's conninfo with dbname replaced. */
-static char *conninfo_for(const char *dbname)
-{
-	const char *base = test_pg_conninfo();
-	struct buf b = BUF_INIT;
-	struct vec parts = VEC_INIT;
-	str_split(base, " ", &parts);
-	for (size_t i = 0; i < parts.len; i++)
-		if (!str_starts_with(parts.items[i], "dbname="))
-			buf_printf(&b, "%s ", (char *)parts.items[i]);
-	buf_printf(&b, "dbname=%s", dbname);
-	vec_free_all(&parts, free);
-	return buf_detach(&b);
-}
+#include "store_testutil.h"
 
 static void setup(void)
 {
 	static int counter;
 	char name[64];
 	snprintf(name, sizeof name, "store_%d_%d", (int)getpid(), ++counter);
-	struct db *admin = db_open(test_pg_conninfo(), NULL, &E);
-	ck_assert_msg(admin != NULL, "%s", err_text(&E));
-	char *sql = xasprintf("CREATE DATABASE %s", name);
-	ck_assert_msg(db_exec(admin, sql, NULL, 0, NULL, &E) == 0, "%s", err_text(&E));
-	free(sql);
-	db_close(admin);
-	url = conninfo_for(name);
-	fake_now = T0;
-	clock_set_source(fake_clock);
-	err_clear(&E);
-}
-
-static void teardown(void)
-{
-	clock_set_source(NULL);
-	free(url);
-}
-
-static struct store *open_store(void)
-{
-	struct store *s = store_open(url, NULL, &E);
-	ck_assert_msg(s != NULL, "store_open: %s", err_text(&E));
-	return s;
-}
-
-static struct db *open_raw(void)
-{
-	struct db *db = db_open(url, NULL, &E);
-	ck_assert_msg(db != NULL, "db_open: %s", err_text(&E));
-	return db;
-}
-
-static int64_t new_run(struct store *s, const char *flow, enum run_state st)
-{
-	struct store_run_spec spec = { .flow = flow, .state = st, .max_attempts = 2 };
-	int64_t id = 0;
-	OK(store_run_create(s, &spec, &id, &E));
-	return id;
-}
-
-static enum run_state state_of(struct store *s, int64_t id)
-{
-	struct store_run *r = store_run_get(s, id, &E);
-	ck_assert_msg(r != NULL, "%s", err_text(&E));
-	enum run_state st = r->state;
-	store_run_free(r);
-	return st;
+	char *conninfo = test_pg_database(name, &E);
+	ck_assert_msg(conninfo != NULL, "%s", err_text(&E));
+	store_test_begin(conninfo);
 }
 
 START_TEST(pg_migrations_forward_and_refusal)
@@ -129,12 +44,7 @@ START_TEST(pg_migrations_forward_and_refusal)
 	store_run_list_free(&runs);
 	store_close(s);
 
-	db = open_raw();
-	char *sql = xasprintf("INSERT INTO store_schema VALUES (%d, 1, 'future')",
-			      store_schema_latest() + 2);
-	OK(db_exec(db, sql, NULL, 0, NULL, &E));
-	free(sql);
-	db_close(db);
+	store_set_version(store_schema_latest() + 2);
 	ck_assert_ptr_null(store_open(url, NULL, &E));
 	ck_assert_int_eq(E.code, ERR_VERSION);
 	char *want = xasprintf("is at schema version %d, but this sluice knows only up to "
@@ -286,39 +196,6 @@ START_TEST(pg_claim_skips_locked_rows)
 }
 END_TEST
 
-struct claimer {
-	const char *worker;
-	const char *flow;
-	int max;
-	struct vec ids;
-	char error[512];
-};
-
-static void *claim_loop(void *arg)
-{
-	struct claimer *c = arg;
-	struct err e = { 0 };
-	struct store *s = store_open(url, NULL, &e);
-	if (!s) {
-		snprintf(c->error, sizeof c->error, "%s", err_text(&e));
-		return NULL;
-	}
-	for (int i = 0; c->max == 0 || i < c->max; i++) {
-		struct store_run *r = NULL;
-		int rc = store_run_claim(s, c->worker, c->flow, &r, &e);
-		if (rc < 0) {
-			snprintf(c->error, sizeof c->error, "%s", err_text(&e));
-			break;
-		}
-		if (rc == 0)
-			break;
-		vec_push(&c->ids, (void *)(intptr_t)r->id);
-		store_run_free(r);
-	}
-	store_close(s);
-	return NULL;
-}
-
 START_TEST(pg_claims_exclusive_across_connections)
 {
 	clock_set_source(NULL);
@@ -330,26 +207,9 @@ START_TEST(pg_claims_exclusive_across_connections)
 	struct claimer c[THREADS] = {
 		{ .worker = "w1" }, { .worker = "w2" }, { .worker = "w3" }, { .worker = "w4" },
 	};
-	pthread_t th[THREADS];
-	for (int i = 0; i < THREADS; i++)
-		pthread_create(&th[i], NULL, claim_loop, &c[i]);
-	for (int i = 0; i < THREADS; i++)
-		pthread_join(th[i], NULL);
-	char *owner = xcalloc(N + 1, 1);
-	size_t total = 0;
-	for (int i = 0; i < THREADS; i++) {
-		ck_assert_msg(c[i].error[0] == 0, "%s: %s", c[i].worker, c[i].error);
-		for (size_t j = 0; j < c[i].ids.len; j++) {
-			intptr_t id = (intptr_t)c[i].ids.items[j];
-			ck_assert(id >= 1 && id <= N);
-			ck_assert_msg(owner[id] == 0, "run %ld claimed twice", (long)id);
-			owner[id] = 1;
-		}
-		total += c[i].ids.len;
-		vec_free(&c[i].ids);
-	}
-	ck_assert_int_eq(total, N);
-	free(owner);
+	run_claimers(c, THREADS);
+	ck_claimed_once(c, THREADS, N);
+	claimers_free(c, THREADS);
 
 	/* The per-flow limit holds under the race. */
 	OK(store_flow_limit_set(s, "pair", 2, &E));
@@ -361,17 +221,14 @@ START_TEST(pg_claims_exclusive_across_connections)
 		{ .worker = "w3", .flow = "pair", .max = 3 },
 		{ .worker = "w4", .flow = "pair", .max = 3 },
 	};
-	for (int i = 0; i < THREADS; i++)
-		pthread_create(&th[i], NULL, claim_loop, &d[i]);
-	for (int i = 0; i < THREADS; i++)
-		pthread_join(th[i], NULL);
-	total = 0;
+	run_claimers(d, THREADS);
+	size_t total = 0;
 	for (int i = 0; i < THREADS; i++) {
 		ck_assert_msg(d[i].error[0] == 0, "%s: %s", d[i].worker, d[i].error);
 		total += d[i].ids.len;
-		vec_free(&d[i].ids);
 	}
 	ck_assert_int_eq(total, 2);
+	claimers_free(d, THREADS);
 	int64_t counts[RUN_STATE_COUNT];
 	OK(store_run_counts(s, "pair", 0, counts, &E));
 	ck_assert_int_eq(counts[RUN_RUNNING], 2);
@@ -569,7 +426,7 @@ static Suite *store_pg_suite(void)
 {
 	Suite *s = suite_create("store_pg");
 	TCase *tc = tcase_create("postgresql");
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, store_test_end);
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, pg_migrations_forward_and_refusal);
 	tcase_add_test(tc, pg_read_only);

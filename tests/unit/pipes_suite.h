@@ -1,0 +1,74 @@
+/*
+ * pipes_suite.h - the suite of test_pipes.c (SQLite) and test_pipes_pg.c
+ * (PostgreSQL): every case of pipes_cases.h, pipes_bad.h and
+ * pipes_streams.h registered once, run against the backend the suite is
+ * made for, so that neither backend can miss a case the other runs.
+ */
+#ifndef SLUICE_PIPES_SUITE_H
+#define SLUICE_PIPES_SUITE_H
+
+#include "pipes_cases.h"
+#include "pipes_bad.h"
+#include "pipes_streams.h"
+
+/* Check's test functions take no arguments: the backend is set once, by
+ * pipes_suite_on, before the runner forks any test. */
+static const struct backend *suite_backend;
+
+START_TEST(totesys) { t_totesys(suite_backend); } END_TEST
+START_TEST(twice) { t_twice(suite_backend); } END_TEST
+START_TEST(reconcile) { t_reconcile(suite_backend); } END_TEST
+START_TEST(skip_file) { t_skip_file(suite_backend); } END_TEST
+START_TEST(on_error_continue) { t_continue(suite_backend); } END_TEST
+START_TEST(on_error_abort) { t_abort(suite_backend); } END_TEST
+START_TEST(force_one) { t_force_one(suite_backend); } END_TEST
+START_TEST(force_range) { t_force_range(suite_backend); } END_TEST
+START_TEST(refused_row) { t_refused_row(suite_backend); } END_TEST
+START_TEST(pause_resume) { t_pause(suite_backend); } END_TEST
+START_TEST(states) { t_states(suite_backend); } END_TEST
+START_TEST(drift) { t_drift(suite_backend); } END_TEST
+START_TEST(cancel) { t_cancel(suite_backend); } END_TEST
+START_TEST(bad_corpus) { t_bad_corpus(suite_backend); } END_TEST
+START_TEST(stream_append) { t_stream_append(suite_backend); } END_TEST
+START_TEST(stream_default) { t_stream_default(suite_backend); } END_TEST
+START_TEST(orders_flow) { t_orders_flow(suite_backend); } END_TEST
+START_TEST(normalize_error) { t_normalize_error(suite_backend); } END_TEST
+START_TEST(normalize_table) { t_normalize_table(suite_backend); } END_TEST
+START_TEST(normalize_columns) { t_normalize_columns(suite_backend); } END_TEST
+
+/* The suite "pipes (NAME)" on backend b. */
+static Suite *pipes_suite_on(const struct backend *b)
+{
+	suite_backend = b;
+	/* Check keeps the name's pointer, so it lives as long as the suite */
+	Suite *s = suite_create(xasprintf("pipes (%s)", b->name));
+	TCase *tc = tcase_create("pipes");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, totesys);
+	tcase_add_test(tc, twice);
+	tcase_add_test(tc, reconcile);
+	tcase_add_test(tc, skip_file);
+	tcase_add_test(tc, on_error_continue);
+	tcase_add_test(tc, on_error_abort);
+	tcase_add_test(tc, force_one);
+	tcase_add_test(tc, force_range);
+	tcase_add_test(tc, refused_row);
+	tcase_add_test(tc, pause_resume);
+	tcase_add_test(tc, states);
+	tcase_add_test(tc, drift);
+	tcase_add_test(tc, cancel);
+	tcase_add_test(tc, bad_corpus);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("streams");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, stream_append);
+	tcase_add_test(tc, stream_default);
+	tcase_add_test(tc, orders_flow);
+	tcase_add_test(tc, normalize_error);
+	tcase_add_test(tc, normalize_table);
+	tcase_add_test(tc, normalize_columns);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * store_testutil.h - what the control store's two suites share:
+ * test_store.c on SQLite and test_store_pg.c on PostgreSQL open the store
+ * at url (each suite's setup makes it and sets the store's clock to
+ * fake_now), check calls through OK and FAILS, make runs the same way and
+ * race the same claimers against each other.
+ */
+#ifndef SLUICE_STORE_TESTUTIL_H
+#define SLUICE_STORE_TESTUTIL_H
+
+#include "testutil.h"
+
+#include <stdatomic.h>
+
+#include "store/store.h"
+
+static char *url;          /* the store of the running test */
+static struct err E;
+
+/* The store's clock, so that tests can say what time it is. */
+static _Atomic usec_t fake_now;
+static inline usec_t fake_clock(void)
+{
+	return fake_now;
+}
+
+#define T0 (INT64_C(1700000000) * USEC_PER_SEC)
+#define SEC(n) ((usec_t)(n) * USEC_PER_SEC)
+
+#define OK(call) ck_assert_msg((call) >= 0, "%s: %s", #call, err_text(&E))
+#define FAILS(call, want) do {                                              \
+		err_clear(&E);                                              \
+		ck_assert_msg((call) < 0, "%s should fail", #call);         \
+		ck_assert_msg(E.code == (want), "%s: got %s (%s)", #call,   \
+			      err_code_name(E.code), err_text(&E));         \
+	} while (0)
+
+/* What each test's setup does once it has made the store's url: the
+ * clock stopped at T0, no error left over.  store_test_end undoes it. */
+static inline void store_test_begin(char *store_url)
+{
+	url = store_url;
+	fake_now = T0;
+	clock_set_source(fake_clock);
+	err_clear(&E);
+}
+
+static inline void store_test_end(void)
+{
+	clock_set_source(NULL);
+	free(url);
+	url = NULL;
+}
+
+static inline struct store *open_store(void)
+{
+	struct store *s = store_open(url, NULL, &E);
+	ck_assert_msg(s != NULL, "store_open: %s", err_text(&E));
+	return s;
+}
+
+/* The store's database itself, for what the API does not show. */
+static inline struct db *open_raw(void)
+{
+	struct db *db = db_open(url, NULL, &E);
+	ck_assert_msg(db != NULL, "db_open: %s", err_text(&E));
+	return db;
+}
+
+/* Record the store as migrated to version, as a newer sluice would. */
+static inline void store_set_version(int version)
+{
+	struct db *db = open_raw();
+	char *sql = xasprintf("INSERT INTO store_schema (version, applied_at, description) "
+			      "VALUES (%d, 1, 'from the future')", version);
+	OK(db_exec(db, sql, NULL, 0, NULL, &E));
+	free(sql);
+	db_close(db);
+}
+
+static inline int64_t new_run(struct store *s, const char *flow, enum run_state st)
+{
+	struct store_run_spec spec = { .flow = flow, .state = st,
+				       .trigger = TRIGGER_MANUAL, .max_attempts = 3 };
+	int64_t id = 0;
+	OK(store_run_create(s, &spec, &id, &E));
+	ck_assert_int_gt(id, 0);
+	return id;
+}
+
+static inline enum run_state state_of(struct store *s, int64_t id)
+{
+	struct store_run *r = store_run_get(s, id, &E);
+	ck_assert_msg(r != NULL, "run %lld: %s", (long long)id, err_text(&E));
+	enum run_state st = r->state;
+	store_run_free(r);
+	return st;
+}
+
+/* ---- claiming from several workers at once ------------------------------------ */
+
+/* A worker with a store of its own, claiming runs on its own thread. */
+struct claimer {
+	const char *worker;
+	const char *flow;
+	int max;                 /* claims to try; 0 = until none */
+	struct vec ids;          /* claimed run ids, as intptr_t */
+	char error[512];
+};
+
+static inline void *claim_loop(void *arg)
+{
+	struct claimer *c = arg;
+	struct err e = { 0 };
+	struct store *s = store_open(url, NULL, &e);
+	if (!s) {
+		snprintf(c->error, sizeof c->error, "%s", err_text(&e));
+		return NULL;
+	}
+	for (int i = 0; c->max == 0 || i < c->max; i++) {
+		struct store_run *r = NULL;
+		int rc = store_run_claim(s, c->worker, c->flow, &r, &e);
+		if (rc < 0) {
+			snprintf(c->error, sizeof c->error, "%s", err_text(&e));
+			break;
+		}
+		if (rc == 0)
+			break;
+		if (!str_eq(r->worker, c->worker))
+			snprintf(c->error, sizeof c->error, "run %lld owned by %s",
+				 (long long)r->id, r->worker);
+		vec_push(&c->ids, (void *)(intptr_t)r->id);
+		store_run_free(r);
+	}
+	store_close(s);
+	return NULL;
+}
+
+enum { MAX_CLAIMERS = 8 };
+
+/* Start the n claimers together and wait until each has stopped. */
+static inline void run_claimers(struct claimer *c, int n)
+{
+	pthread_t th[MAX_CLAIMERS];
+	ck_assert_int_le(n, MAX_CLAIMERS);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(pthread_create(&th[i], NULL, claim_loop, &c[i]), 0);
+	for (int i = 0; i < n; i++)
+		pthread_join(th[i], NULL);
+}
+
+/* No claimer failed, and between them they claimed each of the runs 1 to
+ * nruns exactly once. */
+static inline void ck_claimed_once(const struct claimer *c, int n, int nruns)
+{
+	char *owner = xcalloc((size_t)nruns + 1, 1);
+	size_t total = 0;
+	for (int i = 0; i < n; i++) {
+		ck_assert_msg(c[i].error[0] == 0, "%s: %s", c[i].worker, c[i].error);
+		for (size_t j = 0; j < c[i].ids.len; j++) {
+			intptr_t id = (intptr_t)c[i].ids.items[j];
+			ck_assert(id >= 1 && id <= nruns);
+			ck_assert_msg(owner[id] == 0, "run %ld claimed twice", (long)id);
+			owner[id] = 1;
+		}
+		total += c[i].ids.len;
+	}
+	ck_assert_int_eq(total, nruns);
+	free(owner);
+}
+
+static inline void claimers_free(struct claimer *c, int n)
+{
+	for (int i = 0; i < n; i++)
+		vec_free(&c[i].ids);
+}
+
+#endif
