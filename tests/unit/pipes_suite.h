@@ -40,8 +40,10 @@ START_TEST(normalize_columns) { t_normalize_columns(suite_backend); } END_TEST
 static Suite *pipes_suite_on(const struct backend *b)
 {
 	suite_backend = b;
-	/* Check keeps the name's pointer, so it lives as long as the suite */
-	Suite *s = suite_create(xasprintf("pipes (%s)", b->name));
+	/* Check keeps the name's pointer, so it must outlive the suite. */
+	static char name[64];
+	snprintf(name, sizeof name, "pipes (%s)", b->name);
+	Suite *s = suite_create(name);
 	TCase *tc = tcase_create("pipes");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, totesys);
