@@ -1,6 +1,6 @@
 # crash_pg.sh - exactly once under SIGKILL.
 #
-# Fifty times: a new batch of rows goes into a PostgreSQL source table; a
+# Fifty times: a new batch of rows (20,000) goes into a PostgreSQL source table; a
 # run of a flow that appends that batch into a PostgreSQL target (load,
 # mode append: the strictest case) is queued for `sluice worker`; the
 # worker is killed with SIGKILL at a random moment; a new worker starts
@@ -12,7 +12,7 @@
 
 [ -n "${SLUICE_TEST_PG:-}" ] || fail "no PostgreSQL server (run through make check)"
 ITERATIONS=${CRASH_ITERATIONS:-50}
-ROWS=${CRASH_ROWS:-10000}
+ROWS=${CRASH_ROWS:-20000}
 
 cd "$T"
 psql -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE crash_src" -c "CREATE DATABASE crash_dst" >/dev/null
@@ -38,6 +38,17 @@ run_sluice check
 assert_eq 0 "$RC" "check: $OUT $ERR"
 
 state_of() { sqlite3 .sluice/control.db "SELECT state FROM runs WHERE id = $1"; }
+# Polls as fast as sqlite3 answers (a few ms), up to about ten seconds.
+wait_running() { # ID: 0 once RUNNING, 1 if it finished first
+	local n
+	for n in $(seq 1 2000); do
+		case "$(state_of "$1")" in
+		RUNNING) return 0 ;;
+		COMPLETED|FAILED|CRASHED|CANCELLED) return 1 ;;
+		esac
+	done
+	return 1
+}
 finished() { case "$(state_of "$1")" in COMPLETED|FAILED|CRASHED|CANCELLED) return 0 ;; esac; return 1; }
 
 WPID=
@@ -67,7 +78,14 @@ for i in $(seq 1 "$ITERATIONS"); do
 	id=$OUT
 	runs="$runs $id"
 	# A random moment: before the claim, mid-COPY, at the commit, after.
-	sleep "0.$(printf '%03d' $((RANDOM % 500)))"
+	# A load of a batch takes tens of milliseconds on an idle machine, so
+	# every other iteration aims at it: as soon as the run is RUNNING, a
+	# few milliseconds more.
+	if [ $((i % 2)) -eq 0 ] && wait_running "$id"; then
+		sleep "0.$(printf '%03d' $((RANDOM % 40)))"
+	else
+		sleep "0.$(printf '%03d' $((RANDOM % 500)))"
+	fi
 	before=$(state_of "$id")
 	kill -KILL "$WPID"
 	wait "$WPID" 2>/dev/null || true
