@@ -41,6 +41,9 @@ const char *cmd_ctx_store_url(const struct cmd_ctx *ctx);
 void cmd_block_stop_signals(sigset_t *set, sigset_t *old);
 /* The stop signal that came within ms, or 0. */
 int  cmd_wait_signal(const sigset_t *set, int ms);
+/* The same, but also returns 0 as soon as `fd` is readable (an engine's
+ * event descriptor): a signal is noticed within a few tens of ms. */
+int  cmd_wait_signal_or_fd(const sigset_t *set, int fd, int ms);
 
 /* The entry with exactly this name (a command's own descriptor). */
 const struct cmd_entry *cmd_lookup(const char *name);

@@ -130,6 +130,17 @@ static void follow_free(struct follow *f)
 	vec_free_all(&f->seen, free);
 }
 
+/* Our own engine says when something changed, so a short run is reported
+ * when it ends, not at the next poll of the store. */
+static int wait_engine_event(struct engine *eng, const sigset_t *set)
+{
+	int sig = cmd_wait_signal_or_fd(set, engine_event_fd(eng), FOLLOW_POLL_MS);
+	struct engine_event ev[64];
+	while (engine_events_drain(eng, ev, ARRAY_LEN(ev)) == ARRAY_LEN(ev))
+		;
+	return sig;
+}
+
 /* Follow a run some engine executes; `eng` is ours when in the foreground. */
 static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 		      struct engine *eng, struct err *e)
@@ -155,7 +166,7 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 			}
 			break;
 		}
-		int sig = cmd_wait_signal(&set, FOLLOW_POLL_MS);
+		int sig = eng ? wait_engine_event(eng, &set) : cmd_wait_signal(&set, FOLLOW_POLL_MS);
 		if (!sig)
 			continue;
 		if (++signals == 1) {

@@ -7,6 +7,7 @@
 #include "store/store.h"
 #include "db/db.h"
 
+#include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <stdlib.h>
@@ -121,4 +122,20 @@ int cmd_wait_signal(const sigset_t *set, int ms)
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	int sig = sigtimedwait(set, NULL, &ts);
 	return sig > 0 ? sig : 0;
+}
+
+/* The stop signals are blocked, so poll() never sees them: look for one
+ * between short polls of the descriptor. */
+#define SIGNAL_SLICE_MS 25
+
+int cmd_wait_signal_or_fd(const sigset_t *set, int fd, int ms)
+{
+	for (int waited = 0;; waited += SIGNAL_SLICE_MS) {
+		int sig = cmd_wait_signal(set, 0);
+		if (sig || waited >= ms)
+			return sig;
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, SIGNAL_SLICE_MS) > 0)
+			return 0;
+	}
 }
