@@ -20,6 +20,14 @@ assert_eq 0 "$RC" "warehouse ($ERR)"
 staff=$(sqlite3 data/warehouse.db "SELECT count(*) FROM dim_staff")
 [ "$staff" -gt 0 ] || fail "dim_staff is empty"
 
+# The console runs the engine with its scheduler: an ingest tick (every
+# 30 s) would make the warehouse task run the edited transform before the
+# backfill suspends it, and dim_staff would gain the new column by drift.
+# The operator holds the extract first; the backfill itself suspends and
+# resumes the flow's own trigger, the warehouse task.
+run_sluice task suspend ingest
+assert_eq 0 "$RC" "suspend ingest ($ERR)"
+
 # The new business rule.
 sed -i '0,/^       s.email_address$/s//       s.email_address, upper(s.last_name) AS last_name_upper/' \
 	sql/stage_totesys.sql
