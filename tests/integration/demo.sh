@@ -246,6 +246,9 @@ assert_eq 0 "$RC" "second warehouse run ($ERR)"
 assert_not_contains "$ERR" "waiting for their dimensions" "warning after the row came"
 assert_eq 2000 "$(sqlite3 data/warehouse.db "SELECT count(*) FROM fact_sales_order")" \
 	"every order in the facts"
+# The staging tables have the star's types: nothing drifted.
+assert_eq 0 "$(sqlite3 .sluice/control.db "SELECT count(*) FROM schema_changes")" \
+	"schema changes in a fresh demo"
 cd ..
 
 echo "demo.sh: ok"

@@ -109,6 +109,11 @@ run_sluice run totesys_warehouse --wait
 assert_eq 0 "$RC" "totesys_warehouse ($ERR)"
 facts=$(q demo_wh "SELECT count(*) FROM fact_sales_order")
 [ "$facts" -ge 2002 ] || fail "fact_sales_order has $facts rows"
+# The staging tables have the star's types: a fresh demo drifts nothing.
+assert_eq 0 "$(sqlite3 .sluice/control.db "SELECT count(*) FROM schema_changes")" \
+	"schema changes in a fresh demo"
+assert_eq "character varying" "$(q demo_wh "SELECT data_type FROM information_schema.columns
+	WHERE table_name = 'dim_currency' AND column_name = 'currency_code'")" "dim_currency.currency_code"
 assert_eq 0 "$(q demo_wh "SELECT count(*) FROM fact_sales_order f
 	LEFT JOIN dim_staff s ON s.staff_id = f.sales_staff_id
 	LEFT JOIN dim_date d ON d.date_id = f.agreed_delivery_date

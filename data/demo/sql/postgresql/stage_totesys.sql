@@ -29,7 +29,7 @@ WHERE v = 1;
 
 DROP TABLE IF EXISTS stg_dim_currency;
 CREATE TABLE stg_dim_currency AS
-SELECT currency_id, currency_code,
+SELECT currency_id, CAST(currency_code AS varchar(3)) AS currency_code,
        CASE currency_code WHEN 'GBP' THEN 'British Pound'
                           WHEN 'USD' THEN 'US Dollar'
                           WHEN 'EUR' THEN 'Euro' END AS currency_name

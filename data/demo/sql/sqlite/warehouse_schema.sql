@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS dim_location (
 
 CREATE TABLE IF NOT EXISTS dim_currency (
 	currency_id    integer PRIMARY KEY,
-	currency_code  varchar(3) NOT NULL,
+	currency_code  text NOT NULL,  -- as staged: SQLite's CREATE TABLE AS says text
 	currency_name  text NOT NULL
 );
 
