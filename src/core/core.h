@@ -231,6 +231,8 @@ void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n,
 char *file_read_all(const char *path, size_t *len, struct err *e);
 /* Write via temp file + fsync + rename, so readers see old or new, never half. */
 int   file_write_atomic(const char *path, const void *data, size_t len, struct err *e);
+/* All n bytes to fd, again after a signal; -1 with errno on failure. */
+int   fd_write_all(int fd, const void *data, size_t n);
 int   mkdir_p(const char *path, int mode, struct err *e);
 bool  file_exists(const char *path);
 /* Join dir and name unless name is absolute; caller frees. */

@@ -36,6 +36,22 @@ char *file_read_all(const char *path, size_t *len, struct err *e)
 	return buf_detach(&b);
 }
 
+int fd_write_all(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+	while (n) {
+		ssize_t put = write(fd, p, n);
+		if (put < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += put;
+		n -= (size_t)put;
+	}
+	return 0;
+}
+
 int file_write_atomic(const char *path, const void *data, size_t len, struct err *e)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
@@ -45,18 +61,9 @@ int file_write_atomic(const char *path, const void *data, size_t len, struct err
 		free(tmp);
 		return -1;
 	}
-	const char *p = data;
-	size_t left = len;
-	while (left) {
-		ssize_t w = write(fd, p, left);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			err_at(e, ERR_IO, path, "cannot write: %s", strerror(errno));
-			goto fail;
-		}
-		p += w;
-		left -= (size_t)w;
+	if (fd_write_all(fd, data, len) < 0) {
+		err_at(e, ERR_IO, path, "cannot write: %s", strerror(errno));
+		goto fail;
 	}
 	if (fsync(fd) < 0) {
 		err_at(e, ERR_IO, path, "cannot sync: %s", strerror(errno));

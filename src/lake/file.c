@@ -227,7 +227,7 @@ static void file_writer_free(struct file_writer *w)
 static int file_write(struct lake_writer *base, const void *data, size_t n, struct err *e)
 {
 	struct file_writer *w = (struct file_writer *)base;
-	if (lk_write_all(w->fd, data, n) < 0)
+	if (fd_write_all(w->fd, data, n) < 0)
 		return io_error(e, "cannot write", w->path, errno);
 	return 0;
 }

@@ -8,11 +8,9 @@
  */
 #include "lake/lake_int.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #define KEY_MAX 1024
 
@@ -287,22 +285,6 @@ int lake_write(struct lake_writer *w, const void *data, size_t n, struct err *e)
 	if (n == 0)
 		return 0;
 	return w->write(w, data, n, e);
-}
-
-int lk_write_all(int fd, const void *data, size_t n)
-{
-	const char *p = data;
-	while (n) {
-		ssize_t put = write(fd, p, n);
-		if (put < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += put;
-		n -= (size_t)put;
-	}
-	return 0;
 }
 
 int lake_write_commit(struct lake_writer *w, struct err *e)

@@ -54,9 +54,6 @@ extern const struct lake_ops lake_s3_ops;
 extern const struct lake_ops lake_http_ops;
 
 void lake_entry_push(struct lake_listing *l, const char *key, int64_t size, usec_t mtime);
-/* All n bytes to fd, again after a signal; -1 with errno on failure (the
- * file backend's writes and the S3 spool). */
-int  lk_write_all(int fd, const void *data, size_t n);
 
 /* ---- libcurl (curl.c) ------------------------------------------------------ */
 /* An easy handle with the lake's timeouts, http/https only, no signals, no

@@ -508,7 +508,7 @@ static int s3_write(struct lake_writer *base, const void *data, size_t n, struct
 {
 	struct s3_writer *w = (struct s3_writer *)base;
 	sha256_update(&w->hash, data, n);
-	if (lk_write_all(w->fd, data, n) < 0)
+	if (fd_write_all(w->fd, data, n) < 0)
 		return err_set(e, ERR_IO, "spooling %s: %s", w->shown, strerror(errno));
 	w->size += (off_t)n;
 	return 0;
