@@ -92,11 +92,19 @@ static void poll_cancels(struct engine *eng, struct store *s)
 		if (!atomic_load(&rx->cancel_seen))
 			ids[n++] = rx->run->id;
 	pthread_mutex_unlock(&eng->lock);
+	if (n == 0)
+		return;
+	/* One query for every CANCELLING run, not one per active run. */
+	struct store_run_filter f = { .states = RUN_STATE_BIT(RUN_CANCELLING),
+				      .limit = 10000 };
+	struct vec cancelling = VEC_INIT;
+	if (store_run_list(s, &f, &cancelling, NULL) < 0)
+		return;
 	for (size_t i = 0; i < n; i++) {
-		struct store_run *r = store_run_get(s, ids[i], NULL);
-		bool cancelling = r && r->state == RUN_CANCELLING;
-		store_run_free(r);
-		if (!cancelling)
+		bool found = false;
+		for (size_t k = 0; k < cancelling.len && !found; k++)
+			found = ((struct store_run *)cancelling.items[k])->id == ids[i];
+		if (!found)
 			continue;
 		pthread_mutex_lock(&eng->lock);
 		for (struct run_exec *rx = eng->active; rx; rx = rx->next_active) {
@@ -110,6 +118,7 @@ static void poll_cancels(struct engine *eng, struct store *s)
 		}
 		pthread_mutex_unlock(&eng->lock);
 	}
+	store_run_list_free(&cancelling);
 }
 
 bool run_may_retry(const struct project *p, const struct store_run *r,

@@ -31,7 +31,7 @@ static cJSON *find_target(cJSON *targets, const char *conn, const char *table)
 {
 	cJSON *t;
 	cJSON_ArrayForEach(t, targets)
-		if (str_eq(jstr(t, "connection"), conn) && str_eq(jstr(t, "table"), table))
+		if (str_eq(sj_string(t, "connection"), conn) && str_eq(sj_string(t, "table"), table))
 			return t;
 	return NULL;
 }
