@@ -52,7 +52,9 @@ struct job {
 	char *file;                   /* JOB_PIPE: one key, or NULL */
 	int64_t request_id;           /* JOB_PIPE from a request; 0 */
 	int64_t history_id;           /* JOB_TASK_SQL: its task history row */
-	usec_t scheduled;             /* JOB_TASK_SQL */
+	usec_t scheduled;             /* JOB_TASK_SQL, and what its history row */
+	usec_t started;               /* says already, kept for the outcome */
+	char *condition;
 	struct job *next;
 };
 

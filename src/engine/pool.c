@@ -70,6 +70,7 @@ void job_free(struct job *j)
 		return;
 	free(j->name);
 	free(j->file);
+	free(j->condition);
 	free(j);
 }
 
@@ -164,24 +165,11 @@ static void run_task_sql_job(struct slot *sl, struct job *j)
 		.completed = clock_now_us(),
 		.state = rc == 0 ? TASK_SUCCEEDED : TASK_FAILED,
 		.error = rc == 0 ? NULL : (char *)err_text(&e),
+		.started = j->started, .condition = j->condition,
 	};
-	struct store_task_entry *cur = NULL;
-	struct vec list = VEC_INIT;
-	if (store_task_list(sl->store, j->name, 20, 0, &list, NULL) == 0) {
-		for (size_t i = 0; i < list.len; i++) {
-			struct store_task_entry *x = list.items[i];
-			if (x->id == j->history_id)
-				cur = x;
-		}
-	}
-	if (cur) {
-		te.started = cur->started;
-		te.condition = cur->condition;
-	}
 	struct err e2;
 	if (store_task_update(sl->store, &te, &e2) < 0)
 		log_warn("task %s: cannot record its outcome: %s", j->name, err_text(&e2));
-	store_task_list_free(&list);
 	char object[128];
 	snprintf(object, sizeof object, "task:%s", j->name);
 	if (rc == 0)

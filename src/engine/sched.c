@@ -263,6 +263,8 @@ static int64_t fire_task(struct engine *eng, struct sched *sc, struct task_rt *r
 		j->name = xstrdup(t->name);
 		j->history_id = te.id;
 		j->scheduled = scheduled;
+		j->started = te.started;
+		j->condition = cond_text ? xstrdup(cond_text) : NULL;
 		job_push(eng, j);
 		task_log(t->name, LOG_INFO, 0, "fired: SQL file queued");
 	}
