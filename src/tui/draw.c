@@ -65,15 +65,24 @@ int tui_text_width(const char *s)
 
 char *tui_text_cut(const char *s, int width)
 {
-	char *cut = xstrdup(s);
-	size_t n = strlen(cut);
-	while (n > 0 && tui_text_width(cut) > width) {
-		n--;
-		while (n > 0 && ((unsigned char)cut[n] & 0xc0) == 0x80)
-			n--;    /* back to the first byte of the character */
-		cut[n] = '\0';
+	/* One pass: the longest prefix that ends before the first byte of a
+	 * character (or at the end) and fits.  Columns only grow along the
+	 * string, so the scan stops at the first one that does not fit. */
+	mbstate_t st;
+	memset(&st, 0, sizeof st);
+	size_t n = strlen(s), at = 0, best = 0;
+	int col = 0;
+	while (col <= width) {
+		if (at == n || ((unsigned char)s[at] & 0xc0) != 0x80)
+			best = at;
+		if (at == n)
+			break;
+		wchar_t wc;
+		int cw;
+		at += next_char(s + at, n - at, &st, &wc, &cw);
+		col += wc == L'\t' ? 8 - col % 8 : cw;
 	}
-	return cut;
+	return xstrndup(s, best);
 }
 
 int tui_put(WINDOW *w, int y, int x, int width, int skip, const char *s, attr_t a)

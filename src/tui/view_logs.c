@@ -317,13 +317,12 @@ static unsigned char *line_roles(const struct logs *lg, const char *text,
 	return roles;
 }
 
-static void draw_line(struct logs *lg, WINDOW *w, int y, int width, const char *text,
+static void draw_line(WINDOW *w, int y, int width, const char *text,
 		      const unsigned char *roles, bool sel, int skip)
 {
 	attr_t base = theme_attr(sel ? R_SELECTED : R_NORMAL);
 	tui_fill(w, y, 0, width, base);
 	tui_put_styled(w, y, 0, width, skip, text, roles, sel ? base : 0);
-	(void)lg;
 }
 
 /* Rows record i takes at this width. */
@@ -382,7 +381,7 @@ static void logs_draw(struct tui_view *v, WINDOW *w, int h, int width)
 		unsigned char *roles = line_roles(lg, ll->text, ll->rec);
 		bool sel = selected_line(lg, i);
 		if (!lg->wrap) {
-			draw_line(lg, w, y++, width, ll->text, roles, sel, lg->left);
+			draw_line(w, y++, width, ll->text, roles, sel, lg->left);
 		} else {
 			size_t n = strlen(ll->text), at = 0;
 			while (at < n && y < h) {
@@ -404,7 +403,7 @@ static void logs_draw(struct tui_view *v, WINDOW *w, int h, int width)
 				if (end == at)
 					end = at + 1;
 				char *part = xstrndup(ll->text + at, end - at);
-				draw_line(lg, w, y++, width, part, roles + at, sel, 0);
+				draw_line(w, y++, width, part, roles + at, sel, 0);
 				free(part);
 				at = end;
 			}

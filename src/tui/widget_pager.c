@@ -39,11 +39,7 @@ void tui_pager_add_styled(struct tui_pager *p, const char *line,
 		memcpy(copy, roles, n);
 		copy[n] = 0;
 	}
-	/* plain lines may be added after styled ones: keep the vectors
-	 * the same length */
-	while (p->roles.len < p->lines.len)
-		vec_push(&p->roles, NULL);
-	vec_push(&p->roles, copy);
+	vec_push(&p->roles, copy);     /* NULL for a plain line */
 	vec_push(&p->lines, xstrdup(line));
 	int w = tui_text_width(line);
 	if (w > p->widest)
@@ -64,10 +60,7 @@ static const unsigned char *line_roles(const struct tui_pager *p, size_t i)
 
 void tui_pager_add_line(struct tui_pager *p, const char *line)
 {
-	vec_push(&p->lines, xstrdup(line));
-	int w = tui_text_width(line);
-	if (w > p->widest)
-		p->widest = w;
+	tui_pager_add_styled(p, line, NULL);
 }
 
 void tui_pager_set_text(struct tui_pager *p, const char *text)
