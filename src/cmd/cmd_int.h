@@ -45,6 +45,17 @@ int  cmd_wait_signal(const sigset_t *set, int ms);
  * event descriptor): a signal is noticed within a few tens of ms. */
 int  cmd_wait_signal_or_fd(const sigset_t *set, int fd, int ms);
 
+/* A text table (table.c): ncols cells a row, row-major, each owned. */
+struct cmd_table {
+	size_t ncols;
+	struct vec cells;          /* char * */
+};
+/* One row of ncols strings (NULL shows as "-"), copied. */
+void cmd_table_add(struct cmd_table *t, ...);
+/* Print with aligned columns, then free the cells. */
+void cmd_table_print(FILE *fp, struct cmd_table *t);
+void cmd_table_free(struct cmd_table *t);
+
 /* The entry with exactly this name (a command's own descriptor). */
 const struct cmd_entry *cmd_lookup(const char *name);
 

@@ -58,57 +58,19 @@ static void short_time(usec_t t, char *out, size_t n)
 	snprintf(out, n, "%s", s);
 }
 
-/* A text table: rows of cells, columns as wide as their widest cell (the
- * last column is never padded, so long messages do not push whitespace). */
-struct table {
-	size_t ncols;
-	struct vec cells;          /* char *, row-major */
-};
-
-static void table_add(struct table *t, ...)
-{
-	va_list ap;
-	va_start(ap, t);
-	for (size_t i = 0; i < t->ncols; i++) {
-		const char *s = va_arg(ap, const char *);
-		vec_push(&t->cells, xstrdup(s ? s : "-"));
-	}
-	va_end(ap);
-}
-
-static void table_print(FILE *fp, struct table *t)
-{
-	int *w = xcalloc(t->ncols, sizeof *w);
-	for (size_t i = 0; i < t->cells.len; i++) {
-		int cw = utf8_width(t->cells.items[i]);
-		if (cw > w[i % t->ncols])
-			w[i % t->ncols] = cw;
-	}
-	for (size_t i = 0; i < t->cells.len; i++) {
-		size_t c = i % t->ncols;
-		const char *s = t->cells.items[i];
-		if (c + 1 == t->ncols)
-			fprintf(fp, "%s\n", s);
-		else
-			fprintf(fp, "%s%*s  ", s, w[c] - utf8_width(s), "");
-	}
-	free(w);
-	vec_free_all(&t->cells, free);
-}
-
 /* The end of a show command: the JSON array, the table, or "no WHAT in
  * FILE" when the project declares none (n).  Frees both. */
 static void print_listing(struct cmd_ctx *ctx, const char *what, size_t n, bool json,
-			  cJSON *arr, struct table *t)
+			  cJSON *arr, struct cmd_table *t)
 {
 	if (json)
 		cmd_json_print(ctx->out, arr);
 	else if (n)
-		table_print(ctx->out, t);
+		cmd_table_print(ctx->out, t);
 	else
 		fprintf(ctx->out, "no %s in %s\n", what, ctx->project->file);
 	cJSON_Delete(arr);
-	vec_free_all(&t->cells, free);
+	cmd_table_free(t);
 }
 
 /* The lake and data connections a command needs, opened on demand. */
@@ -292,8 +254,8 @@ static int exec_show_pipes(struct cmd_ctx *ctx, int argc, char **argv, struct er
 	if (work_open(ctx, &w, true, e) < 0)
 		return EXIT_FAILED;
 	cJSON *arr = cJSON_CreateArray();
-	struct table t = { 7, VEC_INIT };
-	table_add(&t, "NAME", "STATE", "TABLE", "PENDING", "LAST FILE", "LAST LOADED",
+	struct cmd_table t = { 7, VEC_INIT };
+	cmd_table_add(&t, "NAME", "STATE", "TABLE", "PENDING", "LAST FILE", "LAST LOADED",
 		  "LAST ERROR");
 	int rc = EXIT_OK;
 	for (size_t i = 0; i < ctx->project->npipes; i++) {
@@ -314,7 +276,7 @@ static int exec_show_pipes(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		if (json)
 			cJSON_AddItemToArray(arr, pipe_json(pipe, &st, problem));
 		else
-			table_add(&t, pipe->name, pipe_state_name(st.state), pipe->table, pending,
+			cmd_table_add(&t, pipe->name, pipe_state_name(st.state), pipe->table, pending,
 				  st.last_file, when, err_shown);
 		pipe_status_free(&st);
 		free(problem);
@@ -357,8 +319,8 @@ static int exec_show_streams(struct cmd_ctx *ctx, int argc, char **argv, struct 
 	struct work w;
 	work_open(ctx, &w, false, e);
 	cJSON *arr = cJSON_CreateArray();
-	struct table t = { 7, VEC_INIT };
-	table_add(&t, "NAME", "TABLE", "MODE", "OFFSET", "PENDING", "HAS DATA", "ERROR");
+	struct cmd_table t = { 7, VEC_INIT };
+	cmd_table_add(&t, "NAME", "TABLE", "MODE", "OFFSET", "PENDING", "HAS DATA", "ERROR");
 	int rc = EXIT_OK;
 	for (size_t i = 0; i < ctx->project->nstreams; i++) {
 		const struct project_stream *s = &ctx->project->streams[i];
@@ -375,7 +337,7 @@ static int exec_show_streams(struct cmd_ctx *ctx, int argc, char **argv, struct 
 			char pending[24];
 			snprintf(pending, sizeof pending, problem ? "?" : "%lld",
 				 (long long)st.pending);
-			table_add(&t, s->name, s->table, stream_mode_name(s->mode),
+			cmd_table_add(&t, s->name, s->table, stream_mode_name(s->mode),
 				  st.offset ? st.offset : "start", pending,
 				  problem ? "?" : st.has_data ? "yes" : "no", problem);
 		}
@@ -420,7 +382,7 @@ static cJSON *load_json(const struct store_load *l)
 	return o;
 }
 
-static void load_row(struct table *t, const struct store_load *l)
+static void load_row(struct cmd_table *t, const struct store_load *l)
 {
 	char when[32], rows[48], errs[24], size[24], run[24];
 	short_time(l->loaded, when, sizeof when);
@@ -437,7 +399,7 @@ static void load_row(struct table *t, const struct store_load *l)
 				  l->first_error_column_name ? ": " : "", l->first_error);
 	char sum[16];
 	snprintf(sum, sizeof sum, "%.12s", l->checksum ? l->checksum : "-");
-	table_add(t, when, l->file_key, load_status_name(l->status), rows, errs, size, sum,
+	cmd_table_add(t, when, l->file_key, load_status_name(l->status), rows, errs, size, sum,
 		  run, first);
 	free(first);
 }
@@ -490,12 +452,12 @@ static int exec_show_loads(struct cmd_ctx *ctx, int argc, char **argv, struct er
 	} else if (total == 0) {
 		fprintf(ctx->out, "pipe %s has loaded nothing yet\n", pipe->name);
 	} else {
-		struct table t = { 9, VEC_INIT };
-		table_add(&t, "LOADED AT", "FILE", "STATUS", "ROWS", "ERRORS", "BYTES", "CHECKSUM",
+		struct cmd_table t = { 9, VEC_INIT };
+		cmd_table_add(&t, "LOADED AT", "FILE", "STATUS", "ROWS", "ERRORS", "BYTES", "CHECKSUM",
 			  "RUN", "FIRST ERROR");
 		for (size_t i = 0; i < v.len; i++)
 			load_row(&t, v.items[i]);
-		table_print(ctx->out, &t);
+		cmd_table_print(ctx->out, &t);
 		fprintf(ctx->out, "page %lld of %lld (%lld load%s, newest first)\n",
 			(long long)page, (long long)(pages ? pages : 1), (long long)total,
 			total == 1 ? "" : "s");

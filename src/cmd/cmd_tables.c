@@ -423,15 +423,12 @@ static cJSON *table_json(const struct cat_table *t, enum db_kind kind)
 	return o;
 }
 
-/* A text table: columns as wide as their widest cell, the last unpadded. */
-#define NCOLS 8
+/* The catalogue as a text table. */
 static void print_text(FILE *fp, struct catalogue *c)
 {
-	struct vec cells = VEC_INIT;
-	const char *head[NCOLS] = { "TABLE", "KIND", "CONNECTION", "ROWS", "LAST LOAD",
-				    "WRITTEN BY", "READ BY", "DESCRIPTION" };
-	for (int i = 0; i < NCOLS; i++)
-		vec_push(&cells, xstrdup(head[i]));
+	struct cmd_table tt = { 8, VEC_INIT };
+	cmd_table_add(&tt, "TABLE", "KIND", "CONNECTION", "ROWS", "LAST LOAD", "WRITTEN BY",
+		      "READ BY", "DESCRIPTION");
 	for (size_t i = 0; i < c->tables.len; i++) {
 		const struct cat_table *t = c->tables.items[i];
 		char when[24] = "-";
@@ -453,32 +450,16 @@ static void print_text(FILE *fp, struct catalogue *c)
 			buf_puts(&d, description(t));
 		while (d.len && d.data[d.len - 1] == ' ')
 			d.data[--d.len] = '\0';
-		vec_push(&cells, xstrdup(t->name));
-		vec_push(&cells, xstrdup(table_kind_name(t->kind)));
-		vec_push(&cells, xstrdup(t->connection ? t->connection : "-"));
-		vec_push(&cells, t->rows >= 0 ? xasprintf("%lld", (long long)t->rows) : xstrdup("?"));
-		vec_push(&cells, xstrdup(when));
-		vec_push(&cells, xstrdup(w.len ? buf_str(&w) : "-"));
-		vec_push(&cells, xstrdup(r.len ? buf_str(&r) : "-"));
-		vec_push(&cells, xstrdup(d.len ? buf_str(&d) : ""));
+		char rows[24];
+		snprintf(rows, sizeof rows, t->rows >= 0 ? "%lld" : "?", (long long)t->rows);
+		cmd_table_add(&tt, t->name, table_kind_name(t->kind), t->connection, rows, when,
+			      w.len ? buf_str(&w) : NULL, r.len ? buf_str(&r) : NULL,
+			      d.len ? buf_str(&d) : "");
 		buf_free(&w);
 		buf_free(&r);
 		buf_free(&d);
 	}
-	int width[NCOLS] = { 0 };
-	for (size_t i = 0; i < cells.len; i++) {
-		int cw = utf8_width(cells.items[i]);
-		if (cw > width[i % NCOLS])
-			width[i % NCOLS] = cw;
-	}
-	for (size_t i = 0; i < cells.len; i++) {
-		const char *s = cells.items[i];
-		if (i % NCOLS == NCOLS - 1)
-			fprintf(fp, "%s\n", s);
-		else
-			fprintf(fp, "%s%*s  ", s, width[i % NCOLS] - utf8_width(s), "");
-	}
-	vec_free_all(&cells, free);
+	cmd_table_print(fp, &tt);
 }
 
 static enum db_kind connection_kind(const struct project *p, const char *conn)

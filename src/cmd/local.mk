@@ -15,6 +15,7 @@ libcmd_a_SOURCES = \
 	src/cmd/ctx.c \
 	src/cmd/json.c \
 	src/cmd/opts.c \
+	src/cmd/table.c \
 	src/cmd/shell.c \
 	src/cmd/cmd_pipe.c \
 	src/cmd/cmd_tables.c \
