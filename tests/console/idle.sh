@@ -50,13 +50,17 @@ _tmux pipe-pane -o -t "$CONSOLE_SESSION" "cat >>$T/idle-output"
 before=$(wakeups "$pid")
 sleep 3
 after=$(wakeups "$pid")
-_tmux pipe-pane -t "$CONSOLE_SESSION"
-bytes=$(wc -c <"$T/idle-output" 2>/dev/null || echo 0)
+[ -e "$T/idle-output" ] || fail "tmux pipe-pane did not start: no bytes could be counted"
+bytes=$(wc -c <"$T/idle-output")
 [ $((after - before)) -le 5 ] ||
 	fail "the idle console woke up $((after - before)) times in 3 seconds with a store"
 assert_eq 0 "$bytes" "bytes sent to an idle terminal"
 fixture_logs "$T/p" 1 0
 console_wait "live record 1 of 1"
+# the pipe does see what the console draws, so the 0 above was counted
+wait_until 5 test -s "$T/idle-output" ||
+	fail "pipe-pane saw nothing of the new record: the idle byte count proves nothing"
+_tmux pipe-pane -t "$CONSOLE_SESSION"
 console_stop
 cd "$T"
 

@@ -134,9 +134,12 @@ assert_contains "$ERR" "the key column nope is not in table fact_orders"
 project "SELECT id, 'someone else' AS customer, amount FROM raw_orders" id
 before=$(q 'SELECT group_concat(id || customer || amount) FROM (SELECT * FROM fact_orders ORDER BY id)')
 run_sluice backfill start orders
+assert_eq 0 "$RC" "second backfill start: $ERR"
 for step in suspend rebuild validate compare; do
 	run_sluice backfill next orders
+	assert_eq 0 "$RC" "next ($step) of the second backfill: $ERR"
 done
+assert_eq 40 "$(q 'SELECT count(*) FROM fact_orders_backfill')" "rebuilt rows before the discard"
 run_sluice backfill discard orders --yes
 assert_eq 0 "$RC" "discard: $ERR"
 assert_contains "$OUT" "step discard WAITING"

@@ -116,6 +116,8 @@ assert_eq 1 "$RC" "a run that cannot connect fails"
 assert_contains "$(cat "$T/sluice.log")" "RUNNING -> " "the log file records the run"
 assert_not_contains "$(cat "$T/sluice.log")$OUT$ERR" "Pa55-w0rd-never-shown" "log, output and errors"
 run_sluice -C logs logs --run 1
+assert_eq 0 "$RC" "logs --run 1: $ERR"
+assert_contains "$OUT" "cannot open wh" "the store's record of the connection error"
 assert_not_contains "$OUT$ERR" "Pa55-w0rd-never-shown" "the store's log records"
 run_sluice -C logs show run 1
 assert_contains "$OUT" "FAILED"

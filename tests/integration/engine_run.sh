@@ -115,8 +115,10 @@ fpid=$!
 sleep 0.5
 run_sluice run plain
 assert_eq 0 "$RC"
-wait_until 10 grep -q '"message":"run [0-9]*: RUNNING -> COMPLETED' follow.out ||
-	fail "logs -f did not show the new run: $(cat follow.out)"
+# logs -f prints the records already there first (run 1's among them):
+# look for this run's own.
+wait_until 10 grep -q "\"message\":\"run $OUT: RUNNING -> COMPLETED" follow.out ||
+	fail "logs -f did not show the new run $OUT: $(cat follow.out)"
 kill -INT "$fpid"
 wait "$fpid" || fail "logs -f did not stop cleanly"
 
