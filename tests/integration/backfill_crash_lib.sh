@@ -1,5 +1,7 @@
-# backfill_crash_lib.sh - the real binary killed (SIGKILL) between and
-# inside backfill steps, then `backfill next` again; shared by
+# backfill_crash_lib.sh - the procedure survives its process: every step
+# is a command of its own (stopping between steps, killed or not, leaves
+# only the store behind), and the real binary killed (SIGKILL) inside the
+# rebuild is picked up by `backfill next`; shared by
 # backfill_crash.sh (SQLite) and backfill_crash_pg.sh (PostgreSQL).
 #
 # The flow has a SQL step that is slow (the parameter n says how slow)
@@ -48,8 +50,8 @@ crash_backfill() {
 	[ "$RC" = 0 ] || fail "first run failed ($RC): $OUT $ERR"
 	make_crash_project "SELECT id, customer, upper(customer) AS shout FROM raw_orders"
 
-	# Killed right after start and after suspend: the backfill waits where
-	# it stood and `next` goes on from there.
+	# After start and after suspend the process is gone: the backfill
+	# waits where it stood and `next`, from another process, goes on.
 	"$SLUICE" backfill start orders "n=$SLOW_N" >/dev/null &
 	wait $! || fail "start failed"
 	run_sluice backfill status orders
@@ -85,8 +87,7 @@ crash_backfill() {
 	run_sluice backfill status orders --json
 	assert_contains "$OUT" '"note":"interrupted"'
 
-	# Killed inside validate's slow work is the same story; here the
-	# remaining steps simply go on.
+	# The remaining steps go on, each from a new process.
 	run_sluice backfill next orders
 	assert_contains "$OUT" "step validate WAITING"
 	run_sluice backfill next orders
@@ -95,7 +96,7 @@ crash_backfill() {
 	assert_contains "$OUT" "column shout: 50 changed, added"
 	assert_contains "$OUT" "changed 50, unchanged 0"
 
-	# Approve, killed before the resume: `next` resumes.
+	# Approve, and the process ends before the resume: `next` resumes.
 	run_sluice backfill approve orders --yes
 	assert_eq 0 "$RC" "approve: $ERR"
 	assert_eq 50 "$(q 'SELECT count(shout) FROM fact_orders')" "swapped in"
