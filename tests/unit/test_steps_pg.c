@@ -48,6 +48,18 @@ static void fx_open_pg(struct fx *fx, const char *json, const char *const *files
 	buf_free(&b);
 }
 
+static const char *merge_warehouse(void)
+{
+	return conninfo_a;
+}
+
+static const char *merge_surrogate(void)
+{
+	return "serial PRIMARY KEY";
+}
+
+#include "steps_merge_cases.h"
+
 /* ---- sql ---------------------------------------------------------------------------- */
 
 static const char *const sql_project =
@@ -384,6 +396,7 @@ static Suite *steps_pg_suite(void)
 	tcase_add_test(tc, pg_to_pg_cancelled_midway_leaves_nothing);
 	tcase_add_test(tc, pg_extract_to_lake_and_to_sqlite_staging);
 	tcase_add_test(tc, pg_offset_timestamps_store_the_same_instant_as_sqlite);
+	merge_cases_add(tc);
 	suite_add_tcase(s, tc);
 	return s;
 }
