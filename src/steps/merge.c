@@ -270,20 +270,27 @@ static int keep_latest(struct merge *m, const char *qstage, struct err *e)
 
 /* ---- writing --------------------------------------------------------------------- */
 
-/* How a changed value is told on PostgreSQL: natively when both sides are
- * one comparable type, as text otherwise (json has no equality, and a
- * column sluice does not know is described as text). */
+/* Types PostgreSQL compares with each other by value (5 = 5.000): 0 for
+ * those compared as text (json has no equality, and a column sluice does
+ * not know is described as text). */
+static int pg_compare_family(enum db_type t)
+{
+	switch (t) {
+	case DT_INT: case DT_NUMERIC: case DT_FLOAT: return 1;
+	case DT_DATE: case DT_TIMESTAMP: return 2;
+	case DT_TIME: return 3;
+	case DT_BOOL: return 4;
+	default: return 0;
+	}
+}
+
+/* How a changed value is told on PostgreSQL: by value when both sides
+ * compare so, as text otherwise (text can only say "changed" too often,
+ * never too rarely). */
 static bool pg_native_compare(struct db_coltype target, struct db_coltype source)
 {
-	if (target.type != source.type)
-		return false;
-	switch (target.type) {
-	case DT_INT: case DT_NUMERIC: case DT_FLOAT: case DT_BOOL:
-	case DT_DATE: case DT_TIME: case DT_TIMESTAMP:
-		return true;
-	default:
-		return false;
-	}
+	int f = pg_compare_family(target.type);
+	return f != 0 && f == pg_compare_family(source.type);
 }
 
 static struct db_coltype target_type(const struct db_table *t, const struct db *db,
