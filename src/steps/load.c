@@ -203,7 +203,7 @@ static void validate_latest_by(const struct project *p, const struct project_ste
 	if (m != LOAD_MERGE)
 		project_diag(p, d, DIAG_ERROR, path, "\"latest_by\" applies to mode merge "
 			     "only (it picks the latest of a key's source rows)");
-	else if ((cJSON_IsArray(v) && cJSON_GetArraySize(v) == 0))
+	else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 0)
 		project_diag(p, d, DIAG_ERROR, path, "expected a column name or a non-empty "
 			     "array of them");
 	for (size_t i = 0; m == LOAD_MERGE && i < cols.len; i++) {
