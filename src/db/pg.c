@@ -628,14 +628,30 @@ static int flush(struct pg_writer *w, struct err *e)
 	return 0;
 }
 
+/* A timestamp written with a zone ("2024-06-01T12:00:00+05:30", "...Z"):
+ * PostgreSQL reads it into a timestamp without time zone by dropping the
+ * zone, which would store another instant than SQLite's writer does.  The
+ * zone is folded into UTC here instead (what the session's UTC makes of it
+ * in a timestamptz column too).  Anything else goes as it is, for the
+ * server to accept or refuse. */
+static const char *timestamp_in_utc(const char *v, char *tmp, size_t n)
+{
+	if (strnlen(v, 11) < 11 || !strpbrk(v + 10, "Zz+-"))
+		return v;
+	return db_timestamp_canon(v, tmp, n) ? tmp : v;
+}
+
 static int pg_writer_row(struct db_writer *base, const char *const *values,
 			 struct err *e)
 {
 	struct pg_writer *w = (struct pg_writer *)base;
+	char utc[64];
 	for (int i = 0; i < base->ncols; i++) {
 		if (i)
 			buf_putc(&w->out, '\t');
 		const char *v = values[i];
+		if (v && base->types[i].type == DT_TIMESTAMP)
+			v = timestamp_in_utc(v, utc, sizeof utc);
 		db_copy_escape(&w->out, v, v ? strlen(v) : 0);
 	}
 	buf_putc(&w->out, '\n');

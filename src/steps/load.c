@@ -15,10 +15,13 @@
  *
  * Modes:
  *   append   insert the rows
- *   merge    delete the target's rows whose key is among the source's, then
- *            insert; the source rows are first staged in a scratch table in
- *            the target's database (created and dropped inside the
- *            transaction), so the delete and the insert see the same rows
+ *   merge    update the target's rows whose key is among the source's (in
+ *            place, where their values differ) and insert the others
+ *            (merge.c); the source rows are first staged in a scratch
+ *            table in the target's database (created and dropped inside
+ *            the transaction), so every statement sees the same rows.  A
+ *            NULL or repeated key is refused, unless "latest_by" names the
+ *            columns that order a key's rows: then the latest is taken
  *   replace  empty the target (TRUNCATE on PostgreSQL, DELETE on SQLite)
  *            and insert, in one transaction: readers see the old rows
  *            until the new ones commit, never an empty table
@@ -47,6 +50,7 @@ struct load_spec {
 	enum load_mode mode;
 	const char *from_connection, *from_table, *from_query, *from_file;
 	struct vec key;          /* const char *, borrowed from the JSON */
+	struct vec latest_by;    /* merge: the columns that order a key's rows */
 	struct vec consumes;
 };
 
@@ -86,12 +90,14 @@ static void spec_read(const cJSON *spec, struct load_spec *ls)
 	ls->from_query = sj_string(from, "query");
 	ls->from_file = sj_string(from, "file");
 	sj_strings(spec, "key", &ls->key);
+	sj_strings(spec, "latest_by", &ls->latest_by);
 	sj_strings(spec, "consumes", &ls->consumes);
 }
 
 static void spec_done(struct load_spec *ls)
 {
 	vec_free(&ls->key);
+	vec_free(&ls->latest_by);
 	vec_free(&ls->consumes);
 }
 
@@ -183,11 +189,46 @@ static size_t validate_consumes(const struct project *p, const struct project_st
 	return errors;
 }
 
+/* "latest_by": a column name or a list of them, for a merge, none of them
+ * a key column (a key's rows all have the same key). */
+static void validate_latest_by(const struct project *p, const struct project_step *s,
+			       enum load_mode m, const struct vec *key, struct diags *d)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(s->spec, "latest_by");
+	if (!v)
+		return;
+	char *path = spec_path(s, "latest_by");
+	struct vec cols = VEC_INIT;
+	spec_strings(p, s, "latest_by", false, &cols, d);
+	if (m != LOAD_MERGE)
+		project_diag(p, d, DIAG_ERROR, path, "\"latest_by\" applies to mode merge "
+			     "only (it picks the latest of a key's source rows)");
+	else if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 0)
+		project_diag(p, d, DIAG_ERROR, path, "expected a column name or a non-empty "
+			     "array of them");
+	for (size_t i = 0; m == LOAD_MERGE && i < cols.len; i++) {
+		const char *c = cols.items[i];
+		char *ip = cJSON_IsArray(v) ? xasprintf("%s[%zu]", path, i) : xstrdup(path);
+		bool in_key = false;
+		for (size_t k = 0; k < key->len && !in_key; k++)
+			in_key = strcmp(key->items[k], c) == 0;
+		if (!*c)
+			project_diag(p, d, DIAG_ERROR, ip, "expected a column name");
+		else if (in_key)
+			project_diag(p, d, DIAG_ERROR, ip, "%s is a key column: every row of a "
+				     "key has the same %s, so it cannot tell which is the latest",
+				     c, c);
+		free(ip);
+	}
+	vec_free_all(&cols, free);
+	free(path);
+}
+
 static size_t load_validate(const struct project *p, const struct project_flow *f UNUSED,
 			    const struct project_step *s, struct diags *d)
 {
 	static const char *const known[] = { "from", "connection", "table", "mode", "key",
-					     "consumes", "inputs", NULL };
+					     "latest_by", "consumes", "inputs", NULL };
 	size_t before = d->errors;
 	spec_unknown_keys(p, s, known, d);
 	const char *conn = spec_string(p, s, "connection", true, d);
@@ -206,6 +247,7 @@ static size_t load_validate(const struct project *p, const struct project_flow *
 	if (m == LOAD_MERGE && key.len == 0)
 		project_diag(p, d, DIAG_ERROR, s->path_in_file, "mode merge needs \"key\": "
 			     "the columns that identify a row");
+	validate_latest_by(p, s, m, &key, d);
 	vec_free_all(&key, free);
 	struct vec inputs = VEC_INIT;
 	spec_strings(p, s, "inputs", false, &inputs, d);
@@ -407,60 +449,40 @@ static int empty_table(struct db *db, const char *table, struct err *e)
 	return rc;
 }
 
-/* Merge: stage, delete the staged keys from the target, insert the staged
- * rows.  The scratch table lives only inside the open transaction. */
+/* What a source is called in messages. */
+static const char *source_name(const struct load_spec *ls)
+{
+	return ls->from_table ? ls->from_table : ls->from_file ? ls->from_file : "from.query";
+}
+
+/* Merge: stage the source's rows beside the target, then merge.c. */
 static int merge_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
 		      const char *table, const struct load_spec *ls,
-		      const struct source *src, int64_t *rows, int64_t *replaced,
-		      struct err *e)
+		      const struct source *src, struct merge *m, struct err *e)
 {
-	char stage[64];
-	char hex[65];
-	char *seed = xasprintf("%lld:%s", (long long)ctx->run_id, ctx->step->name);
-	sha256_hex_of(seed, strlen(seed), hex);
-	free(seed);
-	snprintf(stage, sizeof stage, "_sluice_stage_%.16s", hex);
-
 	struct db_column *cols = xcalloc((size_t)src->ncols, sizeof *cols);
 	for (int i = 0; i < src->ncols; i++) {
 		cols[i].name = src->names[i];
 		cols[i].type = src->types[i];
 	}
-	struct db_table def = { stage, cols, (size_t)src->ncols };
-	int rc = db_drop_table(tdb, stage, true, e);
+	*m = (struct merge){
+		.db = tdb, .table = table, .source_name = source_name(ls),
+		.cols = cols, .ncols = src->ncols,
+		.key = (const char *const *)ls->key.items, .nkey = (int)ls->key.len,
+		.latest_by = (const char *const *)ls->latest_by.items,
+		.nlatest = (int)ls->latest_by.len,
+	};
+	char *seed = xasprintf("%lld:%s", (long long)ctx->run_id, ctx->step->name);
+	int rc = merge_stage(m, seed, e);
+	free(seed);
 	if (rc == 0)
-		rc = db_create_table(tdb, &def, false, e);
-	free(cols);
-	int64_t staged = 0;
-	if (rc == 0)
-		rc = move_rows(ctx, sdb, tdb, stage, src, &staged, e);
+		rc = move_rows(ctx, sdb, tdb, m->stage, src, &m->staged, e);
 	if (rc == 0)
 		rc = step_check_cancel(ctx, e);
-
-	char *qt = db_quote_ident(tdb, table), *qs = db_quote_ident(tdb, stage);
-	struct buf keys = BUF_INIT, sql = BUF_INIT;
-	for (size_t i = 0; i < ls->key.len; i++) {
-		char *qk = db_quote_ident(tdb, ls->key.items[i]);
-		buf_printf(&keys, "%s%s", i ? ", " : "", qk);
-		free(qk);
-	}
-	if (rc == 0) {
-		bool many = ls->key.len > 1;
-		buf_printf(&sql, "DELETE FROM %s WHERE %s%s%s IN (SELECT %s FROM %s)", qt,
-			   many ? "(" : "", buf_str(&keys), many ? ")" : "", buf_str(&keys), qs);
-		rc = db_exec(tdb, buf_str(&sql), NULL, 0, replaced, e);
-	}
-	if (rc == 0) {
-		char *from = xasprintf("SELECT * FROM %s", qs);
-		rc = insert_select(tdb, table, src, from, NULL, 0, rows, e);
-		free(from);
-	}
 	if (rc == 0)
-		rc = db_drop_table(tdb, stage, false, e);
-	buf_free(&keys);
-	buf_free(&sql);
-	free(qt);
-	free(qs);
+		rc = merge_apply(m, e);
+	free(cols);
+	m->cols = NULL;
 	return rc;
 }
 
@@ -531,7 +553,7 @@ static int commit_streams(struct step_ctx *ctx, struct db *tdb, const struct loa
 static int load_in_transaction(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
 			       const struct load_spec *ls, const char *target,
 			       const struct source *src, struct vec *changes,
-			       int64_t *replaced, struct err *e)
+			       struct merge *merged, struct err *e)
 {
 	struct drift_source ds = { (const char *const *)src->names, src->types,
 				   src->guessed, src->ncols };
@@ -544,19 +566,37 @@ static int load_in_transaction(struct step_ctx *ctx, struct db *sdb, struct db *
 	int rc = 0;
 	if (ls->mode == LOAD_REPLACE && !created)
 		rc = empty_table(tdb, target, e);
-	if (rc == 0 && ls->mode == LOAD_MERGE)
-		rc = merge_rows(ctx, sdb, tdb, target, ls, src, &rows, replaced, e);
-	else if (rc == 0)
+	if (rc == 0 && ls->mode == LOAD_MERGE) {
+		rc = merge_rows(ctx, sdb, tdb, target, ls, src, merged, e);
+		rows = merged->updated + merged->inserted;
+		ctx->rows_in = merged->staged;
+	} else if (rc == 0) {
 		rc = move_rows(ctx, sdb, tdb, target, src, &rows, e);
+		ctx->rows_in = rows;
+	}
 	if (rc < 0)
 		return -1;
-	ctx->rows_in = rows;
 	ctx->rows_out = rows;
 	if (step_check_cancel(ctx, e) < 0 || commit_streams(ctx, tdb, ls, e) < 0)
 		return -1;
 	char info[96];
 	snprintf(info, sizeof info, "%s %lld rows", target, (long long)rows);
 	return step_ledger_put(ctx, tdb, NULL, info, e);
+}
+
+/* "merged 120 rows into t: 3 updated, 2 inserted, 115 unchanged" and the
+ * rows latest_by passed over. */
+static void merge_summary(struct step_ctx *ctx, const char *target, const struct merge *m)
+{
+	int64_t taken = m->staged - m->superseded;
+	int64_t unchanged = taken - m->updated - m->inserted;
+	char older[96] = "";
+	if (m->superseded > 0)
+		snprintf(older, sizeof older, "; %lld older row%s of a key passed over",
+			 (long long)m->superseded, m->superseded == 1 ? "" : "s");
+	step_summary(ctx, "merged %lld rows into %s: %lld updated, %lld inserted, %lld "
+		     "unchanged%s", (long long)taken, target, (long long)m->updated,
+		     (long long)m->inserted, (long long)(unchanged > 0 ? unchanged : 0), older);
 }
 
 static const char *mode_name(enum load_mode m)
@@ -590,8 +630,9 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 		goto out;
 	if (step_check_cancel(ctx, e) < 0 || db_begin(tdb, e) < 0)
 		goto out;
-	int64_t replaced = 0;
-	rc = load_in_transaction(ctx, sdb, tdb, &ls, target, &src, &changes, &replaced, e);
+	struct merge merged;
+	memset(&merged, 0, sizeof merged);
+	rc = load_in_transaction(ctx, sdb, tdb, &ls, target, &src, &changes, &merged, e);
 	rc = step_end_transaction(ctx, tdb, rc, e);
 	if (rc < 0) {
 		ctx->rows_in = ctx->rows_out = 0;
@@ -600,8 +641,7 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 	}
 	rc = drift_commit(ctx, &changes, e);
 	if (ls.mode == LOAD_MERGE)
-		step_summary(ctx, "merged %lld rows into %s (%lld replaced)",
-			     (long long)ctx->rows_out, target, (long long)replaced);
+		merge_summary(ctx, target, &merged);
 	else
 		step_summary(ctx, "%s %lld rows %s %s", mode_name(ls.mode),
 			     (long long)ctx->rows_out, ls.mode == LOAD_REPLACE ? "in" : "to",

@@ -173,6 +173,38 @@ int  drift_apply(struct step_ctx *ctx, struct db *db, const char *connection,
 int  drift_commit(struct step_ctx *ctx, struct vec *changes, struct err *e);
 void drift_changes_free(struct vec *changes);
 
+/* ---- merge (merge.c) ---------------------------------------------------------
+ * A load's merge into `table` on `db`, inside the caller's transaction.
+ * merge_stage creates the scratch table m->stage (the source's columns,
+ * named after `seed`) for the caller to fill with the source's rows;
+ * merge_apply (m->staged: the rows staged) then refuses a NULL key and a
+ * key on more than one row (unless `latest_by` orders a key's rows: then
+ * the latest is taken, and different rows tied at the latest are refused),
+ * updates the target's matched rows whose values differ, in place and
+ * only in the source's columns, inserts the rows with new keys, and drops
+ * the scratch tables.  On -1 nothing is written that the caller's rollback
+ * does not undo; a refusal's message names the key columns, a few of the
+ * key values and the number of rows. */
+struct merge {
+	struct db *db;
+	const char *table;
+	const char *source_name;         /* for messages: "stg_orders", "from.query" */
+	const struct db_column *cols;    /* the source's columns (name, type) */
+	int ncols;
+	const char *const *key;
+	int nkey;
+	const char *const *latest_by;    /* may be empty */
+	int nlatest;
+	int64_t staged;                  /* set by the caller */
+
+	char stage[64], latest[80];      /* the scratch tables */
+	/* what merge_apply did */
+	int64_t superseded;              /* rows not the latest of their key */
+	int64_t updated, inserted;
+};
+int  merge_stage(struct merge *m, const char *seed, struct err *e);
+int  merge_apply(struct merge *m, struct err *e);
+
 /* ---- a query into a table (load.c) ----------------------------------------------
  * Inside the caller's open transaction on `tdb`: shape li->table after the
  * query's columns (drift_apply, changes appended to `changes`), empty it

@@ -123,10 +123,15 @@ run_totesys() {
 	[ "$RC" = 0 ] || fail "run failed ($RC): $OUT $ERR"
 	check_star
 
-	# A second run finds no new files and merges the same rows: nothing doubles.
+	# A second run finds no new files and merges the same rows: nothing doubles,
+	# nothing is rewritten (the surrogate keys the warehouse numbered stay).
+	local ids
+	ids=$(q 'SELECT sales_order_id, sales_record_id FROM fact_sales_order ORDER BY 1, 2')
 	run_sluice run totesys_warehouse --wait
 	[ "$RC" = 0 ] || fail "second run failed ($RC): $OUT $ERR"
 	check_star
+	[ "$ids" = "$(q 'SELECT sales_order_id, sales_record_id FROM fact_sales_order ORDER BY 1, 2')" ] ||
+		fail "the second run renumbered sales_record_id"
 
 	# A new version of order 2 arrives: the fact keeps both versions, the
 	# dimension keeps the latest staff record.
@@ -145,6 +150,9 @@ run_totesys() {
 		WHERE sales_order_id = 2 ORDER BY last_updated_date')" "both versions of order 2"
 	assert_eq "Franey-Smith|Sales" "$(q 'SELECT last_name, department_name FROM dim_staff
 		WHERE staff_id = 1')" "dim_staff 1 updated"
+	assert_eq "$(printf '%s\n' "$ids" | grep '^2|')" "$(q "SELECT sales_order_id, sales_record_id
+		FROM fact_sales_order WHERE sales_order_id = 2 AND last_updated_date < '2024-01-01'")" \
+		"order 2's first version keeps its sales_record_id"
 	assert_eq 20 "$(q 'SELECT count(*) FROM dim_staff')" "dim_staff rows after the update"
 
 	# The catalogue knows every table of the star and where it came from.

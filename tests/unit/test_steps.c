@@ -23,6 +23,18 @@
 
 #include "steps/steps_int.h"
 
+static const char *merge_warehouse(void)
+{
+	return "sqlite:wh.db";
+}
+
+static const char *merge_surrogate(void)
+{
+	return "integer PRIMARY KEY";
+}
+
+#include "steps_merge_cases.h"
+
 /* ---- parameters and splitting -------------------------------------------------- */
 
 struct kv_lookup {
@@ -285,7 +297,7 @@ START_TEST(load_append_merge_replace_across_connections)
 	ck_step_ok(fx_step(&fx, run, "f", "append", NULL));
 	r = fx_step(&fx, run, "f", "merge", NULL);
 	ck_step_ok(r);
-	ck_assert_msg(strstr(r.summary, "(2 replaced)"), "%s", r.summary);
+	ck_assert_str_eq(r.summary, "merged 3 rows into t_merge: 1 updated, 1 inserted, 1 unchanged");
 	const char *kv[] = { "min_id", "1", NULL };
 	ck_step_ok(fx_step(&fx, run, "f", "replace", kv));
 	ck_rows(&fx, "wh", "SELECT id, item, qty FROM t_append ORDER BY id, qty",
@@ -869,7 +881,13 @@ START_TEST(validate_reports_bad_step_keys_at_their_paths)
 		"    { \"name\": \"c\", \"kind\": \"validate\", \"connection\": \"wh\", \"table\": \"t\",\n"
 		"      \"checks\": [ { \"type\": \"uniq\" }, { \"type\": \"referential\", \"column\": \"x\", \"references\": \"t\" } ] },\n"
 		"    { \"name\": \"d\", \"kind\": \"notify\", \"channel\": \"nowhere\", \"message\": \"hi\" },\n"
-		"    { \"name\": \"e\", \"kind\": \"extract\", \"connection\": \"wh\", \"tables\": [], \"format\": \"xml\" }\n"
+		"    { \"name\": \"e\", \"kind\": \"extract\", \"connection\": \"wh\", \"tables\": [], \"format\": \"xml\" },\n"
+		"    { \"name\": \"g\", \"kind\": \"load\", \"connection\": \"wh\", \"table\": \"t\", \"from\": { \"table\": \"x\" },\n"
+		"      \"latest_by\": \"at\" },\n"
+		"    { \"name\": \"h\", \"kind\": \"load\", \"connection\": \"wh\", \"table\": \"t\", \"from\": { \"table\": \"x\" },\n"
+		"      \"mode\": \"merge\", \"key\": [\"id\"], \"latest_by\": [\"at\", \"id\"] },\n"
+		"    { \"name\": \"i\", \"kind\": \"load\", \"connection\": \"wh\", \"table\": \"t\", \"from\": { \"table\": \"x\" },\n"
+		"      \"mode\": \"merge\", \"key\": [\"id\"], \"latest_by\": 7 }\n"
 		"  ] } ] }\n");
 	char *file = path_join(dir, "sluice.json");
 	struct diags d;
@@ -899,6 +917,9 @@ START_TEST(validate_reports_bad_step_keys_at_their_paths)
 		"flows[0].steps[3].channel: unknown notification channel \"nowhere\"",
 		"flows[0].steps[4].tables: expected a non-empty array",
 		"flows[0].steps[4].format: unknown format \"xml\"",
+		"sluice.json:13:20: flows[0].steps[5].latest_by: \"latest_by\" applies to mode merge only",
+		"sluice.json:15:59: flows[0].steps[6].latest_by[1]: id is a key column",
+		"sluice.json:17:52: flows[0].steps[7].latest_by: expected an array of strings",
 	};
 	for (size_t i = 0; i < ARRAY_LEN(expect); i++)
 		ck_assert_msg(strstr(text, expect[i]) != NULL, "missing \"%s\" in:\n%s",
@@ -924,6 +945,7 @@ static Suite *steps_suite(void)
 	tcase_add_test(tc, sql_failure_rolls_back_every_statement);
 	tcase_add_test(tc, sql_window_parameters_follow_completed_runs);
 	tcase_add_test(tc, load_append_merge_replace_across_connections);
+	merge_cases_add(tc);
 	tcase_add_test(tc, load_within_one_connection_and_from_a_file);
 	tcase_add_test(tc, load_ledger_skips_a_retried_load);
 	tcase_add_test(tc, load_schema_drift_adds_widens_and_reports);

@@ -48,6 +48,18 @@ static void fx_open_pg(struct fx *fx, const char *json, const char *const *files
 	buf_free(&b);
 }
 
+static const char *merge_warehouse(void)
+{
+	return conninfo_a;
+}
+
+static const char *merge_surrogate(void)
+{
+	return "serial PRIMARY KEY";
+}
+
+#include "steps_merge_cases.h"
+
 /* ---- sql ---------------------------------------------------------------------------- */
 
 static const char *const sql_project =
@@ -290,6 +302,86 @@ START_TEST(pg_extract_to_lake_and_to_sqlite_staging)
 }
 END_TEST
 
+/* ---- timestamps with a UTC offset, the same on both backends ------------------------------ */
+
+/* The same NDJSON and CSV files through pipes into raw tables on SQLite
+ * and on PostgreSQL, with inferred and with declared columns. */
+static const char *const offsets_project =
+	"{ \"connections\": { \"pg\": { \"url\": \"@PG@\" }, \"lite\": { \"url\": \"sqlite:lite.db\" } },\n"
+	"  \"lake\": { \"url\": \"file:lake\" },\n"
+	"  \"pipes\": [\n"
+	"    { \"name\": \"nd_lite\", \"path\": \"nd/\", \"connection\": \"lite\", \"table\": \"raw_nd\" },\n"
+	"    { \"name\": \"nd_pg\", \"path\": \"nd/\", \"connection\": \"pg\", \"table\": \"raw_nd\" },\n"
+	"    { \"name\": \"csv_lite\", \"path\": \"csv/\", \"format\": \"csv\", \"connection\": \"lite\",\n"
+	"      \"table\": \"raw_csv\" },\n"
+	"    { \"name\": \"csv_pg\", \"path\": \"csv/\", \"format\": \"csv\", \"connection\": \"pg\",\n"
+	"      \"table\": \"raw_csv\" },\n"
+	"    { \"name\": \"decl_lite\", \"path\": \"nd/\", \"connection\": \"lite\", \"table\": \"raw_decl\",\n"
+	"      \"columns\": [ { \"name\": \"id\", \"type\": \"integer\" }, { \"name\": \"at\", \"type\": \"timestamp\" } ] },\n"
+	"    { \"name\": \"decl_pg\", \"path\": \"nd/\", \"connection\": \"pg\", \"table\": \"raw_decl\",\n"
+	"      \"columns\": [ { \"name\": \"id\", \"type\": \"integer\" }, { \"name\": \"at\", \"type\": \"timestamp\" } ] } ],\n"
+	"  \"flows\": [ { \"name\": \"f\", \"steps\": [\n"
+	"      { \"name\": \"nd_lite\", \"kind\": \"ingest\", \"pipe\": \"nd_lite\" },\n"
+	"      { \"name\": \"nd_pg\", \"kind\": \"ingest\", \"pipe\": \"nd_pg\" },\n"
+	"      { \"name\": \"csv_lite\", \"kind\": \"ingest\", \"pipe\": \"csv_lite\" },\n"
+	"      { \"name\": \"csv_pg\", \"kind\": \"ingest\", \"pipe\": \"csv_pg\" },\n"
+	"      { \"name\": \"decl_lite\", \"kind\": \"ingest\", \"pipe\": \"decl_lite\" },\n"
+	"      { \"name\": \"decl_pg\", \"kind\": \"ingest\", \"pipe\": \"decl_pg\" } ] } ] }\n";
+
+static const char *const offsets_files[] = {
+	"lake/nd/2024/06/01/000000000000.ndjson",
+	"{\"id\": 1, \"at\": \"2024-06-01T12:00:00+05:30\"}\n"
+	"{\"id\": 2, \"at\": \"2024-06-01T12:00:00Z\"}\n"
+	"{\"id\": 3, \"at\": \"2024-06-01 12:00:00\"}\n"
+	"{\"id\": 4, \"at\": \"2024-06-01T23:30:00.25-04:00\"}\n"
+	"{\"id\": 5, \"at\": \"2024-06-01T00:15:00+01\"}\n",
+	"lake/csv/2024/06/01/000000000000.csv",
+	"id,at\n"
+	"1,2024-06-01T12:00:00+05:30\n"
+	"2,2024-06-01T12:00:00Z\n"
+	"3,2024-06-01 12:00:00\n"
+	"4,2024-06-01T23:30:00.25-04:00\n"
+	"5,2024-06-01T00:15:00+01\n",
+	NULL,
+};
+
+/* Every row as the instant in UTC, both backends alike. */
+static const char *const offsets_utc =
+	"1|2024-06-01 06:30:00\n"
+	"2|2024-06-01 12:00:00\n"
+	"3|2024-06-01 12:00:00\n"
+	"4|2024-06-02 03:30:00.25\n"
+	"5|2024-05-31 23:15:00\n";
+
+START_TEST(pg_offset_timestamps_store_the_same_instant_as_sqlite)
+{
+	struct fx fx;
+	fx_open_pg(&fx, offsets_project, offsets_files);
+	int64_t run = fx_run(&fx, "f");
+	static const char *const steps[] = { "nd_lite", "nd_pg", "csv_lite", "csv_pg",
+					     "decl_lite", "decl_pg" };
+	for (size_t i = 0; i < ARRAY_LEN(steps); i++) {
+		struct step_result r = fx_step(&fx, run, "f", steps[i], NULL);
+		ck_assert_msg(r.rc == 0, "%s: %s", steps[i], err_text(&r.e));
+		ck_assert_msg(r.rows_out == 5, "%s: %lld rows", steps[i], (long long)r.rows_out);
+	}
+	static const char *const tables[] = { "raw_nd", "raw_csv", "raw_decl" };
+	for (size_t i = 0; i < ARRAY_LEN(tables); i++) {
+		char *sql = xasprintf("SELECT id, at FROM %s ORDER BY id", tables[i]);
+		char *lite = fx_rows(&fx, "lite", sql), *pg = fx_rows(&fx, "pg", sql);
+		ck_assert_msg(strcmp(lite, offsets_utc) == 0, "SQLite %s:\n%s", tables[i], lite);
+		ck_assert_msg(strcmp(pg, offsets_utc) == 0, "PostgreSQL %s:\n%s", tables[i], pg);
+		free(lite);
+		free(pg);
+		free(sql);
+	}
+	/* the column holds instants, not text */
+	ck_rows(&fx, "pg", "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
+		"attrelid = 'raw_nd'::regclass AND attname = 'at'", "timestamp without time zone\n");
+	fx_close(&fx);
+}
+END_TEST
+
 static Suite *steps_pg_suite(void)
 {
 	Suite *s = suite_create("steps_pg");
@@ -303,6 +395,8 @@ static Suite *steps_pg_suite(void)
 	tcase_add_test(tc, pg_schema_drift_alters_inside_the_load);
 	tcase_add_test(tc, pg_to_pg_cancelled_midway_leaves_nothing);
 	tcase_add_test(tc, pg_extract_to_lake_and_to_sqlite_staging);
+	tcase_add_test(tc, pg_offset_timestamps_store_the_same_instant_as_sqlite);
+	merge_cases_add(tc);
 	suite_add_tcase(s, tc);
 	return s;
 }
