@@ -32,6 +32,7 @@ TESTS += tests/unit/test_steps tests/unit/test_steps_pg
 libsteps_a_SOURCES += \
 	src/steps/pipe_int.h \
 	src/steps/pipe.c \
+	src/steps/pipe_state.c \
 	src/steps/pipe_load.c \
 	src/steps/pipe_table.c \
 	src/steps/stream.c \
