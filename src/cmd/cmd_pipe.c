@@ -154,7 +154,8 @@ static int exec_refresh(struct cmd_ctx *ctx, int argc, char **argv, struct err *
 			res.files_failed, res.files_skipped, (long long)res.rows_loaded,
 			res.rows_loaded == 1 ? "" : "s", (long long)res.rows_parsed);
 		if (res.files_reconciled)
-			fprintf(ctx->out, "  %d file%s committed before had no load history; "
+			fprintf(ctx->out, "  %d file%s committed before (by a refresh that was "
+				"killed, or one running at the same time) had no load history; "
 				"recorded now, not reloaded\n", res.files_reconciled,
 				res.files_reconciled == 1 ? "" : "s");
 		if (res.files_changed)

@@ -40,20 +40,35 @@ static bool key_matches(const struct project_pipe *pipe, const char *key)
 
 enum decision { TRY, SKIP_LOADED, SKIP_FAILED, LOOK };
 
+/* A lake's times are coarser than the time it takes to read a file (S3
+ * keeps whole seconds, a file system the tick of a coarse clock): a file
+ * rewritten to the same size within that much of when it was read shows
+ * the same time.  Such a file is looked at again until it has kept its
+ * time for longer than this. */
+#define MTIME_SLACK (2 * USEC_PER_SEC)
+
+enum likeness { SAME, UNSURE, DIFFERENT };
+
 /* Whether the listing shows the file as it was last seen (loaded, or
  * looked at since): the same size and, where the lake gives one, the same
- * time.  An attempt recorded before times were kept has none: the file is
- * taken as unchanged unless it was written after the attempt. */
-static bool looks_same(const struct store_load *last, const struct lake_entry *ent)
+ * time (UNSURE when that is too close to when it was seen).  An attempt
+ * recorded before times were kept has none: the file is taken as
+ * unchanged unless it was written after the attempt. */
+static enum likeness likeness(const struct store_load *last, const struct lake_entry *ent)
 {
 	bool seen = last->seen_checksum != NULL;
 	int64_t size = seen ? last->seen_size : last->size;
 	usec_t mtime = seen ? last->seen_mtime : last->mtime;
+	usec_t at = seen ? last->seen_at : last->loaded;
 	if (ent->size >= 0 && ent->size != size)
-		return false;
+		return DIFFERENT;
 	if (!ent->mtime)
-		return true;
-	return mtime ? ent->mtime == mtime : ent->mtime <= last->loaded;
+		return SAME;
+	if (mtime && ent->mtime != mtime)
+		return DIFFERENT;
+	if (!mtime && ent->mtime > at)
+		return DIFFERENT;
+	return ent->mtime + MTIME_SLACK < at ? SAME : UNSURE;
 }
 
 /* The rules in steps.h.  LOOK: read the checksum to know (look()). */
@@ -62,7 +77,7 @@ static enum decision decide(const struct store_load *last, const struct lake_ent
 {
 	if (!last || force)
 		return TRY;
-	if (!looks_same(last, ent))
+	if (likeness(last, ent) != SAME)
 		return LOOK;
 	return last->status == LOAD_FAILED ? SKIP_FAILED : SKIP_LOADED;
 }
@@ -129,9 +144,8 @@ int pipe_pending(const struct project_pipe *pipe, struct store *store,
 			rc = -1;
 			break;
 		}
-		/* a failed file that looks changed is probably fixed */
-		enum decision d = decide(last, ent, false);
-		if (d == TRY || (d == LOOK && last->status == LOAD_FAILED))
+		/* a failed file that looks different is probably fixed */
+		if (!last || (last->status == LOAD_FAILED && likeness(last, ent) == DIFFERENT))
 			(*count)++;
 		store_load_free(last);
 	}
@@ -193,7 +207,8 @@ static void log_file(struct refresh *r, const struct pipe_load *L)
 	enum log_level lv = h->status == LOAD_LOADED ? LOG_INFO : LOG_WARN;
 	if (L->reconciled)
 		log_emit(LOG_INFO, r->req->run_id, NULL, obj, NULL, 0, "%s was committed before "
-			 "(%lld rows); its load history is written now", h->file_key,
+			 "(%lld rows; by a refresh that was killed, or one running at the same "
+			 "time); its load history is written now", h->file_key,
 			 (long long)h->rows_loaded);
 	else
 		log_emit(lv, r->req->run_id, NULL, obj, NULL, 0, "%s %s: %lld of %lld rows%s%s",

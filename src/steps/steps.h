@@ -224,7 +224,9 @@ int  pipe_refresh(const struct project *p, const struct project_pipe *pipe,
 void pipe_result_free(struct pipe_result *r);
 
 /* Pending files (those a refresh would try, by the rules above) under the
- * pipe's prefix.  Lists the lake and reads the store; reads no file. */
+ * pipe's prefix: never attempted, or failed and different in size or time
+ * since (probably fixed).  Lists the lake and reads the store; reads no
+ * file. */
 int  pipe_pending(const struct project_pipe *pipe, struct store *store,
 		  struct lake *lake, int64_t *count, struct err *e);
 
