@@ -192,8 +192,10 @@ static void notify(struct refresh *r, const char *text)
 static void notify_failed(struct refresh *r, const struct store_load *h)
 {
 	char *what = pipe_error_text(h);
-	char *text = xasprintf("pipe %s: %s %s: %s", r->pipe->name, h->file_key,
-			       load_status_name(h->status), what ? what : "");
+	bool stops = stops_on_error(r->pipe) && h->status == LOAD_FAILED;
+	char *text = xasprintf("pipe %s: %s %s: %s%s", r->pipe->name, h->file_key,
+			       load_status_name(h->status), what ? what : "",
+			       stops ? "; the pipe is STOPPED_ON_ERROR until 'pipe resume'" : "");
 	notify(r, text);
 	free(text);
 	free(what);
@@ -383,9 +385,10 @@ static int look(struct refresh *r, struct store_load *last, const struct lake_en
 		*d = TRY;
 		return 0;
 	}
-	bool news = !same && !str_eq(sum, last->seen_checksum);
-	if (store_load_seen(r->store, last->id, bytes, ent->mtime, sum, e) < 0)
+	bool news = false;
+	if (store_load_seen(r->store, last->id, bytes, ent->mtime, sum, &news, e) < 0)
 		return -1;
+	news = news && !same;
 	free(last->seen_checksum);
 	last->seen_checksum = xstrdup(sum);
 	*d = last->status == LOAD_FAILED ? SKIP_FAILED : SKIP_LOADED;

@@ -195,7 +195,7 @@ int store_load_counts(struct store *s, const char *pipe,
 }
 
 int store_load_seen(struct store *s, int64_t id, int64_t size, usec_t mtime,
-		    const char *checksum, struct err *e)
+		    const char *checksum, bool *news, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
 	sqlp_i64(&p, id);
@@ -203,9 +203,30 @@ int store_load_seen(struct store *s, int64_t id, int64_t size, usec_t mtime,
 	sqlp_i64_or_null(&p, mtime);
 	sqlp_str(&p, checksum);
 	sqlp_i64(&p, clock_now_us());
-	return st_write1(s, STORE_AREA_BIT(STORE_AREA_PIPES),
-			 "UPDATE load_history SET seen_size = $2, seen_mtime = $3, "
-			 "seen_checksum = $4, seen_at = $5 WHERE id = $1", &p, NULL, e);
+	if (st_begin(s, e) < 0)
+		return -1;
+	/* The row lock (PostgreSQL) or the write lock (SQLite) makes a second
+	 * looker re-read the checksum the first one wrote. */
+	int64_t first = 0;
+	int rc = st_exec(s, "UPDATE load_history SET seen_size = $2, seen_mtime = $3, "
+			 "seen_checksum = $4, seen_at = $5 WHERE id = $1 AND "
+			 "(seen_checksum IS NULL OR seen_checksum <> $4)", &p, &first, e);
+	if (rc == 0 && !first) {
+		struct sqlp q = SQLP_INIT;
+		sqlp_i64(&q, id);
+		sqlp_i64(&q, size);
+		sqlp_i64_or_null(&q, mtime);
+		sqlp_i64(&q, clock_now_us());
+		rc = st_exec(s, "UPDATE load_history SET seen_size = $2, seen_mtime = $3, "
+			     "seen_at = $4 WHERE id = $1", &q, NULL, e);
+	}
+	if (rc < 0) {
+		st_rollback(s);
+		return -1;
+	}
+	if (news)
+		*news = first > 0;
+	return st_commit(s, STORE_AREA_BIT(STORE_AREA_PIPES), e);
 }
 
 /* Newest attempts at their files matching `where` (on alias h, with

@@ -419,9 +419,11 @@ int   store_load_list(struct store *s, const char *pipe, unsigned status_mask,
 /* counts[status] over all attempts of the pipe. */
 int   store_load_counts(struct store *s, const char *pipe,
 			int64_t counts[LOAD_STATUS_COUNT], struct err *e);
-/* Remember how attempt `id`'s file was found when looked at again. */
+/* Remember how attempt `id`'s file was found when looked at again.
+ * *news (may be NULL): this call is the first to record that checksum for
+ * it (of two processes looking at once, one is). */
 int   store_load_seen(struct store *s, int64_t id, int64_t size, usec_t mtime,
-		      const char *checksum, struct err *e);
+		      const char *checksum, bool *news, struct err *e);
 /* Files of the pipe loaded (LOADED or PARTIALLY_LOADED, their newest
  * attempt) whose content has changed in the lake since: seen_checksum
  * differs from checksum.  Newest first, at most `limit`. */

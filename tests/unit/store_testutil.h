@@ -222,10 +222,15 @@ static inline void check_load_attempts(void)
 	OK(store_load_changed(s, "p", 10, &v, &E));
 	ck_assert_int_eq(v.len, 0);
 	/* Looked at again: the same content, then another. */
-	OK(store_load_seen(s, newest_a, 10, T0 - SEC(5), "c1", &E));
+	bool news = false;
+	OK(store_load_seen(s, newest_a, 10, T0 - SEC(5), "c1", &news, &E));
+	ck_assert(news);
 	OK(store_load_changed(s, "p", 10, &v, &E));
 	ck_assert_int_eq(v.len, 0);
-	OK(store_load_seen(s, newest_a, 12, T0 - SEC(1), "c2", &E));
+	OK(store_load_seen(s, newest_a, 12, T0 - SEC(2), "c2", &news, &E));
+	ck_assert(news);
+	OK(store_load_seen(s, newest_a, 12, T0 - SEC(1), "c2", &news, &E));
+	ck_assert(!news);                               /* the same, seen again */
 	OK(store_load_changed(s, "p", 10, &v, &E));
 	ck_assert_int_eq(v.len, 1);
 	l = v.items[0];
