@@ -89,7 +89,7 @@ static int set_state(struct store *store, const struct project_pipe *pipe, const
 		*changed = rc >= 0 && !same;
 	if (rc >= 0 && !same)
 		rc = store_object_set(store, obj, state, reason, by, e);
-	if (rc >= 0 && !same && !str_eq(state, "STOPPED_ON_ERROR"))
+	if (rc >= 0 && !same)
 		log_emit(LOG_INFO, 0, NULL, obj, NULL, 0, "%s by %s%s%s",
 			 strcmp(state, "PAUSED") == 0 ? "paused" : "resumed", by ? by : "?",
 			 reason ? ": " : "", reason ? reason : "");
@@ -112,9 +112,14 @@ int pipe_resume(struct store *store, const struct project_pipe *pipe, const char
 int pipe_stop_on_error(struct store *store, const struct project_pipe *pipe,
 		       const char *error, struct err *e)
 {
-	/* `by` names the rule, which pipe_stored_state puts in the reason */
-	return set_state(store, pipe, "STOPPED_ON_ERROR", on_error_name(pipe->on_error),
-			 error, NULL, e);
+	/* Written also when stopped already (a forced refresh met another bad
+	 * file): the reason is the newest error.  `by` names the rule, which
+	 * pipe_stored_state puts in the reason. */
+	char *obj = pipe_object_name(pipe);
+	int rc = store_object_set(store, obj, "STOPPED_ON_ERROR", error,
+				  on_error_name(pipe->on_error), e);
+	free(obj);
+	return rc;
 }
 
 /* ---- the world's states ------------------------------------------------------------ */
