@@ -154,9 +154,20 @@ static int exec_refresh(struct cmd_ctx *ctx, int argc, char **argv, struct err *
 			res.files_failed, res.files_skipped, (long long)res.rows_loaded,
 			res.rows_loaded == 1 ? "" : "s", (long long)res.rows_parsed);
 		if (res.files_reconciled)
-			fprintf(ctx->out, "  %d file%s committed before had no load history; "
+			fprintf(ctx->out, "  %d file%s committed before (by a refresh that was "
+				"killed, or one running at the same time) had no load history; "
 				"recorded now, not reloaded\n", res.files_reconciled,
 				res.files_reconciled == 1 ? "" : "s");
+		if (res.files_changed)
+			fprintf(ctx->out, "  %d file%s loaded before changed in the lake since "
+				"and %s not reloaded ('show pipes' names %s; 'pipe refresh %s "
+				"--force --file KEY' reloads one)\n", res.files_changed,
+				res.files_changed == 1 ? "" : "s",
+				res.files_changed == 1 ? "was" : "were",
+				res.files_changed == 1 ? "it" : "them", pipe->name);
+		if (req.force && res.state == PIPE_STOPPED_ON_ERROR)
+			fprintf(ctx->out, "  pipe %s stays STOPPED_ON_ERROR until 'pipe resume "
+				"%s'\n", pipe->name, pipe->name);
 		if (res.files_failed || res.files_partial)
 			print_rejected(ctx, pipe, res.files_failed + res.files_partial);
 		if (refreshed < 0)
@@ -191,7 +202,11 @@ static int exec_switch(struct cmd_ctx *ctx, int argc, char **argv, bool pause, s
 	int rc = EXIT_OK;
 	const struct project_pipe *pipe = pipe_arg(ctx, self, &o, &rc, e);
 	bool changed = false;
-	if (pipe) {
+	enum pipe_state was = PIPE_RUNNING;
+	char *why = NULL;
+	if (pipe && pipe_stored_state(ctx->store, pipe, &was, &why, e) < 0) {
+		rc = EXIT_FAILED;
+	} else if (pipe) {
 		int r = pause ? pipe_pause(ctx->store, pipe, ctx->user,
 					   cmd_opt_value(&o, "--reason"), &changed, e)
 			      : pipe_resume(ctx->store, pipe, ctx->user, &changed, e);
@@ -200,7 +215,10 @@ static int exec_switch(struct cmd_ctx *ctx, int argc, char **argv, bool pause, s
 		else
 			fprintf(ctx->out, "pipe %s %s%s\n", pipe->name, changed ? "" : "was already ",
 				pause ? "paused" : "running");
+		if (r == 0 && !pause && was == PIPE_STOPPED_ON_ERROR)
+			fprintf(ctx->out, "  it was %s\n", why);
 	}
+	free(why);
 	cmd_opts_free(&o);
 	return rc;
 }
@@ -229,7 +247,8 @@ static cJSON *pipe_json(const struct project_pipe *pipe, const struct pipe_statu
 	cJSON_AddStringToObject(o, "format", pipe_format_name(pipe->format));
 	cJSON_AddStringToObject(o, "connection", pipe->connection);
 	cJSON_AddStringToObject(o, "table", pipe->table);
-	cJSON_AddStringToObject(o, "on_error", on_error_name(pipe->on_error));
+	char on_error[32];
+	cJSON_AddStringToObject(o, "on_error", pipe_on_error_text(pipe, on_error));
 	if (st->pending >= 0)
 		cJSON_AddNumberToObject(o, "pending_files", (double)st->pending);
 	else
@@ -241,6 +260,11 @@ static cJSON *pipe_json(const struct project_pipe *pipe, const struct pipe_statu
 	cJSON_AddNumberToObject(o, "files_loaded", (double)st->files_loaded);
 	cJSON_AddNumberToObject(o, "files_partially_loaded", (double)st->files_partial);
 	cJSON_AddNumberToObject(o, "files_failed", (double)st->files_failed);
+	cJSON_AddNumberToObject(o, "changed_files", (double)st->changed_files);
+	cmd_json_add_str(o, "changed_file", st->changed_file);
+	char *warning = pipe_changed_warning(pipe, st);
+	cmd_json_add_str(o, "warning", warning);
+	free(warning);
 	cmd_json_add_str(o, "error", problem);
 	return o;
 }
@@ -258,6 +282,7 @@ static int exec_show_pipes(struct cmd_ctx *ctx, int argc, char **argv, struct er
 	cmd_table_add(&t, "NAME", "STATE", "TABLE", "PENDING", "LAST FILE", "LAST LOADED",
 		  "LAST ERROR");
 	int rc = EXIT_OK;
+	struct buf warnings = BUF_INIT;
 	for (size_t i = 0; i < ctx->project->npipes; i++) {
 		const struct project_pipe *pipe = &ctx->project->pipes[i];
 		struct pipe_status st;
@@ -278,10 +303,17 @@ static int exec_show_pipes(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		else
 			cmd_table_add(&t, pipe->name, pipe_state_name(st.state), pipe->table, pending,
 				  st.last_file, when, err_shown);
+		char *warning = pipe_changed_warning(pipe, &st);
+		if (warning)
+			buf_printf(&warnings, "warning: %s\n", warning);
+		free(warning);
 		pipe_status_free(&st);
 		free(problem);
 	}
 	print_listing(ctx, "pipes", ctx->project->npipes, json, arr, &t);
+	if (!json && warnings.len)
+		fputs(buf_str(&warnings), ctx->out);
+	buf_free(&warnings);
 	if (rc != EXIT_OK)
 		err_set(e, ERR_INVALID, "some pipes could not be read (see the error column)");
 	work_close(&w);
@@ -472,17 +504,24 @@ const struct cmd_entry cmd_pipe_entries[] = {
 	  "transaction with its ledger entry, and records the load history.  Files\n"
 	  "loaded before are skipped; --force reloads them (a reloaded file's earlier\n"
 	  "rows are replaced, never duplicated), and --file KEY restricts the refresh\n"
-	  "to one file.  A rejected file is never moved or changed.\n"
+	  "to one file: '--force --file KEY' reloads a file that changed in the lake\n"
+	  "after it was loaded.  A rejected file is never moved or changed; it is\n"
+	  "tried again when its content changes.  A pipe STOPPED_ON_ERROR (on_error\n"
+	  "abort) loads nothing until 'pipe resume', except with --force.\n"
 	  "Exit status: 0 all files loaded, 1 a file had bad records or the refresh failed.",
 	  CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_refresh },
 	{ "pipe pause", "PIPE [--reason TEXT]", "stop a pipe loading until resumed",
 	  NULL, CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_pause },
-	{ "pipe resume", "PIPE", "let a paused pipe load again",
-	  NULL, CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_resume },
+	{ "pipe resume", "PIPE", "let a paused or stopped pipe load again",
+	  "Resumes a PAUSED pipe, or one STOPPED_ON_ERROR by on_error abort.  After\n"
+	  "that, a failed file is tried again only once its content changed (or with\n"
+	  "'pipe refresh PIPE --force --file KEY').", CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_resume },
 	{ "show pipes", "[--json]", "pipes: state, pending files, last load and last error",
 	  "States: RUNNING, PAUSED, STOPPED_MISSING_TABLE (the table was dropped after\n"
 	  "files were loaded into it), STOPPED_MISSING_PATH (the lake or the pipe's\n"
-	  "directory does not exist).",
+	  "directory does not exist), STOPPED_ON_ERROR (on_error abort met a bad\n"
+	  "file; until 'pipe resume').  Files loaded before that changed in the lake\n"
+	  "since are not reloaded: a warning under the table names them.",
 	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_pipes },
 	{ "show streams", "[--json]", "streams: offset, pending rows, whether they have data",
 	  NULL, CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_streams },

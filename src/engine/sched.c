@@ -504,8 +504,9 @@ static void tick_pipes(struct engine *eng, struct sched *sc, usec_t now)
 		sc->pipe_next[i] = now + poll;
 		char *object = xasprintf("pipe:%s", pp->name);
 		struct store_object_state *o = NULL;
+		/* PAUSED, or STOPPED_ON_ERROR: nothing to poll until resumed */
 		bool paused = store_object_get(sc->store, object, &o, NULL) == 1 &&
-			      str_eq(o->state, "PAUSED");
+			      !str_eq(o->state, "RUNNING");
 		store_object_free(o);
 		free(object);
 		pthread_mutex_lock(&sc->lock);

@@ -54,8 +54,22 @@ const char *pipe_format_name(enum pipe_format f)
 
 const char *on_error_name(enum on_error o)
 {
-	static const char *const names[] = { "skip_file", "continue", "abort" };
+	static const char *const names[] = {
+		"skip_file", "continue", "abort", "skip_file_N", "skip_file_N%",
+		"abort_statement",
+	};
 	return (unsigned)o < ARRAY_LEN(names) ? names[o] : "?";
+}
+
+const char *pipe_on_error_text(const struct project_pipe *pipe, char buf[32])
+{
+	if (pipe->on_error == ON_ERROR_SKIP_FILE_N)
+		snprintf(buf, 32, "skip_file_%d", pipe->on_error_limit);
+	else if (pipe->on_error == ON_ERROR_SKIP_FILE_PERCENT)
+		snprintf(buf, 32, "skip_file_%d%%", pipe->on_error_limit);
+	else
+		snprintf(buf, 32, "%s", on_error_name(pipe->on_error));
+	return buf;
 }
 
 const char *stream_mode_name(enum stream_mode m)

@@ -322,7 +322,56 @@ next:
 /* ---- pipes ------------------------------------------------------------------------- */
 
 static const char *const format_names[] = { "ndjson", "json", "csv" };
-static const char *const on_error_names[] = { "skip_file", "continue", "abort" };
+
+/* skip_file_N or skip_file_N%: 1 with *n and *percent set, 0 when `v` is
+ * not of that form; N must be 1 or more (and at most 100 with %). */
+static int skip_file_limit(const char *v, int *n, bool *percent)
+{
+	if (!str_starts_with(v, "skip_file_"))
+		return 0;
+	const char *digits = v + strlen("skip_file_");
+	size_t len = strspn(digits, "0123456789");
+	*percent = digits[len] == '%';
+	if (len == 0 || len > 9 || digits[len + *percent] != '\0')
+		return 0;
+	*n = atoi(digits);
+	return 1;
+}
+
+/* on_error, as Snowflake's COPY spells it (in lower case). */
+static void pipe_on_error(struct ld *L, const cJSON *obj, const char *path,
+			  struct project_pipe *x)
+{
+	static const char *const plain[] = { "skip_file", "continue", "abort" };
+	x->on_error = ON_ERROR_SKIP_FILE;
+	const char *v = spec_at_string(L->p, obj, path, "on_error", false, L->d);
+	if (!v)
+		return;
+	for (size_t i = 0; i < ARRAY_LEN(plain); i++)
+		if (strcmp(v, plain[i]) == 0) {
+			x->on_error = (enum on_error)i;
+			return;
+		}
+	if (strcmp(v, "abort_statement") == 0) {
+		x->on_error = ON_ERROR_ABORT_STATEMENT;
+		return;
+	}
+	int n;
+	bool percent;
+	if (!skip_file_limit(v, &n, &percent)) {
+		ld_member_error(L, path, "on_error", "unknown on_error \"%.64s\" (expected "
+				"skip_file, skip_file_N, skip_file_N%%, continue, abort or "
+				"abort_statement)", v);
+	} else if (n < 1 || (percent && n > 100)) {
+		ld_member_error(L, path, "on_error", "%s: N is the number%s of bad records "
+				"at which a file is skipped, from 1%s, not %d", v,
+				percent ? " (in percent of the file's records)" : "",
+				percent ? " to 100" : "", n);
+	} else {
+		x->on_error = percent ? ON_ERROR_SKIP_FILE_PERCENT : ON_ERROR_SKIP_FILE_N;
+		x->on_error_limit = n;
+	}
+}
 
 static void pipe_columns(struct ld *L, const cJSON *obj, const char *path,
 			 struct project_pipe *x)
@@ -391,9 +440,7 @@ static void parse_pipe(struct ld *L, const cJSON *obj, const char *path, void *s
 	pipe_columns(L, obj, path, x);
 	if (spec_at_string(p, obj, path, "document", false, L->d))
 		x->document = ld_nonempty(L, obj, path, "document", false);
-	x->on_error = ld_enum_member(L, obj, path, "on_error", on_error_names,
-				     ARRAY_LEN(on_error_names), &v)
-		? (enum on_error)v : ON_ERROR_SKIP_FILE;
+	pipe_on_error(L, obj, path, x);
 	x->poll = spec_at_duration(p, obj, path, "poll", 30 * USEC_PER_SEC, L->d);
 	if (x->poll <= 0) {
 		ld_member_error(L, path, "poll", "the poll interval must be more than 0");

@@ -92,7 +92,14 @@ struct project_lake {
 };
 
 enum pipe_format { FORMAT_NDJSON, FORMAT_JSON, FORMAT_CSV };
-enum on_error { ON_ERROR_SKIP_FILE, ON_ERROR_CONTINUE, ON_ERROR_ABORT };
+/* As Snowflake's COPY: skip_file, continue, abort, and skip_file_N,
+ * skip_file_N% (N in on_error_limit) and abort_statement. */
+enum on_error {
+	ON_ERROR_SKIP_FILE, ON_ERROR_CONTINUE, ON_ERROR_ABORT,
+	ON_ERROR_SKIP_FILE_N,          /* skip a file with at least N bad records */
+	ON_ERROR_SKIP_FILE_PERCENT,    /* ... with at least N percent of its records bad */
+	ON_ERROR_ABORT_STATEMENT,      /* one transaction for the whole refresh */
+};
 
 /* A declared column of a raw table: name, SQL type, and the JSON key or CSV
  * header it comes from (defaults to the name). */
@@ -111,6 +118,7 @@ struct project_pipe {
 	char *table;
 	char *document;        /* column holding each whole record as JSON, or NULL */
 	enum on_error on_error;
+	int   on_error_limit;  /* N of skip_file_N and skip_file_N%; else 0 */
 	usec_t poll;           /* default 30s */
 	struct project_column *columns;   /* optional; inferred when absent
 					     (type defaults to "text") */
@@ -399,7 +407,9 @@ bool step_kind_parse(const char *s, enum step_kind *out);
 const char *param_type_name(enum param_type t);
 const char *table_kind_name(enum table_kind k);
 const char *pipe_format_name(enum pipe_format f);
-const char *on_error_name(enum on_error o);
+const char *on_error_name(enum on_error o);   /* "skip_file_N%" for the kind */
+/* The pipe's on_error as written in the project: "skip_file_10%". */
+const char *pipe_on_error_text(const struct project_pipe *pipe, char buf[32]);
 const char *stream_mode_name(enum stream_mode m);
 const char *connection_kind_name(enum connection_kind k);
 const char *notify_event_name(enum notify_event ev);  /* one bit */

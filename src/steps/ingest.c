@@ -1,25 +1,35 @@
 /*
  * ingest.c - the `ingest` step: run a pipe now, inside the run.
  *
- *   { "name": "ingest", "kind": "ingest", "pipe": "orders_pipe" }
+ *   { "name": "ingest", "kind": "ingest", "pipe": "orders_pipe",
+ *     "on_reject": "fail" }
  *
  * The pipe does the work (pipe.c): each new file loads in its own
  * transaction with its ledger entry, so a retried run loads only what the
- * failed attempt did not.  Rejected files do not fail the step (they are
- * on record, as Snowflake's COPY with skip_file); an abort pipe's bad file,
- * a stopped pipe and any database or lake error do.  A paused pipe loads
+ * failed attempt did not.  A file the run rejected (LOAD_FAILED, or
+ * PARTIALLY_LOADED: records of it were left out) fails the step once the
+ * pipe has loaded what it could, naming the files and the first error, so
+ * that nothing downstream runs on incomplete data; `on_reject: warn`
+ * accepts them: the step completes, with a WARN log and a WARN result in
+ * the run detail.  Rejections are those of the run, any attempt of it: a
+ * retried attempt does not try an unchanged bad file again, and must not
+ * turn green because of that.  An abort pipe's bad file, a stopped pipe and
+ * any database or lake error fail the step too.  A paused pipe loads
  * nothing and the step says so.  In a backfill steps_run skips the step
  * (raw tables are the history a backfill rebuilds from, not its output).
  */
 #include "steps/steps_int.h"
+#include "store/store.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#define SHOWN_FILES 5           /* rejected files named in the error */
+
 static size_t ingest_validate(const struct project *p, const struct project_flow *f,
 			      const struct project_step *s, struct diags *d)
 {
-	static const char *const known[] = { "pipe", NULL };
+	static const char *const known[] = { "pipe", "on_reject", NULL };
 	(void)f;
 	size_t before = d->errors;
 	spec_unknown_keys(p, s, known, d);
@@ -29,7 +39,73 @@ static size_t ingest_validate(const struct project *p, const struct project_flow
 		project_diag(p, d, DIAG_ERROR, path, "no pipe named \"%s\"", name);
 		free(path);
 	}
+	const char *on_reject = spec_string(p, s, "on_reject", false, d);
+	if (on_reject && !str_eq(on_reject, "fail") && !str_eq(on_reject, "warn")) {
+		char *path = spec_path_key(s->path_in_file, "on_reject");
+		project_diag(p, d, DIAG_ERROR, path, "unknown on_reject \"%.64s\" (expected "
+			     "fail or warn)", on_reject);
+		free(path);
+	}
 	return d->errors - before;
+}
+
+/* "KEY (LOAD_FAILED), KEY (PARTIALLY_LOADED), ... and N more; first error
+ * KEY:LINE:COL: message" of the run's rejected files. */
+static char *rejected_text(const struct vec *rejected)
+{
+	struct buf b = BUF_INIT;
+	for (size_t i = 0; i < rejected->len && i < SHOWN_FILES; i++) {
+		const struct store_load *l = rejected->items[i];
+		buf_printf(&b, "%s%s (%s)", i ? ", " : "", l->file_key,
+			   load_status_name(l->status));
+	}
+	if (rejected->len > SHOWN_FILES)
+		buf_printf(&b, " and %zu more", rejected->len - SHOWN_FILES);
+	const struct store_load *first = rejected->items[0];
+	if (first->first_error) {
+		buf_printf(&b, "; first error %s", first->file_key);
+		if (first->first_error_line > 0)
+			buf_printf(&b, ":%lld:%lld", (long long)first->first_error_line,
+				   (long long)first->first_error_column);
+		buf_printf(&b, ": %s%s%s", first->first_error_column_name ?
+			   first->first_error_column_name : "",
+			   first->first_error_column_name ? ": " : "", first->first_error);
+	}
+	return buf_detach(&b);
+}
+
+/* Files this run rejected: fail the step, or warn and go on. */
+static int judge_rejected(struct step_ctx *ctx, const struct project_pipe *pipe,
+			  struct err *e)
+{
+	struct vec rejected = VEC_INIT;
+	if (store_load_rejected(ctx->store, pipe->name, ctx->run_id, 10000, &rejected, e) < 0)
+		return -1;
+	if (!rejected.len)
+		return 0;
+	bool warn = str_eq(sj_string(ctx->step->spec, "on_reject"), "warn");
+	char *what = rejected_text(&rejected);
+	char *check = xasprintf("pipe %s rejected files", pipe->name);
+	struct store_validation v = { 0, ctx->run_id, (char *)ctx->step->name, check,
+				      warn ? SEVERITY_WARN : SEVERITY_ERROR, false,
+				      (int64_t)rejected.len, what, clock_now_us() };
+	int rc = store_validation_add(ctx->store, &v, e);
+	size_t n = rejected.len;
+	if (rc == 0 && warn) {
+		char *obj = xasprintf("pipe:%s", pipe->name);
+		step_log(ctx, LOG_WARN, obj, "pipe %s rejected %zu file%s (on_reject: warn, "
+			 "the step goes on): %s", pipe->name, n, n == 1 ? "" : "s", what);
+		free(obj);
+	} else if (rc == 0) {
+		rc = err_set(e, ERR_INVALID, "pipe %s rejected %zu file%s: %s (the step fails "
+			     "so that nothing runs on incomplete data; fix the file%s, or set "
+			     "\"on_reject\": \"warn\" on the step to accept rejections)",
+			     pipe->name, n, n == 1 ? "" : "s", what, n == 1 ? "" : "s");
+	}
+	free(check);
+	free(what);
+	store_load_list_free(&rejected);
+	return rc;
 }
 
 static int ingest_run(struct step_ctx *ctx, struct err *e)
@@ -61,7 +137,7 @@ static int ingest_run(struct step_ctx *ctx, struct err *e)
 			     res.first_error ? res.first_error : "");
 	}
 	pipe_result_free(&res);
-	return 0;
+	return judge_rejected(ctx, pipe, e);
 }
 
 const struct step_ops step_ingest_ops = {

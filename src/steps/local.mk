@@ -33,6 +33,7 @@ TESTS += tests/unit/test_steps tests/unit/test_steps_pg
 libsteps_a_SOURCES += \
 	src/steps/pipe_int.h \
 	src/steps/pipe.c \
+	src/steps/pipe_state.c \
 	src/steps/pipe_load.c \
 	src/steps/pipe_table.c \
 	src/steps/stream.c \
@@ -41,17 +42,20 @@ libsteps_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test_pipes tests/unit/test_pipes_pg
 tests_unit_test_pipes_SOURCES = tests/unit/test_pipes.c tests/unit/pipes_fixture.h \
-	tests/unit/pipes_cases.h tests/unit/pipes_bad.h tests/unit/pipes_streams.h tests/unit/testutil.h
+	tests/unit/pipes_cases.h tests/unit/pipes_bad.h tests/unit/pipes_streams.h tests/unit/pipes_rules.h \
+	tests/unit/testutil.h
 tests_unit_test_pipes_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pipes_LDADD = $(TEST_LIBS)
 tests_unit_test_pipes_pg_SOURCES = tests/unit/test_pipes_pg.c tests/unit/pipes_fixture.h \
-	tests/unit/pipes_cases.h tests/unit/pipes_bad.h tests/unit/pipes_streams.h tests/unit/testutil.h
+	tests/unit/pipes_cases.h tests/unit/pipes_bad.h tests/unit/pipes_streams.h tests/unit/pipes_rules.h \
+	tests/unit/testutil.h
 tests_unit_test_pipes_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pipes_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_pipes tests/unit/test_pipes_pg
 
 TESTS += tests/integration/pipe_kill.sh tests/integration/pipe_kill_pg.sh \
-	tests/integration/pipe_commands.sh
+	tests/integration/pipe_commands.sh tests/integration/pipe_rules.sh \
+	tests/integration/pipe_rules_pg.sh
 
 # The ToteSys warehouse, built by the real binary on SQLite and PostgreSQL,
 # and the star schema's SQL it uses.

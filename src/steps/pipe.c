@@ -1,11 +1,13 @@
 /*
  * pipe.c - pipes, after Snowflake's Snowpipe: which files under a lake
- * prefix a refresh loads, in what order, and what a pipe's state is.
+ * prefix a refresh loads, and in what order.  (pipe_state.c says what
+ * state a pipe is in.)
  *
  * A refresh lists the prefix (the listing sorts by key, and keys sort by
  * time), keeps the keys whose last part matches the pattern, and asks the
  * load history which of them to try (rules in steps.h).  Each file is
- * loaded in its own transaction by pipe_load.c; the history row is written
+ * loaded in its own transaction by pipe_load.c (under abort_statement all
+ * of them in one, begun and ended here); the history row is written
  * here, after the commit.  The history is the quick answer; the ledger in
  * the target database is the truth: a file whose history is missing but
  * whose ledger entry exists (the process died between the two) is found by
@@ -20,27 +22,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-static const char *const state_names[PIPE_STATE_COUNT] = {
-	[PIPE_RUNNING] = "RUNNING",
-	[PIPE_PAUSED] = "PAUSED",
-	[PIPE_STOPPED_MISSING_TABLE] = "STOPPED_MISSING_TABLE",
-	[PIPE_STOPPED_MISSING_PATH] = "STOPPED_MISSING_PATH",
-};
-
-const char *pipe_state_name(enum pipe_state st)
-{
-	return (unsigned)st < PIPE_STATE_COUNT ? state_names[st] : "?";
-}
-
 void pipe_result_free(struct pipe_result *r)
 {
 	free(r->first_error);
 	r->first_error = NULL;
-}
-
-static char *object_name(const struct project_pipe *pipe)
-{
-	return xasprintf("pipe:%s", pipe->name);
 }
 
 /* ---- which files ---------------------------------------------------------------- */
@@ -53,18 +38,55 @@ static bool key_matches(const struct project_pipe *pipe, const char *key)
 	return fnmatch(pattern, base, 0) == 0;
 }
 
-enum decision { TRY, SKIP_LOADED, SKIP_FAILED };
+enum decision { TRY, SKIP_LOADED, SKIP_FAILED, LOOK };
 
-static enum decision decide(const struct project_pipe *pipe, const struct store_load *last,
-			    const struct lake_entry *ent, bool force)
+/* A lake's times are coarser than the time it takes to read a file (S3
+ * keeps whole seconds, a file system the tick of a coarse clock): a file
+ * rewritten to the same size within that much of when it was read shows
+ * the same time.  Such a file is looked at again until it has kept its
+ * time for longer than this. */
+#define MTIME_SLACK (2 * USEC_PER_SEC)
+
+enum likeness { SAME, UNSURE, DIFFERENT };
+
+/* Whether the listing shows the file as it was last seen (loaded, or
+ * looked at since): the same size and, where the lake gives one, the same
+ * time (UNSURE when that is too close to when it was seen).  An attempt
+ * recorded before times were kept has none: the file is taken as
+ * unchanged unless it was written after the attempt. */
+static enum likeness likeness(const struct store_load *last, const struct lake_entry *ent)
+{
+	bool seen = last->seen_checksum != NULL;
+	int64_t size = seen ? last->seen_size : last->size;
+	usec_t mtime = seen ? last->seen_mtime : last->mtime;
+	usec_t at = seen ? last->seen_at : last->loaded;
+	if (ent->size >= 0 && ent->size != size)
+		return DIFFERENT;
+	if (!ent->mtime)
+		return SAME;
+	if (mtime && ent->mtime != mtime)
+		return DIFFERENT;
+	if (!mtime && ent->mtime > at)
+		return DIFFERENT;
+	return ent->mtime + MTIME_SLACK < at ? SAME : UNSURE;
+}
+
+/* The rules in steps.h.  LOOK: read the checksum to know (look()). */
+static enum decision decide(const struct store_load *last, const struct lake_entry *ent,
+			    bool force)
 {
 	if (!last || force)
 		return TRY;
-	if (last->status != LOAD_FAILED)
-		return SKIP_LOADED;
-	if (pipe->on_error == ON_ERROR_ABORT || (ent->size >= 0 && ent->size != last->size))
-		return TRY;
-	return SKIP_FAILED;
+	if (likeness(last, ent) != SAME)
+		return LOOK;
+	return last->status == LOAD_FAILED ? SKIP_FAILED : SKIP_LOADED;
+}
+
+/* A loaded file whose content is not what was loaded. */
+static bool changed_since(const struct store_load *last)
+{
+	return last->status != LOAD_FAILED && last->seen_checksum && last->checksum &&
+	       strcmp(last->seen_checksum, last->checksum) != 0;
 }
 
 /* On a file: lake, the directory a prefix names ("orders/" in lake/orders)
@@ -122,63 +144,13 @@ int pipe_pending(const struct project_pipe *pipe, struct store *store,
 			rc = -1;
 			break;
 		}
-		if (decide(pipe, last, ent, false) == TRY)
+		/* a failed file that looks different is probably fixed */
+		if (!last || (last->status == LOAD_FAILED && likeness(last, ent) == DIFFERENT))
 			(*count)++;
 		store_load_free(last);
 	}
 	lake_listing_free(&ls);
 	return rc;
-}
-
-/* ---- state ------------------------------------------------------------------------ */
-
-static int paused(struct store *store, const struct project_pipe *pipe, char **reason,
-		  struct err *e)
-{
-	char *obj = object_name(pipe);
-	struct store_object_state *st = NULL;
-	int rc = store_object_get(store, obj, &st, e);
-	free(obj);
-	if (rc <= 0)
-		return rc;
-	int is = strcmp(st->state, "PAUSED") == 0;
-	if (is && reason)
-		*reason = st->reason ? xasprintf("paused by %s: %s", st->changed_by, st->reason)
-				     : xasprintf("paused by %s", st->changed_by);
-	store_object_free(st);
-	return is;
-}
-
-/* Files of this pipe that were loaded (history says so). */
-static int loaded_before(struct store *store, const struct project_pipe *pipe,
-			 int64_t *n, struct err *e)
-{
-	int64_t counts[LOAD_STATUS_COUNT];
-	if (store_load_counts(store, pipe->name, counts, e) < 0)
-		return -1;
-	*n = counts[LOAD_LOADED] + counts[LOAD_PARTIALLY_LOADED];
-	return 0;
-}
-
-/* 1 when the table is gone although files were loaded into it: the pipe
- * stops rather than start a new, silently incomplete table. */
-static int table_missing(struct db *db, struct store *store, const struct project_pipe *pipe,
-			 char **why, struct err *e)
-{
-	int exists = db_table_exists(db, pipe->table, e);
-	if (exists != 0)
-		return exists < 0 ? -1 : 0;
-	int64_t n;
-	if (loaded_before(store, pipe, &n, e) < 0)
-		return -1;
-	if (n == 0)
-		return 0;
-	if (why)
-		*why = xasprintf("table %s on connection %s is missing, but %lld file%s "
-				 "were loaded into it; re-create it, or refresh with --force "
-				 "to re-create it and reload every file", pipe->table,
-				 pipe->connection, (long long)n, n == 1 ? "" : "s");
-	return 1;
 }
 
 /* ---- refresh --------------------------------------------------------------------------- */
@@ -192,24 +164,20 @@ struct refresh {
 	struct lake *lake;
 	atomic_bool *cancel;
 	struct pipe_result *out;
+	bool statement;               /* abort_statement: one transaction for all files */
+	bool begun;                   /* ... and it is open */
+	struct vec held;              /* struct pipe_load * written in it, recorded
+					 once it commits */
 };
 
-static char *error_text(const struct store_load *h)
+static bool stops_on_error(const struct project_pipe *pipe)
 {
-	if (!h->first_error)
-		return NULL;
-	if (h->first_error_line > 0)
-		return xasprintf("%s:%lld:%lld: %s", h->file_key, (long long)h->first_error_line,
-				 (long long)h->first_error_column, h->first_error);
-	return xasprintf("%s: %s", h->file_key, h->first_error);
+	return pipe->on_error == ON_ERROR_ABORT || pipe->on_error == ON_ERROR_ABORT_STATEMENT;
 }
 
-/* Tell the channels that asked for it that a file was rejected. */
-static void notify_failed(struct refresh *r, const struct store_load *h)
+/* Tell the channels that asked for pipe file problems. */
+static void notify(struct refresh *r, const char *text)
 {
-	char *what = error_text(h);
-	char *text = xasprintf("pipe %s: %s %s: %s", r->pipe->name, h->file_key,
-			       load_status_name(h->status), what ? what : "");
 	for (size_t i = 0; i < r->p->nchannels; i++) {
 		const struct project_channel *ch = &r->p->channels[i];
 		struct err ne = { 0 };
@@ -219,6 +187,16 @@ static void notify_failed(struct refresh *r, const struct store_load *h)
 			log_warn("pipe %s: cannot queue a notification for %s: %s",
 				 r->pipe->name, ch->name, err_text(&ne));
 	}
+}
+
+static void notify_failed(struct refresh *r, const struct store_load *h)
+{
+	char *what = pipe_error_text(h);
+	bool stops = stops_on_error(r->pipe) && h->status == LOAD_FAILED;
+	char *text = xasprintf("pipe %s: %s %s: %s%s", r->pipe->name, h->file_key,
+			       load_status_name(h->status), what ? what : "",
+			       stops ? "; the pipe is STOPPED_ON_ERROR until 'pipe resume'" : "");
+	notify(r, text);
 	free(text);
 	free(what);
 }
@@ -226,12 +204,13 @@ static void notify_failed(struct refresh *r, const struct store_load *h)
 static void log_file(struct refresh *r, const struct pipe_load *L)
 {
 	const struct store_load *h = &L->hist;
-	char *obj = object_name(r->pipe);
-	char *what = error_text(h);
+	char *obj = pipe_object_name(r->pipe);
+	char *what = pipe_error_text(h);
 	enum log_level lv = h->status == LOAD_LOADED ? LOG_INFO : LOG_WARN;
 	if (L->reconciled)
 		log_emit(LOG_INFO, r->req->run_id, NULL, obj, NULL, 0, "%s was committed before "
-			 "(%lld rows); its load history is written now", h->file_key,
+			 "(%lld rows; by a refresh that was killed, or one running at the same "
+			 "time); its load history is written now", h->file_key,
 			 (long long)h->rows_loaded);
 	else
 		log_emit(lv, r->req->run_id, NULL, obj, NULL, 0, "%s %s: %lld of %lld rows%s%s",
@@ -246,9 +225,15 @@ static int record(struct refresh *r, struct pipe_load *L, struct err *e)
 {
 	struct pipe_result *out = r->out;
 	const struct store_load *h = &L->hist;
-	log_file(r, L);
-	if (store_load_add(r->store, h, NULL, e) < 0)
+	int64_t id = 0;
+	if (store_load_add(r->store, h, &id, e) < 0)
 		return -1;
+	if (L->reconciled && !id) {
+		/* another refresh loaded it while this one waited, and recorded it */
+		out->files_skipped++;
+		return 0;
+	}
+	log_file(r, L);
 	for (size_t i = 0; i < L->changes.len; i++) {
 		struct store_schema_change *c = L->changes.items[i];
 		if (store_schema_change_add(r->store, c, e) < 0)
@@ -271,37 +256,161 @@ static int record(struct refresh *r, struct pipe_load *L, struct err *e)
 	}
 	if (h->error_count && !L->reconciled) {
 		if (!out->first_error)
-			out->first_error = error_text(h);
-		notify_failed(r, h);
+			out->first_error = pipe_error_text(h);
+		if (id)         /* a refresh that failed it at the same time told them */
+			notify_failed(r, h);
 	}
 	return 0;
 }
 
-static int refresh_file(struct refresh *r, const struct lake_entry *ent, struct err *e)
+static void load_free(void *p)
 {
-	struct pipe_load L;
-	memset(&L, 0, sizeof L);
-	L.pipe = r->pipe;
-	L.db = r->db;
-	L.lake = r->lake;
-	L.key = ent->key;
-	L.run_id = r->req->run_id;
-	L.force = r->req->force;
-	L.cancel = r->cancel;
-	int rc = pipe_load_file(&L, e);
-	if (rc == 0)
-		rc = record(r, &L, e);
-	if (rc == 0 && L.bad && !L.reconciled && r->pipe->on_error == ON_ERROR_ABORT) {
-		const struct store_load *h = &L.hist;
-		char where[256];
-		snprintf(where, sizeof where, "%s:%lld:%lld", h->file_key,
-			 (long long)h->first_error_line, (long long)h->first_error_column);
-		err_at(e, ERR_PARSE, where, "pipe %s stopped (on_error abort): %s%s%s",
-		       r->pipe->name, h->first_error_column_name ? h->first_error_column_name : "",
-		       h->first_error_column_name ? ": " : "", h->first_error);
+	pipe_load_free(p);
+	free(p);
+}
+
+/* abort_statement: commit the refresh's files and record them, or roll
+ * them back (commit false: an error, or a bad file) and record only what
+ * was committed before by others (found in the ledger). */
+static int statement_end(struct refresh *r, bool commit, struct err *e)
+{
+	if (!r->begun)
+		return 0;
+	r->begun = false;
+	int rc = 0;
+	if (commit && db_commit(r->db, e) < 0) {
 		rc = -1;
+		commit = false;
 	}
-	pipe_load_free(&L);
+	if (!commit)
+		db_rollback(r->db);
+	for (size_t i = 0; i < r->held.len; i++) {
+		struct pipe_load *L = r->held.items[i];
+		if (rc == 0 && (commit || L->reconciled))
+			rc = record(r, L, e);
+	}
+	vec_free_all(&r->held, load_free);
+	return rc;
+}
+
+/* on_error abort: the pipe stops at its bad file. */
+static int stop(struct refresh *r, const struct pipe_load *L, struct err *e)
+{
+	const struct store_load *h = &L->hist;
+	char where[256];
+	snprintf(where, sizeof where, "%s:%lld:%lld", h->file_key,
+		 (long long)h->first_error_line, (long long)h->first_error_column);
+	char *what = pipe_error_text(h);
+	struct err se = { 0 };
+	if (pipe_stop_on_error(r->store, r->pipe, what, &se) < 0)
+		log_warn("pipe %s: cannot record that it stopped: %s", r->pipe->name,
+			 err_text(&se));
+	free(what);
+	r->out->state = PIPE_STOPPED_ON_ERROR;
+	return err_at(e, ERR_PARSE, where, "pipe %s stopped (on_error %s): %s%s%s%s",
+		      r->pipe->name, on_error_name(r->pipe->on_error),
+		      h->first_error_column_name ? h->first_error_column_name : "",
+		      h->first_error_column_name ? ": " : "", h->first_error,
+		      r->statement ? "; nothing of this refresh was loaded" : "");
+}
+
+static int refresh_file(struct refresh *r, const struct lake_entry *ent,
+			const struct store_load *last, struct err *e)
+{
+	if (r->statement && !r->begun) {
+		if (db_ledger_ensure(r->db, e) < 0 || db_begin(r->db, e) < 0)
+			return -1;
+		r->begun = true;
+	}
+	struct pipe_load *L = xcalloc(1, sizeof *L);
+	L->pipe = r->pipe;
+	L->db = r->db;
+	L->lake = r->lake;
+	L->key = ent->key;
+	L->mtime = ent->mtime;
+	L->after = last ? last->id : 0;
+	L->run_id = r->req->run_id;
+	L->force = r->req->force;
+	L->in_txn = r->statement;
+	L->cancel = r->cancel;
+	int rc = pipe_load_file(L, e);
+	if (rc == 0 && r->statement && !L->bad) {
+		vec_push(&r->held, L);
+		return 0;
+	}
+	if (rc == 0 && r->statement)
+		rc = statement_end(r, false, e);
+	if (rc == 0)
+		rc = record(r, L, e);
+	if (rc == 0 && L->bad && !L->reconciled && stops_on_error(r->pipe))
+		rc = stop(r, L, e);
+	load_free(L);
+	return rc;
+}
+
+/* A loaded file found changed: say so where an operator looks. */
+static void report_changed(struct refresh *r, const struct store_load *last, const char *now)
+{
+	char *obj = pipe_object_name(r->pipe);
+	char *text = xasprintf("pipe %s: %s changed in the lake since it was loaded (checksum "
+			       "%.12s, now %.12s); it is not reloaded. Reload it with: sluice "
+			       "pipe refresh %s --force --file %s", r->pipe->name,
+			       last->file_key, last->checksum ? last->checksum : "?", now,
+			       r->pipe->name, last->file_key);
+	log_emit(LOG_WARN, r->req->run_id, NULL, obj, NULL, 0, "%s", text);
+	notify(r, text);
+	free(text);
+	free(obj);
+}
+
+/* The file's size or time is not what it was when last seen: read its
+ * checksum (nothing is loaded) to know whether its content changed, and
+ * remember what was found in `last` and its history row. */
+static int look(struct refresh *r, struct store_load *last, const struct lake_entry *ent,
+		enum decision *d, struct err *e)
+{
+	char sum[65];
+	int64_t bytes = 0;
+	if (lake_checksum(r->lake, ent->key, sum, &bytes, e) < 0) {
+		if (e->code != ERR_NOTFOUND) {
+			err_prefix(e, "pipe %s: %s: ", r->pipe->name, ent->key);
+			return -1;
+		}
+		err_clear(e);           /* gone since the listing */
+		*d = SKIP_FAILED;
+		return 0;
+	}
+	bool same = str_eq(sum, last->checksum);
+	if (last->status == LOAD_FAILED && !same) {
+		*d = TRY;
+		return 0;
+	}
+	bool news = false;
+	if (store_load_seen(r->store, last->id, bytes, ent->mtime, sum, &news, e) < 0)
+		return -1;
+	news = news && !same;
+	free(last->seen_checksum);
+	last->seen_checksum = xstrdup(sum);
+	*d = last->status == LOAD_FAILED ? SKIP_FAILED : SKIP_LOADED;
+	if (news)
+		report_changed(r, last, sum);
+	return 0;
+}
+
+static int refresh_entry(struct refresh *r, const struct lake_entry *ent, struct err *e)
+{
+	struct store_load *last = NULL;
+	if (store_load_get(r->store, r->pipe->name, ent->key, &last, e) < 0)
+		return -1;
+	enum decision d = decide(last, ent, r->req->force);
+	int rc = d == LOOK ? look(r, last, ent, &d, e) : 0;
+	if (rc == 0 && d == TRY)
+		rc = refresh_file(r, ent, last, e);
+	if (rc == 0 && d == SKIP_LOADED) {
+		r->out->files_skipped++;
+		r->out->files_changed += changed_since(last);
+	}
+	store_load_free(last);
 	return rc;
 }
 
@@ -309,15 +418,23 @@ static int refresh_file(struct refresh *r, const struct lake_entry *ent, struct 
 static int refresh_state(struct refresh *r, struct err *e)
 {
 	struct pipe_result *out = r->out;
-	int is_paused = paused(r->store, r->pipe, NULL, e);
-	if (is_paused < 0)
+	enum pipe_state set;
+	char *reason = NULL;
+	if (pipe_stored_state(r->store, r->pipe, &set, &reason, e) < 0)
 		return -1;
-	if (is_paused && !r->req->force) {
-		out->state = PIPE_PAUSED;
-		return 1;
+	if (set == PIPE_STOPPED_ON_ERROR)
+		out->state = set;       /* also when forced: it stays so until resumed */
+	if (set != PIPE_RUNNING && !r->req->force) {
+		out->state = set;
+		if (set == PIPE_STOPPED_ON_ERROR)
+			err_set(e, ERR_CONFLICT, "pipe %s is %s: %s", r->pipe->name,
+				pipe_state_name(set), reason);
+		free(reason);
+		return set == PIPE_PAUSED ? 1 : -1;
 	}
+	free(reason);
 	char *why = NULL;
-	int missing = table_missing(r->db, r->store, r->pipe, &why, e);
+	int missing = pipe_table_missing(r->db, r->store, r->pipe, &why, e);
 	if (missing < 0)
 		return -1;
 	if (missing && !r->req->force) {
@@ -336,7 +453,8 @@ int pipe_refresh(const struct project *p, const struct project_pipe *pipe,
 		 struct pipe_result *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
-	struct refresh r = { p, pipe, req, store, NULL, lake, cancel, out };
+	struct refresh r = { p, pipe, req, store, NULL, lake, cancel, out,
+			     pipe->on_error == ON_ERROR_ABORT_STATEMENT, false, VEC_INIT };
 	r.db = step_conns_get(conns, pipe->connection, e);
 	if (!r.db) {
 		err_prefix(e, "pipe %s: ", pipe->name);
@@ -361,145 +479,15 @@ int pipe_refresh(const struct project *p, const struct project_pipe *pipe,
 			continue;
 		found_only = true;
 		out->files_seen++;
-		struct store_load *last = NULL;
-		if (store_load_get(store, pipe->name, ent->key, &last, e) < 0) {
-			rc = -1;
-			break;
-		}
-		enum decision d = decide(pipe, last, ent, req->force);
-		store_load_free(last);
-		if (d == SKIP_LOADED || d == SKIP_FAILED) {
-			out->files_skipped += d == SKIP_LOADED;
-			continue;
-		}
-		rc = refresh_file(&r, ent, e);
+		rc = refresh_entry(&r, ent, e);
 	}
+	struct err end = { 0 };
+	if (statement_end(&r, rc == 0, rc == 0 ? e : &end) < 0)
+		rc = -1;
 	if (rc == 0 && req->only_key && !found_only)
 		rc = err_set(e, ERR_NOTFOUND, "pipe %s: no file %s under %s matching %s",
 			     pipe->name, req->only_key, pipe->path,
 			     pipe->pattern ? pipe->pattern : "*");
 	lake_listing_free(&ls);
 	return rc;
-}
-
-/* ---- status, pause and resume ----------------------------------------------------------- */
-
-void pipe_status_free(struct pipe_status *st)
-{
-	free(st->state_reason);
-	free(st->last_file);
-	free(st->last_error);
-	memset(st, 0, sizeof *st);
-}
-
-static int newest(struct store *store, const struct project_pipe *pipe, unsigned mask,
-		  struct store_load **out, struct err *e)
-{
-	struct vec v = VEC_INIT;
-	*out = NULL;
-	if (store_load_list(store, pipe->name, mask, 1, 0, &v, e) < 0)
-		return -1;
-	if (v.len)
-		*out = vec_pop(&v);
-	store_load_list_free(&v);
-	return 0;
-}
-
-static int history_status(struct store *store, const struct project_pipe *pipe,
-			  struct pipe_status *out, struct err *e)
-{
-	int64_t counts[LOAD_STATUS_COUNT];
-	if (store_load_counts(store, pipe->name, counts, e) < 0)
-		return -1;
-	out->files_loaded = counts[LOAD_LOADED];
-	out->files_partial = counts[LOAD_PARTIALLY_LOADED];
-	out->files_failed = counts[LOAD_FAILED];
-	struct store_load *l;
-	unsigned ok = (1u << LOAD_LOADED) | (1u << LOAD_PARTIALLY_LOADED);
-	unsigned bad = (1u << LOAD_FAILED) | (1u << LOAD_PARTIALLY_LOADED);
-	if (newest(store, pipe, ok, &l, e) < 0)
-		return -1;
-	if (l) {
-		out->last_file = xstrdup(l->file_key);
-		out->last_loaded = l->loaded;
-		store_load_free(l);
-	}
-	if (newest(store, pipe, bad, &l, e) < 0)
-		return -1;
-	if (l) {
-		out->last_error = error_text(l);
-		out->last_error_at = l->loaded;
-		store_load_free(l);
-	}
-	return 0;
-}
-
-int pipe_status(const struct project *p, const struct project_pipe *pipe,
-		struct store *store, struct step_conns *conns, struct lake *lake,
-		struct pipe_status *out, struct err *e)
-{
-	(void)p;
-	memset(out, 0, sizeof *out);
-	out->pending = -1;
-	if (history_status(store, pipe, out, e) < 0)
-		return -1;
-	int is_paused = paused(store, pipe, &out->state_reason, e);
-	if (is_paused < 0)
-		return -1;
-	if (is_paused)
-		out->state = PIPE_PAUSED;
-	struct err le = { 0 };
-	if (pipe_pending(pipe, store, lake, &out->pending, &le) < 0) {
-		out->pending = -1;
-		if (le.code == ERR_NOTFOUND && !is_paused) {
-			out->state = PIPE_STOPPED_MISSING_PATH;
-			out->state_reason = xstrdup(err_text(&le));
-		} else if (le.code != ERR_NOTFOUND) {
-			return (*e = le, -1);
-		}
-	}
-	if (out->state != PIPE_RUNNING || !conns)
-		return 0;
-	struct db *db = step_conns_get(conns, pipe->connection, e);
-	if (!db)
-		return -1;
-	int missing = table_missing(db, store, pipe, &out->state_reason, e);
-	if (missing < 0)
-		return -1;
-	if (missing)
-		out->state = PIPE_STOPPED_MISSING_TABLE;
-	return 0;
-}
-
-static int set_state(struct store *store, const struct project_pipe *pipe, const char *state,
-		     const char *by, const char *reason, bool *changed, struct err *e)
-{
-	char *obj = object_name(pipe);
-	struct store_object_state *st = NULL;
-	int rc = store_object_get(store, obj, &st, e);
-	bool same = rc == 1 ? strcmp(st->state, state) == 0
-			    : strcmp(state, "RUNNING") == 0;
-	store_object_free(st);
-	if (changed)
-		*changed = rc >= 0 && !same;
-	if (rc >= 0 && !same)
-		rc = store_object_set(store, obj, state, reason, by, e);
-	if (rc >= 0 && !same)
-		log_emit(LOG_INFO, 0, NULL, obj, NULL, 0, "%s by %s%s%s",
-			 strcmp(state, "PAUSED") == 0 ? "paused" : "resumed", by ? by : "?",
-			 reason ? ": " : "", reason ? reason : "");
-	free(obj);
-	return rc < 0 ? -1 : 0;
-}
-
-int pipe_pause(struct store *store, const struct project_pipe *pipe, const char *by,
-	       const char *reason, bool *changed, struct err *e)
-{
-	return set_state(store, pipe, "PAUSED", by, reason, changed, e);
-}
-
-int pipe_resume(struct store *store, const struct project_pipe *pipe, const char *by,
-		bool *changed, struct err *e)
-{
-	return set_state(store, pipe, "RUNNING", by, NULL, changed, e);
 }

@@ -1,8 +1,8 @@
 /*
  * pipe_int.h - shared by the pipe files of steps/: pipe.c (which files a
- * refresh tries, states, status), pipe_load.c (one file into the table in
- * one transaction) and pipe_table.c (the raw table: creation, columns,
- * drift).  Nothing outside these three includes it.
+ * refresh tries), pipe_state.c (states and status), pipe_load.c (one file
+ * into the table in one transaction) and pipe_table.c (the raw table:
+ * creation, columns, drift).  Nothing outside these four includes it.
  */
 #ifndef SLUICE_PIPE_INT_H
 #define SLUICE_PIPE_INT_H
@@ -17,6 +17,20 @@
 #define PIPE_COL_FILE      "_sluice_file"
 #define PIPE_COL_LINE      "_sluice_line"
 #define PIPE_COL_LOADED_AT "_sluice_loaded_at"
+
+/* ---- states (pipe_state.c) ------------------------------------------------------ */
+/* "pipe:NAME", the pipe's store object; caller frees. */
+char *pipe_object_name(const struct project_pipe *pipe);
+/* "KEY:LINE:COL: message" of an attempt's first error, or NULL; caller frees. */
+char *pipe_error_text(const struct store_load *h);
+/* STOPPED_ON_ERROR with `error` (the bad file's first error) as its reason. */
+int  pipe_stop_on_error(struct store *store, const struct project_pipe *pipe,
+			const char *error, struct err *e);
+/* 1 when the table is gone although files were loaded into it (*why says
+ * so; may be NULL): the pipe stops rather than start a new, silently
+ * incomplete table.  0 when not, -1 on error. */
+int  pipe_table_missing(struct db *db, struct store *store, const struct project_pipe *pipe,
+			char **why, struct err *e);
 
 /* ---- the raw table (pipe_table.c) ------------------------------------------ */
 struct raw_col {
@@ -70,12 +84,17 @@ struct pipe_load {
 	struct db *db;
 	struct lake *lake;
 	const char *key;
+	usec_t mtime;                 /* the file's time in the listing (0 unknown) */
+	int64_t after;                /* the history row the refresh decided on, or 0 */
 	int64_t run_id;
 	bool force;                   /* replace the file's earlier rows */
+	bool in_txn;                  /* abort_statement: the caller began the
+					 transaction and commits or rolls it back */
 	atomic_bool *cancel;
 	/* out */
 	struct store_load hist;       /* the load history row (strings owned) */
-	bool committed;               /* rows and ledger entry committed now */
+	bool committed;               /* rows and ledger entry committed now (in_txn:
+					 written, to commit with the caller's) */
 	bool reconciled;              /* committed before: hist rebuilt from the ledger */
 	bool bad;                     /* the file had bad records */
 	struct vec changes;           /* struct store_schema_change *, committed */

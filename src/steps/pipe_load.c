@@ -12,7 +12,12 @@
  * on_error, as Snowflake's COPY: skip_file and abort roll back at the first
  * bad record (the rest is still read, to count errors and finish the
  * checksum; abort stops reading there); continue skips bad records and
- * commits the good ones.  The file itself is only ever read.
+ * commits the good ones; skip_file_N goes on as continue until the Nth bad
+ * record, then as skip_file; skip_file_N% as continue, and at the end
+ * keeps nothing when at least N percent of the records were bad.
+ * abort_statement stops as abort, and its refresh is one transaction
+ * (in_txn: pipe.c begins it and ends it).  The file itself is only ever
+ * read.
  */
 #include "steps/pipe_int.h"
 #include "format/format.h"
@@ -49,6 +54,7 @@ struct loader {
 	char loaded_at[32];
 	bool writing;               /* the transaction is open and takes rows */
 
+	int64_t generation;         /* of this load: one more than the ledger's */
 	int64_t id_before;          /* max(_sluice_id) before this file's rows */
 	int64_t id_last;            /* and after them */
 	int64_t parsed, good, errors;
@@ -108,6 +114,8 @@ static int open_reader(struct loader *ld, struct err *e)
 
 /* ---- bad records ------------------------------------------------------------------ */
 
+/* Keep nothing of this file.  In the caller's transaction (in_txn) the
+ * caller rolls back: a bad file ends an abort_statement refresh. */
 static void stop_writing(struct loader *ld)
 {
 	if (ld->w) {
@@ -115,9 +123,42 @@ static void stop_writing(struct loader *ld)
 		ld->w = NULL;
 	}
 	if (ld->writing) {
-		db_rollback(ld->db);
+		if (!ld->L->in_txn)
+			db_rollback(ld->db);
 		ld->writing = false;
 	}
+}
+
+static bool aborts(const struct project_pipe *pipe)
+{
+	return pipe->on_error == ON_ERROR_ABORT || pipe->on_error == ON_ERROR_ABORT_STATEMENT;
+}
+
+/* Whether the bad records so far mean the file is skipped, whatever
+ * follows. */
+static bool skipped_now(const struct loader *ld)
+{
+	switch (ld->pipe->on_error) {
+	case ON_ERROR_CONTINUE:
+	case ON_ERROR_SKIP_FILE_PERCENT:
+		return false;
+	case ON_ERROR_SKIP_FILE_N:
+		return ld->errors >= ld->pipe->on_error_limit;
+	case ON_ERROR_SKIP_FILE:
+	case ON_ERROR_ABORT:
+	case ON_ERROR_ABORT_STATEMENT:
+		break;
+	}
+	return true;
+}
+
+/* skip_file_N%: at least N percent of the file's records were bad. */
+static bool skipped_at_end(const struct loader *ld)
+{
+	if (ld->pipe->on_error != ON_ERROR_SKIP_FILE_PERCENT || ld->errors == 0)
+		return false;
+	int64_t records = ld->parsed > ld->errors ? ld->parsed : ld->errors;
+	return ld->errors * 100 >= (int64_t)ld->pipe->on_error_limit * records;
 }
 
 static void bad_record(struct loader *ld, const struct fmt_error *fe)
@@ -127,7 +168,7 @@ static void bad_record(struct loader *ld, const struct fmt_error *fe)
 		ld->first = *fe;
 		ld->has_first = true;
 	}
-	if (ld->pipe->on_error != ON_ERROR_CONTINUE)
+	if (skipped_now(ld))
 		stop_writing(ld);
 }
 
@@ -479,6 +520,7 @@ static char *ledger_info(const struct loader *ld, const struct store_load *h)
 	cJSON_AddNumberToObject(o, "errors", (double)h->error_count);
 	cJSON_AddStringToObject(o, "status", load_status_name(h->status));
 	cJSON_AddNumberToObject(o, "loaded_at", (double)h->loaded);
+	cJSON_AddNumberToObject(o, "generation", (double)ld->generation);
 	/* as text: ids may pass 2^53, beyond what a JSON number keeps exactly */
 	char id[24];
 	snprintf(id, sizeof id, "%lld", (long long)ld->id_before + 1);
@@ -538,8 +580,20 @@ bool pipe_ledger_history(const struct project_pipe *pipe, const char *key,
 	out->first_error_line = json_i64(o, "line");
 	out->first_error_column = json_i64(o, "column");
 	out->first_error_column_name = json_text(o, "column_name");
+	/* an entry from before generations were kept is the file's first load */
+	int64_t gen = json_i64(o, "generation");
+	out->attempt = xasprintf("gen:%lld", (long long)(gen > 0 ? gen : 1));
 	cJSON_Delete(o);
 	return true;
+}
+
+/* The generation a ledger entry gives its load (1 when it has none). */
+static int64_t ledger_generation(const char *info)
+{
+	cJSON *o = info ? cJSON_Parse(info) : NULL;
+	int64_t gen = json_i64(o, "generation");
+	cJSON_Delete(o);
+	return gen > 0 ? gen : 1;
 }
 
 /* Fill L->hist from what happened. */
@@ -560,6 +614,12 @@ static void settle_history(struct loader *ld, enum load_status status)
 	h->status = status;
 	h->loaded = clock_now_us();
 	h->run_id = ld->L->run_id;
+	h->mtime = ld->L->mtime;
+	/* see store.h: one row per attempt */
+	if (status != LOAD_FAILED)
+		h->attempt = xasprintf("gen:%lld", (long long)ld->generation);
+	else if (!ld->L->force)
+		h->attempt = xasprintf("after:%lld", (long long)ld->L->after);
 	if (ld->has_first) {
 		h->first_error = xstrdup(ld->first.message);
 		h->first_error_line = ld->first.line;
@@ -654,7 +714,7 @@ static int delete_earlier(struct loader *ld, const char *info, struct err *e)
 static int begin_file(struct loader *ld, struct err *e)
 {
 	struct pipe_load *L = ld->L;
-	if (db_ledger_ensure(ld->db, e) < 0 || db_begin(ld->db, e) < 0)
+	if (!L->in_txn && (db_ledger_ensure(ld->db, e) < 0 || db_begin(ld->db, e) < 0))
 		return -1;
 	ld->writing = true;
 	if (lock_table(ld->db, ld->pipe->table, e) < 0)
@@ -674,9 +734,11 @@ static int begin_file(struct loader *ld, struct err *e)
 		}
 		free(info);
 		L->hist.run_id = L->run_id;
+		L->hist.mtime = L->mtime;
 		L->reconciled = true;
 		return 1;
 	}
+	ld->generation = found ? ledger_generation(info) + 1 : 1;
 	int rc = raw_table_read(ld->db, &ld->table, e);
 	if (rc == 0 && ld->declared)
 		rc = declared_table(ld, e);
@@ -743,7 +805,7 @@ static int read_records(struct loader *ld, struct err *e)
 		ld->parsed++;
 		if (st == FMT_BAD_RECORD) {
 			bad_record(ld, fe);
-			if (ld->pipe->on_error == ON_ERROR_ABORT)
+			if (aborts(ld->pipe))
 				return 0;
 			continue;
 		}
@@ -758,7 +820,7 @@ static int read_records(struct loader *ld, struct err *e)
 		}
 		if (rc < 0)
 			refused(ld, &we);
-		if (!ld->writing && ld->pipe->on_error == ON_ERROR_ABORT)
+		if (!ld->writing && aborts(ld->pipe))
 			return 0;
 	}
 }
@@ -766,7 +828,7 @@ static int read_records(struct loader *ld, struct err *e)
 static int finish(struct loader *ld, struct err *e)
 {
 	struct pipe_load *L = ld->L;
-	bool keep = ld->writing && (ld->errors == 0 || ld->good > 0);
+	bool keep = ld->writing && (ld->errors == 0 || ld->good > 0) && !skipped_at_end(ld);
 	if (!keep) {
 		stop_writing(ld);
 		settle_history(ld, LOAD_FAILED);
@@ -794,7 +856,7 @@ static int finish(struct loader *ld, struct err *e)
 	int rc = db_ledger_put(ld->db, lkey, L->run_id, info, e);
 	free(lkey);
 	free(info);
-	if (rc == 0)
+	if (rc == 0 && !L->in_txn)
 		rc = db_commit(ld->db, e);
 	if (rc < 0) {
 		stop_writing(ld);
@@ -877,6 +939,8 @@ void pipe_load_free(struct pipe_load *L)
 	free(h->checksum);
 	free(h->first_error);
 	free(h->first_error_column_name);
+	free(h->attempt);
+	free(h->seen_checksum);
 	memset(h, 0, sizeof *h);
 	vec_free_all(&L->changes, free_change);
 }

@@ -141,22 +141,44 @@ char *steps_cache_key(struct step_ctx *ctx, struct err *e);
  * advisory lock; SQLite's write lock), so a file is never loaded twice and
  * _sluice_id values commit in increasing order (streams rely on it).
  *
+ * The load history says which files were loaded and what they were: one
+ * row per attempt (see store.h: two refreshes at once that race to the
+ * same file leave one row).
+ *
  * Which files a refresh tries, in key order (the lake's keys sort by time):
  *   - never attempted: yes;
- *   - LOADED or PARTIALLY_LOADED before: no, unless forced;
- *   - LOAD_FAILED before: under skip_file and continue, only when its size
- *     changed since (the file was replaced) or when forced; under abort,
- *     always (an abort pipe stays stopped at its bad file until it is fixed).
+ *   - forced: yes;
+ *   - attempted before: the file is looked at again only when its size or
+ *     its time in the listing differs from when it was last seen, and then
+ *     by its checksum (the file is read, nothing loaded):
+ *       - LOAD_FAILED: tried again when its checksum changed (fixed, even
+ *         to the same size); an unchanged failed file is not tried again,
+ *         under any on_error, so it is not re-read and re-recorded on every
+ *         poll;
+ *       - LOADED or PARTIALLY_LOADED: not reloaded (Snowpipe's rule), but a
+ *         changed checksum is reported: a warning in the log, a
+ *         notification on pipe_file_failed channels, and in the pipe's
+ *         status (changed_files) until the file is reloaded with
+ *         `pipe refresh NAME --force --file KEY` or changes back.
  * A forced reload of a file replaces its earlier rows (deleted in the same
  * transaction: the _sluice_id range its ledger entry records, and its
  * _sluice_file), so forcing never duplicates.
- * Failed files are never moved, changed or deleted. */
+ * Failed files are never moved, changed or deleted.
+ *
+ * on_error abort and abort_statement stop the pipe at its first bad file:
+ * the store object "pipe:NAME" becomes STOPPED_ON_ERROR with the error,
+ * and refreshes load nothing (and fail, saying so) until `pipe resume`;
+ * after that an unchanged failed file is skipped by the rule above.  Under
+ * abort_statement the whole refresh is one transaction, so the bad file
+ * keeps every other file of that refresh out too. */
 enum pipe_state {
 	PIPE_RUNNING,
 	PIPE_PAUSED,                  /* store object "pipe:NAME" is PAUSED */
 	PIPE_STOPPED_MISSING_TABLE,   /* its table was dropped after files were loaded */
 	PIPE_STOPPED_MISSING_PATH,    /* the lake (or, on file: lakes, the prefix's
 					 directory) does not exist */
+	PIPE_STOPPED_ON_ERROR,        /* store object "pipe:NAME" is STOPPED_ON_ERROR:
+					 on_error abort met a bad file */
 	PIPE_STATE_COUNT
 };
 const char *pipe_state_name(enum pipe_state st);   /* "STOPPED_MISSING_TABLE" */
@@ -167,6 +189,8 @@ struct pipe_result {
 	int files_partial;
 	int files_failed;
 	int files_skipped;            /* loaded before */
+	int files_changed;            /* of those, changed in the lake since (not
+					 reloaded; see the rules above) */
 	int files_reconciled;         /* committed before, history written now */
 	int64_t rows_parsed;
 	int64_t rows_loaded;
@@ -181,11 +205,13 @@ struct pipe_request {
 };
 
 /* Load new files under the pipe's prefix into its table, each file in one
- * transaction with its ledger entry; record load history in the store.
- * A paused or stopped pipe loads nothing unless req->force (out->state says
- * which; the call still succeeds).  Bad files are recorded and the refresh
- * goes on, except under on_error abort: the refresh stops at the first bad
- * file and fails with its error (ERR_PARSE/ERR_INVALID, e->where
+ * transaction with its ledger entry (abort_statement: all of them in one);
+ * record load history in the store.  A paused pipe loads nothing unless
+ * req->force (out->state says so; the call still succeeds); a stopped one
+ * (STOPPED_*) fails unless req->force.  Bad files are recorded and the
+ * refresh goes on, except under on_error abort and abort_statement: the
+ * refresh stops at the first bad file, stops the pipe (STOPPED_ON_ERROR)
+ * and fails with its error (ERR_PARSE/ERR_INVALID, e->where
  * "KEY:LINE:COL").  Other errors (database, lake) fail the refresh; files
  * committed before stay committed.  `cancel` is checked between batches;
  * when set, the open file's transaction rolls back and ERR_CANCELLED is
@@ -198,7 +224,9 @@ int  pipe_refresh(const struct project *p, const struct project_pipe *pipe,
 void pipe_result_free(struct pipe_result *r);
 
 /* Pending files (those a refresh would try, by the rules above) under the
- * pipe's prefix.  Lists the lake and reads the store; reads no file. */
+ * pipe's prefix: never attempted, or failed and different in size or time
+ * since (probably fixed).  Lists the lake and reads the store; reads no
+ * file. */
 int  pipe_pending(const struct project_pipe *pipe, struct store *store,
 		  struct lake *lake, int64_t *count, struct err *e);
 
@@ -209,9 +237,11 @@ struct pipe_status {
 	int64_t pending;              /* files; -1 when the lake could not be listed */
 	char   *last_file;            /* newest LOADED/PARTIALLY_LOADED key; NULL */
 	usec_t  last_loaded;
-	char   *last_error;           /* newest failed or partial load: "KEY:LINE:COL: message" */
+	char   *last_error;           /* "KEY:LINE:COL: message" of the newest failure */
 	usec_t  last_error_at;
 	int64_t files_loaded, files_partial, files_failed;   /* attempts, by status */
+	int64_t changed_files;        /* loaded files changed in the lake since */
+	char   *changed_file;         /* the newest of them found; NULL */
 };
 /* Fill *out (free with pipe_status_free).  `conns` may be NULL: the table
  * is then not checked (STOPPED_MISSING_TABLE is not reported). */
@@ -219,14 +249,23 @@ int  pipe_status(const struct project *p, const struct project_pipe *pipe,
 		 struct store *store, struct step_conns *conns, struct lake *lake,
 		 struct pipe_status *out, struct err *e);
 void pipe_status_free(struct pipe_status *st);
+/* "pipe orders: 2 files changed in the lake since they were loaded and were
+ * not reloaded (newest: KEY); reload one with: sluice pipe refresh orders
+ * --force --file KEY", or NULL when none changed.  Caller frees. */
+char *pipe_changed_warning(const struct project_pipe *pipe, const struct pipe_status *st);
 
 /* Operator switches: store object "pipe:NAME" PAUSED / RUNNING, with who
  * and why.  Pausing a paused pipe (or resuming a running one) is not an
- * error; *changed (may be NULL) says whether anything changed. */
+ * error; *changed (may be NULL) says whether anything changed.  Resuming
+ * also clears STOPPED_ON_ERROR. */
 int  pipe_pause(struct store *store, const struct project_pipe *pipe,
 		const char *by, const char *reason, bool *changed, struct err *e);
 int  pipe_resume(struct store *store, const struct project_pipe *pipe,
 		 const char *by, bool *changed, struct err *e);
+/* The state an operator or on_error abort set (RUNNING, PAUSED or
+ * STOPPED_ON_ERROR) and its reason (NULL when RUNNING; caller frees). */
+int  pipe_stored_state(struct store *store, const struct project_pipe *pipe,
+		       enum pipe_state *state, char **reason, struct err *e);
 
 /* ---- streams ------------------------------------------------------------------
  * Change tracking over a table (steps/stream.c).  The offset lives in

@@ -31,7 +31,8 @@ bool load_status_parse(const char *s, enum load_status *out)
 
 #define LOAD_COLS "id, pipe, file_key, size, checksum, rows_parsed, rows_loaded, " \
 	"error_count, first_error, first_error_line, first_error_column, " \
-	"first_error_column_name, status, loaded_at, run_id"
+	"first_error_column_name, status, loaded_at, run_id, attempt, file_mtime, " \
+	"seen_size, seen_mtime, seen_checksum, seen_at"
 
 static void *parse_load(struct db_cursor *c)
 {
@@ -52,6 +53,12 @@ static void *parse_load(struct db_cursor *c)
 		l->status = LOAD_FAILED;
 	l->loaded = col_i64(c, 13);
 	l->run_id = col_i64(c, 14);
+	l->attempt = col_str(c, 15);
+	l->mtime = col_i64(c, 16);
+	l->seen_size = col_i64(c, 17);
+	l->seen_mtime = col_i64(c, 18);
+	l->seen_checksum = col_str(c, 19);
+	l->seen_at = col_i64(c, 20);
 	return l;
 }
 
@@ -64,6 +71,8 @@ void store_load_free(struct store_load *l)
 	free(l->checksum);
 	free(l->first_error);
 	free(l->first_error_column_name);
+	free(l->attempt);
+	free(l->seen_checksum);
 	free(l);
 }
 
@@ -98,12 +107,29 @@ int store_load_add(struct store *s, const struct store_load *l, int64_t *id,
 	sqlp_str(&p, load_status_name(l->status));
 	sqlp_i64(&p, l->loaded ? l->loaded : clock_now_us());
 	sqlp_i64_or_null(&p, l->run_id);
-	return st_insert_id(s, STORE_AREA_BIT(STORE_AREA_PIPES),
-			    "INSERT INTO load_history (pipe, file_key, size, checksum, "
-			    "rows_parsed, rows_loaded, error_count, first_error, "
-			    "first_error_line, first_error_column, first_error_column_name, "
-			    "status, loaded_at, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-			    "$8, $9, $10, $11, $12, $13, $14) RETURNING id", &p, id, e);
+	sqlp_str(&p, l->attempt);
+	sqlp_i64_or_null(&p, l->mtime);
+	if (st_begin(s, e) < 0)
+		return -1;
+	/* The unique index on (pipe, file_key, attempt) keeps one row per
+	 * attempt, whoever records it first. */
+	int64_t newid = 0;
+	int rc = st_query_i64(s, "INSERT INTO load_history (pipe, file_key, size, checksum, "
+			      "rows_parsed, rows_loaded, error_count, first_error, "
+			      "first_error_line, first_error_column, first_error_column_name, "
+			      "status, loaded_at, run_id, attempt, file_mtime) VALUES ($1, $2, "
+			      "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+			      "ON CONFLICT (pipe, file_key, attempt) DO NOTHING RETURNING id",
+			      &p, &newid, e);
+	if (rc < 0) {
+		st_rollback(s);
+		return -1;
+	}
+	if (st_commit(s, rc == 1 ? STORE_AREA_BIT(STORE_AREA_PIPES) : 0, e) < 0)
+		return -1;
+	if (id)
+		*id = rc == 1 ? newid : 0;
+	return 0;
 }
 
 int store_load_get(struct store *s, const char *pipe, const char *file_key,
@@ -166,4 +192,73 @@ int store_load_counts(struct store *s, const char *pipe,
 	}
 	db_cursor_close(c);
 	return rc < 0 ? -1 : 0;
+}
+
+int store_load_seen(struct store *s, int64_t id, int64_t size, usec_t mtime,
+		    const char *checksum, bool *news, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_i64(&p, id);
+	sqlp_i64(&p, size);
+	sqlp_i64_or_null(&p, mtime);
+	sqlp_str(&p, checksum);
+	sqlp_i64(&p, clock_now_us());
+	if (st_begin(s, e) < 0)
+		return -1;
+	/* The row lock (PostgreSQL) or the write lock (SQLite) makes a second
+	 * looker re-read the checksum the first one wrote. */
+	int64_t first = 0;
+	int rc = st_exec(s, "UPDATE load_history SET seen_size = $2, seen_mtime = $3, "
+			 "seen_checksum = $4, seen_at = $5 WHERE id = $1 AND "
+			 "(seen_checksum IS NULL OR seen_checksum <> $4)", &p, &first, e);
+	if (rc == 0 && !first) {
+		struct sqlp q = SQLP_INIT;
+		sqlp_i64(&q, id);
+		sqlp_i64(&q, size);
+		sqlp_i64_or_null(&q, mtime);
+		sqlp_i64(&q, clock_now_us());
+		rc = st_exec(s, "UPDATE load_history SET seen_size = $2, seen_mtime = $3, "
+			     "seen_at = $4 WHERE id = $1", &q, NULL, e);
+	}
+	if (rc < 0) {
+		st_rollback(s);
+		return -1;
+	}
+	if (news)
+		*news = first > 0;
+	return st_commit(s, STORE_AREA_BIT(STORE_AREA_PIPES), e);
+}
+
+/* Newest attempts at their files matching `where` (on alias h, with
+ * placeholders from $2), pipe in $1. */
+static int newest_where(struct store *s, const struct sqlp *p, const char *where,
+			const char *order, int limit, struct vec *out, struct err *e)
+{
+	char *sql = xasprintf("SELECT " LOAD_COLS " FROM load_history h WHERE h.pipe = $1 "
+			      "AND %s AND h.id = (SELECT max(n.id) FROM load_history n "
+			      "WHERE n.pipe = h.pipe AND n.file_key = h.file_key) "
+			      "ORDER BY h.id %s LIMIT %d", where, order,
+			      clamp_limit(limit, 100, 10000));
+	int rc = st_collect(st_query(s, sql, p, e), parse_load, free_load_v, out, e);
+	free(sql);
+	return rc;
+}
+
+int store_load_changed(struct store *s, const char *pipe, int limit, struct vec *out,
+		       struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, pipe);
+	return newest_where(s, &p, "h.seen_checksum IS NOT NULL AND h.seen_checksum "
+			    "<> h.checksum AND h.status <> 'LOAD_FAILED'", "DESC", limit, out, e);
+}
+
+int store_load_rejected(struct store *s, const char *pipe, int64_t run_id, int limit,
+			struct vec *out, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, pipe);
+	sqlp_i64(&p, run_id);
+	return newest_where(s, &p, "h.run_id = $2 AND h.status <> 'LOADED'", "ASC",
+			    limit, out, e);
 }

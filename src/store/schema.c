@@ -245,11 +245,27 @@ static const char m4_queues[] =
 	"  error TEXT);\n"
 	"CREATE INDEX requests_state ON requests (state, id);\n";
 
+/* Load history: one row per attempt (a unique attempt key, NULLs apart),
+ * and what a later look at a file found. */
+static const char m5_load_attempts[] =
+	"ALTER TABLE load_history ADD COLUMN attempt TEXT;\n"
+	"ALTER TABLE load_history ADD COLUMN file_mtime BIGINT;\n"
+	"ALTER TABLE load_history ADD COLUMN seen_size BIGINT;\n"
+	"ALTER TABLE load_history ADD COLUMN seen_mtime BIGINT;\n"
+	"ALTER TABLE load_history ADD COLUMN seen_checksum TEXT;\n"
+	"ALTER TABLE load_history ADD COLUMN seen_at BIGINT;\n"
+	"CREATE UNIQUE INDEX load_history_attempt ON load_history (pipe, file_key, attempt);\n"
+	"CREATE INDEX load_history_seen ON load_history (pipe, id) "
+	"WHERE seen_checksum IS NOT NULL;\n"
+	"CREATE INDEX load_history_run ON load_history (run_id, pipe) "
+	"WHERE run_id IS NOT NULL;\n";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs },
 	{ 2, "task and load history, watermarks, stream offsets, objects, schema changes", m2_history },
 	{ 3, "logs", m3_logs },
 	{ 4, "step cache, notifications, backfills, requests", m4_queues },
+	{ 5, "load history: attempt keys, files looked at again", m5_load_attempts },
 };
 
 const int store_nmigrations = (int)ARRAY_LEN(store_migrations);

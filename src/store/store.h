@@ -368,7 +368,17 @@ void  store_task_free(struct store_task_entry *t);
 void  store_task_list_free(struct vec *v);
 
 /* ---- load history (pipes) -------------------------------------------------------
- * One row per load attempt of a file; lookups answer with the newest. */
+ * One row per load attempt of a file; lookups answer with the newest.
+ *
+ * One attempt, one row: `attempt` names what the row records, and a second
+ * row with the same (pipe, file, attempt) is not added.  A committed load
+ * is "gen:N", N the load generation its ledger entry carries (1, and one
+ * more for every forced reload), so two processes that both record the
+ * same commit (one loaded it, the other found it in the ledger) leave one
+ * row; an unforced failed attempt is "after:ID", the newest row it was
+ * decided on (0 for none), so refreshes that raced to the same bad file
+ * leave one row too.  A forced failed attempt has none (NULL): it is its
+ * own record. */
 enum load_status { LOAD_LOADED, LOAD_FAILED, LOAD_PARTIALLY_LOADED, LOAD_STATUS_COUNT };
 const char *load_status_name(enum load_status st);      /* "LOAD_FAILED" */
 bool  load_status_parse(const char *s, enum load_status *out);
@@ -386,7 +396,18 @@ struct store_load {
 	enum load_status status;
 	usec_t  loaded;
 	int64_t run_id;
+	char   *attempt;          /* "gen:N", "after:ID" or NULL (see above) */
+	usec_t  mtime;            /* the file's modification time in the lake
+				     listing it was loaded from; 0 unknown */
+	/* How the file was found when looked at again after this attempt
+	 * (its size or time had changed): seen_checksum NULL when never. */
+	int64_t seen_size;
+	usec_t  seen_mtime;
+	char   *seen_checksum;
+	usec_t  seen_at;
 };
+/* Add an attempt; *id (may be NULL) is its id, or 0 when the attempt was
+ * on record already (nothing added). */
 int   store_load_add(struct store *s, const struct store_load *l, int64_t *id,
 		     struct err *e);
 /* Newest attempt for (pipe, key): 1, 0 never seen, -1 error. */
@@ -398,6 +419,21 @@ int   store_load_list(struct store *s, const char *pipe, unsigned status_mask,
 /* counts[status] over all attempts of the pipe. */
 int   store_load_counts(struct store *s, const char *pipe,
 			int64_t counts[LOAD_STATUS_COUNT], struct err *e);
+/* Remember how attempt `id`'s file was found when looked at again.
+ * *news (may be NULL): this call is the first to record that checksum for
+ * it (of two processes looking at once, one is). */
+int   store_load_seen(struct store *s, int64_t id, int64_t size, usec_t mtime,
+		      const char *checksum, bool *news, struct err *e);
+/* Files of the pipe loaded (LOADED or PARTIALLY_LOADED, their newest
+ * attempt) whose content has changed in the lake since: seen_checksum
+ * differs from checksum.  Newest first, at most `limit`. */
+int   store_load_changed(struct store *s, const char *pipe, int limit, struct vec *out,
+			 struct err *e);
+/* Files run `run_id` tried with pipe `pipe` whose newest attempt is still
+ * LOAD_FAILED or PARTIALLY_LOADED (a later attempt of the run may have
+ * loaded a fixed file), oldest first, at most `limit`. */
+int   store_load_rejected(struct store *s, const char *pipe, int64_t run_id, int limit,
+			  struct vec *out, struct err *e);
 void  store_load_free(struct store_load *l);
 void  store_load_list_free(struct vec *v);
 

@@ -58,6 +58,7 @@ TESTS += \
 	tests/console/header.sh \
 	tests/console/idle.sh \
 	tests/console/views.sh \
+	tests/console/pipe_problems.sh \
 	tests/console/logs.sh \
 	tests/console/readonly.sh \
 	tests/console/actions.sh \

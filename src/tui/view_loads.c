@@ -2,7 +2,9 @@
  * view_loads.c - one pipe's load history, newest first: every attempt at
  * every file with its status, rows, errors and first error; Enter shows
  * one attempt in full; F reloads the chosen file (it asks first: the
- * file's rows are replaced).
+ * file's rows are replaced).  A loaded file whose content changed in the
+ * lake since is not reloaded by the pipe: its newest attempt says so, in
+ * the list and in full, with F as the way to reload it.
  */
 #include "tui_int.h"
 
@@ -26,6 +28,16 @@ static const struct tui_list_spec spec = {
 
 #define FILE_COL 1
 #define LOADS_ROWS 1000
+
+/* The attempt `id` among the pipe's changed files (store_load_changed),
+ * or NULL. */
+static const struct store_load *changed_of(const struct vec *changed, int64_t id)
+{
+	for (size_t i = 0; i < changed->len; i++)
+		if (((const struct store_load *)changed->items[i])->id == id)
+			return changed->items[i];
+	return NULL;
+}
 
 static int act_reload(struct tui *t, const struct tui_action *a, int key)
 {
@@ -65,10 +77,12 @@ static void loads_refresh(struct tui_view *v, const struct tui_data *d)
 	if (tui_list_view_no_store(v, d))
 		return;
 	struct tui_list *l = tui_list_view_list(v);
-	struct vec list = VEC_INIT;
+	struct vec list = VEC_INIT, changed = VEC_INIT;
 	struct err e;
 	err_clear(&e);
-	if (store_load_list(d->store, tui_list_view_arg(v), 0, LOADS_ROWS, 0, &list, &e) < 0) {
+	if (store_load_list(d->store, tui_list_view_arg(v), 0, LOADS_ROWS, 0, &list, &e) < 0 ||
+	    store_load_changed(d->store, tui_list_view_arg(v), LOADS_ROWS, &changed, &e) < 0) {
+		store_load_list_free(&list);
 		tui_list_view_error(v, &e);
 		return;
 	}
@@ -82,6 +96,9 @@ static void loads_refresh(struct tui_view *v, const struct tui_data *d)
 		tui_fmt_count(ld->error_count, errs, sizeof errs);
 		tui_ago_cell(&at, d->now, ld->loaded);
 		tui_first_line(ld->first_error, first, sizeof first);
+		if (changed_of(&changed, ld->id))
+			snprintf(first, sizeof first, "CHANGED in the lake since loaded, not "
+				 "reloaded: F reloads it");
 		const char *cells[] = { id, ld->file_key, load_status_name(ld->status), rows,
 					errs, at.text, first };
 		const char *sort[] = { NULL, NULL, NULL, NULL, NULL, at.sort, NULL };
@@ -89,6 +106,7 @@ static void loads_refresh(struct tui_view *v, const struct tui_data *d)
 	}
 	tui_list_end(l);
 	store_load_list_free(&list);
+	store_load_list_free(&changed);
 	char *empty = xasprintf("Pipe %s has not loaded any file yet.",
 				tui_list_view_arg(v));
 	tui_list_set_empty(l, empty);
@@ -104,14 +122,16 @@ static int loads_detail(struct tui_view *v)
 	if (!r || !d.store || !str_to_i64(r->key, &id))
 		return TUI_UNHANDLED;
 	/* the list keeps cells; read the attempt again for every field */
-	struct vec list = VEC_INIT;
+	struct vec list = VEC_INIT, changed = VEC_INIT;
 	struct store_load *ld = NULL;
+	store_load_changed(d.store, tui_list_view_arg(v), LOADS_ROWS, &changed, NULL);
 	if (store_load_list(d.store, tui_list_view_arg(v), 0, LOADS_ROWS, 0, &list, NULL) == 0)
 		for (size_t i = 0; i < list.len && !ld; i++)
 			if (((struct store_load *)list.items[i])->id == id)
 				ld = list.items[i];
 	if (!ld) {
 		store_load_list_free(&list);
+		store_load_list_free(&changed);
 		return tui_list_view_detail(v);
 	}
 	struct buf b = BUF_INIT;
@@ -138,11 +158,22 @@ static int loads_detail(struct tui_view *v)
 		if (ld->first_error_column_name)
 			buf_puts(&b, ")\n");
 	}
+	const struct store_load *ch = changed_of(&changed, ld->id);
+	if (ch) {
+		char seen[96];
+		tui_fmt_when(d.now, ch->seen_at, seen, sizeof seen);
+		buf_printf(&b, "\nCHANGED IN THE LAKE SINCE LOADED\n"
+			   "seen          %s\nsize          %lld bytes\nchecksum      %s\n"
+			   "The pipe does not reload a file it loaded.  F reloads this one:\n"
+			   "pipe refresh %s --force --file %s\n", seen,
+			   (long long)ch->seen_size, ch->seen_checksum, ld->pipe, ld->file_key);
+	}
 	char *title = xasprintf("Load %s", r->key);
 	int rd = tui_push_page(v->tui, title, buf_str(&b));
 	free(title);
 	buf_free(&b);
 	store_load_list_free(&list);
+	store_load_list_free(&changed);
 	return rd;
 }
 

@@ -106,18 +106,20 @@ static void tasks_block(struct tui_doc *d, const struct tui_data *data,
 static void pipes_block(struct tui_doc *d, const struct tui_data *data,
 			const struct vec *objs, struct err *e)
 {
-	int64_t running = 0, paused = 0, failed = 0;
+	int64_t running = 0, paused = 0, stopped = 0, failed = 0;
 	for (size_t i = 0; i < data->project->npipes; i++) {
 		const struct project_pipe *pp = &data->project->pipes[i];
 		char name[256];
 		snprintf(name, sizeof name, "pipe:%s", pp->name);
-		bool is_paused = false;
+		bool is_paused = false, is_stopped = false;
 		for (size_t k = 0; k < objs->len; k++) {
 			const struct store_object_state *o = objs->items[k];
 			if (str_eq(o->object, name) && str_eq(o->state, "PAUSED"))
 				is_paused = true;
+			if (str_eq(o->object, name) && str_eq(o->state, "STOPPED_ON_ERROR"))
+				is_stopped = true;
 		}
-		is_paused ? paused++ : running++;
+		is_paused ? paused++ : is_stopped ? stopped++ : running++;
 		int64_t c[LOAD_STATUS_COUNT];
 		if (store_load_counts(data->store, pp->name, c, e) == 0)
 			failed += c[LOAD_FAILED];
@@ -125,6 +127,7 @@ static void pipes_block(struct tui_doc *d, const struct tui_data *data,
 	label(d, "PIPES");
 	count(d, running, "RUNNING", true);
 	count(d, paused, "PAUSED", true);
+	count(d, stopped, "STOPPED_ON_ERROR", false);
 	char num[32];
 	tui_fmt_count(failed, num, sizeof num);
 	tui_doc_printf(d, failed ? R_NORMAL : R_DIM, "%s file%s ", num, failed == 1 ? "" : "s");

@@ -3,9 +3,13 @@
  * last file, the last error; Enter lists a pipe's load history, where one
  * file can be reloaded.
  *
- * The store gives the pipe's object state ("pipe:NAME" PAUSED, else
- * RUNNING) and its load history (counts by status, the newest load, the
- * newest failure), read on every change.  What needs the lake (files
+ * The store gives the pipe's object state ("pipe:NAME" PAUSED or
+ * STOPPED_ON_ERROR with its error, else RUNNING) and its load history
+ * (counts by status, the newest load, the newest failure, the loaded
+ * files changed in the lake since), read on every change.  LAST ERROR
+ * shows the most pressing of: why the pipe stopped, files changed since
+ * they were loaded (not reloaded: Enter, then F on one, reloads it), the
+ * newest failure.  What needs the lake (files
  * pending, a stopped pipe's missing prefix or table) the console never
  * finds out itself: it asks `show pipes --json` when the view is shown,
  * at most every PIPES_LAKE_EVERY while it stays shown, and on `r`, and
@@ -55,7 +59,7 @@ static const struct tui_action actions[] = {
 	  .help = "pause the selected pipe",
 	  .mutates = true, .command = "pipe pause %s" },
 	{ .keys = { 'u' }, .label = "u", .name = "resume",
-	  .help = "resume the selected pipe",
+	  .help = "resume the selected pipe (paused, or stopped on error)",
 	  .mutates = true, .command = "pipe resume %s" },
 	{ .keys = { 'f' }, .label = "f", .name = "refresh",
 	  .help = "load the pipe's new files now",
@@ -84,18 +88,36 @@ static const cJSON *lake_entry(const char *pipe)
 	return NULL;
 }
 
+/* Set by an operator or by on_error abort: news that the lake's answer
+ * may not have yet. */
+static bool set_state(const char *state)
+{
+	return str_eq(state, "PAUSED") || str_eq(state, "STOPPED_ON_ERROR");
+}
+
+/* "2 files changed since loaded, not reloaded: KEY ..." or nothing. */
+static void changed_cell(const struct tui_data *d, const struct project_pipe *pp,
+			 char *out, size_t n, struct err *e)
+{
+	enum { MAX = 1000 };
+	struct vec v = VEC_INIT;
+	if (store_load_changed(d->store, pp->name, MAX, &v, e) == 0 && v.len)
+		snprintf(out, n, "%zu%s file%s changed since loaded, not reloaded: %s "
+			 "(Enter, F reloads)", v.len, v.len == MAX ? "+" : "",
+			 v.len == 1 ? "" : "s", ((const struct store_load *)v.items[0])->file_key);
+	store_load_list_free(&v);
+}
+
 static void pipe_row(struct tui_list *l, const struct project_pipe *pp,
 		     const struct tui_data *d, const struct vec *objs, struct err *e)
 {
 	const struct store_object_state *o = tui_object_state(objs, "pipe", pp->name);
-	const char *state = o && str_eq(o->state, "PAUSED") ? "PAUSED" : "RUNNING";
+	const char *state = o && set_state(o->state) ? o->state : "RUNNING";
 	char pending[32] = "?";
 	const cJSON *lake = lake_entry(pp->name);
 	const cJSON *ls = cJSON_GetObjectItemCaseSensitive(lake, "state");
 	const cJSON *lp = cJSON_GetObjectItemCaseSensitive(lake, "pending_files");
-	/* the store's pause is news the lake's answer may not have yet */
-	if (cJSON_IsString(ls) && !str_eq(state, "PAUSED") &&
-	    !str_eq(ls->valuestring, "PAUSED"))
+	if (cJSON_IsString(ls) && str_eq(state, "RUNNING") && !set_state(ls->valuestring))
 		state = ls->valuestring;
 	if (cJSON_IsNumber(lp))
 		tui_fmt_count((int64_t)lp->valuedouble, pending, sizeof pending);
@@ -117,7 +139,16 @@ static void pipe_row(struct tui_list *l, const struct project_pipe *pp,
 		}
 		store_load_list_free(&v);
 		unsigned bad = (1u << LOAD_FAILED) | (1u << LOAD_PARTIALLY_LOADED);
-		if (store_load_list(d->store, pp->name, bad, 1, 0, &v, e) == 0 && v.len) {
+		if (o && str_eq(state, "STOPPED_ON_ERROR")) {
+			char first[300];
+			tui_first_line(o->reason, first, sizeof first);
+			snprintf(error, sizeof error, "stopped by on_error %s: %s (u resumes)",
+				 o->changed_by ? o->changed_by : "abort", first);
+		} else {
+			changed_cell(d, pp, error, sizeof error, e);
+		}
+		if (!*error && store_load_list(d->store, pp->name, bad, 1, 0, &v, e) == 0 &&
+		    v.len) {
 			const struct store_load *ld = v.items[0];
 			char first[300];
 			tui_first_line(ld->first_error, first, sizeof first);

@@ -312,13 +312,44 @@ static void t_continue(const struct backend *b)
 	fx_close(&f);
 }
 
+/* The attempts on record for one file of a pipe. */
+static size_t fx_attempts(struct fx *f, const char *pipe, const char *key)
+{
+	struct vec v = VEC_INIT;
+	struct err e = { 0 };
+	ck_assert_msg(store_load_list(f->store, pipe, 0, 1000, 0, &v, &e) == 0, "%s",
+		      err_text(&e));
+	size_t n = 0;
+	for (size_t i = 0; i < v.len; i++)
+		n += strcmp(((struct store_load *)v.items[i])->file_key, key) == 0;
+	store_load_list_free(&v);
+	return n;
+}
+
+static enum pipe_state fx_state(struct fx *f, const char *pipe, char **reason)
+{
+	struct pipe_status st;
+	struct err e = { 0 };
+	ck_assert_msg(pipe_status(f->p, project_pipe(f->p, pipe), f->store, f->conns, f->lake,
+				  &st, &e) == 0, "%s", err_text(&e));
+	enum pipe_state s = st.state;
+	if (reason)
+		*reason = st.state_reason ? xstrdup(st.state_reason) : NULL;
+	pipe_status_free(&st);
+	return s;
+}
+
 /* abort: the refresh stops at the first bad file with its error; files
- * before it load, files after it wait, and the pipe stays stopped at that
- * file until it is fixed. */
+ * before it load, files after it wait.  The pipe is STOPPED_ON_ERROR, with
+ * the error, until resumed: refreshes load nothing and fail saying so, and
+ * the bad file is neither read nor recorded again.  Fixed, it still waits
+ * for the resume; once resumed, the fixed file and the rest load.  Resumed
+ * without a fix, the unchanged bad file is skipped and the rest load. */
 static void t_abort(const struct backend *b)
 {
 	struct fx f;
 	fx_open(&f, b, ORDERS_PROJECT);
+	const struct project_pipe *pipe = project_pipe(f.p, "orders_a");
 	fx_put(&f, "orders/a.ndjson", GOOD1);
 	fx_put(&f, "orders/b.ndjson", BAD);
 	fx_put(&f, "orders/c.ndjson", GOOD2);
@@ -330,19 +361,58 @@ static void t_abort(const struct backend *b)
 	ck_assert_ptr_nonnull(strstr(e.msg, "abort"));
 	ck_assert_int_eq(r.files_loaded, 1);
 	ck_assert_int_eq(r.files_failed, 1);
+	ck_assert_int_eq(r.state, PIPE_STOPPED_ON_ERROR);
 	pipe_result_free(&r);
 	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders_a"), 2);
-	ck_assert_int_eq(fx_pending(&f, "orders_a"), 2);
+	char *reason = NULL;
+	ck_assert_int_eq(fx_state(&f, "orders_a", &reason), PIPE_STOPPED_ON_ERROR);
+	ck_assert_msg(reason && strstr(reason, "orders/b.ndjson:2:") &&
+		      strstr(reason, "pipe resume orders_a"), "%s", reason ? reason : "(none)");
+	free(reason);
+	ck_assert_int_eq(fx_pending(&f, "orders_a"), 1);        /* c; b is unchanged */
+	/* Every later refresh: nothing loaded, nothing recorded, an error. */
+	for (int i = 0; i < 3; i++) {
+		err_clear(&e);
+		ck_assert_int_eq(fx_refresh(&f, "orders_a", false, NULL, &r, &e), -1);
+		ck_assert_int_eq(e.code, ERR_CONFLICT);
+		ck_assert_msg(strstr(e.msg, "STOPPED_ON_ERROR") && strstr(e.msg, "orders/b.ndjson"),
+			      "%s", e.msg);
+		ck_assert_int_eq(r.state, PIPE_STOPPED_ON_ERROR);
+		ck_assert_int_eq(r.files_seen, 0);
+		pipe_result_free(&r);
+	}
+	ck_assert_uint_eq(fx_attempts(&f, "orders_a", "orders/b.ndjson"), 1);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders_a"), 2);
+	/* Fixed, it waits for the operator; resumed, b and c load. */
+	fx_put(&f, "orders/b.ndjson", "{\"id\": 10, \"item\": \"x\"}\n");
 	err_clear(&e);
 	ck_assert_int_eq(fx_refresh(&f, "orders_a", false, NULL, &r, &e), -1);
 	pipe_result_free(&r);
-	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders_a"), 2);
-	fx_put(&f, "orders/b.ndjson", "{\"id\": 10, \"item\": \"x\"}\n");
+	bool changed = false;
+	ck_assert_int_eq(pipe_resume(f.store, pipe, "alice", &changed, &e), 0);
+	ck_assert(changed);
+	ck_assert_int_eq(fx_state(&f, "orders_a", NULL), PIPE_RUNNING);
 	r = fx_refresh_ok(&f, "orders_a");
 	ck_assert_int_eq(r.files_loaded, 2);
 	pipe_result_free(&r);
 	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders_a"), 4);
 	ck_assert_int_eq(fx_pending(&f, "orders_a"), 0);
+	/* A new bad file stops it again; resumed unfixed, the file is skipped
+	 * (on record as LOAD_FAILED) and the files after it load. */
+	fx_put(&f, "orders/d.ndjson", BAD);
+	fx_put(&f, "orders/e.ndjson", "{\"id\": 20, \"item\": \"e\"}\n");
+	err_clear(&e);
+	ck_assert_int_eq(fx_refresh(&f, "orders_a", false, NULL, &r, &e), -1);
+	ck_assert_int_eq(r.files_failed, 1);
+	pipe_result_free(&r);
+	ck_assert_int_eq(pipe_resume(f.store, pipe, "alice", &changed, &e), 0);
+	r = fx_refresh_ok(&f, "orders_a");
+	ck_assert_int_eq(r.files_loaded, 1);
+	ck_assert_int_eq(r.files_failed, 0);
+	pipe_result_free(&r);
+	ck_assert_uint_eq(fx_attempts(&f, "orders_a", "orders/d.ndjson"), 1);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders_a WHERE id = 20"), 1);
+	ck_assert_int_eq(fx_state(&f, "orders_a", NULL), PIPE_RUNNING);
 	fx_close(&f);
 }
 

@@ -10,6 +10,7 @@
 #include "pipes_cases.h"
 #include "pipes_bad.h"
 #include "pipes_streams.h"
+#include "pipes_rules.h"
 
 /* Check's test functions take no arguments: the backend is set once, by
  * pipes_suite_on, before the runner forks any test. */
@@ -35,6 +36,12 @@ START_TEST(orders_flow) { t_orders_flow(suite_backend); } END_TEST
 START_TEST(normalize_error) { t_normalize_error(suite_backend); } END_TEST
 START_TEST(normalize_table) { t_normalize_table(suite_backend); } END_TEST
 START_TEST(normalize_columns) { t_normalize_columns(suite_backend); } END_TEST
+START_TEST(fixed_same_size) { t_fixed_same_size(suite_backend); } END_TEST
+START_TEST(changed_loaded) { t_changed_loaded(suite_backend); } END_TEST
+START_TEST(concurrent) { t_concurrent(suite_backend); } END_TEST
+START_TEST(skip_file_n) { t_skip_file_n(suite_backend); } END_TEST
+START_TEST(abort_statement) { t_abort_statement(suite_backend); } END_TEST
+START_TEST(ingest_rejects) { t_ingest_rejects(suite_backend); } END_TEST
 
 /* The suite "pipes (NAME)" on backend b. */
 static Suite *pipes_suite_on(const struct backend *b)
@@ -69,6 +76,15 @@ static Suite *pipes_suite_on(const struct backend *b)
 	tcase_add_test(tc, normalize_error);
 	tcase_add_test(tc, normalize_table);
 	tcase_add_test(tc, normalize_columns);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("rules");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, fixed_same_size);
+	tcase_add_test(tc, changed_loaded);
+	tcase_add_test(tc, concurrent);
+	tcase_add_test(tc, skip_file_n);
+	tcase_add_test(tc, abort_statement);
+	tcase_add_test(tc, ingest_rejects);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -175,4 +175,95 @@ static inline void claimers_free(struct claimer *c, int n)
 		vec_free(&c[i].ids);
 }
 
+/* Load attempts, the same on both backends: one row per attempt (a
+ * second row for the same committed generation or the same failed
+ * decision is not added; forced failures and NULL keys always are), what
+ * a later look at a file found, loaded files changed since, and the files
+ * a run left rejected. */
+static inline void check_load_attempts(void)
+{
+	struct store *s = open_store();
+	int64_t id = -1, first = 0;
+	struct store_load gen1 = { .pipe = "p", .file_key = "a", .size = 10, .checksum = "c1",
+				   .status = LOAD_LOADED, .run_id = 3, .attempt = "gen:1",
+				   .mtime = T0 - SEC(60) };
+	OK(store_load_add(s, &gen1, &first, &E));
+	ck_assert_int_gt(first, 0);
+	OK(store_load_add(s, &gen1, &id, &E));          /* the same commit again */
+	ck_assert_int_eq(id, 0);
+	struct store_load gen2 = gen1;
+	gen2.attempt = "gen:2";
+	OK(store_load_add(s, &gen2, &id, &E));
+	ck_assert_int_gt(id, first);
+	struct store_load failed = { .pipe = "p", .file_key = "b", .checksum = "f1",
+				     .status = LOAD_FAILED, .run_id = 3, .attempt = "after:0" };
+	OK(store_load_add(s, &failed, &id, &E));
+	ck_assert_int_gt(id, 0);
+	OK(store_load_add(s, &failed, &id, &E));
+	ck_assert_int_eq(id, 0);
+	failed.attempt = NULL;                          /* forced: its own record */
+	failed.run_id = 4;
+	OK(store_load_add(s, &failed, &id, &E));
+	OK(store_load_add(s, &failed, &id, &E));
+	ck_assert_int_gt(id, 0);
+	int64_t counts[LOAD_STATUS_COUNT];
+	OK(store_load_counts(s, "p", counts, &E));
+	ck_assert_int_eq(counts[LOAD_LOADED], 2);
+	ck_assert_int_eq(counts[LOAD_FAILED], 3);
+
+	struct store_load *l = NULL;
+	ck_assert_int_eq(store_load_get(s, "p", "a", &l, &E), 1);
+	ck_assert_str_eq(l->attempt, "gen:2");
+	ck_assert_int_eq(l->mtime, T0 - SEC(60));
+	ck_assert_ptr_null(l->seen_checksum);
+	int64_t newest_a = l->id;
+	store_load_free(l);
+	struct vec v = VEC_INIT;
+	OK(store_load_changed(s, "p", 10, &v, &E));
+	ck_assert_int_eq(v.len, 0);
+	/* Looked at again: the same content, then another. */
+	bool news = false;
+	OK(store_load_seen(s, newest_a, 10, T0 - SEC(5), "c1", &news, &E));
+	ck_assert(news);
+	OK(store_load_changed(s, "p", 10, &v, &E));
+	ck_assert_int_eq(v.len, 0);
+	OK(store_load_seen(s, newest_a, 12, T0 - SEC(2), "c2", &news, &E));
+	ck_assert(news);
+	OK(store_load_seen(s, newest_a, 12, T0 - SEC(1), "c2", &news, &E));
+	ck_assert(!news);                               /* the same, seen again */
+	OK(store_load_changed(s, "p", 10, &v, &E));
+	ck_assert_int_eq(v.len, 1);
+	l = v.items[0];
+	ck_assert_str_eq(l->file_key, "a");
+	ck_assert_str_eq(l->seen_checksum, "c2");
+	ck_assert_int_eq(l->seen_size, 12);
+	ck_assert_int_eq(l->seen_mtime, T0 - SEC(1));
+	ck_assert_int_eq(l->seen_at, T0);
+	store_load_list_free(&v);
+	/* A newer attempt (the forced reload) is what counts. */
+	struct store_load gen3 = gen1;
+	gen3.attempt = "gen:3";
+	gen3.checksum = "c2";
+	OK(store_load_add(s, &gen3, &id, &E));
+	OK(store_load_changed(s, "p", 10, &v, &E));
+	ck_assert_int_eq(v.len, 0);
+
+	/* Run 3 left b rejected (a was loaded); run 4 too, and b is its only
+	 * file; once b loads, neither has a rejected file left. */
+	OK(store_load_rejected(s, "p", 3, 10, &v, &E));
+	ck_assert_int_eq(v.len, 0);       /* b's newest attempt is run 4's */
+	OK(store_load_rejected(s, "p", 4, 10, &v, &E));
+	ck_assert_int_eq(v.len, 1);
+	ck_assert_str_eq(((struct store_load *)v.items[0])->file_key, "b");
+	store_load_list_free(&v);
+	OK(store_load_rejected(s, "other", 4, 10, &v, &E));
+	ck_assert_int_eq(v.len, 0);
+	struct store_load fixed = { .pipe = "p", .file_key = "b", .checksum = "f2",
+				    .status = LOAD_LOADED, .run_id = 4, .attempt = "gen:1" };
+	OK(store_load_add(s, &fixed, &id, &E));
+	OK(store_load_rejected(s, "p", 4, 10, &v, &E));
+	ck_assert_int_eq(v.len, 0);
+	store_close(s);
+}
+
 #endif

@@ -624,6 +624,53 @@ START_TEST(pipes_streams_and_tables_agree)
 }
 END_TEST
 
+/* Every on_error Snowflake's COPY has, with N read and checked, and a bad
+ * one reported at its value with its key path. */
+START_TEST(pipe_on_error_forms)
+{
+	char *dir = write_project(
+		"{\n"
+		"  \"connections\": { \"wh\": { \"url\": \"sqlite:wh.db\" } },\n"
+		"  \"pipes\": [\n"
+		"    { \"name\": \"n\", \"path\": \"a/\", \"connection\": \"wh\", \"table\": \"t1\", \"on_error\": \"skip_file_3\" },\n"
+		"    { \"name\": \"p\", \"path\": \"a/\", \"connection\": \"wh\", \"table\": \"t2\", \"on_error\": \"skip_file_10%\" },\n"
+		"    { \"name\": \"s\", \"path\": \"a/\", \"connection\": \"wh\", \"table\": \"t3\", \"on_error\": \"abort_statement\" },\n"
+		"    { \"name\": \"x\", \"path\": \"a/\", \"connection\": \"wh\", \"table\": \"t4\", \"on_error\": \"skip_file_%\" },\n"
+		"    { \"name\": \"y\", \"path\": \"a/\", \"connection\": \"wh\", \"table\": \"t5\", \"on_error\": \"skip_file_101%\" },\n"
+		"    { \"name\": \"z\", \"path\": \"a/\", \"connection\": \"wh\", \"table\": \"t6\", \"on_error\": 3 }\n"
+		"  ]\n"
+		"}\n", 0600);
+	struct diags d;
+	struct err e;
+	struct project *p = load_in(dir, NULL, &d, &e);
+	static const char *const want[] = {
+		"sluice.json:7:81: pipes[3].on_error: unknown on_error \"skip_file_%\" (expected "
+		"skip_file, skip_file_N, skip_file_N%, continue, abort or abort_statement)",
+		"sluice.json:8:81: pipes[4].on_error: skip_file_101%: N is the number (in percent "
+		"of the file's records) of bad records at which a file is skipped, from 1 to 100, "
+		"not 101",
+		"sluice.json:9:81: pipes[5].on_error: expected a string, found a number",
+	};
+	assert_diags(&d, want, ARRAY_LEN(want));
+	char text[32];
+	const struct project_pipe *x = project_pipe(p, "n");
+	ck_assert_int_eq(x->on_error, ON_ERROR_SKIP_FILE_N);
+	ck_assert_int_eq(x->on_error_limit, 3);
+	ck_assert_str_eq(pipe_on_error_text(x, text), "skip_file_3");
+	x = project_pipe(p, "p");
+	ck_assert_int_eq(x->on_error, ON_ERROR_SKIP_FILE_PERCENT);
+	ck_assert_int_eq(x->on_error_limit, 10);
+	ck_assert_str_eq(pipe_on_error_text(x, text), "skip_file_10%");
+	x = project_pipe(p, "s");
+	ck_assert_int_eq(x->on_error, ON_ERROR_ABORT_STATEMENT);
+	ck_assert_str_eq(pipe_on_error_text(x, text), "abort_statement");
+	ck_assert_int_eq(project_pipe(p, "z")->on_error, ON_ERROR_SKIP_FILE);
+	project_free(p);
+	diags_free(&d);
+	test_rmdir(dir);
+}
+END_TEST
+
 /* ---- step specs, for steps/ ----------------------------------------------------- */
 
 START_TEST(spec_helpers_report_at_the_step_key)
@@ -1220,6 +1267,7 @@ static Suite *project_suite(void)
 	tcase_add_test(tc, unreadable_file_is_an_io_error);
 	tcase_add_test(tc, wrong_types_and_unknown_keys_everywhere);
 	tcase_add_test(tc, pipes_streams_and_tables_agree);
+	tcase_add_test(tc, pipe_on_error_forms);
 	tcase_add_test(tc, spec_helpers_report_at_the_step_key);
 	tcase_add_test(tc, world_readable_secrets_draw_warnings_without_the_secret);
 	tcase_add_test(tc, passwords_in_urls_are_errors_that_hide_the_password);

@@ -55,6 +55,12 @@ START_TEST(pg_migrations_forward_and_refusal)
 }
 END_TEST
 
+START_TEST(pg_load_attempts_one_row_each)
+{
+	check_load_attempts();
+}
+END_TEST
+
 START_TEST(pg_read_only)
 {
 	struct store *w = open_store();
@@ -430,6 +436,7 @@ static Suite *store_pg_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, pg_migrations_forward_and_refusal);
 	tcase_add_test(tc, pg_read_only);
+	tcase_add_test(tc, pg_load_attempts_one_row_each);
 	tcase_add_test(tc, pg_transitions_and_history);
 	tcase_add_test(tc, pg_claim_skips_locked_rows);
 	tcase_add_test(tc, pg_claims_exclusive_across_connections);
