@@ -4,9 +4,10 @@
  * `init --demo DIR` writes the complete ToteSys demo (demo_project.c): a
  * source filled by the deterministic generator, a warehouse with the star
  * schema, a lake, SQL files and sluice.json with pipes, streams, tasks and
- * flows that work as they are.  Plain `init DIR` writes a small valid
+ * flows that work as they are; with --use-existing the flows read a real
+ * ToteSys source as it is instead.  Plain `init DIR` writes a small valid
  * sluice.json to grow from.  Neither replaces an existing project without
- * --force.
+ * --force, and --force replaces only tables the demo made itself.
  *
  * The family also holds `demo simulate` (cmd_demo.c), the demo's other
  * command.

@@ -14,6 +14,14 @@
  * open transactions that commit together at the end, and sluice.json is
  * written last, so an init that fails leaves no project that looks
  * finished.
+ *
+ * Nothing init did not create is ever dropped.  Every database is surveyed
+ * (read-only) before anything is written: a table of one of the demo's
+ * names that the demo did not make (demo_mark.c) refuses the init, with
+ * --force or without; the demo's own are replaced only with --force, which
+ * first says which.  With use_existing the source is never opened for
+ * writing: its catalogue is checked for what the flows read, and the
+ * project reads its tables as they are.
  */
 #include "config.h"
 #include "cmd/demo_int.h"
@@ -626,6 +634,11 @@ int demo_create(const struct demo_options *o, struct err *e)
 		goto out;
 	if (!o->force && refuse_leftovers(o->dir, e) < 0)
 		goto out;
+	if (o->use_existing && strcmp(src.open_url, wh.open_url) == 0) {
+		err_at(e, ERR_INVALID, "--warehouse", "with --use-existing the source is only "
+		       "read: the warehouse must be another database");
+		goto out;
+	}
 	if (o->use_existing && check_existing_source(o, &src, e) < 0)
 		goto out;
 	if (mkdir_p(o->dir, 0755, e) < 0)

@@ -161,6 +161,12 @@ SQL
 	assert_contains "$ERR" "--use-existing needs --source"
 	run_sluice init --demo d2 --source "$(url partial)" --use-existing --rows 10
 	assert_eq 2 "$RC" "--use-existing with --rows"
+	# The warehouse's tables may not go into the source either.
+	before=$(fingerprint real)
+	run_sluice init --demo d2 --source "$(url real)" --warehouse "$(url real)" --use-existing
+	assert_eq 2 "$RC" "--use-existing with the source as the warehouse"
+	assert_contains "$ERR" "the warehouse must be another database"
+	assert_eq "$before" "$(fingerprint real)" "the real source"
 }
 
 # ---- a demo's own source and warehouse: still replaced by --force ------------------------
