@@ -170,24 +170,46 @@ SQL
 }
 
 # ---- a demo's own source and warehouse: still replaced by --force ------------------------
+# The demo in DIR: its flows fill the facts with every order, and a
+# simulated order file (seeds 5 and 6 make a good one first) goes through the pipe and the stream into order lines.
+run_flows() { # DIR ORDERS
+	cd "$1"
+	run_sluice run totesys_ingest --wait
+	assert_eq 0 "$RC" "totesys_ingest in $1 ($ERR)"
+	run_sluice run totesys_warehouse --wait
+	assert_eq 0 "$RC" "totesys_warehouse in $1 ($ERR)"
+	assert_eq "$2" "$(q wh3 "SELECT count(*) FROM fact_sales_order")" "facts in $1"
+	run_sluice demo simulate --once
+	assert_eq 0 "$RC" "the simulator in $1 ($ERR)"
+	run_sluice pipe refresh orders_pipe
+	assert_eq 0 "$RC" "the orders pipe in $1 ($ERR)"
+	run_sluice run orders_etl --wait
+	assert_eq 0 "$RC" "orders_etl in $1 ($ERR)"
+	[ "$(q wh3 "SELECT count(*) FROM fact_order_line")" -ge 1 ] || fail "no order lines in $1"
+	cd ..
+}
+
 own_demo() {
 	new_db own
 	new_db wh3
-	run_sluice init --demo d3 --source "$(url own)" --warehouse "$(url wh3)" --seed 3
+	run_sluice init --demo d3 --source "$(url own)" --warehouse "$(url wh3)" --seed 5
 	assert_eq 0 "$RC" "a demo in databases of its own ($ERR)"
+	run_flows d3 2000
 	local first
 	first=$(fingerprint own $totesys)
-	run_sluice init --demo d3b --source "$(url own)" --seed 4
+	run_sluice init --demo d3b --source "$(url own)" --seed 6
 	assert_eq 1 "$RC" "a second demo over the first one's source"
 	assert_contains "$ERR" "already has the demo's tables (address, counterparty, currency, department, design, payment_type, sales_order, staff, demo_simulator); pass --force"
-	run_sluice init --demo d3 --source "$(url own)" --warehouse "$(url wh3)" --seed 4 --force
+	run_sluice init --demo d3 --source "$(url own)" --warehouse "$(url wh3)" --seed 6 --force
 	assert_eq 0 "$RC" "re-init --force over the demo's own databases ($ERR)"
 	assert_contains "$ERR" "replacing the demo's tables in the source" "what --force says"
 	assert_contains "$ERR" "replacing the demo's tables in the warehouse" "what --force says"
-	assert_eq 4 "$(q own "SELECT seed FROM demo_simulator")" "the new demo's seed"
+	# The old demo's ledger and stream offsets go with its tables: the new
+	# demo's runs 1, 2, ... must not take the old ones' records as theirs.
+	assert_contains "$ERR" "_sluice_ledger, _sluice_stream_offsets" "what --force replaces"
+	assert_eq 6 "$(q own "SELECT seed FROM demo_simulator")" "the new demo's seed"
 	[ "$first" != "$(fingerprint own $totesys)" ] || fail "--force kept the old demo's rows"
-	run_sluice -C d3 demo simulate --once
-	assert_eq 0 "$RC" "the simulator on the demo's own source ($ERR)"
+	run_flows d3 2000
 }
 
 # ---- a demo table the user replaced with one of their own --------------------------------
