@@ -253,7 +253,8 @@ static void *simulator_main(void *arg)
 		if (rc != EXIT_OK)
 			log_warn("demo simulator: %s", err_text(&e));
 		pthread_mutex_lock(&sim->lock);
-		if (rc == EXIT_READONLY || rc == EXIT_USAGE)
+		/* A source the demo did not make stays that way: stop asking. */
+		if (rc == EXIT_READONLY || rc == EXIT_USAGE || e.code == ERR_CONFLICT)
 			break;
 		struct timespec until;
 		clock_gettime(CLOCK_REALTIME, &until);

@@ -18,4 +18,5 @@ dist_demopg_DATA = \
 
 # The demo's tests: init and determinism, PostgreSQL, and a live minute.
 TESTS += tests/integration/demo.sh tests/integration/demo_pg.sh \
+	tests/integration/demo_existing.sh tests/integration/demo_existing_pg.sh \
 	tests/integration/demo_live.sh

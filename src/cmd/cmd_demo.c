@@ -63,11 +63,17 @@ static struct db *open_source(const struct project *p, struct err *e)
 		       c->password_env);
 		return NULL;
 	}
-	/* Writable even when the project marks it read-only: the simulator
-	 * plays the application that owns the source (see demo_sim.c). */
-	struct db_options opt = { .password = password, .label = "source" };
+	/* Looked at read-only first: a source the demo did not make is not
+	 * even opened for writing (which on SQLite would turn on WAL). */
+	struct db_options opt = { .read_only = true, .password = password, .label = "source" };
 	struct db *db = db_open(c->url, &opt, e);
-	if (!db)
+	int rc = db ? demo_sim_check_source(db, e) : -1;
+	db_close(db);
+	/* Then writable even when the project marks it read-only: the
+	 * simulator plays the application that owns the source (demo_sim.c). */
+	opt.read_only = false;
+	db = rc == 0 ? db_open(c->url, &opt, e) : NULL;
+	if (!db && e->code != ERR_CONFLICT)
 		err_prefix(e, "source: ");
 	return db;
 }

@@ -4,9 +4,10 @@
  * `init --demo DIR` writes the complete ToteSys demo (demo_project.c): a
  * source filled by the deterministic generator, a warehouse with the star
  * schema, a lake, SQL files and sluice.json with pipes, streams, tasks and
- * flows that work as they are.  Plain `init DIR` writes a small valid
+ * flows that work as they are; with --use-existing the flows read a real
+ * ToteSys source as it is instead.  Plain `init DIR` writes a small valid
  * sluice.json to grow from.  Neither replaces an existing project without
- * --force.
+ * --force, and --force replaces only tables the demo made itself.
  *
  * The family also holds `demo simulate` (cmd_demo.c), the demo's other
  * command.
@@ -101,18 +102,28 @@ static void print_demo_summary(struct cmd_ctx *ctx, const struct demo_options *o
 					: xstrdup("sqlite:data/source.db");
 	char *shown_wh = o->warehouse_url ? db_url_redacted(o->warehouse_url)
 					  : xstrdup("sqlite:data/warehouse.db");
+	fprintf(ctx->out, "created the ToteSys demo in %s (%s)\n", o->dir, d);
+	if (o->use_existing)
+		fprintf(ctx->out, "  source     %s: your ToteSys tables, read as they are "
+			"(nothing generated, nothing written)\n", shown_src);
+	else
+		fprintf(ctx->out, "  source     %s: %lld sales orders, seed %llu\n", shown_src,
+			(long long)o->rows, (unsigned long long)o->seed);
 	fprintf(ctx->out,
-		"created the ToteSys demo in %s (%s)\n"
-		"  source     %s: %lld sales orders, seed %llu\n"
 		"  warehouse  %s: the star schema, empty until the flows run\n"
 		"  lake       file:lake\n"
 		"  flows      totesys_ingest, totesys_warehouse, orders_etl\n"
 		"next:\n"
 		"  cd %s\n"
-		"  sluice                  the console, with the engine running\n"
-		"  sluice demo simulate    keep the shop busy (new orders, order files)\n",
-		o->dir, d, shown_src, (long long)o->rows, (unsigned long long)o->seed,
+		"  sluice                  the console, with the engine running\n",
 		shown_wh, o->dir);
+	if (o->use_existing)
+		fprintf(ctx->out, "  sluice run totesys_ingest --wait; sluice run "
+			"totesys_warehouse --wait\n"
+			"                          your orders into the warehouse now\n");
+	else
+		fprintf(ctx->out, "  sluice demo simulate    keep the shop busy (new orders, "
+			"order files)\n");
 	free(shown_src);
 	free(shown_wh);
 }
@@ -125,6 +136,7 @@ static int exec_init(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 		{ "--seed", NULL, true, false },
 		{ "--source", NULL, true, false },
 		{ "--warehouse", NULL, true, false },
+		{ "--use-existing", NULL, false, false },
 		{ "--force", "-f", false, false },
 		{ NULL, NULL, false, false },
 	};
@@ -143,6 +155,7 @@ static int exec_init(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 		.source_url = source,
 		.warehouse_url = cmd_opt_value(&opts, "--warehouse"),
 		.force = cmd_opt_flag(&opts, "--force"),
+		.use_existing = cmd_opt_flag(&opts, "--use-existing"),
 		.progress = ctx->errout,
 	};
 	if (opts.positional.len != 1) {
@@ -151,8 +164,16 @@ static int exec_init(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 		goto out;
 	}
 	o.dir = opts.positional.items[0];
-	if (!demo && (rows || seed || source)) {
-		rc = cmd_usage_error(self, e, "--rows, --seed and --source go with --demo");
+	if (!demo && (rows || seed || source || o.use_existing)) {
+		rc = cmd_usage_error(self, e, "--rows, --seed, --source and --use-existing go "
+				     "with --demo");
+		goto out;
+	}
+	if (o.use_existing && (!source || rows || seed)) {
+		rc = cmd_usage_error(self, e, !source ? "--use-existing needs --source URL: "
+				     "the database whose ToteSys tables the flows should read" :
+				     "--use-existing generates nothing: --rows and --seed do "
+				     "not go with it");
 		goto out;
 	}
 	if (rows && (!str_to_i64(rows, &o.rows) || o.rows < 1 || o.rows > MAX_ROWS)) {
@@ -187,7 +208,7 @@ out:
 }
 
 const struct cmd_entry cmd_init_entries[] = {
-	{ "init", "[--demo] DIR [--rows N] [--seed S] [--force] [...]",
+	{ "init", "[--demo] DIR [--rows N] [--seed S] [--use-existing] [--force] [...]",
 	  "start a project in DIR; --demo writes the complete ToteSys demo",
 	  "Without --demo, writes a small valid sluice.json (and lake/, sql/, data/)\n"
 	  "to grow from.\n"
@@ -202,10 +223,18 @@ const struct cmd_entry cmd_init_entries[] = {
 	  "  --seed S         generator seed (default 1): the same seed and rows give\n"
 	  "                   the same data\n"
 	  "  --source URL     put the source there instead of DIR/data/source.db\n"
+	  "  --use-existing   with --source: run the flows on the ToteSys tables already\n"
+	  "                   there, as they are; nothing is generated and the source is\n"
+	  "                   only read (init checks it has every column the flows read)\n"
 	  "  --warehouse URL  put the warehouse there instead of DIR/data/warehouse.db;\n"
 	  "                   a PostgreSQL warehouse gets the PostgreSQL SQL files\n"
 	  "  --force, -f      replace an existing project and the demo's data\n"
 	  "                   (its databases' demo tables, lake folders and control store)\n"
+	  "\n"
+	  "init never replaces a table it did not create: the demo marks its own in\n"
+	  "a table _sluice_demo in each database.  Where a table of the demo's names is\n"
+	  "not the demo's (a real ToteSys database, say), init refuses and names it,\n"
+	  "--force or not; --force lists the demo tables it replaces before it does.\n"
 	  "\n"
 	  "URLs may not hold passwords: use PGPASSWORD, ~/.pgpass or a service file.",
 	  CMD_CLI_ONLY, exec_init },
@@ -224,7 +253,10 @@ const struct cmd_entry cmd_init_entries[] = {
 	  "\n"
 	  "Without --once or --rounds it runs until interrupted (Ctrl-C finishes the\n"
 	  "round in progress).  `sluice --demo` runs it in the background while the\n"
-	  "console is open.",
+	  "console is open.\n"
+	  "\n"
+	  "It writes only to a source that 'sluice init --demo' created, and refuses\n"
+	  "any other (one used with --use-existing, a real ToteSys database).",
 	  CMD_NEEDS_PROJECT | CMD_MUTATES, demo_exec_simulate },
 	{ NULL, NULL, NULL, NULL, 0, NULL },
 };

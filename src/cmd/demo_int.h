@@ -3,7 +3,8 @@
  * and animate it: cmd_init.c (`sluice init --demo`, and the command
  * family's table), cmd_demo.c (`sluice demo simulate`), demo_data.c (word lists seeded from the real ToteSys
  * rows), demo_source.c (the source schema and the generator that fills
- * it), demo_sim.c (the simulator) and demo_project.c (the project files).
+ * it), demo_mark.c (which tables are the demo's own), demo_sim.c (the
+ * simulator) and demo_project.c (the project files).
  *
  * Everything here is deterministic: the same seed and size give the same
  * source rows, byte for byte, on any machine.  The one exception is the
@@ -131,11 +132,16 @@ void demo_size_for(int64_t rows, struct demo_size *out);
 int demo_source_create(struct db *db, uint64_t seed, int64_t rows,
 		       void (*progress)(int64_t done, int64_t total, void *arg),
 		       void *arg, struct err *e);
-/* Which demo tables (source and simulator state) already exist in db, as
- * a comma-separated list in `out`; empty when none. */
-int demo_source_existing(struct db *db, struct buf *out, struct err *e);
-/* Drop every demo source table (for --force). */
-int demo_source_drop(struct db *db, struct err *e);
+/* Every table demo_source_create makes: the source tables and the
+ * simulator's state, the names the demo marks as its own in the source. */
+extern const char *const demo_source_made[];
+extern const size_t demo_nsource_made;
+/* Whether db's tables can feed the demo's flows as they are (for
+ * `init --demo --use-existing`): every source table with every column the
+ * flows read.  Reads the catalogue only.  What is missing goes into
+ * `missing` ("table payment_type, column sales_order.unit_price"), empty
+ * when nothing is. */
+int demo_source_check(struct db *db, struct buf *missing, struct err *e);
 
 /* One row's values as text, in fixed buffers reused for every row;
  * v[i] NULL is SQL NULL.  Longer values are cut at DEMO_ROW_FIELD - 1
@@ -168,6 +174,33 @@ void demo_gen_person(struct demo_rng *r, struct demo_row *row, int i);
 void demo_gen_order(struct demo_rng *r, const struct demo_size *sz, usec_t created,
 		    struct demo_row *row);
 
+/* ---- the demo's mark (demo_mark.c) --------------------------------------------
+ * _sluice_demo (name, role, instance, marked_at) in each database the demo
+ * makes tables in: the names that are the demo's own, which --force may
+ * replace and the simulator may write; every other table is left alone. */
+#define DEMO_MARK_TABLE "_sluice_demo"
+
+enum demo_role { DEMO_ROLE_SOURCE, DEMO_ROLE_WAREHOUSE };
+
+/* Where each of a list of names stands in one database (strings owned). */
+struct demo_census {
+	struct vec ours;      /* tables the demo made */
+	struct vec foreign;   /* tables of those names that the demo did not make */
+	struct vec absent;    /* no such table */
+};
+int  demo_census_take(struct db *db, enum demo_role role, const char *const *names,
+		      size_t n, struct demo_census *out, struct err *e);
+void demo_census_free(struct demo_census *c);
+/* "a, b, c"; caller frees. */
+char *demo_names_join(const struct vec *names);
+/* Mark names as the demo's, in the caller's transaction.  pin: each is an
+ * existing table, and only that very table is the demo's (a table of the
+ * same name made again later is not); otherwise the name is claimed. */
+int  demo_mark(struct db *db, enum demo_role role, const char *const *names, size_t n,
+	       bool pin, struct err *e);
+/* Drop the census's `ours` and their marks, in the caller's transaction. */
+int  demo_drop_ours(struct db *db, const struct vec *ours, struct err *e);
+
 /* ---- the simulator (demo_sim.c) ------------------------------------------------ */
 struct demo_round {
 	int64_t round;            /* the round just done (1-based) */
@@ -189,6 +222,11 @@ struct demo_round {
  * NULL: no file is dropped. */
 int demo_sim_round(struct db *source, struct lake *lake, struct demo_round *out,
 		   struct err *e);
+/* Refuse (ERR_CONFLICT) a source whose tables the demo did not make: a real
+ * ToteSys database.  demo_sim_round checks too; a caller checks first
+ * through a read-only connection, so that a refused source is not even
+ * opened for writing. */
+int demo_sim_check_source(struct db *db, struct err *e);
 
 /* ---- the project (demo_project.c) ------------------------------------------------ */
 struct demo_options {
@@ -198,11 +236,14 @@ struct demo_options {
 	const char *source_url;     /* NULL: sqlite:data/source.db in dir */
 	const char *warehouse_url;  /* NULL: sqlite:data/warehouse.db in dir */
 	bool force;
+	bool use_existing;          /* read the source's own tables; generate nothing */
 	FILE *progress;             /* where to say what is happening, or NULL */
 };
 
 /* Write the complete demo project into o->dir: databases, lake,
- * sluice.json and SQL files.  sluice.json is written last, so a failed
+ * sluice.json and SQL files.  Tables of the demo's names that it did not
+ * make (demo_mark.c) are never replaced, --force or not; with use_existing
+ * the source is only read.  sluice.json is written last, so a failed
  * init leaves no project behind to be mistaken for a working one. */
 int demo_create(const struct demo_options *o, struct err *e);
 

@@ -14,6 +14,14 @@
  * open transactions that commit together at the end, and sluice.json is
  * written last, so an init that fails leaves no project that looks
  * finished.
+ *
+ * Nothing init did not create is ever dropped.  Every database is surveyed
+ * (read-only) before anything is written: a table of one of the demo's
+ * names that the demo did not make (demo_mark.c) refuses the init, with
+ * --force or without; the demo's own are replaced only with --force, which
+ * first says which.  With use_existing the source is never opened for
+ * writing: its catalogue is checked for what the flows read, and the
+ * project reads its tables as they are.
  */
 #include "config.h"
 #include "cmd/demo_int.h"
@@ -146,21 +154,6 @@ static int remove_tree(const char *path, struct err *e)
 	return 0;
 }
 
-static int remove_sqlite(const char *file, struct err *e)
-{
-	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
-	for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
-		char *p = xasprintf("%s%s", file, suffixes[i]);
-		int rc = unlink(p);
-		int err = errno;
-		free(p);
-		if (rc < 0 && err != ENOENT)
-			return err_set(e, ERR_IO, "cannot remove %s%s: %s", file, suffixes[i],
-				       strerror(err));
-	}
-	return 0;
-}
-
 /* The demo's own paths in dir: its lake prefixes and control store. */
 static const char *const demo_paths[] = { "lake/totesys", "lake/orders", ".sluice" };
 
@@ -189,9 +182,11 @@ static int remove_leftovers(const char *dir, struct err *e)
 	return 0;
 }
 
-/* Tables the demo makes in the warehouse (its own, the pipes' raw tables
- * and sluice's bookkeeping), dropped by --force so that a new demo never
- * meets an old demo's ledger. */
+/* Tables the demo makes in the warehouse: the star schema (warehouse_schema.sql),
+ * and what its flows make later: the pipes' raw tables, the staging tables
+ * and sluice's bookkeeping.  init marks them all as the demo's, so that
+ * --force can drop an old demo's ledger and stream offsets with its tables
+ * (a new demo's runs must never meet them) and nothing else. */
 static const char *const warehouse_tables[] = {
 	"dim_date", "dim_staff", "dim_location", "dim_currency", "dim_design",
 	"dim_counterparty", "fact_sales_order", "fact_order_line",
@@ -201,42 +196,15 @@ static const char *const warehouse_tables[] = {
 	"stg_order_items", "stg_order_lines",
 	"raw_address", "raw_counterparty", "raw_currency", "raw_department",
 	"raw_design", "raw_payment_type", "raw_sales_order", "raw_staff", "raw_orders",
+	"_sluice_ledger", "_sluice_stream_offsets", "_sluice_stream_windows",
 };
 
-static int warehouse_existing(struct db *db, struct buf *out, struct err *e)
+/* sluice's bookkeeping tables hold every project's records that writes to
+ * the database: ones that were there before the demo belong to another
+ * project sharing the warehouse, which the demo neither claims nor drops. */
+static bool bookkeeping(const char *name)
 {
-	for (size_t i = 0; i < ARRAY_LEN(warehouse_tables); i++) {
-		int rc = db_table_exists(db, warehouse_tables[i], e);
-		if (rc < 0)
-			return -1;
-		if (rc) {
-			if (out->len)
-				buf_puts(out, ", ");
-			buf_puts(out, warehouse_tables[i]);
-		}
-	}
-	return 0;
-}
-
-static int drop_sluice_tables(struct db *db, struct err *e)
-{
-	struct vec names = VEC_INIT;
-	if (db_list_tables(db, &names, e) < 0)
-		return -1;
-	int rc = 0;
-	for (size_t i = 0; i < names.len && rc == 0; i++)
-		if (str_starts_with(names.items[i], "_sluice_"))
-			rc = db_drop_table(db, names.items[i], true, e);
-	vec_free_all(&names, free);
-	return rc;
-}
-
-static int warehouse_drop(struct db *db, struct err *e)
-{
-	for (size_t i = 0; i < ARRAY_LEN(warehouse_tables); i++)
-		if (db_drop_table(db, warehouse_tables[i], true, e) < 0)
-			return -1;
-	return drop_sluice_tables(db, e);
+	return str_starts_with(name, "_sluice_");
 }
 
 /* ---- files ------------------------------------------------------------------------ */
@@ -372,7 +340,7 @@ static void progress_rows(int64_t done, int64_t total, void *arg)
 }
 
 static struct db *open_target(const struct demo_target *t, const char *label,
-			      struct err *e)
+			      bool read_only, struct err *e)
 {
 	if (t->file) {
 		char *parent = path_dirname(t->file);
@@ -381,94 +349,266 @@ static struct db *open_target(const struct demo_target *t, const char *label,
 		if (rc < 0)
 			return NULL;
 	}
-	struct db_options opt = { .label = label };
+	struct db_options opt = { .read_only = read_only, .label = label };
 	struct db *db = db_open(t->open_url, &opt, e);
 	if (!db)
 		err_prefix(e, "%s: ", label);
 	return db;
 }
 
-/* Refuse an old demo's tables unless forced; drop them when forced. */
-static int clear_target(const struct demo_options *o, const struct demo_target *t,
-			struct db *db, bool is_source, struct err *e)
+static const char *role_word(enum demo_role role)
 {
-	struct buf found = BUF_INIT;
-	int rc = is_source ? demo_source_existing(db, &found, e)
-			   : warehouse_existing(db, &found, e);
-	if (rc == 0 && found.len && !o->force) {
-		char *shown = db_url_redacted(t->url);
-		rc = err_set(e, ERR_CONFLICT, "the %s (%s) already has the demo's tables "
-			     "(%s); pass --force to replace them",
-			     is_source ? "source" : "warehouse", shown, found.data);
-		free(shown);
+	return role == DEMO_ROLE_SOURCE ? "source" : "warehouse";
+}
+
+/* --use-existing: the source is opened read-only, so the database itself
+ * refuses any write, and only its catalogue is read. */
+static int check_existing_source(const struct demo_options *o, const struct demo_target *src,
+				 struct err *e)
+{
+	struct db *db = open_target(src, "source", true, e);
+	if (!db)
+		return -1;
+	struct buf missing = BUF_INIT;
+	int rc = demo_source_check(db, &missing, e);
+	db_close(db);
+	char *shown = db_url_redacted(src->url);
+	if (rc == 0 && missing.len)
+		rc = err_set(e, ERR_NOTFOUND, "the source (%s) lacks what the demo's flows "
+			     "read: %s", shown, buf_str(&missing));
+	else if (rc == 0)
+		say(o, "sluice: using the ToteSys tables in the source (%s) as they are: "
+		    "read only, nothing generated\n", shown);
+	free(shown);
+	buf_free(&missing);
+	return rc;
+}
+
+/* Every ToteSys table is there (the simulator's state need not be). */
+static bool all_totesys(const struct demo_census *c)
+{
+	for (size_t i = 0; i < c->absent.len; i++)
+		if (strcmp(c->absent.items[i], DEMO_STATE_TABLE) != 0)
+			return false;
+	return true;
+}
+
+static int refuse_foreign(enum demo_role role, const char *shown,
+			  const struct demo_census *c, struct err *e)
+{
+	const char *way =
+		role == DEMO_ROLE_WAREHOUSE ? "choose another database with --warehouse, or "
+					      "move them out of the way yourself" :
+		all_totesys(c) ? "to run the demo's flows on them as they are (read only, "
+				 "nothing generated), add --use-existing" :
+		"choose another database with --source, or move them out of the way yourself";
+	char *list = demo_names_join(&c->foreign);
+	err_set(e, ERR_CONFLICT, "the %s (%s) has tables that 'sluice init --demo' did "
+		"not create: %s; init never replaces those, with --force or without; %s",
+		role_word(role), shown, list, way);
+	free(list);
+	return -1;
+}
+
+/* What init would replace in one database: tables of the demo's names that
+ * the demo did not make are refused, the demo's own need --force.  Fills
+ * c (the caller frees it); c->ours is what is to be dropped. */
+static int survey(const struct demo_options *o, struct db *db, enum demo_role role,
+		  const char *url, struct demo_census *c, struct err *e)
+{
+	bool source = role == DEMO_ROLE_SOURCE;
+	if (demo_census_take(db, role, source ? demo_source_made : warehouse_tables,
+			     source ? demo_nsource_made : ARRAY_LEN(warehouse_tables), c, e) < 0)
+		return -1;
+	for (size_t i = c->foreign.len; i-- > 0;) {
+		if (bookkeeping(c->foreign.items[i])) {
+			free(c->foreign.items[i]);
+			vec_remove(&c->foreign, i);
+		}
 	}
-	if (rc == 0 && found.len)
-		rc = is_source ? demo_source_drop(db, e) : warehouse_drop(db, e);
-	buf_free(&found);
+	char *shown = db_url_redacted(url);
+	int rc = 0;
+	if (c->foreign.len) {
+		rc = refuse_foreign(role, shown, c, e);
+	} else if (c->ours.len && !o->force) {
+		char *list = demo_names_join(&c->ours);
+		rc = err_set(e, ERR_CONFLICT, "the %s (%s) already has the demo's tables (%s); "
+			     "pass --force to replace them", role_word(role), shown, list);
+		free(list);
+	}
+	free(shown);
+	return rc;
+}
+
+/* Surveyed first through a read-only connection, so that a refused init
+ * changes not one byte of a database that is not the demo's (opening a
+ * SQLite file for writing would turn on WAL in it).  A SQLite file that is
+ * not there yet has nothing to refuse. */
+static int preflight(const struct demo_options *o, const struct demo_target *t,
+		     enum demo_role role, struct err *e)
+{
+	if (t->kind == DB_SQLITE && !file_exists(t->open_url + strlen("sqlite:")))
+		return 0;
+	struct db *db = open_target(t, role_word(role), true, e);
+	if (!db)
+		return -1;
+	struct demo_census c;
+	int rc = survey(o, db, role, t->url, &c, e);
+	demo_census_free(&c);
+	db_close(db);
+	return rc;
+}
+
+/* --force: say what goes, then drop it. */
+static int replace_ours(const struct demo_options *o, struct db *db, enum demo_role role,
+			const char *url, const struct demo_census *c, struct err *e)
+{
+	if (!c->ours.len)
+		return 0;
+	char *shown = db_url_redacted(url);
+	char *list = demo_names_join(&c->ours);
+	say(o, "sluice: replacing the demo's tables in the %s (%s): %s\n", role_word(role),
+	    shown, list);
+	free(shown);
+	free(list);
+	return demo_drop_ours(db, &c->ours, e);
+}
+
+/* Every warehouse name is the demo's but bookkeeping that another project
+ * made before it (its own was dropped by now). */
+static int mark_warehouse(struct db *db, struct err *e)
+{
+	struct vec names = VEC_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < ARRAY_LEN(warehouse_tables) && rc == 0; i++) {
+		int there = bookkeeping(warehouse_tables[i]) ?
+			    db_table_exists(db, warehouse_tables[i], e) : 0;
+		if (there < 0)
+			rc = -1;
+		else if (!there)
+			vec_push(&names, (void *)warehouse_tables[i]);
+	}
+	if (rc == 0)
+		rc = demo_mark(db, DEMO_ROLE_WAREHOUSE, (const char *const *)names.items,
+			       names.len, false, e);
+	vec_free(&names);
 	return rc;
 }
 
 struct demo_dbs {
-	struct db *source, *warehouse;   /* warehouse may be source */
+	struct db *source;               /* NULL with use_existing: only checked */
+	struct db *warehouse;            /* may be source */
+	struct demo_census src, wh;
 };
 
-static void dbs_close(struct demo_dbs *d)
+static void dbs_close(struct demo_dbs *d, bool rollback)
 {
-	if (d->warehouse && d->warehouse != d->source)
+	if (d->warehouse && d->warehouse != d->source) {
+		if (rollback)
+			db_rollback(d->warehouse);
 		db_close(d->warehouse);
-	db_close(d->source);
-	d->source = d->warehouse = NULL;
+	}
+	if (d->source) {
+		if (rollback)
+			db_rollback(d->source);
+		db_close(d->source);
+	}
+	demo_census_free(&d->src);
+	demo_census_free(&d->wh);
+	memset(d, 0, sizeof *d);
 }
 
-static int fill_databases(const struct demo_options *o, const char *tmpl,
-			  const char *dialect, const struct demo_target *src,
-			  const struct demo_target *wh, struct err *e)
+/* Open both databases, begin a transaction on each and survey them. */
+static int dbs_open(const struct demo_options *o, const struct demo_target *src,
+		    const struct demo_target *wh, struct demo_dbs *d, struct err *e)
 {
-	struct demo_dbs d = { NULL, NULL };
-	bool shared = strcmp(src->open_url, wh->open_url) == 0;
+	bool shared = !o->use_existing && strcmp(src->open_url, wh->open_url) == 0;
+	if ((!o->use_existing && preflight(o, src, DEMO_ROLE_SOURCE, e) < 0) ||
+	    preflight(o, wh, DEMO_ROLE_WAREHOUSE, e) < 0)
+		return -1;
+	if (!o->use_existing && !(d->source = open_target(src, "source", false, e)))
+		return -1;
+	d->warehouse = shared ? d->source : open_target(wh, "warehouse", false, e);
+	if (!d->warehouse ||
+	    (d->source && db_begin(d->source, e) < 0) ||
+	    (!shared && db_begin(d->warehouse, e) < 0))
+		return -1;
+	if (d->source && survey(o, d->source, DEMO_ROLE_SOURCE, src->url, &d->src, e) < 0)
+		return -1;
+	return survey(o, d->warehouse, DEMO_ROLE_WAREHOUSE, wh->url, &d->wh, e);
+}
+
+static int dbs_fill(const struct demo_options *o, const char *schema,
+		    const struct demo_target *src, const struct demo_target *wh,
+		    struct demo_dbs *d, struct err *e)
+{
+	if (d->source) {
+		if (replace_ours(o, d->source, DEMO_ROLE_SOURCE, src->url, &d->src, e) < 0)
+			return -1;
+		char *shown = db_url_redacted(src->url);
+		say(o, "sluice: filling the source (%s) with %lld sales orders, seed %llu\n",
+		    shown, (long long)o->rows, (unsigned long long)o->seed);
+		free(shown);
+		if (demo_source_create(d->source, o->seed, o->rows, progress_rows, (void *)o,
+				       e) < 0 ||
+		    demo_mark(d->source, DEMO_ROLE_SOURCE, demo_source_made, demo_nsource_made,
+			      true, e) < 0) {
+			err_prefix(e, "source: ");
+			return -1;
+		}
+	}
+	if (replace_ours(o, d->warehouse, DEMO_ROLE_WAREHOUSE, wh->url, &d->wh, e) < 0)
+		return -1;
+	char *shown = db_url_redacted(wh->url);
+	say(o, "sluice: creating the star schema in the warehouse (%s)\n", shown);
+	free(shown);
+	if (db_exec_script(d->warehouse, schema, e) < 0) {
+		err_prefix(e, "warehouse: warehouse_schema.sql: ");
+		return -1;
+	}
+	if (mark_warehouse(d->warehouse, e) < 0) {
+		err_prefix(e, "warehouse: ");
+		return -1;
+	}
+	return 0;
+}
+
+/* --force, once every check has passed.  The old project file goes first:
+ * from here until the new one is written, the directory is plainly not a
+ * working project. */
+static int remove_old_project(const char *dir, const char *project_file, struct err *e)
+{
+	if (unlink(project_file) < 0 && errno != ENOENT)
+		return err_set(e, ERR_IO, "cannot remove %s: %s", project_file, strerror(errno));
+	return remove_leftovers(dir, e);
+}
+
+/* Both databases change in transactions that commit together at the end,
+ * after every check: a refused or failed init changes neither. */
+static int build_databases(const struct demo_options *o, const char *tmpl,
+			   const char *dialect, const struct demo_target *src,
+			   const struct demo_target *wh, const char *project_file,
+			   struct err *e)
+{
 	char *schema_path = xasprintf("%s/sql/%s/warehouse_schema.sql", tmpl, dialect);
 	char *schema = file_read_all(schema_path, NULL, e);
 	free(schema_path);
 	if (!schema)
 		return -1;
-	d.source = open_target(src, "source", e);
-	if (d.source)
-		d.warehouse = shared ? d.source : open_target(wh, "warehouse", e);
-	if (!d.source || !d.warehouse)
-		goto fail;
-	if (db_begin(d.source, e) < 0 || (!shared && db_begin(d.warehouse, e) < 0))
-		goto fail;
-	if (clear_target(o, src, d.source, true, e) < 0 ||
-	    clear_target(o, wh, d.warehouse, false, e) < 0)
-		goto fail;
-	char *shown = db_url_redacted(src->url);
-	say(o, "sluice: filling the source (%s) with %lld sales orders, seed %llu\n",
-	    shown, (long long)o->rows, (unsigned long long)o->seed);
-	free(shown);
-	if (demo_source_create(d.source, o->seed, o->rows, progress_rows, (void *)o, e) < 0) {
-		err_prefix(e, "source: ");
-		goto fail;
-	}
-	shown = db_url_redacted(wh->url);
-	say(o, "sluice: creating the star schema in the warehouse (%s)\n", shown);
-	free(shown);
-	if (db_exec_script(d.warehouse, schema, e) < 0) {
-		err_prefix(e, "warehouse: warehouse_schema.sql: ");
-		goto fail;
-	}
-	if ((!shared && db_commit(d.warehouse, e) < 0) || db_commit(d.source, e) < 0)
-		goto fail;
+	struct demo_dbs d;
+	memset(&d, 0, sizeof d);
+	int rc = dbs_open(o, src, wh, &d, e);
+	if (rc == 0 && o->force)
+		rc = remove_old_project(o->dir, project_file, e);
+	if (rc == 0)
+		rc = dbs_fill(o, schema, src, wh, &d, e);
+	if (rc == 0 && d.warehouse != d.source)
+		rc = db_commit(d.warehouse, e);
+	if (rc == 0 && d.source)
+		rc = db_commit(d.source, e);
+	dbs_close(&d, rc < 0);
 	free(schema);
-	dbs_close(&d);
-	return 0;
-fail:
-	if (d.warehouse && d.warehouse != d.source)
-		db_rollback(d.warehouse);
-	if (d.source)
-		db_rollback(d.source);
-	dbs_close(&d);
-	free(schema);
-	return -1;
+	return rc;
 }
 
 /* ---- the whole project --------------------------------------------------------------- */
@@ -494,23 +634,17 @@ int demo_create(const struct demo_options *o, struct err *e)
 		goto out;
 	if (!o->force && refuse_leftovers(o->dir, e) < 0)
 		goto out;
+	if (o->use_existing && strcmp(src.open_url, wh.open_url) == 0) {
+		err_at(e, ERR_INVALID, "--warehouse", "with --use-existing the source is only "
+		       "read: the warehouse must be another database");
+		goto out;
+	}
+	if (o->use_existing && check_existing_source(o, &src, e) < 0)
+		goto out;
 	if (mkdir_p(o->dir, 0755, e) < 0)
 		goto out;
-	if (o->force) {
-		/* The old project file goes first: from here until the new one
-		 * is written, the directory is plainly not a working project. */
-		if ((unlink(project_file) < 0 && errno != ENOENT) ||
-		    remove_leftovers(o->dir, e) < 0 ||
-		    (src.file && remove_sqlite(src.file, e) < 0) ||
-		    (wh.file && remove_sqlite(wh.file, e) < 0)) {
-			if (e->code == ERR_OK)
-				err_set(e, ERR_IO, "cannot remove %s: %s", project_file,
-					strerror(errno));
-			goto out;
-		}
-	}
 	const char *dialect = wh.kind == DB_POSTGRES ? "postgresql" : "sqlite";
-	if (fill_databases(o, tmpl, dialect, &src, &wh, e) < 0 ||
+	if (build_databases(o, tmpl, dialect, &src, &wh, project_file, e) < 0 ||
 	    make_lake(o->dir, e) < 0 ||
 	    copy_sql(tmpl, dialect, o->dir, e) < 0)
 		goto out;

@@ -17,7 +17,8 @@
  * change in the same way (only the timestamps differ: they are the
  * clock's).  The simulator writes to the source even when the project
  * marks that connection read-only: it stands for the application that
- * owns the source, not for sluice.
+ * owns the source, not for sluice.  Which is why it writes only to a
+ * source the demo made, and never to a real one (demo_sim_check_source).
  */
 #include "cmd/demo_int.h"
 #include "lake/lake.h"
@@ -41,16 +42,41 @@ static int read_int(struct db *db, const char *sql, int64_t *out, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
+/* The simulator stands for the application that owns the source, so it may
+ * only ever write a source the demo made: every table it could write must
+ * carry the demo's mark (demo_mark.c).  A real ToteSys database, one a
+ * project reads with --use-existing, is refused before anything is read;
+ * read_state asks again inside the round's transaction. */
+int demo_sim_check_source(struct db *db, struct err *e)
+{
+	struct demo_census c;
+	if (demo_census_take(db, DEMO_ROLE_SOURCE, demo_source_made, demo_nsource_made,
+			     &c, e) < 0)
+		return -1;
+	int rc = 0;
+	if (c.foreign.len) {
+		char *list = demo_names_join(&c.foreign);
+		rc = err_set(e, ERR_CONFLICT, "%s: not a source that 'sluice init --demo' "
+			     "created (%s %s not the demo's); the simulator writes only to the "
+			     "demo's own source and leaves this one alone", db_label(db), list,
+			     c.foreign.len == 1 ? "is" : "are");
+		free(list);
+	} else if (c.absent.len) {
+		char *list = demo_names_join(&c.absent);
+		rc = err_set(e, ERR_NOTFOUND, "%s: not a demo source: it has no %s (make one "
+			     "with 'sluice init --demo DIR')", db_label(db), list);
+		free(list);
+	}
+	demo_census_free(&c);
+	return rc;
+}
+
 static int read_state(struct db *db, struct sim_state *st, struct err *e)
 {
-	int rc = db_table_exists(db, DEMO_STATE_TABLE, e);
-	if (rc < 0)
+	if (demo_sim_check_source(db, e) < 0)
 		return -1;
-	if (rc == 0)
-		return err_set(e, ERR_NOTFOUND, "%s has no %s table: it is not a demo source "
-			       "(make one with 'sluice init --demo DIR')", db_label(db),
-			       DEMO_STATE_TABLE);
 	char *seed = NULL;
+	int rc;
 	rc = db_query_value(db, "SELECT seed FROM " DEMO_STATE_TABLE " WHERE id = 1",
 			    NULL, 0, &seed, e);
 	if (rc <= 0) {

@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- the schema ----------------------------------------------------------- */
 
@@ -99,6 +100,12 @@ const char *const demo_source_tables[] = {
 	"payment_type", "sales_order", "staff",
 };
 const size_t demo_nsource_tables = ARRAY_LEN(demo_source_tables);
+
+const char *const demo_source_made[] = {
+	"address", "counterparty", "currency", "department", "design",
+	"payment_type", "sales_order", "staff", DEMO_STATE_TABLE,
+};
+const size_t demo_nsource_made = ARRAY_LEN(demo_source_made);
 
 static const struct demo_tabledef *tabledef(const char *name)
 {
@@ -625,25 +632,34 @@ int demo_source_create(struct db *db, uint64_t seed, int64_t rows,
 	return 0;
 }
 
-int demo_source_existing(struct db *db, struct buf *out, struct err *e)
+/* Column names match without regard to case, as SQL names do. */
+static bool has_column(const struct db_table *t, const char *name)
 {
-	for (size_t i = 0; i < ARRAY_LEN(tabledefs); i++) {
-		int rc = db_table_exists(db, tabledefs[i].name, e);
-		if (rc < 0)
-			return -1;
-		if (rc) {
-			if (out->len)
-				buf_puts(out, ", ");
-			buf_puts(out, tabledefs[i].name);
-		}
-	}
-	return 0;
+	for (size_t i = 0; i < t->ncolumns; i++)
+		if (strcasecmp(t->columns[i].name, name) == 0)
+			return true;
+	return false;
 }
 
-int demo_source_drop(struct db *db, struct err *e)
+int demo_source_check(struct db *db, struct buf *missing, struct err *e)
 {
-	for (size_t i = 0; i < ARRAY_LEN(tabledefs); i++)
-		if (db_drop_table(db, tabledefs[i].name, true, e) < 0)
+	for (size_t i = 0; i < demo_nsource_tables; i++) {
+		const struct demo_tabledef *td = tabledef(demo_source_tables[i]);
+		int rc = db_table_exists(db, td->name, e);
+		if (rc < 0)
 			return -1;
+		if (rc == 0) {
+			buf_printf(missing, "%stable %s", missing->len ? ", " : "", td->name);
+			continue;
+		}
+		struct db_table *t = db_describe(db, td->name, e);
+		if (!t)
+			return -1;
+		for (size_t c = 0; c < td->ncols; c++)
+			if (!has_column(t, td->cols[c].name))
+				buf_printf(missing, "%scolumn %s.%s", missing->len ? ", " : "",
+					   td->name, td->cols[c].name);
+		db_table_free(t);
+	}
 	return 0;
 }

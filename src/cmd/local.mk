@@ -23,6 +23,7 @@ libcmd_a_SOURCES = \
 	src/cmd/cmd_demo.c \
 	src/cmd/cmd_init.c \
 	src/cmd/demo_data.c \
+	src/cmd/demo_mark.c \
 	src/cmd/demo_project.c \
 	src/cmd/demo_sim.c \
 	src/cmd/demo_source.c \

@@ -233,6 +233,11 @@ int   db_table_exists(struct db *db, const char *table, struct err *e);
 struct db_table *db_describe(struct db *db, const char *table, struct err *e);
 void  db_table_free(struct db_table *t);
 int   db_row_count(struct db *db, const char *table, int64_t *out, struct err *e);
+/* Text naming this very table rather than its name, so that a table dropped
+ * and made again (by other DDL, on SQLite) is told from the one before:
+ * PostgreSQL's oid, a hash of SQLite's CREATE statement.  1 found (*out
+ * set; caller frees), 0 no such table, -1 error. */
+int   db_table_identity(struct db *db, const char *table, char **out, struct err *e);
 /* DDL runs in the caller's transaction when there is one (both dialects
  * roll DDL back), so a rename-rename-drop swap is all or nothing. */
 int   db_create_table(struct db *db, const struct db_table *def,

@@ -68,6 +68,30 @@ int db_row_count(struct db *db, const char *table, int64_t *out, struct err *e)
 	return rc < 0 ? -1 : 0;
 }
 
+/* PostgreSQL: the table's oid.  SQLite has no such number that survives a
+ * VACUUM, so its CREATE statement, which is kept as it was written, stands
+ * in: a table made again by other DDL gets another identity. */
+int db_table_identity(struct db *db, const char *table, char **out, struct err *e)
+{
+	const char *params[] = { table };
+	*out = NULL;
+	if (db->kind == DB_POSTGRES)
+		return db_query_value(db, "SELECT c.oid::text FROM pg_class c "
+				      "JOIN pg_namespace n ON n.oid = c.relnamespace "
+				      "WHERE n.nspname = current_schema() AND c.relname = $1 "
+				      "AND c.relkind IN ('r', 'p')", params, 1, out, e);
+	char *sql = NULL;
+	int rc = db_query_value(db, "SELECT sql FROM sqlite_master WHERE type = 'table' "
+				"AND name = $1 COLLATE NOCASE", params, 1, &sql, e);
+	if (rc == 1) {
+		char hex[65];
+		sha256_hex_of(sql ? sql : "", sql ? strlen(sql) : 0, hex);
+		*out = xstrdup(hex);
+	}
+	free(sql);
+	return rc;
+}
+
 /* ---- definitions --------------------------------------------------------------- */
 
 static void column_sql(struct buf *b, enum db_kind kind, const struct db_column *c)
