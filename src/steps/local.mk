@@ -12,7 +12,9 @@ libsteps_a_SOURCES += \
 	src/steps/sql.c \
 	src/steps/load.c \
 	src/steps/drift.c \
+	src/steps/extract_int.h \
 	src/steps/extract.c \
+	src/steps/extract_window.c \
 	src/steps/validate.c \
 	src/steps/http.c \
 	src/steps/notify.c
