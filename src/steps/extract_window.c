@@ -230,18 +230,21 @@ struct source_clock {
 	int64_t hidden;         /* sessions whose transactions we cannot see */
 };
 
-/* Other client sessions of this database, not this one. */
+/* Other sessions of this database.  A role without pg_read_all_stats
+ * sees another role's session with its type, state and transaction NULL. */
 #define PG_OTHERS "FROM pg_stat_activity a WHERE a.datname = current_database() " \
-	"AND a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'"
+	"AND a.pid <> pg_backend_pid()"
+#define PG_CLIENTS PG_OTHERS " AND a.backend_type = 'client backend'"
 
 static int pg_clock(struct db *db, struct source_clock *c, struct err *e)
 {
 	struct db_cursor *cur = db_query(db,
 		"SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint, "
 		"(SELECT (extract(epoch FROM o.xact_start) * 1000000)::bigint || ' pid ' || "
-		"o.pid || ', ' || coalesce(o.state, '?') FROM (SELECT a.xact_start, a.pid, a.state " PG_OTHERS
-		" AND a.xact_start IS NOT NULL ORDER BY a.xact_start LIMIT 1) o), "
-		"(SELECT count(*) " PG_OTHERS " AND (a.state IS NULL OR a.state = 'disabled'))",
+		"o.pid || ', ' || coalesce(o.state, '?') FROM (SELECT a.xact_start, a.pid, a.state "
+		PG_CLIENTS " AND a.xact_start IS NOT NULL ORDER BY a.xact_start LIMIT 1) o), "
+		"(SELECT count(*) " PG_OTHERS " AND (a.backend_type IS NULL OR "
+		"(a.backend_type = 'client backend' AND a.state = 'disabled')))",
 		NULL, 0, e);
 	if (!cur)
 		return -1;

@@ -613,6 +613,200 @@ START_TEST(extract_to_staging_waits_for_the_run)
 }
 END_TEST
 
+/* A source that writes naive local time behind UTC (New York's, on March
+ * 1st 2026 five hours behind).  Declared, the window stops at that zone's
+ * wall clock less the lag; not declared, it still starts where the rows
+ * read ended, so nothing newer is ever behind it.  (Before, the window
+ * ended at this host's UTC clock and row 2 was never read.) */
+static const char *const local_time_project =
+	"{ \"connections\": { \"src\": { \"url\": \"sqlite:src.db\" } },\n"
+	"  \"lake\": { \"url\": \"file:lake\" },\n"
+	"  \"flows\": [ { \"name\": \"ny\", \"steps\": [\n"
+	"      { \"name\": \"declared\", \"kind\": \"extract\", \"connection\": \"src\", \"prefix\": \"declared\",\n"
+	"        \"tables\": [ { \"table\": \"orders\", \"timezone\": \"America/New_York\" } ] },\n"
+	"      { \"name\": \"plain\", \"kind\": \"extract\", \"connection\": \"src\", \"prefix\": \"plain\",\n"
+	"        \"tables\": [\"orders\"] } ] } ] }\n";
+
+START_TEST(extract_reads_naive_local_time_behind_utc)
+{
+	struct fx fx;
+	fx_open(&fx, local_time_project);          /* runs start at 10:00 UTC, 05:00 there */
+	fx_exec(&fx, "src", "CREATE TABLE orders (id integer PRIMARY KEY, last_updated timestamp);"
+		"CREATE INDEX orders_lu ON orders (last_updated);"
+		"INSERT INTO orders VALUES (1, '2026-03-01 04:00:00')");
+	int64_t r1 = fx_run(&fx, "ny");
+	ck_step_ok(fx_step(&fx, r1, "ny", "declared", NULL));
+	ck_step_ok(fx_step(&fx, r1, "ny", "plain", NULL));
+	fx_finish(&fx, r1, RUN_COMPLETED);
+	/* the declared zone puts the key in UTC */
+	char *keys = fx_lake_keys(&fx, "declared/");
+	ck_assert_str_eq(keys, "declared/orders/2026/03/01/090000000000.ndjson\n");
+	free(keys);
+
+	/* half an hour later there; one row stamped half a second ago */
+	fx_exec(&fx, "src", "INSERT INTO orders VALUES (2, '2026-03-01 05:30:00'),"
+		"  (3, '2026-03-01 05:59:59.500')");
+	fx.run_start += 3600 * USEC_PER_SEC;
+	int64_t r2 = fx_run(&fx, "ny");
+	struct step_result r = fx_step(&fx, r2, "ny", "declared", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 1);           /* row 3 is within the lag */
+	ck_step_ok(fx_step(&fx, r2, "ny", "plain", NULL));
+	fx_finish(&fx, r2, RUN_COMPLETED);
+	ck_lake_ids(&fx, "declared/", "1 2");
+	ck_lake_ids(&fx, "plain/", "1 2 3");
+
+	fx.run_start += 60 * USEC_PER_SEC;
+	int64_t r3 = fx_run(&fx, "ny");
+	ck_step_ok(fx_step(&fx, r3, "ny", "declared", NULL));
+	r = fx_step(&fx, r3, "ny", "plain", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 0);
+	ck_lake_ids(&fx, "declared/", "1 2 3");
+	ck_lake_ids(&fx, "plain/", "1 2 3");
+	fx_close(&fx);
+}
+END_TEST
+
+/* Rows stamped by a clock 30 s slow (a column default): a row written
+ * after a run has read is stamped below that run's clock, but above the
+ * newest row it read, where the next window starts. */
+static const char *const slow_clock_project =
+	"{ \"connections\": { \"src\": { \"url\": \"sqlite:src.db\" } },\n"
+	"  \"lake\": { \"url\": \"file:lake\" },\n"
+	"  \"flows\": [ { \"name\": \"f\", \"steps\": [\n"
+	"      { \"name\": \"extract\", \"kind\": \"extract\", \"connection\": \"src\",\n"
+	"        \"tables\": [\"events\"] } ] } ] }\n";
+
+START_TEST(extract_catches_rows_from_a_slow_clock)
+{
+	struct fx fx;
+	fx_open(&fx, slow_clock_project);
+	fx_exec(&fx, "src", "CREATE TABLE events (id integer PRIMARY KEY, last_updated text "
+		"DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', '-30 seconds')));"
+		"CREATE INDEX events_lu ON events (last_updated);"
+		"INSERT INTO events (id) VALUES (1)");
+	fx.run_start = fx_real_now();
+	int64_t r1 = fx_run(&fx, "f");
+	ck_step_ok(fx_step(&fx, r1, "f", "extract", NULL));
+	fx_finish(&fx, r1, RUN_COMPLETED);
+	ck_lake_ids(&fx, "", "1");
+	fx_exec(&fx, "src", "INSERT INTO events (id) VALUES (2)");
+	fx.run_start = fx_real_now();
+	int64_t r2 = fx_run(&fx, "f");
+	ck_step_ok(fx_step(&fx, r2, "f", "extract", NULL));
+	fx_finish(&fx, r2, RUN_COMPLETED);
+	ck_lake_ids(&fx, "", "1 2");
+	fx_close(&fx);
+}
+END_TEST
+
+/* A transaction stamps its row, then commits after a newer row has
+ * committed and after a run has read: the lag keeps the newer row out of
+ * that run, so the next window starts below the late one. */
+START_TEST(extract_takes_a_late_commit_once)
+{
+	struct fx fx;
+	fx_open(&fx, slow_clock_project);          /* runs start at 10:00:00 */
+	fx_exec(&fx, "src", "CREATE TABLE events (id integer PRIMARY KEY, last_updated timestamp);"
+		"CREATE INDEX events_lu ON events (last_updated);"
+		"INSERT INTO events VALUES (1, '2026-03-01 09:00:00'),"
+		"  (3, '2026-03-01 09:59:59.500')");
+	char *url = xasprintf("sqlite:%s/src.db", fx.dir);
+	struct err e;
+	struct db *writer = db_open(url, NULL, &e);
+	ck_assert_msg(writer != NULL, "%s", err_text(&e));
+	free(url);
+	ck_assert_int_eq(db_begin(writer, &e), 0);
+	ck_assert_int_eq(db_exec(writer, "INSERT INTO events VALUES (2, '2026-03-01 09:59:59')",
+				 NULL, 0, NULL, &e), 0);
+	int64_t r1 = fx_run(&fx, "f");
+	ck_step_ok(fx_step(&fx, r1, "f", "extract", NULL));
+	fx_finish(&fx, r1, RUN_COMPLETED);
+	ck_lake_ids(&fx, "", "1");
+	ck_assert_int_eq(db_commit(writer, &e), 0);
+	db_close(writer);
+	fx.run_start += 60 * USEC_PER_SEC;
+	int64_t r2 = fx_run(&fx, "f");
+	ck_step_ok(fx_step(&fx, r2, "f", "extract", NULL));
+	fx_finish(&fx, r2, RUN_COMPLETED);
+	ck_lake_ids(&fx, "", "1 2 3");
+	fx_close(&fx);
+}
+END_TEST
+
+/* SQLite keeps times as text: 'T' or ' ', a 'Z' or an offset, fractions.
+ * As text '2024-01-01T10:00' sorts after '2024-01-01 11:00', and rows were
+ * skipped; compared as times, each is read once, in its window.  Rows no
+ * window can take are counted, not passed over in silence. */
+static const char *const mixed_text_project =
+	"{ \"connections\": { \"src\": { \"url\": \"sqlite:src.db\" } },\n"
+	"  \"lake\": { \"url\": \"file:lake\" },\n"
+	"  \"flows\": [ { \"name\": \"f\", \"steps\": [\n"
+	"      { \"name\": \"extract\", \"kind\": \"extract\", \"lag\": \"0s\", \"connection\": \"src\",\n"
+	"        \"tables\": [\"events\"] } ] } ] }\n";
+
+START_TEST(extract_compares_sqlite_text_as_times)
+{
+	struct fx fx;
+	fx_open(&fx, mixed_text_project);
+	fx_exec(&fx, "src", "CREATE TABLE events (id integer PRIMARY KEY, last_updated text);"
+		"CREATE INDEX events_lu ON events (last_updated);"
+		"INSERT INTO events VALUES (1, '2024-01-01T10:00:00'), (2, '2024-01-01 11:00:00'),"
+		"  (3, '2024-01-01T12:00:00Z'), (4, '2024-01-01 12:30:00.250'),"
+		"  (5, '2024-01-01T13:00:00+01:00'), (6, 'n/a'), (7, NULL), (10, 1704103200)");
+	ck_assert(time_parse_iso("2024-01-01T11:30:00Z", &fx.run_start));
+	int64_t r1 = fx_run(&fx, "f");
+	struct step_result r = fx_step(&fx, r1, "f", "extract", NULL);
+	ck_step_ok(r);
+	ck_assert_msg(strstr(r.summary, "3 rows without a usable watermark"), "%s", r.summary);
+	fx_finish(&fx, r1, RUN_COMPLETED);
+	ck_lake_ids(&fx, "", "1 2");
+
+	fx_exec(&fx, "src", "INSERT INTO events VALUES (8, '2024-01-01 12:40:00'),"
+		"  (9, '2024-01-01T12:10:00.5Z')");
+	ck_assert(time_parse_iso("2024-01-01T12:45:00Z", &fx.run_start));
+	int64_t r2 = fx_run(&fx, "f");
+	ck_step_ok(fx_step(&fx, r2, "f", "extract", NULL));
+	fx_finish(&fx, r2, RUN_COMPLETED);
+	ck_lake_ids(&fx, "", "1 2 3 4 5 8 9");
+	/* the file keeps the values as the source wrote them */
+	char *text = fx_lake_read(&fx, "events/2024/01/01/124000000000.ndjson");
+	ck_assert_msg(strstr(text, "\"2024-01-01T13:00:00+01:00\"") &&
+		      strstr(text, "\"2024-01-01T12:10:00.5Z\""), "%s", text);
+	free(text);
+
+	ck_assert(time_parse_iso("2024-01-01T14:00:00Z", &fx.run_start));
+	r = fx_step(&fx, fx_run(&fx, "f"), "f", "extract", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 0);
+	ck_lake_ids(&fx, "", "1 2 3 4 5 8 9");
+	fx_close(&fx);
+}
+END_TEST
+
+/* A date watermark: today is not over, so the window ends with yesterday
+ * (before, today's rows written after a run were behind its watermark). */
+START_TEST(extract_by_date_waits_for_the_day_to_end)
+{
+	struct fx fx;
+	fx_open(&fx, mixed_text_project);          /* 2026-03-01 10:00 */
+	fx_exec(&fx, "src", "CREATE TABLE events (id integer PRIMARY KEY, last_updated date);"
+		"INSERT INTO events VALUES (1, '2026-02-28'), (2, '2026-03-01')");
+	int64_t r1 = fx_run(&fx, "f");
+	ck_step_ok(fx_step(&fx, r1, "f", "extract", NULL));
+	fx_finish(&fx, r1, RUN_COMPLETED);
+	ck_lake_ids(&fx, "", "1");
+	fx_exec(&fx, "src", "INSERT INTO events VALUES (3, '2026-03-01')");
+	fx.run_start += 14 * 3600 * USEC_PER_SEC;
+	int64_t r2 = fx_run(&fx, "f");
+	ck_step_ok(fx_step(&fx, r2, "f", "extract", NULL));
+	fx_finish(&fx, r2, RUN_COMPLETED);
+	ck_lake_ids(&fx, "", "1 2 3");
+	fx_close(&fx);
+}
+END_TEST
+
 /* ---- validate ----------------------------------------------------------------------------- */
 
 static const char *const validate_project =
@@ -875,7 +1069,9 @@ START_TEST(validate_reports_bad_step_keys_at_their_paths)
 		"    { \"name\": \"c\", \"kind\": \"validate\", \"connection\": \"wh\", \"table\": \"t\",\n"
 		"      \"checks\": [ { \"type\": \"uniq\" }, { \"type\": \"referential\", \"column\": \"x\", \"references\": \"t\" } ] },\n"
 		"    { \"name\": \"d\", \"kind\": \"notify\", \"channel\": \"nowhere\", \"message\": \"hi\" },\n"
-		"    { \"name\": \"e\", \"kind\": \"extract\", \"connection\": \"wh\", \"tables\": [], \"format\": \"xml\" }\n"
+		"    { \"name\": \"e\", \"kind\": \"extract\", \"connection\": \"wh\", \"tables\": [], \"format\": \"xml\" },\n"
+		"    { \"name\": \"g\", \"kind\": \"extract\", \"connection\": \"wh\", \"timezone\": \"America/Nowhere\",\n"
+		"      \"tables\": [ { \"table\": \"x\", \"timezone\": \"Mars/Olympus\" } ] }\n"
 		"  ] } ] }\n");
 	char *file = path_join(dir, "sluice.json");
 	struct diags d;
@@ -905,6 +1101,9 @@ START_TEST(validate_reports_bad_step_keys_at_their_paths)
 		"flows[0].steps[3].channel: unknown notification channel \"nowhere\"",
 		"flows[0].steps[4].tables: expected a non-empty array",
 		"flows[0].steps[4].format: unknown format \"xml\"",
+		"sluice.json:12:71: flows[0].steps[5].timezone: unknown time zone \"America/Nowhere\"",
+		"sluice.json:13:47: flows[0].steps[5].tables[0].timezone: unknown time zone "
+		"\"Mars/Olympus\" (IANA names such as \"America/New_York\"",
 	};
 	for (size_t i = 0; i < ARRAY_LEN(expect); i++)
 		ck_assert_msg(strstr(text, expect[i]) != NULL, "missing \"%s\" in:\n%s",
@@ -939,6 +1138,11 @@ static Suite *steps_suite(void)
 	tcase_add_test(tc, extract_leaves_the_last_seconds_to_the_next_run);
 	tcase_add_test(tc, extract_rerun_of_a_planned_window_rewrites_the_same_key);
 	tcase_add_test(tc, extract_to_staging_waits_for_the_run);
+	tcase_add_test(tc, extract_reads_naive_local_time_behind_utc);
+	tcase_add_test(tc, extract_catches_rows_from_a_slow_clock);
+	tcase_add_test(tc, extract_takes_a_late_commit_once);
+	tcase_add_test(tc, extract_compares_sqlite_text_as_times);
+	tcase_add_test(tc, extract_by_date_waits_for_the_day_to_end);
 	tcase_add_test(tc, validate_checks_pass_fail_and_are_recorded);
 	tcase_add_test(tc, notify_queues_the_message);
 	tcase_add_test(tc, http_downloads_into_the_lake_with_secrets_hidden);
