@@ -482,6 +482,77 @@ static int extract_run(struct step_ctx *ctx, struct err *e)
 	return rc;
 }
 
+/* ---- watermarks for display ------------------------------------------------------------- */
+
+static void add_row(struct vec *out, const char *flow, const char *step, const char *table,
+		    struct store_watermark *wm, bool declared)
+{
+	struct steps_watermark *r = xcalloc(1, sizeof *r);
+	*r = (struct steps_watermark){ flow, step, table, wm, declared };
+	vec_push(out, r);
+}
+
+/* The store's row for (flow, step, table), taken out of `held`. */
+static struct store_watermark *take(struct vec *held, const char *flow, const char *step,
+				    const char *table)
+{
+	for (size_t i = 0; i < held->len; i++) {
+		struct store_watermark *w = held->items[i];
+		if (w && str_eq(w->flow, flow) && str_eq(w->step, step) &&
+		    str_eq(w->table, table)) {
+			held->items[i] = NULL;
+			return w;
+		}
+	}
+	return NULL;
+}
+
+int steps_watermarks(const struct project *p, struct store *s, const char *flow,
+		     struct vec *out, struct err *e)
+{
+	struct vec held = VEC_INIT;
+	if (store_wm_list(s, flow, &held, e) < 0)
+		return -1;
+	for (size_t i = 0; i < p->nflows; i++) {
+		const struct project_flow *f = &p->flows[i];
+		if (flow && !str_eq(flow, f->name))
+			continue;
+		for (size_t k = 0; k < f->nsteps; k++) {
+			const struct project_step *st = &f->steps[k];
+			if (st->kind != STEP_EXTRACT)
+				continue;
+			const cJSON *item;
+			cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(st->spec,
+										   "tables")) {
+				struct extract_table xt;
+				table_entry(st->spec, item, &xt);
+				if (xt.table)
+					add_row(out, f->name, st->name, xt.table,
+						take(&held, f->name, st->name, xt.table), true);
+			}
+		}
+	}
+	for (size_t i = 0; i < held.len; i++) {
+		struct store_watermark *w = held.items[i];
+		if (w)
+			add_row(out, w->flow, w->step, w->table, w, false);
+	}
+	vec_free(&held);
+	return 0;
+}
+
+static void free_row(void *p)
+{
+	struct steps_watermark *r = p;
+	store_wm_free(r->wm);
+	free(r);
+}
+
+void steps_watermarks_free(struct vec *v)
+{
+	vec_free_all(v, free_row);
+}
+
 const struct step_ops step_extract_ops = {
 	.kind = STEP_EXTRACT,
 	.validate = extract_validate,

@@ -57,6 +57,8 @@ TESTS += tests/integration/pipe_kill.sh tests/integration/pipe_kill_pg.sh \
 # The ToteSys warehouse, built by the real binary on SQLite and PostgreSQL,
 # and the star schema's SQL it uses.
 TESTS += tests/integration/totesys_steps.sh tests/integration/totesys_steps_pg.sh
+# Extract windows on the source's own clock, and `show watermarks`.
+TESTS += tests/integration/extract_windows.sh tests/integration/extract_windows_pg.sh
 # ---- backfill and compare (steps/backfill.c, steps/compare.c) ----
 libsteps_a_SOURCES += src/steps/compare.c src/steps/backfill_int.h src/steps/backfill.c \
 	src/steps/backfill_plan.c src/steps/backfill_run.c src/steps/backfill_swap.c \
