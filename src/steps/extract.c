@@ -6,26 +6,30 @@
  *     "watermark": "last_updated", "format": "ndjson" }
  *
  * Each table's window is (start, end]: start is the last committed
- * watermark, end the run's start (for temporal and text watermarks) or
- * the column's current maximum (for numbers).  The window is planned in
- * the control store before anything is read (store_wm_plan), so a retried
- * or recovered attempt of the run gets the same window back and writes
- * the same rows to the same place:
+ * watermark, end the newest watermark the table holds up to the source's
+ * own clock less the lag (extract_window.c says why and how).  The window
+ * is planned in the control store before anything is read
+ * (store_wm_plan), so a retried or recovered attempt of the run gets the
+ * same window back and writes the same rows to the same place:
  *
  *   into the lake: one file per table and window (NDJSON or CSV through
  *   format/'s writers), key PREFIX TABLE/YYYY/MM/DD/HHMMSSffffff.EXT with
  *   the window's end as the time, written atomically (a rerun replaces it
- *   whole).  The file is the durable
- *   result, so the table's watermark commits as soon as its file is
- *   written; an empty window writes no file.
+ *   whole).  The file is the durable result, so the table's watermark
+ *   commits as soon as its file is written (store_wm_commit); nothing new,
+ *   no window, no file.
  *
  *   into staging tables ("to": { "connection", "table_prefix" }): the
  *   window's rows replace the staging table's, with the ledger entry
- *   run:ID:step:NAME:TABLE, in one transaction.  The watermark waits for
- *   the run: the engine commits the run's windows when it completes
- *   (store_wm_commit_run).  A run that fails leaves its window uncommitted,
- *   and the next run's window reaches back over it, so the staging table
- *   never loses rows that a later step did not get to load.
+ *   run:ID:step:NAME:TABLE, in one transaction (nothing new empties it).
+ *   The watermark waits for the run: the engine commits the run's windows
+ *   when it completes (store_wm_commit_run).  A run that fails leaves its
+ *   window uncommitted, and the next run's window reaches back over it, so
+ *   the staging table never loses rows that a later step did not get to
+ *   load.
+ *
+ * Rows whose watermark no window can take (NULL; on SQLite not a time)
+ * are counted in the summary and warned about on every run.
  *
  * Reads are range scans on the watermark: sluice never alters a source it
  * only reads, so it does not create the index, but warns (once per
