@@ -296,13 +296,10 @@ static int window_to_staging(struct step_ctx *ctx, struct db *sdb, const char *s
 	struct db *tdb = step_db(ctx, conn, e);
 	if (!tdb)
 		return -1;
-	int rc = step_ledger_done(ctx, tdb, table, e);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
 	char *staging = xasprintf("%s%s", prefix ? prefix : "", table);
 	struct load_into li = { conn, staging, true, NULL, 0 };
 	struct vec changes = VEC_INIT;
-	rc = db_begin(tdb, e);
+	int rc = db_begin(tdb, e);
 	if (rc == 0)
 		rc = load_query_into(ctx, sdb, sql, params, nparams, tdb, &li, &changes,
 				     rows, e);
@@ -416,6 +413,20 @@ static int extract_window(struct step_ctx *ctx, struct db *db, const struct extr
 	return rc;
 }
 
+/* Did an earlier attempt of this run stage the table?  1 yes, 0 no, -1
+ * error.  Asked before planning: that attempt may have found nothing new
+ * and planned no window, and a window planned now would commit with the
+ * run while its rows were never staged. */
+static int staged_before(struct step_ctx *ctx, const struct extract_table *xt,
+			 struct err *e)
+{
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(ctx->step->spec, "to");
+	if (!cJSON_IsObject(to))
+		return 0;
+	struct db *tdb = step_db(ctx, sj_string(to, "connection"), e);
+	return tdb ? step_ledger_done(ctx, tdb, xt->table, e) : -1;
+}
+
 static int extract_table(struct step_ctx *ctx, struct db *db, const struct extract_table *xt,
 			 int64_t *rows, int64_t *skipped, char **where, struct err *e)
 {
@@ -423,7 +434,10 @@ static int extract_table(struct step_ctx *ctx, struct db *db, const struct extra
 	*where = NULL;
 	struct wm_frame f;
 	struct store_watermark *w = NULL;
-	int rc = wm_frame_open(ctx, db, xt, &f, e);
+	int rc = staged_before(ctx, xt, e);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	rc = wm_frame_open(ctx, db, xt, &f, e);
 	if (rc == 0)
 		rc = plan_window(ctx, db, xt, &f, &w, e);
 	if (rc == 0)

@@ -613,6 +613,41 @@ START_TEST(extract_to_staging_waits_for_the_run)
 }
 END_TEST
 
+/* An attempt that found nothing new staged an empty table (and its ledger
+ * entry) and planned no window.  Rows arriving before the run is retried
+ * must not be planned into a window that commits with the run: the
+ * retried attempt skips the table, so they would never be staged. */
+START_TEST(extract_to_staging_retry_after_nothing_new_plans_nothing)
+{
+	struct fx fx;
+	fx_open(&fx, extract_project);
+	make_staff(&fx);
+	int64_t r1 = fx_run(&fx, "ingest");
+	ck_step_ok(fx_step(&fx, r1, "ingest", "stage", NULL));
+	struct err e;
+	ck_assert_int_eq(store_wm_commit_run(fx.store, r1, NULL, &e), 0);
+	fx_finish(&fx, r1, RUN_COMPLETED);
+
+	fx.run_start += 3600 * USEC_PER_SEC;
+	int64_t r2 = fx_run(&fx, "ingest");
+	struct step_result r = fx_step(&fx, r2, "ingest", "stage", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 0);
+	/* a row arrives; a later step fails and the run is retried */
+	fx_exec(&fx, "src", "INSERT INTO staff VALUES (7, 'seven', 7, 1, '2026-03-01 10:30:00')");
+	fx.run_start += 60 * USEC_PER_SEC;
+	ck_step_ok(fx_step(&fx, r2, "ingest", "stage", NULL));
+	ck_assert_int_eq(store_wm_commit_run(fx.store, r2, NULL, &e), 0);
+	fx_finish(&fx, r2, RUN_COMPLETED);
+
+	fx.run_start += 3600 * USEC_PER_SEC;
+	r = fx_step(&fx, fx_run(&fx, "ingest"), "ingest", "stage", NULL);
+	ck_step_ok(r);
+	ck_rows(&fx, "wh", "SELECT id FROM stg_staff", "7\n");
+	fx_close(&fx);
+}
+END_TEST
+
 /* A source that writes naive local time behind UTC (New York's, on March
  * 1st 2026 five hours behind).  Declared, the window stops at that zone's
  * wall clock less the lag; not declared, it still starts where the rows
@@ -1138,6 +1173,7 @@ static Suite *steps_suite(void)
 	tcase_add_test(tc, extract_leaves_the_last_seconds_to_the_next_run);
 	tcase_add_test(tc, extract_rerun_of_a_planned_window_rewrites_the_same_key);
 	tcase_add_test(tc, extract_to_staging_waits_for_the_run);
+	tcase_add_test(tc, extract_to_staging_retry_after_nothing_new_plans_nothing);
 	tcase_add_test(tc, extract_reads_naive_local_time_behind_utc);
 	tcase_add_test(tc, extract_catches_rows_from_a_slow_clock);
 	tcase_add_test(tc, extract_takes_a_late_commit_once);
