@@ -722,15 +722,11 @@ START_TEST(extract_catches_rows_from_a_slow_clock)
 		"CREATE INDEX events_lu ON events (last_updated);"
 		"INSERT INTO events (id) VALUES (1)");
 	fx.run_start = fx_real_now();
-	int64_t r1 = fx_run(&fx, "f");
-	ck_step_ok(fx_step(&fx, r1, "f", "extract", NULL));
-	fx_finish(&fx, r1, RUN_COMPLETED);
+	fx_run_step(&fx, "f", "extract");
 	ck_lake_ids(&fx, "", "1");
 	fx_exec(&fx, "src", "INSERT INTO events (id) VALUES (2)");
 	fx.run_start = fx_real_now();
-	int64_t r2 = fx_run(&fx, "f");
-	ck_step_ok(fx_step(&fx, r2, "f", "extract", NULL));
-	fx_finish(&fx, r2, RUN_COMPLETED);
+	fx_run_step(&fx, "f", "extract");
 	ck_lake_ids(&fx, "", "1 2");
 	fx_close(&fx);
 }
@@ -755,16 +751,12 @@ START_TEST(extract_takes_a_late_commit_once)
 	ck_assert_int_eq(db_begin(writer, &e), 0);
 	ck_assert_int_eq(db_exec(writer, "INSERT INTO events VALUES (2, '2026-03-01 09:59:59')",
 				 NULL, 0, NULL, &e), 0);
-	int64_t r1 = fx_run(&fx, "f");
-	ck_step_ok(fx_step(&fx, r1, "f", "extract", NULL));
-	fx_finish(&fx, r1, RUN_COMPLETED);
+	fx_run_step(&fx, "f", "extract");
 	ck_lake_ids(&fx, "", "1");
 	ck_assert_int_eq(db_commit(writer, &e), 0);
 	db_close(writer);
 	fx.run_start += 60 * USEC_PER_SEC;
-	int64_t r2 = fx_run(&fx, "f");
-	ck_step_ok(fx_step(&fx, r2, "f", "extract", NULL));
-	fx_finish(&fx, r2, RUN_COMPLETED);
+	fx_run_step(&fx, "f", "extract");
 	ck_lake_ids(&fx, "", "1 2 3");
 	fx_close(&fx);
 }
@@ -791,19 +783,14 @@ START_TEST(extract_compares_sqlite_text_as_times)
 		"  (3, '2024-01-01T12:00:00Z'), (4, '2024-01-01 12:30:00.250'),"
 		"  (5, '2024-01-01T13:00:00+01:00'), (6, 'n/a'), (7, NULL), (10, 1704103200)");
 	ck_assert(time_parse_iso("2024-01-01T11:30:00Z", &fx.run_start));
-	int64_t r1 = fx_run(&fx, "f");
-	struct step_result r = fx_step(&fx, r1, "f", "extract", NULL);
-	ck_step_ok(r);
+	struct step_result r = fx_run_step(&fx, "f", "extract");
 	ck_assert_msg(strstr(r.summary, "3 rows without a usable watermark"), "%s", r.summary);
-	fx_finish(&fx, r1, RUN_COMPLETED);
 	ck_lake_ids(&fx, "", "1 2");
 
 	fx_exec(&fx, "src", "INSERT INTO events VALUES (8, '2024-01-01 12:40:00'),"
 		"  (9, '2024-01-01T12:10:00.5Z')");
 	ck_assert(time_parse_iso("2024-01-01T12:45:00Z", &fx.run_start));
-	int64_t r2 = fx_run(&fx, "f");
-	ck_step_ok(fx_step(&fx, r2, "f", "extract", NULL));
-	fx_finish(&fx, r2, RUN_COMPLETED);
+	fx_run_step(&fx, "f", "extract");
 	ck_lake_ids(&fx, "", "1 2 3 4 5 8 9");
 	/* the file keeps the values as the source wrote them */
 	char *text = fx_lake_read(&fx, "events/2024/01/01/124000000000.ndjson");
@@ -812,9 +799,7 @@ START_TEST(extract_compares_sqlite_text_as_times)
 	free(text);
 
 	ck_assert(time_parse_iso("2024-01-01T14:00:00Z", &fx.run_start));
-	r = fx_step(&fx, fx_run(&fx, "f"), "f", "extract", NULL);
-	ck_step_ok(r);
-	ck_assert_int_eq(r.rows_out, 0);
+	ck_assert_int_eq(fx_run_step(&fx, "f", "extract").rows_out, 0);
 	ck_lake_ids(&fx, "", "1 2 3 4 5 8 9");
 	fx_close(&fx);
 }
@@ -828,15 +813,11 @@ START_TEST(extract_by_date_waits_for_the_day_to_end)
 	fx_open(&fx, mixed_text_project);          /* 2026-03-01 10:00 */
 	fx_exec(&fx, "src", "CREATE TABLE events (id integer PRIMARY KEY, last_updated date);"
 		"INSERT INTO events VALUES (1, '2026-02-28'), (2, '2026-03-01')");
-	int64_t r1 = fx_run(&fx, "f");
-	ck_step_ok(fx_step(&fx, r1, "f", "extract", NULL));
-	fx_finish(&fx, r1, RUN_COMPLETED);
+	fx_run_step(&fx, "f", "extract");
 	ck_lake_ids(&fx, "", "1");
 	fx_exec(&fx, "src", "INSERT INTO events VALUES (3, '2026-03-01')");
 	fx.run_start += 14 * 3600 * USEC_PER_SEC;
-	int64_t r2 = fx_run(&fx, "f");
-	ck_step_ok(fx_step(&fx, r2, "f", "extract", NULL));
-	fx_finish(&fx, r2, RUN_COMPLETED);
+	fx_run_step(&fx, "f", "extract");
 	ck_lake_ids(&fx, "", "1 2 3");
 	fx_close(&fx);
 }

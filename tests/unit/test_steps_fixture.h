@@ -191,6 +191,17 @@ static inline struct step_result fx_step(struct fx *fx, int64_t run, const char 
 	return r;
 }
 
+/* A new run of `flow` that runs `step` and completes. */
+static inline struct step_result fx_run_step(struct fx *fx, const char *flow,
+					     const char *step)
+{
+	int64_t run = fx_run(fx, flow);
+	struct step_result r = fx_step(fx, run, flow, step, NULL);
+	ck_assert_msg(r.rc == 0, "%s: %s", step, err_text(&r.e));
+	fx_finish(fx, run, RUN_COMPLETED);
+	return r;
+}
+
 /* The store holds n schema changes of conn's table (drift loads record them). */
 static inline void ck_schema_changes(struct fx *fx, const char *conn, const char *table,
 				     size_t n)
