@@ -314,11 +314,13 @@ static int source_bound(struct step_ctx *ctx, struct db *db, const char *table,
 
 /* The bound as the column's own values read: wall-clock time of its zone,
  * a whole day for dates, with the separator its text uses. */
-static void bound_text(const struct wm_frame *f, usec_t bound, char out[32])
+static int bound_text(const struct wm_frame *f, usec_t bound, char out[32], struct err *e)
 {
 	usec_t wall = bound;
+	/* sluice check knows the zone; its file may have gone since */
 	if (f->tz && !tz_wall_settled(f->tz, bound, &wall))
-		wall = bound;     /* checked by sluice check; UTC if the file went */
+		return err_set(e, ERR_NOTFOUND, "watermark %s.%s: unknown time zone \"%s\"",
+			       f->name, f->watermark, f->tz);
 	if (f->kind == WM_DATE) {
 		usec_t day = wall - ((wall % USEC_PER_DAY) + USEC_PER_DAY) % USEC_PER_DAY;
 		wall = day - 1;   /* today is not over: the last whole day */
@@ -328,6 +330,7 @@ static void bound_text(const struct wm_frame *f, usec_t bound, char out[32])
 		out[10] = '\0';
 	if (f->t_sep)
 		out[10] = 'T';
+	return 0;
 }
 
 /* On SQLite, a committed value as the window compares it (a watermark of
@@ -438,10 +441,9 @@ int wm_window_end(struct step_ctx *ctx, struct db *db, const struct wm_frame *f,
 	if (f->kind != WM_NUMBER) {
 		usec_t at;
 		if ((f->kind == WM_TEXT && !f->lite && text_separator(db, &frame, e) < 0) ||
-		    source_bound(ctx, db, f->name, &at, e) < 0)
-			return -1;
-		bound_text(&frame, at, bound);
-		if (f->kind != WM_DATE && warn_ahead(ctx, db, &frame, bound, e) < 0)
+		    source_bound(ctx, db, f->name, &at, e) < 0 ||
+		    bound_text(&frame, at, bound, e) < 0 ||
+		    (f->kind != WM_DATE && warn_ahead(ctx, db, &frame, bound, e) < 0))
 			return -1;
 	}
 	struct buf sql = BUF_INIT;

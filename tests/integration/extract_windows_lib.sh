@@ -24,7 +24,13 @@ make_project() {
   "lake": { "url": "file:lake" },
   "flows": [ { "name": "pull", "steps": [
     { "name": "extract", "kind": "extract", "connection": "source", "lag": "${LAG}s",
-      "tables": [ { "table": "orders", "timezone": "America/New_York" } ] } ] } ] }
+      "tables": [ { "table": "orders", "timezone": "America/New_York" } ] } ] },
+    { "name": "stage", "retries": { "count": 1, "delay": "1h" }, "steps": [
+      { "name": "extract", "kind": "extract", "connection": "source", "lag": "${LAG}s",
+        "timezone": "America/New_York", "tables": [ "orders" ],
+        "to": { "connection": "source", "table_prefix": "stg_" } },
+      { "name": "publish", "kind": "sql", "connection": "source", "needs": ["extract"],
+        "sql": "SELECT * FROM no_such_table" } ] } ] }
 JSON
 }
 
@@ -60,7 +66,7 @@ run_windows() {
 	pull                                    # run 4
 	assert_eq "1 2 3" "$(lake_ids)" "after run 4 (each row once)"
 
-	run_sluice show watermarks
+	run_sluice show watermarks --flow pull
 	printf "%s\n" "$OUT"
 	assert_eq 0 "$RC" "show watermarks exit: $ERR"
 	assert_contains "$OUT" "FLOW  STEP     TABLE   WATERMARK"
@@ -77,4 +83,32 @@ run_windows() {
 	run_sluice show watermarks --flow nosuch
 	assert_eq 2 "$RC" "show watermarks of an unknown flow"
 	assert_contains "$ERR" "no flow named nosuch"
+	pending_window
 }
+
+# A run waiting for its retry keeps the window it planned: shown pending,
+# with the run that planned it, until it commits with the run.
+pending_window() {
+	"$SLUICE" worker --workers 1 2>"$T/worker.log" &
+	WPID=$!
+	at_exit stop_worker
+	wait_until 20 grep -q ready "$T/worker.log" || fail "worker did not start: $(cat "$T/worker.log")"
+	run_sluice run stage
+	assert_eq 0 "$RC" "queued run: $ERR"
+	local run=$OUT
+	wait_until 30 run_is "$run" RETRYING || fail "run $run did not fail into RETRYING"
+	run_sluice show watermarks --flow stage
+	assert_eq 0 "$RC" "show watermarks exit: $ERR"
+	printf '%s\n' "$OUT"
+	assert_contains "$OUT" "stage  extract  orders  (never extracted)  -      -    run $run: (start, $(newest)]"
+	run_sluice show watermarks --flow stage --json
+	assert_contains "$(printf '%s\n' "$OUT" | json_squeeze)" \
+		"\"watermark\":null,\"moved_at\":null,\"run\":null,\"pending\":{\"start\":null,\"end\":\"$(newest)\",\"run\":$run,\"planned_at\":\"20"
+	stop_worker
+}
+
+run_is() { # RUN STATE
+	"$SLUICE" show run "$1" --json | json_squeeze | grep -q "\"state\":\"$2\""
+}
+
+stop_worker() { kill -TERM "$WPID" 2>/dev/null || return 0; wait "$WPID" 2>/dev/null || true; }
