@@ -459,6 +459,12 @@ usec_t schedule_next(const struct schedule *s, usec_t after);
  * zones are read as if they had none. */
 bool tz_offset(const char *tz, usec_t t, long *offset);
 bool tz_valid(const char *tz);
+/* The wall-clock time of zone `tz` at instant t (microseconds since the
+ * epoch, read as if the wall clock were UTC), held back to just before an
+ * hour that is about to repeat while t is in its first pass: no instant
+ * after t shows an earlier wall time than *wall.  What a watermark over
+ * naive local times may safely read up to.  False if the zone is unknown. */
+bool tz_wall_settled(const char *tz, usec_t t, usec_t *wall);
 
 /* ---- conditions ----------------------------------------------------------------- */
 /* Grammar (keywords and function names are lower case):

@@ -510,3 +510,23 @@ bool tz_offset(const char *tz, usec_t t, long *offset)
 	*offset = tz_zone_offset(z, floor_div(t, USEC_PER_SEC));
 	return true;
 }
+
+bool tz_wall_settled(const char *tz, usec_t t, usec_t *wall)
+{
+	const struct tz_zone *z;
+	if (!tz_lookup(tz, &z))
+		return false;
+	int64_t secs = floor_div(t, USEC_PER_SEC);
+	long before = tz_zone_offset(z, secs);
+	*wall = t + before * USEC_PER_SEC;
+	int64_t when;
+	if (!tz_zone_next_change(z, secs, &when))
+		return true;
+	/* Clocks going back at `when` show the walls from when + after again:
+	 * while t is within that much of the change, its first pass is on. */
+	long after = tz_zone_offset(z, when);
+	usec_t repeat_from = (when + after) * USEC_PER_SEC;
+	if (after < before && repeat_from <= *wall)
+		*wall = repeat_from - 1;
+	return true;
+}

@@ -6,51 +6,59 @@
  *     "watermark": "last_updated", "format": "ndjson" }
  *
  * Each table's window is (start, end]: start is the last committed
- * watermark, end the run's start (for temporal and text watermarks) or
- * the column's current maximum (for numbers).  The window is planned in
- * the control store before anything is read (store_wm_plan), so a retried
- * or recovered attempt of the run gets the same window back and writes
- * the same rows to the same place:
+ * watermark, end the newest watermark the table holds up to the source's
+ * own clock less the lag (extract_window.c says why and how).  The window
+ * is planned in the control store before anything is read
+ * (store_wm_plan), so a retried or recovered attempt of the run gets the
+ * same window back and writes the same rows to the same place:
  *
  *   into the lake: one file per table and window (NDJSON or CSV through
  *   format/'s writers), key PREFIX TABLE/YYYY/MM/DD/HHMMSSffffff.EXT with
  *   the window's end as the time, written atomically (a rerun replaces it
- *   whole).  The file is the durable
- *   result, so the table's watermark commits as soon as its file is
- *   written; an empty window writes no file.
+ *   whole).  The file is the durable result, so the table's watermark
+ *   commits as soon as its file is written (store_wm_commit); nothing new,
+ *   no window, no file.
  *
  *   into staging tables ("to": { "connection", "table_prefix" }): the
  *   window's rows replace the staging table's, with the ledger entry
- *   run:ID:step:NAME:TABLE, in one transaction.  The watermark waits for
- *   the run: the engine commits the run's windows when it completes
- *   (store_wm_commit_run).  A run that fails leaves its window uncommitted,
- *   and the next run's window reaches back over it, so the staging table
- *   never loses rows that a later step did not get to load.
+ *   run:ID:step:NAME:TABLE, in one transaction (nothing new empties it).
+ *   The watermark waits for the run: the engine commits the run's windows
+ *   when it completes (store_wm_commit_run).  A run that fails leaves its
+ *   window uncommitted, and the next run's window reaches back over it, so
+ *   the staging table never loses rows that a later step did not get to
+ *   load.
+ *
+ * Rows whose watermark no window can take (NULL; on SQLite not a time)
+ * are counted in the summary and warned about on every run.
  *
  * Reads are range scans on the watermark: sluice never alters a source it
  * only reads, so it does not create the index, but warns (once per
  * process and table) when none exists, because without one even an empty
  * window reads the whole table.  Nothing counts the table's rows.
  */
-#include "steps/steps_int.h"
+#include "steps/extract_int.h"
 #include "format/format.h"
 #include "lake/lake.h"
-#include "store/store.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define CANCEL_CHECK_ROWS 1024
 
-struct extract_table {
-	const char *table;
-	const char *watermark;
-	const cJSON *columns;      /* array of names, or NULL for all */
-};
-
 /* ---- validation ---------------------------------------------------------------- */
+
+/* A "timezone" at `path`: an IANA zone this host has. */
+static size_t validate_timezone(const struct project *p, const char *path, const cJSON *tz,
+				struct diags *d)
+{
+	if (!tz || tz_valid(tz->valuestring))
+		return 0;
+	const char *dir = getenv("TZDIR");
+	project_diag(p, d, DIAG_ERROR, path, "unknown time zone \"%.64s\" (IANA names such "
+		     "as \"America/New_York\", as found in %s)", tz->valuestring,
+		     dir && *dir ? dir : "/usr/share/zoneinfo");
+	return 1;
+}
 
 static size_t validate_tables(const struct project *p, const struct project_step *s,
 			      struct diags *d)
@@ -73,7 +81,7 @@ static size_t validate_tables(const struct project *p, const struct project_step
 		}
 		if (!cJSON_IsObject(t) || !sj_string(t, "table")) {
 			project_diag(p, d, DIAG_ERROR, tp, "expected a table name or "
-				     "{ \"table\", \"watermark\", \"columns\" }");
+				     "{ \"table\", \"watermark\", \"columns\", \"timezone\" }");
 			errors++;
 		} else {
 			const cJSON *item;
@@ -81,7 +89,7 @@ static size_t validate_tables(const struct project *p, const struct project_step
 				const char *k = item->string;
 				char *kp = xasprintf("%s.%s", tp, k);
 				if (strcmp(k, "table") && strcmp(k, "watermark") &&
-				    strcmp(k, "columns")) {
+				    strcmp(k, "columns") && strcmp(k, "timezone")) {
 					project_diag(p, d, DIAG_ERROR, kp, "unknown key \"%s\"", k);
 					errors++;
 				} else if (!strcmp(k, "columns") ? !cJSON_IsArray(item) ||
@@ -90,6 +98,8 @@ static size_t validate_tables(const struct project *p, const struct project_step
 						     strcmp(k, "columns") ? "a string" :
 						     "a non-empty array of column names");
 					errors++;
+				} else if (!strcmp(k, "timezone")) {
+					errors += validate_timezone(p, kp, item, d);
 				}
 				free(kp);
 			}
@@ -142,11 +152,17 @@ static size_t extract_validate(const struct project *p, const struct project_flo
 			       const struct project_step *s, struct diags *d)
 {
 	static const char *const known[] = { "connection", "tables", "watermark", "format",
-					     "to", "prefix", "lag", NULL };
+					     "to", "prefix", "lag", "timezone", NULL };
 	size_t before = d->errors;
 	spec_unknown_keys(p, s, known, d);
 	spec_string(p, s, "connection", true, d);
 	spec_string(p, s, "watermark", false, d);
+	if (spec_string(p, s, "timezone", false, d)) {
+		char *path = spec_path(s, "timezone");
+		validate_timezone(p, path, cJSON_GetObjectItemCaseSensitive(s->spec, "timezone"),
+				  d);
+		free(path);
+	}
 	const char *lag = spec_string(p, s, "lag", false, d);
 	usec_t lag_us;
 	if (lag && !duration_parse(lag, &lag_us)) {
@@ -209,135 +225,6 @@ static void row_fields(struct db_cursor *c, struct fmt_field *f)
 static int lake_sink(void *arg, const void *data, size_t n, struct err *e)
 {
 	return lake_write(arg, data, n, e);
-}
-
-/* ---- the window ---------------------------------------------------------------------- */
-
-/* Warn once per process about a watermark without an index. */
-static pthread_mutex_t warned_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct vec warned = VEC_INIT;
-
-static bool first_warning(const char *what)
-{
-	bool first = true;
-	pthread_mutex_lock(&warned_lock);
-	for (size_t i = 0; i < warned.len && first; i++)
-		first = strcmp(warned.items[i], what) != 0;
-	if (first)
-		vec_push(&warned, xstrdup(what));
-	pthread_mutex_unlock(&warned_lock);
-	return first;
-}
-
-static int watermark_indexed(struct db *db, const char *table, const char *column,
-			     bool *indexed, struct err *e)
-{
-	const char *params[] = { table, column };
-	int64_t n = 0;
-	const char *sql = db_kind(db) == DB_POSTGRES ?
-		"SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
-		"JOIN pg_namespace ns ON ns.oid = c.relnamespace "
-		"JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
-		"WHERE ns.nspname = current_schema() AND c.relname = $1 AND a.attname = $2" :
-		"SELECT (SELECT count(*) FROM pragma_index_list($1) AS il, "
-		"pragma_index_info(il.name) AS ii WHERE ii.seqno = 0 AND ii.name = $2 "
-		"COLLATE NOCASE) + (SELECT count(*) FROM pragma_table_info($1) "
-		"WHERE pk = 1 AND name = $2 COLLATE NOCASE AND upper(type) = 'INTEGER')";
-	if (db_query_int(db, sql, params, 2, &n, e) < 0)
-		return -1;
-	*indexed = n > 0;
-	return 0;
-}
-
-/* How far behind the run's start a temporal window ends.  A row stamped
- * at T by a transaction that commits a moment later would be missed by an
- * extract that read up to T before the commit; ending the window `lag`
- * earlier leaves such rows for the next run instead of losing them. */
-#define DEFAULT_LAG (2 * USEC_PER_SEC)
-
-static usec_t window_lag(const struct project_step *step)
-{
-	const char *text = sj_string(step->spec, "lag");
-	usec_t lag;
-	return text && duration_parse(text, &lag) ? lag : DEFAULT_LAG;
-}
-
-/* The window's end for this run: the run's start (less the lag) as a timestamp for
- * temporal and text columns (written the way the column writes its own
- * values when it keeps them as text with a 'T'), the current maximum for
- * numbers.  *end NULL: an empty numeric column, nothing to extract. */
-static int window_end(struct step_ctx *ctx, struct db *db, const char *table,
-		      const char *column, struct db_coltype type, char **end,
-		      struct err *e)
-{
-	*end = NULL;
-	char *qt = db_quote_ident(db, table), *qc = db_quote_ident(db, column);
-	char *sql = xasprintf("SELECT max(%s) FROM %s", qc, qt);
-	char *max = NULL;
-	int rc = 0;
-	bool number = type.type == DT_INT || type.type == DT_NUMERIC || type.type == DT_FLOAT;
-	if (number || type.type == DT_TEXT || db_kind(db) == DB_SQLITE)
-		rc = db_query_value(db, sql, NULL, 0, &max, e) < 0 ? -1 : 0;
-	free(sql);
-	free(qt);
-	free(qc);
-	if (rc < 0)
-		return -1;
-	if (number) {
-		*end = max;
-		return 0;
-	}
-	char ts[32];
-	steps_format_ts(ctx->run_start - window_lag(ctx->step), ts);
-	if (max && strlen(max) > 10 && max[10] == 'T')
-		ts[10] = 'T';
-	free(max);
-	*end = xstrdup(ts);
-	return 0;
-}
-
-static struct db_coltype column_type(const struct db_table *t, const char *column,
-				     bool *found)
-{
-	*found = false;
-	for (size_t i = 0; i < t->ncolumns; i++) {
-		if (strcasecmp(t->columns[i].name, column) == 0) {
-			*found = true;
-			return t->columns[i].type;
-		}
-	}
-	return (struct db_coltype){ DT_TEXT, 0, 0 };
-}
-
-/* SELECT cols FROM t WHERE wm > $1 AND wm <= $2 ORDER BY wm */
-static char *window_query(struct db *db, const struct extract_table *xt,
-			  const struct store_watermark *w, const char **params, int *nparams)
-{
-	char *qt = db_quote_ident(db, xt->table), *qc = db_quote_ident(db, xt->watermark);
-	struct buf b = BUF_INIT;
-	buf_puts(&b, "SELECT ");
-	if (xt->columns) {
-		const cJSON *el;
-		int i = 0;
-		cJSON_ArrayForEach(el, xt->columns) {
-			char *q = db_quote_ident(db, el->valuestring);
-			buf_printf(&b, "%s%s", i++ ? ", " : "", q);
-			free(q);
-		}
-	} else {
-		buf_puts(&b, "*");
-	}
-	*nparams = 0;
-	if (w->pending_start) {
-		params[(*nparams)++] = w->pending_start;
-		buf_printf(&b, " FROM %s WHERE %s > $1 AND %s <= $2 ORDER BY %s", qt, qc, qc, qc);
-	} else {
-		buf_printf(&b, " FROM %s WHERE %s <= $1 ORDER BY %s", qt, qc, qc);
-	}
-	params[(*nparams)++] = w->pending_end;
-	free(qt);
-	free(qc);
-	return buf_detach(&b);
 }
 
 /* ---- into the lake ---------------------------------------------------------------------- */
@@ -409,13 +296,10 @@ static int window_to_staging(struct step_ctx *ctx, struct db *sdb, const char *s
 	struct db *tdb = step_db(ctx, conn, e);
 	if (!tdb)
 		return -1;
-	int rc = step_ledger_done(ctx, tdb, table, e);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
 	char *staging = xasprintf("%s%s", prefix ? prefix : "", table);
 	struct load_into li = { conn, staging, true, NULL, 0 };
 	struct vec changes = VEC_INIT;
-	rc = db_begin(tdb, e);
+	int rc = db_begin(tdb, e);
 	if (rc == 0)
 		rc = load_query_into(ctx, sdb, sql, params, nparams, tdb, &li, &changes,
 				     rows, e);
@@ -439,6 +323,7 @@ static void table_entry(const cJSON *spec, const cJSON *item, struct extract_tab
 {
 	const char *wm = sj_string(spec, "watermark");
 	memset(xt, 0, sizeof *xt);
+	xt->timezone = sj_string(spec, "timezone");
 	if (cJSON_IsString(item)) {
 		xt->table = item->valuestring;
 	} else {
@@ -446,85 +331,126 @@ static void table_entry(const cJSON *spec, const cJSON *item, struct extract_tab
 		xt->columns = cJSON_GetObjectItemCaseSensitive(item, "columns");
 		if (sj_string(item, "watermark"))
 			wm = sj_string(item, "watermark");
+		if (sj_string(item, "timezone"))
+			xt->timezone = sj_string(item, "timezone");
 	}
 	xt->watermark = wm ? wm : "last_updated";
 }
 
-static int check_source(struct step_ctx *ctx, struct db *db, const struct extract_table *xt,
-			struct db_coltype *type, struct err *e)
+/* This run's window for the table: the one it planned before (a retried
+ * or recovered attempt), or a new one after the committed watermark.
+ * *w NULL: nothing new. */
+static int plan_window(struct step_ctx *ctx, struct db *db, const struct extract_table *xt,
+		       const struct wm_frame *f, struct store_watermark **w, struct err *e)
 {
-	struct db_table *t = db_describe(db, xt->table, e);
-	if (!t)
+	*w = NULL;
+	struct store_watermark *cur = NULL;
+	if (store_wm_get(ctx->store, ctx->flow->name, ctx->step->name, xt->table, &cur,
+			 e) < 0)
 		return -1;
-	bool found;
-	*type = column_type(t, xt->watermark, &found);
-	db_table_free(t);
-	if (!found)
-		return err_set(e, ERR_NOTFOUND, "table %s in %s has no watermark column %s",
-			       xt->table, db_label(db), xt->watermark);
-	bool indexed = true;
-	if (watermark_indexed(db, xt->table, xt->watermark, &indexed, e) < 0)
+	if (cur && cur->pending && cur->pending_run == ctx->run_id) {
+		*w = cur;
+		return 0;
+	}
+	char *start = cur && cur->committed ? xstrdup(cur->committed) : NULL;
+	store_wm_free(cur);
+	char *end = NULL;
+	int rc = wm_window_end(ctx, db, f, start, &end, e);
+	if (rc == 0 && end)
+		rc = store_wm_plan(ctx->store, ctx->flow->name, ctx->step->name, xt->table,
+				   ctx->run_id, start, end, w, e);
+	free(start);
+	free(end);
+	return rc;
+}
+
+/* Rows no window takes are said, every run: they are data left behind. */
+static int report_unextractable(struct step_ctx *ctx, struct db *db,
+				const struct extract_table *xt, const struct wm_frame *f,
+				const struct store_watermark *w, int64_t *skipped,
+				struct err *e)
+{
+	if (wm_unextractable(db, f, w, skipped, e) < 0)
 		return -1;
-	char *what = xasprintf("%s.%s.%s", db_label(db), xt->table, xt->watermark);
-	if (!indexed && first_warning(what)) {
+	if (*skipped) {
 		char *object = xasprintf("table:%s", xt->table);
-		step_log(ctx, LOG_WARN, object, "no index on %s.%s in %s: every extract "
-			 "reads the whole table; create one on the source (sluice does not "
-			 "change a source it reads)", xt->table, xt->watermark, db_label(db));
+		step_log(ctx, LOG_WARN, object, "%s: %lld row%s with no usable %s (NULL%s) "
+			 "cannot be extracted", xt->table, (long long)*skipped,
+			 *skipped == 1 ? "" : "s", xt->watermark, f->lite ? " or not a time" : "");
 		free(object);
 	}
-	free(what);
 	return 0;
 }
 
-static int extract_table(struct step_ctx *ctx, struct db *db, const struct extract_table *xt,
-			 int64_t *rows, char **where, struct err *e)
+static int extract_window(struct step_ctx *ctx, struct db *db, const struct extract_table *xt,
+			  const struct wm_frame *f, const struct store_watermark *w,
+			  int64_t *rows, char **where, struct err *e)
 {
 	const cJSON *spec = ctx->step->spec;
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(spec, "to");
-	bool to_lake = !cJSON_IsObject(to);
-	*rows = 0;
-	*where = NULL;
-	struct db_coltype type;
-	char *end = NULL;
-	if (check_source(ctx, db, xt, &type, e) < 0 ||
-	    window_end(ctx, db, xt->table, xt->watermark, type, &end, e) < 0)
-		return -1;
-	struct store_watermark *w = NULL;
-	int rc = 0;
-	if (end)
-		rc = store_wm_plan(ctx->store, ctx->flow->name, ctx->step->name, xt->table,
-				   ctx->run_id, end, &w, e);
-	free(end);
-	if (rc < 0 || !w)
+	struct wm_params p;
+	char *sql = wm_window_query(db, xt, f, w, &p);
+	int rc;
+	if (cJSON_IsObject(to)) {
+		rc = window_to_staging(ctx, db, sql, p.v, p.n, to, xt->table, rows, e);
+		free(sql);
 		return rc;
-	const char *params[2];
-	int nparams;
-	char *sql = window_query(db, xt, w, params, &nparams);
-	if (to_lake) {
-		const char *format = sj_string(spec, "format");
-		enum fmt_format fmt = format && !strcmp(format, "csv") ? FMT_CSV : FMT_NDJSON;
-		usec_t t = 0;
-		if (!time_parse_iso(w->pending_end, &t))
-			t = w->planned_at;
-		char *key = lake_key_make(sj_string(spec, "prefix"), xt->table, t,
-					  fmt_format_name(fmt));
-		rc = window_to_lake(ctx, db, sql, params, nparams, key, fmt, rows, e);
-		/* The file is the result: the window is done. */
-		if (rc == 0)
-			rc = store_wm_set(ctx->store, ctx->flow->name, ctx->step->name,
-					  xt->table, w->pending_end, e);
-		if (rc == 0 && *rows)
-			*where = key;
-		else
-			free(key);
-	} else {
-		rc = window_to_staging(ctx, db, sql, params, nparams, to, xt->table, rows, e);
 	}
+	const char *format = sj_string(spec, "format");
+	enum fmt_format fmt = format && !strcmp(format, "csv") ? FMT_CSV : FMT_NDJSON;
+	char *key = lake_key_make(sj_string(spec, "prefix"), xt->table, wm_key_time(f, w),
+				  fmt_format_name(fmt));
+	rc = window_to_lake(ctx, db, sql, p.v, p.n, key, fmt, rows, e);
+	/* The file is the result: the window is done. */
+	if (rc == 0)
+		rc = store_wm_commit(ctx->store, ctx->flow->name, ctx->step->name, xt->table,
+				     ctx->run_id, e);
+	if (rc == 0 && *rows)
+		*where = key;
+	else
+		free(key);
+	free(sql);
+	return rc;
+}
+
+/* Did an earlier attempt of this run stage the table?  1 yes, 0 no, -1
+ * error.  Asked before planning: that attempt may have found nothing new
+ * and planned no window, and a window planned now would commit with the
+ * run while its rows were never staged. */
+static int staged_before(struct step_ctx *ctx, const struct extract_table *xt,
+			 struct err *e)
+{
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(ctx->step->spec, "to");
+	if (!cJSON_IsObject(to))
+		return 0;
+	struct db *tdb = step_db(ctx, sj_string(to, "connection"), e);
+	return tdb ? step_ledger_done(ctx, tdb, xt->table, e) : -1;
+}
+
+static int extract_table(struct step_ctx *ctx, struct db *db, const struct extract_table *xt,
+			 int64_t *rows, int64_t *skipped, char **where, struct err *e)
+{
+	*rows = *skipped = 0;
+	*where = NULL;
+	struct wm_frame f;
+	struct store_watermark *w = NULL;
+	int rc = staged_before(ctx, xt, e);
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	rc = wm_frame_open(ctx, db, xt, &f, e);
+	if (rc == 0)
+		rc = plan_window(ctx, db, xt, &f, &w, e);
+	if (rc == 0)
+		rc = report_unextractable(ctx, db, xt, &f, w, skipped, e);
+	/* Nothing new: no lake file, but an empty staging table, so that the
+	 * steps after it do not load the last run's rows again. */
+	bool staging = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(ctx->step->spec, "to"));
+	if (rc == 0 && (w || staging))
+		rc = extract_window(ctx, db, xt, &f, w, rows, where, e);
 	if (rc < 0)
 		err_prefix(e, "extracting %s: ", xt->table);
-	free(sql);
 	store_wm_free(w);
+	wm_frame_free(&f);
 	return rc;
 }
 
@@ -539,18 +465,20 @@ static int extract_run(struct step_ctx *ctx, struct err *e)
 	if (!db)
 		return -1;
 	int ntables = 0, nfiles = 0, rc = 0;
+	int64_t skipped = 0;
 	const cJSON *item;
 	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(spec, "tables")) {
 		struct extract_table xt;
 		table_entry(spec, item, &xt);
-		int64_t rows = 0;
+		int64_t rows = 0, left = 0;
 		char *key = NULL;
 		rc = step_check_cancel(ctx, e);
 		if (rc == 0)
-			rc = extract_table(ctx, db, &xt, &rows, &key, e);
+			rc = extract_table(ctx, db, &xt, &rows, &left, &key, e);
 		if (rc < 0)
 			break;
 		ntables++;
+		skipped += left;
 		ctx->rows_in += rows;
 		ctx->rows_out += rows;
 		if (key) {
@@ -560,11 +488,87 @@ static int extract_run(struct step_ctx *ctx, struct err *e)
 			free(key);
 		}
 	}
+	char left[64] = "";
+	if (skipped)
+		snprintf(left, sizeof left, "; %lld row%s without a usable watermark",
+			 (long long)skipped, skipped == 1 ? "" : "s");
 	if (rc == 0)
-		step_summary(ctx, "%d table%s, %lld new rows%s", ntables, ntables == 1 ? "" : "s",
-			     (long long)ctx->rows_out, cJSON_IsObject(to) ? "" :
-			     nfiles ? ", written to the lake" : ", nothing new");
+		step_summary(ctx, "%d table%s, %lld new rows%s%s", ntables,
+			     ntables == 1 ? "" : "s", (long long)ctx->rows_out,
+			     cJSON_IsObject(to) ? "" : nfiles ? ", written to the lake" :
+			     ", nothing new", left);
 	return rc;
+}
+
+/* ---- watermarks for display ------------------------------------------------------------- */
+
+static void add_row(struct vec *out, const char *flow, const char *step, const char *table,
+		    struct store_watermark *wm, bool declared)
+{
+	struct steps_watermark *r = xcalloc(1, sizeof *r);
+	*r = (struct steps_watermark){ flow, step, table, wm, declared };
+	vec_push(out, r);
+}
+
+/* The store's row for (flow, step, table), taken out of `held`. */
+static struct store_watermark *take(struct vec *held, const char *flow, const char *step,
+				    const char *table)
+{
+	for (size_t i = 0; i < held->len; i++) {
+		struct store_watermark *w = held->items[i];
+		if (w && str_eq(w->flow, flow) && str_eq(w->step, step) &&
+		    str_eq(w->table, table)) {
+			held->items[i] = NULL;
+			return w;
+		}
+	}
+	return NULL;
+}
+
+int steps_watermarks(const struct project *p, struct store *s, const char *flow,
+		     struct vec *out, struct err *e)
+{
+	struct vec held = VEC_INIT;
+	if (store_wm_list(s, flow, &held, e) < 0)
+		return -1;
+	for (size_t i = 0; i < p->nflows; i++) {
+		const struct project_flow *f = &p->flows[i];
+		if (flow && !str_eq(flow, f->name))
+			continue;
+		for (size_t k = 0; k < f->nsteps; k++) {
+			const struct project_step *st = &f->steps[k];
+			if (st->kind != STEP_EXTRACT)
+				continue;
+			const cJSON *item;
+			cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(st->spec,
+										   "tables")) {
+				struct extract_table xt;
+				table_entry(st->spec, item, &xt);
+				if (xt.table)
+					add_row(out, f->name, st->name, xt.table,
+						take(&held, f->name, st->name, xt.table), true);
+			}
+		}
+	}
+	for (size_t i = 0; i < held.len; i++) {
+		struct store_watermark *w = held.items[i];
+		if (w)
+			add_row(out, w->flow, w->step, w->table, w, false);
+	}
+	vec_free(&held);
+	return 0;
+}
+
+static void free_row(void *p)
+{
+	struct steps_watermark *r = p;
+	store_wm_free(r->wm);
+	free(r);
+}
+
+void steps_watermarks_free(struct vec *v)
+{
+	vec_free_all(v, free_row);
 }
 
 const struct step_ops step_extract_ops = {

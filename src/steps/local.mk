@@ -13,7 +13,9 @@ libsteps_a_SOURCES += \
 	src/steps/load.c \
 	src/steps/merge.c \
 	src/steps/drift.c \
+	src/steps/extract_int.h \
 	src/steps/extract.c \
+	src/steps/extract_window.c \
 	src/steps/validate.c \
 	src/steps/http.c \
 	src/steps/notify.c
@@ -60,6 +62,8 @@ TESTS += tests/integration/pipe_kill.sh tests/integration/pipe_kill_pg.sh \
 # The ToteSys warehouse, built by the real binary on SQLite and PostgreSQL,
 # and the star schema's SQL it uses.
 TESTS += tests/integration/totesys_steps.sh tests/integration/totesys_steps_pg.sh
+# Extract windows on the source's own clock, and `show watermarks`.
+TESTS += tests/integration/extract_windows.sh tests/integration/extract_windows_pg.sh
 # ---- backfill and compare (steps/backfill.c, steps/compare.c) ----
 libsteps_a_SOURCES += src/steps/compare.c src/steps/backfill_int.h src/steps/backfill.c \
 	src/steps/backfill_plan.c src/steps/backfill_run.c src/steps/backfill_swap.c \

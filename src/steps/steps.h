@@ -34,6 +34,7 @@ struct project_kv;
 struct diags;
 struct store_options;
 struct store;
+struct store_watermark;
 struct lake;
 struct db;
 
@@ -121,12 +122,27 @@ int steps_run(struct step_ctx *ctx, struct err *e);
 char *steps_cache_key(struct step_ctx *ctx, struct err *e);
 
 /* Extract windows (steps/extract.c): a step plans its window in the store
- * (store_wm_plan) before reading.  An extract into the lake commits its
- * window itself as soon as each file is written; an extract into staging
- * tables leaves it pending, and the engine commits the run's pending
- * windows when the run completes (store_wm_commit_run) and drops them when
- * it fails for good (store_wm_clear_run), so the next run's window reaches
- * back over them.  See doc/architecture.md, "Exactly once". */
+ * (store_wm_plan) before reading; it ends at the newest watermark the
+ * source holds up to the source's own clock less the lag.  An extract
+ * into the lake commits its window itself as soon as each file is written
+ * (store_wm_commit); an extract into staging tables leaves it pending,
+ * and the engine commits the run's pending windows when the run completes
+ * (store_wm_commit_run) and drops them when it fails for good
+ * (store_wm_clear_run), so the next run's window reaches back over them.
+ * See doc/architecture.md, "Exactly once". */
+
+/* One extracted table's watermark, for display: every table the
+ * project's extract steps read (in project order), then any the store
+ * still holds for steps no longer in the project. */
+struct steps_watermark {
+	const char *flow, *step, *table;   /* borrowed from the project or wm */
+	struct store_watermark *wm;        /* NULL: never extracted (owned) */
+	bool declared;                     /* false: no longer in the project */
+};
+/* The rows for `flow` (NULL: every flow); free with steps_watermarks_free. */
+int   steps_watermarks(const struct project *p, struct store *s, const char *flow,
+		       struct vec *out, struct err *e);
+void  steps_watermarks_free(struct vec *v);
 
 /* ---- pipes ------------------------------------------------------------------
  * A pipe loads new files under a lake prefix into a raw table (steps/pipe.c).

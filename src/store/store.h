@@ -458,12 +458,19 @@ int   store_wm_get(struct store *s, const char *flow, const char *step,
 		   const char *table, struct store_watermark **out, struct err *e);
 /* Plan the window (committed, end] for `run_id` and return it in *out
  * (caller frees).  If this run already planned one, that window is
- * returned unchanged and `end` is ignored.  A window planned by another
+ * returned unchanged and `start` and `end` are ignored.  `start` is the
+ * committed value the caller found `end` above (NULL: none); if the
+ * watermark has moved since, ERR_CONFLICT.  A window planned by another
  * run that has not finished is ERR_CONFLICT; one left by a finished or
  * missing run is replaced. */
 int   store_wm_plan(struct store *s, const char *flow, const char *step,
-		    const char *table, int64_t run_id, const char *end,
-		    struct store_watermark **out, struct err *e);
+		    const char *table, int64_t run_id, const char *start,
+		    const char *end, struct store_watermark **out, struct err *e);
+/* Pending -> committed for the one window `run_id` planned for this
+ * table (its rows are durable: an extract's lake file); ERR_CONFLICT if
+ * that run has no window planned there. */
+int   store_wm_commit(struct store *s, const char *flow, const char *step,
+		      const char *table, int64_t run_id, struct err *e);
 /* Pending -> committed for every window `run_id` planned, in one
  * transaction; *n (may be NULL) = windows committed. */
 int   store_wm_commit_run(struct store *s, int64_t run_id, int *n, struct err *e);

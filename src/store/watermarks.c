@@ -6,7 +6,8 @@
  * (committed, end] here before it reads the source; if it is retried or
  * recovered it asks again and gets the same window back, so it rewrites
  * the same lake keys instead of reading a different range.  The
- * watermark moves to `end` only when the run commits.
+ * watermark moves to `end` only when the window commits: with its lake
+ * file (store_wm_commit) or with the run (store_wm_commit_run).
  */
 #include "store/store_int.h"
 
@@ -104,8 +105,8 @@ static int check_other_planner(struct store *s, const struct store_watermark *w,
 }
 
 static int plan_locked(struct store *s, const char *flow, const char *step,
-		       const char *table, int64_t run_id, const char *end,
-		       struct store_watermark **out, struct err *e)
+		       const char *table, int64_t run_id, const char *start,
+		       const char *end, struct store_watermark **out, struct err *e)
 {
 	char *key = xasprintf("sluice.wm:%s/%s/%s", flow, step, table);
 	int rc = st_lock_key(s, key, e);
@@ -120,6 +121,15 @@ static int plan_locked(struct store *s, const char *flow, const char *step,
 		return 0;
 	}
 	if (cur && cur->pending && check_other_planner(s, cur, e) < 0) {
+		store_wm_free(cur);
+		return -1;
+	}
+	/* `end` was found above `start`: planned over another start, the
+	 * window could run backwards and take rows a second time. */
+	if (!str_eq(cur ? cur->committed : NULL, start)) {
+		err_set(e, ERR_CONFLICT, "watermark %s.%s.%s moved from %s to %s while run "
+			"%lld planned its window", flow, step, table, start ? start : "start",
+			cur && cur->committed ? cur->committed : "start", (long long)run_id);
 		store_wm_free(cur);
 		return -1;
 	}
@@ -144,7 +154,7 @@ static int plan_locked(struct store *s, const char *flow, const char *step,
 }
 
 int store_wm_plan(struct store *s, const char *flow, const char *step,
-		  const char *table, int64_t run_id, const char *end,
+		  const char *table, int64_t run_id, const char *start, const char *end,
 		  struct store_watermark **out, struct err *e)
 {
 	*out = NULL;
@@ -153,7 +163,7 @@ int store_wm_plan(struct store *s, const char *flow, const char *step,
 			       "flow, step, table, run and an end value");
 	if (st_begin(s, e) < 0)
 		return -1;
-	if (plan_locked(s, flow, step, table, run_id, end, out, e) < 0) {
+	if (plan_locked(s, flow, step, table, run_id, start, end, out, e) < 0) {
 		st_rollback(s);
 		return -1;
 	}
@@ -188,6 +198,30 @@ int store_wm_commit_run(struct store *s, int64_t run_id, int *n, struct err *e)
 			     "pending_start = NULL, pending_end = NULL, pending_run = NULL, "
 			     "planned_at = NULL WHERE pending = 1 AND pending_run = $1",
 			     run_id, true, n, e);
+}
+
+int store_wm_commit(struct store *s, const char *flow, const char *step,
+		    const char *table, int64_t run_id, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, flow);
+	sqlp_str(&p, step);
+	sqlp_str(&p, table);
+	sqlp_i64(&p, run_id);
+	sqlp_i64(&p, clock_now_us());
+	int64_t n = 0;
+	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_WATERMARKS),
+		      "UPDATE watermarks SET committed = pending_end, committed_at = $5, "
+		      "committed_run = pending_run, pending = 0, pending_start = NULL, "
+		      "pending_end = NULL, pending_run = NULL, planned_at = NULL "
+		      "WHERE flow = $1 AND step = $2 AND tbl = $3 AND pending = 1 "
+		      "AND pending_run = $4", &p, &n, e) < 0)
+		return -1;
+	if (n == 0)
+		return err_set(e, ERR_CONFLICT, "watermark %s.%s.%s: run %lld has no planned "
+			       "window to commit (was the watermark reset meanwhile?)", flow,
+			       step, table, (long long)run_id);
+	return 0;
 }
 
 int store_wm_clear_run(struct store *s, int64_t run_id, int *n, struct err *e)

@@ -64,4 +64,5 @@ TESTS += \
 	tests/console/actions.sh \
 	tests/console/complete.sh \
 	tests/console/backfill_demo.sh \
-	tests/console/demo_console.sh
+	tests/console/demo_console.sh \
+	tests/console/watermarks.sh

@@ -416,6 +416,8 @@ struct tui_list_view {
 	int window;         /* rows to read; 0: the view reads them all */
 	int64_t total;      /* rows in the store; -1: not counted */
 	unsigned mask;      /* a view's own store-side filter (run states) */
+	struct tui_pager *head;  /* lines above the list about its object (a
+				    flow's watermarks), or NULL; owned */
 };
 #define TUI_WINDOW_STEP 500
 #define TUI_WINDOW_MAX  5000
@@ -427,6 +429,9 @@ void tui_list_view_open(struct tui_view *v, const struct tui_list_spec *spec);
 int  tui_list_view_push(struct tui *t, const struct tui_view_ops *ops,
 			const char *lead, const char *arg);
 const char *tui_list_view_arg(struct tui_view *v);
+/* The head above the list, made empty on first use; drawn in at most half
+ * the body when it has lines. */
+struct tui_pager *tui_list_view_head(struct tui_view *v);
 void tui_list_view_draw(struct tui_view *v, WINDOW *w, int h, int width);
 int  tui_list_view_key(struct tui_view *v, int key);
 bool tui_list_view_select(struct tui_view *v, const char *key);

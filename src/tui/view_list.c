@@ -46,9 +46,25 @@ const char *tui_list_view_arg(struct tui_view *v)
 	return lv->arg;
 }
 
+struct tui_pager *tui_list_view_head(struct tui_view *v)
+{
+	struct list_view *lv = v->state;
+	if (!lv->head) {
+		lv->head = xcalloc(1, sizeof *lv->head);
+		tui_pager_init(lv->head);
+	}
+	return lv->head;
+}
+
 void tui_list_view_draw(struct tui_view *v, WINDOW *w, int h, int width)
 {
-	tui_list_draw(tui_list_view_list(v), w, 0, 0, h, width);
+	struct list_view *lv = v->state;
+	int top = lv->head ? (int)lv->head->lines.len : 0;
+	if (top > h / 2)
+		top = h / 2;
+	if (top > 0)
+		tui_pager_draw(lv->head, w, 0, 0, top, width);
+	tui_list_draw(&lv->list, w, top, 0, h - top, width);
 }
 
 int tui_list_view_key(struct tui_view *v, int key)
@@ -123,6 +139,9 @@ void tui_list_view_close(struct tui_view *v)
 {
 	struct list_view *lv = v->state;
 	tui_list_free(&lv->list);
+	if (lv->head)
+		tui_pager_free(lv->head);
+	free(lv->head);
 	free(lv->arg);
 	free(lv);
 	v->state = NULL;

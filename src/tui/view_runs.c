@@ -1,6 +1,7 @@
 /*
  * view_runs.c - flow runs: state, trigger, rows, errors; and the same list
- * for one flow, pushed from the flows view.
+ * for one flow, pushed from the flows view, under the watermarks of the
+ * tables its extract steps read (value, when it moved, which run).
  *
  * A store may hold a hundred thousand runs, so the view reads a window:
  * the newest 500, growing by 500 (up to 5,000) as the selection reaches
@@ -10,6 +11,7 @@
  * old failures are found too.  Enter opens the run's detail.
  */
 #include "tui_int.h"
+#include "steps/steps.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +133,84 @@ static void runs_refresh(struct tui_view *v, const struct tui_data *d)
 	v->clock = 5 * USEC_PER_SEC;    /* "3s ago", "running for 12s" */
 }
 
+/* ---- one flow's runs, under its watermarks ---------------------------------- */
+
+#define WM_MAX_SHOWN 8
+
+static void wm_heading(struct tui_doc *d, const int *w)
+{
+	static const char *const head[] = { "STEP", "TABLE", "WATERMARK", "MOVED", "BY RUN",
+					    "PENDING" };
+	tui_doc_put(d, R_NORMAL, "  ");
+	for (size_t i = 0; i < ARRAY_LEN(head); i++) {
+		tui_doc_cell(d, R_COLHEAD, w[i], false, head[i]);
+		tui_doc_put(d, R_NORMAL, " ");
+	}
+	tui_doc_nl(d);
+}
+
+static void wm_line(struct tui_doc *d, const int *w, const struct steps_watermark *r,
+		    usec_t now)
+{
+	const struct store_watermark *wm = r->wm;
+	char moved[32] = "-", run[24] = "-", pending[160] = "-";
+	if (wm && wm->committed_at)
+		tui_fmt_ago(now, wm->committed_at, moved, sizeof moved);
+	if (wm && wm->committed_run)
+		snprintf(run, sizeof run, "%lld", (long long)wm->committed_run);
+	if (wm && wm->pending)
+		snprintf(pending, sizeof pending, "run %lld: up to %s",
+			 (long long)wm->pending_run, wm->pending_end ? wm->pending_end : "?");
+	const char *cells[] = { r->step, r->table,
+				wm && wm->committed ? wm->committed : "(never extracted)",
+				moved, run, pending };
+	tui_doc_put(d, R_NORMAL, "  ");
+	for (size_t i = 0; i < ARRAY_LEN(cells); i++) {
+		enum tui_role role = i == 2 && !(wm && wm->committed) ? R_DIM : R_NORMAL;
+		tui_doc_cell(d, role, w[i], i == 4, cells[i]);
+		tui_doc_put(d, R_NORMAL, " ");
+	}
+	tui_doc_nl(d);
+}
+
+/* Where each table the flow extracts stands: above its runs, because the
+ * runs are what move it. */
+static void flow_watermarks(struct tui_view *v, const struct tui_data *d)
+{
+	struct tui_pager *head = tui_list_view_head(v);
+	const char *flow = tui_list_view_arg(v);
+	struct vec rows = VEC_INIT;
+	struct err e;
+	err_clear(&e);
+	struct tui_doc doc;
+	tui_doc_begin(&doc, head);
+	if (d->project && steps_watermarks(d->project, d->store, flow, &rows, &e) < 0) {
+		tui_doc_put(&doc, R_ERROR, err_text(&e));
+		tui_doc_nl(&doc);
+	}
+	if (rows.len) {
+		static const int w[] = { 14, 18, 26, 9, 6, 30 };
+		tui_doc_put(&doc, R_TITLE, "WATERMARKS");
+		tui_doc_nl(&doc);
+		wm_heading(&doc, w);
+		for (size_t i = 0; i < rows.len && i < WM_MAX_SHOWN; i++)
+			wm_line(&doc, w, rows.items[i], d->now);
+		if (rows.len > WM_MAX_SHOWN)
+			tui_doc_printf(&doc, R_DIM, "  and %zu more: :show watermarks --flow %s\n",
+				       rows.len - WM_MAX_SHOWN, flow);
+		tui_doc_nl(&doc);
+	}
+	tui_doc_end(&doc);
+	steps_watermarks_free(&rows);
+}
+
+static void flow_runs_refresh(struct tui_view *v, const struct tui_data *d)
+{
+	runs_refresh(v, d);
+	if (d->store)
+		flow_watermarks(v, d);
+}
+
 static void runs_filter(struct tui_view *v, const char *text)
 {
 	tui_list_view_filter(v, text);
@@ -192,19 +272,24 @@ static void runs_where(struct tui_view *v, struct buf *out)
 		buf_puts(out, ", by state in the store");
 }
 
-#define RUNS_OPS(NAME, TITLE, KEY, TABS)					\
+#define RUNS_OPS(NAME, TITLE, KEY, TABS, AREAS, REFRESH)			\
 	.name = NAME, .title = TITLE, .key = KEY, .in_tabs = TABS,		\
 	.summary = "flow runs: state, trigger, rows, errors",			\
-	.areas = STORE_AREA_BIT(STORE_AREA_RUNS),				\
+	.areas = AREAS,								\
 	.actions = tui_run_actions, .nactions = TUI_NRUN_ACTIONS,		\
-	.open = runs_open, .refresh = runs_refresh,				\
+	.open = runs_open, .refresh = REFRESH,					\
 	.draw = tui_list_view_draw, .handle_key = runs_key,			\
 	.select = runs_select, .filter = runs_filter,				\
 	.detail = runs_detail, .selected = tui_list_view_selected,		\
 	.where = runs_where, .close = tui_list_view_close
 
-const struct tui_view_ops view_runs_ops = { RUNS_OPS("runs", "Runs", '6', true) };
-const struct tui_view_ops view_flow_runs_ops = { RUNS_OPS("flow runs", "Runs", 0, false) };
+const struct tui_view_ops view_runs_ops = {
+	RUNS_OPS("runs", "Runs", '6', true, STORE_AREA_BIT(STORE_AREA_RUNS), runs_refresh)
+};
+const struct tui_view_ops view_flow_runs_ops = {
+	RUNS_OPS("flow runs", "Runs", 0, false, STORE_AREA_BIT(STORE_AREA_RUNS) |
+		 STORE_AREA_BIT(STORE_AREA_WATERMARKS), flow_runs_refresh)
+};
 
 int tui_open_flow_runs(struct tui *t, const char *flow)
 {

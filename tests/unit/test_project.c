@@ -947,6 +947,35 @@ START_TEST(schedule_next_in_utc)
 }
 END_TEST
 
+/* The wall clock an extract of naive local times may read up to: New
+ * York's clocks go back from 02:00 EDT to 01:00 EST at 06:00 UTC on
+ * 2026-11-01, so 01:00-02:00 happens twice; while its first pass is on,
+ * the settled wall time stays just before 01:00. */
+START_TEST(time_zone_wall_settled_before_a_repeated_hour)
+{
+	usec_t wall;
+	ck_assert(tz_wall_settled("America/New_York", at("2026-07-01T12:00:00Z"), &wall));
+	ck_assert_int_eq(wall, at("2026-07-01T08:00:00Z"));
+	ck_assert(tz_wall_settled("America/New_York", at("2026-11-01T04:59:59Z"), &wall));
+	ck_assert_int_eq(wall, at("2026-11-01T00:59:59Z"));
+	ck_assert(tz_wall_settled("America/New_York", at("2026-11-01T05:00:00Z"), &wall));
+	ck_assert_int_eq(wall, at("2026-11-01T01:00:00Z") - 1);
+	ck_assert(tz_wall_settled("America/New_York", at("2026-11-01T05:59:59Z"), &wall));
+	ck_assert_int_eq(wall, at("2026-11-01T01:00:00Z") - 1);
+	/* the second pass: walls only go up from here */
+	ck_assert(tz_wall_settled("America/New_York", at("2026-11-01T06:00:00Z"), &wall));
+	ck_assert_int_eq(wall, at("2026-11-01T01:00:00Z"));
+	ck_assert(tz_wall_settled("America/New_York", at("2026-11-01T06:30:00Z"), &wall));
+	ck_assert_int_eq(wall, at("2026-11-01T01:30:00Z"));
+	/* spring forward skips walls, repeats none */
+	ck_assert(tz_wall_settled("America/New_York", at("2026-03-08T06:59:59Z"), &wall));
+	ck_assert_int_eq(wall, at("2026-03-08T01:59:59Z"));
+	ck_assert(tz_wall_settled("UTC", at("2026-11-01T05:30:00Z"), &wall));
+	ck_assert_int_eq(wall, at("2026-11-01T05:30:00Z"));
+	ck_assert(!tz_wall_settled("Mars/Olympus", 0, &wall));
+}
+END_TEST
+
 START_TEST(time_zone_offsets_from_tzif)
 {
 	long off;
@@ -1279,6 +1308,7 @@ static Suite *project_suite(void)
 	tcase_add_test(sched, cron_day_of_month_and_weekday_or_rule);
 	tcase_add_test(sched, schedule_next_in_utc);
 	tcase_add_test(sched, time_zone_offsets_from_tzif);
+	tcase_add_test(sched, time_zone_wall_settled_before_a_repeated_hour);
 	tcase_add_test(sched, schedule_next_across_london_daylight_saving);
 	tcase_add_test(sched, time_zones_load_safely_from_many_threads);
 	suite_add_tcase(s, sched);

@@ -461,22 +461,27 @@ START_TEST(extract_is_incremental_and_writes_one_file_per_window)
 	struct step_result r = fx_step(&fx, r1, "ingest", "extract", NULL);
 	ck_step_ok(r);
 	ck_assert_int_eq(r.rows_out, 3);
-	/* dept has no index on its watermark, staff has one */
+	/* dept has no index on its watermark, staff has one; staff's row
+	 * stamped months ahead of the clock is waited for, and said so */
 	ck_assert_msg(strstr(buf_str(&warnings), "table:dept no index on dept.last_updated") &&
-		      !strstr(buf_str(&warnings), "staff"), "%s", buf_str(&warnings));
+		      !strstr(buf_str(&warnings), "no index on staff") &&
+		      strstr(buf_str(&warnings), "table:staff staff: the newest last_updated "
+			     "(2026-12-01 00:00:00.000) is ahead of the source's clock"),
+		      "%s", buf_str(&warnings));
 	log_remove_sink(sink);
+	/* keyed by the window's end: the newest watermark read */
 	char *keys = fx_lake_keys(&fx, "");
-	ck_assert_str_eq(keys, "dept/2026/03/01/100000000000.ndjson\n"
-			 "staff/2026/03/01/100000000000.ndjson\n");
+	ck_assert_str_eq(keys, "dept/2026/01/01/000000000000.ndjson\n"
+			 "staff/2026/02/02/090000000000.ndjson\n");
 	free(keys);
-	char *text = fx_lake_read(&fx, "staff/2026/03/01/100000000000.ndjson");
+	char *text = fx_lake_read(&fx, "staff/2026/02/02/090000000000.ndjson");
 	ck_assert_str_eq(text,
 		"{\"id\":1,\"name\":\"Jeremie \\\"JF\\\" Franey\",\"salary\":100.50,"
 		"\"active\":true,\"last_updated\":\"2026-02-01 09:00:00\"}\n"
 		"{\"id\":2,\"name\":\"Deron, Beier\",\"salary\":200.00,"
 		"\"active\":false,\"last_updated\":\"2026-02-02 09:00:00\"}\n");
 	free(text);
-	text = fx_lake_read(&fx, "dept/2026/03/01/100000000000.ndjson");
+	text = fx_lake_read(&fx, "dept/2026/01/01/000000000000.ndjson");
 	ck_assert_str_eq(text, "{\"id\":1,\"name\":\"Sales\"}\n");
 	free(text);
 	fx_finish(&fx, r1, RUN_COMPLETED);
@@ -489,18 +494,18 @@ START_TEST(extract_is_incremental_and_writes_one_file_per_window)
 	r = fx_step(&fx, r2, "ingest", "extract", NULL);
 	ck_step_ok(r);
 	ck_assert_int_eq(r.rows_out, 2);
-	text = fx_lake_read(&fx, "staff/2026/03/01/110000000000.ndjson");
+	text = fx_lake_read(&fx, "staff/2026/03/01/104500000000.ndjson");
 	ck_assert_msg(strstr(text, "\"id\":2") && strstr(text, "\"id\":4") &&
 		      !strstr(text, "\"id\":1"), "%s", text);
 	free(text);
 	keys = fx_lake_keys(&fx, "dept/");
-	ck_assert_str_eq(keys, "dept/2026/03/01/100000000000.ndjson\n");
+	ck_assert_str_eq(keys, "dept/2026/01/01/000000000000.ndjson\n");
 	free(keys);
 
 	/* CSV */
 	fx.run_start += 60 * USEC_PER_SEC;
 	ck_step_ok(fx_step(&fx, fx_run(&fx, "ingest"), "ingest", "as_csv", NULL));
-	text = fx_lake_read(&fx, "csv/staff/2026/03/01/110100000000.csv");
+	text = fx_lake_read(&fx, "csv/staff/2026/03/01/104500000000.csv");
 	ck_assert_str_eq(text, "id,name,salary,active,last_updated\r\n"
 			 "1,\"Jeremie \"\"JF\"\" Franey\",100.50,t,2026-02-01 09:00:00\r\n"
 			 "2,\"Deron, Beier\",300.00,f,2026-03-01 10:30:00\r\n"
@@ -510,9 +515,10 @@ START_TEST(extract_is_incremental_and_writes_one_file_per_window)
 }
 END_TEST
 
-/* A row stamped just before the run's start may belong to a transaction
- * that has not committed yet: the window ends `lag` (default 2s) earlier
- * and leaves such rows to the next run, which takes them exactly once. */
+/* A row stamped just before the source's clock (on SQLite, this host's)
+ * may belong to a transaction that has not committed yet: the window
+ * stops `lag` (default 2s) earlier and leaves such rows to the next run,
+ * which takes them exactly once. */
 static const char *const lag_project =
 	"{ \"connections\": { \"src\": { \"url\": \"sqlite:src.db\" } },\n"
 	"  \"lake\": { \"url\": \"file:lake\" },\n"
@@ -534,7 +540,7 @@ START_TEST(extract_leaves_the_last_seconds_to_the_next_run)
 	ck_step_ok(r);
 	ck_assert_int_eq(r.rows_out, 1);
 	char *keys = fx_lake_keys(&fx, "");
-	ck_assert_str_eq(keys, "staff/2026/03/01/095958000000.ndjson\n");
+	ck_assert_str_eq(keys, "staff/2026/03/01/090000000000.ndjson\n");
 	free(keys);
 	fx_finish(&fx, r1, RUN_COMPLETED);
 
@@ -543,7 +549,7 @@ START_TEST(extract_leaves_the_last_seconds_to_the_next_run)
 	r = fx_step(&fx, r2, "ingest", "extract", NULL);
 	ck_step_ok(r);
 	ck_assert_int_eq(r.rows_out, 1);
-	char *text = fx_lake_read(&fx, "staff/2026/03/01/100058000000.ndjson");
+	char *text = fx_lake_read(&fx, "staff/2026/03/01/095959500000.ndjson");
 	ck_assert_msg(strstr(text, "\"id\":2") && !strstr(text, "\"id\":1"), "%s", text);
 	free(text);
 	fx_finish(&fx, r2, RUN_COMPLETED);
@@ -560,7 +566,7 @@ START_TEST(extract_rerun_of_a_planned_window_rewrites_the_same_key)
 	/* an earlier attempt planned the window and died before writing */
 	struct store_watermark *w = NULL;
 	struct err e;
-	ck_assert_int_eq(store_wm_plan(fx.store, "ingest", "extract", "staff", run,
+	ck_assert_int_eq(store_wm_plan(fx.store, "ingest", "extract", "staff", run, NULL,
 				       "2026-03-01 10:00:00.000000", &w, &e), 0);
 	store_wm_free(w);
 	/* the recovered attempt starts later, but extracts the planned window */
@@ -574,7 +580,7 @@ START_TEST(extract_rerun_of_a_planned_window_rewrites_the_same_key)
 	ck_assert_msg(!strstr(first, "late"), "%s", first);
 	/* and once more with the window put back: same key, same rows */
 	ck_assert_int_eq(store_wm_set(fx.store, "ingest", "extract", "staff", NULL, &e), 0);
-	ck_assert_int_eq(store_wm_plan(fx.store, "ingest", "extract", "staff", run,
+	ck_assert_int_eq(store_wm_plan(fx.store, "ingest", "extract", "staff", run, NULL,
 				       "2026-03-01 10:00:00.000000", &w, &e), 0);
 	store_wm_free(w);
 	ck_step_ok(fx_step(&fx, run, "ingest", "extract", NULL));
@@ -615,6 +621,216 @@ START_TEST(extract_to_staging_waits_for_the_run)
 	ck_step_ok(r);
 	ck_assert_int_eq(r.rows_out, 0);
 	ck_assert_int_eq(fx_count(&fx, "wh", "SELECT count(*) FROM stg_staff"), 0);
+	fx_close(&fx);
+}
+END_TEST
+
+/* An attempt that found nothing new staged an empty table (and its ledger
+ * entry) and planned no window.  Rows arriving before the run is retried
+ * must not be planned into a window that commits with the run: the
+ * retried attempt skips the table, so they would never be staged. */
+START_TEST(extract_to_staging_retry_after_nothing_new_plans_nothing)
+{
+	struct fx fx;
+	fx_open(&fx, extract_project);
+	make_staff(&fx);
+	int64_t r1 = fx_run(&fx, "ingest");
+	ck_step_ok(fx_step(&fx, r1, "ingest", "stage", NULL));
+	struct err e;
+	ck_assert_int_eq(store_wm_commit_run(fx.store, r1, NULL, &e), 0);
+	fx_finish(&fx, r1, RUN_COMPLETED);
+
+	fx.run_start += 3600 * USEC_PER_SEC;
+	int64_t r2 = fx_run(&fx, "ingest");
+	struct step_result r = fx_step(&fx, r2, "ingest", "stage", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 0);
+	/* a row arrives; a later step fails and the run is retried */
+	fx_exec(&fx, "src", "INSERT INTO staff VALUES (7, 'seven', 7, 1, '2026-03-01 10:30:00')");
+	fx.run_start += 60 * USEC_PER_SEC;
+	ck_step_ok(fx_step(&fx, r2, "ingest", "stage", NULL));
+	ck_assert_int_eq(store_wm_commit_run(fx.store, r2, NULL, &e), 0);
+	fx_finish(&fx, r2, RUN_COMPLETED);
+
+	fx.run_start += 3600 * USEC_PER_SEC;
+	r = fx_step(&fx, fx_run(&fx, "ingest"), "ingest", "stage", NULL);
+	ck_step_ok(r);
+	ck_rows(&fx, "wh", "SELECT id FROM stg_staff", "7\n");
+	fx_close(&fx);
+}
+END_TEST
+
+/* A source that writes naive local time behind UTC (New York's, on March
+ * 1st 2026 five hours behind).  Declared, the window stops at that zone's
+ * wall clock less the lag; not declared, it still starts where the rows
+ * read ended, so nothing newer is ever behind it.  (Before, the window
+ * ended at this host's UTC clock and row 2 was never read.) */
+static const char *const local_time_project =
+	"{ \"connections\": { \"src\": { \"url\": \"sqlite:src.db\" } },\n"
+	"  \"lake\": { \"url\": \"file:lake\" },\n"
+	"  \"flows\": [ { \"name\": \"ny\", \"steps\": [\n"
+	"      { \"name\": \"declared\", \"kind\": \"extract\", \"connection\": \"src\", \"prefix\": \"declared\",\n"
+	"        \"tables\": [ { \"table\": \"orders\", \"timezone\": \"America/New_York\" } ] },\n"
+	"      { \"name\": \"plain\", \"kind\": \"extract\", \"connection\": \"src\", \"prefix\": \"plain\",\n"
+	"        \"tables\": [\"orders\"] } ] } ] }\n";
+
+START_TEST(extract_reads_naive_local_time_behind_utc)
+{
+	struct fx fx;
+	fx_open(&fx, local_time_project);          /* runs start at 10:00 UTC, 05:00 there */
+	fx_exec(&fx, "src", "CREATE TABLE orders (id integer PRIMARY KEY, last_updated timestamp);"
+		"CREATE INDEX orders_lu ON orders (last_updated);"
+		"INSERT INTO orders VALUES (1, '2026-03-01 04:00:00')");
+	int64_t r1 = fx_run(&fx, "ny");
+	ck_step_ok(fx_step(&fx, r1, "ny", "declared", NULL));
+	ck_step_ok(fx_step(&fx, r1, "ny", "plain", NULL));
+	fx_finish(&fx, r1, RUN_COMPLETED);
+	/* the declared zone puts the key in UTC */
+	char *keys = fx_lake_keys(&fx, "declared/");
+	ck_assert_str_eq(keys, "declared/orders/2026/03/01/090000000000.ndjson\n");
+	free(keys);
+
+	/* half an hour later there; one row stamped half a second ago */
+	fx_exec(&fx, "src", "INSERT INTO orders VALUES (2, '2026-03-01 05:30:00'),"
+		"  (3, '2026-03-01 05:59:59.500')");
+	fx.run_start += 3600 * USEC_PER_SEC;
+	int64_t r2 = fx_run(&fx, "ny");
+	struct step_result r = fx_step(&fx, r2, "ny", "declared", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 1);           /* row 3 is within the lag */
+	ck_step_ok(fx_step(&fx, r2, "ny", "plain", NULL));
+	fx_finish(&fx, r2, RUN_COMPLETED);
+	ck_lake_ids(&fx, "declared/", "1 2");
+	ck_lake_ids(&fx, "plain/", "1 2 3");
+
+	fx.run_start += 60 * USEC_PER_SEC;
+	int64_t r3 = fx_run(&fx, "ny");
+	ck_step_ok(fx_step(&fx, r3, "ny", "declared", NULL));
+	r = fx_step(&fx, r3, "ny", "plain", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 0);
+	ck_lake_ids(&fx, "declared/", "1 2 3");
+	ck_lake_ids(&fx, "plain/", "1 2 3");
+	fx_close(&fx);
+}
+END_TEST
+
+/* Rows stamped by a clock 30 s slow (a column default): a row written
+ * after a run has read is stamped below that run's clock, but above the
+ * newest row it read, where the next window starts. */
+static const char *const slow_clock_project =
+	"{ \"connections\": { \"src\": { \"url\": \"sqlite:src.db\" } },\n"
+	"  \"lake\": { \"url\": \"file:lake\" },\n"
+	"  \"flows\": [ { \"name\": \"f\", \"steps\": [\n"
+	"      { \"name\": \"extract\", \"kind\": \"extract\", \"connection\": \"src\",\n"
+	"        \"tables\": [\"events\"] } ] } ] }\n";
+
+START_TEST(extract_catches_rows_from_a_slow_clock)
+{
+	struct fx fx;
+	fx_open(&fx, slow_clock_project);
+	fx_exec(&fx, "src", "CREATE TABLE events (id integer PRIMARY KEY, last_updated text "
+		"DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now', '-30 seconds')));"
+		"CREATE INDEX events_lu ON events (last_updated);"
+		"INSERT INTO events (id) VALUES (1)");
+	fx.run_start = fx_real_now();
+	fx_run_step(&fx, "f", "extract");
+	ck_lake_ids(&fx, "", "1");
+	fx_exec(&fx, "src", "INSERT INTO events (id) VALUES (2)");
+	fx.run_start = fx_real_now();
+	fx_run_step(&fx, "f", "extract");
+	ck_lake_ids(&fx, "", "1 2");
+	fx_close(&fx);
+}
+END_TEST
+
+/* A transaction stamps its row, then commits after a newer row has
+ * committed and after a run has read: the lag keeps the newer row out of
+ * that run, so the next window starts below the late one. */
+START_TEST(extract_takes_a_late_commit_once)
+{
+	struct fx fx;
+	fx_open(&fx, slow_clock_project);          /* runs start at 10:00:00 */
+	fx_exec(&fx, "src", "CREATE TABLE events (id integer PRIMARY KEY, last_updated timestamp);"
+		"CREATE INDEX events_lu ON events (last_updated);"
+		"INSERT INTO events VALUES (1, '2026-03-01 09:00:00'),"
+		"  (3, '2026-03-01 09:59:59.500')");
+	char *url = xasprintf("sqlite:%s/src.db", fx.dir);
+	struct err e;
+	struct db *writer = db_open(url, NULL, &e);
+	ck_assert_msg(writer != NULL, "%s", err_text(&e));
+	free(url);
+	ck_assert_int_eq(db_begin(writer, &e), 0);
+	ck_assert_int_eq(db_exec(writer, "INSERT INTO events VALUES (2, '2026-03-01 09:59:59')",
+				 NULL, 0, NULL, &e), 0);
+	fx_run_step(&fx, "f", "extract");
+	ck_lake_ids(&fx, "", "1");
+	ck_assert_int_eq(db_commit(writer, &e), 0);
+	db_close(writer);
+	fx.run_start += 60 * USEC_PER_SEC;
+	fx_run_step(&fx, "f", "extract");
+	ck_lake_ids(&fx, "", "1 2 3");
+	fx_close(&fx);
+}
+END_TEST
+
+/* SQLite keeps times as text: 'T' or ' ', a 'Z' or an offset, fractions.
+ * As text '2024-01-01T10:00' sorts after '2024-01-01 11:00', and rows were
+ * skipped; compared as times, each is read once, in its window.  Rows no
+ * window can take are counted, not passed over in silence. */
+static const char *const mixed_text_project =
+	"{ \"connections\": { \"src\": { \"url\": \"sqlite:src.db\" } },\n"
+	"  \"lake\": { \"url\": \"file:lake\" },\n"
+	"  \"flows\": [ { \"name\": \"f\", \"steps\": [\n"
+	"      { \"name\": \"extract\", \"kind\": \"extract\", \"lag\": \"0s\", \"connection\": \"src\",\n"
+	"        \"tables\": [\"events\"] } ] } ] }\n";
+
+START_TEST(extract_compares_sqlite_text_as_times)
+{
+	struct fx fx;
+	fx_open(&fx, mixed_text_project);
+	fx_exec(&fx, "src", "CREATE TABLE events (id integer PRIMARY KEY, last_updated text);"
+		"CREATE INDEX events_lu ON events (last_updated);"
+		"INSERT INTO events VALUES (1, '2024-01-01T10:00:00'), (2, '2024-01-01 11:00:00'),"
+		"  (3, '2024-01-01T12:00:00Z'), (4, '2024-01-01 12:30:00.250'),"
+		"  (5, '2024-01-01T13:00:00+01:00'), (6, 'n/a'), (7, NULL), (10, 1704103200)");
+	ck_assert(time_parse_iso("2024-01-01T11:30:00Z", &fx.run_start));
+	struct step_result r = fx_run_step(&fx, "f", "extract");
+	ck_assert_msg(strstr(r.summary, "3 rows without a usable watermark"), "%s", r.summary);
+	ck_lake_ids(&fx, "", "1 2");
+
+	fx_exec(&fx, "src", "INSERT INTO events VALUES (8, '2024-01-01 12:40:00'),"
+		"  (9, '2024-01-01T12:10:00.5Z')");
+	ck_assert(time_parse_iso("2024-01-01T12:45:00Z", &fx.run_start));
+	fx_run_step(&fx, "f", "extract");
+	ck_lake_ids(&fx, "", "1 2 3 4 5 8 9");
+	/* the file keeps the values as the source wrote them */
+	char *text = fx_lake_read(&fx, "events/2024/01/01/124000000000.ndjson");
+	ck_assert_msg(strstr(text, "\"2024-01-01T13:00:00+01:00\"") &&
+		      strstr(text, "\"2024-01-01T12:10:00.5Z\""), "%s", text);
+	free(text);
+
+	ck_assert(time_parse_iso("2024-01-01T14:00:00Z", &fx.run_start));
+	ck_assert_int_eq(fx_run_step(&fx, "f", "extract").rows_out, 0);
+	ck_lake_ids(&fx, "", "1 2 3 4 5 8 9");
+	fx_close(&fx);
+}
+END_TEST
+
+/* A date watermark: today is not over, so the window ends with yesterday
+ * (before, today's rows written after a run were behind its watermark). */
+START_TEST(extract_by_date_waits_for_the_day_to_end)
+{
+	struct fx fx;
+	fx_open(&fx, mixed_text_project);          /* 2026-03-01 10:00 */
+	fx_exec(&fx, "src", "CREATE TABLE events (id integer PRIMARY KEY, last_updated date);"
+		"INSERT INTO events VALUES (1, '2026-02-28'), (2, '2026-03-01')");
+	fx_run_step(&fx, "f", "extract");
+	ck_lake_ids(&fx, "", "1");
+	fx_exec(&fx, "src", "INSERT INTO events VALUES (3, '2026-03-01')");
+	fx.run_start += 14 * 3600 * USEC_PER_SEC;
+	fx_run_step(&fx, "f", "extract");
+	ck_lake_ids(&fx, "", "1 2 3");
 	fx_close(&fx);
 }
 END_TEST
@@ -887,7 +1103,9 @@ START_TEST(validate_reports_bad_step_keys_at_their_paths)
 		"    { \"name\": \"h\", \"kind\": \"load\", \"connection\": \"wh\", \"table\": \"t\", \"from\": { \"table\": \"x\" },\n"
 		"      \"mode\": \"merge\", \"key\": [\"id\"], \"latest_by\": [\"at\", \"id\"] },\n"
 		"    { \"name\": \"i\", \"kind\": \"load\", \"connection\": \"wh\", \"table\": \"t\", \"from\": { \"table\": \"x\" },\n"
-		"      \"mode\": \"merge\", \"key\": [\"id\"], \"latest_by\": 7 }\n"
+		"      \"mode\": \"merge\", \"key\": [\"id\"], \"latest_by\": 7 },\n"
+		"    { \"name\": \"j\", \"kind\": \"extract\", \"connection\": \"wh\", \"timezone\": \"America/Nowhere\",\n"
+		"      \"tables\": [ { \"table\": \"x\", \"timezone\": \"Mars/Olympus\" } ] }\n"
 		"  ] } ] }\n");
 	char *file = path_join(dir, "sluice.json");
 	struct diags d;
@@ -920,6 +1138,9 @@ START_TEST(validate_reports_bad_step_keys_at_their_paths)
 		"sluice.json:13:20: flows[0].steps[5].latest_by: \"latest_by\" applies to mode merge only",
 		"sluice.json:15:59: flows[0].steps[6].latest_by[1]: id is a key column",
 		"sluice.json:17:52: flows[0].steps[7].latest_by: expected an array of strings",
+		"sluice.json:18:71: flows[0].steps[8].timezone: unknown time zone \"America/Nowhere\"",
+		"sluice.json:19:47: flows[0].steps[8].tables[0].timezone: unknown time zone "
+		"\"Mars/Olympus\" (IANA names such as \"America/New_York\"",
 	};
 	for (size_t i = 0; i < ARRAY_LEN(expect); i++)
 		ck_assert_msg(strstr(text, expect[i]) != NULL, "missing \"%s\" in:\n%s",
@@ -955,6 +1176,12 @@ static Suite *steps_suite(void)
 	tcase_add_test(tc, extract_leaves_the_last_seconds_to_the_next_run);
 	tcase_add_test(tc, extract_rerun_of_a_planned_window_rewrites_the_same_key);
 	tcase_add_test(tc, extract_to_staging_waits_for_the_run);
+	tcase_add_test(tc, extract_to_staging_retry_after_nothing_new_plans_nothing);
+	tcase_add_test(tc, extract_reads_naive_local_time_behind_utc);
+	tcase_add_test(tc, extract_catches_rows_from_a_slow_clock);
+	tcase_add_test(tc, extract_takes_a_late_commit_once);
+	tcase_add_test(tc, extract_compares_sqlite_text_as_times);
+	tcase_add_test(tc, extract_by_date_waits_for_the_day_to_end);
 	tcase_add_test(tc, validate_checks_pass_fail_and_are_recorded);
 	tcase_add_test(tc, notify_queues_the_message);
 	tcase_add_test(tc, http_downloads_into_the_lake_with_secrets_hidden);

@@ -11,7 +11,9 @@
 
 #include "testutil.h"
 
+#include <cjson/cJSON.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "db/db.h"
 #include "lake/lake.h"
@@ -189,6 +191,17 @@ static inline struct step_result fx_step(struct fx *fx, int64_t run, const char 
 	return r;
 }
 
+/* A new run of `flow` that runs `step` and completes. */
+static inline struct step_result fx_run_step(struct fx *fx, const char *flow,
+					     const char *step)
+{
+	int64_t run = fx_run(fx, flow);
+	struct step_result r = fx_step(fx, run, flow, step, NULL);
+	ck_assert_msg(r.rc == 0, "%s: %s", step, err_text(&r.e));
+	fx_finish(fx, run, RUN_COMPLETED);
+	return r;
+}
+
 /* The store holds n schema changes of conn's table (drift loads record them). */
 static inline void ck_schema_changes(struct fx *fx, const char *conn, const char *table,
 				     size_t n)
@@ -310,6 +323,61 @@ static inline char *fx_lake_read(struct fx *fx, const char *key)
 	ck_assert_msg(text != NULL, "%s: %s", key, err_text(&e));
 	free(path);
 	return text;
+}
+
+/* The "id" of every record in every NDJSON file under prefix, ascending,
+ * space-separated: a row extracted twice shows twice, a missed one not. */
+static inline int fx_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static inline char *fx_lake_ids(struct fx *fx, const char *prefix)
+{
+	struct lake_listing l;
+	struct err e;
+	memset(&l, 0, sizeof l);
+	ck_assert_msg(lake_list(fx->lake, prefix, &l, &e) == 0, "list: %s", err_text(&e));
+	int64_t ids[256];
+	size_t n = 0;
+	for (size_t i = 0; i < l.len; i++) {
+		char *text = fx_lake_read(fx, l.entries[i].key);
+		char *save = NULL;
+		for (char *line = strtok_r(text, "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			cJSON *rec = cJSON_Parse(line);
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+			ck_assert_msg(cJSON_IsNumber(id) && n < ARRAY_LEN(ids), "%s", line);
+			ids[n++] = (int64_t)id->valuedouble;
+			cJSON_Delete(rec);
+		}
+		free(text);
+	}
+	lake_listing_free(&l);
+	qsort(ids, n, sizeof ids[0], fx_cmp_i64);
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(&b, "%s%lld", i ? " " : "", (long long)ids[i]);
+	return buf_detach(&b);
+}
+
+#define ck_lake_ids(fx, prefix, expected)                                       \
+	do {                                                                    \
+		char *got_ = fx_lake_ids((fx), (prefix));                       \
+		ck_assert_msg(strcmp(got_, (expected)) == 0, "ids under %s: %s, "  \
+			      "expected %s", (prefix), got_, (expected));       \
+		free(got_);                                                     \
+	} while (0)
+
+/* The wall clock, not the fixture's: for sources whose own clock writes
+ * the rows (a column default). */
+static inline usec_t fx_real_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (usec_t)ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000;
 }
 
 #endif

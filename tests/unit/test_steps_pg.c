@@ -270,12 +270,12 @@ START_TEST(pg_extract_to_lake_and_to_sqlite_staging)
 		"CREATE INDEX ON so (last_updated);"
 		"INSERT INTO so VALUES (1, 1.5, true, '{\"a\": [1, 2]}', '2026-02-01 00:00:00'),"
 		"  (2, 2, false, NULL, '2026-02-28 23:59:59.999999'),"
-		"  (3, 9, NULL, NULL, '2026-03-01 10:00:00.000001')");
+		"  (3, 9, NULL, NULL, localtimestamp + interval '1 hour')");
 	int64_t r1 = fx_run(&fx, "x");
 	struct step_result r = fx_step(&fx, r1, "x", "lake", NULL);
 	ck_step_ok(r);
-	ck_assert_int_eq(r.rows_out, 2);
-	char *text = fx_lake_read(&fx, "so/2026/03/01/100000000000.ndjson");
+	ck_assert_int_eq(r.rows_out, 2);     /* not the row ahead of the server's clock */
+	char *text = fx_lake_read(&fx, "so/2026/02/28/235959999999.ndjson");
 	ck_assert_str_eq(text,
 		"{\"id\":1,\"price\":1.50,\"flag\":true,\"doc\":\"{\\\"a\\\": [1, 2]}\","
 		"\"last_updated\":\"2026-02-01 00:00:00\"}\n"
@@ -378,6 +378,135 @@ START_TEST(pg_offset_timestamps_store_the_same_instant_as_sqlite)
 	/* the column holds instants, not text */
 	ck_rows(&fx, "pg", "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
 		"attrelid = 'raw_nd'::regclass AND attname = 'at'", "timestamp without time zone\n");
+/* ---- where an extract's window ends, on the server's own clock ------------------ */
+
+/* The project text with @PG@ as a role of its own, when a test needs
+ * one that sees less than the owner does. */
+static const char *const window_project =
+	"{ \"connections\": { \"pg\": { \"url\": \"@PG@\" },\n"
+	"                   \"reader\": { \"url\": \"@PG@ user=reader\" } },\n"
+	"  \"lake\": { \"url\": \"file:lake\" },\n"
+	"  \"flows\": [ { \"name\": \"w\", \"steps\": [\n"
+	"      { \"name\": \"declared\", \"kind\": \"extract\", \"lag\": \"0s\", \"connection\": \"pg\",\n"
+	"        \"prefix\": \"declared\", \"tables\": [ { \"table\": \"t\", \"timezone\": \"America/New_York\" } ] },\n"
+	"      { \"name\": \"plain\", \"kind\": \"extract\", \"lag\": \"0s\", \"connection\": \"pg\",\n"
+	"        \"prefix\": \"plain\", \"tables\": [\"t\"] },\n"
+	"      { \"name\": \"lagged\", \"kind\": \"extract\", \"connection\": \"pg\",\n"
+	"        \"prefix\": \"lagged\", \"tables\": [\"t\"] },\n"
+	"      { \"name\": \"blind\", \"kind\": \"extract\", \"lag\": \"0s\", \"connection\": \"reader\",\n"
+	"        \"prefix\": \"blind\", \"tables\": [\"t\"] } ] } ] }\n";
+
+/* Run each of `steps` (NULL-terminated) of flow w in a new run started now. */
+static void run_steps(struct fx *fx, const char *const *steps)
+{
+	for (size_t i = 0; steps[i]; i++) {
+		fx->run_start = fx_real_now();
+		fx_run_step(fx, "w", steps[i]);
+	}
+}
+
+/* The server writes New York's wall clock into a naive column (the
+ * report: `now() at time zone 'America/New_York'` on a UTC server).
+ * Before, the window ended at this host's UTC clock and the second row,
+ * five hours behind it, was never read. */
+START_TEST(pg_extract_reads_naive_local_time_behind_utc)
+{
+	struct fx fx;
+	fx_open_pg(&fx, window_project, NULL);
+	fx_exec(&fx, "pg", "CREATE TABLE t (id int PRIMARY KEY, last_updated timestamp "
+		"DEFAULT (now() AT TIME ZONE 'America/New_York'));"
+		"CREATE INDEX ON t (last_updated); INSERT INTO t (id) VALUES (1)");
+	static const char *const both[] = { "declared", "plain", NULL };
+	run_steps(&fx, both);
+	fx_exec(&fx, "pg", "INSERT INTO t (id) VALUES (2)");
+	run_steps(&fx, both);
+	fx_exec(&fx, "pg", "INSERT INTO t (id) VALUES (3)");
+	run_steps(&fx, both);
+	ck_lake_ids(&fx, "declared/", "1 2 3");
+	ck_lake_ids(&fx, "plain/", "1 2 3");
+	fx_close(&fx);
+}
+END_TEST
+
+/* Rows stamped by a clock 30 s slow (a column default), read with the
+ * default lag: each row once, however the runs and the writes interleave. */
+START_TEST(pg_extract_catches_rows_from_a_slow_clock)
+{
+	struct fx fx;
+	fx_open_pg(&fx, window_project, NULL);
+	fx_exec(&fx, "pg", "CREATE TABLE t (id int PRIMARY KEY, last_updated timestamptz "
+		"DEFAULT now() - interval '30 seconds');"
+		"CREATE INDEX ON t (last_updated); INSERT INTO t (id) VALUES (1)");
+	static const char *const lagged[] = { "lagged", NULL };
+	run_steps(&fx, lagged);
+	ck_lake_ids(&fx, "lagged/", "1");
+	fx_exec(&fx, "pg", "INSERT INTO t (id) VALUES (2)");
+	run_steps(&fx, lagged);
+	fx_exec(&fx, "pg", "INSERT INTO t (id) VALUES (3)");
+	run_steps(&fx, lagged);
+	ck_lake_ids(&fx, "lagged/", "1 2 3");
+	fx_close(&fx);
+}
+END_TEST
+
+/* A transaction stamps its row (now(), its start) and stays open while a
+ * newer row commits and a run reads, longer than the lag (0 s here): the
+ * window stops before the open transaction began, so the late row is
+ * read by the run after its commit, and the newer one once, with it. */
+START_TEST(pg_extract_waits_for_a_transaction_open_longer_than_the_lag)
+{
+	struct fx fx;
+	fx_open_pg(&fx, window_project, NULL);
+	fx_exec(&fx, "pg", "CREATE TABLE t (id int PRIMARY KEY, last_updated timestamptz "
+		"DEFAULT now()); CREATE INDEX ON t (last_updated); INSERT INTO t (id) VALUES (1)");
+	struct err e;
+	struct db *late = db_open(conninfo_a, NULL, &e);
+	ck_assert_msg(late != NULL, "%s", err_text(&e));
+	ck_assert_int_eq(db_begin(late, &e), 0);
+	ck_assert_msg(db_exec(late, "INSERT INTO t (id) VALUES (2)", NULL, 0, NULL, &e) == 0,
+		      "%s", err_text(&e));
+	fx_exec(&fx, "pg", "INSERT INTO t (id) VALUES (3)");
+	static const char *const plain[] = { "plain", NULL };
+	run_steps(&fx, plain);
+	ck_lake_ids(&fx, "plain/", "1");
+	ck_assert_int_eq(db_commit(late, &e), 0);
+	db_close(late);
+	run_steps(&fx, plain);
+	ck_lake_ids(&fx, "plain/", "1 2 3");
+	fx_close(&fx);
+}
+END_TEST
+
+/* Warnings logged while a test runs, one a line. */
+static struct buf warnings;
+
+static void keep_warnings(const struct log_record *rec, void *arg UNUSED)
+{
+	if (rec->level >= LOG_WARN)
+		buf_printf(&warnings, "%s\n", rec->message);
+}
+
+/* A role that cannot see other sessions' transactions cannot wait for
+ * them: it says so, and the lag alone is what protects it. */
+START_TEST(pg_extract_says_when_it_cannot_see_open_transactions)
+{
+	struct fx fx;
+	fx_open_pg(&fx, window_project, NULL);
+	fx_exec(&fx, "pg", "DO $$ BEGIN CREATE ROLE reader LOGIN; EXCEPTION WHEN "
+		"duplicate_object THEN NULL; END $$;"
+		"GRANT USAGE ON SCHEMA public TO reader;"
+		"CREATE TABLE t (id int PRIMARY KEY, last_updated timestamptz DEFAULT now());"
+		"CREATE INDEX ON t (last_updated); GRANT SELECT ON t TO reader;"
+		"INSERT INTO t (id) VALUES (1)");
+	buf_free(&warnings);
+	int sink = log_add_sink(LOG_WARN, keep_warnings, NULL);
+	static const char *const blind[] = { "blind", NULL };
+	run_steps(&fx, blind);
+	log_remove_sink(sink);
+	ck_assert_msg(strstr(buf_str(&warnings), "are not visible to this role (grant it "
+			     "pg_read_all_stats)"), "%s", buf_str(&warnings));
+	ck_lake_ids(&fx, "blind/", "1");
+	buf_free(&warnings);
 	fx_close(&fx);
 }
 END_TEST
@@ -397,6 +526,10 @@ static Suite *steps_pg_suite(void)
 	tcase_add_test(tc, pg_extract_to_lake_and_to_sqlite_staging);
 	tcase_add_test(tc, pg_offset_timestamps_store_the_same_instant_as_sqlite);
 	merge_cases_add(tc);
+	tcase_add_test(tc, pg_extract_reads_naive_local_time_behind_utc);
+	tcase_add_test(tc, pg_extract_catches_rows_from_a_slow_clock);
+	tcase_add_test(tc, pg_extract_waits_for_a_transaction_open_longer_than_the_lag);
+	tcase_add_test(tc, pg_extract_says_when_it_cannot_see_open_transactions);
 	suite_add_tcase(s, tc);
 	return s;
 }

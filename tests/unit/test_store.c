@@ -157,8 +157,9 @@ START_TEST(read_only_refuses_every_write)
 	FAILS(store_task_add(s, &te, NULL, &E), ERR_READONLY);
 	FAILS(store_task_update(s, &te, &E), ERR_READONLY);
 	FAILS(store_load_add(s, &ld, NULL, &E), ERR_READONLY);
-	FAILS(store_wm_plan(s, "f", "s", "t", id, "9", &wm, &E), ERR_READONLY);
+	FAILS(store_wm_plan(s, "f", "s", "t", id, NULL, "9", &wm, &E), ERR_READONLY);
 	FAILS(store_wm_commit_run(s, id, NULL, &E), ERR_READONLY);
+	FAILS(store_wm_commit(s, "f", "s", "t", id, &E), ERR_READONLY);
 	FAILS(store_wm_clear_run(s, id, NULL, &E), ERR_READONLY);
 	FAILS(store_wm_set(s, "f", "s", "t", "1", &E), ERR_READONLY);
 	FAILS(store_stream_mirror(s, "st", "1", 0, &E), ERR_READONLY);
@@ -814,7 +815,7 @@ START_TEST(watermark_windows_plan_commit_and_clear)
 	struct store_watermark *w = NULL;
 	ck_assert_int_eq(store_wm_get(s, "ingest", "extract", "sales_order", &w, &E), 0);
 
-	OK(store_wm_plan(s, "ingest", "extract", "sales_order", r1,
+	OK(store_wm_plan(s, "ingest", "extract", "sales_order", r1, NULL,
 			 "2024-01-01 10:00:00", &w, &E));
 	ck_assert(w->pending);
 	ck_assert_ptr_null(w->pending_start);
@@ -824,18 +825,19 @@ START_TEST(watermark_windows_plan_commit_and_clear)
 	store_wm_free(w);
 
 	/* The same run, retried, gets the same window whatever end it asks. */
-	OK(store_wm_plan(s, "ingest", "extract", "sales_order", r1,
+	OK(store_wm_plan(s, "ingest", "extract", "sales_order", r1, NULL,
 			 "2024-01-01 11:30:00", &w, &E));
 	ck_assert_str_eq(w->pending_end, "2024-01-01 10:00:00");
 	store_wm_free(w);
 
 	/* Another live run cannot take it. */
 	int64_t r2 = new_run(s, "ingest", RUN_PENDING);
-	FAILS(store_wm_plan(s, "ingest", "extract", "sales_order", r2, "2024-01-02", &w, &E),
-	      ERR_CONFLICT);
+	FAILS(store_wm_plan(s, "ingest", "extract", "sales_order", r2, NULL, "2024-01-02", &w,
+			    &E), ERR_CONFLICT);
 	ck_assert(strstr(E.msg, "planned by run") != NULL);
 
-	OK(store_wm_plan(s, "ingest", "extract", "staff", r1, "2024-01-01 10:00:00", &w, &E));
+	OK(store_wm_plan(s, "ingest", "extract", "staff", r1, NULL, "2024-01-01 10:00:00", &w,
+			 &E));
 	store_wm_free(w);
 	int n = 0;
 	fake_now = T0 + SEC(5);
@@ -850,9 +852,13 @@ START_TEST(watermark_windows_plan_commit_and_clear)
 	OK(store_wm_commit_run(s, r1, &n, &E));
 	ck_assert_int_eq(n, 0);
 
-	/* The next window starts where the last one committed. */
-	OK(store_wm_plan(s, "ingest", "extract", "sales_order", r2, "2024-01-01 12:00:00",
-			 &w, &E));
+	/* The next window starts where the last one committed; an end found
+	 * above another start is refused (the watermark moved meanwhile). */
+	FAILS(store_wm_plan(s, "ingest", "extract", "sales_order", r2, NULL,
+			    "2024-01-01 12:00:00", &w, &E), ERR_CONFLICT);
+	ck_assert_msg(strstr(E.msg, "moved from start to 2024-01-01 10:00:00"), "%s", E.msg);
+	OK(store_wm_plan(s, "ingest", "extract", "sales_order", r2, "2024-01-01 10:00:00",
+			 "2024-01-01 12:00:00", &w, &E));
 	ck_assert_str_eq(w->pending_start, "2024-01-01 10:00:00");
 	store_wm_free(w);
 	OK(store_wm_clear_run(s, r2, &n, &E));
@@ -864,16 +870,27 @@ START_TEST(watermark_windows_plan_commit_and_clear)
 
 	/* A window left by a run that died is replaced. */
 	int64_t r3 = run_in_state(s, RUN_RUNNING);
-	OK(store_wm_plan(s, "ingest", "extract", "sales_order", r3, "2024-01-01 13:00:00",
-			 &w, &E));
+	OK(store_wm_plan(s, "ingest", "extract", "sales_order", r3, "2024-01-01 10:00:00",
+			 "2024-01-01 13:00:00", &w, &E));
 	store_wm_free(w);
 	OK(store_run_transition(s, r3, RUN_CRASHED, "worker lost", NULL, &E));
 	int64_t r4 = new_run(s, "ingest", RUN_PENDING);
-	OK(store_wm_plan(s, "ingest", "extract", "sales_order", r4, "2024-01-01 14:00:00",
-			 &w, &E));
+	OK(store_wm_plan(s, "ingest", "extract", "sales_order", r4, "2024-01-01 10:00:00",
+			 "2024-01-01 14:00:00", &w, &E));
 	ck_assert_int_eq(w->pending_run, r4);
 	ck_assert_str_eq(w->pending_end, "2024-01-01 14:00:00");
 	store_wm_free(w);
+
+	/* One table's window commits alone (a lake file), naming its run. */
+	fake_now = T0 + SEC(9);
+	OK(store_wm_commit(s, "ingest", "extract", "sales_order", r4, &E));
+	ck_assert_int_eq(store_wm_get(s, "ingest", "extract", "sales_order", &w, &E), 1);
+	ck_assert(!w->pending);
+	ck_assert_str_eq(w->committed, "2024-01-01 14:00:00");
+	ck_assert_int_eq(w->committed_run, r4);
+	ck_assert_int_eq(w->committed_at, T0 + SEC(9));
+	store_wm_free(w);
+	FAILS(store_wm_commit(s, "ingest", "extract", "sales_order", r4, &E), ERR_CONFLICT);
 
 	/* An operator's reset drops the pending window. */
 	OK(store_wm_set(s, "ingest", "extract", "sales_order", NULL, &E));

@@ -248,22 +248,31 @@ START_TEST(pg_watermarks_objects_workers_leases_cache)
 	struct store *s = open_store();
 	int64_t r1 = new_run(s, "ingest", RUN_PENDING);
 	struct store_watermark *w = NULL;
-	OK(store_wm_plan(s, "ingest", "extract", "staff", r1, "2024-01-01 00:00:00", &w, &E));
+	OK(store_wm_plan(s, "ingest", "extract", "staff", r1, NULL, "2024-01-01 00:00:00", &w,
+			 &E));
 	store_wm_free(w);
-	OK(store_wm_plan(s, "ingest", "extract", "staff", r1, "2030-01-01", &w, &E));
+	OK(store_wm_plan(s, "ingest", "extract", "staff", r1, NULL, "2030-01-01", &w, &E));
 	ck_assert_str_eq(w->pending_end, "2024-01-01 00:00:00");
 	store_wm_free(w);
 	int64_t r2 = new_run(s, "ingest", RUN_PENDING);
-	FAILS(store_wm_plan(s, "ingest", "extract", "staff", r2, "2030-01-01", &w, &E),
+	FAILS(store_wm_plan(s, "ingest", "extract", "staff", r2, NULL, "2030-01-01", &w, &E),
 	      ERR_CONFLICT);
 	int n = 0;
 	OK(store_wm_commit_run(s, r1, &n, &E));
 	ck_assert_int_eq(n, 1);
-	OK(store_wm_plan(s, "ingest", "extract", "staff", r2, "2024-02-01", &w, &E));
+	FAILS(store_wm_plan(s, "ingest", "extract", "staff", r2, NULL, "2024-02-01", &w, &E),
+	      ERR_CONFLICT);
+	OK(store_wm_plan(s, "ingest", "extract", "staff", r2, "2024-01-01 00:00:00",
+			 "2024-02-01", &w, &E));
 	ck_assert_str_eq(w->pending_start, "2024-01-01 00:00:00");
 	store_wm_free(w);
+	OK(store_wm_commit(s, "ingest", "extract", "staff", r2, &E));
+	ck_assert_int_eq(store_wm_get(s, "ingest", "extract", "staff", &w, &E), 1);
+	ck_assert_int_eq(w->committed_run, r2);
+	store_wm_free(w);
+	FAILS(store_wm_commit(s, "ingest", "extract", "staff", r2, &E), ERR_CONFLICT);
 	OK(store_wm_clear_run(s, r2, &n, &E));
-	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(n, 0);
 	OK(store_wm_set(s, "ingest", "extract", "staff", "42", &E));
 	ck_assert_int_eq(store_wm_get(s, "ingest", "extract", "staff", &w, &E), 1);
 	ck_assert_str_eq(w->committed, "42");
