@@ -378,6 +378,10 @@ START_TEST(pg_offset_timestamps_store_the_same_instant_as_sqlite)
 	/* the column holds instants, not text */
 	ck_rows(&fx, "pg", "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE "
 		"attrelid = 'raw_nd'::regclass AND attname = 'at'", "timestamp without time zone\n");
+	fx_close(&fx);
+}
+END_TEST
+
 /* ---- where an extract's window ends, on the server's own clock ------------------ */
 
 /* The project text with @PG@ as a role of its own, when a test needs
