@@ -327,7 +327,7 @@ static int exec_show_streams(struct cmd_ctx *ctx, int argc, char **argv, struct 
 		struct stream_status st;
 		struct err se = { 0 };
 		char *problem = NULL;
-		if (stream_status(s, w.conns, &st, &se) < 0) {
+		if (stream_status(s, w.conns, ctx->store, &st, &se) < 0) {
 			problem = xstrdup(err_text(&se));
 			rc = EXIT_FAILED;
 		}

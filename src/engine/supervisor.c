@@ -163,9 +163,27 @@ static void reap_dead_local_workers(struct engine *eng, struct store *s)
 	store_worker_list_free(&ws);
 }
 
+/* A run kept for a foreground `sluice run` whose process is gone before
+ * it started the run: nobody is there to do it or to report it, so it
+ * fails now instead of running hours later for a worker nobody asked. */
+static void fail_kept_run(struct engine *eng, struct store *s, struct store_run *r)
+{
+	struct err e;
+	char *reason = xasprintf("the sluice run that created it (worker %s) exited "
+				 "before starting it", r->worker ? r->worker : "?");
+	if (engine_transition(eng, s, r, RUN_FAILED, reason, reason, 0, &e) < 0 &&
+	    e.code != ERR_CONFLICT)
+		log_warn("settling run %lld: %s", (long long)r->id, err_text(&e));
+	free(reason);
+}
+
 static void recover_one(struct engine *eng, struct store *s, struct store_run *r)
 {
 	struct err e;
+	if (r->state == RUN_PENDING) {
+		fail_kept_run(eng, s, r);
+		return;
+	}
 	char *reason = xasprintf("worker %s lost (no heartbeat within %llds)",
 				 r->worker ? r->worker : "?",
 				 (long long)(eng->opt.lease / USEC_PER_SEC));

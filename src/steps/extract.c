@@ -419,10 +419,8 @@ static int window_to_staging(struct step_ctx *ctx, struct db *sdb, const char *s
 	if (rc == 0)
 		rc = load_query_into(ctx, sdb, sql, params, nparams, tdb, &li, &changes,
 				     rows, e);
-	char info[64];
-	snprintf(info, sizeof info, "%lld rows", (long long)*rows);
 	if (rc == 0)
-		rc = step_ledger_put(ctx, tdb, table, info, e);
+		rc = step_ledger_put(ctx, tdb, table, *rows, *rows, staging, e);
 	rc = step_end_transaction(ctx, tdb, rc, e);
 	if (rc < 0)
 		err_prefix(e, "staging %s: ", staging);

@@ -6,6 +6,7 @@ libsteps_a_SOURCES = \
 libsteps_a_SOURCES += \
 	src/steps/steps_int.h \
 	src/steps/steps.c \
+	src/steps/ledger.c \
 	src/steps/conns.c \
 	src/steps/params.c \
 	src/steps/lake_open.c \
@@ -35,6 +36,8 @@ libsteps_a_SOURCES += \
 	src/steps/pipe_load.c \
 	src/steps/pipe_table.c \
 	src/steps/stream.c \
+	src/steps/stream_int.h \
+	src/steps/stream_store.c \
 	src/steps/ingest.c \
 	src/steps/normalize.c
 

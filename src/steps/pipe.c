@@ -229,7 +229,14 @@ static void log_file(struct refresh *r, const struct pipe_load *L)
 	char *obj = object_name(r->pipe);
 	char *what = error_text(h);
 	enum log_level lv = h->status == LOAD_LOADED ? LOG_INFO : LOG_WARN;
-	if (L->reconciled)
+	if (L->adopted)
+		log_emit(LOG_WARN, r->req->run_id, NULL, obj, NULL, 0, "%s was loaded into %s "
+			 "by %s (%lld rows), not by this control store: its rows are there, so "
+			 "it is recorded as loaded and not loaded again", h->file_key,
+			 r->pipe->table, str_eq(h->loaded_by, PIPE_LOADED_BY_UNKNOWN)
+			 ? "a sluice older than control store ids"
+			 : h->loaded_by, (long long)h->rows_loaded);
+	else if (L->reconciled)
 		log_emit(LOG_INFO, r->req->run_id, NULL, obj, NULL, 0, "%s was committed before "
 			 "(%lld rows); its load history is written now", h->file_key,
 			 (long long)h->rows_loaded);
@@ -286,6 +293,7 @@ static int refresh_file(struct refresh *r, const struct lake_entry *ent, struct 
 	L.lake = r->lake;
 	L.key = ent->key;
 	L.run_id = r->req->run_id;
+	L.store_id = store_id(r->store);
 	L.force = r->req->force;
 	L.cancel = r->cancel;
 	int rc = pipe_load_file(&L, e);

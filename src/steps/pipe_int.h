@@ -63,6 +63,9 @@ void raw_cols_free(struct raw_col *cols, size_t n);
 /* True when the pipe says its table's shape (columns or document). */
 bool pipe_has_shape(const struct project_pipe *pipe);
 
+/* hist.loaded_by of a file adopted from an entry without a store id. */
+#define PIPE_LOADED_BY_UNKNOWN "unknown"
+
 /* ---- one file (pipe_load.c) ---------------------------------------------------- */
 struct pipe_load {
 	/* in */
@@ -71,12 +74,14 @@ struct pipe_load {
 	struct lake *lake;
 	const char *key;
 	int64_t run_id;
+	const char *store_id;         /* the control store loading it */
 	bool force;                   /* replace the file's earlier rows */
 	atomic_bool *cancel;
 	/* out */
 	struct store_load hist;       /* the load history row (strings owned) */
 	bool committed;               /* rows and ledger entry committed now */
 	bool reconciled;              /* committed before: hist rebuilt from the ledger */
+	bool adopted;                 /* ... by another control store (hist.loaded_by) */
 	bool bad;                     /* the file had bad records */
 	struct vec changes;           /* struct store_schema_change *, committed */
 };
@@ -88,7 +93,9 @@ struct pipe_load {
 int  pipe_load_file(struct pipe_load *L, struct err *e);
 void pipe_load_free(struct pipe_load *L);
 
-/* The ledger key of a file: "pipe:NAME:KEY"; caller frees. */
+/* The ledger key of a file: "pipe:NAME:KEY"; caller frees.  Unlike a
+ * step's, the key does not name the store: the entry states that the
+ * file's rows are in the pipe's table, whichever store loaded them. */
 char *pipe_ledger_key(const struct project_pipe *pipe, const char *key);
 /* Rebuild a history row from a ledger entry's info; false if unreadable. */
 bool pipe_ledger_history(const struct project_pipe *pipe, const char *key,

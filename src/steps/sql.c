@@ -231,7 +231,7 @@ static int sql_run(struct step_ctx *ctx, struct err *e)
 	}
 	rc = run_statements(ctx, db, name, &stmts, e);
 	if (rc == 0 && !db_is_read_only(db))
-		rc = step_ledger_put(ctx, db, NULL, name, e);
+		rc = step_ledger_put(ctx, db, NULL, ctx->rows_in, ctx->rows_out, name, e);
 	if (tx)
 		rc = step_end_transaction(ctx, db, rc, e);
 	if (rc == 0)

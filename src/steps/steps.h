@@ -253,10 +253,10 @@ int  pipe_resume(struct store *store, const struct project_pipe *pipe,
 
 /* Rows beyond the stream's offset; cheap (an indexed count). */
 int  stream_pending_rows(const struct project_stream *s, struct step_conns *conns,
-			 int64_t *rows, struct err *e);
+			 struct store *store, int64_t *rows, struct err *e);
 /* Whether any row is beyond the offset (an EXISTS probe). */
 int  stream_has_data(const struct project_stream *s, struct step_conns *conns,
-		     bool *has, struct err *e);
+		     struct store *store, bool *has, struct err *e);
 
 struct stream_status {
 	char   *offset;               /* "42", "2022-11-03 14:20:49.962 / 812"; NULL = start */
@@ -266,7 +266,7 @@ struct stream_status {
 	bool    has_data;
 };
 int  stream_status(const struct project_stream *s, struct step_conns *conns,
-		   struct stream_status *out, struct err *e);
+		   struct store *store, struct stream_status *out, struct err *e);
 void stream_status_free(struct stream_status *st);
 
 /* A read of a stream inside a run: the query for the rows of this run's

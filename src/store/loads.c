@@ -31,7 +31,7 @@ bool load_status_parse(const char *s, enum load_status *out)
 
 #define LOAD_COLS "id, pipe, file_key, size, checksum, rows_parsed, rows_loaded, " \
 	"error_count, first_error, first_error_line, first_error_column, " \
-	"first_error_column_name, status, loaded_at, run_id"
+	"first_error_column_name, status, loaded_at, run_id, loaded_by"
 
 static void *parse_load(struct db_cursor *c)
 {
@@ -52,6 +52,7 @@ static void *parse_load(struct db_cursor *c)
 		l->status = LOAD_FAILED;
 	l->loaded = col_i64(c, 13);
 	l->run_id = col_i64(c, 14);
+	l->loaded_by = col_str(c, 15);
 	return l;
 }
 
@@ -64,6 +65,7 @@ void store_load_free(struct store_load *l)
 	free(l->checksum);
 	free(l->first_error);
 	free(l->first_error_column_name);
+	free(l->loaded_by);
 	free(l);
 }
 
@@ -98,12 +100,14 @@ int store_load_add(struct store *s, const struct store_load *l, int64_t *id,
 	sqlp_str(&p, load_status_name(l->status));
 	sqlp_i64(&p, l->loaded ? l->loaded : clock_now_us());
 	sqlp_i64_or_null(&p, l->run_id);
+	sqlp_str(&p, l->loaded_by);
 	return st_insert_id(s, STORE_AREA_BIT(STORE_AREA_PIPES),
 			    "INSERT INTO load_history (pipe, file_key, size, checksum, "
 			    "rows_parsed, rows_loaded, error_count, first_error, "
 			    "first_error_line, first_error_column, first_error_column_name, "
-			    "status, loaded_at, run_id) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-			    "$8, $9, $10, $11, $12, $13, $14) RETURNING id", &p, id, e);
+			    "status, loaded_at, run_id, loaded_by) VALUES ($1, $2, $3, $4, $5, "
+			    "$6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id", &p,
+			    id, e);
 }
 
 int store_load_get(struct store *s, const char *pipe, const char *file_key,

@@ -79,10 +79,10 @@ static int64_t pending_rows(struct fx *f, const char *stream)
 {
 	int64_t n = -1;
 	struct err e = { 0 };
-	ck_assert_msg(stream_pending_rows(project_stream(f->p, stream), f->conns, &n, &e) == 0,
+	ck_assert_msg(stream_pending_rows(project_stream(f->p, stream), f->conns, f->store, &n, &e) == 0,
 		      "%s", err_text(&e));
 	bool has = false;
-	ck_assert_msg(stream_has_data(project_stream(f->p, stream), f->conns, &has, &e) == 0,
+	ck_assert_msg(stream_has_data(project_stream(f->p, stream), f->conns, f->store, &has, &e) == 0,
 		      "%s", err_text(&e));
 	ck_assert(has == (n > 0));
 	return n;
@@ -173,7 +173,7 @@ static void t_stream_append(const struct backend *b)
 	ck_assert_msg(consume(&r, wh, "orders_stream", true, &e) == 0, "%s", err_text(&e));
 	ck_assert_int_eq(pending_rows(&f, "orders_stream"), 2);
 	struct stream_status st;
-	ck_assert_int_eq(stream_status(project_stream(f.p, "orders_stream"), f.conns, &st, &e), 0);
+	ck_assert_int_eq(stream_status(project_stream(f.p, "orders_stream"), f.conns, f.store, &st, &e), 0);
 	ck_assert_int_eq(st.pending, 2);
 	ck_assert(st.has_data);
 	ck_assert_int_eq(st.offset_run, run1);
@@ -254,7 +254,7 @@ static void t_stream_default(const struct backend *b)
 	ck_assert_msg(consume(&r, wh, "items_changes", true, &e) == 0, "%s", err_text(&e));
 	ck_assert_int_eq(pending_rows(&f, "items_changes"), 0);
 	struct stream_status st;
-	ck_assert_int_eq(stream_status(project_stream(f.p, "items_changes"), f.conns, &st, &e), 0);
+	ck_assert_int_eq(stream_status(project_stream(f.p, "items_changes"), f.conns, f.store, &st, &e), 0);
 	ck_assert_msg(st.offset && strstr(st.offset, "2024-01-02 09:00:00") &&
 		      str_ends_with(st.offset, "/ 1"), "offset %s", st.offset);
 	stream_status_free(&st);
