@@ -153,10 +153,15 @@ static int exec_refresh(struct cmd_ctx *ctx, int argc, char **argv, struct err *
 			res.files_loaded, res.files_loaded == 1 ? "" : "s", res.files_partial,
 			res.files_failed, res.files_skipped, (long long)res.rows_loaded,
 			res.rows_loaded == 1 ? "" : "s", (long long)res.rows_parsed);
-		if (res.files_reconciled)
+		int own = res.files_reconciled - res.files_adopted;
+		if (own)
 			fprintf(ctx->out, "  %d file%s committed before had no load history; "
-				"recorded now, not reloaded\n", res.files_reconciled,
-				res.files_reconciled == 1 ? "" : "s");
+				"recorded now, not reloaded\n", own, own == 1 ? "" : "s");
+		if (res.files_adopted)
+			fprintf(ctx->out, "  %d file%s had been loaded into %s by another control "
+				"store; recorded as loaded by it, not reloaded (see show loads %s)\n",
+				res.files_adopted, res.files_adopted == 1 ? "" : "s", pipe->table,
+				pipe->name);
 		if (res.files_failed || res.files_partial)
 			print_rejected(ctx, pipe, res.files_failed + res.files_partial);
 		if (refreshed < 0)
@@ -379,6 +384,7 @@ static cJSON *load_json(const struct store_load *l)
 		cJSON_AddNumberToObject(o, "run_id", (double)l->run_id);
 	else
 		cJSON_AddNullToObject(o, "run_id");
+	cmd_json_add_str(o, "loaded_by", l->loaded_by);
 	return o;
 }
 
@@ -397,10 +403,12 @@ static void load_row(struct cmd_table *t, const struct store_load *l)
 				  (long long)l->first_error_column,
 				  l->first_error_column_name ? l->first_error_column_name : "",
 				  l->first_error_column_name ? ": " : "", l->first_error);
-	char sum[16];
+	char sum[16], status[48];
 	snprintf(sum, sizeof sum, "%.12s", l->checksum ? l->checksum : "-");
-	cmd_table_add(t, when, l->file_key, load_status_name(l->status), rows, errs, size, sum,
-		  run, first);
+	/* Another control store's load, adopted: whose. */
+	snprintf(status, sizeof status, l->loaded_by ? "%s (by %.8s)" : "%s",
+		 load_status_name(l->status), l->loaded_by);
+	cmd_table_add(t, when, l->file_key, status, rows, errs, size, sum, run, first);
 	free(first);
 }
 

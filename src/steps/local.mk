@@ -52,6 +52,7 @@ tests_unit_test_pipes_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pipes_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_pipes tests/unit/test_pipes_pg
 
+TESTS += tests/integration/identity.sh tests/integration/identity_pg.sh
 TESTS += tests/integration/pipe_kill.sh tests/integration/pipe_kill_pg.sh \
 	tests/integration/pipe_commands.sh
 

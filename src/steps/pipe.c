@@ -264,6 +264,7 @@ static int record(struct refresh *r, struct pipe_load *L, struct err *e)
 			 "%s (%s%s%s)", c->table, c->column, schema_change_name(c->kind),
 			 c->old_type ? c->old_type : "", c->old_type ? " -> " : "", c->new_type);
 	}
+	out->files_adopted += L->adopted;
 	if (L->reconciled)
 		out->files_reconciled++;
 	else if (h->status == LOAD_LOADED)
@@ -276,7 +277,7 @@ static int record(struct refresh *r, struct pipe_load *L, struct err *e)
 		out->rows_parsed += h->rows_parsed;
 		out->rows_loaded += h->rows_loaded;
 	}
-	if (h->error_count && !L->reconciled) {
+	if ((h->error_count || h->status == LOAD_FAILED) && !L->reconciled) {
 		if (!out->first_error)
 			out->first_error = error_text(h);
 		notify_failed(r, h);

@@ -168,6 +168,7 @@ struct pipe_result {
 	int files_failed;
 	int files_skipped;            /* loaded before */
 	int files_reconciled;         /* committed before, history written now */
+	int files_adopted;            /* ... by another control store (of those) */
 	int64_t rows_parsed;
 	int64_t rows_loaded;
 	enum pipe_state state;        /* the state the refresh found */
