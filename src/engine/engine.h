@@ -140,7 +140,8 @@ int   engine_retry(struct store *s, const struct project *p, int64_t run_id,
  * CANCELLED.  ERR_CONFLICT when it has already finished. */
 int   engine_cancel(struct store *s, int64_t run_id, const char *by, struct err *e);
 /* Is an engine that takes queued runs alive (a worker, other than a
- * foreground `sluice run`, with a heartbeat within `lease`; 0 = 30 s)? */
+ * foreground `sluice run`, with a heartbeat within `lease`; 0 = 30 s, and
+ * not one registered from this host whose process is gone)? */
 int   engine_alive(struct store *s, usec_t lease, bool *alive, struct err *e);
 
 /* ---- tasks --------------------------------------------------------------------- */
