@@ -498,8 +498,9 @@ const struct cmd_entry cmd_pipe_entries[] = {
 	  "a pipe's load history, newest first",
 	  "Each attempt to load a file: when, the file, LOADED / PARTIALLY_LOADED /\n"
 	  "LOAD_FAILED, rows loaded of rows read, errors, size, checksum, run, and\n"
-	  "the first error with its line, column and column name.  Pages hold 50\n"
-	  "loads; --limit N (-n N) changes that, up to 10000.",
+	  "the first error with its line, column and column name.  A file another\n"
+	  "control store loaded, found in the ledger, shows LOADED (by ID).  Pages\n"
+	  "hold 50 loads; --limit N (-n N) changes that, up to 10000.",
 	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_loads },
 	{ NULL, NULL, NULL, NULL, 0, NULL },
 };

@@ -487,8 +487,10 @@ const struct cmd_entry cmd_run_entries[] = {
 	  "They are checked against the flow's declarations before the run\n"
 	  "starts; a bad one fails the run (in PENDING) with a message naming it.\n"
 	  "With a live engine (sluice worker, or a console) the run is queued for\n"
-	  "it, and --wait follows it to the end.  With none, this command runs it\n"
-	  "itself in the foreground (Ctrl-C cancels it; twice aborts).\n"
+	  "it (the command says so), and --wait follows it to the end.  With none,\n"
+	  "this command runs it itself in the foreground (Ctrl-C cancels it; twice\n"
+	  "aborts); if it cannot start that engine, no run is made, and a run\n"
+	  "whose command dies before starting it ends FAILED, never run later.\n"
 	  "Progress goes to stderr.  Exit status: 0 COMPLETED or CACHED (or queued\n"
 	  "without --wait), 1 FAILED or CRASHED, 2 usage, 3 CANCELLED.",
 	  CMD_MUTATES | CMD_NEEDS_STORE, exec_run },

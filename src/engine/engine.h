@@ -25,8 +25,8 @@
  *
  * Exactly once: the engine commits a run's planned watermarks only after
  * every step succeeded, re-runs a recovered or retried run under the same
- * run id (so the steps' ledger entries "run:ID:step:NAME" and planned
- * extract windows stay valid), and never moves data itself.
+ * run id (so the steps' ledger entries "store:STORE:run:ID:step:NAME" and
+ * planned extract windows stay valid), and never moves data itself.
  *
  * Time: everything scheduled reads clock_now_us(), so tests replace the
  * clock and drive the scheduler with engine_scheduler_tick; timeouts and

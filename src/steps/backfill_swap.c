@@ -9,9 +9,10 @@
  * back, so a reader sees the old tables or the new ones, never a missing
  * one: PostgreSQL makes a reader wait for the renaming transaction and
  * then looks the name up again; SQLite readers in WAL keep their snapshot
- * until their next statement.  The ledger entry "backfill:ID:swap" commits
- * with the swap, so a rerun after a crash knows which connections are
- * done.  Discard drops the TABLE_backfill tables and nothing else.
+ * until their next statement.  The ledger entry
+ * "store:STORE:backfill:ID:swap" commits with the swap, so a rerun after
+ * a crash knows which connections are done.  Discard drops the
+ * TABLE_backfill tables and nothing else.
  *
  * Before a rebuild each existing target is copied in shape (columns,
  * types, keys, defaults, indexes; no rows) to TABLE_backfill, so the

@@ -21,11 +21,12 @@
  *
  *   into staging tables ("to": { "connection", "table_prefix" }): the
  *   window's rows replace the staging table's, with the ledger entry
- *   run:ID:step:NAME:TABLE, in one transaction.  The watermark waits for
- *   the run: the engine commits the run's windows when it completes
- *   (store_wm_commit_run).  A run that fails leaves its window uncommitted,
- *   and the next run's window reaches back over it, so the staging table
- *   never loses rows that a later step did not get to load.
+ *   store:STORE:run:ID:step:NAME:TABLE, in one transaction.  The
+ *   watermark waits for the run: the engine commits the run's windows
+ *   when it completes (store_wm_commit_run).  A run that fails leaves its
+ *   window uncommitted, and the next run's window reaches back over it,
+ *   so the staging table never loses rows that a later step did not get
+ *   to load.
  *
  * Reads are range scans on the watermark: sluice never alters a source it
  * only reads, so it does not create the index, but warns (once per

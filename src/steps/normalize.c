@@ -14,7 +14,7 @@
  * `document`, an object made of the row's columns.  format/'s normalizer
  * turns each document into rows, which go into `into` (created and grown
  * as the columns say; emptied first unless "mode": "append") in one
- * transaction with the ledger entry run:ID:step:NAME.
+ * transaction with the ledger entry store:STORE:run:ID:step:NAME.
  *
  * The source is read to the end into a spool file before the transaction
  * starts, so source and target may be the same PostgreSQL connection (which

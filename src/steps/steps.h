@@ -11,8 +11,8 @@
  * checks ctx->cancel at safe points (between batches) and, when set, rolls
  * back its open transaction and fails with ERR_CANCELLED.  A step that
  * writes a database commits its rows and its ledger entry
- * ("run:ID:step:NAME") in one transaction, and on a retried or recovered
- * run skips the work when that entry already exists.
+ * ("store:STORE:run:ID:step:NAME") in one transaction, and on a retried or
+ * recovered run skips the work when that entry already exists.
  *
  * Pipes and streams are also used outside flows: the engine polls pipes,
  * the command line refreshes them, tasks ask streams whether they have

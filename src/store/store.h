@@ -174,8 +174,8 @@ bool  run_state_is_terminal(enum run_state st);
  * CRASHED -> RETRYING: crash recovery marks a run whose worker died
  * CRASHED (so its history always shows the crash) and, when its retries
  * allow, retries the SAME run in place, so its ledger entries
- * "run:ID:step:NAME" and planned extract windows stay valid and no row is
- * appended twice.  CRASHED counts as terminal (ended is set) until then. */
+ * "store:STORE:run:ID:step:NAME" and planned extract windows stay valid
+ * and no row is appended twice.  CRASHED counts as terminal (ended is set) until then. */
 bool  run_transition_allowed(enum run_state from, enum run_state to);
 
 enum run_trigger {
