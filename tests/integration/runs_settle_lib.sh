@@ -188,15 +188,22 @@ queued_runs_say_so() {
 }
 
 # ---- item: a CRASHED run keeps its step RUNNING; totals after recovery.
-crashed_run_ends_its_steps() {
+# Start FLOW on a worker, kill the worker while the flow's step spin runs,
+# and start another, which recovers the run (CRASHED_RUN).
+crash_in_spin() { # FLOW
 	q "DROP TABLE IF EXISTS slow_flag; CREATE TABLE slow_flag (x integer)"
-	start_worker w_crash.log
-	run_sluice run slow
-	local r=$OUT
-	wait_until 20 step_is "$r" spin RUNNING || fail "the slow step did not start"
+	start_worker "w_$1.log"
+	run_sluice run "$1"
+	CRASHED_RUN=$OUT
+	wait_until 20 step_is "$CRASHED_RUN" spin RUNNING || fail "$1: step spin did not start"
 	kill_worker
 	q "DROP TABLE slow_flag"
-	start_worker w_recover.log
+	start_worker "w_$1_recovery.log"
+}
+
+crashed_run_ends_its_steps() {
+	crash_in_spin slow
+	local r=$CRASHED_RUN
 	wait_until 20 run_is "$r" CRASHED || fail "run $r is $(state_of "$r"), not CRASHED"
 	kill_worker
 	assert_eq "mark|COMPLETED
@@ -209,14 +216,8 @@ spin|FAILED|ended with its run (CRASHED)" \
 # A crash after the load committed, recovered: the load is not done
 # again, and the run's totals still count its rows.
 recovered_run_counts_earlier_rows() {
-	q "DROP TABLE IF EXISTS slow_flag; CREATE TABLE slow_flag (x integer)"
-	start_worker w_crash2.log
-	run_sluice run twice
-	local r=$OUT
-	wait_until 20 step_is "$r" spin RUNNING || fail "the second step did not start"
-	kill_worker
-	q "DROP TABLE slow_flag"
-	start_worker w_recover2.log
+	crash_in_spin twice
+	local r=$CRASHED_RUN
 	wait_until 30 run_is "$r" COMPLETED || fail "run $r is $(state_of "$r"), not COMPLETED"
 	kill_worker
 	assert_eq 3 "$(q 'SELECT count(*) FROM twice_rows')" "rows of the recovered run"

@@ -135,17 +135,8 @@ static void fx_new_store(struct fx *f, int legacy_runs)
 	struct err e = { 0 };
 	store_close(f->store);
 	char *url = xasprintf("sqlite:%s/control-%d.db", f->dir, ++n);
-	if (legacy_runs > 0) {
-		ck_assert_msg(store_migrate(url, NULL, 4, &e) == 0, "%s", err_text(&e));
-		struct db *db = db_open(url, NULL, &e);
-		ck_assert_msg(db != NULL, "%s", err_text(&e));
-		for (int i = 0; i < legacy_runs; i++)
-			ck_assert_msg(db_exec(db, "INSERT INTO runs (flow, state, trigger_kind, "
-					      "created_at, updated_at) VALUES ('f', 'COMPLETED', "
-					      "'manual', 1, 1)", NULL, 0, NULL, &e) == 0, "%s",
-				      err_text(&e));
-		db_close(db);
-	}
+	if (legacy_runs > 0)
+		test_store_before_ids(url, legacy_runs);
 	f->store = store_open(url, NULL, &e);
 	ck_assert_msg(f->store != NULL, "%s", err_text(&e));
 	ck_assert(store_identity(f->store)->legacy == (legacy_runs > 0));

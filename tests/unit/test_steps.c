@@ -16,8 +16,6 @@
  */
 #include "test_steps_fixture.h"
 
-#include <unistd.h>
-
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -186,29 +184,17 @@ START_TEST(sql_ledger_skips_a_retried_step)
 }
 END_TEST
 
-/* Make fx's control store one from before store ids that had run `runs`
- * runs (schema version 4), then open it: the migration gives it an id and
- * says it is that old. */
+/* Give fx a control store from before store ids that had run `runs` runs;
+ * opening it, the migration gives it an id and says it is that old. */
 static void fx_legacy_store(struct fx *fx, int runs)
 {
 	struct err e;
 	store_close(fx->store);
-	char *path = path_join(fx->dir, "control.db");
-	char *url = xasprintf("sqlite:%s", path);
-	unlink(path);
-	ck_assert_msg(store_migrate(url, NULL, 4, &e) == 0, "%s", err_text(&e));
-	struct db *db = db_open(url, NULL, &e);
-	ck_assert_msg(db != NULL, "%s", err_text(&e));
-	for (int i = 0; i < runs; i++)
-		ck_assert_msg(db_exec(db, "INSERT INTO runs (flow, state, trigger_kind, "
-				      "created_at, updated_at) VALUES ('f', 'RUNNING', "
-				      "'manual', 1, 1)", NULL, 0, NULL, &e) == 0, "%s",
-			      err_text(&e));
-	db_close(db);
+	char *url = xasprintf("sqlite:%s/control-before-ids.db", fx->dir);
+	test_store_before_ids(url, runs);
 	fx->store = store_open(url, NULL, &e);
 	ck_assert_msg(fx->store != NULL, "%s", err_text(&e));
 	free(url);
-	free(path);
 }
 
 /* An entry as a sluice from before store ids wrote it. */
