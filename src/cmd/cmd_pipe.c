@@ -153,11 +153,16 @@ static int exec_refresh(struct cmd_ctx *ctx, int argc, char **argv, struct err *
 			res.files_loaded, res.files_loaded == 1 ? "" : "s", res.files_partial,
 			res.files_failed, res.files_skipped, (long long)res.rows_loaded,
 			res.rows_loaded == 1 ? "" : "s", (long long)res.rows_parsed);
-		if (res.files_reconciled)
+		int own = res.files_reconciled - res.files_adopted;
+		if (own)
 			fprintf(ctx->out, "  %d file%s committed before (by a refresh that was "
 				"killed, or one running at the same time) had no load history; "
-				"recorded now, not reloaded\n", res.files_reconciled,
-				res.files_reconciled == 1 ? "" : "s");
+				"recorded now, not reloaded\n", own, own == 1 ? "" : "s");
+		if (res.files_adopted)
+			fprintf(ctx->out, "  %d file%s had been loaded into %s by another control "
+				"store; recorded as loaded by it, not reloaded (see show loads %s)\n",
+				res.files_adopted, res.files_adopted == 1 ? "" : "s", pipe->table,
+				pipe->name);
 		if (res.files_changed)
 			fprintf(ctx->out, "  %d file%s loaded before changed in the lake since "
 				"and %s not reloaded ('show pipes' names %s; 'pipe refresh %s "
@@ -359,7 +364,7 @@ static int exec_show_streams(struct cmd_ctx *ctx, int argc, char **argv, struct 
 		struct stream_status st;
 		struct err se = { 0 };
 		char *problem = NULL;
-		if (stream_status(s, w.conns, &st, &se) < 0) {
+		if (stream_status(s, w.conns, ctx->store, &st, &se) < 0) {
 			problem = xstrdup(err_text(&se));
 			rc = EXIT_FAILED;
 		}
@@ -411,6 +416,7 @@ static cJSON *load_json(const struct store_load *l)
 		cJSON_AddNumberToObject(o, "run_id", (double)l->run_id);
 	else
 		cJSON_AddNullToObject(o, "run_id");
+	cmd_json_add_str(o, "loaded_by", l->loaded_by);
 	return o;
 }
 
@@ -429,10 +435,12 @@ static void load_row(struct cmd_table *t, const struct store_load *l)
 				  (long long)l->first_error_column,
 				  l->first_error_column_name ? l->first_error_column_name : "",
 				  l->first_error_column_name ? ": " : "", l->first_error);
-	char sum[16];
+	char sum[16], status[48];
 	snprintf(sum, sizeof sum, "%.12s", l->checksum ? l->checksum : "-");
-	cmd_table_add(t, when, l->file_key, load_status_name(l->status), rows, errs, size, sum,
-		  run, first);
+	/* Another control store's load, adopted: whose. */
+	snprintf(status, sizeof status, l->loaded_by ? "%s (by %.8s)" : "%s",
+		 load_status_name(l->status), l->loaded_by);
+	cmd_table_add(t, when, l->file_key, status, rows, errs, size, sum, run, first);
 	free(first);
 }
 
@@ -529,8 +537,9 @@ const struct cmd_entry cmd_pipe_entries[] = {
 	  "a pipe's load history, newest first",
 	  "Each attempt to load a file: when, the file, LOADED / PARTIALLY_LOADED /\n"
 	  "LOAD_FAILED, rows loaded of rows read, errors, size, checksum, run, and\n"
-	  "the first error with its line, column and column name.  Pages hold 50\n"
-	  "loads; --limit N (-n N) changes that, up to 10000.",
+	  "the first error with its line, column and column name.  A file another\n"
+	  "control store loaded, found in the ledger, shows LOADED (by ID).  Pages\n"
+	  "hold 50 loads; --limit N (-n N) changes that, up to 10000.",
 	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_loads },
 	{ NULL, NULL, NULL, NULL, 0, NULL },
 };

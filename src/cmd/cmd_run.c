@@ -5,14 +5,17 @@
  * fails the run in PENDING and the command says which) and prints its id.
  * Then:
  *   - when a live engine is there (a `sluice worker` or a console with a
- *     heartbeat within 30 s), the run is left queued for it; --wait
- *     follows it until it settles;
+ *     heartbeat within 30 s), the run is left queued for it, and the
+ *     command says so; --wait follows it until it settles;
  *   - when none is, the command does the work itself: an embedded engine
  *     on this process (two worker threads, no scheduler) runs exactly this
  *     run in the foreground, with or without --wait, so `sluice run`
- *     always gets the run done.  Ctrl-C (or SIGTERM) cancels the run (its
- *     steps roll back; it ends CANCELLED); a second one aborts at once and
- *     crash recovery settles the run later.
+ *     always gets the run done.  That engine is made before the run (one
+ *     that cannot start leaves no run), and the run is kept for it alone:
+ *     if the process dies before starting it, crash recovery fails it
+ *     rather than let a worker run it later.  Ctrl-C (or SIGTERM) cancels
+ *     the run (its steps roll back; it ends CANCELLED); a second one
+ *     aborts at once and crash recovery settles the run later.
  * Progress goes to stderr; the exit status is 0 for COMPLETED or CACHED,
  * 1 for FAILED or CRASHED, 3 for CANCELLED (and 0 for a queued run that
  * was not waited for).
@@ -205,53 +208,104 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 	return exit_for_state(final);
 }
 
-/* No engine alive: run it here, in the foreground. */
-static int run_foreground(struct cmd_ctx *ctx, int64_t id, struct err *e)
+/* ---- where the run is done -------------------------------------------------------- */
+/* With a live engine the run is queued for it.  With none, this process
+ * does it: its engine is made before the run, so that one which cannot
+ * start (a lake credential that is not set, say) leaves no run behind,
+ * and the run is kept for it alone, so that if this process dies before
+ * starting it, crash recovery fails the run instead of a worker running
+ * it hours later. */
+struct dispatch {
+	bool here;
+	struct engine *eng;
+	sigset_t set, old;
+};
+
+static int dispatch_begin(struct cmd_ctx *ctx, struct dispatch *d, struct err *e)
 {
+	memset(d, 0, sizeof *d);
+	if (ctx->surface == SURFACE_CONSOLE)
+		return 0;             /* the console's own engine takes it */
+	bool alive = false;
+	if (engine_alive(ctx->store, 0, &alive, e) < 0)
+		return -1;
+	if (alive)
+		return 0;
 	struct engine_options opt = {
 		.store_url = cmd_ctx_store_url(ctx),
 		.store_opt = { .read_only = false },
 		.workers = 2,
 		.no_scheduler = true,
 		.no_notifier = true,
-		.only_run = id,
+		.foreground = true,
 	};
-	sigset_t set, old;
-	cmd_block_stop_signals(&set, &old);    /* before the engine's threads exist */
-	struct engine *eng = engine_new(ctx->project, &opt, e);
-	if (!eng) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		return EXIT_FAILED;
+	d->here = true;
+	cmd_block_stop_signals(&d->set, &d->old);    /* before the engine's threads exist */
+	d->eng = engine_new(ctx->project, &opt, e);
+	if (!d->eng) {
+		pthread_sigmask(SIG_SETMASK, &d->old, NULL);
+		err_prefix(e, "no engine is running and this one cannot start, so no run "
+			   "was made: ");
+		return -1;
 	}
+	return 0;
+}
+
+/* The run could not be made: nothing to do. */
+static void dispatch_abandon(struct dispatch *d)
+{
+	if (!d->eng)
+		return;
+	engine_free(d->eng);
+	pthread_sigmask(SIG_SETMASK, &d->old, NULL);
+	d->eng = NULL;
+}
+
+/* Whom the new run is for: this process's engine, or any. */
+static const char *dispatch_worker(const struct dispatch *d)
+{
+	return d->eng ? engine_worker_id(d->eng) : NULL;
+}
+
+static int run_here(struct cmd_ctx *ctx, struct dispatch *d, int64_t id, struct err *e)
+{
+	fprintf(ctx->errout, "no engine is running: running run %lld here\n", (long long)id);
+	engine_set_only_run(d->eng, id);
 	int rc = EXIT_FAILED;
-	if (engine_start(eng, e) == 0)
-		rc = follow_run(ctx, ctx->store, id, eng, e);
+	if (engine_start(d->eng, e) == 0) {
+		rc = follow_run(ctx, ctx->store, id, d->eng, e);
+	} else {
+		struct err fe;
+		if (store_run_transition(ctx->store, id, RUN_FAILED, "its engine could not "
+					 "start", err_text(e), &fe) < 0 && fe.code != ERR_CONFLICT)
+			fprintf(ctx->errout, "sluice: %s\n", err_text(&fe));
+	}
 	struct err se;
-	engine_stop(eng, 5 * USEC_PER_SEC, &se);
+	engine_stop(d->eng, 5 * USEC_PER_SEC, &se);
 	/* Failure notifications were queued; nobody else may be there to send. */
 	struct err ne;
 	if (notify_send_due(ctx->store, ctx->project, 20, NULL, &ne) < 0)
 		fprintf(ctx->errout, "sluice: notifications: %s\n", err_text(&ne));
-	engine_free(eng);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	engine_free(d->eng);
+	d->eng = NULL;
+	pthread_sigmask(SIG_SETMASK, &d->old, NULL);
 	return rc;
 }
 
-/* After a run was created: leave it to a live engine, follow it, or do it. */
-static int dispatch_run(struct cmd_ctx *ctx, int64_t id, bool wait, struct err *e)
+/* After the run was made: leave it to a live engine, follow it, or do it. */
+static int dispatch_run(struct cmd_ctx *ctx, struct dispatch *d, int64_t id, bool wait,
+			struct err *e)
 {
-	bool alive = false;
-	if (engine_alive(ctx->store, 0, &alive, e) < 0)
-		return EXIT_FAILED;
+	if (d->here)
+		return run_here(ctx, d, id, e);
 	if (ctx->surface == SURFACE_CONSOLE)
-		return EXIT_OK;       /* the console's own engine takes it */
-	if (alive) {
-		if (!wait)
-			return EXIT_OK;
-		return follow_run(ctx, ctx->store, id, NULL, e);
-	}
-	fprintf(ctx->errout, "no engine is running: running run %lld here\n", (long long)id);
-	return run_foreground(ctx, id, e);
+		return EXIT_OK;
+	fprintf(ctx->errout, "run %lld is queued for the engine that is running%s\n",
+		(long long)id, wait ? "" : " (follow it with: sluice show run ID, or "
+		"sluice run --wait next time)");
+	if (!wait)
+		return EXIT_OK;
+	return follow_run(ctx, ctx->store, id, NULL, e);
 }
 
 /* ---- run ------------------------------------------------------------------------------ */
@@ -310,16 +364,26 @@ static int exec_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 	struct project_kv *params = xcalloc(kv.len ? kv.len : 1, sizeof *params);
 	for (size_t i = 0; i < kv.len; i++)
 		params[i] = *(struct project_kv *)kv.items[i];
+	struct dispatch d;
+	memset(&d, 0, sizeof d);
+	if (project_flow(ctx->project, o.positional.items[0]) &&
+	    dispatch_begin(ctx, &d, e) < 0) {
+		free(params);
+		rc = EXIT_FAILED;
+		goto out;
+	}
 	struct engine_run_request req = {
 		.flow = o.positional.items[0], .params = params, .nparams = kv.len,
 		.trigger = ctx->surface == SURFACE_CLI ? TRIGGER_COMMAND_LINE : TRIGGER_MANUAL,
 		.trigger_detail = ctx->user,
 		.reason = ctx->surface == SURFACE_CLI ? "sluice run" : "run from the console",
+		.reserved_for = dispatch_worker(&d),
 	};
 	int64_t id = 0;
 	int src = engine_submit(ctx->store, ctx->project, &req, &id, e);
 	free(params);
 	if (src < 0) {
+		dispatch_abandon(&d);
 		if (id)
 			fprintf(ctx->out, "%lld\n", (long long)id);
 		rc = e->code == ERR_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
@@ -329,7 +393,7 @@ static int exec_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 	}
 	fprintf(ctx->out, "%lld\n", (long long)id);
 	fflush(ctx->out);
-	rc = dispatch_run(ctx, id, cmd_opt_flag(&o, "--wait"), e);
+	rc = dispatch_run(ctx, &d, id, cmd_opt_flag(&o, "--wait"), e);
 out:
 	free_kv(&kv);
 	cmd_opts_free(&o);
@@ -393,15 +457,27 @@ static int exec_retry(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 	cmd_opts_free(&o);
 	if (rc != EXIT_OK)
 		return rc;
+	struct store_run *r = store_run_get(ctx->store, id, e);
+	if (!r)
+		return e->code == ERR_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
+	bool known = project_flow(ctx->project, r->flow) != NULL;
+	store_run_free(r);
+	struct dispatch d;
+	memset(&d, 0, sizeof d);
+	if (known && dispatch_begin(ctx, &d, e) < 0)
+		return EXIT_FAILED;
 	int64_t new_id = 0;
-	if (engine_retry(ctx->store, ctx->project, id, &new_id, e) < 0) {
+	if (engine_retry(ctx->store, ctx->project, id, known ? dispatch_worker(&d) : NULL,
+			 &new_id, e) < 0) {
+		if (known)
+			dispatch_abandon(&d);
 		if (new_id)
 			fprintf(ctx->out, "%lld\n", (long long)new_id);
 		return e->code == ERR_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
 	}
 	fprintf(ctx->out, "%lld\n", (long long)new_id);
 	fflush(ctx->out);
-	return dispatch_run(ctx, new_id, wait, e);
+	return dispatch_run(ctx, &d, new_id, wait, e);
 }
 
 const struct cmd_entry cmd_run_entries[] = {
@@ -411,8 +487,10 @@ const struct cmd_entry cmd_run_entries[] = {
 	  "They are checked against the flow's declarations before the run\n"
 	  "starts; a bad one fails the run (in PENDING) with a message naming it.\n"
 	  "With a live engine (sluice worker, or a console) the run is queued for\n"
-	  "it, and --wait follows it to the end.  With none, this command runs it\n"
-	  "itself in the foreground (Ctrl-C cancels it; twice aborts).\n"
+	  "it (the command says so), and --wait follows it to the end.  With none,\n"
+	  "this command runs it itself in the foreground (Ctrl-C cancels it; twice\n"
+	  "aborts); if it cannot start that engine, no run is made, and a run\n"
+	  "whose command dies before starting it ends FAILED, never run later.\n"
 	  "Progress goes to stderr.  Exit status: 0 COMPLETED or CACHED (or queued\n"
 	  "without --wait), 1 FAILED or CRASHED, 2 usage, 3 CANCELLED.",
 	  CMD_MUTATES | CMD_NEEDS_STORE, exec_run },

@@ -292,17 +292,38 @@ struct db_coltype db_type_infer(const char *text);
  * records what has been committed there (a pipe's file, a run's step, a
  * watermark) in the same transaction as the data itself.  It is the truth
  * for exactly-once: after a crash the control store is reconciled from it,
- * never the other way round. */
-/* Create _sluice_ledger if missing (fails on a read-only session only if
- * it is missing). */
+ * never the other way round.
+ *
+ * Each entry names the control store that wrote it (store_id), so that
+ * several stores can share a database without taking each other's
+ * entries; the keys say whether an entry is one store's own (they contain
+ * the store's id) or a fact any store may read (a pipe's file: its rows
+ * are in the table whoever loaded them).  Entries written before stores
+ * had ids have a NULL store_id. */
+struct db_ledger_entry {
+	char   *store_id;      /* NULL: written before control stores had ids */
+	int64_t run_id;
+	char   *info;          /* may be NULL */
+};
+/* Create _sluice_ledger if missing, or give an older one its store_id
+ * column (fails on a read-only session only if something is missing). */
 int   db_ledger_ensure(struct db *db, struct err *e);
-/* 1 found (*info set, caller frees; may be NULL), 0 absent, -1 error. */
-int   db_ledger_get(struct db *db, const char *key, char **info, struct err *e);
+/* 1 found (*out filled; free with db_ledger_entry_free), 0 absent, -1 error. */
+int   db_ledger_get(struct db *db, const char *key, struct db_ledger_entry *out,
+		    struct err *e);
+void  db_ledger_entry_free(struct db_ledger_entry *en);
 /* Insert or replace; call inside the transaction that commits the data.
  * The table: key text primary key, run_id, committed_at (UTC, from the
- * replaceable clock), info text. */
-int   db_ledger_put(struct db *db, const char *key, int64_t run_id,
-		    const char *info, struct err *e);
+ * replaceable clock), info text, store_id text. */
+int   db_ledger_put(struct db *db, const char *key, const char *store_id,
+		    int64_t run_id, const char *info, struct err *e);
 int   db_ledger_delete(struct db *db, const char *key, struct err *e);
+/* May the control store `store_id` take this database's entries without a
+ * store id as its own?  Only one store may: the first to ask while no
+ * entry of another store is in the ledger, which records its claim (key
+ * "legacy-owner").  1 yes; 0 no, with *other (caller frees) naming the
+ * store that claimed them or whose entries are there; -1 error. */
+int   db_ledger_claim_legacy(struct db *db, const char *store_id, char **other,
+			     struct err *e);
 
 #endif

@@ -278,54 +278,164 @@ int db_create_index(struct db *db, const char *table, const char *const *columns
 /* ---- the ledger ------------------------------------------------------------------- */
 
 #define LEDGER "_sluice_ledger"
+#define LEGACY_OWNER "legacy-owner"
 
-int db_ledger_ensure(struct db *db, struct err *e)
+/* committed_at: UTC from the replaceable clock, "2026-11-21 13:05:09.123456". */
+static void ledger_now(char out[32])
 {
-	int exists = db_table_exists(db, LEDGER, e);
-	if (exists != 0)
-		return exists < 0 ? -1 : 0;
+	time_format_iso(clock_now_us(), out);    /* 2026-11-21T13:05:09.123456Z */
+	out[10] = ' ';
+	out[26] = '\0';
+}
+
+static int ledger_create(struct db *db, struct err *e)
+{
 	struct db_column cols[] = {
 		{ "key", { DT_TEXT, 0, 0 }, true, true },
 		{ "run_id", { DT_INT, 0, 0 }, true, false },
 		{ "committed_at", { DT_TIMESTAMP, 0, 0 }, true, false },
 		{ "info", { DT_TEXT, 0, 0 }, false, false },
+		{ "store_id", { DT_TEXT, 0, 0 }, false, false },
 	};
 	struct db_table def = { LEDGER, cols, ARRAY_LEN(cols) };
 	return db_create_table(db, &def, true, e);
 }
 
-int db_ledger_get(struct db *db, const char *key, char **info, struct err *e)
+static bool has_store_id(const struct db_table *t)
+{
+	for (size_t i = 0; i < t->ncolumns; i++)
+		if (strcmp(t->columns[i].name, "store_id") == 0)
+			return true;
+	return false;
+}
+
+int db_ledger_ensure(struct db *db, struct err *e)
+{
+	struct err de = { 0 };
+	struct db_table *t = db_describe(db, LEDGER, &de);
+	if (!t && de.code != ERR_NOTFOUND) {
+		*e = de;
+		return -1;
+	}
+	if (!t)
+		return ledger_create(db, e);
+	bool ready = has_store_id(t);
+	db_table_free(t);
+	if (ready)
+		return 0;
+	/* A ledger from before store ids: its entries keep a NULL store_id.
+	 * Two sessions may add the column at once; the loser finds it there. */
+	struct db_column col = { "store_id", { DT_TEXT, 0, 0 }, false, false };
+	if (db_add_column(db, LEDGER, &col, e) == 0)
+		return 0;
+	t = db_describe(db, LEDGER, NULL);
+	ready = t && has_store_id(t);
+	db_table_free(t);
+	return ready ? (err_clear(e), 0) : -1;
+}
+
+int db_ledger_get(struct db *db, const char *key, struct db_ledger_entry *out,
+		  struct err *e)
 {
 	const char *params[] = { key };
-	*info = NULL;
-	struct db_cursor *c = db_query(db, "SELECT info FROM " LEDGER " WHERE key = $1",
-				       params, 1, e);
+	memset(out, 0, sizeof *out);
+	struct db_cursor *c = db_query(db, "SELECT info, store_id, run_id FROM " LEDGER
+				       " WHERE key = $1", params, 1, e);
 	if (!c)
 		return -1;
 	int rc = db_cursor_next(c, e);
-	if (rc == 1 && c->vals[0])
-		*info = xstrndup(c->vals[0], c->lens[0]);
+	if (rc == 1) {
+		if (c->vals[0])
+			out->info = xstrndup(c->vals[0], c->lens[0]);
+		if (c->vals[1])
+			out->store_id = xstrndup(c->vals[1], c->lens[1]);
+		if (!c->vals[2] || !str_to_i64(c->vals[2], &out->run_id))
+			out->run_id = 0;
+	}
 	db_cursor_close(c);
 	return rc;
 }
 
-int db_ledger_put(struct db *db, const char *key, int64_t run_id, const char *info,
-		  struct err *e)
+void db_ledger_entry_free(struct db_ledger_entry *en)
+{
+	free(en->store_id);
+	free(en->info);
+	memset(en, 0, sizeof *en);
+}
+
+int db_ledger_put(struct db *db, const char *key, const char *store_id, int64_t run_id,
+		  const char *info, struct err *e)
 {
 	char id[32], when[32];
 	snprintf(id, sizeof id, "%lld", (long long)run_id);
-	time_format_iso(clock_now_us(), when);    /* 2026-11-21T13:05:09.123456Z */
-	when[10] = ' ';
-	when[26] = '\0';
-	const char *params[] = { key, id, when, info };
-	return db_exec(db, "INSERT INTO " LEDGER " (key, run_id, committed_at, info) "
-		       "VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO UPDATE SET "
+	ledger_now(when);
+	const char *params[] = { key, id, when, info, store_id };
+	return db_exec(db, "INSERT INTO " LEDGER " (key, run_id, committed_at, info, store_id) "
+		       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (key) DO UPDATE SET "
 		       "run_id = excluded.run_id, committed_at = excluded.committed_at, "
-		       "info = excluded.info", params, 4, NULL, e);
+		       "info = excluded.info, store_id = excluded.store_id", params, 5, NULL, e);
 }
 
 int db_ledger_delete(struct db *db, const char *key, struct err *e)
 {
 	const char *params[] = { key };
 	return db_exec(db, "DELETE FROM " LEDGER " WHERE key = $1", params, 1, NULL, e);
+}
+
+/* Another store's id among the entries, or NULL. */
+static int other_store(struct db *db, const char *store_id, char **other, struct err *e)
+{
+	const char *params[] = { store_id };
+	int rc = db_query_value(db, "SELECT store_id FROM " LEDGER " WHERE store_id IS NOT "
+				"NULL AND store_id <> $1 LIMIT 1", params, 1, other, e);
+	return rc < 0 ? -1 : 0;
+}
+
+int db_ledger_claim_legacy(struct db *db, const char *store_id, char **other,
+			   struct err *e)
+{
+	*other = NULL;
+	if (db_ledger_ensure(db, e) < 0)
+		return -1;
+	struct db_ledger_entry claim;
+	int rc = db_ledger_get(db, LEGACY_OWNER, &claim, e);
+	if (rc == 0 && !db_is_read_only(db)) {
+		if (other_store(db, store_id, other, e) < 0)
+			return -1;
+		if (*other)
+			return 0;
+		/* The claim and the look that allowed it in one transaction,
+		 * so that two stores asking at once cannot both win. */
+		char when[32];
+		ledger_now(when);
+		const char *ins[] = { LEGACY_OWNER, when, store_id };
+		if (db_begin(db, e) < 0)
+			return -1;
+		rc = other_store(db, store_id, other, e);
+		if (rc == 0 && !*other)
+			rc = db_exec(db, "INSERT INTO " LEDGER " (key, run_id, committed_at, "
+				     "info, store_id) VALUES ($1, 0, $2, 'entries without a "
+				     "store id are this store''s', $3) ON CONFLICT (key) DO "
+				     "NOTHING", ins, 3, NULL, e);
+		if (rc < 0) {
+			db_rollback(db);
+			return -1;
+		}
+		if (db_commit(db, e) < 0) {
+			db_rollback(db);
+			return -1;
+		}
+		if (*other)
+			return 0;
+		rc = db_ledger_get(db, LEGACY_OWNER, &claim, e);
+	}
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return 0;       /* read-only, nobody claimed them: not ours to take */
+	bool mine = str_eq(claim.store_id, store_id);
+	if (!mine)
+		*other = xstrdup(claim.store_id ? claim.store_id : "?");
+	db_ledger_entry_free(&claim);
+	return mine ? 1 : 0;
 }

@@ -88,7 +88,8 @@ static char *make_worker_id(const struct engine_options *o)
 	gethostname(host, sizeof host - 1);
 	host[sizeof host - 1] = '\0';
 	int n = atomic_fetch_add(&engine_seq, 1) + 1;
-	return xasprintf("%s%s:%ld:%d", o->only_run ? "foreground:" : "", host,
+	bool fg = o->only_run || o->foreground;
+	return xasprintf("%s%s:%ld:%d", fg ? "foreground:" : "", host,
 			 (long)getpid(), n);
 }
 
@@ -198,6 +199,11 @@ struct engine *engine_new(const struct project *p, const struct engine_options *
 const char *engine_worker_id(const struct engine *eng)
 {
 	return eng->worker_id;
+}
+
+void engine_set_only_run(struct engine *eng, int64_t run_id)
+{
+	eng->opt.only_run = run_id;
 }
 
 static void add_slot(struct engine *eng, struct slot *sl)

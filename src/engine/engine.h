@@ -25,8 +25,8 @@
  *
  * Exactly once: the engine commits a run's planned watermarks only after
  * every step succeeded, re-runs a recovered or retried run under the same
- * run id (so the steps' ledger entries "run:ID:step:NAME" and planned
- * extract windows stay valid), and never moves data itself.
+ * run id (so the steps' ledger entries "store:STORE:run:ID:step:NAME" and
+ * planned extract windows stay valid), and never moves data itself.
  *
  * Time: everything scheduled reads clock_now_us(), so tests replace the
  * clock and drive the scheduler with engine_scheduler_tick; timeouts and
@@ -54,6 +54,9 @@ struct engine_options {
 	bool no_log_sink;             /* the caller already sends logs to the store */
 	int64_t only_run;             /* claim only this run (the foreground
 					 `sluice run`); 0 = any due run */
+	bool foreground;              /* the foreground `sluice run`, whose run
+					 is made after the engine (see
+					 engine_set_only_run) */
 	usec_t grace;                 /* engine_stop's default grace; 0 = 30 s */
 	usec_t lease;                 /* a worker is gone after this long without
 					 a heartbeat; 0 = 30 s */
@@ -61,7 +64,7 @@ struct engine_options {
 	usec_t poll;                  /* how often idle workers look for due
 					 runs; 0 = 200 ms */
 	const char *worker_id;        /* NULL = "HOST:PID:N" (or "foreground:..."
-					 with only_run) */
+					 with only_run or foreground) */
 };
 
 /* Create an engine for a loaded, valid project (borrowed: it must outlive
@@ -89,6 +92,13 @@ void  engine_abort(struct engine *eng);
 /* Stop (grace 0 if not stopped yet) and free. */
 void  engine_free(struct engine *eng);
 const char *engine_worker_id(const struct engine *eng);
+/* The foreground `sluice run` makes its engine first (so that one that
+ * cannot start, say for a lake credential that is not set, leaves no run
+ * behind), then the run, kept for this engine's worker
+ * (engine_run_request.reserved_for), and names it here before
+ * engine_start.  If the process dies before the engine claims the run,
+ * crash recovery fails it: it never runs later on another worker. */
+void  engine_set_only_run(struct engine *eng, int64_t run_id);
 /* True once the engine's only_run has reached a final state (or stop
  * was requested and everything drained). */
 bool  engine_idle_done(struct engine *eng);
@@ -104,6 +114,8 @@ struct engine_run_request {
 	const char *reason;                /* first transition; NULL = "submitted" */
 	usec_t scheduled;                  /* 0 = due now (PENDING); else SCHEDULED */
 	const char *environment;           /* NULL = the project's */
+	const char *reserved_for;          /* only this worker may claim it (the
+					      foreground engine); NULL = any */
 };
 /* Create a run of a flow, ready for any engine.  Works without a running
  * engine (it only writes the store).  Parameters are checked against
@@ -121,14 +133,15 @@ int   engine_submit(struct store *s, const struct project *p,
 /* A new run of a finished run's flow with the same parameters, trigger
  * retry, parent_run set.  ERR_CONFLICT when the run has not finished. */
 int   engine_retry(struct store *s, const struct project *p, int64_t run_id,
-		   int64_t *new_id, struct err *e);
+		   const char *reserved_for, int64_t *new_id, struct err *e);
 /* Ask for a run to stop: a queued run (SCHEDULED, LATE, PENDING, RETRYING)
  * becomes CANCELLED at once; a RUNNING one CANCELLING, and the engine
  * that owns it stops its steps at the next safe point and records
  * CANCELLED.  ERR_CONFLICT when it has already finished. */
 int   engine_cancel(struct store *s, int64_t run_id, const char *by, struct err *e);
 /* Is an engine that takes queued runs alive (a worker, other than a
- * foreground `sluice run`, with a heartbeat within `lease`; 0 = 30 s)? */
+ * foreground `sluice run`, with a heartbeat within `lease`; 0 = 30 s, and
+ * not one registered from this host whose process is gone)? */
 int   engine_alive(struct store *s, usec_t lease, bool *alive, struct err *e);
 
 /* ---- tasks --------------------------------------------------------------------- */

@@ -171,6 +171,8 @@ void *supervisor_main(void *arg);
 void  engine_cancel_run_local(struct engine *eng, struct run_exec *rx,
 			      enum run_stop why);
 int   recover_orphans(struct engine *eng, struct store *s, struct err *e);
+/* A worker registered from this host whose process no longer exists. */
+bool  worker_process_gone(const struct store_worker *w);
 /* Flow of a store run and whether its retry policy allows another attempt. */
 bool  run_may_retry(const struct project *p, const struct store_run *r,
 		    const char *failed_step);

@@ -32,5 +32,6 @@ tests_unit_test_engine_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_engine_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_engine_pg
 
+TESTS += tests/integration/runs_settle.sh tests/integration/runs_settle_pg.sh
 TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
 	tests/integration/crash_pg.sh

@@ -248,11 +248,14 @@ static int claim_only_run_locked(struct slot *sl, struct store_run **out, struct
 		return 0;
 	}
 	/* claim_id ignores the flow's limit: respect it here (two foreground
-	 * runs of a one-at-a-time flow take turns). */
+	 * runs of a one-at-a-time flow take turns), as store_run_claim does:
+	 * RETRYING runs hold their slot, and a RETRYING run (this one, say)
+	 * waits only for running ones. */
 	int limit = 1;
 	int64_t active = 0;
+	unsigned running = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING);
 	struct store_run_filter f = { .flow = r->flow,
-		.states = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING) };
+		.states = st == RUN_RETRYING ? running : running | RUN_STATE_BIT(RUN_RETRYING) };
 	int rc = store_flow_limit_get(sl->store, r->flow, &limit, e);
 	if (rc >= 0)
 		rc = store_run_count(sl->store, &f, &active, e);

@@ -143,12 +143,12 @@ static int cond_call(const char *func, const char *arg, double *out, void *vctx,
 		return err_set(e, ERR_NOTFOUND, "%s(%s): no stream named %s", func, arg, arg);
 	if (strcmp(func, "stream_has_data") == 0) {
 		bool has = false;
-		if (stream_has_data(st, cc->sc->conns, &has, e) < 0)
+		if (stream_has_data(st, cc->sc->conns, cc->sc->store, &has, e) < 0)
 			return -1;
 		*out = has ? 1 : 0;
 	} else if (strcmp(func, "stream_rows") == 0) {
 		int64_t rows = 0;
-		if (stream_pending_rows(st, cc->sc->conns, &rows, e) < 0)
+		if (stream_pending_rows(st, cc->sc->conns, cc->sc->store, &rows, e) < 0)
 			return -1;
 		*out = (double)rows;
 	} else {

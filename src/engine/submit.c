@@ -106,6 +106,7 @@ int engine_submit(struct store *s, const struct project *p,
 		.environment = req->environment ? req->environment : p->env.name,
 		.scheduled = req->scheduled, .parent_run = req->parent_run,
 		.reason = req->reason ? req->reason : "submitted",
+		.worker = req->reserved_for,
 	};
 	if (!resolved)
 		spec.state = RUN_PENDING;
@@ -131,7 +132,7 @@ int engine_submit(struct store *s, const struct project *p,
 }
 
 int engine_retry(struct store *s, const struct project *p, int64_t run_id,
-		 int64_t *new_id, struct err *e)
+		 const char *reserved_for, int64_t *new_id, struct err *e)
 {
 	struct store_run *r = store_run_get(s, run_id, e);
 	if (!r)
@@ -151,7 +152,7 @@ int engine_retry(struct store *s, const struct project *p, int64_t run_id,
 		struct engine_run_request req = {
 			.flow = r->flow, .params = kv, .nparams = n,
 			.trigger = TRIGGER_RETRY, .parent_run = run_id, .reason = reason,
-			.environment = r->environment,
+			.environment = r->environment, .reserved_for = reserved_for,
 		};
 		rc = engine_submit(s, p, &req, new_id, e);
 		free(reason);
@@ -209,7 +210,10 @@ int engine_alive(struct store *s, usec_t lease, bool *alive, struct err *e)
 	usec_t since = clock_now_us() - (lease ? lease : 30 * USEC_PER_SEC);
 	for (size_t i = 0; i < ws.len; i++) {
 		struct store_worker *w = ws.items[i];
-		if (!str_starts_with(w->id, FOREGROUND_PREFIX) && w->heartbeat >= since)
+		/* One killed on this host has not unregistered: it is not there,
+		 * however fresh its last heartbeat. */
+		if (!str_starts_with(w->id, FOREGROUND_PREFIX) && w->heartbeat >= since &&
+		    !worker_process_gone(w))
 			*alive = true;
 	}
 	store_worker_list_free(&ws);

@@ -139,22 +139,27 @@ bool run_may_retry(const struct project *p, const struct store_run *r,
 	return r->attempt <= count;
 }
 
-/* Workers on this host whose process is gone: unregister them, so their
- * runs are recovered now instead of after the lease. */
-static void reap_dead_local_workers(struct engine *eng, struct store *s)
+bool worker_process_gone(const struct store_worker *w)
 {
 	char host[256] = "localhost";
 	gethostname(host, sizeof host - 1);
 	host[sizeof host - 1] = '\0';
+	return str_eq(w->host, host) && w->pid > 0 && w->pid != (int64_t)getpid() &&
+	       kill((pid_t)w->pid, 0) < 0 && errno == ESRCH;
+}
+
+/* Workers on this host whose process is gone: unregister them, so their
+ * runs are recovered now instead of after the lease. */
+static void reap_dead_local_workers(struct engine *eng, struct store *s)
+{
 	struct vec ws = VEC_INIT;
 	if (store_worker_list(s, &ws, NULL) < 0)
 		return;
 	for (size_t i = 0; i < ws.len; i++) {
 		struct store_worker *w = ws.items[i];
-		if (!str_eq(w->host, host) || w->pid <= 0 || w->pid == (int64_t)getpid() ||
-		    str_eq(w->id, eng->worker_id))
+		if (str_eq(w->id, eng->worker_id))
 			continue;
-		if (kill((pid_t)w->pid, 0) < 0 && errno == ESRCH) {
+		if (worker_process_gone(w)) {
 			log_warn("worker %s (pid %lld on this host) is gone; recovering "
 				 "its runs", w->id, (long long)w->pid);
 			store_worker_remove(s, w->id, NULL);
@@ -163,9 +168,27 @@ static void reap_dead_local_workers(struct engine *eng, struct store *s)
 	store_worker_list_free(&ws);
 }
 
+/* A run kept for a foreground `sluice run` whose process is gone before
+ * it started the run: nobody is there to do it or to report it, so it
+ * fails now instead of running hours later for a worker nobody asked. */
+static void fail_kept_run(struct engine *eng, struct store *s, struct store_run *r)
+{
+	struct err e;
+	char *reason = xasprintf("the sluice run that created it (worker %s) exited "
+				 "before starting it", r->worker ? r->worker : "?");
+	if (engine_transition(eng, s, r, RUN_FAILED, reason, reason, 0, &e) < 0 &&
+	    e.code != ERR_CONFLICT)
+		log_warn("settling run %lld: %s", (long long)r->id, err_text(&e));
+	free(reason);
+}
+
 static void recover_one(struct engine *eng, struct store *s, struct store_run *r)
 {
 	struct err e;
+	if (r->state == RUN_PENDING) {
+		fail_kept_run(eng, s, r);
+		return;
+	}
 	char *reason = xasprintf("worker %s lost (no heartbeat within %llds)",
 				 r->worker ? r->worker : "?",
 				 (long long)(eng->opt.lease / USEC_PER_SEC));

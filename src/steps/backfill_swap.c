@@ -9,9 +9,10 @@
  * back, so a reader sees the old tables or the new ones, never a missing
  * one: PostgreSQL makes a reader wait for the renaming transaction and
  * then looks the name up again; SQLite readers in WAL keep their snapshot
- * until their next statement.  The ledger entry "backfill:ID:swap" commits
- * with the swap, so a rerun after a crash knows which connections are
- * done.  Discard drops the TABLE_backfill tables and nothing else.
+ * until their next statement.  The ledger entry
+ * "store:STORE:backfill:ID:swap" commits with the swap, so a rerun after
+ * a crash knows which connections are done.  Discard drops the
+ * TABLE_backfill tables and nothing else.
  *
  * Before a rebuild each existing target is copied in shape (columns,
  * types, keys, defaults, indexes; no rows) to TABLE_backfill, so the
@@ -238,16 +239,47 @@ static void sqlite_plain_renames(struct db *db, bool on)
 		NULL, 0, NULL, NULL);
 }
 
+/* The swap's entry: this store's own ("store:ID:backfill:N:swap"), or one
+ * from before store ids ("backfill:N:swap") when this store is that old,
+ * the backfill began before it had an id, and it may take the database's
+ * entries without an id.  1 found (*info set), 0 none, -1 error. */
+static int swap_entry(struct bf *b, struct db *db, const char *key, char **info,
+		      struct err *e)
+{
+	struct db_ledger_entry en;
+	int rc = db_ledger_get(db, key, &en, e);
+	const struct store_identity *id = store_identity(b->env->store);
+	if (rc == 0 && id->legacy && b->row->created < id->created) {
+		char old[64];
+		snprintf(old, sizeof old, "backfill:%lld:swap", (long long)b->row->id);
+		rc = db_ledger_get(db, old, &en, e);
+		char *other = NULL;
+		if (rc == 1 && !en.store_id)
+			rc = db_ledger_claim_legacy(db, id->id, &other, e);
+		if (rc == 0 && other) {
+			rc = err_set(e, ERR_CONFLICT, "the ledger has an entry %s without a "
+				     "control store id and records of control store %s: "
+				     "sluice cannot tell whether this backfill swapped; look "
+				     "at the tables, then delete the entry or set its "
+				     "store_id to %s", old, other, id->id);
+		}
+		free(other);
+	}
+	*info = rc == 1 ? xstrdup(en.info) : NULL;
+	db_ledger_entry_free(&en);
+	return rc;
+}
+
 static int swap_connection(struct bf *b, const char *conn, const struct target *t,
 			   size_t n, int64_t run_id, cJSON *done, struct err *e)
 {
 	struct db *db = step_conns_get(bf_conns(b), conn, e);
 	if (!db || db_ledger_ensure(db, e) < 0)
 		return -1;
-	char key[64];
-	snprintf(key, sizeof key, "backfill:%lld:swap", (long long)b->row->id);
+	const char *owner = store_id(b->env->store);
+	char *key = xasprintf("store:%s:backfill:%lld:swap", owner, (long long)b->row->id);
 	char *info = NULL;
-	int rc = db_ledger_get(db, key, &info, e);
+	int rc = swap_entry(b, db, key, &info, e);
 	if (rc != 0) {
 		if (rc == 1) {
 			cJSON *prev = cJSON_Parse(info);
@@ -258,6 +290,7 @@ static int swap_connection(struct bf *b, const char *conn, const struct target *
 			bf_say(b, "%s: swapped already", conn);
 		}
 		free(info);
+		free(key);
 		return rc < 0 ? -1 : 0;
 	}
 	cJSON *mine = cJSON_CreateArray();
@@ -268,7 +301,7 @@ static int swap_connection(struct bf *b, const char *conn, const struct target *
 			rc = swap_one(db, &t[i], mine, e);
 	if (rc == 0) {
 		char *text = cJSON_PrintUnformatted(mine);
-		rc = db_ledger_put(db, key, run_id, text, e);
+		rc = db_ledger_put(db, key, owner, run_id, text, e);
 		free(text);
 	}
 	if (rc == 0)
@@ -285,6 +318,7 @@ static int swap_connection(struct bf *b, const char *conn, const struct target *
 		}
 	}
 	cJSON_Delete(mine);
+	free(key);
 	if (rc < 0)
 		err_prefix(e, "swapping on %s (nothing changed there): ", conn);
 	return rc;

@@ -35,6 +35,11 @@ struct step_conns *step_conns_new(const struct project *p, bool read_only)
 	return c;
 }
 
+const struct project *step_conns_project(const struct step_conns *c)
+{
+	return c->project;
+}
+
 static const struct project_connection *find_connection(const struct project *p,
 							const char *name)
 {

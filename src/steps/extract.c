@@ -21,12 +21,12 @@
  *
  *   into staging tables ("to": { "connection", "table_prefix" }): the
  *   window's rows replace the staging table's, with the ledger entry
- *   run:ID:step:NAME:TABLE, in one transaction (nothing new empties it).
- *   The watermark waits for the run: the engine commits the run's windows
- *   when it completes (store_wm_commit_run).  A run that fails leaves its
- *   window uncommitted, and the next run's window reaches back over it, so
- *   the staging table never loses rows that a later step did not get to
- *   load.
+ *   store:STORE:run:ID:step:NAME:TABLE, in one transaction (nothing new
+ *   empties it).  The watermark waits for the run: the engine commits the
+ *   run's windows when it completes (store_wm_commit_run).  A run that
+ *   fails leaves its window uncommitted, and the next run's window reaches
+ *   back over it, so the staging table never loses rows that a later step
+ *   did not get to load.
  *
  * Rows whose watermark no window can take (NULL; on SQLite not a time)
  * are counted in the summary and warned about on every run.
@@ -303,10 +303,8 @@ static int window_to_staging(struct step_ctx *ctx, struct db *sdb, const char *s
 	if (rc == 0)
 		rc = load_query_into(ctx, sdb, sql, params, nparams, tdb, &li, &changes,
 				     rows, e);
-	char info[64];
-	snprintf(info, sizeof info, "%lld rows", (long long)*rows);
 	if (rc == 0)
-		rc = step_ledger_put(ctx, tdb, table, info, e);
+		rc = step_ledger_put(ctx, tdb, table, *rows, *rows, staging, e);
 	rc = step_end_transaction(ctx, tdb, rc, e);
 	if (rc < 0)
 		err_prefix(e, "staging %s: ", staging);

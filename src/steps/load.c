@@ -579,9 +579,7 @@ static int load_in_transaction(struct step_ctx *ctx, struct db *sdb, struct db *
 	ctx->rows_out = rows;
 	if (step_check_cancel(ctx, e) < 0 || commit_streams(ctx, tdb, ls, e) < 0)
 		return -1;
-	char info[96];
-	snprintf(info, sizeof info, "%s %lld rows", target, (long long)rows);
-	return step_ledger_put(ctx, tdb, NULL, info, e);
+	return step_ledger_put(ctx, tdb, NULL, rows, rows, target, e);
 }
 
 /* "merged 120 rows into t: 3 updated, 2 inserted, 115 unchanged" and the
@@ -620,7 +618,8 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 	rc = step_ledger_done(ctx, tdb, NULL, e);
 	if (rc != 0) {
 		if (rc == 1)
-			step_summary(ctx, "already committed by an earlier attempt");
+			step_summary(ctx, "already committed by an earlier attempt (%lld rows)",
+				     (long long)ctx->rows_out);
 		rc = rc < 0 ? -1 : 0;
 		goto out;
 	}

@@ -6,6 +6,7 @@ libsteps_a_SOURCES = \
 libsteps_a_SOURCES += \
 	src/steps/steps_int.h \
 	src/steps/steps.c \
+	src/steps/ledger.c \
 	src/steps/conns.c \
 	src/steps/params.c \
 	src/steps/lake_open.c \
@@ -39,6 +40,8 @@ libsteps_a_SOURCES += \
 	src/steps/pipe_load.c \
 	src/steps/pipe_table.c \
 	src/steps/stream.c \
+	src/steps/stream_int.h \
+	src/steps/stream_store.c \
 	src/steps/ingest.c \
 	src/steps/normalize.c
 
@@ -55,6 +58,7 @@ tests_unit_test_pipes_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_pipes_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_pipes tests/unit/test_pipes_pg
 
+TESTS += tests/integration/identity.sh tests/integration/identity_pg.sh
 TESTS += tests/integration/pipe_kill.sh tests/integration/pipe_kill_pg.sh \
 	tests/integration/pipe_commands.sh tests/integration/pipe_rules.sh \
 	tests/integration/pipe_rules_pg.sh

@@ -14,7 +14,7 @@
  * `document`, an object made of the row's columns.  format/'s normalizer
  * turns each document into rows, which go into `into` (created and grown
  * as the columns say; emptied first unless "mode": "append") in one
- * transaction with the ledger entry run:ID:step:NAME.
+ * transaction with the ledger entry store:STORE:run:ID:step:NAME.
  *
  * The source is read to the end into a spool file before the transaction
  * starts, so source and target may be the same PostgreSQL connection (which
@@ -525,12 +525,9 @@ static int write_into(struct step_ctx *ctx, const struct norm_spec *ns, struct d
 		db_writer_abort(nw.w);
 	else if (nw.w && db_writer_close(nw.w, NULL, e) < 0)
 		rc = -1;
-	if (rc == 0) {
-		char info[64];
-		snprintf(info, sizeof info, "{\"rows\":%lld}", (long long)nw.rows);
-		rc = step_ledger_put(ctx, db, NULL, info, e);
-	}
 	ctx->rows_out = nw.rows;
+	if (rc == 0)
+		rc = step_ledger_put(ctx, db, NULL, ctx->rows_in, ctx->rows_out, into, e);
 	if (rc == 0)
 		step_summary(ctx, "%lld document%s from %s into %lld row%s of %s", (long long)
 			     ctx->rows_in, ctx->rows_in == 1 ? "" : "s", src->label,

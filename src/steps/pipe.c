@@ -207,7 +207,14 @@ static void log_file(struct refresh *r, const struct pipe_load *L)
 	char *obj = pipe_object_name(r->pipe);
 	char *what = pipe_error_text(h);
 	enum log_level lv = h->status == LOAD_LOADED ? LOG_INFO : LOG_WARN;
-	if (L->reconciled)
+	if (L->adopted)
+		log_emit(LOG_WARN, r->req->run_id, NULL, obj, NULL, 0, "%s was loaded into %s "
+			 "by %s (%lld rows), not by this control store: its rows are there, so "
+			 "it is recorded as loaded and not loaded again", h->file_key,
+			 r->pipe->table, str_eq(h->loaded_by, PIPE_LOADED_BY_UNKNOWN)
+			 ? "a sluice older than control store ids"
+			 : h->loaded_by, (long long)h->rows_loaded);
+	else if (L->reconciled)
 		log_emit(LOG_INFO, r->req->run_id, NULL, obj, NULL, 0, "%s was committed before "
 			 "(%lld rows; by a refresh that was killed, or one running at the same "
 			 "time); its load history is written now", h->file_key,
@@ -242,6 +249,7 @@ static int record(struct refresh *r, struct pipe_load *L, struct err *e)
 			 "%s (%s%s%s)", c->table, c->column, schema_change_name(c->kind),
 			 c->old_type ? c->old_type : "", c->old_type ? " -> " : "", c->new_type);
 	}
+	out->files_adopted += L->adopted;
 	if (L->reconciled)
 		out->files_reconciled++;
 	else if (h->status == LOAD_LOADED)
@@ -254,7 +262,7 @@ static int record(struct refresh *r, struct pipe_load *L, struct err *e)
 		out->rows_parsed += h->rows_parsed;
 		out->rows_loaded += h->rows_loaded;
 	}
-	if (h->error_count && !L->reconciled) {
+	if ((h->error_count || h->status == LOAD_FAILED) && !L->reconciled) {
 		if (!out->first_error)
 			out->first_error = pipe_error_text(h);
 		if (id)         /* a refresh that failed it at the same time told them */
@@ -330,6 +338,7 @@ static int refresh_file(struct refresh *r, const struct lake_entry *ent,
 	L->mtime = ent->mtime;
 	L->after = last ? last->id : 0;
 	L->run_id = r->req->run_id;
+	L->store_id = store_id(r->store);
 	L->force = r->req->force;
 	L->in_txn = r->statement;
 	L->cancel = r->cancel;

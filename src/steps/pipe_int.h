@@ -77,6 +77,9 @@ void raw_cols_free(struct raw_col *cols, size_t n);
 /* True when the pipe says its table's shape (columns or document). */
 bool pipe_has_shape(const struct project_pipe *pipe);
 
+/* hist.loaded_by of a file adopted from an entry without a store id. */
+#define PIPE_LOADED_BY_UNKNOWN "unknown"
+
 /* ---- one file (pipe_load.c) ---------------------------------------------------- */
 struct pipe_load {
 	/* in */
@@ -87,6 +90,7 @@ struct pipe_load {
 	usec_t mtime;                 /* the file's time in the listing (0 unknown) */
 	int64_t after;                /* the history row the refresh decided on, or 0 */
 	int64_t run_id;
+	const char *store_id;         /* the control store loading it */
 	bool force;                   /* replace the file's earlier rows */
 	bool in_txn;                  /* abort_statement: the caller began the
 					 transaction and commits or rolls it back */
@@ -96,6 +100,7 @@ struct pipe_load {
 	bool committed;               /* rows and ledger entry committed now (in_txn:
 					 written, to commit with the caller's) */
 	bool reconciled;              /* committed before: hist rebuilt from the ledger */
+	bool adopted;                 /* ... by another control store (hist.loaded_by) */
 	bool bad;                     /* the file had bad records */
 	struct vec changes;           /* struct store_schema_change *, committed */
 };
@@ -107,7 +112,9 @@ struct pipe_load {
 int  pipe_load_file(struct pipe_load *L, struct err *e);
 void pipe_load_free(struct pipe_load *L);
 
-/* The ledger key of a file: "pipe:NAME:KEY"; caller frees. */
+/* The ledger key of a file: "pipe:NAME:KEY"; caller frees.  Unlike a
+ * step's, the key does not name the store: the entry states that the
+ * file's rows are in the pipe's table, whichever store loaded them. */
 char *pipe_ledger_key(const struct project_pipe *pipe, const char *key);
 /* Rebuild a history row from a ledger entry's info; false if unreadable. */
 bool pipe_ledger_history(const struct project_pipe *pipe, const char *key,

@@ -513,6 +513,7 @@ static int lock_table(struct db *db, const char *table, struct err *e)
 static char *ledger_info(const struct loader *ld, const struct store_load *h)
 {
 	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "table", ld->pipe->table);
 	cJSON_AddStringToObject(o, "checksum", h->checksum);
 	cJSON_AddNumberToObject(o, "size", (double)h->size);
 	cJSON_AddNumberToObject(o, "rows_parsed", (double)h->rows_parsed);
@@ -709,6 +710,77 @@ static int delete_earlier(struct loader *ld, const char *info, struct err *e)
 	return 0;
 }
 
+static void hist_free(struct store_load *h)
+{
+	free(h->pipe);
+	free(h->file_key);
+	free(h->checksum);
+	free(h->first_error);
+	free(h->first_error_column_name);
+	free(h->attempt);
+	free(h->seen_checksum);
+	free(h->loaded_by);
+	memset(h, 0, sizeof *h);
+}
+
+static char *info_string(const char *info, const char *name)
+{
+	cJSON *o = info ? cJSON_Parse(info) : NULL;
+	char *v = json_text(o, name);
+	cJSON_Delete(o);
+	return v;
+}
+
+/* The file is in the ledger, but another control store (or a sluice from
+ * before store ids) committed it.  The entry states a fact about this
+ * database: that file's rows are in the table.  Loading it again would put
+ * them there twice, and skipping it silently would hide that this store
+ * never loaded it; so when the file is the one the entry describes (same
+ * table, same checksum) its history records it as loaded by that store,
+ * and otherwise it fails with what to do.  1 settled, -1 error. */
+static int foreign_entry(struct loader *ld, const struct db_ledger_entry *en,
+			 struct err *e)
+{
+	struct pipe_load *L = ld->L;
+	const char *by = en->store_id ? en->store_id : PIPE_LOADED_BY_UNKNOWN;
+	const char *who = en->store_id ? en->store_id : "a sluice older than control store ids";
+	stop_writing(ld);
+	char *table = info_string(en->info, "table");
+	if (table && strcmp(table, ld->pipe->table) != 0) {
+		err_set(e, ERR_CONFLICT, "the ledger of %s says %s loaded a file of this name "
+			"into %s under a pipe of the same name: another project's pipe %s "
+			"shares this database; give this pipe another name", db_label(ld->db),
+			who, table, ld->pipe->name);
+		free(table);
+		return -1;
+	}
+	free(table);
+	if (drain(ld, e) < 0)
+		return -1;
+	settle_history(ld, LOAD_FAILED);          /* the checksum of what is there now */
+	char *theirs = info_string(en->info, "checksum");
+	if (theirs && strcmp(theirs, L->hist.checksum) == 0) {
+		free(theirs);
+		hist_free(&L->hist);
+		if (!pipe_ledger_history(ld->pipe, L->key, en->info, &L->hist))
+			return err_set(e, ERR_INTERNAL, "the ledger entry is not readable");
+		L->hist.run_id = L->run_id;
+		L->hist.mtime = L->mtime;
+		L->hist.loaded_by = xstrdup(by);
+		L->reconciled = L->adopted = true;
+		return 1;
+	}
+	L->hist.first_error = xasprintf("the ledger of %s says %s loaded a file of this "
+		"name into %s%s%s%s, and this file differs (checksum %.12s): it is neither "
+		"loaded again (rows could be there twice) nor skipped; if it is a new file "
+		"under an old name, reload it with: sluice pipe refresh %s --force --file %s "
+		"(replaces the rows the earlier load left)", db_label(ld->db), who,
+		ld->pipe->table, theirs ? " (checksum " : " (no checksum recorded",
+		theirs ? theirs : "", ")", L->hist.checksum, ld->pipe->name, L->key);
+	free(theirs);
+	return 1;
+}
+
 /* Begin, take the table's turn, and look for the file in the ledger.
  * 1: committed before (history rebuilt, transaction closed); 0: go on. */
 static int begin_file(struct loader *ld, struct err *e)
@@ -720,36 +792,37 @@ static int begin_file(struct loader *ld, struct err *e)
 	if (lock_table(ld->db, ld->pipe->table, e) < 0)
 		return -1;
 	char *lkey = pipe_ledger_key(ld->pipe, L->key);
-	char *info = NULL;
-	int found = db_ledger_get(ld->db, lkey, &info, e);
+	struct db_ledger_entry en;
+	int found = db_ledger_get(ld->db, lkey, &en, e);
 	free(lkey);
 	if (found < 0)
 		return -1;
-	if (found && !L->force) {
+	int rc = 0;
+	if (found && !L->force && !str_eq(en.store_id, L->store_id)) {
+		rc = foreign_entry(ld, &en, e);
+	} else if (found && !L->force) {
 		stop_writing(ld);
-		if (!pipe_ledger_history(ld->pipe, L->key, info, &L->hist)) {
-			free(info);
-			return err_set(e, ERR_INTERNAL, "pipe %s: the ledger entry of %s is "
-				       "not readable", ld->pipe->name, L->key);
-		}
-		free(info);
+		if (!pipe_ledger_history(ld->pipe, L->key, en.info, &L->hist))
+			rc = err_set(e, ERR_INTERNAL, "pipe %s: the ledger entry of %s is "
+				     "not readable", ld->pipe->name, L->key);
+		else
+			rc = 1;
 		L->hist.run_id = L->run_id;
 		L->hist.mtime = L->mtime;
-		L->reconciled = true;
-		return 1;
+		L->reconciled = rc == 1;
+	} else {
+		ld->generation = found ? ledger_generation(en.info) + 1 : 1;
+		rc = raw_table_read(ld->db, &ld->table, e);
+		if (rc == 0 && ld->declared)
+			rc = declared_table(ld, e);
+		if (rc == 0 && found && ld->table.exists)
+			rc = delete_earlier(ld, en.info, e);
+		if (rc == 0 && ld->table.exists &&
+		    (max_id(ld, &ld->id_before, e) < 0 || open_writer(ld, e) < 0))
+			rc = -1;
 	}
-	ld->generation = found ? ledger_generation(info) + 1 : 1;
-	int rc = raw_table_read(ld->db, &ld->table, e);
-	if (rc == 0 && ld->declared)
-		rc = declared_table(ld, e);
-	if (rc == 0 && found && ld->table.exists)
-		rc = delete_earlier(ld, info, e);
-	free(info);
-	if (rc < 0)
-		return -1;
-	if (ld->table.exists && (max_id(ld, &ld->id_before, e) < 0 || open_writer(ld, e) < 0))
-		return -1;
-	return 0;
+	db_ledger_entry_free(&en);
+	return rc;
 }
 
 static bool cancelled(const struct loader *ld)
@@ -853,7 +926,7 @@ static int finish(struct loader *ld, struct err *e)
 	}
 	char *lkey = pipe_ledger_key(ld->pipe, L->key);
 	char *info = ledger_info(ld, &L->hist);
-	int rc = db_ledger_put(ld->db, lkey, L->run_id, info, e);
+	int rc = db_ledger_put(ld->db, lkey, L->store_id, L->run_id, info, e);
 	free(lkey);
 	free(info);
 	if (rc == 0 && !L->in_txn)
@@ -933,14 +1006,6 @@ out:
 
 void pipe_load_free(struct pipe_load *L)
 {
-	struct store_load *h = &L->hist;
-	free(h->pipe);
-	free(h->file_key);
-	free(h->checksum);
-	free(h->first_error);
-	free(h->first_error_column_name);
-	free(h->attempt);
-	free(h->seen_checksum);
-	memset(h, 0, sizeof *h);
+	hist_free(&L->hist);
 	vec_free_all(&L->changes, free_change);
 }

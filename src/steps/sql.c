@@ -6,8 +6,9 @@
  *
  * The text is split into statements (params.c), each statement's :name
  * parameters are bound, and all of them run in one transaction together
- * with the ledger entry run:ID:step:NAME, so a retried or recovered run
- * that finds the entry skips the step instead of running it twice.
+ * with the ledger entry store:STORE:run:ID:step:NAME, so a retried or
+ * recovered run that finds the entry skips the step instead of running
+ * it twice.
  *
  * "transaction": false runs the statements one by one in autocommit (for
  * what cannot run in a transaction: VACUUM, CREATE INDEX CONCURRENTLY);
@@ -231,7 +232,7 @@ static int sql_run(struct step_ctx *ctx, struct err *e)
 	}
 	rc = run_statements(ctx, db, name, &stmts, e);
 	if (rc == 0 && !db_is_read_only(db))
-		rc = step_ledger_put(ctx, db, NULL, name, e);
+		rc = step_ledger_put(ctx, db, NULL, ctx->rows_in, ctx->rows_out, name, e);
 	if (tx)
 		rc = step_end_transaction(ctx, db, rc, e);
 	if (rc == 0)

@@ -1,8 +1,8 @@
 /*
  * steps.c - the kind table and what every step kind shares: validation
- * and running by kind, cache keys, the state shared by a run's steps, the
- * ledger helpers that make a step's writes exactly-once, and logging with
- * the run and step attached.
+ * and running by kind, cache keys, the state shared by a run's steps, and
+ * logging with the run and step attached (the ledger helpers that make a
+ * step's writes exactly-once are in ledger.c).
  *
  * The engine calls steps_run and never looks inside a kind; a kind lives
  * in its own file with a static operations table (struct step_ops).
@@ -41,6 +41,49 @@ static bool skipped_in_backfill(enum step_kind k)
 
 /* ---- validation ------------------------------------------------------------ */
 
+/* The first table a step writes for later steps of its run to read (an
+ * extract's staging table, a normalize step's `into`), or NULL. */
+static char *staging_table(const struct project_step *s)
+{
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(s->spec, "to");
+	if (s->kind == STEP_NORMALIZE && sj_string(s->spec, "into"))
+		return xstrdup(sj_string(s->spec, "into"));
+	if (s->kind != STEP_EXTRACT || !cJSON_IsObject(to))
+		return NULL;
+	const cJSON *item = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s->spec,
+										"tables"), 0);
+	const char *table = cJSON_IsString(item) ? item->valuestring : sj_string(item, "table");
+	const char *prefix = sj_string(to, "table_prefix");
+	return table ? xasprintf("%s%s", prefix ? prefix : "", table) : NULL;
+}
+
+/* Staging tables have fixed names, so every run of a flow shares them:
+ * two runs at once (concurrency above 1, or unlimited) can each load what
+ * the other staged. */
+static void warn_shared_staging(const struct project *p, const struct project_flow *flow,
+				struct diags *d)
+{
+	if (flow->concurrency == 1)
+		return;
+	for (size_t i = 0; i < flow->nsteps; i++) {
+		char *table = staging_table(&flow->steps[i]);
+		if (!table)
+			continue;
+		char *path = xasprintf("%s.concurrency", flow->path_in_file ? flow->path_in_file
+							     : flow->name);
+		char limit[32];
+		snprintf(limit, sizeof limit, "%d", flow->concurrency);
+		project_diag(p, d, DIAG_WARNING, path, "flow %s may run %s at a time, but "
+			     "step %s writes the staging table %s, which every run of the "
+			     "flow shares: two runs at once can load each other's rows; "
+			     "keep concurrency at 1", flow->name, flow->concurrency ? limit
+			     : "any number of runs", flow->steps[i].name, table);
+		free(path);
+		free(table);
+		return;
+	}
+}
+
 size_t steps_validate(const struct project *p, struct diags *d)
 {
 	size_t errors = 0;
@@ -52,6 +95,7 @@ size_t steps_validate(const struct project *p, struct diags *d)
 			if (ops && ops->validate)
 				errors += ops->validate(p, flow, s, d);
 		}
+		warn_shared_staging(p, flow, d);
 	}
 	return errors;
 }
@@ -295,43 +339,6 @@ struct db *step_db(struct step_ctx *ctx, const char *name, struct err *e)
 	if (!db)
 		err_prefix(e, "step %s: ", ctx->step->name);
 	return db;
-}
-
-char *step_ledger_key(const struct step_ctx *ctx, const char *suffix)
-{
-	return xasprintf("run:%lld:step:%s%s%s", (long long)ctx->run_id, ctx->step->name,
-			 suffix ? ":" : "", suffix ? suffix : "");
-}
-
-int step_ledger_done(struct step_ctx *ctx, struct db *db, const char *suffix,
-		     struct err *e)
-{
-	if (db_is_read_only(db))
-		return 0;
-	/* Steps running side by side may all find the ledger missing; on
-	 * PostgreSQL the losers of that race get a unique violation from the
-	 * catalogue.  The table is there all the same. */
-	if (db_ledger_ensure(db, e) < 0 && db_table_exists(db, "_sluice_ledger", NULL) != 1)
-		return -1;
-	char *key = step_ledger_key(ctx, suffix);
-	char *info = NULL;
-	int rc = db_ledger_get(db, key, &info, e);
-	if (rc == 1)
-		step_log(ctx, LOG_INFO, NULL, "already committed by an earlier attempt of "
-			 "run %lld (ledger %s in %s); not doing it again",
-			 (long long)ctx->run_id, key, db_label(db));
-	free(info);
-	free(key);
-	return rc;
-}
-
-int step_ledger_put(struct step_ctx *ctx, struct db *db, const char *suffix,
-		    const char *info, struct err *e)
-{
-	char *key = step_ledger_key(ctx, suffix);
-	int rc = db_ledger_put(db, key, ctx->run_id, info, e);
-	free(key);
-	return rc;
 }
 
 void step_log(const struct step_ctx *ctx, enum log_level level, const char *object,

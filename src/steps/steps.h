@@ -11,8 +11,8 @@
  * checks ctx->cancel at safe points (between batches) and, when set, rolls
  * back its open transaction and fails with ERR_CANCELLED.  A step that
  * writes a database commits its rows and its ledger entry
- * ("run:ID:step:NAME") in one transaction, and on a retried or recovered
- * run skips the work when that entry already exists.
+ * ("store:STORE:run:ID:step:NAME") in one transaction, and on a retried or
+ * recovered run skips the work when that entry already exists.
  *
  * Pipes and streams are also used outside flows: the engine polls pipes,
  * the command line refreshes them, tasks ask streams whether they have
@@ -208,6 +208,7 @@ struct pipe_result {
 	int files_changed;            /* of those, changed in the lake since (not
 					 reloaded; see the rules above) */
 	int files_reconciled;         /* committed before, history written now */
+	int files_adopted;            /* ... by another control store (of those) */
 	int64_t rows_parsed;
 	int64_t rows_loaded;
 	enum pipe_state state;        /* the state the refresh found */
@@ -308,10 +309,10 @@ int  pipe_stored_state(struct store *store, const struct project_pipe *pipe,
 
 /* Rows beyond the stream's offset; cheap (an indexed count). */
 int  stream_pending_rows(const struct project_stream *s, struct step_conns *conns,
-			 int64_t *rows, struct err *e);
+			 struct store *store, int64_t *rows, struct err *e);
 /* Whether any row is beyond the offset (an EXISTS probe). */
 int  stream_has_data(const struct project_stream *s, struct step_conns *conns,
-		     bool *has, struct err *e);
+		     struct store *store, bool *has, struct err *e);
 
 struct stream_status {
 	char   *offset;               /* "42", "2022-11-03 14:20:49.962 / 812"; NULL = start */
@@ -321,7 +322,7 @@ struct stream_status {
 	bool    has_data;
 };
 int  stream_status(const struct project_stream *s, struct step_conns *conns,
-		   struct stream_status *out, struct err *e);
+		   struct store *store, struct stream_status *out, struct err *e);
 void stream_status_free(struct stream_status *st);
 
 /* A read of a stream inside a run: the query for the rows of this run's

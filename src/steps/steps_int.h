@@ -85,6 +85,9 @@ void sql_stmts_free(struct vec *v);
 /* The statement's first keyword, upper-cased, into out ("" if none). */
 void sql_first_word(const char *stmt, char *out, size_t n);
 
+/* The project a set of connections was made for (conns.c). */
+const struct project *step_conns_project(const struct step_conns *c);
+
 /* ---- helpers the kinds share (steps.c) --------------------------------------- */
 /* The connection `name` for this step, with an error that names the step. */
 struct db *step_db(struct step_ctx *ctx, const char *name, struct err *e);
@@ -95,15 +98,22 @@ int   step_check_cancel(const struct step_ctx *ctx, struct err *e);
  * the work ran still undoes it); else roll back.  Returns the outcome. */
 int   step_end_transaction(const struct step_ctx *ctx, struct db *db, int rc,
 			   struct err *e);
-/* "run:ID:step:NAME" (plus ":SUFFIX" when suffix is non-NULL); caller frees. */
+/* ---- the step ledger (ledger.c) ------------------------------------------------ */
+/* "store:STORE_ID:run:ID:step:NAME" (plus ":SUFFIX" when suffix is
+ * non-NULL): the entry is this control store's own; caller frees. */
 char *step_ledger_key(const struct step_ctx *ctx, const char *suffix);
 /* Is this step's work already committed in `db` (an earlier attempt of
- * the same run)?  1 yes, 0 no, -1 error.  Creates the ledger if missing. */
+ * the same run of this store)?  1 yes, and the rows the entry recorded
+ * are added to ctx->rows_in and rows_out; 0 no; -1 error, including an
+ * entry from before store ids that sluice cannot attribute (ERR_CONFLICT,
+ * saying how to settle it).  Creates the ledger if missing. */
 int   step_ledger_done(struct step_ctx *ctx, struct db *db, const char *suffix,
 		       struct err *e);
-/* Write the ledger entry inside the caller's transaction. */
+/* Write the entry inside the caller's transaction, with the rows the work
+ * read and wrote and what it did (`what`, may be NULL). */
 int   step_ledger_put(struct step_ctx *ctx, struct db *db, const char *suffix,
-		      const char *info, struct err *e);
+		      int64_t rows_in, int64_t rows_out, const char *what,
+		      struct err *e);
 /* Log with the run, the step and an object ("table:NAME", or NULL). */
 void  step_log(const struct step_ctx *ctx, enum log_level level, const char *object,
 	       const char *fmt, ...) PRINTF_LIKE(4, 5);

@@ -20,27 +20,13 @@
  * done by the database in the column's type on PostgreSQL, and on the same
  * stored text (or integer) on SQLite.
  */
-#include "steps/steps_int.h"
+#include "steps/stream_int.h"
 #include "db/db.h"
-#include "store/store.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define OFFSETS "_sluice_stream_offsets"
-#define WINDOWS "_sluice_stream_windows"
-
-/* A position in the stream's table; pos NULL = before the first row. */
-struct spos {
-	char *pos;
-	char *tb;
-};
-
-/* (lower, upper]; upper.pos NULL = nothing beyond lower when it was fixed. */
-struct swindow {
-	struct spos lower, upper;
-};
 
 /* The columns a stream compares, quoted for its database. */
 struct scols {
@@ -48,19 +34,6 @@ struct scols {
 	char *pos;       /* quoted offset column (append_only) or watermark (default) */
 	char *tb;        /* quoted tie-breaker, or NULL */
 };
-
-static void spos_free(struct spos *p)
-{
-	free(p->pos);
-	free(p->tb);
-	p->pos = p->tb = NULL;
-}
-
-static void swindow_free(struct swindow *w)
-{
-	spos_free(&w->lower);
-	spos_free(&w->upper);
-}
 
 static void scols_free(struct scols *c)
 {
@@ -185,82 +158,6 @@ static void order_by(struct buf *b, const struct scols *c, bool desc)
 		buf_printf(b, ", %s%s", c->tb, desc ? " DESC" : "");
 }
 
-static void now_text(char out[32])
-{
-	time_format_iso(clock_now_us(), out);  /* 2026-11-21T13:05:09.123456Z */
-	out[10] = ' ';
-	out[26] = '\0';
-}
-
-/* ---- the offsets and windows tables ----------------------------------------------- */
-
-/* Create def unless a table of its name is there already. */
-static int create_if_missing(struct db *db, const struct db_table *def, struct err *e)
-{
-	int exists = db_table_exists(db, def->name, e);
-	if (exists < 0)
-		return -1;
-	return exists ? 0 : db_create_table(db, def, true, e);
-}
-
-static int ensure_tables(struct db *db, struct err *e)
-{
-	struct db_column offsets[] = {
-		{ "stream", { DT_TEXT, 0, 0 }, true, true },
-		{ "position", { DT_TEXT, 0, 0 }, false, false },
-		{ "tiebreak", { DT_TEXT, 0, 0 }, false, false },
-		{ "run_id", { DT_INT, 0, 0 }, true, false },
-		{ "updated_at", { DT_TIMESTAMP, 0, 0 }, true, false },
-	};
-	struct db_column windows[] = {
-		{ "stream", { DT_TEXT, 0, 0 }, true, true },
-		{ "run_id", { DT_INT, 0, 0 }, true, true },
-		{ "lower_position", { DT_TEXT, 0, 0 }, false, false },
-		{ "lower_tiebreak", { DT_TEXT, 0, 0 }, false, false },
-		{ "upper_position", { DT_TEXT, 0, 0 }, false, false },
-		{ "upper_tiebreak", { DT_TEXT, 0, 0 }, false, false },
-		{ "fixed_at", { DT_TIMESTAMP, 0, 0 }, true, false },
-	};
-	struct db_table offsets_def = { OFFSETS, offsets, ARRAY_LEN(offsets) };
-	struct db_table windows_def = { WINDOWS, windows, ARRAY_LEN(windows) };
-	if (create_if_missing(db, &offsets_def, e) < 0)
-		return -1;
-	return create_if_missing(db, &windows_def, e);
-}
-
-struct offset_row {
-	struct spos at;
-	usec_t updated;
-	int64_t run_id;
-};
-
-/* The committed offset; absent (or no table yet) = the start. */
-static int read_offset(struct db *db, const char *stream, struct offset_row *out,
-		       struct err *e)
-{
-	memset(out, 0, sizeof *out);
-	int exists = db_table_exists(db, OFFSETS, e);
-	if (exists <= 0)
-		return exists;
-	const char *params[] = { stream };
-	struct db_cursor *c = db_query(db, "SELECT position, tiebreak, run_id, updated_at FROM "
-				       OFFSETS " WHERE stream = $1", params, 1, e);
-	if (!c)
-		return -1;
-	int rc = db_cursor_next(c, e);
-	if (rc == 1) {
-		out->at.pos = xstrdup(db_cursor_text(c, 0));
-		out->at.tb = xstrdup(db_cursor_text(c, 1));
-		const char *r = db_cursor_text(c, 2), *u = db_cursor_text(c, 3);
-		if (!r || !str_to_i64(r, &out->run_id))
-			out->run_id = 0;
-		if (!u || !time_parse_iso(u, &out->updated))
-			out->updated = 0;
-	}
-	db_cursor_close(c);
-	return rc;
-}
-
 /* ---- pending rows ------------------------------------------------------------------ */
 
 static int count_after(struct db *db, const struct scols *c, const struct spos *at,
@@ -305,10 +202,16 @@ static struct db *stream_connect(struct step_conns *conns, const struct project_
 	return db;
 }
 
-/* Open the stream's connection and find its columns and offset. */
+static struct stream_owner owner_of(struct step_conns *conns, struct store *store)
+{
+	struct stream_owner o = { step_conns_project(conns), store_identity(store) };
+	return o;
+}
+
+/* Open the stream's connection and find its columns and the store's offset. */
 static int stream_open(const struct project_stream *s, struct step_conns *conns,
-		       struct db **db, struct scols *c, struct offset_row *off,
-		       struct err *e)
+		       struct store *store, struct db **db, struct scols *c,
+		       struct offset_row *off, struct err *e)
 {
 	memset(c, 0, sizeof *c);
 	memset(off, 0, sizeof *off);
@@ -319,8 +222,9 @@ static int stream_open(const struct project_stream *s, struct step_conns *conns,
 	}
 	if (stream_columns(*db, s, c, e) < 0)
 		return -1;
-	if (read_offset(*db, s->name, off, e) < 0) {
-		err_prefix(e, "stream %s: reading its offset: ", s->name);
+	struct stream_owner o = owner_of(conns, store);
+	if (soff_read(*db, &o, s, off, e) < 0) {
+		err_prefix(e, "reading the offset of stream %s: ", s->name);
 		scols_free(c);
 		return -1;
 	}
@@ -332,12 +236,12 @@ static int stream_open(const struct project_stream *s, struct step_conns *conns,
  * on a long backlog).  The offset goes to *off (zeroed when the stream
  * cannot be opened); the caller frees its position. */
 static int look_past_offset(const struct project_stream *s, struct step_conns *conns,
-			    struct offset_row *off, int64_t *rows, bool *has,
-			    struct err *e)
+			    struct store *store, struct offset_row *off, int64_t *rows,
+			    bool *has, struct err *e)
 {
 	struct db *db;
 	struct scols c;
-	if (stream_open(s, conns, &db, &c, off, e) < 0)
+	if (stream_open(s, conns, store, &db, &c, off, e) < 0)
 		return -1;
 	int rc = rows ? count_after(db, &c, &off->at, rows, e)
 		      : any_after(db, &c, &off->at, has, e);
@@ -348,20 +252,20 @@ static int look_past_offset(const struct project_stream *s, struct step_conns *c
 }
 
 int stream_pending_rows(const struct project_stream *s, struct step_conns *conns,
-			int64_t *rows, struct err *e)
+			struct store *store, int64_t *rows, struct err *e)
 {
 	struct offset_row off;
-	int rc = look_past_offset(s, conns, &off, rows, NULL, e);
-	spos_free(&off.at);
+	int rc = look_past_offset(s, conns, store, &off, rows, NULL, e);
+	offset_row_free(&off);
 	return rc;
 }
 
 int stream_has_data(const struct project_stream *s, struct step_conns *conns,
-		    bool *has, struct err *e)
+		    struct store *store, bool *has, struct err *e)
 {
 	struct offset_row off;
-	int rc = look_past_offset(s, conns, &off, NULL, has, e);
-	spos_free(&off.at);
+	int rc = look_past_offset(s, conns, store, &off, NULL, has, e);
+	offset_row_free(&off);
 	return rc;
 }
 
@@ -375,18 +279,18 @@ static char *position_text(const struct spos *p)
 }
 
 int stream_status(const struct project_stream *s, struct step_conns *conns,
-		  struct stream_status *out, struct err *e)
+		  struct store *store, struct stream_status *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	out->pending = -1;
 	struct offset_row off;
-	int rc = look_past_offset(s, conns, &off, &out->pending, NULL, e);
+	int rc = look_past_offset(s, conns, store, &off, &out->pending, NULL, e);
 	out->offset = position_text(&off.at);
 	out->offset_updated = off.updated;
 	out->offset_run = off.run_id;
 	if (rc == 0)
 		out->has_data = out->pending > 0;
-	spos_free(&off.at);
+	offset_row_free(&off);
 	return rc;
 }
 
@@ -404,7 +308,7 @@ int stream_mirror_all(const struct project *p, struct step_conns *conns,
 		const struct project_stream *s = &p->streams[i];
 		struct stream_status st;
 		struct err se = { 0 };
-		if (stream_status(s, conns, &st, &se) < 0 && first.code == ERR_OK)
+		if (stream_status(s, conns, store, &st, &se) < 0 && first.code == ERR_OK)
 			first = se;
 		if (store_stream_mirror(store, s->name, st.offset, st.pending, &se) < 0 &&
 		    first.code == ERR_OK)
@@ -458,49 +362,6 @@ static int window_decode(const char *text, struct swindow *w, struct err *e)
 	w->upper.tb = json_str(o, "upper_tb");
 	cJSON_Delete(o);
 	return 0;
-}
-
-/* The window run_id fixed earlier, from the stream's database: 1, 0, -1. */
-static int window_load(struct db *db, const char *stream, int64_t run_id,
-		       struct swindow *w, struct err *e)
-{
-	memset(w, 0, sizeof *w);
-	int exists = db_table_exists(db, WINDOWS, e);
-	if (exists <= 0)
-		return exists;
-	char id[32];
-	snprintf(id, sizeof id, "%lld", (long long)run_id);
-	const char *params[] = { stream, id };
-	struct db_cursor *c = db_query(db, "SELECT lower_position, lower_tiebreak, "
-				       "upper_position, upper_tiebreak FROM " WINDOWS
-				       " WHERE stream = $1 AND run_id = $2", params, 2, e);
-	if (!c)
-		return -1;
-	int rc = db_cursor_next(c, e);
-	if (rc == 1) {
-		w->lower.pos = xstrdup(db_cursor_text(c, 0));
-		w->lower.tb = xstrdup(db_cursor_text(c, 1));
-		w->upper.pos = xstrdup(db_cursor_text(c, 2));
-		w->upper.tb = xstrdup(db_cursor_text(c, 3));
-	}
-	db_cursor_close(c);
-	return rc;
-}
-
-static int window_save(struct db *db, const char *stream, int64_t run_id,
-		       const struct swindow *w, struct err *e)
-{
-	if (ensure_tables(db, e) < 0)
-		return -1;
-	char id[32], when[32];
-	snprintf(id, sizeof id, "%lld", (long long)run_id);
-	now_text(when);
-	const char *params[] = { stream, id, w->lower.pos, w->lower.tb, w->upper.pos,
-				 w->upper.tb, when };
-	return db_exec(db, "INSERT INTO " WINDOWS " (stream, run_id, lower_position, "
-		       "lower_tiebreak, upper_position, upper_tiebreak, fixed_at) VALUES "
-		       "($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (stream, run_id) DO NOTHING",
-		       params, 7, NULL, e);
 }
 
 /* The newest position after `lower`, or none. */
@@ -566,6 +427,64 @@ static char *shared_set(struct step_ctx *ctx, const struct project_stream *s,
 	return kept;
 }
 
+static void log_taken_over(struct step_ctx *ctx, const struct project_stream *s,
+			   const struct offset_row *off)
+{
+	if (!off->taken_from)
+		return;
+	if (*off->taken_from)
+		log_emit(LOG_WARN, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
+			 NULL, 0, "stream %s: this control store has no offset of its own; "
+			 "it continues from the one control store %s committed (run %lld), "
+			 "whose load wrote a table a load of this project consuming the "
+			 "stream writes too, so the rows before it are there already",
+			 s->name, off->taken_from, (long long)off->run_id);
+	else
+		log_emit(LOG_INFO, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
+			 NULL, 0, "stream %s: continuing from its offset written before this "
+			 "control store had an id (run %lld)", s->name, (long long)off->run_id);
+}
+
+/* No window yet for this run: fix one from the store's offset and keep it
+ * in the stream's database (unless the run is not a real one). */
+static int fix_window(struct step_ctx *ctx, const struct project_stream *s, struct db *db,
+		      const struct scols *c, const struct stream_owner *o,
+		      struct swindow *w, struct err *e)
+{
+	struct offset_row off;
+	if (soff_read(db, o, s, &off, e) < 0)
+		return -1;
+	log_taken_over(ctx, s, &off);
+	w->lower = off.at;
+	memset(&off.at, 0, sizeof off.at);
+	offset_row_free(&off);
+	if (newest_after(db, c, &w->lower, &w->upper, e) < 0) {
+		swindow_free(w);
+		return -1;
+	}
+	if (ctx->run_id > 0 && !db_is_read_only(db)) {
+		struct swindow saved;
+		if (ensure_index(db, s, c, e) < 0 ||
+		    swin_save(db, o, s->name, ctx->run_id, w, e) < 0 ||
+		    swin_load(db, o, s->name, ctx->run_id, &saved, e) < 0) {
+			swindow_free(w);
+			return -1;
+		}
+		/* Another process of the same run saved first: use its window. */
+		if (saved.lower.pos || saved.upper.pos) {
+			swindow_free(w);
+			*w = saved;
+		} else {
+			swindow_free(&saved);
+		}
+	}
+	log_emit(LOG_INFO, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
+		 NULL, 0, "stream %s: window (%s, %s] fixed", s->name,
+		 w->lower.pos ? w->lower.pos : "start",
+		 w->upper.pos ? w->upper.pos : "empty");
+	return 0;
+}
+
 /* This run's window of `s`: from the run's shared state, else from the
  * stream's database (an earlier attempt of the same run), else fixed now. */
 static int window_get(struct step_ctx *ctx, const struct project_stream *s, struct db *db,
@@ -577,39 +496,10 @@ static int window_get(struct step_ctx *ctx, const struct project_stream *s, stru
 		free(text);
 		return rc;
 	}
-	int found = ctx->run_id > 0 ? window_load(db, s->name, ctx->run_id, w, e) : 0;
-	if (found < 0)
+	struct stream_owner o = owner_of(ctx->conns, ctx->store);
+	int found = ctx->run_id > 0 ? swin_load(db, &o, s->name, ctx->run_id, w, e) : 0;
+	if (found < 0 || (!found && fix_window(ctx, s, db, c, &o, w, e) < 0))
 		return -1;
-	if (!found) {
-		struct offset_row off;
-		if (read_offset(db, s->name, &off, e) < 0)
-			return -1;
-		w->lower = off.at;
-		if (newest_after(db, c, &w->lower, &w->upper, e) < 0) {
-			swindow_free(w);
-			return -1;
-		}
-		if (ctx->run_id > 0 && !db_is_read_only(db)) {
-			struct swindow saved;
-			if (ensure_index(db, s, c, e) < 0 ||
-			    window_save(db, s->name, ctx->run_id, w, e) < 0 ||
-			    window_load(db, s->name, ctx->run_id, &saved, e) < 0) {
-				swindow_free(w);
-				return -1;
-			}
-			/* Another process of the same run saved first: use its window. */
-			if (saved.lower.pos || saved.upper.pos) {
-				swindow_free(w);
-				*w = saved;
-			} else {
-				swindow_free(&saved);
-			}
-		}
-		log_emit(LOG_INFO, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
-			 NULL, 0, "stream %s: window (%s, %s] fixed", s->name,
-			 w->lower.pos ? w->lower.pos : "start",
-			 w->upper.pos ? w->upper.pos : "empty");
-	}
 	if (ctx->shared) {
 		char *kept = shared_set(ctx, s, w);
 		swindow_free(w);
@@ -698,30 +588,6 @@ void stream_query_free(struct stream_query *q)
 	memset(q, 0, sizeof *q);
 }
 
-/* Inside the load's transaction: the offset to the window's end, and the
- * windows of this and older runs forgotten. */
-static int advance(struct step_ctx *ctx, struct db *db, const struct project_stream *s,
-		   const struct swindow *w, struct err *e)
-{
-	char id[32], when[32];
-	snprintf(id, sizeof id, "%lld", (long long)ctx->run_id);
-	now_text(when);
-	if (ensure_tables(db, e) < 0)
-		return -1;
-	if (w->upper.pos) {
-		const char *params[] = { s->name, w->upper.pos, w->upper.tb, id, when };
-		if (db_exec(db, "INSERT INTO " OFFSETS " (stream, position, tiebreak, "
-			    "run_id, updated_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT "
-			    "(stream) DO UPDATE SET position = excluded.position, tiebreak "
-			    "= excluded.tiebreak, run_id = excluded.run_id, updated_at = "
-			    "excluded.updated_at", params, 5, NULL, e) < 0)
-			return -1;
-	}
-	const char *params[] = { s->name, id };
-	return db_exec(db, "DELETE FROM " WINDOWS " WHERE stream = $1 AND run_id <= $2",
-		       params, 2, NULL, e);
-}
-
 int stream_commit_consumed(struct step_ctx *ctx, struct db *db, const char *stream,
 			   struct err *e)
 {
@@ -742,15 +608,18 @@ int stream_commit_consumed(struct step_ctx *ctx, struct db *db, const char *stre
 			       "the transaction that commits the load", s->name);
 	struct swindow w = { 0 };
 	char *text = shared_get(ctx, s);
+	struct stream_owner o = owner_of(ctx->conns, ctx->store);
 	int found = text ? (window_decode(text, &w, e) < 0 ? -1 : 1)
-			 : ctx->run_id > 0 ? window_load(db, s->name, ctx->run_id, &w, e) : 0;
+			 : ctx->run_id > 0 ? swin_load(db, &o, s->name, ctx->run_id, &w, e) : 0;
 	free(text);
 	if (found == 0)
 		log_emit(LOG_WARN, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
 			 NULL, 0, "stream %s: no step of this run read it, so nothing is "
 			 "consumed and its offset stays (read it with a step that takes "
 			 "from {\"stream\": \"%s\"} before the load)", s->name, s->name);
-	int rc = found <= 0 ? found : advance(ctx, db, s, &w, e);
+	int rc = found <= 0 ? found
+		 : soff_advance(db, &o, s->name, ctx->run_id,
+				sj_string(ctx->step->spec, "table"), &w, e);
 	if (rc < 0)
 		err_prefix(e, "stream %s: advancing the offset: ", s->name);
 	else if (found)

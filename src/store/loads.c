@@ -32,7 +32,7 @@ bool load_status_parse(const char *s, enum load_status *out)
 #define LOAD_COLS "id, pipe, file_key, size, checksum, rows_parsed, rows_loaded, " \
 	"error_count, first_error, first_error_line, first_error_column, " \
 	"first_error_column_name, status, loaded_at, run_id, attempt, file_mtime, " \
-	"seen_size, seen_mtime, seen_checksum, seen_at"
+	"seen_size, seen_mtime, seen_checksum, seen_at, loaded_by"
 
 static void *parse_load(struct db_cursor *c)
 {
@@ -59,6 +59,7 @@ static void *parse_load(struct db_cursor *c)
 	l->seen_mtime = col_i64(c, 18);
 	l->seen_checksum = col_str(c, 19);
 	l->seen_at = col_i64(c, 20);
+	l->loaded_by = col_str(c, 21);
 	return l;
 }
 
@@ -73,6 +74,7 @@ void store_load_free(struct store_load *l)
 	free(l->first_error_column_name);
 	free(l->attempt);
 	free(l->seen_checksum);
+	free(l->loaded_by);
 	free(l);
 }
 
@@ -109,6 +111,7 @@ int store_load_add(struct store *s, const struct store_load *l, int64_t *id,
 	sqlp_i64_or_null(&p, l->run_id);
 	sqlp_str(&p, l->attempt);
 	sqlp_i64_or_null(&p, l->mtime);
+	sqlp_str(&p, l->loaded_by);
 	if (st_begin(s, e) < 0)
 		return -1;
 	/* The unique index on (pipe, file_key, attempt) keeps one row per
@@ -117,8 +120,8 @@ int store_load_add(struct store *s, const struct store_load *l, int64_t *id,
 	int rc = st_query_i64(s, "INSERT INTO load_history (pipe, file_key, size, checksum, "
 			      "rows_parsed, rows_loaded, error_count, first_error, "
 			      "first_error_line, first_error_column, first_error_column_name, "
-			      "status, loaded_at, run_id, attempt, file_mtime) VALUES ($1, $2, "
-			      "$3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+			      "status, loaded_at, run_id, attempt, file_mtime, loaded_by) VALUES ($1, "
+			      "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
 			      "ON CONFLICT (pipe, file_key, attempt) DO NOTHING RETURNING id",
 			      &p, &newid, e);
 	if (rc < 0) {

@@ -192,14 +192,15 @@ int store_run_create(struct store *s, const struct store_run_spec *spec,
 	sqlp_i64(&p, now);
 	sqlp_i64(&p, spec->scheduled ? spec->scheduled : now);
 	sqlp_i64_or_null(&p, spec->parent_run);
+	sqlp_str(&p, spec->state == RUN_PENDING ? spec->worker : NULL);
 
 	if (st_begin(s, e) < 0)
 		return -1;
 	int64_t newid = 0;
 	if (st_query_i64(s, "INSERT INTO runs (flow, params, state, reason, trigger_kind, "
 			 "trigger_detail, attempt, max_attempts, environment, created_at, "
-			 "scheduled_at, updated_at, parent_run) VALUES ($1, $2, $3, $4, $5, "
-			 "$6, 1, $7, $8, $9, $10, $9, $11) RETURNING id",
+			 "scheduled_at, updated_at, parent_run, worker) VALUES ($1, $2, $3, $4, "
+			 "$5, $6, 1, $7, $8, $9, $10, $9, $11, $12) RETURNING id",
 			 &p, &newid, e) != 1 ||
 	    insert_transition(s, newid, now, NULL, spec->state,
 			      spec->reason ? spec->reason : "created", NULL, e) < 0) {
@@ -253,6 +254,25 @@ struct move {
 	const char *worker;      /* claiming: the new owner */
 };
 
+/* Steps end with their run: those a run leaves RUNNING or PENDING when it
+ * ends (its worker died, its timeout struck) are settled with it, in the
+ * transaction that ends it.  A CRASHED run retried in place runs them
+ * again, rewriting their rows. */
+static int end_open_steps(struct store *s, int64_t id, enum run_state to, struct err *e)
+{
+	char *why = xasprintf("ended with its run (%s)", run_state_name(to));
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, to == RUN_CANCELLED ? "CANCELLED" : "FAILED");
+	sqlp_i64(&p, clock_now_us());
+	sqlp_str(&p, why);
+	sqlp_i64(&p, id);
+	int rc = st_exec(s, "UPDATE step_runs SET state = $1, ended_at = $2, error = "
+			 "COALESCE(error, $3), error_detail = COALESCE(error_detail, $3) "
+			 "WHERE run_id = $4 AND state IN ('RUNNING', 'PENDING')", &p, NULL, e);
+	free(why);
+	return rc;
+}
+
 /* The state change and its record, inside the caller's transaction. */
 static int apply_move(struct store *s, int64_t id, const struct run_row *cur,
 		      const struct move *m, struct err *e)
@@ -300,6 +320,8 @@ static int apply_move(struct store *s, int64_t id, const struct run_row *cur,
 	if (rc == 0)
 		rc = insert_transition(s, id, now, run_state_name(cur->state), m->to,
 				       reason, worker, e);
+	if (rc == 0 && run_state_is_terminal(m->to))
+		rc = end_open_steps(s, id, m->to, e);
 	buf_free(&sql);
 	free(line);
 	return rc;
@@ -528,20 +550,34 @@ int store_flow_limit_get(struct store *s, const char *flow, int *limit,
 	return rc;
 }
 
+/* Runs that hold a slot of their flow's limit: those running, and those
+ * waiting to run again (RETRYING).  A retried attempt skips the steps its
+ * earlier attempts committed and goes on from what they left, in staging
+ * tables every run of the flow shares; another run in between would
+ * leave its own rows there.  A RETRYING run itself waits only for running
+ * ones (two RETRYING runs of a one-at-a-time flow take turns). */
+#define HOLDS_SLOT "('RUNNING', 'CANCELLING', 'RETRYING')"
+#define RUNS_NOW   "('RUNNING', 'CANCELLING')"
 #define LIMIT_OF(f) "COALESCE((SELECT l.max_running FROM flow_limits l " \
 	"WHERE l.flow = " f "), 1)"
-#define ACTIVE_OF(f) "(SELECT count(*) FROM runs x WHERE x.flow = " f \
-	" AND x.state IN ('RUNNING', 'CANCELLING') AND x.ended_at IS NULL)"
+#define COUNT_OF(f, states) "(SELECT count(*) FROM runs x WHERE x.flow = " f \
+	" AND x.state IN " states " AND x.ended_at IS NULL)"
+/* Flows whose runs in `states` fill their limit. */
+#define FLOWS_FULL(states) "(SELECT x.flow FROM runs x " \
+	"LEFT JOIN flow_limits l ON l.flow = x.flow " \
+	"WHERE x.state IN " states " AND x.ended_at IS NULL " \
+	"GROUP BY x.flow HAVING COALESCE(max(l.max_running), 1) <> 0 " \
+	"AND count(*) >= COALESCE(max(l.max_running), 1))"
 
 /* The oldest due run below its flow's limit, locked (PostgreSQL: skipping
  * rows other claimers hold).  1 found, 0 none, -1 error. */
 static int find_due(struct store *s, const char *flow, int64_t *id, char **run_flow,
-		    struct err *e)
+		    bool *retrying, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
 	struct buf sql = BUF_INIT;
 	int now = sqlp_i64(&p, clock_now_us());
-	buf_printf(&sql, "SELECT id, flow FROM runs r WHERE ended_at IS NULL "
+	buf_printf(&sql, "SELECT id, flow, state FROM runs r WHERE ended_at IS NULL "
 		   "AND state IN ('PENDING', 'RETRYING', 'SCHEDULED', 'LATE') "
 		   "AND (state = 'PENDING' "
 		   "OR (state = 'RETRYING' AND next_retry_at <= $%d) "
@@ -549,13 +585,13 @@ static int find_due(struct store *s, const char *flow, int64_t *id, char **run_f
 		   now, now);
 	if (flow)
 		buf_printf(&sql, " AND flow = $%d", sqlp_str(&p, flow));
+	/* A PENDING run with a worker is kept for that worker (a foreground
+	 * `sluice run` waiting for its flow's slot). */
+	buf_puts(&sql, " AND (state <> 'PENDING' OR worker IS NULL)");
 	/* Flows at their limit, worked out once rather than per candidate:
 	 * with a thousand runs queued a per-row count was most of a claim. */
-	buf_puts(&sql, " AND flow NOT IN (SELECT x.flow FROM runs x "
-		 "LEFT JOIN flow_limits l ON l.flow = x.flow "
-		 "WHERE x.state IN ('RUNNING', 'CANCELLING') AND x.ended_at IS NULL "
-		 "GROUP BY x.flow HAVING COALESCE(max(l.max_running), 1) <> 0 "
-		 "AND count(*) >= COALESCE(max(l.max_running), 1))"
+	buf_puts(&sql, " AND ((state <> 'RETRYING' AND flow NOT IN " FLOWS_FULL(HOLDS_SLOT) ")"
+		 " OR (state = 'RETRYING' AND flow NOT IN " FLOWS_FULL(RUNS_NOW) "))"
 		 " ORDER BY CASE state WHEN 'PENDING' THEN created_at "
 		 "WHEN 'RETRYING' THEN next_retry_at ELSE scheduled_at END, id LIMIT 1");
 	buf_puts(&sql, s->d->skip_locked);
@@ -567,14 +603,16 @@ static int find_due(struct store *s, const char *flow, int64_t *id, char **run_f
 	if (rc == 1) {
 		*id = col_i64(c, 0);
 		*run_flow = col_str(c, 1);
+		*retrying = str_eq(db_cursor_text(c, 2), "RETRYING");
 	}
 	db_cursor_close(c);
 	return rc;
 }
 
-/* Under the flow's lock, with a fresh snapshot: is there room?  This is
- * what keeps two PostgreSQL claimers from both taking the last slot. */
-static int flow_has_room(struct store *s, const char *flow, struct err *e)
+/* Under the flow's lock, with a fresh snapshot: is there room (for a
+ * RETRYING run, which holds its slot already: is nothing running)?  This
+ * is what keeps two PostgreSQL claimers from both taking the last slot. */
+static int flow_has_room(struct store *s, const char *flow, bool retrying, struct err *e)
 {
 	char *key = xasprintf("sluice.flow:%s", flow);
 	int rc = st_lock_key(s, key, e);
@@ -584,9 +622,12 @@ static int flow_has_room(struct store *s, const char *flow, struct err *e)
 	struct sqlp p = SQLP_INIT;
 	sqlp_str(&p, flow);
 	int64_t room = 0;
-	if (st_query_i64(s, "SELECT CASE WHEN " LIMIT_OF("$1") " = 0 THEN 1 "
-			 "WHEN " ACTIVE_OF("$1") " < " LIMIT_OF("$1") " THEN 1 "
-			 "ELSE 0 END", &p, &room, e) < 0)
+	if (st_query_i64(s, retrying
+			 ? "SELECT CASE WHEN " LIMIT_OF("$1") " = 0 THEN 1 WHEN "
+			   COUNT_OF("$1", RUNS_NOW) " < " LIMIT_OF("$1") " THEN 1 ELSE 0 END"
+			 : "SELECT CASE WHEN " LIMIT_OF("$1") " = 0 THEN 1 WHEN "
+			   COUNT_OF("$1", HOLDS_SLOT) " < " LIMIT_OF("$1") " THEN 1 ELSE 0 END",
+			 &p, &room, e) < 0)
 		return -1;
 	return room ? 1 : 0;
 }
@@ -627,9 +668,10 @@ int store_run_claim(struct store *s, const char *worker, const char *flow,
 			return -1;
 		int64_t id = 0;
 		char *run_flow = NULL;
-		int rc = find_due(s, flow, &id, &run_flow, e);
+		bool retrying = false;
+		int rc = find_due(s, flow, &id, &run_flow, &retrying, e);
 		if (rc == 1)
-			rc = flow_has_room(s, run_flow, e);
+			rc = flow_has_room(s, run_flow, retrying, e);
 		free(run_flow);
 		if (rc <= 0) {
 			st_rollback(s);
@@ -675,7 +717,8 @@ int store_runs_orphaned(struct store *s, usec_t lease, struct vec *out, struct e
 	struct sqlp p = SQLP_INIT;
 	sqlp_i64(&p, clock_now_us() - lease);
 	return st_collect(st_query(s, "SELECT " RUN_COLS " FROM runs r "
-				   "WHERE state IN ('RUNNING', 'CANCELLING') "
+				   "WHERE (state IN ('RUNNING', 'CANCELLING') OR "
+				   "(state = 'PENDING' AND worker IS NOT NULL)) "
 				   "AND ended_at IS NULL AND "
 				   "NOT EXISTS (SELECT 1 FROM workers w WHERE w.id = r.worker "
 				   "AND w.heartbeat_at >= $1) ORDER BY id", &p, e),

@@ -260,12 +260,28 @@ static const char m5_load_attempts[] =
 	"CREATE INDEX load_history_run ON load_history (run_id, pipe) "
 	"WHERE run_id IS NOT NULL;\n";
 
+/* The store's identity: what every record it writes into a data
+ * database names as its owner.  The row itself is made by
+ * store_identity_create (identity.c): it needs a random id, which the two
+ * dialects spell differently, and to know whether the store is older than
+ * identities.  A file a pipe loaded can be adopted by another store, so
+ * its history says which store loaded it. */
+static const char m6_identity[] =
+	"CREATE TABLE store_identity (\n"
+	"  id TEXT PRIMARY KEY,\n"
+	"  created_at BIGINT NOT NULL,\n"
+	"  legacy INTEGER NOT NULL DEFAULT 0,\n"
+	"  legacy_runs_upto BIGINT NOT NULL DEFAULT 0);\n"
+	"ALTER TABLE load_history ADD COLUMN loaded_by TEXT;\n";
+
 const struct store_migration store_migrations[] = {
-	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs },
-	{ 2, "task and load history, watermarks, stream offsets, objects, schema changes", m2_history },
-	{ 3, "logs", m3_logs },
-	{ 4, "step cache, notifications, backfills, requests", m4_queues },
-	{ 5, "load history: attempt keys, files looked at again", m5_load_attempts },
+	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs, NULL },
+	{ 2, "task and load history, watermarks, stream offsets, objects, schema changes",
+	  m2_history, NULL },
+	{ 3, "logs", m3_logs, NULL },
+	{ 4, "step cache, notifications, backfills, requests", m4_queues, NULL },
+	{ 5, "load history: attempt keys, files looked at again", m5_load_attempts, NULL },
+	{ 6, "the store's identity", m6_identity, store_identity_create },
 };
 
 const int store_nmigrations = (int)ARRAY_LEN(store_migrations);

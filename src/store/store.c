@@ -97,6 +97,7 @@ void store_close(struct store *s)
 		return;
 	db_close(s->db);
 	free(s->url);
+	store_identity_clear(&s->id);
 	free(s);
 }
 
@@ -162,6 +163,11 @@ static int apply_migration(struct store *s, const struct store_migration *m,
 	int rc = db_exec_script(s->db, sql, e);
 	free(sql);
 	if (rc < 0) {
+		err_prefix(e, "control store %s: migration %d (%s): ",
+			   display_name(s), m->version, m->description);
+		return -1;
+	}
+	if (m->after && m->after(s, e) < 0) {
 		err_prefix(e, "control store %s: migration %d (%s): ",
 			   display_name(s), m->version, m->description);
 		return -1;
@@ -242,6 +248,8 @@ static struct store *open_at(const char *url, const struct store_options *opt,
 		return NULL;
 	int rc = s->read_only ? check_read_only(s, e)
 			      : (sqlite_settings(s, e) < 0 ? -1 : migrate(s, target, e));
+	if (rc == 0)
+		rc = store_identity_load(s, e);
 	if (rc < 0) {
 		store_close(s);
 		return NULL;

@@ -70,6 +70,29 @@ const char *store_url(const struct store *s);
 /* "sqlite" or "postgresql". */
 const char *store_backend(const struct store *s);
 
+/* ---- identity ---------------------------------------------------------------
+ * Every control store has an id, a random UUID made with the store
+ * (migration 6 gave stores older than identities one).  Everything sluice
+ * writes into a data database to make its work exactly-once (ledger
+ * entries, stream offsets and windows) names the store that owns it, so
+ * that a run never takes another store's record as its own: a new
+ * .sluice/, a switched control store or a second project writing to the
+ * same warehouse each have their own.
+ *
+ * A store older than identities (`legacy`) wrote records without an id.
+ * It may adopt such records as its own where nothing says they are
+ * someone else's (the rules are in doc/architecture.md, "Exactly once");
+ * a store made with an id never wrote one, so none is its own. */
+struct store_identity {
+	char   *id;               /* NULL only below schema version 5 */
+	usec_t  created;          /* when the id was made */
+	bool    legacy;           /* the store held work before it had an id */
+	int64_t legacy_runs_upto; /* its runs up to this id began without one */
+};
+const struct store_identity *store_identity(const struct store *s);
+/* Shorthand for store_identity(s)->id. */
+const char *store_id(const struct store *s);
+
 /* The newest schema version this binary knows. */
 int   store_schema_latest(void);
 /* The version of the open store (== store_schema_latest() once open). */
@@ -151,8 +174,8 @@ bool  run_state_is_terminal(enum run_state st);
  * CRASHED -> RETRYING: crash recovery marks a run whose worker died
  * CRASHED (so its history always shows the crash) and, when its retries
  * allow, retries the SAME run in place, so its ledger entries
- * "run:ID:step:NAME" and planned extract windows stay valid and no row is
- * appended twice.  CRASHED counts as terminal (ended is set) until then. */
+ * "store:STORE:run:ID:step:NAME" and planned extract windows stay valid
+ * and no row is appended twice.  CRASHED counts as terminal (ended is set) until then. */
 bool  run_transition_allowed(enum run_state from, enum run_state to);
 
 enum run_trigger {
@@ -198,6 +221,8 @@ struct store_run_spec {
 	usec_t scheduled;              /* 0 = now */
 	int64_t parent_run;
 	const char *reason;            /* for the first transition; NULL = "created" */
+	const char *worker;            /* PENDING: kept for this worker alone (the
+					  foreground `sluice run`); NULL = any */
 };
 
 /* Insert a run and its first transition (from nothing) in one
@@ -278,7 +303,12 @@ int   store_run_counts(struct store *s, const char *flow, usec_t since,
  * Concurrency limits live in the store (the engine writes every flow's
  * limit at start-up, so every worker on every host sees the same): a
  * flow without a row is limited to 1 run at a time (the project default),
- * and a limit of 0 means unlimited.  RUNNING and CANCELLING runs count. */
+ * and a limit of 0 means unlimited.  RUNNING, CANCELLING and RETRYING runs
+ * count: a run waiting for its retry keeps its slot, since its next
+ * attempt goes on from what the earlier ones left in the flow's shared
+ * staging tables.  A due RETRYING run waits only for RUNNING and
+ * CANCELLING ones.  A PENDING run that names a worker is kept for that
+ * worker (the foreground `sluice run`) and no other claims it. */
 int   store_flow_limit_set(struct store *s, const char *flow, int limit,
 			   struct err *e);
 /* 1 and *limit set, 0 if not stored (the default 1 applies), -1 error. */
@@ -405,6 +435,10 @@ struct store_load {
 	usec_t  seen_mtime;
 	char   *seen_checksum;
 	usec_t  seen_at;
+	/* NULL: this store loaded it.  Else the file's rows were committed by
+	 * another control store (its id), or by a sluice older than store ids
+	 * ("unknown"), and this store adopted the fact from the ledger. */
+	char   *loaded_by;
 };
 /* Add an attempt; *id (may be NULL) is its id, or 0 when the attempt was
  * on record already (nothing added). */
@@ -610,9 +644,10 @@ int   store_worker_heartbeat(struct store *s, const char *id, struct err *e);
 int   store_worker_remove(struct store *s, const char *id, struct err *e);
 int   store_worker_list(struct store *s, struct vec *out, struct err *e);
 void  store_worker_list_free(struct vec *v);
-/* Runs in RUNNING or CANCELLING whose worker's last heartbeat is older
- * than now - lease, or whose worker is not registered at all: the runs
- * crash recovery must settle.  Oldest first. */
+/* Runs in RUNNING or CANCELLING, or PENDING runs kept for a worker, whose
+ * worker's last heartbeat is older than now - lease, or whose worker is
+ * not registered at all: the runs crash recovery must settle.  Oldest
+ * first. */
 int   store_runs_orphaned(struct store *s, usec_t lease, struct vec *out,
 			  struct err *e);
 

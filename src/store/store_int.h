@@ -34,6 +34,7 @@ struct store {
 	const struct store_dialect *d;
 	bool read_only;
 	int64_t own_commits;       /* write transactions committed here */
+	struct store_identity id;  /* read at open (identity.c) */
 };
 
 /* ---- schema (schema.c) ------------------------------------------------------ */
@@ -41,9 +42,20 @@ struct store_migration {
 	int version;               /* 1, 2, 3 ... without gaps */
 	const char *description;
 	const char *sql;           /* statements; {ID} = identity column */
+	/* More work in the migration's transaction, after its SQL; NULL = none. */
+	int (*after)(struct store *s, struct err *e);
 };
 extern const struct store_migration store_migrations[];
 extern const int store_nmigrations;
+
+/* ---- identity (identity.c) ---------------------------------------------------- */
+/* Migration 5: make the store's id.  A store that already holds runs, load
+ * history, watermarks or stream offsets is older than identities: its
+ * records in data databases carry no id, and it may adopt them. */
+int   store_identity_create(struct store *s, struct err *e);
+/* Read the identity into s->id (after migrating, or a read-only open). */
+int   store_identity_load(struct store *s, struct err *e);
+void  store_identity_clear(struct store_identity *id);
 
 /* ---- bound parameters ----------------------------------------------------- */
 #define SQLP_MAX 32

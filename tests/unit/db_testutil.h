@@ -72,7 +72,7 @@ static inline void ck_ledger_commits(struct db *db, const char *key, int64_t run
 				     const char *info)
 {
 	struct err e;
-	char *got = NULL;
+	struct db_ledger_entry got;
 	ck_assert_int_eq(db_ledger_ensure(db, &e), 0);
 	ck_assert_int_eq(db_ledger_ensure(db, &e), 0);
 	ck_assert_int_eq(db_ledger_get(db, key, &got, &e), 0);
@@ -80,7 +80,7 @@ static inline void ck_ledger_commits(struct db *db, const char *key, int64_t run
 	for (int commit = 0; commit <= 1; commit++) {
 		ck_assert_int_eq(db_begin(db, &e), 0);
 		exec_ok(db, "INSERT INTO raw VALUES (1)");
-		ck_assert_int_eq(db_ledger_put(db, key, run_id, info, &e), 0);
+		ck_assert_int_eq(db_ledger_put(db, key, "store-a", run_id, info, &e), 0);
 		if (commit) {
 			ck_assert_int_eq(db_commit(db, &e), 0);
 		} else {
@@ -89,8 +89,43 @@ static inline void ck_ledger_commits(struct db *db, const char *key, int64_t run
 		}
 	}
 	ck_assert_int_eq(db_ledger_get(db, key, &got, &e), 1);
-	ck_assert_str_eq(got, info);
-	free(got);
+	ck_assert_str_eq(got.info, info);
+	ck_assert_str_eq(got.store_id, "store-a");
+	ck_assert_int_eq(got.run_id, run_id);
+	db_ledger_entry_free(&got);
+}
+
+/* A ledger from before control store ids gets the store_id column, its
+ * entries none; the first store to ask while the ledger holds no other
+ * store's entries may take them, and no other store after it; a store
+ * that finds another's entries there first may not. */
+static inline void ck_ledger_owners(struct db *db, const char *old_ddl)
+{
+	struct err e;
+	struct db_ledger_entry got;
+	char *other = NULL;
+	db_drop_table(db, "_sluice_ledger", true, NULL);
+	exec_ok(db, old_ddl);
+	exec_ok(db, "INSERT INTO _sluice_ledger (key, run_id, committed_at, info) "
+		"VALUES ('run:1:step:load', 1, '2024-01-01 00:00:00', 'old')");
+	ck_assert_int_eq(db_ledger_ensure(db, &e), 0);
+	ck_assert_int_eq(db_ledger_get(db, "run:1:step:load", &got, &e), 1);
+	ck_assert_ptr_null(got.store_id);
+	ck_assert_str_eq(got.info, "old");
+	db_ledger_entry_free(&got);
+	ck_assert_int_eq(db_ledger_claim_legacy(db, "store-a", &other, &e), 1);
+	ck_assert_int_eq(db_ledger_claim_legacy(db, "store-a", &other, &e), 1);
+	ck_assert_int_eq(db_ledger_claim_legacy(db, "store-b", &other, &e), 0);
+	ck_assert_str_eq(other, "store-a");
+	free(other);
+	/* another store's entry seen before anyone claimed them */
+	exec_ok(db, "DELETE FROM _sluice_ledger WHERE key = 'legacy-owner'");
+	ck_assert_int_eq(db_ledger_put(db, "store:store-b:run:1:step:load", "store-b", 1,
+				       NULL, &e), 0);
+	ck_assert_int_eq(db_ledger_claim_legacy(db, "store-a", &other, &e), 0);
+	ck_assert_str_eq(other, "store-b");
+	free(other);
+	ck_assert_int_eq(db_ledger_get(db, "legacy-owner", &got, &e), 0);
 }
 
 /* ---- the type map ------------------------------------------------------------ */

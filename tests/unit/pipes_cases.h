@@ -186,18 +186,17 @@ static void t_reconcile(const struct backend *b)
 	ck_assert_int_eq(r1.files_loaded, 2);
 	ck_assert_int_eq(r1.files_partial, 1);
 	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders_c"), 5);
-	store_close(f.store);
-	char *url = xasprintf("sqlite:%s/other-control.db", f.dir);
-	struct err e = { 0 };
-	f.store = store_open(url, NULL, &e);
-	ck_assert_msg(f.store != NULL, "%s", err_text(&e));
-	free(url);
+	char *first = xstrdup(store_id(f.store));
+	fx_new_store(&f, 0);
 	struct pipe_result r2 = fx_refresh_ok(&f, "orders_c");
 	ck_assert_int_eq(r2.files_reconciled, 3);
+	ck_assert_int_eq(r2.files_adopted, 3);
 	ck_assert_int_eq(r2.files_loaded, 0);
 	ck_assert_int_eq(r2.rows_loaded, 0);
 	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders_c"), 5);
 	struct store_load *l = fx_load_of(&f, "orders_c", "orders/b.ndjson");
+	ck_assert_str_eq(l->loaded_by, first);
+	free(first);
 	ck_assert_int_eq(l->status, LOAD_PARTIALLY_LOADED);
 	ck_assert_int_eq(l->rows_loaded, 2);
 	ck_assert_int_eq(l->error_count, 1);
@@ -212,6 +211,31 @@ static void t_reconcile(const struct backend *b)
 	pipe_result_free(&r1);
 	pipe_result_free(&r2);
 	pipe_result_free(&r3);
+
+	/* Entries from before store ids: a file that is the one its entry
+	 * describes is adopted; another under its name is neither loaded nor
+	 * skipped. */
+	fx_exec(&f, "UPDATE _sluice_ledger SET store_id = NULL");
+	fx_new_store(&f, 0);
+	fx_put(&f, "orders/c.ndjson", GOOD1);
+	struct pipe_result r4;
+	struct err e = { 0 };
+	ck_assert_int_eq(fx_refresh(&f, "orders_c", false, NULL, &r4, &e), 0);
+	ck_assert_int_eq(r4.files_adopted, 2);
+	ck_assert_int_eq(r4.files_failed, 1);
+	ck_assert_int_eq(r4.files_loaded, 0);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders_c"), 5);
+	l = fx_load_of(&f, "orders_c", "orders/a.ndjson");
+	ck_assert_str_eq(l->loaded_by, "unknown");
+	store_load_free(l);
+	l = fx_load_of(&f, "orders_c", "orders/c.ndjson");
+	ck_assert_int_eq(l->status, LOAD_FAILED);
+	ck_assert_ptr_null(l->loaded_by);
+	ck_assert_msg(strstr(l->first_error, "this file differs") &&
+		      strstr(l->first_error, "--force --file orders/c.ndjson"), "%s",
+		      l->first_error);
+	store_load_free(l);
+	pipe_result_free(&r4);
 	fx_close(&f);
 }
 

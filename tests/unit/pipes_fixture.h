@@ -126,6 +126,23 @@ static void fx_close(struct fx *f)
 	test_rmdir(f->dir);
 }
 
+/* Put a new control store in place of f's (a new .sluice/, or a switched
+ * store).  With legacy_runs > 0 it is one from before store ids that had
+ * run that many runs (schema version 4, migrated on open). */
+static void fx_new_store(struct fx *f, int legacy_runs)
+{
+	static int n;
+	struct err e = { 0 };
+	store_close(f->store);
+	char *url = xasprintf("sqlite:%s/control-%d.db", f->dir, ++n);
+	if (legacy_runs > 0)
+		test_store_before_ids(url, legacy_runs);
+	f->store = store_open(url, NULL, &e);
+	ck_assert_msg(f->store != NULL, "%s", err_text(&e));
+	ck_assert(store_identity(f->store)->legacy == (legacy_runs > 0));
+	free(url);
+}
+
 static struct db *fx_db(struct fx *f)
 {
 	struct err e = { 0 };

@@ -79,10 +79,10 @@ static int64_t pending_rows(struct fx *f, const char *stream)
 {
 	int64_t n = -1;
 	struct err e = { 0 };
-	ck_assert_msg(stream_pending_rows(project_stream(f->p, stream), f->conns, &n, &e) == 0,
+	ck_assert_msg(stream_pending_rows(project_stream(f->p, stream), f->conns, f->store, &n, &e) == 0,
 		      "%s", err_text(&e));
 	bool has = false;
-	ck_assert_msg(stream_has_data(project_stream(f->p, stream), f->conns, &has, &e) == 0,
+	ck_assert_msg(stream_has_data(project_stream(f->p, stream), f->conns, f->store, &has, &e) == 0,
 		      "%s", err_text(&e));
 	ck_assert(has == (n > 0));
 	return n;
@@ -173,7 +173,7 @@ static void t_stream_append(const struct backend *b)
 	ck_assert_msg(consume(&r, wh, "orders_stream", true, &e) == 0, "%s", err_text(&e));
 	ck_assert_int_eq(pending_rows(&f, "orders_stream"), 2);
 	struct stream_status st;
-	ck_assert_int_eq(stream_status(project_stream(f.p, "orders_stream"), f.conns, &st, &e), 0);
+	ck_assert_int_eq(stream_status(project_stream(f.p, "orders_stream"), f.conns, f.store, &st, &e), 0);
 	ck_assert_int_eq(st.pending, 2);
 	ck_assert(st.has_data);
 	ck_assert_int_eq(st.offset_run, run1);
@@ -217,6 +217,75 @@ static void t_stream_append(const struct backend *b)
 	fx_close(&f);
 }
 
+/* The stream tables and ledger as a sluice from before store ids left
+ * them: no store_id anywhere. */
+static void make_stream_tables_old(struct fx *f)
+{
+	fx_exec(f, "UPDATE _sluice_ledger SET store_id = NULL");
+	fx_exec(f, "ALTER TABLE _sluice_stream_offsets RENAME TO offsets_now");
+	fx_exec(f, "CREATE TABLE _sluice_stream_offsets (stream text PRIMARY KEY, position "
+		"text, tiebreak text, run_id bigint NOT NULL, updated_at timestamp NOT NULL)");
+	fx_exec(f, "INSERT INTO _sluice_stream_offsets SELECT stream, position, tiebreak, "
+		"run_id, updated_at FROM offsets_now");
+	fx_exec(f, "DROP TABLE offsets_now");
+	fx_exec(f, "DROP TABLE _sluice_stream_windows");
+	fx_exec(f, "CREATE TABLE _sluice_stream_windows (stream text, run_id bigint, "
+		"lower_position text, lower_tiebreak text, upper_position text, "
+		"upper_tiebreak text, fixed_at timestamp NOT NULL, PRIMARY KEY (stream, run_id))");
+}
+
+/* An offset from before store ids: a store made with an id cannot tell
+ * whether its project consumed those rows and says how to settle it; the
+ * store that is that old continues from it, and the offset becomes its
+ * own (with store_id in the rebuilt table) when its load commits. */
+static void t_stream_before_ids(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, STREAMS_PROJECT);
+	struct db *wh = fx_db(&f);
+	struct err e = { 0 };
+	fx_put(&f, "orders/1.ndjson", ORDERS_1);
+	struct pipe_result pr = fx_refresh_ok(&f, "orders_pipe");
+	pipe_result_free(&pr);
+	struct run r;
+	run_init(&r, &f, "orders_etl", fx_new_run(&f, "orders_etl"), NULL);
+	r.ctx.step = project_step(r.ctx.flow, "load");
+	ck_assert_int_eq(window_rows(&r, "orders_stream", "_sluice_id", NULL), 3);
+	ck_assert_msg(consume(&r, wh, "orders_stream", true, &e) == 0, "%s", err_text(&e));
+	run_free(&r);
+	make_stream_tables_old(&f);
+
+	fx_new_store(&f, 0);
+	int64_t n = -1;
+	ck_assert_int_eq(stream_pending_rows(project_stream(f.p, "orders_stream"), f.conns,
+					     f.store, &n, &e), -1);
+	ck_assert_int_eq(e.code, ERR_CONFLICT);
+	ck_assert_msg(strstr(e.msg, "written before control stores had ids") &&
+		      strstr(e.msg, "UPDATE _sluice_stream_offsets SET store_id"), "%s", e.msg);
+
+	fx_new_store(&f, 2);
+	ck_assert_int_eq(pending_rows(&f, "orders_stream"), 0);
+	fx_put(&f, "orders/2.ndjson", ORDERS_2);
+	pr = fx_refresh_ok(&f, "orders_pipe");
+	ck_assert_int_eq(pr.files_adopted, 1);
+	ck_assert_int_eq(pr.files_loaded, 1);
+	pipe_result_free(&pr);
+	ck_assert_int_eq(pending_rows(&f, "orders_stream"), 2);
+	run_init(&r, &f, "orders_etl", fx_new_run(&f, "orders_etl"), NULL);
+	ck_assert_int_gt(r.ctx.run_id, 2);
+	r.ctx.step = project_step(r.ctx.flow, "load");
+	ck_assert_int_eq(window_rows(&r, "orders_stream", "_sluice_id", NULL), 2);
+	ck_assert_msg(consume(&r, wh, "orders_stream", true, &e) == 0, "%s", err_text(&e));
+	run_free(&r);
+	ck_assert_int_eq(pending_rows(&f, "orders_stream"), 0);
+	char *own = xasprintf("SELECT count(*) FROM _sluice_stream_offsets WHERE store_id = '%s'",
+			      store_id(f.store));
+	ck_assert_int_eq(fx_int(&f, own), 1);
+	free(own);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM _sluice_stream_offsets"), 1);
+	fx_close(&f);
+}
+
 /* default mode: updates come back through the watermark, and rows that
  * share the offset's watermark but come after it are not lost. */
 static void t_stream_default(const struct backend *b)
@@ -254,7 +323,7 @@ static void t_stream_default(const struct backend *b)
 	ck_assert_msg(consume(&r, wh, "items_changes", true, &e) == 0, "%s", err_text(&e));
 	ck_assert_int_eq(pending_rows(&f, "items_changes"), 0);
 	struct stream_status st;
-	ck_assert_int_eq(stream_status(project_stream(f.p, "items_changes"), f.conns, &st, &e), 0);
+	ck_assert_int_eq(stream_status(project_stream(f.p, "items_changes"), f.conns, f.store, &st, &e), 0);
 	ck_assert_msg(st.offset && strstr(st.offset, "2024-01-02 09:00:00") &&
 		      str_ends_with(st.offset, "/ 1"), "offset %s", st.offset);
 	stream_status_free(&st);

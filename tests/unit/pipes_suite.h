@@ -32,6 +32,7 @@ START_TEST(cancel) { t_cancel(suite_backend); } END_TEST
 START_TEST(bad_corpus) { t_bad_corpus(suite_backend); } END_TEST
 START_TEST(stream_append) { t_stream_append(suite_backend); } END_TEST
 START_TEST(stream_default) { t_stream_default(suite_backend); } END_TEST
+START_TEST(stream_before_ids) { t_stream_before_ids(suite_backend); } END_TEST
 START_TEST(orders_flow) { t_orders_flow(suite_backend); } END_TEST
 START_TEST(normalize_error) { t_normalize_error(suite_backend); } END_TEST
 START_TEST(normalize_table) { t_normalize_table(suite_backend); } END_TEST
@@ -72,6 +73,7 @@ static Suite *pipes_suite_on(const struct backend *b)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, stream_append);
 	tcase_add_test(tc, stream_default);
+	tcase_add_test(tc, stream_before_ids);
 	tcase_add_test(tc, orders_flow);
 	tcase_add_test(tc, normalize_error);
 	tcase_add_test(tc, normalize_table);

@@ -266,4 +266,23 @@ static inline void check_load_attempts(void)
 	store_close(s);
 }
 
+/* The store's identity: a version 4 UUID, the same at every open
+ * (read-only ones too); `legacy` when the store held work before it had
+ * an id, with its runs up to `upto` begun without one. */
+static inline void ck_identity(struct store *s, bool legacy, int64_t upto)
+{
+	const struct store_identity *id = store_identity(s);
+	ck_assert_ptr_nonnull(id->id);
+	ck_assert_uint_eq(strlen(id->id), 36);
+	ck_assert_int_eq(id->id[14], '4');
+	ck_assert(id->legacy == legacy);
+	ck_assert_int_eq(id->legacy_runs_upto, upto);
+	struct store_options ro = { .read_only = true };
+	struct store *again = store_open(url, &ro, &E);
+	ck_assert_msg(again != NULL, "%s", err_text(&E));
+	ck_assert_str_eq(store_id(again), id->id);
+	ck_assert(store_identity(again)->legacy == legacy);
+	store_close(again);
+}
+
 #endif

@@ -753,18 +753,21 @@ START_TEST(ledger_commits_with_the_data)
 	struct db *db = open_rw();
 	struct err e;
 	ck_ledger_commits(db, "pipe:orders:a.json", 7, "rows=1");
-	char *info = NULL;
-	ck_assert_int_eq(db_ledger_put(db, "pipe:orders:a.json", 8, NULL, &e), 0);
-	ck_assert_int_eq(db_ledger_get(db, "pipe:orders:a.json", &info, &e), 1);
-	ck_assert_ptr_null(info);
+	struct db_ledger_entry got;
+	ck_assert_int_eq(db_ledger_put(db, "pipe:orders:a.json", "store-a", 8, NULL, &e), 0);
+	ck_assert_int_eq(db_ledger_get(db, "pipe:orders:a.json", &got, &e), 1);
+	ck_assert_ptr_null(got.info);
+	db_ledger_entry_free(&got);
 	ck_value(db, "SELECT run_id FROM _sluice_ledger", "8");
 	ck_value(db, "SELECT length(committed_at) FROM _sluice_ledger", "26");
 	ck_assert_int_eq(db_ledger_delete(db, "pipe:orders:a.json", &e), 0);
-	ck_assert_int_eq(db_ledger_get(db, "pipe:orders:a.json", &info, &e), 0);
+	ck_assert_int_eq(db_ledger_get(db, "pipe:orders:a.json", &got, &e), 0);
 	struct vec names = VEC_INIT;
 	db_list_tables(db, &names, &e);
 	ck_assert_uint_eq(names.len, 2);   /* the caller filters _sluice_* */
 	vec_free_all(&names, free);
+	ck_ledger_owners(db, "CREATE TABLE _sluice_ledger (key text PRIMARY KEY, run_id "
+			 "integer NOT NULL, committed_at text NOT NULL, info text)");
 	db_close(db);
 }
 END_TEST

@@ -600,11 +600,15 @@ START_TEST(ledger_commits_with_the_data)
 	struct err e;
 	db_drop_table(db, "_sluice_ledger", true, NULL);
 	ck_ledger_commits(db, "run:5:step:load", 5, "{\"rows\": 3}");
-	char *info = NULL;
-	ck_assert_int_eq(db_ledger_put(db, "run:5:step:load", 6, "again", &e), 0);
-	ck_value(db, "SELECT run_id || ' ' || info FROM _sluice_ledger", "6 again");
+	struct db_ledger_entry got;
+	ck_assert_int_eq(db_ledger_put(db, "run:5:step:load", "store-b", 6, "again", &e), 0);
+	ck_value(db, "SELECT run_id || ' ' || info || ' ' || store_id FROM _sluice_ledger",
+		 "6 again store-b");
 	ck_assert_int_eq(db_ledger_delete(db, "run:5:step:load", &e), 0);
-	ck_assert_int_eq(db_ledger_get(db, "run:5:step:load", &info, &e), 0);
+	ck_assert_int_eq(db_ledger_get(db, "run:5:step:load", &got, &e), 0);
+	ck_ledger_owners(db, "CREATE TABLE _sluice_ledger (key text PRIMARY KEY, run_id "
+			 "bigint NOT NULL, committed_at timestamp NOT NULL, info text)");
+	db_drop_table(db, "_sluice_ledger", true, NULL);
 	db_close(db);
 }
 END_TEST

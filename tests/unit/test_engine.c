@@ -604,10 +604,10 @@ START_TEST(retry_makes_a_child_run)
 	struct fixture *fx = fx_open(FLOW_ABC, NULL);
 	int64_t id = fx_submit(fx, "abc", "tag", "z", "n", "5", NULL);
 	int64_t child = 0;
-	ck_assert_int_eq(engine_retry(fx->store, fx->p, id, &child, &E), -1);
+	ck_assert_int_eq(engine_retry(fx->store, fx->p, id, NULL, &child, &E), -1);
 	ck_assert_int_eq(E.code, ERR_CONFLICT);              /* not finished */
 	ck_assert_int_eq(fx_work(fx), 1);
-	OK(engine_retry(fx->store, fx->p, id, &child, &E));
+	OK(engine_retry(fx->store, fx->p, id, NULL, &child, &E));
 	struct store_run *r = store_run_get(fx->store, child, &E);
 	ck_assert_int_eq(r->parent_run, id);
 	ck_assert_int_eq(r->trigger, TRIGGER_RETRY);

@@ -185,12 +185,93 @@ START_TEST(sql_ledger_skips_a_retried_step)
 	ck_assert_msg(strstr(r.summary, "already committed") != NULL, "%s", r.summary);
 	ck_assert_int_eq(fx_count(&fx, "wh", "SELECT count(*) FROM notes"), 1);
 	char *key = xasprintf("SELECT count(*) FROM _sluice_ledger WHERE key = "
-			      "'run:%lld:step:add'", (long long)run);
+			      "'store:%s:run:%lld:step:add' AND store_id = '%s'",
+			      store_id(fx.store), (long long)run, store_id(fx.store));
 	ck_assert_int_eq(fx_count(&fx, "wh", key), 1);
 	free(key);
 	/* another run does the work */
 	ck_step_ok(fx_step(&fx, fx_run(&fx, "f"), "f", "add", NULL));
 	ck_assert_int_eq(fx_count(&fx, "wh", "SELECT count(*) FROM notes"), 2);
+	fx_close(&fx);
+}
+END_TEST
+
+/* Give fx a control store from before store ids that had run `runs` runs;
+ * opening it, the migration gives it an id and says it is that old. */
+static void fx_legacy_store(struct fx *fx, int runs)
+{
+	struct err e;
+	store_close(fx->store);
+	char *url = xasprintf("sqlite:%s/control-before-ids.db", fx->dir);
+	test_store_before_ids(url, runs);
+	fx->store = store_open(url, NULL, &e);
+	ck_assert_msg(fx->store != NULL, "%s", err_text(&e));
+	free(url);
+}
+
+/* An entry as a sluice from before store ids wrote it. */
+static void put_old_entry(struct fx *fx, const char *key, int64_t run)
+{
+	struct err e;
+	struct db *wh = fx_db(fx, "wh");
+	ck_assert_int_eq(db_ledger_ensure(wh, &e), 0);
+	ck_assert_msg(db_ledger_put(wh, key, NULL, run, "old", &e) == 0, "%s", err_text(&e));
+}
+
+/* Entries written before control stores had ids: the store that is that
+ * old takes its own runs' entries (the run was in flight when sluice was
+ * upgraded), and claims the database's entries without an id; a store
+ * made with an id never takes them; and when another store's entries were
+ * there first, sluice cannot tell and says how to settle it. */
+START_TEST(ledger_entries_from_before_store_ids)
+{
+	struct fx fx;
+	fx_open_files(&fx, sql_project, sql_files);
+	/* a store made with an id: an old entry for "its" run 1 is not its */
+	int64_t run = fx_run(&fx, "f");
+	ck_assert(!store_identity(fx.store)->legacy);
+	ck_step_ok(fx_step(&fx, run, "f", "init", NULL));
+	put_old_entry(&fx, "run:1:step:add", 1);
+	struct step_result r = fx_step(&fx, run, "f", "add", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(fx_count(&fx, "wh", "SELECT count(*) FROM notes"), 1);
+
+	/* a store from before ids, whose run 1 was in flight: its old entry
+	 * is its own, so the step is not done again */
+	fx_legacy_store(&fx, 1);
+	const struct store_identity *id = store_identity(fx.store);
+	ck_assert(id->legacy);
+	ck_assert_int_eq(id->legacy_runs_upto, 1);
+	fx_exec(&fx, "wh", "DELETE FROM _sluice_ledger; DELETE FROM notes");
+	put_old_entry(&fx, "run:1:step:add", 1);
+	r = fx_step(&fx, 1, "f", "add", NULL);
+	ck_step_ok(r);
+	ck_assert_msg(strstr(r.summary, "already committed") != NULL, "%s", r.summary);
+	ck_assert_int_eq(fx_count(&fx, "wh", "SELECT count(*) FROM notes"), 0);
+	ck_assert_int_eq(fx_count(&fx, "wh", "SELECT count(*) FROM _sluice_ledger WHERE "
+				  "key = 'legacy-owner'"), 1);
+	/* its runs after the upgrade never take an old entry */
+	run = fx_run(&fx, "f");
+	ck_assert_int_gt(run, 1);
+	char *key = xasprintf("run:%lld:step:add", (long long)run);
+	put_old_entry(&fx, key, run);
+	free(key);
+	ck_step_ok(fx_step(&fx, run, "f", "add", NULL));
+	ck_assert_int_eq(fx_count(&fx, "wh", "SELECT count(*) FROM notes"), 1);
+
+	/* another store's entries there before this one claimed the old
+	 * ones: the step neither runs nor is skipped */
+	fx_exec(&fx, "wh", "DELETE FROM _sluice_ledger; DELETE FROM notes");
+	put_old_entry(&fx, "run:1:step:add", 1);
+	struct err e;
+	ck_assert_int_eq(db_ledger_put(fx_db(&fx, "wh"), "store:other:run:1:step:add", "other",
+				       1, NULL, &e), 0);
+	r = fx_step(&fx, 1, "f", "add", NULL);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_int_eq(r.e.code, ERR_CONFLICT);
+	ck_assert_msg(strstr(r.e.msg, "cannot tell") && strstr(r.e.msg, "UPDATE _sluice_ledger"),
+		      "%s", r.e.msg);
+	ck_assert_int_eq(fx_count(&fx, "wh", "SELECT count(*) FROM notes"), 0);
 	fx_close(&fx);
 }
 END_TEST
@@ -339,7 +420,9 @@ START_TEST(load_ledger_skips_a_retried_load)
 	ck_step_ok(fx_step(&fx, run, "f", "append", NULL));
 	struct step_result r = fx_step(&fx, run, "f", "append", NULL);
 	ck_step_ok(r);
-	ck_assert_int_eq(r.rows_out, 0);
+	/* nothing written again, but the rows the first attempt committed
+	 * still count for the run */
+	ck_assert_int_eq(r.rows_out, 3);
 	ck_assert_int_eq(fx_count(&fx, "wh", "SELECT count(*) FROM t_append"), 3);
 	fx_close(&fx);
 }
@@ -1163,6 +1246,7 @@ static Suite *steps_suite(void)
 	tcase_add_test(tc, split_respects_quotes_comments_and_trigger_bodies);
 	tcase_add_test(tc, sql_binds_parameters_and_keeps_injection_a_value);
 	tcase_add_test(tc, sql_ledger_skips_a_retried_step);
+	tcase_add_test(tc, ledger_entries_from_before_store_ids);
 	tcase_add_test(tc, sql_failure_rolls_back_every_statement);
 	tcase_add_test(tc, sql_window_parameters_follow_completed_runs);
 	tcase_add_test(tc, load_append_merge_replace_across_connections);

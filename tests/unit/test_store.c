@@ -45,12 +45,24 @@ START_TEST(open_creates_directory_and_latest_schema)
 	ck_assert_str_eq(store_backend(s), "sqlite");
 	ck_assert(!store_is_read_only(s));
 	int64_t id = new_run(s, "orders_etl", RUN_PENDING);
+	ck_identity(s, false, 0);
+	char *first = xstrdup(store_id(s));
 	store_close(s);
 
 	/* Opening again neither migrates twice nor loses anything. */
 	s = open_store();
 	ck_assert_int_eq(state_of(s, id), RUN_PENDING);
+	ck_assert_str_eq(store_id(s), first);
 	store_close(s);
+
+	/* A new store at another place is another store. */
+	char *other_url = xasprintf("sqlite:%s/other/control.db", dir);
+	s = store_open(other_url, NULL, &E);
+	ck_assert_msg(s != NULL, "%s", err_text(&E));
+	ck_assert_str_ne(store_id(s), first);
+	store_close(s);
+	free(other_url);
+	free(first);
 
 	struct db *db = open_raw();
 	int64_t rows = 0;
@@ -89,10 +101,13 @@ START_TEST(old_store_is_migrated_in_place)
 	ck_assert_int_eq(runs.len, 1);
 	struct store_run *r = runs.items[0];
 	ck_assert_int_eq(r->state, RUN_COMPLETED);
+	int64_t old_run = r->id;
 	store_run_list_free(&runs);
 	/* The later migrations' tables work. */
 	struct log_record rec = { .time = T0, .level = LOG_INFO, .message = "after migration" };
 	OK(store_log_append(s, &rec, NULL, &E));
+	/* It did work before it had an id: its run 1 began without one. */
+	ck_identity(s, true, old_run);
 	store_close(s);
 
 	/* Going backwards is refused. */

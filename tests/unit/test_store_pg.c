@@ -41,6 +41,7 @@ START_TEST(pg_migrations_forward_and_refusal)
 	OK(store_run_list(s, &f, &runs, &E));
 	ck_assert_int_eq(runs.len, 1);
 	ck_assert_int_eq(((struct store_run *)runs.items[0])->trigger, TRIGGER_TASK);
+	ck_identity(s, true, ((struct store_run *)runs.items[0])->id);
 	store_run_list_free(&runs);
 	store_close(s);
 

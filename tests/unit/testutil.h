@@ -22,6 +22,7 @@
 
 #include "core/core.h"
 #include "db/db.h"
+#include "store/store.h"
 
 /* A fresh directory under $TMPDIR; removed by test_rmdir. */
 static inline char *test_mkdtemp(void)
@@ -175,5 +176,22 @@ static inline void test_later_join(struct test_later *l)
 		srunner_free(sr);                                        \
 		return failed ? EXIT_FAILURE : EXIT_SUCCESS;             \
 	}
+
+/* A control store at `url` as a sluice from before store ids left it
+ * (schema version 4), having run `runs` runs: opened, it migrates and is
+ * a legacy store. */
+static inline void test_store_before_ids(const char *url, int runs)
+{
+	struct err e = { 0 };
+	ck_assert_msg(store_migrate(url, NULL, 4, &e) == 0, "%s", err_text(&e));
+	struct db *db = db_open(url, NULL, &e);
+	ck_assert_msg(db != NULL, "%s", err_text(&e));
+	for (int i = 0; i < runs; i++)
+		ck_assert_msg(db_exec(db, "INSERT INTO runs (flow, state, trigger_kind, "
+				      "created_at, updated_at) VALUES ('f', 'COMPLETED', "
+				      "'manual', 1, 1)", NULL, 0, NULL, &e) == 0, "%s",
+			      err_text(&e));
+	db_close(db);
+}
 
 #endif
