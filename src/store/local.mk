@@ -4,6 +4,7 @@ libstore_a_SOURCES = \
 	src/store/store_int.h \
 	src/store/backfills.c \
 	src/store/cache.c \
+	src/store/link.c \
 	src/store/loads.c \
 	src/store/logs.c \
 	src/store/logsink.c \
