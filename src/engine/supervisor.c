@@ -220,6 +220,44 @@ static void recover_one(struct engine *eng, struct store *s, struct store_run *r
 	free(text);
 }
 
+/* Is this engine driving run `id`? */
+static bool driving(struct engine *eng, int64_t id)
+{
+	pthread_mutex_lock(&eng->lock);
+	bool found = false;
+	for (struct run_exec *rx = eng->active; rx && !found; rx = rx->next_active)
+		found = rx->run->id == id;
+	pthread_mutex_unlock(&eng->lock);
+	return found;
+}
+
+/* Runs the store says this engine runs, which it does not: the reply to
+ * a claim, or a run's last transition, was lost with the connection to the
+ * store (committed there, failed here), or a drain gave up recording one.
+ * Its heartbeat is fresh, so nobody else would ever recover them.  A run
+ * unchanged for a lease is safely past the moment of its claim. */
+static void recover_own_strays(struct engine *eng, struct store *s)
+{
+	struct store_run_filter f = { .limit = 10000,
+		.states = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING) };
+	struct vec runs = VEC_INIT;
+	if (store_run_list(s, &f, &runs, NULL) < 0)
+		return;
+	usec_t now = clock_now_us();
+	for (size_t i = 0; i < runs.len; i++) {
+		struct store_run *r = runs.items[i];
+		if (!str_eq(r->worker, eng->worker_id) || now - r->updated < eng->opt.lease ||
+		    driving(eng, r->id))
+			continue;
+		char *reason = xasprintf("worker %s is alive but not running it (a record "
+					 "was lost with its control store connection)",
+					 eng->worker_id);
+		recover_one(eng, s, r, reason);
+		free(reason);
+	}
+	store_run_list_free(&runs);
+}
+
 /* Within a lease of the store coming back after an outage? */
 static bool store_just_back(struct engine *eng)
 {
@@ -247,6 +285,8 @@ int recover_orphans(struct engine *eng, struct store *s, struct err *e)
 	store_run_list_free(&runs);
 	store_worker_list_free(&workers);
 	store_worker_list_free(&gone);
+	if (rc == 0)
+		recover_own_strays(eng, s);
 	return rc;
 }
 

@@ -128,7 +128,7 @@ static void note_up(struct store *s, struct store_link *l, usec_t now, usec_t ol
 	if (l->down_since) {
 		char took[32];
 		duration_format(now - l->down_since, took, sizeof took);
-		log_emit(LOG_INFO, 0, NULL, "store", NULL, 0, "control store %s is back "
+		log_emit(LOG_WARN, 0, NULL, "store", NULL, 0, "control store %s is back "
 			 "(unreachable for %s)", s->url, took);
 		l->down_since = 0;
 		free(l->why);

@@ -53,12 +53,14 @@ pg_make_template() {
 }
 
 # Start postgres on DIR/data, listening on 127.0.0.1:PORT, in the background;
-# PG_WRAPPER_PID is what to wait for.
-pg_launch() { # DIR PORT
-	pg_as_server_user "$PG_BIN/postgres" -D "$1/data" -k "$1" \
-		-h 127.0.0.1 -p "$2" -c fsync=off -c synchronous_commit=off \
-		-c full_page_writes=off -c max_connections=200 \
-		>>"$1/server.log" 2>&1 &
+# PG_WRAPPER_PID is what to wait for.  OPTIONS (-c name=value) are added.
+pg_launch() { # DIR PORT [OPTIONS...]
+	local dir=$1 port=$2
+	shift 2
+	pg_as_server_user "$PG_BIN/postgres" -D "$dir/data" -k "$dir" \
+		-h 127.0.0.1 -p "$port" -c fsync=off -c synchronous_commit=off \
+		-c full_page_writes=off -c max_connections=200 "$@" \
+		>>"$dir/server.log" 2>&1 &
 	PG_WRAPPER_PID=$!
 }
 
@@ -84,7 +86,7 @@ pg_start() {
 	for attempt in 1 2 3 4 5 6 7 8 9 10; do
 		port=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
 		pg_port_free "$port" || continue
-		pg_launch "$PG_DIR" "$port"
+		pg_launch "$PG_DIR" "$port" ${PG_LAUNCH_OPTIONS:-}
 		PG_PID=$PG_WRAPPER_PID
 		local i
 		for i in $(seq 1 100); do
@@ -134,12 +136,17 @@ pg_stop() {
 # pg_extra_start NAME starts one more throwaway server and sets
 # PG_NAME_DIR, PG_NAME_PORT, PG_NAME_PID and PG_NAME_CONNINFO (NAME in
 # capitals), leaving the test's own server and PG* variables as they were.
-# Stop it with pg_extra_stop NAME (register that with at_exit).
+# Stop it with pg_extra_stop NAME (register that with at_exit).  These
+# servers are for crashing: they keep synchronous_commit on, so that a
+# commit they acknowledged survives pg_extra_crash as it would in
+# production (with it off, the last acknowledged commits die with the
+# server, which is no fault of the client's).
+PG_EXTRA_OPTIONS="-c synchronous_commit=on"
 pg_extra_start() { # NAME
 	local name=$1 saved
 	saved=$(declare -p PG_DIR PG_PID PG_PORT PG_WRAPPER_PID PGHOST PGPORT PGUSER \
 		PGDATABASE SLUICE_TEST_PG SLUICE_TEST_PG_PID 2>/dev/null || true)
-	pg_start || return 1
+	PG_LAUNCH_OPTIONS=$PG_EXTRA_OPTIONS pg_start || return 1
 	declare -g "PG_${name}_DIR=$PG_DIR" "PG_${name}_PORT=$PG_PORT" \
 		"PG_${name}_PID=$PG_PID" \
 		"PG_${name}_CONNINFO=host=127.0.0.1 port=$PG_PORT user=sluice"
@@ -172,7 +179,7 @@ pg_extra_crash() { # NAME
 
 pg_extra_restart() { # NAME
 	local dir="PG_${1}_DIR" port="PG_${1}_PORT" i
-	pg_launch "${!dir}" "${!port}"
+	pg_launch "${!dir}" "${!port}" $PG_EXTRA_OPTIONS
 	for i in $(seq 1 100); do
 		if "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "${!port}" -U sluice; then
 			declare -g "PG_${1}_PID=$(head -n 1 "${!dir}/data/postmaster.pid")"
