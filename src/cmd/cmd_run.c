@@ -250,6 +250,14 @@ static int run_foreground(struct cmd_ctx *ctx, int64_t id, usec_t store_timeout,
 	int rc = EXIT_FAILED;
 	if (engine_start(eng, e) == 0)
 		rc = follow_run(ctx, ctx->store, id, eng, store_timeout, e);
+	if (rc == EXIT_FAILED && store_lost(ctx->store)) {
+		/* Gave up on a store out of reach: nothing can be recorded, so
+		 * stop at once; crash recovery settles the run when it is back. */
+		engine_abort(eng);
+		engine_free(eng);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return rc;
+	}
 	struct err se;
 	engine_stop(eng, 5 * USEC_PER_SEC, &se);
 	/* Failure notifications were queued; nobody else may be there to send. */

@@ -151,7 +151,7 @@ pg_extra_start() { # NAME
 		"PG_${name}_PID=$PG_PID" \
 		"PG_${name}_CONNINFO=host=127.0.0.1 port=$PG_PORT user=sluice"
 	unset PG_DIR PG_PID PG_PORT PG_WRAPPER_PID
-	eval "$saved"
+	eval "$(printf '%s\n' "$saved" | sed 's/^declare /declare -g /')"
 }
 
 pg_extra_stop() { # NAME
