@@ -15,6 +15,7 @@
 #     and the scheduler reopens its own);
 #   - after the control store, the worker said once that it lost the store
 #     and once that it is back (not once a second), and is still working.
+# Last, a worker whose store stays away past --store-timeout exits 1.
 # At the end every order of the source is in raw_orders and in fact_orders
 # exactly once, no run is left unsettled, and the worker stops cleanly.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
@@ -193,4 +194,26 @@ kill -TERM "$WPID"
 wait "$WPID" || fail "the worker did not stop cleanly: $(tail -20 worker.log)"
 WPID=
 runs=$(q STORE ctl "SELECT count(*) FROM runs")
+
+# A store that stays away longer than --store-timeout: the worker gives up
+# and exits 1 (a service manager restarts it), saying why.
+"$SLUICE" worker --workers 1 --store-timeout 3s 2> giveup.log &
+WPID=$!
+ready() { grep -q " ready (" giveup.log; }
+wait_until 20 ready || fail "worker did not start: $(cat giveup.log)"
+pg_extra_crash STORE || fail "cannot stop the store"
+gone() { ! kill -0 "$WPID" 2>/dev/null; }
+start=$(now_us)
+wait_until 30 gone || fail "the worker did not give up on its store: $(tail giveup.log)"
+took=$(( ($(now_us) - start) / 1000 ))
+set +e
+wait "$WPID"
+rc=$?
+set -e
+WPID=
+pg_extra_restart STORE || fail "the store did not start again"
+assert_eq 1 "$rc" "exit status of a worker without its store: $(tail giveup.log)"
+assert_contains "$(cat giveup.log)" "(--store-timeout): giving up"
+[ "$took" -ge 3000 ] || fail "the worker gave up after ${took} ms, before its 3s"
+echo "a worker with --store-timeout 3s gave up ${took} ms after its store went away"
 echo "faults_pg: ok ($src orders exactly once through $runs runs; restarted: $FAULTS)"
