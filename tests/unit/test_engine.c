@@ -441,21 +441,6 @@ END_TEST
 	"    \"steps\": [ { \"name\": \"s\", \"kind\": \"sql\", \"connection\": \"wh\",\n" \
 	"                   \"sql\": \"CREATE TABLE IF NOT EXISTS t(x int); INSERT INTO t VALUES (1)\" } ] } ] }\n"
 
-/* The reason of the run's last transition to `to`. */
-static const char *reason_of(struct fixture *fx, int64_t id, enum run_state to)
-{
-	struct vec v = VEC_INIT;
-	OK(store_run_transitions(fx->store, id, &v, &E));
-	fx->buf[0] = '\0';
-	for (size_t i = 0; i < v.len; i++) {
-		const struct store_transition *t = v.items[i];
-		if (t->to == to)
-			snprintf(fx->buf, sizeof fx->buf, "%s", t->reason ? t->reason : "");
-	}
-	store_transition_list_free(&v);
-	return fx->buf;
-}
-
 START_TEST(crashed_run_is_retried_in_place)
 {
 	fake_clock_set(T0);
@@ -471,7 +456,7 @@ START_TEST(crashed_run_is_retried_in_place)
 	fake_clock_set(T0 + 31 * USEC_PER_SEC);
 	OK(engine_recover(fx->eng, &E));
 	fx_assert_transitions(fx, id, "PENDING RUNNING CRASHED RETRYING");
-	ck_assert_str_eq(reason_of(fx, id, RUN_CRASHED),
+	ck_assert_str_eq(fx_reason(fx, id, RUN_CRASHED),
 			 "worker gone lost: no heartbeat for 31s");
 	ck_assert_int_eq(fx_work(fx), 1);
 	struct store_run *r = store_run_get(fx->store, id, &E);
@@ -501,7 +486,7 @@ START_TEST(a_claim_whose_reply_was_lost_is_recovered)
 	fake_clock_set(T0 + 31 * USEC_PER_SEC);
 	OK(engine_recover(fx->eng, &E));
 	fx_assert_transitions(fx, id, "PENDING RUNNING CRASHED RETRYING");
-	ck_assert_msg(strstr(reason_of(fx, id, RUN_CRASHED), "is alive but not running it"),
+	ck_assert_msg(strstr(fx_reason(fx, id, RUN_CRASHED), "is alive but not running it"),
 		      "%s", fx->buf);
 	ck_assert_int_eq(fx_work(fx), 1);
 	fx_assert_state(fx, id, "COMPLETED");
@@ -530,7 +515,7 @@ START_TEST(crashed_run_without_retries_stays_crashed)
 	/* Seen gone at once: the reason says so, not "no heartbeat". */
 	char want[128];
 	snprintf(want, sizeof want, "worker dead exited (pid %d gone)", (int)pid);
-	ck_assert_str_eq(reason_of(fx, id, RUN_CRASHED), want);
+	ck_assert_str_eq(fx_reason(fx, id, RUN_CRASHED), want);
 	ck_assert_int_eq(fx_work(fx), 0);
 	fx_close(fx);
 }
