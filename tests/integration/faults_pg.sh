@@ -199,7 +199,7 @@ runs=$(q STORE ctl "SELECT count(*) FROM runs")
 # and exits 1 (a service manager restarts it), saying why.
 "$SLUICE" worker --workers 1 --store-timeout 3s 2> giveup.log &
 WPID=$!
-ready() { grep -q " ready (" giveup.log; }
+ready() { grep -q "stop with SIGTERM" giveup.log; }   # every thread started
 wait_until 20 ready || fail "worker did not start: $(cat giveup.log)"
 pg_extra_crash STORE || fail "cannot stop the store"
 gone() { ! kill -0 "$WPID" 2>/dev/null; }
