@@ -172,7 +172,7 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 			rc = 0;
 		else if (rc == 0)
 			lost_since = 0;
-		if (rc < 0 && lost_since)
+		if (rc < 0 && store_lost(s))
 			err_prefix(e, "run %lld: gave up following it: ", (long long)id);
 		if (rc != 0)
 			break;
