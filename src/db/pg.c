@@ -28,6 +28,7 @@ struct pg {
 	bool in_tx;         /* transaction state before the running command */
 	char *label;        /* for notices; the connection may change hands
 			       (db_replace), so it does not point at its db */
+	bool goodbye;       /* the server said it is ending this session */
 };
 
 struct pg_cursor {
@@ -140,10 +141,19 @@ static void note_tx(struct db *db)
 
 /* ---- connections ---------------------------------------------------------------- */
 
-static void notice_to_log(void *arg, const char *message)
+/* Notices, and what the server says outside any command: a server ending
+ * the session ("terminating connection due to ...", SQLSTATE class 57P, or
+ * a FATAL) says so just before it closes the socket, so the connection is
+ * dead from here on, even if the end of the socket has not arrived yet. */
+static void notice_received(void *arg, const PGresult *res)
 {
 	struct pg *pg = arg;
-	char *m = xstrdup(message);
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	if ((state && strncmp(state, "57P", 3) == 0) ||
+	    (severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0)))
+		pg->goodbye = true;
+	char *m = xstrdup(PQresultErrorMessage(res));
 	trim_newlines(m);
 	log_debug("%s: %s", pg->label, m);
 	free(m);
@@ -216,7 +226,7 @@ static int pg_open(struct db *db, const char *url, const struct db_options *opt,
 		db->impl = NULL;
 		return -1;
 	}
-	PQsetNoticeProcessor(pg->conn, notice_to_log, pg);
+	PQsetNoticeReceiver(pg->conn, notice_received, pg);
 	pg->cancel = PQgetCancel(pg->conn);
 	/* A server too old to report the setting gets it once more, plainly. */
 	const char *ro = PQparameterStatus(pg->conn, "default_transaction_read_only");
@@ -263,11 +273,14 @@ static bool pg_alive(struct db *db, bool round_trip)
 	/* Reading what arrived (never waiting) finds the end of a connection
 	 * the server closed: libpq marks it bad.  A server going away sends a
 	 * last message first ("terminating connection ..."), and a read that
-	 * gets data stops there, so the end shows on the second read. */
+	 * gets data stops there, so the end shows on the second read, if it
+	 * has arrived; the message itself is enough (notice_received). */
 	for (int i = 0; i < 2; i++) {
 		if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK)
 			return false;
-		PQisBusy(conn);     /* hands such a message to the notice processor */
+		PQisBusy(conn);     /* hands such a message to notice_received */
+		if (PG(db)->goodbye)
+			return false;
 	}
 	if (!round_trip)
 		return PQstatus(conn) == CONNECTION_OK;
