@@ -18,7 +18,10 @@
  *     aborts at once and crash recovery settles the run later.
  * Progress goes to stderr; the exit status is 0 for COMPLETED or CACHED,
  * 1 for FAILED or CRASHED, 3 for CANCELLED (and 0 for a queued run that
- * was not waited for).
+ * was not waited for).  A control store that goes away while a run is
+ * followed is waited for (it reconnects by itself; the warning names it)
+ * up to --store-timeout (default 5 minutes), then the command gives up on
+ * the run with exit 1, saying it was the control store.
  */
 #include "cmd/cmd_int.h"
 #include "engine/engine.h"
@@ -144,17 +147,36 @@ static int wait_engine_event(struct engine *eng, const sigset_t *set)
 	return sig;
 }
 
+/* Following failed: when it was because the control store is out of
+ * reach, keep waiting for it, up to `limit` (0: for ever). */
+static bool wait_for_store(struct store *s, usec_t limit, usec_t *lost_since)
+{
+	if (!store_lost(s))
+		return false;
+	usec_t now = clock_monotonic_us();
+	if (!*lost_since)
+		*lost_since = now;
+	return !limit || now - *lost_since <= limit;
+}
+
 /* Follow a run some engine executes; `eng` is ours when in the foreground. */
 static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
-		      struct engine *eng, struct err *e)
+		      struct engine *eng, usec_t store_timeout, struct err *e)
 {
 	struct follow f = { .last_state = RUN_STATE_COUNT, .seen = VEC_INIT };
 	sigset_t set, old;
 	cmd_block_stop_signals(&set, &old);
 	int signals = 0, rc;
 	enum run_state final = RUN_FAILED;
+	usec_t lost_since = 0;
 	for (;;) {
 		rc = follow_once(ctx, s, id, &f, &final, e);
+		if (rc < 0 && wait_for_store(s, store_timeout, &lost_since))
+			rc = 0;
+		else if (rc == 0)
+			lost_since = 0;
+		if (rc < 0 && store_lost(s))
+			err_prefix(e, "run %lld: gave up following it: ", (long long)id);
 		if (rc != 0)
 			break;
 		if (eng && engine_idle_done(eng)) {
@@ -233,7 +255,8 @@ static int dispatch_begin(struct cmd_ctx *ctx, struct dispatch *d, struct err *e
 		return 0;
 	struct engine_options opt = {
 		.store_url = cmd_ctx_store_url(ctx),
-		.store_opt = { .read_only = false },
+		/* our handle's link: a lost store is said once for the process */
+		.store_opt = { .read_only = false, .link = store_link_of(ctx->store) },
 		.workers = 2,
 		.no_scheduler = true,
 		.no_notifier = true,
@@ -267,18 +290,28 @@ static const char *dispatch_worker(const struct dispatch *d)
 	return d->eng ? engine_worker_id(d->eng) : NULL;
 }
 
-static int run_here(struct cmd_ctx *ctx, struct dispatch *d, int64_t id, struct err *e)
+static int run_here(struct cmd_ctx *ctx, struct dispatch *d, int64_t id,
+		    usec_t store_timeout, struct err *e)
 {
 	fprintf(ctx->errout, "no engine is running: running run %lld here\n", (long long)id);
 	engine_set_only_run(d->eng, id);
 	int rc = EXIT_FAILED;
 	if (engine_start(d->eng, e) == 0) {
-		rc = follow_run(ctx, ctx->store, id, d->eng, e);
+		rc = follow_run(ctx, ctx->store, id, d->eng, store_timeout, e);
 	} else {
 		struct err fe;
 		if (store_run_transition(ctx->store, id, RUN_FAILED, "its engine could not "
 					 "start", err_text(e), &fe) < 0 && fe.code != ERR_CONFLICT)
 			fprintf(ctx->errout, "sluice: %s\n", err_text(&fe));
+	}
+	if (rc == EXIT_FAILED && store_lost(ctx->store)) {
+		/* Gave up on a store out of reach: nothing can be recorded, so
+		 * stop at once; crash recovery settles the run when it is back. */
+		engine_abort(d->eng);
+		engine_free(d->eng);
+		d->eng = NULL;
+		pthread_sigmask(SIG_SETMASK, &d->old, NULL);
+		return rc;
 	}
 	struct err se;
 	engine_stop(d->eng, 5 * USEC_PER_SEC, &se);
@@ -294,10 +327,10 @@ static int run_here(struct cmd_ctx *ctx, struct dispatch *d, int64_t id, struct 
 
 /* After the run was made: leave it to a live engine, follow it, or do it. */
 static int dispatch_run(struct cmd_ctx *ctx, struct dispatch *d, int64_t id, bool wait,
-			struct err *e)
+			usec_t store_timeout, struct err *e)
 {
 	if (d->here)
-		return run_here(ctx, d, id, e);
+		return run_here(ctx, d, id, store_timeout, e);
 	if (ctx->surface == SURFACE_CONSOLE)
 		return EXIT_OK;
 	fprintf(ctx->errout, "run %lld is queued for the engine that is running%s\n",
@@ -305,7 +338,7 @@ static int dispatch_run(struct cmd_ctx *ctx, struct dispatch *d, int64_t id, boo
 		"sluice run --wait next time)");
 	if (!wait)
 		return EXIT_OK;
-	return follow_run(ctx, ctx->store, id, NULL, e);
+	return follow_run(ctx, ctx->store, id, NULL, store_timeout, e);
 }
 
 /* ---- run ------------------------------------------------------------------------------ */
@@ -338,6 +371,7 @@ static int exec_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 	static const struct cmd_opt_spec specs[] = {
 		{ "--param", "-p", true, true },
 		{ "--wait", "-w", false, false },
+		{ "--store-timeout", NULL, true, false },
 		{ NULL, NULL, false, false },
 	};
 	const struct cmd_entry *self = cmd_lookup("run");
@@ -346,8 +380,15 @@ static int exec_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 		return EXIT_USAGE;
 	int rc = EXIT_OK;
 	struct vec kv = VEC_INIT;
+	usec_t store_timeout = ENGINE_STORE_TIMEOUT;
+	const char *st = cmd_opt_value(&o, "--store-timeout");
 	if (o.positional.len < 1) {
 		rc = cmd_usage_error(self, e, "which flow?");
+		goto out;
+	}
+	if (st && (!duration_parse(st, &store_timeout) || store_timeout < 0)) {
+		rc = cmd_usage_error(self, e, "--store-timeout takes a duration like 5m "
+				     "(0: never give up)");
 		goto out;
 	}
 	for (size_t i = 0; i < o.names.len; i++)
@@ -393,7 +434,7 @@ static int exec_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 	}
 	fprintf(ctx->out, "%lld\n", (long long)id);
 	fflush(ctx->out);
-	rc = dispatch_run(ctx, &d, id, cmd_opt_flag(&o, "--wait"), e);
+	rc = dispatch_run(ctx, &d, id, cmd_opt_flag(&o, "--wait"), store_timeout, e);
 out:
 	free_kv(&kv);
 	cmd_opts_free(&o);
@@ -477,11 +518,11 @@ static int exec_retry(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 	}
 	fprintf(ctx->out, "%lld\n", (long long)new_id);
 	fflush(ctx->out);
-	return dispatch_run(ctx, &d, new_id, wait, e);
+	return dispatch_run(ctx, &d, new_id, wait, ENGINE_STORE_TIMEOUT, e);
 }
 
 const struct cmd_entry cmd_run_entries[] = {
-	{ "run", "FLOW [KEY=VALUE]... [--wait]",
+	{ "run", "FLOW [KEY=VALUE]... [--wait] [--store-timeout DURATION]",
 	  "start a run of a flow and print its id",
 	  "Parameters: KEY=VALUE words or --param KEY=VALUE (-p), repeated.\n"
 	  "They are checked against the flow's declarations before the run\n"
@@ -491,6 +532,8 @@ const struct cmd_entry cmd_run_entries[] = {
 	  "this command runs it itself in the foreground (Ctrl-C cancels it; twice\n"
 	  "aborts); if it cannot start that engine, no run is made, and a run\n"
 	  "whose command dies before starting it ends FAILED, never run later.\n"
+	  "A control store that goes away meanwhile is waited for up to\n"
+	  "--store-timeout (default 5m; 0 = for ever), then it gives up (exit 1).\n"
 	  "Progress goes to stderr.  Exit status: 0 COMPLETED or CACHED (or queued\n"
 	  "without --wait), 1 FAILED or CRASHED, 2 usage, 3 CANCELLED.",
 	  CMD_MUTATES | CMD_NEEDS_STORE, exec_run },

@@ -9,10 +9,18 @@
  * statements in flight are cancelled and the process exits 1; crash
  * recovery settles the runs.
  *
+ * A control store on a server that goes away (a restart, a failover) is
+ * reconnected with a backoff, saying so once when it is lost and once when
+ * it is back; a store out of reach for longer than --store-timeout
+ * (default 5 minutes; 0 waits for ever) makes the worker give up: it
+ * cancels what it runs and exits 1, so that a service manager notices
+ * (crash recovery settles its runs when the store is back).
+ *
  * Exit status: 0 stopped by a signal after the drain; 1 the engine could
- * not start or keep going (control store unusable, a second signal);
- * 2 usage, or a project file that cannot be read or is invalid.  Never 130
- * or 143: a signal is the normal way to stop a worker.
+ * not start or keep going (control store unusable or out of reach too
+ * long, a second signal); 2 usage, or a project file that cannot be read
+ * or is invalid.  Never 130 or 143: a signal is the normal way to stop a
+ * worker.
  */
 #include "cmd/cmd_int.h"
 #include "engine/engine.h"
@@ -53,19 +61,38 @@ static bool stopper_done(struct stopper *st)
 	return d;
 }
 
+/* The control store has been out of reach longer than `limit` (0: never
+ * give up): the worker cannot record anything, so it stops at once. */
+static void give_up_without_store(struct engine *eng, usec_t limit)
+{
+	usec_t down = engine_store_down_for(eng);
+	if (!limit || down <= limit)
+		return;
+	char took[32];
+	duration_format(down, took, sizeof took);
+	log_error("the control store has been out of reach for %s (--store-timeout): "
+		  "giving up; statements cancelled, crash recovery settles the runs "
+		  "when the store is back", took);
+	engine_abort(eng);
+	fflush(NULL);
+	_exit(EXIT_FAILED);
+}
+
 static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	static const struct cmd_opt_spec specs[] = {
 		{ "--workers", "-j", true, false }, { "--grace", NULL, true, false },
+		{ "--store-timeout", NULL, true, false },
 		{ NULL, NULL, false, false } };
 	const struct cmd_entry *self = cmd_lookup("worker");
 	struct cmd_opts o;
 	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
 		return EXIT_USAGE;
 	int64_t workers = 2;
-	usec_t grace = 30 * USEC_PER_SEC;
+	usec_t grace = 30 * USEC_PER_SEC, store_timeout = ENGINE_STORE_TIMEOUT;
 	const char *w = cmd_opt_value(&o, "--workers");
 	const char *g = cmd_opt_value(&o, "--grace");
+	const char *st = cmd_opt_value(&o, "--store-timeout");
 	int rc = EXIT_OK;
 	if (o.positional.len)
 		rc = cmd_usage_error(self, e, "unexpected argument '%s'",
@@ -74,6 +101,9 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 		rc = cmd_usage_error(self, e, "--workers takes a number from 1 to 64");
 	else if (g && (!duration_parse(g, &grace) || grace < 0))
 		rc = cmd_usage_error(self, e, "--grace takes a duration like 30s or 2m");
+	else if (st && (!duration_parse(st, &store_timeout) || store_timeout < 0))
+		rc = cmd_usage_error(self, e, "--store-timeout takes a duration like 5m "
+				     "(0: never give up)");
 	cmd_opts_free(&o);
 	if (rc != EXIT_OK)
 		return rc;
@@ -102,14 +132,14 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 		 (long long)(grace / USEC_PER_SEC));
 	int sig;
 	while (!(sig = cmd_wait_signal(&set, 1000)))
-		;
+		give_up_without_store(eng, store_timeout);
 	log_info("%s: stopping (in-flight steps have %llds to finish; signal again "
 		 "to abort)", strsignal(sig), (long long)(grace / USEC_PER_SEC));
-	struct stopper st = { .eng = eng, .grace = grace ? grace : 1 };
-	pthread_mutex_init(&st.lock, NULL);
+	struct stopper stop = { .eng = eng, .grace = grace ? grace : 1 };
+	pthread_mutex_init(&stop.lock, NULL);
 	pthread_t th;
-	pthread_create(&th, NULL, stopper_main, &st);
-	while (!stopper_done(&st)) {
+	pthread_create(&th, NULL, stopper_main, &stop);
+	while (!stopper_done(&stop)) {
 		if (cmd_wait_signal(&set, 100)) {
 			log_error("second signal: aborting; statements cancelled, crash "
 				  "recovery settles the runs");
@@ -119,13 +149,13 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 		}
 	}
 	pthread_join(th, NULL);
-	pthread_mutex_destroy(&st.lock);
+	pthread_mutex_destroy(&stop.lock);
 	rc = EXIT_OK;
-	if (st.rc < 0 && st.e.code != ERR_TIMEOUT) {
-		*e = st.e;
+	if (stop.rc < 0 && stop.e.code != ERR_TIMEOUT) {
+		*e = stop.e;
 		rc = EXIT_FAILED;
-	} else if (st.rc < 0) {
-		log_warn("%s", err_text(&st.e));
+	} else if (stop.rc < 0) {
+		log_warn("%s", err_text(&stop.e));
 	}
 	engine_free(eng);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -133,13 +163,16 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 }
 
 const struct cmd_entry cmd_worker_entries[] = {
-	{ "worker", "[--workers N] [--grace DURATION]",
+	{ "worker", "[--workers N] [--grace DURATION] [--store-timeout DURATION]",
 	  "the engine alone: tasks, pipes, runs; until a signal",
 	  "N worker threads (default 2) run flow steps; one scheduler at a time\n"
 	  "(across every worker sharing the control store) fires tasks and polls\n"
 	  "pipes.  SIGTERM/SIGHUP/SIGINT drain: no new work, steps in flight get\n"
 	  "the grace period (default 30s) to finish or roll back, then exit 0.\n"
 	  "A second signal aborts at once (exit 1).  Logs go to stderr.\n"
+	  "A control store that goes away is reconnected (said once when lost,\n"
+	  "once when back); out of reach longer than --store-timeout (default\n"
+	  "5m; 0 = never give up) the worker cancels its work and exits 1.\n"
 	  "Exit status: 0 stopped by a signal, 1 could not start or keep going,\n"
 	  "2 usage or an invalid project.",
 	  CMD_MUTATES | CMD_NEEDS_STORE | CMD_CLI_ONLY, exec_worker },

@@ -291,6 +291,21 @@ bool db_is_read_only(const struct db *db)
 	return db->read_only;
 }
 
+bool db_alive(struct db *db, bool round_trip)
+{
+	if (!db->ops->alive)
+		return true;
+	return db->ops->alive(db, round_trip && !db->busy && !db->copying);
+}
+
+void db_replace(struct db *db, struct db *fresh)
+{
+	void *old = db->impl;
+	db->impl = fresh->impl;
+	fresh->impl = old;
+	db_close(fresh);
+}
+
 void db_cancel(struct db *db)
 {
 	atomic_store(&db->cancel_requested, true);

@@ -107,6 +107,27 @@ bool  db_url_valid(const char *url, enum db_kind *kind);
 /* The URL with any password replaced by "****", for display.  Caller frees. */
 char *db_url_redacted(const char *url);
 
+/* Whether the connection can still be used.  False when the server closed
+ * it (a restart, a crash, an administrator's pg_terminate_backend) or the
+ * network dropped it; SQLite is always alive.  Cheap: it reads, without
+ * waiting, whatever the server sent meanwhile (a server going away says
+ * goodbye and closes the socket, which marks the connection dead).  With
+ * `round_trip` it also asks the server (one empty query), which finds a
+ * connection that went silent; that waits for the server, so do it only
+ * for a connection that sat idle.  A connection in a transaction, or with
+ * a cursor or writer open, is not probed: true unless already known dead
+ * (its next statement reports a broken connection itself). */
+bool  db_alive(struct db *db, bool round_trip);
+
+/* Give `db` the connection of `fresh` (a new connection to the same
+ * database, opened with the same options) in place of its own, which is
+ * closed; `fresh` is freed.  `db` keeps its identity, so every pointer to
+ * it now reaches the new connection: this is how a connection found dead
+ * is replaced while others hold it.  Neither may have a cursor or writer
+ * open; db_cancel on either must not run meanwhile (the caller
+ * serialises). */
+void  db_replace(struct db *db, struct db *fresh);
+
 /* Ask the statement running on `db` to stop; it fails with ERR_CANCELLED.
  * Safe from any thread and from a signal handler's deferred work (PQcancel
  * on a PGcancel made at connect time; sqlite3_interrupt), but not

@@ -19,6 +19,7 @@ struct db_ops {
 		     struct err *e);
 	void (*close)(struct db *db);
 	void (*cancel)(struct db *db);
+	bool (*alive)(struct db *db, bool round_trip);   /* NULL: always */
 	int  (*exec)(struct db *db, const char *sql, const char *const *params,
 		     int nparams, int64_t *affected, struct err *e);
 	int  (*exec_script)(struct db *db, const char *sql, struct err *e);

@@ -26,6 +26,9 @@ struct pg {
 	PGconn *conn;
 	PGcancel *cancel;
 	bool in_tx;         /* transaction state before the running command */
+	char *label;        /* for notices; the connection may change hands
+			       (db_replace), so it does not point at its db */
+	bool goodbye;       /* the server said it is ending this session */
 };
 
 struct pg_cursor {
@@ -138,13 +141,31 @@ static void note_tx(struct db *db)
 
 /* ---- connections ---------------------------------------------------------------- */
 
-static void notice_to_log(void *arg, const char *message)
+/* Notices, and what the server says outside any command: a server ending
+ * the session ("terminating connection due to ...", SQLSTATE class 57P, or
+ * a FATAL) says so just before it closes the socket, so the connection is
+ * dead from here on, even if the end of the socket has not arrived yet. */
+static void notice_received(void *arg, const PGresult *res)
 {
-	struct db *db = arg;
-	char *m = xstrdup(message);
+	struct pg *pg = arg;
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *severity = PQresultErrorField(res, PG_DIAG_SEVERITY_NONLOCALIZED);
+	if ((state && strncmp(state, "57P", 3) == 0) ||
+	    (severity && (strcmp(severity, "FATAL") == 0 || strcmp(severity, "PANIC") == 0)))
+		pg->goodbye = true;
+	char *m = xstrdup(PQresultErrorMessage(res));
 	trim_newlines(m);
-	log_debug("%s: %s", db->label, m);
+	log_debug("%s: %s", pg->label, m);
 	free(m);
+}
+
+static void pg_free(struct pg *pg)
+{
+	if (pg->cancel)
+		PQfreeCancel(pg->cancel);
+	PQfinish(pg->conn);
+	free(pg->label);
+	free(pg);
 }
 
 static int pg_open(struct db *db, const char *url, const struct db_options *opt,
@@ -195,17 +216,17 @@ static int pg_open(struct db *db, const char *url, const struct db_options *opt,
 
 	struct pg *pg = xcalloc(1, sizeof *pg);
 	db->impl = pg;
+	pg->label = xstrdup(db->label);
 	pg->conn = PQconnectdbParams(keys, vals, 1);
 	buf_free(&options);
 	PQconninfoFree(parsed);
 	if (!pg->conn || PQstatus(pg->conn) != CONNECTION_OK) {
 		pg_error(db, NULL, NULL, e);
-		PQfinish(pg->conn);
-		free(pg);
+		pg_free(pg);
 		db->impl = NULL;
 		return -1;
 	}
-	PQsetNoticeProcessor(pg->conn, notice_to_log, db);
+	PQsetNoticeReceiver(pg->conn, notice_received, pg);
 	pg->cancel = PQgetCancel(pg->conn);
 	/* A server too old to report the setting gets it once more, plainly. */
 	const char *ro = PQparameterStatus(pg->conn, "default_transaction_read_only");
@@ -216,9 +237,7 @@ static int pg_open(struct db *db, const char *url, const struct db_options *opt,
 			pg_error(db, res, NULL, e);
 		PQclear(res);
 		if (!ok) {
-			PQfreeCancel(pg->cancel);
-			PQfinish(pg->conn);
-			free(pg);
+			pg_free(pg);
 			db->impl = NULL;
 			return -1;
 		}
@@ -231,9 +250,7 @@ static void pg_close(struct db *db)
 	struct pg *pg = PG(db);
 	if (!pg)
 		return;
-	PQfreeCancel(pg->cancel);
-	PQfinish(pg->conn);
-	free(pg);
+	pg_free(pg);
 	db->impl = NULL;
 }
 
@@ -242,6 +259,35 @@ static void pg_cancel(struct db *db)
 	char errbuf[256];
 	if (PG(db) && PG(db)->cancel)
 		PQcancel(PG(db)->cancel, errbuf, sizeof errbuf);
+}
+
+static bool pg_alive(struct db *db, bool round_trip)
+{
+	PGconn *conn = PG(db)->conn;
+	if (db->busy || db->copying)
+		return true;        /* in use: its owner finds out */
+	if (PQstatus(conn) != CONNECTION_OK)
+		return false;
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		return true;
+	/* Reading what arrived (never waiting) finds the end of a connection
+	 * the server closed: libpq marks it bad.  A server going away sends a
+	 * last message first ("terminating connection ..."), and a read that
+	 * gets data stops there, so the end shows on the second read, if it
+	 * has arrived; the message itself is enough (notice_received). */
+	for (int i = 0; i < 2; i++) {
+		if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK)
+			return false;
+		PQisBusy(conn);     /* hands such a message to notice_received */
+		if (PG(db)->goodbye)
+			return false;
+	}
+	if (!round_trip)
+		return PQstatus(conn) == CONNECTION_OK;
+	PGresult *res = PQexec(conn, "");
+	bool ok = PQresultStatus(res) == PGRES_EMPTY_QUERY;
+	PQclear(res);
+	return ok && PQstatus(conn) == CONNECTION_OK;
 }
 
 static bool pg_in_transaction(const struct db *db)
@@ -774,6 +820,7 @@ const struct db_ops db_pg_ops = {
 	.open = pg_open,
 	.close = pg_close,
 	.cancel = pg_cancel,
+	.alive = pg_alive,
 	.exec = pg_exec,
 	.exec_script = pg_exec_script,
 	.query = pg_query,

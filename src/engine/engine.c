@@ -72,6 +72,25 @@ void engine_wake(struct engine *eng)
 	pthread_mutex_unlock(&eng->lock);
 }
 
+#define STORE_RETRY_PAUSE (250 * USEC_PER_MSEC)
+
+bool engine_store_retry(struct engine *eng, struct store *s, usec_t *waited)
+{
+	if (!store_lost(s) || atomic_load(&eng->aborting))
+		return false;
+	if (atomic_load(&eng->stopping) && *waited >= eng->opt.grace)
+		return false;
+	struct timespec ts = { 0, STORE_RETRY_PAUSE * 1000 };
+	nanosleep(&ts, NULL);
+	*waited += STORE_RETRY_PAUSE;
+	return true;
+}
+
+usec_t engine_store_down_for(struct engine *eng)
+{
+	return store_link_down_for(eng->link);
+}
+
 double engine_random(struct engine *eng)
 {
 	pthread_mutex_lock(&eng->lock);
@@ -170,6 +189,14 @@ struct engine *engine_new(const struct project *p, const struct engine_options *
 	eng->worker_id = make_worker_id(opt);
 	eng->opt.worker_id = eng->worker_id;
 	eng->log_sink_id = eng->event_sink_id = -1;
+	/* One link for every handle of the engine: a lost store is reported
+	 * once, not once per thread. */
+	eng->link = opt->store_opt.link;
+	if (!eng->link) {
+		eng->link = store_link_new();
+		eng->own_link = true;
+	}
+	eng->opt.store_opt.link = eng->link;
 	eng->rand_state = (unsigned)clock_monotonic_us() ^ (unsigned)getpid();
 	pthread_mutex_init(&eng->lock, NULL);
 	pthread_cond_init(&eng->work_cond, NULL);
@@ -399,6 +426,8 @@ void engine_free(struct engine *eng)
 		lake_close(eng->lake);
 	store_close(eng->store);
 	sched_free(eng->sched);
+	if (eng->own_link)
+		store_link_free(eng->link);
 	events_destroy(&eng->events);
 	pthread_mutex_destroy(&eng->lock);
 	pthread_cond_destroy(&eng->work_cond);

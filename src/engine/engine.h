@@ -89,6 +89,12 @@ int   engine_stop(struct engine *eng, usec_t grace, struct err *e);
  * waiting or recording anything (crash recovery settles the runs).  The
  * caller exits afterwards.  Safe from any thread. */
 void  engine_abort(struct engine *eng);
+/* How long the control store has been out of reach (store.h, "losing the
+ * server"), 0 while it is not: the engine keeps trying to reconnect and
+ * records what it could not meanwhile once it is back; whoever runs it
+ * decides when to give up (`sluice worker --store-timeout`). */
+usec_t engine_store_down_for(struct engine *eng);
+#define ENGINE_STORE_TIMEOUT (5 * 60 * USEC_PER_SEC)   /* the default limit */
 /* Stop (grace 0 if not stopped yet) and free. */
 void  engine_free(struct engine *eng);
 const char *engine_worker_id(const struct engine *eng);

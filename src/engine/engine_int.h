@@ -99,6 +99,8 @@ struct engine {
 	char *store_url;
 	char *worker_id;
 	struct store *store;          /* the supervisor's handle */
+	struct store_link *link;      /* every handle's (store.h, "losing the server") */
+	bool own_link;
 	struct lake *lake;            /* shared by every thread */
 	struct store_log_sink *log_sink;
 	int log_sink_id, event_sink_id;
@@ -136,6 +138,14 @@ void  slot_free(struct slot *sl);
 bool  engine_sleep(struct engine *eng, usec_t d);
 void  engine_wake(struct engine *eng);
 double engine_random(struct engine *eng);          /* [0, 1) */
+/* A store call on `s` failed.  When it was because the store is out of
+ * reach, wait a moment and return true: call again (it reconnects when
+ * the server is back).  False when it failed for another reason, or the
+ * engine is aborting, or it is stopping and has waited its grace
+ * (*waited, zero at first, adds up the waits).  What must be recorded
+ * (a step's or a run's state) is recorded this way, so an outage of the
+ * store delays a run's record instead of losing it. */
+bool  engine_store_retry(struct engine *eng, struct store *s, usec_t *waited);
 
 /* jobs (pool.c) */
 void  job_push(struct engine *eng, struct job *j);

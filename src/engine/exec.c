@@ -93,7 +93,12 @@ static void put_step(struct slot *sl, struct run_exec *rx, const char *step,
 		.cached = cached, .cache_key = (char *)key,
 	};
 	struct err e;
-	if (store_step_put(sl->store, &row, &e) < 0)
+	int rc;
+	usec_t waited = 0;
+	while ((rc = store_step_put(sl->store, &row, &e)) < 0 &&
+	       engine_store_retry(sl->eng, sl->store, &waited))
+		;
+	if (rc < 0)
 		log_emit(LOG_WARN, rx->run->id, step, NULL, NULL, 0,
 			 "cannot record the step's state: %s", err_text(&e));
 	event_step(rx->eng, rx->run->id, step, st, row.error);
@@ -379,7 +384,13 @@ static void settle(struct slot *sl, struct run_exec *rx, enum run_state to,
 {
 	struct engine *eng = sl->eng;
 	struct err e;
-	if (engine_transition(eng, sl->store, rx->run, to, reason, error, retry_at, &e) == 0)
+	int rc;
+	usec_t waited = 0;
+	while ((rc = engine_transition(eng, sl->store, rx->run, to, reason, error,
+				       retry_at, &e)) < 0 &&
+	       engine_store_retry(eng, sl->store, &waited))
+		;
+	if (rc == 0)
 		return;
 	if (e.code == ERR_CONFLICT) {
 		struct store_run *cur = store_run_get(sl->store, rx->run->id, NULL);
@@ -480,9 +491,13 @@ static void finish(struct slot *sl, struct run_exec *rx)
 	enum run_stop stop = rx->stop;
 	if (stop == STOP_NONE && done == n) {
 		struct err e;
-		int nwm = 0;
-		if (plans_windows(rx->flow) &&
-		    store_wm_commit_run(sl->store, rx->run->id, &nwm, &e) < 0) {
+		int nwm = 0, rc = 0;
+		usec_t waited = 0;
+		while (plans_windows(rx->flow) &&
+		       (rc = store_wm_commit_run(sl->store, rx->run->id, &nwm, &e)) < 0 &&
+		       engine_store_retry(sl->eng, sl->store, &waited))
+			;
+		if (rc < 0) {
 			rx->stop = STOP_FAILED;
 			rx->error = e;
 			err_prefix(&rx->error, "committing the watermarks: ");

@@ -34,4 +34,5 @@ TESTS += tests/unit/test_engine_pg
 
 TESTS += tests/integration/runs_settle.sh tests/integration/runs_settle_pg.sh
 TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
-	tests/integration/crash_pg.sh
+	tests/integration/crash_pg.sh tests/integration/faults_pg.sh \
+	tests/integration/faults_run_pg.sh

@@ -168,7 +168,12 @@ static void run_task_sql_job(struct slot *sl, struct job *j)
 		.started = j->started, .condition = j->condition,
 	};
 	struct err e2;
-	if (store_task_update(sl->store, &te, &e2) < 0)
+	int urc;
+	usec_t waited = 0;
+	while ((urc = store_task_update(sl->store, &te, &e2)) < 0 &&
+	       engine_store_retry(eng, sl->store, &waited))
+		;
+	if (urc < 0)
 		log_warn("task %s: cannot record its outcome: %s", j->name, err_text(&e2));
 	char object[128];
 	snprintf(object, sizeof object, "task:%s", j->name);
@@ -330,8 +335,9 @@ void *worker_main(void *arg)
 		err_clear(&e);
 		int rc = work_round(sl, &e);
 		if (rc < 0) {
-			/* The store is unreachable or busy: back off, bounded. */
-			if (failures++ % 50 == 0)
+			/* The store is unreachable or busy: back off, bounded.  A
+			 * lost store was reported already, once for all threads. */
+			if (failures++ % 50 == 0 && !store_lost(sl->store))
 				log_warn("worker %s: %s", eng->worker_id, err_text(&e));
 			engine_sleep(eng, eng->opt.poll * (failures < 10 ? failures : 10));
 			continue;

@@ -185,14 +185,15 @@ static int eval_when(struct engine *eng, struct sched *sc, const struct project_
 static void add_history(struct engine *eng, struct sched *sc, struct store_task_entry *te)
 {
 	struct err e;
-	if (store_task_add(sc->store, te, &te->id, &e) < 0)
+	if (store_task_add(sc->store, te, &te->id, &e) < 0 && !store_lost(sc->store))
 		log_warn("task %s: cannot record its history: %s", te->task, err_text(&e));
 	history_event(eng, te);
 }
 
 /* Fire one task now for tick `scheduled`; `why` goes into the run's
  * reason.  `manual`: an operator's execute (no overlap check).  Returns
- * the run id created, or 0. */
+ * the run id created, or 0; -1 when the store was out of reach before
+ * anything was fired. */
 static int64_t fire_task(struct engine *eng, struct sched *sc, struct task_rt *rt,
 			 usec_t scheduled, const char *why, bool manual,
 			 struct err *err_out)
@@ -236,6 +237,13 @@ static int64_t fire_task(struct engine *eng, struct sched *sc, struct task_rt *r
 		};
 		int rc = engine_submit(sc->store, eng->project, &req, &run_id, &e);
 		free(reason);
+		if (rc < 0 && store_lost(sc->store)) {
+			/* Nothing was fired: the tick fires when the store is back. */
+			if (err_out)
+				*err_out = e;
+			free(cond_text);
+			return -1;
+		}
 		if (rc < 0) {
 			te.state = e.code == ERR_CONFLICT ? TASK_SKIPPED : TASK_FAILED;
 			te.completed = now;
@@ -466,7 +474,10 @@ static void tick_tasks(struct engine *eng, struct sched *sc, usec_t now)
 			continue;
 		usec_t due = rt->next_due;
 		rt->next_due = schedule_next(&rt->t->schedule, now);
-		fire_task(eng, sc, rt, due, NULL, false, NULL);
+		if (fire_task(eng, sc, rt, due, NULL, false, NULL) < 0) {
+			rt->next_due = due;
+			return;
+		}
 	}
 }
 
@@ -577,20 +588,23 @@ static void handle_request(struct engine *eng, struct sched *sc, struct store_re
 	}
 }
 
-static void take_requests(struct engine *eng, struct sched *sc)
+/* -1 when the store is out of reach (e says why): the tick stops there. */
+static int take_requests(struct engine *eng, struct sched *sc, struct err *e)
 {
 	for (int i = 0; i < 32 && !atomic_load(&eng->stopping); i++) {
 		struct store_request *rq = NULL;
-		struct err e;
-		int rc = store_request_claim(sc->store, eng->worker_id, &rq, &e);
+		int rc = store_request_claim(sc->store, eng->worker_id, &rq, e);
+		if (rc < 0 && store_lost(sc->store))
+			return -1;
 		if (rc <= 0) {
 			if (rc < 0)
-				log_warn("requests: %s", err_text(&e));
-			return;
+				log_warn("requests: %s", err_text(e));
+			return 0;
 		}
 		handle_request(eng, sc, rq);
 		store_request_free(rq);
 	}
+	return 0;
 }
 
 /* SCHEDULED runs nobody took within a minute of their time become LATE. */
@@ -658,9 +672,8 @@ static void mirror_streams(struct engine *eng, struct sched *sc)
 int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
 {
 	struct sched *sc = eng->sched;
-	if (sched_open(eng, sc, e) < 0)
+	if (sched_open(eng, sc, e) < 0 || take_requests(eng, sc, e) < 0)
 		return -1;
-	take_requests(eng, sc);
 	int rc = hold_lease(eng, sc, now, e);
 	if (rc <= 0)
 		return rc;
@@ -717,7 +730,8 @@ void *scheduler_main(void *arg)
 		err_clear(&e);
 		usec_t now = clock_now_us();
 		if (engine_scheduler_tick(eng, now, &e) < 0) {
-			if (failures++ % 20 == 0)
+			/* A lost store was reported already, once for all threads. */
+			if (failures++ % 20 == 0 && !(sc->store && store_lost(sc->store)))
 				log_warn("scheduler: %s", err_text(&e));
 			engine_sleep(eng, TICK_MAX * 4);
 			continue;

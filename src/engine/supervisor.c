@@ -6,7 +6,11 @@
  * heart within the lease (or is not registered, or is a process on this
  * host that no longer exists) becomes CRASHED; with retries left it goes
  * CRASHED -> RETRYING, due now, and runs again under the same id, so its
- * ledger entries and planned extract windows stay valid.
+ * ledger entries and planned extract windows stay valid.  The reason says
+ * what was seen: the worker's process gone, or how long its heartbeat has
+ * been silent.  After the control store was out of reach, every worker's
+ * heartbeat is old for a reason that is not theirs: for one lease after it
+ * is back, only workers whose process is seen gone are recovered.
  */
 #include "engine/engine_int.h"
 #include "notify/notify.h"
@@ -149,23 +153,23 @@ bool worker_process_gone(const struct store_worker *w)
 }
 
 /* Workers on this host whose process is gone: unregister them, so their
- * runs are recovered now instead of after the lease. */
-static void reap_dead_local_workers(struct engine *eng, struct store *s)
+ * runs are recovered now instead of after the lease.  They move from
+ * `workers` (the registered ones) to `gone`. */
+static void reap_dead_local_workers(struct engine *eng, struct store *s,
+				    struct vec *workers, struct vec *gone)
 {
-	struct vec ws = VEC_INIT;
-	if (store_worker_list(s, &ws, NULL) < 0)
-		return;
-	for (size_t i = 0; i < ws.len; i++) {
-		struct store_worker *w = ws.items[i];
-		if (str_eq(w->id, eng->worker_id))
+	for (size_t i = 0; i < workers->len;) {
+		struct store_worker *w = workers->items[i];
+		if (str_eq(w->id, eng->worker_id) || !worker_process_gone(w)) {
+			i++;
 			continue;
-		if (worker_process_gone(w)) {
-			log_warn("worker %s (pid %lld on this host) is gone; recovering "
-				 "its runs", w->id, (long long)w->pid);
-			store_worker_remove(s, w->id, NULL);
 		}
+		log_warn("worker %s (pid %lld on this host) is gone; recovering "
+			 "its runs", w->id, (long long)w->pid);
+		store_worker_remove(s, w->id, NULL);
+		vec_remove(workers, i);
+		vec_push(gone, w);
 	}
-	store_worker_list_free(&ws);
 }
 
 /* A run kept for a foreground `sluice run` whose process is gone before
@@ -182,24 +186,46 @@ static void fail_kept_run(struct engine *eng, struct store *s, struct store_run 
 	free(reason);
 }
 
-static void recover_one(struct engine *eng, struct store *s, struct store_run *r)
+static const struct store_worker *find_worker(const struct vec *ws, const char *id)
+{
+	for (size_t i = 0; id && i < ws->len; i++) {
+		const struct store_worker *w = ws->items[i];
+		if (str_eq(w->id, id))
+			return w;
+	}
+	return NULL;
+}
+
+/* What was seen of the run's worker; caller frees. */
+static char *crash_reason(const struct store_run *r, const struct vec *workers,
+			  const struct vec *gone)
+{
+	const char *id = r->worker ? r->worker : "?";
+	const struct store_worker *w = find_worker(gone, r->worker);
+	if (w)
+		return xasprintf("worker %s exited (pid %lld gone)", id, (long long)w->pid);
+	w = find_worker(workers, r->worker);
+	if (!w)
+		return xasprintf("worker %s is no longer registered (it stopped, or "
+				 "another engine found it gone)", id);
+	return xasprintf("worker %s lost: no heartbeat for %llds", id,
+			 (long long)((clock_now_us() - w->heartbeat) / USEC_PER_SEC));
+}
+
+static void recover_one(struct engine *eng, struct store *s, struct store_run *r,
+			const char *reason)
 {
 	struct err e;
 	if (r->state == RUN_PENDING) {
 		fail_kept_run(eng, s, r);
 		return;
 	}
-	char *reason = xasprintf("worker %s lost (no heartbeat within %llds)",
-				 r->worker ? r->worker : "?",
-				 (long long)(eng->opt.lease / USEC_PER_SEC));
 	if (engine_transition(eng, s, r, RUN_CRASHED, reason,
 			      "the worker running it stopped without finishing", 0, &e) < 0) {
-		if (e.code != ERR_CONFLICT)
+		if (e.code != ERR_CONFLICT && !store_lost(s))
 			log_warn("recovering run %lld: %s", (long long)r->id, err_text(&e));
-		free(reason);
 		return;
 	}
-	free(reason);
 	if (run_may_retry(eng->project, r, NULL)) {
 		char *why = xasprintf("recovering: attempt %d of %d runs again in place",
 				      r->attempt + 1, r->max_attempts);
@@ -216,20 +242,74 @@ static void recover_one(struct engine *eng, struct store *s, struct store_run *r
 	free(text);
 }
 
-int recover_orphans(struct engine *eng, struct store *s, struct err *e)
+/* Is this engine driving run `id`? */
+static bool driving(struct engine *eng, int64_t id)
 {
-	reap_dead_local_workers(eng, s);
+	pthread_mutex_lock(&eng->lock);
+	bool found = false;
+	for (struct run_exec *rx = eng->active; rx && !found; rx = rx->next_active)
+		found = rx->run->id == id;
+	pthread_mutex_unlock(&eng->lock);
+	return found;
+}
+
+/* Runs the store says this engine runs, which it does not: the reply to
+ * a claim, or a run's last transition, was lost with the connection to the
+ * store (committed there, failed here), or a drain gave up recording one.
+ * Its heartbeat is fresh, so nobody else would ever recover them.  A run
+ * unchanged for a lease is safely past the moment of its claim. */
+static void recover_own_strays(struct engine *eng, struct store *s)
+{
+	struct store_run_filter f = { .limit = 10000,
+		.states = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING) };
 	struct vec runs = VEC_INIT;
-	if (store_runs_orphaned(s, eng->opt.lease, &runs, e) < 0)
-		return -1;
+	if (store_run_list(s, &f, &runs, NULL) < 0)
+		return;
+	usec_t now = clock_now_us();
 	for (size_t i = 0; i < runs.len; i++) {
 		struct store_run *r = runs.items[i];
-		if (str_eq(r->worker, eng->worker_id))
+		if (!str_eq(r->worker, eng->worker_id) || now - r->updated < eng->opt.lease ||
+		    driving(eng, r->id))
 			continue;
-		recover_one(eng, s, r);
+		char *reason = xasprintf("worker %s is alive but not running it (a record "
+					 "was lost with its control store connection)",
+					 eng->worker_id);
+		recover_one(eng, s, r, reason);
+		free(reason);
 	}
 	store_run_list_free(&runs);
-	return 0;
+}
+
+/* Within a lease of the store coming back after an outage? */
+static bool store_just_back(struct engine *eng)
+{
+	usec_t back = store_link_back_at(eng->link);
+	return back && clock_monotonic_us() - back < eng->opt.lease;
+}
+
+int recover_orphans(struct engine *eng, struct store *s, struct err *e)
+{
+	struct vec workers = VEC_INIT, gone = VEC_INIT, runs = VEC_INIT;
+	if (store_worker_list(s, &workers, e) < 0)
+		return -1;
+	reap_dead_local_workers(eng, s, &workers, &gone);
+	bool just_back = store_just_back(eng);
+	int rc = store_runs_orphaned(s, eng->opt.lease, &runs, e);
+	for (size_t i = 0; rc == 0 && i < runs.len; i++) {
+		struct store_run *r = runs.items[i];
+		if (str_eq(r->worker, eng->worker_id) ||
+		    (just_back && !find_worker(&gone, r->worker)))
+			continue;
+		char *reason = crash_reason(r, &workers, &gone);
+		recover_one(eng, s, r, reason);
+		free(reason);
+	}
+	store_run_list_free(&runs);
+	store_worker_list_free(&workers);
+	store_worker_list_free(&gone);
+	if (rc == 0)
+		recover_own_strays(eng, s);
+	return rc;
 }
 
 int engine_recover(struct engine *eng, struct err *e)
@@ -252,7 +332,8 @@ static void heartbeat(struct engine *eng, struct store *s)
 		store_worker_register(s, eng->worker_id, host, (int64_t)getpid(), NULL);
 		return;
 	}
-	log_warn("worker %s: heartbeat failed: %s", eng->worker_id, err_text(&e));
+	if (!store_lost(s))       /* a lost store was reported already */
+		log_warn("worker %s: heartbeat failed: %s", eng->worker_id, err_text(&e));
 }
 
 void *supervisor_main(void *arg)
@@ -273,7 +354,7 @@ void *supervisor_main(void *arg)
 		}
 		if (now >= next_recover && !atomic_load(&eng->stopping)) {
 			struct err e;
-			if (recover_orphans(eng, s, &e) < 0)
+			if (recover_orphans(eng, s, &e) < 0 && !store_lost(s))
 				log_warn("crash recovery: %s", err_text(&e));
 			next_recover = now + eng->opt.heartbeat;
 		}

@@ -7,6 +7,12 @@
  * another thread may do is step_conns_cancel, which interrupts whatever
  * is running (db_cancel is safe from any thread).  The lock exists for
  * that: it keeps the list stable while a canceller walks it.
+ *
+ * A kept connection may have died meanwhile (the server restarted): each
+ * one is tested before it is handed out, cheaply (a goodbye the server
+ * sent is read without waiting) and, after it sat idle, with a round trip;
+ * a dead one is reopened in place, so a restart of the server is not the
+ * next step's failure, nor a task condition's.
  */
 #include "steps/steps_int.h"
 
@@ -14,9 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A connection idle this long gets a round trip before it is handed out. */
+#define IDLE_PROBE (10 * USEC_PER_SEC)
+
 struct conn_entry {
 	char *name;
 	struct db *db;
+	usec_t handed;             /* monotonic: last handed out */
 };
 
 struct step_conns {
@@ -70,12 +80,35 @@ static struct db *open_connection(struct step_conns *c,
 	return db_open(pc->url, &opt, e);
 }
 
+/* A kept connection the server dropped: a new one takes its place (the
+ * struct db stays, so a step holding it gets the new connection too). */
+static int reopen(struct step_conns *c, struct conn_entry *ce, struct err *e)
+{
+	struct db *fresh = open_connection(c, find_connection(c->project, ce->name), e);
+	if (!fresh) {
+		err_prefix(e, "connection %s was lost and cannot be reopened: ", ce->name);
+		return -1;
+	}
+	pthread_mutex_lock(&c->lock);      /* no db_cancel on it meanwhile */
+	db_replace(ce->db, fresh);
+	pthread_mutex_unlock(&c->lock);
+	log_emit(LOG_WARN, 0, NULL, NULL, NULL, 0, "connection %s was lost (server "
+		 "restarted or network); reconnected", ce->name);
+	return 0;
+}
+
 struct db *step_conns_get(struct step_conns *c, const char *name, struct err *e)
 {
+	usec_t now = clock_monotonic_us();
 	for (size_t i = 0; i < c->items.len; i++) {
 		struct conn_entry *ce = c->items.items[i];
-		if (strcmp(ce->name, name) == 0)
-			return ce->db;
+		if (strcmp(ce->name, name) != 0)
+			continue;
+		if (!db_alive(ce->db, now - ce->handed >= IDLE_PROBE) &&
+		    reopen(c, ce, e) < 0)
+			return NULL;
+		ce->handed = now;
+		return ce->db;
 	}
 	const struct project_connection *pc = find_connection(c->project, name);
 	if (!pc) {
@@ -88,6 +121,7 @@ struct db *step_conns_get(struct step_conns *c, const char *name, struct err *e)
 	struct conn_entry *ce = xmalloc(sizeof *ce);
 	ce->name = xstrdup(name);
 	ce->db = db;
+	ce->handed = now;
 	pthread_mutex_lock(&c->lock);
 	vec_push(&c->items, ce);
 	pthread_mutex_unlock(&c->lock);

@@ -47,7 +47,10 @@ struct db;
 struct step_conns;
 struct step_conns *step_conns_new(const struct project *p, bool read_only);
 /* The open connection named `name`; ERR_NOTFOUND for an unknown name.
- * The db belongs to the set: do not close it. */
+ * The db belongs to the set: do not close it.  A kept connection is tested
+ * first (db_alive; with a round trip after 10 s idle), and one the server
+ * dropped is reopened in place, so a restarted server fails no step that
+ * starts after it is back; when it cannot be reopened, the error says so. */
 struct db *step_conns_get(struct step_conns *c, const char *name, struct err *e);
 /* Interrupt whatever statement any of these connections is running
  * (db_cancel); safe from another thread.  The engine calls this right

@@ -10,16 +10,21 @@
  * copies the record into a bounded queue, and a writer thread with its
  * own connection commits batches.  When the queue is full new records
  * are counted and dropped (the engine must never block on logging), and
- * the writer later records how many were lost.
+ * the writer later records how many were lost.  While the store is out of
+ * reach (store.h, "losing the server") the writer keeps its batch and
+ * tries again, so the records of an outage (its own warning first) reach
+ * the store when it is back; only a full queue loses any.
  */
 #include "store/store_int.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define QUEUE_CAP 10000
 #define BATCH_MAX 500
+#define LOST_PAUSE (250 * USEC_PER_MSEC)
 
 struct store_log_sink {
 	pthread_mutex_t mu;
@@ -103,6 +108,24 @@ static int write_batch(struct store *s, struct store_log *batch, size_t n,
 	return st_commit(s, STORE_AREA_BIT(STORE_AREA_LOGS), e);
 }
 
+/* The store is out of reach: wait a little, or until told to stop.
+ * True to try again. */
+static bool pause_while_lost(struct store_log_sink *ls)
+{
+	pthread_mutex_lock(&ls->mu);
+	if (!ls->stop) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		usec_t ns = (usec_t)ts.tv_nsec + LOST_PAUSE * 1000;
+		ts.tv_sec += (time_t)(ns / 1000000000);
+		ts.tv_nsec = (long)(ns % 1000000000);
+		pthread_cond_timedwait(&ls->wake, &ls->mu, &ts);
+	}
+	bool again = !ls->stop;
+	pthread_mutex_unlock(&ls->mu);
+	return again;
+}
+
 static void *writer_main(void *arg)
 {
 	struct store_log_sink *ls = arg;
@@ -126,7 +149,10 @@ static void *writer_main(void *arg)
 		pthread_mutex_unlock(&ls->mu);
 
 		struct err e = { 0 };
-		int rc = write_batch(ls->s, batch, n, lost, &e);
+		int rc;
+		while ((rc = write_batch(ls->s, batch, n, lost, &e)) < 0 &&
+		       store_lost(ls->s) && pause_while_lost(ls))
+			;
 		for (size_t i = 0; i < n; i++)
 			free_fields(&batch[i]);
 

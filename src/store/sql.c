@@ -91,13 +91,23 @@ static int pn(const struct sqlp *p)
 int st_exec(struct store *s, const char *sql, const struct sqlp *p,
 	    int64_t *affected, struct err *e)
 {
-	return db_exec(s->db, sql, pv(p), pn(p), affected, e);
+	if (st_ready(s, e) < 0)
+		return -1;
+	int rc = db_exec(s->db, sql, pv(p), pn(p), affected, e);
+	if (rc < 0)
+		st_failed(s, e);
+	return rc;
 }
 
 struct db_cursor *st_query(struct store *s, const char *sql, const struct sqlp *p,
 			   struct err *e)
 {
-	return db_query(s->db, sql, pv(p), pn(p), e);
+	if (st_ready(s, e) < 0)
+		return NULL;
+	struct db_cursor *c = db_query(s->db, sql, pv(p), pn(p), e);
+	if (!c)
+		st_failed(s, e);
+	return c;
 }
 
 int st_query_i64(struct store *s, const char *sql, const struct sqlp *p,
@@ -157,9 +167,11 @@ int st_writable(struct store *s, struct err *e)
 
 int st_begin(struct store *s, struct err *e)
 {
-	if (st_writable(s, e) < 0)
+	s->in_tx = false;          /* a new transaction: none is open any more */
+	if (st_writable(s, e) < 0 || st_exec(s, s->d->begin_write, NULL, NULL, e) < 0)
 		return -1;
-	return db_exec(s->db, s->d->begin_write, NULL, 0, NULL, e);
+	s->in_tx = true;
+	return 0;
 }
 
 /* One UPDATE per area in ascending order: concurrent PostgreSQL writers
@@ -180,9 +192,11 @@ int st_commit(struct store *s, unsigned areas, struct err *e)
 		}
 	}
 	if (db_exec(s->db, "COMMIT", NULL, 0, NULL, e) < 0) {
+		st_failed(s, e);
 		st_rollback(s);
 		return -1;
 	}
+	s->in_tx = false;
 	s->own_commits++;
 	return 0;
 }
@@ -190,6 +204,7 @@ int st_commit(struct store *s, unsigned areas, struct err *e)
 void st_rollback(struct store *s)
 {
 	db_exec(s->db, "ROLLBACK", NULL, 0, NULL, NULL);
+	s->in_tx = false;
 }
 
 int st_write1(struct store *s, unsigned areas, const char *sql,

@@ -74,13 +74,7 @@ static struct store *open_connection(const char *url, const struct store_options
 	}
 	if (kind == DB_SQLITE && sqlite_prepare_path(url, opt->read_only, e) < 0)
 		return NULL;
-	struct db_options dopt = {
-		.read_only = opt->read_only,
-		.password = opt->password,
-		.busy_timeout_ms = opt->busy_timeout_ms,
-		.label = "control store",
-	};
-	struct db *db = db_open(url, &dopt, e);
+	struct db *db = st_connect(url, opt, e);
 	if (!db)
 		return NULL;
 	struct store *s = xcalloc(1, sizeof(*s));
@@ -88,6 +82,15 @@ static struct store *open_connection(const char *url, const struct store_options
 	s->url = db_url_redacted(url);
 	s->d = kind == DB_SQLITE ? &store_sqlite_dialect : &store_pg_dialect;
 	s->read_only = opt->read_only;
+	s->conn_url = xstrdup(url);
+	s->password = xstrdup(opt->password);
+	s->busy_timeout_ms = opt->busy_timeout_ms;
+	s->link = opt->link;
+	if (!s->link) {
+		s->link = store_link_new();
+		s->own_link = true;
+	}
+	s->opened = clock_monotonic_us();
 	return s;
 }
 
@@ -96,8 +99,12 @@ void store_close(struct store *s)
 	if (!s)
 		return;
 	db_close(s->db);
+	if (s->own_link)
+		store_link_free(s->link);
 	free(s->url);
 	store_identity_clear(&s->id);
+	free(s->conn_url);
+	free(s->password);
 	free(s);
 }
 

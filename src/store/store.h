@@ -20,6 +20,9 @@
  * clock_now_us(), so tests move time with clock_set_source().  0 means
  * "not set" for every time field.  Ids are positive int64; 0 means none.
  *
+ * Losing the server: see "losing the server" below; a PostgreSQL handle
+ * reconnects by itself.
+ *
  * Threads: a struct store is one database connection and belongs to one
  * thread at a time.  Other threads open their own (store_open again with
  * the same URL); SQLite in WAL mode lets them read while one writes, and
@@ -48,12 +51,15 @@
 #include "core/core.h"
 
 struct store;
+struct store_link;
 
 /* ---- opening -------------------------------------------------------------- */
 struct store_options {
 	bool read_only;          /* monitor mode: read-only at the server/SQLite */
 	const char *password;    /* PostgreSQL password (from password_env); never logged */
 	int busy_timeout_ms;     /* SQLite: wait for a writer; 0 = 5000 */
+	struct store_link *link; /* shared by handles that report a lost server
+				    together (below); NULL = the handle's own */
 };
 
 /* Open (and create and migrate, unless read-only) the store at `url`, a
@@ -92,6 +98,36 @@ struct store_identity {
 const struct store_identity *store_identity(const struct store *s);
 /* Shorthand for store_identity(s)->id. */
 const char *store_id(const struct store *s);
+/* ---- losing the server -----------------------------------------------------
+ * A PostgreSQL server restarts, fails over, or the network drops.  Before
+ * each statement that does not continue a transaction, a handle checks its
+ * connection (db_alive: a server going away closes the socket, which is
+ * read without waiting) and, when it died, connects again; so the next
+ * statement after a restart just works.  A statement that was running when
+ * the connection broke fails, its message starting "control store URL:
+ * connection lost:", and so does a later statement of the same
+ * transaction (it was rolled back with the connection); callers roll back
+ * as on any error, and the next transaction reconnects.
+ *
+ * While the server cannot be reached, statements fail at once with
+ * "control store URL is unreachable: WHY", and one handle of a link at a
+ * time tries to connect again, after 0.25 s, then doubling up to every
+ * 2 s.  Handles sharing a link (an engine's threads; struct store_options)
+ * report together: one warning when the store is lost, one note when it is
+ * back, however many handles found out.  SQLite stores are files: none of
+ * this applies to them. */
+struct store_link *store_link_new(void);
+void  store_link_free(struct store_link *l);        /* after its handles */
+/* The link a handle reports to (its own when opened without one). */
+struct store_link *store_link_of(struct store *s);
+/* How long the store has been unreachable (monotonic), 0 when it is not
+ * known to be; and when (monotonic) it was last found again after being
+ * lost, 0 never. */
+usec_t store_link_down_for(struct store_link *l);
+usec_t store_link_back_at(struct store_link *l);
+/* Whether this handle's last failure was that the store could not be
+ * reached (connection lost, or unreachable): worth trying again later. */
+bool  store_lost(const struct store *s);
 
 /* The newest schema version this binary knows. */
 int   store_schema_latest(void);

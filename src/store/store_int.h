@@ -35,6 +35,15 @@ struct store {
 	bool read_only;
 	int64_t own_commits;       /* write transactions committed here */
 	struct store_identity id;  /* read at open (identity.c) */
+	/* reconnecting (link.c) */
+	char *conn_url;            /* as given */
+	char *password;            /* the options' password, or NULL */
+	int busy_timeout_ms;
+	struct store_link *link;
+	bool own_link;             /* opened without one: freed with the handle */
+	usec_t opened;             /* monotonic: when the connection was made */
+	bool in_tx;                /* between st_begin and commit or rollback */
+	bool lost;                 /* the last failure: the server was out of reach */
 };
 
 /* ---- schema (schema.c) ------------------------------------------------------ */
@@ -71,6 +80,16 @@ struct sqlp {
 int   sqlp_str(struct sqlp *p, const char *s);
 int   sqlp_i64(struct sqlp *p, int64_t x);
 int   sqlp_i64_or_null(struct sqlp *p, int64_t x);   /* 0 binds NULL */
+
+/* ---- the connection (link.c) ------------------------------------------------ */
+/* The connection as store_open makes it (the caller sets up the rest). */
+struct db *st_connect(const char *url, const struct store_options *opt, struct err *e);
+/* Before a statement: a connection the server dropped is replaced, unless
+ * a transaction was open on it (then the statement fails). */
+int   st_ready(struct store *s, struct err *e);
+/* After a failed statement: when the connection broke under it, mark the
+ * handle lost and say it was the control store's. */
+void  st_failed(struct store *s, struct err *e);
 
 /* ---- statements ------------------------------------------------------------ */
 int   st_exec(struct store *s, const char *sql, const struct sqlp *p,

@@ -208,6 +208,21 @@ static inline void fx_assert_transitions(struct fixture *fx, int64_t id, const c
 	store_transition_list_free(&v);
 }
 
+/* The reason of the run's last transition to `to` ("" when none). */
+static inline const char *fx_reason(struct fixture *fx, int64_t id, enum run_state to)
+{
+	struct vec v = VEC_INIT;
+	OK(store_run_transitions(fx->store, id, &v, &E));
+	fx->buf[0] = '\0';
+	for (size_t i = 0; i < v.len; i++) {
+		const struct store_transition *t = v.items[i];
+		if (t->to == to)
+			snprintf(fx->buf, sizeof fx->buf, "%s", t->reason ? t->reason : "");
+	}
+	store_transition_list_free(&v);
+	return fx->buf;
+}
+
 static inline const char *fx_step_state(struct fixture *fx, int64_t id, const char *step)
 {
 	struct store_step *st = NULL;

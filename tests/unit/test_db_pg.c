@@ -678,6 +678,37 @@ START_TEST(passwords_stay_out_of_errors_and_labels)
 }
 END_TEST
 
+/* A connection the server ended (a restart, as its clients see it) is
+ * known dead without a statement failing on it, at once; one in a
+ * transaction is not probed; db_replace gives it a new connection while
+ * every pointer to it stays good. */
+START_TEST(a_connection_the_server_ended_is_known_dead_and_replaced)
+{
+	struct err e = { 0 };
+	char *info = test_pg_database("sluice_db_alive", &e);
+	ck_assert_msg(info != NULL, "%s", err_text(&e));
+	struct db *db = db_open(info, NULL, &e), *tx = db_open(info, NULL, &e);
+	ck_assert_msg(db && tx, "%s", err_text(&e));
+	ck_assert(db_alive(db, false) && db_alive(db, true));
+	ck_assert_int_eq(db_begin(tx, &e), 0);
+	test_pg_cut(info, false);
+	ck_assert(!db_alive(db, false));
+	ck_assert(db_alive(tx, false));            /* its next statement says */
+	ck_assert_int_lt(db_exec(tx, "SELECT 1", NULL, 0, NULL, &e), 0);
+	db_rollback(tx);
+	ck_assert(!db_alive(tx, false));
+	struct db *fresh = db_open(info, NULL, &e);
+	ck_assert_msg(fresh != NULL, "%s", err_text(&e));
+	db_replace(db, fresh);
+	int64_t one = 0;
+	ck_assert_int_eq(db_query_int(db, "SELECT 1", NULL, 0, &one, &e), 1);
+	ck_assert(db_alive(db, true));
+	db_close(db);
+	db_close(tx);
+	free(info);
+}
+END_TEST
+
 static Suite *db_pg_suite(void)
 {
 	Suite *s = suite_create("db-pg");
@@ -699,6 +730,7 @@ static Suite *db_pg_suite(void)
 	tcase_add_test(tc, ledger_commits_with_the_data);
 	tcase_add_test(tc, ledger_creation_races_are_harmless);
 	tcase_add_test(tc, passwords_stay_out_of_errors_and_labels);
+	tcase_add_test(tc, a_connection_the_server_ended_is_known_dead_and_replaced);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -456,11 +456,40 @@ START_TEST(crashed_run_is_retried_in_place)
 	fake_clock_set(T0 + 31 * USEC_PER_SEC);
 	OK(engine_recover(fx->eng, &E));
 	fx_assert_transitions(fx, id, "PENDING RUNNING CRASHED RETRYING");
+	ck_assert_str_eq(fx_reason(fx, id, RUN_CRASHED),
+			 "worker gone lost: no heartbeat for 31s");
 	ck_assert_int_eq(fx_work(fx), 1);
 	struct store_run *r = store_run_get(fx->store, id, &E);
 	ck_assert_str_eq(run_state_name(r->state), "COMPLETED");
 	ck_assert_int_eq(r->attempt, 2);
 	store_run_free(r);
+	fx_close(fx);
+	fake_clock_off();
+}
+END_TEST
+
+/* The store recorded a claim by this very engine, whose reply was lost
+ * (the connection broke as the commit went through): the engine never ran
+ * it, and its heartbeat is fresh, so nobody else would ever recover it.
+ * After a lease without a change it is recovered like any crashed run. */
+START_TEST(a_claim_whose_reply_was_lost_is_recovered)
+{
+	fake_clock_set(T0);
+	struct fixture *fx = fx_open(FLOW_RECOVER("1"), NULL);
+	int64_t id = fx_submit(fx, "r", NULL);
+	struct store_run *held = NULL;
+	ck_assert_int_eq(store_run_claim_id(fx->store, id, engine_worker_id(fx->eng),
+					    &held, &E), 0);
+	store_run_free(held);
+	OK(engine_recover(fx->eng, &E));
+	fx_assert_state(fx, id, "RUNNING");          /* it may be starting now */
+	fake_clock_set(T0 + 31 * USEC_PER_SEC);
+	OK(engine_recover(fx->eng, &E));
+	fx_assert_transitions(fx, id, "PENDING RUNNING CRASHED RETRYING");
+	ck_assert_msg(strstr(fx_reason(fx, id, RUN_CRASHED), "is alive but not running it"),
+		      "%s", fx->buf);
+	ck_assert_int_eq(fx_work(fx), 1);
+	fx_assert_state(fx, id, "COMPLETED");
 	fx_close(fx);
 	fake_clock_off();
 }
@@ -483,6 +512,10 @@ START_TEST(crashed_run_without_retries_stays_crashed)
 	store_run_free(held);
 	OK(engine_recover(fx->eng, &E));
 	fx_assert_transitions(fx, id, "PENDING RUNNING CRASHED");
+	/* Seen gone at once: the reason says so, not "no heartbeat". */
+	char want[128];
+	snprintf(want, sizeof want, "worker dead exited (pid %d gone)", (int)pid);
+	ck_assert_str_eq(fx_reason(fx, id, RUN_CRASHED), want);
 	ck_assert_int_eq(fx_work(fx), 0);
 	fx_close(fx);
 }
@@ -637,6 +670,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, limit_refuse_refuses);
 	tcase_add_test(tc, crashed_run_is_retried_in_place);
 	tcase_add_test(tc, crashed_run_without_retries_stays_crashed);
+	tcase_add_test(tc, a_claim_whose_reply_was_lost_is_recovered);
 	tcase_add_test(tc, stop_after_grace_sends_the_run_back);
 	tcase_add_test(tc, workers_run_queued_runs_in_parallel);
 	tcase_add_test(tc, events_reach_the_queue_and_overflow_to_resync);

@@ -438,6 +438,61 @@ START_TEST(pg_logs_queues_backfills_changes_prune)
 }
 END_TEST
 
+/* The server restarts under two handles that share a link (an engine's
+ * threads): the next statement reconnects by itself; while the server
+ * stays away, calls fail at once naming the control store, one handle at a
+ * time tries again, and the loss and the return are each said once. */
+START_TEST(pg_a_lost_server_is_reconnected_and_said_once)
+{
+	clock_set_source(NULL);
+	struct test_log log;
+	test_log_start(&log, LOG_INFO);
+	struct store_link *link = store_link_new();
+	struct store_options opt = { .link = link };
+	struct store *a = store_open(url, &opt, &E);
+	ck_assert_msg(a != NULL, "%s", err_text(&E));
+	struct store *b = store_open(url, &opt, &E);
+	ck_assert_msg(b != NULL, "%s", err_text(&E));
+	OK(store_worker_register(a, "w", "host", 1, &E));
+
+	/* Back before anyone noticed: the next call of each just works. */
+	test_pg_cut(url, false);
+	OK(store_worker_heartbeat(a, "w", &E));
+	OK(store_worker_heartbeat(b, "w", &E));
+	ck_assert_int_eq(test_log_count(&log, "the connection was lost"), 1);
+
+	/* Away for a while. */
+	test_pg_cut(url, true);
+	for (int i = 0; i < 20; i++) {
+		struct store *s = i % 2 ? a : b;
+		ck_assert_int_lt(store_worker_heartbeat(s, "w", &E), 0);
+		ck_assert_msg(strstr(E.msg, "control store host=") &&
+			      strstr(E.msg, "unreachable"), "%s", E.msg);
+		ck_assert(store_lost(s));
+		usleep(50 * 1000);
+	}
+	ck_assert(store_link_down_for(link) >= 900 * USEC_PER_MSEC);
+	test_pg_let_in(url);
+	bool back = false;
+	for (int i = 0; i < 100 && !back; i++) {
+		back = store_worker_heartbeat(a, "w", &E) == 0;
+		if (!back)
+			usleep(50 * 1000);
+	}
+	ck_assert_msg(back, "%s", err_text(&E));
+	ck_assert_int_eq(store_link_down_for(link), 0);
+	OK(store_worker_heartbeat(b, "w", &E));
+	ck_assert(!store_lost(a) && !store_lost(b));
+	ck_assert_msg(test_log_count(&log, " lost: ") == 1 &&
+		      test_log_count(&log, " is back ") == 1 &&
+		      test_log_count(&log, "control store") == 3, "%s", test_log_text(&log));
+	test_log_stop(&log);
+	store_close(a);
+	store_close(b);
+	store_link_free(link);
+}
+END_TEST
+
 static Suite *store_pg_suite(void)
 {
 	Suite *s = suite_create("store_pg");
@@ -452,6 +507,7 @@ static Suite *store_pg_suite(void)
 	tcase_add_test(tc, pg_claims_exclusive_across_connections);
 	tcase_add_test(tc, pg_watermarks_objects_workers_leases_cache);
 	tcase_add_test(tc, pg_logs_queues_backfills_changes_prune);
+	tcase_add_test(tc, pg_a_lost_server_is_reconnected_and_said_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

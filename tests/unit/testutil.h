@@ -125,6 +125,94 @@ static inline struct db *test_pg_open_empty(const char *conninfo)
 	return db;
 }
 
+/* What a restart of the server looks like to the clients of the database
+ * CONNINFO names (its last dbname=): every connection to it is cut
+ * (pg_terminate_backend: the server says goodbye and closes the socket)
+ * and, with `lock_out`, no new one is let in (ALLOW_CONNECTIONS false)
+ * until test_pg_let_in: the server is down, for that database alone. */
+static inline void test_pg_set_allow(const char *conninfo, bool allow, bool cut)
+{
+	const char *name = strstr(conninfo, "dbname=");
+	for (const char *p = name; p && (p = strstr(p + 1, "dbname="));)
+		name = p;
+	ck_assert_msg(name != NULL, "no dbname in %s", conninfo);
+	name += strlen("dbname=");
+	struct err e = { 0 };
+	struct db *db = db_open(test_pg_conninfo(), NULL, &e);
+	ck_assert_msg(db != NULL, "%s", err_text(&e));
+	char *sql = xasprintf("ALTER DATABASE %s WITH ALLOW_CONNECTIONS %s", name,
+			      allow ? "true" : "false");
+	ck_assert_msg(db_exec(db, sql, NULL, 0, NULL, &e) == 0, "%s", err_text(&e));
+	free(sql);
+	const char *params[] = { name };
+	for (int i = 0; cut && i < 500; i++) {
+		int64_t left = 0;
+		ck_assert_msg(db_query_int(db, "SELECT count(pg_terminate_backend(pid)) "
+					   "FROM pg_stat_activity WHERE datname = $1",
+					   params, 1, &left, &e) >= 0, "%s", err_text(&e));
+		if (left == 0)
+			break;
+		usleep(10000);
+	}
+	db_close(db);
+}
+
+static inline void test_pg_cut(const char *conninfo, bool lock_out)
+{
+	test_pg_set_allow(conninfo, !lock_out, true);
+}
+
+static inline void test_pg_let_in(const char *conninfo)
+{
+	test_pg_set_allow(conninfo, true, false);
+}
+
+/* Log records captured, one line each ("WARN message"), for tests that
+ * count what was said. */
+struct test_log {
+	pthread_mutex_t lock;
+	struct buf text;
+	int id;
+};
+
+static inline void test_log_sink(const struct log_record *r, void *arg)
+{
+	struct test_log *l = arg;
+	pthread_mutex_lock(&l->lock);
+	buf_printf(&l->text, "%s %s\n", log_level_name(r->level), r->message);
+	pthread_mutex_unlock(&l->lock);
+}
+
+static inline void test_log_start(struct test_log *l, enum log_level min)
+{
+	pthread_mutex_init(&l->lock, NULL);
+	l->text = (struct buf)BUF_INIT;
+	l->id = log_add_sink(min, test_log_sink, l);
+}
+
+/* How many times `needle` was said. */
+static inline int test_log_count(struct test_log *l, const char *needle)
+{
+	pthread_mutex_lock(&l->lock);
+	int n = 0;
+	for (const char *p = buf_str(&l->text); (p = strstr(p, needle)); p++)
+		n++;
+	pthread_mutex_unlock(&l->lock);
+	return n;
+}
+
+static inline const char *test_log_text(struct test_log *l)
+{
+	return buf_str(&l->text);
+}
+
+static inline void test_log_stop(struct test_log *l)
+{
+	log_remove_sink(l->id);
+	buf_free(&l->text);
+	pthread_mutex_destroy(&l->lock);
+}
+
 /* The SQLite database NAME in DIR, made if it is not there. */
 static inline struct db *test_sqlite_open(const char *dir, const char *name)
 {
