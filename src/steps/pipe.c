@@ -153,6 +153,38 @@ int pipe_pending(const struct project_pipe *pipe, struct store *store,
 	return rc;
 }
 
+static int key_cmp(const void *key, const void *entry)
+{
+	return strcmp(key, ((const struct lake_entry *)entry)->key);
+}
+
+int pipe_rejected(const struct project_pipe *pipe, struct store *store,
+		  struct lake *lake, int limit, struct vec *out, struct err *e)
+{
+	struct vec all = VEC_INIT;
+	if (store_load_rejected(store, pipe->name, 0, limit, &all, e) < 0)
+		return -1;
+	struct lake_listing ls = { 0 };
+	if (all.len && list_files(pipe, lake, &ls, e) < 0) {
+		if (e->code != ERR_NOTFOUND) {
+			store_load_list_free(&all);
+			return -1;
+		}
+		err_clear(e);           /* no directory: no file left */
+	}
+	for (size_t i = 0; i < all.len; i++) {
+		struct store_load *l = all.items[i];
+		if (key_matches(pipe, l->file_key) &&
+		    bsearch(l->file_key, ls.entries, ls.len, sizeof *ls.entries, key_cmp)) {
+			vec_push(out, l);
+			all.items[i] = NULL;
+		}
+	}
+	store_load_list_free(&all);
+	lake_listing_free(&ls);
+	return 0;
+}
+
 /* ---- refresh --------------------------------------------------------------------------- */
 
 struct refresh {

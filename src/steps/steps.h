@@ -230,6 +230,14 @@ void pipe_result_free(struct pipe_result *r);
 int  pipe_pending(const struct project_pipe *pipe, struct store *store,
 		  struct lake *lake, int64_t *count, struct err *e);
 
+/* Rejected files: those under the pipe's prefix (matching its pattern)
+ * whose newest attempt left them LOAD_FAILED or PARTIALLY_LOADED, whoever
+ * made it (a run, the engine's poll, `pipe refresh`); files removed from
+ * the lake since are not counted.  Oldest attempt first, at most `limit`,
+ * as struct store_load * (free with store_load_list_free). */
+int  pipe_rejected(const struct project_pipe *pipe, struct store *store,
+		   struct lake *lake, int limit, struct vec *out, struct err *e);
+
 /* What `show pipes` and the console show of one pipe. */
 struct pipe_status {
 	enum pipe_state state;
