@@ -268,6 +268,13 @@ if wanted ingest; then
 	assert_contains "$OUT" "pipe rej2 rejected 1 file (on_reject: warn, the step goes on): rej2/b.ndjson (LOAD_FAILED)"
 fi
 # ---- a file rejected before the run fails it too ------------------------------------------
+run_fails() { # FLOW WHAT: the run fails, and shows FAILED; its stderr in $run_err
+	run_sluice -C "$P" run "$1"
+	assert_eq 1 "$RC" "$2"
+	run_err=$ERR
+	run_sluice -C "$P" show run "$OUT" --json
+	assert_contains "$(printf '%s' "$OUT" | json_squeeze)" '"state":"FAILED"'
+}
 published() { # whether the step after the ingest ran
 	if [ "$BACKEND" = pg ]; then
 		sql "SELECT count(*) FROM pg_tables WHERE tablename = 'early_published'"
@@ -282,13 +289,9 @@ if wanted early; then
 	run_sluice -C "$P" pipe refresh early
 	assert_contains "$OUT" "1 file loaded, 0 partly loaded, 1 rejected"
 	printf '{"id": 2}\n' >"$P/lake/early/c.ndjson"
-	run_sluice -C "$P" run early_etl
-	assert_eq 1 "$RC" "a run whose pipe rejected a file before it"
-	id=$OUT
-	assert_contains "$ERR" "pipe early rejected 1 file: early/b.ndjson (LOAD_FAILED) by a refresh outside any run; first error early/b.ndjson:2:20"
-	assert_contains "$ERR" "'sluice pipe refresh early --force --file KEY'; or remove it from the lake"
-	run_sluice -C "$P" show run "$id" --json
-	assert_contains "$(printf '%s' "$OUT" | json_squeeze)" '"state":"FAILED"'
+	run_fails early_etl "a run whose pipe rejected a file before it"
+	assert_contains "$run_err" "pipe early rejected 1 file: early/b.ndjson (LOAD_FAILED) by a refresh outside any run; first error early/b.ndjson:2:20"
+	assert_contains "$run_err" "'sluice pipe refresh early --force --file KEY'; or remove it from the lake"
 	assert_eq 2 "$(sql "SELECT count(*) FROM raw_early")" "the new good file is loaded"
 	assert_eq 0 "$(published)" "the step after the ingest ran"
 	# the file removed from the lake, the next run completes
@@ -309,13 +312,9 @@ if wanted paused; then
 	assert_eq 0 "$RC" "pause ($ERR)"
 	printf '{"id": 1}\n' >"$P/lake/rej/p1.ndjson"
 	before=$(sql "SELECT count(*) FROM raw_rej")
-	run_sluice -C "$P" run etl
-	assert_eq 1 "$RC" "a run whose pipe is paused"
-	id=$OUT
-	assert_contains "$ERR" "pipe rej is PAUSED ("
-	assert_contains "$ERR" ": source migration): the step loads nothing while it is; resume it with 'sluice pipe resume rej'"
-	run_sluice -C "$P" show run "$id" --json
-	assert_contains "$(printf '%s' "$OUT" | json_squeeze)" '"state":"FAILED"'
+	run_fails etl "a run whose pipe is paused"
+	assert_contains "$run_err" "pipe rej is PAUSED ("
+	assert_contains "$run_err" ": source migration): the step loads nothing while it is; resume it with 'sluice pipe resume rej'"
 	assert_eq "$before" "$(sql "SELECT count(*) FROM raw_rej")" "rows loaded while paused"
 	run_sluice -C "$P" pipe resume rej
 	run_sluice -C "$P" run etl
