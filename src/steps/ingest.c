@@ -86,7 +86,7 @@ static int judge_rejected(struct step_ctx *ctx, const struct project_pipe *pipe,
 			  struct err *e)
 {
 	struct vec rejected = VEC_INIT;
-	if (pipe_rejected(pipe, ctx->store, ctx->lake, 10000, &rejected, e) < 0)
+	if (pipe_rejected(pipe, ctx->store, ctx->lake, &rejected, e) < 0)
 		return -1;
 	if (!rejected.len)
 		return 0;
@@ -120,7 +120,7 @@ static int judge_rejected(struct step_ctx *ctx, const struct project_pipe *pipe,
 
 /* A paused pipe loads nothing: a step that completed would be a green
  * run on data it never loaded.  Pausing stops a pipe's loads, a flow's
- * included; the operator resumes it, or forces one refresh by hand. */
+ * included, until the operator resumes it. */
 static int paused(struct step_ctx *ctx, const struct project_pipe *pipe, struct err *e)
 {
 	enum pipe_state st;

@@ -258,8 +258,6 @@ int store_load_rejected(struct store *s, const char *pipe, int64_t run_id, int l
 {
 	struct sqlp p = SQLP_INIT;
 	sqlp_str(&p, pipe);
-	if (run_id <= 0)
-		return newest_where(s, &p, "h.status <> 'LOADED'", "ASC", limit, out, e);
 	sqlp_i64(&p, run_id);
 	return newest_where(s, &p, "h.run_id = $2 AND h.status <> 'LOADED'", "ASC",
 			    limit, out, e);
