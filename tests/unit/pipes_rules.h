@@ -31,7 +31,9 @@ static const char *const RULES_PROJECT =
 	"      { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"orders\","
 	"        \"on_reject\": \"warn\" } ] },"
 	"    { \"name\": \"n2_etl\", \"steps\": ["
-	"      { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"n2\" } ] } ] }";
+	"      { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"n2\" } ] },"
+	"    { \"name\": \"stmt_etl\", \"steps\": ["
+	"      { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"stmt\" } ] } ] }";
 
 /* BAD with its bad value made good, byte for byte the same length. */
 #define BAD_FIXED "{\"id\": 10, \"item\": \"x\"}\n{\"id\": 11, \"item\": 1}\n{\"id\": 12, \"item\": \"z\"}\n"
@@ -476,7 +478,9 @@ static void t_ingest_earlier_rejects(const struct backend *b)
 }
 
 /* An ingest step on a paused pipe loads nothing, so it fails, saying who
- * paused the pipe and why, and how to resume it; resumed, a run loads. */
+ * paused the pipe and why, and how to resume it; resumed, a run loads.  A
+ * stopped pipe (its table dropped, or on_error abort met a bad file) fails
+ * the step too, saying why. */
 static void t_ingest_paused(const struct backend *b)
 {
 	struct fx f;
@@ -494,6 +498,16 @@ static void t_ingest_paused(const struct backend *b)
 	ck_assert_int_eq(pipe_resume(f.store, pipe, "bob", NULL, &e), 0);
 	ck_assert_msg(ingest_in_new_run(&f, "etl", NULL, NULL, &e) == 0, "%s", e.msg);
 	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders"), 2);
+	fx_exec(&f, "DROP TABLE raw_orders");
+	ck_assert_int_eq(ingest_in_new_run(&f, "etl", NULL, NULL, &e), -1);
+	ck_assert_msg(strstr(e.msg, "pipe orders is stopped: table raw_orders on connection wh "
+			     "is missing"), "%s", e.msg);
+	fx_put(&f, "orders/b.ndjson", BAD);
+	ck_assert_int_eq(ingest_in_new_run(&f, "stmt_etl", NULL, NULL, &e), -1);
+	ck_assert_msg(strstr(e.msg, "pipe stmt stopped (on_error abort_statement)"), "%s", e.msg);
+	ck_assert_int_eq(ingest_in_new_run(&f, "stmt_etl", NULL, NULL, &e), -1);
+	ck_assert_msg(strstr(e.msg, "pipe stmt is STOPPED_ON_ERROR") &&
+		      strstr(e.msg, "'pipe resume stmt'"), "%s", e.msg);
 	fx_close(&f);
 }
 
