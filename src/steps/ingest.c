@@ -6,17 +6,19 @@
  *
  * The pipe does the work (pipe.c): each new file loads in its own
  * transaction with its ledger entry, so a retried run loads only what the
- * failed attempt did not.  A file the run rejected (LOAD_FAILED, or
+ * failed attempt did not.  A rejected file (LOAD_FAILED, or
  * PARTIALLY_LOADED: records of it were left out) fails the step once the
  * pipe has loaded what it could, naming the files and the first error, so
  * that nothing downstream runs on incomplete data; `on_reject: warn`
  * accepts them: the step completes, with a WARN log and a WARN result in
- * the run detail.  Rejections are those of the run, any attempt of it: a
- * retried attempt does not try an unchanged bad file again, and must not
- * turn green because of that.  An abort pipe's bad file, a stopped pipe and
- * any database or lake error fail the step too.  A paused pipe loads
- * nothing and the step says so.  In a backfill steps_run skips the step
- * (raw tables are the history a backfill rebuilds from, not its output).
+ * the run detail.  Rejected means: still in the lake and not loaded
+ * since, whoever rejected it.  Not only this run: a refresh does not try
+ * an unchanged bad file again, so a file rejected by an earlier attempt,
+ * the engine's poll or a `pipe refresh` would otherwise leave the run
+ * green on data it did not load.  An abort pipe's bad file, a paused or
+ * stopped pipe (it loads nothing) and any database or lake error fail the
+ * step too.  In a backfill steps_run skips the step (raw tables are the
+ * history a backfill rebuilds from, not its output).
  */
 #include "steps/steps_int.h"
 #include "store/store.h"
@@ -49,15 +51,20 @@ static size_t ingest_validate(const struct project *p, const struct project_flow
 	return d->errors - before;
 }
 
-/* "KEY (LOAD_FAILED), KEY (PARTIALLY_LOADED), ... and N more; first error
- * KEY:LINE:COL: message" of the run's rejected files. */
-static char *rejected_text(const struct vec *rejected)
+/* "KEY (LOAD_FAILED) in run 3, KEY (PARTIALLY_LOADED), ... and N more;
+ * first error KEY:LINE:COL: message" of the rejected files: who rejected
+ * each when it was not this run. */
+static char *rejected_text(const struct vec *rejected, int64_t run_id)
 {
 	struct buf b = BUF_INIT;
 	for (size_t i = 0; i < rejected->len && i < SHOWN_FILES; i++) {
 		const struct store_load *l = rejected->items[i];
 		buf_printf(&b, "%s%s (%s)", i ? ", " : "", l->file_key,
 			   load_status_name(l->status));
+		if (l->run_id > 0 && l->run_id != run_id)
+			buf_printf(&b, " in run %lld", (long long)l->run_id);
+		else if (l->run_id <= 0)
+			buf_puts(&b, " by a refresh outside any run");
 	}
 	if (rejected->len > SHOWN_FILES)
 		buf_printf(&b, " and %zu more", rejected->len - SHOWN_FILES);
@@ -74,17 +81,17 @@ static char *rejected_text(const struct vec *rejected)
 	return buf_detach(&b);
 }
 
-/* Files this run rejected: fail the step, or warn and go on. */
+/* The pipe's rejected files: fail the step, or warn and go on. */
 static int judge_rejected(struct step_ctx *ctx, const struct project_pipe *pipe,
 			  struct err *e)
 {
 	struct vec rejected = VEC_INIT;
-	if (store_load_rejected(ctx->store, pipe->name, ctx->run_id, 10000, &rejected, e) < 0)
+	if (pipe_rejected(pipe, ctx->store, ctx->lake, &rejected, e) < 0)
 		return -1;
 	if (!rejected.len)
 		return 0;
 	bool warn = str_eq(sj_string(ctx->step->spec, "on_reject"), "warn");
-	char *what = rejected_text(&rejected);
+	char *what = rejected_text(&rejected, ctx->run_id);
 	char *check = xasprintf("pipe %s rejected files", pipe->name);
 	struct store_validation v = { 0, ctx->run_id, (char *)ctx->step->name, check,
 				      warn ? SEVERITY_WARN : SEVERITY_ERROR, false,
@@ -97,14 +104,34 @@ static int judge_rejected(struct step_ctx *ctx, const struct project_pipe *pipe,
 			 "the step goes on): %s", pipe->name, n, n == 1 ? "" : "s", what);
 		free(obj);
 	} else if (rc == 0) {
-		rc = err_set(e, ERR_INVALID, "pipe %s rejected %zu file%s: %s (the step fails "
-			     "so that nothing runs on incomplete data; fix the file%s, or set "
-			     "\"on_reject\": \"warn\" on the step to accept rejections)",
-			     pipe->name, n, n == 1 ? "" : "s", what, n == 1 ? "" : "s");
+		rc = err_set(e, ERR_INVALID, "pipe %s rejected %zu file%s: %s "
+			     "(the step fails so that nothing runs on incomplete data; fix "
+			     "the file: a LOAD_FAILED one then loads on the next refresh, a "
+			     "PARTIALLY_LOADED one with 'sluice pipe refresh %s --force --file "
+			     "KEY'; or remove it from the lake; or set \"on_reject\": \"warn\" "
+			     "on the step to accept rejections)", pipe->name, n,
+			     n == 1 ? "" : "s", what, pipe->name);
 	}
 	free(check);
 	free(what);
 	store_load_list_free(&rejected);
+	return rc;
+}
+
+/* A paused pipe loads nothing: a step that completed would be a green
+ * run on data it never loaded.  Pausing stops a pipe's loads, a flow's
+ * included, until the operator resumes it. */
+static int paused(struct step_ctx *ctx, const struct project_pipe *pipe, struct err *e)
+{
+	enum pipe_state st;
+	char *reason = NULL;
+	if (pipe_stored_state(ctx->store, pipe, &st, &reason, e) < 0)
+		return -1;
+	int rc = err_set(e, ERR_CONFLICT, "pipe %s is PAUSED%s%s%s: the step loads nothing "
+			 "while it is; resume it with 'sluice pipe resume %s' and run the "
+			 "flow again", pipe->name, reason ? " (" : "", reason ? reason : "",
+			 reason ? ")" : "", pipe->name);
+	free(reason);
 	return rc;
 }
 
@@ -126,16 +153,14 @@ static int ingest_run(struct step_ctx *ctx, struct err *e)
 		return -1;
 	}
 	if (res.state == PIPE_PAUSED) {
-		step_summary(ctx, "pipe %s is paused: nothing loaded", pipe->name);
-	} else {
-		step_summary(ctx, "pipe %s: %d file%s loaded, %d partly, %d rejected, "
-			     "%lld row%s%s%s", pipe->name, res.files_loaded,
-			     res.files_loaded == 1 ? "" : "s", res.files_partial,
-			     res.files_failed, (long long)res.rows_loaded,
-			     res.rows_loaded == 1 ? "" : "s",
-			     res.first_error ? "; first error " : "",
-			     res.first_error ? res.first_error : "");
+		pipe_result_free(&res);
+		return paused(ctx, pipe, e);
 	}
+	step_summary(ctx, "pipe %s: %d file%s loaded, %d partly, %d rejected, %lld row%s%s%s",
+		     pipe->name, res.files_loaded, res.files_loaded == 1 ? "" : "s",
+		     res.files_partial, res.files_failed, (long long)res.rows_loaded,
+		     res.rows_loaded == 1 ? "" : "s", res.first_error ? "; first error " : "",
+		     res.first_error ? res.first_error : "");
 	pipe_result_free(&res);
 	return judge_rejected(ctx, pipe, e);
 }

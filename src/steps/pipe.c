@@ -127,11 +127,14 @@ static int list_files(const struct project_pipe *pipe, struct lake *lake,
 	return 0;
 }
 
-int pipe_pending(const struct project_pipe *pipe, struct store *store,
-		 struct lake *lake, int64_t *count, struct err *e)
+/* Call fn with each file under the pipe's prefix that matches its pattern
+ * and its newest attempt (NULL: never attempted). */
+static int each_file(const struct project_pipe *pipe, struct store *store,
+		     struct lake *lake, void (*fn)(const struct lake_entry *ent,
+						   struct store_load *last, void *arg),
+		     void *arg, struct err *e)
 {
 	struct lake_listing ls;
-	*count = 0;
 	if (list_files(pipe, lake, &ls, e) < 0)
 		return -1;
 	int rc = 0;
@@ -140,17 +143,47 @@ int pipe_pending(const struct project_pipe *pipe, struct store *store,
 		if (!key_matches(pipe, ent->key))
 			continue;
 		struct store_load *last = NULL;
-		if (store_load_get(store, pipe->name, ent->key, &last, e) < 0) {
-			rc = -1;
-			break;
-		}
-		/* a failed file that looks different is probably fixed */
-		if (!last || (last->status == LOAD_FAILED && likeness(last, ent) == DIFFERENT))
-			(*count)++;
-		store_load_free(last);
+		rc = store_load_get(store, pipe->name, ent->key, &last, e) < 0 ? -1 : 0;
+		if (rc == 0)
+			fn(ent, last, arg);
 	}
 	lake_listing_free(&ls);
 	return rc;
+}
+
+static void count_pending(const struct lake_entry *ent, struct store_load *last, void *arg)
+{
+	/* a failed file that looks different is probably fixed */
+	if (!last || (last->status == LOAD_FAILED && likeness(last, ent) == DIFFERENT))
+		(*(int64_t *)arg)++;
+	store_load_free(last);
+}
+
+int pipe_pending(const struct project_pipe *pipe, struct store *store,
+		 struct lake *lake, int64_t *count, struct err *e)
+{
+	*count = 0;
+	return each_file(pipe, store, lake, count_pending, count, e);
+}
+
+static void keep_rejected(const struct lake_entry *ent, struct store_load *last, void *arg)
+{
+	(void)ent;
+	if (last && last->status != LOAD_LOADED)
+		vec_push(arg, last);
+	else
+		store_load_free(last);
+}
+
+int pipe_rejected(const struct project_pipe *pipe, struct store *store,
+		  struct lake *lake, struct vec *out, struct err *e)
+{
+	if (each_file(pipe, store, lake, keep_rejected, out, e) == 0)
+		return 0;
+	if (e->code != ERR_NOTFOUND)
+		return -1;
+	err_clear(e);                   /* no directory: no file left */
+	return 0;
 }
 
 /* ---- refresh --------------------------------------------------------------------------- */

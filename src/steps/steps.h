@@ -250,6 +250,15 @@ void pipe_result_free(struct pipe_result *r);
 int  pipe_pending(const struct project_pipe *pipe, struct store *store,
 		  struct lake *lake, int64_t *count, struct err *e);
 
+/* Rejected files: those under the pipe's prefix (matching its pattern)
+ * whose newest attempt left them LOAD_FAILED or PARTIALLY_LOADED, whoever
+ * made it (a run, the engine's poll, `pipe refresh`); files removed from
+ * the lake since do not count.  Appended to `out` in key order as struct
+ * store_load * (free with store_load_list_free).  Lists the lake and reads
+ * the store; reads no file. */
+int  pipe_rejected(const struct project_pipe *pipe, struct store *store,
+		   struct lake *lake, struct vec *out, struct err *e);
+
 /* What `show pipes` and the console show of one pipe. */
 struct pipe_status {
 	enum pipe_state state;

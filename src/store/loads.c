@@ -255,13 +255,3 @@ int store_load_changed(struct store *s, const char *pipe, int limit, struct vec 
 	return newest_where(s, &p, "h.seen_checksum IS NOT NULL AND h.seen_checksum "
 			    "<> h.checksum AND h.status <> 'LOAD_FAILED'", "DESC", limit, out, e);
 }
-
-int store_load_rejected(struct store *s, const char *pipe, int64_t run_id, int limit,
-			struct vec *out, struct err *e)
-{
-	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, pipe);
-	sqlp_i64(&p, run_id);
-	return newest_where(s, &p, "h.run_id = $2 AND h.status <> 'LOADED'", "ASC",
-			    limit, out, e);
-}

@@ -499,11 +499,6 @@ int   store_load_seen(struct store *s, int64_t id, int64_t size, usec_t mtime,
  * differs from checksum.  Newest first, at most `limit`. */
 int   store_load_changed(struct store *s, const char *pipe, int limit, struct vec *out,
 			 struct err *e);
-/* Files run `run_id` tried with pipe `pipe` whose newest attempt is still
- * LOAD_FAILED or PARTIALLY_LOADED (a later attempt of the run may have
- * loaded a fixed file), oldest first, at most `limit`. */
-int   store_load_rejected(struct store *s, const char *pipe, int64_t run_id, int limit,
-			  struct vec *out, struct err *e);
 void  store_load_free(struct store_load *l);
 void  store_load_list_free(struct vec *v);
 

@@ -5,14 +5,16 @@
 # once (two commands, an engine's poll and a command) record each file
 # once; on_error abort leaves the pipe STOPPED_ON_ERROR until resumed
 # without re-recording its bad file; `sluice check` on on_error and
-# on_reject; an ingest step whose file is rejected fails its run.
+# on_reject; an ingest step whose file is rejected fails its run, also
+# when `pipe refresh` rejected it before the run, and so does one whose pipe
+# is paused.
 #
 # pipe_rules_pg.sh runs the same with the warehouse and the control store
 # on PostgreSQL (BACKEND=pg).  ONLY="fixed changed ..." runs some parts.
 . "${SLUICE_SRCDIR:?}/tests/lib/testlib.sh"
 
 BACKEND=${BACKEND:-sqlite}
-ONLY=${ONLY:-fixed changed race abort check ingest}
+ONLY=${ONLY:-fixed changed race abort check ingest early paused}
 P=$T/p
 mkdir -p "$P/lake"
 if [ "$BACKEND" = pg ]; then
@@ -41,14 +43,19 @@ cat >"$P/sluice.json" <<JSON
       "on_error": "abort" },
     { "name": "rej", "path": "rej/", "connection": "wh", "table": "raw_rej" },
     { "name": "rej2", "path": "rej2/", "connection": "wh", "table": "raw_rej2",
-      "on_error": "skip_file_10%" } ],
+      "on_error": "skip_file_10%" },
+    { "name": "early", "path": "early/", "connection": "wh", "table": "raw_early" } ],
   "flows": [
     { "name": "etl", "steps": [
         { "name": "ingest", "kind": "ingest", "pipe": "rej" },
         { "name": "publish", "kind": "sql", "connection": "wh", "needs": ["ingest"],
           "sql": "CREATE TABLE published AS SELECT count(*) AS n FROM raw_rej" } ] },
     { "name": "lenient", "steps": [
-        { "name": "ingest", "kind": "ingest", "pipe": "rej2", "on_reject": "warn" } ] } ] }
+        { "name": "ingest", "kind": "ingest", "pipe": "rej2", "on_reject": "warn" } ] },
+    { "name": "early_etl", "steps": [
+        { "name": "ingest", "kind": "ingest", "pipe": "early" },
+        { "name": "publish", "kind": "sql", "connection": "wh", "needs": ["ingest"],
+          "sql": "CREATE TABLE early_published AS SELECT count(*) AS n FROM raw_early" } ] } ] }
 JSON
 json() { # JSON PATH: one value out of a JSON text
 	printf '%s' "$1" >"$T/j.json"
@@ -259,5 +266,59 @@ if wanted ingest; then
 	id=$OUT
 	run_sluice -C "$P" logs --run "$id" --level warn
 	assert_contains "$OUT" "pipe rej2 rejected 1 file (on_reject: warn, the step goes on): rej2/b.ndjson (LOAD_FAILED)"
+fi
+# ---- a file rejected before the run fails it too ------------------------------------------
+run_fails() { # FLOW WHAT: the run fails, and shows FAILED; its stderr in $run_err
+	run_sluice -C "$P" run "$1"
+	assert_eq 1 "$RC" "$2"
+	run_err=$ERR
+	run_sluice -C "$P" show run "$OUT" --json
+	assert_contains "$(printf '%s' "$OUT" | json_squeeze)" '"state":"FAILED"'
+}
+published() { # whether the step after the ingest ran
+	if [ "$BACKEND" = pg ]; then
+		sql "SELECT count(*) FROM pg_tables WHERE tablename = 'early_published'"
+	else
+		sql "SELECT count(*) FROM sqlite_master WHERE name = 'early_published'"
+	fi
+}
+if wanted early; then
+	mkdir -p "$P/lake/early"
+	printf '{"id": 1}\n' >"$P/lake/early/a.ndjson"
+	printf '%s\n' "$BAD" >"$P/lake/early/b.ndjson"
+	run_sluice -C "$P" pipe refresh early
+	assert_contains "$OUT" "1 file loaded, 0 partly loaded, 1 rejected"
+	printf '{"id": 2}\n' >"$P/lake/early/c.ndjson"
+	run_fails early_etl "a run whose pipe rejected a file before it"
+	assert_contains "$run_err" "pipe early rejected 1 file: early/b.ndjson (LOAD_FAILED) by a refresh outside any run; first error early/b.ndjson:2:20"
+	assert_contains "$run_err" "'sluice pipe refresh early --force --file KEY'; or remove it from the lake"
+	assert_eq 2 "$(sql "SELECT count(*) FROM raw_early")" "the new good file is loaded"
+	assert_eq 0 "$(published)" "the step after the ingest ran"
+	# the file removed from the lake, the next run completes
+	rm "$P/lake/early/b.ndjson"
+	run_sluice -C "$P" run early_etl
+	assert_eq 0 "$RC" "a run once the rejected file is gone ($ERR)"
+	assert_eq 1 "$(published)" "the step after the ingest did not run"
+fi
+
+# ---- an ingest step on a paused pipe fails its run ---------------------------------------
+if wanted paused; then
+	mkdir -p "$P/lake/rej"
+	rm -f "$P/lake/rej/"*
+	printf '{"id": 0}\n' >"$P/lake/rej/p0.ndjson"
+	run_sluice -C "$P" pipe refresh rej
+	assert_eq 0 "$RC" "refresh ($ERR)"
+	run_sluice -C "$P" pipe pause rej --reason "source migration"
+	assert_eq 0 "$RC" "pause ($ERR)"
+	printf '{"id": 1}\n' >"$P/lake/rej/p1.ndjson"
+	before=$(sql "SELECT count(*) FROM raw_rej")
+	run_fails etl "a run whose pipe is paused"
+	assert_contains "$run_err" "pipe rej is PAUSED ("
+	assert_contains "$run_err" ": source migration): the step loads nothing while it is; resume it with 'sluice pipe resume rej'"
+	assert_eq "$before" "$(sql "SELECT count(*) FROM raw_rej")" "rows loaded while paused"
+	run_sluice -C "$P" pipe resume rej
+	run_sluice -C "$P" run etl
+	assert_eq 0 "$RC" "a run after resume ($ERR)"
+	assert_eq $((before + 1)) "$(sql "SELECT count(*) FROM raw_rej")" "rows after resume"
 fi
 echo ok

@@ -3,7 +3,7 @@
  * backend (test_pipes.c, test_pipes_pg.c): a failed file fixed to the
  * same size, a loaded file changed under its name, two refreshes at once,
  * skip_file_N, skip_file_N%, abort_statement, and an ingest step whose
- * files are rejected.
+ * files are rejected (by its run or before it) or whose pipe is paused.
  */
 #ifndef SLUICE_PIPES_RULES_H
 #define SLUICE_PIPES_RULES_H
@@ -29,7 +29,11 @@ static const char *const RULES_PROJECT =
 	"      { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"orders\" } ] },"
 	"    { \"name\": \"lenient\", \"steps\": ["
 	"      { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"orders\","
-	"        \"on_reject\": \"warn\" } ] } ] }";
+	"        \"on_reject\": \"warn\" } ] },"
+	"    { \"name\": \"n2_etl\", \"steps\": ["
+	"      { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"n2\" } ] },"
+	"    { \"name\": \"stmt_etl\", \"steps\": ["
+	"      { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"stmt\" } ] } ] }";
 
 /* BAD with its bad value made good, byte for byte the same length. */
 #define BAD_FIXED "{\"id\": 10, \"item\": \"x\"}\n{\"id\": 11, \"item\": 1}\n{\"id\": 12, \"item\": \"z\"}\n"
@@ -381,6 +385,129 @@ static void t_ingest_rejects(const struct backend *b)
 	ck_assert_int_eq(val->violations, 1);
 	ck_assert_msg(strstr(val->sample, "orders/c.ndjson (LOAD_FAILED)"), "%s", val->sample);
 	store_validation_list_free(&v);
+	fx_close(&f);
+}
+
+/* Run one ingest step of `flow` in a new run: its result, its error in e. */
+static int ingest_in_new_run(struct fx *f, const char *flow, int64_t *run_id,
+			     int64_t *rows_out, struct err *e)
+{
+	struct run r;
+	int64_t id = fx_new_run(f, flow);
+	if (run_id)
+		*run_id = id;
+	run_init(&r, f, flow, id, NULL);
+	int rc = run_step(&r, "ingest", e);
+	if (rows_out)
+		*rows_out = r.ctx.rows_out;
+	run_free(&r);
+	return rc;
+}
+
+static void lake_remove(struct fx *f, const char *key)
+{
+	struct err e = { 0 };
+	ck_assert_msg(lake_delete(f->lake, key, &e) == 0, "%s: %s", key, err_text(&e));
+}
+
+/* Files rejected before the run (by the engine's poll, `pipe refresh` or
+ * an earlier run) fail an ingest step too, although its refresh does not
+ * try them again: a run must not be green on data it did not load.  The
+ * error names who rejected them and how to clear them; removed from the
+ * lake, or fixed and reloaded, they no longer count. */
+static void t_ingest_earlier_rejects(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, RULES_PROJECT);
+	fx_put(&f, "orders/a.ndjson", GOOD1);
+	fx_put(&f, "orders/b.ndjson", BAD);
+	struct pipe_result pr = fx_refresh_ok(&f, "orders");   /* the engine's poll */
+	ck_assert_int_eq(pr.files_failed, 1);
+	pipe_result_free(&pr);
+	fx_put(&f, "orders/c.ndjson", GOOD2);
+	struct err e = { 0 };
+	int64_t rows = 0, run = 0;
+	ck_assert_int_eq(ingest_in_new_run(&f, "etl", &run, &rows, &e), -1);
+	ck_assert_msg(strstr(e.msg, "orders/b.ndjson (LOAD_FAILED) by a refresh outside any "
+			     "run") && strstr(e.msg, "orders/b.ndjson:2:20") &&
+		      strstr(e.msg, "'sluice pipe refresh orders --force --file KEY'") &&
+		      strstr(e.msg, "remove it from the lake"), "%s", e.msg);
+	ck_assert_int_eq(rows, 1);              /* c, loaded all the same */
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders"), 3);
+	/* on_reject: warn accepts it, and says so */
+	int64_t lenient = 0;
+	ck_assert_int_eq(ingest_in_new_run(&f, "lenient", &lenient, NULL, &e), 0);
+	struct vec v = VEC_INIT;
+	ck_assert_int_eq(store_validation_list(f.store, lenient, "ingest", &v, &e), 0);
+	ck_assert_uint_eq(v.len, 1);
+	const struct store_validation *val = v.items[0];
+	ck_assert_int_eq(val->severity, SEVERITY_WARN);
+	ck_assert_msg(strstr(val->sample, "orders/b.ndjson (LOAD_FAILED)"), "%s", val->sample);
+	store_validation_list_free(&v);
+	/* A file one run rejected fails the next run too, naming the run. */
+	fx_put(&f, "orders/d.ndjson", "{\"id\": 40\n");
+	ck_assert_int_eq(ingest_in_new_run(&f, "etl", &run, NULL, &e), -1);
+	ck_assert_int_eq(ingest_in_new_run(&f, "etl", NULL, &rows, &e), -1);
+	char *want = xasprintf("orders/d.ndjson (LOAD_FAILED) in run %lld", (long long)run);
+	ck_assert_msg(strstr(e.msg, "pipe orders rejected 2 files") && strstr(e.msg, want),
+		      "%s", e.msg);
+	free(want);
+	ck_assert_int_eq(rows, 0);
+	/* Removed from the lake, they no longer count. */
+	lake_remove(&f, "orders/b.ndjson");
+	lake_remove(&f, "orders/d.ndjson");
+	ck_assert_msg(ingest_in_new_run(&f, "etl", NULL, NULL, &e) == 0, "%s", e.msg);
+	/* A PARTIALLY_LOADED file (records of it left out) fails a later run,
+	 * until the fixed file is reloaded. */
+	char *text = mixed_text(0, 3, 1);
+	fx_put(&f, "n/1.ndjson", text);
+	free(text);
+	pr = fx_refresh_ok(&f, "n2");
+	ck_assert_int_eq(pr.files_partial, 1);
+	pipe_result_free(&pr);
+	ck_assert_int_eq(ingest_in_new_run(&f, "n2_etl", NULL, NULL, &e), -1);
+	ck_assert_msg(strstr(e.msg, "n/1.ndjson (PARTIALLY_LOADED) by a refresh outside any "
+			     "run"), "%s", e.msg);
+	text = mixed_text(0, 4, 0);
+	fx_put(&f, "n/1.ndjson", text);
+	free(text);
+	force_file(&f, "n2", "n/1.ndjson");
+	ck_assert_msg(ingest_in_new_run(&f, "n2_etl", NULL, NULL, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_n2"), 4);
+	fx_close(&f);
+}
+
+/* An ingest step on a paused pipe loads nothing, so it fails, saying who
+ * paused the pipe and why, and how to resume it; resumed, a run loads.  A
+ * stopped pipe (its table dropped, or on_error abort met a bad file) fails
+ * the step too, saying why. */
+static void t_ingest_paused(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, RULES_PROJECT);
+	const struct project_pipe *pipe = project_pipe(f.p, "orders");
+	fx_put(&f, "orders/a.ndjson", GOOD1);
+	struct err e = { 0 };
+	ck_assert_int_eq(pipe_pause(f.store, pipe, "alice@bastion", "fixing the source", NULL,
+				    &e), 0);
+	ck_assert_int_eq(ingest_in_new_run(&f, "etl", NULL, NULL, &e), -1);
+	ck_assert_msg(strstr(e.msg, "pipe orders is PAUSED") &&
+		      strstr(e.msg, "alice@bastion: fixing the source") &&
+		      strstr(e.msg, "'sluice pipe resume orders'"), "%s", e.msg);
+	ck_assert_int_eq(db_table_exists(fx_db(&f), "raw_orders", &e), 0);
+	ck_assert_int_eq(pipe_resume(f.store, pipe, "bob", NULL, &e), 0);
+	ck_assert_msg(ingest_in_new_run(&f, "etl", NULL, NULL, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_orders"), 2);
+	fx_exec(&f, "DROP TABLE raw_orders");
+	ck_assert_int_eq(ingest_in_new_run(&f, "etl", NULL, NULL, &e), -1);
+	ck_assert_msg(strstr(e.msg, "pipe orders is stopped: table raw_orders on connection wh "
+			     "is missing"), "%s", e.msg);
+	fx_put(&f, "orders/b.ndjson", BAD);
+	ck_assert_int_eq(ingest_in_new_run(&f, "stmt_etl", NULL, NULL, &e), -1);
+	ck_assert_msg(strstr(e.msg, "pipe stmt stopped (on_error abort_statement)"), "%s", e.msg);
+	ck_assert_int_eq(ingest_in_new_run(&f, "stmt_etl", NULL, NULL, &e), -1);
+	ck_assert_msg(strstr(e.msg, "pipe stmt is STOPPED_ON_ERROR") &&
+		      strstr(e.msg, "'pipe resume stmt'"), "%s", e.msg);
 	fx_close(&f);
 }
 

@@ -43,6 +43,8 @@ START_TEST(concurrent) { t_concurrent(suite_backend); } END_TEST
 START_TEST(skip_file_n) { t_skip_file_n(suite_backend); } END_TEST
 START_TEST(abort_statement) { t_abort_statement(suite_backend); } END_TEST
 START_TEST(ingest_rejects) { t_ingest_rejects(suite_backend); } END_TEST
+START_TEST(ingest_earlier_rejects) { t_ingest_earlier_rejects(suite_backend); } END_TEST
+START_TEST(ingest_paused) { t_ingest_paused(suite_backend); } END_TEST
 
 /* The suite "pipes (NAME)" on backend b. */
 static Suite *pipes_suite_on(const struct backend *b)
@@ -87,6 +89,8 @@ static Suite *pipes_suite_on(const struct backend *b)
 	tcase_add_test(tc, skip_file_n);
 	tcase_add_test(tc, abort_statement);
 	tcase_add_test(tc, ingest_rejects);
+	tcase_add_test(tc, ingest_earlier_rejects);
+	tcase_add_test(tc, ingest_paused);
 	suite_add_tcase(s, tc);
 	return s;
 }

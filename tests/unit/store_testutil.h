@@ -247,22 +247,6 @@ static inline void check_load_attempts(void)
 	OK(store_load_add(s, &gen3, &id, &E));
 	OK(store_load_changed(s, "p", 10, &v, &E));
 	ck_assert_int_eq(v.len, 0);
-
-	/* Run 3 left b rejected (a was loaded); run 4 too, and b is its only
-	 * file; once b loads, neither has a rejected file left. */
-	OK(store_load_rejected(s, "p", 3, 10, &v, &E));
-	ck_assert_int_eq(v.len, 0);       /* b's newest attempt is run 4's */
-	OK(store_load_rejected(s, "p", 4, 10, &v, &E));
-	ck_assert_int_eq(v.len, 1);
-	ck_assert_str_eq(((struct store_load *)v.items[0])->file_key, "b");
-	store_load_list_free(&v);
-	OK(store_load_rejected(s, "other", 4, 10, &v, &E));
-	ck_assert_int_eq(v.len, 0);
-	struct store_load fixed = { .pipe = "p", .file_key = "b", .checksum = "f2",
-				    .status = LOAD_LOADED, .run_id = 4, .attempt = "gen:1" };
-	OK(store_load_add(s, &fixed, &id, &E));
-	OK(store_load_rejected(s, "p", 4, 10, &v, &E));
-	ck_assert_int_eq(v.len, 0);
 	store_close(s);
 }
 
