@@ -57,7 +57,7 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 {
 	static const struct cmd_opt_spec specs[] = {
 		{ "--workers", "-j", true, false }, { "--grace", NULL, true, false },
-		{ NULL, NULL, false, false } };
+		{ "--metrics", NULL, true, false }, { NULL, NULL, false, false } };
 	const struct cmd_entry *self = cmd_lookup("worker");
 	struct cmd_opts o;
 	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
@@ -66,6 +66,8 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 	usec_t grace = 30 * USEC_PER_SEC;
 	const char *w = cmd_opt_value(&o, "--workers");
 	const char *g = cmd_opt_value(&o, "--grace");
+	const char *metrics_at = cmd_opt_value(&o, "--metrics");
+	struct engine_metrics *metrics = NULL;
 	int rc = EXIT_OK;
 	if (o.positional.len)
 		rc = cmd_usage_error(self, e, "unexpected argument '%s'",
@@ -74,6 +76,8 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 		rc = cmd_usage_error(self, e, "--workers takes a number from 1 to 64");
 	else if (g && (!duration_parse(g, &grace) || grace < 0))
 		rc = cmd_usage_error(self, e, "--grace takes a duration like 30s or 2m");
+	else if (metrics_at && !(metrics = engine_metrics_bind(metrics_at, e)))
+		rc = e->code == ERR_INVALID ? EXIT_USAGE : EXIT_FAILED;
 	cmd_opts_free(&o);
 	if (rc != EXIT_OK)
 		return rc;
@@ -88,15 +92,21 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 	};
 	struct engine *eng = engine_new(ctx->project, &opt, e);
 	if (!eng) {
+		engine_metrics_free(metrics);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return EXIT_FAILED;
 	}
-	if (engine_start(eng, e) < 0) {
+	if (engine_start(eng, e) < 0 ||
+	    (metrics && engine_metrics_start(metrics, eng, e) < 0)) {
+		engine_metrics_free(metrics);
 		engine_abort(eng);
 		engine_free(eng);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return EXIT_FAILED;
 	}
+	if (metrics)
+		log_info("worker %s: metrics on http://%s/metrics", engine_worker_id(eng),
+			 engine_metrics_address(metrics));
 	log_info("worker %s: %d worker thread%s; stop with SIGTERM (grace %llds)",
 		 engine_worker_id(eng), (int)workers, workers == 1 ? "" : "s",
 		 (long long)(grace / USEC_PER_SEC));
@@ -120,6 +130,7 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 	}
 	pthread_join(th, NULL);
 	pthread_mutex_destroy(&st.lock);
+	engine_metrics_free(metrics);
 	rc = EXIT_OK;
 	if (st.rc < 0 && st.e.code != ERR_TIMEOUT) {
 		*e = st.e;
@@ -133,13 +144,16 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 }
 
 const struct cmd_entry cmd_worker_entries[] = {
-	{ "worker", "[--workers N] [--grace DURATION]",
+	{ "worker", "[--workers N] [--grace DURATION] [--metrics [ADDRESS:]PORT]",
 	  "the engine alone: tasks, pipes, runs; until a signal",
 	  "N worker threads (default 2) run flow steps; one scheduler at a time\n"
 	  "(across every worker sharing the control store) fires tasks and polls\n"
 	  "pipes.  SIGTERM/SIGHUP/SIGINT drain: no new work, steps in flight get\n"
 	  "the grace period (default 30s) to finish or roll back, then exit 0.\n"
 	  "A second signal aborts at once (exit 1).  Logs go to stderr.\n"
+	  "--metrics serves Prometheus metrics at http://ADDRESS:PORT/metrics\n"
+	  "(127.0.0.1 when only a port is given; no authentication, so another\n"
+	  "interface must be named by its IP address).\n"
 	  "Exit status: 0 stopped by a signal, 1 could not start or keep going,\n"
 	  "2 usage or an invalid project.",
 	  CMD_MUTATES | CMD_NEEDS_STORE | CMD_CLI_ONLY, exec_worker },

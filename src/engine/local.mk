@@ -5,6 +5,8 @@ libengine_a_SOURCES = \
 	src/engine/engine.c \
 	src/engine/events.c \
 	src/engine/exec.c \
+	src/engine/httpd.c \
+	src/engine/metrics.c \
 	src/engine/params.c \
 	src/engine/pool.c \
 	src/engine/sched.c \
@@ -34,3 +36,6 @@ TESTS += tests/unit/test_engine_pg
 
 TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
 	tests/integration/crash_pg.sh
+
+# `sluice worker --metrics` on a busy demo, checked by promtool.
+TESTS += tests/integration/metrics.sh tests/integration/metrics_pg.sh

@@ -710,6 +710,41 @@ int   store_notify_list(struct store *s, unsigned state_mask, int limit,
 void  store_notify_free(struct store_notification *n);
 void  store_notify_list_free(struct vec *v);
 
+/* ---- metrics ------------------------------------------------------------------------
+ * What a worker's /metrics reports, in a dozen aggregate queries (no
+ * transaction: each is consistent on its own), so that every worker on a
+ * shared store reports the same numbers.  Counts over history fall when
+ * store_prune removes old rows; Prometheus reads that as a counter reset. */
+#define STORE_DURATION_BUCKETS 12
+/* Upper bounds of the duration histograms' buckets, in seconds. */
+extern const double store_duration_buckets[STORE_DURATION_BUCKETS];
+
+struct store_metric {
+	char   *label[2];         /* the series' label values; NULL past the last */
+	int64_t value;            /* a count or a sum; histograms: observations */
+	double  sum;              /* histograms: seconds in all */
+	int64_t le[STORE_DURATION_BUCKETS];   /* histograms: cumulative counts */
+};
+struct store_metrics {
+	struct vec runs_ended;    /* flow, state: entries into a final state
+				     (COMPLETED CACHED FAILED CANCELLED CRASHED) */
+	int64_t runs_now[RUN_STATE_COUNT];     /* runs in each state now */
+	struct vec run_seconds;   /* flow: finished runs, started to ended */
+	struct vec step_seconds;  /* flow, step: the last attempt of each step run */
+	struct vec flow_rows;     /* flow: rows written by its runs */
+	struct vec pipe_rows;     /* pipe: rows loaded */
+	struct vec pipe_files;    /* pipe, status: load attempts */
+	struct vec stream_pending;/* stream: pending rows (the scheduler's copy;
+				     unknown ones left out) */
+	struct vec task_failures; /* task: FAILED entries in its history */
+	int64_t notifications[NOTIFY_STATE_COUNT];
+	int64_t size_bytes;       /* the store's tables */
+	struct vec workers;       /* struct store_worker */
+};
+/* Fill *m (caller frees with store_metrics_free; on error nothing to free). */
+int   store_metrics_read(struct store *s, struct store_metrics *m, struct err *e);
+void  store_metrics_free(struct store_metrics *m);
+
 /* ---- validation results ----------------------------------------------------------- */
 enum check_severity { SEVERITY_WARN, SEVERITY_ERROR };
 
