@@ -2,8 +2,9 @@
  * metrics.c - `sluice worker --metrics`: the Prometheus text exposition
  * of what the control store knows, served by httpd.c on its own thread.
  *
- * Nearly everything is read from the store on a scrape (store_metrics_read),
- * so every worker sharing a store reports the same numbers: aggregate them
+ * Nearly everything is read from the store on a scrape (store_metrics_read:
+ * history as a tail added to totals kept here, the rest as snapshots), so
+ * every worker sharing a store reports the same numbers: aggregate them
  * with max(), not sum().  A rendering is kept for a second, so scrapers
  * arriving together cost one read.  Pending files need a lake listing and
  * one lookup per file, so they are counted at most every 15 s.  The thread
@@ -25,6 +26,8 @@ struct engine_metrics {
 	struct engine *eng;
 	struct httpd *httpd;
 	struct store *store;           /* the server thread's; opened on a scrape */
+	struct store_metrics totals;   /* kept between scrapes: history is read
+					  as a tail (store_metrics_read) */
 	struct buf text;               /* the last rendering */
 	usec_t rendered_at;            /* monotonic; 0 = never */
 	int64_t *pending_files;        /* per project pipe; -1 unknown */
@@ -118,32 +121,19 @@ static void histograms(struct buf *b, const char *name, const char *k1, const ch
 
 /* So that a series exists, at 0, before its first event: rate() and
  * increase() need a sample from before the change. */
-static void ensure(struct vec *v, const char *a, const char *b)
-{
-	for (size_t i = 0; i < v->len; i++) {
-		const struct store_metric *m = v->items[i];
-		if (str_eq(m->label[0], a) && str_eq(m->label[1], b))
-			return;
-	}
-	struct store_metric *m = xcalloc(1, sizeof *m);
-	m->label[0] = xstrdup(a);
-	m->label[1] = b ? xstrdup(b) : NULL;
-	vec_push(v, m);
-}
-
 static void zero_fill(const struct project *p, struct store_metrics *m)
 {
 	static const char *const ended[] = { "COMPLETED", "CACHED", "FAILED", "CANCELLED",
 					     "CRASHED" };
 	for (size_t i = 0; i < p->nflows; i++) {
 		for (size_t j = 0; j < sizeof ended / sizeof *ended; j++)
-			ensure(&m->runs_ended, p->flows[i].name, ended[j]);
-		ensure(&m->flow_rows, p->flows[i].name, NULL);
+			store_metric_series(&m->runs_ended, p->flows[i].name, ended[j]);
+		store_metric_series(&m->flow_rows, p->flows[i].name, NULL);
 	}
 	for (size_t i = 0; i < p->npipes; i++)
-		ensure(&m->pipe_rows, p->pipes[i].name, NULL);
+		store_metric_series(&m->pipe_rows, p->pipes[i].name, NULL);
 	for (size_t i = 0; i < p->ntasks; i++)
-		ensure(&m->task_failures, p->tasks[i].name, NULL);
+		store_metric_series(&m->task_failures, p->tasks[i].name, NULL);
 }
 
 /* ---- what only a lake listing or the project says ------------------------------------------ */
@@ -256,7 +246,7 @@ static void render_store(struct buf *b, const struct store_metrics *m)
 	}
 }
 
-static int read_store(struct engine_metrics *em, struct store_metrics *m, struct err *e)
+static int read_store(struct engine_metrics *em, struct err *e)
 {
 	if (!em->store) {
 		struct store_options opt = em->eng->opt.store_opt;
@@ -265,7 +255,7 @@ static int read_store(struct engine_metrics *em, struct store_metrics *m, struct
 		if (!em->store)
 			return -1;
 	}
-	if (store_metrics_read(em->store, m, e) == 0)
+	if (store_metrics_read(em->store, &em->totals, e) == 0)
 		return 0;
 	/* a connection that broke is opened again on the next scrape */
 	store_close(em->store);
@@ -280,15 +270,13 @@ static void render(void *arg, struct buf *out)
 	if (!em->rendered_at || now - em->rendered_at >= RENDER_EVERY) {
 		struct buf *b = &em->text;
 		buf_reset(b);
-		struct store_metrics m;
 		struct err e;
 		err_clear(&e);
-		bool up = read_store(em, &m, &e) == 0;
+		bool up = read_store(em, &e) == 0;
 		if (up) {
-			zero_fill(em->eng->project, &m);
-			render_store(b, &m);
+			zero_fill(em->eng->project, &em->totals);
+			render_store(b, &em->totals);
 			render_pipes_tasks(em, b);
-			store_metrics_free(&m);
 		} else {
 			log_warn("metrics: %s", err_text(&e));
 		}
@@ -333,6 +321,7 @@ void engine_metrics_free(struct engine_metrics *em)
 	httpd_free(em->httpd);     /* joins the thread first */
 	if (em->store)
 		store_close(em->store);
+	store_metrics_free(&em->totals);
 	buf_free(&em->text);
 	free(em->pending_files);
 	free(em);

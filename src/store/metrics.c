@@ -1,7 +1,18 @@
 /*
- * metrics.c - what a worker's /metrics reports, read from the store in a
- * handful of aggregate queries, so every worker on a shared store reports
- * the same numbers.
+ * metrics.c - what a worker's /metrics reports, read from the store so
+ * that every worker on a shared store reports the same numbers.
+ *
+ * History (final run transitions with their runs' durations, rows and
+ * steps; pipe load attempts) only grows, and scanning all of it on every
+ * scrape costs seconds at 100,000 runs, so it is read as a tail: rows with
+ * an id above the last "settled" one, added to the totals kept in struct
+ * store_metrics.  Ids are not committed in order on PostgreSQL (a
+ * transaction holding a lower id may commit after a higher one), so the
+ * reader settles an id only once its row is older than TAIL_SETTLE, and
+ * remembers the ids above it that it has counted.  A row committed more
+ * than TAIL_SETTLE after its time stamp would be missed; store
+ * transactions last milliseconds.  Everything else is a snapshot read on
+ * each call.
  */
 #include "store/store_int.h"
 
@@ -11,6 +22,10 @@
 const double store_duration_buckets[STORE_DURATION_BUCKETS] = {
 	0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 900, 1800, 3600,
 };
+
+#define TAIL_SETTLE (60 * USEC_PER_SEC)
+#define FINAL_STATES "('COMPLETED', 'CACHED', 'FAILED', 'CANCELLED', 'CRASHED')"
+#define ENDED_STATES "('COMPLETED', 'CACHED', 'FAILED', 'CANCELLED')"
 
 static void metric_free(void *p)
 {
@@ -41,36 +56,150 @@ static int read_counts(struct store *s, const char *sql, int nlabels, struct vec
 	return rc < 0 ? -1 : 0;
 }
 
-/* A histogram per group: `groups` are the label columns (1 or 2), `from`
- * the rest of the query, with `d` the duration in microseconds.  Buckets
- * are counted by the database, so only one row per group comes back. */
-static int read_histograms(struct store *s, const char *groups, int nlabels,
-			   const char *duration, const char *from, struct vec *out,
-			   struct err *e)
+struct store_metric *store_metric_series(struct vec *v, const char *a, const char *b)
 {
-	struct buf sql = BUF_INIT;
-	buf_printf(&sql, "SELECT %s, count(*), sum(%s)", groups, duration);
+	for (size_t i = 0; i < v->len; i++) {
+		struct store_metric *m = v->items[i];
+		if (str_eq(m->label[0], a) && str_eq(m->label[1], b))
+			return m;
+	}
+	struct store_metric *m = xcalloc(1, sizeof *m);
+	m->label[0] = a ? xstrdup(a) : NULL;
+	m->label[1] = b ? xstrdup(b) : NULL;
+	vec_push(v, m);
+	return m;
+}
+
+static void observe(struct store_metric *m, usec_t d)
+{
+	if (d < 0)
+		d = 0;
+	m->value++;
+	m->sum += (double)d / USEC_PER_SEC;
 	for (int i = 0; i < STORE_DURATION_BUCKETS; i++)
-		buf_printf(&sql, ", sum(CASE WHEN %s <= %lld THEN 1 ELSE 0 END)", duration,
-			   (long long)(store_duration_buckets[i] * USEC_PER_SEC));
-	buf_printf(&sql, " %s GROUP BY %s ORDER BY %s", from, groups, groups);
-	struct db_cursor *c = st_query(s, buf_str(&sql), NULL, e);
-	buf_free(&sql);
+		if (d <= (usec_t)(store_duration_buckets[i] * USEC_PER_SEC))
+			m->le[i]++;
+}
+
+/* ---- tails ------------------------------------------------------------------------------ */
+/* Among the first n ids: those counted by earlier reads. */
+static bool tail_counted(const struct store_tail *t, size_t n, int64_t id)
+{
+	for (size_t i = 0; i < n; i++)
+		if (t->ids[i] == id)
+			return true;
+	return false;
+}
+
+static void tail_add(struct store_tail *t, int64_t id)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->ids = xrealloc(t->ids, t->cap * sizeof *t->ids);
+	}
+	t->ids[t->n++] = id;
+}
+
+/* Settle up to `settled`: forget the ids at or below it. */
+static void tail_settle(struct store_tail *t, int64_t settled)
+{
+	if (settled <= t->settled)
+		return;
+	t->settled = settled;
+	size_t k = 0;
+	for (size_t i = 0; i < t->n; i++)
+		if (t->ids[i] > settled)
+			t->ids[k++] = t->ids[i];
+	t->n = k;
+}
+
+/* Rows of `sql` (first column the id, second its time stamp, $1 the
+ * settled id) not counted yet go to `count`; rows sharing an id are one
+ * event, counted together. */
+static int read_tail(struct store *s, struct store_tail *t, const char *sql,
+		     void (*count)(struct store_metrics *m, struct db_cursor *c),
+		     struct store_metrics *m, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_i64(&p, t->settled);
+	struct db_cursor *c = st_query(s, sql, &p, e);
 	if (!c)
 		return -1;
+	usec_t cutoff = clock_now_us() - TAIL_SETTLE;
+	int64_t settled = t->settled, current = 0;
+	size_t earlier = t->n;    /* only these can have been counted before */
+	bool counting = false;
 	int rc;
 	while ((rc = db_cursor_next(c, e)) == 1) {
-		struct store_metric *m = xcalloc(1, sizeof *m);
-		for (int i = 0; i < nlabels; i++)
-			m->label[i] = col_str(c, i);
-		m->value = col_i64(c, nlabels);
-		m->sum = (double)col_i64(c, nlabels + 1) / USEC_PER_SEC;
-		for (int i = 0; i < STORE_DURATION_BUCKETS; i++)
-			m->le[i] = col_i64(c, nlabels + 2 + i);
-		vec_push(out, m);
+		int64_t id = col_i64(c, 0);
+		bool old = col_i64(c, 1) < cutoff;
+		if (id != current) {
+			current = id;
+			counting = !tail_counted(t, earlier, id);
+			/* an old row is settled below: no need to remember it */
+			if (counting && !old)
+				tail_add(t, id);
+		}
+		if (counting)
+			count(m, c);
+		if (old && id > settled)
+			settled = id;
 	}
 	db_cursor_close(c);
+	/* after an error too: what was counted stays counted, the rest is
+	 * read again next time */
+	tail_settle(t, settled);
 	return rc < 0 ? -1 : 0;
+}
+
+/* t.id, t.at, flow, state, duration, rows written */
+static void count_run(struct store_metrics *m, struct db_cursor *c)
+{
+	const char *flow = db_cursor_text(c, 2), *state = db_cursor_text(c, 3);
+	store_metric_series(&m->runs_ended, flow, state)->value++;
+	if (str_eq(state, "CRASHED"))
+		return;     /* retried in place, or ended by recovery: no duration */
+	if (db_cursor_text(c, 4))
+		observe(store_metric_series(&m->run_seconds, flow, NULL), col_i64(c, 4));
+	store_metric_series(&m->flow_rows, flow, NULL)->value += col_i64(c, 5);
+}
+
+/* t.id, t.at, flow, step, duration */
+static void count_step(struct store_metrics *m, struct db_cursor *c)
+{
+	observe(store_metric_series(&m->step_seconds, db_cursor_text(c, 2), db_cursor_text(c, 3)),
+		col_i64(c, 4));
+}
+
+/* id, loaded_at, pipe, status, rows loaded */
+static void count_load(struct store_metrics *m, struct db_cursor *c)
+{
+	const char *pipe = db_cursor_text(c, 2);
+	store_metric_series(&m->pipe_rows, pipe, NULL)->value += col_i64(c, 4);
+	store_metric_series(&m->pipe_files, pipe, db_cursor_text(c, 3))->value++;
+}
+
+static int read_history(struct store *s, struct store_metrics *m, struct err *e)
+{
+	/* A run's steps and totals are final when it reaches a final state. */
+	int rc = read_tail(s, &m->run_tail,
+			   "SELECT t.id, t.at, r.flow, t.to_state, r.ended_at - r.started_at, "
+			   "r.rows_out FROM run_transitions t JOIN runs r ON r.id = t.run_id "
+			   "WHERE t.id > $1 AND t.to_state IN " FINAL_STATES " ORDER BY t.id",
+			   count_run, m, e);
+	if (rc == 0)
+		rc = read_tail(s, &m->step_tail,
+			       "SELECT t.id, t.at, r.flow, sr.step, sr.ended_at - sr.started_at "
+			       "FROM run_transitions t JOIN runs r ON r.id = t.run_id "
+			       "JOIN step_runs sr ON sr.run_id = t.run_id "
+			       "WHERE t.id > $1 AND t.to_state IN " ENDED_STATES
+			       " AND sr.started_at IS NOT NULL AND sr.ended_at IS NOT NULL "
+			       "ORDER BY t.id", count_step, m, e);
+	if (rc == 0)
+		rc = read_tail(s, &m->load_tail,
+			       "SELECT id, loaded_at, pipe, status, rows_loaded FROM load_history "
+			       "WHERE id > $1 ORDER BY id", count_load, m, e);
+	return rc;
 }
 
 static int read_notifications(struct store *s, int64_t counts[NOTIFY_STATE_COUNT],
@@ -107,36 +236,12 @@ static int read_size(struct store *s, int64_t *bytes, struct err *e)
 
 int store_metrics_read(struct store *s, struct store_metrics *m, struct err *e)
 {
-	memset(m, 0, sizeof *m);
-	/* Entries into a final state, not runs by their state now: a crashed
-	 * run retried in place leaves CRASHED, and a counter must not fall. */
-	int rc = read_counts(s, "SELECT r.flow, t.to_state, count(*) FROM run_transitions t "
-			     "JOIN runs r ON r.id = t.run_id WHERE t.to_state IN "
-			     "('COMPLETED', 'CACHED', 'FAILED', 'CANCELLED', 'CRASHED') "
-			     "GROUP BY r.flow, t.to_state ORDER BY r.flow, t.to_state",
-			     2, &m->runs_ended, e);
+	vec_free_all(&m->stream_pending, metric_free);
+	vec_free_all(&m->task_failures, metric_free);
+	store_worker_list_free(&m->workers);
+	int rc = read_history(s, m, e);
 	if (rc == 0)
 		rc = store_run_counts(s, NULL, 0, m->runs_now, e);
-	if (rc == 0)
-		rc = read_histograms(s, "flow", 1, "(ended_at - started_at)",
-				     "FROM runs WHERE started_at IS NOT NULL AND ended_at IS "
-				     "NOT NULL AND state IN ('COMPLETED', 'CACHED', 'FAILED', "
-				     "'CANCELLED')", &m->run_seconds, e);
-	if (rc == 0)
-		rc = read_histograms(s, "r.flow, sr.step", 2, "(sr.ended_at - sr.started_at)",
-				     "FROM step_runs sr JOIN runs r ON r.id = sr.run_id "
-				     "WHERE sr.started_at IS NOT NULL AND sr.ended_at IS NOT NULL",
-				     &m->step_seconds, e);
-	if (rc == 0)
-		rc = read_counts(s, "SELECT flow, sum(rows_out) FROM runs GROUP BY flow "
-				 "ORDER BY flow", 1, &m->flow_rows, e);
-	if (rc == 0)
-		rc = read_counts(s, "SELECT pipe, sum(rows_loaded) FROM load_history "
-				 "GROUP BY pipe ORDER BY pipe", 1, &m->pipe_rows, e);
-	if (rc == 0)
-		rc = read_counts(s, "SELECT pipe, status, count(*) FROM load_history "
-				 "GROUP BY pipe, status ORDER BY pipe, status", 2,
-				 &m->pipe_files, e);
 	if (rc == 0)
 		rc = read_counts(s, "SELECT stream, pending_rows FROM stream_offsets "
 				 "WHERE pending_rows >= 0 ORDER BY stream", 1,
@@ -151,10 +256,8 @@ int store_metrics_read(struct store *s, struct store_metrics *m, struct err *e)
 		rc = read_size(s, &m->size_bytes, e);
 	if (rc == 0)
 		rc = store_worker_list(s, &m->workers, e);
-	if (rc < 0) {
+	if (rc < 0)
 		err_prefix(e, "reading metrics: ");
-		store_metrics_free(m);
-	}
 	return rc;
 }
 
@@ -169,4 +272,8 @@ void store_metrics_free(struct store_metrics *m)
 	vec_free_all(&m->stream_pending, metric_free);
 	vec_free_all(&m->task_failures, metric_free);
 	store_worker_list_free(&m->workers);
+	free(m->run_tail.ids);
+	free(m->step_tail.ids);
+	free(m->load_tail.ids);
+	memset(m, 0, sizeof *m);
 }
