@@ -83,7 +83,7 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 	static const struct cmd_opt_spec specs[] = {
 		{ "--workers", "-j", true, false }, { "--grace", NULL, true, false },
 		{ "--store-timeout", NULL, true, false },
-		{ NULL, NULL, false, false } };
+		{ "--metrics", NULL, true, false }, { NULL, NULL, false, false } };
 	const struct cmd_entry *self = cmd_lookup("worker");
 	struct cmd_opts o;
 	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
@@ -93,6 +93,8 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 	const char *w = cmd_opt_value(&o, "--workers");
 	const char *g = cmd_opt_value(&o, "--grace");
 	const char *st = cmd_opt_value(&o, "--store-timeout");
+	const char *metrics_at = cmd_opt_value(&o, "--metrics");
+	struct engine_metrics *metrics = NULL;
 	int rc = EXIT_OK;
 	if (o.positional.len)
 		rc = cmd_usage_error(self, e, "unexpected argument '%s'",
@@ -104,6 +106,8 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 	else if (st && (!duration_parse(st, &store_timeout) || store_timeout < 0))
 		rc = cmd_usage_error(self, e, "--store-timeout takes a duration like 5m "
 				     "(0: never give up)");
+	else if (metrics_at && !(metrics = engine_metrics_bind(metrics_at, e)))
+		rc = e->code == ERR_INVALID ? EXIT_USAGE : EXIT_FAILED;
 	cmd_opts_free(&o);
 	if (rc != EXIT_OK)
 		return rc;
@@ -118,15 +122,21 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 	};
 	struct engine *eng = engine_new(ctx->project, &opt, e);
 	if (!eng) {
+		engine_metrics_free(metrics);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return EXIT_FAILED;
 	}
-	if (engine_start(eng, e) < 0) {
+	if (engine_start(eng, e) < 0 ||
+	    (metrics && engine_metrics_start(metrics, eng, e) < 0)) {
+		engine_metrics_free(metrics);
 		engine_abort(eng);
 		engine_free(eng);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return EXIT_FAILED;
 	}
+	if (metrics)
+		log_info("worker %s: metrics on http://%s/metrics", engine_worker_id(eng),
+			 engine_metrics_address(metrics));
 	log_info("worker %s: %d worker thread%s; stop with SIGTERM (grace %llds)",
 		 engine_worker_id(eng), (int)workers, workers == 1 ? "" : "s",
 		 (long long)(grace / USEC_PER_SEC));
@@ -150,6 +160,7 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 	}
 	pthread_join(th, NULL);
 	pthread_mutex_destroy(&stop.lock);
+	engine_metrics_free(metrics);
 	rc = EXIT_OK;
 	if (stop.rc < 0 && stop.e.code != ERR_TIMEOUT) {
 		*e = stop.e;
@@ -163,7 +174,8 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 }
 
 const struct cmd_entry cmd_worker_entries[] = {
-	{ "worker", "[--workers N] [--grace DURATION] [--store-timeout DURATION]",
+	{ "worker", "[--workers N] [--grace DURATION] [--store-timeout DURATION] "
+	  "[--metrics [ADDRESS:]PORT]",
 	  "the engine alone: tasks, pipes, runs; until a signal",
 	  "N worker threads (default 2) run flow steps; one scheduler at a time\n"
 	  "(across every worker sharing the control store) fires tasks and polls\n"
@@ -173,6 +185,9 @@ const struct cmd_entry cmd_worker_entries[] = {
 	  "A control store that goes away is reconnected (said once when lost,\n"
 	  "once when back); out of reach longer than --store-timeout (default\n"
 	  "5m; 0 = never give up) the worker cancels its work and exits 1.\n"
+	  "--metrics serves Prometheus metrics at http://ADDRESS:PORT/metrics\n"
+	  "(127.0.0.1 when only a port is given; no authentication, so another\n"
+	  "interface must be named by its IP address).\n"
 	  "Exit status: 0 stopped by a signal, 1 could not start or keep going,\n"
 	  "2 usage or an invalid project.",
 	  CMD_MUTATES | CMD_NEEDS_STORE | CMD_CLI_ONLY, exec_worker },

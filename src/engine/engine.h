@@ -109,6 +109,24 @@ void  engine_set_only_run(struct engine *eng, int64_t run_id);
  * was requested and everything drained). */
 bool  engine_idle_done(struct engine *eng);
 
+/* ---- metrics ---------------------------------------------------------------------
+ * `sluice worker --metrics`: Prometheus metrics over HTTP (GET /metrics),
+ * served on a thread of their own with its own read-only store handle;
+ * what they say is in doc/metrics.md.  Bind first (so a bad address or a
+ * port in use is reported before the engine starts), start once the
+ * engine exists, free before the engine.
+ * `listen` is PORT (on 127.0.0.1), ADDRESS:PORT or [V6ADDRESS]:PORT, with
+ * "localhost" allowed as an address; other names are refused (ERR_INVALID):
+ * the metrics have no authentication, so a non-loopback interface must be
+ * named by its address.  Port 0 takes a free port. */
+struct engine_metrics;
+struct engine_metrics *engine_metrics_bind(const char *listen, struct err *e);
+/* Where it listens: "127.0.0.1:9464", "[::1]:9464". */
+const char *engine_metrics_address(const struct engine_metrics *em);
+int   engine_metrics_start(struct engine_metrics *em, struct engine *eng, struct err *e);
+/* Stop serving (joins the thread) and free; NULL is fine. */
+void  engine_metrics_free(struct engine_metrics *em);
+
 /* ---- runs ------------------------------------------------------------------- */
 struct engine_run_request {
 	const char *flow;

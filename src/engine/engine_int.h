@@ -131,6 +131,16 @@ struct engine {
 	unsigned rand_state;
 };
 
+/* httpd.c: GET or HEAD of `path` answered with what render writes; any
+ * other path 404, other methods 405; one connection at a time, bounded. */
+struct httpd;
+typedef void (*httpd_render_fn)(void *arg, struct buf *body);
+/* Parse `listen` (see engine_metrics_bind), bind and listen. */
+struct httpd *httpd_bind(const char *listen, const char *path, struct err *e);
+const char *httpd_address(const struct httpd *h);
+int   httpd_start(struct httpd *h, httpd_render_fn render, void *arg, struct err *e);
+void  httpd_free(struct httpd *h);
+
 /* engine.c */
 struct slot *slot_new(struct engine *eng, int index, struct err *e);
 void  slot_free(struct slot *sl);

@@ -5,6 +5,8 @@ libengine_a_SOURCES = \
 	src/engine/engine.c \
 	src/engine/events.c \
 	src/engine/exec.c \
+	src/engine/httpd.c \
+	src/engine/metrics.c \
 	src/engine/params.c \
 	src/engine/pool.c \
 	src/engine/sched.c \
@@ -36,3 +38,6 @@ TESTS += tests/integration/runs_settle.sh tests/integration/runs_settle_pg.sh
 TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
 	tests/integration/crash_pg.sh tests/integration/faults_pg.sh \
 	tests/integration/faults_run_pg.sh
+
+# `sluice worker --metrics` on a busy demo, checked by promtool.
+TESTS += tests/integration/metrics.sh tests/integration/metrics_pg.sh

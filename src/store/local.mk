@@ -9,6 +9,7 @@ libstore_a_SOURCES = \
 	src/store/loads.c \
 	src/store/logs.c \
 	src/store/logsink.c \
+	src/store/metrics.c \
 	src/store/notifyq.c \
 	src/store/objects.c \
 	src/store/prune.c \

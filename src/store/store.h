@@ -776,6 +776,59 @@ int   store_notify_list(struct store *s, unsigned state_mask, int limit,
 void  store_notify_free(struct store_notification *n);
 void  store_notify_list_free(struct vec *v);
 
+/* ---- metrics ------------------------------------------------------------------------
+ * What a worker's /metrics reports, read from the store so that every
+ * worker on a shared store reports the same numbers.  History (runs that
+ * ended, their steps, pipe load attempts) is read incrementally: a
+ * struct store_metrics keeps running totals and where its reading stopped,
+ * and each store_metrics_read adds what is new, so a scrape stays cheap
+ * however long the history.  A reader started after store_prune removed
+ * old rows counts less than one started before (both are counters; a new
+ * worker is a new series to Prometheus). */
+#define STORE_DURATION_BUCKETS 12
+/* Upper bounds of the duration histograms' buckets, in seconds. */
+extern const double store_duration_buckets[STORE_DURATION_BUCKETS];
+
+struct store_metric {
+	char   *label[2];         /* the series' label values; NULL past the last */
+	int64_t value;            /* a count or a sum; histograms: observations */
+	double  sum;              /* histograms: seconds in all */
+	int64_t le[STORE_DURATION_BUCKETS];   /* histograms: cumulative counts */
+};
+/* Where a reader of a growing table stopped (see metrics.c). */
+struct store_tail {
+	int64_t settled;          /* every row up to this id is counted */
+	int64_t *ids;             /* rows above it counted already */
+	size_t n, cap;
+};
+struct store_metrics {
+	/* totals over history, added to by each read */
+	struct vec runs_ended;    /* flow, state: entries into a final state
+				     (COMPLETED CACHED FAILED CANCELLED CRASHED) */
+	struct vec run_seconds;   /* flow: runs that ended (not CRASHED), start to end */
+	struct vec step_seconds;  /* flow, step: the steps of those runs */
+	struct vec flow_rows;     /* flow: rows written by those runs */
+	struct vec pipe_rows;     /* pipe: rows loaded */
+	struct vec pipe_files;    /* pipe, status: load attempts */
+	/* snapshots, replaced by each read */
+	int64_t runs_now[RUN_STATE_COUNT];     /* runs in each state now */
+	struct vec stream_pending;/* stream: pending rows (the scheduler's copy;
+				     unknown ones left out) */
+	struct vec task_failures; /* task: FAILED entries in its history */
+	int64_t notifications[NOTIFY_STATE_COUNT];
+	int64_t size_bytes;       /* the store's tables */
+	struct vec workers;       /* struct store_worker */
+	struct store_tail run_tail, step_tail, load_tail;
+};
+/* Bring *m up to date (start from a zeroed struct; keep it for the next
+ * call; free with store_metrics_free).  On error *m keeps what it had
+ * and the next call reads again what this one could not. */
+int   store_metrics_read(struct store *s, struct store_metrics *m, struct err *e);
+void  store_metrics_free(struct store_metrics *m);
+/* The series of one of those vecs with these labels (b NULL for one),
+ * made at 0 when missing: a series should exist before its first event. */
+struct store_metric *store_metric_series(struct vec *v, const char *a, const char *b);
+
 /* ---- validation results ----------------------------------------------------------- */
 enum check_severity { SEVERITY_WARN, SEVERITY_ERROR };
 

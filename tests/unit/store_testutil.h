@@ -269,4 +269,80 @@ static inline void ck_identity(struct store *s, bool legacy, int64_t upto)
 	store_close(again);
 }
 
+/* ---- metrics -------------------------------------------------------------------------------- */
+static inline int64_t metric_value(const struct vec *v, const char *a, const char *b)
+{
+	for (size_t i = 0; i < v->len; i++) {
+		const struct store_metric *x = v->items[i];
+		if (str_eq(x->label[0], a) && str_eq(x->label[1], b))
+			return x->value;
+	}
+	return 0;
+}
+
+/* A run of flow f through RUNNING to `to`, with one step of `secs` s. */
+static inline void metrics_run(struct store *s, enum run_state to, int secs)
+{
+	int64_t id = new_run(s, "f", RUN_PENDING);
+	OK(store_run_transition(s, id, RUN_RUNNING, NULL, NULL, &E));
+	struct store_step st = { .run_id = id, .step = "s", .state = STEP_COMPLETED,
+				 .attempt = 1, .started = fake_now, .ended = fake_now + SEC(secs) };
+	OK(store_step_put(s, &st, &E));
+	OK(store_run_set_rows(s, id, 0, 10, &E));
+	fake_now += SEC(secs);
+	OK(store_run_transition(s, id, to, NULL, NULL, &E));
+}
+
+/* History is read as a tail: every read adds exactly what is new, whether
+ * the rows are recent (remembered by id) or old enough to be settled. */
+static inline void check_metrics_tail(void)
+{
+	struct store *s = open_store();
+	struct store_metrics m = { 0 };
+	metrics_run(s, RUN_COMPLETED, 2);
+	OK(store_metrics_read(s, &m, &E));
+	OK(store_metrics_read(s, &m, &E));             /* nothing new: nothing added */
+	ck_assert_int_eq(metric_value(&m.runs_ended, "f", "COMPLETED"), 1);
+	ck_assert_int_eq(metric_value(&m.run_seconds, "f", NULL), 1);
+	ck_assert_int_eq(metric_value(&m.step_seconds, "f", "s"), 1);
+	ck_assert_int_eq(metric_value(&m.flow_rows, "f", NULL), 10);
+	const struct store_metric *h = m.run_seconds.items[0];
+	ck_assert(h->le[1] == 0 && h->le[3] == 1);    /* 2 s: above 0.5, within 5 */
+	ck_assert(h->sum > 1.99 && h->sum < 2.01);
+
+	metrics_run(s, RUN_FAILED, 1);
+	int64_t crashed = new_run(s, "f", RUN_PENDING);
+	OK(store_run_transition(s, crashed, RUN_RUNNING, NULL, NULL, &E));
+	OK(store_run_transition(s, crashed, RUN_CRASHED, NULL, NULL, &E));
+	struct store_load l = { .pipe = "p", .file_key = "a", .status = LOAD_LOADED,
+				.rows_loaded = 7, .attempt = "gen:1" };
+	OK(store_load_add(s, &l, NULL, &E));
+	OK(store_metrics_read(s, &m, &E));
+	fake_now += SEC(120);                          /* all of it settles */
+	OK(store_metrics_read(s, &m, &E));
+	OK(store_metrics_read(s, &m, &E));
+	ck_assert_int_eq(m.run_tail.n, 0);
+	ck_assert_int_eq(metric_value(&m.runs_ended, "f", "COMPLETED"), 1);
+	ck_assert_int_eq(metric_value(&m.runs_ended, "f", "FAILED"), 1);
+	ck_assert_int_eq(metric_value(&m.runs_ended, "f", "CRASHED"), 1);
+	ck_assert_int_eq(metric_value(&m.run_seconds, "f", NULL), 2);  /* not the crash */
+	ck_assert_int_eq(metric_value(&m.step_seconds, "f", "s"), 2);
+	ck_assert_int_eq(metric_value(&m.pipe_rows, "p", NULL), 7);
+	ck_assert_int_eq(metric_value(&m.pipe_files, "p", "LOADED"), 1);
+
+	/* crash recovery retries it in place and it completes: one more
+	 * COMPLETED, and CRASHED stays 1 */
+	OK(store_run_transition(s, crashed, RUN_RETRYING, NULL, NULL, &E));
+	OK(store_run_transition(s, crashed, RUN_RUNNING, NULL, NULL, &E));
+	OK(store_run_transition(s, crashed, RUN_COMPLETED, NULL, NULL, &E));
+	OK(store_metrics_read(s, &m, &E));
+	ck_assert_int_eq(metric_value(&m.runs_ended, "f", "COMPLETED"), 2);
+	ck_assert_int_eq(metric_value(&m.runs_ended, "f", "CRASHED"), 1);
+	ck_assert_int_eq(m.runs_now[RUN_RUNNING], 0);
+	ck_assert_int_eq(m.workers.len, 0);
+	ck_assert_int_gt(m.size_bytes, 0);
+	store_metrics_free(&m);
+	store_close(s);
+}
+
 #endif

@@ -742,6 +742,12 @@ START_TEST(task_history_and_failure_counts)
 END_TEST
 
 /* ---- load history ------------------------------------------------------------------------- */
+START_TEST(metrics_history_read_as_a_tail)
+{
+	check_metrics_tail();
+}
+END_TEST
+
 START_TEST(load_attempts_one_row_each)
 {
 	check_load_attempts();
@@ -1639,6 +1645,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, task_history_and_failure_counts);
 	tcase_add_test(tc, load_history_by_key_and_pipe);
 	tcase_add_test(tc, load_attempts_one_row_each);
+	tcase_add_test(tc, metrics_history_read_as_a_tail);
 	tcase_add_test(tc, watermark_windows_plan_commit_and_clear);
 	tcase_add_test(tc, log_paging_both_ways_with_filters);
 	tcase_add_test(tc, log_sink_drops_when_the_store_is_stuck_and_says_so);

@@ -56,6 +56,12 @@ START_TEST(pg_migrations_forward_and_refusal)
 }
 END_TEST
 
+START_TEST(pg_metrics_history_read_as_a_tail)
+{
+	check_metrics_tail();
+}
+END_TEST
+
 START_TEST(pg_load_attempts_one_row_each)
 {
 	check_load_attempts();
@@ -508,6 +514,7 @@ static Suite *store_pg_suite(void)
 	tcase_add_test(tc, pg_watermarks_objects_workers_leases_cache);
 	tcase_add_test(tc, pg_logs_queues_backfills_changes_prune);
 	tcase_add_test(tc, pg_a_lost_server_is_reconnected_and_said_once);
+	tcase_add_test(tc, pg_metrics_history_read_as_a_tail);
 	suite_add_tcase(s, tc);
 	return s;
 }
