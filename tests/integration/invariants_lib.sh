@@ -188,7 +188,7 @@ stop_worker() {
 	wait "$WPID" 2>/dev/null || true
 	WPID=""
 }
-kill_worker() { [ -z "$WPID" ] || kill -KILL "$WPID" 2>/dev/null || true; }
+kill_worker() { [ -z "$WPID" ] || { kill -KILL "$WPID" && wait "$WPID"; } 2>/dev/null || true; }
 at_exit kill_worker
 
 # One run of TAG's flow, to its end (a live worker takes it; --wait follows).
@@ -385,17 +385,19 @@ SELECT 'phantom: ' || t.tag || '_' || t.tbl || ' id=' || t.id || ' ver=' || t.ve
   || ' was never written' FROM target t JOIN gens g ON g.tag = t.tag
   WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.proj = g.proj AND v.tbl = t.tbl
                     AND v.id = t.id AND v.ver = t.ver) LIMIT 10;
-SELECT 'missing: ' || g.tag || '_' || v.tbl || ' id=' || v.id || ' ver=' || v.ver
-  || ' (committed ' || printf('%.3f', v.committed) || ') although run ' || r.run_id
-  || ' of ' || g.tag || ' COMPLETED (created ' || printf('%.3f', r.created) || ')'
-  FROM versions v JOIN gens g ON g.proj = v.proj AND g.active
-  JOIN runs r ON r.tag = g.tag AND r.run_id = (
-    SELECT min(run_id) FROM runs x WHERE x.tag = g.tag AND x.state = 'COMPLETED'
-      AND x.created >= v.committed + $LAG + 0.05
-      AND x.finished < coalesce(v.superseded, 1e18))
-  WHERE v.committed - v.stamped < $LAG - 0.2
-    AND NOT EXISTS (SELECT 1 FROM target t WHERE t.tag = g.tag AND t.tbl = v.tbl
-                    AND t.id = v.id AND t.ver = v.ver) LIMIT 10;
+WITH m AS MATERIALIZED (  -- versions not in their target, each with its first claim
+  SELECT g.tag, v.*, (SELECT min(run_id) FROM runs x WHERE x.tag = g.tag
+      AND x.state = 'COMPLETED' AND x.created >= v.committed + $LAG + 0.05
+      AND x.finished < coalesce(v.superseded, 1e18)) AS claim
+    FROM versions v JOIN gens g ON g.proj = v.proj AND g.active
+    WHERE NOT EXISTS (SELECT 1 FROM target t WHERE t.tag = g.tag AND t.tbl = v.tbl
+                      AND t.id = v.id AND t.ver = v.ver)
+      AND v.committed - v.stamped < $LAG - 0.2)
+SELECT 'missing: ' || m.tag || '_' || m.tbl || ' id=' || m.id || ' ver=' || m.ver
+  || ' (committed ' || printf('%.3f', m.committed) || ') although run ' || r.run_id
+  || ' of ' || m.tag || ' COMPLETED (created ' || printf('%.3f', r.created) || ')'
+  FROM m JOIN runs r ON r.tag = m.tag AND r.run_id = m.claim
+  LIMIT 10;
 SQL
 }
 
