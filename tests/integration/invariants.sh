@@ -7,6 +7,8 @@ TS_TYPE=text
 . "$SLUICE_SRCDIR/tests/integration/invariants_lib.sh"
 src_url() { echo "sqlite:$T/src_$1.db"; }
 wh_url() { echo "sqlite:$T/wh.db"; }
+new_control() { :; }     # every control store is the default .sluice/control.db
+ctl_sql_url() { fail "no control store URLs on SQLite"; }
 src_exec() { sqlite3 -bail -cmd '.timeout 10000' "$T/src_$1.db" "$2" >/dev/null; }
 src_late() { # PROJ SQL SECONDS
 	sqlite3 -bail "$T/src_$1.db" >/dev/null <<SQL

@@ -17,7 +17,8 @@
 #            in naive America/New_York time
 #   kill     SIGKILL of `sluice worker` or of a foreground `sluice run`
 #            mid-run, then a worker restarted
-#   restart  the worker stopped (SIGTERM) and started again, or stopped
+#   restart  SIGTERM to the worker mid-run (its run waits, RETRYING), and
+#            a new worker, or foreground runs for a while
 #   switch   a new project directory with a fresh control store (and its
 #            own target tables) on the same source and warehouse
 #   share    a second project, its own source, same flow and step names,
@@ -31,7 +32,9 @@
 # the source never held, and every claimed version is there.  A violation
 # prints the seed, the step and the rows; SEED=N replays the scenario.
 #
-# The caller sets BACKEND (sqlite or pg) and defines src_exec PROJ SQL,
+# The caller sets BACKEND (sqlite or pg) and defines new_control TAG (the
+# URL of a new control store for a generation, or nothing for the default),
+# ctl_sql_url URL SQL, src_exec PROJ SQL,
 # src_late PROJ SQL SECONDS (the statement in a transaction held open that
 # long), wh_exec SQL, wh_targets TAG... (id|ver rows as tag|tbl|id|ver), and
 # the URLs src_url PROJ, wh_url.
@@ -54,6 +57,7 @@ BOOK=$T/book.db
 STEP=0
 OP=setup
 declare -A NEXT_ID=()      # PROJ.TBL -> next id
+declare -A CONTROL=()      # TAG -> its control store's URL, when not the default
 declare -A OP_COUNT=() OP_TIME=()   # per kind: steps, milliseconds
 BOOK_SQL=""                # book writes not yet flushed
 ACTIVE=""                  # the tags whose targets are checked: current generations
@@ -130,8 +134,10 @@ write_project() { # DIR PROJ TAG
         \"from\": { \"connection\": \"wh\", \"table\": \"stg_${p}_$t\" },
         \"connection\": \"wh\", \"table\": \"${tag}_$t\", \"mode\": \"append\" }"
 	done
+	local control=""
+	[ -z "${CONTROL[$tag]:-}" ] || control="\"control\": \"${CONTROL[$tag]}\","
 	cat >"$dir/sluice.json" <<JSON
-{ "project": "invariants_$tag",
+{ "project": "invariants_$tag", $control
   "connections": { "source": { "url": "$(src_url "$p")" }, "wh": { "url": "$(wh_url)" } },
   "flows": [ { "name": "move", "retries": { "count": 3, "delay": "1s" },
     "steps": [
@@ -143,11 +149,14 @@ JSON
 
 new_gen() { # PROJ TAG
 	local p=$1 tag=$2 t
+	CONTROL[$tag]=$(new_control "$tag")
 	write_project "$T/$tag" "$p" "$tag"
 	for t in $TABLES; do
 		wh_exec "CREATE TABLE ${tag}_$t (id bigint, ver integer, payload text,
 			last_updated $TS_TYPE)"
 	done
+	# the control store exists from here on, as the check reads it
+	(cd "$T/$tag" && "$SLUICE" show runs >/dev/null) || fail "$(where): no control store for $tag"
 	book "UPDATE gens SET active = 0 WHERE proj = '$p';
 INSERT INTO gens VALUES ('$tag', '$p', '$T/$tag', 1);"
 	ACTIVE=$(echo "$ACTIVE" | tr ' ' '\n' | grep -v "^$p" | tr '\n' ' ')"$tag"
@@ -177,7 +186,7 @@ start_worker() {
 	dir=$(dir_of "$(cur_a)")
 	log=$dir/worker.log
 	n=$(ready_count "$log")
-	(cd "$dir" && exec "$SLUICE" worker --workers 1 --grace 1s 2>>"$log") &
+	(cd "$dir" && exec "$SLUICE" worker --workers 1 --grace 50ms 2>>"$log") &
 	WPID=$!
 	wait_until 20 more_ready "$log" "$n" || fail "$(where): worker did not start: $(tail -5 "$log")"
 }
@@ -274,16 +283,25 @@ op_late() {
 
 op_run() { run_flow "$(cur_a)"; }
 
-last_run() {
+# SQL on TAG's control store: rows as a|b|c lines (none before it exists).
+ctl_sql() { # TAG SQL
 	local ctl
-	ctl=$(dir_of "$(cur_a)")/.sluice/control.db
-	[ -f "$ctl" ] || { echo 0; return; }
-	sqlite3 -cmd '.timeout 2000' "$ctl" "SELECT coalesce(max(id), 0) FROM runs"
+	if [ -n "${CONTROL[$1]:-}" ]; then
+		ctl_sql_url "${CONTROL[$1]}" "$2"
+		return
+	fi
+	ctl=$(dir_of "$1")/.sluice/control.db
+	[ -f "$ctl" ] || return 0
+	sqlite3 -bail -cmd '.timeout 5000' "$ctl" "$2"
 }
-
+last_run() {
+	local n
+	n=$(ctl_sql "$(cur_a)" "SELECT max(id) FROM runs" 2>/dev/null) || true
+	echo "${n:-0}"
+}
 newest_state() { # AFTER: the state of the newest run after that id
-	sqlite3 -cmd '.timeout 2000' "$(dir_of "$(cur_a)")/.sluice/control.db" \
-		"SELECT state FROM runs WHERE id > $1 ORDER BY id DESC LIMIT 1" 2>/dev/null || true
+	ctl_sql "$(cur_a)" "SELECT state FROM runs WHERE id > $1 ORDER BY id DESC LIMIT 1" \
+		2>/dev/null || true
 }
 # Every other kill aims at a run in flight: as soon as it is RUNNING (a
 # load takes tens of milliseconds), a few milliseconds more.
@@ -330,9 +348,19 @@ op_kill() {
 	start_worker
 }
 
+# SIGTERM to the worker while a run is in flight: its unfinished step
+# rolls back and the run waits, RETRYING, for an engine.  Two times in three
+# a new worker starts; otherwise runs go on in the foreground meanwhile.
 op_restart() {
-	rnd 3
+	local dir before
+	dir=$(dir_of "$(cur_a)")
+	[ -n "$WPID" ] || start_worker
+	before=$(last_run)
+	(cd "$dir" && "$SLUICE" run move >>"$dir/runs.out" 2>>"$dir/runs.err") ||
+		fail "$(where): could not queue a run"
+	aim "$before"
 	stop_worker
+	rnd 3
 	[ "$R" = 0 ] || start_worker
 }
 
@@ -357,27 +385,25 @@ where() { echo "SEED=$SEED step $STEP ($OP)"; }
 # Flush the book, take in each active generation's runs and target rows,
 # and print every violation (none: nothing printed).
 violations() {
-	local tag dir sql="" attach=""
-	local i=0
+	local tag
+	: >"$T/runs.txt"
 	for tag in $ACTIVE; do
-		dir=$(dir_of "$tag")
-		[ -f "$dir/.sluice/control.db" ] || continue
-		i=$((i + 1))
-		attach="${attach}ATTACH '$dir/.sluice/control.db' AS c$i;
-INSERT INTO runs SELECT '$tag', id, created_at / 1e6, state, NULL FROM c$i.runs WHERE true
-  ON CONFLICT (tag, run_id) DO UPDATE SET state = excluded.state;
-"
+		ctl_sql "$tag" "SELECT '$tag', id, created_at, state FROM runs" >>"$T/runs.txt" ||
+			return 1
 	done
 	wh_targets $ACTIVE >"$T/target.txt"
 	sqlite3 -batch -bail "$BOOK" <<SQL
 .timeout 10000
 $BOOK_SQL
-$attach
+CREATE TEMP TABLE runs_now(tag TEXT, run_id INTEGER, created INTEGER, state TEXT);
+.separator |
+.import $T/runs.txt runs_now
+INSERT INTO runs SELECT tag, run_id, created / 1e6, state, NULL FROM runs_now WHERE true
+  ON CONFLICT (tag, run_id) DO UPDATE SET state = excluded.state;
 -- a run is seen finished from now on (a little later than now: an upper bound)
 UPDATE runs SET finished = (julianday('now') - 2440587.5) * 86400.0 + 0.2
   WHERE finished IS NULL AND state IN ('COMPLETED', 'FAILED', 'CANCELLED');
 DELETE FROM target;
-.separator |
 .import $T/target.txt target
 SELECT 'doubled: ' || tag || '_' || tbl || ' id=' || id || ' ver=' || ver || ' is there '
   || count(*) || ' times' FROM target GROUP BY tag, tbl, id, ver HAVING count(*) > 1 LIMIT 10;
@@ -472,6 +498,11 @@ invariants_main() {
 		printf ' %s=%s/%s' "$op" "${OP_COUNT[$op]}" "${OP_TIME[$op]}"; done); checks: ${CHECK_MS}ms"
 	sqlite3 "$BOOK" "SELECT 'runs: ' || group_concat(state || '=' || n, ' ') FROM
 		(SELECT state, count(*) n FROM runs GROUP BY state)"
+	local tag
+	for tag in $ACTIVE; do
+		ctl_sql "$tag" "SELECT 'run ' || id || ' of $tag: ' || state || ': ' || error FROM runs
+			WHERE state NOT IN ('COMPLETED')"
+	done
 	claimed=$(sqlite3 "$BOOK" "SELECT count(*) FROM target")
 	echo "versions written: $(sqlite3 "$BOOK" 'SELECT count(*) FROM versions');" \
 		"rows in the active targets: $claimed; kills that landed mid-run: $KILLS_RUNNING;" \

@@ -13,6 +13,19 @@ for db in inv_src_a inv_src_b inv_wh; do
 done
 src_url() { echo "$SLUICE_TEST_PG dbname=inv_src_$1"; }
 wh_url() { echo "$SLUICE_TEST_PG dbname=inv_wh"; }
+# Every other generation of the first project, and the second project, keep
+# their runs in a PostgreSQL control store: a switch is also SQLite to
+# PostgreSQL and back.
+new_control() { # TAG
+	case "$1" in
+	a*[02468]) return 0 ;;
+	esac
+	psql -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE inv_ctl_$1" >/dev/null
+	echo "$SLUICE_TEST_PG dbname=inv_ctl_$1"
+}
+ctl_sql_url() { # URL SQL
+	psql -At -F'|' -v ON_ERROR_STOP=1 -d "${1##*dbname=}" -c "$2"
+}
 src_exec() { psql -q -v ON_ERROR_STOP=1 -d "inv_src_$1" -c "$2" >/dev/null; }
 src_late() { # PROJ SQL SECONDS
 	psql -q -v ON_ERROR_STOP=1 -d "inv_src_$1" >/dev/null <<SQL
