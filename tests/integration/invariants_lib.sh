@@ -76,10 +76,9 @@ rnd() { R=$((RANDOM % $1)); }   # never in $( ): subshells reseed RANDOM
 # ---- clocks ----------------------------------------------------------------------------
 
 # STAMP: the text TBL's writer stamps now (milliseconds); NOW: the true time.
-stamp() { # TBL [SECONDS_AGO]
+stamp() { # TBL
 	NOW=$EPOCHREALTIME
 	local sec=${NOW%.*} frac=${NOW#*.}
-	sec=$((sec - ${2:-0}))
 	case "$1" in
 	slow) sec=$((sec - SKEW)) ;;
 	esac
@@ -263,7 +262,8 @@ op_skew() {
 	if [ "$R" = 0 ]; then write_update a "$t"; else rnd 4; write_insert a "$t" $((R + 1)); fi
 }
 
-# A transaction stamps a row when it starts and commits after a run read.
+# A transaction stamps a row when it starts and commits after a run read
+# (on PostgreSQL with the server's clock: the transaction's start).
 op_late() {
 	local p=a t=src tag id hold
 	tag=$(cur_a)
@@ -273,7 +273,9 @@ op_late() {
 	hold=0.$((R + 2))    # 0.2 .. 0.9 s: within the lag
 	stamp "$t"
 	local at=$NOW
-	src_late "$p" "INSERT INTO $t VALUES ($id, 1, 'late', '$STAMP')" "$hold" &
+	local value="'$STAMP'"
+	[ "$BACKEND" != pg ] || value="now() AT TIME ZONE 'UTC'"
+	src_late "$p" "INSERT INTO $t VALUES ($id, 1, 'late', $value)" "$hold" &
 	local writer=$!
 	sleep 0.1
 	run_flow "$tag"
@@ -427,6 +429,20 @@ SELECT 'missing: ' || m.tag || '_' || m.tbl || ' id=' || m.id || ' ver=' || m.ve
 SQL
 }
 
+# What an engineer replaying a failure looks at first: the newest runs and
+# what their engines logged about them.
+diagnose() {
+	local tag dir
+	for tag in $ACTIVE; do
+		dir=$(dir_of "$tag")
+		echo "newest runs of $tag (id|state|attempt|worker|rows_out|error):"
+		ctl_sql "$tag" "SELECT id, state, attempt, worker, rows_out, error FROM runs
+			ORDER BY id DESC LIMIT 6" | sed 's/^/  /'
+		[ ! -f "$dir/worker.log" ] || { echo "its workers' log, last lines:"
+			tail -25 "$dir/worker.log" | sed 's/^/  /'; }
+	done
+}
+
 check_invariant() {
 	local v
 	violations >"$T/violations.txt" || fail "$(where): the check itself failed"
@@ -434,6 +450,7 @@ check_invariant() {
 	v=$(cat "$T/violations.txt")
 	[ -z "$v" ] && return 0
 	printf '%s\n' "$v" | sed "s/^/  /" >&2
+	diagnose >&2
 	fail "$(where): a COMPLETED run lost or doubled rows (replay: SEED=$SEED STEPS=$STEPS OPS=$OPS)"
 }
 
