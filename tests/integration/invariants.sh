@@ -20,14 +20,6 @@ COMMIT;
 SQL
 }
 wh_exec() { sqlite3 -bail -cmd '.timeout 10000' "$T/wh.db" "$1" >/dev/null; }
-wh_targets() { # TAG...: tag|tbl|id|ver of every row of their targets
-	local tag t sql=""
-	for tag in "$@"; do
-		for t in $TABLES; do
-			sql="$sql${sql:+ UNION ALL }SELECT '$tag', '$t', id, ver FROM ${tag}_$t"
-		done
-	done
-	sqlite3 -bail -cmd '.timeout 10000' "$T/wh.db" "$sql"
-}
+wh_query() { sqlite3 -bail -cmd '.timeout 10000' "$T/wh.db" "$1"; }
 invariants_main
 echo "ok: invariants held on SQLite (SEED=$SEED)"

@@ -36,8 +36,8 @@
 # URL of a new control store for a generation, or nothing for the default),
 # ctl_sql_url URL SQL, src_exec PROJ SQL,
 # src_late PROJ SQL SECONDS (the statement in a transaction held open that
-# long), wh_exec SQL, wh_targets TAG... (id|ver rows as tag|tbl|id|ver), and
-# the URLs src_url PROJ, wh_url.
+# long), wh_exec SQL, wh_query SQL (rows as a|b|c lines), and the URLs
+# src_url PROJ, wh_url.
 
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 
@@ -383,6 +383,16 @@ op_share() {
 # ---- the invariant --------------------------------------------------------------------------
 
 where() { echo "SEED=$SEED step $STEP ($OP)"; }
+
+wh_targets() { # TAG...: tag|tbl|id|ver of every row of their targets
+	local tag t sql=""
+	for tag in "$@"; do
+		for t in $TABLES; do
+			sql="$sql${sql:+ UNION ALL }SELECT '$tag', '$t', id, ver FROM ${tag}_$t"
+		done
+	done
+	wh_query "$sql"
+}
 
 # Flush the book, take in each active generation's runs and target rows,
 # and print every violation (none: nothing printed).

@@ -36,14 +36,6 @@ COMMIT;
 SQL
 }
 wh_exec() { psql -q -v ON_ERROR_STOP=1 -d inv_wh -c "$1" >/dev/null; }
-wh_targets() { # TAG...: tag|tbl|id|ver of every row of their targets
-	local tag t sql=""
-	for tag in "$@"; do
-		for t in $TABLES; do
-			sql="$sql${sql:+ UNION ALL }SELECT '$tag', '$t', id, ver FROM ${tag}_$t"
-		done
-	done
-	psql -At -F'|' -v ON_ERROR_STOP=1 -d inv_wh -c "$sql"
-}
+wh_query() { psql -At -F'|' -v ON_ERROR_STOP=1 -d inv_wh -c "$1"; }
 invariants_main
 echo "ok: invariants held on PostgreSQL (SEED=$SEED)"
