@@ -200,10 +200,24 @@ kill_worker() { [ -z "$WPID" ] || { kill -KILL "$WPID" && wait "$WPID"; } 2>/dev
 at_exit kill_worker
 
 # One run of TAG's flow, to its end (a live worker takes it; --wait follows).
+# A run that waits for its flow's slot behind a RETRYING run needs an engine
+# for that one: with no worker after a few seconds, one starts.
 run_flow() { # TAG
-	local dir
+	local dir pid i
 	dir=$(dir_of "$1")
-	(cd "$dir" && timeout 60 "$SLUICE" run move --wait >>"$dir/runs.out" 2>>"$dir/runs.err") ||
+	(cd "$dir" && exec timeout 60 "$SLUICE" run move --wait >>"$dir/runs.out" 2>>"$dir/runs.err") &
+	pid=$!
+	if [ "$1" = "$(cur_a)" ] && [ -z "$WPID" ]; then
+		for i in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "step $STEP: a run of $1 waits with no worker: one starts"
+			start_worker
+		fi
+	fi
+	wait "$pid" ||
 		echo "step $STEP: a run of $1 did not complete (exit $?): $(tail -2 "$dir/runs.err" | tr '\n' ' ')"
 }
 
