@@ -269,9 +269,19 @@ op_insert() {
 }
 op_update() { write_update a src; }
 
+# Not while New York's clocks are about to go back or have just gone back:
+# the engine rightly waits out an hour that repeats, which this book does
+# not model.
+steady_zone() {
+	local now=${EPOCHREALTIME%.*} before after
+	TZ=$LOCAL_ZONE printf -v before '%(%z)T' $((now - 7200))
+	TZ=$LOCAL_ZONE printf -v after '%(%z)T' $((now + 7200))
+	[ "$before" = "$after" ]
+}
+
 op_skew() {
 	local t=slow
-	case " $TABLES " in *" local "*) rnd 2; [ "$R" = 0 ] && t=local ;; esac
+	case " $TABLES " in *" local "*) rnd 2; [ "$R" = 0 ] && steady_zone && t=local ;; esac
 	rnd 3
 	if [ "$R" = 0 ]; then write_update a "$t"; else rnd 4; write_insert a "$t" $((R + 1)); fi
 }
@@ -545,7 +555,8 @@ invariants_main() {
 			WHERE state NOT IN ('COMPLETED')"
 	done
 	claimed=$(sqlite3 "$BOOK" "SELECT count(*) FROM target")
-	echo "versions written: $(sqlite3 "$BOOK" 'SELECT count(*) FROM versions');" \
+	echo "versions written: $(sqlite3 "$BOOK" "SELECT group_concat(proj || '.' || tbl || '=' || n,
+		' ') FROM (SELECT proj, tbl, count(*) n FROM versions GROUP BY proj, tbl)");" \
 		"rows in the active targets: $claimed; kills that landed mid-run: $KILLS_RUNNING;" \
 		"took ${took}s"
 	[ "$claimed" -gt 0 ] || fail "$(where): no row reached a target; the test proved nothing"
