@@ -19,6 +19,8 @@ tests_unit_test_core_LDADD = $(TEST_LIBS)
 
 TESTS += tests/unit/test_core
 TESTS += tests/integration/cli.sh
+# A seeded random scenario (SEED=N replays one; OPS picks the kinds).
+TESTS += tests/integration/invariants.sh tests/integration/invariants_pg.sh
 
 # Headers shared by the SQLite and PostgreSQL suites of a module, whose
 # rules are in the module's own local.mk: named here as sources of each
