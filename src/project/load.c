@@ -290,37 +290,34 @@ static const cJSON *object_value(struct ld *L, const cJSON *m, const char *path)
 	return NULL;
 }
 
-void check_duplicate_keys(struct ld *L, const cJSON *node, const char *path)
+/* Every member of every object against the others in one hash lookup each,
+ * so a 40,000-key object costs 40,000 lookups, not 800 million string
+ * comparisons.  A repeated key is reported at its own position and taken
+ * out of the tree: the first one is used, and everything read afterwards
+ * sees each key once. */
+void check_duplicate_keys(struct ld *L, cJSON *node, const char *path)
 {
 	if (!node)
 		return;
+	bool object = cJSON_IsObject(node);
+	struct keyset seen = KEYSET_INIT;
 	size_t i = 0;
-	for (const cJSON *m = node->child; m; m = m->next, i++) {
-		char *sub = cJSON_IsObject(node) ? spec_path_key(path, m->string)
-						 : spec_path_index(path, i);
-		if (cJSON_IsObject(node)) {
-			for (const cJSON *k = node->child; k != m; k = k->next) {
-				if (strcmp(k->string, m->string) == 0) {
-					ld_error_at_key(L, sub, "duplicate key \"%.64s\" "
-							"(the first one is used)", m->string);
-					break;
-				}
-			}
-		}
-		if (cJSON_IsObject(m) || cJSON_IsArray(m))
+	cJSON *next;
+	for (cJSON *m = node->child; m; m = next, i++) {
+		next = m->next;
+		char *sub = object ? spec_path_key(path, m->string) : spec_path_index(path, i);
+		size_t before = object ? keyset_add(&seen, m->string) : 0;
+		if (before) {
+			ld_error_at_key_nth(L, sub, before,
+					    "duplicate key \"%.64s\" (the first one is used)",
+					    m->string);
+			cJSON_Delete(cJSON_DetachItemViaPointer(node, m));
+		} else if (cJSON_IsObject(m) || cJSON_IsArray(m)) {
 			check_duplicate_keys(L, m, sub);
+		}
 		free(sub);
 	}
-}
-
-/* Earlier members of `obj` already named like `m` (duplicates are reported
- * once by check_duplicate_keys; the model keeps the first). */
-static bool seen_before(const cJSON *obj, const cJSON *m)
-{
-	for (const cJSON *k = obj->child; k != m; k = k->next)
-		if (strcmp(k->string, m->string) == 0)
-			return true;
-	return false;
+	keyset_free(&seen);
 }
 
 char *resolve_url(const struct project *p, const char *url, const char *scheme)
@@ -379,7 +376,7 @@ void load_connections(struct ld *L)
 	for (const cJSON *m = obj->child; m; m = m->next) {
 		char *path = spec_path_key("connections", m->string);
 		ld_check_identifier(L, path, m->string);
-		if (object_value(L, m, path) && !seen_before(obj, m)) {
+		if (object_value(L, m, path)) {
 			struct project_connection *c = &p->connections[p->nconnections++];
 			c->name = xstrdup(m->string);
 			c->path = xstrdup(path);
@@ -481,8 +478,6 @@ void load_environments(struct ld *L, const char *env)
 	p->env_names = xcalloc(n + 1, sizeof *p->env_names);
 	const cJSON *chosen = NULL;
 	for (const cJSON *m = obj ? obj->child : NULL; m; m = m->next) {
-		if (seen_before(obj, m))
-			continue;
 		char *path = spec_path_key("environments", m->string);
 		ld_check_identifier(L, path, m->string);
 		p->env_names[p->nenv_names++] = xstrdup(m->string);
