@@ -438,6 +438,14 @@ static void check_lake_object(struct ld *L, const cJSON *obj, const char *path)
 	}
 }
 
+/* Remember an environment in which a connection is PostgreSQL, for checks
+ * that matter only there (name lengths). */
+static void note_postgres(struct project_connection *c, const char *env)
+{
+	if (!c->postgres_env)
+		c->postgres_env = xstrdup(env);
+}
+
 /* Overrides of connections: they must name a connection of the file. */
 static void env_connections(struct ld *L, const cJSON *env, const char *path, bool apply)
 {
@@ -460,7 +468,12 @@ static void env_connections(struct ld *L, const cJSON *env, const char *path, bo
 		} else if (object_value(L, m, mp)) {
 			/* Checked always; applied only for the selected environment. */
 			struct project_connection scratch = { 0 };
+			bool was_postgres = c->kind == CONN_POSTGRES;
 			connection_settings(L, m, mp, false, apply ? c : &scratch);
+			if (apply && was_postgres && c->kind != CONN_POSTGRES)
+				note_postgres(c, "default");
+			if (!apply && scratch.url && scratch.kind == CONN_POSTGRES)
+				note_postgres(c, env->string);
 			free(scratch.url);
 			free(scratch.password_env);
 		}

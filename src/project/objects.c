@@ -345,6 +345,9 @@ static void pipe_columns(struct ld *L, const cJSON *obj, const char *path,
 		if (*col->name && keyset_add(&names, col->name))
 			ld_member_error(L, ip, "name", "column \"%s\" is declared twice",
 					col->name);
+		char *np = spec_path_key(ip, "name");
+		project_check_pg_name(L->p, L->d, x->connection, np, "column", col->name);
+		free(np);
 		free(ip);
 	}
 	keyset_free(&names);
@@ -381,8 +384,12 @@ static void parse_pipe(struct ld *L, const cJSON *obj, const char *path, void *s
 	}
 	x->table = ld_nonempty(L, obj, path, "table", true);
 	pipe_columns(L, obj, path, x);
-	if (spec_at_string(p, obj, path, "document", false, L->d))
+	if (spec_at_string(p, obj, path, "document", false, L->d)) {
 		x->document = ld_nonempty(L, obj, path, "document", false);
+		char *dp = spec_path_key(path, "document");
+		project_check_pg_name(p, L->d, x->connection, dp, "column", x->document);
+		free(dp);
+	}
 	x->on_error = ld_enum_member(L, obj, path, "on_error", on_error_names,
 				     ARRAY_LEN(on_error_names), &v)
 		? (enum on_error)v : ON_ERROR_SKIP_FILE;

@@ -80,6 +80,8 @@ struct project_connection {
 	char *password_env;    /* name of the variable holding the password, or NULL */
 	bool  read_only;
 	char *path;            /* "connections.warehouse", for diagnostics */
+	char *postgres_env;    /* another environment in which it is PostgreSQL
+				  ("default": the file's own settings), or NULL */
 };
 
 struct project_lake {
@@ -381,6 +383,16 @@ void spec_at_unknown_keys(const struct project *p, const cJSON *obj, const char 
  * Caller frees. */
 char *spec_path_key(const char *path, const char *key);
 char *spec_path_index(const char *path, size_t i);
+
+/* PostgreSQL keeps the first 63 bytes of a name and drops the rest with
+ * only a notice, so a longer declared name works on SQLite and fails (or
+ * names something else) on PostgreSQL.  Reports `name` at `path` when it
+ * is longer and connection `conn` is PostgreSQL: an error in the selected
+ * environment, a warning when only another environment makes it so.
+ * `what`: "column".  False when reported. */
+#define PG_NAME_MAX 63
+bool project_check_pg_name(const struct project *p, struct diags *d, const char *conn,
+			   const char *path, const char *what, const char *name);
 
 /* Lookups by name; NULL when absent. */
 const struct project_connection *project_connection(const struct project *p, const char *name);

@@ -86,6 +86,45 @@ run_sluice -C broken check
 assert_eq 1 "$RC" "JSON syntax error"
 assert_contains "$OUT" "sluice.json:2:"
 
+# ---- names PostgreSQL would cut: more than 63 bytes, on a PostgreSQL connection ---
+# They work on SQLite; on PostgreSQL the name is cut to 63 bytes with only a
+# notice, and the run fails later.  On a SQLite connection that some other
+# environment makes PostgreSQL, a warning.
+mkdir long
+cat >long/sluice.json <<'JSON'
+{ "project": "long",
+  "connections": { "wh": { "url": "postgresql://etl@db.invalid/wh" },
+                   "lite": { "url": "sqlite:lite.db" },
+                   "dev": { "url": "sqlite:dev.db" } },
+  "pipes": [
+    { "name": "p", "path": "p/", "connection": "wh", "table": "raw_p",
+      "columns": [ { "name": "LONG70" }, { "name": "LONG63" } ], "document": "LONG64" },
+    { "name": "q", "path": "q/", "connection": "lite", "table": "raw_q",
+      "columns": [ { "name": "LONG70" } ] },
+    { "name": "r", "path": "r/", "connection": "dev", "table": "raw_r",
+      "columns": [ { "name": "LONG64" } ] } ],
+  "flows": [ { "name": "f", "steps": [
+    { "name": "n", "kind": "normalize", "connection": "wh", "from": { "table": "raw_p" },
+      "document": "doc", "into": "items",
+      "columns": [ { "name": "LONG64", "path": "a" }, { "name": "ok", "path": "b" } ] } ] } ],
+  "environments": { "prod": { "connections": { "dev": { "url": "service=prod" } } } } }
+JSON
+sed -i -e 's/LONG70/cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc/g' -e 's/LONG64/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd/g' -e 's/LONG63/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee/g' long/sluice.json
+run_sluice -C long check
+assert_eq 1 "$RC" "check with over-long names: $OUT"
+for line in \
+	"sluice.json:7:30: pipes[0].columns[0].name: column name \"cccccccccccccccccccccccccccccccccccccccc...\" is 70 bytes; PostgreSQL keeps 63 and cuts the rest (connection \"wh\" is PostgreSQL)" \
+	"sluice.json:7:199: pipes[0].document: column name \"dddddddddddddddddddddddddddddddddddddddd...\" is 64 bytes; PostgreSQL keeps 63 and cuts the rest (connection \"wh\" is PostgreSQL)" \
+	"sluice.json:11:30: warning: pipes[2].columns[0].name: column name \"dddddddddddddddddddddddddddddddddddddddd...\" is 64 bytes; PostgreSQL keeps 63 and cuts the rest (connection \"dev\" is PostgreSQL in environment prod)" \
+	"sluice.json:15:30: flows[0].steps[0].columns[0].name: column name \"dddddddddddddddddddddddddddddddddddddddd...\" is 64 bytes; PostgreSQL keeps 63 and cuts the rest (connection \"wh\" is PostgreSQL)"; do
+	assert_contains "$OUT" "$line" "check output"
+done
+assert_contains "$OUT" "sluice.json: 3 errors, 1 warning"
+assert_not_contains "$OUT" "pipes[1]" "a long name on SQLite"
+assert_not_contains "$OUT" "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\" is" "63 bytes is allowed"
+run_sluice -C long --env prod check
+assert_contains "$OUT" "sluice.json:11:30: pipes[2].columns[0].name: column name" "an error in the environment that is PostgreSQL"
+
 # ---- a secret in a world-readable file draws a warning that does not repeat it ---
 mkdir warn
 cat >warn/sluice.json <<'JSON'
