@@ -8,6 +8,7 @@
 #include "cmd/cmd.h"
 #include "core/core.h"
 #include "mode.h"
+#include "project/project.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -131,6 +132,8 @@ static FILE *open_log_file(const char *path)
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
+	struct err e;
+	err_clear(&e);
 	struct global_options g = { .log_level = LOG_WARN };
 	int first = parse_global_options(argc, argv, &g);
 
@@ -145,6 +148,12 @@ int main(int argc, char **argv)
 	ctx.project_file = project && *project ? project : "sluice.json";
 	const char *env = g.env ? g.env : getenv("SLUICE_ENV");
 	ctx.env = env && *env ? env : NULL;
+	/* Refused before anything runs: the arguments are already in every
+	 * user's `ps`, so at least the process must not live on with them. */
+	if (g.control && project_check_url_option("--control", g.control, &e) < 0) {
+		fprintf(stderr, "sluice: %s\n", err_text(&e));
+		return EXIT_USAGE;
+	}
 	ctx.control_url = g.control;
 	ctx.read_only = g.read_only;
 	ctx.no_color = g.no_color || (getenv("NO_COLOR") && *getenv("NO_COLOR"));
@@ -166,8 +175,6 @@ int main(int argc, char **argv)
 	}
 
 	int rc;
-	struct err e;
-	err_clear(&e);
 	if (g.demo)
 		rc = mode_demo(&ctx, &e);
 	else if (is_console)

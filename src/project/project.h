@@ -384,6 +384,12 @@ void spec_at_unknown_keys(const struct project *p, const cJSON *obj, const char 
 char *spec_path_key(const char *path, const char *key);
 char *spec_path_index(const char *path, size_t i);
 
+/* A connection URL given on the command line (--control, init's
+ * --warehouse): the project file's rules, and above all no password in it,
+ * since every local user can read a process's arguments.  -1 with
+ * ERR_INVALID at `option`, never quoting the URL. */
+int project_check_url_option(const char *option, const char *url, struct err *e);
+
 /* PostgreSQL keeps the first 63 bytes of a name and drops the rest with
  * only a notice, so a longer declared name works on SQLite and fails (or
  * names something else) on PostgreSQL.  Reports `name` at `path` when it

@@ -17,6 +17,7 @@ struct ld {
 	struct project *p;
 	struct diags *d;
 	bool world_readable;   /* the file's mode has o+r: secrets draw warnings */
+	bool command_line;     /* checking a URL given as an option, not the file */
 	const cJSON *env;      /* the selected environment's object, or NULL */
 	char *env_path;        /* "environments.prod" */
 	struct vec after_paths;  /* per task: key paths of its `after` entries */

@@ -139,6 +139,32 @@ run_sluice -C warn check
 assert_contains "$OUT" "sluice.json:3:72: warning: notifications.alerts.token: looks like a secret written into the file, and sluice.json is readable by every user"
 assert_not_contains "$OUT$ERR" "xoxb-0123456789-secret" "a secret-looking value"
 
+# ---- no passwords on the command line: every local user can read it (ps) ---------
+for url in "postgresql://etl:Hunter2-cli@127.0.0.1:1/ops" \
+	   "host=127.0.0.1 port=1 password=Hunter2-cli" \
+	   "host=127.0.0.1 sslpassword='Hunter2-cli'" \
+	   "postgres://etl@127.0.0.1:1/ops?password=Hunter2-cli"; do
+	run_sluice -C full --control "$url" worker
+	assert_eq 2 "$RC" "--control $url"
+	assert_contains "$ERR" "--control: a " "--control $url"
+	assert_contains "$ERR" "not allowed: every local user can read a command line (ps); use ~/.pgpass"
+	assert_not_contains "$OUT$ERR" "Hunter2-cli" "the refusal"
+	run_sluice -C full --control="$url" check
+	assert_eq 2 "$RC" "--control=$url"
+done
+for opt in --warehouse --source; do
+	run_sluice init --demo "pw$opt" "$opt" "host=127.0.0.1 password=Hunter2-cli"
+	assert_eq 2 "$RC" "init $opt with a password"
+	assert_contains "$ERR" "$opt: a password in the connection string is not allowed"
+	assert_not_contains "$OUT$ERR" "Hunter2-cli" "the refusal"
+	[ ! -e "pw$opt" ] || fail "a refused init $opt created its directory"
+done
+run_sluice init plain --warehouse "postgresql://etl:Hunter2-cli@db/wh"
+assert_eq 2 "$RC" "init (plain) --warehouse with a password"
+[ ! -e plain/sluice.json ] || fail "init wrote a password into plain/sluice.json"
+run_sluice -C full --control "postgresql://etl@127.0.0.1:1/ops" check
+assert_eq 0 "$RC" "--control without a password is fine: $ERR"
+
 # ---- logging: records to a file, secrets masked ---------------------------------
 mkdir logs
 cat >logs/sluice.json <<'JSON'
