@@ -14,6 +14,8 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 struct global_options {
@@ -27,6 +29,7 @@ struct global_options {
 	bool read_only;
 	bool no_color;
 	bool demo;
+	bool allow_core_dumps;
 };
 
 static void print_usage(FILE *fp)
@@ -46,6 +49,8 @@ static void print_usage(FILE *fp)
 		"  --no-color         no colours in the console (also NO_COLOR)\n"
 		"  --log-level LEVEL  debug, info, warn or error (default warn; worker: info)\n"
 		"  --log-file FILE    also append log records to FILE\n"
+		"  --allow-core-dumps let a crash dump core (it holds passwords; also\n"
+		"                     SLUICE_DEBUG_CORE=1)\n"
 		"  --demo             create the demo project if missing and open the console on it\n"
 		"  -h, --help         this help\n"
 		"  --version          print the version\n"
@@ -109,6 +114,8 @@ static int parse_global_options(int argc, char **argv, struct global_options *g)
 			g->no_color = true;
 		} else if (strcmp(argv[i], "--demo") == 0) {
 			g->demo = true;
+		} else if (strcmp(argv[i], "--allow-core-dumps") == 0) {
+			g->allow_core_dumps = true;
 		} else {
 			fprintf(stderr, "sluice: unknown option '%s' (see sluice --help)\n",
 				argv[i]);
@@ -118,9 +125,23 @@ static int parse_global_options(int argc, char **argv, struct global_options *g)
 	return i;
 }
 
+/* A core dump, or another process of the same user reading this one's
+ * memory (/proc/PID/mem, environ, ptrace), would hold database passwords,
+ * PGPASSWORD and webhook URLs: neither is allowed unless asked for. */
+static void protect_memory(const struct global_options *g)
+{
+	const char *debug = getenv("SLUICE_DEBUG_CORE");
+	if (g->allow_core_dumps || (debug && strcmp(debug, "1") == 0))
+		return;
+	struct rlimit none = { 0, 0 };
+	if (setrlimit(RLIMIT_CORE, &none) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fprintf(stderr, "sluice: warning: cannot disable core dumps: %s\n",
+			strerror(errno));
+}
+
 static FILE *open_log_file(const char *path)
 {
-	FILE *fp = fopen(path, "a");
+	FILE *fp = file_open_log(path);
 	if (!fp) {
 		fprintf(stderr, "sluice: cannot open log file %s: %s\n", path,
 			strerror(errno));
@@ -136,6 +157,7 @@ int main(int argc, char **argv)
 	err_clear(&e);
 	struct global_options g = { .log_level = LOG_WARN };
 	int first = parse_global_options(argc, argv, &g);
+	protect_memory(&g);
 
 	if (g.dir && chdir(g.dir) < 0) {
 		fprintf(stderr, "sluice: cannot change to %s: %s\n", g.dir, strerror(errno));

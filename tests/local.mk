@@ -18,7 +18,7 @@ tests_unit_test_core_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_core_LDADD = $(TEST_LIBS)
 
 TESTS += tests/unit/test_core
-TESTS += tests/integration/cli.sh
+TESTS += tests/integration/cli.sh tests/integration/secrets.sh
 
 # Headers shared by the SQLite and PostgreSQL suites of a module, whose
 # rules are in the module's own local.mk: named here as sources of each

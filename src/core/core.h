@@ -258,6 +258,12 @@ int   file_write_atomic(const char *path, const void *data, size_t len, struct e
 int   fd_write_all(int fd, const void *data, size_t n);
 int   mkdir_p(const char *path, int mode, struct err *e);
 bool  file_exists(const char *path);
+/* Create `path` empty with mode 0600 (less by the umask) unless it exists,
+ * whatever its mode then; for files that hold what other users must not
+ * read (the control store, logs). */
+int   file_create_private(const char *path, struct err *e);
+/* fopen(path, "a") for a log, created 0600 when new. */
+FILE *file_open_log(const char *path);
 /* Join dir and name unless name is absolute; caller frees. */
 char *path_join(const char *dir, const char *name);
 char *path_dirname(const char *path);

@@ -51,11 +51,19 @@ static int sqlite_prepare_path(const char *url, bool read_only, struct err *e)
 				       path);
 		return 0;
 	}
+	/* The store holds logs, notification texts and sample rows: only its
+	 * owner reads it.  A directory or file that exists keeps its mode (an
+	 * operator may have opened it to a group of read-only users); SQLite
+	 * gives the -wal and -shm files the database file's mode. */
 	char *dir = path_dirname(path);
-	int rc = mkdir_p(dir, 0755, e);
+	int rc = mkdir_p(dir, 0700, e);
 	if (rc < 0)
 		err_prefix(e, "control store %s: ", path);
 	free(dir);
+	if (rc == 0 && file_create_private(path, e) < 0) {
+		err_prefix(e, "control store %s: ", path);
+		rc = -1;
+	}
 	return rc;
 }
 
