@@ -112,7 +112,7 @@ int file_create_private(const char *path, struct err *e)
 	if (fd < 0) {
 		if (errno == EEXIST)
 			return 0;
-		return err_at(e, ERR_IO, path, "cannot create: %s", strerror(errno));
+		return err_set(e, ERR_IO, "cannot create %s: %s", path, strerror(errno));
 	}
 	close(fd);
 	return 0;

@@ -291,6 +291,11 @@ bool db_is_read_only(const struct db *db)
 	return db->read_only;
 }
 
+bool db_is_snapshot(const struct db *db)
+{
+	return db->snapshot;
+}
+
 void db_cancel(struct db *db)
 {
 	atomic_store(&db->cancel_requested, true);

@@ -65,6 +65,11 @@ struct store *store_open(const char *url, const struct store_options *opt,
 			 struct err *e);
 void  store_close(struct store *s);
 bool  store_is_read_only(const struct store *s);
+/* A read-only SQLite store read as an immutable snapshot, because its -shm
+ * file is missing and this user may not create it (db_is_snapshot): it
+ * shows what the file held when opened.  store_changed opens it again
+ * when the file changes, normally once a writer has left a -shm there. */
+bool  store_is_snapshot(const struct store *s);
 /* The URL with any password hidden, for headers and messages. */
 const char *store_url(const struct store *s);
 /* "sqlite" or "postgresql". */

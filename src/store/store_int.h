@@ -28,12 +28,23 @@ struct store_dialect {
 extern const struct store_dialect store_sqlite_dialect;
 extern const struct store_dialect store_pg_dialect;
 
+/* What a SQLite store's files look like: a snapshot is opened again when
+ * this changes. */
+struct store_files {
+	int64_t ino, size, mtime_ns, wal_size, wal_mtime_ns;
+	bool shm;
+};
+
 struct store {
 	struct db *db;
 	char *url;                 /* redacted, for messages */
 	const struct store_dialect *d;
 	bool read_only;
 	int64_t own_commits;       /* write transactions committed here */
+	char *path;                /* SQLite: the file; else NULL */
+	int busy_timeout_ms;
+	bool snapshot;             /* SQLite read as an immutable snapshot */
+	struct store_files files;  /* when it was opened */
 };
 
 /* ---- schema (schema.c) ------------------------------------------------------ */

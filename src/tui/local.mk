@@ -60,6 +60,7 @@ TESTS += \
 	tests/console/views.sh \
 	tests/console/logs.sh \
 	tests/console/readonly.sh \
+	tests/console/readonly_user.sh \
 	tests/console/actions.sh \
 	tests/console/complete.sh \
 	tests/console/backfill_demo.sh \

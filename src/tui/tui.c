@@ -385,6 +385,7 @@ out:
 	free(t.matches);
 	free(t.history_path);
 	free(t.history_error);
+	free(t.store_error);
 	if (t.trace)
 		fclose(t.trace);
 	return rc;
