@@ -43,6 +43,7 @@
 struct engine;
 struct project;
 struct project_kv;
+struct project_retention;
 
 struct engine_options {
 	const char *store_url;        /* the control store (required) */
@@ -92,6 +93,20 @@ const char *engine_worker_id(const struct engine *eng);
 /* True once the engine's only_run has reached a final state (or stop
  * was requested and everything drained). */
 bool  engine_idle_done(struct engine *eng);
+
+/* ---- retention -------------------------------------------------------------
+ * The project's `retention`, applied by the scheduler-lease holder every
+ * `retention.every`, a few short transactions per scheduler tick. */
+void  retention_from_project(const struct project_retention *pr,
+			     struct store_retention *r);
+/* One whole pass now (`sluice store prune`): the store's kinds, then each
+ * pipe's load history (only of files the lake no longer holds; a pipe
+ * whose prefix cannot be listed keeps its history, with a warning).  With
+ * dry_run nothing is deleted and *stats says what would be. */
+int   engine_prune(const struct project *p, struct store *s, bool dry_run,
+		   struct store_prune_stats *stats, struct err *e);
+/* "log records 12, runs 3" (kinds with something only); "" if none. */
+void  prune_stats_text(const struct store_prune_stats *st, struct buf *out);
 
 /* ---- runs ------------------------------------------------------------------- */
 struct engine_run_request {

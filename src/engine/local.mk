@@ -7,6 +7,7 @@ libengine_a_SOURCES = \
 	src/engine/exec.c \
 	src/engine/params.c \
 	src/engine/pool.c \
+	src/engine/retention.c \
 	src/engine/sched.c \
 	src/engine/submit.c \
 	src/engine/supervisor.c
@@ -33,4 +34,5 @@ tests_unit_test_engine_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_engine_pg
 
 TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
+	tests/integration/retention.sh tests/integration/retention_pg.sh \
 	tests/integration/crash_pg.sh

@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -585,11 +586,76 @@ void load_lake_and_control(struct ld *L)
 	p->lake.secret_key_env = xstrdup(lake_setting(L, lake, "secret_key_env"));
 }
 
+/* ---- retention ------------------------------------------------------------------------
+ * Defaults keep a busy project's store to a few weeks of detail: at the
+ * demo's rates the store otherwise grows by some 120 MB a day. */
+
+#define DAYS(n) ((usec_t)(n) * 86400 * USEC_PER_SEC)
+
+static const struct project_retention retention_defaults = {
+	.logs = DAYS(14), .runs = DAYS(90), .transitions = DAYS(90),
+	.task_history = DAYS(30), .load_history = DAYS(90), .notifications = DAYS(30),
+	.requests = DAYS(30), .every = 3600 * USEC_PER_SEC,
+};
+
+static const struct {
+	const char *key;
+	size_t offset;
+} retention_ages[] = {
+	{ "logs", offsetof(struct project_retention, logs) },
+	{ "runs", offsetof(struct project_retention, runs) },
+	{ "transitions", offsetof(struct project_retention, transitions) },
+	{ "task_history", offsetof(struct project_retention, task_history) },
+	{ "load_history", offsetof(struct project_retention, load_history) },
+	{ "notifications", offsetof(struct project_retention, notifications) },
+	{ "requests", offsetof(struct project_retention, requests) },
+	{ "every", offsetof(struct project_retention, every) },
+};
+
+/* A duration, or the word `word` ("forever", "never") for 0. */
+static usec_t age_or_word(struct ld *L, const cJSON *obj, const char *path, const char *key,
+			  const char *word, usec_t fallback)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (cJSON_IsString(v) && strcmp(v->valuestring, word) == 0)
+		return 0;
+	usec_t d = spec_at_duration(L->p, obj, path, key, fallback, L->d);
+	if (d <= 0 && v) {
+		ld_member_error(L, path, key, "a retention is longer than 0, or \"%s\"", word);
+		return fallback;
+	}
+	return d;
+}
+
+static void load_retention(struct ld *L)
+{
+	struct project *p = L->p;
+	p->retention = retention_defaults;
+	const cJSON *obj = spec_at_object(p, p->root, "", "retention", false, L->d);
+	if (!obj)
+		return;
+	const char *keys[ARRAY_LEN(retention_ages) + 2] = { 0 };
+	for (size_t i = 0; i < ARRAY_LEN(retention_ages); i++)
+		keys[i] = retention_ages[i].key;
+	keys[ARRAY_LEN(retention_ages)] = "log_rows";
+	spec_at_unknown_keys(p, obj, "retention", keys, L->d);
+	for (size_t i = 0; i < ARRAY_LEN(retention_ages); i++) {
+		usec_t *field = (usec_t *)((char *)&p->retention + retention_ages[i].offset);
+		bool every = strcmp(retention_ages[i].key, "every") == 0;
+		*field = age_or_word(L, obj, "retention", retention_ages[i].key,
+				     every ? "never" : "forever", *field);
+	}
+	int64_t rows = spec_at_int(p, obj, "retention", "log_rows", 0, L->d);
+	if (rows < 0)
+		ld_member_error(L, "retention", "log_rows", "log_rows is 0 (no cap) or more");
+	p->retention.log_rows = rows > 0 ? rows : 0;
+}
+
 /* ---- the top level ------------------------------------------------------------------- */
 
 static const char *const top_keys[] = {
 	"project", "version", "control", "connections", "lake", "pipes", "streams",
-	"tasks", "flows", "notifications", "tables", "environments", NULL,
+	"tasks", "flows", "notifications", "tables", "environments", "retention", NULL,
 };
 
 static char *base_name(const char *dir)
@@ -616,6 +682,7 @@ static void load_top(struct ld *L, const char *env)
 	load_connections(L);
 	load_environments(L, env);
 	load_lake_and_control(L);
+	load_retention(L);
 	load_channels(L);
 	load_tables(L);
 	load_pipes(L);
@@ -683,6 +750,7 @@ struct project *project_load(const char *file, const char *env, struct diags *d,
 		p->control_url = resolve_url(p, "sqlite:.sluice/control.db", "sqlite:");
 		p->lake.url = resolve_url(p, "file:lake", "file:");
 		p->lake.region = xstrdup("us-east-1");
+		p->retention = retention_defaults;
 		return p;
 	}
 	load_top(&L, env);

@@ -282,6 +282,21 @@ struct project_table {
 	char *path_in_file;    /* "tables.dim_staff" */
 };
 
+/* How long the control store keeps what (the `retention` key): ages, 0 =
+ * forever.  The engine that holds the scheduler lease applies it every
+ * `every` (0: never; `sluice store prune` still does). */
+struct project_retention {
+	usec_t  logs;
+	int64_t log_rows;      /* at most this many log records; 0: no cap */
+	usec_t  runs;          /* finished runs, with steps and transitions */
+	usec_t  transitions;   /* transitions of finished runs; the runs stay */
+	usec_t  task_history;
+	usec_t  load_history;  /* only of files no longer in the lake */
+	usec_t  notifications;
+	usec_t  requests;
+	usec_t  every;
+};
+
 struct project_env {
 	char *name;            /* "default" when no environment was selected */
 	bool  read_only;
@@ -304,6 +319,7 @@ struct project {
 	struct project_flow *flows;     size_t nflows;
 	struct project_channel *channels; size_t nchannels;
 	struct project_table *tables;   size_t ntables;
+	struct project_retention retention;
 
 	/* private to project/: the text, its parse tree and position index */
 	char *text;

@@ -422,6 +422,18 @@ START_TEST(pg_logs_queues_backfills_changes_prune)
 }
 END_TEST
 
+START_TEST(pg_retention_kinds_budgets_and_dry_runs)
+{
+	store_case_retention();
+}
+END_TEST
+
+START_TEST(pg_load_history_kept_while_its_files_are_seen)
+{
+	store_case_load_history_retention();
+}
+END_TEST
+
 static Suite *store_pg_suite(void)
 {
 	Suite *s = suite_create("store_pg");
@@ -435,6 +447,8 @@ static Suite *store_pg_suite(void)
 	tcase_add_test(tc, pg_claims_exclusive_across_connections);
 	tcase_add_test(tc, pg_watermarks_objects_workers_leases_cache);
 	tcase_add_test(tc, pg_logs_queues_backfills_changes_prune);
+	tcase_add_test(tc, pg_retention_kinds_budgets_and_dry_runs);
+	tcase_add_test(tc, pg_load_history_kept_while_its_files_are_seen);
 	suite_add_tcase(s, tc);
 	return s;
 }
