@@ -43,7 +43,6 @@
 struct engine;
 struct project;
 struct project_kv;
-struct project_retention;
 
 struct engine_options {
 	const char *store_url;        /* the control store (required) */
@@ -97,8 +96,6 @@ bool  engine_idle_done(struct engine *eng);
 /* ---- retention -------------------------------------------------------------
  * The project's `retention`, applied by the scheduler-lease holder every
  * `retention.every`, a few short transactions per scheduler tick. */
-void  retention_from_project(const struct project_retention *pr,
-			     struct store_retention *r);
 /* One whole pass now (`sluice store prune`): the store's kinds, then each
  * pipe's load history (only of files the lake no longer holds; a pipe
  * whose prefix cannot be listed keeps its history, with a warning).  With

@@ -18,7 +18,8 @@
 /* Transactions a scheduler tick may spend on a pass. */
 #define TICK_BUDGET 4
 
-void retention_from_project(const struct project_retention *pr, struct store_retention *r)
+static void retention_from_project(const struct project_retention *pr,
+				   struct store_retention *r)
 {
 	memset(r, 0, sizeof *r);
 	r->log_age = pr->logs;

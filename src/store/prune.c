@@ -140,43 +140,28 @@ static int run_batch(struct store *s, int64_t cut, int64_t floor, bool with_tran
 	return rc;
 }
 
-/* One batch of finished runs with everything hanging off them; *n runs. */
-static int delete_runs(struct store *s, int64_t cut, int *n, struct err *e)
+/* One batch of finished runs ended in [floor, cut): with `whole` the runs
+ * go with everything hanging off them, else only their transitions.  *n
+ * runs, *rows transitions. */
+static int delete_run_batch(struct store *s, int64_t cut, int64_t floor, bool whole,
+			    int *n, int64_t *rows, struct err *e)
 {
-	static const char *const tables[] = {
+	static const char *const whole_tables[] = {
 		"step_runs", "run_transitions", "validation_results", "runs",
 	};
+	static const char *const transitions_only[] = { "run_transitions" };
+	const char *const *tables = whole ? whole_tables : transitions_only;
+	size_t ntables = whole ? ARRAY_LEN(whole_tables) : 1;
 	if (st_begin(s, e) < 0)
 		return -1;
 	struct buf ids = BUF_INIT;
-	int rc = run_batch(s, cut, 0, false, &ids, n, e);
-	for (size_t i = 0; rc == 0 && *n > 0 && i < ARRAY_LEN(tables); i++) {
-		char *del = xasprintf("DELETE FROM %s WHERE %s IN (%s)", tables[i],
-				      strcmp(tables[i], "runs") ? "run_id" : "id", buf_str(&ids));
-		rc = st_exec(s, del, NULL, NULL, e);
-		free(del);
-	}
-	buf_free(&ids);
-	if (rc < 0) {
-		st_rollback(s);
-		return -1;
-	}
-	return st_commit(s, *n ? STORE_AREA_BIT(STORE_AREA_RUNS) : 0, e);
-}
-
-/* One batch of runs' transitions (the runs stay); *n runs, *rows rows. */
-static int delete_transitions(struct store *s, int64_t cut, int64_t floor, int *n,
-			      int64_t *rows, struct err *e)
-{
-	if (st_begin(s, e) < 0)
-		return -1;
-	struct buf ids = BUF_INIT;
-	int rc = run_batch(s, cut, floor, true, &ids, n, e);
+	int rc = run_batch(s, cut, floor, !whole, &ids, n, e);
 	*rows = 0;
-	if (rc == 0 && *n > 0) {
-		char *del = xasprintf("DELETE FROM run_transitions WHERE run_id IN (%s)",
-				      buf_str(&ids));
-		rc = st_exec(s, del, NULL, rows, e);
+	for (size_t i = 0; rc == 0 && *n > 0 && i < ntables; i++) {
+		bool runs = strcmp(tables[i], "runs") == 0;
+		char *del = xasprintf("DELETE FROM %s WHERE %s IN (%s)", tables[i],
+				      runs ? "id" : "run_id", buf_str(&ids));
+		rc = st_exec(s, del, NULL, strcmp(tables[i], "run_transitions") ? NULL : rows, e);
 		free(del);
 	}
 	buf_free(&ids);
@@ -187,18 +172,20 @@ static int delete_transitions(struct store *s, int64_t cut, int64_t floor, int *
 	return st_commit(s, *n ? STORE_AREA_BIT(STORE_AREA_RUNS) : 0, e);
 }
 
-static int prune_runs(struct store *s, usec_t age, int *budget, int64_t *total,
-		      struct err *e)
+/* Batches of delete_run_batch within the budget; *total counts runs when
+ * `whole`, else transitions.  1 the budget ran out, 0 done. */
+static int prune_run_batches(struct store *s, int64_t cut, int64_t floor, bool whole,
+			     int *budget, int64_t *total, struct err *e)
 {
-	int64_t cut = clock_now_us() - age;
 	for (;;) {
 		if (*budget <= 0)
 			return 1;
 		(*budget)--;
 		int n;
-		if (delete_runs(s, cut, &n, e) < 0)
+		int64_t rows;
+		if (delete_run_batch(s, cut, floor, whole, &n, &rows, e) < 0)
 			return -1;
-		*total += n;
+		*total += whole ? n : rows;
 		if (n < RUN_BATCH)
 			return 0;
 	}
@@ -211,25 +198,6 @@ static void transition_cuts(const struct store_retention *r, int64_t *cut, int64
 	usec_t now = clock_now_us();
 	*cut = now - r->transition_age;
 	*floor = r->run_age > 0 && r->run_age > r->transition_age ? now - r->run_age : 0;
-}
-
-static int prune_transitions(struct store *s, const struct store_retention *r, int *budget,
-			     int64_t *total, struct err *e)
-{
-	int64_t cut, floor;
-	transition_cuts(r, &cut, &floor);
-	for (;;) {
-		if (*budget <= 0)
-			return 1;
-		(*budget)--;
-		int n;
-		int64_t rows;
-		if (delete_transitions(s, cut, floor, &n, &rows, e) < 0)
-			return -1;
-		*total += rows;
-		if (n < RUN_BATCH)
-			return 0;
-	}
 }
 
 /* ---- the passes ------------------------------------------------------------------ */
@@ -255,10 +223,13 @@ static int prune_stage(struct store *s, const struct store_retention *r, enum st
 			return -1;
 		return a || b ? rows_delete(s, &logs_kind, a, b, budget, &stats->logs, e) : 0;
 	case ST_RUNS:
-		return r->run_age > 0 ? prune_runs(s, r->run_age, budget, &stats->runs, e) : 0;
+		return r->run_age > 0 ? prune_run_batches(s, now - r->run_age, 0, true, budget,
+							  &stats->runs, e) : 0;
 	case ST_TRANSITIONS:
-		return transitions_apply(r)
-			? prune_transitions(s, r, budget, &stats->transitions, e) : 0;
+		if (!transitions_apply(r))
+			return 0;
+		transition_cuts(r, &a, &b);
+		return prune_run_batches(s, a, b, false, budget, &stats->transitions, e);
 	case ST_TASKS:
 		return r->task_age > 0 ? rows_delete(s, &tasks_kind, now - r->task_age, 0,
 						     budget, &stats->tasks, e) : 0;
