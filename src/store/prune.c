@@ -45,6 +45,15 @@ static const struct rows_kind requests_kind = {
 	STORE_AREA_REQUESTS,
 };
 
+/* Take one transaction from the budget; false when none is left. */
+static bool spend(int *budget)
+{
+	if (*budget <= 0)
+		return false;
+	(*budget)--;
+	return true;
+}
+
 static void bind_cuts(struct sqlp *p, int64_t a, int64_t b)
 {
 	sqlp_i64(p, a);
@@ -78,11 +87,10 @@ static int rows_delete(struct store *s, const struct rows_kind *k, int64_t a, in
 			      "ORDER BY id LIMIT %d)", k->table, k->table, k->where, BATCH);
 	int rc = 0;
 	for (;;) {
-		if (*budget <= 0) {
+		if (!spend(budget)) {
 			rc = 1;
 			break;
 		}
-		(*budget)--;
 		struct sqlp p = SQLP_INIT;
 		bind_kind(&p, k, a, b);
 		int64_t n = 0;
@@ -178,9 +186,8 @@ static int prune_run_batches(struct store *s, int64_t cut, int64_t floor, bool w
 			     int *budget, int64_t *total, struct err *e)
 {
 	for (;;) {
-		if (*budget <= 0)
+		if (!spend(budget))
 			return 1;
-		(*budget)--;
 		int n;
 		int64_t rows;
 		if (delete_run_batch(s, cut, floor, whole, &n, &rows, e) < 0)
@@ -367,11 +374,10 @@ int store_load_prune(struct store *s, const char *pipe, usec_t before,
 	struct load_row *rows = xcalloc(BATCH, sizeof *rows);
 	int rc = 0;
 	for (;;) {
-		if (*budget <= 0) {
+		if (!spend(budget)) {
 			rc = 1;
 			break;
 		}
-		(*budget)--;
 		int n = 0;
 		if (load_batch(s, pipe, before, *after_id, rows, &n, e) < 0) {
 			rc = -1;
