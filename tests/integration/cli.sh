@@ -139,6 +139,24 @@ run_sluice -C warn check
 assert_contains "$OUT" "sluice.json:3:72: warning: notifications.alerts.token: looks like a secret written into the file, and sluice.json is readable by every user"
 assert_not_contains "$OUT$ERR" "xoxb-0123456789-secret" "a secret-looking value"
 
+# ---- retention keys are checked ---------------------------------------------------
+mkdir ret
+cat >ret/sluice.json <<'JSON'
+{ "project": "ret", "connections": { "wh": { "url": "sqlite:wh.db" } },
+  "retention": { "logs": "7d", "runs": "forever", "transitons": "1d",
+                 "every": "never", "log_rows": -5, "requests": "0s", "notifications": 3 } }
+JSON
+run_sluice -C ret check
+assert_eq 1 "$RC" "check with bad retention"
+for line in \
+	"sluice.json:2:51: retention.transitons: unknown key \"transitons\" (did you mean \"transitions\"?)" \
+	"sluice.json:3:48: retention.log_rows: log_rows is 0 (no cap) or more" \
+	"sluice.json:3:64: retention.requests: a retention is longer than 0, or \"forever\"" \
+	"sluice.json:3:87: retention.notifications: expected a duration such as \"10s\", found a number"; do
+	assert_contains "$OUT" "$line" "check output"
+done
+assert_contains "$OUT" "sluice.json: 4 errors, 0 warnings"
+
 # ---- no passwords on the command line: every local user can read it (ps) ---------
 for url in "postgresql://etl:Hunter2-cli@127.0.0.1:1/ops" \
 	   "host=127.0.0.1 port=1 password=Hunter2-cli" \
