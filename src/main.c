@@ -159,6 +159,12 @@ int main(int argc, char **argv)
 	int first = parse_global_options(argc, argv, &g);
 	protect_memory(&g);
 
+	/* Refused before anything runs: the arguments are already in every
+	 * user's `ps`, so at least the process must not live on with them. */
+	if (g.control && project_check_url_option("--control", g.control, &e) < 0) {
+		fprintf(stderr, "sluice: %s\n", err_text(&e));
+		return EXIT_USAGE;
+	}
 	if (g.dir && chdir(g.dir) < 0) {
 		fprintf(stderr, "sluice: cannot change to %s: %s\n", g.dir, strerror(errno));
 		return EXIT_USAGE;
@@ -170,12 +176,6 @@ int main(int argc, char **argv)
 	ctx.project_file = project && *project ? project : "sluice.json";
 	const char *env = g.env ? g.env : getenv("SLUICE_ENV");
 	ctx.env = env && *env ? env : NULL;
-	/* Refused before anything runs: the arguments are already in every
-	 * user's `ps`, so at least the process must not live on with them. */
-	if (g.control && project_check_url_option("--control", g.control, &e) < 0) {
-		fprintf(stderr, "sluice: %s\n", err_text(&e));
-		return EXIT_USAGE;
-	}
 	ctx.control_url = g.control;
 	ctx.read_only = g.read_only;
 	ctx.no_color = g.no_color || (getenv("NO_COLOR") && *getenv("NO_COLOR"));

@@ -101,7 +101,8 @@ for how in "--allow-core-dumps" "SLUICE_DEBUG_CORE=1"; do
 	else
 		SLUICE_DEBUG_CORE=1 worker_as_user w3.log
 	fi
-	assert_eq "unlimited unlimited" "$(core_limit)" "core file size with $how"
+	# the hard limit (a sanitizer build lowers the soft one itself)
+	assert_eq "unlimited" "$(core_limit | cut -d' ' -f2)" "core file size with $how"
 	assert_contains "$(read_environ)" "Pa55-in-environ" "the environment with $how"
 	stop_worker
 done
