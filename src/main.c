@@ -8,11 +8,14 @@
 #include "cmd/cmd.h"
 #include "core/core.h"
 #include "mode.h"
+#include "project/project.h"
 
 #include <errno.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 struct global_options {
@@ -26,6 +29,7 @@ struct global_options {
 	bool read_only;
 	bool no_color;
 	bool demo;
+	bool allow_core_dumps;
 };
 
 static void print_usage(FILE *fp)
@@ -45,6 +49,8 @@ static void print_usage(FILE *fp)
 		"  --no-color         no colours in the console (also NO_COLOR)\n"
 		"  --log-level LEVEL  debug, info, warn or error (default warn; worker: info)\n"
 		"  --log-file FILE    also append log records to FILE\n"
+		"  --allow-core-dumps let a crash dump core (it holds passwords; also\n"
+		"                     SLUICE_DEBUG_CORE=1)\n"
 		"  --demo             create the demo project if missing and open the console on it\n"
 		"  -h, --help         this help\n"
 		"  --version          print the version\n"
@@ -108,6 +114,8 @@ static int parse_global_options(int argc, char **argv, struct global_options *g)
 			g->no_color = true;
 		} else if (strcmp(argv[i], "--demo") == 0) {
 			g->demo = true;
+		} else if (strcmp(argv[i], "--allow-core-dumps") == 0) {
+			g->allow_core_dumps = true;
 		} else {
 			fprintf(stderr, "sluice: unknown option '%s' (see sluice --help)\n",
 				argv[i]);
@@ -117,9 +125,23 @@ static int parse_global_options(int argc, char **argv, struct global_options *g)
 	return i;
 }
 
+/* A core dump, or another process of the same user reading this one's
+ * memory (/proc/PID/mem, environ, ptrace), would hold database passwords,
+ * PGPASSWORD and webhook URLs: neither is allowed unless asked for. */
+static void protect_memory(const struct global_options *g)
+{
+	const char *debug = getenv("SLUICE_DEBUG_CORE");
+	if (g->allow_core_dumps || (debug && strcmp(debug, "1") == 0))
+		return;
+	struct rlimit none = { 0, 0 };
+	if (setrlimit(RLIMIT_CORE, &none) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fprintf(stderr, "sluice: warning: cannot disable core dumps: %s\n",
+			strerror(errno));
+}
+
 static FILE *open_log_file(const char *path)
 {
-	FILE *fp = fopen(path, "a");
+	FILE *fp = file_open_log(path);
 	if (!fp) {
 		fprintf(stderr, "sluice: cannot open log file %s: %s\n", path,
 			strerror(errno));
@@ -131,9 +153,18 @@ static FILE *open_log_file(const char *path)
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "");
+	struct err e;
+	err_clear(&e);
 	struct global_options g = { .log_level = LOG_WARN };
 	int first = parse_global_options(argc, argv, &g);
+	protect_memory(&g);
 
+	/* Refused before anything runs: the arguments are already in every
+	 * user's `ps`, so at least the process must not live on with them. */
+	if (g.control && project_check_url_option("--control", g.control, &e) < 0) {
+		fprintf(stderr, "sluice: %s\n", err_text(&e));
+		return EXIT_USAGE;
+	}
 	if (g.dir && chdir(g.dir) < 0) {
 		fprintf(stderr, "sluice: cannot change to %s: %s\n", g.dir, strerror(errno));
 		return EXIT_USAGE;
@@ -166,8 +197,6 @@ int main(int argc, char **argv)
 	}
 
 	int rc;
-	struct err e;
-	err_clear(&e);
 	if (g.demo)
 		rc = mode_demo(&ctx, &e);
 	else if (is_console)

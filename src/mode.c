@@ -167,6 +167,7 @@ int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
 		c.engine = console_engine_start(ctx);
 
 	char *help = commands_help();
+	char *problem = have_store ? NULL : xstrdup(err_text(&load_err));
 	struct tui_config cfg = {
 		.project = have_project ? ctx->project->name : NULL,
 		.environment = have_project ? ctx->project->env.name : ctx->env,
@@ -179,6 +180,7 @@ int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
 		.store_url = have_store ? (ctx->control_url ? ctx->control_url
 							    : ctx->project->control_url)
 					: NULL,
+		.problem = problem,
 		.execute = console_execute,
 		.complete = console_complete,
 		.mutates = console_mutates,
@@ -188,6 +190,7 @@ int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
 	};
 	int rc = tui_run(&cfg, e) == 0 ? EXIT_OK : EXIT_FAILED;
 	free(help);
+	free(problem);
 	if (c.engine)
 		console_engine_stop(c.engine);
 	return rc;

@@ -27,6 +27,7 @@ static const struct cmd_entry *const families[] = {
 	cmd_preview_entries,
 	cmd_init_entries,
 	cmd_backfill_entries,
+	cmd_store_entries,
 };
 
 #define MAX_COMMANDS 128

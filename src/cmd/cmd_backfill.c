@@ -420,12 +420,12 @@ static int next_in_background(struct cmd_ctx *ctx, const char *flow, const char 
 {
 	char **argv = background_argv(ctx, flow, samples);
 	char *dir = path_join(ctx->project->dir, ".sluice");
-	mkdir_p(dir, 0755, NULL);
+	mkdir_p(dir, 0700, NULL);
 	char *name = xasprintf("backfill-%s.log", flow);
 	char *logp = path_join(dir, name);
 	free(name);
 	free(dir);
-	int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	int logfd = open(logp, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	int nullfd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	int pfd[2] = { -1, -1 };
 	int rc = -1;

@@ -17,6 +17,7 @@
  */
 #include "cmd/cmd_int.h"
 #include "cmd/demo_int.h"
+#include "project/project.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -164,6 +165,9 @@ static int exec_init(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 		goto out;
 	}
 	o.dir = opts.positional.items[0];
+	if ((source && project_check_url_option("--source", source, e) < 0) ||
+	    (o.warehouse_url && project_check_url_option("--warehouse", o.warehouse_url, e) < 0))
+		goto out;
 	if (!demo && (rows || seed || source || o.use_existing)) {
 		rc = cmd_usage_error(self, e, "--rows, --seed, --source and --use-existing go "
 				     "with --demo");

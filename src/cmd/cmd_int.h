@@ -25,6 +25,7 @@ extern const struct cmd_entry cmd_pipe_entries[];
 extern const struct cmd_entry cmd_tables_entries[];
 extern const struct cmd_entry cmd_init_entries[];
 extern const struct cmd_entry cmd_backfill_entries[];  /* backfill ... */
+extern const struct cmd_entry cmd_store_entries[];     /* store prune */
 
 /* --json output (json.c): one compact document a line; times ISO 8601 UTC
  * or null; strings or null. */

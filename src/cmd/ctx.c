@@ -47,6 +47,26 @@ void cmd_ctx_close(struct cmd_ctx *ctx)
 	ctx->user = NULL;
 }
 
+/* The console has no lines to print before it starts: the first error is
+ * the message, where it is in the file the place. */
+static void console_problem(const struct diags *d, struct err *e)
+{
+	for (size_t i = 0; i < d->items.len; i++) {
+		const struct diag *dg = d->items.items[i];
+		if (dg->severity != DIAG_ERROR)
+			continue;
+		char where[sizeof e->where];
+		snprintf(where, sizeof where, "%s:%d:%d", dg->file, dg->line, dg->col);
+		char more[96] = "";
+		if (d->errors > 1)
+			snprintf(more, sizeof more, " (and %zu more; 'sluice check' lists them)",
+				 d->errors - 1);
+		err_at(e, ERR_INVALID, where, "%s%s%s%s", dg->path, *dg->path ? ": " : "",
+		       dg->message, more);
+		return;
+	}
+}
+
 int cmd_ctx_project(struct cmd_ctx *ctx, struct err *e)
 {
 	if (ctx->project)
@@ -63,12 +83,18 @@ int cmd_ctx_project(struct cmd_ctx *ctx, struct err *e)
 	}
 	if (!p) {
 		diags_free(&d);
-		if (e->code == ERR_IO)
+		if (e->code == ERR_IO && ctx->surface != SURFACE_CONSOLE)
 			err_prefix(e, "no project: ");
 		return -1;
 	}
-	/* Show the first problems; `sluice check` lists them all. */
 	diags_sort(&d);
+	if (ctx->surface == SURFACE_CONSOLE) {
+		console_problem(&d, e);
+		diags_free(&d);
+		project_free(p);
+		return -1;
+	}
+	/* Show the first problems; `sluice check` lists them all. */
 	for (size_t i = 0; i < d.items.len && i < 5; i++) {
 		const struct diag *dg = d.items.items[i];
 		if (dg->severity != DIAG_ERROR)

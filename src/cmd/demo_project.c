@@ -113,13 +113,7 @@ static int target_init(struct demo_target *t, const char *dir, const char *given
 	if (!db_url_valid(given, &t->kind))
 		return err_at(e, ERR_INVALID, what, "not a connection URL: expected "
 			      "sqlite:PATH, postgresql://... or a libpq conninfo");
-	char *shown = db_url_redacted(given);
-	bool has_password = strcmp(shown, given) != 0;
-	free(shown);
-	if (has_password)
-		return err_at(e, ERR_INVALID, what, "the URL holds a password, which would "
-			      "be written into sluice.json; leave it out and use PGPASSWORD, "
-			      "~/.pgpass or a service file");
+	/* exec_init refused a password in it (project_check_url_option). */
 	if (t->kind == DB_SQLITE) {
 		const char *path = given + strlen("sqlite:");
 		if (strcmp(path, ":memory:") == 0)

@@ -28,7 +28,8 @@ libcmd_a_SOURCES = \
 	src/cmd/demo_project.c \
 	src/cmd/demo_sim.c \
 	src/cmd/demo_source.c \
-	src/cmd/cmd_backfill.c
+	src/cmd/cmd_backfill.c \
+	src/cmd/cmd_store.c
 
 check_PROGRAMS += tests/unit/test_cmd
 tests_unit_test_cmd_SOURCES = tests/unit/test_cmd.c tests/unit/testutil.h

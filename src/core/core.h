@@ -108,6 +108,24 @@ void  vec_free(struct vec *v);
 void  vec_free_all(struct vec *v, void (*free_item)(void *));
 void  vec_sort(struct vec *v, int (*cmp)(const void *a, const void *b));
 
+/* ---- sets of strings --------------------------------------------------------
+ * Which keys have been seen and how often, in constant time per key however
+ * many there are (duplicate checks over objects of any size).  Keys are
+ * borrowed: they must outlive the set. */
+struct keyset_slot {
+	const char *key;
+	size_t count;
+};
+struct keyset {
+	struct keyset_slot *slots;
+	size_t cap, n;
+	struct keyset_slot few[16];
+};
+#define KEYSET_INIT { 0 }
+/* How many times `key` was added before: 0 the first time. */
+size_t keyset_add(struct keyset *ks, const char *key);
+void  keyset_free(struct keyset *ks);                   /* the set is empty after */
+
 /* ---- strings --------------------------------------------------------------- */
 bool  str_starts_with(const char *s, const char *prefix);
 bool  str_ends_with(const char *s, const char *suffix);
@@ -203,8 +221,13 @@ void  log_emit(enum log_level level, int64_t run_id, const char *step,
 struct jpos;
 struct jpos *jpos_index(const char *text, size_t len);
 void  jpos_free(struct jpos *ix);
-/* Position of the value at `path` (1-based line and column); false if absent. */
+/* Position of the value at `path` (1-based line and column); false if absent.
+ * A key written twice in one object gives its path twice: jpos_find answers
+ * with the first, jpos_find_nth with the nth (0-based) in the text, and
+ * with its byte offset (`off` may be NULL). */
 bool  jpos_find(const struct jpos *ix, const char *path, int *line, int *col);
+bool  jpos_find_nth(const struct jpos *ix, const char *path, size_t nth,
+		    size_t *off, int *line, int *col);
 /* Line and column (1-based, column in characters) of byte offset `off`. */
 void  jpos_line_col(const char *text, size_t off, int *line, int *col);
 
@@ -235,6 +258,12 @@ int   file_write_atomic(const char *path, const void *data, size_t len, struct e
 int   fd_write_all(int fd, const void *data, size_t n);
 int   mkdir_p(const char *path, int mode, struct err *e);
 bool  file_exists(const char *path);
+/* Create `path` empty with mode 0600 (less by the umask) unless it exists,
+ * whatever its mode then; for files that hold what other users must not
+ * read (the control store, logs). */
+int   file_create_private(const char *path, struct err *e);
+/* fopen(path, "a") for a log, created 0600 when new. */
+FILE *file_open_log(const char *path);
 /* Join dir and name unless name is absolute; caller frees. */
 char *path_join(const char *dir, const char *name);
 char *path_dirname(const char *path);

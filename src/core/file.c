@@ -106,6 +106,29 @@ int mkdir_p(const char *path, int mode, struct err *e)
 	return rc;
 }
 
+int file_create_private(const char *path, struct err *e)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		if (errno == EEXIST)
+			return 0;
+		return err_set(e, ERR_IO, "cannot create %s: %s", path, strerror(errno));
+	}
+	close(fd);
+	return 0;
+}
+
+FILE *file_open_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return NULL;
+	FILE *fp = fdopen(fd, "a");
+	if (!fp)
+		close(fd);
+	return fp;
+}
+
 bool file_exists(const char *path)
 {
 	struct stat st;

@@ -12,6 +12,8 @@
 
 struct jpos_entry {
 	char *path;
+	size_t seq;        /* order in the text: duplicates keep it */
+	size_t off;
 	int line, col;
 };
 
@@ -52,9 +54,10 @@ static void record(struct scanner *s)
 		ix->cap = ix->cap ? ix->cap * 2 : 64;
 		ix->entries = xrealloc(ix->entries, ix->cap * sizeof *ix->entries);
 	}
-	ix->entries[ix->len++] = (struct jpos_entry){
-		xstrdup(buf_str(&s->path)), s->line, s->col
+	ix->entries[ix->len] = (struct jpos_entry){
+		xstrdup(buf_str(&s->path)), ix->len, s->off, s->line, s->col
 	};
+	ix->len++;
 }
 
 /* Scan a string starting at the opening quote; optionally capture it. */
@@ -175,7 +178,10 @@ static bool scan_value(struct scanner *s, int depth)
 static int entry_cmp(const void *a, const void *b)
 {
 	const struct jpos_entry *x = a, *y = b;
-	return strcmp(x->path, y->path);
+	int c = strcmp(x->path, y->path);
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 struct jpos *jpos_index(const char *text, size_t len)
@@ -204,18 +210,38 @@ void jpos_free(struct jpos *ix)
 	free(ix);
 }
 
-bool jpos_find(const struct jpos *ix, const char *path, int *line, int *col)
+/* The first entry whose path is not below `path`. */
+static size_t lower_bound(const struct jpos *ix, const char *path)
+{
+	size_t lo = 0, hi = ix->len;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(ix->entries[mid].path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+bool jpos_find_nth(const struct jpos *ix, const char *path, size_t nth, size_t *off,
+		   int *line, int *col)
 {
 	if (!ix || !ix->len)
 		return false;
-	struct jpos_entry key = { (char *)path, 0, 0 };
-	const struct jpos_entry *hit =
-		bsearch(&key, ix->entries, ix->len, sizeof key, entry_cmp);
-	if (!hit)
+	size_t i = lower_bound(ix, path) + nth;
+	if (i >= ix->len || strcmp(ix->entries[i].path, path) != 0)
 		return false;
-	*line = hit->line;
-	*col = hit->col;
+	if (off)
+		*off = ix->entries[i].off;
+	*line = ix->entries[i].line;
+	*col = ix->entries[i].col;
 	return true;
+}
+
+bool jpos_find(const struct jpos *ix, const char *path, int *line, int *col)
+{
+	return jpos_find_nth(ix, path, 0, NULL, line, col);
 }
 
 void jpos_line_col(const char *text, size_t off, int *line, int *col)

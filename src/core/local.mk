@@ -6,6 +6,7 @@ libcore_a_SOURCES = \
 	src/core/err.c \
 	src/core/file.c \
 	src/core/jpos.c \
+	src/core/keyset.c \
 	src/core/log.c \
 	src/core/sha256.c \
 	src/core/sha256_ni.c \

@@ -306,6 +306,11 @@ void db_replace(struct db *db, struct db *fresh)
 	db_close(fresh);
 }
 
+bool db_is_snapshot(const struct db *db)
+{
+	return db->snapshot;
+}
+
 void db_cancel(struct db *db)
 {
 	atomic_store(&db->cancel_requested, true);

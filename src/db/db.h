@@ -102,6 +102,11 @@ void  db_close(struct db *db);
 enum db_kind db_kind(const struct db *db);
 const char *db_label(const struct db *db);
 bool  db_is_read_only(const struct db *db);
+/* A read-only SQLite database in WAL mode whose -shm file is missing and
+ * cannot be created (the directory is not ours to write) is opened as an
+ * immutable snapshot: what the file held then, without locks, never
+ * changing.  True for such a connection; reopen to see later commits. */
+bool  db_is_snapshot(const struct db *db);
 /* True for a URL db_open would accept; *kind set when non-NULL. */
 bool  db_url_valid(const char *url, enum db_kind *kind);
 /* The URL with any password replaced by "****", for display.  Caller frees. */

@@ -58,6 +58,7 @@ struct db {
 	enum db_kind kind;
 	char *label;            /* "warehouse", or the redacted URL */
 	bool read_only;
+	bool snapshot;          /* SQLite: opened immutable (see sqlite.c) */
 	atomic_bool cancel_requested;
 	struct db_cursor *busy; /* PostgreSQL: the cursor that owns the wire */
 	bool copying;           /* a writer owns the connection: PostgreSQL's

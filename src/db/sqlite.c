@@ -9,6 +9,14 @@
  * types.c describes on the way in.  Files are opened in WAL mode with a
  * busy timeout and foreign keys on; read-only sessions are opened with
  * SQLITE_OPEN_READONLY so that SQLite itself refuses writes.
+ *
+ * Readers who may not write the directory: SQLite reads a WAL database
+ * only through its -wal and -shm files, and cannot create them for such a
+ * user.  So writers keep them when they close (SQLITE_FCNTL_PERSIST_WAL,
+ * the WAL emptied), and a read-only open that finds no -shm (no writer
+ * has ever kept one: an older sluice, or the sqlite3 shell) and cannot
+ * make one reads the file as an immutable snapshot instead, which
+ * db_is_snapshot() says; the caller decides when to open it again.
  */
 #include "db_int.h"
 
@@ -89,6 +97,34 @@ static void float_text_fn(sqlite3_context *ctx, int argc UNUSED, sqlite3_value *
 	sqlite3_result_text(ctx, out, -1, SQLITE_TRANSIENT);
 }
 
+/* The WAL's files outlive the last connection (the WAL emptied on close),
+ * so that a user who may only read the directory can still read the
+ * database later: SQLite cannot create them for that user. */
+static int keep_wal_files(struct db *db, struct err *e)
+{
+	int on = 1;
+	sqlite3_file_control(LITE(db), "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+	return lite_pragma(db, "PRAGMA journal_size_limit = 67108864", e);
+}
+
+/* "file:PATH?immutable=1", with what a URI would misread escaped. */
+static char *immutable_uri(const char *path)
+{
+	struct buf b = BUF_INIT;
+	buf_puts(&b, "file:");
+	for (const char *c = path; *c; c++) {
+		if (*c == '?' || *c == '#' || *c == '%')
+			buf_printf(&b, "%%%02X", (unsigned char)*c);
+		else
+			buf_putc(&b, *c);
+	}
+	buf_puts(&b, "?immutable=1");
+	return buf_detach(&b);
+}
+
+static int open_handle(struct db *db, const char *name, int flags, bool memory,
+		       const struct db_options *opt, struct err *e);
+
 static int lite_open(struct db *db, const char *url, const struct db_options *opt,
 		     struct err *e)
 {
@@ -98,10 +134,40 @@ static int lite_open(struct db *db, const char *url, const struct db_options *op
 				   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 	if (opt->read_only && !memory && !file_exists(path))
 		return err_set(e, ERR_NOTFOUND, "no database file %s", path);
+	if (open_handle(db, path, flags, memory, opt, e) == 0)
+		return 0;
+	if (!opt->read_only || memory)
+		return -1;
+	/* No -shm, and none could be made: read what the file holds now. */
+	char *shm = xasprintf("%s-shm", path);
+	bool no_shm = !file_exists(shm);
+	free(shm);
+	if (!no_shm)
+		return -1;
+	struct err first = *e;
+	char *uri = immutable_uri(path);
+	err_clear(e);
+	int rc = open_handle(db, uri, flags | SQLITE_OPEN_URI, memory, opt, e);
+	free(uri);
+	if (rc < 0)
+		*e = first;
+	db->snapshot = rc == 0;
+	return rc;
+}
+
+/* Open `name`, set the connection up and touch the schema; -1 with the
+ * handle closed on failure. */
+static int open_handle(struct db *db, const char *name, int flags, bool memory,
+		       const struct db_options *opt, struct err *e)
+{
 	sqlite3 *h = NULL;
-	int rc = sqlite3_open_v2(path, &h, flags, NULL);
+	int rc = sqlite3_open_v2(name, &h, flags, NULL);
 	if (rc != SQLITE_OK) {
-		err_set(e, ERR_DB, "%s", h ? sqlite3_errmsg(h) : sqlite3_errstr(rc));
+		/* "unable to open database file" says nothing of why: add the
+		 * system's reason (permission denied, no such directory). */
+		int sys = h ? sqlite3_system_errno(h) : 0;
+		err_set(e, ERR_DB, "%s%s%s", h ? sqlite3_errmsg(h) : sqlite3_errstr(rc),
+			sys ? ": " : "", sys ? strerror(sys) : "");
 		sqlite3_close(h);
 		return -1;
 	}
@@ -114,7 +180,7 @@ static int lite_open(struct db *db, const char *url, const struct db_options *op
 	if (lite_pragma(db, "PRAGMA foreign_keys = ON", e) < 0)
 		goto fail;
 	if (!memory && !opt->read_only &&
-	    lite_pragma(db, "PRAGMA journal_mode = WAL", e) < 0)
+	    (lite_pragma(db, "PRAGMA journal_mode = WAL", e) < 0 || keep_wal_files(db, e) < 0))
 		goto fail;
 	/* Touch the schema now, so a file that is not a database fails here. */
 	if (lite_pragma(db, "SELECT count(*) FROM sqlite_master", e) < 0)

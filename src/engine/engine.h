@@ -126,6 +126,17 @@ const char *engine_metrics_address(const struct engine_metrics *em);
 int   engine_metrics_start(struct engine_metrics *em, struct engine *eng, struct err *e);
 /* Stop serving (joins the thread) and free; NULL is fine. */
 void  engine_metrics_free(struct engine_metrics *em);
+/* ---- retention -------------------------------------------------------------
+ * The project's `retention`, applied by the scheduler-lease holder every
+ * `retention.every`, a few short transactions per scheduler tick. */
+/* One whole pass now (`sluice store prune`): the store's kinds, then each
+ * pipe's load history (only of files the lake no longer holds; a pipe
+ * whose prefix cannot be listed keeps its history, with a warning).  With
+ * dry_run nothing is deleted and *stats says what would be. */
+int   engine_prune(const struct project *p, struct store *s, bool dry_run,
+		   struct store_prune_stats *stats, struct err *e);
+/* "log records 12, runs 3" (kinds with something only); "" if none. */
+void  prune_stats_text(const struct store_prune_stats *st, struct buf *out);
 
 /* ---- runs ------------------------------------------------------------------- */
 struct engine_run_request {

@@ -206,6 +206,26 @@ void  sched_task_sql_done(struct engine *eng, const char *task, bool ok);
 /* A pipe refresh job finished (the pipe may be queued again). */
 void  sched_pipe_done(struct engine *eng, const char *pipe);
 
+/* retention.c: a pass of pruning, taken a budget of batches at a time. */
+struct prune_pass {
+	struct store_retention r;
+	usec_t load_age;              /* load history; 0 = keep */
+	bool dry_run, active, store_done;
+	int stage;                    /* store_prune_some's */
+	size_t pipe;                  /* the pipe whose history is next */
+	bool pipe_begun;
+	struct pipe_prune pp;
+	struct store_prune_stats stats;
+};
+void  prune_pass_start(struct prune_pass *pp, const struct project *p, bool dry_run);
+/* 1 more to do, 0 done, -1 a store error (the pass is over). */
+int   prune_pass_step(struct prune_pass *pp, const struct project *p, struct store *s,
+		      struct lake *lake, int *budget, struct err *e);
+void  prune_pass_end(struct prune_pass *pp);
+/* On every tick of the scheduler-lease holder. */
+void  retention_tick(struct engine *eng, struct prune_pass *pp, struct store *s,
+		     usec_t *next_due, usec_t now);
+
 /* events.c */
 int   events_init(struct event_queue *q, struct err *e);
 void  events_destroy(struct event_queue *q);

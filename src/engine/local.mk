@@ -9,6 +9,7 @@ libengine_a_SOURCES = \
 	src/engine/metrics.c \
 	src/engine/params.c \
 	src/engine/pool.c \
+	src/engine/retention.c \
 	src/engine/sched.c \
 	src/engine/submit.c \
 	src/engine/supervisor.c
@@ -36,6 +37,7 @@ TESTS += tests/unit/test_engine_pg
 
 TESTS += tests/integration/runs_settle.sh tests/integration/runs_settle_pg.sh
 TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
+	tests/integration/retention.sh tests/integration/retention_pg.sh \
 	tests/integration/crash_pg.sh tests/integration/faults_pg.sh \
 	tests/integration/faults_run_pg.sh
 

@@ -17,6 +17,9 @@
  * runs on a worker.  After max_failures consecutive failures the task is
  * FAILED_AND_AUTO_SUSPENDED and a notification queued.  A successful run
  * fires the tasks that name this one in `after`.
+ *
+ * The lease holder also applies the project's retention (retention.c), a
+ * few short transactions per tick.
  */
 #include "engine/engine_int.h"
 #include "notify/notify.h"
@@ -57,6 +60,8 @@ struct sched {
 	usec_t next_late_check;
 	usec_t next_mirror;        /* when to copy stream offsets into the store */
 	struct store_watch watch;
+	struct prune_pass prune;   /* retention, while a pass is going */
+	usec_t next_prune;         /* when the next pass starts */
 };
 
 struct sched *sched_new(void)
@@ -71,6 +76,7 @@ void sched_free(struct sched *sc)
 {
 	if (!sc)
 		return;
+	prune_pass_end(&sc->prune);
 	step_conns_free(sc->conns);
 	store_close(sc->store);
 	free(sc->tasks);
@@ -648,6 +654,7 @@ static int hold_lease(struct engine *eng, struct sched *sc, usec_t now, struct e
 				 eng->worker_id, holder ? holder : "?");
 		sc->leader = false;
 		sc->initialised = false;
+		prune_pass_end(&sc->prune);
 		for (size_t i = 0; i < sc->ntasks; i++)
 			sc->tasks[i].known = false;
 	}
@@ -705,6 +712,8 @@ int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
 		mirror_streams(eng, sc);
 		sc->next_mirror = now + MIRROR_EVERY;
 	}
+	if (!atomic_load(&eng->stopping))
+		retention_tick(eng, &sc->prune, sc->store, &sc->next_prune, now);
 	return 0;
 }
 

@@ -397,66 +397,6 @@ static cJSON *parse_word(struct jp *p)
 
 /* ---- containers ----------------------------------------------------------------------- */
 
-/* Keys seen in one object: a scan while few, a hash table when many, so an
- * object with a million keys costs no more than a million lookups. */
-struct keyset {
-	const char **slots;
-	size_t cap, n;
-	const char *few[16];
-};
-
-static uint64_t hash_key(const char *s)
-{
-	uint64_t h = 1469598103934665603ull;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return h;
-}
-
-static bool hash_insert(struct keyset *ks, const char *key)
-{
-	size_t i = (size_t)hash_key(key) & (ks->cap - 1);
-	while (ks->slots[i]) {
-		if (!strcmp(ks->slots[i], key))
-			return false;
-		i = (i + 1) & (ks->cap - 1);
-	}
-	ks->slots[i] = key;
-	return true;
-}
-
-/* false when key was already there */
-static bool keyset_add(struct keyset *ks, const char *key)
-{
-	if (!ks->slots) {
-		for (size_t i = 0; i < ks->n; i++)
-			if (!strcmp(ks->few[i], key))
-				return false;
-		if (ks->n < ARRAY_LEN(ks->few)) {
-			ks->few[ks->n++] = key;
-			return true;
-		}
-		ks->cap = 64;
-		ks->slots = xcalloc(ks->cap, sizeof *ks->slots);
-		for (size_t i = 0; i < ks->n; i++)
-			hash_insert(ks, ks->few[i]);
-	}
-	if ((ks->n + 1) * 2 > ks->cap) {
-		const char **old = ks->slots;
-		size_t oldcap = ks->cap;
-		ks->cap *= 2;
-		ks->slots = xcalloc(ks->cap, sizeof *ks->slots);
-		for (size_t i = 0; i < oldcap; i++)
-			if (old[i])
-				hash_insert(ks, old[i]);
-		free(old);
-	}
-	if (!hash_insert(ks, key))
-		return false;
-	ks->n++;
-	return true;
-}
-
 static void top_position(struct jp *p, long line, int col)
 {
 	if (p->ntpos == p->captpos) {
@@ -546,7 +486,7 @@ static int parse_member(struct jp *p, cJSON *obj, struct keyset *keys, bool top)
 		return -1;
 	/* The set points at the key as cJSON stored it. */
 	const char *stored = obj->child->prev->string;
-	if (!keyset_add(keys, stored))
+	if (keyset_add(keys, stored))
 		jp_error_at(p, false, kline, kcol, "duplicate key \"%s\"", stored);
 	if (top)
 		p->topkey[0] = '\0';
@@ -562,7 +502,7 @@ static cJSON *parse_object(struct jp *p)
 	in_skip(p->in);
 	bool top = p->depth == 1, after_comma = false;
 	cJSON *obj = cJSON_CreateObject();
-	struct keyset keys = { 0 };
+	struct keyset keys = KEYSET_INIT;
 	int c = skip_ws(p);
 	if (c == '}') {
 		in_skip(p->in);
@@ -598,12 +538,12 @@ static cJSON *parse_object(struct jp *p)
 		c = skip_ws(p);
 	}
 done:
-	free(keys.slots);
+	keyset_free(&keys);
 	p->depth--;
 	unmark(p, outer);
 	return obj;
 fail:
-	free(keys.slots);
+	keyset_free(&keys);
 	cJSON_Delete(obj);
 	return NULL;
 }

@@ -5,6 +5,13 @@
  * One POST per message, bounded by timeouts, so the thread is never stuck
  * and the engine never waits for it.  What the server said decides the
  * message's fate (see notify.h); the webhook URL is masked everywhere.
+ *
+ * The server's answer is kept (a few hundred bytes) for the operator, but a
+ * server may echo what it was sent: "no_service: /services/T0/B0/TOKEN".
+ * Masking the whole URL is not enough, so every part of it that would give
+ * it away (its path, each segment, the query and its values, the user
+ * information) is masked in the answer, including a part cut short where
+ * the answer was cut.
  */
 #include "notify/notify.h"
 
@@ -35,6 +42,7 @@ struct response {
 	usec_t retry_after;
 	char body[BODY_KEEP + 1];
 	size_t body_len;
+	bool body_cut;            /* the server said more than body holds */
 };
 
 static size_t on_body(char *data, size_t size, size_t n, void *arg)
@@ -46,7 +54,98 @@ static size_t on_body(char *data, size_t size, size_t n, void *arg)
 	memcpy(r->body + r->body_len, data, take);
 	r->body_len += take;
 	r->body[r->body_len] = '\0';
+	r->body_cut |= take < len;
 	return len;
+}
+
+/* ---- masking the URL's parts ---------------------------------------------------- */
+
+#define PART_MIN 4                /* shorter pieces give nothing away */
+
+static void add_part(struct vec *parts, const char *s, size_t n)
+{
+	if (n >= PART_MIN)
+		vec_push(parts, xstrndup(s, n));
+}
+
+/* Split `s[0..n)` on `sep` and add every piece, and of a "key=value"
+ * piece its value too. */
+static void add_pieces(struct vec *parts, const char *s, size_t n, char sep)
+{
+	const char *end = s + n;
+	while (s < end) {
+		const char *cut = memchr(s, sep, (size_t)(end - s));
+		size_t len = cut ? (size_t)(cut - s) : (size_t)(end - s);
+		add_part(parts, s, len);
+		const char *eq = memchr(s, '=', len);
+		if (eq)
+			add_part(parts, eq + 1, (size_t)(s + len - eq - 1));
+		s += len + (cut != NULL);
+	}
+}
+
+static int longer_first(const void *a, const void *b)
+{
+	size_t x = strlen(*(char *const *)a), y = strlen(*(char *const *)b);
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Everything in scheme://[user@]host[/path][?query][#fragment] that could
+ * give the URL away, longest first so the whole goes before its pieces. */
+static void url_parts(const char *url, struct vec *parts)
+{
+	add_part(parts, url, strlen(url));
+	const char *rest = strstr(url, "://");
+	rest = rest ? rest + 3 : url;
+	size_t auth = strcspn(rest, "/?#");
+	const char *at = memchr(rest, '@', auth);
+	if (at)
+		add_pieces(parts, rest, (size_t)(at - rest), ':');
+	const char *tail = rest + auth;             /* path, query, fragment */
+	add_part(parts, tail, strlen(tail));
+	size_t path = strcspn(tail, "?#");
+	add_part(parts, tail, path);
+	add_pieces(parts, tail, path, '/');
+	if (tail[path] == '?') {
+		const char *q = tail + path + 1;
+		size_t qlen = strcspn(q, "#");
+		add_part(parts, q, qlen);
+		add_pieces(parts, q, qlen, '&');
+	}
+	const char *frag = strchr(tail, '#');
+	if (frag)
+		add_part(parts, frag + 1, strlen(frag + 1));
+	vec_sort(parts, longer_first);
+}
+
+/* `text` with every part of `url` replaced by "****"; when the text was cut
+ * short, a part's beginning at its very end too. */
+static char *mask_url_parts(const char *text, const char *url, bool cut)
+{
+	struct vec parts = VEC_INIT;
+	url_parts(url, &parts);
+	struct buf out = BUF_INIT;
+	size_t n = strlen(text);
+	for (size_t i = 0; i < n;) {
+		size_t skip = 0;
+		for (size_t k = 0; k < parts.len && !skip; k++) {
+			const char *part = parts.items[k];
+			size_t len = strlen(part), left = n - i;
+			if (len <= left ? memcmp(text + i, part, len) == 0
+			    : cut && left >= PART_MIN && memcmp(text + i, part, left) == 0)
+				skip = len <= left ? len : left;
+		}
+		if (skip) {
+			buf_puts(&out, "****");
+			i += skip;
+		} else {
+			buf_putc(&out, text[i++]);
+		}
+	}
+	vec_free_all(&parts, free);
+	char *masked = log_mask(buf_str(&out));
+	buf_free(&out);
+	return masked;
 }
 
 static size_t on_header(char *data, size_t size, size_t n, void *arg)
@@ -168,7 +267,7 @@ static int send_one(struct store *s, const struct project *p,
 				 n->event, ch->name);
 			return 1;
 		} else {
-			char *body = log_mask(str_trim(r.body));
+			char *body = mask_url_parts(str_trim(r.body), url, r.body_cut);
 			error = xasprintf("channel %s: HTTP %ld%s%s", ch->name, r.status,
 					  *body ? ": " : "", body);
 			free(body);

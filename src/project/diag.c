@@ -152,25 +152,64 @@ static bool find_pos(const struct project *p, const char *path, int *line, int *
 	return found;
 }
 
-/* Byte offset (in the text after any BOM) of a 1-based line and column. */
-static size_t offset_of(const struct project *p, int line, int col)
+/* A value found in the index: its offset in the text after any BOM, and
+ * where it is. */
+struct at {
+	size_t off;
+	int line, col;
+};
+
+static bool find_value(const struct project *p, const char *path, size_t nth, struct at *at)
 {
-	const char *t = p->text + bom_len(p);
-	size_t n = p->text_len - bom_len(p), i = 0;
-	for (int l = 1; l < line && i < n; i++)
-		if (t[i] == '\n')
-			l++;
-	for (int c = 1; c < col && i < n; c++) {
-		i++;
-		while (i < n && ((unsigned char)t[i] & 0xc0) == 0x80)
-			i++;
-	}
-	return i;
+	if (!p || !jpos_find_nth(p->positions, path, nth, &at->off, &at->line, &at->col))
+		return false;
+	at->off -= bom_len(p);
+	return true;
 }
 
-static void line_col(const struct project *p, size_t off, int *line, int *col)
+static bool continuation_byte(char c)
 {
-	jpos_line_col(p->text + bom_len(p), off, line, col);
+	return ((unsigned char)c & 0xc0) == 0x80;
+}
+
+/* Line and column of byte `off`, counted from a known position `at` near
+ * it rather than from the top of the file, so that a file with thousands
+ * of problems costs no more than its size times a small factor. */
+static void pos_near(const struct project *p, const struct at *at, size_t off,
+		     int *line, int *col)
+{
+	const char *t = p->text + bom_len(p);
+	int l = at->line, c = at->col;
+	if (off >= at->off) {
+		for (size_t i = at->off; i < off; i++) {
+			if (t[i] == '\n') {
+				l++;
+				c = 1;
+			} else if (!continuation_byte(t[i])) {
+				c++;
+			}
+		}
+	} else {
+		bool crossed = false;
+		for (size_t i = off; i < at->off; i++) {
+			if (t[i] == '\n') {
+				l--;
+				crossed = true;
+			} else if (!continuation_byte(t[i])) {
+				c--;
+			}
+		}
+		if (crossed) {
+			size_t start = off;
+			while (start > 0 && t[start - 1] != '\n')
+				start--;
+			c = 1;
+			for (size_t i = start; i < off; i++)
+				c += !continuation_byte(t[i]);
+		}
+	}
+	*line = l;
+	*col = c;
 }
 
 /* The opening quote of the key whose value starts at `voff`. */
@@ -292,34 +331,56 @@ void ld_warn(struct ld *L, const char *path, const char *fmt, ...)
 	va_end(ap);
 }
 
-void diag_at_key(const struct project *p, struct diags *d, const char *path,
-		 const char *fmt, va_list ap)
+static void diag_at_key_nth(const struct project *p, struct diags *d, const char *path,
+			    size_t nth, const char *fmt, va_list ap) PRINTF_LIKE(5, 0);
+
+/* At the key of the nth member written with this path (a key written twice
+ * in one object has two). */
+static void diag_at_key_nth(const struct project *p, struct diags *d, const char *path,
+			    size_t nth, const char *fmt, va_list ap)
 {
 	int line = 0, col = 0;
-	if (p && jpos_find(p->positions, path, &line, &col)) {
+	struct at at;
+	if (find_value(p, path, nth, &at)) {
 		size_t koff;
-		if (key_offset(p, offset_of(p, line, col), &koff))
-			line_col(p, koff, &line, &col);
+		line = at.line;
+		col = at.col;
+		if (key_offset(p, at.off, &koff))
+			pos_near(p, &at, koff, &line, &col);
 	} else {
 		find_pos(p, path, &line, &col);
 	}
 	diags_vadd(d, DIAG_ERROR, p ? p->file : "", line, col, path, fmt, ap);
 }
 
+void diag_at_key(const struct project *p, struct diags *d, const char *path,
+		 const char *fmt, va_list ap)
+{
+	diag_at_key_nth(p, d, path, 0, fmt, ap);
+}
+
 void ld_error_at_key(struct ld *L, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	diag_at_key(L->p, L->d, path, fmt, ap);
+	diag_at_key_nth(L->p, L->d, path, 0, fmt, ap);
+	va_end(ap);
+}
+
+void ld_error_at_key_nth(struct ld *L, const char *path, size_t nth, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	diag_at_key_nth(L->p, L->d, path, nth, fmt, ap);
 	va_end(ap);
 }
 
 void ld_error_in_string(struct ld *L, const char *path, size_t off, const char *fmt, ...)
 {
 	int line = 0, col = 0;
-	if (jpos_find(L->p->positions, path, &line, &col)) {
-		size_t soff = offset_of(L->p, line, col);
-		line_col(L->p, string_char_offset(L->p, soff, off), &line, &col);
+	struct at at;
+	if (find_value(L->p, path, 0, &at)) {
+		pos_near(L->p, &at, string_char_offset(L->p, at.off, off), &line, &col);
 	} else {
 		find_pos(L->p, path, &line, &col);
 	}

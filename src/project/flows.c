@@ -79,13 +79,9 @@ static void parse_params(struct ld *L, const cJSON *flow, const char *path,
 	f->params = xcalloc((size_t)cJSON_GetArraySize(obj) + 1, sizeof *f->params);
 	for (const cJSON *m = obj->child; m; m = m->next) {
 		char *mp = spec_path_key(pp, m->string);
-		bool dup = false;
-		for (size_t k = 0; k < f->nparams; k++)
-			dup = dup || strcmp(f->params[k].name, m->string) == 0;
-		if (dup || !cJSON_IsObject(m)) {
-			if (!dup)
-				ld_error(L, mp, "expected an object { \"type\", \"default\", "
-					 "\"description\" }, found %s", json_type_name(m));
+		if (!cJSON_IsObject(m)) {
+			ld_error(L, mp, "expected an object { \"type\", \"default\", "
+				 "\"description\" }, found %s", json_type_name(m));
 			free(mp);
 			continue;
 		}
@@ -143,8 +139,36 @@ static void report_step_cycle(const size_t *cycle, size_t len, size_t edge, void
 	buf_free(&b);
 }
 
+/* Steps by name, sorted, so that resolving every `needs` of a flow of many
+ * steps costs a binary search each (the first of a repeated name wins). */
+static int step_order(const void *a, const void *b)
+{
+	const struct project_step *x = *(const struct project_step *const *)a;
+	const struct project_step *y = *(const struct project_step *const *)b;
+	int c = strcmp(x->name, y->name);
+	return c ? c : (x > y) - (x < y);
+}
+
+static const struct project_step *step_named(const struct project_step *const *by_name,
+					     size_t n, const char *name)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(by_name[mid]->name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && strcmp(by_name[lo]->name, name) == 0 ? by_name[lo] : NULL;
+}
+
 static void check_needs(struct ld *L, struct project_flow *f, char ***need_paths)
 {
+	const struct project_step **by_name = xcalloc(f->nsteps + 1, sizeof *by_name);
+	for (size_t i = 0; i < f->nsteps; i++)
+		by_name[i] = &f->steps[i];
+	qsort(by_name, f->nsteps, sizeof *by_name, step_order);
 	struct needs_graph ng = { L, f, { f->nsteps, NULL, NULL }, NULL };
 	ng.g.adj = xcalloc(f->nsteps + 1, sizeof *ng.g.adj);
 	ng.g.nadj = xcalloc(f->nsteps + 1, sizeof *ng.g.nadj);
@@ -155,15 +179,20 @@ static void check_needs(struct ld *L, struct project_flow *f, char ***need_paths
 		ng.edge_paths[i] = xcalloc(s->nneeds + 1, sizeof **ng.edge_paths);
 		for (size_t k = 0; k < s->nneeds; k++) {
 			const char *path = need_paths[i][k];
-			if (!ld_ref(L, path, "step", s->needs[k], f->steps, f->nsteps,
-				    sizeof *f->steps))
+			const struct project_step *t = step_named(by_name, f->nsteps,
+								  s->needs[k]);
+			if (!t || !*t->name) {
+				/* says why: unknown, or empty */
+				ld_ref(L, path, "step", s->needs[k], f->steps, f->nsteps,
+				       sizeof *f->steps);
 				continue;
-			const struct project_step *t = project_step(f, s->needs[k]);
+			}
 			size_t j = (size_t)(t - f->steps);
 			ng.edge_paths[i][ng.g.nadj[i]] = (char *)path;
 			ng.g.adj[i][ng.g.nadj[i]++] = j;
 		}
 	}
+	free(by_name);
 	graph_find_cycles(&ng.g, report_step_cycle, &ng);
 	for (size_t i = 0; i < f->nsteps; i++) {
 		free(ng.g.adj[i]);
@@ -225,6 +254,7 @@ static void parse_steps(struct ld *L, const cJSON *flow, const char *path,
 		ld_error(L, sp, "a flow needs at least one step");
 	f->steps = xcalloc(count + 1, sizeof *f->steps);
 	char ***need_paths = xcalloc(count + 1, sizeof *need_paths);
+	struct keyset names = KEYSET_INIT;
 	for (const cJSON *item = arr->child; item; item = item->next, i++) {
 		char *ip = spec_path_index(sp, i);
 		if (!cJSON_IsObject(item)) {
@@ -234,16 +264,13 @@ static void parse_steps(struct ld *L, const cJSON *flow, const char *path,
 		}
 		struct project_step *s = &f->steps[f->nsteps];
 		parse_step(L, item, ip, f, s, &need_paths[f->nsteps]);
-		for (size_t k = 0; *s->name && k < f->nsteps; k++) {
-			if (strcmp(f->steps[k].name, s->name) == 0) {
-				ld_member_error(L, ip, "name", "another step of this flow "
-						"is already named \"%s\"", s->name);
-				break;
-			}
-		}
+		if (*s->name && keyset_add(&names, s->name))
+			ld_member_error(L, ip, "name", "another step of this flow is already "
+					"named \"%s\"", s->name);
 		f->nsteps++;
 		free(ip);
 	}
+	keyset_free(&names);
 	check_needs(L, f, need_paths);
 	for (size_t k = 0; k < f->nsteps; k++)
 		ld_free_strings(need_paths[k], f->steps[k].nneeds);

@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -290,37 +291,34 @@ static const cJSON *object_value(struct ld *L, const cJSON *m, const char *path)
 	return NULL;
 }
 
-void check_duplicate_keys(struct ld *L, const cJSON *node, const char *path)
+/* Every member of every object against the others in one hash lookup each,
+ * so a 40,000-key object costs 40,000 lookups, not 800 million string
+ * comparisons.  A repeated key is reported at its own position and taken
+ * out of the tree: the first one is used, and everything read afterwards
+ * sees each key once. */
+void check_duplicate_keys(struct ld *L, cJSON *node, const char *path)
 {
 	if (!node)
 		return;
+	bool object = cJSON_IsObject(node);
+	struct keyset seen = KEYSET_INIT;
 	size_t i = 0;
-	for (const cJSON *m = node->child; m; m = m->next, i++) {
-		char *sub = cJSON_IsObject(node) ? spec_path_key(path, m->string)
-						 : spec_path_index(path, i);
-		if (cJSON_IsObject(node)) {
-			for (const cJSON *k = node->child; k != m; k = k->next) {
-				if (strcmp(k->string, m->string) == 0) {
-					ld_error_at_key(L, sub, "duplicate key \"%.64s\" "
-							"(the first one is used)", m->string);
-					break;
-				}
-			}
-		}
-		if (cJSON_IsObject(m) || cJSON_IsArray(m))
+	cJSON *next;
+	for (cJSON *m = node->child; m; m = next, i++) {
+		next = m->next;
+		char *sub = object ? spec_path_key(path, m->string) : spec_path_index(path, i);
+		size_t before = object ? keyset_add(&seen, m->string) : 0;
+		if (before) {
+			ld_error_at_key_nth(L, sub, before,
+					    "duplicate key \"%.64s\" (the first one is used)",
+					    m->string);
+			cJSON_Delete(cJSON_DetachItemViaPointer(node, m));
+		} else if (cJSON_IsObject(m) || cJSON_IsArray(m)) {
 			check_duplicate_keys(L, m, sub);
+		}
 		free(sub);
 	}
-}
-
-/* Earlier members of `obj` already named like `m` (duplicates are reported
- * once by check_duplicate_keys; the model keeps the first). */
-static bool seen_before(const cJSON *obj, const cJSON *m)
-{
-	for (const cJSON *k = obj->child; k != m; k = k->next)
-		if (strcmp(k->string, m->string) == 0)
-			return true;
-	return false;
+	keyset_free(&seen);
 }
 
 char *resolve_url(const struct project *p, const char *url, const char *scheme)
@@ -379,7 +377,7 @@ void load_connections(struct ld *L)
 	for (const cJSON *m = obj->child; m; m = m->next) {
 		char *path = spec_path_key("connections", m->string);
 		ld_check_identifier(L, path, m->string);
-		if (object_value(L, m, path) && !seen_before(obj, m)) {
+		if (object_value(L, m, path)) {
 			struct project_connection *c = &p->connections[p->nconnections++];
 			c->name = xstrdup(m->string);
 			c->path = xstrdup(path);
@@ -441,6 +439,14 @@ static void check_lake_object(struct ld *L, const cJSON *obj, const char *path)
 	}
 }
 
+/* Remember an environment in which a connection is PostgreSQL, for checks
+ * that matter only there (name lengths). */
+static void note_postgres(struct project_connection *c, const char *env)
+{
+	if (!c->postgres_env)
+		c->postgres_env = xstrdup(env);
+}
+
 /* Overrides of connections: they must name a connection of the file. */
 static void env_connections(struct ld *L, const cJSON *env, const char *path, bool apply)
 {
@@ -463,7 +469,12 @@ static void env_connections(struct ld *L, const cJSON *env, const char *path, bo
 		} else if (object_value(L, m, mp)) {
 			/* Checked always; applied only for the selected environment. */
 			struct project_connection scratch = { 0 };
+			bool was_postgres = c->kind == CONN_POSTGRES;
 			connection_settings(L, m, mp, false, apply ? c : &scratch);
+			if (apply && was_postgres && c->kind != CONN_POSTGRES)
+				note_postgres(c, "default");
+			if (!apply && scratch.url && scratch.kind == CONN_POSTGRES)
+				note_postgres(c, env->string);
 			free(scratch.url);
 			free(scratch.password_env);
 		}
@@ -481,8 +492,6 @@ void load_environments(struct ld *L, const char *env)
 	p->env_names = xcalloc(n + 1, sizeof *p->env_names);
 	const cJSON *chosen = NULL;
 	for (const cJSON *m = obj ? obj->child : NULL; m; m = m->next) {
-		if (seen_before(obj, m))
-			continue;
 		char *path = spec_path_key("environments", m->string);
 		ld_check_identifier(L, path, m->string);
 		p->env_names[p->nenv_names++] = xstrdup(m->string);
@@ -577,11 +586,76 @@ void load_lake_and_control(struct ld *L)
 	p->lake.secret_key_env = xstrdup(lake_setting(L, lake, "secret_key_env"));
 }
 
+/* ---- retention ------------------------------------------------------------------------
+ * Defaults keep a busy project's store to a few weeks of detail: at the
+ * demo's rates the store otherwise grows by some 120 MB a day. */
+
+#define DAYS(n) ((usec_t)(n) * 86400 * USEC_PER_SEC)
+
+static const struct project_retention retention_defaults = {
+	.logs = DAYS(14), .runs = DAYS(90), .transitions = DAYS(90),
+	.task_history = DAYS(30), .load_history = DAYS(90), .notifications = DAYS(30),
+	.requests = DAYS(30), .every = 3600 * USEC_PER_SEC,
+};
+
+static const struct {
+	const char *key;
+	size_t offset;
+} retention_ages[] = {
+	{ "logs", offsetof(struct project_retention, logs) },
+	{ "runs", offsetof(struct project_retention, runs) },
+	{ "transitions", offsetof(struct project_retention, transitions) },
+	{ "task_history", offsetof(struct project_retention, task_history) },
+	{ "load_history", offsetof(struct project_retention, load_history) },
+	{ "notifications", offsetof(struct project_retention, notifications) },
+	{ "requests", offsetof(struct project_retention, requests) },
+	{ "every", offsetof(struct project_retention, every) },
+};
+
+/* A duration, or the word `word` ("forever", "never") for 0. */
+static usec_t age_or_word(struct ld *L, const cJSON *obj, const char *path, const char *key,
+			  const char *word, usec_t fallback)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	if (cJSON_IsString(v) && strcmp(v->valuestring, word) == 0)
+		return 0;
+	usec_t d = spec_at_duration(L->p, obj, path, key, fallback, L->d);
+	if (d <= 0 && v) {
+		ld_member_error(L, path, key, "a retention is longer than 0, or \"%s\"", word);
+		return fallback;
+	}
+	return d;
+}
+
+static void load_retention(struct ld *L)
+{
+	struct project *p = L->p;
+	p->retention = retention_defaults;
+	const cJSON *obj = spec_at_object(p, p->root, "", "retention", false, L->d);
+	if (!obj)
+		return;
+	const char *keys[ARRAY_LEN(retention_ages) + 2] = { 0 };
+	for (size_t i = 0; i < ARRAY_LEN(retention_ages); i++)
+		keys[i] = retention_ages[i].key;
+	keys[ARRAY_LEN(retention_ages)] = "log_rows";
+	spec_at_unknown_keys(p, obj, "retention", keys, L->d);
+	for (size_t i = 0; i < ARRAY_LEN(retention_ages); i++) {
+		usec_t *field = (usec_t *)((char *)&p->retention + retention_ages[i].offset);
+		bool every = strcmp(retention_ages[i].key, "every") == 0;
+		*field = age_or_word(L, obj, "retention", retention_ages[i].key,
+				     every ? "never" : "forever", *field);
+	}
+	int64_t rows = spec_at_int(p, obj, "retention", "log_rows", 0, L->d);
+	if (rows < 0)
+		ld_member_error(L, "retention", "log_rows", "log_rows is 0 (no cap) or more");
+	p->retention.log_rows = rows > 0 ? rows : 0;
+}
+
 /* ---- the top level ------------------------------------------------------------------- */
 
 static const char *const top_keys[] = {
 	"project", "version", "control", "connections", "lake", "pipes", "streams",
-	"tasks", "flows", "notifications", "tables", "environments", NULL,
+	"tasks", "flows", "notifications", "tables", "environments", "retention", NULL,
 };
 
 static char *base_name(const char *dir)
@@ -608,6 +682,7 @@ static void load_top(struct ld *L, const char *env)
 	load_connections(L);
 	load_environments(L, env);
 	load_lake_and_control(L);
+	load_retention(L);
 	load_channels(L);
 	load_tables(L);
 	load_pipes(L);
@@ -675,6 +750,7 @@ struct project *project_load(const char *file, const char *env, struct diags *d,
 		p->control_url = resolve_url(p, "sqlite:.sluice/control.db", "sqlite:");
 		p->lake.url = resolve_url(p, "file:lake", "file:");
 		p->lake.region = xstrdup("us-east-1");
+		p->retention = retention_defaults;
 		return p;
 	}
 	load_top(&L, env);

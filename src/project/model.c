@@ -143,6 +143,25 @@ const struct project_channel *project_channel(const struct project *p, const cha
 	FIND(p->channels, p->nchannels, name, name);
 }
 
+bool project_check_pg_name(const struct project *p, struct diags *d, const char *conn,
+			   const char *path, const char *what, const char *name)
+{
+	const struct project_connection *c = conn ? project_connection(p, conn) : NULL;
+	size_t n = name ? strlen(name) : 0;
+	if (!c || n <= PG_NAME_MAX || (c->kind != CONN_POSTGRES && !c->postgres_env))
+		return true;
+	if (c->kind == CONN_POSTGRES)
+		project_diag(p, d, DIAG_ERROR, path, "%s name \"%.40s...\" is %zu bytes; "
+			     "PostgreSQL keeps %d and cuts the rest (connection \"%s\" is "
+			     "PostgreSQL)", what, name, n, PG_NAME_MAX, c->name);
+	else
+		project_diag(p, d, DIAG_WARNING, path, "%s name \"%.40s...\" is %zu bytes; "
+			     "PostgreSQL keeps %d and cuts the rest (connection \"%s\" is "
+			     "PostgreSQL in environment %s)", what, name, n, PG_NAME_MAX,
+			     c->name, c->postgres_env);
+	return false;
+}
+
 char *project_path(const struct project *p, const char *relative)
 {
 	return path_join(p->dir, relative);
@@ -267,6 +286,7 @@ void project_free(struct project *p)
 		free(p->connections[i].name);
 		free(p->connections[i].url);
 		free(p->connections[i].password_env);
+		free(p->connections[i].postgres_env);
 		free(p->connections[i].path);
 	}
 	free(p->connections);

@@ -68,6 +68,7 @@ size_t ld_named_array(struct ld *L, const char *key, const char *what, size_t st
 		return 0;
 	size_t n = 0, i = 0;
 	char *items = xcalloc((size_t)cJSON_GetArraySize(arr) + 1, stride);
+	struct keyset names = KEYSET_INIT;
 	for (const cJSON *item = arr->child; item; item = item->next, i++) {
 		char *path = spec_path_index(key, i);
 		if (!cJSON_IsObject(item)) {
@@ -78,16 +79,13 @@ size_t ld_named_array(struct ld *L, const char *key, const char *what, size_t st
 		void *slot = items + n * stride;
 		parse(L, item, path, slot);
 		const char *name = item_name(items, n, stride);
-		for (size_t k = 0; *name && k < n; k++) {
-			if (strcmp(item_name(items, k, stride), name) == 0) {
-				ld_member_error(L, path, "name", "another %s is already named "
-						"\"%s\"", what, name);
-				break;
-			}
-		}
+		if (*name && keyset_add(&names, name))
+			ld_member_error(L, path, "name", "another %s is already named \"%s\"",
+					what, name);
 		n++;
 		free(path);
 	}
+	keyset_free(&names);
 	*out = items;
 	return n;
 }
@@ -212,8 +210,6 @@ void load_channels(struct ld *L)
 		return;
 	p->channels = xcalloc((size_t)cJSON_GetArraySize(obj) + 1, sizeof *p->channels);
 	for (const cJSON *m = obj->child; m; m = m->next) {
-		if (project_channel(p, m->string))
-			continue;       /* a duplicate key, reported already */
 		char *path = spec_path_key("notifications", m->string);
 		ld_check_identifier(L, path, m->string);
 		if (!cJSON_IsObject(m)) {
@@ -267,8 +263,6 @@ void load_tables(struct ld *L)
 		return;
 	p->tables = xcalloc((size_t)cJSON_GetArraySize(obj) + 1, sizeof *p->tables);
 	for (const cJSON *m = obj->child; m; m = m->next) {
-		if (project_table(p, m->string))
-			continue;
 		char *path = spec_path_key("tables", m->string);
 		if (!*m->string)
 			ld_error_at_key(L, path, "a table name cannot be empty");
@@ -382,6 +376,7 @@ static void pipe_columns(struct ld *L, const cJSON *obj, const char *path,
 		return;
 	char *cp = spec_path_key(path, "columns");
 	x->columns = xcalloc((size_t)cJSON_GetArraySize(cols) + 1, sizeof *x->columns);
+	struct keyset names = KEYSET_INIT;
 	size_t i = 0;
 	for (const cJSON *c = cols->child; c; c = c->next, i++) {
 		char *ip = spec_path_index(cp, i);
@@ -396,15 +391,15 @@ static void pipe_columns(struct ld *L, const cJSON *obj, const char *path,
 		col->name = ld_nonempty(L, c, ip, "name", true);
 		col->type = ld_string(L, c, ip, "type", false, "text");
 		col->source = ld_string(L, c, ip, "source", false, col->name);
-		for (size_t k = 0; *col->name && k + 1 < x->ncolumns; k++) {
-			if (strcmp(x->columns[k].name, col->name) == 0) {
-				ld_member_error(L, ip, "name", "column \"%s\" is declared "
-						"twice", col->name);
-				break;
-			}
-		}
+		if (*col->name && keyset_add(&names, col->name))
+			ld_member_error(L, ip, "name", "column \"%s\" is declared twice",
+					col->name);
+		char *np = spec_path_key(ip, "name");
+		project_check_pg_name(L->p, L->d, x->connection, np, "column", col->name);
+		free(np);
 		free(ip);
 	}
+	keyset_free(&names);
 	free(cp);
 }
 
@@ -438,8 +433,12 @@ static void parse_pipe(struct ld *L, const cJSON *obj, const char *path, void *s
 	}
 	x->table = ld_nonempty(L, obj, path, "table", true);
 	pipe_columns(L, obj, path, x);
-	if (spec_at_string(p, obj, path, "document", false, L->d))
+	if (spec_at_string(p, obj, path, "document", false, L->d)) {
 		x->document = ld_nonempty(L, obj, path, "document", false);
+		char *dp = spec_path_key(path, "document");
+		project_check_pg_name(p, L->d, x->connection, dp, "column", x->document);
+		free(dp);
+	}
 	pipe_on_error(L, obj, path, x);
 	x->poll = spec_at_duration(p, obj, path, "poll", 30 * USEC_PER_SEC, L->d);
 	if (x->poll <= 0) {

@@ -80,6 +80,8 @@ struct project_connection {
 	char *password_env;    /* name of the variable holding the password, or NULL */
 	bool  read_only;
 	char *path;            /* "connections.warehouse", for diagnostics */
+	char *postgres_env;    /* another environment in which it is PostgreSQL
+				  ("default": the file's own settings), or NULL */
 };
 
 struct project_lake {
@@ -288,6 +290,21 @@ struct project_table {
 	char *path_in_file;    /* "tables.dim_staff" */
 };
 
+/* How long the control store keeps what (the `retention` key): ages, 0 =
+ * forever.  The engine that holds the scheduler lease applies it every
+ * `every` (0: never; `sluice store prune` still does). */
+struct project_retention {
+	usec_t  logs;
+	int64_t log_rows;      /* at most this many log records; 0: no cap */
+	usec_t  runs;          /* finished runs, with steps and transitions */
+	usec_t  transitions;   /* transitions of finished runs; the runs stay */
+	usec_t  task_history;
+	usec_t  load_history;  /* only of files no longer in the lake */
+	usec_t  notifications;
+	usec_t  requests;
+	usec_t  every;
+};
+
 struct project_env {
 	char *name;            /* "default" when no environment was selected */
 	bool  read_only;
@@ -310,6 +327,7 @@ struct project {
 	struct project_flow *flows;     size_t nflows;
 	struct project_channel *channels; size_t nchannels;
 	struct project_table *tables;   size_t ntables;
+	struct project_retention retention;
 
 	/* private to project/: the text, its parse tree and position index */
 	char *text;
@@ -389,6 +407,22 @@ void spec_at_unknown_keys(const struct project *p, const cJSON *obj, const char 
  * Caller frees. */
 char *spec_path_key(const char *path, const char *key);
 char *spec_path_index(const char *path, size_t i);
+
+/* A connection URL given on the command line (--control, init's
+ * --warehouse): the project file's rules, and above all no password in it,
+ * since every local user can read a process's arguments.  -1 with
+ * ERR_INVALID at `option`, never quoting the URL. */
+int project_check_url_option(const char *option, const char *url, struct err *e);
+
+/* PostgreSQL keeps the first 63 bytes of a name and drops the rest with
+ * only a notice, so a longer declared name works on SQLite and fails (or
+ * names something else) on PostgreSQL.  Reports `name` at `path` when it
+ * is longer and connection `conn` is PostgreSQL: an error in the selected
+ * environment, a warning when only another environment makes it so.
+ * `what`: "column".  False when reported. */
+#define PG_NAME_MAX 63
+bool project_check_pg_name(const struct project *p, struct diags *d, const char *conn,
+			   const char *path, const char *what, const char *name);
 
 /* Lookups by name; NULL when absent. */
 const struct project_connection *project_connection(const struct project *p, const char *name);

@@ -17,6 +17,7 @@ struct ld {
 	struct project *p;
 	struct diags *d;
 	bool world_readable;   /* the file's mode has o+r: secrets draw warnings */
+	bool command_line;     /* checking a URL given as an option, not the file */
 	const cJSON *env;      /* the selected environment's object, or NULL */
 	char *env_path;        /* "environments.prod" */
 	struct vec after_paths;  /* per task: key paths of its `after` entries */
@@ -29,6 +30,9 @@ void ld_member_error(struct ld *L, const char *path, const char *key, const char
 void ld_warn(struct ld *L, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* An error positioned at the key (not the value) of member `path`. */
 void ld_error_at_key(struct ld *L, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
+/* The same at the nth (0-based) of the keys written with this path. */
+void ld_error_at_key_nth(struct ld *L, const char *path, size_t nth, const char *fmt, ...)
+	PRINTF_LIKE(4, 5);
 /* An error at byte `off` of the string value at `path` (a `when` condition). */
 void ld_error_in_string(struct ld *L, const char *path, size_t off,
 			const char *fmt, ...) PRINTF_LIKE(4, 5);
@@ -95,7 +99,9 @@ void load_streams(struct ld *L);
 void load_flows(struct ld *L);
 void load_tasks(struct ld *L);
 void check_table_connections(struct ld *L);
-void check_duplicate_keys(struct ld *L, const cJSON *node, const char *path);
+/* Reports keys written twice in one object and takes the later ones out of
+ * the tree (the first is used), so loaders see each key once. */
+void check_duplicate_keys(struct ld *L, cJSON *node, const char *path);
 
 /* URLs (secrets.c).  They report at `path` and never quote the URL. */
 bool check_connection_url(struct ld *L, const char *path, const char *url,

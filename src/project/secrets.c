@@ -35,8 +35,16 @@ static const char *const secret_keywords[] = {
 	"scram_server_key",
 };
 
-#define NO_PASSWORDS "passwords never live in the project file (use password_env, " \
-	"~/.pgpass, PGPASSWORD or a service file)"
+/* Why not, and where passwords go instead. */
+static const char *no_passwords(const struct ld *L)
+{
+	return L->command_line
+		? "every local user can read a command line (ps); use ~/.pgpass, "
+		  "PGPASSWORD or a service file (or a connection's password_env in the "
+		  "project file)"
+		: "passwords never live in the project file (use password_env, "
+		  "~/.pgpass, PGPASSWORD or a service file)";
+}
 
 static bool check_keyword(struct ld *L, const char *path, const char *kw, size_t n)
 {
@@ -47,8 +55,8 @@ static bool check_keyword(struct ld *L, const char *path, const char *kw, size_t
 	word[n] = '\0';
 	for (size_t i = 0; i < ARRAY_LEN(secret_keywords); i++) {
 		if (strcmp(word, secret_keywords[i]) == 0) {
-			ld_error(L, path, "a %s in the connection string is not allowed: "
-				 NO_PASSWORDS, word);
+			ld_error(L, path, "a %s in the connection string is not allowed: %s",
+				 word, no_passwords(L));
 			return false;
 		}
 	}
@@ -110,7 +118,7 @@ static bool check_pg_uri(struct ld *L, const char *path, const char *url)
 	size_t auth_len = strcspn(rest, "/?");
 	const char *at = memchr(rest, '@', auth_len);
 	if (at && memchr(rest, ':', (size_t)(at - rest))) {
-		ld_error(L, path, "a password in the URL is not allowed: " NO_PASSWORDS);
+		ld_error(L, path, "a password in the URL is not allowed: %s", no_passwords(L));
 		return false;
 	}
 	const char *q = strchr(rest, '?');
@@ -156,6 +164,23 @@ bool check_connection_url(struct ld *L, const char *path, const char *url,
 	ld_error(L, path, "not a connection URL (expected sqlite:PATH, postgresql://..., "
 		 "postgres://... or a conninfo such as \"host=db dbname=warehouse\")");
 	return false;
+}
+
+int project_check_url_option(const char *option, const char *url, struct err *e)
+{
+	struct project scratch = { 0 };
+	struct diags d;
+	diags_init(&d);
+	struct ld L = { .p = &scratch, .d = &d, .command_line = true };
+	enum connection_kind kind;
+	int rc = 0;
+	if (!check_connection_url(&L, option, url, &kind)) {
+		const struct diag *first = d.items.len ? d.items.items[0] : NULL;
+		rc = err_at(e, ERR_INVALID, option, "%s",
+			    first ? first->message : "not a connection URL");
+	}
+	diags_free(&d);
+	return rc;
 }
 
 bool check_lake_url(struct ld *L, const char *path, const char *url)

@@ -156,6 +156,12 @@ static void validate_columns(const struct project *p, const struct project_step 
 		spec_at_unknown_keys(p, c, ip, known, d);
 		const char *name = spec_at_string(p, c, ip, "name", true, d);
 		const char *cpath = spec_at_string(p, c, ip, "path", true, d);
+		if (name) {
+			char *np = spec_path_key(ip, "name");
+			project_check_pg_name(p, d, sj_string(s->spec, "connection"), np,
+					      "column", name);
+			free(np);
+		}
 		const char *type = spec_at_string(p, c, ip, "type", false, d);
 		struct db_coltype t;
 		if (type && !db_type_parse(type, &t)) {

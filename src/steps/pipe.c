@@ -533,3 +533,45 @@ int pipe_refresh(const struct project *p, const struct project_pipe *pipe,
 	lake_listing_free(&ls);
 	return rc;
 }
+
+/* ---- retention of load history ----------------------------------------------------- */
+
+int pipe_prune_begin(struct pipe_prune *pp, const struct project_pipe *pipe,
+		     struct lake *lake, struct err *e)
+{
+	memset(pp, 0, sizeof *pp);
+	pp->pipe = pipe;
+	pp->files = xcalloc(1, sizeof *pp->files);
+	return list_files(pipe, lake, pp->files, e);
+}
+
+static int key_cmp(const void *key, const void *entry)
+{
+	return strcmp(key, ((const struct lake_entry *)entry)->key);
+}
+
+static bool in_lake(const char *key, void *arg)
+{
+	const struct lake_listing *ls = arg;
+	return bsearch(key, ls->entries, ls->len, sizeof *ls->entries, key_cmp) != NULL;
+}
+
+int pipe_prune_history(struct pipe_prune *pp, struct store *store, usec_t before,
+		       bool dry_run, int *budget, int64_t *total, struct err *e)
+{
+	/* An empty listing may be a prefix emptied on purpose or a lake that
+	 * is not there (an unmounted directory): the history stays until a
+	 * file shows the lake is there. */
+	if (!pp->files || pp->files->len == 0)
+		return 0;
+	return store_load_prune(store, pp->pipe->name, before, in_lake, pp->files, dry_run,
+				&pp->after_id, budget, total, e);
+}
+
+void pipe_prune_end(struct pipe_prune *pp)
+{
+	if (pp->files)
+		lake_listing_free(pp->files);
+	free(pp->files);
+	memset(pp, 0, sizeof *pp);
+}

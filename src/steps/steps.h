@@ -258,6 +258,24 @@ int  pipe_pending(const struct project_pipe *pipe, struct store *store,
  * the store; reads no file. */
 int  pipe_rejected(const struct project_pipe *pipe, struct store *store,
 		   struct lake *lake, struct vec *out, struct err *e);
+/* Retention of a pipe's load history: a record older than `before` goes
+ * when a newer one of its file exists or its file is no longer in the
+ * lake; the newest record of a file still there stays, however old, since
+ * it is what keeps the pipe from loading the file again.  begin lists the
+ * pipe's prefix once (ERR_NOTFOUND: no lake or directory; nothing is
+ * pruned then), history walks the records within *budget batches (1 more
+ * to do, 0 done; nothing goes while the listing is empty, which may be a
+ * lake that is not there), end frees the listing. */
+struct pipe_prune {
+	const struct project_pipe *pipe;
+	struct lake_listing *files;
+	int64_t after_id;
+};
+int  pipe_prune_begin(struct pipe_prune *pp, const struct project_pipe *pipe,
+		      struct lake *lake, struct err *e);
+int  pipe_prune_history(struct pipe_prune *pp, struct store *store, usec_t before,
+			bool dry_run, int *budget, int64_t *total, struct err *e);
+void pipe_prune_end(struct pipe_prune *pp);
 
 /* What `show pipes` and the console show of one pipe. */
 struct pipe_status {

@@ -6,8 +6,10 @@
  */
 #include "store/store_int.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int store_schema_latest(void)
 {
@@ -44,19 +46,50 @@ static int sqlite_prepare_path(const char *url, bool read_only, struct err *e)
 	if (strcmp(path, ":memory:") == 0 || str_starts_with(path, "file:"))
 		return 0;
 	if (read_only) {
-		if (!file_exists(path))
-			return err_set(e, ERR_NOTFOUND,
-				       "control store %s does not exist; "
-				       "start sluice once without --read-only to create it",
-				       path);
-		return 0;
+		struct stat st;
+		if (stat(path, &st) == 0)
+			return 0;
+		if (errno != ENOENT)
+			return err_set(e, ERR_IO, "cannot read %s: %s; a user who only "
+				       "monitors needs read access to its directory and files "
+				       "(see sluice(1), FILES)", path, strerror(errno));
+		return err_set(e, ERR_NOTFOUND,
+			       "control store %s does not exist; "
+			       "start sluice once without --read-only to create it",
+			       path);
 	}
+	/* The store holds logs, notification texts and sample rows: only its
+	 * owner reads it.  A directory or file that exists keeps its mode (an
+	 * operator may have opened it to a group of read-only users); SQLite
+	 * gives the -wal and -shm files the database file's mode. */
 	char *dir = path_dirname(path);
-	int rc = mkdir_p(dir, 0755, e);
+	int rc = mkdir_p(dir, 0700, e);
 	if (rc < 0)
 		err_prefix(e, "control store %s: ", path);
 	free(dir);
+	if (rc == 0)
+		rc = file_create_private(path, e);
 	return rc;
+}
+
+static void files_now(const char *path, struct store_files *f)
+{
+	memset(f, 0, sizeof *f);
+	struct stat st;
+	if (stat(path, &st) == 0) {
+		f->ino = (int64_t)st.st_ino;
+		f->size = (int64_t)st.st_size;
+		f->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	}
+	char *side = xasprintf("%s-wal", path);
+	if (stat(side, &st) == 0) {
+		f->wal_size = (int64_t)st.st_size;
+		f->wal_mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
+	}
+	free(side);
+	side = xasprintf("%s-shm", path);
+	f->shm = file_exists(side);
+	free(side);
 }
 
 static struct store *open_connection(const char *url, const struct store_options *opt,
@@ -91,6 +124,11 @@ static struct store *open_connection(const char *url, const struct store_options
 		s->own_link = true;
 	}
 	s->opened = clock_monotonic_us();
+	s->snapshot = db_is_snapshot(db);
+	if (kind == DB_SQLITE) {
+		s->path = xstrdup(url + strlen("sqlite:"));
+		files_now(s->path, &s->files);
+	}
 	return s;
 }
 
@@ -105,7 +143,40 @@ void store_close(struct store *s)
 	store_identity_clear(&s->id);
 	free(s->conn_url);
 	free(s->password);
+	free(s->path);
 	free(s);
+}
+
+bool store_is_snapshot(const struct store *s)
+{
+	return s->snapshot;
+}
+
+/* A snapshot whose files changed (a writer came, committed, left) is
+ * opened again: as a snapshot still, or normally once a -shm is there.
+ * 1 reopened, 0 nothing changed, -1 (the old handle kept). */
+static int refresh_snapshot(struct store *s, struct err *e)
+{
+	struct store_files now;
+	files_now(s->path, &now);
+	const struct store_files *was = &s->files;
+	if (now.ino == was->ino && now.size == was->size && now.mtime_ns == was->mtime_ns &&
+	    now.wal_size == was->wal_size && now.wal_mtime_ns == was->wal_mtime_ns &&
+	    now.shm == was->shm)
+		return 0;
+	struct store_options opt = { .read_only = true, .busy_timeout_ms = s->busy_timeout_ms };
+	char *url = xasprintf("sqlite:%s", s->path);
+	struct store *fresh = open_connection(url, &opt, e);
+	free(url);
+	if (!fresh)
+		return -1;
+	struct db *old = s->db;
+	s->db = fresh->db;
+	s->snapshot = fresh->snapshot;
+	s->files = fresh->files;
+	fresh->db = old;
+	store_close(fresh);
+	return 1;
 }
 
 static int sqlite_settings(struct store *s, struct err *e)
@@ -300,12 +371,21 @@ int store_changed(struct store *s, struct store_watch *w, unsigned *changed,
 {
 	*changed = 0;
 	int64_t dv = -1;
+	bool reopened = false;
+	if (s->snapshot) {
+		int rc = refresh_snapshot(s, e);
+		if (rc < 0)
+			return -1;
+		if (rc == 0 && w->primed)
+			return 0;
+		reopened = rc == 1;
+	}
 	if (s->d == &store_sqlite_dialect) {
 		/* data_version moves only when another connection commits;
 		 * our own commits are counted in own_commits. */
 		if (st_query_i64(s, "PRAGMA data_version", NULL, &dv, e) < 0)
 			return -1;
-		if (w->primed && dv == w->data_version &&
+		if (w->primed && !reopened && dv == w->data_version &&
 		    s->own_commits == w->own_commits)
 			return 0;
 	}

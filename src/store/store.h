@@ -71,6 +71,11 @@ struct store *store_open(const char *url, const struct store_options *opt,
 			 struct err *e);
 void  store_close(struct store *s);
 bool  store_is_read_only(const struct store *s);
+/* A read-only SQLite store read as an immutable snapshot, because its -shm
+ * file is missing and this user may not create it (db_is_snapshot): it
+ * shows what the file held when opened.  store_changed opens it again
+ * when the file changes, normally once a writer has left a -shm there. */
+bool  store_is_snapshot(const struct store *s);
 /* The URL with any password hidden, for headers and messages. */
 const char *store_url(const struct store *s);
 /* "sqlite" or "postgresql". */
@@ -950,25 +955,49 @@ void  store_request_free(struct store_request *r);
 void  store_request_list_free(struct vec *v);
 
 /* ---- retention ----------------------------------------------------------------------------
- * Pruning in batches of a few thousand rows per transaction, so readers
+ * Pruning in batches of at most a thousand rows per transaction, so readers
  * and writers are never held up long.  0 in a field means "keep".  Runs
  * are pruned only in a terminal state, with their steps, transitions and
- * validation results.  Load history is not pruned here: it tells pipes
- * what was loaded. */
+ * validation results; transitions may go sooner than their runs.  Load
+ * history is pruned per pipe by store_load_prune, which must know which
+ * files the lake still holds (steps/ lists them). */
 struct store_retention {
 	usec_t  log_age;           /* delete log records older than this */
 	int64_t log_max;           /* keep at most this many log records */
 	usec_t  run_age;           /* finished runs older than this */
+	usec_t  transition_age;    /* transitions of finished runs (the runs stay) */
 	usec_t  task_age;          /* task history */
 	usec_t  notify_age;        /* SENT / FAILED notifications */
 	usec_t  request_age;       /* DONE / FAILED requests */
 };
 struct store_prune_stats {
-	int64_t logs, runs, tasks, notifications, requests, cache;
+	int64_t logs, runs, transitions, tasks, notifications, requests, cache, loads;
 };
-/* Also purges expired cache entries and, on SQLite, refreshes the query
- * planner's statistics (a sampled ANALYZE).  `stats` may be NULL. */
+/* Everything `r` asks for, and expired cache entries; on SQLite it ends
+ * by refreshing the query planner's statistics (a sampled ANALYZE).
+ * `stats` may be NULL.  ERR_READONLY on a read-only store. */
 int   store_prune(struct store *s, const struct store_retention *r,
 		  struct store_prune_stats *stats, struct err *e);
+/* The same within a budget of *budget transactions, spent as it goes,
+ * from *stage on (0 at first; advanced as kinds are done); what was
+ * deleted is added to *stats.  1 when the budget ran out (come back with
+ * the same *stage for more), 0 when done, -1 on error. */
+int   store_prune_some(struct store *s, const struct store_retention *r, int *stage,
+		       int *budget, struct store_prune_stats *stats, struct err *e);
+/* A dry run: what store_prune would delete now, per kind (loads not
+ * counted). */
+int   store_prune_count(struct store *s, const struct store_retention *r,
+			struct store_prune_stats *stats, struct err *e);
+/* Load history of `pipe` recorded before `before`: a record goes when a
+ * newer one of its file exists, or when present(key) says the lake no
+ * longer holds its file; the newest record of a file still there stays,
+ * or the pipe would load that file again.  Walks the history from
+ * *after_id (0 at first; advanced as it goes) within *budget batches:
+ * 1 more to do, 0 done, -1 error.  Adds to *total what went (with
+ * dry_run, what would go). */
+int   store_load_prune(struct store *s, const char *pipe, usec_t before,
+		       bool (*present)(const char *key, void *arg), void *arg,
+		       bool dry_run, int64_t *after_id, int *budget, int64_t *total,
+		       struct err *e);
 
 #endif

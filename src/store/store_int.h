@@ -28,6 +28,13 @@ struct store_dialect {
 extern const struct store_dialect store_sqlite_dialect;
 extern const struct store_dialect store_pg_dialect;
 
+/* What a SQLite store's files look like: a snapshot is opened again when
+ * this changes. */
+struct store_files {
+	int64_t ino, size, mtime_ns, wal_size, wal_mtime_ns;
+	bool shm;
+};
+
 struct store {
 	struct db *db;
 	char *url;                 /* redacted, for messages */
@@ -44,6 +51,9 @@ struct store {
 	usec_t opened;             /* monotonic: when the connection was made */
 	bool in_tx;                /* between st_begin and commit or rollback */
 	bool lost;                 /* the last failure: the server was out of reach */
+	char *path;                /* SQLite: the file; else NULL */
+	bool snapshot;             /* SQLite read as an immutable snapshot */
+	struct store_files files;  /* when it was opened */
 };
 
 /* ---- schema (schema.c) ------------------------------------------------------ */

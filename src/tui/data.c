@@ -34,14 +34,32 @@ void tui_store_open(struct tui *t)
 	err_clear(&e);
 	t->store = store_open(cfg->store_url, &opt, &e);
 	if (!t->store) {
-		tui_message(t, true, "cannot read the control store: %s", err_text(&e));
+		free(t->store_error);
+		t->store_error = xstrdup(err_text(&e));
+		tui_message(t, true, "cannot read the control store: %s", t->store_error);
 		return;
 	}
+	if (store_is_snapshot(t->store))
+		tui_message(t, false, "control store: read as a snapshot (its -shm file is "
+			    "missing and this user may not create it); read again when "
+			    "it changes");
 	store_watch_init(&t->watch);
 	unsigned changed = 0;
 	store_changed(t->store, &t->watch, &changed, NULL);   /* prime */
 	t->last_poll = clock_monotonic_us();
 	t->next_poll = t->last_poll + TUI_POLL_USEC;
+}
+
+char *tui_no_store_reason(const struct tui *t)
+{
+	const struct tui_config *cfg = t->cfg;
+	if (!cfg->project)
+		return cfg->problem ? xasprintf("No project is loaded: %s", cfg->problem)
+			: xstrdup("No project is loaded: start sluice in a directory holding "
+				  "a sluice.json.");
+	const char *why = cfg->problem ? cfg->problem : t->store_error;
+	return why ? xasprintf("The control store cannot be read: %s", why)
+		   : xstrdup("This console was started without a control store.");
 }
 
 void tui_store_close(struct tui *t)

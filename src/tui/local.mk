@@ -61,6 +61,7 @@ TESTS += \
 	tests/console/pipe_problems.sh \
 	tests/console/logs.sh \
 	tests/console/readonly.sh \
+	tests/console/readonly_user.sh \
 	tests/console/actions.sh \
 	tests/console/complete.sh \
 	tests/console/backfill_demo.sh \

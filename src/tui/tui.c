@@ -334,7 +334,7 @@ int tui_run(const struct tui_config *cfg, struct err *e)
 	user_host(t.user_host, sizeof t.user_host);
 	const char *trace = getenv("SLUICE_CONSOLE_TRACE");
 	if (trace && *trace)
-		t.trace = fopen(trace, "a");
+		t.trace = file_open_log(trace);
 	tui_trace(&t, "start", 0);
 
 	if (pipe(sig_pipe) < 0)
@@ -385,6 +385,7 @@ out:
 	free(t.matches);
 	free(t.history_path);
 	free(t.history_error);
+	free(t.store_error);
 	if (t.trace)
 		fclose(t.trace);
 	return rc;

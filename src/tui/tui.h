@@ -84,6 +84,9 @@ struct tui_config {
 				     writes the store itself, every change goes
 				     through `execute`.  NULL: none */
 	const char *store_password; /* PostgreSQL password, or NULL */
+	const char *problem;      /* why no project or no store is open, as an
+				     error reads ("sluice.json:3:5: ...", "control
+				     store PATH: ..."); NULL: none, or no reason */
 
 	tui_execute_fn  execute;  /* all optional; NULL: not connected */
 	tui_complete_fn complete;

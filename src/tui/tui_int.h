@@ -536,6 +536,7 @@ struct tui {
 
 	/* the control store, read-only (data.c) */
 	struct store *store;
+	char *store_error;          /* why it did not open */
 	struct store_watch watch;
 	usec_t next_poll;           /* monotonic; 0: no store to poll */
 	usec_t last_poll;
@@ -581,6 +582,9 @@ void tui_mark_stale(struct tui *t);
 #define TUI_POLL_USEC USEC_PER_SEC        /* ask the store at most this often */
 void tui_store_open(struct tui *t);
 void tui_store_close(struct tui *t);
+/* What the views say when there is no store: why, with the real error
+ * when there is one.  Caller frees. */
+char *tui_no_store_reason(const struct tui *t);
 /* Ask the store what changed (if due, or now when `force`); refreshes the
  * views that show a changed area.  Returns the milliseconds until the
  * next poll is due, or -1 when there is no store. */

@@ -155,14 +155,13 @@ bool tui_list_view_no_store(struct tui_view *v, const struct tui_data *d)
 	struct tui_list *l = &lv->list;
 	tui_list_begin(l);
 	tui_list_end(l);
+	char *why = tui_no_store_reason(v->tui);
 	char *msg = xasprintf(
 		"No control store is open, so there are no %s to show.\n\n%s\n\n%s",
-		lv->spec->what, lv->spec->about,
-		d->cfg->project ? "This console was started without a control store."
-				: "No project is loaded: start sluice in a directory "
-				  "holding a sluice.json.");
+		lv->spec->what, lv->spec->about, why);
 	tui_list_set_empty(l, msg);
 	free(msg);
+	free(why);
 	v->clock = 0;
 	return true;
 }

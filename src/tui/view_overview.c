@@ -380,17 +380,16 @@ static void overview_draw(struct tui_view *v, WINDOW *w, int h, int width)
 	}
 	for (int i = 0; i < h; i++)
 		tui_fill(w, i, 0, width, theme_attr(R_NORMAL));
+	char *why = tui_no_store_reason(t);
 	char *notice = xasprintf(
 		"No control store is open, so there is nothing to show yet.\n\n"
 		"The overview counts runs, tasks and pipes by state, lists recent "
 		"failures and draws the rows moved per minute, all read from the "
 		"control store of a project.\n\n%s\n\n"
-		"Press ? for help, : for the command prompt, q to quit.",
-		t->cfg->project ? "This console was started without a control store."
-				: "No project is loaded: start sluice in a directory "
-				  "holding a sluice.json.");
+		"Press ? for help, : for the command prompt, q to quit.", why);
 	tui_notice(w, 0, 0, h, width, notice);
 	free(notice);
+	free(why);
 }
 
 static void overview_where(struct tui_view *v, struct buf *out)

@@ -86,6 +86,45 @@ run_sluice -C broken check
 assert_eq 1 "$RC" "JSON syntax error"
 assert_contains "$OUT" "sluice.json:2:"
 
+# ---- names PostgreSQL would cut: more than 63 bytes, on a PostgreSQL connection ---
+# They work on SQLite; on PostgreSQL the name is cut to 63 bytes with only a
+# notice, and the run fails later.  On a SQLite connection that some other
+# environment makes PostgreSQL, a warning.
+mkdir long
+cat >long/sluice.json <<'JSON'
+{ "project": "long",
+  "connections": { "wh": { "url": "postgresql://etl@db.invalid/wh" },
+                   "lite": { "url": "sqlite:lite.db" },
+                   "dev": { "url": "sqlite:dev.db" } },
+  "pipes": [
+    { "name": "p", "path": "p/", "connection": "wh", "table": "raw_p",
+      "columns": [ { "name": "LONG70" }, { "name": "LONG63" } ], "document": "LONG64" },
+    { "name": "q", "path": "q/", "connection": "lite", "table": "raw_q",
+      "columns": [ { "name": "LONG70" } ] },
+    { "name": "r", "path": "r/", "connection": "dev", "table": "raw_r",
+      "columns": [ { "name": "LONG64" } ] } ],
+  "flows": [ { "name": "f", "steps": [
+    { "name": "n", "kind": "normalize", "connection": "wh", "from": { "table": "raw_p" },
+      "document": "doc", "into": "items",
+      "columns": [ { "name": "LONG64", "path": "a" }, { "name": "ok", "path": "b" } ] } ] } ],
+  "environments": { "prod": { "connections": { "dev": { "url": "service=prod" } } } } }
+JSON
+sed -i -e 's/LONG70/cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc/g' -e 's/LONG64/dddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddddd/g' -e 's/LONG63/eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee/g' long/sluice.json
+run_sluice -C long check
+assert_eq 1 "$RC" "check with over-long names: $OUT"
+for line in \
+	"sluice.json:7:30: pipes[0].columns[0].name: column name \"cccccccccccccccccccccccccccccccccccccccc...\" is 70 bytes; PostgreSQL keeps 63 and cuts the rest (connection \"wh\" is PostgreSQL)" \
+	"sluice.json:7:199: pipes[0].document: column name \"dddddddddddddddddddddddddddddddddddddddd...\" is 64 bytes; PostgreSQL keeps 63 and cuts the rest (connection \"wh\" is PostgreSQL)" \
+	"sluice.json:11:30: warning: pipes[2].columns[0].name: column name \"dddddddddddddddddddddddddddddddddddddddd...\" is 64 bytes; PostgreSQL keeps 63 and cuts the rest (connection \"dev\" is PostgreSQL in environment prod)" \
+	"sluice.json:15:30: flows[0].steps[0].columns[0].name: column name \"dddddddddddddddddddddddddddddddddddddddd...\" is 64 bytes; PostgreSQL keeps 63 and cuts the rest (connection \"wh\" is PostgreSQL)"; do
+	assert_contains "$OUT" "$line" "check output"
+done
+assert_contains "$OUT" "sluice.json: 3 errors, 1 warning"
+assert_not_contains "$OUT" "pipes[1]" "a long name on SQLite"
+assert_not_contains "$OUT" "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee\" is" "63 bytes is allowed"
+run_sluice -C long --env prod check
+assert_contains "$OUT" "sluice.json:11:30: pipes[2].columns[0].name: column name" "an error in the environment that is PostgreSQL"
+
 # ---- a secret in a world-readable file draws a warning that does not repeat it ---
 mkdir warn
 cat >warn/sluice.json <<'JSON'
@@ -99,6 +138,50 @@ chmod 644 warn/sluice.json
 run_sluice -C warn check
 assert_contains "$OUT" "sluice.json:3:72: warning: notifications.alerts.token: looks like a secret written into the file, and sluice.json is readable by every user"
 assert_not_contains "$OUT$ERR" "xoxb-0123456789-secret" "a secret-looking value"
+
+# ---- retention keys are checked ---------------------------------------------------
+mkdir ret
+cat >ret/sluice.json <<'JSON'
+{ "project": "ret", "connections": { "wh": { "url": "sqlite:wh.db" } },
+  "retention": { "logs": "7d", "runs": "forever", "transitons": "1d",
+                 "every": "never", "log_rows": -5, "requests": "0s", "notifications": 3 } }
+JSON
+run_sluice -C ret check
+assert_eq 1 "$RC" "check with bad retention"
+for line in \
+	"sluice.json:2:51: retention.transitons: unknown key \"transitons\" (did you mean \"transitions\"?)" \
+	"sluice.json:3:48: retention.log_rows: log_rows is 0 (no cap) or more" \
+	"sluice.json:3:64: retention.requests: a retention is longer than 0, or \"forever\"" \
+	"sluice.json:3:87: retention.notifications: expected a duration such as \"10s\", found a number"; do
+	assert_contains "$OUT" "$line" "check output"
+done
+assert_contains "$OUT" "sluice.json: 4 errors, 0 warnings"
+
+# ---- no passwords on the command line: every local user can read it (ps) ---------
+for url in "postgresql://etl:Hunter2-cli@127.0.0.1:1/ops" \
+	   "host=127.0.0.1 port=1 password=Hunter2-cli" \
+	   "host=127.0.0.1 sslpassword='Hunter2-cli'" \
+	   "postgres://etl@127.0.0.1:1/ops?password=Hunter2-cli"; do
+	run_sluice -C full --control "$url" worker
+	assert_eq 2 "$RC" "--control $url"
+	assert_contains "$ERR" "--control: a " "--control $url"
+	assert_contains "$ERR" "not allowed: every local user can read a command line (ps); use ~/.pgpass"
+	assert_not_contains "$OUT$ERR" "Hunter2-cli" "the refusal"
+	run_sluice -C full --control="$url" check
+	assert_eq 2 "$RC" "--control=$url"
+done
+for opt in --warehouse --source; do
+	run_sluice init --demo "pw$opt" "$opt" "host=127.0.0.1 password=Hunter2-cli"
+	assert_eq 2 "$RC" "init $opt with a password"
+	assert_contains "$ERR" "$opt: a password in the connection string is not allowed"
+	assert_not_contains "$OUT$ERR" "Hunter2-cli" "the refusal"
+	[ ! -e "pw$opt" ] || fail "a refused init $opt created its directory"
+done
+run_sluice init plain --warehouse "postgresql://etl:Hunter2-cli@db/wh"
+assert_eq 2 "$RC" "init (plain) --warehouse with a password"
+[ ! -e plain/sluice.json ] || fail "init wrote a password into plain/sluice.json"
+run_sluice -C full --control "postgresql://etl@127.0.0.1:1/ops" check
+assert_eq 0 "$RC" "--control without a password is fine: $ERR"
 
 # ---- logging: records to a file, secrets masked ---------------------------------
 mkdir logs

@@ -135,7 +135,7 @@ assert_eq 0 "$RC" "check after --force"
 # ---- URLs ---------------------------------------------------------------------------------------
 run_sluice init --demo pw --warehouse "postgresql://etl:hunter22@127.0.0.1/wh"
 assert_eq 2 "$RC" "a password in the URL"
-assert_contains "$ERR" "holds a password"
+assert_contains "$ERR" "--warehouse: a password in the URL is not allowed: every local user can read a command line (ps)"
 assert_not_contains "$ERR$OUT" "hunter22" "output"
 run_sluice init --demo pw --source "mysql://x"
 assert_eq 2 "$RC" "an unknown URL"

@@ -66,3 +66,48 @@ wait_until() { # SECONDS CMD...
 	done
 	return 1
 }
+
+# ---- another local user ----------------------------------------------------------
+# Tests of what another local user can see or do run commands as a user
+# with no privileges: as root, $SLUICE_TEST_USER (default nobody, created
+# with useradd when missing); otherwise the current user, who has none.
+# unprivileged_setup opens $T to that user (it needs to reach the files the
+# test puts there) and exits 77, the skip status, when no such user can be
+# had.  unprivileged CMD... then runs CMD as that user, HOME in $T.
+unprivileged_setup() {
+	UNPRIV_HOME=$T/unpriv-home
+	if [ "$(id -u)" != 0 ]; then
+		UNPRIV_UID=$(id -u)
+		mkdir -p "$UNPRIV_HOME"
+		return 0
+	fi
+	local user=${SLUICE_TEST_USER:-nobody}
+	if ! id "$user" >/dev/null 2>&1; then
+		useradd --system --no-create-home "$user" >/dev/null 2>&1 ||
+			{ echo "SKIP: no unprivileged user ($user) and useradd failed" >&2; exit 77; }
+	fi
+	command -v setpriv >/dev/null ||
+		{ echo "SKIP: setpriv is needed to run as $user" >&2; exit 77; }
+	UNPRIV_UID=$(id -u "$user")
+	UNPRIV_GID=$(id -g "$user")
+	chmod 755 "$T"
+	mkdir -p "$UNPRIV_HOME"
+	chown "$UNPRIV_UID:$UNPRIV_GID" "$UNPRIV_HOME"
+	setpriv --reuid="$UNPRIV_UID" --regid="$UNPRIV_GID" --clear-groups \
+		test -x "$SLUICE" ||
+		{ echo "SKIP: $user cannot run $SLUICE" >&2; exit 77; }
+}
+
+unprivileged() {
+	if [ "$(id -u)" != 0 ]; then
+		HOME=$UNPRIV_HOME "$@"
+	else
+		setpriv --reuid="$UNPRIV_UID" --regid="$UNPRIV_GID" --clear-groups \
+			env HOME="$UNPRIV_HOME" "$@"
+	fi
+}
+
+# Hand a directory to the unprivileged user (a no-op when that is us).
+give_unprivileged() { # DIR
+	[ "$(id -u)" != 0 ] || chown -R "$UNPRIV_UID:$UNPRIV_GID" "$1"
+}

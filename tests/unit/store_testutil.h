@@ -97,6 +97,162 @@ static inline enum run_state state_of(struct store *s, int64_t id)
 	return st;
 }
 
+/* ---- retention, the same on both backends ----------------------------------------- */
+
+/* A run that finished (COMPLETED) at the store's clock, with 3 transitions. */
+static inline int64_t finished_run(struct store *s)
+{
+	int64_t id = new_run(s, "f", RUN_PENDING);
+	OK(store_run_transition(s, id, RUN_RUNNING, NULL, NULL, &E));
+	OK(store_run_transition(s, id, RUN_COMPLETED, NULL, NULL, &E));
+	return id;
+}
+
+static inline int64_t transitions_of(struct store *s, int64_t id)
+{
+	struct vec v = VEC_INIT;
+	OK(store_run_transitions(s, id, &v, &E));
+	int64_t n = (int64_t)v.len;
+	store_transition_list_free(&v);
+	return n;
+}
+
+static inline void add_log(struct store *s, usec_t at)
+{
+	struct log_record rec = { .time = at, .level = LOG_INFO, .message = "m" };
+	OK(store_log_append(s, &rec, NULL, &E));
+}
+
+/* Aged rows of every kind go, young ones stay, transitions go before their
+ * runs when asked; a dry run counts exactly what the prune then deletes;
+ * a budget of transactions is spent and the rest done on the next call. */
+static inline void store_case_retention(void)
+{
+	struct store *s = open_store();
+	fake_now = T0;
+	int64_t old_run = finished_run(s);
+	for (int i = 0; i < 2500; i++)
+		add_log(s, T0 + i);
+	struct store_task_entry te = { .task = "t", .state = TASK_SUCCEEDED, .scheduled = T0,
+				       .started = T0, .completed = T0 };
+	OK(store_task_add(s, &te, NULL, &E));
+	fake_now = T0 + SEC(40 * 86400);
+	int64_t mid_run = finished_run(s);        /* 40 days younger than old_run */
+	int64_t live_run = new_run(s, "f", RUN_PENDING);
+	OK(store_run_transition(s, live_run, RUN_RUNNING, NULL, NULL, &E));
+	add_log(s, fake_now);
+	OK(store_task_add(s, &te, NULL, &E));      /* its times are old: it goes too */
+	te.scheduled = te.started = te.completed = fake_now;
+	OK(store_task_add(s, &te, NULL, &E));
+
+	fake_now = T0 + SEC(60 * 86400);
+	struct store_retention r = { .log_age = SEC(30 * 86400), .run_age = SEC(50 * 86400),
+				     .transition_age = SEC(10 * 86400),
+				     .task_age = SEC(30 * 86400) };
+	struct store_prune_stats want, got = { 0 };
+	OK(store_prune_count(s, &r, &want, &E));
+	ck_assert_int_eq(want.logs, 2500);
+	ck_assert_int_eq(want.runs, 1);
+	ck_assert_int_eq(want.transitions, transitions_of(s, mid_run));
+	ck_assert_int_eq(want.tasks, 2);
+
+	int budget = 2, rc, stage = 0;
+	OK(rc = store_prune_some(s, &r, &stage, &budget, &got, &E));
+	ck_assert_int_eq(rc, 1);                  /* two batches of a thousand logs */
+	ck_assert_int_eq(budget, 0);
+	ck_assert_int_eq(got.logs, 2000);
+	ck_assert_int_eq(got.runs, 0);
+	do {
+		budget = 2;
+		OK(rc = store_prune_some(s, &r, &stage, &budget, &got, &E));
+	} while (rc == 1);
+	ck_assert_int_eq(got.logs, want.logs);
+	ck_assert_int_eq(got.runs, want.runs);
+	ck_assert_int_eq(got.transitions, want.transitions);
+	ck_assert_int_eq(got.tasks, want.tasks);
+
+	ck_assert_ptr_null(store_run_get(s, old_run, &E));
+	ck_assert_int_eq(state_of(s, mid_run), RUN_COMPLETED);   /* the run stays */
+	ck_assert_int_eq(transitions_of(s, mid_run), 0);        /* its transitions went */
+	ck_assert_int_eq(state_of(s, live_run), RUN_RUNNING);
+	ck_assert_int_gt(transitions_of(s, live_run), 0);
+	struct store_log_filter all = { .limit = 10000 };
+	struct vec v = VEC_INIT;
+	OK(store_log_query(s, &all, &v, &E));
+	ck_assert_int_eq(v.len, 1);                              /* the young record */
+	store_log_list_free(&v);
+	OK(store_task_list(s, "t", 10, 0, &v, &E));
+	ck_assert_int_eq(v.len, 1);
+	store_task_list_free(&v);
+	OK(store_prune_count(s, &r, &want, &E));                 /* nothing left to do */
+	ck_assert_int_eq(want.logs + want.runs + want.transitions + want.tasks, 0);
+	store_close(s);
+}
+
+static inline bool present_in(const char *key, void *arg)
+{
+	for (const char *const *k = arg; *k; k++)
+		if (strcmp(*k, key) == 0)
+			return true;
+	return false;
+}
+
+static inline void add_load(struct store *s, const char *pipe, const char *key,
+			    enum load_status st, usec_t at)
+{
+	struct store_load l = { .pipe = (char *)pipe, .file_key = (char *)key, .status = st,
+				.loaded = at };
+	OK(store_load_add(s, &l, NULL, &E));
+}
+
+/* Load history guards exactly-once: the newest record of a file still in
+ * the lake stays however old; records of files gone, and records a newer
+ * one of the same file supersedes, go once old enough; young ones stay. */
+static inline void store_case_load_history_retention(void)
+{
+	struct store *s = open_store();
+	static const char *const lake[] = { "o/kept.json", "o/retried.json", "o/young.json",
+					    "o/failed.json", NULL };
+	add_load(s, "p", "o/kept.json", LOAD_LOADED, T0);
+	add_load(s, "p", "o/gone.json", LOAD_LOADED, T0);
+	add_load(s, "p", "o/retried.json", LOAD_FAILED, T0);
+	add_load(s, "p", "o/retried.json", LOAD_LOADED, T0 + SEC(1));
+	add_load(s, "p", "o/failed.json", LOAD_FAILED, T0);
+	add_load(s, "p", "o/young.json", LOAD_LOADED, T0 + SEC(80 * 86400));
+	add_load(s, "other", "o/gone.json", LOAD_LOADED, T0);
+	fake_now = T0 + SEC(100 * 86400);
+	usec_t before = fake_now - SEC(30 * 86400);
+
+	int64_t after = 0, n = 0;
+	int budget = 10;
+	OK(store_load_prune(s, "p", before, present_in, (void *)lake, true, &after, &budget,
+			    &n, &E));
+	ck_assert_int_eq(n, 2);       /* gone.json, and retried.json's failed attempt */
+	after = 0;
+	n = 0;
+	budget = 10;
+	OK(store_load_prune(s, "p", before, present_in, (void *)lake, false, &after, &budget,
+			    &n, &E));
+	ck_assert_int_eq(n, 2);
+	struct store_load *l = NULL;
+	static const char *const stay[] = { "o/kept.json", "o/retried.json", "o/failed.json",
+					    "o/young.json" };
+	for (size_t i = 0; i < ARRAY_LEN(stay); i++) {
+		ck_assert_msg(store_load_get(s, "p", stay[i], &l, &E) == 1, "%s", stay[i]);
+		store_load_free(l);
+	}
+	ck_assert_int_eq(store_load_get(s, "p", "o/retried.json", &l, &E), 1);
+	ck_assert_int_eq(l->status, LOAD_LOADED);
+	store_load_free(l);
+	ck_assert_int_eq(store_load_get(s, "p", "o/gone.json", &l, &E), 0);
+	ck_assert_int_eq(store_load_get(s, "other", "o/gone.json", &l, &E), 1);  /* its own pipe */
+	store_load_free(l);
+	int64_t counts[LOAD_STATUS_COUNT];
+	OK(store_load_counts(s, "p", counts, &E));
+	ck_assert_int_eq(counts[LOAD_LOADED] + counts[LOAD_FAILED], 4);
+	store_close(s);
+}
+
 /* ---- claiming from several workers at once ------------------------------------ */
 
 /* A worker with a store of its own, claiming runs on its own thread. */

@@ -129,6 +129,60 @@ START_TEST(jpos_finds_nested_paths)
 }
 END_TEST
 
+START_TEST(jpos_tells_repeated_keys_apart)
+{
+	const char *text =
+		"{ \"a\": 1,\n"
+		"  \"b\": { \"x\": 2 },\n"
+		"  \"a\": 3,\n"
+		"  \"a\": 4 }\n";
+	struct jpos *ix = jpos_index(text, strlen(text));
+	int line, col;
+	size_t off;
+	ck_assert(jpos_find(ix, "a", &line, &col));
+	ck_assert_int_eq(line, 1);
+	ck_assert(jpos_find_nth(ix, "a", 1, &off, &line, &col));
+	ck_assert_int_eq(line, 3);
+	ck_assert_int_eq(col, 8);
+	ck_assert_int_eq(text[off], '3');
+	ck_assert(jpos_find_nth(ix, "a", 2, &off, &line, &col));
+	ck_assert_int_eq(line, 4);
+	ck_assert_int_eq(text[off], '4');
+	ck_assert(!jpos_find_nth(ix, "a", 3, &off, &line, &col));
+	ck_assert(jpos_find_nth(ix, "b.x", 0, &off, &line, &col));
+	ck_assert_int_eq(text[off], '2');
+	jpos_free(ix);
+}
+END_TEST
+
+/* Past the few it scans, the set hashes: a hundred thousand keys, each
+ * told apart, each counted. */
+START_TEST(keyset_counts_repeats_at_any_size)
+{
+	enum { N = 100000 };
+	char **keys = xcalloc(N, sizeof *keys);
+	struct keyset ks = KEYSET_INIT;
+	for (int i = 0; i < N; i++) {
+		keys[i] = xasprintf("key%d", i);
+		ck_assert_uint_eq(keyset_add(&ks, keys[i]), 0);
+	}
+	for (int i = 0; i < N; i += 997) {
+		char *again = xasprintf("key%d", i);
+		ck_assert_uint_eq(keyset_add(&ks, again), 1);
+		ck_assert_uint_eq(keyset_add(&ks, again), 2);
+		free(again);
+	}
+	ck_assert_uint_eq(keyset_add(&ks, "key"), 0);
+	keyset_free(&ks);
+	ck_assert_uint_eq(keyset_add(&ks, "key0"), 0);   /* empty after free */
+	ck_assert_uint_eq(keyset_add(&ks, "key0"), 1);
+	keyset_free(&ks);
+	for (int i = 0; i < N; i++)
+		free(keys[i]);
+	free(keys);
+}
+END_TEST
+
 START_TEST(utf8_validation_finds_first_bad_byte)
 {
 	const char *s = "caf\xc3\xa9 \xff rest";
@@ -232,6 +286,8 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, clock_can_be_replaced);
 	tcase_add_test(tc, log_masks_secrets_before_sinks);
 	tcase_add_test(tc, jpos_finds_nested_paths);
+	tcase_add_test(tc, jpos_tells_repeated_keys_apart);
+	tcase_add_test(tc, keyset_counts_repeats_at_any_size);
 	tcase_add_test(tc, utf8_validation_finds_first_bad_byte);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
 	tcase_add_test(tc, sha256_matches_fips_vectors);

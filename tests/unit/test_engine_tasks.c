@@ -441,6 +441,92 @@ START_TEST(pipes_are_polled_unless_paused)
 END_TEST
 
 
+static size_t logs_in_store(struct fixture *fx)
+{
+	struct store_log_filter all = { .limit = 10000 };
+	struct vec v = VEC_INIT;
+	OK(store_log_query(fx->store, &all, &v, &E));
+	size_t n = v.len;
+	store_log_list_free(&v);
+	return n;
+}
+
+#define DAY (86400 * USEC_PER_SEC)
+
+/* The lease holder applies the project's retention on its own, a few
+ * batches a tick; another engine does not.  The load history of a file
+ * still in the lake stays however old (the pipe does not load it again);
+ * that of a file gone goes. */
+START_TEST(retention_is_applied_by_the_lease_holder)
+{
+	fake_clock_set(T0);
+	static const char *const files[] = {
+		"lake/orders/2026/03/02/120000000000.json", "{\"id\": 1}\n",
+		"lake/orders/2026/03/02/120001000000.json", "{\"id\": 2}\n",
+		NULL };
+	struct fixture *fx = fx_open("{ " CONN
+		"\"lake\": { \"url\": \"file:lake\" },\n"
+		"\"pipes\": [ { \"name\": \"orders\", \"path\": \"orders/\", \"format\": \"ndjson\",\n"
+		"  \"connection\": \"wh\", \"table\": \"raw_orders\", \"document\": \"doc\", "
+		"\"poll\": \"10s\" } ],\n"
+		"\"flows\": [ " OKFLOW("f") " ],\n"
+		"\"retention\": { \"logs\": \"7d\", \"runs\": \"30d\", \"load_history\": \"30d\", "
+		"\"every\": \"60d\" } }\n", files);
+	for (int i = 0; i < 5; i++)                      /* the lease, a first pass */
+		tick(fx, T0 + i);
+	ck_assert_int_eq(fx_work(fx), 1);                /* a refresh */
+	ck_assert_str_eq(fx_sql(fx, "wh.db", "SELECT count(*) FROM raw_orders"), "2");
+	int64_t run = fx_submit(fx, "f", NULL);
+	ck_assert_int_eq(fx_work(fx), 1);
+	for (int i = 0; i < 5; i++) {
+		struct log_record rec = { .time = T0, .level = LOG_INFO, .message = "old" };
+		OK(store_log_append(fx->store, &rec, NULL, &E));
+	}
+	char *gone = path_join(fx->dir, "lake/orders/2026/03/02/120001000000.json");
+	ck_assert_int_eq(unlink(gone), 0);
+	free(gone);
+
+	/* Forty days on: the holder's next pass is not due, and another
+	 * engine, not holding the lease, leaves everything alone. */
+	struct engine *other = fx_engine(fx);
+	usec_t t = T0 + 40 * DAY;
+	tick(fx, t);
+	fake_clock_set(t + 1);
+	OK(engine_scheduler_tick(other, t + 1, &E));
+	ck_assert_int_eq(logs_in_store(fx), 5);
+	struct store_run *r = store_run_get(fx->store, run, &E);
+	ck_assert_ptr_nonnull(r);
+	store_run_free(r);
+	engine_free(other);
+
+	/* Its pass is due: a few ticks take it to the end. */
+	t = T0 + 61 * DAY;
+	struct log_record young = { .time = t - DAY, .level = LOG_INFO, .message = "young" };
+	OK(store_log_append(fx->store, &young, NULL, &E));
+	for (int i = 0; i < 10; i++) {
+		tick(fx, t + i * USEC_PER_SEC);
+		while (fx_work(fx) > 0)                  /* pipe polls load nothing */
+			;
+	}
+	ck_assert_int_eq(logs_in_store(fx), 1);
+	ck_assert_ptr_null(store_run_get(fx->store, run, &E));
+	struct store_load *l = NULL;
+	ck_assert_int_eq(store_load_get(fx->store, "orders",
+					"orders/2026/03/02/120000000000.json", &l, &E), 1);
+	store_load_free(l);
+	ck_assert_int_eq(store_load_get(fx->store, "orders",
+					"orders/2026/03/02/120001000000.json", &l, &E), 0);
+	/* The kept record does its job: a refresh does not load the file again. */
+	OK(store_request_add(fx->store, ENGINE_REQ_REFRESH, "pipe:orders", NULL, "tester",
+			     NULL, &E));
+	tick(fx, t + 20 * USEC_PER_SEC);
+	ck_assert_int_ge(fx_work(fx), 1);
+	ck_assert_str_eq(fx_sql(fx, "wh.db", "SELECT count(*) FROM raw_orders"), "2");
+	fx_close(fx);
+	fake_clock_off();
+}
+END_TEST
+
 START_TEST(scheduled_runs_start_on_time_or_go_late)
 {
 	fake_clock_set(T0);
@@ -484,6 +570,7 @@ static Suite *tasks_suite(void)
 	tcase_add_test(tc, one_scheduler_at_a_time);
 	tcase_add_test(tc, requests_are_carried_out);
 	tcase_add_test(tc, pipes_are_polled_unless_paused);
+	tcase_add_test(tc, retention_is_applied_by_the_lease_holder);
 	tcase_add_test(tc, scheduled_runs_start_on_time_or_go_late);
 	suite_add_tcase(s, tc);
 	return s;

@@ -6,6 +6,8 @@
  * 200, ...) and writes every request it receives to a file.  The queue
  * lives in a real control store; time moves with the fake clock.  Every
  * log record is captured to check that the webhook URL never appears.
+ * Some script lines make the server echo the request's path back in its
+ * answer, as some endpoints do, in part or cut short.
  */
 #define _GNU_SOURCE 1           /* strcasestr */
 #include "testutil.h"
@@ -27,6 +29,27 @@ struct server {
 	int port;
 	char *log;                  /* file: one line per request: "N BODY" */
 };
+
+/* What an echoing endpoint answers, from the request line "POST PATH ...":
+ * "echo" the path, "echo-segment" its last segment (the token alone),
+ * "echo-cut" the path after 226 bytes of padding, so that a reader who
+ * keeps 256 bytes cuts the token in two. */
+static void echoed_body(const char *how, const char *request_line, char *out, size_t n)
+{
+	const char *path = strchr(request_line, ' ');
+	path = path ? path + 1 : "";
+	int plen = (int)strcspn(path, " ");
+	if (strcmp(how, "echo-segment") == 0) {
+		const char *last = memrchr(path, '/', (size_t)plen);
+		last = last ? last + 1 : path;
+		snprintf(out, n, "invalid_token: %.*s was revoked", (int)(path + plen - last),
+			 last);
+	} else if (strcmp(how, "echo-cut") == 0) {
+		snprintf(out, n, "%226s%.*s and more after it", "no such hook:", plen, path);
+	} else {
+		snprintf(out, n, "no_service: %.*s", plen, path);
+	}
+}
 
 static void serve_one(int c, const char *const *script, int n, int *served, FILE *log)
 {
@@ -66,7 +89,13 @@ static void serve_one(int c, const char *const *script, int n, int *served, FILE
 	int status = atoi(line);
 	const char *extra = strchr(line, ' ');
 	const char *body = status == 200 ? "ok" : status == 404 ? "no_service" : "busy";
-	char resp[512];
+	char echo[512];
+	if (extra && str_starts_with(extra + 1, "echo")) {
+		echoed_body(extra + 1, req, echo, sizeof echo);
+		body = echo;
+		extra = NULL;
+	}
+	char resp[1024];
 	int m = snprintf(resp, sizeof resp, "HTTP/1.1 %d X\r\nContent-Type: text/plain\r\n"
 			 "Content-Length: %zu\r\nConnection: close\r\n%s%s\r\n%s", status,
 			 strlen(body), extra ? extra + 1 : "", extra ? "\r\n" : "", body);
@@ -293,6 +322,54 @@ START_TEST(client_errors_and_missing_urls_fail_for_good)
 }
 END_TEST
 
+/* An endpoint that answers with the path it was sent (whole, its token
+ * alone, or with the token cut where sluice stops reading) puts nothing of
+ * the URL into the store (which the console shows) or the log. */
+START_TEST(echoed_paths_are_masked_in_every_part)
+{
+	static const char *const script[] = { "404 echo", "400 echo-segment", "410 echo-cut" };
+	char *dir = test_mkdtemp();
+	struct server sv = start_server(dir, script, 3);
+	struct fixture *fx = open_notify(&sv);
+	int sink = log_add_sink(LOG_DEBUG, capture_sink, NULL);
+	for (int i = 0; i < 3; i++)
+		ck_assert_int_eq(notify_event(fx->store, fx->p, NOTIFY_RUN_FAILED, "x", &E), 1);
+	struct notify_stats st;
+	OK(notify_send_due(fx->store, fx->p, 0, &st, &E));
+	ck_assert_int_eq(st.failed, 3);
+	char last[4096];
+	ck_assert_int_eq(requests(&sv, last, sizeof last), 3);
+	struct vec q = VEC_INIT;
+	OK(store_notify_list(fx->store, 0, 10, &q, &E));
+	ck_assert_int_eq(q.len, 3);
+	static const char *const shown[] = {
+		"HTTP 404: no_service: ****",
+		"HTTP 400: invalid_token: **** was revoked",
+		"HTTP 410: ",
+	};
+	for (size_t i = 0; i < q.len; i++) {
+		struct store_notification *n = q.items[i];
+		bool found = false;
+		for (size_t k = 0; k < ARRAY_LEN(shown); k++)
+			found |= strstr(n->last_error, shown[k]) != NULL;
+		ck_assert_msg(found, "%s", n->last_error);
+		ck_assert_msg(!strstr(n->last_error, "s3cr3t"), "%s", n->last_error);
+		ck_assert_msg(!strstr(n->last_error, "T0000"), "%s", n->last_error);
+		if (strstr(n->last_error, "HTTP 410"))
+			ck_assert_msg(str_ends_with(n->last_error, "no such hook:****"), "%s",
+				      n->last_error);
+	}
+	store_notify_list_free(&q);
+	ck_assert(captured_contains("not sent: channel ops: HTTP 404"));
+	ck_assert(!captured_contains("s3cr3t"));
+	ck_assert(!captured_contains("T0000"));
+	log_remove_sink(sink);
+	fx_close(fx);
+	stop_server(&sv);
+	test_rmdir(dir);
+}
+END_TEST
+
 START_TEST(unreachable_server_is_retried)
 {
 	struct fixture *fx = open_notify(NULL);     /* port 9: nobody listens */
@@ -341,6 +418,7 @@ static Suite *notify_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, retry_after_then_server_error_then_delivered_once);
 	tcase_add_test(tc, client_errors_and_missing_urls_fail_for_good);
+	tcase_add_test(tc, echoed_paths_are_masked_in_every_part);
 	tcase_add_test(tc, unreachable_server_is_retried);
 	tcase_add_test(tc, the_sender_thread_delivers);
 	suite_add_tcase(s, tc);

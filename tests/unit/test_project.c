@@ -671,6 +671,53 @@ START_TEST(pipe_on_error_forms)
 }
 END_TEST
 
+/* A key written again is reported where it is written again (not at the
+ * first one), every time, inside objects of any size; the model keeps the
+ * first.  The big object is what made the check quadratic. */
+START_TEST(repeated_keys_are_reported_where_they_are_repeated)
+{
+	struct buf json = BUF_INIT;
+	buf_puts(&json, "{\n"
+		 "  \"project\": \"first\",\n"
+		 "  \"connections\": { \"wh\": { \"url\": \"sqlite:a.db\" },\n"
+		 "                   \"wh\": { \"url\": \"sqlite:b.db\" } },\n"
+		 "  \"tables\": {\n");
+	for (int i = 0; i < 3000; i++)
+		buf_printf(&json, "    \"t%d\": { \"kind\": \"raw\" },\n", i);
+	buf_puts(&json, "    \"t7\": { \"kind\": \"fact\" },\n"
+		 "    \"t7\": { \"kind\": \"nonsense\" } },\n"
+		 "  \"flows\": [ { \"name\": \"f\", \"steps\": [\n"
+		 "    { \"name\": \"s\", \"kind\": \"sql\", \"connection\": \"wh\", \"sql\": \"SELECT 1\" },\n"
+		 "    { \"name\": \"s\", \"kind\": \"sql\", \"connection\": \"wh\", \"sql\": \"SELECT 2\",\n"
+		 "      \"needs\": [\"s\"] } ] } ],\n"
+		 "  \"project\": \"second\"\n"
+		 "}\n");
+	char *dir = write_project(buf_str(&json), 0600);
+	buf_free(&json);
+	struct diags d;
+	struct err e;
+	struct project *p = load_in(dir, NULL, &d, &e);
+	ck_assert_ptr_nonnull(p);
+	static const char *const want[] = {
+		"sluice.json:4:20: connections.wh: duplicate key \"wh\" (the first one is used)",
+		"sluice.json:3006:5: tables.t7: duplicate key \"t7\" (the first one is used)",
+		"sluice.json:3007:5: tables.t7: duplicate key \"t7\" (the first one is used)",
+		"sluice.json:3010:15: flows[0].steps[1].name: another step of this flow is "
+		"already named \"s\"",
+		"sluice.json:3012:3: project: duplicate key \"project\" (the first one is used)",
+	};
+	assert_diags(&d, want, ARRAY_LEN(want));
+	ck_assert_str_eq(p->name, "first");
+	ck_assert_str_eq(project_connection(p, "wh")->url + strlen(project_connection(p, "wh")->url)
+			 - strlen("a.db"), "a.db");
+	ck_assert_uint_eq(p->ntables, 3000);
+	ck_assert_int_eq(project_table(p, "t7")->kind, TABLE_RAW);
+	project_free(p);
+	diags_free(&d);
+	test_rmdir(dir);
+}
+END_TEST
+
 /* ---- step specs, for steps/ ----------------------------------------------------- */
 
 START_TEST(spec_helpers_report_at_the_step_key)
@@ -1297,6 +1344,7 @@ static Suite *project_suite(void)
 	tcase_add_test(tc, wrong_types_and_unknown_keys_everywhere);
 	tcase_add_test(tc, pipes_streams_and_tables_agree);
 	tcase_add_test(tc, pipe_on_error_forms);
+	tcase_add_test(tc, repeated_keys_are_reported_where_they_are_repeated);
 	tcase_add_test(tc, spec_helpers_report_at_the_step_key);
 	tcase_add_test(tc, world_readable_secrets_draw_warnings_without_the_secret);
 	tcase_add_test(tc, passwords_in_urls_are_errors_that_hide_the_password);

@@ -1624,6 +1624,18 @@ START_TEST(prune_by_age_and_count)
 }
 END_TEST
 
+START_TEST(retention_kinds_budgets_and_dry_runs)
+{
+	store_case_retention();
+}
+END_TEST
+
+START_TEST(load_history_kept_while_its_files_are_seen)
+{
+	store_case_load_history_retention();
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -1659,6 +1671,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, requests_queue);
 	tcase_add_test(tc, change_detection_across_connections);
 	tcase_add_test(tc, prune_by_age_and_count);
+	tcase_add_test(tc, retention_kinds_budgets_and_dry_runs);
+	tcase_add_test(tc, load_history_kept_while_its_files_are_seen);
 	suite_add_tcase(s, tc);
 	return s;
 }

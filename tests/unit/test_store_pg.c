@@ -499,6 +499,18 @@ START_TEST(pg_a_lost_server_is_reconnected_and_said_once)
 }
 END_TEST
 
+START_TEST(pg_retention_kinds_budgets_and_dry_runs)
+{
+	store_case_retention();
+}
+END_TEST
+
+START_TEST(pg_load_history_kept_while_its_files_are_seen)
+{
+	store_case_load_history_retention();
+}
+END_TEST
+
 static Suite *store_pg_suite(void)
 {
 	Suite *s = suite_create("store_pg");
@@ -515,6 +527,8 @@ static Suite *store_pg_suite(void)
 	tcase_add_test(tc, pg_logs_queues_backfills_changes_prune);
 	tcase_add_test(tc, pg_a_lost_server_is_reconnected_and_said_once);
 	tcase_add_test(tc, pg_metrics_history_read_as_a_tail);
+	tcase_add_test(tc, pg_retention_kinds_budgets_and_dry_runs);
+	tcase_add_test(tc, pg_load_history_kept_while_its_files_are_seen);
 	suite_add_tcase(s, tc);
 	return s;
 }
