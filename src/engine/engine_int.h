@@ -119,6 +119,7 @@ struct engine {
 	atomic_bool aborting;
 	bool only_run_done;           /* (lock) */
 	bool only_claiming;           /* a thread is claiming only_run (lock) */
+	bool retry_said;              /* the foreground run said it waits for a retry */
 	bool stopped;
 
 	pthread_t supervisor, scheduler;

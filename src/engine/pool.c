@@ -227,6 +227,53 @@ int job_run(struct slot *sl, struct job *j)
 	return 1;
 }
 
+/* The foreground run's flow has no free slot because earlier runs of it
+ * wait in RETRYING, holding their slots (a retry must load its own
+ * staged rows before anyone replaces them).  No other engine is alive to
+ * retry them (that is why this one runs in the foreground), so this one
+ * does, oldest first, when one is due: its own run follows.  Says once
+ * what the run waits for.  1 claimed *out, 0 nothing to do now, -1 error. */
+static int claim_blocking_retry(struct slot *sl, const struct store_run *own, int limit,
+				struct store_run **out, struct err *e)
+{
+	struct engine *eng = sl->eng;
+	struct store_run_filter f = { .flow = own->flow, .limit = 100,
+		.states = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING) };
+	int64_t running = 0;
+	if (store_run_count(sl->store, &f, &running, e) < 0)
+		return -1;
+	if (running >= limit)
+		return 0;
+	f.states = RUN_STATE_BIT(RUN_RETRYING);
+	f.sort = RUN_SORT_OLDEST;
+	struct vec v = VEC_INIT;
+	if (store_run_list(sl->store, &f, &v, e) < 0)
+		return -1;
+	int rc = 0;
+	usec_t now = clock_now_us();
+	for (size_t i = 0; rc == 0 && i < v.len; i++) {
+		struct store_run *r = v.items[i];
+		if (r->id == own->id)
+			continue;
+		if (!eng->retry_said) {
+			log_emit(LOG_WARN, own->id, NULL, NULL, NULL, 0, "run %lld waits for run "
+				 "%lld of flow %s, which is RETRYING and holds the flow's slot; no "
+				 "other engine is running, so this one retries it first",
+				 (long long)own->id, (long long)r->id, own->flow);
+			eng->retry_said = true;
+		}
+		if (r->next_retry > now)
+			break;
+		struct err ce;
+		if (store_run_claim_id(sl->store, r->id, eng->worker_id, out, &ce) == 0)
+			rc = 1;
+		else if (ce.code != ERR_CONFLICT)
+			rc = (*e = ce, -1);
+	}
+	store_run_list_free(&v);
+	return rc;
+}
+
 /* Is the foreground run due (it may wait in RETRYING)?  Claims it.
  * (One thread at a time: eng->only_claiming.) */
 static int claim_only_run_locked(struct slot *sl, struct store_run **out, struct err *e)
@@ -264,9 +311,13 @@ static int claim_only_run_locked(struct slot *sl, struct store_run **out, struct
 	int rc = store_flow_limit_get(sl->store, r->flow, &limit, e);
 	if (rc >= 0)
 		rc = store_run_count(sl->store, &f, &active, e);
+	if (rc >= 0 && limit > 0 && active >= limit && st != RUN_RETRYING)
+		rc = claim_blocking_retry(sl, r, limit, out, e);
 	store_run_free(r);
 	if (rc < 0)
 		return -1;
+	if (*out)
+		return 1;
 	if (limit > 0 && active >= limit)
 		return 0;
 	struct err ce;

@@ -105,6 +105,30 @@ retry_keeps_its_slot() {
 	echo "ok: a run waiting for its retry kept its flow's slot"
 }
 
+# With no engine left to retry it, a run in RETRYING would hold its flow's
+# slot for ever and a foreground run of the flow would wait for ever: the
+# foreground engine retries it first, saying so, then does its own run.
+foreground_retries_what_holds_its_slot() {
+	q "DELETE FROM target; DELETE FROM gate; INSERT INTO gate VALUES (1)"
+	start_worker w_hold.log
+	run_sluice run copy batch=1
+	assert_eq 0 "$RC" "queueing run 1: $ERR"
+	local r1=$OUT
+	wait_until 20 run_is "$r1" RETRYING || fail "run $r1 did not fail into RETRYING: $(state_of "$r1")"
+	kill_worker
+	q "DELETE FROM gate"
+	local rc=0
+	timeout 60 "$SLUICE" run copy batch=2 --wait > fg_hold.out 2> fg_hold.err || rc=$?
+	assert_eq 0 "$rc" "the foreground run behind a RETRYING run: $(cat fg_hold.err)"
+	assert_contains "$(cat fg_hold.err)" "which is RETRYING and holds the flow's slot" \
+		"what the foreground run said it waited for"
+	assert_eq COMPLETED "$(state_of "$r1")" "the retried run"
+	assert_eq "1|3
+2|2" "$(q 'SELECT batch, count(*) FROM target GROUP BY batch ORDER BY batch')" \
+		"target rows by batch: each event once"
+	echo "ok: a foreground run retries the RETRYING run that holds its slot, then its own"
+}
+
 check_warns_of_shared_staging() {
 	mkdir -p "$T/conc"
 	cat > "$T/conc/sluice.json" <<JSON
@@ -232,7 +256,8 @@ recovered_run_counts_earlier_rows() {
 runs_settle_all() {
 	local t
 	write_project
-	for t in ${RUNS_SETTLE_ONLY:-retry_keeps_its_slot check_warns_of_shared_staging \
+	for t in ${RUNS_SETTLE_ONLY:-retry_keeps_its_slot foreground_retries_what_holds_its_slot \
+		check_warns_of_shared_staging \
 		foreground_cannot_start foreground_killed_while_waiting queued_runs_say_so \
 		crashed_run_ends_its_steps recovered_run_counts_earlier_rows}; do
 		"$t"
