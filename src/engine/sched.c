@@ -325,12 +325,31 @@ static void maybe_auto_suspend(struct engine *eng, struct sched *sc, struct task
 		char *text = xasprintf("Task %s was suspended after %d consecutive failures "
 				       "(FAILED_AND_AUTO_SUSPENDED); resume it with "
 				       "'sluice task resume %s'", t->name, failures, t->name);
-		if (notify_event(sc->store, eng->project, NOTIFY_TASK_SUSPENDED, text, &e) < 0)
+		struct notify_msg m = {
+			.event = NOTIFY_TASK_SUSPENDED, .object = object,
+			.state = "FAILED_AND_AUTO_SUSPENDED", .error = reason, .text = text,
+		};
+		if (notify_raise(sc->store, eng->project, &m, &e) < 0)
 			log_warn("task %s: cannot queue the notification: %s", t->name,
 				 err_text(&e));
 		free(text);
 	}
 	free(reason);
+	free(object);
+}
+
+/* A task that succeeded: channels told it was suspended hear it runs again. */
+static void task_recovered(struct engine *eng, struct sched *sc, const char *task)
+{
+	if (!eng->project->nchannels)
+		return;
+	char *object = xasprintf("task:%s", task);
+	char *text = xasprintf("task %s is healthy again: it succeeded", task);
+	struct err e;
+	if (notify_recovered(sc->store, eng->project, object, 0, text, &e) < 0)
+		log_warn("task %s: cannot queue the recovery notification: %s", task,
+			 err_text(&e));
+	free(text);
 	free(object);
 }
 
@@ -379,10 +398,12 @@ static void reconcile_task(struct engine *eng, struct sched *sc, struct task_rt 
 		task_log(te->task, te->state == TASK_SUCCEEDED ? LOG_INFO : LOG_WARN,
 			 te->run_id, "run finished: %s", task_state_name(te->state));
 		store_run_free(r);
-		if (te->state == TASK_SUCCEEDED)
+		if (te->state == TASK_SUCCEEDED) {
+			task_recovered(eng, sc, rt->t->name);
 			fire_successors(eng, sc, rt->t->name);
-		else if (te->state == TASK_FAILED)
+		} else if (te->state == TASK_FAILED) {
 			maybe_auto_suspend(eng, sc, rt);
+		}
 	}
 	store_task_list_free(&hist);
 	int outcome;
@@ -390,9 +411,10 @@ static void reconcile_task(struct engine *eng, struct sched *sc, struct task_rt 
 	outcome = rt->sql_outcome;
 	rt->sql_outcome = 0;
 	pthread_mutex_unlock(&sc->lock);
-	if (outcome == 1)
+	if (outcome == 1) {
+		task_recovered(eng, sc, rt->t->name);
 		fire_successors(eng, sc, rt->t->name);
-	else if (outcome == 2)
+	} else if (outcome == 2)
 		maybe_auto_suspend(eng, sc, rt);
 	rt->executing = executing;
 }

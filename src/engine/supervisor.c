@@ -189,7 +189,18 @@ static void recover_one(struct engine *eng, struct store *s, struct store_run *r
 	char *text = xasprintf("Run %lld of flow %s CRASHED (its worker %s died) and "
 			       "has no retries left", (long long)r->id, r->flow,
 			       r->worker ? r->worker : "?");
-	notify_flow_failed(s, eng->project, r->flow, text, NULL);
+	char *object = xasprintf("flow:%s", r->flow);
+	const struct project_flow *f = project_flow(eng->project, r->flow);
+	struct notify_msg m = {
+		.event = NOTIFY_RUN_CRASHED, .object = object, .run_id = r->id,
+		.state = "CRASHED", .error = "the worker running it stopped without finishing",
+		.text = text, .also = f ? f->notify : NULL, .nalso = f ? f->nnotify : 0,
+	};
+	struct err ne;
+	if (notify_raise(s, eng->project, &m, &ne) < 0)
+		log_warn("run %lld: cannot queue the notification: %s", (long long)r->id,
+			 err_text(&ne));
+	free(object);
 	free(text);
 }
 

@@ -581,7 +581,7 @@ void load_lake_and_control(struct ld *L)
 
 static const char *const top_keys[] = {
 	"project", "version", "control", "connections", "lake", "pipes", "streams",
-	"tasks", "flows", "notifications", "tables", "environments", NULL,
+	"tasks", "flows", "notifications", "routing", "tables", "environments", NULL,
 };
 
 static char *base_name(const char *dir)
@@ -609,6 +609,7 @@ static void load_top(struct ld *L, const char *env)
 	load_environments(L, env);
 	load_lake_and_control(L);
 	load_channels(L);
+	load_routing(L);
 	load_tables(L);
 	load_pipes(L);
 	load_streams(L);

@@ -260,12 +260,26 @@ static const char m5_load_attempts[] =
 	"CREATE INDEX load_history_run ON load_history (run_id, pipe) "
 	"WHERE run_id IS NOT NULL;\n";
 
+/* Notifications that know what they are about, so that alerts on one
+ * object collapse into one message with a count and a recovery can follow.
+ * Planned as migration 7 (t17-channels); numbered 6 here because the
+ * store's versions must be consecutive and this branch has only 1-5.
+ * Other branches add migrations in parallel: the lead renumbers at merge. */
+static const char m7_notify_objects[] =
+	"ALTER TABLE notifications ADD COLUMN object TEXT;\n"
+	"ALTER TABLE notifications ADD COLUMN detail TEXT;\n"
+	"ALTER TABLE notifications ADD COLUMN occurrences INTEGER NOT NULL DEFAULT 1;\n"
+	"ALTER TABLE notifications ADD COLUMN first_at BIGINT;\n"
+	"CREATE INDEX notifications_object ON notifications (object, channel, id) "
+	"WHERE object IS NOT NULL;\n";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs },
 	{ 2, "task and load history, watermarks, stream offsets, objects, schema changes", m2_history },
 	{ 3, "logs", m3_logs },
 	{ 4, "step cache, notifications, backfills, requests", m4_queues },
 	{ 5, "load history: attempt keys, files looked at again", m5_load_attempts },
+	{ 6, "notifications: object, detail, occurrences", m7_notify_objects },
 };
 
 const int store_nmigrations = (int)ARRAY_LEN(store_migrations);

@@ -140,6 +140,14 @@ static int requests(const struct server *sv, char *last, size_t n)
 	return count;
 }
 
+static const char *host_name(void)
+{
+	static char host[256];
+	if (!*host)
+		gethostname(host, sizeof host - 1);
+	return host;
+}
+
 /* ---- log capture -------------------------------------------------------------------------- */
 static pthread_mutex_t cap_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct buf captured = BUF_INIT;
@@ -233,7 +241,12 @@ START_TEST(retry_after_then_server_error_then_delivered_once)
 	char last[4096];
 	ck_assert_int_eq(requests(&sv, last, sizeof last), 3);
 	ck_assert_msg(strstr(last, "200 POST " SECRET_PATH " HTTP/1.1 "
-			     "{\"text\":\"Run 12 of flow orders FAILED: \\\"boom\\\"\"}"), "%s", last);
+			     "{\"text\":\"Run 12 of flow orders FAILED: \\\"boom\\\"\\n"
+			     "(project "), "%s", last);
+	/* Every message names the project, the environment and the host. */
+	char *context = xasprintf(", environment default, host %s)\"}", host_name());
+	ck_assert_msg(strstr(last, context), "%s", last);
+	free(context);
 	n = only_message(fx);
 	ck_assert_int_eq(n->state, NOTIFY_SENT);
 	ck_assert_int_eq(n->attempts, 3);
@@ -319,7 +332,8 @@ START_TEST(the_sender_thread_delivers)
 	struct fixture *fx = open_notify(&sv);
 	struct notifier *nt = notify_start(fx->url, NULL, fx->p, &E);
 	ck_assert_msg(nt != NULL, "%s", E.msg);
-	ck_assert_int_eq(notify_flow_failed(fx->store, fx->p, "any", "flow any failed", &E), 1);
+	ck_assert_int_eq(notify_event(fx->store, fx->p, NOTIFY_RUN_FAILED, "flow any failed",
+				      &E), 1);
 	notify_wake(nt);
 	for (int i = 0; i < 500 && requests(&sv, NULL, 0) < 1; i++)
 		usleep(10000);

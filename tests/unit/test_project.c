@@ -266,9 +266,7 @@ START_TEST(full_project_loads_without_problems)
 	ck_assert_int_eq(project_channel(p, "alerts")->events,
 			 NOTIFY_RUN_FAILED | NOTIFY_TASK_SUSPENDED);
 	ck_assert_str_eq(project_channel(p, "alerts")->webhook_env, "SLACK_WEBHOOK_URL");
-	ck_assert_int_eq(project_channel(p, "ops")->events,
-			 NOTIFY_RUN_FAILED | NOTIFY_TASK_SUSPENDED | NOTIFY_BACKFILL_WAITING |
-			 NOTIFY_PIPE_FILE_FAILED);
+	ck_assert_int_eq(project_channel(p, "ops")->events, NOTIFY_ALL_EVENTS);
 
 	ck_assert_int_eq(p->ntables, 3);
 	const struct project_table *tb = project_table(p, "dim_staff");
@@ -456,7 +454,8 @@ START_TEST(references_graphs_and_files_are_checked)
 		"sluice.json:15:102: flows[0].steps[1].retries.jitter: jitter is a fraction "
 		"from 0 to 1, not 2",
 		"sluice.json:16:84: notifications.alerts.on[1]: unknown event \"run_faild\" "
-		"(expected run_failed, task_suspended, backfill_waiting, pipe_file_failed)",
+		"(expected run_failed, task_suspended, backfill_waiting, pipe_file_failed, "
+		"run_crashed, worker_lost, late_run)",
 	};
 	assert_diags(&d, want, ARRAY_LEN(want));
 	free(missing);
