@@ -111,12 +111,22 @@ q=$(printf '%s' "$OUT" | json_squeeze)
 assert_contains "$q" '"channel":"mail","event":"pipe_file_failed","object":"pipe:orders","state":"SENT"'
 assert_not_contains "$q" '"channel":"hook","event":"pipe_file_failed"'
 
+# The file fixed and loaded: the pipe is healthy, and the mail channel that
+# heard of its trouble hears that too (the webhook heard nothing, so nothing).
+printf '{"id": 1}\n{"id": 2}\n' >"$P/lake/orders/good.ndjson"
+run_sluice --env prod pipe refresh orders
+assert_eq 0 "$RC" "the good file loads: $ERR"
+wait_until 10 mails_over 2 || fail "no recovery mail for the pipe"
+assert_contains "$(cat "$M/mail-3.eml")" "Subject: [sluice prod] pipe orders is healthy again"
+assert_contains "$(cat "$M/mail-3.eml")" "pipe orders is healthy again: 1 file loaded"
+assert_eq 1 "$(hooks)" "no recovery for a channel that heard of no trouble"
+
 # ---- notify test; a channel that cannot send; retry, drop, read-only ----------------
 run_sluice --env prod notify test mail
 assert_eq 0 "$RC" "notify test mail: $ERR"
 assert_contains "$OUT" "sent a test message to channel mail"
-wait_until 10 mails_over 2 || fail "no test mail"
-assert_contains "$(cat "$M/mail-3.eml")" "Test message from sluice for channel mail"
+wait_until 10 mails_over 3 || fail "no test mail"
+assert_contains "$(cat "$M/mail-4.eml")" "Test message from sluice for channel mail"
 run_sluice --env prod notify test nowhere
 assert_eq 1 "$RC" "a channel whose variable is unset"
 assert_contains "$ERR" "NOWHERE_URL is not set"
