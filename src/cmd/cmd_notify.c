@@ -129,30 +129,31 @@ static int parse_id(const char *name, int argc, char **argv, int64_t *id, struct
 	return EXIT_OK;
 }
 
-static int exec_notify_retry(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+/* `notify retry|drop ID`: `act` on a FAILED message, then say `done`. */
+static int on_failed(struct cmd_ctx *ctx, const char *name, int argc, char **argv,
+		     int (*act)(struct store *, int64_t, struct err *), const char *done,
+		     struct err *e)
 {
 	int64_t id;
-	int rc = parse_id("notify retry", argc, argv, &id, e);
+	int rc = parse_id(name, argc, argv, &id, e);
 	if (rc != EXIT_OK)
 		return rc;
-	if (store_notify_retry(ctx->store, id, e) < 0)
+	if (act(ctx->store, id, e) < 0)
 		return e->code == ERR_NOTFOUND || e->code == ERR_CONFLICT ? EXIT_USAGE
 			: EXIT_FAILED;
-	fprintf(ctx->out, "notification %lld is queued again\n", (long long)id);
+	fprintf(ctx->out, "notification %lld %s\n", (long long)id, done);
 	return EXIT_OK;
+}
+
+static int exec_notify_retry(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	return on_failed(ctx, "notify retry", argc, argv, store_notify_retry,
+			 "is queued again", e);
 }
 
 static int exec_notify_drop(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	int64_t id;
-	int rc = parse_id("notify drop", argc, argv, &id, e);
-	if (rc != EXIT_OK)
-		return rc;
-	if (store_notify_drop(ctx->store, id, e) < 0)
-		return e->code == ERR_NOTFOUND || e->code == ERR_CONFLICT ? EXIT_USAGE
-			: EXIT_FAILED;
-	fprintf(ctx->out, "notification %lld dropped\n", (long long)id);
-	return EXIT_OK;
+	return on_failed(ctx, "notify drop", argc, argv, store_notify_drop, "dropped", e);
 }
 
 static int exec_notify_test(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)

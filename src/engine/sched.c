@@ -615,6 +615,24 @@ static void take_requests(struct engine *eng, struct sched *sc)
 	}
 }
 
+static void notify_late(struct engine *eng, struct sched *sc, const struct store_run *r)
+{
+	char *object = xasprintf("flow:%s", r->flow);
+	char when[24];
+	time_format_short(r->scheduled, when);
+	char *text = xasprintf("Run %lld of flow %s is LATE: scheduled for %s UTC, not "
+			       "started a minute after (is a worker running?)",
+			       (long long)r->id, r->flow, when);
+	struct notify_msg m = { .event = NOTIFY_LATE_RUN, .object = object, .run_id = r->id,
+				.state = "LATE", .text = text };
+	struct err e;
+	if (notify_raise(sc->store, eng->project, &m, &e) < 0)
+		log_warn("run %lld: cannot queue the notification: %s", (long long)r->id,
+			 err_text(&e));
+	free(text);
+	free(object);
+}
+
 /* SCHEDULED runs nobody took within a minute of their time become LATE. */
 static void mark_late(struct engine *eng, struct sched *sc, usec_t now)
 {
@@ -625,10 +643,11 @@ static void mark_late(struct engine *eng, struct sched *sc, usec_t now)
 		return;
 	for (size_t i = 0; i < runs.len; i++) {
 		struct store_run *r = runs.items[i];
-		if (r->scheduled && r->scheduled + LATE_AFTER < now)
-			engine_transition(eng, sc->store, r, RUN_LATE,
-					  "not started a minute after its scheduled time",
-					  NULL, 0, NULL);
+		if (r->scheduled && r->scheduled + LATE_AFTER < now &&
+		    engine_transition(eng, sc->store, r, RUN_LATE,
+				      "not started a minute after its scheduled time",
+				      NULL, 0, NULL) == 0)
+			notify_late(eng, sc, r);
 	}
 	store_run_list_free(&runs);
 }

@@ -163,6 +163,24 @@ static void reap_dead_local_workers(struct engine *eng, struct store *s)
 	store_worker_list_free(&ws);
 }
 
+/* One event per lost worker and window, whatever the number of its runs. */
+static void notify_worker_lost(struct engine *eng, struct store *s,
+			       const struct store_run *r, const char *reason)
+{
+	char *object = xasprintf("worker:%s", r->worker ? r->worker : "?");
+	char *text = xasprintf("%s: its run %lld of flow %s CRASHED and is recovered",
+			       reason, (long long)r->id, r->flow);
+	struct notify_msg m = { .event = NOTIFY_WORKER_LOST, .object = object,
+				.run_id = r->id, .state = "CRASHED", .error = reason,
+				.text = text };
+	struct err e;
+	if (notify_raise(s, eng->project, &m, &e) < 0)
+		log_warn("run %lld: cannot queue the notification: %s", (long long)r->id,
+			 err_text(&e));
+	free(text);
+	free(object);
+}
+
 static void recover_one(struct engine *eng, struct store *s, struct store_run *r)
 {
 	struct err e;
@@ -176,6 +194,7 @@ static void recover_one(struct engine *eng, struct store *s, struct store_run *r
 		free(reason);
 		return;
 	}
+	notify_worker_lost(eng, s, r, reason);
 	free(reason);
 	if (run_may_retry(eng->project, r, NULL)) {
 		char *why = xasprintf("recovering: attempt %d of %d runs again in place",

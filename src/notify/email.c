@@ -48,6 +48,10 @@ static char *message(const struct outgoing *o)
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	char *subject = render_subject(o);
+	/* A header is one line: no text may start another. */
+	for (char *c = subject; *c; c++)
+		if ((unsigned char)*c < 0x20)
+			*c = ' ';
 	char *body = render_body(o);
 	buf_printf(&b, "Date: %s\r\nFrom: %s\r\nTo: ", date, o->ch->from);
 	for (size_t i = 0; i < o->ch->nto; i++)
@@ -129,10 +133,7 @@ void email_send(const struct outgoing *o, const char *url, struct delivery *d)
 		curl_easy_setopt(c, CURLOPT_USERNAME, user);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, pass);
 	}
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, SEND_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	curl_bounded(c, errbuf);
 	settle(c, curl_easy_perform(c), errbuf, d);
 	curl_slist_free_all(rcpt);
 	curl_easy_cleanup(c);

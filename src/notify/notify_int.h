@@ -9,6 +9,7 @@
 #include "notify/notify.h"
 
 #include <cjson/cJSON.h>
+#include <curl/curl.h>
 
 #define SEND_TIMEOUT_S     15L
 #define CONNECT_TIMEOUT_S  5L
@@ -42,6 +43,9 @@ char *render_context(const struct outgoing *o);
 char *render_subject(const struct outgoing *o);
 /* The whole plain-text account: summary, context, error, steps, command. */
 char *render_body(const struct outgoing *o);
+
+/* The options every transfer shares: timeouts, no signals, errbuf. */
+void curl_bounded(CURL *c, char *errbuf);
 
 /* HTTP POST of `body` with extra header lines (NULL-terminated, may be
  * NULL): ok on 2xx, retryable on 429 (Retry-After honoured), 5xx and
