@@ -92,7 +92,7 @@ char *render_subject(const struct outgoing *o)
 		char *who = object_words(n->object);
 		headline = xasprintf("%s is healthy again", who);
 		free(who);
-	} else if (run && colon && state) {
+	} else if (run && state && n->object && str_starts_with(n->object, "flow:")) {
 		headline = xasprintf("run %lld of %s %s%s%s", (long long)run, colon + 1, state,
 				     step ? " at " : "", step ? step : "");
 	} else {

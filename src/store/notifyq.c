@@ -270,15 +270,19 @@ static int insert_new(struct store *s, const struct store_notify_new *m, usec_t 
 	return 1;
 }
 
+/* 0 folded, 1 the message was claimed meanwhile (nothing changed), -1. */
 static int fold(struct store *s, const struct store_notify_new *m, int64_t id, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
 	sqlp_str(&p, m->text);
 	sqlp_str(&p, m->detail);
 	sqlp_i64(&p, id);
-	return st_exec(s, "UPDATE notifications SET occurrences = occurrences + 1, "
-		       "body = $1, detail = $2 WHERE id = $3 AND state = 'PENDING'",
-		       &p, NULL, e) < 0 ? -1 : 0;
+	int64_t n = 0;
+	if (st_exec(s, "UPDATE notifications SET occurrences = occurrences + 1, "
+		    "body = $1, detail = $2 WHERE id = $3 AND state = 'PENDING'",
+		    &p, &n, e) < 0)
+		return -1;
+	return n ? 0 : 1;
 }
 
 int store_notify_raise(struct store *s, const struct store_notify_new *m, int64_t *id,
@@ -296,15 +300,19 @@ int store_notify_raise(struct store *s, const struct store_notify_new *m, int64_
 	int rc = 0;
 	if (m->object && m->window > 0)
 		rc = find_recent(s, m, now, &found, &pending, &created, e);
+	bool folded = false;
 	if (rc == 1 && pending) {
+		/* 1 here: claimed by a sender meanwhile (PostgreSQL), so hold a
+		 * new one as if it had gone. */
 		rc = fold(s, m, found, e);
-		if (id)
+		folded = rc == 0;
+		if (folded && id)
 			*id = found;
-	} else if (rc == 1) {
-		rc = insert_new(s, m, now, created + m->window, id, e);
-	} else if (rc == 0) {
-		rc = insert_new(s, m, now, now, id, e);
 	}
+	if (rc == 1)
+		rc = insert_new(s, m, now, created + m->window, id, e);
+	else if (rc == 0 && !folded)
+		rc = insert_new(s, m, now, now, id, e);
 	if (rc < 0) {
 		st_rollback(s);
 		return -1;
@@ -340,12 +348,14 @@ int store_notify_unrecovered(struct store *s, const char *object, struct vec *ch
 			 "AND state = 'PENDING' AND next_attempt_at > $1", &u, NULL, e);
 }
 
-/* Change a FAILED message with `sql` ($1 the id, $2 now). */
-static int on_failed(struct store *s, int64_t id, const char *sql, struct err *e)
+/* Change a FAILED message with `sql` ($1 the id, and $2 now if `now`). */
+static int on_failed(struct store *s, int64_t id, const char *sql, bool now,
+		     struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
 	sqlp_i64(&p, id);
-	sqlp_i64(&p, clock_now_us());
+	if (now)
+		sqlp_i64(&p, clock_now_us());
 	int64_t n = 0;
 	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_NOTIFY), sql, &p, &n, e) < 0)
 		return -1;
@@ -367,11 +377,11 @@ int store_notify_retry(struct store *s, int64_t id, struct err *e)
 {
 	return on_failed(s, id, "UPDATE notifications SET state = 'PENDING', attempts = 0, "
 			 "next_attempt_at = $2, claimed_at = NULL WHERE id = $1 AND "
-			 "state = 'FAILED'", e);
+			 "state = 'FAILED'", true, e);
 }
 
 int store_notify_drop(struct store *s, int64_t id, struct err *e)
 {
-	return on_failed(s, id, "DELETE FROM notifications WHERE id = $1 AND state = 'FAILED' "
-			 "AND $2 > 0", e);
+	return on_failed(s, id, "DELETE FROM notifications WHERE id = $1 AND state = 'FAILED'",
+			 false, e);
 }

@@ -6,7 +6,12 @@
 # notify test/retry/drop and read-only mode; the SMTP server down while a
 # worker runs delays mail without blocking runs and loses nothing; and no
 # secret in the store, the logs, the output or the process list.
+#
+# notify_channels_pg.sh runs the same with the control store on PostgreSQL
+# (BACKEND=pg), where the queue's folding, claims and recoveries are
+# PostgreSQL's SQL.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
+BACKEND=${BACKEND:-sqlite}
 
 RECV="$SLUICE_SRCDIR/tests/lib/notify_receivers.py"
 P=$T/p
@@ -37,8 +42,14 @@ export HOOK_URL="http://127.0.0.1:$(cat "$T/hook.port")/in/tok-9f8e7d6c5b4a"
 export no_proxy='*'
 unset http_proxy HTTP_PROXY all_proxy ALL_PROXY 2>/dev/null || true
 
-cat >"$P/sluice.json" <<'JSON'
-{ "project": "acme",
+CONTROL=""
+if [ "$BACKEND" = pg ]; then
+	db="notify_$$"
+	psql -q -d postgres -c "CREATE DATABASE $db" >/dev/null
+	CONTROL="\"control\": \"$SLUICE_TEST_PG dbname=$db\","
+fi
+cat >"$P/sluice.json" <<JSON
+{ "project": "acme", $CONTROL
   "connections": { "wh": { "url": "sqlite:wh.db" } },
   "environments": { "prod": { "production": true } },
   "notifications": {
@@ -192,8 +203,13 @@ wait "$WORKER" 2>/dev/null || true
 
 # ---- no secret anywhere -------------------------------------------------------------
 ps -eo args >"$T/ps.txt"
-sqlite3 "$P/.sluice/control.db" .dump >"$T/store.txt"
-for f in "$T/store.txt" "$T/ps.txt" "$T/worker.out" "$T/worker.err" $(find "$P/.sluice" -type f -name '*.log'); do
+if [ "$BACKEND" = pg ]; then
+	pg_dump -d "$db" >"$T/store.txt"
+else
+	sqlite3 "$P/.sluice/control.db" .dump >"$T/store.txt"
+fi
+grep -q 'flow:nightly' "$T/store.txt" || fail "the store dump holds no notifications"
+for f in "$T/store.txt" "$T/ps.txt" "$T/worker.out" "$T/worker.err" $(find "$P" -path "$P/lake" -prune -o -type f -name '*.log' -print); do
 	for secret in "$SMTP_PASS" "$HOOK_SECRET" "tok-9f8e7d6c5b4a"; do
 		if grep -q -- "$secret" "$f"; then fail "$f holds a secret"; fi
 	done
