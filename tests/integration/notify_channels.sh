@@ -72,6 +72,8 @@ cat >"$P/sluice.json" <<JSON
           "sql": "SELECT * FROM no_such_facts" } ] },
     { "name": "nightly", "steps": [
         { "name": "boom", "kind": "sql", "connection": "wh", "sql": "SELECT * FROM gone" } ] },
+    { "name": "flaky", "steps": [
+        { "name": "read", "kind": "sql", "connection": "wh", "sql": "SELECT * FROM later" } ] },
     { "name": "quick", "steps": [
         { "name": "one", "kind": "sql", "connection": "wh", "sql": "SELECT 1" } ] } ] }
 JSON
@@ -200,6 +202,20 @@ attempts=$(printf '%s' "$q" | sed -n 's/.*"id":\([0-9]*\),"channel":"mail","even
 assert_eq "$((before + 1))" "$(mails)" "one mail for the failed run, not more"
 kill "$WORKER"
 wait "$WORKER" 2>/dev/null || true
+
+# ---- a flow that fails, then runs well: a recovery follows its failure ----------
+before=$(mails)
+run_sluice --env prod run flaky
+assert_eq 1 "$RC" "flaky fails first"
+sqlite3 "$P/wh.db" "CREATE TABLE later(x int)"
+run_sluice --env prod run flaky
+assert_eq 0 "$RC" "flaky runs well once its table exists: $ERR"
+wait_until 10 mails_over "$((before + 1))" || fail "no recovery mail for the flow"
+assert_contains "$(cat "$M/mail-$((before + 1)).eml")" "of flaky FAILED at read"
+recovery=$(cat "$M/mail-$((before + 2)).eml")
+assert_contains "$recovery" "Subject: [sluice prod] flow flaky is healthy again"
+assert_contains "$recovery" "flow flaky is healthy again: run"
+assert_contains "$recovery" "Host:        $(hostname)"
 
 # ---- no secret anywhere -------------------------------------------------------------
 ps -eo args >"$T/ps.txt"
