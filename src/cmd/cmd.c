@@ -19,6 +19,7 @@ static const struct cmd_entry *const families[] = {
 	cmd_task_entries,
 	cmd_flows_entries,
 	cmd_watermarks_entries,
+	cmd_notify_entries,
 	cmd_logs_entries,
 	cmd_worker_entries,
 	cmd_shell_entries,

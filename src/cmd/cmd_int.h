@@ -17,6 +17,7 @@ extern const struct cmd_entry cmd_run_entries[];     /* run, cancel, retry */
 extern const struct cmd_entry cmd_task_entries[];    /* task ..., show tasks, show task-history */
 extern const struct cmd_entry cmd_flows_entries[];   /* show flows, show runs, show run */
 extern const struct cmd_entry cmd_watermarks_entries[];  /* show watermarks */
+extern const struct cmd_entry cmd_notify_entries[];  /* show notifications, notify ... */
 extern const struct cmd_entry cmd_logs_entries[];
 extern const struct cmd_entry cmd_worker_entries[];
 extern const struct cmd_entry cmd_preview_entries[];

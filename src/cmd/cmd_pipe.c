@@ -14,6 +14,7 @@
  * stable keys; times are ISO 8601 UTC or null.
  */
 #include "cmd/cmd_int.h"
+#include "notify/notify.h"
 #include "project/project.h"
 #include "steps/steps.h"
 #include "store/store.h"
@@ -188,6 +189,12 @@ static int exec_refresh(struct cmd_ctx *ctx, int argc, char **argv, struct err *
 	pipe_result_free(&res);
 	work_close(&w);
 	cmd_opts_free(&o);
+	/* What the refresh queued goes now: an engine may not be there to send
+	 * it (and when one is, a message is claimed by one sender only). */
+	struct err ne;
+	if (ctx->project->nchannels &&
+	    notify_send_due(ctx->store, ctx->project, 20, NULL, &ne) < 0)
+		fprintf(ctx->errout, "sluice: notifications: %s\n", err_text(&ne));
 	return rc;
 }
 

@@ -6,6 +6,7 @@ libcmd_a_SOURCES = \
 	src/cmd/cmd_check.c \
 	src/cmd/cmd_flows.c \
 	src/cmd/cmd_watermarks.c \
+	src/cmd/cmd_notify.c \
 	src/cmd/cmd_general.c \
 	src/cmd/cmd_logs.c \
 	src/cmd/cmd_run.c \

@@ -459,10 +459,18 @@ static void finish_failed(struct slot *sl, struct run_exec *rx)
 					       rx->run->attempt, rx->run->attempt == 1 ? "" : "s",
 					       rx->failed_step ? " at step " : "",
 					       rx->failed_step ? rx->failed_step : "", err_copy);
+			char *object = xasprintf("flow:%s", rx->flow->name);
+			struct notify_msg m = {
+				.event = NOTIFY_RUN_FAILED, .object = object,
+				.run_id = rx->run->id, .state = "FAILED", .step = rx->failed_step,
+				.error = err_copy, .text = text, .also = rx->flow->notify,
+				.nalso = rx->flow->nnotify,
+			};
 			struct err ne;
-			if (notify_flow_failed(sl->store, eng->project, rx->flow->name, text, &ne) < 0)
+			if (notify_raise(sl->store, eng->project, &m, &ne) < 0)
 				log_warn("run %lld: cannot queue the notification: %s",
 					 (long long)rx->run->id, err_text(&ne));
+			free(object);
 			free(text);
 		}
 		free(reason);
@@ -477,6 +485,22 @@ static bool plans_windows(const struct project_flow *f)
 		if (f->steps[i].kind == STEP_EXTRACT)
 			return true;
 	return false;
+}
+
+/* A good run: channels told of the flow's trouble hear it is over. */
+static void recovered(struct slot *sl, struct run_exec *rx)
+{
+	if (!sl->eng->project->nchannels)
+		return;
+	char *object = xasprintf("flow:%s", rx->flow->name);
+	char *text = xasprintf("flow %s is healthy again: run %lld completed",
+			       rx->flow->name, (long long)rx->run->id);
+	struct err e;
+	if (notify_recovered(sl->store, sl->eng->project, object, rx->run->id, text, &e) < 0)
+		log_warn("run %lld: cannot queue the recovery notification: %s",
+			 (long long)rx->run->id, err_text(&e));
+	free(text);
+	free(object);
 }
 
 static void finish(struct slot *sl, struct run_exec *rx)
@@ -509,6 +533,7 @@ static void finish(struct slot *sl, struct run_exec *rx)
 					 : "completed");
 		settle(sl, rx, cached == n && n ? RUN_CACHED : RUN_COMPLETED, reason, NULL, 0);
 		free(reason);
+		recovered(sl, rx);
 		return;
 	}
 	if (stop == STOP_CANCEL) {

@@ -339,12 +339,31 @@ static void maybe_auto_suspend(struct engine *eng, struct sched *sc, struct task
 		char *text = xasprintf("Task %s was suspended after %d consecutive failures "
 				       "(FAILED_AND_AUTO_SUSPENDED); resume it with "
 				       "'sluice task resume %s'", t->name, failures, t->name);
-		if (notify_event(sc->store, eng->project, NOTIFY_TASK_SUSPENDED, text, &e) < 0)
+		struct notify_msg m = {
+			.event = NOTIFY_TASK_SUSPENDED, .object = object,
+			.state = "FAILED_AND_AUTO_SUSPENDED", .error = reason, .text = text,
+		};
+		if (notify_raise(sc->store, eng->project, &m, &e) < 0)
 			log_warn("task %s: cannot queue the notification: %s", t->name,
 				 err_text(&e));
 		free(text);
 	}
 	free(reason);
+	free(object);
+}
+
+/* A task that succeeded: channels told it was suspended hear it runs again. */
+static void task_recovered(struct engine *eng, struct sched *sc, const char *task)
+{
+	if (!eng->project->nchannels)
+		return;
+	char *object = xasprintf("task:%s", task);
+	char *text = xasprintf("task %s is healthy again: it succeeded", task);
+	struct err e;
+	if (notify_recovered(sc->store, eng->project, object, 0, text, &e) < 0)
+		log_warn("task %s: cannot queue the recovery notification: %s", task,
+			 err_text(&e));
+	free(text);
 	free(object);
 }
 
@@ -393,10 +412,12 @@ static void reconcile_task(struct engine *eng, struct sched *sc, struct task_rt 
 		task_log(te->task, te->state == TASK_SUCCEEDED ? LOG_INFO : LOG_WARN,
 			 te->run_id, "run finished: %s", task_state_name(te->state));
 		store_run_free(r);
-		if (te->state == TASK_SUCCEEDED)
+		if (te->state == TASK_SUCCEEDED) {
+			task_recovered(eng, sc, rt->t->name);
 			fire_successors(eng, sc, rt->t->name);
-		else if (te->state == TASK_FAILED)
+		} else if (te->state == TASK_FAILED) {
 			maybe_auto_suspend(eng, sc, rt);
+		}
 	}
 	store_task_list_free(&hist);
 	int outcome;
@@ -404,9 +425,10 @@ static void reconcile_task(struct engine *eng, struct sched *sc, struct task_rt 
 	outcome = rt->sql_outcome;
 	rt->sql_outcome = 0;
 	pthread_mutex_unlock(&sc->lock);
-	if (outcome == 1)
+	if (outcome == 1) {
+		task_recovered(eng, sc, rt->t->name);
 		fire_successors(eng, sc, rt->t->name);
-	else if (outcome == 2)
+	} else if (outcome == 2)
 		maybe_auto_suspend(eng, sc, rt);
 	rt->executing = executing;
 }
@@ -613,6 +635,24 @@ static int take_requests(struct engine *eng, struct sched *sc, struct err *e)
 	return 0;
 }
 
+static void notify_late(struct engine *eng, struct sched *sc, const struct store_run *r)
+{
+	char *object = xasprintf("flow:%s", r->flow);
+	char when[24];
+	time_format_short(r->scheduled, when);
+	char *text = xasprintf("Run %lld of flow %s is LATE: scheduled for %s UTC, not "
+			       "started a minute after (is a worker running?)",
+			       (long long)r->id, r->flow, when);
+	struct notify_msg m = { .event = NOTIFY_LATE_RUN, .object = object, .run_id = r->id,
+				.state = "LATE", .text = text };
+	struct err e;
+	if (notify_raise(sc->store, eng->project, &m, &e) < 0)
+		log_warn("run %lld: cannot queue the notification: %s", (long long)r->id,
+			 err_text(&e));
+	free(text);
+	free(object);
+}
+
 /* SCHEDULED runs nobody took within a minute of their time become LATE. */
 static void mark_late(struct engine *eng, struct sched *sc, usec_t now)
 {
@@ -623,10 +663,11 @@ static void mark_late(struct engine *eng, struct sched *sc, usec_t now)
 		return;
 	for (size_t i = 0; i < runs.len; i++) {
 		struct store_run *r = runs.items[i];
-		if (r->scheduled && r->scheduled + LATE_AFTER < now)
-			engine_transition(eng, sc->store, r, RUN_LATE,
-					  "not started a minute after its scheduled time",
-					  NULL, 0, NULL);
+		if (r->scheduled && r->scheduled + LATE_AFTER < now &&
+		    engine_transition(eng, sc->store, r, RUN_LATE,
+				      "not started a minute after its scheduled time",
+				      NULL, 0, NULL) == 0)
+			notify_late(eng, sc, r);
 	}
 	store_run_list_free(&runs);
 }

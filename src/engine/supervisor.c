@@ -172,6 +172,24 @@ static void reap_dead_local_workers(struct engine *eng, struct store *s,
 	}
 }
 
+/* One event per lost worker and window, whatever the number of its runs. */
+static void notify_worker_lost(struct engine *eng, struct store *s,
+			       const struct store_run *r, const char *reason)
+{
+	char *object = xasprintf("worker:%s", r->worker ? r->worker : "?");
+	char *text = xasprintf("%s: its run %lld of flow %s CRASHED and is recovered",
+			       reason, (long long)r->id, r->flow);
+	struct notify_msg m = { .event = NOTIFY_WORKER_LOST, .object = object,
+				.run_id = r->id, .state = "CRASHED", .error = reason,
+				.text = text };
+	struct err e;
+	if (notify_raise(s, eng->project, &m, &e) < 0)
+		log_warn("run %lld: cannot queue the notification: %s", (long long)r->id,
+			 err_text(&e));
+	free(text);
+	free(object);
+}
+
 /* A run kept for a foreground `sluice run` whose process is gone before
  * it started the run: nobody is there to do it or to report it, so it
  * fails now instead of running hours later for a worker nobody asked. */
@@ -226,6 +244,7 @@ static void recover_one(struct engine *eng, struct store *s, struct store_run *r
 			log_warn("recovering run %lld: %s", (long long)r->id, err_text(&e));
 		return;
 	}
+	notify_worker_lost(eng, s, r, reason);
 	if (run_may_retry(eng->project, r, NULL)) {
 		char *why = xasprintf("recovering: attempt %d of %d runs again in place",
 				      r->attempt + 1, r->max_attempts);
@@ -238,7 +257,18 @@ static void recover_one(struct engine *eng, struct store *s, struct store_run *r
 	char *text = xasprintf("Run %lld of flow %s CRASHED (its worker %s died) and "
 			       "has no retries left", (long long)r->id, r->flow,
 			       r->worker ? r->worker : "?");
-	notify_flow_failed(s, eng->project, r->flow, text, NULL);
+	char *object = xasprintf("flow:%s", r->flow);
+	const struct project_flow *f = project_flow(eng->project, r->flow);
+	struct notify_msg m = {
+		.event = NOTIFY_RUN_CRASHED, .object = object, .run_id = r->id,
+		.state = "CRASHED", .error = "the worker running it stopped without finishing",
+		.text = text, .also = f ? f->notify : NULL, .nalso = f ? f->nnotify : 0,
+	};
+	struct err ne;
+	if (notify_raise(s, eng->project, &m, &ne) < 0)
+		log_warn("run %lld: cannot queue the notification: %s", (long long)r->id,
+			 err_text(&ne));
+	free(object);
 	free(text);
 }
 

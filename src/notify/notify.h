@@ -1,20 +1,27 @@
 /*
- * notify.h - notifications: Slack incoming webhooks, sent from the control
- * store's notification queue.
+ * notify.h - notifications: Slack incoming webhooks, email over SMTP and
+ * signed JSON webhooks, sent from the control store's notification queue.
  *
- * Enqueueing is cheap and never blocks on the network: modules call
- * notify_event (or notify_flow_failed) with the store handle they have,
- * which writes one queue row per channel that wants the event.  Sending
- * happens on the notifier's own thread (notify_start), or in one pass on
- * the caller's thread (notify_send_due, for tests and tools): each due
- * message is POSTed as {"text": ...} to the URL in the channel's
- * `webhook_env` variable.  2xx is SENT; 429 (honouring Retry-After) and
- * 5xx and network errors are retried with backoff (the store's schedule);
- * any other 4xx, a missing variable or an unknown channel fails the
- * message for good.
+ * Raising is cheap and never blocks on the network: modules call
+ * notify_raise with the store handle they have.  The project's routing
+ * (project_route) picks the channels; the event is written with what it is
+ * about (kind, project, environment, host, object, run, state, step,
+ * error, time) as JSON beside its one-line text, and the same event on the
+ * same object within the project's window folds into one message with a
+ * count.  When the object is healthy again (notify_recovered), every
+ * channel told of its trouble gets a recovery message.
  *
- * The webhook URL is a secret: it is registered with log_add_secret before
- * use and never appears in a log record, an error or the process list.
+ * Sending happens on the notifier's own thread (notify_start), or in one
+ * pass on the caller's thread (notify_send_due, for tests and tools).  A
+ * delivery the server accepted is SENT; a passing failure (HTTP 429, 5xx,
+ * an SMTP 4xx, a network error) is retried with backoff (the store's
+ * schedule); anything else, a missing variable or an unknown channel
+ * fails the message for good, where an operator can retry or drop it.
+ *
+ * Every secret (webhook URLs, SMTP URL and password, the webhook signing
+ * key) comes from an environment variable, is registered with
+ * log_add_secret before use, and never appears in a log record, an error,
+ * the store or the process list.
  */
 #ifndef SLUICE_NOTIFY_H
 #define SLUICE_NOTIFY_H
@@ -23,19 +30,38 @@
 #include "project/project.h"
 #include "store/store.h"
 
-/* "run_failed", "task_suspended", "backfill_waiting", "pipe_file_failed"
- * (the queue's event column); "?" for anything else. */
+/* The queue's event column: notify_event_name, or "recovered", "test". */
 const char *notify_event_key(enum notify_event ev);
 
-/* Queue `text` for every channel subscribed to `ev` (a single bit).
- * Returns the number of messages queued (0 when no channel wants it), or
- * -1 with e set.  Safe from any thread with that thread's store. */
+/* One event.  Only `event` and `text` are required. */
+struct notify_msg {
+	enum notify_event event;
+	const char *object;        /* "flow:x", "task:y", "pipe:z", or NULL */
+	int64_t run_id;            /* 0 = none */
+	const char *state;         /* "FAILED", "CRASHED", "AUTO_SUSPENDED", ... */
+	const char *step;          /* where it failed, or NULL */
+	const char *error;
+	const char *text;          /* one line for a human */
+	char *const *also;         /* channels named by the object itself (a */
+	size_t nalso;              /*  flow's `notify`), besides the routing */
+};
+
+/* Queue `m` for every channel it is routed to.  Returns the number of
+ * channels told (0 when none wants it), or -1 with e set.  Safe from any
+ * thread with that thread's store. */
+int  notify_raise(struct store *s, const struct project *p, const struct notify_msg *m,
+		  struct err *e);
+/* notify_raise with only an event and a text. */
 int  notify_event(struct store *s, const struct project *p, enum notify_event ev,
 		  const char *text, struct err *e);
-/* A run of `flow` failed: the channels named in the flow's `notify` plus
- * every channel subscribed to run failures, each once. */
-int  notify_flow_failed(struct store *s, const struct project *p, const char *flow,
-			const char *text, struct err *e);
+/* `object` is healthy again (`text` says how): a recovery message for each
+ * channel whose last message about it was a problem.  Returns how many. */
+int  notify_recovered(struct store *s, const struct project *p, const char *object,
+		      int64_t run_id, const char *text, struct err *e);
+/* Queue a test message for `channel` (ERR_NOTFOUND if the project has no
+ * such channel); its id in *id. */
+int  notify_test(struct store *s, const struct project *p, const char *channel,
+		 int64_t *id, struct err *e);
 
 struct notify_stats {
 	int sent;        /* delivered */
@@ -55,8 +81,12 @@ struct notifier;
 struct notifier *notify_start(const char *store_url, const struct store_options *opt,
 			      const struct project *p, struct err *e);
 void notify_wake(struct notifier *n);
-/* Finish the message in flight (bounded by the HTTP timeout), stop, free.
+/* Finish the message in flight (bounded by the timeouts), stop, free.
  * NULL is ignored. */
 void notify_stop(struct notifier *n);
+
+/* Register every channel's secrets with log_add_secret (done by
+ * notify_start and before each send; commands that print errors call it). */
+void notify_mask_secrets(const struct project *p);
 
 #endif

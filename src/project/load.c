@@ -655,7 +655,8 @@ static void load_retention(struct ld *L)
 
 static const char *const top_keys[] = {
 	"project", "version", "control", "connections", "lake", "pipes", "streams",
-	"tasks", "flows", "notifications", "tables", "environments", "retention", NULL,
+	"tasks", "flows", "notifications", "routing", "tables", "environments", "retention",
+	NULL,
 };
 
 static char *base_name(const char *dir)
@@ -684,6 +685,7 @@ static void load_top(struct ld *L, const char *env)
 	load_lake_and_control(L);
 	load_retention(L);
 	load_channels(L);
+	load_routing(L);
 	load_tables(L);
 	load_pipes(L);
 	load_streams(L);

@@ -5,6 +5,7 @@
  */
 #include "project/project_int.h"
 
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,8 +90,79 @@ const char *notify_event_name(enum notify_event ev)
 	case NOTIFY_TASK_SUSPENDED: return "task_suspended";
 	case NOTIFY_BACKFILL_WAITING: return "backfill_waiting";
 	case NOTIFY_PIPE_FILE_FAILED: return "pipe_file_failed";
+	case NOTIFY_RUN_CRASHED: return "run_crashed";
+	case NOTIFY_WORKER_LOST: return "worker_lost";
+	case NOTIFY_LATE_RUN: return "late_run";
 	}
 	return "?";
+}
+
+enum notify_severity notify_event_severity(enum notify_event ev)
+{
+	switch (ev) {
+	case NOTIFY_RUN_FAILED: case NOTIFY_RUN_CRASHED: case NOTIFY_TASK_SUSPENDED:
+		return NOTIFY_SEV_ERROR;
+	case NOTIFY_PIPE_FILE_FAILED: case NOTIFY_WORKER_LOST: case NOTIFY_LATE_RUN:
+		return NOTIFY_SEV_WARNING;
+	case NOTIFY_BACKFILL_WAITING:
+		return NOTIFY_SEV_INFO;
+	}
+	return NOTIFY_SEV_ERROR;
+}
+
+const char *notify_severity_name(enum notify_severity s)
+{
+	return s == NOTIFY_SEV_ERROR ? "error" : s == NOTIFY_SEV_WARNING ? "warning" : "info";
+}
+
+static bool any_glob(char *const *globs, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (fnmatch(globs[i], name, 0) == 0)
+			return true;
+	return false;
+}
+
+static bool route_matches(const struct project_route *r, enum notify_event ev,
+			  const char *object)
+{
+	if (!(r->events & (unsigned)ev) || notify_event_severity(ev) < r->min_severity)
+		return false;
+	if (!r->nflows && !r->ntasks && !r->npipes)
+		return true;
+	const char *colon = object ? strchr(object, ':') : NULL;
+	if (!colon)
+		return false;
+	const char *name = colon + 1;
+	size_t kl = (size_t)(colon - object);
+	if (kl == 4 && strncmp(object, "flow", 4) == 0)
+		return any_glob(r->flows, r->nflows, name);
+	if (kl == 4 && strncmp(object, "task", 4) == 0)
+		return any_glob(r->tasks, r->ntasks, name);
+	if (kl == 4 && strncmp(object, "pipe", 4) == 0)
+		return any_glob(r->pipes, r->npipes, name);
+	return false;
+}
+
+uint64_t project_route(const struct project *p, enum notify_event ev, const char *object)
+{
+	uint64_t out = 0;
+	if (!p->nroutes) {
+		unsigned want = (unsigned)ev | (ev == NOTIFY_RUN_CRASHED ? NOTIFY_RUN_FAILED : 0);
+		for (size_t i = 0; i < p->nchannels && i < PROJECT_MAX_CHANNELS; i++)
+			if (p->channels[i].events & want)
+				out |= UINT64_C(1) << i;
+		return out;
+	}
+	for (size_t r = 0; r < p->nroutes; r++) {
+		if (!route_matches(&p->routes[r], ev, object))
+			continue;
+		for (size_t k = 0; k < p->routes[r].nchannels; k++)
+			for (size_t i = 0; i < p->nchannels && i < PROJECT_MAX_CHANNELS; i++)
+				if (str_eq(p->channels[i].name, p->routes[r].channels[k]))
+					out |= UINT64_C(1) << i;
+	}
+	return out;
 }
 
 /* ---- lookups ---------------------------------------------------------------------- */
@@ -315,11 +387,27 @@ void project_free(struct project *p)
 		free_flow(&p->flows[i]);
 	free(p->flows);
 	for (size_t i = 0; i < p->nchannels; i++) {
-		free(p->channels[i].name);
-		free(p->channels[i].webhook_env);
-		free(p->channels[i].path_in_file);
+		struct project_channel *c = &p->channels[i];
+		free(c->name);
+		free(c->webhook_env);
+		free(c->secret_env);
+		free(c->smtp_url);
+		free(c->smtp_url_env);
+		free(c->username_env);
+		free(c->password_env);
+		free(c->from);
+		free_strings(c->to, c->nto);
+		free(c->path_in_file);
 	}
 	free(p->channels);
+	for (size_t i = 0; i < p->nroutes; i++) {
+		struct project_route *r = &p->routes[i];
+		free_strings(r->flows, r->nflows);
+		free_strings(r->tasks, r->ntasks);
+		free_strings(r->pipes, r->npipes);
+		free_strings(r->channels, r->nchannels);
+	}
+	free(p->routes);
 	for (size_t i = 0; i < p->ntables; i++) {
 		struct project_table *t = &p->tables[i];
 		free(t->name);

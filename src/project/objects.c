@@ -199,11 +199,103 @@ void ld_free_strings(char **v, size_t n)
 
 static const char *const event_names[] = {
 	"run_failed", "task_suspended", "backfill_waiting", "pipe_file_failed",
+	"run_crashed", "worker_lost", "late_run",
 };
+
+static const char *const severity_names[] = { "info", "warning", "error" };
+
+/* A list of event names at `key`; all events when the key is absent. */
+static unsigned ld_events(struct ld *L, const cJSON *obj, const char *path, const char *key)
+{
+	const cJSON *j = cJSON_GetObjectItemCaseSensitive(obj, key);
+	unsigned events = j && !cJSON_IsNull(j) ? 0 : NOTIFY_ALL_EVENTS;
+	char **names, **paths;
+	size_t n = ld_string_list(L, obj, path, key, &names, &paths);
+	for (size_t i = 0; i < n; i++) {
+		int ev;
+		if (ld_enum(L, paths[i], "event", names[i], event_names,
+			    ARRAY_LEN(event_names), &ev))
+			events |= 1u << ev;
+	}
+	ld_free_strings(names, n);
+	ld_free_strings(paths, n);
+	return events;
+}
+
+/* An optional variable name at `key`, checked; a copy or NULL. */
+static char *ld_env_member(struct ld *L, const cJSON *obj, const char *path, const char *key)
+{
+	const char *v = spec_at_string(L->p, obj, path, key, false, L->d);
+	if (!v)
+		return NULL;
+	char *vp = spec_path_key(path, key);
+	ld_check_env_name(L, vp, v);
+	free(vp);
+	return xstrdup(v);
+}
+
+static void load_email(struct ld *L, const cJSON *m, const char *path,
+		       struct project_channel *c)
+{
+	c->kind = CHANNEL_EMAIL;
+	const char *url = spec_at_string(L->p, m, path, "smtp_url", false, L->d);
+	c->smtp_url_env = ld_env_member(L, m, path, "smtp_url_env");
+	if (url) {
+		char *up = spec_path_key(path, "smtp_url");
+		if (!str_starts_with(url, "smtp://") && !str_starts_with(url, "smtps://"))
+			ld_error(L, up, "expected an smtp:// or smtps:// URL");
+		else if (strchr(url, '@'))
+			ld_error(L, up, "the URL holds credentials; name the variables "
+				 "that hold them with username_env and password_env");
+		free(up);
+		c->smtp_url = xstrdup(url);
+	}
+	if (url && c->smtp_url_env)
+		ld_error_at_key(L, path, "give smtp_url or smtp_url_env, not both");
+	c->username_env = ld_env_member(L, m, path, "username_env");
+	c->password_env = ld_env_member(L, m, path, "password_env");
+	if (!!c->username_env != !!c->password_env)
+		ld_error_at_key(L, path, "username_env and password_env go together");
+	c->from = ld_nonempty(L, m, path, "from", true);
+	char **paths;
+	c->nto = ld_string_list(L, m, path, "to", &c->to, &paths);
+	ld_free_strings(paths, c->nto);
+	if (!c->nto)
+		ld_member_error(L, path, "to", "an email channel needs at least one "
+				"address in \"to\"");
+}
+
+static void load_channel(struct ld *L, const cJSON *m, const char *path,
+			 struct project_channel *c)
+{
+	static const char *const keys[] = {
+		"slack_webhook_env", "webhook_url_env", "secret_env", "smtp_url",
+		"smtp_url_env", "username_env", "password_env", "from", "to", "on", NULL,
+	};
+	spec_at_unknown_keys(L->p, m, path, keys, L->d);
+	bool slack = cJSON_GetObjectItemCaseSensitive(m, "slack_webhook_env");
+	bool hook = cJSON_GetObjectItemCaseSensitive(m, "webhook_url_env");
+	bool email = cJSON_GetObjectItemCaseSensitive(m, "smtp_url") ||
+		cJSON_GetObjectItemCaseSensitive(m, "smtp_url_env");
+	if (slack + hook + email != 1) {
+		ld_error_at_key(L, path, "a channel needs exactly one of slack_webhook_env "
+				"(Slack), webhook_url_env (webhook), smtp_url or smtp_url_env "
+				"(email)");
+	} else if (slack) {
+		c->kind = CHANNEL_SLACK;
+		c->webhook_env = ld_env_member(L, m, path, "slack_webhook_env");
+	} else if (hook) {
+		c->kind = CHANNEL_WEBHOOK;
+		c->webhook_env = ld_env_member(L, m, path, "webhook_url_env");
+		c->secret_env = ld_env_member(L, m, path, "secret_env");
+	} else {
+		load_email(L, m, path, c);
+	}
+	c->events = ld_events(L, m, path, "on");
+}
 
 void load_channels(struct ld *L)
 {
-	static const char *const keys[] = { "slack_webhook_env", "on", NULL };
 	struct project *p = L->p;
 	const cJSON *obj = spec_at_object(p, p->root, "", "notifications", false, L->d);
 	if (!obj)
@@ -214,34 +306,71 @@ void load_channels(struct ld *L)
 		ld_check_identifier(L, path, m->string);
 		if (!cJSON_IsObject(m)) {
 			ld_error(L, path, "expected an object, found %s", json_type_name(m));
-			free(path);
-			continue;
+		} else if (p->nchannels == PROJECT_MAX_CHANNELS) {
+			ld_error_at_key(L, path, "more than %d channels", PROJECT_MAX_CHANNELS);
+		} else {
+			struct project_channel *c = &p->channels[p->nchannels++];
+			c->name = xstrdup(m->string);
+			c->path_in_file = xstrdup(path);
+			load_channel(L, m, path, c);
 		}
-		struct project_channel *c = &p->channels[p->nchannels++];
-		c->name = xstrdup(m->string);
-		c->path_in_file = xstrdup(path);
-		spec_at_unknown_keys(p, m, path, keys, L->d);
-		const char *env = spec_at_string(p, m, path, "slack_webhook_env", true, L->d);
-		if (env) {
-			char *ep = spec_path_key(path, "slack_webhook_env");
-			ld_check_env_name(L, ep, env);
-			free(ep);
-			c->webhook_env = xstrdup(env);
-		}
-		const cJSON *on_json = cJSON_GetObjectItemCaseSensitive(m, "on");
-		c->events = on_json && !cJSON_IsNull(on_json) ? 0 :
-			NOTIFY_RUN_FAILED | NOTIFY_TASK_SUSPENDED | NOTIFY_BACKFILL_WAITING |
-			NOTIFY_PIPE_FILE_FAILED;
-		char **on, **paths;
-		size_t non = ld_string_list(L, m, path, "on", &on, &paths);
-		for (size_t i = 0; i < non; i++) {
-			int ev;
-			if (ld_enum(L, paths[i], "event", on[i], event_names,
-				    ARRAY_LEN(event_names), &ev))
-				c->events |= 1u << ev;
-		}
-		ld_free_strings(on, non);
-		ld_free_strings(paths, non);
+		free(path);
+	}
+}
+
+/* ---- routing ------------------------------------------------------------------------- */
+
+static void load_route(struct ld *L, const cJSON *item, const char *path,
+		       struct project_route *r)
+{
+	static const char *const keys[] = {
+		"events", "flows", "tasks", "pipes", "min_severity", "channels", NULL,
+	};
+	spec_at_unknown_keys(L->p, item, path, keys, L->d);
+	r->events = ld_events(L, item, path, "events");
+	r->nflows = ld_string_list(L, item, path, "flows", &r->flows, NULL);
+	r->ntasks = ld_string_list(L, item, path, "tasks", &r->tasks, NULL);
+	r->npipes = ld_string_list(L, item, path, "pipes", &r->pipes, NULL);
+	int sev = NOTIFY_SEV_INFO;
+	ld_enum_member(L, item, path, "min_severity", severity_names,
+		       ARRAY_LEN(severity_names), &sev);
+	r->min_severity = (enum notify_severity)sev;
+	char **paths;
+	r->nchannels = ld_string_list(L, item, path, "channels", &r->channels, &paths);
+	for (size_t i = 0; i < r->nchannels; i++)
+		ld_ref(L, paths[i], "notification channel", r->channels[i], L->p->channels,
+		       L->p->nchannels, sizeof *L->p->channels);
+	ld_free_strings(paths, r->nchannels);
+	if (!r->nchannels)
+		ld_member_error(L, path, "channels", "a rule needs at least one channel");
+}
+
+void load_routing(struct ld *L)
+{
+	static const char *const keys[] = { "window", "rules", NULL };
+	struct project *p = L->p;
+	p->notify_window = 10 * 60 * USEC_PER_SEC;
+	const cJSON *obj = spec_at_object(p, p->root, "", "routing", false, L->d);
+	if (!obj)
+		return;
+	spec_at_unknown_keys(p, obj, "routing", keys, L->d);
+	p->notify_window = spec_at_duration(p, obj, "routing", "window", p->notify_window, L->d);
+	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(obj, "rules");
+	if (!rules || cJSON_IsNull(rules))
+		return;
+	if (!cJSON_IsArray(rules)) {
+		ld_member_error(L, "routing", "rules", "expected an array, found %s",
+				json_type_name(rules));
+		return;
+	}
+	p->routes = xcalloc((size_t)cJSON_GetArraySize(rules) + 1, sizeof *p->routes);
+	int i = 0;
+	for (const cJSON *item = rules->child; item; item = item->next, i++) {
+		char *path = xasprintf("routing.rules[%d]", i);
+		if (!cJSON_IsObject(item))
+			ld_error(L, path, "expected an object, found %s", json_type_name(item));
+		else
+			load_route(L, item, path, &p->routes[p->nroutes++]);
 		free(path);
 	}
 }

@@ -264,13 +264,47 @@ enum notify_event {
 	NOTIFY_TASK_SUSPENDED = 1 << 1,
 	NOTIFY_BACKFILL_WAITING = 1 << 2,
 	NOTIFY_PIPE_FILE_FAILED = 1 << 3,
+	NOTIFY_RUN_CRASHED = 1 << 4,
+	NOTIFY_WORKER_LOST = 1 << 5,
+	NOTIFY_LATE_RUN = 1 << 6,
 };
+#define NOTIFY_EVENT_COUNT 7
+#define NOTIFY_ALL_EVENTS ((1u << NOTIFY_EVENT_COUNT) - 1)
 
+/* How much an event matters, for routing rules' min_severity. */
+enum notify_severity { NOTIFY_SEV_INFO, NOTIFY_SEV_WARNING, NOTIFY_SEV_ERROR };
+enum notify_severity notify_event_severity(enum notify_event ev);
+const char *notify_severity_name(enum notify_severity s);
+
+enum channel_kind { CHANNEL_SLACK, CHANNEL_EMAIL, CHANNEL_WEBHOOK };
+
+/* Every secret is named by the variable that holds it, never written here. */
 struct project_channel {
 	char *name;
-	char *webhook_env;     /* variable holding the Slack webhook URL (a secret) */
+	enum channel_kind kind;
+	char *webhook_env;     /* slack: the webhook URL; webhook: the receiver's URL */
+	char *secret_env;      /* webhook: the HMAC-SHA256 key, or NULL (unsigned) */
+	char *smtp_url;        /* email: smtp:// or smtps:// URL without credentials */
+	char *smtp_url_env;    /* ... or the variable holding it */
+	char *username_env;    /* email: SMTP login, or NULL (no authentication) */
+	char *password_env;
+	char *from;
+	char **to;
+	size_t nto;
 	unsigned events;       /* enum notify_event bits; default: all of them */
 	char *path_in_file;
+};
+
+/* One routing rule: events of these kinds, on these objects (globs over
+ * flow, task and pipe names; none given = any object), at least this
+ * severe, go to these channels. */
+struct project_route {
+	unsigned events;       /* enum notify_event bits; all when omitted */
+	char **flows; size_t nflows;
+	char **tasks; size_t ntasks;
+	char **pipes; size_t npipes;
+	enum notify_severity min_severity;
+	char **channels; size_t nchannels;
 };
 
 enum table_kind {
@@ -326,6 +360,8 @@ struct project {
 	struct project_task *tasks;     size_t ntasks;
 	struct project_flow *flows;     size_t nflows;
 	struct project_channel *channels; size_t nchannels;
+	struct project_route *routes;   size_t nroutes;  /* none: channels' `on` */
+	usec_t notify_window;          /* alerts on one object collapse within it */
 	struct project_table *tables;   size_t ntables;
 	struct project_retention retention;
 
@@ -447,6 +483,12 @@ const char *pipe_on_error_text(const struct project_pipe *pipe, char buf[32]);
 const char *stream_mode_name(enum stream_mode m);
 const char *connection_kind_name(enum connection_kind k);
 const char *notify_event_name(enum notify_event ev);  /* one bit */
+/* Where an event on `object` ("flow:x", "task:y", "pipe:z"; NULL = none)
+ * goes: a bit per index of p->channels.  Without routing rules, every
+ * channel whose `on` has the event (a crash also reaches run_failed
+ * subscribers); with rules, the channels of every rule that matches. */
+uint64_t project_route(const struct project *p, enum notify_event ev, const char *object);
+#define PROJECT_MAX_CHANNELS 64
 
 /* Check a parameter value against its declared type; the message names the
  * parameter (parameter "since": "yesterday" is not a timestamp ...).

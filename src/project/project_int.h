@@ -93,6 +93,7 @@ void load_connections(struct ld *L);
 void load_environments(struct ld *L, const char *env);
 void load_lake_and_control(struct ld *L);
 void load_channels(struct ld *L);
+void load_routing(struct ld *L);
 void load_tables(struct ld *L);
 void load_pipes(struct ld *L);
 void load_streams(struct ld *L);

@@ -41,6 +41,7 @@
  */
 #include "steps/backfill_int.h"
 #include "db/db.h"
+#include "notify/notify.h"
 #include "store/store.h"
 
 #include <stdarg.h>
@@ -508,11 +509,8 @@ static void tell_waiting(struct bf *b, const cJSON *cmp)
 	if (h && h->notify) {
 		rc = h->notify(h->arg, buf_str(&text), &e);
 	} else {
-		const struct project *p = b->env->project;
-		for (size_t i = 0; i < p->nchannels && rc == 0; i++)
-			if (p->channels[i].events & NOTIFY_BACKFILL_WAITING)
-				rc = store_notify_enqueue(b->env->store, p->channels[i].name,
-							  BACKFILL_EVENT, buf_str(&text), NULL, &e);
+		rc = notify_event(b->env->store, b->env->project, NOTIFY_BACKFILL_WAITING,
+				  buf_str(&text), &e);
 	}
 	if (rc < 0)
 		log_warn("backfill %lld: notification not queued: %s", (long long)b->row->id,

@@ -15,6 +15,7 @@
  * written now.
  */
 #include "steps/pipe_int.h"
+#include "notify/notify.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -208,18 +209,42 @@ static bool stops_on_error(const struct project_pipe *pipe)
 	return pipe->on_error == ON_ERROR_ABORT || pipe->on_error == ON_ERROR_ABORT_STATEMENT;
 }
 
-/* Tell the channels that asked for pipe file problems. */
-static void notify(struct refresh *r, const char *text)
+/* Tell the channels routed pipe file problems; `h` the load, or NULL. */
+static void notify(struct refresh *r, const struct store_load *h, const char *text)
 {
-	for (size_t i = 0; i < r->p->nchannels; i++) {
-		const struct project_channel *ch = &r->p->channels[i];
-		struct err ne = { 0 };
-		if ((ch->events & NOTIFY_PIPE_FILE_FAILED) &&
-		    store_notify_enqueue(r->store, ch->name, "pipe_file_failed", text, NULL,
-					 &ne) < 0)
-			log_warn("pipe %s: cannot queue a notification for %s: %s",
-				 r->pipe->name, ch->name, err_text(&ne));
-	}
+	if (!r->p->nchannels)
+		return;
+	char *object = pipe_object_name(r->pipe);
+	char *what = h ? pipe_error_text(h) : NULL;
+	struct notify_msg m = {
+		.event = NOTIFY_PIPE_FILE_FAILED, .object = object, .run_id = r->req->run_id,
+		.state = h ? load_status_name(h->status) : "CHANGED", .error = what,
+		.text = text,
+	};
+	struct err ne = { 0 };
+	if (notify_raise(r->store, r->p, &m, &ne) < 0)
+		log_warn("pipe %s: cannot queue a notification: %s", r->pipe->name,
+			 err_text(&ne));
+	free(what);
+	free(object);
+}
+
+/* A refresh that loaded files and rejected none: the pipe is healthy. */
+static void notify_recovered_pipe(struct refresh *r)
+{
+	if (!r->p->nchannels || !r->out->files_loaded || r->out->files_failed ||
+	    r->out->files_partial)
+		return;
+	char *object = pipe_object_name(r->pipe);
+	char *text = xasprintf("pipe %s is healthy again: %lld file%s loaded", r->pipe->name,
+			       (long long)r->out->files_loaded,
+			       r->out->files_loaded == 1 ? "" : "s");
+	struct err ne = { 0 };
+	if (notify_recovered(r->store, r->p, object, r->req->run_id, text, &ne) < 0)
+		log_warn("pipe %s: cannot queue a notification: %s", r->pipe->name,
+			 err_text(&ne));
+	free(text);
+	free(object);
 }
 
 static void notify_failed(struct refresh *r, const struct store_load *h)
@@ -229,7 +254,7 @@ static void notify_failed(struct refresh *r, const struct store_load *h)
 	char *text = xasprintf("pipe %s: %s %s: %s%s", r->pipe->name, h->file_key,
 			       load_status_name(h->status), what ? what : "",
 			       stops ? "; the pipe is STOPPED_ON_ERROR until 'pipe resume'" : "");
-	notify(r, text);
+	notify(r, h, text);
 	free(text);
 	free(what);
 }
@@ -400,7 +425,7 @@ static void report_changed(struct refresh *r, const struct store_load *last, con
 			       last->file_key, last->checksum ? last->checksum : "?", now,
 			       r->pipe->name, last->file_key);
 	log_emit(LOG_WARN, r->req->run_id, NULL, obj, NULL, 0, "%s", text);
-	notify(r, text);
+	notify(r, NULL, text);
 	free(text);
 	free(obj);
 }
@@ -526,6 +551,8 @@ int pipe_refresh(const struct project *p, const struct project_pipe *pipe,
 	struct err end = { 0 };
 	if (statement_end(&r, rc == 0, rc == 0 ? e : &end) < 0)
 		rc = -1;
+	if (rc == 0)
+		notify_recovered_pipe(&r);
 	if (rc == 0 && req->only_key && !found_only)
 		rc = err_set(e, ERR_NOTFOUND, "pipe %s: no file %s under %s matching %s",
 			     pipe->name, req->only_key, pipe->path,

@@ -500,7 +500,6 @@ void  compare_result_free(struct compare_result *r);
  * per flow (the store enforces it). */
 #define BACKFILL_SUFFIX     "_backfill"
 #define BACKFILL_OLD_SUFFIX "_old"
-#define BACKFILL_EVENT      "backfill_waiting"
 
 /* What a caller above steps/ lends the procedure; each may be NULL. */
 struct backfill_hooks {

@@ -24,7 +24,7 @@ const char *notify_state_name(enum notify_state st)
 }
 
 #define NOTIFY_COLS "id, channel, event, body, state, attempts, created_at, " \
-	"next_attempt_at, sent_at, last_error"
+	"next_attempt_at, sent_at, last_error, object, detail, occurrences, first_at"
 
 static void *parse_notification(struct db_cursor *c)
 {
@@ -41,6 +41,12 @@ static void *parse_notification(struct db_cursor *c)
 	n->next_attempt = col_i64(c, 7);
 	n->sent = col_i64(c, 8);
 	n->last_error = col_str(c, 9);
+	n->object = col_str(c, 10);
+	n->detail = col_str(c, 11);
+	n->occurrences = (int)col_i64(c, 12);
+	if (n->occurrences < 1)
+		n->occurrences = 1;
+	n->first_at = col_i64(c, 13) ? col_i64(c, 13) : n->created;
 	return n;
 }
 
@@ -52,6 +58,8 @@ void store_notify_free(struct store_notification *n)
 	free(n->event);
 	free(n->text);
 	free(n->last_error);
+	free(n->object);
+	free(n->detail);
 	free(n);
 }
 
@@ -212,4 +220,168 @@ int store_notify_list(struct store *s, unsigned state_mask, int limit,
 			    free_notification_v, out, e);
 	buf_free(&sql);
 	return rc;
+}
+
+/* The newest message on the same channel, event and object raised within
+ * the window: 1 with its id, state and created time, 0 none, -1 error. */
+static int find_recent(struct store *s, const struct store_notify_new *m, usec_t now,
+		       int64_t *id, bool *pending, usec_t *created, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, m->channel);
+	sqlp_str(&p, m->event);
+	sqlp_str(&p, m->object);
+	sqlp_i64(&p, now - m->window);
+	struct db_cursor *c = st_query(s, "SELECT id, state, created_at FROM notifications "
+				       "WHERE object = $3 AND channel = $1 AND event = $2 "
+				       "AND created_at >= $4 ORDER BY id DESC LIMIT 1", &p, e);
+	if (!c)
+		return -1;
+	int rc = db_cursor_next(c, e);
+	if (rc == 1) {
+		*id = col_i64(c, 0);
+		const char *st = db_cursor_text(c, 1);
+		*pending = st && strcmp(st, "PENDING") == 0;
+		*created = col_i64(c, 2);
+	}
+	db_cursor_close(c);
+	return rc;
+}
+
+static int insert_new(struct store *s, const struct store_notify_new *m, usec_t now,
+		      usec_t due, int64_t *id, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, m->channel);
+	sqlp_str(&p, m->event);
+	sqlp_str(&p, m->text);
+	sqlp_i64(&p, now);
+	sqlp_i64(&p, due);
+	sqlp_str(&p, m->object);
+	sqlp_str(&p, m->detail);
+	int64_t newid = 0;
+	if (st_query_i64(s, "INSERT INTO notifications (channel, event, body, state, "
+			 "attempts, created_at, next_attempt_at, object, detail, occurrences, "
+			 "first_at) VALUES ($1, $2, $3, 'PENDING', 0, $4, $5, $6, $7, 1, $4) "
+			 "RETURNING id", &p, &newid, e) != 1)
+		return -1;
+	if (id)
+		*id = newid;
+	return 1;
+}
+
+/* 0 folded, 1 the message was claimed meanwhile (nothing changed), -1. */
+static int fold(struct store *s, const struct store_notify_new *m, int64_t id, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, m->text);
+	sqlp_str(&p, m->detail);
+	sqlp_i64(&p, id);
+	int64_t n = 0;
+	if (st_exec(s, "UPDATE notifications SET occurrences = occurrences + 1, "
+		    "body = $1, detail = $2 WHERE id = $3 AND state = 'PENDING'",
+		    &p, &n, e) < 0)
+		return -1;
+	return n ? 0 : 1;
+}
+
+int store_notify_raise(struct store *s, const struct store_notify_new *m, int64_t *id,
+		       struct err *e)
+{
+	if (!m->channel || !*m->channel || !m->event || !m->text)
+		return err_set(e, ERR_INVALID, "a notification needs a channel, "
+			       "an event and a text");
+	usec_t now = clock_now_us();
+	if (st_begin(s, e) < 0)
+		return -1;
+	int64_t found = 0;
+	bool pending = false;
+	usec_t created = 0;
+	int rc = 0;
+	if (m->object && m->window > 0)
+		rc = find_recent(s, m, now, &found, &pending, &created, e);
+	bool folded = false;
+	if (rc == 1 && pending) {
+		/* 1 here: claimed by a sender meanwhile (PostgreSQL), so hold a
+		 * new one as if it had gone. */
+		rc = fold(s, m, found, e);
+		folded = rc == 0;
+		if (folded && id)
+			*id = found;
+	}
+	if (rc == 1)
+		rc = insert_new(s, m, now, created + m->window, id, e);
+	else if (rc == 0 && !folded)
+		rc = insert_new(s, m, now, now, id, e);
+	if (rc < 0) {
+		st_rollback(s);
+		return -1;
+	}
+	if (st_commit(s, STORE_AREA_BIT(STORE_AREA_NOTIFY), e) < 0)
+		return -1;
+	return rc;
+}
+
+static void *parse_channel(struct db_cursor *c)
+{
+	return col_str(c, 0);
+}
+
+int store_notify_unrecovered(struct store *s, const char *object, struct vec *channels,
+			     struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, object);
+	if (st_collect(st_query(s, "SELECT n.channel FROM notifications n WHERE "
+				"n.object = $1 AND n.event NOT IN ('recovered', 'test') AND "
+				"n.id = (SELECT max(m.id) FROM notifications m WHERE "
+				"m.object = n.object AND m.channel = n.channel) ORDER BY n.channel",
+				&p, e), parse_channel, free, channels, e) < 0)
+		return -1;
+	if (!channels->len)
+		return 0;
+	struct sqlp u = SQLP_INIT;
+	sqlp_i64(&u, clock_now_us());
+	sqlp_str(&u, object);
+	return st_write1(s, STORE_AREA_BIT(STORE_AREA_NOTIFY),
+			 "UPDATE notifications SET next_attempt_at = $1 WHERE object = $2 "
+			 "AND state = 'PENDING' AND next_attempt_at > $1", &u, NULL, e);
+}
+
+/* Change a FAILED message with `sql` ($1 the id, and $2 now if `now`). */
+static int on_failed(struct store *s, int64_t id, const char *sql, bool now,
+		     struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_i64(&p, id);
+	if (now)
+		sqlp_i64(&p, clock_now_us());
+	int64_t n = 0;
+	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_NOTIFY), sql, &p, &n, e) < 0)
+		return -1;
+	if (n)
+		return 0;
+	struct store_notification *cur = NULL;
+	int rc = store_notify_get(s, id, &cur, e);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return err_set(e, ERR_NOTFOUND, "no notification %lld", (long long)id);
+	err_set(e, ERR_CONFLICT, "notification %lld is %s, not FAILED", (long long)id,
+		notify_state_name(cur->state));
+	store_notify_free(cur);
+	return -1;
+}
+
+int store_notify_retry(struct store *s, int64_t id, struct err *e)
+{
+	return on_failed(s, id, "UPDATE notifications SET state = 'PENDING', attempts = 0, "
+			 "next_attempt_at = $2, claimed_at = NULL WHERE id = $1 AND "
+			 "state = 'FAILED'", true, e);
+}
+
+int store_notify_drop(struct store *s, int64_t id, struct err *e)
+{
+	return on_failed(s, id, "DELETE FROM notifications WHERE id = $1 AND state = 'FAILED'",
+			 false, e);
 }

@@ -274,6 +274,16 @@ static const char m6_identity[] =
 	"  legacy_runs_upto BIGINT NOT NULL DEFAULT 0);\n"
 	"ALTER TABLE load_history ADD COLUMN loaded_by TEXT;\n";
 
+/* Notifications that know what they are about, so that alerts on one
+ * object collapse into one message with a count and a recovery can follow. */
+static const char m7_notify_objects[] =
+	"ALTER TABLE notifications ADD COLUMN object TEXT;\n"
+	"ALTER TABLE notifications ADD COLUMN detail TEXT;\n"
+	"ALTER TABLE notifications ADD COLUMN occurrences INTEGER NOT NULL DEFAULT 1;\n"
+	"ALTER TABLE notifications ADD COLUMN first_at BIGINT;\n"
+	"CREATE INDEX notifications_object ON notifications (object, channel, id) "
+	"WHERE object IS NOT NULL;\n";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs, NULL },
 	{ 2, "task and load history, watermarks, stream offsets, objects, schema changes",
@@ -282,6 +292,7 @@ const struct store_migration store_migrations[] = {
 	{ 4, "step cache, notifications, backfills, requests", m4_queues, NULL },
 	{ 5, "load history: attempt keys, files looked at again", m5_load_attempts, NULL },
 	{ 6, "the store's identity", m6_identity, store_identity_create },
+	{ 7, "notifications: object, detail, occurrences", m7_notify_objects, NULL },
 };
 
 const int store_nmigrations = (int)ARRAY_LEN(store_migrations);

@@ -760,7 +760,36 @@ struct store_notification {
 	int     attempts;         /* sends tried so far */
 	usec_t  created, next_attempt, sent;
 	char   *last_error;
+	char   *object;           /* "flow:x", "task:y", "pipe:z", or NULL */
+	char   *detail;           /* JSON of the event (notify.h), or NULL */
+	int     occurrences;      /* events folded into this message, >= 1 */
+	usec_t  first_at;         /* the first of them */
 };
+
+/* The event that goes with a notification: `detail` is opaque here. */
+struct store_notify_new {
+	const char *channel, *event, *object, *text, *detail;
+	usec_t window;   /* collapse with the same event on the same object and
+			    channel raised within it; 0 = never */
+};
+/* Queue `m`, or fold it into a message not yet sent for the same channel,
+ * event and object raised within m->window (its count grows, its text and
+ * detail become m's).  When the last such message has gone already, the
+ * new one is held until that one's window ends, so an object failing over
+ * and over sends at most one message per window.  1 queued, 0 folded,
+ * -1 error. */
+int   store_notify_raise(struct store *s, const struct store_notify_new *m, int64_t *id,
+			 struct err *e);
+/* `object` is healthy again: the channels whose last message about it was
+ * a problem (any event but "recovered" and "test") go on `channels`
+ * (char *, owned), and messages about it held for later are made due now
+ * so that they arrive before the recovery. */
+int   store_notify_unrecovered(struct store *s, const char *object, struct vec *channels,
+			       struct err *e);
+/* An operator's hand on a FAILED message: send it again now (attempts
+ * start over), or delete it.  ERR_NOTFOUND / ERR_CONFLICT otherwise. */
+int   store_notify_retry(struct store *s, int64_t id, struct err *e);
+int   store_notify_drop(struct store *s, int64_t id, struct err *e);
 int   store_notify_enqueue(struct store *s, const char *channel, const char *event,
 			   const char *text, int64_t *id, struct err *e);
 /* 1 and *out (the claimed message, attempts already counted), 0 nothing

@@ -28,6 +28,7 @@ libtui_a_SOURCES = \
 	src/tui/view_tasks.c \
 	src/tui/view_flows.c \
 	src/tui/view_runs.c \
+	src/tui/view_notifications.c \
 	src/tui/view_run.c \
 	src/tui/view_loads.c \
 	src/tui/view_backfill.c \
@@ -66,4 +67,5 @@ TESTS += \
 	tests/console/complete.sh \
 	tests/console/backfill_demo.sh \
 	tests/console/demo_console.sh \
-	tests/console/watermarks.sh
+	tests/console/watermarks.sh \
+	tests/console/notifications.sh

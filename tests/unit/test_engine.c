@@ -497,7 +497,13 @@ END_TEST
 
 START_TEST(crashed_run_without_retries_stays_crashed)
 {
-	struct fixture *fx = fx_open(FLOW_RECOVER("0"), NULL);
+	/* With a channel: what it hears. */
+	struct fixture *fx = fx_open(
+		"{ \"connections\": { \"wh\": { \"url\": \"sqlite:wh.db\" } },\n"
+		"  \"notifications\": { \"ops\": { \"slack_webhook_env\": \"H\" } },\n"
+		"  \"flows\": [ { \"name\": \"r\", \"steps\": [ { \"name\": \"s\", "
+		"\"kind\": \"sql\", \"connection\": \"wh\", \"sql\": \"SELECT 1\" } ] } ] }\n",
+		NULL);
 	int64_t id = fx_submit(fx, "r", NULL);
 	/* A worker process on this host that no longer exists: recovered at once. */
 	pid_t pid = fork();
@@ -517,6 +523,18 @@ START_TEST(crashed_run_without_retries_stays_crashed)
 	snprintf(want, sizeof want, "worker dead exited (pid %d gone)", (int)pid);
 	ck_assert_str_eq(fx_reason(fx, id, RUN_CRASHED), want);
 	ck_assert_int_eq(fx_work(fx), 0);
+	/* Two alerts: the run crashed, and its worker was lost. */
+	struct vec q = VEC_INIT;
+	OK(store_notify_list(fx->store, 0, 10, &q, &E));
+	ck_assert_int_eq(q.len, 2);
+	const struct store_notification *crashed = q.items[0], *lost = q.items[1];
+	ck_assert_str_eq(crashed->event, "run_crashed");
+	ck_assert_str_eq(crashed->object, "flow:r");
+	ck_assert_str_eq(lost->event, "worker_lost");
+	ck_assert_str_eq(lost->object, "worker:dead");
+	ck_assert_msg(crashed->detail && strstr(crashed->detail, "\"state\":\"CRASHED\""),
+		      "%s", crashed->detail);
+	store_notify_list_free(&q);
 	fx_close(fx);
 }
 END_TEST

@@ -530,7 +530,9 @@ END_TEST
 START_TEST(scheduled_runs_start_on_time_or_go_late)
 {
 	fake_clock_set(T0);
-	struct fixture *fx = fx_open("{ " CONN "\"flows\": [ " OKFLOW("f") " ] }\n", NULL);
+	struct fixture *fx = fx_open("{ " CONN "\"flows\": [ " OKFLOW("f") " ],\n"
+				     "  \"notifications\": { \"ops\": { \"slack_webhook_env\": "
+				     "\"OPS_HOOK\" } } }\n", NULL);
 	OK(store_flow_limit_set(fx->store, "f", 0, &E));
 	struct engine_run_request req = { .flow = "f", .scheduled = T0 + MIN };
 	int64_t on_time = 0, late = 0;
@@ -547,6 +549,15 @@ START_TEST(scheduled_runs_start_on_time_or_go_late)
 	fx_assert_state(fx, late, "SCHEDULED");
 	tick(fx, T0 + 3 * MIN + USEC_PER_SEC);
 	fx_assert_state(fx, late, "LATE");
+	/* ... and the channels hear of it. */
+	struct vec q = VEC_INIT;
+	OK(store_notify_list(fx->store, 0, 10, &q, &E));
+	ck_assert_int_eq(q.len, 1);
+	const struct store_notification *n = q.items[0];
+	ck_assert_str_eq(n->event, "late_run");
+	ck_assert_str_eq(n->object, "flow:f");
+	ck_assert_msg(strstr(n->text, "is LATE"), "%s", n->text);
+	store_notify_list_free(&q);
 	ck_assert_int_eq(fx_work(fx), 1);
 	fx_assert_transitions(fx, late, "SCHEDULED LATE RUNNING COMPLETED");
 	fx_close(fx);

@@ -169,6 +169,14 @@ static int requests(const struct server *sv, char *last, size_t n)
 	return count;
 }
 
+static const char *host_name(void)
+{
+	static char host[256];
+	if (!*host)
+		gethostname(host, sizeof host - 1);
+	return host;
+}
+
 /* ---- log capture -------------------------------------------------------------------------- */
 static pthread_mutex_t cap_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct buf captured = BUF_INIT;
@@ -262,7 +270,12 @@ START_TEST(retry_after_then_server_error_then_delivered_once)
 	char last[4096];
 	ck_assert_int_eq(requests(&sv, last, sizeof last), 3);
 	ck_assert_msg(strstr(last, "200 POST " SECRET_PATH " HTTP/1.1 "
-			     "{\"text\":\"Run 12 of flow orders FAILED: \\\"boom\\\"\"}"), "%s", last);
+			     "{\"text\":\"Run 12 of flow orders FAILED: \\\"boom\\\"\\n"
+			     "(project "), "%s", last);
+	/* Every message names the project, the environment and the host. */
+	char *context = xasprintf(", environment default, host %s)\"}", host_name());
+	ck_assert_msg(strstr(last, context), "%s", last);
+	free(context);
 	n = only_message(fx);
 	ck_assert_int_eq(n->state, NOTIFY_SENT);
 	ck_assert_int_eq(n->attempts, 3);
@@ -396,7 +409,8 @@ START_TEST(the_sender_thread_delivers)
 	struct fixture *fx = open_notify(&sv);
 	struct notifier *nt = notify_start(fx->url, NULL, fx->p, &E);
 	ck_assert_msg(nt != NULL, "%s", E.msg);
-	ck_assert_int_eq(notify_flow_failed(fx->store, fx->p, "any", "flow any failed", &E), 1);
+	ck_assert_int_eq(notify_event(fx->store, fx->p, NOTIFY_RUN_FAILED, "flow any failed",
+				      &E), 1);
 	notify_wake(nt);
 	for (int i = 0; i < 500 && requests(&sv, NULL, 0) < 1; i++)
 		usleep(10000);
@@ -405,6 +419,77 @@ START_TEST(the_sender_thread_delivers)
 	struct store_notification *n = only_message(fx);
 	ck_assert_int_eq(n->state, NOTIFY_SENT);
 	store_notify_free(n);
+	fx_close(fx);
+	stop_server(&sv);
+	test_rmdir(dir);
+}
+END_TEST
+
+static void raise_failure(struct fixture *fx, int run)
+{
+	char *text = xasprintf("Run %d of flow orders FAILED", run);
+	struct notify_msg m = {
+		.event = NOTIFY_RUN_FAILED, .object = "flow:orders", .run_id = run,
+		.state = "FAILED", .text = text,
+	};
+	ck_assert_int_eq(notify_raise(fx->store, fx->p, &m, &E), 1);
+	free(text);
+}
+
+static int send_now(struct fixture *fx)
+{
+	struct notify_stats st;
+	OK(notify_send_due(fx->store, fx->p, 0, &st, &E));
+	return st.sent;
+}
+
+/* Twelve failures of one flow within the window: one message with the
+ * count, then one recovery; later failures within a window after a sent
+ * message wait for that window's end and go as one. */
+START_TEST(a_storm_is_one_message_then_a_recovery)
+{
+	static const char *const script[] = { "200" };
+	char *dir = test_mkdtemp();
+	struct server sv = start_server(dir, script, 1);
+	struct fixture *fx = open_notify(&sv);
+	fake_clock_set(T0);
+	for (int i = 1; i <= 12; i++) {
+		raise_failure(fx, i);
+		fake_clock_set(T0 + i * 30 * USEC_PER_SEC);
+	}
+	ck_assert_int_eq(send_now(fx), 1);
+	char last[4096];
+	ck_assert_int_eq(requests(&sv, last, sizeof last), 1);
+	ck_assert_msg(strstr(last, "flow orders failed 12 times in the last 10 minutes"),
+		      "%s", last);
+	ck_assert_msg(strstr(last, "The latest: Run 12 of flow orders FAILED"), "%s", last);
+
+	ck_assert_int_eq(notify_recovered(fx->store, fx->p, "flow:orders", 13,
+					  "flow orders is healthy again: run 13 completed", &E), 1);
+	ck_assert_int_eq(send_now(fx), 1);
+	ck_assert_int_eq(requests(&sv, last, sizeof last), 2);
+	ck_assert_msg(strstr(last, "flow orders is healthy again: run 13 completed"), "%s", last);
+	/* Healthy twice: said once. */
+	ck_assert_int_eq(notify_recovered(fx->store, fx->p, "flow:orders", 14, "again", &E), 0);
+
+	/* A new window: the first failure goes at once, the next three wait
+	 * for its end and go as one. */
+	usec_t t1 = T0 + 30 * 60 * USEC_PER_SEC;
+	fake_clock_set(t1);
+	raise_failure(fx, 20);
+	ck_assert_int_eq(send_now(fx), 1);
+	for (int i = 1; i <= 3; i++) {
+		fake_clock_set(t1 + i * 60 * USEC_PER_SEC);
+		raise_failure(fx, 20 + i);
+		ck_assert_int_eq(send_now(fx), 0);
+	}
+	ck_assert_int_eq(requests(&sv, NULL, 0), 3);
+	fake_clock_set(t1 + 10 * 60 * USEC_PER_SEC);
+	ck_assert_int_eq(send_now(fx), 1);
+	ck_assert_int_eq(requests(&sv, last, sizeof last), 4);
+	ck_assert_msg(strstr(last, "flow orders failed 3 times in the last 10 minutes"),
+		      "%s", last);
+	fake_clock_off();
 	fx_close(fx);
 	stop_server(&sv);
 	test_rmdir(dir);
@@ -421,6 +506,7 @@ static Suite *notify_suite(void)
 	tcase_add_test(tc, echoed_paths_are_masked_in_every_part);
 	tcase_add_test(tc, unreachable_server_is_retried);
 	tcase_add_test(tc, the_sender_thread_delivers);
+	tcase_add_test(tc, a_storm_is_one_message_then_a_recovery);
 	suite_add_tcase(s, tc);
 	return s;
 }

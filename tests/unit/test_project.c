@@ -266,9 +266,7 @@ START_TEST(full_project_loads_without_problems)
 	ck_assert_int_eq(project_channel(p, "alerts")->events,
 			 NOTIFY_RUN_FAILED | NOTIFY_TASK_SUSPENDED);
 	ck_assert_str_eq(project_channel(p, "alerts")->webhook_env, "SLACK_WEBHOOK_URL");
-	ck_assert_int_eq(project_channel(p, "ops")->events,
-			 NOTIFY_RUN_FAILED | NOTIFY_TASK_SUSPENDED | NOTIFY_BACKFILL_WAITING |
-			 NOTIFY_PIPE_FILE_FAILED);
+	ck_assert_int_eq(project_channel(p, "ops")->events, NOTIFY_ALL_EVENTS);
 
 	ck_assert_int_eq(p->ntables, 3);
 	const struct project_table *tb = project_table(p, "dim_staff");
@@ -456,7 +454,8 @@ START_TEST(references_graphs_and_files_are_checked)
 		"sluice.json:15:102: flows[0].steps[1].retries.jitter: jitter is a fraction "
 		"from 0 to 1, not 2",
 		"sluice.json:16:84: notifications.alerts.on[1]: unknown event \"run_faild\" "
-		"(expected run_failed, task_suspended, backfill_waiting, pipe_file_failed)",
+		"(expected run_failed, task_suspended, backfill_waiting, pipe_file_failed, "
+		"run_crashed, worker_lost, late_run)",
 	};
 	assert_diags(&d, want, ARRAY_LEN(want));
 	free(missing);
@@ -1330,6 +1329,71 @@ START_TEST(names_of_enumerations)
 }
 END_TEST
 
+/* Channels of three kinds and routing rules: what goes where, and every
+ * mistake reported where it is. */
+START_TEST(routing_rules_pick_channels_and_mistakes_are_placed)
+{
+	char *dir = write_project(
+		"{ \"notifications\": {\n"
+		"    \"mail\": { \"smtp_url\": \"smtp://mx:25\", \"from\": \"s@x\", \"to\": [\"o@x\"] },\n"
+		"    \"chat\": { \"slack_webhook_env\": \"SLACK\" },\n"
+		"    \"hook\": { \"webhook_url_env\": \"HOOK\", \"secret_env\": \"KEY\" } },\n"
+		"  \"routing\": { \"window\": \"5m\", \"rules\": [\n"
+		"    { \"events\": [\"pipe_file_failed\"], \"pipes\": [\"ord*\"], \"channels\": [\"mail\"] },\n"
+		"    { \"flows\": [\"nightly_*\"], \"min_severity\": \"error\", \"channels\": [\"chat\", \"hook\"] } ] } }\n",
+		0600);
+	struct diags d;
+	struct err e;
+	struct project *p = load_in(dir, NULL, &d, &e);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_msg(d.items.len == 0, "%s", all_diags(&d));
+	ck_assert_int_eq(project_channel(p, "mail")->kind, CHANNEL_EMAIL);
+	ck_assert_int_eq(project_channel(p, "hook")->kind, CHANNEL_WEBHOOK);
+	ck_assert_str_eq(project_channel(p, "hook")->secret_env, "KEY");
+	ck_assert_int_eq(p->notify_window, 5 * 60 * USEC_PER_SEC);
+	/* mail = bit 0, chat = 1, hook = 2 */
+	ck_assert_int_eq(project_route(p, NOTIFY_PIPE_FILE_FAILED, "pipe:orders"), 1);
+	ck_assert_int_eq(project_route(p, NOTIFY_PIPE_FILE_FAILED, "pipe:refunds"), 0);
+	ck_assert_int_eq(project_route(p, NOTIFY_RUN_FAILED, "flow:nightly_sales"), 6);
+	ck_assert_int_eq(project_route(p, NOTIFY_RUN_FAILED, "flow:hourly"), 0);
+	/* backfill_waiting is info: under the rule's min_severity */
+	ck_assert_int_eq(project_route(p, NOTIFY_BACKFILL_WAITING, "flow:nightly_sales"), 0);
+	project_free(p);
+	diags_free(&d);
+	test_rmdir(dir);
+
+	dir = write_project(
+		"{ \"notifications\": {\n"
+		"    \"mail\": { \"smtp_url\": \"smtp://u:pw@mx:25\", \"from\": \"s@x\" },\n"
+		"    \"both\": { \"slack_webhook_env\": \"A\", \"webhook_url_env\": \"B\" } },\n"
+		"  \"routing\": { \"rules\": [\n"
+		"    { \"events\": [\"run_faild\"], \"min_severity\": \"loud\", \"channels\": [\"mial\"] } ] } }\n",
+		0600);
+	p = load_in(dir, NULL, &d, &e);
+	ck_assert_ptr_nonnull(p);
+	const char *const want[] = {
+		"sluice.json:2:13: notifications.mail.to: an email channel needs at least one "
+		"address in \"to\"",
+		"sluice.json:2:27: notifications.mail.smtp_url: the URL holds credentials; name "
+		"the variables that hold them with username_env and password_env",
+		"sluice.json:3:5: notifications.both: a channel needs exactly one of "
+		"slack_webhook_env (Slack), webhook_url_env (webhook), smtp_url or smtp_url_env "
+		"(email)",
+		"sluice.json:5:18: routing.rules[0].events[0]: unknown event \"run_faild\" "
+		"(expected run_failed, task_suspended, backfill_waiting, pipe_file_failed, "
+		"run_crashed, worker_lost, late_run)",
+		"sluice.json:5:48: routing.rules[0].min_severity: unknown min_severity \"loud\" "
+		"(expected info, warning, error)",
+		"sluice.json:5:69: routing.rules[0].channels[0]: unknown notification channel "
+		"\"mial\" (did you mean \"mail\"?)",
+	};
+	assert_diags(&d, want, ARRAY_LEN(want));
+	project_free(p);
+	diags_free(&d);
+	test_rmdir(dir);
+}
+END_TEST
+
 static Suite *project_suite(void)
 {
 	Suite *s = suite_create("project");
@@ -1339,6 +1403,7 @@ static Suite *project_suite(void)
 	tcase_add_test(tc, unknown_environment_lists_the_known_ones);
 	tcase_add_test(tc, five_mistakes_are_all_reported_in_file_order);
 	tcase_add_test(tc, references_graphs_and_files_are_checked);
+	tcase_add_test(tc, routing_rules_pick_channels_and_mistakes_are_placed);
 	tcase_add_test(tc, json_syntax_errors_point_at_the_mistake);
 	tcase_add_test(tc, unreadable_file_is_an_io_error);
 	tcase_add_test(tc, wrong_types_and_unknown_keys_everywhere);
