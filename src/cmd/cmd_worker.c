@@ -2,15 +2,19 @@
  * cmd_worker.c - `sluice worker`: the engine alone, headless, running
  * tasks, pipes and queued runs until a signal.
  *
- * SIGTERM, SIGHUP or SIGINT: take no new work, let steps in flight finish
- * or roll back within the grace period (--grace, default 30 s), record
- * their states (a run with steps left goes back to RETRYING, due now, for
- * another engine), unregister and exit 0.  A second signal aborts at once:
- * statements in flight are cancelled and the process exits 1; crash
- * recovery settles the runs.
+ * SIGTERM, SIGHUP or SIGINT start the drain: take no new work, let steps
+ * in flight finish or roll back within the grace period (--grace, default
+ * 30 s), hand back the runs with steps left (PENDING, the attempt kept,
+ * for any engine), unregister and exit 0.  Further signals shorten the
+ * drain but never leave a run RUNNING: the second ends the grace period
+ * (statements are cancelled and roll back), the third stops waiting for
+ * the rollbacks and hands the runs back at once.  The signals are blocked
+ * in every thread and taken with sigtimedwait() here, so no code runs in
+ * a signal handler.
  *
  * Exit status: 0 stopped by a signal after the drain; 1 the engine could
- * not start or keep going (control store unusable, a second signal);
+ * not start or keep going (control store unusable, or a run's state could
+ * not be recorded while draining);
  * 2 usage, or a project file that cannot be read or is invalid.  Never 130
  * or 143: a signal is the normal way to stop a worker.
  */
@@ -103,20 +107,23 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 	int sig;
 	while (!(sig = cmd_wait_signal(&set, 1000)))
 		;
-	log_info("%s: stopping (in-flight steps have %llds to finish; signal again "
-		 "to abort)", strsignal(sig), (long long)(grace / USEC_PER_SEC));
+	log_info("%s: draining (in-flight steps have %llds to finish; signal again "
+		 "to cut it short)", strsignal(sig), (long long)(grace / USEC_PER_SEC));
 	struct stopper st = { .eng = eng, .grace = grace ? grace : 1 };
 	pthread_mutex_init(&st.lock, NULL);
 	pthread_t th;
 	pthread_create(&th, NULL, stopper_main, &st);
-	while (!stopper_done(&st)) {
-		if (cmd_wait_signal(&set, 100)) {
-			log_error("second signal: aborting; statements cancelled, crash "
-				  "recovery settles the runs");
-			engine_abort(eng);
-			fflush(NULL);
-			_exit(EXIT_FAILED);
-		}
+	for (int more = 0; !stopper_done(&st);) {
+		int again = cmd_wait_signal(&set, 100);
+		if (!again)
+			continue;
+		if (++more == 1)
+			log_warn("%s again: drain cut short: cancelling the steps in flight; "
+				 "their runs are handed back", strsignal(again));
+		else
+			log_warn("%s again: not waiting for rollbacks: handing back the runs "
+				 "still in flight", strsignal(again));
+		engine_hurry(eng);
 	}
 	pthread_join(th, NULL);
 	pthread_mutex_destroy(&st.lock);
@@ -126,6 +133,14 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 		rc = EXIT_FAILED;
 	} else if (st.rc < 0) {
 		log_warn("%s", err_text(&st.e));
+	}
+	if (engine_left_behind(eng)) {
+		/* Steps that would not stop still hold threads: end the process
+		 * here (their transactions roll back with it). */
+		if (rc != EXIT_OK)
+			log_error("%s", err_text(e));
+		fflush(NULL);
+		_exit(rc);
 	}
 	engine_free(eng);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -138,8 +153,10 @@ const struct cmd_entry cmd_worker_entries[] = {
 	  "N worker threads (default 2) run flow steps; one scheduler at a time\n"
 	  "(across every worker sharing the control store) fires tasks and polls\n"
 	  "pipes.  SIGTERM/SIGHUP/SIGINT drain: no new work, steps in flight get\n"
-	  "the grace period (default 30s) to finish or roll back, then exit 0.\n"
-	  "A second signal aborts at once (exit 1).  Logs go to stderr.\n"
+	  "the grace period (default 30s) to finish or roll back, unfinished runs\n"
+	  "are handed back (PENDING, same attempt), then exit 0.  A second signal\n"
+	  "ends the grace period now; a third stops waiting for rollbacks.  No\n"
+	  "run is left RUNNING.  Logs go to stderr.\n"
 	  "Exit status: 0 stopped by a signal, 1 could not start or keep going,\n"
 	  "2 usage or an invalid project.",
 	  CMD_MUTATES | CMD_NEEDS_STORE | CMD_CLI_ONLY, exec_worker },

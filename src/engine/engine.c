@@ -18,6 +18,8 @@
 #define DEFAULT_LEASE     (30 * USEC_PER_SEC)
 #define DEFAULT_HEARTBEAT (5 * USEC_PER_SEC)
 #define DEFAULT_POLL      (200 * USEC_PER_MSEC)
+/* After the grace period, how long cancelled steps get to roll back. */
+#define ROLLBACK_WAIT     (10 * USEC_PER_SEC)
 
 static atomic_int engine_seq;
 
@@ -181,6 +183,7 @@ struct engine *engine_new(const struct project *p, const struct engine_options *
 	pthread_condattr_destroy(&ca);
 	atomic_init(&eng->stopping, false);
 	atomic_init(&eng->aborting, false);
+	atomic_init(&eng->hurry, 0);
 	eng->sched = sched_new();
 	eng->stopped = true;      /* nothing to stop until engine_start */
 	if (engine_open_parts(eng, e) < 0) {
@@ -273,36 +276,6 @@ bool engine_idle_done(struct engine *eng)
 	return done;
 }
 
-/* Anything still executing?  (eng->lock held) */
-static bool busy_locked(struct engine *eng)
-{
-	if (eng->active)
-		return true;
-	for (size_t i = 0; i < eng->nslots; i++)
-		if (eng->slots[i]->busy)
-			return true;
-	return false;
-}
-
-/* Wait until nothing executes or the monotonic deadline passes. */
-static bool wait_drained(struct engine *eng, usec_t until)
-{
-	pthread_mutex_lock(&eng->lock);
-	while (busy_locked(eng) && clock_monotonic_us() < until) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 50 * 1000 * 1000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&eng->done_cond, &eng->lock, &ts);
-	}
-	bool drained = !busy_locked(eng);
-	pthread_mutex_unlock(&eng->lock);
-	return drained;
-}
-
 static void join_threads(struct engine *eng)
 {
 	for (size_t i = 0; i < eng->nslots; i++) {
@@ -321,6 +294,120 @@ static void join_threads(struct engine *eng)
 	}
 }
 
+/* Anything still executing?  (eng->lock held) */
+static bool busy_locked(struct engine *eng)
+{
+	if (eng->active)
+		return true;
+	for (size_t i = 0; i < eng->nslots; i++)
+		if (eng->slots[i]->busy)
+			return true;
+	return false;
+}
+
+/* Wait until nothing executes, the monotonic deadline passes, or an
+ * operator hurried the drain to `hurry` (engine_hurry); true if drained. */
+static bool wait_drained(struct engine *eng, usec_t until, int hurry)
+{
+	pthread_mutex_lock(&eng->lock);
+	while (busy_locked(eng) && clock_monotonic_us() < until &&
+	       atomic_load(&eng->hurry) < hurry) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 50 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&eng->done_cond, &eng->lock, &ts);
+	}
+	bool drained = !busy_locked(eng);
+	pthread_mutex_unlock(&eng->lock);
+	return drained;
+}
+
+void engine_hurry(struct engine *eng)
+{
+	atomic_fetch_add(&eng->hurry, 1);
+	pthread_mutex_lock(&eng->lock);
+	pthread_cond_broadcast(&eng->done_cond);
+	pthread_mutex_unlock(&eng->lock);
+}
+
+bool engine_left_behind(const struct engine *eng)
+{
+	return eng->left_behind;
+}
+
+/* The grace period is over: steps still running are cancelled and roll
+ * back; their drivers hand the runs back. */
+static void cancel_in_flight(struct engine *eng)
+{
+	pthread_mutex_lock(&eng->lock);
+	for (struct run_exec *rx = eng->active; rx; rx = rx->next_active) {
+		pthread_mutex_lock(&rx->lock);
+		if (rx->stop == STOP_NONE)
+			rx->stop = STOP_SHUTDOWN;
+		pthread_mutex_unlock(&rx->lock);
+	}
+	for (size_t i = 0; i < eng->nslots; i++) {
+		if (eng->slots[i]->busy) {
+			atomic_store(&eng->slots[i]->cancel, true);
+			step_conns_cancel(eng->slots[i]->conns);
+		}
+	}
+	pthread_mutex_unlock(&eng->lock);
+}
+
+/* Steps that did not stop when cancelled (or an operator would not wait
+ * for their rollback): record their runs as handed back from here, on a
+ * store handle of our own (the supervisor may still use eng->store), and
+ * leave their threads behind for the process to end.  A run whose driver
+ * is already recording its outcome is left to it.  Holding eng->lock
+ * keeps every run_exec alive meanwhile; nothing that holds a run's lock
+ * waits for eng->lock. */
+static int hand_back_left(struct engine *eng, struct store *s, struct err *e)
+{
+	int n = 0;
+	pthread_mutex_lock(&eng->lock);
+	for (struct run_exec *rx = eng->active; rx; rx = rx->next_active) {
+		pthread_mutex_lock(&rx->lock);
+		bool mine = !rx->settling;
+		rx->handed_back = mine;
+		pthread_mutex_unlock(&rx->lock);
+		if (!mine)
+			continue;
+		exec_hand_back(eng, s, rx, "its step did not stop in time");
+		n++;
+	}
+	eng->left_behind = true;
+	pthread_mutex_unlock(&eng->lock);
+	atomic_store(&eng->aborting, true);
+	return err_set(e, ERR_TIMEOUT, "%d run%s handed back while %s step%s had not "
+		       "stopped; the process must exit", n, n == 1 ? "" : "s",
+		       n == 1 ? "its" : "their", n == 1 ? "" : "s");
+}
+
+/* Hand back what is left, unregister and go, without joining the
+ * threads of steps that would not stop. */
+static int leave_behind(struct engine *eng, struct err *e)
+{
+	struct err se;
+	struct store *s = store_open(eng->store_url, &eng->opt.store_opt, &se);
+	if (!s) {
+		*e = se;
+		err_prefix(e, "handing back the runs still in flight: ");
+		atomic_store(&eng->aborting, true);
+		eng->left_behind = true;
+		return -1;
+	}
+	int rc = hand_back_left(eng, s, e);
+	store_worker_remove(s, eng->worker_id, NULL);
+	store_lease_release(s, "scheduler", eng->worker_id, NULL);
+	store_close(s);
+	return rc;
+}
+
 int engine_stop(struct engine *eng, usec_t grace, struct err *e)
 {
 	if (eng->stopped)
@@ -329,27 +416,27 @@ int engine_stop(struct engine *eng, usec_t grace, struct err *e)
 		grace = eng->opt.grace;
 	engine_request_stop(eng);
 	int rc = 0;
-	usec_t until = clock_monotonic_us() + grace;
-	if (!wait_drained(eng, until)) {
-		log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "grace period over: "
-			 "cancelling the steps still running");
-		pthread_mutex_lock(&eng->lock);
-		for (struct run_exec *rx = eng->active; rx; rx = rx->next_active) {
-			pthread_mutex_lock(&rx->lock);
-			if (rx->stop == STOP_NONE)
-				rx->stop = STOP_SHUTDOWN;
-			pthread_mutex_unlock(&rx->lock);
-		}
-		for (size_t i = 0; i < eng->nslots; i++) {
-			if (eng->slots[i]->busy) {
-				atomic_store(&eng->slots[i]->cancel, true);
-				step_conns_cancel(eng->slots[i]->conns);
-			}
-		}
-		pthread_mutex_unlock(&eng->lock);
-		wait_drained(eng, clock_monotonic_us() + 10 * USEC_PER_SEC);
-		rc = err_set(e, ERR_TIMEOUT, "steps still running after the grace "
-			     "period were cancelled");
+	if (!wait_drained(eng, clock_monotonic_us() + grace, 1)) {
+		bool hurried = atomic_load(&eng->hurry) > 0;
+		log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "%s: cancelling the steps "
+			 "still running; their runs are handed back",
+			 hurried ? "drain cut short" : "grace period over");
+		cancel_in_flight(eng);
+		if (wait_drained(eng, clock_monotonic_us() + ROLLBACK_WAIT, 2))
+			rc = err_set(e, ERR_TIMEOUT, "steps still running %s were cancelled",
+				     hurried ? "when the drain was cut short"
+					     : "after the grace period");
+		else
+			rc = leave_behind(eng, e);
+	}
+	if (eng->left_behind) {
+		notify_stop(eng->notifier);
+		eng->notifier = NULL;
+		log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "worker %s stopped, leaving "
+			 "behind steps that did not stop", eng->worker_id);
+		event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "stopped");
+		eng->stopped = true;
+		return rc;
 	}
 	engine_wake(eng);
 	join_threads(eng);
@@ -374,6 +461,10 @@ int engine_stop(struct engine *eng, usec_t grace, struct err *e)
 void engine_free(struct engine *eng)
 {
 	if (!eng)
+		return;
+	/* Threads of steps that would not stop may still use all of it: the
+	 * process is about to end (engine_left_behind). */
+	if (eng->left_behind)
 		return;
 	if (!eng->stopped && !atomic_load(&eng->aborting))
 		engine_stop(eng, USEC_PER_SEC, NULL);

@@ -75,16 +75,32 @@ int   engine_start(struct engine *eng, struct err *e);
 /* Ask the engine to stop taking new work (no new runs, steps or jobs);
  * returns at once.  Safe from any thread (not from a signal handler). */
 void  engine_request_stop(struct engine *eng);
-/* Stop: no new work; steps in flight get `grace` (0 = the option's) to
- * finish, then their statements are cancelled and they roll back.  Runs
- * with steps left go back to RETRYING, due now, reason "worker stopping",
- * so another engine takes them.  Joins every thread and unregisters the
- * worker.  Returns 0 after a clean drain, -1 when something had to be
- * cancelled or a state could not be recorded (e says what). */
+/* Stop (the drain): no new work; steps in flight get `grace` (0 = the
+ * option's) to finish, then their statements are cancelled and they roll
+ * back (for up to 10 s).  Runs with steps left are handed back: RUNNING
+ * -> PENDING with the reason "handed back by draining worker ID", the
+ * attempt kept (a drain is not the run's failure), so any engine takes
+ * them next.  Joins every thread and unregisters the worker.  Returns 0
+ * after a clean drain, -1 when something had to be cancelled (ERR_TIMEOUT)
+ * or a state could not be recorded (e says what).
+ * A step that does not stop even when cancelled (or an engine_hurry past
+ * the rollback wait) does not keep runs RUNNING: its run is handed back
+ * from here and its thread is left behind (engine_left_behind). */
 int   engine_stop(struct engine *eng, usec_t grace, struct err *e);
-/* The second signal: cancel every statement in flight now, without
- * waiting or recording anything (crash recovery settles the runs).  The
- * caller exits afterwards.  Safe from any thread. */
+/* Cut a drain short (another stop signal arrived); safe from any thread
+ * (not from a signal handler), before or during engine_stop.  The first
+ * call ends the grace period at once (statements in flight are cancelled
+ * and roll back, their runs handed back); the next stops waiting for the
+ * rollbacks: runs still in flight are handed back at once. */
+void  engine_hurry(struct engine *eng);
+/* True when engine_stop handed back runs whose steps had not stopped: their
+ * threads may still run, engine_free frees nothing, and the process must
+ * end (_exit) soon; their transactions roll back when it does. */
+bool  engine_left_behind(const struct engine *eng);
+/* Give up at once: cancel every statement in flight, without waiting or
+ * recording anything (crash recovery settles the runs).  The caller exits
+ * afterwards (a foreground `sluice run` interrupted twice, an engine that
+ * failed to start).  Safe from any thread. */
 void  engine_abort(struct engine *eng);
 /* Stop (grace 0 if not stopped yet) and free. */
 void  engine_free(struct engine *eng);

@@ -81,6 +81,8 @@ struct run_exec {
 	int64_t rows_in, rows_out;    /* (lock) */
 	usec_t deadline;              /* run timeout, monotonic; 0 = none */
 	atomic_bool cancel_seen;      /* the store says CANCELLING */
+	bool settling;                /* the driver records the outcome (lock) */
+	bool handed_back;             /* the stopper recorded it instead (lock) */
 	struct run_exec *next_active; /* eng->active (eng->lock) */
 };
 
@@ -115,6 +117,10 @@ struct engine {
 	bool threads_started;
 	atomic_bool stopping;         /* no new work */
 	atomic_bool aborting;
+	atomic_int hurry;             /* engine_hurry calls: 1 ends the grace, 2 the
+					 rollback wait */
+	bool left_behind;             /* engine_stop handed back runs whose steps
+					 would not stop; their threads live on */
 	bool only_run_done;           /* (lock) */
 	bool only_claiming;           /* a thread is claiming only_run (lock) */
 	bool stopped;
@@ -151,6 +157,11 @@ bool  job_pipe_queued(struct engine *eng, const char *pipe);
 /* Drive a claimed run (state RUNNING) to its next resting state. */
 void  exec_run(struct slot *sl, struct store_run *run);
 void  exec_step_job(struct slot *sl, struct run_exec *rx, size_t step);
+/* Hand an unfinished run back for any engine (RUNNING -> PENDING, the
+ * attempt kept; CANCELLED when an operator asked to cancel it), through
+ * store handle `s`; `why` (may be NULL) is added to the reason. */
+void  exec_hand_back(struct engine *eng, struct store *s, struct run_exec *rx,
+		     const char *why);
 /* Parse params JSON text into key/values; -1 on junk. */
 int   params_from_json(const char *json, struct project_kv **out, size_t *n,
 		       struct err *e);

@@ -372,21 +372,22 @@ static void drive(struct slot *sl, struct run_exec *rx)
 }
 
 /* ---- the outcome ------------------------------------------------------------------- */
-/* Move to `to`; when an operator got there first (CANCELLING), settle
- * on CANCELLED instead of retrying.  Logs what it could not record. */
-static void settle(struct slot *sl, struct run_exec *rx, enum run_state to,
-		   const char *reason, const char *error, usec_t retry_at)
+/* Move to `to` on store `s`; when an operator got there first
+ * (CANCELLING), settle on CANCELLED instead of retrying.  Logs what it
+ * could not record. */
+static void settle_on(struct engine *eng, struct store *s, struct run_exec *rx,
+		      enum run_state to, const char *reason, const char *error,
+		      usec_t retry_at)
 {
-	struct engine *eng = sl->eng;
 	struct err e;
-	if (engine_transition(eng, sl->store, rx->run, to, reason, error, retry_at, &e) == 0)
+	if (engine_transition(eng, s, rx->run, to, reason, error, retry_at, &e) == 0)
 		return;
 	if (e.code == ERR_CONFLICT) {
-		struct store_run *cur = store_run_get(sl->store, rx->run->id, NULL);
+		struct store_run *cur = store_run_get(s, rx->run->id, NULL);
 		if (cur && cur->state == RUN_CANCELLING) {
 			rx->run->state = RUN_CANCELLING;
 			store_run_free(cur);
-			if (engine_transition(eng, sl->store, rx->run, RUN_CANCELLED,
+			if (engine_transition(eng, s, rx->run, RUN_CANCELLED,
 					      "cancelled by the operator", error, 0, &e) == 0)
 				return;
 		} else {
@@ -401,6 +402,21 @@ static void settle(struct slot *sl, struct run_exec *rx, enum run_state to,
 	}
 	log_emit(LOG_ERROR, rx->run->id, NULL, NULL, NULL, 0,
 		 "cannot record the run's state %s: %s", run_state_name(to), err_text(&e));
+}
+
+static void settle(struct slot *sl, struct run_exec *rx, enum run_state to,
+		   const char *reason, const char *error, usec_t retry_at)
+{
+	settle_on(sl->eng, sl->store, rx, to, reason, error, retry_at);
+}
+
+void exec_hand_back(struct engine *eng, struct store *s, struct run_exec *rx,
+		    const char *why)
+{
+	char *reason = xasprintf("handed back by draining worker %s%s%s",
+				 eng->worker_id, why ? ": " : "", why ? why : "");
+	settle_on(eng, s, rx, RUN_PENDING, reason, NULL, 0);
+	free(reason);
 }
 
 /* Record the steps that never ran (their needs failed, or the run stopped). */
@@ -470,6 +486,12 @@ static bool plans_windows(const struct project_flow *f)
 
 static void finish(struct slot *sl, struct run_exec *rx)
 {
+	pthread_mutex_lock(&rx->lock);
+	bool handed_back = rx->handed_back;
+	rx->settling = !handed_back;
+	pthread_mutex_unlock(&rx->lock);
+	if (handed_back)
+		return;     /* the stopper recorded it while a step would not stop */
 	size_t n = rx->flow->nsteps, done = 0, cached = 0;
 	for (size_t i = 0; i < n; i++) {
 		done += rx->st[i] == SX_DONE || rx->st[i] == SX_CACHED;
@@ -506,8 +528,9 @@ static void finish(struct slot *sl, struct run_exec *rx)
 		finish_failed(sl, rx);
 		return;
 	}
-	/* The worker is stopping with steps left: another engine continues. */
-	settle(sl, rx, RUN_RETRYING, "worker stopping", NULL, clock_now_us());
+	/* The worker is stopping with steps left: another engine continues
+	 * the same attempt (stopping is not the run's failure). */
+	exec_hand_back(sl->eng, sl->store, rx, NULL);
 }
 
 /* ---- entry ------------------------------------------------------------------------- */

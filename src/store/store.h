@@ -142,12 +142,16 @@ bool  run_state_is_terminal(enum run_state st);
  *   LATE       -> PENDING RUNNING CANCELLED
  *   PENDING    -> RUNNING CANCELLED FAILED
  *   RUNNING    -> COMPLETED CACHED FAILED RETRYING CANCELLING CANCELLED CRASHED
+ *                 PENDING
  *   RETRYING   -> PENDING RUNNING FAILED CANCELLED
  *   CANCELLING -> CANCELLED COMPLETED FAILED CRASHED
  *   CRASHED    -> RETRYING
  *   other terminal states -> nothing (a retry of a finished run is a new
  *                 run whose parent_run points at it).
  * PENDING -> FAILED: a bad parameter fails the run before anything runs.
+ * RUNNING -> PENDING: a draining worker (SIGTERM, SIGHUP, a console closing)
+ * hands back a run it did not finish.  Stopping is not the run's failure:
+ * PENDING -> RUNNING keeps the attempt, where RETRYING -> RUNNING counts one.
  * CRASHED -> RETRYING: crash recovery marks a run whose worker died
  * CRASHED (so its history always shows the crash) and, when its retries
  * allow, retries the SAME run in place, so its ledger entries
