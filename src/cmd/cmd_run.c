@@ -6,7 +6,10 @@
  * Then:
  *   - when a live engine is there (a `sluice worker` or a console with a
  *     heartbeat within 30 s), the run is left queued for it; --wait
- *     follows it until it settles;
+ *     follows it until it settles.  Ctrl-C asks for the cancel and goes on
+ *     following, so the status is the run's real outcome (a step may
+ *     still complete); a second Ctrl-C stops waiting (exit 128 + the
+ *     signal) and the run goes on;
  *   - when none is, the command does the work itself: an embedded engine
  *     on this process (two worker threads, no scheduler) runs exactly this
  *     run in the foreground, with or without --wait, so `sluice run`
@@ -15,7 +18,7 @@
  *     crash recovery settles the run later.
  * Progress goes to stderr; the exit status is 0 for COMPLETED or CACHED,
  * 1 for FAILED or CRASHED, 3 for CANCELLED (and 0 for a queued run that
- * was not waited for).
+ * was not waited for, 128 + N when signal N stopped the wait).
  */
 #include "cmd/cmd_int.h"
 #include "engine/engine.h"
@@ -141,6 +144,40 @@ static int wait_engine_event(struct engine *eng, const sigset_t *set)
 	return sig;
 }
 
+/* The first stop signal: ask for the cancel and keep following, so the
+ * exit status is the run's real outcome (a step may still complete). */
+static void request_cancel(struct cmd_ctx *ctx, struct store *s, int64_t id,
+			   struct engine *eng, int sig)
+{
+	if (eng)
+		fprintf(ctx->errout, "sluice: %s: cancelling run %lld (again to abort)\n",
+			strsignal(sig), (long long)id);
+	else
+		fprintf(ctx->errout, "sluice: %s: cancel of run %lld requested; waiting "
+			"for its outcome (again to stop waiting; the run goes on)\n",
+			strsignal(sig), (long long)id);
+	struct err ce;
+	if (engine_cancel(s, id, ctx->user, &ce) < 0) {
+		fprintf(ctx->errout, "sluice: %s\n", err_text(&ce));
+		/* The store did not take the request: our own engine stops the
+		 * run anyway. */
+		if (eng && ce.code != ERR_CONFLICT)
+			engine_cancel_here(eng, id);
+	}
+	fflush(ctx->errout);
+}
+
+/* The second stop signal while following another engine's run. */
+static void stopped_waiting(struct cmd_ctx *ctx, struct store *s, int64_t id, int sig)
+{
+	struct store_run *r = store_run_get(s, id, NULL);
+	fprintf(ctx->errout, "sluice: %s again: stopped waiting; run %lld is %s and goes "
+		"on without us (sluice show run %lld)\n", strsignal(sig), (long long)id,
+		r ? run_state_name(r->state) : "in an unknown state", (long long)id);
+	store_run_free(r);
+	fflush(ctx->errout);
+}
+
 /* Follow a run some engine executes; `eng` is ours when in the foreground. */
 static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 		      struct engine *eng, struct err *e)
@@ -148,7 +185,7 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 	struct follow f = { .last_state = RUN_STATE_COUNT, .seen = VEC_INIT };
 	sigset_t set, old;
 	cmd_block_stop_signals(&set, &old);
-	int signals = 0, rc;
+	int signals = 0, stop_sig = 0, rc;
 	enum run_state final = RUN_FAILED;
 	for (;;) {
 		rc = follow_once(ctx, s, id, &f, &final, e);
@@ -170,13 +207,7 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 		if (!sig)
 			continue;
 		if (++signals == 1) {
-			fprintf(ctx->errout, "sluice: %s: cancelling run %lld (again to abort)\n",
-				strsignal(sig), (long long)id);
-			struct err ce;
-			if (engine_cancel(s, id, ctx->user, &ce) < 0)
-				fprintf(ctx->errout, "sluice: %s\n", err_text(&ce));
-			if (!eng)
-				break;  /* following a queued run: the engine cancels it */
+			request_cancel(ctx, s, id, eng, sig);
 		} else if (eng) {
 			fprintf(ctx->errout, "sluice: aborting; crash recovery will settle "
 				"run %lld\n", (long long)id);
@@ -184,6 +215,8 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 			engine_abort(eng);
 			_exit(EXIT_FAILED);
 		} else {
+			stopped_waiting(ctx, s, id, sig);
+			stop_sig = sig;
 			break;
 		}
 	}
@@ -192,7 +225,7 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 	if (rc < 0)
 		return EXIT_FAILED;
 	if (rc == 0)
-		return signals ? EXIT_CANCELLED : EXIT_FAILED;
+		return stop_sig ? 128 + stop_sig : EXIT_FAILED;
 	if (final == RUN_FAILED || final == RUN_CRASHED) {
 		struct store_run *r = store_run_get(s, id, NULL);
 		err_set(e, ERR_INVALID, "run %lld %s%s%s", (long long)id,
@@ -411,10 +444,12 @@ const struct cmd_entry cmd_run_entries[] = {
 	  "They are checked against the flow's declarations before the run\n"
 	  "starts; a bad one fails the run (in PENDING) with a message naming it.\n"
 	  "With a live engine (sluice worker, or a console) the run is queued for\n"
-	  "it, and --wait follows it to the end.  With none, this command runs it\n"
-	  "itself in the foreground (Ctrl-C cancels it; twice aborts).\n"
-	  "Progress goes to stderr.  Exit status: 0 COMPLETED or CACHED (or queued\n"
-	  "without --wait), 1 FAILED or CRASHED, 2 usage, 3 CANCELLED.",
+	  "it, and --wait follows it to the end (Ctrl-C asks for the cancel and\n"
+	  "waits for the outcome; twice stops waiting, the run goes on).  With\n"
+	  "none, this command runs it itself in the foreground (Ctrl-C cancels it;\n"
+	  "twice aborts).  Progress goes to stderr.  Exit status: 0 COMPLETED or\n"
+	  "CACHED (or queued without --wait), 1 FAILED or CRASHED (or the control\n"
+	  "store failed), 2 usage, 3 CANCELLED, 128+N stopped waiting on signal N.",
 	  CMD_MUTATES | CMD_NEEDS_STORE, exec_run },
 	{ "cancel", "RUN", "cancel a run (queued: now; running: at a safe point)",
 	  "A queued run becomes CANCELLED; a running one CANCELLING, and the engine\n"

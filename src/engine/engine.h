@@ -143,6 +143,11 @@ int   engine_retry(struct store *s, const struct project *p, int64_t run_id,
  * that owns it stops its steps at the next safe point and records
  * CANCELLED.  ERR_CONFLICT when it has already finished. */
 int   engine_cancel(struct store *s, int64_t run_id, const char *by, struct err *e);
+/* Stop a run this engine drives as an operator's cancel would (its steps
+ * roll back, it settles CANCELLED), without asking the store: for when
+ * the store could not take engine_cancel.  Nothing when the run is not
+ * being driven here.  Safe from any thread. */
+void  engine_cancel_here(struct engine *eng, int64_t run_id);
 /* Is an engine that takes queued runs alive (a worker, other than a
  * foreground `sluice run`, with a heartbeat within `lease`; 0 = 30 s)? */
 int   engine_alive(struct store *s, usec_t lease, bool *alive, struct err *e);

@@ -50,6 +50,15 @@ void engine_cancel_run_local(struct engine *eng, struct run_exec *rx, enum run_s
 	pthread_mutex_unlock(&eng->lock);
 }
 
+void engine_cancel_here(struct engine *eng, int64_t run_id)
+{
+	pthread_mutex_lock(&eng->lock);
+	for (struct run_exec *rx = eng->active; rx; rx = rx->next_active)
+		if (rx->run->id == run_id)
+			cancel_run_locked(eng, rx, STOP_CANCEL, NULL);
+	pthread_mutex_unlock(&eng->lock);
+}
+
 static void watchdog(struct engine *eng)
 {
 	usec_t now = clock_monotonic_us();
