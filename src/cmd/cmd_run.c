@@ -32,6 +32,10 @@
 #include <unistd.h>
 
 #define FOLLOW_POLL_MS 200
+/* Following a queued run: how often to look for a live engine, and how
+ * long without one before giving up (the lease). */
+#define ALIVE_CHECK  (2 * USEC_PER_SEC)
+#define ALONE_LIMIT  (30 * USEC_PER_SEC)
 
 static int exit_for_state(enum run_state st)
 {
@@ -47,6 +51,8 @@ struct follow {
 	enum run_state last_state;
 	int last_attempt;
 	struct vec seen;          /* "step:STATE" strings already printed */
+	usec_t next_alive_check;  /* monotonic; following a queued run */
+	usec_t alone_since;       /* no engine alive since (monotonic); 0 = one is */
 };
 
 static bool seen_before(struct follow *f, const char *key)
@@ -128,6 +134,33 @@ static int follow_once(struct cmd_ctx *ctx, struct store *s, int64_t id,
 	return rc;
 }
 
+/* Following a queued run: true (e set) once no engine has been alive for
+ * the lease, so that nothing will move the run on (its worker died, or
+ * stopped because its control store failed). */
+static bool left_alone(struct store *s, int64_t id, struct follow *f, struct err *e)
+{
+	usec_t now = clock_monotonic_us();
+	if (now < f->next_alive_check)
+		return false;
+	f->next_alive_check = now + ALIVE_CHECK;
+	bool alive = true;
+	if (engine_alive(s, 0, &alive, NULL) < 0 || alive) {
+		f->alone_since = 0;
+		return false;
+	}
+	if (!f->alone_since)
+		f->alone_since = now;
+	if (now - f->alone_since < ALONE_LIMIT)
+		return false;
+	struct store_run *r = store_run_get(s, id, NULL);
+	err_set(e, ERR_TIMEOUT, "no engine has been alive for %llds to go on with run %lld "
+		"(%s); it waits for one (sluice worker), and `sluice show run %lld` "
+		"tells how it ends", (long long)(ALONE_LIMIT / USEC_PER_SEC), (long long)id,
+		r ? run_state_name(r->state) : "?", (long long)id);
+	store_run_free(r);
+	return true;
+}
+
 static void follow_free(struct follow *f)
 {
 	vec_free_all(&f->seen, free);
@@ -191,6 +224,12 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 		rc = follow_once(ctx, s, id, &f, &final, e);
 		if (rc != 0)
 			break;
+		if ((eng && engine_failed(eng, e)) || (!eng && left_alone(s, id, &f, e))) {
+			/* No outcome will come: our store cannot record it, or
+			 * no engine is left to produce it. */
+			rc = -1;
+			break;
+		}
 		if (eng && engine_idle_done(eng)) {
 			/* The foreground engine gave up on it (it crashed or was
 			 * claimed elsewhere): report what the store says. */

@@ -13,7 +13,8 @@
  * a signal handler.
  *
  * Exit status: 0 stopped by a signal after the drain; 1 the engine could
- * not start or keep going (control store unusable, or a run's state could
+ * not start or keep going (the control store failed: a full disk or an I/O
+ * error stops the worker, drained, with the error; or a run's state could
  * not be recorded while draining);
  * 2 usage, or a project file that cannot be read or is invalid.  Never 130
  * or 143: a signal is the normal way to stop a worker.
@@ -105,10 +106,16 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 		 engine_worker_id(eng), (int)workers, workers == 1 ? "" : "s",
 		 (long long)(grace / USEC_PER_SEC));
 	int sig;
-	while (!(sig = cmd_wait_signal(&set, 1000)))
+	struct err fault;
+	bool failed = false;
+	while (!(sig = cmd_wait_signal(&set, 1000)) && !(failed = engine_failed(eng, &fault)))
 		;
-	log_info("%s: draining (in-flight steps have %llds to finish; signal again "
-		 "to cut it short)", strsignal(sig), (long long)(grace / USEC_PER_SEC));
+	if (failed)
+		log_error("stopping: %s", err_text(&fault));
+	else
+		log_info("%s: draining (in-flight steps have %llds to finish; signal "
+			 "again to cut it short)", strsignal(sig),
+			 (long long)(grace / USEC_PER_SEC));
 	struct stopper st = { .eng = eng, .grace = grace ? grace : 1 };
 	pthread_mutex_init(&st.lock, NULL);
 	pthread_t th;
@@ -133,6 +140,10 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 		rc = EXIT_FAILED;
 	} else if (st.rc < 0) {
 		log_warn("%s", err_text(&st.e));
+	}
+	if (failed) {
+		*e = fault;          /* the store failure, not the drain, is the news */
+		rc = EXIT_FAILED;
 	}
 	if (engine_left_behind(eng)) {
 		/* Steps that would not stop still hold threads: end the process

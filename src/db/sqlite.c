@@ -50,6 +50,10 @@ static int lite_error(struct db *db, int rc, const char *sql, struct err *e)
 	if (prim == SQLITE_READONLY)
 		return db_fail(e, ERR_READONLY, "%s: %s%s", db->label, msg,
 			       db->read_only ? " (the connection is read-only)" : "");
+	/* The file system failed, not the SQL: name the database, so that a
+	 * full disk under the control store is not mistaken for a step's. */
+	if (prim == SQLITE_FULL || prim == SQLITE_IOERR)
+		return db_fail(e, ERR_IO, "%s: %s", db->label, msg);
 #if SQLITE_VERSION_NUMBER >= 3038000
 	int off = h && sql ? sqlite3_error_offset(h) : -1;
 #else

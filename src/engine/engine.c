@@ -8,6 +8,7 @@
 #include "notify/notify.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -176,6 +177,7 @@ struct engine *engine_new(const struct project *p, const struct engine_options *
 	pthread_cond_init(&eng->work_cond, NULL);
 	pthread_cond_init(&eng->done_cond, NULL);
 	pthread_mutex_init(&eng->sleep_lock, NULL);
+	pthread_mutex_init(&eng->fault_lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -251,6 +253,40 @@ void engine_request_stop(struct engine *eng)
 		 "worker %s stopping: no new work", eng->worker_id);
 	event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "stopping");
 	engine_wake(eng);
+}
+
+void engine_fault(struct engine *eng, const struct err *cause, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *what = xvasprintf(fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&eng->fault_lock);
+	bool first = !eng->faulted;
+	if (first) {
+		eng->faulted = true;
+		eng->fault = *cause;
+		err_prefix(&eng->fault, "%s: ", what);
+	}
+	struct err f = eng->fault;
+	pthread_mutex_unlock(&eng->fault_lock);
+	free(what);
+	if (!first)
+		return;
+	log_emit(LOG_ERROR, 0, NULL, "engine", NULL, 0, "worker %s cannot go on: %s",
+		 eng->worker_id, err_text(&f));
+	event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "failed");
+	engine_request_stop(eng);
+}
+
+bool engine_failed(struct engine *eng, struct err *e)
+{
+	pthread_mutex_lock(&eng->fault_lock);
+	bool faulted = eng->faulted;
+	if (faulted && e)
+		*e = eng->fault;
+	pthread_mutex_unlock(&eng->fault_lock);
+	return faulted;
 }
 
 void engine_abort(struct engine *eng)
@@ -489,6 +525,7 @@ void engine_free(struct engine *eng)
 	pthread_cond_destroy(&eng->work_cond);
 	pthread_cond_destroy(&eng->done_cond);
 	pthread_mutex_destroy(&eng->sleep_lock);
+	pthread_mutex_destroy(&eng->fault_lock);
 	pthread_cond_destroy(&eng->sleep_cond);
 	free(eng->worker_id);
 	free(eng->store_url);

@@ -108,6 +108,14 @@ const char *engine_worker_id(const struct engine *eng);
 /* True once the engine's only_run has reached a final state (or stop
  * was requested and everything drained). */
 bool  engine_idle_done(struct engine *eng);
+/* True when the engine cannot go on and has stopped taking work: its
+ * control store failed in a way retrying will not mend (a full disk or an
+ * I/O error: the file system's, ERR_IO), or, for an only_run engine, a
+ * state of its run could not be recorded.  *e (may be NULL) gets the
+ * first such failure, which names the store ("run 7: cannot record
+ * COMPLETED: control store /srv/etl/.sluice/control.db: database or disk
+ * is full").  An ENGINE_EV_WORKER event "failed" announces it. */
+bool  engine_failed(struct engine *eng, struct err *e);
 
 /* ---- runs ------------------------------------------------------------------- */
 struct engine_run_request {
@@ -149,7 +157,8 @@ int   engine_cancel(struct store *s, int64_t run_id, const char *by, struct err 
  * being driven here.  Safe from any thread. */
 void  engine_cancel_here(struct engine *eng, int64_t run_id);
 /* Is an engine that takes queued runs alive (a worker, other than a
- * foreground `sluice run`, with a heartbeat within `lease`; 0 = 30 s)? */
+ * foreground `sluice run`, with a heartbeat within `lease`; 0 = 30 s, and
+ * not one on this host whose process is gone)? */
 int   engine_alive(struct store *s, usec_t lease, bool *alive, struct err *e);
 
 /* ---- tasks --------------------------------------------------------------------- */
@@ -205,7 +214,7 @@ enum engine_event_kind {
 	ENGINE_EV_TASK,      /* object = task, state = enum task_state, run_id */
 	ENGINE_EV_PIPE,      /* object = pipe; state 0 refreshed, 1 failed; text = summary */
 	ENGINE_EV_LOG,       /* level, run_id, object, text = message */
-	ENGINE_EV_WORKER,    /* text = "started", "stopping", "stopped" */
+	ENGINE_EV_WORKER,    /* text = "started", "stopping", "stopped", "failed" */
 	ENGINE_EV_RESYNC,
 };
 struct engine_event {

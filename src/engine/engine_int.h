@@ -121,6 +121,10 @@ struct engine {
 					 rollback wait */
 	bool left_behind;             /* engine_stop handed back runs whose steps
 					 would not stop; their threads live on */
+	pthread_mutex_t fault_lock;   /* its own: engine_fault may be called while
+					 eng->lock is held */
+	bool faulted;                 /* (fault_lock) */
+	struct err fault;             /* the first store failure (fault_lock) */
 	bool only_run_done;           /* (lock) */
 	bool only_claiming;           /* a thread is claiming only_run (lock) */
 	bool stopped;
@@ -137,6 +141,14 @@ struct engine {
 
 /* engine.c */
 struct slot *slot_new(struct engine *eng, int index, struct err *e);
+/* The control store failed in a way that retrying will not mend (a full
+ * disk, an I/O error: ERR_IO), or a foreground engine could not record
+ * its run: remember the first such failure (what: context, "run 7: cannot
+ * record COMPLETED"), log it, wake followers (ENGINE_EV_WORKER "failed")
+ * and stop taking work (engine_request_stop: so not under eng->lock
+ * unless the engine is stopping already).  Any thread. */
+void  engine_fault(struct engine *eng, const struct err *cause, const char *fmt, ...)
+	PRINTF_LIKE(3, 4);
 void  slot_free(struct slot *sl);
 /* Sleep up to `d` unless the engine stops; true if it is stopping. */
 bool  engine_sleep(struct engine *eng, usec_t d);
@@ -182,6 +194,8 @@ void *supervisor_main(void *arg);
 void  engine_cancel_run_local(struct engine *eng, struct run_exec *rx,
 			      enum run_stop why);
 int   recover_orphans(struct engine *eng, struct store *s, struct err *e);
+/* A worker registered from this host whose process no longer exists. */
+bool  worker_gone_here(const struct store_worker *w);
 /* Flow of a store run and whether its retry policy allows another attempt. */
 bool  run_may_retry(const struct project *p, const struct store_run *r,
 		    const char *failed_step);

@@ -93,9 +93,13 @@ static void put_step(struct slot *sl, struct run_exec *rx, const char *step,
 		.cached = cached, .cache_key = (char *)key,
 	};
 	struct err e;
-	if (store_step_put(sl->store, &row, &e) < 0)
+	if (store_step_put(sl->store, &row, &e) < 0) {
 		log_emit(LOG_WARN, rx->run->id, step, NULL, NULL, 0,
 			 "cannot record the step's state: %s", err_text(&e));
+		if (e.code == ERR_IO)
+			engine_fault(rx->eng, &e, "run %lld step %s: cannot record %s",
+				     (long long)rx->run->id, step, step_state_name(st));
+	}
 	event_step(rx->eng, rx->run->id, step, st, row.error);
 }
 
@@ -402,6 +406,12 @@ static void settle_on(struct engine *eng, struct store *s, struct run_exec *rx,
 	}
 	log_emit(LOG_ERROR, rx->run->id, NULL, NULL, NULL, 0,
 		 "cannot record the run's state %s: %s", run_state_name(to), err_text(&e));
+	/* Left RUNNING in the store, the run waits for crash recovery; a
+	 * foreground engine has nothing else to do, and a full disk stops
+	 * every engine (engine_fault). */
+	if (e.code == ERR_IO || eng->opt.only_run)
+		engine_fault(eng, &e, "run %lld: cannot record %s", (long long)rx->run->id,
+			     run_state_name(to));
 }
 
 static void settle(struct slot *sl, struct run_exec *rx, enum run_state to,

@@ -328,6 +328,8 @@ void *worker_main(void *arg)
 		int rc = work_round(sl, &e);
 		if (rc < 0) {
 			/* The store is unreachable or busy: back off, bounded. */
+			if (e.code == ERR_IO)
+				engine_fault(eng, &e, "claiming a run");
 			if (failures++ % 50 == 0)
 				log_warn("worker %s: %s", eng->worker_id, err_text(&e));
 			engine_sleep(eng, eng->opt.poll * (failures < 10 ? failures : 10));

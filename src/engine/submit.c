@@ -209,7 +209,8 @@ int engine_alive(struct store *s, usec_t lease, bool *alive, struct err *e)
 	usec_t since = clock_now_us() - (lease ? lease : 30 * USEC_PER_SEC);
 	for (size_t i = 0; i < ws.len; i++) {
 		struct store_worker *w = ws.items[i];
-		if (!str_starts_with(w->id, FOREGROUND_PREFIX) && w->heartbeat >= since)
+		if (!str_starts_with(w->id, FOREGROUND_PREFIX) && w->heartbeat >= since &&
+		    !worker_gone_here(w))
 			*alive = true;
 	}
 	store_worker_list_free(&ws);

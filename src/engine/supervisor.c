@@ -150,20 +150,23 @@ bool run_may_retry(const struct project *p, const struct store_run *r,
 
 /* Workers on this host whose process is gone: unregister them, so their
  * runs are recovered now instead of after the lease. */
-static void reap_dead_local_workers(struct engine *eng, struct store *s)
+bool worker_gone_here(const struct store_worker *w)
 {
 	char host[256] = "localhost";
 	gethostname(host, sizeof host - 1);
 	host[sizeof host - 1] = '\0';
+	return str_eq(w->host, host) && w->pid > 0 && w->pid != (int64_t)getpid() &&
+	       kill((pid_t)w->pid, 0) < 0 && errno == ESRCH;
+}
+
+static void reap_dead_local_workers(struct engine *eng, struct store *s)
+{
 	struct vec ws = VEC_INIT;
 	if (store_worker_list(s, &ws, NULL) < 0)
 		return;
 	for (size_t i = 0; i < ws.len; i++) {
 		struct store_worker *w = ws.items[i];
-		if (!str_eq(w->host, host) || w->pid <= 0 || w->pid == (int64_t)getpid() ||
-		    str_eq(w->id, eng->worker_id))
-			continue;
-		if (kill((pid_t)w->pid, 0) < 0 && errno == ESRCH) {
+		if (!str_eq(w->id, eng->worker_id) && worker_gone_here(w)) {
 			log_warn("worker %s (pid %lld on this host) is gone; recovering "
 				 "its runs", w->id, (long long)w->pid);
 			store_worker_remove(s, w->id, NULL);
@@ -239,6 +242,8 @@ static void heartbeat(struct engine *eng, struct store *s)
 		return;
 	}
 	log_warn("worker %s: heartbeat failed: %s", eng->worker_id, err_text(&e));
+	if (e.code == ERR_IO)
+		engine_fault(eng, &e, "heartbeat");
 }
 
 void *supervisor_main(void *arg)

@@ -74,13 +74,20 @@ static struct store *open_connection(const char *url, const struct store_options
 	}
 	if (kind == DB_SQLITE && sqlite_prepare_path(url, opt->read_only, e) < 0)
 		return NULL;
+	/* Errors of the file system name the store and where it is ("control
+	 * store /srv/etl/.sluice/control.db: database or disk is full"). */
+	char *redacted = db_url_redacted(url);
+	char *label = xasprintf("control store %s", kind == DB_SQLITE
+				? url + strlen("sqlite:") : redacted);
+	free(redacted);
 	struct db_options dopt = {
 		.read_only = opt->read_only,
 		.password = opt->password,
 		.busy_timeout_ms = opt->busy_timeout_ms,
-		.label = "control store",
+		.label = label,
 	};
 	struct db *db = db_open(url, &dopt, e);
+	free(label);
 	if (!db)
 		return NULL;
 	struct store *s = xcalloc(1, sizeof(*s));
