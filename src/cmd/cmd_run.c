@@ -72,12 +72,13 @@ static void print_steps(struct cmd_ctx *ctx, struct store *s, int64_t id, struct
 	for (size_t i = 0; i < steps.len; i++) {
 		struct store_step *st = steps.items[i];
 		char key[512];
-		snprintf(key, sizeof key, "%d:%s:%s", st->attempt, st->step,
-			 step_state_name(st->state));
+		snprintf(key, sizeof key, "%d:%s:%s:%s", st->attempt, st->step,
+			 step_state_name(st->state), st->detail ? st->detail : "");
 		if (seen_before(f, key))
 			continue;
 		if (st->state == STEP_RUNNING) {
-			fprintf(ctx->errout, "  step %s: RUNNING\n", st->step);
+			fprintf(ctx->errout, "  step %s: RUNNING%s%s\n", st->step,
+				st->detail ? ", " : "", st->detail ? st->detail : "");
 			continue;
 		}
 		char took[32] = "";

@@ -4,6 +4,7 @@
  * grace period, aborting, and the slots every working thread owns.
  */
 #include "engine/engine_int.h"
+#include "db/db.h"
 #include "lake/lake.h"
 #include "notify/notify.h"
 
@@ -24,6 +25,23 @@
 
 static atomic_int engine_seq;
 
+/* A statement of this slot's step waits for a lock (or stopped waiting):
+ * note it for the supervisor, which writes it as the step's detail (this
+ * may be a batched writer's thread, which must not use the slot's store). */
+static void slot_waiting(void *arg, const struct db_wait *w)
+{
+	struct slot *sl = arg;
+	pthread_mutex_lock(&sl->eng->lock);
+	if (sl->run) {
+		free(sl->wait_note);
+		sl->wait_note = w->over ? NULL
+			: xasprintf("waiting for %s (%s), which another connection holds",
+				    w->what, w->label);
+		sl->wait_dirty = true;
+	}
+	pthread_mutex_unlock(&sl->eng->lock);
+}
+
 struct slot *slot_new(struct engine *eng, int index, struct err *e)
 {
 	struct slot *sl = xcalloc(1, sizeof *sl);
@@ -36,6 +54,7 @@ struct slot *slot_new(struct engine *eng, int index, struct err *e)
 		return NULL;
 	}
 	sl->conns = step_conns_new(eng->project, eng->opt.store_opt.read_only);
+	step_conns_on_wait(sl->conns, slot_waiting, sl);
 	return sl;
 }
 
@@ -45,6 +64,7 @@ void slot_free(struct slot *sl)
 		return;
 	step_conns_free(sl->conns);
 	store_close(sl->store);
+	free(sl->wait_note);
 	free(sl);
 }
 

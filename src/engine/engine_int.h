@@ -39,6 +39,9 @@ struct slot {
 	bool timed_out;
 	usec_t last_cancel;           /* monotonic: when statements were last cancelled */
 	bool busy;
+	const char *step;             /* the step of `run` it executes (eng->lock) */
+	char *wait_note;              /* what that step waits for now, or NULL */
+	bool wait_dirty;              /* wait_note not in the store yet (eng->lock) */
 };
 
 enum job_kind { JOB_STEP, JOB_PIPE, JOB_TASK_SQL };

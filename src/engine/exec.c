@@ -158,14 +158,20 @@ static void fill_ctx(struct slot *sl, struct run_exec *rx, size_t i, struct step
 	ctx->cancel = &sl->cancel;
 }
 
-/* Give the watchdog what this slot runs now; NULL rx clears it.
- * Returns whether the step timed out (when clearing). */
-static bool watch(struct slot *sl, struct run_exec *rx, usec_t timeout)
+/* Give the watchdog (and the wait notes) what this slot runs now; NULL
+ * rx clears it.  Returns whether the step timed out (when clearing). */
+static bool watch(struct slot *sl, struct run_exec *rx, const char *step,
+		  usec_t timeout)
 {
 	struct engine *eng = sl->eng;
+	step_conns_doing(sl->conns, rx ? rx->run->id : 0, rx ? step : NULL);
 	pthread_mutex_lock(&eng->lock);
 	bool timed_out = sl->timed_out;
 	sl->run = rx;
+	sl->step = rx ? step : NULL;
+	free(sl->wait_note);
+	sl->wait_note = NULL;
+	sl->wait_dirty = false;
 	sl->deadline = rx && timeout ? clock_monotonic_us() + timeout : 0;
 	sl->timed_out = false;
 	if (rx) {
@@ -239,9 +245,9 @@ void exec_step_job(struct slot *sl, struct run_exec *rx, size_t i)
 
 	struct err e;
 	err_clear(&e);
-	watch(sl, rx, step->timeout);
+	watch(sl, rx, step->name, step->timeout);
 	int rc = steps_run(&ctx, &e);
-	bool timed_out = watch(sl, NULL, 0);
+	bool timed_out = watch(sl, NULL, NULL, 0);
 
 	pthread_mutex_lock(&rx->lock);
 	enum run_stop now_stop = rx->stop;

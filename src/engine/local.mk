@@ -35,4 +35,4 @@ TESTS += tests/unit/test_engine_pg
 TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
 	tests/integration/crash_pg.sh tests/integration/drain.sh tests/integration/drain_pg.sh \
 	tests/integration/run_wait.sh tests/integration/run_wait_pg.sh \
-	tests/integration/disk_full.sh
+	tests/integration/disk_full.sh tests/integration/sqlite_busy.sh

@@ -245,11 +245,17 @@ static const char m4_queues[] =
 	"  error TEXT);\n"
 	"CREATE INDEX requests_state ON requests (state, id);\n";
 
+static const char m5_step_detail[] =
+	/* What a running step waits for now ("waiting for the write lock on
+	 * wh.db"), for the run detail. */
+	"ALTER TABLE step_runs ADD COLUMN detail TEXT;\n";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs },
 	{ 2, "task and load history, watermarks, stream offsets, objects, schema changes", m2_history },
 	{ 3, "logs", m3_logs },
 	{ 4, "step cache, notifications, backfills, requests", m4_queues },
+	{ 5, "what a running step waits for", m5_step_detail },
 };
 
 const int store_nmigrations = (int)ARRAY_LEN(store_migrations);

@@ -320,10 +320,15 @@ struct store_step {
 	char   *error_detail;
 	bool    cached;
 	char   *cache_key;
+	char   *detail;          /* what it waits for now, while RUNNING; NULL */
 };
 /* Insert or replace the row for (run_id, step); ERR_NOTFOUND without the
  * run.  `error_detail` NULL with `error` set stores error as both. */
 int   store_step_put(struct store *s, const struct store_step *st, struct err *e);
+/* Set (NULL: clear) the detail of a step that is RUNNING; nothing when
+ * the step has moved on meanwhile (its own record wins). */
+int   store_step_set_detail(struct store *s, int64_t run_id, const char *step,
+			    const char *detail, struct err *e);
 /* 1 found, 0 absent, -1 error. */
 int   store_step_get(struct store *s, int64_t run_id, const char *step,
 		     struct store_step **out, struct err *e);

@@ -20,7 +20,8 @@ lock_hold() { # FILE
 }
 
 lock_release() {
-	printf 'COMMIT;\n' >&"$LOCK_FD"
+	# .quit, not EOF: processes started meanwhile hold the FIFO open too.
+	printf 'COMMIT;\n.quit\n' >&"$LOCK_FD"
 	exec {LOCK_FD}>&-
 	wait "$LOCK_PID" 2>/dev/null || true
 	LOCK_PID=
