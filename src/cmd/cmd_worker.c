@@ -8,9 +8,9 @@
  * for any engine), unregister and exit 0.  Further signals shorten the
  * drain but never leave a run RUNNING: the second ends the grace period
  * (statements are cancelled and roll back), the third stops waiting for
- * the rollbacks and hands the runs back at once.  The signals are blocked
- * in every thread and taken with sigtimedwait() here, so no code runs in
- * a signal handler.
+ * the rollbacks and hands the runs back at once (engine_drain).  The
+ * signals are blocked in every thread and taken with sigtimedwait(), so
+ * no code runs in a signal handler.
  *
  * Exit status: 0 stopped by a signal after the drain; 1 the engine could
  * not start or keep going (the control store failed: a full disk or an I/O
@@ -28,35 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-struct stopper {
-	struct engine *eng;
-	usec_t grace;
-	struct err e;
-	int rc;
-	bool done;
-	pthread_mutex_t lock;
-};
-
-static void *stopper_main(void *arg)
-{
-	struct stopper *st = arg;
-	err_clear(&st->e);
-	int rc = engine_stop(st->eng, st->grace, &st->e);
-	pthread_mutex_lock(&st->lock);
-	st->rc = rc;
-	st->done = true;
-	pthread_mutex_unlock(&st->lock);
-	return NULL;
-}
-
-static bool stopper_done(struct stopper *st)
-{
-	pthread_mutex_lock(&st->lock);
-	bool d = st->done;
-	pthread_mutex_unlock(&st->lock);
-	return d;
-}
 
 static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
@@ -116,30 +87,15 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 		log_info("%s: draining (in-flight steps have %llds to finish; signal "
 			 "again to cut it short)", strsignal(sig),
 			 (long long)(grace / USEC_PER_SEC));
-	struct stopper st = { .eng = eng, .grace = grace ? grace : 1 };
-	pthread_mutex_init(&st.lock, NULL);
-	pthread_t th;
-	pthread_create(&th, NULL, stopper_main, &st);
-	for (int more = 0; !stopper_done(&st);) {
-		int again = cmd_wait_signal(&set, 100);
-		if (!again)
-			continue;
-		if (++more == 1)
-			log_warn("%s again: drain cut short: cancelling the steps in flight; "
-				 "their runs are handed back", strsignal(again));
-		else
-			log_warn("%s again: not waiting for rollbacks: handing back the runs "
-				 "still in flight", strsignal(again));
-		engine_hurry(eng);
-	}
-	pthread_join(th, NULL);
-	pthread_mutex_destroy(&st.lock);
+	struct err de;
+	err_clear(&de);
+	int drc = engine_drain(eng, grace ? grace : 1, &set, &de);
 	rc = EXIT_OK;
-	if (st.rc < 0 && st.e.code != ERR_TIMEOUT) {
-		*e = st.e;
+	if (drc < 0 && de.code != ERR_TIMEOUT) {
+		*e = de;
 		rc = EXIT_FAILED;
-	} else if (st.rc < 0) {
-		log_warn("%s", err_text(&st.e));
+	} else if (drc < 0) {
+		log_warn("%s", err_text(&de));
 	}
 	if (failed) {
 		*e = fault;          /* the store failure, not the drain, is the news */

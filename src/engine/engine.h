@@ -40,6 +40,8 @@
 #include "core/core.h"
 #include "store/store.h"
 
+#include <signal.h>
+
 struct engine;
 struct project;
 struct project_kv;
@@ -93,6 +95,13 @@ int   engine_stop(struct engine *eng, usec_t grace, struct err *e);
  * and roll back, their runs handed back); the next stops waiting for the
  * rollbacks: runs still in flight are handed back at once. */
 void  engine_hurry(struct engine *eng);
+/* engine_stop on a thread of its own, while this thread takes the
+ * signals of `signals` (blocked by the caller in every thread; NULL:
+ * none): each one that arrives meanwhile calls engine_hurry.  What a
+ * process calls on its first stop signal, so that no further signal ends
+ * it with runs left RUNNING.  Returns what engine_stop returns. */
+int   engine_drain(struct engine *eng, usec_t grace, const sigset_t *signals,
+		   struct err *e);
 /* True when engine_stop handed back runs whose steps had not stopped: their
  * threads may still run, engine_free frees nothing, and the process must
  * end (_exit) soon; their transactions roll back when it does. */

@@ -2,6 +2,7 @@ noinst_LIBRARIES += libengine.a
 libengine_a_SOURCES = \
 	src/engine/engine.h \
 	src/engine/engine_int.h \
+	src/engine/drain.c \
 	src/engine/engine.c \
 	src/engine/events.c \
 	src/engine/exec.c \

@@ -78,7 +78,7 @@ handed_back() { # LOG RUN...
 	run_sluice show runs --json
 	assert_not_contains "$(printf '%s' "$OUT" | json_squeeze)" '"state":"RUNNING"' "runs after the drain"
 	assert_eq 0 "$(workers_count)" "workers registered after the drain"
-	assert_contains "$(cat "$log")" "handed back by draining worker"
+	[ -z "$log" ] || assert_contains "$(cat "$log")" "handed back by draining worker"
 }
 
 drain_cases() {
