@@ -16,8 +16,7 @@ drain_cases
 # back, not left RUNNING.
 . "$SLUICE_SRCDIR/tests/lib/console.sh"
 console_start 100 30 xterm
-wait_until 30 spinning "$A" || fail "the console's engine did not take run $A: $(run_json "$A")"
-wait_until 30 spinning "$B" || fail "the console's engine did not take run $B"
+both_spinning
 CPID=$(console_pid)
 t0=$(date +%s)
 kill -HUP "$CPID"

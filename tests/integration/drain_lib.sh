@@ -49,8 +49,15 @@ two_runs_spinning() {
 	A=$OUT
 	run_sluice run slow_b
 	B=$OUT
-	wait_until 30 spinning "$A" || fail "run $A never reached its slow step: $(run_json "$A")"
-	wait_until 30 spinning "$B" || fail "run $B never reached its slow step: $(run_json "$B")"
+	both_spinning
+}
+
+# Runs A and B in their endless step (again).
+both_spinning() {
+	local id
+	for id in "$A" "$B"; do
+		wait_until 30 spinning "$id" || fail "run $id is not in its slow step: $(run_json "$id")"
+	done
 }
 
 # The worker ends (exit 0) within LIMIT seconds of the first signal.
@@ -95,10 +102,9 @@ drain_cases() {
 
 	# The next worker runs the same attempt again (attempt 1 of 1, not 2).
 	start_worker w2.log 60s
-	wait_until 30 spinning "$A" || fail "run $A was not taken again: $(run_json "$A")"
+	both_spinning
 	assert_contains "$(run_json "$A")" '"state":"RUNNING"'
 	assert_contains "$(run_json "$A")" '"attempt":1,' "attempt of the run taken again"
-	wait_until 30 spinning "$B" || fail "run $B was not taken again"
 
 	# ---- a second hang-up during the drain cuts it short, at once.
 	t0=$(date +%s)
@@ -111,8 +117,7 @@ drain_cases() {
 
 	# ---- SIGTERM during a hang-up's drain: the same.
 	start_worker w3.log 60s
-	wait_until 30 spinning "$A" || fail "run $A was not taken a third time"
-	wait_until 30 spinning "$B" || fail "run $B was not taken a third time"
+	both_spinning
 	t0=$(date +%s)
 	kill -HUP "$WPID"
 	sleep 0.5
@@ -122,8 +127,7 @@ drain_cases() {
 
 	# ---- three signals at once: still nothing left RUNNING.
 	start_worker w4.log 60s
-	wait_until 30 spinning "$A" || fail "run $A was not taken a fourth time"
-	wait_until 30 spinning "$B" || fail "run $B was not taken a fourth time"
+	both_spinning
 	t0=$(date +%s)
 	kill -TERM "$WPID"; kill -HUP "$WPID"; kill -INT "$WPID"
 	worker_ends 8 w4.log "$t0"

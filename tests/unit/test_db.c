@@ -232,21 +232,9 @@ static void note_wait(void *arg, const struct db_wait *w)
 	snprintf(ws->what, sizeof ws->what, "%s", w->what);
 }
 
-struct later {
-	struct db *db;
-	int ms;
-	bool cancel;        /* db_cancel; else db_rollback (the lock goes) */
-};
-
-static void *do_later(void *arg)
+static void release_later(void *db)
 {
-	struct later *l = arg;
-	usleep((useconds_t)l->ms * 1000);
-	if (l->cancel)
-		db_cancel(l->db);
-	else
-		db_rollback(l->db);
-	return NULL;
+	db_rollback(db);    /* the lock goes */
 }
 
 /* A writer waits for the lock another connection holds (past a second,
@@ -264,12 +252,11 @@ START_TEST(a_writer_waits_for_the_lock_and_says_so)
 	ck_assert_msg(waiter != NULL, "%s", err_text(&e));
 
 	ck_assert_int_eq(db_begin(holder, &e), 0);
-	struct later l = { holder, 1500, false };
-	pthread_t th;
-	pthread_create(&th, NULL, do_later, &l);
+	struct test_later l;
+	test_later_start(&l, 1500, release_later, holder);
 	usec_t t0 = clock_monotonic_us();
 	ck_assert_msg(db_begin(waiter, &e) == 0, "%s", err_text(&e));
-	pthread_join(th, NULL);
+	test_later_join(&l);
 	ck_assert(clock_monotonic_us() - t0 >= 1400 * USEC_PER_MSEC);
 	ck_assert_int_eq(ws.told, 2);             /* after a second, and the end */
 	ck_assert_int_eq(ws.over, 1);
@@ -294,11 +281,10 @@ START_TEST(a_writer_waits_for_the_lock_and_says_so)
 	opt.busy_timeout_ms = 20000;
 	db_close(waiter);
 	waiter = db_open(url, &opt, &e);
-	struct later c = { waiter, 300, true };
-	pthread_create(&th, NULL, do_later, &c);
+	test_later_start(&l, 300, cancel_db, waiter);
 	t0 = clock_monotonic_us();
 	ck_assert_int_eq(db_begin(waiter, &e), -1);
-	pthread_join(th, NULL);
+	test_later_join(&l);
 	ck_assert_int_eq(e.code, ERR_CANCELLED);
 	ck_assert(clock_monotonic_us() - t0 < 2 * USEC_PER_SEC);
 	db_rollback(holder);

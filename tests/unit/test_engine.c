@@ -493,6 +493,22 @@ START_TEST(crashed_run_without_retries_stays_crashed)
 END_TEST
 
 /* ---- stopping ------------------------------------------------------------------------------------- */
+/* A one-worker engine of its own (the fixture's is closed) driving a new
+ * run of `flow`, which is RUNNING when this returns. */
+static struct engine *engine_running(struct fixture *fx, const char *flow, int64_t *id)
+{
+	fx_close_engine(fx);
+	struct engine_options opt = { .store_url = fx->url, .workers = 1,
+				      .no_scheduler = true, .no_notifier = true,
+				      .no_log_sink = true, .poll = 20 * USEC_PER_MSEC };
+	struct engine *eng = engine_new(fx->p, &opt, &E);
+	ck_assert_msg(eng != NULL, "%s", E.msg);
+	*id = fx_submit(fx, flow, NULL);
+	OK(engine_start(eng, &E));
+	ck_assert(fx_wait_state(fx, *id, "RUNNING", 5000));
+	return eng;
+}
+
 START_TEST(stop_after_grace_sends_the_run_back)
 {
 	struct fixture *fx = fx_open(
@@ -500,15 +516,8 @@ START_TEST(stop_after_grace_sends_the_run_back)
 		"  \"flows\": [ { \"name\": \"slow\",\n"
 		"    \"steps\": [ { \"name\": \"spin\", \"kind\": \"sql\", \"connection\": \"wh\",\n"
 		"                   \"sql\": \"" ENDLESS "\" } ] } ] }\n", NULL);
-	fx_close_engine(fx);
-	struct engine_options opt = { .store_url = fx->url, .workers = 1,
-				      .no_scheduler = true, .no_notifier = true,
-				      .no_log_sink = true, .poll = 20 * USEC_PER_MSEC };
-	struct engine *eng = engine_new(fx->p, &opt, &E);
-	ck_assert_msg(eng != NULL, "%s", E.msg);
-	int64_t id = fx_submit(fx, "slow", NULL);
-	OK(engine_start(eng, &E));
-	ck_assert(fx_wait_state(fx, id, "RUNNING", 5000));
+	int64_t id;
+	struct engine *eng = engine_running(fx, "slow", &id);
 	usleep(100 * 1000);
 	usec_t t = clock_monotonic_us();
 	ck_assert_int_eq(engine_stop(eng, 300 * USEC_PER_MSEC, &E), -1);
@@ -533,16 +542,7 @@ END_TEST
  * `secs` seconds: a download that no cancel can stop (curl is not told). */
 static pid_t serve_silence(int secs, int *port)
 {
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-	ck_assert_int_eq(listen(s, 4), 0);
-	socklen_t len = sizeof a;
-	getsockname(s, (struct sockaddr *)&a, &len);
-	*port = ntohs(a.sin_port);
+	int s = test_listen_loopback(port);
 	pid_t pid = fork();
 	if (pid == 0) {
 		int c = accept(s, NULL, NULL);
@@ -569,15 +569,8 @@ START_TEST(stop_hands_back_a_run_whose_step_will_not_stop)
 		"                   \"to\": \"rates/\" } ] } ] }\n", port);
 	struct fixture *fx = fx_open(json, NULL);
 	free(json);
-	fx_close_engine(fx);
-	struct engine_options opt = { .store_url = fx->url, .workers = 1,
-				      .no_scheduler = true, .no_notifier = true,
-				      .no_log_sink = true, .poll = 20 * USEC_PER_MSEC };
-	struct engine *eng = engine_new(fx->p, &opt, &E);
-	ck_assert_msg(eng != NULL, "%s", E.msg);
-	int64_t id = fx_submit(fx, "fetch", NULL);
-	OK(engine_start(eng, &E));
-	ck_assert(fx_wait_state(fx, id, "RUNNING", 5000));
+	int64_t id;
+	struct engine *eng = engine_running(fx, "fetch", &id);
 	usleep(200 * 1000);
 	engine_hurry(eng);
 	engine_hurry(eng);
