@@ -177,8 +177,6 @@ bool run_may_retry(const struct project *p, const struct store_run *r,
 	return r->attempt <= count;
 }
 
-/* Workers on this host whose process is gone: unregister them, so their
- * runs are recovered now instead of after the lease. */
 bool worker_gone_here(const struct store_worker *w)
 {
 	char host[256] = "localhost";
@@ -188,6 +186,8 @@ bool worker_gone_here(const struct store_worker *w)
 	       kill((pid_t)w->pid, 0) < 0 && errno == ESRCH;
 }
 
+/* Workers on this host whose process is gone: unregister them, so their
+ * runs are recovered now instead of after the lease. */
 static void reap_dead_local_workers(struct engine *eng, struct store *s)
 {
 	struct vec ws = VEC_INIT;
