@@ -3,6 +3,7 @@
  * flow limits, first recovery), starting its threads, stopping them with a
  * grace period, aborting, and the slots every working thread owns.
  */
+#include "config.h"            /* pthread_timedjoin_np */
 #include "engine/engine_int.h"
 #include "db/db.h"
 #include "lake/lake.h"
@@ -22,6 +23,8 @@
 #define DEFAULT_POLL      (200 * USEC_PER_MSEC)
 /* After the grace period, how long cancelled steps get to roll back. */
 #define ROLLBACK_WAIT     (10 * USEC_PER_SEC)
+/* engine_free of a left-behind engine: seconds its threads get to end. */
+#define LEFT_BEHIND_JOIN  2
 
 static atomic_int engine_seq;
 
@@ -332,22 +335,25 @@ bool engine_idle_done(struct engine *eng)
 	return done;
 }
 
-static void join_threads(struct engine *eng)
+/* Join one thread: for ever, or until the CLOCK_REALTIME time `until`;
+ * false when it is still running then. */
+static bool join_one(pthread_t t, bool *started, const struct timespec *until)
 {
-	for (size_t i = 0; i < eng->nslots; i++) {
-		if (eng->slots[i]->started) {
-			pthread_join(eng->slots[i]->thread, NULL);
-			eng->slots[i]->started = false;
-		}
-	}
-	if (eng->scheduler_started) {
-		pthread_join(eng->scheduler, NULL);
-		eng->scheduler_started = false;
-	}
-	if (eng->supervisor_started) {
-		pthread_join(eng->supervisor, NULL);
-		eng->supervisor_started = false;
-	}
+	if (!*started)
+		return true;
+	if ((until ? pthread_timedjoin_np(t, NULL, until) : pthread_join(t, NULL)) != 0)
+		return false;
+	*started = false;
+	return true;
+}
+
+static bool join_threads(struct engine *eng, const struct timespec *until)
+{
+	bool all = true;
+	for (size_t i = 0; i < eng->nslots; i++)
+		all = join_one(eng->slots[i]->thread, &eng->slots[i]->started, until) && all;
+	all = join_one(eng->scheduler, &eng->scheduler_started, until) && all;
+	return join_one(eng->supervisor, &eng->supervisor_started, until) && all;
 }
 
 /* Anything still executing?  (eng->lock held) */
@@ -495,7 +501,7 @@ int engine_stop(struct engine *eng, usec_t grace, struct err *e)
 		return rc;
 	}
 	engine_wake(eng);
-	join_threads(eng);
+	join_threads(eng, NULL);
 	notify_stop(eng->notifier);
 	eng->notifier = NULL;
 	/* Jobs nobody took (pipe refreshes, SQL tasks) are simply dropped:
@@ -518,14 +524,20 @@ void engine_free(struct engine *eng)
 {
 	if (!eng)
 		return;
-	/* Threads of steps that would not stop may still use all of it: the
-	 * process is about to end (engine_left_behind). */
-	if (eng->left_behind)
-		return;
+	if (eng->left_behind) {
+		/* Threads of steps that would not stop may still use all of it:
+		 * free it only if they have ended by now (the process is
+		 * about to end anyway: engine_left_behind). */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += LEFT_BEHIND_JOIN;
+		if (!join_threads(eng, &until))
+			return;
+	}
 	if (!eng->stopped && !atomic_load(&eng->aborting))
 		engine_stop(eng, USEC_PER_SEC, NULL);
 	else if (atomic_load(&eng->aborting))
-		join_threads(eng);
+		join_threads(eng, NULL);
 	notify_stop(eng->notifier);
 	if (eng->event_sink_id >= 0)
 		log_remove_sink(eng->event_sink_id);

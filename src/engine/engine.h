@@ -103,8 +103,9 @@ void  engine_hurry(struct engine *eng);
 int   engine_drain(struct engine *eng, usec_t grace, const sigset_t *signals,
 		   struct err *e);
 /* True when engine_stop handed back runs whose steps had not stopped: their
- * threads may still run, engine_free frees nothing, and the process must
- * end (_exit) soon; their transactions roll back when it does. */
+ * threads may still run, engine_free frees the engine only if they end
+ * within 2 s, and the process should end (_exit) soon; their transactions
+ * roll back when it does. */
 bool  engine_left_behind(const struct engine *eng);
 /* Give up at once: cancel every statement in flight, without waiting or
  * recording anything (crash recovery settles the runs).  The caller exits

@@ -589,9 +589,13 @@ START_TEST(stop_hands_back_a_run_whose_step_will_not_stop)
 	OK(store_worker_list(fx->store, &ws, &E));
 	ck_assert_int_eq(ws.len, 0);
 	store_worker_list_free(&ws);
-	engine_free(eng);           /* frees nothing: a thread still downloads */
-	kill(server, SIGKILL);
+	kill(server, SIGKILL);      /* the download fails; its thread ends */
 	waitpid(server, NULL, 0);
+	engine_free(eng);
+	r = store_run_get(fx->store, id, &E);
+	ck_assert_str_eq(run_state_name(r->state), "PENDING");   /* still */
+	store_run_free(r);
+	fx_close(fx);
 }
 END_TEST
 
