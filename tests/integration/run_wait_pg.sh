@@ -35,6 +35,11 @@ q_ctl() { psql -At -d wait_ctl -c "$1"; }
 
 session_open gate wait_wh
 session_send gate "SELECT pg_advisory_lock(4242);"
+gate_held() {
+	[ "$(psql -At -d wait_wh -c "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'
+		AND objid = 4242 AND granted")" = 1 ]
+}
+wait_until 20 gate_held || fail "the test's session did not take the advisory lock: $(cat "$T/gate.out")"
 follow_in_background gated gate
 session_open hold wait_ctl
 session_send hold "BEGIN; SELECT id FROM workers FOR UPDATE;"
