@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* What the console's callbacks get. */
 struct console {
@@ -142,12 +143,27 @@ static struct engine *console_engine_start(struct cmd_ctx *ctx)
 	return eng;
 }
 
+/* The console is closed (a hang-up, SIGTERM, quitting): drain its engine.
+ * The terminal's signals are back at their defaults by now, so block the
+ * stop signals (for good: the process ends next) and let engine_drain
+ * take them, so that a second hang-up shortens the drain instead of
+ * ending the process with runs left RUNNING. */
 static void console_engine_stop(struct engine *eng)
 {
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	struct err e;
 	err_clear(&e);
-	if (engine_stop(eng, CONSOLE_ENGINE_GRACE, &e) < 0)
+	if (engine_drain(eng, CONSOLE_ENGINE_GRACE, &set, &e) < 0)
 		fprintf(stderr, "sluice: stopping the engine: %s\n", err_text(&e));
+	if (engine_left_behind(eng)) {
+		fflush(NULL);
+		_exit(EXIT_FAILED);    /* steps that would not stop end with us */
+	}
 	engine_free(eng);
 }
 

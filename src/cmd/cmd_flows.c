@@ -216,6 +216,7 @@ static cJSON *step_json(const struct store_step *s)
 	cJSON_AddNumberToObject(o, "rows_out", (double)s->rows_out);
 	cmd_json_add_str(o, "error", s->error);
 	cJSON_AddBoolToObject(o, "cached", s->cached);
+	cmd_json_add_str(o, "detail", s->detail);
 	return o;
 }
 
@@ -265,7 +266,7 @@ static void print_run_text(FILE *fp, const struct store_run *r, struct vec *step
 			duration_format(s->ended - s->started, d, sizeof d);
 		fprintf(fp, "%-24s %-10s %-7d %-9s %9lld %9lld %s\n", s->step,
 			step_state_name(s->state), s->attempt, d, (long long)s->rows_in,
-			(long long)s->rows_out, s->error ? s->error : "");
+			(long long)s->rows_out, s->error ? s->error : s->detail ? s->detail : "");
 	}
 	fprintf(fp, "\n%-19s %-10s    %-10s %s\n", "AT", "FROM", "TO", "REASON");
 	for (size_t i = 0; i < trans->len; i++) {

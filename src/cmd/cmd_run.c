@@ -6,7 +6,10 @@
  * Then:
  *   - when a live engine is there (a `sluice worker` or a console with a
  *     heartbeat within 30 s), the run is left queued for it, and the
- *     command says so; --wait follows it until it settles;
+ *     command says so; --wait follows it until it settles.  Ctrl-C asks
+ *     for the cancel and goes on following, so the status is the run's
+ *     real outcome (a step may still complete); a second Ctrl-C stops
+ *     waiting (exit 128 + the signal) and the run goes on;
  *   - when none is, the command does the work itself: an embedded engine
  *     on this process (two worker threads, no scheduler) runs exactly this
  *     run in the foreground, with or without --wait, so `sluice run`
@@ -18,10 +21,11 @@
  *     aborts at once and crash recovery settles the run later.
  * Progress goes to stderr; the exit status is 0 for COMPLETED or CACHED,
  * 1 for FAILED or CRASHED, 3 for CANCELLED (and 0 for a queued run that
- * was not waited for).  A control store that goes away while a run is
- * followed is waited for (it reconnects by itself; the warning names it)
- * up to --store-timeout (default 5 minutes), then the command gives up on
- * the run with exit 1, saying it was the control store.
+ * was not waited for, 128 + N when signal N stopped the wait).  A control
+ * store that goes away while a run is followed is waited for (it
+ * reconnects by itself; the warning names it) up to --store-timeout
+ * (default 5 minutes), then the command gives up on the run with exit 1,
+ * saying it was the control store.
  */
 #include "cmd/cmd_int.h"
 #include "engine/engine.h"
@@ -35,6 +39,10 @@
 #include <unistd.h>
 
 #define FOLLOW_POLL_MS 200
+/* Following a queued run: how often to look for a live engine, and how
+ * long without one before giving up (the lease). */
+#define ALIVE_CHECK  (2 * USEC_PER_SEC)
+#define ALONE_LIMIT  (30 * USEC_PER_SEC)
 
 static int exit_for_state(enum run_state st)
 {
@@ -50,6 +58,8 @@ struct follow {
 	enum run_state last_state;
 	int last_attempt;
 	struct vec seen;          /* "step:STATE" strings already printed */
+	usec_t next_alive_check;  /* monotonic; following a queued run */
+	usec_t alone_since;       /* no engine alive since (monotonic); 0 = one is */
 };
 
 static bool seen_before(struct follow *f, const char *key)
@@ -69,12 +79,13 @@ static void print_steps(struct cmd_ctx *ctx, struct store *s, int64_t id, struct
 	for (size_t i = 0; i < steps.len; i++) {
 		struct store_step *st = steps.items[i];
 		char key[512];
-		snprintf(key, sizeof key, "%d:%s:%s", st->attempt, st->step,
-			 step_state_name(st->state));
+		snprintf(key, sizeof key, "%d:%s:%s:%s", st->attempt, st->step,
+			 step_state_name(st->state), st->detail ? st->detail : "");
 		if (seen_before(f, key))
 			continue;
 		if (st->state == STEP_RUNNING) {
-			fprintf(ctx->errout, "  step %s: RUNNING\n", st->step);
+			fprintf(ctx->errout, "  step %s: RUNNING%s%s\n", st->step,
+				st->detail ? ", " : "", st->detail ? st->detail : "");
 			continue;
 		}
 		char took[32] = "";
@@ -131,6 +142,33 @@ static int follow_once(struct cmd_ctx *ctx, struct store *s, int64_t id,
 	return rc;
 }
 
+/* Following a queued run: true (e set) once no engine has been alive for
+ * the lease, so that nothing will move the run on (its worker died, or
+ * stopped because its control store failed). */
+static bool left_alone(struct store *s, int64_t id, struct follow *f, struct err *e)
+{
+	usec_t now = clock_monotonic_us();
+	if (now < f->next_alive_check)
+		return false;
+	f->next_alive_check = now + ALIVE_CHECK;
+	bool alive = true;
+	if (engine_alive(s, 0, &alive, NULL) < 0 || alive) {
+		f->alone_since = 0;
+		return false;
+	}
+	if (!f->alone_since)
+		f->alone_since = now;
+	if (now - f->alone_since < ALONE_LIMIT)
+		return false;
+	struct store_run *r = store_run_get(s, id, NULL);
+	err_set(e, ERR_TIMEOUT, "no engine has been alive for %llds to go on with run %lld "
+		"(%s); it waits for one (sluice worker), and `sluice show run %lld` "
+		"tells how it ends", (long long)(ALONE_LIMIT / USEC_PER_SEC), (long long)id,
+		r ? run_state_name(r->state) : "?", (long long)id);
+	store_run_free(r);
+	return true;
+}
+
 static void follow_free(struct follow *f)
 {
 	vec_free_all(&f->seen, free);
@@ -159,6 +197,40 @@ static bool wait_for_store(struct store *s, usec_t limit, usec_t *lost_since)
 	return !limit || now - *lost_since <= limit;
 }
 
+/* The first stop signal: ask for the cancel and keep following, so the
+ * exit status is the run's real outcome (a step may still complete). */
+static void request_cancel(struct cmd_ctx *ctx, struct store *s, int64_t id,
+			   struct engine *eng, int sig)
+{
+	if (eng)
+		fprintf(ctx->errout, "sluice: %s: cancelling run %lld (again to abort)\n",
+			strsignal(sig), (long long)id);
+	else
+		fprintf(ctx->errout, "sluice: %s: cancel of run %lld requested; waiting "
+			"for its outcome (again to stop waiting; the run goes on)\n",
+			strsignal(sig), (long long)id);
+	struct err ce;
+	if (engine_cancel(s, id, ctx->user, &ce) < 0) {
+		fprintf(ctx->errout, "sluice: %s\n", err_text(&ce));
+		/* The store did not take the request: our own engine stops the
+		 * run anyway. */
+		if (eng && ce.code != ERR_CONFLICT)
+			engine_cancel_here(eng, id);
+	}
+	fflush(ctx->errout);
+}
+
+/* The second stop signal while following another engine's run. */
+static void stopped_waiting(struct cmd_ctx *ctx, struct store *s, int64_t id, int sig)
+{
+	struct store_run *r = store_run_get(s, id, NULL);
+	fprintf(ctx->errout, "sluice: %s again: stopped waiting; run %lld is %s and goes "
+		"on without us (sluice show run %lld)\n", strsignal(sig), (long long)id,
+		r ? run_state_name(r->state) : "in an unknown state", (long long)id);
+	store_run_free(r);
+	fflush(ctx->errout);
+}
+
 /* Follow a run some engine executes; `eng` is ours when in the foreground. */
 static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 		      struct engine *eng, usec_t store_timeout, struct err *e)
@@ -166,7 +238,7 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 	struct follow f = { .last_state = RUN_STATE_COUNT, .seen = VEC_INIT };
 	sigset_t set, old;
 	cmd_block_stop_signals(&set, &old);
-	int signals = 0, rc;
+	int signals = 0, stop_sig = 0, rc;
 	enum run_state final = RUN_FAILED;
 	usec_t lost_since = 0;
 	for (;;) {
@@ -179,6 +251,12 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 			err_prefix(e, "run %lld: gave up following it: ", (long long)id);
 		if (rc != 0)
 			break;
+		if ((eng && engine_failed(eng, e)) || (!eng && left_alone(s, id, &f, e))) {
+			/* No outcome will come: our store cannot record it, or
+			 * no engine is left to produce it. */
+			rc = -1;
+			break;
+		}
 		if (eng && engine_idle_done(eng)) {
 			/* The foreground engine gave up on it (it crashed or was
 			 * claimed elsewhere): report what the store says. */
@@ -195,13 +273,7 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 		if (!sig)
 			continue;
 		if (++signals == 1) {
-			fprintf(ctx->errout, "sluice: %s: cancelling run %lld (again to abort)\n",
-				strsignal(sig), (long long)id);
-			struct err ce;
-			if (engine_cancel(s, id, ctx->user, &ce) < 0)
-				fprintf(ctx->errout, "sluice: %s\n", err_text(&ce));
-			if (!eng)
-				break;  /* following a queued run: the engine cancels it */
+			request_cancel(ctx, s, id, eng, sig);
 		} else if (eng) {
 			fprintf(ctx->errout, "sluice: aborting; crash recovery will settle "
 				"run %lld\n", (long long)id);
@@ -209,6 +281,8 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 			engine_abort(eng);
 			_exit(EXIT_FAILED);
 		} else {
+			stopped_waiting(ctx, s, id, sig);
+			stop_sig = sig;
 			break;
 		}
 	}
@@ -217,7 +291,7 @@ static int follow_run(struct cmd_ctx *ctx, struct store *s, int64_t id,
 	if (rc < 0)
 		return EXIT_FAILED;
 	if (rc == 0)
-		return signals ? EXIT_CANCELLED : EXIT_FAILED;
+		return stop_sig ? 128 + stop_sig : EXIT_FAILED;
 	if (final == RUN_FAILED || final == RUN_CRASHED) {
 		struct store_run *r = store_run_get(s, id, NULL);
 		err_set(e, ERR_INVALID, "run %lld %s%s%s", (long long)id,
@@ -528,14 +602,17 @@ const struct cmd_entry cmd_run_entries[] = {
 	  "They are checked against the flow's declarations before the run\n"
 	  "starts; a bad one fails the run (in PENDING) with a message naming it.\n"
 	  "With a live engine (sluice worker, or a console) the run is queued for\n"
-	  "it (the command says so), and --wait follows it to the end.  With none,\n"
-	  "this command runs it itself in the foreground (Ctrl-C cancels it; twice\n"
-	  "aborts); if it cannot start that engine, no run is made, and a run\n"
-	  "whose command dies before starting it ends FAILED, never run later.\n"
-	  "A control store that goes away meanwhile is waited for up to\n"
-	  "--store-timeout (default 5m; 0 = for ever), then it gives up (exit 1).\n"
-	  "Progress goes to stderr.  Exit status: 0 COMPLETED or CACHED (or queued\n"
-	  "without --wait), 1 FAILED or CRASHED, 2 usage, 3 CANCELLED.",
+	  "it (the command says so), and --wait follows it to the end (Ctrl-C asks\n"
+	  "for the cancel and waits for the outcome; twice stops waiting, the run\n"
+	  "goes on).  With none, this command runs it itself in the foreground\n"
+	  "(Ctrl-C cancels it; twice aborts); if it cannot start that engine, no\n"
+	  "run is made, and a run whose command dies before starting it ends\n"
+	  "FAILED, never run later.  A control store that goes away meanwhile is\n"
+	  "waited for up to --store-timeout (default 5m; 0 = for ever), then it\n"
+	  "gives up (exit 1).  Progress goes to stderr.  Exit status: 0 COMPLETED\n"
+	  "or CACHED (or queued without --wait), 1 FAILED or CRASHED (or the\n"
+	  "control store failed), 2 usage, 3 CANCELLED, 128+N stopped waiting on\n"
+	  "signal N.",
 	  CMD_MUTATES | CMD_NEEDS_STORE, exec_run },
 	{ "cancel", "RUN", "cancel a run (queued: now; running: at a safe point)",
 	  "A queued run becomes CANCELLED; a running one CANCELLING, and the engine\n"

@@ -2,12 +2,15 @@
  * cmd_worker.c - `sluice worker`: the engine alone, headless, running
  * tasks, pipes and queued runs until a signal.
  *
- * SIGTERM, SIGHUP or SIGINT: take no new work, let steps in flight finish
- * or roll back within the grace period (--grace, default 30 s), record
- * their states (a run with steps left goes back to RETRYING, due now, for
- * another engine), unregister and exit 0.  A second signal aborts at once:
- * statements in flight are cancelled and the process exits 1; crash
- * recovery settles the runs.
+ * SIGTERM, SIGHUP or SIGINT start the drain: take no new work, let steps
+ * in flight finish or roll back within the grace period (--grace, default
+ * 30 s), hand back the runs with steps left (PENDING, the attempt kept,
+ * for any engine), unregister and exit 0.  Further signals shorten the
+ * drain but never leave a run RUNNING: the second ends the grace period
+ * (statements are cancelled and roll back), the third stops waiting for
+ * the rollbacks and hands the runs back at once (engine_drain).  The
+ * signals are blocked in every thread and taken with sigtimedwait(), so
+ * no code runs in a signal handler.
  *
  * A control store on a server that goes away (a restart, a failover) is
  * reconnected with a backoff, saying so once when it is lost and once when
@@ -17,10 +20,11 @@
  * (crash recovery settles its runs when the store is back).
  *
  * Exit status: 0 stopped by a signal after the drain; 1 the engine could
- * not start or keep going (control store unusable or out of reach too
- * long, a second signal); 2 usage, or a project file that cannot be read
- * or is invalid.  Never 130 or 143: a signal is the normal way to stop a
- * worker.
+ * not start or keep going (the control store failed: a full disk or an I/O
+ * error stops the worker, drained, with the error; out of reach too long;
+ * or a run's state could not be recorded while draining); 2 usage, or a
+ * project file that cannot be read or is invalid.  Never 130 or 143: a
+ * signal is the normal way to stop a worker.
  */
 #include "cmd/cmd_int.h"
 #include "engine/engine.h"
@@ -31,35 +35,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-struct stopper {
-	struct engine *eng;
-	usec_t grace;
-	struct err e;
-	int rc;
-	bool done;
-	pthread_mutex_t lock;
-};
-
-static void *stopper_main(void *arg)
-{
-	struct stopper *st = arg;
-	err_clear(&st->e);
-	int rc = engine_stop(st->eng, st->grace, &st->e);
-	pthread_mutex_lock(&st->lock);
-	st->rc = rc;
-	st->done = true;
-	pthread_mutex_unlock(&st->lock);
-	return NULL;
-}
-
-static bool stopper_done(struct stopper *st)
-{
-	pthread_mutex_lock(&st->lock);
-	bool d = st->done;
-	pthread_mutex_unlock(&st->lock);
-	return d;
-}
 
 /* The control store has been out of reach longer than `limit` (0: never
  * give up): the worker cannot record anything, so it stops at once. */
@@ -141,32 +116,38 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 		 engine_worker_id(eng), (int)workers, workers == 1 ? "" : "s",
 		 (long long)(grace / USEC_PER_SEC));
 	int sig;
-	while (!(sig = cmd_wait_signal(&set, 1000)))
+	struct err fault;
+	bool failed = false;
+	while (!(sig = cmd_wait_signal(&set, 1000)) && !(failed = engine_failed(eng, &fault)))
 		give_up_without_store(eng, store_timeout);
-	log_info("%s: stopping (in-flight steps have %llds to finish; signal again "
-		 "to abort)", strsignal(sig), (long long)(grace / USEC_PER_SEC));
-	struct stopper stop = { .eng = eng, .grace = grace ? grace : 1 };
-	pthread_mutex_init(&stop.lock, NULL);
-	pthread_t th;
-	pthread_create(&th, NULL, stopper_main, &stop);
-	while (!stopper_done(&stop)) {
-		if (cmd_wait_signal(&set, 100)) {
-			log_error("second signal: aborting; statements cancelled, crash "
-				  "recovery settles the runs");
-			engine_abort(eng);
-			fflush(NULL);
-			_exit(EXIT_FAILED);
-		}
-	}
-	pthread_join(th, NULL);
-	pthread_mutex_destroy(&stop.lock);
+	if (failed)
+		log_error("stopping: %s", err_text(&fault));
+	else
+		log_info("%s: draining (in-flight steps have %llds to finish; signal "
+			 "again to cut it short)", strsignal(sig),
+			 (long long)(grace / USEC_PER_SEC));
+	struct err de;
+	err_clear(&de);
+	int drc = engine_drain(eng, grace ? grace : 1, &set, &de);
 	engine_metrics_free(metrics);
 	rc = EXIT_OK;
-	if (stop.rc < 0 && stop.e.code != ERR_TIMEOUT) {
-		*e = stop.e;
+	if (drc < 0 && de.code != ERR_TIMEOUT) {
+		*e = de;
 		rc = EXIT_FAILED;
-	} else if (stop.rc < 0) {
-		log_warn("%s", err_text(&stop.e));
+	} else if (drc < 0) {
+		log_warn("%s", err_text(&de));
+	}
+	if (failed) {
+		*e = fault;          /* the store failure, not the drain, is the news */
+		rc = EXIT_FAILED;
+	}
+	if (engine_left_behind(eng)) {
+		/* Steps that would not stop still hold threads: end the process
+		 * here (their transactions roll back with it). */
+		if (rc != EXIT_OK)
+			log_error("%s", err_text(e));
+		fflush(NULL);
+		_exit(rc);
 	}
 	engine_free(eng);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -180,8 +161,10 @@ const struct cmd_entry cmd_worker_entries[] = {
 	  "N worker threads (default 2) run flow steps; one scheduler at a time\n"
 	  "(across every worker sharing the control store) fires tasks and polls\n"
 	  "pipes.  SIGTERM/SIGHUP/SIGINT drain: no new work, steps in flight get\n"
-	  "the grace period (default 30s) to finish or roll back, then exit 0.\n"
-	  "A second signal aborts at once (exit 1).  Logs go to stderr.\n"
+	  "the grace period (default 30s) to finish or roll back, unfinished runs\n"
+	  "are handed back (PENDING, same attempt), then exit 0.  A second signal\n"
+	  "ends the grace period now; a third stops waiting for rollbacks.  No\n"
+	  "run is left RUNNING.  Logs go to stderr.\n"
 	  "A control store that goes away is reconnected (said once when lost,\n"
 	  "once when back); out of reach longer than --store-timeout (default\n"
 	  "5m; 0 = never give up) the worker cancels its work and exits 1.\n"

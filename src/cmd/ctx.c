@@ -121,9 +121,12 @@ int cmd_ctx_store(struct cmd_ctx *ctx, struct err *e)
 	struct store_options opt = { .read_only = ctx->read_only };
 	ctx->store = store_open(url, &opt, e);
 	if (!ctx->store) {
-		char *shown = db_url_redacted(url);
-		err_prefix(e, "control store %s: ", shown);
-		free(shown);
+		/* Most of the store's own errors name it already. */
+		if (!strstr(e->msg, "control store")) {
+			char *shown = db_url_redacted(url);
+			err_prefix(e, "control store %s: ", shown);
+			free(shown);
+		}
 		return -1;
 	}
 	return 0;

@@ -257,7 +257,13 @@ struct db *db_open(const char *url, const struct db_options *opt, struct err *e)
 	db->label = opt->label ? xstrdup(opt->label) : db_url_redacted(url);
 	atomic_init(&db->cancel_requested, false);
 	if (db->ops->open(db, url, opt, e) < 0) {
-		err_prefix(e, "cannot open %s: ", db->label);
+		/* Some errors name the connection already ("warehouse: database
+		 * or disk is full"). */
+		size_t n = strlen(db->label);
+		if (e && strncmp(e->msg, db->label, n) == 0 && e->msg[n] == ':')
+			err_prefix(e, "cannot open ");
+		else
+			err_prefix(e, "cannot open %s: ", db->label);
 		free(db->label);
 		free(db);
 		return NULL;

@@ -79,11 +79,28 @@ struct db;
 struct db_cursor;
 struct db_writer;
 
+/* A statement waiting for a lock another connection holds (SQLite: the
+ * database file's write lock, which one connection at a time has). */
+struct db_wait {
+	const char *label;       /* the connection ("warehouse") */
+	const char *what;        /* "the write lock on wh.db" */
+	usec_t waited;           /* so far (all of it when over) */
+	bool over;               /* the wait ended: the lock was taken, or... */
+	bool gave_up;            /* ...busy_timeout_ms ran out (or a cancel) */
+};
+
 struct db_options {
 	bool read_only;          /* enforced by the server / SQLite, not by us */
 	const char *password;    /* from password_env; never logged */
-	int busy_timeout_ms;     /* SQLite: wait for locks; 0 = 5000 */
+	int busy_timeout_ms;     /* SQLite: how long a statement waits for a lock
+				    another connection holds; 0 = 5000.  A
+				    db_cancel ends the wait at once */
 	const char *label;       /* connection name for messages ("warehouse") */
+	/* SQLite: called from the waiting statement's thread once a wait for
+	 * a lock has lasted a second, every minute after that, and once more
+	 * (over = true) when it ends; NULL = nobody is told. */
+	void (*on_wait)(void *arg, const struct db_wait *w);
+	void *on_wait_arg;
 };
 
 /* URL forms: "sqlite:PATH" (PATH as given; resolve relative paths first),

@@ -6,9 +6,11 @@
  * canonical text forms of db.h on the way out (booleans stored as 1/0 come
  * out "t"/"f", narrow numerics stored as doubles come out with their
  * declared scale), and writers turn canonical text into the storage that
- * types.c describes on the way in.  Files are opened in WAL mode with a
- * busy timeout and foreign keys on; read-only sessions are opened with
- * SQLITE_OPEN_READONLY so that SQLite itself refuses writes.
+ * types.c describes on the way in.  Files are opened in WAL mode with
+ * foreign keys on; read-only sessions are opened with SQLITE_OPEN_READONLY
+ * so that SQLite itself refuses writes.  A statement that finds the file
+ * locked by another connection waits in our own busy handler: up to
+ * busy_timeout_ms, ended by a cancel, telling on_wait what it waits for.
  *
  * Readers who may not write the directory: SQLite reads a WAL database
  * only through its -wal and -shm files, and cannot create them for such a
@@ -27,8 +29,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
-#define LITE(db) ((sqlite3 *)(db)->impl)
+/* One connection: SQLite's handle, and the wait for a lock another
+ * connection holds, which our own busy handler runs (SQLite's would
+ * neither notice a cancel nor say what it waits for). */
+struct lite_conn {
+	sqlite3 *h;
+	char *path;              /* as opened, for messages */
+	int timeout_ms;          /* how long a statement waits for the lock */
+	void (*on_wait)(void *arg, const struct db_wait *w);
+	void *on_wait_arg;
+	usec_t wait_start;       /* monotonic: when the current wait began */
+	usec_t told_at;          /* on_wait's last call in this wait; 0 = none */
+	bool gave_up;            /* the last wait ended without the lock */
+};
+
+static inline sqlite3 *lite_handle(const struct db *db)
+{
+	return db->impl ? ((struct lite_conn *)db->impl)->h : NULL;
+}
 
 /* How a result column's values are turned into canonical text. */
 enum conv {
@@ -50,14 +70,29 @@ struct lite_cursor {
 
 static int lite_error(struct db *db, int rc, const char *sql, struct err *e)
 {
-	sqlite3 *h = LITE(db);
+	sqlite3 *h = lite_handle(db);
 	const char *msg = h ? sqlite3_errmsg(h) : sqlite3_errstr(rc);
 	int prim = rc & 0xff;
 	if (prim == SQLITE_INTERRUPT)
 		return db_fail(e, ERR_CANCELLED, "%s: statement cancelled", db->label);
+	if (prim == SQLITE_BUSY && atomic_load(&db->cancel_requested))
+		return db_fail(e, ERR_CANCELLED, "%s: statement cancelled while waiting "
+			       "for a lock", db->label);
+	struct lite_conn *lc = db->impl;
+	if (prim == SQLITE_BUSY && lc && lc->gave_up) {
+		char limit[32];
+		duration_format((usec_t)lc->timeout_ms * USEC_PER_MSEC, limit, sizeof limit);
+		return db_fail(e, ERR_TIMEOUT, "%s: %s: gave up waiting for the write lock "
+			       "on %s after %s (another connection held it)", db->label,
+			       msg, lc->path, limit);
+	}
 	if (prim == SQLITE_READONLY)
 		return db_fail(e, ERR_READONLY, "%s: %s%s", db->label, msg,
 			       db->read_only ? " (the connection is read-only)" : "");
+	/* The file system failed, not the SQL: name the database, so that a
+	 * full disk under the control store is not mistaken for a step's. */
+	if (prim == SQLITE_FULL || prim == SQLITE_IOERR)
+		return db_fail(e, ERR_IO, "%s: %s", db->label, msg);
 #if SQLITE_VERSION_NUMBER >= 3038000
 	int off = h && sql ? sqlite3_error_offset(h) : -1;
 #else
@@ -76,11 +111,77 @@ static int lite_error(struct db *db, int rc, const char *sql, struct err *e)
 	return db_fail(e, ERR_DB, "%s", msg);
 }
 
+/* ---- waiting for the write lock -------------------------------------------- */
+
+#define WAIT_TELL_FIRST (1 * USEC_PER_SEC)
+#define WAIT_TELL_EVERY (60 * USEC_PER_SEC)
+
+static void tell_wait(struct db *db, struct lite_conn *lc, usec_t now, bool over)
+{
+	lc->told_at = now;
+	if (!lc->on_wait)
+		return;
+	char *what = xasprintf("the write lock on %s", lc->path);
+	struct db_wait w = { .label = db->label, .what = what,
+			     .waited = now - lc->wait_start, .over = over,
+			     .gave_up = lc->gave_up };
+	lc->on_wait(lc->on_wait_arg, &w);
+	free(what);
+}
+
+/* SQLite's busy handler: another connection holds the lock.  Sleep a
+ * little (backing off to 100 ms, so a cancel is noticed within that), say
+ * so after a second and every minute, give up after timeout_ms. */
+static int lite_busy(void *arg, int count)
+{
+	struct db *db = arg;
+	struct lite_conn *lc = db->impl;
+	usec_t now = clock_monotonic_us();
+	if (count == 0) {
+		lc->wait_start = now;
+		lc->told_at = 0;
+		lc->gave_up = false;
+	}
+	usec_t waited = now - lc->wait_start;
+	if (atomic_load(&db->cancel_requested) ||
+	    waited >= (usec_t)lc->timeout_ms * USEC_PER_MSEC) {
+		lc->gave_up = true;
+		return 0;
+	}
+	if (waited >= WAIT_TELL_FIRST &&
+	    (!lc->told_at || now - lc->told_at >= WAIT_TELL_EVERY))
+		tell_wait(db, lc, now, false);
+	static const int backoff_ms[] = { 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50 };
+	int ms = count < (int)ARRAY_LEN(backoff_ms) ? backoff_ms[count] : 100;
+	struct timespec ts = { 0, ms * 1000000L };
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
+/* After a statement: the end of any wait it said it had. */
+static void wait_done(struct db *db)
+{
+	struct lite_conn *lc = db->impl;
+	if (lc->told_at) {
+		tell_wait(db, lc, clock_monotonic_us(), true);
+		lc->told_at = 0;
+	}
+}
+
+static int lite_step(struct db *db, sqlite3_stmt *st)
+{
+	((struct lite_conn *)db->impl)->gave_up = false;
+	int rc = sqlite3_step(st);
+	wait_done(db);
+	return rc;
+}
+
 /* ---- connections ---------------------------------------------------------- */
 
 static int lite_pragma(struct db *db, const char *sql, struct err *e)
 {
-	int rc = sqlite3_exec(LITE(db), sql, NULL, NULL, NULL);
+	int rc = sqlite3_exec(lite_handle(db), sql, NULL, NULL, NULL);
+	wait_done(db);
 	return rc == SQLITE_OK ? 0 : lite_error(db, rc, NULL, e);
 }
 
@@ -103,7 +204,7 @@ static void float_text_fn(sqlite3_context *ctx, int argc UNUSED, sqlite3_value *
 static int keep_wal_files(struct db *db, struct err *e)
 {
 	int on = 1;
-	sqlite3_file_control(LITE(db), "main", SQLITE_FCNTL_PERSIST_WAL, &on);
+	sqlite3_file_control(lite_handle(db), "main", SQLITE_FCNTL_PERSIST_WAL, &on);
 	return lite_pragma(db, "PRAGMA journal_size_limit = 67108864", e);
 }
 
@@ -124,6 +225,20 @@ static char *immutable_uri(const char *path)
 
 static int open_handle(struct db *db, const char *name, int flags, bool memory,
 		       const struct db_options *opt, struct err *e);
+
+static void lite_close(struct db *db);
+
+/* A file not yet in WAL mode while another connection writes it: the
+ * switch needs the lock SQLite will not wait for (it would deadlock), so
+ * go on in the file's own mode and switch on a later open. */
+static int wal_mode(struct db *db, struct err *e)
+{
+	int rc = sqlite3_exec(lite_handle(db), "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
+	wait_done(db);
+	if (rc == SQLITE_OK || (rc & 0xff) == SQLITE_BUSY)
+		return 0;
+	return lite_error(db, rc, NULL, e);
+}
 
 static int lite_open(struct db *db, const char *url, const struct db_options *opt,
 		     struct err *e)
@@ -171,41 +286,50 @@ static int open_handle(struct db *db, const char *name, int flags, bool memory,
 		sqlite3_close(h);
 		return -1;
 	}
-	db->impl = h;
+	struct lite_conn *lc = xcalloc(1, sizeof *lc);
+	lc->h = h;
+	lc->path = xstrdup(name);
+	lc->timeout_ms = opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000;
+	lc->on_wait = opt->on_wait;
+	lc->on_wait_arg = opt->on_wait_arg;
+	db->impl = lc;
 	sqlite3_extended_result_codes(h, 1);
-	sqlite3_busy_timeout(h, opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000);
+	sqlite3_busy_handler(h, lite_busy, db);
 	sqlite3_create_function(h, "sluice_float_text", 1,
 				SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
 				float_text_fn, NULL, NULL);
 	if (lite_pragma(db, "PRAGMA foreign_keys = ON", e) < 0)
 		goto fail;
-	if (!memory && !opt->read_only &&
-	    (lite_pragma(db, "PRAGMA journal_mode = WAL", e) < 0 || keep_wal_files(db, e) < 0))
+	if (!memory && !opt->read_only && (wal_mode(db, e) < 0 || keep_wal_files(db, e) < 0))
 		goto fail;
 	/* Touch the schema now, so a file that is not a database fails here. */
 	if (lite_pragma(db, "SELECT count(*) FROM sqlite_master", e) < 0)
 		goto fail;
 	return 0;
 fail:
-	sqlite3_close(h);
-	db->impl = NULL;
+	lite_close(db);
 	return -1;
 }
 
 static void lite_close(struct db *db)
 {
-	sqlite3_close_v2(LITE(db));
+	struct lite_conn *lc = db->impl;
+	if (!lc)
+		return;
+	sqlite3_close_v2(lc->h);
+	free(lc->path);
+	free(lc);
 	db->impl = NULL;
 }
 
 static void lite_cancel(struct db *db)
 {
-	sqlite3_interrupt(LITE(db));
+	sqlite3_interrupt(lite_handle(db));
 }
 
 static bool lite_in_transaction(const struct db *db)
 {
-	return !sqlite3_get_autocommit(LITE(db));
+	return !sqlite3_get_autocommit(lite_handle(db));
 }
 
 static bool lite_tx_failed(const struct db *db UNUSED)
@@ -236,7 +360,7 @@ static int lite_prepare(struct db *db, const char *sql, sqlite3_stmt **st,
 			bool one_statement, struct err *e)
 {
 	const char *tail = NULL;
-	int rc = sqlite3_prepare_v2(LITE(db), sql, -1, st, &tail);
+	int rc = sqlite3_prepare_v2(lite_handle(db), sql, -1, st, &tail);
 	if (rc != SQLITE_OK)
 		return lite_error(db, rc, sql, e);
 	if (!*st)
@@ -294,7 +418,7 @@ static int lite_exec(struct db *db, const char *sql, const char *const *params,
 		return -1;
 	}
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	while ((rc = lite_step(db, st)) == SQLITE_ROW)
 		;
 	if (rc != SQLITE_DONE) {
 		lite_error(db, rc, sql, e);
@@ -303,7 +427,7 @@ static int lite_exec(struct db *db, const char *sql, const char *const *params,
 	}
 	sqlite3_finalize(st);
 	if (affected)
-		*affected = sqlite3_changes(LITE(db));
+		*affected = sqlite3_changes(lite_handle(db));
 	return 0;
 }
 
@@ -313,14 +437,14 @@ static int lite_exec_script(struct db *db, const char *sql, struct err *e)
 	while (*p) {
 		sqlite3_stmt *st = NULL;
 		const char *tail = NULL;
-		int rc = sqlite3_prepare_v2(LITE(db), p, -1, &st, &tail);
+		int rc = sqlite3_prepare_v2(lite_handle(db), p, -1, &st, &tail);
 		if (rc != SQLITE_OK) {
 			lite_error(db, rc, NULL, e);
 			goto fail;
 		}
 		if (!st)
 			break;     /* only blanks and comments left */
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		while ((rc = lite_step(db, st)) == SQLITE_ROW)
 			;
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE) {
@@ -481,7 +605,7 @@ static void fill_value(struct lite_cursor *c, int i)
 static int lite_cursor_next(struct db_cursor *base, struct err *e)
 {
 	struct lite_cursor *c = (struct lite_cursor *)base;
-	int rc = sqlite3_step(c->st);
+	int rc = lite_step(base->db, c->st);
 	if (rc == SQLITE_DONE)
 		return 0;
 	if (rc != SQLITE_ROW)
@@ -650,7 +774,7 @@ static struct db_writer *lite_writer_open(struct db *db, const char *table,
 static void lite_writer_batch(struct db_writer *base)
 {
 	struct lite_writer *w = (struct lite_writer *)base;
-	int limit = sqlite3_limit(LITE(base->db), SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+	int limit = sqlite3_limit(lite_handle(base->db), SQLITE_LIMIT_VARIABLE_NUMBER, -1);
 	int rows = limit / base->ncols;
 	if (rows > BATCH_ROWS)
 		rows = BATCH_ROWS;
@@ -843,7 +967,7 @@ static int bind_cells(struct lite_writer *w, sqlite3_stmt *st, int param,
 static int run(struct lite_writer *w, sqlite3_stmt *st, int rc, struct err *inner)
 {
 	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(st);
+		rc = lite_step(w->base.db, st);
 		if (rc == SQLITE_DONE)
 			rc = SQLITE_OK;
 	}

@@ -3,11 +3,14 @@
  * flow limits, first recovery), starting its threads, stopping them with a
  * grace period, aborting, and the slots every working thread owns.
  */
+#include "config.h"            /* pthread_timedjoin_np */
 #include "engine/engine_int.h"
+#include "db/db.h"
 #include "lake/lake.h"
 #include "notify/notify.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,8 +21,29 @@
 #define DEFAULT_LEASE     (30 * USEC_PER_SEC)
 #define DEFAULT_HEARTBEAT (5 * USEC_PER_SEC)
 #define DEFAULT_POLL      (200 * USEC_PER_MSEC)
+/* After the grace period, how long cancelled steps get to roll back. */
+#define ROLLBACK_WAIT     (10 * USEC_PER_SEC)
+/* engine_free of a left-behind engine: seconds its threads get to end. */
+#define LEFT_BEHIND_JOIN  2
 
 static atomic_int engine_seq;
+
+/* A statement of this slot's step waits for a lock (or stopped waiting):
+ * note it for the supervisor, which writes it as the step's detail (this
+ * may be a batched writer's thread, which must not use the slot's store). */
+static void slot_waiting(void *arg, const struct db_wait *w)
+{
+	struct slot *sl = arg;
+	pthread_mutex_lock(&sl->eng->lock);
+	if (sl->run) {
+		free(sl->wait_note);
+		sl->wait_note = w->over ? NULL
+			: xasprintf("waiting for %s (%s), which another connection holds",
+				    w->what, w->label);
+		sl->wait_dirty = true;
+	}
+	pthread_mutex_unlock(&sl->eng->lock);
+}
 
 struct slot *slot_new(struct engine *eng, int index, struct err *e)
 {
@@ -33,6 +57,7 @@ struct slot *slot_new(struct engine *eng, int index, struct err *e)
 		return NULL;
 	}
 	sl->conns = step_conns_new(eng->project, eng->opt.store_opt.read_only);
+	step_conns_on_wait(sl->conns, slot_waiting, sl);
 	return sl;
 }
 
@@ -42,6 +67,7 @@ void slot_free(struct slot *sl)
 		return;
 	step_conns_free(sl->conns);
 	store_close(sl->store);
+	free(sl->wait_note);
 	free(sl);
 }
 
@@ -202,6 +228,7 @@ struct engine *engine_new(const struct project *p, const struct engine_options *
 	pthread_cond_init(&eng->work_cond, NULL);
 	pthread_cond_init(&eng->done_cond, NULL);
 	pthread_mutex_init(&eng->sleep_lock, NULL);
+	pthread_mutex_init(&eng->fault_lock, NULL);
 	pthread_condattr_t ca;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -209,6 +236,7 @@ struct engine *engine_new(const struct project *p, const struct engine_options *
 	pthread_condattr_destroy(&ca);
 	atomic_init(&eng->stopping, false);
 	atomic_init(&eng->aborting, false);
+	atomic_init(&eng->hurry, 0);
 	eng->sched = sched_new();
 	eng->stopped = true;      /* nothing to stop until engine_start */
 	if (engine_open_parts(eng, e) < 0) {
@@ -283,6 +311,40 @@ void engine_request_stop(struct engine *eng)
 	engine_wake(eng);
 }
 
+void engine_fault(struct engine *eng, const struct err *cause, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *what = xvasprintf(fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&eng->fault_lock);
+	bool first = !eng->faulted;
+	if (first) {
+		eng->faulted = true;
+		eng->fault = *cause;
+		err_prefix(&eng->fault, "%s: ", what);
+	}
+	struct err f = eng->fault;
+	pthread_mutex_unlock(&eng->fault_lock);
+	free(what);
+	if (!first)
+		return;
+	log_emit(LOG_ERROR, 0, NULL, "engine", NULL, 0, "worker %s cannot go on: %s",
+		 eng->worker_id, err_text(&f));
+	event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "failed");
+	engine_request_stop(eng);
+}
+
+bool engine_failed(struct engine *eng, struct err *e)
+{
+	pthread_mutex_lock(&eng->fault_lock);
+	bool faulted = eng->faulted;
+	if (faulted && e)
+		*e = eng->fault;
+	pthread_mutex_unlock(&eng->fault_lock);
+	return faulted;
+}
+
 void engine_abort(struct engine *eng)
 {
 	atomic_store(&eng->aborting, true);
@@ -306,6 +368,27 @@ bool engine_idle_done(struct engine *eng)
 	return done;
 }
 
+/* Join one thread: for ever, or until the CLOCK_REALTIME time `until`;
+ * false when it is still running then. */
+static bool join_one(pthread_t t, bool *started, const struct timespec *until)
+{
+	if (!*started)
+		return true;
+	if ((until ? pthread_timedjoin_np(t, NULL, until) : pthread_join(t, NULL)) != 0)
+		return false;
+	*started = false;
+	return true;
+}
+
+static bool join_threads(struct engine *eng, const struct timespec *until)
+{
+	bool all = true;
+	for (size_t i = 0; i < eng->nslots; i++)
+		all = join_one(eng->slots[i]->thread, &eng->slots[i]->started, until) && all;
+	all = join_one(eng->scheduler, &eng->scheduler_started, until) && all;
+	return join_one(eng->supervisor, &eng->supervisor_started, until) && all;
+}
+
 /* Anything still executing?  (eng->lock held) */
 static bool busy_locked(struct engine *eng)
 {
@@ -317,11 +400,13 @@ static bool busy_locked(struct engine *eng)
 	return false;
 }
 
-/* Wait until nothing executes or the monotonic deadline passes. */
-static bool wait_drained(struct engine *eng, usec_t until)
+/* Wait until nothing executes, the monotonic deadline passes, or an
+ * operator hurried the drain to `hurry` (engine_hurry); true if drained. */
+static bool wait_drained(struct engine *eng, usec_t until, int hurry)
 {
 	pthread_mutex_lock(&eng->lock);
-	while (busy_locked(eng) && clock_monotonic_us() < until) {
+	while (busy_locked(eng) && clock_monotonic_us() < until &&
+	       atomic_load(&eng->hurry) < hurry) {
 		struct timespec ts;
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 50 * 1000 * 1000;
@@ -336,22 +421,86 @@ static bool wait_drained(struct engine *eng, usec_t until)
 	return drained;
 }
 
-static void join_threads(struct engine *eng)
+void engine_hurry(struct engine *eng)
 {
+	atomic_fetch_add(&eng->hurry, 1);
+	pthread_mutex_lock(&eng->lock);
+	pthread_cond_broadcast(&eng->done_cond);
+	pthread_mutex_unlock(&eng->lock);
+}
+
+bool engine_left_behind(const struct engine *eng)
+{
+	return eng->left_behind;
+}
+
+/* The grace period is over: steps still running are cancelled and roll
+ * back; their drivers hand the runs back. */
+static void cancel_in_flight(struct engine *eng)
+{
+	pthread_mutex_lock(&eng->lock);
+	for (struct run_exec *rx = eng->active; rx; rx = rx->next_active) {
+		pthread_mutex_lock(&rx->lock);
+		if (rx->stop == STOP_NONE)
+			rx->stop = STOP_SHUTDOWN;
+		pthread_mutex_unlock(&rx->lock);
+	}
 	for (size_t i = 0; i < eng->nslots; i++) {
-		if (eng->slots[i]->started) {
-			pthread_join(eng->slots[i]->thread, NULL);
-			eng->slots[i]->started = false;
+		if (eng->slots[i]->busy) {
+			atomic_store(&eng->slots[i]->cancel, true);
+			step_conns_cancel(eng->slots[i]->conns);
 		}
 	}
-	if (eng->scheduler_started) {
-		pthread_join(eng->scheduler, NULL);
-		eng->scheduler_started = false;
+	pthread_mutex_unlock(&eng->lock);
+}
+
+/* Steps that did not stop when cancelled (or an operator would not wait
+ * for their rollback): record their runs as handed back from here, on a
+ * store handle of our own (the supervisor may still use eng->store), and
+ * leave their threads behind for the process to end.  A run whose driver
+ * is already recording its outcome is left to it.  Holding eng->lock
+ * keeps every run_exec alive meanwhile; nothing that holds a run's lock
+ * waits for eng->lock. */
+static int hand_back_left(struct engine *eng, struct store *s, struct err *e)
+{
+	int n = 0;
+	pthread_mutex_lock(&eng->lock);
+	for (struct run_exec *rx = eng->active; rx; rx = rx->next_active) {
+		pthread_mutex_lock(&rx->lock);
+		bool mine = !rx->settling;
+		rx->handed_back = mine;
+		pthread_mutex_unlock(&rx->lock);
+		if (!mine)
+			continue;
+		exec_hand_back(eng, s, rx, "its step did not stop in time");
+		n++;
 	}
-	if (eng->supervisor_started) {
-		pthread_join(eng->supervisor, NULL);
-		eng->supervisor_started = false;
+	eng->left_behind = true;
+	pthread_mutex_unlock(&eng->lock);
+	atomic_store(&eng->aborting, true);
+	return err_set(e, ERR_TIMEOUT, "%d run%s handed back while %s step%s had not "
+		       "stopped; the process must exit", n, n == 1 ? "" : "s",
+		       n == 1 ? "its" : "their", n == 1 ? "" : "s");
+}
+
+/* Hand back what is left, unregister and go, without joining the
+ * threads of steps that would not stop. */
+static int leave_behind(struct engine *eng, struct err *e)
+{
+	struct err se;
+	struct store *s = store_open(eng->store_url, &eng->opt.store_opt, &se);
+	if (!s) {
+		*e = se;
+		err_prefix(e, "handing back the runs still in flight: ");
+		atomic_store(&eng->aborting, true);
+		eng->left_behind = true;
+		return -1;
 	}
+	int rc = hand_back_left(eng, s, e);
+	store_worker_remove(s, eng->worker_id, NULL);
+	store_lease_release(s, "scheduler", eng->worker_id, NULL);
+	store_close(s);
+	return rc;
 }
 
 int engine_stop(struct engine *eng, usec_t grace, struct err *e)
@@ -362,30 +511,30 @@ int engine_stop(struct engine *eng, usec_t grace, struct err *e)
 		grace = eng->opt.grace;
 	engine_request_stop(eng);
 	int rc = 0;
-	usec_t until = clock_monotonic_us() + grace;
-	if (!wait_drained(eng, until)) {
-		log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "grace period over: "
-			 "cancelling the steps still running");
-		pthread_mutex_lock(&eng->lock);
-		for (struct run_exec *rx = eng->active; rx; rx = rx->next_active) {
-			pthread_mutex_lock(&rx->lock);
-			if (rx->stop == STOP_NONE)
-				rx->stop = STOP_SHUTDOWN;
-			pthread_mutex_unlock(&rx->lock);
-		}
-		for (size_t i = 0; i < eng->nslots; i++) {
-			if (eng->slots[i]->busy) {
-				atomic_store(&eng->slots[i]->cancel, true);
-				step_conns_cancel(eng->slots[i]->conns);
-			}
-		}
-		pthread_mutex_unlock(&eng->lock);
-		wait_drained(eng, clock_monotonic_us() + 10 * USEC_PER_SEC);
-		rc = err_set(e, ERR_TIMEOUT, "steps still running after the grace "
-			     "period were cancelled");
+	if (!wait_drained(eng, clock_monotonic_us() + grace, 1)) {
+		bool hurried = atomic_load(&eng->hurry) > 0;
+		log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "%s: cancelling the steps "
+			 "still running; their runs are handed back",
+			 hurried ? "drain cut short" : "grace period over");
+		cancel_in_flight(eng);
+		if (wait_drained(eng, clock_monotonic_us() + ROLLBACK_WAIT, 2))
+			rc = err_set(e, ERR_TIMEOUT, "steps still running %s were cancelled",
+				     hurried ? "when the drain was cut short"
+					     : "after the grace period");
+		else
+			rc = leave_behind(eng, e);
+	}
+	if (eng->left_behind) {
+		notify_stop(eng->notifier);
+		eng->notifier = NULL;
+		log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "worker %s stopped, leaving "
+			 "behind steps that did not stop", eng->worker_id);
+		event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "stopped");
+		eng->stopped = true;
+		return rc;
 	}
 	engine_wake(eng);
-	join_threads(eng);
+	join_threads(eng, NULL);
 	notify_stop(eng->notifier);
 	eng->notifier = NULL;
 	/* Jobs nobody took (pipe refreshes, SQL tasks) are simply dropped:
@@ -408,10 +557,20 @@ void engine_free(struct engine *eng)
 {
 	if (!eng)
 		return;
+	if (eng->left_behind) {
+		/* Threads of steps that would not stop may still use all of it:
+		 * free it only if they have ended by now (the process is
+		 * about to end anyway: engine_left_behind). */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += LEFT_BEHIND_JOIN;
+		if (!join_threads(eng, &until))
+			return;
+	}
 	if (!eng->stopped && !atomic_load(&eng->aborting))
 		engine_stop(eng, USEC_PER_SEC, NULL);
 	else if (atomic_load(&eng->aborting))
-		join_threads(eng);
+		join_threads(eng, NULL);
 	notify_stop(eng->notifier);
 	if (eng->event_sink_id >= 0)
 		log_remove_sink(eng->event_sink_id);
@@ -433,6 +592,7 @@ void engine_free(struct engine *eng)
 	pthread_cond_destroy(&eng->work_cond);
 	pthread_cond_destroy(&eng->done_cond);
 	pthread_mutex_destroy(&eng->sleep_lock);
+	pthread_mutex_destroy(&eng->fault_lock);
 	pthread_cond_destroy(&eng->sleep_cond);
 	free(eng->worker_id);
 	free(eng->store_url);

@@ -40,6 +40,8 @@
 #include "core/core.h"
 #include "store/store.h"
 
+#include <signal.h>
+
 struct engine;
 struct project;
 struct project_kv;
@@ -78,16 +80,40 @@ int   engine_start(struct engine *eng, struct err *e);
 /* Ask the engine to stop taking new work (no new runs, steps or jobs);
  * returns at once.  Safe from any thread (not from a signal handler). */
 void  engine_request_stop(struct engine *eng);
-/* Stop: no new work; steps in flight get `grace` (0 = the option's) to
- * finish, then their statements are cancelled and they roll back.  Runs
- * with steps left go back to RETRYING, due now, reason "worker stopping",
- * so another engine takes them.  Joins every thread and unregisters the
- * worker.  Returns 0 after a clean drain, -1 when something had to be
- * cancelled or a state could not be recorded (e says what). */
+/* Stop (the drain): no new work; steps in flight get `grace` (0 = the
+ * option's) to finish, then their statements are cancelled and they roll
+ * back (for up to 10 s).  Runs with steps left are handed back: RUNNING
+ * -> PENDING with the reason "handed back by draining worker ID", the
+ * attempt kept (a drain is not the run's failure), so any engine takes
+ * them next.  Joins every thread and unregisters the worker.  Returns 0
+ * after a clean drain, -1 when something had to be cancelled (ERR_TIMEOUT)
+ * or a state could not be recorded (e says what).
+ * A step that does not stop even when cancelled (or an engine_hurry past
+ * the rollback wait) does not keep runs RUNNING: its run is handed back
+ * from here and its thread is left behind (engine_left_behind). */
 int   engine_stop(struct engine *eng, usec_t grace, struct err *e);
-/* The second signal: cancel every statement in flight now, without
- * waiting or recording anything (crash recovery settles the runs).  The
- * caller exits afterwards.  Safe from any thread. */
+/* Cut a drain short (another stop signal arrived); safe from any thread
+ * (not from a signal handler), before or during engine_stop.  The first
+ * call ends the grace period at once (statements in flight are cancelled
+ * and roll back, their runs handed back); the next stops waiting for the
+ * rollbacks: runs still in flight are handed back at once. */
+void  engine_hurry(struct engine *eng);
+/* engine_stop on a thread of its own, while this thread takes the
+ * signals of `signals` (blocked by the caller in every thread; NULL:
+ * none): each one that arrives meanwhile calls engine_hurry.  What a
+ * process calls on its first stop signal, so that no further signal ends
+ * it with runs left RUNNING.  Returns what engine_stop returns. */
+int   engine_drain(struct engine *eng, usec_t grace, const sigset_t *signals,
+		   struct err *e);
+/* True when engine_stop handed back runs whose steps had not stopped: their
+ * threads may still run, engine_free frees the engine only if they end
+ * within 2 s, and the process should end (_exit) soon; their transactions
+ * roll back when it does. */
+bool  engine_left_behind(const struct engine *eng);
+/* Give up at once: cancel every statement in flight, without waiting or
+ * recording anything (crash recovery settles the runs).  The caller exits
+ * afterwards (a foreground `sluice run` interrupted twice, an engine that
+ * failed to start).  Safe from any thread. */
 void  engine_abort(struct engine *eng);
 /* How long the control store has been out of reach (store.h, "losing the
  * server"), 0 while it is not: the engine keeps trying to reconnect and
@@ -108,6 +134,14 @@ void  engine_set_only_run(struct engine *eng, int64_t run_id);
 /* True once the engine's only_run has reached a final state (or stop
  * was requested and everything drained). */
 bool  engine_idle_done(struct engine *eng);
+/* True when the engine cannot go on and has stopped taking work: its
+ * control store failed in a way retrying will not mend (a full disk or an
+ * I/O error: the file system's, ERR_IO), or, for an only_run engine, a
+ * state of its run could not be recorded.  *e (may be NULL) gets the
+ * first such failure, which names the store ("run 7: cannot record
+ * COMPLETED: control store /srv/etl/.sluice/control.db: database or disk
+ * is full").  An ENGINE_EV_WORKER event "failed" announces it. */
+bool  engine_failed(struct engine *eng, struct err *e);
 
 /* ---- metrics ---------------------------------------------------------------------
  * `sluice worker --metrics`: Prometheus metrics over HTTP (GET /metrics),
@@ -174,6 +208,11 @@ int   engine_retry(struct store *s, const struct project *p, int64_t run_id,
  * that owns it stops its steps at the next safe point and records
  * CANCELLED.  ERR_CONFLICT when it has already finished. */
 int   engine_cancel(struct store *s, int64_t run_id, const char *by, struct err *e);
+/* Stop a run this engine drives as an operator's cancel would (its steps
+ * roll back, it settles CANCELLED), without asking the store: for when
+ * the store could not take engine_cancel.  Nothing when the run is not
+ * being driven here.  Safe from any thread. */
+void  engine_cancel_here(struct engine *eng, int64_t run_id);
 /* Is an engine that takes queued runs alive (a worker, other than a
  * foreground `sluice run`, with a heartbeat within `lease`; 0 = 30 s, and
  * not one registered from this host whose process is gone)? */
@@ -232,7 +271,7 @@ enum engine_event_kind {
 	ENGINE_EV_TASK,      /* object = task, state = enum task_state, run_id */
 	ENGINE_EV_PIPE,      /* object = pipe; state 0 refreshed, 1 failed; text = summary */
 	ENGINE_EV_LOG,       /* level, run_id, object, text = message */
-	ENGINE_EV_WORKER,    /* text = "started", "stopping", "stopped" */
+	ENGINE_EV_WORKER,    /* text = "started", "stopping", "stopped", "failed" */
 	ENGINE_EV_RESYNC,
 };
 struct engine_event {

@@ -39,6 +39,9 @@ struct slot {
 	bool timed_out;
 	usec_t last_cancel;           /* monotonic: when statements were last cancelled */
 	bool busy;
+	const char *step;             /* the step of `run` it executes (eng->lock) */
+	char *wait_note;              /* what that step waits for now, or NULL */
+	bool wait_dirty;              /* wait_note not in the store yet (eng->lock) */
 };
 
 enum job_kind { JOB_STEP, JOB_PIPE, JOB_TASK_SQL };
@@ -81,6 +84,8 @@ struct run_exec {
 	int64_t rows_in, rows_out;    /* (lock) */
 	usec_t deadline;              /* run timeout, monotonic; 0 = none */
 	atomic_bool cancel_seen;      /* the store says CANCELLING */
+	bool settling;                /* the driver records the outcome (lock) */
+	bool handed_back;             /* the stopper recorded it instead (lock) */
 	struct run_exec *next_active; /* eng->active (eng->lock) */
 };
 
@@ -117,6 +122,14 @@ struct engine {
 	bool threads_started;
 	atomic_bool stopping;         /* no new work */
 	atomic_bool aborting;
+	atomic_int hurry;             /* engine_hurry calls: 1 ends the grace, 2 the
+					 rollback wait */
+	bool left_behind;             /* engine_stop handed back runs whose steps
+					 would not stop; their threads live on */
+	pthread_mutex_t fault_lock;   /* its own: engine_fault may be called while
+					 eng->lock is held */
+	bool faulted;                 /* (fault_lock) */
+	struct err fault;             /* the first store failure (fault_lock) */
 	bool only_run_done;           /* (lock) */
 	bool only_claiming;           /* a thread is claiming only_run (lock) */
 	bool retry_said;              /* the foreground run said it waits for a retry */
@@ -144,6 +157,14 @@ void  httpd_free(struct httpd *h);
 
 /* engine.c */
 struct slot *slot_new(struct engine *eng, int index, struct err *e);
+/* The control store failed in a way that retrying will not mend (a full
+ * disk, an I/O error: ERR_IO), or a foreground engine could not record
+ * its run: remember the first such failure (what: context, "run 7: cannot
+ * record COMPLETED"), log it, wake followers (ENGINE_EV_WORKER "failed")
+ * and stop taking work (engine_request_stop: so not under eng->lock
+ * unless the engine is stopping already).  Any thread. */
+void  engine_fault(struct engine *eng, const struct err *cause, const char *fmt, ...)
+	PRINTF_LIKE(3, 4);
 void  slot_free(struct slot *sl);
 /* Sleep up to `d` unless the engine stops; true if it is stopping. */
 bool  engine_sleep(struct engine *eng, usec_t d);
@@ -172,6 +193,11 @@ bool  job_pipe_queued(struct engine *eng, const char *pipe);
 /* Drive a claimed run (state RUNNING) to its next resting state. */
 void  exec_run(struct slot *sl, struct store_run *run);
 void  exec_step_job(struct slot *sl, struct run_exec *rx, size_t step);
+/* Hand an unfinished run back for any engine (RUNNING -> PENDING, the
+ * attempt kept; CANCELLED when an operator asked to cancel it), through
+ * store handle `s`; `why` (may be NULL) is added to the reason. */
+void  exec_hand_back(struct engine *eng, struct store *s, struct run_exec *rx,
+		     const char *why);
 /* Parse params JSON text into key/values; -1 on junk. */
 int   params_from_json(const char *json, struct project_kv **out, size_t *n,
 		       struct err *e);

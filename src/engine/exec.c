@@ -98,9 +98,13 @@ static void put_step(struct slot *sl, struct run_exec *rx, const char *step,
 	while ((rc = store_step_put(sl->store, &row, &e)) < 0 &&
 	       engine_store_retry(sl->eng, sl->store, &waited))
 		;
-	if (rc < 0)
+	if (rc < 0) {
 		log_emit(LOG_WARN, rx->run->id, step, NULL, NULL, 0,
 			 "cannot record the step's state: %s", err_text(&e));
+		if (e.code == ERR_IO)
+			engine_fault(rx->eng, &e, "run %lld step %s: cannot record %s",
+				     (long long)rx->run->id, step, step_state_name(st));
+	}
 	event_step(rx->eng, rx->run->id, step, st, row.error);
 }
 
@@ -159,14 +163,20 @@ static void fill_ctx(struct slot *sl, struct run_exec *rx, size_t i, struct step
 	ctx->cancel = &sl->cancel;
 }
 
-/* Give the watchdog what this slot runs now; NULL rx clears it.
- * Returns whether the step timed out (when clearing). */
-static bool watch(struct slot *sl, struct run_exec *rx, usec_t timeout)
+/* Give the watchdog (and the wait notes) what this slot runs now; NULL
+ * rx clears it.  Returns whether the step timed out (when clearing). */
+static bool watch(struct slot *sl, struct run_exec *rx, const char *step,
+		  usec_t timeout)
 {
 	struct engine *eng = sl->eng;
+	step_conns_doing(sl->conns, rx ? rx->run->id : 0, rx ? step : NULL);
 	pthread_mutex_lock(&eng->lock);
 	bool timed_out = sl->timed_out;
 	sl->run = rx;
+	sl->step = rx ? step : NULL;
+	free(sl->wait_note);
+	sl->wait_note = NULL;
+	sl->wait_dirty = false;
 	sl->deadline = rx && timeout ? clock_monotonic_us() + timeout : 0;
 	sl->timed_out = false;
 	if (rx) {
@@ -240,9 +250,9 @@ void exec_step_job(struct slot *sl, struct run_exec *rx, size_t i)
 
 	struct err e;
 	err_clear(&e);
-	watch(sl, rx, step->timeout);
+	watch(sl, rx, step->name, step->timeout);
 	int rc = steps_run(&ctx, &e);
-	bool timed_out = watch(sl, NULL, 0);
+	bool timed_out = watch(sl, NULL, NULL, 0);
 
 	pthread_mutex_lock(&rx->lock);
 	enum run_stop now_stop = rx->stop;
@@ -377,27 +387,27 @@ static void drive(struct slot *sl, struct run_exec *rx)
 }
 
 /* ---- the outcome ------------------------------------------------------------------- */
-/* Move to `to`; when an operator got there first (CANCELLING), settle
- * on CANCELLED instead of retrying.  Logs what it could not record. */
-static void settle(struct slot *sl, struct run_exec *rx, enum run_state to,
-		   const char *reason, const char *error, usec_t retry_at)
+/* Move to `to` on store `s`; when an operator got there first
+ * (CANCELLING), settle on CANCELLED instead of retrying.  Logs what it
+ * could not record. */
+static void settle_on(struct engine *eng, struct store *s, struct run_exec *rx,
+		      enum run_state to, const char *reason, const char *error,
+		      usec_t retry_at)
 {
-	struct engine *eng = sl->eng;
 	struct err e;
 	int rc;
 	usec_t waited = 0;
-	while ((rc = engine_transition(eng, sl->store, rx->run, to, reason, error,
-				       retry_at, &e)) < 0 &&
-	       engine_store_retry(eng, sl->store, &waited))
+	while ((rc = engine_transition(eng, s, rx->run, to, reason, error, retry_at, &e)) < 0 &&
+	       engine_store_retry(eng, s, &waited))
 		;
 	if (rc == 0)
 		return;
 	if (e.code == ERR_CONFLICT) {
-		struct store_run *cur = store_run_get(sl->store, rx->run->id, NULL);
+		struct store_run *cur = store_run_get(s, rx->run->id, NULL);
 		if (cur && cur->state == RUN_CANCELLING) {
 			rx->run->state = RUN_CANCELLING;
 			store_run_free(cur);
-			if (engine_transition(eng, sl->store, rx->run, RUN_CANCELLED,
+			if (engine_transition(eng, s, rx->run, RUN_CANCELLED,
 					      "cancelled by the operator", error, 0, &e) == 0)
 				return;
 		} else {
@@ -412,6 +422,27 @@ static void settle(struct slot *sl, struct run_exec *rx, enum run_state to,
 	}
 	log_emit(LOG_ERROR, rx->run->id, NULL, NULL, NULL, 0,
 		 "cannot record the run's state %s: %s", run_state_name(to), err_text(&e));
+	/* Left RUNNING in the store, the run waits for crash recovery; a
+	 * foreground engine has nothing else to do, and a full disk stops
+	 * every engine (engine_fault). */
+	if (e.code == ERR_IO || eng->opt.only_run)
+		engine_fault(eng, &e, "run %lld: cannot record %s", (long long)rx->run->id,
+			     run_state_name(to));
+}
+
+static void settle(struct slot *sl, struct run_exec *rx, enum run_state to,
+		   const char *reason, const char *error, usec_t retry_at)
+{
+	settle_on(sl->eng, sl->store, rx, to, reason, error, retry_at);
+}
+
+void exec_hand_back(struct engine *eng, struct store *s, struct run_exec *rx,
+		    const char *why)
+{
+	char *reason = xasprintf("handed back by draining worker %s%s%s",
+				 eng->worker_id, why ? ": " : "", why ? why : "");
+	settle_on(eng, s, rx, RUN_PENDING, reason, NULL, 0);
+	free(reason);
 }
 
 /* Record the steps that never ran (their needs failed, or the run stopped). */
@@ -505,6 +536,12 @@ static void recovered(struct slot *sl, struct run_exec *rx)
 
 static void finish(struct slot *sl, struct run_exec *rx)
 {
+	pthread_mutex_lock(&rx->lock);
+	bool handed_back = rx->handed_back;
+	rx->settling = !handed_back;
+	pthread_mutex_unlock(&rx->lock);
+	if (handed_back)
+		return;     /* the stopper recorded it while a step would not stop */
 	size_t n = rx->flow->nsteps, done = 0, cached = 0;
 	for (size_t i = 0; i < n; i++) {
 		done += rx->st[i] == SX_DONE || rx->st[i] == SX_CACHED;
@@ -546,8 +583,9 @@ static void finish(struct slot *sl, struct run_exec *rx)
 		finish_failed(sl, rx);
 		return;
 	}
-	/* The worker is stopping with steps left: another engine continues. */
-	settle(sl, rx, RUN_RETRYING, "worker stopping", NULL, clock_now_us());
+	/* The worker is stopping with steps left: another engine continues
+	 * the same attempt (stopping is not the run's failure). */
+	exec_hand_back(sl->eng, sl->store, rx, NULL);
 }
 
 /* ---- entry ------------------------------------------------------------------------- */

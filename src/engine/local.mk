@@ -2,6 +2,7 @@ noinst_LIBRARIES += libengine.a
 libengine_a_SOURCES = \
 	src/engine/engine.h \
 	src/engine/engine_int.h \
+	src/engine/drain.c \
 	src/engine/engine.c \
 	src/engine/events.c \
 	src/engine/exec.c \
@@ -39,7 +40,10 @@ TESTS += tests/integration/runs_settle.sh tests/integration/runs_settle_pg.sh
 TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
 	tests/integration/retention.sh tests/integration/retention_pg.sh \
 	tests/integration/crash_pg.sh tests/integration/faults_pg.sh \
-	tests/integration/faults_run_pg.sh
+	tests/integration/faults_run_pg.sh \
+	tests/integration/drain.sh tests/integration/drain_pg.sh \
+	tests/integration/run_wait.sh tests/integration/run_wait_pg.sh \
+	tests/integration/disk_full.sh tests/integration/sqlite_busy.sh
 
 # `sluice worker --metrics` on a busy demo, checked by promtool.
 TESTS += tests/integration/metrics.sh tests/integration/metrics_pg.sh

@@ -54,6 +54,15 @@ void engine_cancel_run_local(struct engine *eng, struct run_exec *rx, enum run_s
 	pthread_mutex_unlock(&eng->lock);
 }
 
+void engine_cancel_here(struct engine *eng, int64_t run_id)
+{
+	pthread_mutex_lock(&eng->lock);
+	for (struct run_exec *rx = eng->active; rx; rx = rx->next_active)
+		if (rx->run->id == run_id)
+			cancel_run_locked(eng, rx, STOP_CANCEL, NULL);
+	pthread_mutex_unlock(&eng->lock);
+}
+
 static void watchdog(struct engine *eng)
 {
 	usec_t now = clock_monotonic_us();
@@ -84,6 +93,35 @@ static void watchdog(struct engine *eng)
 		}
 	}
 	pthread_mutex_unlock(&eng->lock);
+}
+
+/* What running steps wait for (slot_waiting's notes) into the store, as
+ * the steps' detail, and onto the event queue for consoles. */
+static void publish_wait_notes(struct engine *eng, struct store *s)
+{
+	struct note { int64_t run_id; const char *step; char *text; } notes[16];
+	size_t n = 0;
+	pthread_mutex_lock(&eng->lock);
+	for (size_t i = 0; i < eng->nslots && n < ARRAY_LEN(notes); i++) {
+		struct slot *sl = eng->slots[i];
+		if (!sl->wait_dirty || !sl->run)
+			continue;
+		notes[n].run_id = sl->run->run->id;
+		notes[n].step = sl->step;      /* the project's: outlives the run */
+		notes[n].text = sl->wait_note ? xstrdup(sl->wait_note) : NULL;
+		sl->wait_dirty = false;
+		n++;
+	}
+	pthread_mutex_unlock(&eng->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct err e;
+		if (store_step_set_detail(s, notes[i].run_id, notes[i].step, notes[i].text,
+					  &e) < 0)
+			log_warn("run %lld step %s: cannot record what it waits for: %s",
+				 (long long)notes[i].run_id, notes[i].step, err_text(&e));
+		event_step(eng, notes[i].run_id, notes[i].step, STEP_RUNNING, notes[i].text);
+		free(notes[i].text);
+	}
 }
 
 /* Runs an operator moved to CANCELLING: stop their steps. */
@@ -364,6 +402,8 @@ static void heartbeat(struct engine *eng, struct store *s)
 	}
 	if (!store_lost(s))       /* a lost store was reported already */
 		log_warn("worker %s: heartbeat failed: %s", eng->worker_id, err_text(&e));
+	if (e.code == ERR_IO)
+		engine_fault(eng, &e, "heartbeat");
 }
 
 void *supervisor_main(void *arg)
@@ -374,6 +414,7 @@ void *supervisor_main(void *arg)
 	for (;;) {
 		usec_t now = clock_monotonic_us();
 		watchdog(eng);
+		publish_wait_notes(eng, s);
 		if (now >= next_cancel) {
 			poll_cancels(eng, s);
 			next_cancel = now + CANCEL_POLL;

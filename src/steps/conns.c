@@ -13,6 +13,9 @@
  * sent is read without waiting) and, after it sat idle, with a round trip;
  * a dead one is reopened in place, so a restart of the server is not the
  * next step's failure, nor a task condition's.
+ *
+ * Writers wait for a SQLite file's write lock up to STEP_LOCK_WAIT, and
+ * say so after a second (why and how long: doc/architecture.md).
  */
 #include "steps/steps_int.h"
 
@@ -34,6 +37,10 @@ struct step_conns {
 	bool read_only;
 	pthread_mutex_t lock;
 	struct vec items;          /* struct conn_entry * */
+	int64_t run_id;            /* step_conns_doing */
+	const char *step;
+	void (*on_wait)(void *arg, const struct db_wait *w);
+	void *on_wait_arg;
 };
 
 struct step_conns *step_conns_new(const struct project *p, bool read_only)
@@ -48,6 +55,40 @@ struct step_conns *step_conns_new(const struct project *p, bool read_only)
 const struct project *step_conns_project(const struct step_conns *c)
 {
 	return c->project;
+}
+
+void step_conns_doing(struct step_conns *c, int64_t run_id, const char *step)
+{
+	c->run_id = run_id;
+	c->step = step;
+}
+
+void step_conns_on_wait(struct step_conns *c,
+			void (*fn)(void *arg, const struct db_wait *w), void *arg)
+{
+	c->on_wait = fn;
+	c->on_wait_arg = arg;
+}
+
+/* A statement of ours waits for a lock another connection holds: say so
+ * where the operator looks (the log, with the run and step), and tell
+ * whoever asked. */
+static void waiting(void *arg, const struct db_wait *w)
+{
+	struct step_conns *c = arg;
+	char took[32];
+	duration_format(w->waited, took, sizeof took);
+	if (!w->over)
+		log_emit(LOG_WARN, c->run_id, c->step, NULL, NULL, 0, "%s: waiting for %s, "
+			 "which another connection holds (%s so far)", w->label, w->what, took);
+	else if (w->gave_up)
+		log_emit(LOG_WARN, c->run_id, c->step, NULL, NULL, 0, "%s: stopped waiting "
+			 "for %s after %s", w->label, w->what, took);
+	else
+		log_emit(LOG_INFO, c->run_id, c->step, NULL, NULL, 0, "%s: got %s after "
+			 "waiting %s", w->label, w->what, took);
+	if (c->on_wait)
+		c->on_wait(c->on_wait_arg, w);
 }
 
 static const struct project_connection *find_connection(const struct project *p,
@@ -66,6 +107,9 @@ static struct db *open_connection(struct step_conns *c,
 	memset(&opt, 0, sizeof opt);
 	opt.read_only = c->read_only || pc->read_only || c->project->env.read_only;
 	opt.label = pc->name;
+	opt.busy_timeout_ms = (int)(STEP_LOCK_WAIT / USEC_PER_MSEC);
+	opt.on_wait = waiting;
+	opt.on_wait_arg = c;
 	if (pc->password_env) {
 		const char *pw = getenv(pc->password_env);
 		if (!pw) {

@@ -37,15 +37,32 @@ struct store;
 struct store_watermark;
 struct lake;
 struct db;
+struct db_wait;
 
 /* ---- connections of one worker thread -------------------------------------
  * Opened on first use by name from the project, kept open for the thread's
  * life, read-only when the project, its environment or `read_only` says
  * so.  The password comes from the connection's password_env variable
  * (registered as a secret); a named variable that is unset is an error.
- * The project must outlive the set. */
+ * The project must outlive the set.
+ *
+ * Writers wait for each other: SQLite lets one connection at a time write
+ * a file, and a statement of these connections waits up to
+ * STEP_LOCK_WAIT for the write lock (a db_cancel, hence a step's cancel or
+ * timeout, ends the wait).  A wait that lasts a second is logged ("wh:
+ * waiting for the write lock on wh.db, which another connection holds"),
+ * with the run and step set by step_conns_doing, and so is its end. */
+#define STEP_LOCK_WAIT (10 * 60 * USEC_PER_SEC)
 struct step_conns;
 struct step_conns *step_conns_new(const struct project *p, bool read_only);
+/* What the connections are used for now, for the wait records: a run's
+ * step (run_id and step), or nothing (0, NULL).  `step` is borrowed. */
+void step_conns_doing(struct step_conns *c, int64_t run_id, const char *step);
+/* Also tell fn about every wait (and its end), from the waiting thread:
+ * the engine shows it as the step's state.  Set before the first
+ * step_conns_get. */
+void step_conns_on_wait(struct step_conns *c,
+			void (*fn)(void *arg, const struct db_wait *w), void *arg);
 /* The open connection named `name`; ERR_NOTFOUND for an unknown name.
  * The db belongs to the set: do not close it.  A kept connection is tested
  * first (db_alive; with a round trip after 10 s idle), and one the server

@@ -73,13 +73,22 @@ bool store_lost(const struct store *s)
 struct db *st_connect(const char *url, const struct store_options *opt,
 		      struct err *e)
 {
+	/* Errors of the file system name the store and where it is ("control
+	 * store /srv/etl/.sluice/control.db: database or disk is full"); a
+	 * server's are named with its URL by the link (unreachable, lost). */
+	enum db_kind kind = DB_SQLITE;
+	db_url_valid(url, &kind);
+	char *label = kind == DB_SQLITE ? xasprintf("control store %s", url + strlen("sqlite:"))
+					: xstrdup("control store");
 	struct db_options dopt = {
 		.read_only = opt->read_only,
 		.password = opt->password,
 		.busy_timeout_ms = opt->busy_timeout_ms,
-		.label = "control store",
+		.label = label,
 	};
-	return db_open(url, &dopt, e);
+	struct db *db = db_open(url, &dopt, e);
+	free(label);
+	return db;
 }
 
 /* The first line of a connect error, without db_open's own prefix: it is

@@ -24,7 +24,8 @@ static const unsigned allowed_moves[RUN_STATE_COUNT] = {
 	[RUN_LATE]       = B(PENDING) | B(RUNNING) | B(CANCELLED),
 	[RUN_PENDING]    = B(RUNNING) | B(CANCELLED) | B(FAILED),
 	[RUN_RUNNING]    = B(COMPLETED) | B(CACHED) | B(FAILED) | B(RETRYING) |
-			   B(CANCELLING) | B(CANCELLED) | B(CRASHED),
+			   B(CANCELLING) | B(CANCELLED) | B(CRASHED) |
+			   B(PENDING),       /* handed back by a draining worker */
 	[RUN_RETRYING]   = B(PENDING) | B(RUNNING) | B(FAILED) | B(CANCELLED),
 	[RUN_CANCELLING] = B(CANCELLED) | B(COMPLETED) | B(FAILED) | B(CRASHED),
 	[RUN_CRASHED]    = B(RETRYING),

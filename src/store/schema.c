@@ -284,6 +284,12 @@ static const char m7_notify_objects[] =
 	"CREATE INDEX notifications_object ON notifications (object, channel, id) "
 	"WHERE object IS NOT NULL;\n";
 
+static const char m8_step_detail[] =
+	/* What a running step waits for now ("waiting for the write lock on
+	 * wh.db"), for the run detail. */
+	"ALTER TABLE step_runs ADD COLUMN detail TEXT;\n";
+
+
 const struct store_migration store_migrations[] = {
 	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs, NULL },
 	{ 2, "task and load history, watermarks, stream offsets, objects, schema changes",
@@ -293,6 +299,7 @@ const struct store_migration store_migrations[] = {
 	{ 5, "load history: attempt keys, files looked at again", m5_load_attempts, NULL },
 	{ 6, "the store's identity", m6_identity, store_identity_create },
 	{ 7, "notifications: object, detail, occurrences", m7_notify_objects, NULL },
+	{ 8, "what a running step waits for", m8_step_detail, NULL },
 };
 
 const int store_nmigrations = (int)ARRAY_LEN(store_migrations);

@@ -30,7 +30,7 @@ bool step_state_parse(const char *s, enum step_state *out)
 }
 
 #define STEP_DATA_COLS "run_id, step, state, attempt, started_at, ended_at, " \
-	"rows_in, rows_out, error, error_detail, cached, cache_key"
+	"rows_in, rows_out, error, error_detail, cached, cache_key, detail"
 #define STEP_COLS "id, " STEP_DATA_COLS
 
 static void *parse_step(struct db_cursor *c)
@@ -50,6 +50,7 @@ static void *parse_step(struct db_cursor *c)
 	st->error_detail = col_str(c, 10);
 	st->cached = col_bool(c, 11);
 	st->cache_key = col_str(c, 12);
+	st->detail = col_str(c, 13);
 	return st;
 }
 
@@ -61,6 +62,7 @@ void store_step_free(struct store_step *st)
 	free(st->error);
 	free(st->error_detail);
 	free(st->cache_key);
+	free(st->detail);
 	free(st);
 }
 
@@ -92,6 +94,7 @@ int store_step_put(struct store *s, const struct store_step *st, struct err *e)
 	sqlp_str(&p, st->error_detail ? st->error_detail : st->error);
 	sqlp_i64(&p, st->cached ? 1 : 0);
 	sqlp_str(&p, st->cache_key);
+	sqlp_str(&p, st->detail);
 
 	int rc = st_begin(s, e);
 	int64_t exists = 0;
@@ -104,13 +107,14 @@ int store_step_put(struct store *s, const struct store_step *st, struct err *e)
 				     (long long)st->run_id, st->step);
 		if (rc == 1)
 			rc = st_exec(s, "INSERT INTO step_runs (" STEP_DATA_COLS ") VALUES "
-				     "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) "
+				     "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
 				     "ON CONFLICT (run_id, step) DO UPDATE SET "
 				     "state = excluded.state, attempt = excluded.attempt, "
 				     "started_at = excluded.started_at, ended_at = excluded.ended_at, "
 				     "rows_in = excluded.rows_in, rows_out = excluded.rows_out, "
 				     "error = excluded.error, error_detail = excluded.error_detail, "
-				     "cached = excluded.cached, cache_key = excluded.cache_key",
+				     "cached = excluded.cached, cache_key = excluded.cache_key, "
+				     "detail = excluded.detail",
 				     &p, NULL, e);
 		if (rc < 0)
 			st_rollback(s);
@@ -119,6 +123,18 @@ int store_step_put(struct store *s, const struct store_step *st, struct err *e)
 	}
 	free(line);
 	return rc;
+}
+
+int store_step_set_detail(struct store *s, int64_t run_id, const char *step,
+			  const char *detail, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	sqlp_str(&p, detail);
+	sqlp_i64(&p, run_id);
+	sqlp_str(&p, step);
+	return st_write1(s, STORE_AREA_BIT(STORE_AREA_RUNS),
+			 "UPDATE step_runs SET detail = $1 WHERE run_id = $2 AND step = $3 "
+			 "AND state = 'RUNNING'", &p, NULL, e);
 }
 
 int store_step_get(struct store *s, int64_t run_id, const char *step,

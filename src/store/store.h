@@ -206,12 +206,16 @@ bool  run_state_is_terminal(enum run_state st);
  *   LATE       -> PENDING RUNNING CANCELLED
  *   PENDING    -> RUNNING CANCELLED FAILED
  *   RUNNING    -> COMPLETED CACHED FAILED RETRYING CANCELLING CANCELLED CRASHED
+ *                 PENDING
  *   RETRYING   -> PENDING RUNNING FAILED CANCELLED
  *   CANCELLING -> CANCELLED COMPLETED FAILED CRASHED
  *   CRASHED    -> RETRYING
  *   other terminal states -> nothing (a retry of a finished run is a new
  *                 run whose parent_run points at it).
  * PENDING -> FAILED: a bad parameter fails the run before anything runs.
+ * RUNNING -> PENDING: a draining worker (SIGTERM, SIGHUP, a console closing)
+ * hands back a run it did not finish.  Stopping is not the run's failure:
+ * PENDING -> RUNNING keeps the attempt, where RETRYING -> RUNNING counts one.
  * CRASHED -> RETRYING: crash recovery marks a run whose worker died
  * CRASHED (so its history always shows the crash) and, when its retries
  * allow, retries the SAME run in place, so its ledger entries
@@ -387,10 +391,15 @@ struct store_step {
 	char   *error_detail;
 	bool    cached;
 	char   *cache_key;
+	char   *detail;          /* what it waits for now, while RUNNING; NULL */
 };
 /* Insert or replace the row for (run_id, step); ERR_NOTFOUND without the
  * run.  `error_detail` NULL with `error` set stores error as both. */
 int   store_step_put(struct store *s, const struct store_step *st, struct err *e);
+/* Set (NULL: clear) the detail of a step that is RUNNING; nothing when
+ * the step has moved on meanwhile (its own record wins). */
+int   store_step_set_detail(struct store *s, int64_t run_id, const char *step,
+			    const char *detail, struct err *e);
 /* 1 found, 0 absent, -1 error. */
 int   store_step_get(struct store *s, int64_t run_id, const char *step,
 		     struct store_step **out, struct err *e);

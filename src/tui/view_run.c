@@ -126,6 +126,8 @@ static void steps(struct tui_doc *d, const struct vec *list, usec_t now)
 			tui_doc_put(d, R_STATE_FAILED, first);
 		} else if (st->cached) {
 			tui_doc_put(d, R_DIM, "from the cache");
+		} else if (st->detail) {
+			tui_doc_put(d, R_STATE_WAITING, st->detail);
 		}
 		tui_doc_nl(d);
 	}

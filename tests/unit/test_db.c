@@ -38,19 +38,12 @@ START_TEST(open_file_in_wal_with_foreign_keys)
 	ck_assert_str_eq(db_label(db), "test");
 	ck_value(db, "PRAGMA journal_mode", "wal");
 	ck_value(db, "PRAGMA foreign_keys", "1");
-	ck_value(db, "PRAGMA busy_timeout", "5000");
 	exec_ok(db, "CREATE TABLE p (id integer PRIMARY KEY);"
 		"CREATE TABLE c (pid integer REFERENCES p(id));");
 	struct err e;
 	ck_assert_int_eq(db_exec(db, "INSERT INTO c VALUES (7)", NULL, 0, NULL, &e), -1);
 	ck_assert_int_eq(e.code, ERR_DB);
 	ck_assert_msg(strstr(e.msg, "FOREIGN KEY"), "%s", e.msg);
-	db_close(db);
-
-	struct db_options opt = { .busy_timeout_ms = 250 };
-	db = db_open("sqlite::memory:", &opt, &e);
-	ck_assert_ptr_nonnull(db);
-	ck_value(db, "PRAGMA busy_timeout", "250");
 	db_close(db);
 }
 END_TEST
@@ -218,6 +211,86 @@ START_TEST(transactions_commit_and_roll_back)
 	db_close(third);
 	db_close(other);
 	db_close(db);
+}
+END_TEST
+
+
+/* ---- waiting for the write lock ------------------------------------------------------ */
+struct waits {
+	int told, over, gave_up;
+	usec_t waited;
+	char what[256];
+};
+
+static void note_wait(void *arg, const struct db_wait *w)
+{
+	struct waits *ws = arg;
+	ws->told++;
+	ws->over += w->over;
+	ws->gave_up += w->gave_up;
+	ws->waited = w->waited;
+	snprintf(ws->what, sizeof ws->what, "%s", w->what);
+}
+
+static void release_later(void *db)
+{
+	db_rollback(db);    /* the lock goes */
+}
+
+/* A writer waits for the lock another connection holds (past a second,
+ * saying so), gets it when it goes, gives up after its limit naming the
+ * lock, and stops waiting at a cancel. */
+START_TEST(a_writer_waits_for_the_lock_and_says_so)
+{
+	struct err e;
+	struct db *holder = open_rw();
+	exec_ok(holder, "CREATE TABLE t (x int)");
+	struct waits ws = { 0 };
+	struct db_options opt = { .label = "wh", .busy_timeout_ms = 20000,
+				  .on_wait = note_wait, .on_wait_arg = &ws };
+	struct db *waiter = db_open(url, &opt, &e);
+	ck_assert_msg(waiter != NULL, "%s", err_text(&e));
+
+	ck_assert_int_eq(db_begin(holder, &e), 0);
+	struct test_later l;
+	test_later_start(&l, 1500, release_later, holder);
+	usec_t t0 = clock_monotonic_us();
+	ck_assert_msg(db_begin(waiter, &e) == 0, "%s", err_text(&e));
+	test_later_join(&l);
+	ck_assert(clock_monotonic_us() - t0 >= 1400 * USEC_PER_MSEC);
+	ck_assert_int_eq(ws.told, 2);             /* after a second, and the end */
+	ck_assert_int_eq(ws.over, 1);
+	ck_assert_int_eq(ws.gave_up, 0);
+	ck_assert(ws.waited >= 1400 * USEC_PER_MSEC);
+	char *what = xasprintf("the write lock on %s/data.db", dir);
+	ck_assert_str_eq(ws.what, what);
+	exec_ok(waiter, "INSERT INTO t VALUES (1)");
+	ck_assert_int_eq(db_commit(waiter, &e), 0);
+	db_close(waiter);
+
+	/* a limit: it gives up, naming the lock */
+	opt.busy_timeout_ms = 300;
+	waiter = db_open(url, &opt, &e);
+	ck_assert_int_eq(db_begin(holder, &e), 0);
+	ck_assert_int_eq(db_begin(waiter, &e), -1);
+	ck_assert_int_eq(e.code, ERR_TIMEOUT);
+	ck_assert_msg(strstr(e.msg, "gave up waiting for the write lock on ") &&
+		      strstr(e.msg, "after 300ms"), "%s", e.msg);
+
+	/* a cancel ends the wait at once */
+	opt.busy_timeout_ms = 20000;
+	db_close(waiter);
+	waiter = db_open(url, &opt, &e);
+	test_later_start(&l, 300, cancel_db, waiter);
+	t0 = clock_monotonic_us();
+	ck_assert_int_eq(db_begin(waiter, &e), -1);
+	test_later_join(&l);
+	ck_assert_int_eq(e.code, ERR_CANCELLED);
+	ck_assert(clock_monotonic_us() - t0 < 2 * USEC_PER_SEC);
+	db_rollback(holder);
+	free(what);
+	db_close(waiter);
+	db_close(holder);
 }
 END_TEST
 
@@ -940,6 +1013,7 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, script_runs_every_statement_and_names_the_failing_one);
 	tcase_add_test(tc, cursor_streams_rows_with_names_and_types);
 	tcase_add_test(tc, transactions_commit_and_roll_back);
+	tcase_add_test(tc, a_writer_waits_for_the_lock_and_says_so);
 	tcase_add_test(tc, identifiers_are_quoted_safely);
 	tcase_add_test(tc, introspection_reports_tables_columns_and_keys);
 	tcase_add_test(tc, types_round_trip_through_sqlite_storage);

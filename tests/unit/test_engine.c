@@ -14,8 +14,12 @@
 #include "testutil.h"
 #include "engine_testutil.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
 
 /* ---- a run, start to finish ---------------------------------------------------------- */
 #define FLOW_ABC \
@@ -540,6 +544,22 @@ START_TEST(crashed_run_without_retries_stays_crashed)
 END_TEST
 
 /* ---- stopping ------------------------------------------------------------------------------------- */
+/* A one-worker engine of its own (the fixture's is closed) driving a new
+ * run of `flow`, which is RUNNING when this returns. */
+static struct engine *engine_running(struct fixture *fx, const char *flow, int64_t *id)
+{
+	fx_close_engine(fx);
+	struct engine_options opt = { .store_url = fx->url, .workers = 1,
+				      .no_scheduler = true, .no_notifier = true,
+				      .no_log_sink = true, .poll = 20 * USEC_PER_MSEC };
+	struct engine *eng = engine_new(fx->p, &opt, &E);
+	ck_assert_msg(eng != NULL, "%s", E.msg);
+	*id = fx_submit(fx, flow, NULL);
+	OK(engine_start(eng, &E));
+	ck_assert(fx_wait_state(fx, *id, "RUNNING", 5000));
+	return eng;
+}
+
 START_TEST(stop_after_grace_sends_the_run_back)
 {
 	struct fixture *fx = fx_open(
@@ -547,29 +567,85 @@ START_TEST(stop_after_grace_sends_the_run_back)
 		"  \"flows\": [ { \"name\": \"slow\",\n"
 		"    \"steps\": [ { \"name\": \"spin\", \"kind\": \"sql\", \"connection\": \"wh\",\n"
 		"                   \"sql\": \"" ENDLESS "\" } ] } ] }\n", NULL);
-	fx_close_engine(fx);
-	struct engine_options opt = { .store_url = fx->url, .workers = 1,
-				      .no_scheduler = true, .no_notifier = true,
-				      .no_log_sink = true, .poll = 20 * USEC_PER_MSEC };
-	struct engine *eng = engine_new(fx->p, &opt, &E);
-	ck_assert_msg(eng != NULL, "%s", E.msg);
-	int64_t id = fx_submit(fx, "slow", NULL);
-	OK(engine_start(eng, &E));
-	ck_assert(fx_wait_state(fx, id, "RUNNING", 5000));
+	int64_t id;
+	struct engine *eng = engine_running(fx, "slow", &id);
 	usleep(100 * 1000);
 	usec_t t = clock_monotonic_us();
 	ck_assert_int_eq(engine_stop(eng, 300 * USEC_PER_MSEC, &E), -1);
 	ck_assert_int_eq(E.code, ERR_TIMEOUT);
 	ck_assert(clock_monotonic_us() - t < 5 * USEC_PER_SEC);
 	struct store_run *r = store_run_get(fx->store, id, &E);
-	ck_assert_str_eq(run_state_name(r->state), "RETRYING");
-	ck_assert_str_eq(r->reason, "worker stopping");
+	ck_assert_str_eq(run_state_name(r->state), "PENDING");     /* handed back */
+	ck_assert_msg(str_starts_with(r->reason, "handed back by draining worker "),
+		      "%s", r->reason);
+	ck_assert_int_eq(r->attempt, 1);
 	store_run_free(r);
 	struct vec ws = VEC_INIT;
 	OK(store_worker_list(fx->store, &ws, &E));
 	ck_assert_int_eq(ws.len, 0);                  /* unregistered */
 	store_worker_list_free(&ws);
 	engine_free(eng);
+	fx_close(fx);
+}
+END_TEST
+
+/* An HTTP server in a child that takes a connection and says nothing for
+ * `secs` seconds: a download that no cancel can stop (curl is not told). */
+static pid_t serve_silence(int secs, int *port)
+{
+	int s = test_listen_loopback(port);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int c = accept(s, NULL, NULL);
+		sleep((unsigned)secs);
+		close(c);
+		_exit(0);
+	}
+	close(s);
+	return pid;
+}
+
+/* Operators who will not wait (a third signal) get every run handed
+ * back at once, even one whose step does not stop when cancelled; the
+ * engine's threads are left behind for the process to end. */
+START_TEST(stop_hands_back_a_run_whose_step_will_not_stop)
+{
+	int port;
+	pid_t server = serve_silence(20, &port);
+	char *json = xasprintf(
+		"{ \"lake\": { \"url\": \"file:lake\" },\n"
+		"  \"flows\": [ { \"name\": \"fetch\",\n"
+		"    \"steps\": [ { \"name\": \"get\", \"kind\": \"http\",\n"
+		"                   \"url\": \"http://127.0.0.1:%d/rates.json\",\n"
+		"                   \"to\": \"rates/\" } ] } ] }\n", port);
+	struct fixture *fx = fx_open(json, NULL);
+	free(json);
+	int64_t id;
+	struct engine *eng = engine_running(fx, "fetch", &id);
+	usleep(200 * 1000);
+	engine_hurry(eng);
+	engine_hurry(eng);
+	usec_t t = clock_monotonic_us();
+	ck_assert_int_eq(engine_stop(eng, 60 * USEC_PER_SEC, &E), -1);
+	ck_assert_int_eq(E.code, ERR_TIMEOUT);
+	ck_assert(clock_monotonic_us() - t < 3 * USEC_PER_SEC);
+	ck_assert(engine_left_behind(eng));
+	struct store_run *r = store_run_get(fx->store, id, &E);
+	ck_assert_str_eq(run_state_name(r->state), "PENDING");
+	ck_assert_msg(strstr(r->reason, "handed back by draining worker ") &&
+		      strstr(r->reason, "its step did not stop in time"), "%s", r->reason);
+	ck_assert_int_eq(r->attempt, 1);
+	store_run_free(r);
+	struct vec ws = VEC_INIT;
+	OK(store_worker_list(fx->store, &ws, &E));
+	ck_assert_int_eq(ws.len, 0);
+	store_worker_list_free(&ws);
+	kill(server, SIGKILL);      /* the download fails; its thread ends */
+	waitpid(server, NULL, 0);
+	engine_free(eng);
+	r = store_run_get(fx->store, id, &E);
+	ck_assert_str_eq(run_state_name(r->state), "PENDING");   /* still */
+	store_run_free(r);
 	fx_close(fx);
 }
 END_TEST
@@ -690,6 +766,7 @@ static Suite *engine_suite(void)
 	tcase_add_test(tc, crashed_run_without_retries_stays_crashed);
 	tcase_add_test(tc, a_claim_whose_reply_was_lost_is_recovered);
 	tcase_add_test(tc, stop_after_grace_sends_the_run_back);
+	tcase_add_test(tc, stop_hands_back_a_run_whose_step_will_not_stop);
 	tcase_add_test(tc, workers_run_queued_runs_in_parallel);
 	tcase_add_test(tc, events_reach_the_queue_and_overflow_to_resync);
 	tcase_add_test(tc, retry_makes_a_child_run);

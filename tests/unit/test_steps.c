@@ -1043,16 +1043,7 @@ END_TEST
  * when the Authorization header is right, 403 otherwise. */
 static pid_t serve_once(const char *body, int *port)
 {
-	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in a;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-	ck_assert_int_eq(listen(s, 4), 0);
-	socklen_t len = sizeof a;
-	getsockname(s, (struct sockaddr *)&a, &len);
-	*port = ntohs(a.sin_port);
+	int s = test_listen_loopback(port);
 	pid_t pid = fork();
 	if (pid == 0) {
 		int c = accept(s, NULL, NULL);

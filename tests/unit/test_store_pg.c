@@ -98,8 +98,8 @@ START_TEST(pg_transitions_and_history)
 	int64_t id = new_run(s, "orders_etl", RUN_PENDING);
 	fake_now = T0 + SEC(1);
 	OK(store_run_transition(s, id, RUN_RUNNING, "go", NULL, &E));
-	FAILS(store_run_transition(s, id, RUN_PENDING, NULL, NULL, &E), ERR_CONFLICT);
-	ck_assert(strstr(E.msg, "cannot go from RUNNING to PENDING") != NULL);
+	FAILS(store_run_transition(s, id, RUN_SCHEDULED, NULL, NULL, &E), ERR_CONFLICT);
+	ck_assert(strstr(E.msg, "cannot go from RUNNING to SCHEDULED") != NULL);
 	fake_now = T0 + SEC(2);
 	OK(store_run_retry_at(s, id, T0 + SEC(30), NULL, "timeout\nafter 30m", &E));
 	fake_now = T0 + SEC(30);

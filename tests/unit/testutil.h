@@ -11,7 +11,10 @@
 #ifndef SLUICE_TESTUTIL_H
 #define SLUICE_TESTUTIL_H
 
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -253,6 +256,23 @@ static inline void test_later_start(struct test_later *l, int delay_ms,
 static inline void test_later_join(struct test_later *l)
 {
 	pthread_join(l->thread, NULL);
+}
+
+/* A TCP socket listening on 127.0.0.1 at a free port (*port): for the
+ * HTTP servers tests fork. */
+static inline int test_listen_loopback(int *port)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+	ck_assert_int_eq(listen(s, 4), 0);
+	socklen_t len = sizeof a;
+	getsockname(s, (struct sockaddr *)&a, &len);
+	*port = ntohs(a.sin_port);
+	return s;
 }
 
 #define TEST_MAIN(suite_fn)                                              \
