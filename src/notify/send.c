@@ -382,8 +382,9 @@ static void *notifier_main(void *arg)
 	for (;;) {
 		struct err e;
 		err_clear(&e);
+		/* A lost store is reported once by the store itself. */
 		if (notify_send_due(nt->store, nt->project, 20, NULL, &e) < 0 &&
-		    failures++ % 30 == 0)
+		    failures++ % 30 == 0 && !store_lost(nt->store))
 			log_warn("notifications: %s", err_text(&e));
 		pthread_mutex_lock(&nt->lock);
 		if (!nt->stop && !nt->woken) {
