@@ -227,47 +227,51 @@ int job_run(struct slot *sl, struct job *j)
 	return 1;
 }
 
-/* The foreground run's flow has no free slot because earlier runs of it
- * wait in RETRYING, holding their slots (a retry must load its own
- * staged rows before anyone replaces them).  No other engine is alive to
- * retry them (that is why this one runs in the foreground), so this one
- * does, oldest first, when one is due: its own run follows.  Says once
- * what the run waits for.  1 claimed *out, 0 nothing to do now, -1 error. */
-static int claim_blocking_retry(struct slot *sl, const struct store_run *own, int limit,
+/* Earlier runs of the foreground run's flow that must go first: those in
+ * RETRYING, which hold their slot (a retry must load its own staged rows
+ * before anyone replaces them), and those a draining worker handed back
+ * (PENDING again, started before), for the same reason.  No other engine
+ * is alive to run them (that is why this one runs in the foreground), so
+ * this one does, oldest first, when one is due and the flow has room; its
+ * own run follows.  Says once what the run waits for.  1 claimed *out, 0
+ * none is in the way, 2 one is in the way and not due yet, -1 error. */
+static int claim_run_in_the_way(struct slot *sl, const struct store_run *own, int limit,
 				struct store_run **out, struct err *e)
 {
 	struct engine *eng = sl->eng;
-	struct store_run_filter f = { .flow = own->flow, .limit = 100,
-		.states = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING) };
-	int64_t running = 0;
-	if (store_run_count(sl->store, &f, &running, e) < 0)
-		return -1;
-	if (running >= limit)
-		return 0;
-	f.states = RUN_STATE_BIT(RUN_RETRYING);
-	f.sort = RUN_SORT_OLDEST;
+	struct store_run_filter f = { .flow = own->flow, .limit = 100, .sort = RUN_SORT_OLDEST,
+		.states = RUN_STATE_BIT(RUN_RETRYING) | RUN_STATE_BIT(RUN_PENDING) };
 	struct vec v = VEC_INIT;
 	if (store_run_list(sl->store, &f, &v, e) < 0)
 		return -1;
 	int rc = 0;
-	usec_t now = clock_now_us();
 	for (size_t i = 0; rc == 0 && i < v.len; i++) {
 		struct store_run *r = v.items[i];
-		if (r->id == own->id)
+		bool in_the_way = r->state == RUN_RETRYING ||
+				  (r->started && r->id < own->id && !r->worker);
+		if (r->id == own->id || !in_the_way)
 			continue;
 		if (!eng->retry_said) {
 			log_emit(LOG_WARN, own->id, NULL, NULL, NULL, 0, "run %lld waits for run "
-				 "%lld of flow %s, which is RETRYING and holds the flow's slot; no "
-				 "other engine is running, so this one retries it first",
-				 (long long)own->id, (long long)r->id, own->flow);
+				 "%lld of flow %s, which is %s and goes first; no other engine "
+				 "is running, so this one runs it first", (long long)own->id,
+				 (long long)r->id, own->flow, r->state == RUN_RETRYING
+				 ? "RETRYING" : "handed back unfinished");
 			eng->retry_said = true;
 		}
-		if (r->next_retry > now)
+		rc = 2;
+		int64_t running = 0;
+		struct store_run_filter rf = { .flow = own->flow,
+			.states = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING) };
+		if (store_run_count(sl->store, &rf, &running, e) < 0)
+			rc = -1;
+		else if ((limit > 0 && running >= limit) ||
+			 (r->state == RUN_RETRYING && r->next_retry > clock_now_us()))
 			break;
 		struct err ce;
-		if (store_run_claim_id(sl->store, r->id, eng->worker_id, out, &ce) == 0)
+		if (rc == 2 && store_run_claim_id(sl->store, r->id, eng->worker_id, out, &ce) == 0)
 			rc = 1;
-		else if (ce.code != ERR_CONFLICT)
+		else if (rc == 2 && ce.code != ERR_CONFLICT)
 			rc = (*e = ce, -1);
 	}
 	store_run_list_free(&v);
@@ -311,14 +315,15 @@ static int claim_only_run_locked(struct slot *sl, struct store_run **out, struct
 	int rc = store_flow_limit_get(sl->store, r->flow, &limit, e);
 	if (rc >= 0)
 		rc = store_run_count(sl->store, &f, &active, e);
-	if (rc >= 0 && limit > 0 && active >= limit && st != RUN_RETRYING)
-		rc = claim_blocking_retry(sl, r, limit, out, e);
+	int in_the_way = 0;
+	if (rc >= 0 && st != RUN_RETRYING)
+		in_the_way = claim_run_in_the_way(sl, r, limit, out, e);
 	store_run_free(r);
-	if (rc < 0)
+	if (rc < 0 || in_the_way < 0)
 		return -1;
 	if (*out)
 		return 1;
-	if (limit > 0 && active >= limit)
+	if (in_the_way || (limit > 0 && active >= limit))
 		return 0;
 	struct err ce;
 	if (store_run_claim_id(sl->store, eng->opt.only_run, eng->worker_id, out, &ce) < 0) {
@@ -388,6 +393,8 @@ void *worker_main(void *arg)
 		if (rc < 0) {
 			/* The store is unreachable or busy: back off, bounded.  A
 			 * lost store was reported already, once for all threads. */
+			if (e.code == ERR_IO)
+				engine_fault(eng, &e, "claiming a run");
 			if (failures++ % 50 == 0 && !store_lost(sl->store))
 				log_warn("worker %s: %s", eng->worker_id, err_text(&e));
 			engine_sleep(eng, eng->opt.poll * (failures < 10 ? failures : 10));

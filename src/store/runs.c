@@ -289,6 +289,10 @@ static int apply_move(struct store *s, int64_t id, const struct run_row *cur,
 	if (m->to == RUN_RUNNING && cur->state == RUN_RETRYING)
 		attempt++;
 	const char *worker = m->worker ? m->worker : cur->worker;
+	/* PENDING again (handed back by a draining worker): anyone's to take.
+	 * A worker on a PENDING run means it is kept for a foreground run. */
+	if (m->to == RUN_PENDING)
+		worker = NULL;
 
 	struct sqlp p = SQLP_INIT;
 	struct buf sql = BUF_INIT;

@@ -120,13 +120,37 @@ foreground_retries_what_holds_its_slot() {
 	local rc=0
 	timeout 60 "$SLUICE" run copy batch=2 --wait > fg_hold.out 2> fg_hold.err || rc=$?
 	assert_eq 0 "$rc" "the foreground run behind a RETRYING run: $(cat fg_hold.err)"
-	assert_contains "$(cat fg_hold.err)" "which is RETRYING and holds the flow's slot" \
+	assert_contains "$(cat fg_hold.err)" "which is RETRYING and goes first" \
 		"what the foreground run said it waited for"
 	assert_eq COMPLETED "$(state_of "$r1")" "the retried run"
 	assert_eq "1|3
 2|2" "$(q 'SELECT batch, count(*) FROM target GROUP BY batch ORDER BY batch')" \
 		"target rows by batch: each event once"
 	echo "ok: a foreground run retries the RETRYING run that holds its slot, then its own"
+}
+
+# A run a draining worker handed back (PENDING again, its first step
+# committed) goes before a later foreground run of its flow, which runs it.
+foreground_runs_a_handed_back_run_first() {
+	q "DELETE FROM slow_rows; DROP TABLE IF EXISTS slow_flag; CREATE TABLE slow_flag (x integer)"
+	start_worker w_back.log
+	run_sluice run slow
+	assert_eq 0 "$RC" "queueing run 1: $ERR"
+	local r1=$OUT
+	wait_until 20 step_is "$r1" spin RUNNING || fail "run $r1's slow step did not start"
+	kill -TERM "$WPID"
+	wait "$WPID" 2>/dev/null || true
+	WPID=
+	assert_eq PENDING "$(state_of "$r1")" "the run the draining worker handed back"
+	q "DROP TABLE slow_flag"
+	local rc=0
+	timeout 60 "$SLUICE" run slow --wait > fg_back.out 2> fg_back.err || rc=$?
+	assert_eq 0 "$rc" "the foreground run behind a handed-back run: $(cat fg_back.err)"
+	assert_contains "$(cat fg_back.err)" "which is handed back unfinished and goes first" \
+		"what the foreground run said it waited for"
+	assert_eq COMPLETED "$(state_of "$r1")" "the handed-back run"
+	assert_eq 2 "$(q 'SELECT count(*) FROM slow_rows')" "marks: one per run, none twice"
+	echo "ok: a foreground run runs a handed-back run of its flow first"
 }
 
 check_warns_of_shared_staging() {
@@ -257,6 +281,7 @@ runs_settle_all() {
 	local t
 	write_project
 	for t in ${RUNS_SETTLE_ONLY:-retry_keeps_its_slot foreground_retries_what_holds_its_slot \
+		foreground_runs_a_handed_back_run_first \
 		check_warns_of_shared_staging \
 		foreground_cannot_start foreground_killed_while_waiting queued_runs_say_so \
 		crashed_run_ends_its_steps recovered_run_counts_earlier_rows}; do
