@@ -3,7 +3,8 @@
  *
  * smtps:// is TLS from the first byte; smtp:// upgrades with STARTTLS when
  * the server offers it (CURLUSESSL_TRY), so a local relay without TLS
- * still works.  The login and password come from the variables the
+ * still works, in clear text; "tls": "required" makes it CURLUSESSL_ALL
+ * (no STARTTLS, no mail).  ca_file trusts a private CA.  The login and password come from the variables the
  * channel names.  A 4xx reply or a network error is passing (retried); a
  * 5xx reply (a refused login, an unknown recipient) is not.
  */
@@ -85,7 +86,13 @@ static void settle(CURL *c, CURLcode rc, const char *errbuf, struct delivery *d)
 		return;
 	}
 	long code = 0;
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+	/* A TLS failure after STARTTLS leaves the 220 of that command as the
+	 * last reply: it is no verdict of the server's, and fixing the trust
+	 * (ca_file) must let the message go, so it is retried. */
+	bool tls = rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_PEER_FAILED_VERIFICATION ||
+		rc == CURLE_USE_SSL_FAILED || rc == CURLE_SSL_CACERT_BADFILE;
+	if (!tls)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	d->error = code ? xasprintf("SMTP %ld: %s", code, errbuf[0] ? errbuf :
 				    curl_easy_strerror(rc))
 		: xstrdup(errbuf[0] ? errbuf : curl_easy_strerror(rc));
@@ -128,7 +135,10 @@ void email_send(const struct outgoing *o, const char *url, struct delivery *d)
 	curl_easy_setopt(c, CURLOPT_READDATA, &up);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	if (str_starts_with(url, "smtp://"))
-		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+		curl_easy_setopt(c, CURLOPT_USE_SSL, (long)(ch->tls_required ? CURLUSESSL_ALL
+							      : CURLUSESSL_TRY));
+	if (ch->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, ch->ca_file);
 	if (user) {
 		curl_easy_setopt(c, CURLOPT_USERNAME, user);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, pass);

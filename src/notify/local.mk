@@ -15,4 +15,5 @@ tests_unit_test_notify_SOURCES = tests/unit/test_notify.c tests/unit/testutil.h 
 tests_unit_test_notify_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_notify_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_notify
-TESTS += tests/integration/notify_channels.sh tests/integration/notify_channels_pg.sh
+TESTS += tests/integration/notify_channels.sh tests/integration/notify_channels_pg.sh \
+	tests/integration/notify_tls.sh

@@ -395,6 +395,7 @@ void project_free(struct project *p)
 		free(c->smtp_url_env);
 		free(c->username_env);
 		free(c->password_env);
+		free(c->ca_file);
 		free(c->from);
 		free_strings(c->to, c->nto);
 		free(c->path_in_file);

@@ -6,6 +6,8 @@
 #include "project/project_int.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string.h>
 
 /* ---- named arrays and references ------------------------------------------------
@@ -234,6 +236,36 @@ static char *ld_env_member(struct ld *L, const cJSON *obj, const char *path, con
 	return xstrdup(v);
 }
 
+/* ca_file must name a readable file now, not at 3 a.m. when the first
+ * alert is due. */
+static void load_email_tls(struct ld *L, const cJSON *m, const char *path,
+			   struct project_channel *c)
+{
+	const char *ca = spec_at_string(L->p, m, path, "ca_file", false, L->d);
+	if (ca) {
+		char *kp = spec_path_key(path, "ca_file");
+		c->ca_file = project_path(L->p, ca);
+		struct stat st;
+		if (!*ca)
+			ld_error(L, kp, "the CA file name is empty");
+		else if (stat(c->ca_file, &st) < 0)
+			ld_error(L, kp, "no such file \"%.200s\" (looked for %.400s)", ca,
+				 c->ca_file);
+		else if (!S_ISREG(st.st_mode) || access(c->ca_file, R_OK) < 0)
+			ld_error(L, kp, "\"%.200s\" is not a readable file", ca);
+		free(kp);
+	}
+	const char *tls = spec_at_string(L->p, m, path, "tls", false, L->d);
+	if (tls) {
+		char *kp = spec_path_key(path, "tls");
+		if (!strcmp(tls, "required"))
+			c->tls_required = true;
+		else if (strcmp(tls, "when_offered"))
+			ld_error(L, kp, "expected \"required\" or \"when_offered\"");
+		free(kp);
+	}
+}
+
 static void load_email(struct ld *L, const cJSON *m, const char *path,
 		       struct project_channel *c)
 {
@@ -256,6 +288,7 @@ static void load_email(struct ld *L, const cJSON *m, const char *path,
 	c->password_env = ld_env_member(L, m, path, "password_env");
 	if (!!c->username_env != !!c->password_env)
 		ld_error_at_key(L, path, "username_env and password_env go together");
+	load_email_tls(L, m, path, c);
 	c->from = ld_nonempty(L, m, path, "from", true);
 	char **paths;
 	c->nto = ld_string_list(L, m, path, "to", &c->to, &paths);
@@ -270,7 +303,8 @@ static void load_channel(struct ld *L, const cJSON *m, const char *path,
 {
 	static const char *const keys[] = {
 		"slack_webhook_env", "webhook_url_env", "secret_env", "smtp_url",
-		"smtp_url_env", "username_env", "password_env", "from", "to", "on", NULL,
+		"smtp_url_env", "username_env", "password_env", "ca_file", "tls", "from", "to",
+		"on", NULL,
 	};
 	spec_at_unknown_keys(L->p, m, path, keys, L->d);
 	bool slack = cJSON_GetObjectItemCaseSensitive(m, "slack_webhook_env");

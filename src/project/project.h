@@ -288,6 +288,8 @@ struct project_channel {
 	char *smtp_url_env;    /* ... or the variable holding it */
 	char *username_env;    /* email: SMTP login, or NULL (no authentication) */
 	char *password_env;
+	char *ca_file;          /* email: PEM CA bundle to trust (resolved), or NULL */
+	bool tls_required;     /* email: refuse smtp:// without STARTTLS */
 	char *from;
 	char **to;
 	size_t nto;

@@ -4,7 +4,11 @@
   smtp DIR PORTFILE [PORT]      an SMTP server (aiosmtpd) on 127.0.0.1 that
                                 takes AUTH PLAIN/LOGIN for $SMTP_USER /
                                 $SMTP_PASS and writes each mail to
-                                DIR/mail-N.eml (envelope first, then data)
+                                DIR/mail-N.eml (envelope first, then data);
+                                with $SMTP_TLS "starttls" (STARTTLS offered
+                                and required) or "implicit" (TLS from the
+                                first byte), certificate $SMTP_CERT, key
+                                $SMTP_KEY; the header X-TLS says which
   hook DIR PORTFILE SECRET_ENV  an HTTP server on 127.0.0.1 that checks
                                 X-Sluice-Signature (HMAC-SHA256 of the body
                                 with the secret in $SECRET_ENV) and writes
@@ -40,6 +44,7 @@ def smtp(d, portfile, port):
     from aiosmtpd.smtp import AuthResult, LoginPassword
 
     user, password = os.environ.get("SMTP_USER"), os.environ.get("SMTP_PASS")
+    tls = os.environ.get("SMTP_TLS", "")  # implicit: nothing arrives in clear
 
     def authenticator(server, session, envelope, mechanism, auth_data):
         ok = (isinstance(auth_data, LoginPassword) and
@@ -49,9 +54,11 @@ def smtp(d, portfile, port):
     class Handler:
         async def handle_DATA(self, server, session, envelope):
             with open(next_name(d, "mail", "eml"), "wb") as f:
-                f.write(("X-Envelope-From: %s\nX-Envelope-To: %s\nX-Authenticated: %s\n" % (
-                    envelope.mail_from, ",".join(envelope.rcpt_tos),
-                    "yes" if session.authenticated else "no")).encode())
+                f.write(("X-Envelope-From: %s\nX-Envelope-To: %s\nX-Authenticated: %s\n"
+                         "X-TLS: %s\n" % (
+                             envelope.mail_from, ",".join(envelope.rcpt_tos),
+                             "yes" if session.authenticated else "no",
+                             "yes" if session.ssl or tls == "implicit" else "no")).encode())
                 f.write(envelope.original_content or envelope.content)
             return "250 OK"
 
@@ -60,8 +67,15 @@ def smtp(d, portfile, port):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()
+    kw = {}
+    if tls:
+        import ssl
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(os.environ["SMTP_CERT"], os.environ["SMTP_KEY"])
+        kw = {"ssl_context": ctx} if tls == "implicit" else \
+            {"tls_context": ctx, "require_starttls": True}
     c = Controller(Handler(), hostname="127.0.0.1", port=port, authenticator=authenticator,
-                   auth_require_tls=False, auth_required=bool(user))
+                   auth_require_tls=False, auth_required=bool(user), **kw)
     c.start()
     write_port(portfile, port)
     while True:

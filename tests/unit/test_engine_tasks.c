@@ -193,6 +193,58 @@ START_TEST(a_tick_during_a_run_is_skipped)
 }
 END_TEST
 
+/* A task whose trouble a channel heard of (auto-suspended) and which then
+ * succeeds sends that channel one recovery message, and only that one; a
+ * channel that heard nothing hears nothing. */
+START_TEST(recovered_task_tells_the_channels_that_heard)
+{
+	fake_clock_set(T0);
+	struct fixture *fx = fx_open("{ " CONN
+		"\"notifications\": { \"ops\": { \"slack_webhook_env\": \"TEST_HOOK\", "
+		"\"on\": [\"task_suspended\"] },\n"
+		"  \"quiet\": { \"slack_webhook_env\": \"TEST_HOOK2\", "
+		"\"on\": [\"late_run\"] } },\n"
+		"\"flows\": [ { \"name\": \"flip\", \"steps\": [ { \"name\": \"s\", "
+		"\"kind\": \"sql\", \"connection\": \"wh\", \"sql\": \"SELECT * FROM later\" } ] } ],\n"
+		"\"tasks\": [ { \"name\": \"t\", \"schedule\": \"every 1 minute\", \"flow\": \"flip\", "
+		"\"max_failures\": 1 } ] }\n", NULL);
+	tick(fx, T0);
+	tick(fx, T0 + MIN);
+	ck_assert_int_eq(fx_work(fx), 1);
+	tick(fx, T0 + MIN + 1);
+	assert_newest(fx, "t", "FAILED", T0 + MIN);
+	struct vec q = VEC_INIT;
+	OK(store_notify_list(fx->store, 0, 10, &q, &E));
+	ck_assert_int_eq(q.len, 1);                     /* the suspension, to ops */
+	store_notify_list_free(&q);
+	fx_exec(fx, "wh.db", "CREATE TABLE later(x int)");
+	OK(engine_task_set(fx->store, fx->p, "t", true, "tester", &E));
+	tick(fx, T0 + MIN + 30 * USEC_PER_SEC);
+	tick(fx, T0 + 2 * MIN);
+	ck_assert_int_eq(fx_work(fx), 1);
+	tick(fx, T0 + 2 * MIN + 1);
+	assert_newest(fx, "t", "SUCCEEDED", T0 + 2 * MIN);
+	tick(fx, T0 + 3 * MIN);                         /* another success: no second one */
+	ck_assert_int_eq(fx_work(fx), 1);
+	tick(fx, T0 + 3 * MIN + 1);
+	OK(store_notify_list(fx->store, 0, 10, &q, &E));
+	size_t recoveries = 0;
+	for (size_t i = 0; i < q.len; i++) {
+		struct store_notification *n = q.items[i];
+		if (strcmp(n->event, "recovered"))
+			continue;
+		recoveries++;
+		ck_assert_str_eq(n->channel, "ops");
+		ck_assert_str_eq(n->object, "task:t");
+		ck_assert_msg(strstr(n->text, "task t is healthy again"), "%s", n->text);
+	}
+	ck_assert_int_eq(recoveries, 1);
+	store_notify_list_free(&q);
+	fx_close(fx);
+	fake_clock_off();
+}
+END_TEST
+
 START_TEST(consecutive_failures_auto_suspend)
 {
 	fake_clock_set(T0);
@@ -575,6 +627,7 @@ static Suite *tasks_suite(void)
 	tcase_add_test(tc, when_condition_is_evaluated_and_recorded);
 	tcase_add_test(tc, a_tick_during_a_run_is_skipped);
 	tcase_add_test(tc, consecutive_failures_auto_suspend);
+	tcase_add_test(tc, recovered_task_tells_the_channels_that_heard);
 	tcase_add_test(tc, after_builds_a_task_graph);
 	tcase_add_test(tc, missed_ticks_run_once);
 	tcase_add_test(tc, sql_file_task_runs_on_a_worker);
