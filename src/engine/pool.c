@@ -235,6 +235,13 @@ int job_run(struct slot *sl, struct job *j)
  * this one does, oldest first, when one is due and the flow has room; its
  * own run follows.  Says once what the run waits for.  1 claimed *out, 0
  * none is in the way, 2 one is in the way and not due yet, -1 error. */
+static bool in_the_way(const struct store_run *r, const struct store_run *own)
+{
+	if (r->id == own->id)
+		return false;
+	return r->state == RUN_RETRYING || (r->started && r->id < own->id && !r->worker);
+}
+
 static int claim_run_in_the_way(struct slot *sl, const struct store_run *own, int limit,
 				struct store_run **out, struct err *e)
 {
@@ -244,34 +251,29 @@ static int claim_run_in_the_way(struct slot *sl, const struct store_run *own, in
 	struct vec v = VEC_INIT;
 	if (store_run_list(sl->store, &f, &v, e) < 0)
 		return -1;
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < v.len; i++) {
-		struct store_run *r = v.items[i];
-		bool in_the_way = r->state == RUN_RETRYING ||
-				  (r->started && r->id < own->id && !r->worker);
-		if (r->id == own->id || !in_the_way)
-			continue;
-		if (!eng->retry_said) {
-			log_emit(LOG_WARN, own->id, NULL, NULL, NULL, 0, "run %lld waits for run "
-				 "%lld of flow %s, which is %s and goes first; no other engine "
-				 "is running, so this one runs it first", (long long)own->id,
-				 (long long)r->id, own->flow, r->state == RUN_RETRYING
-				 ? "RETRYING" : "handed back unfinished");
-			eng->retry_said = true;
-		}
-		rc = 2;
-		int64_t running = 0;
-		struct store_run_filter rf = { .flow = own->flow,
-			.states = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING) };
-		if (store_run_count(sl->store, &rf, &running, e) < 0)
-			rc = -1;
-		else if ((limit > 0 && running >= limit) ||
-			 (r->state == RUN_RETRYING && r->next_retry > clock_now_us()))
-			break;
+	const struct store_run *r = NULL;
+	for (size_t i = 0; i < v.len && !r; i++)
+		if (in_the_way(v.items[i], own))
+			r = v.items[i];
+	int rc = r ? 2 : 0;
+	if (r && !eng->retry_said) {
+		log_emit(LOG_WARN, own->id, NULL, NULL, NULL, 0, "run %lld waits for run %lld "
+			 "of flow %s, which is %s and goes first; no other engine is running, "
+			 "so this one runs it first", (long long)own->id, (long long)r->id,
+			 own->flow, r->state == RUN_RETRYING ? "RETRYING" : "handed back unfinished");
+		eng->retry_said = true;
+	}
+	int64_t running = 0;
+	struct store_run_filter rf = { .flow = own->flow,
+		.states = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING) };
+	bool due = r && !(r->state == RUN_RETRYING && r->next_retry > clock_now_us());
+	if (due && store_run_count(sl->store, &rf, &running, e) < 0)
+		rc = -1;
+	else if (due && (limit <= 0 || running < limit)) {
 		struct err ce;
-		if (rc == 2 && store_run_claim_id(sl->store, r->id, eng->worker_id, out, &ce) == 0)
+		if (store_run_claim_id(sl->store, r->id, eng->worker_id, out, &ce) == 0)
 			rc = 1;
-		else if (rc == 2 && ce.code != ERR_CONFLICT)
+		else if (ce.code != ERR_CONFLICT)
 			rc = (*e = ce, -1);
 	}
 	store_run_list_free(&v);
