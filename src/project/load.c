@@ -1,6 +1,6 @@
 /*
- * load.c - project_load(): read sluice.json, diagnose JSON syntax errors
- * precisely, then build the model section by section and check it.
+ * load.c - project_load(): parse sluice.json (project_json.c), then build
+ * the model section by section and check it.
  *
  * This file holds the top level, connections, environments, the lake and
  * the control store; the other sections live in objects.c, flows.c and
@@ -9,268 +9,11 @@
  */
 #include "project/project_int.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/* ---- JSON syntax errors -------------------------------------------------------
- * cJSON says only where it gave up, and that is often a token or two away
- * from the mistake.  When it fails, this strict scanner finds the first
- * error itself and says what it is (a trailing comma, a missing comma, an
- * unclosed brace); cJSON's offset is the fallback. */
-
-struct jsyn {
-	const char *t;
-	size_t n, i;
-	size_t at;          /* where the error is */
-	char msg[200];
-	bool failed;
-};
-
-static bool syn_fail(struct jsyn *s, size_t at, const char *fmt, ...) PRINTF_LIKE(3, 4);
-
-static bool syn_fail(struct jsyn *s, size_t at, const char *fmt, ...)
-{
-	if (s->failed)
-		return false;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(s->msg, sizeof s->msg, fmt, ap);
-	va_end(ap);
-	s->at = at;
-	s->failed = true;
-	return false;
-}
-
-static void syn_space(struct jsyn *s)
-{
-	while (s->i < s->n && strchr(" \t\r\n", s->t[s->i]))
-		s->i++;
-}
-
-static const char *syn_found(struct jsyn *s, char *buf, size_t n)
-{
-	if (s->i >= s->n)
-		return "the end of the file";
-	unsigned char c = (unsigned char)s->t[s->i];
-	if (c < 0x20 || c >= 0x7f)
-		snprintf(buf, n, "byte 0x%02x", c);
-	else
-		snprintf(buf, n, "\"%c\"", c);
-	return buf;
-}
-
-static bool syn_string(struct jsyn *s)
-{
-	size_t open = s->i++;
-	while (s->i < s->n) {
-		unsigned char c = (unsigned char)s->t[s->i];
-		if (c == '"') {
-			s->i++;
-			return true;
-		}
-		if (c == '\n')
-			return syn_fail(s, open, "this string is not closed before the end of the line");
-		if (c < 0x20)
-			return syn_fail(s, s->i, "control character 0x%02x inside a string "
-					"(write it as an escape such as \\t)", c);
-		if (c == '\\') {
-			char x = s->i + 1 < s->n ? s->t[s->i + 1] : '\0';
-			if (x == 'u') {
-				for (int k = 2; k < 6; k++)
-					if (s->i + (size_t)k >= s->n ||
-					    !isxdigit((unsigned char)s->t[s->i + (size_t)k]))
-						return syn_fail(s, s->i, "\\u must be followed by four "
-								"hex digits");
-				s->i += 6;
-				continue;
-			}
-			if (!x || !strchr("\"\\/bfnrt", x))
-				return syn_fail(s, s->i, "invalid escape \"\\%c\" in a string "
-						"(a backslash is written \\\\)", x ? x : ' ');
-			s->i += 2;
-			continue;
-		}
-		s->i++;
-	}
-	return syn_fail(s, open, "this string is never closed");
-}
-
-static bool syn_number(struct jsyn *s)
-{
-	size_t start = s->i;
-	const char *t = s->t;
-	if (t[s->i] == '-')
-		s->i++;
-	if (s->i < s->n && t[s->i] == '0') {
-		s->i++;
-		if (s->i < s->n && isdigit((unsigned char)t[s->i]))
-			return syn_fail(s, start, "numbers cannot start with 0 (write 7, not 07)");
-	} else if (s->i < s->n && isdigit((unsigned char)t[s->i])) {
-		while (s->i < s->n && isdigit((unsigned char)t[s->i]))
-			s->i++;
-	} else {
-		return syn_fail(s, start, "\"-\" must be followed by a number");
-	}
-	if (s->i < s->n && t[s->i] == '.') {
-		s->i++;
-		if (s->i >= s->n || !isdigit((unsigned char)t[s->i]))
-			return syn_fail(s, start, "a number needs digits after its \".\"");
-		while (s->i < s->n && isdigit((unsigned char)t[s->i]))
-			s->i++;
-	}
-	if (s->i < s->n && (t[s->i] == 'e' || t[s->i] == 'E')) {
-		s->i++;
-		if (s->i < s->n && (t[s->i] == '+' || t[s->i] == '-'))
-			s->i++;
-		if (s->i >= s->n || !isdigit((unsigned char)t[s->i]))
-			return syn_fail(s, start, "a number's exponent needs digits");
-		while (s->i < s->n && isdigit((unsigned char)t[s->i]))
-			s->i++;
-	}
-	return true;
-}
-
-static bool syn_value(struct jsyn *s, int depth);
-
-/* Members of an object or elements of an array, after the opening bracket. */
-static bool syn_container(struct jsyn *s, int depth, bool object)
-{
-	size_t open = s->i++;
-	char close = object ? '}' : ']';
-	const char *what = object ? "object" : "array";
-	int line, col;
-	char buf[32];
-	syn_space(s);
-	if (s->i < s->n && s->t[s->i] == close) {
-		s->i++;
-		return true;
-	}
-	for (;;) {
-		syn_space(s);
-		if (s->i >= s->n) {
-			jpos_line_col(s->t, open, &line, &col);
-			return syn_fail(s, s->n, "unexpected end of the file: the %s opened at "
-					"%d:%d is not closed", what, line, col);
-		}
-		if (object) {
-			if (s->t[s->i] != '"') {
-				if (s->t[s->i] == '\'')
-					return syn_fail(s, s->i, "keys and strings need double quotes, "
-							"not single quotes");
-				if (isalpha((unsigned char)s->t[s->i]) || s->t[s->i] == '_')
-					return syn_fail(s, s->i, "keys need double quotes");
-				if (s->t[s->i] == '/')
-					return syn_fail(s, s->i, "JSON has no comments");
-				return syn_fail(s, s->i, "expected a key in double quotes, found %s",
-						syn_found(s, buf, sizeof buf));
-			}
-			if (!syn_string(s))
-				return false;
-			syn_space(s);
-			if (s->i >= s->n || s->t[s->i] != ':')
-				return syn_fail(s, s->i, "expected \":\" after the key, found %s",
-						syn_found(s, buf, sizeof buf));
-			s->i++;
-			syn_space(s);
-		}
-		if (!syn_value(s, depth + 1))
-			return false;
-		size_t after_value = s->i;
-		syn_space(s);
-		if (s->i >= s->n)
-			continue;      /* reported as "not closed" above */
-		char c = s->t[s->i];
-		if (c == close) {
-			s->i++;
-			return true;
-		}
-		if (c == ',') {
-			size_t comma = s->i++;
-			syn_space(s);
-			if (s->i < s->n && (s->t[s->i] == '}' || s->t[s->i] == ']'))
-				return syn_fail(s, comma, "trailing comma: JSON allows no \",\" "
-						"before \"%c\"", s->t[s->i]);
-			continue;
-		}
-		if (c == '"' || c == '{' || c == '[' || isdigit((unsigned char)c) || c == '-' ||
-		    c == 't' || c == 'f' || c == 'n')
-			return syn_fail(s, after_value, "missing \",\" after this %s",
-					object ? "member" : "element");
-		if (c == '/')
-			return syn_fail(s, s->i, "JSON has no comments");
-		if ((c == '}' || c == ']') && c != close) {
-			jpos_line_col(s->t, open, &line, &col);
-			return syn_fail(s, s->i, "\"%c\" does not match the \"%c\" at %d:%d",
-					c, object ? '{' : '[', line, col);
-		}
-		return syn_fail(s, s->i, "expected \",\" or \"%c\", found %s", close,
-				syn_found(s, buf, sizeof buf));
-	}
-}
-
-static bool syn_literal(struct jsyn *s, const char *word)
-{
-	size_t n = strlen(word);
-	if (s->n - s->i >= n && strncmp(s->t + s->i, word, n) == 0 &&
-	    (s->i + n == s->n || !isalnum((unsigned char)s->t[s->i + n]))) {
-		s->i += n;
-		return true;
-	}
-	return false;
-}
-
-static bool syn_value(struct jsyn *s, int depth)
-{
-	char buf[32];
-	if (depth > 900)
-		return syn_fail(s, s->i, "nested too deeply");
-	syn_space(s);
-	if (s->i >= s->n)
-		return syn_fail(s, s->i, "expected a value, found the end of the file");
-	char c = s->t[s->i];
-	if (c == '{' || c == '[')
-		return syn_container(s, depth, c == '{');
-	if (c == '"')
-		return syn_string(s);
-	if (c == '-' || isdigit((unsigned char)c))
-		return syn_number(s);
-	if (syn_literal(s, "true") || syn_literal(s, "false") || syn_literal(s, "null"))
-		return true;
-	if (c == '\'')
-		return syn_fail(s, s->i, "strings need double quotes, not single quotes");
-	if (c == '/')
-		return syn_fail(s, s->i, "JSON has no comments");
-	if (isalpha((unsigned char)c))
-		return syn_fail(s, s->i, "expected a value; text needs double quotes "
-				"(true, false and null are written in lower case)");
-	return syn_fail(s, s->i, "expected a value, found %s", syn_found(s, buf, sizeof buf));
-}
-
-static void report_syntax(const char *file, const char *text, size_t len,
-			  const char *cjson_end, struct diags *d)
-{
-	struct jsyn s = { .t = text, .n = len };
-	syn_space(&s);
-	if (s.i >= s.n) {
-		syn_fail(&s, s.i, "the file is empty; a project is a JSON object { ... }");
-	} else if (syn_value(&s, 0)) {
-		syn_space(&s);
-		if (s.i < s.n)
-			syn_fail(&s, s.i, "unexpected text after the end of the JSON value");
-	}
-	if (!s.failed) {
-		size_t off = cjson_end && cjson_end >= text ? (size_t)(cjson_end - text) : 0;
-		s.at = off > len ? len : off;
-		snprintf(s.msg, sizeof s.msg, "JSON syntax error");
-	}
-	int line, col;
-	jpos_line_col(text, s.at, &line, &col);
-	diags_add(d, DIAG_ERROR, file, line, col, "", "%s", s.msg);
-}
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -289,36 +32,6 @@ static const cJSON *object_value(struct ld *L, const cJSON *m, const char *path)
 		return m;
 	ld_error(L, path, "expected an object, found %s", json_type_name(m));
 	return NULL;
-}
-
-/* Every member of every object against the others in one hash lookup each,
- * so a 40,000-key object costs 40,000 lookups, not 800 million string
- * comparisons.  A repeated key is reported at its own position and taken
- * out of the tree: the first one is used, and everything read afterwards
- * sees each key once. */
-void check_duplicate_keys(struct ld *L, cJSON *node, const char *path)
-{
-	if (!node)
-		return;
-	bool object = cJSON_IsObject(node);
-	struct keyset seen = KEYSET_INIT;
-	size_t i = 0;
-	cJSON *next;
-	for (cJSON *m = node->child; m; m = next, i++) {
-		next = m->next;
-		char *sub = object ? spec_path_key(path, m->string) : spec_path_index(path, i);
-		size_t before = object ? keyset_add(&seen, m->string) : 0;
-		if (before) {
-			ld_error_at_key_nth(L, sub, before,
-					    "duplicate key \"%.64s\" (the first one is used)",
-					    m->string);
-			cJSON_Delete(cJSON_DetachItemViaPointer(node, m));
-		} else if (cJSON_IsObject(m) || cJSON_IsArray(m)) {
-			check_duplicate_keys(L, m, sub);
-		}
-		free(sub);
-	}
-	keyset_free(&seen);
 }
 
 char *resolve_url(const struct project *p, const char *url, const char *scheme)
@@ -666,10 +379,22 @@ static char *base_name(const char *dir)
 	return xstrdup(*name ? name : "project");
 }
 
+/* Keys written twice in one object, each at its own key: the parser kept
+ * the first and left the others out of the tree. */
+static void report_duplicates(struct ld *L)
+{
+	const struct pjson_dup *dups;
+	size_t n = pjson_duplicates(L->p->positions, &dups);
+	for (size_t i = 0; i < n; i++)
+		diags_add(L->d, DIAG_ERROR, L->p->file, dups[i].at.line, dups[i].at.col,
+			  dups[i].path, "duplicate key \"%.64s\" (the first one is used)",
+			  dups[i].key);
+}
+
 static void load_top(struct ld *L, const char *env)
 {
 	struct project *p = L->p;
-	check_duplicate_keys(L, p->root, "");
+	report_duplicates(L);
 	spec_at_unknown_keys(p, p->root, "", top_keys, L->d);
 	const char *name = spec_at_string(p, p->root, "", "project", false, L->d);
 	if (name && !*name)
@@ -713,23 +438,11 @@ struct project *project_load(const char *file, const char *env, struct diags *d,
 	char *text = file_read_all(file, &len, e);
 	if (!text)
 		return NULL;
-	size_t bom = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-	size_t nul = strlen(text);
-	const char *end = NULL;
-	cJSON *root = NULL;
-	if (nul == len)
-		/* The length includes the terminating NUL: cJSON checks, for
-		 * require_null_terminated, that it sees it inside the buffer. */
-		root = cJSON_ParseWithLengthOpts(text + bom, len - bom + 1, &end, true);
-	if (!root) {
-		if (nul != len) {
-			int line, col;
-			jpos_line_col(text + bom, nul - bom, &line, &col);
-			diags_add(d, DIAG_ERROR, file, line, col, "",
-				  "the file holds a NUL byte; is it really a JSON text?");
-		} else {
-			report_syntax(file, text + bom, len - bom, end, d);
-		}
+	cJSON *root;
+	struct pjson_syntax syn;
+	struct pjson_index *positions = pjson_parse(text, len, &root, &syn);
+	if (!positions) {
+		diags_add(d, DIAG_ERROR, file, syn.at.line, syn.at.col, "", "%s", syn.msg);
 		free(text);
 		return err_set(e, ERR_PARSE, "%s is not valid JSON", file), NULL;
 	}
@@ -739,7 +452,7 @@ struct project *project_load(const char *file, const char *env, struct diags *d,
 	p->text = text;
 	p->text_len = len;
 	p->root = root;
-	p->positions = jpos_index(text, len);
+	p->positions = positions;
 
 	struct stat st;
 	struct ld L = { .p = p, .d = d };

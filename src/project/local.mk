@@ -11,6 +11,7 @@ libproject_a_SOURCES = \
 	src/project/model.c \
 	src/project/objects.c \
 	src/project/param.c \
+	src/project/project_json.c \
 	src/project/secrets.c \
 	src/project/spec.c \
 	src/project/tasks.c \
@@ -21,3 +22,9 @@ tests_unit_test_project_SOURCES = tests/unit/test_project.c tests/unit/testutil.
 tests_unit_test_project_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_project_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_project
+
+check_PROGRAMS += tests/unit/test_project_json
+tests_unit_test_project_json_SOURCES = tests/unit/test_project_json.c tests/unit/testutil.h
+tests_unit_test_project_json_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_project_json_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_project_json

@@ -427,6 +427,6 @@ void project_free(struct project *p)
 	free(p->control_url);
 	free(p->text);
 	cJSON_Delete(p->root);
-	jpos_free(p->positions);
+	pjson_free(p->positions);
 	free(p);
 }

@@ -12,6 +12,37 @@
 
 #include "project/project.h"
 
+/* ---- the project file's JSON (project_json.c) --------------------------------
+ * A strict parser that builds the cJSON tree and indexes, by key path
+ * ("flows[1].steps[0].kind"), where each value and each member's key
+ * starts.  Offsets count from the start of the text (a BOM included);
+ * lines and columns from 1, columns in characters. */
+struct pjson_pos {
+	size_t off;
+	int line, col;
+};
+struct pjson_index;
+/* The first syntax error: where, and what in words. */
+struct pjson_syntax {
+	struct pjson_pos at;
+	char msg[200];
+};
+/* A key written again in one object: the path of the member, the key,
+ * and where the repeated key is.  Its member is not in the tree. */
+struct pjson_dup {
+	char *path, *key;
+	struct pjson_pos at;
+};
+/* Parse `text` into *root and return its index, or NULL with *syn set. */
+struct pjson_index *pjson_parse(const char *text, size_t len, cJSON **root,
+				struct pjson_syntax *syn);
+void   pjson_free(struct pjson_index *ix);
+/* Where the value at `path` starts, and the key of the member at `path`
+ * (false for the top and for array elements). */
+bool   pjson_value_at(const struct pjson_index *ix, const char *path, struct pjson_pos *at);
+bool   pjson_key_at(const struct pjson_index *ix, const char *path, struct pjson_pos *at);
+size_t pjson_duplicates(const struct pjson_index *ix, const struct pjson_dup **out);
+
 /* The loader's context: the project being built and where problems go. */
 struct ld {
 	struct project *p;
@@ -30,9 +61,6 @@ void ld_member_error(struct ld *L, const char *path, const char *key, const char
 void ld_warn(struct ld *L, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* An error positioned at the key (not the value) of member `path`. */
 void ld_error_at_key(struct ld *L, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
-/* The same at the nth (0-based) of the keys written with this path. */
-void ld_error_at_key_nth(struct ld *L, const char *path, size_t nth, const char *fmt, ...)
-	PRINTF_LIKE(4, 5);
 /* An error at byte `off` of the string value at `path` (a `when` condition). */
 void ld_error_in_string(struct ld *L, const char *path, size_t off,
 			const char *fmt, ...) PRINTF_LIKE(4, 5);
@@ -100,9 +128,6 @@ void load_streams(struct ld *L);
 void load_flows(struct ld *L);
 void load_tasks(struct ld *L);
 void check_table_connections(struct ld *L);
-/* Reports keys written twice in one object and takes the later ones out of
- * the tree (the first is used), so loaders see each key once. */
-void check_duplicate_keys(struct ld *L, cJSON *node, const char *path);
 
 /* URLs (secrets.c).  They report at `path` and never quote the URL. */
 bool check_connection_url(struct ld *L, const char *path, const char *url,
