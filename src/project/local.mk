@@ -7,14 +7,14 @@ libproject_a_SOURCES = \
 	src/project/cron.c \
 	src/project/diag.c \
 	src/project/flows.c \
-	src/project/load.c \
+	src/project/loader.c \
+	src/project/loader_objects.c \
+	src/project/loader_tasks.c \
 	src/project/model.c \
-	src/project/objects.c \
 	src/project/param.c \
 	src/project/project_json.c \
 	src/project/secrets.c \
 	src/project/spec.c \
-	src/project/tasks.c \
 	src/project/tz.c
 
 check_PROGRAMS += tests/unit/test_project
