@@ -1,11 +1,11 @@
 /*
- * load.c - project_load(): parse sluice.json (project_json.c), then build
+ * loader.c - project_load(): parse sluice.json (project_json.c), then build
  * the model section by section and check it.
  *
  * This file holds the top level, connections, environments, the lake and
- * the control store; the other sections live in objects.c, flows.c and
- * tasks.c.  Every loader keeps going after a problem so that one run of
- * `sluice check` shows all of them.
+ * the control store; the other sections live in loader_objects.c, flows.c
+ * and loader_tasks.c.  Every loader keeps going after a problem so that
+ * one run of `sluice check` shows all of them.
  */
 #include "project/project_int.h"
 
@@ -30,11 +30,11 @@ static const cJSON *object_value(struct ld *L, const cJSON *m, const char *path)
 {
 	if (cJSON_IsObject(m))
 		return m;
-	ld_error(L, path, "expected an object, found %s", json_type_name(m));
+	ld_error(L, path, "expected an object, found %s", pjson_type_name(m));
 	return NULL;
 }
 
-char *resolve_url(const struct project *p, const char *url, const char *scheme)
+char *proj_resolve_url(const struct project *p, const char *url, const char *scheme)
 {
 	size_t n = strlen(scheme);
 	if (strncmp(url, scheme, n) != 0)
@@ -62,7 +62,7 @@ static void connection_settings(struct ld *L, const cJSON *obj, const char *path
 	if (url) {
 		char *up = spec_path_key(path, "url");
 		enum connection_kind kind = CONN_POSTGRES;
-		check_connection_url(L, up, url, &kind);
+		ld_check_connection_url(L, up, url, &kind);
 		free(up);
 		free(c->url);
 		c->url = xstrdup(url);
@@ -80,7 +80,7 @@ static void connection_settings(struct ld *L, const cJSON *obj, const char *path
 		c->read_only = spec_at_bool(p, obj, path, "read_only", c->read_only, L->d);
 }
 
-void load_connections(struct ld *L)
+void ld_load_connections(struct ld *L)
 {
 	struct project *p = L->p;
 	const cJSON *obj = spec_at_object(p, p->root, "", "connections", false, L->d);
@@ -106,7 +106,7 @@ static void finish_connections(struct ld *L)
 	for (size_t i = 0; i < L->p->nconnections; i++) {
 		struct project_connection *c = &L->p->connections[i];
 		if (c->kind == CONN_SQLITE) {
-			char *u = resolve_url(L->p, c->url, "sqlite:");
+			char *u = proj_resolve_url(L->p, c->url, "sqlite:");
 			free(c->url);
 			c->url = u;
 		}
@@ -131,7 +131,7 @@ static void check_lake_object(struct ld *L, const cJSON *obj, const char *path)
 	const char *url = spec_at_string(p, obj, path, "url", false, L->d);
 	if (url) {
 		char *up = spec_path_key(path, "url");
-		check_lake_url(L, up, url);
+		ld_check_lake_url(L, up, url);
 		free(up);
 	}
 	const char *endpoint = spec_at_string(p, obj, path, "endpoint", false, L->d);
@@ -178,7 +178,8 @@ static void env_connections(struct ld *L, const cJSON *env, const char *path, bo
 		if (!c) {
 			ld_error_at_key(L, mp, "unknown connection \"%.64s\"%s; an environment "
 					"overrides connections declared in \"connections\"",
-					m->string, suggest_text(m->string, names, p->nconnections));
+					m->string,
+					proj_suggest_text(m->string, names, p->nconnections));
 		} else if (object_value(L, m, mp)) {
 			/* Checked always; applied only for the selected environment. */
 			struct project_connection scratch = { 0 };
@@ -197,7 +198,7 @@ static void env_connections(struct ld *L, const cJSON *env, const char *path, bo
 	free(names);
 }
 
-void load_environments(struct ld *L, const char *env)
+void ld_load_environments(struct ld *L, const char *env)
 {
 	struct project *p = L->p;
 	const cJSON *obj = spec_at_object(p, p->root, "", "environments", false, L->d);
@@ -219,7 +220,7 @@ void load_environments(struct ld *L, const char *env)
 			if (control) {
 				char *cp = spec_path_key(path, "control");
 				enum connection_kind kind;
-				check_connection_url(L, cp, control, &kind);
+				ld_check_connection_url(L, cp, control, &kind);
 				free(cp);
 			}
 			const cJSON *lake = spec_at_object(p, m, path, "lake", false, L->d);
@@ -242,7 +243,8 @@ void load_environments(struct ld *L, const char *env)
 		struct buf known = BUF_INIT;
 		for (size_t i = 0; i < p->nenv_names; i++)
 			buf_printf(&known, "%s%s", i ? ", " : "", p->env_names[i]);
-		const char *close = suggest(env, (const char *const *)p->env_names, p->nenv_names);
+		const char *close = proj_suggest(env, (const char *const *)p->env_names,
+						 p->nenv_names);
 		if (!p->nenv_names)
 			ld_error(L, "", "unknown environment \"%.64s\": the file declares no "
 				 "environments", env);
@@ -272,19 +274,19 @@ static const char *lake_setting(struct ld *L, const cJSON *base, const char *key
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-void load_lake_and_control(struct ld *L)
+void ld_load_lake_and_control(struct ld *L)
 {
 	struct project *p = L->p;
 	const char *control = spec_at_string(p, p->root, "", "control", false, L->d);
 	if (control) {
 		enum connection_kind kind;
-		check_connection_url(L, "control", control, &kind);
+		ld_check_connection_url(L, "control", control, &kind);
 	}
 	const cJSON *env_control = L->env ? cJSON_GetObjectItemCaseSensitive(L->env, "control")
 					  : NULL;
 	if (cJSON_IsString(env_control))
 		control = env_control->valuestring;
-	p->control_url = resolve_url(p, control ? control : "sqlite:.sluice/control.db",
+	p->control_url = proj_resolve_url(p, control ? control : "sqlite:.sluice/control.db",
 				     "sqlite:");
 
 	const cJSON *lake = spec_at_object(p, p->root, "", "lake", false, L->d);
@@ -292,7 +294,7 @@ void load_lake_and_control(struct ld *L)
 		check_lake_object(L, lake, "lake");
 	const char *url = lake_setting(L, lake, "url");
 	const char *region = lake_setting(L, lake, "region");
-	p->lake.url = resolve_url(p, url ? url : "file:lake", "file:");
+	p->lake.url = proj_resolve_url(p, url ? url : "file:lake", "file:");
 	p->lake.endpoint = xstrdup(lake_setting(L, lake, "endpoint"));
 	p->lake.region = xstrdup(region ? region : "us-east-1");
 	p->lake.access_key_env = xstrdup(lake_setting(L, lake, "access_key_env"));
@@ -405,20 +407,20 @@ static void load_top(struct ld *L, const char *env)
 		ld_error(L, "version", "this sluice reads version 1 of the project file, "
 			 "not version %lld", (long long)version);
 
-	load_connections(L);
-	load_environments(L, env);
-	load_lake_and_control(L);
+	ld_load_connections(L);
+	ld_load_environments(L, env);
+	ld_load_lake_and_control(L);
 	load_retention(L);
-	load_channels(L);
-	load_routing(L);
-	load_tables(L);
-	load_pipes(L);
-	load_streams(L);
-	load_flows(L);
-	load_tasks(L);
-	check_table_connections(L);
+	ld_load_channels(L);
+	ld_load_routing(L);
+	ld_load_tables(L);
+	ld_load_pipes(L);
+	ld_load_streams(L);
+	ld_load_flows(L);
+	ld_load_tasks(L);
+	ld_check_table_connections(L);
 	if (L->world_readable)
-		scan_secrets(L);
+		ld_scan_secrets(L);
 }
 
 static char *absolute_dir(const char *file)
@@ -459,11 +461,11 @@ struct project *project_load(const char *file, const char *env, struct diags *d,
 	L.world_readable = stat(file, &st) == 0 && (st.st_mode & S_IROTH);
 	if (!cJSON_IsObject(root)) {
 		ld_error(&L, "", "a project file holds a JSON object { ... }, not %s",
-			 json_type_name(root));
+			 pjson_type_name(root));
 		p->name = base_name(p->dir);
 		p->env.name = xstrdup(env && *env ? env : "default");
-		p->control_url = resolve_url(p, "sqlite:.sluice/control.db", "sqlite:");
-		p->lake.url = resolve_url(p, "file:lake", "file:");
+		p->control_url = proj_resolve_url(p, "sqlite:.sluice/control.db", "sqlite:");
+		p->lake.url = proj_resolve_url(p, "file:lake", "file:");
 		p->lake.region = xstrdup("us-east-1");
 		p->retention = retention_defaults;
 		return p;

@@ -268,7 +268,7 @@ static void dfs_visit(struct dfs *s, size_t v)
 	s->color[v] = 2;
 }
 
-void graph_find_cycles(const struct graph *g,
+void proj_find_cycles(const struct graph *g,
 		       void (*report)(const size_t *cycle, size_t len, size_t edge, void *ctx),
 		       void *ctx)
 {

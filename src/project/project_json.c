@@ -215,8 +215,9 @@ static bool unicode_escape(struct parser *P, struct buf *out)
 		long lo = P->i + 7 < P->n && P->t[P->i + 6] == '\\' && P->t[P->i + 7] == 'u'
 			? hex4_at(P, P->i + 8) : -1;
 		if (lo < 0xdc00 || lo > 0xdfff)
-			return fail(P, esc, "unpaired surrogate \\u%04lx in a string (a character "
-				    "above U+FFFF is written as a pair such as \\ud83d\\ude00)", cp);
+			return fail(P, esc, "unpaired surrogate \\u%04lx in a string (a "
+				    "character above U+FFFF is written as a pair such as "
+				    "\\ud83d\\ude00)", cp);
 		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 		for (int k = 0; k < 6; k++)
 			advance(P);
@@ -282,7 +283,8 @@ static bool parse_string(struct parser *P, struct buf *out)
 			return true;
 		}
 		if (c == '\n')
-			return fail(P, open, "this string is not closed before the end of the line");
+			return fail(P, open, "this string is not closed before the end of the "
+				    "line");
 		if (c < 0x20)
 			return fail(P, here(P), "control character 0x%02x inside a string "
 				    "(write it as an escape such as \\t)", c);
@@ -324,7 +326,8 @@ static cJSON *parse_number(struct parser *P)
 	if (peek(P) == '0') {
 		advance(P);
 		if (digit_here(P))
-			return fail(P, start, "numbers cannot start with 0 (write 7, not 07)"), NULL;
+			return fail(P, start, "numbers cannot start with 0 (write 7, not 07)"),
+				NULL;
 	} else if (digit_here(P)) {
 		skip_digits(P);
 	} else {

@@ -77,8 +77,8 @@ START_TEST(positions_of_nested_values_and_keys)
 	ck_assert_int_eq(text[at.off], '"');
 	ck_assert(!pjson_key_at(ix, "flows[1]", &at));   /* an element has no key */
 	ck_assert(!pjson_key_at(ix, "", &at));
-	ck_assert_str_eq(cJSON_GetArrayItem(cJSON_GetObjectItem(root, "flows"), 1)->child->valuestring,
-			 "b");
+	const cJSON *flow1 = cJSON_GetArrayItem(cJSON_GetObjectItem(root, "flows"), 1);
+	ck_assert_str_eq(flow1->child->valuestring, "b");
 	pjson_free(ix);
 	cJSON_Delete(root);
 }
