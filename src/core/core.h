@@ -133,6 +133,11 @@ bool  str_eq(const char *a, const char *b);       /* NULL-safe */
 char *str_trim(char *s);                           /* in place */
 /* Split on any of `seps`, skipping empty fields; items are owned by the vec. */
 void  str_split(const char *s, const char *seps, struct vec *out);
+/* Length of the UTF-8 sequence at p (1..4; 1 for ASCII), or 0 when it is
+ * ill-formed (overlong, a surrogate, above U+10FFFF, cut short). */
+size_t utf8_seq_len(const unsigned char *p, size_t avail);
+/* Append code point cp (at most U+10FFFF) as UTF-8. */
+void  utf8_put(struct buf *b, uint32_t cp);
 /* Length of the valid UTF-8 prefix of s[0..n); == n when all valid. */
 size_t utf8_valid_prefix(const char *s, size_t n);
 /* Display width of a UTF-8 string (one column per code point, two for wide). */

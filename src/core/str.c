@@ -54,8 +54,7 @@ void str_split(const char *s, const char *seps, struct vec *out)
 	}
 }
 
-/* Length of the UTF-8 sequence starting at p (1..4), or 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *p, size_t avail)
+size_t utf8_seq_len(const unsigned char *p, size_t avail)
 {
 	unsigned c = p[0];
 	size_t need;
@@ -82,6 +81,25 @@ static size_t utf8_seq_len(const unsigned char *p, size_t avail)
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return need;
+}
+
+void utf8_put(struct buf *b, uint32_t cp)
+{
+	if (cp < 0x80) {
+		buf_putc(b, (char)cp);
+	} else if (cp < 0x800) {
+		buf_putc(b, (char)(0xc0 | (cp >> 6)));
+		buf_putc(b, (char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		buf_putc(b, (char)(0xe0 | (cp >> 12)));
+		buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		buf_putc(b, (char)(0x80 | (cp & 0x3f)));
+	} else {
+		buf_putc(b, (char)(0xf0 | (cp >> 18)));
+		buf_putc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
+		buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		buf_putc(b, (char)(0x80 | (cp & 0x3f)));
+	}
 }
 
 size_t utf8_valid_prefix(const char *s, size_t n)

@@ -182,25 +182,6 @@ static long hex4_at(const struct parser *P, size_t at)
 	return v;
 }
 
-static void put_utf8(struct buf *b, unsigned long cp)
-{
-	if (cp < 0x80) {
-		buf_putc(b, (char)cp);
-	} else if (cp < 0x800) {
-		buf_putc(b, (char)(0xc0 | (cp >> 6)));
-		buf_putc(b, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		buf_putc(b, (char)(0xe0 | (cp >> 12)));
-		buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		buf_putc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		buf_putc(b, (char)(0xf0 | (cp >> 18)));
-		buf_putc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		buf_putc(b, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
 /* A \u escape at the backslash: one character, or a surrogate pair. */
 static bool unicode_escape(struct parser *P, struct buf *out)
 {
@@ -227,7 +208,7 @@ static bool unicode_escape(struct parser *P, struct buf *out)
 			    "there)");
 	for (int k = 0; k < 6; k++)
 		advance(P);
-	put_utf8(out, (unsigned long)cp);
+	utf8_put(out, (uint32_t)cp);
 	return true;
 }
 
@@ -249,24 +230,6 @@ static bool escape(struct parser *P, struct buf *out)
 	advance(P);
 	advance(P);
 	return true;
-}
-
-/* The length of the well-formed UTF-8 sequence at t[i], or 0 (RFC 3629:
- * no overlong forms, no surrogates, nothing above U+10FFFF). */
-static size_t utf8_length(const unsigned char *s, size_t left)
-{
-	unsigned char c = s[0];
-	size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-		: c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-	if (!len || len > left)
-		return 0;
-	for (size_t k = 1; k < len; k++)
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] > 0x9f) ||
-	    (c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] > 0x8f))
-		return 0;
-	return len;
 }
 
 /* A string from its opening quote, decoded into out. */
@@ -293,8 +256,7 @@ static bool parse_string(struct parser *P, struct buf *out)
 				return false;
 			continue;
 		}
-		size_t len = c < 0x80 ? 1 : utf8_length((const unsigned char *)P->t + P->i,
-							   P->n - P->i);
+		size_t len = utf8_seq_len((const unsigned char *)P->t + P->i, P->n - P->i);
 		if (!len)
 			return fail(P, here(P), "invalid UTF-8 byte 0x%02x in a string (a project "
 				    "file is UTF-8)", c);
