@@ -133,6 +133,11 @@ bool  str_eq(const char *a, const char *b);       /* NULL-safe */
 char *str_trim(char *s);                           /* in place */
 /* Split on any of `seps`, skipping empty fields; items are owned by the vec. */
 void  str_split(const char *s, const char *seps, struct vec *out);
+/* Length of the UTF-8 sequence at p (1..4; 1 for ASCII), or 0 when it is
+ * ill-formed (overlong, a surrogate, above U+10FFFF, cut short). */
+size_t utf8_seq_len(const unsigned char *p, size_t avail);
+/* Append code point cp (at most U+10FFFF) as UTF-8. */
+void  utf8_put(struct buf *b, uint32_t cp);
 /* Length of the valid UTF-8 prefix of s[0..n); == n when all valid. */
 size_t utf8_valid_prefix(const char *s, size_t n);
 /* Display width of a UTF-8 string (one column per code point, two for wide). */
@@ -141,6 +146,10 @@ bool  str_is_identifier(const char *s);            /* [A-Za-z_][A-Za-z0-9_]* */
 /* Parse a whole decimal integer; false on junk, overflow or empty. */
 bool  str_to_i64(const char *s, int64_t *out);
 bool  str_to_double(const char *s, double *out);
+/* The same read as C reads it, whatever LC_NUMERIC says ("0.25", never "0,25"). */
+bool  str_to_double_c(const char *s, double *out);
+/* Line and column (1-based, column in characters) of byte offset `off`. */
+void  str_line_col(const char *text, size_t off, int *line, int *col);
 
 /* ---- time -------------------------------------------------------------------
  * All times are microseconds since the Unix epoch, UTC.  clock_now_us() reads
@@ -213,23 +222,6 @@ void  log_emit(enum log_level level, int64_t run_id, const char *step,
 #define log_info(...)  log_emit(LOG_INFO,  0, NULL, NULL, NULL, 0, __VA_ARGS__)
 #define log_warn(...)  log_emit(LOG_WARN,  0, NULL, NULL, NULL, 0, __VA_ARGS__)
 #define log_error(...) log_emit(LOG_ERROR, 0, NULL, NULL, NULL, 0, __VA_ARGS__)
-
-/* ---- JSON positions ---------------------------------------------------------
- * cJSON parses but forgets where things were.  A jpos index walks the same
- * text once and remembers, for every value, its key path ("flows[1].steps[0].kind")
- * and where it starts, so validation can say FILE:LINE:COL. */
-struct jpos;
-struct jpos *jpos_index(const char *text, size_t len);
-void  jpos_free(struct jpos *ix);
-/* Position of the value at `path` (1-based line and column); false if absent.
- * A key written twice in one object gives its path twice: jpos_find answers
- * with the first, jpos_find_nth with the nth (0-based) in the text, and
- * with its byte offset (`off` may be NULL). */
-bool  jpos_find(const struct jpos *ix, const char *path, int *line, int *col);
-bool  jpos_find_nth(const struct jpos *ix, const char *path, size_t nth,
-		    size_t *off, int *line, int *col);
-/* Line and column (1-based, column in characters) of byte offset `off`. */
-void  jpos_line_col(const char *text, size_t off, int *line, int *col);
 
 /* ---- hashing ----------------------------------------------------------------
  * SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104): file checksums in load

@@ -5,7 +5,6 @@ libcore_a_SOURCES = \
 	src/core/clock.c \
 	src/core/err.c \
 	src/core/file.c \
-	src/core/jpos.c \
 	src/core/keyset.c \
 	src/core/log.c \
 	src/core/sha256.c \

@@ -1,10 +1,14 @@
 /*
  * str.c - small string helpers, UTF-8 checks and number parsing.
  */
+#include "config.h"
+
 #include "core.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
@@ -50,8 +54,7 @@ void str_split(const char *s, const char *seps, struct vec *out)
 	}
 }
 
-/* Length of the UTF-8 sequence starting at p (1..4), or 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *p, size_t avail)
+size_t utf8_seq_len(const unsigned char *p, size_t avail)
 {
 	unsigned c = p[0];
 	size_t need;
@@ -78,6 +81,25 @@ static size_t utf8_seq_len(const unsigned char *p, size_t avail)
 	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 		return 0;
 	return need;
+}
+
+void utf8_put(struct buf *b, uint32_t cp)
+{
+	if (cp < 0x80) {
+		buf_putc(b, (char)cp);
+	} else if (cp < 0x800) {
+		buf_putc(b, (char)(0xc0 | (cp >> 6)));
+		buf_putc(b, (char)(0x80 | (cp & 0x3f)));
+	} else if (cp < 0x10000) {
+		buf_putc(b, (char)(0xe0 | (cp >> 12)));
+		buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		buf_putc(b, (char)(0x80 | (cp & 0x3f)));
+	} else {
+		buf_putc(b, (char)(0xf0 | (cp >> 18)));
+		buf_putc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
+		buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
+		buf_putc(b, (char)(0x80 | (cp & 0x3f)));
+	}
 }
 
 size_t utf8_valid_prefix(const char *s, size_t n)
@@ -152,4 +174,44 @@ bool str_to_double(const char *s, double *out)
 		return false;
 	*out = v;
 	return true;
+}
+
+/* A C locale for LC_NUMERIC, made once: the console sets the user's locale,
+ * and a ',' decimal point must not cut "0.25" short. */
+static locale_t c_numeric;
+static pthread_once_t c_numeric_once = PTHREAD_ONCE_INIT;
+
+static void make_c_numeric(void)
+{
+	c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+}
+
+bool str_to_double_c(const char *s, double *out)
+{
+	if (!s || !*s)
+		return false;
+	pthread_once(&c_numeric_once, make_c_numeric);
+	char *end;
+	errno = 0;
+	double v = c_numeric ? strtod_l(s, &end, c_numeric) : strtod(s, &end);
+	if ((errno && errno != ERANGE) || *end || end == s)
+		return false;
+	*out = v;
+	return true;
+}
+
+void str_line_col(const char *text, size_t off, int *line, int *col)
+{
+	int l = 1, c = 1;
+	for (size_t i = 0; i < off && text[i]; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		if (ch == '\n') {
+			l++;
+			c = 1;
+		} else if ((ch & 0xc0) != 0x80) {
+			c++;
+		}
+	}
+	*line = l;
+	*col = c;
 }

@@ -179,25 +179,6 @@ static int hex4(struct jp *p, unsigned *out)
 	return 0;
 }
 
-static void put_utf8(struct buf *b, unsigned cp)
-{
-	if (cp < 0x80) {
-		buf_putc(b, (char)cp);
-	} else if (cp < 0x800) {
-		buf_putc(b, (char)(0xc0 | (cp >> 6)));
-		buf_putc(b, (char)(0x80 | (cp & 0x3f)));
-	} else if (cp < 0x10000) {
-		buf_putc(b, (char)(0xe0 | (cp >> 12)));
-		buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		buf_putc(b, (char)(0x80 | (cp & 0x3f)));
-	} else {
-		buf_putc(b, (char)(0xf0 | (cp >> 18)));
-		buf_putc(b, (char)(0x80 | ((cp >> 12) & 0x3f)));
-		buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3f)));
-		buf_putc(b, (char)(0x80 | (cp & 0x3f)));
-	}
-}
-
 /* After a backslash: one escape into out. */
 static void escape(struct jp *p, struct buf *out, long line, int col)
 {
@@ -254,7 +235,7 @@ static void escape(struct jp *p, struct buf *out, long line, int col)
 		jp_error_at(p, false, line, col, "\\u0000 (NUL) is not allowed in a string");
 		return;
 	}
-	put_utf8(out, cp);
+	utf8_put(out, cp);
 }
 
 /* The opening quote is next.  Returns 0 (even after soft errors) or -1. */

@@ -146,7 +146,8 @@ static struct cond *parse_call(struct lexer *lx)
 	for (size_t i = 0; i < ARRAY_LEN(cond_functions); i++)
 		known = known || strcmp(func, cond_functions[i]) == 0;
 	if (!known) {
-		const char *hint = suggest_text(func, cond_functions, ARRAY_LEN(cond_functions));
+		const char *hint = proj_suggest_text(func, cond_functions,
+						     ARRAY_LEN(cond_functions));
 		struct cond *r = fail(lx, fstart, "unknown function \"%.24s\"%s", func,
 				      *hint ? hint : " (expected stream_has_data or stream_rows)");
 		free(func);

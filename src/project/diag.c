@@ -2,10 +2,9 @@
  * diag.c - diagnostics: collecting them, putting them in file order,
  * formatting them like a compiler, and finding the LINE:COL of a key path.
  *
- * Positions come from core's jpos index (where each value starts).  Two
- * refinements need the text itself: an unknown key is shown at the key
- * rather than its value, and a problem inside a string (a `when`
- * condition) at the very character.
+ * Positions come from the parser's index (project_json.c: where each value
+ * and each key starts).  A problem inside a string (a `when` condition) is
+ * shown at the very character, which needs the text itself.
  */
 #include "project/project_int.h"
 
@@ -108,11 +107,6 @@ void diags_sort(struct diags *d)
 
 /* ---- positions ------------------------------------------------------------ */
 
-static size_t bom_len(const struct project *p)
-{
-	return p->text_len >= 3 && memcmp(p->text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-}
-
 /* Drop the last ".key" or "[i]" of a path; false at the top. */
 static bool path_parent(char *path)
 {
@@ -140,31 +134,19 @@ static bool find_pos(const struct project *p, const char *path, int *line, int *
 	if (!p || !p->positions)
 		return false;
 	char *q = xstrdup(path ? path : "");
+	struct pjson_pos at;
 	bool found;
 	for (;;) {
-		found = jpos_find(p->positions, q, line, col);
+		found = pjson_value_at(p->positions, q, &at);
 		if (found || !path_parent(q))
 			break;
 	}
-	if (!found)
-		found = jpos_find(p->positions, "", line, col);
 	free(q);
+	if (found) {
+		*line = at.line;
+		*col = at.col;
+	}
 	return found;
-}
-
-/* A value found in the index: its offset in the text after any BOM, and
- * where it is. */
-struct at {
-	size_t off;
-	int line, col;
-};
-
-static bool find_value(const struct project *p, const char *path, size_t nth, struct at *at)
-{
-	if (!p || !jpos_find_nth(p->positions, path, nth, &at->off, &at->line, &at->col))
-		return false;
-	at->off -= bom_len(p);
-	return true;
 }
 
 static bool continuation_byte(char c)
@@ -172,74 +154,23 @@ static bool continuation_byte(char c)
 	return ((unsigned char)c & 0xc0) == 0x80;
 }
 
-/* Line and column of byte `off`, counted from a known position `at` near
- * it rather than from the top of the file, so that a file with thousands
- * of problems costs no more than its size times a small factor. */
-static void pos_near(const struct project *p, const struct at *at, size_t off,
-		     int *line, int *col)
+/* Line and column of byte `off`, counted from a known position `at`
+ * before it rather than from the top of the file, so that a file with
+ * thousands of problems costs no more than its size times a small factor. */
+static void pos_after(const struct project *p, const struct pjson_pos *at, size_t off,
+		      int *line, int *col)
 {
-	const char *t = p->text + bom_len(p);
 	int l = at->line, c = at->col;
-	if (off >= at->off) {
-		for (size_t i = at->off; i < off; i++) {
-			if (t[i] == '\n') {
-				l++;
-				c = 1;
-			} else if (!continuation_byte(t[i])) {
-				c++;
-			}
-		}
-	} else {
-		bool crossed = false;
-		for (size_t i = off; i < at->off; i++) {
-			if (t[i] == '\n') {
-				l--;
-				crossed = true;
-			} else if (!continuation_byte(t[i])) {
-				c--;
-			}
-		}
-		if (crossed) {
-			size_t start = off;
-			while (start > 0 && t[start - 1] != '\n')
-				start--;
+	for (size_t i = at->off; i < off; i++) {
+		if (p->text[i] == '\n') {
+			l++;
 			c = 1;
-			for (size_t i = start; i < off; i++)
-				c += !continuation_byte(t[i]);
+		} else if (!continuation_byte(p->text[i])) {
+			c++;
 		}
 	}
 	*line = l;
 	*col = c;
-}
-
-/* The opening quote of the key whose value starts at `voff`. */
-static bool key_offset(const struct project *p, size_t voff, size_t *koff)
-{
-	const char *t = p->text + bom_len(p);
-	size_t i = voff;
-	while (i > 0 && strchr(" \t\r\n", t[i - 1]))
-		i--;
-	if (i == 0 || t[i - 1] != ':')
-		return false;
-	i--;
-	while (i > 0 && strchr(" \t\r\n", t[i - 1]))
-		i--;
-	if (i == 0 || t[i - 1] != '"')
-		return false;
-	i--;                       /* the closing quote */
-	while (i > 0) {
-		i--;
-		if (t[i] != '"')
-			continue;
-		size_t slashes = 0;
-		while (slashes < i && t[i - 1 - slashes] == '\\')
-			slashes++;
-		if (slashes % 2 == 0) {
-			*koff = i;
-			return true;
-		}
-	}
-	return false;
 }
 
 /* Length in UTF-8 of the character a \uHHHH escape (pair) decodes to. */
@@ -258,8 +189,8 @@ static size_t escape_decoded_len(const char *t, size_t n, size_t i, size_t *raw)
 /* Offset in the text of decoded byte `off` of the string starting at `soff`. */
 static size_t string_char_offset(const struct project *p, size_t soff, size_t off)
 {
-	const char *t = p->text + bom_len(p);
-	size_t n = p->text_len - bom_len(p), i = soff + 1, decoded = 0;
+	const char *t = p->text;
+	size_t n = p->text_len, i = soff + 1, decoded = 0;
 	while (i < n && t[i] != '"' && decoded < off) {
 		if (t[i] == '\\' && i + 1 < n) {
 			if (t[i + 1] == 'u' && i + 5 < n) {
@@ -331,22 +262,18 @@ void ld_warn(struct ld *L, const char *path, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void diag_at_key_nth(const struct project *p, struct diags *d, const char *path,
-			    size_t nth, const char *fmt, va_list ap) PRINTF_LIKE(5, 0);
+/* At the key of the member at `path` (an array element: at its value). */
+static void diag_vat_key(const struct project *p, struct diags *d, const char *path,
+			 const char *fmt, va_list ap) PRINTF_LIKE(4, 0);
 
-/* At the key of the nth member written with this path (a key written twice
- * in one object has two). */
-static void diag_at_key_nth(const struct project *p, struct diags *d, const char *path,
-			    size_t nth, const char *fmt, va_list ap)
+static void diag_vat_key(const struct project *p, struct diags *d, const char *path,
+			 const char *fmt, va_list ap)
 {
 	int line = 0, col = 0;
-	struct at at;
-	if (find_value(p, path, nth, &at)) {
-		size_t koff;
+	struct pjson_pos at;
+	if (p && pjson_key_at(p->positions, path, &at)) {
 		line = at.line;
 		col = at.col;
-		if (key_offset(p, at.off, &koff))
-			pos_near(p, &at, koff, &line, &col);
 	} else {
 		find_pos(p, path, &line, &col);
 	}
@@ -356,31 +283,23 @@ static void diag_at_key_nth(const struct project *p, struct diags *d, const char
 void diag_at_key(const struct project *p, struct diags *d, const char *path,
 		 const char *fmt, va_list ap)
 {
-	diag_at_key_nth(p, d, path, 0, fmt, ap);
+	diag_vat_key(p, d, path, fmt, ap);
 }
 
 void ld_error_at_key(struct ld *L, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	diag_at_key_nth(L->p, L->d, path, 0, fmt, ap);
-	va_end(ap);
-}
-
-void ld_error_at_key_nth(struct ld *L, const char *path, size_t nth, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	diag_at_key_nth(L->p, L->d, path, nth, fmt, ap);
+	diag_vat_key(L->p, L->d, path, fmt, ap);
 	va_end(ap);
 }
 
 void ld_error_in_string(struct ld *L, const char *path, size_t off, const char *fmt, ...)
 {
 	int line = 0, col = 0;
-	struct at at;
-	if (find_value(L->p, path, 0, &at)) {
-		pos_near(L->p, &at, string_char_offset(L->p, at.off, off), &line, &col);
+	struct pjson_pos at;
+	if (pjson_value_at(L->p->positions, path, &at)) {
+		pos_after(L->p, &at, string_char_offset(L->p, at.off, off), &line, &col);
 	} else {
 		find_pos(L->p, path, &line, &col);
 	}

@@ -81,7 +81,7 @@ static void parse_params(struct ld *L, const cJSON *flow, const char *path,
 		char *mp = spec_path_key(pp, m->string);
 		if (!cJSON_IsObject(m)) {
 			ld_error(L, mp, "expected an object { \"type\", \"default\", "
-				 "\"description\" }, found %s", json_type_name(m));
+				 "\"description\" }, found %s", pjson_type_name(m));
 			free(mp);
 			continue;
 		}
@@ -101,9 +101,9 @@ static void parse_params(struct ld *L, const cJSON *flow, const char *path,
 		if (def) {
 			char *dp = spec_path_key(mp, "default");
 			prm->has_default = true;
-			if (!json_scalar_text(def, &prm->default_value)) {
+			if (!pjson_scalar_text(def, &prm->default_value)) {
 				ld_error(L, dp, "a default is a string, number, boolean or null, "
-					 "not %s", json_type_name(def));
+					 "not %s", pjson_type_name(def));
 			} else {
 				struct err e;
 				err_clear(&e);
@@ -193,7 +193,7 @@ static void check_needs(struct ld *L, struct project_flow *f, char ***need_paths
 		}
 	}
 	free(by_name);
-	graph_find_cycles(&ng.g, report_step_cycle, &ng);
+	proj_find_cycles(&ng.g, report_step_cycle, &ng);
 	for (size_t i = 0; i < f->nsteps; i++) {
 		free(ng.g.adj[i]);
 		free(ng.edge_paths[i]);
@@ -258,7 +258,7 @@ static void parse_steps(struct ld *L, const cJSON *flow, const char *path,
 	for (const cJSON *item = arr->child; item; item = item->next, i++) {
 		char *ip = spec_path_index(sp, i);
 		if (!cJSON_IsObject(item)) {
-			ld_error(L, ip, "expected an object, found %s", json_type_name(item));
+			ld_error(L, ip, "expected an object, found %s", pjson_type_name(item));
 			free(ip);
 			continue;
 		}
@@ -324,7 +324,7 @@ static void parse_flow(struct ld *L, const cJSON *obj, const char *path, void *s
 	parse_steps(L, obj, path, f);
 }
 
-void load_flows(struct ld *L)
+void ld_load_flows(struct ld *L)
 {
 	void *items;
 	L->p->nflows = ld_named_array(L, "flows", "flow", sizeof(struct project_flow), &items,

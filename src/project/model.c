@@ -268,7 +268,7 @@ static void dfs_visit(struct dfs *s, size_t v)
 	s->color[v] = 2;
 }
 
-void graph_find_cycles(const struct graph *g,
+void proj_find_cycles(const struct graph *g,
 		       void (*report)(const size_t *cycle, size_t len, size_t edge, void *ctx),
 		       void *ctx)
 {
@@ -427,6 +427,6 @@ void project_free(struct project *p)
 	free(p->control_url);
 	free(p->text);
 	cJSON_Delete(p->root);
-	jpos_free(p->positions);
+	pjson_free(p->positions);
 	free(p);
 }

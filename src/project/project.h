@@ -371,7 +371,7 @@ struct project {
 	char *text;
 	size_t text_len;
 	cJSON *root;
-	struct jpos *positions;
+	struct pjson_index *positions;
 };
 
 /* Load and check `file` for environment `env` (NULL or "" = none; the

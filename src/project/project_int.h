@@ -1,16 +1,52 @@
 /*
  * project_int.h - what the files of project/ share and nobody else sees.
  *
- * The loader is split by section of the file (load.c: the top level,
- * connections, lake, control and environments; objects.c: pipes, streams,
- * tables, notification channels; flows.c; tasks.c), and every part reports
- * through the same few helpers declared here.  Calendar arithmetic and the
- * time-zone tables are shared by cron.c, tz.c and param.c.
+ * The file is parsed once (project_json.c).  The loader is split by
+ * section of the file (loader.c: the top level, connections, lake, control
+ * and environments; loader_objects.c: pipes, streams, tables, notification
+ * channels; flows.c; loader_tasks.c), and every part reports through the
+ * same few helpers declared here.  Calendar arithmetic and the time-zone
+ * tables are shared by cron.c, tz.c and param.c.
+ *
+ * Prefixes of what is shared here: ld_ the loader (it takes struct ld),
+ * pjson_ the file's JSON, proj_ other helpers of the module; spec_ (in
+ * project.h) reads members for steps/.
  */
 #ifndef SLUICE_PROJECT_INT_H
 #define SLUICE_PROJECT_INT_H
 
 #include "project/project.h"
+
+/* ---- the project file's JSON (project_json.c) --------------------------------
+ * A strict parser that builds the cJSON tree and indexes, by key path
+ * ("flows[1].steps[0].kind"), where each value and each member's key
+ * starts.  Offsets count from the start of the text (a BOM included);
+ * lines and columns from 1, columns in characters. */
+struct pjson_pos {
+	size_t off;
+	int line, col;
+};
+struct pjson_index;
+/* The first syntax error: where, and what in words. */
+struct pjson_syntax {
+	struct pjson_pos at;
+	char msg[200];
+};
+/* A key written again in one object: the path of the member, the key,
+ * and where the repeated key is.  Its member is not in the tree. */
+struct pjson_dup {
+	char *path, *key;
+	struct pjson_pos at;
+};
+/* Parse `text` into *root and return its index, or NULL with *syn set. */
+struct pjson_index *pjson_parse(const char *text, size_t len, cJSON **root,
+				struct pjson_syntax *syn);
+void   pjson_free(struct pjson_index *ix);
+/* Where the value at `path` starts, and the key of the member at `path`
+ * (false for the top and for array elements). */
+bool   pjson_value_at(const struct pjson_index *ix, const char *path, struct pjson_pos *at);
+bool   pjson_key_at(const struct pjson_index *ix, const char *path, struct pjson_pos *at);
+size_t pjson_duplicates(const struct pjson_index *ix, const struct pjson_dup **out);
 
 /* The loader's context: the project being built and where problems go. */
 struct ld {
@@ -30,9 +66,6 @@ void ld_member_error(struct ld *L, const char *path, const char *key, const char
 void ld_warn(struct ld *L, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* An error positioned at the key (not the value) of member `path`. */
 void ld_error_at_key(struct ld *L, const char *path, const char *fmt, ...) PRINTF_LIKE(3, 4);
-/* The same at the nth (0-based) of the keys written with this path. */
-void ld_error_at_key_nth(struct ld *L, const char *path, size_t nth, const char *fmt, ...)
-	PRINTF_LIKE(4, 5);
 /* An error at byte `off` of the string value at `path` (a `when` condition). */
 void ld_error_in_string(struct ld *L, const char *path, size_t off,
 			const char *fmt, ...) PRINTF_LIKE(4, 5);
@@ -46,14 +79,14 @@ void diag_at_member(const struct project *p, struct diags *d, const char *path,
 
 /* The known word closest to `word` within edit distance 2 (transpositions
  * count 1), or NULL. */
-const char *suggest(const char *word, const char *const *known, size_t n);
+const char *proj_suggest(const char *word, const char *const *known, size_t n);
 /* " (did you mean "x"?)" or ""; points into a thread-local buffer. */
-const char *suggest_text(const char *word, const char *const *known, size_t n);
+const char *proj_suggest_text(const char *word, const char *const *known, size_t n);
 /* "JSON type" for messages: "a string", "a number", "an object", ... */
-const char *json_type_name(const cJSON *v);
+const char *pjson_type_name(const cJSON *v);
 /* A JSON scalar as text: strings as is, numbers as "5" or "0.25", booleans
  * "true"/"false"; NULL for null.  Returns false for objects and arrays. */
-bool json_scalar_text(const cJSON *v, char **out);
+bool pjson_scalar_text(const cJSON *v, char **out);
 
 /* Names: an identifier, reported as an error at `path` when not. */
 bool ld_check_identifier(struct ld *L, const char *path, const char *name);
@@ -64,7 +97,7 @@ bool ld_check_env_name(struct ld *L, const char *path, const char *name);
 bool ld_enum(struct ld *L, const char *path, const char *key, const char *value,
 	     const char *const *names, size_t n, int *out);
 
-/* Reading members (objects.c).  Strings come back as copies the caller
+/* Reading members (loader_objects.c).  Strings come back as copies the caller
  * owns; a missing required key is reported and "" returned. */
 char  *ld_name(struct ld *L, const cJSON *obj, const char *path);
 char  *ld_string(struct ld *L, const cJSON *obj, const char *path, const char *key,
@@ -89,29 +122,26 @@ bool ld_ref(struct ld *L, const char *path, const char *what, const char *name,
 bool ld_ref_connection(struct ld *L, const char *path, const char *name);
 
 /* Sections. */
-void load_connections(struct ld *L);
-void load_environments(struct ld *L, const char *env);
-void load_lake_and_control(struct ld *L);
-void load_channels(struct ld *L);
-void load_routing(struct ld *L);
-void load_tables(struct ld *L);
-void load_pipes(struct ld *L);
-void load_streams(struct ld *L);
-void load_flows(struct ld *L);
-void load_tasks(struct ld *L);
-void check_table_connections(struct ld *L);
-/* Reports keys written twice in one object and takes the later ones out of
- * the tree (the first is used), so loaders see each key once. */
-void check_duplicate_keys(struct ld *L, cJSON *node, const char *path);
+void ld_load_connections(struct ld *L);
+void ld_load_environments(struct ld *L, const char *env);
+void ld_load_lake_and_control(struct ld *L);
+void ld_load_channels(struct ld *L);
+void ld_load_routing(struct ld *L);
+void ld_load_tables(struct ld *L);
+void ld_load_pipes(struct ld *L);
+void ld_load_streams(struct ld *L);
+void ld_load_flows(struct ld *L);
+void ld_load_tasks(struct ld *L);
+void ld_check_table_connections(struct ld *L);
 
 /* URLs (secrets.c).  They report at `path` and never quote the URL. */
-bool check_connection_url(struct ld *L, const char *path, const char *url,
+bool ld_check_connection_url(struct ld *L, const char *path, const char *url,
 			  enum connection_kind *kind);
-bool check_lake_url(struct ld *L, const char *path, const char *url);
+bool ld_check_lake_url(struct ld *L, const char *path, const char *url);
 /* Warnings for secret-looking content; only for a world-readable file. */
-void scan_secrets(struct ld *L);
+void ld_scan_secrets(struct ld *L);
 /* "sqlite:rel" -> "sqlite:/abs/dir/rel"; others copied.  Caller frees. */
-char *resolve_url(const struct project *p, const char *url, const char *scheme);
+char *proj_resolve_url(const struct project *p, const char *url, const char *scheme);
 
 /* A cycle in a graph of n nodes given as adjacency lists: calls `report`
  * once per cycle found, with the nodes in order (cycle[0] again at the end
@@ -121,7 +151,7 @@ struct graph {
 	size_t **adj;      /* adj[i]: targets */
 	size_t *nadj;
 };
-void graph_find_cycles(const struct graph *g,
+void proj_find_cycles(const struct graph *g,
 		       void (*report)(const size_t *cycle, size_t len, size_t edge, void *ctx),
 		       void *ctx);
 

@@ -64,7 +64,7 @@ static bool check_keyword(struct ld *L, const char *path, const char *kw, size_t
 		if (strcmp(word, libpq_keywords[i]) == 0)
 			return true;
 	ld_error(L, path, "unknown connection keyword \"%s\"%s", word,
-		 suggest_text(word, libpq_keywords, ARRAY_LEN(libpq_keywords)));
+		 proj_suggest_text(word, libpq_keywords, ARRAY_LEN(libpq_keywords)));
 	return false;
 }
 
@@ -133,7 +133,7 @@ static bool check_pg_uri(struct ld *L, const char *path, const char *url)
 	return ok;
 }
 
-bool check_connection_url(struct ld *L, const char *path, const char *url,
+bool ld_check_connection_url(struct ld *L, const char *path, const char *url,
 			  enum connection_kind *kind)
 {
 	*kind = CONN_POSTGRES;
@@ -174,7 +174,7 @@ int project_check_url_option(const char *option, const char *url, struct err *e)
 	struct ld L = { .p = &scratch, .d = &d, .command_line = true };
 	enum connection_kind kind;
 	int rc = 0;
-	if (!check_connection_url(&L, option, url, &kind)) {
+	if (!ld_check_connection_url(&L, option, url, &kind)) {
 		const struct diag *first = d.items.len ? d.items.items[0] : NULL;
 		rc = err_at(e, ERR_INVALID, option, "%s",
 			    first ? first->message : "not a connection URL");
@@ -183,7 +183,7 @@ int project_check_url_option(const char *option, const char *url, struct err *e)
 	return rc;
 }
 
-bool check_lake_url(struct ld *L, const char *path, const char *url)
+bool ld_check_lake_url(struct ld *L, const char *path, const char *url)
 {
 	if (str_starts_with(url, "file:")) {
 		if (!url[5]) {
@@ -319,7 +319,7 @@ static void scan(struct ld *L, const cJSON *node, const char *path, const char *
 	}
 }
 
-void scan_secrets(struct ld *L)
+void ld_scan_secrets(struct ld *L)
 {
 	scan(L, L->p->root, "", NULL);
 }

@@ -25,7 +25,7 @@ char *spec_path_index(const char *path, size_t i)
 	return xasprintf("%s[%zu]", path ? path : "", i);
 }
 
-const char *json_type_name(const cJSON *v)
+const char *pjson_type_name(const cJSON *v)
 {
 	if (!v || cJSON_IsNull(v))
 		return "null";
@@ -42,7 +42,7 @@ const char *json_type_name(const cJSON *v)
 	return "something else";
 }
 
-bool json_scalar_text(const cJSON *v, char **out)
+bool pjson_scalar_text(const cJSON *v, char **out)
 {
 	*out = NULL;
 	if (!v || cJSON_IsNull(v))
@@ -101,7 +101,7 @@ static size_t edit_distance(const char *a, const char *b)
 	return dp[n][m];
 }
 
-const char *suggest(const char *word, const char *const *known, size_t n)
+const char *proj_suggest(const char *word, const char *const *known, size_t n)
 {
 	const char *best = NULL;
 	size_t best_d = 3, len = strlen(word);
@@ -117,10 +117,10 @@ const char *suggest(const char *word, const char *const *known, size_t n)
 	return best;
 }
 
-const char *suggest_text(const char *word, const char *const *known, size_t n)
+const char *proj_suggest_text(const char *word, const char *const *known, size_t n)
 {
 	static _Thread_local char text[160];
-	const char *s = suggest(word, known, n);
+	const char *s = proj_suggest(word, known, n);
 	if (!s)
 		return "";
 	snprintf(text, sizeof text, " (did you mean \"%s\"?)", s);
@@ -206,7 +206,7 @@ static const cJSON *typed_member(const struct project *p, const cJSON *obj,
 		return NULL;
 	}
 	if (!is_wanted(v)) {
-		value_error(p, d, path, key, "expected %s, found %s", want, json_type_name(v));
+		value_error(p, d, path, key, "expected %s, found %s", want, pjson_type_name(v));
 		return NULL;
 	}
 	return v;
@@ -293,7 +293,7 @@ void spec_at_strings(const struct project *p, const cJSON *obj, const char *path
 		} else {
 			char *ip = spec_path_index(kp, i);
 			project_diag(p, d, DIAG_ERROR, ip, "expected a string, found %s",
-				     json_type_name(item));
+				     pjson_type_name(item));
 			free(ip);
 		}
 	}
@@ -339,7 +339,7 @@ void spec_at_unknown_keys(const struct project *p, const cJSON *obj, const char 
 		if (ok)
 			continue;
 		char *kp = spec_path_key(path, m->string);
-		const char *close = suggest(m->string, known, n);
+		const char *close = proj_suggest(m->string, known, n);
 		if (close) {
 			unknown_key(p, d, kp, "unknown key \"%.64s\" (did you mean \"%s\"?)",
 				    m->string, close);

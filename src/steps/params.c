@@ -39,7 +39,7 @@ static bool ident_char(char c)
 
 static void line_col_at(const char *s, size_t off, int *line, int *col)
 {
-	jpos_line_col(s, off, line, col);
+	str_line_col(s, off, line, col);
 }
 
 static int unterminated(const char *s, size_t at, const char *what, struct err *e)

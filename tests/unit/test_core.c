@@ -108,53 +108,6 @@ START_TEST(log_masks_secrets_before_sinks)
 }
 END_TEST
 
-START_TEST(jpos_finds_nested_paths)
-{
-	const char *text =
-		"{\n"
-		"  \"flows\": [\n"
-		"    { \"name\": \"a\" },\n"
-		"    { \"name\": \"b\", \"steps\": [ {\"kind\": \"lod\"} ] }\n"
-		"  ]\n"
-		"}\n";
-	struct jpos *ix = jpos_index(text, strlen(text));
-	int line, col;
-	ck_assert(jpos_find(ix, "flows[1].steps[0].kind", &line, &col));
-	ck_assert_int_eq(line, 4);
-	ck_assert_int_eq(col, 40);
-	ck_assert(jpos_find(ix, "flows[0].name", &line, &col));
-	ck_assert_int_eq(line, 3);
-	ck_assert(!jpos_find(ix, "flows[2]", &line, &col));
-	jpos_free(ix);
-}
-END_TEST
-
-START_TEST(jpos_tells_repeated_keys_apart)
-{
-	const char *text =
-		"{ \"a\": 1,\n"
-		"  \"b\": { \"x\": 2 },\n"
-		"  \"a\": 3,\n"
-		"  \"a\": 4 }\n";
-	struct jpos *ix = jpos_index(text, strlen(text));
-	int line, col;
-	size_t off;
-	ck_assert(jpos_find(ix, "a", &line, &col));
-	ck_assert_int_eq(line, 1);
-	ck_assert(jpos_find_nth(ix, "a", 1, &off, &line, &col));
-	ck_assert_int_eq(line, 3);
-	ck_assert_int_eq(col, 8);
-	ck_assert_int_eq(text[off], '3');
-	ck_assert(jpos_find_nth(ix, "a", 2, &off, &line, &col));
-	ck_assert_int_eq(line, 4);
-	ck_assert_int_eq(text[off], '4');
-	ck_assert(!jpos_find_nth(ix, "a", 3, &off, &line, &col));
-	ck_assert(jpos_find_nth(ix, "b.x", 0, &off, &line, &col));
-	ck_assert_int_eq(text[off], '2');
-	jpos_free(ix);
-}
-END_TEST
-
 /* Past the few it scans, the set hashes: a hundred thousand keys, each
  * told apart, each counted. */
 START_TEST(keyset_counts_repeats_at_any_size)
@@ -285,8 +238,6 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, durations_parse_like_people_write_them);
 	tcase_add_test(tc, clock_can_be_replaced);
 	tcase_add_test(tc, log_masks_secrets_before_sinks);
-	tcase_add_test(tc, jpos_finds_nested_paths);
-	tcase_add_test(tc, jpos_tells_repeated_keys_apart);
 	tcase_add_test(tc, keyset_counts_repeats_at_any_size);
 	tcase_add_test(tc, utf8_validation_finds_first_bad_byte);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);

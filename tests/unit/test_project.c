@@ -499,6 +499,40 @@ START_TEST(json_syntax_errors_point_at_the_mistake)
 }
 END_TEST
 
+/* What cJSON used to take without a word: a \u0000 that cut the string
+ * short, bytes that are not UTF-8, a raw tab inside a string; and an
+ * unpaired surrogate, which it refused as a bare "JSON syntax error". */
+START_TEST(json_strictness_is_precise)
+{
+	static const struct {
+		const char *json, *want;
+	} cases[] = {
+		{ "{ \"project\": \"a\\u0000b\" }",
+		  "sluice.json:1:16: \\u0000 is not allowed in a string (it would end the text "
+		  "there)" },
+		{ "{ \"project\": \"caf\xe9\" }",
+		  "sluice.json:1:18: invalid UTF-8 byte 0xe9 in a string (a project file is UTF-8)" },
+		{ "{ \"project\": \"a\tb\" }",
+		  "sluice.json:1:16: control character 0x09 inside a string (write it as an escape "
+		  "such as \\t)" },
+		{ "{ \"project\": \"\\ud800\" }",
+		  "sluice.json:1:15: unpaired surrogate \\ud800 in a string (a character above "
+		  "U+FFFF is written as a pair such as \\ud83d\\ude00)" },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		char *dir = write_project(cases[i].json, 0600);
+		struct diags d;
+		struct err e;
+		struct project *p = load_in(dir, NULL, &d, &e);
+		ck_assert_msg(p == NULL, "accepted: %s", cases[i].json);
+		ck_assert_int_eq(e.code, ERR_PARSE);
+		assert_diags(&d, &cases[i].want, 1);
+		diags_free(&d);
+		test_rmdir(dir);
+	}
+}
+END_TEST
+
 START_TEST(unreadable_file_is_an_io_error)
 {
 	struct diags d;
@@ -1405,6 +1439,7 @@ static Suite *project_suite(void)
 	tcase_add_test(tc, references_graphs_and_files_are_checked);
 	tcase_add_test(tc, routing_rules_pick_channels_and_mistakes_are_placed);
 	tcase_add_test(tc, json_syntax_errors_point_at_the_mistake);
+	tcase_add_test(tc, json_strictness_is_precise);
 	tcase_add_test(tc, unreadable_file_is_an_io_error);
 	tcase_add_test(tc, wrong_types_and_unknown_keys_everywhere);
 	tcase_add_test(tc, pipes_streams_and_tables_agree);

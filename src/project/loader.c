@@ -1,276 +1,19 @@
 /*
- * load.c - project_load(): read sluice.json, diagnose JSON syntax errors
- * precisely, then build the model section by section and check it.
+ * loader.c - project_load(): parse sluice.json (project_json.c), then build
+ * the model section by section and check it.
  *
  * This file holds the top level, connections, environments, the lake and
- * the control store; the other sections live in objects.c, flows.c and
- * tasks.c.  Every loader keeps going after a problem so that one run of
- * `sluice check` shows all of them.
+ * the control store; the other sections live in loader_objects.c, flows.c
+ * and loader_tasks.c.  Every loader keeps going after a problem so that
+ * one run of `sluice check` shows all of them.
  */
 #include "project/project_int.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-/* ---- JSON syntax errors -------------------------------------------------------
- * cJSON says only where it gave up, and that is often a token or two away
- * from the mistake.  When it fails, this strict scanner finds the first
- * error itself and says what it is (a trailing comma, a missing comma, an
- * unclosed brace); cJSON's offset is the fallback. */
-
-struct jsyn {
-	const char *t;
-	size_t n, i;
-	size_t at;          /* where the error is */
-	char msg[200];
-	bool failed;
-};
-
-static bool syn_fail(struct jsyn *s, size_t at, const char *fmt, ...) PRINTF_LIKE(3, 4);
-
-static bool syn_fail(struct jsyn *s, size_t at, const char *fmt, ...)
-{
-	if (s->failed)
-		return false;
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(s->msg, sizeof s->msg, fmt, ap);
-	va_end(ap);
-	s->at = at;
-	s->failed = true;
-	return false;
-}
-
-static void syn_space(struct jsyn *s)
-{
-	while (s->i < s->n && strchr(" \t\r\n", s->t[s->i]))
-		s->i++;
-}
-
-static const char *syn_found(struct jsyn *s, char *buf, size_t n)
-{
-	if (s->i >= s->n)
-		return "the end of the file";
-	unsigned char c = (unsigned char)s->t[s->i];
-	if (c < 0x20 || c >= 0x7f)
-		snprintf(buf, n, "byte 0x%02x", c);
-	else
-		snprintf(buf, n, "\"%c\"", c);
-	return buf;
-}
-
-static bool syn_string(struct jsyn *s)
-{
-	size_t open = s->i++;
-	while (s->i < s->n) {
-		unsigned char c = (unsigned char)s->t[s->i];
-		if (c == '"') {
-			s->i++;
-			return true;
-		}
-		if (c == '\n')
-			return syn_fail(s, open, "this string is not closed before the end of the line");
-		if (c < 0x20)
-			return syn_fail(s, s->i, "control character 0x%02x inside a string "
-					"(write it as an escape such as \\t)", c);
-		if (c == '\\') {
-			char x = s->i + 1 < s->n ? s->t[s->i + 1] : '\0';
-			if (x == 'u') {
-				for (int k = 2; k < 6; k++)
-					if (s->i + (size_t)k >= s->n ||
-					    !isxdigit((unsigned char)s->t[s->i + (size_t)k]))
-						return syn_fail(s, s->i, "\\u must be followed by four "
-								"hex digits");
-				s->i += 6;
-				continue;
-			}
-			if (!x || !strchr("\"\\/bfnrt", x))
-				return syn_fail(s, s->i, "invalid escape \"\\%c\" in a string "
-						"(a backslash is written \\\\)", x ? x : ' ');
-			s->i += 2;
-			continue;
-		}
-		s->i++;
-	}
-	return syn_fail(s, open, "this string is never closed");
-}
-
-static bool syn_number(struct jsyn *s)
-{
-	size_t start = s->i;
-	const char *t = s->t;
-	if (t[s->i] == '-')
-		s->i++;
-	if (s->i < s->n && t[s->i] == '0') {
-		s->i++;
-		if (s->i < s->n && isdigit((unsigned char)t[s->i]))
-			return syn_fail(s, start, "numbers cannot start with 0 (write 7, not 07)");
-	} else if (s->i < s->n && isdigit((unsigned char)t[s->i])) {
-		while (s->i < s->n && isdigit((unsigned char)t[s->i]))
-			s->i++;
-	} else {
-		return syn_fail(s, start, "\"-\" must be followed by a number");
-	}
-	if (s->i < s->n && t[s->i] == '.') {
-		s->i++;
-		if (s->i >= s->n || !isdigit((unsigned char)t[s->i]))
-			return syn_fail(s, start, "a number needs digits after its \".\"");
-		while (s->i < s->n && isdigit((unsigned char)t[s->i]))
-			s->i++;
-	}
-	if (s->i < s->n && (t[s->i] == 'e' || t[s->i] == 'E')) {
-		s->i++;
-		if (s->i < s->n && (t[s->i] == '+' || t[s->i] == '-'))
-			s->i++;
-		if (s->i >= s->n || !isdigit((unsigned char)t[s->i]))
-			return syn_fail(s, start, "a number's exponent needs digits");
-		while (s->i < s->n && isdigit((unsigned char)t[s->i]))
-			s->i++;
-	}
-	return true;
-}
-
-static bool syn_value(struct jsyn *s, int depth);
-
-/* Members of an object or elements of an array, after the opening bracket. */
-static bool syn_container(struct jsyn *s, int depth, bool object)
-{
-	size_t open = s->i++;
-	char close = object ? '}' : ']';
-	const char *what = object ? "object" : "array";
-	int line, col;
-	char buf[32];
-	syn_space(s);
-	if (s->i < s->n && s->t[s->i] == close) {
-		s->i++;
-		return true;
-	}
-	for (;;) {
-		syn_space(s);
-		if (s->i >= s->n) {
-			jpos_line_col(s->t, open, &line, &col);
-			return syn_fail(s, s->n, "unexpected end of the file: the %s opened at "
-					"%d:%d is not closed", what, line, col);
-		}
-		if (object) {
-			if (s->t[s->i] != '"') {
-				if (s->t[s->i] == '\'')
-					return syn_fail(s, s->i, "keys and strings need double quotes, "
-							"not single quotes");
-				if (isalpha((unsigned char)s->t[s->i]) || s->t[s->i] == '_')
-					return syn_fail(s, s->i, "keys need double quotes");
-				if (s->t[s->i] == '/')
-					return syn_fail(s, s->i, "JSON has no comments");
-				return syn_fail(s, s->i, "expected a key in double quotes, found %s",
-						syn_found(s, buf, sizeof buf));
-			}
-			if (!syn_string(s))
-				return false;
-			syn_space(s);
-			if (s->i >= s->n || s->t[s->i] != ':')
-				return syn_fail(s, s->i, "expected \":\" after the key, found %s",
-						syn_found(s, buf, sizeof buf));
-			s->i++;
-			syn_space(s);
-		}
-		if (!syn_value(s, depth + 1))
-			return false;
-		size_t after_value = s->i;
-		syn_space(s);
-		if (s->i >= s->n)
-			continue;      /* reported as "not closed" above */
-		char c = s->t[s->i];
-		if (c == close) {
-			s->i++;
-			return true;
-		}
-		if (c == ',') {
-			size_t comma = s->i++;
-			syn_space(s);
-			if (s->i < s->n && (s->t[s->i] == '}' || s->t[s->i] == ']'))
-				return syn_fail(s, comma, "trailing comma: JSON allows no \",\" "
-						"before \"%c\"", s->t[s->i]);
-			continue;
-		}
-		if (c == '"' || c == '{' || c == '[' || isdigit((unsigned char)c) || c == '-' ||
-		    c == 't' || c == 'f' || c == 'n')
-			return syn_fail(s, after_value, "missing \",\" after this %s",
-					object ? "member" : "element");
-		if (c == '/')
-			return syn_fail(s, s->i, "JSON has no comments");
-		if ((c == '}' || c == ']') && c != close) {
-			jpos_line_col(s->t, open, &line, &col);
-			return syn_fail(s, s->i, "\"%c\" does not match the \"%c\" at %d:%d",
-					c, object ? '{' : '[', line, col);
-		}
-		return syn_fail(s, s->i, "expected \",\" or \"%c\", found %s", close,
-				syn_found(s, buf, sizeof buf));
-	}
-}
-
-static bool syn_literal(struct jsyn *s, const char *word)
-{
-	size_t n = strlen(word);
-	if (s->n - s->i >= n && strncmp(s->t + s->i, word, n) == 0 &&
-	    (s->i + n == s->n || !isalnum((unsigned char)s->t[s->i + n]))) {
-		s->i += n;
-		return true;
-	}
-	return false;
-}
-
-static bool syn_value(struct jsyn *s, int depth)
-{
-	char buf[32];
-	if (depth > 900)
-		return syn_fail(s, s->i, "nested too deeply");
-	syn_space(s);
-	if (s->i >= s->n)
-		return syn_fail(s, s->i, "expected a value, found the end of the file");
-	char c = s->t[s->i];
-	if (c == '{' || c == '[')
-		return syn_container(s, depth, c == '{');
-	if (c == '"')
-		return syn_string(s);
-	if (c == '-' || isdigit((unsigned char)c))
-		return syn_number(s);
-	if (syn_literal(s, "true") || syn_literal(s, "false") || syn_literal(s, "null"))
-		return true;
-	if (c == '\'')
-		return syn_fail(s, s->i, "strings need double quotes, not single quotes");
-	if (c == '/')
-		return syn_fail(s, s->i, "JSON has no comments");
-	if (isalpha((unsigned char)c))
-		return syn_fail(s, s->i, "expected a value; text needs double quotes "
-				"(true, false and null are written in lower case)");
-	return syn_fail(s, s->i, "expected a value, found %s", syn_found(s, buf, sizeof buf));
-}
-
-static void report_syntax(const char *file, const char *text, size_t len,
-			  const char *cjson_end, struct diags *d)
-{
-	struct jsyn s = { .t = text, .n = len };
-	syn_space(&s);
-	if (s.i >= s.n) {
-		syn_fail(&s, s.i, "the file is empty; a project is a JSON object { ... }");
-	} else if (syn_value(&s, 0)) {
-		syn_space(&s);
-		if (s.i < s.n)
-			syn_fail(&s, s.i, "unexpected text after the end of the JSON value");
-	}
-	if (!s.failed) {
-		size_t off = cjson_end && cjson_end >= text ? (size_t)(cjson_end - text) : 0;
-		s.at = off > len ? len : off;
-		snprintf(s.msg, sizeof s.msg, "JSON syntax error");
-	}
-	int line, col;
-	jpos_line_col(text, s.at, &line, &col);
-	diags_add(d, DIAG_ERROR, file, line, col, "", "%s", s.msg);
-}
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -287,41 +30,11 @@ static const cJSON *object_value(struct ld *L, const cJSON *m, const char *path)
 {
 	if (cJSON_IsObject(m))
 		return m;
-	ld_error(L, path, "expected an object, found %s", json_type_name(m));
+	ld_error(L, path, "expected an object, found %s", pjson_type_name(m));
 	return NULL;
 }
 
-/* Every member of every object against the others in one hash lookup each,
- * so a 40,000-key object costs 40,000 lookups, not 800 million string
- * comparisons.  A repeated key is reported at its own position and taken
- * out of the tree: the first one is used, and everything read afterwards
- * sees each key once. */
-void check_duplicate_keys(struct ld *L, cJSON *node, const char *path)
-{
-	if (!node)
-		return;
-	bool object = cJSON_IsObject(node);
-	struct keyset seen = KEYSET_INIT;
-	size_t i = 0;
-	cJSON *next;
-	for (cJSON *m = node->child; m; m = next, i++) {
-		next = m->next;
-		char *sub = object ? spec_path_key(path, m->string) : spec_path_index(path, i);
-		size_t before = object ? keyset_add(&seen, m->string) : 0;
-		if (before) {
-			ld_error_at_key_nth(L, sub, before,
-					    "duplicate key \"%.64s\" (the first one is used)",
-					    m->string);
-			cJSON_Delete(cJSON_DetachItemViaPointer(node, m));
-		} else if (cJSON_IsObject(m) || cJSON_IsArray(m)) {
-			check_duplicate_keys(L, m, sub);
-		}
-		free(sub);
-	}
-	keyset_free(&seen);
-}
-
-char *resolve_url(const struct project *p, const char *url, const char *scheme)
+char *proj_resolve_url(const struct project *p, const char *url, const char *scheme)
 {
 	size_t n = strlen(scheme);
 	if (strncmp(url, scheme, n) != 0)
@@ -349,7 +62,7 @@ static void connection_settings(struct ld *L, const cJSON *obj, const char *path
 	if (url) {
 		char *up = spec_path_key(path, "url");
 		enum connection_kind kind = CONN_POSTGRES;
-		check_connection_url(L, up, url, &kind);
+		ld_check_connection_url(L, up, url, &kind);
 		free(up);
 		free(c->url);
 		c->url = xstrdup(url);
@@ -367,7 +80,7 @@ static void connection_settings(struct ld *L, const cJSON *obj, const char *path
 		c->read_only = spec_at_bool(p, obj, path, "read_only", c->read_only, L->d);
 }
 
-void load_connections(struct ld *L)
+void ld_load_connections(struct ld *L)
 {
 	struct project *p = L->p;
 	const cJSON *obj = spec_at_object(p, p->root, "", "connections", false, L->d);
@@ -393,7 +106,7 @@ static void finish_connections(struct ld *L)
 	for (size_t i = 0; i < L->p->nconnections; i++) {
 		struct project_connection *c = &L->p->connections[i];
 		if (c->kind == CONN_SQLITE) {
-			char *u = resolve_url(L->p, c->url, "sqlite:");
+			char *u = proj_resolve_url(L->p, c->url, "sqlite:");
 			free(c->url);
 			c->url = u;
 		}
@@ -418,7 +131,7 @@ static void check_lake_object(struct ld *L, const cJSON *obj, const char *path)
 	const char *url = spec_at_string(p, obj, path, "url", false, L->d);
 	if (url) {
 		char *up = spec_path_key(path, "url");
-		check_lake_url(L, up, url);
+		ld_check_lake_url(L, up, url);
 		free(up);
 	}
 	const char *endpoint = spec_at_string(p, obj, path, "endpoint", false, L->d);
@@ -465,7 +178,8 @@ static void env_connections(struct ld *L, const cJSON *env, const char *path, bo
 		if (!c) {
 			ld_error_at_key(L, mp, "unknown connection \"%.64s\"%s; an environment "
 					"overrides connections declared in \"connections\"",
-					m->string, suggest_text(m->string, names, p->nconnections));
+					m->string,
+					proj_suggest_text(m->string, names, p->nconnections));
 		} else if (object_value(L, m, mp)) {
 			/* Checked always; applied only for the selected environment. */
 			struct project_connection scratch = { 0 };
@@ -484,7 +198,7 @@ static void env_connections(struct ld *L, const cJSON *env, const char *path, bo
 	free(names);
 }
 
-void load_environments(struct ld *L, const char *env)
+void ld_load_environments(struct ld *L, const char *env)
 {
 	struct project *p = L->p;
 	const cJSON *obj = spec_at_object(p, p->root, "", "environments", false, L->d);
@@ -506,7 +220,7 @@ void load_environments(struct ld *L, const char *env)
 			if (control) {
 				char *cp = spec_path_key(path, "control");
 				enum connection_kind kind;
-				check_connection_url(L, cp, control, &kind);
+				ld_check_connection_url(L, cp, control, &kind);
 				free(cp);
 			}
 			const cJSON *lake = spec_at_object(p, m, path, "lake", false, L->d);
@@ -529,7 +243,8 @@ void load_environments(struct ld *L, const char *env)
 		struct buf known = BUF_INIT;
 		for (size_t i = 0; i < p->nenv_names; i++)
 			buf_printf(&known, "%s%s", i ? ", " : "", p->env_names[i]);
-		const char *close = suggest(env, (const char *const *)p->env_names, p->nenv_names);
+		const char *close = proj_suggest(env, (const char *const *)p->env_names,
+						 p->nenv_names);
 		if (!p->nenv_names)
 			ld_error(L, "", "unknown environment \"%.64s\": the file declares no "
 				 "environments", env);
@@ -559,19 +274,19 @@ static const char *lake_setting(struct ld *L, const cJSON *base, const char *key
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-void load_lake_and_control(struct ld *L)
+void ld_load_lake_and_control(struct ld *L)
 {
 	struct project *p = L->p;
 	const char *control = spec_at_string(p, p->root, "", "control", false, L->d);
 	if (control) {
 		enum connection_kind kind;
-		check_connection_url(L, "control", control, &kind);
+		ld_check_connection_url(L, "control", control, &kind);
 	}
 	const cJSON *env_control = L->env ? cJSON_GetObjectItemCaseSensitive(L->env, "control")
 					  : NULL;
 	if (cJSON_IsString(env_control))
 		control = env_control->valuestring;
-	p->control_url = resolve_url(p, control ? control : "sqlite:.sluice/control.db",
+	p->control_url = proj_resolve_url(p, control ? control : "sqlite:.sluice/control.db",
 				     "sqlite:");
 
 	const cJSON *lake = spec_at_object(p, p->root, "", "lake", false, L->d);
@@ -579,7 +294,7 @@ void load_lake_and_control(struct ld *L)
 		check_lake_object(L, lake, "lake");
 	const char *url = lake_setting(L, lake, "url");
 	const char *region = lake_setting(L, lake, "region");
-	p->lake.url = resolve_url(p, url ? url : "file:lake", "file:");
+	p->lake.url = proj_resolve_url(p, url ? url : "file:lake", "file:");
 	p->lake.endpoint = xstrdup(lake_setting(L, lake, "endpoint"));
 	p->lake.region = xstrdup(region ? region : "us-east-1");
 	p->lake.access_key_env = xstrdup(lake_setting(L, lake, "access_key_env"));
@@ -666,10 +381,22 @@ static char *base_name(const char *dir)
 	return xstrdup(*name ? name : "project");
 }
 
+/* Keys written twice in one object, each at its own key: the parser kept
+ * the first and left the others out of the tree. */
+static void report_duplicates(struct ld *L)
+{
+	const struct pjson_dup *dups;
+	size_t n = pjson_duplicates(L->p->positions, &dups);
+	for (size_t i = 0; i < n; i++)
+		diags_add(L->d, DIAG_ERROR, L->p->file, dups[i].at.line, dups[i].at.col,
+			  dups[i].path, "duplicate key \"%.64s\" (the first one is used)",
+			  dups[i].key);
+}
+
 static void load_top(struct ld *L, const char *env)
 {
 	struct project *p = L->p;
-	check_duplicate_keys(L, p->root, "");
+	report_duplicates(L);
 	spec_at_unknown_keys(p, p->root, "", top_keys, L->d);
 	const char *name = spec_at_string(p, p->root, "", "project", false, L->d);
 	if (name && !*name)
@@ -680,20 +407,20 @@ static void load_top(struct ld *L, const char *env)
 		ld_error(L, "version", "this sluice reads version 1 of the project file, "
 			 "not version %lld", (long long)version);
 
-	load_connections(L);
-	load_environments(L, env);
-	load_lake_and_control(L);
+	ld_load_connections(L);
+	ld_load_environments(L, env);
+	ld_load_lake_and_control(L);
 	load_retention(L);
-	load_channels(L);
-	load_routing(L);
-	load_tables(L);
-	load_pipes(L);
-	load_streams(L);
-	load_flows(L);
-	load_tasks(L);
-	check_table_connections(L);
+	ld_load_channels(L);
+	ld_load_routing(L);
+	ld_load_tables(L);
+	ld_load_pipes(L);
+	ld_load_streams(L);
+	ld_load_flows(L);
+	ld_load_tasks(L);
+	ld_check_table_connections(L);
 	if (L->world_readable)
-		scan_secrets(L);
+		ld_scan_secrets(L);
 }
 
 static char *absolute_dir(const char *file)
@@ -713,23 +440,11 @@ struct project *project_load(const char *file, const char *env, struct diags *d,
 	char *text = file_read_all(file, &len, e);
 	if (!text)
 		return NULL;
-	size_t bom = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
-	size_t nul = strlen(text);
-	const char *end = NULL;
-	cJSON *root = NULL;
-	if (nul == len)
-		/* The length includes the terminating NUL: cJSON checks, for
-		 * require_null_terminated, that it sees it inside the buffer. */
-		root = cJSON_ParseWithLengthOpts(text + bom, len - bom + 1, &end, true);
-	if (!root) {
-		if (nul != len) {
-			int line, col;
-			jpos_line_col(text + bom, nul - bom, &line, &col);
-			diags_add(d, DIAG_ERROR, file, line, col, "",
-				  "the file holds a NUL byte; is it really a JSON text?");
-		} else {
-			report_syntax(file, text + bom, len - bom, end, d);
-		}
+	cJSON *root;
+	struct pjson_syntax syn;
+	struct pjson_index *positions = pjson_parse(text, len, &root, &syn);
+	if (!positions) {
+		diags_add(d, DIAG_ERROR, file, syn.at.line, syn.at.col, "", "%s", syn.msg);
 		free(text);
 		return err_set(e, ERR_PARSE, "%s is not valid JSON", file), NULL;
 	}
@@ -739,18 +454,18 @@ struct project *project_load(const char *file, const char *env, struct diags *d,
 	p->text = text;
 	p->text_len = len;
 	p->root = root;
-	p->positions = jpos_index(text, len);
+	p->positions = positions;
 
 	struct stat st;
 	struct ld L = { .p = p, .d = d };
 	L.world_readable = stat(file, &st) == 0 && (st.st_mode & S_IROTH);
 	if (!cJSON_IsObject(root)) {
 		ld_error(&L, "", "a project file holds a JSON object { ... }, not %s",
-			 json_type_name(root));
+			 pjson_type_name(root));
 		p->name = base_name(p->dir);
 		p->env.name = xstrdup(env && *env ? env : "default");
-		p->control_url = resolve_url(p, "sqlite:.sluice/control.db", "sqlite:");
-		p->lake.url = resolve_url(p, "file:lake", "file:");
+		p->control_url = proj_resolve_url(p, "sqlite:.sluice/control.db", "sqlite:");
+		p->lake.url = proj_resolve_url(p, "file:lake", "file:");
 		p->lake.region = xstrdup("us-east-1");
 		p->retention = retention_defaults;
 		return p;

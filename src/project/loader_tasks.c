@@ -1,6 +1,7 @@
 /*
- * tasks.c - tasks: schedules and zones, `when` conditions, the action (a
- * flow with parameters, or a SQL file), and the graph `after` makes.
+ * loader_tasks.c - tasks: schedules and zones, `when` conditions, the
+ * action (a flow with parameters, or a SQL file), and the graph `after`
+ * makes.
  *
  * Tasks are read after flows and streams so that every reference can be
  * resolved on the spot.
@@ -59,7 +60,7 @@ static void check_call(const struct cond *c, void *ctx)
 	for (size_t i = 0; i < p->nstreams; i++)
 		names[i] = p->streams[i].name;
 	ld_error_in_string(w->L, w->path, c->pos, "%s: unknown stream \"%.64s\"%s", c->func,
-			   c->arg, p->nstreams ? suggest_text(c->arg, names, p->nstreams)
+			   c->arg, p->nstreams ? proj_suggest_text(c->arg, names, p->nstreams)
 					       : " (there are no streams in the file)");
 	free(names);
 }
@@ -108,9 +109,9 @@ static void parse_task_params(struct ld *L, const cJSON *obj, const char *path,
 	for (const cJSON *m = params ? params->child : NULL; m; m = m->next) {
 		char *mp = spec_path_key(pp, m->string);
 		char *value;
-		if (!json_scalar_text(m, &value)) {
+		if (!pjson_scalar_text(m, &value)) {
 			ld_error(L, mp, "a parameter value is a string, number, boolean or null, "
-				 "not %s", json_type_name(m));
+				 "not %s", pjson_type_name(m));
 			free(mp);
 			continue;
 		}
@@ -269,7 +270,7 @@ static void check_after(struct ld *L)
 			ag.g.adj[i][ag.g.nadj[i]++] = j;
 		}
 	}
-	graph_find_cycles(&ag.g, report_task_cycle, &ag);
+	proj_find_cycles(&ag.g, report_task_cycle, &ag);
 	for (size_t i = 0; i < p->ntasks; i++) {
 		ld_free_strings(ag.edge_paths[i], p->tasks[i].nafter);
 		free(ag.g.adj[i]);
@@ -280,7 +281,7 @@ static void check_after(struct ld *L)
 	free(ag.edge_paths);
 }
 
-void load_tasks(struct ld *L)
+void ld_load_tasks(struct ld *L)
 {
 	void *items;
 	L->p->ntasks = ld_named_array(L, "tasks", "task", sizeof(struct project_task), &items,

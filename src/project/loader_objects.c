@@ -1,5 +1,5 @@
 /*
- * objects.c - the sections that declare things: notification channels,
+ * loader_objects.c - the sections that declare things: notification channels,
  * tables, pipes and streams; plus the helpers every section uses for
  * arrays of named objects and for references by name.
  */
@@ -39,7 +39,7 @@ bool ld_ref(struct ld *L, const char *path, const char *what, const char *name,
 		if (*names[i] && !again)
 			buf_printf(&known, "%s%s", known.len ? ", " : "", names[i]);
 	}
-	const char *close = suggest(name, names, n);
+	const char *close = proj_suggest(name, names, n);
 	if (close)
 		ld_error(L, path, "unknown %s \"%.64s\" (did you mean \"%s\"?)", what, name, close);
 	else if (!known.len)
@@ -74,7 +74,7 @@ size_t ld_named_array(struct ld *L, const char *key, const char *what, size_t st
 	for (const cJSON *item = arr->child; item; item = item->next, i++) {
 		char *path = spec_path_index(key, i);
 		if (!cJSON_IsObject(item)) {
-			ld_error(L, path, "expected an object, found %s", json_type_name(item));
+			ld_error(L, path, "expected an object, found %s", pjson_type_name(item));
 			free(path);
 			continue;
 		}
@@ -160,13 +160,14 @@ size_t ld_string_list(struct ld *L, const cJSON *obj, const char *path, const ch
 			(*paths)[n] = xstrdup(kp);
 		n++;
 	} else if (!cJSON_IsArray(v)) {
-		ld_error(L, kp, "expected an array of strings, found %s", json_type_name(v));
+		ld_error(L, kp, "expected an array of strings, found %s", pjson_type_name(v));
 	} else {
 		size_t i = 0;
 		for (const cJSON *item = v->child; item; item = item->next, i++) {
 			char *ip = spec_path_index(kp, i);
 			if (!cJSON_IsString(item)) {
-				ld_error(L, ip, "expected a string, found %s", json_type_name(item));
+				ld_error(L, ip, "expected a string, found %s",
+					 pjson_type_name(item));
 				free(ip);
 				continue;
 			}
@@ -328,7 +329,7 @@ static void load_channel(struct ld *L, const cJSON *m, const char *path,
 	c->events = ld_events(L, m, path, "on");
 }
 
-void load_channels(struct ld *L)
+void ld_load_channels(struct ld *L)
 {
 	struct project *p = L->p;
 	const cJSON *obj = spec_at_object(p, p->root, "", "notifications", false, L->d);
@@ -339,7 +340,7 @@ void load_channels(struct ld *L)
 		char *path = spec_path_key("notifications", m->string);
 		ld_check_identifier(L, path, m->string);
 		if (!cJSON_IsObject(m)) {
-			ld_error(L, path, "expected an object, found %s", json_type_name(m));
+			ld_error(L, path, "expected an object, found %s", pjson_type_name(m));
 		} else if (p->nchannels == PROJECT_MAX_CHANNELS) {
 			ld_error_at_key(L, path, "more than %d channels", PROJECT_MAX_CHANNELS);
 		} else {
@@ -379,7 +380,7 @@ static void load_route(struct ld *L, const cJSON *item, const char *path,
 		ld_member_error(L, path, "channels", "a rule needs at least one channel");
 }
 
-void load_routing(struct ld *L)
+void ld_load_routing(struct ld *L)
 {
 	static const char *const keys[] = { "window", "rules", NULL };
 	struct project *p = L->p;
@@ -394,7 +395,7 @@ void load_routing(struct ld *L)
 		return;
 	if (!cJSON_IsArray(rules)) {
 		ld_member_error(L, "routing", "rules", "expected an array, found %s",
-				json_type_name(rules));
+				pjson_type_name(rules));
 		return;
 	}
 	p->routes = xcalloc((size_t)cJSON_GetArraySize(rules) + 1, sizeof *p->routes);
@@ -402,7 +403,7 @@ void load_routing(struct ld *L)
 	for (const cJSON *item = rules->child; item; item = item->next, i++) {
 		char *path = xasprintf("routing.rules[%d]", i);
 		if (!cJSON_IsObject(item))
-			ld_error(L, path, "expected an object, found %s", json_type_name(item));
+			ld_error(L, path, "expected an object, found %s", pjson_type_name(item));
 		else
 			load_route(L, item, path, &p->routes[p->nroutes++]);
 		free(path);
@@ -415,7 +416,7 @@ static const char *const table_kind_names[] = {
 	"raw", "staging", "temp", "dimension", "fact", "backfill", "old",
 };
 
-void load_tables(struct ld *L)
+void ld_load_tables(struct ld *L)
 {
 	static const char *const keys[] = {
 		"connection", "kind", "description", "key", "columns", NULL,
@@ -430,7 +431,7 @@ void load_tables(struct ld *L)
 		if (!*m->string)
 			ld_error_at_key(L, path, "a table name cannot be empty");
 		if (!cJSON_IsObject(m)) {
-			ld_error(L, path, "expected an object, found %s", json_type_name(m));
+			ld_error(L, path, "expected an object, found %s", pjson_type_name(m));
 			free(path);
 			continue;
 		}
@@ -462,7 +463,7 @@ void load_tables(struct ld *L)
 			if (!cJSON_IsString(c)) {
 				char *cp = spec_path_key(colp, c->string);
 				ld_error(L, cp, "expected a description (a string), found %s",
-					 json_type_name(c));
+					 pjson_type_name(c));
 				free(cp);
 				continue;
 			}
@@ -545,7 +546,7 @@ static void pipe_columns(struct ld *L, const cJSON *obj, const char *path,
 		char *ip = spec_path_index(cp, i);
 		if (!cJSON_IsObject(c)) {
 			ld_error(L, ip, "expected an object { \"name\", \"type\", \"source\" }, "
-				 "found %s", json_type_name(c));
+				 "found %s", pjson_type_name(c));
 			free(ip);
 			continue;
 		}
@@ -624,7 +625,7 @@ static void parse_pipe(struct ld *L, const cJSON *obj, const char *path, void *s
 	}
 }
 
-void load_pipes(struct ld *L)
+void ld_load_pipes(struct ld *L)
 {
 	void *items;
 	L->p->npipes = ld_named_array(L, "pipes", "pipe", sizeof(struct project_pipe), &items,
@@ -673,7 +674,7 @@ static void parse_stream(struct ld *L, const cJSON *obj, const char *path, void 
 	s->watermark_column = wm && *wm ? xstrdup(wm) : xstrdup("last_updated");
 }
 
-void load_streams(struct ld *L)
+void ld_load_streams(struct ld *L)
 {
 	void *items;
 	L->p->nstreams = ld_named_array(L, "streams", "stream", sizeof(struct project_stream),
@@ -691,7 +692,7 @@ static void table_on(struct ld *L, const char *path, const char *table, const ch
 			"not \"%s\"", table, t->connection, t->path_in_file, conn);
 }
 
-void check_table_connections(struct ld *L)
+void ld_check_table_connections(struct ld *L)
 {
 	for (size_t i = 0; i < L->p->npipes; i++) {
 		const struct project_pipe *x = &L->p->pipes[i];
