@@ -9,7 +9,7 @@
  * interrupted, finishing the round in progress.
  */
 #include "cmd/cmd_int.h"
-#include "cmd/demo_int.h"
+#include "demo/demo_int.h"
 #include "lake/lake.h"
 #include "project/project.h"
 

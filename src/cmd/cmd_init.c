@@ -16,7 +16,7 @@
  * flag makes the dispatcher load one); it checks --read-only itself.
  */
 #include "cmd/cmd_int.h"
-#include "cmd/demo_int.h"
+#include "demo/demo_int.h"
 #include "project/project.h"
 
 #include <errno.h>

@@ -24,7 +24,7 @@
  * project reads its tables as they are.
  */
 #include "config.h"
-#include "cmd/demo_int.h"
+#include "demo/demo_int.h"
 
 #include <dirent.h>
 #include <errno.h>
