@@ -21,14 +21,8 @@ libcmd_a_SOURCES = \
 	src/cmd/shell.c \
 	src/cmd/cmd_pipe.c \
 	src/cmd/cmd_tables.c \
-	src/demo/demo_int.h \
 	src/cmd/cmd_demo.c \
 	src/cmd/cmd_init.c \
-	src/demo/demo_data.c \
-	src/demo/demo_mark.c \
-	src/demo/demo_project.c \
-	src/demo/demo_sim.c \
-	src/demo/demo_source.c \
 	src/cmd/cmd_backfill.c \
 	src/cmd/cmd_store.c
 
