@@ -218,6 +218,12 @@ int demo_sim_round(struct db *source, struct lake *lake, struct demo_round *out,
  * opened for writing. */
 int demo_sim_check_source(struct db *db, struct err *e);
 
+/* ---- the warehouse (demo_warehouse.c) -------------------------------------------- */
+/* sql/warehouse_schema.sql in kind's dialect, appended to out: the star
+ * schema and the other tables the warehouse needs before any flow runs,
+ * each CREATE TABLE IF NOT EXISTS, from one definition for both dialects. */
+int demo_warehouse_schema(enum db_kind kind, struct buf *out, struct err *e);
+
 /* ---- the project (demo_project.c) ------------------------------------------------ */
 /* Where the demo's template lives: $SLUICE_DATADIR/demo, the installed
  * $(pkgdatadir)/demo, or the source tree's data/demo (uninstalled

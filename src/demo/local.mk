@@ -10,4 +10,5 @@ libdemo_a_SOURCES = \
 	src/demo/demo_project.c \
 	src/demo/demo_shop.c \
 	src/demo/demo_sim.c \
-	src/demo/demo_source.c
+	src/demo/demo_source.c \
+	src/demo/demo_warehouse.c
