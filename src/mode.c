@@ -1,15 +1,20 @@
 /*
- * mode.c - wiring the console to the command layer and the engine.
+ * mode.c - wiring the console to the command layer, the engine and the
+ * demo.
  *
- * The console (tui/) knows nothing of projects or stores: it gets a
- * header to show and callbacks that run command lines, complete them and
- * say whether they mutate.  This file supplies those callbacks on top of
- * cmd/, so the prompt speaks exactly the language of the command line.
- * Unless read-only, it also runs the engine in-process on background
- * threads while the console is open, and hands the engine's event
- * descriptor to the console as its wake-up descriptor.
+ * The console (tui/) reads what it shows by itself: the project model it
+ * is handed, the control store through a read-only handle of its own
+ * (store/), a flow's watermarks (steps/).  What it does, it does through
+ * the callbacks this file supplies on top of cmd/: run a command line,
+ * complete one, say whether one mutates.  So the prompt speaks exactly the
+ * language of the command line, and read-only mode is enforced in one
+ * place, cmd_run.  Unless read-only, this file also runs the engine
+ * in-process on background threads while the console is open, hands the
+ * engine's event descriptor to the console as its wake-up descriptor, and
+ * for `sluice --demo` runs the demo's simulator (demo/) beside it.
  */
 #include "mode.h"
+#include "demo/demo.h"
 #include "engine/engine.h"
 #include "project/project.h"
 #include "store/store.h"
@@ -19,7 +24,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 /* What the console's callbacks get. */
@@ -214,12 +218,8 @@ int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
 
 /* ---- the demo ---------------------------------------------------------------
  * `sluice --demo`: the demo project in the user's data directory, made on
- * first use by `init --demo`, and the simulator running on a thread of its
- * own while the console is open, one `demo simulate --once` round every
- * few seconds through the command layer (its own context, its own
- * connections; it never touches the terminal). */
-
-#define DEMO_SIM_INTERVAL (5 * USEC_PER_SEC)
+ * first use by `init --demo`, with the demo's simulator (demo/) running on
+ * a thread of its own while the console is open. */
 
 static char *demo_dir(struct err *e)
 {
@@ -235,15 +235,6 @@ static char *demo_dir(struct err *e)
 	return xasprintf("%s/.local/share/sluice/demo", home);
 }
 
-struct simulator {
-	pthread_t thread;
-	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	bool stop;
-	const char *project_file;
-	const char *env;
-};
-
 static int run_command(const char *project_file, const char *env, FILE *out,
 		       char **argv, int argc, struct err *e)
 {
@@ -258,65 +249,13 @@ static int run_command(const char *project_file, const char *env, FILE *out,
 	return rc;
 }
 
-static void *simulator_main(void *arg)
+static struct demo_simulator *simulator_start(const char *project_file, const char *env)
 {
-	struct simulator *sim = arg;
-	FILE *devnull = fopen("/dev/null", "w");
-	char *argv[] = { "demo", "simulate", "--once" };
-	pthread_mutex_lock(&sim->lock);
-	while (!sim->stop && devnull) {
-		pthread_mutex_unlock(&sim->lock);
-		struct err e;
-		err_clear(&e);
-		int rc = run_command(sim->project_file, sim->env, devnull, argv, 3, &e);
-		if (rc != EXIT_OK)
-			log_warn("demo simulator: %s", err_text(&e));
-		pthread_mutex_lock(&sim->lock);
-		/* A source the demo did not make stays that way: stop asking. */
-		if (rc == EXIT_READONLY || rc == EXIT_USAGE || e.code == ERR_CONFLICT)
-			break;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += DEMO_SIM_INTERVAL / USEC_PER_SEC;
-		while (!sim->stop &&
-		       pthread_cond_timedwait(&sim->wake, &sim->lock, &until) == 0)
-			;
-	}
-	pthread_mutex_unlock(&sim->lock);
-	if (devnull)
-		fclose(devnull);
-	return NULL;
-}
-
-static bool simulator_start(struct simulator *sim, const char *project_file,
-			    const char *env)
-{
-	memset(sim, 0, sizeof *sim);
-	sim->project_file = project_file;
-	sim->env = env;
-	pthread_mutex_init(&sim->lock, NULL);
-	pthread_cond_init(&sim->wake, NULL);
 	sigset_t old;
 	block_terminal_signals(&old);
-	int rc = pthread_create(&sim->thread, NULL, simulator_main, sim);
+	struct demo_simulator *sim = demo_simulator_start(project_file, env);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (rc == 0)
-		return true;
-	pthread_cond_destroy(&sim->wake);
-	pthread_mutex_destroy(&sim->lock);
-	return false;
-}
-
-/* Waits for a round in progress to finish: it commits or rolls back. */
-static void simulator_stop(struct simulator *sim)
-{
-	pthread_mutex_lock(&sim->lock);
-	sim->stop = true;
-	pthread_cond_signal(&sim->wake);
-	pthread_mutex_unlock(&sim->lock);
-	pthread_join(sim->thread, NULL);
-	pthread_cond_destroy(&sim->wake);
-	pthread_mutex_destroy(&sim->lock);
+	return sim;
 }
 
 int mode_demo(struct cmd_ctx *ctx, struct err *e)
@@ -350,11 +289,9 @@ int mode_demo(struct cmd_ctx *ctx, struct err *e)
 	 * not even the simulated source. */
 	bool read_only = ctx->read_only ||
 			 (cmd_ctx_project(ctx, &load_err) == 0 && ctx->read_only);
-	struct simulator sim;
-	bool simulating = !read_only && simulator_start(&sim, file, ctx->env);
+	struct demo_simulator *sim = read_only ? NULL : simulator_start(file, ctx->env);
 	int rc = mode_console(ctx, false, e);
-	if (simulating)
-		simulator_stop(&sim);
+	demo_simulator_stop(sim);
 	/* ctx keeps pointing at the file until main closes it. */
 	ctx->project_file = "sluice.json";
 	free(file);

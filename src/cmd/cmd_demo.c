@@ -1,17 +1,16 @@
 /*
  * cmd_demo.c - `sluice demo simulate`: keep the demo's shop busy.
  *
- * Runs rounds of the simulator (demo_sim.c) against the project's
+ * Runs rounds of the demo's simulator (demo/) against the project's
  * `source` connection and lake: new and amended sales orders for the
  * incremental extract, and files of order documents for the orders pipe.
- * With --once (or --rounds N) it stops by itself, which is what tests and
- * the console's background simulator (mode.c) use; otherwise it runs until
- * interrupted, finishing the round in progress.
+ * With --once (or --rounds N) it stops by itself, which is what tests
+ * use; otherwise it runs until interrupted, finishing the round in
+ * progress.  (`sluice --demo` runs the same rounds on a thread of its own:
+ * demo_simulator_start.)
  */
 #include "cmd/cmd_int.h"
-#include "cmd/demo_int.h"
-#include "lake/lake.h"
-#include "project/project.h"
+#include "demo/demo.h"
 
 #include <signal.h>
 #include <stdlib.h>
@@ -43,64 +42,6 @@ static void nap(usec_t d)
 	}
 }
 
-static char *getenv_copy(const char *name)
-{
-	const char *v = name ? getenv(name) : NULL;
-	return v ? xstrdup(v) : NULL;
-}
-
-static struct db *open_source(const struct project *p, struct err *e)
-{
-	const struct project_connection *c = project_connection(p, "source");
-	if (!c) {
-		err_set(e, ERR_NOTFOUND, "the project has no connection named \"source\"; "
-			"'demo simulate' works on projects made by 'sluice init --demo'");
-		return NULL;
-	}
-	const char *password = c->password_env ? getenv(c->password_env) : NULL;
-	if (c->password_env && !password) {
-		err_at(e, ERR_INVALID, c->path, "password_env names %s, which is not set",
-		       c->password_env);
-		return NULL;
-	}
-	/* Looked at read-only first: a source the demo did not make is not
-	 * even opened for writing (which on SQLite would turn on WAL). */
-	struct db_options opt = { .read_only = true, .password = password, .label = "source" };
-	struct db *db = db_open(c->url, &opt, e);
-	int rc = db ? demo_sim_check_source(db, e) : -1;
-	db_close(db);
-	/* Then writable even when the project marks it read-only: the
-	 * simulator plays the application that owns the source (demo_sim.c). */
-	opt.read_only = false;
-	db = rc == 0 ? db_open(c->url, &opt, e) : NULL;
-	if (!db && e->code != ERR_CONFLICT)
-		err_prefix(e, "source: ");
-	return db;
-}
-
-static struct lake *open_lake(const struct project *p, struct err *e)
-{
-	const struct project_lake *l = &p->lake;
-	char *access = getenv_copy(l->access_key_env);
-	char *secret = getenv_copy(l->secret_key_env);
-	struct lake_options opt = {
-		.endpoint = l->endpoint,
-		.region = l->region,
-		.access_key = access,
-		.secret_key = secret,
-	};
-	struct lake *lake = lake_open(l->url ? l->url : "file:lake", &opt, e);
-	free(access);
-	free(secret);
-	if (lake && !lake_writable(lake)) {
-		err_set(e, ERR_INVALID, "the lake (%s) is read-only: nowhere to drop order "
-			"files", lake_url(lake));
-		lake_close(lake);
-		return NULL;
-	}
-	return lake;
-}
-
 static void print_round(FILE *out, const struct demo_round *r)
 {
 	fprintf(out, "round %lld: %lld new sales order%s, %lld amended, %lld other change%s",
@@ -115,14 +56,9 @@ static void print_round(FILE *out, const struct demo_round *r)
 
 static int simulate(struct cmd_ctx *ctx, int64_t rounds, usec_t interval, struct err *e)
 {
-	struct db *source = open_source(ctx->project, e);
-	if (!source)
+	struct demo_shop *shop = demo_shop_open(ctx->project, e);
+	if (!shop)
 		return EXIT_FAILED;
-	struct lake *lake = open_lake(ctx->project, e);
-	if (!lake) {
-		db_close(source);
-		return EXIT_FAILED;
-	}
 	struct sigaction sa, old_int, old_term;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal;
@@ -140,7 +76,7 @@ static int simulate(struct cmd_ctx *ctx, int64_t rounds, usec_t interval, struct
 		if (stop_requested)
 			break;
 		struct demo_round r;
-		if (demo_sim_round(source, lake, &r, e) < 0) {
+		if (demo_shop_round(shop, &r, e) < 0) {
 			rc = EXIT_FAILED;
 			break;
 		}
@@ -151,8 +87,7 @@ static int simulate(struct cmd_ctx *ctx, int64_t rounds, usec_t interval, struct
 		sigaction(SIGINT, &old_int, NULL);
 		sigaction(SIGTERM, &old_term, NULL);
 	}
-	lake_close(lake);
-	db_close(source);
+	demo_shop_close(shop);
 	return rc;
 }
 

@@ -1,7 +1,7 @@
 /*
  * cmd_init.c - `sluice init`: start a project in a directory.
  *
- * `init --demo DIR` writes the complete ToteSys demo (demo_project.c): a
+ * `init --demo DIR` writes the complete ToteSys demo (demo/): a
  * source filled by the deterministic generator, a warehouse with the star
  * schema, a lake, SQL files and sluice.json with pipes, streams, tasks and
  * flows that work as they are; with --use-existing the flows read a real
@@ -16,7 +16,8 @@
  * flag makes the dispatcher load one); it checks --read-only itself.
  */
 #include "cmd/cmd_int.h"
-#include "cmd/demo_int.h"
+#include "db/db.h"
+#include "demo/demo.h"
 #include "project/project.h"
 
 #include <errno.h>

@@ -21,14 +21,8 @@ libcmd_a_SOURCES = \
 	src/cmd/shell.c \
 	src/cmd/cmd_pipe.c \
 	src/cmd/cmd_tables.c \
-	src/cmd/demo_int.h \
 	src/cmd/cmd_demo.c \
 	src/cmd/cmd_init.c \
-	src/cmd/demo_data.c \
-	src/cmd/demo_mark.c \
-	src/cmd/demo_project.c \
-	src/cmd/demo_sim.c \
-	src/cmd/demo_source.c \
 	src/cmd/cmd_backfill.c \
 	src/cmd/cmd_store.c
 

@@ -301,6 +301,16 @@ int   db_rename_table(struct db *db, const char *from, const char *to, struct er
 int   db_drop_table(struct db *db, const char *table, bool if_exists, struct err *e);
 int   db_create_index(struct db *db, const char *table, const char *const *columns,
 		      int ncols, bool unique, struct err *e);
+/* The statements db_create_table and db_create_index run, as text in
+ * kind's dialect (appended to out), for SQL files that must say the same
+ * on either dialect.  identity (NULL: none) names a column numbered on
+ * insert when it is given no value: def's only primary key column, an
+ * integer; PostgreSQL's bigserial, SQLite's rowid.  ERR_INVALID for a
+ * table with no columns, an index with none, or another identity. */
+int   db_table_sql(enum db_kind kind, const struct db_table *def, bool if_not_exists,
+		   const char *identity, struct buf *out, struct err *e);
+int   db_index_sql(const char *table, const char *const *columns, int ncols, bool unique,
+		   struct buf *out, struct err *e);
 
 /* ---- names and types --------------------------------------------------------- */
 /* "name" with embedded quotes doubled (what PQescapeIdentifier does, and

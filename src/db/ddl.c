@@ -94,13 +94,20 @@ int db_table_identity(struct db *db, const char *table, char **out, struct err *
 
 /* ---- definitions --------------------------------------------------------------- */
 
-static void column_sql(struct buf *b, enum db_kind kind, const struct db_column *c)
+/* The identity column is bigserial on PostgreSQL; on SQLite, the table's
+ * only primary key column declared "integer" is the rowid, numbered on
+ * insert already. */
+static void column_sql(struct buf *b, enum db_kind kind, const struct db_column *c,
+		       bool identity)
 {
 	char type[64];
-	db_type_sql(kind, c->type, type, sizeof type);
+	if (identity && kind == DB_POSTGRES)
+		snprintf(type, sizeof type, "bigserial");
+	else
+		db_type_sql(kind, c->type, type, sizeof type);
 	db_buf_quote(b, c->name);
 	buf_printf(b, " %s", type);
-	if (c->not_null)
+	if (c->not_null && !identity)
 		buf_puts(b, " NOT NULL");
 }
 
@@ -130,35 +137,56 @@ static int create_serialized(struct db *db, const char *table, const char *sql,
 	return rc;
 }
 
-int db_create_table(struct db *db, const struct db_table *def, bool if_not_exists,
-		    struct err *e)
+int db_table_sql(enum db_kind kind, const struct db_table *def, bool if_not_exists,
+		 const char *identity, struct buf *out, struct err *e)
 {
 	if (def->ncolumns == 0)
 		return err_set(e, ERR_INVALID, "table %s has no columns", def->name);
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "CREATE TABLE %s", if_not_exists ? "IF NOT EXISTS " : "");
-	db_buf_quote(&b, def->name);
-	buf_puts(&b, " (\n");
 	int npk = 0;
+	bool identity_found = false;
 	for (size_t i = 0; i < def->ncolumns; i++) {
-		buf_puts(&b, i ? ",\n\t" : "\t");
-		column_sql(&b, db->kind, &def->columns[i]);
 		npk += def->columns[i].primary_key;
+		if (identity && strcmp(def->columns[i].name, identity) == 0)
+			identity_found = def->columns[i].primary_key &&
+					 def->columns[i].type.type == DT_INT;
+	}
+	if (identity && (!identity_found || npk != 1))
+		return err_set(e, ERR_INVALID, "table %s: the identity column %s must be its "
+			       "only primary key column, an integer", def->name, identity);
+	buf_printf(out, "CREATE TABLE %s", if_not_exists ? "IF NOT EXISTS " : "");
+	db_buf_quote(out, def->name);
+	buf_puts(out, " (\n");
+	for (size_t i = 0; i < def->ncolumns; i++) {
+		const struct db_column *c = &def->columns[i];
+		buf_puts(out, i ? ",\n\t" : "\t");
+		column_sql(out, kind, c, identity && strcmp(c->name, identity) == 0);
 	}
 	if (npk) {
-		buf_puts(&b, ",\n\tPRIMARY KEY (");
+		buf_puts(out, ",\n\tPRIMARY KEY (");
 		int k = 0;
 		for (size_t i = 0; i < def->ncolumns; i++) {
 			if (!def->columns[i].primary_key)
 				continue;
 			if (k++)
-				buf_puts(&b, ", ");
-			db_buf_quote(&b, def->columns[i].name);
+				buf_puts(out, ", ");
+			db_buf_quote(out, def->columns[i].name);
 		}
-		buf_puts(&b, ")");
+		buf_puts(out, ")");
 	}
-	buf_puts(&b, "\n)");
-	int rc = if_not_exists && db->kind == DB_POSTGRES
+	buf_puts(out, "\n)");
+	return 0;
+}
+
+int db_create_table(struct db *db, const struct db_table *def, bool if_not_exists,
+		    struct err *e)
+{
+	struct buf b = BUF_INIT;
+	int rc = db_table_sql(db->kind, def, if_not_exists, NULL, &b, e);
+	if (rc < 0) {
+		buf_free(&b);
+		return -1;
+	}
+	rc = if_not_exists && db->kind == DB_POSTGRES
 		 ? create_serialized(db, def->name, buf_str(&b), e)
 		 : db_exec(db, buf_str(&b), NULL, 0, NULL, e);
 	buf_free(&b);
@@ -174,7 +202,7 @@ int db_add_column(struct db *db, const char *table, const struct db_column *col,
 	buf_puts(&b, "ALTER TABLE ");
 	db_buf_quote(&b, table);
 	buf_puts(&b, " ADD COLUMN ");
-	column_sql(&b, db->kind, col);
+	column_sql(&b, db->kind, col, false);
 	int rc = db_exec(db, buf_str(&b), NULL, 0, NULL, e);
 	buf_free(&b);
 	if (rc < 0)
@@ -243,8 +271,8 @@ int db_drop_table(struct db *db, const char *table, bool if_exists, struct err *
 	return rc;
 }
 
-int db_create_index(struct db *db, const char *table, const char *const *columns,
-		    int ncols, bool unique, struct err *e)
+int db_index_sql(const char *table, const char *const *columns, int ncols, bool unique,
+		 struct buf *out, struct err *e)
 {
 	if (ncols < 1)
 		return err_set(e, ERR_INVALID, "index on %s: no columns", table);
@@ -262,16 +290,24 @@ int db_create_index(struct db *db, const char *table, const char *const *columns
 		name.data[54] = '\0';
 		buf_printf(&name, "_%.8s", hex);
 	}
+	buf_printf(out, "CREATE %sINDEX IF NOT EXISTS ", unique ? "UNIQUE " : "");
+	db_buf_quote(out, buf_str(&name));
+	buf_puts(out, " ON ");
+	db_buf_quote_columns(out, table, columns, ncols);
+	buf_free(&name);
+	return 0;
+}
+
+int db_create_index(struct db *db, const char *table, const char *const *columns,
+		    int ncols, bool unique, struct err *e)
+{
 	struct buf b = BUF_INIT;
-	buf_printf(&b, "CREATE %sINDEX IF NOT EXISTS ", unique ? "UNIQUE " : "");
-	db_buf_quote(&b, buf_str(&name));
-	buf_puts(&b, " ON ");
-	db_buf_quote_columns(&b, table, columns, ncols);
-	int rc = db_exec(db, buf_str(&b), NULL, 0, NULL, e);
-	if (rc < 0)
+	int rc = db_index_sql(table, columns, ncols, unique, &b, e);
+	if (rc == 0)
+		rc = db_exec(db, buf_str(&b), NULL, 0, NULL, e);
+	if (rc < 0 && ncols >= 1)
 		err_prefix(e, "creating index on %s: ", table);
 	buf_free(&b);
-	buf_free(&name);
 	return rc;
 }
 

@@ -35,7 +35,7 @@ run_sluice init --demo pg --source "$SRC" --warehouse "$WH" --seed 5
 assert_eq 0 "$RC" "init on PostgreSQL ($ERR)"
 assert_contains "$OUT" "2000 sales orders, seed 5"
 grep -q 'extract(year FROM d)' pg/sql/stage_totesys.sql || fail "a PostgreSQL warehouse got the SQLite SQL"
-grep -q 'serial PRIMARY KEY' pg/sql/warehouse_schema.sql || fail "warehouse schema is not PostgreSQL's"
+grep -q 'bigserial' pg/sql/warehouse_schema.sql || fail "warehouse schema is not PostgreSQL's"
 [ ! -e pg/data/source.db ] || fail "a SQLite source was made anyway"
 grep -q "\"url\": \"$SRC\"" pg/sluice.json || fail "sluice.json does not name the source"
 

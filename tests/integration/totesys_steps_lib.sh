@@ -3,7 +3,8 @@
 #
 # The fixture rows (tests/data/totesys/*.json) are dropped into a file lake;
 # one flow ingests them through pipes into raw tables, builds staging tables
-# with the demo's SQL (data/demo/sql/DIALECT/), merges them into the
+# with the demo's SQL (its warehouse schema as init writes it, and
+# data/demo/sql/DIALECT/), merges them into the
 # star schema with load steps and validates the fact table.  The caller
 # sets WH_URL (the warehouse connection), DIALECT, and q (a function that
 # prints a query's rows as a|b|c lines).
@@ -13,9 +14,28 @@
 TOTESYS="address counterparty currency department design staff sales_order"
 P=$T/totesys
 
+# The demo's warehouse schema in DIALECT, as `init --demo` writes it (from
+# one definition, src/demo/demo_warehouse.c), made with a scratch warehouse.
+demo_schema() { # FILE
+	local d=$T/demo_schema wh
+	if [ "$DIALECT" = postgresql ]; then
+		PGOPTIONS=--client-min-messages=warning psql -q -v ON_ERROR_STOP=1 \
+			-c "DROP DATABASE IF EXISTS totesys_schema" \
+			-c "CREATE DATABASE totesys_schema" >/dev/null
+		wh="$SLUICE_TEST_PG dbname=totesys_schema"
+	else
+		wh=sqlite:$d/warehouse.db
+	fi
+	rm -rf "$d"
+	SLUICE_DATADIR=$SLUICE_SRCDIR/data "$SLUICE" init --demo "$d" --rows 1 \
+		--warehouse "$wh" >/dev/null 2>"$T/demo_schema.err" ||
+		fail "init --demo for the warehouse schema: $(cat "$T/demo_schema.err")"
+	cp "$d/sql/warehouse_schema.sql" "$1"
+}
+
 make_project() {
 	mkdir -p "$P/sql"
-	cp "$SLUICE_SRCDIR/data/demo/sql/$DIALECT/warehouse_schema.sql" "$P/sql/schema.sql"
+	demo_schema "$P/sql/schema.sql"
 	cp "$SLUICE_SRCDIR/data/demo/sql/$DIALECT/stage_totesys.sql" "$P/sql/transform.sql"
 	local t pipes="" ingests="" needs="" loads="" loaded="" inputs="" outputs=""
 	for t in $TOTESYS; do

@@ -951,6 +951,41 @@ START_TEST(types_are_inferred_from_text)
 }
 END_TEST
 
+/* db_table_sql is what db_create_table runs, as text for a SQL file; an
+ * identity column is numbered on insert on both dialects, and one that is
+ * not the table's only integer key is refused, not written wrong. */
+START_TEST(table_sql_numbers_the_identity_column)
+{
+	struct db_column cols[] = {
+		{ "id", { DT_INT, 0, 0 }, true, true },
+		{ "note", { DT_TEXT, 0, 0 }, true, false },
+	};
+	struct db_table def = { "t", cols, 2 };
+	struct buf pg = BUF_INIT, lite = BUF_INIT;
+	struct err e;
+	ck_assert_int_eq(db_table_sql(DB_POSTGRES, &def, true, "id", &pg, &e), 0);
+	ck_assert_msg(strstr(buf_str(&pg), "\"id\" bigserial,"), "%s", buf_str(&pg));
+	ck_assert_int_eq(db_table_sql(DB_SQLITE, &def, true, "id", &lite, &e), 0);
+	struct db *db = open_rw();
+	exec_ok(db, buf_str(&lite));
+	exec_ok(db, buf_str(&lite));    /* IF NOT EXISTS */
+	exec_ok(db, "INSERT INTO t (note) VALUES ('a'); INSERT INTO t (note) VALUES ('b')");
+	ck_value(db, "SELECT group_concat(id) FROM t", "1,2");
+	db_close(db);
+
+	struct buf bad = BUF_INIT;
+	ck_assert_int_eq(db_table_sql(DB_SQLITE, &def, true, "note", &bad, &e), -1);
+	ck_assert_int_eq(e.code, ERR_INVALID);
+	ck_assert_msg(strstr(e.msg, "table t: the identity column note"), "%s", e.msg);
+	cols[1].primary_key = true;
+	ck_assert_int_eq(db_table_sql(DB_POSTGRES, &def, true, "id", &bad, &e), -1);
+	ck_assert_int_eq(e.code, ERR_INVALID);
+	buf_free(&pg);
+	buf_free(&lite);
+	buf_free(&bad);
+}
+END_TEST
+
 START_TEST(urls_are_recognised_and_redacted)
 {
 	enum db_kind k;
@@ -1029,6 +1064,7 @@ static Suite *db_suite(void)
 	tcase_add_test(tc, type_names_parse_and_print);
 	tcase_add_test(tc, types_widen_and_never_narrow);
 	tcase_add_test(tc, types_are_inferred_from_text);
+	tcase_add_test(tc, table_sql_numbers_the_identity_column);
 	tcase_add_test(tc, urls_are_recognised_and_redacted);
 	tcase_add_test(tc, open_cursor_and_statements_coexist_on_sqlite);
 	suite_add_tcase(s, tc);

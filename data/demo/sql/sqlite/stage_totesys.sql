@@ -29,8 +29,15 @@ FROM (SELECT *, row_number() OVER (PARTITION BY address_id
       FROM raw_address) a
 WHERE v = 1;
 
+-- Declared, not CREATE TABLE AS, which would type the code text: the
+-- star's dim_currency has varchar(3), and a load would widen it.
 DROP TABLE IF EXISTS stg_dim_currency;
-CREATE TABLE stg_dim_currency AS
+CREATE TABLE stg_dim_currency (
+	currency_id    integer,
+	currency_code  varchar(3),
+	currency_name  text
+);
+INSERT INTO stg_dim_currency
 SELECT currency_id, currency_code,
        CASE currency_code WHEN 'GBP' THEN 'British Pound'
                           WHEN 'USD' THEN 'US Dollar'

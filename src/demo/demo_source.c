@@ -11,7 +11,7 @@
  * db_writer per table (COPY on PostgreSQL, one prepared INSERT on SQLite)
  * inside the caller's transaction: memory does not grow with the size.
  */
-#include "cmd/demo_int.h"
+#include "demo/demo_int.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -6,7 +6,7 @@
  * Nothing here is random; demo_source.c and demo_sim.c pick from it with
  * their seeded generator.
  */
-#include "cmd/demo_int.h"
+#include "demo/demo_int.h"
 
 const struct demo_address demo_addresses[30] = {
 	{ "6826 Herzog Via", NULL, "Avon",

@@ -3,12 +3,13 @@
  * and sluice.json, from the template in data/demo.
  *
  * The template is a sluice.json whose connection URLs are placeholders
- * (@SOURCE_URL@, @WAREHOUSE_URL@, @PROJECT@) and SQL files in two
+ * (@SOURCE_URL@, @WAREHOUSE_URL@, @PROJECT@) and the flows' queries in two
  * dialects (sql/sqlite, sql/postgresql); the warehouse's dialect decides
  * which are copied into the project's sql/.  The source is created and
- * filled by demo_source.c; the warehouse's star schema comes from the
- * template's warehouse_schema.sql, the same file the warehouse flow runs
- * as its first step.
+ * filled by demo_source.c; the warehouse's star schema is written in that
+ * dialect from demo_warehouse.c's one definition, run in the warehouse and
+ * written as sql/warehouse_schema.sql, the file the warehouse flow runs as
+ * its first step.
  *
  * Order matters for "no partial write": both databases are filled inside
  * open transactions that commit together at the end, and sluice.json is
@@ -24,7 +25,7 @@
  * project reads its tables as they are.
  */
 #include "config.h"
-#include "cmd/demo_int.h"
+#include "demo/demo_int.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -176,7 +177,7 @@ static int remove_leftovers(const char *dir, struct err *e)
 	return 0;
 }
 
-/* Tables the demo makes in the warehouse: the star schema (warehouse_schema.sql),
+/* Tables the demo makes in the warehouse: the star schema (demo_warehouse.c),
  * and what its flows make later: the pipes' raw tables, the staging tables
  * and sluice's bookkeeping.  init marks them all as the demo's, so that
  * --force can drop an old demo's ledger and stream offsets with its tables
@@ -274,6 +275,14 @@ static int copy_sql(const char *tmpl, const char *dialect, const char *dir, stru
 		closedir(d);
 	free(from);
 	free(to);
+	return rc;
+}
+
+static int write_schema_file(const char *dir, const struct buf *schema, struct err *e)
+{
+	char *path = path_join(dir, "sql/warehouse_schema.sql");
+	int rc = file_write_atomic(path, schema->data, schema->len, e);
+	free(path);
 	return rc;
 }
 
@@ -579,16 +588,10 @@ static int remove_old_project(const char *dir, const char *project_file, struct 
 
 /* Both databases change in transactions that commit together at the end,
  * after every check: a refused or failed init changes neither. */
-static int build_databases(const struct demo_options *o, const char *tmpl,
-			   const char *dialect, const struct demo_target *src,
-			   const struct demo_target *wh, const char *project_file,
-			   struct err *e)
+static int build_databases(const struct demo_options *o, const char *schema,
+			   const struct demo_target *src, const struct demo_target *wh,
+			   const char *project_file, struct err *e)
 {
-	char *schema_path = xasprintf("%s/sql/%s/warehouse_schema.sql", tmpl, dialect);
-	char *schema = file_read_all(schema_path, NULL, e);
-	free(schema_path);
-	if (!schema)
-		return -1;
 	struct demo_dbs d;
 	memset(&d, 0, sizeof d);
 	int rc = dbs_open(o, src, wh, &d, e);
@@ -601,7 +604,6 @@ static int build_databases(const struct demo_options *o, const char *tmpl,
 	if (rc == 0 && d.source)
 		rc = db_commit(d.source, e);
 	dbs_close(&d, rc < 0);
-	free(schema);
 	return rc;
 }
 
@@ -613,6 +615,7 @@ int demo_create(const struct demo_options *o, struct err *e)
 	memset(&src, 0, sizeof src);
 	memset(&wh, 0, sizeof wh);
 	char *tmpl = NULL;
+	struct buf schema = BUF_INIT;
 	char *project_file = path_join(o->dir, "sluice.json");
 	int rc = -1;
 
@@ -638,9 +641,11 @@ int demo_create(const struct demo_options *o, struct err *e)
 	if (mkdir_p(o->dir, 0755, e) < 0)
 		goto out;
 	const char *dialect = wh.kind == DB_POSTGRES ? "postgresql" : "sqlite";
-	if (build_databases(o, tmpl, dialect, &src, &wh, project_file, e) < 0 ||
+	if (demo_warehouse_schema(wh.kind, &schema, e) < 0 ||
+	    build_databases(o, buf_str(&schema), &src, &wh, project_file, e) < 0 ||
 	    make_lake(o->dir, e) < 0 ||
-	    copy_sql(tmpl, dialect, o->dir, e) < 0)
+	    copy_sql(tmpl, dialect, o->dir, e) < 0 ||
+	    write_schema_file(o->dir, &schema, e) < 0)
 		goto out;
 	char *readme_from = path_join(tmpl, "README.md");
 	char *readme_to = path_join(o->dir, "README.md");
@@ -652,6 +657,7 @@ int demo_create(const struct demo_options *o, struct err *e)
 out:
 	free(project_file);
 	free(tmpl);
+	buf_free(&schema);
 	target_free(&src);
 	target_free(&wh);
 	return rc;

@@ -1,10 +1,10 @@
 /*
- * demo_int.h - the demo project, shared by the files of cmd/ that build
- * and animate it: cmd_init.c (`sluice init --demo`, and the command
- * family's table), cmd_demo.c (`sluice demo simulate`), demo_data.c (word lists seeded from the real ToteSys
- * rows), demo_source.c (the source schema and the generator that fills
- * it), demo_mark.c (which tables are the demo's own), demo_sim.c (the
- * simulator) and demo_project.c (the project files).
+ * demo_int.h - what the files of demo/ share: demo_data.c (word lists
+ * seeded from the real ToteSys rows), demo_source.c (the source schema and
+ * the generator that fills it), demo_mark.c (which tables are the demo's
+ * own), demo_sim.c (the simulator's round), demo_shop.c (the simulator on a
+ * project, and its background thread) and demo_project.c (the project
+ * files).  Outside demo/, demo.h is the interface.
  *
  * Everything here is deterministic: the same seed and size give the same
  * source rows, byte for byte, on any machine.  The one exception is the
@@ -14,7 +14,7 @@
 #ifndef SLUICE_DEMO_INT_H
 #define SLUICE_DEMO_INT_H
 
-#include "core/core.h"
+#include "demo/demo.h"
 #include "db/db.h"
 
 struct lake;
@@ -202,16 +202,6 @@ int  demo_mark(struct db *db, enum demo_role role, const char *const *names, siz
 int  demo_drop_ours(struct db *db, const struct vec *ours, struct err *e);
 
 /* ---- the simulator (demo_sim.c) ------------------------------------------------ */
-struct demo_round {
-	int64_t round;            /* the round just done (1-based) */
-	int64_t orders_new;       /* sales orders inserted */
-	int64_t orders_updated;   /* sales orders amended */
-	int64_t others;           /* staff, addresses, counterparties changed */
-	int64_t documents;        /* order documents in the dropped file */
-	char   *file;             /* lake key of the dropped file, or NULL; caller frees */
-	bool    bad_file;         /* the file was deliberately malformed */
-};
-
 /* One round of the simulator: in one source transaction, insert new sales
  * orders, amend a few, now and then add staff or an address or change a
  * counterparty, stamping them with the current time; then drop a file of
@@ -228,33 +218,16 @@ int demo_sim_round(struct db *source, struct lake *lake, struct demo_round *out,
  * opened for writing. */
 int demo_sim_check_source(struct db *db, struct err *e);
 
+/* ---- the warehouse (demo_warehouse.c) -------------------------------------------- */
+/* sql/warehouse_schema.sql in kind's dialect, appended to out: the star
+ * schema and the other tables the warehouse needs before any flow runs,
+ * each CREATE TABLE IF NOT EXISTS, from one definition for both dialects. */
+int demo_warehouse_schema(enum db_kind kind, struct buf *out, struct err *e);
+
 /* ---- the project (demo_project.c) ------------------------------------------------ */
-struct demo_options {
-	const char *dir;
-	int64_t rows;
-	uint64_t seed;
-	const char *source_url;     /* NULL: sqlite:data/source.db in dir */
-	const char *warehouse_url;  /* NULL: sqlite:data/warehouse.db in dir */
-	bool force;
-	bool use_existing;          /* read the source's own tables; generate nothing */
-	FILE *progress;             /* where to say what is happening, or NULL */
-};
-
-/* Write the complete demo project into o->dir: databases, lake,
- * sluice.json and SQL files.  Tables of the demo's names that it did not
- * make (demo_mark.c) are never replaced, --force or not; with use_existing
- * the source is only read.  sluice.json is written last, so a failed
- * init leaves no project behind to be mistaken for a working one. */
-int demo_create(const struct demo_options *o, struct err *e);
-
 /* Where the demo's template lives: $SLUICE_DATADIR/demo, the installed
  * $(pkgdatadir)/demo, or the source tree's data/demo (uninstalled
  * builds).  Caller frees. */
 char *demo_template_dir(struct err *e);
-
-/* ---- commands ------------------------------------------------------------------- */
-/* `demo simulate` (cmd_demo.c); its descriptor is in cmd_init.c's family. */
-struct cmd_ctx;
-int demo_exec_simulate(struct cmd_ctx *ctx, int argc, char **argv, struct err *e);
 
 #endif

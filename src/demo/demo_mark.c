@@ -16,7 +16,7 @@
  * A table, not comments on the tables: SQLite has no comments, and the
  * warehouse tables the flows make later need a claim before they exist.
  */
-#include "cmd/demo_int.h"
+#include "demo/demo_int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -20,7 +20,7 @@
  * owns the source, not for sluice.  Which is why it writes only to a
  * source the demo made, and never to a real one (demo_sim_check_source).
  */
-#include "cmd/demo_int.h"
+#include "demo/demo_int.h"
 #include "lake/lake.h"
 
 #include <cjson/cJSON.h>
