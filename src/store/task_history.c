@@ -1,5 +1,5 @@
 /*
- * tasks.c - task history: one row per tick of a task (scheduled,
+ * task_history.c - task history: one row per tick of a task (scheduled,
  * executing, and how it ended), the last result and the count of
  * consecutive failures that drives auto-suspension.
  */

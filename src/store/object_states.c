@@ -1,5 +1,5 @@
 /*
- * objects.c - operator-set object states (a paused pipe, a suspended
+ * object_states.c - operator-set object states (a paused pipe, a suspended
  * task), registered workers with their heartbeats, and named leases (one
  * scheduler at a time across hosts).
  */

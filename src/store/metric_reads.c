@@ -1,5 +1,5 @@
 /*
- * metrics.c - what a worker's /metrics reports, read from the store so
+ * metric_reads.c - what a worker's /metrics reports, read from the store so
  * that every worker on a shared store reports the same numbers.
  *
  * History (final run transitions with their runs' durations, rows and

@@ -1,5 +1,5 @@
 /*
- * steps.c - what happened to each step of a run (one row per run and
+ * step_history.c - what happened to each step of a run (one row per run and
  * step, rewritten as the step moves on), and the results of a validate
  * step's checks.
  */

@@ -1,5 +1,5 @@
 /*
- * sql.c - the small layer every store file writes its SQL through: the
+ * store_sql.c - the small layer every store file writes its SQL through: the
  * two dialect tables, bound-parameter lists, statements, write
  * transactions that bump the change counters, and column readers.
  *
