@@ -178,8 +178,7 @@ int store_run_create(struct store *s, const struct store_run_spec *spec,
 	if (spec->state != RUN_SCHEDULED && spec->state != RUN_PENDING)
 		return err_set(e, ERR_INVALID, "a run starts SCHEDULED or PENDING, not %s",
 			       run_state_name(spec->state));
-	if ((unsigned)spec->trigger >= RUN_TRIGGER_COUNT)
-		return err_set(e, ERR_INVALID, "unknown run trigger %d", spec->trigger);
+	BUG_ON((unsigned)spec->trigger >= RUN_TRIGGER_COUNT);
 	usec_t now = clock_now_us();
 	struct sqlp p = SQLP_INIT;
 	st_sqlp_str(&p, spec->flow);
@@ -335,8 +334,7 @@ static int apply_move(struct store *s, int64_t id, const struct run_row *cur,
 static int transition(struct store *s, int64_t id, const struct move *m,
 		      struct err *e)
 {
-	if ((unsigned)m->to >= RUN_STATE_COUNT)
-		return err_set(e, ERR_INVALID, "unknown run state %d", m->to);
+	BUG_ON((unsigned)m->to >= RUN_STATE_COUNT);
 	if (st_begin(s, e) < 0)
 		return -1;
 	struct run_row cur = { 0 };

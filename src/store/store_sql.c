@@ -47,11 +47,8 @@ const struct store_dialect store_pg_dialect = {
 /* ---- parameters ------------------------------------------------------------- */
 static int sqlp_slot(struct sqlp *p)
 {
-	if (p->n >= SQLP_MAX) {
-		/* A programming error in this module, not a runtime condition. */
-		fprintf(stderr, "store: more than %d parameters\n", SQLP_MAX);
-		abort();
-	}
+	/* Statements are written here, with a known number of parameters. */
+	BUG_ON(p->n >= SQLP_MAX);
 	return p->n++;
 }
 
