@@ -91,7 +91,7 @@ static int exec_store_prune(struct cmd_ctx *ctx, int argc, char **argv, struct e
 	if (engine_prune(ctx->project, ctx->store, false, &st, e) < 0)
 		return EXIT_FAILED;
 	struct buf text = BUF_INIT;
-	prune_stats_text(&st, &text);
+	engine_prune_stats_text(&st, &text);
 	fprintf(ctx->out, "deleted %s\n", text.len ? buf_str(&text) : "nothing");
 	buf_free(&text);
 	return EXIT_OK;

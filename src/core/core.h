@@ -74,6 +74,24 @@ void err_clear(struct err *e);
 const char *err_text(const struct err *e);
 const char *err_code_name(enum err_code code);
 
+/* ---- invariants ---------------------------------------------------------
+ * BUG_ON is for what cannot happen: a value of an enum that no code
+ * produces, a NULL after a call that promised an object, an index the
+ * caller guarantees.  A broken invariant means the program's own state is
+ * wrong and carrying on could write wrong data, so BUG_ON logs where
+ * (file:line, function, the condition) and a short backtrace, flushes the
+ * log and aborts.  Whatever bad input, a server, a file or a user can cause
+ * is an error (struct err), never BUG_ON (doc/architecture.md, "Errors"). */
+void bug_fail(const char *file, int line, const char *func, const char *what)
+	__attribute__((noreturn));
+#define BUG_ON(cond) \
+	do { \
+		if (__builtin_expect(!!(cond), 0)) \
+			bug_fail(__FILE__, __LINE__, __func__, #cond); \
+	} while (0)
+/* For a branch that cannot be reached: BUG("no such step kind"). */
+#define BUG(msg) bug_fail(__FILE__, __LINE__, __func__, (msg))
+
 /* ---- growable byte buffer, always NUL-terminated -------------------------- */
 struct buf {
 	char  *data;   /* NULL until the first append */

@@ -4,7 +4,8 @@
  * Sinks are the extension point: main() adds a text sink for stderr or a
  * file, the store adds one that persists records, the engine one that
  * wakes the console.  Masking happens here, once, before any sink runs,
- * so no sink can leak a registered secret.
+ * so no sink can leak a registered secret.  A failed BUG_ON reports
+ * through the text sinks here too, masked the same way.
  */
 #include "core.h"
 
@@ -12,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
+#if defined(__GLIBC__)
+#include <execinfo.h>
+#endif
 
 #define MAX_SINKS 8
 #define MAX_SECRETS 32
@@ -194,4 +200,79 @@ static void text_sink(const struct log_record *rec, void *arg)
 log_sink_fn log_text_sink(void)
 {
 	return text_sink;
+}
+
+/* ---- BUG_ON ------------------------------------------------------------------ */
+
+/* The lock, if it can be had within a second: the failing thread may hold
+ * a lock a sink of another thread is waiting for, and a BUG must abort, not
+ * hang.  Inside a sink this thread holds it already.  Without it, masking
+ * still reads the secrets, which are registered at start-up. */
+static bool bug_lock(void)
+{
+	if (inside_sink)
+		return false;
+	for (int i = 0; i < 100; i++) {
+		if (pthread_mutex_trylock(&log_lock) == 0)
+			return true;
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
+	return false;
+}
+
+/* The path from the top of the source tree, whether the compiler saw it
+ * as "../src/engine/sched.c" or "/home/me/sluice/src/engine/sched.c". */
+static const char *bug_path(const char *file)
+{
+	static const char *const tops[] = { "src/", "tests/" };
+	const char *best = NULL;
+	for (size_t i = 0; i < ARRAY_LEN(tops); i++)
+		for (const char *p = strstr(file, tops[i]); p; p = strstr(p + 1, tops[i]))
+			if ((p == file || p[-1] == '/') && (!best || p > best))
+				best = p;
+	return best ? best : file;
+}
+
+/* A short backtrace: addresses and, where the binary has them, symbols. */
+static void bug_backtrace(FILE *fp)
+{
+#if defined(__GLIBC__)
+	void *frames[24];
+	int n = backtrace(frames, (int)ARRAY_LEN(frames));
+	fflush(fp);
+	backtrace_symbols_fd(frames, n, fileno(fp));
+#else
+	(void)fp;
+#endif
+}
+
+/* Only the text sinks hear of it: the store's and the engine's sinks take
+ * locks the failing code may hold, and their state is what is in doubt. */
+void bug_fail(const char *file, int line, const char *func, const char *what)
+{
+	char text[1024];
+	snprintf(text, sizeof text, "BUG at %s:%d in %s(): %s", bug_path(file), line,
+		 func, what);
+	bool locked = bug_lock();
+	char *message = mask_locked(text);
+	struct log_record rec = {
+		.time = clock_now_us(), .level = LOG_ERROR, .message = message,
+	};
+	bool on_stderr = false;
+	for (int i = 0; i < MAX_SINKS; i++) {
+		if (!sinks[i].used || sinks[i].fn != text_sink)
+			continue;
+		FILE *fp = sinks[i].arg ? sinks[i].arg : stderr;
+		text_sink(&rec, fp);
+		bug_backtrace(fp);
+		on_stderr |= fp == stderr;
+	}
+	if (!on_stderr) {
+		fprintf(stderr, "sluice: %s\n", message);
+		bug_backtrace(stderr);
+	}
+	fflush(NULL);
+	if (locked)
+		pthread_mutex_unlock(&log_lock);
+	abort();
 }

@@ -21,7 +21,7 @@
  * numbers as it does on PostgreSQL.
  *
  * How SQLite stores each type (declared type names, affinities, why wide
- * numerics are "numeric_text") is described at the top of types.c; values
+ * numerics are "numeric_text") is described at the top of typemap.c; values
  * read back in the canonical forms above either way.
  *
  * Threads: a struct db and everything opened from it belong to one thread
@@ -319,7 +319,7 @@ int   db_index_sql(const char *table, const char *const *columns, int ncols, boo
 char *db_quote_ident(const struct db *db, const char *name);
 /* Dialect spelling of a type: PostgreSQL "bigint", "numeric(10,2)",
  * "double precision", "jsonb"...; SQLite "integer", "numeric(10,2)" up to
- * 15 digits and "numeric_text(20,10)" beyond, "json_text" (types.c). */
+ * 15 digits and "numeric_text(20,10)" beyond, "json_text" (typemap.c). */
 void  db_type_sql(enum db_kind kind, struct db_coltype t, char *out, size_t n);
 /* Parse a declared SQL type of either dialect (PostgreSQL's format_type
  * spellings included); false if unknown. */

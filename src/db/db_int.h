@@ -144,7 +144,7 @@ int  db_pg_copy_out(struct db *db, const char *sql,
 int  db_sqlite_widen_column(struct db *db, const char *table, const char *column,
 			    struct db_coltype from, struct db_coltype to, struct err *e);
 
-/* ---- value forms (types.c) ------------------------------------------- */
+/* ---- value forms (typemap.c) ------------------------------------------- */
 /* PostgreSQL's float8 output: shortest text that reads back exactly. */
 void db_format_double(double d, char *out, size_t n);
 /* Parse a boolean the way PostgreSQL does; false if not a boolean. */
@@ -162,7 +162,7 @@ bool db_timestamp_canon(const char *s, char *out, size_t n);
 bool db_date_canon(const char *s, char *out, size_t n);
 bool db_time_canon(const char *s, char *out, size_t n);
 /* Whether SQLite should keep this numeric column as exact text (see the
- * note in types.c). */
+ * note in typemap.c). */
 bool db_numeric_as_text(struct db_coltype t);
 
 #endif

@@ -5,7 +5,7 @@ libdb_a_SOURCES = \
 	src/db/db.c \
 	src/db/copy.c \
 	src/db/ddl.c \
-	src/db/types.c \
+	src/db/typemap.c \
 	src/db/sqlite.c \
 	src/db/sqlite_widen.c \
 	src/db/pg.c

@@ -6,7 +6,7 @@
  * canonical text forms of db.h on the way out (booleans stored as 1/0 come
  * out "t"/"f", narrow numerics stored as doubles come out with their
  * declared scale), and writers turn canonical text into the storage that
- * types.c describes on the way in.  Files are opened in WAL mode with
+ * typemap.c describes on the way in.  Files are opened in WAL mode with
  * foreign keys on; read-only sessions are opened with SQLITE_OPEN_READONLY
  * so that SQLite itself refuses writes.  A statement that finds the file
  * locked by another connection waits in our own busy handler: up to

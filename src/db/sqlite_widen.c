@@ -6,7 +6,7 @@
  * documentation gives for schema changes that leave the file format
  * alone.  This file finds the column's type in the CREATE TABLE text with
  * a small tokenizer, swaps it, makes the connection re-read the schema,
- * and converts the stored values to the new type's storage (types.c),
+ * and converts the stored values to the new type's storage (typemap.c),
  * all inside a savepoint so a failure leaves the table as it was.
  */
 #include "db_int.h"

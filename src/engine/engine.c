@@ -45,7 +45,7 @@ static void slot_waiting(void *arg, const struct db_wait *w)
 	pthread_mutex_unlock(&sl->eng->lock);
 }
 
-struct slot *slot_new(struct engine *eng, int index, struct err *e)
+struct slot *engine_slot_new(struct engine *eng, int index, struct err *e)
 {
 	struct slot *sl = xcalloc(1, sizeof *sl);
 	sl->eng = eng;
@@ -61,7 +61,7 @@ struct slot *slot_new(struct engine *eng, int index, struct err *e)
 	return sl;
 }
 
-void slot_free(struct slot *sl)
+void engine_slot_free(struct slot *sl)
 {
 	if (!sl)
 		return;
@@ -170,7 +170,7 @@ static void apply_defaults(struct engine_options *o)
 
 static int engine_open_parts(struct engine *eng, struct err *e)
 {
-	if (events_init(&eng->events, e) < 0)
+	if (engine_events_init(&eng->events, e) < 0)
 		return -1;
 	eng->store = store_open(eng->store_url, &eng->opt.store_opt, e);
 	if (!eng->store)
@@ -189,7 +189,7 @@ static int engine_open_parts(struct engine *eng, struct err *e)
 			return -1;
 		eng->log_sink_id = log_add_sink(LOG_INFO, store_log_sink_fn(), eng->log_sink);
 	}
-	eng->event_sink_id = log_add_sink(LOG_INFO, events_log_sink, eng);
+	eng->event_sink_id = log_add_sink(LOG_INFO, engine_events_log_sink, eng);
 	char host[256] = "localhost";
 	gethostname(host, sizeof host - 1);
 	host[sizeof host - 1] = '\0';
@@ -197,7 +197,7 @@ static int engine_open_parts(struct engine *eng, struct err *e)
 		return -1;
 	if (write_flow_limits(eng, e) < 0)
 		return -1;
-	return recover_orphans(eng, eng->store, e);
+	return engine_recover_orphans(eng, eng->store, e);
 }
 
 struct engine *engine_new(const struct project *p, const struct engine_options *opt,
@@ -237,7 +237,7 @@ struct engine *engine_new(const struct project *p, const struct engine_options *
 	atomic_init(&eng->stopping, false);
 	atomic_init(&eng->aborting, false);
 	atomic_init(&eng->hurry, 0);
-	eng->sched = sched_new();
+	eng->sched = engine_sched_new();
 	eng->stopped = true;      /* nothing to stop until engine_start */
 	if (engine_open_parts(eng, e) < 0) {
 		engine_free(eng);
@@ -275,19 +275,19 @@ int engine_start(struct engine *eng, struct err *e)
 		return err_set(e, ERR_CONFLICT, "the engine is already running");
 	eng->threads_started = true;
 	for (int i = 0; i < eng->opt.workers; i++) {
-		struct slot *sl = slot_new(eng, i, e);
+		struct slot *sl = engine_slot_new(eng, i, e);
 		if (!sl)
 			return -1;
 		add_slot(eng, sl);
-		if (pthread_create(&sl->thread, NULL, worker_main, sl) != 0)
+		if (pthread_create(&sl->thread, NULL, engine_worker_main, sl) != 0)
 			return err_set(e, ERR_INTERNAL, "cannot start a worker thread");
 		sl->started = true;
 	}
-	if (pthread_create(&eng->supervisor, NULL, supervisor_main, eng) != 0)
+	if (pthread_create(&eng->supervisor, NULL, engine_supervisor_main, eng) != 0)
 		return err_set(e, ERR_INTERNAL, "cannot start the supervisor thread");
 	eng->supervisor_started = true;
 	if (!eng->opt.no_scheduler && !eng->opt.only_run) {
-		if (pthread_create(&eng->scheduler, NULL, scheduler_main, eng) != 0)
+		if (pthread_create(&eng->scheduler, NULL, engine_scheduler_main, eng) != 0)
 			return err_set(e, ERR_INTERNAL, "cannot start the scheduler thread");
 		eng->scheduler_started = true;
 	}
@@ -297,7 +297,7 @@ int engine_start(struct engine *eng, struct err *e)
 		if (!eng->notifier)
 			return -1;
 	}
-	event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "started");
+	engine_event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "started");
 	return 0;
 }
 
@@ -307,7 +307,7 @@ void engine_request_stop(struct engine *eng)
 		return;
 	log_emit(LOG_INFO, 0, NULL, "engine", NULL, 0,
 		 "worker %s stopping: no new work", eng->worker_id);
-	event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "stopping");
+	engine_event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "stopping");
 	engine_wake(eng);
 }
 
@@ -331,7 +331,7 @@ void engine_fault(struct engine *eng, const struct err *cause, const char *fmt, 
 		return;
 	log_emit(LOG_ERROR, 0, NULL, "engine", NULL, 0, "worker %s cannot go on: %s",
 		 eng->worker_id, err_text(&f));
-	event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "failed");
+	engine_event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "failed");
 	engine_request_stop(eng);
 }
 
@@ -472,7 +472,7 @@ static int hand_back_left(struct engine *eng, struct store *s, struct err *e)
 		pthread_mutex_unlock(&rx->lock);
 		if (!mine)
 			continue;
-		exec_hand_back(eng, s, rx, "its step did not stop in time");
+		engine_exec_hand_back(eng, s, rx, "its step did not stop in time");
 		n++;
 	}
 	eng->left_behind = true;
@@ -529,7 +529,7 @@ int engine_stop(struct engine *eng, usec_t grace, struct err *e)
 		eng->notifier = NULL;
 		log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "worker %s stopped, leaving "
 			 "behind steps that did not stop", eng->worker_id);
-		event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "stopped");
+		engine_event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "stopped");
 		eng->stopped = true;
 		return rc;
 	}
@@ -540,15 +540,15 @@ int engine_stop(struct engine *eng, usec_t grace, struct err *e)
 	/* Jobs nobody took (pipe refreshes, SQL tasks) are simply dropped:
 	 * the next engine's scheduler queues them again. */
 	struct job *j;
-	while ((j = job_take(eng, NULL)))
-		job_drop(eng, eng->store, j);
+	while ((j = engine_job_take(eng, NULL)))
+		engine_job_drop(eng, eng->store, j);
 	struct err e2;
 	if (store_worker_remove(eng->store, eng->worker_id, &e2) < 0 && rc == 0)
 		rc = err_set(e, e2.code, "%s", e2.msg);
 	store_lease_release(eng->store, "scheduler", eng->worker_id, NULL);
 	log_emit(LOG_INFO, 0, NULL, "engine", NULL, 0, "worker %s stopped",
 		 eng->worker_id);
-	event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "stopped");
+	engine_event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "stopped");
 	eng->stopped = true;
 	return rc;
 }
@@ -579,15 +579,15 @@ void engine_free(struct engine *eng)
 	if (eng->log_sink)
 		store_log_sink_close(eng->log_sink);
 	for (size_t i = 0; i < eng->nslots; i++)
-		slot_free(eng->slots[i]);
+		engine_slot_free(eng->slots[i]);
 	free(eng->slots);
 	if (eng->lake)
 		lake_close(eng->lake);
 	store_close(eng->store);
-	sched_free(eng->sched);
+	engine_sched_free(eng->sched);
 	if (eng->own_link)
 		store_link_free(eng->link);
-	events_destroy(&eng->events);
+	engine_events_destroy(&eng->events);
 	pthread_mutex_destroy(&eng->lock);
 	pthread_cond_destroy(&eng->work_cond);
 	pthread_cond_destroy(&eng->done_cond);

@@ -170,7 +170,7 @@ void  engine_metrics_free(struct engine_metrics *em);
 int   engine_prune(const struct project *p, struct store *s, bool dry_run,
 		   struct store_prune_stats *stats, struct err *e);
 /* "log records 12, runs 3" (kinds with something only); "" if none. */
-void  prune_stats_text(const struct store_prune_stats *st, struct buf *out);
+void  engine_prune_stats_text(const struct store_prune_stats *st, struct buf *out);
 
 /* ---- runs ------------------------------------------------------------------- */
 struct engine_run_request {

@@ -150,13 +150,13 @@ struct engine {
 struct httpd;
 typedef void (*httpd_render_fn)(void *arg, struct buf *body);
 /* Parse `listen` (see engine_metrics_bind), bind and listen. */
-struct httpd *httpd_bind(const char *listen, const char *path, struct err *e);
-const char *httpd_address(const struct httpd *h);
-int   httpd_start(struct httpd *h, httpd_render_fn render, void *arg, struct err *e);
-void  httpd_free(struct httpd *h);
+struct httpd *engine_httpd_bind(const char *listen, const char *path, struct err *e);
+const char *engine_httpd_address(const struct httpd *h);
+int   engine_httpd_start(struct httpd *h, httpd_render_fn render, void *arg, struct err *e);
+void  engine_httpd_free(struct httpd *h);
 
 /* engine.c */
-struct slot *slot_new(struct engine *eng, int index, struct err *e);
+struct slot *engine_slot_new(struct engine *eng, int index, struct err *e);
 /* The control store failed in a way that retrying will not mend (a full
  * disk, an I/O error: ERR_IO), or a foreground engine could not record
  * its run: remember the first such failure (what: context, "run 7: cannot
@@ -165,7 +165,7 @@ struct slot *slot_new(struct engine *eng, int index, struct err *e);
  * unless the engine is stopping already).  Any thread. */
 void  engine_fault(struct engine *eng, const struct err *cause, const char *fmt, ...)
 	PRINTF_LIKE(3, 4);
-void  slot_free(struct slot *sl);
+void  engine_slot_free(struct slot *sl);
 /* Sleep up to `d` unless the engine stops; true if it is stopping. */
 bool  engine_sleep(struct engine *eng, usec_t d);
 void  engine_wake(struct engine *eng);
@@ -180,58 +180,58 @@ double engine_random(struct engine *eng);          /* [0, 1) */
 bool  engine_store_retry(struct engine *eng, struct store *s, usec_t *waited);
 
 /* jobs (pool.c) */
-void  job_push(struct engine *eng, struct job *j);
+void  engine_job_push(struct engine *eng, struct job *j);
 /* A queued job for `run` (any job when run is NULL); NULL when none. */
-struct job *job_take(struct engine *eng, struct run_exec *run);
-void  job_free(struct job *j);
-void  job_drop(struct engine *eng, struct store *s, struct job *j);
-int   job_run(struct slot *sl, struct job *j);
-void *worker_main(void *arg);
-bool  job_pipe_queued(struct engine *eng, const char *pipe);
+struct job *engine_job_take(struct engine *eng, struct run_exec *run);
+void  engine_job_free(struct job *j);
+void  engine_job_drop(struct engine *eng, struct store *s, struct job *j);
+int   engine_job_run(struct slot *sl, struct job *j);
+void *engine_worker_main(void *arg);
+bool  engine_job_pipe_queued(struct engine *eng, const char *pipe);
 
 /* runs (exec.c) */
 /* Drive a claimed run (state RUNNING) to its next resting state. */
-void  exec_run(struct slot *sl, struct store_run *run);
-void  exec_step_job(struct slot *sl, struct run_exec *rx, size_t step);
+void  engine_exec_run(struct slot *sl, struct store_run *run);
+void  engine_exec_step_job(struct slot *sl, struct run_exec *rx, size_t step);
 /* Hand an unfinished run back for any engine (RUNNING -> PENDING, the
  * attempt kept; CANCELLED when an operator asked to cancel it), through
  * store handle `s`; `why` (may be NULL) is added to the reason. */
-void  exec_hand_back(struct engine *eng, struct store *s, struct run_exec *rx,
+void  engine_exec_hand_back(struct engine *eng, struct store *s, struct run_exec *rx,
 		     const char *why);
 /* Parse params JSON text into key/values; -1 on junk. */
-int   params_from_json(const char *json, struct project_kv **out, size_t *n,
+int   engine_params_from_json(const char *json, struct project_kv **out, size_t *n,
 		       struct err *e);
-void  params_free(struct project_kv *kv, size_t n);
+void  engine_params_free(struct project_kv *kv, size_t n);
 /* Typed, defaulted params of `flow` from `given`; returns a JSON object text
  * (caller frees) or NULL with ERR_INVALID naming the parameter. */
-char *params_resolve(const struct project_flow *flow, const struct project_kv *given,
+char *engine_params_resolve(const struct project_flow *flow, const struct project_kv *given,
 		     size_t ngiven, struct err *e);
 /* The retry delay before attempt `attempt` + 1. */
-usec_t retry_delay(struct engine *eng, const struct retry_policy *rp, int attempt);
+usec_t engine_retry_delay(struct engine *eng, const struct retry_policy *rp, int attempt);
 /* Record a run transition and put it on the event queue. */
 int   engine_transition(struct engine *eng, struct store *s, struct store_run *r,
 			enum run_state to, const char *reason, const char *error,
 			usec_t retry_at, struct err *e);
 
 /* supervisor.c */
-void *supervisor_main(void *arg);
+void *engine_supervisor_main(void *arg);
 void  engine_cancel_run_local(struct engine *eng, struct run_exec *rx,
 			      enum run_stop why);
-int   recover_orphans(struct engine *eng, struct store *s, struct err *e);
+int   engine_recover_orphans(struct engine *eng, struct store *s, struct err *e);
 /* A worker registered from this host whose process no longer exists. */
-bool  worker_process_gone(const struct store_worker *w);
+bool  engine_worker_process_gone(const struct store_worker *w);
 /* Flow of a store run and whether its retry policy allows another attempt. */
-bool  run_may_retry(const struct project *p, const struct store_run *r,
+bool  engine_run_may_retry(const struct project *p, const struct store_run *r,
 		    const char *failed_step);
 
 /* sched.c */
-struct sched *sched_new(void);
-void  sched_free(struct sched *sc);
-void *scheduler_main(void *arg);
+struct sched *engine_sched_new(void);
+void  engine_sched_free(struct sched *sc);
+void *engine_scheduler_main(void *arg);
 /* A flow run triggered by a task finished (called by the scheduler). */
-void  sched_task_sql_done(struct engine *eng, const char *task, bool ok);
+void  engine_sched_task_sql_done(struct engine *eng, const char *task, bool ok);
 /* A pipe refresh job finished (the pipe may be queued again). */
-void  sched_pipe_done(struct engine *eng, const char *pipe);
+void  engine_sched_pipe_done(struct engine *eng, const char *pipe);
 
 /* retention.c: a pass of pruning, taken a budget of batches at a time. */
 struct prune_pass {
@@ -244,25 +244,25 @@ struct prune_pass {
 	struct pipe_prune pp;
 	struct store_prune_stats stats;
 };
-void  prune_pass_start(struct prune_pass *pp, const struct project *p, bool dry_run);
+void  engine_prune_pass_start(struct prune_pass *pp, const struct project *p, bool dry_run);
 /* 1 more to do, 0 done, -1 a store error (the pass is over). */
-int   prune_pass_step(struct prune_pass *pp, const struct project *p, struct store *s,
+int   engine_prune_pass_step(struct prune_pass *pp, const struct project *p, struct store *s,
 		      struct lake *lake, int *budget, struct err *e);
-void  prune_pass_end(struct prune_pass *pp);
+void  engine_prune_pass_end(struct prune_pass *pp);
 /* On every tick of the scheduler-lease holder. */
-void  retention_tick(struct engine *eng, struct prune_pass *pp, struct store *s,
+void  engine_retention_tick(struct engine *eng, struct prune_pass *pp, struct store *s,
 		     usec_t *next_due, usec_t now);
 
 /* events.c */
-int   events_init(struct event_queue *q, struct err *e);
-void  events_destroy(struct event_queue *q);
-void  events_push(struct engine *eng, const struct engine_event *ev);
-void  event_run(struct engine *eng, int64_t run_id, const char *flow,
+int   engine_events_init(struct event_queue *q, struct err *e);
+void  engine_events_destroy(struct event_queue *q);
+void  engine_events_push(struct engine *eng, const struct engine_event *ev);
+void  engine_event_run(struct engine *eng, int64_t run_id, const char *flow,
 		enum run_state st, const char *text);
-void  event_step(struct engine *eng, int64_t run_id, const char *step,
+void  engine_event_step(struct engine *eng, int64_t run_id, const char *step,
 		 enum step_state st, const char *text);
-void  event_simple(struct engine *eng, enum engine_event_kind kind,
+void  engine_event_simple(struct engine *eng, enum engine_event_kind kind,
 		   const char *object, int state, int64_t run_id, const char *text);
-void  events_log_sink(const struct log_record *rec, void *arg);
+void  engine_events_log_sink(const struct log_record *rec, void *arg);
 
 #endif

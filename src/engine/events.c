@@ -18,7 +18,7 @@
 #include <sys/eventfd.h>
 #endif
 
-int events_init(struct event_queue *q, struct err *e)
+int engine_events_init(struct event_queue *q, struct err *e)
 {
 	memset(q, 0, sizeof *q);
 	pthread_mutex_init(&q->lock, NULL);
@@ -39,7 +39,7 @@ int events_init(struct event_queue *q, struct err *e)
 	return 0;
 }
 
-void events_destroy(struct event_queue *q)
+void engine_events_destroy(struct event_queue *q)
 {
 	for (int i = 0; i < 2; i++)
 		if (q->fd[i] >= 0)
@@ -76,7 +76,7 @@ static void clear_fd(struct event_queue *q)
 		;
 }
 
-void events_push(struct engine *eng, const struct engine_event *ev)
+void engine_events_push(struct engine *eng, const struct engine_event *ev)
 {
 	struct event_queue *q = &eng->events;
 	if (!q->items)
@@ -140,7 +140,7 @@ static void copy_text(char *dst, size_t n, const char *src)
 	dst[len] = '\0';
 }
 
-void event_simple(struct engine *eng, enum engine_event_kind kind,
+void engine_event_simple(struct engine *eng, enum engine_event_kind kind,
 		  const char *object, int state, int64_t run_id, const char *text)
 {
 	struct engine_event ev;
@@ -152,22 +152,22 @@ void event_simple(struct engine *eng, enum engine_event_kind kind,
 	ev.level = LOG_INFO;
 	copy_text(ev.object, sizeof ev.object, object);
 	copy_text(ev.text, sizeof ev.text, text);
-	events_push(eng, &ev);
+	engine_events_push(eng, &ev);
 }
 
-void event_run(struct engine *eng, int64_t run_id, const char *flow,
+void engine_event_run(struct engine *eng, int64_t run_id, const char *flow,
 	       enum run_state st, const char *text)
 {
-	event_simple(eng, ENGINE_EV_RUN, flow, st, run_id, text);
+	engine_event_simple(eng, ENGINE_EV_RUN, flow, st, run_id, text);
 }
 
-void event_step(struct engine *eng, int64_t run_id, const char *step,
+void engine_event_step(struct engine *eng, int64_t run_id, const char *step,
 		enum step_state st, const char *text)
 {
-	event_simple(eng, ENGINE_EV_STEP, step, st, run_id, text);
+	engine_event_simple(eng, ENGINE_EV_STEP, step, st, run_id, text);
 }
 
-void events_log_sink(const struct log_record *rec, void *arg)
+void engine_events_log_sink(const struct log_record *rec, void *arg)
 {
 	struct engine *eng = arg;
 	struct engine_event ev;
@@ -178,5 +178,5 @@ void events_log_sink(const struct log_record *rec, void *arg)
 	ev.level = rec->level;
 	copy_text(ev.object, sizeof ev.object, rec->object ? rec->object : rec->step);
 	copy_text(ev.text, sizeof ev.text, rec->message);
-	events_push(eng, &ev);
+	engine_events_push(eng, &ev);
 }

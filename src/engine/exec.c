@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-usec_t retry_delay(struct engine *eng, const struct retry_policy *rp, int attempt)
+usec_t engine_retry_delay(struct engine *eng, const struct retry_policy *rp, int attempt)
 {
 	double d = (double)rp->delay;
 	if (rp->exponential && attempt > 1) {
@@ -50,7 +50,7 @@ int engine_transition(struct engine *eng, struct store *s, struct store_run *r,
 	log_emit(lvl, r->id, NULL, object, NULL, 0, "run %lld: %s -> %s%s%s",
 		 (long long)r->id, run_state_name(from), run_state_name(to),
 		 reason ? ": " : "", reason ? reason : "");
-	event_run(eng, r->id, r->flow, to, reason);
+	engine_event_run(eng, r->id, r->flow, to, reason);
 	return 0;
 }
 
@@ -105,7 +105,7 @@ static void put_step(struct slot *sl, struct run_exec *rx, const char *step,
 			engine_fault(rx->eng, &e, "run %lld step %s: cannot record %s",
 				     (long long)rx->run->id, step, step_state_name(st));
 	}
-	event_step(rx->eng, rx->run->id, step, st, row.error);
+	engine_event_step(rx->eng, rx->run->id, step, st, row.error);
 }
 
 /* Try the cache: 1 hit (recorded), 0 miss (*key set when cacheable). */
@@ -219,7 +219,7 @@ static void step_over(struct run_exec *rx, size_t i, enum step_exec_state st,
 	pthread_mutex_unlock(&rx->lock);
 }
 
-void exec_step_job(struct slot *sl, struct run_exec *rx, size_t i)
+void engine_exec_step_job(struct slot *sl, struct run_exec *rx, size_t i)
 {
 	const struct project_step *step = &rx->flow->steps[i];
 	pthread_mutex_lock(&rx->lock);
@@ -367,18 +367,18 @@ static void drive(struct slot *sl, struct run_exec *rx)
 			j->kind = JOB_STEP;
 			j->run = rx;
 			j->step = ready[k];
-			job_push(eng, j);
+			engine_job_push(eng, j);
 		}
 		if (nready) {
-			exec_step_job(sl, rx, ready[0]);
+			engine_exec_step_job(sl, rx, ready[0]);
 			continue;
 		}
 		if (outstanding == 0)
 			break;
-		struct job *j = job_take(eng, rx);
+		struct job *j = engine_job_take(eng, rx);
 		if (j) {
-			exec_step_job(sl, rx, j->step);
-			job_free(j);
+			engine_exec_step_job(sl, rx, j->step);
+			engine_job_free(j);
 			continue;
 		}
 		wait_run(rx);
@@ -436,7 +436,7 @@ static void settle(struct slot *sl, struct run_exec *rx, enum run_state to,
 	settle_on(sl->eng, sl->store, rx, to, reason, error, retry_at);
 }
 
-void exec_hand_back(struct engine *eng, struct store *s, struct run_exec *rx,
+void engine_exec_hand_back(struct engine *eng, struct store *s, struct run_exec *rx,
 		    const char *why)
 {
 	char *reason = xasprintf("handed back by draining worker %s%s%s",
@@ -469,7 +469,7 @@ static void finish_failed(struct slot *sl, struct run_exec *rx)
 	record_unstarted(sl, rx, STEP_SKIPPED);
 	const struct retry_policy *rp = failed_policy(rx);
 	if (rx->run->attempt <= rp->count) {
-		usec_t d = retry_delay(eng, rp, rx->run->attempt);
+		usec_t d = engine_retry_delay(eng, rp, rx->run->attempt);
 		char when[32];
 		duration_format(d, when, sizeof when);
 		char *reason = xasprintf("attempt %d failed%s%s; retry %d of %d in %s",
@@ -585,7 +585,7 @@ static void finish(struct slot *sl, struct run_exec *rx)
 	}
 	/* The worker is stopping with steps left: another engine continues
 	 * the same attempt (stopping is not the run's failure). */
-	exec_hand_back(sl->eng, sl->store, rx, NULL);
+	engine_exec_hand_back(sl->eng, sl->store, rx, NULL);
 }
 
 /* ---- entry ------------------------------------------------------------------------- */
@@ -598,13 +598,13 @@ static int prepare(struct slot *sl, struct run_exec *rx, struct err *e)
 			       "(was it renamed or removed?)", rx->run->flow);
 	struct project_kv *given = NULL;
 	size_t ngiven = 0;
-	if (params_from_json(rx->run->params, &given, &ngiven, e) < 0)
+	if (engine_params_from_json(rx->run->params, &given, &ngiven, e) < 0)
 		return -1;
-	char *resolved = params_resolve(rx->flow, given, ngiven, e);
-	params_free(given, ngiven);
+	char *resolved = engine_params_resolve(rx->flow, given, ngiven, e);
+	engine_params_free(given, ngiven);
 	if (!resolved)
 		return -1;
-	int rc = params_from_json(resolved, &rx->params, &rx->nparams, e);
+	int rc = engine_params_from_json(resolved, &rx->params, &rx->nparams, e);
 	free(resolved);
 	return rc;
 }
@@ -633,7 +633,7 @@ static void active_remove(struct engine *eng, struct run_exec *rx)
 	pthread_mutex_unlock(&eng->lock);
 }
 
-void exec_run(struct slot *sl, struct store_run *run)
+void engine_exec_run(struct slot *sl, struct store_run *run)
 {
 	struct engine *eng = sl->eng;
 	struct run_exec *rx = xcalloc(1, sizeof *rx);
@@ -642,7 +642,7 @@ void exec_run(struct slot *sl, struct store_run *run)
 	pthread_mutex_init(&rx->lock, NULL);
 	pthread_cond_init(&rx->cond, NULL);
 	atomic_init(&rx->cancel_seen, false);
-	event_run(eng, run->id, run->flow, RUN_RUNNING, run->reason);
+	engine_event_run(eng, run->id, run->flow, RUN_RUNNING, run->reason);
 	struct err e;
 	err_clear(&e);
 	if (prepare(sl, rx, &e) < 0) {
@@ -664,7 +664,7 @@ void exec_run(struct slot *sl, struct store_run *run)
 out:
 	if (!rx->st)
 		active_remove(eng, rx);
-	params_free(rx->params, rx->nparams);
+	engine_params_free(rx->params, rx->nparams);
 	free(rx->st);
 	free(rx->failed_step);
 	pthread_mutex_destroy(&rx->lock);

@@ -127,7 +127,7 @@ static int open_socket(const char *spec, struct httpd *h, struct err *e)
 	return rc;
 }
 
-struct httpd *httpd_bind(const char *spec, const char *path, struct err *e)
+struct httpd *engine_httpd_bind(const char *spec, const char *path, struct err *e)
 {
 	struct httpd *h = xcalloc(1, sizeof *h);
 	h->fd = h->stop[0] = h->stop[1] = -1;
@@ -135,13 +135,13 @@ struct httpd *httpd_bind(const char *spec, const char *path, struct err *e)
 	if (open_socket(spec, h, e) < 0 || pipe2(h->stop, O_CLOEXEC) < 0) {
 		if (e->code == ERR_OK)
 			err_set(e, ERR_IO, "metrics: pipe: %s", strerror(errno));
-		httpd_free(h);
+		engine_httpd_free(h);
 		return NULL;
 	}
 	return h;
 }
 
-const char *httpd_address(const struct httpd *h)
+const char *engine_httpd_address(const struct httpd *h)
 {
 	return h->address;
 }
@@ -270,7 +270,7 @@ static void *httpd_main(void *arg)
 	return NULL;
 }
 
-int httpd_start(struct httpd *h, httpd_render_fn render, void *arg, struct err *e)
+int engine_httpd_start(struct httpd *h, httpd_render_fn render, void *arg, struct err *e)
 {
 	h->render = render;
 	h->arg = arg;
@@ -282,7 +282,7 @@ int httpd_start(struct httpd *h, httpd_render_fn render, void *arg, struct err *
 	return 0;
 }
 
-void httpd_free(struct httpd *h)
+void engine_httpd_free(struct httpd *h)
 {
 	if (!h)
 		return;

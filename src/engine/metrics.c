@@ -294,7 +294,7 @@ static void render(void *arg, struct buf *out)
 /* ---- the interface -------------------------------------------------------------------------- */
 struct engine_metrics *engine_metrics_bind(const char *listen, struct err *e)
 {
-	struct httpd *h = httpd_bind(listen, METRICS_PATH, e);
+	struct httpd *h = engine_httpd_bind(listen, METRICS_PATH, e);
 	if (!h)
 		return NULL;
 	struct engine_metrics *em = xcalloc(1, sizeof *em);
@@ -304,21 +304,21 @@ struct engine_metrics *engine_metrics_bind(const char *listen, struct err *e)
 
 const char *engine_metrics_address(const struct engine_metrics *em)
 {
-	return httpd_address(em->httpd);
+	return engine_httpd_address(em->httpd);
 }
 
 int engine_metrics_start(struct engine_metrics *em, struct engine *eng, struct err *e)
 {
 	em->eng = eng;
 	em->pending_files = xcalloc(eng->project->npipes + 1, sizeof *em->pending_files);
-	return httpd_start(em->httpd, render, em, e);
+	return engine_httpd_start(em->httpd, render, em, e);
 }
 
 void engine_metrics_free(struct engine_metrics *em)
 {
 	if (!em)
 		return;
-	httpd_free(em->httpd);     /* joins the thread first */
+	engine_httpd_free(em->httpd);     /* joins the thread first */
 	if (em->store)
 		store_close(em->store);
 	store_metrics_free(&em->totals);

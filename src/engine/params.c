@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void params_free(struct project_kv *kv, size_t n)
+void engine_params_free(struct project_kv *kv, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(kv[i].key);
@@ -20,7 +20,7 @@ void params_free(struct project_kv *kv, size_t n)
 	free(kv);
 }
 
-int params_from_json(const char *json, struct project_kv **out, size_t *n,
+int engine_params_from_json(const char *json, struct project_kv **out, size_t *n,
 		     struct err *e)
 {
 	*out = NULL;
@@ -75,7 +75,7 @@ static void list_params(const struct project_flow *flow, struct buf *b)
 		buf_printf(b, "%s%s", i ? ", " : "", flow->params[i].name);
 }
 
-char *params_resolve(const struct project_flow *flow, const struct project_kv *given,
+char *engine_params_resolve(const struct project_flow *flow, const struct project_kv *given,
 		     size_t ngiven, struct err *e)
 {
 	for (size_t i = 0; i < ngiven; i++) {

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-void job_push(struct engine *eng, struct job *j)
+void engine_job_push(struct engine *eng, struct job *j)
 {
 	j->next = NULL;
 	pthread_mutex_lock(&eng->lock);
@@ -46,7 +46,7 @@ static struct job *take_locked(struct engine *eng, struct run_exec *run)
 	return NULL;
 }
 
-struct job *job_take(struct engine *eng, struct run_exec *run)
+struct job *engine_job_take(struct engine *eng, struct run_exec *run)
 {
 	pthread_mutex_lock(&eng->lock);
 	struct job *j = take_locked(eng, run);
@@ -54,7 +54,7 @@ struct job *job_take(struct engine *eng, struct run_exec *run)
 	return j;
 }
 
-bool job_pipe_queued(struct engine *eng, const char *pipe)
+bool engine_job_pipe_queued(struct engine *eng, const char *pipe)
 {
 	bool found = false;
 	pthread_mutex_lock(&eng->lock);
@@ -64,7 +64,7 @@ bool job_pipe_queued(struct engine *eng, const char *pipe)
 	return found;
 }
 
-void job_free(struct job *j)
+void engine_job_free(struct job *j)
 {
 	if (!j)
 		return;
@@ -118,7 +118,7 @@ static void run_pipe_job(struct slot *sl, struct job *j)
 		summary = xstrdup(err_text(&e));
 		log_emit(LOG_ERROR, 0, NULL, object, NULL, 0, "refresh failed: %s", summary);
 	}
-	event_simple(eng, ENGINE_EV_PIPE, j->name, ok ? 0 : 1, 0, summary);
+	engine_event_simple(eng, ENGINE_EV_PIPE, j->name, ok ? 0 : 1, 0, summary);
 	if (j->request_id) {
 		struct err e2;
 		if (store_request_complete(sl->store, j->request_id, ok, ok ? summary : NULL,
@@ -127,7 +127,7 @@ static void run_pipe_job(struct slot *sl, struct job *j)
 	}
 	free(summary);
 	pipe_result_free(&res);
-	sched_pipe_done(eng, j->name);
+	engine_sched_pipe_done(eng, j->name);
 }
 
 /* A task whose action is a SQL file: run the script on its connection in
@@ -182,20 +182,20 @@ static void run_task_sql_job(struct slot *sl, struct job *j)
 	else
 		log_emit(LOG_ERROR, 0, NULL, object, NULL, 0, "SQL file failed: %s",
 			 err_text(&e));
-	event_simple(eng, ENGINE_EV_TASK, j->name, te.state, 0, te.error);
-	sched_task_sql_done(eng, j->name, rc == 0);
+	engine_event_simple(eng, ENGINE_EV_TASK, j->name, te.state, 0, te.error);
+	engine_sched_task_sql_done(eng, j->name, rc == 0);
 }
 
 /* A job that will not run because the engine is stopping: say so where
  * someone waits for it. */
-void job_drop(struct engine *eng, struct store *s, struct job *j)
+void engine_job_drop(struct engine *eng, struct store *s, struct job *j)
 {
 	if (j->kind == JOB_PIPE) {
 		if (j->request_id)
 			store_request_complete(s, j->request_id, false, NULL,
 					       "the engine stopped before it ran; "
 					       "ask again", NULL);
-		sched_pipe_done(eng, j->name);
+		engine_sched_pipe_done(eng, j->name);
 	} else if (j->kind == JOB_TASK_SQL) {
 		struct store_task_entry te = {
 			.id = j->history_id, .task = j->name, .scheduled = j->scheduled,
@@ -203,17 +203,17 @@ void job_drop(struct engine *eng, struct store *s, struct job *j)
 			.state = TASK_CANCELLED, .error = "the engine stopped before it ran",
 		};
 		store_task_update(s, &te, NULL);
-		sched_task_sql_done(eng, j->name, false);
+		engine_sched_task_sql_done(eng, j->name, false);
 	}
-	job_free(j);
+	engine_job_free(j);
 }
 
-int job_run(struct slot *sl, struct job *j)
+int engine_job_run(struct slot *sl, struct job *j)
 {
 	set_busy(sl, true);
 	switch (j->kind) {
 	case JOB_STEP:
-		exec_step_job(sl, j->run, j->step);
+		engine_exec_step_job(sl, j->run, j->step);
 		break;
 	case JOB_PIPE:
 		run_pipe_job(sl, j);
@@ -222,7 +222,7 @@ int job_run(struct slot *sl, struct job *j)
 		run_task_sql_job(sl, j);
 		break;
 	}
-	job_free(j);
+	engine_job_free(j);
 	set_busy(sl, false);
 	return 1;
 }
@@ -359,13 +359,13 @@ static int claim_only_run(struct slot *sl, struct store_run **out, struct err *e
 static int work_round(struct slot *sl, struct err *e)
 {
 	struct engine *eng = sl->eng;
-	struct job *j = job_take(eng, NULL);
+	struct job *j = engine_job_take(eng, NULL);
 	if (j && j->kind != JOB_STEP && atomic_load(&eng->stopping)) {
-		job_drop(eng, sl->store, j);
+		engine_job_drop(eng, sl->store, j);
 		return 1;
 	}
 	if (j)
-		return job_run(sl, j);
+		return engine_job_run(sl, j);
 	if (atomic_load(&eng->stopping))
 		return 0;
 	struct store_run *run = NULL;
@@ -376,14 +376,14 @@ static int work_round(struct slot *sl, struct err *e)
 	else
 		rc = store_run_claim(sl->store, eng->worker_id, NULL, &run, e);
 	if (rc == 1 && run) {
-		exec_run(sl, run);
+		engine_exec_run(sl, run);
 		store_run_free(run);
 	}
 	set_busy(sl, false);
 	return rc < 0 ? -1 : rc;
 }
 
-void *worker_main(void *arg)
+void *engine_worker_main(void *arg)
 {
 	struct slot *sl = arg;
 	struct engine *eng = sl->eng;
@@ -426,7 +426,7 @@ void *worker_main(void *arg)
 int engine_work_once(struct engine *eng, struct err *e)
 {
 	if (!eng->manual) {
-		eng->manual = slot_new(eng, -1, e);
+		eng->manual = engine_slot_new(eng, -1, e);
 		if (!eng->manual)
 			return -1;
 		pthread_mutex_lock(&eng->lock);

@@ -31,7 +31,7 @@ static void retention_from_project(const struct project_retention *pr,
 	r->request_age = pr->requests;
 }
 
-void prune_pass_start(struct prune_pass *pp, const struct project *p, bool dry_run)
+void engine_prune_pass_start(struct prune_pass *pp, const struct project *p, bool dry_run)
 {
 	memset(pp, 0, sizeof *pp);
 	retention_from_project(&p->retention, &pp->r);
@@ -40,7 +40,7 @@ void prune_pass_start(struct prune_pass *pp, const struct project *p, bool dry_r
 	pp->active = true;
 }
 
-void prune_pass_end(struct prune_pass *pp)
+void engine_prune_pass_end(struct prune_pass *pp)
 {
 	if (pp->pipe_begun)
 		pipe_prune_end(&pp->pp);
@@ -80,7 +80,7 @@ static int pipe_stage(struct prune_pass *pp, const struct project *p, struct sto
 	return rc;
 }
 
-int prune_pass_step(struct prune_pass *pp, const struct project *p, struct store *s,
+int engine_prune_pass_step(struct prune_pass *pp, const struct project *p, struct store *s,
 		    struct lake *lake, int *budget, struct err *e)
 {
 	if (!pp->store_done) {
@@ -100,7 +100,7 @@ int prune_pass_step(struct prune_pass *pp, const struct project *p, struct store
 	return 0;
 }
 
-void prune_stats_text(const struct store_prune_stats *st, struct buf *out)
+void engine_prune_stats_text(const struct store_prune_stats *st, struct buf *out)
 {
 	const struct { const char *what; int64_t n; } kinds[] = {
 		{ "log records", st->logs }, { "runs", st->runs },
@@ -119,19 +119,19 @@ void prune_stats_text(const struct store_prune_stats *st, struct buf *out)
 
 /* The scheduler-lease holder's share: start a pass when one is due, take
  * it a few batches further, and say what it deleted when it ends. */
-void retention_tick(struct engine *eng, struct prune_pass *pp, struct store *s,
+void engine_retention_tick(struct engine *eng, struct prune_pass *pp, struct store *s,
 		    usec_t *next_due, usec_t now)
 {
 	const struct project *p = eng->project;
 	if (!pp->active) {
 		if (p->retention.every <= 0 || now < *next_due)
 			return;
-		prune_pass_start(pp, p, false);
+		engine_prune_pass_start(pp, p, false);
 	}
 	int budget = TICK_BUDGET;
 	struct err e;
 	err_clear(&e);
-	int rc = prune_pass_step(pp, p, s, eng->lake, &budget, &e);
+	int rc = engine_prune_pass_step(pp, p, s, eng->lake, &budget, &e);
 	if (rc == 1)
 		return;
 	if (rc < 0)
@@ -139,12 +139,12 @@ void retention_tick(struct engine *eng, struct prune_pass *pp, struct store *s,
 			 "store stopped: %s; it is tried again in %lld s", err_text(&e),
 			 (long long)(p->retention.every / USEC_PER_SEC));
 	struct buf text = BUF_INIT;
-	prune_stats_text(&pp->stats, &text);
+	engine_prune_stats_text(&pp->stats, &text);
 	if (text.len)
 		log_emit(LOG_INFO, 0, NULL, "retention", NULL, 0, "pruned %s",
 			 buf_str(&text));
 	buf_free(&text);
-	prune_pass_end(pp);
+	engine_prune_pass_end(pp);
 	*next_due = now + p->retention.every;
 }
 
@@ -159,14 +159,14 @@ int engine_prune(const struct project *p, struct store *s, bool dry_run,
 		log_emit(LOG_WARN, 0, NULL, "retention", NULL, 0, "load history is kept: "
 			 "%s", err_text(&le));
 	struct prune_pass pp;
-	prune_pass_start(&pp, p, dry_run);
+	engine_prune_pass_start(&pp, p, dry_run);
 	int rc;
 	do {
 		int budget = 1000;
-		rc = prune_pass_step(&pp, p, s, lake, &budget, e);
+		rc = engine_prune_pass_step(&pp, p, s, lake, &budget, e);
 	} while (rc == 1);
 	*stats = pp.stats;
-	prune_pass_end(&pp);
+	engine_prune_pass_end(&pp);
 	lake_close(lake);
 	return rc;
 }

@@ -64,7 +64,7 @@ struct sched {
 	usec_t next_prune;         /* when the next pass starts */
 };
 
-struct sched *sched_new(void)
+struct sched *engine_sched_new(void)
 {
 	struct sched *sc = xcalloc(1, sizeof *sc);
 	pthread_mutex_init(&sc->lock, NULL);
@@ -72,11 +72,11 @@ struct sched *sched_new(void)
 	return sc;
 }
 
-void sched_free(struct sched *sc)
+void engine_sched_free(struct sched *sc)
 {
 	if (!sc)
 		return;
-	prune_pass_end(&sc->prune);
+	engine_prune_pass_end(&sc->prune);
 	step_conns_free(sc->conns);
 	store_close(sc->store);
 	free(sc->tasks);
@@ -115,7 +115,7 @@ static int sched_open(struct engine *eng, struct sched *sc, struct err *e)
 
 static void history_event(struct engine *eng, const struct store_task_entry *te)
 {
-	event_simple(eng, ENGINE_EV_TASK, te->task, te->state, te->run_id, te->error);
+	engine_event_simple(eng, ENGINE_EV_TASK, te->task, te->state, te->run_id, te->error);
 }
 
 static void task_log(const char *task, enum log_level lvl, int64_t run_id,
@@ -158,7 +158,7 @@ static int cond_call(const char *func, const char *arg, double *out, void *vctx,
 			return -1;
 		*out = (double)rows;
 	} else {
-		return err_set(e, ERR_INVALID, "unknown function %s in a condition", func);
+		BUG("project/cond.c let through a function the engine does not know");
 	}
 	buf_printf(&cc->seen, "%s%s(%s) = %lld", cc->seen.len ? ", " : "", func, arg,
 		   (long long)*out);
@@ -279,14 +279,14 @@ static int64_t fire_task(struct engine *eng, struct sched *sc, struct task_rt *r
 		j->scheduled = scheduled;
 		j->started = te.started;
 		j->condition = cond_text ? xstrdup(cond_text) : NULL;
-		job_push(eng, j);
+		engine_job_push(eng, j);
 		task_log(t->name, LOG_INFO, 0, "fired: SQL file queued");
 	}
 	free(cond_text);
 	return run_id;
 }
 
-void sched_task_sql_done(struct engine *eng, const char *task, bool ok)
+void engine_sched_task_sql_done(struct engine *eng, const char *task, bool ok)
 {
 	struct sched *sc = eng->sched;
 	pthread_mutex_lock(&sc->lock);
@@ -510,7 +510,7 @@ static void tick_tasks(struct engine *eng, struct sched *sc, usec_t now)
 }
 
 /* ---- pipes ------------------------------------------------------------------------------- */
-void sched_pipe_done(struct engine *eng, const char *pipe)
+void engine_sched_pipe_done(struct engine *eng, const char *pipe)
 {
 	struct sched *sc = eng->sched;
 	pthread_mutex_lock(&sc->lock);
@@ -529,7 +529,7 @@ static void queue_pipe(struct engine *eng, const char *name, bool force, const c
 	j->force = force;
 	j->file = xstrdup(file);
 	j->request_id = request_id;
-	job_push(eng, j);
+	engine_job_push(eng, j);
 }
 
 static void tick_pipes(struct engine *eng, struct sched *sc, usec_t now)
@@ -695,7 +695,7 @@ static int hold_lease(struct engine *eng, struct sched *sc, usec_t now, struct e
 				 eng->worker_id, holder ? holder : "?");
 		sc->leader = false;
 		sc->initialised = false;
-		prune_pass_end(&sc->prune);
+		engine_prune_pass_end(&sc->prune);
 		for (size_t i = 0; i < sc->ntasks; i++)
 			sc->tasks[i].known = false;
 	}
@@ -754,7 +754,7 @@ int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
 		sc->next_mirror = now + MIRROR_EVERY;
 	}
 	if (!atomic_load(&eng->stopping))
-		retention_tick(eng, &sc->prune, sc->store, &sc->next_prune, now);
+		engine_retention_tick(eng, &sc->prune, sc->store, &sc->next_prune, now);
 	return 0;
 }
 
@@ -770,7 +770,7 @@ static usec_t next_wait(struct sched *sc, usec_t now)
 	return wait;
 }
 
-void *scheduler_main(void *arg)
+void *engine_scheduler_main(void *arg)
 {
 	struct engine *eng = arg;
 	struct sched *sc = eng->sched;

@@ -92,7 +92,7 @@ int engine_submit(struct store *s, const struct project *p,
 		return no_such_flow(p, req->flow, e);
 	struct err pe;
 	err_clear(&pe);
-	char *resolved = params_resolve(f, req->params, req->nparams, &pe);
+	char *resolved = engine_params_resolve(f, req->params, req->nparams, &pe);
 	if (resolved && check_refuse(s, f, e) < 0) {
 		free(resolved);
 		return -1;
@@ -146,7 +146,7 @@ int engine_retry(struct store *s, const struct project *p, int64_t run_id,
 	}
 	struct project_kv *kv = NULL;
 	size_t n = 0;
-	int rc = params_from_json(r->params, &kv, &n, e);
+	int rc = engine_params_from_json(r->params, &kv, &n, e);
 	if (rc == 0) {
 		char *reason = xasprintf("retry of run %lld", (long long)run_id);
 		struct engine_run_request req = {
@@ -157,7 +157,7 @@ int engine_retry(struct store *s, const struct project *p, int64_t run_id,
 		rc = engine_submit(s, p, &req, new_id, e);
 		free(reason);
 	}
-	params_free(kv, n);
+	engine_params_free(kv, n);
 	store_run_free(r);
 	return rc;
 }
@@ -213,7 +213,7 @@ int engine_alive(struct store *s, usec_t lease, bool *alive, struct err *e)
 		/* One killed on this host has not unregistered: it is not there,
 		 * however fresh its last heartbeat. */
 		if (!str_starts_with(w->id, FOREGROUND_PREFIX) && w->heartbeat >= since &&
-		    !worker_process_gone(w))
+		    !engine_worker_process_gone(w))
 			*alive = true;
 	}
 	store_worker_list_free(&ws);

@@ -119,7 +119,7 @@ static void publish_wait_notes(struct engine *eng, struct store *s)
 					  &e) < 0)
 			log_warn("run %lld step %s: cannot record what it waits for: %s",
 				 (long long)notes[i].run_id, notes[i].step, err_text(&e));
-		event_step(eng, notes[i].run_id, notes[i].step, STEP_RUNNING, notes[i].text);
+		engine_event_step(eng, notes[i].run_id, notes[i].step, STEP_RUNNING, notes[i].text);
 		free(notes[i].text);
 	}
 }
@@ -163,7 +163,7 @@ static void poll_cancels(struct engine *eng, struct store *s)
 	store_run_list_free(&cancelling);
 }
 
-bool run_may_retry(const struct project *p, const struct store_run *r,
+bool engine_run_may_retry(const struct project *p, const struct store_run *r,
 		   const char *failed_step)
 {
 	const struct project_flow *f = project_flow(p, r->flow);
@@ -181,7 +181,7 @@ bool run_may_retry(const struct project *p, const struct store_run *r,
 	return r->attempt <= count;
 }
 
-bool worker_process_gone(const struct store_worker *w)
+bool engine_worker_process_gone(const struct store_worker *w)
 {
 	char host[256] = "localhost";
 	gethostname(host, sizeof host - 1);
@@ -198,7 +198,7 @@ static void reap_dead_local_workers(struct engine *eng, struct store *s,
 {
 	for (size_t i = 0; i < workers->len;) {
 		struct store_worker *w = workers->items[i];
-		if (str_eq(w->id, eng->worker_id) || !worker_process_gone(w)) {
+		if (str_eq(w->id, eng->worker_id) || !engine_worker_process_gone(w)) {
 			i++;
 			continue;
 		}
@@ -283,7 +283,7 @@ static void recover_one(struct engine *eng, struct store *s, struct store_run *r
 		return;
 	}
 	notify_worker_lost(eng, s, r, reason);
-	if (run_may_retry(eng->project, r, NULL)) {
+	if (engine_run_may_retry(eng->project, r, NULL)) {
 		char *why = xasprintf("recovering: attempt %d of %d runs again in place",
 				      r->attempt + 1, r->max_attempts);
 		if (engine_transition(eng, s, r, RUN_RETRYING, why, NULL, clock_now_us(), &e) < 0)
@@ -355,7 +355,7 @@ static bool store_just_back(struct engine *eng)
 	return back && clock_monotonic_us() - back < eng->opt.lease;
 }
 
-int recover_orphans(struct engine *eng, struct store *s, struct err *e)
+int engine_recover_orphans(struct engine *eng, struct store *s, struct err *e)
 {
 	struct vec workers = VEC_INIT, gone = VEC_INIT, runs = VEC_INIT;
 	if (store_worker_list(s, &workers, e) < 0)
@@ -382,7 +382,7 @@ int recover_orphans(struct engine *eng, struct store *s, struct err *e)
 
 int engine_recover(struct engine *eng, struct err *e)
 {
-	return recover_orphans(eng, eng->store, e);
+	return engine_recover_orphans(eng, eng->store, e);
 }
 
 static void heartbeat(struct engine *eng, struct store *s)
@@ -406,7 +406,7 @@ static void heartbeat(struct engine *eng, struct store *s)
 		engine_fault(eng, &e, "heartbeat");
 }
 
-void *supervisor_main(void *arg)
+void *engine_supervisor_main(void *arg)
 {
 	struct engine *eng = arg;
 	struct store *s = eng->store;
@@ -425,7 +425,7 @@ void *supervisor_main(void *arg)
 		}
 		if (now >= next_recover && !atomic_load(&eng->stopping)) {
 			struct err e;
-			if (recover_orphans(eng, s, &e) < 0 && !store_lost(s))
+			if (engine_recover_orphans(eng, s, &e) < 0 && !store_lost(s))
 				log_warn("crash recovery: %s", err_text(&e));
 			next_recover = now + eng->opt.heartbeat;
 		}

@@ -21,7 +21,7 @@
 
 /* A quote or a line break would make fields ambiguous; a non-ASCII byte
  * could be part of a UTF-8 character. */
-bool csv_delim_ok(char delim, struct err *e)
+bool fmt_csv_delim_ok(char delim, struct err *e)
 {
 	if (delim == '"' || delim == '\n' || delim == '\r' || (unsigned char)delim >= 0x80) {
 		err_set(e, ERR_INVALID, "a CSV delimiter cannot be a quote, a line break or a "
@@ -31,7 +31,7 @@ bool csv_delim_ok(char delim, struct err *e)
 	return true;
 }
 
-void csv_init(struct csv_scan *s, char delim)
+void fmt_csv_init(struct csv_scan *s, char delim)
 {
 	memset(s, 0, sizeof *s);
 	s->delim = delim;
@@ -42,7 +42,7 @@ void csv_init(struct csv_scan *s, char delim)
 	s->stop[(unsigned char)delim] |= CSV_STOP_UNQUOTED;
 }
 
-void csv_free(struct csv_scan *s)
+void fmt_csv_free(struct csv_scan *s)
 {
 	buf_free(&s->text);
 	free(s->f);
@@ -139,7 +139,7 @@ static int content(struct csv_scan *s, struct fmt_input *in, bool storing, int c
 	}
 	long line = in->line;
 	int col = in->col, bad = 0;
-	int rc = in_utf8(in, storing && !s->over ? &s->text : NULL, &bad);
+	int rc = fmt_in_utf8(in, storing && !s->over ? &s->text : NULL, &bad);
 	if (rc == IN_LIMIT) {
 		/* the fence fell inside a character: go on without keeping it */
 		s->over = true;
@@ -228,7 +228,7 @@ static int unquoted_part(struct csv_scan *s, struct fmt_input *in, bool storing,
 		}
 		if (after_quote) {
 			char what[32];
-			describe_byte(c, what, sizeof what);
+			fmt_describe_byte(c, what, sizeof what);
 			problem_at(s, in->line, in->col, "unexpected %s after a closing quote", what);
 			after_quote = false;
 		} else if (c == '"') {
@@ -267,7 +267,7 @@ static int record_start(struct csv_scan *s, struct fmt_input *in)
 	}
 }
 
-int csv_scan(struct csv_scan *s, struct fmt_input *in, size_t max_record)
+int fmt_csv_scan(struct csv_scan *s, struct fmt_input *in, size_t max_record)
 {
 	buf_reset(&s->text);
 	s->nf = s->count = 0;

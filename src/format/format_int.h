@@ -29,11 +29,11 @@ struct fmt_input {
 	uint64_t fence;
 };
 
-void in_init(struct fmt_input *in, fmt_read_fn read, void *arg, size_t chunk);
-void in_free(struct fmt_input *in);
+void fmt_in_init(struct fmt_input *in, fmt_read_fn read, void *arg, size_t chunk);
+void fmt_in_free(struct fmt_input *in);
 /* Refill when the buffer is used up: the next byte, IN_EOF or IN_IOERR.
  * Skips a BOM at the very start. */
-int  in_fill(struct fmt_input *in);
+int  fmt_in_fill(struct fmt_input *in);
 
 static inline int in_peek(struct fmt_input *in)
 {
@@ -41,7 +41,7 @@ static inline int in_peek(struct fmt_input *in)
 		return IN_LIMIT;
 	if (in->pos < in->len)
 		return in->buf[in->pos];
-	return in_fill(in);
+	return fmt_in_fill(in);
 }
 
 /* Consume the byte that in_peek just returned (which must be >= 0). */
@@ -68,7 +68,7 @@ static inline int in_get(struct fmt_input *in)
 /* After in_peek returned a byte >= 0x80: take one UTF-8 sequence into out
  * (may be NULL).  Returns 0, or -1 when it is ill-formed (only the first
  * byte is consumed then, its value in *bad), or an IN_* code. */
-int in_utf8(struct fmt_input *in, struct buf *out, int *bad);
+int fmt_in_utf8(struct fmt_input *in, struct buf *out, int *bad);
 
 /* ---- JSON parser (json.c) ------------------------------------------------------ */
 struct jp {
@@ -93,29 +93,29 @@ struct jp {
 	size_t ntpos, captpos;
 };
 
-void jp_init(struct jp *p, struct fmt_input *in, bool ndjson);
-void jp_reset(struct jp *p);           /* before each record */
-void jp_free(struct jp *p);
+void fmt_jp_init(struct jp *p, struct fmt_input *in, bool ndjson);
+void fmt_jp_reset(struct jp *p);           /* before each record */
+void fmt_jp_free(struct jp *p);
 /* Parse one value at the current position.  NULL on a hard error; a value
  * with p->failed set on a soft one (the value was read to its end, so
  * reading may go on after it). */
-cJSON *jp_value(struct jp *p);
+cJSON *fmt_jp_value(struct jp *p);
 /* Set the error (the first one wins) at the position of the next byte. */
-void jp_error(struct jp *p, bool hard, const char *fmt, ...) PRINTF_LIKE(3, 4);
-void jp_error_at(struct jp *p, bool hard, long line, int col, const char *fmt, ...)
+void fmt_jp_error(struct jp *p, bool hard, const char *fmt, ...) PRINTF_LIKE(3, 4);
+void fmt_jp_error_at(struct jp *p, bool hard, long line, int col, const char *fmt, ...)
 	PRINTF_LIKE(5, 6);
 /* "\"x\"", "end of line", "end of input", "byte 0xC3" */
-void describe_byte(int c, char *out, size_t n);
+void fmt_describe_byte(int c, char *out, size_t n);
 
 /* ---- CSV records (csv.c) ---------------------------------------------------------- */
 struct csv_field {
-	size_t off, len;          /* in csv_scan.text, NUL-terminated there */
+	size_t off, len;          /* in fmt_csv_scan.text, NUL-terminated there */
 	bool quoted;
 	long line;
 	int col;
 };
 
-/* Bytes a run of plain field content stops at (csv_scan.stop). */
+/* Bytes a run of plain field content stops at (fmt_csv_scan.stop). */
 #define CSV_STOP_UNQUOTED 1       /* delimiter, quote, CR, LF, NUL, non-ASCII */
 #define CSV_STOP_QUOTED   2       /* quote, LF, NUL, non-ASCII */
 
@@ -140,35 +140,35 @@ struct csv_scan {
 };
 
 /* Can delim separate CSV fields?  ERR_INVALID when not (readers and writers). */
-bool csv_delim_ok(char delim, struct err *e);
-void csv_init(struct csv_scan *s, char delim);
-void csv_free(struct csv_scan *s);
+bool fmt_csv_delim_ok(char delim, struct err *e);
+void fmt_csv_init(struct csv_scan *s, char delim);
+void fmt_csv_free(struct csv_scan *s);
 /* 1: a record (s->failed tells of a problem inside it, s->over of its size);
  * 0: end of input; -1: a quote open at the end (fatal); -2: I/O error. */
-int  csv_scan(struct csv_scan *s, struct fmt_input *in, size_t max_record);
+int  fmt_csv_scan(struct csv_scan *s, struct fmt_input *in, size_t max_record);
 
 /* ---- values (types.c) ---------------------------------------------------------- */
-enum fmt_kind item_kind(const cJSON *item);
+enum fmt_kind fmt_item_kind(const cJSON *item);
 /* "a string", "an object", "null": the item's kind in messages. */
-const char *item_kind_phrase(const cJSON *item);
+const char *fmt_item_kind_phrase(const cJSON *item);
 /* The text of a JSON item as a field value (NULL for null) into out. */
-void item_text(const cJSON *item, struct buf *out, bool *is_null);
+void fmt_item_text(const cJSON *item, struct buf *out, bool *is_null);
 /* Convert a JSON item to the type: *is_null when it is null. */
-int  coerce_item(enum fmt_type type, const cJSON *item, struct buf *out, bool *is_null,
+int  fmt_coerce_item(enum fmt_type type, const cJSON *item, struct buf *out, bool *is_null,
 		 struct err *e);
 /* The kind a typed value has once converted: numbers for int and numeric,
  * FK_BOOL, and for json FK_OBJECT/FK_ARRAY or FK_STRING (scalar JSON text). */
-enum fmt_kind type_kind(enum fmt_type type, const char *canonical);
+enum fmt_kind fmt_type_kind(enum fmt_type type, const char *canonical);
 /* `"abc"`, `12.5`, `true`, `an object`: a value as shown in messages. */
-void show_value(struct buf *out, enum fmt_kind kind, const char *v, size_t len);
+void fmt_show_value(struct buf *out, enum fmt_kind kind, const char *v, size_t len);
 /* "64 MiB", "1000 bytes" */
 void format_size(size_t n, char *out, size_t len);
 
 /* s[0..len) as a JSON string literal, quotes included (json.c). */
-void json_write_string(struct buf *out, const char *s, size_t len);
+void fmt_json_write_string(struct buf *out, const char *s, size_t len);
 /* A cJSON number carrying its text (json.c). */
-cJSON *number_item(const char *text);
+cJSON *fmt_number_item(const char *text);
 /* s is a number by JSON's grammar. */
-bool json_number_ok(const char *s);
+bool fmt_json_number_ok(const char *s);
 
 #endif

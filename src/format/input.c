@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void in_init(struct fmt_input *in, fmt_read_fn read, void *arg, size_t chunk)
+void fmt_in_init(struct fmt_input *in, fmt_read_fn read, void *arg, size_t chunk)
 {
 	memset(in, 0, sizeof *in);
 	in->read = read;
@@ -25,7 +25,7 @@ void in_init(struct fmt_input *in, fmt_read_fn read, void *arg, size_t chunk)
 	err_clear(&in->ioerr);
 }
 
-void in_free(struct fmt_input *in)
+void fmt_in_free(struct fmt_input *in)
 {
 	free(in->buf);
 	in->buf = NULL;
@@ -47,7 +47,7 @@ static void read_more(struct fmt_input *in)
 	}
 }
 
-int in_fill(struct fmt_input *in)
+int fmt_in_fill(struct fmt_input *in)
 {
 	if (in->pos < in->len)
 		return in->buf[in->pos];
@@ -73,7 +73,7 @@ int in_fill(struct fmt_input *in)
 	return in->failed ? IN_IOERR : IN_EOF;
 }
 
-int in_utf8(struct fmt_input *in, struct buf *out, int *bad)
+int fmt_in_utf8(struct fmt_input *in, struct buf *out, int *bad)
 {
 	unsigned char seq[4];
 	int lead = in_peek(in);

@@ -21,14 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-void jp_init(struct jp *p, struct fmt_input *in, bool ndjson)
+void fmt_jp_init(struct jp *p, struct fmt_input *in, bool ndjson)
 {
 	memset(p, 0, sizeof *p);
 	p->in = in;
 	p->ndjson = ndjson;
 }
 
-void jp_reset(struct jp *p)
+void fmt_jp_reset(struct jp *p)
 {
 	p->depth = 0;
 	p->nvalues = 0;
@@ -40,7 +40,7 @@ void jp_reset(struct jp *p)
 	p->open_what = NULL;
 }
 
-void jp_free(struct jp *p)
+void fmt_jp_free(struct jp *p)
 {
 	buf_free(&p->sb);
 	free(p->tpos);
@@ -61,7 +61,7 @@ static void jp_verror(struct jp *p, bool hard, long line, int col, const char *f
 	snprintf(p->ecolumn, sizeof p->ecolumn, "%s", p->topkey);
 }
 
-void jp_error_at(struct jp *p, bool hard, long line, int col, const char *fmt, ...)
+void fmt_jp_error_at(struct jp *p, bool hard, long line, int col, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -69,7 +69,7 @@ void jp_error_at(struct jp *p, bool hard, long line, int col, const char *fmt, .
 	va_end(ap);
 }
 
-void jp_error(struct jp *p, bool hard, const char *fmt, ...)
+void fmt_jp_error(struct jp *p, bool hard, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -77,7 +77,7 @@ void jp_error(struct jp *p, bool hard, const char *fmt, ...)
 	va_end(ap);
 }
 
-void describe_byte(int c, char *out, size_t n)
+void fmt_describe_byte(int c, char *out, size_t n)
 {
 	if (c == IN_EOF)
 		snprintf(out, n, "end of input");
@@ -95,12 +95,12 @@ void describe_byte(int c, char *out, size_t n)
 static bool stop_on(struct jp *p, int c)
 {
 	if (c == IN_IOERR) {
-		jp_error(p, true, "%s", p->in->ioerr.msg);
+		fmt_jp_error(p, true, "%s", p->in->ioerr.msg);
 		return true;
 	}
 	if (c == IN_LIMIT) {
 		p->limit = true;
-		jp_error(p, true, "record too large");
+		fmt_jp_error(p, true, "record too large");
 		return true;
 	}
 	return false;
@@ -120,7 +120,7 @@ static int skip_ws(struct jp *p)
 /* The end of a line or of the input inside a container or string. */
 static void unclosed(struct jp *p, int c, const char *what, long line, int col)
 {
-	jp_error(p, true, "unexpected end of %s: %s opened at line %ld, column %d is not closed",
+	fmt_jp_error(p, true, "unexpected end of %s: %s opened at line %ld, column %d is not closed",
 		 c == '\n' ? "line" : "input", what, line, col);
 }
 
@@ -128,7 +128,7 @@ static bool counted(struct jp *p)
 {
 	if (++p->nvalues <= FMT_MAX_VALUES)
 		return true;
-	jp_error(p, true, "more than %d values in one record", FMT_MAX_VALUES);
+	fmt_jp_error(p, true, "more than %d values in one record", FMT_MAX_VALUES);
 	return false;
 }
 
@@ -148,7 +148,7 @@ static double c_strtod(const char *text)
 	return c_numeric ? strtod_l(text, NULL, c_numeric) : strtod(text, NULL);
 }
 
-cJSON *number_item(const char *text)
+cJSON *fmt_number_item(const char *text)
 {
 	cJSON *item = cJSON_CreateNumber(c_strtod(text));
 	size_t n = strlen(text) + 1;
@@ -194,17 +194,17 @@ static void escape(struct jp *p, struct buf *out, long line, int col)
 	}
 	if (c != 'u') {
 		char what[16];
-		describe_byte(c, what, sizeof what);
+		fmt_describe_byte(c, what, sizeof what);
 		if (c >= 0x20 && c < 0x7f)
-			jp_error_at(p, false, line, col, "invalid escape \"\\%c\" in a string", c);
+			fmt_jp_error_at(p, false, line, col, "invalid escape \"\\%c\" in a string", c);
 		else
-			jp_error_at(p, false, line, col, "invalid escape in a string: %s after '\\'",
+			fmt_jp_error_at(p, false, line, col, "invalid escape in a string: %s after '\\'",
 				    what);
 		return;
 	}
 	unsigned cp;
 	if (hex4(p, &cp) < 0) {
-		jp_error_at(p, false, line, col, "invalid \\u escape: expected four hex digits");
+		fmt_jp_error_at(p, false, line, col, "invalid \\u escape: expected four hex digits");
 		return;
 	}
 	if (cp >= 0xd800 && cp <= 0xdbff) {
@@ -216,7 +216,7 @@ static void escape(struct jp *p, struct buf *out, long line, int col)
 				if (hex4(p, &lo) < 0)
 					lo = 0;
 			} else {
-				jp_error_at(p, false, line, col,
+				fmt_jp_error_at(p, false, line, col,
 					    "unpaired surrogate \\u%04x in a string", cp);
 				/* the escape after it is an escape of its own */
 				escape(p, out, p->in->line, p->in->col - 1);
@@ -224,15 +224,15 @@ static void escape(struct jp *p, struct buf *out, long line, int col)
 			}
 		}
 		if (lo < 0xdc00 || lo > 0xdfff) {
-			jp_error_at(p, false, line, col, "unpaired surrogate \\u%04x in a string", cp);
+			fmt_jp_error_at(p, false, line, col, "unpaired surrogate \\u%04x in a string", cp);
 			return;
 		}
 		cp = 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00);
 	} else if (cp >= 0xdc00 && cp <= 0xdfff) {
-		jp_error_at(p, false, line, col, "unpaired surrogate \\u%04x in a string", cp);
+		fmt_jp_error_at(p, false, line, col, "unpaired surrogate \\u%04x in a string", cp);
 		return;
 	} else if (cp == 0) {
-		jp_error_at(p, false, line, col, "\\u0000 (NUL) is not allowed in a string");
+		fmt_jp_error_at(p, false, line, col, "\\u0000 (NUL) is not allowed in a string");
 		return;
 	}
 	utf8_put(out, cp);
@@ -265,7 +265,7 @@ static int parse_string(struct jp *p, struct buf *out)
 			continue;
 		}
 		if (c < 0x20) {
-			jp_error(p, false, "unescaped control character U+%04X in a string", (unsigned)c);
+			fmt_jp_error(p, false, "unescaped control character U+%04X in a string", (unsigned)c);
 			in_skip(p->in);
 			continue;
 		}
@@ -276,11 +276,11 @@ static int parse_string(struct jp *p, struct buf *out)
 		}
 		long line = p->in->line;
 		int col = p->in->col, bad = 0;
-		int rc = in_utf8(p->in, out, &bad);
+		int rc = fmt_in_utf8(p->in, out, &bad);
 		if (stop_on(p, rc))
 			return -1;
 		if (rc < 0)
-			jp_error_at(p, false, line, col, "invalid UTF-8 byte 0x%02X", (unsigned)bad);
+			fmt_jp_error_at(p, false, line, col, "invalid UTF-8 byte 0x%02X", (unsigned)bad);
 	}
 	if (!out->data)
 		buf_puts(out, "");
@@ -289,7 +289,7 @@ static int parse_string(struct jp *p, struct buf *out)
 
 /* ---- numbers and literals ---------------------------------------------------------- */
 
-bool json_number_ok(const char *s)
+bool fmt_json_number_ok(const char *s)
 {
 	if (*s == '-')
 		s++;
@@ -331,7 +331,7 @@ static cJSON *parse_number(struct jp *p)
 		      c == 'E'))
 			break;
 		if (n + 1 >= sizeof tok) {
-			jp_error_at(p, true, line, col, "number longer than %zu characters",
+			fmt_jp_error_at(p, true, line, col, "number longer than %zu characters",
 				    sizeof tok - 2);
 			return NULL;
 		}
@@ -339,11 +339,11 @@ static cJSON *parse_number(struct jp *p)
 		in_skip(p->in);
 	}
 	tok[n] = '\0';
-	if (!json_number_ok(tok)) {
-		jp_error_at(p, false, line, col, "invalid number \"%s\"", tok);
+	if (!fmt_json_number_ok(tok)) {
+		fmt_jp_error_at(p, false, line, col, "invalid number \"%s\"", tok);
 		return cJSON_CreateNull();
 	}
-	return number_item(tok);
+	return fmt_number_item(tok);
 }
 
 static cJSON *parse_word(struct jp *p)
@@ -371,7 +371,7 @@ static cJSON *parse_word(struct jp *p)
 		return cJSON_CreateFalse();
 	if (!longer && !strcmp(word, "null"))
 		return cJSON_CreateNull();
-	jp_error_at(p, false, line, col, "invalid literal \"%s%s\" (strings must be in double quotes)",
+	fmt_jp_error_at(p, false, line, col, "invalid literal \"%s%s\" (strings must be in double quotes)",
 		    word, longer ? "..." : "");
 	return cJSON_CreateNull();
 }
@@ -393,7 +393,7 @@ static bool enter(struct jp *p)
 {
 	if (++p->depth <= FMT_MAX_DEPTH)
 		return true;
-	jp_error(p, true, "nesting deeper than %d levels", FMT_MAX_DEPTH);
+	fmt_jp_error(p, true, "nesting deeper than %d levels", FMT_MAX_DEPTH);
 	return false;
 }
 
@@ -431,8 +431,8 @@ static void bad_after_value(struct jp *p, int c, const char *what, char close,
 		return;
 	}
 	char got[32];
-	describe_byte(c, got, sizeof got);
-	jp_error(p, true, "expected \",\" or \"%c\" after %s, got %s", close,
+	fmt_describe_byte(c, got, sizeof got);
+	fmt_jp_error(p, true, "expected \",\" or \"%c\" after %s, got %s", close,
 		 close == '}' ? "a value in an object" : "an array element", got);
 }
 
@@ -449,9 +449,9 @@ static int parse_member(struct jp *p, cJSON *obj, struct keyset *keys, bool top)
 	int c = skip_ws(p);
 	if (c != ':') {
 		char got[32];
-		describe_byte(c, got, sizeof got);
+		fmt_describe_byte(c, got, sizeof got);
 		if (!stop_on(p, c))
-			jp_error(p, true, "expected \":\" after key \"%s\", got %s", key, got);
+			fmt_jp_error(p, true, "expected \":\" after key \"%s\", got %s", key, got);
 		free(key);
 		return -1;
 	}
@@ -459,7 +459,7 @@ static int parse_member(struct jp *p, cJSON *obj, struct keyset *keys, bool top)
 	skip_ws(p);
 	if (top)
 		top_position(p, p->in->line, p->in->col);
-	cJSON *value = jp_value(p);
+	cJSON *value = fmt_jp_value(p);
 	if (value)
 		cJSON_AddItemToObject(obj, key, value);
 	free(key);
@@ -468,7 +468,7 @@ static int parse_member(struct jp *p, cJSON *obj, struct keyset *keys, bool top)
 	/* The set points at the key as cJSON stored it. */
 	const char *stored = obj->child->prev->string;
 	if (keyset_add(keys, stored))
-		jp_error_at(p, false, kline, kcol, "duplicate key \"%s\"", stored);
+		fmt_jp_error_at(p, false, kline, kcol, "duplicate key \"%s\"", stored);
 	if (top)
 		p->topkey[0] = '\0';
 	return 0;
@@ -494,13 +494,13 @@ static cJSON *parse_object(struct jp *p)
 			goto fail;
 		if (c != '"') {
 			char got[32];
-			describe_byte(c, got, sizeof got);
+			fmt_describe_byte(c, got, sizeof got);
 			if (c == IN_EOF || (c == '\n' && p->ndjson))
 				unclosed(p, c, "object", at.line, at.col);
 			else if (c == '}' && after_comma)
-				jp_error(p, true, "trailing comma before \"}\"");
+				fmt_jp_error(p, true, "trailing comma before \"}\"");
 			else
-				jp_error(p, true, "expected a key in double quotes, got %s", got);
+				fmt_jp_error(p, true, "expected a key in double quotes, got %s", got);
 			goto fail;
 		}
 		if (parse_member(p, obj, &keys, top) < 0)
@@ -543,7 +543,7 @@ static cJSON *parse_array(struct jp *p)
 		goto done;
 	}
 	for (;;) {
-		cJSON *value = jp_value(p);
+		cJSON *value = fmt_jp_value(p);
 		if (!value)
 			goto fail;
 		cJSON_AddItemToArray(arr, value);
@@ -558,7 +558,7 @@ static cJSON *parse_array(struct jp *p)
 		}
 		in_skip(p->in);
 		if (skip_ws(p) == ']') {
-			jp_error(p, true, "trailing comma before \"]\"");
+			fmt_jp_error(p, true, "trailing comma before \"]\"");
 			goto fail;
 		}
 	}
@@ -571,7 +571,7 @@ fail:
 	return NULL;
 }
 
-cJSON *jp_value(struct jp *p)
+cJSON *fmt_jp_value(struct jp *p)
 {
 	int c = in_peek(p->in);
 	if (stop_on(p, c))
@@ -595,13 +595,13 @@ cJSON *jp_value(struct jp *p)
 		if (p->open_what)
 			unclosed(p, c, p->open_what, p->open_line, p->open_col);
 		else
-			jp_error(p, true, "unexpected end of %s: expected a value",
+			fmt_jp_error(p, true, "unexpected end of %s: expected a value",
 				 c == '\n' ? "line" : "input");
 		return NULL;
 	}
 	char what[32];
-	describe_byte(c, what, sizeof what);
-	jp_error(p, true, "expected a value, got %s", what);
+	fmt_describe_byte(c, what, sizeof what);
+	fmt_jp_error(p, true, "expected a value, got %s", what);
 	return NULL;
 }
 
@@ -627,21 +627,21 @@ cJSON *fmt_json_parse(const char *text, size_t len, const char *source, struct e
 {
 	struct mem_src m = { text, len };
 	struct fmt_input in;
-	in_init(&in, mem_read, &m, 65536);
+	fmt_in_init(&in, mem_read, &m, 65536);
 	struct jp p;
-	jp_init(&p, &in, false);
+	fmt_jp_init(&p, &in, false);
 	cJSON *v = NULL;
 	int c = skip_ws(&p);
 	if (c == IN_EOF)
-		jp_error(&p, true, "empty document");
+		fmt_jp_error(&p, true, "empty document");
 	else
-		v = jp_value(&p);
+		v = fmt_jp_value(&p);
 	if (v && !p.failed) {
 		c = skip_ws(&p);
 		if (c != IN_EOF) {
 			char what[32];
-			describe_byte(c, what, sizeof what);
-			jp_error(&p, true, "unexpected %s after the document", what);
+			fmt_describe_byte(c, what, sizeof what);
+			fmt_jp_error(&p, true, "unexpected %s after the document", what);
 		}
 	}
 	if (p.failed) {
@@ -655,14 +655,14 @@ cJSON *fmt_json_parse(const char *text, size_t len, const char *source, struct e
 		cJSON_Delete(v);
 		v = NULL;
 	}
-	jp_free(&p);
-	in_free(&in);
+	fmt_jp_free(&p);
+	fmt_in_free(&in);
 	return v;
 }
 
 /* ---- printing ----------------------------------------------------------------------- */
 
-void json_write_string(struct buf *out, const char *s, size_t len)
+void fmt_json_write_string(struct buf *out, const char *s, size_t len)
 {
 	buf_putc(out, '"');
 	for (size_t i = 0; i < len; i++) {
@@ -690,7 +690,7 @@ static void write_text(struct buf *out, const char *s)
 {
 	if (!s)
 		s = "";
-	json_write_string(out, s, strlen(s));
+	fmt_json_write_string(out, s, strlen(s));
 }
 
 /* %.17g with a '.' whatever the locale says. */

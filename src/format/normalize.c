@@ -185,9 +185,9 @@ static int walk(struct walk_ctx *w, const cJSON *v, size_t from, size_t to, cons
 		if (!cJSON_IsObject(v)) {
 			if (!w->trail.len)
 				return walk_error(w, "expected an object at the top, got %s",
-						  item_kind_phrase(v));
+						  fmt_item_kind_phrase(v));
 			return walk_error(w, "expected an object at \"%s\", got %s",
-					  buf_str(&w->trail), item_kind_phrase(v));
+					  buf_str(&w->trail), fmt_item_kind_phrase(v));
 		}
 		if (w->trail.len)
 			buf_putc(&w->trail, '.');
@@ -209,7 +209,7 @@ static int add_value(struct walk_ctx *w, struct row *row, size_t i, const cJSON 
 	bool null;
 	size_t before = row->vals.len;
 	struct err ce;
-	if (coerce_item(w->col->type, v, &row->vals, &null, &ce) < 0) {
+	if (fmt_coerce_item(w->col->type, v, &row->vals, &null, &ce) < 0) {
 		char where[300];
 		snprintf(where, sizeof where, "%s:%ld", w->source ? w->source : "document",
 			 w->line);
@@ -224,7 +224,7 @@ static int add_value(struct walk_ctx *w, struct row *row, size_t i, const cJSON 
 	}
 	buf_putc(&row->vals, '\0');
 	row->offs[i] = before;
-	row->kinds[i] = type_kind(w->col->type, row->vals.data + before);
+	row->kinds[i] = fmt_type_kind(w->col->type, row->vals.data + before);
 	return 0;
 }
 
@@ -287,10 +287,10 @@ long fmt_normalize(const struct fmt_norm *nm, const cJSON *doc, const char *sour
 			prefix[strlen(prefix) - 2] = '\0';
 			if (*prefix)
 				walk_error(&w, "expected an array at \"%s\", got %s", prefix,
-					   item_kind_phrase(arr));
+					   fmt_item_kind_phrase(arr));
 			else
 				walk_error(&w, "expected an array at the top, got %s",
-					   item_kind_phrase(arr));
+					   fmt_item_kind_phrase(arr));
 			free(prefix);
 			goto out;
 		}

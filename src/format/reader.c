@@ -193,7 +193,7 @@ static int add_coerced(struct fmt_reader *r, const struct fmt_column *k, const c
 		return -1;
 	size_t n = r->vals.len - off;
 	buf_putc(&r->vals, '\0');
-	size_t i = new_field(r, k->name, type_kind(k->type, r->vals.data + off), n);
+	size_t i = new_field(r, k->name, fmt_type_kind(k->type, r->vals.data + off), n);
 	r->offs[i] = off;
 	return 0;
 }
@@ -220,7 +220,7 @@ static enum fmt_status json_record(struct fmt_reader *r, cJSON *v, long line, in
 				   bool top, struct fmt_record *rec, struct err *e)
 {
 	if (!cJSON_IsObject(v)) {
-		const char *got = item_kind_phrase(v);
+		const char *got = fmt_item_kind_phrase(v);
 		cJSON_Delete(v);
 		return fail(r, e, false, line, col, NULL, "expected an object%s, got %s",
 			    top && r->format == FMT_JSON ? " or an array of objects" : "", got);
@@ -229,14 +229,14 @@ static enum fmt_status json_record(struct fmt_reader *r, cJSON *v, long line, in
 	if (!r->ncols) {
 		for (cJSON *c = v->child; c; c = c->next) {
 			if ((cJSON_IsString(c) || cJSON_IsNumber(c)) && c->valuestring) {
-				add_ref(r, c->string, item_kind(c), c->valuestring,
+				add_ref(r, c->string, fmt_item_kind(c), c->valuestring,
 					strlen(c->valuestring));
 				continue;
 			}
 			bool null;
 			buf_reset(&r->scratch);
-			item_text(c, &r->scratch, &null);
-			add_field(r, c->string, item_kind(c), null ? NULL : buf_str(&r->scratch),
+			fmt_item_text(c, &r->scratch, &null);
+			add_field(r, c->string, fmt_item_kind(c), null ? NULL : buf_str(&r->scratch),
 				  r->scratch.len);
 		}
 		return finish_record(r, rec, line, col);
@@ -250,12 +250,12 @@ static enum fmt_status json_record(struct fmt_reader *r, cJSON *v, long line, in
 		bool null;
 		struct err ce;
 		buf_reset(&r->scratch);
-		if (coerce_item(k->type, c, &r->scratch, &null, &ce) < 0) {
+		if (fmt_coerce_item(k->type, c, &r->scratch, &null, &ce) < 0) {
 			long vl = at < r->jp.ntpos ? r->jp.tpos[at].line : line;
 			int vc = at < r->jp.ntpos ? r->jp.tpos[at].col : col;
 			return fail(r, e, false, vl, vc, k->name, "%s", ce.msg);
 		}
-		add_field(r, k->name, null ? FK_NULL : type_kind(k->type, buf_str(&r->scratch)),
+		add_field(r, k->name, null ? FK_NULL : fmt_type_kind(k->type, buf_str(&r->scratch)),
 			  null ? NULL : buf_str(&r->scratch), r->scratch.len);
 	}
 	return finish_record(r, rec, line, col);
@@ -280,8 +280,8 @@ static cJSON *parse_next_record(struct fmt_reader *r)
 	struct fmt_input *in = &r->in;
 	r->index++;
 	in->fence = in->offset + r->max_record;
-	jp_reset(&r->jp);
-	return jp_value(&r->jp);
+	fmt_jp_reset(&r->jp);
+	return fmt_jp_value(&r->jp);
 }
 
 static enum fmt_status ndjson_next(struct fmt_reader *r, struct fmt_record *rec, struct err *e)
@@ -312,13 +312,13 @@ static enum fmt_status ndjson_next(struct fmt_reader *r, struct fmt_record *rec,
 		}
 		if (c == IN_LIMIT) {
 			p->limit = true;
-			jp_error(p, true, "record too large");
+			fmt_jp_error(p, true, "record too large");
 		} else if (c == IN_IOERR) {
-			jp_error(p, true, "%s", in->ioerr.msg);
+			fmt_jp_error(p, true, "%s", in->ioerr.msg);
 		} else if (c != '\n' && c != IN_EOF) {
 			char what[32];
-			describe_byte(c, what, sizeof what);
-			jp_error(p, true, "expected end of line after the value, got %s%s", what,
+			fmt_describe_byte(c, what, sizeof what);
+			fmt_jp_error(p, true, "expected end of line after the value, got %s%s", what,
 				 cr ? " (lines end with a bare CR: only LF and CRLF end a line)" : "");
 		}
 	}
@@ -378,7 +378,7 @@ static enum fmt_status json_next(struct fmt_reader *r, struct fmt_record *rec, s
 		if (c == IN_IOERR)
 			return io_fail(r, e);
 		char what[32];
-		describe_byte(c, what, sizeof what);
+		fmt_describe_byte(c, what, sizeof what);
 		switch (r->jstate) {
 		case JS_TOP:
 			if (c == IN_EOF)
@@ -438,7 +438,7 @@ static enum fmt_status csv_header(struct fmt_reader *r, struct err *e)
 	struct csv_scan *s = &r->csv;
 	s->keep = FMT_MAX_COLUMNS + 1;
 	s->skip_blank = true;
-	int rc = csv_scan(s, &r->in, r->max_record);
+	int rc = fmt_csv_scan(s, &r->in, r->max_record);
 	if (rc == 0)
 		return FMT_END;
 	if (rc == -2)
@@ -500,7 +500,7 @@ static enum fmt_status csv_next(struct fmt_reader *r, struct fmt_record *rec, st
 	s->keep = r->nheader + 1;
 	/* With one column an empty line is a NULL, which is how it was written. */
 	s->skip_blank = r->nheader != 1;
-	int rc = csv_scan(s, &r->in, r->max_record);
+	int rc = fmt_csv_scan(s, &r->in, r->max_record);
 	if (rc == 0)
 		return FMT_END;
 	if (rc == -2)
@@ -556,7 +556,7 @@ struct fmt_reader *fmt_reader_new(const struct fmt_reader_opts *o, fmt_read_fn r
 				  void *arg, struct err *e)
 {
 	char delim = o->delimiter ? o->delimiter : ',';
-	if (o->format == FMT_CSV && !csv_delim_ok(delim, e))
+	if (o->format == FMT_CSV && !fmt_csv_delim_ok(delim, e))
 		return NULL;
 	for (size_t i = 0; i < o->ncolumns; i++) {
 		if (!o->columns[i].name || !*o->columns[i].name) {
@@ -583,9 +583,9 @@ struct fmt_reader *fmt_reader_new(const struct fmt_reader_opts *o, fmt_read_fn r
 					    ? o->columns[i].source : o->columns[i].name);
 		r->cols[i].type = o->columns[i].type;
 	}
-	in_init(&r->in, read, arg, o->chunk);
-	jp_init(&r->jp, &r->in, o->format == FMT_NDJSON);
-	csv_init(&r->csv, delim);
+	fmt_in_init(&r->in, read, arg, o->chunk);
+	fmt_jp_init(&r->jp, &r->in, o->format == FMT_NDJSON);
+	fmt_csv_init(&r->csv, delim);
 	return r;
 }
 
@@ -622,7 +622,7 @@ const cJSON *fmt_reader_json(struct fmt_reader *r)
 		cJSON *v;
 		switch (f->kind) {
 		case FK_NULL: v = cJSON_CreateNull(); break;
-		case FK_NUMBER: v = number_item(f->value); break;
+		case FK_NUMBER: v = fmt_number_item(f->value); break;
 		case FK_BOOL: v = cJSON_CreateBool(f->value[0] == 't'); break;
 		case FK_OBJECT:
 		case FK_ARRAY:
@@ -655,9 +655,9 @@ void fmt_reader_free(struct fmt_reader *r)
 	free(r->offs);
 	buf_free(&r->vals);
 	buf_free(&r->scratch);
-	jp_free(&r->jp);
-	csv_free(&r->csv);
-	in_free(&r->in);
+	fmt_jp_free(&r->jp);
+	fmt_csv_free(&r->csv);
+	fmt_in_free(&r->in);
 	free(r->source);
 	free(r);
 }

@@ -61,7 +61,7 @@ void format_size(size_t n, char *out, size_t len)
 		snprintf(out, len, "%zu bytes", n);
 }
 
-void show_value(struct buf *out, enum fmt_kind kind, const char *v, size_t len)
+void fmt_show_value(struct buf *out, enum fmt_kind kind, const char *v, size_t len)
 {
 	switch (kind) {
 	case FK_NULL: buf_puts(out, "null"); return;
@@ -97,7 +97,7 @@ static int bad_value(struct err *e, const char *expected, enum fmt_kind kind, co
 		     size_t len, const char *why)
 {
 	struct buf b = BUF_INIT;
-	show_value(&b, kind, v, len);
+	fmt_show_value(&b, kind, v, len);
 	err_set(e, ERR_PARSE, "expected %s, got %s%s", expected, buf_str(&b), why ? why : "");
 	buf_free(&b);
 	return -1;
@@ -540,7 +540,7 @@ int fmt_coerce(enum fmt_type type, enum fmt_kind kind, const char *value, size_t
 
 /* ---- JSON items ---------------------------------------------------------------------------- */
 
-enum fmt_kind item_kind(const cJSON *item)
+enum fmt_kind fmt_item_kind(const cJSON *item)
 {
 	if (cJSON_IsString(item))
 		return FK_STRING;
@@ -555,9 +555,9 @@ enum fmt_kind item_kind(const cJSON *item)
 	return FK_NULL;
 }
 
-const char *item_kind_phrase(const cJSON *item)
+const char *fmt_item_kind_phrase(const cJSON *item)
 {
-	switch (item_kind(item)) {
+	switch (fmt_item_kind(item)) {
 	case FK_STRING: return "a string";
 	case FK_NUMBER: return "a number";
 	case FK_BOOL: return "a boolean";
@@ -567,10 +567,10 @@ const char *item_kind_phrase(const cJSON *item)
 	}
 }
 
-void item_text(const cJSON *item, struct buf *out, bool *is_null)
+void fmt_item_text(const cJSON *item, struct buf *out, bool *is_null)
 {
 	*is_null = false;
-	switch (item_kind(item)) {
+	switch (fmt_item_kind(item)) {
 	case FK_STRING: buf_puts(out, item->valuestring); break;
 	case FK_BOOL: buf_puts(out, cJSON_IsTrue(item) ? "true" : "false"); break;
 	case FK_NULL: *is_null = true; break;
@@ -578,7 +578,7 @@ void item_text(const cJSON *item, struct buf *out, bool *is_null)
 	}
 }
 
-int coerce_item(enum fmt_type type, const cJSON *item, struct buf *out, bool *is_null,
+int fmt_coerce_item(enum fmt_type type, const cJSON *item, struct buf *out, bool *is_null,
 		struct err *e)
 {
 	*is_null = !item || cJSON_IsNull(item);
@@ -590,13 +590,13 @@ int coerce_item(enum fmt_type type, const cJSON *item, struct buf *out, bool *is
 	}
 	struct buf text = BUF_INIT;
 	bool null;
-	item_text(item, &text, &null);
-	int rc = fmt_coerce(type, item_kind(item), buf_str(&text), text.len, out, e);
+	fmt_item_text(item, &text, &null);
+	int rc = fmt_coerce(type, fmt_item_kind(item), buf_str(&text), text.len, out, e);
 	buf_free(&text);
 	return rc;
 }
 
-enum fmt_kind type_kind(enum fmt_type type, const char *canonical)
+enum fmt_kind fmt_type_kind(enum fmt_type type, const char *canonical)
 {
 	switch (type) {
 	case FT_INT:

@@ -31,7 +31,7 @@ struct fmt_writer *fmt_writer_new(const struct fmt_writer_opts *o, fmt_write_fn 
 				  void *arg, struct err *e)
 {
 	char delim = o->delimiter ? o->delimiter : ',';
-	if (o->format == FMT_CSV && !csv_delim_ok(delim, e))
+	if (o->format == FMT_CSV && !fmt_csv_delim_ok(delim, e))
 		return NULL;
 	struct fmt_writer *w = xcalloc(1, sizeof *w);
 	w->format = o->format;
@@ -119,7 +119,7 @@ static int json_row(struct fmt_writer *w, const struct fmt_field *f, size_t n, s
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_putc(&w->out, ',');
-		json_write_string(&w->out, w->names[i], strlen(w->names[i]));
+		fmt_json_write_string(&w->out, w->names[i], strlen(w->names[i]));
 		buf_putc(&w->out, ':');
 		const char *v = f[i].value;
 		if (!v || f[i].kind == FK_NULL) {
@@ -128,9 +128,9 @@ static int json_row(struct fmt_writer *w, const struct fmt_field *f, size_t n, s
 		}
 		switch (f[i].kind) {
 		case FK_NUMBER:
-			if (!json_number_ok(v)) {
+			if (!fmt_json_number_ok(v)) {
 				struct buf b = BUF_INIT;
-				show_value(&b, FK_STRING, v, f[i].len);
+				fmt_show_value(&b, FK_STRING, v, f[i].len);
 				err_set(e, ERR_INVALID, "column \"%s\": %s is not a JSON number",
 					w->names[i], buf_str(&b));
 				buf_free(&b);
@@ -146,7 +146,7 @@ static int json_row(struct fmt_writer *w, const struct fmt_field *f, size_t n, s
 			buf_append(&w->out, v, f[i].len);
 			break;
 		default:
-			json_write_string(&w->out, v, f[i].len);
+			fmt_json_write_string(&w->out, v, f[i].len);
 			break;
 		}
 	}

@@ -111,7 +111,7 @@ int param_check(const struct project_param *param, const char *value, struct err
 			 "with Z or +HH:MM)";
 		break;
 	default:
-		return err_set(e, ERR_INTERNAL, "parameter \"%s\": unknown type", param->name);
+		BUG("a parameter type the loader does not produce");
 	}
 	if (ok)
 		return 0;

@@ -28,7 +28,7 @@ bool backfill_state_is_active(enum backfill_state st)
 static enum backfill_state parse_bf_state(const char *s)
 {
 	int v = BACKFILL_FAILED;
-	enum_parse(backfill_names, BACKFILL_STATE_COUNT, s, &v);
+	st_enum_parse(backfill_names, BACKFILL_STATE_COUNT, s, &v);
 	return (enum backfill_state)v;
 }
 
@@ -38,17 +38,17 @@ static enum backfill_state parse_bf_state(const char *s)
 static void *parse_backfill(struct db_cursor *c)
 {
 	struct store_backfill *b = xcalloc(1, sizeof(*b));
-	b->id = col_i64(c, 0);
-	b->flow = col_str(c, 1);
-	b->step = col_str(c, 2);
+	b->id = st_col_i64(c, 0);
+	b->flow = st_col_str(c, 1);
+	b->step = st_col_str(c, 2);
 	b->state = parse_bf_state(db_cursor_text(c, 3));
-	b->plan = col_str(c, 4);
-	b->compare = col_str(c, 5);
-	b->error = col_str(c, 6);
-	b->created_by = col_str(c, 7);
-	b->created = col_i64(c, 8);
-	b->updated = col_i64(c, 9);
-	b->ended = col_i64(c, 10);
+	b->plan = st_col_str(c, 4);
+	b->compare = st_col_str(c, 5);
+	b->error = st_col_str(c, 6);
+	b->created_by = st_col_str(c, 7);
+	b->created = st_col_i64(c, 8);
+	b->updated = st_col_i64(c, 9);
+	b->ended = st_col_i64(c, 10);
 	return b;
 }
 
@@ -78,13 +78,13 @@ void store_backfill_list_free(struct vec *v)
 static void *parse_event(struct db_cursor *c)
 {
 	struct store_backfill_event *ev = xcalloc(1, sizeof(*ev));
-	ev->id = col_i64(c, 0);
-	ev->backfill_id = col_i64(c, 1);
-	ev->step = col_str(c, 2);
+	ev->id = st_col_i64(c, 0);
+	ev->backfill_id = st_col_i64(c, 1);
+	ev->step = st_col_str(c, 2);
 	ev->state = parse_bf_state(db_cursor_text(c, 3));
-	ev->by = col_str(c, 4);
-	ev->note = col_str(c, 5);
-	ev->at = col_i64(c, 6);
+	ev->by = st_col_str(c, 4);
+	ev->note = st_col_str(c, 5);
+	ev->at = st_col_i64(c, 6);
 	return ev;
 }
 
@@ -107,12 +107,12 @@ static int add_event(struct store *s, int64_t id, const char *step,
 		     usec_t at, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, id);
-	sqlp_str(&p, step);
-	sqlp_str(&p, backfill_state_name(state));
-	sqlp_str(&p, by);
-	sqlp_str(&p, note);
-	sqlp_i64(&p, at);
+	st_sqlp_i64(&p, id);
+	st_sqlp_str(&p, step);
+	st_sqlp_str(&p, backfill_state_name(state));
+	st_sqlp_str(&p, by);
+	st_sqlp_str(&p, note);
+	st_sqlp_i64(&p, at);
 	return st_exec(s, "INSERT INTO backfill_events (backfill_id, step, state, "
 		       "by_whom, note, at) VALUES ($1, $2, $3, $4, $5, $6)", &p, NULL, e);
 }
@@ -122,7 +122,7 @@ static int active_locked(struct store *s, const char *flow, struct store_backfil
 			 struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, flow);
+	st_sqlp_str(&p, flow);
 	int rc;
 	*out = st_collect_one(st_query(s, "SELECT " BF_COLS " FROM backfills "
 				       "WHERE flow = $1 AND active = 1", &p, e),
@@ -150,11 +150,11 @@ static int create_locked(struct store *s, const char *flow, const char *step,
 		return active_conflict(cur, e);
 	usec_t now = clock_now_us();
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, flow);
-	sqlp_str(&p, step);
-	sqlp_str(&p, plan_json);
-	sqlp_str(&p, by);
-	sqlp_i64(&p, now);
+	st_sqlp_str(&p, flow);
+	st_sqlp_str(&p, step);
+	st_sqlp_str(&p, plan_json);
+	st_sqlp_str(&p, by);
+	st_sqlp_i64(&p, now);
 	/* The unique index is what guarantees one active backfill when two
 	 * sessions race past the check above. */
 	if (st_query_i64(s, "INSERT INTO backfills (flow, step, state, active, plan, "
@@ -187,7 +187,7 @@ int store_backfill_create(struct store *s, const char *flow, const char *step,
 struct store_backfill *store_backfill_get(struct store *s, int64_t id, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, id);
+	st_sqlp_i64(&p, id);
 	int rc;
 	struct store_backfill *b = st_collect_one(st_query(s, "SELECT " BF_COLS " FROM "
 							   "backfills WHERE id = $1", &p, e),
@@ -206,7 +206,7 @@ static int update_locked(struct store *s, int64_t id, const char *step,
 	snprintf(sql, sizeof(sql), "SELECT state FROM backfills WHERE id = $1%s",
 		 s->d->lock_row);
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, id);
+	st_sqlp_i64(&p, id);
 	struct db_cursor *c = st_query(s, sql, &p, e);
 	if (!c)
 		return -1;
@@ -224,21 +224,21 @@ static int update_locked(struct store *s, int64_t id, const char *step,
 	usec_t now = clock_now_us();
 	struct sqlp u = SQLP_INIT;
 	struct buf q = BUF_INIT;
-	buf_printf(&q, "UPDATE backfills SET step = $%d", sqlp_str(&u, step));
-	buf_printf(&q, ", state = $%d", sqlp_str(&u, backfill_state_name(state)));
+	buf_printf(&q, "UPDATE backfills SET step = $%d", st_sqlp_str(&u, step));
+	buf_printf(&q, ", state = $%d", st_sqlp_str(&u, backfill_state_name(state)));
 	buf_printf(&q, ", active = %d", backfill_state_is_active(state) ? 1 : 0);
-	buf_printf(&q, ", updated_at = $%d", sqlp_i64(&u, now));
+	buf_printf(&q, ", updated_at = $%d", st_sqlp_i64(&u, now));
 	if (!backfill_state_is_active(state))
-		buf_printf(&q, ", ended_at = $%d", sqlp_i64(&u, now));
+		buf_printf(&q, ", ended_at = $%d", st_sqlp_i64(&u, now));
 	if (plan_json)
-		buf_printf(&q, ", plan = $%d", sqlp_str(&u, plan_json));
+		buf_printf(&q, ", plan = $%d", st_sqlp_str(&u, plan_json));
 	if (compare_json)
-		buf_printf(&q, ", compare = $%d", sqlp_str(&u, compare_json));
+		buf_printf(&q, ", compare = $%d", st_sqlp_str(&u, compare_json));
 	if (error)
-		buf_printf(&q, ", error = $%d", sqlp_str(&u, error));
+		buf_printf(&q, ", error = $%d", st_sqlp_str(&u, error));
 	else if (state != BACKFILL_FAILED)
 		buf_puts(&q, ", error = NULL");
-	buf_printf(&q, " WHERE id = $%d", sqlp_i64(&u, id));
+	buf_printf(&q, " WHERE id = $%d", st_sqlp_i64(&u, id));
 	rc = st_exec(s, buf_str(&q), &u, NULL, e);
 	buf_free(&q);
 	if (rc < 0)
@@ -276,8 +276,8 @@ int store_backfill_list(struct store *s, const char *flow, int limit,
 	struct buf sql = BUF_INIT;
 	buf_puts(&sql, "SELECT " BF_COLS " FROM backfills");
 	if (flow)
-		buf_printf(&sql, " WHERE flow = $%d", sqlp_str(&p, flow));
-	buf_printf(&sql, " ORDER BY id DESC LIMIT %d", clamp_limit(limit, 100, 10000));
+		buf_printf(&sql, " WHERE flow = $%d", st_sqlp_str(&p, flow));
+	buf_printf(&sql, " ORDER BY id DESC LIMIT %d", st_clamp_limit(limit, 100, 10000));
 	int rc = st_collect(st_query(s, buf_str(&sql), &p, e), parse_backfill,
 			    free_backfill_v, out, e);
 	buf_free(&sql);
@@ -288,7 +288,7 @@ int store_backfill_history(struct store *s, int64_t id, struct vec *out,
 			   struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, id);
+	st_sqlp_i64(&p, id);
 	return st_collect(st_query(s, "SELECT id, backfill_id, step, state, by_whom, "
 				   "note, at FROM backfill_events WHERE backfill_id = $1 "
 				   "ORDER BY id", &p, e),
@@ -312,20 +312,20 @@ const char *request_state_name(enum request_state st)
 static void *parse_request(struct db_cursor *c)
 {
 	struct store_request *r = xcalloc(1, sizeof(*r));
-	r->id = col_i64(c, 0);
-	r->kind = col_str(c, 1);
-	r->target = col_str(c, 2);
-	r->args = col_str(c, 3);
-	r->requested_by = col_str(c, 4);
-	r->requested = col_i64(c, 5);
-	r->claimed = col_i64(c, 6);
-	r->completed = col_i64(c, 7);
+	r->id = st_col_i64(c, 0);
+	r->kind = st_col_str(c, 1);
+	r->target = st_col_str(c, 2);
+	r->args = st_col_str(c, 3);
+	r->requested_by = st_col_str(c, 4);
+	r->requested = st_col_i64(c, 5);
+	r->claimed = st_col_i64(c, 6);
+	r->completed = st_col_i64(c, 7);
 	int st = REQUEST_FAILED;
-	enum_parse(request_names, REQUEST_STATE_COUNT, db_cursor_text(c, 8), &st);
+	st_enum_parse(request_names, REQUEST_STATE_COUNT, db_cursor_text(c, 8), &st);
 	r->state = (enum request_state)st;
-	r->claimed_by = col_str(c, 9);
-	r->result = col_str(c, 10);
-	r->error = col_str(c, 11);
+	r->claimed_by = st_col_str(c, 9);
+	r->result = st_col_str(c, 10);
+	r->error = st_col_str(c, 11);
 	return r;
 }
 
@@ -360,11 +360,11 @@ int store_request_add(struct store *s, const char *kind, const char *target,
 	if (!kind || !*kind)
 		return err_set(e, ERR_INVALID, "a request needs a kind");
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, kind);
-	sqlp_str(&p, target);
-	sqlp_str(&p, args_json);
-	sqlp_str(&p, requested_by);
-	sqlp_i64(&p, clock_now_us());
+	st_sqlp_str(&p, kind);
+	st_sqlp_str(&p, target);
+	st_sqlp_str(&p, args_json);
+	st_sqlp_str(&p, requested_by);
+	st_sqlp_i64(&p, clock_now_us());
 	return st_insert_id(s, STORE_AREA_BIT(STORE_AREA_REQUESTS),
 			    "INSERT INTO requests (kind, target, args, requested_by, "
 			    "requested_at, state) VALUES ($1, $2, $3, $4, $5, 'PENDING') "
@@ -374,7 +374,7 @@ int store_request_add(struct store *s, const char *kind, const char *target,
 struct store_request *store_request_get(struct store *s, int64_t id, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, id);
+	st_sqlp_i64(&p, id);
 	int rc;
 	struct store_request *r = st_collect_one(st_query(s, "SELECT " REQ_COLS " FROM "
 							  "requests WHERE id = $1", &p, e),
@@ -399,9 +399,9 @@ int store_request_claim(struct store *s, const char *worker,
 	int rc = st_query_i64(s, sql, NULL, &id, e);
 	if (rc == 1) {
 		struct sqlp p = SQLP_INIT;
-		sqlp_str(&p, worker);
-		sqlp_i64(&p, clock_now_us());
-		sqlp_i64(&p, id);
+		st_sqlp_str(&p, worker);
+		st_sqlp_i64(&p, clock_now_us());
+		st_sqlp_i64(&p, id);
 		rc = st_exec(s, "UPDATE requests SET state = 'CLAIMED', claimed_by = $1, "
 			     "claimed_at = $2 WHERE id = $3", &p, NULL, e) < 0 ? -1 : 1;
 	}
@@ -419,11 +419,11 @@ int store_request_complete(struct store *s, int64_t id, bool ok, const char *res
 			   const char *error, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, ok ? "DONE" : "FAILED");
-	sqlp_i64(&p, clock_now_us());
-	sqlp_str(&p, result);
-	sqlp_str(&p, ok ? NULL : (error ? error : "failed"));
-	sqlp_i64(&p, id);
+	st_sqlp_str(&p, ok ? "DONE" : "FAILED");
+	st_sqlp_i64(&p, clock_now_us());
+	st_sqlp_str(&p, result);
+	st_sqlp_str(&p, ok ? NULL : (error ? error : "failed"));
+	st_sqlp_i64(&p, id);
 	int64_t n = 0;
 	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_REQUESTS),
 		      "UPDATE requests SET state = $1, completed_at = $2, result = $3, "
@@ -445,7 +445,7 @@ int store_request_list(struct store *s, int limit, struct vec *out, struct err *
 {
 	char sql[256];
 	snprintf(sql, sizeof(sql), "SELECT " REQ_COLS " FROM requests ORDER BY id DESC "
-		 "LIMIT %d", clamp_limit(limit, 100, 10000));
+		 "LIMIT %d", st_clamp_limit(limit, 100, 10000));
 	return st_collect(st_query(s, sql, NULL, e), parse_request, free_request_v,
 			  out, e);
 }

@@ -11,11 +11,11 @@
 static void *parse_cache(struct db_cursor *c)
 {
 	struct store_cache_entry *ce = xcalloc(1, sizeof(*ce));
-	ce->key = col_str(c, 0);
-	ce->value = col_str(c, 1);
-	ce->run_id = col_i64(c, 2);
-	ce->created = col_i64(c, 3);
-	ce->expires = col_i64(c, 4);
+	ce->key = st_col_str(c, 0);
+	ce->value = st_col_str(c, 1);
+	ce->run_id = st_col_i64(c, 2);
+	ce->created = st_col_i64(c, 3);
+	ce->expires = st_col_i64(c, 4);
 	return ce;
 }
 
@@ -37,8 +37,8 @@ int store_cache_get(struct store *s, const char *key, struct store_cache_entry *
 		    struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, key);
-	sqlp_i64(&p, clock_now_us());
+	st_sqlp_str(&p, key);
+	st_sqlp_i64(&p, clock_now_us());
 	/* Expired entries are invisible at once; store_cache_purge and
 	 * store_cache_put delete them later (a read-only store cannot). */
 	int rc;
@@ -52,7 +52,7 @@ int store_cache_get(struct store *s, const char *key, struct store_cache_entry *
 static int purge_locked(struct store *s, int64_t *n, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, clock_now_us());
+	st_sqlp_i64(&p, clock_now_us());
 	return st_exec(s, "DELETE FROM step_cache WHERE expires_at > 0 "
 		       "AND expires_at <= $1", &p, n, e);
 }
@@ -65,11 +65,11 @@ int store_cache_put(struct store *s, const char *key, const char *value,
 			       "time to live of 0 (forever) or more");
 	usec_t now = clock_now_us();
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, key);
-	sqlp_str(&p, value);
-	sqlp_i64_or_null(&p, run_id);
-	sqlp_i64(&p, now);
-	sqlp_i64(&p, ttl ? now + ttl : 0);
+	st_sqlp_str(&p, key);
+	st_sqlp_str(&p, value);
+	st_sqlp_i64_or_null(&p, run_id);
+	st_sqlp_i64(&p, now);
+	st_sqlp_i64(&p, ttl ? now + ttl : 0);
 	if (st_begin(s, e) < 0)
 		return -1;
 	if (purge_locked(s, NULL, e) < 0 ||
@@ -87,7 +87,7 @@ int store_cache_put(struct store *s, const char *key, const char *value,
 int store_cache_delete(struct store *s, const char *key, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, key);
+	st_sqlp_str(&p, key);
 	return st_write1(s, STORE_AREA_BIT(STORE_AREA_CACHE),
 			 "DELETE FROM step_cache WHERE cache_key = $1", &p, NULL, e);
 }
@@ -122,7 +122,7 @@ const char *schema_change_name(enum schema_change_kind k)
 bool schema_change_parse(const char *s, enum schema_change_kind *out)
 {
 	int v;
-	if (!enum_parse(change_names, SCHEMA_CHANGE_COUNT, s, &v))
+	if (!st_enum_parse(change_names, SCHEMA_CHANGE_COUNT, s, &v))
 		return false;
 	*out = (enum schema_change_kind)v;
 	return true;
@@ -131,16 +131,16 @@ bool schema_change_parse(const char *s, enum schema_change_kind *out)
 static void *parse_change(struct db_cursor *c)
 {
 	struct store_schema_change *sc = xcalloc(1, sizeof(*sc));
-	sc->id = col_i64(c, 0);
-	sc->connection = col_str(c, 1);
-	sc->table = col_str(c, 2);
-	sc->column = col_str(c, 3);
+	sc->id = st_col_i64(c, 0);
+	sc->connection = st_col_str(c, 1);
+	sc->table = st_col_str(c, 2);
+	sc->column = st_col_str(c, 3);
 	if (!schema_change_parse(db_cursor_text(c, 4), &sc->kind))
 		sc->kind = SCHEMA_ADDED;
-	sc->old_type = col_str(c, 5);
-	sc->new_type = col_str(c, 6);
-	sc->run_id = col_i64(c, 7);
-	sc->at = col_i64(c, 8);
+	sc->old_type = st_col_str(c, 5);
+	sc->new_type = st_col_str(c, 6);
+	sc->run_id = st_col_i64(c, 7);
+	sc->at = st_col_i64(c, 8);
 	return sc;
 }
 
@@ -168,14 +168,14 @@ int store_schema_change_add(struct store *s, const struct store_schema_change *c
 		return err_set(e, ERR_INVALID, "a schema change needs connection, "
 			       "table, column and kind");
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, c->connection);
-	sqlp_str(&p, c->table);
-	sqlp_str(&p, c->column);
-	sqlp_str(&p, schema_change_name(c->kind));
-	sqlp_str(&p, c->old_type);
-	sqlp_str(&p, c->new_type);
-	sqlp_i64_or_null(&p, c->run_id);
-	sqlp_i64(&p, c->at ? c->at : clock_now_us());
+	st_sqlp_str(&p, c->connection);
+	st_sqlp_str(&p, c->table);
+	st_sqlp_str(&p, c->column);
+	st_sqlp_str(&p, schema_change_name(c->kind));
+	st_sqlp_str(&p, c->old_type);
+	st_sqlp_str(&p, c->new_type);
+	st_sqlp_i64_or_null(&p, c->run_id);
+	st_sqlp_i64(&p, c->at ? c->at : clock_now_us());
 	return st_write1(s, STORE_AREA_BIT(STORE_AREA_SCHEMA),
 			 "INSERT INTO schema_changes (connection, tbl, col, kind, "
 			 "old_type, new_type, run_id, at) VALUES ($1, $2, $3, $4, $5, "
@@ -191,10 +191,10 @@ int store_schema_change_list(struct store *s, const char *connection,
 	buf_puts(&sql, "SELECT id, connection, tbl, col, kind, old_type, new_type, "
 		 "run_id, at FROM schema_changes WHERE 1 = 1");
 	if (connection)
-		buf_printf(&sql, " AND connection = $%d", sqlp_str(&p, connection));
+		buf_printf(&sql, " AND connection = $%d", st_sqlp_str(&p, connection));
 	if (table)
-		buf_printf(&sql, " AND tbl = $%d", sqlp_str(&p, table));
-	buf_printf(&sql, " ORDER BY id DESC LIMIT %d", clamp_limit(limit, 100, 10000));
+		buf_printf(&sql, " AND tbl = $%d", st_sqlp_str(&p, table));
+	buf_printf(&sql, " ORDER BY id DESC LIMIT %d", st_clamp_limit(limit, 100, 10000));
 	int rc = st_collect(st_query(s, buf_str(&sql), &p, e), parse_change,
 			    free_change_v, out, e);
 	buf_free(&sql);

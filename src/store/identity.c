@@ -64,10 +64,10 @@ int store_identity_create(struct store *s, struct err *e)
 	if (random_uuid(id, e) < 0 || held_work(s, &legacy, &upto, e) < 0)
 		return -1;
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, id);
-	sqlp_i64(&p, clock_now_us());
-	sqlp_i64(&p, legacy ? 1 : 0);
-	sqlp_i64(&p, upto);
+	st_sqlp_str(&p, id);
+	st_sqlp_i64(&p, clock_now_us());
+	st_sqlp_i64(&p, legacy ? 1 : 0);
+	st_sqlp_i64(&p, upto);
 	return st_exec(s, "INSERT INTO store_identity (id, created_at, legacy, "
 		       "legacy_runs_upto) VALUES ($1, $2, $3, $4)", &p, NULL, e);
 }
@@ -84,10 +84,10 @@ int store_identity_load(struct store *s, struct err *e)
 		return -1;
 	int rc = db_cursor_next(c, e);
 	if (rc == 1) {
-		s->id.id = col_str(c, 0);
-		s->id.created = col_i64(c, 1);
-		s->id.legacy = col_bool(c, 2);
-		s->id.legacy_runs_upto = col_i64(c, 3);
+		s->id.id = st_col_str(c, 0);
+		s->id.created = st_col_i64(c, 1);
+		s->id.legacy = st_col_bool(c, 2);
+		s->id.legacy_runs_upto = st_col_i64(c, 3);
 	}
 	db_cursor_close(c);
 	if (rc == 0)

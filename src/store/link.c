@@ -99,7 +99,7 @@ static char *connect_why(const struct err *e)
 	const char *m = e->msg;
 	if (strncmp(m, prefix, sizeof prefix - 1) == 0)
 		m += sizeof prefix - 1;
-	return first_line(m);
+	return st_first_line(m);
 }
 
 /* (l->lock held) */

@@ -23,7 +23,7 @@ const char *load_status_name(enum load_status st)
 bool load_status_parse(const char *s, enum load_status *out)
 {
 	int v;
-	if (!enum_parse(status_names, LOAD_STATUS_COUNT, s, &v))
+	if (!st_enum_parse(status_names, LOAD_STATUS_COUNT, s, &v))
 		return false;
 	*out = (enum load_status)v;
 	return true;
@@ -37,29 +37,29 @@ bool load_status_parse(const char *s, enum load_status *out)
 static void *parse_load(struct db_cursor *c)
 {
 	struct store_load *l = xcalloc(1, sizeof(*l));
-	l->id = col_i64(c, 0);
-	l->pipe = col_str(c, 1);
-	l->file_key = col_str(c, 2);
-	l->size = col_i64(c, 3);
-	l->checksum = col_str(c, 4);
-	l->rows_parsed = col_i64(c, 5);
-	l->rows_loaded = col_i64(c, 6);
-	l->error_count = col_i64(c, 7);
-	l->first_error = col_str(c, 8);
-	l->first_error_line = col_i64(c, 9);
-	l->first_error_column = col_i64(c, 10);
-	l->first_error_column_name = col_str(c, 11);
+	l->id = st_col_i64(c, 0);
+	l->pipe = st_col_str(c, 1);
+	l->file_key = st_col_str(c, 2);
+	l->size = st_col_i64(c, 3);
+	l->checksum = st_col_str(c, 4);
+	l->rows_parsed = st_col_i64(c, 5);
+	l->rows_loaded = st_col_i64(c, 6);
+	l->error_count = st_col_i64(c, 7);
+	l->first_error = st_col_str(c, 8);
+	l->first_error_line = st_col_i64(c, 9);
+	l->first_error_column = st_col_i64(c, 10);
+	l->first_error_column_name = st_col_str(c, 11);
 	if (!load_status_parse(db_cursor_text(c, 12), &l->status))
 		l->status = LOAD_FAILED;
-	l->loaded = col_i64(c, 13);
-	l->run_id = col_i64(c, 14);
-	l->attempt = col_str(c, 15);
-	l->mtime = col_i64(c, 16);
-	l->seen_size = col_i64(c, 17);
-	l->seen_mtime = col_i64(c, 18);
-	l->seen_checksum = col_str(c, 19);
-	l->seen_at = col_i64(c, 20);
-	l->loaded_by = col_str(c, 21);
+	l->loaded = st_col_i64(c, 13);
+	l->run_id = st_col_i64(c, 14);
+	l->attempt = st_col_str(c, 15);
+	l->mtime = st_col_i64(c, 16);
+	l->seen_size = st_col_i64(c, 17);
+	l->seen_mtime = st_col_i64(c, 18);
+	l->seen_checksum = st_col_str(c, 19);
+	l->seen_at = st_col_i64(c, 20);
+	l->loaded_by = st_col_str(c, 21);
 	return l;
 }
 
@@ -95,23 +95,23 @@ int store_load_add(struct store *s, const struct store_load *l, int64_t *id,
 		return err_set(e, ERR_INVALID, "a load history entry needs a pipe, "
 			       "a file key and a status");
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, l->pipe);
-	sqlp_str(&p, l->file_key);
-	sqlp_i64(&p, l->size);
-	sqlp_str(&p, l->checksum);
-	sqlp_i64(&p, l->rows_parsed);
-	sqlp_i64(&p, l->rows_loaded);
-	sqlp_i64(&p, l->error_count);
-	sqlp_str(&p, l->first_error);
-	sqlp_i64_or_null(&p, l->first_error_line);
-	sqlp_i64_or_null(&p, l->first_error_column);
-	sqlp_str(&p, l->first_error_column_name);
-	sqlp_str(&p, load_status_name(l->status));
-	sqlp_i64(&p, l->loaded ? l->loaded : clock_now_us());
-	sqlp_i64_or_null(&p, l->run_id);
-	sqlp_str(&p, l->attempt);
-	sqlp_i64_or_null(&p, l->mtime);
-	sqlp_str(&p, l->loaded_by);
+	st_sqlp_str(&p, l->pipe);
+	st_sqlp_str(&p, l->file_key);
+	st_sqlp_i64(&p, l->size);
+	st_sqlp_str(&p, l->checksum);
+	st_sqlp_i64(&p, l->rows_parsed);
+	st_sqlp_i64(&p, l->rows_loaded);
+	st_sqlp_i64(&p, l->error_count);
+	st_sqlp_str(&p, l->first_error);
+	st_sqlp_i64_or_null(&p, l->first_error_line);
+	st_sqlp_i64_or_null(&p, l->first_error_column);
+	st_sqlp_str(&p, l->first_error_column_name);
+	st_sqlp_str(&p, load_status_name(l->status));
+	st_sqlp_i64(&p, l->loaded ? l->loaded : clock_now_us());
+	st_sqlp_i64_or_null(&p, l->run_id);
+	st_sqlp_str(&p, l->attempt);
+	st_sqlp_i64_or_null(&p, l->mtime);
+	st_sqlp_str(&p, l->loaded_by);
 	if (st_begin(s, e) < 0)
 		return -1;
 	/* The unique index on (pipe, file_key, attempt) keeps one row per
@@ -139,8 +139,8 @@ int store_load_get(struct store *s, const char *pipe, const char *file_key,
 		   struct store_load **out, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, pipe);
-	sqlp_str(&p, file_key);
+	st_sqlp_str(&p, pipe);
+	st_sqlp_str(&p, file_key);
 	int rc;
 	*out = st_collect_one(st_query(s, "SELECT " LOAD_COLS " FROM load_history "
 				       "WHERE pipe = $1 AND file_key = $2 "
@@ -156,7 +156,7 @@ int store_load_list(struct store *s, const char *pipe, unsigned status_mask,
 	struct buf sql = BUF_INIT;
 	buf_puts(&sql, "SELECT " LOAD_COLS " FROM load_history WHERE 1 = 1");
 	if (pipe)
-		buf_printf(&sql, " AND pipe = $%d", sqlp_str(&p, pipe));
+		buf_printf(&sql, " AND pipe = $%d", st_sqlp_str(&p, pipe));
 	if (status_mask & ((1u << LOAD_STATUS_COUNT) - 1)) {
 		const char *sep = "";
 		buf_puts(&sql, " AND status IN (");
@@ -169,7 +169,7 @@ int store_load_list(struct store *s, const char *pipe, unsigned status_mask,
 		buf_putc(&sql, ')');
 	}
 	buf_printf(&sql, " ORDER BY id DESC LIMIT %d OFFSET %d",
-		   clamp_limit(limit, 100, 10000), offset > 0 ? offset : 0);
+		   st_clamp_limit(limit, 100, 10000), offset > 0 ? offset : 0);
 	int rc = st_collect(st_query(s, buf_str(&sql), &p, e), parse_load, free_load_v,
 			    out, e);
 	buf_free(&sql);
@@ -180,7 +180,7 @@ int store_load_counts(struct store *s, const char *pipe,
 		      int64_t counts[LOAD_STATUS_COUNT], struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, pipe);
+	st_sqlp_str(&p, pipe);
 	for (int i = 0; i < LOAD_STATUS_COUNT; i++)
 		counts[i] = 0;
 	struct db_cursor *c = st_query(s, "SELECT status, count(*) FROM load_history "
@@ -191,7 +191,7 @@ int store_load_counts(struct store *s, const char *pipe,
 	while ((rc = db_cursor_next(c, e)) == 1) {
 		enum load_status st;
 		if (load_status_parse(db_cursor_text(c, 0), &st))
-			counts[st] = col_i64(c, 1);
+			counts[st] = st_col_i64(c, 1);
 	}
 	db_cursor_close(c);
 	return rc < 0 ? -1 : 0;
@@ -201,11 +201,11 @@ int store_load_seen(struct store *s, int64_t id, int64_t size, usec_t mtime,
 		    const char *checksum, bool *news, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, id);
-	sqlp_i64(&p, size);
-	sqlp_i64_or_null(&p, mtime);
-	sqlp_str(&p, checksum);
-	sqlp_i64(&p, clock_now_us());
+	st_sqlp_i64(&p, id);
+	st_sqlp_i64(&p, size);
+	st_sqlp_i64_or_null(&p, mtime);
+	st_sqlp_str(&p, checksum);
+	st_sqlp_i64(&p, clock_now_us());
 	if (st_begin(s, e) < 0)
 		return -1;
 	/* The row lock (PostgreSQL) or the write lock (SQLite) makes a second
@@ -216,10 +216,10 @@ int store_load_seen(struct store *s, int64_t id, int64_t size, usec_t mtime,
 			 "(seen_checksum IS NULL OR seen_checksum <> $4)", &p, &first, e);
 	if (rc == 0 && !first) {
 		struct sqlp q = SQLP_INIT;
-		sqlp_i64(&q, id);
-		sqlp_i64(&q, size);
-		sqlp_i64_or_null(&q, mtime);
-		sqlp_i64(&q, clock_now_us());
+		st_sqlp_i64(&q, id);
+		st_sqlp_i64(&q, size);
+		st_sqlp_i64_or_null(&q, mtime);
+		st_sqlp_i64(&q, clock_now_us());
 		rc = st_exec(s, "UPDATE load_history SET seen_size = $2, seen_mtime = $3, "
 			     "seen_at = $4 WHERE id = $1", &q, NULL, e);
 	}
@@ -241,7 +241,7 @@ static int newest_where(struct store *s, const struct sqlp *p, const char *where
 			      "AND %s AND h.id = (SELECT max(n.id) FROM load_history n "
 			      "WHERE n.pipe = h.pipe AND n.file_key = h.file_key) "
 			      "ORDER BY h.id %s LIMIT %d", where, order,
-			      clamp_limit(limit, 100, 10000));
+			      st_clamp_limit(limit, 100, 10000));
 	int rc = st_collect(st_query(s, sql, p, e), parse_load, free_load_v, out, e);
 	free(sql);
 	return rc;
@@ -251,7 +251,7 @@ int store_load_changed(struct store *s, const char *pipe, int limit, struct vec 
 		       struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, pipe);
+	st_sqlp_str(&p, pipe);
 	return newest_where(s, &p, "h.seen_checksum IS NOT NULL AND h.seen_checksum "
 			    "<> h.checksum AND h.status <> 'LOAD_FAILED'", "DESC", limit, out, e);
 }

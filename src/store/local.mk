@@ -9,16 +9,16 @@ libstore_a_SOURCES = \
 	src/store/loads.c \
 	src/store/logs.c \
 	src/store/logsink.c \
-	src/store/metrics.c \
+	src/store/metric_reads.c \
 	src/store/notifyq.c \
-	src/store/objects.c \
+	src/store/object_states.c \
 	src/store/prune.c \
 	src/store/runs.c \
 	src/store/schema.c \
-	src/store/sql.c \
-	src/store/steps.c \
+	src/store/step_history.c \
 	src/store/store.c \
-	src/store/tasks.c \
+	src/store/store_sql.c \
+	src/store/task_history.c \
 	src/store/watermarks.c
 
 check_PROGRAMS += tests/unit/test_store tests/unit/test_store_pg

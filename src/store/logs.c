@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *log_fields_json(const struct log_field *fields, size_t n)
+char *st_log_fields_json(const struct log_field *fields, size_t n)
 {
 	if (n == 0)
 		return NULL;
@@ -19,9 +19,9 @@ char *log_fields_json(const struct log_field *fields, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (i)
 			buf_putc(&b, ',');
-		json_quote(&b, fields[i].key);
+		st_json_quote(&b, fields[i].key);
 		buf_putc(&b, ':');
-		json_quote(&b, fields[i].value);
+		st_json_quote(&b, fields[i].value);
 	}
 	buf_putc(&b, '}');
 	return buf_detach(&b);
@@ -31,13 +31,13 @@ int st_log_insert(struct store *s, const struct store_log *l, int64_t *id,
 		  struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, l->time);
-	sqlp_i64(&p, l->level);
-	sqlp_i64_or_null(&p, l->run_id);
-	sqlp_str(&p, l->step);
-	sqlp_str(&p, l->object);
-	sqlp_str(&p, l->message ? l->message : "");
-	sqlp_str(&p, l->fields);
+	st_sqlp_i64(&p, l->time);
+	st_sqlp_i64(&p, l->level);
+	st_sqlp_i64_or_null(&p, l->run_id);
+	st_sqlp_str(&p, l->step);
+	st_sqlp_str(&p, l->object);
+	st_sqlp_str(&p, l->message ? l->message : "");
+	st_sqlp_str(&p, l->fields);
 	const char *sql = "INSERT INTO logs (at, level, run_id, step, object, message, "
 			  "fields) VALUES ($1, $2, $3, $4, $5, $6, $7)";
 	if (!id)
@@ -58,7 +58,7 @@ int store_log_append(struct store *s, const struct log_record *rec, int64_t *id,
 		.level = rec->level, .run_id = rec->run_id,
 		.step = (char *)rec->step, .object = (char *)rec->object,
 		.message = (char *)rec->message,
-		.fields = log_fields_json(rec->fields, rec->nfields),
+		.fields = st_log_fields_json(rec->fields, rec->nfields),
 	};
 	int rc = st_begin(s, e);
 	if (rc == 0 && st_log_insert(s, &l, id, e) < 0) {
@@ -74,16 +74,16 @@ int store_log_append(struct store *s, const struct log_record *rec, int64_t *id,
 static void *parse_log(struct db_cursor *c)
 {
 	struct store_log *l = xcalloc(1, sizeof(*l));
-	l->id = col_i64(c, 0);
-	l->time = col_i64(c, 1);
-	int64_t level = col_i64(c, 2);
+	l->id = st_col_i64(c, 0);
+	l->time = st_col_i64(c, 1);
+	int64_t level = st_col_i64(c, 2);
 	l->level = level >= LOG_DEBUG && level <= LOG_ERROR ? (enum log_level)level
 							     : LOG_INFO;
-	l->run_id = col_i64(c, 3);
-	l->step = col_str(c, 4);
-	l->object = col_str(c, 5);
-	l->message = col_str(c, 6);
-	l->fields = col_str(c, 7);
+	l->run_id = st_col_i64(c, 3);
+	l->step = st_col_str(c, 4);
+	l->object = st_col_str(c, 5);
+	l->message = st_col_str(c, 6);
+	l->fields = st_col_str(c, 7);
 	return l;
 }
 
@@ -107,21 +107,21 @@ static void log_where(struct store *s, struct buf *sql, struct sqlp *p,
 {
 	buf_puts(sql, " WHERE 1 = 1");
 	if (f->run_id)
-		buf_printf(sql, " AND run_id = $%d", sqlp_i64(p, f->run_id));
+		buf_printf(sql, " AND run_id = $%d", st_sqlp_i64(p, f->run_id));
 	if (f->step)
-		buf_printf(sql, " AND step = $%d", sqlp_str(p, f->step));
+		buf_printf(sql, " AND step = $%d", st_sqlp_str(p, f->step));
 	if (f->object)
-		buf_printf(sql, " AND object = $%d", sqlp_str(p, f->object));
+		buf_printf(sql, " AND object = $%d", st_sqlp_str(p, f->object));
 	if (f->min_level > LOG_DEBUG)
 		buf_printf(sql, " AND level >= %d", (int)f->min_level);
 	if (f->search && *f->search) {
 		buf_printf(sql, " AND %s(lower(message), lower(CAST($%d AS TEXT))) > 0",
-			   s->d->instr, sqlp_str(p, f->search));
+			   s->d->instr, st_sqlp_str(p, f->search));
 	}
 	if (f->after_id > 0)
-		buf_printf(sql, " AND id > $%d", sqlp_i64(p, f->after_id));
+		buf_printf(sql, " AND id > $%d", st_sqlp_i64(p, f->after_id));
 	if (f->before_id > 0)
-		buf_printf(sql, " AND id < $%d", sqlp_i64(p, f->before_id));
+		buf_printf(sql, " AND id < $%d", st_sqlp_i64(p, f->before_id));
 }
 
 int store_log_query(struct store *s, const struct store_log_filter *f,
@@ -140,7 +140,7 @@ int store_log_query(struct store *s, const struct store_log_filter *f,
 	 * round, so the caller always reads in id order. */
 	bool ascending = f->after_id > 0 || (f->from_oldest && f->before_id <= 0);
 	buf_printf(&sql, " ORDER BY id %s LIMIT %d", ascending ? "ASC" : "DESC",
-		   clamp_limit(f->limit, 200, 10000));
+		   st_clamp_limit(f->limit, 200, 10000));
 	size_t start = out->len;
 	int rc = st_collect(st_query(s, buf_str(&sql), &p, e), parse_log, free_log_v,
 			    out, e);

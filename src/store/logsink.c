@@ -69,7 +69,7 @@ static void sink_fn(const struct log_record *rec, void *arg)
 		l->step = xstrdup(rec->step);
 		l->object = xstrdup(rec->object);
 		l->message = xstrdup(rec->message ? rec->message : "");
-		l->fields = log_fields_json(rec->fields, rec->nfields);
+		l->fields = st_log_fields_json(rec->fields, rec->nfields);
 		ls->len++;
 		ls->queued++;
 		pthread_cond_signal(&ls->wake);

@@ -29,24 +29,24 @@ const char *notify_state_name(enum notify_state st)
 static void *parse_notification(struct db_cursor *c)
 {
 	struct store_notification *n = xcalloc(1, sizeof(*n));
-	n->id = col_i64(c, 0);
-	n->channel = col_str(c, 1);
-	n->event = col_str(c, 2);
-	n->text = col_str(c, 3);
+	n->id = st_col_i64(c, 0);
+	n->channel = st_col_str(c, 1);
+	n->event = st_col_str(c, 2);
+	n->text = st_col_str(c, 3);
 	int st = NOTIFY_FAILED;
-	enum_parse(notify_names, NOTIFY_STATE_COUNT, db_cursor_text(c, 4), &st);
+	st_enum_parse(notify_names, NOTIFY_STATE_COUNT, db_cursor_text(c, 4), &st);
 	n->state = (enum notify_state)st;
-	n->attempts = (int)col_i64(c, 5);
-	n->created = col_i64(c, 6);
-	n->next_attempt = col_i64(c, 7);
-	n->sent = col_i64(c, 8);
-	n->last_error = col_str(c, 9);
-	n->object = col_str(c, 10);
-	n->detail = col_str(c, 11);
-	n->occurrences = (int)col_i64(c, 12);
+	n->attempts = (int)st_col_i64(c, 5);
+	n->created = st_col_i64(c, 6);
+	n->next_attempt = st_col_i64(c, 7);
+	n->sent = st_col_i64(c, 8);
+	n->last_error = st_col_str(c, 9);
+	n->object = st_col_str(c, 10);
+	n->detail = st_col_str(c, 11);
+	n->occurrences = (int)st_col_i64(c, 12);
 	if (n->occurrences < 1)
 		n->occurrences = 1;
-	n->first_at = col_i64(c, 13) ? col_i64(c, 13) : n->created;
+	n->first_at = st_col_i64(c, 13) ? st_col_i64(c, 13) : n->created;
 	return n;
 }
 
@@ -81,10 +81,10 @@ int store_notify_enqueue(struct store *s, const char *channel, const char *event
 			       "an event and a text");
 	usec_t now = clock_now_us();
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, channel);
-	sqlp_str(&p, event);
-	sqlp_str(&p, text);
-	sqlp_i64(&p, now);
+	st_sqlp_str(&p, channel);
+	st_sqlp_str(&p, event);
+	st_sqlp_str(&p, text);
+	st_sqlp_i64(&p, now);
 	return st_insert_id(s, STORE_AREA_BIT(STORE_AREA_NOTIFY),
 			    "INSERT INTO notifications (channel, event, body, state, "
 			    "attempts, created_at, next_attempt_at) VALUES ($1, $2, $3, "
@@ -95,7 +95,7 @@ int store_notify_get(struct store *s, int64_t id, struct store_notification **ou
 		     struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, id);
+	st_sqlp_i64(&p, id);
 	int rc;
 	*out = st_collect_one(st_query(s, "SELECT " NOTIFY_COLS " FROM notifications "
 				       "WHERE id = $1", &p, e),
@@ -107,8 +107,8 @@ static int claim_locked(struct store *s, int64_t *id, struct err *e)
 {
 	usec_t now = clock_now_us();
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, now);
-	sqlp_i64(&p, now - CLAIM_LEASE);
+	st_sqlp_i64(&p, now);
+	st_sqlp_i64(&p, now - CLAIM_LEASE);
 	char sql[320];
 	snprintf(sql, sizeof(sql), "SELECT id FROM notifications WHERE "
 		 "(state = 'PENDING' AND next_attempt_at <= $1) OR "
@@ -118,8 +118,8 @@ static int claim_locked(struct store *s, int64_t *id, struct err *e)
 	if (rc != 1)
 		return rc;
 	struct sqlp u = SQLP_INIT;
-	sqlp_i64(&u, now);
-	sqlp_i64(&u, *id);
+	st_sqlp_i64(&u, now);
+	st_sqlp_i64(&u, *id);
 	if (st_exec(s, "UPDATE notifications SET state = 'SENDING', claimed_at = $1, "
 		    "attempts = attempts + 1 WHERE id = $2", &u, NULL, e) < 0)
 		return -1;
@@ -146,8 +146,8 @@ int store_notify_claim(struct store *s, struct store_notification **out,
 int store_notify_sent(struct store *s, int64_t id, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, clock_now_us());
-	sqlp_i64(&p, id);
+	st_sqlp_i64(&p, clock_now_us());
+	st_sqlp_i64(&p, id);
 	int64_t n = 0;
 	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_NOTIFY),
 		      "UPDATE notifications SET state = 'SENT', sent_at = $1, "
@@ -172,7 +172,7 @@ int store_notify_failed(struct store *s, int64_t id, const char *error,
 	if (st_begin(s, e) < 0)
 		return -1;
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, id);
+	st_sqlp_i64(&p, id);
 	int64_t attempts = 0;
 	int rc = st_query_i64(s, "SELECT attempts FROM notifications WHERE id = $1 "
 			      "AND state = 'SENDING'", &p, &attempts, e);
@@ -188,10 +188,10 @@ int store_notify_failed(struct store *s, int64_t id, const char *error,
 	if (retry_after > delay)
 		delay = retry_after;
 	struct sqlp u = SQLP_INIT;
-	sqlp_str(&u, again ? "PENDING" : "FAILED");
-	sqlp_i64(&u, clock_now_us() + (again ? delay : 0));
-	sqlp_str(&u, error);
-	sqlp_i64(&u, id);
+	st_sqlp_str(&u, again ? "PENDING" : "FAILED");
+	st_sqlp_i64(&u, clock_now_us() + (again ? delay : 0));
+	st_sqlp_str(&u, error);
+	st_sqlp_i64(&u, id);
 	if (st_exec(s, "UPDATE notifications SET state = $1, next_attempt_at = $2, "
 		    "last_error = $3, claimed_at = NULL WHERE id = $4", &u, NULL, e) < 0) {
 		st_rollback(s);
@@ -215,7 +215,7 @@ int store_notify_list(struct store *s, unsigned state_mask, int limit,
 		}
 		buf_putc(&sql, ')');
 	}
-	buf_printf(&sql, " ORDER BY id DESC LIMIT %d", clamp_limit(limit, 100, 10000));
+	buf_printf(&sql, " ORDER BY id DESC LIMIT %d", st_clamp_limit(limit, 100, 10000));
 	int rc = st_collect(st_query(s, buf_str(&sql), NULL, e), parse_notification,
 			    free_notification_v, out, e);
 	buf_free(&sql);
@@ -228,10 +228,10 @@ static int find_recent(struct store *s, const struct store_notify_new *m, usec_t
 		       int64_t *id, bool *pending, usec_t *created, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, m->channel);
-	sqlp_str(&p, m->event);
-	sqlp_str(&p, m->object);
-	sqlp_i64(&p, now - m->window);
+	st_sqlp_str(&p, m->channel);
+	st_sqlp_str(&p, m->event);
+	st_sqlp_str(&p, m->object);
+	st_sqlp_i64(&p, now - m->window);
 	struct db_cursor *c = st_query(s, "SELECT id, state, created_at FROM notifications "
 				       "WHERE object = $3 AND channel = $1 AND event = $2 "
 				       "AND created_at >= $4 ORDER BY id DESC LIMIT 1", &p, e);
@@ -239,10 +239,10 @@ static int find_recent(struct store *s, const struct store_notify_new *m, usec_t
 		return -1;
 	int rc = db_cursor_next(c, e);
 	if (rc == 1) {
-		*id = col_i64(c, 0);
+		*id = st_col_i64(c, 0);
 		const char *st = db_cursor_text(c, 1);
 		*pending = st && strcmp(st, "PENDING") == 0;
-		*created = col_i64(c, 2);
+		*created = st_col_i64(c, 2);
 	}
 	db_cursor_close(c);
 	return rc;
@@ -252,13 +252,13 @@ static int insert_new(struct store *s, const struct store_notify_new *m, usec_t 
 		      usec_t due, int64_t *id, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, m->channel);
-	sqlp_str(&p, m->event);
-	sqlp_str(&p, m->text);
-	sqlp_i64(&p, now);
-	sqlp_i64(&p, due);
-	sqlp_str(&p, m->object);
-	sqlp_str(&p, m->detail);
+	st_sqlp_str(&p, m->channel);
+	st_sqlp_str(&p, m->event);
+	st_sqlp_str(&p, m->text);
+	st_sqlp_i64(&p, now);
+	st_sqlp_i64(&p, due);
+	st_sqlp_str(&p, m->object);
+	st_sqlp_str(&p, m->detail);
 	int64_t newid = 0;
 	if (st_query_i64(s, "INSERT INTO notifications (channel, event, body, state, "
 			 "attempts, created_at, next_attempt_at, object, detail, occurrences, "
@@ -274,9 +274,9 @@ static int insert_new(struct store *s, const struct store_notify_new *m, usec_t 
 static int fold(struct store *s, const struct store_notify_new *m, int64_t id, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, m->text);
-	sqlp_str(&p, m->detail);
-	sqlp_i64(&p, id);
+	st_sqlp_str(&p, m->text);
+	st_sqlp_str(&p, m->detail);
+	st_sqlp_i64(&p, id);
 	int64_t n = 0;
 	if (st_exec(s, "UPDATE notifications SET occurrences = occurrences + 1, "
 		    "body = $1, detail = $2 WHERE id = $3 AND state = 'PENDING'",
@@ -324,14 +324,14 @@ int store_notify_raise(struct store *s, const struct store_notify_new *m, int64_
 
 static void *parse_channel(struct db_cursor *c)
 {
-	return col_str(c, 0);
+	return st_col_str(c, 0);
 }
 
 int store_notify_unrecovered(struct store *s, const char *object, struct vec *channels,
 			     struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, object);
+	st_sqlp_str(&p, object);
 	if (st_collect(st_query(s, "SELECT n.channel FROM notifications n WHERE "
 				"n.object = $1 AND n.event NOT IN ('recovered', 'test') AND "
 				"n.id = (SELECT max(m.id) FROM notifications m WHERE "
@@ -341,8 +341,8 @@ int store_notify_unrecovered(struct store *s, const char *object, struct vec *ch
 	if (!channels->len)
 		return 0;
 	struct sqlp u = SQLP_INIT;
-	sqlp_i64(&u, clock_now_us());
-	sqlp_str(&u, object);
+	st_sqlp_i64(&u, clock_now_us());
+	st_sqlp_str(&u, object);
 	return st_write1(s, STORE_AREA_BIT(STORE_AREA_NOTIFY),
 			 "UPDATE notifications SET next_attempt_at = $1 WHERE object = $2 "
 			 "AND state = 'PENDING' AND next_attempt_at > $1", &u, NULL, e);
@@ -353,9 +353,9 @@ static int on_failed(struct store *s, int64_t id, const char *sql, bool now,
 		     struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, id);
+	st_sqlp_i64(&p, id);
 	if (now)
-		sqlp_i64(&p, clock_now_us());
+		st_sqlp_i64(&p, clock_now_us());
 	int64_t n = 0;
 	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_NOTIFY), sql, &p, &n, e) < 0)
 		return -1;

@@ -56,15 +56,15 @@ static bool spend(int *budget)
 
 static void bind_cuts(struct sqlp *p, int64_t a, int64_t b)
 {
-	sqlp_i64(p, a);
-	sqlp_i64(p, b);
+	st_sqlp_i64(p, a);
+	st_sqlp_i64(p, b);
 }
 
 static void bind_kind(struct sqlp *p, const struct rows_kind *k, int64_t a, int64_t b)
 {
-	sqlp_i64(p, a);
+	st_sqlp_i64(p, a);
 	if (k->ncuts > 1)
-		sqlp_i64(p, b);
+		st_sqlp_i64(p, b);
 }
 
 static int rows_count(struct store *s, const struct rows_kind *k, int64_t a, int64_t b,
@@ -143,7 +143,7 @@ static int run_batch(struct store *s, int64_t cut, int64_t floor, bool with_tran
 	int rc;
 	*n = 0;
 	while ((rc = db_cursor_next(c, e)) == 1)
-		buf_printf(ids, "%s%lld", (*n)++ ? ", " : "", (long long)col_i64(c, 0));
+		buf_printf(ids, "%s%lld", (*n)++ ? ", " : "", (long long)st_col_i64(c, 0));
 	db_cursor_close(c);
 	return rc;
 }
@@ -280,7 +280,7 @@ int store_prune_count(struct store *s, const struct store_retention *r,
 	int rc = (a || b) ? rows_count(s, &logs_kind, a, b, &stats->logs, e) : 0;
 	struct sqlp p = SQLP_INIT;
 	if (rc == 0 && r->run_age > 0) {
-		sqlp_i64(&p, now - r->run_age);
+		st_sqlp_i64(&p, now - r->run_age);
 		rc = st_query_i64(s, "SELECT count(*) FROM runs WHERE state IN " FINISHED
 				  " AND ended_at < $1", &p, &stats->runs, e) < 0 ? -1 : 0;
 	}
@@ -302,7 +302,7 @@ int store_prune_count(struct store *s, const struct store_retention *r,
 		rc = rows_count(s, &requests_kind, now - r->request_age, 0, &stats->requests, e);
 	if (rc == 0) {
 		struct sqlp q = SQLP_INIT;
-		sqlp_i64(&q, now);
+		st_sqlp_i64(&q, now);
 		rc = st_query_i64(s, "SELECT count(*) FROM step_cache WHERE expires_at > 0 "
 				  "AND expires_at <= $1", &q, &stats->cache, e) < 0 ? -1 : 0;
 	}
@@ -342,9 +342,9 @@ static int load_batch(struct store *s, const char *pipe, int64_t cut, int64_t af
 		      struct load_row *rows, int *n, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, pipe);
-	sqlp_i64(&p, cut);
-	sqlp_i64(&p, after_id);
+	st_sqlp_str(&p, pipe);
+	st_sqlp_i64(&p, cut);
+	st_sqlp_i64(&p, after_id);
 	char sql[512];
 	snprintf(sql, sizeof sql, "SELECT id, file_key, NOT EXISTS (SELECT 1 FROM "
 		 "load_history later WHERE later.pipe = h.pipe AND later.file_key = "
@@ -356,9 +356,9 @@ static int load_batch(struct store *s, const char *pipe, int64_t cut, int64_t af
 	int rc;
 	*n = 0;
 	while ((rc = db_cursor_next(c, e)) == 1) {
-		rows[*n].id = col_i64(c, 0);
-		rows[*n].key = col_str(c, 1);
-		rows[*n].newest = col_bool(c, 2);
+		rows[*n].id = st_col_i64(c, 0);
+		rows[*n].key = st_col_str(c, 1);
+		rows[*n].newest = st_col_bool(c, 2);
 		(*n)++;
 	}
 	db_cursor_close(c);

@@ -46,7 +46,7 @@ const char *run_state_name(enum run_state st)
 bool run_state_parse(const char *s, enum run_state *out)
 {
 	int v;
-	if (!enum_parse(state_names, RUN_STATE_COUNT, s, &v))
+	if (!st_enum_parse(state_names, RUN_STATE_COUNT, s, &v))
 		return false;
 	*out = (enum run_state)v;
 	return true;
@@ -73,7 +73,7 @@ const char *run_trigger_name(enum run_trigger t)
 bool run_trigger_parse(const char *s, enum run_trigger *out)
 {
 	int v;
-	if (!enum_parse(trigger_names, RUN_TRIGGER_COUNT, s, &v))
+	if (!st_enum_parse(trigger_names, RUN_TRIGGER_COUNT, s, &v))
 		return false;
 	*out = (enum run_trigger)v;
 	return true;
@@ -88,30 +88,30 @@ bool run_trigger_parse(const char *s, enum run_trigger *out)
 static void *parse_run(struct db_cursor *c)
 {
 	struct store_run *r = xcalloc(1, sizeof(*r));
-	r->id = col_i64(c, 0);
-	r->flow = col_str(c, 1);
-	r->params = col_str(c, 2);
+	r->id = st_col_i64(c, 0);
+	r->flow = st_col_str(c, 1);
+	r->params = st_col_str(c, 2);
 	if (!run_state_parse(db_cursor_text(c, 3), &r->state))
 		r->state = RUN_FAILED;
-	r->reason = col_str(c, 4);
+	r->reason = st_col_str(c, 4);
 	if (!run_trigger_parse(db_cursor_text(c, 5), &r->trigger))
 		r->trigger = TRIGGER_MANUAL;
-	r->trigger_detail = col_str(c, 6);
-	r->attempt = (int)col_i64(c, 7);
-	r->max_attempts = (int)col_i64(c, 8);
-	r->environment = col_str(c, 9);
-	r->worker = col_str(c, 10);
-	r->created = col_i64(c, 11);
-	r->scheduled = col_i64(c, 12);
-	r->started = col_i64(c, 13);
-	r->ended = col_i64(c, 14);
-	r->next_retry = col_i64(c, 15);
-	r->updated = col_i64(c, 16);
-	r->error = col_str(c, 17);
-	r->error_detail = col_str(c, 18);
-	r->rows_in = col_i64(c, 19);
-	r->rows_out = col_i64(c, 20);
-	r->parent_run = col_i64(c, 21);
+	r->trigger_detail = st_col_str(c, 6);
+	r->attempt = (int)st_col_i64(c, 7);
+	r->max_attempts = (int)st_col_i64(c, 8);
+	r->environment = st_col_str(c, 9);
+	r->worker = st_col_str(c, 10);
+	r->created = st_col_i64(c, 11);
+	r->scheduled = st_col_i64(c, 12);
+	r->started = st_col_i64(c, 13);
+	r->ended = st_col_i64(c, 14);
+	r->next_retry = st_col_i64(c, 15);
+	r->updated = st_col_i64(c, 16);
+	r->error = st_col_str(c, 17);
+	r->error_detail = st_col_str(c, 18);
+	r->rows_in = st_col_i64(c, 19);
+	r->rows_out = st_col_i64(c, 20);
+	r->parent_run = st_col_i64(c, 21);
 	return r;
 }
 
@@ -143,7 +143,7 @@ void store_run_list_free(struct vec *runs)
 struct store_run *store_run_get(struct store *s, int64_t id, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, id);
+	st_sqlp_i64(&p, id);
 	int rc;
 	struct store_run *r = st_collect_one(st_query(s, "SELECT " RUN_COLS " FROM runs "
 						      "WHERE id = $1", &p, e),
@@ -159,12 +159,12 @@ static int insert_transition(struct store *s, int64_t run_id, usec_t at,
 			     const char *reason, const char *worker, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, run_id);
-	sqlp_i64(&p, at);
-	sqlp_str(&p, from);
-	sqlp_str(&p, run_state_name(to));
-	sqlp_str(&p, reason);
-	sqlp_str(&p, worker);
+	st_sqlp_i64(&p, run_id);
+	st_sqlp_i64(&p, at);
+	st_sqlp_str(&p, from);
+	st_sqlp_str(&p, run_state_name(to));
+	st_sqlp_str(&p, reason);
+	st_sqlp_str(&p, worker);
 	return st_exec(s, "INSERT INTO run_transitions "
 		       "(run_id, at, from_state, to_state, reason, worker) "
 		       "VALUES ($1, $2, $3, $4, $5, $6)", &p, NULL, e);
@@ -178,22 +178,21 @@ int store_run_create(struct store *s, const struct store_run_spec *spec,
 	if (spec->state != RUN_SCHEDULED && spec->state != RUN_PENDING)
 		return err_set(e, ERR_INVALID, "a run starts SCHEDULED or PENDING, not %s",
 			       run_state_name(spec->state));
-	if ((unsigned)spec->trigger >= RUN_TRIGGER_COUNT)
-		return err_set(e, ERR_INVALID, "unknown run trigger %d", spec->trigger);
+	BUG_ON((unsigned)spec->trigger >= RUN_TRIGGER_COUNT);
 	usec_t now = clock_now_us();
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, spec->flow);
-	sqlp_str(&p, spec->params ? spec->params : "{}");
-	sqlp_str(&p, run_state_name(spec->state));
-	sqlp_str(&p, spec->reason ? spec->reason : "created");
-	sqlp_str(&p, run_trigger_name(spec->trigger));
-	sqlp_str(&p, spec->trigger_detail);
-	sqlp_i64(&p, spec->max_attempts > 0 ? spec->max_attempts : 1);
-	sqlp_str(&p, spec->environment);
-	sqlp_i64(&p, now);
-	sqlp_i64(&p, spec->scheduled ? spec->scheduled : now);
-	sqlp_i64_or_null(&p, spec->parent_run);
-	sqlp_str(&p, spec->state == RUN_PENDING ? spec->worker : NULL);
+	st_sqlp_str(&p, spec->flow);
+	st_sqlp_str(&p, spec->params ? spec->params : "{}");
+	st_sqlp_str(&p, run_state_name(spec->state));
+	st_sqlp_str(&p, spec->reason ? spec->reason : "created");
+	st_sqlp_str(&p, run_trigger_name(spec->trigger));
+	st_sqlp_str(&p, spec->trigger_detail);
+	st_sqlp_i64(&p, spec->max_attempts > 0 ? spec->max_attempts : 1);
+	st_sqlp_str(&p, spec->environment);
+	st_sqlp_i64(&p, now);
+	st_sqlp_i64(&p, spec->scheduled ? spec->scheduled : now);
+	st_sqlp_i64_or_null(&p, spec->parent_run);
+	st_sqlp_str(&p, spec->state == RUN_PENDING ? spec->worker : NULL);
 
 	if (st_begin(s, e) < 0)
 		return -1;
@@ -231,7 +230,7 @@ static int lock_run(struct store *s, int64_t id, struct run_row *r, struct err *
 	snprintf(sql, sizeof(sql), "SELECT state, attempt, started_at, worker "
 		 "FROM runs WHERE id = $1%s", s->d->lock_row);
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, id);
+	st_sqlp_i64(&p, id);
 	struct db_cursor *c = st_query(s, sql, &p, e);
 	if (!c)
 		return -1;
@@ -239,9 +238,9 @@ static int lock_run(struct store *s, int64_t id, struct run_row *r, struct err *
 	if (rc == 1) {
 		if (!run_state_parse(db_cursor_text(c, 0), &r->state))
 			r->state = RUN_FAILED;
-		r->attempt = (int)col_i64(c, 1);
-		r->started = col_i64(c, 2);
-		r->worker = col_str(c, 3);
+		r->attempt = (int)st_col_i64(c, 1);
+		r->started = st_col_i64(c, 2);
+		r->worker = st_col_str(c, 3);
 	}
 	db_cursor_close(c);
 	return rc;
@@ -263,10 +262,10 @@ static int end_open_steps(struct store *s, int64_t id, enum run_state to, struct
 {
 	char *why = xasprintf("ended with its run (%s)", run_state_name(to));
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, to == RUN_CANCELLED ? "CANCELLED" : "FAILED");
-	sqlp_i64(&p, clock_now_us());
-	sqlp_str(&p, why);
-	sqlp_i64(&p, id);
+	st_sqlp_str(&p, to == RUN_CANCELLED ? "CANCELLED" : "FAILED");
+	st_sqlp_i64(&p, clock_now_us());
+	st_sqlp_str(&p, why);
+	st_sqlp_i64(&p, id);
 	int rc = st_exec(s, "UPDATE step_runs SET state = $1, ended_at = $2, error = "
 			 "COALESCE(error, $3), error_detail = COALESCE(error_detail, $3) "
 			 "WHERE run_id = $4 AND state IN ('RUNNING', 'PENDING')", &p, NULL, e);
@@ -283,7 +282,7 @@ static int apply_move(struct store *s, int64_t id, const struct run_row *cur,
 			       (long long)id, run_state_name(cur->state),
 			       run_state_name(m->to));
 	usec_t now = clock_now_us();
-	char *line = first_line(m->error);
+	char *line = st_first_line(m->error);
 	const char *reason = m->reason ? m->reason : line;
 	int attempt = cur->attempt;
 	if (m->to == RUN_RUNNING && cur->state == RUN_RETRYING)
@@ -296,30 +295,30 @@ static int apply_move(struct store *s, int64_t id, const struct run_row *cur,
 
 	struct sqlp p = SQLP_INIT;
 	struct buf sql = BUF_INIT;
-	buf_printf(&sql, "UPDATE runs SET state = $%d", sqlp_str(&p, run_state_name(m->to)));
-	buf_printf(&sql, ", reason = $%d", sqlp_str(&p, reason));
-	buf_printf(&sql, ", updated_at = $%d", sqlp_i64(&p, now));
-	buf_printf(&sql, ", attempt = $%d", sqlp_i64(&p, attempt));
-	buf_printf(&sql, ", worker = $%d", sqlp_str(&p, worker));
+	buf_printf(&sql, "UPDATE runs SET state = $%d", st_sqlp_str(&p, run_state_name(m->to)));
+	buf_printf(&sql, ", reason = $%d", st_sqlp_str(&p, reason));
+	buf_printf(&sql, ", updated_at = $%d", st_sqlp_i64(&p, now));
+	buf_printf(&sql, ", attempt = $%d", st_sqlp_i64(&p, attempt));
+	buf_printf(&sql, ", worker = $%d", st_sqlp_str(&p, worker));
 	if (m->to == RUN_RUNNING && !cur->started)
-		buf_printf(&sql, ", started_at = $%d", sqlp_i64(&p, now));
+		buf_printf(&sql, ", started_at = $%d", st_sqlp_i64(&p, now));
 	if (run_state_is_terminal(m->to))
-		buf_printf(&sql, ", ended_at = $%d", sqlp_i64(&p, now));
+		buf_printf(&sql, ", ended_at = $%d", st_sqlp_i64(&p, now));
 	else if (run_state_is_terminal(cur->state))
 		buf_puts(&sql, ", ended_at = NULL");   /* CRASHED -> RETRYING: live again */
 	if (m->to == RUN_RETRYING)
 		buf_printf(&sql, ", next_retry_at = $%d",
-			   sqlp_i64(&p, m->next_retry ? m->next_retry : now));
+			   st_sqlp_i64(&p, m->next_retry ? m->next_retry : now));
 	else
 		buf_puts(&sql, ", next_retry_at = NULL");
 	if (m->error) {
-		buf_printf(&sql, ", error = $%d", sqlp_str(&p, line));
-		buf_printf(&sql, ", error_detail = $%d", sqlp_str(&p, m->error));
+		buf_printf(&sql, ", error = $%d", st_sqlp_str(&p, line));
+		buf_printf(&sql, ", error_detail = $%d", st_sqlp_str(&p, m->error));
 	} else if (m->to == RUN_RUNNING && cur->state == RUN_RETRYING) {
 		/* A new attempt starts clean; the transitions keep the old error. */
 		buf_puts(&sql, ", error = NULL, error_detail = NULL");
 	}
-	buf_printf(&sql, " WHERE id = $%d", sqlp_i64(&p, id));
+	buf_printf(&sql, " WHERE id = $%d", st_sqlp_i64(&p, id));
 
 	int rc = st_exec(s, buf_str(&sql), &p, NULL, e);
 	if (rc == 0)
@@ -335,8 +334,7 @@ static int apply_move(struct store *s, int64_t id, const struct run_row *cur,
 static int transition(struct store *s, int64_t id, const struct move *m,
 		      struct err *e)
 {
-	if ((unsigned)m->to >= RUN_STATE_COUNT)
-		return err_set(e, ERR_INVALID, "unknown run state %d", m->to);
+	BUG_ON((unsigned)m->to >= RUN_STATE_COUNT);
 	if (st_begin(s, e) < 0)
 		return -1;
 	struct run_row cur = { 0 };
@@ -371,10 +369,10 @@ int store_run_set_rows(struct store *s, int64_t run_id, int64_t rows_in,
 		       int64_t rows_out, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, rows_in);
-	sqlp_i64(&p, rows_out);
-	sqlp_i64(&p, clock_now_us());
-	sqlp_i64(&p, run_id);
+	st_sqlp_i64(&p, rows_in);
+	st_sqlp_i64(&p, rows_out);
+	st_sqlp_i64(&p, clock_now_us());
+	st_sqlp_i64(&p, run_id);
 	int64_t n = 0;
 	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_RUNS),
 		      "UPDATE runs SET rows_in = $1, rows_out = $2, updated_at = $3 "
@@ -388,14 +386,14 @@ int store_run_set_rows(struct store *s, int64_t run_id, int64_t rows_in,
 static void *parse_transition(struct db_cursor *c)
 {
 	struct store_transition *t = xcalloc(1, sizeof(*t));
-	t->id = col_i64(c, 0);
-	t->run_id = col_i64(c, 1);
-	t->at = col_i64(c, 2);
+	t->id = st_col_i64(c, 0);
+	t->run_id = st_col_i64(c, 1);
+	t->at = st_col_i64(c, 2);
 	t->has_from = run_state_parse(db_cursor_text(c, 3), &t->from);
 	if (!run_state_parse(db_cursor_text(c, 4), &t->to))
 		t->to = RUN_FAILED;
-	t->reason = col_str(c, 5);
-	t->worker = col_str(c, 6);
+	t->reason = st_col_str(c, 5);
+	t->worker = st_col_str(c, 6);
 	return t;
 }
 
@@ -416,7 +414,7 @@ int store_run_transitions(struct store *s, int64_t run_id, struct vec *out,
 			  struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, run_id);
+	st_sqlp_i64(&p, run_id);
 	return st_collect(st_query(s, "SELECT id, run_id, at, from_state, to_state, "
 				   "reason, worker FROM run_transitions "
 				   "WHERE run_id = $1 ORDER BY id", &p, e),
@@ -447,16 +445,16 @@ static void run_where(struct buf *sql, struct sqlp *p, const struct store_run_fi
 	if (!f)
 		return;
 	if (f->flow)
-		buf_printf(sql, " AND flow = $%d", sqlp_str(p, f->flow));
+		buf_printf(sql, " AND flow = $%d", st_sqlp_str(p, f->flow));
 	unsigned states = f->states & ((1u << RUN_STATE_COUNT) - 1);
 	if (states)
 		state_set_sql(sql, states);
 	if (states && !(states & TERMINAL_STATES))
 		buf_puts(sql, " AND ended_at IS NULL");
 	if (f->since)
-		buf_printf(sql, " AND created_at >= $%d", sqlp_i64(p, f->since));
+		buf_printf(sql, " AND created_at >= $%d", st_sqlp_i64(p, f->since));
 	if (f->parent_run)
-		buf_printf(sql, " AND parent_run = $%d", sqlp_i64(p, f->parent_run));
+		buf_printf(sql, " AND parent_run = $%d", st_sqlp_i64(p, f->parent_run));
 }
 
 static const char *run_order(enum store_run_sort sort)
@@ -478,7 +476,7 @@ int store_run_list(struct store *s, const struct store_run_filter *f,
 	buf_puts(&sql, "SELECT " RUN_COLS " FROM runs");
 	run_where(&sql, &p, f);
 	buf_puts(&sql, run_order(f ? f->sort : RUN_SORT_NEWEST));
-	buf_printf(&sql, " LIMIT %d OFFSET %d", clamp_limit(f ? f->limit : 0, 100, 10000),
+	buf_printf(&sql, " LIMIT %d OFFSET %d", st_clamp_limit(f ? f->limit : 0, 100, 10000),
 		   f && f->offset > 0 ? f->offset : 0);
 	int rc = st_collect(st_query(s, buf_str(&sql), &p, e), parse_run, free_run_v,
 			    out, e);
@@ -506,9 +504,9 @@ int store_run_counts(struct store *s, const char *flow, usec_t since,
 	struct buf sql = BUF_INIT;
 	buf_puts(&sql, "SELECT state, count(*) FROM runs WHERE 1 = 1");
 	if (flow)
-		buf_printf(&sql, " AND flow = $%d", sqlp_str(&p, flow));
+		buf_printf(&sql, " AND flow = $%d", st_sqlp_str(&p, flow));
 	if (since)
-		buf_printf(&sql, " AND created_at >= $%d", sqlp_i64(&p, since));
+		buf_printf(&sql, " AND created_at >= $%d", st_sqlp_i64(&p, since));
 	buf_puts(&sql, " GROUP BY state");
 	for (int i = 0; i < RUN_STATE_COUNT; i++)
 		counts[i] = 0;
@@ -520,7 +518,7 @@ int store_run_counts(struct store *s, const char *flow, usec_t since,
 	while ((rc = db_cursor_next(c, e)) == 1) {
 		enum run_state st;
 		if (run_state_parse(db_cursor_text(c, 0), &st))
-			counts[st] = col_i64(c, 1);
+			counts[st] = st_col_i64(c, 1);
 	}
 	db_cursor_close(c);
 	return rc < 0 ? -1 : 0;
@@ -534,8 +532,8 @@ int store_flow_limit_set(struct store *s, const char *flow, int limit,
 		return err_set(e, ERR_INVALID, "a flow limit needs a flow and a "
 			       "limit of 0 (unlimited) or more");
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, flow);
-	sqlp_i64(&p, limit);
+	st_sqlp_str(&p, flow);
+	st_sqlp_i64(&p, limit);
 	return st_write1(s, STORE_AREA_BIT(STORE_AREA_OBJECTS),
 			 "INSERT INTO flow_limits (flow, max_running) VALUES ($1, $2) "
 			 "ON CONFLICT (flow) DO UPDATE SET max_running = excluded.max_running",
@@ -546,7 +544,7 @@ int store_flow_limit_get(struct store *s, const char *flow, int *limit,
 			 struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, flow);
+	st_sqlp_str(&p, flow);
 	int64_t v = 0;
 	int rc = st_query_i64(s, "SELECT max_running FROM flow_limits WHERE flow = $1",
 			      &p, &v, e);
@@ -581,7 +579,7 @@ static int find_due(struct store *s, const char *flow, int64_t *id, char **run_f
 {
 	struct sqlp p = SQLP_INIT;
 	struct buf sql = BUF_INIT;
-	int now = sqlp_i64(&p, clock_now_us());
+	int now = st_sqlp_i64(&p, clock_now_us());
 	buf_printf(&sql, "SELECT id, flow, state FROM runs r WHERE ended_at IS NULL "
 		   "AND state IN ('PENDING', 'RETRYING', 'SCHEDULED', 'LATE') "
 		   "AND (state = 'PENDING' "
@@ -589,7 +587,7 @@ static int find_due(struct store *s, const char *flow, int64_t *id, char **run_f
 		   "OR (state IN ('SCHEDULED', 'LATE') AND scheduled_at <= $%d))",
 		   now, now);
 	if (flow)
-		buf_printf(&sql, " AND flow = $%d", sqlp_str(&p, flow));
+		buf_printf(&sql, " AND flow = $%d", st_sqlp_str(&p, flow));
 	/* A PENDING run with a worker is kept for that worker (a foreground
 	 * `sluice run` waiting for its flow's slot). */
 	buf_puts(&sql, " AND (state <> 'PENDING' OR worker IS NULL)");
@@ -606,8 +604,8 @@ static int find_due(struct store *s, const char *flow, int64_t *id, char **run_f
 		return -1;
 	int rc = db_cursor_next(c, e);
 	if (rc == 1) {
-		*id = col_i64(c, 0);
-		*run_flow = col_str(c, 1);
+		*id = st_col_i64(c, 0);
+		*run_flow = st_col_str(c, 1);
 		*retrying = str_eq(db_cursor_text(c, 2), "RETRYING");
 	}
 	db_cursor_close(c);
@@ -625,7 +623,7 @@ static int flow_has_room(struct store *s, const char *flow, bool retrying, struc
 	if (rc < 0)
 		return -1;
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, flow);
+	st_sqlp_str(&p, flow);
 	int64_t room = 0;
 	if (st_query_i64(s, retrying
 			 ? "SELECT CASE WHEN " LIMIT_OF("$1") " = 0 THEN 1 WHEN "
@@ -720,7 +718,7 @@ int store_run_claim_id(struct store *s, int64_t run_id, const char *worker,
 int store_runs_orphaned(struct store *s, usec_t lease, struct vec *out, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, clock_now_us() - lease);
+	st_sqlp_i64(&p, clock_now_us() - lease);
 	return st_collect(st_query(s, "SELECT " RUN_COLS " FROM runs r "
 				   "WHERE (state IN ('RUNNING', 'CANCELLING') OR "
 				   "(state = 'PENDING' AND worker IS NOT NULL)) "

@@ -251,9 +251,9 @@ static int apply_migration(struct store *s, const struct store_migration *m,
 		return -1;
 	}
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, m->version);
-	sqlp_i64(&p, clock_now_us());
-	sqlp_str(&p, m->description);
+	st_sqlp_i64(&p, m->version);
+	st_sqlp_i64(&p, clock_now_us());
+	st_sqlp_str(&p, m->description);
 	return st_exec(s, "INSERT INTO store_schema (version, applied_at, description) "
 		       "VALUES ($1, $2, $3)", &p, NULL, e);
 }
@@ -396,7 +396,7 @@ int store_changed(struct store *s, struct store_watch *w, unsigned *changed,
 	memcpy(seen, w->seen, sizeof(seen));
 	int rc;
 	while ((rc = db_cursor_next(c, e)) == 1) {
-		int64_t area = col_i64(c, 0), n = col_i64(c, 1);
+		int64_t area = st_col_i64(c, 0), n = st_col_i64(c, 1);
 		if (area < 0 || area >= STORE_AREA_COUNT)
 			continue;
 		if (!w->primed || seen[area] != n)

@@ -838,7 +838,7 @@ struct store_metric {
 	double  sum;              /* histograms: seconds in all */
 	int64_t le[STORE_DURATION_BUCKETS];   /* histograms: cumulative counts */
 };
-/* Where a reader of a growing table stopped (see metrics.c). */
+/* Where a reader of a growing table stopped (see metric_reads.c). */
 struct store_tail {
 	int64_t settled;          /* every row up to this id is counted */
 	int64_t *ids;             /* rows above it counted already */

@@ -2,7 +2,9 @@
  * store_int.h - what the files of the control store share: the struct
  * behind the handle, the per-dialect table, bound-parameter lists,
  * transactions that bump the change counters, and column readers.
- * Nothing outside src/store includes this.
+ * Nothing outside src/store includes this.  Functions declared here carry
+ * the store's short prefix st_ (store_ is for store.h), so that what the
+ * library exports says whose it is.
  */
 #ifndef SLUICE_STORE_INT_H
 #define SLUICE_STORE_INT_H
@@ -87,9 +89,9 @@ struct sqlp {
 #define SQLP_INIT { .n = 0 }
 
 /* Each returns the placeholder number ($N) of the value just added. */
-int   sqlp_str(struct sqlp *p, const char *s);
-int   sqlp_i64(struct sqlp *p, int64_t x);
-int   sqlp_i64_or_null(struct sqlp *p, int64_t x);   /* 0 binds NULL */
+int   st_sqlp_str(struct sqlp *p, const char *s);
+int   st_sqlp_i64(struct sqlp *p, int64_t x);
+int   st_sqlp_i64_or_null(struct sqlp *p, int64_t x);   /* 0 binds NULL */
 
 /* ---- the connection (link.c) ------------------------------------------------ */
 /* The connection as store_open makes it (the caller sets up the rest). */
@@ -139,25 +141,25 @@ int   st_insert_id(struct store *s, unsigned areas, const char *sql,
 int   st_lock_key(struct store *s, const char *key, struct err *e);
 
 /* ---- columns ------------------------------------------------------------------ */
-char   *col_str(struct db_cursor *c, int i);        /* owned copy or NULL */
-int64_t col_i64(struct db_cursor *c, int i);        /* NULL -> 0 */
-bool    col_bool(struct db_cursor *c, int i);
+char   *st_col_str(struct db_cursor *c, int i);        /* owned copy or NULL */
+int64_t st_col_i64(struct db_cursor *c, int i);        /* NULL -> 0 */
+bool    st_col_bool(struct db_cursor *c, int i);
 
 /* First line of `text`, owned; NULL in, NULL out. */
-char *first_line(const char *text);
+char *st_first_line(const char *text);
 /* Clamp a caller's limit to [1, max] with a default for 0. */
-int   clamp_limit(int limit, int dflt, int max);
+int   st_clamp_limit(int limit, int dflt, int max);
 /* Append `s` as a JSON string literal. */
-void  json_quote(struct buf *b, const char *s);
+void  st_json_quote(struct buf *b, const char *s);
 
 /* ---- logs (logs.c) ------------------------------------------------------------ */
 /* {"k":"v",...} or NULL when there are no fields. */
-char *log_fields_json(const struct log_field *fields, size_t n);
+char *st_log_fields_json(const struct log_field *fields, size_t n);
 /* One INSERT inside the caller's transaction; *id when non-NULL. */
 int   st_log_insert(struct store *s, const struct store_log *l, int64_t *id,
 		    struct err *e);
 
 /* Enum <-> name through a table of names, case-insensitive parse. */
-bool  enum_parse(const char *const *names, int n, const char *s, int *out);
+bool  st_enum_parse(const char *const *names, int n, const char *s, int *out);
 
 #endif

@@ -20,17 +20,17 @@
 static void *parse_wm(struct db_cursor *c)
 {
 	struct store_watermark *w = xcalloc(1, sizeof(*w));
-	w->flow = col_str(c, 0);
-	w->step = col_str(c, 1);
-	w->table = col_str(c, 2);
-	w->committed = col_str(c, 3);
-	w->committed_at = col_i64(c, 4);
-	w->committed_run = col_i64(c, 5);
-	w->pending = col_bool(c, 6);
-	w->pending_start = col_str(c, 7);
-	w->pending_end = col_str(c, 8);
-	w->pending_run = col_i64(c, 9);
-	w->planned_at = col_i64(c, 10);
+	w->flow = st_col_str(c, 0);
+	w->step = st_col_str(c, 1);
+	w->table = st_col_str(c, 2);
+	w->committed = st_col_str(c, 3);
+	w->committed_at = st_col_i64(c, 4);
+	w->committed_run = st_col_i64(c, 5);
+	w->pending = st_col_bool(c, 6);
+	w->pending_start = st_col_str(c, 7);
+	w->pending_end = st_col_str(c, 8);
+	w->pending_run = st_col_i64(c, 9);
+	w->planned_at = st_col_i64(c, 10);
 	return w;
 }
 
@@ -62,9 +62,9 @@ static int wm_read(struct store *s, const char *flow, const char *step,
 		   struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, flow);
-	sqlp_str(&p, step);
-	sqlp_str(&p, table);
+	st_sqlp_str(&p, flow);
+	st_sqlp_str(&p, step);
+	st_sqlp_str(&p, table);
 	char sql[256];
 	snprintf(sql, sizeof(sql), "SELECT " WM_COLS " FROM watermarks "
 		 "WHERE flow = $1 AND step = $2 AND tbl = $3%s",
@@ -87,7 +87,7 @@ static int check_other_planner(struct store *s, const struct store_watermark *w,
 			       struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, w->pending_run);
+	st_sqlp_i64(&p, w->pending_run);
 	struct db_cursor *c = st_query(s, "SELECT state FROM runs WHERE id = $1", &p, e);
 	if (!c)
 		return -1;
@@ -134,13 +134,13 @@ static int plan_locked(struct store *s, const char *flow, const char *step,
 		return -1;
 	}
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, flow);
-	sqlp_str(&p, step);
-	sqlp_str(&p, table);
-	sqlp_str(&p, cur ? cur->committed : NULL);
-	sqlp_str(&p, end);
-	sqlp_i64(&p, run_id);
-	sqlp_i64(&p, clock_now_us());
+	st_sqlp_str(&p, flow);
+	st_sqlp_str(&p, step);
+	st_sqlp_str(&p, table);
+	st_sqlp_str(&p, cur ? cur->committed : NULL);
+	st_sqlp_str(&p, end);
+	st_sqlp_i64(&p, run_id);
+	st_sqlp_i64(&p, clock_now_us());
 	rc = st_exec(s, "INSERT INTO watermarks (flow, step, tbl, pending, pending_start, "
 		     "pending_end, pending_run, planned_at) VALUES ($1, $2, $3, 1, $4, "
 		     "$5, $6, $7) ON CONFLICT (flow, step, tbl) DO UPDATE SET pending = 1, "
@@ -180,9 +180,9 @@ static int wm_update_run(struct store *s, const char *sql, int64_t run_id,
 			 bool with_now, int *n, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, run_id);
+	st_sqlp_i64(&p, run_id);
 	if (with_now)
-		sqlp_i64(&p, clock_now_us());
+		st_sqlp_i64(&p, clock_now_us());
 	int64_t affected = 0;
 	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_WATERMARKS), sql, &p, &affected, e) < 0)
 		return -1;
@@ -204,11 +204,11 @@ int store_wm_commit(struct store *s, const char *flow, const char *step,
 		    const char *table, int64_t run_id, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, flow);
-	sqlp_str(&p, step);
-	sqlp_str(&p, table);
-	sqlp_i64(&p, run_id);
-	sqlp_i64(&p, clock_now_us());
+	st_sqlp_str(&p, flow);
+	st_sqlp_str(&p, step);
+	st_sqlp_str(&p, table);
+	st_sqlp_i64(&p, run_id);
+	st_sqlp_i64(&p, clock_now_us());
 	int64_t n = 0;
 	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_WATERMARKS),
 		      "UPDATE watermarks SET committed = pending_end, committed_at = $5, "
@@ -237,11 +237,11 @@ int store_wm_set(struct store *s, const char *flow, const char *step,
 	if (!flow || !step || !table)
 		return err_set(e, ERR_INVALID, "a watermark needs flow, step and table");
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, flow);
-	sqlp_str(&p, step);
-	sqlp_str(&p, table);
-	sqlp_str(&p, value);
-	sqlp_i64(&p, clock_now_us());
+	st_sqlp_str(&p, flow);
+	st_sqlp_str(&p, step);
+	st_sqlp_str(&p, table);
+	st_sqlp_str(&p, value);
+	st_sqlp_i64(&p, clock_now_us());
 	return st_write1(s, STORE_AREA_BIT(STORE_AREA_WATERMARKS),
 			 "INSERT INTO watermarks (flow, step, tbl, committed, committed_at) "
 			 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (flow, step, tbl) DO UPDATE "
@@ -257,7 +257,7 @@ int store_wm_list(struct store *s, const char *flow, struct vec *out, struct err
 	struct buf sql = BUF_INIT;
 	buf_puts(&sql, "SELECT " WM_COLS " FROM watermarks");
 	if (flow)
-		buf_printf(&sql, " WHERE flow = $%d", sqlp_str(&p, flow));
+		buf_printf(&sql, " WHERE flow = $%d", st_sqlp_str(&p, flow));
 	buf_puts(&sql, " ORDER BY flow, step, tbl");
 	int rc = st_collect(st_query(s, buf_str(&sql), &p, e), parse_wm, free_wm_v, out, e);
 	buf_free(&sql);
@@ -268,10 +268,10 @@ int store_wm_list(struct store *s, const char *flow, struct vec *out, struct err
 static void *parse_stream(struct db_cursor *c)
 {
 	struct store_stream_offset *o = xcalloc(1, sizeof(*o));
-	o->stream = col_str(c, 0);
-	o->offset = col_str(c, 1);
-	o->pending_rows = col_i64(c, 2);
-	o->updated = col_i64(c, 3);
+	o->stream = st_col_str(c, 0);
+	o->offset = st_col_str(c, 1);
+	o->pending_rows = st_col_i64(c, 2);
+	o->updated = st_col_i64(c, 3);
 	return o;
 }
 
@@ -294,10 +294,10 @@ int store_stream_mirror(struct store *s, const char *stream, const char *offset,
 	if (!stream)
 		return err_set(e, ERR_INVALID, "a stream offset needs a stream name");
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, stream);
-	sqlp_str(&p, offset);
-	sqlp_i64(&p, pending_rows);
-	sqlp_i64(&p, clock_now_us());
+	st_sqlp_str(&p, stream);
+	st_sqlp_str(&p, offset);
+	st_sqlp_i64(&p, pending_rows);
+	st_sqlp_i64(&p, clock_now_us());
 	return st_write1(s, STORE_AREA_BIT(STORE_AREA_WATERMARKS),
 			 "INSERT INTO stream_offsets (stream, stream_offset, pending_rows, "
 			 "updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (stream) DO UPDATE "

@@ -1,5 +1,5 @@
 /*
- * test_core.c - errors, buffers, time, logging masks and JSON positions.
+ * test_core.c - errors, BUG_ON, buffers, time, logging masks and JSON positions.
  */
 #include "testutil.h"
 
@@ -105,6 +105,90 @@ START_TEST(log_masks_secrets_before_sinks)
 	ck_assert_int_eq(c.count, 1);
 	log_remove_sink(id);
 	log_clear_secrets();
+}
+END_TEST
+
+/* What a child says on stderr and in its log file before BUG_ON stops it. */
+struct bug_outcome {
+	int status;
+	char *stderr_text;
+	char *log_text;
+};
+
+struct bug_trip {
+	const char *log_path;
+	void (*fn)(int);
+	int arg;
+};
+
+static void bug_child(void *p)
+{
+	struct bug_trip *t = p;
+	log_add_sink(LOG_WARN, log_text_sink(), file_open_log(t->log_path));
+	log_add_secret("hunter2-password");
+	t->fn(t->arg);
+}
+
+static void run_and_catch_bug(void (*fn)(int), int arg, struct bug_outcome *o)
+{
+	char *dir = test_mkdtemp();
+	struct bug_trip t = { path_join(dir, "sluice.log"), fn, arg };
+	o->stderr_text = test_child_stderr(bug_child, &t, &o->status);
+	o->log_text = file_read_all(t.log_path, NULL, NULL);
+	ck_assert_ptr_nonnull(o->log_text);
+	free((char *)t.log_path);
+	test_rmdir(dir);
+}
+
+static void bug_outcome_free(struct bug_outcome *o)
+{
+	free(o->stderr_text);
+	free(o->log_text);
+}
+
+static void trip_bug_on(int slot)
+{
+	int nslots = 4;
+	BUG_ON(slot >= nslots);
+}
+static const int trip_bug_on_line = __LINE__ - 2;
+
+static void trip_bug(int kind)
+{
+	if (kind > 0)
+		BUG("no step kind for a password like hunter2-password");
+}
+
+START_TEST(bug_on_aborts_and_says_where)
+{
+	struct bug_outcome o;
+	run_and_catch_bug(trip_bug_on, 1, &o);   /* holds: the child carries on */
+	ck_assert(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0);
+	ck_assert_str_eq(o.stderr_text, "");
+	bug_outcome_free(&o);
+
+	run_and_catch_bug(trip_bug_on, 4, &o);
+	ck_assert(WIFSIGNALED(o.status));
+	ck_assert_int_eq(WTERMSIG(o.status), SIGABRT);
+	char *where = xasprintf("BUG at tests/unit/test_core.c:%d in trip_bug_on(): "
+				"slot >= nslots", trip_bug_on_line);
+	ck_assert_msg(strstr(o.stderr_text, where), "stderr: %s", o.stderr_text);
+	ck_assert_msg(strstr(o.log_text, where), "log: %s", o.log_text);
+	ck_assert(strstr(o.log_text, " ERROR "));
+#if defined(__GLIBC__)
+	/* the backtrace names the binary's frames */
+	ck_assert_msg(strstr(o.stderr_text, "test_core("), "stderr: %s", o.stderr_text);
+#endif
+	free(where);
+	bug_outcome_free(&o);
+
+	run_and_catch_bug(trip_bug, 1, &o);
+	ck_assert_int_eq(WTERMSIG(o.status), SIGABRT);
+	ck_assert_msg(strstr(o.stderr_text, "in trip_bug(): no step kind for a password "
+			     "like ****"), "stderr: %s", o.stderr_text);
+	ck_assert(!strstr(o.stderr_text, "hunter2"));
+	ck_assert(!strstr(o.log_text, "hunter2"));
+	bug_outcome_free(&o);
 }
 END_TEST
 
@@ -238,6 +322,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, durations_parse_like_people_write_them);
 	tcase_add_test(tc, clock_can_be_replaced);
 	tcase_add_test(tc, log_masks_secrets_before_sinks);
+	tcase_add_test(tc, bug_on_aborts_and_says_where);
 	tcase_add_test(tc, keyset_counts_repeats_at_any_size);
 	tcase_add_test(tc, utf8_validation_finds_first_bad_byte);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);

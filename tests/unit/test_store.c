@@ -339,6 +339,31 @@ START_TEST(every_run_transition_checked)
 }
 END_TEST
 
+static void move_to_no_state(void *p)
+{
+	struct store *s = open_store();
+	store_run_transition(s, *(int64_t *)p, RUN_STATE_COUNT, "test", NULL, &E);
+}
+
+/* No code makes a state outside the enum: asking for one is a bug, and the
+ * store stops before it writes anything. */
+START_TEST(a_state_outside_the_enum_is_a_bug)
+{
+	struct store *s = open_store();
+	int64_t id = run_in_state(s, RUN_PENDING);
+	int64_t before = transition_count(s, id);
+	int status;
+	char *said = test_child_stderr(move_to_no_state, &id, &status);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "%s", said);
+	ck_assert_msg(strstr(said, "BUG at src/store/runs.c:") &&
+		      strstr(said, "(unsigned)m->to >= RUN_STATE_COUNT"), "%s", said);
+	ck_assert_int_eq(state_of(s, id), RUN_PENDING);
+	ck_assert_int_eq(transition_count(s, id), before);
+	free(said);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(transitions_recorded_with_time_and_reason)
 {
 	struct store *s = open_store();
@@ -1651,6 +1676,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, every_run_transition_checked);
 	tcase_add_test(tc, transitions_recorded_with_time_and_reason);
 	tcase_add_test(tc, run_spec_validated);
+	tcase_add_test(tc, a_state_outside_the_enum_is_a_bug);
 	tcase_add_test(tc, run_listing_filters_pages_and_counts);
 	tcase_add_test(tc, claim_takes_due_runs_within_limits);
 	tcase_add_test(tc, claims_are_exclusive_across_threads);

@@ -22,6 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <ftw.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "core/core.h"
 #include "db/db.h"
@@ -64,6 +66,30 @@ static inline void test_write_file(const char *dir, const char *name, const char
 	fclose(fp);
 	free(parent);
 	free(path);
+}
+
+/* Run fn(arg) in a child process whose stderr goes to a file: the child's
+ * wait status in *status, and what it wrote on stderr (caller frees).
+ * For what must stop the program (BUG_ON) rather than return. */
+static inline char *test_child_stderr(void (*fn)(void *), void *arg, int *status)
+{
+	char *dir = test_mkdtemp();
+	char *path = path_join(dir, "stderr");
+	fflush(NULL);
+	pid_t pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (!freopen(path, "w", stderr))
+			_exit(127);
+		fn(arg);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, status, 0), pid);
+	char *text = file_read_all(path, NULL, NULL);
+	ck_assert_ptr_nonnull(text);
+	free(path);
+	test_rmdir(dir);
+	return text;
 }
 
 /* The conninfo of the test PostgreSQL server, or NULL. */

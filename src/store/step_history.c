@@ -1,5 +1,5 @@
 /*
- * steps.c - what happened to each step of a run (one row per run and
+ * step_history.c - what happened to each step of a run (one row per run and
  * step, rewritten as the step moves on), and the results of a validate
  * step's checks.
  */
@@ -23,7 +23,7 @@ const char *step_state_name(enum step_state st)
 bool step_state_parse(const char *s, enum step_state *out)
 {
 	int v;
-	if (!enum_parse(step_names, STEP_STATE_COUNT, s, &v))
+	if (!st_enum_parse(step_names, STEP_STATE_COUNT, s, &v))
 		return false;
 	*out = (enum step_state)v;
 	return true;
@@ -36,21 +36,21 @@ bool step_state_parse(const char *s, enum step_state *out)
 static void *parse_step(struct db_cursor *c)
 {
 	struct store_step *st = xcalloc(1, sizeof(*st));
-	st->id = col_i64(c, 0);
-	st->run_id = col_i64(c, 1);
-	st->step = col_str(c, 2);
+	st->id = st_col_i64(c, 0);
+	st->run_id = st_col_i64(c, 1);
+	st->step = st_col_str(c, 2);
 	if (!step_state_parse(db_cursor_text(c, 3), &st->state))
 		st->state = STEP_FAILED;
-	st->attempt = (int)col_i64(c, 4);
-	st->started = col_i64(c, 5);
-	st->ended = col_i64(c, 6);
-	st->rows_in = col_i64(c, 7);
-	st->rows_out = col_i64(c, 8);
-	st->error = col_str(c, 9);
-	st->error_detail = col_str(c, 10);
-	st->cached = col_bool(c, 11);
-	st->cache_key = col_str(c, 12);
-	st->detail = col_str(c, 13);
+	st->attempt = (int)st_col_i64(c, 4);
+	st->started = st_col_i64(c, 5);
+	st->ended = st_col_i64(c, 6);
+	st->rows_in = st_col_i64(c, 7);
+	st->rows_out = st_col_i64(c, 8);
+	st->error = st_col_str(c, 9);
+	st->error_detail = st_col_str(c, 10);
+	st->cached = st_col_bool(c, 11);
+	st->cache_key = st_col_str(c, 12);
+	st->detail = st_col_str(c, 13);
 	return st;
 }
 
@@ -80,27 +80,27 @@ int store_step_put(struct store *s, const struct store_step *st, struct err *e)
 {
 	if (!st || !st->step || !*st->step || (unsigned)st->state >= STEP_STATE_COUNT)
 		return err_set(e, ERR_INVALID, "a step run needs a step name and a state");
-	char *line = first_line(st->error);
+	char *line = st_first_line(st->error);
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, st->run_id);
-	sqlp_str(&p, st->step);
-	sqlp_str(&p, step_state_name(st->state));
-	sqlp_i64(&p, st->attempt > 0 ? st->attempt : 1);
-	sqlp_i64_or_null(&p, st->started);
-	sqlp_i64_or_null(&p, st->ended);
-	sqlp_i64(&p, st->rows_in);
-	sqlp_i64(&p, st->rows_out);
-	sqlp_str(&p, line);
-	sqlp_str(&p, st->error_detail ? st->error_detail : st->error);
-	sqlp_i64(&p, st->cached ? 1 : 0);
-	sqlp_str(&p, st->cache_key);
-	sqlp_str(&p, st->detail);
+	st_sqlp_i64(&p, st->run_id);
+	st_sqlp_str(&p, st->step);
+	st_sqlp_str(&p, step_state_name(st->state));
+	st_sqlp_i64(&p, st->attempt > 0 ? st->attempt : 1);
+	st_sqlp_i64_or_null(&p, st->started);
+	st_sqlp_i64_or_null(&p, st->ended);
+	st_sqlp_i64(&p, st->rows_in);
+	st_sqlp_i64(&p, st->rows_out);
+	st_sqlp_str(&p, line);
+	st_sqlp_str(&p, st->error_detail ? st->error_detail : st->error);
+	st_sqlp_i64(&p, st->cached ? 1 : 0);
+	st_sqlp_str(&p, st->cache_key);
+	st_sqlp_str(&p, st->detail);
 
 	int rc = st_begin(s, e);
 	int64_t exists = 0;
 	if (rc == 0) {
 		struct sqlp q = SQLP_INIT;
-		sqlp_i64(&q, st->run_id);
+		st_sqlp_i64(&q, st->run_id);
 		rc = st_query_i64(s, "SELECT 1 FROM runs WHERE id = $1", &q, &exists, e);
 		if (rc == 0)
 			rc = err_set(e, ERR_NOTFOUND, "no run %lld for step %s",
@@ -129,9 +129,9 @@ int store_step_set_detail(struct store *s, int64_t run_id, const char *step,
 			  const char *detail, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, detail);
-	sqlp_i64(&p, run_id);
-	sqlp_str(&p, step);
+	st_sqlp_str(&p, detail);
+	st_sqlp_i64(&p, run_id);
+	st_sqlp_str(&p, step);
 	return st_write1(s, STORE_AREA_BIT(STORE_AREA_RUNS),
 			 "UPDATE step_runs SET detail = $1 WHERE run_id = $2 AND step = $3 "
 			 "AND state = 'RUNNING'", &p, NULL, e);
@@ -141,8 +141,8 @@ int store_step_get(struct store *s, int64_t run_id, const char *step,
 		   struct store_step **out, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, run_id);
-	sqlp_str(&p, step);
+	st_sqlp_i64(&p, run_id);
+	st_sqlp_str(&p, step);
 	int rc;
 	*out = st_collect_one(st_query(s, "SELECT " STEP_COLS " FROM step_runs "
 				       "WHERE run_id = $1 AND step = $2", &p, e),
@@ -153,7 +153,7 @@ int store_step_get(struct store *s, int64_t run_id, const char *step,
 int store_step_list(struct store *s, int64_t run_id, struct vec *out, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, run_id);
+	st_sqlp_i64(&p, run_id);
 	return st_collect(st_query(s, "SELECT " STEP_COLS " FROM step_runs "
 				   "WHERE run_id = $1 ORDER BY CASE WHEN started_at IS NULL "
 				   "THEN 1 ELSE 0 END, started_at, step", &p, e),
@@ -164,16 +164,16 @@ int store_step_list(struct store *s, int64_t run_id, struct vec *out, struct err
 static void *parse_validation(struct db_cursor *c)
 {
 	struct store_validation *v = xcalloc(1, sizeof(*v));
-	v->id = col_i64(c, 0);
-	v->run_id = col_i64(c, 1);
-	v->step = col_str(c, 2);
-	v->check = col_str(c, 3);
+	v->id = st_col_i64(c, 0);
+	v->run_id = st_col_i64(c, 1);
+	v->step = st_col_str(c, 2);
+	v->check = st_col_str(c, 3);
 	v->severity = str_eq(db_cursor_text(c, 4), "error") ? SEVERITY_ERROR
 							     : SEVERITY_WARN;
-	v->passed = col_bool(c, 5);
-	v->violations = col_i64(c, 6);
-	v->sample = col_str(c, 7);
-	v->at = col_i64(c, 8);
+	v->passed = st_col_bool(c, 5);
+	v->violations = st_col_i64(c, 6);
+	v->sample = st_col_str(c, 7);
+	v->at = st_col_i64(c, 8);
 	return v;
 }
 
@@ -198,14 +198,14 @@ int store_validation_add(struct store *s, const struct store_validation *v,
 		return err_set(e, ERR_INVALID, "a validation result needs a step "
 			       "and a check name");
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, v->run_id);
-	sqlp_str(&p, v->step);
-	sqlp_str(&p, v->check);
-	sqlp_str(&p, v->severity == SEVERITY_ERROR ? "error" : "warn");
-	sqlp_i64(&p, v->passed ? 1 : 0);
-	sqlp_i64(&p, v->violations);
-	sqlp_str(&p, v->sample);
-	sqlp_i64(&p, v->at ? v->at : clock_now_us());
+	st_sqlp_i64(&p, v->run_id);
+	st_sqlp_str(&p, v->step);
+	st_sqlp_str(&p, v->check);
+	st_sqlp_str(&p, v->severity == SEVERITY_ERROR ? "error" : "warn");
+	st_sqlp_i64(&p, v->passed ? 1 : 0);
+	st_sqlp_i64(&p, v->violations);
+	st_sqlp_str(&p, v->sample);
+	st_sqlp_i64(&p, v->at ? v->at : clock_now_us());
 	return st_write1(s, STORE_AREA_BIT(STORE_AREA_RUNS),
 			 "INSERT INTO validation_results (run_id, step, check_name, "
 			 "severity, passed, violations, sample, at) "
@@ -219,9 +219,9 @@ int store_validation_list(struct store *s, int64_t run_id, const char *step,
 	struct buf sql = BUF_INIT;
 	buf_printf(&sql, "SELECT id, run_id, step, check_name, severity, passed, "
 		   "violations, sample, at FROM validation_results WHERE run_id = $%d",
-		   sqlp_i64(&p, run_id));
+		   st_sqlp_i64(&p, run_id));
 	if (step)
-		buf_printf(&sql, " AND step = $%d", sqlp_str(&p, step));
+		buf_printf(&sql, " AND step = $%d", st_sqlp_str(&p, step));
 	buf_puts(&sql, " ORDER BY id");
 	int rc = st_collect(st_query(s, buf_str(&sql), &p, e), parse_validation,
 			    free_validation_v, out, e);

@@ -1,5 +1,5 @@
 /*
- * types.c - the type map between SQLite and PostgreSQL, and the canonical
+ * typemap.c - the type map between SQLite and PostgreSQL, and the canonical
  * text forms values travel in.
  *
  * PostgreSQL spells types the usual way.  SQLite is dynamically typed and

@@ -1,5 +1,5 @@
 /*
- * tasks.c - task history: one row per tick of a task (scheduled,
+ * task_history.c - task history: one row per tick of a task (scheduled,
  * executing, and how it ended), the last result and the count of
  * consecutive failures that drives auto-suspension.
  */
@@ -22,7 +22,7 @@ const char *task_state_name(enum task_state st)
 bool task_state_parse(const char *s, enum task_state *out)
 {
 	int v;
-	if (!enum_parse(task_names, TASK_STATE_COUNT, s, &v))
+	if (!st_enum_parse(task_names, TASK_STATE_COUNT, s, &v))
 		return false;
 	*out = (enum task_state)v;
 	return true;
@@ -34,16 +34,16 @@ bool task_state_parse(const char *s, enum task_state *out)
 static void *parse_task(struct db_cursor *c)
 {
 	struct store_task_entry *t = xcalloc(1, sizeof(*t));
-	t->id = col_i64(c, 0);
-	t->task = col_str(c, 1);
-	t->scheduled = col_i64(c, 2);
-	t->started = col_i64(c, 3);
-	t->completed = col_i64(c, 4);
+	t->id = st_col_i64(c, 0);
+	t->task = st_col_str(c, 1);
+	t->scheduled = st_col_i64(c, 2);
+	t->started = st_col_i64(c, 3);
+	t->completed = st_col_i64(c, 4);
 	if (!task_state_parse(db_cursor_text(c, 5), &t->state))
 		t->state = TASK_FAILED;
-	t->condition = col_str(c, 6);
-	t->error = col_str(c, 7);
-	t->run_id = col_i64(c, 8);
+	t->condition = st_col_str(c, 6);
+	t->error = st_col_str(c, 7);
+	t->run_id = st_col_i64(c, 8);
 	return t;
 }
 
@@ -72,14 +72,14 @@ static int task_params(struct sqlp *p, const struct store_task_entry *t, struct 
 	if (!t || !t->task || !*t->task || (unsigned)t->state >= TASK_STATE_COUNT)
 		return err_set(e, ERR_INVALID, "a task history entry needs a task "
 			       "name and a state");
-	sqlp_str(p, t->task);
-	sqlp_i64_or_null(p, t->scheduled);
-	sqlp_i64_or_null(p, t->started);
-	sqlp_i64_or_null(p, t->completed);
-	sqlp_str(p, task_state_name(t->state));
-	sqlp_str(p, t->condition);
-	sqlp_str(p, t->error);
-	sqlp_i64_or_null(p, t->run_id);
+	st_sqlp_str(p, t->task);
+	st_sqlp_i64_or_null(p, t->scheduled);
+	st_sqlp_i64_or_null(p, t->started);
+	st_sqlp_i64_or_null(p, t->completed);
+	st_sqlp_str(p, task_state_name(t->state));
+	st_sqlp_str(p, t->condition);
+	st_sqlp_str(p, t->error);
+	st_sqlp_i64_or_null(p, t->run_id);
 	return 0;
 }
 
@@ -101,7 +101,7 @@ int store_task_update(struct store *s, const struct store_task_entry *t,
 	struct sqlp p = SQLP_INIT;
 	if (task_params(&p, t, e) < 0)
 		return -1;
-	sqlp_i64(&p, t->id);
+	st_sqlp_i64(&p, t->id);
 	int64_t n = 0;
 	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_TASKS),
 		      "UPDATE task_history SET task = $1, scheduled_at = $2, "
@@ -122,9 +122,9 @@ int store_task_list(struct store *s, const char *task, int limit, int offset,
 	struct buf sql = BUF_INIT;
 	buf_puts(&sql, "SELECT " TASK_COLS " FROM task_history");
 	if (task)
-		buf_printf(&sql, " WHERE task = $%d", sqlp_str(&p, task));
+		buf_printf(&sql, " WHERE task = $%d", st_sqlp_str(&p, task));
 	buf_printf(&sql, " ORDER BY id DESC LIMIT %d OFFSET %d",
-		   clamp_limit(limit, 100, 10000), offset > 0 ? offset : 0);
+		   st_clamp_limit(limit, 100, 10000), offset > 0 ? offset : 0);
 	int rc = st_collect(st_query(s, buf_str(&sql), &p, e), parse_task, free_task_v,
 			    out, e);
 	buf_free(&sql);
@@ -135,7 +135,7 @@ int store_task_last(struct store *s, const char *task, struct store_task_entry *
 		    struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, task);
+	st_sqlp_str(&p, task);
 	int rc;
 	*out = st_collect_one(st_query(s, "SELECT " TASK_COLS " FROM task_history "
 				       "WHERE task = $1 AND state IN ('SUCCEEDED', "
@@ -149,8 +149,8 @@ int store_task_failures(struct store *s, const char *task, usec_t since, int *co
 			struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, task);
-	sqlp_i64(&p, since);
+	st_sqlp_str(&p, task);
+	st_sqlp_i64(&p, since);
 	int64_t n = 0;
 	if (st_query_i64(s, "SELECT count(*) FROM task_history WHERE task = $1 "
 			 "AND state = 'FAILED' "

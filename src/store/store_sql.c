@@ -1,5 +1,5 @@
 /*
- * sql.c - the small layer every store file writes its SQL through: the
+ * store_sql.c - the small layer every store file writes its SQL through: the
  * two dialect tables, bound-parameter lists, statements, write
  * transactions that bump the change counters, and column readers.
  *
@@ -47,22 +47,19 @@ const struct store_dialect store_pg_dialect = {
 /* ---- parameters ------------------------------------------------------------- */
 static int sqlp_slot(struct sqlp *p)
 {
-	if (p->n >= SQLP_MAX) {
-		/* A programming error in this module, not a runtime condition. */
-		fprintf(stderr, "store: more than %d parameters\n", SQLP_MAX);
-		abort();
-	}
+	/* Statements are written here, with a known number of parameters. */
+	BUG_ON(p->n >= SQLP_MAX);
 	return p->n++;
 }
 
-int sqlp_str(struct sqlp *p, const char *s)
+int st_sqlp_str(struct sqlp *p, const char *s)
 {
 	int i = sqlp_slot(p);
 	p->v[i] = s;
 	return i + 1;
 }
 
-int sqlp_i64(struct sqlp *p, int64_t x)
+int st_sqlp_i64(struct sqlp *p, int64_t x)
 {
 	int i = sqlp_slot(p);
 	snprintf(p->num[i], sizeof(p->num[i]), "%" PRId64, x);
@@ -70,11 +67,11 @@ int sqlp_i64(struct sqlp *p, int64_t x)
 	return i + 1;
 }
 
-int sqlp_i64_or_null(struct sqlp *p, int64_t x)
+int st_sqlp_i64_or_null(struct sqlp *p, int64_t x)
 {
 	if (x == 0)
-		return sqlp_str(p, NULL);
-	return sqlp_i64(p, x);
+		return st_sqlp_str(p, NULL);
+	return st_sqlp_i64(p, x);
 }
 
 /* ---- statements -------------------------------------------------------------- */
@@ -118,7 +115,7 @@ int st_query_i64(struct store *s, const char *sql, const struct sqlp *p,
 		return -1;
 	int rc = db_cursor_next(c, e);
 	if (rc == 1)
-		*out = col_i64(c, 0);
+		*out = st_col_i64(c, 0);
 	db_cursor_close(c);
 	return rc;
 }
@@ -184,7 +181,7 @@ int st_commit(struct store *s, unsigned areas, struct err *e)
 		if (!(areas & STORE_AREA_BIT(a)))
 			continue;
 		struct sqlp p = SQLP_INIT;
-		sqlp_i64(&p, a);
+		st_sqlp_i64(&p, a);
 		if (st_exec(s, "UPDATE store_changes SET n = n + 1 WHERE area = $1",
 			    &p, NULL, e) < 0) {
 			st_rollback(s);
@@ -253,17 +250,17 @@ int st_lock_key(struct store *s, const char *key, struct err *e)
 	if (!s->d->lock_key)
 		return 0;
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, key);
+	st_sqlp_str(&p, key);
 	return st_run(s, s->d->lock_key, &p, e);
 }
 
 /* ---- columns --------------------------------------------------------------------- */
-char *col_str(struct db_cursor *c, int i)
+char *st_col_str(struct db_cursor *c, int i)
 {
 	return xstrdup(db_cursor_text(c, i));
 }
 
-int64_t col_i64(struct db_cursor *c, int i)
+int64_t st_col_i64(struct db_cursor *c, int i)
 {
 	const char *t = db_cursor_text(c, i);
 	int64_t v = 0;
@@ -277,7 +274,7 @@ int64_t col_i64(struct db_cursor *c, int i)
 	return v;
 }
 
-bool col_bool(struct db_cursor *c, int i)
+bool st_col_bool(struct db_cursor *c, int i)
 {
 	const char *t = db_cursor_text(c, i);
 	return t && (strcmp(t, "1") == 0 || strcmp(t, "t") == 0 ||
@@ -285,7 +282,7 @@ bool col_bool(struct db_cursor *c, int i)
 }
 
 /* ---- small helpers ------------------------------------------------------------------ */
-char *first_line(const char *text)
+char *st_first_line(const char *text)
 {
 	if (!text)
 		return NULL;
@@ -293,14 +290,14 @@ char *first_line(const char *text)
 	return xstrndup(text, n);
 }
 
-int clamp_limit(int limit, int dflt, int max)
+int st_clamp_limit(int limit, int dflt, int max)
 {
 	if (limit <= 0)
 		return dflt;
 	return limit > max ? max : limit;
 }
 
-void json_quote(struct buf *b, const char *s)
+void st_json_quote(struct buf *b, const char *s)
 {
 	buf_putc(b, '"');
 	for (const unsigned char *q = (const unsigned char *)(s ? s : ""); *q; q++) {
@@ -320,7 +317,7 @@ void json_quote(struct buf *b, const char *s)
 	buf_putc(b, '"');
 }
 
-bool enum_parse(const char *const *names, int n, const char *s, int *out)
+bool st_enum_parse(const char *const *names, int n, const char *s, int *out)
 {
 	if (!s)
 		return false;

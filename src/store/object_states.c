@@ -1,5 +1,5 @@
 /*
- * objects.c - operator-set object states (a paused pipe, a suspended
+ * object_states.c - operator-set object states (a paused pipe, a suspended
  * task), registered workers with their heartbeats, and named leases (one
  * scheduler at a time across hosts).
  */
@@ -12,11 +12,11 @@
 static void *parse_object(struct db_cursor *c)
 {
 	struct store_object_state *o = xcalloc(1, sizeof(*o));
-	o->object = col_str(c, 0);
-	o->state = col_str(c, 1);
-	o->reason = col_str(c, 2);
-	o->changed_by = col_str(c, 3);
-	o->changed = col_i64(c, 4);
+	o->object = st_col_str(c, 0);
+	o->state = st_col_str(c, 1);
+	o->reason = st_col_str(c, 2);
+	o->changed_by = st_col_str(c, 3);
+	o->changed = st_col_i64(c, 4);
 	return o;
 }
 
@@ -47,11 +47,11 @@ int store_object_set(struct store *s, const char *object, const char *state,
 	if (!object || !*object || !state || !*state)
 		return err_set(e, ERR_INVALID, "an object state needs an object and a state");
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, object);
-	sqlp_str(&p, state);
-	sqlp_str(&p, reason);
-	sqlp_str(&p, changed_by);
-	sqlp_i64(&p, clock_now_us());
+	st_sqlp_str(&p, object);
+	st_sqlp_str(&p, state);
+	st_sqlp_str(&p, reason);
+	st_sqlp_str(&p, changed_by);
+	st_sqlp_i64(&p, clock_now_us());
 	return st_write1(s, STORE_AREA_BIT(STORE_AREA_OBJECTS),
 			 "INSERT INTO object_states (object, state, reason, changed_by, "
 			 "changed_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (object) "
@@ -64,7 +64,7 @@ int store_object_get(struct store *s, const char *object,
 		     struct store_object_state **out, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, object);
+	st_sqlp_str(&p, object);
 	int rc;
 	*out = st_collect_one(st_query(s, "SELECT object, state, reason, changed_by, "
 				       "changed_at FROM object_states WHERE object = $1",
@@ -83,7 +83,7 @@ int store_object_list(struct store *s, const char *prefix, struct vec *out,
 	/* A prefix match without LIKE, whose wildcards and case rules
 	 * differ between the dialects. */
 	if (prefix && *prefix) {
-		int n = sqlp_str(&p, prefix);
+		int n = st_sqlp_str(&p, prefix);
 		buf_printf(&sql, " WHERE substr(object, 1, length(CAST($%d AS TEXT))) = $%d",
 			   n, n);
 	}
@@ -98,11 +98,11 @@ int store_object_list(struct store *s, const char *prefix, struct vec *out,
 static void *parse_worker(struct db_cursor *c)
 {
 	struct store_worker *w = xcalloc(1, sizeof(*w));
-	w->id = col_str(c, 0);
-	w->host = col_str(c, 1);
-	w->pid = col_i64(c, 2);
-	w->started = col_i64(c, 3);
-	w->heartbeat = col_i64(c, 4);
+	w->id = st_col_str(c, 0);
+	w->host = st_col_str(c, 1);
+	w->pid = st_col_i64(c, 2);
+	w->started = st_col_i64(c, 3);
+	w->heartbeat = st_col_i64(c, 4);
 	return w;
 }
 
@@ -126,10 +126,10 @@ int store_worker_register(struct store *s, const char *id, const char *host,
 		return err_set(e, ERR_INVALID, "a worker needs an id");
 	usec_t now = clock_now_us();
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, id);
-	sqlp_str(&p, host);
-	sqlp_i64(&p, pid);
-	sqlp_i64(&p, now);
+	st_sqlp_str(&p, id);
+	st_sqlp_str(&p, host);
+	st_sqlp_i64(&p, pid);
+	st_sqlp_i64(&p, now);
 	return st_write1(s, STORE_AREA_BIT(STORE_AREA_WORKERS),
 			 "INSERT INTO workers (id, host, pid, started_at, heartbeat_at) "
 			 "VALUES ($1, $2, $3, $4, $4) ON CONFLICT (id) DO UPDATE SET "
@@ -141,8 +141,8 @@ int store_worker_register(struct store *s, const char *id, const char *host,
 int store_worker_heartbeat(struct store *s, const char *id, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, clock_now_us());
-	sqlp_str(&p, id);
+	st_sqlp_i64(&p, clock_now_us());
+	st_sqlp_str(&p, id);
 	int64_t n = 0;
 	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_WORKERS),
 		      "UPDATE workers SET heartbeat_at = $1 WHERE id = $2", &p, &n, e) < 0)
@@ -156,7 +156,7 @@ int store_worker_heartbeat(struct store *s, const char *id, struct err *e)
 int store_worker_remove(struct store *s, const char *id, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, id);
+	st_sqlp_str(&p, id);
 	return st_write1(s, STORE_AREA_BIT(STORE_AREA_WORKERS),
 			 "DELETE FROM workers WHERE id = $1", &p, NULL, e);
 }
@@ -179,24 +179,24 @@ static int lease_locked(struct store *s, const char *name, const char *holder,
 		return -1;
 	usec_t now = clock_now_us();
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, name);
+	st_sqlp_str(&p, name);
 	struct db_cursor *c = st_query(s, "SELECT holder, expires_at FROM leases "
 				       "WHERE name = $1", &p, e);
 	if (!c)
 		return -1;
 	rc = db_cursor_next(c, e);
 	bool taken = rc == 1 && !str_eq(db_cursor_text(c, 0), holder) &&
-		     col_i64(c, 1) > now;
+		     st_col_i64(c, 1) > now;
 	if (taken && current)
-		*current = col_str(c, 0);
+		*current = st_col_str(c, 0);
 	db_cursor_close(c);
 	if (rc < 0)
 		return -1;
 	if (taken)
 		return 0;
-	sqlp_str(&p, holder);
-	sqlp_i64(&p, now);
-	sqlp_i64(&p, now + ttl);
+	st_sqlp_str(&p, holder);
+	st_sqlp_i64(&p, now);
+	st_sqlp_i64(&p, now + ttl);
 	/* The same holder renewing keeps its acquired_at. */
 	if (st_exec(s, "INSERT INTO leases (name, holder, acquired_at, expires_at) "
 		    "VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO UPDATE SET "
@@ -234,8 +234,8 @@ int store_lease_release(struct store *s, const char *name, const char *holder,
 			struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_str(&p, name);
-	sqlp_str(&p, holder);
+	st_sqlp_str(&p, name);
+	st_sqlp_str(&p, holder);
 	return st_write1(s, STORE_AREA_BIT(STORE_AREA_OBJECTS),
 			 "DELETE FROM leases WHERE name = $1 AND holder = $2", &p, NULL, e);
 }

@@ -1,5 +1,5 @@
 /*
- * metrics.c - what a worker's /metrics reports, read from the store so
+ * metric_reads.c - what a worker's /metrics reports, read from the store so
  * that every worker on a shared store reports the same numbers.
  *
  * History (final run transitions with their runs' durations, rows and
@@ -48,8 +48,8 @@ static int read_counts(struct store *s, const char *sql, int nlabels, struct vec
 	while ((rc = db_cursor_next(c, e)) == 1) {
 		struct store_metric *m = xcalloc(1, sizeof *m);
 		for (int i = 0; i < nlabels; i++)
-			m->label[i] = col_str(c, i);
-		m->value = col_i64(c, nlabels);
+			m->label[i] = st_col_str(c, i);
+		m->value = st_col_i64(c, nlabels);
 		vec_push(out, m);
 	}
 	db_cursor_close(c);
@@ -121,7 +121,7 @@ static int read_tail(struct store *s, struct store_tail *t, const char *sql,
 		     struct store_metrics *m, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
-	sqlp_i64(&p, t->settled);
+	st_sqlp_i64(&p, t->settled);
 	struct db_cursor *c = st_query(s, sql, &p, e);
 	if (!c)
 		return -1;
@@ -131,8 +131,8 @@ static int read_tail(struct store *s, struct store_tail *t, const char *sql,
 	bool counting = false;
 	int rc;
 	while ((rc = db_cursor_next(c, e)) == 1) {
-		int64_t id = col_i64(c, 0);
-		bool old = col_i64(c, 1) < cutoff;
+		int64_t id = st_col_i64(c, 0);
+		bool old = st_col_i64(c, 1) < cutoff;
 		if (id != current) {
 			current = id;
 			counting = !tail_counted(t, earlier, id);
@@ -160,22 +160,22 @@ static void count_run(struct store_metrics *m, struct db_cursor *c)
 	if (str_eq(state, "CRASHED"))
 		return;     /* retried in place, or ended by recovery: no duration */
 	if (db_cursor_text(c, 4))
-		observe(store_metric_series(&m->run_seconds, flow, NULL), col_i64(c, 4));
-	store_metric_series(&m->flow_rows, flow, NULL)->value += col_i64(c, 5);
+		observe(store_metric_series(&m->run_seconds, flow, NULL), st_col_i64(c, 4));
+	store_metric_series(&m->flow_rows, flow, NULL)->value += st_col_i64(c, 5);
 }
 
 /* t.id, t.at, flow, step, duration */
 static void count_step(struct store_metrics *m, struct db_cursor *c)
 {
 	observe(store_metric_series(&m->step_seconds, db_cursor_text(c, 2), db_cursor_text(c, 3)),
-		col_i64(c, 4));
+		st_col_i64(c, 4));
 }
 
 /* id, loaded_at, pipe, status, rows loaded */
 static void count_load(struct store_metrics *m, struct db_cursor *c)
 {
 	const char *pipe = db_cursor_text(c, 2);
-	store_metric_series(&m->pipe_rows, pipe, NULL)->value += col_i64(c, 4);
+	store_metric_series(&m->pipe_rows, pipe, NULL)->value += st_col_i64(c, 4);
 	store_metric_series(&m->pipe_files, pipe, db_cursor_text(c, 3))->value++;
 }
 
@@ -215,7 +215,7 @@ static int read_notifications(struct store *s, int64_t counts[NOTIFY_STATE_COUNT
 	while ((rc = db_cursor_next(c, e)) == 1)
 		for (int i = 0; i < NOTIFY_STATE_COUNT; i++)
 			if (str_eq(db_cursor_text(c, 0), notify_state_name(i)))
-				counts[i] = col_i64(c, 1);
+				counts[i] = st_col_i64(c, 1);
 	db_cursor_close(c);
 	return rc < 0 ? -1 : 0;
 }
