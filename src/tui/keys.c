@@ -10,7 +10,11 @@
  * Read-only mode is checked here, once, for every action marked as
  * mutating, whatever view declared it; the command layer checks again.
  */
-#include "tui_int.h"
+#include "tui/keys.h"
+#include "tui/tui.h"
+#include "tui/widget_edit.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>

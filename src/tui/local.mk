@@ -4,6 +4,16 @@ noinst_LIBRARIES += libtui.a
 libtui_a_SOURCES = \
 	src/tui/tui.h \
 	src/tui/tui_int.h \
+	src/tui/keys.h \
+	src/tui/theme.h \
+	src/tui/draw.h \
+	src/tui/views.h \
+	src/tui/widget_edit.h \
+	src/tui/widget_list.h \
+	src/tui/widget_pager.h \
+	src/tui/widget_dialog.h \
+	src/tui/widget_form.h \
+	src/tui/widget_sparkline.h \
 	src/tui/tui.c \
 	src/tui/frame.c \
 	src/tui/keys.c \

@@ -10,7 +10,12 @@
  * ten times a second.  With nothing happening the loop sleeps in poll()
  * with no timeout at all, so an idle console costs no CPU.
  */
-#include "tui_int.h"
+#include "tui/tui.h"
+#include "tui/keys.h"
+#include "tui/theme.h"
+#include "tui/widget_edit.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,11 @@
  * define them (views, the frame's actions, each view's actions, the
  * command layer's list), so the help cannot drift from what the keys do.
  */
-#include "tui_int.h"
+#include "tui/tui.h"
+#include "tui/keys.h"
+#include "tui/widget_pager.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>

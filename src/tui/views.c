@@ -8,7 +8,13 @@
  * the prompt and from view actions come through tui_command, which knows
  * the console's own commands and hands the rest to the command layer.
  */
-#include "tui_int.h"
+#include "tui/views.h"
+#include "tui/tui.h"
+#include "tui/keys.h"
+#include "tui/widget_pager.h"
+#include "tui/widget_dialog.h"
+#include "tui/widget_form.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>
