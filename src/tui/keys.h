@@ -24,6 +24,9 @@ bool tui_key_is_enter(int key);
 bool tui_key_is_backspace(int key);
 /* "Up", "^L", "Enter", "x"; out needs 16 bytes. */
 void tui_key_name(int key, char out[16]);
+/* The key a name from tui_key_name stands for ("Up", "^L", "M-x", "F5";
+ * "Enter" is Return), or -1. */
+int  tui_key_parse(const char *name);
 
 /* ---- redraw masks: what an action changed ------------------------------- */
 enum {

@@ -285,6 +285,11 @@ static int run_loop(struct tui *t, struct err *e)
 				timeout = min_timeout(timeout, (int)((due - now + 999) / 1000));
 			}
 		}
+		/* a script's next step once the last one is on the screen */
+		if (!t->dirty && tui_script_pending(t)) {
+			t->dirty |= (unsigned)tui_script_step(t);
+			continue;
+		}
 
 		struct pollfd fds[3] = {
 			{ .fd = STDIN_FILENO, .events = POLLIN },
@@ -341,6 +346,13 @@ int tui_run(const struct tui_config *cfg, struct err *e)
 	if (trace && *trace)
 		t.trace = file_open_log(trace);
 	tui_trace(&t, "start", 0);
+	const char *script = getenv("SLUICE_CONSOLE_SCRIPT");
+	if (script && *script && tui_script_load(&t, script, e) < 0) {
+		free(t.history_path);
+		if (t.trace)
+			fclose(t.trace);
+		return -1;
+	}
 
 	if (pipe(sig_pipe) < 0)
 		return err_set(e, ERR_IO, "pipe: %s", strerror(errno));
@@ -391,6 +403,7 @@ out:
 	free(t.history_path);
 	free(t.history_error);
 	free(t.store_error);
+	tui_script_done(&t);
 	if (t.trace)
 		fclose(t.trace);
 	return rc;

@@ -28,6 +28,7 @@
 #include "tui/widget_edit.h"
 
 struct cJSON;
+struct tui_script;
 struct tui_form;
 
 /* ---- modal layer: a dialog or form over the body ------------------------ */
@@ -79,6 +80,7 @@ struct tui {
 	usec_t next_poll;           /* monotonic; 0: no store to poll */
 	usec_t last_poll;
 	FILE *trace;                /* SLUICE_CONSOLE_TRACE: key and frame times */
+	struct tui_script *script;  /* SLUICE_CONSOLE_SCRIPT, or NULL (script.c) */
 };
 
 /* Open every registry view (refreshing the first), and close them all
@@ -160,6 +162,15 @@ int  tui_prompt_key(struct tui *t, int key);
 int  tui_prompt_draw(struct tui *t, WINDOW *w, int width);
 /* The console's own completion words (help, quit, view names). */
 void tui_builtin_words(struct vec *out);
+
+/* script.c: SLUICE_CONSOLE_SCRIPT and :save-screen. */
+int  tui_script_load(struct tui *t, const char *path, struct err *e);
+/* Steps left: the loop takes the next one when the last is drawn. */
+bool tui_script_pending(const struct tui *t);
+int  tui_script_step(struct tui *t);    /* RD mask */
+void tui_script_done(struct tui *t);
+/* Write the screen as text, as `tmux capture-pane -p` prints it. */
+int  tui_save_screen(struct tui *t, const char *path);
 
 #define TUI_MIN_COLS 80
 #define TUI_MIN_ROWS 24
