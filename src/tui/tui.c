@@ -339,6 +339,9 @@ int tui_run(const struct tui_config *cfg, struct err *e)
 	t.production = tui_is_production(cfg);
 	t.status_cx = -1;
 	t.modal_cy = -1;
+	const char *script = getenv("SLUICE_CONSOLE_SCRIPT");
+	if (script && *script && tui_script_load(&t, script, e) < 0)
+		return -1;    /* before anything is allocated or the terminal taken */
 	t.history_path = cfg->history_path ? xstrdup(cfg->history_path)
 					   : tui_default_history_path();
 	user_host(t.user_host, sizeof t.user_host);
@@ -346,13 +349,6 @@ int tui_run(const struct tui_config *cfg, struct err *e)
 	if (trace && *trace)
 		t.trace = file_open_log(trace);
 	tui_trace(&t, "start", 0);
-	const char *script = getenv("SLUICE_CONSOLE_SCRIPT");
-	if (script && *script && tui_script_load(&t, script, e) < 0) {
-		free(t.history_path);
-		if (t.trace)
-			fclose(t.trace);
-		return -1;
-	}
 
 	if (pipe(sig_pipe) < 0)
 		return err_set(e, ERR_IO, "pipe: %s", strerror(errno));

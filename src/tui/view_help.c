@@ -58,6 +58,7 @@ static const char *const prompt_keys[][2] = {
 	{ ":help", "this help" },
 	{ ":quit  :q", "quit" },
 	{ ":NAME [KEY]", "switch to a view, and select KEY in it" },
+	{ ":save-screen", "FILE: write the screen to FILE as text, as tmux shows it" },
 	{ "Enter", "run the line" },
 	{ "Esc", "cancel (so does Backspace on an empty line)" },
 	{ "Tab", "complete command and object names" },
