@@ -64,6 +64,7 @@ tests_console_mkfixture_LDADD = $(SLUICE_LIBS) $(DEP_LIBS)
 # `make update-golden` runs them writing the goldens instead (review the
 # diff before committing it); a plain test run only compares.
 GOLDEN_TESTS = \
+	tests/console/ascii.sh \
 	tests/console/help.sh \
 	tests/console/views.sh \
 	tests/console/watermarks.sh
