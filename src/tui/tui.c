@@ -278,7 +278,9 @@ static int run_loop(struct tui *t, struct err *e)
 		timeout = min_timeout(timeout, view_clock_timeout(t, now));
 		if (t->dirty) {
 			usec_t due = t->last_frame + TUI_FRAME_USEC;
-			if (now >= due) {
+			/* the frame cap keeps a busy store from costing CPU; a
+			 * script waits for each frame, so it is not held back */
+			if (now >= due || tui_script_pending(t)) {
 				tui_render(t);
 				t->last_frame = now;
 			} else {
