@@ -14,8 +14,14 @@
  * Formatting helpers for times and numbers live here too, so that every
  * view writes "3m ago" and "1,234" the same way.
  */
-#include "tui_int.h"
+#include "project/project.h"
+#include "store/store.h"
+#include "tui/tui.h"
+#include "tui/keys.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
+#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,10 @@
  * however the page is scrolled sideways.  Views write their page again on
  * every refresh; tui_doc_begin keeps the operator's scroll position.
  */
-#include "tui_int.h"
+#include "tui/theme.h"
+#include "tui/draw.h"
+#include "tui/widget_pager.h"
+#include "tui/views.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

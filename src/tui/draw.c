@@ -8,7 +8,8 @@
  * and turns control characters into '?' so that data cannot move the
  * cursor or send escape sequences to the terminal.
  */
-#include "tui_int.h"
+#include "tui/draw.h"
+#include "tui/theme.h"
 
 #include <stdlib.h>
 #include <string.h>

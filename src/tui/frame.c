@@ -13,7 +13,13 @@
  * updated once per frame with doupdate, so ncurses sends only the cells
  * that changed.  Below 80x24 the whole screen says so instead.
  */
-#include "tui_int.h"
+#include "tui/tui.h"
+#include "tui/keys.h"
+#include "tui/theme.h"
+#include "tui/draw.h"
+#include "tui/widget_edit.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,11 @@
  * Read-only mode is checked here, once, for every action marked as
  * mutating, whatever view declared it; the command layer checks again.
  */
-#include "tui_int.h"
+#include "tui/keys.h"
+#include "tui/tui.h"
+#include "tui/widget_edit.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,21 +29,24 @@ bool tui_key_is_backspace(int key)
 	return key == TK(KEY_BACKSPACE) || key == 0x7f || key == TK_CTRL('h');
 }
 
+/* Names of the keys that are not one printable character, for the key
+ * bar and help (tui_key_name) and for scripts (tui_key_parse). */
+static const struct { int key; const char *name; } key_names[] = {
+	{ TK(KEY_UP), "Up" }, { TK(KEY_DOWN), "Down" },
+	{ TK(KEY_LEFT), "Left" }, { TK(KEY_RIGHT), "Right" },
+	{ TK(KEY_PPAGE), "PgUp" }, { TK(KEY_NPAGE), "PgDn" },
+	{ TK(KEY_HOME), "Home" }, { TK(KEY_END), "End" },
+	{ TK(KEY_BTAB), "S-Tab" }, { TK(KEY_DC), "Delete" },
+	{ TK(KEY_BACKSPACE), "Backspace" }, { TK(KEY_ENTER), "Enter" },
+	{ '\r', "Enter" }, { '\n', "Enter" }, { '\t', "Tab" },
+	{ TK_ESC, "Esc" }, { ' ', "Space" }, { 0x7f, "Backspace" },
+};
+
 void tui_key_name(int key, char out[16])
 {
-	static const struct { int key; const char *name; } names[] = {
-		{ TK(KEY_UP), "Up" }, { TK(KEY_DOWN), "Down" },
-		{ TK(KEY_LEFT), "Left" }, { TK(KEY_RIGHT), "Right" },
-		{ TK(KEY_PPAGE), "PgUp" }, { TK(KEY_NPAGE), "PgDn" },
-		{ TK(KEY_HOME), "Home" }, { TK(KEY_END), "End" },
-		{ TK(KEY_BTAB), "S-Tab" }, { TK(KEY_DC), "Delete" },
-		{ TK(KEY_BACKSPACE), "Backspace" }, { TK(KEY_ENTER), "Enter" },
-		{ '\r', "Enter" }, { '\n', "Enter" }, { '\t', "Tab" },
-		{ TK_ESC, "Esc" }, { ' ', "Space" }, { 0x7f, "Backspace" },
-	};
-	for (size_t i = 0; i < ARRAY_LEN(names); i++)
-		if (names[i].key == key) {
-			snprintf(out, 16, "%s", names[i].name);
+	for (size_t i = 0; i < ARRAY_LEN(key_names); i++)
+		if (key_names[i].key == key) {
+			snprintf(out, 16, "%s", key_names[i].name);
 			return;
 		}
 	if (key >= TK(KEY_F(1)) && key <= TK(KEY_F(12)))
@@ -52,6 +59,25 @@ void tui_key_name(int key, char out[16])
 		snprintf(out, 16, "key %d", key - TK_KEYBASE);
 	else
 		snprintf(out, 16, "%lc", (wint_t)key);
+}
+
+int tui_key_parse(const char *name)
+{
+	/* the first name of a key is the one a terminal sends: Enter is \r */
+	for (size_t i = 0; i < ARRAY_LEN(key_names); i++)
+		if (str_eq(key_names[i].name, name))
+			return str_eq(name, "Enter") ? '\r' : key_names[i].key;
+	if (name[0] == '^' && name[1] >= '@' && name[1] <= '_' && !name[2])
+		return name[1] - '@';
+	if (name[0] == 'M' && name[1] == '-' && name[2] > ' ' && name[2] < 0x7f && !name[3])
+		return TK_META(name[2]);
+	if (name[0] == 'F' && name[1] >= '1' && name[1] <= '9') {
+		char *end;
+		long n = strtol(name + 1, &end, 10);
+		if (!*end && n >= 1 && n <= 12)
+			return TK(KEY_F((int)n));
+	}
+	return -1;
 }
 
 bool tui_action_has_key(const struct tui_action *a, int key)

@@ -4,10 +4,21 @@ noinst_LIBRARIES += libtui.a
 libtui_a_SOURCES = \
 	src/tui/tui.h \
 	src/tui/tui_int.h \
+	src/tui/keys.h \
+	src/tui/theme.h \
+	src/tui/draw.h \
+	src/tui/views.h \
+	src/tui/widget_edit.h \
+	src/tui/widget_list.h \
+	src/tui/widget_pager.h \
+	src/tui/widget_dialog.h \
+	src/tui/widget_form.h \
+	src/tui/widget_sparkline.h \
 	src/tui/tui.c \
 	src/tui/frame.c \
 	src/tui/keys.c \
 	src/tui/prompt.c \
+	src/tui/script.c \
 	src/tui/theme.c \
 	src/tui/draw.c \
 	src/tui/views.c \
@@ -49,8 +60,21 @@ tests_console_mkfixture_SOURCES = tests/console/fixture.c
 tests_console_mkfixture_CFLAGS = $(TEST_CFLAGS)
 tests_console_mkfixture_LDADD = $(SLUICE_LIBS) $(DEP_LIBS)
 
+# The console tests that compare whole screens with tests/console/golden/.
+# `make update-golden` runs them writing the goldens instead (review the
+# diff before committing it); a plain test run only compares.
+GOLDEN_TESTS = \
+	tests/console/ascii.sh \
+	tests/console/help.sh \
+	tests/console/views.sh \
+	tests/console/watermarks.sh
+.PHONY: update-golden
+update-golden:
+	SLUICE_UPDATE_GOLDEN=1 $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(GOLDEN_TESTS)'
+
 TESTS += \
 	tests/console/help.sh \
+	tests/console/script.sh \
 	tests/console/terminals.sh \
 	tests/console/resize.sh \
 	tests/console/nocolor.sh \

@@ -19,7 +19,12 @@
  * readline is global state, so there is one prompt per process; that
  * matches the one console per process that ncurses allows anyway.
  */
-#include "tui_int.h"
+#include "store/store.h"
+#include "tui/tui.h"
+#include "tui/keys.h"
+#include "tui/theme.h"
+#include "tui/draw.h"
+#include "tui/tui_int.h"
 
 #include <errno.h>
 #include <limits.h>

@@ -9,7 +9,8 @@
  * ASCII otherwise: no alternate character set, which some terminals and
  * multiplexers mangle.
  */
-#include "tui_int.h"
+#include "tui/theme.h"
+#include "core/core.h"
 
 #include <string.h>
 #include <strings.h>

@@ -10,7 +10,12 @@
  * ten times a second.  With nothing happening the loop sleeps in poll()
  * with no timeout at all, so an idle console costs no CPU.
  */
-#include "tui_int.h"
+#include "tui/tui.h"
+#include "tui/keys.h"
+#include "tui/theme.h"
+#include "tui/widget_edit.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -273,12 +278,19 @@ static int run_loop(struct tui *t, struct err *e)
 		timeout = min_timeout(timeout, view_clock_timeout(t, now));
 		if (t->dirty) {
 			usec_t due = t->last_frame + TUI_FRAME_USEC;
-			if (now >= due) {
+			/* the frame cap keeps a busy store from costing CPU; a
+			 * script waits for each frame, so it is not held back */
+			if (now >= due || tui_script_pending(t)) {
 				tui_render(t);
 				t->last_frame = now;
 			} else {
 				timeout = min_timeout(timeout, (int)((due - now + 999) / 1000));
 			}
+		}
+		/* a script's next step once the last one is on the screen */
+		if (!t->dirty && tui_script_pending(t)) {
+			t->dirty |= (unsigned)tui_script_step(t);
+			continue;
 		}
 
 		struct pollfd fds[3] = {
@@ -329,6 +341,9 @@ int tui_run(const struct tui_config *cfg, struct err *e)
 	t.production = tui_is_production(cfg);
 	t.status_cx = -1;
 	t.modal_cy = -1;
+	const char *script = getenv("SLUICE_CONSOLE_SCRIPT");
+	if (script && *script && tui_script_load(&t, script, e) < 0)
+		return -1;    /* before anything is allocated or the terminal taken */
 	t.history_path = cfg->history_path ? xstrdup(cfg->history_path)
 					   : tui_default_history_path();
 	user_host(t.user_host, sizeof t.user_host);
@@ -386,6 +401,7 @@ out:
 	free(t.history_path);
 	free(t.history_error);
 	free(t.store_error);
+	tui_script_done(&t);
 	if (t.trace)
 		fclose(t.trace);
 	return rc;

@@ -12,8 +12,13 @@
  * falling back to the comparison kept in the store.  The JSON is read
  * tolerantly: a missing key shows as "-", never as a wrong number.
  */
-#include "tui_int.h"
+#include "store/store.h"
+#include "tui/theme.h"
+#include "tui/widget_pager.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -7,7 +7,11 @@
  * Rows are keyed by backfill id; the actions name the flow, as the
  * `backfill` commands do (a flow has at most one active backfill).
  */
-#include "tui_int.h"
+#include "store/store.h"
+#include "tui/keys.h"
+#include "tui/widget_list.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>

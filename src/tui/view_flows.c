@@ -9,7 +9,13 @@
  * anything is sent (the same check the engine makes), and only values the
  * operator changed are sent, so defaults stay the flow's.
  */
-#include "tui_int.h"
+#include "project/project.h"
+#include "store/store.h"
+#include "tui/tui.h"
+#include "tui/widget_list.h"
+#include "tui/widget_form.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -3,7 +3,11 @@
  * define them (views, the frame's actions, each view's actions, the
  * command layer's list), so the help cannot drift from what the keys do.
  */
-#include "tui_int.h"
+#include "tui/tui.h"
+#include "tui/keys.h"
+#include "tui/widget_pager.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +58,7 @@ static const char *const prompt_keys[][2] = {
 	{ ":help", "this help" },
 	{ ":quit  :q", "quit" },
 	{ ":NAME [KEY]", "switch to a view, and select KEY in it" },
+	{ ":save-screen", "FILE: write the screen to FILE as text, as tmux shows it" },
 	{ "Enter", "run the line" },
 	{ "Esc", "cancel (so does Backspace on an empty line)" },
 	{ "Tab", "complete command and object names" },

@@ -7,7 +7,12 @@
  * by key, filtering, and a detail page listing every column of the
  * selected row for views that have nothing richer to show.
  */
-#include "tui_int.h"
+#include "tui/keys.h"
+#include "tui/draw.h"
+#include "tui/widget_list.h"
+#include "tui/widget_pager.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,11 @@
  * lake since is not reloaded by the pipe: its newest attempt says so, in
  * the list and in full, with F as the way to reload it.
  */
-#include "tui_int.h"
+#include "store/store.h"
+#include "tui/keys.h"
+#include "tui/widget_list.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>

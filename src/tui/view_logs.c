@@ -15,8 +15,15 @@
  * (or, without a mark, the records on screen) to a file, written
  * atomically.
  */
-#include "tui_int.h"
+#include "store/store.h"
+#include "tui/keys.h"
+#include "tui/theme.h"
+#include "tui/draw.h"
+#include "tui/widget_form.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -5,7 +5,9 @@
  * through the command layer (`notify retry|drop ID`), so read-only mode
  * refuses them in one place.
  */
-#include "tui_int.h"
+#include "store/store.h"
+#include "tui/widget_list.h"
+#include "tui/views.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -9,7 +9,15 @@
  * are written as "3 FAILED", the state spelled out in its colour, so a
  * monochrome terminal loses nothing.
  */
-#include "tui_int.h"
+#include "project/project.h"
+#include "store/store.h"
+#include "tui/tui.h"
+#include "tui/theme.h"
+#include "tui/draw.h"
+#include "tui/widget_pager.h"
+#include "tui/widget_sparkline.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,9 @@
  * view_page.c - a page of text over the current view: a row's details, a
  * command's result, help.  The frame pushes it; Esc or q pops it.
  */
-#include "tui_int.h"
+#include "tui/widget_pager.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 

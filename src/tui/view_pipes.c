@@ -15,8 +15,14 @@
  * at most every PIPES_LAKE_EVERY while it stays shown, and on `r`, and
  * keeps that answer in between.
  */
-#include "tui_int.h"
+#include "project/project.h"
+#include "store/store.h"
+#include "tui/keys.h"
+#include "tui/widget_list.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 

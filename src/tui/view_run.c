@@ -8,7 +8,11 @@
  * A page of styled text read from the store on every change of the runs
  * area, so a running run's steps tick along while it is watched.
  */
-#include "tui_int.h"
+#include "store/store.h"
+#include "tui/theme.h"
+#include "tui/widget_pager.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,15 @@
  * "runn") and no flow, the store is asked for runs in those states, so
  * old failures are found too.  Enter opens the run's detail.
  */
-#include "tui_int.h"
+#include "project/project.h"
+#include "store/store.h"
+#include "tui/keys.h"
+#include "tui/theme.h"
+#include "tui/draw.h"
+#include "tui/widget_list.h"
+#include "tui/widget_pager.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 #include "steps/steps.h"
 
 #include <stdlib.h>

@@ -7,7 +7,11 @@
  * the engine reads or commits an offset, so the console needs no data
  * connection.  "?" means the mirror has not seen the stream yet.
  */
-#include "tui_int.h"
+#include "project/project.h"
+#include "store/store.h"
+#include "tui/widget_list.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>

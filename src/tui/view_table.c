@@ -6,8 +6,15 @@
  * shows the columns instead: name, type, not null, key, and the note the
  * project file has for it.
  */
-#include "tui_int.h"
+#include "project/project.h"
+#include "tui/keys.h"
+#include "tui/theme.h"
+#include "tui/draw.h"
+#include "tui/widget_pager.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -9,8 +9,14 @@
  * changes, and on `r`.  Without that command (or when it fails) the view
  * lists what the project declares and says why the rest is missing.
  */
-#include "tui_int.h"
+#include "project/project.h"
+#include "store/store.h"
+#include "tui/keys.h"
+#include "tui/widget_list.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -8,7 +8,11 @@
  * now (schedule_next), shown only for a started task with a schedule;
  * tasks that follow others say "after X".
  */
-#include "tui_int.h"
+#include "project/project.h"
+#include "store/store.h"
+#include "tui/widget_list.h"
+#include "tui/views.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,7 +8,13 @@
  * the prompt and from view actions come through tui_command, which knows
  * the console's own commands and hands the rest to the command layer.
  */
-#include "tui_int.h"
+#include "tui/views.h"
+#include "tui/tui.h"
+#include "tui/keys.h"
+#include "tui/widget_pager.h"
+#include "tui/widget_dialog.h"
+#include "tui/widget_form.h"
+#include "tui/tui_int.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +50,7 @@ void tui_builtin_words(struct vec *out)
 {
 	vec_push(out, xstrdup("help"));
 	vec_push(out, xstrdup("quit"));
+	vec_push(out, xstrdup("save-screen"));
 	for (size_t i = 0; i < tui_nviews; i++)
 		vec_push(out, xstrdup(tui_views[i]->name));
 }
@@ -337,6 +344,9 @@ int tui_command(struct tui *t, const char *line)
 		t->quit = true;
 	} else if (str_eq(verb, "help") || str_eq(verb, "?")) {
 		rd = tui_open_help(t);
+	} else if (str_eq(verb, "save-screen")) {
+		rd = words.len == 2 ? tui_save_screen(t, arg)
+				    : tui_message(t, true, "usage: save-screen FILE");
 	} else if (index >= 0) {
 		rd = tui_switch(t, (size_t)index);
 		struct tui_view *v = &t->views[index];

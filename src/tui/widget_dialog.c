@@ -5,7 +5,10 @@
  * does nothing harmful; the action needs a deliberate move to its button
  * and Enter, or a `y`.
  */
-#include "tui_int.h"
+#include "tui/widget_dialog.h"
+#include "tui/keys.h"
+#include "tui/theme.h"
+#include "tui/draw.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,7 +5,9 @@
  * editor for places where that would be too much: emacs-style keys,
  * UTF-8 aware, scrolled sideways so the cursor always shows.
  */
-#include "tui_int.h"
+#include "tui/widget_edit.h"
+#include "tui/keys.h"
+#include "tui/draw.h"
 
 #include <limits.h>
 #include <stdlib.h>

@@ -7,7 +7,12 @@
  * A submit checks required fields and each field's check first; a refused
  * submit keeps the form open, says why, and puts the focus on the field.
  */
-#include "tui_int.h"
+#include "tui/widget_form.h"
+#include "project/project.h"
+#include "tui/keys.h"
+#include "tui/theme.h"
+#include "tui/draw.h"
+#include "tui/widget_edit.h"
 
 #include <stdlib.h>
 #include <string.h>

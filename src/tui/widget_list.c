@@ -9,7 +9,10 @@
  * coloured.  It holds exactly the rows the view gives it: a view that
  * reads a big table gives it a bounded window of rows, not the table.
  */
-#include "tui_int.h"
+#include "tui/widget_list.h"
+#include "tui/keys.h"
+#include "tui/theme.h"
+#include "tui/draw.h"
 
 #include <stdlib.h>
 #include <string.h>

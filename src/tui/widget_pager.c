@@ -7,7 +7,10 @@
  * rest scrolls under them.  Search is case-insensitive; the line of the
  * current match is highlighted and n/N move between matches.
  */
-#include "tui_int.h"
+#include "tui/widget_pager.h"
+#include "tui/keys.h"
+#include "tui/theme.h"
+#include "tui/draw.h"
 
 #include <stdint.h>
 #include <stdlib.h>

@@ -6,7 +6,9 @@
  * (a quiet minute is still a minute), a missing value (NaN) is a gap, so
  * "nothing happened" and "we do not know" look different.
  */
-#include "tui_int.h"
+#include "tui/widget_sparkline.h"
+#include "tui/theme.h"
+#include "tui/draw.h"
 
 #include <math.h>
 

@@ -13,26 +13,25 @@ non_ascii_bytes() {
 unset LC_ALL LC_CTYPE LC_MESSAGES
 base_socket=$CONSOLE_SOCKET
 
+# ---- no project, LANG=C: scripted, and compared whole -----------------------------
+non_ascii_in() { LC_ALL=C tr -d '\000-\177' <"$1" | wc -c; }
 CONSOLE_SOCKET=$base_socket-c
-LANG=C console_start 80 24 xterm-256color
-console_wait "OPERATOR"
-screen=$(console_screen)
-assert_contains "$screen" "+--------" "box corner and border"
-assert_contains "$screen" "|  No control store is open" "box side"
-assert_contains "$(console_line 0)" " | env: default | " "header separators"
-assert_eq 0 "$(non_ascii_bytes)" "non-ASCII bytes on the LANG=C screen"
-console_keys 6
-console_wait "TRIGGER"
-assert_contains "$(console_line 2)" "IDv" "sort marker"
-assert_eq 0 "$(non_ascii_bytes)" "non-ASCII bytes on the runs view"
-console_keys '?'
-console_wait "VIEWS"
-assert_contains "$(console_line 1)" "runs > Help" "breadcrumb"
-assert_eq 0 "$(non_ascii_bytes)" "non-ASCII bytes on the help page"
-console_keys q q
-console_exited
+console_script "$T/steps" ':save-screen ascii-overview.screen' \
+	'6' ':save-screen ascii-runs.screen' \
+	'?' ':save-screen ascii-help.screen' \
+	'q' 'q'
+LANG=C console_run_script 80 24 xterm-256color "$T/steps"
 assert_eq 0 "$CONSOLE_STATUS" "exit status"
-console_stop
+# the box of the empty state: + corners, - and | sides
+console_assert_screen ascii-overview "$T/ascii-overview.screen"
+assert_contains "$(head -1 "$T/ascii-overview.screen")" " | env: default | " "header separators"
+assert_eq 0 "$(non_ascii_in "$T/ascii-overview.screen")" "non-ASCII bytes on the LANG=C screen"
+# the sort marker: IDv
+console_assert_screen ascii-runs "$T/ascii-runs.screen"
+assert_eq 0 "$(non_ascii_in "$T/ascii-runs.screen")" "non-ASCII bytes on the runs view"
+# the breadcrumb: runs > Help
+console_assert_screen ascii-help "$T/ascii-help.screen"
+assert_eq 0 "$(non_ascii_in "$T/ascii-help.screen")" "non-ASCII bytes on the help page"
 
 CONSOLE_SOCKET=$base_socket-utf8
 LANG=C.UTF-8 console_start 80 24 xterm-256color

@@ -17,9 +17,6 @@
 #                                          negative counts from the bottom)
 #   console_wait_line N TEXT [SECONDS]     wait until line N has TEXT
 #   console_pid                            pid of the program in the pane
-#   console_expect FILE                    every line of FILE (a readable
-#                                          expected screen, blank lines
-#                                          ignored) must appear on screen
 #   console_resize COLS ROWS
 #   console_exited [SECONDS]               wait for the program to exit; sets
 #                                          CONSOLE_STATUS to its exit code
@@ -27,6 +24,44 @@
 #   console_history                        the screen and the lines that
 #                                          scrolled off it
 #   console_stop
+#
+# Whole screens, compared with golden files (tig's assert_equals):
+#
+#   console_script FILE LINE...            write a SLUICE_CONSOLE_SCRIPT file:
+#                                          one step a line (keys, <Name>d
+#                                          keys, or :commands such as
+#                                          `:save-screen NAME.screen`)
+#   console_run_script COLS ROWS TERM SCRIPT ARGS...
+#                                          run sluice ARGS with the script and
+#                                          wait for it to exit (the script
+#                                          ends with :quit); no polling of
+#                                          the screen
+#   console_mask                           stdin to stdout with what changes
+#                                          from run to run replaced (below)
+#   console_assert_screen NAME [FILE] [PERL...]
+#                                          FILE (default: the screen now),
+#                                          masked, must equal
+#                                          tests/console/golden/NAME.screen,
+#                                          whole; else a unified diff of
+#                                          expected and actual and the test
+#                                          fails.  PERL: extra substitutions
+#                                          for this screen's own volatile
+#                                          parts (s/.../.../ expressions)
+#
+# Masking (console_mask), each replacement keeping the columns of what
+# follows it where the screen pads a cell:
+#   - the header's fields (project, env, store, user@host), whose widths
+#     depend on the machine's user and host names: the line keeps
+#     " sluice" and the mode at its right end           -> <fields>
+#     (header.sh asserts the fields themselves)
+#   - the machine's USER@HOST elsewhere                -> USER@HOST
+#   - relative times: "just now", "3m ago", "in 5h"    -> <ago>, <in>, padded
+#     with the cell's spaces to the same width
+#   - date-times of the last and next day (the clock's, not data's: a
+#     watermark of 2024-01-02 stays)                   -> digits as #
+#   - the test's temporary directory ($T)              -> $T
+# Goldens are written only by tests/console/update-golden (which sets
+# SLUICE_UPDATE_GOLDEN=1 for the console tests); a test run compares.
 #
 # Needs testlib.sh sourced first.  Each test has its own tmux server.
 
@@ -133,23 +168,6 @@ console_wait_gone() { # TEXT [SECONDS]
 	fail "'$text' was still on screen after ${limit}s"
 }
 
-console_expect() { # FILE
-	local screen line
-	screen=$(console_screen)
-	while IFS= read -r line; do
-		[ -n "$line" ] || continue
-		case "$screen" in
-		*"$line"*) ;;
-		*)
-			echo "---- screen ----" >&2
-			printf '%s\n' "$screen" >&2
-			echo "----------------" >&2
-			fail "expected screen line missing: '$line' (from $1)"
-			;;
-		esac
-	done <"$1"
-}
-
 console_resize() {
 	_tmux resize-window -t "$CONSOLE_SESSION" -x "$1" -y "$2"
 }
@@ -170,4 +188,66 @@ console_exited() { # [SECONDS]
 
 console_stop() {
 	_tmux kill-server 2>/dev/null || true
+}
+
+# ---- whole screens ------------------------------------------------------------
+
+console_script() { # FILE LINE...
+	local file=$1
+	shift
+	printf '%s\n' "$@" >"$file"
+}
+
+console_run_script() { # COLS ROWS TERM SCRIPT ARGS...
+	local cols=$1 rows=$2 term=$3 script=$4
+	shift 4
+	local saved=("${CONSOLE_ENV[@]+"${CONSOLE_ENV[@]}"}")
+	CONSOLE_ENV+=("SLUICE_CONSOLE_SCRIPT=$script")
+	console_start "$cols" "$rows" "$term" "$@"
+	CONSOLE_ENV=("${saved[@]+"${saved[@]}"}")
+	console_exited 30
+	[ "$CONSOLE_STATUS" = 0 ] || { console_screen >&2; fail "scripted console exited $CONSOLE_STATUS"; }
+	console_stop
+}
+
+console_mask() {
+	local days
+	days=$(for d in -1 0 1; do date -u -d "$d day" +%F; date -d "$d day" +%F; done | sort -u | tr '\n' ' ')
+	USERHOST="$(id -un)@$(hostname)" TDIR="$T" DAYS="$days" perl -CSD -pe '
+		BEGIN { %day = map { $_ => 1 } split " ", $ENV{DAYS}; }
+		sub pad { my ($tok, $len) = @_; $tok . " " x ($len > length $tok ? $len - length $tok : 0) }
+		s/^( sluice ).*?(\S+)$/$1 <fields> $2/ if $. == 1;
+		s/\Q$ENV{TDIR}\E/\$T/g if $ENV{TDIR};
+		s/\Q$ENV{USERHOST}\E/USER\@HOST/g;
+		s/(just now|\d+[smhd] ago)( *)/$2 eq "" ? "<ago>" : pad("<ago>", length $&)/ge;
+		s/\bin \d+[smhd]( *)/$1 eq "" ? "<in>" : pad("<in>", length $&)/ge;
+		s/\b(\d{4}-\d\d-\d\d)([ T]\d\d:\d\d(:\d\d(\.\d+)?)?)?/$day{$1} ? ($& =~ tr{0-9}{#}r) : $&/ge;
+		s/ +$//;
+	'
+}
+
+console_assert_screen() { # NAME [FILE] [PERL...]
+	local name=$1 file=${2:-} golden="$SLUICE_SRCDIR/tests/console/golden/$1.screen"
+	shift $(( $# > 1 ? 2 : 1 ))
+	local actual="$T/$name.actual"
+	if [ -n "$file" ]; then
+		[ -f "$file" ] || fail "$name: no screen saved in $file"
+		console_mask <"$file" >"$actual"
+	else
+		console_screen | console_mask >"$actual"
+	fi
+	local expr
+	for expr in "$@"; do
+		perl -CSD -i -pe "$expr" "$actual"
+	done
+	if [ "${SLUICE_UPDATE_GOLDEN-}" = 1 ]; then
+		cp "$actual" "$golden"
+		echo "updated: $golden"
+		return 0
+	fi
+	[ -f "$golden" ] || fail "$name: no golden file $golden (tests/console/update-golden writes it)"
+	if ! diff -u --label "expected: golden/$name.screen" --label "actual: $name" \
+			"$golden" "$actual" >&2; then
+		fail "$name: the screen differs from golden/$name.screen (diff above)"
+	fi
 }

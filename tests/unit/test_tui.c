@@ -15,6 +15,18 @@
 #include <poll.h>
 #include <wchar.h>
 
+#include "store/store.h"
+#include "tui/tui.h"
+#include "tui/keys.h"
+#include "tui/theme.h"
+#include "tui/draw.h"
+#include "tui/widget_edit.h"
+#include "tui/widget_list.h"
+#include "tui/widget_pager.h"
+#include "tui/widget_dialog.h"
+#include "tui/widget_form.h"
+#include "tui/widget_sparkline.h"
+#include "tui/views.h"
 #include "tui/tui_int.h"
 
 /* ---- a curses screen on /dev/null --------------------------------------- */

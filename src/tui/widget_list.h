@@ -1,0 +1,74 @@
+/*
+ * widget_list.h - a table of rows: columns, sorting, filtering, selection.
+ */
+#ifndef SLUICE_TUI_WIDGET_LIST_H
+#define SLUICE_TUI_WIDGET_LIST_H
+
+#include "core/core.h"
+#include "tui/draw.h"
+
+/* ---- list / table widget (widget_list.c) -------------------------------- */
+struct tui_column {
+	const char *title;
+	int width;          /* columns; 0: takes what the others leave */
+	int min;            /* a flexible column's least width */
+	bool right;         /* right-aligned (numbers) */
+	bool numeric;       /* sorts as a number */
+	bool state;         /* a state name: coloured by theme_state_role */
+};
+/* The kinds of column the views use, so that a table of columns reads as
+ * what they hold.  A time column shows "3m ago" and sorts by the time
+ * (its rows give sort keys, see tui_ago_cell). */
+#define TUI_COL_TEXT(title, width)   { title, width, 0, false, false, false }
+#define TUI_COL_FLEX(title, min)     { title, 0, min, false, false, false }
+#define TUI_COL_NUMBER(title, width) { title, width, 0, true, true, false }
+#define TUI_COL_STATE(title, width)  { title, width, 0, false, false, true }
+#define TUI_COL_TIME(title, width)   { title, width, 0, false, true, false }
+
+struct tui_row {
+	char  *key;         /* identifies the object (name, run id) */
+	char **cells;       /* one per column, owned */
+	char **sort;        /* NULL, or per column what sorts (a time as a
+			       number under "3m ago"); NULL cells sort by
+			       the cell */
+};
+
+struct tui_list {
+	const struct tui_column *cols;
+	size_t ncols;
+	struct vec rows;    /* struct tui_row * */
+	size_t *shown;      /* indexes into rows: filtered, in sort order */
+	size_t nshown;
+	size_t sel, top;    /* into shown */
+	int    sort_col;    /* -1: the order rows were added */
+	bool   sort_desc;
+	char  *filter;      /* NULL: none */
+	char  *empty;       /* shown when there are no rows at all */
+	char  *keep_key;    /* selection to restore after an update */
+	int    page;        /* rows visible at the last draw */
+};
+
+void tui_list_init(struct tui_list *l, const struct tui_column *cols, size_t ncols);
+void tui_list_free(struct tui_list *l);
+/* Refill: begin (remembers the selected key), add rows, end (filters,
+ * sorts, puts the selection back on the same key when it is still there). */
+void tui_list_begin(struct tui_list *l);
+void tui_list_add(struct tui_list *l, const char *key, const char *const *cells);
+/* The same with sort keys (may hold NULLs) for cells that do not sort as
+ * they read. */
+void tui_list_add_sorted(struct tui_list *l, const char *key, const char *const *cells,
+			 const char *const *sort);
+void tui_list_end(struct tui_list *l);
+void tui_list_set_empty(struct tui_list *l, const char *message);
+void tui_list_set_filter(struct tui_list *l, const char *text);  /* NULL or "" clears */
+void tui_list_sort(struct tui_list *l, int col, bool desc);
+void tui_list_sort_step(struct tui_list *l, int delta);          /* < and > */
+const struct tui_row *tui_list_selected(const struct tui_list *l);
+bool tui_list_select_key(struct tui_list *l, const char *key);
+/* Navigation keys; RD_BODY|RD_STATUS when something moved, TUI_UNHANDLED else. */
+int  tui_list_key(struct tui_list *l, int key);
+void tui_list_draw(struct tui_list *l, WINDOW *w, int y, int x, int h, int width);
+/* "3/10", then the filter and sort, for the status line. */
+void tui_list_where(const struct tui_list *l, struct buf *out);
+
+#endif
