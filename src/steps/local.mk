@@ -5,21 +5,21 @@ libsteps_a_SOURCES = \
 # The framework and the data-moving step kinds.
 libsteps_a_SOURCES += \
 	src/steps/steps_int.h \
-	src/steps/steps.c \
+	src/steps/step_kinds.c \
 	src/steps/ledger.c \
-	src/steps/conns.c \
-	src/steps/params.c \
+	src/pipes/conns.c \
+	src/steps/step_params.c \
 	src/steps/lake_open.c \
-	src/steps/sql.c \
-	src/steps/load.c \
+	src/steps/step_sql.c \
+	src/steps/step_load.c \
 	src/steps/merge.c \
 	src/steps/drift.c \
 	src/steps/extract_int.h \
 	src/steps/extract.c \
 	src/steps/extract_window.c \
 	src/steps/validate.c \
-	src/steps/http.c \
-	src/steps/notify.c
+	src/steps/step_http.c \
+	src/steps/step_notify.c
 
 check_PROGRAMS += tests/unit/test_steps tests/unit/test_steps_pg
 tests_unit_test_steps_SOURCES = tests/unit/test_steps.c tests/unit/test_steps_fixture.h \
@@ -34,16 +34,16 @@ TESTS += tests/unit/test_steps tests/unit/test_steps_pg
 
 # Pipes and streams, and the step kinds that use them.
 libsteps_a_SOURCES += \
-	src/steps/pipe_int.h \
-	src/steps/pipe.c \
-	src/steps/pipe_state.c \
-	src/steps/pipe_load.c \
-	src/steps/pipe_table.c \
-	src/steps/stream.c \
-	src/steps/stream_int.h \
-	src/steps/stream_store.c \
+	src/pipes/pipe_int.h \
+	src/pipes/pipe.c \
+	src/pipes/pipe_state.c \
+	src/pipes/pipe_load.c \
+	src/pipes/pipe_table.c \
+	src/pipes/stream.c \
+	src/pipes/stream_int.h \
+	src/pipes/stream_store.c \
 	src/steps/ingest.c \
-	src/steps/normalize.c
+	src/steps/step_normalize.c
 
 check_PROGRAMS += tests/unit/test_pipes tests/unit/test_pipes_pg
 tests_unit_test_pipes_SOURCES = tests/unit/test_pipes.c tests/unit/pipes_fixture.h \
@@ -69,9 +69,9 @@ TESTS += tests/integration/totesys_steps.sh tests/integration/totesys_steps_pg.s
 # Extract windows on the source's own clock, and `show watermarks`.
 TESTS += tests/integration/extract_windows.sh tests/integration/extract_windows_pg.sh
 # ---- backfill and compare (steps/backfill.c, steps/compare.c) ----
-libsteps_a_SOURCES += src/steps/compare.c src/steps/backfill_int.h src/steps/backfill.c \
-	src/steps/backfill_plan.c src/steps/backfill_run.c src/steps/backfill_swap.c \
-	src/steps/backfill_status.c
+libsteps_a_SOURCES += src/backfill/compare.c src/backfill/backfill_int.h src/backfill/backfill.c \
+	src/backfill/backfill_plan.c src/backfill/backfill_run.c src/backfill/backfill_swap.c \
+	src/backfill/backfill_status.c
 
 check_PROGRAMS += tests/unit/test_compare tests/unit/test_compare_pg
 EXTRA_DIST += tests/unit/test_compare_cases.c

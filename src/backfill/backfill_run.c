@@ -14,7 +14,7 @@
  * takes it first) with one attempt (so crash recovery ends it CRASHED and
  * never retries it outside backfill mode).
  */
-#include "steps/backfill_int.h"
+#include "backfill/backfill_int.h"
 #include "lake/lake.h"
 #include "store/store.h"
 

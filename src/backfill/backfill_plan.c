@@ -6,7 +6,7 @@
  * tables or queries its loads read), the tasks to suspend, and whatever
  * would stop it.  It only reads: connections open read-only.
  */
-#include "steps/backfill_int.h"
+#include "backfill/backfill_int.h"
 #include "db/db.h"
 #include "store/store.h"
 

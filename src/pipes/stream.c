@@ -20,7 +20,7 @@
  * done by the database in the column's type on PostgreSQL, and on the same
  * stored text (or integer) on SQLite.
  */
-#include "steps/stream_int.h"
+#include "pipes/stream_int.h"
 #include "db/db.h"
 
 #include <cjson/cJSON.h>

@@ -6,7 +6,7 @@
  * the history.  Read from the store alone, so it works read-only and from
  * any host.
  */
-#include "steps/backfill_int.h"
+#include "backfill/backfill_int.h"
 #include "store/store.h"
 
 #include <stdlib.h>

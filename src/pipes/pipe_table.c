@@ -12,7 +12,7 @@
  * keep it.  All DDL here runs in the caller's transaction, so a file that
  * fails takes the table changes it caused with it.
  */
-#include "steps/pipe_int.h"
+#include "pipes/pipe_int.h"
 
 #include <stdlib.h>
 #include <string.h>

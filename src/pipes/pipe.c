@@ -14,7 +14,7 @@
  * pipe_load_file before anything is written, and only its history is
  * written now.
  */
-#include "steps/pipe_int.h"
+#include "pipes/pipe_int.h"
 #include "notify/notify.h"
 
 #include <errno.h>

@@ -28,7 +28,7 @@
  * Tables written before store ids are rebuilt with the store_id column on
  * the first write, their rows keeping store_id ''.
  */
-#include "steps/stream_int.h"
+#include "pipes/stream_int.h"
 #include "db/db.h"
 
 #include <cjson/cJSON.h>

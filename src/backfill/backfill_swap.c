@@ -21,7 +21,7 @@
  * column the transform gained is added by the load's schema drift as it
  * would be on TABLE.
  */
-#include "steps/backfill_int.h"
+#include "backfill/backfill_int.h"
 #include "db/db.h"
 #include "store/store.h"
 

@@ -39,7 +39,7 @@
  * afresh, the swap records itself in the target database's ledger in its
  * own transaction, discard and resume are idempotent.
  */
-#include "steps/backfill_int.h"
+#include "backfill/backfill_int.h"
 #include "db/db.h"
 #include "notify/notify.h"
 #include "store/store.h"

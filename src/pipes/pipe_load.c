@@ -19,7 +19,7 @@
  * (in_txn: pipe.c begins it and ends it).  The file itself is only ever
  * read.
  */
-#include "steps/pipe_int.h"
+#include "pipes/pipe_int.h"
 #include "format/format.h"
 
 #include <cjson/cJSON.h>
