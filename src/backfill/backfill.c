@@ -161,8 +161,8 @@ size_t bf_targets(const cJSON *rec, struct target **out)
 	struct target *t = xcalloc(n ? n : 1, sizeof *t);
 	const cJSON *o;
 	cJSON_ArrayForEach(o, arr) {
-		t[i].table = sj_string(o, "table");
-		t[i].connection = sj_string(o, "connection");
+		t[i].table = steps_json_string(o, "table");
+		t[i].connection = steps_json_string(o, "connection");
 		t[i].backfill = target_name(t[i].table, BACKFILL_SUFFIX);
 		t[i].old = target_name(t[i].table, BACKFILL_OLD_SUFFIX);
 		const cJSON *key = cJSON_GetObjectItemCaseSensitive(o, "key");
@@ -231,7 +231,7 @@ static int step_suspend(struct bf *b, struct err *e)
 
 static int step_resume(struct bf *b, struct err *e)
 {
-	bool approved = str_eq(sj_string(b->rec, "decision"), "approve");
+	bool approved = str_eq(steps_json_string(b->rec, "decision"), "approve");
 	cJSON *ours = cJSON_GetObjectItemCaseSensitive(b->rec, "suspended");
 	cJSON *resumed = cJSON_CreateArray(), *left = cJSON_CreateArray();
 	char mark[64];
@@ -497,7 +497,7 @@ static void tell_waiting(struct bf *b, const cJSON *cmp)
 	const cJSON *t;
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(cmp, "tables"))
 		buf_printf(&text, " %s: %lld changed, %lld only in current, %lld only in the "
-			   "backfill (score %.4f);", sj_string(t, "table"),
+			   "backfill (score %.4f);", steps_json_string(t, "table"),
 			   (long long)jint(t, "changed"), (long long)jint(t, "only_current"),
 			   (long long)jint(t, "only_backfill"),
 			   cJSON_GetObjectItemCaseSensitive(t, "score")->valuedouble);
@@ -668,10 +668,10 @@ static const char *pick_approve(struct bf *b, struct err *e)
 		jset_str(b->rec, "decision", "approve");
 		return "approve";
 	}
-	if (sj_string(b->rec, "decision"))
+	if (steps_json_string(b->rec, "decision"))
 		err_set(e, ERR_CONFLICT, "backfill %lld of flow %s was %s already: run "
 			"'sluice backfill next %s' to resume its tasks", (long long)b->row->id,
-			b->row->flow, str_eq(sj_string(b->rec, "decision"), "approve")
+			b->row->flow, str_eq(steps_json_string(b->rec, "decision"), "approve")
 			? "approved" : "discarded", b->row->flow);
 	else
 		err_set(e, ERR_CONFLICT, "backfill %lld of flow %s is at step %s (%s): "
@@ -683,7 +683,7 @@ static const char *pick_approve(struct bf *b, struct err *e)
 
 static const char *pick_discard(struct bf *b, struct err *e)
 {
-	if (str_eq(sj_string(b->rec, "decision"), "approve")) {
+	if (str_eq(steps_json_string(b->rec, "decision"), "approve")) {
 		err_set(e, ERR_CONFLICT, "backfill %lld of flow %s was approved%s: it can no "
 			"longer be discarded; run 'sluice backfill next %s' to finish",
 			(long long)b->row->id, b->row->flow,

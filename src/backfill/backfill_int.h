@@ -1,5 +1,5 @@
 /*
- * backfill_int.h - shared by the backfill files of steps/ (backfill.c, the
+ * backfill_int.h - shared by the backfill files of backfill/ (backfill.c, the
  * procedure; backfill_plan.c; backfill_run.c, the working process and its
  * own runs; backfill_swap.c; backfill_status.c), and by nothing else.
  */
@@ -10,7 +10,9 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "steps/steps_int.h"
+#include "backfill/backfill.h"
+#include "steps/steps.h"
+#include "project/project.h"
 #include "store/store.h"
 
 struct bf {

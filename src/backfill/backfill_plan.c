@@ -31,7 +31,7 @@ static cJSON *find_target(cJSON *targets, const char *conn, const char *table)
 {
 	cJSON *t;
 	cJSON_ArrayForEach(t, targets)
-		if (str_eq(sj_string(t, "connection"), conn) && str_eq(sj_string(t, "table"), table))
+		if (str_eq(steps_json_string(t, "connection"), conn) && str_eq(steps_json_string(t, "table"), table))
 			return t;
 	return NULL;
 }
@@ -50,8 +50,8 @@ int bf_table_rows(struct db *db, const char *table, int64_t *rows, struct err *e
 static void plan_target(const struct project *p, struct step_conns *conns, cJSON *plan,
 			const struct project_step *s)
 {
-	const char *conn = sj_string(s->spec, "connection");
-	const char *table = sj_string(s->spec, "table");
+	const char *conn = steps_json_string(s->spec, "connection");
+	const char *table = steps_json_string(s->spec, "table");
 	if (!conn || !table)
 		return;
 	cJSON *targets = cJSON_GetObjectItemCaseSensitive(plan, "targets");
@@ -67,10 +67,10 @@ static void plan_target(const struct project *p, struct step_conns *conns, cJSON
 	jset_str(t, "connection", conn);
 	cJSON *steps = cJSON_AddArrayToObject(t, "steps");
 	cJSON_AddItemToArray(steps, cJSON_CreateString(s->name));
-	const char *mode = sj_string(s->spec, "mode");
+	const char *mode = steps_json_string(s->spec, "mode");
 	jset_str(t, "mode", mode ? mode : "append");
 	struct vec key = VEC_INIT;
-	sj_strings(s->spec, "key", &key);
+	steps_json_strings(s->spec, "key", &key);
 	const char *key_from = "load step";
 	const struct project_table *note = project_table(p, table);
 	if (key.len == 0 && note && (!note->connection || str_eq(note->connection, conn))) {
@@ -122,7 +122,7 @@ static const char *reader_of(const struct project_flow *f, const char *table,
 {
 	for (size_t i = 0; i < f->nsteps; i++) {
 		struct vec inputs = VEC_INIT;
-		sj_strings(f->steps[i].spec, "inputs", &inputs);
+		steps_json_strings(f->steps[i].spec, "inputs", &inputs);
 		bool found = false;
 		for (size_t k = 0; k < inputs.len && !found; k++)
 			found = str_eq(inputs.items[k], table);
@@ -177,10 +177,10 @@ static void add_reader(cJSON *plan, const char *step)
 static void plan_query(struct step_conns *conns, cJSON *plan, const struct project_step *s,
 		       const cJSON *from)
 {
-	const char *query = sj_string(from, "query");
-	const char *conn = sj_string(from, "connection");
+	const char *query = steps_json_string(from, "query");
+	const char *conn = steps_json_string(from, "connection");
 	if (!conn)
-		conn = sj_string(s->spec, "connection");
+		conn = steps_json_string(s->spec, "connection");
 	cJSON *src = cJSON_CreateObject();
 	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(plan, "sources"), src);
 	jset_str(src, "table", NULL);
@@ -224,7 +224,7 @@ static void plan_sources(const struct project *p, const struct project_flow *f,
 		const struct project_step *s = &f->steps[i];
 		const cJSON *from = cJSON_GetObjectItemCaseSensitive(s->spec, "from");
 		if (s->kind == STEP_INGEST) {
-			const struct project_pipe *pp = project_pipe(p, sj_string(s->spec, "pipe"));
+			const struct project_pipe *pp = project_pipe(p, steps_json_string(s->spec, "pipe"));
 			if (pp) {
 				char *via = xasprintf("pipe %s (raw table)", pp->name);
 				plan_source(conns, plan, pp->connection, pp->table, via,
@@ -232,17 +232,17 @@ static void plan_sources(const struct project *p, const struct project_flow *f,
 				free(via);
 			}
 		} else if (s->kind == STEP_NORMALIZE && from) {
-			const char *conn = sj_string(from, "connection");
+			const char *conn = steps_json_string(from, "connection");
 			if (!conn)
-				conn = sj_string(s->spec, "connection");
-			if (sj_string(from, "stream"))
-				plan_stream(p, conns, plan, sj_string(from, "stream"), s->name);
-			else if (sj_string(from, "table") && conn)
-				plan_source(conns, plan, conn, sj_string(from, "table"),
+				conn = steps_json_string(s->spec, "connection");
+			if (steps_json_string(from, "stream"))
+				plan_stream(p, conns, plan, steps_json_string(from, "stream"), s->name);
+			else if (steps_json_string(from, "table") && conn)
+				plan_source(conns, plan, conn, steps_json_string(from, "table"),
 					    "table", s->name);
 		} else if (s->kind == STEP_LOAD) {
 			struct vec consumes = VEC_INIT;
-			sj_strings(s->spec, "consumes", &consumes);
+			steps_json_strings(s->spec, "consumes", &consumes);
 			for (size_t k = 0; k < consumes.len; k++)
 				plan_stream(p, conns, plan, consumes.items[k], s->name);
 			vec_free(&consumes);
@@ -253,18 +253,18 @@ static void plan_sources(const struct project *p, const struct project_flow *f,
 	for (size_t i = 0; i < f->nsteps; i++) {
 		const struct project_step *s = &f->steps[i];
 		const cJSON *from = cJSON_GetObjectItemCaseSensitive(s->spec, "from");
-		if (s->kind != STEP_LOAD || !from || !sj_string(from, "table"))
+		if (s->kind != STEP_LOAD || !from || !steps_json_string(from, "table"))
 			continue;
-		const char *conn = sj_string(from, "connection");
+		const char *conn = steps_json_string(from, "connection");
 		if (!conn)
-			conn = sj_string(s->spec, "connection");
+			conn = steps_json_string(s->spec, "connection");
 		if (conn)
-			plan_source(conns, plan, conn, sj_string(from, "table"), "table", s->name);
+			plan_source(conns, plan, conn, steps_json_string(from, "table"), "table", s->name);
 	}
 	for (size_t i = 0; i < f->nsteps; i++) {
 		const struct project_step *s = &f->steps[i];
 		const cJSON *from = cJSON_GetObjectItemCaseSensitive(s->spec, "from");
-		if (s->kind == STEP_LOAD && from && sj_string(from, "query"))
+		if (s->kind == STEP_LOAD && from && steps_json_string(from, "query"))
 			plan_query(conns, plan, s, from);
 	}
 }
@@ -274,16 +274,16 @@ static const char *step_in_backfill(const struct project_flow *f, const struct p
 {
 	if (kind_skipped(s->kind))
 		return "skipped";
-	const char *conn = sj_string(s->spec, "connection");
-	const char *table = sj_string(s->spec, "table");
+	const char *conn = steps_json_string(s->spec, "connection");
+	const char *table = steps_json_string(s->spec, "table");
 	if (s->kind == STEP_LOAD && table)
 		snprintf(buf, n, "writes %s%s", table, BACKFILL_SUFFIX);
-	else if (s->kind == STEP_VALIDATE && table && flow_loads_table(f, conn, table))
+	else if (s->kind == STEP_VALIDATE && table && steps_flow_loads_table(f, conn, table))
 		snprintf(buf, n, "checks %s%s", table, BACKFILL_SUFFIX);
 	else if (s->kind == STEP_NORMALIZE &&
-		 sj_string(cJSON_GetObjectItemCaseSensitive(s->spec, "from"), "stream"))
+		 steps_json_string(cJSON_GetObjectItemCaseSensitive(s->spec, "from"), "stream"))
 		snprintf(buf, n, "reads all history of stream %s",
-			 sj_string(cJSON_GetObjectItemCaseSensitive(s->spec, "from"), "stream"));
+			 steps_json_string(cJSON_GetObjectItemCaseSensitive(s->spec, "from"), "stream"));
 	else
 		snprintf(buf, n, "runs");
 	return buf;

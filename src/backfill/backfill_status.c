@@ -111,7 +111,7 @@ static void next_json(const struct store_backfill *row, const cJSON *rec, cJSON 
 {
 	cJSON *n = cJSON_CreateObject();
 	cJSON *actions = cJSON_AddArrayToObject(n, "actions");
-	const char *step = row->step, *decision = sj_string(rec, "decision");
+	const char *step = row->step, *decision = steps_json_string(rec, "decision");
 	char text[256];
 	if (!backfill_state_is_active(row->state)) {
 		snprintf(text, sizeof text, "finished: %s",
@@ -148,7 +148,7 @@ static void steps_json(const struct store_backfill *row, const cJSON *rec,
 {
 	cJSON *arr = cJSON_CreateArray();
 	size_t cur = step_index(row->step);
-	const char *decision = sj_string(rec, "decision");
+	const char *decision = steps_json_string(rec, "decision");
 	for (size_t i = 0; i < ARRAY_LEN(VIEW_STEPS); i++) {
 		const char *name = VIEW_STEPS[i];
 		if (i == 5 && str_eq(decision, "discard"))
@@ -200,7 +200,7 @@ static cJSON *backfill_head_json(const struct store_backfill *row, const cJSON *
 	jset_str(o, "step", row->step);
 	jset_str(o, "state", backfill_state_name(row->state));
 	jset(o, "active", cJSON_CreateBool(backfill_state_is_active(row->state)));
-	jset_str(o, "decision", sj_string(rec, "decision"));
+	jset_str(o, "decision", steps_json_string(rec, "decision"));
 	return o;
 }
 

@@ -313,7 +313,7 @@ static int swap_connection(struct bf *b, const char *conn, const struct target *
 		cJSON *o;
 		cJSON_ArrayForEach(o, mine) {
 			bf_say(b, "%s: %s swapped in (the previous table kept as %s)", conn,
-			    sj_string(o, "table"), sj_string(o, "old_table") ? sj_string(o, "old_table") : "nothing");
+			    steps_json_string(o, "table"), steps_json_string(o, "old_table") ? steps_json_string(o, "old_table") : "nothing");
 			cJSON_AddItemToArray(done, cJSON_Duplicate(o, true));
 		}
 	}
@@ -329,7 +329,7 @@ static int swap_connection(struct bf *b, const char *conn, const struct target *
 int bf_runs_in_the_way(struct bf *b, bool force, struct err *e)
 {
 	usec_t since = 0;
-	const char *started = sj_string(jobj(b->rec, "rebuild"), "started");
+	const char *started = steps_json_string(jobj(b->rec, "rebuild"), "started");
 	if (started)
 		time_parse_iso(started, &since);
 	struct store_run_filter rf = { .flow = b->row->flow, .since = since, .limit = 50 };

@@ -18,6 +18,7 @@
  * it.
  */
 #include "cmd/cmd_int.h"
+#include "backfill/backfill.h"
 #include "db/db.h"
 #include "engine/engine.h"
 #include "notify/notify.h"

@@ -90,7 +90,7 @@ static int judge_rejected(struct step_ctx *ctx, const struct project_pipe *pipe,
 		return -1;
 	if (!rejected.len)
 		return 0;
-	bool warn = str_eq(sj_string(ctx->step->spec, "on_reject"), "warn");
+	bool warn = str_eq(steps_json_string(ctx->step->spec, "on_reject"), "warn");
 	char *what = rejected_text(&rejected, ctx->run_id);
 	char *check = xasprintf("pipe %s rejected files", pipe->name);
 	struct store_validation v = { 0, ctx->run_id, (char *)ctx->step->name, check,
@@ -137,7 +137,7 @@ static int paused(struct step_ctx *ctx, const struct project_pipe *pipe, struct 
 
 static int ingest_run(struct step_ctx *ctx, struct err *e)
 {
-	const char *name = sj_string(ctx->step->spec, "pipe");
+	const char *name = steps_json_string(ctx->step->spec, "pipe");
 	const struct project_pipe *pipe = name ? project_pipe(ctx->project, name) : NULL;
 	if (!pipe)
 		return err_set(e, ERR_NOTFOUND, "step %s: no pipe named %s", ctx->step->name,
