@@ -37,7 +37,7 @@ static cJSON *find_target(cJSON *targets, const char *conn, const char *table)
 }
 
 /* 1 exists (rows in *rows when not NULL), 0 not, -1 error. */
-int bf_table_rows(struct db *db, const char *table, int64_t *rows, struct err *e)
+int backfill_table_rows(struct db *db, const char *table, int64_t *rows, struct err *e)
 {
 	int ex = db_table_exists(db, table, e);
 	if (ex != 1)
@@ -93,7 +93,7 @@ static void plan_target(const struct project *p, struct step_conns *conns, cJSON
 	struct err e = { 0 };
 	struct db *db = step_conns_get(conns, conn, &e);
 	int64_t rows = 0;
-	int ex = db ? bf_table_rows(db, table, &rows, &e) : -1;
+	int ex = db ? backfill_table_rows(db, table, &rows, &e) : -1;
 	if (ex < 0) {
 		add_note(plan, "problems", "connection %s: %s", conn, err_text(&e));
 	} else {
@@ -102,10 +102,10 @@ static void plan_target(const struct project *p, struct step_conns *conns, cJSON
 			jset_int(t, "rows", rows);
 		else
 			jset(t, "rows", cJSON_CreateNull());
-		if (bf_table_rows(db, bft, NULL, &e) == 1)
+		if (backfill_table_rows(db, bft, NULL, &e) == 1)
 			add_note(plan, "warnings", "%s exists (left by an earlier backfill?): "
 				 "the rebuild replaces it", bft);
-		if (bf_table_rows(db, old, NULL, &e) == 1)
+		if (backfill_table_rows(db, old, NULL, &e) == 1)
 			add_note(plan, "warnings", "%s (kept by the last backfill) is dropped "
 				 "when this one is approved", old);
 	}
@@ -148,7 +148,7 @@ static void plan_source(struct step_conns *conns, cJSON *plan, const char *conn,
 	struct err e = { 0 };
 	struct db *db = step_conns_get(conns, conn, &e);
 	int64_t rows = 0;
-	int ex = db ? bf_table_rows(db, table, &rows, &e) : -1;
+	int ex = db ? backfill_table_rows(db, table, &rows, &e) : -1;
 	if (ex < 0)
 		add_note(plan, "warnings", "cannot count %s on %s: %s", table, conn,
 			 err_text(&e));
@@ -326,7 +326,7 @@ static void plan_params(const struct project_flow *f, const struct project_kv *g
 	}
 }
 
-char *bf_task_state(struct store *s, const struct project_task *t, usec_t *since,
+char *backfill_task_state(struct store *s, const struct project_task *t, usec_t *since,
 		    char **by, char **reason, struct err *e)
 {
 	char *object = xasprintf("task:%s", t->name);
@@ -355,7 +355,7 @@ static int plan_tasks_and_runs(const struct backfill_env *env, const struct proj
 		const struct project_task *t = &p->tasks[i];
 		if (!str_eq(t->flow, f->name))
 			continue;
-		char *st = bf_task_state(env->store, t, NULL, NULL, NULL, e);
+		char *st = backfill_task_state(env->store, t, NULL, NULL, NULL, e);
 		if (!st)
 			return -1;
 		cJSON *o = cJSON_CreateObject();

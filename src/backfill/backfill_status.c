@@ -23,7 +23,7 @@ static cJSON *add_step_entry(cJSON *arr, const char *step, const char *state)
 	return o;
 }
 
-void bf_rebuild_progress(struct bf *b, int64_t run_id, cJSON *out)
+void backfill_rebuild_progress(struct bf *b, int64_t run_id, cJSON *out)
 {
 	struct store *s = b->env->store;
 	const cJSON *plan = cJSON_GetObjectItemCaseSensitive(b->rec, "plan");
@@ -102,7 +102,7 @@ static void working_json(const struct store_backfill *row, const struct vec *his
 	jset_str(w, "process", holder);
 	jset_time(w, "since", since);
 	/* Known only on the process's own host; elsewhere its lease decides. */
-	jset(w, "alive", holder && bf_holder_dead_here(holder) ? cJSON_CreateFalse()
+	jset(w, "alive", holder && backfill_holder_dead_here(holder) ? cJSON_CreateFalse()
 		: cJSON_CreateNull());
 	jset(out, "working", w);
 }
@@ -210,7 +210,7 @@ static cJSON *status_of(const struct backfill_env *env, struct store_backfill *r
 	struct vec hist = VEC_INIT;
 	if (store_backfill_history(env->store, row->id, &hist, e) < 0)
 		return NULL;
-	struct bf b = { .env = env, .row = row, .rec = bf_record_of(row) };
+	struct bf b = { .env = env, .row = row, .rec = backfill_record_of(row) };
 	cJSON *o = backfill_head_json(row, b.rec);
 	jset_str(o, "error", row->error);
 	jset_str(o, "created_by", row->created_by);
@@ -224,7 +224,7 @@ static cJSON *status_of(const struct backfill_env *env, struct store_backfill *r
 	copy_member(o, b.rec, "suspended");
 	cJSON *rb = cJSON_Duplicate(jobj(b.rec, "rebuild"), true);
 	if (jint(rb, "run_id"))
-		bf_rebuild_progress(&b, jint(rb, "run_id"), rb);
+		backfill_rebuild_progress(&b, jint(rb, "run_id"), rb);
 	jset(o, "rebuild", rb);
 	copy_member(o, b.rec, "validation");
 	cJSON *cmp = row->compare ? cJSON_Parse(row->compare) : NULL;
@@ -269,7 +269,7 @@ cJSON *backfill_status_list(const struct backfill_env *env, int limit, struct er
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < v.len; i++) {
 		const struct store_backfill *row = v.items[i];
-		cJSON *rec = bf_record_of(row);
+		cJSON *rec = backfill_record_of(row);
 		cJSON *o = backfill_head_json(row, rec);
 		jset_str(o, "created_by", row->created_by);
 		jset_time(o, "created", row->created);
