@@ -77,8 +77,10 @@ int backfill_move(struct bf *b, const char *step, enum backfill_state state,
 	    struct err *e)
 {
 	char *rec = cJSON_PrintUnformatted(b->rec);
-	int rc = store_backfill_update(b->env->store, b->row->id, step, state, rec,
-				       compare_json, error, b->env->by, note, e);
+	struct store_backfill_move m = { .step = step, .state = state, .plan_json = rec,
+					  .compare_json = compare_json, .error = error,
+					  .by = b->env->by, .note = note };
+	int rc = store_backfill_update(b->env->store, b->row->id, &m, e);
 	free(rec);
 	if (rc < 0)
 		return -1;

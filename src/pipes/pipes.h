@@ -175,14 +175,19 @@ struct pipe_request {
  * refresh stops at the first bad file, stops the pipe (STOPPED_ON_ERROR)
  * and fails with its error (ERR_PARSE/ERR_INVALID, e->where
  * "KEY:LINE:COL").  Other errors (database, lake) fail the refresh; files
- * committed before stay committed.  `cancel` is checked between batches;
+ * committed before stay committed.  env->cancel is checked between batches;
  * when set, the open file's transaction rolls back and ERR_CANCELLED is
  * returned.  `out` is filled in either case; free it with
  * pipe_result_free. */
-int  pipe_refresh(const struct project *p, const struct project_pipe *pipe,
-		  const struct pipe_request *req, struct store *store,
-		  struct step_conns *conns, struct lake *lake, atomic_bool *cancel,
-		  struct pipe_result *out, struct err *e);
+struct pipe_env {
+	const struct project *project;
+	struct store *store;
+	struct step_conns *conns;     /* the pipe's connection comes from here */
+	struct lake *lake;
+	atomic_bool *cancel;
+};
+int  pipe_refresh(const struct pipe_env *env, const struct project_pipe *pipe,
+		  const struct pipe_request *req, struct pipe_result *out, struct err *e);
 void pipe_result_free(struct pipe_result *r);
 
 /* Pending files (those a refresh would try, by the rules above) under the

@@ -1,7 +1,8 @@
 /*
  * stream_int.h - shared by stream.c (windows and queries over a stream's
- * table) and stream_store.c (where a stream's offset and windows are kept
- * in its database, one set per control store).  Nothing else includes it.
+ * table), stream_store.c (where a stream's offset and windows are kept in
+ * its database, one set per control store) and run_shared.c (a run's
+ * windows in memory).  Nothing else includes it.
  */
 #ifndef SLUICE_STREAM_INT_H
 #define SLUICE_STREAM_INT_H

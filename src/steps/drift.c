@@ -183,18 +183,19 @@ static int note_missing(struct step_ctx *ctx, const struct db *db, struct vec *c
 		      SCHEMA_DROPPED_IN_SOURCE, ts, NULL);
 }
 
-int step_drift_apply(struct step_ctx *ctx, struct db *db, const char *connection,
-		const char *table, const struct drift_source *src,
-		const char *const *key, int nkey, struct vec *changes, bool *created,
-		struct err *e)
+int step_drift_apply(struct step_ctx *ctx, const struct drift_target *to,
+		     const struct drift_source *src, struct vec *changes, bool *created,
+		     struct err *e)
 {
+	struct db *db = to->db;
+	const char *connection = to->connection, *table = to->table;
 	*created = false;
 	int exists = db_table_exists(db, table, e);
 	if (exists < 0)
 		return -1;
 	if (!exists) {
 		*created = true;
-		return create_target(ctx, db, table, src, key, nkey, e);
+		return create_target(ctx, db, table, src, to->key, to->nkey, e);
 	}
 	struct db_table *t = db_describe(db, table, e);
 	if (!t)

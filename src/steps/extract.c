@@ -230,12 +230,11 @@ static int lake_sink(void *arg, const void *data, size_t n, struct err *e)
 /* ---- into the lake ---------------------------------------------------------------------- */
 
 /* The window's rows into one lake file; no rows, no file. */
-static int window_to_lake(struct step_ctx *ctx, struct db *db, const char *sql,
-			  const char *const *params, int nparams, const char *key,
+static int window_to_lake(struct step_ctx *ctx, const struct load_query *q, const char *key,
 			  enum fmt_format fmt, int64_t *rows, struct err *e)
 {
 	*rows = 0;
-	struct db_cursor *c = db_query(db, sql, params, nparams, e);
+	struct db_cursor *c = db_query(q->db, q->sql, q->params, q->nparams, e);
 	if (!c)
 		return -1;
 	int rc = db_cursor_next(c, e);
@@ -287,9 +286,8 @@ static int window_to_lake(struct step_ctx *ctx, struct db *db, const char *sql,
 
 /* ---- into a staging table ------------------------------------------------------------- */
 
-static int window_to_staging(struct step_ctx *ctx, struct db *sdb, const char *sql,
-			     const char *const *params, int nparams, const cJSON *to,
-			     const char *table, int64_t *rows, struct err *e)
+static int window_to_staging(struct step_ctx *ctx, const struct load_query *q,
+			     const cJSON *to, const char *table, int64_t *rows, struct err *e)
 {
 	const char *conn = steps_json_string(to, "connection");
 	const char *prefix = steps_json_string(to, "table_prefix");
@@ -297,12 +295,12 @@ static int window_to_staging(struct step_ctx *ctx, struct db *sdb, const char *s
 	if (!tdb)
 		return -1;
 	char *staging = xasprintf("%s%s", prefix ? prefix : "", table);
-	struct load_into li = { conn, staging, true, NULL, 0 };
+	struct load_into li = { .db = tdb, .connection = conn, .table = staging,
+				.replace = true };
 	struct vec changes = VEC_INIT;
 	int rc = db_begin(tdb, e);
 	if (rc == 0)
-		rc = step_load_query_into(ctx, sdb, sql, params, nparams, tdb, &li, &changes,
-				     rows, e);
+		rc = step_load_query_into(ctx, q, &li, &changes, rows, e);
 	if (rc == 0)
 		rc = step_ledger_put(ctx, tdb, table, *rows, *rows, staging, e);
 	rc = step_end_transaction(ctx, tdb, rc, e);
@@ -388,9 +386,10 @@ static int extract_window(struct step_ctx *ctx, struct db *db, const struct extr
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(spec, "to");
 	struct wm_params p;
 	char *sql = step_wm_window_query(db, xt, f, w, &p);
+	struct load_query q = { db, sql, p.v, p.n };
 	int rc;
 	if (cJSON_IsObject(to)) {
-		rc = window_to_staging(ctx, db, sql, p.v, p.n, to, xt->table, rows, e);
+		rc = window_to_staging(ctx, &q, to, xt->table, rows, e);
 		free(sql);
 		return rc;
 	}
@@ -398,7 +397,7 @@ static int extract_window(struct step_ctx *ctx, struct db *db, const struct extr
 	enum fmt_format fmt = format && !strcmp(format, "csv") ? FMT_CSV : FMT_NDJSON;
 	char *key = lake_key_make(steps_json_string(spec, "prefix"), xt->table, step_wm_key_time(f, w),
 				  fmt_format_name(fmt));
-	rc = window_to_lake(ctx, db, sql, p.v, p.n, key, fmt, rows, e);
+	rc = window_to_lake(ctx, &q, key, fmt, rows, e);
 	/* The file is the result: the window is done. */
 	if (rc == 0)
 		rc = store_wm_commit(ctx->store, ctx->flow->name, ctx->step->name, xt->table,

@@ -144,8 +144,8 @@ static int ingest_run(struct step_ctx *ctx, struct err *e)
 			       name ? name : "(none)");
 	struct pipe_request req = { .run_id = ctx->run_id };
 	struct pipe_result res;
-	int rc = pipe_refresh(ctx->project, pipe, &req, ctx->store, ctx->conns, ctx->lake,
-			      ctx->cancel, &res, e);
+	struct pipe_env env = { ctx->project, ctx->store, ctx->conns, ctx->lake, ctx->cancel };
+	int rc = pipe_refresh(&env, pipe, &req, &res, e);
 	ctx->rows_in = res.rows_parsed;
 	ctx->rows_out = res.rows_loaded;
 	if (rc < 0) {

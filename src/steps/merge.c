@@ -3,7 +3,7 @@
  * matched rows updated in place and new ones inserted.
  *
  * The source's rows are first staged in a scratch table beside the target
- * (step_merge_stage creates it inside the load's transaction; load.c fills it),
+ * (step_merge_stage creates it inside the load's transaction; step_load.c fills it),
  * so every statement below sees the same rows whatever the source is.
  * step_merge_apply then
  *

@@ -1,5 +1,5 @@
 /*
- * steps.c - the kind table and what every step kind shares: validation
+ * step_kinds.c - the kind table and what every step kind shares: validation
  * and running by kind, cache keys, the state shared by a run's steps, and
  * logging with the run and step attached (the ledger helpers that make a
  * step's writes exactly-once are in ledger.c).

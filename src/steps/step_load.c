@@ -455,11 +455,24 @@ static const char *source_name(const struct load_spec *ls)
 	return ls->from_table ? ls->from_table : ls->from_file ? ls->from_file : "from.query";
 }
 
+/* One load in progress: the step, its spec, its source's rows and where
+ * they go (`target`: the table, or TABLE_backfill). */
+struct load_job {
+	struct step_ctx *ctx;
+	const struct load_spec *ls;
+	struct db *sdb, *tdb;
+	const char *target;
+	const struct source *src;
+};
+
 /* Merge: stage the source's rows beside the target, then merge.c. */
-static int merge_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
-		      const char *table, const struct load_spec *ls,
-		      const struct source *src, struct merge *m, struct err *e)
+static int merge_rows(const struct load_job *j, struct merge *m, struct err *e)
 {
+	struct step_ctx *ctx = j->ctx;
+	struct db *sdb = j->sdb, *tdb = j->tdb;
+	const char *table = j->target;
+	const struct load_spec *ls = j->ls;
+	const struct source *src = j->src;
 	struct db_column *cols = xcalloc((size_t)src->ncols, sizeof *cols);
 	for (int i = 0; i < src->ncols; i++) {
 		cols[i].name = src->names[i];
@@ -488,18 +501,18 @@ static int merge_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
 
 /* ---- a query into a table (also for extract's staging tables) ------------------------ */
 
-int step_load_query_into(struct step_ctx *ctx, struct db *sdb, const char *sql,
-		    const char *const *params, int nparams, struct db *tdb,
-		    const struct load_into *li, struct vec *changes, int64_t *rows,
-		    struct err *e)
+int step_load_query_into(struct step_ctx *ctx, const struct load_query *q,
+			 const struct load_into *li, struct vec *changes, int64_t *rows,
+			 struct err *e)
 {
+	struct db *sdb = q->db, *tdb = li->db;
 	struct source src;
 	memset(&src, 0, sizeof src);
-	src.q.sql = xstrdup(sql);
-	src.q.nvalues = nparams;
-	src.q.values = xcalloc((size_t)nparams + 1, sizeof *src.q.values);
-	for (int i = 0; i < nparams; i++)
-		src.q.values[i] = xstrdup(params[i]);
+	src.q.sql = xstrdup(q->sql);
+	src.q.nvalues = q->nparams;
+	src.q.values = xcalloc((size_t)q->nparams + 1, sizeof *src.q.values);
+	for (int i = 0; i < q->nparams; i++)
+		src.q.values[i] = xstrdup(q->params[i]);
 	struct load_spec ls;
 	memset(&ls, 0, sizeof ls);
 	int rc = source_shape(sdb, &ls, &src, e);
@@ -507,8 +520,9 @@ int step_load_query_into(struct step_ctx *ctx, struct db *sdb, const char *sql,
 				   src.guessed, src.ncols };
 	bool created = false;
 	if (rc == 0)
-		rc = step_drift_apply(ctx, tdb, li->connection, li->table, &ds, li->key,
-				 li->nkey, changes, &created, e);
+		rc = step_drift_apply(ctx, &(struct drift_target){ tdb, li->connection, li->table,
+							       li->key, li->nkey },
+				      &ds, changes, &created, e);
 	if (rc == 0 && li->replace && !created)
 		rc = empty_table(tdb, li->table, e);
 	if (rc == 0)
@@ -552,24 +566,27 @@ static int commit_streams(struct step_ctx *ctx, struct db *tdb, const struct loa
 
 /* Inside the open transaction: shape the target, move the rows, advance
  * the streams, write the ledger. */
-static int load_in_transaction(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
-			       const struct load_spec *ls, const char *target,
-			       const struct source *src, struct vec *changes,
+static int load_in_transaction(const struct load_job *j, struct vec *changes,
 			       struct merge *merged, struct err *e)
 {
+	struct step_ctx *ctx = j->ctx;
+	struct db *sdb = j->sdb, *tdb = j->tdb;
+	const struct load_spec *ls = j->ls;
+	const char *target = j->target;
+	const struct source *src = j->src;
 	struct drift_source ds = { (const char *const *)src->names, src->types,
 				   src->guessed, src->ncols };
+	struct drift_target to = { tdb, ls->connection, target,
+				   (const char *const *)ls->key.items, (int)ls->key.len };
 	bool created = false;
-	if (step_drift_apply(ctx, tdb, ls->connection, target, &ds,
-			(const char *const *)ls->key.items, (int)ls->key.len, changes,
-			&created, e) < 0)
+	if (step_drift_apply(ctx, &to, &ds, changes, &created, e) < 0)
 		return -1;
 	int64_t rows = 0;
 	int rc = 0;
 	if (ls->mode == LOAD_REPLACE && !created)
 		rc = empty_table(tdb, target, e);
 	if (rc == 0 && ls->mode == LOAD_MERGE) {
-		rc = merge_rows(ctx, sdb, tdb, target, ls, src, merged, e);
+		rc = merge_rows(j, merged, e);
 		rows = merged->updated + merged->inserted;
 		ctx->rows_in = merged->staged;
 	} else if (rc == 0) {
@@ -633,7 +650,8 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 		goto out;
 	struct merge merged;
 	memset(&merged, 0, sizeof merged);
-	rc = load_in_transaction(ctx, sdb, tdb, &ls, target, &src, &changes, &merged, e);
+	struct load_job job = { ctx, &ls, sdb, tdb, target, &src };
+	rc = load_in_transaction(&job, &changes, &merged, e);
 	rc = step_end_transaction(ctx, tdb, rc, e);
 	if (rc < 0) {
 		ctx->rows_in = ctx->rows_out = 0;

@@ -516,7 +516,8 @@ static int write_into(struct step_ctx *ctx, const struct norm_spec *ns, struct d
 	struct drift_source ds = { names, ns->types, NULL, (int)ns->ncols };
 	struct norm_write nw = { ctx, NULL, xcalloc(ns->ncols, sizeof *nw.vals), 0 };
 	bool created = false;
-	int rc = step_drift_apply(ctx, db, ns->connection, into, &ds, NULL, 0, changes, &created, e);
+	struct drift_target to = { db, ns->connection, into, NULL, 0 };
+	int rc = step_drift_apply(ctx, &to, &ds, changes, &created, e);
 	if (rc == 0 && !ns->append && !created) {
 		char *qt = db_quote_ident(db, into);
 		char *sql = xasprintf("DELETE FROM %s", qt);

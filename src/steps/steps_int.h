@@ -3,7 +3,7 @@
  * step kind provides, and helpers the kinds have in common.
  *
  * Adding a step kind: write steps/KIND.c with a `const struct step_ops
- * step_KIND_ops`, declare it here, list it in the kind table in steps.c.
+ * step_KIND_ops`, declare it here, list it in the kind table in step_kinds.c.
  */
 #ifndef SLUICE_STEPS_INT_H
 #define SLUICE_STEPS_INT_H
@@ -36,7 +36,7 @@ extern const struct step_ops step_load_ops;
 extern const struct step_ops step_http_ops;
 extern const struct step_ops step_notify_ops;
 
-/* ---- flow parameters in SQL (params.c) ----------------------------------------
+/* ---- flow parameters in SQL (step_params.c) -------------------------------------
  * SQL text names parameters as :name.  They are rewritten to $1..$N and
  * their values bound, never pasted.  Recognised outside string literals,
  * quoted identifiers, comments, PostgreSQL dollar quotes and :: casts.
@@ -55,7 +55,7 @@ typedef int (*param_lookup_fn)(void *arg, const char *name, const char **value,
 int  steps_sql_bind_with(enum db_kind kind, const char *sql, param_lookup_fn lookup,
 		   void *arg, struct sql_bound *out, struct err *e);
 /* The same with the step's parameters and the built-ins :run_id,
- * :window_start and :window_end (see params.c for what the window is). */
+ * :window_start and :window_end (see step_params.c for what the window is). */
 int  steps_bind_sql(struct step_ctx *ctx, enum db_kind kind, const char *sql,
 		    struct sql_bound *out, struct err *e);
 void steps_sql_bound_free(struct sql_bound *b);
@@ -118,7 +118,7 @@ char *step_read_sql_file(const struct project *p, const char *file, struct err *
 int   steps_cache_tables(struct step_ctx *ctx, struct db *db, const struct vec *inputs,
 			 struct buf *key, struct err *e);
 
-/* ---- validation helpers (steps.c) ---------------------------------------------- */
+/* ---- validation helpers (step_kinds.c) ------------------------------------------- */
 /* The path of a key of a step ("flows[1].steps[0].from"); caller frees. */
 char  *step_spec_path(const struct project_step *s, const char *key);
 /* The step's member `key` (v) is absent: "missing key" at the step; or it
@@ -149,10 +149,18 @@ struct drift_source {
 	const bool *guessed;
 	int ncols;
 };
-int  step_drift_apply(struct step_ctx *ctx, struct db *db, const char *connection,
-		 const char *table, const struct drift_source *src,
-		 const char *const *key, int nkey, struct vec *changes, bool *created,
-		 struct err *e);
+/* The table to shape: `connection` is the connection's name, for the
+ * records; `key` (may be empty) is indexed when the table is created. */
+struct drift_target {
+	struct db *db;
+	const char *connection;
+	const char *table;
+	const char *const *key;
+	int nkey;
+};
+int  step_drift_apply(struct step_ctx *ctx, const struct drift_target *to,
+		      const struct drift_source *src, struct vec *changes, bool *created,
+		      struct err *e);
 int  step_drift_commit(struct step_ctx *ctx, struct vec *changes, struct err *e);
 void step_drift_changes_free(struct vec *changes);
 
@@ -188,22 +196,28 @@ struct merge {
 int  step_merge_stage(struct merge *m, const char *seed, struct err *e);
 int  step_merge_apply(struct merge *m, struct err *e);
 
-/* ---- a query into a table (load.c) ----------------------------------------------
- * Inside the caller's open transaction on `tdb`: shape li->table after the
+/* ---- a query into a table (step_load.c) -------------------------------------------
+ * Inside the caller's open transaction on li->db: shape li->table after the
  * query's columns (step_drift_apply, changes appended to `changes`), empty it
  * when li->replace, and move the query's rows in (INSERT ... SELECT when
- * sdb == tdb, else a streaming copy that checks ctx->cancel).  The
+ * q->db == li->db, else a streaming copy that checks ctx->cancel).  The
  * extract step uses it for staging tables. */
+struct load_query {
+	struct db *db;                /* the source */
+	const char *sql;
+	const char *const *params;
+	int nparams;
+};
 struct load_into {
+	struct db *db;                /* the target, in a transaction */
 	const char *connection;       /* the target's connection name */
 	const char *table;
 	bool replace;
 	const char *const *key;       /* indexed when the table is created */
 	int nkey;
 };
-int  step_load_query_into(struct step_ctx *ctx, struct db *sdb, const char *sql,
-		     const char *const *params, int nparams, struct db *tdb,
-		     const struct load_into *li, struct vec *changes, int64_t *rows,
-		     struct err *e);
+int  step_load_query_into(struct step_ctx *ctx, const struct load_query *q,
+			  const struct load_into *li, struct vec *changes, int64_t *rows,
+			  struct err *e);
 
 #endif
