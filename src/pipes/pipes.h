@@ -23,7 +23,6 @@
 #include "format/format.h"
 
 struct project;
-struct project_step;
 struct project_pipe;
 struct project_stream;
 struct store;

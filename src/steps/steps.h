@@ -29,15 +29,11 @@
 struct project;
 struct project_flow;
 struct project_step;
-struct project_pipe;
-struct project_stream;
 struct project_kv;
 struct diags;
-struct store_options;
 struct store;
 struct store_watermark;
 struct lake;
-struct db;
 
 /* Opens the project's lake (file, s3, http), resolving credentials from the
  * environment variables the project names. */
