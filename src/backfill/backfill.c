@@ -211,7 +211,8 @@ static int step_suspend(struct bf *b, struct err *e)
 			cJSON_AddItemToArray(ours, cJSON_CreateString(t->name));
 		free(st);
 	}
-	if (backfill_move(b, "suspend", BACKFILL_WORKING, NULL, NULL, "tasks to suspend recorded", e) < 0)
+	if (backfill_move(b, "suspend", BACKFILL_WORKING, NULL, NULL, "tasks to suspend recorded",
+			  e) < 0)
 		return -1;
 	char reason[128];
 	snprintf(reason, sizeof reason, "suspended by backfill %lld of flow %s",

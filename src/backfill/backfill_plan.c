@@ -31,7 +31,8 @@ static cJSON *find_target(cJSON *targets, const char *conn, const char *table)
 {
 	cJSON *t;
 	cJSON_ArrayForEach(t, targets)
-		if (str_eq(steps_json_string(t, "connection"), conn) && str_eq(steps_json_string(t, "table"), table))
+		if (str_eq(steps_json_string(t, "connection"), conn) &&
+		    str_eq(steps_json_string(t, "table"), table))
 			return t;
 	return NULL;
 }

@@ -213,8 +213,8 @@ int backfill_create_run(struct bf *b, const char *what, int64_t *run_id, struct 
 	free(params);
 	if (rc < 0)
 		return -1;
-	snprintf(b->worker, sizeof b->worker, "foreground:backfill:%s:%ld", backfill_hostname(host, sizeof host),
-		 (long)getpid());
+	snprintf(b->worker, sizeof b->worker, "foreground:backfill:%s:%ld",
+		 backfill_hostname(host, sizeof host), (long)getpid());
 	if (store_worker_register(b->env->store, b->worker, host, getpid(), e) < 0)
 		return -1;
 	struct store_run *r = NULL;

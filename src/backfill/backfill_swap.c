@@ -312,8 +312,9 @@ static int swap_connection(struct bf *b, const char *conn, const struct target *
 	if (rc == 0) {
 		cJSON *o;
 		cJSON_ArrayForEach(o, mine) {
+			const char *old = steps_json_string(o, "old_table");
 			backfill_say(b, "%s: %s swapped in (the previous table kept as %s)", conn,
-			    steps_json_string(o, "table"), steps_json_string(o, "old_table") ? steps_json_string(o, "old_table") : "nothing");
+				     steps_json_string(o, "table"), old ? old : "nothing");
 			cJSON_AddItemToArray(done, cJSON_Duplicate(o, true));
 		}
 	}

@@ -1,9 +1,9 @@
 # Backfill and compare: above steps/ (the rebuild runs the flow's steps),
 # below cmd/.
 noinst_LIBRARIES += libbackfill.a
-libbackfill_a_SOURCES = src/backfill/backfill.h src/backfill/compare.c src/backfill/backfill_int.h src/backfill/backfill.c \
-	src/backfill/backfill_plan.c src/backfill/backfill_run.c src/backfill/backfill_swap.c \
-	src/backfill/backfill_status.c
+libbackfill_a_SOURCES = src/backfill/backfill.h src/backfill/compare.c \
+	src/backfill/backfill_int.h src/backfill/backfill.c src/backfill/backfill_plan.c \
+	src/backfill/backfill_run.c src/backfill/backfill_swap.c src/backfill/backfill_status.c
 
 check_PROGRAMS += tests/unit/test_compare tests/unit/test_compare_pg
 EXTRA_DIST += tests/unit/test_compare_cases.c

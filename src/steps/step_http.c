@@ -136,7 +136,8 @@ static int http_run(struct step_ctx *ctx, struct err *e)
 	size_t n = strlen(to);
 	while (n > 0 && to[n - 1] == '/')
 		to[--n] = '\0';
-	char *ext = steps_json_string(spec, "ext") ? xstrdup(steps_json_string(spec, "ext")) : url_extension(url);
+	const char *ext_given = steps_json_string(spec, "ext");
+	char *ext = ext_given ? xstrdup(ext_given) : url_extension(url);
 	char *key = lake_key_make(NULL, to, ctx->run_start, ext);
 	int64_t bytes = 0;
 	if (rc == 0)
