@@ -1,7 +1,7 @@
 /*
  * cmd_backfill.c - `backfill plan|start|next|approve|discard|status|compare`.
  *
- * The procedure itself lives in steps/backfill.c; this file gives it what
+ * The procedure itself lives in backfill/backfill.c; this file gives it what
  * only the layers above steps/ have: the engine, which runs the rebuild as
  * a run with trigger backfill (a live engine takes it, else an embedded
  * one runs it in the foreground, as `sluice run` does), and the notifier
@@ -18,6 +18,7 @@
  * it.
  */
 #include "cmd/cmd_int.h"
+#include "backfill/backfill.h"
 #include "db/db.h"
 #include "engine/engine.h"
 #include "notify/notify.h"

@@ -8,7 +8,7 @@
  *   show streams [--json]                      offset, pending rows, has data
  *   show loads PIPE [--json] [--page N] [--limit N]   load history, newest first
  *
- * A refresh runs in this process (steps/pipe.c does the work, each file in
+ * A refresh runs in this process (pipes/pipe.c does the work, each file in
  * its own transaction), so it works with no engine running; it is safe to
  * run beside an engine that polls the same pipe.  The --json forms have
  * stable keys; times are ISO 8601 UTC or null.
@@ -142,8 +142,8 @@ static int exec_refresh(struct cmd_ctx *ctx, int argc, char **argv, struct err *
 	}
 	atomic_bool cancel = false;
 	struct pipe_result res;
-	int refreshed = pipe_refresh(ctx->project, pipe, &req, ctx->store, w.conns, w.lake,
-				     &cancel, &res, e);
+	struct pipe_env env = { ctx->project, ctx->store, w.conns, w.lake, &cancel };
+	int refreshed = pipe_refresh(&env, pipe, &req, &res, e);
 	if (refreshed == 0 && res.state == PIPE_PAUSED) {
 		err_set(e, ERR_CONFLICT, "pipe %s is paused; nothing was loaded (resume it "
 			"with 'pipe resume %s', or refresh with --force)", pipe->name, pipe->name);

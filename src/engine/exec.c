@@ -80,17 +80,26 @@ static void cache_read(const char *value, int64_t *rows_in, int64_t *rows_out)
 }
 
 /* ---- one step ---------------------------------------------------------------------- */
-static void put_step(struct slot *sl, struct run_exec *rx, const char *step,
-		     enum step_state st, usec_t started, int64_t in, int64_t out,
-		     const struct err *err, bool cached, const char *key)
+/* A step's state to record, and what it did. */
+struct step_record {
+	const char *step;
+	enum step_state state;
+	usec_t started;
+	int64_t rows_in, rows_out;
+	const struct err *err;        /* why it failed, or NULL */
+	bool cached;
+	const char *cache_key;
+};
+
+static void put_step(struct slot *sl, struct run_exec *rx, const struct step_record *r)
 {
 	struct store_step row = {
-		.run_id = rx->run->id, .step = (char *)step, .state = st,
-		.attempt = rx->run->attempt, .started = started,
-		.ended = st == STEP_RUNNING || st == STEP_PENDING ? 0 : clock_now_us(),
-		.rows_in = in, .rows_out = out,
-		.error = err && err->code != ERR_OK ? (char *)err_text(err) : NULL,
-		.cached = cached, .cache_key = (char *)key,
+		.run_id = rx->run->id, .step = (char *)r->step, .state = r->state,
+		.attempt = rx->run->attempt, .started = r->started,
+		.ended = r->state == STEP_RUNNING || r->state == STEP_PENDING ? 0 : clock_now_us(),
+		.rows_in = r->rows_in, .rows_out = r->rows_out,
+		.error = r->err && r->err->code != ERR_OK ? (char *)err_text(r->err) : NULL,
+		.cached = r->cached, .cache_key = (char *)r->cache_key,
 	};
 	struct err e;
 	int rc;
@@ -99,13 +108,13 @@ static void put_step(struct slot *sl, struct run_exec *rx, const char *step,
 	       engine_store_retry(sl->eng, sl->store, &waited))
 		;
 	if (rc < 0) {
-		log_emit(LOG_WARN, rx->run->id, step, NULL, NULL, 0,
+		log_emit(LOG_WARN, rx->run->id, r->step, NULL, NULL, 0,
 			 "cannot record the step's state: %s", err_text(&e));
 		if (e.code == ERR_IO)
 			engine_fault(rx->eng, &e, "run %lld step %s: cannot record %s",
-				     (long long)rx->run->id, step, step_state_name(st));
+				     (long long)rx->run->id, r->step, step_state_name(r->state));
 	}
-	engine_event_step(rx->eng, rx->run->id, step, st, row.error);
+	engine_event_step(rx->eng, rx->run->id, r->step, r->state, row.error);
 }
 
 /* Try the cache: 1 hit (recorded), 0 miss (*key set when cacheable). */
@@ -138,8 +147,9 @@ static int try_cache(struct slot *sl, struct run_exec *rx, struct step_ctx *ctx,
 	log_emit(LOG_INFO, rx->run->id, step->name, NULL, NULL, 0,
 		 "cached: result of run %lld reused", (long long)c->run_id);
 	usec_t now = clock_now_us();
-	put_step(sl, rx, step->name, STEP_CACHED, now, ctx->rows_in, ctx->rows_out,
-		 NULL, true, *key);
+	put_step(sl, rx, &(struct step_record){ .step = step->name, .state = STEP_CACHED,
+			.started = now, .rows_in = ctx->rows_in, .rows_out = ctx->rows_out,
+			.cached = true, .cache_key = *key });
 	store_cache_free(c);
 	return 1;
 }
@@ -246,7 +256,8 @@ void engine_exec_step_job(struct slot *sl, struct run_exec *rx, size_t i)
 	}
 	usec_t started = clock_now_us();
 	usec_t mono = clock_monotonic_us();
-	put_step(sl, rx, step->name, STEP_RUNNING, started, 0, 0, NULL, false, key);
+	put_step(sl, rx, &(struct step_record){ .step = step->name, .state = STEP_RUNNING,
+			.started = started, .cache_key = key });
 
 	struct err e;
 	err_clear(&e);
@@ -264,13 +275,15 @@ void engine_exec_step_job(struct slot *sl, struct run_exec *rx, size_t i)
 		/* The step chose to do nothing (an extract in a backfill): its
 		 * dependents go on, and the record says it was skipped. */
 		sx = SX_DONE;
-		put_step(sl, rx, step->name, STEP_SKIPPED, started, 0, 0, NULL, false, NULL);
+		put_step(sl, rx, &(struct step_record){ .step = step->name,
+				.state = STEP_SKIPPED, .started = started });
 		log_emit(LOG_INFO, rx->run->id, step->name, NULL, NULL, 0, "skipped%s%s",
 			 ctx.summary ? ": " : "", ctx.summary ? ctx.summary : "");
 	} else if (rc == 0) {
 		sx = SX_DONE;
-		put_step(sl, rx, step->name, STEP_COMPLETED, started, ctx.rows_in,
-			 ctx.rows_out, NULL, false, key);
+		put_step(sl, rx, &(struct step_record){ .step = step->name,
+				.state = STEP_COMPLETED, .started = started, .rows_in = ctx.rows_in,
+				.rows_out = ctx.rows_out, .cache_key = key });
 		log_emit(LOG_INFO, rx->run->id, step->name, NULL, NULL, 0,
 			 "completed in %s: %lld row%s in, %lld out%s%s", took,
 			 (long long)ctx.rows_in, ctx.rows_in == 1 ? "" : "s",
@@ -303,8 +316,10 @@ void engine_exec_step_job(struct slot *sl, struct run_exec *rx, size_t i)
 				 (now_stop == STOP_CANCEL || now_stop == STOP_SHUTDOWN);
 		sx = cancelled ? (now_stop == STOP_SHUTDOWN ? SX_WAIT : SX_CANCELLED)
 			       : SX_FAILED;
-		put_step(sl, rx, step->name, cancelled ? STEP_CANCELLED : STEP_FAILED,
-			 started, ctx.rows_in, ctx.rows_out, &e, false, key);
+		put_step(sl, rx, &(struct step_record){ .step = step->name,
+				.state = cancelled ? STEP_CANCELLED : STEP_FAILED, .started = started,
+				.rows_in = ctx.rows_in, .rows_out = ctx.rows_out, .err = &e,
+				.cache_key = key });
 		log_emit(cancelled ? LOG_WARN : LOG_ERROR, rx->run->id, step->name, NULL,
 			 NULL, 0, "%s after %s: %s", cancelled ? "cancelled" : "failed",
 			 took, err_text(&e));
@@ -450,8 +465,8 @@ static void record_unstarted(struct slot *sl, struct run_exec *rx, enum step_sta
 {
 	for (size_t i = 0; i < rx->flow->nsteps; i++)
 		if (rx->st[i] == SX_WAIT || rx->st[i] == SX_SKIPPED)
-			put_step(sl, rx, rx->flow->steps[i].name, st, 0, 0, 0, NULL,
-				 false, NULL);
+			put_step(sl, rx, &(struct step_record){ .step = rx->flow->steps[i].name,
+					.state = st });
 }
 
 static const struct retry_policy *failed_policy(const struct run_exec *rx)

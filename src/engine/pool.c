@@ -101,8 +101,9 @@ static void run_pipe_job(struct slot *sl, struct job *j)
 		pthread_mutex_lock(&eng->lock);
 		atomic_store(&sl->cancel, false);
 		pthread_mutex_unlock(&eng->lock);
-		ok = pipe_refresh(eng->project, pipe, &req, sl->store, sl->conns,
-				  eng->lake, &sl->cancel, &res, &e) == 0;
+		struct pipe_env env = { eng->project, sl->store, sl->conns, eng->lake,
+					&sl->cancel };
+		ok = pipe_refresh(&env, pipe, &req, &res, &e) == 0;
 	}
 	char object[128];
 	snprintf(object, sizeof object, "pipe:%s", j->name);

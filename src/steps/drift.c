@@ -3,7 +3,7 @@
  *
  * Sources change shape: a column appears, a whole-number column starts
  * carrying fractions, a column disappears.  Before a load writes a row,
- * drift_apply brings the target in line, inside the load's transaction
+ * step_drift_apply brings the target in line, inside the load's transaction
  * (so a load that fails leaves the target's shape as it was, on
  * PostgreSQL; SQLite's DDL is transactional too):
  *
@@ -19,7 +19,7 @@
  * loses nothing.  Primary key columns the source lacks are the target's
  * own (serial keys) and never reported.  Every change is recorded in the
  * control store (schema changes) and logged with object "table:NAME",
- * after the load commits (drift_commit), so a rolled-back load leaves no
+ * after the load commits (step_drift_commit), so a rolled-back load leaves no
  * record of changes that were rolled back with it.
  */
 #include "steps/steps_int.h"
@@ -60,12 +60,12 @@ static int record(struct step_ctx *ctx, struct vec *changes, const char *connect
 	return 0;
 }
 
-void drift_changes_free(struct vec *changes)
+void step_drift_changes_free(struct vec *changes)
 {
 	store_schema_change_list_free(changes);
 }
 
-int drift_commit(struct step_ctx *ctx, struct vec *changes, struct err *e)
+int step_drift_commit(struct step_ctx *ctx, struct vec *changes, struct err *e)
 {
 	int rc = 0;
 	for (size_t i = 0; i < changes->len; i++) {
@@ -91,7 +91,7 @@ int drift_commit(struct step_ctx *ctx, struct vec *changes, struct err *e)
 		if (rc == 0 && ctx->store && store_schema_change_add(ctx->store, c, e) < 0)
 			rc = -1;
 	}
-	drift_changes_free(changes);
+	step_drift_changes_free(changes);
 	return rc;
 }
 
@@ -183,18 +183,19 @@ static int note_missing(struct step_ctx *ctx, const struct db *db, struct vec *c
 		      SCHEMA_DROPPED_IN_SOURCE, ts, NULL);
 }
 
-int drift_apply(struct step_ctx *ctx, struct db *db, const char *connection,
-		const char *table, const struct drift_source *src,
-		const char *const *key, int nkey, struct vec *changes, bool *created,
-		struct err *e)
+int step_drift_apply(struct step_ctx *ctx, const struct drift_target *to,
+		     const struct drift_source *src, struct vec *changes, bool *created,
+		     struct err *e)
 {
+	struct db *db = to->db;
+	const char *connection = to->connection, *table = to->table;
 	*created = false;
 	int exists = db_table_exists(db, table, e);
 	if (exists < 0)
 		return -1;
 	if (!exists) {
 		*created = true;
-		return create_target(ctx, db, table, src, key, nkey, e);
+		return create_target(ctx, db, table, src, to->key, to->nkey, e);
 	}
 	struct db_table *t = db_describe(db, table, e);
 	if (!t)

@@ -65,11 +65,11 @@ static size_t validate_tables(const struct project *p, const struct project_step
 {
 	const cJSON *tables = cJSON_GetObjectItemCaseSensitive(s->spec, "tables");
 	if (!cJSON_IsArray(tables) || cJSON_GetArraySize(tables) == 0) {
-		spec_bad_member(p, s, "tables", tables, "expected a non-empty array of tables",
+		step_spec_bad_member(p, s, "tables", tables, "expected a non-empty array of tables",
 				d);
 		return 1;
 	}
-	char *path = spec_path(s, "tables");
+	char *path = step_spec_path(s, "tables");
 	size_t errors = 0;
 	size_t i = 0;
 	const cJSON *t;
@@ -79,7 +79,7 @@ static size_t validate_tables(const struct project *p, const struct project_step
 			free(tp);
 			continue;
 		}
-		if (!cJSON_IsObject(t) || !sj_string(t, "table")) {
+		if (!cJSON_IsObject(t) || !steps_json_string(t, "table")) {
 			project_diag(p, d, DIAG_ERROR, tp, "expected a table name or "
 				     "{ \"table\", \"watermark\", \"columns\", \"timezone\" }");
 			errors++;
@@ -114,13 +114,13 @@ static size_t validate_to(const struct project *p, const struct project_step *s,
 			  struct diags *d)
 {
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(s->spec, "to");
-	char *path = spec_path(s, "to");
+	char *path = step_spec_path(s, "to");
 	size_t errors = 0;
 	if (!to || (cJSON_IsString(to) && strcmp(to->valuestring, "lake") == 0)) {
 		free(path);
 		return 0;
 	}
-	if (!cJSON_IsObject(to) || !sj_string(to, "connection")) {
+	if (!cJSON_IsObject(to) || !steps_json_string(to, "connection")) {
 		project_diag(p, d, DIAG_ERROR, path, "expected \"lake\" or { \"connection\", "
 			     "\"table_prefix\" }");
 		errors++;
@@ -136,7 +136,7 @@ static size_t validate_to(const struct project *p, const struct project_step *s,
 				errors++;
 			}
 		}
-		const char *conn = sj_string(to, "connection");
+		const char *conn = steps_json_string(to, "connection");
 		if (!project_connection(p, conn)) {
 			char *kp = xasprintf("%s.connection", path);
 			project_diag(p, d, DIAG_ERROR, kp, "unknown connection \"%s\"", conn);
@@ -158,7 +158,7 @@ static size_t extract_validate(const struct project *p, const struct project_flo
 	spec_string(p, s, "connection", true, d);
 	spec_string(p, s, "watermark", false, d);
 	if (spec_string(p, s, "timezone", false, d)) {
-		char *path = spec_path(s, "timezone");
+		char *path = step_spec_path(s, "timezone");
 		validate_timezone(p, path, cJSON_GetObjectItemCaseSensitive(s->spec, "timezone"),
 				  d);
 		free(path);
@@ -166,14 +166,14 @@ static size_t extract_validate(const struct project *p, const struct project_flo
 	const char *lag = spec_string(p, s, "lag", false, d);
 	usec_t lag_us;
 	if (lag && !duration_parse(lag, &lag_us)) {
-		char *path = spec_path(s, "lag");
+		char *path = step_spec_path(s, "lag");
 		project_diag(p, d, DIAG_ERROR, path, "\"%s\" is not a duration (for example "
 			     "\"2s\" or \"1 minute\")", lag);
 		free(path);
 	}
 	const char *format = spec_string(p, s, "format", false, d);
 	if (format && strcmp(format, "ndjson") && strcmp(format, "csv")) {
-		char *path = spec_path(s, "format");
+		char *path = step_spec_path(s, "format");
 		project_diag(p, d, DIAG_ERROR, path, "unknown format \"%s\" (expected ndjson "
 			     "or csv)", format);
 		free(path);
@@ -184,7 +184,7 @@ static size_t extract_validate(const struct project *p, const struct project_flo
 	while (plen > 0 && prefix[plen - 1] == '/')
 		plen--;
 	if (prefix && plen && lake_key_check(prefix, plen, &e) < 0) {
-		char *path = spec_path(s, "prefix");
+		char *path = step_spec_path(s, "prefix");
 		project_diag(p, d, DIAG_ERROR, path, "not a lake prefix: %s", e.msg);
 		free(path);
 	}
@@ -230,12 +230,11 @@ static int lake_sink(void *arg, const void *data, size_t n, struct err *e)
 /* ---- into the lake ---------------------------------------------------------------------- */
 
 /* The window's rows into one lake file; no rows, no file. */
-static int window_to_lake(struct step_ctx *ctx, struct db *db, const char *sql,
-			  const char *const *params, int nparams, const char *key,
+static int window_to_lake(struct step_ctx *ctx, const struct load_query *q, const char *key,
 			  enum fmt_format fmt, int64_t *rows, struct err *e)
 {
 	*rows = 0;
-	struct db_cursor *c = db_query(db, sql, params, nparams, e);
+	struct db_cursor *c = db_query(q->db, q->sql, q->params, q->nparams, e);
 	if (!c)
 		return -1;
 	int rc = db_cursor_next(c, e);
@@ -287,30 +286,29 @@ static int window_to_lake(struct step_ctx *ctx, struct db *db, const char *sql,
 
 /* ---- into a staging table ------------------------------------------------------------- */
 
-static int window_to_staging(struct step_ctx *ctx, struct db *sdb, const char *sql,
-			     const char *const *params, int nparams, const cJSON *to,
-			     const char *table, int64_t *rows, struct err *e)
+static int window_to_staging(struct step_ctx *ctx, const struct load_query *q,
+			     const cJSON *to, const char *table, int64_t *rows, struct err *e)
 {
-	const char *conn = sj_string(to, "connection");
-	const char *prefix = sj_string(to, "table_prefix");
+	const char *conn = steps_json_string(to, "connection");
+	const char *prefix = steps_json_string(to, "table_prefix");
 	struct db *tdb = step_db(ctx, conn, e);
 	if (!tdb)
 		return -1;
 	char *staging = xasprintf("%s%s", prefix ? prefix : "", table);
-	struct load_into li = { conn, staging, true, NULL, 0 };
+	struct load_into li = { .db = tdb, .connection = conn, .table = staging,
+				.replace = true };
 	struct vec changes = VEC_INIT;
 	int rc = db_begin(tdb, e);
 	if (rc == 0)
-		rc = load_query_into(ctx, sdb, sql, params, nparams, tdb, &li, &changes,
-				     rows, e);
+		rc = step_load_query_into(ctx, q, &li, &changes, rows, e);
 	if (rc == 0)
 		rc = step_ledger_put(ctx, tdb, table, *rows, *rows, staging, e);
 	rc = step_end_transaction(ctx, tdb, rc, e);
 	if (rc < 0)
 		err_prefix(e, "staging %s: ", staging);
 	else
-		rc = drift_commit(ctx, &changes, e);
-	drift_changes_free(&changes);
+		rc = step_drift_commit(ctx, &changes, e);
+	step_drift_changes_free(&changes);
 	free(staging);
 	return rc;
 }
@@ -319,18 +317,18 @@ static int window_to_staging(struct step_ctx *ctx, struct db *sdb, const char *s
 
 static void table_entry(const cJSON *spec, const cJSON *item, struct extract_table *xt)
 {
-	const char *wm = sj_string(spec, "watermark");
+	const char *wm = steps_json_string(spec, "watermark");
 	memset(xt, 0, sizeof *xt);
-	xt->timezone = sj_string(spec, "timezone");
+	xt->timezone = steps_json_string(spec, "timezone");
 	if (cJSON_IsString(item)) {
 		xt->table = item->valuestring;
 	} else {
-		xt->table = sj_string(item, "table");
+		xt->table = steps_json_string(item, "table");
 		xt->columns = cJSON_GetObjectItemCaseSensitive(item, "columns");
-		if (sj_string(item, "watermark"))
-			wm = sj_string(item, "watermark");
-		if (sj_string(item, "timezone"))
-			xt->timezone = sj_string(item, "timezone");
+		if (steps_json_string(item, "watermark"))
+			wm = steps_json_string(item, "watermark");
+		if (steps_json_string(item, "timezone"))
+			xt->timezone = steps_json_string(item, "timezone");
 	}
 	xt->watermark = wm ? wm : "last_updated";
 }
@@ -353,7 +351,7 @@ static int plan_window(struct step_ctx *ctx, struct db *db, const struct extract
 	char *start = cur && cur->committed ? xstrdup(cur->committed) : NULL;
 	store_wm_free(cur);
 	char *end = NULL;
-	int rc = wm_window_end(ctx, db, f, start, &end, e);
+	int rc = step_wm_window_end(ctx, db, f, start, &end, e);
 	if (rc == 0 && end)
 		rc = store_wm_plan(ctx->store, ctx->flow->name, ctx->step->name, xt->table,
 				   ctx->run_id, start, end, w, e);
@@ -368,7 +366,7 @@ static int report_unextractable(struct step_ctx *ctx, struct db *db,
 				const struct store_watermark *w, int64_t *skipped,
 				struct err *e)
 {
-	if (wm_unextractable(db, f, w, skipped, e) < 0)
+	if (step_wm_unextractable(db, f, w, skipped, e) < 0)
 		return -1;
 	if (*skipped) {
 		char *object = xasprintf("table:%s", xt->table);
@@ -387,18 +385,19 @@ static int extract_window(struct step_ctx *ctx, struct db *db, const struct extr
 	const cJSON *spec = ctx->step->spec;
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(spec, "to");
 	struct wm_params p;
-	char *sql = wm_window_query(db, xt, f, w, &p);
+	char *sql = step_wm_window_query(db, xt, f, w, &p);
+	struct load_query q = { db, sql, p.v, p.n };
 	int rc;
 	if (cJSON_IsObject(to)) {
-		rc = window_to_staging(ctx, db, sql, p.v, p.n, to, xt->table, rows, e);
+		rc = window_to_staging(ctx, &q, to, xt->table, rows, e);
 		free(sql);
 		return rc;
 	}
-	const char *format = sj_string(spec, "format");
+	const char *format = steps_json_string(spec, "format");
 	enum fmt_format fmt = format && !strcmp(format, "csv") ? FMT_CSV : FMT_NDJSON;
-	char *key = lake_key_make(sj_string(spec, "prefix"), xt->table, wm_key_time(f, w),
+	char *key = lake_key_make(steps_json_string(spec, "prefix"), xt->table, step_wm_key_time(f, w),
 				  fmt_format_name(fmt));
-	rc = window_to_lake(ctx, db, sql, p.v, p.n, key, fmt, rows, e);
+	rc = window_to_lake(ctx, &q, key, fmt, rows, e);
 	/* The file is the result: the window is done. */
 	if (rc == 0)
 		rc = store_wm_commit(ctx->store, ctx->flow->name, ctx->step->name, xt->table,
@@ -421,7 +420,7 @@ static int staged_before(struct step_ctx *ctx, const struct extract_table *xt,
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(ctx->step->spec, "to");
 	if (!cJSON_IsObject(to))
 		return 0;
-	struct db *tdb = step_db(ctx, sj_string(to, "connection"), e);
+	struct db *tdb = step_db(ctx, steps_json_string(to, "connection"), e);
 	return tdb ? step_ledger_done(ctx, tdb, xt->table, e) : -1;
 }
 
@@ -435,7 +434,7 @@ static int extract_table(struct step_ctx *ctx, struct db *db, const struct extra
 	int rc = staged_before(ctx, xt, e);
 	if (rc != 0)
 		return rc < 0 ? -1 : 0;
-	rc = wm_frame_open(ctx, db, xt, &f, e);
+	rc = step_wm_frame_open(ctx, db, xt, &f, e);
 	if (rc == 0)
 		rc = plan_window(ctx, db, xt, &f, &w, e);
 	if (rc == 0)
@@ -448,7 +447,7 @@ static int extract_table(struct step_ctx *ctx, struct db *db, const struct extra
 	if (rc < 0)
 		err_prefix(e, "extracting %s: ", xt->table);
 	store_wm_free(w);
-	wm_frame_free(&f);
+	step_wm_frame_free(&f);
 	return rc;
 }
 
@@ -459,7 +458,7 @@ static int extract_run(struct step_ctx *ctx, struct err *e)
 	if (!cJSON_IsObject(to) && !ctx->lake)
 		return err_set(e, ERR_INVALID, "step %s: the project has no lake",
 			       ctx->step->name);
-	struct db *db = step_db(ctx, sj_string(spec, "connection"), e);
+	struct db *db = step_db(ctx, steps_json_string(spec, "connection"), e);
 	if (!db)
 		return -1;
 	int ntables = 0, nfiles = 0, rc = 0;

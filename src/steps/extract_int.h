@@ -41,30 +41,30 @@ struct wm_params {
 
 /* Check the table and its watermark column (it exists, its type can be a
  * watermark, a declared time zone fits it; a missing index is warned
- * about once) and fill *f.  Free with wm_frame_free. */
-int   wm_frame_open(struct step_ctx *ctx, struct db *db, const struct extract_table *xt,
+ * about once) and fill *f.  Free with step_wm_frame_free. */
+int   step_wm_frame_open(struct step_ctx *ctx, struct db *db, const struct extract_table *xt,
 		    struct wm_frame *f, struct err *e);
-void  wm_frame_free(struct wm_frame *f);
+void  step_wm_frame_free(struct wm_frame *f);
 /* The end of the window after `start` (the committed watermark, NULL for
  * none): the highest watermark the table holds above it, up to the
  * source's clock less the lag for temporal columns.  *end NULL: nothing
  * new.  Caller frees. */
-int   wm_window_end(struct step_ctx *ctx, struct db *db, const struct wm_frame *f,
+int   step_wm_window_end(struct step_ctx *ctx, struct db *db, const struct wm_frame *f,
 		    const char *start, char **end, struct err *e);
 /* SELECT the table's columns in the window (w's pending start and end),
  * ordered by the watermark; *p holds the values to bind.  w NULL: no
  * rows (an empty window still replaces a staging table). */
-char *wm_window_query(struct db *db, const struct extract_table *xt,
+char *step_wm_window_query(struct db *db, const struct extract_table *xt,
 		      const struct wm_frame *f, const struct store_watermark *w,
 		      struct wm_params *p);
 /* Rows no window can ever take: NULL watermarks, and on SQLite values
  * that are not times (in `w`'s window, or outside any date). */
-int   wm_unextractable(struct db *db, const struct wm_frame *f,
+int   step_wm_unextractable(struct db *db, const struct wm_frame *f,
 		       const struct store_watermark *w, int64_t *n, struct err *e);
 /* The UTC time a lake key of window w carries: the window's end. */
-usec_t wm_key_time(const struct wm_frame *f, const struct store_watermark *w);
+usec_t step_wm_key_time(const struct wm_frame *f, const struct store_watermark *w);
 
 /* True the first time `what` is passed in this process. */
-bool  extract_first_warning(const char *what);
+bool  step_extract_first_warning(const char *what);
 
 #endif

@@ -44,7 +44,7 @@
 static pthread_mutex_t warned_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vec warned = VEC_INIT;
 
-bool extract_first_warning(const char *what)
+bool step_extract_first_warning(const char *what)
 {
 	bool first = true;
 	pthread_mutex_lock(&warned_lock);
@@ -59,7 +59,7 @@ bool extract_first_warning(const char *what)
 static void warn_once(const struct step_ctx *ctx, const char *key, const char *table,
 		      const char *msg)
 {
-	if (!extract_first_warning(key))
+	if (!step_extract_first_warning(key))
 		return;
 	char *object = xasprintf("table:%s", table);
 	step_log(ctx, LOG_WARN, object, "%s", msg);
@@ -177,7 +177,7 @@ static int warn_unindexed(struct step_ctx *ctx, struct db *db, const struct extr
 	return 0;
 }
 
-int wm_frame_open(struct step_ctx *ctx, struct db *db, const struct extract_table *xt,
+int step_wm_frame_open(struct step_ctx *ctx, struct db *db, const struct extract_table *xt,
 		  struct wm_frame *f, struct err *e)
 {
 	memset(f, 0, sizeof *f);
@@ -200,7 +200,7 @@ int wm_frame_open(struct step_ctx *ctx, struct db *db, const struct extract_tabl
 	return warn_unindexed(ctx, db, xt, e);
 }
 
-void wm_frame_free(struct wm_frame *f)
+void step_wm_frame_free(struct wm_frame *f)
 {
 	free(f->table);
 	free(f->column);
@@ -218,7 +218,7 @@ void wm_frame_free(struct wm_frame *f)
 
 static usec_t window_lag(const struct project_step *step)
 {
-	const char *text = sj_string(step->spec, "lag");
+	const char *text = steps_json_string(step->spec, "lag");
 	usec_t lag;
 	return text && duration_parse(text, &lag) ? lag : DEFAULT_LAG;
 }
@@ -432,7 +432,7 @@ static int warn_ahead(struct step_ctx *ctx, struct db *db, const struct wm_frame
 	return rc;
 }
 
-int wm_window_end(struct step_ctx *ctx, struct db *db, const struct wm_frame *f,
+int step_wm_window_end(struct step_ctx *ctx, struct db *db, const struct wm_frame *f,
 		  const char *start, char **end, struct err *e)
 {
 	*end = NULL;
@@ -455,7 +455,7 @@ int wm_window_end(struct step_ctx *ctx, struct db *db, const struct wm_frame *f,
 	return rc;
 }
 
-char *wm_window_query(struct db *db, const struct extract_table *xt,
+char *step_wm_window_query(struct db *db, const struct extract_table *xt,
 		      const struct wm_frame *f, const struct store_watermark *w,
 		      struct wm_params *p)
 {
@@ -482,7 +482,7 @@ char *wm_window_query(struct db *db, const struct extract_table *xt,
 	return buf_detach(&b);
 }
 
-int wm_unextractable(struct db *db, const struct wm_frame *f, const struct store_watermark *w,
+int step_wm_unextractable(struct db *db, const struct wm_frame *f, const struct store_watermark *w,
 		     int64_t *n, struct err *e)
 {
 	struct buf sql = BUF_INIT;
@@ -509,7 +509,7 @@ int wm_unextractable(struct db *db, const struct wm_frame *f, const struct store
 	return rc < 0 ? -1 : 0;
 }
 
-usec_t wm_key_time(const struct wm_frame *f, const struct store_watermark *w)
+usec_t step_wm_key_time(const struct wm_frame *f, const struct store_watermark *w)
 {
 	usec_t t;
 	if (f->kind == WM_NUMBER || !w->pending_end || !time_parse_iso(w->pending_end, &t))

@@ -90,7 +90,7 @@ static int judge_rejected(struct step_ctx *ctx, const struct project_pipe *pipe,
 		return -1;
 	if (!rejected.len)
 		return 0;
-	bool warn = str_eq(sj_string(ctx->step->spec, "on_reject"), "warn");
+	bool warn = str_eq(steps_json_string(ctx->step->spec, "on_reject"), "warn");
 	char *what = rejected_text(&rejected, ctx->run_id);
 	char *check = xasprintf("pipe %s rejected files", pipe->name);
 	struct store_validation v = { 0, ctx->run_id, (char *)ctx->step->name, check,
@@ -137,15 +137,15 @@ static int paused(struct step_ctx *ctx, const struct project_pipe *pipe, struct 
 
 static int ingest_run(struct step_ctx *ctx, struct err *e)
 {
-	const char *name = sj_string(ctx->step->spec, "pipe");
+	const char *name = steps_json_string(ctx->step->spec, "pipe");
 	const struct project_pipe *pipe = name ? project_pipe(ctx->project, name) : NULL;
 	if (!pipe)
 		return err_set(e, ERR_NOTFOUND, "step %s: no pipe named %s", ctx->step->name,
 			       name ? name : "(none)");
 	struct pipe_request req = { .run_id = ctx->run_id };
 	struct pipe_result res;
-	int rc = pipe_refresh(ctx->project, pipe, &req, ctx->store, ctx->conns, ctx->lake,
-			      ctx->cancel, &res, e);
+	struct pipe_env env = { ctx->project, ctx->store, ctx->conns, ctx->lake, ctx->cancel };
+	int rc = pipe_refresh(&env, pipe, &req, &res, e);
 	ctx->rows_in = res.rows_parsed;
 	ctx->rows_out = res.rows_loaded;
 	if (rc < 0) {

@@ -5,21 +5,22 @@ libsteps_a_SOURCES = \
 # The framework and the data-moving step kinds.
 libsteps_a_SOURCES += \
 	src/steps/steps_int.h \
-	src/steps/steps.c \
+	src/steps/step_kinds.c \
 	src/steps/ledger.c \
-	src/steps/conns.c \
-	src/steps/params.c \
+	src/steps/step_params.c \
 	src/steps/lake_open.c \
-	src/steps/sql.c \
-	src/steps/load.c \
+	src/steps/step_sql.c \
+	src/steps/step_load.c \
 	src/steps/merge.c \
 	src/steps/drift.c \
 	src/steps/extract_int.h \
 	src/steps/extract.c \
 	src/steps/extract_window.c \
 	src/steps/validate.c \
-	src/steps/http.c \
-	src/steps/notify.c
+	src/steps/step_http.c \
+	src/steps/step_notify.c \
+	src/steps/ingest.c \
+	src/steps/step_normalize.c
 
 check_PROGRAMS += tests/unit/test_steps tests/unit/test_steps_pg
 tests_unit_test_steps_SOURCES = tests/unit/test_steps.c tests/unit/test_steps_fixture.h \
@@ -32,69 +33,8 @@ tests_unit_test_steps_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_steps_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_steps tests/unit/test_steps_pg
 
-# Pipes and streams, and the step kinds that use them.
-libsteps_a_SOURCES += \
-	src/steps/pipe_int.h \
-	src/steps/pipe.c \
-	src/steps/pipe_state.c \
-	src/steps/pipe_load.c \
-	src/steps/pipe_table.c \
-	src/steps/stream.c \
-	src/steps/stream_int.h \
-	src/steps/stream_store.c \
-	src/steps/ingest.c \
-	src/steps/normalize.c
-
-check_PROGRAMS += tests/unit/test_pipes tests/unit/test_pipes_pg
-tests_unit_test_pipes_SOURCES = tests/unit/test_pipes.c tests/unit/pipes_fixture.h \
-	tests/unit/pipes_cases.h tests/unit/pipes_bad.h tests/unit/pipes_streams.h tests/unit/pipes_rules.h \
-	tests/unit/testutil.h
-tests_unit_test_pipes_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_pipes_LDADD = $(TEST_LIBS)
-tests_unit_test_pipes_pg_SOURCES = tests/unit/test_pipes_pg.c tests/unit/pipes_fixture.h \
-	tests/unit/pipes_cases.h tests/unit/pipes_bad.h tests/unit/pipes_streams.h tests/unit/pipes_rules.h \
-	tests/unit/testutil.h
-tests_unit_test_pipes_pg_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_pipes_pg_LDADD = $(TEST_LIBS)
-TESTS += tests/unit/test_pipes tests/unit/test_pipes_pg
-
-TESTS += tests/integration/identity.sh tests/integration/identity_pg.sh
-TESTS += tests/integration/pipe_kill.sh tests/integration/pipe_kill_pg.sh \
-	tests/integration/pipe_commands.sh tests/integration/pipe_rules.sh \
-	tests/integration/pipe_rules_pg.sh
-
 # The ToteSys warehouse, built by the real binary on SQLite and PostgreSQL,
 # and the star schema's SQL it uses.
 TESTS += tests/integration/totesys_steps.sh tests/integration/totesys_steps_pg.sh
 # Extract windows on the source's own clock, and `show watermarks`.
 TESTS += tests/integration/extract_windows.sh tests/integration/extract_windows_pg.sh
-# ---- backfill and compare (steps/backfill.c, steps/compare.c) ----
-libsteps_a_SOURCES += src/steps/compare.c src/steps/backfill_int.h src/steps/backfill.c \
-	src/steps/backfill_plan.c src/steps/backfill_run.c src/steps/backfill_swap.c \
-	src/steps/backfill_status.c
-
-check_PROGRAMS += tests/unit/test_compare tests/unit/test_compare_pg
-EXTRA_DIST += tests/unit/test_compare_cases.c
-tests_unit_test_compare_SOURCES = tests/unit/test_compare.c tests/unit/testutil.h
-tests_unit_test_compare_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_compare_LDADD = $(TEST_LIBS)
-tests_unit_test_compare_pg_SOURCES = tests/unit/test_compare_pg.c tests/unit/testutil.h
-tests_unit_test_compare_pg_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_compare_pg_LDADD = $(TEST_LIBS)
-TESTS += tests/unit/test_compare tests/unit/test_compare_pg
-
-check_PROGRAMS += tests/unit/test_backfill tests/unit/test_backfill_pg
-EXTRA_DIST += tests/unit/test_backfill_cases.c
-tests_unit_test_backfill_SOURCES = tests/unit/test_backfill.c tests/unit/testutil.h
-tests_unit_test_backfill_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_backfill_LDADD = $(TEST_LIBS)
-tests_unit_test_backfill_pg_SOURCES = tests/unit/test_backfill_pg.c tests/unit/testutil.h
-tests_unit_test_backfill_pg_CFLAGS = $(TEST_CFLAGS)
-tests_unit_test_backfill_pg_LDADD = $(TEST_LIBS)
-TESTS += tests/unit/test_backfill tests/unit/test_backfill_pg
-
-# The real binary: a backfill of the ToteSys warehouse; the command line;
-# a process killed inside a step.
-TESTS += tests/integration/backfill_totesys.sh tests/integration/backfill_totesys_pg.sh \
-	tests/integration/backfill_cli.sh tests/integration/backfill_crash.sh \
-	tests/integration/backfill_crash_pg.sh

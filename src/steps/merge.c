@@ -3,9 +3,9 @@
  * matched rows updated in place and new ones inserted.
  *
  * The source's rows are first staged in a scratch table beside the target
- * (merge_stage creates it inside the load's transaction; load.c fills it),
+ * (step_merge_stage creates it inside the load's transaction; step_load.c fills it),
  * so every statement below sees the same rows whatever the source is.
- * merge_apply then
+ * step_merge_apply then
  *
  *   refuses a NULL key      it could never match a row, and used to pile
  *                           up a new row on every run
@@ -380,7 +380,7 @@ static int insert_new(struct merge *m, const char *qtable, const char *qsource,
 
 /* ---- the merge ------------------------------------------------------------------- */
 
-int merge_stage(struct merge *m, const char *seed, struct err *e)
+int step_merge_stage(struct merge *m, const char *seed, struct err *e)
 {
 	char hex[65];
 	sha256_hex_of(seed, strlen(seed), hex);
@@ -392,7 +392,7 @@ int merge_stage(struct merge *m, const char *seed, struct err *e)
 	return db_create_table(m->db, &def, false, e);
 }
 
-int merge_apply(struct merge *m, struct err *e)
+int step_merge_apply(struct merge *m, struct err *e)
 {
 	m->superseded = m->updated = m->inserted = 0;
 	if (require_columns(m, m->key, m->nkey, "key", e) < 0 ||

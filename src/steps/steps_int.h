@@ -3,7 +3,7 @@
  * step kind provides, and helpers the kinds have in common.
  *
  * Adding a step kind: write steps/KIND.c with a `const struct step_ops
- * step_KIND_ops`, declare it here, list it in the kind table in steps.c.
+ * step_KIND_ops`, declare it here, list it in the kind table in step_kinds.c.
  */
 #ifndef SLUICE_STEPS_INT_H
 #define SLUICE_STEPS_INT_H
@@ -36,17 +36,7 @@ extern const struct step_ops step_load_ops;
 extern const struct step_ops step_http_ops;
 extern const struct step_ops step_notify_ops;
 
-/* ---- state shared by the steps of one run (steps.c) -------------------------
- * A small map of text values under text keys, guarded by the run_shared's
- * own lock, so steps running in parallel may use it.  The stream windows
- * of steps.h (run_shared_stream_window_*) live in it under
- * "stream-window:NAME". */
-/* Set (or replace) key's value; value NULL removes the key. */
-void  run_shared_set(struct run_shared *rs, const char *key, const char *value);
-/* A copy of key's value (caller frees), or NULL when absent. */
-char *run_shared_get(struct run_shared *rs, const char *key);
-
-/* ---- flow parameters in SQL (params.c) ----------------------------------------
+/* ---- flow parameters in SQL (step_params.c) -------------------------------------
  * SQL text names parameters as :name.  They are rewritten to $1..$N and
  * their values bound, never pasted.  Recognised outside string literals,
  * quoted identifiers, comments, PostgreSQL dollar quotes and :: casts.
@@ -62,13 +52,13 @@ struct sql_bound {
  * -1 error. */
 typedef int (*param_lookup_fn)(void *arg, const char *name, const char **value,
 			       struct err *e);
-int  sql_bind_with(enum db_kind kind, const char *sql, param_lookup_fn lookup,
+int  steps_sql_bind_with(enum db_kind kind, const char *sql, param_lookup_fn lookup,
 		   void *arg, struct sql_bound *out, struct err *e);
 /* The same with the step's parameters and the built-ins :run_id,
- * :window_start and :window_end (see params.c for what the window is). */
+ * :window_start and :window_end (see step_params.c for what the window is). */
 int  steps_bind_sql(struct step_ctx *ctx, enum db_kind kind, const char *sql,
 		    struct sql_bound *out, struct err *e);
-void sql_bound_free(struct sql_bound *b);
+void steps_sql_bound_free(struct sql_bound *b);
 
 /* One statement of a script and the line it starts on (1-based). */
 struct sql_stmt {
@@ -78,17 +68,14 @@ struct sql_stmt {
 /* Split a script into statements at top-level semicolons, respecting
  * quotes, comments, dollar quoting (PostgreSQL) and the BEGIN ... END
  * bodies of triggers.  Empty statements are dropped.  Items are struct
- * sql_stmt *, freed with sql_stmts_free.  Fails only on an unterminated
+ * sql_stmt *, freed with steps_sql_stmts_free.  Fails only on an unterminated
  * quote or comment (ERR_PARSE with its line). */
-int  sql_split(enum db_kind kind, const char *sql, struct vec *out, struct err *e);
-void sql_stmts_free(struct vec *v);
+int  steps_sql_split(enum db_kind kind, const char *sql, struct vec *out, struct err *e);
+void steps_sql_stmts_free(struct vec *v);
 /* The statement's first keyword, upper-cased, into out ("" if none). */
-void sql_first_word(const char *stmt, char *out, size_t n);
+void steps_sql_first_word(const char *stmt, char *out, size_t n);
 
-/* The project a set of connections was made for (conns.c). */
-const struct project *step_conns_project(const struct step_conns *c);
-
-/* ---- helpers the kinds share (steps.c) --------------------------------------- */
+/* ---- helpers the kinds share (step_kinds.c) ---------------------------------- */
 /* The connection `name` for this step, with an error that names the step. */
 struct db *step_db(struct step_ctx *ctx, const char *name, struct err *e);
 /* ERR_CANCELLED when the engine asked this step to stop. */
@@ -122,10 +109,6 @@ void  step_summary(struct step_ctx *ctx, const char *fmt, ...) PRINTF_LIKE(2, 3)
 /* The table a load writes (`table`, or `table`_backfill in backfill mode);
  * caller frees. */
 char *step_target_table(const struct step_ctx *ctx, const char *table);
-/* True when a load step of `flow` writes `table` on `connection`: in
- * backfill mode the steps that read it (validate) read TABLE_backfill. */
-bool  flow_loads_table(const struct project_flow *flow, const char *connection,
-		       const char *table);
 /* Canonical timestamp text of t ("2026-11-21 13:05:09.123456"); out[32]. */
 void  steps_format_ts(usec_t t, char out[32]);
 /* Read a SQL file named in a step (relative to the project directory). */
@@ -135,22 +118,12 @@ char *step_read_sql_file(const struct project *p, const char *file, struct err *
 int   steps_cache_tables(struct step_ctx *ctx, struct db *db, const struct vec *inputs,
 			 struct buf *key, struct err *e);
 
-/* ---- reading a step's JSON at run time (steps.c) ---------------------------------
- * The project was validated, so these only guard against absent keys. */
-const char *sj_string(const cJSON *obj, const char *key);       /* NULL if absent */
-bool  sj_bool(const cJSON *obj, const char *key, bool fallback);
-/* A string or an array of strings; pointers borrowed from the JSON. */
-void  sj_strings(const cJSON *obj, const char *key, struct vec *out);
-/* A JSON scalar as text (numbers as written, true/false); caller frees;
- * NULL for null or absent. */
-char *sj_scalar_text(const cJSON *item);
-
-/* ---- validation helpers (steps.c) ---------------------------------------------- */
+/* ---- validation helpers (step_kinds.c) ------------------------------------------- */
 /* The path of a key of a step ("flows[1].steps[0].from"); caller frees. */
-char  *spec_path(const struct project_step *s, const char *key);
+char  *step_spec_path(const struct project_step *s, const char *key);
 /* The step's member `key` (v) is absent: "missing key" at the step; or it
  * is there but wrong: `expected` ("expected an array ...") at the key. */
-void   spec_bad_member(const struct project *p, const struct project_step *s,
+void   step_spec_bad_member(const struct project *p, const struct project_step *s,
 		       const char *key, const cJSON *v, const char *expected,
 		       struct diags *d);
 
@@ -163,7 +136,7 @@ void   spec_bad_member(const struct project *p, const struct project_step *s,
  * timestamp), and note columns the table has and the source lacks (they
  * are kept and filled NULL).  The changes made are appended to `changes`
  * (struct store_schema_change *); once the caller's transaction has
- * committed, drift_commit records them in the store and logs them, so a
+ * committed, step_drift_commit records them in the store and logs them, so a
  * load that rolls back leaves no record of changes that did not happen.
  * `connection` is the connection's name, for the records.  *created is set
  * when the table was made. */
@@ -176,18 +149,26 @@ struct drift_source {
 	const bool *guessed;
 	int ncols;
 };
-int  drift_apply(struct step_ctx *ctx, struct db *db, const char *connection,
-		 const char *table, const struct drift_source *src,
-		 const char *const *key, int nkey, struct vec *changes, bool *created,
-		 struct err *e);
-int  drift_commit(struct step_ctx *ctx, struct vec *changes, struct err *e);
-void drift_changes_free(struct vec *changes);
+/* The table to shape: `connection` is the connection's name, for the
+ * records; `key` (may be empty) is indexed when the table is created. */
+struct drift_target {
+	struct db *db;
+	const char *connection;
+	const char *table;
+	const char *const *key;
+	int nkey;
+};
+int  step_drift_apply(struct step_ctx *ctx, const struct drift_target *to,
+		      const struct drift_source *src, struct vec *changes, bool *created,
+		      struct err *e);
+int  step_drift_commit(struct step_ctx *ctx, struct vec *changes, struct err *e);
+void step_drift_changes_free(struct vec *changes);
 
 /* ---- merge (merge.c) ---------------------------------------------------------
  * A load's merge into `table` on `db`, inside the caller's transaction.
- * merge_stage creates the scratch table m->stage (the source's columns,
+ * step_merge_stage creates the scratch table m->stage (the source's columns,
  * named after `seed`) for the caller to fill with the source's rows;
- * merge_apply (m->staged: the rows staged) then refuses a NULL key and a
+ * step_merge_apply (m->staged: the rows staged) then refuses a NULL key and a
  * key on more than one row (unless `latest_by` orders a key's rows: then
  * the latest is taken, and different rows tied at the latest are refused),
  * updates the target's matched rows whose values differ, in place and
@@ -208,33 +189,35 @@ struct merge {
 	int64_t staged;                  /* set by the caller */
 
 	char stage[64], latest[80];      /* the scratch tables */
-	/* what merge_apply did */
+	/* what step_merge_apply did */
 	int64_t superseded;              /* rows not the latest of their key */
 	int64_t updated, inserted;
 };
-int  merge_stage(struct merge *m, const char *seed, struct err *e);
-int  merge_apply(struct merge *m, struct err *e);
+int  step_merge_stage(struct merge *m, const char *seed, struct err *e);
+int  step_merge_apply(struct merge *m, struct err *e);
 
-/* ---- a query into a table (load.c) ----------------------------------------------
- * Inside the caller's open transaction on `tdb`: shape li->table after the
- * query's columns (drift_apply, changes appended to `changes`), empty it
+/* ---- a query into a table (step_load.c) -------------------------------------------
+ * Inside the caller's open transaction on li->db: shape li->table after the
+ * query's columns (step_drift_apply, changes appended to `changes`), empty it
  * when li->replace, and move the query's rows in (INSERT ... SELECT when
- * sdb == tdb, else a streaming copy that checks ctx->cancel).  The
+ * q->db == li->db, else a streaming copy that checks ctx->cancel).  The
  * extract step uses it for staging tables. */
+struct load_query {
+	struct db *db;                /* the source */
+	const char *sql;
+	const char *const *params;
+	int nparams;
+};
 struct load_into {
+	struct db *db;                /* the target, in a transaction */
 	const char *connection;       /* the target's connection name */
 	const char *table;
 	bool replace;
 	const char *const *key;       /* indexed when the table is created */
 	int nkey;
 };
-int  load_query_into(struct step_ctx *ctx, struct db *sdb, const char *sql,
-		     const char *const *params, int nparams, struct db *tdb,
-		     const struct load_into *li, struct vec *changes, int64_t *rows,
-		     struct err *e);
-
-/* The format/ type that reads values for a column of this database type
- * (FT_TEXT for anything format/ keeps as text). */
-enum fmt_type step_fmt_type(struct db_coltype t);
+int  step_load_query_into(struct step_ctx *ctx, const struct load_query *q,
+			  const struct load_into *li, struct vec *changes, int64_t *rows,
+			  struct err *e);
 
 #endif

@@ -84,7 +84,7 @@ static size_t validate_check(const struct project *p, const cJSON *ck,
 	if (!cJSON_IsObject(ck))
 		return diag_at(p, d, path, NULL, "expected a check object { \"type\", ... }");
 	enum check_type t;
-	const char *type = sj_string(ck, "type");
+	const char *type = steps_json_string(ck, "type");
 	if (!type)
 		return diag_at(p, d, path, NULL, "missing key \"type\"");
 	if (!parse_type(type, &t)) {
@@ -108,7 +108,7 @@ static size_t validate_check(const struct project *p, const cJSON *ck,
 			free(msg);
 		}
 	}
-	const char *sev = sj_string(ck, "severity");
+	const char *sev = steps_json_string(ck, "severity");
 	const cJSON *sevj = cJSON_GetObjectItemCaseSensitive(ck, "severity");
 	if (sevj && (!sev || (strcmp(sev, "error") && strcmp(sev, "warn"))))
 		errors += diag_at(p, d, path, "severity", "expected \"error\" or \"warn\"");
@@ -117,8 +117,8 @@ static size_t validate_check(const struct project *p, const cJSON *ck,
 		errors += diag_at(p, d, path, "name", "expected a string");
 	const cJSON *min = cJSON_GetObjectItemCaseSensitive(ck, "min");
 	const cJSON *max = cJSON_GetObjectItemCaseSensitive(ck, "max");
-	const char *col = sj_string(ck, "column");
-	const char *ref = sj_string(ck, "references");
+	const char *col = steps_json_string(ck, "column");
+	const char *ref = steps_json_string(ck, "references");
 	switch (t) {
 	case CK_ROW_COUNT:
 		if (!min && !max)
@@ -149,9 +149,9 @@ static size_t validate_check(const struct project *p, const cJSON *ck,
 			errors += diag_at(p, d, path, "references", "expected \"table.column\"");
 		break;
 	case CK_CUSTOM:
-		if (!sj_string(ck, "name"))
+		if (!steps_json_string(ck, "name"))
 			errors += diag_at(p, d, path, "name", "a custom check needs a name");
-		if (!sj_string(ck, "sql"))
+		if (!steps_json_string(ck, "sql"))
 			errors += diag_at(p, d, path, "sql", "expected the SQL of a query "
 					  "returning the violating rows");
 		break;
@@ -175,11 +175,11 @@ static size_t validate_validate(const struct project *p, const struct project_fl
 	vec_free_all(&inputs, free);
 	const cJSON *checks = cJSON_GetObjectItemCaseSensitive(s->spec, "checks");
 	if (!cJSON_IsArray(checks) || cJSON_GetArraySize(checks) == 0) {
-		spec_bad_member(p, s, "checks", checks, "expected a non-empty array of checks",
+		step_spec_bad_member(p, s, "checks", checks, "expected a non-empty array of checks",
 				d);
 		return d->errors - before;
 	}
-	char *path = spec_path(s, "checks");
+	char *path = step_spec_path(s, "checks");
 	size_t i = 0;
 	const cJSON *ck;
 	cJSON_ArrayForEach(ck, checks) {
@@ -209,7 +209,7 @@ static void check_run_free(struct check_run *cr)
 	free(cr->name);
 	free(cr->count_sql);
 	free(cr->sample_sql);
-	sql_bound_free(&cr->bound);
+	steps_sql_bound_free(&cr->bound);
 }
 
 static char *quoted_list(const struct db *db, const cJSON *arr, const char *prefix)
@@ -239,7 +239,7 @@ static char *plain_list(const cJSON *arr)
  * flow loads. */
 static char *checked_table(const struct step_ctx *ctx, const char *conn, const char *table)
 {
-	if (ctx->backfill && flow_loads_table(ctx->flow, conn, table))
+	if (ctx->backfill && steps_flow_loads_table(ctx->flow, conn, table))
 		return xasprintf("%s_backfill", table);
 	return xstrdup(table);
 }
@@ -259,7 +259,7 @@ static void null_conditions(struct buf *b, const struct db *db, const cJSON *col
 static void plan_accepted(struct db *db, const cJSON *ck, const char *qt,
 			  struct check_run *cr)
 {
-	char *qc = db_quote_ident(db, sj_string(ck, "column"));
+	char *qc = db_quote_ident(db, steps_json_string(ck, "column"));
 	struct buf in = BUF_INIT;
 	const cJSON *el;
 	int n = 0;
@@ -269,7 +269,7 @@ static void plan_accepted(struct db *db, const cJSON *ck, const char *qt,
 	}
 	cr->bound.values = xcalloc((size_t)n + 1, sizeof *cr->bound.values);
 	cJSON_ArrayForEach(el, cJSON_GetObjectItemCaseSensitive(ck, "values")) {
-		char *v = sj_scalar_text(el);
+		char *v = steps_json_scalar_text(el);
 		if (!v)
 			v = xstrdup("");
 		cr->bound.values[cr->bound.nvalues++] = v;
@@ -287,12 +287,12 @@ static void plan_accepted(struct db *db, const cJSON *ck, const char *qt,
 static void plan_referential(struct step_ctx *ctx, struct db *db, const cJSON *ck,
 			     const char *qt, struct check_run *cr)
 {
-	const char *ref = sj_string(ck, "references");
+	const char *ref = steps_json_string(ck, "references");
 	const char *dot = strrchr(ref, '.');
 	char *rtable_name = xstrndup(ref, (size_t)(dot - ref));
-	char *rtable = checked_table(ctx, sj_string(ctx->step->spec, "connection"),
+	char *rtable = checked_table(ctx, steps_json_string(ctx->step->spec, "connection"),
 				     rtable_name);
-	char *qc = db_quote_ident(db, sj_string(ck, "column"));
+	char *qc = db_quote_ident(db, steps_json_string(ck, "column"));
 	char *qr = db_quote_ident(db, rtable), *qrc = db_quote_ident(db, dot + 1);
 	char *where = xasprintf("sluice_t.%s IS NOT NULL AND NOT EXISTS (SELECT 1 FROM %s "
 				"sluice_r WHERE sluice_r.%s = sluice_t.%s)", qc, qr, qrc, qc);
@@ -319,10 +319,10 @@ static char *default_name(enum check_type t, const cJSON *ck)
 		return n;
 	}
 	case CK_ACCEPTED:
-		return xasprintf("accepted_values(%s)", sj_string(ck, "column"));
+		return xasprintf("accepted_values(%s)", steps_json_string(ck, "column"));
 	case CK_REFERENTIAL:
-		return xasprintf("referential(%s -> %s)", sj_string(ck, "column"),
-				 sj_string(ck, "references"));
+		return xasprintf("referential(%s -> %s)", steps_json_string(ck, "column"),
+				 steps_json_string(ck, "references"));
 	default:
 		return xstrdup(check_names[t]);
 	}
@@ -332,10 +332,10 @@ static int plan_check(struct step_ctx *ctx, struct db *db, const char *table,
 		      const cJSON *ck, struct check_run *cr, struct err *e)
 {
 	memset(cr, 0, sizeof *cr);
-	parse_type(sj_string(ck, "type"), &cr->type);
-	const char *sev = sj_string(ck, "severity");
+	parse_type(steps_json_string(ck, "type"), &cr->type);
+	const char *sev = steps_json_string(ck, "severity");
 	cr->severity = sev && strcmp(sev, "warn") == 0 ? SEVERITY_WARN : SEVERITY_ERROR;
-	const char *name = sj_string(ck, "name");
+	const char *name = steps_json_string(ck, "name");
 	cr->name = name ? xstrdup(name) : default_name(cr->type, ck);
 	cr->min = cr->max = -1;
 	char *qt = db_quote_ident(db, table);
@@ -376,7 +376,7 @@ static int plan_check(struct step_ctx *ctx, struct db *db, const char *table,
 		plan_referential(ctx, db, ck, qt, cr);
 		break;
 	case CK_CUSTOM: {
-		char *text = xstrdup(sj_string(ck, "sql"));
+		char *text = xstrdup(steps_json_string(ck, "sql"));
 		size_t n = strlen(text);
 		while (n > 0 && strchr("; \t\r\n", text[n - 1]))
 			text[--n] = '\0';
@@ -479,11 +479,11 @@ static int open_checked_table(struct step_ctx *ctx, struct db **db, char **table
 			      struct err *e)
 {
 	const cJSON *spec = ctx->step->spec;
-	const char *conn = sj_string(spec, "connection");
+	const char *conn = steps_json_string(spec, "connection");
 	*db = step_db(ctx, conn, e);
 	if (!*db)
 		return -1;
-	*table = checked_table(ctx, conn, sj_string(spec, "table"));
+	*table = checked_table(ctx, conn, steps_json_string(spec, "table"));
 	return 0;
 }
 
@@ -563,7 +563,7 @@ static int validate_cache_inputs(struct step_ctx *ctx, struct buf *key, struct e
 		return -1;
 	struct vec inputs = VEC_INIT;
 	vec_push(&inputs, table);
-	sj_strings(ctx->step->spec, "inputs", &inputs);
+	steps_json_strings(ctx->step->spec, "inputs", &inputs);
 	int rc = steps_cache_tables(ctx, db, &inputs, key, e);
 	vec_free(&inputs);
 	free(table);

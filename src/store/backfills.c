@@ -197,11 +197,12 @@ struct store_backfill *store_backfill_get(struct store *s, int64_t id, struct er
 	return b;
 }
 
-static int update_locked(struct store *s, int64_t id, const char *step,
-			 enum backfill_state state, const char *plan_json,
-			 const char *compare_json, const char *error,
-			 const char *by, const char *note, struct err *e)
+static int update_locked(struct store *s, int64_t id, const struct store_backfill_move *m,
+			 struct err *e)
 {
+	const char *step = m->step, *plan_json = m->plan_json,
+		   *compare_json = m->compare_json, *error = m->error;
+	enum backfill_state state = m->state;
 	char sql[128];
 	snprintf(sql, sizeof(sql), "SELECT state FROM backfills WHERE id = $1%s",
 		 s->d->lock_row);
@@ -243,20 +244,17 @@ static int update_locked(struct store *s, int64_t id, const char *step,
 	buf_free(&q);
 	if (rc < 0)
 		return -1;
-	return add_event(s, id, step, state, by, note, now, e);
+	return add_event(s, id, step, state, m->by, m->note, now, e);
 }
 
-int store_backfill_update(struct store *s, int64_t id, const char *step,
-			  enum backfill_state state, const char *plan_json,
-			  const char *compare_json, const char *error,
-			  const char *by, const char *note, struct err *e)
+int store_backfill_update(struct store *s, int64_t id, const struct store_backfill_move *m,
+			  struct err *e)
 {
-	if (!step || !*step || (unsigned)state >= BACKFILL_STATE_COUNT)
+	if (!m->step || !*m->step || (unsigned)m->state >= BACKFILL_STATE_COUNT)
 		return err_set(e, ERR_INVALID, "a backfill update needs a step and a state");
 	if (st_begin(s, e) < 0)
 		return -1;
-	if (update_locked(s, id, step, state, plan_json, compare_json, error, by,
-			  note, e) < 0) {
+	if (update_locked(s, id, m, e) < 0) {
 		st_rollback(s);
 		return -1;
 	}

@@ -935,13 +935,18 @@ struct store_backfill_event {
 int   store_backfill_create(struct store *s, const char *flow, const char *step,
 			    const char *plan_json, const char *by, int64_t *id,
 			    struct err *e);
-/* Move to (step, state) and record who and why in the history, in one
- * transaction.  plan/compare/error NULL leave the stored value.  Moving a
+/* Move to (step, state) and record who (`by`) and why (`note`) in the
+ * history, in one transaction.  plan/compare/error NULL leave the stored
+ * value (error NULL clears it unless the state is FAILED).  Moving a
  * COMPLETED or DISCARDED backfill is ERR_CONFLICT. */
-int   store_backfill_update(struct store *s, int64_t id, const char *step,
-			    enum backfill_state state, const char *plan_json,
-			    const char *compare_json, const char *error,
-			    const char *by, const char *note, struct err *e);
+struct store_backfill_move {
+	const char *step;
+	enum backfill_state state;
+	const char *plan_json, *compare_json, *error;
+	const char *by, *note;
+};
+int   store_backfill_update(struct store *s, int64_t id,
+			    const struct store_backfill_move *m, struct err *e);
 struct store_backfill *store_backfill_get(struct store *s, int64_t id,
 					  struct err *e);
 /* 1 found, 0 none active, -1 error. */

@@ -273,8 +273,10 @@ static void backfills(struct store *s, usec_t now)
 	fake_now = now - 3 * 24 * 60 * MIN;
 	CHECK(store_backfill_create(s, "orders_etl", "plan", "{\"tables\":[\"raw_orders\"]}",
 				    "bob@ops", &old, &err_));
-	CHECK(store_backfill_update(s, old, "plan", BACKFILL_DISCARDED, NULL, NULL, NULL,
-				    "bob@ops", "not needed after all", &err_));
+	CHECK(store_backfill_update(s, old, &(struct store_backfill_move){
+			.step = "plan", .state = BACKFILL_DISCARDED, .by = "bob@ops",
+			.note = "not needed after all" },
+		&err_));
 	static const char *const steps[] = { "plan", "suspend", "rebuild", "validate", "compare" };
 	fake_now = now - 50 * MIN;
 	CHECK(store_backfill_create(s, "totesys_warehouse", "plan",
@@ -282,9 +284,12 @@ static void backfills(struct store *s, usec_t now)
 				    "\"suspend\":[\"nightly\"]}", "alice@ops", &id, &err_));
 	for (size_t i = 1; i < ARRAY_LEN(steps); i++) {
 		fake_now = now - (50 - 8 * (int)i) * MIN;
-		CHECK(store_backfill_update(s, id, steps[i], BACKFILL_WAITING, NULL,
-					    i == 4 ? compare_json : NULL, NULL, "alice@ops",
-					    i == 4 ? "12 rows differ" : NULL, &err_));
+		CHECK(store_backfill_update(s, id, &(struct store_backfill_move){
+				.step = steps[i], .state = BACKFILL_WAITING,
+				.compare_json = i == 4 ? compare_json : NULL,
+				.by = "alice@ops",
+				.note = i == 4 ? "12 rows differ" : NULL },
+			&err_));
 	}
 }
 

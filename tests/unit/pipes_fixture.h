@@ -205,7 +205,8 @@ static int fx_refresh(struct fx *f, const char *pipe, bool force, const char *on
 	const struct project_pipe *pp = project_pipe(f->p, pipe);
 	ck_assert_msg(pp != NULL, "no pipe %s", pipe);
 	struct pipe_request req = { .force = force, .only_key = only };
-	return pipe_refresh(f->p, pp, &req, f->store, f->conns, f->lake, &f->cancel, res, e);
+	struct pipe_env env = { f->p, f->store, f->conns, f->lake, &f->cancel };
+	return pipe_refresh(&env, pp, &req, res, e);
 }
 
 /* Refresh, which must succeed; returns the result for checks. */

@@ -170,8 +170,9 @@ static void *race(void *arg)
 	atomic_bool cancel = false;
 	struct pipe_request req = { 0 };
 	pthread_barrier_wait(rc->start);
-	rc->rc = store ? pipe_refresh(rc->f->p, project_pipe(rc->f->p, "orders"), &req, store,
-				      conns, rc->f->lake, &cancel, &rc->res, &rc->e) : -1;
+	struct pipe_env env = { rc->f->p, store, conns, rc->f->lake, &cancel };
+	rc->rc = store ? pipe_refresh(&env, project_pipe(rc->f->p, "orders"), &req, &rc->res,
+				      &rc->e) : -1;
 	if (!store)
 		rc->e = e;
 	step_conns_free(conns);

@@ -94,7 +94,8 @@ static int64_t window_rows(struct run *r, const char *stream, const char *col, i
 {
 	struct stream_query q;
 	struct err e = { 0 };
-	ck_assert_msg(stream_query(&r->ctx, project_stream(r->ctx.project, stream), NULL, &q,
+	struct stream_reader rd = steps_stream_reader(&r->ctx);
+	ck_assert_msg(stream_query(&rd, project_stream(r->ctx.project, stream), NULL, &q,
 				   &e) == 0, "%s", err_text(&e));
 	struct db_cursor *c = db_query(q.db, q.sql, (const char *const *)q.params, q.nparams, &e);
 	ck_assert_msg(c != NULL, "%s: %s", q.sql, err_text(&e));
@@ -120,7 +121,8 @@ static int consume(struct run *r, struct db *db, const char *stream, bool commit
 		   struct err *e)
 {
 	ck_assert_int_eq(db_begin(db, e), 0);
-	if (stream_commit_consumed(&r->ctx, db, stream, e) < 0) {
+	struct stream_reader rd = steps_stream_reader(&r->ctx);
+	if (stream_commit_consumed(&rd, db, stream, e) < 0) {
 		db_rollback(db);
 		return -1;
 	}
@@ -163,11 +165,12 @@ static void t_stream_append(const struct backend *b)
 	struct db *other = db_open(f.wh_url, NULL, &e);
 	ck_assert_msg(other != NULL, "%s", err_text(&e));
 	ck_assert_int_eq(db_begin(other, &e), 0);
-	ck_assert_int_eq(stream_commit_consumed(&r.ctx, other, "orders_stream", &e), -1);
+	struct stream_reader rd = steps_stream_reader(&r.ctx);
+	ck_assert_int_eq(stream_commit_consumed(&rd, other, "orders_stream", &e), -1);
 	ck_assert_int_eq(e.code, ERR_INVALID);
 	db_rollback(other);
 	db_close(other);
-	ck_assert_int_eq(stream_commit_consumed(&r.ctx, wh, "orders_stream", &e), -1);
+	ck_assert_int_eq(stream_commit_consumed(&rd, wh, "orders_stream", &e), -1);
 	ck_assert_int_eq(e.code, ERR_INVALID);
 	/* The committed consume moves it to the window's end. */
 	ck_assert_msg(consume(&r, wh, "orders_stream", true, &e) == 0, "%s", err_text(&e));

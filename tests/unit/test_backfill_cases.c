@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 
 #include "testutil.h"
+#include "backfill/backfill.h"
 #include "db/db.h"
 #include "engine/engine.h"
 #include "project/project.h"

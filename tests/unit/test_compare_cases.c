@@ -15,7 +15,7 @@
 
 #include "testutil.h"
 #include "db/db.h"
-#include "steps/steps.h"
+#include "backfill/backfill.h"
 
 static struct db *cmp_open(void);
 static void cmp_close(struct db *db);

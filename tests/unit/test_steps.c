@@ -61,19 +61,19 @@ START_TEST(params_rewritten_outside_quotes_comments_and_casts)
 	struct err e;
 	const char *sql = "SELECT :a, ':a', \"x:a\", -- :a\n :b /* :a /* :a */ :a */, "
 			  "x::text, $$ :a $$, $q$ :b $q$, E'\\' :a', arr[1:n], :a";
-	ck_assert_int_eq(sql_bind_with(DB_POSTGRES, sql, kv_param, &l, &b, &e), 0);
+	ck_assert_int_eq(steps_sql_bind_with(DB_POSTGRES, sql, kv_param, &l, &b, &e), 0);
 	ck_assert_str_eq(b.sql, "SELECT $1, ':a', \"x:a\", -- :a\n $2 /* :a /* :a */ :a */, "
 			 "x::text, $$ :a $$, $q$ :b $q$, E'\\' :a', arr[1:n], $1");
 	ck_assert_int_eq(b.nvalues, 2);
 	ck_assert_str_eq(b.values[0], "1");
 	ck_assert_str_eq(b.values[1], "two");
-	sql_bound_free(&b);
+	steps_sql_bound_free(&b);
 
 	/* SQLite: no nested comments, no dollar quotes, [brackets] quote */
-	ck_assert_int_eq(sql_bind_with(DB_SQLITE, "SELECT [x:a], `:b`, /* :a */ :b", kv_param,
+	ck_assert_int_eq(steps_sql_bind_with(DB_SQLITE, "SELECT [x:a], `:b`, /* :a */ :b", kv_param,
 				       &l, &b, &e), 0);
 	ck_assert_str_eq(b.sql, "SELECT [x:a], `:b`, /* :a */ $1");
-	sql_bound_free(&b);
+	steps_sql_bound_free(&b);
 }
 END_TEST
 
@@ -83,14 +83,14 @@ START_TEST(params_unknown_and_positional_refused)
 	struct kv_lookup l = { kv };
 	struct sql_bound b;
 	struct err e;
-	ck_assert_int_eq(sql_bind_with(DB_SQLITE, "SELECT 1\nFROM t WHERE x = :nope", kv_param,
+	ck_assert_int_eq(steps_sql_bind_with(DB_SQLITE, "SELECT 1\nFROM t WHERE x = :nope", kv_param,
 				       &l, &b, &e), -1);
 	ck_assert_int_eq(e.code, ERR_INVALID);
 	ck_assert_msg(strstr(e.msg, ":nope") != NULL, "%s", e.msg);
 	ck_assert_str_eq(e.where, "line 2, column 18");
-	ck_assert_int_eq(sql_bind_with(DB_POSTGRES, "SELECT $1", kv_param, &l, &b, &e), -1);
+	ck_assert_int_eq(steps_sql_bind_with(DB_POSTGRES, "SELECT $1", kv_param, &l, &b, &e), -1);
 	ck_assert_msg(strstr(e.msg, ":name") != NULL, "%s", e.msg);
-	ck_assert_int_eq(sql_bind_with(DB_SQLITE, "SELECT 'open", kv_param, &l, &b, &e), -1);
+	ck_assert_int_eq(steps_sql_bind_with(DB_SQLITE, "SELECT 'open", kv_param, &l, &b, &e), -1);
 	ck_assert_int_eq(e.code, ERR_PARSE);
 }
 END_TEST
@@ -108,7 +108,7 @@ START_TEST(split_respects_quotes_comments_and_trigger_bodies)
 			  "END;\n"
 			  "SELECT \"a;b\" FROM a;\n"
 			  "-- trailing comment only\n";
-	ck_assert_int_eq(sql_split(DB_SQLITE, sql, &v, &e), 0);
+	ck_assert_int_eq(steps_sql_split(DB_SQLITE, sql, &v, &e), 0);
 	ck_assert_int_eq(v.len, 4);
 	struct sql_stmt *st = v.items[1];
 	ck_assert_str_eq(st->text, "INSERT INTO a VALUES ('x;y')");
@@ -118,14 +118,14 @@ START_TEST(split_respects_quotes_comments_and_trigger_bodies)
 	ck_assert_msg(str_ends_with(st->text, "SELECT 1;\nEND"), "%s", st->text);
 	st = v.items[3];
 	ck_assert_str_eq(st->text, "SELECT \"a;b\" FROM a");
-	sql_stmts_free(&v);
+	steps_sql_stmts_free(&v);
 
 	/* dollar quotes hold semicolons on PostgreSQL */
-	ck_assert_int_eq(sql_split(DB_POSTGRES, "CREATE FUNCTION f() RETURNS int AS $body$ "
+	ck_assert_int_eq(steps_sql_split(DB_POSTGRES, "CREATE FUNCTION f() RETURNS int AS $body$ "
 				   "BEGIN RETURN 1; END $body$ LANGUAGE plpgsql; SELECT 2",
 				   &v, &e), 0);
 	ck_assert_int_eq(v.len, 2);
-	sql_stmts_free(&v);
+	steps_sql_stmts_free(&v);
 }
 END_TEST
 

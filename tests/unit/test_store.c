@@ -195,8 +195,9 @@ START_TEST(read_only_refuses_every_write)
 	FAILS(store_notify_failed(s, 1, "x", true, 0, &E), ERR_READONLY);
 	FAILS(store_validation_add(s, &val, &E), ERR_READONLY);
 	FAILS(store_backfill_create(s, "other", "plan", NULL, "bob", NULL, &E), ERR_READONLY);
-	FAILS(store_backfill_update(s, bf, "suspend", BACKFILL_WORKING, NULL, NULL, NULL,
-				    "bob", NULL, &E), ERR_READONLY);
+	FAILS(store_backfill_update(s, bf, &(struct store_backfill_move){
+			.step = "suspend", .state = BACKFILL_WORKING, .by = "bob" },
+		&E), ERR_READONLY);
 	FAILS(store_request_add(s, "refresh", "pipe:p", NULL, "bob", NULL, &E), ERR_READONLY);
 	FAILS(store_request_claim(s, "w1", &req, &E), ERR_READONLY);
 	FAILS(store_request_complete(s, 1, true, NULL, NULL, &E), ERR_READONLY);
@@ -1455,11 +1456,15 @@ START_TEST(one_active_backfill_per_flow)
 	OK(store_backfill_create(s, "orders_etl", "plan", NULL, "bob", &other, &E));
 
 	fake_now = T0 + SEC(10);
-	OK(store_backfill_update(s, b1, "rebuild", BACKFILL_WORKING, NULL, NULL, NULL,
-				 "bob", "approved the plan", &E));
+	OK(store_backfill_update(s, b1, &(struct store_backfill_move){
+			.step = "rebuild", .state = BACKFILL_WORKING, .by = "bob",
+			.note = "approved the plan" },
+		&E));
 	fake_now = T0 + SEC(20);
-	OK(store_backfill_update(s, b1, "compare", BACKFILL_WAITING, NULL,
-				 "{\"changed\":12}", NULL, "engine", NULL, &E));
+	OK(store_backfill_update(s, b1, &(struct store_backfill_move){
+			.step = "compare", .state = BACKFILL_WAITING,
+			.compare_json = "{\"changed\":12}", .by = "engine" },
+		&E));
 	struct store_backfill *b = NULL;
 	ck_assert_int_eq(store_backfill_active(s, "warehouse", &b, &E), 1);
 	ck_assert_int_eq(b->id, b1);
@@ -1479,10 +1484,13 @@ START_TEST(one_active_backfill_per_flow)
 	db_close(db);
 
 	fake_now = T0 + SEC(30);
-	OK(store_backfill_update(s, b1, "resume", BACKFILL_COMPLETED, NULL, NULL, NULL,
-				 "carol", "swapped", &E));
-	FAILS(store_backfill_update(s, b1, "resume", BACKFILL_WORKING, NULL, NULL, NULL,
-				    "carol", NULL, &E), ERR_CONFLICT);
+	OK(store_backfill_update(s, b1, &(struct store_backfill_move){
+			.step = "resume", .state = BACKFILL_COMPLETED, .by = "carol",
+			.note = "swapped" },
+		&E));
+	FAILS(store_backfill_update(s, b1, &(struct store_backfill_move){
+			.step = "resume", .state = BACKFILL_WORKING, .by = "carol" },
+		&E), ERR_CONFLICT);
 	ck_assert_int_eq(store_backfill_active(s, "warehouse", &b, &E), 0);
 	b = store_backfill_get(s, b1, &E);
 	ck_assert_int_eq(b->state, BACKFILL_COMPLETED);

@@ -407,10 +407,14 @@ START_TEST(pg_logs_queues_backfills_changes_prune)
 	int64_t bf = 0;
 	OK(store_backfill_create(s, "wh", "plan", "{}", "alice", &bf, &E));
 	FAILS(store_backfill_create(b, "wh", "plan", "{}", "bob", NULL, &E), ERR_CONFLICT);
-	OK(store_backfill_update(s, bf, "compare", BACKFILL_WAITING, NULL, "{\"x\":1}", NULL,
-				 "engine", NULL, &E));
-	OK(store_backfill_update(s, bf, "discard", BACKFILL_DISCARDED, NULL, NULL, NULL,
-				 "bob", "not needed", &E));
+	OK(store_backfill_update(s, bf, &(struct store_backfill_move){
+			.step = "compare", .state = BACKFILL_WAITING,
+			.compare_json = "{\"x\":1}", .by = "engine" },
+		&E));
+	OK(store_backfill_update(s, bf, &(struct store_backfill_move){
+			.step = "discard", .state = BACKFILL_DISCARDED, .by = "bob",
+			.note = "not needed" },
+		&E));
 	OK(store_backfill_create(b, "wh", "plan", "{}", "bob", NULL, &E));
 	OK(store_backfill_history(s, bf, &v, &E));
 	ck_assert_int_eq(v.len, 3);

@@ -28,7 +28,7 @@
  * Tables written before store ids are rebuilt with the store_id column on
  * the first write, their rows keeping store_id ''.
  */
-#include "steps/stream_int.h"
+#include "pipes/stream_int.h"
 #include "db/db.h"
 
 #include <cjson/cJSON.h>
@@ -39,22 +39,22 @@
 #define WINDOWS "_sluice_stream_windows"
 #define NO_STORE ""           /* store_id of rows from before store ids */
 
-void spos_free(struct spos *p)
+void stream_pos_free(struct spos *p)
 {
 	free(p->pos);
 	free(p->tb);
 	p->pos = p->tb = NULL;
 }
 
-void swindow_free(struct swindow *w)
+void stream_window_free(struct swindow *w)
 {
-	spos_free(&w->lower);
-	spos_free(&w->upper);
+	stream_pos_free(&w->lower);
+	stream_pos_free(&w->upper);
 }
 
-void offset_row_free(struct offset_row *r)
+void stream_offset_row_free(struct offset_row *r)
 {
-	spos_free(&r->at);
+	stream_pos_free(&r->at);
 	free(r->taken_from);
 	memset(r, 0, sizeof *r);
 }
@@ -215,26 +215,35 @@ struct offset_cand {
 static void cand_free(struct offset_cand *c)
 {
 	free(c->store);
-	spos_free(&c->at);
+	stream_pos_free(&c->at);
 	free(c->consumer);
 }
 
-/* Does a load of this project that consumes `stream` write `table`? */
+/* A load step's "consumes": one stream name or an array of them. */
+static bool consumes_stream(const cJSON *consumes, const char *stream)
+{
+	if (cJSON_IsString(consumes))
+		return str_eq(consumes->valuestring, stream);
+	const cJSON *el;
+	cJSON_ArrayForEach(el, consumes)
+		if (cJSON_IsString(el) && str_eq(el->valuestring, stream))
+			return true;
+	return false;
+}
+
+/* Does a load of this project that consumes `stream` write `table`?  (The
+ * project was validated: a load's "table" is a string.) */
 static bool consumed_into(const struct project *p, const char *stream, const char *table)
 {
 	for (size_t f = 0; table && f < p->nflows; f++) {
 		const struct project_flow *fl = &p->flows[f];
 		for (size_t i = 0; i < fl->nsteps; i++) {
 			const struct project_step *st = &fl->steps[i];
-			if (st->kind != STEP_LOAD || !str_eq(sj_string(st->spec, "table"), table))
-				continue;
-			struct vec consumes = VEC_INIT;
-			sj_strings(st->spec, "consumes", &consumes);
-			bool found = false;
-			for (size_t k = 0; k < consumes.len && !found; k++)
-				found = str_eq(consumes.items[k], stream);
-			vec_free(&consumes);
-			if (found)
+			const cJSON *t = st->kind == STEP_LOAD && st->spec
+				? cJSON_GetObjectItemCaseSensitive(st->spec, "table") : NULL;
+			if (cJSON_IsString(t) && str_eq(t->valuestring, table) &&
+			    consumes_stream(cJSON_GetObjectItemCaseSensitive(st->spec, "consumes"),
+					    stream))
 				return true;
 		}
 	}
@@ -301,7 +310,7 @@ static int unattributed(struct db *db, const struct stream_owner *o,
 		       other ? other : "", other ? ")" : "", me, s->name, me, s->name);
 }
 
-int soff_read(struct db *db, const struct stream_owner *o, const struct project_stream *s,
+int stream_offset_read(struct db *db, const struct stream_owner *o, const struct project_stream *s,
 	      struct offset_row *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
@@ -369,7 +378,7 @@ static int load_window(struct db *db, enum table_form form, const char *store,
 	return rc;
 }
 
-int swin_load(struct db *db, const struct stream_owner *o, const char *stream,
+int stream_window_load(struct db *db, const struct stream_owner *o, const char *stream,
 	      int64_t run_id, struct swindow *w, struct err *e)
 {
 	memset(w, 0, sizeof *w);
@@ -397,11 +406,11 @@ int swin_load(struct db *db, const struct stream_owner *o, const char *stream,
 			other ? other : "?", stream, (long long)run_id);
 	free(other);
 	if (mine != 1)
-		swindow_free(w);
+		stream_window_free(w);
 	return mine == 1 ? 1 : -1;
 }
 
-int swin_save(struct db *db, const struct stream_owner *o, const char *stream,
+int stream_window_save(struct db *db, const struct stream_owner *o, const char *stream,
 	      int64_t run_id, const struct swindow *w, struct err *e)
 {
 	if (ensure_tables(db, e) < 0)
@@ -439,7 +448,7 @@ static int forget_unowned(struct db *db, const struct stream_owner *o, const cha
 		       "AND run_id <= $2", params, 2, NULL, e);
 }
 
-int soff_advance(struct db *db, const struct stream_owner *o, const char *stream,
+int stream_offset_advance(struct db *db, const struct stream_owner *o, const char *stream,
 		 int64_t run_id, const char *consumer, const struct swindow *w,
 		 struct err *e)
 {

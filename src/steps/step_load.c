@@ -79,19 +79,19 @@ static bool parse_mode(const char *s, enum load_mode *out)
 static void spec_read(const cJSON *spec, struct load_spec *ls)
 {
 	memset(ls, 0, sizeof *ls);
-	ls->connection = sj_string(spec, "connection");
-	ls->table = sj_string(spec, "table");
-	parse_mode(sj_string(spec, "mode"), &ls->mode);
+	ls->connection = steps_json_string(spec, "connection");
+	ls->table = steps_json_string(spec, "table");
+	parse_mode(steps_json_string(spec, "mode"), &ls->mode);
 	const cJSON *from = cJSON_GetObjectItemCaseSensitive(spec, "from");
-	ls->from_connection = sj_string(from, "connection");
+	ls->from_connection = steps_json_string(from, "connection");
 	if (!ls->from_connection)
 		ls->from_connection = ls->connection;
-	ls->from_table = sj_string(from, "table");
-	ls->from_query = sj_string(from, "query");
-	ls->from_file = sj_string(from, "file");
-	sj_strings(spec, "key", &ls->key);
-	sj_strings(spec, "latest_by", &ls->latest_by);
-	sj_strings(spec, "consumes", &ls->consumes);
+	ls->from_table = steps_json_string(from, "table");
+	ls->from_query = steps_json_string(from, "query");
+	ls->from_file = steps_json_string(from, "file");
+	steps_json_strings(spec, "key", &ls->key);
+	steps_json_strings(spec, "latest_by", &ls->latest_by);
+	steps_json_strings(spec, "consumes", &ls->consumes);
 }
 
 static void spec_done(struct load_spec *ls)
@@ -108,11 +108,11 @@ static size_t validate_from(const struct project *p, const struct project_step *
 {
 	const cJSON *from = cJSON_GetObjectItemCaseSensitive(s->spec, "from");
 	if (!cJSON_IsObject(from)) {
-		spec_bad_member(p, s, "from", from, "expected an object { \"connection\", "
+		step_spec_bad_member(p, s, "from", from, "expected an object { \"connection\", "
 				"\"table\" | \"query\" | \"file\" }", d);
 		return 1;
 	}
-	char *path = spec_path(s, "from");
+	char *path = step_spec_path(s, "from");
 	size_t errors = 0;
 	int sources = 0;
 	const cJSON *item;
@@ -137,14 +137,14 @@ static size_t validate_from(const struct project *p, const struct project_step *
 			     "\"query\" or \"file\"");
 		errors++;
 	}
-	const char *conn = sj_string(from, "connection");
+	const char *conn = steps_json_string(from, "connection");
 	if (conn && !project_connection(p, conn)) {
 		char *kp = xasprintf("%s.connection", path);
 		project_diag(p, d, DIAG_ERROR, kp, "unknown connection \"%s\"", conn);
 		free(kp);
 		errors++;
 	}
-	const char *file = sj_string(from, "file");
+	const char *file = steps_json_string(from, "file");
 	if (file) {
 		struct err e;
 		char *text = step_read_sql_file(p, file, &e);
@@ -197,7 +197,7 @@ static void validate_latest_by(const struct project *p, const struct project_ste
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(s->spec, "latest_by");
 	if (!v)
 		return;
-	char *path = spec_path(s, "latest_by");
+	char *path = step_spec_path(s, "latest_by");
 	struct vec cols = VEC_INIT;
 	spec_strings(p, s, "latest_by", false, &cols, d);
 	if (m != LOAD_MERGE)
@@ -237,7 +237,7 @@ static size_t load_validate(const struct project *p, const struct project_flow *
 	const char *mode = spec_string(p, s, "mode", false, d);
 	enum load_mode m = LOAD_APPEND;
 	if (mode && !parse_mode(mode, &m)) {
-		char *path = spec_path(s, "mode");
+		char *path = step_spec_path(s, "mode");
 		project_diag(p, d, DIAG_ERROR, path, "unknown mode \"%s\" (expected append, "
 			     "merge or replace)", mode);
 		free(path);
@@ -260,7 +260,7 @@ static size_t load_validate(const struct project *p, const struct project_flow *
 
 static void source_free(struct source *src)
 {
-	sql_bound_free(&src->q);
+	steps_sql_bound_free(&src->q);
 	for (int i = 0; i < src->ncols; i++)
 		free(src->names[i]);
 	free(src->names);
@@ -455,11 +455,24 @@ static const char *source_name(const struct load_spec *ls)
 	return ls->from_table ? ls->from_table : ls->from_file ? ls->from_file : "from.query";
 }
 
+/* One load in progress: the step, its spec, its source's rows and where
+ * they go (`target`: the table, or TABLE_backfill). */
+struct load_job {
+	struct step_ctx *ctx;
+	const struct load_spec *ls;
+	struct db *sdb, *tdb;
+	const char *target;
+	const struct source *src;
+};
+
 /* Merge: stage the source's rows beside the target, then merge.c. */
-static int merge_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
-		      const char *table, const struct load_spec *ls,
-		      const struct source *src, struct merge *m, struct err *e)
+static int merge_rows(const struct load_job *j, struct merge *m, struct err *e)
 {
+	struct step_ctx *ctx = j->ctx;
+	struct db *sdb = j->sdb, *tdb = j->tdb;
+	const char *table = j->target;
+	const struct load_spec *ls = j->ls;
+	const struct source *src = j->src;
 	struct db_column *cols = xcalloc((size_t)src->ncols, sizeof *cols);
 	for (int i = 0; i < src->ncols; i++) {
 		cols[i].name = src->names[i];
@@ -473,14 +486,14 @@ static int merge_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
 		.nlatest = (int)ls->latest_by.len,
 	};
 	char *seed = xasprintf("%lld:%s", (long long)ctx->run_id, ctx->step->name);
-	int rc = merge_stage(m, seed, e);
+	int rc = step_merge_stage(m, seed, e);
 	free(seed);
 	if (rc == 0)
 		rc = move_rows(ctx, sdb, tdb, m->stage, src, &m->staged, e);
 	if (rc == 0)
 		rc = step_check_cancel(ctx, e);
 	if (rc == 0)
-		rc = merge_apply(m, e);
+		rc = step_merge_apply(m, e);
 	free(cols);
 	m->cols = NULL;
 	return rc;
@@ -488,18 +501,18 @@ static int merge_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
 
 /* ---- a query into a table (also for extract's staging tables) ------------------------ */
 
-int load_query_into(struct step_ctx *ctx, struct db *sdb, const char *sql,
-		    const char *const *params, int nparams, struct db *tdb,
-		    const struct load_into *li, struct vec *changes, int64_t *rows,
-		    struct err *e)
+int step_load_query_into(struct step_ctx *ctx, const struct load_query *q,
+			 const struct load_into *li, struct vec *changes, int64_t *rows,
+			 struct err *e)
 {
+	struct db *sdb = q->db, *tdb = li->db;
 	struct source src;
 	memset(&src, 0, sizeof src);
-	src.q.sql = xstrdup(sql);
-	src.q.nvalues = nparams;
-	src.q.values = xcalloc((size_t)nparams + 1, sizeof *src.q.values);
-	for (int i = 0; i < nparams; i++)
-		src.q.values[i] = xstrdup(params[i]);
+	src.q.sql = xstrdup(q->sql);
+	src.q.nvalues = q->nparams;
+	src.q.values = xcalloc((size_t)q->nparams + 1, sizeof *src.q.values);
+	for (int i = 0; i < q->nparams; i++)
+		src.q.values[i] = xstrdup(q->params[i]);
 	struct load_spec ls;
 	memset(&ls, 0, sizeof ls);
 	int rc = source_shape(sdb, &ls, &src, e);
@@ -507,8 +520,9 @@ int load_query_into(struct step_ctx *ctx, struct db *sdb, const char *sql,
 				   src.guessed, src.ncols };
 	bool created = false;
 	if (rc == 0)
-		rc = drift_apply(ctx, tdb, li->connection, li->table, &ds, li->key,
-				 li->nkey, changes, &created, e);
+		rc = step_drift_apply(ctx, &(struct drift_target){ tdb, li->connection, li->table,
+							       li->key, li->nkey },
+				      &ds, changes, &created, e);
 	if (rc == 0 && li->replace && !created)
 		rc = empty_table(tdb, li->table, e);
 	if (rc == 0)
@@ -531,7 +545,8 @@ static int fix_streams(struct step_ctx *ctx, const struct load_spec *ls, struct 
 		if (!st)
 			return err_set(e, ERR_NOTFOUND, "no stream named %s",
 				       (const char *)ls->consumes.items[i]);
-		if (stream_fix_window(ctx, st, NULL, e) < 0)
+		struct stream_reader r = steps_stream_reader(ctx);
+		if (stream_fix_window(&r, st, NULL, e) < 0)
 			return -1;
 	}
 	return 0;
@@ -542,32 +557,36 @@ static int commit_streams(struct step_ctx *ctx, struct db *tdb, const struct loa
 {
 	if (ctx->backfill || ls->consumes.len == 0)
 		return 0;
+	struct stream_reader r = steps_stream_reader(ctx);
 	for (size_t i = 0; i < ls->consumes.len; i++)
-		if (stream_commit_consumed(ctx, tdb, ls->consumes.items[i], e) < 0)
+		if (stream_commit_consumed(&r, tdb, ls->consumes.items[i], e) < 0)
 			return -1;
 	return 0;
 }
 
 /* Inside the open transaction: shape the target, move the rows, advance
  * the streams, write the ledger. */
-static int load_in_transaction(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
-			       const struct load_spec *ls, const char *target,
-			       const struct source *src, struct vec *changes,
+static int load_in_transaction(const struct load_job *j, struct vec *changes,
 			       struct merge *merged, struct err *e)
 {
+	struct step_ctx *ctx = j->ctx;
+	struct db *sdb = j->sdb, *tdb = j->tdb;
+	const struct load_spec *ls = j->ls;
+	const char *target = j->target;
+	const struct source *src = j->src;
 	struct drift_source ds = { (const char *const *)src->names, src->types,
 				   src->guessed, src->ncols };
+	struct drift_target to = { tdb, ls->connection, target,
+				   (const char *const *)ls->key.items, (int)ls->key.len };
 	bool created = false;
-	if (drift_apply(ctx, tdb, ls->connection, target, &ds,
-			(const char *const *)ls->key.items, (int)ls->key.len, changes,
-			&created, e) < 0)
+	if (step_drift_apply(ctx, &to, &ds, changes, &created, e) < 0)
 		return -1;
 	int64_t rows = 0;
 	int rc = 0;
 	if (ls->mode == LOAD_REPLACE && !created)
 		rc = empty_table(tdb, target, e);
 	if (rc == 0 && ls->mode == LOAD_MERGE) {
-		rc = merge_rows(ctx, sdb, tdb, target, ls, src, merged, e);
+		rc = merge_rows(j, merged, e);
 		rows = merged->updated + merged->inserted;
 		ctx->rows_in = merged->staged;
 	} else if (rc == 0) {
@@ -631,14 +650,15 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 		goto out;
 	struct merge merged;
 	memset(&merged, 0, sizeof merged);
-	rc = load_in_transaction(ctx, sdb, tdb, &ls, target, &src, &changes, &merged, e);
+	struct load_job job = { ctx, &ls, sdb, tdb, target, &src };
+	rc = load_in_transaction(&job, &changes, &merged, e);
 	rc = step_end_transaction(ctx, tdb, rc, e);
 	if (rc < 0) {
 		ctx->rows_in = ctx->rows_out = 0;
 		err_prefix(e, "loading %s: ", target);
 		goto out;
 	}
-	rc = drift_commit(ctx, &changes, e);
+	rc = step_drift_commit(ctx, &changes, e);
 	if (ls.mode == LOAD_MERGE)
 		merge_summary(ctx, target, &merged);
 	else
@@ -646,7 +666,7 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 			     (long long)ctx->rows_out, ls.mode == LOAD_REPLACE ? "in" : "to",
 			     target);
 out:
-	drift_changes_free(&changes);
+	step_drift_changes_free(&changes);
 	source_free(&src);
 	free(target);
 	spec_done(&ls);
@@ -658,7 +678,7 @@ static int load_cache_inputs(struct step_ctx *ctx, struct buf *key, struct err *
 	struct load_spec ls;
 	spec_read(ctx->step->spec, &ls);
 	struct vec inputs = VEC_INIT;
-	sj_strings(ctx->step->spec, "inputs", &inputs);
+	steps_json_strings(ctx->step->spec, "inputs", &inputs);
 	struct source src;
 	memset(&src, 0, sizeof src);
 	int rc = -1;

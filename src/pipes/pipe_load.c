@@ -19,7 +19,7 @@
  * (in_txn: pipe.c begins it and ends it).  The file itself is only ever
  * read.
  */
-#include "steps/pipe_int.h"
+#include "pipes/pipe_int.h"
 #include "format/format.h"
 
 #include <cjson/cJSON.h>
@@ -98,7 +98,7 @@ static int open_reader(struct loader *ld, struct err *e)
 	for (size_t i = 0; i < n; i++) {
 		cols[i].name = pipe->columns[i].name;
 		cols[i].source = pipe->columns[i].source;
-		cols[i].type = step_fmt_type(ld->decl[i].type);
+		cols[i].type = pipes_fmt_type(ld->decl[i].type);
 	}
 	struct fmt_reader_opts o = {
 		.format = fmt_format_of(pipe->format),
@@ -216,7 +216,7 @@ static int open_writer(struct loader *ld, struct err *e)
 		free(ld->decl_col);
 		ld->decl_col = xcalloc(ld->ndecl + 1, sizeof *ld->decl_col);
 		for (size_t i = 0; i < ld->ndecl; i++)
-			ld->decl_col[i] = raw_table_find(ld->db, &ld->table, ld->decl[i].name);
+			ld->decl_col[i] = pipe_raw_table_find(ld->db, &ld->table, ld->decl[i].name);
 	}
 	return 0;
 }
@@ -330,11 +330,11 @@ static int declared_row(struct loader *ld, const struct fmt_record *rec, struct 
 static int declared_table(struct loader *ld, struct err *e)
 {
 	if (!ld->table.exists)
-		return raw_table_create(ld->db, &ld->table, ld->decl, ld->ndecl, e);
+		return pipe_raw_table_create(ld->db, &ld->table, ld->decl, ld->ndecl, e);
 	for (size_t i = 0; i < ld->ndecl; i++) {
-		if (raw_table_find(ld->db, &ld->table, ld->decl[i].name) >= 0)
+		if (pipe_raw_table_find(ld->db, &ld->table, ld->decl[i].name) >= 0)
 			continue;
-		if (raw_table_add(ld->db, &ld->table, ld->decl[i].name, ld->decl[i].type, e) < 0)
+		if (pipe_raw_table_add(ld->db, &ld->table, ld->decl[i].name, ld->decl[i].type, e) < 0)
 			return -1;
 		remember_change(ld, ld->decl[i].name, SCHEMA_ADDED, NULL, ld->decl[i].type);
 	}
@@ -396,12 +396,12 @@ static int create_inferred(struct loader *ld, const struct fmt_record *rec, stru
 		if (rec->fields[i].kind == FK_NULL)
 			continue;
 		probe.ncols = n;
-		if (raw_table_find(ld->db, &probe, rec->fields[i].name) >= 0)
+		if (pipe_raw_table_find(ld->db, &probe, rec->fields[i].name) >= 0)
 			continue;       /* same name on SQLite: inferred_row says so */
 		cols[n].name = (char *)rec->fields[i].name;
 		cols[n++].type = infer(ld, &rec->fields[i]);
 	}
-	int rc = raw_table_create(ld->db, &ld->table, cols, n, e);
+	int rc = pipe_raw_table_create(ld->db, &ld->table, cols, n, e);
 	for (size_t i = 0; rc == 0 && i < n; i++)
 		remember_change(ld, cols[i].name, SCHEMA_ADDED, NULL, cols[i].type);
 	free(cols);
@@ -412,7 +412,7 @@ static int create_inferred(struct loader *ld, const struct fmt_record *rec, stru
 static int grow_column(struct loader *ld, const struct fmt_field *f, struct err *e)
 {
 	struct db_coltype t = infer(ld, f);
-	int col = raw_table_find(ld->db, &ld->table, f->name);
+	int col = pipe_raw_table_find(ld->db, &ld->table, f->name);
 	bool widened = false;
 	if (col >= 0)
 		db_type_widen(ld->table.cols[col].type, t, &widened);
@@ -421,14 +421,14 @@ static int grow_column(struct loader *ld, const struct fmt_field *f, struct err 
 	if (close_writer(ld, e) < 0)
 		return -1;
 	if (col < 0) {
-		if (raw_table_add(ld->db, &ld->table, f->name, t, e) < 0)
+		if (pipe_raw_table_add(ld->db, &ld->table, f->name, t, e) < 0)
 			return -1;
 		remember_change(ld, f->name, SCHEMA_ADDED, NULL, t);
 		return 0;
 	}
 	struct db_coltype from = ld->table.cols[col].type;
 	bool changed;
-	if (raw_table_widen(ld->db, &ld->table, (size_t)col, t, &changed, e) < 0)
+	if (pipe_raw_table_widen(ld->db, &ld->table, (size_t)col, t, &changed, e) < 0)
 		return -1;
 	if (changed)
 		remember_change(ld, f->name, SCHEMA_WIDENED, &from, ld->table.cols[col].type);
@@ -469,7 +469,7 @@ static int inferred_row(struct loader *ld, const struct fmt_record *rec, struct 
 	}
 	for (size_t i = 0; i < rec->nfields; i++) {
 		const struct fmt_field *f = &rec->fields[i];
-		int col = raw_table_find(ld->db, &ld->table, f->name);
+		int col = pipe_raw_table_find(ld->db, &ld->table, f->name);
 		if (col < 0)
 			continue;       /* null, and no column for it yet */
 		if (ld->filled[col]) {
@@ -812,7 +812,7 @@ static int begin_file(struct loader *ld, struct err *e)
 		L->reconciled = rc == 1;
 	} else {
 		ld->generation = found ? ledger_generation(en.info) + 1 : 1;
-		rc = raw_table_read(ld->db, &ld->table, e);
+		rc = pipe_raw_table_read(ld->db, &ld->table, e);
 		if (rc == 0 && ld->declared)
 			rc = declared_table(ld, e);
 		if (rc == 0 && found && ld->table.exists)
@@ -945,8 +945,8 @@ static void loader_free(struct loader *ld)
 	stop_writing(ld);
 	fmt_reader_free(ld->reader);
 	lake_read_close(ld->lr);
-	raw_table_free(&ld->table);
-	raw_cols_free(ld->decl, ld->ndecl);
+	pipe_raw_table_free(&ld->table);
+	pipe_raw_cols_free(ld->decl, ld->ndecl);
 	free(ld->vals);
 	free(ld->filled);
 	free(ld->decl_col);
@@ -974,7 +974,7 @@ int pipe_load_file(struct pipe_load *L, struct err *e)
 	ld.declared = pipe_has_shape(L->pipe);
 	ld.has_doc = L->pipe->document && *L->pipe->document;
 	sha256_init(&ld.sha);
-	raw_table_init(&ld.table, L->pipe->table);
+	pipe_raw_table_init(&ld.table, L->pipe->table);
 	time_format_iso(clock_now_us(), ld.loaded_at);
 	ld.loaded_at[10] = ' ';
 	ld.loaded_at[26] = '\0';

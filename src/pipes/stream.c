@@ -20,7 +20,7 @@
  * done by the database in the column's type on PostgreSQL, and on the same
  * stored text (or integer) on SQLite.
  */
-#include "steps/stream_int.h"
+#include "pipes/stream_int.h"
 #include "db/db.h"
 
 #include <cjson/cJSON.h>
@@ -223,7 +223,7 @@ static int stream_open(const struct project_stream *s, struct step_conns *conns,
 	if (stream_columns(*db, s, c, e) < 0)
 		return -1;
 	struct stream_owner o = owner_of(conns, store);
-	if (soff_read(*db, &o, s, off, e) < 0) {
+	if (stream_offset_read(*db, &o, s, off, e) < 0) {
 		err_prefix(e, "reading the offset of stream %s: ", s->name);
 		scols_free(c);
 		return -1;
@@ -256,7 +256,7 @@ int stream_pending_rows(const struct project_stream *s, struct step_conns *conns
 {
 	struct offset_row off;
 	int rc = look_past_offset(s, conns, store, &off, rows, NULL, e);
-	offset_row_free(&off);
+	stream_offset_row_free(&off);
 	return rc;
 }
 
@@ -265,7 +265,7 @@ int stream_has_data(const struct project_stream *s, struct step_conns *conns,
 {
 	struct offset_row off;
 	int rc = look_past_offset(s, conns, store, &off, NULL, has, e);
-	offset_row_free(&off);
+	stream_offset_row_free(&off);
 	return rc;
 }
 
@@ -290,7 +290,7 @@ int stream_status(const struct project_stream *s, struct step_conns *conns,
 	out->offset_run = off.run_id;
 	if (rc == 0)
 		out->has_data = out->pending > 0;
-	offset_row_free(&off);
+	stream_offset_row_free(&off);
 	return rc;
 }
 
@@ -413,72 +413,72 @@ static int ensure_index(struct db *db, const struct project_stream *s, const str
 
 /* The run's shared state keeps each stream's window; the first step to fix
  * it wins and a later one adopts it. */
-static char *shared_get(struct step_ctx *ctx, const struct project_stream *s)
+static char *shared_get(const struct stream_reader *r, const struct project_stream *s)
 {
-	return ctx->shared ? run_shared_stream_window_get(ctx->shared, s->name) : NULL;
+	return r->shared ? stream_shared_window_get(r->shared, s->name) : NULL;
 }
 
-static char *shared_set(struct step_ctx *ctx, const struct project_stream *s,
+static char *shared_set(const struct stream_reader *r, const struct project_stream *s,
 			const struct swindow *w)
 {
 	char *mine = window_encode(w);
-	char *kept = run_shared_stream_window_set(ctx->shared, s->name, mine);
+	char *kept = stream_shared_window_set(r->shared, s->name, mine);
 	free(mine);
 	return kept;
 }
 
-static void log_taken_over(struct step_ctx *ctx, const struct project_stream *s,
+static void log_taken_over(const struct stream_reader *r, const struct project_stream *s,
 			   const struct offset_row *off)
 {
 	if (!off->taken_from)
 		return;
 	if (*off->taken_from)
-		log_emit(LOG_WARN, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
+		log_emit(LOG_WARN, r->run_id, r->step, NULL,
 			 NULL, 0, "stream %s: this control store has no offset of its own; "
 			 "it continues from the one control store %s committed (run %lld), "
 			 "whose load wrote a table a load of this project consuming the "
 			 "stream writes too, so the rows before it are there already",
 			 s->name, off->taken_from, (long long)off->run_id);
 	else
-		log_emit(LOG_INFO, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
+		log_emit(LOG_INFO, r->run_id, r->step, NULL,
 			 NULL, 0, "stream %s: continuing from its offset written before this "
 			 "control store had an id (run %lld)", s->name, (long long)off->run_id);
 }
 
 /* No window yet for this run: fix one from the store's offset and keep it
  * in the stream's database (unless the run is not a real one). */
-static int fix_window(struct step_ctx *ctx, const struct project_stream *s, struct db *db,
+static int fix_window(const struct stream_reader *r, const struct project_stream *s, struct db *db,
 		      const struct scols *c, const struct stream_owner *o,
 		      struct swindow *w, struct err *e)
 {
 	struct offset_row off;
-	if (soff_read(db, o, s, &off, e) < 0)
+	if (stream_offset_read(db, o, s, &off, e) < 0)
 		return -1;
-	log_taken_over(ctx, s, &off);
+	log_taken_over(r, s, &off);
 	w->lower = off.at;
 	memset(&off.at, 0, sizeof off.at);
-	offset_row_free(&off);
+	stream_offset_row_free(&off);
 	if (newest_after(db, c, &w->lower, &w->upper, e) < 0) {
-		swindow_free(w);
+		stream_window_free(w);
 		return -1;
 	}
-	if (ctx->run_id > 0 && !db_is_read_only(db)) {
+	if (r->run_id > 0 && !db_is_read_only(db)) {
 		struct swindow saved;
 		if (ensure_index(db, s, c, e) < 0 ||
-		    swin_save(db, o, s->name, ctx->run_id, w, e) < 0 ||
-		    swin_load(db, o, s->name, ctx->run_id, &saved, e) < 0) {
-			swindow_free(w);
+		    stream_window_save(db, o, s->name, r->run_id, w, e) < 0 ||
+		    stream_window_load(db, o, s->name, r->run_id, &saved, e) < 0) {
+			stream_window_free(w);
 			return -1;
 		}
 		/* Another process of the same run saved first: use its window. */
 		if (saved.lower.pos || saved.upper.pos) {
-			swindow_free(w);
+			stream_window_free(w);
 			*w = saved;
 		} else {
-			swindow_free(&saved);
+			stream_window_free(&saved);
 		}
 	}
-	log_emit(LOG_INFO, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
+	log_emit(LOG_INFO, r->run_id, r->step, NULL,
 		 NULL, 0, "stream %s: window (%s, %s] fixed", s->name,
 		 w->lower.pos ? w->lower.pos : "start",
 		 w->upper.pos ? w->upper.pos : "empty");
@@ -487,22 +487,22 @@ static int fix_window(struct step_ctx *ctx, const struct project_stream *s, stru
 
 /* This run's window of `s`: from the run's shared state, else from the
  * stream's database (an earlier attempt of the same run), else fixed now. */
-static int window_get(struct step_ctx *ctx, const struct project_stream *s, struct db *db,
+static int window_get(const struct stream_reader *r, const struct project_stream *s, struct db *db,
 		      const struct scols *c, struct swindow *w, struct err *e)
 {
-	char *text = shared_get(ctx, s);
+	char *text = shared_get(r, s);
 	if (text) {
 		int rc = window_decode(text, w, e);
 		free(text);
 		return rc;
 	}
-	struct stream_owner o = owner_of(ctx->conns, ctx->store);
-	int found = ctx->run_id > 0 ? swin_load(db, &o, s->name, ctx->run_id, w, e) : 0;
-	if (found < 0 || (!found && fix_window(ctx, s, db, c, &o, w, e) < 0))
+	struct stream_owner o = owner_of(r->conns, r->store);
+	int found = r->run_id > 0 ? stream_window_load(db, &o, s->name, r->run_id, w, e) : 0;
+	if (found < 0 || (!found && fix_window(r, s, db, c, &o, w, e) < 0))
 		return -1;
-	if (ctx->shared) {
-		char *kept = shared_set(ctx, s, w);
-		swindow_free(w);
+	if (r->shared) {
+		char *kept = shared_set(r, s, w);
+		stream_window_free(w);
 		int rc = window_decode(kept, w, e);
 		free(kept);
 		return rc;
@@ -510,22 +510,22 @@ static int window_get(struct step_ctx *ctx, const struct project_stream *s, stru
 	return 0;
 }
 
-int stream_fix_window(struct step_ctx *ctx, const struct project_stream *s,
+int stream_fix_window(const struct stream_reader *r, const struct project_stream *s,
 		      char **window, struct err *e)
 {
 	if (window)
 		*window = NULL;
-	if (ctx->backfill) {
+	if (r->backfill) {
 		if (window)
 			*window = xstrdup("all history (backfill)");
 		return 0;
 	}
 	struct scols c;
-	struct db *db = stream_connect(ctx->conns, s, &c, e);
+	struct db *db = stream_connect(r->conns, s, &c, e);
 	if (!db)
 		return -1;
 	struct swindow w;
-	int rc = window_get(ctx, s, db, &c, &w, e);
+	int rc = window_get(r, s, db, &c, &w, e);
 	if (rc == 0 && window) {
 		char *lo = position_text(&w.lower), *hi = position_text(&w.upper);
 		*window = hi ? xasprintf("(%s, %s]", lo ? lo : "start", hi)
@@ -536,28 +536,28 @@ int stream_fix_window(struct step_ctx *ctx, const struct project_stream *s,
 	if (rc < 0)
 		err_prefix(e, "stream %s: ", s->name);
 	else
-		swindow_free(&w);
+		stream_window_free(&w);
 	scols_free(&c);
 	return rc;
 }
 
-int stream_query(struct step_ctx *ctx, const struct project_stream *s,
+int stream_query(const struct stream_reader *r, const struct project_stream *s,
 		 const char *select_list, struct stream_query *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	struct scols c;
-	struct db *db = stream_connect(ctx->conns, s, &c, e);
+	struct db *db = stream_connect(r->conns, s, &c, e);
 	if (!db)
 		return -1;
 	struct buf b = BUF_INIT;
 	struct params ps = { 0 };
 	buf_printf(&b, "SELECT %s FROM %s WHERE ", select_list ? select_list : "*", c.table);
-	if (ctx->backfill) {
+	if (r->backfill) {
 		struct spos all = { NULL, NULL };
 		where_after(&b, &c, &all, &ps);
 	} else {
 		struct swindow w;
-		if (window_get(ctx, s, db, &c, &w, e) < 0) {
+		if (window_get(r, s, db, &c, &w, e) < 0) {
 			err_prefix(e, "stream %s: ", s->name);
 			buf_free(&b);
 			scols_free(&c);
@@ -568,7 +568,7 @@ int stream_query(struct step_ctx *ctx, const struct project_stream *s,
 			where_upto(&b, &c, &w.upper, &ps);
 		else
 			buf_puts(&b, " AND 1 = 0");
-		swindow_free(&w);
+		stream_window_free(&w);
 	}
 	order_by(&b, &c, false);
 	out->db = db;
@@ -588,15 +588,15 @@ void stream_query_free(struct stream_query *q)
 	memset(q, 0, sizeof *q);
 }
 
-int stream_commit_consumed(struct step_ctx *ctx, struct db *db, const char *stream,
+int stream_commit_consumed(const struct stream_reader *r, struct db *db, const char *stream,
 			   struct err *e)
 {
-	const struct project_stream *s = find_stream(ctx->project, stream);
+	const struct project_stream *s = find_stream(r->project, stream);
 	if (!s)
 		return err_set(e, ERR_NOTFOUND, "no stream named %s", stream);
-	if (ctx->backfill)
+	if (r->backfill)
 		return 0;
-	struct db *own = step_conns_get(ctx->conns, s->connection, e);
+	struct db *own = step_conns_get(r->conns, s->connection, e);
 	if (!own)
 		return -1;
 	if (own != db)
@@ -607,25 +607,25 @@ int stream_commit_consumed(struct step_ctx *ctx, struct db *db, const char *stre
 		return err_set(e, ERR_INVALID, "stream %s: the offset must advance inside "
 			       "the transaction that commits the load", s->name);
 	struct swindow w = { 0 };
-	char *text = shared_get(ctx, s);
-	struct stream_owner o = owner_of(ctx->conns, ctx->store);
+	char *text = shared_get(r, s);
+	struct stream_owner o = owner_of(r->conns, r->store);
 	int found = text ? (window_decode(text, &w, e) < 0 ? -1 : 1)
-			 : ctx->run_id > 0 ? swin_load(db, &o, s->name, ctx->run_id, &w, e) : 0;
+			 : r->run_id > 0 ? stream_window_load(db, &o, s->name, r->run_id, &w, e) : 0;
 	free(text);
 	if (found == 0)
-		log_emit(LOG_WARN, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
+		log_emit(LOG_WARN, r->run_id, r->step, NULL,
 			 NULL, 0, "stream %s: no step of this run read it, so nothing is "
 			 "consumed and its offset stays (read it with a step that takes "
 			 "from {\"stream\": \"%s\"} before the load)", s->name, s->name);
 	int rc = found <= 0 ? found
-		 : soff_advance(db, &o, s->name, ctx->run_id,
-				sj_string(ctx->step->spec, "table"), &w, e);
+		 : stream_offset_advance(db, &o, s->name, r->run_id,
+				r->consumer, &w, e);
 	if (rc < 0)
 		err_prefix(e, "stream %s: advancing the offset: ", s->name);
 	else if (found)
-		log_emit(LOG_INFO, ctx->run_id, ctx->step ? ctx->step->name : NULL, NULL,
+		log_emit(LOG_INFO, r->run_id, r->step, NULL,
 			 NULL, 0, "stream %s: offset moves to %s when the load commits",
 			 s->name, w.upper.pos ? w.upper.pos : "(where it is: nothing was pending)");
-	swindow_free(&w);
+	stream_window_free(&w);
 	return rc;
 }

@@ -52,8 +52,8 @@ static size_t check_sql_text(const struct project *p, const struct project_flow 
 	err_clear(&e);
 	struct vec stmts = VEC_INIT;
 	size_t errors = 0;
-	char *path = spec_path(s, key);
-	if (sql_split(kind, text, &stmts, &e) < 0) {
+	char *path = step_spec_path(s, key);
+	if (steps_sql_split(kind, text, &stmts, &e) < 0) {
 		project_diag(p, d, DIAG_ERROR, path, "%s", err_text(&e));
 		free(path);
 		return 1;
@@ -62,15 +62,15 @@ static size_t check_sql_text(const struct project *p, const struct project_flow 
 	for (size_t i = 0; i < stmts.len; i++) {
 		struct sql_stmt *st = stmts.items[i];
 		struct sql_bound b;
-		if (sql_bind_with(kind, st->text, flow_param, &l, &b, &e) < 0) {
+		if (steps_sql_bind_with(kind, st->text, flow_param, &l, &b, &e) < 0) {
 			project_diag(p, d, DIAG_ERROR, path, "statement at line %d: %s",
 				     st->line, e.msg);
 			errors++;
 			continue;
 		}
-		sql_bound_free(&b);
+		steps_sql_bound_free(&b);
 	}
-	sql_stmts_free(&stmts);
+	steps_sql_stmts_free(&stmts);
 	free(path);
 	return errors;
 }
@@ -86,7 +86,7 @@ static size_t validate_text(const struct project *p, const struct project_flow *
 		return 1;
 	}
 	if (file && sql) {
-		char *path = spec_path(s, "sql");
+		char *path = step_spec_path(s, "sql");
 		project_diag(p, d, DIAG_ERROR, path, "give \"file\" or \"sql\", not both");
 		free(path);
 		return 1;
@@ -96,7 +96,7 @@ static size_t validate_text(const struct project *p, const struct project_flow *
 	struct err e;
 	char *text = step_read_sql_file(p, file, &e);
 	if (!text) {
-		char *path = spec_path(s, "file");
+		char *path = step_spec_path(s, "file");
 		project_diag(p, d, DIAG_ERROR, path, "%s", e.msg);
 		free(path);
 		return 1;
@@ -127,20 +127,20 @@ static size_t sql_validate(const struct project *p, const struct project_flow *f
 
 static char *step_text(struct step_ctx *ctx, const char **name, struct err *e)
 {
-	const char *file = sj_string(ctx->step->spec, "file");
+	const char *file = steps_json_string(ctx->step->spec, "file");
 	if (file) {
 		*name = file;
 		return step_read_sql_file(ctx->project, file, e);
 	}
 	*name = "sql";
-	return xstrdup(sj_string(ctx->step->spec, "sql"));
+	return xstrdup(steps_json_string(ctx->step->spec, "sql"));
 }
 
 /* Does stmt start with one of the NULL-terminated keywords? */
 static bool starts_with_keyword(const char *stmt, const char *const *words)
 {
 	char first[16];
-	sql_first_word(stmt, first, sizeof first);
+	steps_sql_first_word(stmt, first, sizeof first);
 	for (const char *const *w = words; *w; w++)
 		if (strcmp(first, *w) == 0)
 			return true;
@@ -176,7 +176,7 @@ static int run_statements(struct step_ctx *ctx, struct db *db, const char *name,
 		if (rc == 0) {
 			rc = db_exec(db, b.sql, (const char *const *)b.values, b.nvalues,
 				     &affected, e);
-			sql_bound_free(&b);
+			steps_sql_bound_free(&b);
 		}
 		if (rc < 0) {
 			err_prefix(e, "%s, statement at line %d: ", name, st->line);
@@ -191,8 +191,8 @@ static int run_statements(struct step_ctx *ctx, struct db *db, const char *name,
 static int sql_run(struct step_ctx *ctx, struct err *e)
 {
 	const cJSON *spec = ctx->step->spec;
-	bool tx = sj_bool(spec, "transaction", true);
-	struct db *db = step_db(ctx, sj_string(spec, "connection"), e);
+	bool tx = steps_json_bool(spec, "transaction", true);
+	struct db *db = step_db(ctx, steps_json_string(spec, "connection"), e);
 	if (!db)
 		return -1;
 	const char *name;
@@ -200,7 +200,7 @@ static int sql_run(struct step_ctx *ctx, struct err *e)
 	if (!text)
 		return -1;
 	struct vec stmts = VEC_INIT;
-	int rc = sql_split(db_kind(db), text, &stmts, e);
+	int rc = steps_sql_split(db_kind(db), text, &stmts, e);
 	free(text);
 	if (rc < 0) {
 		err_prefix(e, "%s: ", name);
@@ -211,8 +211,8 @@ static int sql_run(struct step_ctx *ctx, struct err *e)
 		if (is_transaction_control(st->text)) {
 			char first[16];
 			int line = st->line;
-			sql_first_word(st->text, first, sizeof first);
-			sql_stmts_free(&stmts);
+			steps_sql_first_word(st->text, first, sizeof first);
+			steps_sql_stmts_free(&stmts);
 			return err_set(e, ERR_INVALID, "%s, statement at line %d: %s: a sql "
 				       "step runs its statements in one transaction of its own; "
 				       "remove the transaction control, or set \"transaction\": "
@@ -221,13 +221,13 @@ static int sql_run(struct step_ctx *ctx, struct err *e)
 	}
 	rc = step_ledger_done(ctx, db, NULL, e);
 	if (rc != 0) {
-		sql_stmts_free(&stmts);
+		steps_sql_stmts_free(&stmts);
 		if (rc == 1)
 			step_summary(ctx, "already committed by an earlier attempt");
 		return rc < 0 ? -1 : 0;
 	}
 	if (tx && db_begin(db, e) < 0) {
-		sql_stmts_free(&stmts);
+		steps_sql_stmts_free(&stmts);
 		return -1;
 	}
 	rc = run_statements(ctx, db, name, &stmts, e);
@@ -239,7 +239,7 @@ static int sql_run(struct step_ctx *ctx, struct err *e)
 		step_summary(ctx, "%zu statement%s, %lld row%s changed", stmts.len,
 			     stmts.len == 1 ? "" : "s", (long long)ctx->rows_out,
 			     ctx->rows_out == 1 ? "" : "s");
-	sql_stmts_free(&stmts);
+	steps_sql_stmts_free(&stmts);
 	return rc;
 }
 
@@ -254,10 +254,10 @@ static int sql_cache_inputs(struct step_ctx *ctx, struct buf *key, struct err *e
 	buf_printf(key, "text %s\n", hex);
 	free(text);
 	struct vec inputs = VEC_INIT;
-	sj_strings(ctx->step->spec, "inputs", &inputs);
+	steps_json_strings(ctx->step->spec, "inputs", &inputs);
 	int rc = 0;
 	if (inputs.len) {
-		struct db *db = step_db(ctx, sj_string(ctx->step->spec, "connection"), e);
+		struct db *db = step_db(ctx, steps_json_string(ctx->step->spec, "connection"), e);
 		rc = db ? steps_cache_tables(ctx, db, &inputs, key, e) : -1;
 	}
 	vec_free(&inputs);

@@ -14,7 +14,7 @@
  * pipe_load_file before anything is written, and only its history is
  * written now.
  */
-#include "steps/pipe_int.h"
+#include "pipes/pipe_int.h"
 #include "notify/notify.h"
 
 #include <errno.h>
@@ -514,15 +514,13 @@ static int refresh_state(struct refresh *r, struct err *e)
 	return 0;
 }
 
-int pipe_refresh(const struct project *p, const struct project_pipe *pipe,
-		 const struct pipe_request *req, struct store *store,
-		 struct step_conns *conns, struct lake *lake, atomic_bool *cancel,
-		 struct pipe_result *out, struct err *e)
+int pipe_refresh(const struct pipe_env *env, const struct project_pipe *pipe,
+		 const struct pipe_request *req, struct pipe_result *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
-	struct refresh r = { p, pipe, req, store, NULL, lake, cancel, out,
-			     pipe->on_error == ON_ERROR_ABORT_STATEMENT, false, VEC_INIT };
-	r.db = step_conns_get(conns, pipe->connection, e);
+	struct refresh r = { env->project, pipe, req, env->store, NULL, env->lake, env->cancel,
+			     out, pipe->on_error == ON_ERROR_ABORT_STATEMENT, false, VEC_INIT };
+	r.db = step_conns_get(env->conns, pipe->connection, e);
 	if (!r.db) {
 		err_prefix(e, "pipe %s: ", pipe->name);
 		return -1;
@@ -531,7 +529,7 @@ int pipe_refresh(const struct project *p, const struct project_pipe *pipe,
 	if (st != 0)
 		return st < 0 ? -1 : 0;
 	struct lake_listing ls;
-	if (list_files(pipe, lake, &ls, e) < 0) {
+	if (list_files(pipe, env->lake, &ls, e) < 0) {
 		if (e->code == ERR_NOTFOUND)
 			out->state = PIPE_STOPPED_MISSING_PATH;
 		return -1;

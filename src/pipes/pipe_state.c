@@ -10,7 +10,7 @@
  * loaded into it (STOPPED_MISSING_TABLE).  Set states come first: a paused
  * pipe is PAUSED whatever the lake says.
  */
-#include "steps/pipe_int.h"
+#include "pipes/pipe_int.h"
 
 #include <stdlib.h>
 #include <string.h>

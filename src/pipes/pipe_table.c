@@ -12,13 +12,13 @@
  * keep it.  All DDL here runs in the caller's transaction, so a file that
  * fails takes the table changes it caused with it.
  */
-#include "steps/pipe_int.h"
+#include "pipes/pipe_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-void raw_table_init(struct raw_table *t, const char *name)
+void pipe_raw_table_init(struct raw_table *t, const char *name)
 {
 	memset(t, 0, sizeof *t);
 	t->name = xstrdup(name);
@@ -31,7 +31,7 @@ static void cols_clear(struct raw_table *t)
 	t->ncols = 0;
 }
 
-void raw_table_free(struct raw_table *t)
+void pipe_raw_table_free(struct raw_table *t)
 {
 	cols_clear(t);
 	free(t->cols);
@@ -56,7 +56,7 @@ static bool is_meta(const char *name)
 	       strcmp(name, PIPE_COL_LINE) == 0 || strcmp(name, PIPE_COL_LOADED_AT) == 0;
 }
 
-int raw_table_read(struct db *db, struct raw_table *t, struct err *e)
+int pipe_raw_table_read(struct db *db, struct raw_table *t, struct err *e)
 {
 	cols_clear(t);
 	t->exists = false;
@@ -88,7 +88,7 @@ int raw_table_read(struct db *db, struct raw_table *t, struct err *e)
 	return 0;
 }
 
-int raw_table_find(const struct db *db, const struct raw_table *t, const char *name)
+int pipe_raw_table_find(const struct db *db, const struct raw_table *t, const char *name)
 {
 	bool nocase = db_kind(db) == DB_SQLITE;
 	for (size_t i = 0; i < t->ncols; i++) {
@@ -109,7 +109,7 @@ static void column_def(struct buf *b, struct db *db, const char *name, struct db
 	free(q);
 }
 
-int raw_table_create(struct db *db, struct raw_table *t, const struct raw_col *cols,
+int pipe_raw_table_create(struct db *db, struct raw_table *t, const struct raw_col *cols,
 		     size_t n, struct err *e)
 {
 	struct buf b = BUF_INIT;
@@ -139,7 +139,7 @@ int raw_table_create(struct db *db, struct raw_table *t, const struct raw_col *c
 	return 0;
 }
 
-int raw_table_add(struct db *db, struct raw_table *t, const char *name,
+int pipe_raw_table_add(struct db *db, struct raw_table *t, const char *name,
 		  struct db_coltype type, struct err *e)
 {
 	struct db_column col = { (char *)name, type, false, false };
@@ -149,7 +149,7 @@ int raw_table_add(struct db *db, struct raw_table *t, const char *name,
 	return 0;
 }
 
-int raw_table_widen(struct db *db, struct raw_table *t, size_t i, struct db_coltype to,
+int pipe_raw_table_widen(struct db *db, struct raw_table *t, size_t i, struct db_coltype to,
 		    bool *changed, struct err *e)
 {
 	bool widened = false;
@@ -171,7 +171,7 @@ bool pipe_has_shape(const struct project_pipe *pipe)
 	return pipe->ncolumns > 0 || (pipe->document && *pipe->document);
 }
 
-void raw_cols_free(struct raw_col *cols, size_t n)
+void pipe_raw_cols_free(struct raw_col *cols, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		free(cols[i].name);
@@ -188,7 +188,7 @@ int pipe_declared_columns(const struct project_pipe *pipe, struct raw_col **out,
 		const struct project_column *c = &pipe->columns[i];
 		struct db_coltype type = { DT_TEXT, 0, 0 };
 		if (c->type && *c->type && !db_type_parse(c->type, &type)) {
-			raw_cols_free(cols, k);
+			pipe_raw_cols_free(cols, k);
 			return err_at(e, ERR_INVALID, pipe->path_in_file,
 				      "pipe %s: column %s: unknown type \"%s\"", pipe->name,
 				      c->name, c->type);
@@ -203,4 +203,20 @@ int pipe_declared_columns(const struct project_pipe *pipe, struct raw_col **out,
 	*out = cols;
 	*n = k;
 	return 0;
+}
+
+enum fmt_type pipes_fmt_type(struct db_coltype t)
+{
+	switch (t.type) {
+	case DT_INT: return FT_INT;
+	case DT_NUMERIC:
+	case DT_FLOAT: return FT_NUMERIC;
+	case DT_BOOL: return FT_BOOL;
+	case DT_DATE: return FT_DATE;
+	case DT_TIME: return FT_TIME;
+	case DT_TIMESTAMP: return FT_TIMESTAMP;
+	case DT_JSON: return FT_JSON;
+	case DT_TEXT: break;
+	}
+	return FT_TEXT;
 }

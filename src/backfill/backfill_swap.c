@@ -21,7 +21,7 @@
  * column the transform gained is added by the load's schema drift as it
  * would be on TABLE.
  */
-#include "steps/backfill_int.h"
+#include "backfill/backfill_int.h"
 #include "db/db.h"
 #include "store/store.h"
 
@@ -30,13 +30,13 @@
 #include <strings.h>
 
 /* Drop every TABLE_backfill, one transaction per connection. */
-int bf_drop_backfill_tables(struct bf *b, cJSON *dropped, struct err *e)
+int backfill_drop_tables(struct bf *b, cJSON *dropped, struct err *e)
 {
 	struct target *t;
-	size_t n = bf_targets(b->rec, &t);
+	size_t n = backfill_targets(b->rec, &t);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct db *db = step_conns_get(bf_conns(b), t[i].connection, e);
+		struct db *db = step_conns_get(backfill_conns(b), t[i].connection, e);
 		if (!db) {
 			rc = -1;
 			break;
@@ -49,7 +49,7 @@ int bf_drop_backfill_tables(struct bf *b, cJSON *dropped, struct err *e)
 		if (ex == 1 && dropped)
 			cJSON_AddItemToArray(dropped, cJSON_CreateString(t[i].backfill));
 	}
-	bf_targets_free(t, n);
+	backfill_targets_free(t, n);
 	return rc;
 }
 
@@ -273,7 +273,7 @@ static int swap_entry(struct bf *b, struct db *db, const char *key, char **info,
 static int swap_connection(struct bf *b, const char *conn, const struct target *t,
 			   size_t n, int64_t run_id, cJSON *done, struct err *e)
 {
-	struct db *db = step_conns_get(bf_conns(b), conn, e);
+	struct db *db = step_conns_get(backfill_conns(b), conn, e);
 	if (!db || db_ledger_ensure(db, e) < 0)
 		return -1;
 	const char *owner = store_id(b->env->store);
@@ -287,7 +287,7 @@ static int swap_connection(struct bf *b, const char *conn, const struct target *
 			cJSON_ArrayForEach(o, prev)
 				cJSON_AddItemToArray(done, cJSON_Duplicate(o, true));
 			cJSON_Delete(prev);
-			bf_say(b, "%s: swapped already", conn);
+			backfill_say(b, "%s: swapped already", conn);
 		}
 		free(info);
 		free(key);
@@ -312,8 +312,9 @@ static int swap_connection(struct bf *b, const char *conn, const struct target *
 	if (rc == 0) {
 		cJSON *o;
 		cJSON_ArrayForEach(o, mine) {
-			bf_say(b, "%s: %s swapped in (the previous table kept as %s)", conn,
-			    sj_string(o, "table"), sj_string(o, "old_table") ? sj_string(o, "old_table") : "nothing");
+			const char *old = steps_json_string(o, "old_table");
+			backfill_say(b, "%s: %s swapped in (the previous table kept as %s)", conn,
+				     steps_json_string(o, "table"), old ? old : "nothing");
 			cJSON_AddItemToArray(done, cJSON_Duplicate(o, true));
 		}
 	}
@@ -326,10 +327,10 @@ static int swap_connection(struct bf *b, const char *conn, const struct target *
 
 /* Runs of the flow that could write a target while it is swapped, or that
  * wrote one after the rebuild began (their rows are not in the backfill). */
-int bf_runs_in_the_way(struct bf *b, bool force, struct err *e)
+int backfill_runs_in_the_way(struct bf *b, bool force, struct err *e)
 {
 	usec_t since = 0;
-	const char *started = sj_string(jobj(b->rec, "rebuild"), "started");
+	const char *started = steps_json_string(jobj(b->rec, "rebuild"), "started");
 	if (started)
 		time_parse_iso(started, &since);
 	struct store_run_filter rf = { .flow = b->row->flow, .since = since, .limit = 50 };
@@ -355,10 +356,10 @@ int bf_runs_in_the_way(struct bf *b, bool force, struct err *e)
 	return rc;
 }
 
-int bf_step_approve(struct bf *b, struct err *e)
+int backfill_step_approve(struct bf *b, struct err *e)
 {
 	struct target *t;
-	size_t n = bf_targets(b->rec, &t);
+	size_t n = backfill_targets(b->rec, &t);
 	cJSON *done = cJSON_CreateArray();
 	int64_t run_id = jint(jobj(b->rec, "rebuild"), "run_id");
 	int rc = 0;
@@ -369,26 +370,26 @@ int bf_step_approve(struct bf *b, struct err *e)
 		if (first)
 			rc = swap_connection(b, t[i].connection, t, n, run_id, done, e);
 	}
-	bf_targets_free(t, n);
+	backfill_targets_free(t, n);
 	cJSON *sw = jobj(b->rec, "swap");
 	jset(sw, "tables", done);
 	if (rc < 0)
 		return -1;
 	jset_time(sw, "at", clock_now_us());
-	return bf_move(b, "approve", BACKFILL_WAITING, NULL, NULL, "swapped", e);
+	return backfill_move(b, "approve", BACKFILL_WAITING, NULL, NULL, "swapped", e);
 }
 
-int bf_step_discard(struct bf *b, struct err *e)
+int backfill_step_discard(struct bf *b, struct err *e)
 {
 	cJSON *dropped = cJSON_CreateArray();
 	jset(jobj(b->rec, "discard"), "dropped", dropped);
-	if (bf_drop_backfill_tables(b, dropped, e) < 0)
+	if (backfill_drop_tables(b, dropped, e) < 0)
 		return -1;
 	const cJSON *v;
 	cJSON_ArrayForEach(v, dropped)
-		bf_say(b, "dropped %s", v->valuestring);
+		backfill_say(b, "dropped %s", v->valuestring);
 	jset_time(jobj(b->rec, "discard"), "at", clock_now_us());
-	return bf_move(b, "discard", BACKFILL_WAITING, NULL, NULL, "backfill tables dropped", e);
+	return backfill_move(b, "discard", BACKFILL_WAITING, NULL, NULL, "backfill tables dropped", e);
 }
 
 /* ---- the empty copy a rebuild loads into ------------------------------------------------- */
@@ -570,13 +571,13 @@ static int copy_shape(struct db *db, const struct target *t, struct err *e)
 	return rc < 0 ? -1 : own_sequences(db, t, e);
 }
 
-int bf_prepare_targets(struct bf *b, struct err *e)
+int backfill_prepare_targets(struct bf *b, struct err *e)
 {
 	struct target *t;
-	size_t n = bf_targets(b->rec, &t);
+	size_t n = backfill_targets(b->rec, &t);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct db *db = step_conns_get(bf_conns(b), t[i].connection, e);
+		struct db *db = step_conns_get(backfill_conns(b), t[i].connection, e);
 		int ex = db ? db_table_exists(db, t[i].table, e) : -1;
 		if (ex < 0) {
 			rc = -1;
@@ -591,7 +592,7 @@ int bf_prepare_targets(struct bf *b, struct err *e)
 					   t[i].backfill);
 		}
 	}
-	bf_targets_free(t, n);
+	backfill_targets_free(t, n);
 	return rc;
 }
 

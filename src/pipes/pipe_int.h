@@ -1,5 +1,5 @@
 /*
- * pipe_int.h - shared by the pipe files of steps/: pipe.c (which files a
+ * pipe_int.h - shared by the pipe files of pipes/: pipe.c (which files a
  * refresh tries), pipe_state.c (states and status), pipe_load.c (one file
  * into the table in one transaction) and pipe_table.c (the raw table:
  * creation, columns, drift).  Nothing outside these four includes it.
@@ -7,7 +7,8 @@
 #ifndef SLUICE_PIPE_INT_H
 #define SLUICE_PIPE_INT_H
 
-#include "steps/steps_int.h"
+#include "pipes/pipes.h"
+#include "project/project.h"
 #include "db/db.h"
 #include "store/store.h"
 #include "lake/lake.h"
@@ -47,33 +48,33 @@ struct raw_table {
 	size_t ncols, cap;
 };
 
-void raw_table_init(struct raw_table *t, const char *name);
-void raw_table_free(struct raw_table *t);
+void pipe_raw_table_init(struct raw_table *t, const char *name);
+void pipe_raw_table_free(struct raw_table *t);
 /* Describe the table into t (t->exists false when missing).  A table that
  * exists without the _sluice_* columns is ERR_INVALID: a pipe does not
  * write into tables it did not make. */
-int  raw_table_read(struct db *db, struct raw_table *t, struct err *e);
+int  pipe_raw_table_read(struct db *db, struct raw_table *t, struct err *e);
 /* The data column named `name`, or -1.  SQLite compares names without
  * regard to ASCII case, as SQLite does. */
-int  raw_table_find(const struct db *db, const struct raw_table *t, const char *name);
+int  pipe_raw_table_find(const struct db *db, const struct raw_table *t, const char *name);
 /* CREATE TABLE with _sluice_id (INTEGER PRIMARY KEY AUTOINCREMENT on
  * SQLite, bigint identity on PostgreSQL), the data columns and the other
  * _sluice_* columns; in the caller's transaction.  Fills t. */
-int  raw_table_create(struct db *db, struct raw_table *t, const struct raw_col *cols,
+int  pipe_raw_table_create(struct db *db, struct raw_table *t, const struct raw_col *cols,
 		      size_t n, struct err *e);
 /* ALTER TABLE ADD COLUMN, remembered in t. */
-int  raw_table_add(struct db *db, struct raw_table *t, const char *name,
+int  pipe_raw_table_add(struct db *db, struct raw_table *t, const char *name,
 		   struct db_coltype type, struct err *e);
 /* Widen column i to hold `to` as well; *changed when its type changed. */
-int  raw_table_widen(struct db *db, struct raw_table *t, size_t i, struct db_coltype to,
+int  pipe_raw_table_widen(struct db *db, struct raw_table *t, size_t i, struct db_coltype to,
 		     bool *changed, struct err *e);
 
 /* The declared columns of a pipe as raw columns (types parsed; "text" when
  * the project gives none), with the document column last.  ERR_INVALID for
- * a type db_type_parse does not know.  Free with raw_cols_free. */
+ * a type db_type_parse does not know.  Free with pipe_raw_cols_free. */
 int  pipe_declared_columns(const struct project_pipe *pipe, struct raw_col **out,
 			   size_t *n, struct err *e);
-void raw_cols_free(struct raw_col *cols, size_t n);
+void pipe_raw_cols_free(struct raw_col *cols, size_t n);
 /* True when the pipe says its table's shape (columns or document). */
 bool pipe_has_shape(const struct project_pipe *pipe);
 

@@ -1,12 +1,14 @@
 /*
  * stream_int.h - shared by stream.c (windows and queries over a stream's
- * table) and stream_store.c (where a stream's offset and windows are kept
- * in its database, one set per control store).  Nothing else includes it.
+ * table), stream_store.c (where a stream's offset and windows are kept in
+ * its database, one set per control store) and run_shared.c (a run's
+ * windows in memory).  Nothing else includes it.
  */
 #ifndef SLUICE_STREAM_INT_H
 #define SLUICE_STREAM_INT_H
 
-#include "steps/steps_int.h"
+#include "pipes/pipes.h"
+#include "project/project.h"
 #include "store/store.h"
 
 /* A position in the stream's table; pos NULL = before the first row. */
@@ -20,8 +22,8 @@ struct swindow {
 	struct spos lower, upper;
 };
 
-void spos_free(struct spos *p);
-void swindow_free(struct swindow *w);
+void stream_pos_free(struct spos *p);
+void stream_window_free(struct swindow *w);
 
 /* Whose positions: a control store, and the project whose loads say
  * which tables consume which streams. */
@@ -40,25 +42,34 @@ struct offset_row {
 	 * ("" ); it becomes the store's own when its load commits. */
 	char *taken_from;
 };
-void offset_row_free(struct offset_row *r);
+void stream_offset_row_free(struct offset_row *r);
 
 /* The offset `o` reads `s` from (rules in stream_store.c); a start offset
  * when there is none.  ERR_CONFLICT when an offset exists that sluice
  * cannot attribute, with how to settle it. */
-int  soff_read(struct db *db, const struct stream_owner *o, const struct project_stream *s,
+int  stream_offset_read(struct db *db, const struct stream_owner *o, const struct project_stream *s,
 	       struct offset_row *out, struct err *e);
 /* The window `run_id` of store `o` fixed earlier: 1 (*w filled), 0, -1. */
-int  swin_load(struct db *db, const struct stream_owner *o, const char *stream,
+int  stream_window_load(struct db *db, const struct stream_owner *o, const char *stream,
 	       int64_t run_id, struct swindow *w, struct err *e);
 /* Keep a run's window (a window saved first by another process of the
  * same run stays). */
-int  swin_save(struct db *db, const struct stream_owner *o, const char *stream,
+int  stream_window_save(struct db *db, const struct stream_owner *o, const char *stream,
 	       int64_t run_id, const struct swindow *w, struct err *e);
 /* Inside the consuming load's transaction: the store's offset to the
  * window's end (`consumer`: the load's table), and the store's windows of
  * this and older runs dropped. */
-int  soff_advance(struct db *db, const struct stream_owner *o, const char *stream,
+int  stream_offset_advance(struct db *db, const struct stream_owner *o, const char *stream,
 		  int64_t run_id, const char *consumer, const struct swindow *w,
 		  struct err *e);
+
+/* ---- the run's shared state (run_shared.c) ----------------------------------
+ * The text is stream.c's (a window); safe from any thread of the run. */
+/* The window of `stream` fixed in this run, or NULL; caller frees. */
+char *stream_shared_window_get(struct run_shared *rs, const char *stream);
+/* Keep `window` for `stream` unless one is kept already, and return the one
+ * kept (so two steps racing to fix a window agree); caller frees. */
+char *stream_shared_window_set(struct run_shared *rs, const char *stream,
+			       const char *window);
 
 #endif

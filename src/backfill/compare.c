@@ -28,7 +28,7 @@
  * families are compared as text on PostgreSQL (which has no cross-family
  * operators); SQLite compares across storage classes itself.
  */
-#include "steps/steps_int.h"
+#include "backfill/backfill.h"
 #include "db/db.h"
 
 #include <cjson/cJSON.h>

@@ -1,5 +1,5 @@
 /*
- * steps.c - the kind table and what every step kind shares: validation
+ * step_kinds.c - the kind table and what every step kind shares: validation
  * and running by kind, cache keys, the state shared by a run's steps, and
  * logging with the run and step attached (the ledger helpers that make a
  * step's writes exactly-once are in ledger.c).
@@ -46,14 +46,14 @@ static bool skipped_in_backfill(enum step_kind k)
 static char *staging_table(const struct project_step *s)
 {
 	const cJSON *to = cJSON_GetObjectItemCaseSensitive(s->spec, "to");
-	if (s->kind == STEP_NORMALIZE && sj_string(s->spec, "into"))
-		return xstrdup(sj_string(s->spec, "into"));
+	if (s->kind == STEP_NORMALIZE && steps_json_string(s->spec, "into"))
+		return xstrdup(steps_json_string(s->spec, "into"));
 	if (s->kind != STEP_EXTRACT || !cJSON_IsObject(to))
 		return NULL;
 	const cJSON *item = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(s->spec,
 										"tables"), 0);
-	const char *table = cJSON_IsString(item) ? item->valuestring : sj_string(item, "table");
-	const char *prefix = sj_string(to, "table_prefix");
+	const char *table = cJSON_IsString(item) ? item->valuestring : steps_json_string(item, "table");
+	const char *prefix = steps_json_string(to, "table_prefix");
 	return table ? xasprintf("%s%s", prefix ? prefix : "", table) : NULL;
 }
 
@@ -100,12 +100,12 @@ size_t steps_validate(const struct project *p, struct diags *d)
 	return errors;
 }
 
-char *spec_path(const struct project_step *s, const char *key)
+char *step_spec_path(const struct project_step *s, const char *key)
 {
 	return xasprintf("%s.%s", s->path_in_file ? s->path_in_file : s->name, key);
 }
 
-void spec_bad_member(const struct project *p, const struct project_step *s,
+void step_spec_bad_member(const struct project *p, const struct project_step *s,
 		     const char *key, const cJSON *v, const char *expected,
 		     struct diags *d)
 {
@@ -113,7 +113,7 @@ void spec_bad_member(const struct project *p, const struct project_step *s,
 		project_diag(p, d, DIAG_ERROR, s->path_in_file, "missing key \"%s\"", key);
 		return;
 	}
-	char *path = spec_path(s, key);
+	char *path = step_spec_path(s, key);
 	project_diag(p, d, DIAG_ERROR, path, "%s", expected);
 	free(path);
 }
@@ -245,93 +245,21 @@ int steps_cache_tables(struct step_ctx *ctx UNUSED, struct db *db, const struct 
 	return 0;
 }
 
-/* ---- state shared by a run's steps ------------------------------------------------- */
-
-struct run_shared {
-	pthread_mutex_t lock;
-	struct vec keys, values;   /* char *, parallel */
-};
-
-struct run_shared *run_shared_new(void)
-{
-	struct run_shared *rs = xcalloc(1, sizeof *rs);
-	pthread_mutex_init(&rs->lock, NULL);
-	return rs;
-}
-
-void run_shared_free(struct run_shared *rs)
-{
-	if (!rs)
-		return;
-	vec_free_all(&rs->keys, free);
-	vec_free_all(&rs->values, free);
-	pthread_mutex_destroy(&rs->lock);
-	free(rs);
-}
-
-void run_shared_set(struct run_shared *rs, const char *key, const char *value)
-{
-	pthread_mutex_lock(&rs->lock);
-	size_t i;
-	for (i = 0; i < rs->keys.len; i++)
-		if (strcmp(rs->keys.items[i], key) == 0)
-			break;
-	if (i < rs->keys.len) {
-		free(rs->values.items[i]);
-		if (value) {
-			rs->values.items[i] = xstrdup(value);
-		} else {
-			free(rs->keys.items[i]);
-			vec_remove(&rs->keys, i);
-			vec_remove(&rs->values, i);
-		}
-	} else if (value) {
-		vec_push(&rs->keys, xstrdup(key));
-		vec_push(&rs->values, xstrdup(value));
-	}
-	pthread_mutex_unlock(&rs->lock);
-}
-
-char *run_shared_get(struct run_shared *rs, const char *key)
-{
-	char *v = NULL;
-	pthread_mutex_lock(&rs->lock);
-	for (size_t i = 0; i < rs->keys.len; i++)
-		if (strcmp(rs->keys.items[i], key) == 0)
-			v = xstrdup(rs->values.items[i]);
-	pthread_mutex_unlock(&rs->lock);
-	return v;
-}
-
-char *run_shared_stream_window_get(struct run_shared *rs, const char *stream)
-{
-	char *key = xasprintf("stream-window:%s", stream);
-	char *v = run_shared_get(rs, key);
-	free(key);
-	return v;
-}
-
-char *run_shared_stream_window_set(struct run_shared *rs, const char *stream,
-				   const char *window)
-{
-	char *key = xasprintf("stream-window:%s", stream);
-	char *kept = NULL;
-	pthread_mutex_lock(&rs->lock);
-	for (size_t i = 0; i < rs->keys.len && !kept; i++)
-		if (strcmp(rs->keys.items[i], key) == 0)
-			kept = xstrdup(rs->values.items[i]);
-	if (!kept) {
-		vec_push(&rs->keys, key);
-		vec_push(&rs->values, xstrdup(window));
-		kept = xstrdup(window);
-		key = NULL;
-	}
-	pthread_mutex_unlock(&rs->lock);
-	free(key);
-	return kept;
-}
-
 /* ---- helpers ------------------------------------------------------------------------ */
+
+struct stream_reader steps_stream_reader(const struct step_ctx *ctx)
+{
+	return (struct stream_reader){
+		.project = ctx->project,
+		.store = ctx->store,
+		.conns = ctx->conns,
+		.shared = ctx->shared,
+		.run_id = ctx->run_id,
+		.step = ctx->step ? ctx->step->name : NULL,
+		.consumer = ctx->step ? steps_json_string(ctx->step->spec, "table") : NULL,
+		.backfill = ctx->backfill,
+	};
+}
 
 struct db *step_db(struct step_ctx *ctx, const char *name, struct err *e)
 {
@@ -367,15 +295,15 @@ char *step_target_table(const struct step_ctx *ctx, const char *table)
 	return ctx->backfill ? xasprintf("%s_backfill", table) : xstrdup(table);
 }
 
-bool flow_loads_table(const struct project_flow *flow, const char *connection,
+bool steps_flow_loads_table(const struct project_flow *flow, const char *connection,
 		      const char *table)
 {
 	for (size_t i = 0; i < flow->nsteps; i++) {
 		const struct project_step *s = &flow->steps[i];
 		if (s->kind != STEP_LOAD)
 			continue;
-		const char *c = sj_string(s->spec, "connection");
-		const char *t = sj_string(s->spec, "table");
+		const char *c = steps_json_string(s->spec, "connection");
+		const char *t = steps_json_string(s->spec, "table");
 		if (str_eq(c, connection) && str_eq(t, table))
 			return true;
 	}
@@ -410,19 +338,19 @@ char *step_read_sql_file(const struct project *p, const char *file, struct err *
 
 /* ---- the step's JSON ------------------------------------------------------------------ */
 
-const char *sj_string(const cJSON *obj, const char *key)
+const char *steps_json_string(const cJSON *obj, const char *key)
 {
 	const cJSON *item = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
 	return cJSON_IsString(item) ? item->valuestring : NULL;
 }
 
-bool sj_bool(const cJSON *obj, const char *key, bool fallback)
+bool steps_json_bool(const cJSON *obj, const char *key, bool fallback)
 {
 	const cJSON *item = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
 	return cJSON_IsBool(item) ? cJSON_IsTrue(item) : fallback;
 }
 
-void sj_strings(const cJSON *obj, const char *key, struct vec *out)
+void steps_json_strings(const cJSON *obj, const char *key, struct vec *out)
 {
 	const cJSON *item = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
 	if (cJSON_IsString(item)) {
@@ -436,7 +364,7 @@ void sj_strings(const cJSON *obj, const char *key, struct vec *out)
 	}
 }
 
-char *sj_scalar_text(const cJSON *item)
+char *steps_json_scalar_text(const cJSON *item)
 {
 	if (!item || cJSON_IsNull(item))
 		return NULL;
@@ -448,20 +376,4 @@ char *sj_scalar_text(const cJSON *item)
 	char *copy = xstrdup(s);
 	cJSON_free(s);
 	return copy;
-}
-
-enum fmt_type step_fmt_type(struct db_coltype t)
-{
-	switch (t.type) {
-	case DT_INT: return FT_INT;
-	case DT_NUMERIC:
-	case DT_FLOAT: return FT_NUMERIC;
-	case DT_BOOL: return FT_BOOL;
-	case DT_DATE: return FT_DATE;
-	case DT_TIME: return FT_TIME;
-	case DT_TIMESTAMP: return FT_TIMESTAMP;
-	case DT_JSON: return FT_JSON;
-	case DT_TEXT: break;
-	}
-	return FT_TEXT;
 }

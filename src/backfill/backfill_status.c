@@ -6,7 +6,7 @@
  * the history.  Read from the store alone, so it works read-only and from
  * any host.
  */
-#include "steps/backfill_int.h"
+#include "backfill/backfill_int.h"
 #include "store/store.h"
 
 #include <stdlib.h>
@@ -23,7 +23,7 @@ static cJSON *add_step_entry(cJSON *arr, const char *step, const char *state)
 	return o;
 }
 
-void bf_rebuild_progress(struct bf *b, int64_t run_id, cJSON *out)
+void backfill_rebuild_progress(struct bf *b, int64_t run_id, cJSON *out)
 {
 	struct store *s = b->env->store;
 	const cJSON *plan = cJSON_GetObjectItemCaseSensitive(b->rec, "plan");
@@ -102,7 +102,7 @@ static void working_json(const struct store_backfill *row, const struct vec *his
 	jset_str(w, "process", holder);
 	jset_time(w, "since", since);
 	/* Known only on the process's own host; elsewhere its lease decides. */
-	jset(w, "alive", holder && bf_holder_dead_here(holder) ? cJSON_CreateFalse()
+	jset(w, "alive", holder && backfill_holder_dead_here(holder) ? cJSON_CreateFalse()
 		: cJSON_CreateNull());
 	jset(out, "working", w);
 }
@@ -111,7 +111,7 @@ static void next_json(const struct store_backfill *row, const cJSON *rec, cJSON 
 {
 	cJSON *n = cJSON_CreateObject();
 	cJSON *actions = cJSON_AddArrayToObject(n, "actions");
-	const char *step = row->step, *decision = sj_string(rec, "decision");
+	const char *step = row->step, *decision = steps_json_string(rec, "decision");
 	char text[256];
 	if (!backfill_state_is_active(row->state)) {
 		snprintf(text, sizeof text, "finished: %s",
@@ -148,7 +148,7 @@ static void steps_json(const struct store_backfill *row, const cJSON *rec,
 {
 	cJSON *arr = cJSON_CreateArray();
 	size_t cur = step_index(row->step);
-	const char *decision = sj_string(rec, "decision");
+	const char *decision = steps_json_string(rec, "decision");
 	for (size_t i = 0; i < ARRAY_LEN(VIEW_STEPS); i++) {
 		const char *name = VIEW_STEPS[i];
 		if (i == 5 && str_eq(decision, "discard"))
@@ -200,7 +200,7 @@ static cJSON *backfill_head_json(const struct store_backfill *row, const cJSON *
 	jset_str(o, "step", row->step);
 	jset_str(o, "state", backfill_state_name(row->state));
 	jset(o, "active", cJSON_CreateBool(backfill_state_is_active(row->state)));
-	jset_str(o, "decision", sj_string(rec, "decision"));
+	jset_str(o, "decision", steps_json_string(rec, "decision"));
 	return o;
 }
 
@@ -210,7 +210,7 @@ static cJSON *status_of(const struct backfill_env *env, struct store_backfill *r
 	struct vec hist = VEC_INIT;
 	if (store_backfill_history(env->store, row->id, &hist, e) < 0)
 		return NULL;
-	struct bf b = { .env = env, .row = row, .rec = bf_record_of(row) };
+	struct bf b = { .env = env, .row = row, .rec = backfill_record_of(row) };
 	cJSON *o = backfill_head_json(row, b.rec);
 	jset_str(o, "error", row->error);
 	jset_str(o, "created_by", row->created_by);
@@ -224,7 +224,7 @@ static cJSON *status_of(const struct backfill_env *env, struct store_backfill *r
 	copy_member(o, b.rec, "suspended");
 	cJSON *rb = cJSON_Duplicate(jobj(b.rec, "rebuild"), true);
 	if (jint(rb, "run_id"))
-		bf_rebuild_progress(&b, jint(rb, "run_id"), rb);
+		backfill_rebuild_progress(&b, jint(rb, "run_id"), rb);
 	jset(o, "rebuild", rb);
 	copy_member(o, b.rec, "validation");
 	cJSON *cmp = row->compare ? cJSON_Parse(row->compare) : NULL;
@@ -269,7 +269,7 @@ cJSON *backfill_status_list(const struct backfill_env *env, int limit, struct er
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < v.len; i++) {
 		const struct store_backfill *row = v.items[i];
-		cJSON *rec = bf_record_of(row);
+		cJSON *rec = backfill_record_of(row);
 		cJSON *o = backfill_head_json(row, rec);
 		jset_str(o, "created_by", row->created_by);
 		jset_time(o, "created", row->created);

@@ -214,7 +214,7 @@ static int add_param(const char *sql, size_t at, const char *name,
 	return b->index;
 }
 
-int sql_bind_with(enum db_kind kind, const char *sql, param_lookup_fn lookup,
+int steps_sql_bind_with(enum db_kind kind, const char *sql, param_lookup_fn lookup,
 		  void *arg, struct sql_bound *out, struct err *e)
 {
 	struct buf b = BUF_INIT;
@@ -277,7 +277,7 @@ fail:
 	return -1;
 }
 
-void sql_bound_free(struct sql_bound *b)
+void steps_sql_bound_free(struct sql_bound *b)
 {
 	if (!b)
 		return;
@@ -372,12 +372,12 @@ int steps_bind_sql(struct step_ctx *ctx, enum db_kind kind, const char *sql,
 	struct ctx_lookup l;
 	memset(&l, 0, sizeof l);
 	l.ctx = ctx;
-	return sql_bind_with(kind, sql, ctx_param, &l, out, e);
+	return steps_sql_bind_with(kind, sql, ctx_param, &l, out, e);
 }
 
 /* ---- splitting ----------------------------------------------------------------- */
 
-void sql_stmts_free(struct vec *v)
+void steps_sql_stmts_free(struct vec *v)
 {
 	for (size_t i = 0; i < v->len; i++) {
 		struct sql_stmt *st = v->items[i];
@@ -429,7 +429,7 @@ static void block_word(struct block_state *bs, const char *w, size_t n)
 #undef IS
 }
 
-int sql_split(enum db_kind kind, const char *sql, struct vec *out, struct err *e)
+int steps_sql_split(enum db_kind kind, const char *sql, struct vec *out, struct err *e)
 {
 	size_t i = 0, start = 0, first = (size_t)-1;
 	struct block_state bs;
@@ -437,7 +437,7 @@ int sql_split(enum db_kind kind, const char *sql, struct vec *out, struct err *e
 	while (sql[i]) {
 		size_t next = skip_region(kind, sql, i, e);
 		if (next == (size_t)-1) {
-			sql_stmts_free(out);
+			steps_sql_stmts_free(out);
 			return -1;
 		}
 		if (next != i) {
@@ -472,7 +472,7 @@ int sql_split(enum db_kind kind, const char *sql, struct vec *out, struct err *e
 	return 0;
 }
 
-void sql_first_word(const char *stmt, char *out, size_t n)
+void steps_sql_first_word(const char *stmt, char *out, size_t n)
 {
 	const char *p = stmt;
 	for (;;) {

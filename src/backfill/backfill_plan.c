@@ -6,7 +6,7 @@
  * tables or queries its loads read), the tasks to suspend, and whatever
  * would stop it.  It only reads: connections open read-only.
  */
-#include "steps/backfill_int.h"
+#include "backfill/backfill_int.h"
 #include "db/db.h"
 #include "store/store.h"
 
@@ -31,13 +31,14 @@ static cJSON *find_target(cJSON *targets, const char *conn, const char *table)
 {
 	cJSON *t;
 	cJSON_ArrayForEach(t, targets)
-		if (str_eq(sj_string(t, "connection"), conn) && str_eq(sj_string(t, "table"), table))
+		if (str_eq(steps_json_string(t, "connection"), conn) &&
+		    str_eq(steps_json_string(t, "table"), table))
 			return t;
 	return NULL;
 }
 
 /* 1 exists (rows in *rows when not NULL), 0 not, -1 error. */
-int bf_table_rows(struct db *db, const char *table, int64_t *rows, struct err *e)
+int backfill_table_rows(struct db *db, const char *table, int64_t *rows, struct err *e)
 {
 	int ex = db_table_exists(db, table, e);
 	if (ex != 1)
@@ -50,8 +51,8 @@ int bf_table_rows(struct db *db, const char *table, int64_t *rows, struct err *e
 static void plan_target(const struct project *p, struct step_conns *conns, cJSON *plan,
 			const struct project_step *s)
 {
-	const char *conn = sj_string(s->spec, "connection");
-	const char *table = sj_string(s->spec, "table");
+	const char *conn = steps_json_string(s->spec, "connection");
+	const char *table = steps_json_string(s->spec, "table");
 	if (!conn || !table)
 		return;
 	cJSON *targets = cJSON_GetObjectItemCaseSensitive(plan, "targets");
@@ -67,10 +68,10 @@ static void plan_target(const struct project *p, struct step_conns *conns, cJSON
 	jset_str(t, "connection", conn);
 	cJSON *steps = cJSON_AddArrayToObject(t, "steps");
 	cJSON_AddItemToArray(steps, cJSON_CreateString(s->name));
-	const char *mode = sj_string(s->spec, "mode");
+	const char *mode = steps_json_string(s->spec, "mode");
 	jset_str(t, "mode", mode ? mode : "append");
 	struct vec key = VEC_INIT;
-	sj_strings(s->spec, "key", &key);
+	steps_json_strings(s->spec, "key", &key);
 	const char *key_from = "load step";
 	const struct project_table *note = project_table(p, table);
 	if (key.len == 0 && note && (!note->connection || str_eq(note->connection, conn))) {
@@ -93,7 +94,7 @@ static void plan_target(const struct project *p, struct step_conns *conns, cJSON
 	struct err e = { 0 };
 	struct db *db = step_conns_get(conns, conn, &e);
 	int64_t rows = 0;
-	int ex = db ? bf_table_rows(db, table, &rows, &e) : -1;
+	int ex = db ? backfill_table_rows(db, table, &rows, &e) : -1;
 	if (ex < 0) {
 		add_note(plan, "problems", "connection %s: %s", conn, err_text(&e));
 	} else {
@@ -102,10 +103,10 @@ static void plan_target(const struct project *p, struct step_conns *conns, cJSON
 			jset_int(t, "rows", rows);
 		else
 			jset(t, "rows", cJSON_CreateNull());
-		if (bf_table_rows(db, bft, NULL, &e) == 1)
+		if (backfill_table_rows(db, bft, NULL, &e) == 1)
 			add_note(plan, "warnings", "%s exists (left by an earlier backfill?): "
 				 "the rebuild replaces it", bft);
-		if (bf_table_rows(db, old, NULL, &e) == 1)
+		if (backfill_table_rows(db, old, NULL, &e) == 1)
 			add_note(plan, "warnings", "%s (kept by the last backfill) is dropped "
 				 "when this one is approved", old);
 	}
@@ -122,7 +123,7 @@ static const char *reader_of(const struct project_flow *f, const char *table,
 {
 	for (size_t i = 0; i < f->nsteps; i++) {
 		struct vec inputs = VEC_INIT;
-		sj_strings(f->steps[i].spec, "inputs", &inputs);
+		steps_json_strings(f->steps[i].spec, "inputs", &inputs);
 		bool found = false;
 		for (size_t k = 0; k < inputs.len && !found; k++)
 			found = str_eq(inputs.items[k], table);
@@ -148,7 +149,7 @@ static void plan_source(struct step_conns *conns, cJSON *plan, const char *conn,
 	struct err e = { 0 };
 	struct db *db = step_conns_get(conns, conn, &e);
 	int64_t rows = 0;
-	int ex = db ? bf_table_rows(db, table, &rows, &e) : -1;
+	int ex = db ? backfill_table_rows(db, table, &rows, &e) : -1;
 	if (ex < 0)
 		add_note(plan, "warnings", "cannot count %s on %s: %s", table, conn,
 			 err_text(&e));
@@ -177,10 +178,10 @@ static void add_reader(cJSON *plan, const char *step)
 static void plan_query(struct step_conns *conns, cJSON *plan, const struct project_step *s,
 		       const cJSON *from)
 {
-	const char *query = sj_string(from, "query");
-	const char *conn = sj_string(from, "connection");
+	const char *query = steps_json_string(from, "query");
+	const char *conn = steps_json_string(from, "connection");
 	if (!conn)
-		conn = sj_string(s->spec, "connection");
+		conn = steps_json_string(s->spec, "connection");
 	cJSON *src = cJSON_CreateObject();
 	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(plan, "sources"), src);
 	jset_str(src, "table", NULL);
@@ -224,7 +225,7 @@ static void plan_sources(const struct project *p, const struct project_flow *f,
 		const struct project_step *s = &f->steps[i];
 		const cJSON *from = cJSON_GetObjectItemCaseSensitive(s->spec, "from");
 		if (s->kind == STEP_INGEST) {
-			const struct project_pipe *pp = project_pipe(p, sj_string(s->spec, "pipe"));
+			const struct project_pipe *pp = project_pipe(p, steps_json_string(s->spec, "pipe"));
 			if (pp) {
 				char *via = xasprintf("pipe %s (raw table)", pp->name);
 				plan_source(conns, plan, pp->connection, pp->table, via,
@@ -232,17 +233,17 @@ static void plan_sources(const struct project *p, const struct project_flow *f,
 				free(via);
 			}
 		} else if (s->kind == STEP_NORMALIZE && from) {
-			const char *conn = sj_string(from, "connection");
+			const char *conn = steps_json_string(from, "connection");
 			if (!conn)
-				conn = sj_string(s->spec, "connection");
-			if (sj_string(from, "stream"))
-				plan_stream(p, conns, plan, sj_string(from, "stream"), s->name);
-			else if (sj_string(from, "table") && conn)
-				plan_source(conns, plan, conn, sj_string(from, "table"),
+				conn = steps_json_string(s->spec, "connection");
+			if (steps_json_string(from, "stream"))
+				plan_stream(p, conns, plan, steps_json_string(from, "stream"), s->name);
+			else if (steps_json_string(from, "table") && conn)
+				plan_source(conns, plan, conn, steps_json_string(from, "table"),
 					    "table", s->name);
 		} else if (s->kind == STEP_LOAD) {
 			struct vec consumes = VEC_INIT;
-			sj_strings(s->spec, "consumes", &consumes);
+			steps_json_strings(s->spec, "consumes", &consumes);
 			for (size_t k = 0; k < consumes.len; k++)
 				plan_stream(p, conns, plan, consumes.items[k], s->name);
 			vec_free(&consumes);
@@ -253,18 +254,18 @@ static void plan_sources(const struct project *p, const struct project_flow *f,
 	for (size_t i = 0; i < f->nsteps; i++) {
 		const struct project_step *s = &f->steps[i];
 		const cJSON *from = cJSON_GetObjectItemCaseSensitive(s->spec, "from");
-		if (s->kind != STEP_LOAD || !from || !sj_string(from, "table"))
+		if (s->kind != STEP_LOAD || !from || !steps_json_string(from, "table"))
 			continue;
-		const char *conn = sj_string(from, "connection");
+		const char *conn = steps_json_string(from, "connection");
 		if (!conn)
-			conn = sj_string(s->spec, "connection");
+			conn = steps_json_string(s->spec, "connection");
 		if (conn)
-			plan_source(conns, plan, conn, sj_string(from, "table"), "table", s->name);
+			plan_source(conns, plan, conn, steps_json_string(from, "table"), "table", s->name);
 	}
 	for (size_t i = 0; i < f->nsteps; i++) {
 		const struct project_step *s = &f->steps[i];
 		const cJSON *from = cJSON_GetObjectItemCaseSensitive(s->spec, "from");
-		if (s->kind == STEP_LOAD && from && sj_string(from, "query"))
+		if (s->kind == STEP_LOAD && from && steps_json_string(from, "query"))
 			plan_query(conns, plan, s, from);
 	}
 }
@@ -274,16 +275,16 @@ static const char *step_in_backfill(const struct project_flow *f, const struct p
 {
 	if (kind_skipped(s->kind))
 		return "skipped";
-	const char *conn = sj_string(s->spec, "connection");
-	const char *table = sj_string(s->spec, "table");
+	const char *conn = steps_json_string(s->spec, "connection");
+	const char *table = steps_json_string(s->spec, "table");
 	if (s->kind == STEP_LOAD && table)
 		snprintf(buf, n, "writes %s%s", table, BACKFILL_SUFFIX);
-	else if (s->kind == STEP_VALIDATE && table && flow_loads_table(f, conn, table))
+	else if (s->kind == STEP_VALIDATE && table && steps_flow_loads_table(f, conn, table))
 		snprintf(buf, n, "checks %s%s", table, BACKFILL_SUFFIX);
 	else if (s->kind == STEP_NORMALIZE &&
-		 sj_string(cJSON_GetObjectItemCaseSensitive(s->spec, "from"), "stream"))
+		 steps_json_string(cJSON_GetObjectItemCaseSensitive(s->spec, "from"), "stream"))
 		snprintf(buf, n, "reads all history of stream %s",
-			 sj_string(cJSON_GetObjectItemCaseSensitive(s->spec, "from"), "stream"));
+			 steps_json_string(cJSON_GetObjectItemCaseSensitive(s->spec, "from"), "stream"));
 	else
 		snprintf(buf, n, "runs");
 	return buf;
@@ -326,7 +327,7 @@ static void plan_params(const struct project_flow *f, const struct project_kv *g
 	}
 }
 
-char *bf_task_state(struct store *s, const struct project_task *t, usec_t *since,
+char *backfill_task_state(struct store *s, const struct project_task *t, usec_t *since,
 		    char **by, char **reason, struct err *e)
 {
 	char *object = xasprintf("task:%s", t->name);
@@ -355,7 +356,7 @@ static int plan_tasks_and_runs(const struct backfill_env *env, const struct proj
 		const struct project_task *t = &p->tasks[i];
 		if (!str_eq(t->flow, f->name))
 			continue;
-		char *st = bf_task_state(env->store, t, NULL, NULL, NULL, e);
+		char *st = backfill_task_state(env->store, t, NULL, NULL, NULL, e);
 		if (!st)
 			return -1;
 		cJSON *o = cJSON_CreateObject();

@@ -34,7 +34,7 @@ static size_t http_validate(const struct project *p, const struct project_flow *
 		project_diag(p, d, DIAG_ERROR, s->path_in_file,
 			     "an http step needs exactly one of \"url\" or \"url_env\"");
 	if (url && !str_starts_with(url, "http://") && !str_starts_with(url, "https://")) {
-		char *path = spec_path(s, "url");
+		char *path = step_spec_path(s, "url");
 		project_diag(p, d, DIAG_ERROR, path, "expected an http:// or https:// URL");
 		free(path);
 	}
@@ -44,7 +44,7 @@ static size_t http_validate(const struct project *p, const struct project_flow *
 	while (tolen > 0 && to[tolen - 1] == '/')
 		tolen--;
 	if (to && (tolen == 0 || lake_key_check(to, tolen, &e) < 0)) {
-		char *path = spec_path(s, "to");
+		char *path = step_spec_path(s, "to");
 		project_diag(p, d, DIAG_ERROR, path, "not a lake prefix: %s",
 			     tolen ? e.msg : "empty");
 		free(path);
@@ -52,7 +52,7 @@ static size_t http_validate(const struct project *p, const struct project_flow *
 	spec_string(p, s, "ext", false, d);
 	const cJSON *h = cJSON_GetObjectItemCaseSensitive(s->spec, "headers");
 	if (h && !cJSON_IsArray(h)) {
-		char *path = spec_path(s, "headers");
+		char *path = step_spec_path(s, "headers");
 		project_diag(p, d, DIAG_ERROR, path, "expected an array of { \"name\", "
 			     "\"value\" | \"value_env\" }");
 		free(path);
@@ -62,9 +62,9 @@ static size_t http_validate(const struct project *p, const struct project_flow *
 	const cJSON *headers = cJSON_IsArray(h) ? h : NULL;
 	cJSON_ArrayForEach(item, headers) {
 		char *path = xasprintf("%s.headers[%zu]", s->path_in_file, i++);
-		const char *name = sj_string(item, "name");
-		const char *value = sj_string(item, "value");
-		const char *env = sj_string(item, "value_env");
+		const char *name = steps_json_string(item, "name");
+		const char *value = steps_json_string(item, "value");
+		const char *env = steps_json_string(item, "value_env");
 		int nkeys = cJSON_IsObject(item) ? cJSON_GetArraySize(item) : 0;
 		if (!name || !*name || strchr(name, ':') || !value == !env || nkeys != 2)
 			project_diag(p, d, DIAG_ERROR, path, "expected { \"name\", \"value\" } "
@@ -114,8 +114,8 @@ static int env_value(const char *var, const char *what, const char **out, struct
 static int http_run(struct step_ctx *ctx, struct err *e)
 {
 	const cJSON *spec = ctx->step->spec;
-	const char *url = sj_string(spec, "url");
-	const char *url_env = sj_string(spec, "url_env");
+	const char *url = steps_json_string(spec, "url");
+	const char *url_env = steps_json_string(spec, "url_env");
 	if (!url && env_value(url_env, "url_env", &url, e) < 0)
 		return -1;
 	if (!ctx->lake)
@@ -124,19 +124,20 @@ static int http_run(struct step_ctx *ctx, struct err *e)
 	const cJSON *item;
 	int rc = 0;
 	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(spec, "headers")) {
-		const char *v = sj_string(item, "value");
-		if (!v && env_value(sj_string(item, "value_env"), "value_env", &v, e) < 0) {
+		const char *v = steps_json_string(item, "value");
+		if (!v && env_value(steps_json_string(item, "value_env"), "value_env", &v, e) < 0) {
 			rc = -1;
 			break;
 		}
-		vec_push(&headers, xasprintf("%s: %s", sj_string(item, "name"), v));
+		vec_push(&headers, xasprintf("%s: %s", steps_json_string(item, "name"), v));
 	}
 	vec_push(&headers, NULL);
-	char *to = xstrdup(sj_string(spec, "to"));
+	char *to = xstrdup(steps_json_string(spec, "to"));
 	size_t n = strlen(to);
 	while (n > 0 && to[n - 1] == '/')
 		to[--n] = '\0';
-	char *ext = sj_string(spec, "ext") ? xstrdup(sj_string(spec, "ext")) : url_extension(url);
+	const char *ext_given = steps_json_string(spec, "ext");
+	char *ext = ext_given ? xstrdup(ext_given) : url_extension(url);
 	char *key = lake_key_make(NULL, to, ctx->run_start, ext);
 	int64_t bytes = 0;
 	if (rc == 0)

@@ -55,15 +55,15 @@ static int spec_read(const struct project_step *s, struct norm_spec *ns, struct 
 {
 	memset(ns, 0, sizeof *ns);
 	const cJSON *spec = s->spec;
-	ns->connection = sj_string(spec, "connection");
+	ns->connection = steps_json_string(spec, "connection");
 	const cJSON *from = cJSON_GetObjectItemCaseSensitive(spec, "from");
-	ns->stream = sj_string(from, "stream");
-	ns->table = sj_string(from, "table");
-	ns->query = sj_string(from, "query");
-	ns->from_connection = sj_string(from, "connection");
-	ns->document = sj_string(spec, "document");
-	ns->into = sj_string(spec, "into");
-	const char *mode = sj_string(spec, "mode");
+	ns->stream = steps_json_string(from, "stream");
+	ns->table = steps_json_string(from, "table");
+	ns->query = steps_json_string(from, "query");
+	ns->from_connection = steps_json_string(from, "connection");
+	ns->document = steps_json_string(spec, "document");
+	ns->into = steps_json_string(spec, "into");
+	const char *mode = steps_json_string(spec, "mode");
 	ns->append = mode && strcmp(mode, "append") == 0;
 	const cJSON *cols = cJSON_GetObjectItemCaseSensitive(spec, "columns");
 	int n = cJSON_GetArraySize(cols);
@@ -76,17 +76,17 @@ static int spec_read(const struct project_step *s, struct norm_spec *ns, struct 
 	ns->types = xcalloc((size_t)n, sizeof *ns->types);
 	for (int i = 0; i < n; i++) {
 		const cJSON *c = cJSON_GetArrayItem(cols, i);
-		const char *type = sj_string(c, "type");
+		const char *type = steps_json_string(c, "type");
 		struct fmt_norm_column *nc = &ns->cols[ns->ncols];
-		nc->name = sj_string(c, "name");
-		nc->path = sj_string(c, "path");
+		nc->name = steps_json_string(c, "name");
+		nc->path = steps_json_string(c, "path");
 		ns->types[ns->ncols] = (struct db_coltype){ DT_TEXT, 0, 0 };
 		if (!nc->name || !nc->path ||
 		    (type && !db_type_parse(type, &ns->types[ns->ncols])))
 			return err_at(e, ERR_INVALID, s->path_in_file, "normalize step %s: "
 				      "columns[%d] needs a name, a path and a known type",
 				      s->name, i);
-		nc->type = step_fmt_type(ns->types[ns->ncols]);
+		nc->type = pipes_fmt_type(ns->types[ns->ncols]);
 		ns->ncols++;
 	}
 	return 0;
@@ -158,7 +158,7 @@ static void validate_columns(const struct project *p, const struct project_step 
 		const char *cpath = spec_at_string(p, c, ip, "path", true, d);
 		if (name) {
 			char *np = spec_path_key(ip, "name");
-			project_check_pg_name(p, d, sj_string(s->spec, "connection"), np,
+			project_check_pg_name(p, d, steps_json_string(s->spec, "connection"), np,
 					      "column", name);
 			free(np);
 		}
@@ -304,7 +304,7 @@ static void source_free(struct source *src)
 	if (src->sq.sql)
 		stream_query_free(&src->sq);
 	if (src->bound.sql)
-		sql_bound_free(&src->bound);
+		steps_sql_bound_free(&src->bound);
 	free(src->sql);
 	free(src->label);
 	memset(src, 0, sizeof *src);
@@ -318,7 +318,8 @@ static int source_open(struct step_ctx *ctx, const struct norm_spec *ns, struct 
 		const struct project_stream *s = project_stream(ctx->project, ns->stream);
 		if (!s)
 			return err_set(e, ERR_NOTFOUND, "no stream named %s", ns->stream);
-		if (stream_query(ctx, s, NULL, &src->sq, e) < 0)
+		struct stream_reader r = steps_stream_reader(ctx);
+		if (stream_query(&r, s, NULL, &src->sq, e) < 0)
 			return -1;
 		src->db = src->sq.db;
 		src->params = src->sq.params;
@@ -515,7 +516,8 @@ static int write_into(struct step_ctx *ctx, const struct norm_spec *ns, struct d
 	struct drift_source ds = { names, ns->types, NULL, (int)ns->ncols };
 	struct norm_write nw = { ctx, NULL, xcalloc(ns->ncols, sizeof *nw.vals), 0 };
 	bool created = false;
-	int rc = drift_apply(ctx, db, ns->connection, into, &ds, NULL, 0, changes, &created, e);
+	struct drift_target to = { db, ns->connection, into, NULL, 0 };
+	int rc = step_drift_apply(ctx, &to, &ds, changes, &created, e);
 	if (rc == 0 && !ns->append && !created) {
 		char *qt = db_quote_ident(db, into);
 		char *sql = xasprintf("DELETE FROM %s", qt);
@@ -579,11 +581,11 @@ static int normalize_run(struct step_ctx *ctx, struct err *e)
 	if (rc < 0)
 		db_rollback(db);
 	else
-		rc = drift_commit(ctx, &changes, e);
+		rc = step_drift_commit(ctx, &changes, e);
 out:
 	if (rc < 0)
 		err_prefix(e, "step %s: ", ctx->step->name);
-	drift_changes_free(&changes);
+	step_drift_changes_free(&changes);
 	if (sp.fp)
 		fclose(sp.fp);
 	source_free(&src);
@@ -604,7 +606,8 @@ static int normalize_cache_inputs(struct step_ctx *ctx, struct buf *key, struct 
 	if (ns.stream) {
 		const struct project_stream *s = project_stream(ctx->project, ns.stream);
 		char *window = NULL;
-		rc = s ? stream_fix_window(ctx, s, &window, e)
+		struct stream_reader r = steps_stream_reader(ctx);
+		rc = s ? stream_fix_window(&r, s, &window, e)
 		       : err_set(e, ERR_NOTFOUND, "no stream named %s", ns.stream);
 		if (rc == 0)
 			buf_printf(key, "stream:%s:%s;", ns.stream, window);

@@ -14,7 +14,7 @@
  * takes it first) with one attempt (so crash recovery ends it CRASHED and
  * never retries it outside backfill mode).
  */
-#include "steps/backfill_int.h"
+#include "backfill/backfill_int.h"
 #include "lake/lake.h"
 #include "store/store.h"
 
@@ -30,7 +30,7 @@
 #define HEARTBEAT_EVERY  (5 * USEC_PER_SEC)
 #define FAR_FUTURE       (INT64_C(100) * 365 * 24 * 3600 * USEC_PER_SEC)
 
-const char *bf_hostname(char *buf, size_t n)
+const char *backfill_hostname(char *buf, size_t n)
 {
 	if (gethostname(buf, n - 1) < 0)
 		snprintf(buf, n, "localhost");
@@ -70,10 +70,10 @@ static void *heartbeat_main(void *arg)
 
 /* Is the process named by a holder "HOST:PID" gone?  Only answerable on
  * the same host; elsewhere the lease's expiry decides. */
-bool bf_holder_dead_here(const char *holder)
+bool backfill_holder_dead_here(const char *holder)
 {
 	char host[256];
-	bf_hostname(host, sizeof host);
+	backfill_hostname(host, sizeof host);
 	const char *colon = holder ? strrchr(holder, ':') : NULL;
 	if (!colon || (size_t)(colon - holder) != strlen(host) ||
 	    strncmp(holder, host, strlen(host)) != 0)
@@ -86,10 +86,10 @@ bool bf_holder_dead_here(const char *holder)
 
 /* Take the backfill for this process: 0, or -1 with ERR_CONFLICT naming
  * the live holder. */
-int bf_take(struct bf *b, struct err *e)
+int backfill_take(struct bf *b, struct err *e)
 {
 	char host[256];
-	snprintf(b->holder, sizeof b->holder, "%s:%ld", bf_hostname(host, sizeof host),
+	snprintf(b->holder, sizeof b->holder, "%s:%ld", backfill_hostname(host, sizeof host),
 		 (long)getpid());
 	char name[64];
 	snprintf(name, sizeof name, "backfill:%lld", (long long)b->row->id);
@@ -102,7 +102,7 @@ int bf_take(struct bf *b, struct err *e)
 			free(cur);
 			break;
 		}
-		if (attempt == 0 && bf_holder_dead_here(cur)) {
+		if (attempt == 0 && backfill_holder_dead_here(cur)) {
 			rc = store_lease_release(b->env->store, name, cur, e);
 			free(cur);
 			if (rc < 0)
@@ -126,7 +126,7 @@ int bf_take(struct bf *b, struct err *e)
 	store_backfill_free(b->row);
 	b->row = now;
 	cJSON_Delete(b->rec);
-	b->rec = bf_record_of(now);
+	b->rec = backfill_record_of(now);
 	pthread_mutex_init(&b->hb_lock, NULL);
 	pthread_cond_init(&b->hb_cond, NULL);
 	b->hb_stop = false;
@@ -137,7 +137,7 @@ int bf_take(struct bf *b, struct err *e)
 	return 0;
 }
 
-void bf_release(struct bf *b)
+void backfill_release(struct bf *b)
 {
 	if (!b->holder[0])
 		return;
@@ -171,7 +171,7 @@ static bool needs_done(const struct project_flow *f, const struct project_step *
 	return true;
 }
 
-struct project_kv *bf_params_of(const cJSON *rec, size_t *n)
+struct project_kv *backfill_params_of(const cJSON *rec, size_t *n)
 {
 	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(rec, "plan"), "params");
@@ -194,7 +194,7 @@ static char *params_json(const cJSON *rec)
 	return obj ? cJSON_PrintUnformatted(obj) : xstrdup("{}");
 }
 
-int bf_create_run(struct bf *b, const char *what, int64_t *run_id, struct err *e)
+int backfill_create_run(struct bf *b, const char *what, int64_t *run_id, struct err *e)
 {
 	char host[256], detail[32], reason[128];
 	snprintf(detail, sizeof detail, "%lld", (long long)b->row->id);
@@ -213,8 +213,8 @@ int bf_create_run(struct bf *b, const char *what, int64_t *run_id, struct err *e
 	free(params);
 	if (rc < 0)
 		return -1;
-	snprintf(b->worker, sizeof b->worker, "foreground:backfill:%s:%ld", bf_hostname(host, sizeof host),
-		 (long)getpid());
+	snprintf(b->worker, sizeof b->worker, "foreground:backfill:%s:%ld",
+		 backfill_hostname(host, sizeof host), (long)getpid());
 	if (store_worker_register(b->env->store, b->worker, host, getpid(), e) < 0)
 		return -1;
 	struct store_run *r = NULL;
@@ -253,11 +253,11 @@ static int run_one_step(struct bf *b, int64_t run_id, usec_t run_start,
 {
 	atomic_bool never = false;
 	size_t np;
-	struct project_kv *params = bf_params_of(b->rec, &np);
+	struct project_kv *params = backfill_params_of(b->rec, &np);
 	struct step_ctx ctx = {
 		.project = b->env->project, .flow = b->flow, .step = s, .run_id = run_id,
 		.attempt = 1, .run_start = run_start, .params = params, .nparams = np,
-		.backfill = true, .store = b->env->store, .conns = bf_conns(b),
+		.backfill = true, .store = b->env->store, .conns = backfill_conns(b),
 		.lake = lake, .shared = shared,
 		.cancel = b->env->cancel ? b->env->cancel : &never,
 	};
@@ -272,11 +272,11 @@ static int run_one_step(struct bf *b, int64_t run_id, usec_t run_start,
 			ip->first = e;
 			ip->failed_step = xstrdup(s->name);
 		}
-		bf_say(b, "  %s: FAILED: %s", s->name, err_text(&e));
+		backfill_say(b, "  %s: FAILED: %s", s->name, err_text(&e));
 	} else {
 		ip->rows_in += ctx.rows_in;
 		ip->rows_out += ctx.rows_out;
-		bf_say(b, "  %s: %s, %lld rows in, %lld out%s%s", s->name,
+		backfill_say(b, "  %s: %s, %lld rows in, %lld out%s%s", s->name,
 		    ctx.skipped ? "skipped" : "done", (long long)ctx.rows_in,
 		    (long long)ctx.rows_out, ctx.summary ? "; " : "",
 		    ctx.summary ? ctx.summary : "");
@@ -291,7 +291,7 @@ static int run_one_step(struct bf *b, int64_t run_id, usec_t run_start,
 /* Run the flow's steps that `want` selects, in dependency order, as run
  * `run_id`.  0 when every one succeeded; -1 with e set otherwise (the run
  * is settled either way). */
-int bf_run_steps(struct bf *b, int64_t run_id, bool (*want)(enum step_kind),
+int backfill_run_steps(struct bf *b, int64_t run_id, bool (*want)(enum step_kind),
 		 struct err *e)
 {
 	const struct project_flow *f = b->flow;
@@ -360,7 +360,7 @@ static bool worker_gone(struct store *s, const char *id)
 		return false;
 	bool gone = true;
 	char host[256];
-	bf_hostname(host, sizeof host);
+	backfill_hostname(host, sizeof host);
 	for (size_t i = 0; i < ws.len; i++) {
 		const struct store_worker *w = ws.items[i];
 		if (strcmp(w->id, id) != 0)
@@ -372,7 +372,7 @@ static bool worker_gone(struct store *s, const char *id)
 	return gone;
 }
 
-int bf_settle_orphan(struct bf *b, int64_t run_id, struct err *e)
+int backfill_settle_orphan(struct bf *b, int64_t run_id, struct err *e)
 {
 	struct store_run *r = store_run_get(b->env->store, run_id, e);
 	if (!r)
@@ -381,7 +381,7 @@ int bf_settle_orphan(struct bf *b, int64_t run_id, struct err *e)
 	if ((r->state == RUN_RUNNING || r->state == RUN_CANCELLING) && r->worker &&
 	    worker_gone(b->env->store, r->worker)) {
 		/* Whoever ran it died with it (this host knows): it crashed. */
-		bf_say(b, "run %lld was left %s by %s, which is gone: marked CRASHED",
+		backfill_say(b, "run %lld was left %s by %s, which is gone: marked CRASHED",
 		       (long long)run_id, run_state_name(r->state), r->worker);
 		struct err te = { 0 };
 		if (store_run_transition(b->env->store, run_id, RUN_CRASHED,

@@ -1,5 +1,5 @@
 /*
- * backfill_int.h - shared by the backfill files of steps/ (backfill.c, the
+ * backfill_int.h - shared by the backfill files of backfill/ (backfill.c, the
  * procedure; backfill_plan.c; backfill_run.c, the working process and its
  * own runs; backfill_swap.c; backfill_status.c), and by nothing else.
  */
@@ -10,7 +10,9 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "steps/steps_int.h"
+#include "backfill/backfill.h"
+#include "steps/steps.h"
+#include "project/project.h"
 #include "store/store.h"
 
 struct bf {
@@ -104,61 +106,61 @@ static inline bool json_has(const cJSON *arr, const char *s)
 
 /* ---- backfill.c ---------------------------------------------------------------- */
 /* A progress line to the caller and the log. */
-void  bf_say(const struct bf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
+void  backfill_say(const struct bf *b, const char *fmt, ...) PRINTF_LIKE(2, 3);
 /* The backfill's JSON record (its plan column); never NULL. */
-cJSON *bf_record_of(const struct store_backfill *row);
+cJSON *backfill_record_of(const struct store_backfill *row);
 /* Move to (step, state), saving the record; error NULL clears it. */
-int   bf_move(struct bf *b, const char *step, enum backfill_state state,
+int   backfill_move(struct bf *b, const char *step, enum backfill_state state,
 	      const char *compare_json, const char *error, const char *note,
 	      struct err *e);
 /* This process's connections (read-write), opened on first use. */
-struct step_conns *bf_conns(struct bf *b);
-/* The plan's targets; free with bf_targets_free. */
-size_t bf_targets(const cJSON *rec, struct target **out);
-void  bf_targets_free(struct target *t, size_t n);
+struct step_conns *backfill_conns(struct bf *b);
+/* The plan's targets; free with backfill_targets_free. */
+size_t backfill_targets(const cJSON *rec, struct target **out);
+void  backfill_targets_free(struct target *t, size_t n);
 
 /* ---- backfill_plan.c ---------------------------------------------------------- */
 /* 1 exists (rows in *rows when not NULL), 0 not, -1 error. */
-int   bf_table_rows(struct db *db, const char *table, int64_t *rows, struct err *e);
+int   backfill_table_rows(struct db *db, const char *table, int64_t *rows, struct err *e);
 /* The task's state word (STARTED unless set, or declared suspended), when
  * it was set, by whom and why (each may be NULL).  Caller frees. */
-char *bf_task_state(struct store *s, const struct project_task *t, usec_t *since,
+char *backfill_task_state(struct store *s, const struct project_task *t, usec_t *since,
 		    char **by, char **reason, struct err *e);
 
 /* ---- backfill_run.c --------------------------------------------------------------- */
-const char *bf_hostname(char *buf, size_t n);
+const char *backfill_hostname(char *buf, size_t n);
 /* Is the process "HOST:PID" gone?  Only answerable on its own host. */
-bool  bf_holder_dead_here(const char *holder);
+bool  backfill_holder_dead_here(const char *holder);
 /* Take the backfill for this process (the lease, the heartbeat) and read
  * it again; ERR_CONFLICT naming a live holder. */
-int   bf_take(struct bf *b, struct err *e);
-void  bf_release(struct bf *b);
+int   backfill_take(struct bf *b, struct err *e);
+void  backfill_release(struct bf *b);
 /* The plan's parameters; the strings belong to the record. */
-struct project_kv *bf_params_of(const cJSON *rec, size_t *n);
+struct project_kv *backfill_params_of(const cJSON *rec, size_t *n);
 /* A run of the flow with trigger backfill, claimed by this process. */
-int   bf_create_run(struct bf *b, const char *what, int64_t *run_id, struct err *e);
+int   backfill_create_run(struct bf *b, const char *what, int64_t *run_id, struct err *e);
 /* Run the flow's steps that `want` selects, in dependency order, as run
  * `run_id`, and settle the run; -1 with e set when a step failed. */
-int   bf_run_steps(struct bf *b, int64_t run_id, bool (*want)(enum step_kind),
+int   backfill_run_steps(struct bf *b, int64_t run_id, bool (*want)(enum step_kind),
 		   struct err *e);
 
 /* Is run `run_id` still going?  1 yes (an engine or a live process has
  * it, or it waits to be claimed), 0 it is over, or it was RUNNING for a
  * process this host knows is dead (it is marked CRASHED now). */
-int   bf_settle_orphan(struct bf *b, int64_t run_id, struct err *e);
+int   backfill_settle_orphan(struct bf *b, int64_t run_id, struct err *e);
 
 /* ---- backfill_swap.c ------------------------------------------------------------- */
 /* Drop every TABLE_backfill (names appended to `dropped` when not NULL). */
-int   bf_drop_backfill_tables(struct bf *b, cJSON *dropped, struct err *e);
+int   backfill_drop_tables(struct bf *b, cJSON *dropped, struct err *e);
 /* Copy each existing target's shape (no rows) to TABLE_backfill. */
-int   bf_prepare_targets(struct bf *b, struct err *e);
+int   backfill_prepare_targets(struct bf *b, struct err *e);
 /* Runs of the flow in the way of a swap (see backfill_approve). */
-int   bf_runs_in_the_way(struct bf *b, bool force, struct err *e);
-int   bf_step_approve(struct bf *b, struct err *e);
-int   bf_step_discard(struct bf *b, struct err *e);
+int   backfill_runs_in_the_way(struct bf *b, bool force, struct err *e);
+int   backfill_step_approve(struct bf *b, struct err *e);
+int   backfill_step_discard(struct bf *b, struct err *e);
 
 /* ---- backfill_status.c ---------------------------------------------------------------- */
 /* The rebuild run's progress into `out`. */
-void  bf_rebuild_progress(struct bf *b, int64_t run_id, cJSON *out);
+void  backfill_rebuild_progress(struct bf *b, int64_t run_id, cJSON *out);
 
 #endif

@@ -17,7 +17,8 @@
  * Writers wait for a SQLite file's write lock up to STEP_LOCK_WAIT, and
  * say so after a second (why and how long: doc/architecture.md).
  */
-#include "steps/steps_int.h"
+#include "pipes/pipes.h"
+#include "project/project.h"
 
 #include <pthread.h>
 #include <stdlib.h>

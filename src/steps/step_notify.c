@@ -29,7 +29,7 @@ static size_t notify_validate(const struct project *p, const struct project_flow
 		struct buf known_ch = BUF_INIT;
 		for (size_t i = 0; i < p->nchannels; i++)
 			buf_printf(&known_ch, "%s%s", i ? ", " : "", p->channels[i].name);
-		char *path = spec_path(s, "channel");
+		char *path = step_spec_path(s, "channel");
 		project_diag(p, d, DIAG_ERROR, path, "unknown notification channel \"%s\" "
 			     "(channels: %s)", channel, known_ch.len ? buf_str(&known_ch)
 			     : "none declared in \"notifications\"");
@@ -88,8 +88,8 @@ static char *expand_message(const struct step_ctx *ctx, const char *msg)
 
 static int notify_run(struct step_ctx *ctx, struct err *e)
 {
-	const char *channel = sj_string(ctx->step->spec, "channel");
-	char *msg = expand_message(ctx, sj_string(ctx->step->spec, "message"));
+	const char *channel = steps_json_string(ctx->step->spec, "channel");
+	char *msg = expand_message(ctx, steps_json_string(ctx->step->spec, "message"));
 	char *text = xasprintf("%s (flow %s, run %lld)", msg, ctx->flow->name,
 			       (long long)ctx->run_id);
 	int64_t id = 0;

@@ -39,7 +39,7 @@
  * afresh, the swap records itself in the target database's ledger in its
  * own transaction, discard and resume are idempotent.
  */
-#include "steps/backfill_int.h"
+#include "backfill/backfill_int.h"
 #include "db/db.h"
 #include "notify/notify.h"
 #include "store/store.h"
@@ -48,7 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void bf_say(const struct bf *b, const char *fmt, ...)
+void backfill_say(const struct bf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -61,7 +61,7 @@ void bf_say(const struct bf *b, const char *fmt, ...)
 	free(line);
 }
 
-cJSON *bf_record_of(const struct store_backfill *row)
+cJSON *backfill_record_of(const struct store_backfill *row)
 {
 	cJSON *rec = row->plan ? cJSON_Parse(row->plan) : NULL;
 	if (!cJSON_IsObject(rec)) {
@@ -72,13 +72,15 @@ cJSON *bf_record_of(const struct store_backfill *row)
 }
 
 /* Move to (step, state), saving the record; error NULL clears it. */
-int bf_move(struct bf *b, const char *step, enum backfill_state state,
+int backfill_move(struct bf *b, const char *step, enum backfill_state state,
 	    const char *compare_json, const char *error, const char *note,
 	    struct err *e)
 {
 	char *rec = cJSON_PrintUnformatted(b->rec);
-	int rc = store_backfill_update(b->env->store, b->row->id, step, state, rec,
-				       compare_json, error, b->env->by, note, e);
+	struct store_backfill_move m = { .step = step, .state = state, .plan_json = rec,
+					  .compare_json = compare_json, .error = error,
+					  .by = b->env->by, .note = note };
+	int rc = store_backfill_update(b->env->store, b->row->id, &m, e);
 	free(rec);
 	if (rc < 0)
 		return -1;
@@ -100,7 +102,7 @@ static int load_active(struct bf *b, const char *flow, struct err *e)
 	if (rc == 0)
 		return err_set(e, ERR_NOTFOUND, "flow %s has no backfill in progress "
 			       "(start one with 'sluice backfill start %s')", flow, flow);
-	b->rec = bf_record_of(b->row);
+	b->rec = backfill_record_of(b->row);
 	return 0;
 }
 
@@ -111,7 +113,7 @@ static void bf_free(struct bf *b)
 	step_conns_free(b->conns);
 }
 
-struct step_conns *bf_conns(struct bf *b)
+struct step_conns *backfill_conns(struct bf *b)
 {
 	if (!b->conns)
 		b->conns = step_conns_new(b->env->project, false);
@@ -126,8 +128,8 @@ static int settle_interrupted(struct bf *b, struct err *e)
 		return 0;
 	char *msg = xasprintf("interrupted: the process running step %s is gone",
 			      b->row->step);
-	bf_say(b, "%s; running it again", msg);
-	int rc = bf_move(b, b->row->step, BACKFILL_FAILED, NULL, msg, "interrupted", e);
+	backfill_say(b, "%s; running it again", msg);
+	int rc = backfill_move(b, b->row->step, BACKFILL_FAILED, NULL, msg, "interrupted", e);
 	free(msg);
 	return rc;
 }
@@ -136,15 +138,15 @@ static int begin_step(struct bf *b, const char *step, struct err *e)
 {
 	char note[400];
 	snprintf(note, sizeof note, "started by process %s", b->holder);
-	bf_say(b, "step %s", step);
-	return bf_move(b, step, BACKFILL_WORKING, NULL, NULL, note, e);
+	backfill_say(b, "step %s", step);
+	return backfill_move(b, step, BACKFILL_WORKING, NULL, NULL, note, e);
 }
 
 static int fail_step(struct bf *b, const char *step, const struct err *why, struct err *e)
 {
 	char *msg = xasprintf("%s", err_text(why));
 	struct err me = { 0 };
-	int rc = bf_move(b, step, BACKFILL_FAILED, NULL, msg, "failed", &me);
+	int rc = backfill_move(b, step, BACKFILL_FAILED, NULL, msg, "failed", &me);
 	free(msg);
 	*e = *why;
 	err_prefix(e, "backfill %lld: step %s failed: ", (long long)b->row->id, step);
@@ -153,7 +155,7 @@ static int fail_step(struct bf *b, const char *step, const struct err *why, stru
 	return -1;
 }
 
-size_t bf_targets(const cJSON *rec, struct target **out)
+size_t backfill_targets(const cJSON *rec, struct target **out)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(
 		cJSON_GetObjectItemCaseSensitive(rec, "plan"), "targets");
@@ -161,8 +163,8 @@ size_t bf_targets(const cJSON *rec, struct target **out)
 	struct target *t = xcalloc(n ? n : 1, sizeof *t);
 	const cJSON *o;
 	cJSON_ArrayForEach(o, arr) {
-		t[i].table = sj_string(o, "table");
-		t[i].connection = sj_string(o, "connection");
+		t[i].table = steps_json_string(o, "table");
+		t[i].connection = steps_json_string(o, "connection");
 		t[i].backfill = target_name(t[i].table, BACKFILL_SUFFIX);
 		t[i].old = target_name(t[i].table, BACKFILL_OLD_SUFFIX);
 		const cJSON *key = cJSON_GetObjectItemCaseSensitive(o, "key");
@@ -178,7 +180,7 @@ size_t bf_targets(const cJSON *rec, struct target **out)
 	return n;
 }
 
-void bf_targets_free(struct target *t, size_t n)
+void backfill_targets_free(struct target *t, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		free(t[i].backfill);
@@ -202,14 +204,15 @@ static int step_suspend(struct bf *b, struct err *e)
 		const struct project_task *t = &p->tasks[i];
 		if (!str_eq(t->flow, b->row->flow))
 			continue;
-		char *st = bf_task_state(b->env->store, t, NULL, NULL, NULL, e);
+		char *st = backfill_task_state(b->env->store, t, NULL, NULL, NULL, e);
 		if (!st)
 			return -1;
 		if (strcmp(st, "STARTED") == 0 && !json_has(ours, t->name))
 			cJSON_AddItemToArray(ours, cJSON_CreateString(t->name));
 		free(st);
 	}
-	if (bf_move(b, "suspend", BACKFILL_WORKING, NULL, NULL, "tasks to suspend recorded", e) < 0)
+	if (backfill_move(b, "suspend", BACKFILL_WORKING, NULL, NULL, "tasks to suspend recorded",
+			  e) < 0)
 		return -1;
 	char reason[128];
 	snprintf(reason, sizeof reason, "suspended by backfill %lld of flow %s",
@@ -222,16 +225,16 @@ static int step_suspend(struct bf *b, struct err *e)
 		free(object);
 		if (rc < 0)
 			return -1;
-		bf_say(b, "task %s suspended", v->valuestring);
+		backfill_say(b, "task %s suspended", v->valuestring);
 	}
 	if (cJSON_GetArraySize(ours) == 0)
-		bf_say(b, "no started task triggers flow %s", b->row->flow);
-	return bf_move(b, "suspend", BACKFILL_WAITING, NULL, NULL, NULL, e);
+		backfill_say(b, "no started task triggers flow %s", b->row->flow);
+	return backfill_move(b, "suspend", BACKFILL_WAITING, NULL, NULL, NULL, e);
 }
 
 static int step_resume(struct bf *b, struct err *e)
 {
-	bool approved = str_eq(sj_string(b->rec, "decision"), "approve");
+	bool approved = str_eq(steps_json_string(b->rec, "decision"), "approve");
 	cJSON *ours = cJSON_GetObjectItemCaseSensitive(b->rec, "suspended");
 	cJSON *resumed = cJSON_CreateArray(), *left = cJSON_CreateArray();
 	char mark[64];
@@ -242,7 +245,7 @@ static int step_resume(struct bf *b, struct err *e)
 		if (!t)
 			continue;
 		char *by = NULL, *reason = NULL;
-		char *st = bf_task_state(b->env->store, t, NULL, &by, &reason, e);
+		char *st = backfill_task_state(b->env->store, t, NULL, &by, &reason, e);
 		if (!st) {
 			cJSON_Delete(resumed);
 			cJSON_Delete(left);
@@ -260,14 +263,14 @@ static int step_resume(struct bf *b, struct err *e)
 					      b->env->by, e);
 			free(object);
 			cJSON_AddItemToArray(resumed, cJSON_CreateString(t->name));
-			bf_say(b, "task %s started again", t->name);
+			backfill_say(b, "task %s started again", t->name);
 		} else if (strcmp(st, "STARTED") != 0) {
 			cJSON *o = cJSON_CreateObject();
 			jset_str(o, "task", t->name);
 			jset_str(o, "state", st);
 			jset_str(o, "changed_by", by);
 			cJSON_AddItemToArray(left, o);
-			bf_say(b, "task %s left %s: %s changed it during the backfill", t->name,
+			backfill_say(b, "task %s left %s: %s changed it during the backfill", t->name,
 			    st, by ? by : "someone");
 		}
 		free(st);
@@ -281,7 +284,7 @@ static int step_resume(struct bf *b, struct err *e)
 	}
 	jset(b->rec, "resumed", resumed);
 	jset(b->rec, "left_alone", left);
-	return bf_move(b, "resume", approved ? BACKFILL_COMPLETED : BACKFILL_DISCARDED,
+	return backfill_move(b, "resume", approved ? BACKFILL_COMPLETED : BACKFILL_DISCARDED,
 		    NULL, NULL, approved ? "completed" : "discarded", e);
 }
 
@@ -303,7 +306,7 @@ static int rebuild_adopt(struct bf *b, int64_t *run_id, bool *adopt, struct err 
 	*run_id = jint(jobj(b->rec, "rebuild"), "run_id");
 	if (!*run_id)
 		return 0;
-	int rc = bf_settle_orphan(b, *run_id, e);
+	int rc = backfill_settle_orphan(b, *run_id, e);
 	if (rc < 0)
 		return e->code == ERR_NOTFOUND ? (err_clear(e), 0) : -1;
 	*adopt = rc == 1;
@@ -313,21 +316,21 @@ static int rebuild_adopt(struct bf *b, int64_t *run_id, bool *adopt, struct err 
 static int rebuild_submit(struct bf *b, int64_t *run_id, struct err *e)
 {
 	cJSON *dropped = cJSON_CreateArray();
-	int rc = bf_drop_backfill_tables(b, dropped, e);
+	int rc = backfill_drop_tables(b, dropped, e);
 	if (rc == 0 && cJSON_GetArraySize(dropped) > 0)
-		bf_say(b, "dropped tables left by an earlier rebuild");
+		backfill_say(b, "dropped tables left by an earlier rebuild");
 	cJSON_Delete(dropped);
-	if (rc < 0 || bf_prepare_targets(b, e) < 0)
+	if (rc < 0 || backfill_prepare_targets(b, e) < 0)
 		return -1;
 	const struct backfill_hooks *h = b->env->hooks;
 	if (h && h->submit) {
 		size_t np;
-		struct project_kv *params = bf_params_of(b->rec, &np);
+		struct project_kv *params = backfill_params_of(b->rec, &np);
 		rc = h->submit(h->arg, b->row->flow, params, np, b->row->id, run_id, e);
 		free(params);
 		return rc;
 	}
-	return bf_create_run(b, "rebuild", run_id, e);
+	return backfill_create_run(b, "rebuild", run_id, e);
 }
 
 static int step_rebuild(struct bf *b, struct err *e)
@@ -343,21 +346,21 @@ static int step_rebuild(struct bf *b, struct err *e)
 		jset_time(rb, "started", clock_now_us());
 	}
 	jset_int(rb, "run_id", run_id);
-	if (bf_move(b, "rebuild", BACKFILL_WORKING, NULL, NULL, adopt ? "following run"
+	if (backfill_move(b, "rebuild", BACKFILL_WORKING, NULL, NULL, adopt ? "following run"
 		 : "run created", e) < 0)
 		return -1;
-	bf_say(b, "%s run %lld of flow %s in backfill mode", adopt ? "following" : "started",
+	backfill_say(b, "%s run %lld of flow %s in backfill mode", adopt ? "following" : "started",
 	    (long long)run_id, b->row->flow);
 	const struct backfill_hooks *h = b->env->hooks;
 	int rc;
 	if (h && h->finish)
 		rc = h->finish(h->arg, run_id, e);
 	else
-		rc = bf_run_steps(b, run_id, want_all, e);
+		rc = backfill_run_steps(b, run_id, want_all, e);
 	struct store_run *r = store_run_get(b->env->store, run_id, rc < 0 ? NULL : e);
 	if (!r)
 		return -1;
-	bf_rebuild_progress(b, run_id, rb);
+	backfill_rebuild_progress(b, run_id, rb);
 	jset_time(rb, "ended", r->ended);
 	jset_str(rb, "state", run_state_name(r->state));
 	if (r->state != RUN_COMPLETED && r->state != RUN_CACHED) {
@@ -369,9 +372,9 @@ static int step_rebuild(struct bf *b, struct err *e)
 		return -1;
 	}
 	store_run_free(r);
-	bf_say(b, "rebuild done: run %lld, %lld rows read, %lld written", (long long)run_id,
+	backfill_say(b, "rebuild done: run %lld, %lld rows read, %lld written", (long long)run_id,
 	    (long long)jint(rb, "rows_read"), (long long)jint(rb, "rows_written"));
-	return bf_move(b, "rebuild", BACKFILL_WAITING, NULL, NULL, NULL, e);
+	return backfill_move(b, "rebuild", BACKFILL_WAITING, NULL, NULL, NULL, e);
 }
 
 static int validation_json(struct bf *b, int64_t run_id, cJSON *out, int *errors,
@@ -409,14 +412,14 @@ static int validation_json(struct bf *b, int64_t run_id, cJSON *out, int *errors
 static int check_built(struct bf *b, cJSON *out, struct err *e)
 {
 	struct target *t;
-	size_t n = bf_targets(b->rec, &t);
+	size_t n = backfill_targets(b->rec, &t);
 	cJSON *tables = cJSON_CreateArray();
 	jset(out, "tables", tables);
 	int rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++) {
-		struct db *db = step_conns_get(bf_conns(b), t[i].connection, e);
+		struct db *db = step_conns_get(backfill_conns(b), t[i].connection, e);
 		int64_t rows = 0;
-		int ex = db ? bf_table_rows(db, t[i].backfill, &rows, e) : -1;
+		int ex = db ? backfill_table_rows(db, t[i].backfill, &rows, e) : -1;
 		if (ex < 0) {
 			rc = -1;
 		} else if (ex == 0) {
@@ -431,7 +434,7 @@ static int check_built(struct bf *b, cJSON *out, struct err *e)
 			cJSON_AddItemToArray(tables, o);
 		}
 	}
-	bf_targets_free(t, n);
+	backfill_targets_free(t, n);
 	return rc;
 }
 
@@ -447,15 +450,15 @@ static int validate_into(struct bf *b, cJSON *val, const cJSON *val_prev, struct
 	int errors = 0;
 	if (any) {
 		int64_t run_id = jint(val_prev, "run_id");
-		if (run_id && bf_settle_orphan(b, run_id, e) < 0 && e->code != ERR_NOTFOUND)
+		if (run_id && backfill_settle_orphan(b, run_id, e) < 0 && e->code != ERR_NOTFOUND)
 			return -1;
-		if (bf_create_run(b, "validate", &run_id, e) < 0)
+		if (backfill_create_run(b, "validate", &run_id, e) < 0)
 			return -1;
 		jset_int(val, "run_id", run_id);
-		if (bf_move(b, "validate", BACKFILL_WORKING, NULL, NULL, "run created", e) < 0)
+		if (backfill_move(b, "validate", BACKFILL_WORKING, NULL, NULL, "run created", e) < 0)
 			return -1;
 		struct err re = { 0 };
-		int rc = bf_run_steps(b, run_id, want_validate, &re);
+		int rc = backfill_run_steps(b, run_id, want_validate, &re);
 		if (validation_json(b, run_id, val, &errors, e) < 0)
 			return -1;
 		if (rc < 0 && errors == 0) {
@@ -464,7 +467,7 @@ static int validate_into(struct bf *b, cJSON *val, const cJSON *val_prev, struct
 		}
 	} else {
 		jset(val, "checks", cJSON_CreateArray());
-		bf_say(b, "flow %s has no validate step: only checked that every table was "
+		backfill_say(b, "flow %s has no validate step: only checked that every table was "
 		    "built", b->row->flow);
 	}
 	jset(val, "passed", cJSON_CreateBool(errors == 0));
@@ -473,10 +476,10 @@ static int validate_into(struct bf *b, cJSON *val, const cJSON *val_prev, struct
 			       "backfill tables (see 'backfill status %s'); discard, fix the "
 			       "flow and start again", errors, errors == 1 ? "" : "s",
 			       b->row->flow);
-	bf_say(b, "validation passed (%d check%s)",
+	backfill_say(b, "validation passed (%d check%s)",
 	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(val, "checks")),
 	    cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(val, "checks")) == 1 ? "" : "s");
-	return bf_move(b, "validate", BACKFILL_WAITING, NULL, NULL, NULL, e);
+	return backfill_move(b, "validate", BACKFILL_WAITING, NULL, NULL, NULL, e);
 }
 
 static int step_validate(struct bf *b, struct err *e)
@@ -497,7 +500,7 @@ static void tell_waiting(struct bf *b, const cJSON *cmp)
 	const cJSON *t;
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(cmp, "tables"))
 		buf_printf(&text, " %s: %lld changed, %lld only in current, %lld only in the "
-			   "backfill (score %.4f);", sj_string(t, "table"),
+			   "backfill (score %.4f);", steps_json_string(t, "table"),
 			   (long long)jint(t, "changed"), (long long)jint(t, "only_current"),
 			   (long long)jint(t, "only_backfill"),
 			   cJSON_GetObjectItemCaseSensitive(t, "score")->valuedouble);
@@ -521,7 +524,7 @@ static void tell_waiting(struct bf *b, const cJSON *cmp)
 static int step_compare(struct bf *b, int samples, struct err *e)
 {
 	struct target *t;
-	size_t n = bf_targets(b->rec, &t);
+	size_t n = backfill_targets(b->rec, &t);
 	cJSON *cmp = cJSON_CreateObject();
 	cJSON *tables = cJSON_AddArrayToObject(cmp, "tables");
 	double worst = 0;
@@ -534,13 +537,13 @@ static int step_compare(struct bf *b, int samples, struct err *e)
 				     t[i].table, t[i].table);
 			break;
 		}
-		struct db *db = step_conns_get(bf_conns(b), t[i].connection, e);
+		struct db *db = step_conns_get(backfill_conns(b), t[i].connection, e);
 		if (!db) {
 			rc = -1;
 			break;
 		}
 		if (db_table_exists(db, t[i].table, e) == 0)
-			bf_say(b, "%s does not exist yet: every row of %s is new", t[i].table,
+			backfill_say(b, "%s does not exist yet: every row of %s is new", t[i].table,
 			    t[i].backfill);
 		struct compare_request req = { t[i].table, t[i].backfill, t[i].key, t[i].nkey,
 					       samples, true };
@@ -553,14 +556,14 @@ static int step_compare(struct bf *b, int samples, struct err *e)
 		cJSON_AddItemToArray(tables, j);
 		worst = r.score > worst ? r.score : worst;
 		identical &= compare_result_identical(&r);
-		bf_say(b, "%s: %lld rows now, %lld rebuilt; %lld only now, %lld only rebuilt, "
+		backfill_say(b, "%s: %lld rows now, %lld rebuilt; %lld only now, %lld only rebuilt, "
 		    "%lld changed, %lld unchanged; score %.4f", t[i].table,
 		    (long long)r.rows_current, (long long)r.rows_backfill,
 		    (long long)r.only_current, (long long)r.only_backfill,
 		    (long long)r.changed, (long long)r.unchanged, r.score);
 		compare_result_free(&r);
 	}
-	bf_targets_free(t, n);
+	backfill_targets_free(t, n);
 	if (rc < 0) {
 		cJSON_Delete(cmp);
 		return -1;
@@ -569,7 +572,7 @@ static int step_compare(struct bf *b, int samples, struct err *e)
 	cJSON_AddBoolToObject(cmp, "identical", identical);
 	jset_time(cmp, "at", clock_now_us());
 	char *text = cJSON_PrintUnformatted(cmp);
-	rc = bf_move(b, "compare", BACKFILL_WAITING, text, NULL, "waiting for approval", e);
+	rc = backfill_move(b, "compare", BACKFILL_WAITING, text, NULL, "waiting for approval", e);
 	free(text);
 	if (rc == 0)
 		tell_waiting(b, cmp);
@@ -606,9 +609,9 @@ static int run_named(struct bf *b, const char *step, int samples, bool force,
 	else if (strcmp(step, "compare") == 0)
 		rc = step_compare(b, samples, e);
 	else if (strcmp(step, "approve") == 0)
-		rc = bf_runs_in_the_way(b, force, e) < 0 ? -1 : bf_step_approve(b, e);
+		rc = backfill_runs_in_the_way(b, force, e) < 0 ? -1 : backfill_step_approve(b, e);
 	else if (strcmp(step, "discard") == 0)
-		rc = bf_step_discard(b, e);
+		rc = backfill_step_discard(b, e);
 	else if (strcmp(step, "resume") == 0)
 		rc = step_resume(b, e);
 	else
@@ -628,7 +631,7 @@ static int with_backfill(const struct backfill_env *env, const char *flow,
 	struct bf b = { .env = env };
 	int rc = load_active(&b, flow, e);
 	if (rc == 0)
-		rc = bf_take(&b, e);
+		rc = backfill_take(&b, e);
 	if (rc == 0) {
 		if (id)
 			*id = b.row->id;
@@ -638,7 +641,7 @@ static int with_backfill(const struct backfill_env *env, const char *flow,
 		char *step = xstrdup(picked);
 		rc = step ? run_named(&b, step, samples, force, e) : -1;
 		free(step);
-		bf_release(&b);
+		backfill_release(&b);
 	}
 	bf_free(&b);
 	return rc;
@@ -668,10 +671,10 @@ static const char *pick_approve(struct bf *b, struct err *e)
 		jset_str(b->rec, "decision", "approve");
 		return "approve";
 	}
-	if (sj_string(b->rec, "decision"))
+	if (steps_json_string(b->rec, "decision"))
 		err_set(e, ERR_CONFLICT, "backfill %lld of flow %s was %s already: run "
 			"'sluice backfill next %s' to resume its tasks", (long long)b->row->id,
-			b->row->flow, str_eq(sj_string(b->rec, "decision"), "approve")
+			b->row->flow, str_eq(steps_json_string(b->rec, "decision"), "approve")
 			? "approved" : "discarded", b->row->flow);
 	else
 		err_set(e, ERR_CONFLICT, "backfill %lld of flow %s is at step %s (%s): "
@@ -683,7 +686,7 @@ static const char *pick_approve(struct bf *b, struct err *e)
 
 static const char *pick_discard(struct bf *b, struct err *e)
 {
-	if (str_eq(sj_string(b->rec, "decision"), "approve")) {
+	if (str_eq(steps_json_string(b->rec, "decision"), "approve")) {
 		err_set(e, ERR_CONFLICT, "backfill %lld of flow %s was approved%s: it can no "
 			"longer be discarded; run 'sluice backfill next %s' to finish",
 			(long long)b->row->id, b->row->flow,
