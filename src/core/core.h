@@ -91,6 +91,10 @@ void bug_fail(const char *file, int line, const char *func, const char *what)
 	} while (0)
 /* For a branch that cannot be reached: BUG("no such step kind"). */
 #define BUG(msg) bug_fail(__FILE__, __LINE__, __func__, (msg))
+/* Runs `fn` once, first, when a BUG fires, so the message lands where it
+ * can be read: the console gives the terminal back (endwin) this way.
+ * NULL removes it. */
+void bug_set_hook(void (*fn)(void));
 
 /* ---- growable byte buffer, always NUL-terminated -------------------------- */
 struct buf {

@@ -10,6 +10,7 @@
 #include "core.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -248,8 +249,18 @@ static void bug_backtrace(FILE *fp)
 
 /* Only the text sinks hear of it: the store's and the engine's sinks take
  * locks the failing code may hold, and their state is what is in doubt. */
+static void (*_Atomic bug_hook)(void);
+
+void bug_set_hook(void (*fn)(void))
+{
+	bug_hook = fn;
+}
+
 void bug_fail(const char *file, int line, const char *func, const char *what)
 {
+	void (*hook)(void) = atomic_exchange(&bug_hook, NULL);
+	if (hook)
+		hook();
 	char text[1024];
 	snprintf(text, sizeof text, "BUG at %s:%d in %s(): %s", bug_path(file), line,
 		 func, what);

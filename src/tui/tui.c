@@ -59,6 +59,13 @@ struct saved_signals {
 
 /* Installed before newterm(), so ncurses sees them taken and installs
  * its own only for SIGTSTP (suspend and resume keep working). */
+/* A BUG in any thread of the console process must leave a readable
+ * message on a sane terminal, not raw mode over a half-drawn frame. */
+static void give_terminal_back(void)
+{
+	endwin();
+}
+
 static void install_signals(struct saved_signals *s)
 {
 	struct sigaction sa;
@@ -372,6 +379,7 @@ int tui_run(const struct tui_config *cfg, struct err *e)
 		goto out;
 	}
 	set_term(screen);
+	bug_set_hook(give_terminal_back);
 	setup_curses(&t, utf8);
 	tui_store_open(&t);
 	tui_open_views(&t);
@@ -385,6 +393,7 @@ int tui_run(const struct tui_config *cfg, struct err *e)
 	tui_store_close(&t);
 	tui_free_windows(&t);
 	delwin(t.input);
+	bug_set_hook(NULL);
 	endwin();
 out:
 	tui_prompt_done(&t);

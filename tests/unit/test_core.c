@@ -192,6 +192,31 @@ START_TEST(bug_on_aborts_and_says_where)
 }
 END_TEST
 
+static void hand_back_terminal(void)
+{
+	fputs("terminal restored\n", stderr);
+}
+
+static void trip_bug_with_hook(int arg)
+{
+	bug_set_hook(hand_back_terminal);
+	trip_bug(arg);
+}
+
+/* The console registers a hook that gives the terminal back: it runs
+ * before the message is written, so the message is readable. */
+START_TEST(bug_runs_its_hook_first)
+{
+	struct bug_outcome o;
+	run_and_catch_bug(trip_bug_with_hook, 1, &o);
+	ck_assert_int_eq(WTERMSIG(o.status), SIGABRT);
+	const char *restored = strstr(o.stderr_text, "terminal restored\n");
+	const char *bug = strstr(o.stderr_text, "BUG at ");
+	ck_assert_msg(restored && bug && restored < bug, "stderr: %s", o.stderr_text);
+	bug_outcome_free(&o);
+}
+END_TEST
+
 /* Past the few it scans, the set hashes: a hundred thousand keys, each
  * told apart, each counted. */
 START_TEST(keyset_counts_repeats_at_any_size)
@@ -323,6 +348,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, clock_can_be_replaced);
 	tcase_add_test(tc, log_masks_secrets_before_sinks);
 	tcase_add_test(tc, bug_on_aborts_and_says_where);
+	tcase_add_test(tc, bug_runs_its_hook_first);
 	tcase_add_test(tc, keyset_counts_repeats_at_any_size);
 	tcase_add_test(tc, utf8_validation_finds_first_bad_byte);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
