@@ -32,3 +32,4 @@ tests_unit_test_pipes_pg_SOURCES += tests/unit/pipes_suite.h
 tests_unit_test_store_SOURCES += tests/unit/store_testutil.h
 tests_unit_test_store_pg_SOURCES += tests/unit/store_testutil.h
 include tests/fuzz/local.mk
+include tests/oracle/local.mk
