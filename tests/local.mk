@@ -31,3 +31,9 @@ tests_unit_test_pipes_SOURCES += tests/unit/pipes_suite.h
 tests_unit_test_pipes_pg_SOURCES += tests/unit/pipes_suite.h
 tests_unit_test_store_SOURCES += tests/unit/store_testutil.h
 tests_unit_test_store_pg_SOURCES += tests/unit/store_testutil.h
+include tests/fuzz/local.mk
+include tests/oracle/local.mk
+
+# No module library uses a symbol of a module above it (SLUICE_LIBS order).
+TESTS += tests/layering.sh
+EXTRA_DIST += tests/layering.sh

@@ -5,6 +5,7 @@
 #include "core.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -239,7 +240,7 @@ bool duration_parse(const char *s, usec_t *out)
 		s++;
 	char *end;
 	double v = strtod(s, &end);
-	if (end == s || v < 0)
+	if (end == s || !(v >= 0) || !isfinite(v))   /* NaN fails v >= 0 */
 		return false;
 	while (isspace((unsigned char)*end))
 		end++;
@@ -247,7 +248,11 @@ bool duration_parse(const char *s, usec_t *out)
 		return false;
 	for (size_t i = 0; i < ARRAY_LEN(duration_units); i++) {
 		if (strcmp(end, duration_units[i].name) == 0) {
-			*out = (usec_t)(v * (double)duration_units[i].unit + 0.5);
+			double us = v * (double)duration_units[i].unit + 0.5;
+			/* Beyond usec_t (292,000 years) the cast is undefined. */
+			if (us >= 0x1p63)
+				return false;
+			*out = (usec_t)us;
 			return true;
 		}
 	}

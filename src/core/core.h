@@ -196,7 +196,8 @@ bool   time_parse_iso(const char *s, usec_t *out);
 void   time_format_relative(usec_t now, usec_t t, char *out, size_t n);
 /* "850ms", "12.3s", "4m05s", "2h10m". */
 void   duration_format(usec_t d, char *out, size_t n);
-/* "5s", "10 minutes", "every 2h", "1.5s" -> microseconds. */
+/* "5s", "10 minutes", "every 2h", "1.5s" -> microseconds.  False for a
+ * number that is not finite or a duration beyond usec_t (292,000 years). */
 bool   duration_parse(const char *s, usec_t *out);
 
 /* ---- structured logging -----------------------------------------------------

@@ -47,6 +47,7 @@ void fmt_jp_free(struct jp *p)
 	p->tpos = NULL;
 }
 
+PRINTF_LIKE(5, 0)
 static void jp_verror(struct jp *p, bool hard, long line, int col, const char *fmt,
 		      va_list ap)
 {

@@ -392,7 +392,9 @@ usec_t schedule_next(const struct schedule *s, usec_t after)
 	if (s->kind == SCHEDULE_INTERVAL) {
 		if (s->interval <= 0)
 			return 0;
-		return (floor_div(after, s->interval) + 1) * s->interval;
+		int64_t k = floor_div(after, s->interval) + 1;
+		/* A tick past what usec_t holds (an absurd interval) is no tick. */
+		return k > INT64_MAX / s->interval ? 0 : k * s->interval;
 	}
 	if (s->kind != SCHEDULE_CRON)
 		return 0;
@@ -400,7 +402,7 @@ usec_t schedule_next(const struct schedule *s, usec_t after)
 	if (!tz_lookup(s->timezone, &z))
 		return 0;
 	int64_t t = floor_div(after, 60 * USEC_PER_SEC) * 60 + 60, next;
-	if (!cron_next(&s->cron, z, t, &next))
+	if (!cron_next(&s->cron, z, t, &next) || next > INT64_MAX / USEC_PER_SEC)
 		return 0;
 	return next * USEC_PER_SEC;
 }

@@ -517,7 +517,7 @@ int  cron_parse(const char *text, struct cron *out, struct err *e);
 int  schedule_parse(const char *text, struct schedule *out, struct err *e);
 void schedule_free(struct schedule *s);
 /* The first tick strictly after `after`; 0 when there is none (SCHEDULE_NONE,
- * or an unknown zone).
+ * an unknown zone, or a tick beyond what usec_t holds).
  * Intervals are aligned to the Unix epoch: ticks at multiples of the interval.
  * Cron is evaluated on the wall clock of s->timezone (NULL = UTC), minute by
  * minute in meaning but skipping whole months, days and hours that cannot

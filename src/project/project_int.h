@@ -173,5 +173,11 @@ long tz_zone_offset(const struct tz_zone *z, int64_t t);           /* seconds */
 bool tz_zone_next_change(const struct tz_zone *z, int64_t t, int64_t *when);
 /* The last instant <= t at which the offset changed; false if none. */
 bool tz_zone_prev_change(const struct tz_zone *z, int64_t t, int64_t *when);
+/* A zone not in the cache, from the bytes of a TZif file or from a POSIX TZ
+ * string alone ("CET-1CEST,M3.5.0,M10.5.0/3"): what the fuzzers and the
+ * zone oracle test feed.  NULL when malformed.  Free with tz_zone_free. */
+struct tz_zone *tz_zone_parse(const unsigned char *b, size_t len);
+struct tz_zone *tz_zone_from_rule(const char *rule);
+void tz_zone_free(struct tz_zone *z);
 
 #endif

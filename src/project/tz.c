@@ -339,6 +339,37 @@ static bool parse_tzif(const unsigned char *b, size_t len, struct tz_zone *z)
 	return true;
 }
 
+struct tz_zone *tz_zone_parse(const unsigned char *b, size_t len)
+{
+	struct tz_zone *z = xcalloc(1, sizeof *z);
+	if (!parse_tzif(b, len, z)) {
+		tz_zone_free(z);
+		return NULL;
+	}
+	return z;
+}
+
+struct tz_zone *tz_zone_from_rule(const char *rule)
+{
+	struct tz_zone *z = xcalloc(1, sizeof *z);
+	if (!parse_posix_tz(rule, &z->rule)) {
+		free(z);
+		return NULL;
+	}
+	z->has_rule = true;
+	return z;
+}
+
+void tz_zone_free(struct tz_zone *z)
+{
+	if (!z)
+		return;
+	free(z->name);
+	free(z->times);
+	free(z->offs);
+	free(z);
+}
+
 static bool zone_name_ok(const char *name)
 {
 	size_t n = strlen(name);
@@ -382,13 +413,7 @@ static struct tz_zone *load_zone(const char *name)
 		got += (size_t)r;
 	}
 	close(fd);
-	struct tz_zone *z = xcalloc(1, sizeof *z);
-	if (got != len || !parse_tzif(b, len, z)) {
-		free(z->times);
-		free(z->offs);
-		free(z);
-		z = NULL;
-	}
+	struct tz_zone *z = got == len ? tz_zone_parse(b, len) : NULL;
 	free(b);
 	if (z)
 		z->name = xstrdup(name);

@@ -58,6 +58,12 @@ START_TEST(durations_parse_like_people_write_them)
 	ck_assert_int_eq(d, 1500 * USEC_PER_MSEC);
 	ck_assert(!duration_parse("5 fortnights", &d));
 	ck_assert(!duration_parse("minutes", &d));
+	/* Found by tests/fuzz (cron): beyond 64-bit microseconds, or not a number. */
+	ck_assert(!duration_parse("every 1e30 seconds", &d));
+	ck_assert(!duration_parse("9223372036855 s", &d));
+	ck_assert(!duration_parse("nan s", &d));
+	ck_assert(!duration_parse("inf s", &d));
+	ck_assert(duration_parse("9223372036854 s", &d));
 	char out[16];
 	duration_format(245 * USEC_PER_SEC, out, sizeof out);
 	ck_assert_str_eq(out, "4m05s");

@@ -1017,6 +1017,17 @@ START_TEST(schedule_next_in_utc)
 		  t <= at("2025-01-10T12:03:10Z") + 7 * 60 * USEC_PER_SEC);
 	struct schedule none = { 0 };
 	ck_assert_int_eq(schedule_next(&none, at("2025-01-10T00:00:00Z")), 0);
+	/* Found by tests/fuzz (cron): an interval whose next multiple is past
+	 * 64-bit microseconds has no next tick; it used to wrap into the past. */
+	struct schedule late = { 0 };
+	ck_assert_int_eq(schedule_parse("every 7777797777777777742us", &late, NULL), 0);
+	usec_t first = schedule_next(&late, at("2025-01-10T00:00:00Z"));
+	ck_assert(first > INT64_MAX / 2);
+	ck_assert_int_eq(schedule_next(&late, first), 0);
+	schedule_free(&late);
+	ck_assert_int_eq(schedule_parse("0 0 1 1 *", &late, NULL), 0);
+	ck_assert_int_eq(schedule_next(&late, INT64_MAX - 1), 0);
+	schedule_free(&late);
 	struct schedule s = { 0 };
 	struct err e;
 	ck_assert_int_eq(schedule_parse("every 0s", &s, &e), -1);
