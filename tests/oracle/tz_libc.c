@@ -148,7 +148,7 @@ static void check_zone(const char *dir, const char *name)
 		return;
 	}
 	zones++;
-	char tz[4200];
+	char tz[sizeof path + 1];
 	snprintf(tz, sizeof tz, ":%s", path);
 	use_tz(tz);
 	compare(name, z, FROM, UNTIL);
