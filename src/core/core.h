@@ -232,17 +232,18 @@ bool  jpos_find_nth(const struct jpos *ix, const char *path, size_t nth,
 void  jpos_line_col(const char *text, size_t off, int *line, int *col);
 
 /* ---- hashing ----------------------------------------------------------------
- * SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104): file checksums in load
- * history, step cache keys, and AWS SigV4 request signing. */
+ * SHA-256 and HMAC-SHA256 from libcrypto (digest.c): file checksums in load
+ * history, step cache keys, and AWS SigV4 request signing.  A context
+ * holds libcrypto state from sha256_init until sha256_final, which frees
+ * it; one abandoned before its final goes through sha256_free (which
+ * takes a finished or zeroed context too). */
 struct sha256 {
-	uint32_t h[8];
-	uint64_t total;
-	uint8_t  block[64];
-	size_t   used;
+	struct evp_md_ctx_st *md;
 };
 void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t n);
 void sha256_final(struct sha256 *c, uint8_t digest[32]);
+void sha256_free(struct sha256 *c);
 void sha256_hex(const uint8_t digest[32], char out[65]);
 /* One-shot helpers: hex digest of a buffer; HMAC of a message. */
 void sha256_hex_of(const void *data, size_t n, char out[65]);

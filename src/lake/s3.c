@@ -499,6 +499,7 @@ static void s3_writer_free(struct s3_writer *w)
 {
 	if (w->fd >= 0)
 		close(w->fd);
+	sha256_free(&w->hash);
 	free(w->objkey);
 	free(w->shown);
 	free(w);
