@@ -112,12 +112,7 @@ void email_send(const struct outgoing *o, const char *url, struct delivery *d)
 				     !user ? "login" : "password");
 		return;
 	}
-	CURL *c = curl_easy_init();
-	if (!c) {
-		d->error = xstrdup("cannot start an SMTP session");
-		d->retryable = true;
-		return;
-	}
+	CURL *c = lake_curl_handle(url, "smtp,smtps");
 	char *msg = message(o);
 	struct upload up = { msg, strlen(msg), 0 };
 	char *from = bracketed(ch->from);
@@ -128,7 +123,6 @@ void email_send(const struct outgoing *o, const char *url, struct delivery *d)
 		free(to);
 	}
 	char errbuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);

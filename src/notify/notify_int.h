@@ -6,6 +6,7 @@
 #ifndef SLUICE_NOTIFY_INT_H
 #define SLUICE_NOTIFY_INT_H
 
+#include "lake/lake.h"
 #include "notify/notify.h"
 
 #include <cjson/cJSON.h>
