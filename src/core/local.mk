@@ -2,6 +2,7 @@ noinst_LIBRARIES += libcore.a
 libcore_a_SOURCES = \
 	src/core/core.h \
 	src/core/buf.c \
+	src/core/calendar.c \
 	src/core/clock.c \
 	src/core/digest.c \
 	src/core/err.c \
