@@ -274,6 +274,31 @@ START_TEST(sha256_streams_agree_at_every_split)
 }
 END_TEST
 
+/* The one calendar agrees with the C library's for every day from 1600 to
+ * 2400, both ways, and with its weekday. */
+START_TEST(calendar_agrees_with_gmtime)
+{
+	for (int64_t day = -135140; day <= 157054; day++) {
+		time_t secs = (time_t)day * 86400;
+		struct tm tm;
+		ck_assert(gmtime_r(&secs, &tm));
+		int64_t y;
+		int m, d;
+		civil_from_days(day, &y, &m, &d);
+		ck_assert_msg(y == tm.tm_year + 1900 && m == tm.tm_mon + 1 && d == tm.tm_mday,
+			      "day %lld", (long long)day);
+		ck_assert_int_eq(days_from_civil(y, m, d), day);
+		ck_assert_int_eq(weekday_of_days(day), tm.tm_wday);
+		if (d == 1)
+			ck_assert_int_eq(days_in_month(y, m == 1 ? 12 : m - 1),
+					 day - days_from_civil(m == 1 ? y - 1 : y,
+							       m == 1 ? 12 : m - 1, 1));
+	}
+	ck_assert_int_eq(floor_div(-1, 86400), -1);
+	ck_assert_int_eq(floor_div(86400, 86400), 1);
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -290,6 +315,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, utf8_validation_finds_first_bad_byte);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
 	tcase_add_test(tc, sha256_matches_fips_vectors);
+	tcase_add_test(tc, calendar_agrees_with_gmtime);
 	tcase_add_test(tc, sha256_streams_agree_at_every_split);
 	suite_add_tcase(s, tc);
 	return s;
