@@ -261,6 +261,18 @@ void sha256_hex_of(const void *data, size_t n, char out[65]);
 void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n,
 		 uint8_t out[32]);
 
+/* ---- the environment (env.c) -------------------------------------------------- */
+enum env_xdg { ENV_XDG_DATA, ENV_XDG_STATE };
+/* sluice's own directory under $XDG_DATA_HOME or $XDG_STATE_HOME when that
+ * is an absolute path (a relative one is ignored, as the XDG base directory
+ * specification says), else under ~/.local/share or ~/.local/state; NULL
+ * when neither it nor HOME is set.  Not created.  Caller frees. */
+char *env_xdg_dir(enum env_xdg which);
+/* NO_COLOR is set and not empty (no-color.org). */
+bool  env_no_color(void);
+/* Where TZif zone files are read: $TZDIR, else /usr/share/zoneinfo. */
+const char *env_tzdir(void);
+
 /* ---- files ------------------------------------------------------------------ */
 /* Read a whole (small) file; NUL-terminated.  For project and SQL files only. */
 char *file_read_all(const char *path, size_t *len, struct err *e);

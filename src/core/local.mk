@@ -5,6 +5,7 @@ libcore_a_SOURCES = \
 	src/core/calendar.c \
 	src/core/clock.c \
 	src/core/digest.c \
+	src/core/env.c \
 	src/core/err.c \
 	src/core/file.c \
 	src/core/jpos.c \
