@@ -155,7 +155,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-void curl_bounded(CURL *c, char *errbuf)
+void notify_curl_bounded(CURL *c, char *errbuf)
 {
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, SEND_TIMEOUT_S);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
@@ -163,8 +163,8 @@ void curl_bounded(CURL *c, char *errbuf)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 }
 
-void http_post(const char *url, const char *body, const char *const *headers,
-	       struct delivery *d)
+void notify_http_post(const char *url, const char *body, const char *const *headers,
+		      struct delivery *d)
 {
 	memset(d, 0, sizeof *d);
 	CURL *c = lake_curl_handle(url, "http,https");
@@ -176,7 +176,7 @@ void http_post(const char *url, const char *body, const char *const *headers,
 	char errbuf[CURL_ERROR_SIZE] = "";
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_bounded(c, errbuf);
+	notify_curl_bounded(c, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -272,11 +272,11 @@ static void deliver(struct store *s, const struct project *p,
 	struct outgoing o = { .p = p, .ch = ch, .n = n, .detail = detail, .s = s };
 	notify_mask_secrets(p);
 	if (ch->kind == CHANNEL_EMAIL)
-		email_send(&o, url, d);
+		notify_email_send(&o, url, d);
 	else if (ch->kind == CHANNEL_WEBHOOK)
-		webhook_send(&o, url, d);
+		notify_webhook_send(&o, url, d);
 	else
-		slack_send(&o, url, d);
+		notify_slack_send(&o, url, d);
 	cJSON_Delete(detail);
 }
 
