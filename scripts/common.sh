@@ -2,7 +2,7 @@
 # Debian packages, then configure and build in ./build.
 
 BUILD_PACKAGES="build-essential autoconf automake pkg-config libncurses-dev \
-libpq-dev libsqlite3-dev libcjson-dev libcurl4-openssl-dev libreadline-dev check \
+libpq-dev libsqlite3-dev libcjson-dev libcurl4-openssl-dev libssl-dev libreadline-dev check \
 tzdata locales"
 
 missing_packages() {

@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 	ctx.env = env && *env ? env : NULL;
 	ctx.control_url = g.control;
 	ctx.read_only = g.read_only;
-	ctx.no_color = g.no_color || (getenv("NO_COLOR") && *getenv("NO_COLOR"));
+	ctx.no_color = g.no_color || env_no_color();
 
 	const char *command = first < argc ? argv[first] : NULL;
 	bool is_worker = command && strcmp(command, "worker") == 0;

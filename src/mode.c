@@ -223,16 +223,15 @@ int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
 
 static char *demo_dir(struct err *e)
 {
-	const char *xdg = getenv("XDG_DATA_HOME");
-	if (xdg && xdg[0] == '/')
-		return xasprintf("%s/sluice/demo", xdg);
-	const char *home = getenv("HOME");
-	if (!home || !*home) {
+	char *data = env_xdg_dir(ENV_XDG_DATA);
+	if (!data) {
 		err_set(e, ERR_NOTFOUND, "neither XDG_DATA_HOME nor HOME is set: "
 			"nowhere to put the demo (try 'sluice init --demo DIR')");
 		return NULL;
 	}
-	return xasprintf("%s/.local/share/sluice/demo", home);
+	char *dir = xasprintf("%s/demo", data);
+	free(data);
+	return dir;
 }
 
 static int run_command(const char *project_file, const char *env, FILE *out,

@@ -18,7 +18,7 @@ tests_unit_test_core_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_core_LDADD = $(TEST_LIBS)
 
 TESTS += tests/unit/test_core
-TESTS += tests/integration/cli.sh tests/integration/secrets.sh
+TESTS += tests/integration/cli.sh tests/integration/secrets.sh tests/integration/xdg_dirs.sh
 # A seeded random scenario (SEED=N replays one; OPS picks the kinds).
 TESTS += tests/integration/invariants.sh tests/integration/invariants_pg.sh
 

@@ -42,14 +42,8 @@ static char **complete_line(const char *text, int start, int end)
 
 static char *history_path(void)
 {
-	const char *state = getenv("XDG_STATE_HOME");
-	const char *home = getenv("HOME");
-	char *dir;
-	if (state && *state)
-		dir = xasprintf("%s/sluice", state);
-	else if (home && *home)
-		dir = xasprintf("%s/.local/state/sluice", home);
-	else
+	char *dir = env_xdg_dir(ENV_XDG_STATE);
+	if (!dir)
 		return NULL;
 	mkdir_p(dir, 0700, NULL);
 	char *path = xasprintf("%s/shell_history", dir);

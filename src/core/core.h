@@ -200,6 +200,17 @@ void   duration_format(usec_t d, char *out, size_t n);
  * number that is not finite or a duration beyond usec_t (292,000 years). */
 bool   duration_parse(const char *s, usec_t *out);
 
+/* ---- calendar (calendar.c) ---------------------------------------------------
+ * Proleptic Gregorian civil dates as day numbers, day 0 = 1970-01-01: the
+ * one copy that cron, time zones, value parsing and the demo use. */
+int64_t days_from_civil(int64_t y, int m, int d);
+void    civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+bool    is_leap_year(int64_t y);
+int     days_in_month(int64_t y, int m);
+int     weekday_of_days(int64_t z);      /* 0 = Sunday */
+/* Division rounding toward minus infinity (b > 0 or b < 0). */
+int64_t floor_div(int64_t a, int64_t b);
+
 /* ---- structured logging -----------------------------------------------------
  * A record carries level, time, run, step, object, message and key=value
  * fields.  Sinks receive every record at or above their level; the store
@@ -247,22 +258,35 @@ void  log_emit(enum log_level level, int64_t run_id, const char *step,
 #define log_error(...) log_emit(LOG_ERROR, 0, NULL, NULL, NULL, 0, __VA_ARGS__)
 
 /* ---- hashing ----------------------------------------------------------------
- * SHA-256 (FIPS 180-4) and HMAC-SHA256 (RFC 2104): file checksums in load
- * history, step cache keys, and AWS SigV4 request signing. */
+ * SHA-256 and HMAC-SHA256 from libcrypto (digest.c): file checksums in load
+ * history, step cache keys, and AWS SigV4 request signing.  A context
+ * holds libcrypto state from sha256_init until sha256_final, which frees
+ * it; one abandoned before its final goes through sha256_free (which
+ * takes a finished or zeroed context too). */
 struct sha256 {
-	uint32_t h[8];
-	uint64_t total;
-	uint8_t  block[64];
-	size_t   used;
+	struct evp_md_ctx_st *md;
 };
 void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t n);
 void sha256_final(struct sha256 *c, uint8_t digest[32]);
+void sha256_free(struct sha256 *c);
 void sha256_hex(const uint8_t digest[32], char out[65]);
 /* One-shot helpers: hex digest of a buffer; HMAC of a message. */
 void sha256_hex_of(const void *data, size_t n, char out[65]);
 void hmac_sha256(const void *key, size_t keylen, const void *msg, size_t n,
 		 uint8_t out[32]);
+
+/* ---- the environment (env.c) -------------------------------------------------- */
+enum env_xdg { ENV_XDG_DATA, ENV_XDG_STATE };
+/* sluice's own directory under $XDG_DATA_HOME or $XDG_STATE_HOME when that
+ * is an absolute path (a relative one is ignored, as the XDG base directory
+ * specification says), else under ~/.local/share or ~/.local/state; NULL
+ * when neither it nor HOME is set.  Not created.  Caller frees. */
+char *env_xdg_dir(enum env_xdg which);
+/* NO_COLOR is set and not empty (no-color.org). */
+bool  env_no_color(void);
+/* Where TZif zone files are read: $TZDIR, else /usr/share/zoneinfo. */
+const char *env_tzdir(void);
 
 /* ---- files ------------------------------------------------------------------ */
 /* Read a whole (small) file; NUL-terminated.  For project and SQL files only. */

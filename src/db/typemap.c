@@ -607,13 +607,6 @@ static inline bool two_digits(const char *p, int lo, int hi, int *out)
 	return true;
 }
 
-static int days_in_month(int y, int m)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 && leap ? 29 : days[m - 1];
-}
-
 /* "YYYY-MM-DD" at s; true when valid. */
 static bool read_date(const char *s)
 {

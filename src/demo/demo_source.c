@@ -134,20 +134,6 @@ static int create_table(struct db *db, const struct demo_tabledef *td, struct er
  * Formatted by hand: a million orders need four dates each, and gmtime_r
  * plus strftime was a tenth of the generator's time. */
 
-/* Year, month, day of a day count since 1970-01-01 (Hinnant's algorithm). */
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 static char *put_digits(char *p, int64_t v, int width)
 {
 	for (int i = width - 1; i >= 0; i--) {
@@ -157,14 +143,10 @@ static char *put_digits(char *p, int64_t v, int width)
 	return p + width;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	return a / b - (a % b != 0 && (a < 0) != (b < 0));
-}
-
 void demo_format_date(usec_t t, char out[16])
 {
-	int y, m, d;
+	int64_t y;
+	int m, d;
 	civil_from_days(floor_div(t, DEMO_DAY_US), &y, &m, &d);
 	char *p = put_digits(out, y, 4);
 	*p++ = '-';

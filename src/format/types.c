@@ -261,37 +261,6 @@ static bool digits(const char *s, size_t n, size_t at, size_t count, int *out)
 	return true;
 }
 
-static int days_in_month(int y, int m)
-{
-	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	return m == 2 && leap ? 29 : days[m - 1];
-}
-
-/* Days since 1970-01-01 of a civil date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	y -= m <= 2;
-	int64_t era = (y >= 0 ? y : y - 399) / 400;
-	int64_t yoe = y - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
-{
-	z += 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = (int)(yoe + era * 400 + (*m <= 2));
-}
-
 static bool parse_date(const char *s, size_t n, size_t *at, int *y, int *m, int *d)
 {
 	size_t i = *at;
@@ -421,13 +390,14 @@ static int coerce_timestamp(const char *s, size_t n, struct buf *out)
 	if (!parse_zone(s, n, &i, &offset) || i != n)
 		return -1;
 	int64_t us = days_from_civil(y, m, d) * 86400 * USEC_PER_SEC + tod - offset;
-	int64_t day = us >= 0 ? us / (86400 * USEC_PER_SEC) : -((-us - 1) / (86400 * USEC_PER_SEC)) - 1;
+	int64_t day = floor_div(us, 86400 * USEC_PER_SEC);
 	int64_t rest = us - day * 86400 * USEC_PER_SEC;
-	civil_from_days(day, &y, &m, &d);
-	if (y < 1 || y > 9999)
+	int64_t year;
+	civil_from_days(day, &year, &m, &d);
+	if (year < 1 || year > 9999)
 		return -1;
 	char text[32], *p = text;
-	p = put_digits(p, y, 4);
+	p = put_digits(p, (int)year, 4);
 	*p++ = '-';
 	p = put_digits(p, m, 2);
 	*p++ = '-';

@@ -23,7 +23,7 @@ static void curl_init_once(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-CURL *lk_curl_new(const struct lake *lake, const char *url)
+CURL *lake_curl_handle(const char *url, const char *protocols)
 {
 	pthread_once(&curl_once, curl_init_once);
 	CURL *h = curl_easy_init();
@@ -33,9 +33,15 @@ CURL *lk_curl_new(const struct lake *lake, const char *url)
 	}
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols);
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, protocols);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "sluice/" PACKAGE_VERSION);
+	return h;
+}
+
+CURL *lk_curl_new(const struct lake *lake, const char *url)
+{
+	CURL *h = lake_curl_handle(url, "http,https");
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(lake->connect_timeout / 1000));
 	/* "Idle": less than one byte a second for that many seconds. */
 	long idle = (long)((lake->idle_timeout + USEC_PER_SEC - 1) / USEC_PER_SEC);

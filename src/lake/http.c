@@ -41,7 +41,7 @@ static char *key_url(const struct lake *lake, const char *key)
 	const struct http_lake *hl = lake->priv;
 	struct buf b = BUF_INIT;
 	buf_printf(&b, "%s/", hl->base);
-	sigv4_uri_encode(&b, key, true);
+	lk_sigv4_uri_encode(&b, key, true);
 	return buf_detach(&b);
 }
 

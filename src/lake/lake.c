@@ -336,8 +336,10 @@ int lake_checksum(struct lake *lake, const char *key, char hex[65], int64_t *byt
 	}
 	free(chunk);
 	lake_read_close(r);
-	if (n < 0)
+	if (n < 0) {
+		sha256_free(&ctx);
 		return -1;
+	}
 	uint8_t digest[32];
 	sha256_final(&ctx, digest);
 	sha256_hex(digest, hex);

@@ -29,6 +29,7 @@
 #ifndef SLUICE_LAKE_H
 #define SLUICE_LAKE_H
 
+#include <curl/curl.h>
 #include <sys/types.h>
 
 #include "core/core.h"
@@ -145,5 +146,14 @@ int  lake_delete(struct lake *lake, const char *key, struct err *e);
  * size written. */
 int lake_download(struct lake *lake, const char *url, const char *key,
 		  const char *const *headers, int64_t *bytes, struct err *e);
+
+/* ---- libcurl ---------------------------------------------------------------
+ * Every libcurl handle in sluice starts here (the lake's transfers and
+ * notify's Slack, webhook and SMTP sends): libcurl initialised once, no
+ * signals, sluice's User-Agent, and only `protocols` ("http,https",
+ * "smtp,smtps": libcurl's CURLOPT_PROTOCOLS_STR list) allowed, for the
+ * request and for any redirect, so a URL from the environment can never
+ * reach file:// or another scheme.  Aborts when out of memory. */
+CURL *lake_curl_handle(const char *url, const char *protocols);
 
 #endif

@@ -13,7 +13,7 @@
 #include "lake/lake.h"
 
 /* ---- backends --------------------------------------------------------------
- * One table per backend (file.c, s3.c, http.c).  lake.c checks keys and
+ * One table per backend (lake_file.c, s3.c, http.c).  lake.c checks keys and
  * prefixes before calling any of these, so backends may trust them. */
 struct lake_ops {
 	const char *name;
@@ -128,14 +128,14 @@ struct sigv4_request {
 
 /* Append the URI encoding of s (RFC 3986 unreserved kept, '/' kept when
  * keep_slash) to out, as S3 wants it for paths and query strings. */
-void sigv4_uri_encode(struct buf *out, const char *s, bool keep_slash);
+void lk_sigv4_uri_encode(struct buf *out, const char *s, bool keep_slash);
 /* The canonical query string (sorted, encoded): also what goes on the wire. */
-void sigv4_query_string(const struct sigv4_param *q, size_t n, struct buf *out);
+void lk_sigv4_query_string(const struct sigv4_param *q, size_t n, struct buf *out);
 /* Sign: fills the Authorization header value; canonical and to_sign (may be
  * NULL) receive the canonical request and the string to sign. */
-void sigv4_sign(const struct sigv4_request *r, struct buf *authorization,
-		struct buf *canonical, struct buf *to_sign);
+void lk_sigv4_sign(const struct sigv4_request *r, struct buf *authorization,
+		   struct buf *canonical, struct buf *to_sign);
 /* "20130524T000000Z" for time t. */
-void sigv4_amz_date(usec_t t, char out[17]);
+void lk_sigv4_amz_date(usec_t t, char out[17]);
 
 #endif

@@ -3,7 +3,7 @@ liblake_a_SOURCES = \
 	src/lake/lake.h \
 	src/lake/lake_int.h \
 	src/lake/lake.c \
-	src/lake/file.c \
+	src/lake/lake_file.c \
 	src/lake/curl.c \
 	src/lake/http.c \
 	src/lake/sigv4.c \

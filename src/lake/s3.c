@@ -143,13 +143,13 @@ static CURL *s3_prepare(struct lake *lake, const struct s3_request *q,
 	struct buf uri = BUF_INIT, query = BUF_INIT, url = BUF_INIT;
 	buf_printf(&uri, "%s/", s->path_base);
 	if (q->objkey)
-		sigv4_uri_encode(&uri, q->objkey, true);
-	sigv4_query_string(q->query, q->nquery, &query);
+		lk_sigv4_uri_encode(&uri, q->objkey, true);
+	lk_sigv4_query_string(q->query, q->nquery, &query);
 	buf_printf(&url, "%s%s%s%s", s->origin, buf_str(&uri), query.len ? "?" : "",
 		   buf_str(&query));
 
 	char amz_date[17];
-	sigv4_amz_date(clock_now_us(), amz_date);
+	lk_sigv4_amz_date(clock_now_us(), amz_date);
 	const char *payload = q->payload_hash ? q->payload_hash : EMPTY_SHA256;
 	struct sigv4_param hs[] = {
 		{ "host", s->host },
@@ -173,7 +173,7 @@ static CURL *s3_prepare(struct lake *lake, const struct s3_request *q,
 			.access_key = lake->access_key, .secret_key = lake->secret_key,
 		};
 		struct buf auth = BUF_INIT;
-		sigv4_sign(&sr, &auth, NULL, NULL);
+		lk_sigv4_sign(&sr, &auth, NULL, NULL);
 		line = xasprintf("Authorization: %s", buf_str(&auth));
 		list = curl_slist_append(list, line);
 		free(line);
@@ -499,6 +499,7 @@ static void s3_writer_free(struct s3_writer *w)
 {
 	if (w->fd >= 0)
 		close(w->fd);
+	sha256_free(&w->hash);
 	free(w->objkey);
 	free(w->shown);
 	free(w);

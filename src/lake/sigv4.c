@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-void sigv4_uri_encode(struct buf *out, const char *s, bool keep_slash)
+void lk_sigv4_uri_encode(struct buf *out, const char *s, bool keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -43,15 +43,15 @@ static int pair_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->value, y->value);
 }
 
-void sigv4_query_string(const struct sigv4_param *q, size_t n, struct buf *out)
+void lk_sigv4_query_string(const struct sigv4_param *q, size_t n, struct buf *out)
 {
 	struct pair *pairs = xcalloc(n ? n : 1, sizeof *pairs);
 	for (size_t i = 0; i < n; i++) {
 		struct buf b = BUF_INIT;
-		sigv4_uri_encode(&b, q[i].name, false);
+		lk_sigv4_uri_encode(&b, q[i].name, false);
 		pairs[i].name = xstrdup(buf_str(&b));
 		buf_reset(&b);
-		sigv4_uri_encode(&b, q[i].value ? q[i].value : "", false);
+		lk_sigv4_uri_encode(&b, q[i].value ? q[i].value : "", false);
 		pairs[i].value = xstrdup(buf_str(&b));
 		buf_free(&b);
 	}
@@ -94,12 +94,12 @@ static void hmac(const void *key, size_t keylen, const char *msg, uint8_t out[32
 	hmac_sha256(key, keylen, msg, strlen(msg), out);
 }
 
-void sigv4_sign(const struct sigv4_request *r, struct buf *authorization,
-		struct buf *canonical, struct buf *to_sign)
+void lk_sigv4_sign(const struct sigv4_request *r, struct buf *authorization,
+		   struct buf *canonical, struct buf *to_sign)
 {
 	struct buf creq = BUF_INIT, signed_headers = BUF_INIT, sts = BUF_INIT;
 	buf_printf(&creq, "%s\n%s\n", r->method, r->uri);
-	sigv4_query_string(r->query, r->nquery, &creq);
+	lk_sigv4_query_string(r->query, r->nquery, &creq);
 	buf_putc(&creq, '\n');
 
 	struct pair *hs = xcalloc(r->nheaders ? r->nheaders : 1, sizeof *hs);
@@ -151,7 +151,7 @@ void sigv4_sign(const struct sigv4_request *r, struct buf *authorization,
 	buf_free(&sts);
 }
 
-void sigv4_amz_date(usec_t t, char out[17])
+void lk_sigv4_amz_date(usec_t t, char out[17])
 {
 	time_t secs = (time_t)(t / USEC_PER_SEC);
 	struct tm tm;

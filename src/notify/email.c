@@ -48,20 +48,20 @@ static char *message(const struct outgoing *o)
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	char *subject = render_subject(o);
+	char *subject = notify_render_subject(o);
 	/* A header is one line: no text may start another. */
 	for (char *c = subject; *c; c++)
 		if ((unsigned char)*c < 0x20)
 			*c = ' ';
-	char *body = render_body(o);
+	char *body = notify_render_body(o);
 	buf_printf(&b, "Date: %s\r\nFrom: %s\r\nTo: ", date, o->ch->from);
 	for (size_t i = 0; i < o->ch->nto; i++)
 		buf_printf(&b, "%s%s", i ? ", " : "", o->ch->to[i]);
 	buf_printf(&b, "\r\nSubject: %s\r\nMessage-ID: <sluice-%lld-%lld@%s>\r\n"
 		   "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
 		   "Content-Transfer-Encoding: 8bit\r\nX-Sluice-Event: %s\r\n\r\n", subject,
-		   (long long)o->n->id, (long long)now, detail_str(o, "host", "localhost"),
-		   o->n->event);
+		   (long long)o->n->id, (long long)now,
+		   notify_detail_str(o, "host", "localhost"), o->n->event);
 	put_crlf(&b, body);
 	free(subject);
 	free(body);
@@ -100,7 +100,7 @@ static void settle(CURL *c, CURLcode rc, const char *errbuf, struct delivery *d)
 	d->retryable = code == 0 || (code >= 400 && code < 500);
 }
 
-void email_send(const struct outgoing *o, const char *url, struct delivery *d)
+void notify_email_send(const struct outgoing *o, const char *url, struct delivery *d)
 {
 	memset(d, 0, sizeof *d);
 	const struct project_channel *ch = o->ch;
@@ -112,12 +112,7 @@ void email_send(const struct outgoing *o, const char *url, struct delivery *d)
 				     !user ? "login" : "password");
 		return;
 	}
-	CURL *c = curl_easy_init();
-	if (!c) {
-		d->error = xstrdup("cannot start an SMTP session");
-		d->retryable = true;
-		return;
-	}
+	CURL *c = lake_curl_handle(url, "smtp,smtps");
 	char *msg = message(o);
 	struct upload up = { msg, strlen(msg), 0 };
 	char *from = bracketed(ch->from);
@@ -128,7 +123,6 @@ void email_send(const struct outgoing *o, const char *url, struct delivery *d)
 		free(to);
 	}
 	char errbuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_MAIL_FROM, from);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, on_read);
@@ -143,7 +137,7 @@ void email_send(const struct outgoing *o, const char *url, struct delivery *d)
 		curl_easy_setopt(c, CURLOPT_USERNAME, user);
 		curl_easy_setopt(c, CURLOPT_PASSWORD, pass);
 	}
-	curl_bounded(c, errbuf);
+	notify_curl_bounded(c, errbuf);
 	settle(c, curl_easy_perform(c), errbuf, d);
 	curl_slist_free_all(rcpt);
 	curl_easy_cleanup(c);

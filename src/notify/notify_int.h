@@ -6,6 +6,7 @@
 #ifndef SLUICE_NOTIFY_INT_H
 #define SLUICE_NOTIFY_INT_H
 
+#include "lake/lake.h"
 #include "notify/notify.h"
 
 #include <cjson/cJSON.h>
@@ -31,30 +32,30 @@ struct delivery {
 };
 
 /* A string member of the detail, or `dflt`. */
-const char *detail_str(const struct outgoing *o, const char *key, const char *dflt);
-int64_t     detail_run(const struct outgoing *o);
+const char *notify_detail_str(const struct outgoing *o, const char *key, const char *dflt);
+int64_t     notify_detail_run(const struct outgoing *o);
 
 /* "task orders failed 12 times in the last 10 minutes" for a collapsed
  * message, "flow x is healthy again: ..." for a recovery, else the text. */
-char *render_summary(const struct outgoing *o);
+char *notify_render_summary(const struct outgoing *o);
 /* "project P, environment E, host H". */
-char *render_context(const struct outgoing *o);
+char *notify_render_context(const struct outgoing *o);
 /* "[sluice prod] run 42 of totesys_warehouse FAILED at check_facts". */
-char *render_subject(const struct outgoing *o);
+char *notify_render_subject(const struct outgoing *o);
 /* The whole plain-text account: summary, context, error, steps, command. */
-char *render_body(const struct outgoing *o);
+char *notify_render_body(const struct outgoing *o);
 
 /* The options every transfer shares: timeouts, no signals, errbuf. */
-void curl_bounded(CURL *c, char *errbuf);
+void notify_curl_bounded(CURL *c, char *errbuf);
 
 /* HTTP POST of `body` with extra header lines (NULL-terminated, may be
  * NULL): ok on 2xx, retryable on 429 (Retry-After honoured), 5xx and
  * network errors. */
-void http_post(const char *url, const char *body, const char *const *headers,
-	       struct delivery *d);
+void notify_http_post(const char *url, const char *body, const char *const *headers,
+		      struct delivery *d);
 
-void slack_send(const struct outgoing *o, const char *url, struct delivery *d);
-void webhook_send(const struct outgoing *o, const char *url, struct delivery *d);
-void email_send(const struct outgoing *o, const char *url, struct delivery *d);
+void notify_slack_send(const struct outgoing *o, const char *url, struct delivery *d);
+void notify_webhook_send(const struct outgoing *o, const char *url, struct delivery *d);
+void notify_email_send(const struct outgoing *o, const char *url, struct delivery *d);
 
 #endif

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *detail_str(const struct outgoing *o, const char *key, const char *dflt)
+const char *notify_detail_str(const struct outgoing *o, const char *key, const char *dflt)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o->detail, key);
 	return cJSON_IsString(v) && *v->valuestring ? v->valuestring : dflt;
 }
 
-int64_t detail_run(const struct outgoing *o)
+int64_t notify_detail_run(const struct outgoing *o)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o->detail, "run");
 	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
@@ -55,7 +55,7 @@ static const char *verb(const char *event)
 	return "had an event";
 }
 
-char *render_summary(const struct outgoing *o)
+char *notify_render_summary(const struct outgoing *o)
 {
 	const struct store_notification *n = o->n;
 	if (n->occurrences > 1) {
@@ -70,24 +70,25 @@ char *render_summary(const struct outgoing *o)
 	return xstrdup(n->text);
 }
 
-char *render_context(const struct outgoing *o)
+char *notify_render_context(const struct outgoing *o)
 {
 	return xasprintf("project %s, environment %s, host %s",
-			 detail_str(o, "project", "?"), detail_str(o, "environment", "default"),
-			 detail_str(o, "host", "?"));
+			 notify_detail_str(o, "project", "?"),
+			 notify_detail_str(o, "environment", "default"),
+			 notify_detail_str(o, "host", "?"));
 }
 
-char *render_subject(const struct outgoing *o)
+char *notify_render_subject(const struct outgoing *o)
 {
-	const char *env = detail_str(o, "environment", "default");
+	const char *env = notify_detail_str(o, "environment", "default");
 	const struct store_notification *n = o->n;
-	int64_t run = detail_run(o);
-	const char *state = detail_str(o, "state", NULL);
-	const char *step = detail_str(o, "step", NULL);
+	int64_t run = notify_detail_run(o);
+	const char *state = notify_detail_str(o, "state", NULL);
+	const char *step = notify_detail_str(o, "step", NULL);
 	const char *colon = n->object ? strchr(n->object, ':') : NULL;
 	char *headline;
 	if (n->occurrences > 1) {
-		headline = render_summary(o);
+		headline = notify_render_summary(o);
 	} else if (strcmp(n->event, "recovered") == 0) {
 		char *who = object_words(n->object);
 		headline = xasprintf("%s is healthy again", who);
@@ -128,30 +129,31 @@ static void add_steps(struct buf *b, const struct outgoing *o, int64_t run)
 	store_step_list_free(&steps);
 }
 
-char *render_body(const struct outgoing *o)
+char *notify_render_body(const struct outgoing *o)
 {
 	struct buf b = BUF_INIT;
-	char *summary = render_summary(o);
+	char *summary = notify_render_summary(o);
 	buf_printf(&b, "%s\n", summary);
 	if (o->n->occurrences > 1)
 		buf_printf(&b, "The latest: %s\n", o->n->text);
 	free(summary);
 	buf_printf(&b, "\nProject:     %s\nEnvironment: %s\nHost:        %s\n",
-		   detail_str(o, "project", "?"), detail_str(o, "environment", "default"),
-		   detail_str(o, "host", "?"));
+		   notify_detail_str(o, "project", "?"),
+		   notify_detail_str(o, "environment", "default"),
+		   notify_detail_str(o, "host", "?"));
 	static const char *const rows[][2] = {
 		{ "object", "Object:      " }, { "state", "State:       " },
 		{ "step", "Step:        " }, { "time", "Time:        " },
 	};
-	int64_t run = detail_run(o);
+	int64_t run = notify_detail_run(o);
 	if (run)
 		buf_printf(&b, "Run:         %lld\n", (long long)run);
 	for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
-		const char *v = detail_str(o, rows[i][0], NULL);
+		const char *v = notify_detail_str(o, rows[i][0], NULL);
 		if (v)
 			buf_printf(&b, "%s%s\n", rows[i][1], v);
 	}
-	const char *error = detail_str(o, "error", NULL);
+	const char *error = notify_detail_str(o, "error", NULL);
 	if (error)
 		buf_printf(&b, "\nError:\n  %s\n", error);
 	if (run && o->s)

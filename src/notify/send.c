@@ -23,13 +23,6 @@
 #define BODY_KEEP          256
 #define PASS_INTERVAL      USEC_PER_SEC
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-
-static void curl_init_once(void)
-{
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-}
-
 struct response {
 	long status;
 	usec_t retry_after;
@@ -162,7 +155,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *arg)
 	return len;
 }
 
-void curl_bounded(CURL *c, char *errbuf)
+void notify_curl_bounded(CURL *c, char *errbuf)
 {
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, SEND_TIMEOUT_S);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT_S);
@@ -170,36 +163,30 @@ void curl_bounded(CURL *c, char *errbuf)
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
 }
 
-void http_post(const char *url, const char *body, const char *const *headers,
-	       struct delivery *d)
+void notify_http_post(const char *url, const char *body, const char *const *headers,
+		      struct delivery *d)
 {
 	memset(d, 0, sizeof *d);
-	CURL *c = curl_easy_init();
-	if (!c) {
-		d->error = xstrdup("cannot start an HTTP request");
-		d->retryable = true;
-		return;
-	}
+	CURL *c = lake_curl_handle(url, "http,https");
 	struct response r;
 	memset(&r, 0, sizeof r);
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/json");
 	for (size_t i = 0; headers && headers[i]; i++)
 		hdr = curl_slist_append(hdr, headers[i]);
 	char errbuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
-	curl_bounded(c, errbuf);
+	notify_curl_bounded(c, errbuf);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "sluice");
 	CURLcode rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
 		d->error = mask_url_parts(errbuf[0] ? errbuf : curl_easy_strerror(rc), url,
 					  false);
-		d->retryable = true;
+		/* A scheme other than http(s) will not become one by waiting. */
+		d->retryable = rc != CURLE_UNSUPPORTED_PROTOCOL;
 	} else {
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
 		if (r.status >= 200 && r.status < 300) {
@@ -285,11 +272,11 @@ static void deliver(struct store *s, const struct project *p,
 	struct outgoing o = { .p = p, .ch = ch, .n = n, .detail = detail, .s = s };
 	notify_mask_secrets(p);
 	if (ch->kind == CHANNEL_EMAIL)
-		email_send(&o, url, d);
+		notify_email_send(&o, url, d);
 	else if (ch->kind == CHANNEL_WEBHOOK)
-		webhook_send(&o, url, d);
+		notify_webhook_send(&o, url, d);
 	else
-		slack_send(&o, url, d);
+		notify_slack_send(&o, url, d);
 	cJSON_Delete(detail);
 }
 
@@ -342,7 +329,6 @@ static int send_one(struct store *s, const struct project *p,
 int notify_send_due(struct store *s, const struct project *p, int max,
 		    struct notify_stats *stats, struct err *e)
 {
-	pthread_once(&curl_once, curl_init_once);
 	if (stats)
 		memset(stats, 0, sizeof *stats);
 	if (max <= 0)
@@ -405,7 +391,6 @@ static void *notifier_main(void *arg)
 struct notifier *notify_start(const char *store_url, const struct store_options *opt,
 			      const struct project *p, struct err *e)
 {
-	pthread_once(&curl_once, curl_init_once);
 	/* Mask every channel's secrets from the start, before anything could log them. */
 	notify_mask_secrets(p);
 	struct notifier *nt = xcalloc(1, sizeof *nt);

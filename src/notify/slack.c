@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-void slack_send(const struct outgoing *o, const char *url, struct delivery *d)
+void notify_slack_send(const struct outgoing *o, const char *url, struct delivery *d)
 {
-	char *summary = render_summary(o);
-	char *context = render_context(o);
+	char *summary = notify_render_summary(o);
+	char *context = notify_render_context(o);
 	struct buf text = BUF_INIT;
 	buf_puts(&text, summary);
 	if (o->n->occurrences > 1)
@@ -18,7 +18,7 @@ void slack_send(const struct outgoing *o, const char *url, struct delivery *d)
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "text", buf_str(&text));
 	char *body = cJSON_PrintUnformatted(j);
-	http_post(url, body, NULL, d);
+	notify_http_post(url, body, NULL, d);
 	cJSON_free(body);
 	cJSON_Delete(j);
 	buf_free(&text);

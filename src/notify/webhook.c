@@ -20,7 +20,7 @@ static char *document(const struct outgoing *o)
 	cJSON_AddStringToObject(j, "event", o->n->event);
 	cJSON_AddNumberToObject(j, "id", (double)o->n->id);
 	cJSON_AddNumberToObject(j, "count", o->n->occurrences);
-	char *summary = render_summary(o);
+	char *summary = notify_render_summary(o);
 	cJSON_AddStringToObject(j, "text", summary);
 	free(summary);
 	char *t = cJSON_PrintUnformatted(j);
@@ -30,7 +30,7 @@ static char *document(const struct outgoing *o)
 	return out;
 }
 
-void webhook_send(const struct outgoing *o, const char *url, struct delivery *d)
+void notify_webhook_send(const struct outgoing *o, const char *url, struct delivery *d)
 {
 	char *body = document(o);
 	const char *secret = o->ch->secret_env ? getenv(o->ch->secret_env) : NULL;
@@ -51,7 +51,7 @@ void webhook_send(const struct outgoing *o, const char *url, struct delivery *d)
 		sha256_hex(mac, hex);
 		headers[1] = xasprintf("X-Sluice-Signature: sha256=%s", hex);
 	}
-	http_post(url, body, (const char *const *)headers, d);
+	notify_http_post(url, body, (const char *const *)headers, d);
 	free(headers[0]);
 	free(headers[1]);
 	free(body);

@@ -951,6 +951,7 @@ static void loader_free(struct loader *ld)
 	free(ld->filled);
 	free(ld->decl_col);
 	buf_free(&ld->doc);
+	sha256_free(&ld->sha);
 }
 
 static void free_change(void *p)

@@ -31,10 +31,8 @@ static void parse_schedule(struct ld *L, const cJSON *obj, const char *path,
 		return;
 	char *zp = spec_path_key(path, "timezone");
 	if (!tz_valid(tz)) {
-		const char *dir = getenv("TZDIR");
 		ld_error(L, zp, "unknown time zone \"%.64s\" (IANA names such as "
-			 "\"Europe/London\", as found in %s)", tz,
-			 dir && *dir ? dir : "/usr/share/zoneinfo");
+			 "\"Europe/London\", as found in %s)", tz, env_tzdir());
 	} else if (!text) {
 		ld_warn(L, zp, "a time zone has no effect without a schedule");
 	} else if (t->schedule.kind == SCHEDULE_INTERVAL) {

@@ -2,7 +2,6 @@ noinst_LIBRARIES += libproject.a
 libproject_a_SOURCES = \
 	src/project/project.h \
 	src/project/project_int.h \
-	src/project/calendar.c \
 	src/project/cond.c \
 	src/project/cron.c \
 	src/project/diag.c \

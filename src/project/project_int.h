@@ -155,14 +155,6 @@ void proj_find_cycles(const struct graph *g,
 		       void (*report)(const size_t *cycle, size_t len, size_t edge, void *ctx),
 		       void *ctx);
 
-/* ---- calendar (proleptic Gregorian, days since 1970-01-01) ----------------- */
-int64_t days_from_civil(int64_t y, int m, int d);
-void    civil_from_days(int64_t z, int64_t *y, int *m, int *d);
-bool    is_leap_year(int64_t y);
-int     days_in_month(int64_t y, int m);
-int     weekday_of_days(int64_t z);      /* 0 = Sunday */
-int64_t floor_div(int64_t a, int64_t b);
-
 /* ---- time zones (tz.c) ---------------------------------------------------------
  * A zone is loaded once and then read without locks.  NULL means UTC. */
 struct tz_zone;

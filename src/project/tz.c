@@ -390,8 +390,7 @@ static bool zone_name_ok(const char *name)
 
 static struct tz_zone *load_zone(const char *name)
 {
-	const char *dir = getenv("TZDIR");
-	char *path = path_join(dir && *dir ? dir : "/usr/share/zoneinfo", name);
+	char *path = path_join(env_tzdir(), name);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	free(path);
 	if (fd < 0)

@@ -53,10 +53,8 @@ static size_t validate_timezone(const struct project *p, const char *path, const
 {
 	if (!tz || tz_valid(tz->valuestring))
 		return 0;
-	const char *dir = getenv("TZDIR");
 	project_diag(p, d, DIAG_ERROR, path, "unknown time zone \"%.64s\" (IANA names such "
-		     "as \"America/New_York\", as found in %s)", tz->valuestring,
-		     dir && *dir ? dir : "/usr/share/zoneinfo");
+		     "as \"America/New_York\", as found in %s)", tz->valuestring, env_tzdir());
 	return 1;
 }
 

@@ -103,13 +103,10 @@ void tui_wake(int fd)
 
 char *tui_default_history_path(void)
 {
-	const char *state = getenv("XDG_STATE_HOME");
-	if (state && *state == '/')
-		return xasprintf("%s/sluice/history", state);
-	const char *home = getenv("HOME");
-	if (home && *home)
-		return xasprintf("%s/.local/state/sluice/history", home);
-	return NULL;
+	char *dir = env_xdg_dir(ENV_XDG_STATE);
+	char *path = dir ? xasprintf("%s/history", dir) : NULL;
+	free(dir);
+	return path;
 }
 
 bool tui_is_production(const struct tui_config *cfg)
@@ -179,8 +176,7 @@ static void setup_curses(struct tui *t, bool utf8)
 	t->input = newpad(1, 1);
 	keypad(t->input, TRUE);
 	nodelay(t->input, TRUE);
-	const char *no_color = getenv("NO_COLOR");
-	bool want_color = !t->cfg->no_color && !(no_color && *no_color);
+	bool want_color = !t->cfg->no_color && !env_no_color();
 	theme_init(want_color, utf8);
 }
 

@@ -304,11 +304,10 @@ static void digest_hex(struct sha256 *c, char out[65])
 	sha256_hex(d, out);
 }
 
-/* Whole blocks may go through the processor's SHA instructions; fed one
- * byte at a time the portable code does everything.  Both must give the
- * same digest for every length and split around the 64-byte block, and the
- * FIPS 180-4 digest of a million 'a'. */
-START_TEST(sha256_fast_path_matches_the_portable_one)
+/* Fed in one piece, in two at any split, or a byte at a time, a stream
+ * gives the same digest for every length around the 64-byte block, and
+ * the FIPS 180-4 digest of a million 'a'. */
+START_TEST(sha256_streams_agree_at_every_split)
 {
 	static uint8_t data[200000];
 	memset(data, 'a', sizeof data);
@@ -343,6 +342,62 @@ START_TEST(sha256_fast_path_matches_the_portable_one)
 }
 END_TEST
 
+/* The one calendar agrees with the C library's for every day from 1600 to
+ * 2400, both ways, and with its weekday. */
+START_TEST(calendar_agrees_with_gmtime)
+{
+	int64_t bad = INT64_MIN;
+	for (int64_t day = -135140; day <= 157054 && bad == INT64_MIN; day++) {
+		time_t secs = (time_t)day * 86400;
+		struct tm tm;
+		int64_t y;
+		int m, d;
+		civil_from_days(day, &y, &m, &d);
+		int pm = m == 1 ? 12 : m - 1;
+		int64_t py = m == 1 ? y - 1 : y;
+		if (!gmtime_r(&secs, &tm) || y != tm.tm_year + 1900 || m != tm.tm_mon + 1 ||
+		    d != tm.tm_mday || days_from_civil(y, m, d) != day ||
+		    weekday_of_days(day) != tm.tm_wday ||
+		    (d == 1 && days_in_month(py, pm) != day - days_from_civil(py, pm, 1)))
+			bad = day;
+	}
+	ck_assert_msg(bad == INT64_MIN, "day %lld", (long long)bad);
+	ck_assert_int_eq(floor_div(-1, 86400), -1);
+	ck_assert_int_eq(floor_div(86400, 86400), 1);
+}
+END_TEST
+
+/* XDG base directories: absolute values are taken, relative ones are
+ * invalid and ignored (the specification), HOME is the fallback. */
+START_TEST(xdg_dirs_ignore_relative_values)
+{
+	setenv("HOME", "/home/u", 1);
+	setenv("XDG_STATE_HOME", "/var/st", 1);
+	setenv("XDG_DATA_HOME", "/var/da", 1);
+	char *s = env_xdg_dir(ENV_XDG_STATE), *d = env_xdg_dir(ENV_XDG_DATA);
+	ck_assert_str_eq(s, "/var/st/sluice");
+	ck_assert_str_eq(d, "/var/da/sluice");
+	free(s);
+	free(d);
+	setenv("XDG_STATE_HOME", "rel/st", 1);
+	setenv("XDG_DATA_HOME", "", 1);
+	s = env_xdg_dir(ENV_XDG_STATE);
+	d = env_xdg_dir(ENV_XDG_DATA);
+	ck_assert_str_eq(s, "/home/u/.local/state/sluice");
+	ck_assert_str_eq(d, "/home/u/.local/share/sluice");
+	free(s);
+	free(d);
+	unsetenv("HOME");
+	ck_assert_ptr_null(env_xdg_dir(ENV_XDG_STATE));
+	setenv("TZDIR", "", 1);
+	ck_assert_str_eq(env_tzdir(), "/usr/share/zoneinfo");
+	setenv("NO_COLOR", "", 1);
+	ck_assert(!env_no_color());
+	setenv("NO_COLOR", "1", 1);
+	ck_assert(env_no_color());
+}
+END_TEST
+
 static Suite *core_suite(void)
 {
 	Suite *s = suite_create("core");
@@ -359,7 +414,9 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, utf8_validation_finds_first_bad_byte);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
 	tcase_add_test(tc, sha256_matches_fips_vectors);
-	tcase_add_test(tc, sha256_fast_path_matches_the_portable_one);
+	tcase_add_test(tc, calendar_agrees_with_gmtime);
+	tcase_add_test(tc, xdg_dirs_ignore_relative_values);
+	tcase_add_test(tc, sha256_streams_agree_at_every_split);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -729,7 +729,7 @@ static void check_example(const struct sigv4_request *r, const char *canonical,
 			  const char *to_sign, const char *auth)
 {
 	struct buf a = BUF_INIT, c = BUF_INIT, s = BUF_INIT;
-	sigv4_sign(r, &a, &c, &s);
+	lk_sigv4_sign(r, &a, &c, &s);
 	ck_assert_str_eq(buf_str(&c), canonical);
 	ck_assert_str_eq(buf_str(&s), to_sign);
 	ck_assert_str_eq(buf_str(&a), auth);
@@ -766,7 +766,7 @@ START_TEST(sigv4_matches_aws_examples)
 
 	/* PUT Object "test$file.text": the '$' is encoded in the path. */
 	struct buf uri = BUF_INIT;
-	sigv4_uri_encode(&uri, "/test$file.text", true);
+	lk_sigv4_uri_encode(&uri, "/test$file.text", true);
 	ck_assert_str_eq(buf_str(&uri), "/test%24file.text");
 	const char *put_hash = "44ce7dd67c959e0d3524ffac1771dfbba87d2b6b4b4e99e42034a8b803f8b072";
 	char body_hash[65];
@@ -840,7 +840,7 @@ START_TEST(sigv4_matches_aws_examples)
 		"Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
 
 	char date[17];
-	sigv4_amz_date(1369353600 * USEC_PER_SEC, date);
+	lk_sigv4_amz_date(1369353600 * USEC_PER_SEC, date);
 	ck_assert_str_eq(date, "20130524T000000Z");
 }
 END_TEST
@@ -956,7 +956,7 @@ static const char *check_signature(struct hreq *r)
 		.region = "eu-west-2", .service = "s3", .access_key = S3_AK, .secret_key = S3_SK,
 	};
 	struct buf want = BUF_INIT;
-	sigv4_sign(&sr, &want, NULL, NULL);
+	lk_sigv4_sign(&sr, &want, NULL, NULL);
 	bool ok = !strcmp(buf_str(&want), auth);
 	buf_free(&want);
 	return ok ? NULL : "signature mismatch";

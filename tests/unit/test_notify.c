@@ -401,6 +401,36 @@ START_TEST(unreachable_server_is_retried)
 }
 END_TEST
 
+/* A Slack webhook variable that holds a file:// URL (a typo, or someone
+ * steering the sender at a local file) is refused for good: nothing is
+ * read from the file, and none of it reaches the store or the log. */
+START_TEST(a_file_url_is_refused_not_read)
+{
+	char *dir = test_mkdtemp();
+	test_write_file(dir, "hook", "PRIVATE-FILE-CONTENT\n");
+	struct fixture *fx = open_notify(NULL);
+	char *url = xasprintf("file://%s/hook", dir);
+	setenv("TEST_SLACK_URL", url, 1);
+	int sink = log_add_sink(LOG_DEBUG, capture_sink, NULL);
+	ck_assert_int_eq(notify_event(fx->store, fx->p, NOTIFY_RUN_FAILED, "x", &E), 1);
+	struct notify_stats st;
+	OK(notify_send_due(fx->store, fx->p, 0, &st, &E));
+	ck_assert_int_eq(st.failed, 1);
+	ck_assert_int_eq(st.retrying, 0);
+	struct store_notification *n = only_message(fx);
+	ck_assert_int_eq(n->state, NOTIFY_FAILED);
+	ck_assert_msg(strstr(n->last_error, "file") && strstr(n->last_error, "disabled"),
+		      "%s", n->last_error);
+	ck_assert_msg(!strstr(n->last_error, "PRIVATE-FILE-CONTENT"), "%s", n->last_error);
+	ck_assert(!captured_contains("PRIVATE-FILE-CONTENT"));
+	store_notify_free(n);
+	log_remove_sink(sink);
+	fx_close(fx);
+	free(url);
+	test_rmdir(dir);
+}
+END_TEST
+
 START_TEST(the_sender_thread_delivers)
 {
 	static const char *const script[] = { "200" };
@@ -505,6 +535,7 @@ static Suite *notify_suite(void)
 	tcase_add_test(tc, client_errors_and_missing_urls_fail_for_good);
 	tcase_add_test(tc, echoed_paths_are_masked_in_every_part);
 	tcase_add_test(tc, unreachable_server_is_retried);
+	tcase_add_test(tc, a_file_url_is_refused_not_read);
 	tcase_add_test(tc, the_sender_thread_delivers);
 	tcase_add_test(tc, a_storm_is_one_message_then_a_recovery);
 	suite_add_tcase(s, tc);

@@ -1,5 +1,5 @@
 /*
- * file.c - the lake in a local directory (`file:DIR`).
+ * lake_file.c - the lake in a local directory (`file:DIR`).
  *
  * A key is a path below DIR.  Writes go to a hidden temporary file in the
  * key's own directory and are renamed over the key after an fsync, so a

@@ -1,10 +1,10 @@
 /*
- * calendar.c - civil dates as day numbers, for cron, time zones and
- * parameter checks.  Proleptic Gregorian; day 0 is 1970-01-01.  The
- * conversions are Howard Hinnant's (public domain), valid for any year an
- * int64 can hold, with no table and no libc time zone state.
+ * calendar.c - civil dates as day numbers, for cron, time zones, parameter
+ * checks, typed values and the demo's dates.  Proleptic Gregorian; day 0 is
+ * 1970-01-01.  The conversions are Howard Hinnant's (public domain), valid
+ * for any year an int64 can hold, with no table and no libc time zone state.
  */
-#include "project/project_int.h"
+#include "core.h"
 
 int64_t floor_div(int64_t a, int64_t b)
 {
