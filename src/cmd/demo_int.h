@@ -255,6 +255,7 @@ char *demo_template_dir(struct err *e);
 /* ---- commands ------------------------------------------------------------------- */
 /* `demo simulate` (cmd_demo.c); its descriptor is in cmd_init.c's family. */
 struct cmd_ctx;
-int demo_exec_simulate(struct cmd_ctx *ctx, int argc, char **argv, struct err *e);
+struct cmd_args;
+int demo_exec_simulate(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e);
 
 #endif
