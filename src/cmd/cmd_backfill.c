@@ -193,10 +193,9 @@ static void free_kv(struct project_kv *kv, size_t n)
 	free(kv);
 }
 
-/* A command on one flow's backfill: its parsed words, FLOW and, for plan
- * and start, the NAME=VALUE parameters after it. */
+/* A command on one flow's backfill: FLOW and, for plan and start, the
+ * NAME=VALUE parameters after it. */
 struct flow_args {
-	const struct cmd_args *args;
 	const char *flow;
 	struct project_kv *kv;
 	size_t nkv;
@@ -207,7 +206,6 @@ struct flow_args {
 static int parse_flow_args(struct flow_args *a, const struct cmd_args *args,
 			   struct err *e)
 {
-	a->args = args;
 	a->flow = args->positional.items[0];
 	a->nkv = 0;
 	size_t n = args->positional.len - 1;
@@ -311,8 +309,7 @@ static void print_plan(struct cmd_ctx *ctx, const cJSON *plan)
 	print_notes(ctx, plan, "problems", "problem");
 }
 
-static int exec_plan(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_plan(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	struct flow_args a;
 	int rc = parse_flow_args(&a, args, e);
@@ -343,8 +340,7 @@ static int exec_plan(struct cmd_ctx *ctx, const struct cmd_args *args,
 
 /* ---- start and next ---------------------------------------------------------------------------- */
 
-static int exec_start(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_start(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	struct flow_args a;
 	int rc = parse_flow_args(&a, args, e);
@@ -473,8 +469,7 @@ static void print_where(struct cmd_ctx *ctx, struct env_holder *h, const char *f
 	cJSON_Delete(st);
 }
 
-static int exec_next(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_next(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	struct flow_args a;
 	int rc = parse_flow_args(&a, args, e);
@@ -573,14 +568,12 @@ static int exec_decide(struct cmd_ctx *ctx, const struct cmd_args *args, bool ap
 	return rc;
 }
 
-static int exec_approve(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_approve(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	return exec_decide(ctx, args, true, e);
 }
 
-static int exec_discard(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_discard(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	return exec_decide(ctx, args, false, e);
 }
@@ -736,11 +729,10 @@ static void print_list(FILE *fp, enum cmd_format format, const cJSON *list)
 	cmd_table_print(fp, &t);
 }
 
-static int exec_status(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_status(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	int rc = EXIT_OK;
-	bool json = (args->format == CMD_FORMAT_JSON);
+	bool json = args->format == CMD_FORMAT_JSON;
 	struct env_holder h;
 	make_env(ctx, &h, false, e);
 	if (args->positional.len == 0) {
@@ -777,15 +769,14 @@ static int exec_status(struct cmd_ctx *ctx, const struct cmd_args *args,
 }
 
 static int exec_show_backfills(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			       struct err *e)
 {
 	return exec_status(ctx, args, e);   /* declared without a FLOW */
 }
 
 /* ---- compare any two tables ---------------------------------------------------------------------------- */
 
-static int exec_compare(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_compare(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_OK;
@@ -816,7 +807,7 @@ static int exec_compare(struct cmd_ctx *ctx, const struct cmd_args *args,
 			rc = exit_for(e);
 		} else {
 			cJSON *j = compare_result_json(&r);
-			if ((args->format == CMD_FORMAT_JSON)) {
+			if (args->format == CMD_FORMAT_JSON) {
 				cmd_json_print(ctx->out, j);
 			} else {
 				cJSON *wrap = cJSON_CreateObject();

@@ -21,8 +21,7 @@ static void print_diags(FILE *fp, struct diags *d)
 	}
 }
 
-static int exec_check(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_check(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	(void)args;
 	struct diags d;

@@ -156,8 +156,7 @@ static int simulate(struct cmd_ctx *ctx, int64_t rounds, usec_t interval, struct
 	return rc;
 }
 
-int demo_exec_simulate(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+int demo_exec_simulate(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_USAGE;

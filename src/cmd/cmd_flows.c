@@ -61,7 +61,7 @@ static cJSON *run_json(const struct store_run *r)
 
 /* ---- show flows ------------------------------------------------------------------ */
 static int exec_show_flows(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			   struct err *e)
 {
 	static const int widths[] = { -24, 5, -9, -10, -8, -10, -19, 0 };
 	bool json = args->format == CMD_FORMAT_JSON;
@@ -171,8 +171,7 @@ static void print_runs(FILE *fp, enum cmd_format format, const struct vec *runs)
 	cmd_table_print(fp, &t);
 }
 
-static int exec_show_runs(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_show_runs(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
 	struct store_run_filter f = { .flow = cmd_opt_value(args, "--flow"), .limit = 20 };
@@ -186,7 +185,7 @@ static int exec_show_runs(struct cmd_ctx *ctx, const struct cmd_args *args,
 		rc = EXIT_USAGE;
 	if (lim && rc == EXIT_OK)
 		f.limit = (int)n;
-	bool json = (args->format == CMD_FORMAT_JSON);
+	bool json = args->format == CMD_FORMAT_JSON;
 	struct vec runs = VEC_INIT;
 	if (rc == EXIT_OK && store_run_list(ctx->store, &f, &runs, e) < 0)
 		rc = EXIT_FAILED;
@@ -284,8 +283,7 @@ static void print_run_text(FILE *fp, const struct store_run *r, struct vec *step
 	}
 }
 
-static int exec_show_run(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_show_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	int64_t id = 0;
 	bool json = args->format == CMD_FORMAT_JSON;

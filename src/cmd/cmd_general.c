@@ -4,8 +4,7 @@
 #include "config.h"
 #include "cmd/cmd_int.h"
 
-static int exec_help(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_help(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	(void)e;
 	int argc = (int)args->positional.len;
@@ -23,8 +22,7 @@ static int exec_help(struct cmd_ctx *ctx, const struct cmd_args *args,
 	return EXIT_OK;
 }
 
-static int exec_version(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_version(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	(void)args; (void)e;
 	fprintf(ctx->out, "sluice %s\n", PACKAGE_VERSION);

@@ -129,8 +129,7 @@ static void print_demo_summary(struct cmd_ctx *ctx, const struct demo_options *o
 	free(shown_wh);
 }
 
-static int exec_init(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_init(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_USAGE;

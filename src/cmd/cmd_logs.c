@@ -138,8 +138,7 @@ static int follow(struct cmd_ctx *ctx, struct store_log_filter *f, bool json,
 	return rc;
 }
 
-static int exec_logs(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_logs(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
 	struct store_log_filter f = {
@@ -151,8 +150,8 @@ static int exec_logs(struct cmd_ctx *ctx, const struct cmd_args *args,
 	const char *level = cmd_opt_value(args, "--level");
 	const char *lim = cmd_opt_value(args, "--limit");
 	int64_t n = 0;
-	if (run && (!str_to_i64(run[0] == '#' ? run + 1 : run, &f.run_id) || f.run_id <= 0))
-		rc = cmd_usage_error(self, e, "'%s' is not a run id", run);
+	if (run && cmd_parse_run_id(self, run, &f.run_id, e) != EXIT_OK)
+		rc = EXIT_USAGE;
 	else if (level && !log_level_parse(level, &f.min_level))
 		rc = cmd_usage_error(self, e, "unknown level '%s' (debug, info, warn, error)",
 				     level);
@@ -161,7 +160,7 @@ static int exec_logs(struct cmd_ctx *ctx, const struct cmd_args *args,
 	if (rc == EXIT_OK) {
 		if (lim)
 			f.limit = (int)n;
-		bool json = (args->format == CMD_FORMAT_JSON);
+		bool json = args->format == CMD_FORMAT_JSON;
 		int64_t last = 0;
 		if (print_page(ctx, &f, json, &last, e) < 0)
 			rc = EXIT_FAILED;

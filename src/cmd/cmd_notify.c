@@ -61,7 +61,7 @@ static void notification_row(struct cmd_table *t, const struct store_notificatio
 static const char *const state_words[] = { "pending", "sending", "sent", "failed" };
 
 static int exec_show_notifications(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+				   struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_OK;
@@ -83,7 +83,7 @@ static int exec_show_notifications(struct cmd_ctx *ctx, const struct cmd_args *a
 	if (rc == EXIT_OK && lim && (!str_to_i64(lim, &limit) || limit < 1 || limit > 10000))
 		rc = cmd_usage_error(self, e, "--limit takes a number from 1 to 10000, "
 				     "not '%s'", lim);
-	bool json = (args->format == CMD_FORMAT_JSON);
+	bool json = args->format == CMD_FORMAT_JSON;
 	struct vec q = VEC_INIT;
 	if (rc == EXIT_OK && store_notify_list(ctx->store, mask, (int)limit, &q, e) < 0)
 		rc = EXIT_FAILED;
@@ -133,20 +133,20 @@ static int on_failed(struct cmd_ctx *ctx, const struct cmd_args *args,
 }
 
 static int exec_notify_retry(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			     struct err *e)
 {
 	return on_failed(ctx, args, store_notify_retry,
 			 "is queued again", e);
 }
 
 static int exec_notify_drop(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			    struct err *e)
 {
 	return on_failed(ctx, args, store_notify_drop, "dropped", e);
 }
 
 static int exec_notify_test(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			    struct err *e)
 {
 	const char *channel = args->positional.items[0];
 	int64_t id = 0;

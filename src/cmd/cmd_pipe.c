@@ -115,8 +115,7 @@ static void print_rejected(struct cmd_ctx *ctx, const struct project_pipe *pipe,
 	store_load_list_free(&v);
 }
 
-static int exec_refresh(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_refresh(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	int rc = EXIT_OK;
 	const struct project_pipe *pipe = pipe_arg(ctx, args, &rc, e);
@@ -211,14 +210,12 @@ static int exec_switch(struct cmd_ctx *ctx, const struct cmd_args *args, bool pa
 	return rc;
 }
 
-static int exec_pause(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_pause(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	return exec_switch(ctx, args, true, e);
 }
 
-static int exec_resume(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_resume(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	return exec_switch(ctx, args, false, e);
 }
@@ -260,7 +257,7 @@ static cJSON *pipe_json(const struct project_pipe *pipe, const struct pipe_statu
 }
 
 static int exec_show_pipes(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			   struct err *e)
 {
 	bool json = args->format == CMD_FORMAT_JSON;
 	struct work w;
@@ -334,7 +331,7 @@ static cJSON *stream_json(const struct project_stream *s, const struct stream_st
 }
 
 static int exec_show_streams(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			     struct err *e)
 {
 	bool json = args->format == CMD_FORMAT_JSON;
 	struct work w;
@@ -429,14 +426,14 @@ static void load_row(struct cmd_table *t, const struct store_load *l)
 }
 
 static int exec_show_loads(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			   struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_OK;
 	const struct project_pipe *pipe = pipe_arg(ctx, args, &rc, e);
 	int64_t limit = 50, page = 1;
 	const char *lv = cmd_opt_value(args, "--limit"), *pv = cmd_opt_value(args, "--page");
-	bool json = (args->format == CMD_FORMAT_JSON);
+	bool json = args->format == CMD_FORMAT_JSON;
 	if (pipe && ((lv && (!str_to_i64(lv, &limit) || limit < 1 || limit > 10000)) ||
 		     (pv && (!str_to_i64(pv, &page) || page < 1))))
 		rc = cmd_usage_error(self, e, "--limit takes 1..10000 and --page a page "

@@ -190,7 +190,7 @@ static bool parse_count(const char *s, int64_t min, int64_t max, int64_t *out)
 }
 
 static int exec_show_table(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			   struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_USAGE;

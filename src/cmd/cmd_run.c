@@ -440,8 +440,7 @@ static void free_kv(struct vec *kv)
 	vec_free(kv);
 }
 
-static int exec_run(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_OK;
@@ -504,8 +503,7 @@ out:
 
 /* ---- cancel and retry ------------------------------------------------------------------- */
 
-static int exec_cancel(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_cancel(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	int64_t id = 0;
 	int rc = cmd_parse_run_id(args->entry, args->positional.items[0], &id, e);
@@ -525,8 +523,7 @@ static int exec_cancel(struct cmd_ctx *ctx, const struct cmd_args *args,
 	return EXIT_OK;
 }
 
-static int exec_retry(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_retry(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	int64_t id = 0;
 	int rc = cmd_parse_run_id(args->entry, args->positional.items[0], &id, e);

@@ -66,7 +66,7 @@ static void print_counts(struct cmd_ctx *ctx, const struct project_retention *pr
 }
 
 static int exec_store_prune(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			    struct err *e)
 {
 	bool dry_run = cmd_opt_flag(args, "--dry-run");
 	struct store_prune_stats st;

@@ -469,7 +469,7 @@ static enum db_kind connection_kind(const struct project *p, const char *conn)
 }
 
 static int exec_show_tables(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			    struct err *e)
 {
 	bool json = args->format == CMD_FORMAT_JSON;
 	const struct project *p = ctx->project;

@@ -35,19 +35,19 @@ static int exec_task_switch(struct cmd_ctx *ctx, const struct cmd_args *args, bo
 }
 
 static int exec_task_suspend(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			     struct err *e)
 {
 	return exec_task_switch(ctx, args, false, e);
 }
 
 static int exec_task_resume(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			    struct err *e)
 {
 	return exec_task_switch(ctx, args, true, e);
 }
 
 static int exec_task_execute(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			     struct err *e)
 {
 	const char *name = args->positional.items[0];
 	if (!project_task(ctx->project, name)) {
@@ -115,7 +115,7 @@ static char *task_action(const struct project_task *t)
 }
 
 static int exec_show_tasks(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+			   struct err *e)
 {
 	static const int widths[] = { -22, -25, -20, -19, -10, -19, 0 };
 	bool json = args->format == CMD_FORMAT_JSON;
@@ -213,7 +213,7 @@ static void print_history(FILE *fp, enum cmd_format format, const struct vec *h)
 }
 
 static int exec_show_task_history(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+				  struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_OK;
@@ -229,7 +229,7 @@ static int exec_show_task_history(struct cmd_ctx *ctx, const struct cmd_args *ar
 	struct vec h = VEC_INIT;
 	if (rc == EXIT_OK && store_task_list(ctx->store, name, (int)limit, 0, &h, e) < 0)
 		rc = EXIT_FAILED;
-	if (rc == EXIT_OK && (args->format == CMD_FORMAT_JSON)) {
+	if (rc == EXIT_OK && args->format == CMD_FORMAT_JSON) {
 		cJSON *arr = cJSON_CreateArray();
 		for (size_t i = 0; i < h.len; i++) {
 			const struct store_task_entry *t = h.items[i];

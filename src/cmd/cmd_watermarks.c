@@ -63,11 +63,11 @@ static void watermark_row(struct cmd_table *t, const struct steps_watermark *r)
 }
 
 static int exec_show_watermarks(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+				struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
 	const char *flow = cmd_opt_value(args, "--flow");
-	bool json = (args->format == CMD_FORMAT_JSON);
+	bool json = args->format == CMD_FORMAT_JSON;
 	int rc = EXIT_OK;
 	if (flow && !project_flow(ctx->project, flow))
 		rc = cmd_usage_error(self, e, "no flow named %s in %s", flow, ctx->project->file);

@@ -53,8 +53,7 @@ static void give_up_without_store(struct engine *eng, usec_t limit)
 	_exit(EXIT_FAILED);
 }
 
-static int exec_worker(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_worker(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
 	int64_t workers = 2;

@@ -135,8 +135,7 @@ int cmd_shell(struct cmd_ctx *ctx, struct err *e)
 	return isatty(STDIN_FILENO) ? shell_interactive(ctx) : shell_plain(ctx);
 }
 
-static int exec_shell(struct cmd_ctx *ctx, const struct cmd_args *args,
-			struct err *e)
+static int exec_shell(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	(void)args;
 	int rc = cmd_shell(ctx, e);
