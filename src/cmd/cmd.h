@@ -174,8 +174,9 @@ int  cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e);
 int  cmd_run_line(struct cmd_ctx *ctx, const char *line, struct err *e);
 
 /* Tab completion: candidates for the word being typed at `point` of
- * `line`: command words, then object names (flows, tasks, pipes, streams,
- * tables, runs) where the usage expects them.  Strings owned by `out`. */
+ * `line`: command words, then option names, option values and object names
+ * (flows, tasks, pipes, tables, connections, channels, run ids) where the
+ * command's entry declares them.  Strings owned by `out`. */
 void cmd_complete(struct cmd_ctx *ctx, const char *line, size_t point,
 		  struct vec *out);
 

@@ -4,10 +4,11 @@
  * Completion knows two things: the command words of the table, and what
  * each command declares it takes: its options (with their choices) and the
  * kind of object each argument names (flow, task, pipe, table, ...), whose
- * names come from the project.
+ * names come from the project, and run ids, which come from the store.
  */
 #include "cmd/cmd_int.h"
 #include "project/project.h"
+#include "store/store.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,34 @@ static void add_choices(struct vec *out, const char *choices, const char *prefix
 	vec_free_all(&alts, free);
 }
 
+/* Run ids among the newest 200 runs, for a word of digits only: `cancel
+ * 12<Tab>` finds run 1234, and an empty word does not list 200 ids. */
+static void complete_runs(struct cmd_ctx *ctx, const char *prefix, struct vec *out)
+{
+	struct err e;
+	if (!*prefix || strspn(prefix, "0123456789") != strlen(prefix) ||
+	    cmd_ctx_store(ctx, &e) < 0)
+		return;
+	struct store_run_filter f = { .limit = 200 };
+	struct vec runs = VEC_INIT;
+	if (store_run_list(ctx->store, &f, &runs, NULL) == 0)
+		for (size_t i = 0; i < runs.len; i++) {
+			char id[24];
+			snprintf(id, sizeof id, "%lld",
+				 (long long)((struct store_run *)runs.items[i])->id);
+			add_if_prefix(out, id, prefix);
+		}
+	store_run_list_free(&runs);
+}
+
 static void complete_objects(struct cmd_ctx *ctx, enum cmd_kind kind,
 			     const char *prefix, struct vec *out)
 {
 	struct err e;
+	if (kind == CMD_KIND_RUN) {
+		complete_runs(ctx, prefix, out);
+		return;
+	}
 	if (kind < CMD_KIND_FLOW || kind > CMD_KIND_CHANNEL ||
 	    cmd_ctx_project(ctx, &e) < 0 || !ctx->project)
 		return;

@@ -376,6 +376,31 @@ START_TEST(completion_reads_the_declarations)
 }
 END_TEST
 
+/* Run ids come from the store, where a run id is declared (an argument or
+ * --run), for a word of digits; nowhere else. */
+START_TEST(completion_offers_run_ids_where_declared)
+{
+	struct err e;
+	for (int i = 0; i < 2; i++)
+		ck_assert_msg(run_line("run load_orders", &e) == EXIT_OK, "%s", err_text(&e));
+	struct vec v = VEC_INIT;
+	complete("cancel 1", &v);
+	ck_assert_int_eq((int)v.len, 1);
+	ck_assert_str_eq(v.items[0], "1");
+	vec_free_all(&v, free);
+	complete("logs --run 2", &v);
+	ck_assert_int_eq((int)v.len, 1);
+	ck_assert_str_eq(v.items[0], "2");
+	vec_free_all(&v, free);
+	complete("cancel ", &v);                     /* not 200 ids at once */
+	ck_assert_int_eq((int)v.len, 0);
+	complete("show runs --limit 1", &v);         /* a number, not a run */
+	ck_assert_int_eq((int)v.len, 0);
+	complete("show task-history 1", &v);         /* a task name */
+	ck_assert_int_eq((int)v.len, 0);
+}
+END_TEST
+
 /* RFC 4180 from the one table printer: a header row, CRLF line ends, a
  * field with a comma, a quote, CR or LF quoted (quotes doubled), and an
  * absent value an empty field. */
@@ -412,6 +437,7 @@ static Suite *cmd_suite(void)
 	tcase_add_test(tc, parsed_words_reach_the_command);
 	tcase_add_test(tc, completion_reads_the_declarations);
 	tcase_add_test(tc, csv_quotes_what_needs_quoting);
+	tcase_add_test(tc, completion_offers_run_ids_where_declared);
 	suite_add_tcase(s, tc);
 	return s;
 }
