@@ -95,6 +95,38 @@ assert header[:4] == ["TABLE", "KIND", "CONNECTION", "ROWS"], header
 assert [(r[0], r[1], r[3], r[7]) for r in body] == [("t", "fact", "2", "a note, with a comma and \"quotes\"")], body
 assert [d["name"] for d in doc] == ["t"], doc'
 
+# Pipes, their loads and streams: a rejected file's error has a comma and
+# quotes in it.
+P=$T/p
+mkdir -p "$P/lake/orders"
+cat >"$P/sluice.json" <<'EOF'
+{ "connections": { "wh": { "url": "sqlite:wh.db" } },
+  "pipes": [ { "name": "orders", "path": "orders/", "pattern": "*.ndjson",
+               "connection": "wh", "table": "raw_orders", "document": "doc",
+               "columns": [ { "name": "order_id", "type": "integer" } ] } ],
+  "streams": [ { "name": "orders_stream", "connection": "wh", "table": "raw_orders" } ] }
+EOF
+printf '{"order_id": 1}\n' >"$P/lake/orders/a.ndjson"
+printf '{"order_id": "four, \\"4\\""}\n' >"$P/lake/orders/b.ndjson"
+run_sluice -C "$P" pipe refresh orders
+assert_eq 1 "$RC" "refresh with a bad file"
+run_sluice -C "$P" show loads orders --json; printf '%s' "$OUT" >"$json_file"
+sluice_to "$T/out.csv" -C "$P" show loads orders --format csv
+assert_eq 0 "$RC" "show loads: $ERR"
+assert_contains "$ERR" "page 1 of 1" "the page line goes beside the CSV"
+check_csv "show loads" '
+assert header[:3] == ["LOADED AT", "FILE", "STATUS"], header
+assert sorted((r[1], r[2]) for r in body) == sorted((d["file"], d["status"]) for d in doc["loads"]), body
+assert any("four" in r[8] for r in body), body'
+run_sluice -C "$P" show pipes --json; printf '%s' "$OUT" >"$json_file"
+sluice_to "$T/out.csv" -C "$P" show pipes --format csv
+check_csv "show pipes" '
+assert header[0] == "NAME" and [(r[0], r[1]) for r in body] == [(d["name"], d["state"]) for d in doc] == [("orders", "RUNNING")], body'
+run_sluice -C "$P" show streams --json; printf '%s' "$OUT" >"$json_file"
+sluice_to "$T/out.csv" -C "$P" show streams --format csv
+check_csv "show streams" '
+assert header[0] == "NAME" and [r[0] for r in body] == [d["name"] for d in doc] == ["orders_stream"], body'
+
 # A list with no rows is still a CSV document: the header alone.
 json_file=
 sluice_to "$T/out.csv" show notifications --format csv
