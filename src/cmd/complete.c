@@ -100,38 +100,38 @@ static void complete_arguments(struct cmd_ctx *ctx, const struct cmd_entry *ce,
 			       int nwords, char **words, const char *partial,
 			       struct vec *out)
 {
-	int index = 0;
-	const struct cmd_option *pending = NULL;
-	bool formats_pending = false;
+	int index = 0;                      /* positional arguments before this one */
+	bool value_of_option = false;       /* the word typed is an option's value */
+	const struct cmd_option *option = NULL;   /* that option; NULL: --format */
 	for (int i = 0; i < nwords; i++) {
 		const char *w = words[i];
-		pending = NULL;
-		formats_pending = false;
-		if (w[0] != '-' || !w[1] || strchr(w, '=')) {
+		if (w[0] != '-' || !w[1]) {
 			index++;
 			continue;
 		}
+		if (strchr(w, '='))
+			continue;                   /* --option=value */
 		const struct cmd_option *o = cmd_option_find(ce, w, strlen(w));
-		if (o && o->value != CMD_KIND_NONE)
-			pending = o;
-		formats_pending = !o && ce->formats && strcmp(w, "--format") == 0;
-		if (pending || formats_pending) {
-			if (i + 1 == nwords)
-				break;
-			i++;
-			pending = NULL;
-			formats_pending = false;
+		bool takes_value = o ? o->value != CMD_KIND_NONE
+				     : ce->formats && strcmp(w, "--format") == 0;
+		if (!takes_value)
+			continue;
+		if (i + 1 == nwords) {
+			value_of_option = true;
+			option = o;
+			break;
 		}
+		i++;                                /* skip its value */
 	}
-	if (formats_pending) {
+	if (value_of_option && !option) {
 		add_if_prefix(out, "table", partial);
 		for (enum cmd_format f = CMD_FORMAT_JSON; f <= CMD_FORMAT_CSV; f++)
 			if (ce->formats & CMD_FORMAT_BIT(f))
 				add_if_prefix(out, cmd_format_name(f), partial);
-	} else if (pending && pending->choices) {
-		add_choices(out, pending->choices, partial);
-	} else if (pending) {
-		complete_objects(ctx, pending->value, partial, out);
+	} else if (value_of_option && option->choices) {
+		add_choices(out, option->choices, partial);
+	} else if (value_of_option) {
+		complete_objects(ctx, option->value, partial, out);
 	} else if (partial[0] == '-') {
 		complete_option_names(ce, partial, out);
 	} else {

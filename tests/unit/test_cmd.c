@@ -370,6 +370,11 @@ START_TEST(completion_reads_the_declarations)
 	ck_assert_str_eq(v.items[0], "warehouse");
 	vec_free_all(&v, free);
 
+	complete("backfill compare --key=id w", &v);  /* --key=id is no argument */
+	ck_assert_int_eq((int)v.len, 1);
+	ck_assert_str_eq(v.items[0], "warehouse");
+	vec_free_all(&v, free);
+
 	complete("show task-history hourly ", &v);    /* one argument only */
 	ck_assert_int_eq((int)v.len, 0);
 	vec_free_all(&v, free);
