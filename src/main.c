@@ -30,6 +30,7 @@ struct global_options {
 	bool no_color;
 	bool demo;
 	bool allow_core_dumps;
+	enum cmd_format format;
 };
 
 static void print_usage(FILE *fp)
@@ -49,6 +50,8 @@ static void print_usage(FILE *fp)
 		"  --no-color         no colours in the console (also NO_COLOR)\n"
 		"  --log-level LEVEL  debug, info, warn or error (default warn; worker: info)\n"
 		"  --log-file FILE    also append log records to FILE\n"
+		"  --format FORMAT    table, json or csv: how show commands print (--json is\n"
+		"                     --format json)\n"
 		"  --allow-core-dumps let a crash dump core (it holds passwords; also\n"
 		"                     SLUICE_DEBUG_CORE=1)\n"
 		"  --demo             create the demo project if missing and open the console on it\n"
@@ -108,6 +111,14 @@ static int parse_global_options(int argc, char **argv, struct global_options *g)
 				exit(EXIT_USAGE);
 			}
 			g->log_level_set = true;
+		} else if ((v = option_value(argc, argv, &i, "--format"))) {
+			if (!cmd_format_parse(v, &g->format)) {
+				fprintf(stderr, "sluice: unknown format '%s' "
+					"(expected table, json or csv)\n", v);
+				exit(EXIT_USAGE);
+			}
+		} else if (strcmp(argv[i], "--json") == 0) {
+			g->format = CMD_FORMAT_JSON;
 		} else if (strcmp(argv[i], "--read-only") == 0) {
 			g->read_only = true;
 		} else if (strcmp(argv[i], "--no-color") == 0) {
@@ -178,6 +189,7 @@ int main(int argc, char **argv)
 	ctx.env = env && *env ? env : NULL;
 	ctx.control_url = g.control;
 	ctx.read_only = g.read_only;
+	ctx.format = g.format;
 	ctx.no_color = g.no_color || env_no_color();
 
 	const char *command = first < argc ? argv[first] : NULL;

@@ -19,6 +19,8 @@ tests_unit_test_core_LDADD = $(TEST_LIBS)
 
 TESTS += tests/unit/test_core
 TESTS += tests/integration/cli.sh tests/integration/secrets.sh tests/integration/xdg_dirs.sh
+# --format table|json|csv and --json on the show commands.
+TESTS += tests/integration/formats.sh
 # A seeded random scenario (SEED=N replays one; OPS picks the kinds).
 TESTS += tests/integration/invariants.sh tests/integration/invariants_pg.sh
 

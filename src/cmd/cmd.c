@@ -1,5 +1,5 @@
 /*
- * cmd.c - the command table, the line splitter, dispatch and completion.
+ * cmd.c - the command table, the line splitter, dispatch and help.
  *
  * The read-only rule lives here and only here: a command flagged
  * CMD_MUTATES is refused before it runs when the context is read-only,
@@ -122,14 +122,6 @@ const struct cmd_entry *cmd_find(int argc, char **argv, int *consumed)
 	return best;
 }
 
-const struct cmd_entry *cmd_lookup(const char *name)
-{
-	for (const struct cmd_entry *ce = cmd_table(); ce->name; ce++)
-		if (strcmp(ce->name, name) == 0)
-			return ce;
-	return NULL;
-}
-
 /* Commands sharing a first word ("pipe refresh", "pipe pause"), for the
  * message when only the family was given. */
 static void list_family(const char *word, struct buf *out)
@@ -175,9 +167,14 @@ int cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 			"read-only mode: '%s' would change state and is refused", ce->name);
 		return EXIT_READONLY;
 	}
-	if ((ce->flags & CMD_NEEDS_STORE) && cmd_ctx_store(ctx, e) < 0)
-		return EXIT_FAILED;
-	return ce->exec(ctx, argc - used, argv + used, e);
+	struct cmd_args args;
+	if (cmd_args_parse(ce, ctx->format, argc - used, argv + used, &args, e) < 0)
+		return EXIT_USAGE;
+	int rc = EXIT_FAILED;
+	if (!(ce->flags & CMD_NEEDS_STORE) || cmd_ctx_store(ctx, e) == 0)
+		rc = ce->exec(ctx, &args, e);
+	cmd_args_free(&args);
+	return rc;
 }
 
 int cmd_run_line(struct cmd_ctx *ctx, const char *line, struct err *e)
@@ -193,6 +190,19 @@ int cmd_run_line(struct cmd_ctx *ctx, const char *line, struct err *e)
 	return rc;
 }
 
+/* The output formats line, from the entry's declaration. */
+static void print_formats(FILE *fp, const struct cmd_entry *ce)
+{
+	if (!ce->formats)
+		return;
+	fprintf(fp, "\nOutput: --format table");
+	for (enum cmd_format f = CMD_FORMAT_JSON; f <= CMD_FORMAT_CSV; f++)
+		if (ce->formats & CMD_FORMAT_BIT(f))
+			fprintf(fp, "|%s", cmd_format_name(f));
+	fprintf(fp, " (or the global --format)%s.\n",
+		ce->formats & CMD_PRINTS_JSON ? "; --json is --format json" : "");
+}
+
 void cmd_print_help(FILE *fp, const char *command, bool include_cli_only)
 {
 	if (command) {
@@ -200,9 +210,10 @@ void cmd_print_help(FILE *fp, const char *command, bool include_cli_only)
 			if (strcmp(ce->name, command) != 0)
 				continue;
 			fprintf(fp, "usage: sluice %s%s%s\n\n%s\n", ce->name,
-				ce->args ? " " : "", ce->args ? ce->args : "", ce->summary);
+				ce->usage ? " " : "", ce->usage ? ce->usage : "", ce->summary);
 			if (ce->help)
 				fprintf(fp, "\n%s\n", ce->help);
+			print_formats(fp, ce);
 			if (ce->flags & CMD_MUTATES)
 				fprintf(fp, "\nThis command changes state; it is refused in read-only mode.\n");
 			return;
@@ -216,8 +227,8 @@ void cmd_print_help(FILE *fp, const char *command, bool include_cli_only)
 		if ((ce->flags & CMD_CLI_ONLY) && !include_cli_only)
 			continue;
 		char left[256];
-		snprintf(left, sizeof left, "%s%s%s", ce->name, ce->args ? " " : "",
-			 ce->args ? ce->args : "");
+		snprintf(left, sizeof left, "%s%s%s", ce->name, ce->usage ? " " : "",
+			 ce->usage ? ce->usage : "");
 		/* A long usage gets its own line, so the summaries stay aligned. */
 		if (strlen(left) > 40)
 			fprintf(fp, "  %s\n  %-40s %s\n", left, "", ce->summary);

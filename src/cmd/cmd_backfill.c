@@ -194,42 +194,9 @@ static void free_kv(struct project_kv *kv, size_t n)
 	free(kv);
 }
 
-/* FLOW [NAME=VALUE ...] */
-static int flow_and_params(const struct cmd_entry *self, struct cmd_opts *o,
-			   bool params_allowed, const char **flow,
-			   struct project_kv **kv, size_t *nkv, struct err *e)
-{
-	*kv = NULL;
-	*nkv = 0;
-	if (o->positional.len < 1)
-		return cmd_usage_error(self, e, "which flow?");
-	if (!params_allowed && o->positional.len > 1)
-		return cmd_usage_error(self, e, "unexpected argument '%s'",
-				       (char *)o->positional.items[1]);
-	*flow = o->positional.items[0];
-	size_t n = o->positional.len - 1;
-	*kv = xcalloc(n ? n : 1, sizeof **kv);
-	for (size_t i = 0; i < n; i++) {
-		const char *text = o->positional.items[i + 1];
-		const char *eq = strchr(text, '=');
-		if (!eq || eq == text) {
-			free_kv(*kv, *nkv);
-			*kv = NULL;
-			*nkv = 0;
-			return cmd_usage_error(self, e, "parameter '%s' is not NAME=VALUE", text);
-		}
-		(*kv)[i].key = xstrndup(text, (size_t)(eq - text));
-		(*kv)[i].value = xstrdup(eq + 1);
-		*nkv = i + 1;
-	}
-	return EXIT_OK;
-}
-
-/* A command on one flow's backfill: its options, FLOW and, for plan and
- * start, the NAME=VALUE parameters. */
+/* A command on one flow's backfill: FLOW and, for plan and start, the
+ * NAME=VALUE parameters after it. */
 struct flow_args {
-	const struct cmd_entry *self;
-	struct cmd_opts o;
 	const char *flow;
 	struct project_kv *kv;
 	size_t nkv;
@@ -237,23 +204,31 @@ struct flow_args {
 
 /* EXIT_OK (free with flow_args_free), or the usage error with nothing
  * left to free. */
-static int parse_flow_args(struct flow_args *a, const char *name, int argc, char **argv,
-			   const struct cmd_opt_spec *specs, bool params_allowed,
+static int parse_flow_args(struct flow_args *a, const struct cmd_args *args,
 			   struct err *e)
 {
-	a->self = cmd_lookup(name);
-	if (cmd_parse_opts(a->self, argc, argv, specs, &a->o, e) < 0)
-		return EXIT_USAGE;
-	int rc = flow_and_params(a->self, &a->o, params_allowed, &a->flow, &a->kv, &a->nkv, e);
-	if (rc != EXIT_OK)
-		cmd_opts_free(&a->o);
-	return rc;
+	a->flow = args->positional.items[0];
+	a->nkv = 0;
+	size_t n = args->positional.len - 1;
+	a->kv = xcalloc(n ? n : 1, sizeof *a->kv);
+	for (size_t i = 0; i < n; i++) {
+		const char *text = args->positional.items[i + 1];
+		const char *eq = strchr(text, '=');
+		if (!eq || eq == text) {
+			free_kv(a->kv, a->nkv);
+			return cmd_usage_error(args->entry, e,
+					       "parameter '%s' is not NAME=VALUE", text);
+		}
+		a->kv[i].key = xstrndup(text, (size_t)(eq - text));
+		a->kv[i].value = xstrdup(eq + 1);
+		a->nkv = i + 1;
+	}
+	return EXIT_OK;
 }
 
 static void flow_args_free(struct flow_args *a)
 {
 	free_kv(a->kv, a->nkv);
-	cmd_opts_free(&a->o);
 }
 
 static int exit_for(const struct err *e)
@@ -335,10 +310,10 @@ static void print_plan(struct cmd_ctx *ctx, const cJSON *plan)
 	print_notes(ctx, plan, "problems", "problem");
 }
 
-static int exec_plan(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_plan(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	struct flow_args a;
-	int rc = parse_flow_args(&a, "backfill plan", argc, argv, cmd_json_only_specs, true, e);
+	int rc = parse_flow_args(&a, args, e);
 	if (rc != EXIT_OK)
 		return rc;
 	struct env_holder h;
@@ -347,7 +322,7 @@ static int exec_plan(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 	if (!plan) {
 		rc = exit_for(e);
 	} else {
-		if (cmd_opt_flag(&a.o, "--json"))
+		if (args->format == CMD_FORMAT_JSON)
 			cmd_json_print(ctx->out, plan);
 		else
 			print_plan(ctx, plan);
@@ -366,11 +341,10 @@ static int exec_plan(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 
 /* ---- start and next ---------------------------------------------------------------------------- */
 
-static int exec_start(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_start(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = { { NULL, NULL, false, false } };
 	struct flow_args a;
-	int rc = parse_flow_args(&a, "backfill start", argc, argv, specs, true, e);
+	int rc = parse_flow_args(&a, args, e);
 	if (rc != EXIT_OK)
 		return rc;
 	struct env_holder h;
@@ -496,21 +470,17 @@ static void print_where(struct cmd_ctx *ctx, struct env_holder *h, const char *f
 	cJSON_Delete(st);
 }
 
-static int exec_next(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_next(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--samples", NULL, true, false },
-		{ "--background", NULL, false, false },
-		{ NULL, NULL, false, false } };
 	struct flow_args a;
-	int rc = parse_flow_args(&a, "backfill next", argc, argv, specs, false, e);
+	int rc = parse_flow_args(&a, args, e);
 	if (rc != EXIT_OK)
 		return rc;
 	int64_t samples = 0;
-	const char *sv = cmd_opt_value(&a.o, "--samples");
+	const char *sv = cmd_opt_value(args, "--samples");
 	if (sv && (!str_to_i64(sv, &samples) || samples < 1 || samples > 100)) {
-		rc = cmd_usage_error(a.self, e, "--samples wants a number from 1 to 100");
-	} else if (cmd_opt_flag(&a.o, "--background")) {
+		rc = cmd_usage_error(args->entry, e, "--samples wants a number from 1 to 100");
+	} else if (cmd_opt_flag(args, "--background")) {
 		rc = next_in_background(ctx, a.flow, sv, e) < 0 ? EXIT_FAILED : EXIT_OK;
 	} else {
 		struct env_holder h;
@@ -527,10 +497,11 @@ static int exec_next(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 /* ---- approve and discard ----------------------------------------------------------------------- */
 
 /* --yes, or an interactive yes (default no).  1 confirmed, 0 not. */
-static int confirmed(struct cmd_ctx *ctx, struct cmd_opts *o, const char *question,
-		     const struct cmd_entry *self, struct err *e)
+static int confirmed(struct cmd_ctx *ctx, const struct cmd_args *args,
+		     const char *question, struct err *e)
 {
-	if (cmd_opt_flag(o, "--yes"))
+	const struct cmd_entry *self = args->entry;
+	if (cmd_opt_flag(args, "--yes"))
 		return 1;
 	if (ctx->surface == SURFACE_CONSOLE || !isatty(STDIN_FILENO)) {
 		cmd_usage_error(self, e, "%s changes tables: confirm with --yes", self->name);
@@ -571,28 +542,22 @@ static char *question_for(struct cmd_ctx *ctx, const char *flow, bool approve)
 	return buf_detach(&q);
 }
 
-static int exec_decide(struct cmd_ctx *ctx, int argc, char **argv, bool approve,
+static int exec_decide(struct cmd_ctx *ctx, const struct cmd_args *args, bool approve,
 		       struct err *e)
 {
-	static const struct cmd_opt_spec approve_specs[] = {
-		{ "--yes", "-y", false, false }, { "--force", NULL, false, false },
-		{ NULL, NULL, false, false } };
-	static const struct cmd_opt_spec discard_specs[] = {
-		{ "--yes", "-y", false, false }, { NULL, NULL, false, false } };
 	struct flow_args a;
-	int rc = parse_flow_args(&a, approve ? "backfill approve" : "backfill discard", argc,
-				 argv, approve ? approve_specs : discard_specs, false, e);
+	int rc = parse_flow_args(&a, args, e);
 	if (rc != EXIT_OK)
 		return rc;
 	char *q = question_for(ctx, a.flow, approve);
-	int yes = confirmed(ctx, &a.o, q, a.self, e);
+	int yes = confirmed(ctx, args, q, e);
 	free(q);
 	if (!yes) {
 		rc = e->code == ERR_CANCELLED ? EXIT_CANCELLED : EXIT_USAGE;
 	} else {
 		struct env_holder h;
 		make_env(ctx, &h, false, e);
-		bool force = cmd_opt_flag(&a.o, "--force");
+		bool force = cmd_opt_flag(args, "--force");
 		int r = approve ? backfill_approve(&h.env, a.flow, force, e)
 				: backfill_discard(&h.env, a.flow, e);
 		if (r < 0)
@@ -604,14 +569,14 @@ static int exec_decide(struct cmd_ctx *ctx, int argc, char **argv, bool approve,
 	return rc;
 }
 
-static int exec_approve(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_approve(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	return exec_decide(ctx, argc, argv, true, e);
+	return exec_decide(ctx, args, true, e);
 }
 
-static int exec_discard(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_discard(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	return exec_decide(ctx, argc, argv, false, e);
+	return exec_decide(ctx, args, false, e);
 }
 
 /* ---- status ----------------------------------------------------------------------------------------- */
@@ -750,40 +715,44 @@ static void print_status(struct cmd_ctx *ctx, const cJSON *st)
 		print_compare(ctx, cmp);
 }
 
-static int exec_status(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static void print_list(FILE *fp, enum cmd_format format, const cJSON *list)
 {
-	const struct cmd_entry *self = cmd_lookup("backfill status");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, cmd_json_only_specs, &o, e) < 0)
-		return EXIT_USAGE;
+	static const int widths[] = { -6, -24, -9, -10, 0 };
+	struct cmd_table t = { .ncols = 5, .format = format, .widths = widths };
+	cmd_table_add(&t, "ID", "FLOW", "STEP", "STATE", "UPDATED");
+	const cJSON *b;
+	cJSON_ArrayForEach(b, list) {
+		char id[24];
+		snprintf(id, sizeof id, "%lld", jnum(b, "id"));
+		cmd_table_add(&t, id, js(b, "flow"), js(b, "step"), js(b, "state"),
+			      js(b, "updated"));
+	}
+	cmd_table_print(fp, &t);
+}
+
+static int exec_status(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
+{
 	int rc = EXIT_OK;
-	bool json = cmd_opt_flag(&o, "--json");
+	bool json = args->format == CMD_FORMAT_JSON;
 	struct env_holder h;
 	make_env(ctx, &h, false, e);
-	if (o.positional.len > 1) {
-		rc = cmd_usage_error(self, e, "give at most one flow");
-	} else if (o.positional.len == 0) {
+	if (args->positional.len == 0) {
 		cJSON *list = backfill_status_list(&h.env, 50, e);
-		if (!list) {
+		if (!list)
 			rc = exit_for(e);
-		} else if (json) {
+		else if (json)
 			cmd_json_print(ctx->out, list);
-		} else {
-			const cJSON *b;
-			if (cJSON_GetArraySize(list) == 0)
-				fprintf(ctx->out, "no backfills\n");
-			else
-				fprintf(ctx->out, "%-6s %-24s %-9s %-10s %s\n", "ID", "FLOW",
-					"STEP", "STATE", "UPDATED");
-			cJSON_ArrayForEach(b, list)
-				fprintf(ctx->out, "%-6lld %-24s %-9s %-10s %s\n", jnum(b, "id"),
-					js(b, "flow"), js(b, "step"), js(b, "state"),
-					js(b, "updated"));
-		}
+		else if (cJSON_GetArraySize(list) == 0 && args->format != CMD_FORMAT_CSV)
+			fprintf(ctx->out, "no backfills\n");
+		else
+			print_list(ctx->out, args->format, list);
 		cJSON_Delete(list);
 	} else {
-		const char *flow = o.positional.items[0];
-		if (!project_flow(ctx->project, flow)) {
+		const char *flow = args->positional.items[0];
+		if (args->format == CMD_FORMAT_CSV) {
+			rc = cmd_usage_error(args->entry, e, "one backfill's status has no "
+					     "csv output (the list without FLOW has)");
+		} else if (!project_flow(ctx->project, flow)) {
 			err_set(e, ERR_NOTFOUND, "no flow named \"%s\" in the project", flow);
 			rc = EXIT_USAGE;
 		} else {
@@ -797,55 +766,39 @@ static int exec_status(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 			cJSON_Delete(st);
 		}
 	}
-	cmd_opts_free(&o);
 	return rc;
 }
 
-static int exec_show_backfills(struct cmd_ctx *ctx, int argc, char **argv,
+static int exec_show_backfills(struct cmd_ctx *ctx, const struct cmd_args *args,
 			       struct err *e)
 {
-	for (int i = 0; i < argc; i++)
-		if (argv[i][0] != '-')
-			return cmd_usage_error(cmd_lookup("show backfills"), e,
-					       "unexpected argument '%s' (for one flow: "
-					       "backfill status FLOW)", argv[i]);
-	return exec_status(ctx, argc, argv, e);
+	return exec_status(ctx, args, e);   /* declared without a FLOW */
 }
 
 /* ---- compare any two tables ---------------------------------------------------------------------------- */
 
-static int exec_compare(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_compare(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--key", "-k", true, false }, { "--samples", NULL, true, false },
-		{ "--other-connection", NULL, true, false },
-		{ "--json", NULL, false, false }, { NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup("backfill compare");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
+	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_OK;
 	int64_t samples = 0;
-	const char *sv = cmd_opt_value(&o, "--samples");
-	const char *keys = cmd_opt_value(&o, "--key");
+	const char *sv = cmd_opt_value(args, "--samples");
+	const char *keys = cmd_opt_value(args, "--key");
 	struct vec key = VEC_INIT;
 	if (keys)
 		str_split(keys, ",", &key);
-	if (o.positional.len < 2 || o.positional.len > 3)
-		rc = cmd_usage_error(self, e, "give a connection, a table and optionally "
-				     "the table to compare it with");
-	else if (key.len == 0)
+	if (key.len == 0)
 		rc = cmd_usage_error(self, e, "--key names the key columns (a,b)");
 	else if (sv && (!str_to_i64(sv, &samples) || samples < 1 || samples > 100))
 		rc = cmd_usage_error(self, e, "--samples wants a number from 1 to 100");
 	struct step_conns *conns = NULL;
 	char *other = NULL;
 	if (rc == EXIT_OK) {
-		const char *conn = o.positional.items[0], *table = o.positional.items[1];
-		other = o.positional.len == 3 ? xstrdup(o.positional.items[2])
+		const char *conn = args->positional.items[0], *table = args->positional.items[1];
+		other = args->positional.len == 3 ? xstrdup(args->positional.items[2])
 			: xasprintf("%s%s", table, BACKFILL_SUFFIX);
 		conns = step_conns_new(ctx->project, true);
-		const char *conn2 = cmd_opt_value(&o, "--other-connection");
+		const char *conn2 = cmd_opt_value(args, "--other-connection");
 		struct db *db = step_conns_get(conns, conn, e);
 		struct db *db2 = db && conn2 ? step_conns_get(conns, conn2, e) : db;
 		struct compare_request req = { table, other, (const char *const *)key.items,
@@ -855,7 +808,7 @@ static int exec_compare(struct cmd_ctx *ctx, int argc, char **argv, struct err *
 			rc = exit_for(e);
 		} else {
 			cJSON *j = compare_result_json(&r);
-			if (cmd_opt_flag(&o, "--json")) {
+			if (args->format == CMD_FORMAT_JSON) {
 				cmd_json_print(ctx->out, j);
 			} else {
 				cJSON *wrap = cJSON_CreateObject();
@@ -872,60 +825,87 @@ static int exec_compare(struct cmd_ctx *ctx, int argc, char **argv, struct err *
 	step_conns_free(conns);
 	free(other);
 	vec_free_all(&key, free);
-	cmd_opts_free(&o);
 	return rc;
 }
 
 const struct cmd_entry cmd_backfill_entries[] = {
-	{ "backfill plan", "FLOW [NAME=VALUE ...] [--json]",
-	  "dry run: tables to rebuild, rows to read, tasks to suspend",
-	  "Shows what a backfill of FLOW would do, without doing any of it: every\n"
+	{ .name = "backfill plan", .usage = "FLOW [NAME=VALUE ...] [--json]",
+	  .summary = "dry run: tables to rebuild, rows to read, tasks to suspend",
+	  .help = "Shows what a backfill of FLOW would do, without doing any of it: every\n"
 	  "table its load steps write (rebuilt as TABLE_backfill) with the key it is\n"
 	  "compared by, the raw history read (streams from their start, pipes' raw\n"
 	  "tables), the tasks that would be suspended, and problems that would stop\n"
 	  "it.  Exit status 1 when there are problems.",
-	  CMD_NEEDS_STORE, exec_plan },
-	{ "backfill start", "FLOW [NAME=VALUE ...]",
-	  "begin a backfill of FLOW: plan it and wait for 'next'",
-	  "Records the plan as backfill step 1 of 7.  Then, one 'next' at a time:\n"
+	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON,
+	  .args = { 1, CMD_ARGS_MANY, { CMD_KIND_FLOW, CMD_KIND_PARAM } },
+	  .exec = exec_plan },
+	{ .name = "backfill start", .usage = "FLOW [NAME=VALUE ...]",
+	  .summary = "begin a backfill of FLOW: plan it and wait for 'next'",
+	  .help = "Records the plan as backfill step 1 of 7.  Then, one 'next' at a time:\n"
 	  "suspend the flow's tasks, rebuild its tables as TABLE_backfill, validate\n"
 	  "them, compare them with the current tables; then approve (swap) or\n"
 	  "discard, and 'next' resumes the tasks.  One backfill per flow at a time.",
-	  CMD_MUTATES | CMD_NEEDS_STORE, exec_start },
-	{ "backfill next", "FLOW [--samples N] [--background]",
-	  "take the next step of FLOW's backfill (or run a failed one again)",
-	  "Waits for the step to finish.  --background starts it in a detached\n"
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .args = { 1, CMD_ARGS_MANY, { CMD_KIND_FLOW, CMD_KIND_PARAM } },
+	  .exec = exec_start },
+	{ .name = "backfill next", .usage = "FLOW [--samples N] [--background]",
+	  .summary = "take the next step of FLOW's backfill (or run a failed one again)",
+	  .help = "Waits for the step to finish.  --background starts it in a detached\n"
 	  "process and returns at once (watch it with 'backfill status').  A step\n"
 	  "left running by a process that is gone is run again.  --samples: rows of\n"
 	  "each kind the compare step keeps (default 5).",
-	  CMD_MUTATES | CMD_NEEDS_STORE, exec_next },
-	{ "backfill approve", "FLOW [--yes] [--force]",
-	  "swap the compared tables in (TABLE -> TABLE_old, TABLE_backfill -> TABLE)",
-	  "One transaction per connection, so a reader sees the old table or the\n"
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .options = {
+		{ "--samples", NULL, CMD_KIND_NUMBER },
+		{ "--background", NULL },
+	  },
+	  .args = { 1, 1, { CMD_KIND_FLOW } },
+	  .exec = exec_next },
+	{ .name = "backfill approve", .usage = "FLOW [--yes] [--force]",
+	  .summary = "swap the compared tables in (TABLE -> TABLE_old, TABLE_backfill -> TABLE)",
+	  .help = "One transaction per connection, so a reader sees the old table or the\n"
 	  "new one, never none.  The previous TABLE_old is dropped.  Asks for\n"
 	  "confirmation unless --yes.  Refused while a run of the flow is in\n"
 	  "progress; --force approves even though a run completed after the\n"
 	  "rebuild began (its rows are lost).  Then 'next' resumes the tasks.",
-	  CMD_MUTATES | CMD_NEEDS_STORE, exec_approve },
-	{ "backfill discard", "FLOW [--yes]",
-	  "drop the backfill tables; the current tables stay as they are",
-	  "Asks for confirmation unless --yes.  Then 'next' resumes the tasks.",
-	  CMD_MUTATES | CMD_NEEDS_STORE, exec_discard },
-	{ "backfill status", "[FLOW] [--json]",
-	  "where a backfill stands: steps, progress, validation, compare, history",
-	  "Without FLOW: every backfill, newest first.  --json carries everything a\n"
-	  "view needs (see backfill_status in steps.h).",
-	  CMD_NEEDS_STORE, exec_status },
-	{ "show backfills", "[--json]", "every backfill, newest first: flow, step, state",
-	  "The same list as 'backfill status' without a flow.",
-	  CMD_NEEDS_STORE, exec_show_backfills },
-	{ "backfill compare", "CONN TABLE [OTHER] --key COLS [--json]",
-	  "compare TABLE with OTHER (default TABLE_backfill) by key, in the database",
-	  "Counts rows only in each, changed rows (per column) and unchanged rows\n"
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .options = { { "--yes", "-y" }, { "--force", NULL } },
+	  .args = { 1, 1, { CMD_KIND_FLOW } },
+	  .exec = exec_approve },
+	{ .name = "backfill discard", .usage = "FLOW [--yes]",
+	  .summary = "drop the backfill tables; the current tables stay as they are",
+	  .help = "Asks for confirmation unless --yes.  Then 'next' resumes the tasks.",
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .options = { { "--yes", "-y" } },
+	  .args = { 1, 1, { CMD_KIND_FLOW } },
+	  .exec = exec_discard },
+	{ .name = "backfill status", .usage = "[FLOW] [--json]",
+	  .summary = "where a backfill stands: steps, progress, validation, compare, history",
+	  .help = "Without FLOW: every backfill, newest first.  --json carries everything a\n"
+	  "view needs (see backfill_status in steps.h).  Without FLOW, --format csv\n"
+	  "prints the list as CSV.",
+	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .args = { 0, 1, { CMD_KIND_FLOW } },
+	  .exec = exec_status },
+	{ .name = "show backfills", .usage = "[--json]",
+	  .summary = "every backfill, newest first: flow, step, state",
+	  .help = "The same list as 'backfill status' without a flow.",
+	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .exec = exec_show_backfills },
+	{ .name = "backfill compare", .usage = "CONN TABLE [OTHER] --key COLS [--json]",
+	  .summary = "compare TABLE with OTHER (default TABLE_backfill) by key, in the database",
+	  .help = "Counts rows only in each, changed rows (per column) and unchanged rows\n"
 	  "in one pass inside the database, and shows a few samples of each kind.\n"
 	  "COLS is a comma-separated list; --samples N keeps N rows of each kind.\n"
 	  "--other-connection CONN2: OTHER lives on another database; both are\n"
 	  "read in key order and merged here (memory stays small either way).",
-	  CMD_NEEDS_PROJECT, exec_compare },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	  .flags = CMD_NEEDS_PROJECT, .formats = CMD_PRINTS_JSON,
+	  .options = {
+		{ "--key", "-k", CMD_KIND_TEXT },
+		{ "--samples", NULL, CMD_KIND_NUMBER },
+		{ "--other-connection", NULL, CMD_KIND_CONNECTION },
+	  },
+	  .args = { 2, 3, { CMD_KIND_CONNECTION, CMD_KIND_TABLE, CMD_KIND_TABLE } },
+	  .exec = exec_compare },
+	{ .name = NULL },
 };

@@ -21,20 +21,9 @@ static void print_diags(FILE *fp, struct diags *d)
 	}
 }
 
-static int exec_check(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_check(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = { { NULL, NULL, false, false } };
-	struct cmd_opts opts;
-	const struct cmd_entry *self = cmd_lookup("check");
-	if (cmd_parse_opts(self, argc, argv, specs, &opts, e) < 0)
-		return EXIT_USAGE;
-	if (opts.positional.len > 0) {
-		cmd_opts_free(&opts);
-		return cmd_usage_error(self, e, "unexpected argument '%s'",
-				       (char *)opts.positional.items[0]);
-	}
-	cmd_opts_free(&opts);
-
+	(void)args;
 	struct diags d;
 	diags_init(&d);
 	struct project *p = project_load(ctx->project_file, ctx->env, &d, e);
@@ -68,9 +57,10 @@ static int exec_check(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 }
 
 const struct cmd_entry cmd_check_entries[] = {
-	{ "check", NULL, "validate the project file and report every problem",
-	  "Prints each problem as FILE:LINE:COL: KEY.PATH: message, in file order.\n"
-	  "Exit status: 0 valid, 1 problems found, 2 the file cannot be read.",
-	  0, exec_check },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	{ .name = "check",
+	  .summary = "validate the project file and report every problem",
+	  .help = "Prints each problem as FILE:LINE:COL: KEY.PATH: message, in file order.\n"
+		  "Exit status: 0 valid, 1 problems found, 2 the file cannot be read.",
+	  .exec = exec_check },
+	{ .name = NULL },
 };

@@ -91,28 +91,16 @@ static int simulate(struct cmd_ctx *ctx, int64_t rounds, usec_t interval, struct
 	return rc;
 }
 
-int demo_exec_simulate(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+int demo_exec_simulate(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--once", NULL, false, false },
-		{ "--rounds", NULL, true, false },
-		{ "--interval", NULL, true, false },
-		{ NULL, NULL, false, false },
-	};
-	const struct cmd_entry *self = cmd_lookup("demo simulate");
-	struct cmd_opts opts;
-	if (cmd_parse_opts(self, argc, argv, specs, &opts, e) < 0)
-		return EXIT_USAGE;
+	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_USAGE;
-	bool once = cmd_opt_flag(&opts, "--once");
+	bool once = cmd_opt_flag(args, "--once");
 	int64_t rounds = once ? 1 : 0;
 	usec_t interval = DEFAULT_INTERVAL;
-	const char *r = cmd_opt_value(&opts, "--rounds");
-	const char *iv = cmd_opt_value(&opts, "--interval");
-	if (opts.positional.len)
-		rc = cmd_usage_error(self, e, "unexpected argument '%s'",
-				     (char *)opts.positional.items[0]);
-	else if (r && once)
+	const char *r = cmd_opt_value(args, "--rounds");
+	const char *iv = cmd_opt_value(args, "--interval");
+	if (r && once)
 		rc = cmd_usage_error(self, e, "--once and --rounds do not go together");
 	else if (r && (!str_to_i64(r, &rounds) || rounds < 1))
 		rc = cmd_usage_error(self, e, "--rounds: expected a whole number of at least 1, "
@@ -125,6 +113,5 @@ int demo_exec_simulate(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 			"interrupted; here, use --once");
 	else
 		rc = simulate(ctx, rounds, iv && strcmp(iv, "0") == 0 ? 0 : interval, e);
-	cmd_opts_free(&opts);
 	return rc;
 }

@@ -60,16 +60,16 @@ static cJSON *run_json(const struct store_run *r)
 }
 
 /* ---- show flows ------------------------------------------------------------------ */
-static int exec_show_flows(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_show_flows(struct cmd_ctx *ctx, const struct cmd_args *args,
+			   struct err *e)
 {
-	bool json;
-	if (cmd_parse_json_only("show flows", argc, argv, &json, e) != EXIT_OK)
-		return EXIT_USAGE;
+	static const int widths[] = { -24, 5, -9, -10, -8, -10, -19, 0 };
+	bool json = args->format == CMD_FORMAT_JSON;
 	const struct project *p = ctx->project;
 	cJSON *arr = json ? cJSON_CreateArray() : NULL;
-	if (!json)
-		fprintf(ctx->out, "%-24s %5s %-9s %-10s %-8s %-10s %-19s %s\n", "FLOW", "STEPS",
-			"LIMIT", "RETRIES", "RUNNING", "LAST", "LAST STARTED", "LAST RUN");
+	struct cmd_table t = { .ncols = 8, .format = args->format, .widths = widths };
+	cmd_table_add(&t, "FLOW", "STEPS", "LIMIT", "RETRIES", "RUNNING", "LAST",
+		      "LAST STARTED", "LAST RUN");
 	for (size_t i = 0; i < p->nflows; i++) {
 		const struct project_flow *f = &p->flows[i];
 		struct store_run_filter filt = { .flow = f->name, .limit = 1 };
@@ -79,6 +79,7 @@ static int exec_show_flows(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		    store_run_counts(ctx->store, f->name, 0, counts, e) < 0) {
 			store_run_list_free(&last);
 			cJSON_Delete(arr);
+			cmd_table_free(&t);
 			return EXIT_FAILED;
 		}
 		int64_t running = counts[RUN_RUNNING] + counts[RUN_CANCELLING];
@@ -99,7 +100,7 @@ static int exec_show_flows(struct cmd_ctx *ctx, int argc, char **argv, struct er
 			cJSON_AddItemToObject(fo, "last_run", r ? run_json(r) : cJSON_CreateNull());
 			cJSON_AddItemToArray(arr, fo);
 		} else {
-			char limit[32], started[24];
+			char limit[32], started[24], nsteps[24], retries[24], nrunning[24];
 			if (f->concurrency > 0)
 				snprintf(limit, sizeof limit, "%d %s", f->concurrency,
 					 f->on_limit == CONCURRENCY_REFUSE ? "refuse" : "wait");
@@ -109,14 +110,20 @@ static int exec_show_flows(struct cmd_ctx *ctx, int argc, char **argv, struct er
 			char lastid[24] = "-";
 			if (r)
 				snprintf(lastid, sizeof lastid, "%lld", (long long)r->id);
-			fprintf(ctx->out, "%-24s %5zu %-9s %-10d %-8lld %-10s %-19s %s\n",
-				f->name, f->nsteps, limit, f->retries.count, (long long)running,
-				r ? run_state_name(r->state) : "-", started, lastid);
+			snprintf(nsteps, sizeof nsteps, "%zu", f->nsteps);
+			snprintf(retries, sizeof retries, "%d", f->retries.count);
+			snprintf(nrunning, sizeof nrunning, "%lld", (long long)running);
+			cmd_table_add(&t, f->name, nsteps, limit, retries, nrunning,
+				      r ? run_state_name(r->state) : "-", started, lastid);
 		}
 		store_run_list_free(&last);
 	}
-	if (json)
+	if (json) {
 		cmd_json_print(ctx->out, arr);
+		cmd_table_free(&t);
+	} else {
+		cmd_table_print(ctx->out, &t);
+	}
 	cJSON_Delete(arr);
 	return EXIT_OK;
 }
@@ -142,31 +149,43 @@ static int parse_states(const char *text, unsigned *mask, struct err *e)
 	return rc;
 }
 
-static int exec_show_runs(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static void print_runs(FILE *fp, enum cmd_format format, const struct vec *runs)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false }, { "--flow", NULL, true, false },
-		{ "--state", NULL, true, false }, { "--limit", "-n", true, false },
-		{ NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup("show runs");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
-	struct store_run_filter f = { .flow = cmd_opt_value(&o, "--flow"), .limit = 20 };
+	static const int widths[] = { -7, -22, -10, -12, -7, -19, -9, 9, 9, 0 };
+	struct cmd_table t = { .ncols = 10, .format = format, .widths = widths };
+	cmd_table_add(&t, "RUN", "FLOW", "STATE", "TRIGGER", "ATTEMPT", "STARTED",
+		      "DURATION", "ROWS IN", "ROWS OUT", "ERROR");
+	for (size_t i = 0; i < runs->len; i++) {
+		const struct store_run *r = runs->items[i];
+		char id[24], started[24], took[32], att[16], in[24], out[24];
+		snprintf(id, sizeof id, "%lld", (long long)r->id);
+		short_time(r->started, started);
+		run_duration(r, took, sizeof took);
+		snprintf(att, sizeof att, "%d/%d", r->attempt, r->max_attempts);
+		snprintf(in, sizeof in, "%lld", (long long)r->rows_in);
+		snprintf(out, sizeof out, "%lld", (long long)r->rows_out);
+		cmd_table_add(&t, id, r->flow, run_state_name(r->state),
+			      run_trigger_name(r->trigger), att, started, took, in, out,
+			      r->error ? r->error : "");
+	}
+	cmd_table_print(fp, &t);
+}
+
+static int exec_show_runs(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
+{
+	const struct cmd_entry *self = args->entry;
+	struct store_run_filter f = { .flow = cmd_opt_value(args, "--flow"), .limit = 20 };
 	int rc = EXIT_OK;
-	const char *lim = cmd_opt_value(&o, "--limit");
+	const char *lim = cmd_opt_value(args, "--limit");
 	int64_t n;
-	if (o.positional.len)
-		rc = cmd_usage_error(self, e, "unexpected argument '%s'",
-				     (char *)o.positional.items[0]);
-	else if (lim && (!str_to_i64(lim, &n) || n < 1 || n > 10000))
+	if (lim && (!str_to_i64(lim, &n) || n < 1 || n > 10000))
 		rc = cmd_usage_error(self, e, "--limit takes a number from 1 to 10000");
-	else if (cmd_opt_value(&o, "--state") &&
-		 parse_states(cmd_opt_value(&o, "--state"), &f.states, e) < 0)
+	else if (cmd_opt_value(args, "--state") &&
+		 parse_states(cmd_opt_value(args, "--state"), &f.states, e) < 0)
 		rc = EXIT_USAGE;
 	if (lim && rc == EXIT_OK)
 		f.limit = (int)n;
-	bool json = cmd_opt_flag(&o, "--json");
+	bool json = args->format == CMD_FORMAT_JSON;
 	struct vec runs = VEC_INIT;
 	if (rc == EXIT_OK && store_run_list(ctx->store, &f, &runs, e) < 0)
 		rc = EXIT_FAILED;
@@ -177,24 +196,9 @@ static int exec_show_runs(struct cmd_ctx *ctx, int argc, char **argv, struct err
 		cmd_json_print(ctx->out, arr);
 		cJSON_Delete(arr);
 	} else if (rc == EXIT_OK) {
-		fprintf(ctx->out, "%-7s %-22s %-10s %-12s %-7s %-19s %-9s %9s %9s %s\n", "RUN",
-			"FLOW", "STATE", "TRIGGER", "ATTEMPT", "STARTED", "DURATION",
-			"ROWS IN", "ROWS OUT", "ERROR");
-		for (size_t i = 0; i < runs.len; i++) {
-			const struct store_run *r = runs.items[i];
-			char started[24], took[32], att[16];
-			short_time(r->started, started);
-			run_duration(r, took, sizeof took);
-			snprintf(att, sizeof att, "%d/%d", r->attempt, r->max_attempts);
-			fprintf(ctx->out, "%-7lld %-22s %-10s %-12s %-7s %-19s %-9s %9lld %9lld %s\n",
-				(long long)r->id, r->flow, run_state_name(r->state),
-				run_trigger_name(r->trigger), att, started, took,
-				(long long)r->rows_in, (long long)r->rows_out,
-				r->error ? r->error : "");
-		}
+		print_runs(ctx->out, args->format, &runs);
 	}
 	store_run_list_free(&runs);
-	cmd_opts_free(&o);
 	return rc;
 }
 
@@ -279,21 +283,12 @@ static void print_run_text(FILE *fp, const struct store_run *r, struct vec *step
 	}
 }
 
-static int exec_show_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_show_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	const struct cmd_entry *self = cmd_lookup("show run");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, cmd_json_only_specs, &o, e) < 0)
-		return EXIT_USAGE;
 	int64_t id = 0;
-	const char *t = o.positional.len == 1 ? o.positional.items[0] : NULL;
-	if (t && *t == '#')
-		t++;
-	bool json = cmd_opt_flag(&o, "--json");
-	bool ok = t && str_to_i64(t, &id) && id > 0;
-	cmd_opts_free(&o);
-	if (!ok)
-		return cmd_usage_error(self, e, "give one run id");
+	bool json = args->format == CMD_FORMAT_JSON;
+	if (cmd_parse_run_id(args->entry, args->positional.items[0], &id, e) != EXIT_OK)
+		return EXIT_USAGE;
 	struct store_run *r = store_run_get(ctx->store, id, e);
 	if (!r)
 		return e->code == ERR_NOTFOUND ? EXIT_FAILED : EXIT_FAILED;
@@ -323,17 +318,29 @@ static int exec_show_run(struct cmd_ctx *ctx, int argc, char **argv, struct err 
 }
 
 const struct cmd_entry cmd_flows_entries[] = {
-	{ "show flows", "[--json]", "list flows with their limits and last run", NULL,
-	  CMD_NEEDS_STORE, exec_show_flows },
-	{ "show runs", "[--flow F] [--state S] [-n N]",
-	  "list runs, newest first",
-	  "--state takes one or more states, comma separated:\n"
-	  "SCHEDULED LATE PENDING RUNNING RETRYING COMPLETED CACHED FAILED\n"
-	  "CANCELLING CANCELLED CRASHED (any case).  --limit N (-n), default 20;\n"
-	  "--json prints a JSON array.",
-	  CMD_NEEDS_STORE, exec_show_runs },
-	{ "show run", "RUN [--json]",
-	  "one run: its steps and every transition",
-	  NULL, CMD_NEEDS_STORE, exec_show_run },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	{ .name = "show flows", .usage = "[--json]",
+	  .summary = "list flows with their limits and last run",
+	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .exec = exec_show_flows },
+	{ .name = "show runs", .usage = "[--flow F] [--state S] [-n N]",
+	  .summary = "list runs, newest first",
+	  .help = "--state takes one or more states, comma separated:\n"
+		  "SCHEDULED LATE PENDING RUNNING RETRYING COMPLETED CACHED FAILED\n"
+		  "CANCELLING CANCELLED CRASHED (any case).  --limit N (-n), default 20;\n"
+		  "--json prints a JSON array.",
+	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .options = {
+		{ "--flow", NULL, CMD_KIND_FLOW },
+		{ "--state", NULL, CMD_KIND_CHOICE,
+		  "scheduled|late|pending|running|retrying|completed|cached|failed|"
+		  "cancelling|cancelled|crashed" },
+		{ "--limit", "-n", CMD_KIND_NUMBER },
+	  },
+	  .exec = exec_show_runs },
+	{ .name = "show run", .usage = "RUN [--json]",
+	  .summary = "one run: its steps and every transition",
+	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON,
+	  .args = { 1, 1, { CMD_KIND_RUN } },
+	  .exec = exec_show_run },
+	{ .name = NULL },
 };

@@ -4,9 +4,11 @@
 #include "config.h"
 #include "cmd/cmd_int.h"
 
-static int exec_help(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_help(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	(void)e;
+	int argc = (int)args->positional.len;
+	char **argv = (char **)args->positional.items;
 	if (argc > 0) {
 		/* "help pipe refresh" -> the help of "pipe refresh" */
 		int used = 0;
@@ -20,16 +22,18 @@ static int exec_help(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 	return EXIT_OK;
 }
 
-static int exec_version(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_version(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	(void)argc; (void)argv; (void)e;
+	(void)args; (void)e;
 	fprintf(ctx->out, "sluice %s\n", PACKAGE_VERSION);
 	return EXIT_OK;
 }
 
 const struct cmd_entry cmd_general_entries[] = {
-	{ "help", "[COMMAND]", "list commands, or show one command's help", NULL,
-	  0, exec_help },
-	{ "version", NULL, "print the version", NULL, 0, exec_version },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	{ .name = "help", .usage = "[COMMAND]",
+	  .summary = "list commands, or show one command's help",
+	  .args = { 0, CMD_ARGS_MANY, { CMD_KIND_COMMAND } },
+	  .exec = exec_help },
+	{ .name = "version", .summary = "print the version", .exec = exec_version },
+	{ .name = NULL },
 };

@@ -130,42 +130,24 @@ static void print_demo_summary(struct cmd_ctx *ctx, const struct demo_options *o
 	free(shown_wh);
 }
 
-static int exec_init(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_init(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--demo", NULL, false, false },
-		{ "--rows", NULL, true, false },
-		{ "--seed", NULL, true, false },
-		{ "--source", NULL, true, false },
-		{ "--warehouse", NULL, true, false },
-		{ "--use-existing", NULL, false, false },
-		{ "--force", "-f", false, false },
-		{ NULL, NULL, false, false },
-	};
-	const struct cmd_entry *self = cmd_lookup("init");
-	struct cmd_opts opts;
-	if (cmd_parse_opts(self, argc, argv, specs, &opts, e) < 0)
-		return EXIT_USAGE;
+	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_USAGE;
-	bool demo = cmd_opt_flag(&opts, "--demo");
-	const char *rows = cmd_opt_value(&opts, "--rows");
-	const char *seed = cmd_opt_value(&opts, "--seed");
-	const char *source = cmd_opt_value(&opts, "--source");
+	bool demo = cmd_opt_flag(args, "--demo");
+	const char *rows = cmd_opt_value(args, "--rows");
+	const char *seed = cmd_opt_value(args, "--seed");
+	const char *source = cmd_opt_value(args, "--source");
 	struct demo_options o = {
 		.rows = DEFAULT_ROWS,
 		.seed = DEFAULT_SEED,
 		.source_url = source,
-		.warehouse_url = cmd_opt_value(&opts, "--warehouse"),
-		.force = cmd_opt_flag(&opts, "--force"),
-		.use_existing = cmd_opt_flag(&opts, "--use-existing"),
+		.warehouse_url = cmd_opt_value(args, "--warehouse"),
+		.force = cmd_opt_flag(args, "--force"),
+		.use_existing = cmd_opt_flag(args, "--use-existing"),
 		.progress = ctx->errout,
 	};
-	if (opts.positional.len != 1) {
-		rc = cmd_usage_error(self, e, opts.positional.len ? "one directory, please"
-				     : "which directory?");
-		goto out;
-	}
-	o.dir = opts.positional.items[0];
+	o.dir = args->positional.items[0];
 	if ((source && project_check_url_option("--source", source, e) < 0) ||
 	    (o.warehouse_url && project_check_url_option("--warehouse", o.warehouse_url, e) < 0))
 		goto out;
@@ -208,14 +190,14 @@ static int exec_init(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 	print_demo_summary(ctx, &o, clock_monotonic_us() - start);
 	rc = EXIT_OK;
 out:
-	cmd_opts_free(&opts);
 	return rc;
 }
 
 const struct cmd_entry cmd_init_entries[] = {
-	{ "init", "[--demo] DIR [--rows N] [--seed S] [--use-existing] [--force] [...]",
-	  "start a project in DIR; --demo writes the complete ToteSys demo",
-	  "Without --demo, writes a small valid sluice.json (and lake/, sql/, data/)\n"
+	{ .name = "init",
+	  .usage = "[--demo] DIR [--rows N] [--seed S] [--use-existing] [--force] [...]",
+	  .summary = "start a project in DIR; --demo writes the complete ToteSys demo",
+	  .help = "Without --demo, writes a small valid sluice.json (and lake/, sql/, data/)\n"
 	  "to grow from.\n"
 	  "\n"
 	  "With --demo, writes a complete working project: a source database with\n"
@@ -242,10 +224,21 @@ const struct cmd_entry cmd_init_entries[] = {
 	  "--force or not; --force lists the demo tables it replaces before it does.\n"
 	  "\n"
 	  "URLs may not hold passwords: use PGPASSWORD, ~/.pgpass or a service file.",
-	  CMD_CLI_ONLY, exec_init },
-	{ "demo simulate", "[--once] [--rounds N] [--interval DURATION]",
-	  "keep the demo's source changing and drop order files into its lake",
-	  "Each round, in one transaction on the `source` connection: a few new\n"
+	  .flags = CMD_CLI_ONLY,
+	  .options = {
+		{ "--demo", NULL },
+		{ "--rows", NULL, CMD_KIND_NUMBER },
+		{ "--seed", NULL, CMD_KIND_NUMBER },
+		{ "--source", NULL, CMD_KIND_URL },
+		{ "--warehouse", NULL, CMD_KIND_URL },
+		{ "--use-existing", NULL },
+		{ "--force", "-f" },
+	  },
+	  .args = { 1, 1, { CMD_KIND_DIR } },
+	  .exec = exec_init },
+	{ .name = "demo simulate", .usage = "[--once] [--rounds N] [--interval DURATION]",
+	  .summary = "keep the demo's source changing and drop order files into its lake",
+	  .help = "Each round, in one transaction on the `source` connection: a few new\n"
 	  "sales orders, some amended ones, now and then new staff, a new address or\n"
 	  "a changed customer contact, all stamped with the current time; then a\n"
 	  "file of order documents dropped into the lake under orders/ (about one\n"
@@ -262,6 +255,12 @@ const struct cmd_entry cmd_init_entries[] = {
 	  "\n"
 	  "It writes only to a source that 'sluice init --demo' created, and refuses\n"
 	  "any other (one used with --use-existing, a real ToteSys database).",
-	  CMD_NEEDS_PROJECT | CMD_MUTATES, demo_exec_simulate },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	  .flags = CMD_NEEDS_PROJECT | CMD_MUTATES,
+	  .options = {
+		{ "--once", NULL },
+		{ "--rounds", NULL, CMD_KIND_NUMBER },
+		{ "--interval", NULL, CMD_KIND_DURATION },
+	  },
+	  .exec = demo_exec_simulate },
+	{ .name = NULL },
 };

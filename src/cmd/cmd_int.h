@@ -1,7 +1,8 @@
 /*
  * cmd_int.h - shared between the files of cmd/: each command family
- * (cmd_check.c, cmd_show.c, ...) exports its table of entries here, and
- * small helpers for option parsing and output live in cmd_util.c.
+ * (cmd_check.c, cmd_flows.c, ...) exports its table of entries here, and
+ * the helpers for parsed options (opts.c) and output (table.c,
+ * cmd_json.c) are declared here.
  */
 #ifndef SLUICE_CMD_INT_H
 #define SLUICE_CMD_INT_H
@@ -26,11 +27,11 @@ extern const struct cmd_entry cmd_pipe_entries[];
 extern const struct cmd_entry cmd_tables_entries[];
 extern const struct cmd_entry cmd_init_entries[];
 /* `demo simulate` (cmd_demo.c); its entry is in cmd_init.c's family. */
-int demo_exec_simulate(struct cmd_ctx *ctx, int argc, char **argv, struct err *e);
+int demo_exec_simulate(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e);
 extern const struct cmd_entry cmd_backfill_entries[];  /* backfill ... */
 extern const struct cmd_entry cmd_store_entries[];     /* store prune */
 
-/* --json output (json.c): one compact document a line; times ISO 8601 UTC
+/* JSON output (cmd_json.c): one compact document a line; times ISO 8601 UTC
  * or null; strings or null. */
 struct cJSON;
 void cmd_json_print(FILE *fp, const struct cJSON *doc);
@@ -50,51 +51,34 @@ int  cmd_wait_signal(const sigset_t *set, int ms);
  * event descriptor): a signal is noticed within a few tens of ms. */
 int  cmd_wait_signal_or_fd(const sigset_t *set, int fd, int ms);
 
-/* A text table (table.c): ncols cells a row, row-major, each owned. */
+/* A text table (table.c): ncols cells a row, row-major, each owned; the
+ * first row is the header.  Printed as aligned columns, or as CSV. */
 struct cmd_table {
 	size_t ncols;
-	struct vec cells;          /* char * */
+	enum cmd_format format;    /* CMD_FORMAT_CSV: RFC 4180, else columns */
+	/* Fixed printf widths ("%-24s " is -24), one space apart, for the
+	 * lists that have always been printed so; NULL: as wide as the widest
+	 * cell, two spaces apart. */
+	const int *widths;
+	struct vec cells;          /* char *, NULL for an absent value */
 };
-/* One row of ncols strings (NULL shows as "-"), copied. */
+/* One row of ncols strings (NULL shows as "-", or an empty CSV field), copied. */
 void cmd_table_add(struct cmd_table *t, ...);
-/* Print with aligned columns, then free the cells. */
+/* One cell (NULL: absent), copied: rows of a width known at run time. */
+void cmd_table_push(struct cmd_table *t, const char *cell);
+/* Print, then free the cells. */
 void cmd_table_print(FILE *fp, struct cmd_table *t);
 void cmd_table_free(struct cmd_table *t);
 
-/* The entry with exactly this name (a command's own descriptor). */
-const struct cmd_entry *cmd_lookup(const char *name);
-
-/* A parsed option list: flags that take no value, and --key value /
- * --key=value options.  Unknown options are usage errors naming them. */
-struct cmd_opt_spec {
-	const char *name;     /* "--wait", "--param", "-f" */
-	const char *alias;    /* short form or NULL */
-	bool takes_value;
-	bool repeatable;
-};
-
-struct cmd_opts {
-	struct vec names;      /* const char * (spec names) in order seen */
-	struct vec values;     /* char * (NULL for flags) */
-	struct vec positional; /* char * (borrowed from argv) */
-};
-
-int  cmd_parse_opts(const struct cmd_entry *ce, int argc, char **argv,
-		    const struct cmd_opt_spec *specs, struct cmd_opts *out,
-		    struct err *e);
-void cmd_opts_free(struct cmd_opts *o);
-bool cmd_opt_flag(const struct cmd_opts *o, const char *name);
-/* Last value of an option, or NULL. */
-const char *cmd_opt_value(const struct cmd_opts *o, const char *name);
+/* Options of the parsed words (opts.c): was the flag given; the last value
+ * of an option, or NULL. */
+bool cmd_opt_flag(const struct cmd_args *a, const char *name);
+const char *cmd_opt_value(const struct cmd_args *a, const char *name);
+/* A run id word ("7" or "#7"); a usage error of this command otherwise. */
+int  cmd_parse_run_id(const struct cmd_entry *ce, const char *word, int64_t *id,
+		      struct err *e);
 /* Usage error for this command: "usage: sluice NAME ARGS". Returns EXIT_USAGE. */
 int  cmd_usage_error(const struct cmd_entry *ce, struct err *e, const char *fmt, ...)
 	PRINTF_LIKE(3, 4);
-
-/* The spec list of every command whose one option is --json. */
-extern const struct cmd_opt_spec cmd_json_only_specs[];
-/* Parse NAME's words when they may be --json and nothing else: the same
- * usage errors for all such commands.  Returns EXIT_OK or EXIT_USAGE. */
-int  cmd_parse_json_only(const char *name, int argc, char **argv, bool *json,
-			 struct err *e);
 
 #endif

@@ -138,32 +138,20 @@ static int follow(struct cmd_ctx *ctx, struct store_log_filter *f, bool json,
 	return rc;
 }
 
-static int exec_logs(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_logs(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--run", NULL, true, false }, { "--level", NULL, true, false },
-		{ "--step", NULL, true, false }, { "--object", NULL, true, false },
-		{ "--follow", "-f", false, false }, { "--json", NULL, false, false },
-		{ "--limit", "-n", true, false }, { "--search", NULL, true, false },
-		{ NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup("logs");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
+	const struct cmd_entry *self = args->entry;
 	struct store_log_filter f = {
-		.step = cmd_opt_value(&o, "--step"), .object = cmd_opt_value(&o, "--object"),
-		.search = cmd_opt_value(&o, "--search"), .min_level = LOG_DEBUG, .limit = 100,
+		.step = cmd_opt_value(args, "--step"), .object = cmd_opt_value(args, "--object"),
+		.search = cmd_opt_value(args, "--search"), .min_level = LOG_DEBUG, .limit = 100,
 	};
 	int rc = EXIT_OK;
-	const char *run = cmd_opt_value(&o, "--run");
-	const char *level = cmd_opt_value(&o, "--level");
-	const char *lim = cmd_opt_value(&o, "--limit");
+	const char *run = cmd_opt_value(args, "--run");
+	const char *level = cmd_opt_value(args, "--level");
+	const char *lim = cmd_opt_value(args, "--limit");
 	int64_t n = 0;
-	if (o.positional.len)
-		rc = cmd_usage_error(self, e, "unexpected argument '%s'",
-				     (char *)o.positional.items[0]);
-	else if (run && (!str_to_i64(run[0] == '#' ? run + 1 : run, &f.run_id) || f.run_id <= 0))
-		rc = cmd_usage_error(self, e, "'%s' is not a run id", run);
+	if (run && cmd_parse_run_id(self, run, &f.run_id, e) != EXIT_OK)
+		rc = EXIT_USAGE;
 	else if (level && !log_level_parse(level, &f.min_level))
 		rc = cmd_usage_error(self, e, "unknown level '%s' (debug, info, warn, error)",
 				     level);
@@ -172,28 +160,38 @@ static int exec_logs(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 	if (rc == EXIT_OK) {
 		if (lim)
 			f.limit = (int)n;
-		bool json = cmd_opt_flag(&o, "--json");
+		bool json = args->format == CMD_FORMAT_JSON;
 		int64_t last = 0;
 		if (print_page(ctx, &f, json, &last, e) < 0)
 			rc = EXIT_FAILED;
-		else if (cmd_opt_flag(&o, "--follow")) {
+		else if (cmd_opt_flag(args, "--follow")) {
 			if (!last && store_log_last_id(ctx->store, &last, e) < 0)
 				rc = EXIT_FAILED;
 			else
 				rc = follow(ctx, &f, json, last, e);
 		}
 	}
-	cmd_opts_free(&o);
 	return rc;
 }
 
 const struct cmd_entry cmd_logs_entries[] = {
-	{ "logs", "[--run N] [--level L] [-f] [--json]",
-	  "show log records from the control store (-f follows)",
-	  "Filters: --run N, --level L (debug info warn error), --step S,\n"
+	{ .name = "logs", .usage = "[--run N] [--level L] [-f] [--json]",
+	  .summary = "show log records from the control store (-f follows)",
+	  .help = "Filters: --run N, --level L (debug info warn error), --step S,\n"
 	  "--object O (\"pipe:orders\"), --search TEXT; --limit N (-n).\n"
 	  "Shows the newest records (default 100) oldest first.  -f keeps printing\n"
 	  "new records as they are written, until interrupted.  --json prints one\n"
-	  "JSON object a line.", CMD_NEEDS_STORE, exec_logs },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	  "JSON object a line.",
+	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON,
+	  .options = {
+		{ "--run", NULL, CMD_KIND_RUN },
+		{ "--level", NULL, CMD_KIND_CHOICE, "debug|info|warn|error" },
+		{ "--step", NULL, CMD_KIND_TEXT },
+		{ "--object", NULL, CMD_KIND_TEXT },
+		{ "--follow", "-f" },
+		{ "--limit", "-n", CMD_KIND_NUMBER },
+		{ "--search", NULL, CMD_KIND_TEXT },
+	  },
+	  .exec = exec_logs },
+	{ .name = NULL },
 };

@@ -60,22 +60,16 @@ static void notification_row(struct cmd_table *t, const struct store_notificatio
 
 static const char *const state_words[] = { "pending", "sending", "sent", "failed" };
 
-static int exec_show_notifications(struct cmd_ctx *ctx, int argc, char **argv,
+static int exec_show_notifications(struct cmd_ctx *ctx, const struct cmd_args *args,
 				   struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false }, { "--state", NULL, true, true },
-		{ "--limit", NULL, true, false }, { NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup("show notifications");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
+	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_OK;
 	unsigned mask = 0;
-	for (size_t i = 0; i < o.names.len && rc == EXIT_OK; i++) {
-		if (strcmp(o.names.items[i], "--state") != 0)
+	for (size_t i = 0; i < args->names.len && rc == EXIT_OK; i++) {
+		if (strcmp(args->names.items[i], "--state") != 0)
 			continue;
-		const char *v = o.values.items[i];
+		const char *v = args->values.items[i];
 		size_t k = 0;
 		while (k < ARRAY_LEN(state_words) && strcasecmp(v, state_words[k]) != 0)
 			k++;
@@ -85,15 +79,11 @@ static int exec_show_notifications(struct cmd_ctx *ctx, int argc, char **argv,
 		mask |= 1u << k;
 	}
 	int64_t limit = 100;
-	const char *lim = cmd_opt_value(&o, "--limit");
+	const char *lim = cmd_opt_value(args, "--limit");
 	if (rc == EXIT_OK && lim && (!str_to_i64(lim, &limit) || limit < 1 || limit > 10000))
 		rc = cmd_usage_error(self, e, "--limit takes a number from 1 to 10000, "
 				     "not '%s'", lim);
-	if (rc == EXIT_OK && o.positional.len)
-		rc = cmd_usage_error(self, e, "unexpected argument '%s'",
-				     (char *)o.positional.items[0]);
-	bool json = cmd_opt_flag(&o, "--json");
-	cmd_opts_free(&o);
+	bool json = args->format == CMD_FORMAT_JSON;
 	struct vec q = VEC_INIT;
 	if (rc == EXIT_OK && store_notify_list(ctx->store, mask, (int)limit, &q, e) < 0)
 		rc = EXIT_FAILED;
@@ -103,10 +93,10 @@ static int exec_show_notifications(struct cmd_ctx *ctx, int argc, char **argv,
 			cJSON_AddItemToArray(arr, notification_json(q.items[i]));
 		cmd_json_print(ctx->out, arr);
 		cJSON_Delete(arr);
-	} else if (rc == EXIT_OK && !q.len) {
+	} else if (rc == EXIT_OK && !q.len && args->format != CMD_FORMAT_CSV) {
 		fprintf(ctx->out, "no notifications\n");
 	} else if (rc == EXIT_OK) {
-		struct cmd_table t = { 9, VEC_INIT };
+		struct cmd_table t = { .ncols = 9, .format = args->format };
 		cmd_table_add(&t, "ID", "CHANNEL", "EVENT", "OBJECT", "STATE", "ATTEMPTS",
 			      "CREATED", "NEXT/SENT", "LAST ERROR");
 		for (size_t i = 0; i < q.len; i++)
@@ -118,24 +108,21 @@ static int exec_show_notifications(struct cmd_ctx *ctx, int argc, char **argv,
 }
 
 /* The one ID argument of `notify retry|drop`. */
-static int parse_id(const char *name, int argc, char **argv, int64_t *id, struct err *e)
+static int parse_id(const struct cmd_args *args, int64_t *id, struct err *e)
 {
-	const struct cmd_entry *self = cmd_lookup(name);
-	if (argc != 1)
-		return cmd_usage_error(self, e, argc ? "one notification id, please"
-				       : "which notification? (see 'show notifications')");
-	if (!str_to_i64(argv[0], id) || *id <= 0)
-		return cmd_usage_error(self, e, "'%s' is not a notification id", argv[0]);
+	const char *word = args->positional.items[0];
+	if (!str_to_i64(word, id) || *id <= 0)
+		return cmd_usage_error(args->entry, e, "'%s' is not a notification id", word);
 	return EXIT_OK;
 }
 
 /* `notify retry|drop ID`: `act` on a FAILED message, then say `done`. */
-static int on_failed(struct cmd_ctx *ctx, const char *name, int argc, char **argv,
+static int on_failed(struct cmd_ctx *ctx, const struct cmd_args *args,
 		     int (*act)(struct store *, int64_t, struct err *), const char *done,
 		     struct err *e)
 {
 	int64_t id;
-	int rc = parse_id(name, argc, argv, &id, e);
+	int rc = parse_id(args, &id, e);
 	if (rc != EXIT_OK)
 		return rc;
 	if (act(ctx->store, id, e) < 0)
@@ -145,24 +132,25 @@ static int on_failed(struct cmd_ctx *ctx, const char *name, int argc, char **arg
 	return EXIT_OK;
 }
 
-static int exec_notify_retry(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_notify_retry(struct cmd_ctx *ctx, const struct cmd_args *args,
+			     struct err *e)
 {
-	return on_failed(ctx, "notify retry", argc, argv, store_notify_retry,
+	return on_failed(ctx, args, store_notify_retry,
 			 "is queued again", e);
 }
 
-static int exec_notify_drop(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_notify_drop(struct cmd_ctx *ctx, const struct cmd_args *args,
+			    struct err *e)
 {
-	return on_failed(ctx, "notify drop", argc, argv, store_notify_drop, "dropped", e);
+	return on_failed(ctx, args, store_notify_drop, "dropped", e);
 }
 
-static int exec_notify_test(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_notify_test(struct cmd_ctx *ctx, const struct cmd_args *args,
+			    struct err *e)
 {
-	const struct cmd_entry *self = cmd_lookup("notify test");
-	if (argc != 1)
-		return cmd_usage_error(self, e, "name one channel");
+	const char *channel = args->positional.items[0];
 	int64_t id = 0;
-	if (notify_test(ctx->store, ctx->project, argv[0], &id, e) < 0)
+	if (notify_test(ctx->store, ctx->project, channel, &id, e) < 0)
 		return e->code == ERR_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
 	notify_mask_secrets(ctx->project);
 	struct notify_stats st;
@@ -174,11 +162,11 @@ static int exec_notify_test(struct cmd_ctx *ctx, int argc, char **argv, struct e
 	int rc = EXIT_OK;
 	if (n->state == NOTIFY_SENT) {
 		fprintf(ctx->out, "sent a test message to channel %s (notification %lld)\n",
-			argv[0], (long long)id);
+			channel, (long long)id);
 	} else {
 		char *why = log_mask(n->last_error ? n->last_error : "not sent yet");
 		err_set(e, ERR_IO, "the test message to channel %s was not sent: %s%s",
-			     argv[0], why, n->state == NOTIFY_PENDING
+			     channel, why, n->state == NOTIFY_PENDING
 			     ? " (it stays queued and is retried)" : "");
 		free(why);
 		rc = EXIT_FAILED;
@@ -188,28 +176,40 @@ static int exec_notify_test(struct cmd_ctx *ctx, int argc, char **argv, struct e
 }
 
 const struct cmd_entry cmd_notify_entries[] = {
-	{ "show notifications", "[--state STATE]... [--limit N] [--json]",
-	  "the notification queue: pending, sent and failed messages",
-	  "One line per message, newest first: its channel, event (xN when N\n"
+	{ .name = "show notifications", .usage = "[--state STATE]... [--limit N] [--json]",
+	  .summary = "the notification queue: pending, sent and failed messages",
+	  .help = "One line per message, newest first: its channel, event (xN when N\n"
 	  "events on one object were collapsed into it), object, state\n"
 	  "(PENDING, SENDING, SENT, FAILED), attempts, when it was queued, when it\n"
 	  "is due (PENDING) or was sent, and the last error (secrets masked).\n"
 	  "--state filters (repeatable); --limit defaults to 100; --json prints a\n"
 	  "JSON array.",
-	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_notifications },
-	{ "notify retry", "ID",
-	  "send a FAILED notification again",
-	  "Queues a message that failed for good again, due now, with its\n"
+	  .flags = CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
+	  .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .options = {
+		{ "--state", NULL, CMD_KIND_CHOICE, "pending|sending|sent|failed", true },
+		{ "--limit", NULL, CMD_KIND_NUMBER },
+	  },
+	  .exec = exec_show_notifications },
+	{ .name = "notify retry", .usage = "ID",
+	  .summary = "send a FAILED notification again",
+	  .help = "Queues a message that failed for good again, due now, with its\n"
 	  "attempts counted from zero.  Only FAILED messages can be retried.",
-	  CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_notify_retry },
-	{ "notify drop", "ID",
-	  "delete a FAILED notification from the queue",
-	  "Only FAILED messages can be dropped; a pending one will be sent.",
-	  CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_notify_drop },
-	{ "notify test", "CHANNEL",
-	  "send a test message to a channel now",
-	  "Queues a test message for CHANNEL and sends what is due at once, on\n"
+	  .flags = CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
+	  .args = { 1, 1, { CMD_KIND_ID } },
+	  .exec = exec_notify_retry },
+	{ .name = "notify drop", .usage = "ID",
+	  .summary = "delete a FAILED notification from the queue",
+	  .help = "Only FAILED messages can be dropped; a pending one will be sent.",
+	  .flags = CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
+	  .args = { 1, 1, { CMD_KIND_ID } },
+	  .exec = exec_notify_drop },
+	{ .name = "notify test", .usage = "CHANNEL",
+	  .summary = "send a test message to a channel now",
+	  .help = "Queues a test message for CHANNEL and sends what is due at once, on\n"
 	  "this process; says whether it was delivered and, if not, why.",
-	  CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_notify_test },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	  .flags = CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
+	  .args = { 1, 1, { CMD_KIND_CHANNEL } },
+	  .exec = exec_notify_test },
+	{ .name = NULL },
 };

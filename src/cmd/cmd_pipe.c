@@ -26,15 +26,10 @@
 
 /* ---- small helpers -------------------------------------------------------------- */
 
-static const struct project_pipe *pipe_arg(struct cmd_ctx *ctx, const struct cmd_entry *self,
-					   const struct cmd_opts *o, int *rc, struct err *e)
+static const struct project_pipe *pipe_arg(struct cmd_ctx *ctx, const struct cmd_args *args,
+					   int *rc, struct err *e)
 {
-	if (o->positional.len != 1) {
-		*rc = cmd_usage_error(self, e, o->positional.len ? "one pipe at a time"
-					       : "which pipe?");
-		return NULL;
-	}
-	const char *name = o->positional.items[0];
+	const char *name = args->positional.items[0];
 	const struct project_pipe *pipe = project_pipe(ctx->project, name);
 	if (!pipe) {
 		struct buf names = BUF_INIT;
@@ -66,7 +61,7 @@ static void print_listing(struct cmd_ctx *ctx, const char *what, size_t n, bool 
 {
 	if (json)
 		cmd_json_print(ctx->out, arr);
-	else if (n)
+	else if (n || t->format == CMD_FORMAT_CSV)
 		cmd_table_print(ctx->out, t);
 	else
 		fprintf(ctx->out, "no %s in %s\n", what, ctx->project->file);
@@ -120,24 +115,14 @@ static void print_rejected(struct cmd_ctx *ctx, const struct project_pipe *pipe,
 	store_load_list_free(&v);
 }
 
-static int exec_refresh(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_refresh(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--force", "-f", false, false },
-		{ "--file", NULL, true, false },
-		{ NULL, NULL, false, false },
-	};
-	const struct cmd_entry *self = cmd_lookup("pipe refresh");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
 	int rc = EXIT_OK;
-	const struct project_pipe *pipe = pipe_arg(ctx, self, &o, &rc, e);
-	struct pipe_request req = { .force = cmd_opt_flag(&o, "--force"),
-				    .only_key = cmd_opt_value(&o, "--file") };
+	const struct project_pipe *pipe = pipe_arg(ctx, args, &rc, e);
+	struct pipe_request req = { .force = cmd_opt_flag(args, "--force"),
+				    .only_key = cmd_opt_value(args, "--file") };
 	struct work w;
 	if (!pipe || work_open(ctx, &w, true, e) < 0) {
-		cmd_opts_free(&o);
 		return pipe ? EXIT_FAILED : rc;
 	}
 	atomic_bool cancel = false;
@@ -188,7 +173,6 @@ static int exec_refresh(struct cmd_ctx *ctx, int argc, char **argv, struct err *
 	}
 	pipe_result_free(&res);
 	work_close(&w);
-	cmd_opts_free(&o);
 	/* What the refresh queued goes now: an engine may not be there to send
 	 * it (and when one is, a message is claimed by one sender only). */
 	struct err ne;
@@ -200,19 +184,11 @@ static int exec_refresh(struct cmd_ctx *ctx, int argc, char **argv, struct err *
 
 /* ---- pipe pause / resume ---------------------------------------------------------------- */
 
-static int exec_switch(struct cmd_ctx *ctx, int argc, char **argv, bool pause, struct err *e)
+static int exec_switch(struct cmd_ctx *ctx, const struct cmd_args *args, bool pause,
+		       struct err *e)
 {
-	static const struct cmd_opt_spec pause_specs[] = {
-		{ "--reason", NULL, true, false },
-		{ NULL, NULL, false, false },
-	};
-	static const struct cmd_opt_spec resume_specs[] = { { NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup(pause ? "pipe pause" : "pipe resume");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, pause ? pause_specs : resume_specs, &o, e) < 0)
-		return EXIT_USAGE;
 	int rc = EXIT_OK;
-	const struct project_pipe *pipe = pipe_arg(ctx, self, &o, &rc, e);
+	const struct project_pipe *pipe = pipe_arg(ctx, args, &rc, e);
 	bool changed = false;
 	enum pipe_state was = PIPE_RUNNING;
 	char *why = NULL;
@@ -220,7 +196,7 @@ static int exec_switch(struct cmd_ctx *ctx, int argc, char **argv, bool pause, s
 		rc = EXIT_FAILED;
 	} else if (pipe) {
 		int r = pause ? pipe_pause(ctx->store, pipe, ctx->user,
-					   cmd_opt_value(&o, "--reason"), &changed, e)
+					   cmd_opt_value(args, "--reason"), &changed, e)
 			      : pipe_resume(ctx->store, pipe, ctx->user, &changed, e);
 		if (r < 0)
 			rc = EXIT_FAILED;
@@ -231,18 +207,17 @@ static int exec_switch(struct cmd_ctx *ctx, int argc, char **argv, bool pause, s
 			fprintf(ctx->out, "  it was %s\n", why);
 	}
 	free(why);
-	cmd_opts_free(&o);
 	return rc;
 }
 
-static int exec_pause(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_pause(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	return exec_switch(ctx, argc, argv, true, e);
+	return exec_switch(ctx, args, true, e);
 }
 
-static int exec_resume(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_resume(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	return exec_switch(ctx, argc, argv, false, e);
+	return exec_switch(ctx, args, false, e);
 }
 
 /* ---- show pipes ---------------------------------------------------------------------------- */
@@ -281,16 +256,15 @@ static cJSON *pipe_json(const struct project_pipe *pipe, const struct pipe_statu
 	return o;
 }
 
-static int exec_show_pipes(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_show_pipes(struct cmd_ctx *ctx, const struct cmd_args *args,
+			   struct err *e)
 {
-	bool json;
-	if (cmd_parse_json_only("show pipes", argc, argv, &json, e) != EXIT_OK)
-		return EXIT_USAGE;
+	bool json = args->format == CMD_FORMAT_JSON;
 	struct work w;
 	if (work_open(ctx, &w, true, e) < 0)
 		return EXIT_FAILED;
 	cJSON *arr = cJSON_CreateArray();
-	struct cmd_table t = { 7, VEC_INIT };
+	struct cmd_table t = { .ncols = 7, .format = args->format };
 	cmd_table_add(&t, "NAME", "STATE", "TABLE", "PENDING", "LAST FILE", "LAST LOADED",
 		  "LAST ERROR");
 	int rc = EXIT_OK;
@@ -323,8 +297,9 @@ static int exec_show_pipes(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		free(problem);
 	}
 	print_listing(ctx, "pipes", ctx->project->npipes, json, arr, &t);
-	if (!json && warnings.len)
-		fputs(buf_str(&warnings), ctx->out);
+	if (!json && warnings.len)   /* under the table; beside CSV, not in it */
+		fputs(buf_str(&warnings),
+		      args->format == CMD_FORMAT_CSV ? ctx->errout : ctx->out);
 	buf_free(&warnings);
 	if (rc != EXIT_OK)
 		err_set(e, ERR_INVALID, "some pipes could not be read (see the error column)");
@@ -355,15 +330,14 @@ static cJSON *stream_json(const struct project_stream *s, const struct stream_st
 	return j;
 }
 
-static int exec_show_streams(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_show_streams(struct cmd_ctx *ctx, const struct cmd_args *args,
+			     struct err *e)
 {
-	bool json;
-	if (cmd_parse_json_only("show streams", argc, argv, &json, e) != EXIT_OK)
-		return EXIT_USAGE;
+	bool json = args->format == CMD_FORMAT_JSON;
 	struct work w;
 	work_open(ctx, &w, false, e);
 	cJSON *arr = cJSON_CreateArray();
-	struct cmd_table t = { 7, VEC_INIT };
+	struct cmd_table t = { .ncols = 7, .format = args->format };
 	cmd_table_add(&t, "NAME", "TABLE", "MODE", "OFFSET", "PENDING", "HAS DATA", "ERROR");
 	int rc = EXIT_OK;
 	for (size_t i = 0; i < ctx->project->nstreams; i++) {
@@ -451,28 +425,19 @@ static void load_row(struct cmd_table *t, const struct store_load *l)
 	free(first);
 }
 
-static int exec_show_loads(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_show_loads(struct cmd_ctx *ctx, const struct cmd_args *args,
+			   struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false },
-		{ "--limit", "-n", true, false },
-		{ "--page", NULL, true, false },
-		{ NULL, NULL, false, false },
-	};
-	const struct cmd_entry *self = cmd_lookup("show loads");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
+	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_OK;
-	const struct project_pipe *pipe = pipe_arg(ctx, self, &o, &rc, e);
+	const struct project_pipe *pipe = pipe_arg(ctx, args, &rc, e);
 	int64_t limit = 50, page = 1;
-	const char *lv = cmd_opt_value(&o, "--limit"), *pv = cmd_opt_value(&o, "--page");
-	bool json = cmd_opt_flag(&o, "--json");
+	const char *lv = cmd_opt_value(args, "--limit"), *pv = cmd_opt_value(args, "--page");
+	bool json = args->format == CMD_FORMAT_JSON;
 	if (pipe && ((lv && (!str_to_i64(lv, &limit) || limit < 1 || limit > 10000)) ||
 		     (pv && (!str_to_i64(pv, &page) || page < 1))))
 		rc = cmd_usage_error(self, e, "--limit takes 1..10000 and --page a page "
 				     "number from 1");
-	cmd_opts_free(&o);
 	if (!pipe || rc != EXIT_OK)
 		return rc;
 	int64_t counts[LOAD_STATUS_COUNT];
@@ -496,16 +461,17 @@ static int exec_show_loads(struct cmd_ctx *ctx, int argc, char **argv, struct er
 			cJSON_AddItemToArray(arr, load_json(v.items[i]));
 		cmd_json_print(ctx->out, doc);
 		cJSON_Delete(doc);
-	} else if (total == 0) {
+	} else if (total == 0 && args->format != CMD_FORMAT_CSV) {
 		fprintf(ctx->out, "pipe %s has loaded nothing yet\n", pipe->name);
 	} else {
-		struct cmd_table t = { 9, VEC_INIT };
+		struct cmd_table t = { .ncols = 9, .format = args->format };
 		cmd_table_add(&t, "LOADED AT", "FILE", "STATUS", "ROWS", "ERRORS", "BYTES", "CHECKSUM",
 			  "RUN", "FIRST ERROR");
 		for (size_t i = 0; i < v.len; i++)
 			load_row(&t, v.items[i]);
 		cmd_table_print(ctx->out, &t);
-		fprintf(ctx->out, "page %lld of %lld (%lld load%s, newest first)\n",
+		fprintf(args->format == CMD_FORMAT_CSV ? ctx->errout : ctx->out,
+			"page %lld of %lld (%lld load%s, newest first)\n",
 			(long long)page, (long long)(pages ? pages : 1), (long long)total,
 			total == 1 ? "" : "s");
 	}
@@ -514,8 +480,9 @@ static int exec_show_loads(struct cmd_ctx *ctx, int argc, char **argv, struct er
 }
 
 const struct cmd_entry cmd_pipe_entries[] = {
-	{ "pipe refresh", "PIPE [--force] [--file KEY]", "load a pipe's new files now",
-	  "Loads every new file under the pipe's path into its table, each file in one\n"
+	{ .name = "pipe refresh", .usage = "PIPE [--force] [--file KEY]",
+	  .summary = "load a pipe's new files now",
+	  .help = "Loads every new file under the pipe's path into its table, each file in one\n"
 	  "transaction with its ledger entry, and records the load history.  Files\n"
 	  "loaded before are skipped; --force reloads them (a reloaded file's earlier\n"
 	  "rows are replaced, never duplicated), and --file KEY restricts the refresh\n"
@@ -524,29 +491,56 @@ const struct cmd_entry cmd_pipe_entries[] = {
 	  "tried again when its content changes.  A pipe STOPPED_ON_ERROR (on_error\n"
 	  "abort) loads nothing until 'pipe resume', except with --force.\n"
 	  "Exit status: 0 all files loaded, 1 a file had bad records or the refresh failed.",
-	  CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_refresh },
-	{ "pipe pause", "PIPE [--reason TEXT]", "stop a pipe loading until resumed",
-	  NULL, CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_pause },
-	{ "pipe resume", "PIPE", "let a paused or stopped pipe load again",
-	  "Resumes a PAUSED pipe, or one STOPPED_ON_ERROR by on_error abort.  After\n"
+	  .flags = CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
+	  .options = {
+		{ "--force", "-f" },
+		{ "--file", NULL, CMD_KIND_FILE },
+	  },
+	  .args = { 1, 1, { CMD_KIND_PIPE } },
+	  .exec = exec_refresh },
+	{ .name = "pipe pause", .usage = "PIPE [--reason TEXT]",
+	  .summary = "stop a pipe loading until resumed",
+	  .flags = CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
+	  .options = { { "--reason", NULL, CMD_KIND_TEXT } },
+	  .args = { 1, 1, { CMD_KIND_PIPE } },
+	  .exec = exec_pause },
+	{ .name = "pipe resume", .usage = "PIPE",
+	  .summary = "let a paused or stopped pipe load again",
+	  .help = "Resumes a PAUSED pipe, or one STOPPED_ON_ERROR by on_error abort.  After\n"
 	  "that, a failed file is tried again only once its content changed (or with\n"
-	  "'pipe refresh PIPE --force --file KEY').", CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_resume },
-	{ "show pipes", "[--json]", "pipes: state, pending files, last load and last error",
-	  "States: RUNNING, PAUSED, STOPPED_MISSING_TABLE (the table was dropped after\n"
+	  "'pipe refresh PIPE --force --file KEY').",
+	  .flags = CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
+	  .args = { 1, 1, { CMD_KIND_PIPE } },
+	  .exec = exec_resume },
+	{ .name = "show pipes", .usage = "[--json]",
+	  .summary = "pipes: state, pending files, last load and last error",
+	  .help = "States: RUNNING, PAUSED, STOPPED_MISSING_TABLE (the table was dropped after\n"
 	  "files were loaded into it), STOPPED_MISSING_PATH (the lake or the pipe's\n"
 	  "directory does not exist), STOPPED_ON_ERROR (on_error abort met a bad\n"
 	  "file; until 'pipe resume').  Files loaded before that changed in the lake\n"
 	  "since are not reloaded: a warning under the table names them.",
-	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_pipes },
-	{ "show streams", "[--json]", "streams: offset, pending rows, whether they have data",
-	  NULL, CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_streams },
-	{ "show loads", "PIPE [--json] [--page N]",
-	  "a pipe's load history, newest first",
-	  "Each attempt to load a file: when, the file, LOADED / PARTIALLY_LOADED /\n"
+	  .flags = CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
+	  .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .exec = exec_show_pipes },
+	{ .name = "show streams", .usage = "[--json]",
+	  .summary = "streams: offset, pending rows, whether they have data",
+	  .flags = CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
+	  .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .exec = exec_show_streams },
+	{ .name = "show loads", .usage = "PIPE [--json] [--page N]",
+	  .summary = "a pipe's load history, newest first",
+	  .help = "Each attempt to load a file: when, the file, LOADED / PARTIALLY_LOADED /\n"
 	  "LOAD_FAILED, rows loaded of rows read, errors, size, checksum, run, and\n"
 	  "the first error with its line, column and column name.  A file another\n"
 	  "control store loaded, found in the ledger, shows LOADED (by ID).  Pages\n"
 	  "hold 50 loads; --limit N (-n N) changes that, up to 10000.",
-	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_loads },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	  .flags = CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
+	  .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .options = {
+		{ "--limit", "-n", CMD_KIND_NUMBER },
+		{ "--page", NULL, CMD_KIND_NUMBER },
+	  },
+	  .args = { 1, 1, { CMD_KIND_PIPE } },
+	  .exec = exec_show_loads },
+	{ .name = NULL },
 };

@@ -167,31 +167,35 @@ static void print_text(FILE *fp, struct db *db, const struct db_table *t, int64_
 	free(types);
 }
 
+/* The page's rows under a header of column names; NULL an empty field. */
+static void print_csv(FILE *fp, const struct db_table *t, cJSON *rows)
+{
+	struct cmd_table out = { .ncols = t->ncolumns, .format = CMD_FORMAT_CSV };
+	for (size_t i = 0; i < t->ncolumns; i++)
+		cmd_table_push(&out, t->columns[i].name);
+	for (cJSON *r = rows->child; r; r = r->next) {
+		size_t i = 0;
+		for (cJSON *c = r->child; c && i < t->ncolumns; c = c->next, i++)
+			cmd_table_push(&out, cJSON_IsString(c) ? c->valuestring : NULL);
+		for (; i < t->ncolumns; i++)
+			cmd_table_push(&out, NULL);
+	}
+	if (t->ncolumns)
+		cmd_table_print(fp, &out);
+}
+
 static bool parse_count(const char *s, int64_t min, int64_t max, int64_t *out)
 {
 	return str_to_i64(s, out) && *out >= min && *out <= max;
 }
 
-static int exec_show_table(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_show_table(struct cmd_ctx *ctx, const struct cmd_args *args,
+			   struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--limit", NULL, true, false },
-		{ "--offset", NULL, true, false },
-		{ "--json", NULL, false, false },
-		{ NULL, NULL, false, false },
-	};
-	const struct cmd_entry *self = cmd_lookup("show table");
-	struct cmd_opts opts;
-	if (cmd_parse_opts(self, argc, argv, specs, &opts, e) < 0)
-		return EXIT_USAGE;
+	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_USAGE;
 	int64_t limit = PREVIEW_DEFAULT, offset = 0;
-	const char *lv = cmd_opt_value(&opts, "--limit"), *ov = cmd_opt_value(&opts, "--offset");
-	if (opts.positional.len != 1) {
-		rc = cmd_usage_error(self, e, opts.positional.len ? "one table at a time"
-								  : "which table?");
-		goto out;
-	}
+	const char *lv = cmd_opt_value(args, "--limit"), *ov = cmd_opt_value(args, "--offset");
 	if (lv && !parse_count(lv, 1, PREVIEW_MAX, &limit)) {
 		rc = cmd_usage_error(self, e, "--limit: expected a number from 1 to %d, not '%s'",
 				     PREVIEW_MAX, lv);
@@ -201,7 +205,7 @@ static int exec_show_table(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		rc = cmd_usage_error(self, e, "--offset: expected a number from 0, not '%s'", ov);
 		goto out;
 	}
-	const char *table = opts.positional.items[0], *conn = NULL;
+	const char *table = args->positional.items[0], *conn = NULL;
 	rc = EXIT_FAILED;
 	struct db *db = find_table(ctx->project, table, &conn, e);
 	if (!db)
@@ -241,9 +245,12 @@ static int exec_show_table(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		db_close(db);
 		goto out;
 	}
-	if (cmd_opt_flag(&opts, "--json"))
+	if (args->format == CMD_FORMAT_JSON) {
 		print_json(ctx->out, db, conn, t, offset, limit, more, rows);
-	else {
+	} else if (args->format == CMD_FORMAT_CSV) {
+		print_csv(ctx->out, t, rows);
+		cJSON_Delete(rows);
+	} else {
 		print_text(ctx->out, db, t, offset, more, rows);
 		cJSON_Delete(rows);
 	}
@@ -251,17 +258,24 @@ static int exec_show_table(struct cmd_ctx *ctx, int argc, char **argv, struct er
 	db_close(db);
 	rc = EXIT_OK;
 out:
-	cmd_opts_free(&opts);
 	return rc;
 }
 
 const struct cmd_entry cmd_preview_entries[] = {
-	{ "show table", "TABLE [--limit N] [--offset N] [--json]",
-	  "a page of a table's rows, with its columns and types",
-	  "Reads at most --limit rows (default 100, at most 1000) from --offset on,\n"
+	{ .name = "show table", .usage = "TABLE [--limit N] [--offset N] [--json]",
+	  .summary = "a page of a table's rows, with its columns and types",
+	  .help = "Reads at most --limit rows (default 100, at most 1000) from --offset on,\n"
 	  "in primary-key order when the table has one, through a read-only\n"
 	  "connection.  --json prints {table, connection, columns: [{name, type,\n"
-	  "not_null, primary_key}], offset, limit, more, rows: [[text or null ...]]}.",
-	  CMD_NEEDS_PROJECT, exec_show_table },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	  "not_null, primary_key}], offset, limit, more, rows: [[text or null ...]]}.\n"
+	  "--format csv prints the rows under a header of column names (NULL is an\n"
+	  "empty field).",
+	  .flags = CMD_NEEDS_PROJECT, .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .options = {
+		{ "--limit", NULL, CMD_KIND_NUMBER },
+		{ "--offset", NULL, CMD_KIND_NUMBER },
+	  },
+	  .args = { 1, 1, { CMD_KIND_TABLE } },
+	  .exec = exec_show_table },
+	{ .name = NULL },
 };

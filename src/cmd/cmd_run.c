@@ -440,39 +440,26 @@ static void free_kv(struct vec *kv)
 	vec_free(kv);
 }
 
-static int exec_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--param", "-p", true, true },
-		{ "--wait", "-w", false, false },
-		{ "--store-timeout", NULL, true, false },
-		{ NULL, NULL, false, false },
-	};
-	const struct cmd_entry *self = cmd_lookup("run");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
+	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_OK;
 	struct vec kv = VEC_INIT;
 	usec_t store_timeout = ENGINE_STORE_TIMEOUT;
-	const char *st = cmd_opt_value(&o, "--store-timeout");
-	if (o.positional.len < 1) {
-		rc = cmd_usage_error(self, e, "which flow?");
-		goto out;
-	}
+	const char *st = cmd_opt_value(args, "--store-timeout");
 	if (st && (!duration_parse(st, &store_timeout) || store_timeout < 0)) {
 		rc = cmd_usage_error(self, e, "--store-timeout takes a duration like 5m "
 				     "(0: never give up)");
 		goto out;
 	}
-	for (size_t i = 0; i < o.names.len; i++)
-		if (strcmp(o.names.items[i], "--param") == 0 &&
-		    add_param(self, &kv, o.values.items[i], e) < 0) {
+	for (size_t i = 0; i < args->names.len; i++)
+		if (strcmp(args->names.items[i], "--param") == 0 &&
+		    add_param(self, &kv, args->values.items[i], e) < 0) {
 			rc = EXIT_USAGE;
 			goto out;
 		}
-	for (size_t i = 1; i < o.positional.len; i++)
-		if (add_param(self, &kv, o.positional.items[i], e) < 0) {
+	for (size_t i = 1; i < args->positional.len; i++)
+		if (add_param(self, &kv, args->positional.items[i], e) < 0) {
 			rc = EXIT_USAGE;
 			goto out;
 		}
@@ -481,14 +468,14 @@ static int exec_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 		params[i] = *(struct project_kv *)kv.items[i];
 	struct dispatch d;
 	memset(&d, 0, sizeof d);
-	if (project_flow(ctx->project, o.positional.items[0]) &&
+	if (project_flow(ctx->project, args->positional.items[0]) &&
 	    dispatch_begin(ctx, &d, e) < 0) {
 		free(params);
 		rc = EXIT_FAILED;
 		goto out;
 	}
 	struct engine_run_request req = {
-		.flow = o.positional.items[0], .params = params, .nparams = kv.len,
+		.flow = args->positional.items[0], .params = params, .nparams = kv.len,
 		.trigger = ctx->surface == SURFACE_CLI ? TRIGGER_COMMAND_LINE : TRIGGER_MANUAL,
 		.trigger_detail = ctx->user,
 		.reason = ctx->surface == SURFACE_CLI ? "sluice run" : "run from the console",
@@ -508,38 +495,18 @@ static int exec_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 	}
 	fprintf(ctx->out, "%lld\n", (long long)id);
 	fflush(ctx->out);
-	rc = dispatch_run(ctx, &d, id, cmd_opt_flag(&o, "--wait"), store_timeout, e);
+	rc = dispatch_run(ctx, &d, id, cmd_opt_flag(args, "--wait"), store_timeout, e);
 out:
 	free_kv(&kv);
-	cmd_opts_free(&o);
 	return rc;
 }
 
 /* ---- cancel and retry ------------------------------------------------------------------- */
-static int parse_run_id(const struct cmd_entry *self, struct cmd_opts *o, int64_t *id,
-			struct err *e)
-{
-	if (o->positional.len != 1)
-		return cmd_usage_error(self, e, "give one run id");
-	const char *t = o->positional.items[0];
-	if (*t == '#')
-		t++;
-	if (!str_to_i64(t, id) || *id <= 0)
-		return cmd_usage_error(self, e, "'%s' is not a run id",
-				       (char *)o->positional.items[0]);
-	return EXIT_OK;
-}
 
-static int exec_cancel(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_cancel(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = { { NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup("cancel");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
 	int64_t id = 0;
-	int rc = parse_run_id(self, &o, &id, e);
-	cmd_opts_free(&o);
+	int rc = cmd_parse_run_id(args->entry, args->positional.items[0], &id, e);
 	if (rc != EXIT_OK)
 		return rc;
 	if (engine_cancel(ctx->store, id, ctx->user, e) < 0)
@@ -556,20 +523,11 @@ static int exec_cancel(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 	return EXIT_OK;
 }
 
-static int exec_retry(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_retry(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--wait", "-w", false, false },
-		{ NULL, NULL, false, false },
-	};
-	const struct cmd_entry *self = cmd_lookup("retry");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
 	int64_t id = 0;
-	int rc = parse_run_id(self, &o, &id, e);
-	bool wait = cmd_opt_flag(&o, "--wait");
-	cmd_opts_free(&o);
+	int rc = cmd_parse_run_id(args->entry, args->positional.items[0], &id, e);
+	bool wait = cmd_opt_flag(args, "--wait");
 	if (rc != EXIT_OK)
 		return rc;
 	struct store_run *r = store_run_get(ctx->store, id, e);
@@ -596,9 +554,9 @@ static int exec_retry(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 }
 
 const struct cmd_entry cmd_run_entries[] = {
-	{ "run", "FLOW [KEY=VALUE]... [--wait] [--store-timeout DURATION]",
-	  "start a run of a flow and print its id",
-	  "Parameters: KEY=VALUE words or --param KEY=VALUE (-p), repeated.\n"
+	{ .name = "run", .usage = "FLOW [KEY=VALUE]... [--wait] [--store-timeout DURATION]",
+	  .summary = "start a run of a flow and print its id",
+	  .help = "Parameters: KEY=VALUE words or --param KEY=VALUE (-p), repeated.\n"
 	  "They are checked against the flow's declarations before the run\n"
 	  "starts; a bad one fails the run (in PENDING) with a message naming it.\n"
 	  "With a live engine (sluice worker, or a console) the run is queued for\n"
@@ -613,14 +571,28 @@ const struct cmd_entry cmd_run_entries[] = {
 	  "or CACHED (or queued without --wait), 1 FAILED or CRASHED (or the\n"
 	  "control store failed), 2 usage, 3 CANCELLED, 128+N stopped waiting on\n"
 	  "signal N.",
-	  CMD_MUTATES | CMD_NEEDS_STORE, exec_run },
-	{ "cancel", "RUN", "cancel a run (queued: now; running: at a safe point)",
-	  "A queued run becomes CANCELLED; a running one CANCELLING, and the engine\n"
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .options = {
+		{ "--wait", "-w" },
+		{ "--param", "-p", CMD_KIND_PARAM, NULL, true },
+		{ "--store-timeout", NULL, CMD_KIND_DURATION },
+	  },
+	  .args = { 1, CMD_ARGS_MANY, { CMD_KIND_FLOW, CMD_KIND_PARAM } },
+	  .exec = exec_run },
+	{ .name = "cancel", .usage = "RUN",
+	  .summary = "cancel a run (queued: now; running: at a safe point)",
+	  .help = "A queued run becomes CANCELLED; a running one CANCELLING, and the engine\n"
 	  "running it rolls its open step back and records CANCELLED.",
-	  CMD_MUTATES | CMD_NEEDS_STORE, exec_cancel },
-	{ "retry", "RUN [--wait]", "run a finished run's flow again, same parameters",
-	  "The new run has trigger 'retry' and points at RUN as its parent.  It is\n"
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .args = { 1, 1, { CMD_KIND_RUN } },
+	  .exec = exec_cancel },
+	{ .name = "retry", .usage = "RUN [--wait]",
+	  .summary = "run a finished run's flow again, same parameters",
+	  .help = "The new run has trigger 'retry' and points at RUN as its parent.  It is\n"
 	  "queued or run here exactly as 'sluice run' does.",
-	  CMD_MUTATES | CMD_NEEDS_STORE, exec_retry },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .options = { { "--wait", "-w" } },
+	  .args = { 1, 1, { CMD_KIND_RUN } },
+	  .exec = exec_retry },
+	{ .name = NULL },
 };

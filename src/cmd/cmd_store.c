@@ -51,7 +51,7 @@ static void print_counts(struct cmd_ctx *ctx, const struct project_retention *pr
 		{ "requests", pr->requests, st->requests, "done or failed" },
 		{ "cache", 0, st->cache, "expired step results" },
 	};
-	struct cmd_table t = { 4, VEC_INIT };
+	struct cmd_table t = { .ncols = 4 };
 	cmd_table_add(&t, "KIND", "KEPT FOR", "ROWS", "WHICH");
 	for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
 		char age[32], n[24];
@@ -65,21 +65,10 @@ static void print_counts(struct cmd_ctx *ctx, const struct project_retention *pr
 	cmd_table_print(ctx->out, &t);
 }
 
-static int exec_store_prune(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_store_prune(struct cmd_ctx *ctx, const struct cmd_args *args,
+			    struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--dry-run", "-n", false, false },
-		{ NULL, NULL, false, false },
-	};
-	const struct cmd_entry *self = cmd_lookup("store prune");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
-	bool dry_run = cmd_opt_flag(&o, "--dry-run");
-	size_t extra = o.positional.len;
-	cmd_opts_free(&o);
-	if (extra)
-		return cmd_usage_error(self, e, "no arguments, only --dry-run");
+	bool dry_run = cmd_opt_flag(args, "--dry-run");
 	struct store_prune_stats st;
 	if (engine_prune(ctx->project, ctx->store, true, &st, e) < 0)
 		return EXIT_FAILED;
@@ -98,8 +87,9 @@ static int exec_store_prune(struct cmd_ctx *ctx, int argc, char **argv, struct e
 }
 
 const struct cmd_entry cmd_store_entries[] = {
-	{ "store prune", "[--dry-run]", "apply the project's retention to the control store now",
-	  "Deletes what the project's \"retention\" no longer keeps (see\n"
+	{ .name = "store prune", .usage = "[--dry-run]",
+	  .summary = "apply the project's retention to the control store now",
+	  .help = "Deletes what the project's \"retention\" no longer keeps (see\n"
 	  "doc/project-file.md): old log records, finished runs with their steps\n"
 	  "and transitions, task history, sent notifications, done requests,\n"
 	  "expired cache entries, and the load history of files the lake no longer\n"
@@ -107,6 +97,8 @@ const struct cmd_entry cmd_store_entries[] = {
 	  "it again).  Prints what it deletes per kind first; --dry-run (-n) only\n"
 	  "prints.  Short transactions: engines and consoles go on meanwhile.\n"
 	  "Engines do this on their own every retention.every (default 1h).",
-	  CMD_MUTATES | CMD_NEEDS_STORE, exec_store_prune },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .options = { { "--dry-run", "-n" } },
+	  .exec = exec_store_prune },
+	{ .name = NULL },
 };

@@ -424,9 +424,9 @@ static cJSON *table_json(const struct cat_table *t, enum db_kind kind)
 }
 
 /* The catalogue as a text table. */
-static void print_text(FILE *fp, struct catalogue *c)
+static void print_text(FILE *fp, enum cmd_format format, struct catalogue *c)
 {
-	struct cmd_table tt = { 8, VEC_INIT };
+	struct cmd_table tt = { .ncols = 8, .format = format };
 	cmd_table_add(&tt, "TABLE", "KIND", "CONNECTION", "ROWS", "LAST LOAD", "WRITTEN BY",
 		      "READ BY", "DESCRIPTION");
 	for (size_t i = 0; i < c->tables.len; i++) {
@@ -468,11 +468,10 @@ static enum db_kind connection_kind(const struct project *p, const char *conn)
 	return pc && pc->kind == CONN_POSTGRES ? DB_POSTGRES : DB_SQLITE;
 }
 
-static int exec_show_tables(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_show_tables(struct cmd_ctx *ctx, const struct cmd_args *args,
+			    struct err *e)
 {
-	bool json;
-	if (cmd_parse_json_only("show tables", argc, argv, &json, e) != EXIT_OK)
-		return EXIT_USAGE;
+	bool json = args->format == CMD_FORMAT_JSON;
 	const struct project *p = ctx->project;
 	struct catalogue c = { VEC_INIT };
 	gather_project(&c, p);
@@ -496,8 +495,8 @@ static int exec_show_tables(struct cmd_ctx *ctx, int argc, char **argv, struct e
 		}
 		cmd_json_print(ctx->out, arr);
 		cJSON_Delete(arr);
-	} else if (c.tables.len) {
-		print_text(ctx->out, &c);
+	} else if (c.tables.len || args->format == CMD_FORMAT_CSV) {
+		print_text(ctx->out, args->format, &c);
 	} else {
 		fprintf(ctx->out, "no tables in %s\n", p->file);
 	}
@@ -511,13 +510,16 @@ static int exec_show_tables(struct cmd_ctx *ctx, int argc, char **argv, struct e
 }
 
 const struct cmd_entry cmd_tables_entries[] = {
-	{ "show tables", "[--json]", "the table catalogue: every table the project touches",
-	  "Each table with its kind (raw, staging, temp, dimension, fact, backfill, old),\n"
+	{ .name = "show tables", .usage = "[--json]",
+	  .summary = "the table catalogue: every table the project touches",
+	  .help = "Each table with its kind (raw, staging, temp, dimension, fact, backfill, old),\n"
 	  "connection, row count, last load, the flows (and pipes) that write and read\n"
 	  "it, schema changes seen and the description from the project's \"tables\"\n"
 	  "notes.  --json adds columns and types, keys and every schema change.\n"
 	  "Connections are opened read-only.  Exit status 1 when a table could not be\n"
 	  "read (its connection is down, say); the others are still listed.",
-	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_tables },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	  .flags = CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
+	  .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .exec = exec_show_tables },
+	{ .name = NULL },
 };

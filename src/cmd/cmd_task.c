@@ -21,64 +21,37 @@
 
 #define EXECUTE_WAIT (5 * USEC_PER_SEC)
 
-static int one_name(const char *cmd, int argc, char **argv, const char **name,
-		    bool *json, struct cmd_opts *o, struct err *e)
-{
-	const struct cmd_entry *self = cmd_lookup(cmd);
-	if (cmd_parse_opts(self, argc, argv, cmd_json_only_specs, o, e) < 0)
-		return EXIT_USAGE;
-	if (json)
-		*json = cmd_opt_flag(o, "--json");
-	else if (cmd_opt_flag(o, "--json")) {
-		cmd_opts_free(o);
-		return cmd_usage_error(self, e, "--json does not apply here");
-	}
-	if (o->positional.len != 1) {
-		cmd_opts_free(o);
-		return cmd_usage_error(self, e, "give one task name");
-	}
-	*name = o->positional.items[0];
-	return EXIT_OK;
-}
-
-static int exec_task_switch(struct cmd_ctx *ctx, int argc, char **argv, bool start,
+static int exec_task_switch(struct cmd_ctx *ctx, const struct cmd_args *args, bool start,
 			    struct err *e)
 {
-	const char *name;
-	struct cmd_opts o;
-	int rc = one_name(start ? "task resume" : "task suspend", argc, argv, &name,
-			  NULL, &o, e);
-	if (rc != EXIT_OK)
-		return rc;
+	const char *name = args->positional.items[0];
+	int rc = EXIT_OK;
 	if (engine_task_set(ctx->store, ctx->project, name, start, ctx->user, e) < 0)
 		rc = e->code == ERR_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
 	else
 		fprintf(ctx->out, "task %s: %s\n", name,
 			start ? TASK_STATE_STARTED : TASK_STATE_SUSPENDED);
-	cmd_opts_free(&o);
 	return rc;
 }
 
-static int exec_task_suspend(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_task_suspend(struct cmd_ctx *ctx, const struct cmd_args *args,
+			     struct err *e)
 {
-	return exec_task_switch(ctx, argc, argv, false, e);
+	return exec_task_switch(ctx, args, false, e);
 }
 
-static int exec_task_resume(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_task_resume(struct cmd_ctx *ctx, const struct cmd_args *args,
+			    struct err *e)
 {
-	return exec_task_switch(ctx, argc, argv, true, e);
+	return exec_task_switch(ctx, args, true, e);
 }
 
-static int exec_task_execute(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_task_execute(struct cmd_ctx *ctx, const struct cmd_args *args,
+			     struct err *e)
 {
-	const char *name;
-	struct cmd_opts o;
-	int rc = one_name("task execute", argc, argv, &name, NULL, &o, e);
-	if (rc != EXIT_OK)
-		return rc;
+	const char *name = args->positional.items[0];
 	if (!project_task(ctx->project, name)) {
 		err_set(e, ERR_NOTFOUND, "no task named \"%s\" in the project", name);
-		cmd_opts_free(&o);
 		return EXIT_USAGE;
 	}
 	char *target = xasprintf("task:%s", name);
@@ -87,11 +60,9 @@ static int exec_task_execute(struct cmd_ctx *ctx, int argc, char **argv, struct 
 	if (store_request_add(ctx->store, ENGINE_REQ_EXECUTE, target, NULL, ctx->user,
 			      &id, e) < 0 || engine_alive(ctx->store, 0, &alive, e) < 0) {
 		free(target);
-		cmd_opts_free(&o);
 		return EXIT_FAILED;
 	}
 	free(target);
-	cmd_opts_free(&o);
 	if (!alive) {
 		fprintf(ctx->out, "request %lld: task %s will run when an engine starts "
 			"(no engine is running: start 'sluice worker')\n", (long long)id, name);
@@ -143,16 +114,15 @@ static char *task_action(const struct project_task *t)
 	return xstrdup("-");
 }
 
-static int exec_show_tasks(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_show_tasks(struct cmd_ctx *ctx, const struct cmd_args *args,
+			   struct err *e)
 {
-	bool json;
-	if (cmd_parse_json_only("show tasks", argc, argv, &json, e) != EXIT_OK)
-		return EXIT_USAGE;
+	static const int widths[] = { -22, -25, -20, -19, -10, -19, 0 };
+	bool json = args->format == CMD_FORMAT_JSON;
 	const struct project *p = ctx->project;
 	cJSON *arr = json ? cJSON_CreateArray() : NULL;
-	if (!json)
-		fprintf(ctx->out, "%-22s %-25s %-20s %-19s %-10s %-19s %s\n", "TASK", "STATE",
-			"SCHEDULE", "NEXT", "LAST", "LAST AT", "ACTION");
+	struct cmd_table tt = { .ncols = 7, .format = args->format, .widths = widths };
+	cmd_table_add(&tt, "TASK", "STATE", "SCHEDULE", "NEXT", "LAST", "LAST AT", "ACTION");
 	usec_t now = clock_now_us();
 	for (size_t i = 0; i < p->ntasks; i++) {
 		const struct project_task *t = &p->tasks[i];
@@ -160,6 +130,7 @@ static int exec_show_tasks(struct cmd_ctx *ctx, int argc, char **argv, struct er
 		if (!state) {
 			if (arr)
 				cJSON_Delete(arr);
+			cmd_table_free(&tt);
 			return EXIT_FAILED;
 		}
 		struct vec h = VEC_INIT;
@@ -200,9 +171,8 @@ static int exec_show_tasks(struct cmd_ctx *ctx, int argc, char **argv, struct er
 					 t->nafter > 1 ? ",..." : "");
 			else
 				snprintf(schedbuf, sizeof schedbuf, "%s", sched);
-			fprintf(ctx->out, "%-22s %-25s %-20s %-19s %-10s %-19s %s\n", t->name,
-				state, schedbuf, nexts,
-				last ? task_state_name(last->state) : "-", lasts, action);
+			cmd_table_add(&tt, t->name, state, schedbuf, nexts,
+				      last ? task_state_name(last->state) : "-", lasts, action);
 		}
 		free(action);
 		free(state);
@@ -211,28 +181,47 @@ static int exec_show_tasks(struct cmd_ctx *ctx, int argc, char **argv, struct er
 	if (json) {
 		cmd_json_print(ctx->out, arr);
 		cJSON_Delete(arr);
+		cmd_table_free(&tt);
+	} else {
+		cmd_table_print(ctx->out, &tt);
 	}
 	return EXIT_OK;
 }
 
 /* ---- show task-history --------------------------------------------------------------- */
-static int exec_show_task_history(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static void print_history(FILE *fp, enum cmd_format format, const struct vec *h)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false }, { "--limit", "-n", true, false },
-		{ NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup("show task-history");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
+	static const int widths[] = { -19, -19, -19, -10, -7, 0 };
+	struct cmd_table tt = { .ncols = 6, .format = format, .widths = widths };
+	cmd_table_add(&tt, "SCHEDULED", "STARTED", "COMPLETED", "STATE", "RUN",
+		      "CONDITION / ERROR");
+	for (size_t i = 0; i < h->len; i++) {
+		const struct store_task_entry *t = h->items[i];
+		char a[24], b[24], c[24], run[24] = "-";
+		fmt_time(t->scheduled, a, sizeof a);
+		fmt_time(t->started, b, sizeof b);
+		fmt_time(t->completed, c, sizeof c);
+		if (t->run_id)
+			snprintf(run, sizeof run, "%lld", (long long)t->run_id);
+		char *why = xasprintf("%s%s%s", t->condition ? t->condition : "",
+				      t->condition && t->error ? "; " : "",
+				      t->error ? t->error : "");
+		cmd_table_add(&tt, a, b, c, task_state_name(t->state), run, why);
+		free(why);
+	}
+	cmd_table_print(fp, &tt);
+}
+
+static int exec_show_task_history(struct cmd_ctx *ctx, const struct cmd_args *args,
+				  struct err *e)
+{
+	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_OK;
 	int64_t limit = 50;
-	const char *lim = cmd_opt_value(&o, "--limit");
-	if (o.positional.len != 1)
-		rc = cmd_usage_error(self, e, "give one task name");
-	else if (lim && (!str_to_i64(lim, &limit) || limit < 1 || limit > 10000))
+	const char *lim = cmd_opt_value(args, "--limit");
+	if (lim && (!str_to_i64(lim, &limit) || limit < 1 || limit > 10000))
 		rc = cmd_usage_error(self, e, "--limit takes a number from 1 to 10000");
-	const char *name = rc == EXIT_OK ? o.positional.items[0] : NULL;
+	const char *name = rc == EXIT_OK ? (const char *)args->positional.items[0] : NULL;
 	if (name && !project_task(ctx->project, name)) {
 		err_set(e, ERR_NOTFOUND, "no task named \"%s\" in the project", name);
 		rc = EXIT_USAGE;
@@ -240,7 +229,7 @@ static int exec_show_task_history(struct cmd_ctx *ctx, int argc, char **argv, st
 	struct vec h = VEC_INIT;
 	if (rc == EXIT_OK && store_task_list(ctx->store, name, (int)limit, 0, &h, e) < 0)
 		rc = EXIT_FAILED;
-	if (rc == EXIT_OK && cmd_opt_flag(&o, "--json")) {
+	if (rc == EXIT_OK && args->format == CMD_FORMAT_JSON) {
 		cJSON *arr = cJSON_CreateArray();
 		for (size_t i = 0; i < h.len; i++) {
 			const struct store_task_entry *t = h.items[i];
@@ -261,43 +250,43 @@ static int exec_show_task_history(struct cmd_ctx *ctx, int argc, char **argv, st
 		cmd_json_print(ctx->out, arr);
 		cJSON_Delete(arr);
 	} else if (rc == EXIT_OK) {
-		fprintf(ctx->out, "%-19s %-19s %-19s %-10s %-7s %s\n", "SCHEDULED", "STARTED",
-			"COMPLETED", "STATE", "RUN", "CONDITION / ERROR");
-		for (size_t i = 0; i < h.len; i++) {
-			const struct store_task_entry *t = h.items[i];
-			char a[24], b[24], c[24], run[24] = "-";
-			fmt_time(t->scheduled, a, sizeof a);
-			fmt_time(t->started, b, sizeof b);
-			fmt_time(t->completed, c, sizeof c);
-			if (t->run_id)
-				snprintf(run, sizeof run, "%lld", (long long)t->run_id);
-			fprintf(ctx->out, "%-19s %-19s %-19s %-10s %-7s %s%s%s\n", a, b, c,
-				task_state_name(t->state), run,
-				t->condition ? t->condition : "",
-				t->condition && t->error ? "; " : "", t->error ? t->error : "");
-		}
+		print_history(ctx->out, args->format, &h);
 	}
 	store_task_list_free(&h);
-	cmd_opts_free(&o);
 	return rc;
 }
 
 const struct cmd_entry cmd_task_entries[] = {
-	{ "task execute", "TASK", "run a task now (an engine does it)",
-	  "Queues an operator request; a running engine fires the task at once,\n"
-	  "whether the task is started or suspended, and this command reports the\n"
-	  "run it started.  With no engine running, the request waits for one.",
-	  CMD_MUTATES | CMD_NEEDS_STORE, exec_task_execute },
-	{ "task suspend", "TASK", "stop a task's schedule (runs in flight finish)", NULL,
-	  CMD_MUTATES | CMD_NEEDS_STORE, exec_task_suspend },
-	{ "task resume", "TASK", "start a task's schedule again (failures count afresh)",
-	  "Also clears FAILED_AND_AUTO_SUSPENDED.  Ticks missed while suspended do\n"
-	  "not run; the next tick is the first after now.",
-	  CMD_MUTATES | CMD_NEEDS_STORE, exec_task_resume },
-	{ "show tasks", "[--json]", "list tasks: state, schedule, next tick, last outcome",
-	  NULL, CMD_NEEDS_STORE, exec_show_tasks },
-	{ "show task-history", "TASK [--limit N] [--json]",
-	  "a task's history: ticks, outcomes, conditions",
-	  "Newest first; --limit N (-n) rows, default 50.", CMD_NEEDS_STORE, exec_show_task_history },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	{ .name = "task execute", .usage = "TASK",
+	  .summary = "run a task now (an engine does it)",
+	  .help = "Queues an operator request; a running engine fires the task at once,\n"
+		  "whether the task is started or suspended, and this command reports the\n"
+		  "run it started.  With no engine running, the request waits for one.",
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .args = { 1, 1, { CMD_KIND_TASK } },
+	  .exec = exec_task_execute },
+	{ .name = "task suspend", .usage = "TASK",
+	  .summary = "stop a task's schedule (runs in flight finish)",
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .args = { 1, 1, { CMD_KIND_TASK } },
+	  .exec = exec_task_suspend },
+	{ .name = "task resume", .usage = "TASK",
+	  .summary = "start a task's schedule again (failures count afresh)",
+	  .help = "Also clears FAILED_AND_AUTO_SUSPENDED.  Ticks missed while suspended do\n"
+		  "not run; the next tick is the first after now.",
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .args = { 1, 1, { CMD_KIND_TASK } },
+	  .exec = exec_task_resume },
+	{ .name = "show tasks", .usage = "[--json]",
+	  .summary = "list tasks: state, schedule, next tick, last outcome",
+	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .exec = exec_show_tasks },
+	{ .name = "show task-history", .usage = "TASK [--limit N] [--json]",
+	  .summary = "a task's history: ticks, outcomes, conditions",
+	  .help = "Newest first; --limit N (-n) rows, default 50.",
+	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .options = { { "--limit", "-n", CMD_KIND_NUMBER } },
+	  .args = { 1, 1, { CMD_KIND_TASK } },
+	  .exec = exec_show_task_history },
+	{ .name = NULL },
 };

@@ -62,22 +62,14 @@ static void watermark_row(struct cmd_table *t, const struct steps_watermark *r)
 	free(pending);
 }
 
-static int exec_show_watermarks(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_show_watermarks(struct cmd_ctx *ctx, const struct cmd_args *args,
+				struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--json", NULL, false, false }, { "--flow", NULL, true, false },
-		{ NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup("show watermarks");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
-	const char *flow = cmd_opt_value(&o, "--flow");
-	bool json = cmd_opt_flag(&o, "--json");
+	const struct cmd_entry *self = args->entry;
+	const char *flow = cmd_opt_value(args, "--flow");
+	bool json = args->format == CMD_FORMAT_JSON;
 	int rc = EXIT_OK;
-	if (o.positional.len)
-		rc = cmd_usage_error(self, e, "unexpected argument '%s'",
-				     (char *)o.positional.items[0]);
-	else if (flow && !project_flow(ctx->project, flow))
+	if (flow && !project_flow(ctx->project, flow))
 		rc = cmd_usage_error(self, e, "no flow named %s in %s", flow, ctx->project->file);
 	struct vec rows = VEC_INIT;
 	if (rc == EXIT_OK && steps_watermarks(ctx->project, ctx->store, flow, &rows, e) < 0)
@@ -88,29 +80,31 @@ static int exec_show_watermarks(struct cmd_ctx *ctx, int argc, char **argv, stru
 			cJSON_AddItemToArray(arr, watermark_json(rows.items[i]));
 		cmd_json_print(ctx->out, arr);
 		cJSON_Delete(arr);
-	} else if (rc == EXIT_OK && rows.len == 0) {
+	} else if (rc == EXIT_OK && rows.len == 0 && args->format != CMD_FORMAT_CSV) {
 		fprintf(ctx->out, "no extract steps in %s\n", ctx->project->file);
 	} else if (rc == EXIT_OK) {
-		struct cmd_table t = { 7, VEC_INIT };
+		struct cmd_table t = { .ncols = 7, .format = args->format };
 		cmd_table_add(&t, "FLOW", "STEP", "TABLE", "WATERMARK", "MOVED", "RUN", "PENDING");
 		for (size_t i = 0; i < rows.len; i++)
 			watermark_row(&t, rows.items[i]);
 		cmd_table_print(ctx->out, &t);
 	}
 	steps_watermarks_free(&rows);
-	cmd_opts_free(&o);
 	return rc;
 }
 
 const struct cmd_entry cmd_watermarks_entries[] = {
-	{ "show watermarks", "[--flow FLOW] [--json]",
-	  "how far each extracted table has been read, when and by which run",
-	  "One line per table an extract step reads: its watermark (the newest\n"
+	{ .name = "show watermarks", .usage = "[--flow FLOW] [--json]",
+	  .summary = "how far each extracted table has been read, when and by which run",
+	  .help = "One line per table an extract step reads: its watermark (the newest\n"
 	  "value read and committed; the next window starts above it), when it\n"
 	  "moved and the run that moved it, and a window a run has planned but not\n"
 	  "committed yet (run N: (start, end]).  A watermark the store keeps for a\n"
 	  "step that is no longer in the project is listed last, marked so.\n"
 	  "Times are UTC; --json prints a JSON array.",
-	  CMD_NEEDS_PROJECT | CMD_NEEDS_STORE, exec_show_watermarks },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	  .flags = CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
+	  .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .options = { { "--flow", NULL, CMD_KIND_FLOW } },
+	  .exec = exec_show_watermarks },
+	{ .name = NULL },
 };

@@ -53,28 +53,18 @@ static void give_up_without_store(struct engine *eng, usec_t limit)
 	_exit(EXIT_FAILED);
 }
 
-static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_worker(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	static const struct cmd_opt_spec specs[] = {
-		{ "--workers", "-j", true, false }, { "--grace", NULL, true, false },
-		{ "--store-timeout", NULL, true, false },
-		{ "--metrics", NULL, true, false }, { NULL, NULL, false, false } };
-	const struct cmd_entry *self = cmd_lookup("worker");
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, specs, &o, e) < 0)
-		return EXIT_USAGE;
+	const struct cmd_entry *self = args->entry;
 	int64_t workers = 2;
 	usec_t grace = 30 * USEC_PER_SEC, store_timeout = ENGINE_STORE_TIMEOUT;
-	const char *w = cmd_opt_value(&o, "--workers");
-	const char *g = cmd_opt_value(&o, "--grace");
-	const char *st = cmd_opt_value(&o, "--store-timeout");
-	const char *metrics_at = cmd_opt_value(&o, "--metrics");
+	const char *w = cmd_opt_value(args, "--workers");
+	const char *g = cmd_opt_value(args, "--grace");
+	const char *st = cmd_opt_value(args, "--store-timeout");
+	const char *metrics_at = cmd_opt_value(args, "--metrics");
 	struct engine_metrics *metrics = NULL;
 	int rc = EXIT_OK;
-	if (o.positional.len)
-		rc = cmd_usage_error(self, e, "unexpected argument '%s'",
-				     (char *)o.positional.items[0]);
-	else if (w && (!str_to_i64(w, &workers) || workers < 1 || workers > 64))
+	if (w && (!str_to_i64(w, &workers) || workers < 1 || workers > 64))
 		rc = cmd_usage_error(self, e, "--workers takes a number from 1 to 64");
 	else if (g && (!duration_parse(g, &grace) || grace < 0))
 		rc = cmd_usage_error(self, e, "--grace takes a duration like 30s or 2m");
@@ -83,7 +73,6 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 				     "(0: never give up)");
 	else if (metrics_at && !(metrics = engine_metrics_bind(metrics_at, e)))
 		rc = e->code == ERR_INVALID ? EXIT_USAGE : EXIT_FAILED;
-	cmd_opts_free(&o);
 	if (rc != EXIT_OK)
 		return rc;
 
@@ -155,10 +144,11 @@ static int exec_worker(struct cmd_ctx *ctx, int argc, char **argv, struct err *e
 }
 
 const struct cmd_entry cmd_worker_entries[] = {
-	{ "worker", "[--workers N] [--grace DURATION] [--store-timeout DURATION] "
-	  "[--metrics [ADDRESS:]PORT]",
-	  "the engine alone: tasks, pipes, runs; until a signal",
-	  "N worker threads (default 2) run flow steps; one scheduler at a time\n"
+	{ .name = "worker",
+	  .usage = "[--workers N] [--grace DURATION] [--store-timeout DURATION] "
+		   "[--metrics [ADDRESS:]PORT]",
+	  .summary = "the engine alone: tasks, pipes, runs; until a signal",
+	  .help = "N worker threads (default 2) run flow steps; one scheduler at a time\n"
 	  "(across every worker sharing the control store) fires tasks and polls\n"
 	  "pipes.  SIGTERM/SIGHUP/SIGINT drain: no new work, steps in flight get\n"
 	  "the grace period (default 30s) to finish or roll back, unfinished runs\n"
@@ -173,6 +163,13 @@ const struct cmd_entry cmd_worker_entries[] = {
 	  "interface must be named by its IP address).\n"
 	  "Exit status: 0 stopped by a signal, 1 could not start or keep going,\n"
 	  "2 usage or an invalid project.",
-	  CMD_MUTATES | CMD_NEEDS_STORE | CMD_CLI_ONLY, exec_worker },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE | CMD_CLI_ONLY,
+	  .options = {
+		{ "--workers", "-j", CMD_KIND_NUMBER },
+		{ "--grace", NULL, CMD_KIND_DURATION },
+		{ "--store-timeout", NULL, CMD_KIND_DURATION },
+		{ "--metrics", NULL, CMD_KIND_TEXT },
+	  },
+	  .exec = exec_worker },
+	{ .name = NULL },
 };

@@ -1,12 +1,14 @@
 /*
  * complete.c - Tab completion for the prompt and the shell.
  *
- * Completion knows two things: the command words of the table, and the
- * kind of object each argument placeholder stands for (FLOW, TASK, PIPE,
- * STREAM, TABLE, RUN), whose names come from the project and the store.
+ * Completion knows two things: the command words of the table, and what
+ * each command declares it takes: its options (with their choices) and the
+ * kind of object each argument names (flow, task, pipe, table, ...), whose
+ * names come from the project, and run ids, which come from the store.
  */
 #include "cmd/cmd_int.h"
 #include "project/project.h"
+#include "store/store.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,56 +23,119 @@ static void add_if_prefix(struct vec *out, const char *cand, const char *prefix)
 	vec_push(out, xstrdup(cand));
 }
 
-/* The placeholder naming argument `index` of the command's usage. */
-static char *placeholder_at(const char *args, int index)
+static void add_choices(struct vec *out, const char *choices, const char *prefix)
 {
-	if (!args)
-		return NULL;
-	struct vec parts = VEC_INIT;
-	str_split(args, " ", &parts);
-	char *found = NULL;
-	int n = 0;
-	for (size_t i = 0; i < parts.len; i++) {
-		const char *p = parts.items[i];
-		if (p[0] == '[' || p[0] == '-')
-			continue;          /* options are not positional */
-		if (n++ == index) {
-			found = xstrdup(p);
-			break;
-		}
-	}
-	vec_free_all(&parts, free);
-	return found;
+	struct vec alts = VEC_INIT;
+	str_split(choices, "|", &alts);
+	for (size_t i = 0; i < alts.len; i++)
+		add_if_prefix(out, alts.items[i], prefix);
+	vec_free_all(&alts, free);
 }
 
-static void complete_objects(struct cmd_ctx *ctx, const char *kind,
+/* Run ids among the newest 200 runs, for a word of digits only: `cancel
+ * 12<Tab>` finds run 1234, and an empty word does not list 200 ids. */
+static void complete_runs(struct cmd_ctx *ctx, const char *prefix, struct vec *out)
+{
+	struct err e;
+	if (!*prefix || strspn(prefix, "0123456789") != strlen(prefix) ||
+	    cmd_ctx_store(ctx, &e) < 0)
+		return;
+	struct store_run_filter f = { .limit = 200 };
+	struct vec runs = VEC_INIT;
+	if (store_run_list(ctx->store, &f, &runs, NULL) == 0)
+		for (size_t i = 0; i < runs.len; i++) {
+			char id[24];
+			snprintf(id, sizeof id, "%lld",
+				 (long long)((struct store_run *)runs.items[i])->id);
+			add_if_prefix(out, id, prefix);
+		}
+	store_run_list_free(&runs);
+}
+
+static void complete_objects(struct cmd_ctx *ctx, enum cmd_kind kind,
 			     const char *prefix, struct vec *out)
 {
 	struct err e;
-	if (cmd_ctx_project(ctx, &e) < 0 || !ctx->project)
+	if (kind == CMD_KIND_RUN) {
+		complete_runs(ctx, prefix, out);
+		return;
+	}
+	if (kind < CMD_KIND_FLOW || kind > CMD_KIND_CHANNEL ||
+	    cmd_ctx_project(ctx, &e) < 0 || !ctx->project)
 		return;
 	const struct project *p = ctx->project;
-	if (strcmp(kind, "FLOW") == 0)
+	if (kind == CMD_KIND_FLOW)
 		for (size_t i = 0; i < p->nflows; i++)
 			add_if_prefix(out, p->flows[i].name, prefix);
-	else if (strcmp(kind, "TASK") == 0)
+	else if (kind == CMD_KIND_TASK)
 		for (size_t i = 0; i < p->ntasks; i++)
 			add_if_prefix(out, p->tasks[i].name, prefix);
-	else if (strcmp(kind, "PIPE") == 0)
+	else if (kind == CMD_KIND_PIPE)
 		for (size_t i = 0; i < p->npipes; i++)
 			add_if_prefix(out, p->pipes[i].name, prefix);
-	else if (strcmp(kind, "STREAM") == 0)
-		for (size_t i = 0; i < p->nstreams; i++)
-			add_if_prefix(out, p->streams[i].name, prefix);
-	else if (strcmp(kind, "TABLE") == 0)
+	else if (kind == CMD_KIND_TABLE)
 		for (size_t i = 0; i < p->ntables; i++)
 			add_if_prefix(out, p->tables[i].name, prefix);
-	else if (strchr(kind, '|')) {
-		struct vec alts = VEC_INIT;
-		str_split(kind, "|", &alts);
-		for (size_t i = 0; i < alts.len; i++)
-			add_if_prefix(out, alts.items[i], prefix);
-		vec_free_all(&alts, free);
+	else if (kind == CMD_KIND_CONNECTION)
+		for (size_t i = 0; i < p->nconnections; i++)
+			add_if_prefix(out, p->connections[i].name, prefix);
+	else if (kind == CMD_KIND_CHANNEL)
+		for (size_t i = 0; i < p->nchannels; i++)
+			add_if_prefix(out, p->channels[i].name, prefix);
+}
+
+/* The option names of a command (and --format where it prints formats). */
+static void complete_option_names(const struct cmd_entry *ce, const char *prefix,
+				  struct vec *out)
+{
+	for (int i = 0; i < CMD_MAX_OPTIONS && ce->options[i].name; i++)
+		add_if_prefix(out, ce->options[i].name, prefix);
+	if (ce->formats)
+		add_if_prefix(out, "--format", prefix);
+}
+
+/* Words after the command name: complete the value of the option just
+ * before, an option name, or the positional argument at this place. */
+static void complete_arguments(struct cmd_ctx *ctx, const struct cmd_entry *ce,
+			       int nwords, char **words, const char *partial,
+			       struct vec *out)
+{
+	int index = 0;                      /* positional arguments before this one */
+	bool value_of_option = false;       /* the word typed is an option's value */
+	const struct cmd_option *option = NULL;   /* that option; NULL: --format */
+	for (int i = 0; i < nwords; i++) {
+		const char *w = words[i];
+		if (w[0] != '-' || !w[1]) {
+			index++;
+			continue;
+		}
+		if (strchr(w, '='))
+			continue;                   /* --option=value */
+		const struct cmd_option *o = cmd_option_find(ce, w, strlen(w));
+		bool takes_value = o ? o->value != CMD_KIND_NONE
+				     : ce->formats && strcmp(w, "--format") == 0;
+		if (!takes_value)
+			continue;
+		if (i + 1 == nwords) {
+			value_of_option = true;
+			option = o;
+			break;
+		}
+		i++;                                /* skip its value */
+	}
+	if (value_of_option && !option) {
+		add_if_prefix(out, "table", partial);
+		for (enum cmd_format f = CMD_FORMAT_JSON; f <= CMD_FORMAT_CSV; f++)
+			if (ce->formats & CMD_FORMAT_BIT(f))
+				add_if_prefix(out, cmd_format_name(f), partial);
+	} else if (value_of_option && option->choices) {
+		add_choices(out, option->choices, partial);
+	} else if (value_of_option) {
+		complete_objects(ctx, option->value, partial, out);
+	} else if (partial[0] == '-') {
+		complete_option_names(ce, partial, out);
+	} else {
+		complete_objects(ctx, cmd_arg_kind(ce, index), partial, out);
 	}
 }
 
@@ -105,15 +170,12 @@ void cmd_complete(struct cmd_ctx *ctx, const char *line, size_t point,
 		vec_free_all(&nw, free);
 	}
 
-	/* Arguments: the placeholder at this position names the object kind. */
+	/* Arguments: the entry's declarations say what each word names. */
 	int used = 0;
 	const struct cmd_entry *ce = cmd_find(typed, (char **)words.items, &used);
-	if (ce && used <= typed) {
-		char *kind = placeholder_at(ce->args, typed - used);
-		if (kind)
-			complete_objects(ctx, kind, partial, out);
-		free(kind);
-	}
+	if (ce && used <= typed)
+		complete_arguments(ctx, ce, typed - used, (char **)words.items + used,
+				   partial, out);
 	vec_sort(out, cmp_str);
 done:
 	vec_free_all(&words, free);

@@ -15,7 +15,7 @@ libcmd_a_SOURCES = \
 	src/cmd/cmd_preview.c \
 	src/cmd/complete.c \
 	src/cmd/ctx.c \
-	src/cmd/json.c \
+	src/cmd/cmd_json.c \
 	src/cmd/opts.c \
 	src/cmd/table.c \
 	src/cmd/shell.c \

@@ -1,100 +1,199 @@
 /*
- * opts.c - option parsing shared by every command.
+ * opts.c - the one parser of a command's words, by its declarations.
  *
  * Options may come anywhere after the command name, as --name value,
  * --name=value, or a short alias; "--" ends options.  Anything unknown is
- * a usage error that names it, so a typo never silently changes meaning.
+ * a usage error that names it, so a typo never silently changes meaning;
+ * so is a wrong number of arguments.  A command that declares output
+ * formats also takes --format and its alias --json here, in one place.
  */
 #include "cmd/cmd_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-static const struct cmd_opt_spec *find_spec(const struct cmd_opt_spec *specs,
-					    const char *arg, size_t len)
+static const char *const format_names[] = { "table", "json", "csv" };
+
+bool cmd_format_parse(const char *word, enum cmd_format *out)
 {
-	for (const struct cmd_opt_spec *s = specs; s && s->name; s++) {
-		if (strlen(s->name) == len && strncmp(s->name, arg, len) == 0)
-			return s;
-		if (s->alias && strlen(s->alias) == len && strncmp(s->alias, arg, len) == 0)
-			return s;
-	}
+	for (size_t i = 0; i < ARRAY_LEN(format_names); i++)
+		if (strcmp(word, format_names[i]) == 0) {
+			*out = (enum cmd_format)i;
+			return true;
+		}
+	return false;
+}
+
+const char *cmd_format_name(enum cmd_format f)
+{
+	return format_names[f];
+}
+
+static bool word_is(const char *word, size_t len, const char *name)
+{
+	return name && strlen(name) == len && strncmp(name, word, len) == 0;
+}
+
+const struct cmd_option *cmd_option_find(const struct cmd_entry *ce, const char *word,
+					 size_t len)
+{
+	for (const struct cmd_option *o = ce->options;
+	     o < ce->options + CMD_MAX_OPTIONS && o->name; o++)
+		if (word_is(word, len, o->name) || word_is(word, len, o->alias))
+			return o;
 	return NULL;
 }
 
-int cmd_parse_opts(const struct cmd_entry *ce, int argc, char **argv,
-		   const struct cmd_opt_spec *specs, struct cmd_opts *out,
-		   struct err *e)
+enum cmd_kind cmd_arg_kind(const struct cmd_entry *ce, int index)
 {
-	memset(out, 0, sizeof *out);
-	bool options_done = false;
-	for (int i = 0; i < argc; i++) {
-		char *arg = argv[i];
-		if (options_done || arg[0] != '-' || arg[1] == '\0') {
-			vec_push(&out->positional, arg);
-			continue;
-		}
-		if (strcmp(arg, "--") == 0) {
-			options_done = true;
-			continue;
-		}
-		const char *eq = strchr(arg, '=');
-		size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
-		const struct cmd_opt_spec *s = find_spec(specs, arg, len);
-		if (!s) {
-			cmd_usage_error(ce, e, "unknown option '%.*s'", (int)len, arg);
-			cmd_opts_free(out);
-			return -1;
-		}
-		const char *value = NULL;
-		if (s->takes_value) {
-			if (eq)
-				value = eq + 1;
-			else if (i + 1 < argc)
-				value = argv[++i];
-			else {
-				cmd_usage_error(ce, e, "option '%s' needs a value", s->name);
-				cmd_opts_free(out);
-				return -1;
-			}
-		} else if (eq) {
-			cmd_usage_error(ce, e, "option '%s' takes no value", s->name);
-			cmd_opts_free(out);
-			return -1;
-		}
-		if (!s->repeatable && cmd_opt_value(out, s->name) && s->takes_value) {
-			cmd_usage_error(ce, e, "option '%s' given twice", s->name);
-			cmd_opts_free(out);
-			return -1;
-		}
-		vec_push(&out->names, (void *)s->name);
-		vec_push(&out->values, value ? xstrdup(value) : NULL);
-	}
+	if (ce->args.max != CMD_ARGS_MANY && index >= ce->args.max)
+		return CMD_KIND_NONE;
+	enum cmd_kind kind = CMD_KIND_NONE;
+	for (int i = 0; i <= index && i < CMD_MAX_ARGS; i++)
+		if (ce->args.kinds[i] != CMD_KIND_NONE)
+			kind = ce->args.kinds[i];
+	return kind;
+}
+
+/* --format F and --json, for a command that declares formats. */
+static int set_format(const struct cmd_entry *ce, const char *word, struct cmd_args *a,
+		      struct err *e)
+{
+	enum cmd_format f;
+	if (!cmd_format_parse(word, &f))
+		return cmd_usage_error(ce, e, "--format: expected table, json or csv, "
+				       "not '%s'", word), -1;
+	if (f != CMD_FORMAT_TABLE && !(ce->formats & CMD_FORMAT_BIT(f)))
+		return cmd_usage_error(ce, e, "'%s' has no %s output", ce->name,
+				       word), -1;
+	a->format = f;
 	return 0;
 }
 
-void cmd_opts_free(struct cmd_opts *o)
+/* One option word at argv[*i]; consumes its value. */
+static int parse_option(const struct cmd_entry *ce, int argc, char **argv, int *i,
+			struct cmd_args *a, struct err *e)
 {
-	vec_free(&o->names);
-	vec_free_all(&o->values, free);
-	vec_free(&o->positional);
+	const char *arg = argv[*i];
+	const char *eq = strchr(arg, '=');
+	size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+	const struct cmd_option *o = cmd_option_find(ce, arg, len);
+	bool format = !o && ce->formats && word_is(arg, len, "--format");
+	if (!o && ce->formats && !eq && strcmp(arg, "--json") == 0)
+		return set_format(ce, "json", a, e);
+	if (!o && !format)
+		return cmd_usage_error(ce, e, "unknown option '%.*s'", (int)len, arg), -1;
+	const char *name = o ? o->name : "--format";
+	const char *value = NULL;
+	if (format || o->value != CMD_KIND_NONE) {
+		if (eq)
+			value = eq + 1;
+		else if (*i + 1 < argc)
+			value = argv[++*i];
+		else
+			return cmd_usage_error(ce, e, "option '%s' needs a value", name), -1;
+	} else if (eq) {
+		return cmd_usage_error(ce, e, "option '%s' takes no value", name), -1;
+	}
+	if (format)
+		return set_format(ce, value, a, e);
+	if (value && !o->repeatable && cmd_opt_value(a, o->name))
+		return cmd_usage_error(ce, e, "option '%s' given twice", o->name), -1;
+	vec_push(&a->names, (void *)o->name);
+	vec_push(&a->values, value ? xstrdup(value) : NULL);
+	return 0;
 }
 
-bool cmd_opt_flag(const struct cmd_opts *o, const char *name)
+static const char *kind_noun(enum cmd_kind k)
 {
-	for (size_t i = 0; i < o->names.len; i++)
-		if (strcmp(o->names.items[i], name) == 0)
+	switch (k) {
+	case CMD_KIND_FLOW:       return "a flow";
+	case CMD_KIND_TASK:       return "a task name";
+	case CMD_KIND_PIPE:       return "a pipe";
+	case CMD_KIND_TABLE:      return "a table";
+	case CMD_KIND_CONNECTION: return "a connection";
+	case CMD_KIND_CHANNEL:    return "a channel";
+	case CMD_KIND_RUN:        return "a run id";
+	case CMD_KIND_ID:         return "a notification id";
+	case CMD_KIND_DIR:        return "a directory";
+	default:                  return "an argument";
+	}
+}
+
+static int check_count(const struct cmd_entry *ce, const struct cmd_args *a,
+		       struct err *e)
+{
+	int n = (int)a->positional.len;
+	if (n < ce->args.min) {
+		const char *noun = kind_noun(cmd_arg_kind(ce, n));
+		return cmd_usage_error(ce, e, "give %s", noun), -1;
+	}
+	if (ce->args.max != CMD_ARGS_MANY && n > ce->args.max)
+		return cmd_usage_error(ce, e, "unexpected argument '%s'",
+				       (char *)a->positional.items[ce->args.max]), -1;
+	return 0;
+}
+
+int cmd_args_parse(const struct cmd_entry *ce, enum cmd_format format, int argc,
+		   char **argv, struct cmd_args *out, struct err *e)
+{
+	memset(out, 0, sizeof *out);
+	out->entry = ce;
+	/* The global --format applies where the command can print it. */
+	if (ce->formats & CMD_FORMAT_BIT(format))
+		out->format = format;
+	else if (format != CMD_FORMAT_TABLE && ce->formats)
+		return cmd_usage_error(ce, e, "'%s' has no %s output", ce->name,
+				       cmd_format_name(format)), -1;
+	bool options_done = false;
+	int rc = 0;
+	for (int i = 0; i < argc && rc == 0; i++) {
+		char *arg = argv[i];
+		if (options_done || arg[0] != '-' || arg[1] == '\0')
+			vec_push(&out->positional, arg);
+		else if (strcmp(arg, "--") == 0)
+			options_done = true;
+		else
+			rc = parse_option(ce, argc, argv, &i, out, e);
+	}
+	if (rc == 0)
+		rc = check_count(ce, out, e);
+	if (rc < 0)
+		cmd_args_free(out);
+	return rc;
+}
+
+void cmd_args_free(struct cmd_args *a)
+{
+	vec_free(&a->names);
+	vec_free_all(&a->values, free);
+	vec_free(&a->positional);
+}
+
+bool cmd_opt_flag(const struct cmd_args *a, const char *name)
+{
+	for (size_t i = 0; i < a->names.len; i++)
+		if (strcmp(a->names.items[i], name) == 0)
 			return true;
 	return false;
 }
 
-const char *cmd_opt_value(const struct cmd_opts *o, const char *name)
+const char *cmd_opt_value(const struct cmd_args *a, const char *name)
 {
 	const char *v = NULL;
-	for (size_t i = 0; i < o->names.len; i++)
-		if (strcmp(o->names.items[i], name) == 0)
-			v = o->values.items[i];
+	for (size_t i = 0; i < a->names.len; i++)
+		if (strcmp(a->names.items[i], name) == 0)
+			v = a->values.items[i];
 	return v;
+}
+
+int cmd_parse_run_id(const struct cmd_entry *ce, const char *word, int64_t *id,
+		     struct err *e)
+{
+	const char *t = word[0] == '#' ? word + 1 : word;
+	if (!str_to_i64(t, id) || *id <= 0)
+		return cmd_usage_error(ce, e, "'%s' is not a run id", word);
+	return EXIT_OK;
 }
 
 int cmd_usage_error(const struct cmd_entry *ce, struct err *e, const char *fmt, ...)
@@ -105,26 +204,6 @@ int cmd_usage_error(const struct cmd_entry *ce, struct err *e, const char *fmt, 
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
 	err_set(e, ERR_INVALID, "%s (usage: %s%s%s)", what, ce->name,
-		ce->args ? " " : "", ce->args ? ce->args : "");
+		ce->usage ? " " : "", ce->usage ? ce->usage : "");
 	return EXIT_USAGE;
-}
-
-const struct cmd_opt_spec cmd_json_only_specs[] = {
-	{ "--json", NULL, false, false },
-	{ NULL, NULL, false, false },
-};
-
-int cmd_parse_json_only(const char *name, int argc, char **argv, bool *json,
-			struct err *e)
-{
-	const struct cmd_entry *self = cmd_lookup(name);
-	struct cmd_opts o;
-	if (cmd_parse_opts(self, argc, argv, cmd_json_only_specs, &o, e) < 0)
-		return EXIT_USAGE;
-	*json = cmd_opt_flag(&o, "--json");
-	size_t extra = o.positional.len;
-	cmd_opts_free(&o);
-	if (extra)
-		return cmd_usage_error(self, e, "unexpected argument");
-	return EXIT_OK;
 }

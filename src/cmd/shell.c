@@ -129,21 +129,19 @@ int cmd_shell(struct cmd_ctx *ctx, struct err *e)
 	return isatty(STDIN_FILENO) ? shell_interactive(ctx) : shell_plain(ctx);
 }
 
-static int exec_shell(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
+static int exec_shell(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
-	if (argc > 0)
-		return cmd_usage_error(cmd_lookup("shell"), e,
-				       "unexpected argument '%s'", argv[0]);
+	(void)args;
 	int rc = cmd_shell(ctx, e);
 	ctx->surface = SURFACE_CLI;
 	return rc;
 }
 
 const struct cmd_entry cmd_shell_entries[] = {
-	{ "shell", NULL, "the command language as a readline REPL",
-	  "Reads commands from the terminal with editing, history and Tab\n"
+	{ .name = "shell", .summary = "the command language as a readline REPL",
+	  .help = "Reads commands from the terminal with editing, history and Tab\n"
 	  "completion, or from standard input when it is not a terminal (then the\n"
 	  "exit status is that of the last command that failed).",
-	  CMD_CLI_ONLY, exec_shell },
-	{ NULL, NULL, NULL, NULL, 0, NULL },
+	  .flags = CMD_CLI_ONLY, .exec = exec_shell },
+	{ .name = NULL },
 };

@@ -154,25 +154,6 @@ static int word_index_at(int start)
 	return words;
 }
 
-/* Run ids from the store for a word made of digits, among the newest 200
- * runs: `cancel 12<Tab>` finds run 1234. */
-static void run_ids(struct tui *t, const char *text, struct vec *out)
-{
-	if (!t->store || !*text || strspn(text, "0123456789") != strlen(text))
-		return;
-	struct store_run_filter f = { .limit = 200 };
-	struct vec runs = VEC_INIT;
-	if (store_run_list(t->store, &f, &runs, NULL) == 0)
-		for (size_t i = 0; i < runs.len; i++) {
-			char id[24];
-			snprintf(id, sizeof id, "%lld",
-				 (long long)((struct store_run *)runs.items[i])->id);
-			if (str_starts_with(id, text))
-				vec_push(out, xstrdup(id));
-		}
-	store_run_list_free(&runs);
-}
-
 static char **complete_hook(const char *text, int start, int end)
 {
 	(void)end;
@@ -185,8 +166,6 @@ static char **complete_hook(const char *text, int start, int end)
 	const struct tui_config *cfg = ptui->cfg;
 	if (cfg->complete)
 		cfg->complete(cfg->arg, rl_line_buffer, text, word_index, &all);
-	if (word_index > 0)
-		run_ids(ptui, text, &all);
 	vec_sort(&all, compare_strings);
 	for (size_t i = 0; i < all.len; i++) {
 		char *c = all.items[i];

@@ -1,5 +1,5 @@
 /*
- * json.c - how every command writes --json.
+ * cmd_json.c - how every command writes --json.
  *
  * One format for all of them: each document compact on one line, times as
  * ISO 8601 UTC strings, absent values as null.  Scripts can grep it or
