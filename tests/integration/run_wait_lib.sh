@@ -43,6 +43,10 @@ stop_worker() {
 
 # `sluice run FLOW --wait` in the background, once its step STEP runs.
 follow_in_background() { # FLOW STEP
+	# The redirection below truncates in the background child, which may
+	# not have run yet: without the rm, a loaded machine lets the wait
+	# below see the previous case's run id and then read an empty file.
+	rm -f "$T/fg.out" "$T/fg.err"
 	"$SLUICE" run "$1" --wait > "$T/fg.out" 2> "$T/fg.err" &
 	FG=$!
 	wait_until 20 test -s "$T/fg.out" || fail "no run id: $(cat "$T/fg.err")"
