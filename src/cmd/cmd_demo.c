@@ -91,7 +91,7 @@ static int simulate(struct cmd_ctx *ctx, int64_t rounds, usec_t interval, struct
 	return rc;
 }
 
-int demo_exec_simulate(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
+int cmd_demo_simulate_exec(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
 	int rc = EXIT_USAGE;

@@ -261,6 +261,6 @@ const struct cmd_entry cmd_init_entries[] = {
 		{ "--rounds", NULL, CMD_KIND_NUMBER },
 		{ "--interval", NULL, CMD_KIND_DURATION },
 	  },
-	  .exec = demo_exec_simulate },
+	  .exec = cmd_demo_simulate_exec },
 	{ .name = NULL },
 };

@@ -27,7 +27,7 @@ extern const struct cmd_entry cmd_pipe_entries[];
 extern const struct cmd_entry cmd_tables_entries[];
 extern const struct cmd_entry cmd_init_entries[];
 /* `demo simulate` (cmd_demo.c); its entry is in cmd_init.c's family. */
-int demo_exec_simulate(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e);
+int cmd_demo_simulate_exec(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e);
 extern const struct cmd_entry cmd_backfill_entries[];  /* backfill ... */
 extern const struct cmd_entry cmd_store_entries[];     /* store prune */
 

@@ -203,13 +203,13 @@ bool   duration_parse(const char *s, usec_t *out);
 /* ---- calendar (calendar.c) ---------------------------------------------------
  * Proleptic Gregorian civil dates as day numbers, day 0 = 1970-01-01: the
  * one copy that cron, time zones, value parsing and the demo use. */
-int64_t days_from_civil(int64_t y, int m, int d);
-void    civil_from_days(int64_t z, int64_t *y, int *m, int *d);
-bool    is_leap_year(int64_t y);
-int     days_in_month(int64_t y, int m);
-int     weekday_of_days(int64_t z);      /* 0 = Sunday */
+int64_t cal_days_from_civil(int64_t y, int m, int d);
+void    cal_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
+bool    cal_is_leap_year(int64_t y);
+int     cal_days_in_month(int64_t y, int m);
+int     cal_weekday_of_days(int64_t z);      /* 0 = Sunday */
 /* Division rounding toward minus infinity (b > 0 or b < 0). */
-int64_t floor_div(int64_t a, int64_t b);
+int64_t cal_floor_div(int64_t a, int64_t b);
 
 /* ---- structured logging -----------------------------------------------------
  * A record carries level, time, run, step, object, message and key=value

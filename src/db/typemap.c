@@ -614,7 +614,7 @@ static bool read_date(const char *s)
 	if (!two_digits(s, 0, 99, &c) || !two_digits(s + 2, 0, 99, &y) || s[4] != '-' ||
 	    !two_digits(s + 5, 1, 12, &m) || s[7] != '-' || !two_digits(s + 8, 1, 31, &d))
 		return false;
-	return d <= days_in_month(c * 100 + y, m);
+	return d <= cal_days_in_month(c * 100 + y, m);
 }
 
 /* "HH:MM:SS" or "HH:MM:SS.fff..." filling s[0, n) exactly: the form

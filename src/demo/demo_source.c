@@ -147,7 +147,7 @@ void demo_format_date(usec_t t, char out[16])
 {
 	int64_t y;
 	int m, d;
-	civil_from_days(floor_div(t, DEMO_DAY_US), &y, &m, &d);
+	cal_civil_from_days(cal_floor_div(t, DEMO_DAY_US), &y, &m, &d);
 	char *p = put_digits(out, y, 4);
 	*p++ = '-';
 	p = put_digits(p, m, 2);
@@ -159,7 +159,7 @@ void demo_format_date(usec_t t, char out[16])
 void demo_format_timestamp(usec_t t, char out[32])
 {
 	demo_format_date(t, out);
-	int64_t in_day = t - floor_div(t, DEMO_DAY_US) * DEMO_DAY_US;
+	int64_t in_day = t - cal_floor_div(t, DEMO_DAY_US) * DEMO_DAY_US;
 	int64_t secs = in_day / USEC_PER_SEC, micros = in_day % USEC_PER_SEC;
 	char *p = out + 10;
 	*p++ = ' ';

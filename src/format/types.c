@@ -268,7 +268,7 @@ static bool parse_date(const char *s, size_t n, size_t *at, int *y, int *m, int 
 	    !digits(s, n, i + 5, 2, m) || i + 7 >= n || s[i + 7] != '-' ||
 	    !digits(s, n, i + 8, 2, d))
 		return false;
-	if (*y < 1 || *m < 1 || *m > 12 || *d < 1 || *d > days_in_month(*y, *m))
+	if (*y < 1 || *m < 1 || *m > 12 || *d < 1 || *d > cal_days_in_month(*y, *m))
 		return false;
 	*at = i + 10;
 	return true;
@@ -389,11 +389,11 @@ static int coerce_timestamp(const char *s, size_t n, struct buf *out)
 	}
 	if (!parse_zone(s, n, &i, &offset) || i != n)
 		return -1;
-	int64_t us = days_from_civil(y, m, d) * 86400 * USEC_PER_SEC + tod - offset;
-	int64_t day = floor_div(us, 86400 * USEC_PER_SEC);
+	int64_t us = cal_days_from_civil(y, m, d) * 86400 * USEC_PER_SEC + tod - offset;
+	int64_t day = cal_floor_div(us, 86400 * USEC_PER_SEC);
 	int64_t rest = us - day * 86400 * USEC_PER_SEC;
 	int64_t year;
-	civil_from_days(day, &year, &m, &d);
+	cal_civil_from_days(day, &year, &m, &d);
 	if (year < 1 || year > 9999)
 		return -1;
 	char text[32], *p = text;

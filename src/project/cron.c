@@ -169,7 +169,7 @@ static bool can_fire(const struct cron *c)
 	for (int m = 1; m <= 12; m++) {
 		if (!(c->months >> m & 1))
 			continue;
-		int last = m == 2 ? 29 : days_in_month(2001, m);
+		int last = m == 2 ? 29 : cal_days_in_month(2001, m);
 		for (int d = 1; d <= last; d++)
 			if (c->days >> d & 1)
 				return true;
@@ -284,7 +284,7 @@ static int next_bit(uint64_t set, int from, int max)
 static bool day_matches(const struct cron *c, int64_t y, int m, int d)
 {
 	bool dom = c->days >> d & 1;
-	bool dow = c->weekdays >> weekday_of_days(days_from_civil(y, m, d)) & 1;
+	bool dow = c->weekdays >> cal_weekday_of_days(cal_days_from_civil(y, m, d)) & 1;
 	if (c->any_day || c->any_weekday)
 		return dom && dow;
 	return dom || dow;
@@ -294,12 +294,12 @@ static bool day_matches(const struct cron *c, int64_t y, int m, int d)
  * if none within a century (only possible for a cron_parse would reject). */
 static bool wall_next(const struct cron *c, int64_t from, int64_t *out)
 {
-	int64_t minute = floor_div(from + 59, 60);
-	int64_t day = floor_div(minute, 1440);
+	int64_t minute = cal_floor_div(from + 59, 60);
+	int64_t day = cal_floor_div(minute, 1440);
 	int rest = (int)(minute - day * 1440), hour = rest / 60, min = rest % 60;
 	int64_t y, limit;
 	int m, d;
-	civil_from_days(day, &y, &m, &d);
+	cal_civil_from_days(day, &y, &m, &d);
 	limit = y + 100;
 	while (y <= limit) {
 		int nm = next_bit(c->months, m, 12);
@@ -312,7 +312,7 @@ static bool wall_next(const struct cron *c, int64_t from, int64_t *out)
 			m = nm;
 			d = 1, hour = 0, min = 0;
 		}
-		if (d > days_in_month(y, m)) {
+		if (d > cal_days_in_month(y, m)) {
 			if (++m > 12) {
 				y++;
 				m = 1;
@@ -345,7 +345,7 @@ static bool wall_next(const struct cron *c, int64_t from, int64_t *out)
 			}
 			continue;
 		}
-		*out = (days_from_civil(y, m, d) * 1440 + hour * 60 + nmin) * 60;
+		*out = (cal_days_from_civil(y, m, d) * 1440 + hour * 60 + nmin) * 60;
 		return true;
 	}
 	return false;
@@ -392,7 +392,7 @@ usec_t schedule_next(const struct schedule *s, usec_t after)
 	if (s->kind == SCHEDULE_INTERVAL) {
 		if (s->interval <= 0)
 			return 0;
-		int64_t k = floor_div(after, s->interval) + 1;
+		int64_t k = cal_floor_div(after, s->interval) + 1;
 		/* A tick past what usec_t holds (an absurd interval) is no tick. */
 		return k > INT64_MAX / s->interval ? 0 : k * s->interval;
 	}
@@ -401,7 +401,7 @@ usec_t schedule_next(const struct schedule *s, usec_t after)
 	const struct tz_zone *z;
 	if (!tz_lookup(s->timezone, &z))
 		return 0;
-	int64_t t = floor_div(after, 60 * USEC_PER_SEC) * 60 + 60, next;
+	int64_t t = cal_floor_div(after, 60 * USEC_PER_SEC) * 60 + 60, next;
 	if (!cron_next(&s->cron, z, t, &next) || next > INT64_MAX / USEC_PER_SEC)
 		return 0;
 	return next * USEC_PER_SEC;

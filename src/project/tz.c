@@ -188,15 +188,15 @@ static int64_t rule_local(int64_t y, const struct tz_rule_date *d)
 {
 	int64_t day;
 	if (d->kind == 'J') {
-		day = days_from_civil(y, 1, 1) + d->n - 1;
-		if (is_leap_year(y) && d->n >= 60)
+		day = cal_days_from_civil(y, 1, 1) + d->n - 1;
+		if (cal_is_leap_year(y) && d->n >= 60)
 			day++;
 	} else if (d->kind == 'D') {
-		day = days_from_civil(y, 1, 1) + d->n;
+		day = cal_days_from_civil(y, 1, 1) + d->n;
 	} else {
-		int64_t first = days_from_civil(y, d->month, 1);
-		int offset = (d->day - weekday_of_days(first) + 7) % 7 + (d->week - 1) * 7;
-		int mdays = days_in_month(y, d->month);
+		int64_t first = cal_days_from_civil(y, d->month, 1);
+		int offset = (d->day - cal_weekday_of_days(first) + 7) % 7 + (d->week - 1) * 7;
+		int mdays = cal_days_in_month(y, d->month);
 		while (offset >= mdays)
 			offset -= 7;
 		day = first + offset;
@@ -214,7 +214,7 @@ static int64_t year_of(int64_t t)
 {
 	int64_t y;
 	int m, d;
-	civil_from_days(floor_div(t, 86400), &y, &m, &d);
+	cal_civil_from_days(cal_floor_div(t, 86400), &y, &m, &d);
 	return y;
 }
 
@@ -531,7 +531,7 @@ bool tz_offset(const char *tz, usec_t t, long *offset)
 	const struct tz_zone *z;
 	if (!tz_lookup(tz, &z))
 		return false;
-	*offset = tz_zone_offset(z, floor_div(t, USEC_PER_SEC));
+	*offset = tz_zone_offset(z, cal_floor_div(t, USEC_PER_SEC));
 	return true;
 }
 
@@ -540,7 +540,7 @@ bool tz_wall_settled(const char *tz, usec_t t, usec_t *wall)
 	const struct tz_zone *z;
 	if (!tz_lookup(tz, &z))
 		return false;
-	int64_t secs = floor_div(t, USEC_PER_SEC);
+	int64_t secs = cal_floor_div(t, USEC_PER_SEC);
 	long before = tz_zone_offset(z, secs);
 	*wall = t + before * USEC_PER_SEC;
 	int64_t when;

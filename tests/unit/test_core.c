@@ -352,18 +352,18 @@ START_TEST(calendar_agrees_with_gmtime)
 		struct tm tm;
 		int64_t y;
 		int m, d;
-		civil_from_days(day, &y, &m, &d);
+		cal_civil_from_days(day, &y, &m, &d);
 		int pm = m == 1 ? 12 : m - 1;
 		int64_t py = m == 1 ? y - 1 : y;
 		if (!gmtime_r(&secs, &tm) || y != tm.tm_year + 1900 || m != tm.tm_mon + 1 ||
-		    d != tm.tm_mday || days_from_civil(y, m, d) != day ||
-		    weekday_of_days(day) != tm.tm_wday ||
-		    (d == 1 && days_in_month(py, pm) != day - days_from_civil(py, pm, 1)))
+		    d != tm.tm_mday || cal_days_from_civil(y, m, d) != day ||
+		    cal_weekday_of_days(day) != tm.tm_wday ||
+		    (d == 1 && cal_days_in_month(py, pm) != day - cal_days_from_civil(py, pm, 1)))
 			bad = day;
 	}
 	ck_assert_msg(bad == INT64_MIN, "day %lld", (long long)bad);
-	ck_assert_int_eq(floor_div(-1, 86400), -1);
-	ck_assert_int_eq(floor_div(86400, 86400), 1);
+	ck_assert_int_eq(cal_floor_div(-1, 86400), -1);
+	ck_assert_int_eq(cal_floor_div(86400, 86400), 1);
 }
 END_TEST
 
