@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FOREGROUND_PREFIX "foreground:"
 
 static int max_attempts_of(const struct project_flow *f)
 {
@@ -107,6 +106,7 @@ int engine_submit(struct store *s, const struct project *p,
 		.scheduled = req->scheduled, .parent_run = req->parent_run,
 		.reason = req->reason ? req->reason : "submitted",
 		.worker = req->reserved_for,
+		.pool = req->pool ? req->pool : f->pool,
 	};
 	if (!resolved)
 		spec.state = RUN_PENDING;
@@ -153,6 +153,7 @@ int engine_retry(struct store *s, const struct project *p, int64_t run_id,
 			.flow = r->flow, .params = kv, .nparams = n,
 			.trigger = TRIGGER_RETRY, .parent_run = run_id, .reason = reason,
 			.environment = r->environment, .reserved_for = reserved_for,
+			.pool = r->pool,
 		};
 		rc = engine_submit(s, p, &req, new_id, e);
 		free(reason);

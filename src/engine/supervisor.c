@@ -397,13 +397,42 @@ static void heartbeat(struct engine *eng, struct store *s)
 		host[sizeof host - 1] = '\0';
 		log_warn("worker %s was unregistered by another engine; registering again",
 			 eng->worker_id);
-		store_worker_register(s, eng->worker_id, host, (int64_t)getpid(), NULL);
+		store_worker_register_pools(s, eng->worker_id, host, (int64_t)getpid(),
+					    eng->pools_text, NULL);
 		return;
 	}
 	if (!store_lost(s))       /* a lost store was reported already */
 		log_warn("worker %s: heartbeat failed: %s", eng->worker_id, err_text(&e));
 	if (e.code == ERR_IO)
 		engine_fault(eng, &e, "heartbeat");
+}
+
+/* An operator's "drain" for this worker: say so, and let the process
+ * (cmd/) stop as it does on SIGTERM.  Checked with the heartbeat, by
+ * every engine, since the scheduler's requests go to one engine only. */
+static void take_drain_request(struct engine *eng, struct store *s)
+{
+	if (atomic_load(&eng->drain_asked) || atomic_load(&eng->stopping))
+		return;
+	char *target = xasprintf("worker:%s", eng->worker_id);
+	struct store_request *rq = NULL;
+	struct err e;
+	int rc = store_request_claim_target(s, eng->worker_id, target, &rq, &e);
+	free(target);
+	if (rc < 0 && !store_lost(s))
+		log_warn("worker %s: requests: %s", eng->worker_id, err_text(&e));
+	if (rc != 1)
+		return;
+	bool drain = str_eq(rq->kind, ENGINE_REQ_DRAIN);
+	log_emit(LOG_INFO, 0, NULL, rq->target, NULL, 0, "request %lld: %s %s by %s",
+		 (long long)rq->id, rq->kind, rq->target,
+		 rq->requested_by ? rq->requested_by : "?");
+	if (store_request_complete(s, rq->id, drain, drain ? "draining" : NULL,
+				   drain ? NULL : "unknown request", &e) < 0)
+		log_warn("request %lld: %s", (long long)rq->id, err_text(&e));
+	if (drain)
+		atomic_store(&eng->drain_asked, true);
+	store_request_free(rq);
 }
 
 void *engine_supervisor_main(void *arg)
@@ -421,6 +450,7 @@ void *engine_supervisor_main(void *arg)
 		}
 		if (now >= next_beat) {
 			heartbeat(eng, s);
+			take_drain_request(eng, s);
 			next_beat = now + eng->opt.heartbeat;
 		}
 		if (now >= next_recover && !atomic_load(&eng->stopping)) {
