@@ -76,6 +76,59 @@ static int exec_show_workers(struct cmd_ctx *ctx, const struct cmd_args *args,
 	return EXIT_OK;
 }
 
+/* ---- worker drain, worker cancel-runs ------------------------------------------- */
+/* The registered worker `id`, live: a drain nobody takes would wait for
+ * ever, and a foreground `sluice run` has no drain to do. */
+static struct store_worker *live_worker(struct cmd_ctx *ctx, const char *id,
+					 struct vec *ws, struct err *e)
+{
+	if (store_worker_list(ctx->store, ws, e) < 0)
+		return NULL;
+	for (size_t i = 0; i < ws->len; i++) {
+		struct store_worker *w = ws->items[i];
+		if (!str_eq(w->id, id))
+			continue;
+		if (engine_worker_lost(w, 0))
+			err_set(e, ERR_CONFLICT, "worker %s is LOST (no heartbeat within "
+				"the lease): there is nothing to drain; its runs are "
+				"recovered by the other engines", id);
+		return engine_worker_lost(w, 0) ? NULL : w;
+	}
+	err_set(e, ERR_NOTFOUND, "no worker %s is registered (sluice show workers "
+		"lists them)", id);
+	return NULL;
+}
+
+static int exec_worker_drain(struct cmd_ctx *ctx, const struct cmd_args *args,
+			     struct err *e)
+{
+	const char *id = args->positional.items[0];
+	struct vec ws = VEC_INIT;
+	const struct store_worker *w = live_worker(ctx, id, &ws, e);
+	int rc = w ? EXIT_OK : EXIT_FAILED;
+	if (w && str_starts_with(id, "foreground:"))
+		rc = (err_set(e, ERR_CONFLICT, "worker %s is a foreground `sluice run`: "
+			      "cancel its run instead", id), EXIT_FAILED);
+	else if (w && engine_worker_drain(ctx->store, id, ctx->user, e) < 0)
+		rc = EXIT_FAILED;
+	store_worker_list_free(&ws);
+	if (rc == EXIT_OK)
+		fprintf(ctx->out, "drain of worker %s requested: it takes no new runs and "
+			"exits once its runs finish or are handed back\n", id);
+	return rc;
+}
+
+static int exec_worker_cancel_runs(struct cmd_ctx *ctx, const struct cmd_args *args,
+				   struct err *e)
+{
+	const char *id = args->positional.items[0];
+	int n = 0;
+	if (engine_worker_cancel_runs(ctx->store, id, ctx->user, &n, e) < 0)
+		return EXIT_FAILED;
+	fprintf(ctx->out, "%d run%s of worker %s asked to cancel\n", n, n == 1 ? "" : "s", id);
+	return EXIT_OK;
+}
+
 const struct cmd_entry cmd_workers_entries[] = {
 	{ .name = "show workers", .usage = "[--json]",
 	  .summary = "list the engines serving the project, lost ones flagged",
@@ -85,5 +138,21 @@ const struct cmd_entry cmd_workers_entries[] = {
 		  "older than the lease (30s) or its process is gone from this host.",
 	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
 	  .exec = exec_show_workers },
+	{ .name = "worker drain", .usage = "WORKER",
+	  .summary = "ask one worker to drain and exit",
+	  .help = "The worker (an id from `sluice show workers`) takes no new runs, lets\n"
+		  "its runs finish or hands them back (PENDING) within its grace\n"
+		  "period, and exits, as on SIGTERM.  It sees the request with its next\n"
+		  "heartbeat (5s).",
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .args = { 1, 1, { CMD_KIND_TEXT } },
+	  .exec = exec_worker_drain },
+	{ .name = "worker cancel-runs", .usage = "WORKER",
+	  .summary = "cancel every run one worker is running",
+	  .help = "Each RUNNING run of the worker becomes CANCELLING; the worker rolls\n"
+		  "its open steps back and records CANCELLED.",
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .args = { 1, 1, { CMD_KIND_TEXT } },
+	  .exec = exec_worker_cancel_runs },
 	{ .name = NULL },
 };

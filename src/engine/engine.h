@@ -230,6 +230,9 @@ int   engine_alive(struct store *s, usec_t lease, bool *alive, struct err *e);
 /* Lost: no heartbeat within `lease` (0 = 30 s), or registered from this
  * host with its process gone. */
 bool  engine_worker_lost(const struct store_worker *w, usec_t lease);
+/* A live engine that takes queued runs: not lost, and not a foreground
+ * `sluice run` (which takes only its own). */
+bool  engine_worker_serving(const struct store_worker *w, usec_t lease);
 /* Does `w` take runs of `pool` (NULL: runs without a pool)? */
 bool  engine_worker_serves(const struct store_worker *w, const char *pool);
 /* Why queued run `r` has nobody to take it: "waiting: no live worker

@@ -208,15 +208,11 @@ int engine_alive(struct store *s, usec_t lease, bool *alive, struct err *e)
 	struct vec ws = VEC_INIT;
 	if (store_worker_list(s, &ws, e) < 0)
 		return -1;
-	usec_t since = clock_now_us() - (lease ? lease : 30 * USEC_PER_SEC);
-	for (size_t i = 0; i < ws.len; i++) {
-		struct store_worker *w = ws.items[i];
-		/* One killed on this host has not unregistered: it is not there,
-		 * however fresh its last heartbeat. */
-		if (!str_starts_with(w->id, FOREGROUND_PREFIX) && w->heartbeat >= since &&
-		    !engine_worker_process_gone(w))
+	/* One killed on this host has not unregistered: it is not there,
+	 * however fresh its last heartbeat (engine_worker_lost). */
+	for (size_t i = 0; i < ws.len; i++)
+		if (engine_worker_serving(ws.items[i], lease))
 			*alive = true;
-	}
 	store_worker_list_free(&ws);
 	return 0;
 }

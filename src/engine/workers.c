@@ -17,6 +17,11 @@ bool engine_worker_lost(const struct store_worker *w, usec_t lease)
 	return w->heartbeat < since || engine_worker_process_gone(w);
 }
 
+bool engine_worker_serving(const struct store_worker *w, usec_t lease)
+{
+	return !str_starts_with(w->id, FOREGROUND_PREFIX) && !engine_worker_lost(w, lease);
+}
+
 bool engine_worker_serves(const struct store_worker *w, const char *pool)
 {
 	if (!pool)
@@ -41,8 +46,7 @@ char *engine_run_waiting(const struct store_run *r, const struct vec *workers,
 		return NULL;
 	for (size_t i = 0; i < workers->len; i++) {
 		const struct store_worker *w = workers->items[i];
-		if (!str_starts_with(w->id, FOREGROUND_PREFIX) &&
-		    engine_worker_serves(w, r->pool) && !engine_worker_lost(w, lease))
+		if (engine_worker_serving(w, lease) && engine_worker_serves(w, r->pool))
 			return NULL;
 	}
 	return xasprintf("waiting: no live worker serves pool %s", r->pool);

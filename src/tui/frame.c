@@ -90,6 +90,22 @@ static char *env_text(const struct tui *t)
 	return xasprintf("PRODUCTION (%s)", env);
 }
 
+/* The engines serving the project, right-aligned before the mode, never
+ * shrunk: "no engine" (red) is the header's most urgent news.  Returns
+ * where the fields must end. */
+static int draw_engines(struct tui *t, int right, attr_t base)
+{
+	if (!t->engines)
+		return right;
+	int width = tui_text_width(t->engines);
+	if (width + 30 > right)
+		return right;        /* too narrow: the fields come first */
+	int x = right - width - 1;
+	tui_put(t->header, 0, x, width, 0, t->engines,
+		t->engines_none ? theme_attr(R_STATE_FAILED) | A_BOLD : base | A_BOLD);
+	return x - 1;
+}
+
 static void draw_header(struct tui *t)
 {
 	WINDOW *w = t->header;
@@ -101,6 +117,7 @@ static void draw_header(struct tui *t)
 	int right = t->cols - tui_text_width(mode);
 	tui_put(w, 0, right, t->cols - right, 0, mode,
 		theme_attr(cfg->read_only ? R_MODE_READONLY : R_MODE_OPERATOR));
+	right = draw_engines(t, right, base);
 
 	char *env = env_text(t);
 	struct field f[] = {

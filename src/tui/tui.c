@@ -406,6 +406,7 @@ out:
 	free(t.history_path);
 	free(t.history_error);
 	free(t.store_error);
+	free(t.engines);
 	tui_script_done(&t);
 	if (t.trace)
 		fclose(t.trace);
