@@ -4,7 +4,9 @@
 # empty state) and with one `sluice worker --pool A` and a LOST worker of
 # another host (the row flagged LOST in red); then, in operator mode, the
 # drain of a worker from the view, end to end: the confirmation names the
-# worker, the worker process exits, its run goes back to PENDING.
+# worker, the worker process exits, its run goes back to PENDING.  On the
+# way, a run of pool B (no live worker) says why it waits, in the runs list
+# and the run's detail.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 . "$SLUICE_SRCDIR/tests/lib/console.sh"
 mkdir -p "$T/p" && cd "$T/p"
@@ -13,7 +15,9 @@ cat > sluice.json <<'EOF'
   "flows": [
     { "name": "spin", "pool": "A", "steps": [ { "name": "s", "kind": "sql",
       "connection": "wh",
-      "sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c" } ] } ] }
+      "sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c" } ] },
+    { "name": "fb", "pool": "B", "steps": [ { "name": "s", "kind": "sql",
+      "connection": "wh", "sql": "SELECT 1" } ] } ] }
 EOF
 "$SLUICE" show runs >/dev/null
 HOST=$(hostname)
@@ -53,6 +57,28 @@ assert_contains "$(console_line 0)" "engine $HOST:$W since" "the header's engine
 # read-only mode views it but refuses the drain
 console_keys D
 console_wait "read-only mode: drain refused"
+console_keys q
+console_exited
+console_stop
+
+# ---- a run of pool B, which no live worker serves: the runs list and the
+# run's detail say why it waits.
+run_sluice run fb
+assert_eq 0 "$RC" "sluice run fb: $ERR"
+RB=$OUT
+console_start 120 30 xterm-256color monitor
+console_wait "READ-ONLY"
+console_keys 6
+console_wait "waiting: no live worker serves pool B"
+assert_contains "$(console_screen | grep "^ *$RB ")" "PENDING" "the waiting run's row"
+assert_contains "$(console_screen | grep "^ *$RB ")" "waiting: no live worker serves pool B" \
+	"the waiting run's row"
+console_keys / fb Enter Enter
+console_wait "Run $RB"
+console_wait "waiting: no live worker serves pool B"
+assert_contains "$(console_screen)" "pool" "the run detail's pool"
+console_keys Escape
+console_wait_gone "Run $RB "
 console_keys q
 console_exited
 console_stop
