@@ -41,15 +41,21 @@ static void read_engines(struct tui *t)
 			one = ws.items[i];
 			n++;
 		}
-	free(t->engines);
+	for (size_t i = 0; i < ARRAY_LEN(t->engines); i++) {
+		free(t->engines[i]);
+		t->engines[i] = NULL;
+	}
 	t->engines_none = n == 0;
 	if (n == 1) {
 		char since[24];
 		time_format_short(one->started, since);
-		t->engines = xasprintf("engine %s:%lld since %.5s", one->host ? one->host : "?",
-				       (long long)one->pid, since + 11);
+		const char *host = one->host ? one->host : "?";
+		t->engines[0] = xasprintf("engine %s:%lld since %.5s", host,
+					  (long long)one->pid, since + 11);
+		t->engines[1] = xasprintf("engine %s:%lld", host, (long long)one->pid);
+		t->engines[2] = xstrdup("1 engine");
 	} else {
-		t->engines = n ? xasprintf("%zu engines", n) : xstrdup("no engine");
+		t->engines[0] = n ? xasprintf("%zu engines", n) : xstrdup("no engine");
 	}
 	store_worker_list_free(&ws);
 	t->dirty |= RD_HEADER;

@@ -21,6 +21,7 @@
 #include "tui/views.h"
 #include "tui/tui_int.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,17 +94,29 @@ static char *env_text(const struct tui *t)
 /* The engines serving the project, right-aligned before the mode, never
  * shrunk: "no engine" (red) is the header's most urgent news.  Returns
  * where the fields must end. */
-static int draw_engines(struct tui *t, int right, attr_t base)
+/* The longest of the engines' forms ("engine vm:944 since 22:48", "engine
+ * vm:944", "1 engine") that fits beside the fields, counting the store and
+ * user@host (the least telling) at their shortest; "no engine", the news
+ * an operator must not miss, whenever the line has room for a field. */
+static int draw_engines(struct tui *t, const struct field *f, size_t n, int x,
+			int right, attr_t base)
 {
-	if (!t->engines)
-		return right;
-	int width = tui_text_width(t->engines);
-	if (width + 30 > right)
-		return right;        /* too narrow: the fields come first */
-	int x = right - width - 1;
-	tui_put(t->header, 0, x, width, 0, t->engines,
-		t->engines_none ? theme_attr(R_STATE_FAILED) | A_BOLD : base | A_BOLD);
-	return x - 1;
+	int least = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool shrinks = i >= 2 && f[i].width > 6;
+		least += (i ? 3 : 0) + tui_text_width(f[i].label) + (shrinks ? 6 : f[i].width);
+	}
+	int room = t->engines_none && right - x > 30 ? INT_MAX : right - 1 - x - least;
+	for (size_t i = 0; i < ARRAY_LEN(t->engines); i++) {
+		int width = t->engines[i] ? tui_text_width(t->engines[i]) : 0;
+		if (!width || width + 1 > room)
+			continue;
+		int ex = right - width - 1;
+		tui_put(t->header, 0, ex, width, 0, t->engines[i],
+			t->engines_none ? theme_attr(R_STATE_FAILED) | A_BOLD : base | A_BOLD);
+		return ex - 1;
+	}
+	return right;
 }
 
 static void draw_header(struct tui *t)
@@ -117,7 +130,6 @@ static void draw_header(struct tui *t)
 	int right = t->cols - tui_text_width(mode);
 	tui_put(w, 0, right, t->cols - right, 0, mode,
 		theme_attr(cfg->read_only ? R_MODE_READONLY : R_MODE_OPERATOR));
-	right = draw_engines(t, right, base);
 
 	char *env = env_text(t);
 	struct field f[] = {
@@ -131,7 +143,7 @@ static void draw_header(struct tui *t)
 	int x = 1;
 	x += tui_put(w, 0, x, 8, 0, "sluice", base | A_BOLD);
 	x += 2;
-	int end = right - 1;
+	int end = draw_engines(t, f, ARRAY_LEN(f), x, right, base) - 1;
 	fit_fields(f, ARRAY_LEN(f), end - x);
 	for (size_t i = 0; i < ARRAY_LEN(f) && x < end; i++) {
 		if (i) {

@@ -76,7 +76,8 @@ struct tui {
 	/* the control store, read-only (data.c) */
 	struct store *store;
 	char *store_error;          /* why it did not open */
-	char *engines;              /* the header's engines ("no engine"); NULL: none read */
+	char *engines[3];           /* the header's engines, long to short forms
+				       ("no engine"); NULL: none (read) */
 	bool  engines_none;
 	usec_t next_engines;        /* monotonic: read them again (heartbeats age) */
 	struct store_watch watch;

@@ -46,11 +46,17 @@ console_script "$T/one" '0' ':save-screen workers.screen' ':quit'
 console_run_script 80 24 xterm-256color "$T/one" monitor
 console_assert_screen workers "$T/p/workers.screen" "$MASK_HOST"
 
-# The LOST row is red (bold red foreground), the live one is not.
-console_start 80 24 xterm-256color monitor
+# The LOST row is red (bold red foreground); the header names the engine
+# in full where there is room.
+console_start 120 30 xterm-256color monitor
 console_wait "READ-ONLY"
 console_keys 0
 console_wait "far-host"
+# the selection (the first row) has colours of its own: keep it off the LOST row
+if "$SLUICE" show workers | sed -n 2p | grep -q '^far-host'; then
+	console_keys j
+	sleep 0.5
+fi
 console_screen_escapes | grep 'far-host' | grep -q $'\e\[[0-9;]*31m[^\e]*LOST' ||
 	fail "the LOST worker is not red: $(console_screen_escapes | grep far-host | cat -v)"
 assert_contains "$(console_line 0)" "engine $HOST:$W since" "the header's engine"

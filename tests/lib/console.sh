@@ -217,9 +217,10 @@ console_mask() {
 	USERHOST="$(id -un)@$(hostname)" TDIR="$T" DAYS="$days" perl -CSD -pe '
 		BEGIN { %day = map { $_ => 1 } split " ", $ENV{DAYS}; }
 		sub pad { my ($tok, $len) = @_; $tok . " " x ($len > length $tok ? $len - length $tok : 0) }
-		if ($. == 1 && /^( sluice ).*?(?:(no engine|\d+ engines|engine \S+ since \d\d:\d\d) +)?(\S+)$/) {
+		if ($. == 1 && /^( sluice ).*?(?:(no engine|\d+ engines?|engine \S+(?: since \d\d:\d\d)?) +)?(\S+)$/) {
 			my ($eng, $mode) = ($2, $3);
-			$eng =~ s/^engine \S+ since .*/engine HOST:PID since HH:MM/ if defined $eng;
+			$eng =~ s/^engine \S+/engine HOST:PID/ if defined $eng;
+			$eng =~ s/ since .*/ since HH:MM/ if defined $eng;
 			$_ = " sluice  <fields> " . (defined $eng ? "$eng " : "") . "$mode\n";
 		}
 		s/\Q$ENV{TDIR}\E/\$T/g if $ENV{TDIR};
