@@ -151,12 +151,36 @@ int store_worker_register_pools(struct store *s, const char *id, const char *hos
 
 int store_worker_heartbeat(struct store *s, const char *id, struct err *e)
 {
+	return store_worker_heartbeat_requests(s, id, NULL, e);
+}
+
+int store_worker_heartbeat_requests(struct store *s, const char *id, int64_t *waiting,
+				    struct err *e)
+{
 	struct sqlp p = SQLP_INIT;
 	st_sqlp_i64(&p, clock_now_us());
 	st_sqlp_str(&p, id);
 	int64_t n = 0;
-	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_WORKERS),
-		      "UPDATE workers SET heartbeat_at = $1 WHERE id = $2", &p, &n, e) < 0)
+	if (st_begin(s, e) < 0)
+		return -1;
+	if (st_exec(s, "UPDATE workers SET heartbeat_at = $1 WHERE id = $2", &p, &n, e) < 0) {
+		st_rollback(s);
+		return -1;
+	}
+	if (waiting) {
+		/* in the heartbeat's transaction: an idle engine costs no more */
+		char *target = xasprintf("worker:%s", id ? id : "");
+		struct sqlp q = SQLP_INIT;
+		st_sqlp_str(&q, target);
+		int rc = st_query_i64(s, "SELECT count(*) FROM requests WHERE "
+				      "state = 'PENDING' AND target = $1", &q, waiting, e);
+		free(target);
+		if (rc < 0) {
+			st_rollback(s);
+			return -1;
+		}
+	}
+	if (st_commit(s, STORE_AREA_BIT(STORE_AREA_WORKERS), e) < 0)
 		return -1;
 	if (n == 0)
 		return err_set(e, ERR_NOTFOUND, "worker %s is not registered",

@@ -698,6 +698,10 @@ int   store_worker_register_pools(struct store *s, const char *id, const char *h
 				  int64_t pid, const char *pools, struct err *e);
 /* ERR_NOTFOUND if the worker is not registered (it was reaped). */
 int   store_worker_heartbeat(struct store *s, const char *id, struct err *e);
+/* The same, counting in *waiting the PENDING requests for this worker
+ * ("worker:ID") in the same transaction. */
+int   store_worker_heartbeat_requests(struct store *s, const char *id,
+				      int64_t *waiting, struct err *e);
 /* A clean exit. */
 int   store_worker_remove(struct store *s, const char *id, struct err *e);
 int   store_worker_list(struct store *s, struct vec *out, struct err *e);
