@@ -22,6 +22,7 @@ static const struct cmd_entry *const families[] = {
 	cmd_notify_entries,
 	cmd_logs_entries,
 	cmd_worker_entries,
+	cmd_workers_entries,
 	cmd_shell_entries,
 	cmd_pipe_entries,
 	cmd_tables_entries,

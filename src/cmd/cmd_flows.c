@@ -4,6 +4,7 @@
  * table for people or JSON for scripts.
  */
 #include "cmd/cmd_int.h"
+#include "engine/engine.h"
 #include "project/project.h"
 #include "store/store.h"
 
@@ -29,7 +30,14 @@ static void run_duration(const struct store_run *r, char *out, size_t n)
 	duration_format(end - r->started, out, n);
 }
 
-static cJSON *run_json(const struct store_run *r)
+/* Why a queued run has nobody to take it, for runs of a pool no live
+ * worker serves; NULL otherwise.  Caller frees. */
+static char *waiting_note(const struct store_run *r, const struct vec *workers)
+{
+	return workers ? engine_run_waiting(r, workers, 0) : NULL;
+}
+
+static cJSON *run_json(const struct store_run *r, const struct vec *workers)
 {
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", (double)r->id);
@@ -42,6 +50,10 @@ static cJSON *run_json(const struct store_run *r)
 	cJSON_AddNumberToObject(o, "max_attempts", r->max_attempts);
 	cmd_json_add_str(o, "environment", r->environment);
 	cmd_json_add_str(o, "worker", r->worker);
+	cmd_json_add_str(o, "pool", r->pool);
+	char *waiting = waiting_note(r, workers);
+	cmd_json_add_str(o, "waiting", waiting);
+	free(waiting);
 	cmd_json_add_time(o, "created", r->created);
 	cmd_json_add_time(o, "scheduled", r->scheduled);
 	cmd_json_add_time(o, "started", r->started);
@@ -97,7 +109,8 @@ static int exec_show_flows(struct cmd_ctx *ctx, const struct cmd_args *args,
 			for (int s = 0; s < RUN_STATE_COUNT; s++)
 				cJSON_AddNumberToObject(cnt, run_state_name(s), (double)counts[s]);
 			cJSON_AddItemToObject(fo, "runs", cnt);
-			cJSON_AddItemToObject(fo, "last_run", r ? run_json(r) : cJSON_CreateNull());
+			cJSON_AddItemToObject(fo, "last_run", r ? run_json(r, NULL)
+					      : cJSON_CreateNull());
 			cJSON_AddItemToArray(arr, fo);
 		} else {
 			char limit[32], started[24], nsteps[24], retries[24], nrunning[24];
@@ -149,7 +162,9 @@ static int parse_states(const char *text, unsigned *mask, struct err *e)
 	return rc;
 }
 
-static void print_runs(FILE *fp, enum cmd_format format, const struct vec *runs)
+/* The ERROR column: the run's error, or else why it waits. */
+static void print_runs(FILE *fp, enum cmd_format format, const struct vec *runs,
+		       const struct vec *workers)
 {
 	static const int widths[] = { -7, -22, -10, -12, -7, -19, -9, 9, 9, 0 };
 	struct cmd_table t = { .ncols = 10, .format = format, .widths = widths };
@@ -164,9 +179,11 @@ static void print_runs(FILE *fp, enum cmd_format format, const struct vec *runs)
 		snprintf(att, sizeof att, "%d/%d", r->attempt, r->max_attempts);
 		snprintf(in, sizeof in, "%lld", (long long)r->rows_in);
 		snprintf(out, sizeof out, "%lld", (long long)r->rows_out);
+		char *waiting = r->error ? NULL : waiting_note(r, workers);
 		cmd_table_add(&t, id, r->flow, run_state_name(r->state),
 			      run_trigger_name(r->trigger), att, started, took, in, out,
-			      r->error ? r->error : "");
+			      r->error ? r->error : waiting ? waiting : "");
+		free(waiting);
 	}
 	cmd_table_print(fp, &t);
 }
@@ -186,19 +203,21 @@ static int exec_show_runs(struct cmd_ctx *ctx, const struct cmd_args *args, stru
 	if (lim && rc == EXIT_OK)
 		f.limit = (int)n;
 	bool json = args->format == CMD_FORMAT_JSON;
-	struct vec runs = VEC_INIT;
-	if (rc == EXIT_OK && store_run_list(ctx->store, &f, &runs, e) < 0)
+	struct vec runs = VEC_INIT, workers = VEC_INIT;
+	if (rc == EXIT_OK && (store_run_list(ctx->store, &f, &runs, e) < 0 ||
+			      store_worker_list(ctx->store, &workers, e) < 0))
 		rc = EXIT_FAILED;
 	if (rc == EXIT_OK && json) {
 		cJSON *arr = cJSON_CreateArray();
 		for (size_t i = 0; i < runs.len; i++)
-			cJSON_AddItemToArray(arr, run_json(runs.items[i]));
+			cJSON_AddItemToArray(arr, run_json(runs.items[i], &workers));
 		cmd_json_print(ctx->out, arr);
 		cJSON_Delete(arr);
 	} else if (rc == EXIT_OK) {
-		print_runs(ctx->out, args->format, &runs);
+		print_runs(ctx->out, args->format, &runs, &workers);
 	}
 	store_run_list_free(&runs);
+	store_worker_list_free(&workers);
 	return rc;
 }
 
@@ -236,7 +255,7 @@ static cJSON *transition_json(const struct store_transition *t)
 }
 
 static void print_run_text(FILE *fp, const struct store_run *r, struct vec *steps,
-			   struct vec *trans)
+			   struct vec *trans, const struct vec *workers)
 {
 	char took[32], created[24], started[24], ended[24];
 	run_duration(r, took, sizeof took);
@@ -253,6 +272,12 @@ static void print_run_text(FILE *fp, const struct store_run *r, struct vec *step
 	fprintf(fp, "  params       %s\n", r->params ? r->params : "{}");
 	fprintf(fp, "  attempt      %d of %d\n", r->attempt, r->max_attempts);
 	fprintf(fp, "  worker       %s\n", r->worker ? r->worker : "-");
+	if (r->pool)
+		fprintf(fp, "  pool         %s\n", r->pool);
+	char *waiting = waiting_note(r, workers);
+	if (waiting)
+		fprintf(fp, "  %s\n", waiting);
+	free(waiting);
 	fprintf(fp, "  created      %s\n  started      %s\n  ended        %s\n"
 		"  duration     %s\n", created, started, ended, took);
 	fprintf(fp, "  rows         %lld in, %lld out\n", (long long)r->rows_in,
@@ -292,13 +317,14 @@ static int exec_show_run(struct cmd_ctx *ctx, const struct cmd_args *args, struc
 	struct store_run *r = store_run_get(ctx->store, id, e);
 	if (!r)
 		return e->code == ERR_NOTFOUND ? EXIT_FAILED : EXIT_FAILED;
-	struct vec steps = VEC_INIT, trans = VEC_INIT;
+	struct vec steps = VEC_INIT, trans = VEC_INIT, workers = VEC_INIT;
 	int rc = EXIT_OK;
 	if (store_step_list(ctx->store, id, &steps, e) < 0 ||
-	    store_run_transitions(ctx->store, id, &trans, e) < 0) {
+	    store_run_transitions(ctx->store, id, &trans, e) < 0 ||
+	    store_worker_list(ctx->store, &workers, e) < 0) {
 		rc = EXIT_FAILED;
 	} else if (json) {
-		cJSON *root = run_json(r);
+		cJSON *root = run_json(r, &workers);
 		cJSON *sa = cJSON_CreateArray(), *ta = cJSON_CreateArray();
 		for (size_t i = 0; i < steps.len; i++)
 			cJSON_AddItemToArray(sa, step_json(steps.items[i]));
@@ -309,8 +335,9 @@ static int exec_show_run(struct cmd_ctx *ctx, const struct cmd_args *args, struc
 		cmd_json_print(ctx->out, root);
 		cJSON_Delete(root);
 	} else {
-		print_run_text(ctx->out, r, &steps, &trans);
+		print_run_text(ctx->out, r, &steps, &trans, &workers);
 	}
+	store_worker_list_free(&workers);
 	store_step_list_free(&steps);
 	store_transition_list_free(&trans);
 	store_run_free(r);

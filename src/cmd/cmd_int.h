@@ -21,6 +21,7 @@ extern const struct cmd_entry cmd_watermarks_entries[];  /* show watermarks */
 extern const struct cmd_entry cmd_notify_entries[];  /* show notifications, notify ... */
 extern const struct cmd_entry cmd_logs_entries[];
 extern const struct cmd_entry cmd_worker_entries[];
+extern const struct cmd_entry cmd_workers_entries[];
 extern const struct cmd_entry cmd_preview_entries[];
 extern const struct cmd_entry cmd_shell_entries[];
 extern const struct cmd_entry cmd_pipe_entries[];

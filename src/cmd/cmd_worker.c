@@ -53,6 +53,28 @@ static void give_up_without_store(struct engine *eng, usec_t limit)
 	_exit(EXIT_FAILED);
 }
 
+enum { MAX_POOLS = 16 };
+
+/* The --pool names, checked: names as the project file's "pool" takes. */
+static int worker_pools(const struct cmd_args *args, const char **pools, size_t *n,
+			struct err *e)
+{
+	*n = 0;
+	for (size_t i = 0; i < args->names.len; i++) {
+		if (!str_eq(args->names.items[i], "--pool"))
+			continue;
+		const char *name = args->values.items[i];
+		if (!str_is_identifier(name))
+			return cmd_usage_error(args->entry, e, "--pool takes a pool name "
+					       "(letters, digits and _), not \"%s\"", name);
+		if (*n == MAX_POOLS)
+			return cmd_usage_error(args->entry, e, "at most %d --pool options",
+					       MAX_POOLS);
+		pools[(*n)++] = name;
+	}
+	return EXIT_OK;
+}
+
 static int exec_worker(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
@@ -63,7 +85,11 @@ static int exec_worker(struct cmd_ctx *ctx, const struct cmd_args *args, struct 
 	const char *st = cmd_opt_value(args, "--store-timeout");
 	const char *metrics_at = cmd_opt_value(args, "--metrics");
 	struct engine_metrics *metrics = NULL;
-	int rc = EXIT_OK;
+	const char *pools[MAX_POOLS];
+	size_t npools = 0;
+	int rc = worker_pools(args, pools, &npools, e);
+	if (rc != EXIT_OK)
+		return rc;
 	if (w && (!str_to_i64(w, &workers) || workers < 1 || workers > 64))
 		rc = cmd_usage_error(self, e, "--workers takes a number from 1 to 64");
 	else if (g && (!duration_parse(g, &grace) || grace < 0))
@@ -83,6 +109,7 @@ static int exec_worker(struct cmd_ctx *ctx, const struct cmd_args *args, struct 
 		.store_url = cmd_ctx_store_url(ctx),
 		.workers = (int)workers,
 		.grace = grace ? grace : 1,
+		.pools = pools, .npools = npools,
 	};
 	struct engine *eng = engine_new(ctx->project, &opt, e);
 	if (!eng) {
@@ -107,10 +134,15 @@ static int exec_worker(struct cmd_ctx *ctx, const struct cmd_args *args, struct 
 	int sig;
 	struct err fault;
 	bool failed = false;
-	while (!(sig = cmd_wait_signal(&set, 1000)) && !(failed = engine_failed(eng, &fault)))
+	bool asked = false;
+	while (!(sig = cmd_wait_signal(&set, 1000)) && !(failed = engine_failed(eng, &fault)) &&
+	       !(asked = engine_drain_asked(eng)))
 		give_up_without_store(eng, store_timeout);
 	if (failed)
 		log_error("stopping: %s", err_text(&fault));
+	else if (asked)
+		log_info("drain requested by an operator: draining (in-flight steps have "
+			 "%llds to finish)", (long long)(grace / USEC_PER_SEC));
 	else
 		log_info("%s: draining (in-flight steps have %llds to finish; signal "
 			 "again to cut it short)", strsignal(sig),
@@ -146,7 +178,7 @@ static int exec_worker(struct cmd_ctx *ctx, const struct cmd_args *args, struct 
 const struct cmd_entry cmd_worker_entries[] = {
 	{ .name = "worker",
 	  .usage = "[--workers N] [--grace DURATION] [--store-timeout DURATION] "
-		   "[--metrics [ADDRESS:]PORT]",
+		   "[--metrics [ADDRESS:]PORT] [--pool NAME]...",
 	  .summary = "the engine alone: tasks, pipes, runs; until a signal",
 	  .help = "N worker threads (default 2) run flow steps; one scheduler at a time\n"
 	  "(across every worker sharing the control store) fires tasks and polls\n"
@@ -161,6 +193,9 @@ const struct cmd_entry cmd_worker_entries[] = {
 	  "--metrics serves Prometheus metrics at http://ADDRESS:PORT/metrics\n"
 	  "(127.0.0.1 when only a port is given; no authentication, so another\n"
 	  "interface must be named by its IP address).\n"
+	  "--pool NAME (repeatable) takes only runs of those pools (a flow's or\n"
+	  "task's \"pool\"); without it, only runs with no pool.  A drain asked\n"
+	  "from the console's workers view stops it as SIGTERM does.\n"
 	  "Exit status: 0 stopped by a signal, 1 could not start or keep going,\n"
 	  "2 usage or an invalid project.",
 	  .flags = CMD_MUTATES | CMD_NEEDS_STORE | CMD_CLI_ONLY,
@@ -169,6 +204,7 @@ const struct cmd_entry cmd_worker_entries[] = {
 		{ "--grace", NULL, CMD_KIND_DURATION },
 		{ "--store-timeout", NULL, CMD_KIND_DURATION },
 		{ "--metrics", NULL, CMD_KIND_TEXT },
+		{ "--pool", NULL, CMD_KIND_TEXT, NULL, true },
 	  },
 	  .exec = exec_worker },
 	{ .name = NULL },

@@ -12,6 +12,7 @@ libcmd_a_SOURCES = \
 	src/cmd/cmd_run.c \
 	src/cmd/cmd_task.c \
 	src/cmd/cmd_worker.c \
+	src/cmd/cmd_workers.c \
 	src/cmd/cmd_preview.c \
 	src/cmd/complete.c \
 	src/cmd/ctx.c \

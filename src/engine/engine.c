@@ -193,11 +193,30 @@ static int engine_open_parts(struct engine *eng, struct err *e)
 	char host[256] = "localhost";
 	gethostname(host, sizeof host - 1);
 	host[sizeof host - 1] = '\0';
-	if (store_worker_register(eng->store, eng->worker_id, host, (int64_t)getpid(), e) < 0)
+	if (store_worker_register_pools(eng->store, eng->worker_id, host, (int64_t)getpid(),
+					eng->pools_text, e) < 0)
 		return -1;
 	if (write_flow_limits(eng, e) < 0)
 		return -1;
 	return engine_recover_orphans(eng, eng->store, e);
+}
+
+static void copy_pools(struct engine *eng, const struct engine_options *opt)
+{
+	struct buf b = BUF_INIT;
+	eng->pools = xcalloc(opt->npools + 1, sizeof *eng->pools);
+	for (size_t i = 0; i < opt->npools; i++) {
+		eng->pools[i] = xstrdup(opt->pools[i]);
+		buf_printf(&b, "%s%s", i ? "," : "", opt->pools[i]);
+	}
+	eng->opt.pools = (const char *const *)eng->pools;
+	eng->pools_text = opt->npools ? xstrdup(buf_str(&b)) : NULL;
+	buf_free(&b);
+}
+
+bool engine_drain_asked(struct engine *eng)
+{
+	return atomic_load(&eng->drain_asked);
 }
 
 struct engine *engine_new(const struct project *p, const struct engine_options *opt,
@@ -214,6 +233,7 @@ struct engine *engine_new(const struct project *p, const struct engine_options *
 	eng->store_url = xstrdup(opt->store_url);
 	eng->worker_id = make_worker_id(opt);
 	eng->opt.worker_id = eng->worker_id;
+	copy_pools(eng, opt);
 	eng->log_sink_id = eng->event_sink_id = -1;
 	/* One link for every handle of the engine: a lost store is reported
 	 * once, not once per thread. */
@@ -595,6 +615,10 @@ void engine_free(struct engine *eng)
 	pthread_mutex_destroy(&eng->fault_lock);
 	pthread_cond_destroy(&eng->sleep_cond);
 	free(eng->worker_id);
+	for (size_t i = 0; i < eng->opt.npools; i++)
+		free(eng->pools[i]);
+	free(eng->pools);
+	free(eng->pools_text);
 	free(eng->store_url);
 	free(eng);
 }

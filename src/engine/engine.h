@@ -67,6 +67,9 @@ struct engine_options {
 					 runs; 0 = 200 ms */
 	const char *worker_id;        /* NULL = "HOST:PID:N" (or "foreground:..."
 					 with only_run or foreground) */
+	const char *const *pools;     /* take only runs of these pools (copied);
+					 none: only runs without a pool */
+	size_t npools;
 };
 
 /* Create an engine for a loaded, valid project (borrowed: it must outlive
@@ -142,6 +145,10 @@ bool  engine_idle_done(struct engine *eng);
  * COMPLETED: control store /srv/etl/.sluice/control.db: database or disk
  * is full").  An ENGINE_EV_WORKER event "failed" announces it. */
 bool  engine_failed(struct engine *eng, struct err *e);
+/* An operator asked this worker to drain (a "drain" request for
+ * "worker:ID", taken by the supervisor): the process should stop as on
+ * SIGTERM.  Any thread. */
+bool  engine_drain_asked(struct engine *eng);
 
 /* ---- metrics ---------------------------------------------------------------------
  * `sluice worker --metrics`: Prometheus metrics over HTTP (GET /metrics),
@@ -185,6 +192,7 @@ struct engine_run_request {
 	const char *environment;           /* NULL = the project's */
 	const char *reserved_for;          /* only this worker may claim it (the
 					      foreground engine); NULL = any */
+	const char *pool;                  /* NULL = the flow's */
 };
 /* Create a run of a flow, ready for any engine.  Works without a running
  * engine (it only writes the store).  Parameters are checked against
@@ -218,6 +226,29 @@ void  engine_cancel_here(struct engine *eng, int64_t run_id);
  * not one registered from this host whose process is gone)? */
 int   engine_alive(struct store *s, usec_t lease, bool *alive, struct err *e);
 
+/* ---- workers, as operators see them (workers.c) ---------------------------------- */
+/* Lost: no heartbeat within `lease` (0 = 30 s), or registered from this
+ * host with its process gone. */
+bool  engine_worker_lost(const struct store_worker *w, usec_t lease);
+/* A live engine that takes queued runs: not lost, and not a foreground
+ * `sluice run` (which takes only its own). */
+bool  engine_worker_serving(const struct store_worker *w, usec_t lease);
+/* Does `w` take runs of `pool` (NULL: runs without a pool)? */
+bool  engine_worker_serves(const struct store_worker *w, const char *pool);
+/* Why queued run `r` has nobody to take it: "waiting: no live worker
+ * serves pool X" when no live worker in `workers` (store_worker_list)
+ * serves its pool; NULL otherwise.  Caller frees. */
+char *engine_run_waiting(const struct store_run *r, const struct vec *workers,
+			 usec_t lease);
+/* Ask worker `id` to drain (a "drain" request only it takes): it stops
+ * taking runs, lets those it has finish or hands them back within its
+ * grace, and exits. */
+int   engine_worker_drain(struct store *s, const char *id, const char *by,
+			  struct err *e);
+/* Cancel every RUNNING run of worker `id`; *cancelled counts them. */
+int   engine_worker_cancel_runs(struct store *s, const char *id, const char *by,
+				int *cancelled, struct err *e);
+
 /* ---- tasks --------------------------------------------------------------------- */
 /* Task states kept in the store's object states ("task:NAME"). */
 #define TASK_STATE_STARTED    "STARTED"
@@ -242,6 +273,9 @@ int   engine_task_set(struct store *s, const struct project *p, const char *task
 #define ENGINE_REQ_CANCEL  "cancel"
 #define ENGINE_REQ_REFRESH "refresh"
 #define ENGINE_REQ_EXECUTE "execute"
+/*   "drain"   "worker:ID"  taken only by that worker (its supervisor, not
+ *             the scheduler): it stops taking runs and exits, as on SIGTERM */
+#define ENGINE_REQ_DRAIN   "drain"
 
 /* ---- driving the engine by hand (tests, benchmarks) -------------------------------
  * One scheduler tick at `now` on the calling thread: requests, reconcile

@@ -103,6 +103,9 @@ struct engine {
 	struct engine_options opt;
 	char *store_url;
 	char *worker_id;
+	char **pools;                 /* the pools served (opt.pools, copied) */
+	char *pools_text;             /* "a,b" as the store keeps it; NULL none */
+	atomic_bool drain_asked;      /* an operator's drain request arrived */
 	struct store *store;          /* the supervisor's handle */
 	struct store_link *link;      /* every handle's (store.h, "losing the server") */
 	bool own_link;
@@ -220,6 +223,8 @@ void  engine_cancel_run_local(struct engine *eng, struct run_exec *rx,
 int   engine_recover_orphans(struct engine *eng, struct store *s, struct err *e);
 /* A worker registered from this host whose process no longer exists. */
 bool  engine_worker_process_gone(const struct store_worker *w);
+/* The id prefix of the foreground `sluice run`'s engine. */
+#define FOREGROUND_PREFIX "foreground:"
 /* Flow of a store run and whether its retry policy allows another attempt. */
 bool  engine_run_may_retry(const struct project *p, const struct store_run *r,
 		    const char *failed_step);

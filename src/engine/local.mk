@@ -13,7 +13,8 @@ libengine_a_SOURCES = \
 	src/engine/retention.c \
 	src/engine/sched.c \
 	src/engine/submit.c \
-	src/engine/supervisor.c
+	src/engine/supervisor.c \
+	src/engine/workers.c
 
 check_PROGRAMS += tests/unit/test_engine
 tests_unit_test_engine_SOURCES = tests/unit/test_engine.c tests/unit/testutil.h \
@@ -43,7 +44,8 @@ TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
 	tests/integration/faults_run_pg.sh \
 	tests/integration/drain.sh tests/integration/drain_pg.sh \
 	tests/integration/run_wait.sh tests/integration/run_wait_pg.sh \
-	tests/integration/disk_full.sh tests/integration/sqlite_busy.sh
+	tests/integration/disk_full.sh tests/integration/sqlite_busy.sh \
+	tests/integration/workers.sh tests/integration/workers_pg.sh
 
 # `sluice worker --metrics` on a busy demo, checked by promtool.
 TESTS += tests/integration/metrics.sh tests/integration/metrics_pg.sh

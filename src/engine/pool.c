@@ -375,7 +375,8 @@ static int work_round(struct slot *sl, struct err *e)
 	if (eng->opt.only_run)
 		rc = claim_only_run(sl, &run, e);
 	else
-		rc = store_run_claim(sl->store, eng->worker_id, NULL, &run, e);
+		rc = store_run_claim_pools(sl->store, eng->worker_id, NULL, eng->opt.pools,
+					   eng->opt.npools, &run, e);
 	if (rc == 1 && run) {
 		engine_exec_run(sl, run);
 		store_run_free(run);

@@ -240,6 +240,7 @@ static int64_t fire_task(struct engine *eng, struct sched *sc, struct task_rt *r
 		struct engine_run_request req = {
 			.flow = t->flow, .params = t->params, .nparams = t->nparams,
 			.trigger = TRIGGER_TASK, .trigger_detail = t->name, .reason = reason,
+			.pool = t->pool,
 		};
 		int rc = engine_submit(sc->store, eng->project, &req, &run_id, &e);
 		free(reason);

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FOREGROUND_PREFIX "foreground:"
 
 static int max_attempts_of(const struct project_flow *f)
 {
@@ -107,6 +106,7 @@ int engine_submit(struct store *s, const struct project *p,
 		.scheduled = req->scheduled, .parent_run = req->parent_run,
 		.reason = req->reason ? req->reason : "submitted",
 		.worker = req->reserved_for,
+		.pool = req->pool ? req->pool : f->pool,
 	};
 	if (!resolved)
 		spec.state = RUN_PENDING;
@@ -153,6 +153,7 @@ int engine_retry(struct store *s, const struct project *p, int64_t run_id,
 			.flow = r->flow, .params = kv, .nparams = n,
 			.trigger = TRIGGER_RETRY, .parent_run = run_id, .reason = reason,
 			.environment = r->environment, .reserved_for = reserved_for,
+			.pool = r->pool,
 		};
 		rc = engine_submit(s, p, &req, new_id, e);
 		free(reason);
@@ -207,15 +208,11 @@ int engine_alive(struct store *s, usec_t lease, bool *alive, struct err *e)
 	struct vec ws = VEC_INIT;
 	if (store_worker_list(s, &ws, e) < 0)
 		return -1;
-	usec_t since = clock_now_us() - (lease ? lease : 30 * USEC_PER_SEC);
-	for (size_t i = 0; i < ws.len; i++) {
-		struct store_worker *w = ws.items[i];
-		/* One killed on this host has not unregistered: it is not there,
-		 * however fresh its last heartbeat. */
-		if (!str_starts_with(w->id, FOREGROUND_PREFIX) && w->heartbeat >= since &&
-		    !engine_worker_process_gone(w))
+	/* One killed on this host has not unregistered: it is not there,
+	 * however fresh its last heartbeat (engine_worker_lost). */
+	for (size_t i = 0; i < ws.len; i++)
+		if (engine_worker_serving(ws.items[i], lease))
 			*alive = true;
-	}
 	store_worker_list_free(&ws);
 	return 0;
 }

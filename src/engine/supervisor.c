@@ -385,11 +385,13 @@ int engine_recover(struct engine *eng, struct err *e)
 	return engine_recover_orphans(eng, eng->store, e);
 }
 
-static void heartbeat(struct engine *eng, struct store *s)
+/* True when requests for this worker wait (take_drain_request). */
+static bool heartbeat(struct engine *eng, struct store *s)
 {
 	struct err e;
-	if (store_worker_heartbeat(s, eng->worker_id, &e) == 0)
-		return;
+	int64_t waiting = 0;
+	if (store_worker_heartbeat_requests(s, eng->worker_id, &waiting, &e) == 0)
+		return waiting > 0;
 	if (e.code == ERR_NOTFOUND) {
 		/* Someone reaped us (we stalled past the lease): come back. */
 		char host[256] = "localhost";
@@ -397,13 +399,44 @@ static void heartbeat(struct engine *eng, struct store *s)
 		host[sizeof host - 1] = '\0';
 		log_warn("worker %s was unregistered by another engine; registering again",
 			 eng->worker_id);
-		store_worker_register(s, eng->worker_id, host, (int64_t)getpid(), NULL);
-		return;
+		store_worker_register_pools(s, eng->worker_id, host, (int64_t)getpid(),
+					    eng->pools_text, NULL);
+		return false;
 	}
 	if (!store_lost(s))       /* a lost store was reported already */
 		log_warn("worker %s: heartbeat failed: %s", eng->worker_id, err_text(&e));
 	if (e.code == ERR_IO)
 		engine_fault(eng, &e, "heartbeat");
+	return false;
+}
+
+/* An operator's "drain" for this worker: say so, and let the process
+ * (cmd/) stop as it does on SIGTERM.  Each engine learns of its requests
+ * with its heartbeat (the scheduler's request loop runs on one engine
+ * only), at no extra transaction while there are none. */
+static void take_drain_request(struct engine *eng, struct store *s)
+{
+	if (atomic_load(&eng->drain_asked) || atomic_load(&eng->stopping))
+		return;
+	char *target = xasprintf("worker:%s", eng->worker_id);
+	struct store_request *rq = NULL;
+	struct err e;
+	int rc = store_request_claim_target(s, eng->worker_id, target, &rq, &e);
+	free(target);
+	if (rc < 0 && !store_lost(s))
+		log_warn("worker %s: requests: %s", eng->worker_id, err_text(&e));
+	if (rc != 1)
+		return;
+	bool drain = str_eq(rq->kind, ENGINE_REQ_DRAIN);
+	log_emit(LOG_INFO, 0, NULL, rq->target, NULL, 0, "request %lld: %s %s by %s",
+		 (long long)rq->id, rq->kind, rq->target,
+		 rq->requested_by ? rq->requested_by : "?");
+	if (store_request_complete(s, rq->id, drain, drain ? "draining" : NULL,
+				   drain ? NULL : "unknown request", &e) < 0)
+		log_warn("request %lld: %s", (long long)rq->id, err_text(&e));
+	if (drain)
+		atomic_store(&eng->drain_asked, true);
+	store_request_free(rq);
 }
 
 void *engine_supervisor_main(void *arg)
@@ -420,7 +453,8 @@ void *engine_supervisor_main(void *arg)
 			next_cancel = now + CANCEL_POLL;
 		}
 		if (now >= next_beat) {
-			heartbeat(eng, s);
+			if (heartbeat(eng, s))
+				take_drain_request(eng, s);
 			next_beat = now + eng->opt.heartbeat;
 		}
 		if (now >= next_recover && !atomic_load(&eng->stopping)) {

@@ -284,7 +284,7 @@ static void parse_flow(struct ld *L, const cJSON *obj, const char *path, void *s
 {
 	static const char *const keys[] = {
 		"name", "description", "params", "retries", "timeout", "concurrency",
-		"on_limit", "notify", "steps", NULL,
+		"on_limit", "notify", "steps", "pool", NULL,
 	};
 	static const char *const limits[] = { "wait", "refuse" };
 	struct project_flow *f = slot;
@@ -293,6 +293,7 @@ static void parse_flow(struct ld *L, const cJSON *obj, const char *path, void *s
 	f->name = ld_name(L, obj, path);
 	spec_at_unknown_keys(p, obj, path, keys, L->d);
 	f->description = xstrdup(spec_at_string(p, obj, path, "description", false, L->d));
+	f->pool = ld_pool(L, obj, path);
 	parse_params(L, obj, path, f);
 	f->retries = (struct retry_policy){
 		.count = 0, .delay = 10 * USEC_PER_SEC, .exponential = false,

@@ -112,6 +112,17 @@ char *ld_string(struct ld *L, const cJSON *obj, const char *path, const char *ke
 	return xstrdup(v ? v : fallback);
 }
 
+char *ld_pool(struct ld *L, const cJSON *obj, const char *path)
+{
+	const char *v = spec_at_string(L->p, obj, path, "pool", false, L->d);
+	if (!v)
+		return NULL;
+	char *kp = spec_path_key(path, "pool");
+	ld_check_identifier(L, kp, v);
+	free(kp);
+	return xstrdup(v);
+}
+
 /* A string member that must not be empty when present. */
 char *ld_nonempty(struct ld *L, const cJSON *obj, const char *path, const char *key,
 		  bool required)

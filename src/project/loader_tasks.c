@@ -185,7 +185,7 @@ static void parse_task(struct ld *L, const cJSON *obj, const char *path, void *s
 {
 	static const char *const keys[] = {
 		"name", "schedule", "timezone", "when", "after", "flow", "params", "sql",
-		"connection", "max_failures", "overlap", "suspended", NULL,
+		"connection", "max_failures", "overlap", "suspended", "pool", NULL,
 	};
 	struct project_task *t = slot;
 	struct project *p = L->p;
@@ -222,6 +222,10 @@ static void parse_task(struct ld *L, const cJSON *obj, const char *path, void *s
 	t->max_failures = (int)mf;
 	t->allow_overlap = spec_at_bool(p, obj, path, "overlap", false, L->d);
 	t->start_suspended = spec_at_bool(p, obj, path, "suspended", false, L->d);
+	t->pool = ld_pool(L, obj, path);
+	if (t->pool && !t->flow)
+		ld_member_error(L, path, "pool", "a pool routes a flow's runs; this task "
+				"runs SQL, not a flow");
 }
 
 /* ---- the `after` graph --------------------------------------------------------------- */

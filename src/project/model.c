@@ -316,6 +316,7 @@ static void free_flow(struct project_flow *f)
 	}
 	free(f->steps);
 	free_strings(f->notify, f->nnotify);
+	free(f->pool);
 	free(f->path_in_file);
 }
 
@@ -330,6 +331,7 @@ static void free_task(struct project_task *t)
 	free_kvs(t->params, t->nparams);
 	free(t->sql_file);
 	free(t->connection);
+	free(t->pool);
 	free(t->path_in_file);
 }
 

@@ -198,6 +198,7 @@ struct project_task {
 				  0 = never */
 	bool  allow_overlap;   /* default false: a tick during a run is SKIPPED */
 	bool  start_suspended;
+	char *pool;            /* its runs' pool, over the flow's; NULL */
 	char *path_in_file;
 };
 
@@ -256,6 +257,7 @@ struct project_flow {
 	enum concurrency_policy on_limit;
 	char **notify;                /* notification channels for this flow */
 	size_t nnotify;
+	char *pool;                   /* only workers serving it run this flow; NULL */
 	char *path_in_file;
 };
 

@@ -104,6 +104,8 @@ char  *ld_string(struct ld *L, const cJSON *obj, const char *path, const char *k
 		 bool required, const char *fallback);
 char  *ld_nonempty(struct ld *L, const cJSON *obj, const char *path, const char *key,
 		   bool required);
+/* "pool": a name (an identifier) or NULL when absent. */
+char  *ld_pool(struct ld *L, const cJSON *obj, const char *path);
 bool   ld_enum_member(struct ld *L, const cJSON *obj, const char *path, const char *key,
 		      const char *const *names, size_t n, int *out);
 size_t ld_string_list(struct ld *L, const cJSON *obj, const char *path, const char *key,

@@ -385,16 +385,27 @@ struct store_request *store_request_get(struct store *s, int64_t id, struct err 
 int store_request_claim(struct store *s, const char *worker,
 			struct store_request **out, struct err *e)
 {
+	return store_request_claim_target(s, worker, NULL, out, e);
+}
+
+int store_request_claim_target(struct store *s, const char *worker, const char *target,
+			       struct store_request **out, struct err *e)
+{
 	*out = NULL;
 	if (!worker || !*worker)
 		return err_set(e, ERR_INVALID, "claiming a request needs a worker id");
 	if (st_begin(s, e) < 0)
 		return -1;
-	char sql[160];
+	char sql[256];
 	snprintf(sql, sizeof(sql), "SELECT id FROM requests WHERE state = 'PENDING' "
-		 "ORDER BY id LIMIT 1%s", s->d->skip_locked);
+		 "AND %s ORDER BY id LIMIT 1%s",
+		 target ? "target = $1" : "(target IS NULL OR target NOT LIKE 'worker:%')",
+		 s->d->skip_locked);
 	int64_t id = 0;
-	int rc = st_query_i64(s, sql, NULL, &id, e);
+	struct sqlp q = SQLP_INIT;
+	if (target)
+		st_sqlp_str(&q, target);
+	int rc = st_query_i64(s, sql, &q, &id, e);
 	if (rc == 1) {
 		struct sqlp p = SQLP_INIT;
 		st_sqlp_str(&p, worker);

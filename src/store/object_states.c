@@ -103,6 +103,8 @@ static void *parse_worker(struct db_cursor *c)
 	w->pid = st_col_i64(c, 2);
 	w->started = st_col_i64(c, 3);
 	w->heartbeat = st_col_i64(c, 4);
+	w->pools = st_col_str(c, 5);
+	w->in_flight = st_col_i64(c, 6);
 	return w;
 }
 
@@ -111,6 +113,7 @@ static void free_worker_v(void *p)
 	struct store_worker *w = p;
 	free(w->id);
 	free(w->host);
+	free(w->pools);
 	free(w);
 }
 
@@ -122,6 +125,12 @@ void store_worker_list_free(struct vec *v)
 int store_worker_register(struct store *s, const char *id, const char *host,
 			  int64_t pid, struct err *e)
 {
+	return store_worker_register_pools(s, id, host, pid, NULL, e);
+}
+
+int store_worker_register_pools(struct store *s, const char *id, const char *host,
+				int64_t pid, const char *pools, struct err *e)
+{
 	if (!id || !*id)
 		return err_set(e, ERR_INVALID, "a worker needs an id");
 	usec_t now = clock_now_us();
@@ -130,22 +139,48 @@ int store_worker_register(struct store *s, const char *id, const char *host,
 	st_sqlp_str(&p, host);
 	st_sqlp_i64(&p, pid);
 	st_sqlp_i64(&p, now);
+	st_sqlp_str(&p, pools && *pools ? pools : NULL);
 	return st_write1(s, STORE_AREA_BIT(STORE_AREA_WORKERS),
-			 "INSERT INTO workers (id, host, pid, started_at, heartbeat_at) "
-			 "VALUES ($1, $2, $3, $4, $4) ON CONFLICT (id) DO UPDATE SET "
+			 "INSERT INTO workers (id, host, pid, started_at, heartbeat_at, pools) "
+			 "VALUES ($1, $2, $3, $4, $4, $5) ON CONFLICT (id) DO UPDATE SET "
 			 "host = excluded.host, pid = excluded.pid, "
-			 "started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at",
+			 "started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at, "
+			 "pools = excluded.pools",
 			 &p, NULL, e);
 }
 
 int store_worker_heartbeat(struct store *s, const char *id, struct err *e)
 {
+	return store_worker_heartbeat_requests(s, id, NULL, e);
+}
+
+int store_worker_heartbeat_requests(struct store *s, const char *id, int64_t *waiting,
+				    struct err *e)
+{
 	struct sqlp p = SQLP_INIT;
 	st_sqlp_i64(&p, clock_now_us());
 	st_sqlp_str(&p, id);
 	int64_t n = 0;
-	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_WORKERS),
-		      "UPDATE workers SET heartbeat_at = $1 WHERE id = $2", &p, &n, e) < 0)
+	if (st_begin(s, e) < 0)
+		return -1;
+	if (st_exec(s, "UPDATE workers SET heartbeat_at = $1 WHERE id = $2", &p, &n, e) < 0) {
+		st_rollback(s);
+		return -1;
+	}
+	if (waiting) {
+		/* in the heartbeat's transaction: an idle engine costs no more */
+		char *target = xasprintf("worker:%s", id ? id : "");
+		struct sqlp q = SQLP_INIT;
+		st_sqlp_str(&q, target);
+		int rc = st_query_i64(s, "SELECT count(*) FROM requests WHERE "
+				      "state = 'PENDING' AND target = $1", &q, waiting, e);
+		free(target);
+		if (rc < 0) {
+			st_rollback(s);
+			return -1;
+		}
+	}
+	if (st_commit(s, STORE_AREA_BIT(STORE_AREA_WORKERS), e) < 0)
 		return -1;
 	if (n == 0)
 		return err_set(e, ERR_NOTFOUND, "worker %s is not registered",
@@ -163,8 +198,11 @@ int store_worker_remove(struct store *s, const char *id, struct err *e)
 
 int store_worker_list(struct store *s, struct vec *out, struct err *e)
 {
-	return st_collect(st_query(s, "SELECT id, host, pid, started_at, heartbeat_at "
-				   "FROM workers ORDER BY id", NULL, e),
+	return st_collect(st_query(s, "SELECT w.id, w.host, w.pid, w.started_at, "
+				   "w.heartbeat_at, w.pools, (SELECT count(*) FROM runs r "
+				   "WHERE r.worker = w.id AND r.ended_at IS NULL AND "
+				   "r.state IN ('RUNNING', 'CANCELLING')) "
+				   "FROM workers w ORDER BY w.id", NULL, e),
 			  parse_worker, free_worker_v, out, e);
 }
 

@@ -83,7 +83,7 @@ bool run_trigger_parse(const char *s, enum run_trigger *out)
 #define RUN_COLS "id, flow, params, state, reason, trigger_kind, trigger_detail, " \
 	"attempt, max_attempts, environment, worker, created_at, scheduled_at, " \
 	"started_at, ended_at, next_retry_at, updated_at, error, error_detail, " \
-	"rows_in, rows_out, parent_run"
+	"rows_in, rows_out, parent_run, pool"
 
 static void *parse_run(struct db_cursor *c)
 {
@@ -112,6 +112,7 @@ static void *parse_run(struct db_cursor *c)
 	r->rows_in = st_col_i64(c, 19);
 	r->rows_out = st_col_i64(c, 20);
 	r->parent_run = st_col_i64(c, 21);
+	r->pool = st_col_str(c, 22);
 	return r;
 }
 
@@ -127,6 +128,7 @@ void store_run_free(struct store_run *r)
 	free(r->worker);
 	free(r->error);
 	free(r->error_detail);
+	free(r->pool);
 	free(r);
 }
 
@@ -193,14 +195,15 @@ int store_run_create(struct store *s, const struct store_run_spec *spec,
 	st_sqlp_i64(&p, spec->scheduled ? spec->scheduled : now);
 	st_sqlp_i64_or_null(&p, spec->parent_run);
 	st_sqlp_str(&p, spec->state == RUN_PENDING ? spec->worker : NULL);
+	st_sqlp_str(&p, spec->pool && *spec->pool ? spec->pool : NULL);
 
 	if (st_begin(s, e) < 0)
 		return -1;
 	int64_t newid = 0;
 	if (st_query_i64(s, "INSERT INTO runs (flow, params, state, reason, trigger_kind, "
 			 "trigger_detail, attempt, max_attempts, environment, created_at, "
-			 "scheduled_at, updated_at, parent_run, worker) VALUES ($1, $2, $3, $4, "
-			 "$5, $6, 1, $7, $8, $9, $10, $9, $11, $12) RETURNING id",
+			 "scheduled_at, updated_at, parent_run, worker, pool) VALUES ($1, $2, "
+			 "$3, $4, $5, $6, 1, $7, $8, $9, $10, $9, $11, $12, $13) RETURNING id",
 			 &p, &newid, e) != 1 ||
 	    insert_transition(s, newid, now, NULL, spec->state,
 			      spec->reason ? spec->reason : "created", NULL, e) < 0) {
@@ -574,8 +577,26 @@ int store_flow_limit_get(struct store *s, const char *flow, int *limit,
 
 /* The oldest due run below its flow's limit, locked (PostgreSQL: skipping
  * rows other claimers hold).  1 found, 0 none, -1 error. */
-static int find_due(struct store *s, const char *flow, int64_t *id, char **run_flow,
-		    bool *retrying, struct err *e)
+struct pools {
+	const char *const *names;
+	size_t n;
+};
+
+/* Runs of the worker's pools, or without a pool for a worker with none. */
+static void where_pool(struct buf *sql, struct sqlp *p, const struct pools *pl)
+{
+	if (!pl->n) {
+		buf_puts(sql, " AND pool IS NULL");
+		return;
+	}
+	buf_puts(sql, " AND pool IN (");
+	for (size_t i = 0; i < pl->n; i++)
+		buf_printf(sql, "%s$%d", i ? ", " : "", st_sqlp_str(p, pl->names[i]));
+	buf_puts(sql, ")");
+}
+
+static int find_due(struct store *s, const char *flow, const struct pools *pl,
+		    int64_t *id, char **run_flow, bool *retrying, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
 	struct buf sql = BUF_INIT;
@@ -588,6 +609,7 @@ static int find_due(struct store *s, const char *flow, int64_t *id, char **run_f
 		   now, now);
 	if (flow)
 		buf_printf(&sql, " AND flow = $%d", st_sqlp_str(&p, flow));
+	where_pool(&sql, &p, pl);
 	/* A PENDING run with a worker is kept for that worker (a foreground
 	 * `sluice run` waiting for its flow's slot). */
 	buf_puts(&sql, " AND (state <> 'PENDING' OR worker IS NULL)");
@@ -661,6 +683,14 @@ static int claim_locked(struct store *s, int64_t id, const char *worker,
 int store_run_claim(struct store *s, const char *worker, const char *flow,
 		    struct store_run **out, struct err *e)
 {
+	return store_run_claim_pools(s, worker, flow, NULL, 0, out, e);
+}
+
+int store_run_claim_pools(struct store *s, const char *worker, const char *flow,
+			  const char *const *pools, size_t npools,
+			  struct store_run **out, struct err *e)
+{
+	const struct pools pl = { pools, npools };
 	*out = NULL;
 	if (!worker || !*worker)
 		return err_set(e, ERR_INVALID, "claiming a run needs a worker id");
@@ -672,7 +702,7 @@ int store_run_claim(struct store *s, const char *worker, const char *flow,
 		int64_t id = 0;
 		char *run_flow = NULL;
 		bool retrying = false;
-		int rc = find_due(s, flow, &id, &run_flow, &retrying, e);
+		int rc = find_due(s, flow, &pl, &id, &run_flow, &retrying, e);
 		if (rc == 1)
 			rc = flow_has_room(s, run_flow, retrying, e);
 		free(run_flow);

@@ -289,6 +289,11 @@ static const char m8_step_detail[] =
 	 * wh.db"), for the run detail. */
 	"ALTER TABLE step_runs ADD COLUMN detail TEXT;\n";
 
+/* Work pools: a run names the pool whose workers may take it, a worker
+ * the pools it serves ("a,b"; NULL: runs without a pool). */
+static const char m9_pools[] =
+	"ALTER TABLE runs ADD COLUMN pool TEXT;\n"
+	"ALTER TABLE workers ADD COLUMN pools TEXT;\n";
 
 const struct store_migration store_migrations[] = {
 	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs, NULL },
@@ -300,6 +305,7 @@ const struct store_migration store_migrations[] = {
 	{ 6, "the store's identity", m6_identity, store_identity_create },
 	{ 7, "notifications: object, detail, occurrences", m7_notify_objects, NULL },
 	{ 8, "what a running step waits for", m8_step_detail, NULL },
+	{ 9, "work pools of runs and workers", m9_pools, NULL },
 };
 
 const int store_nmigrations = (int)ARRAY_LEN(store_migrations);

@@ -252,6 +252,7 @@ struct store_run {
 	char   *error_detail;    /* the full text */
 	int64_t rows_in, rows_out;
 	int64_t parent_run;      /* 0 unless a retry of another run */
+	char   *pool;            /* only workers serving it take the run; NULL */
 };
 
 /* What store_run_create needs; unset fields take the defaults shown. */
@@ -268,6 +269,7 @@ struct store_run_spec {
 	const char *reason;            /* for the first transition; NULL = "created" */
 	const char *worker;            /* PENDING: kept for this worker alone (the
 					  foreground `sluice run`); NULL = any */
+	const char *pool;              /* NULL = runs on workers with no pool */
 };
 
 /* Insert a run and its first transition (from nothing) in one
@@ -363,6 +365,12 @@ int   store_flow_limit_get(struct store *s, const char *flow, int *limit,
  * `flow` restricts the claim to one flow when non-NULL. */
 int   store_run_claim(struct store *s, const char *worker, const char *flow,
 		      struct store_run **out, struct err *e);
+/* The same for a worker serving `pools` (npools names; none: it takes only
+ * runs without a pool, as store_run_claim does).  A worker with pools
+ * takes only runs of those pools. */
+int   store_run_claim_pools(struct store *s, const char *worker, const char *flow,
+			    const char *const *pools, size_t npools,
+			    struct store_run **out, struct err *e);
 /* Claim one particular run now, due or not (the operator's "run it
  * now"): it must be SCHEDULED, LATE, PENDING or RETRYING (ERR_CONFLICT
  * otherwise; ERR_NOTFOUND without it); the concurrency limit is not
@@ -679,12 +687,21 @@ struct store_worker {
 	char   *host;
 	int64_t pid;
 	usec_t  started, heartbeat;
+	char   *pools;            /* "a,b": the pools it serves; NULL: none */
+	int64_t in_flight;        /* its RUNNING and CANCELLING runs */
 };
 /* Insert or replace (a restarted worker with the same id starts afresh). */
 int   store_worker_register(struct store *s, const char *id, const char *host,
 			    int64_t pid, struct err *e);
+/* The same for a worker serving `pools` ("a,b"; NULL none). */
+int   store_worker_register_pools(struct store *s, const char *id, const char *host,
+				  int64_t pid, const char *pools, struct err *e);
 /* ERR_NOTFOUND if the worker is not registered (it was reaped). */
 int   store_worker_heartbeat(struct store *s, const char *id, struct err *e);
+/* The same, counting in *waiting the PENDING requests for this worker
+ * ("worker:ID") in the same transaction. */
+int   store_worker_heartbeat_requests(struct store *s, const char *id,
+				      int64_t *waiting, struct err *e);
 /* A clean exit. */
 int   store_worker_remove(struct store *s, const char *id, struct err *e);
 int   store_worker_list(struct store *s, struct vec *out, struct err *e);
@@ -984,9 +1001,14 @@ struct store_request {
 int   store_request_add(struct store *s, const char *kind, const char *target,
 			const char *args_json, const char *requested_by,
 			int64_t *id, struct err *e);
-/* The oldest PENDING request, now CLAIMED by `worker`: 1, 0 none, -1. */
+/* The oldest PENDING request, now CLAIMED by `worker`: 1, 0 none, -1.
+ * Requests for one worker (target "worker:ID") are left to it. */
 int   store_request_claim(struct store *s, const char *worker,
 			  struct store_request **out, struct err *e);
+/* The same among requests whose target is `target` ("worker:ID"). */
+int   store_request_claim_target(struct store *s, const char *worker,
+				 const char *target, struct store_request **out,
+				 struct err *e);
 /* ok: DONE with result; else FAILED with error.  ERR_CONFLICT unless CLAIMED. */
 int   store_request_complete(struct store *s, int64_t id, bool ok,
 			     const char *result, const char *error, struct err *e);

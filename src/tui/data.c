@@ -14,6 +14,7 @@
  * Formatting helpers for times and numbers live here too, so that every
  * view writes "3m ago" and "1,234" the same way.
  */
+#include "engine/engine.h"
 #include "project/project.h"
 #include "store/store.h"
 #include "tui/tui.h"
@@ -25,6 +26,40 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The header's engines: the live engines serving the project. */
+static void read_engines(struct tui *t)
+{
+	struct vec ws = VEC_INIT;
+	t->next_engines = clock_monotonic_us() + TUI_ENGINES_USEC;
+	if (store_worker_list(t->store, &ws, NULL) < 0)
+		return;               /* the poll says what is wrong with the store */
+	const struct store_worker *one = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < ws.len; i++)
+		if (engine_worker_serving(ws.items[i], 0)) {
+			one = ws.items[i];
+			n++;
+		}
+	for (size_t i = 0; i < ARRAY_LEN(t->engines); i++) {
+		free(t->engines[i]);
+		t->engines[i] = NULL;
+	}
+	t->engines_none = n == 0;
+	if (n == 1) {
+		char since[24];
+		time_format_short(one->started, since);
+		const char *host = one->host ? one->host : "?";
+		t->engines[0] = xasprintf("engine %s:%lld since %.5s", host,
+					  (long long)one->pid, since + 11);
+		t->engines[1] = xasprintf("engine %s:%lld", host, (long long)one->pid);
+		t->engines[2] = xstrdup("1 engine");
+	} else {
+		t->engines[0] = n ? xasprintf("%zu engines", n) : xstrdup("no engine");
+	}
+	store_worker_list_free(&ws);
+	t->dirty |= RD_HEADER;
+}
 
 void tui_store_open(struct tui *t)
 {
@@ -54,6 +89,7 @@ void tui_store_open(struct tui *t)
 	store_changed(t->store, &t->watch, &changed, NULL);   /* prime */
 	t->last_poll = clock_monotonic_us();
 	t->next_poll = t->last_poll + TUI_POLL_USEC;
+	read_engines(t);
 }
 
 char *tui_no_store_reason(const struct tui *t)
@@ -128,6 +164,8 @@ int tui_store_poll(struct tui *t, bool force)
 	}
 	t->last_poll = now;
 	t->next_poll = now + TUI_POLL_USEC;
+	if ((changed & STORE_AREA_BIT(STORE_AREA_WORKERS)) || now >= t->next_engines)
+		read_engines(t);
 	tui_mark_areas(t, changed);
 	return (int)(TUI_POLL_USEC / 1000);
 }

@@ -21,6 +21,7 @@
 #include "tui/views.h"
 #include "tui/tui_int.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,34 @@ static char *env_text(const struct tui *t)
 	return xasprintf("PRODUCTION (%s)", env);
 }
 
+/* The engines serving the project, right-aligned before the mode, never
+ * shrunk: "no engine" (red) is the header's most urgent news.  Returns
+ * where the fields must end. */
+/* The longest of the engines' forms ("engine vm:944 since 22:48", "engine
+ * vm:944", "1 engine") that fits beside the fields, counting the store and
+ * user@host (the least telling) at their shortest; "no engine", the news
+ * an operator must not miss, whenever the line has room for a field. */
+static int draw_engines(struct tui *t, const struct field *f, size_t n, int x,
+			int right, attr_t base)
+{
+	int least = 0;
+	for (size_t i = 0; i < n; i++) {
+		bool shrinks = i >= 2 && f[i].width > 6;
+		least += (i ? 3 : 0) + tui_text_width(f[i].label) + (shrinks ? 6 : f[i].width);
+	}
+	int room = t->engines_none && right - x > 30 ? INT_MAX : right - 1 - x - least;
+	for (size_t i = 0; i < ARRAY_LEN(t->engines); i++) {
+		int width = t->engines[i] ? tui_text_width(t->engines[i]) : 0;
+		if (!width || width + 1 > room)
+			continue;
+		int ex = right - width - 1;
+		tui_put(t->header, 0, ex, width, 0, t->engines[i],
+			t->engines_none ? theme_attr(R_STATE_FAILED) | A_BOLD : base | A_BOLD);
+		return ex - 1;
+	}
+	return right;
+}
+
 static void draw_header(struct tui *t)
 {
 	WINDOW *w = t->header;
@@ -114,7 +143,7 @@ static void draw_header(struct tui *t)
 	int x = 1;
 	x += tui_put(w, 0, x, 8, 0, "sluice", base | A_BOLD);
 	x += 2;
-	int end = right - 1;
+	int end = draw_engines(t, f, ARRAY_LEN(f), x, right, base) - 1;
 	fit_fields(f, ARRAY_LEN(f), end - x);
 	for (size_t i = 0; i < ARRAY_LEN(f) && x < end; i++) {
 		if (i) {

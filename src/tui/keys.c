@@ -356,7 +356,8 @@ static int dispatch_normal(struct tui *t, int key)
 		return rd;
 	for (size_t i = 0; i < tui_nviews; i++)
 		if (tui_views[i]->key && tui_views[i]->key == key)
-			return tui_views[i]->in_tabs ? tui_switch(t, i) : tui_open_help(t);
+			return str_eq(tui_views[i]->name, "help") ? tui_open_help(t)
+								 : tui_switch(t, i);
 	rd = find_and_run(t, tui_global_actions, tui_nglobal_actions, key, &found);
 	if (found)
 		return rd;

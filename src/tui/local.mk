@@ -46,7 +46,8 @@ libtui_a_SOURCES = \
 	src/tui/view_table.c \
 	src/tui/view_tables.c \
 	src/tui/view_backfills.c \
-	src/tui/view_logs.c
+	src/tui/view_logs.c \
+	src/tui/view_workers.c
 
 check_PROGRAMS += tests/unit/test_tui
 tests_unit_test_tui_SOURCES = tests/unit/test_tui.c tests/unit/testutil.h
@@ -67,12 +68,14 @@ GOLDEN_TESTS = \
 	tests/console/ascii.sh \
 	tests/console/help.sh \
 	tests/console/views.sh \
-	tests/console/watermarks.sh
+	tests/console/watermarks.sh \
+	tests/console/workers.sh
 .PHONY: update-golden
 update-golden:
 	SLUICE_UPDATE_GOLDEN=1 $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(GOLDEN_TESTS)'
 
 TESTS += \
+	tests/console/workers.sh \
 	tests/console/help.sh \
 	tests/console/script.sh \
 	tests/console/terminals.sh \

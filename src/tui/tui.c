@@ -406,6 +406,8 @@ out:
 	free(t.history_path);
 	free(t.history_error);
 	free(t.store_error);
+	for (size_t i = 0; i < ARRAY_LEN(t.engines); i++)
+		free(t.engines[i]);
 	tui_script_done(&t);
 	if (t.trace)
 		fclose(t.trace);

@@ -76,6 +76,10 @@ struct tui {
 	/* the control store, read-only (data.c) */
 	struct store *store;
 	char *store_error;          /* why it did not open */
+	char *engines[3];           /* the header's engines, long to short forms
+				       ("no engine"); NULL: none (read) */
+	bool  engines_none;
+	usec_t next_engines;        /* monotonic: read them again (heartbeats age) */
 	struct store_watch watch;
 	usec_t next_poll;           /* monotonic; 0: no store to poll */
 	usec_t last_poll;
@@ -120,6 +124,7 @@ void tui_mark_stale(struct tui *t);
 
 /* data.c: the control store and commands that answer in JSON. */
 #define TUI_POLL_USEC USEC_PER_SEC        /* ask the store at most this often */
+#define TUI_ENGINES_USEC (5 * USEC_PER_SEC)  /* the header's engines, at least */
 void tui_store_open(struct tui *t);
 void tui_store_close(struct tui *t);
 /* What the views say when there is no store: why, with the real error

@@ -8,6 +8,7 @@
  * A page of styled text read from the store on every change of the runs
  * area, so a running run's steps tick along while it is watched.
  */
+#include "engine/engine.h"
 #include "store/store.h"
 #include "tui/theme.h"
 #include "tui/widget_pager.h"
@@ -67,6 +68,8 @@ static void summary(struct tui_doc *d, const struct store_run *r, usec_t now)
 	tui_doc_field(d, LW, "rows", buf);
 	if (r->reason)
 		tui_doc_field(d, LW, "reason", r->reason);
+	if (r->pool)
+		tui_doc_field(d, LW, "pool", r->pool);
 	if (r->error) {
 		tui_doc_heading(d, "ERROR");
 		tui_doc_put(d, R_STATE_FAILED, r->error);
@@ -187,6 +190,21 @@ static void transitions(struct tui_doc *d, const struct vec *list)
 	}
 }
 
+/* A queued run of a pool no live worker serves: say so under the summary. */
+static void waiting(struct tui_doc *d, struct store *s, const struct store_run *r)
+{
+	struct vec ws = VEC_INIT;
+	char *note = NULL;
+	if (r->pool && store_worker_list(s, &ws, NULL) == 0)
+		note = engine_run_waiting(r, &ws, 0);
+	if (note) {
+		tui_doc_put(d, R_STATE_WARN, note);
+		tui_doc_nl(d);
+	}
+	free(note);
+	store_worker_list_free(&ws);
+}
+
 static void run_refresh(struct tui_view *v, const struct tui_data *data)
 {
 	struct run_page *rp = v->state;
@@ -204,6 +222,7 @@ static void run_refresh(struct tui_view *v, const struct tui_data *data)
 	}
 	struct vec st = VEC_INIT, tr = VEC_INIT, val = VEC_INIT;
 	summary(&d, r, data->now);
+	waiting(&d, data->store, r);
 	if (store_step_list(data->store, rp->id, &st, &e) == 0)
 		steps(&d, &st, data->now);
 	if (store_validation_list(data->store, rp->id, NULL, &val, &e) == 0)

@@ -10,6 +10,7 @@
  * "runn") and no flow, the store is asked for runs in those states, so
  * old failures are found too.  Enter opens the run's detail.
  */
+#include "engine/engine.h"
 #include "project/project.h"
 #include "store/store.h"
 #include "tui/keys.h"
@@ -77,8 +78,10 @@ static unsigned state_mask(const struct tui_data *d, const char *filter)
 	return mask;
 }
 
-static void run_row_cells(const struct store_run *r, usec_t now, char cells[][64],
-		       char sort[][32])
+/* The ERROR column holds the error, or else why a queued run waits (a
+ * pool no live worker serves). */
+static void run_row_cells(const struct store_run *r, usec_t now, const struct vec *workers,
+			  char cells[][64], char sort[][32])
 {
 	snprintf(cells[0], 64, "%lld", (long long)r->id);
 	snprintf(cells[1], 64, "%s", r->flow);
@@ -92,6 +95,10 @@ static void run_row_cells(const struct store_run *r, usec_t now, char cells[][64
 	snprintf(sort[5], 32, "%lld", (long long)took);
 	tui_fmt_count(r->rows_out, cells[6], 64);
 	tui_first_line(r->error, cells[7], 64);
+	char *waiting = r->error ? NULL : engine_run_waiting(r, workers, 0);
+	if (waiting)
+		snprintf(cells[7], 64, "%s", waiting);
+	free(waiting);
 }
 
 static void runs_refresh(struct tui_view *v, const struct tui_data *d)
@@ -107,12 +114,14 @@ static void runs_refresh(struct tui_view *v, const struct tui_data *d)
 		.sort = RUN_SORT_NEWEST,
 		.limit = lv->window,
 	};
-	struct vec runs = VEC_INIT;
+	struct vec runs = VEC_INIT, workers = VEC_INIT;
 	struct err e;
 	err_clear(&e);
 	if (store_run_list(d->store, &f, &runs, &e) < 0 ||
-	    store_run_count(d->store, &f, &lv->total, &e) < 0) {
+	    store_run_count(d->store, &f, &lv->total, &e) < 0 ||
+	    store_worker_list(d->store, &workers, &e) < 0) {
 		store_run_list_free(&runs);
+		store_worker_list_free(&workers);
 		tui_list_view_error(v, &e);
 		return;
 	}
@@ -121,7 +130,7 @@ static void runs_refresh(struct tui_view *v, const struct tui_data *d)
 		const struct store_run *r = runs.items[i];
 		char cells[8][64], sort[8][32];
 		memset(sort, 0, sizeof sort);
-		run_row_cells(r, d->now, cells, sort);
+		run_row_cells(r, d->now, &workers, cells, sort);
 		const char *cp[8], *sp[8];
 		for (int c = 0; c < 8; c++) {
 			cp[c] = cells[c];
@@ -131,6 +140,7 @@ static void runs_refresh(struct tui_view *v, const struct tui_data *d)
 	}
 	tui_list_end(l);
 	store_run_list_free(&runs);
+	store_worker_list_free(&workers);
 	char *empty = lv->arg
 		? xasprintf("Flow %s has no runs yet.\n\nPress Esc to go back; "
 			    "in the flows view, r starts one.", lv->arg)

@@ -52,7 +52,8 @@
 # follows it where the screen pads a cell:
 #   - the header's fields (project, env, store, user@host), whose widths
 #     depend on the machine's user and host names: the line keeps
-#     " sluice" and the mode at its right end           -> <fields>
+#     " sluice", the engines ("no engine", "N engines", or one engine's
+#     host, pid and start masked) and the mode           -> <fields>
 #     (header.sh asserts the fields themselves)
 #   - the machine's USER@HOST elsewhere                -> USER@HOST
 #   - relative times: "just now", "3m ago", "in 5h"    -> <ago>, <in>, padded
@@ -216,7 +217,12 @@ console_mask() {
 	USERHOST="$(id -un)@$(hostname)" TDIR="$T" DAYS="$days" perl -CSD -pe '
 		BEGIN { %day = map { $_ => 1 } split " ", $ENV{DAYS}; }
 		sub pad { my ($tok, $len) = @_; $tok . " " x ($len > length $tok ? $len - length $tok : 0) }
-		s/^( sluice ).*?(\S+)$/$1 <fields> $2/ if $. == 1;
+		if ($. == 1 && /^( sluice ).*?(?:(no engine|\d+ engines?|engine \S+(?: since \d\d:\d\d)?) +)?(\S+)$/) {
+			my ($eng, $mode) = ($2, $3);
+			$eng =~ s/^engine \S+/engine HOST:PID/ if defined $eng;
+			$eng =~ s/ since .*/ since HH:MM/ if defined $eng;
+			$_ = " sluice  <fields> " . (defined $eng ? "$eng " : "") . "$mode\n";
+		}
 		s/\Q$ENV{TDIR}\E/\$T/g if $ENV{TDIR};
 		s/\Q$ENV{USERHOST}\E/USER\@HOST/g;
 		s/(just now|\d+[smhd] ago)( *)/$2 eq "" ? "<ago>" : pad("<ago>", length $&)/ge;

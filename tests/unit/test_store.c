@@ -603,6 +603,53 @@ START_TEST(claim_takes_due_runs_within_limits)
 }
 END_TEST
 
+/* Work pools: a worker takes only its pools' runs; one with no pool only
+ * runs without one.  A request for one worker goes to that worker alone. */
+START_TEST(claims_follow_pools)
+{
+	struct store *s = open_store();
+	OK(store_flow_limit_set(s, "f", 0, &E));
+	struct store_run_spec in_a = { .flow = "f", .state = RUN_PENDING, .pool = "A" };
+	struct store_run_spec in_b = { .flow = "f", .state = RUN_PENDING, .pool = "B" };
+	int64_t a = 0, b = 0;
+	OK(store_run_create(s, &in_a, &a, &E));
+	OK(store_run_create(s, &in_b, &b, &E));
+	int64_t none = new_run(s, "f", RUN_PENDING);
+	struct store_run *r = NULL;
+	const char *pools_c[] = { "C" }, *pools_ba[] = { "B", "A" };
+	ck_assert_int_eq(store_run_claim_pools(s, "wc", NULL, pools_c, 1, &r, &E), 0);
+	ck_assert_int_eq(store_run_claim(s, "w0", NULL, &r, &E), 1);
+	ck_assert_int_eq(r->id, none);
+	ck_assert_ptr_null(r->pool);
+	store_run_free(r);
+	ck_assert_int_eq(store_run_claim(s, "w0", NULL, &r, &E), 0);
+	ck_assert_int_eq(store_run_claim_pools(s, "wab", NULL, pools_ba, 2, &r, &E), 1);
+	ck_assert_int_eq(r->id, a);
+	ck_assert_str_eq(r->pool, "A");
+	store_run_free(r);
+	ck_assert_int_eq(store_run_claim_pools(s, "wab", NULL, pools_ba, 2, &r, &E), 1);
+	ck_assert_int_eq(r->id, b);
+	store_run_free(r);
+
+	OK(store_worker_register_pools(s, "wab", "h", 1, "B,A", &E));
+	struct vec ws = VEC_INIT;
+	OK(store_worker_list(s, &ws, &E));
+	ck_assert_int_eq(ws.len, 1);
+	ck_assert_str_eq(((struct store_worker *)ws.items[0])->pools, "B,A");
+	ck_assert_int_eq(((struct store_worker *)ws.items[0])->in_flight, 2);
+	store_worker_list_free(&ws);
+
+	OK(store_request_add(s, "drain", "worker:wab", NULL, "op", NULL, &E));
+	struct store_request *rq = NULL;
+	ck_assert_int_eq(store_request_claim(s, "w0", &rq, &E), 0);
+	ck_assert_int_eq(store_request_claim_target(s, "w0", "worker:w0", &rq, &E), 0);
+	ck_assert_int_eq(store_request_claim_target(s, "wab", "worker:wab", &rq, &E), 1);
+	ck_assert_str_eq(rq->kind, "drain");
+	store_request_free(rq);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(claims_are_exclusive_across_threads)
 {
 	clock_set_source(NULL);
@@ -1687,6 +1734,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, a_state_outside_the_enum_is_a_bug);
 	tcase_add_test(tc, run_listing_filters_pages_and_counts);
 	tcase_add_test(tc, claim_takes_due_runs_within_limits);
+	tcase_add_test(tc, claims_follow_pools);
 	tcase_add_test(tc, claims_are_exclusive_across_threads);
 	tcase_add_test(tc, step_runs_and_validation_results);
 	tcase_add_test(tc, task_history_and_failure_counts);
