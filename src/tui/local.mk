@@ -66,6 +66,7 @@ tests_console_mkfixture_LDADD = $(SLUICE_LIBS) $(DEP_LIBS)
 GOLDEN_TESTS = \
 	tests/console/ascii.sh \
 	tests/console/help.sh \
+	tests/console/keys.sh \
 	tests/console/views.sh \
 	tests/console/watermarks.sh
 .PHONY: update-golden
@@ -76,6 +77,7 @@ TESTS += \
 	tests/console/help.sh \
 	tests/console/script.sh \
 	tests/console/terminals.sh \
+	tests/console/keys.sh \
 	tests/console/resize.sh \
 	tests/console/nocolor.sh \
 	tests/console/prompt.sh \
