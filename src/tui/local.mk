@@ -67,6 +67,7 @@ GOLDEN_TESTS = \
 	tests/console/ascii.sh \
 	tests/console/help.sh \
 	tests/console/keys.sh \
+	tests/console/sizes.sh \
 	tests/console/views.sh \
 	tests/console/watermarks.sh
 .PHONY: update-golden
@@ -78,6 +79,7 @@ TESTS += \
 	tests/console/script.sh \
 	tests/console/terminals.sh \
 	tests/console/keys.sh \
+	tests/console/sizes.sh \
 	tests/console/resize.sh \
 	tests/console/nocolor.sh \
 	tests/console/prompt.sh \

@@ -18,7 +18,8 @@ for term in xterm-256color xterm screen tmux-256color vt100 linux; do
 	console_start 80 24 "$term" monitor
 	console_wait "READ-ONLY"
 	header=$(console_line 0)
-	for field in "sluice" "project: console" "env: default" "store: sqlit" "@"; do
+	# the store's path is long here: labels and user@host give way to it
+	for field in "sluice" "con" "env: default" "sqlite:" "/.sluice/control.db"; do
 		assert_contains "$header" "$field" "header on $term"
 	done
 	assert_contains "$(console_line 1)" "1 overview" "bar of views on $term"
