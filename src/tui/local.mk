@@ -68,6 +68,7 @@ GOLDEN_TESTS = \
 	tests/console/help.sh \
 	tests/console/keys.sh \
 	tests/console/sizes.sh \
+	tests/console/truncation.sh \
 	tests/console/views.sh \
 	tests/console/watermarks.sh
 .PHONY: update-golden
@@ -80,6 +81,7 @@ TESTS += \
 	tests/console/terminals.sh \
 	tests/console/keys.sh \
 	tests/console/sizes.sh \
+	tests/console/truncation.sh \
 	tests/console/resize.sh \
 	tests/console/nocolor.sh \
 	tests/console/prompt.sh \

@@ -17,7 +17,7 @@
 
 static const struct tui_column columns[] = {
 	TUI_COL_NUMBER("ID", 6, .drop = 5),
-	TUI_COL_FLEX("FILE", 16, .path = true),
+	TUI_COL_FLEX("FILE", 16, .weight = 1, .path = true),
 	TUI_COL_STATE("STATUS", 16),
 	TUI_COL_NUMBER("ROWS", 8, .drop = 3),
 	TUI_COL_NUMBER("ERRORS", 6, .drop = 4),

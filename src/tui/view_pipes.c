@@ -34,7 +34,7 @@ static const struct tui_column columns[] = {
 	TUI_COL_NUMBER("FAILED", 6, .drop = 3),
 	TUI_COL_TIME("LAST LOAD", 9, .drop = 2),
 	TUI_COL_FLEX("LAST ERROR", 10, .drop = 1),
-	TUI_COL_FLEX("LAST FILE", 10, .drop = 6, .path = true),
+	TUI_COL_FLEX("LAST FILE", 10, .drop = 6, .weight = 1, .path = true),
 };
 
 static const struct tui_list_spec spec = {

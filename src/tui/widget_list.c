@@ -357,7 +357,9 @@ static int grow_weighted(const struct tui_list *l, int spare, int *cw)
 	return spare;
 }
 
-/* The flexible columns share what is left, as before there were weights. */
+/* The flexible columns share what is left: one whose cells need less than
+ * its share takes what they need (at least its least width), and the
+ * others share the rest equally. */
 static void share_flexible(const struct tui_list *l, int spare, int *cw)
 {
 	int nflex = 0, left = spare;
@@ -365,9 +367,24 @@ static void share_flexible(const struct tui_list *l, int spare, int *cw)
 		if (cw[i] >= 0 && l->cols[i].width == 0) {
 			nflex++;
 			left += cw[i];
+			cw[i] = 0;       /* 0: not given its width yet */
 		}
+	for (bool settled = false; nflex > 0 && !settled;) {
+		settled = true;
+		for (size_t i = 0; i < l->ncols; i++) {
+			if (cw[i] != 0 || l->cols[i].width > 0)
+				continue;
+			int need = l->natural[i] > l->cols[i].min ? l->natural[i] : l->cols[i].min;
+			if (need > left / nflex)
+				continue;
+			cw[i] = need > 0 ? need : 1;
+			left -= cw[i];
+			nflex--;
+			settled = false;
+		}
+	}
 	for (size_t i = 0; i < l->ncols; i++) {
-		if (cw[i] < 0 || l->cols[i].width > 0)
+		if (cw[i] != 0 || l->cols[i].width > 0)
 			continue;
 		int share = left / nflex;
 		cw[i] = share > l->cols[i].min ? share : l->cols[i].min;
