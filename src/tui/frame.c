@@ -55,7 +55,8 @@ bool tui_layout(struct tui *t)
 /* ---- header ------------------------------------------------------------- */
 
 /* A header field, and how it gives way when the line is short: first
- * the field of `drop` order 1 (user@host), then the labels, then each
+ * the field of `drop` order 1 (user@host), then the labels (the store's
+ * first, then the project's), then each
  * shrinkable value to its least width (in `shrink` order), then the field
  * of `drop` order 2 (the project), then values below their least, then
  * the rest in `drop` order.  The environment neither shrinks nor
@@ -71,25 +72,25 @@ struct field {
 	int grow;        /* order of taking room back (1 first) */
 	enum tui_cut cut;
 	bool hidden;
+	bool bare;       /* shown without its label */
 };
 
-/* Without labels, a field that never goes keeps its own ("env: "). */
-static int fields_width(const struct field *f, size_t n, bool labels)
+static int fields_width(const struct field *f, size_t n)
 {
 	int total = 0, shown = 0;
 	for (size_t i = 0; i < n; i++)
 		if (!f[i].hidden) {
 			total += (shown++ ? 3 : 0) + f[i].width +
-				 (labels || !f[i].drop ? tui_text_width(f[i].label) : 0);
+				 (f[i].bare ? 0 : tui_text_width(f[i].label));
 		}
 	return total;
 }
 
-static void shrink_fields(struct field *f, size_t n, int room, bool labels, bool to_least)
+static void shrink_fields(struct field *f, size_t n, int room, bool to_least)
 {
 	for (int order = 1; order <= (int)n; order++)
 		for (size_t i = 0; i < n; i++) {
-			int excess = fields_width(f, n, labels) - room;
+			int excess = fields_width(f, n) - room;
 			if (excess <= 0)
 				return;
 			if (f[i].hidden || f[i].shrink != order)
@@ -101,20 +102,20 @@ static void shrink_fields(struct field *f, size_t n, int room, bool labels, bool
 		}
 }
 
-static void drop_fields(struct field *f, size_t n, int room, bool labels, int upto)
+static void drop_fields(struct field *f, size_t n, int room, int upto)
 {
 	for (int order = 1; order <= upto; order++)
 		for (size_t i = 0; i < n; i++)
-			if (f[i].drop == order && fields_width(f, n, labels) > room)
+			if (f[i].drop == order && fields_width(f, n) > room)
 				f[i].hidden = true;
 }
 
 /* Room left over goes back to what was shrunk, the most important first. */
-static void regrow_fields(struct field *f, size_t n, int room, bool labels)
+static void regrow_fields(struct field *f, size_t n, int room)
 {
 	for (int order = 1; order <= (int)n; order++)
 		for (size_t i = 0; i < n; i++) {
-			int spare = room - fields_width(f, n, labels);
+			int spare = room - fields_width(f, n);
 			if (spare <= 0)
 				return;
 			if (f[i].hidden || f[i].grow != order || f[i].width >= f[i].full)
@@ -124,21 +125,21 @@ static void regrow_fields(struct field *f, size_t n, int room, bool labels)
 		}
 }
 
-/* Fit the fields in `room` columns; returns whether labels are shown.
- * Labels go before values are cut: "store: " is worth less than seven
- * more characters of which store. */
-static bool fit_fields(struct field *f, size_t n, int room)
+/* Fit the fields in `room` columns.  Labels go before values are cut,
+ * the store's first: "store: " is worth less than seven more characters
+ * of which store. */
+static void fit_fields(struct field *f, size_t n, int room)
 {
-	bool labels = true;
-	drop_fields(f, n, room, labels, 1);
-	if (fields_width(f, n, labels) > room)
-		labels = false;
-	shrink_fields(f, n, room, labels, true);
-	drop_fields(f, n, room, labels, 2);       /* the project before the store */
-	shrink_fields(f, n, room, labels, false);
-	drop_fields(f, n, room, labels, (int)n);
-	regrow_fields(f, n, room, labels);
-	return labels;
+	drop_fields(f, n, room, 1);
+	for (int order = (int)n; order >= 1; order--)
+		for (size_t i = 0; i < n; i++)
+			if (f[i].drop == order && order > 1 && fields_width(f, n) > room)
+				f[i].bare = true;
+	shrink_fields(f, n, room, true);
+	drop_fields(f, n, room, 2);       /* the project before the store */
+	shrink_fields(f, n, room, false);
+	drop_fields(f, n, room, (int)n);
+	regrow_fields(f, n, room);
 }
 
 /* In production the environment reads PRODUCTION, in its own loud
@@ -183,7 +184,7 @@ static void draw_header(struct tui *t)
 		x += 2;
 	}
 	int end = right - 1;
-	bool labels = fit_fields(f, ARRAY_LEN(f), end - x);
+	fit_fields(f, ARRAY_LEN(f), end - x);
 	bool first = true;
 	for (size_t i = 0; i < ARRAY_LEN(f) && x < end; i++) {
 		if (f[i].hidden)
@@ -195,7 +196,7 @@ static void draw_header(struct tui *t)
 				break;
 		}
 		first = false;
-		if (labels || !f[i].drop)
+		if (!f[i].bare)
 			x += tui_put(w, 0, x, end - x, 0, f[i].label, base);
 		int vw = f[i].width < end - x ? f[i].width : end - x;
 		if (vw <= 0)
