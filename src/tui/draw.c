@@ -133,6 +133,102 @@ void tui_fill(WINDOW *w, int y, int x, int width, attr_t a)
 		put_wc(w, y, x + i, L' ', a);
 }
 
+/* The longest end of s, from a character boundary, that fits. */
+static const char *text_tail(const char *s, int width)
+{
+	const char *p = s;
+	while (*p && tui_text_width(p) > width) {
+		p++;
+		while (((unsigned char)*p & 0xc0) == 0x80)
+			p++;
+	}
+	return p;
+}
+
+static char *cut_end(const char *s, int width)
+{
+	const char *ell = theme_sym(SYM_ELLIPSIS);
+	char *head = tui_text_cut(s, width - tui_text_width(ell));
+	char *out = xasprintf("%s%s", head, ell);
+	free(head);
+	return out;
+}
+
+/* The start and, a little longer, the end: names tend to differ at the
+ * end (orders_eu, orders_us; count > 100, count > 1000). */
+static char *cut_middle(const char *s, int width)
+{
+	const char *ell = theme_sym(SYM_ELLIPSIS);
+	int room = width - tui_text_width(ell);
+	if (room < 2)
+		return cut_end(s, width);
+	char *head = tui_text_cut(s, room / 2);
+	const char *tail = text_tail(s, room - tui_text_width(head));
+	char *out = xasprintf("%s%s%s", head, ell, tail);
+	free(head);
+	return out;
+}
+
+/* The first directory and the file name, else the file name's end. */
+static char *cut_path(const char *s, int width)
+{
+	const char *ell = theme_sym(SYM_ELLIPSIS);
+	const char *first = strchr(s, '/'), *last = strrchr(s, '/');
+	if (!last)
+		return cut_middle(s, width);
+	if (first != last) {
+		char *out = xasprintf("%.*s%s%s", (int)(first - s + 1), s, ell, last);
+		if (tui_text_width(out) <= width)
+			return out;
+		free(out);
+	}
+	char *out = xasprintf("%s%s", ell, last);
+	if (tui_text_width(out) <= width)
+		return out;
+	free(out);
+	return cut_middle(last + 1, width);
+}
+
+static char *cut_url(const char *s, int width)
+{
+	const char *ell = theme_sym(SYM_ELLIPSIS);
+	const char *colon = strchr(s, ':');
+	int scheme = colon ? (int)(colon - s + 1) : 0;
+	if (!colon || scheme > 12 || width - scheme - tui_text_width(ell) < 8)
+		return cut_middle(s, width);
+	const char *tail = text_tail(s + scheme, width - scheme - tui_text_width(ell));
+	return xasprintf("%.*s%s%s", scheme, s, ell, tail);
+}
+
+char *tui_text_fit(const char *s, int width, enum tui_cut how)
+{
+	if (tui_text_width(s) <= width)
+		return xstrdup(s);
+	if (width <= 1)
+		return tui_text_cut(s, width);
+	switch (how) {
+	case TUI_CUT_MIDDLE: return cut_middle(s, width);
+	case TUI_CUT_PATH:   return cut_path(s, width);
+	case TUI_CUT_URL:    return cut_url(s, width);
+	case TUI_CUT_END:    break;
+	}
+	return cut_end(s, width);
+}
+
+void tui_put_cell_cut(WINDOW *w, int y, int x, int width, const char *s,
+		      bool right, attr_t a, enum tui_cut how)
+{
+	if (width <= 0)
+		return;
+	if (how == TUI_CUT_END || tui_text_width(s) <= width) {
+		tui_put_cell(w, y, x, width, s, right, a);
+		return;
+	}
+	char *cut = tui_text_fit(s, width, how);
+	tui_put_cell(w, y, x, width, cut, right, a);
+	free(cut);
+}
+
 void tui_put_cell(WINDOW *w, int y, int x, int width, const char *s,
 		  bool right, attr_t a)
 {

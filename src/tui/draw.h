@@ -23,10 +23,20 @@ int  tui_put(WINDOW *w, int y, int x, int width, int skip, const char *s, attr_t
  * attribute (a highlighted line). */
 int  tui_put_styled(WINDOW *w, int y, int x, int width, int skip, const char *s,
 		    const unsigned char *roles, attr_t over);
+/* How a value too wide for its cell is cut: its end, its middle (two
+ * names that differ at the end stay different), a path's middle
+ * directories (orders/…/165925203361.json), or a URL's middle, keeping
+ * its scheme and as much of its end as fits (sqlite:…prod/.sluice/control.db). */
+enum tui_cut { TUI_CUT_END, TUI_CUT_MIDDLE, TUI_CUT_PATH, TUI_CUT_URL };
+/* A copy of s that fits in `width` columns, cut as `how` says with an
+ * ellipsis where text was left out; s itself when it fits. */
+char *tui_text_fit(const char *s, int width, enum tui_cut how);
 /* Draw s in a cell of `width` columns, aligned, cut with an ellipsis and
  * padded with spaces in the same attribute. */
 void tui_put_cell(WINDOW *w, int y, int x, int width, const char *s,
 		  bool right, attr_t a);
+void tui_put_cell_cut(WINDOW *w, int y, int x, int width, const char *s,
+		      bool right, attr_t a, enum tui_cut how);
 void tui_fill(WINDOW *w, int y, int x, int width, attr_t a);
 void tui_hline(WINDOW *w, int y, int x, int width, attr_t a);
 void tui_box(WINDOW *w, int y, int x, int h, int width, attr_t a);

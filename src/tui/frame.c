@@ -11,7 +11,10 @@
  * Each line is its own window and is drawn only when its redraw bit is
  * set; every window goes out with wnoutrefresh and the terminal is
  * updated once per frame with doupdate, so ncurses sends only the cells
- * that changed.  Below 80x24 the whole screen says so instead.
+ * that changed.  Below 80x24 the frame degrades: list views drop their
+ * least important columns, the header its labels and user@host, the key
+ * bar the hints that do not fit (help and quit stay).  Below 40x12 the
+ * whole screen says what size it needs instead.
  */
 #include "tui/tui.h"
 #include "tui/keys.h"
@@ -52,31 +55,92 @@ bool tui_layout(struct tui *t)
 
 /* ---- header ------------------------------------------------------------- */
 
+/* A header field, and how it gives way when the line is short: first
+ * the field of `drop` order 1 (user@host), then the labels (the store's
+ * first, then the project's), then each
+ * shrinkable value to its least width (in `shrink` order), then the field
+ * of `drop` order 2 (the project), then values below their least, then
+ * the rest in `drop` order.  The environment neither shrinks nor
+ * goes, nor loses its label: an operator must see where they are. */
 struct field {
 	const char *label;
 	const char *value;
 	int width;       /* the value's width as it will be drawn */
+	int full;        /* the value's whole width */
+	int least;       /* shrunk to no less before anything goes */
+	int shrink;      /* order of shrinking (1 first); 0: never */
+	int drop;        /* order of going (1 first); 0: never */
+	int grow;        /* order of taking room back (1 first) */
+	enum tui_cut cut;
+	bool hidden;
+	bool bare;       /* shown without its label */
 };
 
-/* Shrink the widest values until the fields fit in `room` columns. */
+static int fields_width(const struct field *f, size_t n)
+{
+	int total = 0, shown = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!f[i].hidden) {
+			total += (shown++ ? 3 : 0) + f[i].width +
+				 (f[i].bare ? 0 : tui_text_width(f[i].label));
+		}
+	return total;
+}
+
+static void shrink_fields(struct field *f, size_t n, int room, bool to_least)
+{
+	for (int order = 1; order <= (int)n; order++)
+		for (size_t i = 0; i < n; i++) {
+			int excess = fields_width(f, n) - room;
+			if (excess <= 0)
+				return;
+			if (f[i].hidden || f[i].shrink != order)
+				continue;
+			int floor = to_least ? f[i].least : 4;
+			int target = f[i].width - excess;
+			target = target > floor ? target : floor;
+			f[i].width = target < f[i].width ? target : f[i].width;
+		}
+}
+
+static void drop_fields(struct field *f, size_t n, int room, int upto)
+{
+	for (int order = 1; order <= upto; order++)
+		for (size_t i = 0; i < n; i++)
+			if (f[i].drop == order && fields_width(f, n) > room)
+				f[i].hidden = true;
+}
+
+/* Room left over goes back to what was shrunk, the most important first. */
+static void regrow_fields(struct field *f, size_t n, int room)
+{
+	for (int order = 1; order <= (int)n; order++)
+		for (size_t i = 0; i < n; i++) {
+			int spare = room - fields_width(f, n);
+			if (spare <= 0)
+				return;
+			if (f[i].hidden || f[i].grow != order || f[i].width >= f[i].full)
+				continue;
+			int more = f[i].full - f[i].width;
+			f[i].width += more < spare ? more : spare;
+		}
+}
+
+/* Fit the fields in `room` columns.  Labels go before values are cut,
+ * the store's first: "store: " is worth less than seven more characters
+ * of which store. */
 static void fit_fields(struct field *f, size_t n, int room)
 {
-	for (;;) {
-		int total = 0;
+	drop_fields(f, n, room, 1);
+	for (int order = (int)n; order >= 1; order--)
 		for (size_t i = 0; i < n; i++)
-			total += (i ? 3 : 0) + tui_text_width(f[i].label) + f[i].width;
-		if (total <= room)
-			return;
-		size_t widest = 0;
-		for (size_t i = 1; i < n; i++)
-			if (f[i].width > f[widest].width)
-				widest = i;
-		if (f[widest].width <= 6)
-			return;     /* cannot shrink further: the window clips */
-		int excess = total - room;
-		int target = f[widest].width - excess;
-		f[widest].width = target > 6 ? target : 6;
-	}
+			if (f[i].drop == order && order > 1 && fields_width(f, n) > room)
+				f[i].bare = true;
+	shrink_fields(f, n, room, true);
+	drop_fields(f, n, room, 2);       /* the project before the store */
+	shrink_fields(f, n, room, false);
+	drop_fields(f, n, room, (int)n);
+	regrow_fields(f, n, room);
 }
 
 /* In production the environment reads PRODUCTION, in its own loud
@@ -91,21 +155,29 @@ static char *env_text(const struct tui *t)
 	return xasprintf("PRODUCTION (%s)", env);
 }
 
-/* The engines serving the project, right-aligned before the mode, never
- * shrunk: "no engine" (red) is the header's most urgent news.  Returns
- * where the fields must end. */
 /* The longest of the engines' forms ("engine vm:944 since 22:48", "engine
- * vm:944", "1 engine") that fits beside the fields, counting the store and
- * user@host (the least telling) at their shortest; "no engine", the news
- * an operator must not miss, whenever the line has room for a field. */
+ * vm:944", "1 engine"; "no engine" in red) that fits right-aligned before
+ * the mode while the fields keep what tells an operator where they are:
+ * the environment whole, the project's start and the store's end (its
+ * scheme and file with the directory above); user@host may go.  "no
+ * engine" shows whenever the line has room for a field.  Returns where
+ * the fields must end: `right` when no form fits. */
+#define HEADER_PROJECT_KEEP 12
+#define HEADER_STORE_KEEP   30
 static int draw_engines(struct tui *t, const struct field *f, size_t n, int x,
 			int right, attr_t base)
 {
 	int least = 0;
 	for (size_t i = 0; i < n; i++) {
-		bool shrinks = i >= 2 && f[i].width > 6;
-		least += (i ? 3 : 0) + tui_text_width(f[i].label) + (shrinks ? 6 : f[i].width);
+		if (f[i].drop == 1)
+			continue;
+		int keep = f[i].cut == TUI_CUT_URL ? HEADER_STORE_KEEP :
+			   f[i].shrink ? HEADER_PROJECT_KEEP : f[i].width;
+		int value = keep < f[i].width ? keep : f[i].width;
+		least += (least ? 3 : 0) + value + (f[i].drop ? 0 : tui_text_width(f[i].label));
 	}
+	/* "no engine" is the most urgent news: it always shows, taking its
+	 * room from the fields. */
 	int room = t->engines_none && right - x > 30 ? INT_MAX : right - 1 - x - least;
 	for (size_t i = 0; i < ARRAY_LEN(t->engines); i++) {
 		int width = t->engines[i] ? tui_text_width(t->engines[i]) : 0;
@@ -133,33 +205,51 @@ static void draw_header(struct tui *t)
 
 	char *env = env_text(t);
 	struct field f[] = {
-		{ "project: ", cfg->project ? cfg->project : "(none)", 0 },
-		{ "env: ", env, 0 },
-		{ "store: ", cfg->store_label ? cfg->store_label : "(none)", 0 },
-		{ "", t->user_host, 0 },
+		{ .label = "project: ", .value = cfg->project ? cfg->project : "(none)",
+		  .least = 8, .shrink = 3, .drop = 2, .grow = 2, .cut = TUI_CUT_MIDDLE },
+		{ .label = "env: ", .value = env },
+		{ .label = "store: ", .value = cfg->store_label ? cfg->store_label : "(none)",
+		  .least = HEADER_STORE_KEEP, .shrink = 2, .drop = 3, .grow = 1,
+		  .cut = TUI_CUT_URL },
+		{ .label = "", .value = t->user_host,
+		  .least = 8, .shrink = 1, .drop = 1, .grow = 3, .cut = TUI_CUT_END },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(f); i++)
-		f[i].width = tui_text_width(f[i].value);
-	int x = 1;
-	x += tui_put(w, 0, x, 8, 0, "sluice", base | A_BOLD);
-	x += 2;
-	int end = draw_engines(t, f, ARRAY_LEN(f), x, right, base) - 1;
+		f[i].width = f[i].full = tui_text_width(f[i].value);
+	/* The name "sluice" tells the least: narrower than 60 columns it
+	 * goes, and it gives its room to the engines when they need it. */
+	int x = 1, brand = t->cols >= TUI_FULL_COLS * 3 / 4 ? 8 : 0;
+	int end = draw_engines(t, f, ARRAY_LEN(f), x + brand, right, base);
+	if (end == right && brand) {
+		end = draw_engines(t, f, ARRAY_LEN(f), x, right, base);
+		brand = end == right ? brand : 0;
+	}
+	end--;
+	if (brand) {
+		x += tui_put(w, 0, x, 8, 0, "sluice", base | A_BOLD);
+		x += 2;
+	}
 	fit_fields(f, ARRAY_LEN(f), end - x);
+	bool first = true;
 	for (size_t i = 0; i < ARRAY_LEN(f) && x < end; i++) {
-		if (i) {
+		if (f[i].hidden)
+			continue;
+		if (!first) {
 			tui_put(w, 0, x + 1, end - x - 1, 0, theme_sym(SYM_SEP), base);
 			x += 3;
 			if (x >= end)
 				break;
 		}
-		x += tui_put(w, 0, x, end - x, 0, f[i].label, base);
+		first = false;
+		if (!f[i].bare)
+			x += tui_put(w, 0, x, end - x, 0, f[i].label, base);
 		int vw = f[i].width < end - x ? f[i].width : end - x;
 		if (vw <= 0)
 			break;
 		attr_t va = base | A_BOLD;
 		if (i == 1 && t->production)
 			va = theme_attr(R_MODE_PROD);
-		tui_put_cell(w, 0, x, vw, f[i].value, false, va);
+		tui_put_cell_cut(w, 0, x, vw, f[i].value, false, va, f[i].cut);
 		x += vw;
 	}
 	free(env);
@@ -274,24 +364,32 @@ static void draw_keybar(struct tui *t)
 			x = hint_pair(w, x, cols, t->modal_ops->hints[i]);
 		return;
 	}
+	/* On a narrow screen the hints that do not fit are left out, but
+	 * help and quit (or close) keep their room at the end. */
+	const char *last[] = { "? help", t->pages.len ? "q close" : "q quit" };
+	int keep = 0;
+	for (size_t i = 0; i < ARRAY_LEN(last); i++)
+		keep += tui_text_width(last[i]) + 2;
+	int lead = cols - keep;
 	struct tui_view *v = tui_top(t);
 	for (size_t i = 0; i < v->ops->nactions; i++) {
 		const struct tui_action *a = &v->ops->actions[i];
 		if (!(a->mutates && t->cfg->read_only))
-			x = hint(w, x, cols, a->label, a->name);
+			x = hint(w, x, lead, a->label, a->name);
 	}
 	if (t->pages.len) {
 		static const char *const pg[] = { "Esc back", "/ search",
-			"Left/Right scroll", "? help", "q close", NULL };
+			"Left/Right scroll", NULL };
 		for (size_t i = 0; pg[i]; i++)
-			x = hint_pair(w, x, cols, pg[i]);
-		return;
+			x = hint_pair(w, x, lead, pg[i]);
+	} else {
+		static const char *const g[] = { "Enter open", "/ filter", ": command", NULL };
+		for (size_t i = 0; g[i]; i++)
+			x = i == 1 && v->ops->slash ? hint(w, x, lead, "/", v->ops->slash)
+						    : hint_pair(w, x, lead, g[i]);
 	}
-	static const char *const g[] = { "Enter open", "/ filter", ": command",
-		"? help", "q quit", NULL };
-	for (size_t i = 0; g[i]; i++)
-		x = i == 1 && v->ops->slash ? hint(w, x, cols, "/", v->ops->slash)
-					    : hint_pair(w, x, cols, g[i]);
+	for (size_t i = 0; i < ARRAY_LEN(last); i++)
+		x = hint_pair(w, x, cols, last[i]);
 }
 
 /* ---- status line -------------------------------------------------------- */
@@ -337,17 +435,19 @@ static int draw_status(struct tui *t)
 static void draw_too_small(struct tui *t)
 {
 	werase(stdscr);
-	char *msg = xasprintf("terminal too small (need %dx%d, have %dx%d)",
-			      TUI_MIN_COLS, TUI_MIN_ROWS, t->cols, t->rows);
-	const char *hint_text = "enlarge the window, or press q to quit";
+	char *need = xasprintf("need %dx%d, have %dx%d", TUI_MIN_COLS, TUI_MIN_ROWS,
+			       t->cols, t->rows);
+	const char *lines[] = { "terminal too small", need,
+				"enlarge it, or press q to quit" };
 	int y = t->rows / 2 - 1;
-	int mw = tui_text_width(msg), hw = tui_text_width(hint_text);
-	tui_put(stdscr, y > 0 ? y : 0, mw < t->cols ? (t->cols - mw) / 2 : 0, t->cols, 0,
-		msg, theme_attr(R_ERROR));
-	if (y + 1 < t->rows)
-		tui_put(stdscr, y + 1, hw < t->cols ? (t->cols - hw) / 2 : 0, t->cols, 0,
-			hint_text, theme_attr(R_NORMAL));
-	free(msg);
+	for (size_t i = 0; i < ARRAY_LEN(lines); i++, y++) {
+		if (y < 0 || y >= t->rows)
+			continue;
+		int lw = tui_text_width(lines[i]);
+		tui_put(stdscr, y, lw < t->cols ? (t->cols - lw) / 2 : 0, t->cols, 0, lines[i],
+			theme_attr(i < 2 ? R_ERROR : R_NORMAL));
+	}
+	free(need);
 	curs_set(0);
 	wnoutrefresh(stdscr);
 }

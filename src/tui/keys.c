@@ -170,6 +170,16 @@ static int act_prev_view(struct tui *t, const struct tui_action *a, int key)
 	return step_view(t, -1);
 }
 
+static int act_refresh(struct tui *t, const struct tui_action *a, int key)
+{
+	(void)a; (void)key;
+	/* F5 reads the top view again even when the store says nothing
+	 * changed: what an operator presses when in doubt */
+	tui_mark_stale(t);
+	tui_refresh_view(t, tui_top(t));
+	return RD_ALL;
+}
+
 static int act_redraw(struct tui *t, const struct tui_action *a, int key)
 {
 	(void)t; (void)a; (void)key;
@@ -186,7 +196,7 @@ static int act_forward(struct tui *t, const struct tui_action *a, int key)
 }
 
 const struct tui_action tui_global_actions[] = {
-	{ .keys = { 'q' }, .label = "q", .name = "quit",
+	{ .keys = { 'q', TK(KEY_F(10)) }, .label = "q F10", .name = "quit",
 	  .help = "quit; closes a page first",
 	  .run = act_quit },
 	{ .keys = { TK_ESC }, .label = "Esc", .name = "back",
@@ -198,7 +208,7 @@ const struct tui_action tui_global_actions[] = {
 	{ .keys = { ':' }, .label = ":", .name = "command",
 	  .help = "open the command prompt",
 	  .run = act_prompt },
-	{ .keys = { '/' }, .label = "/", .name = "filter",
+	{ .keys = { '/', TK(KEY_F(3)), TK(KEY_F(4)) }, .label = "/ F3 F4", .name = "filter",
 	  .help = "filter the list (state names match too); search a page",
 	  .run = act_filter },
 	{ .keys = { '\r', '\n', TK(KEY_ENTER) }, .label = "Enter", .name = "open",
@@ -210,6 +220,9 @@ const struct tui_action tui_global_actions[] = {
 	{ .keys = { TK(KEY_BTAB) }, .label = "S-Tab", .name = "previous view",
 	  .help = "switch to the previous view",
 	  .run = act_prev_view },
+	{ .keys = { TK(KEY_F(5)) }, .label = "F5", .name = "refresh",
+	  .help = "read the control store again now",
+	  .run = act_refresh },
 	{ .keys = { TK_CTRL('l') }, .label = "^L", .name = "redraw",
 	  .help = "repaint the whole screen",
 	  .run = act_redraw },

@@ -67,6 +67,9 @@ tests_console_mkfixture_LDADD = $(SLUICE_LIBS) $(DEP_LIBS)
 GOLDEN_TESTS = \
 	tests/console/ascii.sh \
 	tests/console/help.sh \
+	tests/console/keys.sh \
+	tests/console/sizes.sh \
+	tests/console/truncation.sh \
 	tests/console/views.sh \
 	tests/console/watermarks.sh \
 	tests/console/workers.sh
@@ -79,6 +82,9 @@ TESTS += \
 	tests/console/help.sh \
 	tests/console/script.sh \
 	tests/console/terminals.sh \
+	tests/console/keys.sh \
+	tests/console/sizes.sh \
+	tests/console/truncation.sh \
 	tests/console/resize.sh \
 	tests/console/nocolor.sh \
 	tests/console/prompt.sh \

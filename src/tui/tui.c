@@ -31,6 +31,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+/* How long a key's escape sequence may take to arrive whole. */
+#define ESCDELAY_MS 25
+
 static volatile sig_atomic_t got_winch, got_hup, got_term, got_int;
 static int sig_pipe[2] = { -1, -1 };
 
@@ -163,19 +166,56 @@ void tui_close_views(struct tui *t)
 	t->views = NULL;
 }
 
+/* The sequences VT220s, xterm, rxvt and the Linux console send for the
+ * keys an operator pages with.  A terminfo entry such as vt100 names
+ * none of them, and without these ESC [ 6 ~ would arrive as Esc, '[',
+ * '6', '~': close the page and switch to view 6.  Defined only where the
+ * terminfo entry has not already taken the sequence. */
+static const struct { const char *seq; int key; } known_sequences[] = {
+	{ "\033[A", KEY_UP }, { "\033[B", KEY_DOWN },
+	{ "\033[C", KEY_RIGHT }, { "\033[D", KEY_LEFT },
+	{ "\033OA", KEY_UP }, { "\033OB", KEY_DOWN },
+	{ "\033OC", KEY_RIGHT }, { "\033OD", KEY_LEFT },
+	{ "\033[5~", KEY_PPAGE }, { "\033[6~", KEY_NPAGE },
+	{ "\033[1~", KEY_HOME }, { "\033[4~", KEY_END },
+	{ "\033[7~", KEY_HOME }, { "\033[8~", KEY_END },
+	{ "\033[H", KEY_HOME }, { "\033[F", KEY_END },
+	{ "\033OH", KEY_HOME }, { "\033OF", KEY_END },
+	{ "\033[Z", KEY_BTAB }, { "\033[2~", KEY_IC }, { "\033[3~", KEY_DC },
+	{ "\033OP", KEY_F(1) }, { "\033OQ", KEY_F(2) },
+	{ "\033OR", KEY_F(3) }, { "\033OS", KEY_F(4) },
+	{ "\033[11~", KEY_F(1) }, { "\033[12~", KEY_F(2) },
+	{ "\033[13~", KEY_F(3) }, { "\033[14~", KEY_F(4) },
+	{ "\033[15~", KEY_F(5) }, { "\033[17~", KEY_F(6) },
+	{ "\033[18~", KEY_F(7) }, { "\033[19~", KEY_F(8) },
+	{ "\033[20~", KEY_F(9) }, { "\033[21~", KEY_F(10) },
+	{ "\033[23~", KEY_F(11) }, { "\033[24~", KEY_F(12) },
+	{ "\033[[A", KEY_F(1) }, { "\033[[B", KEY_F(2) },   /* the Linux console */
+	{ "\033[[C", KEY_F(3) }, { "\033[[D", KEY_F(4) },
+	{ "\033[[E", KEY_F(5) },
+};
+
+static void define_known_keys(void)
+{
+	for (size_t i = 0; i < ARRAY_LEN(known_sequences); i++)
+		if (key_defined(known_sequences[i].seq) == 0)
+			define_key(known_sequences[i].seq, known_sequences[i].key);
+}
+
 static void setup_curses(struct tui *t, bool utf8)
 {
 	cbreak();
 	noecho();
 	nonl();
 	intrflush(stdscr, FALSE);
-	set_escdelay(25);
+	set_escdelay(ESCDELAY_MS);
 	curs_set(0);
 	/* Keys are read from a 1x1 pad: wgetch on a window would refresh
 	 * it outside the frame, a pad it never refreshes. */
 	t->input = newpad(1, 1);
 	keypad(t->input, TRUE);
 	nodelay(t->input, TRUE);
+	define_known_keys();
 	bool want_color = !t->cfg->no_color && !env_no_color();
 	theme_init(want_color, utf8);
 }
@@ -191,6 +231,27 @@ static void resize(struct tui *t)
 
 /* ---- the loop ----------------------------------------------------------- */
 
+/* After ESC '[' (or ESC 'O') that curses did not know as a key: the rest
+ * of the control sequence, read up to its final byte (0x40-0x7E) and
+ * dropped whole, so that no part of it acts as a key.  Returns false when
+ * nothing followed the introducer within the escape delay: then it was
+ * Esc and the character, typed. */
+static bool skip_sequence(struct tui *t, wint_t introducer)
+{
+	wtimeout(t->input, ESCDELAY_MS);
+	wint_t c;
+	int rc = wget_wch(t->input, &c);
+	bool any = rc == OK;
+	/* SS3 (ESC O) carries one final character; CSI parameters and
+	 * intermediates (0x20-0x3F) until the final byte */
+	while (rc == OK && introducer == '[' && c >= 0x20 && c <= 0x3f)
+		rc = wget_wch(t->input, &c);
+	nodelay(t->input, TRUE);
+	if (any)
+		tui_trace(t, "dropped sequence", (int)introducer);
+	return any;
+}
+
 static void read_keys(struct tui *t)
 {
 	wint_t wch;
@@ -205,6 +266,8 @@ static void read_keys(struct tui *t)
 			 * curses has already waited ESCDELAY for it */
 			wint_t next;
 			int rc2 = wget_wch(t->input, &next);
+			if (rc2 == OK && (next == '[' || next == 'O') && skip_sequence(t, next))
+				continue;
 			if (rc2 == OK && (next == TK_ESC || t->input_mode != INPUT_PROMPT)) {
 				/* Alt+key means something only to readline; elsewhere
 				 * (and Esc twice anywhere) it is Esc, then the key,
@@ -330,6 +393,27 @@ static int run_loop(struct tui *t, struct err *e)
 	}
 }
 
+static bool has_cap(const char *name)
+{
+	const char *cap = tigetstr(name);
+	return cap && cap != (const char *)-1;
+}
+
+/* Without an alternate screen (vt100, linux) the last frame would stay
+ * under the shell prompt: erase it, as `clear` does. */
+static void leave_screen_clear(void)
+{
+	if (has_cap("smcup") || !has_cap("clear"))
+		return;
+	putp(tigetstr("clear"));
+	fflush(stdout);
+}
+
+static bool can_address_cursor(void)
+{
+	return has_cap("cup");
+}
+
 int tui_run(const struct tui_config *cfg, struct err *e)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
@@ -371,10 +455,20 @@ int tui_run(const struct tui_config *cfg, struct err *e)
 	if (!screen) {
 		const char *term = getenv("TERM");
 		err_set(e, ERR_IO, "cannot use the terminal: TERM=%s is not in the terminfo "
-			"database", term ? term : "(unset)");
+			"database; use `sluice shell` or commands instead",
+			term ? term : "(unset)");
 		goto out;
 	}
 	set_term(screen);
+	if (!can_address_cursor()) {
+		/* TERM=dumb: curses would draw nothing and still act on keys */
+		const char *term = getenv("TERM");
+		err_set(e, ERR_IO, "cannot use the terminal: TERM=%s cannot move the "
+			"cursor, which the console needs; use `sluice shell` or commands "
+			"instead", term ? term : "(unset)");
+		endwin();
+		goto out;
+	}
 	bug_set_hook(give_terminal_back);
 	setup_curses(&t, utf8);
 	tui_store_open(&t);
@@ -391,6 +485,7 @@ int tui_run(const struct tui_config *cfg, struct err *e)
 	delwin(t.input);
 	bug_set_hook(NULL);
 	endwin();
+	leave_screen_clear();
 out:
 	tui_prompt_done(&t);
 	if (screen)

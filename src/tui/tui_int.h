@@ -177,8 +177,11 @@ void tui_script_done(struct tui *t);
 /* Write the screen as text, as `tmux capture-pane -p` prints it. */
 int  tui_save_screen(struct tui *t, const char *path);
 
-#define TUI_MIN_COLS 80
-#define TUI_MIN_ROWS 24
+/* Below 80x24 the frame degrades (fewer columns, a shorter header and
+ * hints); below this it says it needs more. */
+#define TUI_MIN_COLS 40
+#define TUI_MIN_ROWS 12
+#define TUI_FULL_COLS 80      /* the width the frame is designed for */
 #define TUI_FRAME_USEC (100 * USEC_PER_MSEC)   /* at most 10 frames a second */
 
 #endif

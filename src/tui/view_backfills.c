@@ -18,12 +18,12 @@
 
 static const struct tui_column columns[] = {
 	TUI_COL_NUMBER("ID", 5),
-	TUI_COL_TEXT("FLOW", 18),
-	TUI_COL_TEXT("STEP", 9),
+	TUI_COL_TEXT("FLOW", 18, .weight = 1),
+	TUI_COL_TEXT("STEP", 9, .drop = 3),
 	TUI_COL_STATE("STATE", 10),
-	TUI_COL_TIME("UPDATED", 9),
-	TUI_COL_TEXT("BY", 12),
-	TUI_COL_FLEX("DIFFERENCES", 10),
+	TUI_COL_TIME("UPDATED", 9, .drop = 2),
+	TUI_COL_TEXT("BY", 12, .drop = 4),
+	TUI_COL_FLEX("DIFFERENCES", 10, .drop = 1),
 };
 
 #define FLOW_COL 1

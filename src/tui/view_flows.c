@@ -21,14 +21,14 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	TUI_COL_TEXT("NAME", 18),
-	TUI_COL_NUMBER("STEPS", 5),
-	TUI_COL_NUMBER("PARAMS", 6),
-	TUI_COL_NUMBER("ACTIVE", 6),
-	TUI_COL_TIME("LAST RUN", 9),
+	TUI_COL_TEXT("NAME", 18, .weight = 1),
+	TUI_COL_NUMBER("STEPS", 5, .drop = 5),
+	TUI_COL_NUMBER("PARAMS", 6, .drop = 6),
+	TUI_COL_NUMBER("ACTIVE", 6, .drop = 4),
+	TUI_COL_TIME("LAST RUN", 9, .drop = 2),
 	TUI_COL_STATE("LAST STATE", 10),
-	TUI_COL_TEXT("TRIGGERED BY", 14),
-	TUI_COL_FLEX("DESCRIPTION", 8),
+	TUI_COL_TEXT("TRIGGERED BY", 14, .drop = 3),
+	TUI_COL_FLEX("DESCRIPTION", 8, .drop = 7),
 };
 
 static const struct tui_list_spec spec = {

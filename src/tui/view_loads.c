@@ -16,13 +16,13 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	TUI_COL_NUMBER("ID", 6),
-	TUI_COL_FLEX("FILE", 16),
+	TUI_COL_NUMBER("ID", 6, .drop = 5),
+	TUI_COL_FLEX("FILE", 16, .weight = 1, .path = true),
 	TUI_COL_STATE("STATUS", 16),
-	TUI_COL_NUMBER("ROWS", 8),
-	TUI_COL_NUMBER("ERRORS", 6),
-	TUI_COL_TIME("LOADED", 9),
-	TUI_COL_FLEX("FIRST ERROR", 12),
+	TUI_COL_NUMBER("ROWS", 8, .drop = 3),
+	TUI_COL_NUMBER("ERRORS", 6, .drop = 4),
+	TUI_COL_TIME("LOADED", 9, .drop = 2),
+	TUI_COL_FLEX("FIRST ERROR", 12, .drop = 1),
 };
 
 static const struct tui_list_spec spec = {

@@ -13,14 +13,14 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	TUI_COL_NUMBER("ID", 5),
-	TUI_COL_TEXT("CHANNEL", 10),
-	TUI_COL_TEXT("EVENT", 18),
-	TUI_COL_TEXT("OBJECT", 20),
+	TUI_COL_NUMBER("ID", 5, .drop = 6),
+	TUI_COL_TEXT("CHANNEL", 10, .drop = 4),
+	TUI_COL_TEXT("EVENT", 18, .drop = 3),
+	TUI_COL_TEXT("OBJECT", 20, .weight = 1),
 	TUI_COL_STATE("STATE", 8),
-	TUI_COL_NUMBER("TRIES", 5),
-	TUI_COL_TIME("QUEUED", 9),
-	TUI_COL_FLEX("LAST ERROR", 12),
+	TUI_COL_NUMBER("TRIES", 5, .drop = 5),
+	TUI_COL_TIME("QUEUED", 9, .drop = 2),
+	TUI_COL_FLEX("LAST ERROR", 12, .drop = 1),
 };
 
 static const struct tui_list_spec spec = {

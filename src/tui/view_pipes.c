@@ -27,14 +27,14 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	TUI_COL_TEXT("NAME", 14),
+	TUI_COL_TEXT("NAME", 14, .weight = 1),
 	TUI_COL_STATE("STATE", 20),
-	TUI_COL_NUMBER("PENDING", 7),
-	TUI_COL_NUMBER("LOADED", 6),
-	TUI_COL_NUMBER("FAILED", 6),
-	TUI_COL_TIME("LAST LOAD", 9),
-	TUI_COL_FLEX("LAST ERROR", 10),
-	TUI_COL_FLEX("LAST FILE", 10),
+	TUI_COL_NUMBER("PENDING", 7, .drop = 4),
+	TUI_COL_NUMBER("LOADED", 6, .drop = 5),
+	TUI_COL_NUMBER("FAILED", 6, .drop = 3),
+	TUI_COL_TIME("LAST LOAD", 9, .drop = 2),
+	TUI_COL_FLEX("LAST ERROR", 10, .drop = 1),
+	TUI_COL_FLEX("LAST FILE", 10, .drop = 6, .weight = 1, .path = true),
 };
 
 static const struct tui_list_spec spec = {

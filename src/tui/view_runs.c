@@ -28,13 +28,13 @@
 
 static const struct tui_column columns[] = {
 	TUI_COL_NUMBER("ID", 7),
-	TUI_COL_TEXT("FLOW", 18),
+	TUI_COL_TEXT("FLOW", 18, .weight = 1),
 	TUI_COL_STATE("STATE", 10),
-	TUI_COL_TEXT("TRIGGER", 8),
-	TUI_COL_TIME("STARTED", 9),
-	TUI_COL_NUMBER("TOOK", 7),
-	TUI_COL_NUMBER("ROWS", 9),
-	TUI_COL_FLEX("ERROR", 8),
+	TUI_COL_TEXT("TRIGGER", 8, .drop = 3),
+	TUI_COL_TIME("STARTED", 9, .drop = 2),
+	TUI_COL_NUMBER("TOOK", 7, .drop = 4),
+	TUI_COL_NUMBER("ROWS", 9, .drop = 5),
+	TUI_COL_FLEX("ERROR", 5, .drop = 1),
 };
 
 static const struct tui_list_spec spec = {

@@ -17,13 +17,13 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	TUI_COL_TEXT("NAME", 18),
-	TUI_COL_TEXT("MODE", 11),
-	TUI_COL_TEXT("TABLE", 16),
+	TUI_COL_TEXT("NAME", 18, .weight = 1),
+	TUI_COL_TEXT("MODE", 11, .drop = 4),
+	TUI_COL_TEXT("TABLE", 16, .drop = 3, .weight = 1),
 	TUI_COL_NUMBER("PENDING", 9),
-	TUI_COL_FLEX("OFFSET", 10),
-	TUI_COL_TIME("UPDATED", 9),
-	TUI_COL_FLEX("WATCHED BY", 10),
+	TUI_COL_FLEX("OFFSET", 10, .drop = 5),
+	TUI_COL_TIME("UPDATED", 9, .drop = 2),
+	TUI_COL_FLEX("WATCHED BY", 10, .drop = 6),
 };
 
 static const struct tui_list_spec spec = {

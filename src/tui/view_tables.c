@@ -21,12 +21,12 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	TUI_COL_TEXT("NAME", 20),
-	TUI_COL_TEXT("KIND", 9),
-	TUI_COL_TEXT("CONNECTION", 10),
+	TUI_COL_TEXT("NAME", 20, .weight = 1),
+	TUI_COL_TEXT("KIND", 9, .drop = 2),
+	TUI_COL_TEXT("CONNECTION", 10, .drop = 4),
 	TUI_COL_NUMBER("ROWS", 10),
-	TUI_COL_TIME("LAST LOAD", 9),
-	TUI_COL_FLEX("DESCRIPTION", 10),
+	TUI_COL_TIME("LAST LOAD", 9, .drop = 3),
+	TUI_COL_FLEX("DESCRIPTION", 10, .drop = 5),
 };
 
 static const struct tui_list_spec spec = {

@@ -18,14 +18,14 @@
 #include <string.h>
 
 static const struct tui_column columns[] = {
-	TUI_COL_TEXT("NAME", 16),
+	TUI_COL_TEXT("NAME", 16, .weight = 1),
 	TUI_COL_STATE("STATE", 10),
-	TUI_COL_FLEX("SCHEDULE", 10),
-	TUI_COL_TIME("NEXT", 9),
-	TUI_COL_TIME("LAST", 9),
-	TUI_COL_STATE("RESULT", 10),
-	TUI_COL_NUMBER("FAILS", 5),
-	TUI_COL_FLEX("ACTION", 10),
+	TUI_COL_FLEX("SCHEDULE", 10, .drop = 3),
+	TUI_COL_TIME("NEXT", 9, .drop = 2),
+	TUI_COL_TIME("LAST", 9, .drop = 4),
+	TUI_COL_STATE("RESULT", 10, .drop = 1),
+	TUI_COL_NUMBER("FAILS", 5, .drop = 5),
+	TUI_COL_FLEX("ACTION", 10, .drop = 6),
 };
 
 static const struct tui_list_spec spec = {
@@ -159,11 +159,11 @@ const struct tui_view_ops view_tasks_ops = {
 /* ---- a task's history ---------------------------------------------------- */
 
 static const struct tui_column hist_columns[] = {
-	TUI_COL_NUMBER("ID", 6),
-	TUI_COL_TEXT("SCHEDULED", 19),
+	TUI_COL_NUMBER("ID", 6, .drop = 5),
+	TUI_COL_TEXT("SCHEDULED", 19, .drop = 2),
 	TUI_COL_STATE("STATE", 10),
-	TUI_COL_NUMBER("TOOK", 7),
-	TUI_COL_NUMBER("RUN", 7),
+	TUI_COL_NUMBER("TOOK", 7, .drop = 3),
+	TUI_COL_NUMBER("RUN", 7, .drop = 4),
 	TUI_COL_FLEX("CONDITION / ERROR", 12),
 };
 

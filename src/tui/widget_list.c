@@ -55,6 +55,9 @@ void tui_list_free(struct tui_list *l)
 	free(l->filter);
 	free(l->empty);
 	free(l->keep_key);
+	free(l->natural);
+	free(l->cw);
+	free(l->cut);
 	memset(l, 0, sizeof *l);
 }
 
@@ -149,6 +152,7 @@ static bool find_key(const struct tui_list *l, const char *key, size_t *at)
 /* Filter and sort again, keeping the selection on `keep` if it is shown. */
 static void rebuild(struct tui_list *l, const char *keep)
 {
+	l->laid_width = 0;
 	free(l->shown);
 	l->shown = xcalloc(l->rows.len ? l->rows.len : 1, sizeof *l->shown);
 	l->nshown = 0;
@@ -287,29 +291,196 @@ int tui_list_key(struct tui_list *l, int key)
 	return l->sel != before ? RD_BODY | RD_STATUS : RD_NONE;
 }
 
-/* Widths of the columns for `width` screen columns, one space apart. */
-static void column_widths(const struct tui_list *l, int width, int *out)
+/* ---- layout: which columns show, how wide, how their values are cut ---- */
+
+static int natural_width(const struct tui_list *l, size_t c)
 {
-	int fixed = 0, nflex = 0;
-	for (size_t i = 0; i < l->ncols; i++) {
-		if (l->cols[i].width > 0)
-			fixed += l->cols[i].width;
-		else
-			nflex++;
-		if (i > 0)
-			fixed++;
+	int w = tui_text_width(l->cols[c].title) + ((int)c == l->sort_col ? 1 : 0);
+	for (size_t i = 0; i < l->nshown; i++) {
+		const struct tui_row *r = l->rows.items[l->shown[i]];
+		int cw = tui_text_width(r->cells[c]);
+		w = cw > w ? cw : w;
 	}
-	int left = width - fixed;
-	for (size_t i = 0; i < l->ncols; i++) {
-		if (l->cols[i].width > 0) {
-			out[i] = l->cols[i].width;
-			continue;
+	return w;
+}
+
+static int used_width(const struct tui_list *l, const int *cw)
+{
+	int used = -1;
+	for (size_t i = 0; i < l->ncols; i++)
+		if (cw[i] >= 0)
+			used += cw[i] + 1;
+	return used;
+}
+
+/* The columns that fit: each at its width (a flexible one at its least),
+ * dropping the highest `drop` first while they do not. */
+static void drop_columns(const struct tui_list *l, int width, int *cw)
+{
+	for (size_t i = 0; i < l->ncols; i++)
+		cw[i] = l->cols[i].width > 0 ? l->cols[i].width : l->cols[i].min;
+	while (used_width(l, cw) > width) {
+		int victim = -1;
+		for (size_t i = 0; i < l->ncols; i++)
+			if (cw[i] >= 0 && l->cols[i].drop > 0 &&
+			    (victim < 0 || l->cols[i].drop >= l->cols[victim].drop))
+				victim = (int)i;
+		if (victim < 0)
+			return;      /* what is left is clipped at the edge */
+		cw[victim] = -1;
+	}
+}
+
+/* Spare width to the weighted columns whose cells need it; returns what
+ * is left. */
+static int grow_weighted(const struct tui_list *l, int spare, int *cw)
+{
+	while (spare > 0) {
+		int total = 0, given = 0;
+		for (size_t i = 0; i < l->ncols; i++)
+			if (cw[i] >= 0 && l->cols[i].weight > 0 && l->natural[i] > cw[i])
+				total += l->cols[i].weight;
+		if (total == 0)
+			break;
+		for (size_t i = 0; i < l->ncols && given < spare; i++) {
+			if (cw[i] < 0 || l->cols[i].weight <= 0 || l->natural[i] <= cw[i])
+				continue;
+			int share = spare * l->cols[i].weight / total;
+			share = share < 1 ? 1 : share;
+			share = share < l->natural[i] - cw[i] ? share : l->natural[i] - cw[i];
+			share = share < spare - given ? share : spare - given;
+			cw[i] += share;
+			given += share;
 		}
-		int share = nflex ? left / nflex : 0;
-		out[i] = share > l->cols[i].min ? share : l->cols[i].min;
-		left -= out[i];
+		spare -= given;
+	}
+	return spare;
+}
+
+/* The flexible columns share what is left: one whose cells need less than
+ * its share takes what they need (at least its least width), and the
+ * others share the rest equally. */
+static void share_flexible(const struct tui_list *l, int spare, int *cw)
+{
+	int nflex = 0, left = spare;
+	for (size_t i = 0; i < l->ncols; i++)
+		if (cw[i] >= 0 && l->cols[i].width == 0) {
+			nflex++;
+			left += cw[i];
+			cw[i] = 0;       /* 0: not given its width yet */
+		}
+	for (bool settled = false; nflex > 0 && !settled;) {
+		settled = true;
+		for (size_t i = 0; i < l->ncols; i++) {
+			if (cw[i] != 0 || l->cols[i].width > 0)
+				continue;
+			int need = l->natural[i] > l->cols[i].min ? l->natural[i] : l->cols[i].min;
+			if (need > left / nflex)
+				continue;
+			cw[i] = need > 0 ? need : 1;
+			left -= cw[i];
+			nflex--;
+			settled = false;
+		}
+	}
+	for (size_t i = 0; i < l->ncols; i++) {
+		if (cw[i] != 0 || l->cols[i].width > 0)
+			continue;
+		int share = left / nflex;
+		cw[i] = share > l->cols[i].min ? share : l->cols[i].min;
+		left -= cw[i];
 		nflex--;
 	}
+}
+
+struct cut_pair {
+	char *cut;
+	const char *value;
+};
+
+static int compare_cut_pairs(const void *a, const void *b)
+{
+	const struct cut_pair *x = a, *y = b;
+	int c = strcmp(x->cut, y->cut);
+	return c ? c : strcmp(x->value, y->value);
+}
+
+/* Would two different values of column c read the same, cut this way? */
+static bool cut_collides(const struct tui_list *l, size_t c, int width, enum tui_cut how)
+{
+	struct cut_pair *v = xcalloc(l->nshown ? l->nshown : 1, sizeof *v);
+	size_t n = 0;
+	for (size_t i = 0; i < l->nshown; i++) {
+		const char *value = ((const struct tui_row *)l->rows.items[l->shown[i]])->cells[c];
+		if (tui_text_width(value) > width) {
+			v[n].value = value;
+			v[n++].cut = tui_text_fit(value, width, how);
+		}
+	}
+	qsort(v, n, sizeof *v, compare_cut_pairs);
+	bool clash = false;
+	for (size_t i = 1; i < n && !clash; i++)
+		clash = str_eq(v[i - 1].cut, v[i].cut) && !str_eq(v[i - 1].value, v[i].value);
+	for (size_t i = 0; i < n; i++)
+		free(v[i].cut);
+	free(v);
+	return clash;
+}
+
+/* Width for column c taken from the flexible columns, down to their
+ * least, up to `want`.  Returns what was given. */
+static int borrow_from_flexible(const struct tui_list *l, size_t c, int want, int *cw)
+{
+	int given = 0;
+	for (size_t i = l->ncols; i-- > 0 && given < want;) {
+		if (i == c || cw[i] < 0 || l->cols[i].width > 0 || cw[i] <= l->cols[i].min)
+			continue;
+		int take = cw[i] - l->cols[i].min;
+		take = take < want - given ? take : want - given;
+		cw[i] -= take;
+		given += take;
+	}
+	cw[c] += given;
+	return given;
+}
+
+/* Never two different values cut to the same text: cut such a column in
+ * the middle, and if that is not enough widen it from the flexible
+ * columns. */
+static void choose_cuts(struct tui_list *l, int *cw)
+{
+	for (size_t c = 0; c < l->ncols; c++) {
+		l->cut[c] = l->cols[c].path ? TUI_CUT_PATH : TUI_CUT_END;
+		if (cw[c] < 0 || l->natural[c] <= cw[c] || l->cols[c].numeric)
+			continue;
+		if (!cut_collides(l, c, cw[c], l->cut[c]))
+			continue;
+		l->cut[c] = TUI_CUT_MIDDLE;
+		while (cw[c] < l->natural[c] && cut_collides(l, c, cw[c], TUI_CUT_MIDDLE))
+			if (!borrow_from_flexible(l, c, 1, cw))
+				break;
+	}
+}
+
+static void lay_out(struct tui_list *l, int width)
+{
+	if (l->laid_width == width && l->cw)
+		return;
+	size_t n = l->ncols ? l->ncols : 1;
+	free(l->natural);
+	free(l->cw);
+	free(l->cut);
+	l->natural = xcalloc(n, sizeof *l->natural);
+	l->cw = xcalloc(n, sizeof *l->cw);
+	l->cut = xcalloc(n, sizeof *l->cut);
+	for (size_t i = 0; i < l->ncols; i++)
+		l->natural[i] = natural_width(l, i);
+	drop_columns(l, width, l->cw);
+	int spare = width - used_width(l, l->cw);
+	spare = grow_weighted(l, spare > 0 ? spare : 0, l->cw);
+	share_flexible(l, spare, l->cw);
+	choose_cuts(l, l->cw);
+	l->laid_width = width;
 }
 
 static void draw_header(const struct tui_list *l, WINDOW *w, int y, int x,
@@ -319,6 +490,8 @@ static void draw_header(const struct tui_list *l, WINDOW *w, int y, int x,
 	tui_fill(w, y, x, width, a);
 	int cx = x;
 	for (size_t i = 0; i < l->ncols && cx < x + width; i++) {
+		if (cw[i] < 0)
+			continue;
 		int cwid = cw[i] < x + width - cx ? cw[i] : x + width - cx;
 		char title[128];
 		snprintf(title, sizeof title, "%s%s", l->cols[i].title,
@@ -337,11 +510,14 @@ static void draw_row(const struct tui_list *l, WINDOW *w, int y, int x,
 	tui_fill(w, y, x, width, base);
 	int cx = x;
 	for (size_t i = 0; i < l->ncols && cx < x + width; i++) {
+		if (cw[i] < 0)
+			continue;
 		int cwid = cw[i] < x + width - cx ? cw[i] : x + width - cx;
 		attr_t a = base;
 		if (l->cols[i].state && !selected)
 			a = theme_attr(theme_state_role(r->cells[i]));
-		tui_put_cell(w, y, cx, cwid, r->cells[i], l->cols[i].right, a);
+		tui_put_cell_cut(w, y, cx, cwid, r->cells[i], l->cols[i].right, a,
+				 (enum tui_cut)l->cut[i]);
 		cx += cw[i] + 1;
 	}
 }
@@ -350,8 +526,8 @@ void tui_list_draw(struct tui_list *l, WINDOW *w, int y, int x, int h, int width
 {
 	if (h < 1 || width < 1)
 		return;
-	int *cw = xcalloc(l->ncols ? l->ncols : 1, sizeof *cw);
-	column_widths(l, width, cw);
+	lay_out(l, width);
+	const int *cw = l->cw;
 	draw_header(l, w, y, x, width, cw);
 	for (int i = 1; i < h; i++)
 		tui_fill(w, y + i, x, width, theme_attr(R_NORMAL));
@@ -378,7 +554,6 @@ void tui_list_draw(struct tui_list *l, WINDOW *w, int y, int x, int h, int width
 				 l->rows.items[l->shown[at]], at == l->sel);
 		}
 	}
-	free(cw);
 }
 
 void tui_list_where(const struct tui_list *l, struct buf *out)

@@ -15,15 +15,25 @@ struct tui_column {
 	bool right;         /* right-aligned (numbers) */
 	bool numeric;       /* sorts as a number */
 	bool state;         /* a state name: coloured by theme_state_role */
+	/* Narrow screens: 0, always shown; else dropped when the columns do
+	 * not fit, the highest number first. */
+	int drop;
+	/* Spare width goes to columns with a weight (names, keys), in
+	 * proportion, up to what their cells need, before flexible columns
+	 * take the rest. */
+	int weight;
+	bool path;          /* cut in the middle, keeping the file name */
 };
 /* The kinds of column the views use, so that a table of columns reads as
  * what they hold.  A time column shows "3m ago" and sorts by the time
- * (its rows give sort keys, see tui_ago_cell). */
-#define TUI_COL_TEXT(title, width)   { title, width, 0, false, false, false }
-#define TUI_COL_FLEX(title, min)     { title, 0, min, false, false, false }
-#define TUI_COL_NUMBER(title, width) { title, width, 0, true, true, false }
-#define TUI_COL_STATE(title, width)  { title, width, 0, false, false, true }
-#define TUI_COL_TIME(title, width)   { title, width, 0, false, true, false }
+ * (its rows give sort keys, see tui_ago_cell).  The optional tail sets
+ * the narrow-screen and spare-width fields: .drop = 3, .weight = 1. */
+#define TUI_COL_TEXT(t, w, ...)   { .title = t, .width = w, __VA_ARGS__ }
+#define TUI_COL_FLEX(t, m, ...)   { .title = t, .min = m, __VA_ARGS__ }
+#define TUI_COL_NUMBER(t, w, ...) { .title = t, .width = w, .right = true, .numeric = true, \
+				    __VA_ARGS__ }
+#define TUI_COL_STATE(t, w, ...)  { .title = t, .width = w, .state = true, __VA_ARGS__ }
+#define TUI_COL_TIME(t, w, ...)   { .title = t, .width = w, .numeric = true, __VA_ARGS__ }
 
 struct tui_row {
 	char  *key;         /* identifies the object (name, run id) */
@@ -46,6 +56,12 @@ struct tui_list {
 	char  *empty;       /* shown when there are no rows at all */
 	char  *keep_key;    /* selection to restore after an update */
 	int    page;        /* rows visible at the last draw */
+	/* the layout for the last width drawn at, kept until it or the
+	 * rows shown change */
+	int   *natural;     /* per column: the widest of its title and cells */
+	int   *cw;          /* per column: its width, or -1 when dropped */
+	unsigned char *cut; /* per column: enum tui_cut */
+	int    laid_width;  /* 0: lay out again */
 };
 
 void tui_list_init(struct tui_list *l, const struct tui_column *cols, size_t ncols);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # resize.sh - the layout follows the terminal's size: header on top, key
 # hints and the status line at the bottom, right-aligned to the width;
-# below 80x24 a clear message instead of a mangled screen.
+# below 80x24 fewer columns (sizes.sh has whole screens), below 40x12 a
+# clear message instead of a mangled screen.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 . "$SLUICE_SRCDIR/tests/lib/console.sh"
 cd "$T"
@@ -35,7 +36,12 @@ console_wait_line 23 "runs 0/0"
 check_layout 80 24
 
 console_resize 60 20
-console_wait "terminal too small (need 80x24, have 60x20)"
+console_wait_line 19 "runs 0/0"
+check_layout 60 20
+
+console_resize 36 10
+console_wait "need 40x12, have 36x10"
+assert_contains "$(console_screen)" "terminal too small" "the too-small screen"
 assert_not_contains "$(console_screen)" "OPERATOR" "the too-small screen"
 
 console_resize 100 30

@@ -2,7 +2,9 @@
 # terminals.sh - on every terminal type an operator is likely to have, at
 # 80x24: the console starts, shows its header, and every view shows the
 # store's data (a filled fixture, read-only); a run's detail opens and
-# closes; it quits cleanly.  Without a project it still starts and says so.
+# closes; it quits cleanly and leaves no frame under the shell prompt, also
+# where there is no alternate screen (vt100, linux).  Without a project it
+# still starts and says so.  TERM=dumb is refused as an unknown TERM is.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 . "$SLUICE_SRCDIR/tests/lib/console.sh"
 . "$SLUICE_SRCDIR/tests/console/fixture.sh"
@@ -16,7 +18,8 @@ for term in xterm-256color xterm screen tmux-256color vt100 linux; do
 	console_start 80 24 "$term" monitor
 	console_wait "READ-ONLY"
 	header=$(console_line 0)
-	for field in "sluice" "project: console" "env: default" "store: sqlit" "@"; do
+	# the store's path is long here: labels and user@host give way to it
+	for field in "sluice" "con" "env: default" "sqlite:" "/.sluice/control.db"; do
 		assert_contains "$header" "$field" "header on $term"
 	done
 	assert_contains "$(console_line 1)" "1 overview" "bar of views on $term"
@@ -41,6 +44,10 @@ for term in xterm-256color xterm screen tmux-256color vt100 linux; do
 	console_keys q
 	console_exited
 	assert_eq 0 "$CONSOLE_STATUS" "exit status on $term"
+	after=$(console_screen)
+	for frame in "READ-ONLY" "1 overview" "RECENT FAILURES" "following"; do
+		assert_not_contains "$after" "$frame" "the last frame cleared on exit on $term"
+	done
 	console_stop
 
 	CONSOLE_SOCKET="$base_socket-$term-none"
@@ -53,3 +60,20 @@ for term in xterm-256color xterm screen tmux-256color vt100 linux; do
 	assert_eq 0 "$CONSOLE_STATUS" "exit status without a project on $term"
 	console_stop
 done
+
+# ---- a terminal that cannot address the cursor, and one terminfo lacks ----------
+exit_codes=()
+for term in dumb no-such-terminal; do
+	CONSOLE_SOCKET="$base_socket-$term"
+	cd "$T/p"
+	console_start 80 24 "$term"
+	console_exited
+	exit_codes+=("$CONSOLE_STATUS")
+	screen=$(console_history | tr -d "\n")    # the message wraps at 80
+	assert_contains "$screen" "TERM=$term" "the refusal names TERM=$term"
+	assert_contains "$screen" "sluice shell" "the refusal points to sluice shell ($term)"
+	console_stop
+done
+assert_contains "$screen" "not in the terminfo database" "unknown TERM"
+[ "${exit_codes[0]}" != 0 ] || fail "TERM=dumb exited 0"
+assert_eq "${exit_codes[1]}" "${exit_codes[0]}" "TERM=dumb exits as an unknown TERM does"

@@ -340,6 +340,40 @@ START_TEST(list_draws_columns_selection_and_empty_state)
 }
 END_TEST
 
+/* Task conditions that differ only in their value must not read the same
+ * when cut; a path keeps its file name. */
+START_TEST(list_never_cuts_two_values_alike)
+{
+	static const struct tui_column ccols[] = {
+		TUI_COL_TEXT("CONDITION", 14),
+		TUI_COL_FLEX("FILE", 8, .path = true),
+	};
+	WINDOW *w = newwin(6, 40, 0, 0);
+	struct tui_list l;
+	tui_list_init(&l, ccols, 2);
+	tui_list_begin(&l);
+	tui_list_add(&l, "a", (const char *const[]){ "stream_rows(orders) > 100",
+						     "orders/2026/11/21/165925203361.json" });
+	tui_list_add(&l, "b", (const char *const[]){ "stream_rows(orders) > 1000", "x" });
+	tui_list_end(&l);
+	tui_list_draw(&l, w, 0, 0, 6, 40);
+	char *r1 = line_of(w, 1), *r2 = line_of(w, 2);
+	ck_assert_str_eq(r1, "stream\xe2\x80\xa6) > 100 \xe2\x80\xa6/165925203361.json");
+	ck_assert_str_eq(r2, "stream\xe2\x80\xa6 > 1000 x");
+	free(r1);
+	free(r2);
+	tui_list_free(&l);
+	delwin(w);
+
+	char *cut = tui_text_fit("orders/2026/11/21/165925203361.json", 26, TUI_CUT_PATH);
+	ck_assert_str_eq(cut, "orders/\xe2\x80\xa6/165925203361.json");
+	free(cut);
+	cut = tui_text_fit("sqlite:/srv/acme/.sluice/control.db", 27, TUI_CUT_URL);
+	ck_assert_str_eq(cut, "sqlite:\xe2\x80\xa6/.sluice/control.db");
+	free(cut);
+}
+END_TEST
+
 /* ---- pager -------------------------------------------------------------- */
 
 START_TEST(pager_scrolls_both_ways_and_searches)
@@ -875,6 +909,7 @@ static Suite *tui_suite(void)
 	tcase_add_test(tc, list_filters_on_state_names_and_keeps_the_selection);
 	tcase_add_test(tc, list_moves_with_keys);
 	tcase_add_test(tc, list_draws_columns_selection_and_empty_state);
+	tcase_add_test(tc, list_never_cuts_two_values_alike);
 	tcase_add_test(tc, pager_scrolls_both_ways_and_searches);
 	tcase_add_test(tc, dialog_defaults_to_cancel);
 	tcase_add_test(tc, form_checks_before_it_submits);
