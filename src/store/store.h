@@ -174,6 +174,24 @@ struct store_watch {             /* opaque to callers; store_watch_init */
 	bool primed;
 };
 void  store_watch_init(struct store_watch *w);
+
+/* ---- events (listen.c) ------------------------------------------------------
+ * On PostgreSQL every write transaction also sends a notification on this
+ * channel (pg_notify, delivered at its commit) whose payload is the
+ * bitmask of its areas.  A listener is a connection of its own that
+ * LISTENs on it: poll its fd, then read the areas that changed.  While a
+ * listener's connection is down notifications are lost: after opening a
+ * new one, look at everything once. */
+#define STORE_EVENTS_CHANNEL "sluice_store"
+struct store_listener;
+/* NULL with ERR_INVALID on a store that cannot notify (SQLite). */
+struct store_listener *store_listener_open(const char *url, const struct store_options *opt,
+					   struct err *e);
+int   store_listener_fd(const struct store_listener *l);
+/* Reads what arrived without waiting: *areas gets the areas changed since
+ * the last read (0: none).  -1 when the connection is lost. */
+int   store_listener_read(struct store_listener *l, unsigned *areas, struct err *e);
+void  store_listener_close(struct store_listener *l);
 /* Sets *changed to the bitmask of areas changed since the last call with
  * this watch (all areas on the first call) and remembers the new state.
  * A watch belongs to one struct store (it counts that connection's own

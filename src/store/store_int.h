@@ -53,6 +53,7 @@ struct store {
 	usec_t opened;             /* monotonic: when the connection was made */
 	bool in_tx;                /* between st_begin and commit or rollback */
 	bool lost;                 /* the last failure: the server was out of reach */
+	bool quiet;                /* this commit sends no event (a heartbeat) */
 	char *path;                /* SQLite: the file; else NULL */
 	bool snapshot;             /* SQLite read as an immutable snapshot */
 	struct store_files files;  /* when it was opened */

@@ -1,0 +1,102 @@
+/*
+ * listen.c - the engine wakes on the store's events instead of asking it
+ * on a short timer.  On a PostgreSQL control store a thread of its own
+ * holds a connection that LISTENs for the store's change notifications
+ * (store_listener_open) and wakes the threads whose areas changed: the
+ * workers on runs, the scheduler on requests, tasks and objects, the
+ * notifier on its queue.  While it listens the engine's timers fall back
+ * to a slow safety pass (ENGINE_SAFETY_POLL); while its connection is down
+ * notifications are lost, so the engine polls as before, and after
+ * listening again it wakes everything for one full pass.
+ */
+#include "engine/engine_int.h"
+#include "db/db.h"
+#include "notify/notify.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+
+/* How long the listener waits before trying its connection again, and
+ * at most between looks at whether the engine stops. */
+#define LISTEN_RETRY  (2 * USEC_PER_SEC)
+#define LISTEN_TICK   (200 * USEC_PER_MSEC)
+
+usec_t engine_idle_wait(struct engine *eng, usec_t fast)
+{
+	return atomic_load(&eng->listening) ? ENGINE_SAFETY_POLL : fast;
+}
+
+static void wake_for(struct engine *eng, unsigned areas)
+{
+	atomic_fetch_or(&eng->event_areas, areas);
+	if (areas & STORE_AREA_BIT(STORE_AREA_NOTIFY))
+		notify_wake(eng->notifier);
+	engine_wake(eng);
+}
+
+/* Wait on the listener until it has news, the engine stops or the
+ * connection goes; false when it went. */
+static bool listen_round(struct engine *eng, struct store_listener *l)
+{
+	struct pollfd pfd = { .fd = store_listener_fd(l), .events = POLLIN };
+	if (pfd.fd < 0)
+		return false;
+	int rc = poll(&pfd, 1, (int)(LISTEN_TICK / USEC_PER_MSEC));
+	if (rc < 0)
+		return errno == EINTR;
+	if (rc == 0)
+		return true;
+	unsigned areas = 0;
+	struct err e;
+	if (store_listener_read(l, &areas, &e) < 0) {
+		log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "worker %s: store events "
+			 "lost (%s); polling the store until they are back",
+			 eng->worker_id, err_text(&e));
+		return false;
+	}
+	if (areas)
+		wake_for(eng, areas);
+	return true;
+}
+
+void *engine_listener_main(void *arg)
+{
+	struct engine *eng = arg;
+	while (!atomic_load(&eng->stopping)) {
+		struct err e;
+		struct store_listener *l = store_listener_open(eng->store_url,
+							       &eng->opt.store_opt, &e);
+		if (!l) {
+			engine_sleep(eng, LISTEN_RETRY);
+			continue;
+		}
+		atomic_store(&eng->listening, true);
+		notify_set_interval(eng->notifier, ENGINE_SAFETY_POLL);
+		/* What happened while nobody listened: one full pass. */
+		wake_for(eng, ~0u);
+		while (!atomic_load(&eng->stopping) && listen_round(eng, l))
+			;
+		atomic_store(&eng->listening, false);
+		notify_set_interval(eng->notifier, 0);
+		store_listener_close(l);
+		engine_wake(eng);
+	}
+	return NULL;
+}
+
+int engine_listener_start(struct engine *eng, struct err *e)
+{
+	enum db_kind kind = DB_SQLITE;
+	if (!db_url_valid(eng->store_url, &kind) || kind != DB_POSTGRES)
+		return 0;
+	if (pthread_create(&eng->listener, NULL, engine_listener_main, eng) != 0)
+		return err_set(e, ERR_INTERNAL, "cannot start the store listener thread");
+	eng->listener_started = true;
+	return 0;
+}
+
+unsigned engine_events_take(struct engine *eng, unsigned areas)
+{
+	return atomic_fetch_and(&eng->event_areas, ~areas) & areas;
+}
