@@ -271,7 +271,7 @@ void  engine_events_log_sink(const struct log_record *rec, void *arg);
 /* While store events arrive, idle threads look at the store only this
  * often, as a safety net (a notification lost in a reconnect race). */
 #define ENGINE_SAFETY_POLL (30 * USEC_PER_SEC)
-/* Starts the listener thread on a PostgreSQL control store (else nothing). */
+/* Starts the thread that listens for store events (listen.c). */
 int   engine_listener_start(struct engine *eng, struct err *e);
 void *engine_listener_main(void *arg);
 /* How long an idle thread waits for work: `fast` while no events arrive,

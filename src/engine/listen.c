@@ -1,13 +1,15 @@
 /*
  * listen.c - the engine wakes on the store's events instead of asking it
- * on a short timer.  On a PostgreSQL control store a thread of its own
- * holds a connection that LISTENs for the store's change notifications
- * (store_listener_open) and wakes the threads whose areas changed: the
- * workers on runs, the scheduler on requests, tasks and objects, the
- * notifier on its queue.  While it listens the engine's timers fall back
- * to a slow safety pass (ENGINE_SAFETY_POLL); while its connection is down
- * notifications are lost, so the engine polls as before, and after
- * listening again it wakes everything for one full pass.
+ * on a short timer.  A thread of its own listens: on a PostgreSQL control
+ * store a connection that LISTENs for the store's change notifications
+ * (store_listener_open); on a SQLite store it serves the store's event
+ * socket (store_event_serve), or subscribes to the engine that does.  An
+ * event wakes the engine's threads: the workers claim, the scheduler takes
+ * requests when they changed, the notifier sends when its queue did.
+ * While it listens the engine's timers fall back to a slow safety pass
+ * (ENGINE_SAFETY_POLL); while its connection is down events are lost, so
+ * the engine polls as before, and after listening again it makes one
+ * full pass.
  */
 #include "engine/engine_int.h"
 #include "db/db.h"
@@ -60,36 +62,70 @@ static bool listen_round(struct engine *eng, struct store_listener *l)
 	return true;
 }
 
+static void set_listening(struct engine *eng, bool on)
+{
+	atomic_store(&eng->listening, on);
+	notify_set_interval(eng->notifier, on ? ENGINE_SAFETY_POLL : 0);
+	/* Listening: what happened while nobody listened, in one full pass.
+	 * Not: back to polling at once. */
+	if (on)
+		wake_for(eng, ~0u);
+	else
+		engine_wake(eng);
+}
+
+/* SQLite: serve the store's event socket until the engine stops; false
+ * when another process serves it. */
+static bool serve(struct engine *eng)
+{
+	struct err e;
+	struct store_event_server *srv = store_event_serve(eng->store_url, &e);
+	if (!srv) {
+		if (e.code != ERR_CONFLICT)
+			log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "worker %s: no store "
+				 "events (%s); polling the store", eng->worker_id, err_text(&e));
+		return false;
+	}
+	set_listening(eng, true);
+	while (!atomic_load(&eng->stopping)) {
+		bool poked = false;
+		if (store_event_server_wait(srv, (int)(LISTEN_TICK / USEC_PER_MSEC), &poked) < 0)
+			break;
+		if (poked)
+			wake_for(eng, ~0u);
+	}
+	set_listening(eng, false);
+	store_event_server_close(srv);
+	return true;
+}
+
 void *engine_listener_main(void *arg)
 {
 	struct engine *eng = arg;
+	enum db_kind kind = DB_SQLITE;
+	db_url_valid(eng->store_url, &kind);
 	while (!atomic_load(&eng->stopping)) {
+		if (kind == DB_SQLITE && serve(eng))
+			continue;
+		/* PostgreSQL, or another engine serves the SQLite socket. */
 		struct err e;
 		struct store_listener *l = store_listener_open(eng->store_url,
 							       &eng->opt.store_opt, &e);
 		if (!l) {
-			engine_sleep(eng, LISTEN_RETRY);
+			engine_sleep(eng, kind == DB_SQLITE ? LISTEN_RETRY / 8 : LISTEN_RETRY);
 			continue;
 		}
-		atomic_store(&eng->listening, true);
-		notify_set_interval(eng->notifier, ENGINE_SAFETY_POLL);
-		/* What happened while nobody listened: one full pass. */
-		wake_for(eng, ~0u);
+		set_listening(eng, true);
 		while (!atomic_load(&eng->stopping) && listen_round(eng, l))
 			;
-		atomic_store(&eng->listening, false);
-		notify_set_interval(eng->notifier, 0);
+		set_listening(eng, false);
 		store_listener_close(l);
-		engine_wake(eng);
 	}
 	return NULL;
 }
 
 int engine_listener_start(struct engine *eng, struct err *e)
 {
-	enum db_kind kind = DB_SQLITE;
-	if (!db_url_valid(eng->store_url, &kind) || kind != DB_POSTGRES)
-		return 0;
 	if (pthread_create(&eng->listener, NULL, engine_listener_main, eng) != 0)
 		return err_set(e, ERR_INTERNAL, "cannot start the store listener thread");
 	eng->listener_started = true;

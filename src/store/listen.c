@@ -6,21 +6,39 @@
 #include "store/store_int.h"
 #include "db/db.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 struct store_listener {
-	struct db *db;
+	struct db *db;            /* PostgreSQL */
+	int fd;                   /* SQLite: subscribed to the event socket */
 	unsigned areas;           /* gathered by read_one */
 };
+
+static struct store_listener *subscribe(const char *url, struct err *e)
+{
+	int fd = st_evsock_connect(url, 'S');
+	if (fd < 0) {
+		err_set(e, ERR_NOTFOUND, "no engine serves the control store's events");
+		return NULL;
+	}
+	struct store_listener *l = xcalloc(1, sizeof *l);
+	l->fd = fd;
+	return l;
+}
 
 struct store_listener *store_listener_open(const char *url, const struct store_options *opt,
 					   struct err *e)
 {
 	enum db_kind kind = DB_SQLITE;
-	if (!db_url_valid(url, &kind) || kind != DB_POSTGRES) {
-		err_set(e, ERR_INVALID, "only a PostgreSQL control store sends notifications");
+	if (!db_url_valid(url, &kind)) {
+		err_set(e, ERR_INVALID, "not a control store URL");
 		return NULL;
 	}
+	if (kind == DB_SQLITE)
+		return subscribe(url, e);
 	struct db *db = st_connect(url, opt, e);
 	if (!db)
 		return NULL;
@@ -30,12 +48,13 @@ struct store_listener *store_listener_open(const char *url, const struct store_o
 	}
 	struct store_listener *l = xcalloc(1, sizeof *l);
 	l->db = db;
+	l->fd = -1;
 	return l;
 }
 
 int store_listener_fd(const struct store_listener *l)
 {
-	return db_socket(l->db);
+	return l->db ? db_socket(l->db) : l->fd;
 }
 
 static void read_one(void *arg, const char *payload)
@@ -50,6 +69,15 @@ static void read_one(void *arg, const char *payload)
 int store_listener_read(struct store_listener *l, unsigned *areas, struct err *e)
 {
 	l->areas = 0;
+	if (!l->db) {
+		char buf[256];
+		ssize_t n = recv(l->fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
+			       errno != EINTR))
+			return err_set(e, ERR_IO, "the engine serving the store's events went away");
+		*areas = n > 0 ? ~0u : 0;
+		return 0;
+	}
 	int n = db_notifications(l->db, read_one, l, e);
 	*areas = n > 0 ? l->areas : 0;
 	return n < 0 ? -1 : 0;
@@ -59,6 +87,9 @@ void store_listener_close(struct store_listener *l)
 {
 	if (!l)
 		return;
-	db_close(l->db);
+	if (l->db)
+		db_close(l->db);
+	else
+		close(l->fd);
 	free(l);
 }

@@ -211,6 +211,8 @@ int st_commit(struct store *s, unsigned areas, struct err *e)
 	}
 	s->in_tx = false;
 	s->own_commits++;
+	if (areas && !s->quiet && s->path)
+		st_poke(s);
 	return 0;
 }
 

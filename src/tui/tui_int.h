@@ -123,7 +123,9 @@ void tui_refresh_view(struct tui *t, struct tui_view *v);
 void tui_mark_stale(struct tui *t);
 
 /* data.c: the control store and commands that answer in JSON. */
-#define TUI_POLL_USEC USEC_PER_SEC        /* ask the store at most this often */
+/* Ask the store this often when no events reach the console (no engine
+ * serves a SQLite store's events, a PostgreSQL listener is down). */
+#define TUI_POLL_USEC (2 * USEC_PER_SEC)
 /* While the store's events arrive: a safety look this often (events are
  * lost while a connection is down), and views that age with the clock
  * (heartbeats, "5 min ago") are refreshed no more often than this. */
