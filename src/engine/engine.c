@@ -531,7 +531,15 @@ int engine_stop(struct engine *eng, usec_t grace, struct err *e)
 			rc = leave_behind(eng, e);
 	}
 	if (eng->left_behind) {
-		notify_stop(eng->notifier);
+		/* The listener ends within its tick once stopping; it uses the
+		 * notifier, so it goes first (bounded: its connect may hang). */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += LEFT_BEHIND_JOIN;
+		if (!join_one(eng->listener, &eng->listener_started, &until))
+			log_warn("worker %s: the store listener did not stop", eng->worker_id);
+		else
+			notify_stop(eng->notifier);
 		eng->notifier = NULL;
 		log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "worker %s stopped, leaving "
 			 "behind steps that did not stop", eng->worker_id);

@@ -52,7 +52,9 @@ static bool listen_round(struct engine *eng, struct store_listener *l)
 	unsigned areas = 0;
 	struct err e;
 	if (store_listener_read(l, &areas, &e) < 0) {
-		log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "worker %s: store events "
+		/* The store's link says once that the server went and once that
+		 * it is back; this is only why the engine polls meanwhile. */
+		log_emit(LOG_DEBUG, 0, NULL, "engine", NULL, 0, "worker %s: store events "
 			 "lost (%s); polling the store until they are back",
 			 eng->worker_id, err_text(&e));
 		return false;
@@ -76,13 +78,13 @@ static void set_listening(struct engine *eng, bool on)
 
 /* SQLite: serve the store's event socket until the engine stops; false
  * when another process serves it. */
-static bool serve(struct engine *eng)
+static bool serve(struct engine *eng, bool *said)
 {
 	struct err e;
 	struct store_event_server *srv = store_event_serve(eng->store_url, &e);
 	if (!srv) {
-		if (e.code != ERR_CONFLICT)
-			log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "worker %s: no store "
+		if (e.code != ERR_CONFLICT && !*said)
+			*said = true, log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "worker %s: no store "
 				 "events (%s); polling the store", eng->worker_id, err_text(&e));
 		return false;
 	}
@@ -104,8 +106,9 @@ void *engine_listener_main(void *arg)
 	struct engine *eng = arg;
 	enum db_kind kind = DB_SQLITE;
 	db_url_valid(eng->store_url, &kind);
+	bool said = false;
 	while (!atomic_load(&eng->stopping)) {
-		if (kind == DB_SQLITE && serve(eng))
+		if (kind == DB_SQLITE && serve(eng, &said))
 			continue;
 		/* PostgreSQL, or another engine serves the SQLite socket. */
 		struct err e;
