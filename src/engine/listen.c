@@ -83,9 +83,11 @@ static bool serve(struct engine *eng, bool *said)
 	struct err e;
 	struct store_event_server *srv = store_event_serve(eng->store_url, &e);
 	if (!srv) {
-		if (e.code != ERR_CONFLICT && !*said)
-			*said = true, log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "worker %s: no store "
+		if (e.code != ERR_CONFLICT && !*said) {
+			*said = true;
+			log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "worker %s: no store "
 				 "events (%s); polling the store", eng->worker_id, err_text(&e));
+		}
 		return false;
 	}
 	set_listening(eng, true);
