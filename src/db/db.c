@@ -317,6 +317,19 @@ bool db_is_snapshot(const struct db *db)
 	return db->snapshot;
 }
 
+int db_socket(struct db *db)
+{
+	return db->ops->socket ? db->ops->socket(db) : -1;
+}
+
+int db_notifications(struct db *db, void (*fn)(void *arg, const char *payload),
+		     void *arg, struct err *e)
+{
+	if (!db->ops->notifications)
+		return 0;
+	return db->ops->notifications(db, fn, arg, e);
+}
+
 void db_cancel(struct db *db)
 {
 	atomic_store(&db->cancel_requested, true);

@@ -157,6 +157,15 @@ void  db_replace(struct db *db, struct db *fresh);
  * is lost, not kept for the next one. */
 void  db_cancel(struct db *db);
 
+/* Notifications (PostgreSQL LISTEN/NOTIFY): the connection's socket, to
+ * poll for what the server sends while nothing runs (-1 on SQLite or a
+ * closed connection), and reading what arrived without waiting: fn is
+ * called with each notification's payload; returns how many there were,
+ * or -1 when the connection is gone. */
+int   db_socket(struct db *db);
+int   db_notifications(struct db *db, void (*fn)(void *arg, const char *payload),
+		       void *arg, struct err *e);
+
 /* ---- statements -------------------------------------------------------- */
 /* One statement.  *affected (may be NULL) gets the rows it changed (or
  * returned, for a query).  Using $k with k > nparams is an error. */

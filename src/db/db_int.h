@@ -20,6 +20,9 @@ struct db_ops {
 	void (*close)(struct db *db);
 	void (*cancel)(struct db *db);
 	bool (*alive)(struct db *db, bool round_trip);   /* NULL: always */
+	int  (*socket)(struct db *db);                   /* NULL: none */
+	int  (*notifications)(struct db *db, void (*fn)(void *arg, const char *payload),
+			      void *arg, struct err *e);  /* NULL: none */
 	int  (*exec)(struct db *db, const char *sql, const char *const *params,
 		     int nparams, int64_t *affected, struct err *e);
 	int  (*exec_script)(struct db *db, const char *sql, struct err *e);

@@ -290,6 +290,29 @@ static bool pg_alive(struct db *db, bool round_trip)
 	return ok && PQstatus(conn) == CONNECTION_OK;
 }
 
+static int pg_socket(struct db *db)
+{
+	return PQstatus(PG(db)->conn) == CONNECTION_OK ? PQsocket(PG(db)->conn) : -1;
+}
+
+static int pg_notifications(struct db *db, void (*fn)(void *arg, const char *payload),
+			    void *arg, struct err *e)
+{
+	PGconn *conn = PG(db)->conn;
+	if (!PQconsumeInput(conn) || PQstatus(conn) != CONNECTION_OK)
+		return err_set(e, ERR_DB, "%s: connection lost: %s", PG(db)->label,
+			       PQerrorMessage(conn));
+	int n = 0;
+	PGnotify *nf;
+	while ((nf = PQnotifies(conn))) {
+		if (fn)
+			fn(arg, nf->extra);
+		PQfreemem(nf);
+		n++;
+	}
+	return n;
+}
+
 static bool pg_in_transaction(const struct db *db)
 {
 	PGTransactionStatusType s = PQtransactionStatus(PG(db)->conn);
@@ -821,6 +844,8 @@ const struct db_ops db_pg_ops = {
 	.close = pg_close,
 	.cancel = pg_cancel,
 	.alive = pg_alive,
+	.socket = pg_socket,
+	.notifications = pg_notifications,
 	.exec = pg_exec,
 	.exec_script = pg_exec_script,
 	.query = pg_query,

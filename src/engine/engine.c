@@ -19,7 +19,8 @@
 #define DEFAULT_WORKERS   2
 #define DEFAULT_GRACE     (30 * USEC_PER_SEC)
 #define DEFAULT_LEASE     (30 * USEC_PER_SEC)
-#define DEFAULT_HEARTBEAT (5 * USEC_PER_SEC)
+/* A third of the lease: two beats may be missed before others reap us. */
+#define DEFAULT_HEARTBEAT (10 * USEC_PER_SEC)
 #define DEFAULT_POLL      (200 * USEC_PER_MSEC)
 /* After the grace period, how long cancelled steps get to roll back. */
 #define ROLLBACK_WAIT     (10 * USEC_PER_SEC)
@@ -257,6 +258,8 @@ struct engine *engine_new(const struct project *p, const struct engine_options *
 	atomic_init(&eng->stopping, false);
 	atomic_init(&eng->aborting, false);
 	atomic_init(&eng->hurry, 0);
+	atomic_init(&eng->listening, false);
+	atomic_init(&eng->event_areas, 0);
 	eng->sched = engine_sched_new();
 	eng->stopped = true;      /* nothing to stop until engine_start */
 	if (engine_open_parts(eng, e) < 0) {
@@ -317,6 +320,8 @@ int engine_start(struct engine *eng, struct err *e)
 		if (!eng->notifier)
 			return -1;
 	}
+	if (!eng->opt.only_run && engine_listener_start(eng, e) < 0)
+		return -1;
 	engine_event_simple(eng, ENGINE_EV_WORKER, eng->worker_id, 0, 0, "started");
 	return 0;
 }
@@ -406,6 +411,7 @@ static bool join_threads(struct engine *eng, const struct timespec *until)
 	for (size_t i = 0; i < eng->nslots; i++)
 		all = join_one(eng->slots[i]->thread, &eng->slots[i]->started, until) && all;
 	all = join_one(eng->scheduler, &eng->scheduler_started, until) && all;
+	all = join_one(eng->listener, &eng->listener_started, until) && all;
 	return join_one(eng->supervisor, &eng->supervisor_started, until) && all;
 }
 
@@ -545,7 +551,15 @@ int engine_stop(struct engine *eng, usec_t grace, struct err *e)
 			rc = leave_behind(eng, e);
 	}
 	if (eng->left_behind) {
-		notify_stop(eng->notifier);
+		/* The listener ends within its tick once stopping; it uses the
+		 * notifier, so it goes first (bounded: its connect may hang). */
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += LEFT_BEHIND_JOIN;
+		if (!join_one(eng->listener, &eng->listener_started, &until))
+			log_warn("worker %s: the store listener did not stop", eng->worker_id);
+		else
+			notify_stop(eng->notifier);
 		eng->notifier = NULL;
 		log_emit(LOG_WARN, 0, NULL, "engine", NULL, 0, "worker %s stopped, leaving "
 			 "behind steps that did not stop", eng->worker_id);

@@ -62,9 +62,10 @@ struct engine_options {
 	usec_t grace;                 /* engine_stop's default grace; 0 = 30 s */
 	usec_t lease;                 /* a worker is gone after this long without
 					 a heartbeat; 0 = 30 s */
-	usec_t heartbeat;             /* 0 = 5 s */
+	usec_t heartbeat;             /* 0 = 10 s */
 	usec_t poll;                  /* how often idle workers look for due
-					 runs; 0 = 200 ms */
+					 runs while no store events arrive
+					 (listen.c); 0 = 200 ms */
 	const char *worker_id;        /* NULL = "HOST:PID:N" (or "foreground:..."
 					 with only_run or foreground) */
 	const char *const *pools;     /* take only runs of these pools (copied);

@@ -138,8 +138,10 @@ struct engine {
 	bool retry_said;              /* the foreground run said it waits for a retry */
 	bool stopped;
 
-	pthread_t supervisor, scheduler;
-	bool supervisor_started, scheduler_started;
+	pthread_t supervisor, scheduler, listener;
+	bool supervisor_started, scheduler_started, listener_started;
+	atomic_bool listening;        /* store events arrive (listen.c) */
+	atomic_uint event_areas;      /* areas events named, not yet taken */
 	pthread_mutex_t sleep_lock;   /* for interruptible sleeps */
 	pthread_cond_t sleep_cond;
 
@@ -269,5 +271,18 @@ void  engine_event_step(struct engine *eng, int64_t run_id, const char *step,
 void  engine_event_simple(struct engine *eng, enum engine_event_kind kind,
 		   const char *object, int state, int64_t run_id, const char *text);
 void  engine_events_log_sink(const struct log_record *rec, void *arg);
+
+/* ---- store events (listen.c) ----------------------------------------------- */
+/* While store events arrive, idle threads look at the store only this
+ * often, as a safety net (a notification lost in a reconnect race). */
+#define ENGINE_SAFETY_POLL (30 * USEC_PER_SEC)
+/* Starts the thread that listens for store events (listen.c). */
+int   engine_listener_start(struct engine *eng, struct err *e);
+void *engine_listener_main(void *arg);
+/* How long an idle thread waits for work: `fast` while no events arrive,
+ * else the safety poll. */
+usec_t engine_idle_wait(struct engine *eng, usec_t fast);
+/* Of `areas`, those events named since the last take (and forget them). */
+unsigned engine_events_take(struct engine *eng, unsigned areas);
 
 #endif

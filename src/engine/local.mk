@@ -9,6 +9,7 @@ libengine_a_SOURCES = \
 	src/engine/httpd.c \
 	src/engine/metrics.c \
 	src/engine/params.c \
+	src/engine/listen.c \
 	src/engine/pool.c \
 	src/engine/retention.c \
 	src/engine/sched.c \
@@ -43,6 +44,7 @@ TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
 	tests/integration/crash_pg.sh tests/integration/faults_pg.sh \
 	tests/integration/faults_run_pg.sh \
 	tests/integration/drain.sh tests/integration/drain_pg.sh \
+	tests/integration/events.sh tests/integration/events_pg.sh \
 	tests/integration/run_wait.sh tests/integration/run_wait_pg.sh \
 	tests/integration/disk_full.sh tests/integration/sqlite_busy.sh \
 	tests/integration/workers.sh tests/integration/workers_pg.sh

@@ -235,7 +235,7 @@ static void render_store(struct buf *b, const struct store_metrics *m)
 	       "Size of the control store's tables (SQLite: its pages, without the WAL).");
 	sample(b, "sluice_store_size_bytes", NULL, NULL, NULL, NULL, m->size_bytes);
 	family(b, "sluice_worker_heartbeat_age_seconds", "gauge",
-	       "Seconds since each registered worker's last heartbeat (every 5 s; a "
+	       "Seconds since each registered worker's last heartbeat (every 10 s; a "
 	       "worker is lost after 30 s).");
 	usec_t now = clock_now_us();
 	for (size_t i = 0; i < m->workers.len; i++) {

@@ -413,7 +413,7 @@ void *engine_worker_main(void *arg)
 		if (!stop && !done && !eng->jobs_head) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
-			usec_t ns = ts.tv_nsec + eng->opt.poll * 1000;
+			usec_t ns = ts.tv_nsec + engine_idle_wait(eng, eng->opt.poll) * 1000;
 			ts.tv_sec += ns / 1000000000;
 			ts.tv_nsec = ns % 1000000000;
 			pthread_cond_timedwait(&eng->work_cond, &eng->lock, &ts);

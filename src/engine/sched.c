@@ -32,6 +32,14 @@
 #define LEASE_NAME   "scheduler"
 #define LEASE_TTL    (15 * USEC_PER_SEC)
 #define LEASE_RENEW  (5 * USEC_PER_SEC)
+/* While store events wake the engines: renewing is most of what an idle
+ * leader writes, so the lease is held longer (another engine takes over
+ * within a minute of the leader's end, not 15 s). */
+#define LEASE_TTL_EVENTS   (45 * USEC_PER_SEC)
+#define LEASE_RENEW_EVENTS (15 * USEC_PER_SEC)
+/* With events, SCHEDULED runs nobody took are looked for this often. */
+#define LATE_CHECK        (10 * USEC_PER_SEC)
+#define LATE_CHECK_EVENTS (30 * USEC_PER_SEC)
 #define TICK_MAX     (250 * USEC_PER_MSEC)
 #define LATE_AFTER   (60 * USEC_PER_SEC)
 #define MISSED_SCAN  100000
@@ -58,6 +66,7 @@ struct sched {
 	bool leader, initialised;
 	usec_t lease_until;        /* monotonic: renew before this */
 	usec_t next_late_check;
+	usec_t next_requests;      /* the safety look at requests, with events */
 	usec_t next_mirror;        /* when to copy stream offsets into the store */
 	struct store_watch watch;
 	struct prune_pass prune;   /* retention, while a pass is going */
@@ -681,7 +690,9 @@ static int hold_lease(struct engine *eng, struct sched *sc, usec_t now, struct e
 	if (now < sc->lease_until)
 		return sc->leader ? 1 : 0;
 	char *holder = NULL;
-	int rc = store_lease_acquire(sc->store, LEASE_NAME, eng->worker_id, LEASE_TTL,
+	bool events = atomic_load(&eng->listening);
+	int rc = store_lease_acquire(sc->store, LEASE_NAME, eng->worker_id,
+				     events ? LEASE_TTL_EVENTS : LEASE_TTL,
 				     &holder, e);
 	if (rc < 0)
 		return -1;
@@ -700,7 +711,7 @@ static int hold_lease(struct engine *eng, struct sched *sc, usec_t now, struct e
 		for (size_t i = 0; i < sc->ntasks; i++)
 			sc->tasks[i].known = false;
 	}
-	sc->lease_until = now + LEASE_RENEW;
+	sc->lease_until = now + (events ? LEASE_RENEW_EVENTS : LEASE_RENEW);
 	free(holder);
 	return rc;
 }
@@ -721,8 +732,17 @@ static void mirror_streams(struct engine *eng, struct sched *sc)
 int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
 {
 	struct sched *sc = eng->sched;
-	if (sched_open(eng, sc, e) < 0 || take_requests(eng, sc, e) < 0)
+	if (sched_open(eng, sc, e) < 0)
 		return -1;
+	/* Requests (cancel, drain, execute ...) send events: without one,
+	 * look only at the safety poll. */
+	bool requests = engine_events_take(eng, STORE_AREA_BIT(STORE_AREA_REQUESTS)) ||
+			!atomic_load(&eng->listening) || now >= sc->next_requests;
+	if (requests) {
+		if (take_requests(eng, sc, e) < 0)
+			return -1;
+		sc->next_requests = now + ENGINE_SAFETY_POLL;
+	}
 	int rc = hold_lease(eng, sc, now, e);
 	if (rc <= 0)
 		return rc;
@@ -748,7 +768,8 @@ int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
 	}
 	if (now >= sc->next_late_check) {
 		mark_late(eng, sc, now);
-		sc->next_late_check = now + 10 * USEC_PER_SEC;
+		sc->next_late_check = now + (atomic_load(&eng->listening)
+					     ? LATE_CHECK_EVENTS : LATE_CHECK);
 	}
 	if (eng->project->nstreams && now >= sc->next_mirror) {
 		mirror_streams(eng, sc);
@@ -760,9 +781,20 @@ int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
 }
 
 /* How long the scheduler may sleep: until the next task tick, capped. */
-static usec_t next_wait(struct sched *sc, usec_t now)
+static usec_t next_wait(struct engine *eng, struct sched *sc, usec_t now)
 {
-	usec_t wait = TICK_MAX;
+	usec_t wait = engine_idle_wait(eng, TICK_MAX);
+	/* While events wake us, timers of our own still need their ticks. */
+	usec_t timers[] = { sc->lease_until, sc->next_requests,
+			    sc->leader ? sc->next_late_check : 0,
+			    sc->leader && eng->project->nstreams ? sc->next_mirror : 0,
+			    sc->leader ? sc->next_prune : 0 };
+	for (size_t i = 0; i < ARRAY_LEN(timers); i++)
+		if (timers[i] && timers[i] - now < wait)
+			wait = timers[i] > now ? timers[i] - now : 0;
+	for (size_t i = 0; sc->leader && i < sc->npipes; i++)
+		if (sc->pipe_next[i] - now < wait)
+			wait = sc->pipe_next[i] > now ? sc->pipe_next[i] - now : 0;
 	for (size_t i = 0; i < sc->ntasks; i++) {
 		usec_t due = sc->tasks[i].next_due;
 		if (sc->tasks[i].started && due && due - now < wait)
@@ -788,7 +820,7 @@ void *engine_scheduler_main(void *arg)
 			continue;
 		}
 		failures = 0;
-		usec_t wait = sc->store ? next_wait(sc, clock_now_us()) : TICK_MAX;
+		usec_t wait = sc->store ? next_wait(eng, sc, clock_now_us()) : TICK_MAX;
 		if (wait > 0)
 			engine_sleep(eng, wait);
 	}

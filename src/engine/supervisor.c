@@ -461,7 +461,11 @@ void *engine_supervisor_main(void *arg)
 			struct err e;
 			if (engine_recover_orphans(eng, s, &e) < 0 && !store_lost(s))
 				log_warn("crash recovery: %s", err_text(&e));
-			next_recover = now + eng->opt.heartbeat;
+			/* With events the workers wake for runs handed back;
+			 * a dead worker is seen a lease after its last beat
+			 * anyway, so looking more often finds nothing sooner. */
+			next_recover = now + (atomic_load(&eng->listening)
+					      ? eng->opt.lease : eng->opt.heartbeat);
 		}
 		/* Keep watching while runs drain after a stop request. */
 		pthread_mutex_lock(&eng->lock);

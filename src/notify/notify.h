@@ -81,6 +81,10 @@ struct notifier;
 struct notifier *notify_start(const char *store_url, const struct store_options *opt,
 			      const struct project *p, struct err *e);
 void notify_wake(struct notifier *n);
+/* Passes this far apart instead (whole seconds; 0 = every second): for an
+ * engine woken by store events, which calls notify_wake when messages are
+ * queued.  A retry after a failed send then waits for the next pass. */
+void notify_set_interval(struct notifier *n, usec_t interval);
 /* Finish the message in flight (bounded by the timeouts), stop, free.
  * NULL is ignored. */
 void notify_stop(struct notifier *n);

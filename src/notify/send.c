@@ -359,6 +359,7 @@ struct notifier {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	bool stop, woken;
+	usec_t interval;          /* between passes; 0 = PASS_INTERVAL */
 };
 
 static void *notifier_main(void *arg)
@@ -376,7 +377,7 @@ static void *notifier_main(void *arg)
 		if (!nt->stop && !nt->woken) {
 			struct timespec ts;
 			clock_gettime(CLOCK_MONOTONIC, &ts);
-			ts.tv_sec += PASS_INTERVAL / USEC_PER_SEC;
+			ts.tv_sec += (nt->interval ? nt->interval : PASS_INTERVAL) / USEC_PER_SEC;
 			pthread_cond_timedwait(&nt->cond, &nt->lock, &ts);
 		}
 		nt->woken = false;
@@ -422,6 +423,15 @@ void notify_wake(struct notifier *nt)
 	pthread_mutex_lock(&nt->lock);
 	nt->woken = true;
 	pthread_cond_signal(&nt->cond);
+	pthread_mutex_unlock(&nt->lock);
+}
+
+void notify_set_interval(struct notifier *nt, usec_t interval)
+{
+	if (!nt)
+		return;
+	pthread_mutex_lock(&nt->lock);
+	nt->interval = interval;
 	pthread_mutex_unlock(&nt->lock);
 }
 

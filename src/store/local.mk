@@ -6,6 +6,8 @@ libstore_a_SOURCES = \
 	src/store/cache.c \
 	src/store/identity.c \
 	src/store/link.c \
+	src/store/listen.c \
+	src/store/evsock.c \
 	src/store/loads.c \
 	src/store/logs.c \
 	src/store/logsink.c \

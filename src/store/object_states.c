@@ -180,7 +180,13 @@ int store_worker_heartbeat_requests(struct store *s, const char *id, int64_t *wa
 			return -1;
 		}
 	}
-	if (st_commit(s, STORE_AREA_BIT(STORE_AREA_WORKERS), e) < 0)
+	/* Every engine beats every few seconds: waking every listener for
+	 * that would be most of an idle store's traffic.  Who shows heartbeat
+	 * ages reads them on its own, slower, schedule. */
+	s->quiet = true;
+	int rc = st_commit(s, STORE_AREA_BIT(STORE_AREA_WORKERS), e);
+	s->quiet = false;
+	if (rc < 0)
 		return -1;
 	if (n == 0)
 		return err_set(e, ERR_NOTFOUND, "worker %s is not registered",
@@ -265,7 +271,11 @@ int store_lease_acquire(struct store *s, const char *name, const char *holder,
 		st_rollback(s);
 		return 0;
 	}
-	return st_commit(s, STORE_AREA_BIT(STORE_AREA_OBJECTS), e) < 0 ? -1 : 1;
+	/* Renewed every few seconds: no event, as for heartbeats. */
+	s->quiet = true;
+	rc = st_commit(s, STORE_AREA_BIT(STORE_AREA_OBJECTS), e);
+	s->quiet = false;
+	return rc < 0 ? -1 : 1;
 }
 
 int store_lease_release(struct store *s, const char *name, const char *holder,

@@ -112,6 +112,7 @@ static struct store *open_connection(const char *url, const struct store_options
 		return NULL;
 	struct store *s = xcalloc(1, sizeof(*s));
 	s->db = db;
+	s->poke_fd = -1;
 	s->url = db_url_redacted(url);
 	s->d = kind == DB_SQLITE ? &store_sqlite_dialect : &store_pg_dialect;
 	s->read_only = opt->read_only;
@@ -137,6 +138,7 @@ void store_close(struct store *s)
 	if (!s)
 		return;
 	db_close(s->db);
+	st_poke_close(s);
 	if (s->own_link)
 		store_link_free(s->link);
 	free(s->url);

@@ -174,6 +174,38 @@ struct store_watch {             /* opaque to callers; store_watch_init */
 	bool primed;
 };
 void  store_watch_init(struct store_watch *w);
+
+/* ---- events (listen.c) ------------------------------------------------------
+ * On PostgreSQL every write transaction also sends a notification on this
+ * channel (pg_notify, delivered at its commit) whose payload is the
+ * bitmask of its areas.  A listener is a connection of its own that
+ * LISTENs on it: poll its fd, then read the areas that changed.  While a
+ * listener's connection is down notifications are lost: after opening a
+ * new one, look at everything once. */
+#define STORE_EVENTS_CHANNEL "sluice_store"
+/* On SQLite, an engine serves a Unix socket beside the store file
+ * (PATH-events.sock, mode 0600; evsock.c): every writer pokes it after a
+ * commit and it passes that on to subscribers, without areas (all).  A
+ * listener on SQLite is such a subscriber: NULL (ERR_NOTFOUND) while no
+ * engine serves it. */
+struct store_listener;
+/* NULL with ERR_INVALID on a store that cannot send events. */
+struct store_listener *store_listener_open(const char *url, const struct store_options *opt,
+					   struct err *e);
+int   store_listener_fd(const struct store_listener *l);
+/* Reads what arrived without waiting: *areas gets the areas changed since
+ * the last read (0: none).  -1 when the connection is lost. */
+int   store_listener_read(struct store_listener *l, unsigned *areas, struct err *e);
+void  store_listener_close(struct store_listener *l);
+
+/* Serve the event socket of a "sqlite:PATH" store: NULL with ERR_CONFLICT
+ * when another process serves it (subscribe to that one instead). */
+struct store_event_server;
+struct store_event_server *store_event_serve(const char *url, struct err *e);
+/* Wait up to timeout_ms for clients; *poked when one committed something
+ * (its subscribers have been told).  -1 on a failed poll. */
+int   store_event_server_wait(struct store_event_server *srv, int timeout_ms, bool *poked);
+void  store_event_server_close(struct store_event_server *srv);
 /* Sets *changed to the bitmask of areas changed since the last call with
  * this watch (all areas on the first call) and remembers the new state.
  * A watch belongs to one struct store (it counts that connection's own

@@ -53,6 +53,9 @@ struct store {
 	usec_t opened;             /* monotonic: when the connection was made */
 	bool in_tx;                /* between st_begin and commit or rollback */
 	bool lost;                 /* the last failure: the server was out of reach */
+	bool quiet;                /* this commit sends no event (a heartbeat) */
+	int poke_fd;               /* SQLite: to the event socket, or -1 (evsock.c) */
+	usec_t poke_retry_at;      /* monotonic: no server there before */
 	char *path;                /* SQLite: the file; else NULL */
 	bool snapshot;             /* SQLite read as an immutable snapshot */
 	struct store_files files;  /* when it was opened */
@@ -161,5 +164,13 @@ int   st_log_insert(struct store *s, const struct store_log *l, int64_t *id,
 
 /* Enum <-> name through a table of names, case-insensitive parse. */
 bool  st_enum_parse(const char *const *names, int n, const char *s, int *out);
+
+/* ---- events on SQLite (evsock.c) ------------------------------------------- */
+/* A client of the event socket of "sqlite:PATH", its role sent ('P' poke,
+ * 'S' subscribe); -1 when nobody serves it. */
+int   st_evsock_connect(const char *url, char role);
+/* After a commit: tell the socket's server, if there is one; never waits. */
+void  st_poke(struct store *s);
+void  st_poke_close(struct store *s);
 
 #endif

@@ -171,6 +171,18 @@ int st_begin(struct store *s, struct err *e)
 	return 0;
 }
 
+/* PostgreSQL: tell listeners which areas changed.  The notification is
+ * part of the transaction: the server delivers it at the commit, never
+ * before and never for a rollback, so a listener that wakes finds the
+ * change. */
+static int st_notify(struct store *s, unsigned areas, struct err *e)
+{
+	char payload[16];
+	snprintf(payload, sizeof payload, "%u", areas);
+	const char *params[] = { STORE_EVENTS_CHANNEL, payload };
+	return db_exec(s->db, "SELECT pg_notify($1, $2)", params, 2, NULL, e);
+}
+
 /* One UPDATE per area in ascending order: concurrent PostgreSQL writers
  * then take the counter rows' locks in the same order and cannot
  * deadlock on them.  It runs last in each transaction for the same
@@ -188,6 +200,10 @@ int st_commit(struct store *s, unsigned areas, struct err *e)
 			return -1;
 		}
 	}
+	if (areas && !s->quiet && s->d == &store_pg_dialect && st_notify(s, areas, e) < 0) {
+		st_rollback(s);
+		return -1;
+	}
 	if (db_exec(s->db, "COMMIT", NULL, 0, NULL, e) < 0) {
 		st_failed(s, e);
 		st_rollback(s);
@@ -195,6 +211,8 @@ int st_commit(struct store *s, unsigned areas, struct err *e)
 	}
 	s->in_tx = false;
 	s->own_commits++;
+	if (areas && !s->quiet && s->path)
+		st_poke(s);
 	return 0;
 }
 

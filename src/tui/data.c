@@ -85,6 +85,9 @@ void tui_store_open(struct tui *t)
 			    "missing and this user may not create it); read again when "
 			    "it changes");
 	store_watch_init(&t->watch);
+	/* Refused (ERR_INVALID) by a store that sends no events. */
+	t->listener = store_listener_open(cfg->store_url, &opt, &e);
+	t->listen = t->listener || e.code != ERR_INVALID;
 	unsigned changed = 0;
 	store_changed(t->store, &t->watch, &changed, NULL);   /* prime */
 	t->last_poll = clock_monotonic_us();
@@ -106,6 +109,8 @@ char *tui_no_store_reason(const struct tui *t)
 
 void tui_store_close(struct tui *t)
 {
+	store_listener_close(t->listener);
+	t->listener = NULL;
 	store_close(t->store);
 	t->store = NULL;
 	t->next_poll = 0;
@@ -162,12 +167,43 @@ int tui_store_poll(struct tui *t, bool force)
 			tui_message(t, true, "control store: %s", err_text(&e));
 		t->dirty |= RD_STATUS;
 	}
+	if (t->listen && !t->listener) {
+		/* Listening again: what was missed meanwhile was just read. */
+		struct store_options opt = { .read_only = true,
+					     .password = t->cfg->store_password };
+		t->listener = store_listener_open(t->cfg->store_url, &opt, NULL);
+	}
+	usec_t every = t->listener ? TUI_EVENTS_POLL_USEC : TUI_POLL_USEC;
 	t->last_poll = now;
-	t->next_poll = now + TUI_POLL_USEC;
+	t->next_poll = now + every;
 	if ((changed & STORE_AREA_BIT(STORE_AREA_WORKERS)) || now >= t->next_engines)
 		read_engines(t);
 	tui_mark_areas(t, changed);
-	return (int)(TUI_POLL_USEC / 1000);
+	return (int)(every / 1000);
+}
+
+int tui_events_fd(const struct tui *t)
+{
+	return t->listener ? store_listener_fd(t->listener) : -1;
+}
+
+void tui_events_read(struct tui *t)
+{
+	unsigned areas = 0;
+	if (store_listener_read(t->listener, &areas, NULL) < 0) {
+		/* Lost: poll every second until it can listen again. */
+		store_listener_close(t->listener);
+		t->listener = NULL;
+		t->next_poll = t->last_poll + TUI_POLL_USEC;
+		return;
+	}
+	if (!areas)
+		return;
+	usec_t at = clock_monotonic_us();
+	if (at - t->last_poll >= TUI_FRAME_USEC)
+		tui_store_poll(t, true);
+	else if (t->next_poll > t->last_poll + TUI_FRAME_USEC)
+		t->next_poll = t->last_poll + TUI_FRAME_USEC;
 }
 
 /* ---- commands for data --------------------------------------------------- */

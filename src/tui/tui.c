@@ -297,12 +297,17 @@ static int view_clock_timeout(struct tui *t, usec_t now)
 	struct tui_view *v = tui_top(t);
 	if (!v->clock || !v->next_clock)
 		return -1;
-	if (now >= v->next_clock) {
+	/* Woken by the store's events, a view need not ask it every few
+	 * seconds for what only ages with the clock. */
+	usec_t every = t->listener && v->clock < TUI_EVENTS_POLL_USEC
+		? TUI_EVENTS_POLL_USEC : v->clock;
+	usec_t due = v->next_clock - v->clock + every;
+	if (now >= due) {
 		tui_refresh_view(t, v);
 		t->dirty |= RD_BODY | RD_STATUS;
-		return (int)((v->clock + 999) / 1000);
+		return (int)((every + 999) / 1000);
 	}
-	return (int)((v->next_clock - now + 999) / 1000);
+	return (int)((due - now + 999) / 1000);
 }
 
 static int min_timeout(int a, int b)
@@ -359,12 +364,13 @@ static int run_loop(struct tui *t, struct err *e)
 			continue;
 		}
 
-		struct pollfd fds[3] = {
+		struct pollfd fds[4] = {
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 			{ .fd = sig_pipe[0], .events = POLLIN },
-			{ .fd = wake, .events = POLLIN },
+			{ .fd = wake, .events = POLLIN },     /* -1: ignored */
+			{ .fd = tui_events_fd(t), .events = POLLIN },
 		};
-		int rc = poll(fds, wake >= 0 ? 3 : 2, timeout);
+		int rc = poll(fds, 4, timeout);
 		if (rc < 0) {
 			if (errno == EINTR)
 				continue;
@@ -372,6 +378,8 @@ static int run_loop(struct tui *t, struct err *e)
 		}
 		if (fds[1].revents & POLLIN)
 			drain(sig_pipe[0]);
+		if (fds[3].fd >= 0 && (fds[3].revents & (POLLIN | POLLHUP | POLLERR)))
+			tui_events_read(t);
 		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))
 			return err_set(e, ERR_CANCELLED, "the terminal hung up");
 		if (fds[0].revents & POLLIN)

@@ -83,6 +83,10 @@ struct tui {
 	struct store_watch watch;
 	usec_t next_poll;           /* monotonic; 0: no store to poll */
 	usec_t last_poll;
+	/* PostgreSQL: the store's events (LISTEN); NULL on SQLite or while
+	 * its connection is down, when the store is asked every second. */
+	struct store_listener *listener;
+	bool listen;                /* the store is one that sends events */
 	FILE *trace;                /* SLUICE_CONSOLE_TRACE: key and frame times */
 	struct tui_script *script;  /* SLUICE_CONSOLE_SCRIPT, or NULL (script.c) */
 };
@@ -123,7 +127,17 @@ void tui_refresh_view(struct tui *t, struct tui_view *v);
 void tui_mark_stale(struct tui *t);
 
 /* data.c: the control store and commands that answer in JSON. */
-#define TUI_POLL_USEC USEC_PER_SEC        /* ask the store at most this often */
+/* Ask the store this often when no events reach the console (no engine
+ * serves a SQLite store's events, a PostgreSQL listener is down). */
+#define TUI_POLL_USEC (2 * USEC_PER_SEC)
+/* While the store's events arrive: a safety look this often (events are
+ * lost while a connection is down), and views that age with the clock
+ * (heartbeats, "5 min ago") are refreshed no more often than this. */
+#define TUI_EVENTS_POLL_USEC (30 * USEC_PER_SEC)
+/* The listener's fd, or -1; on news, the store is asked at once (but
+ * not more often than frames go out). */
+int   tui_events_fd(const struct tui *t);
+void  tui_events_read(struct tui *t);
 #define TUI_ENGINES_USEC (5 * USEC_PER_SEC)  /* the header's engines, at least */
 void tui_store_open(struct tui *t);
 void tui_store_close(struct tui *t);
