@@ -12,6 +12,8 @@ libcmd_a_SOURCES = \
 	src/cmd/cmd_run.c \
 	src/cmd/cmd_task.c \
 	src/cmd/cmd_worker.c \
+	src/cmd/daemon.h \
+	src/cmd/daemon.c \
 	src/cmd/cmd_preview.c \
 	src/cmd/complete.c \
 	src/cmd/ctx.c \
@@ -31,3 +33,5 @@ tests_unit_test_cmd_SOURCES = tests/unit/test_cmd.c tests/unit/testutil.h
 tests_unit_test_cmd_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_cmd_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_cmd
+# `worker --detach`, `worker status`, `worker stop`: the daemon's life.
+TESTS += tests/integration/worker_daemon.sh
