@@ -35,3 +35,7 @@ tests_unit_test_cmd_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_cmd
 # `worker --detach`, `worker status`, `worker stop`: the daemon's life.
 TESTS += tests/integration/worker_daemon.sh
+# The log form journald keeps, under systemd (JOURNAL_STREAM).
+TESTS += tests/integration/worker_journal.sh
+# The systemd unit make install puts in place, verified by systemd-analyze.
+TESTS += tests/integration/systemd_unit.sh
