@@ -6,6 +6,7 @@
 
 build=$(dirname "$SLUICE")
 command -v systemd-analyze >/dev/null || { echo "no systemd-analyze: skipped"; exit 77; }
+grep -q '^systemdsystemunitdir =' "$build/Makefile" || fail "the build knows no systemd unit directory"
 unitdir=$(sed -n 's/^systemdsystemunitdir = //p' "$build/Makefile")
 [ -n "$unitdir" ] || { echo "configured --without-systemdsystemunitdir: skipped"; exit 77; }
 bindir=$(make -s -C "$build" --no-print-directory -f Makefile -f - print-bindir <<'MK'
