@@ -7,13 +7,13 @@
 build=$(dirname "$SLUICE")
 command -v systemd-analyze >/dev/null || { echo "no systemd-analyze: skipped"; exit 77; }
 grep -q '^systemdsystemunitdir =' "$build/Makefile" || fail "the build knows no systemd unit directory"
-unitdir=$(sed -n 's/^systemdsystemunitdir = //p' "$build/Makefile")
+make_var() { # NAME: its value as make expands it in the build
+	printf 'print:\n\t@echo $(%s)\n' "$1" |
+		make -s -C "$build" --no-print-directory -f Makefile -f - print
+}
+unitdir=$(make_var systemdsystemunitdir)
 [ -n "$unitdir" ] || { echo "configured --without-systemdsystemunitdir: skipped"; exit 77; }
-bindir=$(make -s -C "$build" --no-print-directory -f Makefile -f - print-bindir <<'MK'
-print-bindir:
-	@echo $(bindir)
-MK
-)
+bindir=$(make_var bindir)
 
 make -s -C "$build" install-systemdsystemunitDATA DESTDIR="$T/inst" >/dev/null
 unit="$T/inst$unitdir/sluice-worker@.service"
