@@ -34,7 +34,7 @@ tests_unit_test_cmd_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_cmd_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_cmd
 # `worker --detach`, `worker status`, `worker stop`: the daemon's life.
-TESTS += tests/integration/worker_daemon.sh
+TESTS += tests/integration/worker_daemon.sh tests/integration/worker_daemon_pg.sh
 # The log form journald keeps, under systemd (JOURNAL_STREAM).
 TESTS += tests/integration/worker_journal.sh
 # The systemd unit make install puts in place, verified by systemd-analyze.
