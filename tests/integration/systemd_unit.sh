@@ -7,6 +7,8 @@
 build=$(dirname "$SLUICE")
 command -v systemd-analyze >/dev/null || { echo "no systemd-analyze: skipped"; exit 77; }
 grep -q '^systemdsystemunitdir =' "$build/Makefile" || fail "the build knows no systemd unit directory"
+# Not as a sub-make of `make check`: its flags would add directory lines.
+unset MAKEFLAGS MFLAGS MAKELEVEL
 make_var() { # NAME: its value as make expands it in the build
 	printf 'print:\n\t@echo $(%s)\n' "$1" |
 		make -s -C "$build" --no-print-directory -f Makefile -f - print
