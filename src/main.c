@@ -204,8 +204,11 @@ int main(int argc, char **argv)
 		FILE *fp = is_console ? NULL : stderr;
 		if (g.log_file)
 			log_add_sink(level, log_text_sink(), open_log_file(g.log_file));
+		/* Under systemd the journal stamps the time and wants the level
+		 * as a prefix, one record a line. */
 		if (fp)
-			log_add_sink(level, log_text_sink(), fp);
+			log_add_sink(level, env_journal_stderr() ? log_journal_sink()
+							: log_text_sink(), fp);
 	}
 
 	int rc;

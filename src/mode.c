@@ -1,5 +1,5 @@
 /*
- * mode.c - wiring the console to the command layer, the engine and the
+ * mode.c - wiring the console to the command layer, the worker daemon and the
  * demo.
  *
  * The console (tui/) reads what it shows by itself: the project model it
@@ -8,28 +8,33 @@
  * the callbacks this file supplies on top of cmd/: run a command line,
  * complete one, say whether one mutates.  So the prompt speaks exactly the
  * language of the command line, and read-only mode is enforced in one
- * place, cmd_run.  Unless read-only, this file also runs the engine
- * in-process on background threads while the console is open, hands the
- * engine's event descriptor to the console as its wake-up descriptor, and
- * for `sluice --demo` runs the demo's simulator (demo/) beside it.
+ * place, cmd_run.  The console never runs the engine: unless read-only
+ * it makes sure the project's worker daemon runs (starting one, as
+ * `sluice worker --detach` does, when no engine serves the project), so
+ * that closing the console, losing its terminal or stopping it with
+ * Ctrl-Z stops no work.  For `sluice --demo` it runs the demo's simulator
+ * (demo/) on a thread of its own beside the console.
  */
 #include "mode.h"
+#include "cmd/daemon.h"
 #include "demo/demo.h"
 #include "engine/engine.h"
 #include "project/project.h"
 #include "store/store.h"
 #include "tui/tui.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* What the console's callbacks get. */
 struct console {
 	struct cmd_ctx *ctx;
-	struct engine *engine;    /* NULL: none in this process */
 };
 
 static int console_execute(void *arg, const char *line, struct buf *out,
@@ -93,20 +98,9 @@ static char *commands_help(void)
 	return text;
 }
 
-/* The views re-read the store when the console wakes; the events only
- * say that something happened, so draining them is all there is to do. */
-static void console_wake(void *arg)
-{
-	struct console *c = arg;
-	struct engine_event ev[64];
-	if (c->engine)
-		while (engine_events_drain(c->engine, ev, ARRAY_LEN(ev)) == ARRAY_LEN(ev))
-			;
-}
-
 /* Threads started from here inherit the signal mask: the terminal's
  * signals (resize, interrupt, hang-up) must reach the console's thread,
- * never an engine worker's. */
+ * never the demo simulator's. */
 static void block_terminal_signals(sigset_t *old)
 {
 	sigset_t set;
@@ -121,54 +115,97 @@ static void block_terminal_signals(sigset_t *old)
 	pthread_sigmask(SIG_BLOCK, &set, old);
 }
 
-/* In-flight steps get this long to finish when the console closes; what
- * does not finish rolls back and is retried by the next engine. */
-#define CONSOLE_ENGINE_GRACE (10 * USEC_PER_SEC)
-
-static struct engine *console_engine_start(struct cmd_ctx *ctx)
+/* Run `sluice [--project F] [--env E] [--control URL] worker --detach`
+ * (this same binary) and return what it printed; *status its exit status. */
+static char *run_worker_detach(const struct cmd_ctx *ctx, int *status)
 {
-	struct err e;
-	err_clear(&e);
-	struct engine_options opt = {
-		.store_url = ctx->control_url ? ctx->control_url : ctx->project->control_url,
-		.grace = CONSOLE_ENGINE_GRACE,
-	};
-	sigset_t old;
-	block_terminal_signals(&old);
-	struct engine *eng = engine_new(ctx->project, &opt, &e);
-	if (eng && engine_start(eng, &e) < 0) {
-		engine_abort(eng);
-		engine_free(eng);
-		eng = NULL;
+	const char *argv[12];
+	int n = 0;
+	argv[n++] = "sluice";
+	argv[n++] = "--project";
+	argv[n++] = ctx->project_file;
+	if (ctx->env) {
+		argv[n++] = "--env";
+		argv[n++] = ctx->env;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!eng)
-		log_error("the engine did not start: %s", err_text(&e));
-	return eng;
+	if (ctx->control_url) {
+		argv[n++] = "--control";
+		argv[n++] = ctx->control_url;
+	}
+	argv[n++] = "worker";
+	argv[n++] = "--detach";
+	argv[n] = NULL;
+	int p[2];
+	*status = -1;
+	if (pipe(p) < 0)
+		return xasprintf("pipe: %s", strerror(errno));
+	/* Only the copies on stdout and stderr may reach the daemon, which
+	 * replaces them with its log: the read ends when it is up. */
+	fcntl(p[0], F_SETFD, FD_CLOEXEC);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+		dup2(null, STDIN_FILENO);
+		dup2(p[1], STDOUT_FILENO);
+		dup2(p[1], STDERR_FILENO);
+		execv("/proc/self/exe", (char **)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	struct buf out = BUF_INIT;
+	char chunk[512];
+	ssize_t r;
+	while (pid > 0 && ((r = read(p[0], chunk, sizeof chunk)) > 0 || (r < 0 && errno == EINTR)))
+		if (r > 0)
+			buf_append(&out, chunk, (size_t)r);
+	close(p[0]);
+	if (pid < 0)
+		buf_printf(&out, "fork: %s", strerror(errno));
+	else
+		while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+			;
+	while (out.len && out.data[out.len - 1] == '\n')
+		out.data[--out.len] = '\0';
+	return buf_detach(&out);
 }
 
-/* The console is closed (a hang-up, SIGTERM, quitting): drain its engine.
- * The terminal's signals are back at their defaults by now, so block the
- * stop signals (for good: the process ends next) and let engine_drain
- * take them, so that a second hang-up shortens the drain instead of
- * ending the process with runs left RUNNING. */
-static void console_engine_stop(struct engine *eng)
+/* The console is a client: the engine is the project's worker daemon,
+ * which outlives the console, its terminal and its session.  Start one
+ * unless an engine already serves the project (this project's daemon, or
+ * any live worker on the control store).  Returns what to say on the
+ * status line, or NULL. */
+static char *ensure_worker(struct cmd_ctx *ctx, bool *is_error)
 {
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	struct err e;
-	err_clear(&e);
-	if (engine_drain(eng, CONSOLE_ENGINE_GRACE, &set, &e) < 0)
-		fprintf(stderr, "sluice: stopping the engine: %s\n", err_text(&e));
-	if (engine_left_behind(eng)) {
-		fflush(NULL);
-		_exit(EXIT_FAILED);    /* steps that would not stop end with us */
+	*is_error = false;
+	struct daemon_files f;
+	daemon_files_init(&f, ctx->project->dir);
+	struct daemon_info live;
+	daemon_probe(&f, &live);
+	daemon_files_free(&f);
+	bool alive = live.running;
+	if (!alive && engine_alive(ctx->store, 0, &alive, NULL) < 0)
+		alive = false;
+	if (alive)
+		return NULL;
+	int status;
+	char *said = run_worker_detach(ctx, &status);
+	long pid = 0;
+	const char *at = strstr(said, "worker started: pid ");
+	char *msg;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_OK && at &&
+	    sscanf(at, "worker started: pid %ld", &pid) == 1) {
+		msg = xasprintf("started worker pid %ld", pid);
+	} else if (WIFEXITED(status) && WEXITSTATUS(status) == EXIT_RUNNING) {
+		msg = NULL;      /* another console started it a moment ago */
+	} else {
+		const char *why = strncmp(said, "sluice: ", 8) == 0 ? said + 8 : said;
+		msg = xasprintf("the worker did not start: %s", *why ? why : "no reason given");
+		*is_error = true;
 	}
-	engine_free(eng);
+	free(said);
+	return msg;
 }
 
 int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
@@ -182,9 +219,10 @@ int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
 	 * works.  A broken project is reported on the status line. */
 	bool have_project = cmd_ctx_project(ctx, &load_err) == 0;
 	bool have_store = have_project && cmd_ctx_store(ctx, &load_err) == 0;
-	struct console c = { ctx, NULL };
-	if (have_store && !ctx->read_only)
-		c.engine = console_engine_start(ctx);
+	struct console c = { ctx };
+	bool notice_is_error = false;
+	char *notice = have_store && !ctx->read_only
+		       ? ensure_worker(ctx, &notice_is_error) : NULL;
 
 	char *help = commands_help();
 	char *problem = have_store ? NULL : xstrdup(err_text(&load_err));
@@ -201,18 +239,18 @@ int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
 							    : ctx->project->control_url)
 					: NULL,
 		.problem = problem,
+		.notice = notice,
+		.notice_is_error = notice_is_error,
 		.execute = console_execute,
 		.complete = console_complete,
 		.mutates = console_mutates,
-		.on_wake = console_wake,
 		.arg = &c,
-		.wake_fd = c.engine ? engine_event_fd(c.engine) : -1,
+		.wake_fd = -1,
 	};
 	int rc = tui_run(&cfg, e) == 0 ? EXIT_OK : EXIT_FAILED;
 	free(help);
 	free(problem);
-	if (c.engine)
-		console_engine_stop(c.engine);
+	free(notice);
 	return rc;
 }
 

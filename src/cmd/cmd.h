@@ -27,6 +27,8 @@ enum exit_code {
 	EXIT_USAGE = 2,       /* bad arguments, unreadable project file */
 	EXIT_CANCELLED = 3,   /* the run was cancelled */
 	EXIT_READONLY = 4,    /* refused: read-only mode */
+	EXIT_RUNNING = 5,     /* worker --detach: a worker already runs here */
+	EXIT_NOT_RUNNING = 6, /* worker status/stop: no worker runs here */
 };
 
 enum cmd_surface { SURFACE_CLI, SURFACE_SHELL, SURFACE_CONSOLE };

@@ -13,6 +13,8 @@ libcmd_a_SOURCES = \
 	src/cmd/cmd_task.c \
 	src/cmd/cmd_worker.c \
 	src/cmd/cmd_workers.c \
+	src/cmd/daemon.h \
+	src/cmd/daemon.c \
 	src/cmd/cmd_preview.c \
 	src/cmd/complete.c \
 	src/cmd/ctx.c \
@@ -32,3 +34,9 @@ tests_unit_test_cmd_SOURCES = tests/unit/test_cmd.c tests/unit/testutil.h
 tests_unit_test_cmd_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_cmd_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_cmd
+# `worker --detach`, `worker status`, `worker stop`: the daemon's life.
+TESTS += tests/integration/worker_daemon.sh tests/integration/worker_daemon_pg.sh
+# The log form journald keeps, under systemd (JOURNAL_STREAM).
+TESTS += tests/integration/worker_journal.sh
+# The systemd unit make install puts in place, verified by systemd-analyze.
+TESTS += tests/integration/systemd_unit.sh

@@ -244,6 +244,11 @@ int   log_add_sink(enum log_level min, log_sink_fn fn, void *arg);
 void  log_remove_sink(int id);
 /* A stderr/file sink that prints "TIME LEVEL [run N step] object: msg k=v". */
 log_sink_fn log_text_sink(void);                  /* arg is a FILE * */
+/* For journald: "<6>[run N step] object: msg k=v", one record a line (a
+ * newline in a message is written as "\\n"), the level as sd-daemon's
+ * prefix <3> error, <4> warning, <6> info, <7> debug; no time (the
+ * journal keeps its own). */
+log_sink_fn log_journal_sink(void);               /* arg is a FILE * */
 void  log_add_secret(const char *secret);         /* copied; ignored if < 4 chars */
 void  log_clear_secrets(void);
 /* Replace every registered secret in s; returns a new string. */
@@ -285,6 +290,8 @@ enum env_xdg { ENV_XDG_DATA, ENV_XDG_STATE };
 char *env_xdg_dir(enum env_xdg which);
 /* NO_COLOR is set and not empty (no-color.org). */
 bool  env_no_color(void);
+/* Whether stderr is the journal stream systemd set up (JOURNAL_STREAM). */
+bool  env_journal_stderr(void);
 /* Where TZif zone files are read: $TZDIR, else /usr/share/zoneinfo. */
 const char *env_tzdir(void);
 

@@ -5,7 +5,10 @@
  */
 #include "core.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 char *env_xdg_dir(enum env_xdg which)
 {
@@ -26,6 +29,19 @@ bool env_no_color(void)
 {
 	const char *v = getenv("NO_COLOR");
 	return v && *v;
+}
+
+/* systemd sets JOURNAL_STREAM to "DEVICE:INODE" of the stream it gave
+ * the service; it is inherited by children whose stderr went elsewhere,
+ * so it counts only when stderr is still that stream. */
+bool env_journal_stderr(void)
+{
+	const char *v = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	if (!v || sscanf(v, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) < 0)
+		return false;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 const char *env_tzdir(void)

@@ -203,6 +203,42 @@ log_sink_fn log_text_sink(void)
 	return text_sink;
 }
 
+/* Newlines would make one record several journal entries. */
+static void put_one_line(FILE *fp, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\n')
+			fputs("\\n", fp);
+		else if (*s != '\r')
+			fputc(*s, fp);
+	}
+}
+
+static void journal_sink(const struct log_record *rec, void *arg)
+{
+	static const int prefix[] = { 7, 6, 4, 3 };   /* DEBUG INFO WARN ERROR */
+	FILE *fp = arg ? arg : stderr;
+	int level = (unsigned)rec->level < ARRAY_LEN(prefix) ? prefix[rec->level] : 6;
+	fprintf(fp, "<%d>", level);
+	if (rec->run_id)
+		fprintf(fp, "[run %lld%s%s] ", (long long)rec->run_id,
+			rec->step ? " " : "", rec->step ? rec->step : "");
+	if (rec->object)
+		fprintf(fp, "%s: ", rec->object);
+	put_one_line(fp, rec->message);
+	for (size_t i = 0; i < rec->nfields; i++) {
+		fprintf(fp, " %s=", rec->fields[i].key);
+		put_one_line(fp, rec->fields[i].value);
+	}
+	fputc('\n', fp);
+	fflush(fp);
+}
+
+log_sink_fn log_journal_sink(void)
+{
+	return journal_sink;
+}
+
 /* ---- BUG_ON ------------------------------------------------------------------ */
 
 /* The lock, if it can be had within a second: the failing thread may hold
@@ -271,7 +307,7 @@ void bug_fail(const char *file, int line, const char *func, const char *what)
 	};
 	bool on_stderr = false;
 	for (int i = 0; i < MAX_SINKS; i++) {
-		if (!sinks[i].used || sinks[i].fn != text_sink)
+		if (!sinks[i].used || (sinks[i].fn != text_sink && sinks[i].fn != journal_sink))
 			continue;
 		FILE *fp = sinks[i].arg ? sinks[i].arg : stderr;
 		text_sink(&rec, fp);

@@ -101,4 +101,5 @@ TESTS += \
 	tests/console/backfill_demo.sh \
 	tests/console/demo_console.sh \
 	tests/console/watermarks.sh \
-	tests/console/notifications.sh
+	tests/console/notifications.sh \
+	tests/console/client.sh

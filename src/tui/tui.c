@@ -484,6 +484,8 @@ int tui_run(const struct tui_config *cfg, struct err *e)
 	tui_layout(&t);
 	if (t.history_error) {
 		tui_message(&t, true, "%s", t.history_error);
+	} else if (cfg->notice) {
+		tui_message(&t, cfg->notice_is_error, "%s", cfg->notice);
 	}
 	t.dirty = RD_ALL | RD_CLEAR;
 	rc = run_loop(&t, e);

@@ -87,6 +87,9 @@ struct tui_config {
 	const char *problem;      /* why no project or no store is open, as an
 				     error reads ("sluice.json:3:5: ...", "control
 				     store PATH: ..."); NULL: none, or no reason */
+	const char *notice;       /* said on the status line when the console
+				     opens ("started worker pid 42"); NULL: none */
+	bool notice_is_error;
 
 	tui_execute_fn  execute;  /* all optional; NULL: not connected */
 	tui_complete_fn complete;

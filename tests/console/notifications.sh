@@ -30,6 +30,7 @@ console_keys r
 console_wait "read-only"
 console_keys q q
 console_exited
+console_stop      # the exit hook stops only the last socket's server
 
 CONSOLE_SOCKET=${CONSOLE_SOCKET}-rw
 console_start 200 24 xterm-256color

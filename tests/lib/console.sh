@@ -25,6 +25,10 @@
 #                                          scrolled off it
 #   console_stop
 #
+# An operator console starts the project's worker daemon when none runs;
+# every daemon under $T is stopped when the test exits (SIGTERM, then
+# SIGKILL after 10 s), so no test leaves one running.
+#
 # Whole screens, compared with golden files (tig's assert_equals):
 #
 #   console_script FILE LINE...            write a SLUICE_CONSOLE_SCRIPT file:
@@ -96,6 +100,25 @@ console_start() {
 		-e "LANG=${LANG:-C.UTF-8}" -e "CONSOLE_STATUS_FILE=$status_file" "$cmd" \
 		\; set-option -g remain-on-exit on \; set-option -g status off
 	at_exit console_stop
+	_console_stop_workers_at_exit
+}
+
+_console_stop_workers() {
+	local f pid i
+	for f in $(find "$T" -path '*/.sluice/worker.pid' 2>/dev/null); do
+		pid=$(sed -n 1p "$f") || continue
+		kill -TERM "$pid" 2>/dev/null || continue
+		for i in $(seq 1 100); do
+			case "$(ps -o stat= -p "$pid" 2>/dev/null)" in ""|Z*) break ;; esac
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+}
+_console_stop_workers_at_exit() {
+	[ -n "${_console_workers_hooked:-}" ] && return 0
+	_console_workers_hooked=1
+	at_exit _console_stop_workers
 }
 
 console_keys() {
