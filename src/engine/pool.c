@@ -385,6 +385,27 @@ static int work_round(struct slot *sl, struct err *e)
 	return rc < 0 ? -1 : rc;
 }
 
+/* How long an idle worker thread may sleep: while events arrive, the
+ * safety poll, but no later than the next retry or scheduled run falls
+ * due (no event announces a time coming); without events, the fast poll. */
+static usec_t idle_wait_until_due(struct slot *sl)
+{
+	struct engine *eng = sl->eng;
+	usec_t wait = engine_idle_wait(eng, eng->opt.poll);
+	if (wait <= eng->opt.poll || eng->opt.only_run)
+		return wait;
+	usec_t at = 0;
+	struct err e;
+	err_clear(&e);
+	if (store_run_next_due(sl->store, eng->opt.pools, eng->opt.npools, &at, &e) < 0)
+		return eng->opt.poll;
+	if (at <= 0)
+		return wait;
+	usec_t now = clock_now_us();
+	usec_t until = at > now ? at - now : 0;
+	return until < eng->opt.poll ? eng->opt.poll : until < wait ? until : wait;
+}
+
 void *engine_worker_main(void *arg)
 {
 	struct slot *sl = arg;
@@ -411,9 +432,12 @@ void *engine_worker_main(void *arg)
 		bool stop = atomic_load(&eng->stopping) && !eng->jobs_head;
 		bool done = eng->opt.only_run && eng->only_run_done;
 		if (!stop && !done && !eng->jobs_head) {
+			pthread_mutex_unlock(&eng->lock);
+			usec_t wait = idle_wait_until_due(sl);
+			pthread_mutex_lock(&eng->lock);
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
-			usec_t ns = ts.tv_nsec + engine_idle_wait(eng, eng->opt.poll) * 1000;
+			usec_t ns = ts.tv_nsec + wait * 1000;
 			ts.tv_sec += ns / 1000000000;
 			ts.tv_nsec = ns % 1000000000;
 			pthread_cond_timedwait(&eng->work_cond, &eng->lock, &ts);

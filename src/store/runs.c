@@ -680,6 +680,25 @@ static int claim_locked(struct store *s, int64_t id, const char *worker,
 	return rc == 1 ? 0 : -1;
 }
 
+int store_run_next_due(struct store *s, const char *const *pools, size_t npools,
+			usec_t *at, struct err *e)
+{
+	const struct pools pl = { pools, npools };
+	struct sqlp p = SQLP_INIT;
+	struct buf sql = BUF_INIT;
+	buf_puts(&sql, "SELECT coalesce(min(CASE state WHEN 'RETRYING' THEN next_retry_at "
+		 "ELSE scheduled_at END), 0) FROM runs WHERE ended_at IS NULL "
+		 "AND state IN ('RETRYING', 'SCHEDULED', 'LATE')");
+	where_pool(&sql, &p, &pl);
+	int64_t when = 0;
+	int rc = st_query_i64(s, buf_str(&sql), &p, &when, e);
+	buf_free(&sql);
+	if (rc < 0)
+		return -1;
+	*at = when;
+	return when > 0;
+}
+
 int store_run_claim(struct store *s, const char *worker, const char *flow,
 		    struct store_run **out, struct err *e)
 {

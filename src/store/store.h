@@ -403,6 +403,12 @@ int   store_run_claim(struct store *s, const char *worker, const char *flow,
 int   store_run_claim_pools(struct store *s, const char *worker, const char *flow,
 			    const char *const *pools, size_t npools,
 			    struct store_run **out, struct err *e);
+/* When the earliest RETRYING, SCHEDULED or LATE run of these pools (none:
+ * runs without a pool) falls due: 1 and *at set, 0 when none waits, -1
+ * error.  An engine that wakes on events sleeps until then at the most,
+ * since nothing announces a retry's time coming. */
+int   store_run_next_due(struct store *s, const char *const *pools, size_t npools,
+			 usec_t *at, struct err *e);
 /* Claim one particular run now, due or not (the operator's "run it
  * now"): it must be SCHEDULED, LATE, PENDING or RETRYING (ERR_CONFLICT
  * otherwise; ERR_NOTFOUND without it); the concurrency limit is not

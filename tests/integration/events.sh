@@ -3,7 +3,7 @@
 # beside the store file (.sluice/control.db-events.sock, mode 0600; issue
 # 12 "Events without polling"): a run queued by `sluice run` from the
 # shell pokes it and starts on the running engine at once (its safety
-# poll is 30 s), a console (`sluice monitor`) subscribed to it shows the
+# poll is 30 s), a retry starts when it is due, a console (`sluice monitor`) subscribed to it shows the
 # run without waiting for its own look at the store, and when the engine
 # stops, the next one serves the socket again.
 set -eu
@@ -14,7 +14,10 @@ cat > sluice.json <<'JSON'
 { "project": "events",
   "connections": { "warehouse": { "url": "sqlite:warehouse.db" } },
   "flows": [ { "name": "tick", "steps": [
-      { "name": "one", "kind": "sql", "connection": "warehouse", "sql": "SELECT 1" } ] } ] }
+      { "name": "one", "kind": "sql", "connection": "warehouse", "sql": "SELECT 1" } ] },
+    { "name": "flaky", "retries": { "count": 3, "delay": "3s" }, "steps": [
+      { "name": "read", "kind": "sql", "connection": "warehouse",
+        "sql": "SELECT count(*) FROM appears_later" } ] } ] }
 JSON
 SOCK=.sluice/control.db-events.sock
 WPID=
@@ -47,6 +50,17 @@ queued_starts "queued from the shell"
 queued_starts "again"
 shown_done() { [ "$(console_screen | grep -c ' tick .*COMPLETED')" -ge 2 ]; }
 wait_until 5 shown_done || fail "the console did not show the runs on an event: $(console_screen)"
+
+# A retry is due at a time no event announces: the engine wakes for it
+# then, not at its 30 s safety poll.
+id=$("$SLUICE" run flaky 2>/dev/null)
+state() { db "SELECT state FROM runs WHERE id = $id"; }
+retrying() { [ "$(state)" = RETRYING ]; }
+wait_until 10 retrying || fail "run $id did not fail into RETRYING: $(state)"
+sqlite3 warehouse.db "CREATE TABLE appears_later (x)"
+completed() { [ "$(state)" = COMPLETED ]; }
+wait_until 12 completed ||
+	fail "run $id was not retried when due (3 s); state $(state): the retry waited for the safety poll"
 
 # The engine stops (its socket goes); the next one serves it again.
 kill "$WPID"
