@@ -784,6 +784,10 @@ int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
 static usec_t next_wait(struct engine *eng, struct sched *sc, usec_t now)
 {
 	usec_t wait = engine_idle_wait(eng, TICK_MAX);
+	/* A retention pass goes on a few batches a tick until it ends: no
+	 * event comes to take it further. */
+	if (sc->leader && sc->prune.active && wait > TICK_MAX)
+		wait = TICK_MAX;
 	/* While events wake us, timers of our own still need their ticks. */
 	usec_t timers[] = { sc->lease_until, sc->next_requests,
 			    sc->leader ? sc->next_late_check : 0,
