@@ -210,6 +210,17 @@ static void rule_year(const struct tz_rule *r, int64_t y, int64_t *start, int64_
 	*end = rule_local(y, &r->end) - r->dst_off;
 }
 
+/* Rules are applied to instants within about a billion years of 1970;
+ * beyond that (only a malformed or hostile zone file reaches there) the
+ * year's arithmetic would overflow, so the instant is held at the edge. */
+#define RULE_INSTANT_LIMIT (INT64_C(1) << 55)
+
+static int64_t rule_instant(int64_t t)
+{
+	return t > RULE_INSTANT_LIMIT ? RULE_INSTANT_LIMIT :
+	       t < -RULE_INSTANT_LIMIT ? -RULE_INSTANT_LIMIT : t;
+}
+
 static int64_t year_of(int64_t t)
 {
 	int64_t y;
@@ -223,6 +234,7 @@ static long rule_offset(const struct tz_rule *r, int64_t t)
 	if (!r->has_dst)
 		return r->std_off;
 	int64_t s, e;
+	t = rule_instant(t);
 	rule_year(r, year_of(t + r->std_off), &s, &e);
 	bool dst = s < e ? (s <= t && t < e) : !(e <= t && t < s);
 	return dst ? r->dst_off : r->std_off;
@@ -233,7 +245,7 @@ static size_t rule_changes(const struct tz_rule *r, int64_t t, int64_t out[6])
 {
 	if (!r->has_dst || r->dst_off == r->std_off)
 		return 0;
-	int64_t y = year_of(t + r->std_off);
+	int64_t y = year_of(rule_instant(t) + r->std_off);
 	size_t n = 0;
 	for (int64_t k = y - 1; k <= y + 1; k++) {
 		rule_year(r, k, &out[n], &out[n + 1]);
