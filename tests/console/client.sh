@@ -24,7 +24,6 @@ EOF2
 state_of() { sqlite3 .sluice/control.db "SELECT state FROM runs WHERE id = $1"; }
 run_is() { [ "$(state_of "$1")" = "$2" ]; }
 last_long() { sqlite3 .sluice/control.db "SELECT max(id) FROM runs WHERE flow = 'long'"; }
-daemon_pid() { sed -n 1p .sluice/worker.pid 2>/dev/null; }
 alive() { case "$(ps -o stat= -p "$1" 2>/dev/null)" in ""|Z*) return 1 ;; esac; }
 
 # The tmux server gone for good, so that the next console_start makes a

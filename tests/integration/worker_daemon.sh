@@ -23,12 +23,6 @@ EOF2
 
 state_of() { sqlite3 .sluice/control.db "SELECT state FROM runs WHERE id = $1"; }
 run_is() { [ "$(state_of "$1")" = "$2" ]; }
-daemon_pid() { sed -n 1p .sluice/worker.pid 2>/dev/null; }
-kill_daemon() {
-	local pid
-	pid=$(daemon_pid) && [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	return 0
-}
 at_exit kill_daemon
 # Alive and not a zombie (an init that does not reap leaves those).
 alive() { case "$(ps -o stat= -p "$1" 2>/dev/null)" in ""|Z*) return 1 ;; esac; }

@@ -21,12 +21,6 @@ EOF2
 }
 state_of() { psql -At -d wd_ctl -c "SELECT state FROM runs WHERE id = $1"; }
 run_is() { [ "$(state_of "$1")" = "$2" ]; }
-daemon_pid() { sed -n 1p .sluice/worker.pid 2>/dev/null; }
-kill_daemon() {
-	local pid
-	pid=$(daemon_pid) && [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
-	return 0
-}
 at_exit kill_daemon
 
 project wd_no_such_db

@@ -111,3 +111,13 @@ unprivileged() {
 give_unprivileged() { # DIR
 	[ "$(id -u)" != 0 ] || chown -R "$UNPRIV_UID:$UNPRIV_GID" "$1"
 }
+
+# ---- the project's worker daemon ---------------------------------------------------
+# Its pid (first line of .sluice/worker.pid in the current project), and
+# a SIGKILL for it, for at_exit in tests that start one.
+daemon_pid() { sed -n 1p .sluice/worker.pid 2>/dev/null; }
+kill_daemon() {
+	local pid
+	pid=$(daemon_pid) && [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+	return 0
+}
