@@ -183,9 +183,7 @@ int store_worker_heartbeat_requests(struct store *s, const char *id, int64_t *wa
 	/* Every engine beats every few seconds: waking every listener for
 	 * that would be most of an idle store's traffic.  Who shows heartbeat
 	 * ages reads them on its own, slower, schedule. */
-	s->quiet = true;
-	int rc = st_commit(s, STORE_AREA_BIT(STORE_AREA_WORKERS), e);
-	s->quiet = false;
+	int rc = st_commit_quietly(s, STORE_AREA_BIT(STORE_AREA_WORKERS), e);
 	if (rc < 0)
 		return -1;
 	if (n == 0)
@@ -272,9 +270,7 @@ int store_lease_acquire(struct store *s, const char *name, const char *holder,
 		return 0;
 	}
 	/* Renewed every few seconds: no event, as for heartbeats. */
-	s->quiet = true;
-	rc = st_commit(s, STORE_AREA_BIT(STORE_AREA_OBJECTS), e);
-	s->quiet = false;
+	rc = st_commit_quietly(s, STORE_AREA_BIT(STORE_AREA_OBJECTS), e);
 	return rc < 0 ? -1 : 1;
 }
 

@@ -53,7 +53,6 @@ struct store {
 	usec_t opened;             /* monotonic: when the connection was made */
 	bool in_tx;                /* between st_begin and commit or rollback */
 	bool lost;                 /* the last failure: the server was out of reach */
-	bool quiet;                /* this commit sends no event (a heartbeat) */
 	int poke_fd;               /* SQLite: to the event socket, or -1 (evsock.c) */
 	usec_t poke_retry_at;      /* monotonic: no server there before */
 	char *path;                /* SQLite: the file; else NULL */
@@ -132,6 +131,9 @@ int   st_writable(struct store *s, struct err *e);
 int   st_begin(struct store *s, struct err *e);
 /* Bump the counters of `areas` (STORE_AREA_BIT mask) and commit. */
 int   st_commit(struct store *s, unsigned areas, struct err *e);
+/* The same, counting the change but waking no listener: for writes made
+ * every few seconds (heartbeats, lease renewals) that nobody waits on. */
+int   st_commit_quietly(struct store *s, unsigned areas, struct err *e);
 void  st_rollback(struct store *s);
 /* st_begin, one statement, st_commit. */
 int   st_write1(struct store *s, unsigned areas, const char *sql,

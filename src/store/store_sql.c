@@ -187,7 +187,7 @@ static int st_notify(struct store *s, unsigned areas, struct err *e)
  * then take the counter rows' locks in the same order and cannot
  * deadlock on them.  It runs last in each transaction for the same
  * reason. */
-int st_commit(struct store *s, unsigned areas, struct err *e)
+static int commit_areas(struct store *s, unsigned areas, bool announce, struct err *e)
 {
 	for (int a = 0; a < STORE_AREA_COUNT; a++) {
 		if (!(areas & STORE_AREA_BIT(a)))
@@ -200,7 +200,7 @@ int st_commit(struct store *s, unsigned areas, struct err *e)
 			return -1;
 		}
 	}
-	if (areas && !s->quiet && s->d == &store_pg_dialect && st_notify(s, areas, e) < 0) {
+	if (areas && announce && s->d == &store_pg_dialect && st_notify(s, areas, e) < 0) {
 		st_rollback(s);
 		return -1;
 	}
@@ -211,9 +211,19 @@ int st_commit(struct store *s, unsigned areas, struct err *e)
 	}
 	s->in_tx = false;
 	s->own_commits++;
-	if (areas && !s->quiet && s->path)
+	if (areas && announce && s->path)
 		st_poke(s);
 	return 0;
+}
+
+int st_commit(struct store *s, unsigned areas, struct err *e)
+{
+	return commit_areas(s, areas, true, e);
+}
+
+int st_commit_quietly(struct store *s, unsigned areas, struct err *e)
+{
+	return commit_areas(s, areas, false, e);
 }
 
 void st_rollback(struct store *s)
