@@ -80,7 +80,8 @@ bool engine_sleep(struct engine *eng, usec_t d)
 	ts.tv_sec = until / USEC_PER_SEC;
 	ts.tv_nsec = (until % USEC_PER_SEC) * 1000;
 	pthread_mutex_lock(&eng->sleep_lock);
-	while (!atomic_load(&eng->stopping)) {
+	unsigned seq = eng->sleep_seq;
+	while (!atomic_load(&eng->stopping) && eng->sleep_seq == seq) {
 		if (pthread_cond_timedwait(&eng->sleep_cond, &eng->sleep_lock, &ts) == ETIMEDOUT)
 			break;
 	}
@@ -91,6 +92,7 @@ bool engine_sleep(struct engine *eng, usec_t d)
 void engine_wake(struct engine *eng)
 {
 	pthread_mutex_lock(&eng->sleep_lock);
+	eng->sleep_seq++;
 	pthread_cond_broadcast(&eng->sleep_cond);
 	pthread_mutex_unlock(&eng->sleep_lock);
 	pthread_mutex_lock(&eng->lock);

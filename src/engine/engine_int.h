@@ -144,6 +144,7 @@ struct engine {
 	atomic_uint event_areas;      /* areas events named, not yet taken */
 	pthread_mutex_t sleep_lock;   /* for interruptible sleeps */
 	pthread_cond_t sleep_cond;
+	unsigned sleep_seq;            /* bumped by engine_wake: ends a sleep early */
 
 	struct sched *sched;          /* scheduler state (sched.c) */
 	struct event_queue events;
