@@ -8,6 +8,11 @@ CONTROL=
 EXTRA_FLOWS=
 WH_URL=sqlite:wh.db
 SLOW_SQL="WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+store_idle() {
+	python3 -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=0.2, isolation_level=None)
+c.execute("BEGIN IMMEDIATE"); c.execute("ROLLBACK")' "$T/.sluice/control.db" 2>/dev/null
+}
 wait_cases
 
 # ---- the worker dies under a followed run: once no engine has been alive

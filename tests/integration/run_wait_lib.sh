@@ -8,8 +8,12 @@
 # The worker is stopped (SIGSTOP) while the follower is interrupted, so
 # the cancel cannot take effect before the follower has shown what it
 # does; the run's store is not the worker, so the request still lands.
-# The caller sets CONTROL (a "control" member, or empty), WH_URL and
-# SLOW_SQL (a statement that runs until cancelled).
+# A worker stopped inside a write transaction would hold the store's write
+# lock (SQLite) or a row lock (PostgreSQL) until it is continued, so
+# pause_worker stops it only between transactions.
+# The caller sets CONTROL (a "control" member, or empty), WH_URL, SLOW_SQL
+# (a statement that runs until cancelled) and defines store_idle (true when
+# no connection holds a write transaction open on the control store).
 
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 
@@ -41,6 +45,19 @@ stop_worker() {
 	wait "$WPID" 2>/dev/null || true
 }
 
+# SIGSTOP the worker at a moment it holds no transaction open.
+pause_worker() {
+	local i
+	for i in $(seq 1 100); do
+		kill -STOP "$WPID"
+		sleep 0.05
+		store_idle && return 0
+		kill -CONT "$WPID"
+		sleep 0.05
+	done
+	fail "the worker never stood outside a transaction in 100 tries"
+}
+
 # `sluice run FLOW --wait` in the background, once its step STEP runs.
 follow_in_background() { # FLOW STEP
 	# The redirection below truncates in the background child, which may
@@ -62,7 +79,7 @@ wait_cases() {
 	# ---- one Ctrl-C: the cancel is asked for, the follower waits for it
 	# to happen and exits 3 only once the run is CANCELLED.
 	follow_in_background slow spin
-	kill -STOP "$WPID"
+	pause_worker
 	kill -INT "$FG"
 	wait_until 10 run_is "$ID" CANCELLING || fail "run $ID: $(run_state "$ID")"
 	sleep 1
@@ -77,7 +94,7 @@ wait_cases() {
 
 	# ---- a second Ctrl-C stops waiting; the run goes on to its end.
 	follow_in_background slow spin
-	kill -STOP "$WPID"
+	pause_worker
 	kill -INT "$FG"
 	wait_until 10 grep -q "cancel of run $ID requested" "$T/fg.err" ||
 		fail "the first Ctrl-C said: $(cat "$T/fg.err")"

@@ -21,6 +21,11 @@ SLOW_SQL="SELECT pg_sleep(600)"
 EXTRA_FLOWS=', { "name": "gated", "steps": [
         { "name": "gate", "kind": "sql", "connection": "wh",
           "sql": "SELECT pg_advisory_xact_lock(4242); CREATE TABLE IF NOT EXISTS passed(x int); INSERT INTO passed VALUES (1)" } ] }'
+store_idle() {
+	[ "$(psql -At -d wait_ctl -c "SELECT count(*) FROM pg_stat_activity
+		WHERE datname = 'wait_ctl' AND pid <> pg_backend_pid()
+		AND state LIKE 'idle in transaction%'")" = 0 ]
+}
 wait_cases
 
 # A psql session the test drives line by line through a FIFO.
