@@ -135,6 +135,9 @@ struct engine {
 	struct err fault;             /* the first store failure (fault_lock) */
 	bool only_run_done;           /* (lock) */
 	bool only_claiming;           /* a thread is claiming only_run (lock) */
+	struct slot *due_watcher;     /* the one idle worker thread that keeps the
+					 safety poll and the next due time while
+					 events wake the others (lock) */
 	bool retry_said;              /* the foreground run said it waits for a retry */
 	bool stopped;
 
@@ -275,8 +278,11 @@ void  engine_events_log_sink(const struct log_record *rec, void *arg);
 
 /* ---- store events (listen.c) ----------------------------------------------- */
 /* While store events arrive, idle threads look at the store only this
- * often, as a safety net (a notification lost in a reconnect race). */
-#define ENGINE_SAFETY_POLL (30 * USEC_PER_SEC)
+ * often, as a last net: events say what changed, and every heartbeat's
+ * looks (store_worker_beat) catch what no event announces (a retry or a
+ * notification falling due) or what was missed in a reconnect race, and
+ * wake the thread concerned (engine_beat_apply). */
+#define ENGINE_SAFETY_POLL (5 * 60 * USEC_PER_SEC)
 /* Starts the thread that listens for store events (listen.c). */
 int   engine_listener_start(struct engine *eng, struct err *e);
 void *engine_listener_main(void *arg);
@@ -285,5 +291,8 @@ void *engine_listener_main(void *arg);
 usec_t engine_idle_wait(struct engine *eng, usec_t fast);
 /* Of `areas`, those events named since the last take (and forget them). */
 unsigned engine_events_take(struct engine *eng, unsigned areas);
+/* As if the store had announced a change to `areas`: wakes the threads
+ * that act on them. */
+void  engine_events_raise(struct engine *eng, unsigned areas);
 
 #endif

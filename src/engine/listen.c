@@ -29,7 +29,7 @@ usec_t engine_idle_wait(struct engine *eng, usec_t fast)
 	return atomic_load(&eng->listening) ? ENGINE_SAFETY_POLL : fast;
 }
 
-static void wake_for(struct engine *eng, unsigned areas)
+void engine_events_raise(struct engine *eng, unsigned areas)
 {
 	atomic_fetch_or(&eng->event_areas, areas);
 	if (areas & STORE_AREA_BIT(STORE_AREA_NOTIFY))
@@ -60,7 +60,7 @@ static bool listen_round(struct engine *eng, struct store_listener *l)
 		return false;
 	}
 	if (areas)
-		wake_for(eng, areas);
+		engine_events_raise(eng, areas);
 	return true;
 }
 
@@ -71,7 +71,7 @@ static void set_listening(struct engine *eng, bool on)
 	/* Listening: what happened while nobody listened, in one full pass.
 	 * Not: back to polling at once. */
 	if (on)
-		wake_for(eng, ~0u);
+		engine_events_raise(eng, ~0u);
 	else
 		engine_wake(eng);
 }
@@ -96,7 +96,7 @@ static bool serve(struct engine *eng, bool *said)
 		if (store_event_server_wait(srv, (int)(LISTEN_TICK / USEC_PER_MSEC), &poked) < 0)
 			break;
 		if (poked)
-			wake_for(eng, ~0u);
+			engine_events_raise(eng, ~0u);
 	}
 	set_listening(eng, false);
 	store_event_server_close(srv);

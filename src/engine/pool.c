@@ -356,6 +356,36 @@ static int claim_only_run(struct slot *sl, struct store_run **out, struct err *e
 	return rc;
 }
 
+/* While events wake the engine's idle threads, one of them (the due
+ * watcher) keeps the safety poll and wakes when the next retry or
+ * scheduled run falls due (no event announces a time coming); the others
+ * sleep until an event, so an idle engine asks the store once a poll, not
+ * once a thread.  The watcher gives the role up when it takes work. */
+#define IDLE_NOT_WATCHING (10 * ENGINE_SAFETY_POLL)
+
+static bool take_due_watch(struct slot *sl)
+{
+	struct engine *eng = sl->eng;
+	pthread_mutex_lock(&eng->lock);
+	if (!eng->due_watcher)
+		eng->due_watcher = sl;
+	bool mine = eng->due_watcher == sl;
+	pthread_mutex_unlock(&eng->lock);
+	return mine;
+}
+
+/* `sl` found work: another idle thread takes the watch meanwhile. */
+static void leave_due_watch(struct slot *sl)
+{
+	struct engine *eng = sl->eng;
+	pthread_mutex_lock(&eng->lock);
+	if (eng->due_watcher == sl) {
+		eng->due_watcher = NULL;
+		pthread_cond_signal(&eng->work_cond);
+	}
+	pthread_mutex_unlock(&eng->lock);
+}
+
 /* One round of work on this slot: 1 did something, 0 nothing, -1 error. */
 static int work_round(struct slot *sl, struct err *e)
 {
@@ -365,8 +395,10 @@ static int work_round(struct slot *sl, struct err *e)
 		engine_job_drop(eng, sl->store, j);
 		return 1;
 	}
-	if (j)
+	if (j) {
+		leave_due_watch(sl);
 		return engine_job_run(sl, j);
+	}
 	if (atomic_load(&eng->stopping))
 		return 0;
 	struct store_run *run = NULL;
@@ -378,6 +410,7 @@ static int work_round(struct slot *sl, struct err *e)
 		rc = store_run_claim_pools(sl->store, eng->worker_id, NULL, eng->opt.pools,
 					   eng->opt.npools, &run, e);
 	if (rc == 1 && run) {
+		leave_due_watch(sl);
 		engine_exec_run(sl, run);
 		store_run_free(run);
 	}
@@ -385,15 +418,17 @@ static int work_round(struct slot *sl, struct err *e)
 	return rc < 0 ? -1 : rc;
 }
 
-/* How long an idle worker thread may sleep: while events arrive, the
- * safety poll, but no later than the next retry or scheduled run falls
- * due (no event announces a time coming); without events, the fast poll. */
+/* How long an idle worker thread may sleep: without events, the fast
+ * poll; with them, the watcher until the safety poll or the next due
+ * time, whichever comes first, and the others much longer. */
 static usec_t idle_wait_until_due(struct slot *sl)
 {
 	struct engine *eng = sl->eng;
 	usec_t wait = engine_idle_wait(eng, eng->opt.poll);
 	if (wait <= eng->opt.poll || eng->opt.only_run)
 		return wait;
+	if (!take_due_watch(sl))
+		return IDLE_NOT_WATCHING;
 	usec_t at = 0;
 	struct err e;
 	err_clear(&e);

@@ -67,6 +67,7 @@ struct sched {
 	usec_t lease_until;        /* monotonic: renew before this */
 	usec_t next_late_check;
 	usec_t next_requests;      /* the safety look at requests, with events */
+	usec_t next_changes;       /* the safety look at the change counters */
 	usec_t next_mirror;        /* when to copy stream offsets into the store */
 	struct store_watch watch;
 	struct prune_pass prune;   /* retention, while a pass is going */
@@ -729,6 +730,22 @@ static void mirror_streams(struct engine *eng, struct sched *sc)
 			 "cannot copy stream offsets into the store: %s", err_text(&e));
 }
 
+/* What changed since the last tick: while events arrive they say so, and
+ * the store's change counters are read only on the safety look. */
+static unsigned changes_since_tick(struct engine *eng, struct sched *sc, usec_t now)
+{
+	const unsigned areas = STORE_AREA_BIT(STORE_AREA_OBJECTS) |
+			       STORE_AREA_BIT(STORE_AREA_TASKS) |
+			       STORE_AREA_BIT(STORE_AREA_RUNS);
+	unsigned changed = engine_events_take(eng, areas);
+	if (atomic_load(&eng->listening) && now < sc->next_changes)
+		return changed;
+	unsigned counted = ~0u;
+	store_changed(sc->store, &sc->watch, &counted, NULL);
+	sc->next_changes = now + ENGINE_SAFETY_POLL;
+	return changed | counted;
+}
+
 int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
 {
 	struct sched *sc = eng->sched;
@@ -748,7 +765,7 @@ int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
 		return rc;
 	unsigned changed = ~0u;
 	if (sc->initialised)
-		store_changed(sc->store, &sc->watch, &changed, NULL);
+		changed = changes_since_tick(eng, sc, now);
 	if (!sc->initialised || (changed & (STORE_AREA_BIT(STORE_AREA_OBJECTS) |
 					     STORE_AREA_BIT(STORE_AREA_TASKS))))
 		refresh_states(sc, now);

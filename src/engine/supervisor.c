@@ -326,16 +326,12 @@ static bool driving(struct engine *eng, int64_t id)
  * store (committed there, failed here), or a drain gave up recording one.
  * Its heartbeat is fresh, so nobody else would ever recover them.  A run
  * unchanged for a lease is safely past the moment of its claim. */
-static void recover_own_strays(struct engine *eng, struct store *s)
+static void recover_own_strays(struct engine *eng, struct store *s,
+			       const struct vec *runs)
 {
-	struct store_run_filter f = { .limit = 10000,
-		.states = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING) };
-	struct vec runs = VEC_INIT;
-	if (store_run_list(s, &f, &runs, NULL) < 0)
-		return;
 	usec_t now = clock_now_us();
-	for (size_t i = 0; i < runs.len; i++) {
-		struct store_run *r = runs.items[i];
+	for (size_t i = 0; i < runs->len; i++) {
+		struct store_run *r = runs->items[i];
 		if (!str_eq(r->worker, eng->worker_id) || now - r->updated < eng->opt.lease ||
 		    driving(eng, r->id))
 			continue;
@@ -345,7 +341,6 @@ static void recover_own_strays(struct engine *eng, struct store *s)
 		recover_one(eng, s, r, reason);
 		free(reason);
 	}
-	store_run_list_free(&runs);
 }
 
 /* Within a lease of the store coming back after an outage? */
@@ -355,14 +350,36 @@ static bool store_just_back(struct engine *eng)
 	return back && clock_monotonic_us() - back < eng->opt.lease;
 }
 
+/* The look, in one read transaction: the workers, the runs nobody
+ * alive holds, and the runs in flight (for this engine's strays). */
+static int recovery_look(struct engine *eng, struct store *s, struct vec *workers,
+			 struct vec *orphans, struct vec *in_flight, struct err *e)
+{
+	struct store_run_filter f = { .limit = 10000,
+		.states = RUN_STATE_BIT(RUN_RUNNING) | RUN_STATE_BIT(RUN_CANCELLING) };
+	if (store_read_begin(s, e) < 0)
+		return -1;
+	int rc = store_worker_list(s, workers, e) < 0 ||
+		 store_runs_orphaned(s, eng->opt.lease, orphans, e) < 0 ||
+		 store_run_list(s, &f, in_flight, e) < 0 ? -1 : 0;
+	store_read_end(s);
+	return rc;
+}
+
 int engine_recover_orphans(struct engine *eng, struct store *s, struct err *e)
 {
 	struct vec workers = VEC_INIT, gone = VEC_INIT, runs = VEC_INIT;
-	if (store_worker_list(s, &workers, e) < 0)
-		return -1;
-	reap_dead_local_workers(eng, s, &workers, &gone);
+	struct vec in_flight = VEC_INIT;
+	int rc = recovery_look(eng, s, &workers, &runs, &in_flight, e);
+	if (rc == 0) {
+		reap_dead_local_workers(eng, s, &workers, &gone);
+		/* Their runs are orphans now: look again (seldom). */
+		if (gone.len) {
+			store_run_list_free(&runs);
+			rc = store_runs_orphaned(s, eng->opt.lease, &runs, e);
+		}
+	}
 	bool just_back = store_just_back(eng);
-	int rc = store_runs_orphaned(s, eng->opt.lease, &runs, e);
 	for (size_t i = 0; rc == 0 && i < runs.len; i++) {
 		struct store_run *r = runs.items[i];
 		if (str_eq(r->worker, eng->worker_id) ||
@@ -372,11 +389,12 @@ int engine_recover_orphans(struct engine *eng, struct store *s, struct err *e)
 		recover_one(eng, s, r, reason);
 		free(reason);
 	}
+	if (rc == 0)
+		recover_own_strays(eng, s, &in_flight);
 	store_run_list_free(&runs);
+	store_run_list_free(&in_flight);
 	store_worker_list_free(&workers);
 	store_worker_list_free(&gone);
-	if (rc == 0)
-		recover_own_strays(eng, s);
 	return rc;
 }
 
@@ -385,13 +403,31 @@ int engine_recover(struct engine *eng, struct err *e)
 	return engine_recover_orphans(eng, eng->store, e);
 }
 
+/* What the beat found that no event may have announced: wake whoever
+ * acts on it. */
+static void beat_apply(struct engine *eng, const struct store_beat *b)
+{
+	unsigned areas = 0;
+	if (b->requests)
+		areas |= STORE_AREA_BIT(STORE_AREA_REQUESTS);
+	if (b->notify_due)
+		areas |= STORE_AREA_BIT(STORE_AREA_NOTIFY);
+	if (b->claimable)
+		areas |= STORE_AREA_BIT(STORE_AREA_RUNS);
+	if (areas)
+		engine_events_raise(eng, areas);
+}
+
 /* True when requests for this worker wait (take_drain_request). */
 static bool heartbeat(struct engine *eng, struct store *s)
 {
 	struct err e;
-	int64_t waiting = 0;
-	if (store_worker_heartbeat_requests(s, eng->worker_id, &waiting, &e) == 0)
-		return waiting > 0;
+	struct store_beat b = { 0 };
+	if (store_worker_beat(s, eng->worker_id, eng->opt.pools,
+			      eng->opt.npools, &b, &e) == 0) {
+		beat_apply(eng, &b);
+		return b.for_me > 0;
+	}
 	if (e.code == ERR_NOTFOUND) {
 		/* Someone reaped us (we stalled past the lease): come back. */
 		char host[256] = "localhost";

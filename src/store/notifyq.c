@@ -103,6 +103,21 @@ int store_notify_get(struct store *s, int64_t id, struct store_notification **ou
 	return rc;
 }
 
+/* Due: a PENDING attempt whose time came, or a SENDING one whose sender
+ * died (its claim is older than CLAIM_LEASE). */
+#define NOTIFY_DUE "(state = 'PENDING' AND next_attempt_at <= $1) OR " \
+		   "(state = 'SENDING' AND claimed_at <= $2)"
+
+int st_notify_due(struct store *s, int64_t *n, struct err *e)
+{
+	usec_t now = clock_now_us();
+	struct sqlp p = SQLP_INIT;
+	st_sqlp_i64(&p, now);
+	st_sqlp_i64(&p, now - CLAIM_LEASE);
+	return st_query_i64(s, "SELECT count(*) FROM notifications WHERE " NOTIFY_DUE,
+			    &p, n, e) < 0 ? -1 : 0;
+}
+
 static int claim_locked(struct store *s, int64_t *id, struct err *e)
 {
 	usec_t now = clock_now_us();
@@ -110,10 +125,8 @@ static int claim_locked(struct store *s, int64_t *id, struct err *e)
 	st_sqlp_i64(&p, now);
 	st_sqlp_i64(&p, now - CLAIM_LEASE);
 	char sql[320];
-	snprintf(sql, sizeof(sql), "SELECT id FROM notifications WHERE "
-		 "(state = 'PENDING' AND next_attempt_at <= $1) OR "
-		 "(state = 'SENDING' AND claimed_at <= $2) "
-		 "ORDER BY next_attempt_at, id LIMIT 1%s", s->d->skip_locked);
+	snprintf(sql, sizeof(sql), "SELECT id FROM notifications WHERE " NOTIFY_DUE
+		 " ORDER BY next_attempt_at, id LIMIT 1%s", s->d->skip_locked);
 	int rc = st_query_i64(s, sql, &p, id, e);
 	if (rc != 1)
 		return rc;

@@ -151,11 +151,38 @@ int store_worker_register_pools(struct store *s, const char *id, const char *hos
 
 int store_worker_heartbeat(struct store *s, const char *id, struct err *e)
 {
-	return store_worker_heartbeat_requests(s, id, NULL, e);
+	return store_worker_beat(s, id, NULL, 0, NULL, e);
 }
 
-int store_worker_heartbeat_requests(struct store *s, const char *id, int64_t *waiting,
-				    struct err *e)
+static int count_requests(struct store *s, const char *target, int64_t *n, struct err *e)
+{
+	struct sqlp q = SQLP_INIT;
+	if (target)
+		st_sqlp_str(&q, target);
+	return st_query_i64(s, target
+			    ? "SELECT count(*) FROM requests WHERE state = 'PENDING' AND target = $1"
+			    : "SELECT count(*) FROM requests WHERE state = 'PENDING' AND "
+			      "(target IS NULL OR target NOT LIKE 'worker:%')",
+			    &q, n, e) < 0 ? -1 : 0;
+}
+
+/* The beat's looks, in the heartbeat's transaction: an idle engine costs
+ * the store one transaction a beat. */
+static int beat_looks(struct store *s, const char *id, const char *const *pools,
+		      size_t npools, struct store_beat *b, struct err *e)
+{
+	char *target = xasprintf("worker:%s", id ? id : "");
+	int rc = count_requests(s, target, &b->for_me, e);
+	free(target);
+	if (rc < 0 || count_requests(s, NULL, &b->requests, e) < 0 ||
+	    st_notify_due(s, &b->notify_due, e) < 0 ||
+	    st_runs_claimable(s, pools, npools, &b->claimable, e) < 0)
+		return -1;
+	return 0;
+}
+
+int store_worker_beat(struct store *s, const char *id, const char *const *pools,
+		      size_t npools, struct store_beat *b, struct err *e)
 {
 	struct sqlp p = SQLP_INIT;
 	st_sqlp_i64(&p, clock_now_us());
@@ -163,22 +190,10 @@ int store_worker_heartbeat_requests(struct store *s, const char *id, int64_t *wa
 	int64_t n = 0;
 	if (st_begin(s, e) < 0)
 		return -1;
-	if (st_exec(s, "UPDATE workers SET heartbeat_at = $1 WHERE id = $2", &p, &n, e) < 0) {
+	if (st_exec(s, "UPDATE workers SET heartbeat_at = $1 WHERE id = $2", &p, &n, e) < 0 ||
+	    (b && beat_looks(s, id, pools, npools, b, e) < 0)) {
 		st_rollback(s);
 		return -1;
-	}
-	if (waiting) {
-		/* in the heartbeat's transaction: an idle engine costs no more */
-		char *target = xasprintf("worker:%s", id ? id : "");
-		struct sqlp q = SQLP_INIT;
-		st_sqlp_str(&q, target);
-		int rc = st_query_i64(s, "SELECT count(*) FROM requests WHERE "
-				      "state = 'PENDING' AND target = $1", &q, waiting, e);
-		free(target);
-		if (rc < 0) {
-			st_rollback(s);
-			return -1;
-		}
 	}
 	/* Every engine beats every few seconds: waking every listener for
 	 * that would be most of an idle store's traffic.  Who shows heartbeat

@@ -595,29 +595,51 @@ static void where_pool(struct buf *sql, struct sqlp *p, const struct pools *pl)
 	buf_puts(sql, ")");
 }
 
-static int find_due(struct store *s, const char *flow, const struct pools *pl,
-		    int64_t *id, char **run_flow, bool *retrying, struct err *e)
+/* FROM and WHERE of the runs a claim would take now. */
+static void due_from_where(struct buf *sql, struct sqlp *p, const char *flow,
+			   const struct pools *pl)
 {
-	struct sqlp p = SQLP_INIT;
-	struct buf sql = BUF_INIT;
-	int now = st_sqlp_i64(&p, clock_now_us());
-	buf_printf(&sql, "SELECT id, flow, state FROM runs r WHERE ended_at IS NULL "
+	int now = st_sqlp_i64(p, clock_now_us());
+	buf_printf(sql, " FROM runs r WHERE ended_at IS NULL "
 		   "AND state IN ('PENDING', 'RETRYING', 'SCHEDULED', 'LATE') "
 		   "AND (state = 'PENDING' "
 		   "OR (state = 'RETRYING' AND next_retry_at <= $%d) "
 		   "OR (state IN ('SCHEDULED', 'LATE') AND scheduled_at <= $%d))",
 		   now, now);
 	if (flow)
-		buf_printf(&sql, " AND flow = $%d", st_sqlp_str(&p, flow));
-	where_pool(&sql, &p, pl);
+		buf_printf(sql, " AND flow = $%d", st_sqlp_str(p, flow));
+	where_pool(sql, p, pl);
 	/* A PENDING run with a worker is kept for that worker (a foreground
 	 * `sluice run` waiting for its flow's slot). */
-	buf_puts(&sql, " AND (state <> 'PENDING' OR worker IS NULL)");
+	buf_puts(sql, " AND (state <> 'PENDING' OR worker IS NULL)");
 	/* Flows at their limit, worked out once rather than per candidate:
 	 * with a thousand runs queued a per-row count was most of a claim. */
-	buf_puts(&sql, " AND ((state <> 'RETRYING' AND flow NOT IN " FLOWS_FULL(HOLDS_SLOT) ")"
-		 " OR (state = 'RETRYING' AND flow NOT IN " FLOWS_FULL(RUNS_NOW) "))"
-		 " ORDER BY CASE state WHEN 'PENDING' THEN created_at "
+	buf_puts(sql, " AND ((state <> 'RETRYING' AND flow NOT IN " FLOWS_FULL(HOLDS_SLOT) ")"
+		 " OR (state = 'RETRYING' AND flow NOT IN " FLOWS_FULL(RUNS_NOW) "))");
+}
+
+int st_runs_claimable(struct store *s, const char *const *pools, size_t npools,
+		      int64_t *n, struct err *e)
+{
+	const struct pools pl = { pools, npools };
+	struct sqlp p = SQLP_INIT;
+	struct buf sql = BUF_INIT;
+	buf_puts(&sql, "SELECT count(*) FROM (SELECT id");
+	due_from_where(&sql, &p, NULL, &pl);
+	buf_puts(&sql, " LIMIT 100) AS due");
+	int rc = st_query_i64(s, buf_str(&sql), &p, n, e);
+	buf_free(&sql);
+	return rc < 0 ? -1 : 0;
+}
+
+static int find_due(struct store *s, const char *flow, const struct pools *pl,
+		    int64_t *id, char **run_flow, bool *retrying, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	struct buf sql = BUF_INIT;
+	buf_puts(&sql, "SELECT id, flow, state");
+	due_from_where(&sql, &p, flow, pl);
+	buf_puts(&sql, " ORDER BY CASE state WHEN 'PENDING' THEN created_at "
 		 "WHEN 'RETRYING' THEN next_retry_at ELSE scheduled_at END, id LIMIT 1");
 	buf_puts(&sql, s->d->skip_locked);
 	struct db_cursor *c = st_query(s, buf_str(&sql), &p, e);

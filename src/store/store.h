@@ -70,6 +70,13 @@ struct store_options {
 struct store *store_open(const char *url, const struct store_options *opt,
 			 struct err *e);
 void  store_close(struct store *s);
+/* Several reads in one transaction: one snapshot, and one transaction
+ * for the server to count instead of one per statement (a console's
+ * refresh, crash recovery's look).  Only reads between them; an error
+ * inside is returned by the read that failed, and store_read_end ends the
+ * transaction whatever happened. */
+int   store_read_begin(struct store *s, struct err *e);
+void  store_read_end(struct store *s);
 bool  store_is_read_only(const struct store *s);
 /* A read-only SQLite store read as an immutable snapshot, because its -shm
  * file is missing and this user may not create it (db_is_snapshot): it
@@ -736,10 +743,20 @@ int   store_worker_register_pools(struct store *s, const char *id, const char *h
 				  int64_t pid, const char *pools, struct err *e);
 /* ERR_NOTFOUND if the worker is not registered (it was reaped). */
 int   store_worker_heartbeat(struct store *s, const char *id, struct err *e);
-/* The same, counting in *waiting the PENDING requests for this worker
- * ("worker:ID") in the same transaction. */
-int   store_worker_heartbeat_requests(struct store *s, const char *id,
-				      int64_t *waiting, struct err *e);
+/* What an engine's heartbeat learns in the heartbeat's own transaction,
+ * so that an idle engine asks the store nothing else: events say what
+ * changed, the beat catches what no event announces (a retry falling
+ * due, a notification's next attempt) or what was missed while a
+ * connection was down. */
+struct store_beat {
+	int64_t for_me;         /* PENDING requests for this worker ("worker:ID") */
+	int64_t requests;       /* PENDING requests for the scheduler */
+	int64_t notify_due;     /* notifications due, or whose sender died */
+	int64_t claimable;      /* runs of the beat's pools a claim would take now */
+};
+/* Heartbeat, filling *b (pools as store_run_claim_pools takes them). */
+int   store_worker_beat(struct store *s, const char *id, const char *const *pools,
+			size_t npools, struct store_beat *b, struct err *e);
 /* A clean exit. */
 int   store_worker_remove(struct store *s, const char *id, struct err *e);
 int   store_worker_list(struct store *s, struct vec *out, struct err *e);

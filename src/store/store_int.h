@@ -17,6 +17,7 @@ struct store_dialect {
 	const char *name;          /* "sqlite", "postgresql" */
 	const char *identity;      /* replaces {ID} in migrations */
 	const char *begin_write;   /* a transaction that will write */
+	const char *begin_read;    /* several reads on one snapshot */
 	const char *lock_row;      /* appended to SELECT ... to lock rows read */
 	const char *skip_locked;   /* appended to a claiming SELECT */
 	/* Serialise a critical section on $1 until commit; NULL when
@@ -28,6 +29,13 @@ struct store_dialect {
 };
 
 extern const struct store_dialect store_sqlite_dialect;
+
+/* How many runs of these pools a claim would take now (runs.c; counted up
+ * to 100), for the heartbeat (object_states.c). */
+int st_runs_claimable(struct store *s, const char *const *pools, size_t npools,
+		      int64_t *n, struct err *e);
+/* How many notifications a sender would take now (notifyq.c). */
+int st_notify_due(struct store *s, int64_t *n, struct err *e);
 extern const struct store_dialect store_pg_dialect;
 
 /* What a SQLite store's files look like: a snapshot is opened again when

@@ -78,8 +78,14 @@ int tui_message(struct tui *t, bool error, const char *fmt, ...)
 void tui_refresh_view(struct tui *t, struct tui_view *v)
 {
 	struct tui_data d = tui_data_now(t);
+	/* A view's reads in one transaction: one snapshot of the store, and
+	 * one transaction where an overview asks seven questions.  Without
+	 * it each read is its own (the read's error says what went wrong). */
+	bool snapshot = t->store && store_read_begin(t->store, NULL) == 0;
 	if (v->ops->refresh)
 		(v->ops->refresh)(v, &d);    /* parenthesised: curses defines refresh() */
+	if (snapshot)
+		store_read_end(t->store);
 	v->stale = false;
 	v->next_clock = v->clock ? clock_monotonic_us() + v->clock : 0;
 }

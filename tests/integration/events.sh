@@ -3,7 +3,7 @@
 # beside the store file (.sluice/control.db-events.sock, mode 0600; issue
 # 12 "Events without polling"): a run queued by `sluice run` from the
 # shell pokes it and starts on the running engine at once (its safety
-# poll is 30 s), a retry starts when it is due, a console (`sluice monitor`) subscribed to it shows the
+# poll is minutes away), a retry starts when it is due, a console (`sluice monitor`) subscribed to it shows the
 # run without waiting for its own look at the store, and when the engine
 # stops, the next one serves the socket again.
 set -eu
@@ -52,7 +52,7 @@ shown_done() { [ "$(console_screen | grep -c ' tick .*COMPLETED')" -ge 2 ]; }
 wait_until 5 shown_done || fail "the console did not show the runs on an event: $(console_screen)"
 
 # A retry is due at a time no event announces: the engine wakes for it
-# then, not at its 30 s safety poll.
+# then, not at its safety poll minutes later.
 id=$("$SLUICE" run flaky 2>/dev/null)
 state() { db "SELECT state FROM runs WHERE id = $id"; }
 retrying() { [ "$(state)" = RETRYING ]; }

@@ -501,4 +501,43 @@ static inline void check_metrics_tail(void)
 	store_close(s);
 }
 
+/* The heartbeat counts, in its own transaction, what an idle engine would
+ * otherwise poll for: requests for it and for the scheduler, due
+ * notifications, runs its pools would claim now. */
+static inline void store_case_heartbeat_counts(void)
+{
+	struct store *s = open_store();
+	OK(store_flow_limit_set(s, "f", 1, &E));
+	OK(store_worker_register_pools(s, "wa", "h", 1, "A", &E));
+	const char *pools_a[] = { "A" };
+	struct store_beat b = { 0 };
+	OK(store_worker_beat(s, "wa", pools_a, 1, &b, &E));
+	ck_assert_int_eq(b.for_me + b.requests + b.notify_due + b.claimable, 0);
+
+	struct store_run_spec in_a = { .flow = "f", .state = RUN_PENDING, .pool = "A" };
+	int64_t a = 0;
+	OK(store_run_create(s, &in_a, &a, &E));
+	new_run(s, "f", RUN_PENDING);            /* no pool: not for wa */
+	OK(store_request_add(s, "drain", "worker:wa", NULL, "op", NULL, &E));
+	OK(store_request_add(s, "refresh", "pipe:p", NULL, "op", NULL, &E));
+	OK(store_request_add(s, "refresh", "pipe:q", NULL, "op", NULL, &E));
+	OK(store_notify_enqueue(s, "alerts", "run_failed", "x", NULL, &E));
+	OK(store_worker_beat(s, "wa", pools_a, 1, &b, &E));
+	ck_assert_int_eq(b.for_me, 1);
+	ck_assert_int_eq(b.requests, 2);
+	ck_assert_int_eq(b.notify_due, 1);
+	ck_assert_int_eq(b.claimable, 1);
+
+	/* A flow at its limit has nothing to claim. */
+	struct store_run *r = NULL;
+	ck_assert_int_eq(store_run_claim_pools(s, "wa", NULL, pools_a, 1, &r, &E), 1);
+	store_run_free(r);
+	struct store_run_spec again = { .flow = "f", .state = RUN_PENDING, .pool = "A" };
+	OK(store_run_create(s, &again, &a, &E));
+	OK(store_worker_beat(s, "wa", pools_a, 1, &b, &E));
+	ck_assert_int_eq(b.claimable, 0);
+	FAILS(store_worker_beat(s, "nobody", NULL, 0, &b, &E), ERR_NOTFOUND);
+	store_close(s);
+}
+
 #endif

@@ -650,6 +650,34 @@ START_TEST(claims_follow_pools)
 }
 END_TEST
 
+START_TEST(heartbeat_counts_what_waits)
+{
+	store_case_heartbeat_counts();
+}
+END_TEST
+
+/* Several reads in one transaction see one snapshot and end cleanly, also
+ * after a read inside failed. */
+START_TEST(read_transaction_wraps_reads)
+{
+	struct store *s = open_store();
+	new_run(s, "f", RUN_PENDING);
+	OK(store_read_begin(s, &E));
+	struct vec runs = VEC_INIT;
+	struct store_run_filter f = { .limit = 10 };
+	OK(store_run_list(s, &f, &runs, &E));
+	ck_assert_int_eq(runs.len, 1);
+	store_run_list_free(&runs);
+	store_read_end(s);
+	/* writes go on after it */
+	new_run(s, "f", RUN_PENDING);
+	OK(store_run_list(s, &f, &runs, &E));
+	ck_assert_int_eq(runs.len, 2);
+	store_run_list_free(&runs);
+	store_close(s);
+}
+END_TEST
+
 START_TEST(claims_are_exclusive_across_threads)
 {
 	clock_set_source(NULL);
@@ -1735,6 +1763,8 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, run_listing_filters_pages_and_counts);
 	tcase_add_test(tc, claim_takes_due_runs_within_limits);
 	tcase_add_test(tc, claims_follow_pools);
+	tcase_add_test(tc, heartbeat_counts_what_waits);
+	tcase_add_test(tc, read_transaction_wraps_reads);
 	tcase_add_test(tc, claims_are_exclusive_across_threads);
 	tcase_add_test(tc, step_runs_and_validation_results);
 	tcase_add_test(tc, task_history_and_failure_counts);

@@ -18,6 +18,12 @@ static void setup(void)
 	store_test_begin(conninfo);
 }
 
+START_TEST(pg_heartbeat_counts_what_waits)
+{
+	store_case_heartbeat_counts();
+}
+END_TEST
+
 START_TEST(pg_migrations_forward_and_refusal)
 {
 	OK(store_migrate(url, NULL, 1, &E));
@@ -533,6 +539,7 @@ static Suite *store_pg_suite(void)
 	tcase_add_test(tc, pg_metrics_history_read_as_a_tail);
 	tcase_add_test(tc, pg_retention_kinds_budgets_and_dry_runs);
 	tcase_add_test(tc, pg_load_history_kept_while_its_files_are_seen);
+	tcase_add_test(tc, pg_heartbeat_counts_what_waits);
 	suite_add_tcase(s, tc);
 	return s;
 }
