@@ -428,6 +428,38 @@ START_TEST(quoted_names_and_empty_tables)
 }
 END_TEST
 
+/* Columns named like the words the comparison's own SQL uses for its
+ * groups and counts (cn, bn, n, minc, d1 ...) are compared as columns. */
+START_TEST(columns_named_like_the_comparison_s_own_words)
+{
+	struct db *db = cmp_open();
+	sql(db, "CREATE TABLE w (id integer primary key, cn integer, bn integer, n text, "
+		"minc integer, d1 integer);"
+		"CREATE TABLE w_backfill (id integer primary key, cn integer, bn integer, n text, "
+		"minc integer, d1 integer);"
+		"INSERT INTO w VALUES (1, 1, 1, 'a', 1, 1), (2, 2, 2, 'b', 2, 2), (3, 3, 3, 'c', 3, 3);"
+		"INSERT INTO w_backfill VALUES (1, 1, 1, 'a', 1, 1), (2, 2, 9, 'b', 2, 2), "
+		"(4, 4, 4, 'd', 4, 4);");
+	struct compare_result r;
+	struct err e = { 0 };
+	ck_assert_msg(compare(db, "w", "w_backfill", KEY_ID, 1, 5, &r, &e) == 0, "%s", err_text(&e));
+	ck_assert_int_eq(r.rows_current, 3);
+	ck_assert_int_eq(r.rows_backfill, 3);
+	ck_assert_int_eq(r.only_current, 1);
+	ck_assert_int_eq(r.only_backfill, 1);
+	ck_assert_int_eq(r.changed, 1);
+	ck_assert_int_eq(r.unchanged, 1);
+	ck_assert_int_eq(column(&r, "bn")->changed, 1);
+	ck_assert_int_eq(column(&r, "cn")->changed, 0);
+	ck_assert_int_eq(column(&r, "n")->changed, 0);
+	ck_assert_uint_eq(count_samples(&r, COMPARE_CHANGED), 1);
+	ck_assert_uint_eq(count_samples(&r, COMPARE_ONLY_CURRENT), 1);
+	ck_assert_uint_eq(count_samples(&r, COMPARE_ONLY_BACKFILL), 1);
+	compare_result_free(&r);
+	cmp_close(db);
+}
+END_TEST
+
 static void add_compare_cases(TCase *tc)
 {
 	tcase_add_test(tc, identical_tables_score_zero);
@@ -439,6 +471,7 @@ static void add_compare_cases(TCase *tc)
 	tcase_add_test(tc, missing_table_or_key_column);
 	tcase_add_test(tc, widened_and_dropped_columns);
 	tcase_add_test(tc, quoted_names_and_empty_tables);
+	tcase_add_test(tc, columns_named_like_the_comparison_s_own_words);
 }
 
 #endif
