@@ -331,6 +331,46 @@ static void table_entry(const cJSON *spec, const cJSON *item, struct extract_tab
 	xt->watermark = wm ? wm : "last_updated";
 }
 
+/* A run that ended may have written its window's lake file and lost the
+ * commit after it (the control store went, the engine died, the run had
+ * no retry left).  Extracting from the committed value again would write
+ * those rows into a second file, and a pipe would load them twice: when
+ * the file is there, it is the window's result.  1 adopted, 0 not, -1
+ * error. */
+static int adopt_written_window(struct step_ctx *ctx, const struct extract_table *xt,
+				const struct wm_frame *f, const struct store_watermark *cur,
+				struct err *e)
+{
+	if (!cur || !cur->pending_end || cur->pending_run == ctx->run_id ||
+	    !str_eq(cur->pending_start, cur->committed))
+		return 0;
+	const char *format = steps_json_string(ctx->step->spec, "format");
+	enum fmt_format fmt = format && !strcmp(format, "csv") ? FMT_CSV : FMT_NDJSON;
+	char *key = lake_key_make(steps_json_string(ctx->step->spec, "prefix"), xt->table,
+				  step_wm_key_time(f, cur), fmt_format_name(fmt));
+	struct lake_entry ent = { 0 };
+	struct err le;
+	int rc = lake_stat(ctx->lake, key, &ent, &le);
+	lake_entry_free(&ent);
+	if (rc == 0)
+		rc = store_wm_adopt(ctx->store, ctx->flow->name, ctx->step->name, xt->table, e);
+	else if (le.code == ERR_NOTFOUND)
+		rc = 0;
+	else if (e)
+		*e = le;
+	if (rc == 1) {
+		char *object = xasprintf("table:%s", xt->table);
+		step_log(ctx, LOG_WARN, object, "%s: run %lld wrote the window (%s, %s] to %s "
+			 "but did not commit it; that file is the window's result, so the "
+			 "extract goes on after it instead of extracting those rows again",
+			 xt->table, (long long)cur->pending_run,
+			 cur->pending_start ? cur->pending_start : "start", cur->pending_end, key);
+		free(object);
+	}
+	free(key);
+	return rc;
+}
+
 /* This run's window for the table: the one it planned before (a retried
  * or recovered attempt), or a new one after the committed watermark.
  * *w NULL: nothing new. */
@@ -345,6 +385,15 @@ static int plan_window(struct step_ctx *ctx, struct db *db, const struct extract
 	if (cur && cur->pending && cur->pending_run == ctx->run_id) {
 		*w = cur;
 		return 0;
+	}
+	bool staging = cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(ctx->step->spec, "to"));
+	int adopted = staging ? 0 : adopt_written_window(ctx, xt, f, cur, e);
+	if (adopted != 0) {
+		store_wm_free(cur);
+		cur = NULL;
+		if (adopted < 0 || store_wm_get(ctx->store, ctx->flow->name, ctx->step->name,
+						xt->table, &cur, e) < 0)
+			return -1;
 	}
 	char *start = cur && cur->committed ? xstrdup(cur->committed) : NULL;
 	store_wm_free(cur);

@@ -606,8 +606,16 @@ int   store_wm_commit(struct store *s, const char *flow, const char *step,
 /* Pending -> committed for every window `run_id` planned, in one
  * transaction; *n (may be NULL) = windows committed. */
 int   store_wm_commit_run(struct store *s, int64_t run_id, int *n, struct err *e);
-/* Drop the pending windows of `run_id` (the run was abandoned). */
+/* Drop the pending windows of `run_id` (the run was abandoned).  The
+ * window stays on record (pending_start, pending_end, pending_run,
+ * planned_at with pending false) for store_wm_adopt. */
 int   store_wm_clear_run(struct store *s, int64_t run_id, int *n, struct err *e);
+/* Commit the window a run that has ended left behind (cleared, or still
+ * pending), if it starts at the committed value: the caller found that
+ * window's result durable (an extract's lake file written before its
+ * commit was lost).  1 committed, 0 no such window, -1 error. */
+int   store_wm_adopt(struct store *s, const char *flow, const char *step,
+		     const char *table, struct err *e);
 /* Set the committed value directly (operator reset, backfill); clears any
  * pending window.  `value` NULL = start from the beginning. */
 int   store_wm_set(struct store *s, const char *flow, const char *step,

@@ -226,9 +226,31 @@ int store_wm_commit(struct store *s, const char *flow, const char *step,
 
 int store_wm_clear_run(struct store *s, int64_t run_id, int *n, struct err *e)
 {
-	return wm_update_run(s, "UPDATE watermarks SET pending = 0, pending_start = NULL, "
-			     "pending_end = NULL, pending_run = NULL, planned_at = NULL "
+	return wm_update_run(s, "UPDATE watermarks SET pending = 0 "
 			     "WHERE pending = 1 AND pending_run = $1", run_id, false, n, e);
+}
+
+int store_wm_adopt(struct store *s, const char *flow, const char *step,
+		   const char *table, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	st_sqlp_str(&p, flow);
+	st_sqlp_str(&p, step);
+	st_sqlp_str(&p, table);
+	st_sqlp_i64(&p, clock_now_us());
+	int64_t n = 0;
+	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_WATERMARKS),
+		      "UPDATE watermarks SET committed = pending_end, committed_at = $4, "
+		      "committed_run = pending_run, pending = 0, pending_start = NULL, "
+		      "pending_end = NULL, pending_run = NULL, planned_at = NULL "
+		      "WHERE flow = $1 AND step = $2 AND tbl = $3 AND pending_end IS NOT NULL "
+		      "AND (pending_start = committed OR "
+		      "(pending_start IS NULL AND committed IS NULL)) "
+		      "AND (pending = 0 OR NOT EXISTS (SELECT 1 FROM runs r "
+		      "WHERE r.id = watermarks.pending_run AND r.ended_at IS NULL))",
+		      &p, &n, e) < 0)
+		return -1;
+	return n > 0;
 }
 
 int store_wm_set(struct store *s, const char *flow, const char *step,

@@ -678,6 +678,82 @@ START_TEST(extract_rerun_of_a_planned_window_rewrites_the_same_key)
 }
 END_TEST
 
+/* A run wrote its window's file and lost the commit (the control store
+ * went, the engine died), and had no retry left: the engine cleared the
+ * window.  The next run takes that file as the window's result instead of
+ * extracting its rows into a second file that a pipe would load again;
+ * without the file, it extracts the window again. */
+START_TEST(extract_takes_a_written_window_whose_commit_was_lost)
+{
+	struct fx fx;
+	fx_open(&fx, extract_project);
+	make_staff(&fx);
+	struct err e;
+	int64_t r1 = fx_run(&fx, "ingest");
+	ck_step_ok(fx_step(&fx, r1, "ingest", "extract", NULL));
+	fx_finish(&fx, r1, RUN_COMPLETED);
+	struct store_watermark *w = NULL;
+	ck_assert_int_eq(store_wm_get(fx.store, "ingest", "extract", "staff", &w, &e), 1);
+	char *w1 = xstrdup(w->committed);
+	store_wm_free(w);
+
+	fx_exec(&fx, "src", "INSERT INTO staff VALUES (6, 'six', 6, 1, '2026-03-01 10:20:00')");
+	fx.run_start += 3600 * USEC_PER_SEC;
+	int64_t r2 = fx_run(&fx, "ingest");
+	ck_step_ok(fx_step(&fx, r2, "ingest", "extract", NULL));
+	char *written = fx_lake_keys(&fx, "staff/");
+	/* ... as if its commit was lost: the window back to pending, then
+	 * cleared by the failed run's end */
+	ck_assert_int_eq(store_wm_get(fx.store, "ingest", "extract", "staff", &w, &e), 1);
+	char *w2 = xstrdup(w->committed);
+	store_wm_free(w);
+	ck_assert_int_eq(store_wm_set(fx.store, "ingest", "extract", "staff", w1, &e), 0);
+	ck_assert_int_eq(store_wm_plan(fx.store, "ingest", "extract", "staff", r2, w1, w2,
+				       &w, &e), 0);
+	store_wm_free(w);
+	ck_assert_int_eq(store_wm_clear_run(fx.store, r2, NULL, &e), 0);
+	fx_finish(&fx, r2, RUN_FAILED);
+
+	fx_exec(&fx, "src", "INSERT INTO staff VALUES (7, 'seven', 7, 1, '2026-03-01 11:20:00')");
+	fx.run_start += 3600 * USEC_PER_SEC;
+	int64_t r3 = fx_run(&fx, "ingest");
+	struct step_result r = fx_step(&fx, r3, "ingest", "extract", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 1);                /* only seven */
+	char *keys = fx_lake_keys(&fx, "staff/");
+	ck_assert_int_eq((int)strlen(keys) - (int)strlen(written),
+			 (int)strlen("staff/2026/03/01/112000000000.ndjson\n"));
+	ck_assert_int_eq(store_wm_get(fx.store, "ingest", "extract", "staff", &w, &e), 1);
+	ck_assert_int_eq(w->committed_run, r3);
+	store_wm_free(w);
+	fx_finish(&fx, r3, RUN_COMPLETED);
+	free(keys);
+
+	/* No file for the lost window: extracted again, from its start. */
+	fx_exec(&fx, "src", "INSERT INTO staff VALUES (8, 'eight', 8, 1, '2026-03-01 12:20:00')");
+	fx.run_start += 3600 * USEC_PER_SEC;
+	int64_t r4 = fx_run(&fx, "ingest");
+	ck_assert_int_eq(store_wm_get(fx.store, "ingest", "extract", "staff", &w, &e), 1);
+	char *w3 = xstrdup(w->committed);
+	store_wm_free(w);
+	ck_assert_int_eq(store_wm_plan(fx.store, "ingest", "extract", "staff", r4, w3,
+				       "2026-03-01 12:30:00.000000", &w, &e), 0);
+	store_wm_free(w);
+	ck_assert_int_eq(store_wm_clear_run(fx.store, r4, NULL, &e), 0);
+	fx_finish(&fx, r4, RUN_FAILED);
+	int64_t r5 = fx_run(&fx, "ingest");
+	r = fx_step(&fx, r5, "ingest", "extract", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 1);                /* eight, once */
+	fx_finish(&fx, r5, RUN_COMPLETED);
+	free(w1);
+	free(w2);
+	free(w3);
+	free(written);
+	fx_close(&fx);
+}
+END_TEST
+
 START_TEST(extract_to_staging_waits_for_the_run)
 {
 	struct fx fx;
@@ -1250,6 +1326,7 @@ static Suite *steps_suite(void)
 	tcase_add_test(tc, extract_is_incremental_and_writes_one_file_per_window);
 	tcase_add_test(tc, extract_leaves_the_last_seconds_to_the_next_run);
 	tcase_add_test(tc, extract_rerun_of_a_planned_window_rewrites_the_same_key);
+	tcase_add_test(tc, extract_takes_a_written_window_whose_commit_was_lost);
 	tcase_add_test(tc, extract_to_staging_waits_for_the_run);
 	tcase_add_test(tc, extract_to_staging_retry_after_nothing_new_plans_nothing);
 	tcase_add_test(tc, extract_reads_naive_local_time_behind_utc);
