@@ -26,14 +26,14 @@ TESTS += tests/unit/test_engine
 
 check_PROGRAMS += tests/unit/test_engine_tasks
 tests_unit_test_engine_tasks_SOURCES = tests/unit/test_engine_tasks.c tests/unit/testutil.h \
-	tests/unit/engine_testutil.h
+	tests/unit/engine_testutil.h tests/unit/schedule_cases.h
 tests_unit_test_engine_tasks_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_engine_tasks_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_engine_tasks
 
 check_PROGRAMS += tests/unit/test_engine_pg
 tests_unit_test_engine_pg_SOURCES = tests/unit/test_engine_pg.c tests/unit/testutil.h \
-	tests/unit/engine_testutil.h
+	tests/unit/engine_testutil.h tests/unit/schedule_cases.h
 tests_unit_test_engine_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_engine_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_engine_pg

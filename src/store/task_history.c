@@ -12,6 +12,7 @@ static const char *const task_names[TASK_STATE_COUNT] = {
 	[TASK_SCHEDULED] = "SCHEDULED", [TASK_EXECUTING] = "EXECUTING",
 	[TASK_SUCCEEDED] = "SUCCEEDED", [TASK_FAILED] = "FAILED",
 	[TASK_SKIPPED] = "SKIPPED", [TASK_CANCELLED] = "CANCELLED",
+	[TASK_MISSED] = "MISSED",
 };
 
 const char *task_state_name(enum task_state st)
