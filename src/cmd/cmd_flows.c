@@ -285,8 +285,14 @@ static void print_run_text(FILE *fp, const struct store_run *r, struct vec *step
 	if (waiting)
 		fprintf(fp, "  %s\n", waiting);
 	free(waiting);
-	fprintf(fp, "  created      %s\n  started      %s\n  ended        %s\n"
-		"  duration     %s\n", created, started, ended, took);
+	fprintf(fp, "  created      %s\n", created);
+	if (r->scheduled && r->scheduled != r->created) {
+		char when[24];
+		short_time(r->scheduled, when);
+		fprintf(fp, "  scheduled    %s\n", when);
+	}
+	fprintf(fp, "  started      %s\n  ended        %s\n"
+		"  duration     %s\n", started, ended, took);
 	fprintf(fp, "  rows         %lld in, %lld out\n", (long long)r->rows_in,
 		(long long)r->rows_out);
 	if (r->reason)

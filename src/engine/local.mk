@@ -49,5 +49,8 @@ TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
 	tests/integration/disk_full.sh tests/integration/sqlite_busy.sh \
 	tests/integration/workers.sh tests/integration/workers_pg.sh
 
+# run --at, LATE, catchup's MISSED ticks, typed parameters (issue 15).
+TESTS += tests/integration/schedule.sh tests/integration/schedule_pg.sh
+
 # `sluice worker --metrics` on a busy demo, checked by promtool.
 TESTS += tests/integration/metrics.sh tests/integration/metrics_pg.sh

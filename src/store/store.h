@@ -500,7 +500,7 @@ int   store_task_update(struct store *s, const struct store_task_entry *t,
 int   store_task_list(struct store *s, const char *task, int limit, int offset,
 		      struct vec *out, struct err *e);
 /* The newest entry in a final state (SUCCEEDED, FAILED, SKIPPED,
- * CANCELLED): 1, 0 none, -1 error. */
+ * CANCELLED, MISSED): 1, 0 none, -1 error. */
 int   store_task_last(struct store *s, const char *task,
 		      struct store_task_entry **out, struct err *e);
 /* FAILED entries after the last SUCCEEDED one and completed at or after `since`

@@ -140,7 +140,7 @@ int store_task_last(struct store *s, const char *task, struct store_task_entry *
 	int rc;
 	*out = st_collect_one(st_query(s, "SELECT " TASK_COLS " FROM task_history "
 				       "WHERE task = $1 AND state IN ('SUCCEEDED', "
-				       "'FAILED', 'SKIPPED', 'CANCELLED') "
+				       "'FAILED', 'SKIPPED', 'CANCELLED', 'MISSED') "
 				       "ORDER BY id DESC LIMIT 1", &p, e),
 			      parse_task, free_task_v, &rc, e);
 	return rc;
