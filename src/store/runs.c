@@ -481,16 +481,24 @@ static void run_where(struct buf *sql, struct sqlp *p, const struct store_run_fi
 	if (f->flow)
 		buf_printf(sql, " AND flow = $%d", st_sqlp_str(p, f->flow));
 	unsigned states = f->states & ((1u << RUN_STATE_COUNT) - 1);
-	if (states) {
+	/* States as shown (store_run_shown_state): a SCHEDULED run past its
+	 * late_at that no engine has marked is LATE. */
+	unsigned sched_late = RUN_STATE_BIT(RUN_SCHEDULED) | RUN_STATE_BIT(RUN_LATE);
+	if ((states & sched_late) == RUN_STATE_BIT(RUN_SCHEDULED)) {
+		states &= ~RUN_STATE_BIT(RUN_SCHEDULED);
+		buf_printf(sql, " AND (1 = 0 OR (state = 'SCHEDULED' AND (late_at IS NULL "
+			   "OR late_at > $%d))", st_sqlp_i64(p, clock_now_us()));
+	} else if ((states & sched_late) == RUN_STATE_BIT(RUN_LATE)) {
+		buf_printf(sql, " AND (1 = 0 OR (state = 'SCHEDULED' AND late_at <= $%d)",
+			   st_sqlp_i64(p, clock_now_us()));
+	} else if (states) {
 		buf_puts(sql, " AND (1 = 0");
-		state_set_sql(sql, states);
-		/* LATE as shown: also SCHEDULED runs past their time that no
-		 * engine has marked (store_run_shown_state) */
-		if ((states & RUN_STATE_BIT(RUN_LATE)) && !(states & RUN_STATE_BIT(RUN_SCHEDULED)))
-			buf_printf(sql, " OR (state = 'SCHEDULED' AND late_at <= $%d)",
-				   st_sqlp_i64(p, clock_now_us()));
-		buf_putc(sql, ')');
 	}
+	if (states)
+		state_set_sql(sql, states);
+	if (states || (f->states & sched_late))
+		buf_putc(sql, ')');
+	states = f->states & ((1u << RUN_STATE_COUNT) - 1);
 	if (states && !(states & TERMINAL_STATES))
 		buf_puts(sql, " AND ended_at IS NULL");
 	if (f->since)

@@ -210,6 +210,9 @@ START_TEST(a_run_nobody_marked_late_goes_through_late_when_claimed)
 	int64_t count = 0;
 	OK(store_run_count(fx->store, &f, &count, &E));
 	ck_assert_int_eq(count, 1);
+	f.states = RUN_STATE_BIT(RUN_SCHEDULED);
+	OK(store_run_count(fx->store, &f, &count, &E));
+	ck_assert_int_eq(count, 0);
 	/* An engine comes: the run goes through LATE on its way to RUNNING. */
 	ck_assert_int_eq(fx_work(fx), 1);
 	fx_assert_transitions(fx, id, "SCHEDULED LATE RUNNING COMPLETED");
