@@ -11,8 +11,8 @@
  * while no scheduler ran are caught up as its `catchup` says: the latest
  * fires (the default), none does, or every one does, oldest first (at
  * most PROJECT_CATCHUP_MAX, the newest), each with its own tick time; the
- * ticks not fired are recorded MISSED with the reason.  A tick while the task's previous
- * run is still going is recorded SKIPPED (unless allow_overlap); a `when`
+ * ticks not fired are recorded MISSED with the reason.  A tick while the
+ * task's previous run is still going is recorded SKIPPED (unless allow_overlap); a `when`
  * condition is evaluated on the scheduler's own data connections and its
  * result recorded; a flow action becomes a run (trigger task) whose
  * outcome is reconciled into the history when it finishes; a SQL action
@@ -623,10 +623,10 @@ static void refresh_states(struct engine *eng, struct sched *sc, usec_t now)
 }
 
 /* Fire the missed tick `due` and move on to the next one to catch up (or
- * back to the schedule).  Each catch-up tick fires whether or not the
- * previous run is still going: its runs queue up behind one another by
- * the flow's concurrency, each with its own tick time.  -1: the store is
- * out of reach, the tick fires when it is back. */
+ * back to the schedule).  Under catchup all each tick fires whether or
+ * not the previous run is still going: the runs, one per period, queue
+ * up behind one another by the flow's concurrency.  -1: the store is out
+ * of reach, the tick fires when it is back. */
 static int catch_up_tick(struct engine *eng, struct sched *sc, struct task_rt *rt,
 			 usec_t due, usec_t now)
 {
@@ -634,7 +634,7 @@ static int catch_up_tick(struct engine *eng, struct sched *sc, struct task_rt *r
 	time_format_short(due, when);
 	char *why = xasprintf("catch-up of the tick at %s UTC, missed while no scheduler ran",
 			      when);
-	int64_t rc = fire_task(eng, sc, rt, due, why, true, NULL);
+	int64_t rc = fire_task(eng, sc, rt, due, why, rt->t->catchup == CATCHUP_ALL, NULL);
 	free(why);
 	if (rc < 0)
 		return -1;
