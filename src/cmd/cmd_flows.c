@@ -42,7 +42,8 @@ static cJSON *run_json(const struct store_run *r, const struct vec *workers)
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "id", (double)r->id);
 	cJSON_AddStringToObject(o, "flow", r->flow);
-	cJSON_AddStringToObject(o, "state", run_state_name(r->state));
+	cJSON_AddStringToObject(o, "state",
+				run_state_name(store_run_shown_state(r, clock_now_us())));
 	cmd_json_add_str(o, "reason", r->reason);
 	cJSON_AddStringToObject(o, "trigger", run_trigger_name(r->trigger));
 	cmd_json_add_str(o, "trigger_detail", r->trigger_detail);
@@ -59,6 +60,7 @@ static cJSON *run_json(const struct store_run *r, const struct vec *workers)
 	cmd_json_add_time(o, "started", r->started);
 	cmd_json_add_time(o, "ended", r->ended);
 	cmd_json_add_time(o, "next_retry", r->next_retry);
+	cmd_json_add_time(o, "late_at", r->late_at);
 	cJSON_AddNumberToObject(o, "rows_in", (double)r->rows_in);
 	cJSON_AddNumberToObject(o, "rows_out", (double)r->rows_out);
 	cmd_json_add_str(o, "error", r->error);
@@ -66,8 +68,12 @@ static cJSON *run_json(const struct store_run *r, const struct vec *workers)
 		cJSON_AddNumberToObject(o, "parent_run", (double)r->parent_run);
 	else
 		cJSON_AddNullToObject(o, "parent_run");
+	/* As stored, in their declared types; through no double, so that a
+	 * 20-digit number prints as it was given. */
 	cJSON *params = cJSON_Parse(r->params ? r->params : "{}");
-	cJSON_AddItemToObject(o, "params", params ? params : cJSON_CreateObject());
+	cJSON_AddItemToObject(o, "params", cJSON_IsObject(params) ? cJSON_CreateRaw(r->params)
+			      : cJSON_CreateObject());
+	cJSON_Delete(params);
 	return o;
 }
 
@@ -180,7 +186,8 @@ static void print_runs(FILE *fp, enum cmd_format format, const struct vec *runs,
 		snprintf(in, sizeof in, "%lld", (long long)r->rows_in);
 		snprintf(out, sizeof out, "%lld", (long long)r->rows_out);
 		char *waiting = r->error ? NULL : waiting_note(r, workers);
-		cmd_table_add(&t, id, r->flow, run_state_name(r->state),
+		cmd_table_add(&t, id, r->flow,
+			      run_state_name(store_run_shown_state(r, clock_now_us())),
 			      run_trigger_name(r->trigger), att, started, took, in, out,
 			      r->error ? r->error : waiting ? waiting : "");
 		free(waiting);
@@ -263,7 +270,7 @@ static void print_run_text(FILE *fp, const struct store_run *r, struct vec *step
 	short_time(r->started, started);
 	short_time(r->ended, ended);
 	fprintf(fp, "run %lld  flow %s  %s\n", (long long)r->id, r->flow,
-		run_state_name(r->state));
+		run_state_name(store_run_shown_state(r, clock_now_us())));
 	fprintf(fp, "  trigger      %s%s%s\n", run_trigger_name(r->trigger),
 		r->trigger_detail ? " " : "", r->trigger_detail ? r->trigger_detail : "");
 	if (r->parent_run)
@@ -278,8 +285,14 @@ static void print_run_text(FILE *fp, const struct store_run *r, struct vec *step
 	if (waiting)
 		fprintf(fp, "  %s\n", waiting);
 	free(waiting);
-	fprintf(fp, "  created      %s\n  started      %s\n  ended        %s\n"
-		"  duration     %s\n", created, started, ended, took);
+	fprintf(fp, "  created      %s\n", created);
+	if (r->scheduled && r->scheduled != r->created) {
+		char when[24];
+		short_time(r->scheduled, when);
+		fprintf(fp, "  scheduled    %s\n", when);
+	}
+	fprintf(fp, "  started      %s\n  ended        %s\n"
+		"  duration     %s\n", started, ended, took);
 	fprintf(fp, "  rows         %lld in, %lld out\n", (long long)r->rows_in,
 		(long long)r->rows_out);
 	if (r->reason)

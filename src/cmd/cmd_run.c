@@ -440,6 +440,44 @@ static void free_kv(struct vec *kv)
 	vec_free(kv);
 }
 
+/* --at: an instant ("2026-12-07T09:30:00Z"; without an offset, UTC) or a
+ * time from now ("+90s", "in 5m"). */
+static int parse_at(const struct cmd_entry *self, const char *text, usec_t *at,
+		    struct err *e)
+{
+	usec_t d;
+	const char *rel = text[0] == '+' ? text + 1
+			  : strncmp(text, "in ", 3) == 0 ? text + 3 : NULL;
+	if (rel && duration_parse(rel, &d) && d >= 0) {
+		*at = clock_now_us() + d;
+		return EXIT_OK;
+	}
+	if (!rel && time_parse_iso(text, at))
+		return EXIT_OK;
+	return cmd_usage_error(self, e, "--at takes a time: 2026-12-07T09:30:00Z (UTC "
+			       "unless an offset is given), or +DURATION such as +90s, not "
+			       "'%s'", text);
+}
+
+/* A scheduled run is left for an engine, whether or not one runs now. */
+static int scheduled_run(struct cmd_ctx *ctx, int64_t id, usec_t at, bool wait,
+			 usec_t store_timeout, struct err *e)
+{
+	char when[24];
+	time_format_short(at, when);
+	bool alive = true;
+	if (ctx->surface == SURFACE_CLI && engine_alive(ctx->store, 0, &alive, NULL) == 0 &&
+	    !alive)
+		fprintf(ctx->errout, "run %lld is SCHEDULED for %s UTC; no engine is running "
+			"now: it starts when one does (sluice worker), LATE if after its "
+			"flow's late_after\n", (long long)id, when);
+	else if (ctx->surface == SURFACE_CLI)
+		fprintf(ctx->errout, "run %lld is SCHEDULED for %s UTC\n", (long long)id, when);
+	if (!wait || ctx->surface != SURFACE_CLI)
+		return EXIT_OK;
+	return follow_run(ctx, ctx->store, id, NULL, store_timeout, e);
+}
+
 static int exec_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
@@ -452,6 +490,10 @@ static int exec_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct err
 				     "(0: never give up)");
 		goto out;
 	}
+	usec_t at = 0;
+	const char *at_text = cmd_opt_value(args, "--at");
+	if (at_text && (rc = parse_at(self, at_text, &at, e)) != EXIT_OK)
+		goto out;
 	for (size_t i = 0; i < args->names.len; i++)
 		if (strcmp(args->names.items[i], "--param") == 0 &&
 		    add_param(self, &kv, args->values.items[i], e) < 0) {
@@ -468,7 +510,7 @@ static int exec_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct err
 		params[i] = *(struct project_kv *)kv.items[i];
 	struct dispatch d;
 	memset(&d, 0, sizeof d);
-	if (project_flow(ctx->project, args->positional.items[0]) &&
+	if (!at && project_flow(ctx->project, args->positional.items[0]) &&
 	    dispatch_begin(ctx, &d, e) < 0) {
 		free(params);
 		rc = EXIT_FAILED;
@@ -480,6 +522,7 @@ static int exec_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct err
 		.trigger_detail = ctx->user,
 		.reason = ctx->surface == SURFACE_CLI ? "sluice run" : "run from the console",
 		.reserved_for = dispatch_worker(&d),
+		.scheduled = at,
 	};
 	int64_t id = 0;
 	int src = engine_submit(ctx->store, ctx->project, &req, &id, e);
@@ -495,7 +538,10 @@ static int exec_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct err
 	}
 	fprintf(ctx->out, "%lld\n", (long long)id);
 	fflush(ctx->out);
-	rc = dispatch_run(ctx, &d, id, cmd_opt_flag(args, "--wait"), store_timeout, e);
+	if (at)
+		rc = scheduled_run(ctx, id, at, cmd_opt_flag(args, "--wait"), store_timeout, e);
+	else
+		rc = dispatch_run(ctx, &d, id, cmd_opt_flag(args, "--wait"), store_timeout, e);
 out:
 	free_kv(&kv);
 	return rc;
@@ -554,7 +600,8 @@ static int exec_retry(struct cmd_ctx *ctx, const struct cmd_args *args, struct e
 }
 
 const struct cmd_entry cmd_run_entries[] = {
-	{ .name = "run", .usage = "FLOW [KEY=VALUE]... [--wait] [--store-timeout DURATION]",
+	{ .name = "run", .usage = "FLOW [KEY=VALUE]... [--at TIME] [--wait] "
+	  "[--store-timeout DURATION]",
 	  .summary = "start a run of a flow and print its id",
 	  .help = "Parameters: KEY=VALUE words or --param KEY=VALUE (-p), repeated.\n"
 	  "They are checked against the flow's declarations before the run\n"
@@ -570,12 +617,18 @@ const struct cmd_entry cmd_run_entries[] = {
 	  "gives up (exit 1).  Progress goes to stderr.  Exit status: 0 COMPLETED\n"
 	  "or CACHED (or queued without --wait), 1 FAILED or CRASHED (or the\n"
 	  "control store failed), 2 usage, 3 CANCELLED, 128+N stopped waiting on\n"
-	  "signal N.",
+	  "signal N.\n"
+	  "--at TIME makes the run SCHEDULED for TIME (2026-12-07T09:30:00Z, UTC\n"
+	  "without an offset, or +90s from now): an engine starts it then, never\n"
+	  "before; this command never runs it itself.  Not started within the\n"
+	  "flow's late_after (default 1m) it becomes LATE, and still runs when an\n"
+	  "engine can.",
 	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
 	  .options = {
 		{ "--wait", "-w" },
 		{ "--param", "-p", CMD_KIND_PARAM, NULL, true },
 		{ "--store-timeout", NULL, CMD_KIND_DURATION },
+		{ "--at", NULL, CMD_KIND_TEXT },
 	  },
 	  .args = { 1, CMD_ARGS_MANY, { CMD_KIND_FLOW, CMD_KIND_PARAM } },
 	  .exec = exec_run },

@@ -238,7 +238,8 @@ bool  engine_worker_serving(const struct store_worker *w, usec_t lease);
 bool  engine_worker_serves(const struct store_worker *w, const char *pool);
 /* Why queued run `r` has nobody to take it: "waiting: no live worker
  * serves pool X" when no live worker in `workers` (store_worker_list)
- * serves its pool; NULL otherwise.  Caller frees. */
+ * serves its pool; "scheduled for TIME UTC" for a SCHEDULED run whose
+ * time is to come; NULL otherwise.  Caller frees. */
 char *engine_run_waiting(const struct store_run *r, const struct vec *workers,
 			 usec_t lease);
 /* Ask worker `id` to drain (a "drain" request only it takes): it stops

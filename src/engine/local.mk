@@ -26,14 +26,14 @@ TESTS += tests/unit/test_engine
 
 check_PROGRAMS += tests/unit/test_engine_tasks
 tests_unit_test_engine_tasks_SOURCES = tests/unit/test_engine_tasks.c tests/unit/testutil.h \
-	tests/unit/engine_testutil.h
+	tests/unit/engine_testutil.h tests/unit/schedule_cases.h
 tests_unit_test_engine_tasks_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_engine_tasks_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_engine_tasks
 
 check_PROGRAMS += tests/unit/test_engine_pg
 tests_unit_test_engine_pg_SOURCES = tests/unit/test_engine_pg.c tests/unit/testutil.h \
-	tests/unit/engine_testutil.h
+	tests/unit/engine_testutil.h tests/unit/schedule_cases.h
 tests_unit_test_engine_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_engine_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_engine_pg
@@ -48,6 +48,9 @@ TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
 	tests/integration/run_wait.sh tests/integration/run_wait_pg.sh \
 	tests/integration/disk_full.sh tests/integration/sqlite_busy.sh \
 	tests/integration/workers.sh tests/integration/workers_pg.sh
+
+# run --at, LATE, catchup's MISSED ticks, typed parameters (issue 15).
+TESTS += tests/integration/schedule.sh tests/integration/schedule_pg.sh
 
 # `sluice worker --metrics` on a busy demo, checked by promtool.
 TESTS += tests/integration/metrics.sh tests/integration/metrics_pg.sh

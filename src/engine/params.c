@@ -1,11 +1,14 @@
 /*
  * params.c - a run's parameters: checked against the flow's declarations
  * (type, required, unknown names) with defaults applied before the run
- * exists for workers, stored as a JSON object of text values (lossless:
- * a 64-bit integer or a numeric(38,10) survives), and read back into the
- * key/value list a step context carries.
+ * exists for workers, stored as a JSON object in their declared types
+ * (int and numeric as JSON numbers, bool as true/false, the rest as
+ * strings), and read back into the key/value list a step context carries.
+ * Numbers are written and read as their text, never through a double, so
+ * a 64-bit integer or a numeric(38,10) survives.
  */
 #include "engine/engine_int.h"
+#include "format/format.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -25,7 +28,9 @@ int engine_params_from_json(const char *json, struct project_kv **out, size_t *n
 {
 	*out = NULL;
 	*n = 0;
-	cJSON *root = cJSON_Parse(json && *json ? json : "{}");
+	const char *text = json && *json ? json : "{}";
+	/* format's parser keeps a number's text in valuestring */
+	cJSON *root = fmt_json_parse(text, strlen(text), NULL, NULL);
 	if (!root || !cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return err_set(e, ERR_PARSE, "the run's parameters are not a JSON object");
@@ -39,10 +44,8 @@ int engine_params_from_json(const char *json, struct project_kv **out, size_t *n
 			kv[i].value = xstrdup(it->valuestring);
 		} else if (cJSON_IsBool(it)) {
 			kv[i].value = xstrdup(cJSON_IsTrue(it) ? "true" : "false");
-		} else if (cJSON_IsNumber(it)) {
-			char *txt = cJSON_PrintUnformatted(it);
-			kv[i].value = xstrdup(txt);
-			cJSON_free(txt);
+		} else if (cJSON_IsNumber(it) && it->valuestring) {
+			kv[i].value = xstrdup(it->valuestring);
 		} else if (!cJSON_IsNull(it)) {
 			char *txt = cJSON_PrintUnformatted(it);
 			kv[i].value = xstrdup(txt);
@@ -62,6 +65,49 @@ static const struct project_kv *find_given(const struct project_kv *given, size_
 		if (str_eq(given[i].key, name))
 			return &given[i];
 	return NULL;
+}
+
+/* A checked numeric value as JSON number text: JSON has no leading '+',
+ * no leading zeros and no bare '.5' or '5.'. */
+static char *json_number(const char *v)
+{
+	struct buf b = BUF_INIT;
+	if (*v == '-')
+		buf_putc(&b, *v++);
+	else if (*v == '+')
+		v++;
+	while (*v == '0' && v[1] >= '0' && v[1] <= '9')
+		v++;
+	if (*v == '.' || !*v)
+		buf_putc(&b, '0');
+	for (; *v && *v != 'e' && *v != 'E'; v++) {
+		buf_putc(&b, *v);
+		if (*v == '.' && !(v[1] >= '0' && v[1] <= '9'))
+			buf_putc(&b, '0');
+	}
+	buf_puts(&b, v);
+	char *out = xstrdup(buf_str(&b));
+	buf_free(&b);
+	return out;
+}
+
+/* A value param_check accepted, as the JSON its declared type calls for. */
+static cJSON *typed_value(enum param_type type, const char *value)
+{
+	if (!value)
+		return cJSON_CreateNull();
+	switch (type) {
+	case PARAM_INT: case PARAM_NUMERIC: {
+		char *num = json_number(value);
+		cJSON *raw = cJSON_CreateRaw(num);
+		free(num);
+		return raw;
+	}
+	case PARAM_BOOL:
+		return cJSON_CreateBool(str_eq(value, "true"));
+	default:
+		return cJSON_CreateString(value);
+	}
 }
 
 static void list_params(const struct project_flow *flow, struct buf *b)
@@ -118,10 +164,7 @@ char *engine_params_resolve(const struct project_flow *flow, const struct projec
 			cJSON_Delete(obj);
 			return NULL;
 		}
-		if (value)
-			cJSON_AddStringToObject(obj, pp->name, value);
-		else
-			cJSON_AddNullToObject(obj, pp->name);
+		cJSON_AddItemToObject(obj, pp->name, typed_value(pp->type, value));
 	}
 	char *txt = cJSON_PrintUnformatted(obj);
 	char *out = xstrdup(txt);

@@ -7,10 +7,12 @@
  * lapses and another engine's scheduler takes over).
  *
  * Tasks: the next tick of each started task is kept in memory.  On taking
- * the lease, a task whose last recorded tick is followed by ticks that
- * passed while no scheduler ran fires ONCE (recorded with the latest
- * missed tick), not once per missed tick.  A tick while the task's previous
- * run is still going is recorded SKIPPED (unless allow_overlap); a `when`
+ * the lease, the ticks that passed since a task's last recorded tick
+ * while no scheduler ran are caught up as its `catchup` says: the latest
+ * fires (the default), none does, or every one does, oldest first (at
+ * most PROJECT_CATCHUP_MAX, the newest), each with its own tick time; the
+ * ticks not fired are recorded MISSED with the reason.  A tick while the
+ * task's previous run is still going is recorded SKIPPED (unless allow_overlap); a `when`
  * condition is evaluated on the scheduler's own data connections and its
  * result recorded; a flow action becomes a run (trigger task) whose
  * outcome is reconciled into the history when it finishes; a SQL action
@@ -41,8 +43,9 @@
 #define LATE_CHECK        (10 * USEC_PER_SEC)
 #define LATE_CHECK_EVENTS (30 * USEC_PER_SEC)
 #define TICK_MAX     (250 * USEC_PER_MSEC)
-#define LATE_AFTER   (60 * USEC_PER_SEC)
 #define MISSED_SCAN  100000
+/* MISSED ticks recorded one by one; older ones share one entry. */
+#define MISSED_ROWS  100
 
 struct task_rt {
 	const struct project_task *t;
@@ -51,6 +54,7 @@ struct task_rt {
 	bool known;                /* state read at least once */
 	usec_t resumed_at;         /* failures count from here */
 	bool executing;            /* a run or SQL job of this task is going */
+	int  catchup_left;         /* missed ticks still to fire, from next_due on */
 	int  sql_outcome;          /* 1 ok, 2 failed: reported by a worker */
 };
 
@@ -198,6 +202,46 @@ static int eval_when(struct engine *eng, struct sched *sc, const struct project_
 }
 
 /* ---- firing ---------------------------------------------------------------------------- */
+/* The tick's time as the task's tick_param wants it: a date is the day
+ * the tick falls on in the schedule's time zone (UTC without one). */
+static char *tick_text(const struct project *p, const struct project_task *t, usec_t tick)
+{
+	const struct project_flow *f = project_flow(p, t->flow);
+	enum param_type type = PARAM_TIMESTAMP;
+	for (size_t i = 0; f && i < f->nparams; i++)
+		if (str_eq(f->params[i].name, t->tick_param))
+			type = f->params[i].type;
+	char iso[32];
+	if (type != PARAM_DATE) {
+		time_format_iso(tick, iso);
+		return xstrdup(iso);
+	}
+	long off = 0;
+	if (t->schedule.timezone && !tz_offset(t->schedule.timezone, tick, &off))
+		off = 0;
+	time_format_iso(tick + (usec_t)off * USEC_PER_SEC, iso);
+	return xstrndup(iso, 10);
+}
+
+/* The task's parameters, and its tick_param set to the tick (caller frees
+ * with engine_params_free). */
+static struct project_kv *tick_params(const struct project *p, const struct project_task *t,
+				      usec_t tick, size_t *n)
+{
+	struct project_kv *kv = xcalloc(t->nparams + 1, sizeof *kv);
+	for (size_t i = 0; i < t->nparams; i++) {
+		kv[i].key = xstrdup(t->params[i].key);
+		kv[i].value = t->params[i].value ? xstrdup(t->params[i].value) : NULL;
+	}
+	*n = t->nparams;
+	if (t->tick_param) {
+		kv[*n].key = xstrdup(t->tick_param);
+		kv[*n].value = tick_text(p, t, tick);
+		(*n)++;
+	}
+	return kv;
+}
+
 static void add_history(struct engine *eng, struct sched *sc, struct store_task_entry *te)
 {
 	struct err e;
@@ -247,13 +291,16 @@ static int64_t fire_task(struct engine *eng, struct sched *sc, struct task_rt *r
 	int64_t run_id = 0;
 	if (t->flow) {
 		char *reason = xasprintf("task %s%s%s", t->name, why ? ": " : "", why ? why : "");
+		size_t nkv = 0;
+		struct project_kv *kv = tick_params(eng->project, t, scheduled, &nkv);
 		struct engine_run_request req = {
-			.flow = t->flow, .params = t->params, .nparams = t->nparams,
+			.flow = t->flow, .params = kv, .nparams = nkv,
 			.trigger = TRIGGER_TASK, .trigger_detail = t->name, .reason = reason,
 			.pool = t->pool,
 		};
 		int rc = engine_submit(sc->store, eng->project, &req, &run_id, &e);
 		free(reason);
+		engine_params_free(kv, nkv);
 		if (rc < 0 && store_lost(sc->store)) {
 			/* Nothing was fired: the tick fires when the store is back. */
 			if (err_out)
@@ -391,7 +438,8 @@ static enum task_state task_outcome(enum run_state st)
 static void reconcile_task(struct engine *eng, struct sched *sc, struct task_rt *rt)
 {
 	struct vec hist = VEC_INIT;
-	if (store_task_list(sc->store, rt->t->name, 10, 0, &hist, NULL) < 0)
+	if (store_task_list(sc->store, rt->t->name, PROJECT_CATCHUP_MAX + 10, 0, &hist,
+			    NULL) < 0)
 		return;
 	bool executing = false;
 	for (size_t i = hist.len; i-- > 0;) {
@@ -445,15 +493,80 @@ static void reconcile_task(struct engine *eng, struct sched *sc, struct task_rt 
 }
 
 /* ---- task states and ticks --------------------------------------------------------------- */
-/* The latest tick at or before `now` after `last`, or 0 when none passed. */
-static usec_t latest_missed(const struct schedule *s, usec_t last, usec_t now)
+/* How many ticks passed after `last` up to `now` (at most MISSED_SCAN). */
+static int count_missed(const struct schedule *s, usec_t last, usec_t now)
 {
-	usec_t t = schedule_next(s, last), found = 0;
-	for (int i = 0; t && t <= now && i < MISSED_SCAN; i++) {
-		found = t;
-		t = schedule_next(s, t);
+	int n = 0;
+	for (usec_t t = schedule_next(s, last); t && t <= now && n < MISSED_SCAN;
+	     t = schedule_next(s, t))
+		n++;
+	return n;
+}
+
+static const char *catchup_name(enum task_catchup c)
+{
+	return c == CATCHUP_NONE ? "none" : c == CATCHUP_ALL ? "all" : "latest";
+}
+
+static void record_missed(struct engine *eng, struct sched *sc, const struct project_task *t,
+			  usec_t tick, usec_t now, const char *why)
+{
+	struct store_task_entry te = { .task = t->name, .scheduled = tick, .completed = now,
+				       .state = TASK_MISSED, .error = (char *)why };
+	add_history(eng, sc, &te);
+}
+
+/* Taking over: the ticks after `last` up to `now` passed while no
+ * scheduler ran.  Those the task's catchup does not fire are recorded
+ * MISSED (the oldest beyond MISSED_ROWS in one entry); the first to fire
+ * becomes next_due, and catchup_left says how many follow it. */
+static void catch_up(struct engine *eng, struct sched *sc, struct task_rt *rt, usec_t last,
+		     usec_t now)
+{
+	const struct project_task *t = rt->t;
+	int n = count_missed(&t->schedule, last, now);
+	int fire = t->catchup == CATCHUP_NONE ? 0 : t->catchup == CATCHUP_LATEST ? 1
+		   : n < PROJECT_CATCHUP_MAX ? n : PROJECT_CATCHUP_MAX;
+	if (fire > n)
+		fire = n;
+	char since[24];
+	time_format_short(last, since);
+	char *why;
+	if (t->catchup == CATCHUP_ALL)
+		why = xasprintf("no scheduler ran at its time (the last tick recorded was at "
+				"%s UTC); catchup all fires the newest %d missed ticks at most",
+				since, PROJECT_CATCHUP_MAX);
+	else
+		why = xasprintf("no scheduler ran at its time (the last tick recorded was at "
+				"%s UTC); catchup %s fires %s", since, catchup_name(t->catchup),
+				t->catchup == CATCHUP_NONE ? "no missed tick"
+				: "only the newest missed tick");
+	int first_row = n - fire > MISSED_ROWS ? n - fire - MISSED_ROWS + 1 : 0;
+	usec_t tick = schedule_next(&t->schedule, last), first_old = tick;
+	rt->next_due = 0;
+	for (int i = 0; tick && i < n; i++, tick = schedule_next(&t->schedule, tick)) {
+		if (i >= n - fire) {
+			if (!rt->next_due)
+				rt->next_due = tick;
+		} else if (i == first_row - 1) {
+			char from[24];
+			time_format_short(first_old, from);
+			char *many = xasprintf("%d ticks from %s UTC to this one missed: %s",
+					       first_row, from, why);
+			record_missed(eng, sc, t, tick, now, many);
+			free(many);
+		} else if (i >= first_row) {
+			record_missed(eng, sc, t, tick, now, why);
+		}
 	}
-	return found;
+	if (n > fire)
+		task_log(t->name, LOG_WARN, 0, "%d tick%s missed while no scheduler ran; "
+			 "catchup %s fires %d", n, n == 1 ? "" : "s", catchup_name(t->catchup),
+			 fire);
+	rt->catchup_left = fire;
+	if (!rt->next_due)
+		rt->next_due = schedule_next(&t->schedule, now);
+	free(why);
 }
 
 /* The newest tick recorded for a task (0 = never ran). */
@@ -469,7 +582,7 @@ static usec_t last_tick(struct sched *sc, const char *task)
 	return t;
 }
 
-static void refresh_states(struct sched *sc, usec_t now)
+static void refresh_states(struct engine *eng, struct sched *sc, usec_t now)
 {
 	struct vec objs = VEC_INIT;
 	if (store_object_list(sc->store, "task:", &objs, NULL) < 0)
@@ -491,18 +604,48 @@ static void refresh_states(struct sched *sc, usec_t now)
 			usec_t from = last_tick(sc, rt->t->name);
 			if (from && from < since)
 				from = since;
-			usec_t missed = from ? latest_missed(&rt->t->schedule, from, now) : 0;
-			rt->next_due = missed ? missed : schedule_next(&rt->t->schedule, now);
+			rt->catchup_left = 0;
+			if (from)
+				catch_up(eng, sc, rt, from, now);
+			else
+				rt->next_due = schedule_next(&rt->t->schedule, now);
 		} else if (rt->known && started && !rt->started) {
 			rt->next_due = schedule_next(&rt->t->schedule, now);   /* resumed */
 		}
-		if (!started)
+		if (!started) {
 			rt->next_due = 0;
+			rt->catchup_left = 0;
+		}
 		rt->resumed_at = since;
 		rt->started = started;
 		rt->known = true;
 	}
 	store_object_list_free(&objs);
+}
+
+/* Fire the missed tick `due` and move on to the next one to catch up (or
+ * back to the schedule).  Under catchup all each tick fires whether or
+ * not the previous run is still going: the runs, one per period, queue
+ * up behind one another by the flow's concurrency.  -1: the store is out
+ * of reach, the tick fires when it is back. */
+static int catch_up_tick(struct engine *eng, struct sched *sc, struct task_rt *rt,
+			 usec_t due, usec_t now)
+{
+	char when[24];
+	time_format_short(due, when);
+	char *why = xasprintf("catch-up of the tick at %s UTC, missed while no scheduler ran",
+			      when);
+	int64_t rc = fire_task(eng, sc, rt, due, why, rt->t->catchup == CATCHUP_ALL, NULL);
+	free(why);
+	if (rc < 0)
+		return -1;
+	if (--rt->catchup_left > 0)
+		rt->next_due = schedule_next(&rt->t->schedule, due);
+	if (rt->catchup_left <= 0 || !rt->next_due || rt->next_due > now) {
+		rt->catchup_left = 0;
+		rt->next_due = schedule_next(&rt->t->schedule, now);
+	}
+	return 0;
 }
 
 static void tick_tasks(struct engine *eng, struct sched *sc, usec_t now)
@@ -512,6 +655,12 @@ static void tick_tasks(struct engine *eng, struct sched *sc, usec_t now)
 		if (!rt->started || !rt->next_due || now < rt->next_due)
 			continue;
 		usec_t due = rt->next_due;
+		if (rt->catchup_left > 0) {
+			while (rt->catchup_left > 0 && rt->next_due <= now)
+				if (catch_up_tick(eng, sc, rt, rt->next_due, now) < 0)
+					return;
+			continue;
+		}
 		rt->next_due = schedule_next(&rt->t->schedule, now);
 		if (fire_task(eng, sc, rt, due, NULL, false, NULL) < 0) {
 			rt->next_due = due;
@@ -649,11 +798,12 @@ static int take_requests(struct engine *eng, struct sched *sc, struct err *e)
 static void notify_late(struct engine *eng, struct sched *sc, const struct store_run *r)
 {
 	char *object = xasprintf("flow:%s", r->flow);
-	char when[24];
+	char when[24], after[32];
 	time_format_short(r->scheduled, when);
+	duration_format(r->late_at - r->scheduled, after, sizeof after);
 	char *text = xasprintf("Run %lld of flow %s is LATE: scheduled for %s UTC, not "
-			       "started a minute after (is a worker running?)",
-			       (long long)r->id, r->flow, when);
+			       "started %s after (is a worker running?)",
+			       (long long)r->id, r->flow, when, after);
 	struct notify_msg m = { .event = NOTIFY_LATE_RUN, .object = object, .run_id = r->id,
 				.state = "LATE", .text = text };
 	struct err e;
@@ -664,23 +814,30 @@ static void notify_late(struct engine *eng, struct sched *sc, const struct store
 	free(object);
 }
 
-/* SCHEDULED runs nobody took within a minute of their time become LATE. */
-static void mark_late(struct engine *eng, struct sched *sc, usec_t now)
+/* SCHEDULED runs nobody took within their flow's late_after become LATE.
+ * Returns when the next one falls late (0: none waits), so the scheduler
+ * wakes then rather than at its next safety look. */
+static usec_t mark_late(struct engine *eng, struct sched *sc, usec_t now)
 {
-	struct store_run_filter f = { .states = RUN_STATE_BIT(RUN_SCHEDULED),
-				      .sort = RUN_SORT_OLDEST, .limit = 100 };
 	struct vec runs = VEC_INIT;
-	if (store_run_list(sc->store, &f, &runs, NULL) < 0)
-		return;
+	usec_t next = 0;
+	if (store_runs_overdue(sc->store, now, 100, &runs, &next, NULL) < 0)
+		return 0;
 	for (size_t i = 0; i < runs.len; i++) {
 		struct store_run *r = runs.items[i];
-		if (r->scheduled && r->scheduled + LATE_AFTER < now &&
-		    engine_transition(eng, sc->store, r, RUN_LATE,
-				      "not started a minute after its scheduled time",
-				      NULL, 0, NULL) == 0)
+		char after[32];
+		duration_format(r->late_at - r->scheduled, after, sizeof after);
+		char *why = xasprintf("not started %s after its scheduled time (late_after)",
+				      after);
+		/* A claim may win the race: then the run is RUNNING, not late. */
+		if (engine_transition(eng, sc->store, r, RUN_LATE, why, NULL, 0, NULL) == 0)
 			notify_late(eng, sc, r);
+		free(why);
 	}
+	if (runs.len == 100)
+		next = now;          /* more to mark */
 	store_run_list_free(&runs);
+	return next;
 }
 
 /* ---- the tick ------------------------------------------------------------------------------ */
@@ -768,7 +925,7 @@ int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
 		changed = changes_since_tick(eng, sc, now);
 	if (!sc->initialised || (changed & (STORE_AREA_BIT(STORE_AREA_OBJECTS) |
 					     STORE_AREA_BIT(STORE_AREA_TASKS))))
-		refresh_states(sc, now);
+		refresh_states(eng, sc, now);
 	bool outcome = false;
 	pthread_mutex_lock(&sc->lock);
 	for (size_t i = 0; i < sc->ntasks; i++)
@@ -783,10 +940,15 @@ int engine_scheduler_tick(struct engine *eng, usec_t now, struct err *e)
 		tick_tasks(eng, sc, now);
 		tick_pipes(eng, sc, now);
 	}
+	/* A new SCHEDULED run may fall late before the next look. */
+	if (changed & STORE_AREA_BIT(STORE_AREA_RUNS))
+		sc->next_late_check = now;
 	if (now >= sc->next_late_check) {
-		mark_late(eng, sc, now);
+		usec_t next = mark_late(eng, sc, now);
 		sc->next_late_check = now + (atomic_load(&eng->listening)
 					     ? LATE_CHECK_EVENTS : LATE_CHECK);
+		if (next && next < sc->next_late_check)
+			sc->next_late_check = next;
 	}
 	if (eng->project->nstreams && now >= sc->next_mirror) {
 		mirror_streams(eng, sc);

@@ -107,6 +107,7 @@ int engine_submit(struct store *s, const struct project *p,
 		.reason = req->reason ? req->reason : "submitted",
 		.worker = req->reserved_for,
 		.pool = req->pool ? req->pool : f->pool,
+		.late_after = f->late_after,
 	};
 	if (!resolved)
 		spec.state = RUN_PENDING;

@@ -40,8 +40,13 @@ bool engine_worker_serves(const struct store_worker *w, const char *pool)
 char *engine_run_waiting(const struct store_run *r, const struct vec *workers,
 			 usec_t lease)
 {
+	if (r->state == RUN_SCHEDULED && r->scheduled > clock_now_us()) {
+		char when[24];
+		time_format_short(r->scheduled, when);
+		return xasprintf("scheduled for %s UTC", when);
+	}
 	bool queued = r->state == RUN_PENDING || r->state == RUN_LATE ||
-		      r->state == RUN_RETRYING;
+		      r->state == RUN_SCHEDULED || r->state == RUN_RETRYING;
 	if (!r->pool || !queued || (r->state == RUN_PENDING && r->worker))
 		return NULL;
 	for (size_t i = 0; i < workers->len; i++) {

@@ -284,7 +284,8 @@ static void parse_flow(struct ld *L, const cJSON *obj, const char *path, void *s
 {
 	static const char *const keys[] = {
 		"name", "description", "params", "retries", "timeout", "concurrency",
-		"on_limit", "notify", "steps", "pool", NULL,
+		"on_limit", "notify", "steps", "pool",
+		"late_after", NULL,
 	};
 	static const char *const limits[] = { "wait", "refuse" };
 	struct project_flow *f = slot;
@@ -306,6 +307,9 @@ static void parse_flow(struct ld *L, const cJSON *obj, const char *path, void *s
 		free(rp);
 	}
 	f->timeout = positive_duration(L, obj, path, "timeout");
+	f->late_after = positive_duration(L, obj, path, "late_after");
+	if (!f->late_after)
+		f->late_after = PROJECT_LATE_AFTER;
 	int64_t conc = spec_at_int(p, obj, path, "concurrency", 1, L->d);
 	if (conc < 1 || conc > 1000) {
 		ld_member_error(L, path, "concurrency", "concurrency is the number of runs "

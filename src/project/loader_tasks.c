@@ -120,7 +120,10 @@ static void parse_task_params(struct ld *L, const cJSON *obj, const char *path,
 		for (size_t i = 0; f && i < f->nparams; i++)
 			if (strcmp(f->params[i].name, m->string) == 0)
 				decl = &f->params[i];
-		if (f && !decl) {
+		if (t->tick_param && str_eq(m->string, t->tick_param)) {
+			ld_error(L, mp, "\"%.64s\" is the task's tick_param: each run's tick "
+				 "time is its value", m->string);
+		} else if (f && !decl) {
 			ld_ref(L, mp, "parameter", m->string, f->params, f->nparams,
 			       sizeof *f->params);
 		} else if (decl) {
@@ -136,6 +139,7 @@ static void parse_task_params(struct ld *L, const cJSON *obj, const char *path,
 		bool given = false;
 		for (size_t k = 0; k < t->nparams; k++)
 			given = given || strcmp(t->params[k].key, decl->name) == 0;
+		given = given || (t->tick_param && str_eq(t->tick_param, decl->name));
 		if (!decl->has_default && !given)
 			ld_error(L, params ? pp : path, "missing required parameter \"%s\" of "
 				 "flow \"%s\" (it has no default)", decl->name, f->name);
@@ -181,11 +185,44 @@ static void parse_sql(struct ld *L, const cJSON *obj, const char *path,
 	free(cp);
 }
 
+static void parse_catchup(struct ld *L, const cJSON *obj, const char *path,
+			  struct project_task *t)
+{
+	static const char *const modes[] = {
+		[CATCHUP_LATEST] = "latest", [CATCHUP_NONE] = "none", [CATCHUP_ALL] = "all",
+	};
+	int mode;
+	t->catchup = ld_enum_member(L, obj, path, "catchup", modes, ARRAY_LEN(modes), &mode)
+		? (enum task_catchup)mode : CATCHUP_LATEST;
+	const char *tp = spec_at_string(L->p, obj, path, "tick_param", false, L->d);
+	if (!tp)
+		return;
+	t->tick_param = xstrdup(tp);
+	const struct project_flow *f = t->flow ? project_flow(L->p, t->flow) : NULL;
+	const struct project_param *decl = NULL;
+	for (size_t i = 0; f && i < f->nparams; i++)
+		if (str_eq(f->params[i].name, tp))
+			decl = &f->params[i];
+	char *kp = spec_path_key(path, "tick_param");
+	if (!t->flow)
+		ld_error(L, kp, "tick_param names a parameter of the task's flow; this task "
+			 "runs SQL, not a flow");
+	else if (f && !decl)
+		ld_ref(L, kp, "parameter", tp, f->params, f->nparams, sizeof *f->params);
+	else if (decl && decl->type != PARAM_DATE && decl->type != PARAM_TIMESTAMP &&
+		 decl->type != PARAM_TEXT)
+		ld_error(L, kp, "tick_param \"%.64s\" is a parameter of type %s; the tick's "
+			 "time goes into a date, timestamp or text parameter", tp,
+			 param_type_name(decl->type));
+	free(kp);
+}
+
 static void parse_task(struct ld *L, const cJSON *obj, const char *path, void *slot)
 {
 	static const char *const keys[] = {
 		"name", "schedule", "timezone", "when", "after", "flow", "params", "sql",
-		"connection", "max_failures", "overlap", "suspended", "pool", NULL,
+		"connection", "max_failures", "overlap", "suspended", "pool",
+		"catchup", "tick_param", NULL,
 	};
 	struct project_task *t = slot;
 	struct project *p = L->p;
@@ -204,6 +241,7 @@ static void parse_task(struct ld *L, const cJSON *obj, const char *path, void *s
 		ld_ref(L, fp, "flow", flow, p->flows, p->nflows, sizeof *p->flows);
 		free(fp);
 	}
+	parse_catchup(L, obj, path, t);
 	parse_task_params(L, obj, path, t);
 	parse_sql(L, obj, path, t);
 	if (!t->flow && !t->sql_file)

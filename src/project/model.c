@@ -332,6 +332,7 @@ static void free_task(struct project_task *t)
 	free(t->sql_file);
 	free(t->connection);
 	free(t->pool);
+	free(t->tick_param);
 	free(t->path_in_file);
 }
 

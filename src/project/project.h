@@ -181,6 +181,13 @@ struct project_kv {
 	char *value;           /* NULL = JSON null */
 };
 
+/* What a task does with the ticks that passed while no scheduler ran:
+ * fire none of them, the latest one (the default, as before the key
+ * existed), or every one, oldest first (at most PROJECT_CATCHUP_MAX).
+ * The ticks not fired are recorded MISSED in its history. */
+enum task_catchup { CATCHUP_LATEST, CATCHUP_NONE, CATCHUP_ALL };
+#define PROJECT_CATCHUP_MAX 50
+
 struct project_task {
 	char *name;
 	struct schedule schedule;
@@ -199,6 +206,9 @@ struct project_task {
 	bool  allow_overlap;   /* default false: a tick during a run is SKIPPED */
 	bool  start_suspended;
 	char *pool;            /* its runs' pool, over the flow's; NULL */
+	enum task_catchup catchup;   /* ticks missed while no scheduler ran */
+	char *tick_param;      /* the flow parameter given each run's tick time
+				  (date, timestamp or text); NULL = none */
 	char *path_in_file;
 };
 
@@ -243,6 +253,7 @@ struct project_step {
 };
 
 enum concurrency_policy { CONCURRENCY_WAIT, CONCURRENCY_REFUSE };
+#define PROJECT_LATE_AFTER (60 * USEC_PER_SEC)
 
 struct project_flow {
 	char *name;
@@ -258,6 +269,8 @@ struct project_flow {
 	char **notify;                /* notification channels for this flow */
 	size_t nnotify;
 	char *pool;                   /* only workers serving it run this flow; NULL */
+	usec_t late_after;            /* a SCHEDULED run not started this long after
+					 its time is LATE; default PROJECT_LATE_AFTER */
 	char *path_in_file;
 };
 

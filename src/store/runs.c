@@ -83,7 +83,7 @@ bool run_trigger_parse(const char *s, enum run_trigger *out)
 #define RUN_COLS "id, flow, params, state, reason, trigger_kind, trigger_detail, " \
 	"attempt, max_attempts, environment, worker, created_at, scheduled_at, " \
 	"started_at, ended_at, next_retry_at, updated_at, error, error_detail, " \
-	"rows_in, rows_out, parent_run, pool"
+	"rows_in, rows_out, parent_run, pool, late_at"
 
 static void *parse_run(struct db_cursor *c)
 {
@@ -113,6 +113,7 @@ static void *parse_run(struct db_cursor *c)
 	r->rows_out = st_col_i64(c, 20);
 	r->parent_run = st_col_i64(c, 21);
 	r->pool = st_col_str(c, 22);
+	r->late_at = st_col_i64(c, 23);
 	return r;
 }
 
@@ -196,14 +197,18 @@ int store_run_create(struct store *s, const struct store_run_spec *spec,
 	st_sqlp_i64_or_null(&p, spec->parent_run);
 	st_sqlp_str(&p, spec->state == RUN_PENDING ? spec->worker : NULL);
 	st_sqlp_str(&p, spec->pool && *spec->pool ? spec->pool : NULL);
+	usec_t scheduled = spec->scheduled ? spec->scheduled : now;
+	st_sqlp_i64_or_null(&p, spec->state == RUN_SCHEDULED && spec->late_after > 0
+			    ? scheduled + spec->late_after : 0);
 
 	if (st_begin(s, e) < 0)
 		return -1;
 	int64_t newid = 0;
 	if (st_query_i64(s, "INSERT INTO runs (flow, params, state, reason, trigger_kind, "
 			 "trigger_detail, attempt, max_attempts, environment, created_at, "
-			 "scheduled_at, updated_at, parent_run, worker, pool) VALUES ($1, $2, "
-			 "$3, $4, $5, $6, 1, $7, $8, $9, $10, $9, $11, $12, $13) RETURNING id",
+			 "scheduled_at, updated_at, parent_run, worker, pool, late_at) VALUES "
+			 "($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $9, $11, $12, $13, $14) "
+			 "RETURNING id",
 			 &p, &newid, e) != 1 ||
 	    insert_transition(s, newid, now, NULL, spec->state,
 			      spec->reason ? spec->reason : "created", NULL, e) < 0) {
@@ -221,7 +226,7 @@ int store_run_create(struct store *s, const struct store_run_spec *spec,
 struct run_row {
 	enum run_state state;
 	int attempt;
-	usec_t started;
+	usec_t started, late_at;
 	char *worker;
 };
 
@@ -230,7 +235,7 @@ struct run_row {
 static int lock_run(struct store *s, int64_t id, struct run_row *r, struct err *e)
 {
 	char sql[160];
-	snprintf(sql, sizeof(sql), "SELECT state, attempt, started_at, worker "
+	snprintf(sql, sizeof(sql), "SELECT state, attempt, started_at, worker, late_at "
 		 "FROM runs WHERE id = $1%s", s->d->lock_row);
 	struct sqlp p = SQLP_INIT;
 	st_sqlp_i64(&p, id);
@@ -244,6 +249,7 @@ static int lock_run(struct store *s, int64_t id, struct run_row *r, struct err *
 		r->attempt = (int)st_col_i64(c, 1);
 		r->started = st_col_i64(c, 2);
 		r->worker = st_col_str(c, 3);
+		r->late_at = st_col_i64(c, 4);
 	}
 	db_cursor_close(c);
 	return rc;
@@ -368,6 +374,31 @@ int store_run_retry_at(struct store *s, int64_t run_id, usec_t when,
 	return transition(s, run_id, &m, e);
 }
 
+enum run_state store_run_shown_state(const struct store_run *r, usec_t now)
+{
+	if (r->state == RUN_SCHEDULED && r->late_at && r->late_at <= now)
+		return RUN_LATE;
+	return r->state;
+}
+
+int store_runs_overdue(struct store *s, usec_t now, int limit, struct vec *out,
+		       usec_t *next, struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	st_sqlp_i64(&p, now);
+	int64_t when = 0;
+	if (st_query_i64(s, "SELECT coalesce(min(late_at), 0) FROM runs WHERE "
+			 "ended_at IS NULL AND state = 'SCHEDULED' AND late_at > $1",
+			 &p, &when, e) < 0)
+		return -1;
+	*next = when;
+	char sql[640];
+	snprintf(sql, sizeof sql, "SELECT " RUN_COLS " FROM runs WHERE ended_at IS NULL "
+		 "AND state = 'SCHEDULED' AND late_at <= $1 ORDER BY late_at, id LIMIT %d",
+		 st_clamp_limit(limit, 100, 1000));
+	return st_collect(st_query(s, sql, &p, e), parse_run, free_run_v, out, e);
+}
+
 int store_run_set_rows(struct store *s, int64_t run_id, int64_t rows_in,
 		       int64_t rows_out, struct err *e)
 {
@@ -431,7 +462,7 @@ int store_run_transitions(struct store *s, int64_t run_id, struct vec *out,
 static void state_set_sql(struct buf *sql, unsigned states)
 {
 	bool first = true;
-	buf_puts(sql, " AND state IN (");
+	buf_puts(sql, " OR state IN (");
 	for (int st = 0; st < RUN_STATE_COUNT; st++) {
 		if (!(states & RUN_STATE_BIT(st)))
 			continue;
@@ -450,8 +481,24 @@ static void run_where(struct buf *sql, struct sqlp *p, const struct store_run_fi
 	if (f->flow)
 		buf_printf(sql, " AND flow = $%d", st_sqlp_str(p, f->flow));
 	unsigned states = f->states & ((1u << RUN_STATE_COUNT) - 1);
+	/* States as shown (store_run_shown_state): a SCHEDULED run past its
+	 * late_at that no engine has marked is LATE. */
+	unsigned sched_late = RUN_STATE_BIT(RUN_SCHEDULED) | RUN_STATE_BIT(RUN_LATE);
+	if ((states & sched_late) == RUN_STATE_BIT(RUN_SCHEDULED)) {
+		states &= ~RUN_STATE_BIT(RUN_SCHEDULED);
+		buf_printf(sql, " AND (1 = 0 OR (state = 'SCHEDULED' AND (late_at IS NULL "
+			   "OR late_at > $%d))", st_sqlp_i64(p, clock_now_us()));
+	} else if ((states & sched_late) == RUN_STATE_BIT(RUN_LATE)) {
+		buf_printf(sql, " AND (1 = 0 OR (state = 'SCHEDULED' AND late_at <= $%d)",
+			   st_sqlp_i64(p, clock_now_us()));
+	} else if (states) {
+		buf_puts(sql, " AND (1 = 0");
+	}
 	if (states)
 		state_set_sql(sql, states);
+	if (states || (f->states & sched_late))
+		buf_putc(sql, ')');
+	states = f->states & ((1u << RUN_STATE_COUNT) - 1);
 	if (states && !(states & TERMINAL_STATES))
 		buf_puts(sql, " AND ended_at IS NULL");
 	if (f->since)
@@ -692,6 +739,17 @@ static int claim_locked(struct store *s, int64_t id, const char *worker,
 			"PENDING or RETRYING runs can be claimed", (long long)id,
 			run_state_name(cur.state));
 		rc = -1;
+	}
+	if (rc == 1 && cur.state == RUN_SCHEDULED && cur.late_at &&
+	    cur.late_at <= clock_now_us()) {
+		/* No engine marked it (none ran): its history still says so. */
+		char when[24];
+		time_format_short(cur.late_at, when);
+		char *why = xasprintf("not started by %s UTC, its late_after", when);
+		struct move late = { .to = RUN_LATE, .reason = why };
+		rc = apply_move(s, id, &cur, &late, e) < 0 ? -1 : 1;
+		cur.state = RUN_LATE;
+		free(why);
 	}
 	char *reason = xasprintf("claimed by worker %s", worker);
 	struct move m = { .to = RUN_RUNNING, .reason = reason, .worker = worker };

@@ -295,6 +295,12 @@ static const char m9_pools[] =
 	"ALTER TABLE runs ADD COLUMN pool TEXT;\n"
 	"ALTER TABLE workers ADD COLUMN pools TEXT;\n";
 
+/* Scheduled runs: when one not started by then becomes LATE (its
+ * scheduled time plus its flow's late_after, fixed when the run is made,
+ * so that whoever claims or lists it knows without the project file). */
+static const char m10_late_at[] =
+	"ALTER TABLE runs ADD COLUMN late_at BIGINT;\n";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs, NULL },
 	{ 2, "task and load history, watermarks, stream offsets, objects, schema changes",
@@ -306,6 +312,7 @@ const struct store_migration store_migrations[] = {
 	{ 7, "notifications: object, detail, occurrences", m7_notify_objects, NULL },
 	{ 8, "what a running step waits for", m8_step_detail, NULL },
 	{ 9, "work pools of runs and workers", m9_pools, NULL },
+	{ 10, "when a scheduled run becomes late", m10_late_at, NULL },
 };
 
 const int store_nmigrations = (int)ARRAY_LEN(store_migrations);

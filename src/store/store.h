@@ -292,6 +292,7 @@ struct store_run {
 	int64_t rows_in, rows_out;
 	int64_t parent_run;      /* 0 unless a retry of another run */
 	char   *pool;            /* only workers serving it take the run; NULL */
+	usec_t  late_at;         /* SCHEDULED: LATE if not started by then; 0 never */
 };
 
 /* What store_run_create needs; unset fields take the defaults shown. */
@@ -309,6 +310,8 @@ struct store_run_spec {
 	const char *worker;            /* PENDING: kept for this worker alone (the
 					  foreground `sluice run`); NULL = any */
 	const char *pool;              /* NULL = runs on workers with no pool */
+	usec_t late_after;             /* SCHEDULED: LATE when not started this
+					  long after `scheduled`; 0 = never */
 };
 
 /* Insert a run and its first transition (from nothing) in one
@@ -336,6 +339,16 @@ int   store_run_retry_at(struct store *s, int64_t run_id, usec_t when,
 /* Rows read and written so far (totals, not increments). */
 int   store_run_set_rows(struct store *s, int64_t run_id, int64_t rows_in,
 			 int64_t rows_out, struct err *e);
+/* The state to show for `r` at `now`: LATE for a SCHEDULED run past its
+ * late_at that no engine has marked yet (none was running), else its
+ * state.  What an operator reads; the store's state is moved to LATE by
+ * the engine's scheduler, or on the way to RUNNING when it is claimed. */
+enum run_state store_run_shown_state(const struct store_run *r, usec_t now);
+/* SCHEDULED runs past their late_at (oldest first, at most `limit`), to be
+ * moved to LATE; and *next, the earliest late_at still to come among
+ * SCHEDULED runs (0 none), so the scheduler sleeps until then. */
+int   store_runs_overdue(struct store *s, usec_t now, int limit, struct vec *out,
+			 usec_t *next, struct err *e);
 
 struct store_transition {
 	int64_t id;
@@ -381,7 +394,9 @@ int   store_run_counts(struct store *s, const char *flow, usec_t since,
  * A run is due when PENDING, RETRYING with next_retry <= now, or SCHEDULED
  * or LATE with scheduled <= now.  Claiming moves the oldest due run whose
  * flow is below its concurrency limit to RUNNING, owned by `worker`, and
- * records the transition.  Two claimers never get the same run:
+ * records the transition (a SCHEDULED run claimed after its late_at goes
+ * through LATE on the way, both recorded, so its history says it was
+ * late).  Two claimers never get the same run:
  * PostgreSQL selects with FOR UPDATE SKIP LOCKED and serialises the limit
  * check per flow with a transaction-level advisory lock; SQLite claims
  * inside BEGIN IMMEDIATE.
@@ -465,7 +480,10 @@ void  store_step_list_free(struct vec *v);
 /* ---- task history ------------------------------------------------------------ */
 enum task_state {
 	TASK_SCHEDULED, TASK_EXECUTING, TASK_SUCCEEDED, TASK_FAILED,
-	TASK_SKIPPED, TASK_CANCELLED, TASK_STATE_COUNT
+	TASK_SKIPPED, TASK_CANCELLED,
+	TASK_MISSED,      /* a tick that passed while no scheduler ran, not fired
+			     (the task's catchup); `error` says why */
+	TASK_STATE_COUNT
 };
 const char *task_state_name(enum task_state st);
 bool  task_state_parse(const char *s, enum task_state *out);
@@ -489,7 +507,7 @@ int   store_task_update(struct store *s, const struct store_task_entry *t,
 int   store_task_list(struct store *s, const char *task, int limit, int offset,
 		      struct vec *out, struct err *e);
 /* The newest entry in a final state (SUCCEEDED, FAILED, SKIPPED,
- * CANCELLED): 1, 0 none, -1 error. */
+ * CANCELLED, MISSED): 1, 0 none, -1 error. */
 int   store_task_last(struct store *s, const char *task,
 		      struct store_task_entry **out, struct err *e);
 /* FAILED entries after the last SUCCEEDED one and completed at or after `since`

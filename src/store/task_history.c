@@ -12,6 +12,7 @@ static const char *const task_names[TASK_STATE_COUNT] = {
 	[TASK_SCHEDULED] = "SCHEDULED", [TASK_EXECUTING] = "EXECUTING",
 	[TASK_SUCCEEDED] = "SUCCEEDED", [TASK_FAILED] = "FAILED",
 	[TASK_SKIPPED] = "SKIPPED", [TASK_CANCELLED] = "CANCELLED",
+	[TASK_MISSED] = "MISSED",
 };
 
 const char *task_state_name(enum task_state st)
@@ -139,7 +140,7 @@ int store_task_last(struct store *s, const char *task, struct store_task_entry *
 	int rc;
 	*out = st_collect_one(st_query(s, "SELECT " TASK_COLS " FROM task_history "
 				       "WHERE task = $1 AND state IN ('SUCCEEDED', "
-				       "'FAILED', 'SKIPPED', 'CANCELLED') "
+				       "'FAILED', 'SKIPPED', 'CANCELLED', 'MISSED') "
 				       "ORDER BY id DESC LIMIT 1", &p, e),
 			      parse_task, free_task_v, &rc, e);
 	return rc;

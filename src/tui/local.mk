@@ -72,7 +72,8 @@ GOLDEN_TESTS = \
 	tests/console/truncation.sh \
 	tests/console/views.sh \
 	tests/console/watermarks.sh \
-	tests/console/workers.sh
+	tests/console/workers.sh \
+	tests/console/schedule.sh
 .PHONY: update-golden
 update-golden:
 	SLUICE_UPDATE_GOLDEN=1 $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(GOLDEN_TESTS)'
@@ -102,4 +103,5 @@ TESTS += \
 	tests/console/demo_console.sh \
 	tests/console/watermarks.sh \
 	tests/console/notifications.sh \
-	tests/console/client.sh
+	tests/console/client.sh \
+	tests/console/schedule.sh

@@ -31,7 +31,7 @@ static void summary(struct tui_doc *d, const struct store_run *r, usec_t now)
 	char buf[256];
 	tui_doc_printf(d, R_TITLE, "Run %lld  ", (long long)r->id);
 	tui_doc_printf(d, R_NORMAL, "%s  ", r->flow);
-	tui_doc_state(d, run_state_name(r->state), 0);
+	tui_doc_state(d, run_state_name(store_run_shown_state(r, now)), 0);
 	tui_doc_printf(d, R_NORMAL, "  attempt %d of %d", r->attempt, r->max_attempts);
 	tui_doc_nl(d);
 	snprintf(buf, sizeof buf, "%s%s%s", run_trigger_name(r->trigger),

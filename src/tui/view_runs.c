@@ -85,7 +85,7 @@ static void run_row_cells(const struct store_run *r, usec_t now, const struct ve
 {
 	snprintf(cells[0], 64, "%lld", (long long)r->id);
 	snprintf(cells[1], 64, "%s", r->flow);
-	snprintf(cells[2], 64, "%s", run_state_name(r->state));
+	snprintf(cells[2], 64, "%s", run_state_name(store_run_shown_state(r, now)));
 	snprintf(cells[3], 64, "%s", run_trigger_name(r->trigger));
 	usec_t when = r->started ? r->started : r->created;
 	tui_fmt_ago(now, when, cells[4], 64);

@@ -46,7 +46,7 @@ START_TEST(run_completes_with_its_record)
 	ck_assert_int_eq(r->attempt, 1);
 	ck_assert_int_eq(r->rows_out, 3);
 	ck_assert(r->started > 0 && r->ended >= r->started);
-	ck_assert_str_eq(r->params, "{\"n\":\"7\",\"tag\":\"hello\"}");
+	ck_assert_str_eq(r->params, "{\"n\":7,\"tag\":\"hello\"}");
 	store_run_free(r);
 	fx_assert_transitions(fx, id, "PENDING RUNNING COMPLETED");
 	struct vec steps = VEC_INIT;
@@ -738,7 +738,7 @@ START_TEST(retry_makes_a_child_run)
 	struct store_run *r = store_run_get(fx->store, child, &E);
 	ck_assert_int_eq(r->parent_run, id);
 	ck_assert_int_eq(r->trigger, TRIGGER_RETRY);
-	ck_assert_str_eq(r->params, "{\"n\":\"5\",\"tag\":\"z\"}");
+	ck_assert_str_eq(r->params, "{\"n\":5,\"tag\":\"z\"}");
 	store_run_free(r);
 	ck_assert_int_eq(fx_work(fx), 1);
 	fx_assert_state(fx, child, "COMPLETED");

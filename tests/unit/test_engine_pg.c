@@ -19,6 +19,12 @@ static char *control_url(const char *db)
 	return url;
 }
 
+static char *sched_control(const char *db)
+{
+	return control_url(db);
+}
+#include "schedule_cases.h"
+
 #define FLOWS \
 	"{ \"connections\": { \"wh\": { \"url\": \"sqlite:wh.db\" } },\n" \
 	"  \"flows\": [ { \"name\": \"many\", \"concurrency\": 8,\n" \
@@ -249,6 +255,7 @@ static Suite *engine_pg_suite(void)
 	tcase_add_test(tc, an_engine_outlives_its_control_store_going_away);
 	tcase_add_test(tc, a_restarted_warehouse_is_not_the_next_steps_failure);
 	tcase_add_test(tc, a_task_condition_reopens_a_connection_the_server_dropped);
+	schedule_cases_add(tc);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1297,6 +1297,44 @@ START_TEST(when_errors_point_into_the_string)
 }
 END_TEST
 
+/* Schedules (issue 15): each mistake in late_after, catchup or tick_param
+ * is reported where it is; nothing is guessed. */
+START_TEST(late_after_catchup_and_tick_param_are_checked)
+{
+	char *dir = write_project(
+		"{ \"connections\": { \"w\": { \"url\": \"sqlite:w.db\" } },\n"
+		"  \"flows\": [ { \"name\": \"f\", \"late_after\": \"0s\",\n"
+		"    \"params\": { \"day\": { \"type\": \"date\" }, \"n\": { \"type\": \"int\" } },\n"
+		"    \"steps\": [ { \"name\": \"s\", \"kind\": \"sql\" } ] } ],\n"
+		"  \"tasks\": [ { \"name\": \"a\", \"schedule\": \"every 1m\", \"flow\": \"f\",\n"
+		"    \"catchup\": \"sometimes\", \"tick_param\": \"dya\", \"params\": { \"n\": 1 } },\n"
+		"    { \"name\": \"b\", \"schedule\": \"every 1m\", \"flow\": \"f\",\n"
+		"      \"tick_param\": \"n\", \"params\": { \"day\": \"2026-01-01\" } },\n"
+		"    { \"name\": \"c\", \"schedule\": \"every 1m\", \"flow\": \"f\",\n"
+		"      \"tick_param\": \"day\", \"params\": { \"day\": \"2026-01-01\", \"n\": 2 } } ] }\n",
+		0600);
+	struct diags d;
+	struct err e;
+	struct project *p = load_in(dir, NULL, &d, &e);
+	static const char *const want[] = {
+		"sluice.json:2:43: flows[0].late_after: late_after must be more than 0",
+		"sluice.json:6:16: tasks[0].catchup: unknown catchup \"sometimes\" (expected latest, "
+		"none, all)",
+		"sluice.json:6:43: tasks[0].tick_param: unknown parameter \"dya\" (did you mean \"day\"?)",
+		"sluice.json:6:60: tasks[0].params: missing required parameter \"day\" of flow \"f\" "
+		"(it has no default)",
+		"sluice.json:8:21: tasks[1].tick_param: tick_param \"n\" is a parameter of type int; "
+		"the tick's time goes into a date, timestamp or text parameter",
+		"sluice.json:10:47: tasks[2].params.day: \"day\" is the task's tick_param: each run's "
+		"tick time is its value",
+	};
+	assert_diags(&d, want, ARRAY_LEN(want));
+	project_free(p);
+	diags_free(&d);
+	test_rmdir(dir);
+}
+END_TEST
+
 /* ---- parameters ------------------------------------------------------------------- */
 
 START_TEST(param_check_names_the_parameter)
@@ -1460,6 +1498,7 @@ static Suite *project_suite(void)
 	tcase_add_test(tc, world_readable_secrets_draw_warnings_without_the_secret);
 	tcase_add_test(tc, passwords_in_urls_are_errors_that_hide_the_password);
 	tcase_add_test(tc, when_errors_point_into_the_string);
+	tcase_add_test(tc, late_after_catchup_and_tick_param_are_checked);
 	suite_add_tcase(s, tc);
 
 	TCase *sched = tcase_create("schedules");
