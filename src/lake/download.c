@@ -349,8 +349,8 @@ static int spool_commit(struct spool *s, struct lake *lake, const char *key, int
 
 /* What to ask on the condition of: the record of the last download of
  * this key when the key is still what it wrote, else the key's time. */
-static void conditions(struct lake *lake, const struct spool *s, const char *key,
-		       struct validators *c)
+static void conditions(struct lake *lake, const struct spool *s, const char *url,
+		       const char *key, struct validators *c)
 {
 	memset(c, 0, sizeof *c);
 	struct lake_entry ent;
@@ -359,7 +359,11 @@ static void conditions(struct lake *lake, const struct spool *s, const char *key
 		return;
 	char *lines[4];
 	int n = s->done ? read_lines(s->done, lines, 4) : 0;
-	if (n == 4 && ent.size >= 0 && strtoll(lines[3], NULL, 10) == ent.size) {
+	bool recorded = n == 4 && ent.size >= 0 && strtoll(lines[3], NULL, 10) == ent.size;
+	if (recorded && strcmp(lines[0], url)) {
+		/* Another URL wrote the key: its validators say nothing of this
+		 * one, and a date could pass a different file as unchanged. */
+	} else if (recorded) {
 		snprintf(c->etag, sizeof c->etag, "%s", lines[1]);
 		snprintf(c->last_modified, sizeof c->last_modified, "%s", lines[2]);
 	} else if (ent.mtime > 0) {
@@ -482,7 +486,7 @@ int lake_fetch(struct lake *lake, const char *url, const char *key,
 	}
 	if (t.offset > 0 && !partial.etag[0] && !partial.last_modified[0])
 		t.offset = 0;
-	conditions(lake, &s, key, &cond);
+	conditions(lake, &s, url, key, &cond);
 	out->resumed_from = t.offset;
 	int rc = -1;
 	bool keep = false;

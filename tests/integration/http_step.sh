@@ -78,6 +78,13 @@ assert_eq "304 0 - - $etag yellow_tripdata_2021-01.csv.gz" "$(requests_since "$a
 	"If-None-Match with the ETag"
 assert_contains "$(said)" "not modified since the last download: taxi/2021-01/yellow_tripdata_2021-01.csv.gz unchanged, nothing written"
 assert_eq "$before" "$(stat -c '%i %Y' "$(lakefile 2021-01)")" "the file was not rewritten"
+# No record of the last download (another host made it): the key's time.
+rm -f "$P"/.sluice/downloads/*.done
+at=$(mark)
+run_flow get
+assert_eq 0 "$RC" "run get without a record: $ERR"
+assert_eq "304 0 - - - yellow_tripdata_2021-01.csv.gz" "$(requests_since "$at")" "no ETag to send"
+assert_contains "$(tail -1 "$T/http.log")" '"If-Modified-Since": "'
 # Changed upstream: fetched whole again.
 make_file 2021-01
 touch -d '+2 seconds' "$W/trips/yellow_tripdata_2021-01.csv.gz"
