@@ -62,7 +62,7 @@ struct transfer {
 	usec_t retry_after;       /* 0 when absent */
 	struct validators v;      /* of this response */
 	const char *meta_path;    /* where the partial's URL and validators go */
-	const char *url;
+	const char *url_id;       /* the URL's digest: the URL may hold a secret */
 };
 
 /* ---- small helpers -------------------------------------------------------------- */
@@ -167,7 +167,7 @@ static int save_meta(const struct transfer *t)
 {
 	if (!t->meta_path)
 		return 0;
-	char *text = xasprintf("%s\n%s\n%s\n", t->url, t->v.etag, t->v.last_modified);
+	char *text = xasprintf("%s\n%s\n%s\n", t->url_id, t->v.etag, t->v.last_modified);
 	int rc = file_write_atomic(t->meta_path, text, strlen(text), NULL);
 	free(text);
 	return rc;
@@ -248,7 +248,8 @@ static char *spool_name(const char *dir, const char *a, const char *b, const cha
 	return path;
 }
 
-/* The lines of a small file we wrote: URL, ETag, Last-Modified[, size]. */
+/* The lines of a small file we wrote: the URL's digest, ETag, Last-Modified[,
+ * size]. */
 static int read_lines(const char *path, char **lines, int max)
 {
 	size_t len;
@@ -272,8 +273,8 @@ static void free_lines(char **lines, int n)
 
 /* Open the spool: the partial of this URL and key when there is one to
  * resume (*offset its size, *v its validators), else empty. */
-static int spool_open(struct spool *s, const char *dir, const char *url, const char *key,
-		      int64_t *offset, struct validators *v, struct err *e)
+static int spool_open(struct spool *s, const char *dir, const char *url, const char *url_id,
+		      const char *key, int64_t *offset, struct validators *v, struct err *e)
 {
 	*offset = 0;
 	memset(v, 0, sizeof *v);
@@ -290,7 +291,7 @@ static int spool_open(struct spool *s, const char *dir, const char *url, const c
 	s->done = spool_name(dir, key, NULL, "done");
 	char *lines[3];
 	int n = read_lines(s->meta, lines, 3);
-	bool same = n == 3 && !strcmp(lines[0], url) && (lines[1][0] || lines[2][0]);
+	bool same = n == 3 && !strcmp(lines[0], url_id) && (lines[1][0] || lines[2][0]);
 	if (same) {
 		snprintf(v->etag, sizeof v->etag, "%s", lines[1]);
 		snprintf(v->last_modified, sizeof v->last_modified, "%s", lines[2]);
@@ -349,7 +350,7 @@ static int spool_commit(struct spool *s, struct lake *lake, const char *key, int
 
 /* What to ask on the condition of: the record of the last download of
  * this key when the key is still what it wrote, else the key's time. */
-static void conditions(struct lake *lake, const struct spool *s, const char *url,
+static void conditions(struct lake *lake, const struct spool *s, const char *url_id,
 		       const char *key, struct validators *c)
 {
 	memset(c, 0, sizeof *c);
@@ -360,7 +361,7 @@ static void conditions(struct lake *lake, const struct spool *s, const char *url
 	char *lines[4];
 	int n = s->done ? read_lines(s->done, lines, 4) : 0;
 	bool recorded = n == 4 && ent.size >= 0 && strtoll(lines[3], NULL, 10) == ent.size;
-	if (recorded && strcmp(lines[0], url)) {
+	if (recorded && strcmp(lines[0], url_id)) {
 		/* Another URL wrote the key: its validators say nothing of this
 		 * one, and a date could pass a different file as unchanged. */
 	} else if (recorded) {
@@ -373,12 +374,12 @@ static void conditions(struct lake *lake, const struct spool *s, const char *url
 	lake_entry_free(&ent);
 }
 
-static void record_done(const struct spool *s, const char *url, const struct validators *v,
+static void record_done(const struct spool *s, const char *url_id, const struct validators *v,
 			int64_t bytes)
 {
 	if (!s->done)
 		return;
-	char *text = xasprintf("%s\n%s\n%s\n%lld\n", url, v->etag, v->last_modified,
+	char *text = xasprintf("%s\n%s\n%s\n%lld\n", url_id, v->etag, v->last_modified,
 			       (long long)bytes);
 	file_write_atomic(s->done, text, strlen(text), NULL);
 	free(text);
@@ -480,19 +481,21 @@ int lake_fetch(struct lake *lake, const char *url, const char *key,
 	struct spool s = { 0 };
 	struct transfer t = { 0 };
 	struct validators partial, cond;
-	if (spool_open(&s, o->spool_dir, url, key, &t.offset, &partial, e) < 0) {
+	char url_id[65];
+	sha256_hex_of(url, strlen(url), url_id);
+	if (spool_open(&s, o->spool_dir, url, url_id, key, &t.offset, &partial, e) < 0) {
 		spool_close(&s, false);
 		return -1;
 	}
 	if (t.offset > 0 && !partial.etag[0] && !partial.last_modified[0])
 		t.offset = 0;
-	conditions(lake, &s, url, key, &cond);
+	conditions(lake, &s, url_id, key, &cond);
 	out->resumed_from = t.offset;
 	int rc = -1;
 	bool keep = false;
 	for (int attempt = 1;; attempt++) {
 		t.spool = s.f;
-		t.url = url;
+		t.url_id = url_id;
 		t.meta_path = s.meta;
 		t.got = 0;
 		t.status = 0;
@@ -553,7 +556,9 @@ int lake_fetch(struct lake *lake, const char *url, const char *key,
 		if (cc == CURLE_OK) {
 			rc = spool_commit(&s, lake, key, &out->bytes, e);
 			if (rc == 0) {
-				record_done(&s, url, &t.v, out->bytes);
+				record_done(&s, url_id, &t.v, out->bytes);
+				if (out->restarted)
+					out->resumed_from = 0;
 				snprintf(out->etag, sizeof out->etag, "%s", t.v.etag);
 			}
 			break;

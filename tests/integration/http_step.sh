@@ -132,6 +132,8 @@ assert_contains "$(requests_since "$at")" "206 150000 bytes=250000-"
 cmp -s "$W/trips/yellow_tripdata_2021-04.csv.gz" "$(lakefile 2021-04)" || fail "file resumed across attempts differs"
 assert_contains "$(said)" "resumed an earlier attempt's partial at byte 250000"
 assert_eq 0 "$(find "$P/.sluice/downloads" -name '*.part' | wc -l)" "no partial left"
+# What is kept there names URLs by digest only: a URL may carry a secret.
+grep -rq "127.0.0.1" "$P/.sluice/downloads" && fail ".sluice/downloads holds a URL"
 
 # ---- Retry-After ---------------------------------------------------------------
 make_file 2021-05
