@@ -133,7 +133,8 @@ cmp -s "$W/trips/yellow_tripdata_2021-04.csv.gz" "$(lakefile 2021-04)" || fail "
 assert_contains "$(said)" "resumed an earlier attempt's partial at byte 250000"
 assert_eq 0 "$(find "$P/.sluice/downloads" -name '*.part' | wc -l)" "no partial left"
 # What is kept there names URLs by digest only: a URL may carry a secret.
-grep -rq "127.0.0.1" "$P/.sluice/downloads" && fail ".sluice/downloads holds a URL"
+grep -rq "127.0.0.1" "$P/.sluice/downloads" &&
+	fail ".sluice/downloads holds a URL: $(grep -r "127.0.0.1" "$P/.sluice/downloads")"
 
 # ---- Retry-After ---------------------------------------------------------------
 make_file 2021-05
