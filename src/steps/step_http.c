@@ -8,7 +8,7 @@
  * in the URL's path and query the value is percent-encoded, the scheme and
  * host are never touched.  The file lands under `to` with the remote
  * file's name (TO/yellow_tripdata_2021-01.csv.gz), or, with "key": "time"
- * (or an `ext`), under a time-based key (TO/YYYY/MM/DD/HHMMSSffffff.EXT,
+ * (or an `ext`, or a "url_env"), under a time-based key (TO/YYYY/MM/DD/HHMMSSffffff.EXT,
  * the run's start as the time).  Either way a retried attempt overwrites
  * its own key, and the write is atomic: a failed download leaves nothing.
  * lake_fetch resumes a download cut short with Range (the partial waits in
@@ -157,10 +157,14 @@ static char *url_file_name(const char *url)
 	return xstrndup(slash + 1, (size_t)(path + n - slash - 1));
 }
 
+/* Time-based keys when asked for, or implied: an `ext` is theirs, and a
+ * URL from url_env holds a secret that its path may carry into a key. */
 static bool time_keys(const cJSON *spec)
 {
 	const char *key = steps_json_string(spec, "key");
-	return key ? !strcmp(key, "time") : steps_json_string(spec, "ext") != NULL;
+	if (key)
+		return !strcmp(key, "time");
+	return steps_json_string(spec, "ext") || steps_json_string(spec, "url_env");
 }
 
 static void validate_key(const struct project *p, const struct project_step *s,
