@@ -62,6 +62,16 @@
 #define FMT_MAX_COLUMNS 10000                /* fields in a CSV header */
 
 enum fmt_format { FMT_NDJSON, FMT_JSON, FMT_CSV };
+
+/* Reading: AUTO takes gzip by its magic bytes (1f 8b) and anything else as
+ * it is; GZIP (the file's name ends in .gz) refuses anything but gzip;
+ * NONE reads the bytes as they are.  Writing: GZIP compresses, the others
+ * do not.  A gzip stream cut short or failing its CRC is a fatal read
+ * error ("the gzip data ends early ..."), and positions in errors count
+ * lines and columns of the decompressed text. */
+enum fmt_compression { FMT_COMPRESSION_AUTO, FMT_COMPRESSION_NONE, FMT_COMPRESSION_GZIP };
+/* GZIP for a name ending in ".gz", else AUTO. */
+enum fmt_compression fmt_compression_of_name(const char *name);
 const char *fmt_format_name(enum fmt_format f);               /* "ndjson" */
 bool fmt_format_parse(const char *s, enum fmt_format *out);
 
@@ -135,6 +145,7 @@ struct fmt_reader_opts {
 	size_t ncolumns;
 	size_t max_record;        /* 0: FMT_MAX_RECORD */
 	size_t chunk;             /* bytes asked of the callback at a time; 0: 64 KiB */
+	enum fmt_compression compression;   /* default AUTO */
 };
 
 struct fmt_record {
@@ -193,6 +204,7 @@ struct fmt_writer_opts {
 	enum fmt_format format;
 	char delimiter;           /* CSV; 0 means ',' */
 	bool crlf;                /* CSV line ends; default LF */
+	enum fmt_compression compression;   /* GZIP: the output is gzip */
 };
 
 /* NDJSON: one object per line.  JSON: one array, an object per line.

@@ -70,6 +70,20 @@ static inline int in_get(struct fmt_input *in)
  * byte is consumed then, its value in *bad), or an IN_* code. */
 int fmt_in_utf8(struct fmt_input *in, struct buf *out, int *bad);
 
+/* ---- gzip (gzip.c) -------------------------------------------------------------
+ * fmt_gunzip_read is an fmt_read_fn over the caller's (compressed or
+ * plain) bytes; fmt_gzip_out compresses into the caller's write function. */
+struct fmt_gunzip;
+struct fmt_gunzip *fmt_gunzip_new(fmt_read_fn read, void *arg, enum fmt_compression c);
+ssize_t fmt_gunzip_read(void *arg, void *buf, size_t n, struct err *e);
+void fmt_gunzip_free(struct fmt_gunzip *g);
+
+struct fmt_gzip_out;
+struct fmt_gzip_out *fmt_gzip_out_new(fmt_write_fn write, void *arg, struct err *e);
+int  fmt_gzip_out_write(struct fmt_gzip_out *g, const void *data, size_t n, struct err *e);
+int  fmt_gzip_out_finish(struct fmt_gzip_out *g, struct err *e);
+void fmt_gzip_out_free(struct fmt_gzip_out *g);
+
 /* ---- JSON parser (json.c) ------------------------------------------------------ */
 struct jp {
 	struct fmt_input *in;

@@ -8,10 +8,14 @@ libformat_a_SOURCES = \
 	src/format/types.c \
 	src/format/reader.c \
 	src/format/writer.c \
-	src/format/normalize.c
+	src/format/normalize.c \
+	src/format/gzip.c
 
 check_PROGRAMS += tests/unit/test_format
 tests_unit_test_format_SOURCES = tests/unit/test_format.c tests/unit/testutil.h
 tests_unit_test_format_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_format_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_format
+
+# gzip files through pipes and the extract, made by gzip(1).
+TESTS += tests/integration/gzip_files.sh tests/integration/gzip_files_pg.sh

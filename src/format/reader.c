@@ -23,6 +23,7 @@ struct fmt_reader {
 	struct fmt_column *cols;
 	size_t ncols;
 	size_t max_record;
+	struct fmt_gunzip *gz;    /* between the callback and `in`, unless NONE */
 	struct fmt_input in;
 
 	bool is_fatal;
@@ -583,6 +584,11 @@ struct fmt_reader *fmt_reader_new(const struct fmt_reader_opts *o, fmt_read_fn r
 					    ? o->columns[i].source : o->columns[i].name);
 		r->cols[i].type = o->columns[i].type;
 	}
+	if (o->compression != FMT_COMPRESSION_NONE) {
+		r->gz = fmt_gunzip_new(read, arg, o->compression);
+		read = fmt_gunzip_read;
+		arg = r->gz;
+	}
 	fmt_in_init(&r->in, read, arg, o->chunk);
 	fmt_jp_init(&r->jp, &r->in, o->format == FMT_NDJSON);
 	fmt_csv_init(&r->csv, delim);
@@ -658,6 +664,7 @@ void fmt_reader_free(struct fmt_reader *r)
 	fmt_jp_free(&r->jp);
 	fmt_csv_free(&r->csv);
 	fmt_in_free(&r->in);
+	fmt_gunzip_free(r->gz);
 	free(r->source);
 	free(r);
 }

@@ -25,6 +25,7 @@ struct fmt_writer {
 	bool have_names, header_written;
 	uint64_t rows;
 	bool finished;
+	struct fmt_gzip_out *gz;  /* compressing into write/arg, or NULL */
 };
 
 struct fmt_writer *fmt_writer_new(const struct fmt_writer_opts *o, fmt_write_fn write,
@@ -39,6 +40,13 @@ struct fmt_writer *fmt_writer_new(const struct fmt_writer_opts *o, fmt_write_fn 
 	w->crlf = o->crlf;
 	w->write = write;
 	w->arg = arg;
+	if (o->compression == FMT_COMPRESSION_GZIP) {
+		w->gz = fmt_gzip_out_new(write, arg, e);
+		if (!w->gz) {
+			free(w);
+			return NULL;
+		}
+	}
 	return w;
 }
 
@@ -46,7 +54,8 @@ static int flush(struct fmt_writer *w, struct err *e)
 {
 	if (!w->out.len)
 		return 0;
-	int rc = w->write(w->arg, w->out.data, w->out.len, e);
+	int rc = w->gz ? fmt_gzip_out_write(w->gz, w->out.data, w->out.len, e)
+		       : w->write(w->arg, w->out.data, w->out.len, e);
 	buf_reset(&w->out);
 	return rc;
 }
@@ -206,7 +215,9 @@ int fmt_writer_finish(struct fmt_writer *w, struct err *e)
 		csv_header(w);
 	if (w->format == FMT_JSON)
 		buf_puts(&w->out, w->rows ? "\n]\n" : "[]\n");
-	return flush(w, e);
+	if (flush(w, e) < 0)
+		return -1;
+	return w->gz ? fmt_gzip_out_finish(w->gz, e) : 0;
 }
 
 void fmt_writer_free(struct fmt_writer *w)
@@ -217,5 +228,6 @@ void fmt_writer_free(struct fmt_writer *w)
 		free(w->names[i]);
 	free(w->names);
 	buf_free(&w->out);
+	fmt_gzip_out_free(w->gz);
 	free(w);
 }

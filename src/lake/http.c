@@ -2,6 +2,8 @@
  * http.c - a read-only lake on a web server (`http(s)://host/base`), and
  * downloads from any URL into any writable lake (the `http` step).
  *
+ * Downloads into a lake are download.c's.
+ *
  * A key is fetched from BASE/KEY (URI-encoded, slashes kept).  A web server
  * has no listing we could trust, so list is refused with a clear error;
  * writes and deletes are refused by lake.c because this backend has none.
@@ -135,84 +137,3 @@ const struct lake_ops lake_http_ops = {
 	.stat = http_stat,
 	.read_open = http_read_open,
 };
-
-/* ---- downloads ------------------------------------------------------------------ */
-
-struct download {
-	CURL *h;
-	struct lake_writer *w;
-	long status;
-	int64_t bytes;
-	bool write_failed;
-	struct err werr;
-};
-
-static size_t download_body(char *p, size_t size, size_t n, void *arg)
-{
-	struct download *d = arg;
-	size_t len = size * n;
-	if (!d->status)
-		curl_easy_getinfo(d->h, CURLINFO_RESPONSE_CODE, &d->status);
-	if (d->status < 200 || d->status > 299)
-		return 0;    /* stop: the status says it all */
-	if (lake_write(d->w, p, len, &d->werr) < 0) {
-		d->write_failed = true;
-		return 0;
-	}
-	d->bytes += (int64_t)len;
-	return len;
-}
-
-int lake_download(struct lake *lake, const char *url, const char *key,
-		  const char *const *headers, int64_t *bytes, struct err *e)
-{
-	if (bytes)
-		*bytes = 0;
-	if (!url || !(str_starts_with(url, "http://") || str_starts_with(url, "https://"))) {
-		char *shown = log_mask(url ? url : "");
-		err_set(e, ERR_INVALID, "cannot download \"%s\": only http:// and https:// URLs",
-			shown);
-		free(shown);
-		return -1;
-	}
-	struct download d = { 0 };
-	d.w = lake_write_open(lake, key, e);
-	if (!d.w)
-		return -1;
-	struct curl_slist *list = NULL;
-	for (size_t i = 0; headers && headers[i]; i++)
-		list = curl_slist_append(list, headers[i]);
-	d.h = lk_curl_new(lake, url);
-	curl_easy_setopt(d.h, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(d.h, CURLOPT_MAXREDIRS, 5L);
-	curl_easy_setopt(d.h, CURLOPT_HTTPHEADER, list);
-	curl_easy_setopt(d.h, CURLOPT_WRITEFUNCTION, download_body);
-	curl_easy_setopt(d.h, CURLOPT_WRITEDATA, &d);
-	char errbuf[CURL_ERROR_SIZE] = "";
-	curl_easy_setopt(d.h, CURLOPT_ERRORBUFFER, errbuf);
-	CURLcode rc = curl_easy_perform(d.h);
-	curl_easy_getinfo(d.h, CURLINFO_RESPONSE_CODE, &d.status);
-	int ret = 0;
-	if (d.write_failed) {
-		if (e)
-			*e = d.werr;
-		ret = -1;
-	} else if (rc == CURLE_TOO_MANY_REDIRECTS) {
-		ret = lk_curl_fail(e, "GET", url, rc, errbuf);
-	} else if (d.status && (d.status < 200 || d.status > 299)) {
-		ret = status_error(e, "GET", url, d.status);
-	} else if (rc != CURLE_OK) {
-		ret = lk_curl_fail(e, "GET", url, rc, errbuf);
-	}
-	curl_easy_cleanup(d.h);
-	curl_slist_free_all(list);
-	if (ret < 0) {
-		lake_write_abort(d.w);
-		return -1;
-	}
-	if (lake_write_commit(d.w, e) < 0)
-		return -1;
-	if (bytes)
-		*bytes = d.bytes;
-	return 0;
-}

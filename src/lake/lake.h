@@ -30,6 +30,7 @@
 #define SLUICE_LAKE_H
 
 #include <curl/curl.h>
+#include <stdatomic.h>
 #include <sys/types.h>
 
 #include "core/core.h"
@@ -142,8 +143,38 @@ int  lake_delete(struct lake *lake, const char *key, struct err *e);
  * registers with log_add_secret() (URLs and headers in error messages pass
  * through log_mask).  Redirects are followed (at most 5, http and https
  * only).  Any status other than 2xx fails: "GET https://x/y: HTTP 404".
- * Timeouts come from the lake's options.  *bytes (may be NULL) receives the
- * size written. */
+ * Timeouts come from the lake's options.
+ *
+ * lake_fetch goes further (download.c says how): with spool_dir, a transfer
+ * cut short is resumed with Range (also by a later call for the same URL
+ * and key), and when the key exists the request is conditional
+ * (If-None-Match, If-Modified-Since; a 304 writes nothing and sets
+ * not_modified); 429/503 with a Retry-After up to max_wait are waited out
+ * and tried again.  lake_download is one plain transfer. */
+struct lake_fetch_opts {
+	const char *const *headers;
+	const char *spool_dir;    /* local directory for partials and validators; NULL:
+				     a temporary file, nothing kept between calls */
+	int    attempts;          /* transfers at most, resumes and waits included;
+				     default 5 */
+	usec_t max_wait;          /* longest Retry-After waited out; default 10 min */
+	atomic_bool *cancel;      /* stops a transfer or a wait when set; may be NULL */
+};
+
+struct lake_fetch_result {
+	int64_t bytes;            /* size of the file written */
+	bool    not_modified;     /* 304: the key is unchanged, nothing written */
+	bool    restarted;        /* a partial was dropped: the server sent it whole */
+	int64_t resumed_from;     /* bytes of an earlier call's partial, resumed */
+	int     resumes;          /* transfers of this call that resumed a partial */
+	int     transfers;
+	usec_t  waited;           /* waiting out Retry-After */
+	char    etag[256];        /* of the file written, "" when none */
+};
+
+int lake_fetch(struct lake *lake, const char *url, const char *key,
+	       const struct lake_fetch_opts *o, struct lake_fetch_result *out, struct err *e);
+/* One plain transfer; *bytes (may be NULL) receives the size written. */
 int lake_download(struct lake *lake, const char *url, const char *key,
 		  const char *const *headers, int64_t *bytes, struct err *e);
 

@@ -7,7 +7,8 @@ liblake_a_SOURCES = \
 	src/lake/curl.c \
 	src/lake/http.c \
 	src/lake/sigv4.c \
-	src/lake/s3.c
+	src/lake/s3.c \
+	src/lake/download.c
 
 check_PROGRAMS += tests/unit/test_lake
 tests_unit_test_lake_SOURCES = tests/unit/test_lake.c tests/unit/testutil.h

@@ -106,6 +106,7 @@ static int open_reader(struct loader *ld, struct err *e)
 		.delimiter = pipe->csv_delimiter,
 		.columns = cols,
 		.ncolumns = n,
+		.compression = fmt_compression_of_name(ld->L->key),
 	};
 	ld->reader = fmt_reader_new(&o, read_lake, ld, e);
 	free(cols);
@@ -839,17 +840,23 @@ static bool refused_value(const struct err *e)
 	return e->code == ERR_DB && str_starts_with(e->where, "row ");
 }
 
-/* The file fails on the database's refusal, which becomes its first error:
- * nothing of it is kept. */
-static void refused(struct loader *ld, const struct err *we)
+/* The file fails as a whole for the reason fe gives, which becomes its
+ * first error: nothing of it is kept, whatever on_error says. */
+static void discard_file(struct loader *ld, const struct fmt_error *fe)
 {
 	stop_writing(ld);
+	ld->has_first = false;
+	bad_record(ld, fe);
+	ld->written = 0;
+}
+
+/* The file fails on the database's refusal. */
+static void refused(struct loader *ld, const struct err *we)
+{
 	struct fmt_error fe;
 	memset(&fe, 0, sizeof fe);
 	snprintf(fe.message, sizeof fe.message, "%s", err_text(we));
-	ld->has_first = false;
-	bad_record(ld, &fe);
-	ld->written = 0;
+	discard_file(ld, &fe);
 }
 
 /* Read every record.  0 when the file was read to its end (or to a bad
@@ -868,9 +875,13 @@ static int read_records(struct loader *ld, struct err *e)
 			return 0;
 		const struct fmt_error *fe = fmt_reader_error(ld->reader);
 		if (st == FMT_FATAL) {
-			if (fe->line == 0) {        /* the lake failed us, not the file */
+			if (fe->line == 0 && re.code != ERR_PARSE) {  /* the lake failed us */
 				*e = re;
 				return -1;
+			}
+			if (fe->line == 0) {        /* a gzip stream cut short or corrupt */
+				discard_file(ld, fe);
+				return 0;
 			}
 			bad_record(ld, fe);
 			return 0;

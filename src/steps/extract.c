@@ -13,7 +13,8 @@
  * same window back and writes the same rows to the same place:
  *
  *   into the lake: one file per table and window (NDJSON or CSV through
- *   format/'s writers), key PREFIX TABLE/YYYY/MM/DD/HHMMSSffffff.EXT with
+ *   format/'s writers, gzip-compressed with "compression": "gzip", the key
+ *   then ending .EXT.gz), key PREFIX TABLE/YYYY/MM/DD/HHMMSSffffff.EXT with
  *   the window's end as the time, written atomically (a rerun replaces it
  *   whole).  The file is the durable result, so the table's watermark
  *   commits as soon as its file is written (store_wm_commit); nothing new,
@@ -150,7 +151,7 @@ static size_t extract_validate(const struct project *p, const struct project_flo
 			       const struct project_step *s, struct diags *d)
 {
 	static const char *const known[] = { "connection", "tables", "watermark", "format",
-					     "to", "prefix", "lag", "timezone", NULL };
+					     "to", "prefix", "lag", "timezone", "compression", NULL };
 	size_t before = d->errors;
 	spec_unknown_keys(p, s, known, d);
 	spec_string(p, s, "connection", true, d);
@@ -174,6 +175,18 @@ static size_t extract_validate(const struct project *p, const struct project_flo
 		char *path = step_spec_path(s, "format");
 		project_diag(p, d, DIAG_ERROR, path, "unknown format \"%s\" (expected ndjson "
 			     "or csv)", format);
+		free(path);
+	}
+	const char *compression = spec_string(p, s, "compression", false, d);
+	if (compression && strcmp(compression, "gzip") && strcmp(compression, "none")) {
+		char *path = step_spec_path(s, "compression");
+		project_diag(p, d, DIAG_ERROR, path, "unknown compression \"%s\" (expected gzip "
+			     "or none)", compression);
+		free(path);
+	} else if (compression && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(s->spec, "to"))) {
+		char *path = step_spec_path(s, "compression");
+		project_diag(p, d, DIAG_ERROR, path, "compression applies to lake files; this "
+			     "extract writes staging tables (\"to\")");
 		free(path);
 	}
 	const char *prefix = spec_string(p, s, "prefix", false, d);
@@ -229,7 +242,7 @@ static int lake_sink(void *arg, const void *data, size_t n, struct err *e)
 
 /* The window's rows into one lake file; no rows, no file. */
 static int window_to_lake(struct step_ctx *ctx, const struct load_query *q, const char *key,
-			  enum fmt_format fmt, int64_t *rows, struct err *e)
+			  enum fmt_format fmt, bool gzip, int64_t *rows, struct err *e)
 {
 	*rows = 0;
 	struct db_cursor *c = db_query(q->db, q->sql, q->params, q->nparams, e);
@@ -245,7 +258,8 @@ static int window_to_lake(struct step_ctx *ctx, const struct load_query *q, cons
 		db_cursor_close(c);
 		return -1;
 	}
-	struct fmt_writer_opts wo = { fmt, ',', true };
+	struct fmt_writer_opts wo = { fmt, ',', true,
+				      gzip ? FMT_COMPRESSION_GZIP : FMT_COMPRESSION_NONE };
 	struct fmt_writer *fw = fmt_writer_new(&wo, lake_sink, lw, e);
 	int ncols = db_cursor_ncols(c);
 	struct fmt_field *fields = xcalloc((size_t)ncols + 1, sizeof *fields);
@@ -442,9 +456,13 @@ static int extract_window(struct step_ctx *ctx, struct db *db, const struct extr
 	}
 	const char *format = steps_json_string(spec, "format");
 	enum fmt_format fmt = format && !strcmp(format, "csv") ? FMT_CSV : FMT_NDJSON;
+	const char *compression = steps_json_string(spec, "compression");
+	bool gzip = compression && !strcmp(compression, "gzip");
+	char *ext = xasprintf("%s%s", fmt_format_name(fmt), gzip ? ".gz" : "");
 	char *key = lake_key_make(steps_json_string(spec, "prefix"), xt->table, step_wm_key_time(f, w),
-				  fmt_format_name(fmt));
-	rc = window_to_lake(ctx, &q, key, fmt, rows, e);
+				  ext);
+	free(ext);
+	rc = window_to_lake(ctx, &q, key, fmt, gzip, rows, e);
 	/* The file is the result: the window is done. */
 	if (rc == 0)
 		rc = store_wm_commit(ctx->store, ctx->flow->name, ctx->step->name, xt->table,

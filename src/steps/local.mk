@@ -38,3 +38,5 @@ TESTS += tests/unit/test_steps tests/unit/test_steps_pg
 TESTS += tests/integration/totesys_steps.sh tests/integration/totesys_steps_pg.sh
 # Extract windows on the source's own clock, and `show watermarks`.
 TESTS += tests/integration/extract_windows.sh tests/integration/extract_windows_pg.sh
+# The http step against a real web server (tests/lib/http_files.py).
+TESTS += tests/integration/http_step.sh

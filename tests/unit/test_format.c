@@ -1027,6 +1027,143 @@ START_TEST(one_column_csv_keeps_its_nulls)
 }
 END_TEST
 
+/* ---- gzip ------------------------------------------------------------------------------------ */
+
+/* The rows written as gzip NDJSON (the writer's own compression). */
+static struct buf gzip_rows(void)
+{
+	struct buf out = BUF_INIT;
+	struct fmt_writer_opts o = { .format = FMT_NDJSON, .compression = FMT_COMPRESSION_GZIP };
+	struct err e;
+	struct fmt_writer *w = fmt_writer_new(&o, to_buf, &out, &e);
+	ck_assert_ptr_nonnull(w);
+	for (int k = 0; k < 500; k++)
+		for (size_t i = 0; i < ARRAY_LEN(rows); i++)
+			ck_assert_msg(fmt_writer_row(w, rows[i], 4, &e) == 0, "%s", e.msg);
+	ck_assert_int_eq(fmt_writer_finish(w, &e), 0);
+	fmt_writer_free(w);
+	return out;
+}
+
+/* Read bytes as NDJSON in chunks of `chunk`: the status that ended it, the
+ * records read, the last error. */
+static enum fmt_status read_gz(const void *p, size_t len, size_t chunk,
+			       enum fmt_compression c, long *records, struct err *e)
+{
+	struct mem_src m = { p, len };
+	struct fmt_reader_opts o = { .format = FMT_NDJSON, .source = "t.ndjson.gz",
+				     .chunk = chunk, .compression = c };
+	struct fmt_reader *r = fmt_reader_new(&o, mem_read, &m, e);
+	ck_assert_ptr_nonnull(r);
+	struct fmt_record rec;
+	enum fmt_status st;
+	*records = 0;
+	while ((st = fmt_reader_next(r, &rec, e)) == FMT_RECORD || st == FMT_BAD_RECORD)
+		(*records)++;
+	fmt_reader_free(r);
+	return st;
+}
+
+START_TEST(gzip_is_read_whole_or_refused)
+{
+	struct buf gz = gzip_rows();
+	ck_assert_uint_gt(gz.len, 2);
+	ck_assert_msg((unsigned char)gz.data[0] == 0x1f && (unsigned char)gz.data[1] == 0x8b,
+		      "the writer writes gzip");
+	long n;
+	struct err e;
+	size_t chunks[] = { 1, 7, 65536 };
+	for (size_t i = 0; i < ARRAY_LEN(chunks); i++) {
+		ck_assert_int_eq(read_gz(gz.data, gz.len, chunks[i], FMT_COMPRESSION_AUTO, &n, &e),
+				 FMT_END);
+		ck_assert_int_eq(n, 1500);
+	}
+	/* Two members one after the other, as `cat a.gz b.gz` makes, are one
+	 * text. */
+	struct buf two = BUF_INIT;
+	buf_append(&two, gz.data, gz.len);
+	buf_append(&two, gz.data, gz.len);
+	ck_assert_int_eq(read_gz(two.data, two.len, 4096, FMT_COMPRESSION_GZIP, &n, &e),
+			 FMT_END);
+	ck_assert_int_eq(n, 3000);
+	/* Something else after the end of the gzip data is refused. */
+	buf_append(&two, "junk", 4);
+	ck_assert_int_eq(read_gz(two.data, two.len, 4096, FMT_COMPRESSION_GZIP, &n, &e),
+			 FMT_FATAL);
+	ck_assert_msg(strstr(e.msg, "not gzip after the end") != NULL, "%s", e.msg);
+	/* Every cut short of the end is an error, never a quiet end. */
+	for (size_t cut = 0; cut < gz.len; cut += cut < 64 ? 1 : 97) {
+		enum fmt_status st = read_gz(gz.data, cut, 512, FMT_COMPRESSION_GZIP, &n, &e);
+		ck_assert_msg(st == FMT_FATAL, "cut at %zu of %zu: status %d after %ld records",
+			      cut, gz.len, st, n);
+	}
+	enum fmt_status st = read_gz(gz.data, gz.len - 3, 512, FMT_COMPRESSION_AUTO, &n, &e);
+	ck_assert_int_eq(st, FMT_FATAL);
+	ck_assert_msg(strstr(e.msg, "the gzip data ends early") != NULL, "%s", e.msg);
+	/* A byte changed: in the CRC, in the data (where it may also break the
+	 * structure, which then looks cut short). */
+	struct buf bad = BUF_INIT;
+	buf_append(&bad, gz.data, gz.len);
+	bad.data[gz.len - 6] ^= 0x55;
+	st = read_gz(bad.data, bad.len, 512, FMT_COMPRESSION_AUTO, &n, &e);
+	ck_assert_int_eq(st, FMT_FATAL);
+	ck_assert_msg(strstr(e.msg, "corrupt gzip data") != NULL, "%s", e.msg);
+	ck_assert_msg(strstr(e.msg, "incorrect data check") != NULL, "%s", e.msg);
+	for (size_t at = 10; at < gz.len - 8; at += 13) {
+		bad.data[gz.len - 6] = gz.data[gz.len - 6];
+		bad.data[at] ^= 0x55;
+		st = read_gz(bad.data, bad.len, 512, FMT_COMPRESSION_AUTO, &n, &e);
+		ck_assert_msg(st == FMT_FATAL, "byte %zu changed: status %d", at, st);
+		bad.data[at] = gz.data[at];
+	}
+	/* A name that says gzip on bytes that are not. */
+	const char *plain = "{\"id\": 1}\n";
+	st = read_gz(plain, strlen(plain), 512, FMT_COMPRESSION_GZIP, &n, &e);
+	ck_assert_int_eq(st, FMT_FATAL);
+	ck_assert_msg(strstr(e.msg, "not gzip data") != NULL, "%s", e.msg);
+	ck_assert_int_eq(read_gz(plain, strlen(plain), 3, FMT_COMPRESSION_AUTO, &n, &e), FMT_END);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(fmt_compression_of_name("a/b.csv.gz"), FMT_COMPRESSION_GZIP);
+	ck_assert_int_eq(fmt_compression_of_name("a/b.csv"), FMT_COMPRESSION_AUTO);
+	buf_free(&bad);
+	buf_free(&two);
+	buf_free(&gz);
+}
+END_TEST
+
+/* Positions in errors are positions in the decompressed text. */
+START_TEST(gzip_errors_point_into_the_text)
+{
+	struct buf gz = BUF_INIT;
+	struct fmt_writer_opts wo = { .format = FMT_CSV, .compression = FMT_COMPRESSION_GZIP };
+	struct err e;
+	struct fmt_writer *w = fmt_writer_new(&wo, to_buf, &gz, &e);
+	/* the writer compresses what it is given: feed the text as rows */
+	const char *ids[] = { "1", "3", "5" }, *ns[] = { "2", "4", "x" };
+	for (int i = 0; i < 3; i++) {
+		struct fmt_field f[2] = { { "id", ids[i], 1, FK_NUMBER },
+					  { "n", ns[i], 1, FK_STRING } };
+		ck_assert_int_eq(fmt_writer_row(w, f, 2, &e), 0);
+	}
+	ck_assert_int_eq(fmt_writer_finish(w, &e), 0);
+	fmt_writer_free(w);
+	struct fmt_column cols[] = { { "id", NULL, FT_INT }, { "n", NULL, FT_INT } };
+	struct mem_src m = { gz.data, gz.len };
+	struct fmt_reader_opts o = { .format = FMT_CSV, .source = "t.csv.gz", .columns = cols,
+				     .ncolumns = 2, .compression = FMT_COMPRESSION_GZIP };
+	struct fmt_reader *r = fmt_reader_new(&o, mem_read, &m, &e);
+	struct fmt_record rec;
+	expect_next(r, &rec);
+	expect_next(r, &rec);
+	ck_assert_int_eq(fmt_reader_next(r, &rec, &e), FMT_BAD_RECORD);
+	ck_assert_str_eq(e.where, "t.csv.gz:4:3");
+	ck_assert_int_eq(fmt_reader_error(r)->line, 4);
+	expect_end(r);
+	fmt_reader_free(r);
+	buf_free(&gz);
+}
+END_TEST
+
 /* ---- normalize ------------------------------------------------------------------------------- */
 
 struct collected {
@@ -1194,6 +1331,8 @@ static Suite *format_suite(void)
 	tcase_add_test(tc, writers_round_trip_through_readers);
 	tcase_add_test(tc, writers_refuse_what_they_cannot_write);
 	tcase_add_test(tc, one_column_csv_keeps_its_nulls);
+	tcase_add_test(tc, gzip_is_read_whole_or_refused);
+	tcase_add_test(tc, gzip_errors_point_into_the_text);
 	tcase_add_test(tc, normalize_flattens_one_array);
 	tcase_add_test(tc, normalize_specs_are_checked);
 	suite_add_tcase(s, tc);
