@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,8 +32,29 @@ void pipe_result_free(struct pipe_result *r)
 
 /* ---- which files ---------------------------------------------------------------- */
 
+/* pattern_regex must match the whole key under the pipe's path, as
+ * Snowflake's PATTERN does the whole path.  The loader has checked that it
+ * compiles; compiling it again per key costs microseconds beside a key's
+ * load-history look-up. */
+static bool regex_matches(const struct project_pipe *pipe, const char *key)
+{
+	size_t pl = strlen(pipe->path);
+	const char *rel = strncmp(key, pipe->path, pl) == 0 ? key + pl : key;
+	char *anchored = xasprintf("^(%s)$", pipe->pattern_regex);
+	regex_t rx;
+	bool match = false;
+	if (regcomp(&rx, anchored, REG_EXTENDED | REG_NOSUB) == 0) {
+		match = regexec(&rx, rel, 0, NULL, 0) == 0;
+		regfree(&rx);
+	}
+	free(anchored);
+	return match;
+}
+
 static bool key_matches(const struct project_pipe *pipe, const char *key)
 {
+	if (pipe->pattern_regex)
+		return regex_matches(pipe, key);
 	const char *slash = strrchr(key, '/');
 	const char *base = slash ? slash + 1 : key;
 	const char *pattern = pipe->pattern && *pipe->pattern ? pipe->pattern : "*";

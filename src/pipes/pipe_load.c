@@ -104,6 +104,7 @@ static int open_reader(struct loader *ld, struct err *e)
 		.format = fmt_format_of(pipe->format),
 		.source = ld->L->key,
 		.delimiter = pipe->csv_delimiter,
+		.csv = pipes_csv_opts(pipe),
 		.columns = cols,
 		.ncolumns = n,
 	};

@@ -220,3 +220,19 @@ enum fmt_type pipes_fmt_type(struct db_coltype t)
 	}
 	return FT_TEXT;
 }
+
+struct fmt_csv_opts pipes_csv_opts(const struct project_pipe *pipe)
+{
+	return (struct fmt_csv_opts){
+		.skip_header = (size_t)pipe->skip_header,
+		.no_header = pipe->csv_no_header,
+		.null_if = (const char *const *)pipe->null_if,
+		.nnull_if = pipe->nnull_if,
+		.quote = pipe->csv_quote,
+		.no_quote = pipe->csv_no_quote,
+		.escape = pipe->csv_escape,
+		.encoding = pipe->encoding == PIPE_LATIN1 ? FMT_LATIN1 : FMT_UTF8,
+		.trim_space = pipe->trim_space,
+		.empty_is_text = pipe->empty_field_as_text,
+	};
+}

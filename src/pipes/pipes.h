@@ -78,6 +78,8 @@ const struct project *step_conns_project(const struct step_conns *c);
  * (FT_TEXT for anything format/ keeps as text): a raw table's typed
  * columns, and the step kinds' loads. */
 enum fmt_type pipes_fmt_type(struct db_coltype t);
+/* The pipe's CSV options for the reader (pointing into the pipe). */
+struct fmt_csv_opts pipes_csv_opts(const struct project_pipe *pipe);
 
 /* ---- state shared by the steps of one run ----------------------------------
  * Guarded by its own lock, so steps running in parallel may use it: the

@@ -1,0 +1,131 @@
+/*
+ * pipes_copy.h - more of COPY (issue 14): the CSV file format options,
+ * pattern_regex, purge and archive, validation without loading.  Run on
+ * SQLite by test_pipes.c and on PostgreSQL by test_pipes_pg.c.
+ */
+#ifndef SLUICE_PIPES_COPY_H
+#define SLUICE_PIPES_COPY_H
+
+#include "pipes_fixture.h"
+
+static const char *const CSV_OPTIONS_PROJECT =
+	"{ \"connections\": { \"wh\": { \"url\": \"@WH@\" } },"
+	"  \"pipes\": ["
+	"    { \"name\": \"opts\", \"path\": \"opts/\", \"format\": \"csv\","
+	"      \"connection\": \"wh\", \"table\": \"raw_opts\", \"on_error\": \"continue\","
+	"      \"skip_header\": 2, \"null_if\": [ \"NULL\", \"\\\\N\" ], \"quote\": \"'\","
+	"      \"escape\": \"\\\\\", \"trim_space\": true, \"empty_field_as_null\": false,"
+	"      \"columns\": [ { \"name\": \"id\", \"type\": \"integer\" },"
+	"                   { \"name\": \"name\" }, { \"name\": \"note\" } ] },"
+	"    { \"name\": \"nohdr\", \"path\": \"nohdr/\", \"format\": \"csv\","
+	"      \"connection\": \"wh\", \"table\": \"raw_nohdr\", \"header\": false,"
+	"      \"csv_delimiter\": \"|\", \"on_error\": \"continue\","
+	"      \"columns\": [ { \"name\": \"a\", \"type\": \"integer\" }, { \"name\": \"b\" } ] },"
+	"    { \"name\": \"latin\", \"path\": \"latin/\", \"format\": \"csv\","
+	"      \"connection\": \"wh\", \"table\": \"raw_latin\", \"encoding\": \"latin-1\","
+	"      \"on_error\": \"continue\","
+	"      \"columns\": [ { \"name\": \"id\", \"type\": \"integer\" }, { \"name\": \"name\" } ] },"
+	"    { \"name\": \"plain\", \"path\": \"latin/\", \"format\": \"csv\","
+	"      \"connection\": \"wh\", \"table\": \"raw_plain\", \"on_error\": \"continue\" } ] }";
+
+/* A value of the warehouse, or "(null)". */
+static char *fx_value_or_null(struct fx *f, const char *sql)
+{
+	struct err e = { 0 };
+	char *v = NULL;
+	int rc = db_query_value(fx_db(f), sql, NULL, 0, &v, &e);
+	ck_assert_msg(rc >= 0, "%s: %s", sql, err_text(&e));
+	return v ? v : xstrdup("(null)");
+}
+
+static void expect_value(struct fx *f, const char *sql, const char *want)
+{
+	char *v = fx_value_or_null(f, sql);
+	ck_assert_msg(strcmp(v, want) == 0, "%s: got \"%s\", expected \"%s\"", sql, v, want);
+	free(v);
+}
+
+/* skip_header, null_if, quote, escape, trim_space, empty_field_as_null. */
+static void t_csv_options(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, CSV_OPTIONS_PROJECT);
+	fx_put(&f, "opts/a.csv",
+	       "exported by the till, 2024-05-01\n"
+	       "id,name,note\n"                       /* skipped too: skip_header 2 */
+	       "id,name,note\n"
+	       " 1 , 'Smith, J' ,NULL\n"
+	       "2,O\\'Brien,\n"
+	       "3,'a''b',  x y  \n"
+	       "4,\\N,'NULL'\n"
+	       "5,tab\\,comma, \\  \n");
+	struct pipe_result r = fx_refresh_ok(&f, "opts");
+	ck_assert_int_eq(r.files_loaded, 1);
+	ck_assert_int_eq(r.rows_loaded, 5);
+	expect_value(&f, "SELECT name FROM raw_opts WHERE id = 1", "Smith, J");
+	expect_value(&f, "SELECT note FROM raw_opts WHERE id = 1", "(null)");
+	expect_value(&f, "SELECT name FROM raw_opts WHERE id = 2", "O'Brien");
+	/* empty_field_as_null: false keeps an empty field as "" */
+	expect_value(&f, "SELECT note FROM raw_opts WHERE id = 2", "");
+	expect_value(&f, "SELECT name FROM raw_opts WHERE id = 3", "a'b");
+	expect_value(&f, "SELECT note FROM raw_opts WHERE id = 3", "x y");
+	/* null_if applies to quoted values too, as in Snowflake */
+	expect_value(&f, "SELECT name FROM raw_opts WHERE id = 4", "(null)");
+	expect_value(&f, "SELECT note FROM raw_opts WHERE id = 4", "(null)");
+	/* an escaped delimiter and an escaped space survive trimming */
+	expect_value(&f, "SELECT name FROM raw_opts WHERE id = 5", "tab,comma");
+	expect_value(&f, "SELECT note FROM raw_opts WHERE id = 5", " ");
+	pipe_result_free(&r);
+	fx_close(&f);
+}
+
+/* header: false: the fields are the declared columns, in order; a bad
+ * record is reported under its column's name at its line. */
+static void t_csv_no_header(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, CSV_OPTIONS_PROJECT);
+	fx_put(&f, "nohdr/a.csv", "1|one\n2|two\nthree|3\n4|four\n");
+	struct pipe_result r = fx_refresh_ok(&f, "nohdr");
+	ck_assert_int_eq(r.rows_loaded, 3);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_nohdr"), 3);
+	expect_value(&f, "SELECT b FROM raw_nohdr WHERE a = 1", "one");
+	expect_value(&f, "SELECT b FROM raw_nohdr WHERE a = 4", "four");
+	struct store_load *l = fx_load_of(&f, "nohdr", "nohdr/a.csv");
+	ck_assert_int_eq(l->first_error_line, 3);
+	ck_assert_int_eq(l->first_error_column, 1);
+	ck_assert_str_eq(l->first_error_column_name, "a");
+	store_load_free(l);
+	pipe_result_free(&r);
+	fx_close(&f);
+}
+
+/* encoding: latin-1 loads a Latin-1 file as the text it is; read as UTF-8
+ * the same file is refused at the byte, never loaded mangled. */
+static void t_csv_latin1(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, CSV_OPTIONS_PROJECT);
+	fx_put(&f, "latin/a.csv", "id,name\n1,Jos\xe9\n2,M\xfcller \xa9\n3\xb0,x\n");
+	struct pipe_result r = fx_refresh_ok(&f, "latin");
+	ck_assert_int_eq(r.rows_loaded, 2);
+	expect_value(&f, "SELECT name FROM raw_latin WHERE id = 1", "Jos\xc3\xa9");
+	expect_value(&f, "SELECT name FROM raw_latin WHERE id = 2", "M\xc3\xbcller \xc2\xa9");
+	/* columns count characters: "3°" is two */
+	struct store_load *l = fx_load_of(&f, "latin", "latin/a.csv");
+	ck_assert_int_eq(l->first_error_line, 4);
+	ck_assert_int_eq(l->first_error_column, 1);
+	ck_assert_str_eq(l->first_error_column_name, "id");
+	store_load_free(l);
+	pipe_result_free(&r);
+	struct pipe_result p = fx_refresh_ok(&f, "plain");
+	ck_assert_int_eq(p.rows_loaded, 0);
+	l = fx_load_of(&f, "plain", "latin/a.csv");
+	ck_assert_int_eq(l->first_error_line, 2);
+	ck_assert_int_eq(l->first_error_column, 6);
+	store_load_free(l);
+	pipe_result_free(&p);
+	fx_close(&f);
+}
+
+#endif
