@@ -8,6 +8,7 @@ libpipes_a_SOURCES = \
 	src/pipes/pipe.c \
 	src/pipes/pipe_state.c \
 	src/pipes/pipe_load.c \
+	src/pipes/pipe_after.c \
 	src/pipes/pipe_table.c \
 	src/pipes/stream.c \
 	src/pipes/stream_int.h \

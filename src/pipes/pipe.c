@@ -308,6 +308,27 @@ static void log_file(struct refresh *r, const struct pipe_load *L)
 	free(obj);
 }
 
+/* purge or archive: the load stands whatever happens here. */
+static void after_load(struct refresh *r, const struct store_load *h)
+{
+	if (!r->pipe->purge && !r->pipe->archive)
+		return;
+	char *obj = pipe_object_name(r->pipe);
+	char *to = NULL;
+	struct err ae = { 0 };
+	if (pipe_after_load(r->lake, r->pipe, h->file_key, h->checksum, &to, &ae) < 0)
+		log_emit(LOG_WARN, r->req->run_id, NULL, obj, NULL, 0, "%s is loaded but was "
+			 "not %s: %s", h->file_key, r->pipe->purge ? "purged" : "archived",
+			 err_text(&ae));
+	else if (to)
+		log_emit(LOG_INFO, r->req->run_id, NULL, obj, NULL, 0, "%s archived to %s",
+			 h->file_key, to);
+	else
+		log_emit(LOG_INFO, r->req->run_id, NULL, obj, NULL, 0, "%s purged", h->file_key);
+	free(to);
+	free(obj);
+}
+
 static int record(struct refresh *r, struct pipe_load *L, struct err *e)
 {
 	struct pipe_result *out = r->out;
@@ -329,6 +350,8 @@ static int record(struct refresh *r, struct pipe_load *L, struct err *e)
 			 "%s (%s%s%s)", c->table, c->column, schema_change_name(c->kind),
 			 c->old_type ? c->old_type : "", c->old_type ? " -> " : "", c->new_type);
 	}
+	if (h->status == LOAD_LOADED || h->status == LOAD_PARTIALLY_LOADED)
+		after_load(r, h);
 	out->files_adopted += L->adopted;
 	if (L->reconciled)
 		out->files_reconciled++;

@@ -110,6 +110,11 @@ struct pipe_load {
  * partly loaded, rejected, or found committed before), with L->hist
  * describing it; -1 when the refresh itself cannot go on (the lake, the
  * database, cancellation), with nothing committed for this file. */
+/* purge or archive (pipe_after.c) a file loaded with this checksum;
+ * *moved_to is the archive key (caller frees) or NULL.  -1 leaves the file
+ * where it was. */
+int  pipe_after_load(struct lake *lake, const struct project_pipe *pipe, const char *key,
+		     const char *checksum, char **moved_to, struct err *e);
 int  pipe_load_file(struct pipe_load *L, struct err *e);
 void pipe_load_free(struct pipe_load *L);
 

@@ -128,4 +128,122 @@ static void t_csv_latin1(const struct backend *b)
 	fx_close(&f);
 }
 
+static const char *const PICK_PROJECT =
+	"{ \"connections\": { \"wh\": { \"url\": \"@WH@\" } },"
+	"  \"pipes\": ["
+	"    { \"name\": \"rx\", \"path\": \"rx/\", \"format\": \"csv\","
+	"      \"pattern_regex\": \"2024/(0[1-9]|1[0-2])/[^/]*[.]csv\","
+	"      \"connection\": \"wh\", \"table\": \"raw_rx\" },"
+	"    { \"name\": \"purged\", \"path\": \"in/p/\", \"format\": \"csv\","
+	"      \"connection\": \"wh\", \"table\": \"raw_purged\", \"purge\": true },"
+	"    { \"name\": \"archived\", \"path\": \"in/a/\", \"format\": \"csv\","
+	"      \"connection\": \"wh\", \"table\": \"raw_archived\", \"archive\": \"done/a\","
+	"      \"on_error\": \"continue\" } ] }";
+
+/* pattern_regex: a POSIX extended regular expression on the whole key under
+ * the pipe's path (anchored, as Snowflake's PATTERN). */
+static void t_pattern_regex(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, PICK_PROJECT);
+	fx_put(&f, "rx/2024/01/a.csv", "id\n1\n");
+	fx_put(&f, "rx/2024/12/b.csv", "id\n2\n");
+	fx_put(&f, "rx/2024/13/c.csv", "id\n3\n");        /* no month 13 */
+	fx_put(&f, "rx/2024/1/d.csv", "id\n4\n");
+	fx_put(&f, "rx/2024/01/e.csv.bak", "id\n5\n");    /* anchored at the end */
+	fx_put(&f, "rx/x2024/01/f.csv", "id\n6\n");       /* ... and at the start */
+	fx_put(&f, "rx/2024/01/sub/g.csv", "id\n7\n");
+	ck_assert_int_eq(fx_pending(&f, "rx"), 2);
+	struct pipe_result r = fx_refresh_ok(&f, "rx");
+	ck_assert_int_eq(r.files_seen, 2);
+	ck_assert_int_eq(r.files_loaded, 2);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_rx"), 2);
+	ck_assert_int_eq(fx_int(&f, "SELECT sum(CAST(id AS INTEGER)) FROM raw_rx"), 3);
+	pipe_result_free(&r);
+	fx_close(&f);
+}
+
+static bool fx_exists(struct fx *f, const char *key)
+{
+	struct lake_entry ent;
+	struct err e = { 0 };
+	int rc = lake_stat(f->lake, key, &ent, &e);
+	if (rc == 0) {
+		lake_entry_free(&ent);
+		return true;
+	}
+	ck_assert_msg(e.code == ERR_NOTFOUND, "%s: %s", key, err_text(&e));
+	return false;
+}
+
+/* purge: a loaded file is deleted and its load history stays; the same key
+ * put again is a changed loaded file (not loaded twice), which --force
+ * reloads in place of the earlier rows, and purges again.  A failed file
+ * stays. */
+static void t_purge(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, PICK_PROJECT);
+	fx_put(&f, "in/p/a.csv", "id,v\n1,x\n2,y\n");
+	fx_put(&f, "in/p/bad.csv", "id,v\n1,x,extra\n");
+	struct pipe_result r = fx_refresh_ok(&f, "purged");
+	ck_assert_int_eq(r.files_loaded, 1);
+	ck_assert_int_eq(r.files_failed, 1);
+	ck_assert(!fx_exists(&f, "in/p/a.csv"));
+	ck_assert(fx_exists(&f, "in/p/bad.csv"));
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_purged"), 2);
+	struct store_load *l = fx_load_of(&f, "purged", "in/p/a.csv");
+	ck_assert_int_eq(l->status, LOAD_LOADED);
+	ck_assert_int_eq(l->rows_loaded, 2);
+	store_load_free(l);
+	pipe_result_free(&r);
+
+	fx_put(&f, "in/p/a.csv", "id,v\n1,x\n2,y\n3,z\n");
+	r = fx_refresh_ok(&f, "purged");
+	ck_assert_int_eq(r.files_loaded, 0);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_purged"), 2);
+	ck_assert(fx_exists(&f, "in/p/a.csv"));
+	pipe_result_free(&r);
+	struct err e = { 0 };
+	ck_assert_msg(fx_refresh(&f, "purged", true, "in/p/a.csv", &r, &e) == 0, "%s",
+		      err_text(&e));
+	ck_assert_int_eq(r.files_loaded, 1);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_purged"), 3);
+	ck_assert(!fx_exists(&f, "in/p/a.csv"));
+	pipe_result_free(&r);
+	fx_close(&f);
+}
+
+/* archive: a loaded (also partially loaded) file moves under the archive
+ * prefix with its path below the pipe's kept, content unchanged; the pipe
+ * does not see it there, and its history stays. */
+static void t_archive(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, PICK_PROJECT);
+	const char *text = "id,v\n1,x\n2,y,bad\n3,z\n";
+	fx_put(&f, "in/a/2024/01/a.csv", text);
+	struct pipe_result r = fx_refresh_ok(&f, "archived");
+	ck_assert_int_eq(r.files_partial, 1);
+	ck_assert(!fx_exists(&f, "in/a/2024/01/a.csv"));
+	char *path = xasprintf("%s/lake/done/a/2024/01/a.csv", f.dir);
+	size_t len = 0;
+	struct err e = { 0 };
+	char *got = file_read_all(path, &len, &e);
+	ck_assert_msg(got != NULL, "%s", err_text(&e));
+	ck_assert_str_eq(got, text);
+	free(got);
+	free(path);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_archived"), 2);
+	struct store_load *l = fx_load_of(&f, "archived", "in/a/2024/01/a.csv");
+	ck_assert_int_eq(l->status, LOAD_PARTIALLY_LOADED);
+	store_load_free(l);
+	pipe_result_free(&r);
+	ck_assert_int_eq(fx_pending(&f, "archived"), 0);
+	r = fx_refresh_ok(&f, "archived");
+	ck_assert_int_eq(r.files_seen, 0);
+	pipe_result_free(&r);
+	fx_close(&f);
+}
+
 #endif

@@ -49,6 +49,9 @@ START_TEST(ingest_paused) { t_ingest_paused(suite_backend); } END_TEST
 START_TEST(csv_options) { t_csv_options(suite_backend); } END_TEST
 START_TEST(csv_no_header) { t_csv_no_header(suite_backend); } END_TEST
 START_TEST(csv_latin1) { t_csv_latin1(suite_backend); } END_TEST
+START_TEST(pattern_regex) { t_pattern_regex(suite_backend); } END_TEST
+START_TEST(purge) { t_purge(suite_backend); } END_TEST
+START_TEST(archive) { t_archive(suite_backend); } END_TEST
 
 /* The suite "pipes (NAME)" on backend b. */
 static Suite *pipes_suite_on(const struct backend *b)
@@ -101,6 +104,9 @@ static Suite *pipes_suite_on(const struct backend *b)
 	tcase_add_test(tc, csv_options);
 	tcase_add_test(tc, csv_no_header);
 	tcase_add_test(tc, csv_latin1);
+	tcase_add_test(tc, pattern_regex);
+	tcase_add_test(tc, purge);
+	tcase_add_test(tc, archive);
 	suite_add_tcase(s, tc);
 	return s;
 }
