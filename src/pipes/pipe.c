@@ -174,12 +174,30 @@ static int each_file(const struct project_pipe *pipe, struct store *store,
 	return rc;
 }
 
+/* Never tried, or failed and looking different: probably fixed. */
+static bool pending(const struct lake_entry *ent, const struct store_load *last)
+{
+	return !last || (last->status == LOAD_FAILED && likeness(last, ent) == DIFFERENT);
+}
+
 static void count_pending(const struct lake_entry *ent, struct store_load *last, void *arg)
 {
-	/* a failed file that looks different is probably fixed */
-	if (!last || (last->status == LOAD_FAILED && likeness(last, ent) == DIFFERENT))
+	if (pending(ent, last))
 		(*(int64_t *)arg)++;
 	store_load_free(last);
+}
+
+static void keep_pending(const struct lake_entry *ent, struct store_load *last, void *arg)
+{
+	if (pending(ent, last))
+		vec_push(arg, xstrdup(ent->key));
+	store_load_free(last);
+}
+
+int pipe_pending_keys(const struct project_pipe *pipe, struct store *store,
+		      struct lake *lake, struct vec *keys, struct err *e)
+{
+	return each_file(pipe, store, lake, keep_pending, keys, e);
 }
 
 int pipe_pending(const struct project_pipe *pipe, struct store *store,
@@ -599,7 +617,8 @@ int pipe_refresh(const struct pipe_env *env, const struct project_pipe *pipe,
 	if (rc == 0 && req->only_key && !found_only)
 		rc = err_set(e, ERR_NOTFOUND, "pipe %s: no file %s under %s matching %s",
 			     pipe->name, req->only_key, pipe->path,
-			     pipe->pattern ? pipe->pattern : "*");
+			     pipe->pattern_regex ? pipe->pattern_regex
+			     : pipe->pattern ? pipe->pattern : "*");
 	lake_listing_free(&ls);
 	return rc;
 }

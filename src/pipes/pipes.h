@@ -198,6 +198,33 @@ void pipe_result_free(struct pipe_result *r);
 int  pipe_pending(const struct project_pipe *pipe, struct store *store,
 		  struct lake *lake, int64_t *count, struct err *e);
 
+/* ---- validation (pipe_validate.c) ------------------------------------------
+ * Snowflake's VALIDATION_MODE = RETURN_ALL_ERRORS: read the pending files
+ * (or the one file `only_key`, whatever its state) as a refresh would, with
+ * the pipe's format, CSV options and declared column types, and list every
+ * bad record.  Nothing is written anywhere: no table, no ledger, no load
+ * history.  Problems kept are capped at PIPE_VALIDATE_MAX (errors counts
+ * them all); a file that cannot be read further is one problem (fatal). */
+#define PIPE_VALIDATE_MAX 10000
+struct pipe_problem {
+	char *key;
+	long line;                    /* 0: no place in the file (I/O) */
+	int col;
+	char *column;                 /* NULL when no column is concerned */
+	char *message;
+	bool fatal;                   /* the rest of the file could not be read */
+};
+struct pipe_validation {
+	int files;                    /* files read */
+	int64_t records;              /* records read, good and bad */
+	int64_t errors;               /* bad records (and unreadable files) */
+	struct vec problems;          /* struct pipe_problem *, in file order */
+};
+int  pipe_validate(const struct project_pipe *pipe, struct store *store, struct lake *lake,
+		   const char *only_key, atomic_bool *cancel, struct pipe_validation *out,
+		   struct err *e);
+void pipe_validation_free(struct pipe_validation *v);
+
 /* Rejected files: those under the pipe's prefix (matching its pattern)
  * whose newest attempt left them LOAD_FAILED or PARTIALLY_LOADED, whoever
  * made it (a run, the engine's poll, `pipe refresh`); files removed from
