@@ -356,6 +356,11 @@ struct stream_query {
 };
 int  stream_query(const struct stream_reader *r, const struct project_stream *s,
 		  const char *select_list, struct stream_query *out, struct err *e);
+/* The same query of every column for a step's own SQL ({{stream:NAME}}),
+ * its placeholders numbered from $first_param so that it can go into a
+ * statement that binds first_param - 1 parameters of its own. */
+int  stream_window_select(const struct stream_reader *r, const struct project_stream *s,
+			  int first_param, struct stream_query *out, struct err *e);
 void stream_query_free(struct stream_query *q);
 /* Fix this run's window of `s` now if no step fixed it yet, without reading
  * it (for cache keys and steps that read the stream's table themselves).

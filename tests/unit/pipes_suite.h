@@ -12,6 +12,7 @@
 #include "pipes_streams.h"
 #include "pipes_rules.h"
 #include "pipes_copy.h"
+#include "pipes_stream_steps.h"
 
 /* Check's test functions take no arguments: the backend is set once, by
  * pipes_suite_on, before the runner forks any test. */
@@ -52,6 +53,8 @@ START_TEST(csv_latin1) { t_csv_latin1(suite_backend); } END_TEST
 START_TEST(pattern_regex) { t_pattern_regex(suite_backend); } END_TEST
 START_TEST(purge) { t_purge(suite_backend); } END_TEST
 START_TEST(archive) { t_archive(suite_backend); } END_TEST
+START_TEST(stream_in_sql) { t_stream_in_sql(suite_backend); } END_TEST
+START_TEST(stream_ref_checked) { t_stream_ref_checked(suite_backend); } END_TEST
 
 /* The suite "pipes (NAME)" on backend b. */
 static Suite *pipes_suite_on(const struct backend *b)
@@ -107,6 +110,11 @@ static Suite *pipes_suite_on(const struct backend *b)
 	tcase_add_test(tc, pattern_regex);
 	tcase_add_test(tc, purge);
 	tcase_add_test(tc, archive);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("stream_steps");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, stream_in_sql);
+	tcase_add_test(tc, stream_ref_checked);
 	suite_add_tcase(s, tc);
 	return s;
 }
