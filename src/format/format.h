@@ -262,6 +262,9 @@ struct fmt_norm_column {
 struct fmt_norm;
 /* Checks the paths; NULL with ERR_INVALID and a message naming the column. */
 struct fmt_norm *fmt_norm_new(const struct fmt_norm_column *cols, size_t n, struct err *e);
+/* outer: a parent whose array is empty or missing keeps one row, with NULL
+ * for the columns inside that array (default: it gives no row). */
+void fmt_norm_set_outer(struct fmt_norm *n, bool outer);
 void fmt_norm_free(struct fmt_norm *n);
 
 /* Called once per row; fields are the columns in order, valid during the

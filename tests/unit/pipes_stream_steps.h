@@ -110,4 +110,65 @@ static void t_stream_ref_checked(const struct backend *b)
 	test_rmdir(dir);
 }
 
+static const char *const NESTED_PROJECT =
+	"{ \"connections\": { \"wh\": { \"url\": \"@WH@\" } },"
+	"  \"pipes\": [ { \"name\": \"orders\", \"path\": \"orders/\","
+	"    \"connection\": \"wh\", \"table\": \"raw_orders\", \"document\": \"doc\" } ],"
+	"  \"streams\": [ { \"name\": \"orders_stream\", \"connection\": \"wh\","
+	"                   \"table\": \"raw_orders\" } ],"
+	"  \"flows\": [ { \"name\": \"tags\", \"steps\": ["
+	"    { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"orders\" },"
+	"    { \"name\": \"inner\", \"kind\": \"normalize\", \"connection\": \"wh\","
+	"      \"needs\": [\"ingest\"], \"from\": { \"stream\": \"orders_stream\" },"
+	"      \"document\": \"doc\", \"into\": \"item_tags\", \"columns\": ["
+	"        { \"name\": \"order_id\", \"path\": \"id\", \"type\": \"integer\" },"
+	"        { \"name\": \"sku\", \"path\": \"items[].sku\" },"
+	"        { \"name\": \"qty\", \"path\": \"items[].qty\", \"type\": \"integer\" },"
+	"        { \"name\": \"tag\", \"path\": \"items[].tags[]\" } ] },"
+	"    { \"name\": \"outer\", \"kind\": \"normalize\", \"connection\": \"wh\","
+	"      \"needs\": [\"ingest\"], \"from\": { \"stream\": \"orders_stream\" },"
+	"      \"document\": \"doc\", \"into\": \"item_tags_outer\", \"outer\": true,"
+	"      \"columns\": ["
+	"        { \"name\": \"order_id\", \"path\": \"id\", \"type\": \"integer\" },"
+	"        { \"name\": \"sku\", \"path\": \"items[].sku\" },"
+	"        { \"name\": \"qty\", \"path\": \"items[].qty\", \"type\": \"integer\" },"
+	"        { \"name\": \"tag\", \"path\": \"items[].tags[]\" } ] } ] } ] }";
+
+/* normalize follows items[].tags[]; with outer: true an order without
+ * items (empty or missing) and an item without tags keep one row each,
+ * with NULLs for what is missing. */
+static void t_normalize_nested_outer(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, NESTED_PROJECT);
+	fx_put(&f, "orders/1.ndjson",
+	       "{\"id\": 1, \"items\": [{\"sku\": \"A\", \"qty\": 2, \"tags\": [\"red\", \"big\"]},"
+	       " {\"sku\": \"B\", \"qty\": 1, \"tags\": []}, {\"sku\": \"C\", \"qty\": 5}]}\n"
+	       "{\"id\": 2, \"items\": []}\n"
+	       "{\"id\": 3}\n"
+	       "{\"id\": 4, \"items\": [{\"sku\": \"D\", \"qty\": 1, \"tags\": [\"new\"]}]}\n");
+	struct run r;
+	run_init(&r, &f, "tags", fx_new_run(&f, "tags"), NULL);
+	run_step_ok(&r, "ingest");
+	run_step_ok(&r, "inner");
+	ck_assert_int_eq(r.ctx.rows_out, 3);
+	run_step_ok(&r, "outer");
+	ck_assert_int_eq(r.ctx.rows_out, 7);
+	run_free(&r);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM item_tags"), 3);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM item_tags WHERE order_id = 1 AND "
+				"sku = 'A' AND qty = 2 AND tag IN ('red', 'big')"), 2);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM item_tags WHERE sku = 'D' AND "
+				"tag = 'new'"), 1);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM item_tags_outer"), 7);
+	/* items without tags: the item's fields, tag NULL */
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM item_tags_outer WHERE tag IS NULL "
+				"AND sku IN ('B', 'C') AND order_id = 1"), 2);
+	ck_assert_int_eq(fx_int(&f, "SELECT qty FROM item_tags_outer WHERE sku = 'C'"), 5);
+	/* orders without items: the order, everything else NULL */
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM item_tags_outer WHERE order_id IN "
+				"(2, 3) AND sku IS NULL AND qty IS NULL AND tag IS NULL"), 2);
+	fx_close(&f);
+}
+
 #endif

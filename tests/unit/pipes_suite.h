@@ -55,6 +55,7 @@ START_TEST(purge) { t_purge(suite_backend); } END_TEST
 START_TEST(archive) { t_archive(suite_backend); } END_TEST
 START_TEST(stream_in_sql) { t_stream_in_sql(suite_backend); } END_TEST
 START_TEST(stream_ref_checked) { t_stream_ref_checked(suite_backend); } END_TEST
+START_TEST(normalize_nested_outer) { t_normalize_nested_outer(suite_backend); } END_TEST
 
 /* The suite "pipes (NAME)" on backend b. */
 static Suite *pipes_suite_on(const struct backend *b)
@@ -115,6 +116,7 @@ static Suite *pipes_suite_on(const struct backend *b)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, stream_in_sql);
 	tcase_add_test(tc, stream_ref_checked);
+	tcase_add_test(tc, normalize_nested_outer);
 	suite_add_tcase(s, tc);
 	return s;
 }
