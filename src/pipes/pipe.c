@@ -368,7 +368,9 @@ static int record(struct refresh *r, struct pipe_load *L, struct err *e)
 			 "%s (%s%s%s)", c->table, c->column, schema_change_name(c->kind),
 			 c->old_type ? c->old_type : "", c->old_type ? " -> " : "", c->new_type);
 	}
-	if (h->status == LOAD_LOADED || h->status == LOAD_PARTIALLY_LOADED)
+	/* A partly loaded file is the only copy of its rejected records: it
+	 * may be archived, never purged. */
+	if (h->status == LOAD_LOADED || (h->status == LOAD_PARTIALLY_LOADED && r->pipe->archive))
 		after_load(r, h);
 	out->files_adopted += L->adopted;
 	if (L->reconciled)

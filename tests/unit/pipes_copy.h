@@ -45,6 +45,18 @@ static void expect_value(struct fx *f, const char *sql, const char *want)
 	free(v);
 }
 
+/* The load history's first error of a file: where, and which column. */
+static void expect_first_error(struct fx *f, const char *pipe, const char *key, long line,
+			       long col, const char *column)
+{
+	struct store_load *l = fx_load_of(f, pipe, key);
+	ck_assert_int_eq(l->first_error_line, line);
+	ck_assert_int_eq(l->first_error_column, col);
+	if (column)
+		ck_assert_str_eq(l->first_error_column_name, column);
+	store_load_free(l);
+}
+
 /* skip_header, null_if, quote, escape, trim_space, empty_field_as_null. */
 static void t_csv_options(const struct backend *b)
 {
@@ -91,11 +103,7 @@ static void t_csv_no_header(const struct backend *b)
 	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_nohdr"), 3);
 	expect_value(&f, "SELECT b FROM raw_nohdr WHERE a = 1", "one");
 	expect_value(&f, "SELECT b FROM raw_nohdr WHERE a = 4", "four");
-	struct store_load *l = fx_load_of(&f, "nohdr", "nohdr/a.csv");
-	ck_assert_int_eq(l->first_error_line, 3);
-	ck_assert_int_eq(l->first_error_column, 1);
-	ck_assert_str_eq(l->first_error_column_name, "a");
-	store_load_free(l);
+	expect_first_error(&f, "nohdr", "nohdr/a.csv", 3, 1, "a");
 	pipe_result_free(&r);
 	fx_close(&f);
 }
@@ -106,24 +114,18 @@ static void t_csv_latin1(const struct backend *b)
 {
 	struct fx f;
 	fx_open(&f, b, CSV_OPTIONS_PROJECT);
-	fx_put(&f, "latin/a.csv", "id,name\n1,Jos\xe9\n2,M\xfcller \xa9\n3\xb0,x\n");
+	fx_put(&f, "latin/a.csv", "id,name\n1,Jos\xe9\n2,M\xfcller \xa9\n4,\xa9\xa9,x\n3\xb0,x\n");
 	struct pipe_result r = fx_refresh_ok(&f, "latin");
 	ck_assert_int_eq(r.rows_loaded, 2);
 	expect_value(&f, "SELECT name FROM raw_latin WHERE id = 1", "Jos\xc3\xa9");
 	expect_value(&f, "SELECT name FROM raw_latin WHERE id = 2", "M\xc3\xbcller \xc2\xa9");
-	/* columns count characters: "3°" is two */
-	struct store_load *l = fx_load_of(&f, "latin", "latin/a.csv");
-	ck_assert_int_eq(l->first_error_line, 4);
-	ck_assert_int_eq(l->first_error_column, 1);
-	ck_assert_str_eq(l->first_error_column_name, "id");
-	store_load_free(l);
+	/* columns count characters: "4,©©,x" has its third field at column 6 */
+	expect_first_error(&f, "latin", "latin/a.csv", 4, 6, NULL);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_latin"), 2);
 	pipe_result_free(&r);
 	struct pipe_result p = fx_refresh_ok(&f, "plain");
 	ck_assert_int_eq(p.rows_loaded, 0);
-	l = fx_load_of(&f, "plain", "latin/a.csv");
-	ck_assert_int_eq(l->first_error_line, 2);
-	ck_assert_int_eq(l->first_error_column, 6);
-	store_load_free(l);
+	expect_first_error(&f, "plain", "latin/a.csv", 2, 6, NULL);
 	pipe_result_free(&p);
 	fx_close(&f);
 }
@@ -136,6 +138,9 @@ static const char *const PICK_PROJECT =
 	"      \"connection\": \"wh\", \"table\": \"raw_rx\" },"
 	"    { \"name\": \"purged\", \"path\": \"in/p/\", \"format\": \"csv\","
 	"      \"connection\": \"wh\", \"table\": \"raw_purged\", \"purge\": true },"
+	"    { \"name\": \"purged_c\", \"path\": \"in/c/\", \"format\": \"csv\","
+	"      \"connection\": \"wh\", \"table\": \"raw_purged_c\", \"purge\": true,"
+	"      \"on_error\": \"continue\" },"
 	"    { \"name\": \"archived\", \"path\": \"in/a/\", \"format\": \"csv\","
 	"      \"connection\": \"wh\", \"table\": \"raw_archived\", \"archive\": \"done/a\","
 	"      \"on_error\": \"continue\" } ] }";
@@ -178,8 +183,8 @@ static bool fx_exists(struct fx *f, const char *key)
 
 /* purge: a loaded file is deleted and its load history stays; the same key
  * put again is a changed loaded file (not loaded twice), which --force
- * reloads in place of the earlier rows, and purges again.  A failed file
- * stays. */
+ * reloads in place of the earlier rows, and purges again.  A failed or
+ * partly loaded file stays. */
 static void t_purge(const struct backend *b)
 {
 	struct fx f;
@@ -210,6 +215,12 @@ static void t_purge(const struct backend *b)
 	ck_assert_int_eq(r.files_loaded, 1);
 	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM raw_purged"), 3);
 	ck_assert(!fx_exists(&f, "in/p/a.csv"));
+	pipe_result_free(&r);
+	/* a partly loaded file holds the only copy of its bad records: kept */
+	fx_put(&f, "in/c/a.csv", "id,v\n1,x\n2,y,bad\n");
+	r = fx_refresh_ok(&f, "purged_c");
+	ck_assert_int_eq(r.files_partial, 1);
+	ck_assert(fx_exists(&f, "in/c/a.csv"));
 	pipe_result_free(&r);
 	fx_close(&f);
 }
