@@ -31,6 +31,10 @@ tests_unit_test_db_SOURCES += tests/unit/db_testutil.h
 tests_unit_test_db_pg_SOURCES += tests/unit/db_testutil.h
 tests_unit_test_pipes_SOURCES += tests/unit/pipes_suite.h
 tests_unit_test_pipes_pg_SOURCES += tests/unit/pipes_suite.h
+tests_unit_test_pipes_SOURCES += tests/unit/pipes_copy.h
+tests_unit_test_pipes_pg_SOURCES += tests/unit/pipes_copy.h
+tests_unit_test_pipes_SOURCES += tests/unit/pipes_stream_steps.h
+tests_unit_test_pipes_pg_SOURCES += tests/unit/pipes_stream_steps.h
 tests_unit_test_store_SOURCES += tests/unit/store_testutil.h
 tests_unit_test_store_pg_SOURCES += tests/unit/store_testutil.h
 include tests/fuzz/local.mk

@@ -4,6 +4,7 @@
  *   pipe refresh PIPE [--force] [--file KEY]   load new files now, here
  *   pipe pause PIPE [--reason TEXT]            stop loading (store object state)
  *   pipe resume PIPE
+ *   pipe validate PIPE [--file KEY] [--json]   every error in the pending files, no load
  *   show pipes [--json]                        state, pending files, last load, last error
  *   show streams [--json]                      offset, pending rows, has data
  *   show loads PIPE [--json] [--page N] [--limit N]   load history, newest first
@@ -182,6 +183,89 @@ static int exec_refresh(struct cmd_ctx *ctx, const struct cmd_args *args, struct
 	return rc;
 }
 
+/* ---- pipe validate ------------------------------------------------------------------ */
+
+static cJSON *validation_json(const struct project_pipe *pipe, const struct pipe_validation *v)
+{
+	cJSON *doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(doc, "pipe", pipe->name);
+	cJSON_AddNumberToObject(doc, "files", v->files);
+	cJSON_AddNumberToObject(doc, "records", (double)v->records);
+	cJSON_AddNumberToObject(doc, "errors", (double)v->errors);
+	cJSON_AddBoolToObject(doc, "truncated", (int64_t)v->problems.len < v->errors);
+	cJSON *arr = cJSON_AddArrayToObject(doc, "problems");
+	for (size_t i = 0; i < v->problems.len; i++) {
+		const struct pipe_problem *p = v->problems.items[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "file", p->key);
+		cJSON_AddNumberToObject(o, "line", (double)p->line);
+		cJSON_AddNumberToObject(o, "column", p->col);
+		cmd_json_add_str(o, "column_name", p->column);
+		cJSON_AddStringToObject(o, "message", p->message);
+		cJSON_AddBoolToObject(o, "fatal", p->fatal);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return doc;
+}
+
+static void validation_table(struct cmd_ctx *ctx, const struct cmd_args *args,
+			     const struct pipe_validation *v)
+{
+	struct cmd_table t = { .ncols = 5, .format = args->format };
+	cmd_table_add(&t, "FILE", "LINE", "COLUMN", "COLUMN NAME", "ERROR");
+	for (size_t i = 0; i < v->problems.len; i++) {
+		const struct pipe_problem *p = v->problems.items[i];
+		char line[24], col[16];
+		snprintf(line, sizeof line, "%ld", p->line);
+		snprintf(col, sizeof col, "%d", p->col);
+		char *msg = xasprintf("%s%s", p->message, p->fatal ? " (the rest of the file "
+				      "cannot be read)" : "");
+		cmd_table_add(&t, p->key, line, col, p->column ? p->column : "-", msg);
+		free(msg);
+	}
+	if (v->problems.len || args->format == CMD_FORMAT_CSV)
+		cmd_table_print(ctx->out, &t);
+	cmd_table_free(&t);
+}
+
+static int exec_validate(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
+{
+	int rc = EXIT_OK;
+	const struct project_pipe *pipe = pipe_arg(ctx, args, &rc, e);
+	struct work w;
+	if (!pipe || work_open(ctx, &w, true, e) < 0)
+		return pipe ? EXIT_FAILED : rc;
+	atomic_bool cancel = false;
+	struct pipe_validation v;
+	if (pipe_validate(pipe, ctx->store, w.lake, cmd_opt_value(args, "--file"), &cancel, &v,
+			  e) < 0) {
+		pipe_validation_free(&v);
+		work_close(&w);
+		return EXIT_FAILED;
+	}
+	if (args->format == CMD_FORMAT_JSON) {
+		cJSON *doc = validation_json(pipe, &v);
+		cmd_json_print(ctx->out, doc);
+		cJSON_Delete(doc);
+	} else {
+		validation_table(ctx, args, &v);
+		fprintf(args->format == CMD_FORMAT_CSV ? ctx->errout : ctx->out,
+			"pipe %s: %d file%s, %lld record%s read, %lld error%s%s; nothing was "
+			"loaded\n", pipe->name, v.files, v.files == 1 ? "" : "s",
+			(long long)v.records, v.records == 1 ? "" : "s", (long long)v.errors,
+			v.errors == 1 ? "" : "s",
+			(int64_t)v.problems.len < v.errors ? " (the first ones listed)" : "");
+	}
+	if (v.errors) {
+		err_set(e, ERR_INVALID, "pipe %s: %lld error%s in its pending files", pipe->name,
+			(long long)v.errors, v.errors == 1 ? "" : "s");
+		rc = EXIT_FAILED;
+	}
+	pipe_validation_free(&v);
+	work_close(&w);
+	return rc;
+}
+
 /* ---- pipe pause / resume ---------------------------------------------------------------- */
 
 static int exec_switch(struct cmd_ctx *ctx, const struct cmd_args *args, bool pause,
@@ -231,6 +315,7 @@ static cJSON *pipe_json(const struct project_pipe *pipe, const struct pipe_statu
 	cmd_json_add_str(o, "state_reason", st->state_reason);
 	cJSON_AddStringToObject(o, "path", pipe->path);
 	cJSON_AddStringToObject(o, "pattern", pipe->pattern ? pipe->pattern : "*");
+	cmd_json_add_str(o, "pattern_regex", pipe->pattern_regex);
 	cJSON_AddStringToObject(o, "format", pipe_format_name(pipe->format));
 	cJSON_AddStringToObject(o, "connection", pipe->connection);
 	cJSON_AddStringToObject(o, "table", pipe->table);
@@ -512,6 +597,18 @@ const struct cmd_entry cmd_pipe_entries[] = {
 	  .flags = CMD_MUTATES | CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
 	  .args = { 1, 1, { CMD_KIND_PIPE } },
 	  .exec = exec_resume },
+	{ .name = "pipe validate", .usage = "PIPE [--file KEY] [--json]",
+	  .summary = "list every error in a pipe's pending files, loading nothing",
+	  .help = "Reads the files a refresh would load (or the one file --file KEY, whatever\n"
+	  "its state) with the pipe's format, CSV options and declared column types,\n"
+	  "and lists every bad record: file, line, column, column name and error, as\n"
+	  "Snowflake's VALIDATION_MODE does.  Nothing is loaded or recorded.\n"
+	  "Exit status: 0 no errors, 1 errors found or the files could not be read.",
+	  .flags = CMD_NEEDS_PROJECT | CMD_NEEDS_STORE,
+	  .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
+	  .options = { { "--file", NULL, CMD_KIND_FILE } },
+	  .args = { 1, 1, { CMD_KIND_PIPE } },
+	  .exec = exec_validate },
 	{ .name = "show pipes", .usage = "[--json]",
 	  .summary = "pipes: state, pending files, last load and last error",
 	  .help = "States: RUNNING, PAUSED, STOPPED_MISSING_TABLE (the table was dropped after\n"

@@ -31,15 +31,50 @@ bool fmt_csv_delim_ok(char delim, struct err *e)
 	return true;
 }
 
-void fmt_csv_init(struct csv_scan *s, char delim)
+static bool line_break(char c)
+{
+	return c == '\n' || c == '\r';
+}
+
+bool fmt_csv_opts_ok(char delim, const struct fmt_csv_opts *o, struct err *e)
+{
+	char quote = o->quote ? o->quote : '"';
+	if (!o->no_quote && (quote == delim || line_break(quote) || (unsigned char)quote >= 0x80
+			     || quote == '\0')) {
+		err_set(e, ERR_INVALID, "a CSV quote character cannot be the delimiter, a line "
+			"break or a non-ASCII byte");
+		return false;
+	}
+	if (o->escape && (o->escape == delim || line_break(o->escape)
+			  || (unsigned char)o->escape >= 0x80)) {
+		err_set(e, ERR_INVALID, "a CSV escape character cannot be the delimiter, a line "
+			"break or a non-ASCII byte");
+		return false;
+	}
+	return true;
+}
+
+void fmt_csv_init(struct csv_scan *s, char delim, const struct fmt_csv_opts *o)
 {
 	memset(s, 0, sizeof *s);
 	s->delim = delim;
+	s->quote = o->no_quote ? -1 : (unsigned char)(o->quote ? o->quote : '"');
+	/* An escape that is the quote is RFC 4180's doubled quote, already understood. */
+	s->escape = o->escape && (unsigned char)o->escape != s->quote
+		? (unsigned char)o->escape : -1;
+	s->latin1 = o->encoding == FMT_LATIN1;
+	s->trim = o->trim_space;
 	for (int c = 0x80; c < 0x100; c++)
 		s->stop[c] = CSV_STOP_UNQUOTED | CSV_STOP_QUOTED;
-	s->stop[0] = s->stop['"'] = s->stop['\n'] = CSV_STOP_UNQUOTED | CSV_STOP_QUOTED;
+	s->stop[0] = s->stop['\n'] = CSV_STOP_UNQUOTED | CSV_STOP_QUOTED;
+	if (s->quote >= 0)
+		s->stop[s->quote] = CSV_STOP_UNQUOTED | CSV_STOP_QUOTED;
+	if (s->escape >= 0)
+		s->stop[s->escape] = CSV_STOP_UNQUOTED | CSV_STOP_QUOTED;
 	s->stop['\r'] |= CSV_STOP_UNQUOTED;
 	s->stop[(unsigned char)delim] |= CSV_STOP_UNQUOTED;
+	if (s->trim)
+		s->stop[' '] |= CSV_STOP_UNQUOTED, s->stop['\t'] |= CSV_STOP_UNQUOTED;
 }
 
 void fmt_csv_free(struct csv_scan *s)
@@ -137,6 +172,16 @@ static int content(struct csv_scan *s, struct fmt_input *in, bool storing, int c
 		in_skip(in);
 		return 0;
 	}
+	if (s->latin1) {
+		/* one byte, one character: U+0080..U+00FF as two UTF-8 bytes */
+		put(s, storing, (char)(0xc0 | (c >> 6)));
+		put(s, storing, (char)(0x80 | (c & 0x3f)));
+		bool cont = (c & 0xc0) == 0x80;
+		in_skip(in);
+		if (cont)   /* in_skip counts UTF-8 characters, not Latin-1 ones */
+			in->col++;
+		return 0;
+	}
 	long line = in->line;
 	int col = in->col, bad = 0;
 	int rc = fmt_in_utf8(in, storing && !s->over ? &s->text : NULL, &bad);
@@ -168,6 +213,32 @@ static bool crlf(struct csv_scan *s, struct fmt_input *in)
 	return false;
 }
 
+/* After an escape byte: a delimiter, quote, escape, line break, space or
+ * tab that follows is content; before anything else (and at the end of the
+ * input) the escape stays as written, so "\N" remains "\N" for null_if. */
+static int escaped(struct csv_scan *s, struct fmt_input *in, bool storing)
+{
+	in_skip(in);
+	int c = cpeek(s, in);
+	if (c == IN_IOERR)
+		return IN_IOERR;
+	if (c < 0) {
+		put(s, storing, (char)s->escape);
+		return 0;
+	}
+	int rc = 0;
+	if (c == '\n' || c == '\r' || c == s->delim || c == s->quote || c == s->escape
+	    || c == ' ' || c == '\t') {
+		put(s, storing, (char)c);
+		in_skip(in);
+	} else {
+		put(s, storing, (char)s->escape);
+		rc = content(s, in, storing, c);
+	}
+	s->hard_end = s->text.len;
+	return rc;
+}
+
 #define FIELD_NEXT   1     /* a delimiter: another field follows */
 #define RECORD_END   2     /* a line end or the end of the input */
 #define QUOTE_OPEN  (-1)   /* the input ended inside quotes */
@@ -189,12 +260,17 @@ static int quoted_part(struct csv_scan *s, struct fmt_input *in, bool storing, l
 				   fline, fcol);
 			return QUOTE_OPEN;
 		}
-		if (c == '"') {
+		if (c == s->quote) {
 			in_skip(in);
-			if (cpeek(s, in) != '"')
+			if (cpeek(s, in) != s->quote)
 				return 0;
 			in_skip(in);
-			put(s, storing, '"');
+			put(s, storing, (char)s->quote);
+			continue;
+		}
+		if (c == s->escape) {
+			if (escaped(s, in, storing) == IN_IOERR)
+				return READ_FAILED;
 			continue;
 		}
 		if (content(s, in, storing, c) == IN_IOERR)
@@ -226,12 +302,22 @@ static int unquoted_part(struct csv_scan *s, struct fmt_input *in, bool storing,
 				return RECORD_END;
 			continue;
 		}
+		if (s->trim && (c == ' ' || c == '\t')) {
+			put(s, storing && !after_quote, (char)c);   /* the end is trimmed */
+			in_skip(in);
+			continue;
+		}
+		if (c == s->escape && !after_quote) {
+			if (escaped(s, in, storing) == IN_IOERR)
+				return READ_FAILED;
+			continue;
+		}
 		if (after_quote) {
 			char what[32];
 			fmt_describe_byte(c, what, sizeof what);
 			problem_at(s, in->line, in->col, "unexpected %s after a closing quote", what);
 			after_quote = false;
-		} else if (c == '"') {
+		} else if (c == s->quote) {
 			problem_at(s, in->line, in->col, "quote character in an unquoted field");
 		}
 		if (content(s, in, storing, c) == IN_IOERR)
@@ -267,6 +353,24 @@ static int record_start(struct csv_scan *s, struct fmt_input *in)
 	}
 }
 
+static void skip_blanks(struct csv_scan *s, struct fmt_input *in)
+{
+	int c;
+	while ((c = cpeek(s, in)) == ' ' || c == '\t')
+		in_skip(in);
+}
+
+/* Drop the spaces a trimmed unquoted field ends with, but not escaped ones. */
+static void trim_end(struct csv_scan *s, bool storing, size_t off)
+{
+	if (!storing || s->over)
+		return;
+	size_t keep = s->hard_end > off ? s->hard_end : off;
+	while (s->text.len > keep && (s->text.data[s->text.len - 1] == ' '
+				     || s->text.data[s->text.len - 1] == '\t'))
+		s->text.len--;
+}
+
 int fmt_csv_scan(struct csv_scan *s, struct fmt_input *in, size_t max_record)
 {
 	buf_reset(&s->text);
@@ -281,9 +385,12 @@ int fmt_csv_scan(struct csv_scan *s, struct fmt_input *in, size_t max_record)
 		s->count++;
 		bool storing = s->count <= s->keep;
 		size_t off = s->text.len;
+		s->hard_end = off;
+		if (s->trim)
+			skip_blanks(s, in);
 		long fline = in->line;
 		int fcol = in->col;
-		bool quoted = cpeek(s, in) == '"';
+		bool quoted = s->quote >= 0 && cpeek(s, in) == s->quote;
 		rc = 0;
 		if (quoted) {
 			in_skip(in);
@@ -295,6 +402,8 @@ int fmt_csv_scan(struct csv_scan *s, struct fmt_input *in, size_t max_record)
 			in->fence = NO_FENCE;
 			return rc;
 		}
+		if (s->trim && !quoted)
+			trim_end(s, storing, off);
 		end_field(s, storing, off, quoted, fline, fcol);
 	} while (rc == FIELD_NEXT);
 	in->fence = NO_FENCE;

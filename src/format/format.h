@@ -137,10 +137,31 @@ struct fmt_column {
 	enum fmt_type type;
 };
 
+enum fmt_encoding { FMT_UTF8, FMT_LATIN1 };
+/* "utf-8" (also "utf8"), "latin-1" (also "latin1", "iso-8859-1"). */
+bool fmt_encoding_parse(const char *s, enum fmt_encoding *out);
+
+/* CSV options beyond the delimiter (Snowflake's COPY file format options);
+ * all zero is RFC 4180 with a header row. */
+struct fmt_csv_opts {
+	size_t skip_header;       /* lines skipped before the header (or the data) */
+	bool no_header;           /* the data starts at once; fields are the
+				     declared columns, by position */
+	const char *const *null_if;   /* values read as NULL (after trimming) */
+	size_t nnull_if;
+	char quote;               /* 0: '"' */
+	bool no_quote;            /* fields are never quoted */
+	char escape;              /* 0: none; the next byte is taken as it is */
+	enum fmt_encoding encoding;
+	bool trim_space;          /* spaces and tabs around fields are dropped */
+	bool empty_is_text;       /* an unquoted empty field is "", not NULL */
+};
+
 struct fmt_reader_opts {
 	enum fmt_format format;
 	const char *source;       /* the file or key, for error locations */
 	char delimiter;           /* CSV; 0 means ',' */
+	struct fmt_csv_opts csv;
 	const struct fmt_column *columns;   /* optional; copied */
 	size_t ncolumns;
 	size_t max_record;        /* 0: FMT_MAX_RECORD */
@@ -253,6 +274,9 @@ struct fmt_norm_column {
 struct fmt_norm;
 /* Checks the paths; NULL with ERR_INVALID and a message naming the column. */
 struct fmt_norm *fmt_norm_new(const struct fmt_norm_column *cols, size_t n, struct err *e);
+/* outer: a parent whose array is empty or missing keeps one row, with NULL
+ * for the columns inside that array (default: it gives no row). */
+void fmt_norm_set_outer(struct fmt_norm *n, bool outer);
 void fmt_norm_free(struct fmt_norm *n);
 
 /* Called once per row; fields are the columns in order, valid during the

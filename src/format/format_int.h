@@ -130,11 +130,17 @@ struct csv_field {
 };
 
 /* Bytes a run of plain field content stops at (fmt_csv_scan.stop). */
-#define CSV_STOP_UNQUOTED 1       /* delimiter, quote, CR, LF, NUL, non-ASCII */
-#define CSV_STOP_QUOTED   2       /* quote, LF, NUL, non-ASCII */
+#define CSV_STOP_UNQUOTED 1       /* delimiter, quote, escape, CR, LF, NUL, non-ASCII,
+				     and with trimming space and tab */
+#define CSV_STOP_QUOTED   2       /* quote, escape, LF, NUL, non-ASCII */
 
 struct csv_scan {
 	char delim;
+	int quote;                /* the quote byte, or -1 when fields are never quoted */
+	int escape;               /* the escape byte, or -1 */
+	bool latin1;              /* bytes are Latin-1 characters, kept as UTF-8 */
+	bool trim;                /* spaces and tabs around fields are dropped */
+	size_t hard_end;          /* text up to here is not trimmed (escaped) */
 	unsigned char stop[256];  /* CSV_STOP_* bits per byte */
 	size_t keep;              /* fields to store; the rest are only counted */
 	bool skip_blank;          /* empty lines are not records */
@@ -155,7 +161,10 @@ struct csv_scan {
 
 /* Can delim separate CSV fields?  ERR_INVALID when not (readers and writers). */
 bool fmt_csv_delim_ok(char delim, struct err *e);
-void fmt_csv_init(struct csv_scan *s, char delim);
+/* Do the reader's CSV options make sense with this delimiter?  ERR_INVALID
+ * when not (a quote that is the delimiter, an escape that is a line break). */
+bool fmt_csv_opts_ok(char delim, const struct fmt_csv_opts *o, struct err *e);
+void fmt_csv_init(struct csv_scan *s, char delim, const struct fmt_csv_opts *o);
 void fmt_csv_free(struct csv_scan *s);
 /* 1: a record (s->failed tells of a problem inside it, s->over of its size);
  * 0: end of input; -1: a quote open at the end (fatal); -2: I/O error. */

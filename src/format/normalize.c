@@ -1,11 +1,16 @@
 /*
  * normalize.c - nested JSON documents into flat rows.
  *
- * A spec is a list of columns, each a dotted path with at most one array
- * marker, all markers on the same array.  A document gives one row per
- * element of that array (fields outside it repeated), or one row when no
- * column goes through an array.  Rows are built in full before any is
- * emitted, so a document that fails half way gives nothing.
+ * A spec is a list of columns, each a dotted path that may go through
+ * arrays ("items[].tags[]"): the arrays of every column must lie on one
+ * chain (one column's arrays a prefix of the deepest column's).  A
+ * document gives one row per element of the innermost array, for each
+ * element of the arrays around it (fields outside an array repeated), or
+ * one row when no column goes through an array.  A parent whose array is
+ * empty or missing gives no row, or with `outer` one row with NULL for
+ * what lies inside that array (a left join, as Snowflake's FLATTEN with
+ * OUTER => TRUE).  Rows are built in full before any is emitted, so a
+ * document that fails half way gives nothing.
  */
 #include "format/format_int.h"
 
@@ -18,18 +23,22 @@ struct seg {
 	bool array;
 };
 
+#define NORM_MAX_ARRAYS 8    /* arrays one path may go through */
+
 struct ncol {
 	char *name, *path;
 	enum fmt_type type;
 	struct seg *segs;
 	size_t nsegs;
-	long arr;             /* index of the segment with the marker, or -1 */
+	long arrs[NORM_MAX_ARRAYS];   /* indexes of the segments with a marker */
+	size_t narr;
 };
 
 struct fmt_norm {
 	struct ncol *cols;
 	size_t n;
-	long arr_col;         /* a column going through the array, or -1 */
+	long arr_col;         /* the column going through the most arrays, or -1 */
+	bool outer;
 };
 
 static void free_col(struct ncol *c)
@@ -39,6 +48,11 @@ static void free_col(struct ncol *c)
 	free(c->segs);
 	free(c->name);
 	free(c->path);
+}
+
+void fmt_norm_set_outer(struct fmt_norm *n, bool outer)
+{
+	n->outer = outer;
 }
 
 void fmt_norm_free(struct fmt_norm *n)
@@ -56,7 +70,7 @@ static int parse_path(struct ncol *c, struct err *e)
 	const char *p = c->path;
 	if (!*p)
 		return err_set(e, ERR_INVALID, "column \"%s\": empty path", c->name);
-	c->arr = -1;
+	c->narr = 0;
 	for (;;) {
 		const char *dot = strchr(p, '.');
 		size_t len = dot ? (size_t)(dot - p) : strlen(p);
@@ -69,10 +83,11 @@ static int parse_path(struct ncol *c, struct err *e)
 			return err_set(e, ERR_INVALID, "column \"%s\": path \"%s\": only \"[]\" may "
 				       "follow a key (no indexes)", c->name, c->path);
 		if (array) {
-			if (c->arr >= 0)
+			if (c->narr == NORM_MAX_ARRAYS)
 				return err_set(e, ERR_INVALID, "column \"%s\": path \"%s\" goes through "
-					       "more than one array", c->name, c->path);
-			c->arr = (long)c->nsegs;
+					       "more than %d arrays", c->name, c->path,
+					       NORM_MAX_ARRAYS);
+			c->arrs[c->narr++] = (long)c->nsegs;
 		}
 		c->segs = xrealloc(c->segs, (c->nsegs + 1) * sizeof *c->segs);
 		c->segs[c->nsegs++] = (struct seg){ xstrndup(p, nlen), array };
@@ -82,25 +97,32 @@ static int parse_path(struct ncol *c, struct err *e)
 	}
 }
 
-/* The path up to and including the array marker, as written. */
+/* The path up to and including the innermost array marker, as written. */
 static char *array_prefix(const struct ncol *c)
 {
 	struct buf b = BUF_INIT;
-	for (long i = 0; i <= c->arr; i++) {
+	long last = c->narr ? c->arrs[c->narr - 1] : -1;
+	for (long i = 0; i <= last; i++) {
 		if (i && c->segs[i].name[0])
 			buf_putc(&b, '.');
 		buf_puts(&b, c->segs[i].name);
+		if (c->segs[i].array)
+			buf_puts(&b, "[]");
 	}
-	buf_puts(&b, "[]");
 	return buf_detach(&b);
 }
 
-static bool same_array(const struct ncol *a, const struct ncol *b)
+/* a's arrays are the first of b's (b goes through at least as many). */
+static bool on_chain(const struct ncol *a, const struct ncol *b)
 {
-	if (a->arr != b->arr)
+	if (a->narr > b->narr)
 		return false;
-	for (long i = 0; i <= a->arr; i++)
-		if (strcmp(a->segs[i].name, b->segs[i].name))
+	if (a->narr == 0)
+		return true;
+	long last = a->arrs[a->narr - 1];
+	for (long i = 0; i <= last; i++)
+		if (i >= (long)b->nsegs || a->segs[i].array != b->segs[i].array ||
+		    strcmp(a->segs[i].name, b->segs[i].name))
 			return false;
 	return true;
 }
@@ -127,19 +149,20 @@ struct fmt_norm *fmt_norm_new(const struct fmt_norm_column *cols, size_t n, stru
 			}
 		if (parse_path(c, e) < 0)
 			goto fail;
-		if (c->arr < 0)
-			continue;
-		if (nm->arr_col < 0) {
+		if (c->narr && (nm->arr_col < 0 || c->narr > nm->cols[nm->arr_col].narr))
 			nm->arr_col = (long)i;
-		} else if (!same_array(&nm->cols[nm->arr_col], c)) {
-			char *mine = array_prefix(c), *theirs = array_prefix(&nm->cols[nm->arr_col]);
-			err_set(e, ERR_INVALID, "column \"%s\": path \"%s\" goes through %s, but "
-				"column \"%s\" goes through %s; all columns must share one array",
-				c->name, c->path, mine, nm->cols[nm->arr_col].name, theirs);
-			free(mine);
-			free(theirs);
-			goto fail;
-		}
+	}
+	for (size_t i = 0; nm->arr_col >= 0 && i < n; i++) {
+		const struct ncol *c = &nm->cols[i], *deep = &nm->cols[nm->arr_col];
+		if (on_chain(c, deep))
+			continue;
+		char *mine = array_prefix(c), *theirs = array_prefix(deep);
+		err_set(e, ERR_INVALID, "column \"%s\": path \"%s\" goes through %s, but "
+			"column \"%s\" goes through %s; all columns must follow one chain of "
+			"arrays", c->name, c->path, mine, deep->name, theirs);
+		free(mine);
+		free(theirs);
+		goto fail;
 	}
 	return nm;
 fail:
@@ -238,9 +261,33 @@ static void free_rows(struct row *rows, size_t n)
 	free(rows);
 }
 
-/* One row: element is the array element (or NULL without an array). */
-static int build_row(const struct fmt_norm *nm, const cJSON *doc, const cJSON *element,
-		     long index, struct walk_ctx *w, struct row *row)
+/* Where the walk through the chain of arrays is: the element taken at
+ * each level (NULL below a level that had none, under `outer`) and its
+ * index, for error messages. */
+struct chain {
+	const cJSON *el[NORM_MAX_ARRAYS];
+	long index[NORM_MAX_ARRAYS];
+	size_t depth;             /* levels of the deepest column */
+	struct row *rows;
+	size_t nrows, cap;
+};
+
+/* "items[2].tags[0]": the trail of column c's arrays at this point. */
+static void chain_trail(struct buf *b, const struct ncol *c, const struct chain *ch)
+{
+	size_t level = 0;
+	for (long i = 0; i < (long)c->nsegs && level < c->narr; i++) {
+		if (i && c->segs[i].name[0])
+			buf_putc(b, '.');
+		buf_puts(b, c->segs[i].name);
+		if (c->segs[i].array)
+			buf_printf(b, "[%ld]", ch->index[level++]);
+	}
+}
+
+/* One row from the elements the chain stands on. */
+static int build_row(const struct fmt_norm *nm, const cJSON *doc, const struct chain *ch,
+		     struct walk_ctx *w, struct row *row)
 {
 	row->offs = xcalloc(nm->n ? nm->n : 1, sizeof *row->offs);
 	row->kinds = xcalloc(nm->n ? nm->n : 1, sizeof *row->kinds);
@@ -249,14 +296,13 @@ static int build_row(const struct fmt_norm *nm, const cJSON *doc, const cJSON *e
 		const cJSON *v = NULL;
 		w->col = c;
 		buf_reset(&w->trail);
-		int rc;
-		if (c->arr >= 0) {
-			char *prefix = array_prefix(c);
-			buf_printf(&w->trail, "%.*s[%ld]", (int)strlen(prefix) - 2, prefix, index);
-			free(prefix);
-			rc = walk(w, element, (size_t)c->arr + 1, c->nsegs, &v);
-		} else {
+		int rc = 0;
+		if (c->narr == 0) {
 			rc = walk(w, doc, 0, c->nsegs, &v);
+		} else if (ch->el[c->narr - 1]) {
+			chain_trail(&w->trail, c, ch);
+			rc = walk(w, ch->el[c->narr - 1], (size_t)c->arrs[c->narr - 1] + 1,
+				  c->nsegs, &v);
 		}
 		if (rc < 0 || add_value(w, row, i, v) < 0)
 			return -1;
@@ -264,52 +310,83 @@ static int build_row(const struct fmt_norm *nm, const cJSON *doc, const cJSON *e
 	return 0;
 }
 
+static struct row *next_row(struct chain *ch)
+{
+	if (ch->nrows == ch->cap) {
+		ch->cap = ch->cap ? ch->cap * 2 : 8;
+		ch->rows = xrealloc(ch->rows, ch->cap * sizeof *ch->rows);
+	}
+	struct row *r = &ch->rows[ch->nrows++];
+	memset(r, 0, sizeof *r);
+	return r;
+}
+
+/* The array of level `level` under the element of the level above (the
+ * document at level 0); *arr NULL when it is missing or null. */
+static int level_array(const struct fmt_norm *nm, const cJSON *doc, struct chain *ch,
+		       size_t level, struct walk_ctx *w, const cJSON **arr)
+{
+	const struct ncol *ac = &nm->cols[nm->arr_col];
+	w->col = ac;
+	buf_reset(&w->trail);
+	const cJSON *from = doc;
+	size_t start = 0;
+	if (level > 0) {
+		from = ch->el[level - 1];
+		start = (size_t)ac->arrs[level - 1] + 1;
+		struct ncol upto = *ac;
+		upto.narr = level;
+		chain_trail(&w->trail, &upto, ch);
+	}
+	if (walk(w, from, start, (size_t)ac->arrs[level] + 1, arr) < 0)
+		return -1;
+	if (!*arr || cJSON_IsArray(*arr))
+		return 0;
+	if (w->trail.len)
+		return walk_error(w, "expected an array at \"%s\", got %s", buf_str(&w->trail),
+				  fmt_item_kind_phrase(*arr));
+	return walk_error(w, "expected an array at the top, got %s", fmt_item_kind_phrase(*arr));
+}
+
+/* Rows for every element of this level's array and the levels inside. */
+static int walk_chain(const struct fmt_norm *nm, const cJSON *doc, struct chain *ch,
+		      size_t level, struct walk_ctx *w)
+{
+	if (level == ch->depth)
+		return build_row(nm, doc, ch, w, next_row(ch));
+	const cJSON *arr;
+	if (level_array(nm, doc, ch, level, w, &arr) < 0)
+		return -1;
+	long index = 0;
+	for (const cJSON *el = arr ? arr->child : NULL; el; el = el->next, index++) {
+		ch->el[level] = el;
+		ch->index[level] = index;
+		if (walk_chain(nm, doc, ch, level + 1, w) < 0)
+			return -1;
+	}
+	if (index > 0 || !nm->outer)
+		return 0;
+	/* outer: the parent stays, with NULL for everything inside */
+	for (size_t l = level; l < ch->depth; l++)
+		ch->el[l] = NULL;
+	return build_row(nm, doc, ch, w, next_row(ch));
+}
+
 long fmt_normalize(const struct fmt_norm *nm, const cJSON *doc, const char *source,
 		   long line, fmt_row_fn emit, void *arg, struct err *e)
 {
 	struct walk_ctx w = { .source = source, .line = line, .e = e };
-	struct row *rows = NULL;
-	size_t nrows = 0;
+	struct chain ch = { .depth = nm->arr_col < 0 ? 0 : nm->cols[nm->arr_col].narr };
 	long rc = -1;
-	if (nm->arr_col < 0) {
-		rows = xcalloc(1, sizeof *rows);
-		nrows = 1;
-		if (build_row(nm, doc, NULL, 0, &w, &rows[0]) < 0)
-			goto out;
-	} else {
-		const struct ncol *ac = &nm->cols[nm->arr_col];
-		const cJSON *arr = NULL;
-		w.col = ac;
-		if (walk(&w, doc, 0, (size_t)ac->arr + 1, &arr) < 0)
-			goto out;
-		if (arr && !cJSON_IsArray(arr)) {
-			char *prefix = array_prefix(ac);
-			prefix[strlen(prefix) - 2] = '\0';
-			if (*prefix)
-				walk_error(&w, "expected an array at \"%s\", got %s", prefix,
-					   fmt_item_kind_phrase(arr));
-			else
-				walk_error(&w, "expected an array at the top, got %s",
-					   fmt_item_kind_phrase(arr));
-			free(prefix);
-			goto out;
-		}
-		size_t n = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
-		rows = xcalloc(n ? n : 1, sizeof *rows);
-		long index = 0;
-		for (const cJSON *el = arr ? arr->child : NULL; el; el = el->next, index++) {
-			nrows++;
-			if (build_row(nm, doc, el, index, &w, &rows[index]) < 0)
-				goto out;
-		}
-	}
+	if (walk_chain(nm, doc, &ch, 0, &w) < 0)
+		goto out;
 	struct fmt_field *fields = xcalloc(nm->n ? nm->n : 1, sizeof *fields);
-	for (size_t r = 0; r < nrows; r++) {
+	for (size_t r = 0; r < ch.nrows; r++) {
 		for (size_t i = 0; i < nm->n; i++) {
-			bool null = rows[r].offs[i] == SIZE_MAX;
-			const char *v = null ? NULL : rows[r].vals.data + rows[r].offs[i];
+			bool null = ch.rows[r].offs[i] == SIZE_MAX;
+			const char *v = null ? NULL : ch.rows[r].vals.data + ch.rows[r].offs[i];
 			fields[i] = (struct fmt_field){ nm->cols[i].name, v, v ? strlen(v) : 0,
-							rows[r].kinds[i] };
+							ch.rows[r].kinds[i] };
 		}
 		if (emit(arg, fields, nm->n, e) < 0) {
 			free(fields);
@@ -317,9 +394,9 @@ long fmt_normalize(const struct fmt_norm *nm, const cJSON *doc, const char *sour
 		}
 	}
 	free(fields);
-	rc = (long)nrows;
+	rc = (long)ch.nrows;
 out:
-	free_rows(rows, nrows);
+	free_rows(ch.rows, ch.nrows);
 	buf_free(&w.trail);
 	return rc;
 }

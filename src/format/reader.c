@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 enum json_state { JS_TOP, JS_FIRST, JS_NEXT };
 
@@ -48,6 +49,11 @@ struct fmt_reader {
 
 	/* CSV */
 	struct csv_scan csv;
+	size_t skip_lines;        /* still to skip before the header or data */
+	bool no_header;
+	char **null_if;
+	size_t nnull_if;
+	bool empty_is_text;
 	bool header_done;
 	char **header;
 	size_t nheader;
@@ -434,9 +440,42 @@ static const char *field_text(const struct csv_scan *s, size_t i)
 	return s->text.data + s->f[i].off;
 }
 
+/* skip_header: whole lines, whatever they hold (a title, a banner). */
+static enum fmt_status csv_skip_lines(struct fmt_reader *r, struct err *e)
+{
+	for (; r->skip_lines > 0; r->skip_lines--) {
+		if (in_peek(&r->in) == IN_IOERR)
+			return io_fail(r, e);
+		skip_line(&r->in);
+		if (r->in.failed)
+			return io_fail(r, e);
+	}
+	return FMT_RECORD;
+}
+
+/* header: false: the declared columns are the fields, in order. */
+static void csv_declared_header(struct fmt_reader *r)
+{
+	r->nheader = r->ncols;
+	r->header = xcalloc(r->ncols ? r->ncols : 1, sizeof *r->header);
+	r->colmap = xcalloc(r->ncols ? r->ncols : 1, sizeof *r->colmap);
+	for (size_t c = 0; c < r->ncols; c++) {
+		r->header[c] = xstrdup(r->cols[c].name);
+		r->colmap[c] = c;
+	}
+	r->header_done = true;
+}
+
 static enum fmt_status csv_header(struct fmt_reader *r, struct err *e)
 {
 	struct csv_scan *s = &r->csv;
+	enum fmt_status skipped = csv_skip_lines(r, e);
+	if (skipped != FMT_RECORD)
+		return skipped;
+	if (r->no_header) {
+		csv_declared_header(r);
+		return FMT_RECORD;
+	}
 	s->keep = FMT_MAX_COLUMNS + 1;
 	s->skip_blank = true;
 	int rc = fmt_csv_scan(s, &r->in, r->max_record);
@@ -490,6 +529,18 @@ static enum fmt_status csv_header(struct fmt_reader *r, struct err *e)
 	return FMT_RECORD;
 }
 
+/* An unquoted empty field is NULL unless empty_field_as_null is off; a
+ * value in null_if is NULL, quoted or not (as in Snowflake). */
+static bool csv_null(const struct fmt_reader *r, const struct csv_field *f, const char *text)
+{
+	if (!f->quoted && f->len == 0 && !r->empty_is_text)
+		return true;
+	for (size_t i = 0; i < r->nnull_if; i++)
+		if (strlen(r->null_if[i]) == f->len && !memcmp(r->null_if[i], text, f->len))
+			return true;
+	return false;
+}
+
 static enum fmt_status csv_next(struct fmt_reader *r, struct fmt_record *rec, struct err *e)
 {
 	struct csv_scan *s = &r->csv;
@@ -524,7 +575,7 @@ static enum fmt_status csv_next(struct fmt_reader *r, struct fmt_record *rec, st
 	if (!r->ncols) {
 		for (size_t i = 0; i < r->nheader; i++) {
 			const struct csv_field *f = &s->f[i];
-			if (!f->quoted && f->len == 0)
+			if (csv_null(r, f, field_text(s, i)))
 				add_field(r, r->header[i], FK_NULL, NULL, 0);
 			else
 				add_ref(r, r->header[i], FK_STRING, field_text(s, i), f->len);
@@ -535,7 +586,7 @@ static enum fmt_status csv_next(struct fmt_reader *r, struct fmt_record *rec, st
 		const struct fmt_column *k = &r->cols[c];
 		size_t i = r->colmap[c];
 		const struct csv_field *f = &s->f[i];
-		if (!f->quoted && f->len == 0) {
+		if (csv_null(r, f, field_text(s, i))) {
 			add_field(r, k->name, FK_NULL, NULL, 0);
 			continue;
 		}
@@ -551,14 +602,33 @@ static enum fmt_status csv_next(struct fmt_reader *r, struct fmt_record *rec, st
 	return finish_record(r, rec, s->line, s->col);
 }
 
+bool fmt_encoding_parse(const char *s, enum fmt_encoding *out)
+{
+	static const struct { const char *name; enum fmt_encoding enc; } names[] = {
+		{ "utf-8", FMT_UTF8 }, { "utf8", FMT_UTF8 }, { "latin-1", FMT_LATIN1 },
+		{ "latin1", FMT_LATIN1 }, { "iso-8859-1", FMT_LATIN1 },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (!strcasecmp(s, names[i].name)) {
+			*out = names[i].enc;
+			return true;
+		}
+	return false;
+}
+
 /* ---- the reader ----------------------------------------------------------------------------- */
 
 struct fmt_reader *fmt_reader_new(const struct fmt_reader_opts *o, fmt_read_fn read,
 				  void *arg, struct err *e)
 {
 	char delim = o->delimiter ? o->delimiter : ',';
-	if (o->format == FMT_CSV && !fmt_csv_delim_ok(delim, e))
+	if (o->format == FMT_CSV && (!fmt_csv_delim_ok(delim, e)
+				     || !fmt_csv_opts_ok(delim, &o->csv, e)))
 		return NULL;
+	if (o->format == FMT_CSV && o->csv.no_header && !o->ncolumns) {
+		err_set(e, ERR_INVALID, "a CSV file without a header needs declared columns");
+		return NULL;
+	}
 	for (size_t i = 0; i < o->ncolumns; i++) {
 		if (!o->columns[i].name || !*o->columns[i].name) {
 			err_set(e, ERR_INVALID, "declared column %zu has no name", i + 1);
@@ -591,7 +661,14 @@ struct fmt_reader *fmt_reader_new(const struct fmt_reader_opts *o, fmt_read_fn r
 	}
 	fmt_in_init(&r->in, read, arg, o->chunk);
 	fmt_jp_init(&r->jp, &r->in, o->format == FMT_NDJSON);
-	fmt_csv_init(&r->csv, delim);
+	fmt_csv_init(&r->csv, delim, &o->csv);
+	r->skip_lines = o->csv.skip_header;
+	r->no_header = o->csv.no_header;
+	r->empty_is_text = o->csv.empty_is_text;
+	r->nnull_if = o->csv.nnull_if;
+	r->null_if = xcalloc(r->nnull_if ? r->nnull_if : 1, sizeof *r->null_if);
+	for (size_t i = 0; i < r->nnull_if; i++)
+		r->null_if[i] = xstrdup(o->csv.null_if[i]);
 	return r;
 }
 
@@ -656,6 +733,9 @@ void fmt_reader_free(struct fmt_reader *r)
 	for (size_t i = 0; i < r->nheader; i++)
 		free(r->header[i]);
 	free(r->header);
+	for (size_t i = 0; i < r->nnull_if; i++)
+		free(r->null_if[i]);
+	free(r->null_if);
 	free(r->colmap);
 	free(r->fields);
 	free(r->offs);

@@ -8,6 +8,8 @@ libpipes_a_SOURCES = \
 	src/pipes/pipe.c \
 	src/pipes/pipe_state.c \
 	src/pipes/pipe_load.c \
+	src/pipes/pipe_after.c \
+	src/pipes/pipe_validate.c \
 	src/pipes/pipe_table.c \
 	src/pipes/stream.c \
 	src/pipes/stream_int.h \
@@ -31,3 +33,4 @@ TESTS += tests/integration/identity.sh tests/integration/identity_pg.sh
 TESTS += tests/integration/pipe_kill.sh tests/integration/pipe_kill_pg.sh \
 	tests/integration/pipe_commands.sh tests/integration/pipe_rules.sh \
 	tests/integration/pipe_rules_pg.sh
+TESTS += tests/integration/pipe_validate.sh

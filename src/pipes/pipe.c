@@ -19,6 +19,7 @@
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -31,8 +32,29 @@ void pipe_result_free(struct pipe_result *r)
 
 /* ---- which files ---------------------------------------------------------------- */
 
+/* pattern_regex must match the whole key under the pipe's path, as
+ * Snowflake's PATTERN does the whole path.  The loader has checked that it
+ * compiles; compiling it again per key costs microseconds beside a key's
+ * load-history look-up. */
+static bool regex_matches(const struct project_pipe *pipe, const char *key)
+{
+	size_t pl = strlen(pipe->path);
+	const char *rel = strncmp(key, pipe->path, pl) == 0 ? key + pl : key;
+	char *anchored = xasprintf("^(%s)$", pipe->pattern_regex);
+	regex_t rx;
+	bool match = false;
+	if (regcomp(&rx, anchored, REG_EXTENDED | REG_NOSUB) == 0) {
+		match = regexec(&rx, rel, 0, NULL, 0) == 0;
+		regfree(&rx);
+	}
+	free(anchored);
+	return match;
+}
+
 static bool key_matches(const struct project_pipe *pipe, const char *key)
 {
+	if (pipe->pattern_regex)
+		return regex_matches(pipe, key);
 	const char *slash = strrchr(key, '/');
 	const char *base = slash ? slash + 1 : key;
 	const char *pattern = pipe->pattern && *pipe->pattern ? pipe->pattern : "*";
@@ -152,12 +174,30 @@ static int each_file(const struct project_pipe *pipe, struct store *store,
 	return rc;
 }
 
+/* Never tried, or failed and looking different: probably fixed. */
+static bool pending(const struct lake_entry *ent, const struct store_load *last)
+{
+	return !last || (last->status == LOAD_FAILED && likeness(last, ent) == DIFFERENT);
+}
+
 static void count_pending(const struct lake_entry *ent, struct store_load *last, void *arg)
 {
-	/* a failed file that looks different is probably fixed */
-	if (!last || (last->status == LOAD_FAILED && likeness(last, ent) == DIFFERENT))
+	if (pending(ent, last))
 		(*(int64_t *)arg)++;
 	store_load_free(last);
+}
+
+static void keep_pending(const struct lake_entry *ent, struct store_load *last, void *arg)
+{
+	if (pending(ent, last))
+		vec_push(arg, xstrdup(ent->key));
+	store_load_free(last);
+}
+
+int pipe_pending_keys(const struct project_pipe *pipe, struct store *store,
+		      struct lake *lake, struct vec *keys, struct err *e)
+{
+	return each_file(pipe, store, lake, keep_pending, keys, e);
 }
 
 int pipe_pending(const struct project_pipe *pipe, struct store *store,
@@ -286,6 +326,27 @@ static void log_file(struct refresh *r, const struct pipe_load *L)
 	free(obj);
 }
 
+/* purge or archive: the load stands whatever happens here. */
+static void after_load(struct refresh *r, const struct store_load *h)
+{
+	if (!r->pipe->purge && !r->pipe->archive)
+		return;
+	char *obj = pipe_object_name(r->pipe);
+	char *to = NULL;
+	struct err ae = { 0 };
+	if (pipe_after_load(r->lake, r->pipe, h->file_key, h->checksum, &to, &ae) < 0)
+		log_emit(LOG_WARN, r->req->run_id, NULL, obj, NULL, 0, "%s is loaded but was "
+			 "not %s: %s", h->file_key, r->pipe->purge ? "purged" : "archived",
+			 err_text(&ae));
+	else if (to)
+		log_emit(LOG_INFO, r->req->run_id, NULL, obj, NULL, 0, "%s archived to %s",
+			 h->file_key, to);
+	else
+		log_emit(LOG_INFO, r->req->run_id, NULL, obj, NULL, 0, "%s purged", h->file_key);
+	free(to);
+	free(obj);
+}
+
 static int record(struct refresh *r, struct pipe_load *L, struct err *e)
 {
 	struct pipe_result *out = r->out;
@@ -307,6 +368,10 @@ static int record(struct refresh *r, struct pipe_load *L, struct err *e)
 			 "%s (%s%s%s)", c->table, c->column, schema_change_name(c->kind),
 			 c->old_type ? c->old_type : "", c->old_type ? " -> " : "", c->new_type);
 	}
+	/* A partly loaded file is the only copy of its rejected records: it
+	 * may be archived, never purged. */
+	if (h->status == LOAD_LOADED || (h->status == LOAD_PARTIALLY_LOADED && r->pipe->archive))
+		after_load(r, h);
 	out->files_adopted += L->adopted;
 	if (L->reconciled)
 		out->files_reconciled++;
@@ -554,7 +619,8 @@ int pipe_refresh(const struct pipe_env *env, const struct project_pipe *pipe,
 	if (rc == 0 && req->only_key && !found_only)
 		rc = err_set(e, ERR_NOTFOUND, "pipe %s: no file %s under %s matching %s",
 			     pipe->name, req->only_key, pipe->path,
-			     pipe->pattern ? pipe->pattern : "*");
+			     pipe->pattern_regex ? pipe->pattern_regex
+			     : pipe->pattern ? pipe->pattern : "*");
 	lake_listing_free(&ls);
 	return rc;
 }

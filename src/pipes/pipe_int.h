@@ -12,6 +12,7 @@
 #include "db/db.h"
 #include "store/store.h"
 #include "lake/lake.h"
+#include "format/format.h"
 
 /* The columns every raw table has besides its data. */
 #define PIPE_COL_ID        "_sluice_id"
@@ -75,6 +76,14 @@ int  pipe_raw_table_widen(struct db *db, struct raw_table *t, size_t i, struct d
 int  pipe_declared_columns(const struct project_pipe *pipe, struct raw_col **out,
 			   size_t *n, struct err *e);
 void pipe_raw_cols_free(struct raw_col *cols, size_t n);
+/* A reader of one of the pipe's files: its format, CSV options and the
+ * declared columns (decl: pipe_declared_columns, the document last and not
+ * read) typed, errors located at `key`. */
+struct fmt_reader *pipe_reader_new(const struct project_pipe *pipe, const struct raw_col *decl,
+				   const char *key, fmt_read_fn read, void *arg, struct err *e);
+/* Why a typed value does not fit its declared column (numeric(p,s) digits,
+ * varchar(n) characters), in why; NULL when it fits. */
+const char *pipe_value_too_big(struct db_coltype t, const char *v, char *why, size_t n);
 /* True when the pipe says its table's shape (columns or document). */
 bool pipe_has_shape(const struct project_pipe *pipe);
 
@@ -112,6 +121,16 @@ struct pipe_load {
  * database, cancellation), with nothing committed for this file. */
 int  pipe_load_file(struct pipe_load *L, struct err *e);
 void pipe_load_free(struct pipe_load *L);
+
+/* The keys (copies, in key order) of the files pipe_pending counts. */
+int  pipe_pending_keys(const struct project_pipe *pipe, struct store *store,
+		       struct lake *lake, struct vec *keys, struct err *e);
+
+/* purge or archive (pipe_after.c) a file loaded with this checksum;
+ * *moved_to is the archive key (caller frees) or NULL.  -1 leaves the file
+ * where it was. */
+int  pipe_after_load(struct lake *lake, const struct project_pipe *pipe, const char *key,
+		     const char *checksum, char **moved_to, struct err *e);
 
 /* The ledger key of a file: "pipe:NAME:KEY"; caller frees.  Unlike a
  * step's, the key does not name the store: the entry states that the

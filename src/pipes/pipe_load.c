@@ -85,31 +85,9 @@ static int drain(struct loader *ld, struct err *e)
 	return got < 0 ? -1 : 0;
 }
 
-static enum fmt_format fmt_format_of(enum pipe_format f)
-{
-	return f == FORMAT_CSV ? FMT_CSV : f == FORMAT_JSON ? FMT_JSON : FMT_NDJSON;
-}
-
 static int open_reader(struct loader *ld, struct err *e)
 {
-	const struct project_pipe *pipe = ld->pipe;
-	size_t n = pipe->ncolumns;
-	struct fmt_column *cols = n ? xcalloc(n, sizeof *cols) : NULL;
-	for (size_t i = 0; i < n; i++) {
-		cols[i].name = pipe->columns[i].name;
-		cols[i].source = pipe->columns[i].source;
-		cols[i].type = pipes_fmt_type(ld->decl[i].type);
-	}
-	struct fmt_reader_opts o = {
-		.format = fmt_format_of(pipe->format),
-		.source = ld->L->key,
-		.delimiter = pipe->csv_delimiter,
-		.columns = cols,
-		.ncolumns = n,
-		.compression = fmt_compression_of_name(ld->L->key),
-	};
-	ld->reader = fmt_reader_new(&o, read_lake, ld, e);
-	free(cols);
+	ld->reader = pipe_reader_new(ld->pipe, ld->decl, ld->L->key, read_lake, ld, e);
 	return ld->reader ? 0 : -1;
 }
 
@@ -276,32 +254,6 @@ static int write_row(struct loader *ld, const struct fmt_record *rec, struct err
 
 /* ---- declared shape ----------------------------------------------------------------- */
 
-/* numeric(p,s) holds p - s digits before the point; varchar(n) n characters.
- * The reader has checked the rest of the type; these two depend on the
- * table's declaration. */
-static const char *value_too_big(struct db_coltype t, const char *v, char *why, size_t n)
-{
-	if (t.type == DT_NUMERIC && t.precision > 0) {
-		const char *p = v + (*v == '-' || *v == '+');
-		while (*p == '0' && p[1] && p[1] != '.')
-			p++;
-		size_t digits = strspn(p, "0123456789");
-		if (digits == 1 && *p == '0')
-			digits = 0;
-		if ((int)digits > t.precision - t.scale) {
-			snprintf(why, n, "%s does not fit numeric(%d,%d) (at most %d digits "
-				 "before the point)", v, t.precision, t.scale,
-				 t.precision - t.scale);
-			return why;
-		}
-	} else if (t.type == DT_TEXT && t.precision > 0 && utf8_width(v) > t.precision) {
-		snprintf(why, n, "text of %d characters does not fit varchar(%d)",
-			 utf8_width(v), t.precision);
-		return why;
-	}
-	return NULL;
-}
-
 static int declared_row(struct loader *ld, const struct fmt_record *rec, struct err *e)
 {
 	for (size_t i = 0; i < ld->table.ncols; i++)
@@ -311,7 +263,7 @@ static int declared_row(struct loader *ld, const struct fmt_record *rec, struct 
 		const struct fmt_field *f = &rec->fields[i];
 		int col = ld->decl_col[i];
 		char why[256];
-		if (f->value && value_too_big(ld->decl[i].type, f->value, why, sizeof why)) {
+		if (f->value && pipe_value_too_big(ld->decl[i].type, f->value, why, sizeof why)) {
 			record_error(ld, rec, ld->decl[i].name, "column \"%s\": %s",
 				     ld->decl[i].name, why);
 			return 0;

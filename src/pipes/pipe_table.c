@@ -220,3 +220,74 @@ enum fmt_type pipes_fmt_type(struct db_coltype t)
 	}
 	return FT_TEXT;
 }
+
+struct fmt_csv_opts pipes_csv_opts(const struct project_pipe *pipe)
+{
+	return (struct fmt_csv_opts){
+		.skip_header = (size_t)pipe->skip_header,
+		.no_header = pipe->csv_no_header,
+		.null_if = (const char *const *)pipe->null_if,
+		.nnull_if = pipe->nnull_if,
+		.quote = pipe->csv_quote,
+		.no_quote = pipe->csv_no_quote,
+		.escape = pipe->csv_escape,
+		.encoding = pipe->encoding == PIPE_LATIN1 ? FMT_LATIN1 : FMT_UTF8,
+		.trim_space = pipe->trim_space,
+		.empty_is_text = pipe->empty_field_as_text,
+	};
+}
+
+static enum fmt_format fmt_format_of(enum pipe_format f)
+{
+	return f == FORMAT_CSV ? FMT_CSV : f == FORMAT_JSON ? FMT_JSON : FMT_NDJSON;
+}
+
+struct fmt_reader *pipe_reader_new(const struct project_pipe *pipe, const struct raw_col *decl,
+				   const char *key, fmt_read_fn read, void *arg, struct err *e)
+{
+	size_t n = pipe->ncolumns;
+	struct fmt_column *cols = n ? xcalloc(n, sizeof *cols) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		cols[i].name = pipe->columns[i].name;
+		cols[i].source = pipe->columns[i].source;
+		cols[i].type = pipes_fmt_type(decl[i].type);
+	}
+	struct fmt_reader_opts o = {
+		.format = fmt_format_of(pipe->format),
+		.source = key,
+		.delimiter = pipe->csv_delimiter,
+		.csv = pipes_csv_opts(pipe),
+		.columns = cols,
+		.ncolumns = n,
+		.compression = fmt_compression_of_name(key),
+	};
+	struct fmt_reader *r = fmt_reader_new(&o, read, arg, e);
+	free(cols);
+	return r;
+}
+
+/* numeric(p,s) holds p - s digits before the point; varchar(n) n characters.
+ * The reader has checked the rest of the type; these two depend on the
+ * table's declaration. */
+const char *pipe_value_too_big(struct db_coltype t, const char *v, char *why, size_t n)
+{
+	if (t.type == DT_NUMERIC && t.precision > 0) {
+		const char *p = v + (*v == '-' || *v == '+');
+		while (*p == '0' && p[1] && p[1] != '.')
+			p++;
+		size_t digits = strspn(p, "0123456789");
+		if (digits == 1 && *p == '0')
+			digits = 0;
+		if ((int)digits > t.precision - t.scale) {
+			snprintf(why, n, "%s does not fit numeric(%d,%d) (at most %d digits "
+				 "before the point)", v, t.precision, t.scale,
+				 t.precision - t.scale);
+			return why;
+		}
+	} else if (t.type == DT_TEXT && t.precision > 0 && utf8_width(v) > t.precision) {
+		snprintf(why, n, "text of %d characters does not fit varchar(%d)",
+			 utf8_width(v), t.precision);
+		return why;
+	}
+	return NULL;
+}

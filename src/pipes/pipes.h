@@ -78,6 +78,8 @@ const struct project *step_conns_project(const struct step_conns *c);
  * (FT_TEXT for anything format/ keeps as text): a raw table's typed
  * columns, and the step kinds' loads. */
 enum fmt_type pipes_fmt_type(struct db_coltype t);
+/* The pipe's CSV options for the reader (pointing into the pipe). */
+struct fmt_csv_opts pipes_csv_opts(const struct project_pipe *pipe);
 
 /* ---- state shared by the steps of one run ----------------------------------
  * Guarded by its own lock, so steps running in parallel may use it: the
@@ -195,6 +197,33 @@ void pipe_result_free(struct pipe_result *r);
  * file. */
 int  pipe_pending(const struct project_pipe *pipe, struct store *store,
 		  struct lake *lake, int64_t *count, struct err *e);
+
+/* ---- validation (pipe_validate.c) ------------------------------------------
+ * Snowflake's VALIDATION_MODE = RETURN_ALL_ERRORS: read the pending files
+ * (or the one file `only_key`, whatever its state) as a refresh would, with
+ * the pipe's format, CSV options and declared column types, and list every
+ * bad record.  Nothing is written anywhere: no table, no ledger, no load
+ * history.  Problems kept are capped at PIPE_VALIDATE_MAX (errors counts
+ * them all); a file that cannot be read further is one problem (fatal). */
+#define PIPE_VALIDATE_MAX 10000
+struct pipe_problem {
+	char *key;
+	long line;                    /* 0: no place in the file (I/O) */
+	int col;
+	char *column;                 /* NULL when no column is concerned */
+	char *message;
+	bool fatal;                   /* the rest of the file could not be read */
+};
+struct pipe_validation {
+	int files;                    /* files read */
+	int64_t records;              /* records read, good and bad */
+	int64_t errors;               /* bad records (and unreadable files) */
+	struct vec problems;          /* struct pipe_problem *, in file order */
+};
+int  pipe_validate(const struct project_pipe *pipe, struct store *store, struct lake *lake,
+		   const char *only_key, atomic_bool *cancel, struct pipe_validation *out,
+		   struct err *e);
+void pipe_validation_free(struct pipe_validation *v);
 
 /* Rejected files: those under the pipe's prefix (matching its pattern)
  * whose newest attempt left them LOAD_FAILED or PARTIALLY_LOADED, whoever
@@ -327,6 +356,11 @@ struct stream_query {
 };
 int  stream_query(const struct stream_reader *r, const struct project_stream *s,
 		  const char *select_list, struct stream_query *out, struct err *e);
+/* The same query of every column for a step's own SQL ({{stream:NAME}}),
+ * its placeholders numbered from $first_param so that it can go into a
+ * statement that binds first_param - 1 parameters of its own. */
+int  stream_window_select(const struct stream_reader *r, const struct project_stream *s,
+			  int first_param, struct stream_query *out, struct err *e);
 void stream_query_free(struct stream_query *q);
 /* Fix this run's window of `s` now if no step fixed it yet, without reading
  * it (for cache keys and steps that read the stream's table themselves).

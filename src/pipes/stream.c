@@ -107,12 +107,13 @@ static int stream_columns(struct db *db, const struct project_stream *s,
 struct params {
 	char *v[4];
 	int n;
+	int base;        /* placeholders start at $base+1 (SQL with parameters before) */
 };
 
 static int param_add(struct params *ps, const char *v)
 {
 	ps->v[ps->n] = xstrdup(v);
-	return ++ps->n;
+	return ++ps->n + ps->base;
 }
 
 static void params_free(struct params *ps)
@@ -541,8 +542,9 @@ int stream_fix_window(const struct stream_reader *r, const struct project_stream
 	return rc;
 }
 
-int stream_query(const struct stream_reader *r, const struct project_stream *s,
-		 const char *select_list, struct stream_query *out, struct err *e)
+static int window_query(const struct stream_reader *r, const struct project_stream *s,
+			const char *select_list, int first_param, struct stream_query *out,
+			struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	struct scols c;
@@ -550,7 +552,7 @@ int stream_query(const struct stream_reader *r, const struct project_stream *s,
 	if (!db)
 		return -1;
 	struct buf b = BUF_INIT;
-	struct params ps = { 0 };
+	struct params ps = { .base = first_param - 1 };
 	buf_printf(&b, "SELECT %s FROM %s WHERE ", select_list ? select_list : "*", c.table);
 	if (r->backfill) {
 		struct spos all = { NULL, NULL };
@@ -578,6 +580,18 @@ int stream_query(const struct stream_reader *r, const struct project_stream *s,
 	out->nparams = ps.n;
 	scols_free(&c);
 	return 0;
+}
+
+int stream_query(const struct stream_reader *r, const struct project_stream *s,
+		 const char *select_list, struct stream_query *out, struct err *e)
+{
+	return window_query(r, s, select_list, 1, out, e);
+}
+
+int stream_window_select(const struct stream_reader *r, const struct project_stream *s,
+			 int first_param, struct stream_query *out, struct err *e)
+{
+	return window_query(r, s, NULL, first_param, out, e);
 }
 
 void stream_query_free(struct stream_query *q)

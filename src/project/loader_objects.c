@@ -5,6 +5,7 @@
  */
 #include "project/project_int.h"
 
+#include <regex.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -578,11 +579,147 @@ static void pipe_columns(struct ld *L, const cJSON *obj, const char *path,
 	free(cp);
 }
 
+/* One ASCII character that is not a line break (or "" when empty_ok) for
+ * `quote` and `escape`; also not the delimiter. */
+static bool csv_char(struct ld *L, const cJSON *obj, const char *path, const char *key,
+		     char delim, char *out, bool *empty)
+{
+	const char *v = spec_at_string(L->p, obj, path, key, false, L->d);
+	if (!v)
+		return false;
+	*empty = !*v;
+	if (!*v)
+		return true;
+	if (strlen(v) != 1 || v[0] == '\n' || v[0] == '\r' || (unsigned char)v[0] >= 0x80
+	    || v[0] == delim) {
+		ld_member_error(L, path, key, "the %s is one ASCII character other than a line "
+				"break and the delimiter \"%c\" (or \"\" for none), not \"%s\"",
+				key, delim, v);
+		return false;
+	}
+	*out = v[0];
+	return true;
+}
+
+static const char *const CSV_KEYS[] = {
+	"skip_header", "header", "null_if", "quote", "escape", "encoding", "trim_space",
+	"empty_field_as_null",
+};
+
+static const char *const encoding_names[] = { "utf-8", "latin-1" };
+
+/* skip_header, header, null_if, quote, escape, encoding, trim_space,
+ * empty_field_as_null: what COPY's CSV file format offers. */
+static void pipe_csv_options(struct ld *L, const cJSON *obj, const char *path,
+			     struct project_pipe *x)
+{
+	struct project *p = L->p;
+	int64_t skip = spec_at_int(p, obj, path, "skip_header", 0, L->d);
+	if (skip < 0 || skip > 1000000)
+		ld_member_error(L, path, "skip_header", "skip_header is a number of lines from 0 "
+				"to 1000000, not %lld", (long long)skip);
+	else
+		x->skip_header = (int)skip;
+	x->csv_no_header = !spec_at_bool(p, obj, path, "header", true, L->d);
+	if (x->csv_no_header && x->ncolumns == 0)
+		ld_member_error(L, path, "header", "a file without a header row needs "
+				"\"columns\" (its fields, in order)");
+	x->nnull_if = ld_string_list(L, obj, path, "null_if", &x->null_if, NULL);
+	x->csv_quote = '"';
+	bool empty = false;
+	char c = 0;
+	if (csv_char(L, obj, path, "quote", x->csv_delimiter, &c, &empty)) {
+		x->csv_no_quote = empty;
+		x->csv_quote = empty ? 0 : c;
+	}
+	c = 0;
+	if (csv_char(L, obj, path, "escape", x->csv_delimiter, &c, &empty))
+		x->csv_escape = empty ? 0 : c;
+	int v;
+	if (ld_enum_member(L, obj, path, "encoding", encoding_names, ARRAY_LEN(encoding_names),
+			   &v))
+		x->encoding = (enum pipe_encoding)v;
+	x->trim_space = spec_at_bool(p, obj, path, "trim_space", false, L->d);
+	x->empty_field_as_text = !spec_at_bool(p, obj, path, "empty_field_as_null", true,
+					       L->d);
+	if (x->format == FORMAT_CSV)
+		return;
+	for (size_t i = 0; i < ARRAY_LEN(CSV_KEYS); i++)
+		if (cJSON_GetObjectItemCaseSensitive(obj, CSV_KEYS[i])) {
+			char *kp = spec_path_key(path, CSV_KEYS[i]);
+			ld_warn(L, kp, "%s has no effect with format %s", CSV_KEYS[i],
+				pipe_format_name(x->format));
+			free(kp);
+		}
+}
+
+/* pattern_regex: a POSIX extended regular expression that the whole key
+ * under `path` must match (Snowflake's PATTERN); compiled here so that a
+ * bad one is a diagnostic, not a refresh that finds nothing. */
+static void pipe_pattern_regex(struct ld *L, const cJSON *obj, const char *path,
+			       struct project_pipe *x)
+{
+	const char *re = spec_at_string(L->p, obj, path, "pattern_regex", false, L->d);
+	if (!re)
+		return;
+	if (cJSON_GetObjectItemCaseSensitive(obj, "pattern")) {
+		ld_member_error(L, path, "pattern_regex", "a pipe has \"pattern\" (a glob) or "
+				"\"pattern_regex\", not both");
+		return;
+	}
+	regex_t rx;
+	int rc = regcomp(&rx, re, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		char msg[256];
+		regerror(rc, &rx, msg, sizeof msg);
+		ld_member_error(L, path, "pattern_regex", "not a POSIX extended regular "
+				"expression: %s", msg);
+		return;
+	}
+	regfree(&rx);
+	x->pattern_regex = xstrdup(re);
+}
+
+/* A lake prefix other than the pipe's own: purge deletes a loaded file,
+ * archive moves it there. */
+static void pipe_after_load(struct ld *L, const cJSON *obj, const char *path,
+			    struct project_pipe *x)
+{
+	x->purge = spec_at_bool(L->p, obj, path, "purge", false, L->d);
+	const char *a = spec_at_string(L->p, obj, path, "archive", false, L->d);
+	if (!a)
+		return;
+	if (x->purge) {
+		ld_member_error(L, path, "archive", "a pipe has \"purge\" or \"archive\", "
+				"not both");
+		return;
+	}
+	size_t pl = strlen(x->path);
+	if (!*a || a[0] == '/' || strstr(a, "..") || strstr(a, "://")) {
+		ld_member_error(L, path, "archive", "the archive is a prefix inside the lake "
+				"(\"archive/orders/\"), not empty, absolute, a URL, or one "
+				"with \"..\"");
+		return;
+	}
+	size_t al = strlen(a);
+	char *prefix = a[al - 1] == '/' ? xstrdup(a) : xasprintf("%s/", a);
+	if (!strncmp(prefix, x->path, pl) || !strncmp(x->path, prefix, strlen(prefix))) {
+		ld_member_error(L, path, "archive", "the archive \"%s\" and the pipe's path "
+				"\"%s\" overlap: archived files would be seen by the pipe",
+				a, x->path);
+		free(prefix);
+		return;
+	}
+	x->archive = prefix;
+}
+
 static void parse_pipe(struct ld *L, const cJSON *obj, const char *path, void *slot)
 {
 	static const char *const keys[] = {
 		"name", "path", "pattern", "format", "connection", "table", "columns",
-		"document", "on_error", "poll", "csv_delimiter", NULL,
+		"document", "on_error", "poll", "csv_delimiter",
+		"skip_header", "header", "null_if", "quote", "escape", "encoding",
+		"trim_space", "empty_field_as_null", "pattern_regex", "purge", "archive", NULL,
 	};
 	struct project_pipe *x = slot;
 	struct project *p = L->p;
@@ -634,6 +771,9 @@ static void parse_pipe(struct ld *L, const cJSON *obj, const char *path, void *s
 				pipe_format_name(x->format));
 		free(kp);
 	}
+	pipe_csv_options(L, obj, path, x);
+	pipe_pattern_regex(L, obj, path, x);
+	pipe_after_load(L, obj, path, x);
 }
 
 void ld_load_pipes(struct ld *L)

@@ -350,6 +350,11 @@ static void free_pipe(struct project_pipe *x)
 		free(x->columns[i].source);
 	}
 	free(x->columns);
+	for (size_t i = 0; i < x->nnull_if; i++)
+		free(x->null_if[i]);
+	free(x->null_if);
+	free(x->pattern_regex);
+	free(x->archive);
 	free(x->path_in_file);
 }
 

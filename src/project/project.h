@@ -111,6 +111,8 @@ struct project_column {
 	char *source;
 };
 
+enum pipe_encoding { PIPE_UTF8, PIPE_LATIN1 };
+
 struct project_pipe {
 	char *name;
 	char *path;            /* lake prefix, "orders/" */
@@ -126,6 +128,21 @@ struct project_pipe {
 					     (type defaults to "text") */
 	size_t ncolumns;
 	char  csv_delimiter;   /* default ',' */
+	/* CSV options (issue 14, Snowflake's COPY file format options) */
+	int   skip_header;     /* lines skipped before the header (or data) */
+	bool  csv_no_header;   /* "header": false; needs `columns` */
+	char **null_if;        /* values read as NULL */
+	size_t nnull_if;
+	char  csv_quote;       /* default '"'; 0 with csv_no_quote */
+	bool  csv_no_quote;    /* "quote": "" */
+	char  csv_escape;      /* 0: none */
+	enum pipe_encoding encoding;
+	bool  trim_space;
+	bool  empty_field_as_text;     /* "empty_field_as_null": false */
+	char *pattern_regex;   /* POSIX extended regex on the whole key under
+				  `path`, or NULL (then `pattern` applies) */
+	bool  purge;           /* delete a file once loaded */
+	char *archive;         /* or move it under this lake prefix; NULL: keep */
 	char *path_in_file;    /* "pipes[0]" */
 };
 

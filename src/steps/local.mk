@@ -10,6 +10,7 @@ libsteps_a_SOURCES += \
 	src/steps/step_params.c \
 	src/steps/lake_open.c \
 	src/steps/step_sql.c \
+	src/steps/step_stream_sql.c \
 	src/steps/step_load.c \
 	src/steps/merge.c \
 	src/steps/drift.c \

@@ -103,6 +103,14 @@ static void spec_done(struct load_spec *ls)
 
 /* ---- validation -------------------------------------------------------------- */
 
+/* Where the source is read: from.connection, else the step's. */
+static const char *source_connection(const struct project_step *s)
+{
+	const char *c = steps_json_string(cJSON_GetObjectItemCaseSensitive(s->spec, "from"),
+					  "connection");
+	return c ? c : steps_json_string(s->spec, "connection");
+}
+
 static size_t validate_from(const struct project *p, const struct project_step *s,
 			    struct diags *d)
 {
@@ -154,8 +162,15 @@ static size_t validate_from(const struct project *p, const struct project_step *
 			free(kp);
 			errors++;
 		}
+		if (text)
+			errors += steps_check_stream_refs(p, s, "from.file", source_connection(s),
+							  text, d);
 		free(text);
 	}
+	const char *query = steps_json_string(from, "query");
+	if (query)
+		errors += steps_check_stream_refs(p, s, "from.query", source_connection(s), query,
+						  d);
 	free(path);
 	return errors;
 }
@@ -297,6 +312,8 @@ static int source_query(struct step_ctx *ctx, struct db *sdb, const struct load_
 			 text[n - 1] == '\t' || text[n - 1] == '\r'))
 		text[--n] = '\0';
 	int rc = steps_bind_sql(ctx, db_kind(sdb), text, &src->q, e);
+	if (rc == 0)
+		rc = steps_expand_streams(ctx, ls->from_connection, &src->q, e);
 	if (rc < 0)
 		err_prefix(e, "%s: ", ls->from_file ? ls->from_file : "from.query");
 	free(text);
@@ -687,6 +704,9 @@ static int load_cache_inputs(struct step_ctx *ctx, struct buf *key, struct err *
 		goto out;
 	if (inputs.len == 0 && ls.from_table)
 		vec_push(&inputs, (void *)ls.from_table);
+	/* a {{stream:NAME}} window is an input whatever else is */
+	if (ls.from_query && steps_cache_streams(ctx, ls.from_query, key, e) < 0)
+		goto out;
 	if (inputs.len) {
 		rc = steps_cache_tables(ctx, sdb, &inputs, key, e);
 		goto out;
@@ -710,6 +730,8 @@ static int load_cache_inputs(struct step_ctx *ctx, struct buf *key, struct err *
 		char hex[65];
 		sha256_hex_of(text, strlen(text), hex);
 		buf_printf(key, "file %s\n", hex);
+		if (steps_cache_streams(ctx, text, key, e) < 0)
+			rc = -1;
 		free(text);
 	}
 out:

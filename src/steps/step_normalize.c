@@ -202,7 +202,7 @@ static size_t normalize_validate(const struct project *p, const struct project_f
 				 const struct project_step *s, struct diags *d)
 {
 	static const char *const known[] = { "connection", "from", "document", "columns",
-					     "into", "mode", NULL };
+					     "into", "mode", "outer", NULL };
 	(void)f;
 	size_t before = d->errors;
 	spec_unknown_keys(p, s, known, d);
@@ -222,6 +222,7 @@ static size_t normalize_validate(const struct project *p, const struct project_f
 			     "\"append\", not \"%s\"", mode);
 		free(mp);
 	}
+	spec_bool(p, s, "outer", false, d);
 	validate_columns(p, s, d);
 	return d->errors - before;
 }
@@ -567,6 +568,7 @@ static int normalize_run(struct step_ctx *ctx, struct err *e)
 	}
 	if (!(norm = fmt_norm_new(ns.cols, ns.ncols, e)) || source_open(ctx, &ns, &src, e) < 0)
 		goto out;
+	fmt_norm_set_outer(norm, steps_json_bool(ctx->step->spec, "outer", false));
 	if (!(sp.fp = tmpfile())) {
 		err_set(e, ERR_IO, "cannot make a spool file: %s", strerror(errno));
 		goto out;

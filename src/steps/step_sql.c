@@ -16,7 +16,8 @@
  * runs the whole text again.  "inputs": ["raw_staff", "raw_sales_order.last_updated"]
  * names the tables the result depends on (for the step cache: their row
  * counts and the named column's maximum), "outputs" the tables it writes;
- * both also feed the table catalogue's lineage.
+ * both also feed the table catalogue's lineage.  {{stream:NAME}} reads
+ * the stream's window of this run (step_stream_sql.c).
  */
 #include "steps/steps_int.h"
 
@@ -72,7 +73,7 @@ static size_t check_sql_text(const struct project *p, const struct project_flow 
 	}
 	steps_sql_stmts_free(&stmts);
 	free(path);
-	return errors;
+	return errors + steps_check_stream_refs(p, s, key, conn, text, d);
 }
 
 static size_t validate_text(const struct project *p, const struct project_flow *f,
@@ -173,6 +174,11 @@ static int run_statements(struct step_ctx *ctx, struct db *db, const char *name,
 		struct sql_bound b;
 		int64_t affected = 0;
 		int rc = steps_bind_sql(ctx, db_kind(db), st->text, &b, e);
+		if (rc == 0 && steps_expand_streams(ctx, steps_json_string(ctx->step->spec,
+								    "connection"), &b, e) < 0) {
+			steps_sql_bound_free(&b);
+			rc = -1;
+		}
 		if (rc == 0) {
 			rc = db_exec(db, b.sql, (const char *const *)b.values, b.nvalues,
 				     &affected, e);
@@ -252,7 +258,10 @@ static int sql_cache_inputs(struct step_ctx *ctx, struct buf *key, struct err *e
 	char hex[65];
 	sha256_hex_of(text, strlen(text), hex);
 	buf_printf(key, "text %s\n", hex);
+	int streams = steps_cache_streams(ctx, text, key, e);
 	free(text);
+	if (streams < 0)
+		return -1;
 	struct vec inputs = VEC_INIT;
 	steps_json_strings(ctx->step->spec, "inputs", &inputs);
 	int rc = 0;

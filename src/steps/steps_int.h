@@ -60,6 +60,19 @@ int  steps_bind_sql(struct step_ctx *ctx, enum db_kind kind, const char *sql,
 		    struct sql_bound *out, struct err *e);
 void steps_sql_bound_free(struct sql_bound *b);
 
+/* ---- {{stream:NAME}} in step SQL (step_stream_sql.c) ------------------------------
+ * The window of the stream for this run as a subquery.  check: diagnostics
+ * for unknown streams and streams on another connection than `conn` (NULL:
+ * not checked).  expand: in bound SQL (after steps_bind_sql), appending
+ * the windows' parameters.  cache: the windows into a cache key. */
+size_t steps_check_stream_refs(const struct project *p, const struct project_step *s,
+			       const char *key, const char *conn, const char *text,
+			       struct diags *d);
+int    steps_expand_streams(struct step_ctx *ctx, const char *conn, struct sql_bound *b,
+			    struct err *e);
+int    steps_cache_streams(struct step_ctx *ctx, const char *text, struct buf *key,
+			   struct err *e);
+
 /* One statement of a script and the line it starts on (1-based). */
 struct sql_stmt {
 	char *text;

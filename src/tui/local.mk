@@ -94,6 +94,7 @@ TESTS += \
 	tests/console/idle.sh \
 	tests/console/views.sh \
 	tests/console/pipe_problems.sh \
+	tests/console/pipe_validate.sh \
 	tests/console/logs.sh \
 	tests/console/readonly.sh \
 	tests/console/readonly_user.sh \

@@ -319,13 +319,17 @@ static int run_external(struct tui *t, const char *line, const char *verb)
 	struct err e;
 	err_clear(&e);
 	int rd;
-	if (cfg->execute(cfg->arg, line, &out, &e) < 0) {
-		rd = tui_message(t, true, "%s", err_text(&e));
+	int rc = cfg->execute(cfg->arg, line, &out, &e);
+	const char *text = buf_str(&out);
+	size_t len = strlen(text);
+	while (len > 0 && text[len - 1] == '\n')
+		len--;
+	if (rc < 0) {
+		/* A command that fails with a listing (pipe validate's errors) shows
+		 * it; the status line says why it failed. */
+		rd = memchr(text, '\n', len) ? tui_push_page(t, line, text) : RD_NONE;
+		rd |= tui_message(t, true, "%s", err_text(&e));
 	} else {
-		const char *text = buf_str(&out);
-		size_t len = strlen(text);
-		while (len > 0 && text[len - 1] == '\n')
-			len--;
 		if (len == 0)
 			rd = tui_message(t, false, "%s: done", verb);
 		else if (memchr(text, '\n', len))

@@ -11,6 +11,8 @@
 #include "pipes_bad.h"
 #include "pipes_streams.h"
 #include "pipes_rules.h"
+#include "pipes_copy.h"
+#include "pipes_stream_steps.h"
 
 /* Check's test functions take no arguments: the backend is set once, by
  * pipes_suite_on, before the runner forks any test. */
@@ -45,6 +47,15 @@ START_TEST(abort_statement) { t_abort_statement(suite_backend); } END_TEST
 START_TEST(ingest_rejects) { t_ingest_rejects(suite_backend); } END_TEST
 START_TEST(ingest_earlier_rejects) { t_ingest_earlier_rejects(suite_backend); } END_TEST
 START_TEST(ingest_paused) { t_ingest_paused(suite_backend); } END_TEST
+START_TEST(csv_options) { t_csv_options(suite_backend); } END_TEST
+START_TEST(csv_no_header) { t_csv_no_header(suite_backend); } END_TEST
+START_TEST(csv_latin1) { t_csv_latin1(suite_backend); } END_TEST
+START_TEST(pattern_regex) { t_pattern_regex(suite_backend); } END_TEST
+START_TEST(purge) { t_purge(suite_backend); } END_TEST
+START_TEST(archive) { t_archive(suite_backend); } END_TEST
+START_TEST(stream_in_sql) { t_stream_in_sql(suite_backend); } END_TEST
+START_TEST(stream_ref_checked) { t_stream_ref_checked(suite_backend); } END_TEST
+START_TEST(normalize_nested_outer) { t_normalize_nested_outer(suite_backend); } END_TEST
 
 /* The suite "pipes (NAME)" on backend b. */
 static Suite *pipes_suite_on(const struct backend *b)
@@ -91,6 +102,21 @@ static Suite *pipes_suite_on(const struct backend *b)
 	tcase_add_test(tc, ingest_rejects);
 	tcase_add_test(tc, ingest_earlier_rejects);
 	tcase_add_test(tc, ingest_paused);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("copy");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, csv_options);
+	tcase_add_test(tc, csv_no_header);
+	tcase_add_test(tc, csv_latin1);
+	tcase_add_test(tc, pattern_regex);
+	tcase_add_test(tc, purge);
+	tcase_add_test(tc, archive);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("stream_steps");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, stream_in_sql);
+	tcase_add_test(tc, stream_ref_checked);
+	tcase_add_test(tc, normalize_nested_outer);
 	suite_add_tcase(s, tc);
 	return s;
 }

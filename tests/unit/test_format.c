@@ -1265,6 +1265,58 @@ START_TEST(normalize_flattens_one_array)
 }
 END_TEST
 
+/* items[].tags[]: one row per tag of each item, with the item's and the
+ * order's fields; outer keeps an order without items, and an item without
+ * tags, as one row with NULLs (issue 14). */
+START_TEST(normalize_nested_and_outer)
+{
+	struct err e;
+	struct fmt_norm_column cols[] = {
+		{ "order_id", "id", FT_INT }, { "sku", "items[].sku", FT_TEXT },
+		{ "tag", "items[].tags[]", FT_TEXT },
+	};
+	const char *text = "{\"id\": 1, \"items\": [{\"sku\": \"A\", \"tags\": [\"x\", \"y\"]},"
+			   " {\"sku\": \"B\", \"tags\": []}, {\"sku\": \"C\"},"
+			   " {\"sku\": \"D\", \"tags\": [\"z\"]}]}";
+	const char *bare = "{\"id\": 2}";
+	const char *empty = "{\"id\": 3, \"items\": []}";
+	cJSON *doc = fmt_json_parse(text, strlen(text), NULL, &e);
+	cJSON *bdoc = fmt_json_parse(bare, strlen(bare), NULL, &e);
+	cJSON *edoc = fmt_json_parse(empty, strlen(empty), NULL, &e);
+	struct fmt_norm *n = fmt_norm_new(cols, 3, &e);
+	ck_assert_msg(n != NULL, "%s", e.msg);
+	struct collected c = { BUF_INIT, 0, 0 };
+	ck_assert_int_eq(fmt_normalize(n, doc, "t", 1, collect, &c, &e), 3);
+	ck_assert_int_eq(fmt_normalize(n, bdoc, "t", 2, collect, &c, &e), 0);
+	ck_assert_int_eq(fmt_normalize(n, edoc, "t", 3, collect, &c, &e), 0);
+	ck_assert_str_eq(buf_str(&c.text), "order_id=1 sku=A tag=x\norder_id=1 sku=A tag=y\n"
+			 "order_id=1 sku=D tag=z\n");
+	fmt_norm_set_outer(n, true);
+	buf_reset(&c.text);
+	ck_assert_int_eq(fmt_normalize(n, doc, "t", 1, collect, &c, &e), 5);
+	ck_assert_int_eq(fmt_normalize(n, bdoc, "t", 2, collect, &c, &e), 1);
+	ck_assert_int_eq(fmt_normalize(n, edoc, "t", 3, collect, &c, &e), 1);
+	ck_assert_str_eq(buf_str(&c.text), "order_id=1 sku=A tag=x\norder_id=1 sku=A tag=y\n"
+			 "order_id=1 sku=B tag=NULL\norder_id=1 sku=C tag=NULL\n"
+			 "order_id=1 sku=D tag=z\norder_id=2 sku=NULL tag=NULL\n"
+			 "order_id=3 sku=NULL tag=NULL\n");
+	/* an error deep in the chain names the elements it went through */
+	const char *bad = "{\"id\": 4, \"items\": [{\"sku\": \"A\", \"tags\": [\"x\"]},"
+			  " {\"sku\": \"B\", \"tags\": 7}]}";
+	cJSON *xdoc = fmt_json_parse(bad, strlen(bad), NULL, &e);
+	ck_assert_int_eq(fmt_normalize(n, xdoc, "t", 9, collect, &c, &e), -1);
+	ck_assert_str_eq(e.where, "t:9");
+	ck_assert_str_eq(e.msg, "column \"tag\" (items[].tags[]): expected an array at "
+			 "\"items[1].tags\", got a number");
+	cJSON_Delete(doc);
+	cJSON_Delete(bdoc);
+	cJSON_Delete(edoc);
+	cJSON_Delete(xdoc);
+	fmt_norm_free(n);
+	buf_free(&c.text);
+}
+END_TEST
+
 START_TEST(normalize_specs_are_checked)
 {
 	struct err e;
@@ -1274,10 +1326,20 @@ START_TEST(normalize_specs_are_checked)
 	ck_assert_ptr_null(fmt_norm_new(two_arrays, 2, &e));
 	ck_assert_str_eq(e.msg, "column \"amount\": path \"payments[].amount\" goes through "
 			 "payments[], but column \"sku\" goes through products[]; all columns "
-			 "must share one array");
-	struct fmt_norm_column nested[] = { { "x", "a[].b[].c", FT_TEXT } };
-	ck_assert_ptr_null(fmt_norm_new(nested, 1, &e));
-	ck_assert_str_eq(e.msg, "column \"x\": path \"a[].b[].c\" goes through more than one array");
+			 "must follow one chain of arrays");
+	/* Nested arrays are one chain; a column off it, or too deep, is refused. */
+	struct fmt_norm_column nested[] = { { "x", "a[].b[].c", FT_TEXT }, { "y", "a[].d", FT_TEXT } };
+	struct fmt_norm *ok = fmt_norm_new(nested, 2, &e);
+	ck_assert_msg(ok != NULL, "%s", e.msg);
+	fmt_norm_free(ok);
+	struct fmt_norm_column off_chain[] = { { "x", "a[].b[].c", FT_TEXT }, { "y", "a[].e[]", FT_TEXT } };
+	ck_assert_ptr_null(fmt_norm_new(off_chain, 2, &e));
+	ck_assert_str_eq(e.msg, "column \"y\": path \"a[].e[]\" goes through a[].e[], but column "
+			 "\"x\" goes through a[].b[]; all columns must follow one chain of arrays");
+	struct fmt_norm_column deep[] = { { "x", "a[].b[].c[].d[].e[].f[].g[].h[].i[]", FT_TEXT } };
+	ck_assert_ptr_null(fmt_norm_new(deep, 1, &e));
+	ck_assert_str_eq(e.msg, "column \"x\": path \"a[].b[].c[].d[].e[].f[].g[].h[].i[]\" goes "
+			 "through more than 8 arrays");
 	struct fmt_norm_column empty[] = { { "x", "a..b", FT_TEXT } };
 	ck_assert_ptr_null(fmt_norm_new(empty, 1, &e));
 	ck_assert_str_eq(e.msg, "column \"x\": path \"a..b\" has an empty segment");
@@ -1335,6 +1397,7 @@ static Suite *format_suite(void)
 	tcase_add_test(tc, gzip_errors_point_into_the_text);
 	tcase_add_test(tc, normalize_flattens_one_array);
 	tcase_add_test(tc, normalize_specs_are_checked);
+	tcase_add_test(tc, normalize_nested_and_outer);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -657,6 +657,77 @@ START_TEST(pipes_streams_and_tables_agree)
 }
 END_TEST
 
+/* The COPY options of issue 14: good values are read, and each bad one is
+ * reported at its value (FILE:LINE:COL) with its key path. */
+START_TEST(pipe_copy_options_checked)
+{
+	char *dir = write_project(
+		"{\n"
+		"  \"connections\": { \"wh\": { \"url\": \"sqlite:wh.db\" } },\n"
+		"  \"pipes\": [\n"
+		"    { \"name\": \"good\", \"path\": \"in/\", \"format\": \"csv\", \"connection\": \"wh\",\n"
+		"      \"table\": \"t\", \"skip_header\": 1, \"null_if\": [\"NULL\", \"\"], \"quote\": \"\",\n"
+		"      \"escape\": \"\\\\\", \"encoding\": \"latin-1\", \"trim_space\": true,\n"
+		"      \"empty_field_as_null\": false, \"pattern_regex\": \"[0-9]+/.*[.]csv\",\n"
+		"      \"archive\": \"done/in\" },\n"
+		"    { \"name\": \"bad\", \"path\": \"b/\", \"format\": \"csv\", \"connection\": \"wh\",\n"
+		"      \"table\": \"t2\", \"skip_header\": -1, \"header\": false, \"null_if\": [1],\n"
+		"      \"quote\": \",\", \"escape\": \"ab\", \"encoding\": \"ebcdic\",\n"
+		"      \"trim_space\": \"yes\", \"pattern_regex\": \"(\", \"purge\": true },\n"
+		"    { \"name\": \"bad2\", \"path\": \"c/\", \"connection\": \"wh\", \"table\": \"t3\",\n"
+		"      \"pattern\": \"*.json\", \"pattern_regex\": \".*\", \"purge\": true,\n"
+		"      \"archive\": \"c/old/\", \"quote\": \"'\" },\n"
+		"    { \"name\": \"bad3\", \"path\": \"d/\", \"connection\": \"wh\", \"table\": \"t4\",\n"
+		"      \"archive\": \"d/old\", \"purge\": false, \"empty_field_as_null\": 0 }\n"
+		"  ]\n"
+		"}\n", 0600);
+	struct diags d;
+	struct err e;
+	struct project *p = load_in(dir, NULL, &d, &e);
+	static const char *const want[] = {
+		"sluice.json:10:37: pipes[1].skip_header: skip_header is a number of lines from 0 "
+		"to 1000000, not -1",
+		"sluice.json:10:51: pipes[1].header: a file without a header row needs \"columns\" "
+		"(its fields, in order)",
+		"sluice.json:10:70: pipes[1].null_if[0]: expected a string, found a number",
+		"sluice.json:11:16: pipes[1].quote: the quote is one ASCII character other than a "
+		"line break and the delimiter \",\" (or \"\" for none), not \",\"",
+		"sluice.json:11:31: pipes[1].escape: the escape is one ASCII character other than a "
+		"line break and the delimiter \",\" (or \"\" for none), not \"ab\"",
+		"sluice.json:11:49: pipes[1].encoding: unknown encoding \"ebcdic\" (expected utf-8, "
+		"latin-1)",
+		"sluice.json:12:21: pipes[1].trim_space: expected true or false, found a string",
+		"sluice.json:12:45: pipes[1].pattern_regex: not a POSIX extended regular expression: "
+		"Unmatched ( or \\(",
+		"sluice.json:14:45: pipes[2].pattern_regex: a pipe has \"pattern\" (a glob) or "
+		"\"pattern_regex\", not both",
+		"sluice.json:15:18: pipes[2].archive: a pipe has \"purge\" or \"archive\", not both",
+		"sluice.json:15:37: warning: pipes[2].quote: quote has no effect with format ndjson",
+		"sluice.json:17:18: pipes[3].archive: the archive \"d/old\" and the pipe's path "
+		"\"d/\" overlap: archived files would be seen by the pipe",
+		"sluice.json:17:66: pipes[3].empty_field_as_null: expected true or false, found a "
+		"number",
+		"sluice.json:17:66: warning: pipes[3].empty_field_as_null: empty_field_as_null has no "
+		"effect with format ndjson",
+	};
+	assert_diags(&d, want, ARRAY_LEN(want));
+	const struct project_pipe *x = project_pipe(p, "good");
+	ck_assert_int_eq(x->skip_header, 1);
+	ck_assert_int_eq(x->nnull_if, 2);
+	ck_assert_str_eq(x->null_if[1], "");
+	ck_assert(x->csv_no_quote);
+	ck_assert_int_eq(x->csv_escape, '\\');
+	ck_assert_int_eq(x->encoding, PIPE_LATIN1);
+	ck_assert(x->trim_space && x->empty_field_as_text && !x->csv_no_header);
+	ck_assert_str_eq(x->pattern_regex, "[0-9]+/.*[.]csv");
+	ck_assert_str_eq(x->archive, "done/in/");
+	ck_assert(!x->purge);
+	project_free(p);
+	diags_free(&d);
+	test_rmdir(dir);
+}
+END_TEST
+
 /* Every on_error Snowflake's COPY has, with N read and checked, and a bad
  * one reported at its value with its key path. */
 START_TEST(pipe_on_error_forms)
@@ -1492,6 +1563,7 @@ static Suite *project_suite(void)
 	tcase_add_test(tc, unreadable_file_is_an_io_error);
 	tcase_add_test(tc, wrong_types_and_unknown_keys_everywhere);
 	tcase_add_test(tc, pipes_streams_and_tables_agree);
+	tcase_add_test(tc, pipe_copy_options_checked);
 	tcase_add_test(tc, pipe_on_error_forms);
 	tcase_add_test(tc, repeated_keys_are_reported_where_they_are_repeated);
 	tcase_add_test(tc, spec_helpers_report_at_the_step_key);
