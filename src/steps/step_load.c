@@ -426,12 +426,53 @@ static int copy_across(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
 	return db_writer_close(w, NULL, e);
 }
 
-/* The source's rows into `table`, whichever path suits. */
-static int move_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
-		     const char *table, const struct source *src, int64_t *rows,
-		     struct err *e)
+/* How a load's rows travel: inside the database when the source's query
+ * can run on the target's connection, else out of the source and into the
+ * target through sluice. */
+enum load_path { PATH_IN_DATABASE, PATH_COPY, PATH_ROWS };
+
+/* The path for this source and target.  Two connections that reach one
+ * database (db_same_database) take the in-database path as one connection
+ * does: the rows never leave the server.  Asked before the target's
+ * transaction begins (PostgreSQL's answer reads pg_stat_activity, which a
+ * transaction sees once).  When the probe itself fails, the rows are
+ * copied: that path works whatever the answer would have been. */
+static enum load_path choose_path(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
+				  const struct source *src)
 {
-	if (sdb == tdb)
+	char *why = NULL;
+	struct err pe;
+	int same = db_same_database(sdb, tdb, &why, &pe);
+	enum load_path path = PATH_IN_DATABASE;
+	if (same != 1)
+		path = db_kind(sdb) == DB_POSTGRES && src->q.nvalues == 0 ? PATH_COPY
+									  : PATH_ROWS;
+	if (same < 0)
+		step_log(ctx, LOG_WARN, NULL, "cannot tell whether %s and %s are one database "
+			 "(%s): the rows are copied between them", db_label(sdb), db_label(tdb),
+			 err_text(&pe));
+	else if (same == 0 && db_kind(sdb) == db_kind(tdb))
+		step_log(ctx, LOG_DEBUG, NULL, "rows copied from %s to %s: %s", db_label(sdb),
+			 db_label(tdb), why);
+	free(why);
+	return path;
+}
+
+/* What the path was, for the step's summary and log. */
+static char *path_note(enum load_path path, const struct db *sdb)
+{
+	if (path == PATH_IN_DATABASE)
+		return xstrdup("in the database (INSERT ... SELECT)");
+	return xasprintf("copied from %s (%s)", db_label(sdb),
+			 path == PATH_COPY ? "COPY" : "row by row");
+}
+
+/* The source's rows into `table` along `path`. */
+static int move_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
+		     enum load_path path, const char *table, const struct source *src,
+		     int64_t *rows, struct err *e)
+{
+	if (path == PATH_IN_DATABASE)
 		return insert_select(tdb, table, src, src->q.sql,
 				     (const char *const *)src->q.values, src->q.nvalues,
 				     rows, e);
@@ -461,6 +502,7 @@ struct load_job {
 	struct step_ctx *ctx;
 	const struct load_spec *ls;
 	struct db *sdb, *tdb;
+	enum load_path path;
 	const char *target;
 	const struct source *src;
 };
@@ -489,7 +531,7 @@ static int merge_rows(const struct load_job *j, struct merge *m, struct err *e)
 	int rc = step_merge_stage(m, seed, e);
 	free(seed);
 	if (rc == 0)
-		rc = move_rows(ctx, sdb, tdb, m->stage, src, &m->staged, e);
+		rc = move_rows(ctx, sdb, tdb, j->path, m->stage, src, &m->staged, e);
 	if (rc == 0)
 		rc = step_check_cancel(ctx, e);
 	if (rc == 0)
@@ -526,7 +568,8 @@ int step_load_query_into(struct step_ctx *ctx, const struct load_query *q,
 	if (rc == 0 && li->replace && !created)
 		rc = empty_table(tdb, li->table, e);
 	if (rc == 0)
-		rc = move_rows(ctx, sdb, tdb, li->table, &src, rows, e);
+		rc = move_rows(ctx, sdb, tdb, choose_path(ctx, sdb, tdb, &src), li->table, &src,
+			       rows, e);
 	source_free(&src);
 	return rc;
 }
@@ -590,7 +633,7 @@ static int load_in_transaction(const struct load_job *j, struct vec *changes,
 		rows = merged->updated + merged->inserted;
 		ctx->rows_in = merged->staged;
 	} else if (rc == 0) {
-		rc = move_rows(ctx, sdb, tdb, target, src, &rows, e);
+		rc = move_rows(ctx, sdb, tdb, j->path, target, src, &rows, e);
 		ctx->rows_in = rows;
 	}
 	if (rc < 0)
@@ -601,9 +644,10 @@ static int load_in_transaction(const struct load_job *j, struct vec *changes,
 	return step_ledger_put(ctx, tdb, NULL, rows, rows, target, e);
 }
 
-/* "merged 120 rows into t: 3 updated, 2 inserted, 115 unchanged" and the
- * rows latest_by passed over. */
-static void merge_summary(struct step_ctx *ctx, const char *target, const struct merge *m)
+/* "merged 120 rows into t: 3 updated, 2 inserted, 115 unchanged", the
+ * rows latest_by passed over and how the source's rows were staged. */
+static void merge_summary(struct step_ctx *ctx, const char *target, const struct merge *m,
+			  const char *note)
 {
 	int64_t taken = m->staged - m->superseded;
 	int64_t unchanged = taken - m->updated - m->inserted;
@@ -612,8 +656,9 @@ static void merge_summary(struct step_ctx *ctx, const char *target, const struct
 		snprintf(older, sizeof older, "; %lld older row%s of a key passed over",
 			 (long long)m->superseded, m->superseded == 1 ? "" : "s");
 	step_summary(ctx, "merged %lld rows into %s: %lld updated, %lld inserted, %lld "
-		     "unchanged%s", (long long)taken, target, (long long)m->updated,
-		     (long long)m->inserted, (long long)(unchanged > 0 ? unchanged : 0), older);
+		     "unchanged%s; %s", (long long)taken, target, (long long)m->updated,
+		     (long long)m->inserted, (long long)(unchanged > 0 ? unchanged : 0), older,
+		     note);
 }
 
 static const char *mode_name(enum load_mode m)
@@ -646,11 +691,12 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 	if (fix_streams(ctx, &ls, e) < 0 || source_query(ctx, sdb, &ls, &src, e) < 0 ||
 	    source_shape(sdb, &ls, &src, e) < 0)
 		goto out;
+	enum load_path path = choose_path(ctx, sdb, tdb, &src);
 	if (step_check_cancel(ctx, e) < 0 || db_begin(tdb, e) < 0)
 		goto out;
 	struct merge merged;
 	memset(&merged, 0, sizeof merged);
-	struct load_job job = { ctx, &ls, sdb, tdb, target, &src };
+	struct load_job job = { ctx, &ls, sdb, tdb, path, target, &src };
 	rc = load_in_transaction(&job, &changes, &merged, e);
 	rc = step_end_transaction(ctx, tdb, rc, e);
 	if (rc < 0) {
@@ -659,12 +705,14 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 		goto out;
 	}
 	rc = step_drift_commit(ctx, &changes, e);
+	char *note = path_note(path, sdb);
 	if (ls.mode == LOAD_MERGE)
-		merge_summary(ctx, target, &merged);
+		merge_summary(ctx, target, &merged, note);
 	else
-		step_summary(ctx, "%s %lld rows %s %s", mode_name(ls.mode),
+		step_summary(ctx, "%s %lld rows %s %s; %s", mode_name(ls.mode),
 			     (long long)ctx->rows_out, ls.mode == LOAD_REPLACE ? "in" : "to",
-			     target);
+			     target, note);
+	free(note);
 out:
 	step_drift_changes_free(&changes);
 	source_free(&src);
