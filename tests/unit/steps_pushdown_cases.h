@@ -21,7 +21,8 @@
  * neither rows, nor the drift's new column, nor a ledger entry, nor a
  * recorded schema change.  A merge writes only the rows that changed and
  * the new ones: the triggers see no write to an unchanged row and no
- * delete at all.
+ * delete at all; a key repeated in the source is refused before anything
+ * is written, as it is when the rows are copied.
  */
 #ifndef SLUICE_STEPS_PUSHDOWN_CASES_H
 #define SLUICE_STEPS_PUSHDOWN_CASES_H
@@ -219,6 +220,21 @@ START_TEST(merge_writes_only_changed_and_new_rows)
 	free(seen);
 	ck_rows(&fx, "wh", "SELECT id, qty, at FROM t_merge WHERE id IN (2, 4) ORDER BY id",
 		"2|6|2024-01-02 10:00:00\n4|1|NULL\n");
+
+	/* a key twice in the source is refused in the database too, before
+	 * anything is written */
+	fx_exec(&fx, "wh", "DELETE FROM touched");
+	fx_exec(&fx, "same", "INSERT INTO orders VALUES (1, 'tote', 9, 1.50, NULL)");
+	char *before = fx_rows(&fx, "wh", "SELECT * FROM t_merge ORDER BY id");
+	r = fx_step(&fx, fx_run(&fx, "f"), "f", "merge", NULL);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_msg(strstr(r.e.msg, "keys repeat in the source (orders): 1 key with 2 rows in "
+			     "all: id=1 (2 rows)"), "%s", err_text(&r.e));
+	ck_rows(&fx, "wh", "SELECT * FROM t_merge ORDER BY id", before);
+	free(before);
+	seen = pushdown_touched_rows(&fx);
+	ck_assert_str_eq(seen, "");
+	free(seen);
 	fx_close(&fx);
 }
 END_TEST
