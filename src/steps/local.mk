@@ -40,3 +40,5 @@ TESTS += tests/unit/test_steps tests/unit/test_steps_pg
 TESTS += tests/integration/totesys_steps.sh tests/integration/totesys_steps_pg.sh
 # Extract windows on the source's own clock, and `show watermarks`.
 TESTS += tests/integration/extract_windows.sh tests/integration/extract_windows_pg.sh
+# A load's path (inside one database, or copied) as the run's log shows it.
+TESTS += tests/integration/load_path.sh tests/integration/load_path_pg.sh

@@ -26,11 +26,13 @@
  *            and insert, in one transaction: readers see the old rows
  *            until the new ones commit, never an empty table
  *
- * How rows travel: within one connection, INSERT ... SELECT in the
- * database; from PostgreSQL, COPY (query) TO STDOUT, whose lines go
- * unchanged into COPY FROM STDIN when the target is PostgreSQL too; from
+ * How rows travel: when the source's connection reaches the target's
+ * database (the same connection, or db_same_database says so),
+ * INSERT ... SELECT on the target connection, inside the database and the
+ * load's transaction; from PostgreSQL, COPY (query) TO STDOUT, whose lines
+ * go unchanged into COPY FROM STDIN when the target is PostgreSQL too; from
  * SQLite, a streaming cursor into the target's writer.  Memory stays
- * bounded whatever the row count.
+ * bounded whatever the row count.  The summary names the path taken.
  *
  * In backfill mode the target is TABLE_backfill and consumed streams are
  * left where they are.
