@@ -543,6 +543,31 @@ START_TEST(pg_extract_says_when_it_cannot_see_open_transactions)
 }
 END_TEST
 
+/* The same database as another role is not taken for the target's: the
+ * statement would run with the target role's privileges, so the rows are
+ * copied, read as the source's role. */
+START_TEST(pg_same_database_as_another_role_is_copied)
+{
+	static const char *const json =
+		"{ \"connections\": { \"wh\": { \"url\": \"@PG@\" },\n"
+		"                   \"reader\": { \"url\": \"@PG@ user=reader\" } },\n"
+		"  \"flows\": [ { \"name\": \"f\", \"steps\": [\n"
+		"      { \"name\": \"l\", \"kind\": \"load\", \"from\": { \"connection\": \"reader\",\n"
+		"          \"table\": \"orders\" }, \"connection\": \"wh\", \"table\": \"t\" } ] } ] }\n";
+	struct fx fx;
+	fx_open_pg(&fx, json, NULL);
+	fx_exec(&fx, "wh", "DO $$ BEGIN CREATE ROLE reader LOGIN; EXCEPTION WHEN "
+		"duplicate_object THEN NULL; END $$;"
+		"GRANT USAGE ON SCHEMA public TO reader;"
+		"CREATE TABLE orders (id int, item text); GRANT SELECT ON orders TO reader;"
+		"INSERT INTO orders VALUES (1, 'tote'), (2, 'bag')");
+	struct step_result r = fx_run_step(&fx, "f", "l");
+	ck_assert_str_eq(r.summary, "appended 2 rows to t; copied from reader (COPY)");
+	ck_rows(&fx, "wh", "SELECT id, item FROM t ORDER BY id", "1|tote\n2|bag\n");
+	fx_close(&fx);
+}
+END_TEST
+
 static Suite *steps_pg_suite(void)
 {
 	Suite *s = suite_create("steps_pg");
@@ -559,6 +584,7 @@ static Suite *steps_pg_suite(void)
 	tcase_add_test(tc, pg_offset_timestamps_store_the_same_instant_as_sqlite);
 	merge_cases_add(tc);
 	pushdown_cases_add(tc);
+	tcase_add_test(tc, pg_same_database_as_another_role_is_copied);
 	tcase_add_test(tc, pg_extract_reads_naive_local_time_behind_utc);
 	tcase_add_test(tc, pg_extract_catches_rows_from_a_slow_clock);
 	tcase_add_test(tc, pg_extract_waits_for_a_transaction_open_longer_than_the_lag);
