@@ -509,6 +509,57 @@ struct load_job {
 	const struct source *src;
 };
 
+/* The source's columns as a table's (names borrowed); caller frees. */
+static struct db_column *source_column_defs(const struct source *src)
+{
+	struct db_column *cols = xcalloc((size_t)src->ncols + 1, sizeof *cols);
+	for (int i = 0; i < src->ncols; i++) {
+		cols[i].name = src->names[i];
+		cols[i].type = src->types[i];
+	}
+	return cols;
+}
+
+/* The scratch table a load stages its rows in, named after the run and step. */
+static int stage_create(const struct load_job *j, struct merge *m, struct err *e)
+{
+	char *seed = xasprintf("%lld:%s", (long long)j->ctx->run_id, j->ctx->step->name);
+	int rc = step_merge_stage(m, seed, e);
+	free(seed);
+	return rc;
+}
+
+/* Replace inside the database: the source's rows into a scratch table
+ * first, then the target emptied and filled from it.  Emptying first, as
+ * the copy path does, would let a source that reads the target itself (a
+ * query keeping some of its rows) find it empty inside the transaction and
+ * replace the table with nothing. */
+static int replace_in_database(const struct load_job *j, int64_t *rows, struct err *e)
+{
+	const struct source *src = j->src;
+	struct db *tdb = j->tdb;
+	struct db_column *cols = source_column_defs(src);
+	struct merge m = { .db = tdb, .table = j->target, .cols = cols, .ncols = src->ncols };
+	int64_t staged = 0;
+	int rc = stage_create(j, &m, e);
+	if (rc == 0)
+		rc = insert_select(tdb, m.stage, src, src->q.sql,
+				   (const char *const *)src->q.values, src->q.nvalues, &staged, e);
+	if (rc == 0)
+		rc = empty_table(tdb, j->target, e);
+	if (rc == 0) {
+		char *qs = db_quote_ident(tdb, m.stage);
+		char *from = xasprintf("SELECT * FROM %s", qs);
+		rc = insert_select(tdb, j->target, src, from, NULL, 0, rows, e);
+		free(from);
+		free(qs);
+	}
+	if (rc == 0)
+		rc = db_drop_table(tdb, m.stage, false, e);
+	free(cols);
+	return rc;
+}
+
 /* Merge: stage the source's rows beside the target, then merge.c. */
 static int merge_rows(const struct load_job *j, struct merge *m, struct err *e)
 {
@@ -517,11 +568,7 @@ static int merge_rows(const struct load_job *j, struct merge *m, struct err *e)
 	const char *table = j->target;
 	const struct load_spec *ls = j->ls;
 	const struct source *src = j->src;
-	struct db_column *cols = xcalloc((size_t)src->ncols, sizeof *cols);
-	for (int i = 0; i < src->ncols; i++) {
-		cols[i].name = src->names[i];
-		cols[i].type = src->types[i];
-	}
+	struct db_column *cols = source_column_defs(src);
 	*m = (struct merge){
 		.db = tdb, .table = table, .source_name = source_name(ls),
 		.cols = cols, .ncols = src->ncols,
@@ -529,9 +576,7 @@ static int merge_rows(const struct load_job *j, struct merge *m, struct err *e)
 		.latest_by = (const char *const *)ls->latest_by.items,
 		.nlatest = (int)ls->latest_by.len,
 	};
-	char *seed = xasprintf("%lld:%s", (long long)ctx->run_id, ctx->step->name);
-	int rc = step_merge_stage(m, seed, e);
-	free(seed);
+	int rc = stage_create(j, m, e);
 	if (rc == 0)
 		rc = move_rows(ctx, sdb, tdb, j->path, m->stage, src, &m->staged, e);
 	if (rc == 0)
@@ -628,9 +673,14 @@ static int load_in_transaction(const struct load_job *j, struct vec *changes,
 		return -1;
 	int64_t rows = 0;
 	int rc = 0;
-	if (ls->mode == LOAD_REPLACE && !created)
+	bool staged_replace = ls->mode == LOAD_REPLACE && !created &&
+			      j->path == PATH_IN_DATABASE;
+	if (ls->mode == LOAD_REPLACE && !created && !staged_replace)
 		rc = empty_table(tdb, target, e);
-	if (rc == 0 && ls->mode == LOAD_MERGE) {
+	if (staged_replace) {
+		rc = replace_in_database(j, &rows, e);
+		ctx->rows_in = rows;
+	} else if (rc == 0 && ls->mode == LOAD_MERGE) {
 		rc = merge_rows(j, merged, e);
 		rows = merged->updated + merged->inserted;
 		ctx->rows_in = merged->staged;

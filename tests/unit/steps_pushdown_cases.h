@@ -15,7 +15,9 @@
  *
  * What they show: a load from "same" into "wh" runs as INSERT ... SELECT
  * inside the database (its summary says so, where one from another
- * database says "copied from"), with parameters bound, in every mode;
+ * database says "copied from"), with parameters bound, in every mode (a
+ * replace whose source reads the target sees the target's rows, not the
+ * table emptied for the new ones);
  * schema drift and the ledger commit with it, and a retried attempt finds
  * the ledger entry; a statement that fails on a row in the middle leaves
  * neither rows, nor the drift's new column, nor a ledger entry, nor a
@@ -50,7 +52,13 @@ static void pushdown_open(struct fx *fx)
 		"          \"table\": \"orders\" }, \"connection\": \"wh\", \"table\": \"t_merge\",\n"
 		"        \"mode\": \"merge\", \"key\": [\"id\"] },\n"
 		"      { \"name\": \"strict\", \"kind\": \"load\", \"from\": { \"connection\": \"same\",\n"
-		"          \"table\": \"orders\" }, \"connection\": \"wh\", \"table\": \"t_strict\" } ] } ] }\n";
+		"          \"table\": \"orders\" }, \"connection\": \"wh\", \"table\": \"t_strict\" },\n"
+		"      { \"name\": \"keep\", \"kind\": \"load\", \"from\": { \"connection\": \"same\",\n"
+		"          \"query\": \"SELECT * FROM t_replace WHERE qty > 1\" }, \"connection\": \"wh\",\n"
+		"        \"table\": \"t_replace\", \"mode\": \"replace\" },\n"
+		"      { \"name\": \"keep_one\", \"kind\": \"load\", \"from\": {\n"
+		"          \"query\": \"SELECT * FROM t_replace WHERE qty > 3\" }, \"connection\": \"wh\",\n"
+		"        \"table\": \"t_replace\", \"mode\": \"replace\" } ] } ] }\n";
 	struct buf b = BUF_INIT;
 	for (const char *p = json; *p;) {
 		if (strncmp(p, "@WH@", 4) == 0) {
@@ -120,6 +128,17 @@ START_TEST(pushdown_loads_inside_the_database)
 	r = fx_step(&fx, run, "f", "replace", NULL);
 	ck_step_ok(r);
 	ck_rows(&fx, "wh", "SELECT id, qty FROM t_replace ORDER BY id", "1|3\n2|7\n4|1\n");
+	/* a replace whose source reads the target itself sees the rows the
+	 * table had, not the table emptied for the new ones */
+	r = fx_step(&fx, run, "f", "keep", NULL);
+	ck_step_ok(r);
+	ck_assert_str_eq(r.summary, "replaced with 2 rows in t_replace" PUSHDOWN_IN_DB);
+	ck_rows(&fx, "wh", "SELECT id, qty FROM t_replace ORDER BY id", "1|3\n2|7\n");
+	/* the same through the target's own connection */
+	r = fx_step(&fx, run, "f", "keep_one", NULL);
+	ck_step_ok(r);
+	ck_assert_str_eq(r.summary, "replaced with 1 rows in t_replace" PUSHDOWN_IN_DB);
+	ck_rows(&fx, "wh", "SELECT id, qty FROM t_replace ORDER BY id", "2|7\n");
 	fx_finish(&fx, run, RUN_COMPLETED);
 	fx_close(&fx);
 }
