@@ -321,6 +321,15 @@ int   db_table_sql(enum db_kind kind, const struct db_table *def, bool if_not_ex
 int   db_index_sql(const char *table, const char *const *columns, int ncols, bool unique,
 		   struct buf *out, struct err *e);
 
+/* Do a and b reach the same database, so that a statement run on b reads
+ * what the same statement would read on a?  SQLite: the same file.
+ * PostgreSQL: the same server and database (b's server shows a's session),
+ * the same role and the same search_path.  1 yes; 0 no, with *why
+ * (caller frees) saying what differs; -1 error.  On PostgreSQL, call it
+ * before b's transaction reads pg_stat_activity (a transaction keeps its
+ * first view of it), e.g. outside one. */
+int   db_same_database(struct db *a, struct db *b, char **why, struct err *e);
+
 /* ---- names and types --------------------------------------------------------- */
 /* "name" with embedded quotes doubled (what PQescapeIdentifier does, and
  * SQLite's rule too); caller frees.  A name is one identifier in the

@@ -8,7 +8,8 @@ libdb_a_SOURCES = \
 	src/db/typemap.c \
 	src/db/sqlite.c \
 	src/db/sqlite_widen.c \
-	src/db/pg.c
+	src/db/pg.c \
+	src/db/same_db.c
 
 check_PROGRAMS += tests/unit/test_db tests/unit/test_db_pg
 tests_unit_test_db_SOURCES = tests/unit/test_db.c tests/unit/testutil.h

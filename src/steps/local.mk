@@ -25,11 +25,13 @@ libsteps_a_SOURCES += \
 
 check_PROGRAMS += tests/unit/test_steps tests/unit/test_steps_pg
 tests_unit_test_steps_SOURCES = tests/unit/test_steps.c tests/unit/test_steps_fixture.h \
-	tests/unit/steps_merge_cases.h tests/unit/testutil.h
+	tests/unit/steps_merge_cases.h tests/unit/testutil.h \
+	tests/unit/steps_pushdown_cases.h
 tests_unit_test_steps_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_steps_LDADD = $(TEST_LIBS)
 tests_unit_test_steps_pg_SOURCES = tests/unit/test_steps_pg.c tests/unit/test_steps_fixture.h \
-	tests/unit/steps_merge_cases.h tests/unit/testutil.h
+	tests/unit/steps_merge_cases.h tests/unit/testutil.h \
+	tests/unit/steps_pushdown_cases.h
 tests_unit_test_steps_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_steps_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_steps tests/unit/test_steps_pg
@@ -41,3 +43,5 @@ TESTS += tests/integration/totesys_steps.sh tests/integration/totesys_steps_pg.s
 TESTS += tests/integration/extract_windows.sh tests/integration/extract_windows_pg.sh
 # The http step against a real web server (tests/lib/http_files.py).
 TESTS += tests/integration/http_step.sh
+# A load's path (inside one database, or copied) as the run's log shows it.
+TESTS += tests/integration/load_path.sh tests/integration/load_path_pg.sh

@@ -26,11 +26,13 @@
  *            and insert, in one transaction: readers see the old rows
  *            until the new ones commit, never an empty table
  *
- * How rows travel: within one connection, INSERT ... SELECT in the
- * database; from PostgreSQL, COPY (query) TO STDOUT, whose lines go
- * unchanged into COPY FROM STDIN when the target is PostgreSQL too; from
+ * How rows travel: when the source's connection reaches the target's
+ * database (the same connection, or db_same_database says so),
+ * INSERT ... SELECT on the target connection, inside the database and the
+ * load's transaction; from PostgreSQL, COPY (query) TO STDOUT, whose lines
+ * go unchanged into COPY FROM STDIN when the target is PostgreSQL too; from
  * SQLite, a streaming cursor into the target's writer.  Memory stays
- * bounded whatever the row count.
+ * bounded whatever the row count.  The summary names the path taken.
  *
  * In backfill mode the target is TABLE_backfill and consumed streams are
  * left where they are.
@@ -443,12 +445,53 @@ static int copy_across(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
 	return db_writer_close(w, NULL, e);
 }
 
-/* The source's rows into `table`, whichever path suits. */
-static int move_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
-		     const char *table, const struct source *src, int64_t *rows,
-		     struct err *e)
+/* How a load's rows travel: inside the database when the source's query
+ * can run on the target's connection, else out of the source and into the
+ * target through sluice. */
+enum load_path { PATH_IN_DATABASE, PATH_COPY, PATH_ROWS };
+
+/* The path for this source and target.  Two connections that reach one
+ * database (db_same_database) take the in-database path as one connection
+ * does: the rows never leave the server.  Asked before the target's
+ * transaction begins (PostgreSQL's answer reads pg_stat_activity, which a
+ * transaction sees once).  When the probe itself fails, the rows are
+ * copied: that path works whatever the answer would have been. */
+static enum load_path choose_path(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
+				  const struct source *src)
 {
-	if (sdb == tdb)
+	char *why = NULL;
+	struct err pe;
+	int same = db_same_database(sdb, tdb, &why, &pe);
+	enum load_path path = PATH_IN_DATABASE;
+	if (same != 1)
+		path = db_kind(sdb) == DB_POSTGRES && src->q.nvalues == 0 ? PATH_COPY
+									  : PATH_ROWS;
+	if (same < 0)
+		step_log(ctx, LOG_WARN, NULL, "cannot tell whether %s and %s are one database "
+			 "(%s): the rows are copied between them", db_label(sdb), db_label(tdb),
+			 err_text(&pe));
+	else if (same == 0 && db_kind(sdb) == db_kind(tdb))
+		step_log(ctx, LOG_DEBUG, NULL, "rows copied from %s to %s: %s", db_label(sdb),
+			 db_label(tdb), why);
+	free(why);
+	return path;
+}
+
+/* What the path was, for the step's summary and log. */
+static char *path_note(enum load_path path, const struct db *sdb)
+{
+	if (path == PATH_IN_DATABASE)
+		return xstrdup("in the database (INSERT ... SELECT)");
+	return xasprintf("copied from %s (%s)", db_label(sdb),
+			 path == PATH_COPY ? "COPY" : "row by row");
+}
+
+/* The source's rows into `table` along `path`. */
+static int move_rows(struct step_ctx *ctx, struct db *sdb, struct db *tdb,
+		     enum load_path path, const char *table, const struct source *src,
+		     int64_t *rows, struct err *e)
+{
+	if (path == PATH_IN_DATABASE)
 		return insert_select(tdb, table, src, src->q.sql,
 				     (const char *const *)src->q.values, src->q.nvalues,
 				     rows, e);
@@ -478,9 +521,61 @@ struct load_job {
 	struct step_ctx *ctx;
 	const struct load_spec *ls;
 	struct db *sdb, *tdb;
+	enum load_path path;
 	const char *target;
 	const struct source *src;
 };
+
+/* The source's columns as a table's (names borrowed); caller frees. */
+static struct db_column *source_column_defs(const struct source *src)
+{
+	struct db_column *cols = xcalloc((size_t)src->ncols + 1, sizeof *cols);
+	for (int i = 0; i < src->ncols; i++) {
+		cols[i].name = src->names[i];
+		cols[i].type = src->types[i];
+	}
+	return cols;
+}
+
+/* The scratch table a load stages its rows in, named after the run and step. */
+static int stage_create(const struct load_job *j, struct merge *m, struct err *e)
+{
+	char *seed = xasprintf("%lld:%s", (long long)j->ctx->run_id, j->ctx->step->name);
+	int rc = step_merge_stage(m, seed, e);
+	free(seed);
+	return rc;
+}
+
+/* Replace inside the database: the source's rows into a scratch table
+ * first, then the target emptied and filled from it.  Emptying first, as
+ * the copy path does, would let a source that reads the target itself (a
+ * query keeping some of its rows) find it empty inside the transaction and
+ * replace the table with nothing. */
+static int replace_in_database(const struct load_job *j, int64_t *rows, struct err *e)
+{
+	const struct source *src = j->src;
+	struct db *tdb = j->tdb;
+	struct db_column *cols = source_column_defs(src);
+	struct merge m = { .db = tdb, .table = j->target, .cols = cols, .ncols = src->ncols };
+	int64_t staged = 0;
+	int rc = stage_create(j, &m, e);
+	if (rc == 0)
+		rc = insert_select(tdb, m.stage, src, src->q.sql,
+				   (const char *const *)src->q.values, src->q.nvalues, &staged, e);
+	if (rc == 0)
+		rc = empty_table(tdb, j->target, e);
+	if (rc == 0) {
+		char *qs = db_quote_ident(tdb, m.stage);
+		char *from = xasprintf("SELECT * FROM %s", qs);
+		rc = insert_select(tdb, j->target, src, from, NULL, 0, rows, e);
+		free(from);
+		free(qs);
+	}
+	if (rc == 0)
+		rc = db_drop_table(tdb, m.stage, false, e);
+	free(cols);
+	return rc;
+}
 
 /* Merge: stage the source's rows beside the target, then merge.c. */
 static int merge_rows(const struct load_job *j, struct merge *m, struct err *e)
@@ -490,11 +585,7 @@ static int merge_rows(const struct load_job *j, struct merge *m, struct err *e)
 	const char *table = j->target;
 	const struct load_spec *ls = j->ls;
 	const struct source *src = j->src;
-	struct db_column *cols = xcalloc((size_t)src->ncols, sizeof *cols);
-	for (int i = 0; i < src->ncols; i++) {
-		cols[i].name = src->names[i];
-		cols[i].type = src->types[i];
-	}
+	struct db_column *cols = source_column_defs(src);
 	*m = (struct merge){
 		.db = tdb, .table = table, .source_name = source_name(ls),
 		.cols = cols, .ncols = src->ncols,
@@ -502,11 +593,9 @@ static int merge_rows(const struct load_job *j, struct merge *m, struct err *e)
 		.latest_by = (const char *const *)ls->latest_by.items,
 		.nlatest = (int)ls->latest_by.len,
 	};
-	char *seed = xasprintf("%lld:%s", (long long)ctx->run_id, ctx->step->name);
-	int rc = step_merge_stage(m, seed, e);
-	free(seed);
+	int rc = stage_create(j, m, e);
 	if (rc == 0)
-		rc = move_rows(ctx, sdb, tdb, m->stage, src, &m->staged, e);
+		rc = move_rows(ctx, sdb, tdb, j->path, m->stage, src, &m->staged, e);
 	if (rc == 0)
 		rc = step_check_cancel(ctx, e);
 	if (rc == 0)
@@ -543,7 +632,8 @@ int step_load_query_into(struct step_ctx *ctx, const struct load_query *q,
 	if (rc == 0 && li->replace && !created)
 		rc = empty_table(tdb, li->table, e);
 	if (rc == 0)
-		rc = move_rows(ctx, sdb, tdb, li->table, &src, rows, e);
+		rc = move_rows(ctx, sdb, tdb, choose_path(ctx, sdb, tdb, &src), li->table, &src,
+			       rows, e);
 	source_free(&src);
 	return rc;
 }
@@ -600,14 +690,19 @@ static int load_in_transaction(const struct load_job *j, struct vec *changes,
 		return -1;
 	int64_t rows = 0;
 	int rc = 0;
-	if (ls->mode == LOAD_REPLACE && !created)
+	bool staged_replace = ls->mode == LOAD_REPLACE && !created &&
+			      j->path == PATH_IN_DATABASE;
+	if (ls->mode == LOAD_REPLACE && !created && !staged_replace)
 		rc = empty_table(tdb, target, e);
-	if (rc == 0 && ls->mode == LOAD_MERGE) {
+	if (staged_replace) {
+		rc = replace_in_database(j, &rows, e);
+		ctx->rows_in = rows;
+	} else if (rc == 0 && ls->mode == LOAD_MERGE) {
 		rc = merge_rows(j, merged, e);
 		rows = merged->updated + merged->inserted;
 		ctx->rows_in = merged->staged;
 	} else if (rc == 0) {
-		rc = move_rows(ctx, sdb, tdb, target, src, &rows, e);
+		rc = move_rows(ctx, sdb, tdb, j->path, target, src, &rows, e);
 		ctx->rows_in = rows;
 	}
 	if (rc < 0)
@@ -618,9 +713,10 @@ static int load_in_transaction(const struct load_job *j, struct vec *changes,
 	return step_ledger_put(ctx, tdb, NULL, rows, rows, target, e);
 }
 
-/* "merged 120 rows into t: 3 updated, 2 inserted, 115 unchanged" and the
- * rows latest_by passed over. */
-static void merge_summary(struct step_ctx *ctx, const char *target, const struct merge *m)
+/* "merged 120 rows into t: 3 updated, 2 inserted, 115 unchanged", the
+ * rows latest_by passed over and how the source's rows were staged. */
+static void merge_summary(struct step_ctx *ctx, const char *target, const struct merge *m,
+			  const char *note)
 {
 	int64_t taken = m->staged - m->superseded;
 	int64_t unchanged = taken - m->updated - m->inserted;
@@ -629,8 +725,9 @@ static void merge_summary(struct step_ctx *ctx, const char *target, const struct
 		snprintf(older, sizeof older, "; %lld older row%s of a key passed over",
 			 (long long)m->superseded, m->superseded == 1 ? "" : "s");
 	step_summary(ctx, "merged %lld rows into %s: %lld updated, %lld inserted, %lld "
-		     "unchanged%s", (long long)taken, target, (long long)m->updated,
-		     (long long)m->inserted, (long long)(unchanged > 0 ? unchanged : 0), older);
+		     "unchanged%s; %s", (long long)taken, target, (long long)m->updated,
+		     (long long)m->inserted, (long long)(unchanged > 0 ? unchanged : 0), older,
+		     note);
 }
 
 static const char *mode_name(enum load_mode m)
@@ -663,11 +760,12 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 	if (fix_streams(ctx, &ls, e) < 0 || source_query(ctx, sdb, &ls, &src, e) < 0 ||
 	    source_shape(sdb, &ls, &src, e) < 0)
 		goto out;
+	enum load_path path = choose_path(ctx, sdb, tdb, &src);
 	if (step_check_cancel(ctx, e) < 0 || db_begin(tdb, e) < 0)
 		goto out;
 	struct merge merged;
 	memset(&merged, 0, sizeof merged);
-	struct load_job job = { ctx, &ls, sdb, tdb, target, &src };
+	struct load_job job = { ctx, &ls, sdb, tdb, path, target, &src };
 	rc = load_in_transaction(&job, &changes, &merged, e);
 	rc = step_end_transaction(ctx, tdb, rc, e);
 	if (rc < 0) {
@@ -676,12 +774,14 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 		goto out;
 	}
 	rc = step_drift_commit(ctx, &changes, e);
+	char *note = path_note(path, sdb);
 	if (ls.mode == LOAD_MERGE)
-		merge_summary(ctx, target, &merged);
+		merge_summary(ctx, target, &merged, note);
 	else
-		step_summary(ctx, "%s %lld rows %s %s", mode_name(ls.mode),
+		step_summary(ctx, "%s %lld rows %s %s; %s", mode_name(ls.mode),
 			     (long long)ctx->rows_out, ls.mode == LOAD_REPLACE ? "in" : "to",
-			     target);
+			     target, note);
+	free(note);
 out:
 	step_drift_changes_free(&changes);
 	source_free(&src);

@@ -118,21 +118,21 @@ START_TEST(merge_updates_in_place_and_keeps_target_columns)
 		"1|1|a|3|checked\n2|2|b|7|checked\n3|3|c|NULL|checked\n4|4|d|1|NULL\n");
 	ck_rows(&fx, "wh", "SELECT last_updated FROM t WHERE id = 2", "2024-02-01 00:00:00\n");
 	/* and only what changed was written */
-	ck_assert_str_eq(first.summary, "merged 3 rows into t: 0 updated, 3 inserted, 0 unchanged");
-	ck_assert_str_eq(r.summary, "merged 3 rows into t: 1 updated, 1 inserted, 1 unchanged");
+	ck_assert_str_eq(first.summary, "merged 3 rows into t: 0 updated, 3 inserted, 0 unchanged; copied from src (row by row)");
+	ck_assert_str_eq(r.summary, "merged 3 rows into t: 1 updated, 1 inserted, 1 unchanged; copied from src (row by row)");
 	ck_assert_int_eq(r.rows_in, 3);
 	ck_assert_int_eq(r.rows_out, 2);
 
 	/* the same source again: nothing to write */
 	r = fx_step(&fx, fx_run(&fx, "f"), "f", "merge", NULL);
 	ck_step_ok(r);
-	ck_assert_str_eq(r.summary, "merged 3 rows into t: 0 updated, 0 inserted, 3 unchanged");
+	ck_assert_str_eq(r.summary, "merged 3 rows into t: 0 updated, 0 inserted, 3 unchanged; copied from src (row by row)");
 	ck_assert_int_eq(r.rows_out, 0);
 	/* a value set to NULL is a change too */
 	merge_source(&fx, "(1, 'a', NULL, '2024-01-01 00:00:00')");
 	r = fx_step(&fx, fx_run(&fx, "f"), "f", "merge", NULL);
 	ck_step_ok(r);
-	ck_assert_str_eq(r.summary, "merged 1 rows into t: 1 updated, 0 inserted, 0 unchanged");
+	ck_assert_str_eq(r.summary, "merged 1 rows into t: 1 updated, 0 inserted, 0 unchanged; copied from src (row by row)");
 	ck_rows(&fx, "wh", "SELECT sk, qty FROM t WHERE id = 1", "1|NULL\n");
 	ck_assert_int_eq(merge_scratch_tables(&fx), 0);
 	fx_close(&fx);
@@ -205,7 +205,7 @@ START_TEST(merge_refuses_repeated_keys_and_changes_nothing)
 	merge_source(&fx, "(1, 'a', 4, NULL), (2, 'b', 7, NULL), (5, 'e', 2, NULL)");
 	r = fx_step(&fx, fx_run(&fx, "f"), "f", "merge", NULL);
 	ck_step_ok(r);
-	ck_assert_str_eq(r.summary, "merged 3 rows into t: 2 updated, 1 inserted, 0 unchanged");
+	ck_assert_str_eq(r.summary, "merged 3 rows into t: 2 updated, 1 inserted, 0 unchanged; copied from src (row by row)");
 	ck_rows(&fx, "wh", "SELECT id, CAST(qty AS integer) FROM t ORDER BY id", "1|4\n2|7\n5|2\n");
 	fx_close(&fx);
 }
@@ -250,7 +250,7 @@ START_TEST(merge_takes_the_latest_row_of_a_key_by_latest_by)
 	struct step_result r = fx_step(&fx, fx_run(&fx, "f"), "f", "latest", NULL);
 	ck_step_ok(r);
 	ck_assert_str_eq(r.summary, "merged 3 rows into t_latest: 0 updated, 3 inserted, "
-			 "0 unchanged; 4 older rows of a key passed over");
+			 "0 unchanged; 4 older rows of a key passed over; copied from src (row by row)");
 	ck_assert_int_eq(r.rows_in, 7);
 	ck_rows(&fx, "wh", "SELECT id, part, qty, last_updated FROM t_latest ORDER BY id",
 		"1|v3|3|2024-03-01 00:00:00\n2|new|8|2024-01-01 00:00:00\n"

@@ -35,6 +35,30 @@ static const char *merge_surrogate(void)
 
 #include "steps_merge_cases.h"
 
+static const char *pushdown_warehouse(void)
+{
+	return "sqlite:wh.db";
+}
+
+/* The same file by another path. */
+static const char *pushdown_same(void)
+{
+	return "sqlite:./wh.db";
+}
+
+static const char *pushdown_touched(void)
+{
+	return "CREATE TABLE touched (op text);"
+		"CREATE TRIGGER t_merge_i AFTER INSERT ON t_merge BEGIN "
+		"  INSERT INTO touched VALUES ('INSERT ' || new.id); END;"
+		"CREATE TRIGGER t_merge_u AFTER UPDATE ON t_merge BEGIN "
+		"  INSERT INTO touched VALUES ('UPDATE ' || new.id); END;"
+		"CREATE TRIGGER t_merge_d AFTER DELETE ON t_merge BEGIN "
+		"  INSERT INTO touched VALUES ('DELETE ' || old.id); END;";
+}
+
+#include "steps_pushdown_cases.h"
+
 /* ---- parameters and splitting -------------------------------------------------- */
 
 struct kv_lookup {
@@ -378,7 +402,7 @@ START_TEST(load_append_merge_replace_across_connections)
 	ck_step_ok(fx_step(&fx, run, "f", "append", NULL));
 	r = fx_step(&fx, run, "f", "merge", NULL);
 	ck_step_ok(r);
-	ck_assert_str_eq(r.summary, "merged 3 rows into t_merge: 1 updated, 1 inserted, 1 unchanged");
+	ck_assert_str_eq(r.summary, "merged 3 rows into t_merge: 1 updated, 1 inserted, 1 unchanged; copied from src (row by row)");
 	const char *kv[] = { "min_id", "1", NULL };
 	ck_step_ok(fx_step(&fx, run, "f", "replace", kv));
 	ck_rows(&fx, "wh", "SELECT id, item, qty FROM t_append ORDER BY id, qty",
@@ -1318,6 +1342,7 @@ static Suite *steps_suite(void)
 	tcase_add_test(tc, sql_window_parameters_follow_completed_runs);
 	tcase_add_test(tc, load_append_merge_replace_across_connections);
 	merge_cases_add(tc);
+	pushdown_cases_add(tc);
 	tcase_add_test(tc, load_within_one_connection_and_from_a_file);
 	tcase_add_test(tc, load_ledger_skips_a_retried_load);
 	tcase_add_test(tc, load_schema_drift_adds_widens_and_reports);

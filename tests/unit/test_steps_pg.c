@@ -60,6 +60,32 @@ static const char *merge_surrogate(void)
 
 #include "steps_merge_cases.h"
 
+static const char *pushdown_warehouse(void)
+{
+	return conninfo_a;
+}
+
+/* The same database through another connection of the same role. */
+static const char *pushdown_same(void)
+{
+	static char *same;
+	free(same);
+	same = xasprintf("%s application_name=sluice_same", conninfo_a);
+	return same;
+}
+
+static const char *pushdown_touched(void)
+{
+	return "CREATE TABLE touched (op text);"
+		"CREATE FUNCTION note_write() RETURNS trigger AS $$ BEGIN "
+		"  INSERT INTO touched VALUES (TG_OP || ' ' || CASE WHEN TG_OP = 'DELETE' "
+		"    THEN OLD.id ELSE NEW.id END); RETURN NULL; END $$ LANGUAGE plpgsql;"
+		"CREATE TRIGGER t_merge_w AFTER INSERT OR UPDATE OR DELETE ON t_merge "
+		"  FOR EACH ROW EXECUTE FUNCTION note_write();";
+}
+
+#include "steps_pushdown_cases.h"
+
 /* ---- sql ---------------------------------------------------------------------------- */
 
 static const char *const sql_project =
@@ -186,6 +212,8 @@ START_TEST(pg_to_pg_copies_lines_and_merges)
 	struct step_result r = fx_step(&fx, run, "f", "pg_pg", NULL);
 	ck_step_ok(r);
 	ck_assert_int_eq(r.rows_out, 3);
+	/* another database on the same server is not the same database */
+	ck_assert_str_eq(r.summary, "appended 3 rows to copy; copied from pg (COPY)");
 	ck_rows(&fx, "pg2", "SELECT id, amount, at, note FROM copy ORDER BY id",
 		"1|3.50|2022-11-03 14:20:49.962|tab\there\n"
 		"2|-0.25|2022-11-04 00:00:00|line\nbreak \\ back\n"
@@ -515,6 +543,31 @@ START_TEST(pg_extract_says_when_it_cannot_see_open_transactions)
 }
 END_TEST
 
+/* The same database as another role is not taken for the target's: the
+ * statement would run with the target role's privileges, so the rows are
+ * copied, read as the source's role. */
+START_TEST(pg_same_database_as_another_role_is_copied)
+{
+	static const char *const json =
+		"{ \"connections\": { \"wh\": { \"url\": \"@PG@\" },\n"
+		"                   \"reader\": { \"url\": \"@PG@ user=reader\" } },\n"
+		"  \"flows\": [ { \"name\": \"f\", \"steps\": [\n"
+		"      { \"name\": \"l\", \"kind\": \"load\", \"from\": { \"connection\": \"reader\",\n"
+		"          \"table\": \"orders\" }, \"connection\": \"wh\", \"table\": \"t\" } ] } ] }\n";
+	struct fx fx;
+	fx_open_pg(&fx, json, NULL);
+	fx_exec(&fx, "wh", "DO $$ BEGIN CREATE ROLE reader LOGIN; EXCEPTION WHEN "
+		"duplicate_object THEN NULL; END $$;"
+		"GRANT USAGE ON SCHEMA public TO reader;"
+		"CREATE TABLE orders (id int, item text); GRANT SELECT ON orders TO reader;"
+		"INSERT INTO orders VALUES (1, 'tote'), (2, 'bag')");
+	struct step_result r = fx_run_step(&fx, "f", "l");
+	ck_assert_str_eq(r.summary, "appended 2 rows to t; copied from reader (COPY)");
+	ck_rows(&fx, "wh", "SELECT id, item FROM t ORDER BY id", "1|tote\n2|bag\n");
+	fx_close(&fx);
+}
+END_TEST
+
 static Suite *steps_pg_suite(void)
 {
 	Suite *s = suite_create("steps_pg");
@@ -530,6 +583,8 @@ static Suite *steps_pg_suite(void)
 	tcase_add_test(tc, pg_extract_to_lake_and_to_sqlite_staging);
 	tcase_add_test(tc, pg_offset_timestamps_store_the_same_instant_as_sqlite);
 	merge_cases_add(tc);
+	pushdown_cases_add(tc);
+	tcase_add_test(tc, pg_same_database_as_another_role_is_copied);
 	tcase_add_test(tc, pg_extract_reads_naive_local_time_behind_utc);
 	tcase_add_test(tc, pg_extract_catches_rows_from_a_slow_clock);
 	tcase_add_test(tc, pg_extract_waits_for_a_transaction_open_longer_than_the_lag);
