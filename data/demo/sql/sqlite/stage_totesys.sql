@@ -1,12 +1,20 @@
 -- Raw ToteSys tables (as pipes load them) into staging tables shaped like
--- the star schema, on SQLite.  Each run rebuilds the staging tables from
--- all raw history; the load steps then merge them into the star.  Raw rows
--- may hold several versions of a row (and the same version twice, when a
--- file was extracted again): dimensions take the newest version, the fact
--- takes each distinct version once.  Timestamps are stored in sluice's
+-- the star schema, on SQLite; the load steps then merge them into the
+-- star.  An ordinary run stages only what is new: the raw_sales_order rows
+-- after those the fact has taken (stg_fact_sales_order_mark), and the
+-- dimension rows that differ from the star's.  A run with nothing new
+-- stages nothing and its loads write nothing.  A backfill (:backfill = 1)
+-- stages all raw history instead and leaves the mark alone, so it rebuilds
+-- the same tables by the other route.  Raw rows may hold several versions
+-- of a row (and the same version twice, when a file was extracted again):
+-- dimensions take the newest version, the fact takes each distinct version
+-- once, numbered by the raw row it was first read from (sales_record_id),
+-- which neither route changes.  Timestamps are stored in sluice's
 -- canonical text ("2022-11-03 14:20:52.186", UTC), so the date is its
 -- first ten characters and the time the rest.
 
+-- Dimensions: the newest version of each row, less the rows the star
+-- already holds as they are (in a backfill, every row).
 DROP TABLE IF EXISTS stg_dim_staff;
 CREATE TABLE stg_dim_staff AS
 SELECT s.staff_id, s.first_name, s.last_name, d.department_name, d.location,
@@ -18,7 +26,10 @@ LEFT JOIN (SELECT *, row_number() OVER (PARTITION BY department_id
                                         ORDER BY last_updated DESC, _sluice_id DESC) AS v
            FROM raw_department) d
        ON d.department_id = s.department_id AND d.v = 1
-WHERE s.v = 1;
+WHERE s.v = 1
+EXCEPT
+SELECT staff_id, first_name, last_name, department_name, location, email_address
+FROM dim_staff WHERE CAST(:backfill AS integer) = 0;
 
 DROP TABLE IF EXISTS stg_dim_location;
 CREATE TABLE stg_dim_location AS
@@ -27,7 +38,11 @@ SELECT address_id AS location_id, address_line_1, address_line_2, district, city
 FROM (SELECT *, row_number() OVER (PARTITION BY address_id
                                    ORDER BY last_updated DESC, _sluice_id DESC) AS v
       FROM raw_address) a
-WHERE v = 1;
+WHERE v = 1
+EXCEPT
+SELECT location_id, address_line_1, address_line_2, district, city, postal_code, country,
+       phone
+FROM dim_location WHERE CAST(:backfill AS integer) = 0;
 
 -- Declared, not CREATE TABLE AS, which would type the code text: the
 -- star's dim_currency has varchar(3), and a load would widen it.
@@ -45,7 +60,10 @@ SELECT currency_id, currency_code,
 FROM (SELECT *, row_number() OVER (PARTITION BY currency_id
                                    ORDER BY last_updated DESC, _sluice_id DESC) AS v
       FROM raw_currency) c
-WHERE v = 1;
+WHERE v = 1
+EXCEPT
+SELECT currency_id, currency_code, currency_name
+FROM dim_currency WHERE CAST(:backfill AS integer) = 0;
 
 DROP TABLE IF EXISTS stg_dim_design;
 CREATE TABLE stg_dim_design AS
@@ -53,7 +71,10 @@ SELECT design_id, design_name, file_location, file_name
 FROM (SELECT *, row_number() OVER (PARTITION BY design_id
                                    ORDER BY last_updated DESC, _sluice_id DESC) AS v
       FROM raw_design) d
-WHERE v = 1;
+WHERE v = 1
+EXCEPT
+SELECT design_id, design_name, file_location, file_name
+FROM dim_design WHERE CAST(:backfill AS integer) = 0;
 
 DROP TABLE IF EXISTS stg_dim_counterparty;
 CREATE TABLE stg_dim_counterparty AS
@@ -72,10 +93,27 @@ LEFT JOIN (SELECT *, row_number() OVER (PARTITION BY address_id
                                         ORDER BY last_updated DESC, _sluice_id DESC) AS v
            FROM raw_address) a
        ON a.address_id = c.legal_address_id AND a.v = 1
-WHERE c.v = 1;
+WHERE c.v = 1
+EXCEPT
+SELECT counterparty_id, counterparty_legal_name, counterparty_legal_address_line_1,
+       counterparty_legal_address_line_2, counterparty_legal_district,
+       counterparty_legal_city, counterparty_legal_postal_code, counterparty_legal_country,
+       counterparty_legal_phone_number
+FROM dim_counterparty WHERE CAST(:backfill AS integer) = 0;
+
+-- The fact's window: raw_sales_order rows after loaded_upto (what the fact
+-- has taken) up to the newest now.  Writers of a raw table take turns, so
+-- its ids commit in order and no row can later appear below the bound.
+INSERT INTO stg_fact_sales_order_mark (staged_upto, loaded_upto)
+SELECT 0, 0 WHERE NOT EXISTS (SELECT 1 FROM stg_fact_sales_order_mark);
+UPDATE stg_fact_sales_order_mark
+SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_sales_order)
+WHERE CAST(:backfill AS integer) = 0
+  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_sales_order);
 
 DROP TABLE IF EXISTS stg_fact_sales_order;
 CREATE TABLE stg_fact_sales_order (
+	sales_record_id             integer,
 	sales_order_id              integer,
 	created_date                date,
 	created_time                time,
@@ -92,7 +130,7 @@ CREATE TABLE stg_fact_sales_order (
 	agreed_delivery_location_id integer
 );
 INSERT INTO stg_fact_sales_order
-SELECT sales_order_id,
+SELECT _sluice_id, sales_order_id,
        substr(created_at, 1, 10), substr(created_at, 12),
        substr(last_updated, 1, 10), substr(last_updated, 12),
        staff_id, counterparty_id, units_sold,
@@ -100,36 +138,76 @@ SELECT sales_order_id,
        date(agreed_payment_date), date(agreed_delivery_date),
        agreed_delivery_location_id
 FROM (SELECT *, row_number() OVER (PARTITION BY sales_order_id, last_updated
-                                   ORDER BY _sluice_id DESC) AS v
-      FROM raw_sales_order) o
+                                   ORDER BY _sluice_id) AS v
+      FROM raw_sales_order
+      WHERE CAST(:backfill AS integer) = 1
+         OR (_sluice_id > (SELECT loaded_upto FROM stg_fact_sales_order_mark)
+             AND _sluice_id <= (SELECT staged_upto FROM stg_fact_sales_order_mark))) o
 WHERE v = 1;
 
 -- A version that names a staff member, customer, currency, design or
--- delivery address not extracted yet waits here instead of failing the
--- fact's referential checks.  That happens when the source changed the
--- dimension row in the extract's last seconds (its lag): the row comes
--- with the next ingest, and the next run, restaging all raw history,
--- takes the version.  check_facts warns while any wait.
-DROP TABLE IF EXISTS stg_fact_sales_order_waiting;
-CREATE TABLE stg_fact_sales_order_waiting AS
-SELECT * FROM stg_fact_sales_order f
-WHERE (f.sales_staff_id IS NOT NULL AND NOT EXISTS
-          (SELECT 1 FROM stg_dim_staff d WHERE d.staff_id = f.sales_staff_id))
-   OR (f.counterparty_id IS NOT NULL AND NOT EXISTS
-          (SELECT 1 FROM stg_dim_counterparty d WHERE d.counterparty_id = f.counterparty_id))
-   OR (f.currency_id IS NOT NULL AND NOT EXISTS
-          (SELECT 1 FROM stg_dim_currency d WHERE d.currency_id = f.currency_id))
-   OR (f.design_id IS NOT NULL AND NOT EXISTS
-          (SELECT 1 FROM stg_dim_design d WHERE d.design_id = f.design_id))
-   OR (f.agreed_delivery_location_id IS NOT NULL AND NOT EXISTS
-          (SELECT 1 FROM stg_dim_location d
-           WHERE d.location_id = f.agreed_delivery_location_id));
+-- delivery address not extracted yet waits instead of failing the fact's
+-- referential checks.  That happens when the source changed the dimension
+-- row in the extract's last seconds (its lag): the row comes with the next
+-- ingest.  An ordinary run takes back every version that waited (and
+-- drops versions the fact holds already: a run that failed after its load
+-- leaves its window to the next); check_facts warns while any wait.  A
+-- backfill only adds to the waiting versions, so a discarded backfill
+-- takes none away from the ordinary runs.
+CREATE TABLE IF NOT EXISTS stg_fact_sales_order_waiting AS
+SELECT * FROM stg_fact_sales_order WHERE 1 = 0;
 DELETE FROM stg_fact_sales_order
-WHERE EXISTS (SELECT 1 FROM stg_fact_sales_order_waiting w
+WHERE CAST(:backfill AS integer) = 0
+  AND EXISTS (SELECT 1 FROM stg_fact_sales_order_waiting w
               WHERE w.sales_order_id = stg_fact_sales_order.sales_order_id
                 AND w.last_updated_date = stg_fact_sales_order.last_updated_date
                 AND w.last_updated_time = stg_fact_sales_order.last_updated_time);
+INSERT INTO stg_fact_sales_order
+SELECT * FROM stg_fact_sales_order_waiting WHERE CAST(:backfill AS integer) = 0;
+DELETE FROM stg_fact_sales_order_waiting WHERE CAST(:backfill AS integer) = 0;
+DELETE FROM stg_fact_sales_order
+WHERE CAST(:backfill AS integer) = 0
+  AND EXISTS (SELECT 1 FROM fact_sales_order f
+              WHERE f.sales_order_id = stg_fact_sales_order.sales_order_id
+                AND f.last_updated_date = stg_fact_sales_order.last_updated_date
+                AND f.last_updated_time = stg_fact_sales_order.last_updated_time);
 
+DROP TABLE IF EXISTS stg_fact_sales_order_held;
+CREATE TABLE stg_fact_sales_order_held AS
+SELECT * FROM stg_fact_sales_order f
+WHERE (f.sales_staff_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM stg_dim_staff d WHERE d.staff_id = f.sales_staff_id)
+       AND NOT EXISTS (SELECT 1 FROM dim_staff d WHERE d.staff_id = f.sales_staff_id))
+   OR (f.counterparty_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM stg_dim_counterparty d
+                       WHERE d.counterparty_id = f.counterparty_id)
+       AND NOT EXISTS (SELECT 1 FROM dim_counterparty d
+                       WHERE d.counterparty_id = f.counterparty_id))
+   OR (f.currency_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM stg_dim_currency d WHERE d.currency_id = f.currency_id)
+       AND NOT EXISTS (SELECT 1 FROM dim_currency d WHERE d.currency_id = f.currency_id))
+   OR (f.design_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM stg_dim_design d WHERE d.design_id = f.design_id)
+       AND NOT EXISTS (SELECT 1 FROM dim_design d WHERE d.design_id = f.design_id))
+   OR (f.agreed_delivery_location_id IS NOT NULL
+       AND NOT EXISTS (SELECT 1 FROM stg_dim_location d
+                       WHERE d.location_id = f.agreed_delivery_location_id)
+       AND NOT EXISTS (SELECT 1 FROM dim_location d
+                       WHERE d.location_id = f.agreed_delivery_location_id));
+INSERT INTO stg_fact_sales_order_waiting
+SELECT * FROM stg_fact_sales_order_held h
+WHERE NOT EXISTS (SELECT 1 FROM stg_fact_sales_order_waiting w
+                  WHERE w.sales_order_id = h.sales_order_id
+                    AND w.last_updated_date = h.last_updated_date
+                    AND w.last_updated_time = h.last_updated_time);
+DELETE FROM stg_fact_sales_order
+WHERE EXISTS (SELECT 1 FROM stg_fact_sales_order_held h
+              WHERE h.sales_order_id = stg_fact_sales_order.sales_order_id
+                AND h.last_updated_date = stg_fact_sales_order.last_updated_date
+                AND h.last_updated_time = stg_fact_sales_order.last_updated_time);
+
+-- The dates the staged versions name that dim_date lacks (in a backfill,
+-- every date they name).
 DROP TABLE IF EXISTS stg_dim_date;
 CREATE TABLE stg_dim_date AS
 SELECT d AS date_id,
@@ -151,4 +229,6 @@ FROM (SELECT created_date AS d FROM stg_fact_sales_order
       UNION SELECT last_updated_date FROM stg_fact_sales_order
       UNION SELECT agreed_payment_date FROM stg_fact_sales_order
       UNION SELECT agreed_delivery_date FROM stg_fact_sales_order) dates
-WHERE d IS NOT NULL;
+WHERE d IS NOT NULL
+  AND (CAST(:backfill AS integer) = 1
+       OR NOT EXISTS (SELECT 1 FROM dim_date x WHERE x.date_id = dates.d));
