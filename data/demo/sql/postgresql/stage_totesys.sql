@@ -122,9 +122,15 @@ SELECT _sluice_id AS sales_record_id,
 FROM (SELECT *, row_number() OVER (PARTITION BY sales_order_id, last_updated
                                    ORDER BY _sluice_id) AS v
       FROM raw_sales_order
-      WHERE CAST(:backfill AS integer) = 1
-         OR (_sluice_id > (SELECT loaded_upto FROM stg_fact_sales_order_mark)
-             AND _sluice_id <= (SELECT staged_upto FROM stg_fact_sales_order_mark))) o
+      -- bounds the planner can use on the primary key (an OR would scan)
+      WHERE _sluice_id > (SELECT CASE WHEN CAST(:backfill AS integer) = 1 THEN 0
+                                      ELSE loaded_upto END
+                          FROM stg_fact_sales_order_mark)
+        AND _sluice_id <= (SELECT CASE WHEN CAST(:backfill AS integer) = 1
+                                       THEN (SELECT coalesce(max(_sluice_id), 0)
+                                             FROM raw_sales_order)
+                                       ELSE staged_upto END
+                           FROM stg_fact_sales_order_mark)) o
 WHERE v = 1;
 
 -- A version that names a staff member, customer, currency, design or
