@@ -188,7 +188,7 @@ static const char *const warehouse_tables[] = {
 	"stg_dim_date", "stg_dim_staff", "stg_dim_location", "stg_dim_currency",
 	"stg_dim_design", "stg_dim_counterparty", "stg_fact_sales_order",
 	"stg_fact_sales_order_waiting", "stg_fact_sales_order_held",
-	"stg_fact_sales_order_mark",
+	"stg_totesys_mark",
 	"stg_order_items", "stg_order_lines",
 	"raw_address", "raw_counterparty", "raw_currency", "raw_department",
 	"raw_design", "raw_payment_type", "raw_sales_order", "raw_staff", "raw_orders",

@@ -1,9 +1,10 @@
 -- Raw ToteSys tables (as pipes load them) into staging tables shaped like
 -- the star schema, on SQLite; the load steps then merge them into the
 -- star.  An ordinary run stages only what is new: the raw_sales_order rows
--- after those the fact has taken (stg_fact_sales_order_mark), and the
--- dimension rows that differ from the star's.  A run with nothing new
--- stages nothing and its loads write nothing.  A backfill (:backfill = 1)
+-- after those the fact has taken (stg_totesys_mark), and a dimension only
+-- when its raw tables have rows it has not taken (then whole: dimensions
+-- are small, and the merge writes only the rows that differ).  A run with
+-- nothing new stages nothing and its loads write nothing.  A backfill (:backfill = 1)
 -- stages all raw history instead and leaves the mark alone, so it rebuilds
 -- the same tables by the other route.  Raw rows may hold several versions
 -- of a row (and the same version twice, when a file was extracted again):
@@ -13,8 +14,64 @@
 -- canonical text ("2022-11-03 14:20:52.186", UTC), so the date is its
 -- first ten characters and the time the rest.
 
--- Dimensions: the newest version of each row, less the rows the star
--- already holds as they are (in a backfill, every row).
+-- Where each raw table stands: the star has taken its rows up to
+-- loaded_upto; this run stages those up to staged_upto, the newest now.
+-- The flow's last step (mark_loaded) moves loaded_upto up to it after the
+-- loads, so a run that fails leaves its rows to the next.  Writers of a raw
+-- table take turns, so its ids commit in order and no row can later appear
+-- below a bound already read.  A backfill leaves the marks alone.
+INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
+SELECT 'raw_address', 0, 0
+WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_address');
+INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
+SELECT 'raw_counterparty', 0, 0
+WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_counterparty');
+INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
+SELECT 'raw_currency', 0, 0
+WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_currency');
+INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
+SELECT 'raw_department', 0, 0
+WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_department');
+INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
+SELECT 'raw_design', 0, 0
+WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_design');
+INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
+SELECT 'raw_sales_order', 0, 0
+WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_sales_order');
+INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
+SELECT 'raw_staff', 0, 0
+WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_staff');
+UPDATE stg_totesys_mark
+SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_address)
+WHERE raw_table = 'raw_address' AND CAST(:backfill AS integer) = 0
+  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_address);
+UPDATE stg_totesys_mark
+SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_counterparty)
+WHERE raw_table = 'raw_counterparty' AND CAST(:backfill AS integer) = 0
+  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_counterparty);
+UPDATE stg_totesys_mark
+SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_currency)
+WHERE raw_table = 'raw_currency' AND CAST(:backfill AS integer) = 0
+  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_currency);
+UPDATE stg_totesys_mark
+SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_department)
+WHERE raw_table = 'raw_department' AND CAST(:backfill AS integer) = 0
+  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_department);
+UPDATE stg_totesys_mark
+SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_design)
+WHERE raw_table = 'raw_design' AND CAST(:backfill AS integer) = 0
+  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_design);
+UPDATE stg_totesys_mark
+SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_sales_order)
+WHERE raw_table = 'raw_sales_order' AND CAST(:backfill AS integer) = 0
+  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_sales_order);
+UPDATE stg_totesys_mark
+SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_staff)
+WHERE raw_table = 'raw_staff' AND CAST(:backfill AS integer) = 0
+  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_staff);
+
+-- Dimensions: the newest version of each row, when the dimension's raw
+-- tables have rows the star has not taken (in a backfill, always).
 DROP TABLE IF EXISTS stg_dim_staff;
 CREATE TABLE stg_dim_staff AS
 SELECT s.staff_id, s.first_name, s.last_name, d.department_name, d.location,
@@ -27,9 +84,11 @@ LEFT JOIN (SELECT *, row_number() OVER (PARTITION BY department_id
            FROM raw_department) d
        ON d.department_id = s.department_id AND d.v = 1
 WHERE s.v = 1
-EXCEPT
-SELECT staff_id, first_name, last_name, department_name, location, email_address
-FROM dim_staff WHERE CAST(:backfill AS integer) = 0;
+  AND (CAST(:backfill AS integer) = 1
+       OR EXISTS (SELECT 1 FROM raw_staff WHERE _sluice_id >
+               (SELECT loaded_upto FROM stg_totesys_mark WHERE raw_table = 'raw_staff'))
+       OR EXISTS (SELECT 1 FROM raw_department WHERE _sluice_id >
+               (SELECT loaded_upto FROM stg_totesys_mark WHERE raw_table = 'raw_department')));
 
 DROP TABLE IF EXISTS stg_dim_location;
 CREATE TABLE stg_dim_location AS
@@ -39,10 +98,9 @@ FROM (SELECT *, row_number() OVER (PARTITION BY address_id
                                    ORDER BY last_updated DESC, _sluice_id DESC) AS v
       FROM raw_address) a
 WHERE v = 1
-EXCEPT
-SELECT location_id, address_line_1, address_line_2, district, city, postal_code, country,
-       phone
-FROM dim_location WHERE CAST(:backfill AS integer) = 0;
+  AND (CAST(:backfill AS integer) = 1
+       OR EXISTS (SELECT 1 FROM raw_address WHERE _sluice_id >
+               (SELECT loaded_upto FROM stg_totesys_mark WHERE raw_table = 'raw_address')));
 
 -- Declared, not CREATE TABLE AS, which would type the code text: the
 -- star's dim_currency has varchar(3), and a load would widen it.
@@ -61,9 +119,9 @@ FROM (SELECT *, row_number() OVER (PARTITION BY currency_id
                                    ORDER BY last_updated DESC, _sluice_id DESC) AS v
       FROM raw_currency) c
 WHERE v = 1
-EXCEPT
-SELECT currency_id, currency_code, currency_name
-FROM dim_currency WHERE CAST(:backfill AS integer) = 0;
+  AND (CAST(:backfill AS integer) = 1
+       OR EXISTS (SELECT 1 FROM raw_currency WHERE _sluice_id >
+               (SELECT loaded_upto FROM stg_totesys_mark WHERE raw_table = 'raw_currency')));
 
 DROP TABLE IF EXISTS stg_dim_design;
 CREATE TABLE stg_dim_design AS
@@ -72,9 +130,9 @@ FROM (SELECT *, row_number() OVER (PARTITION BY design_id
                                    ORDER BY last_updated DESC, _sluice_id DESC) AS v
       FROM raw_design) d
 WHERE v = 1
-EXCEPT
-SELECT design_id, design_name, file_location, file_name
-FROM dim_design WHERE CAST(:backfill AS integer) = 0;
+  AND (CAST(:backfill AS integer) = 1
+       OR EXISTS (SELECT 1 FROM raw_design WHERE _sluice_id >
+               (SELECT loaded_upto FROM stg_totesys_mark WHERE raw_table = 'raw_design')));
 
 DROP TABLE IF EXISTS stg_dim_counterparty;
 CREATE TABLE stg_dim_counterparty AS
@@ -94,23 +152,14 @@ LEFT JOIN (SELECT *, row_number() OVER (PARTITION BY address_id
            FROM raw_address) a
        ON a.address_id = c.legal_address_id AND a.v = 1
 WHERE c.v = 1
-EXCEPT
-SELECT counterparty_id, counterparty_legal_name, counterparty_legal_address_line_1,
-       counterparty_legal_address_line_2, counterparty_legal_district,
-       counterparty_legal_city, counterparty_legal_postal_code, counterparty_legal_country,
-       counterparty_legal_phone_number
-FROM dim_counterparty WHERE CAST(:backfill AS integer) = 0;
+  AND (CAST(:backfill AS integer) = 1
+       OR EXISTS (SELECT 1 FROM raw_counterparty WHERE _sluice_id >
+               (SELECT loaded_upto FROM stg_totesys_mark WHERE raw_table = 'raw_counterparty'))
+       OR EXISTS (SELECT 1 FROM raw_address WHERE _sluice_id >
+               (SELECT loaded_upto FROM stg_totesys_mark WHERE raw_table = 'raw_address')));
 
--- The fact's window: raw_sales_order rows after loaded_upto (what the fact
--- has taken) up to the newest now.  Writers of a raw table take turns, so
--- its ids commit in order and no row can later appear below the bound.
-INSERT INTO stg_fact_sales_order_mark (staged_upto, loaded_upto)
-SELECT 0, 0 WHERE NOT EXISTS (SELECT 1 FROM stg_fact_sales_order_mark);
-UPDATE stg_fact_sales_order_mark
-SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_sales_order)
-WHERE CAST(:backfill AS integer) = 0
-  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_sales_order);
-
+-- The fact's window: raw_sales_order rows after loaded_upto up to
+-- staged_upto (in a backfill, all of them).
 DROP TABLE IF EXISTS stg_fact_sales_order;
 CREATE TABLE stg_fact_sales_order (
 	sales_record_id             integer,
@@ -143,12 +192,13 @@ FROM (SELECT *, row_number() OVER (PARTITION BY sales_order_id, last_updated
       -- bounds the planner can use on the primary key (an OR would scan)
       WHERE _sluice_id > (SELECT CASE WHEN CAST(:backfill AS integer) = 1 THEN 0
                                       ELSE loaded_upto END
-                          FROM stg_fact_sales_order_mark)
+                          FROM stg_totesys_mark WHERE raw_table = 'raw_sales_order')
         AND _sluice_id <= (SELECT CASE WHEN CAST(:backfill AS integer) = 1
                                        THEN (SELECT coalesce(max(_sluice_id), 0)
                                              FROM raw_sales_order)
                                        ELSE staged_upto END
-                           FROM stg_fact_sales_order_mark)) o
+                           FROM stg_totesys_mark
+                           WHERE raw_table = 'raw_sales_order')) o
 WHERE v = 1;
 
 -- A version that names a staff member, customer, currency, design or
