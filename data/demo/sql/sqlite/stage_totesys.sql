@@ -21,54 +21,26 @@
 -- table take turns, so its ids commit in order and no row can later appear
 -- below a bound already read.  A backfill leaves the marks alone.
 INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
-SELECT 'raw_address', 0, 0
-WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_address');
-INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
-SELECT 'raw_counterparty', 0, 0
-WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_counterparty');
-INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
-SELECT 'raw_currency', 0, 0
-WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_currency');
-INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
-SELECT 'raw_department', 0, 0
-WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_department');
-INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
-SELECT 'raw_design', 0, 0
-WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_design');
-INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
-SELECT 'raw_sales_order', 0, 0
-WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_sales_order');
-INSERT INTO stg_totesys_mark (raw_table, staged_upto, loaded_upto)
-SELECT 'raw_staff', 0, 0
-WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark WHERE raw_table = 'raw_staff');
+SELECT t.raw_table, 0, 0
+FROM (SELECT 'raw_address' AS raw_table
+      UNION ALL SELECT 'raw_counterparty'
+      UNION ALL SELECT 'raw_currency'
+      UNION ALL SELECT 'raw_department'
+      UNION ALL SELECT 'raw_design'
+      UNION ALL SELECT 'raw_sales_order'
+      UNION ALL SELECT 'raw_staff') t
+WHERE NOT EXISTS (SELECT 1 FROM stg_totesys_mark m WHERE m.raw_table = t.raw_table);
 UPDATE stg_totesys_mark
-SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_address)
-WHERE raw_table = 'raw_address' AND CAST(:backfill AS integer) = 0
-  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_address);
-UPDATE stg_totesys_mark
-SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_counterparty)
-WHERE raw_table = 'raw_counterparty' AND CAST(:backfill AS integer) = 0
-  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_counterparty);
-UPDATE stg_totesys_mark
-SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_currency)
-WHERE raw_table = 'raw_currency' AND CAST(:backfill AS integer) = 0
-  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_currency);
-UPDATE stg_totesys_mark
-SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_department)
-WHERE raw_table = 'raw_department' AND CAST(:backfill AS integer) = 0
-  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_department);
-UPDATE stg_totesys_mark
-SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_design)
-WHERE raw_table = 'raw_design' AND CAST(:backfill AS integer) = 0
-  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_design);
-UPDATE stg_totesys_mark
-SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_sales_order)
-WHERE raw_table = 'raw_sales_order' AND CAST(:backfill AS integer) = 0
-  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_sales_order);
-UPDATE stg_totesys_mark
-SET staged_upto = (SELECT coalesce(max(_sluice_id), 0) FROM raw_staff)
-WHERE raw_table = 'raw_staff' AND CAST(:backfill AS integer) = 0
-  AND staged_upto <> (SELECT coalesce(max(_sluice_id), 0) FROM raw_staff);
+SET staged_upto = n.newest
+FROM (SELECT 'raw_address' AS raw_table, (SELECT coalesce(max(_sluice_id), 0) FROM raw_address) AS newest
+      UNION ALL SELECT 'raw_counterparty', (SELECT coalesce(max(_sluice_id), 0) FROM raw_counterparty)
+      UNION ALL SELECT 'raw_currency', (SELECT coalesce(max(_sluice_id), 0) FROM raw_currency)
+      UNION ALL SELECT 'raw_department', (SELECT coalesce(max(_sluice_id), 0) FROM raw_department)
+      UNION ALL SELECT 'raw_design', (SELECT coalesce(max(_sluice_id), 0) FROM raw_design)
+      UNION ALL SELECT 'raw_sales_order', (SELECT coalesce(max(_sluice_id), 0) FROM raw_sales_order)
+      UNION ALL SELECT 'raw_staff', (SELECT coalesce(max(_sluice_id), 0) FROM raw_staff)) n
+WHERE n.raw_table = stg_totesys_mark.raw_table AND stg_totesys_mark.staged_upto <> n.newest
+  AND CAST(:backfill AS integer) = 0;
 
 -- Dimensions: the newest version of each row, when the dimension's raw
 -- tables have rows the star has not taken (in a backfill, always).
