@@ -11,6 +11,9 @@ P=$T/demo
 # A failed run fails for good here, rather than waiting out its retry.
 sed -i 's/"retries": { "count": 1, "delay": "10s" }/"retries": { "count": 0 }/' "$P/sluice.json"
 q() { sqlite3 -cmd ".timeout 5000" "$P/data/warehouse.db" "$1"; }
+src_q() { sqlite3 -cmd ".timeout 5000" "$P/data/source.db" "$1"; }
+SOON_SQL="strftime('%Y-%m-%d %H:%M:%f', 'now', '+10 seconds')"
+NOW_SQL="strftime('%Y-%m-%d %H:%M:%f', 'now')"
 block_fact() {
 	q "CREATE TRIGGER test_block_fact BEFORE INSERT ON fact_sales_order
 	   BEGIN SELECT RAISE(ABORT, 'test: fact_sales_order is blocked'); END"

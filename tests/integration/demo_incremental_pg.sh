@@ -18,6 +18,9 @@ P=$T/demo
 # A failed run fails for good here, rather than waiting out its retry.
 sed -i 's/"retries": { "count": 1, "delay": "10s" }/"retries": { "count": 0 }/' "$P/sluice.json"
 q() { psql -X -A -t -q -F'|' -v ON_ERROR_STOP=1 -d incr_wh -c "$1"; }
+src_q() { psql -X -A -t -q -v ON_ERROR_STOP=1 -d incr_src -c "$1"; }
+SOON_SQL="(now() AT TIME ZONE 'UTC') + interval '10 seconds'"
+NOW_SQL="(now() AT TIME ZONE 'UTC')"
 block_fact() {
 	q "CREATE FUNCTION test_block_fact() RETURNS trigger LANGUAGE plpgsql AS
 	   \$\$BEGIN RAISE EXCEPTION 'test: fact_sales_order is blocked'; END\$\$;

@@ -159,11 +159,13 @@ WHERE v = 1;
 -- delivery address not extracted yet waits instead of failing the fact's
 -- referential checks.  That happens when the source changed the dimension
 -- row in the extract's last seconds (its lag): the row comes with the next
--- ingest.  An ordinary run takes back every version that waited (and
+-- ingest.  An ordinary run stages every version that waited again (and
 -- drops versions the fact holds already: a run that failed after its load
--- leaves its window to the next); check_facts warns while any wait.  A
--- backfill only adds to the waiting versions, so a discarded backfill
--- takes none away from the ordinary runs.
+-- leaves its window to the next); the ones still held stay, and those
+-- staged stay too until the flow's last step (mark_loaded) finds them in
+-- the fact, so a run that fails loses none.  check_facts warns about this
+-- run's held versions.  A backfill only adds to the waiting versions, so a
+-- discarded backfill takes none away from the ordinary runs.
 CREATE TABLE IF NOT EXISTS stg_fact_sales_order_waiting AS
 SELECT * FROM stg_fact_sales_order WHERE 1 = 0;
 DELETE FROM stg_fact_sales_order
@@ -174,7 +176,6 @@ WHERE CAST(:backfill AS integer) = 0
                 AND w.last_updated_time = stg_fact_sales_order.last_updated_time);
 INSERT INTO stg_fact_sales_order
 SELECT * FROM stg_fact_sales_order_waiting WHERE CAST(:backfill AS integer) = 0;
-DELETE FROM stg_fact_sales_order_waiting WHERE CAST(:backfill AS integer) = 0;
 DELETE FROM stg_fact_sales_order
 WHERE CAST(:backfill AS integer) = 0
   AND EXISTS (SELECT 1 FROM fact_sales_order f
