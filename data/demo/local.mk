@@ -22,3 +22,5 @@ TESTS += tests/integration/demo.sh tests/integration/demo_pg.sh \
 	tests/integration/demo_schema_pg.sh \
 	tests/integration/demo_existing.sh tests/integration/demo_existing_pg.sh \
 	tests/integration/demo_live.sh
+# The warehouse flow is incremental: surrogate keys, nothing new, backfill.
+TESTS += tests/integration/demo_incremental.sh tests/integration/demo_incremental_pg.sh

@@ -14,7 +14,8 @@
  * and stay one file per dialect in the template.
  *
  * Raw tables (raw_*) are not here: each pipe creates its own, and
- * stage_totesys.sql builds its staging tables itself, from all raw history.
+ * stage_totesys.sql builds its staging tables itself, from the raw rows
+ * the fact has not taken yet (all raw history in a backfill).
  */
 #include "demo/demo_int.h"
 
@@ -72,6 +73,14 @@ static struct db_column fact_sales_order[] = {
 static const char *const fact_sales_order_version[] = {
 	"sales_order_id", "last_updated_date", "last_updated_time",
 };
+/* Which rows of each raw table the star has taken: stage_totesys.sql
+ * stages the rows after loaded_upto up to staged_upto (the newest when it
+ * ran), and the flow's last step, after the loads, moves loaded_upto up to
+ * staged_upto.  A run that fails before then leaves it, and the next run
+ * stages those rows again. */
+static struct db_column stg_totesys_mark[] = {
+	KEY("raw_table", DT_TEXT), REQ("staged_upto", DT_INT), REQ("loaded_upto", DT_INT),
+};
 static struct db_column fact_order_line[] = {
 	COL("order_id", DT_INT, 0, 0, true, true), COL("sku", DT_TEXT, 0, 0, true, true),
 	REQ("order_date", DT_DATE), REQ("placed_at", DT_TIMESTAMP), OPT("channel", DT_TEXT),
@@ -104,9 +113,12 @@ static const struct wh_table wh_tables[] = {
 	{ TABLE(dim_currency), NULL, NULL, NULL, 0 },
 	{ TABLE(dim_design), NULL, NULL, NULL, 0 },
 	{ TABLE(dim_counterparty), NULL, NULL, NULL, 0 },
-	{ TABLE(fact_sales_order), "Every version of every order, numbered on insert; "
-	  "the index finds a version by its key.", "sales_record_id",
+	{ TABLE(fact_sales_order), "Every version of every order.  sales_record_id is "
+	  "the raw_sales_order row the version was first read from, so a backfill "
+	  "numbers it alike; the index finds a version by its key.", "sales_record_id",
 	  fact_sales_order_version, ARRAY_LEN(fact_sales_order_version) },
+	{ TABLE(stg_totesys_mark), "The rows of each raw table the star has taken, "
+	  "kept by stage_totesys.sql and the flow's last step.", NULL, NULL, 0 },
 	{ TABLE(fact_order_line), "The order lines the orders pipe feeds.", NULL, NULL, 0 },
 	{ TABLE(stg_order_lines), "Staging for the orders flow, emptied and refilled by "
 	  "transform_orders.sql.", NULL, NULL, 0 },

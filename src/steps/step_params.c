@@ -18,6 +18,9 @@
  * when there is none, and always NULL in backfill mode, which reads all
  * history), both as UTC timestamps "YYYY-MM-DD HH:MM:SS.ffffff".  Runs
  * that fail leave no mark, so the next window reaches back over them.
+ * :backfill is 1 in a backfill's rebuild and 0 otherwise, so SQL that keeps
+ * its own incremental bookkeeping (the demo's stage) can read all history
+ * there and leave that bookkeeping alone.
  */
 #include "steps/steps_int.h"
 #include "store/store.h"
@@ -342,6 +345,10 @@ static int ctx_param(void *arg, const char *name, const char **value, struct err
 		*value = l->run_id;
 		return 1;
 	}
+	if (strcmp(name, "backfill") == 0) {
+		*value = ctx->backfill ? "1" : "0";
+		return 1;
+	}
 	if (strcmp(name, "window_end") == 0) {
 		steps_format_ts(ctx->run_start, l->window_end);
 		*value = l->window_end;
@@ -359,7 +366,7 @@ static int ctx_param(void *arg, const char *name, const char **value, struct err
 		buf_puts(&known, "known: ");
 		for (size_t i = 0; i < ctx->nparams; i++)
 			buf_printf(&known, ":%s, ", ctx->params[i].key);
-		buf_puts(&known, ":run_id, :window_start, :window_end");
+		buf_puts(&known, ":run_id, :window_start, :window_end, :backfill");
 		snprintf(e->msg, sizeof e->msg, "%s", buf_str(&known));
 		buf_free(&known);
 	}

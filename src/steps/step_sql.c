@@ -39,7 +39,7 @@ static int flow_param(void *arg, const char *name, const char **value,
 		if (strcmp(l->flow->params[i].name, name) == 0)
 			return 1;
 	return strcmp(name, "run_id") == 0 || strcmp(name, "window_start") == 0 ||
-	       strcmp(name, "window_end") == 0;
+	       strcmp(name, "window_end") == 0 || strcmp(name, "backfill") == 0;
 }
 
 /* Check that a step's SQL splits and names only known parameters. */

@@ -168,7 +168,9 @@ static const char *const sql_project =
 	"        \"sql\": \"INSERT INTO notes VALUES ('first', 1, NULL); INSERT INTO nosuch VALUES (1)\" },\n"
 	"      { \"name\": \"txn\", \"kind\": \"sql\", \"connection\": \"wh\", \"sql\": \"BEGIN; SELECT 1; COMMIT\" },\n"
 	"      { \"name\": \"window\", \"kind\": \"sql\", \"connection\": \"wh\",\n"
-	"        \"sql\": \"INSERT INTO marks VALUES (:run_id, :window_start, :window_end)\" } ] } ] }\n";
+	"        \"sql\": \"INSERT INTO marks VALUES (:run_id, :window_start, :window_end)\" },\n"
+	"      { \"name\": \"mode\", \"kind\": \"sql\", \"connection\": \"wh\",\n"
+	"        \"sql\": \"INSERT INTO notes (who, n) VALUES ('mode', CAST(:backfill AS integer))\" } ] } ] }\n";
 
 static const char *const sql_files[] = {
 	"add.sql",
@@ -345,6 +347,22 @@ START_TEST(sql_window_parameters_follow_completed_runs)
 				 (long long)r1, (long long)r3, started);
 	ck_rows(&fx, "wh", "SELECT run, ws, we FROM marks ORDER BY run", expect);
 	free(expect);
+	fx_close(&fx);
+}
+END_TEST
+
+/* SQL that keeps its own incremental bookkeeping (the demo's stage) tells a
+ * backfill's rebuild from an ordinary run by :backfill. */
+START_TEST(sql_backfill_parameter_says_which_run)
+{
+	struct fx fx;
+	fx_open_files(&fx, sql_project, sql_files);
+	int64_t run = fx_run(&fx, "f");
+	ck_step_ok(fx_step(&fx, run, "f", "init", NULL));
+	ck_step_ok(fx_step(&fx, run, "f", "mode", NULL));
+	fx.backfill = true;
+	ck_step_ok(fx_step(&fx, fx_run(&fx, "f"), "f", "mode", NULL));
+	ck_rows(&fx, "wh", "SELECT n FROM notes WHERE who = 'mode' ORDER BY n", "0\n1\n");
 	fx_close(&fx);
 }
 END_TEST
@@ -1340,6 +1358,7 @@ static Suite *steps_suite(void)
 	tcase_add_test(tc, ledger_entries_from_before_store_ids);
 	tcase_add_test(tc, sql_failure_rolls_back_every_statement);
 	tcase_add_test(tc, sql_window_parameters_follow_completed_runs);
+	tcase_add_test(tc, sql_backfill_parameter_says_which_run);
 	tcase_add_test(tc, load_append_merge_replace_across_connections);
 	merge_cases_add(tc);
 	pushdown_cases_add(tc);
