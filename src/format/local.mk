@@ -8,7 +8,11 @@ libformat_a_SOURCES = \
 	src/format/types.c \
 	src/format/reader.c \
 	src/format/writer.c \
-	src/format/normalize.c
+	src/format/normalize.c \
+	src/format/thrift.c \
+	src/format/parquet_codec.c \
+	src/format/parquet_write.c \
+	src/format/parquet_read.c
 
 check_PROGRAMS += tests/unit/test_format
 tests_unit_test_format_SOURCES = tests/unit/test_format.c tests/unit/testutil.h

@@ -25,6 +25,7 @@ struct fmt_writer {
 	bool have_names, header_written;
 	uint64_t rows;
 	bool finished;
+	struct pq_writer *pq;     /* FMT_PARQUET: the rest is unused */
 };
 
 struct fmt_writer *fmt_writer_new(const struct fmt_writer_opts *o, fmt_write_fn write,
@@ -39,6 +40,10 @@ struct fmt_writer *fmt_writer_new(const struct fmt_writer_opts *o, fmt_write_fn 
 	w->crlf = o->crlf;
 	w->write = write;
 	w->arg = arg;
+	if (o->format == FMT_PARQUET && !(w->pq = pq_writer_new(o, write, arg, e))) {
+		free(w);
+		return NULL;
+	}
 	return w;
 }
 
@@ -68,6 +73,8 @@ static void set_names(struct fmt_writer *w, const char *const *names, size_t n)
 int fmt_writer_columns(struct fmt_writer *w, const char *const *names, size_t n,
 		       struct err *e)
 {
+	if (w->pq)
+		return pq_writer_columns(w->pq, names, n, e);
 	if (w->have_names)
 		return err_set(e, ERR_INVALID, "the columns are already set");
 	for (size_t i = 0; i < n; i++)
@@ -159,6 +166,8 @@ static int json_row(struct fmt_writer *w, const struct fmt_field *f, size_t n, s
 int fmt_writer_row(struct fmt_writer *w, const struct fmt_field *fields, size_t n,
 		   struct err *e)
 {
+	if (w->pq)
+		return pq_writer_row(w->pq, fields, n, e);
 	if (w->finished)
 		return err_set(e, ERR_INVALID, "the writer is finished");
 	if (!w->have_names) {
@@ -199,6 +208,8 @@ int fmt_writer_row(struct fmt_writer *w, const struct fmt_field *fields, size_t 
 
 int fmt_writer_finish(struct fmt_writer *w, struct err *e)
 {
+	if (w->pq)
+		return pq_writer_finish(w->pq, e);
 	if (w->finished)
 		return 0;
 	w->finished = true;
@@ -213,6 +224,7 @@ void fmt_writer_free(struct fmt_writer *w)
 {
 	if (!w)
 		return;
+	pq_writer_free(w->pq);
 	for (size_t i = 0; i < w->nnames; i++)
 		free(w->names[i]);
 	free(w->names);

@@ -87,7 +87,8 @@ static int drain(struct loader *ld, struct err *e)
 
 static enum fmt_format fmt_format_of(enum pipe_format f)
 {
-	return f == FORMAT_CSV ? FMT_CSV : f == FORMAT_JSON ? FMT_JSON : FMT_NDJSON;
+	return f == FORMAT_CSV ? FMT_CSV : f == FORMAT_JSON ? FMT_JSON
+		: f == FORMAT_PARQUET ? FMT_PARQUET : FMT_NDJSON;
 }
 
 static int open_reader(struct loader *ld, struct err *e)
