@@ -168,6 +168,7 @@ struct fmt_error {
 	char column[128];         /* "" when no column is concerned */
 	char message[512];        /* without location, e.g. `expected ...` */
 	bool fatal;
+	bool io;                  /* the read callback failed: not the file's fault */
 };
 
 struct fmt_reader;

@@ -19,3 +19,9 @@ tests_unit_test_format_SOURCES = tests/unit/test_format.c tests/unit/testutil.h
 tests_unit_test_format_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_format_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_format
+
+# Parquet against an independent implementation (hyparquet, from npm:
+# tests/parquet/package-lock.json, installed by scripts/test).
+TESTS += tests/integration/parquet.sh tests/integration/parquet_pg.sh
+EXTRA_DIST += tests/integration/parquet_lib.sh tests/parquet/package.json \
+	tests/parquet/package-lock.json tests/parquet/read.mjs tests/parquet/write.mjs

@@ -135,19 +135,26 @@ static enum fmt_status fatal(struct pq_reader *r, struct err *e, const char *fmt
 
 /* ---- the input ---------------------------------------------------------------------------------- */
 
+/* A local failure (the temporary file): not the file's fault either. */
+static enum fmt_status local_fail(struct pq_reader *r, struct err *e, const char *what)
+{
+	enum fmt_status st = fatal(r, e, "%s: %s", what, strerror(errno));
+	r->last.io = true;
+	return st;
+}
+
 static enum fmt_status spool(struct pq_reader *r, struct err *e)
 {
 	r->f = tmpfile();
 	if (!r->f)
-		return fatal(r, e, "cannot make a temporary file to read the Parquet file: %s",
-			     strerror(errno));
+		return local_fail(r, e, "cannot make a temporary file to read the Parquet file");
 	char *chunk = xmalloc(65536);
 	struct err re = { 0 };
 	ssize_t got;
 	while ((got = r->read(r->arg, chunk, 65536, &re)) > 0) {
 		if (fwrite(chunk, 1, (size_t)got, r->f) != (size_t)got) {
 			free(chunk);
-			return fatal(r, e, "cannot write the temporary copy: %s", strerror(errno));
+			return local_fail(r, e, "cannot write the temporary copy");
 		}
 		r->size += got;
 	}
@@ -156,6 +163,7 @@ static enum fmt_status spool(struct pq_reader *r, struct err *e)
 		memset(&r->last, 0, sizeof r->last);
 		snprintf(r->last.message, sizeof r->last.message, "%.500s", re.msg);
 		r->last.fatal = true;
+		r->last.io = true;
 		r->is_fatal = true;
 		r->fatal_err = re;
 		if (e)
@@ -163,7 +171,7 @@ static enum fmt_status spool(struct pq_reader *r, struct err *e)
 		return FMT_FATAL;
 	}
 	if (fflush(r->f) != 0)
-		return fatal(r, e, "cannot write the temporary copy: %s", strerror(errno));
+		return local_fail(r, e, "cannot write the temporary copy");
 	return FMT_RECORD;
 }
 

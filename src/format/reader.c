@@ -94,6 +94,7 @@ static enum fmt_status io_fail(struct fmt_reader *r, struct err *e)
 	struct fmt_error *x = &r->last;
 	memset(x, 0, sizeof *x);
 	x->fatal = true;
+	x->io = true;
 	snprintf(x->message, sizeof x->message, "%.500s", r->in.ioerr.msg);
 	r->is_fatal = true;
 	r->fatal_err = r->in.ioerr;
