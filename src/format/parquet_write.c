@@ -362,10 +362,10 @@ int pq_writer_row(struct pq_writer *w, const struct fmt_field *f, size_t n, stru
 /* ---- decimals ------------------------------------------------------------------------------- */
 
 /* Digits after the point in canonical numeric text. */
-static int frac_digits(const char *v)
+static int frac_digits(const char *v, size_t n)
 {
-	const char *dot = strchr(v, '.');
-	return dot ? (int)strlen(dot + 1) : 0;
+	const char *dot = memchr(v, '.', n);
+	return dot ? (int)(n - (size_t)(dot + 1 - v)) : 0;
 }
 
 /* Canonical numeric text as an unscaled integer at the column's scale. */
@@ -414,7 +414,7 @@ static int encode_decimals(struct wcol *c, struct buf *out, struct err *e)
 		/* unconstrained: the first row group's widest fraction is the file's */
 		int s = 0;
 		for (const char *q = p; q < end; q += 4 + get_le32(q)) {
-			int f = frac_digits(q + 4);
+			int f = frac_digits(q + 4, get_le32(q));
 			s = f > s ? f : s;
 		}
 		c->scale = s > 37 ? 37 : s;
