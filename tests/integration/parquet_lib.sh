@@ -47,7 +47,9 @@ make_project() { # COMPRESSION
       "table": "raw_typed", "on_error": "continue",
       "columns": [ { "name": "id", "type": "bigint" }, { "name": "n", "type": "bigint", "source": "code" } ] },
     { "name": "broken", "path": "broken/", "format": "parquet", "connection": "wh",
-      "table": "raw_broken" } ],
+      "table": "raw_broken" },
+    { "name": "corpus", "path": "corpus/", "format": "parquet", "connection": "wh",
+      "table": "raw_corpus" } ],
   "flows": [
     { "name": "pull", "steps": [
       { "name": "extract", "kind": "extract", "connection": "src", "format": "parquet",
@@ -167,6 +169,39 @@ check_errors() {
 	assert_contains "$OUT" 'does not end with "PAR1"'
 	assert_contains "$OUT" 'does not begin with "PAR1"'
 	assert_eq 0 "$(wh "SELECT count(*) FROM raw_broken" 2>/dev/null || echo 0)" "rows from broken files"
+
+	# the damaged files the fuzzer replays (tests/fuzz/regress/parquet): each
+	# rejected with its reason, nothing of it loaded; the two sound ones load
+	mkdir -p lake/corpus
+	cp "$SLUICE_SRCDIR"/tests/fuzz/regress/parquet/* lake/corpus/
+	local total
+	total=$(ls lake/corpus | wc -l)
+	run_sluice pipe refresh corpus
+	assert_contains "$OUT" "2 files loaded, 0 partly loaded, $((total - 2)) rejected"
+	run_sluice show loads corpus --json --limit 1000
+	printf '%s' "$OUT" >corpus.json
+	python3 - <<'PY' || fail "a damaged Parquet file was not rejected with its reason"
+import json
+loads = json.load(open("corpus.json"))["loads"]
+for l in loads:
+    name = l["file"].split("/")[-1]
+    if name in ("good-int32", "empty"):
+        assert l["status"] == "LOADED", l
+        continue
+    assert l["status"] == "LOAD_FAILED" and l["rows_loaded"] == 0, l
+    msg = l["first_error"]["message"]
+    assert len(msg) > 20, l
+want = {"wrong-magic-head": 'does not begin with "PAR1"',
+        "footer-length-huge": "the footer's length (4294967280 bytes) is more than the file holds",
+        "thrift-bad-type": "the footer is damaged: unknown field type 13",
+        "data-offset-past-end": "lies outside the file's data",
+        "page-size-huge": "beyond the 268435456 sluice reads",
+        "nested-schema": "sluice reads flat schemas only"}
+got = {l["file"].split("/")[-1]: l["first_error"]["message"] for l in loads if l["first_error"]}
+for name, text in want.items():
+    assert text in got[name], (name, got[name])
+PY
+	assert_eq 3 "$(wh "SELECT count(*) FROM raw_corpus")" "rows from the corpus (good-int32's)"
 
 	# sluice check: the keys are validated
 	cp sluice.json good.json

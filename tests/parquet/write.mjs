@@ -1,4 +1,4 @@
-// write.mjs FILE [CODEC] - the interop fixture written by hyparquet-writer
+// write.mjs FILE [CODEC [small]] - the interop fixture written by hyparquet-writer
 // (an implementation independent of sluice): one column per type sluice
 // maps, with nulls, extremes and edge values; several row groups and
 // pages; CODEC is UNCOMPRESSED, SNAPPY (its default) or GZIP.
@@ -22,7 +22,7 @@ const rows = [
 ];
 // a long tail of repeated text, so that the writer uses its dictionary and
 // splits row groups
-for (let k = 0; k < 3000; k++)
+for (let k = 0; k < (process.argv[4] === 'small' ? 0 : 3000); k++)
 	rows.push({ i32: k, i64: BigInt(k) * 1000000007n, f64: k / 8, txt: 'city ' + (k % 7), flag: k % 3 === 0,
 		    day: day('2000-01-01'), ts: new Date(Date.UTC(2020, 0, 1) + k * 1000), dec: BigInt(k), dec9: BigInt(-k) });
 
