@@ -10,23 +10,6 @@
 
 #include "format/format.h"
 
-struct mem {
-	const uint8_t *data;
-	size_t size, at;
-};
-
-static ssize_t mem_read(void *arg, void *buf, size_t n, struct err *e)
-{
-	struct mem *m = arg;
-	(void)e;
-	size_t left = m->size - m->at;
-	if (n > left)
-		n = left;
-	memcpy(buf, m->data + m->at, n);
-	m->at += n;
-	return (ssize_t)n;
-}
-
 static int sink(void *arg, const void *data, size_t n, struct err *e)
 {
 	(void)e;
@@ -56,10 +39,10 @@ static void keep(struct kept *k, const struct fmt_record *rec)
 
 static void read_back(const struct buf *file, const struct kept *k, size_t nrows)
 {
-	struct mem m = { (const uint8_t *)file->data, file->len, 0 };
+	struct fuzz_mem m = { (const uint8_t *)file->data, file->len, 0 };
 	struct fmt_reader_opts o = { .format = FMT_PARQUET, .source = "again" };
 	struct err e = { 0 };
-	struct fmt_reader *r = fmt_reader_new(&o, mem_read, &m, &e);
+	struct fmt_reader *r = fmt_reader_new(&o, fuzz_mem_read, &m, &e);
 	struct fmt_record rec;
 	size_t rows = 0, at = 0;
 	enum fmt_status st;
@@ -80,14 +63,14 @@ static void read_back(const struct buf *file, const struct kept *k, size_t nrows
 
 static void read_all(const uint8_t *data, size_t size, bool with_types)
 {
-	struct mem m = { data, size, 0 };
+	struct fuzz_mem m = { data, size, 0 };
 	struct fmt_reader_opts o = {
 		.format = FMT_PARQUET, .source = "fuzz", .chunk = 7,
 		.columns = with_types ? typed : NULL,
 		.ncolumns = with_types ? sizeof typed / sizeof typed[0] : 0,
 	};
 	struct err e = { 0 };
-	struct fmt_reader *r = fmt_reader_new(&o, mem_read, &m, &e);
+	struct fmt_reader *r = fmt_reader_new(&o, fuzz_mem_read, &m, &e);
 	if (!r)
 		abort();
 	struct buf file = BUF_INIT;
