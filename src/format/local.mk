@@ -25,3 +25,9 @@ TESTS += tests/unit/test_format
 TESTS += tests/integration/parquet.sh tests/integration/parquet_pg.sh
 EXTRA_DIST += tests/integration/parquet_lib.sh tests/parquet/package.json \
 	tests/parquet/package-lock.json tests/parquet/read.mjs tests/parquet/write.mjs
+
+check_PROGRAMS += tests/unit/test_parquet
+tests_unit_test_parquet_SOURCES = tests/unit/test_parquet.c tests/unit/testutil.h
+tests_unit_test_parquet_CFLAGS = $(TEST_CFLAGS)
+tests_unit_test_parquet_LDADD = $(TEST_LIBS)
+TESTS += tests/unit/test_parquet
