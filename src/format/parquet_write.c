@@ -64,6 +64,7 @@ struct pq_writer {
 	void *arg;
 	int codec;
 	size_t group_rows;
+	size_t cap_rows;          /* room in each column's defs and idx */
 	struct wcol *cols;
 	size_t ncols;
 	bool have_cols, started, finished;
@@ -143,9 +144,6 @@ int pq_writer_columns(struct pq_writer *w, const char *const *names, size_t n, s
 		c->name = xstrdup(names[i]);
 		c->t = w->decl ? w->decl[i] : (struct fmt_out_column){ FPQ_TEXT, 0, 0 };
 		col_type(c);
-		c->defs = xcalloc(w->group_rows, sizeof *c->defs);
-		if (c->dict_on)
-			c->idx = xcalloc(w->group_rows, sizeof *c->idx);
 	}
 	w->have_cols = true;
 	return 0;
@@ -284,6 +282,22 @@ static const enum fmt_type coerce_as[] = {
 
 static int flush_group(struct pq_writer *w, struct err *e);
 
+/* Levels and dictionary indices grow with the row group (up to its size),
+ * so a large row_group_rows costs memory only when the rows come. */
+static void grow_rows(struct pq_writer *w)
+{
+	size_t cap = w->cap_rows ? w->cap_rows * 2 : 1024;
+	if (cap > w->group_rows)
+		cap = w->group_rows;
+	for (size_t i = 0; i < w->ncols; i++) {
+		struct wcol *c = &w->cols[i];
+		c->defs = xrealloc(c->defs, cap * sizeof *c->defs);
+		if (c->t.type == FPQ_TEXT || c->t.type == FPQ_JSON)
+			c->idx = xrealloc(c->idx, cap * sizeof *c->idx);
+	}
+	w->cap_rows = cap;
+}
+
 /* A float as the databases write it: a number, NaN or (-)Infinity. */
 static bool double_ok(const char *v)
 {
@@ -339,6 +353,8 @@ int pq_writer_row(struct pq_writer *w, const struct fmt_field *f, size_t n, stru
 		}
 		buf_putc(canon, '\0');
 	}
+	if (w->rows == w->cap_rows)
+		grow_rows(w);
 	for (size_t i = 0; i < n; i++) {
 		struct wcol *c = &w->cols[i];
 		bool null = !f[i].value || f[i].kind == FK_NULL;
@@ -354,6 +370,7 @@ int pq_writer_row(struct pq_writer *w, const struct fmt_field *f, size_t n, stru
 	free(at);
 	w->rows++;
 	w->total_rows++;
+	w->bytes += n * 2 * sizeof(uint32_t);   /* a level and an index a value */
 	if (w->rows == w->group_rows || w->bytes >= MAX_GROUP_BYTES)
 		return flush_group(w, e);
 	return 0;
