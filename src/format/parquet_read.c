@@ -1175,6 +1175,12 @@ enum fmt_status pq_reader_next(struct pq_reader *r, struct fmt_record *rec, stru
 			out[c] = (struct fmt_field){ r->cols[c].name, NULL, 0, FK_NULL };
 			if (f->kind == FK_NULL)
 				continue;
+			if (r->cols[c].type == FT_TEXT && f->kind == FK_STRING) {
+				/* the value is its own canonical text: no copy */
+				out[c] = (struct fmt_field){ r->cols[c].name, f->value, f->len, FK_STRING };
+				at[c] = SIZE_MAX;
+				continue;
+			}
 			struct err ce;
 			if (fmt_coerce(r->cols[c].type, f->kind, f->value, f->len, &r->text, &ce) < 0)
 				return bad(r, e, r->cols[c].name, "%s", ce.msg);
@@ -1183,7 +1189,7 @@ enum fmt_status pq_reader_next(struct pq_reader *r, struct fmt_record *rec, stru
 			out[c].kind = fmt_type_kind(r->cols[c].type, r->text.data + at[c]);
 		}
 		for (size_t c = 0; c < r->ncols; c++)
-			if (out[c].kind != FK_NULL)
+			if (out[c].kind != FK_NULL && at[c] != SIZE_MAX)
 				out[c].value = r->text.data + at[c];
 	}
 	rec->fields = out;
