@@ -73,7 +73,6 @@ check_extract() { # COMPRESSION CODEC-NAME
 	assert_eq 0 "$RC" "check ($1): $OUT $ERR"
 	run_sluice run pull
 	assert_eq 0 "$RC" "run pull ($1): $ERR"
-	[ -z "${KEEP:-}" ] || cp -r "$P/lake" "$KEEP"
 	local f
 	f=$(find "$P/lake/sales" -name "*.parquet")
 	[ -n "$f" ] || fail "no parquet file in the lake ($1)"
