@@ -3,7 +3,7 @@
 
 BUILD_PACKAGES="build-essential autoconf automake pkg-config libncurses-dev \
 libpq-dev libsqlite3-dev libcjson-dev libcurl4-openssl-dev libssl-dev libreadline-dev check \
-tzdata locales zlib1g-dev"
+tzdata locales zlib1g-dev libzstd-dev"
 
 missing_packages() {
 	local p

@@ -28,6 +28,13 @@
  *    \u0000 is refused too (no database text type can hold it).
  *  - Nesting deeper than FMT_MAX_DEPTH levels, or more than FMT_MAX_VALUES
  *    values in one record, is an error (record-level in NDJSON).
+ *  - Parquet (written from the Apache specification, flat schemas): the
+ *    input is spooled to a temporary file, since the footer that describes
+ *    it is at its end; rows are then decoded one row group at a time, so
+ *    memory holds one row group.  Record positions are the row group (as
+ *    `line`) and the row within it (as `col`), both from 1.  A value that
+ *    cannot be text (bytes that are not UTF-8, a NUL) is a record-level
+ *    error; a damaged footer or page is fatal.
  *  - CSV (RFC 4180): a header row names the fields; fields may be quoted,
  *    quotes inside are doubled, quoted fields may hold delimiters and line
  *    breaks; records end with LF or CRLF; a bare CR outside quotes is an
@@ -61,17 +68,23 @@
 #define FMT_MAX_VALUES  1000000              /* JSON values in one record */
 #define FMT_MAX_COLUMNS 10000                /* fields in a CSV header */
 
-enum fmt_format { FMT_NDJSON, FMT_JSON, FMT_CSV };
+enum fmt_format { FMT_NDJSON, FMT_JSON, FMT_CSV, FMT_PARQUET };
 
-/* Reading: AUTO takes gzip by its magic bytes (1f 8b) and anything else as
- * it is; GZIP (the file's name ends in .gz) refuses anything but gzip;
- * NONE reads the bytes as they are.  Writing: GZIP compresses, the others
- * do not.  A gzip stream cut short or failing its CRC is a fatal read
- * error ("the gzip data ends early ..."), and positions in errors count
- * lines and columns of the decompressed text. */
-enum fmt_compression { FMT_COMPRESSION_AUTO, FMT_COMPRESSION_NONE, FMT_COMPRESSION_GZIP };
+/* Reading text formats: AUTO takes gzip by its magic bytes (1f 8b) and
+ * anything else as it is; GZIP (the file's name ends in .gz) refuses
+ * anything but gzip; NONE reads the bytes as they are.  Writing: GZIP
+ * compresses a text format's whole stream, the others do not.  A gzip
+ * stream cut short or failing its CRC is a fatal read error ("the gzip
+ * data ends early ..."), and positions in errors count lines and columns
+ * of the decompressed text.  Parquet compresses its pages instead (NONE,
+ * GZIP or ZSTD; see fmt_writer_opts). */
+enum fmt_compression {
+	FMT_COMPRESSION_AUTO, FMT_COMPRESSION_NONE, FMT_COMPRESSION_GZIP, FMT_COMPRESSION_ZSTD,
+};
 /* GZIP for a name ending in ".gz", else AUTO. */
 enum fmt_compression fmt_compression_of_name(const char *name);
+/* "none", "gzip", "zstd". */
+bool fmt_compression_parse(const char *s, enum fmt_compression *out);
 const char *fmt_format_name(enum fmt_format f);               /* "ndjson" */
 bool fmt_format_parse(const char *s, enum fmt_format *out);
 
@@ -193,6 +206,7 @@ struct fmt_error {
 	char column[128];         /* "" when no column is concerned */
 	char message[512];        /* without location, e.g. `expected ...` */
 	bool fatal;
+	bool io;                  /* the read callback failed: not the file's fault */
 };
 
 struct fmt_reader;
@@ -221,12 +235,33 @@ void fmt_json_write(struct buf *out, const cJSON *item);
 
 typedef int (*fmt_write_fn)(void *arg, const void *data, size_t n, struct err *e);
 
+/* Parquet: how a column is stored, from the source's type.  Without a
+ * declaration every column is text. */
+enum fmt_pq_type {
+	FPQ_TEXT, FPQ_JSON, FPQ_INT, FPQ_DOUBLE, FPQ_DECIMAL, FPQ_BOOL, FPQ_DATE, FPQ_TIME,
+	FPQ_TIMESTAMP,
+};
+
+struct fmt_out_column {
+	enum fmt_pq_type type;
+	int precision, scale;     /* FPQ_DECIMAL; precision 0: unconstrained (38
+				     digits, the scale set by the first row group) */
+};
+
+
 struct fmt_writer_opts {
 	enum fmt_format format;
 	char delimiter;           /* CSV; 0 means ',' */
 	bool crlf;                /* CSV line ends; default LF */
-	enum fmt_compression compression;   /* GZIP: the output is gzip */
+	/* Text formats: GZIP compresses the output.  Parquet: its pages'
+	 * codec (NONE, GZIP or ZSTD). */
+	enum fmt_compression compression;
+	/* Parquet */
+	const struct fmt_out_column *columns;   /* one per field, or NULL: all text */
+	size_t ncolumns;
+	size_t row_group_rows;    /* 0: FMT_PQ_ROW_GROUP_ROWS */
 };
+#define FMT_PQ_ROW_GROUP_ROWS 100000
 
 /* NDJSON: one object per line.  JSON: one array, an object per line.
  * CSV: a header row, then one row per record, quoted where RFC 4180 needs

@@ -195,3 +195,82 @@ cJSON *fmt_number_item(const char *text);
 bool fmt_json_number_ok(const char *s);
 
 #endif
+
+/* ---- Parquet (parquet_*.c, thrift.c) ---------------------------------------------
+ * The Thrift compact protocol, as much as Parquet's footer and page headers
+ * need.  The decoder works on a byte range held in memory and never reads
+ * past its end: every fault (a length beyond the range, nesting too deep, a
+ * type that cannot be) sets `bad` with a message, and every later call
+ * returns zeros, so a parser checks once at the end of a structure. */
+enum tc_type {
+	TC_STOP = 0, TC_TRUE = 1, TC_FALSE = 2, TC_BYTE = 3, TC_I16 = 4, TC_I32 = 5,
+	TC_I64 = 6, TC_DOUBLE = 7, TC_BINARY = 8, TC_LIST = 9, TC_SET = 10, TC_MAP = 11,
+	TC_STRUCT = 12,
+};
+
+struct tc_in {
+	const uint8_t *p, *end;
+	int depth;
+	bool bad;
+	char msg[160];
+};
+
+void     tc_fail(struct tc_in *t, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* The next field of a struct: false at its STOP (or after a fault). */
+bool     tc_field(struct tc_in *t, int16_t *last_id, int16_t *id, int *type);
+int64_t  tc_int(struct tc_in *t, int type);       /* an i8/i16/i32/i64 of that type */
+bool     tc_bool(int type);                       /* a bool field's value */
+/* A binary's bytes (borrowed from the range) and its length. */
+const uint8_t *tc_binary(struct tc_in *t, size_t *len);
+/* A list's element type and count (checked against the bytes left). */
+size_t   tc_list(struct tc_in *t, int *elem_type);
+void     tc_skip(struct tc_in *t, int type);
+bool     tc_struct_enter(struct tc_in *t);        /* false when nested too deep */
+void     tc_struct_leave(struct tc_in *t);
+
+/* The encoder appends to a buffer; a struct's field ids go up. */
+void tw_field(struct buf *b, int16_t *last_id, int16_t id, int type);
+void tw_i32(struct buf *b, int16_t *last_id, int16_t id, int32_t v);
+void tw_i64(struct buf *b, int16_t *last_id, int16_t id, int64_t v);
+void tw_bool(struct buf *b, int16_t *last_id, int16_t id, bool v);
+void tw_binary(struct buf *b, int16_t *last_id, int16_t id, const void *p, size_t n);
+void tw_string(struct buf *b, int16_t *last_id, int16_t id, const char *s);
+void tw_list(struct buf *b, int16_t *last_id, int16_t id, int elem_type, size_t n);
+void tw_stop(struct buf *b);
+void tw_varint(struct buf *b, uint64_t v);
+void tw_zigzag(struct buf *b, int64_t v);
+
+/* Codecs (parquet_codec.c).  Parquet's codec numbers. */
+enum pq_codec { PQ_UNCOMPRESSED = 0, PQ_SNAPPY = 1, PQ_GZIP = 2, PQ_ZSTD = 6 };
+const char *pq_codec_name(int codec);
+/* Compress src into out (appended). */
+int  pq_compress(int codec, const void *src, size_t n, struct buf *out, struct err *e);
+/* Decompress exactly `want` bytes into out (reset first); an error when the
+ * data is corrupt or its size is not `want`. */
+int  pq_decompress(int codec, const uint8_t *src, size_t n, size_t want, struct buf *out,
+		   struct err *e);
+
+/* The RLE/bit-packed hybrid of levels and dictionary indices.  Encode n
+ * values of bit_width bits; decode n values into out, -1 when the data
+ * ends early or an index is wider than bit_width allows. */
+void pq_rle_encode(struct buf *b, const uint32_t *v, size_t n, int bit_width);
+int  pq_rle_decode(const uint8_t *p, size_t len, int bit_width, uint32_t *out, size_t n);
+
+/* The writer and reader behind fmt_writer/fmt_reader for FMT_PARQUET. */
+struct pq_writer;
+struct pq_writer *pq_writer_new(const struct fmt_writer_opts *o, fmt_write_fn write,
+				void *arg, struct err *e);
+int  pq_writer_columns(struct pq_writer *w, const char *const *names, size_t n, struct err *e);
+int  pq_writer_row(struct pq_writer *w, const struct fmt_field *f, size_t n, struct err *e);
+int  pq_writer_finish(struct pq_writer *w, struct err *e);
+void pq_writer_free(struct pq_writer *w);
+
+struct pq_reader;
+/* The input is spooled to a temporary file (Parquet's footer is at the
+ * end); rows then come one row group at a time.  Record errors give the
+ * row group as `line` and the row within it as `col`. */
+struct pq_reader *pq_reader_new(const char *source, const struct fmt_column *cols,
+				size_t ncols, fmt_read_fn read, void *arg, struct err *e);
+enum fmt_status pq_reader_next(struct pq_reader *r, struct fmt_record *rec, struct err *e);
+const struct fmt_error *pq_reader_error(const struct pq_reader *r);
+void pq_reader_free(struct pq_reader *r);

@@ -58,6 +58,8 @@ struct fmt_reader {
 	char **header;
 	size_t nheader;
 	size_t *colmap;           /* declared column -> header field */
+
+	struct pq_reader *pq;     /* FMT_PARQUET */
 };
 
 /* ---- errors ------------------------------------------------------------------------- */
@@ -93,12 +95,15 @@ static enum fmt_status fail(struct fmt_reader *r, struct err *e, bool fatal, lon
 	return fatal ? FMT_FATAL : FMT_BAD_RECORD;
 }
 
-/* The callback failed: its own error, as given. */
+/* The callback failed: its own error, as given.  A decompressing
+ * callback's ERR_PARSE (a gzip stream cut short or corrupt) is the file's
+ * fault, not the lake's. */
 static enum fmt_status io_fail(struct fmt_reader *r, struct err *e)
 {
 	struct fmt_error *x = &r->last;
 	memset(x, 0, sizeof *x);
 	x->fatal = true;
+	x->io = r->in.ioerr.code != ERR_PARSE;
 	snprintf(x->message, sizeof x->message, "%.500s", r->in.ioerr.msg);
 	r->is_fatal = true;
 	r->fatal_err = r->in.ioerr;
@@ -616,6 +621,25 @@ bool fmt_encoding_parse(const char *s, enum fmt_encoding *out)
 	return false;
 }
 
+/* ---- Parquet ------------------------------------------------------------------------------- */
+
+static enum fmt_status parquet_next(struct fmt_reader *r, struct fmt_record *rec, struct err *e)
+{
+	struct fmt_record pr;
+	enum fmt_status st = pq_reader_next(r->pq, &pr, e);
+	if (st != FMT_RECORD)
+		return st;
+	for (size_t i = 0; i < pr.nfields; i++) {
+		const struct fmt_field *f = &pr.fields[i];
+		if (f->kind == FK_NULL)
+			add_field(r, f->name, FK_NULL, NULL, 0);
+		else
+			add_ref(r, f->name, f->kind, f->value, f->len);
+	}
+	r->index = pr.index;
+	return finish_record(r, rec, pr.line, pr.col);
+}
+
 /* ---- the reader ----------------------------------------------------------------------------- */
 
 struct fmt_reader *fmt_reader_new(const struct fmt_reader_opts *o, fmt_read_fn read,
@@ -654,7 +678,9 @@ struct fmt_reader *fmt_reader_new(const struct fmt_reader_opts *o, fmt_read_fn r
 					    ? o->columns[i].source : o->columns[i].name);
 		r->cols[i].type = o->columns[i].type;
 	}
-	if (o->compression != FMT_COMPRESSION_NONE) {
+	if (o->format == FMT_PARQUET) {
+		r->pq = pq_reader_new(r->source, o->columns, o->ncolumns, read, arg, e);
+	} else if (o->compression != FMT_COMPRESSION_NONE) {
 		r->gz = fmt_gunzip_new(read, arg, o->compression);
 		read = fmt_gunzip_read;
 		arg = r->gz;
@@ -685,13 +711,14 @@ enum fmt_status fmt_reader_next(struct fmt_reader *r, struct fmt_record *rec, st
 	case FMT_NDJSON: return ndjson_next(r, rec, e);
 	case FMT_JSON: return json_next(r, rec, e);
 	case FMT_CSV: return csv_next(r, rec, e);
+	case FMT_PARQUET: return parquet_next(r, rec, e);
 	}
 	return FMT_END;
 }
 
 const struct fmt_error *fmt_reader_error(const struct fmt_reader *r)
 {
-	return &r->last;
+	return r->pq ? pq_reader_error(r->pq) : &r->last;
 }
 
 const cJSON *fmt_reader_json(struct fmt_reader *r)
@@ -725,6 +752,7 @@ void fmt_reader_free(struct fmt_reader *r)
 	if (!r)
 		return;
 	clear_record(r);
+	pq_reader_free(r->pq);
 	for (size_t i = 0; i < r->ncols; i++) {
 		free((char *)r->cols[i].name);
 		free((char *)r->cols[i].source);

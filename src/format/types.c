@@ -14,6 +14,7 @@
 
 static const char *const format_names[] = {
 	[FMT_NDJSON] = "ndjson", [FMT_JSON] = "json", [FMT_CSV] = "csv",
+	[FMT_PARQUET] = "parquet",
 };
 
 static const char *const type_names[] = {
@@ -24,6 +25,20 @@ static const char *const type_names[] = {
 const char *fmt_format_name(enum fmt_format f)
 {
 	return (unsigned)f < ARRAY_LEN(format_names) ? format_names[f] : "?";
+}
+
+bool fmt_compression_parse(const char *s, enum fmt_compression *out)
+{
+	static const char *const names[] = {
+		[FMT_COMPRESSION_NONE] = "none", [FMT_COMPRESSION_GZIP] = "gzip",
+		[FMT_COMPRESSION_ZSTD] = "zstd",
+	};
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (str_eq(s, names[i])) {
+			*out = (enum fmt_compression)i;
+			return true;
+		}
+	return false;
 }
 
 bool fmt_format_parse(const char *s, enum fmt_format *out)

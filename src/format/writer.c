@@ -26,6 +26,7 @@ struct fmt_writer {
 	uint64_t rows;
 	bool finished;
 	struct fmt_gzip_out *gz;  /* compressing into write/arg, or NULL */
+	struct pq_writer *pq;     /* FMT_PARQUET: the rest is unused */
 };
 
 struct fmt_writer *fmt_writer_new(const struct fmt_writer_opts *o, fmt_write_fn write,
@@ -40,7 +41,12 @@ struct fmt_writer *fmt_writer_new(const struct fmt_writer_opts *o, fmt_write_fn 
 	w->crlf = o->crlf;
 	w->write = write;
 	w->arg = arg;
-	if (o->compression == FMT_COMPRESSION_GZIP) {
+	if (o->format == FMT_PARQUET) {
+		if (!(w->pq = pq_writer_new(o, write, arg, e))) {
+			free(w);
+			return NULL;
+		}
+	} else if (o->compression == FMT_COMPRESSION_GZIP) {
 		w->gz = fmt_gzip_out_new(write, arg, e);
 		if (!w->gz) {
 			free(w);
@@ -77,6 +83,8 @@ static void set_names(struct fmt_writer *w, const char *const *names, size_t n)
 int fmt_writer_columns(struct fmt_writer *w, const char *const *names, size_t n,
 		       struct err *e)
 {
+	if (w->pq)
+		return pq_writer_columns(w->pq, names, n, e);
 	if (w->have_names)
 		return err_set(e, ERR_INVALID, "the columns are already set");
 	for (size_t i = 0; i < n; i++)
@@ -168,6 +176,8 @@ static int json_row(struct fmt_writer *w, const struct fmt_field *f, size_t n, s
 int fmt_writer_row(struct fmt_writer *w, const struct fmt_field *fields, size_t n,
 		   struct err *e)
 {
+	if (w->pq)
+		return pq_writer_row(w->pq, fields, n, e);
 	if (w->finished)
 		return err_set(e, ERR_INVALID, "the writer is finished");
 	if (!w->have_names) {
@@ -208,6 +218,8 @@ int fmt_writer_row(struct fmt_writer *w, const struct fmt_field *fields, size_t 
 
 int fmt_writer_finish(struct fmt_writer *w, struct err *e)
 {
+	if (w->pq)
+		return pq_writer_finish(w->pq, e);
 	if (w->finished)
 		return 0;
 	w->finished = true;
@@ -224,6 +236,7 @@ void fmt_writer_free(struct fmt_writer *w)
 {
 	if (!w)
 		return;
+	pq_writer_free(w->pq);
 	for (size_t i = 0; i < w->nnames; i++)
 		free(w->names[i]);
 	free(w->names);

@@ -827,7 +827,7 @@ static int read_records(struct loader *ld, struct err *e)
 			return 0;
 		const struct fmt_error *fe = fmt_reader_error(ld->reader);
 		if (st == FMT_FATAL) {
-			if (fe->line == 0 && re.code != ERR_PARSE) {  /* the lake failed us */
+			if (fe->io) {               /* the lake failed us, not the file */
 				*e = re;
 				return -1;
 			}

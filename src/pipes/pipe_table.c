@@ -239,7 +239,8 @@ struct fmt_csv_opts pipes_csv_opts(const struct project_pipe *pipe)
 
 static enum fmt_format fmt_format_of(enum pipe_format f)
 {
-	return f == FORMAT_CSV ? FMT_CSV : f == FORMAT_JSON ? FMT_JSON : FMT_NDJSON;
+	return f == FORMAT_CSV ? FMT_CSV : f == FORMAT_JSON ? FMT_JSON
+		: f == FORMAT_PARQUET ? FMT_PARQUET : FMT_NDJSON;
 }
 
 struct fmt_reader *pipe_reader_new(const struct project_pipe *pipe, const struct raw_col *decl,

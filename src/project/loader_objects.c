@@ -491,7 +491,7 @@ next:
 
 /* ---- pipes ------------------------------------------------------------------------- */
 
-static const char *const format_names[] = { "ndjson", "json", "csv" };
+static const char *const format_names[] = { "ndjson", "json", "csv", "parquet" };
 
 /* skip_file_N or skip_file_N%: 1 with *n and *percent set, 0 when `v` is
  * not of that form; N must be 1 or more (and at most 100 with %). */

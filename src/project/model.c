@@ -49,7 +49,7 @@ const char *table_kind_name(enum table_kind k)
 
 const char *pipe_format_name(enum pipe_format f)
 {
-	static const char *const names[] = { "ndjson", "json", "csv" };
+	static const char *const names[] = { "ndjson", "json", "csv", "parquet" };
 	return (unsigned)f < ARRAY_LEN(names) ? names[f] : "?";
 }
 

@@ -93,7 +93,7 @@ struct project_lake {
 	char *secret_key_env;
 };
 
-enum pipe_format { FORMAT_NDJSON, FORMAT_JSON, FORMAT_CSV };
+enum pipe_format { FORMAT_NDJSON, FORMAT_JSON, FORMAT_CSV, FORMAT_PARQUET };
 /* As Snowflake's COPY: skip_file, continue, abort, and skip_file_N,
  * skip_file_N% (N in on_error_limit) and abort_statement. */
 enum on_error {

@@ -45,6 +45,7 @@
 #include <string.h>
 
 #define CANCEL_CHECK_ROWS 1024
+#define EXTRACT_MAX_ROW_GROUP 10000000   /* rows a Parquet row group holds in memory */
 
 /* ---- validation ---------------------------------------------------------------- */
 
@@ -147,11 +148,46 @@ static size_t validate_to(const struct project *p, const struct project_step *s,
 	return errors;
 }
 
+/* row_group_rows belongs to Parquet files; compression is Parquet's page
+ * codec (none, gzip, zstd) or a text file's gzip. */
+static void validate_parquet_keys(const struct project *p, const struct project_step *s,
+				  const char *format, struct diags *d)
+{
+	bool parquet = format && !strcmp(format, "parquet");
+	if (cJSON_GetObjectItemCaseSensitive(s->spec, "row_group_rows")) {
+		char *path = step_spec_path(s, "row_group_rows");
+		int64_t n = spec_int(p, s, "row_group_rows", -1, d);
+		if (!parquet)
+			project_diag(p, d, DIAG_ERROR, path, "row_group_rows applies to "
+				     "\"format\": \"parquet\"");
+		else if (n < 1 || n > EXTRACT_MAX_ROW_GROUP)
+			project_diag(p, d, DIAG_ERROR, path, "the rows in a row group are a whole "
+				     "number from 1 to %d", EXTRACT_MAX_ROW_GROUP);
+		free(path);
+	}
+	const char *comp = spec_string(p, s, "compression", false, d);
+	enum fmt_compression c;
+	if (comp) {
+		char *path = step_spec_path(s, "compression");
+		if (!fmt_compression_parse(comp, &c))
+			project_diag(p, d, DIAG_ERROR, path, "unknown compression \"%s\" "
+				     "(expected none, gzip or zstd)", comp);
+		else if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(s->spec, "to")))
+			project_diag(p, d, DIAG_ERROR, path, "compression applies to lake files; "
+				     "this extract writes staging tables (\"to\")");
+		else if (!parquet && c == FMT_COMPRESSION_ZSTD)
+			project_diag(p, d, DIAG_ERROR, path, "zstd compresses Parquet pages; "
+				     "NDJSON and CSV files are compressed with \"gzip\"");
+		free(path);
+	}
+}
+
 static size_t extract_validate(const struct project *p, const struct project_flow *f UNUSED,
 			       const struct project_step *s, struct diags *d)
 {
 	static const char *const known[] = { "connection", "tables", "watermark", "format",
-					     "to", "prefix", "lag", "timezone", "compression", NULL };
+					     "to", "prefix", "lag", "timezone", "row_group_rows",
+					     "compression", NULL };
 	size_t before = d->errors;
 	spec_unknown_keys(p, s, known, d);
 	spec_string(p, s, "connection", true, d);
@@ -171,24 +207,14 @@ static size_t extract_validate(const struct project *p, const struct project_flo
 		free(path);
 	}
 	const char *format = spec_string(p, s, "format", false, d);
-	if (format && strcmp(format, "ndjson") && strcmp(format, "csv")) {
+	if (format && strcmp(format, "ndjson") && strcmp(format, "csv") &&
+	    strcmp(format, "parquet")) {
 		char *path = step_spec_path(s, "format");
-		project_diag(p, d, DIAG_ERROR, path, "unknown format \"%s\" (expected ndjson "
-			     "or csv)", format);
+		project_diag(p, d, DIAG_ERROR, path, "unknown format \"%s\" (expected ndjson, "
+			     "csv or parquet)", format);
 		free(path);
 	}
-	const char *compression = spec_string(p, s, "compression", false, d);
-	if (compression && strcmp(compression, "gzip") && strcmp(compression, "none")) {
-		char *path = step_spec_path(s, "compression");
-		project_diag(p, d, DIAG_ERROR, path, "unknown compression \"%s\" (expected gzip "
-			     "or none)", compression);
-		free(path);
-	} else if (compression && cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(s->spec, "to"))) {
-		char *path = step_spec_path(s, "compression");
-		project_diag(p, d, DIAG_ERROR, path, "compression applies to lake files; this "
-			     "extract writes staging tables (\"to\")");
-		free(path);
-	}
+	validate_parquet_keys(p, s, format, d);
 	const char *prefix = spec_string(p, s, "prefix", false, d);
 	struct err e;
 	size_t plen = prefix ? strlen(prefix) : 0;
@@ -233,6 +259,75 @@ static void row_fields(struct db_cursor *c, struct fmt_field *f)
 	}
 }
 
+/* How each column of the cursor is stored in Parquet, from its type as
+ * the first row shows it. */
+static struct fmt_out_column *parquet_columns(struct db_cursor *c)
+{
+	int n = db_cursor_ncols(c);
+	struct fmt_out_column *o = xcalloc((size_t)n + 1, sizeof *o);
+	for (int i = 0; i < n; i++) {
+		struct db_coltype t = db_cursor_type(c, i);
+		o[i].precision = t.precision;
+		o[i].scale = t.scale;
+		switch (t.type) {
+		case DT_INT: o[i].type = FPQ_INT; break;
+		case DT_FLOAT: o[i].type = FPQ_DOUBLE; break;
+		case DT_NUMERIC: o[i].type = FPQ_DECIMAL; break;
+		case DT_BOOL: o[i].type = FPQ_BOOL; break;
+		case DT_DATE: o[i].type = FPQ_DATE; break;
+		case DT_TIME: o[i].type = FPQ_TIME; break;
+		case DT_TIMESTAMP: o[i].type = FPQ_TIMESTAMP; break;
+		case DT_JSON: o[i].type = FPQ_JSON; break;
+		case DT_TEXT: o[i].type = FPQ_TEXT; break;
+		}
+	}
+	return o;
+}
+
+static enum fmt_format window_format(const cJSON *spec)
+{
+	enum fmt_format fmt = FMT_NDJSON;
+	const char *format = steps_json_string(spec, "format");
+	if (format)
+		fmt_format_parse(format, &fmt);
+	return fmt;
+}
+
+static enum fmt_compression window_compression(const cJSON *spec)
+{
+	enum fmt_compression c = FMT_COMPRESSION_NONE;
+	const char *comp = steps_json_string(spec, "compression");
+	if (comp)
+		fmt_compression_parse(comp, &c);
+	return c;
+}
+
+/* A window file's extension: the format's, and ".gz" for a gzip text
+ * file (Parquet compresses inside the file).  Caller frees. */
+static char *window_ext(const cJSON *spec)
+{
+	enum fmt_format fmt = window_format(spec);
+	bool gzip = fmt != FMT_PARQUET && window_compression(spec) == FMT_COMPRESSION_GZIP;
+	return xasprintf("%s%s", fmt_format_name(fmt), gzip ? ".gz" : "");
+}
+
+static void writer_options(const cJSON *spec, enum fmt_format fmt, struct db_cursor *c,
+			   struct fmt_writer_opts *wo)
+{
+	memset(wo, 0, sizeof *wo);
+	wo->format = fmt;
+	wo->delimiter = ',';
+	wo->crlf = true;
+	wo->compression = window_compression(spec);
+	if (fmt != FMT_PARQUET)
+		return;
+	wo->columns = parquet_columns(c);
+	wo->ncolumns = (size_t)db_cursor_ncols(c);
+	const cJSON *rg = cJSON_GetObjectItemCaseSensitive(spec, "row_group_rows");
+	if (cJSON_IsNumber(rg) && rg->valuedouble >= 1)
+		wo->row_group_rows = (size_t)rg->valuedouble;
+}
+
 static int lake_sink(void *arg, const void *data, size_t n, struct err *e)
 {
 	return lake_write(arg, data, n, e);
@@ -242,7 +337,7 @@ static int lake_sink(void *arg, const void *data, size_t n, struct err *e)
 
 /* The window's rows into one lake file; no rows, no file. */
 static int window_to_lake(struct step_ctx *ctx, const struct load_query *q, const char *key,
-			  enum fmt_format fmt, bool gzip, int64_t *rows, struct err *e)
+			  enum fmt_format fmt, int64_t *rows, struct err *e)
 {
 	*rows = 0;
 	struct db_cursor *c = db_query(q->db, q->sql, q->params, q->nparams, e);
@@ -258,9 +353,10 @@ static int window_to_lake(struct step_ctx *ctx, const struct load_query *q, cons
 		db_cursor_close(c);
 		return -1;
 	}
-	struct fmt_writer_opts wo = { fmt, ',', true,
-				      gzip ? FMT_COMPRESSION_GZIP : FMT_COMPRESSION_NONE };
+	struct fmt_writer_opts wo;
+	writer_options(ctx->step->spec, fmt, c, &wo);
 	struct fmt_writer *fw = fmt_writer_new(&wo, lake_sink, lw, e);
+	free((void *)wo.columns);
 	int ncols = db_cursor_ncols(c);
 	struct fmt_field *fields = xcalloc((size_t)ncols + 1, sizeof *fields);
 	int64_t n = 0;
@@ -358,10 +454,10 @@ static int adopt_written_window(struct step_ctx *ctx, const struct extract_table
 	if (!cur || !cur->pending_end || cur->pending_run == ctx->run_id ||
 	    !str_eq(cur->pending_start, cur->committed))
 		return 0;
-	const char *format = steps_json_string(ctx->step->spec, "format");
-	enum fmt_format fmt = format && !strcmp(format, "csv") ? FMT_CSV : FMT_NDJSON;
+	char *ext = window_ext(ctx->step->spec);
 	char *key = lake_key_make(steps_json_string(ctx->step->spec, "prefix"), xt->table,
-				  step_wm_key_time(f, cur), fmt_format_name(fmt));
+				  step_wm_key_time(f, cur), ext);
+	free(ext);
 	struct lake_entry ent = { 0 };
 	struct err le;
 	int rc = lake_stat(ctx->lake, key, &ent, &le);
@@ -454,15 +550,11 @@ static int extract_window(struct step_ctx *ctx, struct db *db, const struct extr
 		free(sql);
 		return rc;
 	}
-	const char *format = steps_json_string(spec, "format");
-	enum fmt_format fmt = format && !strcmp(format, "csv") ? FMT_CSV : FMT_NDJSON;
-	const char *compression = steps_json_string(spec, "compression");
-	bool gzip = compression && !strcmp(compression, "gzip");
-	char *ext = xasprintf("%s%s", fmt_format_name(fmt), gzip ? ".gz" : "");
+	char *ext = window_ext(spec);
 	char *key = lake_key_make(steps_json_string(spec, "prefix"), xt->table, step_wm_key_time(f, w),
 				  ext);
 	free(ext);
-	rc = window_to_lake(ctx, &q, key, fmt, gzip, rows, e);
+	rc = window_to_lake(ctx, &q, key, window_format(spec), rows, e);
 	/* The file is the result: the window is done. */
 	if (rc == 0)
 		rc = store_wm_commit(ctx->store, ctx->flow->name, ctx->step->name, xt->table,

@@ -14,6 +14,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+
+#include "core/core.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -27,6 +30,25 @@ static inline char *fuzz_cstring(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	return s;
+}
+
+/* The input as a read callback of format/ (fmt_read_fn), for harnesses of
+ * readers that pull their bytes. */
+struct fuzz_mem {
+	const uint8_t *data;
+	size_t size, at;
+};
+
+static inline ssize_t fuzz_mem_read(void *arg, void *buf, size_t n, struct err *e)
+{
+	struct fuzz_mem *m = arg;
+	(void)e;
+	size_t left = m->size - m->at;
+	if (n > left)
+		n = left;
+	memcpy(buf, m->data + m->at, n);
+	m->at += n;
+	return (ssize_t)n;
 }
 
 #endif

@@ -14,23 +14,6 @@
 #error "FUZZ_FORMAT is FMT_CSV, FMT_JSON or FMT_NDJSON"
 #endif
 
-struct mem {
-	const uint8_t *data;
-	size_t size, at;
-};
-
-static ssize_t mem_read(void *arg, void *buf, size_t n, struct err *e)
-{
-	struct mem *m = arg;
-	(void)e;
-	size_t left = m->size - m->at;
-	if (n > left)
-		n = left;
-	memcpy(buf, m->data + m->at, n);
-	m->at += n;
-	return (ssize_t)n;
-}
-
 static int sink(void *arg, const void *data, size_t n, struct err *e)
 {
 	(void)arg, (void)data, (void)n, (void)e;
@@ -50,14 +33,14 @@ static const struct fmt_column typed[] = {
 
 static void read_all(const uint8_t *data, size_t size, bool with_types)
 {
-	struct mem m = { data, size, 0 };
+	struct fuzz_mem m = { data, size, 0 };
 	struct fmt_reader_opts o = {
 		.format = FUZZ_FORMAT, .source = "fuzz", .chunk = 7, .max_record = 4096,
 		.columns = with_types ? typed : NULL,
 		.ncolumns = with_types ? sizeof typed / sizeof typed[0] : 0,
 	};
 	struct err e = { 0 };
-	struct fmt_reader *r = fmt_reader_new(&o, mem_read, &m, &e);
+	struct fmt_reader *r = fmt_reader_new(&o, fuzz_mem_read, &m, &e);
 	if (!r)
 		abort();   /* the options are fixed and valid */
 	struct fmt_writer_opts wo = { .format = FUZZ_FORMAT };

@@ -5,7 +5,8 @@
 EXTRA_DIST += tests/fuzz/run tests/fuzz/corpus tests/fuzz/regress \
 	tests/fuzz/csv.dict tests/fuzz/json.dict tests/fuzz/ndjson.dict \
 	tests/fuzz/project.dict tests/fuzz/tzif.dict tests/fuzz/tzrule.dict \
-	tests/fuzz/cron.dict tests/fuzz/cmdsplit.dict
+	tests/fuzz/cron.dict tests/fuzz/cmdsplit.dict tests/fuzz/parquet.dict \
+	tests/fuzz/make-parquet-regress.py
 
 FUZZ_HARNESS = tests/fuzz/fuzz.h tests/fuzz/fuzz_driver.c
 FUZZ_REPLAY_LIBS = $(SLUICE_LIBS) $(DEP_LIBS)
@@ -42,6 +43,14 @@ tests_fuzz_replay_cmdsplit_SOURCES = tests/fuzz/fuzz_cmdsplit.c $(FUZZ_HARNESS)
 tests_fuzz_replay_cmdsplit_CFLAGS = $(AM_CFLAGS) -DFUZZ_NAME='"cmdsplit"'
 tests_fuzz_replay_cmdsplit_LDADD = $(FUZZ_REPLAY_LIBS)
 
+# Parquet: seeds written by sluice and by hyparquet-writer, and a corpus of
+# damaged files (tests/fuzz/regress/parquet) every run replays.
+check_PROGRAMS += tests/fuzz/replay_parquet
+TESTS += tests/fuzz/replay_parquet
+tests_fuzz_replay_parquet_SOURCES = tests/fuzz/fuzz_parquet.c $(FUZZ_HARNESS)
+tests_fuzz_replay_parquet_CFLAGS = $(AM_CFLAGS) -DFUZZ_NAME='"parquet"'
+tests_fuzz_replay_parquet_LDADD = $(FUZZ_REPLAY_LIBS)
+
 if FUZZERS
 noinst_PROGRAMS = tests/fuzz/csv_fuzzer tests/fuzz/json_fuzzer \
 	tests/fuzz/ndjson_fuzzer tests/fuzz/project_fuzzer tests/fuzz/tzif_fuzzer \
@@ -77,4 +86,8 @@ tests_fuzz_cron_fuzzer_LDADD = $(FUZZ_REPLAY_LIBS)
 tests_fuzz_cmdsplit_fuzzer_SOURCES = tests/fuzz/fuzz_cmdsplit.c tests/fuzz/fuzz.h
 tests_fuzz_cmdsplit_fuzzer_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_cmdsplit_fuzzer_LDADD = $(FUZZ_REPLAY_LIBS)
+noinst_PROGRAMS += tests/fuzz/parquet_fuzzer
+tests_fuzz_parquet_fuzzer_SOURCES = tests/fuzz/fuzz_parquet.c tests/fuzz/fuzz.h
+tests_fuzz_parquet_fuzzer_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_parquet_fuzzer_LDADD = $(FUZZ_REPLAY_LIBS)
 endif

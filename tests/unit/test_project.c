@@ -580,7 +580,7 @@ START_TEST(wrong_types_and_unknown_keys_everywhere)
 		"sluice.json:7:37: pipes[0].path: a pipe's path is a prefix inside the lake "
 		"(\"orders/\"), not an absolute path, a URL, or one with \"..\"",
 		"sluice.json:8:40: pipes[0].format: unknown format \"xml\" (expected ndjson, "
-		"json, csv)",
+		"json, csv, parquet)",
 		"sluice.json:8:55: pipes[0].poll: expected a duration such as \"10s\", found "
 		"a number",
 		"sluice.json:9:14: streams: expected an array, found a string",
