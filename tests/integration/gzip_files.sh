@@ -144,4 +144,4 @@ assert_eq '1|tea|250
 sed -i 's/"compression": "gzip"/"compression": "zip"/' "$P/sluice.json"
 run_sluice -C "$P" check
 assert_eq 1 "$RC" "check with a bad compression"
-assert_contains "$OUT$ERR" 'sluice.json:19:72: flows[0].steps[0].compression: unknown compression "zip" (expected gzip or none)'
+assert_contains "$OUT$ERR" 'sluice.json:19:72: flows[0].steps[0].compression: unknown compression "zip" (expected none, gzip or zstd)'
