@@ -83,7 +83,7 @@ bool run_trigger_parse(const char *s, enum run_trigger *out)
 #define RUN_COLS "id, flow, params, state, reason, trigger_kind, trigger_detail, " \
 	"attempt, max_attempts, environment, worker, created_at, scheduled_at, " \
 	"started_at, ended_at, next_retry_at, updated_at, error, error_detail, " \
-	"rows_in, rows_out, parent_run, pool"
+	"rows_in, rows_out, parent_run, pool, partition_key"
 
 static void *parse_run(struct db_cursor *c)
 {
@@ -113,6 +113,7 @@ static void *parse_run(struct db_cursor *c)
 	r->rows_out = st_col_i64(c, 20);
 	r->parent_run = st_col_i64(c, 21);
 	r->pool = st_col_str(c, 22);
+	r->partition = st_col_str(c, 23);
 	return r;
 }
 
@@ -129,6 +130,7 @@ void store_run_free(struct store_run *r)
 	free(r->error);
 	free(r->error_detail);
 	free(r->pool);
+	free(r->partition);
 	free(r);
 }
 
@@ -196,14 +198,16 @@ int store_run_create(struct store *s, const struct store_run_spec *spec,
 	st_sqlp_i64_or_null(&p, spec->parent_run);
 	st_sqlp_str(&p, spec->state == RUN_PENDING ? spec->worker : NULL);
 	st_sqlp_str(&p, spec->pool && *spec->pool ? spec->pool : NULL);
+	st_sqlp_str(&p, spec->partition);
 
 	if (st_begin(s, e) < 0)
 		return -1;
 	int64_t newid = 0;
 	if (st_query_i64(s, "INSERT INTO runs (flow, params, state, reason, trigger_kind, "
 			 "trigger_detail, attempt, max_attempts, environment, created_at, "
-			 "scheduled_at, updated_at, parent_run, worker, pool) VALUES ($1, $2, "
-			 "$3, $4, $5, $6, 1, $7, $8, $9, $10, $9, $11, $12, $13) RETURNING id",
+			 "scheduled_at, updated_at, parent_run, worker, pool, partition_key) "
+			 "VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $9, $11, $12, "
+			 "$13, $14) RETURNING id",
 			 &p, &newid, e) != 1 ||
 	    insert_transition(s, newid, now, NULL, spec->state,
 			      spec->reason ? spec->reason : "created", NULL, e) < 0) {
@@ -458,6 +462,8 @@ static void run_where(struct buf *sql, struct sqlp *p, const struct store_run_fi
 		buf_printf(sql, " AND created_at >= $%d", st_sqlp_i64(p, f->since));
 	if (f->parent_run)
 		buf_printf(sql, " AND parent_run = $%d", st_sqlp_i64(p, f->parent_run));
+	if (f->partition)
+		buf_printf(sql, " AND partition_key = $%d", st_sqlp_str(p, f->partition));
 }
 
 static const char *run_order(enum store_run_sort sort)

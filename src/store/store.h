@@ -285,6 +285,7 @@ struct store_run {
 	int64_t rows_in, rows_out;
 	int64_t parent_run;      /* 0 unless a retry of another run */
 	char   *pool;            /* only workers serving it take the run; NULL */
+	char   *partition;       /* a partitioned flow's period ("2026-03-01"); NULL */
 };
 
 /* What store_run_create needs; unset fields take the defaults shown. */
@@ -302,6 +303,7 @@ struct store_run_spec {
 	const char *worker;            /* PENDING: kept for this worker alone (the
 					  foreground `sluice run`); NULL = any */
 	const char *pool;              /* NULL = runs on workers with no pool */
+	const char *partition;         /* NULL = not a partitioned run */
 };
 
 /* Insert a run and its first transition (from nothing) in one
@@ -356,6 +358,7 @@ struct store_run_filter {
 	unsigned states;         /* RUN_STATE_BIT mask; 0 = every state */
 	usec_t since;            /* created at or after; 0 = any time */
 	int64_t parent_run;      /* 0 = any */
+	const char *partition;   /* NULL = any */
 	enum store_run_sort sort;
 	int limit;               /* 0 = 100; at most 10000 */
 	int offset;
