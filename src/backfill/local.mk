@@ -32,5 +32,5 @@ TESTS += tests/integration/backfill_totesys.sh tests/integration/backfill_totesy
 	tests/integration/backfill_cli.sh tests/integration/backfill_crash.sh \
 	tests/integration/backfill_crash_pg.sh
 # Partitioned backfills: a range, one run per partition, reprocess, a crash.
-TESTS += tests/integration/backfill_partitions.sh
+TESTS += tests/integration/backfill_partitions.sh tests/integration/backfill_partitions_pg.sh
 EXTRA_DIST += tests/integration/backfill_partitions_lib.sh

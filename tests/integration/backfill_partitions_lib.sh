@@ -88,7 +88,7 @@ finish() { # validate, compare, approve, resume
 partitioned_backfills() {
 	write_project
 	q "$RAW_SQL"
-	q "CREATE TABLE poison (day text); CREATE TABLE slow_flag (x integer)"
+	q "CREATE TABLE poison (day date); CREATE TABLE slow_flag (x integer)"
 
 	# Not partitioned / a bad range: clear errors, nothing started.
 	run_sluice backfill start daily --from 2024-01-05 --to 2024-01-01
@@ -174,6 +174,8 @@ partitioned_backfills() {
 		fail "the backfill finished before the kill"
 	run_sluice backfill next daily
 	assert_eq 0 "$RC" "the rest after the kill: $ERR"
+	[ "$(count_runs_after "$before" CRASHED)" -ge 1 ] ||
+		fail "the kill left no run crashed: $(runs_of_daily)"
 	for d in 11 12 13 14 15 16 17 18 19 20; do
 		assert_eq 1 "$(count_runs 2024-01-$d COMPLETED)" "day $d completed once after the kill"
 	done
