@@ -66,6 +66,7 @@ tests_console_mkfixture_LDADD = $(SLUICE_LIBS) $(DEP_LIBS)
 # diff before committing it); a plain test run only compares.
 GOLDEN_TESTS = \
 	tests/console/ascii.sh \
+	tests/console/backfill_partitions.sh \
 	tests/console/help.sh \
 	tests/console/keys.sh \
 	tests/console/sizes.sh \
@@ -102,4 +103,5 @@ TESTS += \
 	tests/console/demo_console.sh \
 	tests/console/watermarks.sh \
 	tests/console/notifications.sh \
-	tests/console/client.sh
+	tests/console/client.sh \
+	tests/console/backfill_partitions.sh
