@@ -402,10 +402,13 @@ static void print_partitions(struct cmd_ctx *ctx, const cJSON *parts, bool each)
 		if (!each)
 			break;
 		const char *shown = js(p, "shown");
-		if (shown)
+		if (shown && jnum(p, "run_id"))
 			fprintf(ctx->out, "    %-14s %-10s run %lld%s%s\n", js(p, "key"), shown,
 				jnum(p, "run_id"), js(p, "error") ? ": " : "",
 				js(p, "error") ? js(p, "error") : "");
+		else if (shown)
+			fprintf(ctx->out, "    %-14s %-10s %s\n", js(p, "key"), shown,
+				js(p, "why") ? js(p, "why") : "");
 		else
 			fprintf(ctx->out, "    %-14s %-5s %s\n", js(p, "key"), js(p, "action"),
 				js(p, "why"));
@@ -848,6 +851,16 @@ static void print_compare(struct cmd_ctx *ctx, const cJSON *cmp)
 				str_eq(status, "same") ? "" : status);
 		}
 		print_samples(ctx, t);
+	}
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(cmp, "partitions")) {
+		fprintf(ctx->out, "  partition %s: run %lld %s, %lld rows written", js(t, "key"),
+			jnum(t, "run_id"), js(t, "state") ? js(t, "state") : "-",
+			jnum(t, "rows_written"));
+		const cJSON *c;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(t, "tables"))
+			fprintf(ctx->out, "; %s %lld rows now, %lld rebuilt", js(c, "table"),
+				jnum(c, "rows_current"), jnum(c, "rows_backfill"));
+		fputc('\n', ctx->out);
 	}
 }
 
