@@ -398,6 +398,18 @@ static int submit_one(struct bf *b, cJSON *p, const char *pool, struct err *e)
 	return rc;
 }
 
+/* The list as it stands, saved while the rebuild works: no history event
+ * for each partition's run. */
+static int save_progress(struct bf *b, struct err *e)
+{
+	char *rec = cJSON_PrintUnformatted(b->rec);
+	struct store_backfill_move m = { .step = "rebuild", .state = BACKFILL_WORKING,
+					  .plan_json = rec, .by = b->env->by, .quiet = true };
+	int rc = store_backfill_update(b->env->store, b->row->id, &m, e);
+	free(rec);
+	return rc;
+}
+
 /* Looks at the runs going: 1 something ended, 0 nothing did, -1 error;
  * *active counts those still going. */
 static int poll_runs(struct bf *b, cJSON *list, int *active, struct err *e)
@@ -493,8 +505,7 @@ static int drive_engine(struct bf *b, cJSON *list, int most, const char *pool,
 							      "PENDING");
 			changed = 1;
 		}
-		if (changed && backfill_move(b, "rebuild", BACKFILL_WORKING, NULL, NULL, NULL,
-					     e) < 0)
+		if (changed && save_progress(b, e) < 0)
 			return -1;
 		bool due = false;
 		cJSON_ArrayForEach(p, list)
@@ -546,7 +557,7 @@ static int drive_here(struct bf *b, cJSON *list, char **stopped, char **by, stru
 		jset_int(p, "run_id", run_id);
 		jset_int(p, "attempts", jint(p, "attempts") + 1);
 		jset_str(p, "state", "RUNNING");
-		if (backfill_move(b, "rebuild", BACKFILL_WORKING, NULL, NULL, NULL, e) < 0)
+		if (save_progress(b, e) < 0)
 			return -1;
 		struct err re = { 0 };
 		backfill_run_steps(b, run_id, want_any, &re);
@@ -557,7 +568,7 @@ static int drive_here(struct bf *b, cJSON *list, char **stopped, char **by, stru
 		backfill_say(b, "partition %s: run %lld %s", steps_json_string(p, "key"),
 			     (long long)run_id, run_state_name(r->state));
 		store_run_free(r);
-		if (backfill_move(b, "rebuild", BACKFILL_WORKING, NULL, NULL, NULL, e) < 0)
+		if (save_progress(b, e) < 0)
 			return -1;
 	}
 	return 0;

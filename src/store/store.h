@@ -1002,6 +1002,8 @@ struct store_backfill_move {
 	enum backfill_state state;
 	const char *plan_json, *compare_json, *error;
 	const char *by, *note;
+	bool quiet;                 /* the record saved as a step works: no
+				       history event */
 };
 int   store_backfill_update(struct store *s, int64_t id,
 			    const struct store_backfill_move *m, struct err *e);

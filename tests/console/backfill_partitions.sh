@@ -2,7 +2,8 @@
 # backfill_partitions.sh - a partitioned backfill in the console: the
 # backfill's page shows the partition grid (one letter a partition,
 # coloured by state) with counts by state, [ and ] move the cursor, and o
-# opens the run of the partition under it.  Whole screen at 80x24.
+# opens the run of the partition under it.  Whole screen at 80x24.  The
+# runs view names each run's partition, and / finds a partition's runs.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 . "$SLUICE_SRCDIR/tests/lib/console.sh"
 mkdir -p "$T/p"
@@ -40,6 +41,7 @@ assert_eq 1 "$RC" "rebuild with day 5 failing"
 console_script "$T/steps" \
 	'8' '<Enter>' ']]]]' ':save-screen grid.screen' \
 	'o' ':save-screen grid-run.screen' \
+	'<Esc><Esc>6' '/2024-03-05<Enter>' ':save-screen runs-partition.screen' \
 	':quit'
 console_run_script 80 24 xterm-256color "$T/steps" monitor
 console_assert_screen backfill-partitions "$T/p/grid.screen"
@@ -48,4 +50,10 @@ assert_contains "$grid" "2024-03-01    CCCCFCCC--CC" "one cell a partition, by s
 assert_contains "$grid" "C completed 9  F failed 1  - skipped 2" "counts by state"
 run5=$("$SLUICE" show runs --partition 2024-03-05 --json | json_squeeze | grep -o '"id":[0-9]*' | head -n 1 | cut -d: -f2)
 assert_contains "$(cat "$T/p/grid-run.screen")" "Run $run5  daily_sales  FAILED" "o opens the partition's run"
+# At 80 columns the partition is cut ("daily_sales 2024-…"); the filter
+# still finds the one run of 2024-03-05 among the 12.
+rows=$(grep -E '^ +[0-9]+ daily_sales' "$T/p/runs-partition.screen") ||
+	fail "no run listed: $(cat "$T/p/runs-partition.screen")"
+assert_eq 1 "$(wc -l <<<"$rows")" "/2024-03-05 keeps one run: $rows"
+assert_contains "$rows" " $run5 daily_sales 2024-" "the runs view names the run's partition"
 echo "ok: the partition grid"
