@@ -51,10 +51,10 @@ static cJSON *run_json(const struct store_run *r, const struct vec *workers)
 	cmd_json_add_str(o, "environment", r->environment);
 	cmd_json_add_str(o, "worker", r->worker);
 	cmd_json_add_str(o, "pool", r->pool);
-	cmd_json_add_str(o, "partition", r->partition);
 	char *waiting = waiting_note(r, workers);
 	cmd_json_add_str(o, "waiting", waiting);
 	free(waiting);
+	cmd_json_add_str(o, "partition", r->partition);
 	cmd_json_add_time(o, "created", r->created);
 	cmd_json_add_time(o, "scheduled", r->scheduled);
 	cmd_json_add_time(o, "started", r->started);
