@@ -320,13 +320,16 @@ static int rebuild_submit(struct bf *b, int64_t *run_id, struct err *e)
 	if (rc == 0 && cJSON_GetArraySize(dropped) > 0)
 		backfill_say(b, "dropped tables left by an earlier rebuild");
 	cJSON_Delete(dropped);
-	if (rc < 0 || backfill_prepare_targets(b, e) < 0)
+	if (rc < 0 || backfill_prepare_targets(b, false, e) < 0)
 		return -1;
 	const struct backfill_hooks *h = b->env->hooks;
 	if (h && h->submit) {
 		size_t np;
 		struct project_kv *params = backfill_params_of(b->rec, &np);
-		rc = h->submit(h->arg, b->row->flow, params, np, b->row->id, run_id, e);
+		struct backfill_submit req = { .flow = b->row->flow, .params = params,
+					       .nparams = np, .backfill_id = b->row->id,
+					       .what = "rebuild" };
+		rc = h->submit(h->arg, &req, run_id, e);
 		free(params);
 		return rc;
 	}
@@ -335,6 +338,11 @@ static int rebuild_submit(struct bf *b, int64_t *run_id, struct err *e)
 
 static int step_rebuild(struct bf *b, struct err *e)
 {
+	if (backfill_is_partitioned(b->rec)) {
+		if (backfill_rebuild_partitions(b, e) < 0)
+			return -1;
+		return backfill_move(b, "rebuild", BACKFILL_WAITING, NULL, NULL, NULL, e);
+	}
 	int64_t run_id = 0;
 	bool adopt = false;
 	if (rebuild_adopt(b, &run_id, &adopt, e) < 0)
@@ -568,6 +576,10 @@ static int step_compare(struct bf *b, int samples, struct err *e)
 		cJSON_Delete(cmp);
 		return -1;
 	}
+	if (backfill_compare_partitions(b, cmp, e) < 0) {
+		cJSON_Delete(cmp);
+		return -1;
+	}
 	cJSON_AddNumberToObject(cmp, "score", worst);
 	cJSON_AddBoolToObject(cmp, "identical", identical);
 	jset_time(cmp, "at", clock_now_us());
@@ -649,6 +661,8 @@ static int with_backfill(const struct backfill_env *env, const char *flow,
 
 static const char *pick_next(struct bf *b, struct err *e)
 {
+	if (backfill_held(b, e))
+		return NULL;
 	const char *next = step_after(b->row);
 	if (next && strcmp(next, "approve") != 0 && strcmp(next, "discard") != 0 &&
 	    !(strcmp(b->row->step, "compare") == 0 && b->row->state == BACKFILL_WAITING))
@@ -727,6 +741,13 @@ int backfill_start(const struct backfill_env *env, const char *flow,
 		   const struct project_kv *params, size_t nparams, int64_t *id,
 		   struct err *e)
 {
+	return backfill_start_range(env, flow, params, nparams, NULL, id, e);
+}
+
+int backfill_start_range(const struct backfill_env *env, const char *flow,
+			 const struct project_kv *params, size_t nparams,
+			 const struct backfill_range *range, int64_t *id, struct err *e)
+{
 	struct store_backfill *cur = NULL;
 	int rc = store_backfill_active(env->store, flow, &cur, e);
 	if (rc != 0) {
@@ -738,7 +759,8 @@ int backfill_start(const struct backfill_env *env, const char *flow,
 		store_backfill_free(cur);
 		return -1;
 	}
-	cJSON *plan = backfill_plan(env, flow, params, nparams, e);
+	cJSON *plan = range ? backfill_plan_range(env, flow, params, nparams, range, e)
+			    : backfill_plan(env, flow, params, nparams, e);
 	if (!plan)
 		return -1;
 	const cJSON *problems = cJSON_GetObjectItemCaseSensitive(plan, "problems");

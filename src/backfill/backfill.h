@@ -120,18 +120,35 @@ void  compare_result_free(struct compare_result *r);
 #define BACKFILL_SUFFIX     "_backfill"
 #define BACKFILL_OLD_SUFFIX "_old"
 
+/* A run the procedure asks for. */
+struct backfill_submit {
+	const char *flow;
+	const struct project_kv *params;
+	size_t nparams;
+	int64_t backfill_id;
+	const char *what;             /* "rebuild", "partition 2026-03-01" */
+	const char *pool;             /* NULL = the flow's (see serve) */
+};
+
 /* What a caller above steps/ lends the procedure; each may be NULL. */
 struct backfill_hooks {
-	/* Create a run of `flow` in backfill mode (trigger backfill,
-	 * trigger_detail the backfill id) that an engine will execute. */
-	int  (*submit)(void *arg, const char *flow, const struct project_kv *params,
-		       size_t nparams, int64_t backfill_id, int64_t *run_id,
+	/* Create a run in backfill mode (trigger backfill, trigger_detail the
+	 * backfill id) that an engine will execute. */
+	int  (*submit)(void *arg, const struct backfill_submit *req, int64_t *run_id,
 		       struct err *e);
 	/* Return once run `run_id` is in a final state, executing it here
 	 * when no engine takes it.  The run's state says how it went. */
 	int  (*finish)(void *arg, int64_t run_id, struct err *e);
 	/* Tell the channels that want backfill_waiting. */
 	int  (*notify)(void *arg, const char *text, struct err *e);
+	/* A partitioned rebuild submits runs and watches them: make sure an
+	 * engine takes them meanwhile.  When none is alive, start one here
+	 * with `workers` threads that serves only a pool of its own, named in
+	 * *pool (kept by the hooks until unserve); NULL: a live engine takes
+	 * the flow's runs. */
+	int  (*serve)(void *arg, int64_t backfill_id, int workers, const char **pool,
+		      struct err *e);
+	void (*unserve)(void *arg);
 	void *arg;
 };
 /* Without submit/finish the rebuild runs the flow's steps in this process
@@ -172,6 +189,54 @@ struct cJSON *backfill_plan(const struct backfill_env *env, const char *flow,
 int   backfill_start(const struct backfill_env *env, const char *flow,
 		     const struct project_kv *params, size_t nparams, int64_t *id,
 		     struct err *e);
+/* Partitioned backfills (backfill_partitions.c): a range of a partitioned
+ * flow's partitions, one run each, rebuilt into TABLE_backfill (which
+ * starts as a copy of TABLE, so partitions outside the range, or skipped,
+ * keep their rows).  Which partitions run follows Airflow 3's reprocess
+ * behaviour, judged by each partition's latest run (a backfill's runs
+ * count once it was approved):
+ *   none    every partition whose latest run did not complete (never run,
+ *           failed, crashed, cancelled);
+ *   failed  only those whose latest run FAILED or CRASHED;
+ *   all     every one. */
+enum backfill_reprocess { REPROCESS_NONE, REPROCESS_FAILED, REPROCESS_ALL };
+const char *backfill_reprocess_name(enum backfill_reprocess r);
+bool  backfill_reprocess_parse(const char *s, enum backfill_reprocess *out);
+struct backfill_range {
+	const char *from, *to;        /* partitions, both included: keys or values */
+	enum backfill_reprocess reprocess;
+	int  max_active;              /* runs at once; 0 = 1 */
+	bool backwards;               /* newest partition first */
+};
+#define BACKFILL_MAX_PARTITIONS 10000
+/* The dry run of a range: backfill_plan's document plus "partitions":
+ * {"param", "grain", "from", "to", "reprocess", "max_active", "backwards",
+ * "list": [{"key", "value", "action": run|skip, "why", "last_run",
+ * "last_state"}], "to_run", "to_skip"}.  ERR_INVALID for a flow without a
+ * partition or a bad range (reversed, before the partition's start, more
+ * than BACKFILL_MAX_PARTITIONS). */
+struct cJSON *backfill_plan_range(const struct backfill_env *env, const char *flow,
+				  const struct project_kv *params, size_t nparams,
+				  const struct backfill_range *range, struct err *e);
+/* backfill_start for a range: the plan above is recorded, and the rebuild
+ * step runs the partitions marked "run", at most max_active at a time; a
+ * rebuild run again (after a failure, a pause or a crash) keeps the
+ * partitions that completed and runs the others again. */
+int   backfill_start_range(const struct backfill_env *env, const char *flow,
+			   const struct project_kv *params, size_t nparams,
+			   const struct backfill_range *range, int64_t *id, struct err *e);
+/* Pause (no new partition runs; those running finish, then the rebuild
+ * stops, FAILED "paused"), resume (the pause lifted; 'next' goes on) or
+ * cancel (no new runs; `cancel_run` is called for each partition run still
+ * going, and the rebuild stops for good: discard follows) the flow's
+ * partitioned backfill.  ERR_NOTFOUND without one; ERR_CONFLICT when the
+ * backfill is past its rebuild. */
+enum backfill_control { BACKFILL_PAUSE, BACKFILL_RESUME, BACKFILL_CANCEL };
+int   backfill_control(const struct backfill_env *env, const char *flow,
+		       enum backfill_control what,
+		       int (*cancel_run)(void *arg, int64_t run_id, struct err *e),
+		       void *arg, struct err *e);
+
 /* Take the next step (or run a failed or interrupted one again) and wait
  * for it to finish.  ERR_NOTFOUND: no active backfill; ERR_CONFLICT:
  * another live process works on it, or it waits for approve/discard.

@@ -30,6 +30,10 @@ struct bf {
 	pthread_cond_t hb_cond;
 	bool hb_stop;
 	struct err hb_err;
+	/* a partition's run made here (backfill_create_run): its parameters
+	 * (JSON text) and key; NULL: the plan's, none */
+	const char *run_params;
+	const char *run_partition;
 };
 
 struct target {
@@ -152,8 +156,9 @@ int   backfill_settle_orphan(struct bf *b, int64_t run_id, struct err *e);
 /* ---- backfill_swap.c ------------------------------------------------------------- */
 /* Drop every TABLE_backfill (names appended to `dropped` when not NULL). */
 int   backfill_drop_tables(struct bf *b, cJSON *dropped, struct err *e);
-/* Copy each existing target's shape (no rows) to TABLE_backfill. */
-int   backfill_prepare_targets(struct bf *b, struct err *e);
+/* Copy each existing target's shape (and its rows, for a partitioned
+ * backfill that rebuilds only some partitions) to TABLE_backfill. */
+int   backfill_prepare_targets(struct bf *b, bool with_rows, struct err *e);
 /* Runs of the flow in the way of a swap (see backfill_approve). */
 int   backfill_runs_in_the_way(struct bf *b, bool force, struct err *e);
 int   backfill_step_approve(struct bf *b, struct err *e);
@@ -162,5 +167,17 @@ int   backfill_step_discard(struct bf *b, struct err *e);
 /* ---- backfill_status.c ---------------------------------------------------------------- */
 /* The rebuild run's progress into `out`. */
 void  backfill_rebuild_progress(struct bf *b, int64_t run_id, cJSON *out);
+
+/* ---- backfill_partitions.c ------------------------------------------------------ */
+/* Was the backfill planned over a range of partitions? */
+bool  backfill_is_partitioned(const cJSON *rec);
+/* The rebuild of a partitioned backfill: one run per partition. */
+int   backfill_rebuild_partitions(struct bf *b, struct err *e);
+/* Per partition: its run and, with the partition's column, rows in both tables. */
+int   backfill_compare_partitions(struct bf *b, cJSON *cmp, struct err *e);
+/* "partitions" for the status: the list with live states, counts by state. */
+void  backfill_partitions_json(struct bf *b, cJSON *out);
+/* Non-NULL (and e set) when a pause or cancel holds the rebuild. */
+const char *backfill_held(struct bf *b, struct err *e);
 
 #endif

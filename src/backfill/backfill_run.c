@@ -200,7 +200,7 @@ int backfill_create_run(struct bf *b, const char *what, int64_t *run_id, struct 
 	snprintf(detail, sizeof detail, "%lld", (long long)b->row->id);
 	snprintf(reason, sizeof reason, "backfill %lld: %s, run by the backfill itself",
 		 (long long)b->row->id, what);
-	char *params = params_json(b->rec);
+	char *params = b->run_params ? xstrdup(b->run_params) : params_json(b->rec);
 	/* SCHEDULED far ahead, then claimed at once: no engine takes it first,
 	 * and with one attempt crash recovery ends it CRASHED, never retries. */
 	struct store_run_spec spec = {
@@ -208,6 +208,7 @@ int backfill_create_run(struct bf *b, const char *what, int64_t *run_id, struct 
 		.trigger = TRIGGER_BACKFILL, .trigger_detail = detail, .max_attempts = 1,
 		.environment = b->env->project->env.name,
 		.scheduled = clock_now_us() + FAR_FUTURE, .reason = reason,
+		.partition = b->run_partition,
 	};
 	int rc = store_run_create(b->env->store, &spec, run_id, e);
 	free(params);

@@ -226,6 +226,7 @@ static cJSON *status_of(const struct backfill_env *env, struct store_backfill *r
 	if (jint(rb, "run_id"))
 		backfill_rebuild_progress(&b, jint(rb, "run_id"), rb);
 	jset(o, "rebuild", rb);
+	backfill_partitions_json(&b, o);
 	copy_member(o, b.rec, "validation");
 	cJSON *cmp = row->compare ? cJSON_Parse(row->compare) : NULL;
 	jset(o, "compare", cmp ? cmp : cJSON_CreateNull());

@@ -571,7 +571,20 @@ static int copy_shape(struct db *db, const struct target *t, struct err *e)
 	return rc < 0 ? -1 : own_sequences(db, t, e);
 }
 
-int backfill_prepare_targets(struct bf *b, struct err *e)
+/* The rows too, in the copy's own transaction. */
+static int copy_rows(struct db *db, const struct target *t, struct err *e)
+{
+	char *qb = db_quote_ident(db, t->backfill), *qt = db_quote_ident(db, t->table);
+	char *sql = xasprintf("INSERT INTO %s %sSELECT * FROM %s", qb,
+			      db_kind(db) == DB_SQLITE ? "" : "OVERRIDING SYSTEM VALUE ", qt);
+	int rc = db_exec(db, sql, NULL, 0, NULL, e);
+	free(sql);
+	free(qb);
+	free(qt);
+	return rc < 0 ? -1 : 0;
+}
+
+int backfill_prepare_targets(struct bf *b, bool with_rows, struct err *e)
 {
 	struct target *t;
 	size_t n = backfill_targets(b->rec, &t);
@@ -583,7 +596,9 @@ int backfill_prepare_targets(struct bf *b, struct err *e)
 			rc = -1;
 		} else if (ex == 1) {
 			rc = db_begin(db, e);
-			if (rc == 0 && (copy_shape(db, &t[i], e) < 0 || db_commit(db, e) < 0)) {
+			if (rc == 0 && (copy_shape(db, &t[i], e) < 0 ||
+					(with_rows && copy_rows(db, &t[i], e) < 0) ||
+					db_commit(db, e) < 0)) {
 				db_rollback(db);
 				rc = -1;
 			}

@@ -3,7 +3,8 @@
 noinst_LIBRARIES += libbackfill.a
 libbackfill_a_SOURCES = src/backfill/backfill.h src/backfill/compare.c \
 	src/backfill/backfill_int.h src/backfill/backfill.c src/backfill/backfill_plan.c \
-	src/backfill/backfill_run.c src/backfill/backfill_swap.c src/backfill/backfill_status.c
+	src/backfill/backfill_run.c src/backfill/backfill_swap.c src/backfill/backfill_status.c \
+	src/backfill/backfill_partitions.c
 
 check_PROGRAMS += tests/unit/test_compare tests/unit/test_compare_pg
 EXTRA_DIST += tests/unit/test_compare_cases.c
@@ -30,3 +31,6 @@ TESTS += tests/unit/test_backfill tests/unit/test_backfill_pg
 TESTS += tests/integration/backfill_totesys.sh tests/integration/backfill_totesys_pg.sh \
 	tests/integration/backfill_cli.sh tests/integration/backfill_crash.sh \
 	tests/integration/backfill_crash_pg.sh
+# Partitioned backfills: a range, one run per partition, reprocess, a crash.
+TESTS += tests/integration/backfill_partitions.sh tests/integration/backfill_partitions_pg.sh
+EXTRA_DIST += tests/integration/backfill_partitions_lib.sh

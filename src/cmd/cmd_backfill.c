@@ -42,20 +42,63 @@
 struct hooks_ctx {
 	struct cmd_ctx *ctx;
 	bool engine_alive;
+	struct engine *served;        /* started by hook_serve */
+	char pool[48];
 };
 
-static int hook_submit(void *arg, const char *flow, const struct project_kv *params,
-		       size_t nparams, int64_t backfill_id, int64_t *run_id, struct err *e)
+static int hook_submit(void *arg, const struct backfill_submit *r, int64_t *run_id,
+		       struct err *e)
 {
 	struct hooks_ctx *h = arg;
-	char detail[32], reason[64];
-	snprintf(detail, sizeof detail, "%lld", (long long)backfill_id);
-	snprintf(reason, sizeof reason, "backfill %lld: rebuild", (long long)backfill_id);
+	char detail[32], reason[96];
+	snprintf(detail, sizeof detail, "%lld", (long long)r->backfill_id);
+	snprintf(reason, sizeof reason, "backfill %lld: %s", (long long)r->backfill_id,
+		 r->what ? r->what : "rebuild");
 	struct engine_run_request req = {
-		.flow = flow, .params = params, .nparams = nparams,
+		.flow = r->flow, .params = r->params, .nparams = r->nparams,
 		.trigger = TRIGGER_BACKFILL, .trigger_detail = detail, .reason = reason,
+		.pool = r->pool,
 	};
 	return engine_submit(h->ctx->store, h->ctx->project, &req, run_id, e);
+}
+
+/* A partitioned rebuild's runs: a live engine takes them; else an engine
+ * here with a pool of its own, so it takes this backfill's runs only. */
+static int hook_serve(void *arg, int64_t backfill_id, int workers, const char **pool,
+		      struct err *e)
+{
+	struct hooks_ctx *h = arg;
+	struct cmd_ctx *ctx = h->ctx;
+	*pool = NULL;
+	if (h->engine_alive || ctx->surface == SURFACE_CONSOLE)
+		return 0;
+	snprintf(h->pool, sizeof h->pool, "backfill_%lld", (long long)backfill_id);
+	const char *pools[] = { h->pool };
+	fprintf(ctx->errout, "no engine is running: running the partitions here, %d at a "
+		"time\n", workers);
+	struct engine_options opt = {
+		.store_url = cmd_ctx_store_url(ctx), .workers = 2 * workers, .no_scheduler = true,
+		.no_notifier = true, .pools = pools, .npools = 1,
+	};
+	h->served = engine_new(ctx->project, &opt, e);
+	if (!h->served || engine_start(h->served, e) < 0) {
+		engine_free(h->served);
+		h->served = NULL;
+		return -1;
+	}
+	*pool = h->pool;
+	return 0;
+}
+
+static void hook_unserve(void *arg)
+{
+	struct hooks_ctx *h = arg;
+	if (!h->served)
+		return;
+	struct err se;
+	engine_stop(h->served, 5 * USEC_PER_SEC, &se);
+	engine_free(h->served);
+	h->served = NULL;
 }
 
 /* Poll the run until it is final; the first stop signal cancels it, the
@@ -174,7 +217,8 @@ static int make_env(struct cmd_ctx *ctx, struct env_holder *h, bool with_engine,
 	h->hctx.ctx = ctx;
 	if (with_engine && engine_alive(ctx->store, 0, &h->hctx.engine_alive, e) < 0)
 		return -1;
-	h->hooks = (struct backfill_hooks){ hook_submit, hook_finish, hook_notify, &h->hctx };
+	h->hooks = (struct backfill_hooks){ hook_submit, hook_finish, hook_notify, hook_serve,
+					    hook_unserve, &h->hctx };
 	h->env = (struct backfill_env){
 		.project = ctx->project, .store = ctx->store, .store_url = cmd_ctx_store_url(ctx),
 		.store_opt = &h->sopt, .by = ctx->user, .progress = progress_line,
@@ -341,22 +385,169 @@ static int exec_plan(struct cmd_ctx *ctx, const struct cmd_args *args, struct er
 
 /* ---- start and next ---------------------------------------------------------------------------- */
 
+/* The partitions of a plan or a status: a line of letters (the state of
+ * each, in the order they run), the counts, and with `each` one line a
+ * partition. */
+static void print_partitions(struct cmd_ctx *ctx, const cJSON *parts, bool each)
+{
+	if (!cJSON_IsObject(parts))
+		return;
+	fprintf(ctx->out, "  partitions %s to %s by %s (%s), reprocess %s, %lld at a time%s\n",
+		js(parts, "from"), js(parts, "to"), js(parts, "param"), js(parts, "grain"),
+		js(parts, "reprocess"), jnum(parts, "max_active"),
+		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(parts, "backwards"))
+		? ", newest first" : "");
+	const cJSON *p, *list = cJSON_GetObjectItemCaseSensitive(parts, "list");
+	cJSON_ArrayForEach(p, list) {
+		if (!each)
+			break;
+		const char *shown = js(p, "shown");
+		if (shown && jnum(p, "run_id"))
+			fprintf(ctx->out, "    %-14s %-10s run %lld%s%s\n", js(p, "key"), shown,
+				jnum(p, "run_id"), js(p, "error") ? ": " : "",
+				js(p, "error") ? js(p, "error") : "");
+		else if (shown)
+			fprintf(ctx->out, "    %-14s %-10s %s\n", js(p, "key"), shown,
+				js(p, "why") ? js(p, "why") : "");
+		else
+			fprintf(ctx->out, "    %-14s %-5s %s\n", js(p, "key"), js(p, "action"),
+				js(p, "why"));
+	}
+	const cJSON *counts = cJSON_GetObjectItemCaseSensitive(parts, "counts");
+	if (cJSON_IsObject(counts)) {
+		fputs("  partition states:", ctx->out);
+		const cJSON *c;
+		cJSON_ArrayForEach(c, counts)
+			fprintf(ctx->out, " %s %lld", c->string, (long long)c->valuedouble);
+		fputc('\n', ctx->out);
+	} else {
+		fprintf(ctx->out, "  partitions to run: %lld, to skip: %lld\n",
+			jnum(parts, "to_run"), jnum(parts, "to_skip"));
+	}
+	if (js(parts, "control"))
+		fprintf(ctx->out, "  %s by %s\n", js(parts, "control"), js(parts, "control_by"));
+}
+
+/* --from/--to and the rest; 1 a range was given, 0 none, -1 usage error. */
+static int parse_range(const struct cmd_args *args, struct backfill_range *r,
+		       struct err *e)
+{
+	memset(r, 0, sizeof *r);
+	r->from = cmd_opt_value(args, "--from");
+	r->to = cmd_opt_value(args, "--to");
+	const char *rp = cmd_opt_value(args, "--reprocess");
+	const char *ma = cmd_opt_value(args, "--max-active");
+	r->backwards = cmd_opt_flag(args, "--backwards");
+	bool any = r->from || r->to || rp || ma || r->backwards;
+	if (!any)
+		return 0;
+	if (!r->from || !r->to) {
+		cmd_usage_error(args->entry, e, "a partitioned backfill needs both --from and "
+				"--to (the first and last partition)");
+		return -1;
+	}
+	if (rp && !backfill_reprocess_parse(rp, &r->reprocess)) {
+		cmd_usage_error(args->entry, e, "--reprocess is none, failed or all, not '%s'", rp);
+		return -1;
+	}
+	int64_t n = 1;
+	if (ma && (!str_to_i64(ma, &n) || n < 1 || n > 100)) {
+		cmd_usage_error(args->entry, e, "--max-active wants a number from 1 to 100");
+		return -1;
+	}
+	r->max_active = (int)n;
+	return 1;
+}
+
+static int dry_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct env_holder *h,
+		   const struct flow_args *a, const struct backfill_range *range, struct err *e)
+{
+	cJSON *plan = range ? backfill_plan_range(&h->env, a->flow, a->kv, a->nkv, range, e)
+			    : backfill_plan(&h->env, a->flow, a->kv, a->nkv, e);
+	if (!plan)
+		return exit_for(e);
+	if (args->format == CMD_FORMAT_JSON) {
+		cmd_json_print(ctx->out, plan);
+	} else {
+		print_plan(ctx, plan);
+		print_partitions(ctx, cJSON_GetObjectItemCaseSensitive(plan, "partitions"), true);
+	}
+	int problems = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(plan, "problems"));
+	cJSON_Delete(plan);
+	if (problems > 0) {
+		err_set(e, ERR_INVALID, "flow %s cannot be backfilled as planned (%d problem%s)",
+			a->flow, problems, problems == 1 ? "" : "s");
+		return EXIT_FAILED;
+	}
+	return EXIT_OK;
+}
+
 static int exec_start(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	struct flow_args a;
 	int rc = parse_flow_args(&a, args, e);
 	if (rc != EXIT_OK)
 		return rc;
+	struct backfill_range range;
+	int ranged = parse_range(args, &range, e);
 	struct env_holder h;
 	make_env(ctx, &h, false, e);
 	int64_t id = 0;
-	if (backfill_start(&h.env, a.flow, a.kv, a.nkv, &id, e) < 0)
+	if (ranged < 0)
+		rc = EXIT_USAGE;
+	else if (cmd_opt_flag(args, "--dry-run"))
+		rc = dry_run(ctx, args, &h, &a, ranged ? &range : NULL, e);
+	else if (backfill_start_range(&h.env, a.flow, a.kv, a.nkv, ranged ? &range : NULL, &id,
+				      e) < 0)
 		rc = exit_for(e);
 	else
 		fprintf(ctx->out, "backfill %lld of flow %s: planned; run 'sluice backfill "
 			"next %s' to suspend its tasks\n", (long long)id, a.flow, a.flow);
 	flow_args_free(&a);
 	return rc;
+}
+
+/* ---- pause, resume, cancel --------------------------------------------------------------- */
+
+static int cancel_run(void *arg, int64_t run_id, struct err *e)
+{
+	struct cmd_ctx *ctx = arg;
+	return engine_cancel(ctx->store, run_id, ctx->user, e);
+}
+
+static int exec_control(struct cmd_ctx *ctx, const struct cmd_args *args,
+			enum backfill_control what, struct err *e)
+{
+	const char *flow = args->positional.items[0];
+	struct env_holder h;
+	make_env(ctx, &h, false, e);
+	if (backfill_control(&h.env, flow, what, cancel_run, ctx, e) < 0)
+		return exit_for(e);
+	static const char *const said[] = {
+		"paused: no new partition runs; those running finish",
+		"resumed", "cancelled: its partition runs are being cancelled; discard it next",
+	};
+	fprintf(ctx->out, "backfill of flow %s %s\n", flow, said[what]);
+	return EXIT_OK;
+}
+
+static int exec_pause(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
+{
+	return exec_control(ctx, args, BACKFILL_PAUSE, e);
+}
+
+static int exec_cancel(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
+{
+	return exec_control(ctx, args, BACKFILL_CANCEL, e);
+}
+
+static int exec_next(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e);
+
+/* Lift the pause, then go on as 'next' does. */
+static int exec_resume(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
+{
+	int rc = exec_control(ctx, args, BACKFILL_RESUME, e);
+	return rc == EXIT_OK ? exec_next(ctx, args, e) : rc;
 }
 
 /* argv for the same sluice, same project, environment and store. */
@@ -661,6 +852,16 @@ static void print_compare(struct cmd_ctx *ctx, const cJSON *cmp)
 		}
 		print_samples(ctx, t);
 	}
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(cmp, "partitions")) {
+		fprintf(ctx->out, "  partition %s: run %lld %s, %lld rows written", js(t, "key"),
+			jnum(t, "run_id"), js(t, "state") ? js(t, "state") : "-",
+			jnum(t, "rows_written"));
+		const cJSON *c;
+		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(t, "tables"))
+			fprintf(ctx->out, "; %s %lld rows now, %lld rebuilt", js(c, "table"),
+				jnum(c, "rows_current"), jnum(c, "rows_backfill"));
+		fputc('\n', ctx->out);
+	}
 }
 
 static void print_status(struct cmd_ctx *ctx, const cJSON *st)
@@ -697,6 +898,7 @@ static void print_status(struct cmd_ctx *ctx, const cJSON *st)
 		if (n)
 			fputc('\n', ctx->out);
 	}
+	print_partitions(ctx, cJSON_GetObjectItemCaseSensitive(st, "partitions"), true);
 	const cJSON *val = cJSON_GetObjectItemCaseSensitive(st, "validation");
 	if (cJSON_IsObject(val)) {
 		const cJSON *c;
@@ -839,15 +1041,53 @@ const struct cmd_entry cmd_backfill_entries[] = {
 	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON,
 	  .args = { 1, CMD_ARGS_MANY, { CMD_KIND_FLOW, CMD_KIND_PARAM } },
 	  .exec = exec_plan },
-	{ .name = "backfill start", .usage = "FLOW [NAME=VALUE ...]",
+	{ .name = "backfill start", .usage = "FLOW [NAME=VALUE ...] [--from D1 --to D2] "
+	  "[--reprocess none|failed|all] [--max-active N] [--backwards] [--dry-run]",
 	  .summary = "begin a backfill of FLOW: plan it and wait for 'next'",
 	  .help = "Records the plan as backfill step 1 of 7.  Then, one 'next' at a time:\n"
 	  "suspend the flow's tasks, rebuild its tables as TABLE_backfill, validate\n"
 	  "them, compare them with the current tables; then approve (swap) or\n"
-	  "discard, and 'next' resumes the tasks.  One backfill per flow at a time.",
-	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  "discard, and 'next' resumes the tasks.  One backfill per flow at a time.\n"
+	  "A partitioned flow's range --from D1 --to D2 (both included) rebuilds one\n"
+	  "run per partition, at most --max-active N at a time (default 1), newest\n"
+	  "first with --backwards.  --reprocess: none (default) runs the partitions\n"
+	  "whose latest run did not complete, failed only those whose latest run\n"
+	  "failed, all every one.  --dry-run lists the partitions and what each\n"
+	  "would do, and starts nothing.",
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON,
+	  .options = {
+		{ "--from", NULL, CMD_KIND_TEXT },
+		{ "--to", NULL, CMD_KIND_TEXT },
+		{ "--reprocess", NULL, CMD_KIND_CHOICE, "none|failed|all" },
+		{ "--max-active", NULL, CMD_KIND_NUMBER },
+		{ "--backwards", NULL },
+		{ "--dry-run", NULL },
+	  },
 	  .args = { 1, CMD_ARGS_MANY, { CMD_KIND_FLOW, CMD_KIND_PARAM } },
 	  .exec = exec_start },
+	{ .name = "backfill pause", .usage = "FLOW",
+	  .summary = "a partitioned backfill starts no new partition runs",
+	  .help = "The runs going finish; then the rebuild stops.  'backfill resume'\n"
+	  "goes on with the partitions left.",
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .args = { 1, 1, { CMD_KIND_FLOW } },
+	  .exec = exec_pause },
+	{ .name = "backfill resume", .usage = "FLOW [--samples N] [--background]",
+	  .summary = "lift a pause and take the next step (the partitions left)",
+	  .help = "As 'backfill next' once the pause is lifted.",
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .options = {
+		{ "--samples", NULL, CMD_KIND_NUMBER },
+		{ "--background", NULL },
+	  },
+	  .args = { 1, 1, { CMD_KIND_FLOW } },
+	  .exec = exec_resume },
+	{ .name = "backfill cancel", .usage = "FLOW",
+	  .summary = "stop a partitioned backfill: no new runs, the runs going cancelled",
+	  .help = "The rebuild ends; 'backfill discard' then drops the backfill tables.",
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+	  .args = { 1, 1, { CMD_KIND_FLOW } },
+	  .exec = exec_cancel },
 	{ .name = "backfill next", .usage = "FLOW [--samples N] [--background]",
 	  .summary = "take the next step of FLOW's backfill (or run a failed one again)",
 	  .help = "Waits for the step to finish.  --background starts it in a detached\n"

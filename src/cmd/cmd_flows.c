@@ -55,6 +55,7 @@ static cJSON *run_json(const struct store_run *r, const struct vec *workers)
 	char *waiting = waiting_note(r, workers);
 	cmd_json_add_str(o, "waiting", waiting);
 	free(waiting);
+	cmd_json_add_str(o, "partition", r->partition);
 	cmd_json_add_time(o, "created", r->created);
 	cmd_json_add_time(o, "scheduled", r->scheduled);
 	cmd_json_add_time(o, "started", r->started);
@@ -198,7 +199,8 @@ static void print_runs(FILE *fp, enum cmd_format format, const struct vec *runs,
 static int exec_show_runs(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
-	struct store_run_filter f = { .flow = cmd_opt_value(args, "--flow"), .limit = 20 };
+	struct store_run_filter f = { .flow = cmd_opt_value(args, "--flow"), .limit = 20,
+				      .partition = cmd_opt_value(args, "--partition") };
 	int rc = EXIT_OK;
 	const char *lim = cmd_opt_value(args, "--limit");
 	int64_t n;
@@ -281,6 +283,8 @@ static void print_run_text(FILE *fp, const struct store_run *r, struct vec *step
 	fprintf(fp, "  worker       %s\n", r->worker ? r->worker : "-");
 	if (r->pool)
 		fprintf(fp, "  pool         %s\n", r->pool);
+	if (r->partition)
+		fprintf(fp, "  partition    %s\n", r->partition);
 	char *waiting = waiting_note(r, workers);
 	if (waiting)
 		fprintf(fp, "  %s\n", waiting);
@@ -362,11 +366,12 @@ const struct cmd_entry cmd_flows_entries[] = {
 	  .summary = "list flows with their limits and last run",
 	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
 	  .exec = exec_show_flows },
-	{ .name = "show runs", .usage = "[--flow F] [--state S] [-n N]",
+	{ .name = "show runs", .usage = "[--flow F] [--state S] [--partition P] [-n N]",
 	  .summary = "list runs, newest first",
 	  .help = "--state takes one or more states, comma separated:\n"
 		  "SCHEDULED LATE PENDING RUNNING RETRYING COMPLETED CACHED FAILED\n"
 		  "CANCELLING CANCELLED CRASHED (any case).  --limit N (-n), default 20;\n"
+		  "--partition P: runs of a partitioned flow's partition P (2026-03-01);\n"
 		  "--json prints a JSON array.",
 	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,
 	  .options = {
@@ -375,6 +380,7 @@ const struct cmd_entry cmd_flows_entries[] = {
 		  "scheduled|late|pending|running|retrying|completed|cached|failed|"
 		  "cancelling|cancelled|crashed" },
 		{ "--limit", "-n", CMD_KIND_NUMBER },
+		{ "--partition", NULL, CMD_KIND_TEXT },
 	  },
 	  .exec = exec_show_runs },
 	{ .name = "show run", .usage = "RUN [--json]",

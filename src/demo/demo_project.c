@@ -184,7 +184,7 @@ static int remove_leftovers(const char *dir, struct err *e)
  * (a new demo's runs must never meet them) and nothing else. */
 static const char *const warehouse_tables[] = {
 	"dim_date", "dim_staff", "dim_location", "dim_currency", "dim_design",
-	"dim_counterparty", "fact_sales_order", "fact_order_line",
+	"dim_counterparty", "fact_sales_order", "fact_order_line", "daily_sales",
 	"stg_dim_date", "stg_dim_staff", "stg_dim_location", "stg_dim_currency",
 	"stg_dim_design", "stg_dim_counterparty", "stg_fact_sales_order",
 	"stg_fact_sales_order_waiting", "stg_fact_sales_order_held",

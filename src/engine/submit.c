@@ -97,6 +97,7 @@ int engine_submit(struct store *s, const struct project *p,
 		return -1;
 	}
 	char *params = resolved ? resolved : given_json(req->params, req->nparams);
+	char *partition = project_partition_of(f, resolved);
 	struct store_run_spec spec = {
 		.flow = f->name, .params = params,
 		.state = req->scheduled ? RUN_SCHEDULED : RUN_PENDING,
@@ -108,12 +109,14 @@ int engine_submit(struct store *s, const struct project *p,
 		.worker = req->reserved_for,
 		.pool = req->pool ? req->pool : f->pool,
 		.late_after = f->late_after,
+		.partition = partition,
 	};
 	if (!resolved)
 		spec.state = RUN_PENDING;
 	int64_t id = 0;
 	int rc = store_run_create(s, &spec, &id, e);
 	free(params);
+	free(partition);
 	if (rc < 0)
 		return -1;
 	if (run_id)

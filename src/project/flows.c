@@ -117,6 +117,56 @@ static void parse_params(struct ld *L, const cJSON *flow, const char *path,
 	free(pp);
 }
 
+/* ---- partition ------------------------------------------------------------------ */
+
+/* "partition": { "param": a date or timestamp parameter, "grain": hour |
+ * day | month, "start": the first partition, "column": the targets'
+ * column holding it }. */
+static void parse_partition(struct ld *L, const cJSON *flow, const char *path,
+			    struct project_flow *f)
+{
+	static const char *const keys[] = { "param", "grain", "start", "column", NULL };
+	static const char *const grains[] = { "hour", "day", "month" };
+	struct project *p = L->p;
+	const cJSON *obj = spec_at_object(p, flow, path, "partition", false, L->d);
+	if (!obj)
+		return;
+	char *pp = spec_path_key(path, "partition");
+	spec_at_unknown_keys(p, obj, pp, keys, L->d);
+	struct project_partition *pt = xcalloc(1, sizeof *pt);
+	f->partition = pt;
+	pt->param = ld_nonempty(L, obj, pp, "param", true);
+	int g;
+	pt->grain = ld_enum_member(L, obj, pp, "grain", grains, ARRAY_LEN(grains), &g)
+		? (enum partition_grain)g : GRAIN_DAY;
+	if (!cJSON_GetObjectItemCaseSensitive(obj, "grain"))
+		ld_error(L, pp, "a partition needs a \"grain\" (hour, day or month)");
+	pt->column = ld_string(L, obj, pp, "column", false, NULL);
+	const struct project_param *prm = NULL;
+	for (size_t i = 0; i < f->nparams && *pt->param; i++)
+		if (strcmp(f->params[i].name, pt->param) == 0)
+			prm = &f->params[i];
+	if (*pt->param && !prm)
+		ld_member_error(L, pp, "param", "flow %s has no parameter \"%s\" to partition "
+				"by (declare it under \"params\" with type date or timestamp)",
+				f->name, pt->param);
+	else if (prm && prm->type != PARAM_DATE && prm->type != PARAM_TIMESTAMP)
+		ld_member_error(L, pp, "param", "parameter \"%s\" is %s: a partition is a date "
+				"or timestamp parameter", pt->param, param_type_name(prm->type));
+	else if (prm && prm->type == PARAM_DATE && pt->grain == GRAIN_HOUR)
+		ld_member_error(L, pp, "grain", "an hourly partition needs a timestamp "
+				"parameter; \"%s\" is a date", pt->param);
+	pt->type = prm ? prm->type : PARAM_DATE;
+	const char *start = spec_at_string(p, obj, pp, "start", false, L->d);
+	if (start) {
+		pt->has_start = partition_floor(pt, start, &pt->start);
+		if (!pt->has_start)
+			ld_member_error(L, pp, "start", "\"%.64s\" is not a date or timestamp "
+					"(YYYY-MM-DD[ HH:MM[:SS]])", start);
+	}
+	free(pp);
+}
+
 /* ---- steps ---------------------------------------------------------------------- */
 
 /* Paths of each step's resolved `needs`, for reporting cycles. */
@@ -285,7 +335,7 @@ static void parse_flow(struct ld *L, const cJSON *obj, const char *path, void *s
 	static const char *const keys[] = {
 		"name", "description", "params", "retries", "timeout", "concurrency",
 		"on_limit", "notify", "steps", "pool",
-		"late_after", NULL,
+		"late_after", "partition", NULL,
 	};
 	static const char *const limits[] = { "wait", "refuse" };
 	struct project_flow *f = slot;
@@ -296,6 +346,7 @@ static void parse_flow(struct ld *L, const cJSON *obj, const char *path, void *s
 	f->description = xstrdup(spec_at_string(p, obj, path, "description", false, L->d));
 	f->pool = ld_pool(L, obj, path);
 	parse_params(L, obj, path, f);
+	parse_partition(L, obj, path, f);
 	f->retries = (struct retry_policy){
 		.count = 0, .delay = 10 * USEC_PER_SEC, .exponential = false,
 		.max_delay = 3600 * USEC_PER_SEC, .jitter = 0,

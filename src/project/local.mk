@@ -11,6 +11,7 @@ libproject_a_SOURCES = \
 	src/project/loader_tasks.c \
 	src/project/model.c \
 	src/project/param.c \
+	src/project/partition.c \
 	src/project/project_json.c \
 	src/project/secrets.c \
 	src/project/spec.c \

@@ -317,6 +317,11 @@ static void free_flow(struct project_flow *f)
 	free(f->steps);
 	free_strings(f->notify, f->nnotify);
 	free(f->pool);
+	if (f->partition) {
+		free(f->partition->param);
+		free(f->partition->column);
+		free(f->partition);
+	}
 	free(f->path_in_file);
 }
 

@@ -272,6 +272,21 @@ struct project_step {
 enum concurrency_policy { CONCURRENCY_WAIT, CONCURRENCY_REFUSE };
 #define PROJECT_LATE_AFTER (60 * USEC_PER_SEC)
 
+/* A flow's partition (partition.c): its runs are keyed by the period of
+ * one date or timestamp parameter, so a range of periods can be run (or
+ * backfilled) one run each. */
+enum partition_grain { GRAIN_HOUR, GRAIN_DAY, GRAIN_MONTH };
+struct project_partition {
+	char *param;                  /* a date or timestamp parameter of the flow */
+	enum param_type type;         /* that parameter's type */
+	enum partition_grain grain;
+	bool has_start;
+	usec_t start;                 /* the first partition there is (floored) */
+	char *column;                 /* the targets' column that holds the
+					 partition's value, for per-partition
+					 counts; NULL */
+};
+
 struct project_flow {
 	char *name;
 	char *description;
@@ -288,6 +303,7 @@ struct project_flow {
 	char *pool;                   /* only workers serving it run this flow; NULL */
 	usec_t late_after;            /* a SCHEDULED run not started this long after
 					 its time is LATE; default PROJECT_LATE_AFTER */
+	struct project_partition *partition;   /* NULL: not partitioned */
 	char *path_in_file;
 };
 
@@ -532,6 +548,29 @@ uint64_t project_route(const struct project *p, enum notify_event ev, const char
  * calendar day);
  * timestamp YYYY-MM-DD[( |T)HH:MM[:SS[.ffffff]]][Z|+HH[:MM]]; text anything. */
 int  param_check(const struct project_param *param, const char *value, struct err *e);
+
+/* ---- partitions (partition.c) --------------------------------------------------
+ * A partition is named by its first instant (UTC microseconds) and shown
+ * as its key: "2026-03-01" (day), "2026-03" (month), "2026-03-01T05"
+ * (hour). */
+const char *partition_grain_name(enum partition_grain g);   /* "day" */
+bool  partition_grain_parse(const char *s, enum partition_grain *out);
+#define PARTITION_KEY_MAX 24
+/* The partition a date or timestamp value (or a key) falls in: false when
+ * `value` is neither. */
+bool  partition_floor(const struct project_partition *pt, const char *value, usec_t *start);
+/* The partition after `start`. */
+usec_t partition_next(const struct project_partition *pt, usec_t start);
+void  partition_key(const struct project_partition *pt, usec_t start,
+		    char out[PARTITION_KEY_MAX]);
+/* The parameter's value for the partition: "2026-03-01" for a date,
+ * "2026-03-01 05:00:00" for a timestamp. */
+void  partition_value(const struct project_partition *pt, usec_t start,
+		      char out[PARTITION_KEY_MAX]);
+/* The partition key of a run of `f` with these resolved parameters (JSON
+ * object text); NULL (not an error) when the flow is not partitioned or
+ * the value is missing or null.  Caller frees. */
+char *project_partition_of(const struct project_flow *f, const char *params_json);
 
 /* ---- schedules -------------------------------------------------------------- */
 /* Five fields: minute hour day-of-month month day-of-week.  Each field is a

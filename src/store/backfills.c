@@ -244,6 +244,8 @@ static int update_locked(struct store *s, int64_t id, const struct store_backfil
 	buf_free(&q);
 	if (rc < 0)
 		return -1;
+	if (m->quiet)
+		return 0;
 	return add_event(s, id, step, state, m->by, m->note, now, e);
 }
 

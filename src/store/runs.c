@@ -83,7 +83,7 @@ bool run_trigger_parse(const char *s, enum run_trigger *out)
 #define RUN_COLS "id, flow, params, state, reason, trigger_kind, trigger_detail, " \
 	"attempt, max_attempts, environment, worker, created_at, scheduled_at, " \
 	"started_at, ended_at, next_retry_at, updated_at, error, error_detail, " \
-	"rows_in, rows_out, parent_run, pool, late_at"
+	"rows_in, rows_out, parent_run, pool, late_at, partition_key"
 
 static void *parse_run(struct db_cursor *c)
 {
@@ -114,6 +114,7 @@ static void *parse_run(struct db_cursor *c)
 	r->parent_run = st_col_i64(c, 21);
 	r->pool = st_col_str(c, 22);
 	r->late_at = st_col_i64(c, 23);
+	r->partition = st_col_str(c, 24);
 	return r;
 }
 
@@ -130,6 +131,7 @@ void store_run_free(struct store_run *r)
 	free(r->error);
 	free(r->error_detail);
 	free(r->pool);
+	free(r->partition);
 	free(r);
 }
 
@@ -200,15 +202,16 @@ int store_run_create(struct store *s, const struct store_run_spec *spec,
 	usec_t scheduled = spec->scheduled ? spec->scheduled : now;
 	st_sqlp_i64_or_null(&p, spec->state == RUN_SCHEDULED && spec->late_after > 0
 			    ? scheduled + spec->late_after : 0);
+	st_sqlp_str(&p, spec->partition);
 
 	if (st_begin(s, e) < 0)
 		return -1;
 	int64_t newid = 0;
 	if (st_query_i64(s, "INSERT INTO runs (flow, params, state, reason, trigger_kind, "
 			 "trigger_detail, attempt, max_attempts, environment, created_at, "
-			 "scheduled_at, updated_at, parent_run, worker, pool, late_at) VALUES "
-			 "($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, $9, $11, $12, $13, $14) "
-			 "RETURNING id",
+			 "scheduled_at, updated_at, parent_run, worker, pool, late_at, "
+			 "partition_key) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, "
+			 "$9, $11, $12, $13, $14, $15) RETURNING id",
 			 &p, &newid, e) != 1 ||
 	    insert_transition(s, newid, now, NULL, spec->state,
 			      spec->reason ? spec->reason : "created", NULL, e) < 0) {
@@ -505,6 +508,8 @@ static void run_where(struct buf *sql, struct sqlp *p, const struct store_run_fi
 		buf_printf(sql, " AND created_at >= $%d", st_sqlp_i64(p, f->since));
 	if (f->parent_run)
 		buf_printf(sql, " AND parent_run = $%d", st_sqlp_i64(p, f->parent_run));
+	if (f->partition)
+		buf_printf(sql, " AND partition_key = $%d", st_sqlp_str(p, f->partition));
 }
 
 static const char *run_order(enum store_run_sort sort)

@@ -301,6 +301,13 @@ static const char m9_pools[] =
 static const char m10_late_at[] =
 	"ALTER TABLE runs ADD COLUMN late_at BIGINT;\n";
 
+/* Partitioned flows: a run names the partition it is for ("2026-03-01"),
+ * so a backfill knows which periods ran and `show runs` can pick one. */
+static const char m_partitions[] =
+	"ALTER TABLE runs ADD COLUMN partition_key TEXT;\n"
+	"CREATE INDEX runs_partition ON runs (flow, partition_key, id) "
+	"WHERE partition_key IS NOT NULL;\n";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs, NULL },
 	{ 2, "task and load history, watermarks, stream offsets, objects, schema changes",
@@ -313,6 +320,7 @@ const struct store_migration store_migrations[] = {
 	{ 8, "what a running step waits for", m8_step_detail, NULL },
 	{ 9, "work pools of runs and workers", m9_pools, NULL },
 	{ 10, "when a scheduled run becomes late", m10_late_at, NULL },
+	{ 11, "partition keys of runs", m_partitions, NULL },
 };
 
 const int store_nmigrations = (int)ARRAY_LEN(store_migrations);

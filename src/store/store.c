@@ -262,6 +262,16 @@ static int apply_migration(struct store *s, const struct store_migration *m,
 
 /* One transaction per migration, each under the migration lock, with the
  * version re-read inside it: whoever comes second finds the work done. */
+/* The first migration past `version`: numbers are reserved per change
+ * and may leave gaps until they are merged. */
+static const struct store_migration *migration_after(int version)
+{
+	for (int i = 0; i < store_nmigrations; i++)
+		if (store_migrations[i].version > version)
+			return &store_migrations[i];
+	BUG("no migration past the latest version");
+}
+
 static int migrate(struct store *s, int target, struct err *e)
 {
 	for (;;) {
@@ -290,7 +300,7 @@ static int migrate(struct store *s, int target, struct err *e)
 		}
 		if (version == target)
 			return st_commit(s, 0, e);
-		if (apply_migration(s, &store_migrations[version], e) < 0) {
+		if (apply_migration(s, migration_after(version), e) < 0) {
 			st_rollback(s);
 			return -1;
 		}

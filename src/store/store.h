@@ -293,6 +293,7 @@ struct store_run {
 	int64_t parent_run;      /* 0 unless a retry of another run */
 	char   *pool;            /* only workers serving it take the run; NULL */
 	usec_t  late_at;         /* SCHEDULED: LATE if not started by then; 0 never */
+	char   *partition;       /* a partitioned flow's period ("2026-03-01"); NULL */
 };
 
 /* What store_run_create needs; unset fields take the defaults shown. */
@@ -312,6 +313,7 @@ struct store_run_spec {
 	const char *pool;              /* NULL = runs on workers with no pool */
 	usec_t late_after;             /* SCHEDULED: LATE when not started this
 					  long after `scheduled`; 0 = never */
+	const char *partition;         /* NULL = not a partitioned run */
 };
 
 /* Insert a run and its first transition (from nothing) in one
@@ -376,6 +378,7 @@ struct store_run_filter {
 	unsigned states;         /* RUN_STATE_BIT mask; 0 = every state */
 	usec_t since;            /* created at or after; 0 = any time */
 	int64_t parent_run;      /* 0 = any */
+	const char *partition;   /* NULL = any */
 	enum store_run_sort sort;
 	int limit;               /* 0 = 100; at most 10000 */
 	int offset;
@@ -1042,6 +1045,8 @@ struct store_backfill_move {
 	enum backfill_state state;
 	const char *plan_json, *compare_json, *error;
 	const char *by, *note;
+	bool quiet;                 /* the record saved as a step works: no
+				       history event */
 };
 int   store_backfill_update(struct store *s, int64_t id,
 			    const struct store_backfill_move *m, struct err *e);

@@ -66,6 +66,7 @@ tests_console_mkfixture_LDADD = $(SLUICE_LIBS) $(DEP_LIBS)
 # diff before committing it); a plain test run only compares.
 GOLDEN_TESTS = \
 	tests/console/ascii.sh \
+	tests/console/backfill_partitions.sh \
 	tests/console/help.sh \
 	tests/console/keys.sh \
 	tests/console/sizes.sh \
@@ -105,4 +106,5 @@ TESTS += \
 	tests/console/watermarks.sh \
 	tests/console/notifications.sh \
 	tests/console/client.sh \
-	tests/console/schedule.sh
+	tests/console/schedule.sh \
+	tests/console/backfill_partitions.sh

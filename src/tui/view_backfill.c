@@ -31,6 +31,9 @@ struct bf_page {
 	int64_t id;
 	char *flow;
 	bool compare;               /* the comparison page */
+	size_t cursor;              /* in the partition grid */
+	size_t npartitions;
+	int64_t cursor_run;         /* the run of the partition under it; 0 */
 };
 
 /* ---- reading the JSON ---------------------------------------------------- */
@@ -388,6 +391,157 @@ static void plan_summary(struct tui_doc *d, const cJSON *plan)
 	}
 }
 
+/* ---- the partition grid ------------------------------------------------------- */
+
+/* One letter a partition state, as Dagster's partition bar colours them. */
+static char partition_letter(const char *shown)
+{
+	static const struct { const char *state; char letter; } letters[] = {
+		{ "COMPLETED", 'C' }, { "CACHED", 'C' }, { "FAILED", 'F' }, { "CRASHED", 'X' },
+		{ "CANCELLED", 'K' }, { "CANCELLING", 'K' }, { "RUNNING", 'R' },
+		{ "RETRYING", 'R' }, { "PENDING", 'P' }, { "SCHEDULED", 'P' }, { "LATE", 'P' },
+		{ "SKIPPED", '-' },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(letters); i++)
+		if (str_eq(shown, letters[i].state))
+			return letters[i].letter;
+	return '.';                  /* queued: no run yet */
+}
+
+static const char *partition_shown(const cJSON *p)
+{
+	const char *shown = jstr(J(p, "shown", "state"));
+	if (shown)
+		return shown;
+	return str_eq(jstr(J(p, "action")), "skip") ? "SKIPPED" : "QUEUED";
+}
+
+static enum tui_role partition_role(const char *shown)
+{
+	if (str_eq(shown, "SKIPPED") || str_eq(shown, "QUEUED"))
+		return R_DIM;
+	return theme_state_role(shown);
+}
+
+/* The counts by state, in the order of the legend. */
+static void partition_counts(struct tui_doc *d, const cJSON *list)
+{
+	static const char *const order[] = { "COMPLETED", "FAILED", "CRASHED", "CANCELLED",
+		"RUNNING", "PENDING", "QUEUED", "SKIPPED" };
+	int counts[ARRAY_LEN(order)] = { 0 };
+	for (const cJSON *p = list->child; p; p = p->next) {
+		char letter = partition_letter(partition_shown(p));
+		for (size_t i = 0; i < ARRAY_LEN(order); i++)
+			if (partition_letter(order[i]) == letter)
+				counts[i]++;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(order); i++) {
+		if (!counts[i])
+			continue;
+		char cell[2] = { partition_letter(order[i]), '\0' };
+		tui_doc_put(d, R_NORMAL, "  ");
+		tui_doc_put(d, partition_role(order[i]), cell);
+		char *word = xstrdup(order[i]);
+		for (char *c = word; *c; c++)
+			*c = (char)(*c - 'A' + 'a');
+		tui_doc_printf(d, R_NORMAL, " %s %d", word, counts[i]);
+		free(word);
+	}
+	tui_doc_nl(d);
+}
+
+/* The grid: a row of cells per line, each row led by its first key; the
+ * cell under the cursor is shown selected, and said in full below. */
+static void partition_grid(struct bf_page *bp, struct tui_doc *d, const cJSON *parts,
+			   const cJSON *list)
+{
+	size_t n = (size_t)cJSON_GetArraySize(list);
+	bp->npartitions = n;
+	bp->cursor_run = 0;
+	if (n == 0)
+		return;
+	if (bp->cursor >= n)
+		bp->cursor = n - 1;
+	char head[160];
+	snprintf(head, sizeof head, "PARTITIONS %s to %s by %s (%s)",
+		 jstr(J(parts, "from")) ? jstr(J(parts, "from")) : "?",
+		 jstr(J(parts, "to")) ? jstr(J(parts, "to")) : "?",
+		 jstr(J(parts, "grain")) ? jstr(J(parts, "grain")) : "?",
+		 jstr(J(parts, "control")) ? jstr(J(parts, "control")) : "[ ] move, o opens");
+	tui_doc_heading(d, head);
+	const size_t per_row = 50;
+	size_t i = 0;
+	const cJSON *cur = NULL;
+	for (const cJSON *p = list->child; p; p = p->next, i++) {
+		if (i % per_row == 0) {
+			if (i)
+				tui_doc_nl(d);
+			tui_doc_printf(d, R_DIM, "  %-13s ", jstr(J(p, "key")) ? jstr(J(p, "key"))
+				       : "?");
+		}
+		const char *shown = partition_shown(p);
+		char cell[2] = { partition_letter(shown), '\0' };
+		tui_doc_put(d, i == bp->cursor ? R_SELECTED : partition_role(shown), cell);
+		if (i == bp->cursor)
+			cur = p;
+	}
+	tui_doc_nl(d);
+	partition_counts(d, list);
+	double run;
+	bp->cursor_run = jnum(J(cur, "run_id"), &run) ? (int64_t)run : 0;
+	const char *shown = partition_shown(cur);
+	tui_doc_printf(d, R_TITLE, "  %s ", jstr(J(cur, "key")) ? jstr(J(cur, "key")) : "?");
+	tui_doc_state(d, shown, 0);
+	if (bp->cursor_run)
+		tui_doc_printf(d, R_NORMAL, "  run %lld", (long long)bp->cursor_run);
+	else if (jstr(J(cur, "why")))
+		tui_doc_printf(d, R_DIM, "  %s", jstr(J(cur, "why")));
+	if (jstr(J(cur, "error")))
+		tui_doc_printf(d, R_STATE_FAILED, "  %s", jstr(J(cur, "error")));
+	tui_doc_nl(d);
+}
+
+/* The grid from the live status, or else from the record. */
+static void partitions(struct bf_page *bp, struct tui_doc *d, const cJSON *status,
+		       const cJSON *record)
+{
+	const cJSON *parts = J(status, "partitions");
+	const cJSON *list = J(parts, "list");
+	if (!cJSON_IsArray(list)) {
+		parts = J(J(record, "plan"), "partitions");
+		list = J(record, "partitions");
+		if (!cJSON_IsArray(list))
+			list = J(parts, "list");
+	}
+	if (cJSON_IsObject(parts) && cJSON_IsArray(list))
+		partition_grid(bp, d, parts, list);
+}
+
+static int act_partition(struct tui *t, const struct tui_action *a, int key)
+{
+	(void)a;
+	struct tui_view *v = tui_top(t);
+	struct bf_page *bp = v->state;
+	if (bp->npartitions == 0)
+		return tui_message(t, true, "this backfill has no partitions");
+	if (key == '[' && bp->cursor > 0)
+		bp->cursor--;
+	else if (key == ']' && bp->cursor + 1 < bp->npartitions)
+		bp->cursor++;
+	tui_refresh_view(t, v);
+	return RD_BODY;
+}
+
+static int act_open_run(struct tui *t, const struct tui_action *a, int key)
+{
+	(void)a; (void)key;
+	struct bf_page *bp = tui_top(t)->state;
+	if (!bp->cursor_run)
+		return tui_message(t, true, bp->npartitions ? "no run for this partition"
+				   : "this backfill has no partitions");
+	return tui_open_run(t, bp->cursor_run);
+}
+
 static void history(struct tui_doc *d, const struct vec *events)
 {
 	tui_doc_heading(d, "HISTORY");
@@ -454,6 +608,7 @@ static void detail(struct tui_view *v, struct tui_doc *d, const struct tui_data 
 		tui_doc_nl(d);
 	}
 	cJSON *record = b->plan ? cJSON_Parse(b->plan) : NULL;
+	partitions(bp, d, status, record);
 	const cJSON *plan = J(status, "plan");
 	if (!cJSON_IsObject(plan))
 		plan = J(record, "plan");
@@ -582,6 +737,10 @@ const struct tui_action tui_backfill_actions[] = {
 	{ .keys = { 'C' }, .label = "C", .name = "compare",
 	  .help = "the comparison: counts per column, samples side by side",
 	  .run = act_compare },
+	{ .keys = { '[', ']' }, .label = "[]", .name = "partition",
+	  .help = "move the cursor in the partition grid", .run = act_partition },
+	{ .keys = { 'o' }, .label = "o", .name = "its run",
+	  .help = "open the run of the partition under the cursor", .run = act_open_run },
 };
 
 /* The backfill's page and its comparison differ in name and actions. */

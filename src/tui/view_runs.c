@@ -84,7 +84,9 @@ static void run_row_cells(const struct store_run *r, usec_t now, const struct ve
 			  char cells[][64], char sort[][32])
 {
 	snprintf(cells[0], 64, "%lld", (long long)r->id);
-	snprintf(cells[1], 64, "%s", r->flow);
+	/* a partitioned flow's run names its partition, which / then finds */
+	snprintf(cells[1], 64, "%s%s%s", r->flow, r->partition ? " " : "",
+		 r->partition ? r->partition : "");
 	snprintf(cells[2], 64, "%s", run_state_name(store_run_shown_state(r, now)));
 	snprintf(cells[3], 64, "%s", run_trigger_name(r->trigger));
 	usec_t when = r->started ? r->started : r->created;

@@ -177,9 +177,10 @@ void tui_page_close(struct tui_view *v);
 extern const struct tui_action tui_run_actions[TUI_NRUN_ACTIONS];
 /* The actions on a backfill (view_backfill.c): n next, a approve, d
  * discard, shared by the backfills list and a backfill's pages; then C,
- * the comparison, which only the backfill's own page has. */
+ * the comparison, and [ ] and o, the partition grid's cursor and its run,
+ * which only the backfill's own page has. */
 #define TUI_NBACKFILL_STEP_ACTIONS 3
-extern const struct tui_action tui_backfill_actions[TUI_NBACKFILL_STEP_ACTIONS + 1];
+extern const struct tui_action tui_backfill_actions[TUI_NBACKFILL_STEP_ACTIONS + 3];
 
 /* Views pushed over others (each in its view file). */
 int  tui_open_run(struct tui *t, int64_t run_id);          /* view_run.c */

@@ -38,7 +38,7 @@ grep -q "strftime('%w'" a/sql/stage_totesys.sql || fail "SQLite warehouse got ot
 
 run_sluice -C a check
 assert_eq 0 "$RC" "check exit status ($OUT)"
-assert_contains "$OUT" "sluice.json: ok (2 connections, 9 pipes, 1 stream, 4 tasks, 3 flows)"
+assert_contains "$OUT" "sluice.json: ok (2 connections, 9 pipes, 1 stream, 4 tasks, 4 flows)"
 assert_not_contains "$OUT" "warning" "check output"
 
 assert_eq 2000 "$(count a/data/source.db sales_order)" "sales orders"

@@ -253,15 +253,15 @@ static void usage_error(const char *line, const char *msg)
 START_TEST(the_one_parser_names_command_and_option)
 {
 	usage_error("show runs --frobnicate",
-		    "unknown option '--frobnicate' (usage: show runs [--flow F] [--state S] [-n N])");
+		    "unknown option '--frobnicate' (usage: show runs [--flow F] [--state S] [--partition P] [-n N])");
 	usage_error("show runs --flow",
-		    "option '--flow' needs a value (usage: show runs [--flow F] [--state S] [-n N])");
+		    "option '--flow' needs a value (usage: show runs [--flow F] [--state S] [--partition P] [-n N])");
 	usage_error("show runs --flow a --flow b",
-		    "option '--flow' given twice (usage: show runs [--flow F] [--state S] [-n N])");
+		    "option '--flow' given twice (usage: show runs [--flow F] [--state S] [--partition P] [-n N])");
 	usage_error("store prune --dry-run=yes",
 		    "option '--dry-run' takes no value (usage: store prune [--dry-run])");
 	usage_error("show runs extra",
-		    "unexpected argument 'extra' (usage: show runs [--flow F] [--state S] [-n N])");
+		    "unexpected argument 'extra' (usage: show runs [--flow F] [--state S] [--partition P] [-n N])");
 	usage_error("show task-history",
 		    "give a task name (usage: show task-history TASK [--limit N] [--json])");
 	usage_error("show task-history a b",
@@ -277,7 +277,7 @@ START_TEST(the_one_parser_names_command_and_option)
 	usage_error("check --json", "unknown option '--json' (usage: check)");
 	/* options after "--" are arguments */
 	usage_error("show runs -- --flow",
-		    "unexpected argument '--flow' (usage: show runs [--flow F] [--state S] [-n N])");
+		    "unexpected argument '--flow' (usage: show runs [--flow F] [--state S] [--partition P] [-n N])");
 	/* a usage error opens no store */
 	char *store = path_join(dir, ".sluice/control.db");
 	ck_assert_msg(!file_exists(store), "a usage error created %s", store);

@@ -598,6 +598,68 @@ START_TEST(wrong_types_and_unknown_keys_everywhere)
 }
 END_TEST
 
+/* A flow's partition: what it may name, and the periods it steps through. */
+START_TEST(partitions_are_checked_and_stepped)
+{
+	char *dir = write_project(
+		"{ \"project\": \"x\",\n"
+		"  \"connections\": { \"wh\": { \"url\": \"sqlite:wh.db\" } },\n"
+		"  \"flows\": [\n"
+		"    { \"name\": \"a\", \"params\": { \"n\": { \"type\": \"int\" } },\n"
+		"      \"partition\": { \"param\": \"n\", \"grain\": \"day\" },\n"
+		"      \"steps\": [ { \"name\": \"s\", \"kind\": \"sql\", \"connection\": \"wh\", \"sql\": \"SELECT 1\" } ] },\n"
+		"    { \"name\": \"b\", \"params\": { \"d\": { \"type\": \"date\" } },\n"
+		"      \"partition\": { \"param\": \"d\", \"grain\": \"hour\", \"start\": \"2024-02-30\" },\n"
+		"      \"steps\": [ { \"name\": \"s\", \"kind\": \"sql\", \"connection\": \"wh\", \"sql\": \"SELECT 1\" } ] },\n"
+		"    { \"name\": \"c\", \"partition\": { \"param\": \"zz\", \"grain\": \"week\" },\n"
+		"      \"steps\": [ { \"name\": \"s\", \"kind\": \"sql\", \"connection\": \"wh\", \"sql\": \"SELECT 1\" } ] } ] }\n",
+		0600);
+	struct diags d;
+	struct err e;
+	struct project *p = load_in(dir, NULL, &d, &e);
+	ck_assert(has_diag(&d, "flows[0].partition.param: parameter \"n\" is int: a partition "
+			   "is a date or timestamp parameter"));
+	ck_assert(has_diag(&d, "flows[1].partition.grain: an hourly partition needs a timestamp "
+			   "parameter; \"d\" is a date"));
+	ck_assert(has_diag(&d, "flows[1].partition.start: \"2024-02-30\" is not a date"));
+	ck_assert(has_diag(&d, "flows[2].partition.param: flow c has no parameter \"zz\""));
+	ck_assert(has_diag(&d, "flows[2].partition.grain: unknown grain \"week\""));
+	project_free(p);
+	diags_free(&d);
+	test_rmdir(dir);
+
+	struct project_partition month = { .param = "m", .type = PARAM_DATE,
+					   .grain = GRAIN_MONTH };
+	usec_t t;
+	char key[PARTITION_KEY_MAX], value[PARTITION_KEY_MAX];
+	ck_assert(partition_floor(&month, "2024-12-17", &t));
+	partition_key(&month, t, key);
+	ck_assert_str_eq(key, "2024-12");
+	partition_key(&month, partition_next(&month, t), key);
+	ck_assert_str_eq(key, "2025-01");
+	partition_value(&month, partition_next(&month, t), value);
+	ck_assert_str_eq(value, "2025-01-01");
+	ck_assert(partition_floor(&month, "2024-02", &t));      /* a key reads back */
+	partition_key(&month, t, key);
+	ck_assert_str_eq(key, "2024-02");
+	struct project_partition hour = { .param = "h", .type = PARAM_TIMESTAMP,
+					  .grain = GRAIN_HOUR };
+	ck_assert(partition_floor(&hour, "2024-03-31 23:59:59", &t));
+	partition_key(&hour, partition_next(&hour, t), key);
+	ck_assert_str_eq(key, "2024-04-01T00");
+	partition_value(&hour, t, value);
+	ck_assert_str_eq(value, "2024-03-31 23:00:00");
+	ck_assert(partition_floor(&hour, "2024-03-31T23", &t));
+	ck_assert(!partition_floor(&hour, "2024-02-30", &t));
+	ck_assert(!partition_floor(&hour, "yesterday", &t));
+	struct project_flow f = { .name = "f", .partition = &hour };
+	char *k = project_partition_of(&f, "{\"h\":\"2024-03-31 05:30:00\",\"x\":1}");
+	ck_assert_str_eq(k, "2024-03-31T05");
+	free(k);
+	ck_assert_ptr_null(project_partition_of(&f, "{\"h\":null}"));
+}
+END_TEST
+
 START_TEST(pipes_streams_and_tables_agree)
 {
 	char *dir = write_project(
@@ -1565,6 +1627,7 @@ static Suite *project_suite(void)
 	tcase_add_test(tc, pipes_streams_and_tables_agree);
 	tcase_add_test(tc, pipe_copy_options_checked);
 	tcase_add_test(tc, pipe_on_error_forms);
+	tcase_add_test(tc, partitions_are_checked_and_stepped);
 	tcase_add_test(tc, repeated_keys_are_reported_where_they_are_repeated);
 	tcase_add_test(tc, spec_helpers_report_at_the_step_key);
 	tcase_add_test(tc, world_readable_secrets_draw_warnings_without_the_secret);
