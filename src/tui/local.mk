@@ -71,6 +71,7 @@ GOLDEN_TESTS = \
 	tests/console/sizes.sh \
 	tests/console/truncation.sh \
 	tests/console/views.sh \
+	tests/console/problems.sh \
 	tests/console/watermarks.sh \
 	tests/console/workers.sh
 .PHONY: update-golden
@@ -102,4 +103,5 @@ TESTS += \
 	tests/console/demo_console.sh \
 	tests/console/watermarks.sh \
 	tests/console/notifications.sh \
-	tests/console/client.sh
+	tests/console/client.sh \
+	tests/console/problems.sh
