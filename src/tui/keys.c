@@ -105,6 +105,16 @@ static int act_back(struct tui *t, const struct tui_action *a, int key)
 	if (t->pages.len)
 		return tui_pop(t);
 	struct tui_view *v = tui_top(t);
+	struct vec marked = VEC_INIT;
+	if (v->ops->marked)
+		v->ops->marked(v, &marked);
+	if (marked.len) {        /* Esc forgets the marks first */
+		size_t n = marked.len;
+		vec_free_all(&marked, free);
+		v->ops->unmark(v);
+		return tui_message(t, false, "%zu mark%s cleared", n, n == 1 ? "" : "s") |
+		       RD_BODY;
+	}
 	if (v->filter && v->ops->filter) {
 		v->ops->filter(v, NULL);
 		free(v->filter);
@@ -286,6 +296,32 @@ static char *fill_template(const char *tmpl, const char *key)
 	return buf_detach(&b);
 }
 
+/* An action on the rows marked with Space, all of them after one
+ * question that says how many; TUI_UNHANDLED when none is marked. */
+static int run_on_marks(struct tui *t, struct tui_view *v, const struct tui_action *a)
+{
+	struct vec keys = VEC_INIT, commands = VEC_INIT;
+	v->ops->marked(v, &keys);
+	if (!keys.len)
+		return TUI_UNHANDLED;
+	struct buf list = BUF_INIT;
+	for (size_t i = 0; i < keys.len; i++) {
+		vec_push(&commands, fill_template(a->command, keys.items[i]));
+		buf_printf(&list, "%s%s", i ? ", " : "", (const char *)keys.items[i]);
+	}
+	char *what = xasprintf("%s %zu %s", a->name, keys.len, v->ops->name);
+	char *question = xasprintf("%c%s these %zu %s: %s?",
+				   a->name[0] >= 'a' && a->name[0] <= 'z'
+				   ? a->name[0] - 'a' + 'A' : a->name[0], a->name + 1,
+				   keys.len, v->ops->name, buf_str(&list));
+	int rd = tui_confirm_bulk(t, v, what, question, a->name, &commands);
+	free(question);
+	free(what);
+	buf_free(&list);
+	vec_free_all(&keys, free);
+	return rd;
+}
+
 static int run_action(struct tui *t, const struct tui_action *a, int key)
 {
 	if (a->mutates && t->cfg->read_only)
@@ -296,6 +332,11 @@ static int run_action(struct tui *t, const struct tui_action *a, int key)
 	if (!a->command) {       /* a key the view's handler answers */
 		int rd = v->ops->handle_key ? v->ops->handle_key(v, key) : TUI_UNHANDLED;
 		return rd == TUI_UNHANDLED ? RD_NONE : rd;
+	}
+	if (v->ops->marked) {
+		int rd = run_on_marks(t, v, a);
+		if (rd != TUI_UNHANDLED)
+			return rd;
 	}
 	const char *sel = v->ops->selected ? v->ops->selected(v) : NULL;
 	if (!sel)

@@ -72,6 +72,7 @@ GOLDEN_TESTS = \
 	tests/console/truncation.sh \
 	tests/console/views.sh \
 	tests/console/problems.sh \
+	tests/console/bulk.sh \
 	tests/console/watermarks.sh \
 	tests/console/workers.sh
 .PHONY: update-golden
@@ -104,4 +105,5 @@ TESTS += \
 	tests/console/watermarks.sh \
 	tests/console/notifications.sh \
 	tests/console/client.sh \
-	tests/console/problems.sh
+	tests/console/problems.sh \
+	tests/console/bulk.sh

@@ -135,6 +135,25 @@ const char *tui_list_view_selected(struct tui_view *v)
 	return r ? r->key : NULL;
 }
 
+int tui_list_view_act_mark(struct tui *t, const struct tui_action *a, int key)
+{
+	(void)a; (void)key;
+	struct tui_view *v = tui_top(t);
+	struct list_view *lv = v->state;
+	BUG_ON(!lv->marks);      /* only views that mark list the action */
+	return tui_list_toggle_mark(&lv->list) ? RD_BODY | RD_STATUS : RD_NONE;
+}
+
+void tui_list_view_marked(struct tui_view *v, struct vec *keys)
+{
+	tui_list_marked(tui_list_view_list(v), keys);
+}
+
+void tui_list_view_unmark(struct tui_view *v)
+{
+	tui_list_clear_marks(tui_list_view_list(v));
+}
+
 void tui_list_view_where(struct tui_view *v, struct buf *out)
 {
 	tui_list_where(tui_list_view_list(v), out);

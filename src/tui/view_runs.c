@@ -54,6 +54,7 @@ const struct tui_action tui_run_actions[] = {
 	{ .keys = { 'L' }, .label = "L", .name = "logs",
 	  .help = "the selected run's log records",
 	  .command = "logs %s" },
+	TUI_MARK_ACTION,
 };
 
 static void runs_open(struct tui_view *v)
@@ -61,6 +62,7 @@ static void runs_open(struct tui_view *v)
 	tui_list_view_open(v, &spec);
 	struct tui_list_view *lv = v->state;
 	lv->window = TUI_WINDOW_STEP;
+	lv->marks = true;
 }
 
 /* Run states whose names hold the filter, when it names no flow. */
@@ -294,12 +296,13 @@ static void runs_where(struct tui_view *v, struct buf *out)
 	.name = NAME, .title = TITLE, .key = KEY, .in_tabs = TABS,		\
 	.summary = "flow runs: state, trigger, rows, errors",			\
 	.areas = AREAS,								\
-	.actions = tui_run_actions, .nactions = TUI_NRUN_ACTIONS,		\
+	.actions = tui_run_actions, .nactions = TUI_NRUN_ACTIONS + 1,		\
 	.open = runs_open, .refresh = REFRESH,					\
 	.draw = tui_list_view_draw, .handle_key = runs_key,			\
 	.select = runs_select, .filter = runs_filter,				\
 	.detail = runs_detail, .selected = tui_list_view_selected,		\
-	.where = runs_where, .close = tui_list_view_close
+	.where = runs_where, .close = tui_list_view_close,			\
+	.marked = tui_list_view_marked, .unmark = tui_list_view_unmark
 
 const struct tui_view_ops view_runs_ops = {
 	RUNS_OPS("runs", "Runs", '6', true, STORE_AREA_BIT(STORE_AREA_RUNS), runs_refresh)

@@ -560,8 +560,10 @@ START_TEST(view_actions_never_shadow_frame_keys)
 							      &tui_global_actions[g], act->keys[k]),
 						      "%s: %s shadows %s", ops->name,
 						      act->name, tui_global_actions[g].name);
+			/* Space marks rows in lists (k9s); it pages elsewhere */
 			for (size_t r = 0; r < ARRAY_LEN(reserved); r++)
-				ck_assert_msg(!tui_action_has_key(act, reserved[r]),
+				ck_assert_msg(!tui_action_has_key(act, reserved[r]) ||
+					      (reserved[r] == ' ' && str_eq(act->name, "mark")),
 					      "%s: %s takes a navigation key",
 					      ops->name, act->name);
 		}
