@@ -578,14 +578,16 @@ const struct cmd_entry cmd_run_entries[] = {
 		{ "--store-timeout", NULL, CMD_KIND_DURATION },
 	  },
 	  .args = { 1, CMD_ARGS_MANY, { CMD_KIND_FLOW, CMD_KIND_PARAM } },
-	  .exec = exec_run },
+	  .exec = exec_run,
+	  .audit = { "start", "flow" } },
 	{ .name = "cancel", .usage = "RUN",
 	  .summary = "cancel a run (queued: now; running: at a safe point)",
 	  .help = "A queued run becomes CANCELLED; a running one CANCELLING, and the engine\n"
 	  "running it rolls its open step back and records CANCELLED.",
 	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
 	  .args = { 1, 1, { CMD_KIND_RUN } },
-	  .exec = exec_cancel },
+	  .exec = exec_cancel,
+	  .audit = { "cancel", "run" } },
 	{ .name = "retry", .usage = "RUN [--wait]",
 	  .summary = "run a finished run's flow again, same parameters",
 	  .help = "The new run has trigger 'retry' and points at RUN as its parent.  It is\n"
@@ -593,6 +595,7 @@ const struct cmd_entry cmd_run_entries[] = {
 	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
 	  .options = { { "--wait", "-w" } },
 	  .args = { 1, 1, { CMD_KIND_RUN } },
-	  .exec = exec_retry },
+	  .exec = exec_retry,
+	  .audit = { "retry", "run" } },
 	{ .name = NULL },
 };

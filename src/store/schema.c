@@ -295,6 +295,24 @@ static const char m9_pools[] =
 	"ALTER TABLE runs ADD COLUMN pool TEXT;\n"
 	"ALTER TABLE workers ADD COLUMN pools TEXT;\n";
 
+/* The operators' actions: who started, cancelled, retried, approved,
+ * discarded, suspended, resumed or forced what, when, from which user and
+ * host, through which surface; written in the action's own transaction
+ * (audit.c). */
+#define MIGRATION_AUDIT 12
+static const char m12_audit[] =
+	"CREATE TABLE audit (\n"
+	"  id {ID},\n"
+	"  at BIGINT NOT NULL,\n"
+	"  action TEXT NOT NULL,\n"
+	"  object TEXT NOT NULL,\n"
+	"  by_user TEXT NOT NULL,\n"
+	"  by_host TEXT NOT NULL,\n"
+	"  via TEXT NOT NULL,\n"
+	"  command TEXT\n"
+	");\n"
+	"CREATE INDEX audit_at ON audit (at);\n";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs, NULL },
 	{ 2, "task and load history, watermarks, stream offsets, objects, schema changes",
@@ -306,6 +324,7 @@ const struct store_migration store_migrations[] = {
 	{ 7, "notifications: object, detail, occurrences", m7_notify_objects, NULL },
 	{ 8, "what a running step waits for", m8_step_detail, NULL },
 	{ 9, "work pools of runs and workers", m9_pools, NULL },
+	{ MIGRATION_AUDIT, "the audit of operators' actions", m12_audit, NULL },
 };
 
 const int store_nmigrations = (int)ARRAY_LEN(store_migrations);

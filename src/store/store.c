@@ -143,6 +143,7 @@ void store_close(struct store *s)
 		store_link_free(s->link);
 	free(s->url);
 	store_identity_clear(&s->id);
+	store_audit_drop(s);
 	free(s->conn_url);
 	free(s->password);
 	free(s->path);
@@ -260,6 +261,16 @@ static int apply_migration(struct store *s, const struct store_migration *m,
 		       "VALUES ($1, $2, $3)", &p, NULL, e);
 }
 
+/* The first migration after `version`.  Numbers ascend and may skip one
+ * that was reserved for work merged later. */
+static const struct store_migration *next_migration(int version)
+{
+	for (int i = 0; i < store_nmigrations; i++)
+		if (store_migrations[i].version > version)
+			return &store_migrations[i];
+	BUG("no migration after the latest");
+}
+
 /* One transaction per migration, each under the migration lock, with the
  * version re-read inside it: whoever comes second finds the work done. */
 static int migrate(struct store *s, int target, struct err *e)
@@ -290,7 +301,7 @@ static int migrate(struct store *s, int target, struct err *e)
 		}
 		if (version == target)
 			return st_commit(s, 0, e);
-		if (apply_migration(s, &store_migrations[version], e) < 0) {
+		if (apply_migration(s, next_migration(version), e) < 0) {
 			st_rollback(s);
 			return -1;
 		}

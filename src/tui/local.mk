@@ -45,6 +45,7 @@ libtui_a_SOURCES = \
 	src/tui/view_backfill.c \
 	src/tui/view_table.c \
 	src/tui/view_tables.c \
+	src/tui/view_audit.c \
 	src/tui/view_backfills.c \
 	src/tui/view_logs.c \
 	src/tui/view_workers.c
@@ -73,6 +74,7 @@ GOLDEN_TESTS = \
 	tests/console/views.sh \
 	tests/console/problems.sh \
 	tests/console/bulk.sh \
+	tests/console/audit.sh \
 	tests/console/watermarks.sh \
 	tests/console/workers.sh
 .PHONY: update-golden
@@ -106,4 +108,5 @@ TESTS += \
 	tests/console/notifications.sh \
 	tests/console/client.sh \
 	tests/console/problems.sh \
-	tests/console/bulk.sh
+	tests/console/bulk.sh \
+	tests/console/audit.sh

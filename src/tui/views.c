@@ -22,7 +22,7 @@
 extern const struct tui_view_ops view_overview_ops, view_pipes_ops, view_streams_ops,
 	view_tasks_ops, view_flows_ops, view_runs_ops, view_tables_ops,
 	view_backfills_ops, view_notifications_ops, view_logs_ops, view_workers_ops,
-	view_help_ops;
+	view_audit_ops, view_help_ops;
 
 const struct tui_view_ops *const tui_views[] = {
 	&view_overview_ops,
@@ -36,6 +36,7 @@ const struct tui_view_ops *const tui_views[] = {
 	&view_notifications_ops,
 	&view_logs_ops,
 	&view_workers_ops,
+	&view_audit_ops,
 	&view_help_ops,
 };
 const size_t tui_nviews = ARRAY_LEN(tui_views);

@@ -66,7 +66,7 @@ START_TEST(open_creates_directory_and_latest_schema)
 
 	struct db *db = open_raw();
 	int64_t rows = 0;
-	OK(db_query_int(db, "SELECT count(*) FROM store_schema", NULL, 0, &rows, &E));
+	OK(db_query_int(db, "SELECT max(version) FROM store_schema", NULL, 0, &rows, &E));
 	ck_assert_int_eq(rows, store_schema_latest());
 	char *mode = NULL;
 	OK(db_query_value(db, "PRAGMA journal_mode", NULL, 0, &mode, &E));
@@ -819,6 +819,12 @@ END_TEST
 START_TEST(metrics_history_read_as_a_tail)
 {
 	check_metrics_tail();
+}
+END_TEST
+
+START_TEST(audit_in_the_action_transaction)
+{
+	check_audit_in_the_action_transaction();
 }
 END_TEST
 
@@ -1756,6 +1762,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, prune_by_age_and_count);
 	tcase_add_test(tc, retention_kinds_budgets_and_dry_runs);
 	tcase_add_test(tc, load_history_kept_while_its_files_are_seen);
+	tcase_add_test(tc, audit_in_the_action_transaction);
 	suite_add_tcase(s, tc);
 	return s;
 }
