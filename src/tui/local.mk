@@ -46,6 +46,7 @@ libtui_a_SOURCES = \
 	src/tui/view_table.c \
 	src/tui/view_tables.c \
 	src/tui/view_audit.c \
+	src/tui/view_graph.c \
 	src/tui/view_backfills.c \
 	src/tui/view_logs.c \
 	src/tui/view_workers.c
@@ -75,6 +76,7 @@ GOLDEN_TESTS = \
 	tests/console/problems.sh \
 	tests/console/bulk.sh \
 	tests/console/audit.sh \
+	tests/console/graph.sh \
 	tests/console/watermarks.sh \
 	tests/console/workers.sh
 .PHONY: update-golden
@@ -109,4 +111,5 @@ TESTS += \
 	tests/console/client.sh \
 	tests/console/problems.sh \
 	tests/console/bulk.sh \
-	tests/console/audit.sh
+	tests/console/audit.sh \
+	tests/console/graph.sh

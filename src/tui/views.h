@@ -202,6 +202,7 @@ extern const struct tui_action tui_backfill_actions[TUI_NBACKFILL_STEP_ACTIONS +
 int  tui_open_run(struct tui *t, int64_t run_id);          /* view_run.c */
 int  tui_open_flow_runs(struct tui *t, const char *flow);  /* view_runs.c */
 int  tui_open_run_form(struct tui *t, const char *flow);   /* view_flows.c */
+int  tui_open_flow_graph(struct tui *t, const char *flow); /* view_graph.c */
 int  tui_open_loads(struct tui *t, const char *pipe);      /* view_loads.c */
 int  tui_open_task_history(struct tui *t, const char *task); /* view_tasks.c */
 int  tui_open_table(struct tui *t, const char *table);     /* view_table.c */
