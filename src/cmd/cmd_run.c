@@ -440,6 +440,17 @@ static void free_kv(struct vec *kv)
 	vec_free(kv);
 }
 
+/* The new run's id: alone on the command line, where scripts read it; in
+ * words at the console and shell, where it is the only message. */
+static void print_new_run(struct cmd_ctx *ctx, int64_t id, const char *what)
+{
+	if (ctx->surface == SURFACE_CLI)
+		fprintf(ctx->out, "%lld\n", (long long)id);
+	else
+		fprintf(ctx->out, "run %lld: %s\n", (long long)id, what);
+	fflush(ctx->out);
+}
+
 static int exec_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
@@ -493,8 +504,7 @@ static int exec_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct err
 			err_prefix(e, "run %lld FAILED before it started: ", (long long)id);
 		goto out;
 	}
-	fprintf(ctx->out, "%lld\n", (long long)id);
-	fflush(ctx->out);
+	print_new_run(ctx, id, req.flow);
 	rc = dispatch_run(ctx, &d, id, cmd_opt_flag(args, "--wait"), store_timeout, e);
 out:
 	free_kv(&kv);
@@ -548,8 +558,9 @@ static int exec_retry(struct cmd_ctx *ctx, const struct cmd_args *args, struct e
 			fprintf(ctx->out, "%lld\n", (long long)new_id);
 		return e->code == ERR_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
 	}
-	fprintf(ctx->out, "%lld\n", (long long)new_id);
-	fflush(ctx->out);
+	char what[64];
+	snprintf(what, sizeof what, "retry of run %lld", (long long)id);
+	print_new_run(ctx, new_id, what);
 	return dispatch_run(ctx, &d, new_id, wait, ENGINE_STORE_TIMEOUT, e);
 }
 

@@ -75,8 +75,10 @@ static int exec_task_execute(struct cmd_ctx *ctx, const struct cmd_args *args,
 			return EXIT_FAILED;
 		enum request_state st = rq->state;
 		if (st == REQUEST_DONE) {
-			fprintf(ctx->out, "task %s executed: %s\n", name,
-				rq->result ? rq->result : "done");
+			/* the engine's result says more than "executed" or not */
+			bool more = rq->result && !str_eq(rq->result, "executed");
+			fprintf(ctx->out, "task %s executed%s%s\n", name, more ? ": " : "",
+				more ? rq->result : "");
 		} else if (st == REQUEST_FAILED) {
 			err_set(e, ERR_INVALID, "task %s: %s", name,
 				rq->error ? rq->error : "failed");

@@ -305,15 +305,33 @@ static int run_on_marks(struct tui *t, struct tui_view *v, const struct tui_acti
 	if (!keys.len)
 		return TUI_UNHANDLED;
 	struct buf list = BUF_INIT;
+	char *refused = NULL;
 	for (size_t i = 0; i < keys.len; i++) {
+		char *why = a->refuse ? a->refuse(t, keys.items[i]) : NULL;
+		if (why) {           /* the others go ahead; the first refusal is said */
+			if (!refused)
+				refused = why;
+			else
+				free(why);
+			continue;
+		}
 		vec_push(&commands, fill_template(a->command, keys.items[i]));
-		buf_printf(&list, "%s%s", i ? ", " : "", (const char *)keys.items[i]);
+		buf_printf(&list, "%s%s", list.len ? ", " : "", (const char *)keys.items[i]);
 	}
-	char *what = xasprintf("%s %zu %s", a->name, keys.len, v->ops->name);
-	char *question = xasprintf("%c%s these %zu %s: %s?",
+	if (!commands.len) {
+		int rd = tui_message(t, true, "%s: %s", a->name, refused);
+		free(refused);
+		buf_free(&list);
+		vec_free_all(&keys, free);
+		return rd;
+	}
+	free(refused);
+	size_t n = commands.len;
+	char *what = xasprintf("%s: %zu %s", a->name, n, v->ops->name);
+	char *question = xasprintf("%c%s: %zu %s (%s)?",
 				   a->name[0] >= 'a' && a->name[0] <= 'z'
 				   ? a->name[0] - 'a' + 'A' : a->name[0], a->name + 1,
-				   keys.len, v->ops->name, buf_str(&list));
+				   n, v->ops->name, buf_str(&list));
 	int rd = tui_confirm_bulk(t, v, what, question, a->name, &commands);
 	free(question);
 	free(what);
@@ -341,6 +359,12 @@ static int run_action(struct tui *t, const struct tui_action *a, int key)
 	const char *sel = v->ops->selected ? v->ops->selected(v) : NULL;
 	if (!sel)
 		return tui_message(t, true, "%s: nothing selected", a->name);
+	char *why = a->refuse ? a->refuse(t, sel) : NULL;
+	if (why) {
+		int rd = tui_message(t, true, "%s", why);
+		free(why);
+		return rd;
+	}
 	char *command = fill_template(a->command, sel);
 	int rd;
 	if (a->confirm) {

@@ -77,6 +77,7 @@ GOLDEN_TESTS = \
 	tests/console/bulk.sh \
 	tests/console/audit.sh \
 	tests/console/graph.sh \
+	tests/console/small.sh \
 	tests/console/watermarks.sh \
 	tests/console/workers.sh
 .PHONY: update-golden
@@ -112,4 +113,5 @@ TESTS += \
 	tests/console/problems.sh \
 	tests/console/bulk.sh \
 	tests/console/audit.sh \
-	tests/console/graph.sh
+	tests/console/graph.sh \
+	tests/console/small.sh

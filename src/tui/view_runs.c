@@ -42,10 +42,24 @@ static const struct tui_list_spec spec = {
 	"Runs are executions of flows, with every state change recorded.",
 };
 
+/* A finished run has nothing to cancel: say so before asking. */
+static char *refuse_finished(struct tui *t, const char *key)
+{
+	struct tui_data d = tui_data_now(t);
+	int64_t id = strtoll(key, NULL, 10);
+	struct store_run *r = d.store ? store_run_get(d.store, id, NULL) : NULL;
+	char *why = r && run_state_is_terminal(r->state)
+		? xasprintf("run %s is %s: there is nothing to cancel", key,
+			    run_state_name(r->state))
+		: NULL;
+	store_run_free(r);
+	return why;
+}
+
 const struct tui_action tui_run_actions[] = {
-	{ .keys = { 'c' }, .label = "c", .name = "cancel",
-	  .help = "cancel the selected run",
-	  .mutates = true, .command = "cancel %s",
+	{ .keys = { 'c' }, .label = "c", .name = "cancel run",
+	  .help = "cancel the selected run (refused when it has finished)",
+	  .mutates = true, .command = "cancel %s", .refuse = refuse_finished,
 	  .confirm = "Cancel run %s? Steps in flight roll back; finished "
 		     "steps stay committed." },
 	{ .keys = { 'R' }, .label = "R", .name = "retry",

@@ -208,8 +208,10 @@ static int run_batch(struct tui *t, const char *name, const struct vec *commands
 		struct err e;
 		err_clear(&e);
 		if (cfg->execute && cfg->execute(cfg->arg, line, &out, &e) == 0) {
+			/* "run 15: retry of run 12": what it names is enough */
 			char first[80];
 			tui_first_line(buf_str(&out), first, sizeof first);
+			first[strcspn(first, ":")] = '\0';
 			if (*first)
 				buf_printf(&said, "%s%s", said.len ? ", " : "", first);
 			done++;

@@ -50,6 +50,10 @@ struct tui_action {
 	const char *confirm;
 	/* Frame actions run code instead of a command. */
 	int (*run)(struct tui *t, const struct tui_action *a, int key);
+	/* Why the action cannot apply to the row `key` (a finished run has
+	 * nothing to cancel), said up front instead of asking; NULL: it can.
+	 * Caller frees. */
+	char *(*refuse)(struct tui *t, const char *key);
 };
 
 struct tui_view_ops {
