@@ -239,13 +239,17 @@ static void transitions(struct tui_doc *d, const struct vec *list)
 	}
 }
 
-/* A queued run of a pool no live worker serves: say so under the summary. */
+/* A queued run of a pool no live worker serves, or a running run whose
+ * worker is lost: say so under the summary. */
 static void waiting(struct tui_doc *d, struct store *s, const struct store_run *r)
 {
 	struct vec ws = VEC_INIT;
 	char *note = NULL;
-	if (r->pool && store_worker_list(s, &ws, NULL) == 0)
-		note = engine_run_waiting(r, &ws, 0);
+	if (store_worker_list(s, &ws, NULL) == 0) {
+		note = r->pool ? engine_run_waiting(r, &ws, 0) : NULL;
+		if (!note)
+			note = engine_run_worker_lost(r, &ws, clock_now_us(), 0);
+	}
 	if (note) {
 		tui_doc_put(d, R_STATE_WARN, note);
 		tui_doc_nl(d);

@@ -112,6 +112,8 @@ static void run_row_cells(const struct store_run *r, usec_t now, const struct ve
 	tui_fmt_count(r->rows_out, cells[6], 64);
 	tui_first_line(r->error, cells[7], 64);
 	char *waiting = r->error ? NULL : engine_run_waiting(r, workers, 0);
+	if (!waiting)
+		waiting = engine_run_worker_lost(r, workers, now, 0);
 	if (waiting)
 		snprintf(cells[7], 64, "%s", waiting);
 	free(waiting);

@@ -3,7 +3,8 @@
 # its action on the button that takes it ("[ Cancel run ]" beside
 # "[ Cancel ]"); c on a finished run is refused up front instead of asking;
 # `:run FLOW` and a retry answer in words, not with a bare run id; an
-# operator's own cancel is not logged as a warning.
+# operator's own cancel is not logged as a warning; a RUNNING run whose
+# worker is lost says so.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 . "$SLUICE_SRCDIR/tests/lib/console.sh"
 . "$SLUICE_SRCDIR/tests/console/fixture.sh"
@@ -27,4 +28,16 @@ assert_eq 16 "$("$SLUICE" retry 7 2>/dev/null)" "retry on the command line"
 out=$("$SLUICE" cancel 13 2>&1)
 assert_contains "$out" "run 13: CANCELLING" "the cancel"
 assert_not_contains "$out" "WARN" "the cancel's log line"
+
+# a RUNNING run whose worker is lost says so, in the list and its detail
+fixture_project "$T/q"
+cd "$T/q"
+now=$(date +%s)
+sqlite3 .sluice/control.db "UPDATE workers SET heartbeat_at = ($now - 600) * 1000000
+	WHERE id = 'fixture-host:1:1'"
+console_script "$T/steps-lost" '6' ':save-screen runs-lost.screen' \
+	'j<Enter>' ':save-screen run-lost.screen' ':quit'
+console_run_script 80 24 xterm-256color "$T/steps-lost" monitor
+console_assert_screen runs-lost "$T/q/runs-lost.screen" "$running"
+console_assert_screen run-lost "$T/q/run-lost.screen" "$running"
 echo "ok: small things"
