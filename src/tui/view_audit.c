@@ -72,6 +72,11 @@ static void audit_refresh(struct tui_view *v, const struct tui_data *d)
 	v->clock = 30 * USEC_PER_SEC;   /* "3m ago" ages */
 }
 
+static int audit_detail(struct tui_view *v)
+{
+	return tui_list_view_detail_as(v, "Audit record");
+}
+
 const struct tui_view_ops view_audit_ops = {
 	.name = "audit",
 	.title = "Audit",
@@ -83,7 +88,7 @@ const struct tui_view_ops view_audit_ops = {
 	.open = audit_open,
 	.refresh = audit_refresh,
 	TUI_LIST_VIEW_OPS,
-	.detail = tui_list_view_detail,
+	.detail = audit_detail,
 	.selected = tui_list_view_selected,
 	.close = tui_list_view_close,
 };

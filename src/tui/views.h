@@ -148,6 +148,9 @@ int  tui_list_view_key(struct tui_view *v, int key);
 bool tui_list_view_select(struct tui_view *v, const char *key);
 void tui_list_view_filter(struct tui_view *v, const char *text);
 int  tui_list_view_detail(struct tui_view *v);
+/* The same page titled "LEAD KEY" ("Stream orders_stream"): for views
+ * whose title is plural. */
+int  tui_list_view_detail_as(struct tui_view *v, const char *lead);
 /* Enter on rows that name objects another view shows (a pipe's loads):
  * open(t, selected key), or TUI_UNHANDLED when nothing is selected. */
 int  tui_list_view_open_selected(struct tui_view *v,

@@ -4,7 +4,7 @@
 # "[ Cancel ]"); c on a finished run is refused up front instead of asking;
 # `:run FLOW` and a retry answer in words, not with a bare run id; an
 # operator's own cancel is not logged as a warning; a RUNNING run whose
-# worker is lost says so.
+# worker is lost says so; a stream's page is "Stream NAME".
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 . "$SLUICE_SRCDIR/tests/lib/console.sh"
 . "$SLUICE_SRCDIR/tests/console/fixture.sh"
@@ -12,6 +12,7 @@ fixture_project "$T/p"
 cd "$T/p"
 
 console_script "$T/steps" \
+	'3' '<Enter>' ':save-screen stream-detail.screen' '<Esc>' \
 	'6' 'j' 'c' ':save-screen cancel-dialog.screen' '<Esc>' \
 	'j' 'c' ':save-screen cancel-finished.screen' \
 	':run orders_etl' ':save-screen run-answer.screen' \
@@ -21,6 +22,8 @@ running='s/\b\d+m\d\ds\b/"#" x length $&/e'
 console_assert_screen cancel-dialog "$T/p/cancel-dialog.screen" "$running"
 console_assert_screen cancel-finished "$T/p/cancel-finished.screen" "$running"
 assert_contains "$(tail -1 "$T/p/run-answer.screen")" "run 15: orders_etl" "the answer to :run"
+assert_contains "$(sed -n 2p "$T/p/stream-detail.screen")" "streams › Stream orders_stream" \
+	"a stream's page: its title"
 
 # the command line keeps the bare id, for scripts
 assert_eq 16 "$("$SLUICE" retry 7 2>/dev/null)" "retry on the command line"
