@@ -14,11 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void store_audit_drop(struct store *s)
+static void audit_free(struct store_audit *a)
 {
-	if (!s->audit)
-		return;
-	struct store_audit *a = s->audit;
 	free(a->action);
 	free(a->object);
 	free(a->user);
@@ -26,6 +23,12 @@ void store_audit_drop(struct store *s)
 	free(a->via);
 	free(a->command);
 	free(a);
+}
+
+void store_audit_drop(struct store *s)
+{
+	if (s->audit)
+		audit_free(s->audit);
 	s->audit = NULL;
 }
 
@@ -80,14 +83,7 @@ static void *parse_audit(struct db_cursor *c)
 
 static void free_audit_v(void *p)
 {
-	struct store_audit *a = p;
-	free(a->action);
-	free(a->object);
-	free(a->user);
-	free(a->host);
-	free(a->via);
-	free(a->command);
-	free(a);
+	audit_free(p);
 }
 
 void store_audit_list_free(struct vec *v)
