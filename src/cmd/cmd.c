@@ -6,6 +6,7 @@
  * whichever surface (console, shell, command line) asked.
  */
 #include "cmd/cmd_int.h"
+#include "store/store.h"
 
 #include <ctype.h>
 #include <pthread.h>
@@ -30,6 +31,7 @@ static const struct cmd_entry *const families[] = {
 	cmd_init_entries,
 	cmd_backfill_entries,
 	cmd_store_entries,
+	cmd_audit_entries,
 };
 
 #define MAX_COMMANDS 128
@@ -137,6 +139,34 @@ static void list_family(const char *word, struct buf *out)
 	}
 }
 
+static const char *surface_name(enum cmd_surface s)
+{
+	return s == SURFACE_CONSOLE ? "console" : s == SURFACE_SHELL ? "shell" : "command line";
+}
+
+/* An audited command announces its action to the store before it runs:
+ * the next commit, the action's own, writes the record. */
+static void audit_announce(struct cmd_ctx *ctx, const struct cmd_entry *ce,
+			   const struct cmd_args *args, int argc, char **argv)
+{
+	if (!ce->audit.action || !ctx->store)
+		return;
+	bool given = !ce->audit.only_with;
+	for (size_t i = 0; !given && i < args->names.len; i++)
+		given = str_eq(args->names.items[i], ce->audit.only_with);
+	if (!given)
+		return;
+	const char *arg = args->positional.len ? args->positional.items[0] : "";
+	char *object = xasprintf("%s %s", ce->audit.object, arg);
+	struct buf line = BUF_INIT;
+	for (int i = 0; i < argc; i++)
+		buf_printf(&line, "%s%s", i ? " " : "", argv[i]);
+	store_audit_next(ctx->store, ce->audit.action, object, ctx->user,
+			 surface_name(ctx->surface), buf_str(&line));
+	buf_free(&line);
+	free(object);
+}
+
 int cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	if (argc == 0)
@@ -172,8 +202,12 @@ int cmd_run(struct cmd_ctx *ctx, int argc, char **argv, struct err *e)
 	if (cmd_args_parse(ce, ctx->format, argc - used, argv + used, &args, e) < 0)
 		return EXIT_USAGE;
 	int rc = EXIT_FAILED;
-	if (!(ce->flags & CMD_NEEDS_STORE) || cmd_ctx_store(ctx, e) == 0)
+	if (!(ce->flags & CMD_NEEDS_STORE) || cmd_ctx_store(ctx, e) == 0) {
+		audit_announce(ctx, ce, &args, argc, argv);
 		rc = ce->exec(ctx, &args, e);
+		if (ctx->store)
+			store_audit_drop(ctx->store);  /* it wrote nothing */
+	}
 	cmd_args_free(&args);
 	return rc;
 }

@@ -146,6 +146,13 @@ struct cmd_entry {
 		enum cmd_kind kinds[CMD_MAX_ARGS];  /* the last one named repeats */
 	} args;
 	cmd_exec_fn exec;
+	/* An operator's action recorded in the audit (store_audit_next),
+	 * in the transaction that takes it: the action's word, what its
+	 * first argument names ("run": "run 13"), and, when set, the option
+	 * without which the command is not audited ("--force"). */
+	struct {
+		const char *action, *object, *only_with;
+	} audit;
 };
 
 /* Parse argv (the words after the command name) by the entry's

@@ -31,6 +31,7 @@ extern const struct cmd_entry cmd_init_entries[];
 int cmd_demo_simulate_exec(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e);
 extern const struct cmd_entry cmd_backfill_entries[];  /* backfill ... */
 extern const struct cmd_entry cmd_store_entries[];     /* store prune */
+extern const struct cmd_entry cmd_audit_entries[];     /* show audit */
 
 /* JSON output (cmd_json.c): one compact document a line; times ISO 8601 UTC
  * or null; strings or null. */

@@ -478,6 +478,17 @@ static int scheduled_run(struct cmd_ctx *ctx, int64_t id, usec_t at, bool wait,
 	return follow_run(ctx, ctx->store, id, NULL, store_timeout, e);
 }
 
+/* The new run's id: alone on the command line, where scripts read it; in
+ * words at the console and shell, where it is the only message. */
+static void print_new_run(struct cmd_ctx *ctx, int64_t id, const char *what)
+{
+	if (ctx->surface == SURFACE_CLI)
+		fprintf(ctx->out, "%lld\n", (long long)id);
+	else
+		fprintf(ctx->out, "run %lld: %s\n", (long long)id, what);
+	fflush(ctx->out);
+}
+
 static int exec_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct err *e)
 {
 	const struct cmd_entry *self = args->entry;
@@ -536,8 +547,7 @@ static int exec_run(struct cmd_ctx *ctx, const struct cmd_args *args, struct err
 			err_prefix(e, "run %lld FAILED before it started: ", (long long)id);
 		goto out;
 	}
-	fprintf(ctx->out, "%lld\n", (long long)id);
-	fflush(ctx->out);
+	print_new_run(ctx, id, req.flow);
 	if (at)
 		rc = scheduled_run(ctx, id, at, cmd_opt_flag(args, "--wait"), store_timeout, e);
 	else
@@ -594,8 +604,9 @@ static int exec_retry(struct cmd_ctx *ctx, const struct cmd_args *args, struct e
 			fprintf(ctx->out, "%lld\n", (long long)new_id);
 		return e->code == ERR_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
 	}
-	fprintf(ctx->out, "%lld\n", (long long)new_id);
-	fflush(ctx->out);
+	char what[64];
+	snprintf(what, sizeof what, "retry of run %lld", (long long)id);
+	print_new_run(ctx, new_id, what);
 	return dispatch_run(ctx, &d, new_id, wait, ENGINE_STORE_TIMEOUT, e);
 }
 
@@ -631,14 +642,16 @@ const struct cmd_entry cmd_run_entries[] = {
 		{ "--at", NULL, CMD_KIND_TEXT },
 	  },
 	  .args = { 1, CMD_ARGS_MANY, { CMD_KIND_FLOW, CMD_KIND_PARAM } },
-	  .exec = exec_run },
+	  .exec = exec_run,
+	  .audit = { "start", "flow" } },
 	{ .name = "cancel", .usage = "RUN",
 	  .summary = "cancel a run (queued: now; running: at a safe point)",
 	  .help = "A queued run becomes CANCELLED; a running one CANCELLING, and the engine\n"
 	  "running it rolls its open step back and records CANCELLED.",
 	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
 	  .args = { 1, 1, { CMD_KIND_RUN } },
-	  .exec = exec_cancel },
+	  .exec = exec_cancel,
+	  .audit = { "cancel", "run" } },
 	{ .name = "retry", .usage = "RUN [--wait]",
 	  .summary = "run a finished run's flow again, same parameters",
 	  .help = "The new run has trigger 'retry' and points at RUN as its parent.  It is\n"
@@ -646,6 +659,7 @@ const struct cmd_entry cmd_run_entries[] = {
 	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
 	  .options = { { "--wait", "-w" } },
 	  .args = { 1, 1, { CMD_KIND_RUN } },
-	  .exec = exec_retry },
+	  .exec = exec_retry,
+	  .audit = { "retry", "run" } },
 	{ .name = NULL },
 };

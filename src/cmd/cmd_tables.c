@@ -120,12 +120,6 @@ static void add_unique(struct vec *v, const char *s)
 	vec_push(v, xstrdup(s));
 }
 
-static const char *js(const cJSON *o, const char *key)
-{
-	const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* ---- what the project says ------------------------------------------------------ */
 
 static void note_reads(struct catalogue *c, const char *conn, const char *table,
@@ -150,68 +144,19 @@ static void note_writes(struct catalogue *c, const char *conn, const char *table
 static void gather_step(struct catalogue *c, const struct project *p,
 			const struct project_flow *f, const struct project_step *s)
 {
-	const cJSON *spec = s->spec;
-	const char *conn = js(spec, "connection");
-	const cJSON *from = cJSON_GetObjectItemCaseSensitive(spec, "from");
-	const cJSON *item;
-	switch (s->kind) {
-	case STEP_LOAD: {
-		note_writes(c, conn, js(spec, "table"), TABLE_OTHER, f->name, s->name);
-		const char *fc = js(from, "connection");
-		note_reads(c, fc ? fc : conn, js(from, "table"), f->name);
-		break;
-	}
-	case STEP_EXTRACT: {
-		const cJSON *to = cJSON_GetObjectItemCaseSensitive(spec, "to");
-		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(spec, "tables")) {
-			const char *t = cJSON_IsString(item) ? item->valuestring : js(item, "table");
-			note_reads(c, conn, t, f->name);
-			if (t && cJSON_IsObject(to)) {
-				const char *prefix = js(to, "table_prefix");
-				char *staging = xasprintf("%s%s", prefix ? prefix : "", t);
-				note_writes(c, js(to, "connection"), staging, TABLE_STAGING,
-					    f->name, s->name);
-				free(staging);
-			}
-		}
-		break;
-	}
-	case STEP_VALIDATE:
-		note_reads(c, conn, js(spec, "table"), f->name);
-		break;
-	case STEP_SQL:
-	case STEP_NORMALIZE:
-		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(spec, "inputs")) {
-			if (!cJSON_IsString(item))
-				continue;
-			char *t = xstrndup(item->valuestring, strcspn(item->valuestring, "."));
-			note_reads(c, conn, t, f->name);
-			free(t);
-		}
-		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(spec, "outputs"))
-			if (cJSON_IsString(item))
-				note_writes(c, conn, item->valuestring, TABLE_OTHER, f->name,
-					    s->name);
-		if (s->kind == STEP_NORMALIZE) {
-			note_writes(c, conn, js(spec, "into"), TABLE_STAGING, f->name, s->name);
-			note_reads(c, conn, js(from, "table"), f->name);
-			const struct project_stream *st = js(from, "stream") ?
-				project_stream(p, js(from, "stream")) : NULL;
-			if (st)
-				note_reads(c, st->connection, st->table, f->name);
-		}
-		break;
-	case STEP_INGEST: {
-		const struct project_pipe *pipe = js(spec, "pipe") ?
-			project_pipe(p, js(spec, "pipe")) : NULL;
-		if (pipe)
-			add_unique(&cat_get(c, pipe->connection, pipe->table, TABLE_RAW)->writers,
+	struct vec uses = VEC_INIT;
+	steps_table_uses(p, s, &uses);
+	for (size_t i = 0; i < uses.len; i++) {
+		const struct steps_table_use *u = uses.items[i];
+		if (!u->writes)
+			note_reads(c, u->connection, u->table, f->name);
+		else if (u->kind == TABLE_RAW && u->connection)
+			add_unique(&cat_get(c, u->connection, u->table, TABLE_RAW)->writers,
 				   f->name);
-		break;
+		else
+			note_writes(c, u->connection, u->table, u->kind, f->name, s->name);
 	}
-	default:
-		break;
-	}
+	steps_table_uses_free(&uses);
 }
 
 static void gather_project(struct catalogue *c, const struct project *p)

@@ -75,8 +75,10 @@ static int exec_task_execute(struct cmd_ctx *ctx, const struct cmd_args *args,
 			return EXIT_FAILED;
 		enum request_state st = rq->state;
 		if (st == REQUEST_DONE) {
-			fprintf(ctx->out, "task %s executed: %s\n", name,
-				rq->result ? rq->result : "done");
+			/* the engine's result says more than "executed" or not */
+			bool more = rq->result && !str_eq(rq->result, "executed");
+			fprintf(ctx->out, "task %s executed%s%s\n", name, more ? ": " : "",
+				more ? rq->result : "");
 		} else if (st == REQUEST_FAILED) {
 			err_set(e, ERR_INVALID, "task %s: %s", name,
 				rq->error ? rq->error : "failed");
@@ -264,19 +266,22 @@ const struct cmd_entry cmd_task_entries[] = {
 		  "run it started.  With no engine running, the request waits for one.",
 	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
 	  .args = { 1, 1, { CMD_KIND_TASK } },
-	  .exec = exec_task_execute },
+	  .exec = exec_task_execute,
+	  .audit = { "start", "task" } },
 	{ .name = "task suspend", .usage = "TASK",
 	  .summary = "stop a task's schedule (runs in flight finish)",
 	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
 	  .args = { 1, 1, { CMD_KIND_TASK } },
-	  .exec = exec_task_suspend },
+	  .exec = exec_task_suspend,
+	  .audit = { "suspend", "task" } },
 	{ .name = "task resume", .usage = "TASK",
 	  .summary = "start a task's schedule again (failures count afresh)",
 	  .help = "Also clears FAILED_AND_AUTO_SUSPENDED.  Ticks missed while suspended do\n"
 		  "not run; the next tick is the first after now.",
 	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
 	  .args = { 1, 1, { CMD_KIND_TASK } },
-	  .exec = exec_task_resume },
+	  .exec = exec_task_resume,
+	  .audit = { "resume", "task" } },
 	{ .name = "show tasks", .usage = "[--json]",
 	  .summary = "list tasks: state, schedule, next tick, last outcome",
 	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,

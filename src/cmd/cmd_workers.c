@@ -146,13 +146,15 @@ const struct cmd_entry cmd_workers_entries[] = {
 		  "heartbeat (5s).",
 	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
 	  .args = { 1, 1, { CMD_KIND_TEXT } },
-	  .exec = exec_worker_drain },
+	  .exec = exec_worker_drain,
+	  .audit = { "drain", "worker" } },
 	{ .name = "worker cancel-runs", .usage = "WORKER",
 	  .summary = "cancel every run one worker is running",
 	  .help = "Each RUNNING run of the worker becomes CANCELLING; the worker rolls\n"
 		  "its open steps back and records CANCELLED.",
 	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
 	  .args = { 1, 1, { CMD_KIND_TEXT } },
-	  .exec = exec_worker_cancel_runs },
+	  .exec = exec_worker_cancel_runs,
+	  .audit = { "cancel", "runs of worker" } },
 	{ .name = NULL },
 };

@@ -242,6 +242,11 @@ bool  engine_worker_serves(const struct store_worker *w, const char *pool);
  * time is to come; NULL otherwise.  Caller frees. */
 char *engine_run_waiting(const struct store_run *r, const struct vec *workers,
 			 usec_t lease);
+/* Why a RUNNING or CANCELLING run is not moving: "LOST worker W: last
+ * heartbeat 10m ago" when its worker in `workers` is lost (or gone from
+ * the list), until recovery moves the run; NULL otherwise.  Caller frees. */
+char *engine_run_worker_lost(const struct store_run *r, const struct vec *workers,
+			     usec_t now, usec_t lease);
 /* Ask worker `id` to drain (a "drain" request only it takes): it stops
  * taking runs, lets those it has finish or hands them back within its
  * grace, and exits. */

@@ -194,7 +194,8 @@ int engine_cancel(struct store *s, int64_t run_id, const char *by, struct err *e
 		int rc = store_run_transition(s, run_id, to, reason, NULL, e);
 		free(reason);
 		if (rc == 0) {
-			log_emit(LOG_WARN, run_id, NULL, NULL, NULL, 0, "run %lld: %s -> %s "
+			/* an operator's own decision, not a problem to warn of */
+			log_emit(LOG_INFO, run_id, NULL, NULL, NULL, 0, "run %lld: %s -> %s "
 				 "(asked by %s)", (long long)run_id, run_state_name(st),
 				 run_state_name(to), by ? by : "an operator");
 			return 0;

@@ -57,6 +57,24 @@ char *engine_run_waiting(const struct store_run *r, const struct vec *workers,
 	return xasprintf("waiting: no live worker serves pool %s", r->pool);
 }
 
+char *engine_run_worker_lost(const struct store_run *r, const struct vec *workers,
+			     usec_t now, usec_t lease)
+{
+	if ((r->state != RUN_RUNNING && r->state != RUN_CANCELLING) || !r->worker)
+		return NULL;
+	for (size_t i = 0; i < workers->len; i++) {
+		const struct store_worker *w = workers->items[i];
+		if (!str_eq(w->id, r->worker))
+			continue;
+		if (!engine_worker_lost(w, lease))
+			return NULL;
+		char ago[32];
+		time_format_relative(now, w->heartbeat, ago, sizeof ago);
+		return xasprintf("LOST worker %s: last heartbeat %s", w->id, ago);
+	}
+	return xasprintf("LOST worker %s: it is no longer registered", r->worker);
+}
+
 int engine_worker_drain(struct store *s, const char *id, const char *by, struct err *e)
 {
 	char *target = xasprintf("worker:%s", id);

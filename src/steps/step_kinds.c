@@ -295,6 +295,109 @@ char *step_target_table(const struct step_ctx *ctx, const char *table)
 	return ctx->backfill ? xasprintf("%s_backfill", table) : xstrdup(table);
 }
 
+static void use(struct vec *out, const char *conn, const char *table, bool writes,
+		int kind)
+{
+	if (!table)
+		return;
+	struct steps_table_use *u = xcalloc(1, sizeof *u);
+	u->connection = conn ? xstrdup(conn) : NULL;
+	u->table = xstrdup(table);
+	u->writes = writes;
+	u->kind = kind;
+	vec_push(out, u);
+}
+
+static void extract_uses(const cJSON *spec, const char *conn, struct vec *out)
+{
+	const cJSON *to = cJSON_GetObjectItemCaseSensitive(spec, "to"), *item;
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(spec, "tables")) {
+		const char *t = cJSON_IsString(item) ? item->valuestring
+			: steps_json_string(item, "table");
+		use(out, conn, t, false, TABLE_OTHER);
+		if (t && cJSON_IsObject(to)) {
+			const char *prefix = steps_json_string(to, "table_prefix");
+			char *staging = xasprintf("%s%s", prefix ? prefix : "", t);
+			use(out, steps_json_string(to, "connection"), staging, true,
+			    TABLE_STAGING);
+			free(staging);
+		}
+	}
+}
+
+static void sql_uses(const struct project *p, const struct project_step *s,
+		     const char *conn, struct vec *out)
+{
+	const cJSON *spec = s->spec, *item;
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(spec, "inputs")) {
+		if (!cJSON_IsString(item))
+			continue;
+		char *t = xstrndup(item->valuestring, strcspn(item->valuestring, "."));
+		use(out, conn, t, false, TABLE_OTHER);
+		free(t);
+	}
+	cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(spec, "outputs"))
+		if (cJSON_IsString(item))
+			use(out, conn, item->valuestring, true, TABLE_OTHER);
+	if (s->kind != STEP_NORMALIZE)
+		return;
+	const cJSON *from = cJSON_GetObjectItemCaseSensitive(spec, "from");
+	use(out, conn, steps_json_string(spec, "into"), true, TABLE_STAGING);
+	use(out, conn, steps_json_string(from, "table"), false, TABLE_OTHER);
+	const char *stream = steps_json_string(from, "stream");
+	const struct project_stream *st = stream ? project_stream(p, stream) : NULL;
+	if (st)
+		use(out, st->connection, st->table, false, TABLE_OTHER);
+}
+
+void steps_table_uses(const struct project *p, const struct project_step *s,
+		      struct vec *out)
+{
+	const cJSON *spec = s->spec;
+	const char *conn = steps_json_string(spec, "connection");
+	switch (s->kind) {
+	case STEP_LOAD: {
+		const cJSON *from = cJSON_GetObjectItemCaseSensitive(spec, "from");
+		const char *fc = steps_json_string(from, "connection");
+		use(out, conn, steps_json_string(spec, "table"), true, TABLE_OTHER);
+		use(out, fc ? fc : conn, steps_json_string(from, "table"), false, TABLE_OTHER);
+		break;
+	}
+	case STEP_EXTRACT:
+		extract_uses(spec, conn, out);
+		break;
+	case STEP_VALIDATE:
+		use(out, conn, steps_json_string(spec, "table"), false, TABLE_OTHER);
+		break;
+	case STEP_SQL:
+	case STEP_NORMALIZE:
+		sql_uses(p, s, conn, out);
+		break;
+	case STEP_INGEST: {
+		const char *name = steps_json_string(spec, "pipe");
+		const struct project_pipe *pipe = name ? project_pipe(p, name) : NULL;
+		if (pipe)
+			use(out, pipe->connection, pipe->table, true, TABLE_RAW);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+static void use_free(void *p)
+{
+	struct steps_table_use *u = p;
+	free(u->connection);
+	free(u->table);
+	free(u);
+}
+
+void steps_table_uses_free(struct vec *uses)
+{
+	vec_free_all(uses, use_free);
+}
+
 bool steps_flow_loads_table(const struct project_flow *flow, const char *connection,
 		      const char *table)
 {

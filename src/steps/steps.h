@@ -103,6 +103,19 @@ void  steps_json_strings(const struct cJSON *obj, const char *key, struct vec *o
  * NULL for null or absent. */
 char *steps_json_scalar_text(const struct cJSON *item);
 
+/* The tables a step reads and writes, as the project declares them (the
+ * tables view, the flow graph): one entry a use, in the step's order. */
+struct steps_table_use {
+	char *connection, *table;   /* owned; connection NULL when undeclared */
+	bool writes;
+	int kind;                   /* enum table_kind: TABLE_STAGING (an extract's or normalize's
+				       target), TABLE_RAW (a pipe's, by ingest),
+				       else TABLE_OTHER */
+};
+void  steps_table_uses(const struct project *p, const struct project_step *s,
+		       struct vec *out);
+void  steps_table_uses_free(struct vec *uses);
+
 /* True when a load step of `flow` writes `table` on `connection`: in
  * backfill mode the steps that read it (validate) read TABLE_backfill. */
 bool  steps_flow_loads_table(const struct project_flow *flow, const char *connection,

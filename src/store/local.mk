@@ -2,6 +2,7 @@ noinst_LIBRARIES += libstore.a
 libstore_a_SOURCES = \
 	src/store/store.h \
 	src/store/store_int.h \
+	src/store/audit.c \
 	src/store/backfills.c \
 	src/store/cache.c \
 	src/store/identity.c \

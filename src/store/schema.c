@@ -308,6 +308,24 @@ static const char m_partitions[] =
 	"CREATE INDEX runs_partition ON runs (flow, partition_key, id) "
 	"WHERE partition_key IS NOT NULL;\n";
 
+/* The operators' actions: who started, cancelled, retried, approved,
+ * discarded, suspended, resumed or forced what, when, from which user and
+ * host, through which surface; written in the action's own transaction
+ * (audit.c). */
+#define MIGRATION_AUDIT 12
+static const char m12_audit[] =
+	"CREATE TABLE audit (\n"
+	"  id {ID},\n"
+	"  at BIGINT NOT NULL,\n"
+	"  action TEXT NOT NULL,\n"
+	"  object TEXT NOT NULL,\n"
+	"  by_user TEXT NOT NULL,\n"
+	"  by_host TEXT NOT NULL,\n"
+	"  via TEXT NOT NULL,\n"
+	"  command TEXT\n"
+	");\n"
+	"CREATE INDEX audit_at ON audit (at);\n";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs, NULL },
 	{ 2, "task and load history, watermarks, stream offsets, objects, schema changes",
@@ -321,6 +339,7 @@ const struct store_migration store_migrations[] = {
 	{ 9, "work pools of runs and workers", m9_pools, NULL },
 	{ 10, "when a scheduled run becomes late", m10_late_at, NULL },
 	{ 11, "partition keys of runs", m_partitions, NULL },
+	{ MIGRATION_AUDIT, "the audit of operators' actions", m12_audit, NULL },
 };
 
 const int store_nmigrations = (int)ARRAY_LEN(store_migrations);

@@ -143,6 +143,7 @@ void store_close(struct store *s)
 		store_link_free(s->link);
 	free(s->url);
 	store_identity_clear(&s->id);
+	store_audit_drop(s);
 	free(s->conn_url);
 	free(s->password);
 	free(s->path);
@@ -260,8 +261,6 @@ static int apply_migration(struct store *s, const struct store_migration *m,
 		       "VALUES ($1, $2, $3)", &p, NULL, e);
 }
 
-/* One transaction per migration, each under the migration lock, with the
- * version re-read inside it: whoever comes second finds the work done. */
 /* The first migration past `version`: numbers are reserved per change
  * and may leave gaps until they are merged. */
 static const struct store_migration *migration_after(int version)
@@ -272,6 +271,8 @@ static const struct store_migration *migration_after(int version)
 	BUG("no migration past the latest version");
 }
 
+/* One transaction per migration, each under the migration lock, with the
+ * version re-read inside it: whoever comes second finds the work done. */
 static int migrate(struct store *s, int target, struct err *e)
 {
 	for (;;) {

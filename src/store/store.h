@@ -1105,6 +1105,28 @@ int   store_request_list(struct store *s, int limit, struct vec *out,
 void  store_request_free(struct store_request *r);
 void  store_request_list_free(struct vec *v);
 
+/* ---- audit ----------------------------------------------------------------------------
+ * The operators' actions (audit.c).  store_audit_next announces one on
+ * this handle; the next commit on it writes the row in its own
+ * transaction, so the record and the change commit together; a rollback
+ * or store_audit_drop forgets it.  `by` is "user@host"; `via` the surface
+ * ("command line", "console", "shell"); `command` is stored with secrets
+ * masked. */
+struct store_audit {
+	int64_t id;
+	usec_t  at;
+	char   *action;           /* "cancel", "retry", "force" ... */
+	char   *object;           /* "run 13", "pipe orders" */
+	char   *user, *host, *via;
+	char   *command;          /* the command line; NULL */
+};
+void  store_audit_next(struct store *s, const char *action, const char *object,
+		       const char *by, const char *via, const char *command);
+void  store_audit_drop(struct store *s);
+/* Newest first; limit 0 = 100. */
+int   store_audit_list(struct store *s, int limit, struct vec *out, struct err *e);
+void  store_audit_list_free(struct vec *v);
+
 /* ---- retention ----------------------------------------------------------------------------
  * Pruning in batches of at most a thousand rows per transaction, so readers
  * and writers are never held up long.  0 in a field means "keep".  Runs

@@ -66,11 +66,13 @@ struct store {
 	char *path;                /* SQLite: the file; else NULL */
 	bool snapshot;             /* SQLite read as an immutable snapshot */
 	struct store_files files;  /* when it was opened */
+	struct store_audit *audit; /* announced, written by the next commit */
 };
 
 /* ---- schema (schema.c) ------------------------------------------------------ */
 struct store_migration {
-	int version;               /* 1, 2, 3 ... without gaps */
+	int version;               /* ascending; a number reserved for another
+				      branch may be skipped until it merges */
 	const char *description;
 	const char *sql;           /* statements; {ID} = identity column */
 	/* More work in the migration's transaction, after its SQL; NULL = none. */
@@ -164,6 +166,10 @@ char *st_first_line(const char *text);
 int   st_clamp_limit(int limit, int dflt, int max);
 /* Append `s` as a JSON string literal. */
 void  st_json_quote(struct buf *b, const char *s);
+
+/* ---- audit (audit.c) ------------------------------------------------------------ */
+/* The announced action's row, in the transaction about to commit. */
+int   st_audit_write(struct store *s, struct err *e);
 
 /* ---- logs (logs.c) ------------------------------------------------------------ */
 /* {"k":"v",...} or NULL when there are no fields. */

@@ -191,6 +191,10 @@ static int st_notify(struct store *s, unsigned areas, struct err *e)
  * reason. */
 static int commit_areas(struct store *s, unsigned areas, bool announce, struct err *e)
 {
+	if (st_audit_write(s, e) < 0) {
+		st_rollback(s);
+		return -1;
+	}
 	for (int a = 0; a < STORE_AREA_COUNT; a++) {
 		if (!(areas & STORE_AREA_BIT(a)))
 			continue;
@@ -251,6 +255,7 @@ void st_rollback(struct store *s)
 {
 	db_exec(s->db, "ROLLBACK", NULL, 0, NULL, NULL);
 	s->in_tx = false;
+	store_audit_drop(s);      /* the action did not happen */
 }
 
 int st_write1(struct store *s, unsigned areas, const char *sql,

@@ -105,6 +105,16 @@ static int act_back(struct tui *t, const struct tui_action *a, int key)
 	if (t->pages.len)
 		return tui_pop(t);
 	struct tui_view *v = tui_top(t);
+	struct vec marked = VEC_INIT;
+	if (v->ops->marked)
+		v->ops->marked(v, &marked);
+	if (marked.len) {        /* Esc forgets the marks first */
+		size_t n = marked.len;
+		vec_free_all(&marked, free);
+		v->ops->unmark(v);
+		return tui_message(t, false, "%zu mark%s cleared", n, n == 1 ? "" : "s") |
+		       RD_BODY;
+	}
 	if (v->filter && v->ops->filter) {
 		v->ops->filter(v, NULL);
 		free(v->filter);
@@ -286,6 +296,50 @@ static char *fill_template(const char *tmpl, const char *key)
 	return buf_detach(&b);
 }
 
+/* An action on the rows marked with Space, all of them after one
+ * question that says how many; TUI_UNHANDLED when none is marked. */
+static int run_on_marks(struct tui *t, struct tui_view *v, const struct tui_action *a)
+{
+	struct vec keys = VEC_INIT, commands = VEC_INIT;
+	v->ops->marked(v, &keys);
+	if (!keys.len)
+		return TUI_UNHANDLED;
+	struct buf list = BUF_INIT;
+	char *refused = NULL;
+	for (size_t i = 0; i < keys.len; i++) {
+		char *why = a->refuse ? a->refuse(t, keys.items[i]) : NULL;
+		if (why) {           /* the others go ahead; the first refusal is said */
+			if (!refused)
+				refused = why;
+			else
+				free(why);
+			continue;
+		}
+		vec_push(&commands, fill_template(a->command, keys.items[i]));
+		buf_printf(&list, "%s%s", list.len ? ", " : "", (const char *)keys.items[i]);
+	}
+	if (!commands.len) {
+		int rd = tui_message(t, true, "%s: %s", a->name, refused);
+		free(refused);
+		buf_free(&list);
+		vec_free_all(&keys, free);
+		return rd;
+	}
+	free(refused);
+	size_t n = commands.len;
+	char *what = xasprintf("%s: %zu %s", a->name, n, v->ops->name);
+	char *question = xasprintf("%c%s: %zu %s (%s)?",
+				   a->name[0] >= 'a' && a->name[0] <= 'z'
+				   ? a->name[0] - 'a' + 'A' : a->name[0], a->name + 1,
+				   n, v->ops->name, buf_str(&list));
+	int rd = tui_confirm_bulk(t, v, what, question, a->name, &commands);
+	free(question);
+	free(what);
+	buf_free(&list);
+	vec_free_all(&keys, free);
+	return rd;
+}
+
 static int run_action(struct tui *t, const struct tui_action *a, int key)
 {
 	if (a->mutates && t->cfg->read_only)
@@ -297,9 +351,20 @@ static int run_action(struct tui *t, const struct tui_action *a, int key)
 		int rd = v->ops->handle_key ? v->ops->handle_key(v, key) : TUI_UNHANDLED;
 		return rd == TUI_UNHANDLED ? RD_NONE : rd;
 	}
+	if (v->ops->marked) {
+		int rd = run_on_marks(t, v, a);
+		if (rd != TUI_UNHANDLED)
+			return rd;
+	}
 	const char *sel = v->ops->selected ? v->ops->selected(v) : NULL;
 	if (!sel)
 		return tui_message(t, true, "%s: nothing selected", a->name);
+	char *why = a->refuse ? a->refuse(t, sel) : NULL;
+	if (why) {
+		int rd = tui_message(t, true, "%s", why);
+		free(why);
+		return rd;
+	}
 	char *command = fill_template(a->command, sel);
 	int rd;
 	if (a->confirm) {

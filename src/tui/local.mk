@@ -45,6 +45,8 @@ libtui_a_SOURCES = \
 	src/tui/view_backfill.c \
 	src/tui/view_table.c \
 	src/tui/view_tables.c \
+	src/tui/view_audit.c \
+	src/tui/view_graph.c \
 	src/tui/view_backfills.c \
 	src/tui/view_logs.c \
 	src/tui/view_workers.c
@@ -72,6 +74,11 @@ GOLDEN_TESTS = \
 	tests/console/sizes.sh \
 	tests/console/truncation.sh \
 	tests/console/views.sh \
+	tests/console/problems.sh \
+	tests/console/bulk.sh \
+	tests/console/audit.sh \
+	tests/console/graph.sh \
+	tests/console/small.sh \
 	tests/console/watermarks.sh \
 	tests/console/workers.sh \
 	tests/console/schedule.sh
@@ -107,4 +114,9 @@ TESTS += \
 	tests/console/notifications.sh \
 	tests/console/client.sh \
 	tests/console/schedule.sh \
-	tests/console/backfill_partitions.sh
+	tests/console/backfill_partitions.sh \
+	tests/console/problems.sh \
+	tests/console/bulk.sh \
+	tests/console/audit.sh \
+	tests/console/graph.sh \
+	tests/console/small.sh

@@ -118,6 +118,11 @@ int  tui_open_form(struct tui *t, struct tui_form *form, tui_form_submit_fn subm
 /* Ask before running `command`; default Cancel. */
 int  tui_confirm_command(struct tui *t, const char *question, const char *label,
 			 const char *command);
+/* Ask once before running every command of `commands` (taken) for the
+ * rows marked in `v`, whose marks go once they have run; then one line
+ * says how many were done.  `what` titles the dialog ("retry 3 runs"). */
+int  tui_confirm_bulk(struct tui *t, struct tui_view *v, const char *what,
+		      const char *question, const char *label, struct vec *commands);
 /* Run a command line: the console's own (help, quit, view names), else
  * the command layer's.  Returns an RD mask. */
 int  tui_command(struct tui *t, const char *line);

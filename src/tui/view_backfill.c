@@ -578,7 +578,7 @@ static void detail(struct tui_view *v, struct tui_doc *d, const struct tui_data 
 	cJSON *status = status_json(v, b);
 	const char *next = jstr(J(J(status, "next"), "text"));
 	if (next) {
-		tui_doc_printf(d, R_INFO, "  next: %s", next);
+		tui_doc_printf(d, R_INFO, "  %s", next);   /* "next: ..." already */
 	} else if (b->state == BACKFILL_WAITING) {
 		tui_doc_put(d, R_INFO, str_eq(b->step, "approve") || str_eq(b->step, "compare")
 			    ? "  waiting for you: C shows the comparison; a approves, d discards"

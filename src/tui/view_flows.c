@@ -46,7 +46,19 @@ static int act_run(struct tui *t, const struct tui_action *a, int key)
 	return tui_open_run_form(t, flow);
 }
 
+static int act_graph(struct tui *t, const struct tui_action *a, int key)
+{
+	(void)a; (void)key;
+	const char *flow = tui_list_view_selected(tui_top(t));
+	if (!flow)
+		return tui_message(t, true, "graph: no flow selected");
+	return tui_open_flow_graph(t, flow);
+}
+
 static const struct tui_action actions[] = {
+	{ .keys = { 'x' }, .label = "x", .name = "graph",
+	  .help = "the selected flow's steps as a graph of their needs (k9s xray)",
+	  .run = act_graph },
 	{ .keys = { 'r' }, .label = "r", .name = "run",
 	  .help = "start a run of the selected flow (a form for its parameters)",
 	  .mutates = true, .run = act_run },

@@ -101,6 +101,11 @@ void tui_list_view_filter(struct tui_view *v, const char *text)
 
 int tui_list_view_detail(struct tui_view *v)
 {
+	return tui_list_view_detail_as(v, v->ops->title);
+}
+
+int tui_list_view_detail_as(struct tui_view *v, const char *lead)
+{
 	struct tui_list *l = tui_list_view_list(v);
 	const struct tui_row *r = tui_list_selected(l);
 	if (!r)
@@ -113,7 +118,7 @@ int tui_list_view_detail(struct tui_view *v)
 	struct buf text = BUF_INIT;
 	for (size_t i = 0; i < l->ncols; i++)
 		buf_printf(&text, "%-*s  %s\n", label, l->cols[i].title, r->cells[i]);
-	char *title = xasprintf("%s %s", v->ops->title, r->key);
+	char *title = xasprintf("%s %s", lead, r->key);
 	int rd = tui_push_page(v->tui, title, buf_str(&text));
 	free(title);
 	buf_free(&text);
@@ -133,6 +138,25 @@ const char *tui_list_view_selected(struct tui_view *v)
 {
 	const struct tui_row *r = tui_list_selected(tui_list_view_list(v));
 	return r ? r->key : NULL;
+}
+
+int tui_list_view_act_mark(struct tui *t, const struct tui_action *a, int key)
+{
+	(void)a; (void)key;
+	struct tui_view *v = tui_top(t);
+	struct list_view *lv = v->state;
+	BUG_ON(!lv->marks);      /* only views that mark list the action */
+	return tui_list_toggle_mark(&lv->list) ? RD_BODY | RD_STATUS : RD_NONE;
+}
+
+void tui_list_view_marked(struct tui_view *v, struct vec *keys)
+{
+	tui_list_marked(tui_list_view_list(v), keys);
+}
+
+void tui_list_view_unmark(struct tui_view *v)
+{
+	tui_list_clear_marks(tui_list_view_list(v));
 }
 
 void tui_list_view_where(struct tui_view *v, struct buf *out)

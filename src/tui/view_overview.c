@@ -1,14 +1,19 @@
 /*
  * view_overview.c - health at a glance: runs, tasks, pipes and streams by
  * state, rows moved per minute over the last half hour, the engine's
- * workers and their heartbeats, the store, and the recent failures with
- * their first error line.
+ * workers and their heartbeats, the store; and under them the problems,
+ * one selectable row each: failed and crashed runs, lost workers, files
+ * that failed to load, pipes stopped on error, auto-suspended tasks, late
+ * runs and backfills waiting for approval.  Enter opens the object; the
+ * natural action (R retry, u resume, F reload, a approve) is one key away
+ * and asks first.
  *
  * Every number is read from the store (indexed counts and short lists:
  * cheap at 100,000 runs), and from the project for what exists.  Counts
  * are written as "3 FAILED", the state spelled out in its colour, so a
  * monochrome terminal loses nothing.
  */
+#include "engine/engine.h"
 #include "project/project.h"
 #include "store/store.h"
 #include "tui/tui.h"
@@ -25,9 +30,6 @@
 #define SPARK_MINUTES 30
 #define LW 10
 
-struct overview {
-	struct tui_pager pager;       /* first: the page operations use it */
-};
 
 static void count(struct tui_doc *d, int64_t n, const char *state, bool always)
 {
@@ -271,91 +273,319 @@ static void engine_block(struct tui_doc *d, const struct tui_data *data, struct 
 	tui_doc_nl(d);
 }
 
-struct failure {
-	usec_t at;
-	char *text;
-	char *state;
+/* ---- the problems: one row each, keyed "KIND:NAME" ----------------------- */
+
+enum { P_WHEN, P_STATE, P_OBJECT, P_PROBLEM, P_DO, P_NCOLS };
+static const struct tui_column problem_cols[] = {
+	TUI_COL_TIME("WHEN", 9, .drop = 3),
+	TUI_COL_STATE("STATE", 11),
+	TUI_COL_TEXT("OBJECT", 28, .path = true),
+	TUI_COL_FLEX("PROBLEM", 10, .drop = 1),
+	TUI_COL_TEXT("DO", 9, .drop = 2),
+};
+static const struct tui_list_spec problem_spec = {
+	problem_cols, ARRAY_LEN(problem_cols), 0, true, "problems",
+	"Problems are what needs an operator: failed and crashed runs, lost "
+	"workers, files that failed to load, stopped pipes, auto-suspended "
+	"tasks, late runs and backfills waiting for approval.",
 };
 
-static int by_time_desc(const void *a, const void *b)
+#define PROBLEM_RUNS 20
+#define PROBLEM_FILES 5
+
+static void add_problem(struct tui_list *l, const char *key, usec_t now, usec_t at,
+			const char *state, const char *object, const char *problem,
+			const char *action)
 {
-	const struct failure *fa = *(struct failure *const *)a, *fb = *(struct failure *const *)b;
-	return fa->at < fb->at ? 1 : fa->at > fb->at ? -1 : 0;
+	struct tui_ago_cell when = { "-", "0" };
+	if (at)
+		tui_ago_cell(&when, now, at);
+	char first[300];
+	tui_first_line(problem, first, sizeof first);
+	const char *cells[P_NCOLS] = { when.text, state, object, first, action };
+	const char *sort[P_NCOLS] = { when.sort };
+	tui_list_add_sorted(l, key, cells, sort);
 }
 
-static void failures_block(struct tui_doc *d, const struct tui_data *data, struct err *e)
+/* "retried as run 15 (PENDING)" when a retry of `id` exists (the newest). */
+static void retried_as(const struct tui_data *data, int64_t id, char *out, size_t n,
+		       struct err *e)
 {
-	struct vec all = VEC_INIT;
+	struct store_run_filter f = { .parent_run = id, .limit = 1 };
+	struct vec kids = VEC_INIT;
+	if (store_run_list(data->store, &f, &kids, e) == 0 && kids.len) {
+		const struct store_run *k = kids.items[0];
+		snprintf(out, n, "retried as run %lld (%s)", (long long)k->id,
+			 run_state_name(k->state));
+	}
+	store_run_list_free(&kids);
+}
+
+static void run_problems(struct tui_list *l, const struct tui_data *data, struct err *e)
+{
 	struct store_run_filter f = {
-		.states = RUN_STATE_BIT(RUN_FAILED) | RUN_STATE_BIT(RUN_CRASHED),
-		.limit = 6,
+		.states = RUN_STATE_BIT(RUN_FAILED) | RUN_STATE_BIT(RUN_CRASHED) |
+			  RUN_STATE_BIT(RUN_LATE),
+		.limit = PROBLEM_RUNS,
 	};
 	struct vec runs = VEC_INIT;
 	if (store_run_list(data->store, &f, &runs, e) == 0) {
 		for (size_t i = 0; i < runs.len; i++) {
 			const struct store_run *r = runs.items[i];
-			struct failure *fl = xcalloc(1, sizeof *fl);
-			char first[300];
-			tui_first_line(r->error, first, sizeof first);
-			fl->at = r->ended ? r->ended : r->updated;
-			fl->state = xstrdup(run_state_name(r->state));
-			fl->text = xasprintf("run %lld %s: %s", (long long)r->id, r->flow,
-					     *first ? first : "(no error recorded)");
-			vec_push(&all, fl);
+			bool late = r->state == RUN_LATE;
+			char key[64], object[300];
+			snprintf(key, sizeof key, "run:%lld", (long long)r->id);
+			snprintf(object, sizeof object, "run %lld %s", (long long)r->id, r->flow);
+			char retried[300] = "";
+			if (!late)
+				retried_as(data, r->id, retried, sizeof retried, e);
+			const char *why = late ? "not started at its scheduled time"
+				: *retried ? retried
+				: r->error && *r->error ? r->error : "(no error recorded)";
+			add_problem(l, key, data->now, late ? r->scheduled
+				    : r->ended ? r->ended : r->updated,
+				    run_state_name(r->state), object, why,
+				    late || *retried ? "" : "R retry");
 		}
 	}
 	store_run_list_free(&runs);
+}
+
+static void worker_problems(struct tui_list *l, const struct tui_data *data, struct err *e)
+{
+	struct vec workers = VEC_INIT;
+	if (store_worker_list(data->store, &workers, e) < 0)
+		return;
+	for (size_t i = 0; i < workers.len; i++) {
+		const struct store_worker *w = workers.items[i];
+		if (!engine_worker_lost(w, 0))
+			continue;
+		char key[300], object[300], why[300], ago[32];
+		tui_fmt_ago(data->now, w->heartbeat, ago, sizeof ago);
+		snprintf(key, sizeof key, "worker:%s", w->id);
+		snprintf(object, sizeof object, "worker %s", w->id);
+		snprintf(why, sizeof why, "no heartbeat since %s; %lld run%s in flight", ago,
+			 (long long)w->in_flight, w->in_flight == 1 ? "" : "s");
+		add_problem(l, key, data->now, w->heartbeat, "LOST", object, why, "");
+	}
+	store_worker_list_free(&workers);
+}
+
+static void pipe_problems(struct tui_list *l, const struct tui_data *data,
+			  const struct vec *objs, struct err *e)
+{
 	for (size_t p = 0; p < data->project->npipes; p++) {
+		const char *name = data->project->pipes[p].name;
+		char key[600], object[600];
+		const struct store_object_state *o = tui_object_state(objs, "pipe", name);
+		if (o && str_eq(o->state, "STOPPED_ON_ERROR")) {
+			snprintf(key, sizeof key, "pipe:%s", name);
+			snprintf(object, sizeof object, "pipe %s", name);
+			add_problem(l, key, data->now, o->changed, o->state, object,
+				    o->reason ? o->reason : "stopped on error", "u resume");
+		}
 		struct vec loads = VEC_INIT;
-		if (store_load_list(data->store, data->project->pipes[p].name,
-				    1u << LOAD_FAILED, 3, 0, &loads, e) == 0) {
+		if (store_load_list(data->store, name, 1u << LOAD_FAILED, PROBLEM_FILES, 0,
+				    &loads, e) == 0) {
 			for (size_t i = 0; i < loads.len; i++) {
-				const struct store_load *l = loads.items[i];
-				struct failure *fl = xcalloc(1, sizeof *fl);
-				char first[300];
-				tui_first_line(l->first_error, first, sizeof first);
-				fl->at = l->loaded;
-				fl->state = xstrdup(load_status_name(l->status));
-				fl->text = xasprintf("pipe %s %s: %s", l->pipe, l->file_key, first);
-				vec_push(&all, fl);
+				const struct store_load *ld = loads.items[i];
+				char *why = xasprintf("%s: %s", name,
+						      ld->first_error ? ld->first_error : "");
+				snprintf(key, sizeof key, "file:%s:%s", name, ld->file_key);
+				add_problem(l, key, data->now, ld->loaded,
+					    load_status_name(ld->status), ld->file_key, why,
+					    "F reload");
+				free(why);
 			}
 		}
 		store_load_list_free(&loads);
 	}
-	vec_sort(&all, by_time_desc);
-	tui_doc_heading(d, "RECENT FAILURES");
-	if (!all.len) {
-		tui_doc_put(d, R_DIM, "  none");
-		tui_doc_nl(d);
-	}
-	for (size_t i = 0; i < all.len; i++) {
-		struct failure *fl = all.items[i];
-		if (i < 6) {
-			char ago[32];
-			tui_fmt_ago(data->now, fl->at, ago, sizeof ago);
-			tui_doc_put(d, R_NORMAL, "  ");
-			tui_doc_cell(d, R_DIM, 9, false, ago);
-			tui_doc_put(d, R_NORMAL, " ");
-			tui_doc_state(d, fl->state, 11);
-			tui_doc_put(d, R_NORMAL, " ");
-			tui_doc_put(d, R_NORMAL, fl->text);
-			tui_doc_nl(d);
-		}
-		free(fl->text);
-		free(fl->state);
-		free(fl);
-	}
-	vec_free(&all);
 }
+
+static void task_problems(struct tui_list *l, const struct tui_data *data,
+			  const struct vec *objs)
+{
+	for (size_t i = 0; i < data->project->ntasks; i++) {
+		const char *name = data->project->tasks[i].name;
+		const struct store_object_state *o = tui_object_state(objs, "task", name);
+		if (!o || !str_eq(o->state, "FAILED_AND_AUTO_SUSPENDED"))
+			continue;
+		char key[300], object[300];
+		snprintf(key, sizeof key, "task:%s", name);
+		snprintf(object, sizeof object, "task %s", name);
+		add_problem(l, key, data->now, o->changed, "AUTO_SUSPENDED", object,
+			    o->reason ? o->reason : "suspended after failing", "u resume");
+	}
+}
+
+static void backfill_problems(struct tui_list *l, const struct tui_data *data,
+			      struct err *e)
+{
+	struct vec bfs = VEC_INIT;
+	if (store_backfill_list(data->store, NULL, 50, &bfs, e) < 0)
+		return;
+	for (size_t i = 0; i < bfs.len; i++) {
+		const struct store_backfill *b = bfs.items[i];
+		if (b->state != BACKFILL_WAITING || !str_eq(b->step, "compare"))
+			continue;
+		char key[64], object[300], why[300];
+		snprintf(key, sizeof key, "backfill:%lld", (long long)b->id);
+		snprintf(object, sizeof object, "backfill %lld %s", (long long)b->id, b->flow);
+		snprintf(why, sizeof why, "compared, waiting for approval (started by %s)",
+			 b->created_by ? b->created_by : "?");
+		add_problem(l, key, data->now, b->updated, "WAITING", object, why, "a approve");
+	}
+	store_backfill_list_free(&bfs);
+}
+
+static void problems_read(struct tui_view *v, const struct tui_data *data,
+			  const struct vec *objs, struct err *e)
+{
+	struct tui_list *l = tui_list_view_list(v);
+	tui_list_begin(l);
+	run_problems(l, data, e);
+	worker_problems(l, data, e);
+	pipe_problems(l, data, objs, e);
+	task_problems(l, data, objs);
+	backfill_problems(l, data, e);
+	tui_list_end(l);
+	tui_list_set_empty(l, "No problems: no failed or late runs, lost workers, "
+			   "failed files, stopped pipes, suspended tasks or backfills "
+			   "waiting for approval.");
+}
+
+/* The row's kind ("run") in `kind` and what follows the colon. */
+static const char *problem_kind(const char *key, char *kind, size_t n)
+{
+	const char *colon = strchr(key, ':');
+	BUG_ON(!colon);
+	snprintf(kind, n, "%.*s", (int)(colon - key), key);
+	return colon + 1;
+}
+
+static int open_problem(struct tui *t, const char *key)
+{
+	char kind[16];
+	const char *name = problem_kind(key, kind, sizeof kind);
+	if (str_eq(kind, "run"))
+		return tui_open_run(t, strtoll(name, NULL, 10));
+	if (str_eq(kind, "backfill"))
+		return tui_open_backfill(t, strtoll(name, NULL, 10));
+	if (str_eq(kind, "task"))
+		return tui_open_task_history(t, name);
+	if (str_eq(kind, "pipe"))
+		return tui_open_loads(t, name);
+	if (str_eq(kind, "file")) {
+		char *pipe = xstrdup(name);
+		*strchr(pipe, ':') = '\0';
+		int rd = tui_open_loads(t, pipe);
+		free(pipe);
+		return rd;
+	}
+	int i = tui_view_index("workers");
+	BUG_ON(!str_eq(kind, "worker") || i < 0);
+	int rd = tui_switch(t, (size_t)i);
+	struct tui_view *w = tui_top(t);
+	if (w->ops->select)
+		w->ops->select(w, name);
+	return rd;
+}
+
+static int overview_detail(struct tui_view *v)
+{
+	return tui_list_view_open_selected(v, open_problem);
+}
+
+/* The natural action of each kind of problem: the key, and the command
+ * it asks to run: BEFORE NAME [MIDDLE FILE] AFTER. */
+struct problem_fix {
+	const char *kind;
+	int key;
+	const char *before, *middle, *after;
+};
+static const struct problem_fix fixes[] = {
+	{ "run", 'R', "retry ", NULL, "" },
+	{ "task", 'u', "task resume ", NULL, "" },
+	{ "pipe", 'u', "pipe resume ", NULL, "" },
+	{ "file", 'F', "pipe refresh ", " --force --file ", "" },
+	{ "backfill", 'a', "backfill approve ", NULL, " --yes" },
+};
+
+static char *fix_question(const char *kind, const char *name, const char *file)
+{
+	if (str_eq(kind, "run"))
+		return xasprintf("Retry run %s? A new run of its flow starts with the "
+				 "same parameters.", name);
+	if (str_eq(kind, "task"))
+		return xasprintf("Resume task %s? It fires again on its schedule.", name);
+	if (str_eq(kind, "pipe"))
+		return xasprintf("Resume pipe %s? It takes new files again.", name);
+	if (str_eq(kind, "file"))
+		return xasprintf("Reload %s into pipe %s's table? The rows it loaded "
+				 "before are replaced by the file's current contents.",
+				 file, name);
+	return xasprintf("Approve backfill %s? The rebuilt tables replace the current "
+			 "ones in one transaction; the current ones are kept as "
+			 "TABLE_old.", name);
+}
+
+static int act_fix(struct tui *t, const struct tui_action *a, int key)
+{
+	struct tui_view *v = tui_top(t);
+	const char *sel = tui_list_view_selected(v);
+	if (!sel)
+		return tui_message(t, true, "%s: nothing selected", a->name);
+	char kind[16];
+	const char *rest = problem_kind(sel, kind, sizeof kind);
+	const struct problem_fix *fix = NULL;
+	for (size_t i = 0; i < ARRAY_LEN(fixes); i++)
+		if (str_eq(fixes[i].kind, kind) && fixes[i].key == key)
+			fix = &fixes[i];
+	if (!fix)
+		return tui_message(t, true, "%s does not apply to %s %s", a->name, kind, rest);
+	/* a file's row is PIPE:KEY */
+	char *name = xstrdup(rest), *file = NULL;
+	if (fix->middle) {
+		file = strchr(name, ':');
+		*file++ = '\0';
+	}
+	struct buf cmd = BUF_INIT;
+	buf_puts(&cmd, fix->before);
+	tui_quote_word(&cmd, name);
+	if (file) {
+		buf_puts(&cmd, fix->middle);
+		tui_quote_word(&cmd, file);
+	}
+	buf_puts(&cmd, fix->after);
+	char *question = fix_question(kind, name, file);
+	int rd = tui_confirm_command(t, question, a->name, buf_str(&cmd));
+	free(question);
+	buf_free(&cmd);
+	free(name);
+	return rd;
+}
+
+static const struct tui_action overview_actions[] = {
+	{ .keys = { 'R' }, .label = "R", .name = "retry",
+	  .help = "retry the selected failed run", .mutates = true, .run = act_fix },
+	{ .keys = { 'u' }, .label = "u", .name = "resume",
+	  .help = "resume the selected task or pipe", .mutates = true, .run = act_fix },
+	{ .keys = { 'F' }, .label = "F", .name = "reload",
+	  .help = "reload the selected file (replacing its rows)", .mutates = true,
+	  .run = act_fix },
+	{ .keys = { 'a' }, .label = "a", .name = "approve",
+	  .help = "approve the selected backfill", .mutates = true, .run = act_fix },
+};
 
 static void overview_refresh(struct tui_view *v, const struct tui_data *data)
 {
-	struct overview *o = v->state;
 	struct tui_doc d;
-	tui_doc_begin(&d, &o->pager);
+	tui_doc_begin(&d, tui_list_view_head(v));
 	v->clock = 0;
 	if (!data->store || !data->project) {
 		tui_doc_end(&d);
+		tui_list_begin(tui_list_view_list(v));
+		tui_list_end(tui_list_view_list(v));
 		return;
 	}
 	struct err e;
@@ -368,22 +598,30 @@ static void overview_refresh(struct tui_view *v, const struct tui_data *data)
 	streams_block(&d, data, &e);
 	rows_block(&d, data, &e);
 	engine_block(&d, data, &e);
-	failures_block(&d, data, &e);
+	problems_read(v, data, &objs, &e);
 	store_object_list_free(&objs);
-	if (e.code != ERR_OK) {
-		tui_doc_nl(&d);
+	if (e.code != ERR_OK)
 		tui_doc_put(&d, R_ERROR, err_text(&e));
-	}
+	tui_doc_heading(&d, "PROBLEMS");
 	tui_doc_end(&d);
 	v->clock = 10 * USEC_PER_SEC;     /* heartbeats age, minutes pass */
 }
 
+/* The summary above the problems, but the problems keep the room they
+ * need (up to half the body): in an incident they are what matters. */
 static void overview_draw(struct tui_view *v, WINDOW *w, int h, int width)
 {
-	struct overview *o = v->state;
 	struct tui *t = v->tui;
+	struct tui_list_view *lv = v->state;
 	if (t->store && t->cfg->project_model) {
-		tui_pager_draw(&o->pager, w, 0, 0, h, width);
+		int want = lv->list.nshown ? (int)lv->list.nshown + 1 : 3;
+		if (want > h / 2)
+			want = h / 2;
+		int top = (int)lv->head->lines.len;
+		if (top > h - want)
+			top = h - want;
+		tui_pager_draw(lv->head, w, 0, 0, top, width);
+		tui_list_draw(&lv->list, w, top, 0, h - top, width);
 		return;
 	}
 	for (int i = 0; i < h; i++)
@@ -391,9 +629,9 @@ static void overview_draw(struct tui_view *v, WINDOW *w, int h, int width)
 	char *why = tui_no_store_reason(t);
 	char *notice = xasprintf(
 		"No control store is open, so there is nothing to show yet.\n\n"
-		"The overview counts runs, tasks and pipes by state, lists recent "
-		"failures and draws the rows moved per minute, all read from the "
-		"control store of a project.\n\n%s\n\n"
+		"The overview counts runs, tasks and pipes by state, lists what "
+		"needs an operator and draws the rows moved per minute, all read "
+		"from the control store of a project.\n\n%s\n\n"
 		"Press ? for help, : for the command prompt, q to quit.", why);
 	tui_notice(w, 0, 0, h, width, notice);
 	free(notice);
@@ -407,23 +645,13 @@ static void overview_where(struct tui_view *v, struct buf *out)
 		buf_puts(out, "no store");
 		return;
 	}
-	tui_page_where(v, out);
+	tui_list_view_where(v, out);
 }
 
 static void overview_open(struct tui_view *v)
 {
-	struct overview *o = xcalloc(1, sizeof *o);
-	tui_pager_init(&o->pager);
-	v->state = o;
-	v->stale = true;
-}
-
-static void overview_close(struct tui_view *v)
-{
-	struct overview *o = v->state;
-	tui_pager_free(&o->pager);
-	free(o);
-	v->state = NULL;
+	tui_list_view_open(v, &problem_spec);
+	tui_list_view_head(v);
 }
 
 const struct tui_view_ops view_overview_ops = {
@@ -431,14 +659,18 @@ const struct tui_view_ops view_overview_ops = {
 	.title = "Overview",
 	.key = '1',
 	.in_tabs = true,
-	.summary = "health at a glance: states, failures, rows per minute",
+	.summary = "health at a glance, and the problems to act on",
 	.areas = ~STORE_AREA_BIT(STORE_AREA_LOGS),
+	.actions = overview_actions,
+	.nactions = ARRAY_LEN(overview_actions),
 	.open = overview_open,
 	.refresh = overview_refresh,
 	.draw = overview_draw,
-	.handle_key = tui_page_key,
-	.filter = tui_page_filter,
-	.slash = "search",
+	.handle_key = tui_list_view_key,
+	.select = tui_list_view_select,
+	.filter = tui_list_view_filter,
+	.detail = overview_detail,
+	.selected = tui_list_view_selected,
 	.where = overview_where,
-	.close = overview_close,
+	.close = tui_list_view_close,
 };

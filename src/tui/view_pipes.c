@@ -79,11 +79,13 @@ static const struct tui_action actions[] = {
 	  .confirm = "Reload every file of pipe %s, including files it "
 		     "has already loaded? Their rows are replaced by the "
 		     "files' current contents." },
+	TUI_MARK_ACTION,
 };
 
 static void pipes_open(struct tui_view *v)
 {
 	tui_list_view_open(v, &spec);
+	((struct tui_list_view *)v->state)->marks = true;
 }
 
 static const cJSON *lake_entry(const char *pipe)

@@ -87,6 +87,55 @@ static void summary(struct tui_doc *d, const struct store_run *r, usec_t now)
 	}
 }
 
+/* The steps on one time axis, the run's length across TIMELINE_W cells:
+ * where each started, how long it took, what ran side by side. */
+#define TIMELINE_W 40
+
+static void timeline_bar(struct tui_doc *d, usec_t from, usec_t len, usec_t start,
+			 usec_t end)
+{
+	int at = (int)((start - from) * TIMELINE_W / len);
+	int n = (int)(((end - start) * TIMELINE_W + len - 1) / len);
+	at = at < 0 ? 0 : at > TIMELINE_W - 1 ? TIMELINE_W - 1 : at;
+	n = n < 1 ? 1 : n > TIMELINE_W - at ? TIMELINE_W - at : n;
+	const char *full = theme_utf8() ? "\u2588" : "#";
+	struct buf bar = BUF_INIT;
+	for (int i = 0; i < TIMELINE_W; i++)
+		buf_puts(&bar, i >= at && i < at + n ? full : " ");
+	tui_doc_put(d, R_STATE_RUNNING, buf_str(&bar));
+	buf_free(&bar);
+}
+
+static void timeline(struct tui_doc *d, const struct store_run *r, const struct vec *list,
+		     usec_t now)
+{
+	usec_t from = r->started, to = r->ended ? r->ended : now;
+	for (size_t i = 0; i < list->len; i++) {
+		const struct store_step *st = list->items[i];
+		if (st->started && (!from || st->started < from))
+			from = st->started;
+		if (st->ended > to)
+			to = st->ended;
+	}
+	if (!from || to <= from)
+		return;
+	tui_doc_heading(d, "TIMELINE");
+	for (size_t i = 0; i < list->len; i++) {
+		const struct store_step *st = list->items[i];
+		if (!st->started)
+			continue;
+		char offset[32], took[32];
+		tui_fmt_took(now, from, st->started, offset, sizeof offset);
+		tui_fmt_took(now, st->started, st->ended, took, sizeof took);
+		tui_doc_put(d, R_NORMAL, "  ");
+		tui_doc_cell(d, R_NORMAL, 16, false, st->step);
+		tui_doc_put(d, R_DIM, " |");
+		timeline_bar(d, from, to - from, st->started, st->ended ? st->ended : now);
+		tui_doc_printf(d, R_DIM, "| +%s %s", offset, took);
+		tui_doc_nl(d);
+	}
+}
+
 static void steps(struct tui_doc *d, const struct vec *list, usec_t now)
 {
 	tui_doc_heading(d, "STEPS");
@@ -190,13 +239,17 @@ static void transitions(struct tui_doc *d, const struct vec *list)
 	}
 }
 
-/* A queued run of a pool no live worker serves: say so under the summary. */
+/* A queued run of a pool no live worker serves, or a running run whose
+ * worker is lost: say so under the summary. */
 static void waiting(struct tui_doc *d, struct store *s, const struct store_run *r)
 {
 	struct vec ws = VEC_INIT;
 	char *note = NULL;
-	if (r->pool && store_worker_list(s, &ws, NULL) == 0)
-		note = engine_run_waiting(r, &ws, 0);
+	if (store_worker_list(s, &ws, NULL) == 0) {
+		note = r->pool ? engine_run_waiting(r, &ws, 0) : NULL;
+		if (!note)
+			note = engine_run_worker_lost(r, &ws, clock_now_us(), 0);
+	}
 	if (note) {
 		tui_doc_put(d, R_STATE_WARN, note);
 		tui_doc_nl(d);
@@ -224,7 +277,10 @@ static void run_refresh(struct tui_view *v, const struct tui_data *data)
 	summary(&d, r, data->now);
 	waiting(&d, data->store, r);
 	if (store_step_list(data->store, rp->id, &st, &e) == 0)
+	{
 		steps(&d, &st, data->now);
+		timeline(&d, r, &st, data->now);
+	}
 	if (store_validation_list(data->store, rp->id, NULL, &val, &e) == 0)
 		validations(&d, &val);
 	if (store_run_transitions(data->store, rp->id, &tr, &e) == 0)

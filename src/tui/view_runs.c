@@ -42,10 +42,24 @@ static const struct tui_list_spec spec = {
 	"Runs are executions of flows, with every state change recorded.",
 };
 
+/* A finished run has nothing to cancel: say so before asking. */
+static char *refuse_finished(struct tui *t, const char *key)
+{
+	struct tui_data d = tui_data_now(t);
+	int64_t id = strtoll(key, NULL, 10);
+	struct store_run *r = d.store ? store_run_get(d.store, id, NULL) : NULL;
+	char *why = r && run_state_is_terminal(r->state)
+		? xasprintf("run %s is %s: there is nothing to cancel", key,
+			    run_state_name(r->state))
+		: NULL;
+	store_run_free(r);
+	return why;
+}
+
 const struct tui_action tui_run_actions[] = {
-	{ .keys = { 'c' }, .label = "c", .name = "cancel",
-	  .help = "cancel the selected run",
-	  .mutates = true, .command = "cancel %s",
+	{ .keys = { 'c' }, .label = "c", .name = "cancel run",
+	  .help = "cancel the selected run (refused when it has finished)",
+	  .mutates = true, .command = "cancel %s", .refuse = refuse_finished,
 	  .confirm = "Cancel run %s? Steps in flight roll back; finished "
 		     "steps stay committed." },
 	{ .keys = { 'R' }, .label = "R", .name = "retry",
@@ -54,6 +68,7 @@ const struct tui_action tui_run_actions[] = {
 	{ .keys = { 'L' }, .label = "L", .name = "logs",
 	  .help = "the selected run's log records",
 	  .command = "logs %s" },
+	TUI_MARK_ACTION,
 };
 
 static void runs_open(struct tui_view *v)
@@ -61,6 +76,7 @@ static void runs_open(struct tui_view *v)
 	tui_list_view_open(v, &spec);
 	struct tui_list_view *lv = v->state;
 	lv->window = TUI_WINDOW_STEP;
+	lv->marks = true;
 }
 
 /* Run states whose names hold the filter, when it names no flow. */
@@ -98,6 +114,8 @@ static void run_row_cells(const struct store_run *r, usec_t now, const struct ve
 	tui_fmt_count(r->rows_out, cells[6], 64);
 	tui_first_line(r->error, cells[7], 64);
 	char *waiting = r->error ? NULL : engine_run_waiting(r, workers, 0);
+	if (!waiting)
+		waiting = engine_run_worker_lost(r, workers, now, 0);
 	if (waiting)
 		snprintf(cells[7], 64, "%s", waiting);
 	free(waiting);
@@ -296,12 +314,13 @@ static void runs_where(struct tui_view *v, struct buf *out)
 	.name = NAME, .title = TITLE, .key = KEY, .in_tabs = TABS,		\
 	.summary = "flow runs: state, trigger, rows, errors",			\
 	.areas = AREAS,								\
-	.actions = tui_run_actions, .nactions = TUI_NRUN_ACTIONS,		\
+	.actions = tui_run_actions, .nactions = TUI_NRUN_ACTIONS + 1,		\
 	.open = runs_open, .refresh = REFRESH,					\
 	.draw = tui_list_view_draw, .handle_key = runs_key,			\
 	.select = runs_select, .filter = runs_filter,				\
 	.detail = runs_detail, .selected = tui_list_view_selected,		\
-	.where = runs_where, .close = tui_list_view_close
+	.where = runs_where, .close = tui_list_view_close,			\
+	.marked = tui_list_view_marked, .unmark = tui_list_view_unmark
 
 const struct tui_view_ops view_runs_ops = {
 	RUNS_OPS("runs", "Runs", '6', true, STORE_AREA_BIT(STORE_AREA_RUNS), runs_refresh)

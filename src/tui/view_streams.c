@@ -98,6 +98,11 @@ static void streams_refresh(struct tui_view *v, const struct tui_data *d)
 	v->clock = 10 * USEC_PER_SEC;
 }
 
+static int streams_detail(struct tui_view *v)
+{
+	return tui_list_view_detail_as(v, "Stream");
+}
+
 const struct tui_view_ops view_streams_ops = {
 	.name = "streams",
 	.title = "Streams",
@@ -108,7 +113,7 @@ const struct tui_view_ops view_streams_ops = {
 	.open = streams_open,
 	.refresh = streams_refresh,
 	TUI_LIST_VIEW_OPS,
-	.detail = tui_list_view_detail,
+	.detail = streams_detail,
 	.selected = tui_list_view_selected,
 	.close = tui_list_view_close,
 };

@@ -45,11 +45,13 @@ static const struct tui_action actions[] = {
 	{ .keys = { 'u' }, .label = "u", .name = "resume",
 	  .help = "resume the selected task",
 	  .mutates = true, .command = "task resume %s" },
+	TUI_MARK_ACTION,
 };
 
 static void tasks_open(struct tui_view *v)
 {
 	tui_list_view_open(v, &spec);
+	((struct tui_list_view *)v->state)->marks = true;
 }
 
 /* The task's state and since when; "STARTED" unless the store says. */

@@ -22,7 +22,7 @@
 extern const struct tui_view_ops view_overview_ops, view_pipes_ops, view_streams_ops,
 	view_tasks_ops, view_flows_ops, view_runs_ops, view_tables_ops,
 	view_backfills_ops, view_notifications_ops, view_logs_ops, view_workers_ops,
-	view_help_ops;
+	view_audit_ops, view_help_ops;
 
 const struct tui_view_ops *const tui_views[] = {
 	&view_overview_ops,
@@ -36,6 +36,7 @@ const struct tui_view_ops *const tui_views[] = {
 	&view_notifications_ops,
 	&view_logs_ops,
 	&view_workers_ops,
+	&view_audit_ops,
 	&view_help_ops,
 };
 const size_t tui_nviews = ARRAY_LEN(tui_views);
@@ -193,7 +194,47 @@ int tui_open_modal(struct tui *t, const struct tui_modal_ops *ops, void *m)
 struct confirm {
 	struct tui_dialog *dialog;
 	char *command;
+	/* a bulk action: its name, the commands, and the view whose marks
+	 * it took (they are forgotten once it has run) */
+	char *name;
+	struct vec commands;
+	struct tui_view *marks_of;
 };
+
+/* Each command of a bulk action in turn, all of them whatever one says;
+ * then one line: how many were done, the answers, the first failure. */
+static int run_batch(struct tui *t, const char *name, const struct vec *commands)
+{
+	const struct tui_config *cfg = t->cfg;
+	struct buf said = BUF_INIT, failed = BUF_INIT;
+	size_t done = 0;
+	for (size_t i = 0; i < commands->len; i++) {
+		const char *line = commands->items[i];
+		struct buf out = BUF_INIT;
+		struct err e;
+		err_clear(&e);
+		if (cfg->execute && cfg->execute(cfg->arg, line, &out, &e) == 0) {
+			/* "run 15: retry of run 12": what it names is enough */
+			char first[80];
+			tui_first_line(buf_str(&out), first, sizeof first);
+			first[strcspn(first, ":")] = '\0';
+			if (*first)
+				buf_printf(&said, "%s%s", said.len ? ", " : "", first);
+			done++;
+		} else if (!failed.len) {
+			buf_printf(&failed, "; %s: %s", line, cfg->execute ? err_text(&e)
+				   : "no command layer connected");
+		}
+		buf_free(&out);
+	}
+	tui_mark_stale(t);
+	int rd = tui_message(t, failed.len > 0, "%s: %zu of %zu done%s%s%s%s", name, done,
+			     commands->len, said.len ? " (" : "", buf_str(&said),
+			     said.len ? ")" : "", buf_str(&failed));
+	buf_free(&said);
+	buf_free(&failed);
+	return rd | RD_BODY;
+}
 
 static int confirm_key(void *m, struct tui *t, int key, bool *done)
 {
@@ -207,7 +248,11 @@ static int confirm_key(void *m, struct tui *t, int key, bool *done)
 		return tui_message(t, false, "not confirmed: nothing was done");
 	case DIALOG_CONFIRM:
 		*done = true;
-		return tui_command(t, c->command);
+		if (!c->commands.len)
+			return tui_command(t, c->command);
+		if (c->marks_of->ops->unmark)
+			c->marks_of->ops->unmark(c->marks_of);
+		return run_batch(t, c->name, &c->commands);
 	}
 	return RD_NONE;
 }
@@ -224,6 +269,8 @@ static void confirm_free(void *m)
 	struct confirm *c = m;
 	tui_dialog_free(c->dialog);
 	free(c->command);
+	free(c->name);
+	vec_free_all(&c->commands, free);
 	free(c);
 }
 
@@ -235,17 +282,35 @@ static const struct tui_modal_ops confirm_ops = {
 	confirm_key, confirm_draw, confirm_free, confirm_hints,
 };
 
-int tui_confirm_command(struct tui *t, const char *question, const char *label,
-			const char *command)
+static struct confirm *confirm_new(const char *what, const char *question,
+				   const char *label)
 {
 	struct confirm *c = xcalloc(1, sizeof *c);
-	char *title = xasprintf("Confirm: %s", command);
+	char *title = xasprintf("Confirm: %s", what);
 	char *button = xasprintf("%c%s", label[0] >= 'a' && label[0] <= 'z'
 					 ? label[0] - 'a' + 'A' : label[0], label + 1);
 	c->dialog = tui_dialog_new(title, question, button);
-	c->command = xstrdup(command);
 	free(title);
 	free(button);
+	return c;
+}
+
+int tui_confirm_command(struct tui *t, const char *question, const char *label,
+			const char *command)
+{
+	struct confirm *c = confirm_new(command, question, label);
+	c->command = xstrdup(command);
+	return tui_open_modal(t, &confirm_ops, c);
+}
+
+int tui_confirm_bulk(struct tui *t, struct tui_view *v, const char *what,
+		     const char *question, const char *label, struct vec *commands)
+{
+	struct confirm *c = confirm_new(what, question, label);
+	c->name = xstrdup(label);
+	c->commands = *commands;
+	*commands = (struct vec)VEC_INIT;
+	c->marks_of = v;
 	return tui_open_modal(t, &confirm_ops, c);
 }
 

@@ -50,6 +50,10 @@ struct tui_action {
 	const char *confirm;
 	/* Frame actions run code instead of a command. */
 	int (*run)(struct tui *t, const struct tui_action *a, int key);
+	/* Why the action cannot apply to the row `key` (a finished run has
+	 * nothing to cancel), said up front instead of asking; NULL: it can.
+	 * Caller frees. */
+	char *(*refuse)(struct tui *t, const char *key);
 };
 
 struct tui_view_ops {
@@ -76,6 +80,11 @@ struct tui_view_ops {
 	int  (*detail)(struct tui_view *v);
 	/* The row key the view's actions work on, or NULL. */
 	const char *(*selected)(struct tui_view *v);
+	/* Rows marked with Space: their keys, in the order shown, which the
+	 * view's actions then work on together; unmark forgets them.  NULL:
+	 * the view has no marks. */
+	void (*marked)(struct tui_view *v, struct vec *keys);
+	void (*unmark)(struct tui_view *v);
 	void (*where)(struct tui_view *v, struct buf *out);
 	void (*close)(struct tui_view *v);
 };
@@ -119,6 +128,7 @@ struct tui_list_view {
 	unsigned mask;      /* a view's own store-side filter (run states) */
 	struct tui_pager *head;  /* lines above the list about its object (a
 				    flow's watermarks), or NULL; owned */
+	bool marks;         /* Space marks rows for actions on them all */
 };
 #define TUI_WINDOW_STEP 500
 #define TUI_WINDOW_MAX  5000
@@ -138,11 +148,23 @@ int  tui_list_view_key(struct tui_view *v, int key);
 bool tui_list_view_select(struct tui_view *v, const char *key);
 void tui_list_view_filter(struct tui_view *v, const char *text);
 int  tui_list_view_detail(struct tui_view *v);
+/* The same page titled "LEAD KEY" ("Stream orders_stream"): for views
+ * whose title is plural. */
+int  tui_list_view_detail_as(struct tui_view *v, const char *lead);
 /* Enter on rows that name objects another view shows (a pipe's loads):
  * open(t, selected key), or TUI_UNHANDLED when nothing is selected. */
 int  tui_list_view_open_selected(struct tui_view *v,
 				 int (*open)(struct tui *t, const char *key));
 const char *tui_list_view_selected(struct tui_view *v);
+void tui_list_view_marked(struct tui_view *v, struct vec *keys);
+void tui_list_view_unmark(struct tui_view *v);
+/* Space on a view whose spec has marks: one entry of its actions, so that
+ * the key bar and help name it. */
+#define TUI_MARK_ACTION							\
+	{ .keys = { ' ' }, .label = "Space", .name = "mark",		\
+	  .help = "mark the row; c, R, s, u ... then act on every marked row", \
+	  .run = tui_list_view_act_mark }
+int  tui_list_view_act_mark(struct tui *t, const struct tui_action *a, int key);
 void tui_list_view_where(struct tui_view *v, struct buf *out);
 void tui_list_view_close(struct tui_view *v);
 /* The operations every list view takes from the list widget as they are;
@@ -150,7 +172,8 @@ void tui_list_view_close(struct tui_view *v);
 #define TUI_LIST_VIEW_OPS						\
 	.draw = tui_list_view_draw, .handle_key = tui_list_view_key,	\
 	.select = tui_list_view_select, .filter = tui_list_view_filter,	\
-	.where = tui_list_view_where
+	.where = tui_list_view_where, .marked = tui_list_view_marked,	\
+	.unmark = tui_list_view_unmark
 /* The empty state when no control store is open: true when that is the
  * case (the view has nothing more to do). */
 bool tui_list_view_no_store(struct tui_view *v, const struct tui_data *d);
@@ -172,9 +195,10 @@ void tui_page_where(struct tui_view *v, struct buf *out);
 void tui_page_close(struct tui_view *v);
 
 /* The actions on a run, shared by the runs list and a run's page
- * (view_runs.c): c cancel, R retry, L logs. */
+ * (view_runs.c): c cancel, R retry, L logs; then Space, which only the
+ * list has. */
 #define TUI_NRUN_ACTIONS 3
-extern const struct tui_action tui_run_actions[TUI_NRUN_ACTIONS];
+extern const struct tui_action tui_run_actions[TUI_NRUN_ACTIONS + 1];
 /* The actions on a backfill (view_backfill.c): n next, a approve, d
  * discard, shared by the backfills list and a backfill's pages; then C,
  * the comparison, and [ ] and o, the partition grid's cursor and its run,
@@ -186,6 +210,7 @@ extern const struct tui_action tui_backfill_actions[TUI_NBACKFILL_STEP_ACTIONS +
 int  tui_open_run(struct tui *t, int64_t run_id);          /* view_run.c */
 int  tui_open_flow_runs(struct tui *t, const char *flow);  /* view_runs.c */
 int  tui_open_run_form(struct tui *t, const char *flow);   /* view_flows.c */
+int  tui_open_flow_graph(struct tui *t, const char *flow); /* view_graph.c */
 int  tui_open_loads(struct tui *t, const char *pipe);      /* view_loads.c */
 int  tui_open_task_history(struct tui *t, const char *task); /* view_tasks.c */
 int  tui_open_table(struct tui *t, const char *table);     /* view_table.c */

@@ -55,6 +55,7 @@ void tui_list_free(struct tui_list *l)
 	free(l->filter);
 	free(l->empty);
 	free(l->keep_key);
+	vec_free_all(&l->marks, free);
 	free(l->natural);
 	free(l->cw);
 	free(l->cut);
@@ -207,8 +208,71 @@ void tui_list_add_sorted(struct tui_list *l, const char *key, const char *const 
 	vec_push(&l->rows, r);
 }
 
+/* Marks of rows no longer there go: an action must not reach an object
+ * the operator cannot see. */
+static void prune_marks(struct tui_list *l)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < l->marks.len; i++) {
+		char *key = l->marks.items[i];
+		bool present = false;
+		for (size_t r = 0; r < l->rows.len && !present; r++)
+			present = str_eq(((struct tui_row *)l->rows.items[r])->key, key);
+		if (present)
+			l->marks.items[kept++] = key;
+		else
+			free(key);
+	}
+	l->marks.len = kept;
+}
+
+bool tui_list_is_marked(const struct tui_list *l, const char *key)
+{
+	for (size_t i = 0; i < l->marks.len; i++)
+		if (str_eq(l->marks.items[i], key))
+			return true;
+	return false;
+}
+
+bool tui_list_toggle_mark(struct tui_list *l)
+{
+	const struct tui_row *r = tui_list_selected(l);
+	if (!r)
+		return false;
+	bool found = false;
+	for (size_t i = 0; i < l->marks.len && !found; i++) {
+		if (str_eq(l->marks.items[i], r->key)) {
+			free(l->marks.items[i]);
+			l->marks.items[i] = l->marks.items[--l->marks.len];
+			found = true;
+		}
+	}
+	if (!found)
+		vec_push(&l->marks, xstrdup(r->key));
+	if (l->sel + 1 < l->nshown)
+		l->sel++;
+	l->laid_width = 0;      /* the column of marks comes or goes */
+	return true;
+}
+
+void tui_list_marked(const struct tui_list *l, struct vec *keys)
+{
+	for (size_t i = 0; i < l->nshown; i++) {
+		const struct tui_row *r = l->rows.items[l->shown[i]];
+		if (tui_list_is_marked(l, r->key))
+			vec_push(keys, xstrdup(r->key));
+	}
+}
+
+void tui_list_clear_marks(struct tui_list *l)
+{
+	vec_free_all(&l->marks, free);
+	l->laid_width = 0;
+}
+
 void tui_list_end(struct tui_list *l)
 {
+	prune_marks(l);
 	rebuild(l, l->keep_key);
 	free(l->keep_key);
 	l->keep_key = NULL;
@@ -503,18 +567,27 @@ static void draw_header(const struct tui_list *l, WINDOW *w, int y, int x,
 	}
 }
 
+/* While rows are marked, a column of two cells before the others holds
+ * the mark, so that it shows without colour too. */
+#define MARK_WIDTH 2
+
 static void draw_row(const struct tui_list *l, WINDOW *w, int y, int x,
 		     int width, const int *cw, const struct tui_row *r, bool selected)
 {
-	attr_t base = theme_attr(selected ? R_SELECTED : R_NORMAL);
+	bool marked = l->marks.len && tui_list_is_marked(l, r->key);
+	attr_t base = theme_attr(selected ? R_SELECTED : marked ? R_MATCH : R_NORMAL);
 	tui_fill(w, y, x, width, base);
 	int cx = x;
+	if (l->marks.len) {
+		tui_put(w, y, x, MARK_WIDTH, 0, marked ? "*" : "", base);
+		cx += MARK_WIDTH;
+	}
 	for (size_t i = 0; i < l->ncols && cx < x + width; i++) {
 		if (cw[i] < 0)
 			continue;
 		int cwid = cw[i] < x + width - cx ? cw[i] : x + width - cx;
 		attr_t a = base;
-		if (l->cols[i].state && !selected)
+		if (l->cols[i].state && !selected && !marked)
 			a = theme_attr(theme_state_role(r->cells[i]));
 		tui_put_cell_cut(w, y, cx, cwid, r->cells[i], l->cols[i].right, a,
 				 (enum tui_cut)l->cut[i]);
@@ -526,9 +599,11 @@ void tui_list_draw(struct tui_list *l, WINDOW *w, int y, int x, int h, int width
 {
 	if (h < 1 || width < 1)
 		return;
-	lay_out(l, width);
+	int mw = l->marks.len && width > MARK_WIDTH ? MARK_WIDTH : 0;
+	lay_out(l, width - mw);
 	const int *cw = l->cw;
-	draw_header(l, w, y, x, width, cw);
+	tui_fill(w, y, x, mw, theme_attr(R_COLHEAD));
+	draw_header(l, w, y, x + mw, width - mw, cw);
 	for (int i = 1; i < h; i++)
 		tui_fill(w, y + i, x, width, theme_attr(R_NORMAL));
 	l->page = h - 1;
@@ -559,6 +634,8 @@ void tui_list_draw(struct tui_list *l, WINDOW *w, int y, int x, int h, int width
 void tui_list_where(const struct tui_list *l, struct buf *out)
 {
 	buf_printf(out, "%zu/%zu", l->nshown ? l->sel + 1 : 0, l->nshown);
+	if (l->marks.len)
+		buf_printf(out, ", %zu marked", l->marks.len);
 	if (l->filter)
 		buf_printf(out, " of %zu, filter \"%s\"", l->rows.len, l->filter);
 	if (l->sort_col >= 0)

@@ -55,6 +55,8 @@ struct tui_list {
 	char  *filter;      /* NULL: none */
 	char  *empty;       /* shown when there are no rows at all */
 	char  *keep_key;    /* selection to restore after an update */
+	struct vec marks;   /* keys of the marked rows (char *), k9s's Space:
+			       they outlive updates while their rows do */
 	int    page;        /* rows visible at the last draw */
 	/* the layout for the last width drawn at, kept until it or the
 	 * rows shown change */
@@ -81,6 +83,12 @@ void tui_list_sort(struct tui_list *l, int col, bool desc);
 void tui_list_sort_step(struct tui_list *l, int delta);          /* < and > */
 const struct tui_row *tui_list_selected(const struct tui_list *l);
 bool tui_list_select_key(struct tui_list *l, const char *key);
+/* Marks: toggle the selected row's and move down (false: no row);
+ * the marked keys in the order shown; forget them all. */
+bool tui_list_toggle_mark(struct tui_list *l);
+bool tui_list_is_marked(const struct tui_list *l, const char *key);
+void tui_list_marked(const struct tui_list *l, struct vec *keys);
+void tui_list_clear_marks(struct tui_list *l);
 /* Navigation keys; RD_BODY|RD_STATUS when something moved, TUI_UNHANDLED else. */
 int  tui_list_key(struct tui_list *l, int key);
 void tui_list_draw(struct tui_list *l, WINDOW *w, int y, int x, int h, int width);

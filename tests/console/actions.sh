@@ -15,7 +15,8 @@ cd "$T/p"
 answered_id() {
 	local i first
 	for i in $(seq 1 200); do
-		first=$(console_line -1 | awk '{ print $1 }')
+		# "run 15: retry of run 7"
+		first=$(console_line -1 | awk '$1 == "run" { sub(":", "", $2); print $2 }')
 		case $first in
 		''|*[!0-9]*) sleep 0.05 ;;
 		*) printf '%s\n' "$first"; return 0 ;;

@@ -49,7 +49,7 @@ fixture_project "$T/p"
 cd "$T/p"
 CONSOLE_SOCKET=$base_socket-data
 LANG=C console_start 100 30 xterm-256color monitor
-console_wait "RECENT FAILURES"
+console_wait "PROBLEMS"
 assert_contains "$(console_screen)" "ROWS/MIN  " "sparkline"
 assert_eq 0 "$(non_ascii_bytes)" "non-ASCII bytes on the overview"
 console_keys 8

@@ -16,7 +16,7 @@ assert_not_contains "$(console_line 0)" "PRODUCTION" "default header"
 console_keys 6
 console_wait "c cancel"
 console_keys c
-console_wait "cancel: nothing selected"
+console_wait "cancel run: nothing selected"
 console_keys q
 console_exited
 console_stop
@@ -52,7 +52,7 @@ for how in --read-only monitor; do
 	console_wait "TRIGGER"
 	assert_not_contains "$(console_line -2)" "cancel" "key hints in read-only mode ($how)"
 	console_keys c
-	console_wait "read-only mode: cancel refused"
+	console_wait "read-only mode: cancel run refused"
 	console_keys 4
 	console_wait "SCHEDULE"
 	console_keys x

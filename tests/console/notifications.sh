@@ -17,7 +17,7 @@ run_sluice notify test nowhere
 assert_eq 1 "$RC" "the channel cannot send"
 
 console_start 200 24 xterm-256color monitor
-console_wait "RECENT FAILURES"
+console_wait "PROBLEMS"
 console_keys :
 console_keys -l notifications
 console_keys Enter

@@ -30,8 +30,9 @@ printf '{"id": 1}\n{"id": y}\n' >lake/rej/b.ndjson
 
 console_start 220 30 xterm-256color monitor
 console_wait "READ-ONLY"
-console_wait "RECENT FAILURES"
+console_wait "PROBLEMS"
 assert_contains "$(console_screen)" "1 STOPPED_ON_ERROR" "the overview counts the stopped pipe"
+assert_contains "$(console_screen | grep 'pipe halt')" "u resume" "the stopped pipe is a problem to resume"
 
 # ---- pipes: the stopped pipe, the changed file ------------------------------------------------
 console_keys 2

@@ -23,7 +23,7 @@ for term in xterm-256color xterm screen tmux-256color vt100 linux; do
 		assert_contains "$header" "$field" "header on $term"
 	done
 	assert_contains "$(console_line 1)" "1 overview" "bar of views on $term"
-	console_wait "RECENT FAILURES"
+	console_wait "PROBLEMS"
 	console_keys 2; console_wait "returns_pipe"
 	console_keys 3; console_wait "orders_stream"
 	console_keys 4; console_wait "on_orders"
@@ -45,7 +45,7 @@ for term in xterm-256color xterm screen tmux-256color vt100 linux; do
 	console_exited
 	assert_eq 0 "$CONSOLE_STATUS" "exit status on $term"
 	after=$(console_screen)
-	for frame in "READ-ONLY" "1 overview" "RECENT FAILURES" "following"; do
+	for frame in "READ-ONLY" "1 overview" "PROBLEMS" "following"; do
 		assert_not_contains "$after" "$frame" "the last frame cleared on exit on $term"
 	done
 	console_stop

@@ -52,8 +52,8 @@ console_start 100 30 xterm-256color monitor
 console_wait "READ-ONLY"
 
 # ---- overview -------------------------------------------------------------------
-console_wait "RECENT FAILURES"
-assert_contains "$(console_screen)" "orders/2026/11/21/122201000000.json: unexpected end of JSON" "a failure in full"
+console_wait "PROBLEMS"
+assert_contains "$(console_screen)" "orders_pipe: unexpected end of JSON" "a failure, with its pipe"
 assert_contains "$(console_screen)" "heartbeat" "engine line"
 
 # ---- pipes, and a pipe's loads ----------------------------------------------------

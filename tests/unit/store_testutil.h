@@ -540,4 +540,37 @@ static inline void store_case_heartbeat_counts(void)
 	store_close(s);
 }
 
+/* The audit: an announced action is written by the commit that takes it,
+ * in its transaction; a rollback, or an action that wrote nothing, leaves
+ * no record; the next unannounced write is not audited. */
+static inline void check_audit_in_the_action_transaction(void)
+{
+	struct store *s = open_store();
+	store_audit_next(s, "suspend", "task t1", "alice@bastion", "console",
+			 "task suspend t1");
+	OK(store_object_set(s, "task:t1", "SUSPENDED", NULL, "alice@bastion", &E));
+	OK(store_object_set(s, "task:t2", "SUSPENDED", NULL, "bob@ops", &E));
+	/* announced, then refused: the write fails and nothing is recorded */
+	store_audit_next(s, "suspend", "task", "alice@bastion", "console", NULL);
+	FAILS(store_object_set(s, "", "SUSPENDED", NULL, "alice@bastion", &E), ERR_INVALID);
+	store_audit_drop(s);
+	/* announced, then rolled back by a failed statement */
+	store_audit_next(s, "cancel", "run 999", "alice@bastion", "console", "cancel 999");
+	FAILS(store_run_transition(s, 999, RUN_CANCELLED, "asked", NULL, &E), ERR_NOTFOUND);
+	OK(store_object_set(s, "task:t3", "SUSPENDED", NULL, "carol@ops", &E));
+	struct vec rows = VEC_INIT;
+	OK(store_audit_list(s, 0, &rows, &E));
+	ck_assert_int_eq(rows.len, 1);
+	const struct store_audit *a = rows.items[0];
+	ck_assert_str_eq(a->action, "suspend");
+	ck_assert_str_eq(a->object, "task t1");
+	ck_assert_str_eq(a->user, "alice");
+	ck_assert_str_eq(a->host, "bastion");
+	ck_assert_str_eq(a->via, "console");
+	ck_assert_str_eq(a->command, "task suspend t1");
+	ck_assert_int_gt(a->at, 0);
+	store_audit_list_free(&rows);
+	store_close(s);
+}
+
 #endif

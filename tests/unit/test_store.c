@@ -850,6 +850,12 @@ START_TEST(metrics_history_read_as_a_tail)
 }
 END_TEST
 
+START_TEST(audit_in_the_action_transaction)
+{
+	check_audit_in_the_action_transaction();
+}
+END_TEST
+
 START_TEST(load_attempts_one_row_each)
 {
 	check_load_attempts();
@@ -1786,6 +1792,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, prune_by_age_and_count);
 	tcase_add_test(tc, retention_kinds_budgets_and_dry_runs);
 	tcase_add_test(tc, load_history_kept_while_its_files_are_seen);
+	tcase_add_test(tc, audit_in_the_action_transaction);
 	suite_add_tcase(s, tc);
 	return s;
 }

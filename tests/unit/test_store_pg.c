@@ -68,6 +68,12 @@ START_TEST(pg_metrics_history_read_as_a_tail)
 }
 END_TEST
 
+START_TEST(pg_audit_in_the_action_transaction)
+{
+	check_audit_in_the_action_transaction();
+}
+END_TEST
+
 START_TEST(pg_load_attempts_one_row_each)
 {
 	check_load_attempts();
@@ -530,6 +536,7 @@ static Suite *store_pg_suite(void)
 	tcase_add_test(tc, pg_migrations_forward_and_refusal);
 	tcase_add_test(tc, pg_read_only);
 	tcase_add_test(tc, pg_load_attempts_one_row_each);
+	tcase_add_test(tc, pg_audit_in_the_action_transaction);
 	tcase_add_test(tc, pg_transitions_and_history);
 	tcase_add_test(tc, pg_claim_skips_locked_rows);
 	tcase_add_test(tc, pg_claims_exclusive_across_connections);

@@ -547,7 +547,7 @@ START_TEST(view_actions_never_shadow_frame_keys)
 		ck_assert_ptr_nonnull(ops->draw);
 		ck_assert_int_ge(tui_view_index(ops->name), 0);
 		ck_assert_int_eq((size_t)tui_view_index(ops->name), i);
-		for (size_t j = 0; j < i; j++)
+		for (size_t j = 0; j < i && ops->key; j++)  /* 0: no key of its own */
 			ck_assert_int_ne(ops->key, tui_views[j]->key);
 		for (size_t a = 0; a < ops->nactions; a++) {
 			const struct tui_action *act = &ops->actions[a];
@@ -560,8 +560,10 @@ START_TEST(view_actions_never_shadow_frame_keys)
 							      &tui_global_actions[g], act->keys[k]),
 						      "%s: %s shadows %s", ops->name,
 						      act->name, tui_global_actions[g].name);
+			/* Space marks rows in lists (k9s); it pages elsewhere */
 			for (size_t r = 0; r < ARRAY_LEN(reserved); r++)
-				ck_assert_msg(!tui_action_has_key(act, reserved[r]),
+				ck_assert_msg(!tui_action_has_key(act, reserved[r]) ||
+					      (reserved[r] == ' ' && str_eq(act->name, "mark")),
 					      "%s: %s takes a navigation key",
 					      ops->name, act->name);
 		}
@@ -673,7 +675,7 @@ START_TEST(read_only_refuses_mutating_actions)
 	keys((int[]){ 'c', 0 });
 	ck_assert_ptr_null(frame.modal);
 	ck_assert(frame.message_error);
-	ck_assert_str_eq(frame.message, "read-only mode: cancel refused");
+	ck_assert_str_eq(frame.message, "read-only mode: cancel run refused");
 	tui_command(&frame, "run orders_etl");
 	ck_assert_str_eq(frame.message, "read-only mode: run refused");
 	ck_assert_int_eq(executed.len, 0);
