@@ -148,19 +148,17 @@ static void task_log(const char *task, enum log_level lvl, int64_t run_id,
 }
 
 /* ---- conditions --------------------------------------------------------------------- */
+static void maybe_auto_suspend(struct engine *eng, struct sched *sc, struct task_rt *rt);
+
 struct cond_ctx {
 	struct engine *eng;
 	struct sched *sc;
 	struct buf seen;           /* "stream_rows(s) = 812, ..." */
 };
 
-static int cond_call(const char *func, const char *arg, double *out, void *vctx,
-		     struct err *e)
+static int cond_stream(struct cond_ctx *cc, const char *func,
+		       const struct project_stream *st, double *out, struct err *e)
 {
-	struct cond_ctx *cc = vctx;
-	const struct project_stream *st = project_stream(cc->eng->project, arg);
-	if (!st)
-		return err_set(e, ERR_NOTFOUND, "%s(%s): no stream named %s", func, arg, arg);
 	if (strcmp(func, "stream_has_data") == 0) {
 		bool has = false;
 		if (stream_has_data(st, cc->sc->conns, cc->sc->store, &has, e) < 0)
@@ -171,6 +169,39 @@ static int cond_call(const char *func, const char *arg, double *out, void *vctx,
 		if (stream_pending_rows(st, cc->sc->conns, cc->sc->store, &rows, e) < 0)
 			return -1;
 		*out = (double)rows;
+	}
+	return 0;
+}
+
+/* A stream over a table nothing has created yet (the first load has not
+ * run) has no data: that is not the condition failing.  Asked only after
+ * the stream's look failed, and said in the condition's text, so that a
+ * table name mistyped in the project shows in the task's history. */
+static bool stream_table_missing(struct cond_ctx *cc, const struct project_stream *st)
+{
+	struct err e;
+	struct db *db = step_conns_get(cc->sc->conns, st->connection, &e);
+	return db && db_table_exists(db, st->table, &e) == 0;
+}
+
+static int cond_call(const char *func, const char *arg, double *out, void *vctx,
+		     struct err *e)
+{
+	struct cond_ctx *cc = vctx;
+	const struct project_stream *st = project_stream(cc->eng->project, arg);
+	if (!st)
+		return err_set(e, ERR_NOTFOUND, "%s(%s): no stream named %s", func, arg, arg);
+	if (strcmp(func, "stream_has_data") == 0 || strcmp(func, "stream_rows") == 0) {
+		int rc = cond_stream(cc, func, st, out, e);
+		if (rc < 0 && !stream_table_missing(cc, st))
+			return -1;
+		if (rc < 0) {
+			*out = 0;
+			buf_printf(&cc->seen, "%s%s(%s) = 0 (table %s does not exist yet)",
+				   cc->seen.len ? ", " : "", func, arg, st->table);
+			err_clear(e);
+			return 0;
+		}
 	} else {
 		BUG("project/cond.c let through a function the engine does not know");
 	}
@@ -178,6 +209,7 @@ static int cond_call(const char *func, const char *arg, double *out, void *vctx,
 		   (long long)*out);
 	return 0;
 }
+
 
 /* 1 holds, 0 does not, -1 error; *text = what was seen (caller frees). */
 static int eval_when(struct engine *eng, struct sched *sc, const struct project_task *t,
@@ -286,6 +318,10 @@ static int64_t fire_task(struct engine *eng, struct sched *sc, struct task_rt *r
 		if (holds < 0 && err_out)
 			*err_out = e;
 		free(cond_text);
+		/* A condition that cannot be evaluated is a failure of the task,
+		 * and counts toward max_failures like a failed run. */
+		if (holds < 0)
+			maybe_auto_suspend(eng, sc, rt);
 		return 0;
 	}
 	int64_t run_id = 0;

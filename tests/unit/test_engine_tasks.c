@@ -173,6 +173,44 @@ START_TEST(when_condition_is_evaluated_and_recorded)
 }
 END_TEST
 
+/* A stream over a table that does not exist yet (nothing loaded it) has
+ * no data: the task skips, saying why, and does not fail.  A condition
+ * that cannot be evaluated fails the task and counts toward max_failures. */
+START_TEST(a_stream_without_its_table_has_no_data_and_broken_conditions_suspend)
+{
+	fake_clock_set(T0);
+	struct fixture *fx = fx_open("{ " CONN
+		"\"streams\": [ { \"name\": \"s\", \"connection\": \"wh\", \"table\": \"raw\" },\n"
+		"  { \"name\": \"b\", \"connection\": \"wh\", \"table\": \"noid\" } ],\n"
+		"\"flows\": [ " OKFLOW("f") ", " OKFLOW("g") " ],\n"
+		"\"tasks\": [ { \"name\": \"early\", \"schedule\": \"every 1 minute\", "
+		"\"when\": \"stream_has_data(s)\", \"flow\": \"f\", \"max_failures\": 2 },\n"
+		"  { \"name\": \"broken\", \"schedule\": \"every 1 minute\", "
+		"\"when\": \"stream_rows(b) > 0\", \"flow\": \"g\", \"max_failures\": 2 } ] }\n",
+		NULL);
+	fx_exec(fx, "wh.db", "CREATE TABLE noid(v text)");   /* no offset column */
+	tick(fx, T0);
+	for (int i = 1; i <= 2; i++)
+		tick(fx, T0 + i * MIN);
+	struct store_task_entry *t = newest(fx, "early");
+	ck_assert_str_eq(task_state_name(t->state), "SKIPPED");
+	ck_assert_msg(t->condition && strstr(t->condition, "stream_has_data(s) = 0 (table raw "
+					     "does not exist yet)"), "%s", t->condition);
+	store_task_free(t);
+	char *st = engine_task_state(fx->store, fx->p, "early", NULL, &E);
+	ck_assert_str_ne(st, "FAILED_AND_AUTO_SUSPENDED");
+	free(st);
+	t = newest(fx, "broken");
+	ck_assert_str_eq(task_state_name(t->state), "FAILED");
+	store_task_free(t);
+	st = engine_task_state(fx->store, fx->p, "broken", NULL, &E);
+	ck_assert_str_eq(st, "FAILED_AND_AUTO_SUSPENDED");
+	free(st);
+	fx_close(fx);
+	fake_clock_off();
+}
+END_TEST
+
 START_TEST(a_tick_during_a_run_is_skipped)
 {
 	fake_clock_set(T0);
@@ -633,6 +671,7 @@ static Suite *tasks_suite(void)
 	tcase_add_test(tc, interval_task_fires_on_its_tick);
 	tcase_add_test(tc, cron_tasks_follow_their_time_zone);
 	tcase_add_test(tc, when_condition_is_evaluated_and_recorded);
+	tcase_add_test(tc, a_stream_without_its_table_has_no_data_and_broken_conditions_suspend);
 	tcase_add_test(tc, a_tick_during_a_run_is_skipped);
 	tcase_add_test(tc, consecutive_failures_auto_suspend);
 	tcase_add_test(tc, recovered_task_tells_the_channels_that_heard);
