@@ -29,6 +29,9 @@ cat >"$T/q/sluice.json" <<'JSON'
 }
 JSON
 
+mkdir -p "$T/bad"
+printf '{\n  "project": "bad",\n  "flows": [ { "name": 1 } ]\n}\n' >"$T/bad/sluice.json"
+
 cd "$T/p"
 # prod's store holds one run of its own (run in the foreground: no worker)
 "$SLUICE" --env prod run totesys_warehouse label=prod-only >/dev/null 2>&1 ||
@@ -38,10 +41,14 @@ cd "$T/p"
 console_script "$T/steps" \
 	'6' ':env prod' ':save-screen env-prod.screen' \
 	':env nosuch' ':save-screen env-unknown.screen' \
+	':project ../nope' ':save-screen project-nope.screen' \
+	':project ../bad' ':save-screen project-bad.screen' \
+	':env default' ':save-screen env-back.screen' \
 	':quit'
 console_run_script 80 24 xterm-256color "$T/steps" monitor
 
-mask_run=('s/\b\d+(\.\d+)?(ms|s)\b( *)/"<dur>" . (" " x (length($&) - 5))/ge')
+# the real run's duration, right-aligned in its cell
+mask_run=('s/<ago> +\d[\d.msh]* +/<ago>  <took>  /')
 header=$(head -1 "$T/p/env-prod.screen")
 assert_contains "$header" "env: PRODUCTION" "the production banner after :env prod"
 assert_contains "$header" "prod.db" "prod's control store in the header"
@@ -52,6 +59,20 @@ console_assert_screen env-prod "$T/p/env-prod.screen" "${mask_run[@]}"
 assert_eq "$header" "$(head -1 "$T/p/env-unknown.screen")" \
 	"an unknown environment leaves the header as it was"
 console_assert_screen env-unknown "$T/p/env-unknown.screen" "${mask_run[@]}"
+for bad in nope bad; do
+	assert_eq "$header" "$(head -1 "$T/p/project-$bad.screen")" \
+		":project ../$bad leaves the header as it was"
+	assert_eq "$(sed -n 4p "$T/p/env-prod.screen")" "$(sed -n 4p "$T/p/project-$bad.screen")" \
+		":project ../$bad leaves prod's runs on screen"
+done
+assert_contains "$(tail -1 "$T/p/project-nope.screen")" "project: ../nope: No such file or directory" \
+	"a directory that is not there"
+assert_contains "$(tail -1 "$T/p/project-bad.screen")" "project: ../bad/sluice.json:3:" \
+	"a project file with an error, where"
+back=$(head -1 "$T/p/env-back.screen")
+assert_not_contains "$back" "PRODUCTION" ":env default leaves production"
+assert_contains "$back" "env: default" ":env default"
+assert_contains "$(cat "$T/p/env-back.screen")" "runs 1/14" "the default environment's runs again"
 
 # operator: another project, whose worker is not running, is started as
 # a console started there would start it
