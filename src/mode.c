@@ -340,7 +340,8 @@ static const struct tui_config *console_switch(void *arg, const char *env,
 	/* `:project DIR` without ENV: what `sluice -C DIR` would open */
 	const char *start_env = getenv("SLUICE_ENV");
 	s->env = env ? xstrdup(env) : start_env && *start_env ? xstrdup(start_env) : NULL;
-	if (s->env && str_eq(s->env, "default") && !declares_env(dir ? NULL : was->project, "default")) {
+	const struct project *known = dir ? NULL : was->project;
+	if (s->env && str_eq(s->env, "default") && !declares_env(known, "default")) {
 		free(s->env);
 		s->env = NULL;
 	}
@@ -400,17 +401,16 @@ static void session_free(struct console_session *s)
 {
 	if (!s)
 		return;
-	if (s->ctx == &s->own) {
-		cmd_ctx_close(&s->own);
-		free(s->project_file);
-		free(s->env);
-		free(s->control_url);
-		free(s);
-		return;
-	}
 	free(s->problem);
 	free(s->notice);
 	s->problem = s->notice = NULL;
+	if (s->ctx != &s->own)
+		return;           /* main's: main closes it */
+	cmd_ctx_close(&s->own);
+	free(s->project_file);
+	free(s->env);
+	free(s->control_url);
+	free(s);
 }
 
 int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)

@@ -83,7 +83,21 @@ assert_not_contains "$(head -1 "$T/p/project-flows.screen")" "PRODUCTION" \
 	"the other project's default environment is not production"
 assert_contains "$(head -1 "$T/p/project-flows.screen")" "env: default" "the other project's environment"
 # the header is narrower than 80 columns holding "sluice" as well
-console_assert_screen project-flows "$T/p/project-flows.screen" 's/pid \d+/pid N/' \
+console_assert_screen project-flows "$T/p/project-flows.screen" 's/pid \d+ +/pid N  /' \
 	's/^ invoices .* (\d engines?|no engine) +OPERATOR$/ invoices <fields> <engines> OPERATOR/ if $. == 1'
 [ -f "$T/q/.sluice/worker.pid" ] || fail ":project did not start the other project's worker"
+# Tab completes environment names and directories
+CONSOLE_SOCKET=$CONSOLE_SOCKET-tab
+console_start 80 24 xterm-256color monitor
+console_wait "READ-ONLY"
+console_keys : ; console_keys -l 'env pr'
+console_keys Tab
+console_wait_line -1 ":env prod"
+console_keys C-u ; console_keys -l 'project ../q'
+console_keys Tab
+console_wait_line -1 ":project ../q/"
+console_keys Escape
+console_wait_gone ":project"
+console_keys q
+console_exited
 echo "ok: :env and :project switch the console"
