@@ -8,7 +8,8 @@
  * a bar of views, the current view, a status line and a bar of key hints.
  *
  * The console does not run commands itself beyond its own few (help, quit,
- * the view names): everything typed at the `:` prompt, and every action a
+ * the view names; `:env` and `:project` ask `switch_to` for what to show
+ * next): everything typed at the `:` prompt, and every action a
  * view offers on its selection, becomes a command line handed to
  * `execute`, which the command layer (cmd/) supplies.  Tab completion asks
  * `complete` for names.  Both are optional: without them the console still
