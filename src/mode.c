@@ -23,24 +23,40 @@
 #include "store/store.h"
 #include "tui/tui.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* What the console's callbacks get. */
+/* One project and environment the console shows: the first borrows
+ * main's context, each `:env` and `:project` opens one of its own. */
+struct console_session {
+	struct cmd_ctx own;
+	struct cmd_ctx *ctx;        /* &own, or main's */
+	char *project_file, *env, *control_url;   /* own's options */
+	char *problem, *notice;
+	bool notice_is_error;
+	struct tui_config cfg;
+};
+
+/* What the console's callbacks get.  `before` is the session the console
+ * showed until the last switch: it may still hold it while it switches. */
 struct console {
-	struct cmd_ctx *ctx;
+	struct console_session *now, *before;
+	bool read_only;             /* --read-only or monitor, whatever the environment */
+	char *help;
 };
 
 static int console_execute(void *arg, const char *line, struct buf *out,
 			   struct err *e)
 {
-	struct cmd_ctx *ctx = ((struct console *)arg)->ctx;
+	struct cmd_ctx *ctx = ((struct console *)arg)->now->ctx;
 	char *text = NULL;
 	size_t len = 0;
 	FILE *mem = open_memstream(&text, &len);
@@ -63,12 +79,53 @@ static int console_execute(void *arg, const char *line, struct buf *out,
 	return 0;
 }
 
+/* `:env NAME`: the environments the project on screen declares. */
+static void complete_environments(const struct cmd_ctx *ctx, const char *word,
+				  struct vec *out)
+{
+	const struct project *p = ctx->project;
+	for (size_t i = 0; p && i < p->nenv_names; i++)
+		if (str_starts_with(p->env_names[i], word))
+			vec_push(out, xstrdup(p->env_names[i]));
+	if (p && str_starts_with("default", word))
+		vec_push(out, xstrdup("default"));   /* the console drops a repeat */
+}
+
+/* `:project DIR`: directories (not hidden ones unless asked for), as a
+ * shell completes them, each ending in '/'. */
+static void complete_directories(const char *word, struct vec *out)
+{
+	const char *slash = strrchr(word, '/');
+	char *parent = slash ? xstrndup(word, (size_t)(slash - word) + 1) : xstrdup("");
+	const char *base = slash ? slash + 1 : word;
+	DIR *d = opendir(*parent ? parent : ".");
+	struct dirent *de;
+	while (d && (de = readdir(d))) {
+		if (str_eq(de->d_name, ".") || str_eq(de->d_name, "..") ||
+		    (de->d_name[0] == '.' && base[0] != '.') ||
+		    !str_starts_with(de->d_name, base))
+			continue;
+		char *path = xasprintf("%s%s", parent, de->d_name);
+		struct stat st;
+		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			vec_push(out, xasprintf("%s/", path));
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	free(parent);
+}
+
 static void console_complete(void *arg, const char *line, const char *word,
 			     int word_index, struct vec *out)
 {
-	(void)word;
-	(void)word_index;
-	cmd_complete(((struct console *)arg)->ctx, line, strlen(line), out);
+	struct cmd_ctx *ctx = ((struct console *)arg)->now->ctx;
+	if (word_index == 1 && str_starts_with(line, "env "))
+		complete_environments(ctx, word, out);
+	else if (word_index == 1 && str_starts_with(line, "project "))
+		complete_directories(word, out);
+	else
+		cmd_complete(ctx, line, strlen(line), out);
 }
 
 static bool console_mutates(void *arg, const char *line)
@@ -208,49 +265,180 @@ static char *ensure_worker(struct cmd_ctx *ctx, bool *is_error)
 	return msg;
 }
 
-int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
-{
-	ctx->surface = SURFACE_CONSOLE;
-	if (read_only)
-		ctx->read_only = true;
-	struct err load_err;
-	err_clear(&load_err);
-	/* A console without a project still opens: it says so, and `:help`
-	 * works.  A broken project is reported on the status line. */
-	bool have_project = cmd_ctx_project(ctx, &load_err) == 0;
-	bool have_store = have_project && cmd_ctx_store(ctx, &load_err) == 0;
-	struct console c = { ctx };
-	bool notice_is_error = false;
-	char *notice = have_store && !ctx->read_only
-		       ? ensure_worker(ctx, &notice_is_error) : NULL;
+static void session_config(struct console *c, struct console_session *s);
+static void session_free(struct console_session *s);
 
-	char *help = commands_help();
-	char *problem = have_store ? NULL : xstrdup(err_text(&load_err));
-	struct tui_config cfg = {
+/* The project file `:project DIR` names: DIR/sluice.json. */
+static char *project_file_in(const char *dir, struct err *e)
+{
+	struct stat st;
+	if (stat(dir, &st) < 0) {
+		err_set(e, ERR_NOTFOUND, "%s: %s", dir, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		err_set(e, ERR_INVALID, "%s is not a directory", dir);
+		return NULL;
+	}
+	char *file = path_join(dir, "sluice.json");
+	if (!file_exists(file)) {
+		err_set(e, ERR_NOTFOUND, "%s holds no sluice.json", dir);
+		free(file);
+		return NULL;
+	}
+	return file;
+}
+
+static bool declares_env(const struct project *p, const char *env)
+{
+	for (size_t i = 0; p && i < p->nenv_names; i++)
+		if (str_eq(p->env_names[i], env))
+			return true;
+	return false;
+}
+
+/* `:env NAME` on a loaded project: refused in its own words, which the
+ * status line has room for, before anything is opened. */
+static bool unknown_environment(const struct project *p, const char *env, struct err *e)
+{
+	if (!p || str_eq(env, "default") || declares_env(p, env))
+		return false;     /* loading says what else is wrong */
+	struct buf known = BUF_INIT;
+	for (size_t i = 0; i < p->nenv_names; i++)
+		buf_printf(&known, "%s%s", i ? ", " : "", p->env_names[i]);
+	if (known.len)
+		err_set(e, ERR_NOTFOUND, "unknown environment \"%s\" (known: %s, default)",
+			env, buf_str(&known));
+	else
+		err_set(e, ERR_NOTFOUND, "unknown environment \"%s\": the project declares "
+			"no environments", env);
+	buf_free(&known);
+	return true;
+}
+
+/* `:env NAME` (dir NULL) and `:project DIR [ENV]`: a session opened as
+ * `sluice [--project F] [--env E]` would open it, with the worker rule of
+ * a console's start.  `--control` stays with the project it was given
+ * for; `:project` without ENV takes SLUICE_ENV's, as a start there would.
+ * `:env default` is none, unless the project declares one so named.
+ * Nothing of the session on screen changes unless the new one opened
+ * whole. */
+static const struct tui_config *console_switch(void *arg, const char *env,
+					       const char *dir, struct err *e)
+{
+	struct console *c = arg;
+	const struct cmd_ctx *was = c->now->ctx;
+	if (!dir && unknown_environment(was->project, env, e))
+		return NULL;
+	char *file = dir ? project_file_in(dir, e) : xstrdup(was->project_file);
+	if (!file)
+		return NULL;
+	struct console_session *s = xcalloc(1, sizeof *s);
+	s->ctx = &s->own;
+	cmd_ctx_init(&s->own, SURFACE_CONSOLE);
+	s->project_file = file;
+	/* `:project DIR` without ENV: what `sluice -C DIR` would open */
+	const char *start_env = getenv("SLUICE_ENV");
+	s->env = env ? xstrdup(env) : start_env && *start_env ? xstrdup(start_env) : NULL;
+	const struct project *known = dir ? NULL : was->project;
+	if (s->env && str_eq(s->env, "default") && !declares_env(known, "default")) {
+		free(s->env);
+		s->env = NULL;
+	}
+	s->control_url = !dir && was->control_url ? xstrdup(was->control_url) : NULL;
+	s->own.project_file = s->project_file;
+	s->own.env = s->env;
+	s->own.control_url = s->control_url;
+	s->own.read_only = c->read_only;
+	s->own.no_color = was->no_color;
+	s->own.format = was->format;
+	if (cmd_ctx_store(&s->own, e) < 0) {
+		session_free(s);
+		return NULL;
+	}
+	if (!s->own.read_only)
+		s->notice = ensure_worker(&s->own, &s->notice_is_error);
+	session_config(c, s);
+	/* The console still holds `now` while it switches; what it held
+	 * before that it no longer does. */
+	session_free(c->before);
+	c->before = c->now;
+	c->now = s;
+	return &s->cfg;
+}
+
+/* What the console shows of a session; the session's problem and notice
+ * are set before. */
+static void session_config(struct console *c, struct console_session *s)
+{
+	struct cmd_ctx *ctx = s->ctx;
+	bool have_project = ctx->project != NULL, have_store = ctx->store != NULL;
+	s->cfg = (struct tui_config){
 		.project = have_project ? ctx->project->name : NULL,
 		.environment = have_project ? ctx->project->env.name : ctx->env,
 		.production = have_project && ctx->project->env.production,
 		.store_label = have_store ? store_url(ctx->store) : NULL,
 		.read_only = ctx->read_only,
 		.no_color = ctx->no_color,
-		.commands_help = help,
+		.commands_help = c->help,
 		.project_model = have_project ? ctx->project : NULL,
 		.store_url = have_store ? (ctx->control_url ? ctx->control_url
 							    : ctx->project->control_url)
 					: NULL,
-		.problem = problem,
-		.notice = notice,
-		.notice_is_error = notice_is_error,
+		.problem = s->problem,
+		.notice = s->notice,
+		.notice_is_error = s->notice_is_error,
 		.execute = console_execute,
 		.complete = console_complete,
 		.mutates = console_mutates,
-		.arg = &c,
+		.switch_to = console_switch,
+		.arg = c,
 		.wake_fd = -1,
 	};
-	int rc = tui_run(&cfg, e) == 0 ? EXIT_OK : EXIT_FAILED;
-	free(help);
-	free(problem);
-	free(notice);
+}
+
+static void session_free(struct console_session *s)
+{
+	if (!s)
+		return;
+	free(s->problem);
+	free(s->notice);
+	s->problem = s->notice = NULL;
+	if (s->ctx != &s->own)
+		return;           /* main's: main closes it */
+	cmd_ctx_close(&s->own);
+	free(s->project_file);
+	free(s->env);
+	free(s->control_url);
+	free(s);
+}
+
+int mode_console(struct cmd_ctx *ctx, bool read_only, struct err *e)
+{
+	ctx->surface = SURFACE_CONSOLE;
+	if (read_only)
+		ctx->read_only = true;
+	struct console c = { .read_only = ctx->read_only, .help = commands_help() };
+	struct console_session first = { .ctx = ctx };
+	struct err load_err;
+	err_clear(&load_err);
+	/* A console without a project still opens: it says so, and `:help`
+	 * works.  A broken project is reported on the status line. */
+	bool have_project = cmd_ctx_project(ctx, &load_err) == 0;
+	bool have_store = have_project && cmd_ctx_store(ctx, &load_err) == 0;
+	if (have_store && !ctx->read_only)
+		first.notice = ensure_worker(ctx, &first.notice_is_error);
+	if (!have_store)
+		first.problem = xstrdup(err_text(&load_err));
+	c.now = &first;
+	session_config(&c, &first);
+	int rc = tui_run(&first.cfg, e) == 0 ? EXIT_OK : EXIT_FAILED;
+	if (c.now != &first)
+		session_free(c.now);
+	if (c.before != &first)
+		session_free(c.before);
+	session_free(&first);
+	free(c.help);
 	return rc;
 }
 

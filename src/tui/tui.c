@@ -166,6 +166,30 @@ void tui_close_views(struct tui *t)
 	t->views = NULL;
 }
 
+/* Show another project or environment: every view, page and mark of the
+ * old one goes (they name its objects), and the store handle is the new
+ * one's.  The view the operator was on stays on. */
+void tui_reopen(struct tui *t, const struct tui_config *cfg)
+{
+	size_t current = t->current;
+	tui_close_views(t);
+	tui_store_close(t);
+	for (size_t i = 0; i < ARRAY_LEN(t->engines); i++) {
+		free(t->engines[i]);
+		t->engines[i] = NULL;
+	}
+	t->engines_none = false;
+	free(t->store_error);
+	t->store_error = NULL;
+	t->cfg = cfg;
+	t->production = tui_is_production(cfg);
+	tui_store_open(t);
+	tui_open_views(t);
+	if (current)
+		tui_switch(t, current);
+	t->dirty |= RD_ALL | RD_CLEAR;
+}
+
 /* The sequences VT220s, xterm, rxvt and the Linux console send for the
  * keys an operator pages with.  A terminfo entry such as vt100 names
  * none of them, and without these ESC [ 6 ~ would arrive as Esc, '[',

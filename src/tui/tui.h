@@ -8,7 +8,8 @@
  * a bar of views, the current view, a status line and a bar of key hints.
  *
  * The console does not run commands itself beyond its own few (help, quit,
- * the view names): everything typed at the `:` prompt, and every action a
+ * the view names; `:env` and `:project` ask `switch_to` for what to show
+ * next): everything typed at the `:` prompt, and every action a
  * view offers on its selection, becomes a command line handed to
  * `execute`, which the command layer (cmd/) supplies.  Tab completion asks
  * `complete` for names.  Both are optional: without them the console still
@@ -62,6 +63,17 @@ typedef bool (*tui_mutates_fn)(void *arg, const char *line);
  * bytes of a pipe). */
 typedef void (*tui_wake_fn)(void *arg);
 
+/* `:env NAME` and `:project DIR [ENV]`: open another environment of the
+ * project (`env` set, `dir` NULL) or another project directory (`dir` set,
+ * `env` NULL for the one the console is on now) as starting the console
+ * there would, worker daemon included.  Returns the configuration to show
+ * from now on, or NULL with `e` set and nothing changed.  The returned one
+ * and the one in use before must both stay valid until the next call (the
+ * console lets go of the old one only after it has the new one) and until
+ * tui_run returns. */
+typedef const struct tui_config *(*tui_switch_fn)(void *arg, const char *env,
+						  const char *dir, struct err *e);
+
 struct tui_config {
 	const char *project;      /* project name; NULL: no project loaded */
 	const char *environment;  /* NULL: "default" */
@@ -95,6 +107,7 @@ struct tui_config {
 	tui_complete_fn complete;
 	tui_mutates_fn  mutates;
 	tui_wake_fn     on_wake;
+	tui_switch_fn   switch_to;
 	void *arg;                /* passed to every callback */
 
 	int wake_fd;              /* > 2: polled for events; 0 or -1: none */

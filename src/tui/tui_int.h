@@ -96,6 +96,8 @@ struct tui {
  * without a terminal. */
 void tui_open_views(struct tui *t);
 void tui_close_views(struct tui *t);
+/* Show `cfg` from now on (`:env`, `:project`): views and store reopened. */
+void tui_reopen(struct tui *t, const struct tui_config *cfg);
 /* The view on top: the last page, else the current base view. */
 struct tui_view *tui_top(struct tui *t);
 int  tui_message(struct tui *t, bool error, const char *fmt, ...) PRINTF_LIKE(3, 4);

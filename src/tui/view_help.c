@@ -59,6 +59,8 @@ static const char *const prompt_keys[][2] = {
 	{ ":quit  :q", "quit" },
 	{ ":NAME [KEY]", "switch to a view, and select KEY in it" },
 	{ ":save-screen", "FILE: write the screen to FILE as text, as tmux shows it" },
+	{ ":env NAME", "switch to another environment of the project" },
+	{ ":project DIR", "[ENV]: switch to the project in DIR" },
 	{ "Enter", "run the line" },
 	{ "Esc", "cancel (so does Backspace on an empty line)" },
 	{ "Tab", "complete command and object names" },

@@ -15,6 +15,7 @@
 #include "tui/widget_dialog.h"
 #include "tui/widget_form.h"
 #include "tui/tui_int.h"
+#include "project/project.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +55,8 @@ void tui_builtin_words(struct vec *out)
 	vec_push(out, xstrdup("help"));
 	vec_push(out, xstrdup("quit"));
 	vec_push(out, xstrdup("save-screen"));
+	vec_push(out, xstrdup("env"));
+	vec_push(out, xstrdup("project"));
 	for (size_t i = 0; i < tui_nviews; i++)
 		vec_push(out, xstrdup(tui_views[i]->name));
 }
@@ -407,6 +410,51 @@ static int run_external(struct tui *t, const char *line, const char *verb)
 	return rd | RD_BODY;
 }
 
+/* `:env` alone: where the console is and where it could go. */
+static int say_environments(struct tui *t)
+{
+	const struct project *p = t->cfg->project_model;
+	if (!p)
+		return tui_message(t, true, "usage: env NAME (no project is loaded)");
+	struct buf known = BUF_INIT;
+	for (size_t i = 0; i < p->nenv_names; i++)
+		buf_printf(&known, "%s%s", i ? ", " : "", p->env_names[i]);
+	int rd = tui_message(t, false, "environment %s; usage: env NAME (known: %s%sdefault)",
+			     p->env.name, buf_str(&known), known.len ? ", " : "");
+	buf_free(&known);
+	return rd;
+}
+
+/* `:env NAME`, `:project DIR [ENV]`: the command layer opens the other
+ * one whole first (project, store, worker), so a refusal leaves the
+ * console as it was. */
+static int switch_console(struct tui *t, const struct vec *words)
+{
+	const struct tui_config *cfg = t->cfg;
+	const char *verb = words->items[0];
+	bool env = str_eq(verb, "env");
+	if (env && words->len == 1)
+		return say_environments(t);
+	if (words->len < 2 || words->len > (env ? 2u : 3u))
+		return tui_message(t, true, env ? "usage: env NAME"
+					       : "usage: project DIR [ENV]");
+	if (!cfg->switch_to)
+		return tui_message(t, true, "%s: no command layer is connected", verb);
+	const char *name = env ? words->items[1] : words->len > 2 ? words->items[2] : NULL;
+	struct err e;
+	err_clear(&e);
+	const struct tui_config *next =
+		cfg->switch_to(cfg->arg, name, env ? NULL : words->items[1], &e);
+	if (!next)
+		return tui_message(t, true, "%s: %s", verb, err_text(&e));
+	tui_reopen(t, next);
+	const char *where_env = next->environment ? next->environment : "default";
+	if (next->notice)
+		return tui_message(t, next->notice_is_error, "project %s, environment %s: %s",
+				   next->project, where_env, next->notice);
+	return tui_message(t, false, "project %s, environment %s", next->project, where_env);
+}
+
 int tui_command(struct tui *t, const char *line)
 {
 	struct vec words = VEC_INIT;
@@ -424,6 +472,8 @@ int tui_command(struct tui *t, const char *line)
 	} else if (str_eq(verb, "save-screen")) {
 		rd = words.len == 2 ? tui_save_screen(t, arg)
 				    : tui_message(t, true, "usage: save-screen FILE");
+	} else if (str_eq(verb, "env") || str_eq(verb, "project")) {
+		rd = switch_console(t, &words);
 	} else if (index >= 0) {
 		rd = tui_switch(t, (size_t)index);
 		struct tui_view *v = &t->views[index];
