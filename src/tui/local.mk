@@ -81,7 +81,8 @@ GOLDEN_TESTS = \
 	tests/console/small.sh \
 	tests/console/watermarks.sh \
 	tests/console/workers.sh \
-	tests/console/schedule.sh
+	tests/console/schedule.sh \
+	tests/console/backfill_validation.sh
 .PHONY: update-golden
 update-golden:
 	SLUICE_UPDATE_GOLDEN=1 $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(GOLDEN_TESTS)'
@@ -119,4 +120,5 @@ TESTS += \
 	tests/console/bulk.sh \
 	tests/console/audit.sh \
 	tests/console/graph.sh \
-	tests/console/small.sh
+	tests/console/small.sh \
+	tests/console/backfill_validation.sh
