@@ -395,14 +395,7 @@ static int validation_json(struct bf *b, int64_t run_id, cJSON *out, int *errors
 	int failed_err = 0, failed_warn = 0;
 	for (size_t i = 0; i < v.len; i++) {
 		const struct store_validation *sv = v.items[i];
-		cJSON *c = cJSON_CreateObject();
-		jset_str(c, "step", sv->step);
-		jset_str(c, "check", sv->check);
-		jset_str(c, "severity", sv->severity == SEVERITY_ERROR ? "error" : "warn");
-		jset(c, "passed", cJSON_CreateBool(sv->passed));
-		jset_int(c, "violations", sv->violations);
-		jset_str(c, "sample", sv->sample);
-		cJSON_AddItemToArray(checks, c);
+		cJSON_AddItemToArray(checks, steps_check_json(sv));
 		if (!sv->passed && sv->severity == SEVERITY_ERROR)
 			failed_err++;
 		else if (!sv->passed)

@@ -23,6 +23,23 @@ static cJSON *add_step_entry(cJSON *arr, const char *step, const char *state)
 	return o;
 }
 
+/* The rows a reading step of the rebuild has read: what it reports, or,
+ * for a step that reports none (a SQL transform reads its inputs inside
+ * the database and counts nothing; an ingest step is skipped in a
+ * rebuild) once it is past, the rows the plan counted in its sources, so
+ * that a rebuild that read everything says so rather than "0 of N". */
+static int64_t rows_read_by(const cJSON *plan, const struct store_step *st)
+{
+	if (st->rows_in > 0 || (st->state != STEP_COMPLETED && st->state != STEP_SKIPPED))
+		return st->rows_in;
+	int64_t rows = 0;
+	const cJSON *src;
+	cJSON_ArrayForEach(src, cJSON_GetObjectItemCaseSensitive(plan, "sources"))
+		if (str_eq(steps_json_string(src, "step"), st->step))
+			rows += jint(src, "rows");
+	return rows;
+}
+
 void backfill_rebuild_progress(struct bf *b, int64_t run_id, cJSON *out)
 {
 	struct store *s = b->env->store;
@@ -39,7 +56,7 @@ void backfill_rebuild_progress(struct bf *b, int64_t run_id, cJSON *out)
 	for (size_t i = 0; i < steps.len; i++) {
 		const struct store_step *st = steps.items[i];
 		if (json_has(reading, st->step))
-			read += st->rows_in;
+			read += rows_read_by(plan, st);
 		written = st->rows_out > 0 && st->state == STEP_COMPLETED ? written + st->rows_out
 									  : written;
 		done += st->state != STEP_RUNNING && st->state != STEP_PENDING;

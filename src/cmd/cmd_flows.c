@@ -6,6 +6,7 @@
 #include "cmd/cmd_int.h"
 #include "engine/engine.h"
 #include "project/project.h"
+#include "steps/steps.h"
 #include "store/store.h"
 
 #include <cjson/cJSON.h>
@@ -263,6 +264,32 @@ static cJSON *transition_json(const struct store_transition *t)
 	return o;
 }
 
+/* The checks of the run's validate steps, each failure with its sample
+ * rows indented under it: what an operator decides an approval on. */
+static void print_validation_text(FILE *fp, const struct vec *checks)
+{
+	if (!checks->len)
+		return;
+	int failed = 0;
+	for (size_t i = 0; i < checks->len; i++)
+		failed += !((const struct store_validation *)checks->items[i])->passed;
+	fprintf(fp, "\nVALIDATION: %zu check%s, %d failed\n", checks->len,
+		checks->len == 1 ? "" : "s", failed);
+	fprintf(fp, "%-24s %-6s %-8s %10s %s\n", "STEP", "RESULT", "SEVERITY", "VIOLATIONS",
+		"CHECK");
+	for (size_t i = 0; i < checks->len; i++) {
+		const struct store_validation *v = checks->items[i];
+		fprintf(fp, "%-24s %-6s %-8s %10lld %s\n", v->step, v->passed ? "passed" : "FAILED",
+			v->severity == SEVERITY_ERROR ? "error" : "warn",
+			(long long)v->violations, v->check);
+		for (const char *line = v->passed ? NULL : v->sample; line && *line;) {
+			size_t n = strcspn(line, "\n");
+			fprintf(fp, "    %.*s\n", (int)n, line);
+			line += n + (line[n] == '\n');
+		}
+	}
+}
+
 static void print_run_text(FILE *fp, const struct store_run *r, struct vec *steps,
 			   struct vec *trans, const struct vec *workers)
 {
@@ -334,11 +361,12 @@ static int exec_show_run(struct cmd_ctx *ctx, const struct cmd_args *args, struc
 	struct store_run *r = store_run_get(ctx->store, id, e);
 	if (!r)
 		return e->code == ERR_NOTFOUND ? EXIT_FAILED : EXIT_FAILED;
-	struct vec steps = VEC_INIT, trans = VEC_INIT, workers = VEC_INIT;
+	struct vec steps = VEC_INIT, trans = VEC_INIT, workers = VEC_INIT, checks = VEC_INIT;
 	int rc = EXIT_OK;
 	if (store_step_list(ctx->store, id, &steps, e) < 0 ||
 	    store_run_transitions(ctx->store, id, &trans, e) < 0 ||
-	    store_worker_list(ctx->store, &workers, e) < 0) {
+	    store_worker_list(ctx->store, &workers, e) < 0 ||
+	    store_validation_list(ctx->store, id, NULL, &checks, e) < 0) {
 		rc = EXIT_FAILED;
 	} else if (json) {
 		cJSON *root = run_json(r, &workers);
@@ -349,11 +377,16 @@ static int exec_show_run(struct cmd_ctx *ctx, const struct cmd_args *args, struc
 			cJSON_AddItemToArray(ta, transition_json(trans.items[i]));
 		cJSON_AddItemToObject(root, "steps", sa);
 		cJSON_AddItemToObject(root, "transitions", ta);
+		cJSON *va = cJSON_AddArrayToObject(root, "validation");
+		for (size_t i = 0; i < checks.len; i++)
+			cJSON_AddItemToArray(va, steps_check_json(checks.items[i]));
 		cmd_json_print(ctx->out, root);
 		cJSON_Delete(root);
 	} else {
 		print_run_text(ctx->out, r, &steps, &trans, &workers);
+		print_validation_text(ctx->out, &checks);
 	}
+	store_validation_list_free(&checks);
 	store_worker_list_free(&workers);
 	store_step_list_free(&steps);
 	store_transition_list_free(&trans);
@@ -384,7 +417,7 @@ const struct cmd_entry cmd_flows_entries[] = {
 	  },
 	  .exec = exec_show_runs },
 	{ .name = "show run", .usage = "RUN [--json]",
-	  .summary = "one run: its steps and every transition",
+	  .summary = "one run: its steps, every transition and its validation checks",
 	  .flags = CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON,
 	  .args = { 1, 1, { CMD_KIND_RUN } },
 	  .exec = exec_show_run },

@@ -102,6 +102,11 @@ void  steps_json_strings(const struct cJSON *obj, const char *key, struct vec *o
 /* A JSON scalar as text (numbers as written, true/false); caller frees;
  * NULL for null or absent. */
 char *steps_json_scalar_text(const struct cJSON *item);
+/* One check a validate step recorded, as `show run` and `backfill status`
+ * print it: {"step", "check", "severity": error|warn, "passed",
+ * "violations", "sample": a few offending rows, one a line, or null}. */
+struct store_validation;
+struct cJSON *steps_check_json(const struct store_validation *v);
 
 /* The tables a step reads and writes, as the project declares them (the
  * tables view, the flow graph): one entry a use, in the step's order. */

@@ -22,6 +22,7 @@
 #include "steps/steps_int.h"
 #include "store/store.h"
 
+#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -576,3 +577,18 @@ const struct step_ops step_validate_ops = {
 	.run = validate_run,
 	.cache_inputs = validate_cache_inputs,
 };
+
+cJSON *steps_check_json(const struct store_validation *v)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "step", v->step);
+	cJSON_AddStringToObject(c, "check", v->check);
+	cJSON_AddStringToObject(c, "severity", v->severity == SEVERITY_ERROR ? "error" : "warn");
+	cJSON_AddBoolToObject(c, "passed", v->passed);
+	cJSON_AddNumberToObject(c, "violations", (double)v->violations);
+	if (v->sample)
+		cJSON_AddStringToObject(c, "sample", v->sample);
+	else
+		cJSON_AddNullToObject(c, "sample");
+	return c;
+}

@@ -82,7 +82,8 @@ GOLDEN_TESTS = \
 	tests/console/watermarks.sh \
 	tests/console/workers.sh \
 	tests/console/schedule.sh \
-	tests/console/env_switch.sh
+	tests/console/env_switch.sh \
+	tests/console/backfill_validation.sh
 .PHONY: update-golden
 update-golden:
 	SLUICE_UPDATE_GOLDEN=1 $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(GOLDEN_TESTS)'
@@ -121,4 +122,5 @@ TESTS += \
 	tests/console/audit.sh \
 	tests/console/graph.sh \
 	tests/console/small.sh \
-	tests/console/env_switch.sh
+	tests/console/env_switch.sh \
+	tests/console/backfill_validation.sh

@@ -1,7 +1,8 @@
 /*
  * view_backfill.c - one backfill: where it stands in the procedure (plan,
  * suspend, rebuild, validate, compare, approve, resume), the rebuild's
- * progress, the plan, the comparison's summary, the error of a failed
+ * progress, the validation's checks (failures with sample rows), the
+ * plan, the comparison's summary, the error of a failed
  * step and the history of who moved it; C opens the comparison in full:
  * per table the row counts and the difference score, the changed count
  * per column, and sample rows side by side with the changed cells marked.
@@ -542,6 +543,60 @@ static int act_open_run(struct tui *t, const struct tui_action *a, int key)
 	return tui_open_run(t, bp->cursor_run);
 }
 
+/* Up to three of a failed check's sample rows ("col=value, ..." a line),
+ * each on one line of its own: enough to recognise the fault. */
+static void check_samples(struct tui_doc *d, const char *sample)
+{
+	int shown = 0;
+	for (const char *line = sample; line && *line && shown < 3; shown++) {
+		size_t n = strcspn(line, "\n");
+		tui_doc_printf(d, R_DIM, "      %.*s", (int)n, line);
+		tui_doc_nl(d);
+		line += n + (line[n] == '\n');
+	}
+}
+
+/* The validate step's checks on the rebuilt tables, once it ran: each
+ * check passed or failed with its violations, a failure's sample rows
+ * under it; what an operator reads before approving. */
+static void validation(struct tui_doc *d, const cJSON *val)
+{
+	const cJSON *checks = J(val, "checks");
+	if (!cJSON_IsArray(checks))
+		return;
+	int n = cJSON_GetArraySize(checks), failed = 0;
+	for (const cJSON *c = checks->child; c; c = c->next)
+		failed += cJSON_IsFalse(J(c, "passed"));
+	char head[96];
+	snprintf(head, sizeof head, "VALIDATION  %d check%s, %d failed", n, n == 1 ? "" : "s",
+		 failed);
+	tui_doc_heading(d, head);
+	if (n == 0) {
+		tui_doc_put(d, R_DIM, "  no validate step: only checked that every table was built");
+		tui_doc_nl(d);
+	}
+	/* failures first, so that they and their samples fit on the screen */
+	for (int pass = 0; pass < 2; pass++)
+	for (const cJSON *c = checks->child; c; c = c->next) {
+		bool passed = !cJSON_IsFalse(J(c, "passed"));
+		if (passed != (pass == 1))
+			continue;
+		const char *verdict = passed ? "PASSED"
+			: str_eq(jstr(J(c, "severity")), "warn") ? "WARN" : "FAILED";
+		char count[32];
+		jcount(J(c, "violations"), count, sizeof count);
+		tui_doc_put(d, R_NORMAL, "  ");
+		tui_doc_state(d, verdict, 7);
+		tui_doc_put(d, R_NORMAL, " ");
+		tui_doc_cell(d, passed ? R_NORMAL : R_STATE_WARN, 9, true, count);
+		tui_doc_printf(d, R_NORMAL, "  %s: %s", jstr(J(c, "step")) ? jstr(J(c, "step")) : "?",
+			       jstr(J(c, "check")) ? jstr(J(c, "check")) : "?");
+		tui_doc_nl(d);
+		if (!passed)
+			check_samples(d, jstr(J(c, "sample")));
+	}
+}
+
 static void history(struct tui_doc *d, const struct vec *events)
 {
 	tui_doc_heading(d, "HISTORY");
@@ -609,6 +664,8 @@ static void detail(struct tui_view *v, struct tui_doc *d, const struct tui_data 
 	}
 	cJSON *record = b->plan ? cJSON_Parse(b->plan) : NULL;
 	partitions(bp, d, status, record);
+	const cJSON *val = J(status, "validation");
+	validation(d, cJSON_IsObject(val) ? val : J(record, "validation"));
 	const cJSON *plan = J(status, "plan");
 	if (!cJSON_IsObject(plan))
 		plan = J(record, "plan");
@@ -755,7 +812,7 @@ const struct tui_action tui_backfill_actions[] = {
 
 static const struct tui_view_ops view_backfill_ops = {
 	BF_PAGE_OPS("backfill", "Backfill",
-		    "one backfill: procedure, progress, plan, comparison, history",
+		    "one backfill: procedure, progress, validation, plan, comparison, history",
 		    ARRAY_LEN(tui_backfill_actions)),
 };
 

@@ -72,6 +72,26 @@ backfill_totesys() {
 	assert_contains "$OUT" "ingest_staff" "the rebuild run's steps"
 	printf '%s\n' "$OUT" | grep "ingest_staff" | grep -q SKIPPED ||
 		fail "ingest_staff was not recorded SKIPPED in the rebuild run: $OUT"
+	# The rebuild read what the plan counted: its transform reads the raw
+	# tables without counting them, which the progress took for 0 rows.
+	local progress
+	progress=$("$SLUICE" backfill status totesys_warehouse --json | json_squeeze |
+		grep -o '"rows_planned":[0-9]*,"rows_read":[0-9]*' || true)
+	[[ "$progress" =~ ^\"rows_planned\":([1-9][0-9]*),\"rows_read\":([0-9]+)$ ]] ||
+		fail "no rebuild progress in the status: $progress"
+	assert_eq "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}" "rows read by the rebuild, of those planned"
+	# show run of the validate run lists its checks (runs are listed newest first)
+	local validate_run
+	validate_run=$("$SLUICE" show runs --flow totesys_warehouse --json |
+		json_squeeze | grep -o '"id":[0-9]*,"flow":"totesys_warehouse","state":"COMPLETED","reason":"[^"]*","trigger":"backfill"' |
+		head -n 1 | grep -o '^"id":[0-9]*' | grep -o '[0-9]*')
+	run_sluice show run "$validate_run"
+	assert_contains "$OUT" "VALIDATION: 9 checks, 0 failed" "show run of the validate run"
+	printf '%s\n' "$OUT" | grep -Eq '^check +passed +error +0 referential\(created_date -> dim_date.date_id\)$' ||
+		fail "show run does not list the validate step's checks: $OUT"
+	run_sluice show run "$validate_run" --json
+	assert_contains "$(printf '%s\n' "$OUT" | json_squeeze)" \
+		'"validation":[{"step":"check","check":"row_count' "show run --json's validation"
 	# nothing was swapped yet: the reader's tables are as they were
 	assert_eq 20 "$(q 'SELECT count(*) FROM dim_staff_backfill')" "dim_staff_backfill rows"
 	assert_eq 11175 "$(q 'SELECT count(*) FROM fact_sales_order_backfill')" "fact backfill rows"
