@@ -82,6 +82,8 @@ GOLDEN_TESTS = \
 	tests/console/watermarks.sh \
 	tests/console/workers.sh \
 	tests/console/schedule.sh
+# The logs view's whole screen; a table's columns with its schema changes.
+GOLDEN_TESTS += tests/console/logs.sh tests/console/table_changes.sh
 .PHONY: update-golden
 update-golden:
 	SLUICE_UPDATE_GOLDEN=1 $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(GOLDEN_TESTS)'
@@ -120,3 +122,4 @@ TESTS += \
 	tests/console/audit.sh \
 	tests/console/graph.sh \
 	tests/console/small.sh
+TESTS += tests/console/table_changes.sh
