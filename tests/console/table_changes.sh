@@ -1,26 +1,14 @@
 #!/bin/bash
 # table_changes.sh - the console's table page, columns mode (c): each
 # column's note and the schema changes a real load saw (a column added,
-# one widened), listed with when, the change, the types and the run; the
-# whole screen at 80x24.
+# one widened: tests/integration/show_table_lib.sh), listed with when, the
+# run, the change and the types; the whole screen at 80x24.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 . "$SLUICE_SRCDIR/tests/lib/console.sh"
 mkdir -p "$T/p" && cd "$T/p"
-cat > sluice.json <<'JSON'
-{ "connections": { "src": { "url": "sqlite:src.db" }, "wh": { "url": "sqlite:wh.db" } },
-  "tables": { "t_orders": { "connection": "wh", "description": "orders as loaded",
-                             "columns": { "item": "what was bought" } } },
-  "flows": [ { "name": "f", "steps": [
-    { "name": "copy", "kind": "load", "from": { "connection": "src", "table": "orders" },
-      "connection": "wh", "table": "t_orders" } ] } ] }
-JSON
-sqlite3 src.db "CREATE TABLE orders (id integer, item text, qty integer);
-	INSERT INTO orders VALUES (1, 'tote', 3);"
-"$SLUICE" run f >/dev/null 2>&1 || fail "first run"
-sqlite3 src.db "DROP TABLE orders;
-	CREATE TABLE orders (id integer, item text, qty numeric(12,3), colour text);
-	INSERT INTO orders VALUES (2, 'bag', 2.5, 'red');"
-"$SLUICE" run f >/dev/null 2>&1 || fail "second run"
+. "$SLUICE_SRCDIR/tests/integration/show_table_lib.sh"
+WH_URL="sqlite:wh.db"
+show_table_project
 
 console_start 80 24 xterm-256color monitor
 console_wait "READ-ONLY"

@@ -1,12 +1,12 @@
 # show_table_lib.sh - `sluice show table` beside a page of rows: the
 # project's note on each column and the table's schema changes, listed
 # (when, column, change, types, run), in text and JSON, after a real load
-# whose source grew a column and widened another.  The caller sets WH_URL
-# (the warehouse connection's URL) and runs show_table_case.
-. "$SLUICE_SRCDIR/tests/lib/testlib.sh"
+# whose source grew a column and widened another.  The caller sources
+# testlib.sh, sets WH_URL (the warehouse connection's URL) and runs
+# show_table_case; tests/console/table_changes.sh uses show_table_project.
 
-show_table_case() {
-	mkdir -p "$T/p" && cd "$T/p"
+# In the current directory: the project, and its two loads.
+show_table_project() {
 	cat > sluice.json <<JSON
 { "connections": { "src": { "url": "sqlite:src.db" }, "wh": { "url": "$WH_URL" } },
   "tables": { "t_orders": { "connection": "wh", "description": "orders as loaded",
@@ -26,6 +26,11 @@ JSON
 		INSERT INTO orders VALUES (2, 'bag', 2.5, 'red');"
 	run_sluice run f
 	assert_eq 0 "$RC" "second run: $ERR"
+}
+
+show_table_case() {
+	mkdir -p "$T/p" && cd "$T/p"
+	show_table_project
 	local run
 	run=$("$SLUICE" show runs --json | json_squeeze | grep -o '"id":[0-9]*' | sed 's/.*://' | sort -n | tail -1)
 

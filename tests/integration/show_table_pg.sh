@@ -2,6 +2,7 @@
 # show_table_pg.sh - column notes and schema changes in `sluice show table`
 # with a PostgreSQL warehouse (see show_table_lib.sh).
 set -eu
+. "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 . "$SLUICE_SRCDIR/tests/integration/show_table_lib.sh"
 [ -n "${SLUICE_TEST_PG:-}" ] || fail "SLUICE_TEST_PG is not set: no PostgreSQL server"
 PGOPTIONS=--client-min-messages=warning psql -q -v ON_ERROR_STOP=1 \
