@@ -40,6 +40,15 @@ void cmd_json_print(FILE *fp, const struct cJSON *doc);
 void cmd_json_add_time(struct cJSON *o, const char *key, usec_t t);
 void cmd_json_add_str(struct cJSON *o, const char *key, const char *v);
 
+/* A table's schema changes (struct store_schema_change *, newest first)
+ * as show tables and show table print them (cmd_tables.c): a JSON array
+ * of {column, change, old_type, new_type, run, at}, or a text table. */
+struct cJSON *cmd_schema_changes_json(const struct vec *changes);
+void cmd_schema_changes_print(FILE *fp, enum cmd_format format, const struct vec *changes);
+/* The project's note on a column of a "tables" entry (NULL: none). */
+struct project_table;
+const char *cmd_column_note(const struct project_table *note, const char *column);
+
 /* The control store's URL: --control, else the project's (ctx.c). */
 const char *cmd_ctx_store_url(const struct cmd_ctx *ctx);
 

@@ -14,6 +14,7 @@
 #include "cmd/cmd_int.h"
 #include "db/db.h"
 #include "project/project.h"
+#include "store/store.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -95,8 +96,58 @@ static void type_text(struct db *db, const struct db_column *c, char *out, size_
 	db_type_sql(db_kind(db), c->type, out, n);
 }
 
+/* What the store and the project say about the table beside its rows:
+ * the project's note on each column, and the schema changes seen. */
+struct about {
+	const struct project_table *note;   /* its "tables" entry, or NULL */
+	struct vec changes;                 /* struct store_schema_change * */
+	char *changes_error;                /* the store could not be read */
+};
+
+/* The changes are read when a store can be opened; without one the page
+ * is still shown, and says the changes were not read. */
+static void about_read(struct about *a, struct cmd_ctx *ctx, const char *conn,
+		       const char *table)
+{
+	a->note = project_table(ctx->project, table);
+	struct err e;
+	err_clear(&e);
+	if (cmd_ctx_store(ctx, &e) < 0 ||
+	    store_schema_change_list(ctx->store, conn, table, 100, &a->changes, &e) < 0)
+		a->changes_error = xstrdup(err_text(&e));
+}
+
+static void about_free(struct about *a)
+{
+	store_schema_change_list_free(&a->changes);
+	free(a->changes_error);
+}
+
+static void print_about(FILE *fp, const struct db_table *t, const struct about *a)
+{
+	struct cmd_table notes = { .ncols = 2 };
+	cmd_table_add(&notes, "COLUMN", "NOTE");
+	for (size_t i = 0; i < t->ncolumns; i++)
+		if (cmd_column_note(a->note, t->columns[i].name))
+			cmd_table_add(&notes, t->columns[i].name, cmd_column_note(a->note, t->columns[i].name));
+	if (notes.cells.len > notes.ncols) {
+		fputc('\n', fp);
+		cmd_table_print(fp, &notes);
+	} else {
+		cmd_table_free(&notes);
+	}
+	if (a->changes_error)
+		fprintf(fp, "\n(schema changes not read: %s)\n", a->changes_error);
+	else if (a->changes.len) {
+		fprintf(fp, "\n%zu schema change%s, newest first:\n", a->changes.len,
+			a->changes.len == 1 ? "" : "s");
+		cmd_schema_changes_print(fp, CMD_FORMAT_TABLE, &a->changes);
+	}
+}
+
 static void print_json(FILE *fp, struct db *db, const char *conn, const struct db_table *t,
-		       int64_t offset, int64_t limit, bool more, cJSON *rows)
+		       const struct about *a, int64_t offset, int64_t limit, bool more,
+		       cJSON *rows)
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "table", t->name);
@@ -110,12 +161,18 @@ static void print_json(FILE *fp, struct db *db, const char *conn, const struct d
 		cJSON_AddStringToObject(c, "type", type);
 		cJSON_AddBoolToObject(c, "not_null", t->columns[i].not_null);
 		cJSON_AddBoolToObject(c, "primary_key", t->columns[i].primary_key);
+		cmd_json_add_str(c, "description", cmd_column_note(a->note, t->columns[i].name));
 		cJSON_AddItemToArray(cols, c);
 	}
 	cJSON_AddNumberToObject(root, "offset", (double)offset);
 	cJSON_AddNumberToObject(root, "limit", (double)limit);
 	cJSON_AddBoolToObject(root, "more", more);
 	cJSON_AddItemToObject(root, "rows", rows);
+	if (a->changes_error)
+		cJSON_AddNullToObject(root, "schema_changes");
+	else
+		cJSON_AddItemToObject(root, "schema_changes", cmd_schema_changes_json(&a->changes));
+	cmd_json_add_str(root, "schema_changes_error", a->changes_error);
 	cmd_json_print(fp, root);
 	cJSON_Delete(root);
 }
@@ -245,15 +302,20 @@ static int exec_show_table(struct cmd_ctx *ctx, const struct cmd_args *args,
 		db_close(db);
 		goto out;
 	}
+	struct about about = { .changes = VEC_INIT };
 	if (args->format == CMD_FORMAT_JSON) {
-		print_json(ctx->out, db, conn, t, offset, limit, more, rows);
+		about_read(&about, ctx, conn, t->name);
+		print_json(ctx->out, db, conn, t, &about, offset, limit, more, rows);
 	} else if (args->format == CMD_FORMAT_CSV) {
 		print_csv(ctx->out, t, rows);
 		cJSON_Delete(rows);
 	} else {
+		about_read(&about, ctx, conn, t->name);
 		print_text(ctx->out, db, t, offset, more, rows);
+		print_about(ctx->out, t, &about);
 		cJSON_Delete(rows);
 	}
+	about_free(&about);
 	db_table_free(t);
 	db_close(db);
 	rc = EXIT_OK;
@@ -266,8 +328,12 @@ const struct cmd_entry cmd_preview_entries[] = {
 	  .summary = "a page of a table's rows, with its columns and types",
 	  .help = "Reads at most --limit rows (default 100, at most 1000) from --offset on,\n"
 	  "in primary-key order when the table has one, through a read-only\n"
-	  "connection.  --json prints {table, connection, columns: [{name, type,\n"
-	  "not_null, primary_key}], offset, limit, more, rows: [[text or null ...]]}.\n"
+	  "connection.  Below them: each column's note from the project's \"tables\"\n"
+	  "entry, and the table's schema changes from the control store (when, column,\n"
+	  "change, old and new type, run).  --json prints {table, connection, columns: [{name,\n"
+	  "type, not_null, primary_key, description}], offset, limit, more, rows:\n"
+	  "[[text or null ...]], schema_changes: [{column, change, old_type, new_type,\n"
+	  "run, at}], schema_changes_error}.\n"
 	  "--format csv prints the rows under a header of column names (NULL is an\n"
 	  "empty field).",
 	  .flags = CMD_NEEDS_PROJECT, .formats = CMD_PRINTS_JSON | CMD_PRINTS_CSV,

@@ -301,11 +301,11 @@ static const char *description(const struct cat_table *t)
 	return t->note && t->note->description ? t->note->description : NULL;
 }
 
-static const char *column_note(const struct cat_table *t, const char *column)
+const char *cmd_column_note(const struct project_table *note, const char *column)
 {
-	for (size_t i = 0; t->note && i < t->note->ncolumn_notes; i++)
-		if (strcmp(t->note->column_notes[i].key, column) == 0)
-			return t->note->column_notes[i].value;
+	for (size_t i = 0; note && i < note->ncolumn_notes; i++)
+		if (strcmp(note->column_notes[i].key, column) == 0)
+			return note->column_notes[i].value;
 	return NULL;
 }
 
@@ -339,7 +339,7 @@ static cJSON *table_json(const struct cat_table *t, enum db_kind kind)
 		cJSON_AddStringToObject(co, "type", type);
 		cJSON_AddBoolToObject(co, "not_null", dc->not_null);
 		cJSON_AddBoolToObject(co, "primary_key", dc->primary_key);
-		cmd_json_add_str(co, "description", column_note(t, dc->name));
+		cmd_json_add_str(co, "description", cmd_column_note(t->note, dc->name));
 		cJSON_AddItemToArray(cols, co);
 	}
 	if (t->note && t->note->nkey) {
@@ -352,9 +352,16 @@ static cJSON *table_json(const struct cat_table *t, enum db_kind kind)
 	cmd_json_add_str(ll, "by", t->last_load_by);
 	cJSON_AddItemToObject(o, "written_by", string_array(&t->writers));
 	cJSON_AddItemToObject(o, "read_by", string_array(&t->readers));
-	cJSON *ch = cJSON_AddArrayToObject(o, "schema_changes");
-	for (size_t i = 0; i < t->changes.len; i++) {
-		const struct store_schema_change *sc = t->changes.items[i];
+	cJSON_AddItemToObject(o, "schema_changes", cmd_schema_changes_json(&t->changes));
+	cmd_json_add_str(o, "error", t->problem);
+	return o;
+}
+
+cJSON *cmd_schema_changes_json(const struct vec *changes)
+{
+	cJSON *ch = cJSON_CreateArray();
+	for (size_t i = 0; i < changes->len; i++) {
+		const struct store_schema_change *sc = changes->items[i];
 		cJSON *co = cJSON_CreateObject();
 		cJSON_AddStringToObject(co, "column", sc->column);
 		cJSON_AddStringToObject(co, "change", schema_change_name(sc->kind));
@@ -364,8 +371,22 @@ static cJSON *table_json(const struct cat_table *t, enum db_kind kind)
 		cmd_json_add_time(co, "at", sc->at);
 		cJSON_AddItemToArray(ch, co);
 	}
-	cmd_json_add_str(o, "error", t->problem);
-	return o;
+	return ch;
+}
+
+void cmd_schema_changes_print(FILE *fp, enum cmd_format format, const struct vec *changes)
+{
+	struct cmd_table tt = { .ncols = 6, .format = format };
+	cmd_table_add(&tt, "AT", "COLUMN", "CHANGE", "OLD TYPE", "NEW TYPE", "RUN");
+	for (size_t i = 0; i < changes->len; i++) {
+		const struct store_schema_change *sc = changes->items[i];
+		char when[24], run[24];
+		time_format_short(sc->at, when);
+		snprintf(run, sizeof run, "%lld", (long long)sc->run_id);
+		cmd_table_add(&tt, when, sc->column, schema_change_name(sc->kind), sc->old_type,
+			      sc->new_type, run);
+	}
+	cmd_table_print(fp, &tt);
 }
 
 /* The catalogue as a text table. */

@@ -41,3 +41,7 @@ TESTS += tests/integration/worker_daemon.sh tests/integration/worker_daemon_pg.s
 TESTS += tests/integration/worker_journal.sh
 # The systemd unit make install puts in place, verified by systemd-analyze.
 TESTS += tests/integration/systemd_unit.sh
+# `show table`: each column's note and the table's schema changes, listed.
+TESTS += tests/integration/show_table.sh tests/integration/show_table_pg.sh
+# `task execute` of a SQL task on a real engine: the message an operator reads.
+TESTS += tests/integration/task_execute.sh

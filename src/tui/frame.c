@@ -275,6 +275,14 @@ static void draw_crumbs(struct tui *t)
 	buf_free(&b);
 }
 
+/* A tab: its key, a space and its name. */
+static int tab_width(const struct tui_view_ops *ops)
+{
+	char key[16];
+	tui_key_name(ops->key, key);
+	return tui_text_width(key) + 1 + tui_text_width(ops->name);
+}
+
 static void draw_tabs(struct tui *t)
 {
 	WINDOW *w = t->tabs;
@@ -283,14 +291,17 @@ static void draw_tabs(struct tui *t)
 		draw_crumbs(t);
 		return;
 	}
-	/* widths, so that the current tab can be scrolled into view */
-	int total = 1, start_x = 0;
-	for (size_t i = 0; i < tui_nviews; i++) {
+	/* Scroll only as far as the current tab's last column needs: the gap
+	 * after a tab is not part of it (counting it scrolled one column too
+	 * far, so the logs tab at 80 columns lost the bar's left margin). */
+	int start_x = 0;
+	for (int x = 1, i = 0; i < (int)tui_nviews; i++) {
 		if (!tui_views[i]->in_tabs)
 			continue;
-		if (i == t->current && total + tui_text_width(tui_views[i]->name) + 3 > t->cols)
-			start_x = total + tui_text_width(tui_views[i]->name) + 3 - t->cols;
-		total += tui_text_width(tui_views[i]->name) + 3;
+		int end = x + tab_width(tui_views[i]);
+		if ((size_t)i == t->current && end > t->cols)
+			start_x = end - t->cols;
+		x = end + 1;
 	}
 	int x = 1 - start_x;
 	for (size_t i = 0; i < tui_nviews; i++) {
@@ -300,7 +311,7 @@ static void draw_tabs(struct tui *t)
 		char key[16];
 		tui_key_name(ops->key, key);
 		bool active = i == t->current;
-		int tw = tui_text_width(key) + 1 + tui_text_width(ops->name);
+		int tw = tab_width(ops);
 		if (x >= 0 && x + tw <= t->cols) {
 			attr_t a = theme_attr(active ? R_TAB_ACTIVE : R_TAB);
 			int kx = x + tui_put(w, 0, x, tw, 0, key,
@@ -372,6 +383,8 @@ static void draw_keybar(struct tui *t)
 		keep += tui_text_width(last[i]) + 2;
 	int lead = cols - keep;
 	struct tui_view *v = tui_top(t);
+	for (size_t i = 0; v->ops->hints && !t->pages.len && v->ops->hints[i]; i++)
+		x = hint_pair(w, x, lead, v->ops->hints[i]);
 	for (size_t i = 0; i < v->ops->nactions; i++) {
 		const struct tui_action *a = &v->ops->actions[i];
 		if (!(a->mutates && t->cfg->read_only))
@@ -384,9 +397,12 @@ static void draw_keybar(struct tui *t)
 			x = hint_pair(w, x, lead, pg[i]);
 	} else {
 		static const char *const g[] = { "Enter open", "/ filter", ": command", NULL };
-		for (size_t i = 0; g[i]; i++)
+		for (size_t i = 0; g[i]; i++) {
+			if (i == 1 && v->ops->hints)
+				continue;
 			x = i == 1 && v->ops->slash ? hint(w, x, lead, "/", v->ops->slash)
 						    : hint_pair(w, x, lead, g[i]);
+		}
 	}
 	for (size_t i = 0; i < ARRAY_LEN(last); i++)
 		x = hint_pair(w, x, cols, last[i]);

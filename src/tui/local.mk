@@ -84,6 +84,8 @@ GOLDEN_TESTS = \
 	tests/console/schedule.sh \
 	tests/console/env_switch.sh \
 	tests/console/backfill_validation.sh
+# The logs view's whole screen; a table's columns with its schema changes.
+GOLDEN_TESTS += tests/console/logs.sh tests/console/table_changes.sh
 .PHONY: update-golden
 update-golden:
 	SLUICE_UPDATE_GOLDEN=1 $(MAKE) $(AM_MAKEFLAGS) check TESTS='$(GOLDEN_TESTS)'
@@ -124,3 +126,4 @@ TESTS += \
 	tests/console/small.sh \
 	tests/console/env_switch.sh \
 	tests/console/backfill_validation.sh
+TESTS += tests/console/table_changes.sh

@@ -722,23 +722,27 @@ static int act_save(struct tui *t, const struct tui_action *a, int key)
 	return tui_open_form(t, f, submit_save, v);
 }
 
+/* In the order they matter: what does not fit at 80 columns is last. */
 static const struct tui_action actions[] = {
 	{ .keys = { 'p' }, .label = "p", .name = "pause",
 	  .help = "pause or resume following new records", .run = act_pause },
-	{ .keys = { 'w' }, .label = "w", .name = "wrap",
-	  .help = "wrap long records, or scroll sideways", .run = act_wrap },
-	{ .keys = { 'v' }, .label = "v", .name = "level",
-	  .help = "minimum level: debug, info, warn, error", .run = act_level },
 	{ .keys = { 'F' }, .label = "F", .name = "filter",
 	  .help = "filter by run, step, object and level", .run = act_filters },
-	{ .keys = { 'c' }, .label = "c", .name = "clear",
-	  .help = "clear the filters and follow", .run = act_clear },
+	{ .keys = { 'v' }, .label = "v", .name = "level",
+	  .help = "minimum level: debug, info, warn, error", .run = act_level },
 	{ .keys = { 'm' }, .label = "m", .name = "mark",
 	  .help = "start (or clear) a selection at the cursor", .run = act_mark },
 	{ .keys = { 's' }, .label = "s", .name = "save",
 	  .help = "save the selection, or the records on screen, to a file",
 	  .run = act_save },
+	{ .keys = { 'w' }, .label = "w", .name = "wrap",
+	  .help = "wrap long records, or scroll sideways", .run = act_wrap },
+	{ .keys = { 'c' }, .label = "c", .name = "clear",
+	  .help = "clear the filters and follow", .run = act_clear },
 };
+
+/* The search and its moves come first: they were the keys left off. */
+static const char *const hints[] = { "/ search", "n/N next", NULL };
 
 /* ---- the rest of the operations ------------------------------------------------ */
 
@@ -866,6 +870,7 @@ const struct tui_view_ops view_logs_ops = {
 	.slash = "search",
 	.actions = actions,
 	.nactions = ARRAY_LEN(actions),
+	.hints = hints,
 	.open = logs_open,
 	.refresh = logs_refresh,
 	.draw = logs_draw,

@@ -120,6 +120,63 @@ static void render_rows(struct table_page *tp, const cJSON *json)
 	free(w);
 }
 
+static const char *json_text(const cJSON *o, const char *key, const char *none)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	return cJSON_IsString(v) ? v->valuestring : none;
+}
+
+/* One change: when, the run, the column, what changed and the types. */
+static void change_line(const cJSON *c, int wcol, int wchange, char *line, size_t n)
+{
+	char at[24] = "?", types[160], runs[32];
+	usec_t when;
+	if (time_parse_iso(json_text(c, "at", ""), &when))
+		time_format_short(when, at);
+	const char *old = json_text(c, "old_type", NULL);
+	const char *new = json_text(c, "new_type", NULL);
+	if (old && new)
+		snprintf(types, sizeof types, "%s -> %s", old, new);
+	else
+		snprintf(types, sizeof types, "%s", old ? old : new ? new : "");
+	const cJSON *run = cJSON_GetObjectItemCaseSensitive(c, "run");
+	snprintf(runs, sizeof runs, "run %lld",
+		 cJSON_IsNumber(run) ? (long long)run->valuedouble : 0LL);
+	snprintf(line, n, "%s  %-8s %-*.*s  %-*s  %s", at, runs, wcol, wcol,
+		 json_text(c, "column", "?"), wchange, json_text(c, "change", "?"), types);
+}
+
+/* The schema changes the loads saw, listed under the columns (newest
+ * first, as show table gives them), or why they could not be read. */
+static void render_changes(struct table_page *tp, const cJSON *json)
+{
+	const char *why = json_text(json, "schema_changes_error", NULL);
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(json, "schema_changes");
+	int n = cJSON_GetArraySize(list);
+	char line[512];
+	if (why) {
+		snprintf(line, sizeof line, "Schema changes not read: %s", why);
+		tui_pager_add_line(&tp->pager, "");
+		tui_pager_add_line(&tp->pager, line);
+	}
+	if (!n)
+		return;
+	tui_pager_add_line(&tp->pager, "");
+	snprintf(line, sizeof line, "%d SCHEMA CHANGE%s, newest first", n, n == 1 ? "" : "S");
+	tui_pager_add_line(&tp->pager, line);
+	int wcol = 6, wchange = 6;          /* as wide as the widest listed */
+	for (const cJSON *c = list->child; c; c = c->next) {
+		int w1 = tui_text_width(json_text(c, "column", "?"));
+		int w2 = tui_text_width(json_text(c, "change", "?"));
+		wcol = w1 > wcol ? (w1 > 28 ? 28 : w1) : wcol;
+		wchange = w2 > wchange ? w2 : wchange;
+	}
+	for (const cJSON *c = list->child; c; c = c->next) {
+		change_line(c, wcol, wchange, line, sizeof line);
+		tui_pager_add_line(&tp->pager, line);
+	}
+}
+
 static void render_columns(struct table_page *tp, const cJSON *json,
 			   const struct project *p)
 {
@@ -151,6 +208,7 @@ static void render_columns(struct table_page *tp, const cJSON *json,
 		tui_pager_add_line(&tp->pager, "");
 		tui_pager_add_line(&tp->pager, pt->description);
 	}
+	render_changes(tp, json);
 }
 
 static void table_refresh(struct tui_view *v, const struct tui_data *d)

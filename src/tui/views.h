@@ -68,6 +68,11 @@ struct tui_view_ops {
 				  ("search"); NULL: "filter" */
 	const struct tui_action *actions;   /* keys of this view, or NULL */
 	size_t nactions;
+	/* The view's own keys that are not actions ("n/N next"), NULL-ended
+	 * "KEY name" pairs hinted before the actions, which are hinted in
+	 * their order while they fit; with them the view names its / here,
+	 * and only Enter and : follow.  NULL: the actions, then Enter, / and :. */
+	const char *const *hints;
 
 	void (*open)(struct tui_view *v);                  /* sets v->state */
 	void (*refresh)(struct tui_view *v, const struct tui_data *d);

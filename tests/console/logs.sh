@@ -10,6 +10,17 @@
 fixture_project "$T/p"
 cd "$T/p"
 
+# ---- the whole screen at 80x24: the tab bar (its first tab where every
+# view's is), the records and the hints of what the view can do.
+console_script "$T/logs" '9' ':save-screen logs.screen' ':quit'
+console_run_script 80 24 xterm-256color "$T/logs" monitor
+# (the fixture's records are minutes old: their times of day are masked)
+console_assert_screen logs "$T/p/logs.screen" 's/^\d\d:\d\d:\d\d /##:##:## /'
+# The bar of views ends one column before the edge, as on every other view:
+# switching to logs does not shift it.
+assert_eq "$(sed -n 2p "$SLUICE_SRCDIR/tests/console/golden/runs.screen")" \
+	"$(sed -n 2p "$T/p/logs.screen")" "the tab bar on the logs view"
+
 console_start 100 30 xterm-256color monitor
 console_wait "READ-ONLY"
 console_keys 9
