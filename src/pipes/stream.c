@@ -567,8 +567,12 @@ int stream_fix_window(const struct stream_reader *r, const struct project_stream
 	int rc = window_get(r, s, db, &c, &w, e);
 	if (rc == 0 && window) {
 		char *lo = position_text(&w.lower), *hi = position_text(&w.upper);
-		*window = hi ? xasprintf("(%s, %s]", lo ? lo : "start", hi)
-			     : xasprintf("empty (nothing after %s)", lo ? lo : "start");
+		bool dels = w.upper.del && !str_eq(w.upper.del, w.lower.del);
+		char *d = dels ? xasprintf(", deletes (%s, %s]", w.lower.del ? w.lower.del : "start",
+					   w.upper.del) : xstrdup("");
+		*window = hi ? xasprintf("(%s, %s]%s", lo ? lo : "start", hi, d)
+			     : xasprintf("empty (nothing after %s)%s", lo ? lo : "start", d);
+		free(d);
 		free(lo);
 		free(hi);
 	}
