@@ -567,7 +567,7 @@ int stream_fix_window(const struct stream_reader *r, const struct project_stream
 	int rc = window_get(r, s, db, &c, &w, e);
 	if (rc == 0 && window) {
 		char *lo = position_text(&w.lower), *hi = position_text(&w.upper);
-		bool dels = w.upper.del && !str_eq(w.upper.del, w.lower.del);
+		bool dels = stream_window_has_deletes(&w);
 		char *d = dels ? xasprintf(", deletes (%s, %s]", w.lower.del ? w.lower.del : "start",
 					   w.upper.del) : xstrdup("");
 		*window = hi ? xasprintf("(%s, %s]%s", lo ? lo : "start", hi, d)
@@ -653,7 +653,7 @@ static int window_query(const struct stream_reader *r, const struct project_stre
 	} else {
 		window_rows(&b, &c, select_list, &w, changes, &ps);
 	}
-	if (changes && !r->backfill && w.upper.del && !str_eq(w.upper.del, w.lower.del)) {
+	if (changes && !r->backfill && stream_window_has_deletes(&w)) {
 		buf_puts(&b, " UNION ALL ");
 		int t = param_add(&ps, c.name);
 		int lo = param_add(&ps, w.lower.del ? w.lower.del : "0");
@@ -704,7 +704,7 @@ int stream_window_deletes(const struct stream_reader *r, const struct project_st
 		return -1;
 	struct swindow w;
 	int rc = window_get(r, s, db, &c, &w, e);
-	if (rc == 0 && w.upper.del && !str_eq(w.upper.del, w.lower.del))
+	if (rc == 0 && stream_window_has_deletes(&w))
 		rc = stream_deletes_count(db, c.name, w.lower.del, w.upper.del, n, e);
 	if (rc == 0)
 		stream_window_free(&w);

@@ -23,6 +23,12 @@ struct swindow {
 	struct spos lower, upper;
 };
 
+/* Does the window cover ids of the delete log? */
+static inline bool stream_window_has_deletes(const struct swindow *w)
+{
+	return w->upper.del && !str_eq(w->upper.del, w->lower.del);
+}
+
 void stream_pos_free(struct spos *p);
 void stream_window_free(struct swindow *w);
 

@@ -516,7 +516,7 @@ int stream_offset_advance(struct db *db, const struct stream_owner *o, const cha
 	 * delete log's positions move each to its own end of the window. */
 	const struct spos *to = w->upper.pos ? &w->upper : &w->lower;
 	const char *to_del = w->upper.del ? w->upper.del : w->lower.del;
-	bool moved = w->upper.pos || (w->upper.del && !str_eq(w->upper.del, w->lower.del));
+	bool moved = w->upper.pos || stream_window_has_deletes(w);
 	const char *params[] = { o->id->id, stream, to->pos, to->tb, id, when, consumer,
 				 to_del };
 	if ((to->pos || to_del) && db_exec(db, moved
