@@ -152,6 +152,35 @@ static void t_stream_deletes_refused(const struct backend *b)
 	fx_close(&f);
 }
 
+/* A retried attempt of a run (a new process: no shared state) takes the
+ * deletes its first attempt's window held, and no later ones. */
+static void t_stream_deletes_retry(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, DELETES_PROJECT);
+	fx_exec(&f, "CREATE TABLE src_items (id integer PRIMARY KEY, name text, "
+		"last_updated timestamp)");
+	fx_exec(&f, "INSERT INTO src_items VALUES (1, 'a', '2024-01-01 10:00:00'), "
+		"(2, 'b', '2024-01-01 10:00:00'), (3, 'c', '2024-01-01 10:00:00')");
+	deletes_run(&f, "items", ITEMS_STEPS);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 1");
+	int64_t id = fx_new_run(&f, "items");
+	struct run r;
+	run_init(&r, &f, "items", id, NULL);
+	run_step_ok(&r, "seen");      /* fixes the window: the delete of 1 */
+	run_free(&r);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 2");
+	run_init(&r, &f, "items", id, NULL);
+	run_step_ok(&r, "load");
+	run_free(&r);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items WHERE id = 1"), 0);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items WHERE id = 2"), 1);
+	ck_assert_int_eq(deletes_pending(&f, "items_changes"), 1);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 1);
+	fx_close(&f);
+}
+
 /* append_only: no action column, and deletes are not captured. */
 static void t_stream_append_unchanged(const struct backend *b)
 {

@@ -59,6 +59,7 @@ START_TEST(stream_ref_checked) { t_stream_ref_checked(suite_backend); } END_TEST
 START_TEST(normalize_nested_outer) { t_normalize_nested_outer(suite_backend); } END_TEST
 START_TEST(stream_deletes) { t_stream_deletes(suite_backend); } END_TEST
 START_TEST(stream_deletes_refused) { t_stream_deletes_refused(suite_backend); } END_TEST
+START_TEST(stream_deletes_retry) { t_stream_deletes_retry(suite_backend); } END_TEST
 START_TEST(stream_append_unchanged) { t_stream_append_unchanged(suite_backend); } END_TEST
 
 /* The suite "pipes (NAME)" on backend b. */
@@ -126,6 +127,7 @@ static Suite *pipes_suite_on(const struct backend *b)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, stream_deletes);
 	tcase_add_test(tc, stream_deletes_refused);
+	tcase_add_test(tc, stream_deletes_retry);
 	tcase_add_test(tc, stream_append_unchanged);
 	suite_add_tcase(s, tc);
 	return s;
