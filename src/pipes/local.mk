@@ -14,6 +14,7 @@ libpipes_a_SOURCES = \
 	src/pipes/stream.c \
 	src/pipes/stream_int.h \
 	src/pipes/stream_store.c \
+	src/pipes/stream_deletes.c \
 	src/pipes/run_shared.c
 
 check_PROGRAMS += tests/unit/test_pipes tests/unit/test_pipes_pg

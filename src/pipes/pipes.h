@@ -351,7 +351,7 @@ void stream_status_free(struct stream_status *st);
 struct stream_query {
 	struct db *db;
 	char  *sql;
-	char  *params[4];
+	char  *params[12];
 	int    nparams;
 };
 int  stream_query(const struct stream_reader *r, const struct project_stream *s,
@@ -362,6 +362,15 @@ int  stream_query(const struct stream_reader *r, const struct project_stream *s,
 int  stream_window_select(const struct stream_reader *r, const struct project_stream *s,
 			  int first_param, struct stream_query *out, struct err *e);
 void stream_query_free(struct stream_query *q);
+/* Default mode: the window's deleted rows (from the delete log the first
+ * window installs) come to stream_window_select with this column =
+ * 'DELETE', the others with 'INSERT' or 'UPDATE'.  append_only streams
+ * have no such column. */
+#define STREAM_ACTION "_sluice_action"
+/* How many deleted rows this run's window of `s` holds (0 in append_only
+ * mode and in backfill). */
+int  stream_window_deletes(const struct stream_reader *r, const struct project_stream *s,
+			   int64_t *n, struct err *e);
 /* Fix this run's window of `s` now if no step fixed it yet, without reading
  * it (for cache keys and steps that read the stream's table themselves).
  * *window (may be NULL; caller frees) receives a one-line description. */

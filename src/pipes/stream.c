@@ -33,6 +33,8 @@ struct scols {
 	char *table;     /* quoted */
 	char *pos;       /* quoted offset column (append_only) or watermark (default) */
 	char *tb;        /* quoted tie-breaker, or NULL */
+	const char *name;          /* the table as the project names it */
+	struct db_table *def;      /* default mode: the table's columns (the delete log) */
 };
 
 static void scols_free(struct scols *c)
@@ -40,6 +42,7 @@ static void scols_free(struct scols *c)
 	free(c->table);
 	free(c->pos);
 	free(c->tb);
+	db_table_free(c->def);
 	memset(c, 0, sizeof *c);
 }
 
@@ -98,14 +101,18 @@ static int stream_columns(struct db *db, const struct project_stream *s,
 	if (s->mode == STREAM_DEFAULT && strcmp(offset_column(s), pos) != 0 &&
 	    has_column(t, offset_column(s)))
 		out->tb = db_quote_ident(db, offset_column(s));
-	db_table_free(t);
+	out->name = s->table;
+	if (s->mode == STREAM_DEFAULT)
+		out->def = t;
+	else
+		db_table_free(t);
 	return 0;
 }
 
 /* ---- SQL pieces -------------------------------------------------------------- */
 
 struct params {
-	char *v[4];
+	char *v[12];
 	int n;
 	int base;        /* placeholders start at $base+1 (SQL with parameters before) */
 };
@@ -246,6 +253,15 @@ static int look_past_offset(const struct project_stream *s, struct step_conns *c
 		return -1;
 	int rc = rows ? count_after(db, &c, &off->at, rows, e)
 		      : any_after(db, &c, &off->at, has, e);
+	/* Default mode: rows deleted since the offset are pending too. */
+	int64_t deleted = 0;
+	if (rc == 0 && c.def && (rows || !*has) &&
+	    (rc = stream_deletes_count(db, c.name, off->at.del, NULL, &deleted, e)) == 0) {
+		if (rows)
+			*rows += deleted;
+		else
+			*has = deleted > 0;
+	}
 	if (rc < 0)
 		err_prefix(e, "stream %s: ", s->name);
 	scols_free(&c);
@@ -328,8 +344,10 @@ int stream_mirror_all(const struct project *p, struct step_conns *conns,
 static char *window_encode(const struct swindow *w)
 {
 	cJSON *o = cJSON_CreateObject();
-	const char *names[] = { "lower", "lower_tb", "upper", "upper_tb" };
-	const char *vals[] = { w->lower.pos, w->lower.tb, w->upper.pos, w->upper.tb };
+	const char *names[] = { "lower", "lower_tb", "upper", "upper_tb", "lower_del",
+				"upper_del" };
+	const char *vals[] = { w->lower.pos, w->lower.tb, w->upper.pos, w->upper.tb,
+			       w->lower.del, w->upper.del };
 	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
 		if (vals[i])
 			cJSON_AddStringToObject(o, names[i], vals[i]);
@@ -361,6 +379,8 @@ static int window_decode(const char *text, struct swindow *w, struct err *e)
 	w->lower.tb = json_str(o, "lower_tb");
 	w->upper.pos = json_str(o, "upper");
 	w->upper.tb = json_str(o, "upper_tb");
+	w->lower.del = json_str(o, "lower_del");
+	w->upper.del = json_str(o, "upper_del");
 	cJSON_Delete(o);
 	return 0;
 }
@@ -446,6 +466,22 @@ static void log_taken_over(const struct stream_reader *r, const struct project_s
 			 "control store had an id (run %lld)", s->name, (long long)off->run_id);
 }
 
+/* Default mode: capture deletes from now on, and close the window's part
+ * of the delete log at its newest id. */
+static int fix_deletes(struct db *db, const struct scols *c, struct swindow *w,
+		       bool capture, struct err *e)
+{
+	if (!c->def)
+		return 0;
+	if (capture && stream_deletes_capture(db, c->name, c->def, e) < 0)
+		return -1;
+	if (stream_deletes_newest(db, c->name, &w->upper.del, e) < 0)
+		return -1;
+	if (!w->upper.del && w->lower.del)
+		w->upper.del = xstrdup(w->lower.del);
+	return 0;
+}
+
 /* No window yet for this run: fix one from the store's offset and keep it
  * in the stream's database (unless the run is not a real one). */
 static int fix_window(const struct stream_reader *r, const struct project_stream *s, struct db *db,
@@ -459,11 +495,13 @@ static int fix_window(const struct stream_reader *r, const struct project_stream
 	w->lower = off.at;
 	memset(&off.at, 0, sizeof off.at);
 	stream_offset_row_free(&off);
-	if (newest_after(db, c, &w->lower, &w->upper, e) < 0) {
+	bool keep = r->run_id > 0 && !db_is_read_only(db);
+	if (newest_after(db, c, &w->lower, &w->upper, e) < 0 ||
+	    fix_deletes(db, c, w, keep, e) < 0) {
 		stream_window_free(w);
 		return -1;
 	}
-	if (r->run_id > 0 && !db_is_read_only(db)) {
+	if (keep) {
 		struct swindow saved;
 		if (ensure_index(db, s, c, e) < 0 ||
 		    stream_window_save(db, o, s->name, r->run_id, w, e) < 0 ||
@@ -472,7 +510,7 @@ static int fix_window(const struct stream_reader *r, const struct project_stream
 			return -1;
 		}
 		/* Another process of the same run saved first: use its window. */
-		if (saved.lower.pos || saved.upper.pos) {
+		if (saved.lower.pos || saved.upper.pos || saved.upper.del) {
 			stream_window_free(w);
 			*w = saved;
 		} else {
@@ -529,8 +567,12 @@ int stream_fix_window(const struct stream_reader *r, const struct project_stream
 	int rc = window_get(r, s, db, &c, &w, e);
 	if (rc == 0 && window) {
 		char *lo = position_text(&w.lower), *hi = position_text(&w.upper);
-		*window = hi ? xasprintf("(%s, %s]", lo ? lo : "start", hi)
-			     : xasprintf("empty (nothing after %s)", lo ? lo : "start");
+		bool dels = stream_window_has_deletes(&w);
+		char *d = dels ? xasprintf(", deletes (%s, %s]", w.lower.del ? w.lower.del : "start",
+					   w.upper.del) : xstrdup("");
+		*window = hi ? xasprintf("(%s, %s]%s", lo ? lo : "start", hi, d)
+			     : xasprintf("empty (nothing after %s)%s", lo ? lo : "start", d);
+		free(d);
 		free(lo);
 		free(hi);
 	}
@@ -542,37 +584,93 @@ int stream_fix_window(const struct stream_reader *r, const struct project_stream
 	return rc;
 }
 
+/* The action of a row in the window: 'INSERT' when it is new, as far as
+ * the stream can tell (see doc/project-file.md): every row is new in a
+ * window from the start; after that, a row is new when its tie-breaker is
+ * greater than every tie-breaker at or before the window's lower bound
+ * (offset_column increasing with each new row), and 'UPDATE' otherwise. */
+static void action_column(struct buf *b, const struct scols *c, const struct spos *lower,
+			  struct params *ps)
+{
+	if (!lower->pos) {
+		buf_puts(b, ", 'INSERT' AS " STREAM_ACTION);
+		return;
+	}
+	if (!c->tb || !lower->tb) {
+		buf_puts(b, ", 'UPDATE' AS " STREAM_ACTION);
+		return;
+	}
+	int a = param_add(ps, lower->pos);
+	int t = param_add(ps, lower->tb);
+	buf_printf(b, ", CASE WHEN %s > (SELECT max(%s) FROM %s WHERE (%s, %s) <= ($%d, $%d)) "
+		   "THEN 'INSERT' ELSE 'UPDATE' END AS " STREAM_ACTION, c->tb, c->tb,
+		   c->table, c->pos, c->tb, a, t);
+}
+
+/* The rows of window w (all history in backfill) as "SELECT ... FROM table
+ * WHERE ..." without an order; with the action column when `changes`. */
+static void window_rows(struct buf *b, const struct scols *c, const char *select_list,
+			const struct swindow *w, bool changes, struct params *ps)
+{
+	buf_printf(b, "SELECT %s", select_list ? select_list : "*");
+	if (changes)
+		action_column(b, c, &w->lower, ps);
+	buf_printf(b, " FROM %s WHERE ", c->table);
+	where_after(b, c, &w->lower, ps);
+	if (w->upper.pos)
+		where_upto(b, c, &w->upper, ps);
+	else
+		buf_puts(b, " AND 1 = 0");
+}
+
+/* `changes` (default mode, {{stream:NAME}}): the window's rows with their
+ * action, and the rows the delete log holds for the window as 'DELETE',
+ * after them. */
 static int window_query(const struct stream_reader *r, const struct project_stream *s,
-			const char *select_list, int first_param, struct stream_query *out,
-			struct err *e)
+			const char *select_list, int first_param, bool changes,
+			struct stream_query *out, struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	struct scols c;
 	struct db *db = stream_connect(r->conns, s, &c, e);
 	if (!db)
 		return -1;
+	changes = changes && c.def;
 	struct buf b = BUF_INIT;
 	struct params ps = { .base = first_param - 1 };
-	buf_printf(&b, "SELECT %s FROM %s WHERE ", select_list ? select_list : "*", c.table);
-	if (r->backfill) {
-		struct spos all = { NULL, NULL };
-		where_after(&b, &c, &all, &ps);
-	} else {
-		struct swindow w;
-		if (window_get(r, s, db, &c, &w, e) < 0) {
-			err_prefix(e, "stream %s: ", s->name);
-			buf_free(&b);
-			scols_free(&c);
-			return -1;
-		}
-		where_after(&b, &c, &w.lower, &ps);
-		if (w.upper.pos)
-			where_upto(&b, &c, &w.upper, &ps);
-		else
-			buf_puts(&b, " AND 1 = 0");
-		stream_window_free(&w);
+	struct swindow w = { 0 };
+	if (!r->backfill && window_get(r, s, db, &c, &w, e) < 0) {
+		err_prefix(e, "stream %s: ", s->name);
+		scols_free(&c);
+		return -1;
 	}
-	order_by(&b, &c, false);
+	if (changes)
+		buf_puts(&b, "SELECT * FROM (");
+	if (r->backfill) {
+		buf_printf(&b, "SELECT %s%s FROM %s WHERE ", select_list ? select_list : "*",
+			   changes ? ", 'INSERT' AS " STREAM_ACTION : "", c.table);
+		where_after(&b, &c, &w.lower, &ps);
+	} else {
+		window_rows(&b, &c, select_list, &w, changes, &ps);
+	}
+	if (changes && !r->backfill && stream_window_has_deletes(&w)) {
+		buf_puts(&b, " UNION ALL ");
+		int t = param_add(&ps, c.name);
+		int lo = param_add(&ps, w.lower.del ? w.lower.del : "0");
+		int hi = param_add(&ps, w.upper.del);
+		stream_deletes_select(&b, db, c.def, c.name, t, lo, hi);
+	}
+	stream_window_free(&w);
+	if (changes) {
+		/* the rows in stream order, then the deleted ones */
+		buf_puts(&b, ") AS _sluice_window ORDER BY CASE WHEN " STREAM_ACTION
+			 " = 'DELETE' THEN 1 ELSE 0 END, ");
+		buf_printf(&b, "%s", c.pos);
+		if (c.tb)
+			buf_printf(&b, ", %s", c.tb);
+	} else {
+		order_by(&b, &c, false);
+	}
 	out->db = db;
 	out->sql = buf_detach(&b);
 	for (int i = 0; i < ps.n; i++)
@@ -585,13 +683,35 @@ static int window_query(const struct stream_reader *r, const struct project_stre
 int stream_query(const struct stream_reader *r, const struct project_stream *s,
 		 const char *select_list, struct stream_query *out, struct err *e)
 {
-	return window_query(r, s, select_list, 1, out, e);
+	return window_query(r, s, select_list, 1, false, out, e);
 }
 
 int stream_window_select(const struct stream_reader *r, const struct project_stream *s,
 			 int first_param, struct stream_query *out, struct err *e)
 {
-	return window_query(r, s, NULL, first_param, out, e);
+	return window_query(r, s, NULL, first_param, true, out, e);
+}
+
+int stream_window_deletes(const struct stream_reader *r, const struct project_stream *s,
+			  int64_t *n, struct err *e)
+{
+	*n = 0;
+	if (r->backfill || s->mode != STREAM_DEFAULT)
+		return 0;
+	struct scols c;
+	struct db *db = stream_connect(r->conns, s, &c, e);
+	if (!db)
+		return -1;
+	struct swindow w;
+	int rc = window_get(r, s, db, &c, &w, e);
+	if (rc == 0 && stream_window_has_deletes(&w))
+		rc = stream_deletes_count(db, c.name, w.lower.del, w.upper.del, n, e);
+	if (rc == 0)
+		stream_window_free(&w);
+	else
+		err_prefix(e, "stream %s: ", s->name);
+	scols_free(&c);
+	return rc;
 }
 
 void stream_query_free(struct stream_query *q)

@@ -15,12 +15,19 @@
 struct spos {
 	char *pos;
 	char *tb;
+	char *del;     /* default mode: an id of the delete log; NULL = before the first */
 };
 
 /* (lower, upper]; upper.pos NULL = nothing beyond lower when it was fixed. */
 struct swindow {
 	struct spos lower, upper;
 };
+
+/* Does the window cover ids of the delete log? */
+static inline bool stream_window_has_deletes(const struct swindow *w)
+{
+	return w->upper.del && !str_eq(w->upper.del, w->lower.del);
+}
 
 void stream_pos_free(struct spos *p);
 void stream_window_free(struct swindow *w);
@@ -62,6 +69,21 @@ int  stream_window_save(struct db *db, const struct stream_owner *o, const char 
 int  stream_offset_advance(struct db *db, const struct stream_owner *o, const char *stream,
 		  int64_t run_id, const char *consumer, const struct swindow *w,
 		  struct err *e);
+
+/* ---- the delete log of default-mode streams (stream_deletes.c) ---------------
+ * Make the log and the AFTER DELETE trigger on `table` (described in t)
+ * unless they are there. */
+int  stream_deletes_capture(struct db *db, const char *table, const struct db_table *t,
+			    struct err *e);
+/* The newest id logged for `table` (*id NULL: none, or no log). */
+int  stream_deletes_newest(struct db *db, const char *table, char **id, struct err *e);
+/* Deletes of `table` with ids in (after, upto] (upto NULL: no upper bound). */
+int  stream_deletes_count(struct db *db, const char *table, const char *after,
+			  const char *upto, int64_t *n, struct err *e);
+/* A SELECT of the logged rows of `table` in the shape of the table, with
+ * STREAM_ACTION 'DELETE', for ids in ($p_after, $p_upto]. */
+void stream_deletes_select(struct buf *b, struct db *db, const struct db_table *t,
+			   const char *table, int p_table, int p_after, int p_upto);
 
 /* ---- the run's shared state (run_shared.c) ----------------------------------
  * The text is stream.c's (a window); safe from any thread of the run. */

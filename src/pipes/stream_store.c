@@ -43,7 +43,8 @@ void stream_pos_free(struct spos *p)
 {
 	free(p->pos);
 	free(p->tb);
-	p->pos = p->tb = NULL;
+	free(p->del);
+	p->pos = p->tb = p->del = NULL;
 }
 
 void stream_window_free(struct swindow *w)
@@ -70,19 +71,33 @@ static void now_text(char out[32])
 
 enum table_form { TABLE_NONE, TABLE_BEFORE_IDS, TABLE_CURRENT };
 
-static int table_form(struct db *db, const char *name, enum table_form *form, struct err *e)
+/* The table's form, and whether it has the delete log's positions (added
+ * to tables made before default-mode streams captured deletes). */
+static int table_form_of(struct db *db, const char *name, enum table_form *form,
+			 bool *deletes, struct err *e)
 {
 	struct err de = { 0 };
 	struct db_table *t = db_describe(db, name, &de);
 	*form = TABLE_NONE;
+	*deletes = false;
 	if (!t)
 		return de.code == ERR_NOTFOUND ? 0 : (*e = de, -1);
 	*form = TABLE_BEFORE_IDS;
-	for (size_t i = 0; i < t->ncolumns; i++)
+	for (size_t i = 0; i < t->ncolumns; i++) {
 		if (strcmp(t->columns[i].name, "store_id") == 0)
 			*form = TABLE_CURRENT;
+		if (strcmp(t->columns[i].name, "delete_position") == 0 ||
+		    strcmp(t->columns[i].name, "upper_delete") == 0)
+			*deletes = true;
+	}
 	db_table_free(t);
 	return 0;
+}
+
+static int table_form(struct db *db, const char *name, enum table_form *form, struct err *e)
+{
+	bool deletes;
+	return table_form_of(db, name, form, &deletes, e);
 }
 
 static const struct db_column offset_cols[] = {
@@ -93,6 +108,7 @@ static const struct db_column offset_cols[] = {
 	{ "run_id", { DT_INT, 0, 0 }, true, false },
 	{ "updated_at", { DT_TIMESTAMP, 0, 0 }, true, false },
 	{ "consumer", { DT_TEXT, 0, 0 }, false, false },
+	{ "delete_position", { DT_TEXT, 0, 0 }, false, false },
 };
 
 static const struct db_column window_cols[] = {
@@ -104,6 +120,8 @@ static const struct db_column window_cols[] = {
 	{ "upper_position", { DT_TEXT, 0, 0 }, false, false },
 	{ "upper_tiebreak", { DT_TEXT, 0, 0 }, false, false },
 	{ "fixed_at", { DT_TIMESTAMP, 0, 0 }, true, false },
+	{ "lower_delete", { DT_TEXT, 0, 0 }, false, false },
+	{ "upper_delete", { DT_TEXT, 0, 0 }, false, false },
 };
 
 struct table_spec {
@@ -111,16 +129,17 @@ struct table_spec {
 	const struct db_column *cols;
 	size_t ncols;
 	const char *old_cols;      /* the columns a table from before store ids has */
+	size_t ndelete_cols;       /* the last ones, added for the delete log */
 };
 
 static const struct table_spec offsets_spec = {
 	OFFSETS, offset_cols, ARRAY_LEN(offset_cols),
-	"stream, position, tiebreak, run_id, updated_at",
+	"stream, position, tiebreak, run_id, updated_at", 1,
 };
 static const struct table_spec windows_spec = {
 	WINDOWS, window_cols, ARRAY_LEN(window_cols),
 	"stream, run_id, lower_position, lower_tiebreak, upper_position, upper_tiebreak, "
-	"fixed_at",
+	"fixed_at", 2,
 };
 
 static int create(struct db *db, const struct table_spec *ts, const char *name,
@@ -151,11 +170,32 @@ static int rebuild(struct db *db, const struct table_spec *ts, struct err *e)
 	return rc;
 }
 
+/* Give a table made before the delete log its positions. */
+static int add_delete_cols(struct db *db, const struct table_spec *ts, struct err *e)
+{
+	for (size_t i = ts->ncols - ts->ndelete_cols; i < ts->ncols; i++)
+		if (db_add_column(db, ts->name, &ts->cols[i], e) < 0)
+			return -1;
+	return 0;
+}
+
 static int ensure_one(struct db *db, const struct table_spec *ts, struct err *e)
 {
 	enum table_form form;
-	if (table_form(db, ts->name, &form, e) < 0)
+	bool deletes;
+	if (table_form_of(db, ts->name, &form, &deletes, e) < 0)
 		return -1;
+	if (form == TABLE_CURRENT && !deletes) {
+		bool own = !db_in_transaction(db);
+		if (own && db_begin(db, e) < 0)
+			return -1;
+		int rc = table_form_of(db, ts->name, &form, &deletes, e);
+		if (rc == 0 && !deletes)
+			rc = add_delete_cols(db, ts, e);
+		if (own)
+			rc = rc == 0 ? db_commit(db, e) : (db_rollback(db), -1);
+		return rc;
+	}
 	if (form == TABLE_CURRENT)
 		return 0;
 	if (form == TABLE_NONE) {
@@ -250,13 +290,16 @@ static bool consumed_into(const struct project *p, const char *stream, const cha
 	return false;
 }
 
-static int read_cands(struct db *db, enum table_form form, const char *stream,
+static int read_cands(struct db *db, enum table_form form, bool deletes, const char *stream,
 		      struct offset_cand *c, size_t max, size_t *n, struct err *e)
 {
-	const char *sql = form == TABLE_CURRENT
-		? "SELECT store_id, position, tiebreak, run_id, updated_at, consumer FROM "
+	const char *sql = form == TABLE_CURRENT && deletes
+		? "SELECT store_id, position, tiebreak, run_id, updated_at, consumer, "
+		  "delete_position FROM " OFFSETS " WHERE stream = $1 ORDER BY updated_at DESC"
+		: form == TABLE_CURRENT
+		? "SELECT store_id, position, tiebreak, run_id, updated_at, consumer, NULL FROM "
 		  OFFSETS " WHERE stream = $1 ORDER BY updated_at DESC"
-		: "SELECT '', position, tiebreak, run_id, updated_at, NULL FROM " OFFSETS
+		: "SELECT '', position, tiebreak, run_id, updated_at, NULL, NULL FROM " OFFSETS
 		  " WHERE stream = $1";
 	const char *params[] = { stream };
 	struct db_cursor *cur = db_query(db, sql, params, 1, e);
@@ -276,6 +319,7 @@ static int read_cands(struct db *db, enum table_form form, const char *stream,
 		if (!u || !time_parse_iso(u, &k->updated))
 			k->updated = 0;
 		k->consumer = xstrdup(db_cursor_text(cur, 5));
+		k->at.del = xstrdup(db_cursor_text(cur, 6));
 	}
 	db_cursor_close(cur);
 	return rc < 0 ? -1 : 0;
@@ -315,13 +359,14 @@ int stream_offset_read(struct db *db, const struct stream_owner *o, const struct
 {
 	memset(out, 0, sizeof *out);
 	enum table_form form;
-	if (table_form(db, OFFSETS, &form, e) < 0)
+	bool deletes;
+	if (table_form_of(db, OFFSETS, &form, &deletes, e) < 0)
 		return -1;
 	if (form == TABLE_NONE)
 		return 0;
 	struct offset_cand c[16];
 	size_t n = 0;
-	if (read_cands(db, form, s->name, c, ARRAY_LEN(c), &n, e) < 0)
+	if (read_cands(db, form, deletes, s->name, c, ARRAY_LEN(c), &n, e) < 0)
 		return -1;
 	int rc = 0;
 	int own = -1, unowned = -1, same_consumer = -1;
@@ -353,17 +398,22 @@ int stream_offset_read(struct db *db, const struct stream_owner *o, const struct
 
 /* ---- windows ------------------------------------------------------------------------- */
 
-static int load_window(struct db *db, enum table_form form, const char *store,
+static int load_window(struct db *db, enum table_form form, bool deletes, const char *store,
 		       const char *stream, int64_t run_id, struct swindow *w, struct err *e)
 {
 	char id[32];
 	snprintf(id, sizeof id, "%lld", (long long)run_id);
 	const char *params[] = { stream, id, store };
-	const char *sql = form == TABLE_CURRENT
-		? "SELECT lower_position, lower_tiebreak, upper_position, upper_tiebreak "
-		  "FROM " WINDOWS " WHERE stream = $1 AND run_id = $2 AND store_id = $3"
-		: "SELECT lower_position, lower_tiebreak, upper_position, upper_tiebreak "
-		  "FROM " WINDOWS " WHERE stream = $1 AND run_id = $2";
+	const char *sql = form == TABLE_CURRENT && deletes
+		? "SELECT lower_position, lower_tiebreak, upper_position, upper_tiebreak, "
+		  "lower_delete, upper_delete FROM " WINDOWS " WHERE stream = $1 AND "
+		  "run_id = $2 AND store_id = $3"
+		: form == TABLE_CURRENT
+		? "SELECT lower_position, lower_tiebreak, upper_position, upper_tiebreak, "
+		  "NULL, NULL FROM " WINDOWS " WHERE stream = $1 AND run_id = $2 AND "
+		  "store_id = $3"
+		: "SELECT lower_position, lower_tiebreak, upper_position, upper_tiebreak, "
+		  "NULL, NULL FROM " WINDOWS " WHERE stream = $1 AND run_id = $2";
 	struct db_cursor *c = db_query(db, sql, params, form == TABLE_CURRENT ? 3 : 2, e);
 	if (!c)
 		return -1;
@@ -373,6 +423,8 @@ static int load_window(struct db *db, enum table_form form, const char *store,
 		w->lower.tb = xstrdup(db_cursor_text(c, 1));
 		w->upper.pos = xstrdup(db_cursor_text(c, 2));
 		w->upper.tb = xstrdup(db_cursor_text(c, 3));
+		w->lower.del = xstrdup(db_cursor_text(c, 4));
+		w->upper.del = xstrdup(db_cursor_text(c, 5));
 	}
 	db_cursor_close(c);
 	return rc;
@@ -383,16 +435,17 @@ int stream_window_load(struct db *db, const struct stream_owner *o, const char *
 {
 	memset(w, 0, sizeof *w);
 	enum table_form form;
-	if (table_form(db, WINDOWS, &form, e) < 0)
+	bool deletes;
+	if (table_form_of(db, WINDOWS, &form, &deletes, e) < 0)
 		return -1;
 	if (form == TABLE_NONE)
 		return 0;
-	int rc = form == TABLE_CURRENT ? load_window(db, form, o->id->id, stream, run_id, w, e)
-				       : 0;
+	int rc = form == TABLE_CURRENT
+		? load_window(db, form, deletes, o->id->id, stream, run_id, w, e) : 0;
 	if (rc != 0 || !o->id->legacy || run_id > o->id->legacy_runs_upto)
 		return rc;
 	/* A window this run fixed before the store had an id. */
-	rc = load_window(db, form, NO_STORE, stream, run_id, w, e);
+	rc = load_window(db, form, deletes, NO_STORE, stream, run_id, w, e);
 	if (rc != 1)
 		return rc;
 	char *other = NULL;
@@ -419,11 +472,12 @@ int stream_window_save(struct db *db, const struct stream_owner *o, const char *
 	snprintf(id, sizeof id, "%lld", (long long)run_id);
 	now_text(when);
 	const char *params[] = { o->id->id, stream, id, w->lower.pos, w->lower.tb,
-				 w->upper.pos, w->upper.tb, when };
+				 w->upper.pos, w->upper.tb, when, w->lower.del, w->upper.del };
 	return db_exec(db, "INSERT INTO " WINDOWS " (store_id, stream, run_id, "
 		       "lower_position, lower_tiebreak, upper_position, upper_tiebreak, "
-		       "fixed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT "
-		       "(store_id, stream, run_id) DO NOTHING", params, 8, NULL, e);
+		       "fixed_at, lower_delete, upper_delete) VALUES ($1, $2, $3, $4, $5, $6, "
+		       "$7, $8, $9, $10) ON CONFLICT (store_id, stream, run_id) DO NOTHING",
+		       params, 10, NULL, e);
 }
 
 /* ---- advancing --------------------------------------------------------------------- */
@@ -458,19 +512,24 @@ int stream_offset_advance(struct db *db, const struct stream_owner *o, const cha
 	if (ensure_tables(db, e) < 0 || forget_unowned(db, o, stream, id, e) < 0)
 		return -1;
 	/* An empty window moves nothing, but an offset this store took over
-	 * from another is recorded as its own all the same. */
+	 * from another is recorded as its own all the same.  The rows' and the
+	 * delete log's positions move each to its own end of the window. */
 	const struct spos *to = w->upper.pos ? &w->upper : &w->lower;
-	const char *params[] = { o->id->id, stream, to->pos, to->tb, id, when, consumer };
-	if (to->pos && db_exec(db, w->upper.pos
+	const char *to_del = w->upper.del ? w->upper.del : w->lower.del;
+	bool moved = w->upper.pos || stream_window_has_deletes(w);
+	const char *params[] = { o->id->id, stream, to->pos, to->tb, id, when, consumer,
+				 to_del };
+	if ((to->pos || to_del) && db_exec(db, moved
 			? "INSERT INTO " OFFSETS " (store_id, stream, position, tiebreak, "
-			  "run_id, updated_at, consumer) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-			  "ON CONFLICT (store_id, stream) DO UPDATE SET position = "
-			  "excluded.position, tiebreak = excluded.tiebreak, run_id = "
+			  "run_id, updated_at, consumer, delete_position) VALUES ($1, $2, $3, "
+			  "$4, $5, $6, $7, $8) ON CONFLICT (store_id, stream) DO UPDATE SET "
+			  "position = excluded.position, tiebreak = excluded.tiebreak, run_id = "
 			  "excluded.run_id, updated_at = excluded.updated_at, consumer = "
-			  "excluded.consumer"
+			  "excluded.consumer, delete_position = excluded.delete_position"
 			: "INSERT INTO " OFFSETS " (store_id, stream, position, tiebreak, "
-			  "run_id, updated_at, consumer) VALUES ($1, $2, $3, $4, $5, $6, $7) "
-			  "ON CONFLICT (store_id, stream) DO NOTHING", params, 7, NULL, e) < 0)
+			  "run_id, updated_at, consumer, delete_position) VALUES ($1, $2, $3, "
+			  "$4, $5, $6, $7, $8) ON CONFLICT (store_id, stream) DO NOTHING",
+			params, 8, NULL, e) < 0)
 		return -1;
 	const char *del[] = { o->id->id, stream, id };
 	return db_exec(db, "DELETE FROM " WINDOWS " WHERE store_id = $1 AND stream = $2 "

@@ -19,6 +19,12 @@
  *                           keep their values
  *   inserts the rest        rows whose key the target does not have
  *
+ * A source that reads a default-mode stream with its action column
+ * (_sluice_action, {{stream:NAME}}) carries the window's deleted rows as
+ * 'DELETE': their keys are deleted from the target first, and the other
+ * rows merged as above without that column, so a key deleted and inserted
+ * again in one window ends as the row the table holds now.
+ *
  * A refusal returns -1 before anything is written, and the caller rolls
  * the whole load back, so the target is as it was.  The statements are
  * UPDATE ... FROM and INSERT ... WHERE NOT EXISTS on both dialects (SQLite
@@ -378,6 +384,40 @@ static int insert_new(struct merge *m, const char *qtable, const char *qsource,
 	return rc;
 }
 
+/* ---- deletes from a stream's window -------------------------------------------------- */
+
+static int action_index(const struct merge *m)
+{
+	for (int i = 0; i < m->ncols; i++)
+		if (same_name(m->db, m->cols[i].name, STREAM_ACTION))
+			return i;
+	return -1;
+}
+
+/* The keys of the source's 'DELETE' rows out of the target, and those rows
+ * out of the stage. */
+static int apply_deletes(struct merge *m, const char *qstage, const char *qtable,
+			 struct err *e)
+{
+	struct buf sql = BUF_INIT;
+	buf_printf(&sql, "DELETE FROM %s AS sluice_target WHERE EXISTS (SELECT 1 FROM %s AS "
+		   "sluice_source WHERE sluice_source." STREAM_ACTION " = 'DELETE' AND ",
+		   qtable, qstage);
+	key_match(&sql, m);
+	buf_putc(&sql, ')');
+	int rc = db_exec(m->db, buf_str(&sql), NULL, 0, &m->deleted, e);
+	buf_free(&sql);
+	if (rc == 0) {
+		char *drop = xasprintf("DELETE FROM %s WHERE " STREAM_ACTION " = 'DELETE'",
+				       qstage);
+		int64_t gone = 0;
+		rc = db_exec(m->db, drop, NULL, 0, &gone, e);
+		m->staged -= gone;    /* what is merged below */
+		free(drop);
+	}
+	return rc;
+}
+
 /* ---- the merge ------------------------------------------------------------------- */
 
 int step_merge_stage(struct merge *m, const char *seed, struct err *e)
@@ -394,14 +434,29 @@ int step_merge_stage(struct merge *m, const char *seed, struct err *e)
 
 int step_merge_apply(struct merge *m, struct err *e)
 {
-	m->superseded = m->updated = m->inserted = 0;
+	m->superseded = m->updated = m->inserted = m->deleted = 0;
 	if (require_columns(m, m->key, m->nkey, "key", e) < 0 ||
 	    require_columns(m, m->latest_by, m->nlatest, "latest_by", e) < 0)
 		return -1;
 	char *qstage = db_quote_ident(m->db, m->stage);
 	char *qtable = db_quote_ident(m->db, m->table);
 	char *qsource = NULL;
-	int rc = refuse_null_keys(m, qstage, e);
+	const struct db_column *all = m->cols;
+	int ncols = m->ncols, action = action_index(m);
+	struct db_column *kept = NULL;
+	int rc = 0;
+	if (action >= 0) {
+		/* merge every column but the action */
+		kept = xcalloc((size_t)ncols, sizeof *kept);
+		for (int i = 0, k = 0; i < ncols; i++)
+			if (i != action)
+				kept[k++] = all[i];
+		m->cols = kept;
+		m->ncols = ncols - 1;
+		rc = apply_deletes(m, qstage, qtable, e);
+	}
+	if (rc == 0)
+		rc = refuse_null_keys(m, qstage, e);
 	if (rc == 0 && m->nlatest > 0) {
 		rc = refuse_ties(m, qstage, e);
 		if (rc == 0)
@@ -430,6 +485,9 @@ int step_merge_apply(struct merge *m, struct err *e)
 		rc = db_drop_table(m->db, m->latest, false, e);
 	if (rc == 0)
 		rc = db_drop_table(m->db, m->stage, false, e);
+	m->cols = all;
+	m->ncols = ncols;
+	free(kept);
 	free(qstage);
 	free(qtable);
 	free(qsource);

@@ -659,6 +659,46 @@ static int fix_streams(struct step_ctx *ctx, const struct load_spec *ls, struct 
 	return 0;
 }
 
+static int source_column(const struct source *src, const char *name)
+{
+	for (int i = 0; i < src->ncols; i++)
+		if (strcmp(src->names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* A consumed default-mode stream whose window holds deleted rows: only a
+ * source that carries them (the action column of {{stream:NAME}}) into a
+ * merge (which deletes their keys) or an append (which keeps them as rows
+ * of a change log) may consume it; anything else would move the offset
+ * past deletes that reached nothing. */
+static int refuse_lost_deletes(struct step_ctx *ctx, const struct load_spec *ls,
+			       const struct source *src, struct err *e)
+{
+	if (ctx->backfill)
+		return 0;
+	bool carried = source_column(src, STREAM_ACTION) >= 0 && ls->mode != LOAD_REPLACE;
+	struct stream_reader r = steps_stream_reader(ctx);
+	for (size_t i = 0; !carried && i < ls->consumes.len; i++) {
+		const struct project_stream *st = project_stream(ctx->project,
+								 ls->consumes.items[i]);
+		int64_t n = 0;
+		if (st && stream_window_deletes(&r, st, &n, e) < 0)
+			return -1;
+		if (n > 0)
+			return err_set(e, ERR_INVALID, "stream %s: this run's window holds %lld "
+				       "deleted row%s, and this load's source has no "
+				       STREAM_ACTION " column to carry them%s, so consuming "
+				       "the stream would lose them; select %s from "
+				       "{{stream:%s}} in a merge load (which deletes their keys "
+				       "from the target) or an append load", st->name,
+				       (long long)n, n == 1 ? "" : "s",
+				       ls->mode == LOAD_REPLACE ? " (a replace load cannot)" : "",
+				       STREAM_ACTION, st->name);
+	}
+	return 0;
+}
+
 static int commit_streams(struct step_ctx *ctx, struct db *tdb, const struct load_spec *ls,
 			  struct err *e)
 {
@@ -683,10 +723,33 @@ static int load_in_transaction(const struct load_job *j, struct vec *changes,
 	const struct source *src = j->src;
 	struct drift_source ds = { (const char *const *)src->names, src->types,
 				   src->guessed, src->ncols };
+	/* A merge applies a stream's action column; the target does not get it. */
+	int action = ls->mode == LOAD_MERGE ? source_column(src, STREAM_ACTION) : -1;
+	char **names = NULL;
+	struct db_coltype *types = NULL;
+	bool *guessed = NULL;
+	if (action >= 0) {
+		names = xcalloc((size_t)src->ncols, sizeof *names);
+		types = xcalloc((size_t)src->ncols, sizeof *types);
+		guessed = xcalloc((size_t)src->ncols, sizeof *guessed);
+		int k = 0;
+		for (int i = 0; i < src->ncols; i++) {
+			if (i == action)
+				continue;
+			names[k] = src->names[i];
+			types[k] = src->types[i];
+			guessed[k++] = src->guessed[i];
+		}
+		ds = (struct drift_source){ (const char *const *)names, types, guessed, k };
+	}
 	struct drift_target to = { tdb, ls->connection, target,
 				   (const char *const *)ls->key.items, (int)ls->key.len };
 	bool created = false;
-	if (step_drift_apply(ctx, &to, &ds, changes, &created, e) < 0)
+	int drifted = step_drift_apply(ctx, &to, &ds, changes, &created, e);
+	free(names);
+	free(types);
+	free(guessed);
+	if (drifted < 0)
 		return -1;
 	int64_t rows = 0;
 	int rc = 0;
@@ -724,10 +787,13 @@ static void merge_summary(struct step_ctx *ctx, const char *target, const struct
 	if (m->superseded > 0)
 		snprintf(older, sizeof older, "; %lld older row%s of a key passed over",
 			 (long long)m->superseded, m->superseded == 1 ? "" : "s");
+	char deleted[64] = "";
+	if (m->deleted > 0)
+		snprintf(deleted, sizeof deleted, "; %lld deleted", (long long)m->deleted);
 	step_summary(ctx, "merged %lld rows into %s: %lld updated, %lld inserted, %lld "
-		     "unchanged%s; %s", (long long)taken, target, (long long)m->updated,
+		     "unchanged%s%s; %s", (long long)taken, target, (long long)m->updated,
 		     (long long)m->inserted, (long long)(unchanged > 0 ? unchanged : 0), older,
-		     note);
+		     deleted, note);
 }
 
 static const char *mode_name(enum load_mode m)
@@ -758,7 +824,7 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 	}
 	rc = -1;
 	if (fix_streams(ctx, &ls, e) < 0 || source_query(ctx, sdb, &ls, &src, e) < 0 ||
-	    source_shape(sdb, &ls, &src, e) < 0)
+	    source_shape(sdb, &ls, &src, e) < 0 || refuse_lost_deletes(ctx, &ls, &src, e) < 0)
 		goto out;
 	enum load_path path = choose_path(ctx, sdb, tdb, &src);
 	if (step_check_cancel(ctx, e) < 0 || db_begin(tdb, e) < 0)

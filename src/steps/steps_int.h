@@ -205,6 +205,7 @@ struct merge {
 	/* what step_merge_apply did */
 	int64_t superseded;              /* rows not the latest of their key */
 	int64_t updated, inserted;
+	int64_t deleted;                 /* keys of a stream's 'DELETE' rows */
 };
 int  step_merge_stage(struct merge *m, const char *seed, struct err *e);
 int  step_merge_apply(struct merge *m, struct err *e);

@@ -13,6 +13,7 @@
 #include "pipes_rules.h"
 #include "pipes_copy.h"
 #include "pipes_stream_steps.h"
+#include "pipes_stream_deletes.h"
 
 /* Check's test functions take no arguments: the backend is set once, by
  * pipes_suite_on, before the runner forks any test. */
@@ -56,6 +57,10 @@ START_TEST(archive) { t_archive(suite_backend); } END_TEST
 START_TEST(stream_in_sql) { t_stream_in_sql(suite_backend); } END_TEST
 START_TEST(stream_ref_checked) { t_stream_ref_checked(suite_backend); } END_TEST
 START_TEST(normalize_nested_outer) { t_normalize_nested_outer(suite_backend); } END_TEST
+START_TEST(stream_deletes) { t_stream_deletes(suite_backend); } END_TEST
+START_TEST(stream_deletes_refused) { t_stream_deletes_refused(suite_backend); } END_TEST
+START_TEST(stream_deletes_retry) { t_stream_deletes_retry(suite_backend); } END_TEST
+START_TEST(stream_append_unchanged) { t_stream_append_unchanged(suite_backend); } END_TEST
 
 /* The suite "pipes (NAME)" on backend b. */
 static Suite *pipes_suite_on(const struct backend *b)
@@ -117,6 +122,13 @@ static Suite *pipes_suite_on(const struct backend *b)
 	tcase_add_test(tc, stream_in_sql);
 	tcase_add_test(tc, stream_ref_checked);
 	tcase_add_test(tc, normalize_nested_outer);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("stream_deletes");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, stream_deletes);
+	tcase_add_test(tc, stream_deletes_refused);
+	tcase_add_test(tc, stream_deletes_retry);
+	tcase_add_test(tc, stream_append_unchanged);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,212 @@
+/*
+ * stream_deletes.c - the delete log of default-mode streams.
+ *
+ * A watermark finds inserted and updated rows, never deleted ones: they
+ * are gone from the table.  So the first window a default-mode stream
+ * fixes installs, in the stream's database, an AFTER DELETE trigger on its
+ * table that writes each deleted row, whole, as JSON into
+ * _sluice_stream_deletes (a monotonic id, the table, the row, when).  A
+ * window then also covers the log's ids in (offset, upper], and readers
+ * of the window get those rows back with _sluice_action = 'DELETE'.
+ *
+ * Monotonic and committed in order: on SQLite writers are serialised; on
+ * PostgreSQL the trigger takes a transaction-scoped advisory lock before
+ * it takes an id, so an id is never committed after a larger one a window
+ * has already passed (which would lose that delete for good).
+ *
+ * Deletes before the stream's first window are not in the log: capture
+ * starts there.  On SQLite the trigger names the columns the table had
+ * when it was made; PostgreSQL's keeps the whole row (row_to_json).
+ */
+#include "pipes/stream_int.h"
+#include "db/db.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define DELETES "_sluice_stream_deletes"
+#define PG_LOCK_KEY "7243171"     /* the advisory lock of the delete log */
+
+/* 'text' as a SQL literal. */
+static void put_literal(struct buf *b, const char *text)
+{
+	buf_putc(b, '\'');
+	for (const char *p = text; *p; p++) {
+		if (*p == '\'')
+			buf_putc(b, '\'');
+		buf_putc(b, *p);
+	}
+	buf_putc(b, '\'');
+}
+
+static char *trigger_name(const char *table)
+{
+	char hex[65];
+	sha256_hex_of(table, strlen(table), hex);
+	return xasprintf("_sluice_deletes_%.16s", hex);
+}
+
+static int create_log(struct db *db, struct err *e)
+{
+	const char *sql = db_kind(db) == DB_POSTGRES
+		? "CREATE TABLE IF NOT EXISTS " DELETES " (id bigint GENERATED ALWAYS AS "
+		  "IDENTITY PRIMARY KEY, table_name text NOT NULL, row_data text NOT NULL, "
+		  "deleted_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+		: "CREATE TABLE IF NOT EXISTS " DELETES " (id INTEGER PRIMARY KEY "
+		  "AUTOINCREMENT, table_name text NOT NULL, row_data text NOT NULL, "
+		  "deleted_at timestamp NOT NULL DEFAULT CURRENT_TIMESTAMP)";
+	return db_exec(db, sql, NULL, 0, NULL, e);
+}
+
+static int trigger_exists(struct db *db, const char *name, bool *yes, struct err *e)
+{
+	const char *params[] = { name };
+	char *v = NULL;
+	int rc = db_query_value(db, db_kind(db) == DB_POSTGRES
+				? "SELECT 1 FROM pg_trigger WHERE tgname = $1"
+				: "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = $1",
+				params, 1, &v, e);
+	free(v);
+	*yes = rc == 1;
+	return rc < 0 ? -1 : 0;
+}
+
+static void sqlite_trigger(struct buf *b, struct db *db, const char *trig,
+			   const struct db_table *t, const char *table)
+{
+	char *qt = db_quote_ident(db, table), *qtrig = db_quote_ident(db, trig);
+	buf_printf(b, "CREATE TRIGGER IF NOT EXISTS %s AFTER DELETE ON %s BEGIN INSERT INTO "
+		   DELETES " (table_name, row_data) VALUES (", qtrig, qt);
+	put_literal(b, table);
+	buf_puts(b, ", json_object(");
+	for (size_t i = 0; i < t->ncolumns; i++) {
+		char *qc = db_quote_ident(db, t->columns[i].name);
+		buf_puts(b, i ? ", " : "");
+		put_literal(b, t->columns[i].name);
+		buf_printf(b, ", OLD.%s", qc);
+		free(qc);
+	}
+	buf_puts(b, ")); END");
+	free(qt);
+	free(qtrig);
+}
+
+static int pg_trigger(struct db *db, const char *trig, const char *table, struct err *e)
+{
+	if (db_exec(db, "CREATE OR REPLACE FUNCTION _sluice_stream_log_delete() RETURNS "
+		    "trigger LANGUAGE plpgsql AS $f$ BEGIN PERFORM pg_advisory_xact_lock("
+		    PG_LOCK_KEY "); INSERT INTO " DELETES " (table_name, row_data) VALUES "
+		    "(TG_ARGV[0], row_to_json(OLD)::text); RETURN NULL; END $f$",
+		    NULL, 0, NULL, e) < 0)
+		return -1;
+	char *qt = db_quote_ident(db, table), *qtrig = db_quote_ident(db, trig);
+	struct buf b = BUF_INIT;
+	buf_printf(&b, "CREATE TRIGGER %s AFTER DELETE ON %s FOR EACH ROW EXECUTE FUNCTION "
+		   "_sluice_stream_log_delete(", qtrig, qt);
+	put_literal(&b, table);
+	buf_putc(&b, ')');
+	int rc = db_exec(db, buf_str(&b), NULL, 0, NULL, e);
+	buf_free(&b);
+	free(qt);
+	free(qtrig);
+	return rc;
+}
+
+int stream_deletes_capture(struct db *db, const char *table, const struct db_table *t,
+			   struct err *e)
+{
+	char *trig = trigger_name(table);
+	bool made = false;
+	int rc = trigger_exists(db, trig, &made, e);
+	if (rc == 0 && !made) {
+		bool own = !db_in_transaction(db);
+		rc = own ? db_begin(db, e) : 0;
+		if (rc == 0)
+			rc = create_log(db, e);
+		/* Look again inside the transaction: another session may have. */
+		if (rc == 0)
+			rc = trigger_exists(db, trig, &made, e);
+		if (rc == 0 && !made && db_kind(db) == DB_POSTGRES) {
+			rc = pg_trigger(db, trig, table, e);
+		} else if (rc == 0 && !made) {
+			struct buf b = BUF_INIT;
+			sqlite_trigger(&b, db, trig, t, table);
+			rc = db_exec(db, buf_str(&b), NULL, 0, NULL, e);
+			buf_free(&b);
+		}
+		if (own)
+			rc = rc == 0 ? db_commit(db, e) : (db_rollback(db), -1);
+		if (rc < 0)
+			err_prefix(e, "capturing deletes of %s: ", table);
+	}
+	free(trig);
+	return rc;
+}
+
+static int log_exists(struct db *db, bool *yes, struct err *e)
+{
+	struct err de = { 0 };
+	struct db_table *t = db_describe(db, DELETES, &de);
+	*yes = t != NULL;
+	db_table_free(t);
+	if (!t && de.code != ERR_NOTFOUND) {
+		*e = de;
+		return -1;
+	}
+	return 0;
+}
+
+int stream_deletes_newest(struct db *db, const char *table, char **id, struct err *e)
+{
+	*id = NULL;
+	bool has;
+	if (log_exists(db, &has, e) < 0)
+		return -1;
+	if (!has)
+		return 0;
+	const char *params[] = { table };
+	int rc = db_query_value(db, "SELECT CAST(max(id) AS TEXT) FROM " DELETES
+				" WHERE table_name = $1", params, 1, id, e);
+	return rc < 0 ? -1 : 0;
+}
+
+int stream_deletes_count(struct db *db, const char *table, const char *after,
+			 const char *upto, int64_t *n, struct err *e)
+{
+	*n = 0;
+	bool has;
+	if (log_exists(db, &has, e) < 0)
+		return -1;
+	if (!has)
+		return 0;
+	const char *params[] = { table, after ? after : "0", upto };
+	return db_query_int(db, upto
+			    ? "SELECT count(*) FROM " DELETES " WHERE table_name = $1 AND "
+			      "id > CAST($2 AS bigint) AND id <= CAST($3 AS bigint)"
+			    : "SELECT count(*) FROM " DELETES " WHERE table_name = $1 AND "
+			      "id > CAST($2 AS bigint)", params, upto ? 3 : 2, n, e) < 0 ? -1 : 0;
+}
+
+void stream_deletes_select(struct buf *b, struct db *db, const struct db_table *t,
+			   const char *table, int p_table, int p_after, int p_upto)
+{
+	buf_puts(b, "SELECT ");
+	if (db_kind(db) == DB_POSTGRES) {
+		char *qt = db_quote_ident(db, table);
+		buf_printf(b, "(json_populate_record(NULL::%s, d.row_data::json)).*", qt);
+		free(qt);
+	} else {
+		for (size_t i = 0; i < t->ncolumns; i++) {
+			char *qc = db_quote_ident(db, t->columns[i].name);
+			char *path = xasprintf("$.%s", qc);
+			buf_printf(b, "%sjson_extract(d.row_data, ", i ? ", " : "");
+			put_literal(b, path);
+			buf_printf(b, ") AS %s", qc);
+			free(path);
+			free(qc);
+		}
+	}
+	buf_printf(b, ", 'DELETE' AS " STREAM_ACTION " FROM " DELETES " AS d WHERE "
+		   "d.table_name = $%d AND d.id > CAST($%d AS bigint) AND d.id <= "
+		   "CAST($%d AS bigint)", p_table, p_after, p_upto);
+}

@@ -1,0 +1,206 @@
+/*
+ * pipes_stream_deletes.h - default-mode streams record deletes (issue 14):
+ * rows deleted from a stream's table come back in the next window with
+ * _sluice_action = 'DELETE' (the others INSERT or UPDATE), a merge load
+ * consuming the stream deletes their keys from its target exactly once,
+ * a load that cannot carry them refuses, and append_only streams are as
+ * they were.  Run on SQLite by test_pipes.c and on PostgreSQL by
+ * test_pipes_pg.c.
+ */
+#ifndef SLUICE_PIPES_STREAM_DELETES_H
+#define SLUICE_PIPES_STREAM_DELETES_H
+
+#include "pipes_fixture.h"
+
+static const char *const DELETES_PROJECT =
+	"{ \"connections\": { \"wh\": { \"url\": \"@WH@\" } },"
+	"  \"streams\": ["
+	"    { \"name\": \"items_changes\", \"connection\": \"wh\", \"table\": \"src_items\","
+	"      \"mode\": \"default\", \"offset_column\": \"id\" },"
+	"    { \"name\": \"log_stream\", \"connection\": \"wh\", \"table\": \"src_log\","
+	"      \"offset_column\": \"id\" } ],"
+	"  \"flows\": ["
+	"    { \"name\": \"items\", \"steps\": ["
+	"      { \"name\": \"seen\", \"kind\": \"sql\", \"connection\": \"wh\","
+	"        \"sql\": \"CREATE TABLE IF NOT EXISTS seen (run_id integer, id integer, action text);"
+	"                 INSERT INTO seen SELECT :run_id, c.id, c._sluice_action"
+	"                 FROM {{stream:items_changes}} AS c\" },"
+	"      { \"name\": \"load\", \"kind\": \"load\", \"connection\": \"wh\", \"needs\": [\"seen\"],"
+	"        \"from\": { \"query\": \"SELECT c.id, c.name, c._sluice_action FROM"
+	"                    {{stream:items_changes}} AS c\" },"
+	"        \"table\": \"dim_items\", \"mode\": \"merge\", \"key\": [\"id\"],"
+	"        \"consumes\": [\"items_changes\"] } ] },"
+	"    { \"name\": \"blind\", \"steps\": ["
+	"      { \"name\": \"load\", \"kind\": \"load\", \"connection\": \"wh\","
+	"        \"from\": { \"query\": \"SELECT c.id, c.name FROM {{stream:items_changes}} AS c\" },"
+	"        \"table\": \"dim_items\", \"mode\": \"merge\", \"key\": [\"id\"],"
+	"        \"consumes\": [\"items_changes\"] } ] },"
+	"    { \"name\": \"log\", \"steps\": ["
+	"      { \"name\": \"load\", \"kind\": \"load\", \"connection\": \"wh\","
+	"        \"from\": { \"query\": \"SELECT * FROM {{stream:log_stream}} AS l\" },"
+	"        \"table\": \"log_copy\", \"mode\": \"append\","
+	"        \"consumes\": [\"log_stream\"] } ] } ] }";
+
+static int64_t deletes_pending(struct fx *f, const char *stream)
+{
+	int64_t n = -1;
+	struct err e = { 0 };
+	ck_assert_msg(stream_pending_rows(project_stream(f->p, stream), f->conns, f->store,
+					  &n, &e) == 0, "%s", err_text(&e));
+	return n;
+}
+
+static int64_t deletes_run(struct fx *f, const char *flow, const char *const *steps)
+{
+	struct run r;
+	int64_t id = fx_new_run(f, flow);
+	run_init(&r, f, flow, id, NULL);
+	for (; *steps; steps++)
+		run_step_ok(&r, *steps);
+	run_free(&r);
+	return id;
+}
+
+static const char *const ITEMS_STEPS[] = { "seen", "load", NULL };
+
+/* Rows of run `run`'s window as the sql step saw them. */
+static int64_t seen(struct fx *f, int64_t run, const char *where)
+{
+	char *sql = xasprintf("SELECT count(*) FROM seen WHERE run_id = %lld AND %s",
+			      (long long)run, where);
+	int64_t n = fx_int(f, sql);
+	free(sql);
+	return n;
+}
+
+/* Deleted rows reach the next window as DELETE, beside an UPDATE and an
+ * INSERT; the consuming merge deletes their keys from its target, and a
+ * later run does not delete them again. */
+static void t_stream_deletes(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, DELETES_PROJECT);
+	fx_exec(&f, "CREATE TABLE src_items (id integer PRIMARY KEY, name text, "
+		"last_updated timestamp)");
+	fx_exec(&f, "INSERT INTO src_items VALUES (1, 'a', '2024-01-01 10:00:00'), "
+		"(2, 'b', '2024-01-01 10:00:00'), (3, 'c', '2024-01-01 10:00:00')");
+	int64_t run = deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(seen(&f, run, "action = 'INSERT'"), 3);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 3);
+
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 2");
+	fx_exec(&f, "UPDATE src_items SET name = 'a2', last_updated = '2024-01-02 09:00:00' "
+		"WHERE id = 1");
+	fx_exec(&f, "INSERT INTO src_items VALUES (4, 'd', '2024-01-03 10:00:00')");
+	ck_assert_int_eq(deletes_pending(&f, "items_changes"), 3);
+	run = deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(seen(&f, run, "1 = 1"), 3);
+	ck_assert_int_eq(seen(&f, run, "id = 1 AND action = 'UPDATE'"), 1);
+	ck_assert_int_eq(seen(&f, run, "id = 4 AND action = 'INSERT'"), 1);
+	ck_assert_int_eq(seen(&f, run, "id = 2 AND action = 'DELETE'"), 1);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 3);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items WHERE id = 2"), 0);
+	char *name = fx_text(&f, "SELECT name FROM dim_items WHERE id = 1");
+	ck_assert_str_eq(name, "a2");
+	free(name);
+	ck_assert_int_eq(deletes_pending(&f, "items_changes"), 0);
+
+	/* Consumed once: a row put back in the target by hand stays. */
+	fx_exec(&f, "INSERT INTO dim_items (id, name) VALUES (2, 'back')");
+	run = deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(seen(&f, run, "1 = 1"), 0);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items WHERE id = 2"), 1);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 4);
+
+	/* Deleted and inserted again in one window: the row the table holds. */
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 3");
+	fx_exec(&f, "INSERT INTO src_items VALUES (3, 'c2', '2024-01-04 10:00:00')");
+	deletes_run(&f, "items", ITEMS_STEPS);
+	name = fx_text(&f, "SELECT name FROM dim_items WHERE id = 3");
+	ck_assert_str_eq(name, "c2");
+	free(name);
+	fx_close(&f);
+}
+
+/* A load whose source cannot carry the deletes refuses to consume the
+ * stream, names it, and leaves the offset and its target as they were. */
+static void t_stream_deletes_refused(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, DELETES_PROJECT);
+	fx_exec(&f, "CREATE TABLE src_items (id integer PRIMARY KEY, name text, "
+		"last_updated timestamp)");
+	fx_exec(&f, "INSERT INTO src_items VALUES (1, 'a', '2024-01-01 10:00:00'), "
+		"(2, 'b', '2024-01-01 10:00:00')");
+	static const char *const blind[] = { "load", NULL };
+	deletes_run(&f, "blind", blind);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 2);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 2");
+	struct run r;
+	run_init(&r, &f, "blind", fx_new_run(&f, "blind"), NULL);
+	struct err e = { 0 };
+	ck_assert_int_eq(run_step(&r, "load", &e), -1);
+	ck_assert_msg(strstr(err_text(&e), "stream items_changes") &&
+		      strstr(err_text(&e), "1 deleted row") &&
+		      strstr(err_text(&e), "_sluice_action"), "%s", err_text(&e));
+	run_free(&r);
+	ck_assert_int_eq(deletes_pending(&f, "items_changes"), 1);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 2);
+	/* the flow that carries them applies them */
+	deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items WHERE id = 2"), 0);
+	fx_close(&f);
+}
+
+/* A retried attempt of a run (a new process: no shared state) takes the
+ * deletes its first attempt's window held, and no later ones. */
+static void t_stream_deletes_retry(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, DELETES_PROJECT);
+	fx_exec(&f, "CREATE TABLE src_items (id integer PRIMARY KEY, name text, "
+		"last_updated timestamp)");
+	fx_exec(&f, "INSERT INTO src_items VALUES (1, 'a', '2024-01-01 10:00:00'), "
+		"(2, 'b', '2024-01-01 10:00:00'), (3, 'c', '2024-01-01 10:00:00')");
+	deletes_run(&f, "items", ITEMS_STEPS);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 1");
+	int64_t id = fx_new_run(&f, "items");
+	struct run r;
+	run_init(&r, &f, "items", id, NULL);
+	run_step_ok(&r, "seen");      /* fixes the window: the delete of 1 */
+	run_free(&r);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 2");
+	run_init(&r, &f, "items", id, NULL);
+	run_step_ok(&r, "load");
+	run_free(&r);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items WHERE id = 1"), 0);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items WHERE id = 2"), 1);
+	ck_assert_int_eq(deletes_pending(&f, "items_changes"), 1);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 1);
+	fx_close(&f);
+}
+
+/* append_only: no action column, and deletes are not captured. */
+static void t_stream_append_unchanged(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, DELETES_PROJECT);
+	fx_exec(&f, "CREATE TABLE src_log (id integer PRIMARY KEY, msg text)");
+	fx_exec(&f, "INSERT INTO src_log VALUES (1, 'x'), (2, 'y')");
+	static const char *const log[] = { "load", NULL };
+	deletes_run(&f, "log", log);
+	fx_exec(&f, "DELETE FROM src_log WHERE id = 1");
+	fx_exec(&f, "INSERT INTO src_log VALUES (3, 'z')");
+	ck_assert_int_eq(deletes_pending(&f, "log_stream"), 1);
+	deletes_run(&f, "log", log);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM log_copy"), 3);
+	struct err e = { 0 };
+	struct db_table *t = db_describe(fx_db(&f), "log_copy", &e);
+	ck_assert_msg(t != NULL, "%s", err_text(&e));
+	ck_assert_int_eq((int)t->ncolumns, 2);
+	db_table_free(t);
+	fx_close(&f);
+}
+
+#endif
