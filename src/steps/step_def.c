@@ -32,10 +32,19 @@ char *steps_def_text(const struct project *p, const struct project_step *s,
 		err_set(e, ERR_INTERNAL, "step %s: its spec cannot be printed", s->name);
 		return NULL;
 	}
-	/* cJSON's allocation, handed back as ours, ending in a newline as a file does */
-	char *text = xasprintf("%s\n", json);
+	/* cJSON indents with tabs, which a terminal shows at its own width:
+	 * two spaces a level, and one after a key's colon (strings cannot
+	 * hold a raw tab: JSON escapes it) */
+	struct buf b = BUF_INIT;
+	for (const char *c = json; *c; c++) {
+		if (*c != '\t')
+			buf_putc(&b, *c);
+		else
+			buf_puts(&b, c > json && c[-1] == ':' ? " " : "  ");
+	}
+	buf_putc(&b, '\n');
 	cJSON_free(json);
-	return text;
+	return buf_detach(&b);
 }
 
 char *steps_def_path(const struct project *p, const struct project_step *s)

@@ -68,6 +68,9 @@ const struct tui_action tui_run_actions[] = {
 	{ .keys = { 'L' }, .label = "L", .name = "logs",
 	  .help = "the selected run's log records",
 	  .command = "logs %s" },
+	{ .keys = { 'd' }, .label = "d", .name = "definition",
+	  .help = "the SQL (or spec) the run's steps used, and what changed on disk since",
+	  .run = tui_act_definition },
 	TUI_MARK_ACTION,
 };
 

@@ -1,0 +1,60 @@
+#!/bin/bash
+# definition.sh - a step's definition from a run (issue 16): a transform
+# fails on a table that does not exist; its SQL file is fixed on disk; d
+# on the run opens the failed step's definition, which shows the change
+# between the SQL the run used and the file now, line by line ('-' the
+# run's, '+' on disk).  ] moves to the next step.  e opens the file in
+# $EDITOR in operator mode (the page then shows the edit too) and is
+# refused in monitor mode.
+. "$SLUICE_SRCDIR/tests/lib/testlib.sh"
+. "$SLUICE_SRCDIR/tests/lib/console.sh"
+mkdir -p "$T/p/sql"
+cd "$T/p"
+cat >sluice.json <<'JSON'
+{
+  "project": "definitions",
+  "connections": { "warehouse": { "url": "sqlite:wh.db" } },
+  "flows": [
+    { "name": "nightly",
+      "steps": [
+        { "name": "stage", "kind": "sql", "connection": "warehouse",
+          "sql": "CREATE TABLE IF NOT EXISTS stg (id integer)" },
+        { "name": "transform", "kind": "sql", "needs": ["stage"],
+          "connection": "warehouse", "file": "sql/transform.sql" },
+        { "name": "publish", "kind": "sql", "needs": ["transform"],
+          "connection": "warehouse", "sql": "SELECT count(*) FROM stg" } ] }
+  ]
+}
+JSON
+printf '%s\n' 'DELETE FROM stg;' 'INSERT INTO stg (id)' 'SELECT id FROM orders_raw;' \
+	'-- the nightly transform' >sql/transform.sql
+"$SLUICE" run nightly >/dev/null 2>&1 && fail "run 1 should fail: orders_raw does not exist"
+# the fix, on disk after the run
+printf '%s\n' 'DELETE FROM stg;' 'INSERT INTO stg (id)' 'SELECT 1;' \
+	'-- the nightly transform' >sql/transform.sql
+
+console_script "$T/steps" \
+	'6' '<Enter>' 'd' ':save-screen definition.screen' \
+	']' ':save-screen definition-next.screen' \
+	'e' ':save-screen definition-monitor.screen' ':quit'
+console_run_script 80 24 xterm-256color "$T/steps" monitor
+console_assert_screen definition "$T/p/definition.screen"
+console_assert_screen definition-next "$T/p/definition-next.screen"
+grep -q "edit.*read-only\|read-only.*edit\|refused" "$T/p/definition-monitor.screen" ||
+	{ cat "$T/p/definition-monitor.screen" >&2; fail "e in monitor mode should be refused"; }
+
+# operator mode: e runs $EDITOR on the file, and the page shows its edit
+cat >"$T/editor" <<'SH'
+#!/bin/sh
+echo '-- checked by the operator' >>"$1"
+SH
+chmod +x "$T/editor"
+CONSOLE_ENV=("EDITOR=$T/editor")
+console_script "$T/steps-edit" '6' '<Enter>' 'd' 'e' ':save-screen definition-edited.screen' ':quit'
+console_run_script 80 24 xterm-256color "$T/steps-edit"
+assert_contains "$(cat sql/transform.sql)" "-- checked by the operator" "the editor's change"
+# the operator console's header names the store by its path under $T, cut
+console_assert_screen definition-edited "$T/p/definition-edited.screen" \
+	's/^.* (1 engine +OPERATOR)$/ <header> $1/ if $. == 1'
+grep -q "OPERATOR" "$T/p/definition-edited.screen" || fail "the edit ran in operator mode"
+echo "ok: a step's definition, its diff since the run, and e"
