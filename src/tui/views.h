@@ -195,10 +195,11 @@ void tui_page_where(struct tui_view *v, struct buf *out);
 void tui_page_close(struct tui_view *v);
 
 /* The actions on a run, shared by the runs list and a run's page
- * (view_runs.c): c cancel, R retry, L logs, d definition; then Space,
- * which only the list has. */
-#define TUI_NRUN_ACTIONS 4
+ * (view_runs.c): c cancel, R retry, L logs; then Space, which only the
+ * list has.  A run's page has d, its steps' definitions, instead. */
+#define TUI_NRUN_ACTIONS 3
 extern const struct tui_action tui_run_actions[TUI_NRUN_ACTIONS + 1];
+extern const struct tui_action tui_run_page_actions[TUI_NRUN_ACTIONS + 1];
 /* The actions on a backfill (view_backfill.c): n next, a approve, d
  * discard, shared by the backfills list and a backfill's pages; then C,
  * the comparison, and [ ] and o, the partition grid's cursor and its run,
