@@ -8,24 +8,9 @@
 # refused in monitor mode.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
 . "$SLUICE_SRCDIR/tests/lib/console.sh"
+cp -r "$SLUICE_SRCDIR/tests/data/projects/definitions" "$T/p"
 mkdir -p "$T/p/sql"
 cd "$T/p"
-cat >sluice.json <<'JSON'
-{
-  "project": "definitions",
-  "connections": { "warehouse": { "url": "sqlite:wh.db" } },
-  "flows": [
-    { "name": "nightly",
-      "steps": [
-        { "name": "stage", "kind": "sql", "connection": "warehouse",
-          "sql": "CREATE TABLE IF NOT EXISTS stg (id integer)" },
-        { "name": "transform", "kind": "sql", "needs": ["stage"],
-          "connection": "warehouse", "file": "sql/transform.sql" },
-        { "name": "publish", "kind": "sql", "needs": ["transform"],
-          "connection": "warehouse", "sql": "SELECT count(*) FROM stg" } ] }
-  ]
-}
-JSON
 printf '%s\n' 'DELETE FROM stg;' 'INSERT INTO stg (id)' 'SELECT id FROM orders_raw;' \
 	'-- the nightly transform' >sql/transform.sql
 "$SLUICE" run nightly >/dev/null 2>&1 && fail "run 1 should fail: orders_raw does not exist"

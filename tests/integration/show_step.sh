@@ -4,22 +4,10 @@
 # the file on disk now; the line diff after the file is edited; a step
 # without a file shown by its spec; clear errors for what does not exist.
 . "$SLUICE_SRCDIR/tests/lib/testlib.sh"
+# nightly: stage (inline SQL), transform (sql/transform.sql), publish
+cp -r "$SLUICE_SRCDIR/tests/data/projects/definitions" "$T/p"
 mkdir -p "$T/p/sql"
 cd "$T/p"
-cat >sluice.json <<'JSON'
-{
-  "project": "definitions",
-  "connections": { "warehouse": { "url": "sqlite:wh.db" } },
-  "flows": [
-    { "name": "nightly",
-      "steps": [
-        { "name": "stage", "kind": "sql", "connection": "warehouse",
-          "sql": "CREATE TABLE IF NOT EXISTS stg (id integer)" },
-        { "name": "transform", "kind": "sql", "needs": ["stage"],
-          "connection": "warehouse", "file": "sql/transform.sql" } ] }
-  ]
-}
-JSON
 printf '%s\n' 'DELETE FROM stg;' 'INSERT INTO stg (id)' 'SELECT 1;' >sql/transform.sql
 run_sluice run nightly
 assert_eq 0 "$RC" "run 1"
@@ -69,7 +57,8 @@ assert_contains "$(jv "d['used']['text']")" '"sql": "CREATE TABLE IF NOT EXISTS 
 run_sluice run nightly
 run_sluice run nightly
 n=$(sqlite3 .sluice/control.db "SELECT count(*) FROM step_defs")
-assert_eq 3 "$n" "texts stored once each (stage, transform before and after the edit)"
+assert_eq 9 "$(sqlite3 .sluice/control.db "SELECT count(*) FROM run_step_defs")" "3 runs of 3 steps"
+assert_eq 4 "$n" "texts stored once each (stage, publish, transform before and after the edit)"
 
 # the file gone from disk: what the run used is still there, and why not now
 rm sql/transform.sql
