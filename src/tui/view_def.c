@@ -17,6 +17,8 @@
 #include "tui/views.h"
 #include "tui/tui_int.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -157,14 +159,23 @@ static int act_edit(struct tui *t, const struct tui_action *a, int key)
 				   "project file");
 	def_prog_mode();
 	endwin();
+	/* as system() does: ^C and ^\ are the editor's while it runs */
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
 	pid_t pid = fork();
 	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGQUIT, SIG_DFL);
 		execlp("sh", "sh", "-c", "exec ${EDITOR:-vi} \"$1\"", "sh", dp->path, (char *)NULL);
 		_exit(127);
 	}
-	int status = 0;
-	while (pid > 0 && waitpid(pid, &status, 0) < 0)
+	int status = -1;            /* not exited, unless waitpid says so */
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
 	reset_prog_mode();
 	refresh();
 	struct tui_data data = tui_data_now(t);
@@ -229,7 +240,7 @@ int tui_act_definition(struct tui *t, const struct tui_action *a, int key)
 	struct tui_view *top = tui_top(t);
 	const char *sel = top->ops->selected ? top->ops->selected(top) : NULL;
 	if (!sel || !*sel)
-		return tui_message(t, true, "definition: no run selected");
+		return tui_message(t, true, "definition: no run to show");
 	int64_t id = strtoll(sel, NULL, 10);
 	struct tui_view *v = tui_view_new(t, &view_def_ops, "Definition, run %lld",
 					  (long long)id);

@@ -21,12 +21,18 @@ printf '%s\n' 'DELETE FROM stg;' 'INSERT INTO stg (id)' 'SELECT 1;' \
 console_script "$T/steps" \
 	'6' '<Enter>' 'd' ':save-screen definition.screen' \
 	']' ':save-screen definition-next.screen' \
-	'e' ':save-screen definition-monitor.screen' ':quit'
+	'e' ':save-screen definition-monitor.screen' \
+	'<Esc><Esc><Esc>5' 'x' 'd' ':save-screen definition-graph.screen' ':quit'
 console_run_script 80 24 xterm-256color "$T/steps" monitor
 console_assert_screen definition "$T/p/definition.screen"
 console_assert_screen definition-next "$T/p/definition-next.screen"
 grep -q "edit.*read-only\|read-only.*edit\|refused" "$T/p/definition-monitor.screen" ||
 	{ cat "$T/p/definition-monitor.screen" >&2; fail "e in monitor mode should be refused"; }
+
+# from the flow graph, d opens the newest run's failed step the same way
+grep -q "^Step transform  run 1  flow nightly" "$T/p/definition-graph.screen" &&
+	grep -q "^+SELECT 1;" "$T/p/definition-graph.screen" ||
+	{ cat "$T/p/definition-graph.screen" >&2; fail "d in the flow graph"; }
 
 # operator mode: e runs $EDITOR on the file, and the page shows its edit
 cat >"$T/editor" <<'SH'
