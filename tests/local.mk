@@ -21,6 +21,8 @@ TESTS += tests/unit/test_core
 TESTS += tests/integration/cli.sh tests/integration/secrets.sh tests/integration/xdg_dirs.sh
 # --format table|json|csv and --json on the show commands.
 TESTS += tests/integration/formats.sh
+# show step: a step's definition as its run used it, and the diff since.
+TESTS += tests/integration/show_step.sh
 # A seeded random scenario (SEED=N replays one; OPS picks the kinds).
 TESTS += tests/integration/invariants.sh tests/integration/invariants_pg.sh
 

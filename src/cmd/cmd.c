@@ -32,6 +32,7 @@ static const struct cmd_entry *const families[] = {
 	cmd_backfill_entries,
 	cmd_store_entries,
 	cmd_audit_entries,
+	cmd_step_def_entries,
 };
 
 #define MAX_COMMANDS 128

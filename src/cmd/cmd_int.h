@@ -32,6 +32,7 @@ int cmd_demo_simulate_exec(struct cmd_ctx *ctx, const struct cmd_args *args, str
 extern const struct cmd_entry cmd_backfill_entries[];  /* backfill ... */
 extern const struct cmd_entry cmd_store_entries[];     /* store prune */
 extern const struct cmd_entry cmd_audit_entries[];     /* show audit */
+extern const struct cmd_entry cmd_step_def_entries[];  /* show step */
 
 /* JSON output (cmd_json.c): one compact document a line; times ISO 8601 UTC
  * or null; strings or null. */

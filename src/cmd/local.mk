@@ -14,6 +14,7 @@ libcmd_a_SOURCES = \
 	src/cmd/cmd_worker.c \
 	src/cmd/cmd_workers.c \
 	src/cmd/cmd_audit.c \
+	src/cmd/cmd_step_def.c \
 	src/cmd/daemon.h \
 	src/cmd/daemon.c \
 	src/cmd/cmd_preview.c \

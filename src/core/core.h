@@ -314,4 +314,10 @@ FILE *file_open_log(const char *path);
 char *path_join(const char *dir, const char *name);
 char *path_dirname(const char *path);
 
+/* ---- line diff (linediff.c) ---------------------------------------------------- */
+/* old_text against new_text, every line of both once, each marked in its
+ * first column: ' ' in both, '-' only in old, '+' only in new; newline
+ * ended.  *changes counts the marked lines.  Caller frees. */
+char *linediff(const char *old_text, const char *new_text, int *changes);
+
 #endif

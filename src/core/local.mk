@@ -9,6 +9,7 @@ libcore_a_SOURCES = \
 	src/core/err.c \
 	src/core/file.c \
 	src/core/keyset.c \
+	src/core/linediff.c \
 	src/core/log.c \
 	src/core/str.c \
 	src/core/xalloc.c

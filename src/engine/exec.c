@@ -624,6 +624,33 @@ static int prepare(struct slot *sl, struct run_exec *rx, struct err *e)
 	return rc;
 }
 
+/* What each step is defined by as this attempt starts, stored with the
+ * run, so that the run detail can show what ran and how the project on
+ * disk differs from it now.  A step whose SQL file cannot be read is left
+ * out (the step itself fails and says why); a store that cannot take the
+ * record costs the run nothing but a warning. */
+static void record_defs(struct slot *sl, struct run_exec *rx)
+{
+	size_t n = rx->flow->nsteps, k = 0;
+	struct store_step_def *defs = xcalloc(n ? n : 1, sizeof *defs);
+	for (size_t i = 0; i < n; i++) {
+		const struct project_step *step = &rx->flow->steps[i];
+		struct err e;
+		char *text = steps_def_text(sl->eng->project, step, &e);
+		if (!text)
+			continue;
+		defs[k++] = (struct store_step_def){ .step = step->name, .text = text,
+						     .file = (char *)steps_def_file(step) };
+	}
+	struct err e;
+	if (store_run_defs_put(sl->store, rx->run->id, defs, k, &e) < 0)
+		log_emit(LOG_WARN, rx->run->id, NULL, NULL, NULL, 0,
+			 "the steps' definitions were not recorded: %s", err_text(&e));
+	for (size_t i = 0; i < k; i++)
+		free(defs[i].text);
+	free(defs);
+}
+
 static void active_add(struct engine *eng, struct run_exec *rx)
 {
 	pthread_mutex_lock(&eng->lock);
@@ -667,6 +694,7 @@ void engine_exec_run(struct slot *sl, struct store_run *run)
 	log_emit(LOG_INFO, run->id, NULL, NULL, NULL, 0, "run %lld of flow %s: "
 		 "attempt %d on %s", (long long)run->id, run->flow, run->attempt,
 		 eng->worker_id);
+	record_defs(sl, rx);
 	rx->st = xcalloc(rx->flow->nsteps ? rx->flow->nsteps : 1, sizeof *rx->st);
 	rx->shared = run_shared_new();
 	if (rx->flow->timeout)

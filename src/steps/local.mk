@@ -6,6 +6,7 @@ libsteps_a_SOURCES = \
 libsteps_a_SOURCES += \
 	src/steps/steps_int.h \
 	src/steps/step_kinds.c \
+	src/steps/step_def.c \
 	src/steps/ledger.c \
 	src/steps/step_params.c \
 	src/steps/lake_open.c \

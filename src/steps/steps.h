@@ -25,6 +25,7 @@
 
 #include "core/core.h"
 #include "pipes/pipes.h"
+#include "store/store.h"
 
 struct project;
 struct project_flow;
@@ -107,6 +108,38 @@ char *steps_json_scalar_text(const struct cJSON *item);
  * "violations", "sample": a few offending rows, one a line, or null}. */
 struct store_validation;
 struct cJSON *steps_check_json(const struct store_validation *v);
+
+/* A step's definition (step_def.c): the SQL file it runs ("file", or a
+ * load's "from.file", relative to the project), else NULL; its text (the
+ * file's, else the spec as JSON), caller frees, NULL with e on error; the
+ * file's path to open, caller frees, NULL when the step has none. */
+const char *steps_def_file(const struct project_step *s);
+char *steps_def_text(const struct project *p, const struct project_step *s,
+		     struct err *e);
+char *steps_def_path(const struct project *p, const struct project_step *s);
+
+/* A step of a run beside its definition on disk now, for the console and
+ * `show step`: what the run recorded (used; recorded false for runs that
+ * started before definitions were kept), the text now (NULL, now_err says
+ * why: the file cannot be read, the step is gone), and their line diff
+ * (linediff; NULL unless both are there).  ERR_NOTFOUND when the run
+ * does not exist, or neither the run nor the project knows the step. */
+struct steps_def_view {
+	int64_t run_id;
+	char *flow, *step;
+	char *file;                   /* the SQL file, relative; NULL: a spec */
+	char *path;                   /* the file to edit; NULL: a spec or gone */
+	bool recorded;
+	struct store_step_def used;
+	char *now;
+	char now_hash[65];            /* "" when now is NULL */
+	struct err now_err;
+	char *diff;
+	int changes;
+};
+int   steps_def_view_load(const struct project *p, struct store *s, int64_t run_id,
+			  const char *step, struct steps_def_view *out, struct err *e);
+void  steps_def_view_free(struct steps_def_view *v);
 
 /* The tables a step reads and writes, as the project declares them (the
  * tables view, the flow graph): one entry a use, in the step's order. */

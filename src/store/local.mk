@@ -19,6 +19,7 @@ libstore_a_SOURCES = \
 	src/store/runs.c \
 	src/store/schema.c \
 	src/store/step_history.c \
+	src/store/step_defs.c \
 	src/store/store.c \
 	src/store/store_sql.c \
 	src/store/task_history.c \

@@ -155,7 +155,7 @@ static int delete_run_batch(struct store *s, int64_t cut, int64_t floor, bool wh
 			    int *n, int64_t *rows, struct err *e)
 {
 	static const char *const whole_tables[] = {
-		"step_runs", "run_transitions", "validation_results", "runs",
+		"step_runs", "run_step_defs", "run_transitions", "validation_results", "runs",
 	};
 	static const char *const transitions_only[] = { "run_transitions" };
 	const char *const *tables = whole ? whole_tables : transitions_only;
@@ -172,6 +172,10 @@ static int delete_run_batch(struct store *s, int64_t cut, int64_t floor, bool wh
 		rc = st_exec(s, del, NULL, strcmp(tables[i], "run_transitions") ? NULL : rows, e);
 		free(del);
 	}
+	/* the texts no run names any more */
+	if (rc == 0 && whole && *n > 0)
+		rc = st_exec(s, "DELETE FROM step_defs WHERE NOT EXISTS (SELECT 1 FROM "
+			     "run_step_defs r WHERE r.hash = step_defs.hash)", NULL, NULL, e);
 	buf_free(&ids);
 	if (rc < 0) {
 		st_rollback(s);

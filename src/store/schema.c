@@ -326,6 +326,24 @@ static const char m12_audit[] =
 	");\n"
 	"CREATE INDEX audit_at ON audit (at);\n";
 
+/* The definition each step of a run used (step_defs.c): its SQL file's
+ * text or its spec, kept once per distinct text (keyed by its SHA-256),
+ * so ten thousand runs of an unchanged flow hold one copy. */
+#define MIGRATION_STEP_DEFS 13
+static const char m13_step_defs[] =
+	"CREATE TABLE step_defs (\n"
+	"  hash TEXT PRIMARY KEY,\n"
+	"  text TEXT NOT NULL\n"
+	");\n"
+	"CREATE TABLE run_step_defs (\n"
+	"  run_id BIGINT NOT NULL,\n"
+	"  step TEXT NOT NULL,\n"
+	"  file TEXT,\n"
+	"  hash TEXT NOT NULL,\n"
+	"  PRIMARY KEY (run_id, step)\n"
+	");\n"
+	"CREATE INDEX run_step_defs_hash ON run_step_defs (hash);\n";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs, NULL },
 	{ 2, "task and load history, watermarks, stream offsets, objects, schema changes",
@@ -340,6 +358,7 @@ const struct store_migration store_migrations[] = {
 	{ 10, "when a scheduled run becomes late", m10_late_at, NULL },
 	{ 11, "partition keys of runs", m_partitions, NULL },
 	{ MIGRATION_AUDIT, "the audit of operators' actions", m12_audit, NULL },
+	{ MIGRATION_STEP_DEFS, "the step definitions runs used", m13_step_defs, NULL },
 };
 
 const int store_nmigrations = (int)ARRAY_LEN(store_migrations);

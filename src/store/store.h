@@ -1127,6 +1127,24 @@ void  store_audit_drop(struct store *s);
 int   store_audit_list(struct store *s, int limit, struct vec *out, struct err *e);
 void  store_audit_list_free(struct vec *v);
 
+/* ---- step definitions ---------------------------------------------------------------------
+ * What each step of a run was defined by when the run started (step_defs.c):
+ * a SQL file's text, or the step's spec as JSON.  Each distinct text is
+ * stored once, keyed by its SHA-256; a run keeps (step, file, hash). */
+struct store_step_def {
+	char *step;
+	char *file;               /* the SQL file, relative to the project; NULL: a spec */
+	char *hash;               /* SHA-256 of text, hex */
+	char *text;
+};
+/* Replace run_id's definitions with defs[0..n) in one transaction. */
+int   store_run_defs_put(struct store *s, int64_t run_id,
+			 const struct store_step_def *defs, size_t n, struct err *e);
+/* step's definition in run_id: 1 found (*out filled), 0 none recorded, -1. */
+int   store_run_def_get(struct store *s, int64_t run_id, const char *step,
+			struct store_step_def *out, struct err *e);
+void  store_step_def_clear(struct store_step_def *d);
+
 /* ---- retention ----------------------------------------------------------------------------
  * Pruning in batches of at most a thousand rows per transaction, so readers
  * and writers are never held up long.  0 in a field means "keep".  Runs

@@ -47,6 +47,7 @@ libtui_a_SOURCES = \
 	src/tui/view_tables.c \
 	src/tui/view_audit.c \
 	src/tui/view_graph.c \
+	src/tui/view_def.c \
 	src/tui/view_backfills.c \
 	src/tui/view_logs.c \
 	src/tui/view_workers.c
@@ -78,6 +79,7 @@ GOLDEN_TESTS = \
 	tests/console/bulk.sh \
 	tests/console/audit.sh \
 	tests/console/graph.sh \
+	tests/console/definition.sh \
 	tests/console/small.sh \
 	tests/console/watermarks.sh \
 	tests/console/workers.sh \
@@ -123,6 +125,7 @@ TESTS += \
 	tests/console/bulk.sh \
 	tests/console/audit.sh \
 	tests/console/graph.sh \
+	tests/console/definition.sh \
 	tests/console/small.sh \
 	tests/console/env_switch.sh \
 	tests/console/backfill_validation.sh

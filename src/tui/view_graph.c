@@ -23,6 +23,7 @@
 struct graph_page {
 	struct tui_pager pager;     /* first: the page operations use it */
 	char *flow;
+	char newest[24];            /* the newest run's id, for d; "" none */
 };
 
 #define NAME_W 24
@@ -183,6 +184,10 @@ static void graph_refresh(struct tui_view *v, const struct tui_data *data)
 	for (size_t i = 0; i < f->nsteps; i++)
 		nlayers = layer[i] + 1 > nlayers ? layer[i] + 1 : nlayers;
 	graph_heading(&d, data, f, nlayers, runs.len ? runs.items[0] : NULL);
+	gp->newest[0] = '\0';
+	if (runs.len)
+		snprintf(gp->newest, sizeof gp->newest, "%lld",
+			 (long long)((struct store_run *)runs.items[0])->id);
 	for (int l = 0; l < nlayers; l++) {
 		char title[32];
 		snprintf(title, sizeof title, "LAYER %d", l + 1);
@@ -221,11 +226,26 @@ static void graph_close(struct tui_view *v)
 	v->state = NULL;
 }
 
+static const char *graph_selected(struct tui_view *v)
+{
+	struct graph_page *gp = v->state;
+	return gp->newest;
+}
+
+static const struct tui_action graph_actions[] = {
+	{ .keys = { 'd' }, .label = "d", .name = "definition",
+	  .help = "the SQL (or spec) the steps of the flow's newest run used, and the change since",
+	  .run = tui_act_definition },
+};
+
 static const struct tui_view_ops view_graph_ops = {
 	.name = "graph",
 	.title = "Graph",
 	.summary = "a flow's steps by their needs, with state, rows, times and tables",
 	.areas = STORE_AREA_BIT(STORE_AREA_RUNS),
+	.actions = graph_actions,
+	.nactions = ARRAY_LEN(graph_actions),
+	.selected = graph_selected,
 	.open = graph_open,
 	.refresh = graph_refresh,
 	.draw = tui_page_draw,

@@ -56,19 +56,31 @@ static char *refuse_finished(struct tui *t, const char *key)
 	return why;
 }
 
-const struct tui_action tui_run_actions[] = {
-	{ .keys = { 'c' }, .label = "c", .name = "cancel run",
-	  .help = "cancel the selected run (refused when it has finished)",
-	  .mutates = true, .command = "cancel %s", .refuse = refuse_finished,
-	  .confirm = "Cancel run %s? Steps in flight roll back; finished "
-		     "steps stay committed." },
-	{ .keys = { 'R' }, .label = "R", .name = "retry",
-	  .help = "retry the selected run (a new run with the same parameters)",
-	  .mutates = true, .command = "retry %s" },
-	{ .keys = { 'L' }, .label = "L", .name = "logs",
-	  .help = "the selected run's log records",
+/* c, R and L: on the runs list and on a run's page alike */
+#define RUN_ACTIONS_SHARED \
+	{ .keys = { 'c' }, .label = "c", .name = "cancel run", \
+	  .help = "cancel the selected run (refused when it has finished)", \
+	  .mutates = true, .command = "cancel %s", .refuse = refuse_finished, \
+	  .confirm = "Cancel run %s? Steps in flight roll back; finished " \
+		     "steps stay committed." }, \
+	{ .keys = { 'R' }, .label = "R", .name = "retry", \
+	  .help = "retry the selected run (a new run with the same parameters)", \
+	  .mutates = true, .command = "retry %s" }, \
+	{ .keys = { 'L' }, .label = "L", .name = "logs", \
+	  .help = "the selected run's log records", \
 	  .command = "logs %s" },
+
+const struct tui_action tui_run_actions[] = {
+	RUN_ACTIONS_SHARED
 	TUI_MARK_ACTION,
+};
+
+/* A run's page has one run: d opens its steps' definitions. */
+const struct tui_action tui_run_page_actions[] = {
+	RUN_ACTIONS_SHARED
+	{ .keys = { 'd' }, .label = "d", .name = "definition",
+	  .help = "the SQL (or spec) the run's steps used, and what changed on disk since",
+	  .run = tui_act_definition },
 };
 
 static void runs_open(struct tui_view *v)

@@ -201,9 +201,10 @@ void tui_page_close(struct tui_view *v);
 
 /* The actions on a run, shared by the runs list and a run's page
  * (view_runs.c): c cancel, R retry, L logs; then Space, which only the
- * list has. */
+ * list has.  A run's page has d, its steps' definitions, instead. */
 #define TUI_NRUN_ACTIONS 3
 extern const struct tui_action tui_run_actions[TUI_NRUN_ACTIONS + 1];
+extern const struct tui_action tui_run_page_actions[TUI_NRUN_ACTIONS + 1];
 /* The actions on a backfill (view_backfill.c): n next, a approve, d
  * discard, shared by the backfills list and a backfill's pages; then C,
  * the comparison, and [ ] and o, the partition grid's cursor and its run,
@@ -216,6 +217,8 @@ int  tui_open_run(struct tui *t, int64_t run_id);          /* view_run.c */
 int  tui_open_flow_runs(struct tui *t, const char *flow);  /* view_runs.c */
 int  tui_open_run_form(struct tui *t, const char *flow);   /* view_flows.c */
 int  tui_open_flow_graph(struct tui *t, const char *flow); /* view_graph.c */
+/* The selected run's step definitions (view_def.c): an action's run. */
+int  tui_act_definition(struct tui *t, const struct tui_action *a, int key);
 int  tui_open_loads(struct tui *t, const char *pipe);      /* view_loads.c */
 int  tui_open_task_history(struct tui *t, const char *task); /* view_tasks.c */
 int  tui_open_table(struct tui *t, const char *table);     /* view_table.c */

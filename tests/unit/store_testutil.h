@@ -573,4 +573,69 @@ static inline void check_audit_in_the_action_transaction(void)
 	store_close(s);
 }
 
+/* Rows of a table of the store's own database. */
+static inline int64_t rows_in(const char *table)
+{
+	struct db *db = open_raw();
+	char *sql = xasprintf("SELECT count(*) FROM %s", table);
+	int64_t n = -1;
+	OK(db_query_int(db, sql, NULL, 0, &n, &E));
+	free(sql);
+	db_close(db);
+	return n;
+}
+
+/* Step definitions: a run keeps each step's text and its SHA-256; a text
+ * is stored once however many runs used it; a later attempt's put
+ * replaces the run's; retention takes a run's definitions with it and a
+ * text no run names any more. */
+static inline void check_step_defs_once_per_text(void)
+{
+	struct store *s = open_store();
+	const char *sql_v1 = "DELETE FROM stg;\nINSERT INTO stg SELECT 1;\n";
+	struct store_step_def defs[] = {
+		{ .step = "stage", .text = "{\"kind\": \"sql\"}\n" },
+		{ .step = "transform", .file = "sql/t.sql", .text = (char *)sql_v1 },
+	};
+	int64_t runs[3];
+	for (int i = 0; i < 3; i++) {
+		runs[i] = finished_run(s);
+		OK(store_run_defs_put(s, runs[i], defs, 2, &E));
+	}
+	ck_assert_int_eq(rows_in("step_defs"), 2);          /* not six */
+	ck_assert_int_eq(rows_in("run_step_defs"), 6);
+	struct store_step_def got;
+	ck_assert_int_eq(store_run_def_get(s, runs[1], "transform", &got, &E), 1);
+	ck_assert_str_eq(got.text, sql_v1);
+	ck_assert_str_eq(got.file, "sql/t.sql");
+	char want[65];
+	sha256_hex_of(sql_v1, strlen(sql_v1), want);
+	ck_assert_str_eq(got.hash, want);
+	store_step_def_clear(&got);
+	ck_assert_int_eq(store_run_def_get(s, runs[1], "nope", &got, &E), 0);
+	ck_assert_int_eq(store_run_def_get(s, 999, "transform", &got, &E), 0);
+	/* the run's next attempt ran another text: it replaces the first */
+	struct store_step_def v2 = { .step = "transform", .file = "sql/t.sql",
+				     .text = "SELECT 2;\n" };
+	OK(store_run_defs_put(s, runs[2], &v2, 1, &E));
+	ck_assert_int_eq(store_run_def_get(s, runs[2], "transform", &got, &E), 1);
+	ck_assert_str_eq(got.text, "SELECT 2;\n");
+	store_step_def_clear(&got);
+	ck_assert_int_eq(store_run_def_get(s, runs[2], "stage", &got, &E), 0);
+	ck_assert_int_eq(rows_in("step_defs"), 3);
+	/* runs 0 and 1 age out; "SELECT 2" stays with run 2, the others go */
+	fake_now += SEC(100 * 86400);
+	int64_t young = finished_run(s);
+	OK(store_run_defs_put(s, young, &v2, 1, &E));
+	fake_now += SEC(10 * 86400);
+	struct store_retention r = { .run_age = SEC(50 * 86400) };
+	OK(store_prune(s, &r, NULL, &E));
+	ck_assert_int_eq(rows_in("run_step_defs"), 1);
+	ck_assert_int_eq(rows_in("step_defs"), 1);
+	ck_assert_int_eq(store_run_def_get(s, young, "transform", &got, &E), 1);
+	ck_assert_str_eq(got.text, "SELECT 2;\n");
+	store_step_def_clear(&got);
+	store_close(s);
+}
+
 #endif

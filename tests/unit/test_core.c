@@ -344,6 +344,30 @@ END_TEST
 
 /* The one calendar agrees with the C library's for every day from 1600 to
  * 2400, both ways, and with its weekday. */
+/* The line diff: every line once, marked; a change in the middle; texts
+ * without a last newline; one side empty. */
+START_TEST(linediff_marks_every_line_once)
+{
+	int n = -1;
+	char *d = linediff("a\nb\nc\nd\n", "a\nB\nc\nd\ne", &n);
+	ck_assert_str_eq(d, " a\n-b\n+B\n c\n d\n+e\n");
+	ck_assert_int_eq(n, 3);
+	free(d);
+	d = linediff("same\n", "same", &n);
+	ck_assert_str_eq(d, " same\n");
+	ck_assert_int_eq(n, 0);
+	free(d);
+	d = linediff("", "x\ny\n", &n);
+	ck_assert_str_eq(d, "+x\n+y\n");
+	ck_assert_int_eq(n, 2);
+	free(d);
+	d = linediff("x\ny\nz\n", "z\nx\n", &n);
+	ck_assert_str_eq(d, "-x\n-y\n z\n+x\n");
+	ck_assert_int_eq(n, 3);
+	free(d);
+}
+END_TEST
+
 START_TEST(calendar_agrees_with_gmtime)
 {
 	int64_t bad = INT64_MIN;
@@ -417,6 +441,7 @@ static Suite *core_suite(void)
 	tcase_add_test(tc, calendar_agrees_with_gmtime);
 	tcase_add_test(tc, xdg_dirs_ignore_relative_values);
 	tcase_add_test(tc, sha256_streams_agree_at_every_split);
+	tcase_add_test(tc, linediff_marks_every_line_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -856,6 +856,12 @@ START_TEST(audit_in_the_action_transaction)
 }
 END_TEST
 
+START_TEST(step_defs_once_per_text)
+{
+	check_step_defs_once_per_text();
+}
+END_TEST
+
 START_TEST(load_attempts_one_row_each)
 {
 	check_load_attempts();
@@ -1793,6 +1799,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, retention_kinds_budgets_and_dry_runs);
 	tcase_add_test(tc, load_history_kept_while_its_files_are_seen);
 	tcase_add_test(tc, audit_in_the_action_transaction);
+	tcase_add_test(tc, step_defs_once_per_text);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -74,6 +74,12 @@ START_TEST(pg_audit_in_the_action_transaction)
 }
 END_TEST
 
+START_TEST(pg_step_defs_once_per_text)
+{
+	check_step_defs_once_per_text();
+}
+END_TEST
+
 START_TEST(pg_load_attempts_one_row_each)
 {
 	check_load_attempts();
@@ -537,6 +543,7 @@ static Suite *store_pg_suite(void)
 	tcase_add_test(tc, pg_read_only);
 	tcase_add_test(tc, pg_load_attempts_one_row_each);
 	tcase_add_test(tc, pg_audit_in_the_action_transaction);
+	tcase_add_test(tc, pg_step_defs_once_per_text);
 	tcase_add_test(tc, pg_transitions_and_history);
 	tcase_add_test(tc, pg_claim_skips_locked_rows);
 	tcase_add_test(tc, pg_claims_exclusive_across_connections);
