@@ -191,13 +191,16 @@ static int wm_update_run(struct store *s, const char *sql, int64_t run_id,
 	return 0;
 }
 
+/* A planned window's end becomes the committed value, at time AT (a
+ * parameter), and the window is gone. */
+#define WM_COMMIT_SET(at) "committed = pending_end, committed_at = " at ", " \
+	"committed_run = pending_run, pending = 0, pending_start = NULL, " \
+	"pending_end = NULL, pending_run = NULL, planned_at = NULL"
+
 int store_wm_commit_run(struct store *s, int64_t run_id, int *n, struct err *e)
 {
-	return wm_update_run(s, "UPDATE watermarks SET committed = pending_end, "
-			     "committed_at = $2, committed_run = pending_run, pending = 0, "
-			     "pending_start = NULL, pending_end = NULL, pending_run = NULL, "
-			     "planned_at = NULL WHERE pending = 1 AND pending_run = $1",
-			     run_id, true, n, e);
+	return wm_update_run(s, "UPDATE watermarks SET " WM_COMMIT_SET("$2")
+			     " WHERE pending = 1 AND pending_run = $1", run_id, true, n, e);
 }
 
 int store_wm_commit(struct store *s, const char *flow, const char *step,
@@ -211,10 +214,8 @@ int store_wm_commit(struct store *s, const char *flow, const char *step,
 	st_sqlp_i64(&p, clock_now_us());
 	int64_t n = 0;
 	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_WATERMARKS),
-		      "UPDATE watermarks SET committed = pending_end, committed_at = $5, "
-		      "committed_run = pending_run, pending = 0, pending_start = NULL, "
-		      "pending_end = NULL, pending_run = NULL, planned_at = NULL "
-		      "WHERE flow = $1 AND step = $2 AND tbl = $3 AND pending = 1 "
+		      "UPDATE watermarks SET " WM_COMMIT_SET("$5")
+		      " WHERE flow = $1 AND step = $2 AND tbl = $3 AND pending = 1 "
 		      "AND pending_run = $4", &p, &n, e) < 0)
 		return -1;
 	if (n == 0)
@@ -240,10 +241,8 @@ int store_wm_adopt(struct store *s, const char *flow, const char *step,
 	st_sqlp_i64(&p, clock_now_us());
 	int64_t n = 0;
 	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_WATERMARKS),
-		      "UPDATE watermarks SET committed = pending_end, committed_at = $4, "
-		      "committed_run = pending_run, pending = 0, pending_start = NULL, "
-		      "pending_end = NULL, pending_run = NULL, planned_at = NULL "
-		      "WHERE flow = $1 AND step = $2 AND tbl = $3 AND pending_end IS NOT NULL "
+		      "UPDATE watermarks SET " WM_COMMIT_SET("$4")
+		      " WHERE flow = $1 AND step = $2 AND tbl = $3 AND pending_end IS NOT NULL "
 		      "AND (pending_start = committed OR "
 		      "(pending_start IS NULL AND committed IS NULL)) "
 		      "AND (pending = 0 OR NOT EXISTS (SELECT 1 FROM runs r "
