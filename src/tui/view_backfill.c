@@ -172,6 +172,18 @@ static void procedure_line(struct tui_doc *d, const struct store_backfill *b)
 	tui_doc_nl(d);
 }
 
+/* A table's or a column's name in a cell, cut in its middle: two names
+ * that differ at their end (address_line_1, address_line_2) must not be
+ * cut to the same text. */
+static void name_cell(struct tui_doc *d, enum tui_role r, int width, const char *name)
+{
+	const char *s = name ? name : "?";
+	char *fit = tui_text_fit(s, width, TUI_CUT_MIDDLE);
+	tui_doc_cell(d, r, width, false, fit);
+	if (fit != s)
+		free(fit);
+}
+
 static void compare_summary_table(struct tui_doc *d, const cJSON *cmp)
 {
 	bool single;
@@ -190,7 +202,7 @@ static void compare_summary_table(struct tui_doc *d, const cJSON *cmp)
 	const cJSON *t = single ? tables : tables->child;
 	for (; t; t = single ? NULL : t->next) {
 		char c[8][32];
-		snprintf(c[0], 32, "%s", jstr(J(t, "table", "name")) ? jstr(J(t, "table", "name")) : "?");
+		c[0][0] = '\0';          /* the name: name_cell */
 		jcount(J(t, "rows_current", "current"), c[1], 32);
 		jcount(J(t, "rows_backfill", "backfill"), c[2], 32);
 		jcount(J(t, "only_current", "only_in_current", "removed"), c[3], 32);
@@ -203,9 +215,11 @@ static void compare_summary_table(struct tui_doc *d, const cJSON *cmp)
 		else
 			snprintf(c[7], 32, "-");
 		tui_doc_put(d, R_NORMAL, "  ");
-		for (size_t i = 0; i < 8; i++) {
+		name_cell(d, R_NORMAL, width[0], jstr(J(t, "table", "name")));
+		tui_doc_put(d, R_NORMAL, " ");
+		for (size_t i = 1; i < 8; i++) {
 			tui_doc_cell(d, i == 5 && strcmp(c[5], "0") && strcmp(c[5], "-")
-				     ? R_STATE_WARN : R_NORMAL, width[i], i > 0, c[i]);
+				     ? R_STATE_WARN : R_NORMAL, width[i], true, c[i]);
 			tui_doc_put(d, R_NORMAL, " ");
 		}
 		tui_doc_nl(d);
@@ -247,8 +261,7 @@ static void compare_table(struct tui_doc *d, const cJSON *t)
 			char n[32];
 			jcount(J(c, "changed", "count"), n, sizeof n);
 			tui_doc_put(d, R_NORMAL, "  ");
-			tui_doc_cell(d, R_NORMAL, 24, false,
-				     jstr(J(c, "column", "name")) ? jstr(J(c, "column", "name")) : "?");
+			name_cell(d, R_NORMAL, 24, jstr(J(c, "column", "name")));
 			tui_doc_put(d, R_NORMAL, " ");
 			tui_doc_cell(d, strcmp(n, "0") ? R_STATE_WARN : R_NORMAL, 9, true, n);
 			tui_doc_nl(d);
@@ -302,7 +315,7 @@ static void compare_table(struct tui_doc *d, const cJSON *t)
 			tui_doc_put(d, R_NORMAL, "  ");
 			tui_doc_cell(d, R_NORMAL, 12, false, changed ? "*" : "");
 			tui_doc_put(d, R_NORMAL, " ");
-			tui_doc_cell(d, R_DIM, 18, false, c->string);
+			name_cell(d, R_DIM, 18, c->string);
 			tui_doc_put(d, R_NORMAL, " ");
 			tui_doc_cell(d, changed ? R_MATCH : R_NORMAL, 32, false, ta);
 			tui_doc_put(d, R_NORMAL, " ");

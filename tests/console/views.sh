@@ -47,6 +47,9 @@ console_assert_screen backfills "$T/p/backfills.screen"
 console_assert_screen backfill "$T/p/backfill.screen"
 console_assert_screen backfill-end "$T/p/backfill-end.screen"
 console_assert_screen compare "$T/p/compare.screen"
+# two column names that differ only at their end stay two names when cut
+cut_names=$(grep -o 'customer_b[^ ]*' "$T/p/compare.screen" | sort -u | wc -l)
+assert_eq 2 "$cut_names" "distinct cut column names on the comparison page"
 
 console_start 100 30 xterm-256color monitor
 console_wait "READ-ONLY"
