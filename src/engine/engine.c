@@ -96,6 +96,7 @@ void engine_wake(struct engine *eng)
 	pthread_cond_broadcast(&eng->sleep_cond);
 	pthread_mutex_unlock(&eng->sleep_lock);
 	pthread_mutex_lock(&eng->lock);
+	eng->work_seq++;
 	pthread_cond_broadcast(&eng->work_cond);
 	pthread_cond_broadcast(&eng->done_cond);
 	pthread_mutex_unlock(&eng->lock);

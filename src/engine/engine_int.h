@@ -116,6 +116,9 @@ struct engine {
 
 	pthread_mutex_t lock;
 	pthread_cond_t work_cond;     /* jobs queued, or stop */
+	unsigned work_seq;            /* bumped with every work_cond signal (lock):
+					 a wake between a worker's claim and its
+					 wait is not lost */
 	pthread_cond_t done_cond;     /* a run finished / a slot went idle */
 	struct job *jobs_head, *jobs_tail;
 	struct run_exec *active;      /* runs being driven */

@@ -23,6 +23,7 @@ void engine_job_push(struct engine *eng, struct job *j)
 	else
 		eng->jobs_head = j;
 	eng->jobs_tail = j;
+	eng->work_seq++;
 	pthread_cond_signal(&eng->work_cond);
 	pthread_mutex_unlock(&eng->lock);
 }
@@ -381,6 +382,7 @@ static void leave_due_watch(struct slot *sl)
 	pthread_mutex_lock(&eng->lock);
 	if (eng->due_watcher == sl) {
 		eng->due_watcher = NULL;
+		eng->work_seq++;
 		pthread_cond_signal(&eng->work_cond);
 	}
 	pthread_mutex_unlock(&eng->lock);
@@ -449,6 +451,11 @@ void *engine_worker_main(void *arg)
 	while (!atomic_load(&eng->aborting)) {
 		struct err e;
 		err_clear(&e);
+		/* A wake that comes while this round claims (an event for a run
+		 * queued meanwhile) must not be slept through. */
+		pthread_mutex_lock(&eng->lock);
+		unsigned seq = eng->work_seq;
+		pthread_mutex_unlock(&eng->lock);
 		int rc = work_round(sl, &e);
 		if (rc < 0) {
 			/* The store is unreachable or busy: back off, bounded.  A
@@ -466,7 +473,7 @@ void *engine_worker_main(void *arg)
 		pthread_mutex_lock(&eng->lock);
 		bool stop = atomic_load(&eng->stopping) && !eng->jobs_head;
 		bool done = eng->opt.only_run && eng->only_run_done;
-		if (!stop && !done && !eng->jobs_head) {
+		if (!stop && !done && !eng->jobs_head && eng->work_seq == seq) {
 			pthread_mutex_unlock(&eng->lock);
 			usec_t wait = idle_wait_until_due(sl);
 			pthread_mutex_lock(&eng->lock);
@@ -475,7 +482,8 @@ void *engine_worker_main(void *arg)
 			usec_t ns = ts.tv_nsec + wait * 1000;
 			ts.tv_sec += ns / 1000000000;
 			ts.tv_nsec = ns % 1000000000;
-			pthread_cond_timedwait(&eng->work_cond, &eng->lock, &ts);
+			if (eng->work_seq == seq)
+				pthread_cond_timedwait(&eng->work_cond, &eng->lock, &ts);
 		}
 		pthread_mutex_unlock(&eng->lock);
 		if (stop || done)
