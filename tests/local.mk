@@ -37,6 +37,8 @@ tests_unit_test_pipes_SOURCES += tests/unit/pipes_copy.h
 tests_unit_test_pipes_pg_SOURCES += tests/unit/pipes_copy.h
 tests_unit_test_pipes_SOURCES += tests/unit/pipes_stream_steps.h
 tests_unit_test_pipes_pg_SOURCES += tests/unit/pipes_stream_steps.h
+tests_unit_test_pipes_SOURCES += tests/unit/pipes_stream_deletes.h
+tests_unit_test_pipes_pg_SOURCES += tests/unit/pipes_stream_deletes.h
 tests_unit_test_store_SOURCES += tests/unit/store_testutil.h
 tests_unit_test_store_pg_SOURCES += tests/unit/store_testutil.h
 include tests/fuzz/local.mk
