@@ -73,6 +73,21 @@ static int64_t seen(struct fx *f, int64_t run, const char *where)
 	return n;
 }
 
+/* src_items with rows 1..n ('a', 'b', 'c'), all updated at one time. */
+static void make_src_items(struct fx *f, int n)
+{
+	fx_exec(f, "CREATE TABLE src_items (id integer PRIMARY KEY, name text, "
+		"last_updated timestamp)");
+	static const char *const rows[] = { "(1, 'a', '2024-01-01 10:00:00')",
+					    "(2, 'b', '2024-01-01 10:00:00')",
+					    "(3, 'c', '2024-01-01 10:00:00')" };
+	for (int i = 0; i < n && i < 3; i++) {
+		char *sql = xasprintf("INSERT INTO src_items VALUES %s", rows[i]);
+		fx_exec(f, sql);
+		free(sql);
+	}
+}
+
 /* Deleted rows reach the next window as DELETE, beside an UPDATE and an
  * INSERT; the consuming merge deletes their keys from its target, and a
  * later run does not delete them again. */
@@ -80,10 +95,7 @@ static void t_stream_deletes(const struct backend *b)
 {
 	struct fx f;
 	fx_open(&f, b, DELETES_PROJECT);
-	fx_exec(&f, "CREATE TABLE src_items (id integer PRIMARY KEY, name text, "
-		"last_updated timestamp)");
-	fx_exec(&f, "INSERT INTO src_items VALUES (1, 'a', '2024-01-01 10:00:00'), "
-		"(2, 'b', '2024-01-01 10:00:00'), (3, 'c', '2024-01-01 10:00:00')");
+	make_src_items(&f, 3);
 	int64_t run = deletes_run(&f, "items", ITEMS_STEPS);
 	ck_assert_int_eq(seen(&f, run, "action = 'INSERT'"), 3);
 	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 3);
@@ -128,10 +140,7 @@ static void t_stream_deletes_refused(const struct backend *b)
 {
 	struct fx f;
 	fx_open(&f, b, DELETES_PROJECT);
-	fx_exec(&f, "CREATE TABLE src_items (id integer PRIMARY KEY, name text, "
-		"last_updated timestamp)");
-	fx_exec(&f, "INSERT INTO src_items VALUES (1, 'a', '2024-01-01 10:00:00'), "
-		"(2, 'b', '2024-01-01 10:00:00')");
+	make_src_items(&f, 2);
 	static const char *const blind[] = { "load", NULL };
 	deletes_run(&f, "blind", blind);
 	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 2);
@@ -158,10 +167,7 @@ static void t_stream_deletes_retry(const struct backend *b)
 {
 	struct fx f;
 	fx_open(&f, b, DELETES_PROJECT);
-	fx_exec(&f, "CREATE TABLE src_items (id integer PRIMARY KEY, name text, "
-		"last_updated timestamp)");
-	fx_exec(&f, "INSERT INTO src_items VALUES (1, 'a', '2024-01-01 10:00:00'), "
-		"(2, 'b', '2024-01-01 10:00:00'), (3, 'c', '2024-01-01 10:00:00')");
+	make_src_items(&f, 3);
 	deletes_run(&f, "items", ITEMS_STEPS);
 	fx_exec(&f, "DELETE FROM src_items WHERE id = 1");
 	int64_t id = fx_new_run(&f, "items");
