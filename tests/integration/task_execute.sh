@@ -27,8 +27,12 @@ wait_until 20 grep -q 'ready' w.log || fail "worker did not start: $(cat w.log)"
 run_sluice task execute sweep
 assert_eq 0 "$RC" "task execute sweep: $ERR"
 assert_eq "task sweep executed" "$OUT" "what the operator reads"
-wait_until 20 test "$(sqlite3 wh.db 'SELECT count(*) FROM swept' 2>/dev/null)" = 1 ||
+# The worker says when the SQL file has run; only then is the table read,
+# so that sqlite3 does not make wh.db (or read it) while the worker opens it.
+wait_until 20 grep -q 'task:sweep: SQL file \(ran\|failed\)' w.log ||
 	fail "the task's SQL did not run: $(cat w.log)"
+swept=$(sqlite3 wh.db 'SELECT count(*) FROM swept' 2>&1) || true
+assert_eq 1 "$swept" "rows the task's SQL inserted (worker log: $(cat w.log); files: $(ls -la))"
 
 run_sluice task execute hourly
 assert_eq 0 "$RC" "task execute hourly: $ERR"
