@@ -72,7 +72,15 @@ void engine_slot_free(struct slot *sl)
 	free(sl);
 }
 
-bool engine_sleep(struct engine *eng, usec_t d)
+unsigned engine_wake_count(struct engine *eng)
+{
+	pthread_mutex_lock(&eng->sleep_lock);
+	unsigned seq = eng->sleep_seq;
+	pthread_mutex_unlock(&eng->sleep_lock);
+	return seq;
+}
+
+bool engine_sleep_since(struct engine *eng, unsigned seen, usec_t d)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -80,13 +88,17 @@ bool engine_sleep(struct engine *eng, usec_t d)
 	ts.tv_sec = until / USEC_PER_SEC;
 	ts.tv_nsec = (until % USEC_PER_SEC) * 1000;
 	pthread_mutex_lock(&eng->sleep_lock);
-	unsigned seq = eng->sleep_seq;
-	while (!atomic_load(&eng->stopping) && eng->sleep_seq == seq) {
+	while (!atomic_load(&eng->stopping) && eng->sleep_seq == seen) {
 		if (pthread_cond_timedwait(&eng->sleep_cond, &eng->sleep_lock, &ts) == ETIMEDOUT)
 			break;
 	}
 	pthread_mutex_unlock(&eng->sleep_lock);
 	return atomic_load(&eng->stopping);
+}
+
+bool engine_sleep(struct engine *eng, usec_t d)
+{
+	return engine_sleep_since(eng, engine_wake_count(eng), d);
 }
 
 void engine_wake(struct engine *eng)

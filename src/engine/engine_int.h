@@ -180,6 +180,11 @@ void  engine_fault(struct engine *eng, const struct err *cause, const char *fmt,
 void  engine_slot_free(struct slot *sl);
 /* Sleep up to `d` unless the engine stops; true if it is stopping. */
 bool  engine_sleep(struct engine *eng, usec_t d);
+/* A loop that works, then sleeps, reads engine_wake_count before its work
+ * and sleeps with engine_sleep_since: a wake that came during the work
+ * ends the sleep at once instead of waiting for the next timer. */
+unsigned engine_wake_count(struct engine *eng);
+bool  engine_sleep_since(struct engine *eng, unsigned seen, usec_t d);
 void  engine_wake(struct engine *eng);
 double engine_random(struct engine *eng);          /* [0, 1) */
 /* A store call on `s` failed.  When it was because the store is out of

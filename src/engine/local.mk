@@ -45,6 +45,7 @@ TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
 	tests/integration/faults_run_pg.sh \
 	tests/integration/drain.sh tests/integration/drain_pg.sh \
 	tests/integration/events.sh tests/integration/events_pg.sh \
+	tests/integration/sched_wake_pg.sh \
 	tests/integration/run_wait.sh tests/integration/run_wait_pg.sh \
 	tests/integration/disk_full.sh tests/integration/sqlite_busy.sh \
 	tests/integration/workers.sh tests/integration/workers_pg.sh

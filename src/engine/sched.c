@@ -1031,6 +1031,7 @@ void *engine_scheduler_main(void *arg)
 		struct err e;
 		err_clear(&e);
 		usec_t now = clock_now_us();
+		unsigned woken = engine_wake_count(eng);
 		if (engine_scheduler_tick(eng, now, &e) < 0) {
 			/* A lost store was reported already, once for all threads. */
 			if (failures++ % 20 == 0 && !(sc->store && store_lost(sc->store)))
@@ -1041,7 +1042,7 @@ void *engine_scheduler_main(void *arg)
 		failures = 0;
 		usec_t wait = sc->store ? next_wait(eng, sc, clock_now_us()) : TICK_MAX;
 		if (wait > 0)
-			engine_sleep(eng, wait);
+			engine_sleep_since(eng, woken, wait);
 	}
 	if (sc->leader && sc->store)
 		store_lease_release(sc->store, LEASE_NAME, eng->worker_id, NULL);
