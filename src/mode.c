@@ -237,7 +237,7 @@ static char *ensure_worker(struct cmd_ctx *ctx, bool *is_error)
 {
 	*is_error = false;
 	struct daemon_files f;
-	daemon_files_init(&f, ctx->project->dir);
+	daemon_files_init(&f, ctx->project->dir, ctx->project->env.name);
 	struct daemon_info live;
 	daemon_probe(&f, &live);
 	daemon_files_free(&f);

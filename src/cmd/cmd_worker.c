@@ -228,7 +228,7 @@ static int detach_worker(struct cmd_ctx *ctx, const struct worker_options *wo,
 			 struct err *e)
 {
 	struct daemon_files f;
-	daemon_files_init(&f, ctx->project->dir);
+	daemon_files_init(&f, ctx->project->dir, ctx->project->env.name);
 	struct daemon_info live;
 	daemon_probe(&f, &live);
 	int rc;
@@ -302,7 +302,7 @@ static int exec_worker_status(struct cmd_ctx *ctx, const struct cmd_args *args,
 {
 	(void)args;
 	struct daemon_files f;
-	daemon_files_init(&f, ctx->project->dir);
+	daemon_files_init(&f, ctx->project->dir, ctx->project->env.name);
 	struct daemon_info live;
 	daemon_probe(&f, &live);
 	int rc = EXIT_OK;
@@ -357,7 +357,7 @@ static int exec_worker_stop(struct cmd_ctx *ctx, const struct cmd_args *args,
 		return cmd_usage_error(args->entry, e, "--grace takes a duration like "
 				       "30s or 2m (at most 24h)");
 	struct daemon_files f;
-	daemon_files_init(&f, ctx->project->dir);
+	daemon_files_init(&f, ctx->project->dir, ctx->project->env.name);
 	struct daemon_info live;
 	daemon_probe(&f, &live);
 	int rc = EXIT_OK;
@@ -419,7 +419,8 @@ const struct cmd_entry cmd_worker_entries[] = {
 	  "--detach starts it as this project's daemon instead: in the\n"
 	  "background, its own session, holding .sluice/worker.lock for its\n"
 	  "life, pid in .sluice/worker.pid, log in .sluice/worker.log (rotated\n"
-	  "past --log-max bytes, default 10 MiB; 3 old ones kept).  Returns once\n"
+	  "past --log-max bytes, default 10 MiB; 3 old ones kept); with --env\n"
+	  "NAME those are worker-NAME.*, one daemon per environment.  Returns once\n"
 	  "it is up, printing its pid; see worker status and worker stop.\n"
 	  "Exit status: 0 stopped by a signal (--detach: started), 1 could not\n"
 	  "start or keep going, 2 usage or an invalid project, 5 (--detach) a\n"

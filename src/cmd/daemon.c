@@ -15,12 +15,23 @@
 #include <time.h>
 #include <unistd.h>
 
-void daemon_files_init(struct daemon_files *f, const char *project_dir)
+void daemon_files_init(struct daemon_files *f, const char *project_dir, const char *env)
 {
 	f->dir = path_join(project_dir && *project_dir ? project_dir : ".", ".sluice");
-	f->lock = path_join(f->dir, "worker.lock");
-	f->pid = path_join(f->dir, "worker.pid");
-	f->log = path_join(f->dir, "worker.log");
+	/* One daemon per environment: each may have a control store and data
+	 * of its own.  The default one keeps the names it always had. */
+	char *stem = env && *env && !str_eq(env, "default") ? xasprintf("worker-%s", env)
+							   : xstrdup("worker");
+	char *name = xasprintf("%s.lock", stem);
+	f->lock = path_join(f->dir, name);
+	free(name);
+	name = xasprintf("%s.pid", stem);
+	f->pid = path_join(f->dir, name);
+	free(name);
+	name = xasprintf("%s.log", stem);
+	f->log = path_join(f->dir, name);
+	free(name);
+	free(stem);
 }
 
 void daemon_files_free(struct daemon_files *f)

@@ -1,7 +1,8 @@
 /*
- * daemon.h - the per-project worker daemon's life: its files under
- * .sluice/ (worker.lock, worker.pid, worker.log), detaching, the lock
- * that says "alive", and the log it rotates.
+ * daemon.h - the worker daemon's life, one per project and environment:
+ * its files under .sluice/ (worker.lock, worker.pid, worker.log; for a
+ * named environment worker-ENV.*), detaching, the lock that says
+ * "alive", and the log it rotates.
  *
  * Alive means: a process holds flock(LOCK_EX) on .sluice/worker.lock.
  * The kernel drops the lock when the process dies however it dies, so a
@@ -19,7 +20,9 @@ struct daemon_files {
 	char *pid;
 	char *log;
 };
-void daemon_files_init(struct daemon_files *f, const char *project_dir);
+/* The files of environment `env`'s daemon ("default" or NULL: worker.*;
+ * another: worker-ENV.*). */
+void daemon_files_init(struct daemon_files *f, const char *project_dir, const char *env);
 void daemon_files_free(struct daemon_files *f);
 
 struct daemon_info {

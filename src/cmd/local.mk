@@ -38,6 +38,8 @@ tests_unit_test_cmd_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_cmd
 # `worker --detach`, `worker status`, `worker stop`: the daemon's life.
 TESTS += tests/integration/worker_daemon.sh tests/integration/worker_daemon_pg.sh
+# Environments that move other data: a store and a daemon of their own.
+TESTS += tests/integration/environments.sh
 # The log form journald keeps, under systemd (JOURNAL_STREAM).
 TESTS += tests/integration/worker_journal.sh
 # The systemd unit make install puts in place, verified by systemd-analyze.

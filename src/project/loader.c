@@ -274,6 +274,73 @@ static const char *lake_setting(struct ld *L, const cJSON *base, const char *key
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+/* An environment with connections or a lake of its own moves other data
+ * than the default one. */
+static bool env_moves_data(const cJSON *env)
+{
+	return env && (cJSON_GetObjectItemCaseSensitive(env, "connections") ||
+		       cJSON_GetObjectItemCaseSensitive(env, "lake"));
+}
+
+/* The control store of environment `env` (NULL: the default one).  The
+ * store's watermarks, stream offsets and loaded files describe the data
+ * its runs moved: an environment that moves other data and names no store
+ * of its own gets one beside the default's, .sluice/control-NAME.db,
+ * because sharing one would let an extract in one environment start
+ * where the other's ended and skip its rows.  With a `control` set at
+ * the top, there is no such default: ld_check_shared_controls says so. */
+static char *env_control_url(const struct project *p, const char *top,
+			     const cJSON *env)
+{
+	const cJSON *own = env ? cJSON_GetObjectItemCaseSensitive(env, "control") : NULL;
+	if (cJSON_IsString(own))
+		return proj_resolve_url(p, own->valuestring, "sqlite:");
+	if (!top && env_moves_data(env)) {
+		char *url = xasprintf("sqlite:.sluice/control-%s.db", env->string);
+		char *out = proj_resolve_url(p, url, "sqlite:");
+		free(url);
+		return out;
+	}
+	return proj_resolve_url(p, top ? top : "sqlite:.sluice/control.db", "sqlite:");
+}
+
+/* Two environments, one of which moves other data, that share a control
+ * store: an error in every environment, since `check` must find it
+ * whichever is selected. */
+static void check_shared_controls(struct ld *L, const char *top)
+{
+	struct project *p = L->p;
+	const cJSON *envs = cJSON_GetObjectItemCaseSensitive(p->root, "environments");
+	if (!cJSON_IsObject(envs))
+		return;
+	char *base = env_control_url(p, top, NULL);
+	for (const cJSON *m = envs->child; m; m = m->next) {
+		if (!cJSON_IsObject(m))
+			continue;
+		char *url = env_control_url(p, top, m);
+		const char *other = str_eq(url, base) && env_moves_data(m) ? "default" : NULL;
+		for (const cJSON *o = envs->child; !other && o != m; o = o->next) {
+			if (!cJSON_IsObject(o) || (!env_moves_data(m) && !env_moves_data(o)))
+				continue;
+			/* One that shares the default's store was compared with it. */
+			char *ourl = env_control_url(p, top, o);
+			if (str_eq(url, ourl) && !str_eq(ourl, base))
+				other = o->string;
+			free(ourl);
+		}
+		if (other) {
+			char *path = spec_path_key("environments", m->string);
+			ld_error(L, path, "environments \"%s\" and \"%s\" move different data "
+				 "(connections or lake) but share one control store: an extract "
+				 "in one would start where the other's ended and skip rows; give "
+				 "\"%s\" a \"control\" of its own", other, m->string, m->string);
+			free(path);
+		}
+		free(url);
+	}
+	free(base);
+}
+
 void ld_load_lake_and_control(struct ld *L)
 {
 	struct project *p = L->p;
@@ -282,12 +349,8 @@ void ld_load_lake_and_control(struct ld *L)
 		enum connection_kind kind;
 		ld_check_connection_url(L, "control", control, &kind);
 	}
-	const cJSON *env_control = L->env ? cJSON_GetObjectItemCaseSensitive(L->env, "control")
-					  : NULL;
-	if (cJSON_IsString(env_control))
-		control = env_control->valuestring;
-	p->control_url = proj_resolve_url(p, control ? control : "sqlite:.sluice/control.db",
-				     "sqlite:");
+	check_shared_controls(L, control);
+	p->control_url = env_control_url(p, control, L->env);
 
 	const cJSON *lake = spec_at_object(p, p->root, "", "lake", false, L->d);
 	if (lake)
