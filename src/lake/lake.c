@@ -8,6 +8,9 @@
  */
 #include "lake/lake_int.h"
 
+#include <errno.h>
+#include <unistd.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -290,6 +293,60 @@ int lake_write(struct lake_writer *w, const void *data, size_t n, struct err *e)
 int lake_write_commit(struct lake_writer *w, struct err *e)
 {
 	return w->commit(w, e);
+}
+
+int lake_write_commit_new(struct lake_writer *w, struct err *e)
+{
+	w->keep_existing = true;
+	return w->commit(w, e);
+}
+
+/* 1 same bytes, 0 not, -1 error reading one of them. */
+static int same_bytes(struct lake_reader *r, int fd, off_t size, struct err *e)
+{
+	enum { CHUNK = 64 * 1024 };
+	char *theirs = xmalloc(CHUNK), *ours = xmalloc(CHUNK);
+	off_t at = 0;
+	int rc = 1;
+	for (;;) {
+		ssize_t n = lake_read(r, theirs, CHUNK, e);
+		if (n <= 0) {
+			rc = n < 0 ? -1 : at == size;
+			break;
+		}
+		if (at + n > size) {
+			rc = 0;
+			break;
+		}
+		ssize_t got = pread(fd, ours, (size_t)n, at);
+		if (got != n) {
+			rc = err_set(e, ERR_IO, "cannot read back what was written: %s",
+				     got < 0 ? strerror(errno) : "short read");
+			break;
+		}
+		if (memcmp(theirs, ours, (size_t)n) != 0) {
+			rc = 0;
+			break;
+		}
+		at += n;
+	}
+	free(theirs);
+	free(ours);
+	return rc;
+}
+
+int lk_existing_key(struct lake *lake, const char *key, const char *shown, int fd,
+		    off_t size, struct err *e)
+{
+	struct lake_reader *r = lake_read_open(lake, key, e);
+	if (!r)
+		return -1;
+	int rc = same_bytes(r, fd, size, e);
+	lake_read_close(r);
+	if (rc == 0)
+		rc = err_set(e, ERR_CONFLICT, "%s exists already and holds other bytes; "
+			     "it is not replaced", shown);
+	return rc;
 }
 
 void lake_write_abort(struct lake_writer *w)

@@ -128,6 +128,14 @@ void lake_read_close(struct lake_reader *r);
 struct lake_writer *lake_write_open(struct lake *lake, const char *key, struct err *e);
 int  lake_write(struct lake_writer *w, const void *data, size_t n, struct err *e);
 int  lake_write_commit(struct lake_writer *w, struct err *e);
+/* Commit only where `key` does not exist yet.  0 written; 1 the key held
+ * these very bytes already (nothing written: a retried write is
+ * idempotent); -1 with ERR_CONFLICT when it holds other bytes (nothing
+ * changed), or another error.  file: link(2) of the temporary file, which
+ * cannot replace; s3: PutObject with If-None-Match: *.  Extracts write so:
+ * two writers of one lake (two environments, two projects) must never
+ * replace each other's files. */
+int  lake_write_commit_new(struct lake_writer *w, struct err *e);
 void lake_write_abort(struct lake_writer *w);
 /* Open, write, commit: a small whole object in one call. */
 int  lake_put(struct lake *lake, const char *key, const void *data, size_t n, struct err *e);

@@ -209,8 +209,9 @@ static struct lake_reader *file_read_open(struct lake *lake, const char *key, st
 
 struct file_writer {
 	struct lake_writer base;
+	struct lake *lake;
 	int fd;
-	char *path, *tmp;
+	char *key, *path, *tmp;
 };
 
 static void file_writer_free(struct file_writer *w)
@@ -220,6 +221,7 @@ static void file_writer_free(struct file_writer *w)
 	if (w->tmp)
 		unlink(w->tmp);
 	free(w->tmp);
+	free(w->key);
 	free(w->path);
 	free(w);
 }
@@ -244,6 +246,40 @@ static void sync_dir(const char *path)
 	free(dir);
 }
 
+/* The key exists: 1 if it holds what the temporary file does, else -1. */
+static int compare_existing(struct file_writer *w, struct err *e)
+{
+	int fd = open(w->tmp, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int rc = io_error(e, "cannot read back", w->tmp, errno);
+		if (fd >= 0)
+			close(fd);
+		return rc;
+	}
+	int rc = lk_existing_key(w->lake, w->key, w->path, fd, st.st_size, e);
+	close(fd);
+	return rc;
+}
+
+/* Into place without replacing anything: link(2) fails on an existing
+ * name, atomically.  A file system without hard links gets a look first
+ * (a writer racing in between could still be replaced there). */
+static int place_new(struct file_writer *w, struct err *e)
+{
+	if (link(w->tmp, w->path) == 0)
+		return 0;
+	if (errno == EEXIST)
+		return compare_existing(w, e);
+	if (errno != EPERM && errno != EOPNOTSUPP && errno != ENOSYS)
+		return io_error(e, "cannot link into place", w->path, errno);
+	if (access(w->path, F_OK) == 0)
+		return compare_existing(w, e);
+	if (rename(w->tmp, w->path) < 0)
+		return io_error(e, "cannot rename into place", w->path, errno);
+	return 0;
+}
+
 static int file_commit(struct lake_writer *base, struct err *e)
 {
 	struct file_writer *w = (struct file_writer *)base;
@@ -254,9 +290,13 @@ static int file_commit(struct lake_writer *base, struct err *e)
 	w->fd = -1;
 	if (close(fd) < 0 && rc == 0)
 		rc = io_error(e, "cannot write", w->path, errno);
-	if (rc == 0 && rename(w->tmp, w->path) < 0)
+	if (rc == 0 && base->keep_existing)
+		rc = place_new(w, e);
+	else if (rc == 0 && rename(w->tmp, w->path) < 0)
 		rc = io_error(e, "cannot rename into place", w->path, errno);
 	if (rc == 0) {
+		if (base->keep_existing)
+			unlink(w->tmp);
 		free(w->tmp);
 		w->tmp = NULL;
 		sync_dir(w->path);
@@ -295,7 +335,9 @@ static struct lake_writer *file_write_open(struct lake *lake, const char *key, s
 	w->base.write = file_write;
 	w->base.commit = file_commit;
 	w->base.abort = file_abort;
+	w->lake = lake;
 	w->fd = fd;
+	w->key = xstrdup(key);
 	w->path = path;
 	w->tmp = tmp;
 	return &w->base;

@@ -47,7 +47,14 @@ struct lake_writer {
 	int  (*write)(struct lake_writer *w, const void *data, size_t n, struct err *e);
 	int  (*commit)(struct lake_writer *w, struct err *e);   /* frees w */
 	void (*abort)(struct lake_writer *w);                   /* frees w */
+	bool keep_existing;     /* lake_write_commit_new: never replace the key */
 };
+
+/* An existing key whose commit must not replace it: 1 when it holds the
+ * `size` bytes of `fd` (read with pread), else -1 with ERR_CONFLICT (or
+ * the error reading it).  `shown` names the key in messages. */
+int lk_existing_key(struct lake *lake, const char *key, const char *shown, int fd,
+		    off_t size, struct err *e);
 
 extern const struct lake_ops lake_file_ops;
 extern const struct lake_ops lake_s3_ops;

@@ -133,6 +133,7 @@ struct s3_request {
 	struct sigv4_param query[4];
 	size_t nquery;
 	const char *payload_hash;          /* NULL: empty body */
+	bool if_none_match;                /* PUT only where no object is */
 };
 
 /* A handle with URL and signed headers; *headers is the caller's to free. */
@@ -181,6 +182,8 @@ static CURL *s3_prepare(struct lake *lake, const struct s3_request *q,
 	}
 	/* Our test server and some S3 clones do not do 100-continue. */
 	list = curl_slist_append(list, "Expect:");
+	if (q->if_none_match)
+		list = curl_slist_append(list, "If-None-Match: *");
 	CURL *h = lk_curl_new(lake, buf_str(&url));
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, list);
 	if (strcmp(q->method, "GET") && strcmp(q->method, "PUT") && strcmp(q->method, "HEAD"))
@@ -492,7 +495,7 @@ struct s3_writer {
 	int fd;                 /* spool, already unlinked */
 	off_t size, sent;
 	struct sha256 hash;
-	char *objkey, *shown;
+	char *key, *objkey, *shown;
 };
 
 static void s3_writer_free(struct s3_writer *w)
@@ -500,6 +503,7 @@ static void s3_writer_free(struct s3_writer *w)
 	if (w->fd >= 0)
 		close(w->fd);
 	sha256_free(&w->hash);
+	free(w->key);
 	free(w->objkey);
 	free(w->shown);
 	free(w);
@@ -532,7 +536,8 @@ static int s3_commit(struct lake_writer *base, struct err *e)
 	char hex[65];
 	sha256_final(&w->hash, digest);
 	sha256_hex(digest, hex);
-	struct s3_request q = { .method = "PUT", .objkey = w->objkey, .payload_hash = hex };
+	struct s3_request q = { .method = "PUT", .objkey = w->objkey, .payload_hash = hex,
+				.if_none_match = base->keep_existing };
 	struct lk_response r = { .max = 16 * 1024 };
 	int rc;
 	for (int attempt = 0;; attempt++) {
@@ -552,6 +557,11 @@ static int s3_commit(struct lake_writer *base, struct err *e)
 		}
 		if (r.status >= 200 && r.status <= 299) {
 			rc = 0;
+			break;
+		}
+		/* 412: the object is there (409: a write of it is in flight). */
+		if (base->keep_existing && (r.status == 412 || r.status == 409)) {
+			rc = lk_existing_key(w->lake, w->key, w->shown, w->fd, w->size, e);
 			break;
 		}
 		if (!retryable(r.status) || attempt + 1 == ATTEMPTS) {
@@ -589,6 +599,7 @@ static struct lake_writer *s3_write_open(struct lake *lake, const char *key, str
 	w->base.abort = s3_abort;
 	w->lake = lake;
 	w->fd = fd;
+	w->key = xstrdup(key);
 	w->objkey = object_key(s, key);
 	w->shown = shown_key(s, w->objkey);
 	sha256_init(&w->hash);

@@ -341,6 +341,73 @@ static void check_shared_controls(struct ld *L, const char *top)
 	free(base);
 }
 
+/* The connection an extract step reads into the lake (not one that
+ * stages into a table), or NULL. */
+static const char *lake_source(const struct project_step *st)
+{
+	if (st->kind != STEP_EXTRACT || cJSON_GetObjectItemCaseSensitive(st->spec, "to"))
+		return NULL;
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(st->spec, "connection");
+	return cJSON_IsString(c) ? c->valuestring : NULL;
+}
+
+/* An extract source that environment `env` points elsewhere, with the
+ * flow that extracts it; NULL for none. */
+static const char *own_source(const struct project *p, const cJSON *env, const char **flow)
+{
+	const cJSON *conns = cJSON_GetObjectItemCaseSensitive(env, "connections");
+	for (size_t i = 0; cJSON_IsObject(conns) && i < p->nflows; i++) {
+		for (size_t k = 0; k < p->flows[i].nsteps; k++) {
+			const char *src = lake_source(&p->flows[i].steps[k]);
+			if (src && cJSON_GetObjectItemCaseSensitive(conns, src)) {
+				*flow = p->flows[i].name;
+				return src;
+			}
+		}
+	}
+	return NULL;
+}
+
+static const char *env_lake_url(const cJSON *root, const cJSON *env)
+{
+	const cJSON *lake = env ? cJSON_GetObjectItemCaseSensitive(env, "lake") : NULL;
+	const cJSON *url = cJSON_GetObjectItemCaseSensitive(lake, "url");
+	if (cJSON_IsString(url))
+		return url->valuestring;
+	lake = cJSON_GetObjectItemCaseSensitive(root, "lake");
+	url = cJSON_GetObjectItemCaseSensitive(lake, "url");
+	return cJSON_IsString(url) ? url->valuestring : "file:lake";
+}
+
+/* An environment that extracts other sources into a lake another one
+ * extracts into: both write the same tables' keys, and each one's pipes
+ * would load the other's rows. */
+static void check_shared_lakes(struct ld *L)
+{
+	struct project *p = L->p;
+	const cJSON *envs = cJSON_GetObjectItemCaseSensitive(p->root, "environments");
+	for (const cJSON *m = cJSON_IsObject(envs) ? envs->child : NULL; m; m = m->next) {
+		const char *flow = NULL;
+		const char *src = cJSON_IsObject(m) ? own_source(p, m, &flow) : NULL;
+		if (!src)
+			continue;
+		const char *url = env_lake_url(p->root, m);
+		const char *other = str_eq(url, env_lake_url(p->root, NULL)) ? "default" : NULL;
+		for (const cJSON *o = envs->child; !other && o; o = o->next)
+			if (o != m && cJSON_IsObject(o) && str_eq(url, env_lake_url(p->root, o)))
+				other = o->string;
+		if (!other)
+			continue;
+		char *path = spec_path_key("environments", m->string);
+		ld_error(L, path, "environment \"%s\" extracts from its own \"%s\" (flow %s) "
+			 "into the lake of environment \"%s\": the files of both would mix "
+			 "under one table's keys, and each one's pipes would load the other's "
+			 "rows; give \"%s\" a \"lake\" of its own", m->string, src, flow,
+			 other, m->string);
+		free(path);
+	}
+}
+
 void ld_load_lake_and_control(struct ld *L)
 {
 	struct project *p = L->p;
@@ -482,6 +549,7 @@ static void load_top(struct ld *L, const char *env)
 	ld_load_flows(L);
 	ld_load_tasks(L);
 	ld_check_table_connections(L);
+	check_shared_lakes(L);
 	if (L->world_readable)
 		ld_scan_secrets(L);
 }

@@ -386,8 +386,19 @@ static int window_to_lake(struct step_ctx *ctx, const struct load_query *q, cons
 		lake_write_abort(lw);
 		return -1;
 	}
-	if (lake_write_commit(lw, e) < 0)
+	/* Never over a file that is there: another environment or project
+	 * writing this lake would lose its rows to ours.  The same bytes are
+	 * this window written before (a retried attempt). */
+	if (lake_write_commit_new(lw, e) < 0) {
+		if (e && e->code == ERR_CONFLICT) {
+			char *why = xstrdup(e->msg);
+			err_set(e, ERR_CONFLICT, "%s: another environment or project extracts "
+				"into this lake, or the source changed since an earlier attempt "
+				"wrote the file; move it away to extract the window again", why);
+			free(why);
+		}
 		return -1;
+	}
 	*rows = n;
 	return 0;
 }

@@ -7,6 +7,9 @@
 #   - two environments that share a store named in the file, while one
 #     moves other data, are an error naming both, at file:line:column;
 #   - an environment that only marks (production) shares the default store;
+#   - an environment that extracts its own source into another's lake is
+#     an error; two projects extracting into one lake never replace each
+#     other's files (the old code replaced them: rows lost);
 #   - `worker --detach` in dev and in prod run side by side, each on its
 #     own files and store, and a run queued in prod completes there.
 set -eu
@@ -79,6 +82,43 @@ assert_eq 1 "$RC" "check of two environments naming one store"
 assert_contains "$OUT$ERR" 'environments.live: environments "prod" and "live" move different data'
 run_sluice -C named --env live run --wait count
 assert_eq 2 "$RC" "a run with a shared store is refused: $OUT"
+
+# ---- an environment that extracts its own source into the default's lake.
+mkdir lakeshare
+python3 - <<'PY'
+import json
+d = json.load(open('sluice.json'))
+del d['environments']['prod']['lake']
+json.dump(d, open('lakeshare/sluice.json', 'w'), indent=2)
+PY
+run_sluice -C lakeshare check
+assert_eq 1 "$RC" "check of a shared lake"
+assert_contains "$OUT$ERR" 'environments.prod: environment "prod" extracts from its own "src" (flow ex) into the lake of environment "default"'
+
+# ---- two projects extracting into one lake never replace each other's
+# files: the second one's window would land on the first one's key.
+for p in one two; do
+	mkdir "$p"
+	sqlite3 "$p/src.db" "CREATE TABLE t(id int primary key, v text, last_updated text);
+		INSERT INTO t VALUES (1, '$p', '2026-12-01 00:00:00')"
+	cat > "$p/sluice.json" <<JSON
+{ "project": "$p", "connections": { "src": { "url": "sqlite:src.db" } },
+  "lake": { "url": "file:$T/one_lake" },
+  "flows": [ { "name": "ex", "steps": [ { "name": "extract", "kind": "extract",
+      "connection": "src", "tables": ["t"], "watermark": "last_updated" } ] } ] }
+JSON
+done
+run_sluice -C one run --wait ex
+assert_eq 0 "$RC" "project one's extract: $ERR"
+run_sluice -C two run --wait ex
+assert_eq 1 "$RC" "project two's extract onto one's file must fail: $ERR"
+assert_contains "$ERR" "one_lake/t/2026/12/01/000000000000.ndjson exists already and holds other bytes; it is not replaced: another environment or project extracts into this lake"
+assert_eq '{"id":1,"v":"one","last_updated":"2026-12-01 00:00:00"}' \
+	"$(cat one_lake/t/2026/12/01/000000000000.ndjson)" "project one's file"
+# The same window again (a retried attempt writes the same bytes): no error.
+rm -rf one/.sluice
+run_sluice -C one run --wait ex
+assert_eq 0 "$RC" "project one's extract again over its own file: $ERR"
 
 # ---- a daemon per environment.
 kill_daemons() { local f; for f in .sluice/worker*.pid; do

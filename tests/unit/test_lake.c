@@ -1076,7 +1076,11 @@ static void s3_handler(int fd, struct hreq *r, void *arg)
 		return;
 	}
 	int i = s3_find(st, key);
-	if (!strcmp(r->method, "PUT")) {
+	const char *inm = hreq_header(r, "If-None-Match");
+	if (!strcmp(r->method, "PUT") && i >= 0 && inm && !strcmp(inm, "*")) {
+		s3_error(fd, r, 412, "PreconditionFailed",
+			 "At least one of the pre-conditions you specified did not hold");
+	} else if (!strcmp(r->method, "PUT")) {
 		s3_put(st, key, r->body, r->blen);
 		respond(fd, r, 200, "ETag: \"x\"\r\n", "", 0);
 	} else if (!strcmp(r->method, "DELETE")) {
@@ -1225,6 +1229,56 @@ START_TEST(s3_round_trip_through_a_signing_server)
 }
 END_TEST
 
+/* lake_write_commit_new through `lake`: a new key is written, the same
+ * bytes again are "there already", other bytes are refused and change
+ * nothing. */
+static void check_commit_new(struct lake *lake, const char *key)
+{
+	struct err e;
+	struct lake_writer *w = lake_write_open(lake, key, &e);
+	ck_assert_int_eq(lake_write(w, "{\"id\":1}\n", 9, &e), 0);
+	ck_assert_msg(lake_write_commit_new(w, &e) == 0, "%s", err_text(&e));
+	w = lake_write_open(lake, key, &e);
+	ck_assert_int_eq(lake_write(w, "{\"id\":1}\n", 9, &e), 0);
+	ck_assert_msg(lake_write_commit_new(w, &e) == 1, "%s", err_text(&e));
+	w = lake_write_open(lake, key, &e);
+	ck_assert_int_eq(lake_write(w, "{\"id\":2}\n", 9, &e), 0);
+	ck_assert_int_eq(lake_write_commit_new(w, &e), -1);
+	ck_assert_int_eq(e.code, ERR_CONFLICT);
+	ck_assert_ptr_nonnull(strstr(e.msg, "exists already and holds other bytes; it is "
+				 "not replaced"));
+	/* A longer file that starts with the same bytes is other bytes too. */
+	w = lake_write_open(lake, key, &e);
+	ck_assert_int_eq(lake_write(w, "{\"id\":1}\n{\"id\":2}\n", 18, &e), 0);
+	ck_assert_int_eq(lake_write_commit_new(w, &e), -1);
+	ck_assert_int_eq(e.code, ERR_CONFLICT);
+	char *got = read_key(lake, key, 4);
+	ck_assert_str_eq(got, "{\"id\":1}\n");
+	free(got);
+}
+
+START_TEST(commit_new_never_replaces_a_file)
+{
+	char *dir = test_mkdtemp();
+	struct lake *lake = open_file_lake(dir);
+	check_commit_new(lake, "t/2026/12/01/000000000000.ndjson");
+	/* No temporary file is left beside it. */
+	char *day = path_join(dir, "t/2026/12/01");
+	ck_assert_int_eq(count_dir_entries(day), 1);
+	free(day);
+	lake_close(lake);
+	free(dir);
+
+	static struct s3_state st = { .page_size = 1000 };
+	struct server s;
+	server_start(&s, s3_handler, &st);
+	lake = open_s3_lake(&s, "s3://" S3_BUCKET "/lake", S3_SK);
+	check_commit_new(lake, "t/2026/12/01/000000000000.ndjson");
+	lake_close(lake);
+	server_stop(&s);
+}
+END_TEST
+
 START_TEST(s3_errors_are_clear_and_keep_secrets)
 {
 	static struct s3_state st = { .page_size = 1000, .fail_lists = 1 };
@@ -1296,6 +1350,7 @@ static Suite *lake_suite(void)
 	tcase_add_test(tc, sigv4_matches_aws_examples);
 	tcase_add_test(tc, s3_round_trip_through_a_signing_server);
 	tcase_add_test(tc, s3_errors_are_clear_and_keep_secrets);
+	tcase_add_test(tc, commit_new_never_replaces_a_file);
 	suite_add_tcase(s, tc);
 	return s;
 }
