@@ -393,7 +393,8 @@ static int window_to_lake(struct step_ctx *ctx, const struct load_query *q, cons
 		if (e && e->code == ERR_CONFLICT) {
 			char *why = xstrdup(e->msg);
 			err_set(e, ERR_CONFLICT, "%s: another environment or project extracts "
-				"into this lake, or the source changed since an earlier attempt "
+				"into this lake, it holds the files of an earlier control store "
+				"(a new .sluice/), or the source changed since an earlier attempt "
 				"wrote the file; move it away to extract the window again", why);
 			free(why);
 		}
