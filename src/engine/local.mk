@@ -47,6 +47,7 @@ TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
 	tests/integration/events.sh tests/integration/events_pg.sh \
 	tests/integration/run_wait.sh tests/integration/run_wait_pg.sh \
 	tests/integration/disk_full.sh tests/integration/sqlite_busy.sh \
+	tests/integration/sqlite_lock_wait.sh \
 	tests/integration/workers.sh tests/integration/workers_pg.sh
 
 # run --at, LATE, catchup's MISSED ticks, typed parameters (issue 15).
