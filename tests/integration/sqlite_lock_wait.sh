@@ -37,6 +37,14 @@ run_sluice check
 assert_eq 1 "$RC" "check of lock_wait 30"
 assert_contains "$ERR$OUT" "connections.wh.lock_wait"
 
+# On PostgreSQL it means nothing, and check says so.
+cat > pg.json <<EOF
+{ "connections": { "wh": { "url": "postgresql://nobody@127.0.0.1:1/x", "lock_wait": "5s" } } }
+EOF
+run_sluice --project pg.json check
+assert_eq 0 "$RC" "check of lock_wait on PostgreSQL: $ERR$OUT"
+assert_contains "$ERR$OUT" "pg.json:1:26: warning: connections.wh: lock_wait has no effect on a PostgreSQL connection"
+
 # ---- 2s: the step gives up after about that, saying why.
 project '"2s"'
 run_sluice check
