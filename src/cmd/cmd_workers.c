@@ -124,8 +124,17 @@ static int exec_worker_cancel_runs(struct cmd_ctx *ctx, const struct cmd_args *a
 	const char *id = args->positional.items[0];
 	int n = 0;
 	if (engine_worker_cancel_runs(ctx->store, id, ctx->user, &n, e) < 0)
-		return EXIT_FAILED;
-	fprintf(ctx->out, "%d run%s of worker %s asked to cancel\n", n, n == 1 ? "" : "s", id);
+		return e->code == ERR_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
+	if (args->format == CMD_FORMAT_JSON) {
+		cJSON *o = cJSON_CreateObject();
+		cmd_json_add_str(o, "worker", id);
+		cJSON_AddNumberToObject(o, "cancelled", n);
+		cmd_json_print(ctx->out, o);
+		cJSON_Delete(o);
+	} else {
+		fprintf(ctx->out, "%d run%s of worker %s asked to cancel\n", n,
+			n == 1 ? "" : "s", id);
+	}
 	return EXIT_OK;
 }
 
@@ -151,8 +160,9 @@ const struct cmd_entry cmd_workers_entries[] = {
 	{ .name = "worker cancel-runs", .usage = "WORKER",
 	  .summary = "cancel every run one worker is running",
 	  .help = "Each RUNNING run of the worker becomes CANCELLING; the worker rolls\n"
-		  "its open steps back and records CANCELLED.",
-	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
+		  "its open steps back and records CANCELLED.  An id no worker has (and\n"
+		  "no run names) is an error, exit 2.",
+	  .flags = CMD_MUTATES | CMD_NEEDS_STORE, .formats = CMD_PRINTS_JSON,
 	  .args = { 1, 1, { CMD_KIND_TEXT } },
 	  .exec = exec_worker_cancel_runs,
 	  .audit = { "cancel", "runs of worker" } },

@@ -211,6 +211,9 @@ static void detach_stdio(const char *log)
 			close(null);
 		}
 	}
+	/* Started from a systemd unit, stderr was the journal; the log file
+	 * is not, and takes the form of a file. */
+	log_stderr_moved();
 }
 
 /* The daemon's side of daemon_spawn, after the second fork. */

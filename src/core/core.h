@@ -249,6 +249,10 @@ log_sink_fn log_text_sink(void);                  /* arg is a FILE * */
  * prefix <3> error, <4> warning, <6> info, <7> debug; no time (the
  * journal keeps its own). */
 log_sink_fn log_journal_sink(void);               /* arg is a FILE * */
+/* Stderr now points elsewhere (a daemon's log file): the sinks writing to
+ * it take journald's form only if it is still the journal's stream
+ * (env_journal_stderr), the text form otherwise.  Before threads exist. */
+void  log_stderr_moved(void);
 void  log_add_secret(const char *secret);         /* copied; ignored if < 4 chars */
 void  log_clear_secrets(void);
 /* Replace every registered secret in s; returns a new string. */

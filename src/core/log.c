@@ -239,6 +239,17 @@ log_sink_fn log_journal_sink(void)
 	return journal_sink;
 }
 
+void log_stderr_moved(void)
+{
+	bool journal = env_journal_stderr();
+	pthread_mutex_lock(&log_lock);
+	for (int i = 0; i < MAX_SINKS; i++)
+		if (sinks[i].used && sinks[i].arg == stderr &&
+		    (sinks[i].fn == text_sink || sinks[i].fn == journal_sink))
+			sinks[i].fn = journal ? journal_sink : text_sink;
+	pthread_mutex_unlock(&log_lock);
+}
+
 /* ---- BUG_ON ------------------------------------------------------------------ */
 
 /* The lock, if it can be had within a second: the failing thread may hold

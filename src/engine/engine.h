@@ -252,7 +252,8 @@ char *engine_run_worker_lost(const struct store_run *r, const struct vec *worker
  * grace, and exits. */
 int   engine_worker_drain(struct store *s, const char *id, const char *by,
 			  struct err *e);
-/* Cancel every RUNNING run of worker `id`; *cancelled counts them. */
+/* Cancel every RUNNING run of worker `id`; *cancelled counts them.
+ * ERR_NOTFOUND when no worker `id` is registered and no run names it. */
 int   engine_worker_cancel_runs(struct store *s, const char *id, const char *by,
 				int *cancelled, struct err *e);
 

@@ -247,6 +247,9 @@ bool  engine_run_may_retry(const struct project *p, const struct store_run *r,
 struct sched *engine_sched_new(void);
 void  engine_sched_free(struct sched *sc);
 void *engine_scheduler_main(void *arg);
+/* Queue the late_run notification of run `r`, which the caller has just
+ * moved SCHEDULED -> LATE. */
+void  engine_notify_late(struct engine *eng, struct store *s, const struct store_run *r);
 /* A flow run triggered by a task finished (called by the scheduler). */
 void  engine_sched_task_sql_done(struct engine *eng, const char *task, bool ok);
 /* A pipe refresh job finished (the pipe may be queued again). */

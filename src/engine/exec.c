@@ -685,6 +685,8 @@ void engine_exec_run(struct slot *sl, struct store_run *run)
 	pthread_cond_init(&rx->cond, NULL);
 	atomic_init(&rx->cancel_seen, false);
 	engine_event_run(eng, run->id, run->flow, RUN_RUNNING, run->reason);
+	if (run->late_at_claim)
+		engine_notify_late(eng, sl->store, run);
 	struct err e;
 	err_clear(&e);
 	if (prepare(sl, rx, &e) < 0) {

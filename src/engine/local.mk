@@ -48,10 +48,13 @@ TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
 	tests/integration/sched_wake_pg.sh \
 	tests/integration/run_wait.sh tests/integration/run_wait_pg.sh \
 	tests/integration/disk_full.sh tests/integration/sqlite_busy.sh \
+	tests/integration/sqlite_lock_wait.sh \
 	tests/integration/workers.sh tests/integration/workers_pg.sh
 
 # run --at, LATE, catchup's MISSED ticks, typed parameters (issue 15).
 TESTS += tests/integration/schedule.sh tests/integration/schedule_pg.sh
+# a run marked LATE by its claim sends late_run once (w17).
+TESTS += tests/integration/late_notify.sh tests/integration/late_notify_pg.sh
 
 # `sluice worker --metrics` on a busy demo, checked by promtool.
 TESTS += tests/integration/metrics.sh tests/integration/metrics_pg.sh

@@ -831,7 +831,10 @@ static int take_requests(struct engine *eng, struct sched *sc, struct err *e)
 	return 0;
 }
 
-static void notify_late(struct engine *eng, struct sched *sc, const struct store_run *r)
+/* Whoever moves a run SCHEDULED -> LATE says so (this scheduler, or the
+ * claim that found it overdue): the move happens once, so the message is
+ * queued once. */
+void engine_notify_late(struct engine *eng, struct store *s, const struct store_run *r)
 {
 	char *object = xasprintf("flow:%s", r->flow);
 	char when[24], after[32];
@@ -843,7 +846,7 @@ static void notify_late(struct engine *eng, struct sched *sc, const struct store
 	struct notify_msg m = { .event = NOTIFY_LATE_RUN, .object = object, .run_id = r->id,
 				.state = "LATE", .text = text };
 	struct err e;
-	if (notify_raise(sc->store, eng->project, &m, &e) < 0)
+	if (notify_raise(s, eng->project, &m, &e) < 0)
 		log_warn("run %lld: cannot queue the notification: %s", (long long)r->id,
 			 err_text(&e));
 	free(text);
@@ -867,7 +870,7 @@ static usec_t mark_late(struct engine *eng, struct sched *sc, usec_t now)
 				      after);
 		/* A claim may win the race: then the run is RUNNING, not late. */
 		if (engine_transition(eng, sc->store, r, RUN_LATE, why, NULL, 0, NULL) == 0)
-			notify_late(eng, sc, r);
+			engine_notify_late(eng, sc->store, r);
 		free(why);
 	}
 	if (runs.len == 100)

@@ -83,6 +83,21 @@ int engine_worker_drain(struct store *s, const char *id, const char *by, struct 
 	return rc;
 }
 
+/* 1 when `id` is a registered worker, 0 when not, -1 on a store error. */
+static int worker_registered(struct store *s, const char *id, struct err *e)
+{
+	struct vec ws = VEC_INIT;
+	int found = 0;
+	if (store_worker_list(s, &ws, e) < 0)
+		return -1;
+	for (size_t i = 0; i < ws.len && !found; i++)
+		found = str_eq(((const struct store_worker *)ws.items[i])->id, id);
+	store_worker_list_free(&ws);
+	return found;
+}
+
+/* An id no worker has and no run names is a typo, not "0 runs": a worker
+ * that has gone but left runs behind still has them cancelled. */
 int engine_worker_cancel_runs(struct store *s, const char *id, const char *by,
 			      int *cancelled, struct err *e)
 {
@@ -94,10 +109,12 @@ int engine_worker_cancel_runs(struct store *s, const char *id, const char *by,
 	if (store_run_list(s, &f, &runs, e) < 0)
 		return -1;
 	int rc = 0;
+	bool matched = false;
 	for (size_t i = 0; i < runs.len && rc == 0; i++) {
 		const struct store_run *r = runs.items[i];
 		if (!str_eq(r->worker, id))
 			continue;
+		matched = true;
 		struct err ce;
 		if (engine_cancel(s, r->id, by, &ce) == 0)
 			(*cancelled)++;
@@ -105,5 +122,9 @@ int engine_worker_cancel_runs(struct store *s, const char *id, const char *by,
 			rc = (*e = ce, -1);
 	}
 	store_run_list_free(&runs);
+	int known = rc == 0 && !matched ? worker_registered(s, id, e) : 1;
+	if (known <= 0)
+		rc = known < 0 ? -1 : err_set(e, ERR_NOTFOUND, "no worker %s is registered "
+					      "(sluice show workers lists them)", id);
 	return rc;
 }

@@ -21,17 +21,27 @@
  * sluice) an existing key still gets If-Modified-Since from its time in
  * the lake.
  *
+ * A partial that no download has touched for PARTIAL_MAX_AGE (a URL or
+ * a key that changed, a month never asked for again) is pruned when a
+ * download starts.  A download holds a shared lock on its partial while it
+ * has it open, and the pruner takes the partial only with an exclusive lock
+ * it gets without waiting, so a partial another process is writing (or
+ * waiting on: Retry-After can keep it quiet for minutes) is never taken.
+ *
  * 429 and 503 with Retry-After (seconds or an HTTP date) are waited out,
  * up to max_wait each, and tried again; longer or without it, they fail
  * like any other status, with the wait the server asked for in the error.
  */
 #include "lake/lake_int.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,6 +49,9 @@
 #define DEFAULT_ATTEMPTS 5
 #define DEFAULT_MAX_WAIT (10 * 60 * USEC_PER_SEC)
 #define VALIDATOR_MAX 256
+/* Long enough for any retry policy or outage to come back to a partial;
+ * short enough that abandoned ones do not pile up for ever. */
+#define PARTIAL_MAX_AGE (7 * 24 * 3600)     /* seconds since its last write */
 
 struct validators {
 	char etag[VALIDATOR_MAX];
@@ -271,6 +284,42 @@ static void free_lines(char **lines, int n)
 		free(lines[i]);
 }
 
+/* The partial at `part` (and its .meta) gone if no one has written it for
+ * PARTIAL_MAX_AGE and no one has it open (see the top of the file). */
+static void prune_if_stale(const char *part, time_t now)
+{
+	int fd = open(part, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	struct stat st;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &st) == 0 &&
+	    S_ISREG(st.st_mode) && now - st.st_mtime > PARTIAL_MAX_AGE) {
+		char *meta = xasprintf("%.*s.meta", (int)(strlen(part) - strlen(".part")), part);
+		unlink(part);
+		unlink(meta);
+		free(meta);
+	}
+	close(fd);
+}
+
+static void prune_partials(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return;
+	time_t now = time(NULL);
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t n = strlen(de->d_name);
+		if (n <= strlen(".part") || strcmp(de->d_name + n - strlen(".part"), ".part"))
+			continue;
+		char *part = path_join(dir, de->d_name);
+		prune_if_stale(part, now);
+		free(part);
+	}
+	closedir(d);
+}
+
 /* Open the spool: the partial of this URL and key when there is one to
  * resume (*offset its size, *v its validators), else empty. */
 static int spool_open(struct spool *s, const char *dir, const char *url, const char *url_id,
@@ -286,6 +335,7 @@ static int spool_open(struct spool *s, const char *dir, const char *url, const c
 	}
 	if (mkdir_p(dir, 0700, e) < 0)
 		return -1;
+	prune_partials(dir);
 	s->part = spool_name(dir, key, url, "part");
 	s->meta = spool_name(dir, key, url, "meta");
 	s->done = spool_name(dir, key, NULL, "done");
@@ -300,6 +350,10 @@ static int spool_open(struct spool *s, const char *dir, const char *url, const c
 	s->f = fopen(s->part, same ? "a+b" : "w+b");
 	if (!s->f)
 		return sys_fail(e, s->part);
+	/* Ours while open: a pruner skips it.  Its exclusive lock lasts an
+	 * instant, so this waits at most that long. */
+	while (flock(fileno(s->f), LOCK_SH) < 0 && errno == EINTR)
+		;
 	fseek(s->f, 0, SEEK_END);
 	long at = ftell(s->f);
 	*offset = same && at > 0 ? at : 0;

@@ -14,7 +14,8 @@
  * a dead one is reopened in place, so a restart of the server is not the
  * next step's failure, nor a task condition's.
  *
- * Writers wait for a SQLite file's write lock up to STEP_LOCK_WAIT, and
+ * Writers wait for a SQLite file's write lock up to the connection's
+ * lock_wait (STEP_LOCK_WAIT when not set), and
  * say so after a second (why and how long: doc/architecture.md).
  */
 #include "pipes/pipes.h"
@@ -108,7 +109,8 @@ static struct db *open_connection(struct step_conns *c,
 	memset(&opt, 0, sizeof opt);
 	opt.read_only = c->read_only || pc->read_only || c->project->env.read_only;
 	opt.label = pc->name;
-	opt.busy_timeout_ms = (int)(STEP_LOCK_WAIT / USEC_PER_MSEC);
+	opt.busy_timeout_ms = (int)((pc->lock_wait ? pc->lock_wait : STEP_LOCK_WAIT) /
+				    USEC_PER_MSEC);
 	opt.on_wait = waiting;
 	opt.on_wait_arg = c;
 	if (pc->password_env) {

@@ -37,8 +37,8 @@ struct lake_listing;
  * The project must outlive the set.
  *
  * Writers wait for each other: SQLite lets one connection at a time write
- * a file, and a statement of these connections waits up to
- * STEP_LOCK_WAIT for the write lock (a db_cancel, hence a step's cancel or
+ * a file, and a statement of these connections waits up to the
+ * connection's lock_wait (STEP_LOCK_WAIT when not set) for the write lock (a db_cancel, hence a step's cancel or
  * timeout, ends the wait).  A wait that lasts a second is logged ("wh:
  * waiting for the write lock on wh.db, which another connection holds"),
  * with the run and step set by step_conns_doing, and so is its end. */

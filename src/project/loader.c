@@ -50,7 +50,26 @@ char *proj_resolve_url(const struct project *p, const char *url, const char *sch
 
 /* ---- connections ---------------------------------------------------------------- */
 
-static const char *const connection_keys[] = { "url", "password_env", "read_only", NULL };
+static const char *const connection_keys[] = { "url", "password_env", "read_only",
+						"lock_wait", NULL };
+
+/* lock_wait is kept in milliseconds by the SQLite driver (an int). */
+#define LOCK_WAIT_MAX (24 * 3600 * USEC_PER_SEC)
+
+static void connection_lock_wait(struct ld *L, const cJSON *obj, const char *path,
+				 struct project_connection *c)
+{
+	usec_t d = spec_at_duration(L->p, obj, path, "lock_wait", -1, L->d);
+	if (d < 0)
+		return;              /* not set, or not a duration (said) */
+	if (d < USEC_PER_MSEC || d > LOCK_WAIT_MAX) {
+		char *kp = spec_path_key(path, "lock_wait");
+		ld_error(L, kp, "lock_wait must be at least 1ms and at most 24h");
+		free(kp);
+		return;
+	}
+	c->lock_wait = d;
+}
 
 /* Settings of a connection or of its override in an environment. */
 static void connection_settings(struct ld *L, const cJSON *obj, const char *path,
@@ -78,6 +97,7 @@ static void connection_settings(struct ld *L, const cJSON *obj, const char *path
 	}
 	if (cJSON_GetObjectItemCaseSensitive(obj, "read_only"))
 		c->read_only = spec_at_bool(p, obj, path, "read_only", c->read_only, L->d);
+	connection_lock_wait(L, obj, path, c);
 }
 
 void ld_load_connections(struct ld *L)
@@ -112,6 +132,9 @@ static void finish_connections(struct ld *L)
 		}
 		if (c->kind == CONN_SQLITE && c->password_env)
 			ld_warn(L, c->path, "password_env has no effect on a SQLite connection");
+		if (c->kind == CONN_POSTGRES && c->lock_wait)
+			ld_warn(L, c->path, "lock_wait has no effect on a PostgreSQL connection "
+				"(its writers wait for row locks, not for the file)");
 	}
 }
 

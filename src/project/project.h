@@ -79,6 +79,8 @@ struct project_connection {
 				  conninfo strings as written */
 	char *password_env;    /* name of the variable holding the password, or NULL */
 	bool  read_only;
+	usec_t lock_wait;      /* SQLite: how long a writer waits for the file's
+				  write lock ("lock_wait"); 0 = the default */
 	char *path;            /* "connections.warehouse", for diagnostics */
 	char *postgres_env;    /* another environment in which it is PostgreSQL
 				  ("default": the file's own settings), or NULL */

@@ -731,8 +731,10 @@ static int flow_has_room(struct store *s, const char *flow, bool retrying, struc
 	return room ? 1 : 0;
 }
 
+/* Claims run `id`, locked; *marked_late set when this claim found it
+ * overdue and moved it SCHEDULED -> LATE itself. */
 static int claim_locked(struct store *s, int64_t id, const char *worker,
-			struct err *e)
+			bool *marked_late, struct err *e)
 {
 	struct run_row cur = { 0 };
 	int rc = lock_run(s, id, &cur, e);
@@ -754,6 +756,7 @@ static int claim_locked(struct store *s, int64_t id, const char *worker,
 		struct move late = { .to = RUN_LATE, .reason = why };
 		rc = apply_move(s, id, &cur, &late, e) < 0 ? -1 : 1;
 		cur.state = RUN_LATE;
+		*marked_late = true;
 		free(why);
 	}
 	char *reason = xasprintf("claimed by worker %s", worker);
@@ -818,13 +821,16 @@ int store_run_claim_pools(struct store *s, const char *worker, const char *flow,
 				return 0;
 			continue;
 		}
-		if (claim_locked(s, id, worker, e) < 0) {
+		bool late = false;
+		if (claim_locked(s, id, worker, &late, e) < 0) {
 			st_rollback(s);
 			return -1;
 		}
 		if (st_commit(s, STORE_AREA_BIT(STORE_AREA_RUNS), e) < 0)
 			return -1;
 		*out = store_run_get(s, id, e);
+		if (*out)
+			(*out)->late_at_claim = late;
 		return *out ? 1 : -1;
 	}
 	return 0;
@@ -838,13 +844,16 @@ int store_run_claim_id(struct store *s, int64_t run_id, const char *worker,
 		return err_set(e, ERR_INVALID, "claiming a run needs a worker id");
 	if (st_begin(s, e) < 0)
 		return -1;
-	if (claim_locked(s, run_id, worker, e) < 0) {
+	bool late = false;
+	if (claim_locked(s, run_id, worker, &late, e) < 0) {
 		st_rollback(s);
 		return -1;
 	}
 	if (st_commit(s, STORE_AREA_BIT(STORE_AREA_RUNS), e) < 0)
 		return -1;
 	*out = store_run_get(s, run_id, e);
+	if (*out)
+		(*out)->late_at_claim = late;
 	return *out ? 0 : -1;
 }
 

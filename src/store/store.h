@@ -294,6 +294,9 @@ struct store_run {
 	char   *pool;            /* only workers serving it take the run; NULL */
 	usec_t  late_at;         /* SCHEDULED: LATE if not started by then; 0 never */
 	char   *partition;       /* a partitioned flow's period ("2026-03-01"); NULL */
+	bool    late_at_claim;   /* set by the claim that returned it when that claim
+				    itself moved it SCHEDULED -> LATE (no engine had
+				    marked it), so its claimant says it was late */
 };
 
 /* What store_run_create needs; unset fields take the defaults shown. */

@@ -6,7 +6,8 @@
 # sends the file again and the partial is dropped; If-None-Match when the
 # key exists, a 304 writing nothing and saying so, a changed file fetched
 # again; Retry-After waited out, one too long failing with what the server
-# asked; `sluice check` on parameters and keys.
+# asked; partials untouched for a week pruned, not one in use;
+# `sluice check` on parameters and keys.
 . "${SLUICE_SRCDIR:?}/tests/lib/testlib.sh"
 
 P=$T/p
@@ -135,6 +136,34 @@ assert_eq 0 "$(find "$P/.sluice/downloads" -name '*.part' | wc -l)" "no partial 
 # What is kept there names URLs by digest only: a URL may carry a secret.
 grep -rq "127.0.0.1" "$P/.sluice/downloads" &&
 	fail ".sluice/downloads holds a URL: $(grep -r "127.0.0.1" "$P/.sluice/downloads")"
+
+# ---- partials never resumed are pruned when a download starts -------------------
+# One untouched for 8 days goes (with its .meta); one written an hour ago
+# stays; so does one as old that another process has open (it holds the
+# lock a download holds on its partial); the validators (.done) stay.
+D=$P/.sluice/downloads
+for n in stale fresh busy; do
+	printf 'partial bytes' >"$D/$n.part"
+	printf 'digest\n"etag"\n\n' >"$D/$n.meta"
+done
+touch -d '8 days ago' "$D/stale.part" "$D/stale.meta" "$D/busy.part" "$D/busy.meta"
+touch -d '1 hour ago' "$D/fresh.part" "$D/fresh.meta"
+touch -d '30 days ago' "$D"/*.done
+dones=$(ls "$D"/*.done | wc -l)
+rm -f "$T/busy.locked"
+flock -s "$D/busy.part" sh -c "touch '$T/busy.locked'; sleep 60" &
+BUSY=$!
+at_exit "kill $BUSY"
+wait_until 10 test -e "$T/busy.locked" || fail "flock did not take the partial"
+run_flow get month=2021-01
+assert_eq 0 "$RC" "run get with old partials about: $ERR"
+[ -e "$D/stale.part" ] && fail "a partial untouched for 8 days was not pruned"
+[ -e "$D/stale.meta" ] && fail "the pruned partial's .meta was left"
+[ -e "$D/fresh.part" ] && [ -e "$D/fresh.meta" ] || fail "an hour-old partial was pruned"
+[ -e "$D/busy.part" ] && [ -e "$D/busy.meta" ] || fail "a partial another process has open was pruned"
+assert_eq "$dones" "$(ls "$D"/*.done | wc -l)" "the validators of finished downloads"
+kill "$BUSY" 2>/dev/null || true
+rm -f "$D"/fresh.* "$D"/busy.*
 
 # ---- Retry-After ---------------------------------------------------------------
 make_file 2021-05

@@ -78,6 +78,29 @@ EOF
 	cd "$T"
 }
 
+# `worker cancel-runs` of an id no worker has is an error, in text and in
+# --json; of a live worker with nothing running, "0 runs".
+cancel_runs_cases() {
+	local id
+	for fmt in "" --json; do
+		run_sluice worker cancel-runs nosuch:1:1 $fmt
+		assert_eq 2 "$RC" "cancel-runs of an unknown worker $fmt: $OUT"
+		assert_contains "$ERR" "no worker nosuch:1:1 is registered" \
+			"cancel-runs of an unknown worker $fmt"
+		assert_eq "" "$OUT" "cancel-runs of an unknown worker $fmt prints no count"
+	done
+	id=$("$SLUICE" show workers --json | python3 -c '
+import json, sys
+print([w["id"] for w in json.load(sys.stdin) if w["pid"] == int(sys.argv[1])][0])' "$W0")
+	run_sluice worker cancel-runs "$id"
+	assert_eq 0 "$RC" "cancel-runs of worker $id: $ERR"
+	assert_eq "0 runs of worker $id asked to cancel" "$OUT" "cancel-runs of an idle worker"
+	run_sluice worker cancel-runs "$id" --json
+	assert_eq 0 "$RC" "cancel-runs --json of worker $id: $ERR"
+	assert_eq "{\"worker\":\"$id\",\"cancelled\":0}" "$(printf '%s' "$OUT" | json_squeeze)" \
+		"cancel-runs --json of an idle worker"
+}
+
 pools_cases() {
 	bad_pool_cases
 	make_pools_project
@@ -102,6 +125,7 @@ pools_cases() {
 	assert_contains "$j" '"runs_in_flight":0,"state":"LIVE"' "in flight, state"
 	run_sluice show workers --format csv
 	assert_contains "$OUT" "WORKER,HOST,PID,POOLS,STARTED,HEARTBEAT,RUNS,STATE" "csv header"
+	cancel_runs_cases
 
 	# ---- routing: each run goes to the worker of its pool, three times over.
 	local i
