@@ -752,7 +752,7 @@ int stream_commit_consumed(const struct stream_reader *r, struct db *db, const c
 			 "consumed and its offset stays (read it with a step that takes "
 			 "from {\"stream\": \"%s\"} before the load)", s->name, s->name);
 	int rc = found <= 0 ? found
-		 : stream_offset_advance(db, &o, s->name, r->run_id,
+		 : stream_offset_advance(db, &o, s, r->run_id,
 				r->consumer, &w, e);
 	if (rc < 0)
 		err_prefix(e, "stream %s: advancing the offset: ", s->name);

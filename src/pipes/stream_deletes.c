@@ -15,8 +15,13 @@
  * has already passed (which would lose that delete for good).
  *
  * Deletes before the stream's first window are not in the log: capture
- * starts there.  On SQLite the trigger names the columns the table had
- * when it was made; PostgreSQL's keeps the whole row (row_to_json).
+ * starts there.  On SQLite the trigger names the table's columns, so each
+ * window makes it again when the table's columns changed since (deletes
+ * between the change and that window log the columns as they were);
+ * PostgreSQL's keeps the whole row (row_to_json).
+ *
+ * The log is pruned when an offset advances (stream_store.c): ids that
+ * every offset following the table is past are read by nobody again.
  */
 #include "pipes/stream_int.h"
 #include "db/db.h"
@@ -58,16 +63,36 @@ static int create_log(struct db *db, struct err *e)
 	return db_exec(db, sql, NULL, 0, NULL, e);
 }
 
-static int trigger_exists(struct db *db, const char *name, bool *yes, struct err *e)
+/* The text the SQLite trigger logs column `name` with. */
+static void sqlite_column_pair(struct buf *b, struct db *db, const char *name)
+{
+	char *qc = db_quote_ident(db, name);
+	put_literal(b, name);
+	buf_printf(b, ", OLD.%s", qc);
+	free(qc);
+}
+
+/* Must the trigger be made (again)?  When there is none; on SQLite also
+ * when it does not log every column the table has now (a column added or
+ * renamed since it was made would be logged as NULL, and a renamed key
+ * would delete nothing). */
+static int trigger_needed(struct db *db, const char *name, const struct db_table *t,
+			  bool *needed, struct err *e)
 {
 	const char *params[] = { name };
-	char *v = NULL;
+	char *sql = NULL;
 	int rc = db_query_value(db, db_kind(db) == DB_POSTGRES
-				? "SELECT 1 FROM pg_trigger WHERE tgname = $1"
-				: "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = $1",
-				params, 1, &v, e);
-	free(v);
-	*yes = rc == 1;
+				? "SELECT 'made' FROM pg_trigger WHERE tgname = $1"
+				: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1",
+				params, 1, &sql, e);
+	*needed = rc != 1 || !sql;
+	for (size_t i = 0; !*needed && db_kind(db) != DB_POSTGRES && i < t->ncolumns; i++) {
+		struct buf pair = BUF_INIT;
+		sqlite_column_pair(&pair, db, t->columns[i].name);
+		*needed = !strstr(sql, buf_str(&pair));
+		buf_free(&pair);
+	}
+	free(sql);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -80,11 +105,8 @@ static void sqlite_trigger(struct buf *b, struct db *db, const char *trig,
 	put_literal(b, table);
 	buf_puts(b, ", json_object(");
 	for (size_t i = 0; i < t->ncolumns; i++) {
-		char *qc = db_quote_ident(db, t->columns[i].name);
 		buf_puts(b, i ? ", " : "");
-		put_literal(b, t->columns[i].name);
-		buf_printf(b, ", OLD.%s", qc);
-		free(qc);
+		sqlite_column_pair(b, db, t->columns[i].name);
 	}
 	buf_puts(b, ")); END");
 	free(qt);
@@ -116,23 +138,29 @@ int stream_deletes_capture(struct db *db, const char *table, const struct db_tab
 			   struct err *e)
 {
 	char *trig = trigger_name(table);
-	bool made = false;
-	int rc = trigger_exists(db, trig, &made, e);
-	if (rc == 0 && !made) {
+	bool needed = false;
+	int rc = trigger_needed(db, trig, t, &needed, e);
+	if (rc == 0 && needed) {
 		bool own = !db_in_transaction(db);
 		rc = own ? db_begin(db, e) : 0;
 		if (rc == 0)
 			rc = create_log(db, e);
 		/* Look again inside the transaction: another session may have. */
 		if (rc == 0)
-			rc = trigger_exists(db, trig, &made, e);
-		if (rc == 0 && !made && db_kind(db) == DB_POSTGRES) {
+			rc = trigger_needed(db, trig, t, &needed, e);
+		if (rc == 0 && needed && db_kind(db) == DB_POSTGRES) {
 			rc = pg_trigger(db, trig, table, e);
-		} else if (rc == 0 && !made) {
+		} else if (rc == 0 && needed) {
+			char *qtrig = db_quote_ident(db, trig);
+			char *drop = xasprintf("DROP TRIGGER IF EXISTS %s", qtrig);
 			struct buf b = BUF_INIT;
 			sqlite_trigger(&b, db, trig, t, table);
-			rc = db_exec(db, buf_str(&b), NULL, 0, NULL, e);
+			rc = db_exec(db, drop, NULL, 0, NULL, e);
+			if (rc == 0)
+				rc = db_exec(db, buf_str(&b), NULL, 0, NULL, e);
 			buf_free(&b);
+			free(drop);
+			free(qtrig);
 		}
 		if (own)
 			rc = rc == 0 ? db_commit(db, e) : (db_rollback(db), -1);
@@ -185,6 +213,17 @@ int stream_deletes_count(struct db *db, const char *table, const char *after,
 			      "id > CAST($2 AS bigint) AND id <= CAST($3 AS bigint)"
 			    : "SELECT count(*) FROM " DELETES " WHERE table_name = $1 AND "
 			      "id > CAST($2 AS bigint)", params, upto ? 3 : 2, n, e) < 0 ? -1 : 0;
+}
+
+int stream_deletes_prune(struct db *db, const char *table, const char *upto,
+			 struct err *e)
+{
+	bool has;
+	if (log_exists(db, &has, e) < 0)
+		return -1;
+	const char *params[] = { table, upto };
+	return !has ? 0 : db_exec(db, "DELETE FROM " DELETES " WHERE table_name = $1 AND "
+				  "id <= CAST($2 AS bigint)", params, 2, NULL, e) < 0 ? -1 : 0;
 }
 
 void stream_deletes_select(struct buf *b, struct db *db, const struct db_table *t,

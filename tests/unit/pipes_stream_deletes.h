@@ -209,4 +209,148 @@ static void t_stream_append_unchanged(const struct backend *b)
 	fx_close(&f);
 }
 
+/* ---- pruning the delete log ------------------------------------------------ */
+
+/* Two default streams over src_items, each consumed into its own target. */
+static const char *const TWO_READERS_HEAD =
+	"{ \"connections\": { \"wh\": { \"url\": \"@WH@\" } },"
+	"  \"streams\": ["
+	"    { \"name\": \"a_changes\", \"connection\": \"wh\", \"table\": \"src_items\","
+	"      \"mode\": \"default\", \"offset_column\": \"id\" }";
+static const char *const TWO_READERS_FLOWS =
+	"  ], \"flows\": ["
+	"    { \"name\": \"fa\", \"steps\": ["
+	"      { \"name\": \"load\", \"kind\": \"load\", \"connection\": \"wh\","
+	"        \"from\": { \"query\": \"SELECT c.id, c.name, c._sluice_action FROM"
+	"                    {{stream:a_changes}} AS c\" },"
+	"        \"table\": \"dim_a\", \"mode\": \"merge\", \"key\": [\"id\"],"
+	"        \"consumes\": [\"a_changes\"] } ] }";
+static const char *const B_STREAM =
+	", { \"name\": \"b_changes\", \"connection\": \"wh\", \"table\": \"src_items\","
+	"    \"mode\": \"default\", \"offset_column\": \"id\" }";
+static const char *const B_FLOW =
+	", { \"name\": \"fb\", \"steps\": ["
+	"    { \"name\": \"load\", \"kind\": \"load\", \"connection\": \"wh\","
+	"      \"from\": { \"query\": \"SELECT c.id, c.name, c._sluice_action FROM"
+	"                  {{stream:b_changes}} AS c\" },"
+	"      \"table\": \"dim_b\", \"mode\": \"merge\", \"key\": [\"id\"],"
+	"      \"consumes\": [\"b_changes\"] } ] }";
+
+/* The two-reader project, with stream b and its flow or without them. */
+static char *two_readers(bool with_b)
+{
+	return xasprintf("%s%s%s%s ] }", TWO_READERS_HEAD, with_b ? B_STREAM : "",
+			 TWO_READERS_FLOWS, with_b ? B_FLOW : "");
+}
+
+static const char *const LOAD_STEP[] = { "load", NULL };
+
+static int64_t delete_log_rows(struct fx *f)
+{
+	return fx_int(f, "SELECT count(*) FROM _sluice_stream_deletes");
+}
+
+/* Once the only stream over a table has consumed its deletes, the log
+ * holds none of them: it does not grow with every delete ever made. */
+static void t_stream_deletes_pruned(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, DELETES_PROJECT);
+	make_src_items(&f, 3);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	fx_exec(&f, "DELETE FROM src_items WHERE id IN (1, 2)");
+	ck_assert_int_eq(delete_log_rows(&f), 2);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 1);
+	ck_assert_int_eq(delete_log_rows(&f), 0);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 3");
+	ck_assert_int_eq(deletes_pending(&f, "items_changes"), 1);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 0);
+	ck_assert_int_eq(delete_log_rows(&f), 0);
+	ck_assert_int_eq(deletes_pending(&f, "items_changes"), 0);
+	fx_close(&f);
+}
+
+/* Two streams over one table: the log keeps what the slower one has not
+ * read, the slower one still applies those deletes, and then they go. */
+static void t_stream_deletes_two_readers(const struct backend *b)
+{
+	struct fx f;
+	char *json = two_readers(true);
+	fx_open(&f, b, json);
+	free(json);
+	make_src_items(&f, 3);
+	deletes_run(&f, "fa", LOAD_STEP);
+	deletes_run(&f, "fb", LOAD_STEP);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 1");
+	deletes_run(&f, "fa", LOAD_STEP);
+	deletes_run(&f, "fb", LOAD_STEP);
+	ck_assert_int_eq(delete_log_rows(&f), 0);
+
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 2");
+	deletes_run(&f, "fa", LOAD_STEP);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 3");
+	deletes_run(&f, "fa", LOAD_STEP);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_a"), 0);
+	ck_assert_int_eq(delete_log_rows(&f), 2);       /* b has read neither */
+	ck_assert_int_eq(deletes_pending(&f, "b_changes"), 2);
+	deletes_run(&f, "fb", LOAD_STEP);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_b"), 0);
+	ck_assert_int_eq(delete_log_rows(&f), 0);
+	fx_close(&f);
+}
+
+/* A stream taken out of the project no longer holds the log: the next
+ * consuming load of the other stream prunes past where it stopped, and
+ * its offset goes with it. */
+static void t_stream_deletes_removed_reader(const struct backend *b)
+{
+	struct fx f;
+	char *json = two_readers(true);
+	fx_open(&f, b, json);
+	free(json);
+	make_src_items(&f, 3);
+	deletes_run(&f, "fa", LOAD_STEP);
+	deletes_run(&f, "fb", LOAD_STEP);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 1");
+	deletes_run(&f, "fa", LOAD_STEP);
+	ck_assert_int_eq(delete_log_rows(&f), 1);
+
+	step_conns_free(f.conns);
+	project_free(f.p);
+	json = two_readers(false);
+	fx_load(&f, json);
+	free(json);
+	f.conns = step_conns_new(f.p, false);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 2");
+	deletes_run(&f, "fa", LOAD_STEP);
+	ck_assert_int_eq(delete_log_rows(&f), 0);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM _sluice_stream_offsets "
+			 "WHERE stream = 'b_changes'"), 0);
+	fx_close(&f);
+}
+
+/* SQLite's trigger names the table's columns: a column added after the
+ * trigger was made is in the rows logged after the next window. */
+static void t_stream_deletes_new_column(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, DELETES_PROJECT);
+	make_src_items(&f, 3);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	fx_exec(&f, "ALTER TABLE src_items ADD COLUMN note text");
+	fx_exec(&f, "UPDATE src_items SET note = 'kept', last_updated = '2024-01-02 10:00:00'");
+	deletes_run(&f, "items", ITEMS_STEPS);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 2");
+	char *note = fx_text(&f, b == &PG_BACKEND
+			     ? "SELECT row_data::json->>'note' FROM _sluice_stream_deletes"
+			     : "SELECT json_extract(row_data, '$.note') FROM _sluice_stream_deletes");
+	ck_assert_msg(note && strcmp(note, "kept") == 0, "logged note: %s", note ? note : "NULL");
+	free(note);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items WHERE id = 2"), 0);
+	fx_close(&f);
+}
+
 #endif
