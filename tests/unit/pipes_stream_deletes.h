@@ -353,4 +353,72 @@ static void t_stream_deletes_new_column(const struct backend *b)
 	fx_close(&f);
 }
 
+/* ---- normalize carries deletes ------------------------------------------------ */
+
+static const char *const NORMALIZE_DELETES_PROJECT =
+	"{ \"connections\": { \"wh\": { \"url\": \"@WH@\" } },"
+	"  \"streams\": ["
+	"    { \"name\": \"orders_changes\", \"connection\": \"wh\", \"table\": \"src_orders\","
+	"      \"mode\": \"default\", \"offset_column\": \"id\" } ],"
+	"  \"flows\": ["
+	"    { \"name\": \"orders\", \"steps\": ["
+	"      { \"name\": \"items\", \"kind\": \"normalize\", \"connection\": \"wh\","
+	"        \"from\": { \"stream\": \"orders_changes\" }, \"document\": \"doc\","
+	"        \"into\": \"stg_order_items\", \"columns\": ["
+	"          { \"name\": \"order_id\", \"path\": \"id\", \"type\": \"integer\" },"
+	"          { \"name\": \"sku\", \"path\": \"items[].sku\" },"
+	"          { \"name\": \"qty\", \"path\": \"items[].qty\", \"type\": \"integer\" } ] },"
+	"      { \"name\": \"load\", \"kind\": \"load\", \"connection\": \"wh\","
+	"        \"needs\": [\"items\"], \"from\": { \"table\": \"stg_order_items\" },"
+	"        \"table\": \"order_items\", \"mode\": \"merge\", \"key\": [\"order_id\", \"sku\"],"
+	"        \"consumes\": [\"orders_changes\"] } ] } ] }";
+
+/* Run the orders flow; the summaries of its two steps. */
+static void normalize_run_flow(struct fx *f, char **items, char **load)
+{
+	struct run r;
+	run_init(&r, f, "orders", fx_new_run(f, "orders"), NULL);
+	run_step_ok(&r, "items");
+	*items = xstrdup(r.ctx.summary);
+	run_step_ok(&r, "load");
+	*load = xstrdup(r.ctx.summary);
+	run_free(&r);
+}
+
+/* An order deleted at the source takes its items out of the merged
+ * target: normalize turns the deleted document into rows marked DELETE,
+ * the merge deletes their keys, and both steps say how many. */
+static void t_normalize_carries_deletes(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, NORMALIZE_DELETES_PROJECT);
+	fx_exec(&f, "CREATE TABLE src_orders (id integer PRIMARY KEY, doc text, "
+		"last_updated timestamp)");
+	fx_exec(&f, "INSERT INTO src_orders VALUES (1, '{\"id\": 1, \"items\": [{\"sku\": \"A\", "
+		"\"qty\": 2}, {\"sku\": \"B\", \"qty\": 1}]}', '2024-01-01 10:00:00'), "
+		"(2, '{\"id\": 2, \"items\": [{\"sku\": \"C\", \"qty\": 5}]}', "
+		"'2024-01-01 10:00:00')");
+	char *items, *load;
+	normalize_run_flow(&f, &items, &load);
+	free(items);
+	free(load);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM order_items"), 3);
+
+	fx_exec(&f, "DELETE FROM src_orders WHERE id = 1");
+	fx_exec(&f, "UPDATE src_orders SET doc = '{\"id\": 2, \"items\": [{\"sku\": \"C\", "
+		"\"qty\": 6}]}', last_updated = '2024-01-02 10:00:00' WHERE id = 2");
+	normalize_run_flow(&f, &items, &load);
+	ck_assert_msg(strstr(items, "2 documents (1 deleted, giving 2 _sluice_action DELETE "
+			     "rows)"), "%s", items);
+	ck_assert_msg(strstr(load, "; 2 deleted"), "%s", load);
+	free(items);
+	free(load);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM order_items"), 1);
+	ck_assert_int_eq(fx_int(&f, "SELECT qty FROM order_items WHERE order_id = 2 AND "
+				"sku = 'C'"), 6);
+	ck_assert_int_eq(deletes_pending(&f, "orders_changes"), 0);
+	ck_assert_int_eq(delete_log_rows(&f), 0);
+	fx_close(&f);
+}
+
 #endif
