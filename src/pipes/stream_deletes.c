@@ -31,6 +31,7 @@
 
 #define DELETES "_sluice_stream_deletes"
 #define PG_LOCK_KEY "7243171"     /* the advisory lock of the delete log */
+#define PG_PRUNE_KEY "7243172"    /* one pruning transaction at a time */
 
 /* 'text' as a SQL literal. */
 static void put_literal(struct buf *b, const char *text)
@@ -221,9 +222,22 @@ int stream_deletes_prune(struct db *db, const char *table, const char *upto,
 	bool has;
 	if (log_exists(db, &has, e) < 0)
 		return -1;
+	if (!has)
+		return 0;
+	/* Two loads pruning overlapping ids could deadlock on the rows; one
+	 * prunes, the other leaves them for the next load (fewer is safe). */
+	if (db_kind(db) == DB_POSTGRES) {
+		char *got = NULL;
+		int rc = db_query_value(db, "SELECT CASE WHEN pg_try_advisory_xact_lock("
+					PG_PRUNE_KEY ") THEN 'yes' END", NULL, 0, &got, e);
+		bool mine = rc == 1 && got;
+		free(got);
+		if (rc < 0 || !mine)
+			return rc < 0 ? -1 : 0;
+	}
 	const char *params[] = { table, upto };
-	return !has ? 0 : db_exec(db, "DELETE FROM " DELETES " WHERE table_name = $1 AND "
-				  "id <= CAST($2 AS bigint)", params, 2, NULL, e) < 0 ? -1 : 0;
+	return db_exec(db, "DELETE FROM " DELETES " WHERE table_name = $1 AND id <= "
+		       "CAST($2 AS bigint)", params, 2, NULL, e) < 0 ? -1 : 0;
 }
 
 void stream_deletes_select(struct buf *b, struct db *db, const struct db_table *t,
