@@ -422,4 +422,27 @@ static void t_normalize_carries_deletes(const struct backend *b)
 	fx_close(&f);
 }
 
+/* A backfill that reads a default stream starts capturing its deletes: a
+ * row deleted after the backfill read it (and after its table was swapped
+ * in) is deleted by the stream's first window. */
+static void t_stream_deletes_after_backfill(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, DELETES_PROJECT);
+	make_src_items(&f, 3);
+	struct run r;
+	run_init(&r, &f, "items", fx_new_run(&f, "items"), NULL);
+	r.ctx.backfill = true;
+	run_step_ok(&r, "seen");
+	run_step_ok(&r, "load");
+	run_free(&r);
+	fx_exec(&f, "ALTER TABLE dim_items_backfill RENAME TO dim_items");   /* the swap */
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 3);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 2");
+	deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items WHERE id = 2"), 0);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 2);
+	fx_close(&f);
+}
+
 #endif
