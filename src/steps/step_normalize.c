@@ -202,6 +202,25 @@ static void validate_columns(const struct project *p, const struct project_step 
 	free(path);
 }
 
+/* Rows of a default-mode stream carry their document's action; appended
+ * run after run, a merge of `into` would delete a key and put it back from
+ * an earlier run's INSERT row. */
+static void warn_appended_deletes(const struct project *p, const struct project_step *s,
+				  const char *mode, struct diags *d)
+{
+	const cJSON *from = cJSON_GetObjectItemCaseSensitive(s->spec, "from");
+	const char *name = steps_json_string(from, "stream");
+	const struct project_stream *st = name ? project_stream(p, name) : NULL;
+	if (!st || st->mode != STREAM_DEFAULT || !mode || strcmp(mode, "append") != 0)
+		return;
+	char *mp = spec_path_key(s->path_in_file, "mode");
+	project_diag(p, d, DIAG_WARNING, mp, "stream %s is in default mode, so its deleted "
+		     "rows come as " STREAM_ACTION " 'DELETE' rows; appended run after run, a "
+		     "merge of the table would delete a key and put it back from an earlier "
+		     "run's row: leave mode as \"replace\"", name);
+	free(mp);
+}
+
 static size_t normalize_validate(const struct project *p, const struct project_flow *f,
 				 const struct project_step *s, struct diags *d)
 {
@@ -226,6 +245,7 @@ static size_t normalize_validate(const struct project *p, const struct project_f
 			     "\"append\", not \"%s\"", mode);
 		free(mp);
 	}
+	warn_appended_deletes(p, s, mode, d);
 	spec_bool(p, s, "outer", false, d);
 	validate_columns(p, s, d);
 	return d->errors - before;

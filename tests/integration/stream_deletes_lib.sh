@@ -51,4 +51,9 @@ JSON
 	assert_contains "$(printf '%s\n' "$OUT" | grep 'load')" "; 2 deleted"
 	assert_eq 0 "$(q 'SELECT count(*) FROM _sluice_stream_deletes')" \
 		"delete log rows once the stream has read them"
+
+	# Appended, the staging table would keep every run's rows: check warns.
+	sed -i 's/"into": "stg_items",/"into": "stg_items", "mode": "append",/' sluice.json
+	run_sluice check
+	assert_contains "$OUT$ERR" "flows[0].steps[0].mode: stream orders_changes is in default mode"
 }
