@@ -18,7 +18,9 @@
  * starts there.  On SQLite the trigger names the table's columns, so each
  * window makes it again when the table's columns changed since (deletes
  * between the change and that window log the columns as they were);
- * PostgreSQL's keeps the whole row (row_to_json).
+ * PostgreSQL's keeps the whole row (row_to_json), and a TRUNCATE, which
+ * fires no row trigger, logs every row the table has first (a statement
+ * trigger), so emptying a captured table loses no delete on either.
  *
  * The log is pruned when an offset advances (stream_store.c): ids that
  * every offset following the table is past are read by nobody again.
@@ -52,6 +54,13 @@ static char *trigger_name(const char *table)
 	return xasprintf("_sluice_deletes_%.16s", hex);
 }
 
+/* PostgreSQL's TRUNCATE fires no row trigger: a statement trigger before it
+ * logs every row the table still has. */
+static char *truncate_trigger_name(const char *trig)
+{
+	return xasprintf("%s_truncate", trig);
+}
+
 static int create_log(struct db *db, struct err *e)
 {
 	const char *sql = db_kind(db) == DB_POSTGRES
@@ -80,12 +89,16 @@ static void sqlite_column_pair(struct buf *b, struct db *db, const char *name)
 static int trigger_needed(struct db *db, const char *name, const struct db_table *t,
 			  bool *needed, struct err *e)
 {
-	const char *params[] = { name };
+	char *truncate = truncate_trigger_name(name);
+	const char *params[] = { name, truncate };
 	char *sql = NULL;
-	int rc = db_query_value(db, db_kind(db) == DB_POSTGRES
-				? "SELECT 'made' FROM pg_trigger WHERE tgname = $1"
+	bool pg = db_kind(db) == DB_POSTGRES;
+	int rc = db_query_value(db, pg
+				? "SELECT 'made' FROM pg_trigger WHERE tgname = $1 AND EXISTS "
+				  "(SELECT 1 FROM pg_trigger WHERE tgname = $2)"
 				: "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = $1",
-				params, 1, &sql, e);
+				params, pg ? 2 : 1, &sql, e);
+	free(truncate);
 	*needed = rc != 1 || !sql;
 	for (size_t i = 0; !*needed && db_kind(db) != DB_POSTGRES && i < t->ncolumns; i++) {
 		struct buf pair = BUF_INIT;
@@ -114,7 +127,7 @@ static void sqlite_trigger(struct buf *b, struct db *db, const char *trig,
 	free(qtrig);
 }
 
-static int pg_trigger(struct db *db, const char *trig, const char *table, struct err *e)
+static int pg_functions(struct db *db, struct err *e)
 {
 	if (db_exec(db, "CREATE OR REPLACE FUNCTION _sluice_stream_log_delete() RETURNS "
 		    "trigger LANGUAGE plpgsql AS $f$ BEGIN PERFORM pg_advisory_xact_lock("
@@ -122,16 +135,45 @@ static int pg_trigger(struct db *db, const char *trig, const char *table, struct
 		    "(TG_ARGV[0], row_to_json(OLD)::text); RETURN NULL; END $f$",
 		    NULL, 0, NULL, e) < 0)
 		return -1;
+	return db_exec(db, "CREATE OR REPLACE FUNCTION _sluice_stream_log_truncate() RETURNS "
+		       "trigger LANGUAGE plpgsql AS $f$ BEGIN PERFORM pg_advisory_xact_lock("
+		       PG_LOCK_KEY "); EXECUTE format('INSERT INTO " DELETES " (table_name, "
+		       "row_data) SELECT %L, row_to_json(t)::text FROM %s AS t', TG_ARGV[0], "
+		       "TG_RELID::regclass); RETURN NULL; END $f$", NULL, 0, NULL, e);
+}
+
+/* The row trigger and the TRUNCATE one (made again: a table captured
+ * before the TRUNCATE trigger existed has only the first). */
+static int pg_trigger(struct db *db, const char *trig, const char *table, struct err *e)
+{
+	if (pg_functions(db, e) < 0)
+		return -1;
+	char *trunc = truncate_trigger_name(trig);
 	char *qt = db_quote_ident(db, table), *qtrig = db_quote_ident(db, trig);
-	struct buf b = BUF_INIT;
-	buf_printf(&b, "CREATE TRIGGER %s AFTER DELETE ON %s FOR EACH ROW EXECUTE FUNCTION "
+	char *qtrunc = db_quote_ident(db, trunc);
+	struct buf row = BUF_INIT, stmt = BUF_INIT;
+	buf_printf(&row, "CREATE TRIGGER %s AFTER DELETE ON %s FOR EACH ROW EXECUTE FUNCTION "
 		   "_sluice_stream_log_delete(", qtrig, qt);
-	put_literal(&b, table);
-	buf_putc(&b, ')');
-	int rc = db_exec(db, buf_str(&b), NULL, 0, NULL, e);
-	buf_free(&b);
+	put_literal(&row, table);
+	buf_putc(&row, ')');
+	buf_printf(&stmt, "CREATE TRIGGER %s BEFORE TRUNCATE ON %s FOR EACH STATEMENT "
+		   "EXECUTE FUNCTION _sluice_stream_log_truncate(", qtrunc, qt);
+	put_literal(&stmt, table);
+	buf_putc(&stmt, ')');
+	char *drop_row = xasprintf("DROP TRIGGER IF EXISTS %s ON %s", qtrig, qt);
+	char *drop_stmt = xasprintf("DROP TRIGGER IF EXISTS %s ON %s", qtrunc, qt);
+	const char *steps[] = { drop_row, drop_stmt, buf_str(&row), buf_str(&stmt) };
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < ARRAY_LEN(steps); i++)
+		rc = db_exec(db, steps[i], NULL, 0, NULL, e);
+	free(drop_row);
+	free(drop_stmt);
+	buf_free(&row);
+	buf_free(&stmt);
+	free(qtrunc);
 	free(qt);
 	free(qtrig);
+	free(trunc);
 	return rc;
 }
 

@@ -445,4 +445,24 @@ static void t_stream_deletes_after_backfill(const struct backend *b)
 	fx_close(&f);
 }
 
+/* Emptying the table (TRUNCATE on PostgreSQL, which fires no row trigger;
+ * DELETE on SQLite, which has no TRUNCATE) and filling it again: the rows
+ * not put back are deleted from the target. */
+static void t_stream_deletes_truncate(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, DELETES_PROJECT);
+	make_src_items(&f, 3);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	fx_exec(&f, b == &PG_BACKEND ? "TRUNCATE src_items" : "DELETE FROM src_items");
+	fx_exec(&f, "INSERT INTO src_items VALUES (3, 'c2', '2024-01-02 10:00:00')");
+	ck_assert_int_eq(deletes_pending(&f, "items_changes"), 4);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 1);
+	char *name = fx_text(&f, "SELECT name FROM dim_items WHERE id = 3");
+	ck_assert_str_eq(name, "c2");
+	free(name);
+	fx_close(&f);
+}
+
 #endif

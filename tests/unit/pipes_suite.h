@@ -67,6 +67,7 @@ START_TEST(stream_deletes_removed_reader) { t_stream_deletes_removed_reader(suit
 START_TEST(stream_deletes_new_column) { t_stream_deletes_new_column(suite_backend); } END_TEST
 START_TEST(normalize_carries_deletes) { t_normalize_carries_deletes(suite_backend); } END_TEST
 START_TEST(stream_deletes_after_backfill) { t_stream_deletes_after_backfill(suite_backend); } END_TEST
+START_TEST(stream_deletes_truncate) { t_stream_deletes_truncate(suite_backend); } END_TEST
 
 /* The suite "pipes (NAME)" on backend b. */
 static Suite *pipes_suite_on(const struct backend *b)
@@ -141,6 +142,7 @@ static Suite *pipes_suite_on(const struct backend *b)
 	tcase_add_test(tc, stream_deletes_new_column);
 	tcase_add_test(tc, normalize_carries_deletes);
 	tcase_add_test(tc, stream_deletes_after_backfill);
+	tcase_add_test(tc, stream_deletes_truncate);
 	suite_add_tcase(s, tc);
 	return s;
 }
