@@ -454,6 +454,14 @@ static void t_stream_deletes_truncate(const struct backend *b)
 	fx_open(&f, b, DELETES_PROJECT);
 	make_src_items(&f, 3);
 	deletes_run(&f, "items", ITEMS_STEPS);
+	if (b == &PG_BACKEND) {
+		/* A table captured before the TRUNCATE trigger existed gets it at
+		 * its next window. */
+		fx_exec(&f, "DO $$ DECLARE n text; BEGIN SELECT tgname INTO STRICT n FROM "
+			"pg_trigger WHERE tgname LIKE '%truncate'; EXECUTE format('DROP TRIGGER "
+			"%I ON src_items', n); END $$");
+		deletes_run(&f, "items", ITEMS_STEPS);
+	}
 	fx_exec(&f, b == &PG_BACKEND ? "TRUNCATE src_items" : "DELETE FROM src_items");
 	fx_exec(&f, "INSERT INTO src_items VALUES (3, 'c2', '2024-01-02 10:00:00')");
 	ck_assert_int_eq(deletes_pending(&f, "items_changes"), 4);
