@@ -82,10 +82,10 @@ static void sqlite_column_pair(struct buf *b, struct db *db, const char *name)
 	free(qc);
 }
 
-/* Must the trigger be made (again)?  When there is none; on SQLite also
- * when it does not log every column the table has now (a column added or
- * renamed since it was made would be logged as NULL, and a renamed key
- * would delete nothing). */
+/* Must the trigger be made (again)?  When there is none; on PostgreSQL
+ * when the TRUNCATE one is missing too; on SQLite when it does not log
+ * every column the table has now (a column added or renamed since it was
+ * made would be logged as NULL, and a renamed key would delete nothing). */
 static int trigger_needed(struct db *db, const char *name, const struct db_table *t,
 			  bool *needed, struct err *e)
 {
@@ -100,7 +100,7 @@ static int trigger_needed(struct db *db, const char *name, const struct db_table
 				params, pg ? 2 : 1, &sql, e);
 	free(truncate);
 	*needed = rc != 1 || !sql;
-	for (size_t i = 0; !*needed && db_kind(db) != DB_POSTGRES && i < t->ncolumns; i++) {
+	for (size_t i = 0; !*needed && !pg && i < t->ncolumns; i++) {
 		struct buf pair = BUF_INIT;
 		sqlite_column_pair(&pair, db, t->columns[i].name);
 		*needed = !strstr(sql, buf_str(&pair));
