@@ -639,7 +639,12 @@ static int window_query(const struct stream_reader *r, const struct project_stre
 	struct buf b = BUF_INIT;
 	struct params ps = { .base = first_param - 1 };
 	struct swindow w = { 0 };
-	if (!r->backfill && window_get(r, s, db, &c, &w, e) < 0) {
+	/* A backfill reads all history and fixes no window, but rows it reads
+	 * may be swapped into a target: deletes from then on must be logged
+	 * for the stream's first window to apply. */
+	bool capture = r->backfill && c.def && r->run_id > 0 && !db_is_read_only(db);
+	if ((capture && stream_deletes_capture(db, c.name, c.def, e) < 0) ||
+	    (!r->backfill && window_get(r, s, db, &c, &w, e) < 0)) {
 		err_prefix(e, "stream %s: ", s->name);
 		scols_free(&c);
 		return -1;
@@ -752,7 +757,7 @@ int stream_commit_consumed(const struct stream_reader *r, struct db *db, const c
 			 "consumed and its offset stays (read it with a step that takes "
 			 "from {\"stream\": \"%s\"} before the load)", s->name, s->name);
 	int rc = found <= 0 ? found
-		 : stream_offset_advance(db, &o, s->name, r->run_id,
+		 : stream_offset_advance(db, &o, s, r->run_id,
 				r->consumer, &w, e);
 	if (rc < 0)
 		err_prefix(e, "stream %s: advancing the offset: ", s->name);

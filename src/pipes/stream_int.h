@@ -65,10 +65,12 @@ int  stream_window_save(struct db *db, const struct stream_owner *o, const char 
 	       int64_t run_id, const struct swindow *w, struct err *e);
 /* Inside the consuming load's transaction: the store's offset to the
  * window's end (`consumer`: the load's table), and the store's windows of
- * this and older runs dropped. */
-int  stream_offset_advance(struct db *db, const struct stream_owner *o, const char *stream,
-		  int64_t run_id, const char *consumer, const struct swindow *w,
-		  struct err *e);
+ * this and older runs dropped.  Default mode: the delete log of the
+ * stream's table loses the ids every offset following it is past, and
+ * this store's offsets of streams its project no longer has go. */
+int  stream_offset_advance(struct db *db, const struct stream_owner *o,
+		  const struct project_stream *s, int64_t run_id, const char *consumer,
+		  const struct swindow *w, struct err *e);
 
 /* ---- the delete log of default-mode streams (stream_deletes.c) ---------------
  * Make the log and the AFTER DELETE trigger on `table` (described in t)
@@ -80,6 +82,10 @@ int  stream_deletes_newest(struct db *db, const char *table, char **id, struct e
 /* Deletes of `table` with ids in (after, upto] (upto NULL: no upper bound). */
 int  stream_deletes_count(struct db *db, const char *table, const char *after,
 			  const char *upto, int64_t *n, struct err *e);
+/* Drop the logged deletes of `table` with ids up to `upto` (all their
+ * readers are past them). */
+int  stream_deletes_prune(struct db *db, const char *table, const char *upto,
+			  struct err *e);
 /* A SELECT of the logged rows of `table` in the shape of the table, with
  * STREAM_ACTION 'DELETE', for ids in ($p_after, $p_upto]. */
 void stream_deletes_select(struct buf *b, struct db *db, const struct db_table *t,

@@ -109,6 +109,7 @@ static const struct db_column offset_cols[] = {
 	{ "updated_at", { DT_TIMESTAMP, 0, 0 }, true, false },
 	{ "consumer", { DT_TEXT, 0, 0 }, false, false },
 	{ "delete_position", { DT_TEXT, 0, 0 }, false, false },
+	{ "delete_table", { DT_TEXT, 0, 0 }, false, false },
 };
 
 static const struct db_column window_cols[] = {
@@ -134,7 +135,7 @@ struct table_spec {
 
 static const struct table_spec offsets_spec = {
 	OFFSETS, offset_cols, ARRAY_LEN(offset_cols),
-	"stream, position, tiebreak, run_id, updated_at", 1,
+	"stream, position, tiebreak, run_id, updated_at", 2,
 };
 static const struct table_spec windows_spec = {
 	WINDOWS, window_cols, ARRAY_LEN(window_cols),
@@ -170,34 +171,56 @@ static int rebuild(struct db *db, const struct table_spec *ts, struct err *e)
 	return rc;
 }
 
-/* Give a table made before the delete log its positions. */
+/* Which of the columns added for the delete log the table lacks (a bit
+ * each, from the first of them). */
+static int missing_delete_cols(struct db *db, const struct table_spec *ts, unsigned *missing,
+			       struct err *e)
+{
+	struct db_table *t = db_describe(db, ts->name, e);
+	if (!t)
+		return -1;
+	*missing = 0;
+	for (size_t i = ts->ncols - ts->ndelete_cols, bit = 1; i < ts->ncols; i++, bit <<= 1) {
+		bool has = false;
+		for (size_t j = 0; j < t->ncolumns && !has; j++)
+			has = strcmp(t->columns[j].name, ts->cols[i].name) == 0;
+		if (!has)
+			*missing |= bit;
+	}
+	db_table_free(t);
+	return 0;
+}
+
+/* Give a table made before the delete log (or before its pruning) the
+ * columns it lacks. */
 static int add_delete_cols(struct db *db, const struct table_spec *ts, struct err *e)
 {
-	for (size_t i = ts->ncols - ts->ndelete_cols; i < ts->ncols; i++)
-		if (db_add_column(db, ts->name, &ts->cols[i], e) < 0)
-			return -1;
-	return 0;
+	unsigned missing;
+	if (missing_delete_cols(db, ts, &missing, e) < 0)
+		return -1;
+	if (!missing)
+		return 0;
+	bool own = !db_in_transaction(db);
+	if (own && db_begin(db, e) < 0)
+		return -1;
+	/* Look again inside the transaction: another session may have. */
+	int rc = missing_delete_cols(db, ts, &missing, e);
+	for (size_t i = ts->ncols - ts->ndelete_cols, bit = 1; rc == 0 && i < ts->ncols;
+	     i++, bit <<= 1)
+		if (missing & bit)
+			rc = db_add_column(db, ts->name, &ts->cols[i], e);
+	if (own)
+		rc = rc == 0 ? db_commit(db, e) : (db_rollback(db), -1);
+	return rc;
 }
 
 static int ensure_one(struct db *db, const struct table_spec *ts, struct err *e)
 {
 	enum table_form form;
-	bool deletes;
-	if (table_form_of(db, ts->name, &form, &deletes, e) < 0)
+	if (table_form(db, ts->name, &form, e) < 0)
 		return -1;
-	if (form == TABLE_CURRENT && !deletes) {
-		bool own = !db_in_transaction(db);
-		if (own && db_begin(db, e) < 0)
-			return -1;
-		int rc = table_form_of(db, ts->name, &form, &deletes, e);
-		if (rc == 0 && !deletes)
-			rc = add_delete_cols(db, ts, e);
-		if (own)
-			rc = rc == 0 ? db_commit(db, e) : (db_rollback(db), -1);
-		return rc;
-	}
 	if (form == TABLE_CURRENT)
-		return 0;
+		return add_delete_cols(db, ts, e);
 	if (form == TABLE_NONE) {
 		/* Two sessions may create it at once; the loser finds it made. */
 		if (create(db, ts, ts->name, e) == 0)
@@ -502,13 +525,68 @@ static int forget_unowned(struct db *db, const struct stream_owner *o, const cha
 		       "AND run_id <= $2", params, 2, NULL, e);
 }
 
-int stream_offset_advance(struct db *db, const struct stream_owner *o, const char *stream,
-		 int64_t run_id, const char *consumer, const struct swindow *w,
-		 struct err *e)
+/* ---- the delete log's holds ---------------------------------------------------
+ * Every offset in this database holds the delete log of the table it
+ * follows (delete_table) from its delete_position on (NULL: from the log's
+ * start): those ids are still to be read by that consumer.  An offset
+ * whose table is not known (written before delete_table) holds the log of
+ * every table; '' is a stream that reads no deletes (append_only). */
+
+/* This store's offsets of streams its project no longer has go, with their
+ * windows and their hold (added back, such a stream starts from the
+ * beginning rather than continue past deletes nobody kept for it). */
+static int forget_removed(struct db *db, const struct stream_owner *o, struct err *e)
+{
+	const char *params[] = { o->id->id };
+	struct db_cursor *cur = db_query(db, "SELECT stream FROM " OFFSETS " WHERE store_id = $1",
+					 params, 1, e);
+	if (!cur)
+		return -1;
+	struct vec gone = VEC_INIT;
+	int rc;
+	while ((rc = db_cursor_next(cur, e)) == 1)
+		if (db_cursor_text(cur, 0) && !project_stream(o->project, db_cursor_text(cur, 0)))
+			vec_push(&gone, xstrdup(db_cursor_text(cur, 0)));
+	db_cursor_close(cur);
+	for (size_t i = 0; rc == 0 && i < gone.len; i++) {
+		const char *del[] = { o->id->id, gone.items[i] };
+		rc = db_exec(db, "DELETE FROM " OFFSETS " WHERE store_id = $1 AND stream = $2",
+			     del, 2, NULL, e);
+		if (rc == 0)
+			rc = db_exec(db, "DELETE FROM " WINDOWS " WHERE store_id = $1 AND "
+				     "stream = $2", del, 2, NULL, e);
+	}
+	vec_free_all(&gone, free);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Drop the deletes of `table` that every offset holding its log is past. */
+static int prune_deletes(struct db *db, const struct stream_owner *o, const char *table,
+			 struct err *e)
+{
+	if (forget_removed(db, o, e) < 0)
+		return -1;
+	const char *params[] = { table };
+	char *upto = NULL;
+	int rc = db_query_value(db, "SELECT CAST(min(CAST(COALESCE(delete_position, '0') "
+				"AS bigint)) AS TEXT) FROM " OFFSETS " WHERE delete_table = $1 "
+				"OR delete_table IS NULL", params, 1, &upto, e);
+	if (rc == 1 && upto)
+		rc = stream_deletes_prune(db, table, upto, e);
+	free(upto);
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- advancing --------------------------------------------------------------------- */
+
+int stream_offset_advance(struct db *db, const struct stream_owner *o,
+		 const struct project_stream *s, int64_t run_id, const char *consumer,
+		 const struct swindow *w, struct err *e)
 {
 	char id[32], when[32];
 	snprintf(id, sizeof id, "%lld", (long long)run_id);
 	now_text(when);
+	const char *stream = s->name;
 	if (ensure_tables(db, e) < 0 || forget_unowned(db, o, stream, id, e) < 0)
 		return -1;
 	/* An empty window moves nothing, but an offset this store took over
@@ -517,21 +595,26 @@ int stream_offset_advance(struct db *db, const struct stream_owner *o, const cha
 	const struct spos *to = w->upper.pos ? &w->upper : &w->lower;
 	const char *to_del = w->upper.del ? w->upper.del : w->lower.del;
 	bool moved = w->upper.pos || stream_window_has_deletes(w);
+	const char *follows = s->mode == STREAM_DEFAULT ? s->table : "";
 	const char *params[] = { o->id->id, stream, to->pos, to->tb, id, when, consumer,
-				 to_del };
+				 to_del, follows };
 	if ((to->pos || to_del) && db_exec(db, moved
 			? "INSERT INTO " OFFSETS " (store_id, stream, position, tiebreak, "
-			  "run_id, updated_at, consumer, delete_position) VALUES ($1, $2, $3, "
-			  "$4, $5, $6, $7, $8) ON CONFLICT (store_id, stream) DO UPDATE SET "
-			  "position = excluded.position, tiebreak = excluded.tiebreak, run_id = "
-			  "excluded.run_id, updated_at = excluded.updated_at, consumer = "
-			  "excluded.consumer, delete_position = excluded.delete_position"
+			  "run_id, updated_at, consumer, delete_position, delete_table) VALUES "
+			  "($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (store_id, stream) DO "
+			  "UPDATE SET position = excluded.position, tiebreak = excluded.tiebreak, "
+			  "run_id = excluded.run_id, updated_at = excluded.updated_at, consumer = "
+			  "excluded.consumer, delete_position = excluded.delete_position, "
+			  "delete_table = excluded.delete_table"
 			: "INSERT INTO " OFFSETS " (store_id, stream, position, tiebreak, "
-			  "run_id, updated_at, consumer, delete_position) VALUES ($1, $2, $3, "
-			  "$4, $5, $6, $7, $8) ON CONFLICT (store_id, stream) DO NOTHING",
-			params, 8, NULL, e) < 0)
+			  "run_id, updated_at, consumer, delete_position, delete_table) VALUES "
+			  "($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (store_id, stream) DO "
+			  "UPDATE SET delete_table = excluded.delete_table",
+			params, 9, NULL, e) < 0)
 		return -1;
 	const char *del[] = { o->id->id, stream, id };
-	return db_exec(db, "DELETE FROM " WINDOWS " WHERE store_id = $1 AND stream = $2 "
-		       "AND run_id <= $3", del, 3, NULL, e);
+	if (db_exec(db, "DELETE FROM " WINDOWS " WHERE store_id = $1 AND stream = $2 "
+		    "AND run_id <= $3", del, 3, NULL, e) < 0)
+		return -1;
+	return s->mode == STREAM_DEFAULT ? prune_deletes(db, o, s->table, e) : 0;
 }

@@ -399,12 +399,18 @@ static int action_index(const struct merge *m)
 static int apply_deletes(struct merge *m, const char *qstage, const char *qtable,
 			 struct err *e)
 {
-	struct buf sql = BUF_INIT;
-	buf_printf(&sql, "DELETE FROM %s AS sluice_target WHERE EXISTS (SELECT 1 FROM %s AS "
-		   "sluice_source WHERE sluice_source." STREAM_ACTION " = 'DELETE' AND ",
-		   qtable, qstage);
-	key_match(&sql, m);
-	buf_putc(&sql, ')');
+	/* IN, not a correlated EXISTS: SQLite ran the EXISTS once per target
+	 * row over an unindexed stage (10,000 deletes from 100,000 rows took
+	 * a minute); the IN list is read once and looked up. */
+	struct buf keys = BUF_INIT, sql = BUF_INIT;
+	for (int k = 0; k < m->nkey; k++) {
+		char *q = db_quote_ident(m->db, m->key[k]);
+		buf_printf(&keys, "%s%s", k ? ", " : "", q);
+		free(q);
+	}
+	buf_printf(&sql, "DELETE FROM %s WHERE (%s) IN (SELECT %s FROM %s WHERE "
+		   STREAM_ACTION " = 'DELETE')", qtable, buf_str(&keys), buf_str(&keys), qstage);
+	buf_free(&keys);
 	int rc = db_exec(m->db, buf_str(&sql), NULL, 0, &m->deleted, e);
 	buf_free(&sql);
 	if (rc == 0) {

@@ -11,7 +11,11 @@
  * `from` is a stream (this run's window of it: stream.c), a table or a
  * query, on the step's connection unless it names its own.  Each source
  * row gives one document: the `document` column parsed as JSON, or, without
- * `document`, an object made of the row's columns.  format/'s normalizer
+ * `document`, an object made of the row's columns.  A default-mode
+ * stream's window also gives its deleted rows (stream.c's delete log):
+ * their documents are normalized like the others, and every row gets the
+ * document's STREAM_ACTION in a column of that name, so a merge load of
+ * `into` deletes the rows a deleted document had made.  format/'s normalizer
  * turns each document into rows, which go into `into` (created and grown
  * as the columns say; emptied first unless "mode": "append") in one
  * transaction with the ledger entry store:STORE:run:ID:step:NAME.
@@ -198,6 +202,25 @@ static void validate_columns(const struct project *p, const struct project_step 
 	free(path);
 }
 
+/* Rows of a default-mode stream carry their document's action; appended
+ * run after run, a merge of `into` would delete a key and put it back from
+ * an earlier run's INSERT row. */
+static void warn_appended_deletes(const struct project *p, const struct project_step *s,
+				  const char *mode, struct diags *d)
+{
+	const cJSON *from = cJSON_GetObjectItemCaseSensitive(s->spec, "from");
+	const char *name = steps_json_string(from, "stream");
+	const struct project_stream *st = name ? project_stream(p, name) : NULL;
+	if (!st || st->mode != STREAM_DEFAULT || !mode || strcmp(mode, "append") != 0)
+		return;
+	char *mp = spec_path_key(s->path_in_file, "mode");
+	project_diag(p, d, DIAG_WARNING, mp, "stream %s is in default mode, so its deleted "
+		     "rows come as " STREAM_ACTION " 'DELETE' rows; appended run after run, a "
+		     "merge of the table would delete a key and put it back from an earlier "
+		     "run's row: leave mode as \"replace\"", name);
+	free(mp);
+}
+
 static size_t normalize_validate(const struct project *p, const struct project_flow *f,
 				 const struct project_step *s, struct diags *d)
 {
@@ -222,14 +245,15 @@ static size_t normalize_validate(const struct project *p, const struct project_f
 			     "\"append\", not \"%s\"", mode);
 		free(mp);
 	}
+	warn_appended_deletes(p, s, mode, d);
 	spec_bool(p, s, "outer", false, d);
 	validate_columns(p, s, d);
 	return d->errors - before;
 }
 
 /* ---- the spool --------------------------------------------------------------------
- * Records of (file, line, document), each text length-prefixed (NO_TEXT for
- * NULL), in an unnamed temporary file. */
+ * Records of (file, line, document, action), each text length-prefixed
+ * (NO_TEXT for NULL), in an unnamed temporary file. */
 
 struct spool {
 	FILE *fp;
@@ -245,12 +269,13 @@ static int spool_text(struct spool *sp, const char *s, size_t len)
 }
 
 static int spool_put(struct spool *sp, const char *file, int64_t line, const char *doc,
-		     size_t len, struct err *e)
+		     size_t len, const char *action, struct err *e)
 {
 	if (len >= NO_TEXT)
 		return err_set(e, ERR_INVALID, "a document of %zu bytes is too large", len);
 	if (spool_text(sp, file, file ? strlen(file) : 0) < 0 ||
-	    fwrite(&line, sizeof line, 1, sp->fp) != 1 || spool_text(sp, doc, len) < 0)
+	    fwrite(&line, sizeof line, 1, sp->fp) != 1 || spool_text(sp, doc, len) < 0 ||
+	    spool_text(sp, action, action ? strlen(action) : 0) < 0)
 		return err_set(e, ERR_IO, "writing the spool file: %s", strerror(errno));
 	sp->docs++;
 	return 0;
@@ -273,16 +298,31 @@ static int spool_read_text(struct spool *sp, struct buf *b, bool *null)
 	return 0;
 }
 
+/* A record read back. */
+struct spooled {
+	struct buf file, doc, action;
+	bool file_null, doc_null, action_null;
+	int64_t line;
+};
+
+static void spooled_free(struct spooled *r)
+{
+	buf_free(&r->file);
+	buf_free(&r->doc);
+	buf_free(&r->action);
+}
+
 /* 1 a record, 0 the end, -1 error. */
-static int spool_get(struct spool *sp, struct buf *file, bool *file_null, int64_t *line,
-		     struct buf *doc, bool *doc_null, struct err *e)
+static int spool_get(struct spool *sp, struct spooled *r, struct err *e)
 {
 	int c = fgetc(sp->fp);
 	if (c == EOF)
 		return 0;
 	ungetc(c, sp->fp);
-	if (spool_read_text(sp, file, file_null) < 0 || fread(line, sizeof *line, 1, sp->fp) != 1 ||
-	    spool_read_text(sp, doc, doc_null) < 0)
+	if (spool_read_text(sp, &r->file, &r->file_null) < 0 ||
+	    fread(&r->line, sizeof r->line, 1, sp->fp) != 1 ||
+	    spool_read_text(sp, &r->doc, &r->doc_null) < 0 ||
+	    spool_read_text(sp, &r->action, &r->action_null) < 0)
 		return err_set(e, ERR_IO, "reading the spool file back: %s",
 			       ferror(sp->fp) ? strerror(errno) : "truncated");
 	return 1;
@@ -296,6 +336,7 @@ struct source {
 	char **params;
 	int nparams;
 	char *label;               /* "stream orders_stream", "table raw_orders", "query" */
+	bool actions;              /* a default-mode stream: rows carry STREAM_ACTION */
 	struct stream_query sq;    /* when from a stream */
 	struct sql_bound bound;    /* when from a query */
 };
@@ -320,7 +361,11 @@ static int source_open(struct step_ctx *ctx, const struct norm_spec *ns, struct 
 		if (!s)
 			return err_set(e, ERR_NOTFOUND, "no stream named %s", ns->stream);
 		struct stream_reader r = steps_stream_reader(ctx);
-		if (stream_query(&r, s, NULL, &src->sq, e) < 0)
+		/* A default-mode stream's deleted rows come too, as 'DELETE'
+		 * documents, so the rows made of them can delete downstream. */
+		src->actions = s->mode == STREAM_DEFAULT;
+		if ((src->actions ? stream_window_select(&r, s, 1, &src->sq, e)
+				  : stream_query(&r, s, NULL, &src->sq, e)) < 0)
 			return -1;
 		src->db = src->sq.db;
 		src->params = src->sq.params;
@@ -402,6 +447,7 @@ static int source_spool(struct step_ctx *ctx, const struct norm_spec *ns, struct
 		return -1;
 	int rc, doc_col = -1, file_col = find_col(c, "_sluice_file");
 	int line_col = find_col(c, "_sluice_line");
+	int action_col = src->actions ? find_col(c, STREAM_ACTION) : -1;
 	if (ns->document && (doc_col = find_col(c, ns->document)) < 0) {
 		db_cursor_close(c);
 		return err_set(e, ERR_NOTFOUND, "%s has no column %s (the step's document)",
@@ -430,7 +476,8 @@ static int source_spool(struct step_ctx *ctx, const struct norm_spec *ns, struct
 			text = buf_str(&doc);
 			len = doc.len;
 		}
-		if (spool_put(sp, file, line, text, len, e) < 0) {
+		const char *action = action_col >= 0 ? db_cursor_text(c, action_col) : NULL;
+		if (spool_put(sp, file, line, text, len, action, e) < 0) {
 			rc = -1;
 			break;
 		}
@@ -446,7 +493,10 @@ struct norm_write {
 	struct step_ctx *ctx;
 	struct db_writer *w;
 	const char **vals;
+	bool actions;              /* write the document's action after the columns */
+	const char *action;        /* the document's */
 	int64_t rows;
+	int64_t deleted_docs, delete_rows;
 };
 
 static int emit_row(void *arg, const struct fmt_field *fields, size_t n, struct err *e)
@@ -454,9 +504,13 @@ static int emit_row(void *arg, const struct fmt_field *fields, size_t n, struct 
 	struct norm_write *nw = arg;
 	for (size_t i = 0; i < n; i++)
 		nw->vals[i] = fields[i].kind == FK_NULL ? NULL : fields[i].value;
+	if (nw->actions)
+		nw->vals[n] = nw->action;
 	if (db_writer_row(nw->w, nw->vals, e) < 0)
 		return -1;
 	nw->rows++;
+	if (nw->action && strcmp(nw->action, "DELETE") == 0)
+		nw->delete_rows++;
 	return 0;
 }
 
@@ -472,23 +526,24 @@ static int normalize_docs(struct step_ctx *ctx, const struct fmt_norm *norm,
 			  const struct source *src, struct spool *sp, struct norm_write *nw,
 			  struct err *e)
 {
-	struct buf file = BUF_INIT, doc = BUF_INIT;
-	bool file_null, doc_null;
-	int64_t line;
+	struct spooled r = { BUF_INIT, BUF_INIT, BUF_INIT, false, false, false, 0 };
 	int rc;
 	rewind(sp->fp);
-	while ((rc = spool_get(sp, &file, &file_null, &line, &doc, &doc_null, e)) == 1) {
+	while ((rc = spool_get(sp, &r, e)) == 1) {
 		ctx->rows_in++;
 		if ((ctx->rows_in % 1024) == 0 && step_check_cancel(ctx, e) < 0) {
 			rc = -1;
 			break;
 		}
-		if (doc_null)
+		nw->action = r.action_null ? NULL : buf_str(&r.action);
+		if (nw->action && strcmp(nw->action, "DELETE") == 0)
+			nw->deleted_docs++;
+		if (r.doc_null)
 			continue;
-		char *name = doc_name(src, buf_str(&file), file_null, line);
-		cJSON *d = fmt_json_parse(buf_str(&doc), doc.len, name, e);
-		long got = d ? fmt_normalize(norm, d, file_null ? name : buf_str(&file),
-					     (long)line, emit_row, nw, e) : -1;
+		char *name = doc_name(src, buf_str(&r.file), r.file_null, r.line);
+		cJSON *d = fmt_json_parse(buf_str(&r.doc), r.doc.len, name, e);
+		long got = d ? fmt_normalize(norm, d, r.file_null ? name : buf_str(&r.file),
+					     (long)r.line, emit_row, nw, e) : -1;
 		cJSON_Delete(d);
 		if (got < 0) {
 			if (!e->where[0])
@@ -499,8 +554,7 @@ static int normalize_docs(struct step_ctx *ctx, const struct fmt_norm *norm,
 		}
 		free(name);
 	}
-	buf_free(&file);
-	buf_free(&doc);
+	spooled_free(&r);
 	return rc;
 }
 
@@ -511,11 +565,20 @@ static int write_into(struct step_ctx *ctx, const struct norm_spec *ns, struct d
 		      struct spool *sp, struct vec *changes, struct err *e)
 {
 	char *into = step_target_table(ctx, ns->into);
-	const char **names = xcalloc(ns->ncols, sizeof *names);
-	for (size_t i = 0; i < ns->ncols; i++)
+	size_t ncols = ns->ncols + (src->actions ? 1 : 0);
+	const char **names = xcalloc(ncols, sizeof *names);
+	struct db_coltype *types = xcalloc(ncols, sizeof *types);
+	for (size_t i = 0; i < ns->ncols; i++) {
 		names[i] = ns->cols[i].name;
-	struct drift_source ds = { names, ns->types, NULL, (int)ns->ncols };
-	struct norm_write nw = { ctx, NULL, xcalloc(ns->ncols, sizeof *nw.vals), 0 };
+		types[i] = ns->types[i];
+	}
+	if (src->actions) {
+		names[ns->ncols] = STREAM_ACTION;
+		types[ns->ncols] = (struct db_coltype){ DT_TEXT, 0, 0 };
+	}
+	struct drift_source ds = { names, types, NULL, (int)ncols };
+	struct norm_write nw = { .ctx = ctx, .vals = xcalloc(ncols, sizeof *nw.vals),
+				 .actions = src->actions };
 	bool created = false;
 	struct drift_target to = { db, ns->connection, into, NULL, 0 };
 	int rc = step_drift_apply(ctx, &to, &ds, changes, &created, e);
@@ -526,7 +589,7 @@ static int write_into(struct step_ctx *ctx, const struct norm_spec *ns, struct d
 		free(sql);
 		free(qt);
 	}
-	if (rc == 0 && !(nw.w = db_writer_open(db, into, names, (int)ns->ncols, e)))
+	if (rc == 0 && !(nw.w = db_writer_open(db, into, names, (int)ncols, e)))
 		rc = -1;
 	if (rc == 0)
 		rc = normalize_docs(ctx, norm, src, sp, &nw, e);
@@ -537,11 +600,17 @@ static int write_into(struct step_ctx *ctx, const struct norm_spec *ns, struct d
 	ctx->rows_out = nw.rows;
 	if (rc == 0)
 		rc = step_ledger_put(ctx, db, NULL, ctx->rows_in, ctx->rows_out, into, e);
+	char deleted[96] = "";
+	if (nw.deleted_docs > 0)
+		snprintf(deleted, sizeof deleted, " (%lld deleted, giving %lld " STREAM_ACTION
+			 " DELETE row%s)", (long long)nw.deleted_docs, (long long)nw.delete_rows,
+			 nw.delete_rows == 1 ? "" : "s");
 	if (rc == 0)
-		step_summary(ctx, "%lld document%s from %s into %lld row%s of %s", (long long)
-			     ctx->rows_in, ctx->rows_in == 1 ? "" : "s", src->label,
+		step_summary(ctx, "%lld document%s%s from %s into %lld row%s of %s", (long long)
+			     ctx->rows_in, ctx->rows_in == 1 ? "" : "s", deleted, src->label,
 			     (long long)nw.rows, nw.rows == 1 ? "" : "s", into);
 	free(nw.vals);
+	free(types);
 	free(names);
 	free(into);
 	return rc;

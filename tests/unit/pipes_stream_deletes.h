@@ -209,4 +209,268 @@ static void t_stream_append_unchanged(const struct backend *b)
 	fx_close(&f);
 }
 
+/* ---- pruning the delete log ------------------------------------------------ */
+
+/* Two default streams over src_items, each consumed into its own target. */
+static const char *const TWO_READERS_HEAD =
+	"{ \"connections\": { \"wh\": { \"url\": \"@WH@\" } },"
+	"  \"streams\": ["
+	"    { \"name\": \"a_changes\", \"connection\": \"wh\", \"table\": \"src_items\","
+	"      \"mode\": \"default\", \"offset_column\": \"id\" }";
+static const char *const TWO_READERS_FLOWS =
+	"  ], \"flows\": ["
+	"    { \"name\": \"fa\", \"steps\": ["
+	"      { \"name\": \"load\", \"kind\": \"load\", \"connection\": \"wh\","
+	"        \"from\": { \"query\": \"SELECT c.id, c.name, c._sluice_action FROM"
+	"                    {{stream:a_changes}} AS c\" },"
+	"        \"table\": \"dim_a\", \"mode\": \"merge\", \"key\": [\"id\"],"
+	"        \"consumes\": [\"a_changes\"] } ] }";
+static const char *const B_STREAM =
+	", { \"name\": \"b_changes\", \"connection\": \"wh\", \"table\": \"src_items\","
+	"    \"mode\": \"default\", \"offset_column\": \"id\" }";
+static const char *const B_FLOW =
+	", { \"name\": \"fb\", \"steps\": ["
+	"    { \"name\": \"load\", \"kind\": \"load\", \"connection\": \"wh\","
+	"      \"from\": { \"query\": \"SELECT c.id, c.name, c._sluice_action FROM"
+	"                  {{stream:b_changes}} AS c\" },"
+	"      \"table\": \"dim_b\", \"mode\": \"merge\", \"key\": [\"id\"],"
+	"      \"consumes\": [\"b_changes\"] } ] }";
+
+/* The two-reader project, with stream b and its flow or without them. */
+static char *two_readers(bool with_b)
+{
+	return xasprintf("%s%s%s%s ] }", TWO_READERS_HEAD, with_b ? B_STREAM : "",
+			 TWO_READERS_FLOWS, with_b ? B_FLOW : "");
+}
+
+static const char *const LOAD_STEP[] = { "load", NULL };
+
+static int64_t delete_log_rows(struct fx *f)
+{
+	return fx_int(f, "SELECT count(*) FROM _sluice_stream_deletes");
+}
+
+/* Once the only stream over a table has consumed its deletes, the log
+ * holds none of them: it does not grow with every delete ever made. */
+static void t_stream_deletes_pruned(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, DELETES_PROJECT);
+	make_src_items(&f, 3);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	fx_exec(&f, "DELETE FROM src_items WHERE id IN (1, 2)");
+	ck_assert_int_eq(delete_log_rows(&f), 2);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 1);
+	ck_assert_int_eq(delete_log_rows(&f), 0);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 3");
+	ck_assert_int_eq(deletes_pending(&f, "items_changes"), 1);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 0);
+	ck_assert_int_eq(delete_log_rows(&f), 0);
+	ck_assert_int_eq(deletes_pending(&f, "items_changes"), 0);
+	fx_close(&f);
+}
+
+/* Both streams read src_items (rows 1..3), then row 1 is deleted and only
+ * stream a reads the delete. */
+static void two_readers_one_ahead(struct fx *f, const struct backend *b)
+{
+	char *json = two_readers(true);
+	fx_open(f, b, json);
+	free(json);
+	make_src_items(f, 3);
+	deletes_run(f, "fa", LOAD_STEP);
+	deletes_run(f, "fb", LOAD_STEP);
+	fx_exec(f, "DELETE FROM src_items WHERE id = 1");
+	deletes_run(f, "fa", LOAD_STEP);
+	ck_assert_int_eq(delete_log_rows(f), 1);        /* b has not read it */
+}
+
+/* Two streams over one table: the log keeps what the slower one has not
+ * read, the slower one still applies those deletes, and then they go. */
+static void t_stream_deletes_two_readers(const struct backend *b)
+{
+	struct fx f;
+	two_readers_one_ahead(&f, b);
+	deletes_run(&f, "fb", LOAD_STEP);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_b WHERE id = 1"), 0);
+	ck_assert_int_eq(delete_log_rows(&f), 0);
+
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 2");
+	deletes_run(&f, "fa", LOAD_STEP);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 3");
+	deletes_run(&f, "fa", LOAD_STEP);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_a"), 0);
+	ck_assert_int_eq(delete_log_rows(&f), 2);       /* b has read neither */
+	ck_assert_int_eq(deletes_pending(&f, "b_changes"), 2);
+	deletes_run(&f, "fb", LOAD_STEP);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_b"), 0);
+	ck_assert_int_eq(delete_log_rows(&f), 0);
+	fx_close(&f);
+}
+
+/* A stream taken out of the project no longer holds the log: the next
+ * consuming load of the other stream prunes past where it stopped, and
+ * its offset goes with it. */
+static void t_stream_deletes_removed_reader(const struct backend *b)
+{
+	struct fx f;
+	two_readers_one_ahead(&f, b);
+
+	step_conns_free(f.conns);
+	project_free(f.p);
+	char *json = two_readers(false);
+	fx_load(&f, json);
+	free(json);
+	f.conns = step_conns_new(f.p, false);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 2");
+	deletes_run(&f, "fa", LOAD_STEP);
+	ck_assert_int_eq(delete_log_rows(&f), 0);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM _sluice_stream_offsets "
+			 "WHERE stream = 'b_changes'"), 0);
+	fx_close(&f);
+}
+
+/* SQLite's trigger names the table's columns: a column added after the
+ * trigger was made is in the rows logged after the next window. */
+static void t_stream_deletes_new_column(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, DELETES_PROJECT);
+	make_src_items(&f, 3);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	fx_exec(&f, "ALTER TABLE src_items ADD COLUMN note text");
+	fx_exec(&f, "UPDATE src_items SET note = 'kept', last_updated = '2024-01-02 10:00:00'");
+	deletes_run(&f, "items", ITEMS_STEPS);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 2");
+	char *note = fx_text(&f, b == &PG_BACKEND
+			     ? "SELECT row_data::json->>'note' FROM _sluice_stream_deletes"
+			     : "SELECT json_extract(row_data, '$.note') FROM _sluice_stream_deletes");
+	ck_assert_msg(note && strcmp(note, "kept") == 0, "logged note: %s", note ? note : "NULL");
+	free(note);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items WHERE id = 2"), 0);
+	fx_close(&f);
+}
+
+/* ---- normalize carries deletes ------------------------------------------------ */
+
+static const char *const NORMALIZE_DELETES_PROJECT =
+	"{ \"connections\": { \"wh\": { \"url\": \"@WH@\" } },"
+	"  \"streams\": ["
+	"    { \"name\": \"orders_changes\", \"connection\": \"wh\", \"table\": \"src_orders\","
+	"      \"mode\": \"default\", \"offset_column\": \"id\" } ],"
+	"  \"flows\": ["
+	"    { \"name\": \"orders\", \"steps\": ["
+	"      { \"name\": \"items\", \"kind\": \"normalize\", \"connection\": \"wh\","
+	"        \"from\": { \"stream\": \"orders_changes\" }, \"document\": \"doc\","
+	"        \"into\": \"stg_order_items\", \"columns\": ["
+	"          { \"name\": \"order_id\", \"path\": \"id\", \"type\": \"integer\" },"
+	"          { \"name\": \"sku\", \"path\": \"items[].sku\" },"
+	"          { \"name\": \"qty\", \"path\": \"items[].qty\", \"type\": \"integer\" } ] },"
+	"      { \"name\": \"load\", \"kind\": \"load\", \"connection\": \"wh\","
+	"        \"needs\": [\"items\"], \"from\": { \"table\": \"stg_order_items\" },"
+	"        \"table\": \"order_items\", \"mode\": \"merge\", \"key\": [\"order_id\", \"sku\"],"
+	"        \"consumes\": [\"orders_changes\"] } ] } ] }";
+
+/* Run the orders flow; the summaries of its two steps. */
+static void normalize_run_flow(struct fx *f, char **items, char **load)
+{
+	struct run r;
+	run_init(&r, f, "orders", fx_new_run(f, "orders"), NULL);
+	run_step_ok(&r, "items");
+	*items = xstrdup(r.ctx.summary);
+	run_step_ok(&r, "load");
+	*load = xstrdup(r.ctx.summary);
+	run_free(&r);
+}
+
+/* An order deleted at the source takes its items out of the merged
+ * target: normalize turns the deleted document into rows marked DELETE,
+ * the merge deletes their keys, and both steps say how many. */
+static void t_normalize_carries_deletes(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, NORMALIZE_DELETES_PROJECT);
+	fx_exec(&f, "CREATE TABLE src_orders (id integer PRIMARY KEY, doc text, "
+		"last_updated timestamp)");
+	fx_exec(&f, "INSERT INTO src_orders VALUES (1, '{\"id\": 1, \"items\": [{\"sku\": \"A\", "
+		"\"qty\": 2}, {\"sku\": \"B\", \"qty\": 1}]}', '2024-01-01 10:00:00'), "
+		"(2, '{\"id\": 2, \"items\": [{\"sku\": \"C\", \"qty\": 5}]}', "
+		"'2024-01-01 10:00:00')");
+	char *items, *load;
+	normalize_run_flow(&f, &items, &load);
+	free(items);
+	free(load);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM order_items"), 3);
+
+	fx_exec(&f, "DELETE FROM src_orders WHERE id = 1");
+	fx_exec(&f, "UPDATE src_orders SET doc = '{\"id\": 2, \"items\": [{\"sku\": \"C\", "
+		"\"qty\": 6}]}', last_updated = '2024-01-02 10:00:00' WHERE id = 2");
+	normalize_run_flow(&f, &items, &load);
+	ck_assert_msg(strstr(items, "2 documents (1 deleted, giving 2 _sluice_action DELETE "
+			     "rows)"), "%s", items);
+	ck_assert_msg(strstr(load, "; 2 deleted"), "%s", load);
+	free(items);
+	free(load);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM order_items"), 1);
+	ck_assert_int_eq(fx_int(&f, "SELECT qty FROM order_items WHERE order_id = 2 AND "
+				"sku = 'C'"), 6);
+	ck_assert_int_eq(deletes_pending(&f, "orders_changes"), 0);
+	ck_assert_int_eq(delete_log_rows(&f), 0);
+	fx_close(&f);
+}
+
+/* A backfill that reads a default stream starts capturing its deletes: a
+ * row deleted after the backfill read it (and after its table was swapped
+ * in) is deleted by the stream's first window. */
+static void t_stream_deletes_after_backfill(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, DELETES_PROJECT);
+	make_src_items(&f, 3);
+	struct run r;
+	run_init(&r, &f, "items", fx_new_run(&f, "items"), NULL);
+	r.ctx.backfill = true;
+	run_step_ok(&r, "seen");
+	run_step_ok(&r, "load");
+	run_free(&r);
+	fx_exec(&f, "ALTER TABLE dim_items_backfill RENAME TO dim_items");   /* the swap */
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 3);
+	fx_exec(&f, "DELETE FROM src_items WHERE id = 2");
+	deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items WHERE id = 2"), 0);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 2);
+	fx_close(&f);
+}
+
+/* Emptying the table (TRUNCATE on PostgreSQL, which fires no row trigger;
+ * DELETE on SQLite, which has no TRUNCATE) and filling it again: the rows
+ * not put back are deleted from the target. */
+static void t_stream_deletes_truncate(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, DELETES_PROJECT);
+	make_src_items(&f, 3);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	if (b == &PG_BACKEND) {
+		/* A table captured before the TRUNCATE trigger existed gets it at
+		 * its next window. */
+		fx_exec(&f, "DO $$ DECLARE n text; BEGIN SELECT tgname INTO STRICT n FROM "
+			"pg_trigger WHERE tgname LIKE '%truncate'; EXECUTE format('DROP TRIGGER "
+			"%I ON src_items', n); END $$");
+		deletes_run(&f, "items", ITEMS_STEPS);
+	}
+	fx_exec(&f, b == &PG_BACKEND ? "TRUNCATE src_items" : "DELETE FROM src_items");
+	fx_exec(&f, "INSERT INTO src_items VALUES (3, 'c2', '2024-01-02 10:00:00')");
+	ck_assert_int_eq(deletes_pending(&f, "items_changes"), 4);
+	deletes_run(&f, "items", ITEMS_STEPS);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM dim_items"), 1);
+	char *name = fx_text(&f, "SELECT name FROM dim_items WHERE id = 3");
+	ck_assert_str_eq(name, "c2");
+	free(name);
+	fx_close(&f);
+}
+
 #endif

@@ -61,6 +61,13 @@ START_TEST(stream_deletes) { t_stream_deletes(suite_backend); } END_TEST
 START_TEST(stream_deletes_refused) { t_stream_deletes_refused(suite_backend); } END_TEST
 START_TEST(stream_deletes_retry) { t_stream_deletes_retry(suite_backend); } END_TEST
 START_TEST(stream_append_unchanged) { t_stream_append_unchanged(suite_backend); } END_TEST
+START_TEST(stream_deletes_pruned) { t_stream_deletes_pruned(suite_backend); } END_TEST
+START_TEST(stream_deletes_two_readers) { t_stream_deletes_two_readers(suite_backend); } END_TEST
+START_TEST(stream_deletes_removed_reader) { t_stream_deletes_removed_reader(suite_backend); } END_TEST
+START_TEST(stream_deletes_new_column) { t_stream_deletes_new_column(suite_backend); } END_TEST
+START_TEST(normalize_carries_deletes) { t_normalize_carries_deletes(suite_backend); } END_TEST
+START_TEST(stream_deletes_after_backfill) { t_stream_deletes_after_backfill(suite_backend); } END_TEST
+START_TEST(stream_deletes_truncate) { t_stream_deletes_truncate(suite_backend); } END_TEST
 
 /* The suite "pipes (NAME)" on backend b. */
 static Suite *pipes_suite_on(const struct backend *b)
@@ -129,6 +136,13 @@ static Suite *pipes_suite_on(const struct backend *b)
 	tcase_add_test(tc, stream_deletes_refused);
 	tcase_add_test(tc, stream_deletes_retry);
 	tcase_add_test(tc, stream_append_unchanged);
+	tcase_add_test(tc, stream_deletes_pruned);
+	tcase_add_test(tc, stream_deletes_two_readers);
+	tcase_add_test(tc, stream_deletes_removed_reader);
+	tcase_add_test(tc, stream_deletes_new_column);
+	tcase_add_test(tc, normalize_carries_deletes);
+	tcase_add_test(tc, stream_deletes_after_backfill);
+	tcase_add_test(tc, stream_deletes_truncate);
 	suite_add_tcase(s, tc);
 	return s;
 }
