@@ -8,9 +8,9 @@ WH_URL="sqlite:wh.db"
 q() { sqlite3 "$T/wh.db" "$1"; }
 deletes_cases
 
-# 10,000 deletes from 100,000 rows: the merge applies them in well under a
-# second (it took 30 to 90 seconds when SQLite ran a correlated EXISTS over
-# the unindexed stage once per target row).
+# 10,000 deletes from 100,000 rows: the merge applies every one.  How fast
+# is bench/deletes' to say (it took 30 to 90 seconds when SQLite ran a
+# correlated EXISTS over the unindexed stage once per target row).
 many_deletes() {
 	mkdir -p "$T/many" && cd "$T/many"
 	cat > sluice.json <<JSON
@@ -28,11 +28,8 @@ JSON
 	run_sluice run f --wait
 	assert_eq 0 "$RC" "first run: $ERR"
 	sqlite3 wh.db "DELETE FROM src WHERE id % 10 = 0"
-	local start=$SECONDS
 	run_sluice run f --wait
 	assert_eq 0 "$RC" "the run with 10,000 deletes: $ERR"
-	local took=$((SECONDS - start))
-	[ "$took" -lt 15 ] || fail "10,000 deletes took ${took}s to merge"
 	assert_eq 90000 "$(sqlite3 wh.db 'SELECT count(*) FROM dst')" "rows left in the target"
 	assert_eq 0 "$(sqlite3 wh.db 'SELECT count(*) FROM _sluice_stream_deletes')" "delete log rows"
 }
