@@ -358,7 +358,16 @@ int db_exec(struct db *db, const char *sql, const char *const *params,
 		*affected = 0;
 	if (check_idle(db, e) < 0)
 		return -1;
-	return db->ops->exec(db, sql, params, nparams, affected, e);
+	return db->ops->exec(db, sql, params, nparams, affected, NULL, e);
+}
+
+int db_exec_written(struct db *db, const char *sql, const char *const *params,
+		    int nparams, int64_t *written, struct err *e)
+{
+	*written = 0;
+	if (check_idle(db, e) < 0)
+		return -1;
+	return db->ops->exec(db, sql, params, nparams, NULL, written, e);
 }
 
 int db_exec_script(struct db *db, const char *sql, struct err *e)
@@ -568,7 +577,7 @@ void db_rollback(struct db *db)
 	if (db->copying)
 		return;    /* the writer's abort comes first (a COPY ends with it) */
 	if (db_in_transaction(db))
-		db->ops->exec(db, "ROLLBACK", NULL, 0, NULL, NULL);
+		db->ops->exec(db, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
 }
 
 bool db_in_transaction(const struct db *db)

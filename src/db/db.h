@@ -171,6 +171,16 @@ int   db_notifications(struct db *db, void (*fn)(void *arg, const char *payload)
  * returned, for a query).  Using $k with k > nparams is an error. */
 int   db_exec(struct db *db, const char *sql, const char *const *params,
 	      int nparams, int64_t *affected, struct err *e);
+/* One statement, counting the rows it wrote into tables, alike on both
+ * dialects: those it inserted, updated, deleted or merged (whatever the
+ * statement starts with: WITH, EXECUTE), and those it put into a table
+ * it made (CREATE TABLE AS, SELECT INTO, CREATE MATERIALIZED VIEW).
+ * Anything else writes 0: a query's rows are read, DDL writes none, and
+ * a trigger's rows are not the statement's.  PostgreSQL's count is its
+ * command tag's; SQLite, which counts no rows of CREATE TABLE AS, counts
+ * the table it made. */
+int   db_exec_written(struct db *db, const char *sql, const char *const *params,
+		      int nparams, int64_t *written, struct err *e);
 /* Several statements, no parameters (a SQL file).  Stops at the first
  * error, whose message names the line of the statement that failed. */
 int   db_exec_script(struct db *db, const char *sql, struct err *e);

@@ -86,6 +86,25 @@ static const char *pushdown_touched(void)
 
 #include "steps_pushdown_cases.h"
 
+static const char *sql_count_warehouse(void)
+{
+	return conninfo_a;
+}
+
+/* SELECT INTO, CREATE MATERIALIZED VIEW, MERGE, and INSERT ... RETURNING
+ * (whose result has rows, and whose tag counts what it wrote). */
+static const char *sql_count_dialect(int64_t *rows)
+{
+	*rows = 3 + 2 + 3 + 1;
+	return "SELECT x INTO copied FROM src;\n"
+	       "CREATE MATERIALIZED VIEW mv AS SELECT x FROM src WHERE x < 3;\n"
+	       "MERGE INTO t USING src ON t.x = src.x WHEN MATCHED THEN UPDATE SET x = t.x\n"
+	       "  WHEN NOT MATCHED THEN INSERT VALUES (src.x);\n"
+	       "INSERT INTO t VALUES (7) RETURNING x;\n";
+}
+
+#include "steps_sql_count_cases.h"
+
 /* ---- sql ---------------------------------------------------------------------------- */
 
 static const char *const sql_project =
@@ -584,6 +603,7 @@ static Suite *steps_pg_suite(void)
 	tcase_add_test(tc, pg_offset_timestamps_store_the_same_instant_as_sqlite);
 	merge_cases_add(tc);
 	pushdown_cases_add(tc);
+	sql_count_cases_add(tc);
 	tcase_add_test(tc, pg_same_database_as_another_role_is_copied);
 	tcase_add_test(tc, pg_extract_reads_naive_local_time_behind_utc);
 	tcase_add_test(tc, pg_extract_catches_rows_from_a_slow_clock);
