@@ -304,6 +304,13 @@ int   db_table_identity(struct db *db, const char *table, char **out, struct err
  * roll DDL back), so a rename-rename-drop swap is all or nothing. */
 int   db_create_table(struct db *db, const struct db_table *def,
 		      bool if_not_exists, struct err *e);
+/* Make def unless a table of its name exists, safely when another
+ * session may make it at the same moment (two runs' first loads): 1 made,
+ * 0 there already (made by another meanwhile, perhaps: describe it),
+ * -1 error.  On PostgreSQL the check and CREATE hold a transaction-level
+ * lock on the name, the caller's transaction's (or one of its own), so
+ * the other waits until this transaction ends and then finds the table. */
+int   db_create_table_once(struct db *db, const struct db_table *def, struct err *e);
 int   db_add_column(struct db *db, const char *table, const struct db_column *col,
 		    struct err *e);
 /* Widen a column's type in place to db_type_widen(current, to): never
