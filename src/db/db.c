@@ -213,6 +213,22 @@ int db_fail_row_at(struct db_writer *w, struct err *e, int64_t row, int col,
 	return -1;
 }
 
+const char *db_sql_skip_blank(const char *p)
+{
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (p[0] == '-' && p[1] == '-') {
+			p += strcspn(p, "\n");
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *end = strstr(p + 2, "*/");
+			p = end ? end + 2 : p + strlen(p);
+		} else {
+			return p;
+		}
+	}
+}
+
 void db_sql_line_col(const char *sql, long pos, int *line, int *col)
 {
 	/* PostgreSQL counts characters, not bytes. */

@@ -352,6 +352,9 @@ int   db_same_database(struct db *a, struct db *b, char **why, struct err *e);
  * SQLite's rule too); caller frees.  A name is one identifier in the
  * default schema: "a.b" is a table named a.b. */
 char *db_quote_ident(const struct db *db, const char *name);
+/* Past the blanks and comments (-- to the line's end, slash-star to
+ * star-slash) at p, in SQL text of either dialect. */
+const char *db_sql_skip_blank(const char *p);
 /* Dialect spelling of a type: PostgreSQL "bigint", "numeric(10,2)",
  * "double precision", "jsonb"...; SQLite "integer", "numeric(10,2)" up to
  * 15 digits and "numeric_text(20,10)" beyond, "json_text" (typemap.c). */

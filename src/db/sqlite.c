@@ -409,23 +409,6 @@ static int lite_bind(struct db *db, sqlite3_stmt *st, const char *const *params,
 
 /* ---- rows a statement wrote ---------------------------------------------------- */
 
-/* Past blanks and comments. */
-static const char *skip_blank(const char *p)
-{
-	for (;;) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (p[0] == '-' && p[1] == '-') {
-			p += strcspn(p, "\n");
-		} else if (p[0] == '/' && p[1] == '*') {
-			const char *end = strstr(p + 2, "*/");
-			p = end ? end + 2 : p + strlen(p);
-		} else {
-			return p;
-		}
-	}
-}
-
 /* Past keyword `word` (any case, a whole word) and the blanks after it,
  * or NULL when the text does not go on with it. */
 static const char *keyword(const char *p, const char *word)
@@ -433,7 +416,7 @@ static const char *keyword(const char *p, const char *word)
 	size_t n = strlen(word);
 	if (strncasecmp(p, word, n) != 0 || isalnum((unsigned char)p[n]) || p[n] == '_')
 		return NULL;
-	return skip_blank(p + n);
+	return db_sql_skip_blank(p + n);
 }
 
 /* Past one name, quoted or bare. */
@@ -464,7 +447,7 @@ static const char *name_end(const char *p)
  * statement writes, so they are counted in the table. */
 static char *ctas_table(const char *sql)
 {
-	const char *p = keyword(skip_blank(sql), "CREATE");
+	const char *p = keyword(db_sql_skip_blank(sql), "CREATE");
 	if (!p)
 		return NULL;
 	const char *q = keyword(p, "TEMP");
@@ -474,9 +457,9 @@ static char *ctas_table(const char *sql)
 	if ((q = keyword(p, "IF")) && (q = keyword(q, "NOT")) && (q = keyword(q, "EXISTS")))
 		p = q;
 	const char *start = p, *end = name_end(p);
-	if (end && *skip_blank(end) == '.')
-		end = name_end(skip_blank(skip_blank(end) + 1));
-	if (!end || !keyword(skip_blank(end), "AS"))
+	if (end && *db_sql_skip_blank(end) == '.')
+		end = name_end(db_sql_skip_blank(db_sql_skip_blank(end) + 1));
+	if (!end || !keyword(db_sql_skip_blank(end), "AS"))
 		return NULL;
 	return xasprintf("SELECT count(*) FROM %.*s", (int)(end - start), start);
 }
