@@ -409,6 +409,15 @@ static int lite_bind(struct db *db, sqlite3_stmt *st, const char *const *params,
 
 /* ---- rows a statement wrote ---------------------------------------------------- */
 
+/* The 64-bit counters came with SQLite 3.37; configure asks for 3.35. */
+#if SQLITE_VERSION_NUMBER >= 3037000
+#define lite_changes sqlite3_changes64
+#define lite_total_changes sqlite3_total_changes64
+#else
+#define lite_changes sqlite3_changes
+#define lite_total_changes sqlite3_total_changes
+#endif
+
 /* Past keyword `word` (any case, a whole word) and the blanks after it,
  * or NULL when the text does not go on with it. */
 static const char *keyword(const char *p, const char *word)
@@ -504,7 +513,7 @@ static int lite_exec(struct db *db, const char *sql, const char *const *params,
 		ctas = NULL;
 	}
 	sqlite3 *h = lite_handle(db);
-	int64_t before = sqlite3_total_changes64(h);
+	int64_t before = lite_total_changes(h);
 	int rc;
 	while ((rc = lite_step(db, st)) == SQLITE_ROW)
 		;
@@ -519,8 +528,8 @@ static int lite_exec(struct db *db, const char *sql, const char *const *params,
 		*affected = sqlite3_changes(h);
 	/* changes() keeps the last INSERT, UPDATE or DELETE's count through
 	 * other statements; the total moves only when one ran. */
-	if (written && sqlite3_total_changes64(h) != before)
-		*written = sqlite3_changes64(h);
+	if (written && lite_total_changes(h) != before)
+		*written = lite_changes(h);
 	if (ctas) {
 		int64_t n = count_rows(db, ctas);
 		*written = n > 0 ? n : 0;
