@@ -213,6 +213,22 @@ int db_fail_row_at(struct db_writer *w, struct err *e, int64_t row, int col,
 	return -1;
 }
 
+const char *db_sql_skip_blank(const char *p)
+{
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (p[0] == '-' && p[1] == '-') {
+			p += strcspn(p, "\n");
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *end = strstr(p + 2, "*/");
+			p = end ? end + 2 : p + strlen(p);
+		} else {
+			return p;
+		}
+	}
+}
+
 void db_sql_line_col(const char *sql, long pos, int *line, int *col)
 {
 	/* PostgreSQL counts characters, not bytes. */
@@ -358,7 +374,16 @@ int db_exec(struct db *db, const char *sql, const char *const *params,
 		*affected = 0;
 	if (check_idle(db, e) < 0)
 		return -1;
-	return db->ops->exec(db, sql, params, nparams, affected, e);
+	return db->ops->exec(db, sql, params, nparams, affected, NULL, e);
+}
+
+int db_exec_written(struct db *db, const char *sql, const char *const *params,
+		    int nparams, int64_t *written, struct err *e)
+{
+	*written = 0;
+	if (check_idle(db, e) < 0)
+		return -1;
+	return db->ops->exec(db, sql, params, nparams, NULL, written, e);
 }
 
 int db_exec_script(struct db *db, const char *sql, struct err *e)
@@ -568,7 +593,7 @@ void db_rollback(struct db *db)
 	if (db->copying)
 		return;    /* the writer's abort comes first (a COPY ends with it) */
 	if (db_in_transaction(db))
-		db->ops->exec(db, "ROLLBACK", NULL, 0, NULL, NULL);
+		db->ops->exec(db, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
 }
 
 bool db_in_transaction(const struct db *db)

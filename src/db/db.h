@@ -171,6 +171,16 @@ int   db_notifications(struct db *db, void (*fn)(void *arg, const char *payload)
  * returned, for a query).  Using $k with k > nparams is an error. */
 int   db_exec(struct db *db, const char *sql, const char *const *params,
 	      int nparams, int64_t *affected, struct err *e);
+/* One statement, counting the rows it wrote into tables, alike on both
+ * dialects: those it inserted, updated, deleted or merged (whatever the
+ * statement starts with: WITH, EXECUTE), and those it put into a table
+ * it made (CREATE TABLE AS, SELECT INTO, CREATE MATERIALIZED VIEW).
+ * Anything else writes 0: a query's rows are read, DDL writes none, and
+ * a trigger's rows are not the statement's.  PostgreSQL's count is its
+ * command tag's; SQLite, which counts no rows of CREATE TABLE AS, counts
+ * the table it made. */
+int   db_exec_written(struct db *db, const char *sql, const char *const *params,
+		      int nparams, int64_t *written, struct err *e);
 /* Several statements, no parameters (a SQL file).  Stops at the first
  * error, whose message names the line of the statement that failed. */
 int   db_exec_script(struct db *db, const char *sql, struct err *e);
@@ -294,6 +304,13 @@ int   db_table_identity(struct db *db, const char *table, char **out, struct err
  * roll DDL back), so a rename-rename-drop swap is all or nothing. */
 int   db_create_table(struct db *db, const struct db_table *def,
 		      bool if_not_exists, struct err *e);
+/* Make def unless a table of its name exists, safely when another
+ * session may make it at the same moment (two runs' first loads): 1 made,
+ * 0 there already (made by another meanwhile, perhaps: describe it),
+ * -1 error.  On PostgreSQL the check and CREATE hold a transaction-level
+ * lock on the name, the caller's transaction's (or one of its own), so
+ * the other waits until this transaction ends and then finds the table. */
+int   db_create_table_once(struct db *db, const struct db_table *def, struct err *e);
 int   db_add_column(struct db *db, const char *table, const struct db_column *col,
 		    struct err *e);
 /* Widen a column's type in place to db_type_widen(current, to): never
@@ -335,6 +352,9 @@ int   db_same_database(struct db *a, struct db *b, char **why, struct err *e);
  * SQLite's rule too); caller frees.  A name is one identifier in the
  * default schema: "a.b" is a table named a.b. */
 char *db_quote_ident(const struct db *db, const char *name);
+/* Past the blanks and comments (-- to the line's end, slash-star to
+ * star-slash) at p, in SQL text of either dialect. */
+const char *db_sql_skip_blank(const char *p);
 /* Dialect spelling of a type: PostgreSQL "bigint", "numeric(10,2)",
  * "double precision", "jsonb"...; SQLite "integer", "numeric(10,2)" up to
  * 15 digits and "numeric_text(20,10)" beyond, "json_text" (typemap.c). */

@@ -23,8 +23,9 @@ struct db_ops {
 	int  (*socket)(struct db *db);                   /* NULL: none */
 	int  (*notifications)(struct db *db, void (*fn)(void *arg, const char *payload),
 			      void *arg, struct err *e);  /* NULL: none */
+	/* written (may be NULL): see db_exec_written */
 	int  (*exec)(struct db *db, const char *sql, const char *const *params,
-		     int nparams, int64_t *affected, struct err *e);
+		     int nparams, int64_t *affected, int64_t *written, struct err *e);
 	int  (*exec_script)(struct db *db, const char *sql, struct err *e);
 	struct db_cursor *(*query)(struct db *db, const char *sql,
 				   const char *const *params, int nparams,

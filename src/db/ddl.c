@@ -111,21 +111,28 @@ static void column_sql(struct buf *b, enum db_kind kind, const struct db_column 
 		buf_puts(b, " NOT NULL");
 }
 
-/* Two PostgreSQL sessions running CREATE TABLE IF NOT EXISTS for the same
- * name at the same moment can both pass the existence check, and the
- * loser fails on a unique index of pg_type.  A transaction-level advisory
- * lock on the name makes the second wait and then see the table. */
+/* Two PostgreSQL sessions creating a table of the same name at the same
+ * moment can both find none (CREATE TABLE IF NOT EXISTS, or a check and
+ * then CREATE), and the loser fails on a unique index of pg_type, or with
+ * "already exists", when the winner commits.  A transaction-level
+ * advisory lock on the table's qualified name (tables are made in
+ * current_schema()), taken before the check, makes the second wait for
+ * the first's transaction to end and then see the table.  The lock is
+ * the caller's transaction's, or one of its own when there is none. */
+static int lock_create(struct db *db, const char *table, struct err *e)
+{
+	const char *params[] = { table };
+	return db_exec(db, "SELECT pg_advisory_xact_lock(hashtext('sluice:create:' || "
+		       "current_schema() || '.' || $1))", params, 1, NULL, e);
+}
+
 static int create_serialized(struct db *db, const char *table, const char *sql,
 			     struct err *e)
 {
 	bool own = !db_in_transaction(db);
 	if (own && db_begin(db, e) < 0)
 		return -1;
-	char *key = xasprintf("sluice:create:%s", table);
-	const char *params[] = { key };
-	int rc = db_exec(db, "SELECT pg_advisory_xact_lock(hashtext($1))", params, 1,
-			 NULL, e);
-	free(key);
+	int rc = lock_create(db, table, e);
 	if (rc == 0)
 		rc = db_exec(db, sql, NULL, 0, NULL, e);
 	if (own) {
@@ -193,6 +200,37 @@ int db_create_table(struct db *db, const struct db_table *def, bool if_not_exist
 	if (rc < 0)
 		err_prefix(e, "creating table %s: ", def->name);
 	return rc;
+}
+
+int db_create_table_once(struct db *db, const struct db_table *def, struct err *e)
+{
+	if (db->kind != DB_POSTGRES) {
+		/* In a transaction (BEGIN IMMEDIATE) SQLite's writers take
+		 * turns on the file: no one can make the table between the
+		 * check and the CREATE. */
+		int exists = db_table_exists(db, def->name, e);
+		if (exists != 0)
+			return exists < 0 ? -1 : 0;
+		return db_create_table(db, def, false, e) < 0 ? -1 : 1;
+	}
+	bool own = !db_in_transaction(db);
+	if (own && db_begin(db, e) < 0)
+		return -1;
+	int made = -1;
+	int exists = lock_create(db, def->name, e) < 0 ? -1 : db_table_exists(db, def->name, e);
+	if (exists < 0)
+		err_prefix(e, "creating table %s: ", def->name);
+	else if (exists)
+		made = 0;
+	else if (db_create_table(db, def, false, e) == 0)
+		made = 1;
+	if (own) {
+		if (made >= 0 && db_commit(db, e) < 0)
+			made = -1;
+		else if (made < 0)
+			db_rollback(db);
+	}
+	return made;
 }
 
 int db_add_column(struct db *db, const char *table, const struct db_column *col,

@@ -73,6 +73,18 @@ static void copy_where(const char *context, char *where, size_t n)
 	}
 }
 
+/* SQLSTATEs that say the server cannot write its files, which waiting and
+ * retrying will not mend: 53100 disk_full (no space for a table, an index
+ * or the WAL) and 58030 io_error.  They are ERR_IO, as SQLite's FULL and
+ * IOERR are, so that an engine whose control store hits one stops as it
+ * does on SQLite.  The rest of class 53 passes: out_of_memory (53200) and
+ * too_many_connections (53300) are the server's moment, which a retry
+ * may find over, and configuration_limit_exceeded (53400) is the SQL's. */
+static bool cannot_write_files(const char *state)
+{
+	return strcmp(state, "53100") == 0 || strcmp(state, "58030") == 0;
+}
+
 static int pg_error(struct db *db, const PGresult *res, const char *sql, struct err *e)
 {
 	if (!e)
@@ -104,9 +116,16 @@ static int pg_error(struct db *db, const PGresult *res, const char *sql, struct 
 		       strstr(primary, "timeout") ? ERR_TIMEOUT : ERR_CANCELLED;
 	else if (state && strcmp(state, "25006") == 0)
 		code = ERR_READONLY;
+	else if (state && cannot_write_files(state))
+		code = ERR_IO;
 	if (code == ERR_READONLY && db->read_only)
 		buf_puts(&m, " (the connection is read-only)");
-	db_fail(e, code, "%s", buf_str(&m));
+	/* As SQLite's FULL and IOERR: name the database, so that a full disk
+	 * under the control store is not mistaken for a step's. */
+	if (code == ERR_IO)
+		db_fail(e, code, "%s: %s", db->label, buf_str(&m));
+	else
+		db_fail(e, code, "%s", buf_str(&m));
 	buf_free(&m);
 	char where[256] = "";
 	copy_where(context, where, sizeof where);
@@ -333,8 +352,27 @@ static const char *pg_begin_sql(const struct db *db UNUSED)
 
 /* ---- statements --------------------------------------------------------------------- */
 
+/* The rows a command wrote, from its tag: "INSERT 0 3", "UPDATE 2",
+ * "DELETE 1", "MERGE 4", with or without RETURNING; "SELECT 3" is
+ * CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED VIEW when it
+ * returned no rows itself (a query's tag is "SELECT n" too). */
+static int64_t rows_written(PGresult *res)
+{
+	static const char *const writes[] = { "INSERT ", "UPDATE ", "DELETE ", "MERGE ", NULL };
+	const char *tag = PQcmdStatus(res);
+	int64_t n = 0;
+	if (!tag || !str_to_i64(PQcmdTuples(res), &n))
+		return 0;
+	for (const char *const *w = writes; *w; w++)
+		if (strncmp(tag, *w, strlen(*w)) == 0)
+			return n;
+	if (strncmp(tag, "SELECT ", 7) == 0 && PQresultStatus(res) == PGRES_COMMAND_OK)
+		return n;
+	return 0;
+}
+
 static int pg_exec(struct db *db, const char *sql, const char *const *params,
-		   int nparams, int64_t *affected, struct err *e)
+		   int nparams, int64_t *affected, int64_t *written, struct err *e)
 {
 	PGresult *res = PQexecParams(PG(db)->conn, sql, nparams, NULL,
 				     (const char *const *)params, NULL, NULL, 0);
@@ -343,6 +381,8 @@ static int pg_exec(struct db *db, const char *sql, const char *const *params,
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		if (affected)
 			str_to_i64(PQcmdTuples(res), affected);
+		if (written)
+			*written = rows_written(res);
 	} else if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
 		rc = err_set(e, ERR_INVALID, "COPY goes through db_writer_open and "
 			     "db_query_bulk, not db_exec");
@@ -832,7 +872,7 @@ static int pg_widen_column(struct db *db, const char *table, const char *column,
 	char *qt = db_quote(table), *qc = db_quote(column);
 	char *sql = xasprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::%s",
 			      qt, qc, type, qc, type);
-	int rc = pg_exec(db, sql, NULL, 0, NULL, e);
+	int rc = pg_exec(db, sql, NULL, 0, NULL, NULL, e);
 	free(sql);
 	free(qt);
 	free(qc);

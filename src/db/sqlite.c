@@ -407,8 +407,96 @@ static int lite_bind(struct db *db, sqlite3_stmt *st, const char *const *params,
 	return 0;
 }
 
+/* ---- rows a statement wrote ---------------------------------------------------- */
+
+/* The 64-bit counters came with SQLite 3.37; configure asks for 3.35. */
+#if SQLITE_VERSION_NUMBER >= 3037000
+#define lite_changes sqlite3_changes64
+#define lite_total_changes sqlite3_total_changes64
+#else
+#define lite_changes sqlite3_changes
+#define lite_total_changes sqlite3_total_changes
+#endif
+
+/* Past keyword `word` (any case, a whole word) and the blanks after it,
+ * or NULL when the text does not go on with it. */
+static const char *keyword(const char *p, const char *word)
+{
+	size_t n = strlen(word);
+	if (strncasecmp(p, word, n) != 0 || isalnum((unsigned char)p[n]) || p[n] == '_')
+		return NULL;
+	return db_sql_skip_blank(p + n);
+}
+
+/* Past one name, quoted or bare. */
+static const char *name_end(const char *p)
+{
+	if (*p == '"' || *p == '`' || *p == '[') {
+		char close = *p == '[' ? ']' : *p;
+		for (p++; *p; p++) {
+			if (*p != close)
+				continue;
+			if (close != ']' && p[1] == close) {
+				p++;        /* a doubled quote is one in the name */
+				continue;
+			}
+			return p + 1;
+		}
+		return NULL;
+	}
+	const char *start = p;
+	while (isalnum((unsigned char)*p) || *p == '_' || *p == '$' || (unsigned char)*p >= 0x80)
+		p++;
+	return p > start ? p : NULL;
+}
+
+/* If sql is CREATE [TEMP] TABLE [IF NOT EXISTS] NAME AS ..., the text of
+ * NAME (schema-qualified or not, as written), which SQLite reads again in
+ * a query of the table.  SQLite counts no changes for the rows such a
+ * statement writes, so they are counted in the table. */
+static char *ctas_table(const char *sql)
+{
+	const char *p = keyword(db_sql_skip_blank(sql), "CREATE");
+	if (!p)
+		return NULL;
+	const char *q = keyword(p, "TEMP");
+	p = q ? q : (q = keyword(p, "TEMPORARY")) ? q : p;
+	if (!(p = keyword(p, "TABLE")))
+		return NULL;
+	if ((q = keyword(p, "IF")) && (q = keyword(q, "NOT")) && (q = keyword(q, "EXISTS")))
+		p = q;
+	const char *start = p, *end = name_end(p);
+	if (end && *db_sql_skip_blank(end) == '.')
+		end = name_end(db_sql_skip_blank(db_sql_skip_blank(end) + 1));
+	if (!end || !keyword(db_sql_skip_blank(end), "AS"))
+		return NULL;
+	return xasprintf("SELECT count(*) FROM %.*s", (int)(end - start), start);
+}
+
+/* Does the count prepare, that is, is there such a table? */
+static bool can_count(struct db *db, const char *count_sql)
+{
+	sqlite3_stmt *st = NULL;
+	bool ok = sqlite3_prepare_v2(lite_handle(db), count_sql, -1, &st, NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	return ok;
+}
+
+/* -1: no such table (or not one to count), else its rows. */
+static int64_t count_rows(struct db *db, const char *count_sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t n = -1;
+	if (sqlite3_prepare_v2(lite_handle(db), count_sql, -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (st && lite_step(db, st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 static int lite_exec(struct db *db, const char *sql, const char *const *params,
-		     int nparams, int64_t *affected, struct err *e)
+		     int nparams, int64_t *affected, int64_t *written, struct err *e)
 {
 	sqlite3_stmt *st;
 	if (lite_prepare(db, sql, &st, true, e) < 0)
@@ -417,17 +505,36 @@ static int lite_exec(struct db *db, const char *sql, const char *const *params,
 		sqlite3_finalize(st);
 		return -1;
 	}
+	/* A table that exists already is not made (IF NOT EXISTS) or the
+	 * statement fails: either way it writes nothing to count. */
+	char *ctas = written ? ctas_table(sql) : NULL;
+	if (ctas && can_count(db, ctas)) {
+		free(ctas);
+		ctas = NULL;
+	}
+	sqlite3 *h = lite_handle(db);
+	int64_t before = lite_total_changes(h);
 	int rc;
 	while ((rc = lite_step(db, st)) == SQLITE_ROW)
 		;
 	if (rc != SQLITE_DONE) {
 		lite_error(db, rc, sql, e);
 		sqlite3_finalize(st);
+		free(ctas);
 		return -1;
 	}
 	sqlite3_finalize(st);
 	if (affected)
-		*affected = sqlite3_changes(lite_handle(db));
+		*affected = sqlite3_changes(h);
+	/* changes() keeps the last INSERT, UPDATE or DELETE's count through
+	 * other statements; the total moves only when one ran. */
+	if (written && lite_total_changes(h) != before)
+		*written = lite_changes(h);
+	if (ctas) {
+		int64_t n = count_rows(db, ctas);
+		*written = n > 0 ? n : 0;
+		free(ctas);
+	}
 	return 0;
 }
 

@@ -51,6 +51,9 @@ TESTS += tests/integration/engine_run.sh tests/integration/engine_worker.sh \
 	tests/integration/sqlite_lock_wait.sh \
 	tests/integration/workers.sh tests/integration/workers_pg.sh
 
+# A full disk under a PostgreSQL control store stops the engine (53100 is ERR_IO).
+TESTS += tests/integration/disk_full_pg.sh
+
 # run --at, LATE, catchup's MISSED ticks, typed parameters (issue 15).
 TESTS += tests/integration/schedule.sh tests/integration/schedule_pg.sh
 # a run marked LATE by its claim sends late_run once (w17).

@@ -351,6 +351,8 @@ static int64_t fire_task(struct engine *eng, struct sched *sc, struct task_rt *r
 			te.run_id = run_id;
 			add_history(eng, sc, &te);
 			task_log(t->name, LOG_WARN, run_id, "not run: %s", err_text(&e));
+			if (e.code == ERR_IO)     /* the store cannot record runs */
+				engine_fault(eng, &e, "task %s: cannot record its run", t->name);
 			if (err_out)
 				*err_out = e;
 			free(cond_text);
@@ -1039,6 +1041,12 @@ void *engine_scheduler_main(void *arg)
 			/* A lost store was reported already, once for all threads. */
 			if (failures++ % 20 == 0 && !(sc->store && store_lost(sc->store)))
 				log_warn("scheduler: %s", err_text(&e));
+			/* A store that cannot write (a full disk) stops the
+			 * engine, as a heartbeat's failure does: on PostgreSQL
+			 * the heartbeat's row may fit where the lease's or a
+			 * request's does not. */
+			if (e.code == ERR_IO)
+				engine_fault(eng, &e, "scheduler");
 			engine_sleep(eng, TICK_MAX * 4);
 			continue;
 		}

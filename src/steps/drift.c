@@ -95,6 +95,8 @@ int step_drift_commit(struct step_ctx *ctx, struct vec *changes, struct err *e)
 	return rc;
 }
 
+/* 1 made, 0 made meanwhile by another run (whose first load of the same
+ * table got there first: db_create_table_once), -1 error. */
 static int create_target(struct step_ctx *ctx, struct db *db, const char *table,
 			 const struct drift_source *src, const char *const *key, int nkey,
 			 struct err *e)
@@ -105,17 +107,18 @@ static int create_target(struct step_ctx *ctx, struct db *db, const char *table,
 		cols[i].type = src->types[i];
 	}
 	struct db_table def = { (char *)table, cols, (size_t)src->ncols };
-	int rc = db_create_table(db, &def, false, e);
+	int made = db_create_table_once(db, &def, e);
 	free(cols);
-	if (rc == 0 && nkey > 0)
-		rc = db_create_index(db, table, key, nkey, false, e);
+	if (made <= 0)
+		return made;
+	int rc = nkey > 0 ? db_create_index(db, table, key, nkey, false, e) : 0;
 	if (rc == 0) {
 		char *object = xasprintf("table:%s", table);
 		step_log(ctx, LOG_INFO, object, "created %s in %s with the source's %d "
 			 "column%s", table, db_label(db), src->ncols, src->ncols == 1 ? "" : "s");
 		free(object);
 	}
-	return rc;
+	return rc < 0 ? -1 : 1;
 }
 
 /* Was `column` last reported as dropped in the source already? */
@@ -194,8 +197,12 @@ int step_drift_apply(struct step_ctx *ctx, const struct drift_target *to,
 	if (exists < 0)
 		return -1;
 	if (!exists) {
-		*created = true;
-		return create_target(ctx, db, table, src, to->key, to->nkey, e);
+		int made = create_target(ctx, db, table, src, to->key, to->nkey, e);
+		if (made != 0) {
+			*created = made > 0;
+			return made < 0 ? -1 : 0;
+		}
+		/* another run made it meanwhile: load into it as into any */
 	}
 	struct db_table *t = db_describe(db, table, e);
 	if (!t)

@@ -27,12 +27,12 @@ libsteps_a_SOURCES += \
 check_PROGRAMS += tests/unit/test_steps tests/unit/test_steps_pg
 tests_unit_test_steps_SOURCES = tests/unit/test_steps.c tests/unit/test_steps_fixture.h \
 	tests/unit/steps_merge_cases.h tests/unit/testutil.h \
-	tests/unit/steps_pushdown_cases.h
+	tests/unit/steps_pushdown_cases.h tests/unit/steps_sql_count_cases.h
 tests_unit_test_steps_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_steps_LDADD = $(TEST_LIBS)
 tests_unit_test_steps_pg_SOURCES = tests/unit/test_steps_pg.c tests/unit/test_steps_fixture.h \
 	tests/unit/steps_merge_cases.h tests/unit/testutil.h \
-	tests/unit/steps_pushdown_cases.h
+	tests/unit/steps_pushdown_cases.h tests/unit/steps_sql_count_cases.h
 tests_unit_test_steps_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_steps_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_steps tests/unit/test_steps_pg

@@ -481,19 +481,7 @@ int steps_sql_split(enum db_kind kind, const char *sql, struct vec *out, struct 
 
 void steps_sql_first_word(const char *stmt, char *out, size_t n)
 {
-	const char *p = stmt;
-	for (;;) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (p[0] == '-' && p[1] == '-') {
-			p += strcspn(p, "\n");
-		} else if (p[0] == '/' && p[1] == '*') {
-			const char *end = strstr(p + 2, "*/");
-			p = end ? end + 2 : p + strlen(p);
-		} else {
-			break;
-		}
-	}
+	const char *p = db_sql_skip_blank(stmt);
 	size_t k = 0;
 	while (n > 0 && k + 1 < n && (isalpha((unsigned char)p[k]) || p[k] == '_')) {
 		out[k] = (char)toupper((unsigned char)p[k]);

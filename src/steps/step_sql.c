@@ -155,15 +155,6 @@ static bool is_transaction_control(const char *stmt)
 	return starts_with_keyword(stmt, words);
 }
 
-/* Statements whose count of affected rows means rows written (SQLite
- * leaves the previous statement's count in place after DDL). */
-static bool changes_rows(const char *stmt)
-{
-	static const char *const words[] = { "INSERT", "UPDATE", "DELETE", "MERGE",
-					     "REPLACE", NULL };
-	return starts_with_keyword(stmt, words);
-}
-
 static int run_statements(struct step_ctx *ctx, struct db *db, const char *name,
 			  struct vec *stmts, struct err *e)
 {
@@ -172,7 +163,7 @@ static int run_statements(struct step_ctx *ctx, struct db *db, const char *name,
 		if (step_check_cancel(ctx, e) < 0)
 			return -1;
 		struct sql_bound b;
-		int64_t affected = 0;
+		int64_t written = 0;
 		int rc = steps_bind_sql(ctx, db_kind(db), st->text, &b, e);
 		if (rc == 0 && steps_expand_streams(ctx, steps_json_string(ctx->step->spec,
 								    "connection"), &b, e) < 0) {
@@ -180,16 +171,15 @@ static int run_statements(struct step_ctx *ctx, struct db *db, const char *name,
 			rc = -1;
 		}
 		if (rc == 0) {
-			rc = db_exec(db, b.sql, (const char *const *)b.values, b.nvalues,
-				     &affected, e);
+			rc = db_exec_written(db, b.sql, (const char *const *)b.values,
+					     b.nvalues, &written, e);
 			steps_sql_bound_free(&b);
 		}
 		if (rc < 0) {
 			err_prefix(e, "%s, statement at line %d: ", name, st->line);
 			return -1;
 		}
-		if (affected > 0 && changes_rows(st->text))
-			ctx->rows_out += affected;
+		ctx->rows_out += written;
 	}
 	return 0;
 }

@@ -59,6 +59,24 @@ static const char *pushdown_touched(void)
 
 #include "steps_pushdown_cases.h"
 
+static const char *sql_count_warehouse(void)
+{
+	return "sqlite:wh.db";
+}
+
+/* REPLACE, RETURNING, and CREATE TABLE AS into a quoted temporary and a
+ * schema-qualified name. */
+static const char *sql_count_dialect(int64_t *rows)
+{
+	*rows = 1 + 2 + 1 + 3;
+	return "REPLACE INTO t VALUES (9);\n"
+	       "CREATE TEMP TABLE \"odd \"\"name\"\"\" AS SELECT x FROM src WHERE x < 3;\n"
+	       "CREATE TABLE main.q AS SELECT x FROM src WHERE x = 1;\n"
+	       "INSERT INTO t SELECT x FROM src RETURNING x;\n";
+}
+
+#include "steps_sql_count_cases.h"
+
 /* ---- parameters and splitting -------------------------------------------------- */
 
 struct kv_lookup {
@@ -1362,6 +1380,7 @@ static Suite *steps_suite(void)
 	tcase_add_test(tc, load_append_merge_replace_across_connections);
 	merge_cases_add(tc);
 	pushdown_cases_add(tc);
+	sql_count_cases_add(tc);
 	tcase_add_test(tc, load_within_one_connection_and_from_a_file);
 	tcase_add_test(tc, load_ledger_skips_a_retried_load);
 	tcase_add_test(tc, load_schema_drift_adds_widens_and_reports);

@@ -86,6 +86,25 @@ static const char *pushdown_touched(void)
 
 #include "steps_pushdown_cases.h"
 
+static const char *sql_count_warehouse(void)
+{
+	return conninfo_a;
+}
+
+/* SELECT INTO, CREATE MATERIALIZED VIEW, MERGE, and INSERT ... RETURNING
+ * (whose result has rows, and whose tag counts what it wrote). */
+static const char *sql_count_dialect(int64_t *rows)
+{
+	*rows = 3 + 2 + 3 + 1;
+	return "SELECT x INTO copied FROM src;\n"
+	       "CREATE MATERIALIZED VIEW mv AS SELECT x FROM src WHERE x < 3;\n"
+	       "MERGE INTO t USING src ON t.x = src.x WHEN MATCHED THEN UPDATE SET x = t.x\n"
+	       "  WHEN NOT MATCHED THEN INSERT VALUES (src.x);\n"
+	       "INSERT INTO t VALUES (7) RETURNING x;\n";
+}
+
+#include "steps_sql_count_cases.h"
+
 /* ---- sql ---------------------------------------------------------------------------- */
 
 static const char *const sql_project =
@@ -225,6 +244,80 @@ START_TEST(pg_to_pg_copies_lines_and_merges)
 	ck_rows(&fx, "pg2", "SELECT id, note FROM copy_merge ORDER BY id",
 		"2|line\nbreak \\ back\n3|changed\n");
 	fx_close(&fx);
+}
+END_TEST
+
+/* Two runs' first loads of the same new table at the same moment: each
+ * from its own project and control store, released together from a lock
+ * this test holds on the ledger, which both read first.  Before, both
+ * found no table, both ran CREATE TABLE, and the second failed on
+ * pg_type's unique index when the first committed. */
+struct racing_load {
+	struct fx *fx;
+	struct step_result r;
+};
+
+static void *racing_load_main(void *arg)
+{
+	struct racing_load *l = arg;
+	l->r = fx_step(l->fx, fx_run(l->fx, "f"), "f", "to_pg_append", NULL);
+	return NULL;
+}
+
+/* Wait (up to 20 s) until n sessions wait for a lock on table. */
+static void wait_for_waiters(struct db *db, const char *table, int64_t n)
+{
+	struct err e;
+	const char *params[] = { table };
+	int64_t waiting = 0;
+	for (int i = 0; i < 2000 && waiting < n; i++) {
+		ck_assert_msg(db_query_int(db, "SELECT count(*) FROM pg_locks WHERE NOT granted "
+					   "AND relation = $1::regclass", params, 1, &waiting,
+					   &e) == 1, "%s", err_text(&e));
+		if (waiting < n)
+			usleep(10000);
+	}
+	ck_assert_int_eq(waiting, n);
+}
+
+START_TEST(pg_first_loads_of_one_table_at_once_both_land)
+{
+	struct fx fx[2];
+	for (int i = 0; i < 2; i++) {
+		fx_open_pg(&fx[i], load_project, NULL);
+		fx_exec(&fx[i], "lite", i == 0
+			? "CREATE TABLE src (id integer, note text);"
+			  "INSERT INTO src VALUES (1, 'a1'), (2, 'a2'), (3, 'a3');"
+			: "CREATE TABLE src (id integer, note text);"
+			  "INSERT INTO src VALUES (4, 'b4'), (5, 'b5'), (6, 'b6');");
+	}
+	struct err e;
+	struct db *gate = db_open(conninfo_a, NULL, &e);
+	ck_assert_msg(gate != NULL, "%s", err_text(&e));
+	ck_assert_msg(db_ledger_ensure(gate, &e) == 0, "%s", err_text(&e));
+	for (int round = 0; round < 5; round++) {
+		ck_assert_msg(db_exec_script(gate, "DROP TABLE IF EXISTS t_append; BEGIN; "
+					     "LOCK TABLE _sluice_ledger IN ACCESS EXCLUSIVE MODE",
+					     &e) == 0, "%s", err_text(&e));
+		struct racing_load l[2] = { { &fx[0], { 0 } }, { &fx[1], { 0 } } };
+		pthread_t t[2];
+		for (int i = 0; i < 2; i++)
+			ck_assert_int_eq(pthread_create(&t[i], NULL, racing_load_main, &l[i]), 0);
+		wait_for_waiters(gate, "_sluice_ledger", 2);
+		ck_assert_msg(db_commit(gate, &e) == 0, "%s", err_text(&e));
+		for (int i = 0; i < 2; i++)
+			pthread_join(t[i], NULL);
+		for (int i = 0; i < 2; i++) {
+			ck_assert_msg(l[i].r.rc == 0, "round %d, load %d: %s", round, i,
+				      err_text(&l[i].r.e));
+			ck_assert_int_eq(l[i].r.rows_out, 3);
+		}
+		ck_rows(&fx[0], "pg", "SELECT id, note FROM t_append ORDER BY id",
+			"1|a1\n2|a2\n3|a3\n4|b4\n5|b5\n6|b6\n");
+	}
+	db_close(gate);
+	for (int i = 0; i < 2; i++)
+		fx_close(&fx[i]);
 }
 END_TEST
 
@@ -584,6 +677,8 @@ static Suite *steps_pg_suite(void)
 	tcase_add_test(tc, pg_offset_timestamps_store_the_same_instant_as_sqlite);
 	merge_cases_add(tc);
 	pushdown_cases_add(tc);
+	tcase_add_test(tc, pg_first_loads_of_one_table_at_once_both_land);
+	sql_count_cases_add(tc);
 	tcase_add_test(tc, pg_same_database_as_another_role_is_copied);
 	tcase_add_test(tc, pg_extract_reads_naive_local_time_behind_utc);
 	tcase_add_test(tc, pg_extract_catches_rows_from_a_slow_clock);

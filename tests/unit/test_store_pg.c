@@ -18,6 +18,40 @@ static void setup(void)
 	store_test_begin(conninfo);
 }
 
+/* The control store's disk fills (its tables in a tablespace on a small
+ * tmpfs, the rest of it taken by a filler table): the write that finds no
+ * room fails with ERR_IO naming the control store, which is what stops an
+ * engine (engine_fault; tests/integration/disk_full.sh shows it on
+ * SQLite), where it was ERR_DB, an ordinary error of one run. */
+START_TEST(pg_a_full_disk_is_an_io_error)
+{
+	struct db *db = open_raw();
+	char mnt[64];
+	if (!test_pg_tiny_tablespace(db, "store_tiny", 16, mnt)) {
+		db_close(db);
+		return;
+	}
+	OK(db_exec(db, "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET default_tablespace "
+		   "= store_tiny', current_database()); END $$", NULL, 0, NULL, &E));
+	struct store *s = open_store();       /* its tables go to store_tiny */
+	struct err fill;
+	test_pg_tiny_fill(db, "store_tiny", "filler", &fill);
+	ck_assert_msg(strstr(fill.msg, "No space left on device"), "%s", err_text(&fill));
+	struct store_run_spec spec = { .flow = "f", .state = RUN_PENDING };
+	int64_t id = 0;
+	int rc = 0, runs = 0;
+	for (; runs < 10000 && rc == 0; runs++)
+		rc = store_run_create(s, &spec, &id, &E);
+	ck_assert_msg(rc < 0, "%d runs recorded on a full disk", runs);
+	ck_assert_msg(E.code == ERR_IO, "code %d: %s", E.code, err_text(&E));
+	ck_assert_msg(strstr(E.msg, "control store") && strstr(E.msg, "No space left on device"),
+		      "%s", err_text(&E));
+	store_close(s);
+	db_close(db);
+	test_pg_tiny_unmount(mnt);
+}
+END_TEST
+
 START_TEST(pg_heartbeat_counts_what_waits)
 {
 	store_case_heartbeat_counts();
@@ -554,6 +588,7 @@ static Suite *store_pg_suite(void)
 	tcase_add_test(tc, pg_retention_kinds_budgets_and_dry_runs);
 	tcase_add_test(tc, pg_load_history_kept_while_its_files_are_seen);
 	tcase_add_test(tc, pg_heartbeat_counts_what_waits);
+	tcase_add_test(tc, pg_a_full_disk_is_an_io_error);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -24,6 +24,9 @@
 #include <ftw.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <errno.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "core/core.h"
 #include "db/db.h"
@@ -326,6 +329,65 @@ static inline void test_store_before_ids(const char *url, int runs)
 				      "'manual', 1, 1)", NULL, 0, NULL, &e) == 0, "%s",
 			      err_text(&e));
 	db_close(db);
+}
+
+/* A tablespace NAME on a tmpfs of its own of mib MiB, made through db (a
+ * superuser's connection), for a real full disk (53100 disk_full) without
+ * filling the machine's: mount point written to mnt (64 bytes).  Mounting
+ * needs root (CI runs as root): false, after saying SKIP, without it.
+ * test_pg_tiny_fill fills it; test_pg_tiny_unmount detaches the mount. */
+static inline bool test_pg_tiny_tablespace(struct db *db, const char *name, int mib,
+					   char *mnt)
+{
+	struct err e = { 0 };
+	char *data = NULL;
+	ck_assert_msg(db_query_value(db, "SHOW data_directory", NULL, 0, &data, &e) == 1,
+		      "%s", err_text(&e));
+	struct stat owner;       /* the server's user must own its tablespace */
+	ck_assert_int_eq(stat(data, &owner), 0);
+	free(data);
+	strcpy(mnt, "/tmp/sluice-full-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(mnt));
+	char *opts = xasprintf("size=%dm,mode=0700,uid=%u,gid=%u", mib,
+			       (unsigned)owner.st_uid, (unsigned)owner.st_gid);
+	int mounted = mount("tmpfs", mnt, "tmpfs", 0, opts);
+	free(opts);
+	if (mounted < 0) {
+		fprintf(stderr, "SKIP: cannot mount a tmpfs on %s (%s): a full disk "
+			"needs root\n", mnt, strerror(errno));
+		rmdir(mnt);
+		return false;
+	}
+	char *sql = xasprintf("CREATE TABLESPACE %s LOCATION '%s'", name, mnt);
+	ck_assert_msg(db_exec(db, sql, NULL, 0, NULL, &e) == 0, "%s", err_text(&e));
+	free(sql);
+	return true;
+}
+
+/* Fill the tablespace with TABLE (made there) until PostgreSQL gives up:
+ * the failed insert's error in *e. */
+static inline void test_pg_tiny_fill(struct db *db, const char *space, const char *table,
+				     struct err *e)
+{
+	char *sql = xasprintf("CREATE TABLE %s (pad text) TABLESPACE %s", table, space);
+	ck_assert_msg(db_exec(db, sql, NULL, 0, NULL, e) == 0, "%s", err_text(e));
+	free(sql);
+	/* 20,000 rows of 256 characters of md5 text a time: 5 MB, which does
+	 * not compress; committed, so that what fit stays */
+	sql = xasprintf("INSERT INTO %s SELECT string_agg(md5(g::text || ':' || k::text), '') "
+			"FROM generate_series(1, 20000) g, generate_series(1, 8) k GROUP BY g",
+			table);
+	int rc = 0;
+	for (int i = 0; i < 100 && rc == 0; i++)
+		rc = db_exec(db, sql, NULL, 0, NULL, e);
+	ck_assert_int_eq(rc, -1);
+	free(sql);
+}
+
+static inline void test_pg_tiny_unmount(const char *mnt)
+{
+	umount2(mnt, MNT_DETACH);
+	rmdir(mnt);
 }
 
 #endif
