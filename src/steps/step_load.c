@@ -537,10 +537,14 @@ static struct db_column *source_column_defs(const struct source *src)
 	return cols;
 }
 
-/* The scratch table a load stages its rows in, named after the run and step. */
+/* The scratch table a load stages its rows in, named after the control
+ * store, the run and the step: run ids start at 1 in every store, and two
+ * projects loading into one warehouse must not meet in one stage. */
 static int stage_create(const struct load_job *j, struct merge *m, struct err *e)
 {
-	char *seed = xasprintf("%lld:%s", (long long)j->ctx->run_id, j->ctx->step->name);
+	const char *store = j->ctx->store ? store_id(j->ctx->store) : NULL;
+	char *seed = xasprintf("%s:%lld:%s", store ? store : "", (long long)j->ctx->run_id,
+			       j->ctx->step->name);
 	int rc = step_merge_stage(m, seed, e);
 	free(seed);
 	return rc;
