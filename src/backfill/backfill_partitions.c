@@ -625,6 +625,23 @@ static int outcome(struct bf *b, const cJSON *list, const char *stopped, const c
 	return rc;
 }
 
+/* The checks that failed the failed partitions' runs, for the status. */
+static void note_failed_checks(struct bf *b, const cJSON *list)
+{
+	struct rebuild_run *runs = xcalloc((size_t)cJSON_GetArraySize(list) + 1, sizeof *runs);
+	size_t n = 0;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, list)
+		if (jint(p, "run_id") && str_eq(steps_json_string(p, "state"), "FAILED"))
+			runs[n++] = (struct rebuild_run){ jint(p, "run_id"),
+							  steps_json_string(p, "key") };
+	struct err ce = { 0 };
+	if (backfill_rebuild_checks(b, runs, n, &ce) < 0)
+		log_warn("backfill %lld: the partitions' checks: %s", (long long)b->row->id,
+			 err_text(&ce));
+	free(runs);
+}
+
 int backfill_rebuild_partitions(struct bf *b, struct err *e)
 {
 	cJSON *rb = jobj(b->rec, "rebuild");
@@ -662,6 +679,8 @@ int backfill_rebuild_partitions(struct bf *b, struct err *e)
 		jset_time(rb, "ended", clock_now_us());
 		rc = outcome(b, list, stopped, by, e);
 		jset_str(rb, "state", rc == 0 ? "COMPLETED" : "FAILED");
+		if (rc < 0)
+			note_failed_checks(b, list);
 	}
 	free(stopped);
 	free(by);

@@ -37,3 +37,5 @@ EXTRA_DIST += tests/integration/backfill_partitions_lib.sh
 # A load's partition_column: a partition's run replaces its rows.
 TESTS += tests/integration/partition_replace.sh tests/integration/partition_replace_pg.sh
 EXTRA_DIST += tests/integration/partition_replace_lib.sh
+# A check of severity error that failed the rebuild, in the validation.
+TESTS += tests/integration/backfill_failed_checks.sh
