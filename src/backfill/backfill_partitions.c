@@ -833,6 +833,20 @@ static int rows_in_partition(struct db *db, const char *table, const char *colum
 	return rc;
 }
 
+/* The column that holds a target's partition: the flow's `column`, else
+ * the partition_column of the load that writes the target; NULL none. */
+static const char *partition_column_of(const struct bf *b, const struct target *t)
+{
+	if (b->flow->partition->column)
+		return b->flow->partition->column;
+	for (size_t i = 0; i < b->flow->nsteps; i++) {
+		const struct project_step *s = &b->flow->steps[i];
+		if (s->kind == STEP_LOAD && str_eq(steps_json_string(s->spec, "table"), t->table))
+			return steps_json_string(s->spec, "partition_column");
+	}
+	return NULL;
+}
+
 static int compare_partition(struct bf *b, const struct target *t, size_t nt,
 			     const cJSON *p, cJSON *out, struct err *e)
 {
@@ -848,13 +862,14 @@ static int compare_partition(struct bf *b, const struct target *t, size_t nt,
 		struct db *db = step_conns_get(backfill_conns(b), t[i].connection, e);
 		if (!db)
 			return -1;
-		if (!table_has_column(db, t[i].backfill, pt->column))
+		const char *col = partition_column_of(b, &t[i]);
+		if (!col || !table_has_column(db, t[i].backfill, col))
 			continue;
 		int64_t now = 0, rebuilt = 0;
 		int ex = db_table_exists(db, t[i].table, e);
-		if (ex < 0 || (ex == 1 && rows_in_partition(db, t[i].table, pt->column, lo, hi,
+		if (ex < 0 || (ex == 1 && rows_in_partition(db, t[i].table, col, lo, hi,
 							     &now, e) < 0) ||
-		    rows_in_partition(db, t[i].backfill, pt->column, lo, hi, &rebuilt, e) < 0)
+		    rows_in_partition(db, t[i].backfill, col, lo, hi, &rebuilt, e) < 0)
 			return -1;
 		cJSON *o = cJSON_CreateObject();
 		jset_str(o, "table", t[i].table);
@@ -884,7 +899,7 @@ int backfill_compare_partitions(struct bf *b, cJSON *cmp, struct err *e)
 		jset_int(o, "rows_read", jint(p, "rows_in"));
 		jset_int(o, "rows_written", jint(p, "rows_out"));
 		cJSON_AddItemToArray(arr, o);
-		if (b->flow->partition && b->flow->partition->column && rc == 0)
+		if (b->flow->partition && rc == 0)
 			rc = compare_partition(b, t, nt, p, o, e);
 	}
 	backfill_targets_free(t, nt);
