@@ -410,9 +410,30 @@ static int save_progress(struct bf *b, struct err *e)
 	return rc;
 }
 
+/* A run submitted by a process that served the backfill's own pool and
+ * died, followed now through a live engine (or the other way round),
+ * waits where nobody takes runs: it goes to the pool that serves this
+ * rebuild (`pool`; NULL: the flow's, as a live engine takes it). */
+static int repool_waiting(struct bf *b, const cJSON *p, const struct store_run *r,
+			  const char *pool, struct err *e)
+{
+	const char *want = pool ? pool : b->flow->pool;
+	if (str_eq(r->pool ? r->pool : "", want ? want : ""))
+		return 0;
+	int moved = 0;
+	if (store_run_repool(b->env->store, r->id, want, &moved, e) < 0)
+		return -1;
+	if (moved)
+		backfill_say(b, "partition %s: run %lld moved from %s to %s, which serves "
+			     "this rebuild now", steps_json_string(p, "key"), (long long)r->id,
+			     r->pool ? r->pool : "no pool", want ? want : "no pool");
+	return 0;
+}
+
 /* Looks at the runs going: 1 something ended, 0 nothing did, -1 error;
  * *active counts those still going. */
-static int poll_runs(struct bf *b, cJSON *list, int *active, struct err *e)
+static int poll_runs(struct bf *b, cJSON *list, const char *pool, int *active,
+		     struct err *e)
 {
 	int changed = 0;
 	*active = 0;
@@ -426,6 +447,10 @@ static int poll_runs(struct bf *b, cJSON *list, int *active, struct err *e)
 		if (!r)
 			return -1;
 		if (!run_state_is_terminal(r->state)) {
+			if (repool_waiting(b, p, r, pool, e) < 0) {
+				store_run_free(r);
+				return -1;
+			}
 			(*active)++;
 			if (!str_eq(st, run_state_name(r->state))) {
 				jset_str(p, "state", run_state_name(r->state));
@@ -486,7 +511,7 @@ static int drive_engine(struct bf *b, cJSON *list, int most, const char *pool,
 	bool made = false;
 	for (;;) {
 		int active = 0;
-		int changed = poll_runs(b, list, &active, e);
+		int changed = poll_runs(b, list, pool, &active, e);
 		if (changed < 0)
 			return -1;
 		made = made || tables_made(b);

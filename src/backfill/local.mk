@@ -39,3 +39,5 @@ TESTS += tests/integration/partition_replace.sh tests/integration/partition_repl
 EXTRA_DIST += tests/integration/partition_replace_lib.sh
 # A check of severity error that failed the rebuild, in the validation.
 TESTS += tests/integration/backfill_failed_checks.sh
+# A rebuild begun in its own pool, taken over once an engine is up.
+TESTS += tests/integration/backfill_takeover.sh
