@@ -10,7 +10,8 @@
 #     the run's summary says how many rows were deleted first;
 #   - a load that fails after the delete (rows outside its partition)
 #     leaves the partition's old rows;
-#   - a partitioned backfill of a day whose source lost a row: the
+#   - a partitioned backfill (two partitions at a time, into one table)
+#     of a day whose source lost a row: the
 #     comparison counts the day's rows in both tables, and after approval
 #     the row is gone;
 #   - a partition_column the target lacks, or in a flow with no partition:
@@ -101,7 +102,7 @@ partition_replace() {
 	# comparison counts day 3's rows in both tables; approval removes it.
 	write_project "day = :day"
 	q "DELETE FROM raw_orders WHERE id = 3"
-	run_sluice backfill start daily --from 2024-01-01 --to 2024-01-03 --reprocess all
+	run_sluice backfill start daily --from 2024-01-01 --to 2024-01-03 --reprocess all --max-active 2
 	assert_eq 0 "$RC" "start: $ERR"
 	for step in suspend rebuild validate compare; do
 		run_sluice backfill next daily
