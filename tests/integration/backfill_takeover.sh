@@ -53,13 +53,14 @@ q "DROP TABLE slow_flag"
 "$SLUICE" worker --workers 2 --grace 2s 2>"$T/worker.log" &
 wpid=$!
 trap 'kill "$wpid" 2>/dev/null || true' EXIT
-engine_up() { "$SLUICE" worker status 2>/dev/null | grep -q "running"; }
+engine_up() { [ "$(store "SELECT count(*) FROM workers WHERE pid = $wpid")" -ge 1 ]; }
 wait_until 30 engine_up || fail "the engine did not come up: $(cat "$T/worker.log")"
 set +e
 OUT=$(timeout 60 "$SLUICE" backfill next daily 2>&1)
 RC=$?
 set -e
 assert_eq 0 "$RC" "the rebuild taken over with an engine up: $OUT"
+assert_not_contains "$OUT" "no engine is running" "the live engine was not seen"
 assert_contains "$OUT" "moved from backfill_1 to no pool, which serves this rebuild now"
 assert_eq 0 "$(store "SELECT count(*) FROM runs WHERE state IN ('PENDING', 'RUNNING')")" \
 	"no run left waiting: $(store "SELECT id, state, pool FROM runs")"
