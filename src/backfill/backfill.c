@@ -338,6 +338,8 @@ static int rebuild_submit(struct bf *b, int64_t *run_id, struct err *e)
 
 static int step_rebuild(struct bf *b, struct err *e)
 {
+	/* checks a failed rebuild recorded belong to that rebuild */
+	cJSON_DeleteItemFromObjectCaseSensitive(b->rec, "validation");
 	if (backfill_is_partitioned(b->rec)) {
 		if (backfill_rebuild_partitions(b, e) < 0)
 			return -1;
@@ -372,6 +374,11 @@ static int step_rebuild(struct bf *b, struct err *e)
 	jset_time(rb, "ended", r->ended);
 	jset_str(rb, "state", run_state_name(r->state));
 	if (r->state != RUN_COMPLETED && r->state != RUN_CACHED) {
+		struct err ce = { 0 };
+		struct rebuild_run one = { run_id, NULL };
+		if (backfill_rebuild_checks(b, &one, 1, &ce) < 0)
+			log_warn("backfill %lld: the rebuild's checks: %s", (long long)b->row->id,
+				 err_text(&ce));
 		if (rc == 0 || e->code == ERR_OK)
 			err_set(e, ERR_INVALID, "run %lld %s%s%s", (long long)run_id,
 				run_state_name(r->state), r->error ? ": " : "",
@@ -385,27 +392,70 @@ static int step_rebuild(struct bf *b, struct err *e)
 	return backfill_move(b, "rebuild", BACKFILL_WAITING, NULL, NULL, NULL, e);
 }
 
-static int validation_json(struct bf *b, int64_t run_id, cJSON *out, int *errors,
-			   struct err *e)
+/* Run `run_id`'s checks (only those that did not pass, when `failed_only`)
+ * appended to out's "checks", out's counts of failures raised. */
+static int validation_add(struct bf *b, int64_t run_id, bool failed_only,
+			  const char *partition, cJSON *out, struct err *e)
 {
 	struct vec v = VEC_INIT;
 	if (store_validation_list(b->env->store, run_id, NULL, &v, e) < 0)
 		return -1;
-	cJSON *checks = cJSON_CreateArray();
-	int failed_err = 0, failed_warn = 0;
+	cJSON *checks = cJSON_GetObjectItemCaseSensitive(out, "checks");
+	if (!cJSON_IsArray(checks)) {
+		checks = cJSON_CreateArray();
+		jset(out, "checks", checks);
+	}
+	int64_t failed_err = jint(out, "failed_errors"), failed_warn = jint(out, "failed_warnings");
 	for (size_t i = 0; i < v.len; i++) {
 		const struct store_validation *sv = v.items[i];
-		cJSON_AddItemToArray(checks, steps_check_json(sv));
+		if (failed_only && sv->passed)
+			continue;
+		cJSON *c = steps_check_json(sv);
+		if (partition)
+			jset_str(c, "partition", partition);
+		cJSON_AddItemToArray(checks, c);
 		if (!sv->passed && sv->severity == SEVERITY_ERROR)
 			failed_err++;
 		else if (!sv->passed)
 			failed_warn++;
 	}
 	store_validation_list_free(&v);
-	jset(out, "checks", checks);
 	jset_int(out, "failed_errors", failed_err);
 	jset_int(out, "failed_warnings", failed_warn);
-	*errors = failed_err;
+	return 0;
+}
+
+static int validation_json(struct bf *b, int64_t run_id, cJSON *out, int *errors,
+			   struct err *e)
+{
+	jset(out, "checks", cJSON_CreateArray());
+	jset_int(out, "failed_errors", 0);
+	jset_int(out, "failed_warnings", 0);
+	if (validation_add(b, run_id, false, NULL, out, e) < 0)
+		return -1;
+	*errors = (int)jint(out, "failed_errors");
+	return 0;
+}
+
+int backfill_rebuild_checks(struct bf *b, const struct rebuild_run *runs, size_t n,
+			    struct err *e)
+{
+	cJSON *val = cJSON_CreateObject();
+	jset_str(val, "from", "rebuild");
+	for (size_t i = 0; i < n; i++)
+		if (validation_add(b, runs[i].run_id, runs[i].partition != NULL,
+				   runs[i].partition, val, e) < 0) {
+			cJSON_Delete(val);
+			return -1;
+		}
+	if (jint(val, "failed_errors") == 0) {
+		cJSON_Delete(val);
+		return 0;
+	}
+	if (n == 1)
+		jset_int(val, "run_id", runs[0].run_id);
+	jset(val, "passed", cJSON_CreateFalse());
+	jset(b->rec, "validation", val);
 	return 0;
 }
 

@@ -123,6 +123,17 @@ struct step_conns *backfill_conns(struct bf *b);
 size_t backfill_targets(const cJSON *rec, struct target **out);
 void  backfill_targets_free(struct target *t, size_t n);
 
+/* A failed rebuild's checks of severity error that failed, as the
+ * validation the status shows (the record's "validation", "from":
+ * "rebuild"); a partition's run contributes only its failed checks.
+ * Nothing is recorded when no such check failed. */
+struct rebuild_run {
+	int64_t run_id;
+	const char *partition;        /* NULL: the whole flow's rebuild */
+};
+int   backfill_rebuild_checks(struct bf *b, const struct rebuild_run *runs, size_t n,
+			      struct err *e);
+
 /* ---- backfill_plan.c ---------------------------------------------------------- */
 /* 1 exists (rows in *rows when not NULL), 0 not, -1 error. */
 int   backfill_table_rows(struct db *db, const char *table, int64_t *rows, struct err *e);

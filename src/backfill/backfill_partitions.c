@@ -410,9 +410,30 @@ static int save_progress(struct bf *b, struct err *e)
 	return rc;
 }
 
+/* A run submitted by a process that served the backfill's own pool and
+ * died, followed now through a live engine (or the other way round),
+ * waits where nobody takes runs: it goes to the pool that serves this
+ * rebuild (`pool`; NULL: the flow's, as a live engine takes it). */
+static int repool_waiting(struct bf *b, const cJSON *p, const struct store_run *r,
+			  const char *pool, struct err *e)
+{
+	const char *want = pool ? pool : b->flow->pool;
+	if (str_eq(r->pool ? r->pool : "", want ? want : ""))
+		return 0;
+	int moved = 0;
+	if (store_run_repool(b->env->store, r->id, want, &moved, e) < 0)
+		return -1;
+	if (moved)
+		backfill_say(b, "partition %s: run %lld moved from %s to %s, which serves "
+			     "this rebuild now", steps_json_string(p, "key"), (long long)r->id,
+			     r->pool ? r->pool : "no pool", want ? want : "no pool");
+	return 0;
+}
+
 /* Looks at the runs going: 1 something ended, 0 nothing did, -1 error;
  * *active counts those still going. */
-static int poll_runs(struct bf *b, cJSON *list, int *active, struct err *e)
+static int poll_runs(struct bf *b, cJSON *list, const char *pool, int *active,
+		     struct err *e)
 {
 	int changed = 0;
 	*active = 0;
@@ -426,6 +447,10 @@ static int poll_runs(struct bf *b, cJSON *list, int *active, struct err *e)
 		if (!r)
 			return -1;
 		if (!run_state_is_terminal(r->state)) {
+			if (repool_waiting(b, p, r, pool, e) < 0) {
+				store_run_free(r);
+				return -1;
+			}
 			(*active)++;
 			if (!str_eq(st, run_state_name(r->state))) {
 				jset_str(p, "state", run_state_name(r->state));
@@ -486,7 +511,7 @@ static int drive_engine(struct bf *b, cJSON *list, int most, const char *pool,
 	bool made = false;
 	for (;;) {
 		int active = 0;
-		int changed = poll_runs(b, list, &active, e);
+		int changed = poll_runs(b, list, pool, &active, e);
 		if (changed < 0)
 			return -1;
 		made = made || tables_made(b);
@@ -625,6 +650,23 @@ static int outcome(struct bf *b, const cJSON *list, const char *stopped, const c
 	return rc;
 }
 
+/* The checks that failed the failed partitions' runs, for the status. */
+static void note_failed_checks(struct bf *b, const cJSON *list)
+{
+	struct rebuild_run *runs = xcalloc((size_t)cJSON_GetArraySize(list) + 1, sizeof *runs);
+	size_t n = 0;
+	const cJSON *p;
+	cJSON_ArrayForEach(p, list)
+		if (jint(p, "run_id") && str_eq(steps_json_string(p, "state"), "FAILED"))
+			runs[n++] = (struct rebuild_run){ jint(p, "run_id"),
+							  steps_json_string(p, "key") };
+	struct err ce = { 0 };
+	if (backfill_rebuild_checks(b, runs, n, &ce) < 0)
+		log_warn("backfill %lld: the partitions' checks: %s", (long long)b->row->id,
+			 err_text(&ce));
+	free(runs);
+}
+
 int backfill_rebuild_partitions(struct bf *b, struct err *e)
 {
 	cJSON *rb = jobj(b->rec, "rebuild");
@@ -662,6 +704,8 @@ int backfill_rebuild_partitions(struct bf *b, struct err *e)
 		jset_time(rb, "ended", clock_now_us());
 		rc = outcome(b, list, stopped, by, e);
 		jset_str(rb, "state", rc == 0 ? "COMPLETED" : "FAILED");
+		if (rc < 0)
+			note_failed_checks(b, list);
 	}
 	free(stopped);
 	free(by);
@@ -814,6 +858,20 @@ static int rows_in_partition(struct db *db, const char *table, const char *colum
 	return rc;
 }
 
+/* The column that holds a target's partition: the flow's `column`, else
+ * the partition_column of the load that writes the target; NULL none. */
+static const char *partition_column_of(const struct bf *b, const struct target *t)
+{
+	if (b->flow->partition->column)
+		return b->flow->partition->column;
+	for (size_t i = 0; i < b->flow->nsteps; i++) {
+		const struct project_step *s = &b->flow->steps[i];
+		if (s->kind == STEP_LOAD && str_eq(steps_json_string(s->spec, "table"), t->table))
+			return steps_json_string(s->spec, "partition_column");
+	}
+	return NULL;
+}
+
 static int compare_partition(struct bf *b, const struct target *t, size_t nt,
 			     const cJSON *p, cJSON *out, struct err *e)
 {
@@ -829,13 +887,14 @@ static int compare_partition(struct bf *b, const struct target *t, size_t nt,
 		struct db *db = step_conns_get(backfill_conns(b), t[i].connection, e);
 		if (!db)
 			return -1;
-		if (!table_has_column(db, t[i].backfill, pt->column))
+		const char *col = partition_column_of(b, &t[i]);
+		if (!col || !table_has_column(db, t[i].backfill, col))
 			continue;
 		int64_t now = 0, rebuilt = 0;
 		int ex = db_table_exists(db, t[i].table, e);
-		if (ex < 0 || (ex == 1 && rows_in_partition(db, t[i].table, pt->column, lo, hi,
+		if (ex < 0 || (ex == 1 && rows_in_partition(db, t[i].table, col, lo, hi,
 							     &now, e) < 0) ||
-		    rows_in_partition(db, t[i].backfill, pt->column, lo, hi, &rebuilt, e) < 0)
+		    rows_in_partition(db, t[i].backfill, col, lo, hi, &rebuilt, e) < 0)
 			return -1;
 		cJSON *o = cJSON_CreateObject();
 		jset_str(o, "table", t[i].table);
@@ -865,7 +924,7 @@ int backfill_compare_partitions(struct bf *b, cJSON *cmp, struct err *e)
 		jset_int(o, "rows_read", jint(p, "rows_in"));
 		jset_int(o, "rows_written", jint(p, "rows_out"));
 		cJSON_AddItemToArray(arr, o);
-		if (b->flow->partition && b->flow->partition->column && rc == 0)
+		if (b->flow->partition && rc == 0)
 			rc = compare_partition(b, t, nt, p, o, e);
 	}
 	backfill_targets_free(t, nt);

@@ -34,3 +34,10 @@ TESTS += tests/integration/backfill_totesys.sh tests/integration/backfill_totesy
 # Partitioned backfills: a range, one run per partition, reprocess, a crash.
 TESTS += tests/integration/backfill_partitions.sh tests/integration/backfill_partitions_pg.sh
 EXTRA_DIST += tests/integration/backfill_partitions_lib.sh
+# A load's partition_column: a partition's run replaces its rows.
+TESTS += tests/integration/partition_replace.sh tests/integration/partition_replace_pg.sh
+EXTRA_DIST += tests/integration/partition_replace_lib.sh
+# A check of severity error that failed the rebuild, in the validation.
+TESTS += tests/integration/backfill_failed_checks.sh
+# A rebuild begun in its own pool, taken over once an engine is up.
+TESTS += tests/integration/backfill_takeover.sh

@@ -903,12 +903,15 @@ static void print_status(struct cmd_ctx *ctx, const cJSON *st)
 	if (cJSON_IsObject(val)) {
 		const cJSON *c;
 		int n = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(val, "checks"));
-		fprintf(ctx->out, "  validation: %d check%s, %lld failed (error), %lld failed "
-			"(warn)\n", n, n == 1 ? "" : "s", jnum(val, "failed_errors"),
+		fprintf(ctx->out, "  validation%s: %d check%s, %lld failed (error), %lld failed "
+			"(warn)\n", str_eq(js(val, "from"), "rebuild") ? " (the rebuild failed on "
+			"these)" : "", n, n == 1 ? "" : "s", jnum(val, "failed_errors"),
 			jnum(val, "failed_warnings"));
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(val, "checks"))
 			if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "passed")))
-				fprintf(ctx->out, "    %s %s: %lld violation%s (%s)\n", js(c, "step"),
+				fprintf(ctx->out, "    %s%s%s %s: %lld violation%s (%s)\n",
+					js(c, "partition") ? js(c, "partition") : "",
+					js(c, "partition") ? " " : "", js(c, "step"),
 					js(c, "check"), jnum(c, "violations"),
 					jnum(c, "violations") == 1 ? "" : "s", js(c, "severity"));
 	}

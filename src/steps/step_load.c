@@ -34,6 +34,14 @@
  * SQLite, a streaming cursor into the target's writer.  Memory stays
  * bounded whatever the row count.  The summary names the path taken.
  *
+ * A load of a partitioned flow may name the target's column that holds the
+ * partition ("partition_column"): a run with a partition key then replaces
+ * that partition's rows (dbt's insert_overwrite), deleting the target's
+ * rows in the partition's range in the load's own transaction before the
+ * mode's work, so that a row the partition no longer produces goes and a
+ * failed load leaves the old rows.  A source row outside the range fails
+ * the load: it would land in a partition nobody replaces.
+ *
  * In backfill mode the target is TABLE_backfill and consumed streams are
  * left where they are.
  */
@@ -54,6 +62,7 @@ struct load_spec {
 	struct vec key;          /* const char *, borrowed from the JSON */
 	struct vec latest_by;    /* merge: the columns that order a key's rows */
 	struct vec consumes;
+	const char *partition_column;   /* NULL: the load merges or appends only */
 };
 
 /* The source as the target will see it. */
@@ -94,6 +103,7 @@ static void spec_read(const cJSON *spec, struct load_spec *ls)
 	steps_json_strings(spec, "key", &ls->key);
 	steps_json_strings(spec, "latest_by", &ls->latest_by);
 	steps_json_strings(spec, "consumes", &ls->consumes);
+	ls->partition_column = steps_json_string(spec, "partition_column");
 }
 
 static void spec_done(struct load_spec *ls)
@@ -241,11 +251,34 @@ static void validate_latest_by(const struct project *p, const struct project_ste
 	free(path);
 }
 
-static size_t load_validate(const struct project *p, const struct project_flow *f UNUSED,
+/* "partition_column": only in a partitioned flow, and not with replace
+ * (which empties the whole table anyway). */
+static void validate_partition_column(const struct project *p, const struct project_flow *f,
+				      const struct project_step *s, enum load_mode m,
+				      struct diags *d)
+{
+	if (!cJSON_GetObjectItemCaseSensitive(s->spec, "partition_column"))
+		return;
+	const char *col = spec_string(p, s, "partition_column", false, d);
+	char *path = step_spec_path(s, "partition_column");
+	if (col && !*col)
+		project_diag(p, d, DIAG_ERROR, path, "expected a column name");
+	else if (col && !f->partition)
+		project_diag(p, d, DIAG_ERROR, path, "flow %s has no \"partition\": a load "
+			     "replaces a partition's rows only in a partitioned flow's runs",
+			     f->name);
+	else if (col && m == LOAD_REPLACE)
+		project_diag(p, d, DIAG_ERROR, path, "mode replace empties the whole table; "
+			     "a partition's rows are replaced with mode append or merge");
+	free(path);
+}
+
+static size_t load_validate(const struct project *p, const struct project_flow *f,
 			    const struct project_step *s, struct diags *d)
 {
 	static const char *const known[] = { "from", "connection", "table", "mode", "key",
-					     "latest_by", "consumes", "inputs", NULL };
+					     "latest_by", "consumes", "inputs",
+					     "partition_column", NULL };
 	size_t before = d->errors;
 	spec_unknown_keys(p, s, known, d);
 	const char *conn = spec_string(p, s, "connection", true, d);
@@ -265,6 +298,7 @@ static size_t load_validate(const struct project *p, const struct project_flow *
 		project_diag(p, d, DIAG_ERROR, s->path_in_file, "mode merge needs \"key\": "
 			     "the columns that identify a row");
 	validate_latest_by(p, s, m, &key, d);
+	validate_partition_column(p, f, s, m, d);
 	vec_free_all(&key, free);
 	struct vec inputs = VEC_INIT;
 	spec_strings(p, s, "inputs", false, &inputs, d);
@@ -715,10 +749,144 @@ static int commit_streams(struct step_ctx *ctx, struct db *tdb, const struct loa
 	return 0;
 }
 
+/* ---- replacing a partition ------------------------------------------------------------ */
+
+/* The partition a run replaces: the target's column and the range of its
+ * values (the partition's first value and the next partition's), compared
+ * as text, as the backfill's per-partition counts compare them, so that a
+ * date and a timestamp column behave alike on both dialects. */
+struct part_range {
+	const char *column;
+	char key[PARTITION_KEY_MAX], lo[PARTITION_KEY_MAX], hi[PARTITION_KEY_MAX];
+	int64_t deleted;
+};
+
+/* Does this run replace a partition?  Only a load that names its column,
+ * in a run whose partition parameter names a partition. */
+static bool partition_range(const struct step_ctx *ctx, const struct load_spec *ls,
+			    struct part_range *r)
+{
+	const struct project_partition *pt = ctx->flow ? ctx->flow->partition : NULL;
+	memset(r, 0, sizeof *r);
+	if (!ls->partition_column || !pt)
+		return false;
+	const char *value = NULL;
+	for (size_t i = 0; i < ctx->nparams; i++)
+		if (str_eq(ctx->params[i].key, pt->param))
+			value = ctx->params[i].value;
+	usec_t start;
+	if (!value || !partition_floor(pt, value, &start))
+		return false;
+	r->column = ls->partition_column;
+	partition_key(pt, start, r->key);
+	partition_value(pt, start, r->lo);
+	partition_value(pt, partition_next(pt, start), r->hi);
+	return true;
+}
+
+/* "sluice.json:12:34" of the step's partition_column, for errors. */
+static void partition_column_where(const struct step_ctx *ctx, struct err *e)
+{
+	struct diags d;
+	diags_init(&d);
+	char *path = step_spec_path(ctx->step, "partition_column");
+	project_diag(ctx->project, &d, DIAG_ERROR, path, "-");
+	const struct diag *dg = d.items.len ? d.items.items[0] : NULL;
+	if (dg && dg->line)
+		snprintf(e->where, sizeof e->where, "%s:%d:%d", dg->file, dg->line, dg->col);
+	else
+		snprintf(e->where, sizeof e->where, "%s", path);
+	free(path);
+	diags_free(&d);
+}
+
+static int target_has_column(struct db *db, const char *table, const char *column,
+			     bool *has, struct err *e)
+{
+	struct db_table *t = db_describe(db, table, e);
+	if (!t)
+		return -1;
+	*has = false;
+	for (size_t i = 0; i < t->ncolumns && !*has; i++)
+		*has = strcasecmp(t->columns[i].name, column) == 0;
+	db_table_free(t);
+	return 0;
+}
+
+/* "CAST(c AS TEXT) >= $1 AND CAST(c AS TEXT) < $2" */
+static char *range_condition(struct db *db, const struct part_range *r)
+{
+	char *qc = db_quote_ident(db, r->column);
+	char *cond = xasprintf("CAST(%s AS TEXT) >= $1 AND CAST(%s AS TEXT) < $2", qc, qc);
+	free(qc);
+	return cond;
+}
+
+/* Inside the load's transaction, before the rows: the partition's rows go. */
+static int partition_delete(const struct load_job *j, struct part_range *r, struct err *e)
+{
+	struct db *tdb = j->tdb;
+	bool has = false;
+	if (target_has_column(tdb, j->target, r->column, &has, e) < 0)
+		return -1;
+	if (!has) {
+		err_set(e, ERR_INVALID, "partition_column: table %s has no column \"%s\" to "
+			"replace partition %s by", j->target, r->column, r->key);
+		partition_column_where(j->ctx, e);
+		return -1;
+	}
+	char *qt = db_quote_ident(tdb, j->target);
+	int rc = 0;
+	/* Before the first write: a merge takes this lock later, and two loads
+	 * holding ROW EXCLUSIVE from their deletes would deadlock upgrading. */
+	if (db_kind(tdb) == DB_POSTGRES) {
+		char *lock = xasprintf("LOCK TABLE %s IN SHARE ROW EXCLUSIVE MODE", qt);
+		rc = db_exec(tdb, lock, NULL, 0, NULL, e);
+		free(lock);
+	}
+	char *cond = range_condition(tdb, r);
+	char *sql = xasprintf("DELETE FROM %s WHERE %s", qt, cond);
+	const char *params[] = { r->lo, r->hi };
+	if (rc == 0)
+		rc = db_exec(tdb, sql, params, 2, &r->deleted, e);
+	free(sql);
+	free(cond);
+	free(qt);
+	return rc;
+}
+
+/* After the rows: every row the load wrote must be in the partition (the
+ * range was emptied, so it holds exactly the rows written). */
+static int partition_check(const struct load_job *j, const struct part_range *r,
+			   int64_t written, struct err *e)
+{
+	struct db *tdb = j->tdb;
+	char *qt = db_quote_ident(tdb, j->target);
+	char *cond = range_condition(tdb, r);
+	char *sql = xasprintf("SELECT count(*) FROM %s WHERE %s", qt, cond);
+	const char *params[] = { r->lo, r->hi };
+	int64_t inside = 0;
+	int rc = db_query_int(tdb, sql, params, 2, &inside, e);
+	free(sql);
+	free(cond);
+	free(qt);
+	if (rc < 0)
+		return -1;
+	if (inside >= written)
+		return 0;
+	err_set(e, ERR_INVALID, "%lld of the %lld rows loaded have a %s outside partition %s "
+		"(from %s to before %s): a partition's run may load only its own partition's "
+		"rows; filter the source by the partition's parameter",
+		(long long)(written - inside), (long long)written, r->column, r->key, r->lo,
+		r->hi);
+	partition_column_where(j->ctx, e);
+	return -1;
+}
+
 /* Inside the open transaction: shape the target, move the rows, advance
  * the streams, write the ledger. */
 static int load_in_transaction(const struct load_job *j, struct vec *changes,
-			       struct merge *merged, struct err *e)
+			       struct merge *merged, struct part_range *part, struct err *e)
 {
 	struct step_ctx *ctx = j->ctx;
 	struct db *sdb = j->sdb, *tdb = j->tdb;
@@ -761,6 +929,8 @@ static int load_in_transaction(const struct load_job *j, struct vec *changes,
 			      j->path == PATH_IN_DATABASE;
 	if (ls->mode == LOAD_REPLACE && !created && !staged_replace)
 		rc = empty_table(tdb, target, e);
+	if (rc == 0 && part->column)
+		rc = partition_delete(j, part, e);   /* never with replace: validated */
 	if (staged_replace) {
 		rc = replace_in_database(j, &rows, e);
 		ctx->rows_in = rows;
@@ -772,6 +942,10 @@ static int load_in_transaction(const struct load_job *j, struct vec *changes,
 		rc = move_rows(ctx, sdb, tdb, j->path, target, src, &rows, e);
 		ctx->rows_in = rows;
 	}
+	if (rc == 0 && part->column)
+		rc = partition_check(j, part, ls->mode == LOAD_MERGE
+				     ? merged->staged - merged->superseded - merged->deleted : rows,
+				     e);
 	if (rc < 0)
 		return -1;
 	ctx->rows_out = rows;
@@ -836,7 +1010,9 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 	struct merge merged;
 	memset(&merged, 0, sizeof merged);
 	struct load_job job = { ctx, &ls, sdb, tdb, path, target, &src };
-	rc = load_in_transaction(&job, &changes, &merged, e);
+	struct part_range part;
+	partition_range(ctx, &ls, &part);
+	rc = load_in_transaction(&job, &changes, &merged, &part, e);
 	rc = step_end_transaction(ctx, tdb, rc, e);
 	if (rc < 0) {
 		ctx->rows_in = ctx->rows_out = 0;
@@ -844,7 +1020,12 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 		goto out;
 	}
 	rc = step_drift_commit(ctx, &changes, e);
-	char *note = path_note(path, sdb);
+	char *how = path_note(path, sdb);
+	char *note = part.column ? xasprintf("%s; partition %s replaced: %lld row%s deleted "
+					     "first", how, part.key, (long long)part.deleted,
+					     part.deleted == 1 ? "" : "s")
+				 : xstrdup(how);
+	free(how);
 	if (ls.mode == LOAD_MERGE)
 		merge_summary(ctx, target, &merged, note);
 	else

@@ -402,6 +402,24 @@ int store_runs_overdue(struct store *s, usec_t now, int limit, struct vec *out,
 	return st_collect(st_query(s, sql, &p, e), parse_run, free_run_v, out, e);
 }
 
+int store_run_repool(struct store *s, int64_t run_id, const char *pool, int *moved,
+		     struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	st_sqlp_str(&p, pool && *pool ? pool : NULL);
+	st_sqlp_i64(&p, clock_now_us());
+	st_sqlp_i64(&p, run_id);
+	int64_t n = 0;
+	/* the state in the WHERE: a claim that won first keeps its run */
+	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_RUNS),
+		      "UPDATE runs SET pool = $1, updated_at = $2 WHERE id = $3 AND "
+		      "ended_at IS NULL AND (state IN ('RETRYING', 'SCHEDULED', 'LATE') OR "
+		      "(state = 'PENDING' AND worker IS NULL))", &p, &n, e) < 0)
+		return -1;
+	*moved = n > 0;
+	return 0;
+}
+
 int store_run_set_rows(struct store *s, int64_t run_id, int64_t rows_in,
 		       int64_t rows_out, struct err *e)
 {

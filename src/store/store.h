@@ -341,6 +341,11 @@ int   store_run_transition(struct store *s, int64_t run_id, enum run_state to,
 /* RUNNING -> RETRYING, due again at `when` (the engine's retry delay). */
 int   store_run_retry_at(struct store *s, int64_t run_id, usec_t when,
 			 const char *reason, const char *error, struct err *e);
+/* Give a run no worker has taken yet (RETRYING, SCHEDULED, or PENDING not
+ * reserved for a worker) to the workers of `pool` (NULL: those with none).
+ * *moved is 1 when it was such a run, 0 when it was taken or ended. */
+int   store_run_repool(struct store *s, int64_t run_id, const char *pool, int *moved,
+		       struct err *e);
 /* Rows read and written so far (totals, not increments). */
 int   store_run_set_rows(struct store *s, int64_t run_id, int64_t rows_in,
 			 int64_t rows_out, struct err *e);

@@ -130,3 +130,5 @@ TESTS += \
 	tests/console/env_switch.sh \
 	tests/console/backfill_validation.sh
 TESTS += tests/console/table_changes.sh
+# A check of severity error that failed the rebuild, on the backfill's page.
+TESTS += tests/console/backfill_failed_checks.sh

@@ -584,6 +584,10 @@ static void validation(struct tui_doc *d, const cJSON *val)
 	snprintf(head, sizeof head, "VALIDATION  %d check%s, %d failed", n, n == 1 ? "" : "s",
 		 failed);
 	tui_doc_heading(d, head);
+	if (str_eq(jstr(J(val, "from")), "rebuild")) {
+		tui_doc_put(d, R_STATE_WARN, "  the rebuild's run failed on these checks");
+		tui_doc_nl(d);
+	}
 	if (n == 0) {
 		tui_doc_put(d, R_DIM, "  no validate step: only checked that every table was built");
 		tui_doc_nl(d);
@@ -602,7 +606,9 @@ static void validation(struct tui_doc *d, const cJSON *val)
 		tui_doc_state(d, verdict, 7);
 		tui_doc_put(d, R_NORMAL, " ");
 		tui_doc_cell(d, passed ? R_NORMAL : R_STATE_WARN, 9, true, count);
-		tui_doc_printf(d, R_NORMAL, "  %s: %s", jstr(J(c, "step")) ? jstr(J(c, "step")) : "?",
+		const char *part = jstr(J(c, "partition"));
+		tui_doc_printf(d, R_NORMAL, "  %s%s%s: %s", part ? part : "", part ? " " : "",
+			       jstr(J(c, "step")) ? jstr(J(c, "step")) : "?",
 			       jstr(J(c, "check")) ? jstr(J(c, "check")) : "?");
 		tui_doc_nl(d);
 		if (!passed)
