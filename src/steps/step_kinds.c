@@ -295,6 +295,13 @@ char *step_target_table(const struct step_ctx *ctx, const char *table)
 	return ctx->backfill ? xasprintf("%s_backfill", table) : xstrdup(table);
 }
 
+char *step_read_table(const struct step_ctx *ctx, const char *conn, const char *table)
+{
+	if (ctx->backfill && ctx->flow && steps_flow_loads_table(ctx->flow, conn, table))
+		return xasprintf("%s_backfill", table);
+	return xstrdup(table);
+}
+
 static void use(struct vec *out, const char *conn, const char *table, bool writes,
 		int kind)
 {
