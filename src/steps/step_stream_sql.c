@@ -104,6 +104,20 @@ static const struct project_stream *stream_on(struct step_ctx *ctx, const char *
 	return st;
 }
 
+/* The expanded text so far plus the rest becomes the statement's SQL; on
+ * failure (rc < 0) the statement is left as it was. */
+static int finish_expansion(struct buf *out, const char *rest, struct sql_bound *b, int rc)
+{
+	if (rc < 0) {
+		buf_free(out);
+		return -1;
+	}
+	buf_puts(out, rest);
+	free(b->sql);
+	b->sql = buf_detach(out);
+	return 0;
+}
+
 int steps_expand_streams(struct step_ctx *ctx, const char *conn, struct sql_bound *b,
 			 struct err *e)
 {
@@ -132,14 +146,7 @@ int steps_expand_streams(struct step_ctx *ctx, const char *conn, struct sql_boun
 		free(name);
 		from += end;
 	}
-	if (rc < 0) {
-		buf_free(&out);
-		return -1;
-	}
-	buf_puts(&out, from);
-	free(b->sql);
-	b->sql = buf_detach(&out);
-	return 0;
+	return finish_expansion(&out, from, b, rc);
 }
 
 int steps_cache_streams(struct step_ctx *ctx, const char *text, struct buf *key,
@@ -314,12 +321,5 @@ int steps_expand_tables(struct step_ctx *ctx, const struct db *db, const char *c
 		free(name);
 		from += end;
 	}
-	if (rc < 0) {
-		buf_free(&out);
-		return -1;
-	}
-	buf_puts(&out, from);
-	free(b->sql);
-	b->sql = buf_detach(&out);
-	return 0;
+	return finish_expansion(&out, from, b, rc);
 }
