@@ -258,9 +258,11 @@ static bool runs_after(const struct project_flow *f, const struct project_step *
 	return found;
 }
 
-/* Warn of each table this flow loads on `conn` that the SQL names bare
- * after the load (before it, in a whole-flow backfill, TABLE_backfill does
- * not exist yet, and the live table is what such SQL can read). */
+/* Warn of each table this flow loads on `conn` that the SQL names bare in
+ * a step after the load: there the live table is surely not what a
+ * backfill's step means.  A step before the load that reads the table
+ * (incremental bookkeeping: what is new since the last load) may well mean
+ * the live one, so it is left alone. */
 static void warn_bare_tables(const struct project *p, const struct project_flow *f,
 			     const struct project_step *s, const char *path,
 			     const char *conn, enum db_kind kind, const char *text,
