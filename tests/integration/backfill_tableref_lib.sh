@@ -1,8 +1,8 @@
 # backfill_tableref_lib.sh - {{table:NAME}} in user SQL reads what the run
 # rebuilds: in a backfill, TABLE_backfill when the flow loads TABLE.  A
 # custom check written {{table:orders}} fails a rebuild whose rows are bad
-# while the live table is fine, and a sql step after the load reads the
-# rebuilt rows.  The same check written with the bare name reads the live
+# while the live table is fine, and a sql step after the load and a load's
+# from.query read the rebuilt rows.  The same check written with the bare name reads the live
 # table and passes the bad rebuild (what `sluice check` warns of, at its
 # file:line:col).  Shared by backfill_tableref.sh (SQLite) and
 # backfill_tableref_pg.sh (PostgreSQL); the caller sets WH_URL and q.
@@ -32,7 +32,14 @@ tableref_project() {
         { "name": "check", "kind": "validate", "connection": "warehouse", "table": "orders_b",
           "needs": ["load"],
           "checks": [ { "type": "custom", "name": "no negative amounts",
-                        "sql": "SELECT * FROM orders_b WHERE amount < 0" } ] } ] } ] }
+                        "sql": "SELECT * FROM orders_b WHERE amount < 0" } ] } ] },
+    { "name": "copy",
+      "steps": [
+        { "name": "load", "kind": "load", "connection": "warehouse",
+          "from": { "table": "raw_orders" }, "table": "orders_c", "mode": "merge", "key": ["id"] },
+        { "name": "copy", "kind": "load", "connection": "warehouse", "needs": ["load"],
+          "from": { "query": "SELECT id, amount FROM {{table:orders_c}}" },
+          "table": "orders_c2", "mode": "merge", "key": ["id"] } ] } ] }
 JSON
 }
 
@@ -49,7 +56,7 @@ tableref_backfill() {
 	assert_contains "$ERR$OUT" "sluice.json:21:32: warning: flows[1].steps[1].checks[0].sql: line 1: orders_b: in a backfill this reads the live table, not orders_b_backfill; write {{table:orders_b}}"
 	assert_not_contains "$ERR$OUT" "write {{table:orders}}" "a warning for the placeholder flow"
 
-	for f in placeholder bare; do
+	for f in placeholder bare copy; do
 		run_sluice run $f --wait
 		assert_eq 0 "$RC" "run $f: $ERR"
 	done
@@ -70,6 +77,21 @@ tableref_backfill() {
 	assert_eq 0 "$RC" "discard bare: $ERR"
 	run_sluice backfill next bare
 	assert_eq 0 "$RC" "resume bare: $ERR"
+
+	# A load's from.query reads the rebuilt orders_c_backfill.
+	run_sluice backfill start copy
+	assert_eq 0 "$RC" "start copy: $ERR"
+	run_sluice backfill next copy
+	assert_eq 0 "$RC" "suspend copy: $ERR"
+	run_sluice backfill next copy
+	assert_eq 0 "$RC" "rebuild copy: $ERR"
+	assert_eq "3|35" "$(q "SELECT count(*), sum(amount) FROM orders_c2_backfill")" \
+		"the copy's rebuild read the rebuilt rows"
+	assert_eq "2|30" "$(q "SELECT count(*), sum(amount) FROM orders_c2")" "the live copy"
+	run_sluice backfill discard copy --yes
+	assert_eq 0 "$RC" "discard copy: $ERR"
+	run_sluice backfill next copy
+	assert_eq 0 "$RC" "resume copy: $ERR"
 
 	# {{table:orders}} reads orders_backfill: the sql step sees the rebuilt
 	# rows and the check fails the rebuild.
