@@ -47,8 +47,7 @@ static size_t check_sql_text(const struct project *p, const struct project_flow 
 			     const struct project_step *s, const char *key,
 			     const char *conn, const char *text, struct diags *d)
 {
-	const struct project_connection *pc = conn ? project_connection(p, conn) : NULL;
-	enum db_kind kind = pc && pc->kind == CONN_POSTGRES ? DB_POSTGRES : DB_SQLITE;
+	enum db_kind kind = steps_connection_kind(p, conn);
 	struct err e;
 	err_clear(&e);
 	struct vec stmts = VEC_INIT;

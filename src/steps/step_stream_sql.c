@@ -1,8 +1,10 @@
 /*
  * step_stream_sql.c - {{stream:NAME}} and {{table:NAME}} in a step's SQL
- * (one parser for both; {{table:}} is at the end).  {{stream:NAME}}: the rows of the
- * stream's window for this run, as a subquery, so that a `sql` step or a
- * `load` step's query reads a stream without naming sluice's tables.
+ * (one parser for both; {{table:}} is at the end).
+ *
+ * {{stream:NAME}}: the rows of the stream's window for this run, as a
+ * subquery, so that a `sql` step or a `load` step's query reads a stream
+ * without naming sluice's tables.
  *
  *   INSERT INTO daily SELECT ... FROM {{stream:orders_stream}} AS o ...
  *
@@ -106,7 +108,8 @@ static const struct project_stream *stream_on(struct step_ctx *ctx, const char *
 
 /* The expanded text so far plus the rest becomes the statement's SQL; on
  * failure (rc < 0) the statement is left as it was. */
-static int finish_expansion(struct buf *out, const char *rest, struct sql_bound *b, int rc)
+static int finish_expansion(struct buf *out, const char *rest, struct sql_bound *b,
+			    int rc)
 {
 	if (rc < 0) {
 		buf_free(out);

@@ -82,22 +82,19 @@ static bool string_list(const cJSON *item)
 /* A custom check's SQL: its {{table:}} references, and the tables this
  * flow loads that it names bare. */
 static size_t check_custom_sql(const struct project *p, const struct project_flow *f,
-			       const struct project_step *s, const char *path,
-			       const char *sql, struct diags *d)
+			       const struct project_step *s, size_t index, const char *sql,
+			       struct diags *d)
 {
 	const char *conn = steps_json_string(s->spec, "connection");
-	const struct project_connection *pc = conn ? project_connection(p, conn) : NULL;
-	enum db_kind kind = pc && pc->kind == CONN_POSTGRES ? DB_POSTGRES : DB_SQLITE;
-	/* path is the step's own plus "checks[N]"; the key is relative to it */
-	const char *key = path + strlen(s->path_in_file ? s->path_in_file : s->name) + 1;
-	char *sql_key = xasprintf("%s.sql", key);
-	size_t errors = steps_check_table_refs(p, f, s, sql_key, conn, kind, sql, d);
-	free(sql_key);
+	char *key = xasprintf("checks[%zu].sql", index);
+	size_t errors = steps_check_table_refs(p, f, s, key, conn,
+					       steps_connection_kind(p, conn), sql, d);
+	free(key);
 	return errors;
 }
 
 static size_t validate_check(const struct project *p, const struct project_flow *f,
-			     const struct project_step *s, const cJSON *ck,
+			     const struct project_step *s, size_t index, const cJSON *ck,
 			     const char *path, struct diags *d)
 {
 	if (!cJSON_IsObject(ck))
@@ -174,7 +171,8 @@ static size_t validate_check(const struct project *p, const struct project_flow 
 			errors += diag_at(p, d, path, "sql", "expected the SQL of a query "
 					  "returning the violating rows");
 		else
-			errors += check_custom_sql(p, f, s, path, steps_json_string(ck, "sql"), d);
+			errors += check_custom_sql(p, f, s, index, steps_json_string(ck, "sql"),
+						   d);
 		break;
 	default:
 		break;
@@ -204,8 +202,8 @@ static size_t validate_validate(const struct project *p, const struct project_fl
 	size_t i = 0;
 	const cJSON *ck;
 	cJSON_ArrayForEach(ck, checks) {
-		char *cp = xasprintf("%s[%zu]", path, i++);
-		validate_check(p, f, s, ck, cp, d);
+		char *cp = xasprintf("%s[%zu]", path, i);
+		validate_check(p, f, s, i++, ck, cp, d);
 		free(cp);
 	}
 	free(path);
