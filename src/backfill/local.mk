@@ -39,5 +39,8 @@ TESTS += tests/integration/partition_replace.sh tests/integration/partition_repl
 EXTRA_DIST += tests/integration/partition_replace_lib.sh
 # A check of severity error that failed the rebuild, in the validation.
 TESTS += tests/integration/backfill_failed_checks.sh
+# {{table:NAME}}: a custom check and a sql step read the rebuilt table.
+TESTS += tests/integration/backfill_tableref.sh tests/integration/backfill_tableref_pg.sh
+EXTRA_DIST += tests/integration/backfill_tableref_lib.sh
 # A rebuild begun in its own pool, taken over once an engine is up.
 TESTS += tests/integration/backfill_takeover.sh

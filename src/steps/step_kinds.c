@@ -295,6 +295,19 @@ char *step_target_table(const struct step_ctx *ctx, const char *table)
 	return ctx->backfill ? xasprintf("%s_backfill", table) : xstrdup(table);
 }
 
+enum db_kind steps_connection_kind(const struct project *p, const char *conn)
+{
+	const struct project_connection *pc = conn ? project_connection(p, conn) : NULL;
+	return pc && pc->kind == CONN_POSTGRES ? DB_POSTGRES : DB_SQLITE;
+}
+
+char *step_read_table(const struct step_ctx *ctx, const char *conn, const char *table)
+{
+	if (ctx->backfill && ctx->flow && steps_flow_loads_table(ctx->flow, conn, table))
+		return xasprintf("%s_backfill", table);
+	return xstrdup(table);
+}
+
 static void use(struct vec *out, const char *conn, const char *table, bool writes,
 		int kind)
 {

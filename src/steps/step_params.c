@@ -157,6 +157,40 @@ static size_t skip_region(enum db_kind kind, const char *s, size_t i, struct err
 	return i;
 }
 
+size_t steps_sql_find_word(enum db_kind kind, const char *sql, const char *word)
+{
+	size_t n = strlen(word), i = 0;
+	struct err e;
+	while (sql[i]) {
+		size_t next = skip_region(kind, sql, i, &e);
+		if (next == (size_t)-1)
+			return (size_t)-1;
+		if (next != i) {
+			i = next;
+			continue;
+		}
+		if (sql[i] == '{' && sql[i + 1] == '{') {
+			const char *close = strstr(sql + i, "}}");
+			if (!close)
+				return (size_t)-1;
+			i = (size_t)(close - sql) + 2;
+			continue;
+		}
+		if (!ident_start(sql[i]) || (i > 0 && ident_char(sql[i - 1]))) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (ident_char(sql[j]))
+			j++;
+		if (j - i == n && strncasecmp(sql + i, word, n) == 0 &&
+		    (i == 0 || sql[i - 1] != ':'))
+			return i;
+		i = j;
+	}
+	return (size_t)-1;
+}
+
 /* ---- binding --------------------------------------------------------------- */
 
 struct bound_name {

@@ -47,8 +47,7 @@ static size_t check_sql_text(const struct project *p, const struct project_flow 
 			     const struct project_step *s, const char *key,
 			     const char *conn, const char *text, struct diags *d)
 {
-	const struct project_connection *pc = conn ? project_connection(p, conn) : NULL;
-	enum db_kind kind = pc && pc->kind == CONN_POSTGRES ? DB_POSTGRES : DB_SQLITE;
+	enum db_kind kind = steps_connection_kind(p, conn);
 	struct err e;
 	err_clear(&e);
 	struct vec stmts = VEC_INIT;
@@ -73,7 +72,8 @@ static size_t check_sql_text(const struct project *p, const struct project_flow 
 	}
 	steps_sql_stmts_free(&stmts);
 	free(path);
-	return errors + steps_check_stream_refs(p, s, key, conn, text, d);
+	return errors + steps_check_stream_refs(p, s, key, conn, text, d) +
+	       steps_check_table_refs(p, f, s, key, conn, kind, text, d);
 }
 
 static size_t validate_text(const struct project *p, const struct project_flow *f,
@@ -164,9 +164,10 @@ static int run_statements(struct step_ctx *ctx, struct db *db, const char *name,
 			return -1;
 		struct sql_bound b;
 		int64_t written = 0;
+		const char *conn = steps_json_string(ctx->step->spec, "connection");
 		int rc = steps_bind_sql(ctx, db_kind(db), st->text, &b, e);
-		if (rc == 0 && steps_expand_streams(ctx, steps_json_string(ctx->step->spec,
-								    "connection"), &b, e) < 0) {
+		if (rc == 0 && (steps_expand_streams(ctx, conn, &b, e) < 0 ||
+				steps_expand_tables(ctx, db, conn, &b, e) < 0)) {
 			steps_sql_bound_free(&b);
 			rc = -1;
 		}

@@ -73,6 +73,25 @@ int    steps_expand_streams(struct step_ctx *ctx, const char *conn, struct sql_b
 int    steps_cache_streams(struct step_ctx *ctx, const char *text, struct buf *key,
 			   struct err *e);
 
+/* ---- {{table:NAME}} in step SQL (step_stream_sql.c) --------------------------------
+ * The quoted name the run reads: step_read_table's.  check: errors for a
+ * malformed {{table:}} or an unknown {{word:...}}; with a flow, warnings
+ * for the tables it loads on `conn` that the SQL names bare (a backfill
+ * would read the live table).  expand: in bound SQL (after steps_bind_sql). */
+size_t steps_check_table_refs(const struct project *p, const struct project_flow *f,
+			      const struct project_step *s, const char *key,
+			      const char *conn, enum db_kind kind, const char *text,
+			      struct diags *d);
+int    steps_expand_tables(struct step_ctx *ctx, const struct db *db, const char *conn,
+			   struct sql_bound *b, struct err *e);
+/* The SQL dialect of a project connection (SQLite when unknown: check
+ * reports an unknown connection itself). */
+enum db_kind steps_connection_kind(const struct project *p, const char *conn);
+/* Where `word` first stands as a bare identifier in the SQL (any case; not
+ * in a literal, a quoted identifier, a comment, a {{...}} placeholder or a
+ * :parameter): its offset; (size_t)-1 when nowhere or the SQL does not lex. */
+size_t steps_sql_find_word(enum db_kind kind, const char *sql, const char *word);
+
 /* One statement of a script and the line it starts on (1-based). */
 struct sql_stmt {
 	char *text;
@@ -122,6 +141,9 @@ void  step_summary(struct step_ctx *ctx, const char *fmt, ...) PRINTF_LIKE(2, 3)
 /* The table a load writes (`table`, or `table`_backfill in backfill mode);
  * caller frees. */
 char *step_target_table(const struct step_ctx *ctx, const char *table);
+/* The table a step reads: TABLE_backfill in a backfill of a flow that loads
+ * TABLE on `conn`, TABLE otherwise.  Caller frees. */
+char *step_read_table(const struct step_ctx *ctx, const char *conn, const char *table);
 /* Canonical timestamp text of t ("2026-11-21 13:05:09.123456"); out[32]. */
 void  steps_format_ts(usec_t t, char out[32]);
 /* Read a SQL file named in a step (relative to the project directory). */

@@ -79,7 +79,22 @@ static bool string_list(const cJSON *item)
 	return true;
 }
 
-static size_t validate_check(const struct project *p, const cJSON *ck,
+/* A custom check's SQL: its {{table:}} references, and the tables this
+ * flow loads that it names bare. */
+static size_t check_custom_sql(const struct project *p, const struct project_flow *f,
+			       const struct project_step *s, size_t index, const char *sql,
+			       struct diags *d)
+{
+	const char *conn = steps_json_string(s->spec, "connection");
+	char *key = xasprintf("checks[%zu].sql", index);
+	size_t errors = steps_check_table_refs(p, f, s, key, conn,
+					       steps_connection_kind(p, conn), sql, d);
+	free(key);
+	return errors;
+}
+
+static size_t validate_check(const struct project *p, const struct project_flow *f,
+			     const struct project_step *s, size_t index, const cJSON *ck,
 			     const char *path, struct diags *d)
 {
 	if (!cJSON_IsObject(ck))
@@ -155,6 +170,9 @@ static size_t validate_check(const struct project *p, const cJSON *ck,
 		if (!steps_json_string(ck, "sql"))
 			errors += diag_at(p, d, path, "sql", "expected the SQL of a query "
 					  "returning the violating rows");
+		else
+			errors += check_custom_sql(p, f, s, index, steps_json_string(ck, "sql"),
+						   d);
 		break;
 	default:
 		break;
@@ -162,7 +180,7 @@ static size_t validate_check(const struct project *p, const cJSON *ck,
 	return errors;
 }
 
-static size_t validate_validate(const struct project *p, const struct project_flow *f UNUSED,
+static size_t validate_validate(const struct project *p, const struct project_flow *f,
 				const struct project_step *s, struct diags *d)
 {
 	static const char *const known[] = { "connection", "table", "checks", "inputs",
@@ -184,8 +202,8 @@ static size_t validate_validate(const struct project *p, const struct project_fl
 	size_t i = 0;
 	const cJSON *ck;
 	cJSON_ArrayForEach(ck, checks) {
-		char *cp = xasprintf("%s[%zu]", path, i++);
-		validate_check(p, ck, cp, d);
+		char *cp = xasprintf("%s[%zu]", path, i);
+		validate_check(p, f, s, i++, ck, cp, d);
 		free(cp);
 	}
 	free(path);
@@ -236,15 +254,6 @@ static char *plain_list(const cJSON *arr)
 	return buf_detach(&b);
 }
 
-/* The table the step reads: TABLE_backfill when rebuilding a table this
- * flow loads. */
-static char *checked_table(const struct step_ctx *ctx, const char *conn, const char *table)
-{
-	if (ctx->backfill && steps_flow_loads_table(ctx->flow, conn, table))
-		return xasprintf("%s_backfill", table);
-	return xstrdup(table);
-}
-
 static void null_conditions(struct buf *b, const struct db *db, const cJSON *cols,
 			    const char *op, const char *joiner)
 {
@@ -291,7 +300,7 @@ static void plan_referential(struct step_ctx *ctx, struct db *db, const cJSON *c
 	const char *ref = steps_json_string(ck, "references");
 	const char *dot = strrchr(ref, '.');
 	char *rtable_name = xstrndup(ref, (size_t)(dot - ref));
-	char *rtable = checked_table(ctx, steps_json_string(ctx->step->spec, "connection"),
+	char *rtable = step_read_table(ctx, steps_json_string(ctx->step->spec, "connection"),
 				     rtable_name);
 	char *qc = db_quote_ident(db, steps_json_string(ck, "column"));
 	char *qr = db_quote_ident(db, rtable), *qrc = db_quote_ident(db, dot + 1);
@@ -382,6 +391,10 @@ static int plan_check(struct step_ctx *ctx, struct db *db, const char *table,
 		while (n > 0 && strchr("; \t\r\n", text[n - 1]))
 			text[--n] = '\0';
 		rc = steps_bind_sql(ctx, db_kind(db), text, &cr->bound, e);
+		if (rc == 0)
+			rc = steps_expand_tables(ctx, db, steps_json_string(ctx->step->spec,
+									    "connection"),
+						 &cr->bound, e);
 		if (rc == 0) {
 			cr->count_sql = xasprintf("SELECT count(*) FROM (%s) AS sluice_v",
 						  cr->bound.sql);
@@ -484,7 +497,7 @@ static int open_checked_table(struct step_ctx *ctx, struct db **db, char **table
 	*db = step_db(ctx, conn, e);
 	if (!*db)
 		return -1;
-	*table = checked_table(ctx, conn, steps_json_string(spec, "table"));
+	*table = step_read_table(ctx, conn, steps_json_string(spec, "table"));
 	return 0;
 }
 
