@@ -450,8 +450,11 @@ int step_merge_apply(struct merge *m, struct err *e)
 	const struct db_column *all = m->cols;
 	int ncols = m->ncols, action = action_index(m);
 	struct db_column *kept = NULL;
-	int rc = 0;
-	if (action >= 0) {
+	/* Before the deletes too: a deleted row without a key (a key column
+	 * renamed while deletes waited in a stream's log) would delete
+	 * nothing, and be dropped with the other deleted rows. */
+	int rc = refuse_null_keys(m, qstage, e);
+	if (rc == 0 && action >= 0) {
 		/* merge every column but the action */
 		kept = xcalloc((size_t)ncols, sizeof *kept);
 		for (int i = 0, k = 0; i < ncols; i++)
@@ -461,8 +464,6 @@ int step_merge_apply(struct merge *m, struct err *e)
 		m->ncols = ncols - 1;
 		rc = apply_deletes(m, qstage, qtable, e);
 	}
-	if (rc == 0)
-		rc = refuse_null_keys(m, qstage, e);
 	if (rc == 0 && m->nlatest > 0) {
 		rc = refuse_ties(m, qstage, e);
 		if (rc == 0)
