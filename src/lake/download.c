@@ -333,8 +333,10 @@ static FILE *partial_lock(const char *part, atomic_bool *cancel, struct err *e)
 {
 	for (;;) {
 		int fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-		if (fd < 0)
-			return sys_fail(e, part), NULL;
+		if (fd < 0) {
+			sys_fail(e, part);
+			return NULL;
+		}
 		while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 			if (errno != EWOULDBLOCK && errno != EINTR) {
 				sys_fail(e, part);
