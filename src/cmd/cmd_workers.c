@@ -152,7 +152,7 @@ const struct cmd_entry cmd_workers_entries[] = {
 	  .help = "The worker (an id from `sluice show workers`) takes no new runs, lets\n"
 		  "its runs finish or hands them back (PENDING) within its grace\n"
 		  "period, and exits, as on SIGTERM.  It sees the request with its next\n"
-		  "heartbeat (5s).  An id no worker has is an error, exit 2, as for\n"
+		  "heartbeat (10s).  An id no worker has is an error, exit 2, as for\n"
 		  "`worker cancel-runs`; a LOST worker or a foreground run, exit 1.",
 	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
 	  .args = { 1, 1, { CMD_KIND_TEXT } },
