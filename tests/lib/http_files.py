@@ -71,9 +71,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         data = body if send is None else body[:send]
         if self.command != "HEAD" and pace:
             for at in range(0, len(data), 16384):
+                if at:
+                    time.sleep(pace / 1000)
                 self.wfile.write(data[at:at + 16384])
                 self.wfile.flush()
-                time.sleep(pace / 1000)
         elif self.command != "HEAD":
             self.wfile.write(data)
         self.wfile.flush()
