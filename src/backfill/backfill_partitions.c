@@ -486,41 +486,23 @@ static void sleep_poll(void)
 	nanosleep(&ts, NULL);
 }
 
-/* Do all TABLE_backfill exist?  Until they do, one run at a time: the
- * first load creates a table that did not exist yet, and two creating it
- * at once collide (PostgreSQL's catalog refuses the second). */
-static bool tables_made(struct bf *b)
-{
-	struct target *t;
-	size_t n = backfill_targets(b->rec, &t);
-	bool made = true;
-	for (size_t i = 0; i < n && made; i++) {
-		struct err e = { 0 };
-		struct db *db = step_conns_get(backfill_conns(b), t[i].connection, &e);
-		made = db && db_table_exists(db, t[i].backfill, &e) == 1;
-	}
-	backfill_targets_free(t, n);
-	return made;
-}
-
 /* Through an engine: submit while below max_active, follow, until every
  * partition has ended (or a pause or cancel stops new runs). */
 static int drive_engine(struct bf *b, cJSON *list, int most, const char *pool,
 			char **stopped, char **by, struct err *e)
 {
-	bool made = false;
+	/* max_active from the first submission: two first loads creating one
+	 * TABLE_backfill take turns in db_create_table_once. */
 	for (;;) {
 		int active = 0;
 		int changed = poll_runs(b, list, pool, &active, e);
 		if (changed < 0)
 			return -1;
-		made = made || tables_made(b);
-		int max_active = made ? most : 1;
 		if (!*stopped)
 			*stopped = control_state(b->env->store, b->row->id, by);
 		cJSON *p;
 		cJSON_ArrayForEach(p, list) {
-			if (*stopped || active >= max_active)
+			if (*stopped || active >= most)
 				break;
 			if (!is_due(p))
 				continue;

@@ -105,7 +105,7 @@ static int exec_worker_drain(struct cmd_ctx *ctx, const struct cmd_args *args,
 	const char *id = args->positional.items[0];
 	struct vec ws = VEC_INIT;
 	const struct store_worker *w = live_worker(ctx, id, &ws, e);
-	int rc = w ? EXIT_OK : EXIT_FAILED;
+	int rc = w ? EXIT_OK : e->code == ERR_NOTFOUND ? EXIT_USAGE : EXIT_FAILED;
 	if (w && str_starts_with(id, "foreground:"))
 		rc = (err_set(e, ERR_CONFLICT, "worker %s is a foreground `sluice run`: "
 			      "cancel its run instead", id), EXIT_FAILED);
@@ -152,7 +152,8 @@ const struct cmd_entry cmd_workers_entries[] = {
 	  .help = "The worker (an id from `sluice show workers`) takes no new runs, lets\n"
 		  "its runs finish or hands them back (PENDING) within its grace\n"
 		  "period, and exits, as on SIGTERM.  It sees the request with its next\n"
-		  "heartbeat (5s).",
+		  "heartbeat (10s).  An id no worker has is an error, exit 2, as for\n"
+		  "`worker cancel-runs`; a LOST worker or a foreground run, exit 1.",
 	  .flags = CMD_MUTATES | CMD_NEEDS_STORE,
 	  .args = { 1, 1, { CMD_KIND_TEXT } },
 	  .exec = exec_worker_drain,

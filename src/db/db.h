@@ -96,6 +96,11 @@ struct db_options {
 				    another connection holds; 0 = 5000.  A
 				    db_cancel ends the wait at once */
 	const char *label;       /* connection name for messages ("warehouse") */
+	/* PostgreSQL: once connected the label gets " HOST:PORT/DBNAME" as
+	 * libpq reports them, so that a connection whose label alone would not
+	 * say which server it is (the control store) names it; never the
+	 * conninfo, which may hold a password. */
+	bool label_names_server;
 	/* SQLite: called from the waiting statement's thread once a wait for
 	 * a lock has lasted a second, every minute after that, and once more
 	 * (over = true) when it ends; NULL = nobody is told. */

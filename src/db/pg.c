@@ -120,9 +120,10 @@ static int pg_error(struct db *db, const PGresult *res, const char *sql, struct 
 		code = ERR_IO;
 	if (code == ERR_READONLY && db->read_only)
 		buf_puts(&m, " (the connection is read-only)");
-	/* As SQLite's FULL and IOERR: name the database, so that a full disk
-	 * under the control store is not mistaken for a step's. */
-	if (code == ERR_IO)
+	/* As SQLite's FULL, IOERR and READONLY: name the database, so that a
+	 * full disk or a read-only database under the control store is not
+	 * mistaken for a step's. */
+	if (code == ERR_IO || code == ERR_READONLY)
 		db_fail(e, code, "%s: %s", db->label, buf_str(&m));
 	else
 		db_fail(e, code, "%s", buf_str(&m));
@@ -187,6 +188,20 @@ static void pg_free(struct pg *pg)
 	free(pg);
 }
 
+/* The label with the server and database libpq is connected to
+ * ("control store 127.0.0.1:5432/etl"). */
+static void label_server(struct db *db, struct pg *pg)
+{
+	const char *host = PQhost(pg->conn), *port = PQport(pg->conn);
+	char *label = xasprintf("%s %s%s%s/%s", db->label, host ? host : "",
+				port && *port ? ":" : "", port ? port : "",
+				PQdb(pg->conn) ? PQdb(pg->conn) : "");
+	free(db->label);
+	free(pg->label);
+	db->label = label;
+	pg->label = xstrdup(label);
+}
+
 static int pg_open(struct db *db, const char *url, const struct db_options *opt,
 		   struct err *e)
 {
@@ -245,6 +260,8 @@ static int pg_open(struct db *db, const char *url, const struct db_options *opt,
 		db->impl = NULL;
 		return -1;
 	}
+	if (opt->label_names_server)
+		label_server(db, pg);
 	PQsetNoticeReceiver(pg->conn, notice_received, pg);
 	pg->cancel = PQgetCancel(pg->conn);
 	/* A server too old to report the setting gets it once more, plainly. */

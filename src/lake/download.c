@@ -23,10 +23,13 @@
  *
  * A partial that no download has touched for PARTIAL_MAX_AGE (a URL or
  * a key that changed, a month never asked for again) is pruned when a
- * download starts.  A download holds a shared lock on its partial while it
- * has it open, and the pruner takes the partial only with an exclusive lock
- * it gets without waiting, so a partial another process is writing (or
+ * download starts.  A download holds an exclusive lock on its partial while
+ * it has it open, and the pruner takes the partial only with an exclusive
+ * lock it gets without waiting, so a partial another process is writing (or
  * waiting on: Retry-After can keep it quiet for minutes) is never taken.
+ * A second download of the same URL and key waits for that lock (cancellably)
+ * before it reads or truncates the partial, so two processes never write
+ * one partial; once the first is done the second usually gets a 304.
  *
  * 429 and 503 with Retry-After (seconds or an HTTP date) are waited out,
  * up to max_wait each, and tried again; longer or without it, they fail
@@ -320,10 +323,51 @@ static void prune_partials(const char *dir)
 	closedir(d);
 }
 
+/* The partial at `part`, open and locked exclusively: a second download
+ * of the same key waits here until the first is done with it, rather than
+ * truncating or appending to the bytes the first is writing.  The lock is
+ * taken before anything is read or truncated, and on the file the path
+ * still names (the download before us may have deleted it, holding the
+ * lock, when it finished). */
+static FILE *partial_lock(const char *part, atomic_bool *cancel, struct err *e)
+{
+	for (;;) {
+		int fd = open(part, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (fd < 0) {
+			sys_fail(e, part);
+			return NULL;
+		}
+		while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			if (errno != EWOULDBLOCK && errno != EINTR) {
+				sys_fail(e, part);
+				close(fd);
+				return NULL;
+			}
+			if (!wait_for(50 * USEC_PER_MSEC, cancel)) {
+				close(fd);
+				err_set(e, ERR_CANCELLED, "download cancelled");
+				return NULL;
+			}
+		}
+		struct stat held, named;
+		if (fstat(fd, &held) == 0 && stat(part, &named) == 0 &&
+		    held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+			FILE *f = fdopen(fd, "a+b");
+			if (!f) {
+				sys_fail(e, part);
+				close(fd);
+			}
+			return f;
+		}
+		close(fd);        /* deleted or replaced while we waited: again */
+	}
+}
+
 /* Open the spool: the partial of this URL and key when there is one to
  * resume (*offset its size, *v its validators), else empty. */
 static int spool_open(struct spool *s, const char *dir, const char *url, const char *url_id,
-		      const char *key, int64_t *offset, struct validators *v, struct err *e)
+		      const char *key, atomic_bool *cancel, int64_t *offset,
+		      struct validators *v, struct err *e)
 {
 	*offset = 0;
 	memset(v, 0, sizeof *v);
@@ -339,6 +383,11 @@ static int spool_open(struct spool *s, const char *dir, const char *url, const c
 	s->part = spool_name(dir, key, url, "part");
 	s->meta = spool_name(dir, key, url, "meta");
 	s->done = spool_name(dir, key, NULL, "done");
+	/* Ours while open, exclusively: a pruner skips it (its own exclusive
+	 * lock lasts an instant), another download of the key waits. */
+	s->f = partial_lock(s->part, cancel, e);
+	if (!s->f)
+		return -1;
 	char *lines[3];
 	int n = read_lines(s->meta, lines, 3);
 	bool same = n == 3 && !strcmp(lines[0], url_id) && (lines[1][0] || lines[2][0]);
@@ -347,13 +396,8 @@ static int spool_open(struct spool *s, const char *dir, const char *url, const c
 		snprintf(v->last_modified, sizeof v->last_modified, "%s", lines[2]);
 	}
 	free_lines(lines, n);
-	s->f = fopen(s->part, same ? "a+b" : "w+b");
-	if (!s->f)
+	if (!same && ftruncate(fileno(s->f), 0) < 0)
 		return sys_fail(e, s->part);
-	/* Ours while open: a pruner skips it.  Its exclusive lock lasts an
-	 * instant, so this waits at most that long. */
-	while (flock(fileno(s->f), LOCK_SH) < 0 && errno == EINTR)
-		;
 	fseek(s->f, 0, SEEK_END);
 	long at = ftell(s->f);
 	*offset = same && at > 0 ? at : 0;
@@ -364,12 +408,14 @@ static int spool_open(struct spool *s, const char *dir, const char *url, const c
 
 static void spool_close(struct spool *s, bool keep)
 {
-	if (s->f)
-		fclose(s->f);
+	/* Deleted before the lock goes with the close: a download waiting
+	 * for it then finds the name gone and starts a partial of its own. */
 	if (!keep && s->part) {
 		unlink(s->part);
 		unlink(s->meta);
 	}
+	if (s->f)
+		fclose(s->f);
 	free(s->part);
 	free(s->meta);
 	free(s->done);
@@ -537,7 +583,8 @@ int lake_fetch(struct lake *lake, const char *url, const char *key,
 	struct validators partial, cond;
 	char url_id[65];
 	sha256_hex_of(url, strlen(url), url_id);
-	if (spool_open(&s, o->spool_dir, url, url_id, key, &t.offset, &partial, e) < 0) {
+	if (spool_open(&s, o->spool_dir, url, url_id, key, o->cancel, &t.offset,
+		       &partial, e) < 0) {
 		spool_close(&s, false);
 		return -1;
 	}

@@ -73,9 +73,10 @@ bool store_lost(const struct store *s)
 struct db *st_connect(const char *url, const struct store_options *opt,
 		      struct err *e)
 {
-	/* Errors of the file system name the store and where it is ("control
-	 * store /srv/etl/.sluice/control.db: database or disk is full"); a
-	 * server's are named with its URL by the link (unreachable, lost). */
+	/* Errors name the store and where it is ("control store
+	 * /srv/etl/.sluice/control.db: database or disk is full", "control
+	 * store 10.0.0.5:5432/etl: ..."); a server that cannot be reached is
+	 * named with its redacted URL by the link (unreachable, lost). */
 	enum db_kind kind = DB_SQLITE;
 	db_url_valid(url, &kind);
 	char *label = kind == DB_SQLITE ? xasprintf("control store %s", url + strlen("sqlite:"))
@@ -85,6 +86,7 @@ struct db *st_connect(const char *url, const struct store_options *opt,
 		.password = opt->password,
 		.busy_timeout_ms = opt->busy_timeout_ms,
 		.label = label,
+		.label_names_server = kind != DB_SQLITE,
 	};
 	struct db *db = db_open(url, &dopt, e);
 	free(label);

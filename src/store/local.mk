@@ -33,3 +33,5 @@ tests_unit_test_store_pg_SOURCES = tests/unit/test_store_pg.c tests/unit/testuti
 tests_unit_test_store_pg_CFLAGS = $(TEST_CFLAGS)
 tests_unit_test_store_pg_LDADD = $(TEST_LIBS)
 TESTS += tests/unit/test_store tests/unit/test_store_pg
+# A PostgreSQL store's errors name its server and database, no password (w18).
+TESTS += tests/integration/store_label_pg.sh

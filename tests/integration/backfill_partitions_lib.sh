@@ -7,7 +7,8 @@
 # and calls partitioned_backfills.
 #
 #   - a 10-day backfill with --max-active 2 makes 10 runs, one per day,
-#     never more than 2 at once (and 2 at once at some point);
+#     never more than 2 at once, 2 at once from the first (the backfill
+#     table made by whichever first load comes first), every day's row in;
 #   - a partition that failed is run again alone by 'next';
 #   - after a run of one day failed, --reprocess none runs that day only,
 #     failed likewise, all every day; --backwards runs newest first;
@@ -59,6 +60,14 @@ for _, d in sorted(ev, key=lambda e: (e[0], e[1])):
     n += d
     best = max(best, n)
 print(best)'
+}
+
+# "yes" when the two oldest runs of daily overlapped in time.
+first_two_overlap() {
+	"$SLUICE" show runs --flow daily -n 1000 --json | python3 -c '
+import json, sys
+r = sorted(json.load(sys.stdin), key=lambda r: r["id"])[:2]
+print("yes" if len(r) == 2 and r[1]["started"] < r[0]["ended"] else "no")'
 }
 
 count_runs() { # PARTITION [STATE]
@@ -122,6 +131,10 @@ partitioned_backfills() {
 	done
 	assert_eq 1 "$(count_runs 2024-01-05 FAILED)" "day 5 failed"
 	assert_eq 2 "$(most_at_once)" "runs at once with --max-active 2: $(runs_of_daily)"
+	# Two at a time from the first, though daily_sales_backfill did not
+	# exist yet: the first two days' first loads both made it.
+	assert_eq yes "$(first_two_overlap)" "the first two partitions at once: $(runs_of_daily)"
+	assert_eq 9 "$(q "SELECT count(*) FROM daily_sales_backfill")" "the days loaded"
 	run_sluice show runs --flow daily --partition 2024-01-05
 	assert_contains "$OUT" "FAILED"
 	assert_not_contains "$OUT" "COMPLETED" "show runs --partition picks the partition"

@@ -57,7 +57,7 @@ timeout 90 tail --pid="$WPID" -f /dev/null ||
 set +e; wait "$WPID"; rc=$?; set -e
 WPID=
 assert_eq 1 "$rc" "worker on a full control store: $(tail -5 w.log)"
-assert_contains "$(cat w.log)" "control store: could not extend file"
+assert_contains "$(cat w.log)" "control store 127.0.0.1:$PGPORT/full_ctl: could not extend file"
 assert_contains "$(cat w.log)" "No space left on device"
 
 # ---- with room again, the next command settles what was left behind.

@@ -186,6 +186,42 @@ run_flow get month=2021-06
 assert_eq 1 "$RC" "run get 2021-06 fails: $ERR"
 assert_contains "$ERR$OUT" "GET $BASE/trips/yellow_tripdata_2021-06.csv.gz: HTTP 429 (the server asks to retry after 3600 s)"
 
+# ---- one key downloaded by two processes at once: the second waits for the
+# first's partial (it used to truncate or append to it), one whole file lands.
+Q=$T/q
+mkdir -p "$Q"
+step_to_09="{ \"name\": \"dl\", \"kind\": \"http\", \"to\": \"taxi/2021-09/\",
+    \"url\": \"$BASE/trips/yellow_tripdata_2021-09.csv.gz\" }"
+cat >"$Q/sluice.json" <<JSON
+{ "connections": { "wh": { "url": "sqlite:wh.db" } },
+  "flows": [ { "name": "a", "steps": [ $step_to_09 ] },
+             { "name": "b", "steps": [ $step_to_09 ] } ] }
+JSON
+make_file 2021-09
+control "pace=/trips/yellow_tripdata_2021-09.csv.gz:2:100"
+at=$(mark)
+"$SLUICE" -C "$Q" run a >"$T/a.out" 2>&1 &
+pa=$!
+# b starts while a's body is coming (a 400000-byte body takes 2.5 s here).
+wait_until 20 sh -c "find '$Q/.sluice/downloads' -name '*.part' -size +20k 2>/dev/null | grep -q ." ||
+	fail "no partial of a's download: $(cat "$T/a.out")"
+"$SLUICE" -C "$Q" run b >"$T/b.out" 2>&1 &
+pb=$!
+set +e; wait "$pa"; ra=$?; wait "$pb"; rb=$?; set -e
+assert_eq 0 "$ra" "run a at the same time as b: $(cat "$T/a.out")"
+assert_eq 0 "$rb" "run b at the same time as a: $(cat "$T/b.out")"
+cmp -s "$W/trips/yellow_tripdata_2021-09.csv.gz" "$Q/lake/taxi/2021-09/yellow_tripdata_2021-09.csv.gz" ||
+	fail "two downloads at once spoiled the file: $(stat -c %s "$Q/lake/taxi/2021-09/yellow_tripdata_2021-09.csv.gz")" \
+		"bytes, not the server's 400000"
+# The server logs a request once its body is sent, which the client may
+# outrun: wait for both.
+two_logged() { [ "$(requests_since "$at" | wc -l)" -ge 2 ]; }
+wait_until 10 two_logged || true
+seen=$(requests_since "$at")
+assert_eq "200 400000 - - - yellow_tripdata_2021-09.csv.gz" \
+	"$(printf '%s\n' "$seen" | grep -v '^304 0 - - "')" "one whole body sent, the other told 304: $seen"
+assert_eq 0 "$(find "$Q/.sluice/downloads" -name '*.part' | wc -l)" "partials left behind"
+
 # ---- time-based keys stay as they were -----------------------------------------
 echo '{"eur": 1}' >"$W/trips/rates.json"
 run_flow stamped

@@ -79,7 +79,8 @@ EOF
 }
 
 # `worker cancel-runs` of an id no worker has is an error, in text and in
-# --json; of a live worker with nothing running, "0 runs".
+# --json, as is `worker drain` of one; of a live worker with nothing running,
+# "0 runs".
 cancel_runs_cases() {
 	local id
 	for fmt in "" --json; do
@@ -89,6 +90,12 @@ cancel_runs_cases() {
 			"cancel-runs of an unknown worker $fmt"
 		assert_eq "" "$OUT" "cancel-runs of an unknown worker $fmt prints no count"
 	done
+	# `worker drain` of an unknown id says the same, with the same status.
+	run_sluice worker drain nosuch:1:1
+	assert_eq 2 "$RC" "drain of an unknown worker: $ERR"
+	assert_contains "$ERR" "no worker nosuch:1:1 is registered (sluice show workers lists them)" \
+		"drain of an unknown worker"
+	assert_eq "" "$OUT" "drain of an unknown worker prints no request"
 	id=$("$SLUICE" show workers --json | python3 -c '
 import json, sys
 print([w["id"] for w in json.load(sys.stdin) if w["pid"] == int(sys.argv[1])][0])' "$W0")

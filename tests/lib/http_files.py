@@ -13,10 +13,12 @@ GET /_control?KEY=VALUE&...:
   drop=PATH:N:BYTES   the next N GETs of PATH send BYTES of the body (after
                       the headers, which announce all of it) and close the
                       connection
+  pace=PATH:N:MS      the next N GETs of PATH send the body in 16 KiB pieces,
+                      MS milliseconds apart (two downloads at once overlap)
   throttle=PATH:N:STATUS:SECONDS
                       the next N GETs of PATH get STATUS (429 or 503) with
                       Retry-After: SECONDS ("-" for none)
-  reset=1             forget drops and throttles, ranges back to 1
+  reset=1             forget drops, paces and throttles, ranges back to 1
 
 If-None-Match (the ETag) and If-Modified-Since (not older than the file)
 get 304.  Every request is appended to LOG as one JSON object: method, path,
@@ -34,7 +36,7 @@ import time
 import urllib.parse
 
 lock = threading.Lock()
-state = {"ranges": True, "drop": {}, "throttle": {}}
+state = {"ranges": True, "drop": {}, "pace": {}, "throttle": {}}
 
 
 def write_port(portfile, port):
@@ -59,7 +61,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with lock, open(self.server.log, "a") as f:
             f.write(json.dumps(entry) + "\n")
 
-    def reply(self, status, headers=(), body=b"", send=None):
+    def reply(self, status, headers=(), body=b"", send=None, pace=None):
         self.send_response(status)
         for k, v in headers:
             self.send_header(k, v)
@@ -67,7 +69,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         data = body if send is None else body[:send]
-        if self.command != "HEAD":
+        if self.command != "HEAD" and pace:
+            for at in range(0, len(data), 16384):
+                if at:
+                    time.sleep(pace / 1000)
+                self.wfile.write(data[at:at + 16384])
+                self.wfile.flush()
+        elif self.command != "HEAD":
             self.wfile.write(data)
         self.wfile.flush()
         self.record(status, len(data))
@@ -79,12 +87,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         q = urllib.parse.parse_qs(query)
         with lock:
             if "reset" in q:
-                state.update(ranges=True, drop={}, throttle={})
+                state.update(ranges=True, drop={}, pace={}, throttle={})
             if "ranges" in q:
                 state["ranges"] = q["ranges"][0] == "1"
             for d in q.get("drop", []):
                 path, n, nbytes = d.rsplit(":", 2)
                 state["drop"][path] = [int(n), int(nbytes)]
+            for d in q.get("pace", []):
+                path, n, ms = d.rsplit(":", 2)
+                state["pace"][path] = [int(n), int(ms)]
             for t in q.get("throttle", []):
                 path, n, status, secs = t.rsplit(":", 3)
                 state["throttle"][path] = [int(n), int(status), secs]
@@ -130,6 +141,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return self.reply(304, headers)
         drop = self.take("drop", url.path)
         send = drop[0] if drop else None
+        pace = self.take("pace", url.path)
+        pace = pace[0] if pace else None
         rng = self.headers.get("Range")
         if_range = self.headers.get("If-Range")
         with lock:
@@ -143,9 +156,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             part = body[start:]
             headers += [("Content-Range", "bytes %d-%d/%d" % (start, len(body) - 1, len(body))),
                         ("Content-Length", str(len(part)))]
-            return self.reply(206, headers, part, send)
+            return self.reply(206, headers, part, send, pace)
         headers.append(("Content-Length", str(len(body))))
-        return self.reply(200, headers, body, send)
+        return self.reply(200, headers, body, send, pace)
 
 
 def main():
