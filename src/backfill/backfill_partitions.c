@@ -58,17 +58,6 @@ static bool run_state_is_terminal_name(const char *state)
 	return run_state_parse(state, &st) && run_state_is_terminal(st);
 }
 
-static bool table_has_column(struct db *db, const char *table, const char *column)
-{
-	struct err e = { 0 };
-	struct db_table *t = db_describe(db, table, &e);
-	bool has = false;
-	for (size_t i = 0; t && i < t->ncolumns && !has; i++)
-		has = strcasecmp(t->columns[i].name, column) == 0;
-	db_table_free(t);
-	return has;
-}
-
 /* ---- the plan ---------------------------------------------------------------------- */
 
 /* Does run `r` count for its partition?  A backfill's runs wrote
@@ -870,8 +859,9 @@ static int compare_partition(struct bf *b, const struct target *t, size_t nt,
 		if (!db)
 			return -1;
 		const char *col = partition_column_of(b, &t[i]);
-		if (!col || !table_has_column(db, t[i].backfill, col))
-			continue;
+		struct err ce;
+		if (!col || db_column_exists(db, t[i].backfill, col, &ce) != 1)
+			continue;     /* no such column, or no rebuilt table: no counts */
 		int64_t now = 0, rebuilt = 0;
 		int ex = db_table_exists(db, t[i].table, e);
 		if (ex < 0 || (ex == 1 && rows_in_partition(db, t[i].table, col, lo, hi,

@@ -298,6 +298,10 @@ int   db_table_exists(struct db *db, const char *table, struct err *e);
  * both dialects.  SQLite matches names without regard to ASCII case, as
  * SQLite itself does. */
 struct db_table *db_describe(struct db *db, const char *table, struct err *e);
+/* 1 the table has the column (names compared without regard to ASCII
+ * case), 0 it has not, -1 error (ERR_NOTFOUND: no such table). */
+int   db_column_exists(struct db *db, const char *table, const char *column,
+		       struct err *e);
 void  db_table_free(struct db_table *t);
 int   db_row_count(struct db *db, const char *table, int64_t *out, struct err *e);
 /* Text naming this very table rather than its name, so that a table dropped

@@ -11,6 +11,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* ---- introspection ----------------------------------------------------------- */
 
@@ -45,6 +46,18 @@ struct db_table *db_describe(struct db *db, const char *table, struct err *e)
 		return NULL;
 	}
 	return db->ops->describe(db, table, e);
+}
+
+int db_column_exists(struct db *db, const char *table, const char *column, struct err *e)
+{
+	struct db_table *t = db_describe(db, table, e);
+	if (!t)
+		return -1;
+	int has = 0;
+	for (size_t i = 0; i < t->ncolumns && !has; i++)
+		has = strcasecmp(t->columns[i].name, column) == 0;
+	db_table_free(t);
+	return has;
 }
 
 void db_table_free(struct db_table *t)

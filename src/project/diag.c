@@ -221,6 +221,16 @@ static void project_vdiag(const struct project *p, struct diags *d, enum diag_se
 	diags_vadd(d, s, p ? p->file : "", line, col, path, fmt, ap);
 }
 
+void project_where(const struct project *p, const char *path, char *out, size_t n)
+{
+	int line = 0, col = 0;
+	find_pos(p, path, &line, &col);
+	if (line)
+		snprintf(out, n, "%s:%d:%d", p->file, line, col);
+	else
+		snprintf(out, n, "%s", path);
+}
+
 void project_diag(const struct project *p, struct diags *d, enum diag_severity s,
 		  const char *path, const char *fmt, ...)
 {

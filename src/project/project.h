@@ -444,6 +444,10 @@ void project_free(struct project *p);
  * key) the nearest enclosing value that is.  Not thread-safe on `d`. */
 void project_diag(const struct project *p, struct diags *d, enum diag_severity s,
 		  const char *path, const char *fmt, ...) PRINTF_LIKE(5, 6);
+/* Where a key path is in the file, as a run-time error's `where`:
+ * "FILE:LINE:COL" (of the nearest enclosing value, as project_diag), or
+ * the path itself when the project has no positions. */
+void project_where(const struct project *p, const char *path, char *out, size_t n);
 
 /* Typed access to step specs, reporting wrong types as diagnostics at
  * "<step path>.<key>" ("flows[0].steps[2].table: expected a string, found a

@@ -793,30 +793,9 @@ static bool partition_range(const struct step_ctx *ctx, const struct load_spec *
 /* "sluice.json:12:34" of the step's partition_column, for errors. */
 static void partition_column_where(const struct step_ctx *ctx, struct err *e)
 {
-	struct diags d;
-	diags_init(&d);
 	char *path = step_spec_path(ctx->step, "partition_column");
-	project_diag(ctx->project, &d, DIAG_ERROR, path, "-");
-	const struct diag *dg = d.items.len ? d.items.items[0] : NULL;
-	if (dg && dg->line)
-		snprintf(e->where, sizeof e->where, "%s:%d:%d", dg->file, dg->line, dg->col);
-	else
-		snprintf(e->where, sizeof e->where, "%s", path);
+	project_where(ctx->project, path, e->where, sizeof e->where);
 	free(path);
-	diags_free(&d);
-}
-
-static int target_has_column(struct db *db, const char *table, const char *column,
-			     bool *has, struct err *e)
-{
-	struct db_table *t = db_describe(db, table, e);
-	if (!t)
-		return -1;
-	*has = false;
-	for (size_t i = 0; i < t->ncolumns && !*has; i++)
-		*has = strcasecmp(t->columns[i].name, column) == 0;
-	db_table_free(t);
-	return 0;
 }
 
 /* "CAST(c AS TEXT) >= $1 AND CAST(c AS TEXT) < $2" */
@@ -832,8 +811,8 @@ static char *range_condition(struct db *db, const struct part_range *r)
 static int partition_delete(const struct load_job *j, struct part_range *r, struct err *e)
 {
 	struct db *tdb = j->tdb;
-	bool has = false;
-	if (target_has_column(tdb, j->target, r->column, &has, e) < 0)
+	int has = db_column_exists(tdb, j->target, r->column, e);
+	if (has < 0)
 		return -1;
 	if (!has) {
 		err_set(e, ERR_INVALID, "partition_column: table %s has no column \"%s\" to "
