@@ -428,12 +428,6 @@ static void print_text(FILE *fp, enum cmd_format format, struct catalogue *c)
 	cmd_table_print(fp, &tt);
 }
 
-static enum db_kind connection_kind(const struct project *p, const char *conn)
-{
-	const struct project_connection *pc = conn ? project_connection(p, conn) : NULL;
-	return pc && pc->kind == CONN_POSTGRES ? DB_POSTGRES : DB_SQLITE;
-}
-
 static int exec_show_tables(struct cmd_ctx *ctx, const struct cmd_args *args,
 			    struct err *e)
 {
@@ -457,7 +451,7 @@ static int exec_show_tables(struct cmd_ctx *ctx, const struct cmd_args *args,
 		cJSON *arr = cJSON_CreateArray();
 		for (size_t i = 0; i < c.tables.len; i++) {
 			const struct cat_table *t = c.tables.items[i];
-			cJSON_AddItemToArray(arr, table_json(t, connection_kind(p, t->connection)));
+			cJSON_AddItemToArray(arr, table_json(t, steps_connection_kind(p, t->connection)));
 		}
 		cmd_json_print(ctx->out, arr);
 		cJSON_Delete(arr);

@@ -182,4 +182,8 @@ int   steps_watermarks(const struct project *p, struct store *s, const char *flo
 		       struct vec *out, struct err *e);
 void  steps_watermarks_free(struct vec *v);
 
+/* The SQL dialect of a project connection (SQLite when unknown: check
+ * reports an unknown connection itself). */
+enum db_kind steps_connection_kind(const struct project *p, const char *conn);
+
 #endif

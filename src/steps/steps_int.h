@@ -84,9 +84,6 @@ size_t steps_check_table_refs(const struct project *p, const struct project_flow
 			      struct diags *d);
 int    steps_expand_tables(struct step_ctx *ctx, const struct db *db, const char *conn,
 			   struct sql_bound *b, struct err *e);
-/* The SQL dialect of a project connection (SQLite when unknown: check
- * reports an unknown connection itself). */
-enum db_kind steps_connection_kind(const struct project *p, const char *conn);
 /* Where `word` first stands as a bare identifier in the SQL (any case; not
  * in a literal, a quoted identifier, a comment, a {{...}} placeholder or a
  * :parameter): its offset; (size_t)-1 when nowhere or the SQL does not lex. */
