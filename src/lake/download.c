@@ -313,8 +313,7 @@ static void prune_partials(const char *dir)
 	time_t now = time(NULL);
 	struct dirent *de;
 	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-		if (n <= strlen(".part") || strcmp(de->d_name + n - strlen(".part"), ".part"))
+		if (!str_ends_with(de->d_name, ".part") || str_eq(de->d_name, ".part"))
 			continue;
 		char *part = path_join(dir, de->d_name);
 		prune_if_stale(part, now);
