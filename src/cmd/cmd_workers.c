@@ -82,20 +82,11 @@ static int exec_show_workers(struct cmd_ctx *ctx, const struct cmd_args *args,
 static struct store_worker *live_worker(struct cmd_ctx *ctx, const char *id,
 					 struct vec *ws, struct err *e)
 {
-	if (store_worker_list(ctx->store, ws, e) < 0)
-		return NULL;
-	for (size_t i = 0; i < ws->len; i++) {
-		struct store_worker *w = ws->items[i];
-		if (!str_eq(w->id, id))
-			continue;
-		if (engine_worker_lost(w, 0))
-			err_set(e, ERR_CONFLICT, "worker %s is LOST (no heartbeat within "
-				"the lease): there is nothing to drain; its runs are "
-				"recovered by the other engines", id);
-		return engine_worker_lost(w, 0) ? NULL : w;
-	}
-	err_set(e, ERR_NOTFOUND, "no worker %s is registered (sluice show workers "
-		"lists them)", id);
+	struct store_worker *w = engine_worker_find(ctx->store, id, ws, e);
+	if (!w || !engine_worker_lost(w, 0))
+		return w;
+	err_set(e, ERR_CONFLICT, "worker %s is LOST (no heartbeat within the lease): there "
+		"is nothing to drain; its runs are recovered by the other engines", id);
 	return NULL;
 }
 

@@ -247,6 +247,11 @@ char *engine_run_waiting(const struct store_run *r, const struct vec *workers,
  * the list), until recovery moves the run; NULL otherwise.  Caller frees. */
 char *engine_run_worker_lost(const struct store_run *r, const struct vec *workers,
 			     usec_t now, usec_t lease);
+/* Worker `id` from store_worker_list (into *ws, the caller's to free with
+ * store_worker_list_free), or NULL: ERR_NOTFOUND "no worker ID is
+ * registered", or the store's error. */
+struct store_worker *engine_worker_find(struct store *s, const char *id, struct vec *ws,
+					struct err *e);
 /* Ask worker `id` to drain (a "drain" request only it takes): it stops
  * taking runs, lets those it has finish or hands them back within its
  * grace, and exits. */

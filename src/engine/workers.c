@@ -83,15 +83,27 @@ int engine_worker_drain(struct store *s, const char *id, const char *by, struct 
 	return rc;
 }
 
-/* 1 when `id` is a registered worker, 0 when not, -1 on a store error. */
+struct store_worker *engine_worker_find(struct store *s, const char *id, struct vec *ws,
+					struct err *e)
+{
+	if (store_worker_list(s, ws, e) < 0)
+		return NULL;
+	for (size_t i = 0; i < ws->len; i++) {
+		struct store_worker *w = ws->items[i];
+		if (str_eq(w->id, id))
+			return w;
+	}
+	err_set(e, ERR_NOTFOUND, "no worker %s is registered (sluice show workers lists them)",
+		id);
+	return NULL;
+}
+
+/* 1 when `id` is a registered worker, -1 when not (ERR_NOTFOUND) or on a
+ * store error. */
 static int worker_registered(struct store *s, const char *id, struct err *e)
 {
 	struct vec ws = VEC_INIT;
-	int found = 0;
-	if (store_worker_list(s, &ws, e) < 0)
-		return -1;
-	for (size_t i = 0; i < ws.len && !found; i++)
-		found = str_eq(((const struct store_worker *)ws.items[i])->id, id);
+	int found = engine_worker_find(s, id, &ws, e) ? 1 : -1;
 	store_worker_list_free(&ws);
 	return found;
 }
@@ -122,9 +134,7 @@ int engine_worker_cancel_runs(struct store *s, const char *id, const char *by,
 			rc = (*e = ce, -1);
 	}
 	store_run_list_free(&runs);
-	int known = rc == 0 && !matched ? worker_registered(s, id, e) : 1;
-	if (known <= 0)
-		rc = known < 0 ? -1 : err_set(e, ERR_NOTFOUND, "no worker %s is registered "
-					      "(sluice show workers lists them)", id);
+	if (rc == 0 && !matched)
+		rc = worker_registered(s, id, e) < 0 ? -1 : 0;
 	return rc;
 }
