@@ -134,6 +134,12 @@ void engine_retention_tick(struct engine *eng, struct prune_pass *pp, struct sto
 	int rc = engine_prune_pass_step(pp, p, s, eng->lake, &budget, &e);
 	if (rc == 1)
 		return;
+	if (rc < 0 && store_lost(s)) {
+		/* The outage was said once, by the link; the pass starts again
+		 * when the store is back, not an interval later. */
+		engine_prune_pass_end(pp);
+		return;
+	}
 	if (rc < 0)
 		log_emit(LOG_WARN, 0, NULL, "retention", NULL, 0, "pruning the control "
 			 "store stopped: %s; it is tried again in %lld s", err_text(&e),

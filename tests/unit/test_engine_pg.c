@@ -11,6 +11,7 @@
  */
 #include "testutil.h"
 #include "engine_testutil.h"
+#include "engine/engine_int.h"      /* the retention tick, called alone */
 
 static char *control_url(const char *db)
 {
@@ -163,6 +164,36 @@ START_TEST(an_engine_outlives_its_control_store_going_away)
 }
 END_TEST
 
+/* A retention pass that meets a lost control store says nothing (the
+ * link said it once for every thread) and starts again as soon as the
+ * store is back, not an interval later. */
+START_TEST(retention_is_quiet_while_the_store_is_away)
+{
+	char *url = control_url("sluice_engine_prune_lost");
+	struct fixture *fx = fx_open_at(FLOWS, NULL, url);
+	struct store *s = store_open(url, NULL, &E);
+	ck_assert_msg(s != NULL, "%s", E.msg);
+	test_pg_cut(url, true);
+	int64_t n = 0;
+	struct store_run_filter f = { 0 };
+	ck_assert_int_lt(store_run_count(s, &f, &n, &E), 0);
+	ck_assert(store_lost(s));
+	struct test_log log;
+	test_log_start(&log, LOG_INFO);
+	struct prune_pass pp = { 0 };
+	usec_t now = clock_now_us(), next_due = now;
+	engine_retention_tick(fx->eng, &pp, s, &next_due, now);
+	ck_assert_msg(test_log_count(&log, "pruning") == 0, "%s", test_log_text(&log));
+	ck_assert(!pp.active);
+	ck_assert_int_le(next_due, now);
+	test_log_stop(&log);
+	test_pg_let_in(url);
+	store_close(s);
+	fx_close(fx);
+	free(url);
+}
+END_TEST
+
 /* A warehouse on PostgreSQL, its database made afresh: the project. */
 static char *warehouse_project(const char *db, const char *rest, char **wh)
 {
@@ -253,6 +284,7 @@ static Suite *engine_pg_suite(void)
 	tcase_add_test(tc, two_engines_drain_runs_exactly_once);
 	tcase_add_test(tc, recovery_and_the_scheduler_lease_on_postgres);
 	tcase_add_test(tc, an_engine_outlives_its_control_store_going_away);
+	tcase_add_test(tc, retention_is_quiet_while_the_store_is_away);
 	tcase_add_test(tc, a_restarted_warehouse_is_not_the_next_steps_failure);
 	tcase_add_test(tc, a_task_condition_reopens_a_connection_the_server_dropped);
 	schedule_cases_add(tc);
