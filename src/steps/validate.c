@@ -10,7 +10,8 @@
  * would not); accepted_values {column, values} (compared as text, NULLs
  * pass); referential {column, references "table.column"} (NULLs pass);
  * custom {name, sql}: a query returning the violating rows, with :name
- * parameters bound.
+ * parameters bound, {{table:NAME}} and {{stream:NAME}} (the run's window,
+ * read, not consumed) expanded.
  *
  * Every check runs in the database: one count of the violations and, when
  * there are some, up to five of them as text.  Each result goes to the
@@ -79,8 +80,8 @@ static bool string_list(const cJSON *item)
 	return true;
 }
 
-/* A custom check's SQL: its {{table:}} references, and the tables this
- * flow loads that it names bare. */
+/* A custom check's SQL: its {{table:}} and {{stream:}} references, and
+ * the tables this flow loads that it names bare. */
 static size_t check_custom_sql(const struct project *p, const struct project_flow *f,
 			       const struct project_step *s, size_t index, const char *sql,
 			       struct diags *d)
@@ -89,6 +90,7 @@ static size_t check_custom_sql(const struct project *p, const struct project_flo
 	char *key = xasprintf("checks[%zu].sql", index);
 	size_t errors = steps_check_table_refs(p, f, s, key, conn,
 					       steps_connection_kind(p, conn), sql, d);
+	errors += steps_check_stream_refs(p, s, key, conn, sql, d);
 	free(key);
 	return errors;
 }
@@ -390,11 +392,12 @@ static int plan_check(struct step_ctx *ctx, struct db *db, const char *table,
 		size_t n = strlen(text);
 		while (n > 0 && strchr("; \t\r\n", text[n - 1]))
 			text[--n] = '\0';
+		const char *conn = steps_json_string(ctx->step->spec, "connection");
 		rc = steps_bind_sql(ctx, db_kind(db), text, &cr->bound, e);
 		if (rc == 0)
-			rc = steps_expand_tables(ctx, db, steps_json_string(ctx->step->spec,
-									    "connection"),
-						 &cr->bound, e);
+			rc = steps_expand_tables(ctx, db, conn, &cr->bound, e);
+		if (rc == 0)
+			rc = steps_expand_streams(ctx, conn, &cr->bound, e);
 		if (rc == 0) {
 			cr->count_sql = xasprintf("SELECT count(*) FROM (%s) AS sluice_v",
 						  cr->bound.sql);

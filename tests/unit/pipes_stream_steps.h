@@ -67,6 +67,57 @@ static void t_stream_in_sql(const struct backend *b)
 	fx_close(&f);
 }
 
+static const char *const STREAM_CHECK_PROJECT =
+	"{ \"connections\": { \"wh\": { \"url\": \"@WH@\" } },"
+	"  \"pipes\": [ { \"name\": \"sales\", \"path\": \"sales/\", \"format\": \"csv\","
+	"    \"connection\": \"wh\", \"table\": \"raw_sales\","
+	"    \"columns\": [ { \"name\": \"id\", \"type\": \"integer\" },"
+	"                 { \"name\": \"amount\", \"type\": \"numeric(8,2)\" } ] } ],"
+	"  \"streams\": [ { \"name\": \"sales_stream\", \"connection\": \"wh\","
+	"                   \"table\": \"raw_sales\" } ],"
+	"  \"flows\": [ { \"name\": \"guarded\", \"steps\": ["
+	"    { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"sales\" },"
+	"    { \"name\": \"guard\", \"kind\": \"validate\", \"connection\": \"wh\","
+	"      \"needs\": [\"ingest\"], \"table\": \"raw_sales\", \"checks\": ["
+	"        { \"type\": \"custom\", \"name\": \"no refund in the window\","
+	"          \"sql\": \"SELECT * FROM {{stream:sales_stream}} AS s WHERE s.amount < 0\" } ] },"
+	"    { \"name\": \"load\", \"kind\": \"load\", \"connection\": \"wh\", \"needs\": [\"guard\"],"
+	"      \"from\": { \"query\": \"SELECT s.id, s.amount FROM {{stream:sales_stream}} AS s\" },"
+	"      \"table\": \"fact_sales\", \"mode\": \"append\","
+	"      \"consumes\": [\"sales_stream\"] } ] } ] }";
+
+/* A custom check reads the run's window of a stream: a window with a
+ * negative amount fails the step, naming the check; the window is left
+ * for the step that consumes it, and a later window without one passes
+ * although the table still holds the old negative row. */
+static void t_stream_in_custom_check(const struct backend *b)
+{
+	struct fx f;
+	fx_open(&f, b, STREAM_CHECK_PROJECT);
+	fx_put(&f, "sales/1.csv", "id,amount\n1,10.00\n2,-3.00\n");
+	struct run r;
+	run_init(&r, &f, "guarded", fx_new_run(&f, "guarded"), NULL);
+	run_step_ok(&r, "ingest");
+	struct err e = { 0 };
+	ck_assert_int_lt(run_step(&r, "guard", &e), 0);
+	ck_assert_msg(strstr(err_text(&e), "no refund in the window") != NULL, "%s",
+		      err_text(&e));
+	run_free(&r);
+	/* The operator lets the refund through: the load consumes the window. */
+	run_init(&r, &f, "guarded", fx_new_run(&f, "guarded"), NULL);
+	run_step_ok(&r, "load");
+	run_free(&r);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM fact_sales"), 2);
+	fx_put(&f, "sales/2.csv", "id,amount\n3,4.00\n");
+	run_init(&r, &f, "guarded", fx_new_run(&f, "guarded"), NULL);
+	run_step_ok(&r, "ingest");
+	run_step_ok(&r, "guard");
+	run_step_ok(&r, "load");
+	run_free(&r);
+	ck_assert_int_eq(fx_int(&f, "SELECT count(*) FROM fact_sales"), 3);
+	fx_close(&f);
+}
+
 /* sluice check: a reference to no stream, or to a stream on another
  * connection, is an error at the step's key. */
 static void t_stream_ref_checked(const struct backend *b)
@@ -82,7 +133,10 @@ static void t_stream_ref_checked(const struct backend *b)
 		"      \"sql\": \"SELECT 1;\\nSELECT * FROM {{stream:nope}} AS x\" },"
 		"    { \"name\": \"b\", \"kind\": \"load\", \"connection\": \"wh\","
 		"      \"from\": { \"query\": \"SELECT * FROM {{stream:s1}} AS x\" },"
-		"      \"table\": \"t2\" } ] } ] }");
+		"      \"table\": \"t2\" },"
+		"    { \"name\": \"c\", \"kind\": \"validate\", \"connection\": \"wh\","
+		"      \"table\": \"t\", \"checks\": [ { \"type\": \"custom\", \"name\": \"k\","
+		"        \"sql\": \"SELECT * FROM {{stream:gone}} AS x\" } ] } ] } ] }");
 	char *file = path_join(dir, "sluice.json");
 	struct diags d;
 	diags_init(&d);
@@ -102,6 +156,8 @@ static void t_stream_ref_checked(const struct backend *b)
 	ck_assert_msg(strstr(text, "flows[0].steps[1].from.query: line 1: {{stream:s1}}: the "
 			     "stream is on connection \"other\", this SQL runs on \"wh\"") != NULL,
 		      "%s", text);
+	ck_assert_msg(strstr(text, "flows[0].steps[2].checks[0].sql: line 1: {{stream:gone}}: "
+			     "no stream named \"gone\"") != NULL, "%s", text);
 	ck_assert_msg(strstr(text, "sluice.json:1:") != NULL, "positions: %s", text);
 	buf_free(&all);
 	project_free(p);

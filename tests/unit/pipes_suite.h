@@ -56,6 +56,7 @@ START_TEST(purge) { t_purge(suite_backend); } END_TEST
 START_TEST(archive) { t_archive(suite_backend); } END_TEST
 START_TEST(stream_in_sql) { t_stream_in_sql(suite_backend); } END_TEST
 START_TEST(stream_ref_checked) { t_stream_ref_checked(suite_backend); } END_TEST
+START_TEST(stream_in_custom_check) { t_stream_in_custom_check(suite_backend); } END_TEST
 START_TEST(normalize_nested_outer) { t_normalize_nested_outer(suite_backend); } END_TEST
 START_TEST(stream_deletes) { t_stream_deletes(suite_backend); } END_TEST
 START_TEST(stream_deletes_refused) { t_stream_deletes_refused(suite_backend); } END_TEST
@@ -128,6 +129,7 @@ static Suite *pipes_suite_on(const struct backend *b)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, stream_in_sql);
 	tcase_add_test(tc, stream_ref_checked);
+	tcase_add_test(tc, stream_in_custom_check);
 	tcase_add_test(tc, normalize_nested_outer);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("stream_deletes");
