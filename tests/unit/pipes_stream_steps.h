@@ -9,14 +9,18 @@
 
 #include "pipes_fixture.h"
 
-static const char *const STREAM_SQL_PROJECT =
-	"{ \"connections\": { \"wh\": { \"url\": \"@WH@\" } },"
-	"  \"pipes\": [ { \"name\": \"sales\", \"path\": \"sales/\", \"format\": \"csv\","
-	"    \"connection\": \"wh\", \"table\": \"raw_sales\","
-	"    \"columns\": [ { \"name\": \"id\", \"type\": \"integer\" },"
-	"                 { \"name\": \"amount\", \"type\": \"numeric(8,2)\" } ] } ],"
-	"  \"streams\": [ { \"name\": \"sales_stream\", \"connection\": \"wh\","
+/* Sales files into raw_sales, and a stream of it. */
+#define SALES_PIPE_AND_STREAM \
+	"{ \"connections\": { \"wh\": { \"url\": \"@WH@\" } }," \
+	"  \"pipes\": [ { \"name\": \"sales\", \"path\": \"sales/\", \"format\": \"csv\"," \
+	"    \"connection\": \"wh\", \"table\": \"raw_sales\"," \
+	"    \"columns\": [ { \"name\": \"id\", \"type\": \"integer\" }," \
+	"                 { \"name\": \"amount\", \"type\": \"numeric(8,2)\" } ] } ]," \
+	"  \"streams\": [ { \"name\": \"sales_stream\", \"connection\": \"wh\"," \
 	"                   \"table\": \"raw_sales\" } ],"
+
+static const char *const STREAM_SQL_PROJECT =
+	SALES_PIPE_AND_STREAM
 	"  \"flows\": [ { \"name\": \"totals\", \"steps\": ["
 	"    { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"sales\" },"
 	"    { \"name\": \"tally\", \"kind\": \"sql\", \"connection\": \"wh\", \"needs\": [\"ingest\"],"
@@ -68,13 +72,7 @@ static void t_stream_in_sql(const struct backend *b)
 }
 
 static const char *const STREAM_CHECK_PROJECT =
-	"{ \"connections\": { \"wh\": { \"url\": \"@WH@\" } },"
-	"  \"pipes\": [ { \"name\": \"sales\", \"path\": \"sales/\", \"format\": \"csv\","
-	"    \"connection\": \"wh\", \"table\": \"raw_sales\","
-	"    \"columns\": [ { \"name\": \"id\", \"type\": \"integer\" },"
-	"                 { \"name\": \"amount\", \"type\": \"numeric(8,2)\" } ] } ],"
-	"  \"streams\": [ { \"name\": \"sales_stream\", \"connection\": \"wh\","
-	"                   \"table\": \"raw_sales\" } ],"
+	SALES_PIPE_AND_STREAM
 	"  \"flows\": [ { \"name\": \"guarded\", \"steps\": ["
 	"    { \"name\": \"ingest\", \"kind\": \"ingest\", \"pipe\": \"sales\" },"
 	"    { \"name\": \"guard\", \"kind\": \"validate\", \"connection\": \"wh\","
