@@ -56,6 +56,11 @@ json_squeeze() {
 	sed -e 's/"[[:space:]]*:[[:space:]]*/":/g' -e 's/,[[:space:]]*/,/g'
 }
 
+# The sqlite3 shell, waiting for a lock as sluice does.  Tests read and
+# write stores and warehouses that running engines hold; the shell's
+# default is to fail at once with "database is locked" (CI saw it).
+sqlite3() { command sqlite3 -cmd '.timeout 10000' "$@"; }
+
 # Wait up to SECONDS for a command to succeed.
 wait_until() { # SECONDS CMD...
 	local limit=$1 i
