@@ -208,9 +208,9 @@ END_TEST
 /* ---- list --------------------------------------------------------------- */
 
 static const struct tui_column cols[] = {
-	{ "NAME", 10, 0, false, false, false },
-	{ "STATE", 11, 0, false, false, true },
-	{ "ROWS", 6, 0, true, true, false },
+	{ .title = "NAME", .width = 10 },
+	{ .title = "STATE", .width = 11, .state = true },
+	{ .title = "ROWS", .width = 6, .right = true, .numeric = true },
 };
 
 static void fill(struct tui_list *l, const char *const rows[][3], size_t n)
@@ -822,8 +822,8 @@ END_TEST
 START_TEST(list_sorts_by_sort_keys_and_counts_with_commas)
 {
 	static const struct tui_column when_rows[] = {
-		{ "WHEN", 8, 0, false, true, false },
-		{ "ROWS", 8, 0, true, true, false },
+		{ .title = "WHEN", .width = 8, .numeric = true },
+		{ .title = "ROWS", .width = 8, .right = true, .numeric = true },
 	};
 	struct tui_list l;
 	tui_list_init(&l, when_rows, 2);
