@@ -404,8 +404,11 @@ static int pg_exec(struct db *db, const char *sql, const char *const *params,
 		if (written)
 			*written = rows_written(res, sql);
 	} else if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
-		rc = err_set(e, ERR_INVALID, "COPY goes through db_writer_open and "
-			     "db_query_bulk, not db_exec");
+		/* Also what a sql step says of a COPY in its text. */
+		rc = err_set(e, ERR_INVALID, "COPY ... FROM STDIN and COPY ... TO STDOUT "
+			     "need a client sending or taking the rows, and a statement "
+			     "has none: COPY from or to a file on the server, or a "
+			     "PROGRAM, instead");
 	} else {
 		rc = pg_error(db, res, sql, e);
 	}

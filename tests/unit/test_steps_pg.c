@@ -124,13 +124,17 @@ static const char *sql_count_dialect(int64_t *rows)
 
 /* The rows COPY ... FROM loads (a server file, a program) are rows out;
  * COPY ... TO's are rows read (it was: COPY's rows were never counted,
- * and a load of 15 rows said "0 rows changed"). */
+ * and a load of 15 rows said "0 rows changed").  COPY ... FROM STDIN is
+ * refused in words a user can act on (it said "COPY goes through
+ * db_writer_open and db_query_bulk, not db_exec"). */
 START_TEST(pg_sql_counts_the_rows_copy_from_loads)
 {
 	static const char *const json =
 		"{ \"connections\": { \"pg\": { \"url\": \"@PG@\" } },\n"
 		"  \"flows\": [ { \"name\": \"f\", \"steps\": [\n"
-		"    { \"name\": \"copy\", \"kind\": \"sql\", \"connection\": \"pg\", \"file\": \"copy.sql\" } ] } ] }\n";
+		"    { \"name\": \"copy\", \"kind\": \"sql\", \"connection\": \"pg\", \"file\": \"copy.sql\" },\n"
+		"    { \"name\": \"stdin\", \"kind\": \"sql\", \"connection\": \"pg\",\n"
+		"      \"sql\": \"DELETE FROM dst;\\nCOPY dst FROM STDIN\" } ] } ] }\n";
 	char *copy = xasprintf(
 		"COPY src TO '%s/sluice_copy_case.csv' WITH (FORMAT csv);\n"
 		"/* a comment first */ copy public.dst FROM 'sluice_copy_case.csv' WITH (FORMAT csv);\n"
@@ -147,6 +151,12 @@ START_TEST(pg_sql_counts_the_rows_copy_from_loads)
 	ck_step_ok(r);
 	ck_assert_int_eq(r.rows_out, 15);
 	ck_assert_str_eq(r.summary, "4 statements, 15 rows changed");
+	ck_assert_int_eq(fx_count(&fx, "pg", "SELECT count(*) FROM dst"), 15);
+	/* FROM STDIN has no one to send it rows: a clear error, nothing kept */
+	r = fx_step(&fx, fx_run(&fx, "f"), "f", "stdin", NULL);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_msg(strstr(r.e.msg, "statement at line 2: COPY ... FROM STDIN") &&
+		      strstr(r.e.msg, "a file on the server"), "%s", r.e.msg);
 	ck_assert_int_eq(fx_count(&fx, "pg", "SELECT count(*) FROM dst"), 15);
 	fx_close(&fx);
 }
