@@ -229,6 +229,81 @@ const char *db_sql_skip_blank(const char *p)
 	}
 }
 
+const char *db_sql_keyword(const char *p, const char *word)
+{
+	size_t n = strlen(word);
+	if (strncasecmp(p, word, n) != 0 || isalnum((unsigned char)p[n]) || p[n] == '_')
+		return NULL;
+	return db_sql_skip_blank(p + n);
+}
+
+/* Past one name, quoted or bare. */
+static const char *name_part_end(const char *p)
+{
+	if (*p == '"' || *p == '`' || *p == '[') {
+		char close = *p == '[' ? ']' : *p;
+		for (p++; *p; p++) {
+			if (*p != close)
+				continue;
+			if (close != ']' && p[1] == close) {
+				p++;        /* a doubled quote is one in the name */
+				continue;
+			}
+			return p + 1;
+		}
+		return NULL;
+	}
+	const char *start = p;
+	while (isalnum((unsigned char)*p) || *p == '_' || *p == '$' || (unsigned char)*p >= 0x80)
+		p++;
+	return p > start ? p : NULL;
+}
+
+const char *db_sql_name_end(const char *p)
+{
+	const char *end = name_part_end(p);
+	if (end && *db_sql_skip_blank(end) == '.')
+		end = name_part_end(db_sql_skip_blank(db_sql_skip_blank(end) + 1));
+	return end;
+}
+
+bool db_sql_copies_in(const char *sql)
+{
+	const char *p = db_sql_keyword(db_sql_skip_blank(sql), "COPY");
+	if (!p)
+		return false;
+	const char *q = db_sql_keyword(p, "BINARY");   /* the old spelling */
+	p = q ? q : p;
+	if (!(p = db_sql_name_end(p)))
+		return false;              /* COPY (query) TO: a query reads */
+	p = db_sql_skip_blank(p);
+	if (*p == '(') {
+		do
+			p = db_sql_skip_blank(p + 1);
+		while ((p = name_part_end(p)) && *(p = db_sql_skip_blank(p)) == ',');
+		if (!p || *p != ')')
+			return false;
+		p = db_sql_skip_blank(p + 1);
+	}
+	return db_sql_keyword(p, "FROM") != NULL;
+}
+
+char *db_sql_refreshed_view(const char *sql, bool *populated)
+{
+	const char *p = db_sql_keyword(db_sql_skip_blank(sql), "REFRESH");
+	if (!p || !(p = db_sql_keyword(p, "MATERIALIZED")) || !(p = db_sql_keyword(p, "VIEW")))
+		return NULL;
+	const char *q = db_sql_keyword(p, "CONCURRENTLY");
+	p = q ? q : p;
+	const char *end = db_sql_name_end(p);
+	if (!end)
+		return NULL;
+	if (populated)
+		*populated = !((q = db_sql_keyword(db_sql_skip_blank(end), "WITH")) &&
+			       db_sql_keyword(q, "NO"));
+	return xstrndup(p, (size_t)(end - p));
+}
+
 void db_sql_line_col(const char *sql, long pos, int *line, int *col)
 {
 	/* PostgreSQL counts characters, not bytes. */
@@ -377,13 +452,35 @@ int db_exec(struct db *db, const char *sql, const char *const *params,
 	return db->ops->exec(db, sql, params, nparams, affected, NULL, e);
 }
 
+/* A refresh's command tag has no count: its rows are those the view
+ * holds now, read in the same transaction.  WITH NO DATA empties it. */
+static int count_refreshed(struct db *db, const char *sql, int64_t *written,
+			   struct err *e)
+{
+	bool populated = false;
+	char *view = db_sql_refreshed_view(sql, &populated);
+	if (!view || !populated) {
+		free(view);
+		return 0;
+	}
+	char *count = xasprintf("SELECT count(*) FROM %s", view);
+	int rc = db_query_int(db, count, NULL, 0, written, e);
+	free(count);
+	if (rc < 0)
+		err_prefix(e, "counting the rows of refreshed view %s: ", view);
+	free(view);
+	return rc < 0 ? -1 : 0;
+}
+
 int db_exec_written(struct db *db, const char *sql, const char *const *params,
 		    int nparams, int64_t *written, struct err *e)
 {
 	*written = 0;
 	if (check_idle(db, e) < 0)
 		return -1;
-	return db->ops->exec(db, sql, params, nparams, NULL, written, e);
+	if (db->ops->exec(db, sql, params, nparams, NULL, written, e) < 0)
+		return -1;
+	return count_refreshed(db, sql, written, e);
 }
 
 int db_exec_script(struct db *db, const char *sql, struct err *e)

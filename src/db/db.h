@@ -179,11 +179,14 @@ int   db_exec(struct db *db, const char *sql, const char *const *params,
 /* One statement, counting the rows it wrote into tables, alike on both
  * dialects: those it inserted, updated, deleted or merged (whatever the
  * statement starts with: WITH, EXECUTE), and those it put into a table
- * it made (CREATE TABLE AS, SELECT INTO, CREATE MATERIALIZED VIEW).
- * Anything else writes 0: a query's rows are read, DDL writes none, and
- * a trigger's rows are not the statement's.  PostgreSQL's count is its
- * command tag's; SQLite, which counts no rows of CREATE TABLE AS, counts
- * the table it made. */
+ * it made (CREATE TABLE AS, SELECT INTO, CREATE MATERIALIZED VIEW), the
+ * rows COPY ... FROM (a server file or program) loaded, and the rows a
+ * materialized view holds after REFRESH MATERIALIZED VIEW (counted in
+ * the view, after the statement, in the same transaction).
+ * Anything else writes 0: a query's rows are read (COPY ... TO too), DDL
+ * writes none, and a trigger's rows are not the statement's.
+ * PostgreSQL's count is its command tag's; SQLite, which counts no rows
+ * of CREATE TABLE AS, counts the table it made. */
 int   db_exec_written(struct db *db, const char *sql, const char *const *params,
 		      int nparams, int64_t *written, struct err *e);
 /* Several statements, no parameters (a SQL file).  Stops at the first
@@ -364,6 +367,10 @@ char *db_quote_ident(const struct db *db, const char *name);
 /* Past the blanks and comments (-- to the line's end, slash-star to
  * star-slash) at p, in SQL text of either dialect. */
 const char *db_sql_skip_blank(const char *p);
+/* If sql is REFRESH MATERIALIZED VIEW [CONCURRENTLY] NAME, NAME as
+ * written (caller frees), and *populated (may be NULL) false for WITH NO
+ * DATA; else NULL. */
+char *db_sql_refreshed_view(const char *sql, bool *populated);
 /* Dialect spelling of a type: PostgreSQL "bigint", "numeric(10,2)",
  * "double precision", "jsonb"...; SQLite "integer", "numeric(10,2)" up to
  * 15 digits and "numeric_text(20,10)" beyond, "json_text" (typemap.c). */

@@ -120,6 +120,14 @@ struct db_table *db_table_from_catalogue(struct db_cursor *c, const char *table,
 					 void (*read_flags)(struct db_column *col,
 							    const char *const *vals),
 					 struct err *e);
+/* Past keyword `word` (any case, a whole word) and the blanks after it,
+ * or NULL when the text does not go on with it. */
+const char *db_sql_keyword(const char *p, const char *word);
+/* Past one name, quoted or bare, schema-qualified or not; NULL if none. */
+const char *db_sql_name_end(const char *p);
+/* Is sql COPY table [(columns)] FROM ..., which writes rows?  COPY's tag
+ * ("COPY n") is the same for the rows COPY ... TO reads. */
+bool db_sql_copies_in(const char *sql);
 /* Line and column (1-based) of a 1-based character position in sql. */
 void db_sql_line_col(const char *sql, long pos, int *line, int *col);
 /* Quote an identifier without a connection (both dialects agree). */

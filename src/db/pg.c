@@ -372,8 +372,9 @@ static const char *pg_begin_sql(const struct db *db UNUSED)
 /* The rows a command wrote, from its tag: "INSERT 0 3", "UPDATE 2",
  * "DELETE 1", "MERGE 4", with or without RETURNING; "SELECT 3" is
  * CREATE TABLE AS, SELECT INTO or CREATE MATERIALIZED VIEW when it
- * returned no rows itself (a query's tag is "SELECT n" too). */
-static int64_t rows_written(PGresult *res)
+ * returned no rows itself (a query's tag is "SELECT n" too); "COPY 3" is
+ * COPY ... FROM's when the text says FROM (COPY ... TO's is rows read). */
+static int64_t rows_written(PGresult *res, const char *sql)
 {
 	static const char *const writes[] = { "INSERT ", "UPDATE ", "DELETE ", "MERGE ", NULL };
 	const char *tag = PQcmdStatus(res);
@@ -384,6 +385,8 @@ static int64_t rows_written(PGresult *res)
 		if (strncmp(tag, *w, strlen(*w)) == 0)
 			return n;
 	if (strncmp(tag, "SELECT ", 7) == 0 && PQresultStatus(res) == PGRES_COMMAND_OK)
+		return n;
+	if (strncmp(tag, "COPY ", 5) == 0 && db_sql_copies_in(sql))
 		return n;
 	return 0;
 }
@@ -399,10 +402,13 @@ static int pg_exec(struct db *db, const char *sql, const char *const *params,
 		if (affected)
 			str_to_i64(PQcmdTuples(res), affected);
 		if (written)
-			*written = rows_written(res);
+			*written = rows_written(res, sql);
 	} else if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT) {
-		rc = err_set(e, ERR_INVALID, "COPY goes through db_writer_open and "
-			     "db_query_bulk, not db_exec");
+		/* Also what a sql step says of a COPY in its text. */
+		rc = err_set(e, ERR_INVALID, "COPY ... FROM STDIN and COPY ... TO STDOUT "
+			     "need a client sending or taking the rows, and a statement "
+			     "has none: COPY from or to a file on the server, or a "
+			     "PROGRAM, instead");
 	} else {
 		rc = pg_error(db, res, sql, e);
 	}

@@ -418,57 +418,24 @@ static int lite_bind(struct db *db, sqlite3_stmt *st, const char *const *params,
 #define lite_total_changes sqlite3_total_changes
 #endif
 
-/* Past keyword `word` (any case, a whole word) and the blanks after it,
- * or NULL when the text does not go on with it. */
-static const char *keyword(const char *p, const char *word)
-{
-	size_t n = strlen(word);
-	if (strncasecmp(p, word, n) != 0 || isalnum((unsigned char)p[n]) || p[n] == '_')
-		return NULL;
-	return db_sql_skip_blank(p + n);
-}
-
-/* Past one name, quoted or bare. */
-static const char *name_end(const char *p)
-{
-	if (*p == '"' || *p == '`' || *p == '[') {
-		char close = *p == '[' ? ']' : *p;
-		for (p++; *p; p++) {
-			if (*p != close)
-				continue;
-			if (close != ']' && p[1] == close) {
-				p++;        /* a doubled quote is one in the name */
-				continue;
-			}
-			return p + 1;
-		}
-		return NULL;
-	}
-	const char *start = p;
-	while (isalnum((unsigned char)*p) || *p == '_' || *p == '$' || (unsigned char)*p >= 0x80)
-		p++;
-	return p > start ? p : NULL;
-}
-
 /* If sql is CREATE [TEMP] TABLE [IF NOT EXISTS] NAME AS ..., the text of
  * NAME (schema-qualified or not, as written), which SQLite reads again in
  * a query of the table.  SQLite counts no changes for the rows such a
  * statement writes, so they are counted in the table. */
 static char *ctas_table(const char *sql)
 {
-	const char *p = keyword(db_sql_skip_blank(sql), "CREATE");
+	const char *p = db_sql_keyword(db_sql_skip_blank(sql), "CREATE");
 	if (!p)
 		return NULL;
-	const char *q = keyword(p, "TEMP");
-	p = q ? q : (q = keyword(p, "TEMPORARY")) ? q : p;
-	if (!(p = keyword(p, "TABLE")))
+	const char *q = db_sql_keyword(p, "TEMP");
+	p = q ? q : (q = db_sql_keyword(p, "TEMPORARY")) ? q : p;
+	if (!(p = db_sql_keyword(p, "TABLE")))
 		return NULL;
-	if ((q = keyword(p, "IF")) && (q = keyword(q, "NOT")) && (q = keyword(q, "EXISTS")))
+	if ((q = db_sql_keyword(p, "IF")) && (q = db_sql_keyword(q, "NOT")) &&
+	    (q = db_sql_keyword(q, "EXISTS")))
 		p = q;
-	const char *start = p, *end = name_end(p);
-	if (end && *db_sql_skip_blank(end) == '.')
-		end = name_end(db_sql_skip_blank(db_sql_skip_blank(end) + 1));
-	if (!end || !keyword(db_sql_skip_blank(end), "AS"))
+	const char *start = p, *end = db_sql_name_end(p);
+	if (!end || !db_sql_keyword(db_sql_skip_blank(end), "AS"))
 		return NULL;
 	return xasprintf("SELECT count(*) FROM %.*s", (int)(end - start), start);
 }

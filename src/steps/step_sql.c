@@ -155,8 +155,28 @@ static bool is_transaction_control(const char *stmt)
 	return starts_with_keyword(stmt, words);
 }
 
+/* The summary names each refreshed view (its rows are the view's, not
+ * rows a statement changed one by one), the first few of them. */
+struct refreshes {
+	struct buf text;
+	size_t n;
+};
+
+enum { REFRESHES_NAMED = 3 };
+
+static void note_refresh(struct refreshes *r, const char *sql, int64_t rows)
+{
+	char *view = db_sql_refreshed_view(sql, NULL);
+	if (!view)
+		return;
+	if (r->n++ < REFRESHES_NAMED)
+		buf_printf(&r->text, "; refreshed view %s: %lld row%s", view,
+			   (long long)rows, rows == 1 ? "" : "s");
+	free(view);
+}
+
 static int run_statements(struct step_ctx *ctx, struct db *db, const char *name,
-			  struct vec *stmts, struct err *e)
+			  struct vec *stmts, struct refreshes *refreshed, struct err *e)
 {
 	for (size_t i = 0; i < stmts->len; i++) {
 		struct sql_stmt *st = stmts->items[i];
@@ -174,6 +194,8 @@ static int run_statements(struct step_ctx *ctx, struct db *db, const char *name,
 		if (rc == 0) {
 			rc = db_exec_written(db, b.sql, (const char *const *)b.values,
 					     b.nvalues, &written, e);
+			if (rc == 0)
+				note_refresh(refreshed, b.sql, written);
 			steps_sql_bound_free(&b);
 		}
 		if (rc < 0) {
@@ -227,15 +249,20 @@ static int sql_run(struct step_ctx *ctx, struct err *e)
 		steps_sql_stmts_free(&stmts);
 		return -1;
 	}
-	rc = run_statements(ctx, db, name, &stmts, e);
+	struct refreshes refreshed = { BUF_INIT, 0 };
+	rc = run_statements(ctx, db, name, &stmts, &refreshed, e);
 	if (rc == 0 && !db_is_read_only(db))
 		rc = step_ledger_put(ctx, db, NULL, ctx->rows_in, ctx->rows_out, name, e);
 	if (tx)
 		rc = step_end_transaction(ctx, db, rc, e);
+	if (refreshed.n > REFRESHES_NAMED)
+		buf_printf(&refreshed.text, "; %zu more views refreshed",
+			   refreshed.n - REFRESHES_NAMED);
 	if (rc == 0)
-		step_summary(ctx, "%zu statement%s, %lld row%s changed", stmts.len,
+		step_summary(ctx, "%zu statement%s, %lld row%s changed%s", stmts.len,
 			     stmts.len == 1 ? "" : "s", (long long)ctx->rows_out,
-			     ctx->rows_out == 1 ? "" : "s");
+			     ctx->rows_out == 1 ? "" : "s", buf_str(&refreshed.text));
+	buf_free(&refreshed.text);
 	steps_sql_stmts_free(&stmts);
 	return rc;
 }

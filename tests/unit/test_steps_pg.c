@@ -15,6 +15,9 @@
 
 /* Two databases, for loads from one PostgreSQL database into another. */
 static char *conninfo_a, *conninfo_b;
+/* The server's data directory: where a COPY TO writes a file that a COPY
+ * FROM reads (the path must be absolute, and be this server's own). */
+static char *server_dir;
 
 static void suite_setup(void)
 {
@@ -25,7 +28,12 @@ static void suite_setup(void)
 /* A fresh public schema in both databases before each test. */
 static void setup(void)
 {
-	db_close(test_pg_open_empty(conninfo_a));
+	struct db *db = test_pg_open_empty(conninfo_a);
+	struct err e = { 0 };
+	if (!server_dir)
+		ck_assert_msg(db_query_value(db, "SELECT current_setting('data_directory')",
+					     NULL, 0, &server_dir, &e) == 1, "%s", err_text(&e));
+	db_close(db);
 	db_close(test_pg_open_empty(conninfo_b));
 }
 
@@ -91,19 +99,112 @@ static const char *sql_count_warehouse(void)
 	return conninfo_a;
 }
 
-/* SELECT INTO, CREATE MATERIALIZED VIEW, MERGE, and INSERT ... RETURNING
- * (whose result has rows, and whose tag counts what it wrote). */
+/* SELECT INTO, CREATE MATERIALIZED VIEW, MERGE, INSERT ... RETURNING
+ * (whose result has rows, and whose tag counts what it wrote), COPY FROM
+ * a server file (written there by a COPY TO, which reads: 0) and from a
+ * program, and REFRESH MATERIALIZED VIEW (the view's rows after it). */
 static const char *sql_count_dialect(int64_t *rows)
 {
-	*rows = 3 + 2 + 3 + 1;
-	return "SELECT x INTO copied FROM src;\n"
+	static char *text;
+	free(text);
+	*rows = 3 + 2 + 3 + 1 + 0 + 3 + 2 + 2;
+	text = xasprintf("SELECT x INTO copied FROM src;\n"
 	       "CREATE MATERIALIZED VIEW mv AS SELECT x FROM src WHERE x < 3;\n"
 	       "MERGE INTO t USING src ON t.x = src.x WHEN MATCHED THEN UPDATE SET x = t.x\n"
 	       "  WHEN NOT MATCHED THEN INSERT VALUES (src.x);\n"
-	       "INSERT INTO t VALUES (7) RETURNING x;\n";
+	       "INSERT INTO t VALUES (7) RETURNING x;\n"
+	       "COPY src TO '%s/sluice_sql_count.csv';\n"
+	       "COPY t FROM '%s/sluice_sql_count.csv';\n"
+	       "COPY t (x) FROM PROGRAM 'seq 4 5';\n"
+	       "REFRESH MATERIALIZED VIEW mv;\n", server_dir, server_dir);
+	return text;
 }
 
 #include "steps_sql_count_cases.h"
+
+/* The rows COPY ... FROM loads (a server file, a program) are rows out;
+ * COPY ... TO's are rows read (it was: COPY's rows were never counted,
+ * and a load of 15 rows said "0 rows changed").  COPY ... FROM STDIN is
+ * refused in words a user can act on (it said "COPY goes through
+ * db_writer_open and db_query_bulk, not db_exec"). */
+START_TEST(pg_sql_counts_the_rows_copy_from_loads)
+{
+	static const char *const json =
+		"{ \"connections\": { \"pg\": { \"url\": \"@PG@\" } },\n"
+		"  \"flows\": [ { \"name\": \"f\", \"steps\": [\n"
+		"    { \"name\": \"copy\", \"kind\": \"sql\", \"connection\": \"pg\", \"file\": \"copy.sql\" },\n"
+		"    { \"name\": \"stdin\", \"kind\": \"sql\", \"connection\": \"pg\",\n"
+		"      \"sql\": \"DELETE FROM dst;\\nCOPY dst FROM STDIN\" } ] } ] }\n";
+	char *copy = xasprintf(
+		"COPY src TO '%s/sluice_copy_case.csv' WITH (FORMAT csv);\n"
+		"/* a comment first */ copy public.dst FROM 'sluice_copy_case.csv' WITH (FORMAT csv);\n"
+		"COPY dst (\"x\") FROM PROGRAM 'seq 101 105';\n"
+		"COPY (SELECT x FROM dst) TO '%s/sluice_copy_case_out.csv';\n",
+		server_dir, server_dir);
+	const char *files[] = { "copy.sql", copy, NULL };
+	struct fx fx;
+	fx_open_pg(&fx, json, files);
+	free(copy);
+	fx_exec(&fx, "pg", "CREATE TABLE src (x integer); CREATE TABLE dst (x integer);"
+		"INSERT INTO src SELECT generate_series(1, 10)");
+	struct step_result r = fx_step(&fx, fx_run(&fx, "f"), "f", "copy", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 15);
+	ck_assert_str_eq(r.summary, "4 statements, 15 rows changed");
+	ck_assert_int_eq(fx_count(&fx, "pg", "SELECT count(*) FROM dst"), 15);
+	/* FROM STDIN has no one to send it rows: a clear error, nothing kept */
+	r = fx_step(&fx, fx_run(&fx, "f"), "f", "stdin", NULL);
+	ck_assert_int_eq(r.rc, -1);
+	ck_assert_msg(strstr(r.e.msg, "statement at line 2: COPY ... FROM STDIN") &&
+		      strstr(r.e.msg, "a file on the server"), "%s", r.e.msg);
+	ck_assert_int_eq(fx_count(&fx, "pg", "SELECT count(*) FROM dst"), 15);
+	fx_close(&fx);
+}
+END_TEST
+
+/* A refresh's rows out are the rows its view holds after it, and the
+ * summary says which view they are (it was 0: the tag has no count). */
+START_TEST(pg_sql_counts_a_refreshed_view_and_names_it)
+{
+	static const char *const json =
+		"{ \"connections\": { \"pg\": { \"url\": \"@PG@\" } },\n"
+		"  \"flows\": [ { \"name\": \"f\", \"steps\": [\n"
+		"    { \"name\": \"refresh\", \"kind\": \"sql\", \"connection\": \"pg\", \"file\": \"r.sql\" },\n"
+		"    { \"name\": \"loose\", \"kind\": \"sql\", \"connection\": \"pg\",\n"
+		"      \"transaction\": false, \"sql\": \"REFRESH MATERIALIZED VIEW big\" },\n"
+		"    { \"name\": \"empty\", \"kind\": \"sql\", \"connection\": \"pg\",\n"
+		"      \"sql\": \"REFRESH MATERIALIZED VIEW big WITH NO DATA\" } ] } ] }\n";
+	static const char *const files[] = {
+		"r.sql",
+		"REFRESH MATERIALIZED VIEW big;\n"
+		"refresh materialized view concurrently public.\"Small\";\n",
+		NULL,
+	};
+	struct fx fx;
+	fx_open_pg(&fx, json, files);
+	fx_exec(&fx, "pg", "CREATE TABLE src (x integer);"
+		"INSERT INTO src SELECT generate_series(1, 10);"
+		"CREATE MATERIALIZED VIEW big AS SELECT x FROM src WHERE x > 3 WITH NO DATA;"
+		"CREATE MATERIALIZED VIEW \"Small\" AS SELECT x FROM src WHERE x <= 3;"
+		"CREATE UNIQUE INDEX small_x ON \"Small\" (x);"
+		"INSERT INTO src VALUES (0)");
+	struct step_result r = fx_step(&fx, fx_run(&fx, "f"), "f", "refresh", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 7 + 4);
+	ck_assert_str_eq(r.summary, "2 statements, 11 rows changed; refreshed view big: "
+			 "7 rows; refreshed view public.\"Small\": 4 rows");
+	fx_exec(&fx, "pg", "INSERT INTO src VALUES (11)");
+	r = fx_step(&fx, fx_run(&fx, "f"), "f", "loose", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 8);
+	/* WITH NO DATA empties the view: nothing to count, nothing read */
+	r = fx_step(&fx, fx_run(&fx, "f"), "f", "empty", NULL);
+	ck_step_ok(r);
+	ck_assert_int_eq(r.rows_out, 0);
+	ck_assert_str_eq(r.summary, "1 statement, 0 rows changed; refreshed view big: 0 rows");
+	fx_close(&fx);
+}
+END_TEST
 
 /* ---- sql ---------------------------------------------------------------------------- */
 
@@ -679,6 +780,8 @@ static Suite *steps_pg_suite(void)
 	pushdown_cases_add(tc);
 	tcase_add_test(tc, pg_first_loads_of_one_table_at_once_both_land);
 	sql_count_cases_add(tc);
+	tcase_add_test(tc, pg_sql_counts_the_rows_copy_from_loads);
+	tcase_add_test(tc, pg_sql_counts_a_refreshed_view_and_names_it);
 	tcase_add_test(tc, pg_same_database_as_another_role_is_copied);
 	tcase_add_test(tc, pg_extract_reads_naive_local_time_behind_utc);
 	tcase_add_test(tc, pg_extract_catches_rows_from_a_slow_clock);
