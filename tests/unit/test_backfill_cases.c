@@ -831,6 +831,22 @@ START_TEST(partition_rows_deleted_are_counted)
 	ck_assert(pr != NULL);
 	ck_assert_int_eq(pr->rows_deleted, 3);
 	store_run_free(pr);
+
+	/* A backfill recorded by an older sluice (a store migrated from
+	 * version 13): its partitions' runs and entries never counted the
+	 * rows deleted, which is shown as not known (null), not as 0. */
+	struct db *ctl = db_open(fx->control, NULL, &E);
+	ck_assert_msg(ctl != NULL, "%s", err_text(&E));
+	OK(db_exec(ctl, "UPDATE runs SET rows_deleted = NULL", NULL, 0, NULL, &E));
+	OK(db_exec(ctl, "UPDATE backfills SET plan = replace(plan, '\"rows_deleted\":', "
+		   "'\"rows_deleted_then\":')", NULL, 0, NULL, &E));
+	db_close(ctl);
+	st = status(fx);
+	list = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "partitions"), "list");
+	d2 = partition_entry(list, "2024-01-02");
+	ck_assert_int_eq((int64_t)nget(d2, "rows_out"), 2);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(d2, "rows_deleted")));
+	cJSON_Delete(st);
 	fx_free(fx);
 }
 END_TEST
