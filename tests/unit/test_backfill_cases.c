@@ -142,15 +142,18 @@ static void raw_rows(struct fx *fx, int n)
 	free(sql);
 }
 
-/* Run a flow the ordinary way (trigger manual) through the engine. */
-static void run_flow(struct fx *fx, const char *flow)
+/* Run a flow the ordinary way (trigger manual) through the engine, with
+ * these parameters; its run, COMPLETED (caller frees). */
+static struct store_run *run_flow_with(struct fx *fx, const char *flow,
+				       const struct project_kv *params, size_t nparams)
 {
 	struct engine_options opt = { .store_url = fx->control, .workers = -1,
 				      .no_scheduler = true, .no_notifier = true,
 				      .no_log_sink = true };
 	struct engine *eng = engine_new(fx->p, &opt, &E);
 	ck_assert_msg(eng != NULL, "%s", err_text(&E));
-	struct engine_run_request req = { .flow = flow, .trigger = TRIGGER_MANUAL };
+	struct engine_run_request req = { .flow = flow, .params = params, .nparams = nparams,
+					  .trigger = TRIGGER_MANUAL };
 	int64_t id = 0;
 	OK(engine_submit(fx->store, fx->p, &req, &id, &E));
 	int rc;
@@ -161,7 +164,12 @@ static void run_flow(struct fx *fx, const char *flow)
 	struct store_run *r = store_run_get(fx->store, id, &E);
 	ck_assert_msg(r && r->state == RUN_COMPLETED, "run %lld: %s", (long long)id,
 		      r && r->error ? r->error : "not completed");
-	store_run_free(r);
+	return r;
+}
+
+static void run_flow(struct fx *fx, const char *flow)
+{
+	store_run_free(run_flow_with(fx, flow, NULL, 0));
 }
 
 static struct fx *fx_new(const char *query, const char *extra, const char *key_json)
@@ -745,25 +753,8 @@ static void write_partitioned_project(struct fx *fx)
 /* Run the partition `day` through the engine; its run. */
 static struct store_run *run_day(struct fx *fx, const char *day)
 {
-	struct engine_options opt = { .store_url = fx->control, .workers = -1,
-				      .no_scheduler = true, .no_notifier = true,
-				      .no_log_sink = true };
-	struct engine *eng = engine_new(fx->p, &opt, &E);
-	ck_assert_msg(eng != NULL, "%s", err_text(&E));
 	struct project_kv kv = { .key = "day", .value = (char *)day };
-	struct engine_run_request req = { .flow = "orders", .params = &kv, .nparams = 1,
-					  .trigger = TRIGGER_MANUAL };
-	int64_t id = 0;
-	OK(engine_submit(fx->store, fx->p, &req, &id, &E));
-	int rc;
-	while ((rc = engine_work_once(eng, &E)) == 1)
-		;
-	ck_assert_msg(rc == 0, "%s", err_text(&E));
-	engine_free(eng);
-	struct store_run *r = store_run_get(fx->store, id, &E);
-	ck_assert_msg(r && r->state == RUN_COMPLETED, "run %lld: %s", (long long)id,
-		      r && r->error ? r->error : "not completed");
-	return r;
+	return run_flow_with(fx, "orders", &kv, 1);
 }
 
 static const cJSON *partition_entry(const cJSON *list, const char *key)
