@@ -385,9 +385,6 @@ static int exec_plan(struct cmd_ctx *ctx, const struct cmd_args *args, struct er
 
 /* ---- start and next ---------------------------------------------------------------------------- */
 
-/* The partitions of a plan or a status: a line of letters (the state of
- * each, in the order they run), the counts, and with `each` one line a
- * partition. */
 /* ", 480 rows written, 500 deleted first": what a partition's run wrote
  * and what its loads' replacement of the partition deleted before. */
 static void print_partition_rows(struct cmd_ctx *ctx, const cJSON *p, const char *written)
@@ -401,6 +398,9 @@ static void print_partition_rows(struct cmd_ctx *ctx, const cJSON *p, const char
 		fputs(" (rows deleted not recorded)", ctx->out);
 }
 
+/* The partitions of a plan or a status: a line of letters (the state of
+ * each, in the order they run), the counts, and with `each` one line a
+ * partition. */
 static void print_partitions(struct cmd_ctx *ctx, const cJSON *parts, bool each)
 {
 	if (!cJSON_IsObject(parts))
