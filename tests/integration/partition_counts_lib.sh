@@ -42,13 +42,31 @@ jget() { # PYTHON-EXPRESSION over the JSON on stdin as j
 	python3 -c "import json,sys; j=json.load(sys.stdin); print(json.dumps($1))"
 }
 
-partition_counts() {
+# The project, its source, and a run of each day.
+load_days() {
 	write_project
 	q "$RAW_SQL"
 	for d in 01 02; do
 		run_sluice run daily day=2024-01-$d --wait
 		assert_eq 0 "$RC" "day $d: $ERR"
 	done
+}
+
+# Order 4 (day 2) lost, then a backfill of both days rebuilt (also used by
+# tests/console/partition_counts.sh): day 1 writes 5 rows, day 2 writes 4,
+# each deleting its day's 5 first.
+rebuild_both_days() {
+	q "DELETE FROM raw_orders WHERE id = 4"
+	run_sluice backfill start daily --from 2024-01-01 --to 2024-01-02 --reprocess all
+	assert_eq 0 "$RC" "start: $ERR"
+	for step in suspend rebuild; do
+		run_sluice backfill next daily
+		assert_eq 0 "$RC" "next $step: $ERR"
+	done
+}
+
+partition_counts() {
+	load_days
 	first=$("$SLUICE" show runs --flow daily -n 1 --json | jget 'j[0]["id"]')
 	assert_eq 0 "$("$SLUICE" show run "$first" --json | jget 'j["rows_deleted"]')" \
 		"a first run of a day deleted nothing"
@@ -63,13 +81,7 @@ partition_counts() {
 	assert_contains "$OUT" "5 in, 5 out, 5 deleted replacing partition 2024-01-01"
 
 	# A backfill of both days after order 4 (day 2) was lost.
-	q "DELETE FROM raw_orders WHERE id = 4"
-	run_sluice backfill start daily --from 2024-01-01 --to 2024-01-02 --reprocess all
-	assert_eq 0 "$RC" "start: $ERR"
-	for step in suspend rebuild; do
-		run_sluice backfill next daily
-		assert_eq 0 "$RC" "next $step: $ERR"
-	done
+	rebuild_both_days
 	run_sluice backfill status daily
 	assert_eq 0 "$RC" "status: $ERR"
 	assert_match "$OUT" "2024-01-01 +COMPLETED +run [0-9]+, 5 rows written, 5 deleted first"
