@@ -30,8 +30,9 @@ struct bf {
 	pthread_cond_t hb_cond;
 	bool hb_stop;
 	struct err hb_err;
-	/* a partition's run made here (backfill_create_run): its parameters
-	 * (JSON text) and key; NULL: the plan's, none */
+	/* a partition's run made and run here (backfill_create_run,
+	 * backfill_run_steps): its parameters (JSON text) and key; NULL: the
+	 * plan's, none */
 	const char *run_params;
 	const char *run_partition;
 };

@@ -302,12 +302,29 @@ static char *control_state(struct store *s, int64_t id, char **by)
 	return st;
 }
 
+/* Rows its run's partition replacement deleted: null when not recorded
+ * (a run of an older sluice, or an entry from before they were kept). */
+static void set_deleted(cJSON *o, int64_t rows_deleted)
+{
+	if (rows_deleted >= 0)
+		jset_int(o, "rows_deleted", rows_deleted);
+	else
+		jset(o, "rows_deleted", cJSON_CreateNull());
+}
+
+static int64_t deleted_of(const cJSON *p)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(p, "rows_deleted");
+	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : -1;
+}
+
 /* What a run of a partition ended with goes into its entry. */
 static void note_run(cJSON *p, const struct store_run *r)
 {
 	jset_str(p, "state", run_state_name(r->state));
 	jset_int(p, "rows_in", r->rows_in);
 	jset_int(p, "rows_out", r->rows_out);
+	set_deleted(p, r->rows_deleted);
 	jset_str(p, "error", r->error);
 	jset_time(p, "started", r->started);
 	jset_time(p, "ended", r->ended);
@@ -545,18 +562,21 @@ static int drive_here(struct bf *b, cJSON *list, char **stopped, char **by, stru
 		b->run_partition = steps_json_string(p, "key");
 		int64_t run_id = 0;
 		int rc = backfill_create_run(b, what, &run_id, e);
+		if (rc == 0) {
+			jset_int(p, "run_id", run_id);
+			jset_int(p, "attempts", jint(p, "attempts") + 1);
+			jset_str(p, "state", "RUNNING");
+			rc = save_progress(b, e);
+		}
+		if (rc == 0) {
+			struct err re = { 0 };
+			backfill_run_steps(b, run_id, want_any, &re);
+		}
 		b->run_params = NULL;
 		b->run_partition = NULL;
 		free(params);
 		if (rc < 0)
 			return -1;
-		jset_int(p, "run_id", run_id);
-		jset_int(p, "attempts", jint(p, "attempts") + 1);
-		jset_str(p, "state", "RUNNING");
-		if (save_progress(b, e) < 0)
-			return -1;
-		struct err re = { 0 };
-		backfill_run_steps(b, run_id, want_any, &re);
 		struct store_run *r = store_run_get(b->env->store, run_id, e);
 		if (!r)
 			return -1;
@@ -578,13 +598,14 @@ static int outcome(struct bf *b, const cJSON *list, const char *stopped, const c
 	int total = 0, done = 0, failed = 0;
 	struct buf which = BUF_INIT;
 	const cJSON *p;
-	int64_t rows_in = 0, rows_out = 0;
+	int64_t rows_in = 0, rows_out = 0, rows_deleted = 0;
 	cJSON_ArrayForEach(p, list) {
 		if (!str_eq(steps_json_string(p, "action"), "run"))
 			continue;
 		total++;
 		rows_in += jint(p, "rows_in");
 		rows_out += jint(p, "rows_out");
+		rows_deleted += deleted_of(p) > 0 ? deleted_of(p) : 0;
 		const char *st = steps_json_string(p, "state");
 		if (run_done(st)) {
 			done++;
@@ -598,6 +619,7 @@ static int outcome(struct bf *b, const cJSON *list, const char *stopped, const c
 	cJSON *rb = jobj(b->rec, "rebuild");
 	jset_int(rb, "rows_read", rows_in);
 	jset_int(rb, "rows_written", rows_out);
+	jset_int(rb, "rows_deleted", rows_deleted);
 	jset_int(rb, "partitions_done", done);
 	jset_int(rb, "partitions_total", total);
 	int rc = 0;
@@ -616,8 +638,9 @@ static int outcome(struct bf *b, const cJSON *list, const char *stopped, const c
 		rc = err_set(e, ERR_INVALID, "%d of %d partitions done", done, total);
 	buf_free(&which);
 	if (rc == 0)
-		backfill_say(b, "rebuild done: %d partition%s, %lld rows read, %lld written", total,
-			     total == 1 ? "" : "s", (long long)rows_in, (long long)rows_out);
+		backfill_say(b, "rebuild done: %d partition%s, %lld rows read, %lld written, "
+			     "%lld deleted first", total, total == 1 ? "" : "s",
+			     (long long)rows_in, (long long)rows_out, (long long)rows_deleted);
 	return rc;
 }
 
@@ -794,6 +817,8 @@ void backfill_partitions_json(struct bf *b, cJSON *out)
 		if (!shown)
 			shown = str_eq(steps_json_string(p, "action"), "skip") ? "SKIPPED" : "QUEUED";
 		jset_str(p, "shown", shown);
+		if (run_id && !cJSON_HasObjectItem(p, "rows_deleted"))
+			set_deleted(p, -1);
 		jset_int(counts, shown, jint(counts, shown) + 1);
 	}
 	jset(parts, "list", list);
@@ -805,28 +830,6 @@ void backfill_partitions_json(struct bf *b, cJSON *out)
 	free(st);
 	free(by);
 	jset(out, "partitions", parts);
-}
-
-/* Rows of `key`'s partition in `table` (the partition's column read as
- * text, so that a date and a timestamp compare alike on both dialects). */
-static int rows_in_partition(struct db *db, const char *table, const char *column,
-			     const char *lo, const char *hi, int64_t *rows, struct err *e)
-{
-	char *qt = db_quote_ident(db, table), *qc = db_quote_ident(db, column);
-	char *sql = xasprintf("SELECT count(*) FROM %s WHERE CAST(%s AS TEXT) >= $1 AND "
-			      "CAST(%s AS TEXT) < $2", qt, qc, qc);
-	const char *params[] = { lo, hi };
-	struct db_cursor *c = db_query(db, sql, params, 2, e);
-	int rc = -1;
-	if (c && db_cursor_next(c, e) == 1) {
-		str_to_i64(db_cursor_text(c, 0), rows);
-		rc = 0;
-	}
-	db_cursor_close(c);
-	free(sql);
-	free(qt);
-	free(qc);
-	return rc;
 }
 
 /* The column that holds a target's partition: the flow's `column`, else
@@ -864,9 +867,9 @@ static int compare_partition(struct bf *b, const struct target *t, size_t nt,
 			continue;     /* no such column, or no rebuilt table: no counts */
 		int64_t now = 0, rebuilt = 0;
 		int ex = db_table_exists(db, t[i].table, e);
-		if (ex < 0 || (ex == 1 && rows_in_partition(db, t[i].table, col, lo, hi,
-							     &now, e) < 0) ||
-		    rows_in_partition(db, t[i].backfill, col, lo, hi, &rebuilt, e) < 0)
+		if (ex < 0 || (ex == 1 && steps_partition_rows(db, t[i].table, col, lo, hi,
+								&now, e) < 0) ||
+		    steps_partition_rows(db, t[i].backfill, col, lo, hi, &rebuilt, e) < 0)
 			return -1;
 		cJSON *o = cJSON_CreateObject();
 		jset_str(o, "table", t[i].table);
@@ -895,6 +898,7 @@ int backfill_compare_partitions(struct bf *b, cJSON *cmp, struct err *e)
 		jset_str(o, "state", steps_json_string(p, "state"));
 		jset_int(o, "rows_read", jint(p, "rows_in"));
 		jset_int(o, "rows_written", jint(p, "rows_out"));
+		set_deleted(o, deleted_of(p));
 		cJSON_AddItemToArray(arr, o);
 		if (b->flow->partition && rc == 0)
 			rc = compare_partition(b, t, nt, p, o, e);

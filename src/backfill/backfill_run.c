@@ -171,10 +171,8 @@ static bool needs_done(const struct project_flow *f, const struct project_step *
 	return true;
 }
 
-struct project_kv *backfill_params_of(const cJSON *rec, size_t *n)
+static struct project_kv *params_kv(const cJSON *obj, size_t *n)
 {
-	const cJSON *obj = cJSON_GetObjectItemCaseSensitive(
-		cJSON_GetObjectItemCaseSensitive(rec, "plan"), "params");
 	size_t count = (size_t)cJSON_GetArraySize(obj), i = 0;
 	struct project_kv *kv = xcalloc(count ? count : 1, sizeof *kv);
 	const cJSON *v;
@@ -185,6 +183,12 @@ struct project_kv *backfill_params_of(const cJSON *rec, size_t *n)
 	}
 	*n = count;
 	return kv;
+}
+
+struct project_kv *backfill_params_of(const cJSON *rec, size_t *n)
+{
+	return params_kv(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(rec, "plan"), "params"), n);
 }
 
 static char *params_json(const cJSON *rec)
@@ -226,7 +230,7 @@ int backfill_create_run(struct bf *b, const char *what, int64_t *run_id, struct 
 }
 
 struct inproc {
-	int64_t rows_in, rows_out;
+	int64_t rows_in, rows_out, rows_deleted;
 	int failed_steps;
 	struct err first;
 	char *failed_step;
@@ -254,7 +258,9 @@ static int run_one_step(struct bf *b, int64_t run_id, usec_t run_start,
 {
 	atomic_bool never = false;
 	size_t np;
-	struct project_kv *params = backfill_params_of(b->rec, &np);
+	/* A partition's run has its partition's parameters, not the plan's. */
+	cJSON *own = b->run_params ? cJSON_Parse(b->run_params) : NULL;
+	struct project_kv *params = own ? params_kv(own, &np) : backfill_params_of(b->rec, &np);
 	struct step_ctx ctx = {
 		.project = b->env->project, .flow = b->flow, .step = s, .run_id = run_id,
 		.attempt = 1, .run_start = run_start, .params = params, .nparams = np,
@@ -283,9 +289,14 @@ static int run_one_step(struct bf *b, int64_t run_id, usec_t run_start,
 		    ctx.summary ? ctx.summary : "");
 		struct err re = { 0 };
 		store_run_set_rows(b->env->store, run_id, ip->rows_in, ip->rows_out, &re);
+		if (ctx.rows_deleted > 0) {
+			ip->rows_deleted += ctx.rows_deleted;
+			store_run_set_deleted(b->env->store, run_id, ip->rows_deleted, &re);
+		}
 	}
 	free(ctx.summary);
 	free(params);
+	cJSON_Delete(own);
 	return rc;
 }
 

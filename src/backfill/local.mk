@@ -37,6 +37,9 @@ EXTRA_DIST += tests/integration/backfill_partitions_lib.sh
 # A load's partition_column: a partition's run replaces its rows.
 TESTS += tests/integration/partition_replace.sh tests/integration/partition_replace_pg.sh
 EXTRA_DIST += tests/integration/partition_replace_lib.sh
+# The rows a partition's replacement deleted, beside those it wrote.
+TESTS += tests/integration/partition_counts.sh tests/integration/partition_counts_pg.sh
+EXTRA_DIST += tests/integration/partition_counts_lib.sh
 # A check of severity error that failed the rebuild, in the validation.
 TESTS += tests/integration/backfill_failed_checks.sh
 # {{table:NAME}}: a custom check and a sql step read the rebuilt table.

@@ -385,6 +385,19 @@ static int exec_plan(struct cmd_ctx *ctx, const struct cmd_args *args, struct er
 
 /* ---- start and next ---------------------------------------------------------------------------- */
 
+/* ", 480 rows written, 500 deleted first": what a partition's run wrote
+ * and what its loads' replacement of the partition deleted before. */
+static void print_partition_rows(struct cmd_ctx *ctx, const cJSON *p, const char *written)
+{
+	if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(p, written)))
+		return;
+	fprintf(ctx->out, ", %lld rows written", jnum(p, written));
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(p, "rows_deleted")))
+		fprintf(ctx->out, ", %lld deleted first", jnum(p, "rows_deleted"));
+	else
+		fputs(" (rows deleted not recorded)", ctx->out);
+}
+
 /* The partitions of a plan or a status: a line of letters (the state of
  * each, in the order they run), the counts, and with `each` one line a
  * partition. */
@@ -402,11 +415,13 @@ static void print_partitions(struct cmd_ctx *ctx, const cJSON *parts, bool each)
 		if (!each)
 			break;
 		const char *shown = js(p, "shown");
-		if (shown && jnum(p, "run_id"))
-			fprintf(ctx->out, "    %-14s %-10s run %lld%s%s\n", js(p, "key"), shown,
-				jnum(p, "run_id"), js(p, "error") ? ": " : "",
+		if (shown && jnum(p, "run_id")) {
+			fprintf(ctx->out, "    %-14s %-10s run %lld", js(p, "key"), shown,
+				jnum(p, "run_id"));
+			print_partition_rows(ctx, p, "rows_out");
+			fprintf(ctx->out, "%s%s\n", js(p, "error") ? ": " : "",
 				js(p, "error") ? js(p, "error") : "");
-		else if (shown)
+		} else if (shown)
 			fprintf(ctx->out, "    %-14s %-10s %s\n", js(p, "key"), shown,
 				js(p, "why") ? js(p, "why") : "");
 		else
@@ -853,9 +868,9 @@ static void print_compare(struct cmd_ctx *ctx, const cJSON *cmp)
 		print_samples(ctx, t);
 	}
 	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(cmp, "partitions")) {
-		fprintf(ctx->out, "  partition %s: run %lld %s, %lld rows written", js(t, "key"),
-			jnum(t, "run_id"), js(t, "state") ? js(t, "state") : "-",
-			jnum(t, "rows_written"));
+		fprintf(ctx->out, "  partition %s: run %lld %s", js(t, "key"), jnum(t, "run_id"),
+			js(t, "state") ? js(t, "state") : "-");
+		print_partition_rows(ctx, t, "rows_written");
 		const cJSON *c;
 		cJSON_ArrayForEach(c, cJSON_GetObjectItemCaseSensitive(t, "tables"))
 			fprintf(ctx->out, "; %s %lld rows now, %lld rebuilt", js(c, "table"),

@@ -65,6 +65,10 @@ static cJSON *run_json(const struct store_run *r, const struct vec *workers)
 	cmd_json_add_time(o, "late_at", r->late_at);
 	cJSON_AddNumberToObject(o, "rows_in", (double)r->rows_in);
 	cJSON_AddNumberToObject(o, "rows_out", (double)r->rows_out);
+	if (r->rows_deleted >= 0)
+		cJSON_AddNumberToObject(o, "rows_deleted", (double)r->rows_deleted);
+	else
+		cJSON_AddNullToObject(o, "rows_deleted");
 	cmd_json_add_str(o, "error", r->error);
 	if (r->parent_run)
 		cJSON_AddNumberToObject(o, "parent_run", (double)r->parent_run);
@@ -324,8 +328,12 @@ static void print_run_text(FILE *fp, const struct store_run *r, struct vec *step
 	}
 	fprintf(fp, "  started      %s\n  ended        %s\n"
 		"  duration     %s\n", started, ended, took);
-	fprintf(fp, "  rows         %lld in, %lld out\n", (long long)r->rows_in,
+	fprintf(fp, "  rows         %lld in, %lld out", (long long)r->rows_in,
 		(long long)r->rows_out);
+	if (r->rows_deleted > 0)
+		fprintf(fp, ", %lld deleted replacing partition %s", (long long)r->rows_deleted,
+			r->partition ? r->partition : "?");
+	fputc('\n', fp);
 	if (r->reason)
 		fprintf(fp, "  reason       %s\n", r->reason);
 	if (r->error)

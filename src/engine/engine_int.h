@@ -82,6 +82,7 @@ struct run_exec {
 	struct err error;             /* the first failure (lock) */
 	char *failed_step;            /* its step (lock) */
 	int64_t rows_in, rows_out;    /* (lock) */
+	int64_t rows_deleted;         /* by partition replacements (lock) */
 	usec_t deadline;              /* run timeout, monotonic; 0 = none */
 	atomic_bool cancel_seen;      /* the store says CANCELLING */
 	bool settling;                /* the driver records the outcome (lock) */

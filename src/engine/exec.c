@@ -210,12 +210,13 @@ static enum step_exec_state skipped_state(enum run_stop stop)
 
 /* A step is over: record it in the run and wake the driver. */
 static void step_over(struct run_exec *rx, size_t i, enum step_exec_state st,
-		      const struct err *err, int64_t in, int64_t out)
+		      const struct err *err, const struct step_ctx *ctx)
 {
 	pthread_mutex_lock(&rx->lock);
 	rx->st[i] = st;
-	rx->rows_in += in;
-	rx->rows_out += out;
+	rx->rows_in += ctx->rows_in;
+	rx->rows_out += ctx->rows_out;
+	rx->rows_deleted += ctx->rows_deleted;
 	if (st == SX_FAILED && rx->stop == STOP_NONE) {
 		rx->stop = STOP_FAILED;
 		rx->error = *err;
@@ -250,7 +251,7 @@ void engine_exec_step_job(struct slot *sl, struct run_exec *rx, size_t i)
 	fill_ctx(sl, rx, i, &ctx);
 	char *key = NULL;
 	if (try_cache(sl, rx, &ctx, &key) == 1) {
-		step_over(rx, i, SX_CACHED, NULL, ctx.rows_in, ctx.rows_out);
+		step_over(rx, i, SX_CACHED, NULL, &ctx);
 		free(key);
 		return;
 	}
@@ -324,7 +325,7 @@ void engine_exec_step_job(struct slot *sl, struct run_exec *rx, size_t i)
 			 NULL, 0, "%s after %s: %s", cancelled ? "cancelled" : "failed",
 			 took, err_text(&e));
 	}
-	step_over(rx, i, sx, &e, ctx.rows_in, ctx.rows_out);
+	step_over(rx, i, sx, &e, &ctx);
 	free(ctx.summary);
 	free(key);
 }
@@ -564,6 +565,8 @@ static void finish(struct slot *sl, struct run_exec *rx)
 	}
 	if (rx->rows_in != rx->run->rows_in || rx->rows_out != rx->run->rows_out)
 		store_run_set_rows(sl->store, rx->run->id, rx->rows_in, rx->rows_out, NULL);
+	if (rx->rows_deleted != rx->run->rows_deleted)
+		store_run_set_deleted(sl->store, rx->run->id, rx->rows_deleted, NULL);
 	enum run_stop stop = rx->stop;
 	if (stop == STOP_NONE && done == n) {
 		struct err e;

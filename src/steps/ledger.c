@@ -51,6 +51,7 @@ static void count_rows(struct step_ctx *ctx, const char *info)
 	if (cJSON_IsObject(o)) {
 		ctx->rows_in += info_number(o, "rows_in");
 		ctx->rows_out += info_number(o, "rows_out");
+		ctx->rows_deleted += info_number(o, "rows_deleted");
 	}
 	cJSON_Delete(o);
 }
@@ -157,6 +158,8 @@ int step_ledger_put(struct step_ctx *ctx, struct db *db, const char *suffix,
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "rows_in", (double)rows_in);
 	cJSON_AddNumberToObject(o, "rows_out", (double)rows_out);
+	if (ctx->rows_deleted > 0)
+		cJSON_AddNumberToObject(o, "rows_deleted", (double)ctx->rows_deleted);
 	if (what)
 		cJSON_AddStringToObject(o, "what", what);
 	char *info = cJSON_PrintUnformatted(o);

@@ -144,7 +144,7 @@ int steps_run(struct step_ctx *ctx, struct err *e)
 	const struct project_step *s = ctx->step;
 	const struct step_ops *ops = kind_ops(s->kind);
 	const char *kind = step_kind_name(s->kind);
-	ctx->rows_in = ctx->rows_out = 0;
+	ctx->rows_in = ctx->rows_out = ctx->rows_deleted = 0;
 	ctx->skipped = false;
 	if (!ops || !ops->run)
 		return err_set(e, ERR_INTERNAL, "step %s: the %s step kind is not part of "

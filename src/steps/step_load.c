@@ -798,13 +798,27 @@ static void partition_column_where(const struct step_ctx *ctx, struct err *e)
 	free(path);
 }
 
-/* "CAST(c AS TEXT) >= $1 AND CAST(c AS TEXT) < $2" */
-static char *range_condition(struct db *db, const struct part_range *r)
+char *steps_partition_condition(struct db *db, const char *column)
 {
-	char *qc = db_quote_ident(db, r->column);
+	char *qc = db_quote_ident(db, column);
 	char *cond = xasprintf("CAST(%s AS TEXT) >= $1 AND CAST(%s AS TEXT) < $2", qc, qc);
 	free(qc);
 	return cond;
+}
+
+int steps_partition_rows(struct db *db, const char *table, const char *column,
+			 const char *lo, const char *hi, int64_t *rows, struct err *e)
+{
+	char *qt = db_quote_ident(db, table);
+	char *cond = steps_partition_condition(db, column);
+	char *sql = xasprintf("SELECT count(*) FROM %s WHERE %s", qt, cond);
+	const char *params[] = { lo, hi };
+	*rows = 0;
+	int rc = db_query_int(db, sql, params, 2, rows, e);
+	free(sql);
+	free(cond);
+	free(qt);
+	return rc;
 }
 
 /* Inside the load's transaction, before the rows: the partition's rows go. */
@@ -829,7 +843,7 @@ static int partition_delete(const struct load_job *j, struct part_range *r, stru
 		rc = db_exec(tdb, lock, NULL, 0, NULL, e);
 		free(lock);
 	}
-	char *cond = range_condition(tdb, r);
+	char *cond = steps_partition_condition(tdb, r->column);
 	char *sql = xasprintf("DELETE FROM %s WHERE %s", qt, cond);
 	const char *params[] = { r->lo, r->hi };
 	if (rc == 0)
@@ -845,17 +859,8 @@ static int partition_delete(const struct load_job *j, struct part_range *r, stru
 static int partition_check(const struct load_job *j, const struct part_range *r,
 			   int64_t written, struct err *e)
 {
-	struct db *tdb = j->tdb;
-	char *qt = db_quote_ident(tdb, j->target);
-	char *cond = range_condition(tdb, r);
-	char *sql = xasprintf("SELECT count(*) FROM %s WHERE %s", qt, cond);
-	const char *params[] = { r->lo, r->hi };
 	int64_t inside = 0;
-	int rc = db_query_int(tdb, sql, params, 2, &inside, e);
-	free(sql);
-	free(cond);
-	free(qt);
-	if (rc < 0)
+	if (steps_partition_rows(j->tdb, j->target, r->column, r->lo, r->hi, &inside, e) < 0)
 		return -1;
 	if (inside >= written)
 		return 0;
@@ -934,6 +939,7 @@ static int load_in_transaction(const struct load_job *j, struct vec *changes,
 	if (rc < 0)
 		return -1;
 	ctx->rows_out = rows;
+	ctx->rows_deleted = part->deleted;
 	if (step_check_cancel(ctx, e) < 0 || commit_streams(ctx, tdb, ls, e) < 0)
 		return -1;
 	return step_ledger_put(ctx, tdb, NULL, rows, rows, target, e);
@@ -1000,7 +1006,7 @@ static int load_run(struct step_ctx *ctx, struct err *e)
 	rc = load_in_transaction(&job, &changes, &merged, &part, e);
 	rc = step_end_transaction(ctx, tdb, rc, e);
 	if (rc < 0) {
-		ctx->rows_in = ctx->rows_out = 0;
+		ctx->rows_in = ctx->rows_out = ctx->rows_deleted = 0;
 		err_prefix(e, "loading %s: ", target);
 		goto out;
 	}

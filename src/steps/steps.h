@@ -61,6 +61,7 @@ struct step_ctx {
 	/* filled by the step */
 	int64_t rows_in;
 	int64_t rows_out;
+	int64_t rows_deleted;         /* rows a load's partition replacement deleted */
 	char   *summary;              /* one line for the run detail, or NULL; freed by caller */
 	bool    skipped;              /* nothing was done on purpose (backfill mode
 					 skips extract, ingest, http and notify):
@@ -91,6 +92,18 @@ int steps_run(struct step_ctx *ctx, struct err *e);
  * ingest, http, notify: they have effects outside their result), NULL
  * with e set on error.  Caller frees. */
 char *steps_cache_key(struct step_ctx *ctx, struct err *e);
+
+/* ---- a partition's rows (step_load.c) -------------------------------------
+ * The condition that picks a partition's rows of a table: `column` read as
+ * text, from $1 (the partition's first value) to before $2 (the next
+ * partition's), so that a date and a timestamp column compare alike on
+ * both dialects.  A load that replaces a partition deletes and checks by
+ * it, and a backfill counts each partition's rows by it, so they agree on
+ * what a partition holds.  Caller frees. */
+char *steps_partition_condition(struct db *db, const char *column);
+/* The rows of `table` in the partition from `lo` to before `hi`. */
+int   steps_partition_rows(struct db *db, const char *table, const char *column,
+			   const char *lo, const char *hi, int64_t *rows, struct err *e);
 
 /* ---- reading a step's JSON (step_kinds.c) ---------------------------------
  * The project was validated, so these only guard against absent keys.

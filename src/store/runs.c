@@ -83,7 +83,7 @@ bool run_trigger_parse(const char *s, enum run_trigger *out)
 #define RUN_COLS "id, flow, params, state, reason, trigger_kind, trigger_detail, " \
 	"attempt, max_attempts, environment, worker, created_at, scheduled_at, " \
 	"started_at, ended_at, next_retry_at, updated_at, error, error_detail, " \
-	"rows_in, rows_out, parent_run, pool, late_at, partition_key"
+	"rows_in, rows_out, parent_run, pool, late_at, partition_key, rows_deleted"
 
 static void *parse_run(struct db_cursor *c)
 {
@@ -115,6 +115,7 @@ static void *parse_run(struct db_cursor *c)
 	r->pool = st_col_str(c, 22);
 	r->late_at = st_col_i64(c, 23);
 	r->partition = st_col_str(c, 24);
+	r->rows_deleted = db_cursor_text(c, 25) ? st_col_i64(c, 25) : -1;
 	return r;
 }
 
@@ -210,8 +211,8 @@ int store_run_create(struct store *s, const struct store_run_spec *spec,
 	if (st_query_i64(s, "INSERT INTO runs (flow, params, state, reason, trigger_kind, "
 			 "trigger_detail, attempt, max_attempts, environment, created_at, "
 			 "scheduled_at, updated_at, parent_run, worker, pool, late_at, "
-			 "partition_key) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8, $9, $10, "
-			 "$9, $11, $12, $13, $14, $15) RETURNING id",
+			 "partition_key, rows_deleted) VALUES ($1, $2, $3, $4, $5, $6, 1, $7, "
+			 "$8, $9, $10, $9, $11, $12, $13, $14, $15, 0) RETURNING id",
 			 &p, &newid, e) != 1 ||
 	    insert_transition(s, newid, now, NULL, spec->state,
 			      spec->reason ? spec->reason : "created", NULL, e) < 0) {
@@ -417,6 +418,23 @@ int store_run_repool(struct store *s, int64_t run_id, const char *pool, int *mov
 		      "(state = 'PENDING' AND worker IS NULL))", &p, &n, e) < 0)
 		return -1;
 	*moved = n > 0;
+	return 0;
+}
+
+int store_run_set_deleted(struct store *s, int64_t run_id, int64_t rows_deleted,
+			  struct err *e)
+{
+	struct sqlp p = SQLP_INIT;
+	st_sqlp_i64(&p, rows_deleted);
+	st_sqlp_i64(&p, clock_now_us());
+	st_sqlp_i64(&p, run_id);
+	int64_t n = 0;
+	if (st_write1(s, STORE_AREA_BIT(STORE_AREA_RUNS),
+		      "UPDATE runs SET rows_deleted = $1, updated_at = $2 WHERE id = $3",
+		      &p, &n, e) < 0)
+		return -1;
+	if (n == 0)
+		return err_set(e, ERR_NOTFOUND, "no run %lld", (long long)run_id);
 	return 0;
 }
 

@@ -344,6 +344,15 @@ static const char m13_step_defs[] =
 	");\n"
 	"CREATE INDEX run_step_defs_hash ON run_step_defs (hash);\n";
 
+/* The rows a run's partition replacement deleted (a load with
+ * partition_column empties the partition before it loads), beside the
+ * rows it wrote, so that a backfill's partitions show both.  No default:
+ * runs of older versions deleted rows without counting them, and NULL
+ * says so; runs made now start at 0 (runs.c). */
+#define MIGRATION_ROWS_DELETED 14
+static const char m14_rows_deleted[] =
+	"ALTER TABLE runs ADD COLUMN rows_deleted BIGINT;\n";
+
 const struct store_migration store_migrations[] = {
 	{ 1, "runs, transitions, steps, validation, limits, workers, leases", m1_runs, NULL },
 	{ 2, "task and load history, watermarks, stream offsets, objects, schema changes",
@@ -359,6 +368,8 @@ const struct store_migration store_migrations[] = {
 	{ 11, "partition keys of runs", m_partitions, NULL },
 	{ MIGRATION_AUDIT, "the audit of operators' actions", m12_audit, NULL },
 	{ MIGRATION_STEP_DEFS, "the step definitions runs used", m13_step_defs, NULL },
+	{ MIGRATION_ROWS_DELETED, "rows a run's partition replacement deleted",
+	  m14_rows_deleted, NULL },
 };
 
 const int store_nmigrations = (int)ARRAY_LEN(store_migrations);

@@ -290,6 +290,8 @@ struct store_run {
 	char   *error;           /* first line of the last error; NULL */
 	char   *error_detail;    /* the full text */
 	int64_t rows_in, rows_out;
+	int64_t rows_deleted;    /* by its loads' partition replacements; -1 not
+				    recorded (a run of a store older than version 14) */
 	int64_t parent_run;      /* 0 unless a retry of another run */
 	char   *pool;            /* only workers serving it take the run; NULL */
 	usec_t  late_at;         /* SCHEDULED: LATE if not started by then; 0 never */
@@ -349,6 +351,9 @@ int   store_run_repool(struct store *s, int64_t run_id, const char *pool, int *m
 /* Rows read and written so far (totals, not increments). */
 int   store_run_set_rows(struct store *s, int64_t run_id, int64_t rows_in,
 			 int64_t rows_out, struct err *e);
+/* Rows its loads deleted replacing its partition so far (a total). */
+int   store_run_set_deleted(struct store *s, int64_t run_id, int64_t rows_deleted,
+			    struct err *e);
 /* The state to show for `r` at `now`: LATE for a SCHEDULED run past its
  * late_at that no engine has marked yet (none was running), else its
  * state.  What an operator reads; the store's state is moved to LATE by

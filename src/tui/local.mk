@@ -132,3 +132,5 @@ TESTS += \
 TESTS += tests/console/table_changes.sh
 # A check of severity error that failed the rebuild, on the backfill's page.
 TESTS += tests/console/backfill_failed_checks.sh
+# What a partition's run wrote and its replacement deleted, in the grid.
+TESTS += tests/console/partition_counts.sh

@@ -464,6 +464,22 @@ static void partition_counts(struct tui_doc *d, const cJSON *list)
 	tui_doc_nl(d);
 }
 
+/* What a completed partition's run wrote, and what its loads' replacement
+ * of the partition deleted first, when it deleted any. */
+static void partition_rows(struct tui_doc *d, const cJSON *p, const char *shown)
+{
+	double out, deleted;
+	if (partition_letter(shown) != 'C' || !jnum(J(p, "rows_out"), &out))
+		return;
+	char w[32], x[32];
+	tui_fmt_count((int64_t)out, w, sizeof w);
+	tui_doc_printf(d, R_NORMAL, "  %s written", w);
+	if (jnum(J(p, "rows_deleted"), &deleted) && deleted > 0) {
+		tui_fmt_count((int64_t)deleted, x, sizeof x);
+		tui_doc_printf(d, R_NORMAL, ", %s deleted first", x);
+	}
+}
+
 /* The grid: a row of cells per line, each row led by its first key; the
  * cell under the cursor is shown selected, and said in full below. */
 static void partition_grid(struct bf_page *bp, struct tui_doc *d, const cJSON *parts,
@@ -506,9 +522,10 @@ static void partition_grid(struct bf_page *bp, struct tui_doc *d, const cJSON *p
 	const char *shown = partition_shown(cur);
 	tui_doc_printf(d, R_TITLE, "  %s ", jstr(J(cur, "key")) ? jstr(J(cur, "key")) : "?");
 	tui_doc_state(d, shown, 0);
-	if (bp->cursor_run)
+	if (bp->cursor_run) {
 		tui_doc_printf(d, R_NORMAL, "  run %lld", (long long)bp->cursor_run);
-	else if (jstr(J(cur, "why")))
+		partition_rows(d, cur, shown);
+	} else if (jstr(J(cur, "why")))
 		tui_doc_printf(d, R_DIM, "  %s", jstr(J(cur, "why")));
 	if (jstr(J(cur, "error")))
 		tui_doc_printf(d, R_STATE_FAILED, "  %s", jstr(J(cur, "error")));

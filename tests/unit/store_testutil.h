@@ -638,4 +638,55 @@ static inline void check_step_defs_once_per_text(void)
 	store_close(s);
 }
 
+/* Rows a run's partition replacement deleted (migration 14): a run of a
+ * store at version 13 never counted them and reads as not recorded (-1,
+ * shown as null), a run made now starts at 0 and keeps what it is given. */
+static inline void check_rows_deleted_from_version_13(void)
+{
+	OK(store_migrate(url, NULL, 13, &E));
+	struct db *db = open_raw();
+	OK(db_exec(db, "INSERT INTO runs (flow, state, trigger_kind, trigger_detail, "
+		   "created_at, updated_at, rows_in, rows_out, partition_key) VALUES "
+		   "('daily', 'COMPLETED', 'backfill', '1', 5, 5, 480, 480, '2024-01-05')",
+		   NULL, 0, NULL, &E));
+	OK(db_exec(db, "INSERT INTO backfills (flow, step, state, active, plan, created_at, "
+		   "updated_at) VALUES ('daily', 'compare', 'WAITING', 1, "
+		   "'{\"partitions\":[{\"key\":\"2024-01-05\",\"run_id\":1,\"rows_out\":480}]}', "
+		   "5, 5)", NULL, 0, NULL, &E));
+	db_close(db);
+
+	struct store *s = open_store();
+	int version = 0;
+	OK(store_schema_version(s, &version, &E));
+	ck_assert_int_eq(version, store_schema_latest());
+	struct vec runs = VEC_INIT;
+	struct store_run_filter f = { .flow = "daily" };
+	OK(store_run_list(s, &f, &runs, &E));
+	ck_assert_int_eq(runs.len, 1);
+	struct store_run *old = runs.items[0];
+	ck_assert_int_eq(old->rows_out, 480);
+	ck_assert_int_eq(old->rows_deleted, -1);
+	int64_t old_id = old->id;
+	store_run_list_free(&runs);
+	struct store_backfill *bf = NULL;
+	ck_assert_int_eq(store_backfill_active(s, "daily", &bf, &E), 1);
+	ck_assert(strstr(bf->plan, "\"rows_out\":480") != NULL);
+	store_backfill_free(bf);
+
+	int64_t id = new_run(s, "daily", RUN_PENDING);
+	struct store_run *r = store_run_get(s, id, &E);
+	ck_assert_int_eq(r->rows_deleted, 0);
+	store_run_free(r);
+	OK(store_run_set_deleted(s, id, 500, &E));
+	OK(store_run_set_deleted(s, old_id, 7, &E));
+	r = store_run_get(s, id, &E);
+	ck_assert_int_eq(r->rows_deleted, 500);
+	store_run_free(r);
+	r = store_run_get(s, old_id, &E);
+	ck_assert_int_eq(r->rows_deleted, 7);
+	store_run_free(r);
+	FAILS(store_run_set_deleted(s, 999, 1, &E), ERR_NOTFOUND);
+	store_close(s);
+}
+
 #endif

@@ -142,15 +142,18 @@ static void raw_rows(struct fx *fx, int n)
 	free(sql);
 }
 
-/* Run a flow the ordinary way (trigger manual) through the engine. */
-static void run_flow(struct fx *fx, const char *flow)
+/* Run a flow the ordinary way (trigger manual) through the engine, with
+ * these parameters; its run, COMPLETED (caller frees). */
+static struct store_run *run_flow_with(struct fx *fx, const char *flow,
+				       const struct project_kv *params, size_t nparams)
 {
 	struct engine_options opt = { .store_url = fx->control, .workers = -1,
 				      .no_scheduler = true, .no_notifier = true,
 				      .no_log_sink = true };
 	struct engine *eng = engine_new(fx->p, &opt, &E);
 	ck_assert_msg(eng != NULL, "%s", err_text(&E));
-	struct engine_run_request req = { .flow = flow, .trigger = TRIGGER_MANUAL };
+	struct engine_run_request req = { .flow = flow, .params = params, .nparams = nparams,
+					  .trigger = TRIGGER_MANUAL };
 	int64_t id = 0;
 	OK(engine_submit(fx->store, fx->p, &req, &id, &E));
 	int rc;
@@ -161,7 +164,12 @@ static void run_flow(struct fx *fx, const char *flow)
 	struct store_run *r = store_run_get(fx->store, id, &E);
 	ck_assert_msg(r && r->state == RUN_COMPLETED, "run %lld: %s", (long long)id,
 		      r && r->error ? r->error : "not completed");
-	store_run_free(r);
+	return r;
+}
+
+static void run_flow(struct fx *fx, const char *flow)
+{
+	store_run_free(run_flow_with(fx, flow, NULL, 0));
 }
 
 static struct fx *fx_new(const char *query, const char *extra, const char *key_json)
@@ -722,6 +730,118 @@ START_TEST(a_step_interrupted_by_a_crash_runs_again)
 }
 END_TEST
 
+/* A partitioned flow whose load replaces its day: what each partition's
+ * replacement deleted is kept with its run and shown beside what it wrote,
+ * for runs through the engine and for a backfill's partitions. */
+static void write_partitioned_project(struct fx *fx)
+{
+	char *json = xasprintf(
+		"{ \"project\": \"bf\", \"control\": \"sqlite:%s\",\n"
+		"  \"connections\": { \"warehouse\": { \"url\": \"%s\" } },\n"
+		"  \"flows\": [ { \"name\": \"orders\",\n"
+		"    \"params\": { \"day\": { \"type\": \"date\" } },\n"
+		"    \"partition\": { \"param\": \"day\", \"grain\": \"day\", \"start\": \"2024-01-01\" },\n"
+		"    \"steps\": [ { \"name\": \"load\", \"kind\": \"load\", \"connection\": \"warehouse\",\n"
+		"      \"from\": { \"query\": \"SELECT id, day, amount FROM raw_days WHERE day = :day\" },\n"
+		"      \"table\": \"fact_days\", \"mode\": \"merge\", \"key\": [\"id\"],\n"
+		"      \"partition_column\": \"day\" } ] } ] }\n", fx->control, wh_url());
+	test_write_file(fx->dir, "sluice.json", json);
+	free(json);
+	load_project(fx);
+}
+
+/* Run the partition `day` through the engine; its run. */
+static struct store_run *run_day(struct fx *fx, const char *day)
+{
+	struct project_kv kv = { .key = "day", .value = (char *)day };
+	return run_flow_with(fx, "orders", &kv, 1);
+}
+
+static const cJSON *partition_entry(const cJSON *list, const char *key)
+{
+	const cJSON *p;
+	cJSON_ArrayForEach(p, list)
+		if (sget(p, "key") && strcmp(sget(p, "key"), key) == 0)
+			return p;
+	ck_abort_msg("no partition %s", key);
+	return NULL;
+}
+
+START_TEST(partition_rows_deleted_are_counted)
+{
+	struct fx *fx = fx_new(QUERY_V1, NULL, NULL);
+	write_partitioned_project(fx);
+	fx_sql(fx, "CREATE TABLE raw_days (id integer primary key, day date, amount integer);"
+		   "INSERT INTO raw_days VALUES (1, '2024-01-01', 10), (2, '2024-01-01', 20), "
+		   "(3, '2024-01-01', 30), (4, '2024-01-02', 40), (5, '2024-01-02', 50), "
+		   "(6, '2024-01-02', 60), (7, '2024-01-02', 70)");
+	/* Through the engine: the first run of a day finds nothing to delete,
+	 * the second deletes the day's rows before it writes them again. */
+	struct store_run *r = run_day(fx, "2024-01-01");
+	ck_assert_int_eq(r->rows_out, 3);
+	ck_assert_int_eq(r->rows_deleted, 0);
+	store_run_free(r);
+	store_run_free(run_day(fx, "2024-01-02"));
+	fx_sql(fx, "DELETE FROM raw_days WHERE id = 7");
+	r = run_day(fx, "2024-01-02");
+	ck_assert_int_eq(r->rows_out, 3);
+	ck_assert_int_eq(r->rows_deleted, 4);
+	store_run_free(r);
+
+	/* A backfill of both days, here without an engine: each partition
+	 * rebuilds its own day (each run with its own parameter), says what
+	 * it wrote and what it deleted first, and so does the comparison. */
+	fx_sql(fx, "DELETE FROM raw_days WHERE id IN (1, 6)");
+	struct backfill_range range = { .from = "2024-01-01", .to = "2024-01-02",
+					.reprocess = REPROCESS_ALL, .max_active = 1 };
+	int64_t id = 0;
+	OK(backfill_start_range(&fx->env, "orders", NULL, 0, &range, &id, &E));
+	for (int i = 0; i < 4; i++)                 /* suspend, rebuild, validate, compare */
+		OK(backfill_next(&fx->env, "orders", 0, &E));
+	expect_at(fx, "compare", "WAITING");
+	cJSON *st = status(fx);
+	const cJSON *list = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "partitions"), "list");
+	const cJSON *d1 = partition_entry(list, "2024-01-01");
+	const cJSON *d2 = partition_entry(list, "2024-01-02");
+	ck_assert_int_eq((int64_t)nget(d1, "rows_out"), 2);
+	ck_assert_int_eq((int64_t)nget(d1, "rows_deleted"), 3);
+	ck_assert_int_eq((int64_t)nget(d2, "rows_out"), 2);
+	ck_assert_int_eq((int64_t)nget(d2, "rows_deleted"), 3);
+	ck_assert_int_eq((int64_t)nget(st, "rebuild.rows_deleted"), 6);
+	const cJSON *cmp = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "compare"), "partitions");
+	d1 = partition_entry(cmp, "2024-01-01");
+	ck_assert_int_eq((int64_t)nget(d1, "rows_written"), 2);
+	ck_assert_int_eq((int64_t)nget(d1, "rows_deleted"), 3);
+	const cJSON *t2 = cJSON_GetArrayItem(cJSON_GetObjectItem(
+		partition_entry(cmp, "2024-01-02"), "tables"), 0);
+	ck_assert_int_eq((int64_t)nget(t2, "rows_current"), 3);
+	ck_assert_int_eq((int64_t)nget(t2, "rows_backfill"), 2);
+	/* The runs themselves carry it too. */
+	struct store_run *pr = store_run_get(fx->store, (int64_t)nget(d1, "run_id"), &E);
+	cJSON_Delete(st);
+	ck_assert(pr != NULL);
+	ck_assert_int_eq(pr->rows_deleted, 3);
+	store_run_free(pr);
+
+	/* A backfill recorded by an older sluice (a store migrated from
+	 * version 13): its partitions' runs and entries never counted the
+	 * rows deleted, which is shown as not known (null), not as 0. */
+	struct db *ctl = db_open(fx->control, NULL, &E);
+	ck_assert_msg(ctl != NULL, "%s", err_text(&E));
+	OK(db_exec(ctl, "UPDATE runs SET rows_deleted = NULL", NULL, 0, NULL, &E));
+	OK(db_exec(ctl, "UPDATE backfills SET plan = replace(plan, '\"rows_deleted\":', "
+		   "'\"rows_deleted_then\":')", NULL, 0, NULL, &E));
+	db_close(ctl);
+	st = status(fx);
+	list = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "partitions"), "list");
+	d2 = partition_entry(list, "2024-01-02");
+	ck_assert_int_eq((int64_t)nget(d2, "rows_out"), 2);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(d2, "rows_deleted")));
+	cJSON_Delete(st);
+	fx_free(fx);
+}
+END_TEST
+
 static void add_backfill_cases(TCase *tc)
 {
 	tcase_add_test(tc, added_column_changes_every_row_then_swaps_in);
@@ -734,6 +854,7 @@ static void add_backfill_cases(TCase *tc)
 	tcase_add_test(tc, failed_validation_stops_the_procedure);
 	tcase_add_test(tc, swap_never_shows_a_missing_table);
 	tcase_add_test(tc, a_step_interrupted_by_a_crash_runs_again);
+	tcase_add_test(tc, partition_rows_deleted_are_counted);
 }
 
 #endif

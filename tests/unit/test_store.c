@@ -862,6 +862,12 @@ START_TEST(step_defs_once_per_text)
 }
 END_TEST
 
+START_TEST(rows_deleted_from_version_13)
+{
+	check_rows_deleted_from_version_13();
+}
+END_TEST
+
 START_TEST(load_attempts_one_row_each)
 {
 	check_load_attempts();
@@ -1800,6 +1806,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, load_history_kept_while_its_files_are_seen);
 	tcase_add_test(tc, audit_in_the_action_transaction);
 	tcase_add_test(tc, step_defs_once_per_text);
+	tcase_add_test(tc, rows_deleted_from_version_13);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -114,6 +114,12 @@ START_TEST(pg_step_defs_once_per_text)
 }
 END_TEST
 
+START_TEST(pg_rows_deleted_from_version_13)
+{
+	check_rows_deleted_from_version_13();
+}
+END_TEST
+
 START_TEST(pg_load_attempts_one_row_each)
 {
 	check_load_attempts();
@@ -578,6 +584,7 @@ static Suite *store_pg_suite(void)
 	tcase_add_test(tc, pg_load_attempts_one_row_each);
 	tcase_add_test(tc, pg_audit_in_the_action_transaction);
 	tcase_add_test(tc, pg_step_defs_once_per_text);
+	tcase_add_test(tc, pg_rows_deleted_from_version_13);
 	tcase_add_test(tc, pg_transitions_and_history);
 	tcase_add_test(tc, pg_claim_skips_locked_rows);
 	tcase_add_test(tc, pg_claims_exclusive_across_connections);
