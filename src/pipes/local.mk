@@ -35,3 +35,7 @@ TESTS += tests/integration/pipe_kill.sh tests/integration/pipe_kill_pg.sh \
 	tests/integration/pipe_commands.sh tests/integration/pipe_rules.sh \
 	tests/integration/pipe_rules_pg.sh
 TESTS += tests/integration/pipe_validate.sh
+TESTS += tests/integration/stream_deletes.sh tests/integration/stream_deletes_pg.sh
+EXTRA_DIST += tests/integration/stream_deletes_lib.sh
+TESTS += tests/integration/stream_before_pipe.sh tests/integration/stream_before_pipe_pg.sh
+EXTRA_DIST += tests/integration/stream_before_pipe_lib.sh

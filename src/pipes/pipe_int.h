@@ -1,8 +1,9 @@
 /*
  * pipe_int.h - shared by the pipe files of pipes/: pipe.c (which files a
  * refresh tries), pipe_state.c (states and status), pipe_load.c (one file
- * into the table in one transaction) and pipe_table.c (the raw table:
- * creation, columns, drift).  Nothing outside these four includes it.
+ * into the table in one transaction), pipe_table.c (the raw table:
+ * creation, columns, drift), pipe_after.c and pipe_validate.c.  The
+ * stream files do not include it.
  */
 #ifndef SLUICE_PIPE_INT_H
 #define SLUICE_PIPE_INT_H

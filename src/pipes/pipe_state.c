@@ -147,11 +147,47 @@ int pipe_table_missing(struct db *db, struct store *store, const struct project_
 	if (n == 0)
 		return 0;
 	if (why)
-		*why = xasprintf("table %s on connection %s is missing, but %lld file%s "
-				 "were loaded into it; re-create it, or refresh with --force "
+		*why = xasprintf("table %s on connection %s is missing, but %lld %s "
+				 "loaded into it; re-create it, or refresh with --force "
 				 "to re-create it and reload every file", pipe->table,
-				 pipe->connection, (long long)n, n == 1 ? "" : "s");
+				 pipe->connection, (long long)n, n == 1 ? "file was" : "files were");
 	return 1;
+}
+
+const struct project_pipe *pipe_loading_table(const struct project *p, const char *conn,
+					      const char *table)
+{
+	for (size_t i = 0; i < p->npipes; i++)
+		if (strcmp(p->pipes[i].connection, conn) == 0 &&
+		    strcmp(p->pipes[i].table, table) == 0)
+			return &p->pipes[i];
+	return NULL;
+}
+
+int pipe_table_before_first_file(struct db *db, struct store *store,
+				 const struct project_pipe *pipe, bool make, struct err *e)
+{
+	char *why = NULL;
+	int missing = pipe_table_missing(db, store, pipe, &why, e);
+	if (missing != 0) {
+		if (missing > 0)
+			err_set(e, ERR_NOTFOUND, "%s", why);
+		free(why);
+		return -1;
+	}
+	int exists = db_table_exists(db, pipe->table, e);
+	if (exists != 0 || !make || !pipe_has_shape(pipe))
+		return exists;
+	struct raw_col *cols;
+	size_t n;
+	if (pipe_declared_columns(pipe, &cols, &n, e) < 0)
+		return -1;
+	struct raw_table t;
+	pipe_raw_table_init(&t, pipe->table);
+	int rc = pipe_raw_table_create(db, &t, cols, n, e);
+	pipe_raw_table_free(&t);
+	pipe_raw_cols_free(cols, n);
+	return rc < 0 ? -1 : 1;
 }
 
 /* ---- status ---------------------------------------------------------------------------- */

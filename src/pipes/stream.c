@@ -73,17 +73,47 @@ static bool has_column(const struct db_table *t, const char *name)
 	return false;
 }
 
-/* Find the table and the columns the stream compares. */
-static int stream_columns(struct db *db, const struct project_stream *s,
-			  struct scols *out, struct err *e)
+/* Where the stream stands: 0 its table is there; 1 not yet, for the
+ * table is a pipe's that has loaded no file (a run's read makes it then,
+ * empty, from the pipe's declared shape: what the first file would make,
+ * so the run reads an empty window rather than fail); -1 an error. */
+static int table_not_there(struct db *db, const struct project *p, struct store *store,
+			   const struct project_stream *s, bool make, struct err *e)
+{
+	const struct project_pipe *pipe = p && store ? pipe_loading_table(p, s->connection,
+									  s->table) : NULL;
+	if (!pipe)
+		return err_set(e, ERR_NOTFOUND, "stream %s: table %s does not exist on "
+			       "connection %s", s->name, s->table, s->connection);
+	int rc = pipe_table_before_first_file(db, store, pipe, make, e);
+	if (rc < 0) {
+		err_prefix(e, "stream %s: ", s->name);
+		return -1;
+	}
+	if (rc == 0) {
+		err_set(e, ERR_NOTFOUND, "stream %s: table %s does not exist yet: pipe %s "
+			"makes it when it loads its first file", s->name, s->table, pipe->name);
+		return 1;
+	}
+	return 0;
+}
+
+/* Find the table and the columns the stream compares: 0, 1 when the
+ * table is a pipe's not made yet (table_not_there), -1 an error. */
+static int stream_columns(struct db *db, const struct project *p, struct store *store,
+			  const struct project_stream *s, bool make, struct scols *out,
+			  struct err *e)
 {
 	memset(out, 0, sizeof *out);
 	struct err de = { 0 };
 	struct db_table *t = db_describe(db, s->table, &de);
+	if (!t && de.code == ERR_NOTFOUND) {
+		int rc = table_not_there(db, p, store, s, make, e);
+		if (rc != 0)
+			return rc;
+		t = db_describe(db, s->table, &de);
+	}
 	if (!t) {
-		if (de.code == ERR_NOTFOUND)
-			return err_set(e, ERR_NOTFOUND, "stream %s: table %s does not exist "
-				       "on connection %s", s->name, s->table, s->connection);
 		*e = de;
 		err_prefix(e, "stream %s: ", s->name);
 		return -1;
@@ -200,12 +230,13 @@ static int any_after(struct db *db, const struct scols *c, const struct spos *at
 	return 0;
 }
 
-/* The stream's connection, with its columns in *c; NULL on failure. */
-static struct db *stream_connect(struct step_conns *conns, const struct project_stream *s,
+/* The stream's connection for a run's read, with its columns in *c;
+ * NULL on failure. */
+static struct db *stream_connect(const struct stream_reader *r, const struct project_stream *s,
 				 struct scols *c, struct err *e)
 {
-	struct db *db = step_conns_get(conns, s->connection, e);
-	if (!db || stream_columns(db, s, c, e) < 0)
+	struct db *db = step_conns_get(r->conns, s->connection, e);
+	if (!db || stream_columns(db, step_conns_project(r->conns), r->store, s, true, c, e) != 0)
 		return NULL;
 	return db;
 }
@@ -216,7 +247,8 @@ static struct stream_owner owner_of(struct step_conns *conns, struct store *stor
 	return o;
 }
 
-/* Open the stream's connection and find its columns and the store's offset. */
+/* Open the stream's connection and find its columns and the store's
+ * offset: 0, 1 when its table is a pipe's not made yet, -1 an error. */
 static int stream_open(const struct project_stream *s, struct step_conns *conns,
 		       struct store *store, struct db **db, struct scols *c,
 		       struct offset_row *off, struct err *e)
@@ -228,8 +260,9 @@ static int stream_open(const struct project_stream *s, struct step_conns *conns,
 		err_prefix(e, "stream %s: ", s->name);
 		return -1;
 	}
-	if (stream_columns(*db, s, c, e) < 0)
-		return -1;
+	int rc = stream_columns(*db, step_conns_project(conns), store, s, false, c, e);
+	if (rc != 0)
+		return rc;
 	struct stream_owner o = owner_of(conns, store);
 	if (stream_offset_read(*db, &o, s, off, e) < 0) {
 		err_prefix(e, "reading the offset of stream %s: ", s->name);
@@ -249,8 +282,17 @@ static int look_past_offset(const struct project_stream *s, struct step_conns *c
 {
 	struct db *db;
 	struct scols c;
-	if (stream_open(s, conns, store, &db, &c, off, e) < 0)
-		return -1;
+	int opened = stream_open(s, conns, store, &db, &c, off, e);
+	if (opened != 0) {
+		/* A pipe's table not made yet holds nothing to wait for. */
+		if (rows)
+			*rows = 0;
+		else
+			*has = false;
+		if (opened > 0)
+			err_clear(e);
+		return opened > 0 ? 0 : -1;
+	}
 	int rc = rows ? count_after(db, &c, &off->at, rows, e)
 		      : any_after(db, &c, &off->at, has, e);
 	/* Default mode: rows deleted since the offset are pending too. */
@@ -560,7 +602,7 @@ int stream_fix_window(const struct stream_reader *r, const struct project_stream
 		return 0;
 	}
 	struct scols c;
-	struct db *db = stream_connect(r->conns, s, &c, e);
+	struct db *db = stream_connect(r, s, &c, e);
 	if (!db)
 		return -1;
 	struct swindow w;
@@ -632,7 +674,7 @@ static int window_query(const struct stream_reader *r, const struct project_stre
 {
 	memset(out, 0, sizeof *out);
 	struct scols c;
-	struct db *db = stream_connect(r->conns, s, &c, e);
+	struct db *db = stream_connect(r, s, &c, e);
 	if (!db)
 		return -1;
 	changes = changes && c.def;
@@ -704,7 +746,7 @@ int stream_window_deletes(const struct stream_reader *r, const struct project_st
 	if (r->backfill || s->mode != STREAM_DEFAULT)
 		return 0;
 	struct scols c;
-	struct db *db = stream_connect(r->conns, s, &c, e);
+	struct db *db = stream_connect(r, s, &c, e);
 	if (!db)
 		return -1;
 	struct swindow w;
