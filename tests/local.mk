@@ -47,3 +47,6 @@ include tests/oracle/local.mk
 # No module library uses a symbol of a module above it (SLUICE_LIBS order).
 TESTS += tests/layering.sh
 EXTRA_DIST += tests/layering.sh
+# Every test file in the tree is in a TESTS list.
+TESTS += tests/registered.sh
+EXTRA_DIST += tests/registered.sh
