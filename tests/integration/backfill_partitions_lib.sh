@@ -21,13 +21,16 @@ P=$T/parts
 mkdir -p "$P"
 cd "$P"
 
+# A run takes about a second (n): long enough for two at once to overlap
+# and for a kill or a pause to land mid-backfill, short enough for the
+# dozens of runs below.
 write_project() {
 	cat >sluice.json <<JSON
 { "project": "parts",
   "connections": { "warehouse": { "url": "$WH_URL" } },
   "flows": [
     { "name": "daily", "concurrency": 4,
-      "params": { "day": { "type": "date" }, "n": { "type": "int", "default": 3000000 } },
+      "params": { "day": { "type": "date" }, "n": { "type": "int", "default": 1000000 } },
       "partition": { "param": "day", "grain": "day", "start": "2024-01-01", "column": "day" },
       "steps": [
         { "name": "work", "kind": "sql", "connection": "warehouse", "sql": "$SLOW_SQL" },
