@@ -182,7 +182,13 @@ partitioned_backfills() {
 	run_sluice backfill next daily
 	"$SLUICE" backfill next daily >"$T/crash.out" 2>&1 &
 	pid=$!
-	wait_until 60 runs_after_at_least "$before" COMPLETED 3 ||
+	# Mid-run: after a few partitions, while one runs (not in the moment
+	# between one pair of runs and the next, where a kill crashes nothing).
+	mid_backfill() {
+		runs_after_at_least "$before" COMPLETED 3 &&
+		runs_after_at_least "$before" RUNNING 1
+	}
+	wait_until 60 mid_backfill ||
 		fail "no partition completed before the kill: $(runs_of_daily)"
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null || true
