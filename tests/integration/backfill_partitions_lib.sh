@@ -21,13 +21,16 @@ P=$T/parts
 mkdir -p "$P"
 cd "$P"
 
+# A run takes about a second (n): long enough for two at once to overlap
+# and for a kill or a pause to land mid-backfill, short enough for the
+# dozens of runs below.
 write_project() {
 	cat >sluice.json <<JSON
 { "project": "parts",
   "connections": { "warehouse": { "url": "$WH_URL" } },
   "flows": [
     { "name": "daily", "concurrency": 4,
-      "params": { "day": { "type": "date" }, "n": { "type": "int", "default": 3000000 } },
+      "params": { "day": { "type": "date" }, "n": { "type": "int", "default": 1000000 } },
       "partition": { "param": "day", "grain": "day", "start": "2024-01-01", "column": "day" },
       "steps": [
         { "name": "work", "kind": "sql", "connection": "warehouse", "sql": "$SLOW_SQL" },
@@ -179,7 +182,13 @@ partitioned_backfills() {
 	run_sluice backfill next daily
 	"$SLUICE" backfill next daily >"$T/crash.out" 2>&1 &
 	pid=$!
-	wait_until 60 runs_after_at_least "$before" COMPLETED 3 ||
+	# Mid-run: after a few partitions, while one runs (not in the moment
+	# between one pair of runs and the next, where a kill crashes nothing).
+	mid_backfill() {
+		runs_after_at_least "$before" COMPLETED 3 &&
+		runs_after_at_least "$before" RUNNING 1
+	}
+	wait_until 60 mid_backfill ||
 		fail "no partition completed before the kill: $(runs_of_daily)"
 	kill -9 "$pid"
 	wait "$pid" 2>/dev/null || true

@@ -182,9 +182,16 @@ start=$(date +%s)
 wait_until 20 sh -c "'$SLUICE' --env prod show notifications --json | grep -q 'Connection refused\|Couldn.t connect\|connect'" \
 	|| { "$SLUICE" --env prod show notifications >&2; cat "$T/worker.err" >&2
 	     fail "the mail was not tried while the server was down"; }
-# A minute's outage (OUTAGE=5 for a quick look): the worker keeps trying
-# with backoff (10s, 20s, 40s ...) and runs keep going.
-sleep "${OUTAGE:-60}"
+# The outage lasts until the worker has tried the mail again, after its
+# backoff (10s, 20s, 40s ...), and failed again; runs keep going.
+nightly_mail_attempts() {
+	"$SLUICE" --env prod show notifications --json | json_squeeze |
+		sed -n 's/.*"channel":"mail","event":"run_failed","object":"flow:nightly","state":"PENDING","attempts":\([0-9]*\).*/\1/p'
+}
+retried_while_down() { [ "$(nightly_mail_attempts)" -ge 2 ] 2>/dev/null; }
+wait_until 60 retried_while_down ||
+	{ "$SLUICE" --env prod show notifications >&2; cat "$T/worker.err" >&2
+	  fail "the mail was not tried again while the server was down (attempts: $(nightly_mail_attempts))"; }
 assert_eq "$before" "$(mails)" "no mail while the server is down"
 run_sluice --env prod run quick --wait
 assert_eq 0 "$RC" "a run late in the outage"
