@@ -135,12 +135,11 @@ static int loaded_before(struct store *store, const struct project_pipe *pipe,
 	return 0;
 }
 
-int pipe_table_missing(struct db *db, struct store *store, const struct project_pipe *pipe,
-		       char **why, struct err *e)
+/* 1 when files were loaded into the pipe's table (*why, may be NULL, says
+ * what to do now that it is gone), 0 when none were, -1 on error. */
+static int loaded_into_gone_table(struct store *store, const struct project_pipe *pipe,
+				  char **why, struct err *e)
 {
-	int exists = db_table_exists(db, pipe->table, e);
-	if (exists != 0)
-		return exists < 0 ? -1 : 0;
 	int64_t n;
 	if (loaded_before(store, pipe, &n, e) < 0)
 		return -1;
@@ -152,6 +151,15 @@ int pipe_table_missing(struct db *db, struct store *store, const struct project_
 				 "to re-create it and reload every file", pipe->table,
 				 pipe->connection, (long long)n, n == 1 ? "file was" : "files were");
 	return 1;
+}
+
+int pipe_table_missing(struct db *db, struct store *store, const struct project_pipe *pipe,
+		       char **why, struct err *e)
+{
+	int exists = db_table_exists(db, pipe->table, e);
+	if (exists != 0)
+		return exists < 0 ? -1 : 0;
+	return loaded_into_gone_table(store, pipe, why, e);
 }
 
 const struct project_pipe *pipe_loading_table(const struct project *p, const char *conn,
@@ -168,25 +176,23 @@ int pipe_table_before_first_file(struct db *db, struct store *store,
 				 const struct project_pipe *pipe, bool make, struct err *e)
 {
 	char *why = NULL;
-	int missing = pipe_table_missing(db, store, pipe, &why, e);
-	if (missing != 0) {
-		if (missing > 0)
-			err_set(e, ERR_NOTFOUND, "%s", why);
-		free(why);
+	int gone = loaded_into_gone_table(store, pipe, &why, e);
+	if (gone > 0)
+		err_set(e, ERR_NOTFOUND, "%s", why);
+	free(why);
+	if (gone != 0)
 		return -1;
-	}
-	int exists = db_table_exists(db, pipe->table, e);
-	if (exists != 0 || !make || !pipe_has_shape(pipe))
-		return exists;
+	if (!make || !pipe_has_shape(pipe))
+		return 0;
 	struct raw_col *cols;
-	size_t n;
-	if (pipe_declared_columns(pipe, &cols, &n, e) < 0)
+	size_t ncols;
+	if (pipe_declared_columns(pipe, &cols, &ncols, e) < 0)
 		return -1;
 	struct raw_table t;
 	pipe_raw_table_init(&t, pipe->table);
-	int rc = pipe_raw_table_create(db, &t, cols, n, e);
+	int rc = pipe_raw_table_create(db, &t, cols, ncols, e);
 	pipe_raw_table_free(&t);
-	pipe_raw_cols_free(cols, n);
+	pipe_raw_cols_free(cols, ncols);
 	return rc < 0 ? -1 : 1;
 }
 

@@ -279,11 +279,11 @@ char *pipe_changed_warning(const struct project_pipe *pipe, const struct pipe_st
 /* The pipe of the project that loads `table` on `conn`, or NULL. */
 const struct project_pipe *pipe_loading_table(const struct project *p, const char *conn,
 					      const char *table);
-/* A pipe's table as a stream that reads it finds it: 1 it is there; 0
- * not yet, for the pipe has loaded no file (with `make`, a pipe with a
- * declared shape makes it now, empty, as its first file would, and 1 is
- * returned); -1 when it went missing after files were loaded into it (e
- * says so, as the pipe's stop does), or on error. */
+/* A pipe's table that a stream found missing: 0 not made yet, for the
+ * pipe has loaded no file (with `make`, a pipe with a declared shape
+ * makes it now, empty, as its first file would, and 1 is returned); -1
+ * when it went missing after files were loaded into it (e says so, as the
+ * pipe's stop does), or on error. */
 int  pipe_table_before_first_file(struct db *db, struct store *store,
 				  const struct project_pipe *pipe, bool make, struct err *e);
 

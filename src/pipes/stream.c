@@ -73,10 +73,10 @@ static bool has_column(const struct db_table *t, const char *name)
 	return false;
 }
 
-/* Where the stream stands: 0 its table is there; 1 not yet, for the
- * table is a pipe's that has loaded no file (a run's read makes it then,
- * empty, from the pipe's declared shape: what the first file would make,
- * so the run reads an empty window rather than fail); -1 an error. */
+/* The stream's table is not there: 0 it is now (a pipe's that has loaded
+ * no file, made by a run's read, empty, from the pipe's declared shape:
+ * what the first file would make, so the run reads an empty window rather
+ * than fail); 1 not yet (a pipe's, not made); -1 an error. */
 static int table_not_there(struct db *db, const struct project *p, struct store *store,
 			   const struct project_stream *s, bool make, struct err *e)
 {
