@@ -175,18 +175,14 @@ static size_t validate_from(const struct project *p, const struct project_step *
 			errors++;
 		}
 		if (text)
-			errors += steps_check_stream_refs(p, s, "from.file", source_connection(s),
-							  text, d) +
-				  steps_check_table_refs(p, NULL, s, "from.file",
-							 source_connection(s), DB_SQLITE, text, d);
+			errors += steps_check_refs(p, NULL, s, "from.file", source_connection(s),
+						   text, d);
 		free(text);
 	}
 	const char *query = steps_json_string(from, "query");
 	if (query)
-		errors += steps_check_stream_refs(p, s, "from.query", source_connection(s), query,
-						  d) +
-			  steps_check_table_refs(p, NULL, s, "from.query", source_connection(s),
-						 DB_SQLITE, query, d);
+		errors += steps_check_refs(p, NULL, s, "from.query", source_connection(s), query,
+					   d);
 	free(path);
 	return errors;
 }
@@ -353,9 +349,7 @@ static int source_query(struct step_ctx *ctx, struct db *sdb, const struct load_
 		text[--n] = '\0';
 	int rc = steps_bind_sql(ctx, db_kind(sdb), text, &src->q, e);
 	if (rc == 0)
-		rc = steps_expand_streams(ctx, ls->from_connection, &src->q, e);
-	if (rc == 0)
-		rc = steps_expand_tables(ctx, sdb, ls->from_connection, &src->q, e);
+		rc = steps_expand_refs(ctx, sdb, ls->from_connection, &src->q, e);
 	if (rc < 0)
 		err_prefix(e, "%s: ", ls->from_file ? ls->from_file : "from.query");
 	free(text);

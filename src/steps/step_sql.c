@@ -72,8 +72,7 @@ static size_t check_sql_text(const struct project *p, const struct project_flow 
 	}
 	steps_sql_stmts_free(&stmts);
 	free(path);
-	return errors + steps_check_stream_refs(p, s, key, conn, text, d) +
-	       steps_check_table_refs(p, f, s, key, conn, kind, text, d);
+	return errors + steps_check_refs(p, f, s, key, conn, text, d);
 }
 
 static size_t validate_text(const struct project *p, const struct project_flow *f,
@@ -186,8 +185,7 @@ static int run_statements(struct step_ctx *ctx, struct db *db, const char *name,
 		int64_t written = 0;
 		const char *conn = steps_json_string(ctx->step->spec, "connection");
 		int rc = steps_bind_sql(ctx, db_kind(db), st->text, &b, e);
-		if (rc == 0 && (steps_expand_streams(ctx, conn, &b, e) < 0 ||
-				steps_expand_tables(ctx, db, conn, &b, e) < 0)) {
+		if (rc == 0 && steps_expand_refs(ctx, db, conn, &b, e) < 0) {
 			steps_sql_bound_free(&b);
 			rc = -1;
 		}

@@ -51,9 +51,9 @@ static int line_of(const char *text, const char *at)
 	return line;
 }
 
-size_t steps_check_stream_refs(const struct project *p, const struct project_step *s,
-			       const char *key, const char *conn, const char *text,
-			       struct diags *d)
+static size_t check_stream_refs(const struct project *p, const struct project_step *s,
+				const char *key, const char *conn, const char *text,
+				struct diags *d)
 {
 	size_t errors = 0;
 	char *path = step_spec_path(s, key);
@@ -121,8 +121,8 @@ static int finish_expansion(struct buf *out, const char *rest, struct sql_bound 
 	return 0;
 }
 
-int steps_expand_streams(struct step_ctx *ctx, const char *conn, struct sql_bound *b,
-			 struct err *e)
+static int expand_streams(struct step_ctx *ctx, const char *conn, struct sql_bound *b,
+			  struct err *e)
 {
 	if (!strstr(b->sql, REF_OPEN))
 		return 0;
@@ -287,10 +287,10 @@ static void warn_bare_tables(const struct project *p, const struct project_flow 
 	}
 }
 
-size_t steps_check_table_refs(const struct project *p, const struct project_flow *f,
-			      const struct project_step *s, const char *key,
-			      const char *conn, enum db_kind kind, const char *text,
-			      struct diags *d)
+static size_t check_table_refs(const struct project *p, const struct project_flow *f,
+			       const struct project_step *s, const char *key,
+			       const char *conn, enum db_kind kind, const char *text,
+			       struct diags *d)
 {
 	char *path = step_spec_path(s, key);
 	size_t errors = check_placeholders(p, path, text, d);
@@ -300,8 +300,8 @@ size_t steps_check_table_refs(const struct project *p, const struct project_flow
 	return errors;
 }
 
-int steps_expand_tables(struct step_ctx *ctx, const struct db *db, const char *conn,
-			struct sql_bound *b, struct err *e)
+static int expand_tables(struct step_ctx *ctx, const struct db *db, const char *conn,
+			 struct sql_bound *b, struct err *e)
 {
 	if (!strstr(b->sql, TABLE_OPEN))
 		return 0;
@@ -327,4 +327,22 @@ int steps_expand_tables(struct step_ctx *ctx, const struct db *db, const char *c
 		from += end;
 	}
 	return finish_expansion(&out, from, b, rc);
+}
+
+/* ---- both ------------------------------------------------------------------------ */
+
+size_t steps_check_refs(const struct project *p, const struct project_flow *f,
+			const struct project_step *s, const char *key, const char *conn,
+			const char *text, struct diags *d)
+{
+	return check_stream_refs(p, s, key, conn, text, d) +
+	       check_table_refs(p, f, s, key, conn, steps_connection_kind(p, conn), text, d);
+}
+
+int steps_expand_refs(struct step_ctx *ctx, const struct db *db, const char *conn,
+		      struct sql_bound *b, struct err *e)
+{
+	if (expand_streams(ctx, conn, b, e) < 0)
+		return -1;
+	return expand_tables(ctx, db, conn, b, e);
 }

@@ -60,30 +60,22 @@ int  steps_bind_sql(struct step_ctx *ctx, enum db_kind kind, const char *sql,
 		    struct sql_bound *out, struct err *e);
 void steps_sql_bound_free(struct sql_bound *b);
 
-/* ---- {{stream:NAME}} in step SQL (step_stream_sql.c) ------------------------------
- * The window of the stream for this run as a subquery.  check: diagnostics
- * for unknown streams and streams on another connection than `conn` (NULL:
- * not checked).  expand: in bound SQL (after steps_bind_sql), appending
+/* ---- {{stream:NAME}} and {{table:NAME}} in step SQL (step_stream_sql.c) -----------
+ * {{stream:NAME}}: the window of the stream for this run as a subquery.
+ * {{table:NAME}}: the quoted name the run reads, step_read_table's.
+ * check: for streams, unknown ones and ones on another connection than
+ * `conn` (NULL: not checked); for tables, a malformed {{table:}} or an
+ * unknown {{word:...}}, and with a flow, warnings for the tables it loads
+ * on `conn` that the SQL names bare (a backfill would read the live
+ * table).  expand: both, in bound SQL (after steps_bind_sql), appending
  * the windows' parameters.  cache: the windows into a cache key. */
-size_t steps_check_stream_refs(const struct project *p, const struct project_step *s,
-			       const char *key, const char *conn, const char *text,
-			       struct diags *d);
-int    steps_expand_streams(struct step_ctx *ctx, const char *conn, struct sql_bound *b,
-			    struct err *e);
+size_t steps_check_refs(const struct project *p, const struct project_flow *f,
+			const struct project_step *s, const char *key, const char *conn,
+			const char *text, struct diags *d);
+int    steps_expand_refs(struct step_ctx *ctx, const struct db *db, const char *conn,
+			 struct sql_bound *b, struct err *e);
 int    steps_cache_streams(struct step_ctx *ctx, const char *text, struct buf *key,
 			   struct err *e);
-
-/* ---- {{table:NAME}} in step SQL (step_stream_sql.c) --------------------------------
- * The quoted name the run reads: step_read_table's.  check: errors for a
- * malformed {{table:}} or an unknown {{word:...}}; with a flow, warnings
- * for the tables it loads on `conn` that the SQL names bare (a backfill
- * would read the live table).  expand: in bound SQL (after steps_bind_sql). */
-size_t steps_check_table_refs(const struct project *p, const struct project_flow *f,
-			      const struct project_step *s, const char *key,
-			      const char *conn, enum db_kind kind, const char *text,
-			      struct diags *d);
-int    steps_expand_tables(struct step_ctx *ctx, const struct db *db, const char *conn,
-			   struct sql_bound *b, struct err *e);
 /* Where `word` first stands as a bare identifier in the SQL (any case; not
  * in a literal, a quoted identifier, a comment, a {{...}} placeholder or a
  * :parameter): its offset; (size_t)-1 when nowhere or the SQL does not lex. */

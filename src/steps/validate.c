@@ -86,11 +86,9 @@ static size_t check_custom_sql(const struct project *p, const struct project_flo
 			       const struct project_step *s, size_t index, const char *sql,
 			       struct diags *d)
 {
-	const char *conn = steps_json_string(s->spec, "connection");
 	char *key = xasprintf("checks[%zu].sql", index);
-	size_t errors = steps_check_table_refs(p, f, s, key, conn,
-					       steps_connection_kind(p, conn), sql, d);
-	errors += steps_check_stream_refs(p, s, key, conn, sql, d);
+	size_t errors = steps_check_refs(p, f, s, key, steps_json_string(s->spec, "connection"),
+					 sql, d);
 	free(key);
 	return errors;
 }
@@ -395,9 +393,7 @@ static int plan_check(struct step_ctx *ctx, struct db *db, const char *table,
 		const char *conn = steps_json_string(ctx->step->spec, "connection");
 		rc = steps_bind_sql(ctx, db_kind(db), text, &cr->bound, e);
 		if (rc == 0)
-			rc = steps_expand_tables(ctx, db, conn, &cr->bound, e);
-		if (rc == 0)
-			rc = steps_expand_streams(ctx, conn, &cr->bound, e);
+			rc = steps_expand_refs(ctx, db, conn, &cr->bound, e);
 		if (rc == 0) {
 			cr->count_sql = xasprintf("SELECT count(*) FROM (%s) AS sluice_v",
 						  cr->bound.sql);
