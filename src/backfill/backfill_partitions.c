@@ -605,7 +605,8 @@ static int outcome(struct bf *b, const cJSON *list, const char *stopped, const c
 		total++;
 		rows_in += jint(p, "rows_in");
 		rows_out += jint(p, "rows_out");
-		rows_deleted += deleted_of(p) > 0 ? deleted_of(p) : 0;
+		int64_t deleted = deleted_of(p);
+		rows_deleted += deleted > 0 ? deleted : 0;
 		const char *st = steps_json_string(p, "state");
 		if (run_done(st)) {
 			done++;

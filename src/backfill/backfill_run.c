@@ -230,6 +230,11 @@ int backfill_create_run(struct bf *b, const char *what, int64_t *run_id, struct 
 }
 
 struct inproc {
+	/* A partition's run has its partition's parameters, not the plan's:
+	 * `own` holds them parsed, and `params` points into it (or the plan). */
+	cJSON *own;
+	struct project_kv *params;
+	size_t nparams;
 	int64_t rows_in, rows_out, rows_deleted;
 	int failed_steps;
 	struct err first;
@@ -257,13 +262,10 @@ static int run_one_step(struct bf *b, int64_t run_id, usec_t run_start,
 			struct run_shared *shared, struct inproc *ip)
 {
 	atomic_bool never = false;
-	size_t np;
-	/* A partition's run has its partition's parameters, not the plan's. */
-	cJSON *own = b->run_params ? cJSON_Parse(b->run_params) : NULL;
-	struct project_kv *params = own ? params_kv(own, &np) : backfill_params_of(b->rec, &np);
 	struct step_ctx ctx = {
 		.project = b->env->project, .flow = b->flow, .step = s, .run_id = run_id,
-		.attempt = 1, .run_start = run_start, .params = params, .nparams = np,
+		.attempt = 1, .run_start = run_start, .params = ip->params,
+		.nparams = ip->nparams,
 		.backfill = true, .store = b->env->store, .conns = backfill_conns(b),
 		.lake = lake, .shared = shared,
 		.cancel = b->env->cancel ? b->env->cancel : &never,
@@ -295,8 +297,6 @@ static int run_one_step(struct bf *b, int64_t run_id, usec_t run_start,
 		}
 	}
 	free(ctx.summary);
-	free(params);
-	cJSON_Delete(own);
 	return rc;
 }
 
@@ -320,6 +320,9 @@ int backfill_run_steps(struct bf *b, int64_t run_id, bool (*want)(enum step_kind
 	struct run_shared *shared = run_shared_new();
 	bool *done = xcalloc(f->nsteps ? f->nsteps : 1, sizeof(bool));
 	struct inproc ip = { 0 };
+	ip.own = b->run_params ? cJSON_Parse(b->run_params) : NULL;
+	ip.params = ip.own ? params_kv(ip.own, &ip.nparams)
+			   : backfill_params_of(b->rec, &ip.nparams);
 	usec_t start = clock_now_us();
 	size_t left = f->nsteps;
 	while (left > 0 && ip.failed_steps == 0) {
@@ -360,6 +363,8 @@ int backfill_run_steps(struct bf *b, int64_t run_id, bool (*want)(enum step_kind
 		rc = -1;
 	}
 	free(ip.failed_step);
+	free(ip.params);
+	cJSON_Delete(ip.own);
 	return rc;
 }
 

@@ -15,6 +15,15 @@
 #include <time.h>
 #include <unistd.h>
 
+/* DIR/STEM.EXT; caller frees. */
+static char *daemon_file(const char *dir, const char *stem, const char *ext)
+{
+	char *name = xasprintf("%s.%s", stem, ext);
+	char *path = path_join(dir, name);
+	free(name);
+	return path;
+}
+
 void daemon_files_init(struct daemon_files *f, const char *project_dir, const char *env)
 {
 	f->dir = path_join(project_dir && *project_dir ? project_dir : ".", ".sluice");
@@ -22,15 +31,9 @@ void daemon_files_init(struct daemon_files *f, const char *project_dir, const ch
 	 * of its own.  The default one keeps the names it always had. */
 	char *stem = env && *env && !str_eq(env, "default") ? xasprintf("worker-%s", env)
 							   : xstrdup("worker");
-	char *name = xasprintf("%s.lock", stem);
-	f->lock = path_join(f->dir, name);
-	free(name);
-	name = xasprintf("%s.pid", stem);
-	f->pid = path_join(f->dir, name);
-	free(name);
-	name = xasprintf("%s.log", stem);
-	f->log = path_join(f->dir, name);
-	free(name);
+	f->lock = daemon_file(f->dir, stem, "lock");
+	f->pid = daemon_file(f->dir, stem, "pid");
+	f->log = daemon_file(f->dir, stem, "log");
 	free(stem);
 }
 
